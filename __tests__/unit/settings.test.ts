@@ -1,0 +1,107 @@
+import { beforeAll, describe, expect, it } from '@jest/globals'
+import { readFileSync } from 'node:fs'
+import { getSettings, type InputReader } from '../../src/inputs/settings.js'
+import type { CertPaths } from '../../simulator/src/certs.js'
+import { testCertificates } from '../helpers/certs.js'
+
+let certs: CertPaths
+beforeAll(() => {
+  certs = testCertificates()
+})
+
+const reader =
+  (inputs: Record<string, string>): InputReader =>
+  name =>
+    inputs[name] ?? ''
+
+const valid = (): Record<string, string> => ({
+  url: 'https://qliksrv01.corp.example:4242',
+  'auth-type': 'certificate',
+  'client-cert': certs.clientCert,
+  'client-key': certs.clientKey,
+  'ca-cert': certs.ca,
+  'task-name': 'Reload Sales'
+})
+
+describe('getSettings', () => {
+  it('reads a complete certificate configuration with the action.yml defaults', () => {
+    const settings = getSettings(reader(valid()))
+    expect(settings.url.href).toBe('https://qliksrv01.corp.example:4242/')
+    expect(settings.authType).toBe('certificate')
+    expect(settings.target).toEqual({ kind: 'task-name', taskName: 'Reload Sales' })
+    expect(settings.qlikUser).toBe('UserDirectory=INTERNAL; UserId=sa_api')
+    expect(settings.userAgent).toContain('Windows')
+    expect(settings.wait).toBe(true)
+    expect(settings.timeoutMs).toBe(3_600_000)
+    expect(settings.insecureSkipTlsVerify).toBe(false)
+    expect(settings.clientCertificate?.cert).toContain('BEGIN CERTIFICATE')
+    expect(settings.caCert).toContain('BEGIN CERTIFICATE')
+  })
+
+  it('takes PEM text as well as paths, also with literal \\n from a pasted secret', () => {
+    const key = readFileSync(certs.clientKey, 'utf8')
+    const settings = getSettings(reader({ ...valid(), 'client-key': key.replace(/\n/g, '\\n'), 'client-cert': readFileSync(certs.clientCert, 'utf8') }))
+    expect(settings.clientCertificate?.key.trim()).toBe(key.trim())
+  })
+
+  it('opens an encrypted key with its passphrase and masks the key lines and the passphrase', () => {
+    const settings = getSettings(reader({ ...valid(), 'client-key': certs.clientKeyEncrypted, 'client-key-passphrase': certs.clientKeyPassphrase }))
+    expect(settings.clientCertificate?.passphrase).toBe(certs.clientKeyPassphrase)
+    expect(settings.secrets).toContain(certs.clientKeyPassphrase)
+    const bodyLines = readFileSync(certs.clientKeyEncrypted, 'utf8').split('\n').filter(line => line && !line.startsWith('-----'))
+    for (const line of bodyLines.filter(l => l.length >= 8)) expect(settings.secrets).toContain(line)
+  })
+
+  it('reads a task id, lower-cased, and wait/timeout values', () => {
+    const inputs = { ...valid(), 'task-name': '', 'task-id': '0D815A2B-4D6C-4F7E-9A6B-1B2C3D4E5F60', wait: 'false', timeout: '90s' }
+    const settings = getSettings(reader(inputs))
+    expect(settings.target).toEqual({ kind: 'task-id', taskId: '0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60' })
+    expect(settings.wait).toBe(false)
+    expect(settings.timeoutMs).toBe(90_000)
+  })
+
+  const bad: [string, () => Record<string, string>, RegExp][] = [
+    ['missing url', () => ({ ...valid(), url: '' }), /^Input 'url': is required/],
+    ['url without https', () => ({ ...valid(), url: 'http://qliksrv01:4242' }), /^Input 'url': must start with https/],
+    ['url that is not a URL', () => ({ ...valid(), url: 'qliksrv01' }), /^Input 'url': 'qliksrv01' is not a URL/],
+    ['url with /qrs', () => ({ ...valid(), url: 'https://qliksrv01:4242/qrs' }), /^Input 'url': must end before \/qrs/],
+    ['missing auth-type', () => ({ ...valid(), 'auth-type': '' }), /^Input 'auth-type': is required/],
+    ['unknown auth-type', () => ({ ...valid(), 'auth-type': 'kerberos' }), /^Input 'auth-type': 'kerberos' is not one of/],
+    ['ntlm before it exists', () => ({ ...valid(), 'auth-type': 'ntlm' }), /^Input 'auth-type': 'ntlm' is not supported yet/],
+    ['jwt before it exists', () => ({ ...valid(), 'auth-type': 'jwt' }), /^Input 'auth-type': 'jwt' is not supported yet/],
+    ['header before it exists', () => ({ ...valid(), 'auth-type': 'header' }), /^Input 'auth-type': 'header' is not supported yet/],
+    ['no target', () => ({ ...valid(), 'task-name': '' }), /set exactly one of task-id, task-name or app-id/],
+    ['two targets', () => ({ ...valid(), 'task-id': '0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60' }), /^Input 'task-name': set only one of/],
+    ['app-id before it exists', () => ({ ...valid(), 'task-name': '', 'app-id': '0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60' }), /^Input 'app-id': reloading by app id is not supported yet/],
+    ['malformed task-id', () => ({ ...valid(), 'task-name': '', 'task-id': '1234' }), /^Input 'task-id': '1234' is not a GUID/],
+    ['bad timeout', () => ({ ...valid(), timeout: 'an hour' }), /^Input 'timeout': 'an hour' is not a duration/],
+    ['bad wait', () => ({ ...valid(), wait: 'maybe' }), /^Input 'wait': 'maybe' is not a boolean/],
+    ['bad insecure flag', () => ({ ...valid(), 'insecure-skip-tls-verify': 'sometimes' }), /^Input 'insecure-skip-tls-verify'/],
+    ['missing client-cert', () => ({ ...valid(), 'client-cert': '' }), /^Input 'client-cert': is required with auth-type 'certificate'/],
+    ['missing client-key', () => ({ ...valid(), 'client-key': '' }), /^Input 'client-key': is required/],
+    ['client-cert not PEM', () => ({ ...valid(), 'client-cert': '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----' }), /^Input 'client-cert': holds a certificate that does not parse/],
+    ['client-cert missing file', () => ({ ...valid(), 'client-cert': '/nonexistent/client.pem' }), /^Input 'client-cert': is neither PEM text nor the path/],
+    ['client-key not PEM', () => ({ ...valid(), 'client-key': 'hello' }), /^Input 'client-key': is neither PEM text/],
+    ['encrypted key without passphrase', () => ({ ...valid(), 'client-key': certs.clientKeyEncrypted }), /^Input 'client-key': is encrypted: set 'client-key-passphrase'/],
+    ['wrong passphrase', () => ({ ...valid(), 'client-key': certs.clientKeyEncrypted, 'client-key-passphrase': 'nope' }), /^Input 'client-key-passphrase': does not open the key/],
+    ['key of another certificate', () => ({ ...valid(), 'client-key': certs.otherClientKey }), /^Input 'client-key': does not belong to the certificate/],
+    ['ca-cert not PEM', () => ({ ...valid(), 'ca-cert': '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----' }), /^Input 'ca-cert': holds a certificate that does not parse/],
+    ['qlik-user with a colon', () => ({ ...valid(), 'qlik-user': 'UserDirectory=INTERNAL: UserId=sa_api' }), /^Input 'qlik-user': .* is not of the form/],
+    ['bad tls-server-name', () => ({ ...valid(), 'tls-server-name': 'https://qliksrv01' }), /^Input 'tls-server-name'/]
+  ]
+  it.each(bad)('rejects %s, naming the input', (_name, inputs, message) => {
+    expect(() => getSettings(reader(inputs()))).toThrow(message)
+  })
+
+  it('never puts the key or passphrase into an error message', () => {
+    const key = readFileSync(certs.clientKeyEncrypted, 'utf8')
+    try {
+      getSettings(reader({ ...valid(), 'client-key': key, 'client-key-passphrase': 'wrong-secret-pass' }))
+      throw new Error('expected a failure')
+    } catch (error) {
+      const message = (error as Error).message
+      expect(message).not.toContain('wrong-secret-pass')
+      expect(message).not.toContain(key.split('\n')[1])
+    }
+  })
+})

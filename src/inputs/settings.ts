@@ -1,0 +1,172 @@
+import { InputError } from './errors.js'
+import { parseDuration } from './duration.js'
+import { parseCertificates, parsePrivateKey, readPem } from './pem.js'
+
+/** Reads one input by its action.yml name; `core.getInput` in production, a map in tests. */
+export type InputReader = (name: string) => string
+
+export const AUTH_TYPES = ['ntlm', 'jwt', 'certificate', 'header'] as const
+export type AuthType = (typeof AUTH_TYPES)[number]
+
+/** What to reload: exactly one of the target inputs. */
+export type Target = { kind: 'task-id'; taskId: string } | { kind: 'task-name'; taskName: string }
+
+/** Client certificate material for `auth-type: certificate` (QMC's client.pem / client_key.pem). */
+export interface ClientCertificate {
+  cert: string
+  key: string
+  passphrase?: string
+}
+
+/** Everything the action needs, checked and typed, before the first request. */
+export interface Settings {
+  /** QRS base: `https://host:4242` for certificates, the proxy URL with the virtual proxy prefix otherwise. */
+  url: URL
+  authType: AuthType
+  /** Set when `authType` is `certificate`. */
+  clientCertificate?: ClientCertificate
+  /** `X-Qlik-User` header sent with certificate auth. */
+  qlikUser: string
+  /** PEM bundle that replaces the system CA store (QMC's root.pem). */
+  caCert?: string
+  /** Host name to check the server certificate against instead of the URL's host. */
+  tlsServerName?: string
+  /** Skip server certificate verification entirely (warned about loudly). */
+  insecureSkipTlsVerify: boolean
+  /** Must contain the virtual proxy's Windows authentication pattern for NTLM. */
+  userAgent: string
+  target: Target
+  /** false: start the reload, set the outputs and succeed without waiting. */
+  wait: boolean
+  /** How long to wait for the reload to end. */
+  timeoutMs: number
+  /** Upper bound for the gap between two status polls. */
+  maxPollIntervalMs: number
+  /** Values to mask in the log (key lines, passphrases). */
+  secrets: string[]
+}
+
+/** Defaults, the same as action.yml's: a hand-made `node dist/index.js` run gets no defaults from the runner. */
+export const DEFAULTS = {
+  'qlik-user': 'UserDirectory=INTERNAL; UserId=sa_api',
+  'user-agent': 'qlik-sense-reload (Windows)',
+  'insecure-skip-tls-verify': 'false',
+  wait: 'true',
+  timeout: '60m',
+  'max-poll-interval': '15s'
+} as const
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+export function getSettings(read: InputReader): Settings {
+  const get = (name: string): string => (read(name) ?? '').trim() || (DEFAULTS as Record<string, string>)[name] || ''
+  const secrets: string[] = []
+
+  const url = parseUrl(get('url'))
+  const authType = parseAuthType(get('auth-type'))
+  const target = parseTarget(get)
+  const clientCertificate = authType === 'certificate' ? readClientCertificate(get, secrets) : undefined
+  const caCert = get('ca-cert') ? readPem('ca-cert', get('ca-cert')) : undefined
+  if (caCert) parseCertificates('ca-cert', caCert)
+
+  return {
+    url,
+    authType,
+    clientCertificate,
+    qlikUser: parseQlikUser(get('qlik-user')),
+    caCert,
+    tlsServerName: parseServerName(get('tls-server-name')),
+    insecureSkipTlsVerify: parseBoolean('insecure-skip-tls-verify', get('insecure-skip-tls-verify')),
+    userAgent: get('user-agent'),
+    target,
+    wait: parseBoolean('wait', get('wait')),
+    timeoutMs: parseDuration('timeout', get('timeout')),
+    maxPollIntervalMs: parseDuration('max-poll-interval', get('max-poll-interval')),
+    secrets
+  }
+}
+
+function parseUrl(value: string): URL {
+  if (!value) throw new InputError('url', 'is required (e.g. https://qliksrv01.corp.example:4242).')
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new InputError('url', `'${value}' is not a URL (e.g. https://qliksrv01.corp.example:4242).`)
+  }
+  if (url.protocol !== 'https:') throw new InputError('url', `must start with https:// (got ${url.protocol}//).`)
+  if (url.username || url.password) throw new InputError('url', 'must not contain credentials; use the auth inputs.')
+  if (url.search || url.hash) throw new InputError('url', 'must not contain a query or fragment.')
+  if (/\/qrs(\/|$)/i.test(url.pathname)) {
+    throw new InputError('url', `must end before /qrs (e.g. https://${url.host}${url.pathname.replace(/\/qrs.*$/i, '')}).`)
+  }
+  return url
+}
+
+function parseAuthType(value: string): AuthType {
+  if (!value) throw new InputError('auth-type', `is required: one of ${AUTH_TYPES.join(', ')}.`)
+  const type = value.toLowerCase()
+  if (!(AUTH_TYPES as readonly string[]).includes(type)) {
+    throw new InputError('auth-type', `'${value}' is not one of ${AUTH_TYPES.join(', ')}.`)
+  }
+  if (type !== 'certificate') {
+    throw new InputError('auth-type', `'${type}' is not supported yet by this version; use 'certificate' (port 4242).`)
+  }
+  return type as AuthType
+}
+
+function parseTarget(get: (name: string) => string): Target {
+  const given = ['task-id', 'task-name', 'app-id'].filter(name => get(name))
+  if (given.length === 0) throw new InputError('task-id', 'set exactly one of task-id, task-name or app-id.')
+  if (given.length > 1) throw new InputError(given[1], `set only one of task-id, task-name, app-id (got ${given.join(' and ')}).`)
+  if (given[0] === 'app-id') throw new InputError('app-id', 'reloading by app id is not supported yet; use task-id or task-name.')
+  if (given[0] === 'task-name') return { kind: 'task-name', taskName: get('task-name') }
+  const taskId = get('task-id')
+  if (!GUID.test(taskId)) throw new InputError('task-id', `'${taskId}' is not a GUID (e.g. 0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60).`)
+  return { kind: 'task-id', taskId: taskId.toLowerCase() }
+}
+
+function readClientCertificate(get: (name: string) => string, secrets: string[]): ClientCertificate {
+  const passphrase = get('client-key-passphrase') || undefined
+  if (passphrase) secrets.push(passphrase)
+  for (const name of ['client-cert', 'client-key']) {
+    if (!get(name)) throw new InputError(name, "is required with auth-type 'certificate' (QMC export: client.pem, client_key.pem).")
+  }
+  const key = readPem('client-key', get('client-key'))
+  // The runner masks line by line, so each body line of the key is registered as a secret.
+  secrets.push(...key.split('\n').filter(line => line.length >= 8 && !line.startsWith('-----')))
+  const cert = readPem('client-cert', get('client-cert'))
+  const [leaf] = parseCertificates('client-cert', cert)
+  const keyObject = parsePrivateKey('client-key', key, passphrase)
+  if (!leaf.checkPrivateKey(keyObject)) {
+    throw new InputError('client-key', `does not belong to the certificate in 'client-cert' (${leaf.subject.replace(/\n/g, ', ')}).`)
+  }
+  return { cert, key, passphrase }
+}
+
+function parseQlikUser(value: string): string {
+  // UserDirectory=INTERNAL; UserId=sa_api: ';' separated, spaces optional, order free.
+  const parts = value.split(';').map(p => p.trim()).filter(Boolean)
+  const keys = parts.map(p => /^(\w+)\s*=\s*\S.*$/.exec(p)?.[1]?.toLowerCase())
+  if (parts.length !== 2 || !keys.includes('userdirectory') || !keys.includes('userid')) {
+    throw new InputError('qlik-user', `'${value}' is not of the form 'UserDirectory=INTERNAL; UserId=sa_api' (';' between the parts).`)
+  }
+  return value
+}
+
+function parseServerName(value: string): string | undefined {
+  if (!value) return undefined
+  if (!/^[A-Za-z0-9.-]+$/.test(value) && !/^[0-9a-f:]+$/i.test(value)) {
+    throw new InputError('tls-server-name', `'${value}' is not a host name (e.g. qliksrv01.corp.example).`)
+  }
+  return value
+}
+
+const TRUE = ['true', 'True', 'TRUE', 'yes', 'on']
+const FALSE = ['false', 'False', 'FALSE', 'no', 'off']
+
+export function parseBoolean(input: string, value: string): boolean {
+  if (TRUE.includes(value)) return true
+  if (FALSE.includes(value)) return false
+  throw new InputError(input, `'${value}' is not a boolean: use true or false.`)
+}

@@ -1,0 +1,53 @@
+/** The QRS answered, but not with what the call needed. Error bodies are text or HTML, never JSON. */
+export class QrsError extends Error {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly status: number,
+    readonly body: string,
+    hint?: string
+  ) {
+    super(`${method} ${path} answered ${status}${excerpt(body) ? `: ${excerpt(body)}` : ''}${hint ? `\n${hint}` : ''}`)
+    this.name = 'QrsError'
+  }
+}
+
+/** The request never got an answer: DNS, TCP, TLS or a timeout. */
+export class ConnectionError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ConnectionError'
+  }
+}
+
+/** The first part of an error body, HTML tags stripped, on one line. */
+export function excerpt(body: string, max = 300): string {
+  const text = body
+    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+  return text.length > max ? `${text.slice(0, max)}…` : text
+}
+
+export function looksLikeHtml(contentType: string, body: string): boolean {
+  return /html/i.test(contentType) || /^\s*</.test(body)
+}
+
+/** What a user can do about a status, for any QRS call. Call sites add what they know better. */
+export function hintForStatus(status: number, body: string): string | undefined {
+  if (status === 403 && /XSRF/i.test(body)) {
+    return 'The xrfkey sent in the query and the X-Qlik-Xrfkey header did not reach the server intact: a proxy in between may rewrite query strings.'
+  }
+  if (status === 403 && /inactive/i.test(body)) {
+    return 'The Qlik user is inactive: activate it in the QMC (Users) or use another user.'
+  }
+  if (status === 403) {
+    return 'Refused: the client certificate must be exported from this site\'s QMC (Certificates) and the user in qlik-user needs security rules that allow this call.'
+  }
+  if (status === 401) return 'Authentication failed: check the credentials for this auth type.'
+  if (status === 500 && /Authentication error/i.test(body)) {
+    return 'The server lost the session (e.g. after a failover): run the step again.'
+  }
+  return undefined
+}

@@ -1,0 +1,50 @@
+/** The parts of QRS entities the action reads. Real answers carry many more fields: they are ignored. */
+
+export const EMPTY_GUID = '00000000-0000-0000-0000-000000000000'
+
+export interface AppRef {
+  id: string
+  name?: string
+}
+
+export interface ReloadTask {
+  id: string
+  name: string
+  enabled?: boolean
+  taskType?: number
+  maxRetries?: number
+  app?: AppRef
+}
+
+export interface ExecutionResultDetail {
+  detailsType?: number
+  message?: string
+  detailCreatedDate?: string
+}
+
+export interface ExecutionResult {
+  id: string
+  taskID?: string
+  executionID?: string
+  appID?: string
+  executingNodeName?: string
+  status: number
+  startTime?: string
+  stopTime?: string
+  duration?: number
+  fileReferenceID?: string
+  scriptLogAvailable?: boolean
+  details?: ExecutionResultDetail[]
+}
+
+export interface ExecutionSession {
+  id: string
+  executingNode?: string
+  retries?: number
+  executionResult?: { id?: string; status?: number }
+}
+
+export interface About {
+  buildVersion?: string
+  nodeType?: number
+}
