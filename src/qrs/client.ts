@@ -91,7 +91,7 @@ export class QrsClient {
       if (error instanceof ConnectionError) throw error
       throw describeConnectionError(error, this.options.url)
     }
-    core.debug(`${method} ${path} ${encodeQuery(query)} → ${status} in ${Date.now() - started} ms`)
+    core.debug(`${method} ${path}${query.filter ? ` filter=${query.filter}` : ''} → ${status} in ${Date.now() - started} ms`)
     if (accept.includes(status)) return { status }
     if (status < 200 || status >= 300) throw new QrsError(method, path, status, text, hintForStatus(status, text))
     if (!text.trim()) return { status }

@@ -1,0 +1,48 @@
+import type { Scenario } from '../../simulator/src/scenario.js'
+
+/** Ids of the sample site used by the end-to-end tests. */
+export const IDS = {
+  appSales: '5f0c2b8e-1d0e-4f5e-9d7a-0a1b2c3d4e01',
+  appFinance: '5f0c2b8e-1d0e-4f5e-9d7a-0a1b2c3d4e02',
+  ok: 'a1000000-0000-4000-8000-000000000001',
+  quote: 'a1000000-0000-4000-8000-000000000002',
+  fail: 'a1000000-0000-4000-8000-000000000003',
+  disabled: 'a1000000-0000-4000-8000-000000000004',
+  retry: 'a1000000-0000-4000-8000-000000000005',
+  slow: 'a1000000-0000-4000-8000-000000000006',
+  queued: 'a1000000-0000-4000-8000-000000000007',
+  flaky: 'a1000000-0000-4000-8000-000000000008'
+}
+
+export const SCRIPT_ERROR = "Field 'Revenue' not found"
+
+/** A small site: one task per behaviour the tests drive. Durations are short: tests never sleep long. */
+export function testSite(): Scenario {
+  return {
+    machineName: 'qliksrv01.corp.example',
+    serverNames: ['qliksrv01.corp.example', 'localhost', '127.0.0.1'],
+    nodeName: 'qliksrv01',
+    apps: [
+      { id: IDS.appSales, name: 'Sales' },
+      { id: IDS.appFinance, name: 'Finance' }
+    ],
+    tasks: [
+      { id: IDS.ok, name: 'Reload Sales', appId: IDS.appSales, runs: [{ attempts: [{ outcome: 7, durationMs: 600 }] }] },
+      { id: IDS.quote, name: "Reload O'Brien Ümsätze", appId: IDS.appSales, runs: [{ attempts: [{ outcome: 7, durationMs: 300 }] }] },
+      { id: IDS.fail, name: 'Reload Finance', appId: IDS.appFinance, runs: [{ attempts: [{ outcome: 8, durationMs: 300, details: [SCRIPT_ERROR] }] }] },
+      { id: IDS.disabled, name: 'Reload Archive', appId: IDS.appSales, enabled: false },
+      {
+        id: IDS.retry,
+        name: 'Reload Sales with retry',
+        appId: IDS.appSales,
+        maxRetries: 1,
+        runs: [{ attempts: [{ outcome: 8, durationMs: 300, details: ['Connection to the database was lost'] }, { outcome: 7, durationMs: 300 }] }]
+      },
+      { id: IDS.slow, name: 'Reload Everything', appId: IDS.appFinance, runs: [{ attempts: [{ outcome: 7, durationMs: 120_000 }] }] },
+      { id: IDS.queued, name: 'Reload Queued', appId: IDS.appSales, runs: [{ attempts: [{ outcome: 7, queuedMs: 800, durationMs: 300 }] }] },
+      // Fails the first time, succeeds the second: the second step must not report the first run.
+      { id: IDS.flaky, name: 'Reload Flaky', appId: IDS.appSales, runs: [{ attempts: [{ outcome: 8, durationMs: 200 }] }, { attempts: [{ outcome: 7, durationMs: 1_200 }] }] }
+    ],
+    users: [{ directory: 'INTERNAL', id: 'sa_api' }]
+  }
+}

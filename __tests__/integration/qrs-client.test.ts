@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { readFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { certificateAuth } from '../../src/auth/certificate.js'
+import { QrsApi } from '../../src/qrs/api.js'
+import { QrsClient } from '../../src/qrs/client.js'
+import { ConnectionError, QrsError } from '../../src/qrs/errors.js'
+import { systemClock } from '../../src/reload/clock.js'
+import { startTask } from '../../src/reload/start.js'
+import { findTask } from '../../src/reload/target.js'
+import { waitForExecution } from '../../src/reload/wait.js'
+import { startSimulator, type Simulator } from '../../simulator/src/index.js'
+import { testCertificates } from '../helpers/certs.js'
+import { IDS, testSite } from '../helpers/site.js'
+
+let sim: Simulator
+let clients: QrsClient[] = []
+
+beforeAll(async () => {
+  const certs = testCertificates()
+  sim = await startSimulator({ scenario: testSite(), certsDir: certs.dir, quiet: true })
+})
+afterAll(async () => {
+  for (const client of clients) client.dispose()
+  await sim.close()
+})
+
+function client(url = sim.url, overrides: { ca?: string; user?: string } = {}): QrsApi {
+  const c = new QrsClient({
+    url: new URL(url),
+    userAgent: 'test (Windows)',
+    auth: certificateAuth({ cert: readFileSync(sim.certs.clientCert, 'utf8'), key: readFileSync(sim.certs.clientKey, 'utf8') }, overrides.user ?? 'UserDirectory=INTERNAL; UserId=sa_api'),
+    tls: { ca: overrides.ca ?? readFileSync(sim.certs.ca, 'utf8'), insecure: false }
+  })
+  clients.push(c)
+  return new QrsApi(c)
+}
+
+describe('QrsApi against the simulator', () => {
+  it('reads /qrs/about', async () => {
+    const about = await client().about()
+    expect(about.buildVersion).toBeTruthy()
+  })
+
+  it('finds tasks by id and by names that need escaping', async () => {
+    const api = client()
+    expect((await findTask(api, { kind: 'task-id', taskId: IDS.fail })).name).toBe('Reload Finance')
+    expect((await findTask(api, { kind: 'task-name', taskName: "Reload O'Brien Ümsätze" })).id).toBe(IDS.quote)
+    // QRS compares case-insensitively.
+    expect((await findTask(api, { kind: 'task-name', taskName: 'reload sales' })).id).toBe(IDS.ok)
+    await expect(findTask(api, { kind: 'task-name', taskName: 'Reload & Co #1' })).rejects.toThrow(/No reload task named 'Reload & Co #1'/)
+  })
+
+  it('starts a task once and waits for that execution', async () => {
+    const api = client()
+    const task = await findTask(api, { kind: 'task-id', taskId: IDS.ok })
+    const before = sim.startCount(IDS.ok)
+    const executionId = await startTask(api, task)
+    const outcome = await waitForExecution(api, executionId, { clock: systemClock, timeoutMs: 20_000, maxPollIntervalMs: 500 })
+    expect(outcome.kind).toBe('finished')
+    expect(outcome.result?.status).toBe(7)
+    expect(outcome.result?.executionID?.toLowerCase()).toBe(executionId.toLowerCase())
+    expect(sim.startCount(IDS.ok)).toBe(before + 1)
+  })
+
+  it('treats an ended execution session (404) as "gone", not as an error', async () => {
+    expect(await client().executionSession('00000000-0000-4000-8000-00000000abcd')).toBeUndefined()
+  })
+
+  it('reports an inactive or refused user with the server text and a hint', async () => {
+    const api = client(sim.url, { user: 'UserDirectory=INTERNAL: UserId=sa_api' })
+    const error = (await api.about().catch(e => e)) as QrsError
+    expect(error).toBeInstanceOf(QrsError)
+    expect(error.status).toBe(403)
+    expect(error.message).toMatch(/^GET \/qrs\/about answered 403/)
+  })
+
+  it('explains a TLS failure instead of passing the raw error on', async () => {
+    const error = await client(sim.url, { ca: readFileSync(sim.certs.otherCa, 'utf8') }).about().catch(e => e)
+    expect(error).toBeInstanceOf(ConnectionError)
+    expect(error.message).toMatch(/ca-cert/)
+  })
+})
+
+describe('QrsClient against a server that is not the QRS', () => {
+  let server: Server
+  let url: string
+  beforeAll(async () => {
+    const certs = testCertificates()
+    server = createServer({ cert: readFileSync(certs.serverCert), key: readFileSync(certs.serverKey) }, (req, res) => {
+      if (req.url?.startsWith('/qrs/about')) {
+        res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body><form>Log in</form></body></html>')
+      } else {
+        res.writeHead(500, { 'content-type': 'text/plain' }).end('Authentication error: Restart the browser.')
+      }
+    })
+    await new Promise<void>(done => server.listen(0, '127.0.0.1', done))
+    url = `https://localhost:${(server.address() as AddressInfo).port}`
+  })
+  afterAll(() => new Promise<void>(done => {
+    server.closeAllConnections()
+    server.close(() => done())
+  }))
+
+  it('refuses HTML in a 2xx answer and says what it probably is', async () => {
+    const error = (await client(url).about().catch(e => e)) as QrsError
+    expect(error).toBeInstanceOf(QrsError)
+    expect(error.message).toMatch(/answered 200: Log in\nExpected JSON but got an HTML page/)
+  })
+
+  it('shows the status and the text of an error body', async () => {
+    const error = (await client(url).reloadTasks("name eq 'x'").catch(e => e)) as QrsError
+    expect(error.message).toMatch(/^GET \/qrs\/reloadtask\/full answered 500: Authentication error: Restart the browser\.\nThe server lost the session/)
+  })
+})

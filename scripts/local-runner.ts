@@ -1,0 +1,79 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/**
+ * Runs the bundled action the way a GitHub runner does, for the tests and the demo.
+ */
+export interface ActionRun {
+  code: number | null
+  stdout: string
+  stderr: string
+  outputs: Record<string, string>
+  state: Record<string, string>
+  summary: string
+}
+
+export const BUNDLE = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/index.js')
+
+/** Parses the runner's file format: `name<<DELIMITER`, value lines, `DELIMITER` (or `name=value`). */
+export function parseCommandFile(text: string): Record<string, string> {
+  const values: Record<string, string> = {}
+  const lines = text.split(/\r?\n/)
+  for (let i = 0; i < lines.length; i++) {
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(lines[i])
+    if (heredoc) {
+      const end = lines.indexOf(heredoc[2], i + 1)
+      values[heredoc[1]] = lines.slice(i + 1, end).join('\n')
+      i = end
+    } else if (lines[i].includes('=')) {
+      const at = lines[i].indexOf('=')
+      values[lines[i].slice(0, at)] = lines[i].slice(at + 1)
+    }
+  }
+  return values
+}
+
+/**
+ * Runs the bundle the way the runner does: `node dist/index.js`, inputs as `INPUT_<NAME>`
+ * (upper-cased, hyphens kept), and fresh GITHUB_OUTPUT / GITHUB_STATE / GITHUB_STEP_SUMMARY files.
+ */
+export async function runAction(inputs: Record<string, string>, options: { env?: Record<string, string>; node?: string; timeoutMs?: number } = {}): Promise<ActionRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'qsr-run-'))
+  const files = { GITHUB_OUTPUT: join(dir, 'output'), GITHUB_STATE: join(dir, 'state'), GITHUB_STEP_SUMMARY: join(dir, 'summary') }
+  for (const file of Object.values(files)) writeFileSync(file, '')
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', RUNNER_TEMP: dir, ...files, ...options.env }
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
+  const child = spawn(options.node ?? process.env.E2E_NODE ?? process.execPath, [BUNDLE], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', chunk => (stdout += chunk))
+  child.stderr.on('data', chunk => (stderr += chunk))
+  const killer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
+  const code = await new Promise<number | null>(done => child.on('close', done))
+  clearTimeout(killer)
+  return {
+    code,
+    stdout,
+    stderr,
+    outputs: parseCommandFile(readFileSync(files.GITHUB_OUTPUT, 'utf8')),
+    state: parseCommandFile(readFileSync(files.GITHUB_STATE, 'utf8')),
+    summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8')
+  }
+}
+
+/** The workflow commands in a step's stdout as a runner's log shows them. */
+export function asRunnerLog(stdout: string): string {
+  return stdout
+    .split('\n')
+    .filter(line => !line.startsWith('::add-mask::') && !line.startsWith('::debug::') && line !== '::endgroup::')
+    .map(line => {
+      const command = /^::(group|error|warning|notice)(?: [^:]*)?::(.*)$/.exec(line)
+      if (!command) return line
+      const text = command[2].replace(/%0A/g, '\n').replace(/%0D/g, '').replace(/%25/g, '%')
+      return command[1] === 'group' ? `▸ ${text}` : `${command[1][0].toUpperCase()}${command[1].slice(1)}: ${text}`
+    })
+    .join('\n')
+}
