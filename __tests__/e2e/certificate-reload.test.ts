@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { readFileSync } from 'node:fs'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
 import type { Switches } from '../../simulator/src/scenario.js'
 import { runAction, type ActionRun } from '../../scripts/local-runner.js'
@@ -7,12 +8,12 @@ import { IDS, SCRIPT_ERROR, testSite } from '../helpers/site.js'
 
 /** Runs the bundle against one simulator; each describe below starts its own. */
 function withSimulator(switches: Partial<Switches> = {}, serverNames?: string[]) {
-  const ctx = {} as { sim: Simulator; run: (inputs: Record<string, string>) => Promise<ActionRun> }
+  const ctx = {} as { sim: Simulator; run: (inputs: Record<string, string>, env?: Record<string, string>) => Promise<ActionRun> }
   beforeAll(async () => {
     const names = serverNames ?? testSite().serverNames!
     const certs = testCertificates('qliksrv01.corp.example', names)
     ctx.sim = await startSimulator({ scenario: testSite(), certsDir: certs.dir, serverNames: names, switches, quiet: true })
-    ctx.run = inputs =>
+    ctx.run = (inputs, env = {}) =>
       runAction({
         url: ctx.sim.url,
         'auth-type': 'certificate',
@@ -21,7 +22,7 @@ function withSimulator(switches: Partial<Switches> = {}, serverNames?: string[])
         'ca-cert': ctx.sim.certs.ca,
         'max-poll-interval': '1s',
         ...inputs
-      })
+      }, { env })
   })
   afterAll(async () => ctx.sim?.close())
   return ctx
@@ -148,6 +149,15 @@ describe('certificate auth: reload a task end to end', () => {
     const run = await ctx.run({ 'task-id': IDS.ok, 'client-key': ctx.sim.certs.clientKeyEncrypted, 'client-key-passphrase': ctx.sim.certs.clientKeyPassphrase })
     expect(run.code).toBe(0)
     expect(run.stdout).toContain(`::add-mask::${ctx.sim.certs.clientKeyPassphrase}`)
+  })
+
+  it('never shows the key or its passphrase, debug mode included', async () => {
+    const run = await ctx.run({ 'task-id': IDS.fail, 'client-key': ctx.sim.certs.clientKeyEncrypted, 'client-key-passphrase': ctx.sim.certs.clientKeyPassphrase }, { ACTIONS_STEP_DEBUG: 'true', RUNNER_DEBUG: '1' })
+    expect(run.stdout).toMatch(/::debug::/)
+    const keyLines = readFileSync(ctx.sim.certs.clientKeyEncrypted, 'utf8').split('\n').filter(line => line.length >= 8 && !line.startsWith('-----'))
+    // The runner swallows ::add-mask:: commands; everything else is what users see.
+    const visible = [run.stdout.split('\n').filter(line => !line.startsWith('::add-mask::')).join('\n'), run.stderr, JSON.stringify(run.outputs), run.summary].join('\n')
+    for (const secret of [ctx.sim.certs.clientKeyPassphrase, ...keyLines]) expect(visible).not.toContain(secret)
   })
 
   it('explains a client certificate the site does not trust', async () => {

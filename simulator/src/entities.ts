@@ -1,0 +1,177 @@
+/** The JSON shapes QRS hands out: condensed in plain lists, full in /full lists and GET by id. */
+import type { Switches } from './scenario.js'
+import { findById, type AppState, type ExecutionResult, type ResultDetail, type SessionState, type SimState, type TaskState } from './state.js'
+
+export type Json = Record<string, unknown>
+
+const streamId = 'aaec8d41-5201-43ab-809f-3063750dfafd'
+
+function shuffled<T>(items: T[], shuffle: boolean): T[] {
+  const copy = items.map((d) => ({ ...d }))
+  if (!shuffle) return copy
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1))
+    ;[copy[i], copy[j]] = [copy[j], copy[i]]
+  }
+  return copy
+}
+
+export function appJson(app: AppState, full: boolean): Json {
+  const condensed: Json = {
+    id: app.id,
+    privileges: null,
+    name: app.name,
+    appId: '',
+    publishTime: app.published ? app.modifiedDate : '1753-01-01T00:00:00.000Z',
+    published: app.published,
+    stream: app.published ? { id: streamId, name: 'Everyone', privileges: null } : null,
+    savedInProductVersion: '14.129.3',
+    migrationHash: '9f9a6e5e1ad1bd7ba6c3b9bb6c35b5d2b9f0b0f3',
+    availabilityStatus: 0
+  }
+  if (!full) return condensed
+  return {
+    ...condensed,
+    createdDate: app.createdDate,
+    modifiedDate: app.modifiedDate,
+    modifiedByUserName: 'INTERNAL\\sa_repository',
+    customProperties: [],
+    owner: { id: 'b3d2c0b5-63a8-4d4f-a9b4-6f3bd9c7a0c1', privileges: null, userId: 'sa_repository', userDirectory: 'INTERNAL', name: 'sa_repository' },
+    description: '',
+    thumbnail: '',
+    lastReloadTime: '1753-01-01T00:00:00.000Z',
+    fileSize: 184320,
+    dynamicColor: '',
+    tags: [],
+    isDirectQueryMode: false,
+    schemaPath: 'App'
+  }
+}
+
+export function resultJson(result: ExecutionResult, full: boolean, switches: Switches): Json {
+  const details = shuffled<ResultDetail>(result.details, switches.shuffleDetails)
+  if (full) return { ...result, details }
+  return {
+    id: result.id,
+    privileges: null,
+    executingNodeName: result.executingNodeName,
+    status: result.status,
+    startTime: result.startTime,
+    stopTime: result.stopTime,
+    duration: result.duration,
+    fileReferenceID: result.fileReferenceID,
+    scriptLogAvailable: result.scriptLogAvailable,
+    details,
+    scriptLogLocation: result.scriptLogLocation,
+    scriptLogSize: result.scriptLogSize
+  }
+}
+
+const schemaPaths = ['ReloadTask', 'ExternalProgramTask', 'UserSyncTask', 'DistributionTask']
+
+export function taskJson(task: TaskState, full: boolean, state: SimState, switches: Switches): Json {
+  const condensed: Json = { id: task.id, privileges: null, name: task.name, taskType: task.taskType, enabled: task.enabled }
+  if (!full) return condensed
+  const app = task.appId ? findById(state.apps, task.appId) : undefined
+  const body: Json = {
+    id: task.id,
+    createdDate: task.createdDate,
+    modifiedDate: task.modifiedDate,
+    modifiedByUserName: 'INTERNAL\\sa_repository',
+    customProperties: [],
+    name: task.name,
+    taskType: task.taskType,
+    enabled: task.enabled,
+    taskSessionTimeout: task.taskSessionTimeout,
+    maxRetries: task.maxRetries,
+    tags: [],
+    privileges: null,
+    schemaPath: schemaPaths[task.taskType] ?? 'Task'
+  }
+  if (task.taskType === 0) {
+    body.app = app ? appJson(app, false) : null
+    body.isManuallyTriggered = task.isManuallyTriggered
+    body.isPartialReload = false
+    body.timeToLive = 0
+  } else if (task.taskType === 1) {
+    body.path = 'C:\\Scripts\\run.cmd'
+    body.parameters = ''
+  }
+  body.operational = {
+    id: task.operationalId,
+    lastExecutionResult: resultJson(task.lastResult, false, switches),
+    nextExecution: '1753-01-01T00:00:00.000Z',
+    privileges: null
+  }
+  return body
+}
+
+export function sessionJson(session: SessionState, full: boolean, state: SimState, switches: Switches): Json {
+  if (!full) return { id: session.id, privileges: null }
+  const task = findById(state.tasks, session.taskId)
+  const app = task?.appId ? findById(state.apps, task.appId) : undefined
+  const result = findById(state.results, session.resultId)
+  const taskRef = task ? taskJson(task, false, state, switches) : null
+  return {
+    id: session.id,
+    createdDate: session.createdDate,
+    modifiedDate: session.modifiedDate,
+    modifiedByUserName: 'INTERNAL\\System',
+    executingNode: { id: state.nodeId, name: state.nodeName, hostName: state.machineName, privileges: null },
+    executionResult: result ? resultJson(result, false, switches) : null,
+    abortAt: '1753-01-01T00:00:00.000Z',
+    retries: session.retries,
+    abortReason: session.abortReason,
+    app: app ? appJson(app, false) : null,
+    user: {
+      id: 'c6a1f2d3-7e4b-4a90-8f1e-2b3c4d5e6f70',
+      privileges: null,
+      userDirectory: session.user.userDirectory,
+      userId: session.user.userId,
+      name: session.user.userId
+    },
+    reloadTask: task?.taskType === 0 ? taskRef : null,
+    externalProgramTask: task?.taskType === 1 ? taskRef : null,
+    userSyncTask: task?.taskType === 2 ? taskRef : null,
+    privileges: null,
+    schemaPath: 'ExecutionSession'
+  }
+}
+
+export const taskExecutionStatus = [
+  'NeverStarted', 'Triggered', 'Started', 'Queued', 'AbortInitiated', 'Aborting', 'Aborted', 'FinishedSuccess',
+  'FinishedFail', 'Skipped', 'Retry', 'Error', 'Reset', 'DistributionQueue', 'DistributionRunning'
+]
+
+function enumEntry(values: string[], usages: string[]): Json {
+  return { Values: values.map((v, i) => `${i}: ${v}`), Usages: usages }
+}
+
+/** GET /qrs/about/api/enums: Dictionary<string, EnumDescription> with "Values" and "Usages". */
+export function enumsJson(): Json {
+  return {
+    TaskExecutionStatus: enumEntry(taskExecutionStatus, [
+      'ExecutionResult.Status', 'ExecutionResultCondensed.Status', 'TaskOperational.LastExecutionResult.Status'
+    ]),
+    TaskTypeEnum: enumEntry(['Reload', 'ExternalProgram', 'UserSync', 'Distribute'], ['Task.TaskType', 'ReloadTask.TaskType']),
+    ExecutionResultDetailTypeEnum: enumEntry(['Error', 'Warning', 'Information'], ['ExecutionResultDetail.DetailsType']),
+    AbortReasonEnum: enumEntry(['Undefined', 'Manual', 'Timeout', 'DeletedTask'], ['ExecutionSession.AbortReason']),
+    AvailabilityStatusEnum: enumEntry(
+      ['NotApplicable', 'Available', 'NoActiveRoute', 'NoConfiguredRoute', 'NotSynced', 'NotMigrated'],
+      ['App.AvailabilityStatus']
+    )
+  }
+}
+
+export function aboutJson(): Json {
+  return {
+    buildVersion: '14.129.3.0',
+    buildDate: '5/2/2023 9:00:00 AM',
+    databaseProvider: 'Devart.Data.PostgreSql',
+    nodeType: 1,
+    sharedPersistence: true,
+    requiresBootstrap: false,
+    singleNodeOnly: false,
+    schemaPath: 'About'
+  }
+}

@@ -1,0 +1,5 @@
+export { makeCertificates, type CertPaths } from './certs.js'
+export { FilterError, matches, parseFilter, type FilterNode } from './filter.js'
+export { defaultSwitches, loadScenario, type Scenario, type ScenarioApp, type ScenarioAttempt, type ScenarioRun, type ScenarioTask, type ScenarioUser, type Switches } from './scenario.js'
+export { startSimulator, type RecordedRequest, type Simulator, type SimulatorOptions } from './server.js'
+export { emptyGuid, unsetDate, type ExecutionResult, type SessionState, type SimState, type TaskState, type AppState } from './state.js'

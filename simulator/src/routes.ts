@@ -1,0 +1,188 @@
+/** The /qrs routes. Everything here runs after the TLS, xrfkey and user checks passed. */
+import { randomUUID } from 'node:crypto'
+import type { QlikUser } from './auth.js'
+import { aboutJson, appJson, enumsJson, resultJson, sessionJson, taskJson, type Json } from './entities.js'
+import { FilterError, matches, parseFilter } from './filter.js'
+import { getParam, type QueryParam } from './query.js'
+import type { Runner } from './runner.js'
+import type { Switches } from './scenario.js'
+import { emptyGuid, findById, newTask, type SimState, type TaskState } from './state.js'
+
+export type Reply =
+  | { status: number; json: unknown }
+  | { status: number; text: string }
+  | { status: number; empty: true }
+
+export interface RouteContext {
+  method: string
+  /** Path segments after /qrs, lower-cased (QRS paths are case-insensitive). */
+  segments: string[]
+  params: QueryParam[]
+  body: string
+  user: QlikUser
+  state: SimState
+  switches: Switches
+  runner: Runner
+}
+
+const text = (status: number, message: string): Reply => ({ status, text: message })
+const json = (body: unknown, status = 200): Reply => ({ status, json: body })
+const empty = (status = 204): Reply => ({ status, empty: true })
+const notFound = (what: string, id: string): Reply => text(404, `Cannot find the ${what} with id ${id}`)
+
+function sleep(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms).unref()) : Promise.resolve()
+}
+
+/** A list route: the filter sees the full entity, the answer is condensed unless /full. */
+function list<T>(ctx: RouteContext, items: T[], toJson: (item: T, full: boolean) => Json, shape: 'condensed' | 'full' | 'count'): Reply {
+  const filterText = getParam(ctx.params, 'filter')
+  let selected = items
+  if (filterText !== undefined && filterText.trim() !== '') {
+    try {
+      const filter = parseFilter(filterText)
+      selected = items.filter((item) => matches(filter, toJson(item, true)))
+    } catch (err) {
+      if (err instanceof FilterError) return text(400, err.message)
+      throw err
+    }
+  }
+  if (shape === 'count') return json({ value: selected.length })
+  return json(selected.map((item) => toJson(item, shape === 'full')))
+}
+
+function listShape(rest: string[]): 'condensed' | 'full' | 'count' | undefined {
+  if (rest.length === 0) return 'condensed'
+  if (rest.length === 1 && rest[0] === 'full') return 'full'
+  if (rest.length === 1 && rest[0] === 'count') return 'count'
+  return undefined
+}
+
+function taskByName(ctx: RouteContext): TaskState | Reply {
+  const name = getParam(ctx.params, 'name') ?? ''
+  const task = ctx.state.tasks.find((t) => t.name.toLowerCase() === name.toLowerCase())
+  return task ?? text(400, `Cannot find a task with the following name: ${name}`)
+}
+
+/** Starts first, then waits startLatencyMs: a slow answer must not mean "did not start". */
+async function startTask(ctx: RouteContext, task: TaskState, synchronous: boolean): Promise<Reply> {
+  const sessionId = ctx.runner.start(task, ctx.user)
+  await sleep(ctx.switches.startLatencyMs)
+  return synchronous ? json({ value: sessionId ?? emptyGuid }, 201) : empty()
+}
+
+function parseIdList(body: string): string[] | Reply {
+  try {
+    const ids: unknown = JSON.parse(body)
+    if (Array.isArray(ids) && ids.every((id) => typeof id === 'string')) return ids as string[]
+  } catch {
+    // fall through
+  }
+  return text(400, 'The request body must be a JSON array of task ids')
+}
+
+async function taskRoutes(ctx: RouteContext, rest: string[]): Promise<Reply | undefined> {
+  const { state, switches, method } = ctx
+  const shape = listShape(rest)
+  if (shape && method === 'GET') return list(ctx, state.tasks, (t, full) => taskJson(t, full, state, switches), shape)
+  if (method !== 'POST') return undefined
+  const path = rest.join('/')
+  if (path === 'start/synchronous' || path === 'start') {
+    const task = taskByName(ctx)
+    return 'status' in task ? task : startTask(ctx, task, path === 'start/synchronous')
+  }
+  if (path === 'start/many' || path === 'stop/many') {
+    const ids = parseIdList(ctx.body)
+    if (!Array.isArray(ids)) return ids
+    for (const id of ids) {
+      const task = findById(state.tasks, id)
+      if (!task) continue
+      if (path === 'start/many') ctx.runner.start(task, ctx.user)
+      else ctx.runner.stop(task)
+    }
+    if (path === 'start/many') await sleep(switches.startLatencyMs)
+    return empty()
+  }
+  const [id, action, sub] = rest
+  const task = id ? findById(state.tasks, id) : undefined
+  if (action === 'start' && (sub === undefined || (sub === 'synchronous' && rest.length === 3))) {
+    return task ? startTask(ctx, task, sub === 'synchronous') : notFound('task', id)
+  }
+  if (action === 'stop' && rest.length === 2) {
+    if (!task) return notFound('task', id)
+    ctx.runner.stop(task)
+    return switches.stopStatus === 204 ? empty() : { status: switches.stopStatus, text: '' }
+  }
+  return undefined
+}
+
+async function appReload(ctx: RouteContext, id: string): Promise<Reply> {
+  const { state, switches } = ctx
+  const app = findById(state.apps, id)
+  if (!app) return notFound('app', id)
+  let task = switches.appReloadTask === 'reuse' && app.manualTaskId ? findById(state.tasks, app.manualTaskId) : undefined
+  if (!task) {
+    task = newTask(state, {
+      id: randomUUID(),
+      name: `Manually triggered reload of ${app.name}`,
+      appId: app.id,
+      isManuallyTriggered: true,
+      runs: app.reloadRuns
+    })
+    state.tasks.push(task)
+    app.manualTaskId = task.id
+  }
+  ctx.runner.start(task, ctx.user)
+  await sleep(switches.startLatencyMs)
+  return empty()
+}
+
+function byId<T extends { id: string }>(items: T[], id: string, what: string, toJson: (item: T) => Json): Reply {
+  const item = findById(items, id)
+  return item ? json(toJson(item)) : notFound(what, id)
+}
+
+export async function route(ctx: RouteContext): Promise<Reply> {
+  const { state, switches, method } = ctx
+  const [entity, ...rest] = ctx.segments
+  const get = method === 'GET'
+  const shape = listShape(rest)
+  const single = rest.length === 1 && !shape ? rest[0] : undefined
+  let reply: Reply | undefined
+  switch (entity) {
+    case 'about':
+      if (get && rest.length === 0) reply = json(aboutJson())
+      else if (get && rest.join('/') === 'api/enums') reply = json(enumsJson())
+      break
+    case 'app':
+      if (get && shape) reply = list(ctx, state.apps, appJson, shape)
+      else if (get && single) reply = byId(state.apps, single, 'app', (a) => appJson(a, true))
+      else if (method === 'POST' && rest.length === 2 && rest[1] === 'reload') reply = await appReload(ctx, rest[0])
+      break
+    case 'reloadtask': {
+      const reloadTasks = state.tasks.filter((t) => t.taskType === 0)
+      const toJson = (t: TaskState, full: boolean): Json => taskJson(t, full, state, switches)
+      if (get && shape) reply = list(ctx, reloadTasks, toJson, shape)
+      else if (get && single) reply = byId(reloadTasks, single, 'reload task', (t) => toJson(t, true))
+      break
+    }
+    case 'task':
+      reply = await taskRoutes(ctx, rest)
+      break
+    case 'executionsession': {
+      const live = state.sessions.filter((s) => s.active)
+      const toJson = (s: (typeof live)[number], full: boolean): Json => sessionJson(s, full, state, switches)
+      if (get && shape) reply = list(ctx, live, toJson, shape)
+      else if (get && single) reply = byId(live, single, 'execution session', (s) => toJson(s, true))
+      break
+    }
+    case 'executionresult': {
+      const ordered = switches.resultsOrder === 'desc' ? [...state.results].reverse() : state.results
+      const toJson = (r: (typeof ordered)[number], full: boolean): Json => resultJson(r, full, switches)
+      if (get && shape) reply = list(ctx, ordered, toJson, shape)
+      else if (get && single) reply = byId(ordered, single, 'execution result', (r) => toJson(r, true))
+      break
+    }
+  }
+  return reply ?? text(404, 'Not found')
+}

@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto'
+import type { QlikUser } from './auth.js'
+import { taskExecutionStatus } from './entities.js'
+import { defaultRun, type ScenarioRun, type Switches } from './scenario.js'
+import { emptyGuid, findById, newResult, now, type ExecutionResult, type SessionState, type SimState, type TaskState } from './state.js'
+
+/** How long an attempt stays Triggered before the scheduler picks it up. */
+const triggeredMs = 20
+/** Each abort step (AbortInitiated → Aborting → Aborted). */
+const abortStepMs = 100
+
+const enum Status {
+  Triggered = 1,
+  Started = 2,
+  Queued = 3,
+  AbortInitiated = 4,
+  Aborting = 5,
+  Aborted = 6,
+  FinishedSuccess = 7
+}
+const enum Detail {
+  Error = 0,
+  Warning = 1,
+  Information = 2
+}
+
+const failureMessages: Record<number, string> = {
+  6: 'The task was aborted',
+  8: 'The task was not able to finish: script error',
+  9: 'The task was skipped: the app is already being reloaded',
+  11: 'The task was not able to finish: the engine reported an error',
+  12: 'The task was reset by the scheduler'
+}
+
+/** Plays executions on real timers: one session per start, one result per attempt. */
+export class Runner {
+  private readonly timers = new Set<NodeJS.Timeout>()
+  private readonly sessionTimers = new Map<string, Set<NodeJS.Timeout>>()
+
+  constructor(private readonly state: SimState, private readonly switches: Switches) {}
+
+  /** Returns the execution session id, or undefined when nothing was started. */
+  start(task: TaskState, user: QlikUser): string | undefined {
+    if (!task.enabled || !task.startable) return undefined
+    const running = this.state.sessions.find((s) => s.active && s.taskId === task.id)
+    if (running && this.switches.startWhileRunning === 'ignore') return undefined
+    if (running && this.switches.startWhileRunning === 'existing') return running.id
+    const run: ScenarioRun = task.runs[Math.min(task.nextRun, task.runs.length - 1)] ?? defaultRun
+    task.nextRun++
+    task.starts++
+    const t = now()
+    const session: SessionState = {
+      id: randomUUID(), taskId: task.id, user, resultId: emptyGuid, retries: 0, abortReason: 0,
+      active: true, createdDate: t, modifiedDate: t
+    }
+    this.state.sessions.push(session)
+    this.beginAttempt(session, task, run, 0)
+    return session.id
+  }
+
+  /** Aborts every running execution of the task. */
+  stop(task: TaskState): void {
+    for (const session of this.state.sessions.filter((s) => s.active && s.taskId === task.id)) {
+      const result = findById(this.state.results, session.resultId)
+      if (!result || result.status === Status.AbortInitiated || result.status === Status.Aborting) continue
+      this.clearSession(session)
+      session.abortReason = 1
+      session.modifiedDate = now()
+      this.setStatus(result, Status.AbortInitiated)
+      this.later(session, abortStepMs, () => {
+        this.setStatus(result, Status.Aborting)
+        this.later(session, abortStepMs, () => {
+          this.finish(session, result, Status.Aborted, [{ type: Detail.Information, message: 'Task aborted by user' }])
+        })
+      })
+    }
+  }
+
+  close(): void {
+    for (const timer of this.timers) clearTimeout(timer)
+    this.timers.clear()
+    this.sessionTimers.clear()
+  }
+
+  private later(session: SessionState | undefined, ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer)
+      if (session) this.sessionTimers.get(session.id)?.delete(timer)
+      fn()
+    }, ms)
+    this.timers.add(timer)
+    if (session) {
+      const set = this.sessionTimers.get(session.id) ?? new Set<NodeJS.Timeout>()
+      set.add(timer)
+      this.sessionTimers.set(session.id, set)
+    }
+  }
+
+  private clearSession(session: SessionState): void {
+    for (const timer of this.sessionTimers.get(session.id) ?? []) {
+      clearTimeout(timer)
+      this.timers.delete(timer)
+    }
+    this.sessionTimers.delete(session.id)
+  }
+
+  private addDetail(result: ExecutionResult, detailsType: number, message: string): void {
+    const t = now()
+    result.details.push({ id: randomUUID(), privileges: null, detailsType, message, detailCreatedDate: t })
+    result.modifiedDate = t
+  }
+
+  private setStatus(result: ExecutionResult, status: number): void {
+    const from = taskExecutionStatus[result.status]
+    this.addDetail(result, Detail.Information, `Changing task state from ${from} to ${taskExecutionStatus[status]}`)
+    result.status = status
+  }
+
+  private beginAttempt(session: SessionState, task: TaskState, run: ScenarioRun, index: number): void {
+    const attempt = run.attempts[index]
+    const result = newResult({ taskID: task.id, executionID: session.id, appID: task.appId ?? emptyGuid, state: this.state, status: Status.Triggered })
+    this.addDetail(result, Detail.Information, 'Changing task state from NeverStarted to Triggered')
+    this.addDetail(result, Detail.Information, 'Trying to start task. Sending task to slave scheduler')
+    this.state.results.push(result)
+    session.resultId = result.id
+    session.modifiedDate = now()
+    task.lastResult = result
+
+    const startRunning = (): void => {
+      this.setStatus(result, Status.Started)
+      result.startTime = now()
+      this.later(session, Math.max(0, attempt.durationMs ?? 300), () => this.endAttempt(session, task, run, index, result))
+    }
+    this.later(session, triggeredMs, () => {
+      const queuedMs = attempt.queuedMs ?? 0
+      if (queuedMs > 0) {
+        this.setStatus(result, Status.Queued)
+        this.later(session, queuedMs, startRunning)
+      } else {
+        startRunning()
+      }
+    })
+  }
+
+  private endAttempt(session: SessionState, task: TaskState, run: ScenarioRun, index: number, result: ExecutionResult): void {
+    const attempt = run.attempts[index]
+    const last = index === run.attempts.length - 1
+    const failed = attempt.outcome !== Status.FinishedSuccess
+    const extra: { type: number; message: string }[] = []
+    if (failed) extra.push({ type: Detail.Error, message: failureMessages[attempt.outcome] ?? 'The task was not able to finish' })
+    for (const message of attempt.details ?? []) extra.push({ type: failed ? Detail.Error : Detail.Information, message })
+
+    if (!last) {
+      const status = failed ? this.switches.retryResultStatus : attempt.outcome
+      this.completeResult(result, status, extra)
+      session.retries++
+      this.beginAttempt(session, task, run, index + 1)
+      return
+    }
+    if (failed && (task.maxRetries > 0 || run.attempts.length > 1)) extra.push({ type: Detail.Error, message: 'Max retries reached' })
+    this.finish(session, result, attempt.outcome, extra)
+  }
+
+  /** Ends the session; with resultLagMs the last result keeps its old status a while longer. */
+  private finish(session: SessionState, result: ExecutionResult, status: number, extra: { type: number; message: string }[]): void {
+    const lag = this.switches.resultLagMs
+    this.clearSession(session)
+    session.active = false
+    session.endedAt = session.modifiedDate = now()
+    if (lag > 0) this.later(undefined, lag, () => this.completeResult(result, status, extra))
+    else this.completeResult(result, status, extra)
+  }
+
+  private completeResult(result: ExecutionResult, status: number, extra: { type: number; message: string }[]): void {
+    this.setStatus(result, status)
+    const stop = new Date()
+    result.stopTime = stop.toISOString()
+    if (result.startTime !== '1753-01-01T00:00:00.000Z') {
+      result.duration = stop.getTime() - Date.parse(result.startTime)
+      result.fileReferenceID = randomUUID()
+      result.scriptLogAvailable = true
+      result.scriptLogLocation = `${this.state.nodeName}\\Script\\${result.appID}.${stop.toISOString().replace(/[-:.]/g, '')}.log`
+      result.scriptLogSize = 2048 + Math.floor(Math.random() * 4096)
+      this.addDetail(result, Detail.Information, 'Reference to scriptlog added')
+    }
+    for (const d of extra) this.addDetail(result, d.type, d.message)
+  }
+}

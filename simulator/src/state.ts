@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto'
+import type { QlikUser } from './auth.js'
+import { defaultRun, type Scenario, type ScenarioRun } from './scenario.js'
+
+/** QRS writes "not set" dates as the .NET minimum SQL date. */
+export const unsetDate = '1753-01-01T00:00:00.000Z'
+export const emptyGuid = '00000000-0000-0000-0000-000000000000'
+
+export interface AppState {
+  id: string
+  name: string
+  published: boolean
+  createdDate: string
+  modifiedDate: string
+  reloadRuns: ScenarioRun[]
+  /** The "Manually triggered reload of <name>" task, once POST /qrs/app/{id}/reload made it. */
+  manualTaskId?: string
+}
+
+export interface TaskState {
+  id: string
+  name: string
+  taskType: number
+  appId?: string
+  enabled: boolean
+  startable: boolean
+  maxRetries: number
+  taskSessionTimeout: number
+  isManuallyTriggered: boolean
+  runs: ScenarioRun[]
+  /** Index of the run the next start consumes. */
+  nextRun: number
+  /** Executions started (start requests that ran something). */
+  starts: number
+  createdDate: string
+  modifiedDate: string
+  operationalId: string
+  /** The result shown as operational.lastExecutionResult; a NeverStarted placeholder before the first run. */
+  lastResult: ExecutionResult
+}
+
+export interface ResultDetail {
+  id: string
+  privileges: null
+  detailsType: number
+  message: string
+  detailCreatedDate: string
+}
+
+/** Stored in the full QRS shape; lists hand out copies. */
+export interface ExecutionResult {
+  id: string
+  createdDate: string
+  modifiedDate: string
+  modifiedByUserName: string
+  schemaPath: 'ExecutionResult'
+  privileges: null
+  taskID: string
+  executionID: string
+  appID: string
+  executingNodeID: string
+  executingNodeName: string
+  status: number
+  startTime: string
+  stopTime: string
+  duration: number
+  fileReferenceID: string
+  scriptLogAvailable: boolean
+  scriptLogLocation: string
+  scriptLogSize: number
+  details: ResultDetail[]
+}
+
+export interface SessionState {
+  id: string
+  taskId: string
+  user: QlikUser
+  /** The result of the current attempt. */
+  resultId: string
+  retries: number
+  abortReason: number
+  /** false once the session entity is gone (GET answers 404). */
+  active: boolean
+  createdDate: string
+  modifiedDate: string
+  endedAt?: string
+}
+
+export interface SimState {
+  machineName: string
+  nodeName: string
+  nodeId: string
+  apps: AppState[]
+  tasks: TaskState[]
+  sessions: SessionState[]
+  /** In creation order. */
+  results: ExecutionResult[]
+}
+
+export function now(): string {
+  return new Date().toISOString()
+}
+
+export function newResult(fields: { taskID: string; executionID: string; appID: string; state: SimState; status: number }): ExecutionResult {
+  const t = now()
+  return {
+    id: randomUUID(),
+    createdDate: t,
+    modifiedDate: t,
+    modifiedByUserName: 'INTERNAL\\System',
+    schemaPath: 'ExecutionResult',
+    privileges: null,
+    taskID: fields.taskID,
+    executionID: fields.executionID,
+    appID: fields.appID,
+    executingNodeID: fields.state.nodeId,
+    executingNodeName: fields.state.nodeName,
+    status: fields.status,
+    startTime: unsetDate,
+    stopTime: unsetDate,
+    duration: 0,
+    fileReferenceID: emptyGuid,
+    scriptLogAvailable: false,
+    scriptLogLocation: '',
+    scriptLogSize: 0,
+    details: []
+  }
+}
+
+export function newTask(
+  state: SimState,
+  fields: Pick<TaskState, 'id' | 'name'> & Partial<Omit<TaskState, 'id' | 'name'>>
+): TaskState {
+  const t = now()
+  const task: TaskState = {
+    taskType: 0,
+    enabled: true,
+    startable: true,
+    maxRetries: 0,
+    taskSessionTimeout: 1440,
+    isManuallyTriggered: false,
+    runs: [defaultRun],
+    nextRun: 0,
+    starts: 0,
+    createdDate: t,
+    modifiedDate: t,
+    operationalId: randomUUID(),
+    ...fields,
+    lastResult: newResult({ taskID: fields.id, executionID: emptyGuid, appID: fields.appId ?? emptyGuid, state, status: 0 })
+  }
+  if (task.runs.length === 0) task.runs = [defaultRun]
+  return task
+}
+
+export function buildState(scenario: Scenario): SimState {
+  const created = '2024-03-04T09:15:27.413Z'
+  const state: SimState = {
+    machineName: scenario.machineName,
+    nodeName: scenario.nodeName ?? scenario.machineName.split('.')[0],
+    nodeId: randomUUID(),
+    apps: (scenario.apps ?? []).map((a) => ({
+      id: a.id,
+      name: a.name,
+      published: a.published ?? false,
+      createdDate: created,
+      modifiedDate: created,
+      reloadRuns: a.reloadRuns ?? [defaultRun]
+    })),
+    tasks: [],
+    sessions: [],
+    results: []
+  }
+  for (const t of scenario.tasks ?? []) {
+    const task = newTask(state, {
+      id: t.id,
+      name: t.name,
+      taskType: t.taskType ?? 0,
+      appId: t.appId,
+      enabled: t.enabled ?? true,
+      startable: t.startable ?? true,
+      maxRetries: t.maxRetries ?? 0,
+      taskSessionTimeout: t.taskSessionTimeout ?? 1440,
+      runs: t.runs ?? [defaultRun]
+    })
+    task.createdDate = task.modifiedDate = created
+    state.tasks.push(task)
+  }
+  return state
+}
+
+export function findById<T extends { id: string }>(list: T[], id: string): T | undefined {
+  const lower = id.toLowerCase()
+  return list.find((x) => x.id.toLowerCase() === lower)
+}
