@@ -20,7 +20,7 @@ export interface Dependencies {
   clock: Clock
 }
 
-const defaults: Dependencies = { readInput: name => core.getInput(name), clock: systemClock }
+const defaults: Dependencies = { readInput: (name, options) => core.getInput(name, { trimWhitespace: options?.trim ?? true }), clock: systemClock }
 
 /** The step: read inputs, connect, find the task, start it once, wait for that execution, report. */
 export async function run(deps: Dependencies = defaults): Promise<void> {

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
+import { generateKeyPairSync } from 'node:crypto'
 import { getSettings, type InputReader } from '../../src/inputs/settings.js'
 import type { CertPaths } from '../../simulator/src/certs.js'
 import { testCertificates } from '../helpers/certs.js'
@@ -22,6 +23,15 @@ const valid = (): Record<string, string> => ({
   'ca-cert': certs.ca,
   'task-name': 'Reload Sales'
 })
+
+const rsaKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+const ecKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+const proxy = (type: string): Record<string, string> => ({ url: 'https://qlik.corp.example/' + type, 'auth-type': type, 'task-name': 'Reload Sales' })
+const mint = (): Record<string, string> => ({ ...proxy('jwt'), 'jwt-private-key': rsaKey, 'jwt-user-id': 'svc_reload', 'jwt-user-directory': 'CORP' })
+function token(alg: string, expiresInSeconds = 300): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
+  return `${part({ alg, typ: 'JWT' })}.${part({ userId: 'u', exp: Math.floor(Date.now() / 1000) + expiresInSeconds })}.c2lnbmF0dXJl`
+}
 
 describe('getSettings', () => {
   it('reads a complete certificate configuration with the action.yml defaults', () => {
@@ -67,9 +77,22 @@ describe('getSettings', () => {
     ['url with /qrs', () => ({ ...valid(), url: 'https://qliksrv01:4242/qrs' }), /^Input 'url': must end before \/qrs/],
     ['missing auth-type', () => ({ ...valid(), 'auth-type': '' }), /^Input 'auth-type': is required/],
     ['unknown auth-type', () => ({ ...valid(), 'auth-type': 'kerberos' }), /^Input 'auth-type': 'kerberos' is not one of/],
-    ['ntlm before it exists', () => ({ ...valid(), 'auth-type': 'ntlm' }), /^Input 'auth-type': 'ntlm' is not supported yet/],
-    ['jwt before it exists', () => ({ ...valid(), 'auth-type': 'jwt' }), /^Input 'auth-type': 'jwt' is not supported yet/],
-    ['header before it exists', () => ({ ...valid(), 'auth-type': 'header' }), /^Input 'auth-type': 'header' is not supported yet/],
+    ['ntlm without username', () => ({ ...proxy('ntlm'), password: 'x' }), /^Input 'username': is required/],
+    ['ntlm without password', () => ({ ...proxy('ntlm'), username: 'CORP\\svc' }), /^Input 'password': is required/],
+    ['ntlm with a domain but no user', () => ({ ...proxy('ntlm'), username: 'CORP\\', password: 'x' }), /^Input 'username': 'CORP\\' is not DOMAIN\\user/],
+    ['jwt with neither token nor key', () => proxy('jwt'), /^Input 'jwt': auth-type 'jwt' needs jwt/],
+    ['jwt with both token and key', () => ({ ...proxy('jwt'), jwt: token('RS256'), 'jwt-private-key': rsaKey }), /^Input 'jwt': set either jwt or jwt-private-key/],
+    ['jwt that is not a JWT', () => ({ ...proxy('jwt'), jwt: 'not-a-token' }), /^Input 'jwt': is not a signed JWT/],
+    ['jwt signed with HS256', () => ({ ...proxy('jwt'), jwt: token('HS256') }), /^Input 'jwt': is signed with HS256; .* only RS256, RS384, RS512/],
+    ['expired jwt', () => ({ ...proxy('jwt'), jwt: token('RS256', -60) }), /^Input 'jwt': expired at /],
+    ['jwt-private-key that is not a key', () => ({ ...proxy('jwt'), 'jwt-private-key': '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----', 'jwt-user-id': 'u', 'jwt-user-directory': 'd' }), /^Input 'jwt-private-key': is not a private key/],
+    ['jwt-private-key that is not RSA', () => ({ ...proxy('jwt'), 'jwt-private-key': ecKey, 'jwt-user-id': 'u', 'jwt-user-directory': 'd' }), /^Input 'jwt-private-key': is a ec key/],
+    ['jwt-algorithm HS256', () => ({ ...mint(), 'jwt-algorithm': 'HS256' }), /^Input 'jwt-algorithm': 'HS256' is not one of RS256, RS384, RS512/],
+    ['minting without jwt-user-id', () => ({ ...mint(), 'jwt-user-id': '' }), /^Input 'jwt-user-id': is required to mint/],
+    ['minting without jwt-user-directory', () => ({ ...mint(), 'jwt-user-directory': '' }), /^Input 'jwt-user-directory': is required to mint/],
+    ['header without header-name', () => ({ ...proxy('header'), 'header-value': 'svc' }), /^Input 'header-name': is required/],
+    ['header with a bad header-name', () => ({ ...proxy('header'), 'header-name': 'X Qlik', 'header-value': 'svc' }), /^Input 'header-name': 'X Qlik' is not a valid HTTP header name/],
+    ['header without header-value', () => ({ ...proxy('header'), 'header-name': 'X-Qlik-HeaderAuth' }), /^Input 'header-value': is required/],
     ['no target', () => ({ ...valid(), 'task-name': '' }), /set exactly one of task-id, task-name or app-id/],
     ['two targets', () => ({ ...valid(), 'task-id': '0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60' }), /^Input 'task-name': set only one of/],
     ['app-id before it exists', () => ({ ...valid(), 'task-name': '', 'app-id': '0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60' }), /^Input 'app-id': reloading by app id is not supported yet/],
@@ -91,6 +114,31 @@ describe('getSettings', () => {
   ]
   it.each(bad)('rejects %s, naming the input', (_name, inputs, message) => {
     expect(() => getSettings(reader(inputs()))).toThrow(message)
+  })
+
+  it('reads Windows credentials in each form and keeps spaces in the password', () => {
+    const read = (username: string): InputReader => (name, options) =>
+      ({ ...proxy('ntlm'), username, password: ' pass word ' } as Record<string, string>)[name]?.[options?.trim === false ? 'toString' : 'trim']() ?? ''
+    expect(getSettings(read('CORP\\svc_reload')).windowsCredentials).toEqual({ domain: 'CORP', user: 'svc_reload', password: ' pass word ' })
+    expect(getSettings(read('svc_reload@corp.example')).windowsCredentials).toMatchObject({ domain: '', user: 'svc_reload@corp.example' })
+    expect(getSettings(read('svc_reload')).windowsCredentials).toMatchObject({ domain: '', user: 'svc_reload' })
+    expect(getSettings(read('CORP\\svc_reload')).secrets).toContain(' pass word ')
+  })
+
+  it('reads a JWT to mint with the default algorithm and claim names, and masks the key', () => {
+    const settings = getSettings(reader(mint()))
+    expect(settings.jwt).toMatchObject({ kind: 'mint', algorithm: 'RS256', userIdClaim: 'userId', userDirectoryClaim: 'userDirectory', userId: 'svc_reload', userDirectory: 'CORP' })
+    expect(settings.secrets).toContain(rsaKey.split('\n')[1])
+    const signed = token('RS512')
+    const given = getSettings(reader({ ...proxy('jwt'), jwt: signed }))
+    expect(given.jwt).toEqual({ kind: 'static', token: signed })
+    expect(given.secrets).toContain(signed)
+  })
+
+  it('reads header auth and masks the header value', () => {
+    const settings = getSettings(reader({ ...proxy('header'), 'header-name': 'X-Qlik-HeaderAuth', 'header-value': 'CORP\\svc_reload' }))
+    expect(settings.header).toEqual({ name: 'X-Qlik-HeaderAuth', value: 'CORP\\svc_reload' })
+    expect(settings.secrets).toContain('CORP\\svc_reload')
   })
 
   it('never puts the key or passphrase into an error message', () => {

@@ -7,8 +7,13 @@ import type { ClientCertificate } from '../inputs/settings.js'
  */
 export function certificateAuth(certificate: ClientCertificate, qlikUser: string): Auth {
   return {
+    type: 'certificate',
     description: `certificate (${qlikUser})`,
     tls: { cert: certificate.cert, key: certificate.key, passphrase: certificate.passphrase },
-    headers: () => ({ 'X-Qlik-User': qlikUser })
+    headers: () => ({ 'X-Qlik-User': qlikUser }),
+    refusalHint: status =>
+      status === 403
+        ? "Refused: the client certificate must be exported from this site's QMC (Certificates), and the user in qlik-user needs security rules that allow this call."
+        : undefined
   }
 }

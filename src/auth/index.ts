@@ -1,6 +1,9 @@
 import type { Auth } from './auth.js'
 import type { Settings } from '../inputs/settings.js'
 import { certificateAuth } from './certificate.js'
+import { headerAuth } from './header.js'
+import { jwtAuth } from './jwt.js'
+import { ntlmAuth } from './ntlm.js'
 
 export type { Auth, ClientTls } from './auth.js'
 
@@ -9,7 +12,11 @@ export function createAuth(settings: Settings): Auth {
   switch (settings.authType) {
     case 'certificate':
       return certificateAuth(settings.clientCertificate!, settings.qlikUser)
-    default:
-      throw new Error(`auth-type '${settings.authType}' is not implemented`)
+    case 'ntlm':
+      return ntlmAuth(settings.windowsCredentials!)
+    case 'jwt':
+      return jwtAuth(settings.jwt!)
+    case 'header':
+      return headerAuth(settings.header!.name, settings.header!.value)
   }
 }

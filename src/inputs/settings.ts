@@ -1,9 +1,12 @@
 import { InputError } from './errors.js'
 import { parseDuration } from './duration.js'
 import { parseCertificates, parsePrivateKey, readPem } from './pem.js'
+import { readJwtSource } from './jwt.js'
+import { parseWindowsUser, type WindowsCredentials } from '../auth/ntlm.js'
+import type { JwtSource } from '../auth/jwt.js'
 
 /** Reads one input by its action.yml name; `core.getInput` in production, a map in tests. */
-export type InputReader = (name: string) => string
+export type InputReader = (name: string, options?: { trim: boolean }) => string
 
 export const AUTH_TYPES = ['ntlm', 'jwt', 'certificate', 'header'] as const
 export type AuthType = (typeof AUTH_TYPES)[number]
@@ -25,6 +28,12 @@ export interface Settings {
   authType: AuthType
   /** Set when `authType` is `certificate`. */
   clientCertificate?: ClientCertificate
+  /** Set when `authType` is `ntlm`. */
+  windowsCredentials?: WindowsCredentials
+  /** Set when `authType` is `jwt`: a given token or what is needed to mint one. */
+  jwt?: JwtSource
+  /** Set when `authType` is `header`. */
+  header?: { name: string; value: string }
   /** `X-Qlik-User` header sent with certificate auth. */
   qlikUser: string
   /** PEM bundle that replaces the system CA store (QMC's root.pem). */
@@ -53,19 +62,27 @@ export const DEFAULTS = {
   'insecure-skip-tls-verify': 'false',
   wait: 'true',
   timeout: '60m',
-  'max-poll-interval': '15s'
+  'max-poll-interval': '15s',
+  'jwt-algorithm': 'RS256',
+  'jwt-user-id-claim': 'userId',
+  'jwt-user-directory-claim': 'userDirectory'
 } as const
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export function getSettings(read: InputReader): Settings {
   const get = (name: string): string => (read(name) ?? '').trim() || (DEFAULTS as Record<string, string>)[name] || ''
+  // Passwords keep leading and trailing spaces.
+  const raw = (name: string): string => read(name, { trim: false }) ?? ''
   const secrets: string[] = []
 
   const url = parseUrl(get('url'))
   const authType = parseAuthType(get('auth-type'))
   const target = parseTarget(get)
   const clientCertificate = authType === 'certificate' ? readClientCertificate(get, secrets) : undefined
+  const windowsCredentials = authType === 'ntlm' ? readWindowsCredentials(get, raw('password'), secrets) : undefined
+  const jwt = authType === 'jwt' ? readJwtSource(get, secrets) : undefined
+  const header = authType === 'header' ? readHeader(get, secrets) : undefined
   const caCert = get('ca-cert') ? readPem('ca-cert', get('ca-cert')) : undefined
   if (caCert) parseCertificates('ca-cert', caCert)
 
@@ -73,6 +90,9 @@ export function getSettings(read: InputReader): Settings {
     url,
     authType,
     clientCertificate,
+    windowsCredentials,
+    jwt,
+    header,
     qlikUser: parseQlikUser(get('qlik-user')),
     caCert,
     tlsServerName: parseServerName(get('tls-server-name')),
@@ -109,9 +129,6 @@ function parseAuthType(value: string): AuthType {
   if (!(AUTH_TYPES as readonly string[]).includes(type)) {
     throw new InputError('auth-type', `'${value}' is not one of ${AUTH_TYPES.join(', ')}.`)
   }
-  if (type !== 'certificate') {
-    throw new InputError('auth-type', `'${type}' is not supported yet by this version; use 'certificate' (port 4242).`)
-  }
   return type as AuthType
 }
 
@@ -142,6 +159,28 @@ function readClientCertificate(get: (name: string) => string, secrets: string[])
     throw new InputError('client-key', `does not belong to the certificate in 'client-cert' (${leaf.subject.replace(/\n/g, ', ')}).`)
   }
   return { cert, key, passphrase }
+}
+
+function readWindowsCredentials(get: (name: string) => string, password: string, secrets: string[]): WindowsCredentials {
+  const username = get('username')
+  if (password) secrets.push(password)
+  if (!username) throw new InputError('username', "is required with auth-type 'ntlm' (DOMAIN\\user, user@domain or user).")
+  if (!password) throw new InputError('password', "is required with auth-type 'ntlm'.")
+  const { user, domain } = parseWindowsUser(username)
+  if (!user || /[\\/\s]/.test(user) || /\s/.test(domain)) {
+    throw new InputError('username', `'${username}' is not DOMAIN\\user, user@domain or user (in YAML, quote it: 'CORP\\svc_reload').`)
+  }
+  return { user, domain, password }
+}
+
+function readHeader(get: (name: string) => string, secrets: string[]): { name: string; value: string } {
+  const name = get('header-name')
+  const value = get('header-value')
+  if (!name) throw new InputError('header-name', "is required with auth-type 'header' (the virtual proxy's header name).")
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new InputError('header-name', `'${name}' is not a valid HTTP header name.`)
+  if (!value) throw new InputError('header-value', "is required with auth-type 'header' (the user id the proxy should sign in).")
+  secrets.push(value)
+  return { name, value }
 }
 
 function parseQlikUser(value: string): string {

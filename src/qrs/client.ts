@@ -1,18 +1,12 @@
 import * as core from '@actions/core'
-import { HttpClient } from '@actions/http-client'
-import type { Agent } from 'node:https'
-import { checkServerIdentity, type PeerCertificate } from 'node:tls'
 import type { Auth } from '../auth/index.js'
-import { describeConnectionError } from './connection-errors.js'
-import { ConnectionError, QrsError, hintForStatus, looksLikeHtml } from './errors.js'
+import { AuthError } from '../auth/errors.js'
+import { CookieJar } from './cookies.js'
+import { QrsError, hintForStatus, looksLikeHtml } from './errors.js'
+import { Transport, type RawResponse, type ServerTls } from './transport.js'
 import { newXrfkey } from './xrfkey.js'
 
-/** How to check the server: `ca` replaces the system store, `serverName` the URL's host. */
-export interface ServerTls {
-  ca?: string
-  serverName?: string
-  insecure: boolean
-}
+export type { ServerTls } from './transport.js'
 
 export interface QrsClientOptions {
   url: URL
@@ -25,28 +19,21 @@ export interface QrsClientOptions {
 
 export type Query = Record<string, string | undefined>
 
-/** JSON over HTTPS to the QRS: xrfkey on every call, typed answers, errors that say what to fix. */
+type LoginModule = 'windows' | 'forms'
+
+/**
+ * JSON over HTTPS to the QRS: xrfkey on every call, one proxy session per run (signed in once,
+ * renewed once if it expires), typed answers, errors that say what to fix.
+ */
 export class QrsClient {
-  private readonly http: HttpClient
+  private readonly transport: Transport
   private readonly base: string
+  private readonly jar = new CookieJar()
+  private signIns = 0
 
   constructor(private readonly options: QrsClientOptions) {
     this.base = options.url.origin + options.url.pathname.replace(/\/+$/, '')
-    this.http = new HttpClient(options.userAgent, [], {
-      keepAlive: true,
-      allowRedirects: false,
-      socketTimeout: options.requestTimeoutMs ?? 60_000
-    })
-    // http-client has no CA or client-certificate options; its agent (also the proxy tunnel agent)
-    // takes them from agent.options, which Node merges into every TLS connection it opens.
-    const agent = this.http.getAgent(this.base) as Agent
-    const { tls, auth } = options
-    Object.assign(agent.options, {
-      ...auth.tls,
-      ...(tls.ca ? { ca: tls.ca } : {}),
-      ...(tls.serverName ? { checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(tls.serverName!, cert) } : {}),
-      ...(tls.insecure ? { rejectUnauthorized: false } : {})
-    })
+    this.transport = this.newTransport()
   }
 
   /** GET that must answer 2xx with JSON. */
@@ -60,50 +47,149 @@ export class QrsClient {
     return answer.status === 404 ? undefined : (answer.json as T)
   }
 
-  /** POST with no body, as the QRS start calls expect. Never retried: a start must not run twice. */
+  /** POST with no body, as the QRS start calls expect. Never retried blindly: a start must not run twice. */
   async post<T>(path: string, query: Query = {}): Promise<{ status: number; json?: T }> {
     return this.send<T>('POST', path, query)
   }
 
+  /** How many times this run signed in through the proxy's Windows login. */
+  get windowsSignIns(): number {
+    return this.signIns
+  }
+
   dispose(): void {
-    this.http.dispose()
+    this.transport.dispose()
+  }
+
+  private newTransport(maxSockets?: number): Transport {
+    const { auth, tls, userAgent, requestTimeoutMs } = this.options
+    return new Transport(this.options.url, { userAgent, serverTls: tls, clientTls: auth.tls, maxSockets, timeoutMs: requestTimeoutMs })
   }
 
   private async send<T>(method: string, path: string, query: Query, accept: number[] = []): Promise<{ status: number; json?: T }> {
+    let exchange = await this.exchange(method, path, query)
+    if (this.sessionLost(exchange)) {
+      // The proxy sent the request to its login module (or dropped an expired session): it never
+      // reached the QRS, so signing in and sending it again cannot run anything twice.
+      await this.signIn(method === 'GET' ? exchange.response : undefined)
+      exchange = await this.exchange(method, path, query)
+    }
+    return this.interpret<T>(method, path, exchange.response, accept)
+  }
+
+  private async exchange(method: string, path: string, query: Query): Promise<{ response: RawResponse; withSession: boolean }> {
     const xrfkey = newXrfkey()
-    const url = `${this.base}${path}?${encodeQuery({ ...query, xrfkey })}`
+    const withSession = !this.jar.empty
     const headers = {
       'X-Qlik-Xrfkey': xrfkey,
       Accept: 'application/json',
-      ...this.options.auth.headers()
+      ...this.options.auth.headers(withSession),
+      ...this.jar.header()
     }
     const started = Date.now()
-    let status: number
-    let contentType: string
-    let text: string
-    try {
-      const response = await this.http.request(method, url, method === 'POST' ? '' : null, headers)
-      status = response.message.statusCode ?? 0
-      contentType = String(response.message.headers['content-type'] ?? '')
-      text = await response.readBody()
-      if (status >= 300 && status < 400) text = `redirect to ${response.message.headers.location ?? '(no location)'}`
-    } catch (error) {
-      if (error instanceof ConnectionError) throw error
-      throw describeConnectionError(error, this.options.url)
+    const response = await this.transport.request(method, `${this.base}${path}?${encodeQuery({ ...query, xrfkey })}`, headers)
+    this.jar.take(setCookies(response))
+    core.debug(`${method} ${path}${query.filter ? ` filter=${query.filter}` : ''} → ${response.status} in ${Date.now() - started} ms`)
+    return { response, withSession }
+  }
+
+  private sessionLost({ response, withSession }: { response: RawResponse; withSession: boolean }): boolean {
+    if (loginModule(response)) return true
+    // JWT and header proxies answer 401 for an expired session cookie: drop it, send the credentials.
+    return response.status === 401 && withSession && this.options.auth.type !== 'ntlm'
+  }
+
+  private async signIn(redirect: RawResponse | undefined): Promise<void> {
+    this.jar.clear()
+    const { auth } = this.options
+    if (auth.type !== 'ntlm') {
+      if (redirect && loginModule(redirect)) throw this.loginError(redirect)
+      return
     }
-    core.debug(`${method} ${path}${query.filter ? ` filter=${query.filter}` : ''} → ${status} in ${Date.now() - started} ms`)
+    // A sign-in always starts with a GET: the redirect dance would turn a POST into a GET.
+    const login = redirect ?? (await this.exchange('GET', '/qrs/about', {})).response
+    if (loginModule(login) !== 'windows') throw this.loginError(login)
+    if (this.signIns > 0) core.info('The Qlik proxy session expired: signing in again.')
+    this.signIns++
+    const answer = await auth.windowsSignIn!({
+      loginUrl: this.sameOrigin(login.headers.location!),
+      openConnection: () => this.newTransport(1)
+    })
+    this.jar.take(setCookies(answer))
+    const location = answer.headers.location
+    if (location && /[?&]qlikTicket=/i.test(location)) {
+      // Redeem the ticket: the proxy answers it with the session cookie.
+      const ticketUrl = this.sameOrigin(location)
+      const redeemed = await this.transport.request('GET', ticketUrl.href, { 'X-Qlik-Xrfkey': ticketUrl.searchParams.get('xrfkey') ?? newXrfkey(), Accept: 'application/json' })
+      this.jar.take(setCookies(redeemed))
+    }
+    if (this.jar.empty) {
+      throw new AuthError(`The Windows sign-in succeeded but the proxy set no session cookie (it redirected to ${location ?? 'nowhere'}).`)
+    }
+    core.info(`Signed in through the proxy; session cookie ${this.jar.names().join(', ')}.`)
+  }
+
+  /** Redirects are only followed on the Qlik host the user configured. */
+  private sameOrigin(location: string): URL {
+    const url = new URL(location, this.options.url)
+    if (url.origin !== this.options.url.origin) {
+      throw new AuthError(`The proxy redirected to ${url.origin}, not ${this.options.url.origin}: set url to the host name the proxy uses (and tls-server-name if needed).`)
+    }
+    return url
+  }
+
+  private loginError(response: RawResponse): AuthError {
+    const module = loginModule(response)
+    const { auth, userAgent } = this.options
+    if (module === 'forms') {
+      return new AuthError(
+        `The proxy sent the request to its forms login page (internal_forms_authentication) instead of Windows authentication. ` +
+          `Either the user agent '${userAgent}' lacks the virtual proxy's Windows authentication pattern (set user-agent to contain it; the default pattern is 'Windows'), ` +
+          `or url is missing the virtual proxy prefix (e.g. ${this.options.url.origin}/ntlm).`
+      )
+    }
+    if (module === 'windows') {
+      return new AuthError(`The proxy wants Windows authentication, but auth-type is '${auth.type}': url probably lacks the virtual proxy prefix of the ${auth.type} virtual proxy (e.g. ${this.options.url.origin}/${auth.type === 'jwt' ? 'jwt' : 'hdr'}).`)
+    }
+    return new AuthError(`Signing in failed: the proxy answered ${response.status}${response.headers.location ? ` redirecting to ${response.headers.location}` : ''}.`)
+  }
+
+  private interpret<T>(method: string, path: string, response: RawResponse, accept: number[]): { status: number; json?: T } {
+    const { status, body } = response
     if (accept.includes(status)) return { status }
-    if (status < 200 || status >= 300) throw new QrsError(method, path, status, text, hintForStatus(status, text))
-    if (!text.trim()) return { status }
-    if (looksLikeHtml(contentType, text)) {
-      throw new QrsError(method, path, status, text, 'Expected JSON but got an HTML page: the URL probably points at a login page or a web server rather than the QRS (check the port, 4242 for certificates, and the virtual proxy prefix).')
+    if (status >= 300 && status < 400) {
+      if (loginModule(response)) throw this.loginError(response)
+      throw new QrsError(method, path, status, `redirect to ${response.headers.location ?? '(no location)'}`, 'The QRS does not redirect: check url (port 4242 for certificates, the virtual proxy prefix otherwise).')
+    }
+    if (status < 200 || status >= 300) {
+      throw new QrsError(method, path, status, body, hintForStatus(status, body) ?? this.options.auth.refusalHint(status, body))
+    }
+    if (!body.trim()) return { status }
+    if (looksLikeHtml(String(response.headers['content-type'] ?? ''), body)) {
+      const hint =
+        this.options.auth.type === 'certificate'
+          ? 'Expected JSON but got an HTML page: url probably points at the proxy or a web server rather than the QRS (port 4242 for certificates).'
+          : `Expected JSON but got an HTML page, probably a login form: url must include the virtual proxy prefix, and for Windows authentication user-agent must contain the virtual proxy's Windows authentication pattern.`
+      throw new QrsError(method, path, status, body, hint)
     }
     try {
-      return { status, json: JSON.parse(text) as T }
+      return { status, json: JSON.parse(body) as T }
     } catch {
-      throw new QrsError(method, path, status, text, 'Expected JSON but the answer does not parse.')
+      throw new QrsError(method, path, status, body, 'Expected JSON but the answer does not parse.')
     }
   }
+}
+
+function loginModule(response: RawResponse): LoginModule | undefined {
+  if (response.status < 300 || response.status >= 400) return undefined
+  const location = String(response.headers.location ?? '')
+  if (/internal_windows_authentication/i.test(location)) return 'windows'
+  if (/internal_forms_authentication/i.test(location)) return 'forms'
+  return undefined
+}
+
+function setCookies(response: RawResponse): string[] | undefined {
+  return response.headers['set-cookie']
 }
 
 /** encodeURIComponent for every value: a raw `&`, `#` or `+` inside a filter would cut or change it. */

@@ -34,7 +34,7 @@ export function looksLikeHtml(contentType: string, body: string): boolean {
   return /html/i.test(contentType) || /^\s*</.test(body)
 }
 
-/** What a user can do about a status, for any QRS call. Call sites add what they know better. */
+/** What a user can do about a status, whatever the auth type; the auth module explains refusals. */
 export function hintForStatus(status: number, body: string): string | undefined {
   if (status === 403 && /XSRF/i.test(body)) {
     return 'The xrfkey sent in the query and the X-Qlik-Xrfkey header did not reach the server intact: a proxy in between may rewrite query strings.'
@@ -42,10 +42,6 @@ export function hintForStatus(status: number, body: string): string | undefined 
   if (status === 403 && /inactive/i.test(body)) {
     return 'The Qlik user is inactive: activate it in the QMC (Users) or use another user.'
   }
-  if (status === 403) {
-    return 'Refused: the client certificate must be exported from this site\'s QMC (Certificates) and the user in qlik-user needs security rules that allow this call.'
-  }
-  if (status === 401) return 'Authentication failed: check the credentials for this auth type.'
   if (status === 500 && /Authentication error/i.test(body)) {
     return 'The server lost the session (e.g. after a failover): run the step again.'
   }

@@ -1,0 +1,95 @@
+import ntlm, { type Type2Message } from 'httpntlm/ntlm.js'
+import { newXrfkey } from '../qrs/xrfkey.js'
+import type { RawResponse, Transport } from '../qrs/transport.js'
+import type { Auth, SignInContext } from './auth.js'
+import { AuthError } from './errors.js'
+
+export interface WindowsCredentials {
+  /** As NTLM carries it: `svc_reload`, or a UPN `svc_reload@corp.example` with an empty domain. */
+  user: string
+  /** NetBIOS domain; empty for a UPN or a bare user (the server's own domain). */
+  domain: string
+  password: string
+}
+
+/** `CORP\svc_reload`, `svc_reload@corp.example` or `svc_reload`. */
+export function parseWindowsUser(username: string): { user: string; domain: string } {
+  const slash = username.indexOf('\\')
+  if (slash >= 0) return { domain: username.slice(0, slash), user: username.slice(slash + 1) }
+  // A UPN travels whole in the user field with an empty domain, as Windows clients send it.
+  return { domain: '', user: username }
+}
+
+const NEGOTIATE_EXTENDED_SESSION_SECURITY = 0x00080000
+const NEGOTIATE_TARGET_INFO = 0x00800000
+
+/**
+ * Windows auth through a virtual proxy, Qlik's way: the proxy redirects to its login module,
+ * which runs NTLM (Type1 → Type2 → Type3) on one keep-alive connection and then redirects back
+ * with a qlikTicket that the client redeems for the session cookie. NTLMv2 only.
+ */
+export function ntlmAuth(credentials: WindowsCredentials): Auth {
+  const who = credentials.domain ? `${credentials.domain}\\${credentials.user}` : credentials.user
+  return {
+    type: 'ntlm',
+    description: `Windows/NTLM (${who})`,
+    tls: {},
+    headers: () => ({}),
+    windowsSignIn: context => handshake(context, credentials, who),
+    refusalHint: status =>
+      status === 401 ? `Windows sign-in of ${who} refused: check the password, that the account is enabled, and the NetBIOS domain (DOMAIN\\user).` : undefined
+  }
+}
+
+async function handshake({ loginUrl, openConnection }: SignInContext, credentials: WindowsCredentials, who: string): Promise<RawResponse> {
+  const url = new URL(loginUrl)
+  if (!url.searchParams.get('xrfkey')) url.searchParams.set('xrfkey', newXrfkey())
+  const leg = (connection: Transport, authorization?: string): Promise<RawResponse> =>
+    connection.request('GET', url.href, {
+      'X-Qlik-Xrfkey': url.searchParams.get('xrfkey')!,
+      ...(authorization ? { Authorization: authorization } : {})
+    })
+  const connection = openConnection()
+  try {
+    const offer = await leg(connection)
+    const schemes = authenticateHeader(offer)
+    if (offer.status !== 401 || !schemes.some(s => /^NTLM$/i.test(s))) {
+      throw new AuthError(`The proxy's Windows login answered ${offer.status} offering ${schemes.join(', ') || 'no authentication scheme'}, not NTLM: enable Windows authentication on the virtual proxy, or use another auth-type.`)
+    }
+    const challenge = await leg(connection, ntlm.createType1Message({ domain: credentials.domain, workstation: '' }))
+    const type2 = parseType2(challenge)
+    const answer = await leg(connection, ntlm.createType3Message(type2, { username: credentials.user, password: credentials.password, domain: credentials.domain, workstation: '' }))
+    if (answer.status === 401) {
+      const moved = answer.socket !== challenge.socket ? ' The connection changed between the NTLM messages (a forward proxy in between? put the Qlik host in NO_PROXY).' : ''
+      throw new AuthError(`The proxy refused the Windows sign-in of ${who} (401 after the NTLM handshake). Check the password, that the account is enabled and not locked, and the domain: write DOMAIN\\user with the NetBIOS domain name.${moved}`)
+    }
+    if (answer.status < 300 || answer.status >= 400) {
+      throw new AuthError(`The proxy answered the NTLM handshake with ${answer.status} instead of redirecting back with a ticket.`)
+    }
+    return answer
+  } finally {
+    connection.dispose()
+  }
+}
+
+function authenticateHeader(response: RawResponse): string[] {
+  const header = response.headers['www-authenticate']
+  const values = Array.isArray(header) ? header : header ? [header] : []
+  return values.flatMap(value => value.split(',')).map(value => value.trim()).filter(Boolean)
+}
+
+/** The Type2 challenge; refused when answering it would take NTLMv1. */
+function parseType2(response: RawResponse): Type2Message {
+  const header = authenticateHeader(response).find(value => /^NTLM \S+/i.test(value))
+  if (response.status !== 401 || !header) {
+    throw new AuthError(`The proxy answered the NTLM Type1 message with ${response.status} and no NTLM challenge.`)
+  }
+  let failure: Error | undefined
+  const type2 = ntlm.parseType2Message(header, error => (failure = error))
+  if (!type2) throw new AuthError(`The proxy's NTLM challenge does not parse: ${failure?.message ?? 'unknown error'}.`)
+  // httpntlm falls back to NTLMv1 without extended session security and target info: never send that.
+  if (!(type2.negotiateFlags & NEGOTIATE_EXTENDED_SESSION_SECURITY) || !(type2.negotiateFlags & NEGOTIATE_TARGET_INFO) || !type2.targetInfo?.length) {
+    throw new AuthError('The server offers only NTLMv1 (its challenge has no extended session security or target info). NTLMv1 is refused: it is broken and hardened domains forbid it. Ask the Qlik admins to allow NTLMv2 (LmCompatibilityLevel 3 or higher).')
+  }
+  return type2
+}

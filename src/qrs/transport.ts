@@ -1,0 +1,76 @@
+import { HttpClient } from '@actions/http-client'
+import type { IncomingHttpHeaders } from 'node:http'
+import type { Agent } from 'node:https'
+import { checkServerIdentity, type PeerCertificate } from 'node:tls'
+import type { ClientTls } from '../auth/auth.js'
+import { describeConnectionError } from './connection-errors.js'
+import { ConnectionError } from './errors.js'
+
+/** How to check the server: `ca` replaces the system store, `serverName` the URL's host. */
+export interface ServerTls {
+  ca?: string
+  serverName?: string
+  insecure: boolean
+}
+
+export interface TransportOptions {
+  userAgent: string
+  serverTls: ServerTls
+  clientTls: ClientTls
+  /** 1 for an NTLM handshake: NTLM authenticates one TCP connection. */
+  maxSockets?: number
+  /** Per-request limit; the QRS answers in milliseconds when healthy. */
+  timeoutMs?: number
+}
+
+export interface RawResponse {
+  status: number
+  headers: IncomingHttpHeaders
+  body: string
+  /** The TCP connection that carried the answer (an NTLM handshake must stay on one). */
+  socket: unknown
+}
+
+/** One keep-alive HTTPS client with the site's TLS settings; no redirects followed, no retries. */
+export class Transport {
+  private readonly http: HttpClient
+
+  constructor(
+    private readonly base: URL,
+    options: TransportOptions
+  ) {
+    this.http = new HttpClient(options.userAgent, [], {
+      keepAlive: true,
+      allowRedirects: false,
+      maxSockets: options.maxSockets,
+      socketTimeout: options.timeoutMs ?? 60_000
+    })
+    // http-client has no CA or client-certificate options; its agent (also the proxy tunnel agent)
+    // takes them from agent.options, which Node merges into every TLS connection it opens.
+    const agent = this.http.getAgent(base.href) as Agent
+    const { serverTls } = options
+    Object.assign(agent.options, {
+      ...options.clientTls,
+      ...(serverTls.ca ? { ca: serverTls.ca } : {}),
+      ...(serverTls.serverName
+        ? { checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(serverTls.serverName!, cert) }
+        : {}),
+      ...(serverTls.insecure ? { rejectUnauthorized: false } : {})
+    })
+  }
+
+  async request(method: string, url: string, headers: Record<string, string>): Promise<RawResponse> {
+    try {
+      const response = await this.http.request(method, url, method === 'POST' ? '' : null, headers)
+      const body = await response.readBody()
+      return { status: response.message.statusCode ?? 0, headers: response.message.headers, body, socket: response.message.socket }
+    } catch (error) {
+      if (error instanceof ConnectionError) throw error
+      throw describeConnectionError(error, this.base)
+    }
+  }
+
+  dispose(): void {
+    this.http.dispose()
+  }
+}
