@@ -11,10 +11,14 @@ export const IDS = {
   retry: 'a1000000-0000-4000-8000-000000000005',
   slow: 'a1000000-0000-4000-8000-000000000006',
   queued: 'a1000000-0000-4000-8000-000000000007',
-  flaky: 'a1000000-0000-4000-8000-000000000008'
+  flaky: 'a1000000-0000-4000-8000-000000000008',
+  long: 'a1000000-0000-4000-8000-000000000009'
 }
 
 export const SCRIPT_ERROR = "Field 'Revenue' not found"
+
+/** The Windows account the simulated proxy's built-in NTLM verifier accepts. */
+export const WINDOWS = { domain: 'CORP', user: 'svc_reload', password: 'Reload-Pass-1 ünïcode' }
 
 /** A small site: one task per behaviour the tests drive. Durations are short: tests never sleep long. */
 export function testSite(): Scenario {
@@ -41,8 +45,20 @@ export function testSite(): Scenario {
       { id: IDS.slow, name: 'Reload Everything', appId: IDS.appFinance, runs: [{ attempts: [{ outcome: 7, durationMs: 120_000 }] }] },
       { id: IDS.queued, name: 'Reload Queued', appId: IDS.appSales, runs: [{ attempts: [{ outcome: 7, queuedMs: 800, durationMs: 300 }] }] },
       // Fails the first time, succeeds the second: the second step must not report the first run.
+      { id: IDS.long, name: 'Reload Long', appId: IDS.appSales, runs: [{ attempts: [{ outcome: 7, durationMs: 4_000 }] }] },
       { id: IDS.flaky, name: 'Reload Flaky', appId: IDS.appSales, runs: [{ attempts: [{ outcome: 8, durationMs: 200 }] }, { attempts: [{ outcome: 7, durationMs: 1_200 }] }] }
     ],
-    users: [{ directory: 'INTERNAL', id: 'sa_api' }]
+    users: [{ directory: 'INTERNAL', id: 'sa_api' }],
+    proxy: {
+      virtualProxies: [
+        { prefix: 'ntlm', auth: 'windows', sessionCookieName: 'X-Qlik-Session-ntlm', windowsAuthPattern: 'Windows' },
+        { prefix: 'win2', auth: 'windows', sessionCookieName: 'QlikSessionCustom', windowsAuthPattern: 'Windows', cookieOnType3: true },
+        { prefix: 'ntlmv1', auth: 'windows', sessionCookieName: 'X-Qlik-Session-ntlmv1', ntlmV1Only: true },
+        { prefix: 'jwt', auth: 'jwt', sessionCookieName: 'X-Qlik-Session-jwt', jwtUserIdClaim: 'userId', jwtUserDirectoryClaim: 'userDirectory' },
+        { prefix: 'hdr', auth: 'header', sessionCookieName: 'X-Qlik-Session-hdr', headerName: 'X-Qlik-HeaderAuth', headerUserDirectory: 'CORP' },
+        { prefix: '', auth: 'forms', sessionCookieName: 'X-Qlik-Session' }
+      ],
+      windowsAccounts: [WINDOWS]
+    }
   }
 }

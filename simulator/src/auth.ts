@@ -17,6 +17,15 @@ export function xrfkeyOk(req: IncomingMessage, params: QueryParam[]): boolean {
   return fromQuery !== undefined && fromQuery === fromHeader && xrfkeyPattern.test(fromQuery)
 }
 
+export const inactiveMessage = 'Your account is inactive. Contact your administrator to activate it.'
+
+/** The scenario entry for a user (directory and id compared case-insensitively). */
+export function findUser(users: ScenarioUser[], user: QlikUser): ScenarioUser | undefined {
+  const dir = user.userDirectory.toLowerCase()
+  const id = user.userId.toLowerCase()
+  return users.find((u) => u.directory.toLowerCase() === dir && u.id.toLowerCase() === id)
+}
+
 export interface QlikUser {
   userDirectory: string
   userId: string
@@ -51,7 +60,7 @@ export function checkUser(req: IncomingMessage, users: ScenarioUser[]): UserChec
     else return malformed
   }
   if (!directory || !id || /[=:;]/.test(directory) || /[=:;]/.test(id)) return malformed
-  const known = users.find((u) => u.directory.toLowerCase() === directory.toLowerCase() && u.id.toLowerCase() === id.toLowerCase())
-  if (known?.inactive) return { ok: false, message: 'Your account is inactive. Contact your administrator to activate it.' }
+  const known = findUser(users, { userDirectory: directory, userId: id })
+  if (known?.inactive) return { ok: false, message: inactiveMessage }
   return { ok: true, user: { userDirectory: known?.directory ?? directory, userId: known?.id ?? id } }
 }

@@ -17,12 +17,15 @@ export interface CertPaths {
   otherCa: string
   otherClientCert: string
   otherClientKey: string
+  /** JWT signing key (PKCS#8 RSA) and a self-signed certificate for it: what a JWT VP is configured with. */
+  jwtKey: string
+  jwtCert: string
 }
 
 const passphrase = 'qlik-export-pass'
 const validityDays = '730'
 // Bump when the set of files or their contents change, so old caches are rebuilt.
-const layoutVersion = 1
+const layoutVersion = 2
 
 const fileNames = {
   ca: 'root.pem',
@@ -34,7 +37,9 @@ const fileNames = {
   clientKeyEncrypted: 'client_key_encrypted.pem',
   otherCa: 'other_root.pem',
   otherClientCert: 'other_client.pem',
-  otherClientKey: 'other_client_key.pem'
+  otherClientKey: 'other_client_key.pem',
+  jwtKey: 'jwt_key.pem',
+  jwtCert: 'jwt_cert.pem'
 } as const
 
 interface Manifest {
@@ -58,7 +63,9 @@ function pathsIn(dir: string): CertPaths {
     clientKeyPassphrase: passphrase,
     otherCa: p(fileNames.otherCa),
     otherClientCert: p(fileNames.otherClientCert),
-    otherClientKey: p(fileNames.otherClientKey)
+    otherClientKey: p(fileNames.otherClientKey),
+    jwtKey: p(fileNames.jwtKey),
+    jwtCert: p(fileNames.jwtCert)
   }
 }
 
@@ -147,6 +154,10 @@ function generate(cwd: string, machineName: string, serverNames: string[]): void
     cert: fileNames.otherClientCert, key: fileNames.otherClientKey, cn: 'QlikClient', ca: fileNames.otherCa,
     caKey: 'other_root_key.pem', extensions: clientExt
   })
+  // The JWT key pair: the VP only knows the certificate, the token issuer holds the key.
+  newKey(cwd, fileNames.jwtKey)
+  const jwtCnf = reqConfig(cwd, fileNames.jwtCert, 'Qlik JWT issuer', ['basicConstraints = CA:FALSE', 'keyUsage = critical, digitalSignature'])
+  openssl(cwd, ['req', '-x509', '-new', '-key', fileNames.jwtKey, '-config', jwtCnf, '-days', validityDays, '-sha256', '-out', fileNames.jwtCert])
 }
 
 /**

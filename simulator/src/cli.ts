@@ -1,4 +1,4 @@
-/** `npm run simulator -- --scenario <file> --port 4242 --certs-dir .sim/certs [--quiet]` */
+/** `npm run simulator -- --scenario <file> --port 4242 --proxy-port 8443 --certs-dir .sim/certs [--quiet]` */
 import { parseArgs } from 'node:util'
 import { loadScenario } from './scenario.js'
 import { startSimulator } from './server.js'
@@ -7,15 +7,18 @@ const { values } = parseArgs({
   options: {
     scenario: { type: 'string', default: 'simulator/scenarios/demo.json' },
     port: { type: 'string', default: '4242' },
+    'proxy-port': { type: 'string', default: '8443' },
     host: { type: 'string', default: '127.0.0.1' },
     'certs-dir': { type: 'string', default: '.sim/certs' },
     quiet: { type: 'boolean', default: false }
   }
 })
 
+const scenario = loadScenario(values.scenario)
 const sim = await startSimulator({
-  scenario: loadScenario(values.scenario),
+  scenario,
   port: Number(values.port),
+  proxyPort: Number(values['proxy-port']),
   host: values.host,
   certsDir: values['certs-dir'],
   quiet: values.quiet
@@ -38,6 +41,15 @@ console.log(
   `  curl --cacert ${c.ca} --cert ${c.clientCert} --key ${c.clientKey} -H 'X-Qlik-Xrfkey: abcdefghijklmnop' ` +
     `-H 'X-Qlik-User: UserDirectory=INTERNAL; UserId=sa_api' '${sim.url}/qrs/about?xrfkey=abcdefghijklmnop'`
 )
+
+if (sim.proxyUrl) {
+  console.log(`Proxy (QPS) listening on ${sim.proxyUrl}, virtual proxies:`)
+  for (const vp of scenario.proxy?.virtualProxies ?? []) console.log(`  /${vp.prefix}  ${vp.auth}`)
+  console.log(
+    `  curl --ntlm -u 'CORP\\svc_reload:Reload-Pass-1' --cacert ${c.ca} -A Windows -L -c cookies.txt ` +
+      `-H 'X-Qlik-Xrfkey: abcdefghijklmnop' '${sim.proxyUrl}/ntlm/qrs/about?xrfkey=abcdefghijklmnop'`
+  )
+}
 
 let closing = false
 const shutdown = (): void => {

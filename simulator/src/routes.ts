@@ -8,10 +8,13 @@ import type { Runner } from './runner.js'
 import type { Switches } from './scenario.js'
 import { emptyGuid, findById, newTask, type SimState, type TaskState } from './state.js'
 
-export type Reply =
+/** `headers` and `html` are used by the proxy (redirects, WWW-Authenticate, Set-Cookie, login form). */
+export type Reply = (
   | { status: number; json: unknown }
   | { status: number; text: string }
+  | { status: number; html: string }
   | { status: number; empty: true }
+) & { headers?: Record<string, string | string[]> }
 
 export interface RouteContext {
   method: string

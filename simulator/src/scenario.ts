@@ -76,6 +76,42 @@ export interface ScenarioUser {
   inactive?: boolean
 }
 
+export type VpAuth = 'windows' | 'jwt' | 'header' | 'forms'
+
+/** A virtual proxy of the simulated QPS (doc sections 4, 5). */
+export interface ScenarioVirtualProxy {
+  /** Case-sensitive first path segment; "" = the default VP. */
+  prefix: string
+  auth: VpAuth
+  /** Never hard-code it in a client: it is configured per VP. Default X-Qlik-Session[-<prefix>]. */
+  sessionCookieName?: string
+  /** Idle timeout, refreshed on use. Default 1800000 (30 min). */
+  sessionTimeoutMs?: number
+  /** windows: User-Agent substring (case-insensitive) that selects Windows login over forms. Default "Windows". */
+  windowsAuthPattern?: string
+  /** windows switch: also set the session cookie on the 302 after Type3 (some sites do). Default false. */
+  cookieOnType3?: boolean
+  /** windows switch: send a Type2 without Extended Session Security and target info (an NTLMv1 server). Default false. */
+  ntlmV1Only?: boolean
+  /** jwt: claim names (case-sensitive). Default userId / userDirectory. */
+  jwtUserIdClaim?: string
+  jwtUserDirectoryClaim?: string
+  /** jwt: checked only when set. */
+  jwtAudience?: string
+  /** jwt: PEM certificate (or public key) file to verify with. Default: the generated jwt_cert.pem. */
+  jwtCertFile?: string
+  /** header: the header that carries the user id. Default X-Qlik-HeaderAuth. */
+  headerName?: string
+  /** header: user directory when the value is not DIR\user. Default INTERNAL. */
+  headerUserDirectory?: string
+}
+
+export interface ScenarioProxy {
+  virtualProxies: ScenarioVirtualProxy[]
+  /** Accounts the built-in NTLM verifier accepts. */
+  windowsAccounts?: { domain: string; user: string; password: string }[]
+}
+
 export interface Scenario {
   machineName: string
   serverNames?: string[]
@@ -84,6 +120,8 @@ export interface Scenario {
   apps?: ScenarioApp[]
   tasks?: ScenarioTask[]
   users?: ScenarioUser[]
+  /** Starts the proxy listener; absent = QRS on the certificate port only. */
+  proxy?: ScenarioProxy
 }
 
 export const defaultRun: ScenarioRun = { attempts: [{ outcome: 7, durationMs: 300 }] }
@@ -113,5 +151,21 @@ export function checkScenario(scenario: Scenario, source = 'scenario'): void {
     for (const run of task.runs ?? []) {
       if (!Array.isArray(run.attempts) || run.attempts.length === 0) fail(`task "${task.name}": every run needs attempts`)
     }
+  }
+  if (scenario.proxy !== undefined) checkProxy(scenario.proxy, fail)
+}
+
+function checkProxy(proxy: ScenarioProxy, fail: (msg: string) => never): void {
+  if (!Array.isArray(proxy.virtualProxies)) fail('proxy.virtualProxies must be an array')
+  const prefixes = new Set<string>()
+  for (const vp of proxy.virtualProxies) {
+    if (typeof vp.prefix !== 'string' || vp.prefix.includes('/')) fail(`proxy: bad prefix "${vp.prefix}" (one path segment, no slashes)`)
+    if (prefixes.has(vp.prefix)) fail(`proxy: prefix "${vp.prefix}" used twice`)
+    prefixes.add(vp.prefix)
+    if (!['windows', 'jwt', 'header', 'forms'].includes(vp.auth)) fail(`proxy: VP "${vp.prefix}": auth must be windows, jwt, header or forms`)
+    if (vp.sessionTimeoutMs !== undefined && !(vp.sessionTimeoutMs > 0)) fail(`proxy: VP "${vp.prefix}": sessionTimeoutMs must be > 0`)
+  }
+  for (const a of proxy.windowsAccounts ?? []) {
+    if (!a.user || typeof a.password !== 'string' || typeof a.domain !== 'string') fail('proxy.windowsAccounts[] need domain, user and password')
   }
 }

@@ -5,8 +5,11 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TLSSocket } from 'node:tls'
-import { checkUser, xrfkeyOk, xsrfMessage } from './auth.js'
+import { checkUser, xrfkeyOk, xsrfMessage, type QlikUser } from './auth.js'
 import { makeCertificates, type CertPaths } from './certs.js'
+import { createBuiltinVerifier } from './ntlm/builtin.js'
+import type { NtlmVerifier } from './ntlm/verifier.js'
+import { Proxy, type ProxyStats } from './proxy/proxy.js'
 import { parseQuery, QueryError, type QueryParam } from './query.js'
 import { route, type Reply } from './routes.js'
 import { Runner } from './runner.js'
@@ -27,6 +30,11 @@ export interface SimulatorOptions {
   switches?: Partial<Switches>
   /** No request log on stdout. */
   quiet?: boolean
+  /** Port of the proxy (QPS) listener, started when the scenario has `proxy`. 0 = random (default). */
+  proxyPort?: number
+  /** Checks NTLM for Windows VPs. Default: the built-in verifier over scenario.proxy.windowsAccounts.
+   *  A verifier passed in is not closed by close(). */
+  ntlmVerifier?: NtlmVerifier
 }
 
 export interface RecordedRequest {
@@ -38,6 +46,8 @@ export interface RecordedRequest {
   query: string
   headers: Record<string, string | string[] | undefined>
   status: number
+  /** Which listener took it: the certificate port or the proxy. */
+  listener: 'qrs' | 'proxy'
   clientCertCN?: string
   body?: string
 }
@@ -52,10 +62,18 @@ export interface Simulator {
   startCount(taskId?: string): number
   state: SimState
   switches: Switches
+  /** https://localhost:<proxyPort>, or '' without scenario.proxy. */
+  proxyUrl: string
+  proxyPort: number
+  /** Proxy counters (all zero without scenario.proxy). */
+  proxy: ProxyStats
+  /** Drops the proxy sessions of one VP (or all): the next request with such a cookie counts as having none. */
+  expireSessions(prefix?: string): void
   close(): Promise<void>
 }
 
 function send(res: ServerResponse, reply: Reply): void {
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value)
   if ('json' in reply) {
     res.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8' })
     res.end(JSON.stringify(reply.json))
@@ -63,11 +81,16 @@ function send(res: ServerResponse, reply: Reply): void {
     // Error bodies are never JSON on a real server.
     res.writeHead(reply.status, { 'Content-Type': 'text/plain; charset=utf-8' })
     res.end(reply.text)
+  } else if ('html' in reply) {
+    res.writeHead(reply.status, { 'Content-Type': 'text/html; charset=utf-8' })
+    res.end(reply.html)
   } else {
     res.writeHead(reply.status)
     res.end()
   }
 }
+
+const noProxyStats: ProxyStats = { sessionsCreated: {}, ntlmHandshakes: {}, ntlmFailures: {}, activeSessions: () => 0 }
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -98,9 +121,14 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     if (!opts.quiet) console.log(line)
   }
 
-  async function handleQrs(req: IncomingMessage, pathname: string, rawQuery: string, body: string): Promise<Reply> {
+  /**
+   * The QRS request handling both listeners share. Without `proxyUser` the caller came in on the
+   * certificate port (client certificate + X-Qlik-User); with it, the proxy has authenticated the
+   * caller and strips the VP prefix. The xrfkey check applies to both.
+   */
+  async function handleQrs(req: IncomingMessage, pathname: string, rawQuery: string, body: string, proxyUser?: QlikUser): Promise<Reply> {
     const socket = req.socket as TLSSocket
-    if (!socket.authorized) return { status: 403, text: 'Forbidden: no trusted client certificate was presented' }
+    if (!proxyUser && !socket.authorized) return { status: 403, text: 'Forbidden: no trusted client certificate was presented' }
     const segments = pathname.replace(/\/+$/, '').split('/').slice(1)
     if (segments[0]?.toLowerCase() !== 'qrs') return { status: 404, text: 'Not found' }
     let params: QueryParam[]
@@ -111,7 +139,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       throw err
     }
     if (!xrfkeyOk(req, params)) return { status: 403, text: xsrfMessage }
-    const user = checkUser(req, scenario.users ?? [])
+    const user = proxyUser ? { ok: true as const, user: proxyUser } : checkUser(req, scenario.users ?? [])
     if (!user.ok) return { status: 403, text: user.message }
     if (params.some((p) => p.value === undefined)) return { status: 400, text: 'Missing parameter value(s)' }
     let decoded: string[]
@@ -135,39 +163,39 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     return { status: 404, text: 'Unknown control endpoint' }
   }
 
-  const server = createServer(
-    {
-      key: readFileSync(certs.serverKey),
-      cert: readFileSync(certs.serverCert),
-      ca: readFileSync(certs.ca),
-      requestCert: true,
-      rejectUnauthorized: switches.untrustedClientCert === 'handshake'
-    },
-    (req, res) => {
+  /** Reads the body, records the request, answers; shared by both listeners. */
+  function serve(listener: 'qrs' | 'proxy', dispatch: (req: IncomingMessage, pathname: string, rawQuery: string, body: string) => Promise<Reply> | Reply) {
+    return (req: IncomingMessage, res: ServerResponse): void => {
       const time = Date.now()
       const url = req.url ?? '/'
       const q = url.indexOf('?')
       const pathname = q < 0 ? url : url.slice(0, q)
       const rawQuery = q < 0 ? '' : url.slice(q + 1)
-      const control = pathname.startsWith('/__sim/')
+      const control = listener === 'qrs' && pathname.startsWith('/__sim/')
       readBody(req)
         .then((body) => {
           if (!control) {
             res.on('finish', () => {
               requests.push({
                 time, method: req.method ?? '', path: pathname, query: rawQuery, headers: { ...req.headers },
-                status: res.statusCode, clientCertCN: peerCN(req.socket as TLSSocket), ...(body ? { body } : {})
+                status: res.statusCode, listener, clientCertCN: peerCN(req.socket as TLSSocket), ...(body ? { body } : {})
               })
-              log(`${req.method} ${url} -> ${res.statusCode}`)
+              log(`${listener === 'proxy' ? '[proxy] ' : ''}${req.method} ${url} -> ${res.statusCode}`)
             })
           }
-          return control ? handleControl(req, pathname) : handleQrs(req, pathname, rawQuery, body)
+          return control ? handleControl(req, pathname) : dispatch(req, pathname, rawQuery, body)
         })
         .then((reply) => send(res, reply))
         .catch((err: unknown) => {
           if (!res.headersSent) send(res, { status: 500, text: `Internal simulator error: ${String(err)}` })
         })
     }
+  }
+
+  const tls = { key: readFileSync(certs.serverKey), cert: readFileSync(certs.serverCert) }
+  const server = createServer(
+    { ...tls, ca: readFileSync(certs.ca), requestCert: true, rejectUnauthorized: switches.untrustedClientCert === 'handshake' },
+    serve('qrs', (req, pathname, rawQuery, body) => handleQrs(req, pathname, rawQuery, body))
   )
   // A refused handshake is expected in the "handshake" variant; keep it off stderr.
   server.on('tlsClientError', () => {})
@@ -178,6 +206,26 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   })
   const port = (server.address() as AddressInfo).port
 
+  // The proxy: no client certificate requested, same server certificate, same QRS handling.
+  let proxy: Proxy | undefined
+  let proxyServer: ReturnType<typeof createServer> | undefined
+  let ownVerifier: NtlmVerifier | undefined
+  if (scenario.proxy) {
+    const verifier = opts.ntlmVerifier ?? (ownVerifier = createBuiltinVerifier({
+      accounts: scenario.proxy.windowsAccounts ?? [],
+      computer: (scenario.nodeName ?? scenario.machineName.split('.')[0] ?? 'QLIKSRV01').toUpperCase()
+    }))
+    proxy = new Proxy(scenario.proxy, scenario.users ?? [], certs, verifier, (req, path, rawQuery, body, user) => handleQrs(req, path, rawQuery, body, user))
+    const p = proxy
+    proxyServer = createServer(tls, serve('proxy', (req, pathname, rawQuery, body) => p.handle(req, pathname, rawQuery, body)))
+    const ps = proxyServer
+    await new Promise<void>((resolve, reject) => {
+      ps.once('error', reject)
+      ps.listen(opts.proxyPort ?? 0, opts.host ?? '127.0.0.1', () => resolve())
+    })
+  }
+  const proxyPort = proxyServer ? (proxyServer.address() as AddressInfo).port : 0
+
   return {
     url: `https://localhost:${port}`,
     port,
@@ -185,14 +233,20 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     requests,
     state,
     switches,
+    proxyUrl: proxyServer ? `https://localhost:${proxyPort}` : '',
+    proxyPort,
+    proxy: proxy?.stats ?? noProxyStats,
+    expireSessions: (prefix?: string) => proxy?.expireSessions(prefix),
     startCount: (taskId?: string) =>
       state.tasks.filter((t) => taskId === undefined || t.id.toLowerCase() === taskId.toLowerCase()).reduce((n, t) => n + t.starts, 0),
     close: async () => {
       runner.close()
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      })
+      await Promise.all([server, proxyServer].map((srv) => new Promise<void>((resolve) => {
+        if (!srv) return resolve()
+        srv.close(() => resolve())
+        srv.closeAllConnections()
+      })))
+      await ownVerifier?.close()
       if (ownCertsDir) rmSync(certsDir, { recursive: true, force: true })
     }
   }

@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import jwt from 'jsonwebtoken'
+import { readFileSync } from 'node:fs'
+import { startSimulator, type Simulator } from '../../simulator/src/index.js'
+import { runAction, type ActionRun } from '../../scripts/local-runner.js'
+import { testCertificates } from '../helpers/certs.js'
+import { IDS, WINDOWS, testSite } from '../helpers/site.js'
+
+let sim: Simulator
+beforeAll(async () => {
+  sim = await startSimulator({ scenario: testSite(), certsDir: testCertificates().dir, quiet: true })
+})
+afterAll(async () => sim?.close())
+
+function run(inputs: Record<string, string>, env: Record<string, string> = {}): Promise<ActionRun> {
+  return runAction({ 'ca-cert': sim.certs.ca, 'max-poll-interval': '1s', 'task-id': IDS.ok, ...inputs }, { env })
+}
+
+const ntlm = (prefix = 'ntlm', extra: Record<string, string> = {}) => ({
+  url: `${sim.proxyUrl}/${prefix}`,
+  'auth-type': 'ntlm',
+  username: `${WINDOWS.domain}\\${WINDOWS.user}`,
+  password: WINDOWS.password,
+  ...extra
+})
+
+const proxyRequests = (prefix: string, since = 0) => sim.requests.filter(r => r.listener === 'proxy' && r.time >= since && r.path.startsWith(`/${prefix}/`))
+const errorLine = (run: ActionRun) => run.stdout.split('\n').find(line => line.startsWith('::error::')) ?? ''
+const visible = (run: ActionRun) => [run.stdout.split('\n').filter(l => !l.startsWith('::add-mask::')).join('\n'), run.stderr, JSON.stringify(run.outputs), run.summary].join('\n')
+
+describe('NTLM through a virtual proxy (built-in NTLMv2 verifier)', () => {
+  it('signs in with exactly one handshake and reuses the session cookie for every call', async () => {
+    const since = Date.now()
+    const handshakes = sim.proxy.ntlmHandshakes.ntlm ?? 0
+    const sessions = sim.proxy.sessionsCreated.ntlm ?? 0
+    const result = await run(ntlm())
+    expect(errorLine(result)).toBe('')
+    expect(result.code).toBe(0)
+    expect(result.outputs.status).toBe('FinishedSuccess')
+    expect(sim.proxy.ntlmHandshakes.ntlm).toBe(handshakes + 1)
+    expect(sim.proxy.sessionsCreated.ntlm).toBe(sessions + 1)
+    const requests = proxyRequests('ntlm', since)
+    expect(requests[0].method).toBe('GET')
+    // Every leg carries the user agent and the xrfkey header.
+    for (const r of requests) {
+      expect(r.headers['user-agent']).toMatch(/Windows/)
+      expect(r.headers['x-qlik-xrfkey']).toMatch(/^[0-9A-Za-z]{16}$/)
+    }
+    const qrs = requests.filter(r => r.path.startsWith('/ntlm/qrs/') && (r.status === 200 || r.status === 201))
+    const cookies = new Set(qrs.map(r => r.headers.cookie).filter(Boolean))
+    expect(cookies.size).toBe(1)
+    expect(requests.filter(r => r.method === 'POST').every(r => String(r.headers.cookie).includes('X-Qlik-Session-ntlm='))).toBe(true)
+    expect(visible(result)).not.toContain(WINDOWS.password)
+    const cookieValue = String([...cookies][0]).split('=')[1]
+    expect(visible(result)).not.toContain(cookieValue)
+  })
+
+  it('accepts user@domain and takes the cookie from the Type3 answer where the proxy sets it there', async () => {
+    const result = await run(ntlm('win2', { username: `${WINDOWS.user}@corp.example` }))
+    expect(errorLine(result)).toBe('')
+    expect(result.outputs.status).toBe('FinishedSuccess')
+  })
+
+  it('fails on a wrong password, saying what the server answered and what to check, without the password', async () => {
+    const result = await run(ntlm('ntlm', { password: 'Wrong-Pass-9' }))
+    expect(result.code).toBe(1)
+    expect(errorLine(result)).toMatch(/refused the Windows sign-in of CORP\\svc_reload \(401 after the NTLM handshake\).*password/)
+    expect(visible(result)).not.toContain('Wrong-Pass-9')
+  })
+
+  it('fails on an unknown user', async () => {
+    const result = await run(ntlm('ntlm', { username: 'CORP\\nobody' }))
+    expect(result.code).toBe(1)
+    expect(errorLine(result)).toMatch(/refused the Windows sign-in of CORP\\nobody/)
+  })
+
+  it('explains the forms login when the user agent lacks the Windows pattern', async () => {
+    const result = await run(ntlm('ntlm', { 'user-agent': 'qlik-sense-reload' }))
+    expect(result.code).toBe(1)
+    expect(errorLine(result)).toMatch(/forms login page.*user agent 'qlik-sense-reload' lacks the virtual proxy's Windows authentication pattern/)
+  })
+
+  it('explains a url without the virtual proxy prefix', async () => {
+    const before = sim.startCount()
+    const result = await run({ ...ntlm(), url: sim.proxyUrl })
+    expect(result.code).toBe(1)
+    expect(errorLine(result)).toMatch(/url is missing the virtual proxy prefix/)
+    expect(sim.startCount()).toBe(before)
+  })
+
+  it('refuses a server that would need NTLMv1', async () => {
+    const result = await run(ntlm('ntlmv1'))
+    expect(result.code).toBe(1)
+    expect(errorLine(result)).toMatch(/offers only NTLMv1.*refused/)
+  })
+
+  it('renews an expired session once, mid-wait, without starting the reload again', async () => {
+    const handshakes = sim.proxy.ntlmHandshakes.ntlm ?? 0
+    const starts = sim.startCount(IDS.long)
+    const since = Date.now()
+    const pending = run(ntlm('ntlm', { 'task-id': IDS.long }))
+    // Expire the proxy session once the reload is running.
+    for (let i = 0; i < 100 && !sim.requests.some(r => r.time >= since && r.method === 'POST' && r.listener === 'proxy'); i++) {
+      await new Promise(done => setTimeout(done, 100))
+    }
+    await new Promise(done => setTimeout(done, 1_000))
+    sim.expireSessions('ntlm')
+    const result = await pending
+    expect(errorLine(result)).toBe('')
+    expect(result.outputs.status).toBe('FinishedSuccess')
+    expect(result.stdout).toMatch(/session expired: signing in again/)
+    expect(sim.proxy.ntlmHandshakes.ntlm).toBe(handshakes + 2)
+    expect(sim.startCount(IDS.long)).toBe(starts + 1)
+  })
+})
+
+describe('JWT through a virtual proxy', () => {
+  const sign = (claims: object, key = readFileSync(sim.certs.jwtKey, 'utf8'), options: jwt.SignOptions = { expiresIn: 300 }) =>
+    jwt.sign(claims, key, { algorithm: 'RS256', ...options })
+  const jwtInputs = (extra: Record<string, string>) => ({ url: `${sim.proxyUrl}/jwt`, 'auth-type': 'jwt', ...extra })
+
+  it('signs in with a given token and reuses the session cookie', async () => {
+    const sessions = sim.proxy.sessionsCreated.jwt ?? 0
+    const since = Date.now()
+    const token = sign({ userId: 'svc_reload', userDirectory: 'CORP' })
+    const result = await run(jwtInputs({ jwt: token }))
+    expect(errorLine(result)).toBe('')
+    expect(result.outputs.status).toBe('FinishedSuccess')
+    expect(sim.proxy.sessionsCreated.jwt).toBe(sessions + 1)
+    const requests = proxyRequests('jwt', since)
+    expect(requests.filter(r => r.headers.authorization)).toHaveLength(1)
+    expect(requests.slice(1).every(r => String(r.headers.cookie).includes('X-Qlik-Session-jwt='))).toBe(true)
+    expect(visible(result)).not.toContain(token)
+  })
+
+  it('mints a token on the runner (RS512) from jwt-private-key', async () => {
+    const result = await run(jwtInputs({ 'jwt-private-key': sim.certs.jwtKey, 'jwt-user-id': 'svc_reload', 'jwt-user-directory': 'CORP', 'jwt-algorithm': 'RS512' }))
+    expect(errorLine(result)).toBe('')
+    expect(result.outputs.status).toBe('FinishedSuccess')
+    const keyLine = readFileSync(sim.certs.jwtKey, 'utf8').split('\n')[1]
+    expect(visible(result)).not.toContain(keyLine)
+  })
+
+  it('rejects an expired token before any request', async () => {
+    const since = Date.now()
+    const token = sign({ userId: 'svc_reload', userDirectory: 'CORP', exp: Math.floor(Date.now() / 1000) - 60 }, undefined, {})
+    const result = await run(jwtInputs({ jwt: token }))
+    expect(result.code).toBe(1)
+    expect(errorLine(result)).toMatch(/Input 'jwt': expired at /)
+    expect(proxyRequests('jwt', since)).toHaveLength(0)
+  })
+
+  it('explains a token the proxy refuses (signed with another key)', async () => {
+    const otherKey = readFileSync(sim.certs.clientKey, 'utf8')
+    const result = await run(jwtInputs({ jwt: sign({ userId: 'svc_reload', userDirectory: 'CORP' }, otherKey) }))
+    expect(result.code).toBe(1)
+    expect(errorLine(result)).toMatch(/answered 401.*The proxy refused the JWT/)
+  })
+
+  it('explains claim names the virtual proxy does not use', async () => {
+    const result = await run(jwtInputs({ 'jwt-private-key': sim.certs.jwtKey, 'jwt-user-id': 'svc_reload', 'jwt-user-directory': 'CORP', 'jwt-user-id-claim': 'uid', 'jwt-user-directory-claim': 'dir' }))
+    expect(result.code).toBe(1)
+    expect(errorLine(result)).toMatch(/answered 401.*claim names \(now 'uid' and 'dir'/)
+  })
+
+  it('explains a url that reaches the forms virtual proxy instead', async () => {
+    const result = await run(jwtInputs({ url: sim.proxyUrl, jwt: sign({ userId: 'svc_reload', userDirectory: 'CORP' }) }))
+    expect(result.code).toBe(1)
+    expect(errorLine(result)).toMatch(/forms login page|prefix/)
+  })
+})
+
+describe('header auth through a virtual proxy', () => {
+  it('signs in with the header and reuses the session', async () => {
+    const sessions = sim.proxy.sessionsCreated.hdr ?? 0
+    const result = await run({ url: `${sim.proxyUrl}/hdr`, 'auth-type': 'header', 'header-name': 'X-Qlik-HeaderAuth', 'header-value': 'svc_reload' })
+    expect(errorLine(result)).toBe('')
+    expect(result.outputs.status).toBe('FinishedSuccess')
+    expect(sim.proxy.sessionsCreated.hdr).toBe(sessions + 1)
+  })
+
+  it('explains a header the proxy does not use', async () => {
+    const result = await run({ url: `${sim.proxyUrl}/hdr`, 'auth-type': 'header', 'header-name': 'X-Other', 'header-value': 'svc_reload' })
+    expect(result.code).toBe(1)
+    expect(errorLine(result)).toMatch(/answered 401.*did not accept header auth: header-name must be/)
+  })
+})

@@ -1,0 +1,137 @@
+/**
+ * The simulated QPS: picks the virtual proxy by the (case-sensitive) first path segment,
+ * authenticates by the VP's method, keeps its sessions, and hands authenticated requests
+ * (prefix stripped) to the same QRS handling the certificate port uses.
+ */
+import { readFileSync } from 'node:fs'
+import type { IncomingMessage } from 'node:http'
+import { findUser, inactiveMessage, type QlikUser } from '../auth.js'
+import type { CertPaths } from '../certs.js'
+import type { NtlmVerifier } from '../ntlm/verifier.js'
+import { getParam, parseQuery } from '../query.js'
+import type { Reply } from '../routes.js'
+import type { ScenarioProxy, ScenarioUser, ScenarioVirtualProxy } from '../scenario.js'
+import { checkJwt } from './jwt.js'
+import { SessionStore } from './sessions.js'
+import { WindowsLogin } from './windows.js'
+
+export interface ProxyStats {
+  sessionsCreated: Record<string, number>
+  /** Successful Type3 messages. */
+  ntlmHandshakes: Record<string, number>
+  ntlmFailures: Record<string, number>
+  activeSessions(prefix: string): number
+}
+
+/** Runs a request through the QRS routes as `user`; `path` has no VP prefix. */
+export type Forward = (req: IncomingMessage, path: string, rawQuery: string, body: string, user: QlikUser) => Promise<Reply>
+
+interface Vp {
+  cfg: ScenarioVirtualProxy
+  store: SessionStore
+}
+
+const loginForm = (action: string): string =>
+  `<!DOCTYPE html><html><head><title>Qlik Sense Login</title></head><body>` +
+  `<form method="post" action="${action}"><input name="username" placeholder="DOMAIN\\user">` +
+  `<input name="pwd" type="password"><button type="submit">Log in</button></form></body></html>`
+
+export class Proxy {
+  readonly stats: ProxyStats
+  private readonly vps: Vp[]
+  private readonly windows: WindowsLogin
+
+  constructor(config: ScenarioProxy, private readonly users: ScenarioUser[], private readonly certs: CertPaths,
+    verifier: NtlmVerifier, private readonly forward: Forward) {
+    const zero = (): Record<string, number> => Object.fromEntries(config.virtualProxies.map((v) => [v.prefix, 0]))
+    this.vps = config.virtualProxies.map((cfg) => ({
+      cfg,
+      store: new SessionStore(cfg.sessionCookieName ?? (cfg.prefix ? `X-Qlik-Session-${cfg.prefix}` : 'X-Qlik-Session'), cfg.sessionTimeoutMs ?? 1_800_000)
+    }))
+    const stats = { sessionsCreated: zero(), ntlmHandshakes: zero(), ntlmFailures: zero() }
+    this.stats = { ...stats, activeSessions: (prefix) => this.vps.find((v) => v.cfg.prefix === prefix)?.store.active() ?? 0 }
+    this.windows = new WindowsLogin(verifier, { handshakes: stats.ntlmHandshakes, failures: stats.ntlmFailures })
+  }
+
+  expireSessions(prefix?: string): void {
+    for (const vp of this.vps) if (prefix === undefined || vp.cfg.prefix === prefix) vp.store.clear()
+  }
+
+  async handle(req: IncomingMessage, pathname: string, rawQuery: string, body: string): Promise<Reply> {
+    const first = pathname.split('/')[1] ?? ''
+    let vp = this.vps.find((v) => v.cfg.prefix !== '' && v.cfg.prefix === first)
+    let rest = vp ? pathname.slice(first.length + 1) || '/' : pathname
+    vp ??= this.vps.find((v) => v.cfg.prefix === '')
+    if (!vp) return { status: 404, text: 'Not found' }
+    const module = rest.replace(/\/+$/, '').toLowerCase()
+    const params = safeParams(rawQuery)
+    const original = rawQuery ? `${pathname}?${rawQuery}` : pathname
+
+    if (module === '/internal_forms_authentication') return { status: 200, html: loginForm(original) }
+    if (module === '/internal_windows_authentication' && vp.cfg.auth === 'windows') {
+      const outcome = await this.windows.step(vp.cfg, req, getParam(params, 'targetId'))
+      if ('reply' in outcome) return outcome.reply
+      const reply: Reply = { status: 302, empty: true, headers: { Location: outcome.location } }
+      if (!vp.cfg.cookieOnType3) return reply
+      return this.withNewSession(vp, outcome.user, async () => reply)
+    }
+
+    const sessionUser = vp.store.fromRequest(req)
+    if (sessionUser) return this.asUser(sessionUser, () => this.forward(req, rest, rawQuery, body, sessionUser))
+
+    switch (vp.cfg.auth) {
+      case 'windows': {
+        const ticket = req.method === 'GET' ? getParam(params, 'qlikTicket') : undefined
+        const user = ticket === undefined ? undefined : this.windows.redeem(vp.cfg.prefix, ticket)
+        if (!user) return this.windows.redirectToLogin(vp.cfg, req, original) // a POST too: never forwarded
+        const query = rawQuery.split('&').filter((p) => !/^qlikticket=/i.test(p)).join('&')
+        return this.withNewSession(vp, user, () => this.forward(req, rest, query, body, user))
+      }
+      case 'forms':
+        return this.windows.redirectToLogin(vp.cfg, req, original, true)
+      case 'jwt': {
+        const bearer = /^Bearer\s+(\S+)\s*$/i.exec(String(req.headers.authorization ?? ''))?.[1]
+        if (!bearer) return { status: 401, text: 'Authentication failed: no session and no bearer token.' }
+        const check = checkJwt(bearer, readFileSync(vp.cfg.jwtCertFile ?? this.certs.jwtCert, 'utf8'), vp.cfg)
+        if (!check.ok) return { status: 401, text: check.message }
+        return this.withNewSession(vp, check, (u) => this.forward(req, rest, rawQuery, body, u))
+      }
+      case 'header': {
+        const name = (vp.cfg.headerName ?? 'X-Qlik-HeaderAuth').toLowerCase()
+        const raw = req.headers[name]
+        const value = (Array.isArray(raw) ? raw[0] : raw)?.trim()
+        if (!value) return { status: 401, text: `Authentication failed: no session and no ${vp.cfg.headerName ?? 'X-Qlik-HeaderAuth'} header.` }
+        const slash = value.indexOf('\\')
+        const user = slash > 0
+          ? { userDirectory: value.slice(0, slash), userId: value.slice(slash + 1) }
+          : { userDirectory: vp.cfg.headerUserDirectory ?? 'INTERNAL', userId: value }
+        return this.withNewSession(vp, user, (u) => this.forward(req, rest, rawQuery, body, u))
+      }
+    }
+  }
+
+  /** Inactive users get 403 (doc section 11) instead of a session. */
+  private async asUser(user: QlikUser, then: () => Promise<Reply>): Promise<Reply> {
+    return findUser(this.users, user)?.inactive ? { status: 403, text: inactiveMessage } : then()
+  }
+
+  private withNewSession(vp: Vp, claimed: QlikUser, answer: (user: QlikUser) => Promise<Reply>): Promise<Reply> {
+    const known = findUser(this.users, claimed)
+    const user = { userDirectory: known?.directory ?? claimed.userDirectory, userId: known?.id ?? claimed.userId }
+    return this.asUser(user, async () => {
+      const id = vp.store.create(user)
+      this.stats.sessionsCreated[vp.cfg.prefix] = (this.stats.sessionsCreated[vp.cfg.prefix] ?? 0) + 1
+      const reply = await answer(user)
+      return { ...reply, headers: { ...reply.headers, 'Set-Cookie': vp.store.setCookie(id) } }
+    })
+  }
+}
+
+/** Login decisions need only targetId/qlikTicket; a malformed query is the QRS handler's to refuse. */
+function safeParams(rawQuery: string): ReturnType<typeof parseQuery> {
+  try {
+    return parseQuery(rawQuery)
+  } catch {
+    return []
+  }
+}
