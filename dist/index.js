@@ -40102,7 +40102,7 @@ function jwtAuth(source, now = Date.now) {
             return token;
         const seconds = Math.floor(now() / 1000);
         if (!token || expiresAt - seconds < RENEW_BEFORE_S) {
-            const claims = { [source.userIdClaim]: source.userId, [source.userDirectoryClaim]: source.userDirectory };
+            const claims = { [source.userIdClaim]: source.userId, [source.userDirectoryClaim]: source.userDirectory, iat: seconds };
             token = jsonwebtoken_default().sign(claims, source.privateKey, {
                 algorithm: source.algorithm,
                 expiresIn: source.lifetimeSeconds,

@@ -35,7 +35,7 @@ export function jwtAuth(source: JwtSource, now: () => number = Date.now): Auth {
     if (source.kind === 'static') return token
     const seconds = Math.floor(now() / 1000)
     if (!token || expiresAt - seconds < RENEW_BEFORE_S) {
-      const claims = { [source.userIdClaim]: source.userId, [source.userDirectoryClaim]: source.userDirectory }
+      const claims = { [source.userIdClaim]: source.userId, [source.userDirectoryClaim]: source.userDirectory, iat: seconds }
       token = jwt.sign(claims, source.privateKey, {
         algorithm: source.algorithm,
         expiresIn: source.lifetimeSeconds,
