@@ -37084,7 +37084,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1392);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4515);
 
 // The runner starts `node dist/index.js`; failures are reported through core.setFailed in run().
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -37094,7 +37094,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1392:
+/***/ 4515:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38501,7 +38501,7 @@ const _summary = new Summary();
  * @deprecated use `core.summary`
  */
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = (/* unused pure expression or super */ null && (_summary));
+const summary_summary = _summary;
 //# sourceMappingURL=summary.js.map
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
 
@@ -40050,6 +40050,8 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: ./src/auth/certificate.ts
 /**
  * Certificate auth on port 4242: mutual TLS with the site's client certificate, and the
@@ -40445,6 +40447,7 @@ function checkToken(token) {
 
 
 const AUTH_TYPES = ['ntlm', 'jwt', 'certificate', 'header'];
+const SCRIPT_LOG_MODES = ['on-failure', 'always', 'never'];
 /** Defaults, the same as action.yml's: a hand-made `node dist/index.js` run gets no defaults from the runner. */
 const DEFAULTS = {
     'qlik-user': 'UserDirectory=INTERNAL; UserId=sa_api',
@@ -40453,6 +40456,7 @@ const DEFAULTS = {
     wait: 'true',
     timeout: '60m',
     'max-poll-interval': '15s',
+    'script-log': 'on-failure',
     'jwt-algorithm': 'RS256',
     'jwt-user-id-claim': 'userId',
     'jwt-user-directory-claim': 'userDirectory'
@@ -40489,6 +40493,7 @@ function getSettings(read) {
         wait: parseBoolean('wait', get('wait')),
         timeoutMs: parseDuration('timeout', get('timeout')),
         maxPollIntervalMs: parseDuration('max-poll-interval', get('max-poll-interval')),
+        scriptLog: parseScriptLogMode(get('script-log')),
         secrets
     };
 }
@@ -40528,14 +40533,18 @@ function parseTarget(get) {
         throw new InputError('task-id', 'set exactly one of task-id, task-name or app-id.');
     if (given.length > 1)
         throw new InputError(given[1], `set only one of task-id, task-name, app-id (got ${given.join(' and ')}).`);
-    if (given[0] === 'app-id')
-        throw new InputError('app-id', 'reloading by app id is not supported yet; use task-id or task-name.');
     if (given[0] === 'task-name')
         return { kind: 'task-name', taskName: get('task-name') };
-    const taskId = get('task-id');
-    if (!GUID.test(taskId))
-        throw new InputError('task-id', `'${taskId}' is not a GUID (e.g. 0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60).`);
-    return { kind: 'task-id', taskId: taskId.toLowerCase() };
+    const id = get(given[0]);
+    if (!GUID.test(id))
+        throw new InputError(given[0], `'${id}' is not a GUID (e.g. 0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60).`);
+    return given[0] === 'app-id' ? { kind: 'app-id', appId: id.toLowerCase() } : { kind: 'task-id', taskId: id.toLowerCase() };
+}
+function parseScriptLogMode(value) {
+    if (!SCRIPT_LOG_MODES.includes(value)) {
+        throw new InputError('script-log', `'${value}' is not one of ${SCRIPT_LOG_MODES.join(', ')}.`);
+    }
+    return value;
 }
 function readClientCertificate(get, secrets) {
     const passphrase = get('client-key-passphrase') || undefined;
@@ -40642,10 +40651,20 @@ class QrsApi {
     reloadTasks(filter) {
         return this.client.get('/qrs/reloadtask/full', { filter });
     }
+    externalProgramTasks(filter) {
+        return this.client.get('/qrs/externalprogramtask/full', { filter });
+    }
+    app(id) {
+        return this.client.getIfExists(`/qrs/app/${id}`);
+    }
     /** POST /qrs/task/{id}/start/synchronous: answers once the task has started, with the execution session id. */
     async startTask(taskId) {
         const answer = await this.client.post(`/qrs/task/${taskId}/start/synchronous`);
         return answer.json?.value;
+    }
+    /** QMC's "Reload now": 204 and no handle; the execution must be found afterwards. */
+    async reloadApp(appId) {
+        await this.client.post(`/qrs/app/${appId}/reload`);
     }
     /** The running execution, or undefined once it has ended (the QRS deletes the session: 404). */
     executionSession(id) {
@@ -40654,6 +40673,29 @@ class QrsApi {
     /** One result per attempt of the execution; several when the task retried. */
     executionResults(executionId) {
         return this.client.get('/qrs/executionresult/full', { filter: eqGuid('ExecutionId', executionId) });
+    }
+    appExecutionSessions(appId) {
+        return this.client.get('/qrs/executionsession/full', { filter: eqGuid('app.id', appId) });
+    }
+    appExecutionResults(appId) {
+        return this.client.get('/qrs/executionresult/full', { filter: eqGuid('appID', appId) });
+    }
+    /**
+     * A download reference for a result's script log: the May 2025 route first, then the older
+     * one (deprecated, still on most sites). Undefined when neither has a log for it.
+     */
+    async scriptLogReference(taskId, result) {
+        const current = await this.client.getIfExists(`/qrs/reloadtask/${taskId}/scriptlogfile`, { executionResultId: result.id });
+        if (current?.value)
+            return current.value;
+        if (!result.fileReferenceID)
+            return undefined;
+        const legacy = await this.client.getIfExists(`/qrs/reloadtask/${taskId}/scriptlog`, { fileReferenceId: result.fileReferenceID });
+        return legacy?.value || undefined;
+    }
+    /** Streams a script log; 404 right after a run means "not there yet". */
+    downloadScriptLog(reference, sink) {
+        return this.client.download(`/qrs/download/reloadtask/${reference}/scriptlog.txt`, sink);
     }
 }
 
@@ -40741,12 +40783,17 @@ function hintForStatus(status, body) {
     if (status === 403 && /inactive/i.test(body)) {
         return 'The Qlik user is inactive: activate it in the QMC (Users) or use another user.';
     }
+    if (status === 400 && looksLikeHtml('', body)) {
+        return 'The proxy answered with an error page: check that the virtual proxy is linked to a proxy service (QMC > Virtual proxies > Associated items > Proxies) and that url uses its prefix.';
+    }
     if (status === 500 && /Authentication error/i.test(body)) {
         return 'The server lost the session (e.g. after a failover): run the step again.';
     }
     return undefined;
 }
 
+;// CONCATENATED MODULE: external "node:stream/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 // EXTERNAL MODULE: external "node:tls"
 var external_node_tls_ = __nccwpck_require__(1692);
 ;// CONCATENATED MODULE: ./src/qrs/connection-errors.ts
@@ -40796,6 +40843,7 @@ function describeConnectionError(error, url) {
 
 
 
+
 /** One keep-alive HTTPS client with the site's TLS settings; no redirects followed, no retries. */
 class Transport {
     base;
@@ -40822,10 +40870,29 @@ class Transport {
         });
     }
     async request(method, url, headers) {
+        const message = await this.open(method, url, headers);
+        const body = await readText(message);
+        return { status: message.statusCode ?? 0, headers: message.headers, body, socket: message.socket };
+    }
+    /** A GET whose 200 body is piped through the `sink()` stages (script logs can be hundreds of MB); other answers come back as text. */
+    async download(url, headers, sink) {
+        const message = await this.open('GET', url, headers);
+        const status = message.statusCode ?? 0;
+        if (status !== 200)
+            return { status, headers: message.headers, body: await readText(message), socket: message.socket, bytes: 0 };
+        let bytes = 0;
+        message.on('data', (chunk) => (bytes += chunk.length));
         try {
-            const response = await this.http.request(method, url, method === 'POST' ? '' : null, headers);
-            const body = await response.readBody();
-            return { status: response.message.statusCode ?? 0, headers: response.message.headers, body, socket: response.message.socket };
+            await (0,promises_namespaceObject.pipeline)([message, ...sink()]);
+        }
+        catch (error) {
+            throw describeConnectionError(error, this.base);
+        }
+        return { status, headers: message.headers, body: '', socket: message.socket, bytes };
+    }
+    async open(method, url, headers) {
+        try {
+            return (await this.http.request(method, url, method === 'POST' ? '' : null, headers)).message;
         }
         catch (error) {
             if (error instanceof ConnectionError)
@@ -40836,6 +40903,12 @@ class Transport {
     dispose() {
         this.http.dispose();
     }
+}
+async function readText(message) {
+    const chunks = [];
+    for await (const chunk of message)
+        chunks.push(chunk);
+    return Buffer.concat(chunks).toString('utf8');
 }
 
 ;// CONCATENATED MODULE: ./src/qrs/client.ts
@@ -40869,13 +40942,17 @@ class QrsClient {
         const answer = await this.send('GET', path, query, [404]);
         return answer.status === 404 ? undefined : answer.json;
     }
+    /**
+     * GET whose 200 body is streamed into a new `sink()`; answers the status, so a caller can wait
+     * and ask again while the server answers 404 (a script log right after the run).
+     */
+    async download(path, sink) {
+        const answer = await this.send('GET', path, {}, [404], sink);
+        return { status: answer.status, bytes: answer.bytes ?? 0 };
+    }
     /** POST with no body, as the QRS start calls expect. Never retried blindly: a start must not run twice. */
     async post(path, query = {}) {
         return this.send('POST', path, query);
-    }
-    /** How many times this run signed in through the proxy's Windows login. */
-    get windowsSignIns() {
-        return this.signIns;
     }
     dispose() {
         this.transport.dispose();
@@ -40884,30 +40961,33 @@ class QrsClient {
         const { auth, tls, userAgent, requestTimeoutMs } = this.options;
         return new Transport(this.options.url, { userAgent, serverTls: tls, clientTls: auth.tls, maxSockets, timeoutMs: requestTimeoutMs });
     }
-    async send(method, path, query, accept = []) {
-        let exchange = await this.exchange(method, path, query);
+    async send(method, path, query, accept = [], sink) {
+        let exchange = await this.exchange(method, path, query, sink);
         if (this.sessionLost(exchange)) {
             // The proxy sent the request to its login module (or dropped an expired session): it never
             // reached the QRS, so signing in and sending it again cannot run anything twice.
             await this.signIn(method === 'GET' ? exchange.response : undefined);
-            exchange = await this.exchange(method, path, query);
+            exchange = await this.exchange(method, path, query, sink);
         }
+        if (sink && exchange.response.status === 200)
+            return { status: 200, bytes: exchange.bytes };
         return this.interpret(method, path, exchange.response, accept);
     }
-    async exchange(method, path, query) {
+    async exchange(method, path, query, sink) {
         const xrfkey = newXrfkey();
         const withSession = !this.jar.empty;
         const headers = {
             'X-Qlik-Xrfkey': xrfkey,
-            Accept: 'application/json',
+            Accept: sink ? '*/*' : 'application/json',
             ...this.options.auth.headers(withSession),
             ...this.jar.header()
         };
         const started = Date.now();
-        const response = await this.transport.request(method, `${this.base}${path}?${encodeQuery({ ...query, xrfkey })}`, headers);
+        const url = `${this.base}${path}?${encodeQuery({ ...query, xrfkey })}`;
+        const response = sink ? await this.transport.download(url, headers, sink) : await this.transport.request(method, url, headers);
         this.jar.take(setCookies(response));
         core_debug(`${method} ${path}${query.filter ? ` filter=${query.filter}` : ''} → ${response.status} in ${Date.now() - started} ms`);
-        return { response, withSession };
+        return { response, withSession, bytes: 'bytes' in response ? response.bytes : undefined };
     }
     sessionLost({ response, withSession }) {
         if (loginModule(response))
@@ -41018,13 +41098,13 @@ function encodeQuery(query) {
 }
 
 ;// CONCATENATED MODULE: external "node:timers/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./src/reload/clock.ts
 
 const systemClock = {
     now: () => Date.now(),
     sleep: async (ms) => {
-        await (0,promises_namespaceObject.setTimeout)(ms);
+        await (0,external_node_timers_promises_namespaceObject.setTimeout)(ms);
     }
 };
 
@@ -41041,9 +41121,101 @@ class ReloadError extends Error {
 /** The parts of QRS entities the action reads. Real answers carry many more fields: they are ignored. */
 const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
 
+;// CONCATENATED MODULE: ./src/reload/app-reload.ts
+
+/** How long to look for the execution an app reload started before giving up. */
+const FIND_EXECUTION_TIMEOUT_MS = 60_000;
+const FIND_POLL_MS = 500;
+/**
+ * QMC's "Reload now" (`POST /qrs/app/{id}/reload`) answers 204 with no handle. The execution it
+ * started is found by comparing the app's executions before and after the call: exactly one new
+ * one is ours; several new ones at once cannot be told apart, and the action says so.
+ */
+async function startAppReload(api, appId, clock) {
+    const app = await api.app(appId);
+    if (!app)
+        throw new ReloadError(`No app with id ${appId} is visible to this user: check the id (QMC > Apps) and the user's read rights.`);
+    const before = await appExecutions(api, appId);
+    await api.reloadApp(appId);
+    const started = clock.now();
+    let seen;
+    for (;;) {
+        const now = await appExecutions(api, appId);
+        const fresh = new Map([...now].filter(([id]) => !before.has(id)));
+        if (fresh.size > 1) {
+            throw new ReloadError(`App '${app.name}' has ${fresh.size} executions that started since the reload was requested (${[...fresh.keys()].join(', ')}): another user or a schedule reloaded it at the same time, and the server does not tell which one this step started. Not guessing: check the QMC, or reload through a task with task-id.`);
+        }
+        // Seen twice in a row: a concurrent start would have shown up by now.
+        if (fresh.size === 1 && seen?.size === 1) {
+            const [[executionId, taskId]] = [...fresh];
+            return { app, executionId, taskId };
+        }
+        seen = fresh;
+        if (clock.now() - started > FIND_EXECUTION_TIMEOUT_MS) {
+            throw new ReloadError(`The reload of app '${app.name}' was requested, but no new execution appeared within ${FIND_EXECUTION_TIMEOUT_MS / 1000} s: the scheduler may be down, or the app's reload task was already running.`);
+        }
+        await clock.sleep(FIND_POLL_MS);
+    }
+}
+/** Execution id → task id for every execution of the app the server knows: running ones and past results. */
+async function appExecutions(api, appId) {
+    // One after the other: two parallel calls could both meet an expired proxy session and both sign in.
+    const sessions = await api.appExecutionSessions(appId);
+    const results = await api.appExecutionResults(appId);
+    const executions = new Map();
+    for (const result of results)
+        if (result.executionID)
+            executions.set(result.executionID.toLowerCase(), result.taskID ?? '');
+    for (const session of sessions)
+        executions.set(session.id.toLowerCase(), session.reloadTask?.id ?? executions.get(session.id.toLowerCase()) ?? '');
+    return executions;
+}
+
+;// CONCATENATED MODULE: ./src/reload/target.ts
+
+
+/**
+ * Finds the task to start: reload tasks first, then external program tasks. Lists the user may
+ * not see come back empty rather than refused, so "not found" also covers missing read rights.
+ */
+async function findTask(api, target) {
+    const filter = 'taskId' in target ? eqGuid('id', target.taskId) : eqText('name', target.taskName);
+    let tasks = await api.reloadTasks(filter);
+    if (tasks.length === 0)
+        tasks = (await api.externalProgramTasks(filter)).map(task => ({ ...task, taskType: task.taskType ?? 1 }));
+    if ('taskId' in target) {
+        if (!tasks[0])
+            throw new ReloadError(`No task with id ${target.taskId} is visible to this user: check the id (QMC > Tasks) and the user's read rights on tasks.`);
+        return tasks[0];
+    }
+    // QRS compares strings case-insensitively: prefer the exact spelling when several match.
+    const exact = tasks.filter(task => task.name === target.taskName);
+    const candidates = exact.length > 0 ? exact : tasks;
+    if (candidates.length === 0) {
+        throw new ReloadError(`No task named '${target.taskName}' is visible to this user: check the name (QMC > Tasks) and the user's read rights on tasks.`);
+    }
+    if (candidates.length > 1) {
+        const ids = candidates.map(task => `${task.id} ('${task.name}')`).join(', ');
+        throw new ReloadError(`Several tasks are named '${target.taskName}': ${ids}. Use task-id instead.`);
+    }
+    return candidates[0];
+}
+
 ;// CONCATENATED MODULE: ./src/reload/start.ts
 
 
+
+
+/** Starts the target once and says which execution is ours. */
+async function startReload(api, target, clock) {
+    if (target.kind === 'app-id') {
+        const { app, executionId, taskId } = await startAppReload(api, target.appId, clock);
+        const task = taskId ? await findTask(api, { taskId }) : await findTask(api, { taskName: `Manually triggered reload of ${app.name}` });
+        return { task, executionId, app };
+    }
+    const task = await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName });
+    return { task, executionId: await startTask(api, task) };
+}
 /**
  * Starts the task once and returns the execution session id. Never retried: a lost answer
  * does not mean the task did not start.
@@ -41091,35 +41263,6 @@ function isSuccess(code) {
 /** "FinishedFail (8)" */
 function describeStatus(code) {
     return `${statusName(code)} (${code})`;
-}
-
-;// CONCATENATED MODULE: ./src/reload/target.ts
-
-
-/**
- * Finds the reload task to start. Lists the user may not see come back empty rather than
- * refused, so "not found" also covers missing read rights.
- */
-async function findTask(api, target) {
-    if (target.kind === 'task-id') {
-        const [task] = await api.reloadTasks(eqGuid('id', target.taskId));
-        if (!task) {
-            throw new ReloadError(`No reload task with id ${target.taskId} is visible to this user: check the id (QMC > Tasks) and the user's read rights on tasks.`);
-        }
-        return task;
-    }
-    const tasks = await api.reloadTasks(eqText('name', target.taskName));
-    // QRS compares strings case-insensitively: prefer the exact spelling when several match.
-    const exact = tasks.filter(task => task.name === target.taskName);
-    const candidates = exact.length > 0 ? exact : tasks;
-    if (candidates.length === 0) {
-        throw new ReloadError(`No reload task named '${target.taskName}' is visible to this user: check the name (QMC > Tasks) and the user's read rights on tasks.`);
-    }
-    if (candidates.length > 1) {
-        const ids = candidates.map(task => `${task.id} ('${task.name}')`).join(', ');
-        throw new ReloadError(`Several reload tasks are named '${target.taskName}': ${ids}. Use task-id instead.`);
-    }
-    return candidates[0];
 }
 
 ;// CONCATENATED MODULE: ./src/reload/dates.ts
@@ -41199,6 +41342,29 @@ function latestAttempt(results) {
         .at(-1)?.result;
 }
 
+;// CONCATENATED MODULE: ./src/report/annotation.ts
+/**
+ * The text of the failure annotation: the status, the scheduler's error details, and from the
+ * script log the error lines and the last lines. Bounded: annotations are cut by GitHub.
+ */
+function failureAnnotation(report, excerpt, logNote) {
+    const parts = [`Reload task '${report.taskName}' ended with ${report.status} (${report.statusCode}), not FinishedSuccess.`];
+    const errors = report.details.filter(detail => detail.type === 'error').map(detail => detail.message);
+    if (errors.length > 0)
+        parts.push(`Scheduler:\n${indent(errors)}`);
+    if (excerpt?.errorLines.length)
+        parts.push(`Script errors:\n${indent(excerpt.errorLines)}`);
+    if (excerpt?.tail.length)
+        parts.push(`Last lines of the script log:\n${indent(excerpt.tail.slice(-10))}`);
+    if (logNote)
+        parts.push(logNote);
+    const text = parts.join('\n');
+    return text.length > 4000 ? `${text.slice(0, 4000)}…` : text;
+}
+function indent(lines) {
+    return lines.map(line => `  ${line}`).join('\n');
+}
+
 ;// CONCATENATED MODULE: ./src/report/log.ts
 
 
@@ -41222,12 +41388,6 @@ function logReport(report) {
         for (const detail of report.details)
             info(`  ${detail.time} [${detail.type}] ${detail.message}`);
     }
-}
-/** Why the step fails: the final status and the error details the scheduler recorded. */
-function failureMessage(report) {
-    const errors = report.details.filter(detail => detail.type === 'error').map(detail => detail.message);
-    const why = errors.length > 0 ? `\n${errors.map(message => `  ${message}`).join('\n')}` : '';
-    return `Reload task '${report.taskName}' ended with ${report.status} (${report.statusCode}), not FinishedSuccess.${why}`;
 }
 
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
@@ -41255,15 +41415,17 @@ function setOutputs(report) {
 ;// CONCATENATED MODULE: ./src/report/report.ts
 
 
+
 const DETAIL_TYPES = ['error', 'warning', 'info'];
-function buildReport(task, executionId, result, attempts = 0) {
+function buildReport(task, executionId, result, attempts = 0, app = task.app) {
     const startedAt = realTime(result?.startTime);
     const stoppedAt = realTime(result?.stopTime);
+    const appId = app?.id ?? (result?.appID && result.appID !== EMPTY_GUID ? result.appID : '');
     return {
         taskId: task.id,
         taskName: task.name,
-        appId: task.app?.id ?? result?.appID ?? '',
-        appName: task.app?.name ?? '',
+        appId,
+        appName: app?.name ?? '',
         executionId,
         executionResultId: result?.id ?? '',
         status: result ? statusName(result.status) : '',
@@ -41295,6 +41457,177 @@ function sortedDetails(result) {
         .sort((a, b) => a.time.localeCompare(b.time));
 }
 
+;// CONCATENATED MODULE: ./src/report/summary.ts
+
+
+/** The job summary: what ran, how it ended, and on failure the lines that explain it. */
+function renderSummary({ report, failure, success, excerpt, scriptLogNote }) {
+    const summary = summary_summary.emptyBuffer();
+    const name = report?.taskName || report?.appName || 'Qlik Sense reload';
+    summary.addHeading(`${success ? '✅' : '❌'} ${summary_escape(name)}: ${summary_escape(report?.status || (success ? 'started' : 'failed'))}`, 3);
+    if (failure)
+        summary.addRaw(`<p><strong>${summary_escape(firstLine(failure))}</strong></p>`, true);
+    if (report) {
+        const rows = [
+            ['Status', report.statusCode === null ? summary_escape(report.status || '—') : `${summary_escape(report.status)} (${report.statusCode})`],
+            ['Task', `${summary_escape(report.taskName)} <code>${summary_escape(report.taskId)}</code>`],
+            ...(report.appId ? [['App', `${summary_escape(report.appName || '')} <code>${summary_escape(report.appId)}</code>`]] : []),
+            ['Execution', `<code>${summary_escape(report.executionId)}</code>`],
+            ['Started', summary_escape(report.startedAt || '—')],
+            ['Stopped', summary_escape(report.stoppedAt || '—')],
+            ['Duration', report.durationMs === null ? '—' : formatDuration(report.durationMs)],
+            ['Node', summary_escape(report.node || '—')],
+            ['Attempts', String(Math.max(report.attempts, report.executionResultId ? 1 : 0))]
+        ];
+        summary.addTable([[{ data: 'Reload', header: true }, { data: '', header: true }], ...rows.map(([key, value]) => [key, value])]);
+        if (report.details.length > 0) {
+            const items = report.details.map(d => `${d.type === 'error' ? '🔴 ' : d.type === 'warning' ? '🟠 ' : ''}${summary_escape(d.message)}${d.time ? ` <sub>${summary_escape(d.time)}</sub>` : ''}`);
+            summary.addDetails('Scheduler details', `<ul>${items.map(item => `<li>${item}</li>`).join('')}</ul>`);
+        }
+    }
+    if (!success && excerpt && (excerpt.errorLines.length > 0 || excerpt.tail.length > 0)) {
+        if (excerpt.errorLines.length > 0)
+            summary.addRaw('<p>Script errors:</p>', true).addCodeBlock(summary_escape(excerpt.errorLines.join('\n')));
+        summary.addDetails(`Last ${excerpt.tail.length} lines of the script log (${excerpt.lines} lines)`, `<pre>${summary_escape(excerpt.tail.join('\n'))}</pre>`);
+    }
+    if (scriptLogNote)
+        summary.addRaw(`<p><sub>${summary_escape(scriptLogNote)}</sub></p>`, true);
+    return summary.stringify();
+}
+/** Writes the summary; a run without GITHUB_STEP_SUMMARY (by hand) just skips it. */
+async function writeSummary(input) {
+    const html = renderSummary(input);
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    await summary_summary.emptyBuffer().addRaw(html).write();
+}
+function firstLine(text) {
+    return text.split('\n')[0];
+}
+/** core.summary does not escape: task names and log lines are text, not HTML. */
+function summary_escape(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+;// CONCATENATED MODULE: external "node:readline"
+const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
+;// CONCATENATED MODULE: ./src/scriptlog/excerpt.ts
+
+
+// "Error:", "General Script Error", "Execution Failed", "Syntax error"; not "ErrorMode" or "0 errors".
+const ERROR_LINE = /\b(error\b(?!s)|failed\b)/i;
+const MAX_LINE = 400;
+async function scanLog(path, limits = { errorLines: 15, tail: 25 }) {
+    const errorLines = [];
+    const tail = [];
+    let lines = 0;
+    const reader = (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_namespaceObject.createReadStream)(path, 'utf8'), crlfDelay: Infinity });
+    for await (const raw of reader) {
+        lines++;
+        const line = raw.length > MAX_LINE ? `${raw.slice(0, MAX_LINE)}…` : raw;
+        if (ERROR_LINE.test(line))
+            keepLast(errorLines, line, limits.errorLines);
+        keepLast(tail, line, limits.tail);
+    }
+    return { errorLines, tail, lines };
+}
+function keepLast(list, line, max) {
+    list.push(line);
+    if (list.length > max)
+        list.shift();
+}
+
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: ./src/scriptlog/fetch.ts
+
+
+
+
+/**
+ * Right after a run the download can answer 404 for a while (Butler waits 500 ms, then retries
+ * 2 s apart): bounded waits, about 15 s in all.
+ */
+const DOWNLOAD_RETRY_DELAYS_MS = [500, 2_000, 2_000, 2_000, 4_000, 4_000];
+/**
+ * Streams the script log of `result` to a file under `dir`; memory stays flat whatever its size.
+ * The file keeps Qlik's CRLF line endings; a leading BOM is dropped.
+ */
+async function saveScriptLog(api, taskId, result, dir, clock) {
+    if (result.scriptLogAvailable === false && (!result.fileReferenceID || result.fileReferenceID === EMPTY_GUID)) {
+        return { kind: 'none', reason: 'the scheduler recorded no script log for this execution (empty file reference)' };
+    }
+    const reference = await api.scriptLogReference(taskId, result);
+    if (!reference)
+        return { kind: 'none', reason: 'the server has no script log for this execution' };
+    const path = (0,external_node_path_namespaceObject.join)(dir, `qlik-script-log-${result.id}.log`);
+    for (let attempt = 0;; attempt++) {
+        const answer = await api.downloadScriptLog(reference, () => [stripBom(), (0,external_node_fs_namespaceObject.createWriteStream)(path)]);
+        if (answer.status === 200)
+            return { kind: 'saved', path, bytes: answer.bytes };
+        if (attempt >= DOWNLOAD_RETRY_DELAYS_MS.length) {
+            return { kind: 'none', reason: `the log download still answered 404 after ${attempt + 1} tries` };
+        }
+        await clock.sleep(DOWNLOAD_RETRY_DELAYS_MS[attempt]);
+    }
+}
+/** Drops a UTF-8 byte order mark at the very start of the stream. */
+function stripBom() {
+    let first = true;
+    return new external_node_stream_.Transform({
+        transform(chunk, _encoding, done) {
+            if (first) {
+                first = false;
+                if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf)
+                    chunk = chunk.subarray(3);
+            }
+            done(null, chunk);
+        }
+    });
+}
+
+;// CONCATENATED MODULE: ./src/scriptlog/print.ts
+
+
+
+/** Logs larger than this are shown as their head and tail; the whole file is in script-log-path. */
+const MAX_PRINTED_BYTES = 1024 * 1024;
+const HEAD_LINES = 100;
+/** Prints a saved log into the step log, bounded, inside a collapsed group. */
+async function printScriptLog(path, bytes) {
+    await group(`Script log (${formatBytes(bytes)})`, async () => {
+        if (bytes <= MAX_PRINTED_BYTES) {
+            await printLines(path, 0);
+            return;
+        }
+        await printLines(path, 0, HEAD_LINES);
+        info(`… ${formatBytes(bytes - MAX_PRINTED_BYTES)} not shown here: the whole log is at ${path} (output script-log-path; upload it with actions/upload-artifact) …`);
+        await printLines(path, bytes - MAX_PRINTED_BYTES, Infinity, true);
+    });
+}
+async function printLines(path, start, max = Infinity, skipFirst = false) {
+    const reader = (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_namespaceObject.createReadStream)(path, { encoding: 'utf8', start }), crlfDelay: Infinity });
+    let count = 0;
+    for await (const line of reader) {
+        // Starting mid-file: the first line is a fragment.
+        if (skipFirst && count++ === 0)
+            continue;
+        if (!skipFirst && count++ >= max)
+            break;
+        info(line);
+    }
+    reader.close();
+}
+function formatBytes(bytes) {
+    if (bytes < 1024)
+        return `${bytes} B`;
+    if (bytes < 1024 * 1024)
+        return `${(bytes / 1024).toFixed(1)} KiB`;
+    return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
 ;// CONCATENATED MODULE: ./src/main.ts
 
 
@@ -41311,10 +41644,16 @@ function sortedDetails(result) {
 
 
 
+
+
+
+
+
 const defaults = { readInput: (name, options) => getInput(name, { trimWhitespace: options?.trim ?? true }), clock: systemClock };
-/** The step: read inputs, connect, find the task, start it once, wait for that execution, report. */
+/** The step: read inputs, connect, start the reload once, wait for that execution, report. */
 async function run(deps = defaults) {
     let client;
+    let report;
     try {
         const settings = getSettings(deps.readInput);
         for (const secret of settings.secrets)
@@ -41329,28 +41668,30 @@ async function run(deps = defaults) {
             const about = await api.about();
             info(`Qlik Sense repository ${about.buildVersion ?? '(version not reported)'}, signed in with ${auth.description}`);
         });
-        const task = await group('Find the task', async () => {
-            const found = await findTask(api, settings.target);
-            info(`Task '${found.name}' (${found.id})${found.app ? ` reloads app '${found.app.name ?? ''}' (${found.app.id})` : ''}`);
-            return found;
+        const started = await group('Start the reload', async () => {
+            const reload = await startReload(api, settings.target, deps.clock);
+            info(`Task '${reload.task.name}' (${reload.task.id})${reload.app ?? reload.task.app ? ` of app '${(reload.app ?? reload.task.app).name ?? ''}'` : ''}: execution ${reload.executionId}`);
+            return reload;
         });
-        const executionId = await group(`Start '${task.name}'`, async () => {
-            const id = await startTask(api, task);
-            info(`Started: execution ${id}`);
-            return id;
-        });
-        setOutputs(buildReport(task, executionId));
+        report = buildReport(started.task, started.executionId, undefined, 0, started.app);
+        setOutputs(report);
         if (!settings.wait) {
-            const current = latestAttempt(await api.executionResults(executionId));
-            const report = buildReport(task, executionId, current ?? { id: '', status: 1 });
+            report = buildReport(started.task, started.executionId, latestAttempt(await api.executionResults(started.executionId)) ?? { id: '', status: 1 }, 0, started.app);
             setOutputs(report);
             info(`wait is false: not waiting for the reload (now ${report.status}).`);
+            await writeSummary({ report, success: true });
             return;
         }
-        await waitAndReport(api, settings, task, executionId, deps.clock);
+        const result = await waitFor(api, settings, started, deps.clock, timedOut => (report = timedOut));
+        report = buildReport(started.task, started.executionId, result.result, result.attempts, started.app);
+        setOutputs(report);
+        await group(`Result: ${report.status}`, async () => logReport(report));
+        await finish(api, settings, started, result.result, report, deps.clock);
     }
     catch (error) {
-        setFailed(error instanceof Error ? error.message : String(error));
+        const message = error instanceof Error ? error.message : String(error);
+        setFailed(message);
+        await writeSummary({ report, success: false, failure: message }).catch(e => core_debug(`summary: ${e}`));
     }
     finally {
         client?.dispose();
@@ -41364,7 +41705,7 @@ function createClient(settings, auth) {
         tls: { ca: settings.caCert, serverName: settings.tlsServerName, insecure: settings.insecureSkipTlsVerify }
     });
 }
-async function waitAndReport(api, settings, task, executionId, clock) {
+async function waitFor(api, settings, { task, executionId, app }, clock, onTimeout) {
     const started = clock.now();
     const outcome = await group(`Wait for execution ${executionId} (timeout ${formatDuration(settings.timeoutMs)})`, () => waitForExecution(api, executionId, {
         clock,
@@ -41372,22 +41713,53 @@ async function waitAndReport(api, settings, task, executionId, clock) {
         maxPollIntervalMs: settings.maxPollIntervalMs,
         onStatus: status => info(`+${formatDuration(clock.now() - started)} ${describeStatus(status)}`)
     }));
-    const report = buildReport(task, executionId, outcome.result, outcome.attempts);
-    if (outcome.kind === 'timeout') {
-        if (!report.status && outcome.lastStatus !== undefined) {
-            report.status = statusName(outcome.lastStatus);
-            report.statusCode = outcome.lastStatus;
-        }
-        setOutputs(report);
-        const last = outcome.lastStatus === undefined ? 'no status seen yet' : `last status ${describeStatus(outcome.lastStatus)}`;
-        throw new ReloadError(`Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task '${task.name}' (execution ${executionId}, ${last}). The reload may still be running in Qlik Sense: it was not stopped. Raise 'timeout' if reloads of this app take longer.`);
+    if (outcome.kind === 'finished')
+        return outcome;
+    const report = buildReport(task, executionId, outcome.result, outcome.attempts, app);
+    if (!report.status && outcome.lastStatus !== undefined) {
+        report.status = statusName(outcome.lastStatus);
+        report.statusCode = outcome.lastStatus;
     }
     setOutputs(report);
-    await group(`Result: ${report.status}`, async () => logReport(report));
-    if (!isSuccess(outcome.result.status))
-        setFailed(failureMessage(report));
-    else
+    onTimeout(report);
+    const last = outcome.lastStatus === undefined ? 'no status seen yet' : `last status ${describeStatus(outcome.lastStatus)}`;
+    throw new ReloadError(`Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task '${task.name}' (execution ${executionId}, ${last}). The reload may still be running in Qlik Sense: it was not stopped. Raise 'timeout' if reloads of this app take longer.`);
+}
+/** Script log, annotation, summary and the step's verdict for an execution that ended. */
+async function finish(api, settings, { task }, result, report, clock) {
+    const success = isSuccess(result.status);
+    let excerpt;
+    let note;
+    // The log is fetched when it is shown or explains a failure; external programs have none.
+    if ((!success || settings.scriptLog === 'always') && task.taskType !== 1) {
+        try {
+            const log = await saveScriptLog(api, task.id, result, process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), clock);
+            if (log.kind === 'saved') {
+                setOutput('script-log-path', log.path);
+                if (!success)
+                    excerpt = await scanLog(log.path);
+                if (settings.scriptLog === 'always' || (settings.scriptLog === 'on-failure' && !success))
+                    await printScriptLog(log.path, log.bytes);
+                note = `Script log: ${formatBytes(log.bytes)} at ${log.path}`;
+            }
+            else {
+                note = `No script log: ${log.reason}.`;
+                info(note);
+            }
+        }
+        catch (error) {
+            note = `The script log could not be fetched: ${error.message}`;
+            warning(note);
+        }
+    }
+    if (success) {
         info(`Reload task '${task.name}' finished successfully.`);
+    }
+    else {
+        error(failureAnnotation(report, excerpt, note?.startsWith('No script log') ? note : undefined), { title: `Qlik reload failed: ${task.name} (${report.status})` });
+        process.exitCode = ExitCode.Failure;
+    }
+    await writeSummary({ report, success, excerpt, scriptLogNote: note });
 }
 
 

@@ -35,7 +35,7 @@ describe('certificate auth: reload a task end to end', () => {
 
   it('reloads a task by id and sets every output', async () => {
     const run = await ctx.run({ 'task-id': IDS.ok })
-    expect(run.stdout).not.toMatch(/::error::/)
+    expect(run.stdout).not.toMatch(/::error/)
     expect(run.code).toBe(0)
     expect(run.outputs).toMatchObject({
       status: 'FinishedSuccess',
@@ -86,9 +86,11 @@ describe('certificate auth: reload a task end to end', () => {
     const run = await ctx.run({ 'task-name': 'Reload Finance' })
     expect(run.code).toBe(1)
     expect(run.outputs).toMatchObject({ status: 'FinishedFail', 'status-code': '8', 'task-id': IDS.fail })
-    const error = run.stdout.split('\n').find(line => line.startsWith('::error::'))
-    expect(error).toMatch(/Reload task 'Reload Finance' ended with FinishedFail \(8\)/)
+    const error = run.stdout.split('\n').find(line => line.startsWith('::error'))
+    expect(error).toMatch(/^::error title=Qlik reload failed%3A Reload Finance \(FinishedFail\)::Reload task 'Reload Finance' ended with FinishedFail \(8\)/)
     expect(error).toContain(SCRIPT_ERROR)
+    // One annotation, not one per layer.
+    expect(run.stdout.split('\n').filter(line => line.startsWith('::error'))).toHaveLength(1)
   })
 
   it('fails clearly when a disabled task does not start', async () => {
@@ -102,7 +104,7 @@ describe('certificate auth: reload a task end to end', () => {
     const before = ctx.sim.startCount()
     const run = await ctx.run({ 'task-name': 'Reload Nothing' })
     expect(run.code).toBe(1)
-    expect(run.stdout).toMatch(/::error::No reload task named 'Reload Nothing'/)
+    expect(run.stdout).toMatch(/::error::No task named 'Reload Nothing'/)
     expect(ctx.sim.startCount()).toBe(before)
   })
 

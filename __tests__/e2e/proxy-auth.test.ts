@@ -25,7 +25,7 @@ const ntlm = (prefix = 'ntlm', extra: Record<string, string> = {}) => ({
 })
 
 const proxyRequests = (prefix: string, since = 0) => sim.requests.filter(r => r.listener === 'proxy' && r.time >= since && r.path.startsWith(`/${prefix}/`))
-const errorLine = (run: ActionRun) => run.stdout.split('\n').find(line => line.startsWith('::error::')) ?? ''
+const errorLine = (run: ActionRun) => run.stdout.split('\n').find(line => line.startsWith('::error')) ?? ''
 const visible = (run: ActionRun) => [run.stdout.split('\n').filter(l => !l.startsWith('::add-mask::')).join('\n'), run.stderr, JSON.stringify(run.outputs), run.summary].join('\n')
 
 describe('NTLM through a virtual proxy (built-in NTLMv2 verifier)', () => {

@@ -49,7 +49,7 @@ describe('QrsApi against the simulator', () => {
     expect((await findTask(api, { kind: 'task-name', taskName: "Reload O'Brien Ümsätze" })).id).toBe(IDS.quote)
     // QRS compares case-insensitively.
     expect((await findTask(api, { kind: 'task-name', taskName: 'reload sales' })).id).toBe(IDS.ok)
-    await expect(findTask(api, { kind: 'task-name', taskName: 'Reload & Co #1' })).rejects.toThrow(/No reload task named 'Reload & Co #1'/)
+    await expect(findTask(api, { kind: 'task-name', taskName: 'Reload & Co #1' })).rejects.toThrow(/No task named 'Reload & Co #1'/)
   })
 
   it('starts a task once and waits for that execution', async () => {

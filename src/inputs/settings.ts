@@ -12,7 +12,11 @@ export const AUTH_TYPES = ['ntlm', 'jwt', 'certificate', 'header'] as const
 export type AuthType = (typeof AUTH_TYPES)[number]
 
 /** What to reload: exactly one of the target inputs. */
-export type Target = { kind: 'task-id'; taskId: string } | { kind: 'task-name'; taskName: string }
+export type Target = { kind: 'task-id'; taskId: string } | { kind: 'task-name'; taskName: string } | { kind: 'app-id'; appId: string }
+
+export const SCRIPT_LOG_MODES = ['on-failure', 'always', 'never'] as const
+/** When to print the script log in the step log. */
+export type ScriptLogMode = (typeof SCRIPT_LOG_MODES)[number]
 
 /** Client certificate material for `auth-type: certificate` (QMC's client.pem / client_key.pem). */
 export interface ClientCertificate {
@@ -51,6 +55,8 @@ export interface Settings {
   timeoutMs: number
   /** Upper bound for the gap between two status polls. */
   maxPollIntervalMs: number
+  /** Print the script log: on failure (default), always or never. */
+  scriptLog: ScriptLogMode
   /** Values to mask in the log (key lines, passphrases). */
   secrets: string[]
 }
@@ -63,6 +69,7 @@ export const DEFAULTS = {
   wait: 'true',
   timeout: '60m',
   'max-poll-interval': '15s',
+  'script-log': 'on-failure',
   'jwt-algorithm': 'RS256',
   'jwt-user-id-claim': 'userId',
   'jwt-user-directory-claim': 'userDirectory'
@@ -102,6 +109,7 @@ export function getSettings(read: InputReader): Settings {
     wait: parseBoolean('wait', get('wait')),
     timeoutMs: parseDuration('timeout', get('timeout')),
     maxPollIntervalMs: parseDuration('max-poll-interval', get('max-poll-interval')),
+    scriptLog: parseScriptLogMode(get('script-log')),
     secrets
   }
 }
@@ -136,11 +144,17 @@ function parseTarget(get: (name: string) => string): Target {
   const given = ['task-id', 'task-name', 'app-id'].filter(name => get(name))
   if (given.length === 0) throw new InputError('task-id', 'set exactly one of task-id, task-name or app-id.')
   if (given.length > 1) throw new InputError(given[1], `set only one of task-id, task-name, app-id (got ${given.join(' and ')}).`)
-  if (given[0] === 'app-id') throw new InputError('app-id', 'reloading by app id is not supported yet; use task-id or task-name.')
   if (given[0] === 'task-name') return { kind: 'task-name', taskName: get('task-name') }
-  const taskId = get('task-id')
-  if (!GUID.test(taskId)) throw new InputError('task-id', `'${taskId}' is not a GUID (e.g. 0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60).`)
-  return { kind: 'task-id', taskId: taskId.toLowerCase() }
+  const id = get(given[0])
+  if (!GUID.test(id)) throw new InputError(given[0], `'${id}' is not a GUID (e.g. 0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60).`)
+  return given[0] === 'app-id' ? { kind: 'app-id', appId: id.toLowerCase() } : { kind: 'task-id', taskId: id.toLowerCase() }
+}
+
+function parseScriptLogMode(value: string): ScriptLogMode {
+  if (!(SCRIPT_LOG_MODES as readonly string[]).includes(value)) {
+    throw new InputError('script-log', `'${value}' is not one of ${SCRIPT_LOG_MODES.join(', ')}.`)
+  }
+  return value as ScriptLogMode
 }
 
 function readClientCertificate(get: (name: string) => string, secrets: string[]): ClientCertificate {

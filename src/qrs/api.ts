@@ -1,6 +1,7 @@
+import type { Writable } from 'node:stream'
 import type { QrsClient } from './client.js'
 import { eqGuid } from './filter.js'
-import type { About, ExecutionResult, ExecutionSession, ReloadTask } from './types.js'
+import type { About, App, ExecutionResult, ExecutionSession, ReloadTask } from './types.js'
 
 /** The QRS calls the action makes, by name. Everything else goes through the client. */
 export class QrsApi {
@@ -14,10 +15,23 @@ export class QrsApi {
     return this.client.get<ReloadTask[]>('/qrs/reloadtask/full', { filter })
   }
 
+  externalProgramTasks(filter: string): Promise<ReloadTask[]> {
+    return this.client.get<ReloadTask[]>('/qrs/externalprogramtask/full', { filter })
+  }
+
+  app(id: string): Promise<App | undefined> {
+    return this.client.getIfExists<App>(`/qrs/app/${id}`)
+  }
+
   /** POST /qrs/task/{id}/start/synchronous: answers once the task has started, with the execution session id. */
   async startTask(taskId: string): Promise<string | undefined> {
     const answer = await this.client.post<{ value?: string }>(`/qrs/task/${taskId}/start/synchronous`)
     return answer.json?.value
+  }
+
+  /** QMC's "Reload now": 204 and no handle; the execution must be found afterwards. */
+  async reloadApp(appId: string): Promise<void> {
+    await this.client.post(`/qrs/app/${appId}/reload`)
   }
 
   /** The running execution, or undefined once it has ended (the QRS deletes the session: 404). */
@@ -28,5 +42,30 @@ export class QrsApi {
   /** One result per attempt of the execution; several when the task retried. */
   executionResults(executionId: string): Promise<ExecutionResult[]> {
     return this.client.get<ExecutionResult[]>('/qrs/executionresult/full', { filter: eqGuid('ExecutionId', executionId) })
+  }
+
+  appExecutionSessions(appId: string): Promise<ExecutionSession[]> {
+    return this.client.get<ExecutionSession[]>('/qrs/executionsession/full', { filter: eqGuid('app.id', appId) })
+  }
+
+  appExecutionResults(appId: string): Promise<ExecutionResult[]> {
+    return this.client.get<ExecutionResult[]>('/qrs/executionresult/full', { filter: eqGuid('appID', appId) })
+  }
+
+  /**
+   * A download reference for a result's script log: the May 2025 route first, then the older
+   * one (deprecated, still on most sites). Undefined when neither has a log for it.
+   */
+  async scriptLogReference(taskId: string, result: ExecutionResult): Promise<string | undefined> {
+    const current = await this.client.getIfExists<{ value?: string }>(`/qrs/reloadtask/${taskId}/scriptlogfile`, { executionResultId: result.id })
+    if (current?.value) return current.value
+    if (!result.fileReferenceID) return undefined
+    const legacy = await this.client.getIfExists<{ value?: string }>(`/qrs/reloadtask/${taskId}/scriptlog`, { fileReferenceId: result.fileReferenceID })
+    return legacy?.value || undefined
+  }
+
+  /** Streams a script log; 404 right after a run means "not there yet". */
+  downloadScriptLog(reference: string, sink: () => Writable[]): Promise<{ status: number; bytes: number }> {
+    return this.client.download(`/qrs/download/reloadtask/${reference}/scriptlog.txt`, sink)
   }
 }

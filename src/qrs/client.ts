@@ -5,6 +5,7 @@ import { CookieJar } from './cookies.js'
 import { QrsError, hintForStatus, looksLikeHtml } from './errors.js'
 import { Transport, type RawResponse, type ServerTls } from './transport.js'
 import { newXrfkey } from './xrfkey.js'
+import type { Writable } from 'node:stream'
 
 export type { ServerTls } from './transport.js'
 
@@ -47,14 +48,18 @@ export class QrsClient {
     return answer.status === 404 ? undefined : (answer.json as T)
   }
 
+  /**
+   * GET whose 200 body is streamed into a new `sink()`; answers the status, so a caller can wait
+   * and ask again while the server answers 404 (a script log right after the run).
+   */
+  async download(path: string, sink: () => Writable[]): Promise<{ status: number; bytes: number }> {
+    const answer = await this.send<never>('GET', path, {}, [404], sink)
+    return { status: answer.status, bytes: answer.bytes ?? 0 }
+  }
+
   /** POST with no body, as the QRS start calls expect. Never retried blindly: a start must not run twice. */
   async post<T>(path: string, query: Query = {}): Promise<{ status: number; json?: T }> {
     return this.send<T>('POST', path, query)
-  }
-
-  /** How many times this run signed in through the proxy's Windows login. */
-  get windowsSignIns(): number {
-    return this.signIns
   }
 
   dispose(): void {
@@ -66,31 +71,33 @@ export class QrsClient {
     return new Transport(this.options.url, { userAgent, serverTls: tls, clientTls: auth.tls, maxSockets, timeoutMs: requestTimeoutMs })
   }
 
-  private async send<T>(method: string, path: string, query: Query, accept: number[] = []): Promise<{ status: number; json?: T }> {
-    let exchange = await this.exchange(method, path, query)
+  private async send<T>(method: string, path: string, query: Query, accept: number[] = [], sink?: () => Writable[]): Promise<{ status: number; json?: T; bytes?: number }> {
+    let exchange = await this.exchange(method, path, query, sink)
     if (this.sessionLost(exchange)) {
       // The proxy sent the request to its login module (or dropped an expired session): it never
       // reached the QRS, so signing in and sending it again cannot run anything twice.
       await this.signIn(method === 'GET' ? exchange.response : undefined)
-      exchange = await this.exchange(method, path, query)
+      exchange = await this.exchange(method, path, query, sink)
     }
+    if (sink && exchange.response.status === 200) return { status: 200, bytes: exchange.bytes }
     return this.interpret<T>(method, path, exchange.response, accept)
   }
 
-  private async exchange(method: string, path: string, query: Query): Promise<{ response: RawResponse; withSession: boolean }> {
+  private async exchange(method: string, path: string, query: Query, sink?: () => Writable[]): Promise<{ response: RawResponse; withSession: boolean; bytes?: number }> {
     const xrfkey = newXrfkey()
     const withSession = !this.jar.empty
     const headers = {
       'X-Qlik-Xrfkey': xrfkey,
-      Accept: 'application/json',
+      Accept: sink ? '*/*' : 'application/json',
       ...this.options.auth.headers(withSession),
       ...this.jar.header()
     }
     const started = Date.now()
-    const response = await this.transport.request(method, `${this.base}${path}?${encodeQuery({ ...query, xrfkey })}`, headers)
+    const url = `${this.base}${path}?${encodeQuery({ ...query, xrfkey })}`
+    const response = sink ? await this.transport.download(url, headers, sink) : await this.transport.request(method, url, headers)
     this.jar.take(setCookies(response))
     core.debug(`${method} ${path}${query.filter ? ` filter=${query.filter}` : ''} → ${response.status} in ${Date.now() - started} ms`)
-    return { response, withSession }
+    return { response, withSession, bytes: 'bytes' in response ? (response.bytes as number) : undefined }
   }
 
   private sessionLost({ response, withSession }: { response: RawResponse; withSession: boolean }): boolean {

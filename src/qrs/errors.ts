@@ -42,6 +42,9 @@ export function hintForStatus(status: number, body: string): string | undefined 
   if (status === 403 && /inactive/i.test(body)) {
     return 'The Qlik user is inactive: activate it in the QMC (Users) or use another user.'
   }
+  if (status === 400 && looksLikeHtml('', body)) {
+    return 'The proxy answered with an error page: check that the virtual proxy is linked to a proxy service (QMC > Virtual proxies > Associated items > Proxies) and that url uses its prefix.'
+  }
   if (status === 500 && /Authentication error/i.test(body)) {
     return 'The server lost the session (e.g. after a failover): run the step again.'
   }

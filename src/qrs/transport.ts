@@ -1,5 +1,7 @@
 import { HttpClient } from '@actions/http-client'
-import type { IncomingHttpHeaders } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+import type { Writable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import type { Agent } from 'node:https'
 import { checkServerIdentity, type PeerCertificate } from 'node:tls'
 import type { ClientTls } from '../auth/auth.js'
@@ -60,10 +62,29 @@ export class Transport {
   }
 
   async request(method: string, url: string, headers: Record<string, string>): Promise<RawResponse> {
+    const message = await this.open(method, url, headers)
+    const body = await readText(message)
+    return { status: message.statusCode ?? 0, headers: message.headers, body, socket: message.socket }
+  }
+
+  /** A GET whose 200 body is piped through the `sink()` stages (script logs can be hundreds of MB); other answers come back as text. */
+  async download(url: string, headers: Record<string, string>, sink: () => Writable[]): Promise<RawResponse & { bytes: number }> {
+    const message = await this.open('GET', url, headers)
+    const status = message.statusCode ?? 0
+    if (status !== 200) return { status, headers: message.headers, body: await readText(message), socket: message.socket, bytes: 0 }
+    let bytes = 0
+    message.on('data', (chunk: Buffer) => (bytes += chunk.length))
     try {
-      const response = await this.http.request(method, url, method === 'POST' ? '' : null, headers)
-      const body = await response.readBody()
-      return { status: response.message.statusCode ?? 0, headers: response.message.headers, body, socket: response.message.socket }
+      await pipeline([message, ...sink()])
+    } catch (error) {
+      throw describeConnectionError(error, this.base)
+    }
+    return { status, headers: message.headers, body: '', socket: message.socket, bytes }
+  }
+
+  private async open(method: string, url: string, headers: Record<string, string>): Promise<IncomingMessage> {
+    try {
+      return (await this.http.request(method, url, method === 'POST' ? '' : null, headers)).message
     } catch (error) {
       if (error instanceof ConnectionError) throw error
       throw describeConnectionError(error, this.base)
@@ -73,4 +94,10 @@ export class Transport {
   dispose(): void {
     this.http.dispose()
   }
+}
+
+async function readText(message: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of message) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
 }

@@ -42,6 +42,14 @@ export interface ExecutionSession {
   executingNode?: string
   retries?: number
   executionResult?: { id?: string; status?: number }
+  app?: AppRef | null
+  reloadTask?: { id: string; name?: string } | null
+  externalProgramTask?: { id: string; name?: string } | null
+}
+
+export interface App {
+  id: string
+  name: string
 }
 
 export interface About {

@@ -17,10 +17,3 @@ export function logReport(report: ReloadReport): void {
     for (const detail of report.details) core.info(`  ${detail.time} [${detail.type}] ${detail.message}`)
   }
 }
-
-/** Why the step fails: the final status and the error details the scheduler recorded. */
-export function failureMessage(report: ReloadReport): string {
-  const errors = report.details.filter(detail => detail.type === 'error').map(detail => detail.message)
-  const why = errors.length > 0 ? `\n${errors.map(message => `  ${message}`).join('\n')}` : ''
-  return `Reload task '${report.taskName}' ended with ${report.status} (${report.statusCode}), not FinishedSuccess.${why}`
-}

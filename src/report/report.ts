@@ -1,4 +1,4 @@
-import type { ExecutionResult, ReloadTask } from '../qrs/types.js'
+import { EMPTY_GUID, type AppRef, type ExecutionResult, type ReloadTask } from '../qrs/types.js'
 import { isUnset, realTime } from '../reload/dates.js'
 import { statusName } from '../reload/status.js'
 
@@ -29,14 +29,15 @@ export interface ReloadReport {
 
 const DETAIL_TYPES: DetailLine['type'][] = ['error', 'warning', 'info']
 
-export function buildReport(task: ReloadTask, executionId: string, result?: ExecutionResult, attempts = 0): ReloadReport {
+export function buildReport(task: ReloadTask, executionId: string, result?: ExecutionResult, attempts = 0, app: AppRef | undefined = task.app): ReloadReport {
   const startedAt = realTime(result?.startTime)
   const stoppedAt = realTime(result?.stopTime)
+  const appId = app?.id ?? (result?.appID && result.appID !== EMPTY_GUID ? result.appID : '')
   return {
     taskId: task.id,
     taskName: task.name,
-    appId: task.app?.id ?? result?.appID ?? '',
-    appName: task.app?.name ?? '',
+    appId,
+    appName: app?.name ?? '',
     executionId,
     executionResultId: result?.id ?? '',
     status: result ? statusName(result.status) : '',

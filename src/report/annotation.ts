@@ -1,0 +1,21 @@
+import type { LogExcerpt } from '../scriptlog/excerpt.js'
+import type { ReloadReport } from './report.js'
+
+/**
+ * The text of the failure annotation: the status, the scheduler's error details, and from the
+ * script log the error lines and the last lines. Bounded: annotations are cut by GitHub.
+ */
+export function failureAnnotation(report: ReloadReport, excerpt?: LogExcerpt, logNote?: string): string {
+  const parts = [`Reload task '${report.taskName}' ended with ${report.status} (${report.statusCode}), not FinishedSuccess.`]
+  const errors = report.details.filter(detail => detail.type === 'error').map(detail => detail.message)
+  if (errors.length > 0) parts.push(`Scheduler:\n${indent(errors)}`)
+  if (excerpt?.errorLines.length) parts.push(`Script errors:\n${indent(excerpt.errorLines)}`)
+  if (excerpt?.tail.length) parts.push(`Last lines of the script log:\n${indent(excerpt.tail.slice(-10))}`)
+  if (logNote) parts.push(logNote)
+  const text = parts.join('\n')
+  return text.length > 4000 ? `${text.slice(0, 4000)}…` : text
+}
+
+function indent(lines: string[]): string {
+  return lines.map(line => `  ${line}`).join('\n')
+}

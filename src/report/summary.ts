@@ -1,0 +1,61 @@
+import * as core from '@actions/core'
+import { formatDuration } from '../inputs/duration.js'
+import type { LogExcerpt } from '../scriptlog/excerpt.js'
+import type { ReloadReport } from './report.js'
+
+export interface SummaryInput {
+  report?: ReloadReport
+  /** Why the step failed, when it did. */
+  failure?: string
+  success: boolean
+  excerpt?: LogExcerpt
+  scriptLogNote?: string
+}
+
+/** The job summary: what ran, how it ended, and on failure the lines that explain it. */
+export function renderSummary({ report, failure, success, excerpt, scriptLogNote }: SummaryInput): string {
+  const summary = core.summary.emptyBuffer()
+  const name = report?.taskName || report?.appName || 'Qlik Sense reload'
+  summary.addHeading(`${success ? '✅' : '❌'} ${escape(name)}: ${escape(report?.status || (success ? 'started' : 'failed'))}`, 3)
+  if (failure) summary.addRaw(`<p><strong>${escape(firstLine(failure))}</strong></p>`, true)
+  if (report) {
+    const rows: [string, string][] = [
+      ['Status', report.statusCode === null ? escape(report.status || '—') : `${escape(report.status)} (${report.statusCode})`],
+      ['Task', `${escape(report.taskName)} <code>${escape(report.taskId)}</code>`],
+      ...(report.appId ? ([['App', `${escape(report.appName || '')} <code>${escape(report.appId)}</code>`]] as [string, string][]) : []),
+      ['Execution', `<code>${escape(report.executionId)}</code>`],
+      ['Started', escape(report.startedAt || '—')],
+      ['Stopped', escape(report.stoppedAt || '—')],
+      ['Duration', report.durationMs === null ? '—' : formatDuration(report.durationMs)],
+      ['Node', escape(report.node || '—')],
+      ['Attempts', String(Math.max(report.attempts, report.executionResultId ? 1 : 0))]
+    ]
+    summary.addTable([[{ data: 'Reload', header: true }, { data: '', header: true }], ...rows.map(([key, value]) => [key, value])])
+    if (report.details.length > 0) {
+      const items = report.details.map(d => `${d.type === 'error' ? '🔴 ' : d.type === 'warning' ? '🟠 ' : ''}${escape(d.message)}${d.time ? ` <sub>${escape(d.time)}</sub>` : ''}`)
+      summary.addDetails('Scheduler details', `<ul>${items.map(item => `<li>${item}</li>`).join('')}</ul>`)
+    }
+  }
+  if (!success && excerpt && (excerpt.errorLines.length > 0 || excerpt.tail.length > 0)) {
+    if (excerpt.errorLines.length > 0) summary.addRaw('<p>Script errors:</p>', true).addCodeBlock(escape(excerpt.errorLines.join('\n')))
+    summary.addDetails(`Last ${excerpt.tail.length} lines of the script log (${excerpt.lines} lines)`, `<pre>${escape(excerpt.tail.join('\n'))}</pre>`)
+  }
+  if (scriptLogNote) summary.addRaw(`<p><sub>${escape(scriptLogNote)}</sub></p>`, true)
+  return summary.stringify()
+}
+
+/** Writes the summary; a run without GITHUB_STEP_SUMMARY (by hand) just skips it. */
+export async function writeSummary(input: SummaryInput): Promise<void> {
+  const html = renderSummary(input)
+  if (!process.env.GITHUB_STEP_SUMMARY) return
+  await core.summary.emptyBuffer().addRaw(html).write()
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0]
+}
+
+/** core.summary does not escape: task names and log lines are text, not HTML. */
+export function escape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+}

@@ -1,0 +1,49 @@
+import { createWriteStream } from 'node:fs'
+import { join } from 'node:path'
+import { Transform, type TransformCallback } from 'node:stream'
+import type { QrsApi } from '../qrs/api.js'
+import { EMPTY_GUID, type ExecutionResult } from '../qrs/types.js'
+import type { Clock } from '../reload/clock.js'
+
+export type ScriptLog = { kind: 'saved'; path: string; bytes: number } | { kind: 'none'; reason: string }
+
+/**
+ * Right after a run the download can answer 404 for a while (Butler waits 500 ms, then retries
+ * 2 s apart): bounded waits, about 15 s in all.
+ */
+export const DOWNLOAD_RETRY_DELAYS_MS = [500, 2_000, 2_000, 2_000, 4_000, 4_000]
+
+/**
+ * Streams the script log of `result` to a file under `dir`; memory stays flat whatever its size.
+ * The file keeps Qlik's CRLF line endings; a leading BOM is dropped.
+ */
+export async function saveScriptLog(api: QrsApi, taskId: string, result: ExecutionResult, dir: string, clock: Clock): Promise<ScriptLog> {
+  if (result.scriptLogAvailable === false && (!result.fileReferenceID || result.fileReferenceID === EMPTY_GUID)) {
+    return { kind: 'none', reason: 'the scheduler recorded no script log for this execution (empty file reference)' }
+  }
+  const reference = await api.scriptLogReference(taskId, result)
+  if (!reference) return { kind: 'none', reason: 'the server has no script log for this execution' }
+  const path = join(dir, `qlik-script-log-${result.id}.log`)
+  for (let attempt = 0; ; attempt++) {
+    const answer = await api.downloadScriptLog(reference, () => [stripBom(), createWriteStream(path)])
+    if (answer.status === 200) return { kind: 'saved', path, bytes: answer.bytes }
+    if (attempt >= DOWNLOAD_RETRY_DELAYS_MS.length) {
+      return { kind: 'none', reason: `the log download still answered 404 after ${attempt + 1} tries` }
+    }
+    await clock.sleep(DOWNLOAD_RETRY_DELAYS_MS[attempt])
+  }
+}
+
+/** Drops a UTF-8 byte order mark at the very start of the stream. */
+function stripBom(): Transform {
+  let first = true
+  return new Transform({
+    transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
+      if (first) {
+        first = false
+        if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3)
+      }
+      done(null, chunk)
+    }
+  })
+}
