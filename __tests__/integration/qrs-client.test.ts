@@ -45,16 +45,16 @@ describe('QrsApi against the simulator', () => {
 
   it('finds tasks by id and by names that need escaping', async () => {
     const api = client()
-    expect((await findTask(api, { kind: 'task-id', taskId: IDS.fail })).name).toBe('Reload Finance')
-    expect((await findTask(api, { kind: 'task-name', taskName: "Reload O'Brien Ümsätze" })).id).toBe(IDS.quote)
+    expect((await findTask(api, { taskId: IDS.fail })).name).toBe('Reload Finance')
+    expect((await findTask(api, { taskName: "Reload O'Brien Ümsätze" })).id).toBe(IDS.quote)
     // QRS compares case-insensitively.
-    expect((await findTask(api, { kind: 'task-name', taskName: 'reload sales' })).id).toBe(IDS.ok)
-    await expect(findTask(api, { kind: 'task-name', taskName: 'Reload & Co #1' })).rejects.toThrow(/No task named 'Reload & Co #1'/)
+    expect((await findTask(api, { taskName: 'reload sales' })).id).toBe(IDS.ok)
+    await expect(findTask(api, { taskName: 'Reload & Co #1' })).rejects.toThrow(/No task named 'Reload & Co #1'/)
   })
 
   it('starts a task once and waits for that execution', async () => {
     const api = client()
-    const task = await findTask(api, { kind: 'task-id', taskId: IDS.ok })
+    const task = await findTask(api, { taskId: IDS.ok })
     const before = sim.startCount(IDS.ok)
     const executionId = await startTask(api, task)
     const outcome = await waitForExecution(api, executionId, { clock: systemClock, timeoutMs: 20_000, maxPollIntervalMs: 500 })

@@ -94,8 +94,8 @@ export function taskJson(task: TaskState, full: boolean, state: SimState, switch
     body.isPartialReload = false
     body.timeToLive = 0
   } else if (task.taskType === 1) {
-    body.path = 'C:\\Scripts\\run.cmd'
-    body.parameters = ''
+    body.path = task.path ?? 'C:\\Scripts\\run.cmd'
+    body.parameters = task.parameters ?? ''
   }
   body.operational = {
     id: task.operationalId,

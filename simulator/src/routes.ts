@@ -1,11 +1,13 @@
 /** The /qrs routes. Everything here runs after the TLS, xrfkey and user checks passed. */
 import { randomUUID } from 'node:crypto'
+import type { ServerResponse } from 'node:http'
 import type { QlikUser } from './auth.js'
 import { aboutJson, appJson, enumsJson, resultJson, sessionJson, taskJson, type Json } from './entities.js'
 import { FilterError, matches, parseFilter } from './filter.js'
 import { getParam, type QueryParam } from './query.js'
 import type { Runner } from './runner.js'
 import type { Switches } from './scenario.js'
+import { streamLog } from './scriptlog.js'
 import { emptyGuid, findById, newTask, type SimState, type TaskState } from './state.js'
 
 /** `headers` and `html` are used by the proxy (redirects, WWW-Authenticate, Set-Cookie, login form). */
@@ -14,6 +16,8 @@ export type Reply = (
   | { status: number; text: string }
   | { status: number; html: string }
   | { status: number; empty: true }
+  /** A streamed body (script log download): `stream` writes it with backpressure and ends the response. */
+  | { status: number; contentType: string; stream: (res: ServerResponse) => Promise<void> }
 ) & { headers?: Record<string, string | string[]> }
 
 export interface RouteContext {
@@ -140,6 +144,42 @@ async function appReload(ctx: RouteContext, id: string): Promise<Reply> {
   return empty()
 }
 
+/** GET /qrs/reloadtask/{taskId}/scriptlog?fileReferenceId= and .../scriptlogfile?executionResultId= (doc section 9). */
+function scriptLogReference(ctx: RouteContext, reloadTasks: TaskState[], taskId: string, kind: 'scriptlog' | 'scriptlogfile'): Reply {
+  const { state, switches, runner } = ctx
+  const served = switches.scriptLogRoutes === 'both' || (kind === 'scriptlog' ? switches.scriptLogRoutes === 'legacy' : switches.scriptLogRoutes === 'current')
+  if (!served) return text(404, 'Not found')
+  const task = findById(reloadTasks, taskId)
+  if (!task) return notFound('reload task', taskId)
+  const param = kind === 'scriptlog' ? 'fileReferenceId' : 'executionResultId'
+  const id = (getParam(ctx.params, param) ?? '').trim()
+  const lower = id.toLowerCase()
+  const result = state.results.find(
+    (r) => r.taskID.toLowerCase() === task.id.toLowerCase() &&
+      (kind === 'scriptlog' ? r.fileReferenceID.toLowerCase() === lower && lower !== emptyGuid : r.id.toLowerCase() === lower)
+  )
+  if (!result) return kind === 'scriptlog' ? text(404, `Cannot find the script log with file reference id ${id}`) : notFound('execution result', id)
+  const log = result.scriptLogAvailable ? runner.logs.get(result.id) : undefined
+  if (!log) return text(404, `There is no script log for the execution result with id ${result.id}`)
+  return json({ value: runner.logs.reference(result.id) })
+}
+
+/** GET /qrs/download/reloadtask/{ref}/{file name}: the log as CRLF text, streamed. */
+function download(ctx: RouteContext, rest: string[]): Reply | undefined {
+  if (ctx.method !== 'GET' || rest.length !== 3 || rest[0] !== 'reloadtask' || rest[2] === '') return undefined
+  const ref = rest[1]
+  const log = ctx.runner.logs.byReference(ref)
+  if (!log) return text(404, `Cannot find the download reference ${ref}`)
+  // Right after the run the file is not there yet (Butler issues #1499, #1503).
+  if (Date.now() < log.availableAt) return text(404, 'The requested file could not be found')
+  return {
+    status: 200,
+    contentType: 'text/plain; charset=utf-8',
+    headers: { 'Content-Length': String(log.size), 'Content-Disposition': `attachment; filename="${rest[2].replace(/["\\\r\n]/g, '_')}"` },
+    stream: (res) => streamLog(res, log)
+  }
+}
+
 function byId<T extends { id: string }>(items: T[], id: string, what: string, toJson: (item: T) => Json): Reply {
   const item = findById(items, id)
   return item ? json(toJson(item)) : notFound(what, id)
@@ -167,8 +207,21 @@ export async function route(ctx: RouteContext): Promise<Reply> {
       const toJson = (t: TaskState, full: boolean): Json => taskJson(t, full, state, switches)
       if (get && shape) reply = list(ctx, reloadTasks, toJson, shape)
       else if (get && single) reply = byId(reloadTasks, single, 'reload task', (t) => toJson(t, true))
+      else if (get && rest.length === 2 && (rest[1] === 'scriptlog' || rest[1] === 'scriptlogfile')) {
+        reply = scriptLogReference(ctx, reloadTasks, rest[0], rest[1])
+      }
       break
     }
+    case 'externalprogramtask': {
+      const programTasks = state.tasks.filter((t) => t.taskType === 1)
+      const toJson = (t: TaskState, full: boolean): Json => taskJson(t, full, state, switches)
+      if (get && shape) reply = list(ctx, programTasks, toJson, shape)
+      else if (get && single) reply = byId(programTasks, single, 'external program task', (t) => toJson(t, true))
+      break
+    }
+    case 'download':
+      reply = download(ctx, rest)
+      break
     case 'task':
       reply = await taskRoutes(ctx, rest)
       break

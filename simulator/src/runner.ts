@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import type { QlikUser } from './auth.js'
 import { taskExecutionStatus } from './entities.js'
-import { defaultRun, type ScenarioRun, type Switches } from './scenario.js'
-import { emptyGuid, findById, newResult, now, type ExecutionResult, type SessionState, type SimState, type TaskState } from './state.js'
+import { defaultRun, type ScenarioAttempt, type ScenarioRun, type Switches } from './scenario.js'
+import { fileStamp, makeScriptLog, ScriptLogStore } from './scriptlog.js'
+import {
+  emptyGuid, findById, newResult, now, resultAppId, unsetDate, type ExecutionResult, type SessionState, type SimState, type TaskState
+} from './state.js'
 
 /** How long an attempt stays Triggered before the scheduler picks it up. */
 const triggeredMs = 20
@@ -36,6 +39,10 @@ const failureMessages: Record<number, string> = {
 export class Runner {
   private readonly timers = new Set<NodeJS.Timeout>()
   private readonly sessionTimers = new Map<string, Set<NodeJS.Timeout>>()
+  /** What each result belongs to, for its script log. */
+  private readonly attempts = new Map<string, { attempt: ScenarioAttempt; task: TaskState; session: SessionState }>()
+  /** Script logs of ended attempts and their download references. */
+  readonly logs = new ScriptLogStore()
 
   constructor(private readonly state: SimState, private readonly switches: Switches) {}
 
@@ -118,7 +125,8 @@ export class Runner {
 
   private beginAttempt(session: SessionState, task: TaskState, run: ScenarioRun, index: number): void {
     const attempt = run.attempts[index]
-    const result = newResult({ taskID: task.id, executionID: session.id, appID: task.appId ?? emptyGuid, state: this.state, status: Status.Triggered })
+    const result = newResult({ taskID: task.id, executionID: session.id, appID: resultAppId(task), state: this.state, status: Status.Triggered })
+    this.attempts.set(result.id, { attempt, task, session })
     this.addDetail(result, Detail.Information, 'Changing task state from NeverStarted to Triggered')
     this.addDetail(result, Detail.Information, 'Trying to start task. Sending task to slave scheduler')
     this.state.results.push(result)
@@ -152,7 +160,7 @@ export class Runner {
 
     if (!last) {
       const status = failed ? this.switches.retryResultStatus : attempt.outcome
-      this.completeResult(result, status, extra)
+      this.completeResult(result, status, extra, attempt.outcome)
       session.retries++
       this.beginAttempt(session, task, run, index + 1)
       return
@@ -171,17 +179,37 @@ export class Runner {
     else this.completeResult(result, status, extra)
   }
 
-  private completeResult(result: ExecutionResult, status: number, extra: { type: number; message: string }[]): void {
+  /** `logOutcome`: how the script log ends (a failed attempt shown as 10 Retry still failed). */
+  private completeResult(result: ExecutionResult, status: number, extra: { type: number; message: string }[], logOutcome = status): void {
     this.setStatus(result, status)
     const stop = new Date()
     result.stopTime = stop.toISOString()
-    if (result.startTime !== '1753-01-01T00:00:00.000Z') {
-      result.duration = stop.getTime() - Date.parse(result.startTime)
-      result.fileReferenceID = randomUUID()
-      result.scriptLogAvailable = true
-      result.scriptLogLocation = `${this.state.nodeName}\\Script\\${result.appID}.${stop.toISOString().replace(/[-:.]/g, '')}.log`
-      result.scriptLogSize = 2048 + Math.floor(Math.random() * 4096)
-      this.addDetail(result, Detail.Information, 'Reference to scriptlog added')
+    if (result.startTime !== unsetDate) {
+      const startMs = Date.parse(result.startTime)
+      result.duration = stop.getTime() - startMs
+      const owner = this.attempts.get(result.id)
+      // Only reload tasks write a script log; external program tasks never do.
+      if (owner && owner.task.taskType === 0 && !owner.attempt.noScriptLog) {
+        const log = makeScriptLog({
+          resultId: result.id,
+          taskId: result.taskID,
+          sessionId: result.executionID,
+          userDirectory: owner.session.user.userDirectory,
+          userId: owner.session.user.userId,
+          outcome: logOutcome,
+          startMs,
+          stopMs: stop.getTime(),
+          attempt: owner.attempt,
+          bom: this.switches.scriptLogBom
+        })
+        this.logs.add(log)
+        const node = this.state.nodeName
+        result.fileReferenceID = randomUUID()
+        result.scriptLogAvailable = true
+        result.scriptLogLocation = `\\\\${node}\\QlikShare\\ArchivedLogs\\${node}\\${result.appID}.${fileStamp(startMs)}.log`
+        result.scriptLogSize = log.size
+        this.addDetail(result, Detail.Information, 'Reference to scriptlog added')
+      }
     }
     for (const d of extra) this.addDetail(result, d.type, d.message)
   }

@@ -20,6 +20,10 @@ export interface Switches {
   startLatencyMs: number
   /** Start of a task that is running: "parallel" runs another, "ignore" starts nothing, "existing" hands back the running session. */
   startWhileRunning: 'parallel' | 'ignore' | 'existing'
+  /** Script log reference routes (doc section 9): "both"; "legacy" = only .../scriptlog (a pre-May-2025 server); "current" = only .../scriptlogfile. */
+  scriptLogRoutes: 'both' | 'legacy' | 'current'
+  /** The log download starts with a UTF-8 byte order mark. */
+  scriptLogBom: boolean
 }
 
 export const defaultSwitches: Switches = {
@@ -31,7 +35,9 @@ export const defaultSwitches: Switches = {
   appReloadTask: 'reuse',
   resultLagMs: 0,
   startLatencyMs: 0,
-  startWhileRunning: 'parallel'
+  startWhileRunning: 'parallel',
+  scriptLogRoutes: 'both',
+  scriptLogBom: true
 }
 
 export interface ScenarioAttempt {
@@ -41,6 +47,15 @@ export interface ScenarioAttempt {
   durationMs?: number
   /** Extra detail messages (Error details on failure, Information on success). */
   details?: string[]
+  /** The script log, one entry per line (CRLF added). Default: a generated Qlik-style log that ends the way the outcome says. */
+  scriptLog?: string[]
+  /** Pads the log with generated LOAD/progress lines up to about this many bytes; made while streaming, never held in memory.
+   *  The padding goes before the closing lines (the error lines of a failed run stay at the end). */
+  scriptLogBytes?: number
+  /** The attempt leaves no log: fileReferenceID = empty GUID, scriptLogAvailable false, scriptLogSize 0. */
+  noScriptLog?: boolean
+  /** The log download answers 404 for this many ms after the attempt ended (doc section 9, Butler #1499/#1503). */
+  logDelayMs?: number
 }
 
 export interface ScenarioRun {
@@ -68,6 +83,9 @@ export interface ScenarioTask {
   taskSessionTimeout?: number
   /** Each start consumes the next run; the last one repeats. */
   runs?: ScenarioRun[]
+  /** External program tasks (taskType 1): the program and its command line parameters. */
+  path?: string
+  parameters?: string
 }
 
 export interface ScenarioUser {
@@ -148,11 +166,23 @@ export function checkScenario(scenario: Scenario, source = 'scenario'): void {
     if ((task.taskType ?? 0) === 0 && task.appId && !appIds.has(task.appId.toLowerCase())) {
       fail(`task "${task.name}" refers to unknown app ${task.appId}`)
     }
-    for (const run of task.runs ?? []) {
-      if (!Array.isArray(run.attempts) || run.attempts.length === 0) fail(`task "${task.name}": every run needs attempts`)
-    }
+    for (const run of task.runs ?? []) checkRun(run, `task "${task.name}"`, fail)
   }
+  for (const app of scenario.apps ?? []) for (const run of app.reloadRuns ?? []) checkRun(run, `app "${app.name}"`, fail)
+  const sw = scenario.switches?.scriptLogRoutes
+  if (sw !== undefined && !['both', 'legacy', 'current'].includes(sw)) fail('switches.scriptLogRoutes must be both, legacy or current')
   if (scenario.proxy !== undefined) checkProxy(scenario.proxy, fail)
+}
+
+function checkRun(run: ScenarioRun, where: string, fail: (msg: string) => never): void {
+  if (!Array.isArray(run.attempts) || run.attempts.length === 0) fail(`${where}: every run needs attempts`)
+  for (const a of run.attempts) {
+    if (a.scriptLog !== undefined && (!Array.isArray(a.scriptLog) || a.scriptLog.some((l) => typeof l !== 'string'))) {
+      fail(`${where}: scriptLog must be an array of strings (lines)`)
+    }
+    if (a.scriptLogBytes !== undefined && !(a.scriptLogBytes >= 0)) fail(`${where}: scriptLogBytes must be >= 0`)
+    if (a.logDelayMs !== undefined && !(a.logDelayMs >= 0)) fail(`${where}: logDelayMs must be >= 0`)
+  }
 }
 
 function checkProxy(proxy: ScenarioProxy, fail: (msg: string) => never): void {

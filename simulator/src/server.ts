@@ -14,7 +14,7 @@ import { parseQuery, QueryError, type QueryParam } from './query.js'
 import { route, type Reply } from './routes.js'
 import { Runner } from './runner.js'
 import { checkScenario, defaultSwitches, type Scenario, type Switches } from './scenario.js'
-import { buildState, type SimState } from './state.js'
+import { buildState, emptyGuid, findById, type SimState } from './state.js'
 
 export interface SimulatorOptions {
   scenario: Scenario
@@ -69,12 +69,22 @@ export interface Simulator {
   proxy: ProxyStats
   /** Drops the proxy sessions of one VP (or all): the next request with such a cookie counts as having none. */
   expireSessions(prefix?: string): void
+  /**
+   * Starts an execution of a task as "someone else" (a QMC user or a schedule; the session's user is
+   * `user`, default INTERNAL\\sa_scheduler), like any start: it consumes the next run, counts in
+   * startCount and follows startWhileRunning. Returns the execution session id, or the empty GUID
+   * when nothing started (disabled, not startable, ignored). Throws for an unknown task id.
+   */
+  startTask(taskId: string, user?: QlikUser): string
   close(): Promise<void>
 }
 
-function send(res: ServerResponse, reply: Reply): void {
+async function send(res: ServerResponse, reply: Reply): Promise<void> {
   for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value)
-  if ('json' in reply) {
+  if ('stream' in reply) {
+    res.writeHead(reply.status, { 'Content-Type': reply.contentType })
+    await reply.stream(res)
+  } else if ('json' in reply) {
     res.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8' })
     res.end(JSON.stringify(reply.json))
   } else if ('text' in reply) {
@@ -151,8 +161,26 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     return route({ method: req.method ?? 'GET', segments: decoded, params, body, user: user.user, state, switches, runner })
   }
 
+  const scheduler: QlikUser = { userDirectory: 'INTERNAL', userId: 'sa_scheduler' }
+  function startTask(taskId: string, user: QlikUser = scheduler): string {
+    const task = findById(state.tasks, taskId)
+    if (!task) throw new Error(`Unknown task ${taskId}`)
+    return runner.start(task, user) ?? emptyGuid
+  }
+
   function handleControl(req: IncomingMessage, pathname: string): Reply {
     const key = `${req.method} ${pathname.replace(/\/+$/, '')}`
+    const startMatch = /^POST \/__sim\/start\/([^/]+)$/.exec(key)
+    if (startMatch) {
+      let id: string
+      try {
+        id = decodeURIComponent(startMatch[1])
+      } catch {
+        return { status: 400, text: 'Malformed URL' }
+      }
+      if (!findById(state.tasks, id)) return { status: 404, text: `Cannot find the task with id ${id}` }
+      return { status: 201, json: { value: startTask(id) } }
+    }
     if (key === 'GET /__sim/requests') return { status: 200, json: requests }
     if (key === 'GET /__sim/starts') return { status: 200, json: Object.fromEntries(state.tasks.map((t) => [t.id, t.starts])) }
     if (key === 'GET /__sim/state') return { status: 200, json: state }
@@ -187,7 +215,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         })
         .then((reply) => send(res, reply))
         .catch((err: unknown) => {
-          if (!res.headersSent) send(res, { status: 500, text: `Internal simulator error: ${String(err)}` })
+          if (!res.headersSent) void send(res, { status: 500, text: `Internal simulator error: ${String(err)}` })
+          else res.destroy()
         })
     }
   }
@@ -237,6 +266,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     proxyPort,
     proxy: proxy?.stats ?? noProxyStats,
     expireSessions: (prefix?: string) => proxy?.expireSessions(prefix),
+    startTask,
     startCount: (taskId?: string) =>
       state.tasks.filter((t) => taskId === undefined || t.id.toLowerCase() === taskId.toLowerCase()).reduce((n, t) => n + t.starts, 0),
     close: async () => {

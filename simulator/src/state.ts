@@ -28,6 +28,9 @@ export interface TaskState {
   taskSessionTimeout: number
   isManuallyTriggered: boolean
   runs: ScenarioRun[]
+  /** External program tasks: program and parameters. */
+  path?: string
+  parameters?: string
   /** Index of the run the next start consumes. */
   nextRun: number
   /** Executions started (start requests that ran something). */
@@ -146,10 +149,15 @@ export function newTask(
     modifiedDate: t,
     operationalId: randomUUID(),
     ...fields,
-    lastResult: newResult({ taskID: fields.id, executionID: emptyGuid, appID: fields.appId ?? emptyGuid, state, status: 0 })
+    lastResult: newResult({ taskID: fields.id, executionID: emptyGuid, appID: resultAppId(fields), state, status: 0 })
   }
   if (task.runs.length === 0) task.runs = [defaultRun]
   return task
+}
+
+/** Results of non-reload tasks (external program, user sync) carry the empty GUID as appID. */
+export function resultAppId(task: { taskType?: number; appId?: string }): string {
+  return (task.taskType ?? 0) === 0 && task.appId ? task.appId : emptyGuid
 }
 
 export function buildState(scenario: Scenario): SimState {
@@ -180,7 +188,8 @@ export function buildState(scenario: Scenario): SimState {
       startable: t.startable ?? true,
       maxRetries: t.maxRetries ?? 0,
       taskSessionTimeout: t.taskSessionTimeout ?? 1440,
-      runs: t.runs ?? [defaultRun]
+      runs: t.runs ?? [defaultRun],
+      ...((t.taskType ?? 0) === 1 ? { path: t.path ?? 'C:\\Scripts\\run.cmd', parameters: t.parameters ?? '' } : {})
     })
     task.createdDate = task.modifiedDate = created
     state.tasks.push(task)
