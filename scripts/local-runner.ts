@@ -40,13 +40,16 @@ export function parseCommandFile(text: string): Record<string, string> {
  * Runs the bundle the way the runner does: `node dist/index.js`, inputs as `INPUT_<NAME>`
  * (upper-cased, hyphens kept), and fresh GITHUB_OUTPUT / GITHUB_STATE / GITHUB_STEP_SUMMARY files.
  */
-export async function runAction(inputs: Record<string, string>, options: { env?: Record<string, string>; node?: string; timeoutMs?: number } = {}): Promise<ActionRun> {
+export async function runAction(
+  inputs: Record<string, string>,
+  options: { env?: Record<string, string>; node?: string; nodeArgs?: string[]; timeoutMs?: number } = {}
+): Promise<ActionRun> {
   const dir = mkdtempSync(join(tmpdir(), 'qsr-run-'))
   const files = { GITHUB_OUTPUT: join(dir, 'output'), GITHUB_STATE: join(dir, 'state'), GITHUB_STEP_SUMMARY: join(dir, 'summary') }
   for (const file of Object.values(files)) writeFileSync(file, '')
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', RUNNER_TEMP: dir, ...files, ...options.env }
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
-  const child = spawn(options.node ?? process.env.E2E_NODE ?? process.execPath, [BUNDLE], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(options.node ?? process.env.E2E_NODE ?? process.execPath, [...(options.nodeArgs ?? []), BUNDLE], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', chunk => (stdout += chunk))

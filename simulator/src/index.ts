@@ -6,3 +6,4 @@ export { emptyGuid, unsetDate, type ExecutionResult, type SessionState, type Sim
 export { createBuiltinVerifier, type WindowsAccount } from './ntlm/builtin.js'
 export type { NtlmExchange, NtlmVerdict, NtlmVerifier } from './ntlm/verifier.js'
 export type { ProxyStats } from './proxy/proxy.js'
+export type { QlikUser } from './auth.js'
