@@ -41479,7 +41479,7 @@ function renderSummary({ report, failure, success, excerpt, scriptLogNote }) {
             ['Node', summary_escape(report.node || '—')],
             ['Attempts', String(Math.max(report.attempts, report.executionResultId ? 1 : 0))]
         ];
-        summary.addTable([[{ data: 'Reload', header: true }, { data: '', header: true }], ...rows.map(([key, value]) => [key, value])]);
+        summary.addRaw(`<table>${rows.map(([key, value]) => `<tr><th align="left">${key}</th><td>${value}</td></tr>`).join('')}</table>`, true);
         if (report.details.length > 0) {
             const items = report.details.map(d => `${d.type === 'error' ? '🔴 ' : d.type === 'warning' ? '🟠 ' : ''}${summary_escape(d.message)}${d.time ? ` <sub>${summary_escape(d.time)}</sub>` : ''}`);
             summary.addDetails('Scheduler details', `<ul>${items.map(item => `<li>${item}</li>`).join('')}</ul>`);
@@ -41759,7 +41759,8 @@ async function finish(api, settings, { task }, result, report, clock) {
         error(failureAnnotation(report, excerpt, note?.startsWith('No script log') ? note : undefined), { title: `Qlik reload failed: ${task.name} (${report.status})` });
         process.exitCode = ExitCode.Failure;
     }
-    await writeSummary({ report, success, excerpt, scriptLogNote: note });
+    const failure = success ? undefined : `Reload task '${task.name}' ended with ${report.status} (${report.statusCode}), not FinishedSuccess.`;
+    await writeSummary({ report, success, failure, excerpt, scriptLogNote: note });
 }
 
 

@@ -142,5 +142,6 @@ async function finish(api: QrsApi, settings: Settings, { task }: StartedReload, 
     core.error(failureAnnotation(report, excerpt, note?.startsWith('No script log') ? note : undefined), { title: `Qlik reload failed: ${task.name} (${report.status})` })
     process.exitCode = core.ExitCode.Failure
   }
-  await writeSummary({ report, success, excerpt, scriptLogNote: note })
+  const failure = success ? undefined : `Reload task '${task.name}' ended with ${report.status} (${report.statusCode}), not FinishedSuccess.`
+  await writeSummary({ report, success, failure, excerpt, scriptLogNote: note })
 }

@@ -30,7 +30,7 @@ export function renderSummary({ report, failure, success, excerpt, scriptLogNote
       ['Node', escape(report.node || '—')],
       ['Attempts', String(Math.max(report.attempts, report.executionResultId ? 1 : 0))]
     ]
-    summary.addTable([[{ data: 'Reload', header: true }, { data: '', header: true }], ...rows.map(([key, value]) => [key, value])])
+    summary.addRaw(`<table>${rows.map(([key, value]) => `<tr><th align="left">${key}</th><td>${value}</td></tr>`).join('')}</table>`, true)
     if (report.details.length > 0) {
       const items = report.details.map(d => `${d.type === 'error' ? '🔴 ' : d.type === 'warning' ? '🟠 ' : ''}${escape(d.message)}${d.time ? ` <sub>${escape(d.time)}</sub>` : ''}`)
       summary.addDetails('Scheduler details', `<ul>${items.map(item => `<li>${item}</li>`).join('')}</ul>`)
