@@ -14,6 +14,10 @@ export type AuthType = (typeof AUTH_TYPES)[number]
 /** What to reload: exactly one of the target inputs. */
 export type Target = { kind: 'task-id'; taskId: string } | { kind: 'task-name'; taskName: string } | { kind: 'app-id'; appId: string }
 
+export const IF_RUNNING_MODES = ['wait', 'attach', 'fail'] as const
+/** What to do when the task is already running: wait for it then start afresh, report that run, or fail. */
+export type IfRunning = (typeof IF_RUNNING_MODES)[number]
+
 export const SCRIPT_LOG_MODES = ['on-failure', 'always', 'never'] as const
 /** When to print the script log in the step log. */
 export type ScriptLogMode = (typeof SCRIPT_LOG_MODES)[number]
@@ -57,6 +61,12 @@ export interface Settings {
   maxPollIntervalMs: number
   /** Print the script log: on failure (default), always or never. */
   scriptLog: ScriptLogMode
+  /** The task is already running: wait for it and start afresh (default), attach to it, or fail. */
+  ifRunning: IfRunning
+  /** Stop the Qlik task when `timeout` passes. */
+  stopOnTimeout: boolean
+  /** Stop the Qlik task when the job is cancelled. */
+  stopOnCancel: boolean
   /** Values to mask in the log (key lines, passphrases). */
   secrets: string[]
 }
@@ -70,6 +80,9 @@ export const DEFAULTS = {
   timeout: '60m',
   'max-poll-interval': '15s',
   'script-log': 'on-failure',
+  'if-running': 'wait',
+  'stop-on-timeout': 'true',
+  'stop-on-cancel': 'true',
   'jwt-algorithm': 'RS256',
   'jwt-user-id-claim': 'userId',
   'jwt-user-directory-claim': 'userDirectory'
@@ -109,7 +122,10 @@ export function getSettings(read: InputReader): Settings {
     wait: parseBoolean('wait', get('wait')),
     timeoutMs: parseDuration('timeout', get('timeout')),
     maxPollIntervalMs: parseDuration('max-poll-interval', get('max-poll-interval')),
-    scriptLog: parseScriptLogMode(get('script-log')),
+    scriptLog: parseChoice('script-log', get('script-log'), SCRIPT_LOG_MODES),
+    ifRunning: parseChoice('if-running', get('if-running'), IF_RUNNING_MODES),
+    stopOnTimeout: parseBoolean('stop-on-timeout', get('stop-on-timeout')),
+    stopOnCancel: parseBoolean('stop-on-cancel', get('stop-on-cancel')),
     secrets
   }
 }
@@ -150,11 +166,9 @@ function parseTarget(get: (name: string) => string): Target {
   return given[0] === 'app-id' ? { kind: 'app-id', appId: id.toLowerCase() } : { kind: 'task-id', taskId: id.toLowerCase() }
 }
 
-function parseScriptLogMode(value: string): ScriptLogMode {
-  if (!(SCRIPT_LOG_MODES as readonly string[]).includes(value)) {
-    throw new InputError('script-log', `'${value}' is not one of ${SCRIPT_LOG_MODES.join(', ')}.`)
-  }
-  return value as ScriptLogMode
+function parseChoice<T extends string>(input: string, value: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(value)) throw new InputError(input, `'${value}' is not one of ${choices.join(', ')}.`)
+  return value as T
 }
 
 function readClientCertificate(get: (name: string) => string, secrets: string[]): ClientCertificate {
