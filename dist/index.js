@@ -9238,7 +9238,7 @@ module.exports = {
 
 
 const assert = __nccwpck_require__(4589)
-const { AsyncResource } = __nccwpck_require__(6698)
+const { AsyncResource } = __nccwpck_require__(4317)
 const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
 const util = __nccwpck_require__(3440)
 const { addSignal, removeSignal } = __nccwpck_require__(158)
@@ -9363,7 +9363,7 @@ const {
   RequestAbortedError
 } = __nccwpck_require__(8707)
 const util = __nccwpck_require__(3440)
-const { AsyncResource } = __nccwpck_require__(6698)
+const { AsyncResource } = __nccwpck_require__(4317)
 const { addSignal, removeSignal } = __nccwpck_require__(158)
 const assert = __nccwpck_require__(4589)
 
@@ -9615,7 +9615,7 @@ const { Readable } = __nccwpck_require__(9927)
 const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
 const util = __nccwpck_require__(3440)
 const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
-const { AsyncResource } = __nccwpck_require__(6698)
+const { AsyncResource } = __nccwpck_require__(4317)
 
 class RequestHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -9836,7 +9836,7 @@ const { finished, PassThrough } = __nccwpck_require__(7075)
 const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
 const util = __nccwpck_require__(3440)
 const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
-const { AsyncResource } = __nccwpck_require__(6698)
+const { AsyncResource } = __nccwpck_require__(4317)
 const { addSignal, removeSignal } = __nccwpck_require__(158)
 
 class StreamHandler extends AsyncResource {
@@ -10059,7 +10059,7 @@ module.exports = stream
 
 
 const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
-const { AsyncResource } = __nccwpck_require__(6698)
+const { AsyncResource } = __nccwpck_require__(4317)
 const util = __nccwpck_require__(3440)
 const { addSignal, removeSignal } = __nccwpck_require__(158)
 const assert = __nccwpck_require__(4589)
@@ -37080,28 +37080,2501 @@ module.exports = {
 
 /***/ }),
 
+/***/ 5439:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   l: () => (/* binding */ AuthError)
+/* harmony export */ });
+/** Signing in failed; the message says what the server answered and what to check. */
+class AuthError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'AuthError';
+    }
+}
+
+
+/***/ }),
+
+/***/ 2226:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  P: () => (/* binding */ createAuth)
+});
+
+;// CONCATENATED MODULE: ./src/auth/certificate.ts
+/**
+ * Certificate auth on port 4242: mutual TLS with the site's client certificate, and the
+ * user to act as in `X-Qlik-User` (without it the QRS runs the call with full admin rights).
+ */
+function certificateAuth(certificate, qlikUser) {
+    return {
+        type: 'certificate',
+        description: `certificate (${qlikUser})`,
+        tls: { cert: certificate.cert, key: certificate.key, passphrase: certificate.passphrase },
+        headers: () => ({ 'X-Qlik-User': qlikUser }),
+        refusalHint: status => status === 403
+            ? "Refused: the client certificate must be exported from this site's QMC (Certificates), and the user in qlik-user needs security rules that allow this call."
+            : undefined
+    };
+}
+
+;// CONCATENATED MODULE: ./src/auth/header.ts
+/** Header auth through a virtual proxy: the proxy trusts a header that names the user. */
+function headerAuth(name, value) {
+    return {
+        type: 'header',
+        description: `header ${name}`,
+        tls: {},
+        headers: () => ({ [name]: value }),
+        refusalHint: status => status === 401 || status === 403
+            ? `The proxy did not accept header auth: header-name must be the virtual proxy's "Header authentication header name" (now '${name}'), header-value a user it knows, and url must include the virtual proxy prefix.`
+            : undefined
+    };
+}
+
+// EXTERNAL MODULE: ./src/auth/jwt.ts
+var jwt = __nccwpck_require__(967);
+// EXTERNAL MODULE: ./src/auth/ntlm.ts
+var ntlm = __nccwpck_require__(3133);
+;// CONCATENATED MODULE: ./src/auth/index.ts
+
+
+
+
+/** Picks the auth module for `auth-type`. Settings are already validated. */
+function createAuth(settings) {
+    switch (settings.authType) {
+        case 'certificate':
+            return certificateAuth(settings.clientCertificate, settings.qlikUser);
+        case 'ntlm':
+            return (0,ntlm/* ntlmAuth */.E)(settings.windowsCredentials);
+        case 'jwt':
+            return (0,jwt/* jwtAuth */.E)(settings.jwt);
+        case 'header':
+            return headerAuth(settings.header.name, settings.header.value);
+    }
+}
+
+
+/***/ }),
+
+/***/ 967:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   B: () => (/* binding */ JWT_ALGORITHMS),
+/* harmony export */   E: () => (/* binding */ jwtAuth)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6698);
+/* harmony import */ var jsonwebtoken__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9653);
+/* harmony import */ var jsonwebtoken__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(jsonwebtoken__WEBPACK_IMPORTED_MODULE_1__);
+
+
+const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512'];
+/** Re-mint when less than this is left: a request must not arrive with a token about to expire. */
+const RENEW_BEFORE_S = 60;
+/**
+ * JWT auth through a virtual proxy: `Authorization: Bearer` until the proxy has set its session
+ * cookie, then the cookie alone (every request without it would open another proxy session).
+ */
+function jwtAuth(source, now = Date.now) {
+    let token = source.kind === 'static' ? source.token : '';
+    let expiresAt = 0;
+    const current = () => {
+        if (source.kind === 'static')
+            return token;
+        const seconds = Math.floor(now() / 1000);
+        if (!token || expiresAt - seconds < RENEW_BEFORE_S) {
+            const claims = { [source.userIdClaim]: source.userId, [source.userDirectoryClaim]: source.userDirectory, iat: seconds };
+            token = jsonwebtoken__WEBPACK_IMPORTED_MODULE_1___default().sign(claims, source.privateKey, {
+                algorithm: source.algorithm,
+                expiresIn: source.lifetimeSeconds,
+                ...(source.audience ? { audience: source.audience } : {})
+            });
+            expiresAt = seconds + source.lifetimeSeconds;
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(token);
+        }
+        return token;
+    };
+    const claimHint = source.kind === 'mint'
+        ? ` the claim names (now '${source.userIdClaim}' and '${source.userDirectoryClaim}', see jwt-user-id-claim and jwt-user-directory-claim) must match the virtual proxy's "JWT attribute for user ID" and "JWT attribute for user directory";`
+        : ' the claim names must match the virtual proxy\'s "JWT attribute for user ID" and "JWT attribute for user directory";';
+    return {
+        type: 'jwt',
+        description: source.kind === 'static' ? 'JWT (given token)' : `JWT (minted ${source.algorithm} for ${source.userDirectory}\\${source.userId})`,
+        tls: {},
+        headers: (session) => (session ? {} : { Authorization: `Bearer ${current()}` }),
+        refusalHint: status => {
+            if (status === 401) {
+                return `The proxy refused the JWT. Check: it is signed with the private key of the certificate configured on the JWT virtual proxy (RS256, RS384 or RS512); it has not expired;${claimHint} the audience matches if the virtual proxy sets one; the url includes the virtual proxy prefix.`;
+            }
+            if (status === 403)
+                return "Forbidden: the runner's host may be missing from the virtual proxy's host allow list, or the user lacks rights.";
+            return undefined;
+        }
+    };
+}
+
+
+/***/ }),
+
+/***/ 3133:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   E: () => (/* binding */ ntlmAuth),
+/* harmony export */   o: () => (/* binding */ parseWindowsUser)
+/* harmony export */ });
+/* harmony import */ var httpntlm_ntlm_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1288);
+/* harmony import */ var _qrs_xrfkey_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1021);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5439);
+
+
+
+/** `CORP\svc_reload`, `svc_reload@corp.example` or `svc_reload`. */
+function parseWindowsUser(username) {
+    const slash = username.indexOf('\\');
+    if (slash >= 0)
+        return { domain: username.slice(0, slash), user: username.slice(slash + 1) };
+    // A UPN travels whole in the user field with an empty domain, as Windows clients send it.
+    return { domain: '', user: username };
+}
+const NEGOTIATE_EXTENDED_SESSION_SECURITY = 0x00080000;
+const NEGOTIATE_TARGET_INFO = 0x00800000;
+/**
+ * Windows auth through a virtual proxy, Qlik's way: the proxy redirects to its login module,
+ * which runs NTLM (Type1 → Type2 → Type3) on one keep-alive connection and then redirects back
+ * with a qlikTicket that the client redeems for the session cookie. NTLMv2 only.
+ */
+function ntlmAuth(credentials) {
+    const who = credentials.domain ? `${credentials.domain}\\${credentials.user}` : credentials.user;
+    return {
+        type: 'ntlm',
+        description: `Windows/NTLM (${who})`,
+        tls: {},
+        headers: () => ({}),
+        windowsSignIn: context => handshake(context, credentials, who),
+        refusalHint: status => status === 401 ? `Windows sign-in of ${who} refused: check the password, that the account is enabled, and the NetBIOS domain (DOMAIN\\user).` : undefined
+    };
+}
+async function handshake({ loginUrl, openConnection }, credentials, who) {
+    const url = new URL(loginUrl);
+    if (!url.searchParams.get('xrfkey'))
+        url.searchParams.set('xrfkey', (0,_qrs_xrfkey_js__WEBPACK_IMPORTED_MODULE_1__/* .newXrfkey */ .U)());
+    const leg = (connection, authorization) => connection.request('GET', url.href, {
+        'X-Qlik-Xrfkey': url.searchParams.get('xrfkey'),
+        ...(authorization ? { Authorization: authorization } : {})
+    });
+    const connection = openConnection();
+    try {
+        const offer = await leg(connection);
+        const schemes = authenticateHeader(offer);
+        if (offer.status !== 401 || !schemes.some(s => /^NTLM$/i.test(s))) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .AuthError */ .l(`The proxy's Windows login answered ${offer.status} offering ${schemes.join(', ') || 'no authentication scheme'}, not NTLM: enable Windows authentication on the virtual proxy, or use another auth-type.`);
+        }
+        const challenge = await leg(connection, httpntlm_ntlm_js__WEBPACK_IMPORTED_MODULE_0__.createType1Message({ domain: credentials.domain, workstation: '' }));
+        const type2 = parseType2(challenge);
+        const answer = await leg(connection, httpntlm_ntlm_js__WEBPACK_IMPORTED_MODULE_0__.createType3Message(type2, { username: credentials.user, password: credentials.password, domain: credentials.domain, workstation: '' }));
+        if (answer.status === 401) {
+            const moved = answer.socket !== challenge.socket ? ' The connection changed between the NTLM messages (a forward proxy in between? put the Qlik host in NO_PROXY).' : '';
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .AuthError */ .l(`The proxy refused the Windows sign-in of ${who} (401 after the NTLM handshake). Check the password, that the account is enabled and not locked, and the domain: write DOMAIN\\user with the NetBIOS domain name.${moved}`);
+        }
+        if (answer.status < 300 || answer.status >= 400) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .AuthError */ .l(`The proxy answered the NTLM handshake with ${answer.status} instead of redirecting back with a ticket.`);
+        }
+        return answer;
+    }
+    finally {
+        connection.dispose();
+    }
+}
+function authenticateHeader(response) {
+    const header = response.headers['www-authenticate'];
+    const values = Array.isArray(header) ? header : header ? [header] : [];
+    return values.flatMap(value => value.split(',')).map(value => value.trim()).filter(Boolean);
+}
+/** The Type2 challenge; refused when answering it would take NTLMv1. */
+function parseType2(response) {
+    const header = authenticateHeader(response).find(value => /^NTLM \S+/i.test(value));
+    if (response.status !== 401 || !header) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .AuthError */ .l(`The proxy answered the NTLM Type1 message with ${response.status} and no NTLM challenge.`);
+    }
+    let failure;
+    const type2 = httpntlm_ntlm_js__WEBPACK_IMPORTED_MODULE_0__.parseType2Message(header, error => (failure = error));
+    if (!type2)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .AuthError */ .l(`The proxy's NTLM challenge does not parse: ${failure?.message ?? 'unknown error'}.`);
+    // httpntlm falls back to NTLMv1 without extended session security and target info: never send that.
+    if (!(type2.negotiateFlags & NEGOTIATE_EXTENDED_SESSION_SECURITY) || !(type2.negotiateFlags & NEGOTIATE_TARGET_INFO) || !type2.targetInfo?.length) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .AuthError */ .l('The server offers only NTLMv1 (its challenge has no extended session security or target info). NTLMv1 is refused: it is broken and hardened domains forbid it. Ask the Qlik admins to allow NTLMv2 (LmCompatibilityLevel 3 or higher).');
+    }
+    return type2;
+}
+
+
+/***/ }),
+
 /***/ 9407:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4515);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7670);
+/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
+/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2462);
 
-// The runner starts `node dist/index.js`; failures are reported through core.setFailed in run().
-await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
+
+
+// One bundle for both steps: main saves isPost in the step state, which the runner hands to post.
+if ((0,_state_js__WEBPACK_IMPORTED_MODULE_2__/* .isPost */ .tl)())
+    await (0,_post_js__WEBPACK_IMPORTED_MODULE_1__/* .post */ .b)();
+else
+    await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 4515:
+/***/ 1601:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   E: () => (/* binding */ parseDuration),
+/* harmony export */   a: () => (/* binding */ formatDuration)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1318);
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/**
+ * Parses `90s`, `15m`, `2h`, `1h30m`, `500ms` or plain seconds (`120`) into milliseconds.
+ * Plain numbers are seconds because that is what the QMC and most CI tools use.
+ */
+function parseDuration(input, text) {
+    const value = text.trim().toLowerCase();
+    const hint = 'use a number of seconds or a duration such as 90s, 15m, 2h or 1h30m';
+    if (/^\d+(\.\d+)?$/.test(value))
+        return positive(input, Number(value) * 1000, hint);
+    const parts = [...value.matchAll(/(\d+(?:\.\d+)?)\s*(ms|s|m|h)/g)];
+    if (parts.length === 0 || parts.map(p => p[0]).join('') !== value.replace(/\s+/g, '')) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `'${text}' is not a duration: ${hint}.`);
+    }
+    const ms = parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]], 0);
+    return positive(input, ms, hint);
+}
+function positive(input, ms, hint) {
+    if (!Number.isFinite(ms) || ms <= 0)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `must be greater than zero: ${hint}.`);
+    return Math.round(ms);
+}
+/** `90000` → `1m30s`, for messages. */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${ms}ms`;
+    let s = Math.round(ms / 1000);
+    const h = Math.floor(s / 3600);
+    s -= h * 3600;
+    const m = Math.floor(s / 60);
+    s -= m * 60;
+    return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].join('');
+}
+
+
+/***/ }),
+
+/***/ 1318:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   d: () => (/* binding */ InputError)
+/* harmony export */ });
+/** A problem with an input: reported before any request is made, naming the input. */
+class InputError extends Error {
+    input;
+    constructor(input, problem) {
+        super(`Input '${input}': ${problem}`);
+        this.input = input;
+        this.name = 'InputError';
+    }
+}
+
+
+/***/ }),
+
+/***/ 7162:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  e: () => (/* binding */ run)
+  mt: () => (/* binding */ getSettings)
 });
+
+// UNUSED EXPORTS: AUTH_TYPES, DEFAULTS, IF_RUNNING_MODES, SCRIPT_LOG_MODES, parseBoolean
+
+// EXTERNAL MODULE: ./src/inputs/errors.ts
+var errors = __nccwpck_require__(1318);
+// EXTERNAL MODULE: ./src/inputs/duration.ts
+var duration = __nccwpck_require__(1601);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/inputs/pem.ts
+
+
+
+/**
+ * Reads an input that holds PEM text or the path of a PEM file (QMC exports client.pem,
+ * client_key.pem and root.pem). Secrets pasted into repository settings sometimes keep
+ * literal `\n` sequences instead of line breaks: those are turned back into line breaks.
+ */
+function readPem(input, value) {
+    const text = value.includes('-----BEGIN') ? value : readPemFile(input, value);
+    const pem = !text.includes('\n') && text.includes('\\n') ? text.replace(/\\n/g, '\n') : text;
+    if (!/-----BEGIN [A-Z0-9 ]+-----[\s\S]+?-----END [A-Z0-9 ]+-----/.test(pem)) {
+        throw new errors/* InputError */.d(input, 'is not PEM: expected a -----BEGIN ...----- block or the path of a PEM file.');
+    }
+    return pem.replace(/\r\n/g, '\n').trim() + '\n';
+}
+function readPemFile(input, path) {
+    const file = path.trim();
+    if (!(0,external_node_fs_.existsSync)(file) || !(0,external_node_fs_.statSync)(file).isFile()) {
+        throw new errors/* InputError */.d(input, 'is neither PEM text nor the path of a readable file.');
+    }
+    const text = (0,external_node_fs_.readFileSync)(file, 'utf8').replace(/^\uFEFF/, '');
+    if (!text.includes('-----BEGIN'))
+        throw new errors/* InputError */.d(input, `the file ${file} holds no PEM block.`);
+    return text;
+}
+/** Parses every certificate of a PEM bundle; names the input when one does not parse. */
+function parseCertificates(input, pem) {
+    const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+    if (!blocks)
+        throw new errors/* InputError */.d(input, 'holds no -----BEGIN CERTIFICATE----- block.');
+    return blocks.map(block => {
+        try {
+            return new external_node_crypto_.X509Certificate(block);
+        }
+        catch (e) {
+            throw new errors/* InputError */.d(input, `holds a certificate that does not parse (${e.message}).`);
+        }
+    });
+}
+/** Opens a private key, encrypted or not, with a message that names the input at fault. */
+function parsePrivateKey(input, pem, passphrase) {
+    const encrypted = /ENCRYPTED/.test(pem);
+    if (encrypted && !passphrase) {
+        throw new errors/* InputError */.d(input, "is encrypted: set 'client-key-passphrase' to the password chosen when exporting it.");
+    }
+    try {
+        return (0,external_node_crypto_.createPrivateKey)({ key: pem, format: 'pem', passphrase });
+    }
+    catch {
+        if (encrypted)
+            throw new errors/* InputError */.d('client-key-passphrase', `does not open the key in '${input}' (wrong password?).`);
+        throw new errors/* InputError */.d(input, 'is not a private key Node.js can read (expected PEM, PKCS#1 or PKCS#8).');
+    }
+}
+
+// EXTERNAL MODULE: ./src/auth/jwt.ts
+var jwt = __nccwpck_require__(967);
+;// CONCATENATED MODULE: ./src/inputs/jwt.ts
+
+
+
+
+/** Minted tokens live five minutes: long enough for a request, short enough to be worthless if leaked. */
+const MINTED_LIFETIME_S = 300;
+/** `jwt` (a token) or `jwt-private-key` + `jwt-user-id` + `jwt-user-directory` (mint on the runner). */
+function readJwtSource(get, secrets) {
+    const token = get('jwt');
+    const keyInput = get('jwt-private-key');
+    if (token && keyInput)
+        throw new errors/* InputError */.d('jwt', "set either jwt or jwt-private-key, not both.");
+    if (token) {
+        secrets.push(token);
+        checkToken(token);
+        return { kind: 'static', token };
+    }
+    if (!keyInput)
+        throw new errors/* InputError */.d('jwt', "auth-type 'jwt' needs jwt (a signed token) or jwt-private-key with jwt-user-id and jwt-user-directory.");
+    const privateKey = readPem('jwt-private-key', keyInput);
+    secrets.push(...privateKey.split('\n').filter(line => line.length >= 8 && !line.startsWith('-----')));
+    let type;
+    try {
+        type = (0,external_node_crypto_.createPrivateKey)(privateKey).asymmetricKeyType;
+    }
+    catch {
+        throw new errors/* InputError */.d('jwt-private-key', 'is not a private key Node.js can read (expected an unencrypted PEM RSA key).');
+    }
+    if (type !== 'rsa')
+        throw new errors/* InputError */.d('jwt-private-key', `is a ${type} key; Qlik's JWT virtual proxies verify RS256, RS384 or RS512, which need an RSA key.`);
+    const algorithm = get('jwt-algorithm').toUpperCase();
+    if (!jwt/* JWT_ALGORITHMS */.B.includes(algorithm)) {
+        throw new errors/* InputError */.d('jwt-algorithm', `'${get('jwt-algorithm')}' is not one of ${jwt/* JWT_ALGORITHMS */.B.join(', ')} (the only algorithms Qlik's JWT virtual proxy accepts).`);
+    }
+    for (const name of ['jwt-user-id', 'jwt-user-directory', 'jwt-user-id-claim', 'jwt-user-directory-claim']) {
+        if (!get(name))
+            throw new errors/* InputError */.d(name, 'is required to mint a JWT with jwt-private-key.');
+    }
+    return {
+        kind: 'mint',
+        privateKey,
+        algorithm: algorithm,
+        userId: get('jwt-user-id'),
+        userDirectory: get('jwt-user-directory'),
+        userIdClaim: get('jwt-user-id-claim'),
+        userDirectoryClaim: get('jwt-user-directory-claim'),
+        audience: get('jwt-audience') || undefined,
+        lifetimeSeconds: MINTED_LIFETIME_S
+    };
+}
+/** A given token must look like a signed JWT with an algorithm the proxy accepts, and not be expired. */
+function checkToken(token) {
+    const parts = token.split('.');
+    const decode = (part) => {
+        try {
+            return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+        }
+        catch {
+            return undefined;
+        }
+    };
+    const header = parts.length === 3 ? decode(parts[0]) : undefined;
+    const payload = parts.length === 3 ? decode(parts[1]) : undefined;
+    if (!header || !payload || !parts[2])
+        throw new errors/* InputError */.d('jwt', 'is not a signed JWT (expected three base64url parts: header.payload.signature).');
+    if (!jwt/* JWT_ALGORITHMS */.B.includes(String(header.alg))) {
+        throw new errors/* InputError */.d('jwt', `is signed with ${String(header.alg)}; Qlik's JWT virtual proxy accepts only ${jwt/* JWT_ALGORITHMS */.B.join(', ')}.`);
+    }
+    if (typeof payload.exp === 'number' && payload.exp * 1000 <= Date.now()) {
+        throw new errors/* InputError */.d('jwt', `expired at ${new Date(payload.exp * 1000).toISOString()}: issue a new token, or let the action mint one with jwt-private-key.`);
+    }
+}
+
+// EXTERNAL MODULE: ./src/auth/ntlm.ts
+var ntlm = __nccwpck_require__(3133);
+;// CONCATENATED MODULE: ./src/inputs/settings.ts
+
+
+
+
+
+const AUTH_TYPES = ['ntlm', 'jwt', 'certificate', 'header'];
+const IF_RUNNING_MODES = ['wait', 'attach', 'fail'];
+const SCRIPT_LOG_MODES = ['on-failure', 'always', 'never'];
+/** Defaults, the same as action.yml's: a hand-made `node dist/index.js` run gets no defaults from the runner. */
+const DEFAULTS = {
+    'qlik-user': 'UserDirectory=INTERNAL; UserId=sa_api',
+    'user-agent': 'qlik-sense-reload (Windows)',
+    'insecure-skip-tls-verify': 'false',
+    wait: 'true',
+    timeout: '60m',
+    'max-poll-interval': '15s',
+    'request-timeout': '30s',
+    'script-log': 'on-failure',
+    'if-running': 'wait',
+    'stop-on-timeout': 'true',
+    'stop-on-cancel': 'true',
+    'jwt-algorithm': 'RS256',
+    'jwt-user-id-claim': 'userId',
+    'jwt-user-directory-claim': 'userDirectory'
+};
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+function getSettings(read) {
+    const get = (name) => (read(name) ?? '').trim() || DEFAULTS[name] || '';
+    // Passwords keep leading and trailing spaces.
+    const raw = (name) => read(name, { trim: false }) ?? '';
+    const secrets = [];
+    const url = parseUrl(get('url'));
+    const authType = parseAuthType(get('auth-type'));
+    const target = parseTarget(get);
+    const clientCertificate = authType === 'certificate' ? readClientCertificate(get, secrets) : undefined;
+    const windowsCredentials = authType === 'ntlm' ? readWindowsCredentials(get, raw('password'), secrets) : undefined;
+    const jwt = authType === 'jwt' ? readJwtSource(get, secrets) : undefined;
+    const header = authType === 'header' ? readHeader(get, secrets) : undefined;
+    const caCert = get('ca-cert') ? readPem('ca-cert', get('ca-cert')) : undefined;
+    if (caCert)
+        parseCertificates('ca-cert', caCert);
+    return {
+        url,
+        authType,
+        clientCertificate,
+        windowsCredentials,
+        jwt,
+        header,
+        qlikUser: parseQlikUser(get('qlik-user')),
+        caCert,
+        tlsServerName: parseServerName(get('tls-server-name')),
+        insecureSkipTlsVerify: parseBoolean('insecure-skip-tls-verify', get('insecure-skip-tls-verify')),
+        userAgent: get('user-agent'),
+        target,
+        wait: parseBoolean('wait', get('wait')),
+        timeoutMs: (0,duration/* parseDuration */.E)('timeout', get('timeout')),
+        maxPollIntervalMs: (0,duration/* parseDuration */.E)('max-poll-interval', get('max-poll-interval')),
+        requestTimeoutMs: (0,duration/* parseDuration */.E)('request-timeout', get('request-timeout')),
+        scriptLog: parseChoice('script-log', get('script-log'), SCRIPT_LOG_MODES),
+        ifRunning: parseChoice('if-running', get('if-running'), IF_RUNNING_MODES),
+        stopOnTimeout: parseBoolean('stop-on-timeout', get('stop-on-timeout')),
+        stopOnCancel: parseBoolean('stop-on-cancel', get('stop-on-cancel')),
+        secrets
+    };
+}
+function parseUrl(value) {
+    if (!value)
+        throw new errors/* InputError */.d('url', 'is required (e.g. https://qliksrv01.corp.example:4242).');
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        throw new errors/* InputError */.d('url', `'${value}' is not a URL (e.g. https://qliksrv01.corp.example:4242).`);
+    }
+    if (url.protocol !== 'https:')
+        throw new errors/* InputError */.d('url', `must start with https:// (got ${url.protocol}//).`);
+    if (url.username || url.password)
+        throw new errors/* InputError */.d('url', 'must not contain credentials; use the auth inputs.');
+    if (url.search || url.hash)
+        throw new errors/* InputError */.d('url', 'must not contain a query or fragment.');
+    if (/\/qrs(\/|$)/i.test(url.pathname)) {
+        throw new errors/* InputError */.d('url', `must end before /qrs (e.g. https://${url.host}${url.pathname.replace(/\/qrs.*$/i, '')}).`);
+    }
+    return url;
+}
+function parseAuthType(value) {
+    if (!value)
+        throw new errors/* InputError */.d('auth-type', `is required: one of ${AUTH_TYPES.join(', ')}.`);
+    const type = value.toLowerCase();
+    if (!AUTH_TYPES.includes(type)) {
+        throw new errors/* InputError */.d('auth-type', `'${value}' is not one of ${AUTH_TYPES.join(', ')}.`);
+    }
+    return type;
+}
+function parseTarget(get) {
+    const given = ['task-id', 'task-name', 'app-id'].filter(name => get(name));
+    if (given.length === 0)
+        throw new errors/* InputError */.d('task-id', 'set exactly one of task-id, task-name or app-id.');
+    if (given.length > 1)
+        throw new errors/* InputError */.d(given[1], `set only one of task-id, task-name, app-id (got ${given.join(' and ')}).`);
+    if (given[0] === 'task-name')
+        return { kind: 'task-name', taskName: get('task-name') };
+    const id = get(given[0]);
+    if (!GUID.test(id))
+        throw new errors/* InputError */.d(given[0], `'${id}' is not a GUID (e.g. 0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60).`);
+    return given[0] === 'app-id' ? { kind: 'app-id', appId: id.toLowerCase() } : { kind: 'task-id', taskId: id.toLowerCase() };
+}
+function parseChoice(input, value, choices) {
+    if (!choices.includes(value))
+        throw new errors/* InputError */.d(input, `'${value}' is not one of ${choices.join(', ')}.`);
+    return value;
+}
+function readClientCertificate(get, secrets) {
+    const passphrase = get('client-key-passphrase') || undefined;
+    if (passphrase)
+        secrets.push(passphrase);
+    for (const name of ['client-cert', 'client-key']) {
+        if (!get(name))
+            throw new errors/* InputError */.d(name, "is required with auth-type 'certificate' (QMC export: client.pem, client_key.pem).");
+    }
+    const key = readPem('client-key', get('client-key'));
+    // The runner masks line by line, so each body line of the key is registered as a secret.
+    secrets.push(...key.split('\n').filter(line => line.length >= 8 && !line.startsWith('-----')));
+    const cert = readPem('client-cert', get('client-cert'));
+    const [leaf] = parseCertificates('client-cert', cert);
+    const keyObject = parsePrivateKey('client-key', key, passphrase);
+    if (!leaf.checkPrivateKey(keyObject)) {
+        throw new errors/* InputError */.d('client-key', `does not belong to the certificate in 'client-cert' (${leaf.subject.replace(/\n/g, ', ')}).`);
+    }
+    return { cert, key, passphrase };
+}
+function readWindowsCredentials(get, password, secrets) {
+    const username = get('username');
+    if (password)
+        secrets.push(password);
+    if (!username)
+        throw new errors/* InputError */.d('username', "is required with auth-type 'ntlm' (DOMAIN\\user, user@domain or user).");
+    if (!password)
+        throw new errors/* InputError */.d('password', "is required with auth-type 'ntlm'.");
+    const { user, domain } = (0,ntlm/* parseWindowsUser */.o)(username);
+    if (!user || /[\\/\s]/.test(user) || /\s/.test(domain)) {
+        throw new errors/* InputError */.d('username', `'${username}' is not DOMAIN\\user, user@domain or user (in YAML, quote it: 'CORP\\svc_reload').`);
+    }
+    return { user, domain, password };
+}
+function readHeader(get, secrets) {
+    const name = get('header-name');
+    const value = get('header-value');
+    if (!name)
+        throw new errors/* InputError */.d('header-name', "is required with auth-type 'header' (the virtual proxy's header name).");
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
+        throw new errors/* InputError */.d('header-name', `'${name}' is not a valid HTTP header name.`);
+    if (!value)
+        throw new errors/* InputError */.d('header-value', "is required with auth-type 'header' (the user id the proxy should sign in).");
+    secrets.push(value);
+    return { name, value };
+}
+function parseQlikUser(value) {
+    // UserDirectory=INTERNAL; UserId=sa_api: ';' separated, spaces optional, order free.
+    const parts = value.split(';').map(p => p.trim()).filter(Boolean);
+    const keys = parts.map(p => /^(\w+)\s*=\s*\S.*$/.exec(p)?.[1]?.toLowerCase());
+    if (parts.length !== 2 || !keys.includes('userdirectory') || !keys.includes('userid')) {
+        throw new errors/* InputError */.d('qlik-user', `'${value}' is not of the form 'UserDirectory=INTERNAL; UserId=sa_api' (';' between the parts).`);
+    }
+    return value;
+}
+function parseServerName(value) {
+    if (!value)
+        return undefined;
+    if (!/^[A-Za-z0-9.-]+$/.test(value) && !/^[0-9a-f:]+$/i.test(value)) {
+        throw new errors/* InputError */.d('tls-server-name', `'${value}' is not a host name (e.g. qliksrv01.corp.example).`);
+    }
+    return value;
+}
+const TRUE = ['true', 'True', 'TRUE', 'yes', 'on'];
+const FALSE = ['false', 'False', 'FALSE', 'no', 'off'];
+function parseBoolean(input, value) {
+    if (TRUE.includes(value))
+        return true;
+    if (FALSE.includes(value))
+        return false;
+    throw new errors/* InputError */.d(input, `'${value}' is not a boolean: use true or false.`);
+}
+
+
+/***/ }),
+
+/***/ 7670:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  UU: () => (/* binding */ createClient),
+  NT: () => (/* binding */ defaults),
+  eF: () => (/* binding */ run)
+});
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 17 modules
+var core = __nccwpck_require__(6698);
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+// EXTERNAL MODULE: ./src/auth/index.ts + 2 modules
+var src_auth = __nccwpck_require__(2226);
+// EXTERNAL MODULE: ./src/inputs/duration.ts
+var duration = __nccwpck_require__(1601);
+// EXTERNAL MODULE: ./src/inputs/settings.ts + 2 modules
+var inputs_settings = __nccwpck_require__(7162);
+// EXTERNAL MODULE: ./src/qrs/api.ts
+var qrs_api = __nccwpck_require__(6048);
+// EXTERNAL MODULE: ./src/auth/errors.ts
+var errors = __nccwpck_require__(5439);
+;// CONCATENATED MODULE: ./src/qrs/cookies.ts
+
+/**
+ * The proxy's session cookie, whatever the virtual proxy calls it (X-Qlik-Session-<prefix> by
+ * default, but configurable): every cookie the proxy sets is kept and sent back.
+ */
+class CookieJar {
+    cookies = new Map();
+    /** Takes the Set-Cookie headers of an answer; values are masked in the log at once. */
+    take(setCookie) {
+        for (const header of setCookie ?? []) {
+            const [pair, ...attributes] = header.split(';');
+            const at = pair.indexOf('=');
+            if (at <= 0)
+                continue;
+            const name = pair.slice(0, at).trim();
+            const value = pair.slice(at + 1).trim();
+            const expired = attributes.some(a => /^\s*max-age\s*=\s*(0|-\d+)\s*$/i.test(a)) || !value;
+            if (expired) {
+                this.cookies.delete(name);
+                continue;
+            }
+            core/* setSecret */.Pq(value);
+            this.cookies.set(name, value);
+        }
+    }
+    get empty() {
+        return this.cookies.size === 0;
+    }
+    names() {
+        return [...this.cookies.keys()];
+    }
+    clear() {
+        this.cookies.clear();
+    }
+    /** The Cookie header, or nothing when there is no session yet. */
+    header() {
+        return this.empty ? {} : { Cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ') };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/qrs/errors.ts
+/** The QRS answered, but not with what the call needed. Error bodies are text or HTML, never JSON. */
+class QrsError extends Error {
+    method;
+    path;
+    status;
+    body;
+    retryAfterMs;
+    constructor(method, path, status, body, hint, 
+    /** From a Retry-After header (429, 503). */
+    retryAfterMs) {
+        super(`${method} ${path} answered ${status}${excerpt(body) ? `: ${excerpt(body)}` : ''}${hint ? `\n${hint}` : ''}`);
+        this.method = method;
+        this.path = path;
+        this.status = status;
+        this.body = body;
+        this.retryAfterMs = retryAfterMs;
+        this.name = 'QrsError';
+    }
+}
+/** The request never got an answer: DNS, TCP, TLS or a timeout. */
+class ConnectionError extends Error {
+    transient;
+    constructor(message, 
+    /** Worth another try (reset, timeout, refused); TLS and DNS problems are not. */
+    transient = false) {
+        super(message);
+        this.transient = transient;
+        this.name = 'ConnectionError';
+    }
+}
+/** Seconds or an HTTP date, as Retry-After allows. */
+function parseRetryAfter(value, now = Date.now()) {
+    if (!value)
+        return undefined;
+    if (/^\d+$/.test(value.trim()))
+        return Number(value.trim()) * 1000;
+    const date = Date.parse(value);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+/** The first part of an error body, HTML tags stripped, on one line. */
+function excerpt(body, max = 300) {
+    const text = body
+        .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim();
+    return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+function looksLikeHtml(contentType, body) {
+    return /html/i.test(contentType) || /^\s*</.test(body);
+}
+/** What a user can do about a status, whatever the auth type; the auth module explains refusals. */
+function hintForStatus(status, body) {
+    if (status === 403 && /XSRF/i.test(body)) {
+        return 'The xrfkey sent in the query and the X-Qlik-Xrfkey header did not reach the server intact: a proxy in between may rewrite query strings.';
+    }
+    if (status === 403 && /inactive/i.test(body)) {
+        return 'The Qlik user is inactive: activate it in the QMC (Users) or use another user.';
+    }
+    if (status === 400 && looksLikeHtml('', body)) {
+        return 'The proxy answered with an error page: check that the virtual proxy is linked to a proxy service (QMC > Virtual proxies > Associated items > Proxies) and that url uses its prefix.';
+    }
+    if (status === 500 && /Authentication error/i.test(body)) {
+        return 'The server lost the session (e.g. after a failover): run the step again.';
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: external "node:timers/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/reload/clock.ts
+
+const systemClock = {
+    now: () => Date.now(),
+    sleep: async (ms, signal) => {
+        await (0,promises_namespaceObject.setTimeout)(ms, undefined, { signal });
+    }
+};
+
+// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
+var lib = __nccwpck_require__(4942);
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+// EXTERNAL MODULE: external "node:tls"
+var external_node_tls_ = __nccwpck_require__(1692);
+;// CONCATENATED MODULE: ./src/qrs/connection-errors.ts
+
+const UNKNOWN_CA = new Set([
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    'UNABLE_TO_GET_ISSUER_CERT',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'CERT_SIGNATURE_FAILURE'
+]);
+const CLIENT_CERT_REFUSED = /CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN|HANDSHAKE_FAILURE/;
+/** Turns a Node network or TLS error into a message that says what to change. */
+function describeConnectionError(error, url) {
+    const e = error;
+    const code = e.code ?? '';
+    const where = url.host;
+    if (UNKNOWN_CA.has(code)) {
+        return new ConnectionError(`TLS: the certificate of ${where} is not trusted (${code}). Set 'ca-cert' to the site's root certificate (root.pem from the QMC certificate export) or add it to the runner's trust store.`);
+    }
+    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+        const names = e.cert?.subjectaltname ?? (e.cert?.subject?.CN ? `CN=${e.cert.subject.CN}` : 'unknown names');
+        const first = /DNS:([^,\s]+)/.exec(names)?.[1] ?? e.cert?.subject?.CN;
+        return new ConnectionError(`TLS: the certificate of ${where} is issued to ${names}, not to '${url.hostname}'. Qlik issues it to the machine name the node was installed with: connect by that name, or set 'tls-server-name: ${first ?? '<machine name>'}'.`);
+    }
+    if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+        return new ConnectionError(`TLS: the certificate of ${where} is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not valid yet'}${e.cert?.valid_to ? ` (valid to ${e.cert.valid_to})` : ''}. Renew the Qlik certificates on the server, or check the runner's clock.`);
+    }
+    if (CLIENT_CERT_REFUSED.test(code) || CLIENT_CERT_REFUSED.test(e.message)) {
+        return new ConnectionError(`TLS: ${where} refused the client certificate (${code || e.message}). Use client.pem and client_key.pem exported from this site's QMC.`);
+    }
+    if (code === 'ECONNREFUSED')
+        return new ConnectionError(`Nothing accepts connections at ${where} (ECONNREFUSED): check the host and port (4242 for certificates, 443 for the proxy) and the firewall.`, true);
+    if (code === 'ENOTFOUND')
+        return new ConnectionError(`Cannot resolve ${url.hostname} (${code}): check the host name and the runner's DNS.`);
+    if (code === 'EAI_AGAIN')
+        return new ConnectionError(`Cannot resolve ${url.hostname} right now (${code}): the runner's DNS did not answer.`, true);
+    if (code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH')
+        return new ConnectionError(`Cannot reach ${where} (${code}): the runner must be inside the network that reaches Qlik Sense.`, true);
+    if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(e.message)) {
+        return new ConnectionError(`${where} closed the connection without answering (${code || e.message}). If this happens at once every time, the server may be refusing the client certificate or the TLS version.`, true);
+    }
+    if (/^Request timeout/.test(e.message))
+        return new ConnectionError(`${where} did not answer in time (${e.message}).`, true);
+    return new ConnectionError(`Request to ${where} failed: ${e.message}${code ? ` (${code})` : ''}`);
+}
+
+;// CONCATENATED MODULE: ./src/qrs/transport.ts
+
+
+
+
+
+/** One keep-alive HTTPS client with the site's TLS settings; no redirects followed, no retries. */
+class Transport {
+    base;
+    http;
+    constructor(base, options) {
+        this.base = base;
+        this.http = new lib/* HttpClient */.Qq(options.userAgent, [], {
+            keepAlive: true,
+            allowRedirects: false,
+            maxSockets: options.maxSockets,
+            socketTimeout: options.timeoutMs ?? 30_000
+        });
+        // http-client has no CA or client-certificate options; its agent (also the proxy tunnel agent)
+        // takes them from agent.options, which Node merges into every TLS connection it opens.
+        const agent = this.http.getAgent(base.href);
+        const { serverTls } = options;
+        Object.assign(agent.options, {
+            ...options.clientTls,
+            ...(serverTls.ca ? { ca: serverTls.ca } : {}),
+            ...(serverTls.serverName
+                ? { checkServerIdentity: (_host, cert) => (0,external_node_tls_.checkServerIdentity)(serverTls.serverName, cert) }
+                : {}),
+            ...(serverTls.insecure ? { rejectUnauthorized: false } : {})
+        });
+    }
+    async request(method, url, headers) {
+        const message = await this.open(method, url, headers);
+        const body = await readText(message);
+        return { status: message.statusCode ?? 0, headers: message.headers, body, socket: message.socket };
+    }
+    /** A GET whose 200 body is piped through the `sink()` stages (script logs can be hundreds of MB); other answers come back as text. */
+    async download(url, headers, sink) {
+        const message = await this.open('GET', url, headers);
+        const status = message.statusCode ?? 0;
+        if (status !== 200)
+            return { status, headers: message.headers, body: await readText(message), socket: message.socket, bytes: 0 };
+        let bytes = 0;
+        message.on('data', (chunk) => (bytes += chunk.length));
+        try {
+            await (0,external_node_stream_promises_namespaceObject.pipeline)([message, ...sink()]);
+        }
+        catch (error) {
+            throw describeConnectionError(error, this.base);
+        }
+        return { status, headers: message.headers, body: '', socket: message.socket, bytes };
+    }
+    async open(method, url, headers) {
+        try {
+            return (await this.http.request(method, url, method === 'POST' ? '' : null, headers)).message;
+        }
+        catch (error) {
+            if (error instanceof ConnectionError)
+                throw error;
+            throw describeConnectionError(error, this.base);
+        }
+    }
+    dispose() {
+        this.http.dispose();
+    }
+}
+async function readText(message) {
+    const chunks = [];
+    for await (const chunk of message)
+        chunks.push(chunk);
+    return Buffer.concat(chunks).toString('utf8');
+}
+
+// EXTERNAL MODULE: ./src/qrs/xrfkey.ts
+var qrs_xrfkey = __nccwpck_require__(1021);
+;// CONCATENATED MODULE: ./src/qrs/client.ts
+
+
+
+
+
+
+
+/** GETs are retried this many times on transient trouble (connection errors, timeouts, 5xx, 429). */
+const MAX_RETRIES = 5;
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_CAP_MS = 15_000;
+const RETRY_AFTER_CAP_MS = 60_000;
+/**
+ * JSON over HTTPS to the QRS: xrfkey on every call, one proxy session per run (signed in once,
+ * renewed once if it expires), typed answers, errors that say what to fix.
+ */
+class QrsClient {
+    options;
+    transport;
+    base;
+    jar = new CookieJar();
+    signIns = 0;
+    constructor(options) {
+        this.options = options;
+        this.base = options.url.origin + options.url.pathname.replace(/\/+$/, '');
+        this.transport = this.newTransport();
+    }
+    /** GET that must answer 2xx with JSON. */
+    async get(path, query = {}) {
+        return (await this.send('GET', path, query)).json;
+    }
+    /** GET where 404 means "not there" rather than an error (an ended execution session). */
+    async getIfExists(path, query = {}) {
+        const answer = await this.send('GET', path, query, [404]);
+        return answer.status === 404 ? undefined : answer.json;
+    }
+    /**
+     * GET whose 200 body is streamed into a new `sink()`; answers the status, so a caller can wait
+     * and ask again while the server answers 404 (a script log right after the run).
+     */
+    async download(path, sink) {
+        const answer = await this.send('GET', path, {}, [404], sink);
+        return { status: answer.status, bytes: answer.bytes ?? 0 };
+    }
+    /** POST with no body, as the QRS start calls expect. Never retried blindly: a start must not run twice. */
+    async post(path, query = {}) {
+        return this.send('POST', path, query);
+    }
+    dispose() {
+        this.transport.dispose();
+    }
+    newTransport(maxSockets) {
+        const { auth, tls, userAgent, requestTimeoutMs } = this.options;
+        return new Transport(this.options.url, { userAgent, serverTls: tls, clientTls: auth.tls, maxSockets, timeoutMs: requestTimeoutMs });
+    }
+    /**
+     * GETs are retried with capped exponential backoff and full jitter (Retry-After wins when the
+     * server sends one). POSTs never are: a start whose answer was lost may still have started.
+     */
+    async send(method, path, query, accept = [], sink) {
+        for (let attempt = 0;; attempt++) {
+            try {
+                return await this.sendOnce(method, path, query, accept, sink);
+            }
+            catch (error) {
+                const delay = method === 'GET' ? this.retryDelay(error, attempt) : undefined;
+                if (delay === undefined)
+                    throw error;
+                core/* info */.pq(`${method} ${path}: ${firstLine(error.message)}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${MAX_RETRIES}).`);
+                await (this.options.clock ?? systemClock).sleep(delay);
+            }
+        }
+    }
+    retryDelay(error, attempt) {
+        if (attempt >= MAX_RETRIES)
+            return undefined;
+        const backoff = Math.round((this.options.random ?? Math.random)() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt));
+        if (error instanceof ConnectionError)
+            return error.transient ? backoff : undefined;
+        if (error instanceof QrsError && (error.status === 429 || error.status >= 500)) {
+            return error.retryAfterMs !== undefined ? Math.min(error.retryAfterMs, RETRY_AFTER_CAP_MS) : backoff;
+        }
+        return undefined;
+    }
+    async sendOnce(method, path, query, accept = [], sink) {
+        let exchange = await this.exchange(method, path, query, sink);
+        if (this.sessionLost(exchange)) {
+            // The proxy sent the request to its login module (or dropped an expired session): it never
+            // reached the QRS, so signing in and sending it again cannot run anything twice.
+            await this.signIn(method === 'GET' ? exchange.response : undefined);
+            exchange = await this.exchange(method, path, query, sink);
+        }
+        if (sink && exchange.response.status === 200)
+            return { status: 200, bytes: exchange.bytes };
+        return this.interpret(method, path, exchange.response, accept);
+    }
+    async exchange(method, path, query, sink) {
+        const xrfkey = (0,qrs_xrfkey/* newXrfkey */.U)();
+        const withSession = !this.jar.empty;
+        const headers = {
+            'X-Qlik-Xrfkey': xrfkey,
+            Accept: sink ? '*/*' : 'application/json',
+            ...this.options.auth.headers(withSession),
+            ...this.jar.header()
+        };
+        const started = Date.now();
+        const url = `${this.base}${path}?${encodeQuery({ ...query, xrfkey })}`;
+        const response = sink ? await this.transport.download(url, headers, sink) : await this.transport.request(method, url, headers);
+        this.jar.take(setCookies(response));
+        core/* debug */.Yz(`${method} ${path}${query.filter ? ` filter=${query.filter}` : ''} → ${response.status} in ${Date.now() - started} ms`);
+        return { response, withSession, bytes: 'bytes' in response ? response.bytes : undefined };
+    }
+    sessionLost({ response, withSession }) {
+        if (loginModule(response))
+            return true;
+        // After a proxy failover the old cookie is answered with 500 "Authentication error".
+        if (response.status === 500 && withSession && /Authentication error/i.test(response.body))
+            return true;
+        // JWT and header proxies answer 401 for an expired session cookie: drop it, send the credentials.
+        return response.status === 401 && withSession && this.options.auth.type !== 'ntlm';
+    }
+    async signIn(redirect) {
+        this.jar.clear();
+        const { auth } = this.options;
+        if (auth.type !== 'ntlm') {
+            if (redirect && loginModule(redirect))
+                throw this.loginError(redirect);
+            return;
+        }
+        // A sign-in always starts with a GET: the redirect dance would turn a POST into a GET.
+        const login = redirect ?? (await this.exchange('GET', '/qrs/about', {})).response;
+        if (loginModule(login) !== 'windows')
+            throw this.loginError(login);
+        if (this.signIns > 0)
+            core/* info */.pq('The Qlik proxy session expired: signing in again.');
+        this.signIns++;
+        const answer = await auth.windowsSignIn({
+            loginUrl: this.sameOrigin(login.headers.location),
+            openConnection: () => this.newTransport(1)
+        });
+        this.jar.take(setCookies(answer));
+        const location = answer.headers.location;
+        if (location && /[?&]qlikTicket=/i.test(location)) {
+            // Redeem the ticket: the proxy answers it with the session cookie.
+            const ticketUrl = this.sameOrigin(location);
+            const redeemed = await this.transport.request('GET', ticketUrl.href, { 'X-Qlik-Xrfkey': ticketUrl.searchParams.get('xrfkey') ?? (0,qrs_xrfkey/* newXrfkey */.U)(), Accept: 'application/json' });
+            this.jar.take(setCookies(redeemed));
+        }
+        if (this.jar.empty) {
+            throw new errors/* AuthError */.l(`The Windows sign-in succeeded but the proxy set no session cookie (it redirected to ${location ?? 'nowhere'}).`);
+        }
+        core/* info */.pq(`Signed in through the proxy; session cookie ${this.jar.names().join(', ')}.`);
+    }
+    /** Redirects are only followed on the Qlik host the user configured. */
+    sameOrigin(location) {
+        const url = new URL(location, this.options.url);
+        if (url.origin !== this.options.url.origin) {
+            throw new errors/* AuthError */.l(`The proxy redirected to ${url.origin}, not ${this.options.url.origin}: set url to the host name the proxy uses (and tls-server-name if needed).`);
+        }
+        return url;
+    }
+    loginError(response) {
+        const module = loginModule(response);
+        const { auth, userAgent } = this.options;
+        if (module === 'forms') {
+            return new errors/* AuthError */.l(`The proxy sent the request to its forms login page (internal_forms_authentication) instead of Windows authentication. ` +
+                `Either the user agent '${userAgent}' lacks the virtual proxy's Windows authentication pattern (set user-agent to contain it; the default pattern is 'Windows'), ` +
+                `or url is missing the virtual proxy prefix (e.g. ${this.options.url.origin}/ntlm).`);
+        }
+        if (module === 'windows') {
+            return new errors/* AuthError */.l(`The proxy wants Windows authentication, but auth-type is '${auth.type}': url probably lacks the virtual proxy prefix of the ${auth.type} virtual proxy (e.g. ${this.options.url.origin}/${auth.type === 'jwt' ? 'jwt' : 'hdr'}).`);
+        }
+        return new errors/* AuthError */.l(`Signing in failed: the proxy answered ${response.status}${response.headers.location ? ` redirecting to ${response.headers.location}` : ''}.`);
+    }
+    interpret(method, path, response, accept) {
+        const { status, body } = response;
+        if (accept.includes(status))
+            return { status };
+        if (status >= 300 && status < 400) {
+            if (loginModule(response))
+                throw this.loginError(response);
+            throw new QrsError(method, path, status, `redirect to ${response.headers.location ?? '(no location)'}`, 'The QRS does not redirect: check url (port 4242 for certificates, the virtual proxy prefix otherwise).');
+        }
+        if (status < 200 || status >= 300) {
+            const retryAfter = parseRetryAfter(String(response.headers['retry-after'] ?? '') || undefined);
+            throw new QrsError(method, path, status, body, hintForStatus(status, body) ?? this.options.auth.refusalHint(status, body), retryAfter);
+        }
+        if (!body.trim())
+            return { status };
+        if (looksLikeHtml(String(response.headers['content-type'] ?? ''), body)) {
+            const hint = this.options.auth.type === 'certificate'
+                ? 'Expected JSON but got an HTML page: url probably points at the proxy or a web server rather than the QRS (port 4242 for certificates).'
+                : `Expected JSON but got an HTML page, probably a login form: url must include the virtual proxy prefix, and for Windows authentication user-agent must contain the virtual proxy's Windows authentication pattern.`;
+            throw new QrsError(method, path, status, body, hint);
+        }
+        try {
+            return { status, json: JSON.parse(body) };
+        }
+        catch {
+            throw new QrsError(method, path, status, body, 'Expected JSON but the answer does not parse.');
+        }
+    }
+}
+function loginModule(response) {
+    if (response.status < 300 || response.status >= 400)
+        return undefined;
+    const location = String(response.headers.location ?? '');
+    if (/internal_windows_authentication/i.test(location))
+        return 'windows';
+    if (/internal_forms_authentication/i.test(location))
+        return 'forms';
+    return undefined;
+}
+function firstLine(text) {
+    return text.split('\n')[0];
+}
+function setCookies(response) {
+    return response.headers['set-cookie'];
+}
+/** encodeURIComponent for every value: a raw `&`, `#` or `+` inside a filter would cut or change it. */
+function encodeQuery(query) {
+    return Object.entries(query)
+        .filter(([, value]) => value !== undefined)
+        .map(([key, value]) => `${key}=${encodeURIComponent(value)}`)
+        .join('&');
+}
+
+;// CONCATENATED MODULE: ./src/reload/errors.ts
+/** A reload-level failure the user must act on (task not found, did not start, timed out). */
+class ReloadError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'ReloadError';
+    }
+}
+/** The runner cancelled the job (SIGINT, then SIGTERM 7.5 s later, then SIGKILL). */
+class CancelledError extends Error {
+    signal;
+    constructor(signal) {
+        super(`The job was cancelled (${signal}).`);
+        this.signal = signal;
+        this.name = 'CancelledError';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/qrs/types.ts
+/** The parts of QRS entities the action reads. Real answers carry many more fields: they are ignored. */
+const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
+
+;// CONCATENATED MODULE: ./src/reload/app-reload.ts
+
+/** How long to look for the execution an app reload started before giving up. */
+const FIND_EXECUTION_TIMEOUT_MS = 60_000;
+const FIND_POLL_MS = 500;
+/**
+ * QMC's "Reload now" (`POST /qrs/app/{id}/reload`) answers 204 with no handle. The execution it
+ * started is found by comparing the app's executions before and after the call: exactly one new
+ * one is ours; several new ones at once cannot be told apart, and the action says so.
+ */
+async function startAppReload(api, appId, clock) {
+    const app = await api.app(appId);
+    if (!app)
+        throw new ReloadError(`No app with id ${appId} is visible to this user: check the id (QMC > Apps) and the user's read rights.`);
+    const before = await appExecutions(api, appId);
+    await api.reloadApp(appId);
+    const started = clock.now();
+    let seen;
+    for (;;) {
+        const now = await appExecutions(api, appId);
+        const fresh = new Map([...now].filter(([id]) => !before.has(id)));
+        if (fresh.size > 1) {
+            throw new ReloadError(`App '${app.name}' has ${fresh.size} executions that started since the reload was requested (${[...fresh.keys()].join(', ')}): another user or a schedule reloaded it at the same time, and the server does not tell which one this step started. Not guessing: check the QMC, or reload through a task with task-id.`);
+        }
+        // Seen twice in a row: a concurrent start would have shown up by now.
+        if (fresh.size === 1 && seen?.size === 1) {
+            const [[executionId, taskId]] = [...fresh];
+            return { app, executionId, taskId };
+        }
+        seen = fresh;
+        if (clock.now() - started > FIND_EXECUTION_TIMEOUT_MS) {
+            throw new ReloadError(`The reload of app '${app.name}' was requested, but no new execution appeared within ${FIND_EXECUTION_TIMEOUT_MS / 1000} s: the scheduler may be down, or the app's reload task was already running.`);
+        }
+        await clock.sleep(FIND_POLL_MS);
+    }
+}
+/** Execution id → task id for every execution of the app the server knows: running ones and past results. */
+async function appExecutions(api, appId) {
+    // One after the other: two parallel calls could both meet an expired proxy session and both sign in.
+    const sessions = await api.appExecutionSessions(appId);
+    const results = await api.appExecutionResults(appId);
+    const executions = new Map();
+    for (const result of results)
+        if (result.executionID)
+            executions.set(result.executionID.toLowerCase(), result.taskID ?? '');
+    for (const session of sessions)
+        executions.set(session.id.toLowerCase(), session.reloadTask?.id ?? executions.get(session.id.toLowerCase()) ?? '');
+    return executions;
+}
+
+;// CONCATENATED MODULE: ./src/reload/status.ts
+/** QRS TaskExecutionStatus, complete (GET /qrs/about/api/enums lists the same). */
+const STATUS_NAMES = [
+    'NeverStarted', // 0
+    'Triggered', // 1
+    'Started', // 2
+    'Queued', // 3: waits for a free reload slot on the node
+    'AbortInitiated', // 4
+    'Aborting', // 5
+    'Aborted', // 6
+    'FinishedSuccess', // 7
+    'FinishedFail', // 8
+    'Skipped', // 9
+    'Retry', // 10: another attempt follows
+    'Error', // 11
+    'Reset', // 12
+    'DistributionQueue', // 13
+    'DistributionRunning' // 14
+];
+const SUCCESS = 7;
+/** Statuses that end an execution: 6 Aborted, 7 FinishedSuccess, 8 FinishedFail, 9 Skipped, 11 Error, 12 Reset. */
+const FINAL = new Set([6, 7, 8, 9, 11, 12]);
+function statusName(code) {
+    return STATUS_NAMES[code] ?? `Unknown(${code})`;
+}
+function isFinal(code) {
+    return FINAL.has(code);
+}
+function isSuccess(code) {
+    return code === SUCCESS;
+}
+/** "FinishedFail (8)" */
+function describeStatus(code) {
+    return `${statusName(code)} (${code})`;
+}
+
+// EXTERNAL MODULE: ./src/qrs/filter.ts
+var qrs_filter = __nccwpck_require__(5388);
+;// CONCATENATED MODULE: ./src/reload/target.ts
+
+
+/**
+ * Finds the task to start: reload tasks first, then external program tasks. Lists the user may
+ * not see come back empty rather than refused, so "not found" also covers missing read rights.
+ */
+async function findTask(api, target) {
+    const filter = 'taskId' in target ? (0,qrs_filter/* eqGuid */.k8)('id', target.taskId) : (0,qrs_filter/* eqText */.Si)('name', target.taskName);
+    let tasks = await api.reloadTasks(filter);
+    if (tasks.length === 0)
+        tasks = (await api.externalProgramTasks(filter)).map(task => ({ ...task, taskType: task.taskType ?? 1 }));
+    if ('taskId' in target) {
+        if (!tasks[0])
+            throw new ReloadError(`No task with id ${target.taskId} is visible to this user: check the id (QMC > Tasks) and the user's read rights on tasks.`);
+        return tasks[0];
+    }
+    // QRS compares strings case-insensitively: prefer the exact spelling when several match.
+    const exact = tasks.filter(task => task.name === target.taskName);
+    const candidates = exact.length > 0 ? exact : tasks;
+    if (candidates.length === 0) {
+        throw new ReloadError(`No task named '${target.taskName}' is visible to this user: check the name (QMC > Tasks) and the user's read rights on tasks.`);
+    }
+    if (candidates.length > 1) {
+        const ids = candidates.map(task => `${task.id} ('${task.name}')`).join(', ');
+        throw new ReloadError(`Several tasks are named '${target.taskName}': ${ids}. Use task-id instead.`);
+    }
+    return candidates[0];
+}
+
+;// CONCATENATED MODULE: ./src/reload/dates.ts
+/** The QRS writes unset dates as 1753-01-01T00:00:00.000Z (SQL Server's minimum). */
+function isUnset(value) {
+    if (!value)
+        return true;
+    const time = Date.parse(value);
+    return Number.isNaN(time) || new Date(time).getUTCFullYear() <= 1753;
+}
+/** An ISO 8601 time, or '' when the QRS left it unset. */
+function realTime(value) {
+    return isUnset(value) ? '' : new Date(Date.parse(value)).toISOString();
+}
+
+;// CONCATENATED MODULE: ./src/reload/wait.ts
+
+
+const MIN_POLL_MS = 500;
+/**
+ * Short gaps while the reload is young, growing to a tenth of the elapsed time, capped:
+ * the step notices the end soon after it happens without hammering the central node.
+ */
+function pollInterval(elapsedMs, maxMs, random) {
+    const base = Math.min(Math.max(elapsedMs / 10, MIN_POLL_MS), Math.max(maxMs, MIN_POLL_MS));
+    return Math.round(base * (0.8 + 0.4 * random()));
+}
+/**
+ * Qlik's documented wait: poll the execution session until it is gone (404), then read the
+ * results of that execution. One result per attempt; the latest attempt decides. Results of
+ * earlier runs never match: they belong to other execution ids.
+ */
+async function waitForExecution(reader, executionId, options) {
+    const { clock, timeoutMs, maxPollIntervalMs } = options;
+    const random = options.random ?? Math.random;
+    const started = clock.now();
+    let sessionEnded = false;
+    let lastStatus;
+    let latest;
+    let attempts = 0;
+    const observe = (status) => {
+        if (status === undefined || status === lastStatus)
+            return;
+        lastStatus = status;
+        options.onStatus?.(status);
+    };
+    for (;;) {
+        options.signal?.throwIfAborted();
+        if (!sessionEnded) {
+            const session = await reader.executionSession(executionId);
+            if (session)
+                observe(session.executionResult?.status);
+            else
+                sessionEnded = true;
+        }
+        if (sessionEnded) {
+            // The session can vanish a moment before the last result shows its final status.
+            const results = await reader.executionResults(executionId);
+            attempts = results.length;
+            latest = latestAttempt(results);
+            observe(latest?.status);
+            if (latest && isFinal(latest.status))
+                return { kind: 'finished', result: latest, attempts };
+        }
+        const elapsed = clock.now() - started;
+        if (elapsed >= timeoutMs)
+            return { kind: 'timeout', elapsedMs: elapsed, sessionEnded, lastStatus, result: latest, attempts };
+        const gap = sessionEnded ? pollInterval(0, maxPollIntervalMs, random) * 2 : pollInterval(elapsed, maxPollIntervalMs, random);
+        await clock.sleep(Math.min(gap, timeoutMs - elapsed), options.signal);
+    }
+}
+/** The latest attempt: by start time (an attempt not started yet is the newest), then stop time. */
+function latestAttempt(results) {
+    const time = (value) => (isUnset(value) ? Infinity : Date.parse(value));
+    return results
+        .map((result, index) => ({ result, index }))
+        .sort((a, b) => time(a.result.startTime) - time(b.result.startTime) || time(a.result.stopTime) - time(b.result.stopTime) || a.index - b.index)
+        .at(-1)?.result;
+}
+
+;// CONCATENATED MODULE: ./src/reload/start.ts
+
+
+
+
+
+
+
+
+/** How long to look for an execution after a start whose answer was lost. */
+const RECONCILE_POLLS = 5;
+const RECONCILE_GAP_MS = 1_000;
+/** Starts the target once (or attaches to its running execution) and says which execution is ours. */
+async function startReload(api, target, options) {
+    if (target.kind === 'app-id') {
+        const { app, executionId, taskId } = await startAppReload(api, target.appId, options.clock);
+        const task = taskId ? await findTask(api, { taskId }) : await findTask(api, { taskName: `Manually triggered reload of ${app.name}` });
+        return { task, executionId, app, attached: false };
+    }
+    const task = await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName });
+    // Detect "running" from the server before starting, rather than assume what a start does then.
+    const running = await api.taskExecutionSessions(task);
+    if (running.length > 0) {
+        const current = running[0].id;
+        if (options.ifRunning === 'fail') {
+            throw new ReloadError(`Task '${task.name}' is already running (execution ${current}) and if-running is 'fail'.`);
+        }
+        if (options.ifRunning === 'attach') {
+            core/* info */.pq(`Task '${task.name}' is already running: attaching to execution ${current} (if-running: attach).`);
+            return { task, executionId: current, attached: true };
+        }
+        await waitForRunning(api, task, current, options);
+    }
+    const before = new Set(running.map(session => session.id.toLowerCase()));
+    let executionId = await startTask(api, task, before, options.clock);
+    if (before.has(executionId.toLowerCase())) {
+        // The server answered with the execution that was already going, not a new one.
+        core/* info */.pq(`The server answered the start with execution ${executionId}, which was already running: waiting for it, then starting again.`);
+        await waitForRunning(api, task, executionId, options);
+        executionId = await startTask(api, task, before, options.clock);
+        if (before.has(executionId.toLowerCase()))
+            throw new ReloadError(`Task '${task.name}' keeps answering starts with the running execution ${executionId}: no new execution could be started.`);
+    }
+    return { task, executionId, attached: false };
+}
+/** if-running: wait — the new data must not be missed by a reload that began before it landed. */
+async function waitForRunning(api, task, executionId, options) {
+    core/* info */.pq(`Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`);
+    const outcome = await waitForExecution(api, executionId, {
+        clock: options.clock,
+        timeoutMs: options.timeoutMs,
+        maxPollIntervalMs: options.maxPollIntervalMs,
+        signal: options.signal
+    });
+    if (outcome.kind === 'timeout') {
+        throw new ReloadError(`Task '${task.name}' was already running (execution ${executionId}) and did not end within the timeout; this step started nothing and stopped nothing.`);
+    }
+    core/* info */.pq(`The earlier execution ended with ${describeStatus(outcome.result.status)}.`);
+}
+/**
+ * Starts the task and returns the execution session id. Never retried blindly: when the answer
+ * is lost, the server is asked whether an execution started before anything else happens.
+ */
+async function startTask(api, task, before = new Set(), clock) {
+    let executionId;
+    try {
+        executionId = await api.startTask(task.id);
+    }
+    catch (error) {
+        if (!(error instanceof ConnectionError) || !clock)
+            throw error;
+        core/* warning */.$e(`The answer to the start of '${task.name}' was lost (${error.message}). Asking the server whether it started.`);
+        const found = await findNewExecution(api, task, before, clock);
+        if (found) {
+            core/* info */.pq(`It did: execution ${found}.`);
+            return found;
+        }
+        core/* info */.pq('No execution of the task appeared: it did not start. Starting it once more.');
+        executionId = await api.startTask(task.id);
+    }
+    if (!executionId || executionId === EMPTY_GUID) {
+        const disabled = task.enabled === false ? ' The task is disabled: enable it in the QMC (Tasks > Edit > Enabled).' : '';
+        throw new ReloadError(`Task '${task.name}' (${task.id}) did not start: the server answered with an empty execution id.${disabled} Likely causes: the task is disabled, no scheduler service is running or reachable, or the app is unavailable (deleted, or locked by another reload).`);
+    }
+    return executionId;
+}
+/**
+ * An execution of the task that was not there before the start: a new running session, or (for a
+ * run that already ended) a last execution result other than the one the task showed before.
+ */
+async function findNewExecution(api, task, before, clock) {
+    const lastBefore = task.operational?.lastExecutionResult?.executionID?.toLowerCase();
+    for (let poll = 0; poll < RECONCILE_POLLS; poll++) {
+        const fresh = (await api.taskExecutionSessions(task)).find(session => !before.has(session.id.toLowerCase()));
+        if (fresh)
+            return fresh.id;
+        const last = (await findTask(api, { taskId: task.id })).operational?.lastExecutionResult?.executionID;
+        if (last && last.toLowerCase() !== lastBefore && !before.has(last.toLowerCase()))
+            return last;
+        await clock.sleep(RECONCILE_GAP_MS);
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/reload/stop.ts
+
+
+
+/**
+ * Stops the task and waits a little for its execution to reach a final status (Aborted, or
+ * whatever it managed to finish with). Returns the last result seen.
+ */
+async function stopExecution(api, taskId, executionId, clock, waitMs) {
+    await api.stopTask(taskId);
+    core/* info */.pq(`Sent stop for task ${taskId}; waiting up to ${Math.round(waitMs / 1000)} s for execution ${executionId} to end.`);
+    const deadline = clock.now() + waitMs;
+    for (;;) {
+        const session = await api.executionSession(executionId);
+        const last = latestAttempt(await api.executionResults(executionId));
+        if (!session && last && isFinal(last.status))
+            return last;
+        if (clock.now() >= deadline)
+            return last;
+        await clock.sleep(250);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/annotation.ts
+/**
+ * The text of the failure annotation: the status, the scheduler's error details, and from the
+ * script log the error lines and the last lines. Bounded: annotations are cut by GitHub.
+ */
+function failureAnnotation(report, excerpt, logNote) {
+    const parts = [`Reload task '${report.taskName}' ended with ${report.status} (${report.statusCode}), not FinishedSuccess.`];
+    const errors = report.details.filter(detail => detail.type === 'error').map(detail => detail.message);
+    if (errors.length > 0)
+        parts.push(`Scheduler:\n${indent(errors)}`);
+    if (excerpt?.errorLines.length)
+        parts.push(`Script errors:\n${indent(excerpt.errorLines)}`);
+    if (excerpt?.tail.length)
+        parts.push(`Last lines of the script log:\n${indent(excerpt.tail.slice(-10))}`);
+    if (logNote)
+        parts.push(logNote);
+    const text = parts.join('\n');
+    return text.length > 4000 ? `${text.slice(0, 4000)}…` : text;
+}
+function indent(lines) {
+    return lines.map(line => `  ${line}`).join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/report/log.ts
+
+
+/** The execution as log lines: one line per fact, then the scheduler's details in time order. */
+function logReport(report) {
+    core/* info */.pq(`Status:    ${report.status} (${report.statusCode})`);
+    core/* info */.pq(`Task:      ${report.taskName} (${report.taskId})`);
+    if (report.appId)
+        core/* info */.pq(`App:       ${report.appName || '?'} (${report.appId})`);
+    core/* info */.pq(`Execution: ${report.executionId}${report.attempts > 1 ? ` (${report.attempts} attempts)` : ''}`);
+    if (report.startedAt)
+        core/* info */.pq(`Started:   ${report.startedAt}`);
+    if (report.stoppedAt)
+        core/* info */.pq(`Stopped:   ${report.stoppedAt}`);
+    if (report.durationMs !== null)
+        core/* info */.pq(`Duration:  ${(0,duration/* formatDuration */.a)(report.durationMs)}`);
+    if (report.node)
+        core/* info */.pq(`Node:      ${report.node}`);
+    if (report.details.length > 0) {
+        core/* info */.pq('Scheduler details:');
+        for (const detail of report.details)
+            core/* info */.pq(`  ${detail.time} [${detail.type}] ${detail.message}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/outputs.ts
+
+/** Sets every output the action declares; values unknown yet are empty strings. */
+function setOutputs(report) {
+    const outputs = {
+        status: report.status,
+        'status-code': report.statusCode === null ? '' : String(report.statusCode),
+        'task-id': report.taskId,
+        'task-name': report.taskName,
+        'app-id': report.appId,
+        'execution-id': report.executionId,
+        'execution-result-id': report.executionResultId,
+        'started-at': report.startedAt,
+        'stopped-at': report.stoppedAt,
+        'duration-ms': report.durationMs === null ? '' : String(report.durationMs),
+        node: report.node,
+        result: JSON.stringify(report)
+    };
+    for (const [name, value] of Object.entries(outputs))
+        core/* setOutput */.uH(name, value);
+}
+
+;// CONCATENATED MODULE: ./src/report/report.ts
+
+
+
+const DETAIL_TYPES = ['error', 'warning', 'info'];
+function buildReport(task, executionId, result, attempts = 0, app = task.app) {
+    const startedAt = realTime(result?.startTime);
+    const stoppedAt = realTime(result?.stopTime);
+    const appId = app?.id ?? (result?.appID && result.appID !== EMPTY_GUID ? result.appID : '');
+    return {
+        taskId: task.id,
+        taskName: task.name,
+        appId,
+        appName: app?.name ?? '',
+        executionId,
+        executionResultId: result?.id ?? '',
+        status: result ? statusName(result.status) : '',
+        statusCode: result ? result.status : null,
+        startedAt,
+        stoppedAt,
+        durationMs: durationOf(result, startedAt, stoppedAt),
+        node: result?.executingNodeName ?? '',
+        attempts,
+        details: sortedDetails(result)
+    };
+}
+function durationOf(result, startedAt, stoppedAt) {
+    if (!result || !stoppedAt)
+        return null;
+    if (typeof result.duration === 'number' && result.duration > 0)
+        return result.duration;
+    return startedAt ? Date.parse(stoppedAt) - Date.parse(startedAt) : null;
+}
+/** The QRS does not sort details: order them by time so the log reads as it happened. */
+function sortedDetails(result) {
+    return (result?.details ?? [])
+        .map(detail => ({
+        type: DETAIL_TYPES[detail.detailsType ?? 2] ?? 'info',
+        message: (detail.message ?? '').trim(),
+        time: isUnset(detail.detailCreatedDate) ? '' : realTime(detail.detailCreatedDate)
+    }))
+        .filter(detail => detail.message)
+        .sort((a, b) => a.time.localeCompare(b.time));
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+
+
+/** The job summary: what ran, how it ended, and on failure the lines that explain it. */
+function renderSummary({ report, failure, success, excerpt, scriptLogNote }) {
+    const summary = core/* summary */.z.emptyBuffer();
+    const name = report?.taskName || report?.appName || 'Qlik Sense reload';
+    summary.addHeading(`${success ? '✅' : '❌'} ${summary_escape(name)}: ${summary_escape(report?.status || (success ? 'started' : 'failed'))}`, 3);
+    if (failure)
+        summary.addRaw(`<p><strong>${summary_escape(summary_firstLine(failure))}</strong></p>`, true);
+    if (report) {
+        const rows = [
+            ['Status', report.statusCode === null ? summary_escape(report.status || '—') : `${summary_escape(report.status)} (${report.statusCode})`],
+            ['Task', `${summary_escape(report.taskName)} <code>${summary_escape(report.taskId)}</code>`],
+            ...(report.appId ? [['App', `${summary_escape(report.appName || '')} <code>${summary_escape(report.appId)}</code>`]] : []),
+            ['Execution', `<code>${summary_escape(report.executionId)}</code>`],
+            ['Started', summary_escape(report.startedAt || '—')],
+            ['Stopped', summary_escape(report.stoppedAt || '—')],
+            ['Duration', report.durationMs === null ? '—' : (0,duration/* formatDuration */.a)(report.durationMs)],
+            ['Node', summary_escape(report.node || '—')],
+            ['Attempts', String(Math.max(report.attempts, report.executionResultId ? 1 : 0))]
+        ];
+        summary.addRaw(`<table>${rows.map(([key, value]) => `<tr><th align="left">${key}</th><td>${value}</td></tr>`).join('')}</table>`, true);
+        if (report.details.length > 0) {
+            const items = report.details.map(d => `${d.type === 'error' ? '🔴 ' : d.type === 'warning' ? '🟠 ' : ''}${summary_escape(d.message)}${d.time ? ` <sub>${summary_escape(d.time)}</sub>` : ''}`);
+            summary.addDetails('Scheduler details', `<ul>${items.map(item => `<li>${item}</li>`).join('')}</ul>`);
+        }
+    }
+    if (!success && excerpt && (excerpt.errorLines.length > 0 || excerpt.tail.length > 0)) {
+        if (excerpt.errorLines.length > 0)
+            summary.addRaw('<p>Script errors:</p>', true).addCodeBlock(summary_escape(excerpt.errorLines.join('\n')));
+        summary.addDetails(`Last ${excerpt.tail.length} lines of the script log (${excerpt.lines} lines)`, `<pre>${summary_escape(excerpt.tail.join('\n'))}</pre>`);
+    }
+    if (scriptLogNote)
+        summary.addRaw(`<p><sub>${summary_escape(scriptLogNote)}</sub></p>`, true);
+    return summary.stringify();
+}
+/** Writes the summary; a run without GITHUB_STEP_SUMMARY (by hand) just skips it. */
+async function writeSummary(input) {
+    const html = renderSummary(input);
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    await core/* summary */.z.emptyBuffer().addRaw(html).write();
+}
+function summary_firstLine(text) {
+    return text.split('\n')[0];
+}
+/** core.summary does not escape: task names and log lines are text, not HTML. */
+function summary_escape(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: external "node:readline"
+const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
+;// CONCATENATED MODULE: ./src/scriptlog/excerpt.ts
+
+
+// "Error:", "General Script Error", "Execution Failed", "Syntax error"; not "ErrorMode" or "0 errors".
+const ERROR_LINE = /\b(error\b(?!s)|failed\b)/i;
+const MAX_LINE = 400;
+async function scanLog(path, limits = { errorLines: 15, tail: 25 }) {
+    const errorLines = [];
+    const tail = [];
+    let lines = 0;
+    const reader = (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_.createReadStream)(path, 'utf8'), crlfDelay: Infinity });
+    for await (const raw of reader) {
+        lines++;
+        const line = raw.length > MAX_LINE ? `${raw.slice(0, MAX_LINE)}…` : raw;
+        if (ERROR_LINE.test(line))
+            keepLast(errorLines, line, limits.errorLines);
+        keepLast(tail, line, limits.tail);
+    }
+    return { errorLines, tail, lines };
+}
+function keepLast(list, line, max) {
+    list.push(line);
+    if (list.length > max)
+        list.shift();
+}
+
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: ./src/scriptlog/fetch.ts
+
+
+
+
+/**
+ * Right after a run the download can answer 404 for a while (Butler waits 500 ms, then retries
+ * 2 s apart): bounded waits, about 15 s in all.
+ */
+const DOWNLOAD_RETRY_DELAYS_MS = [500, 2_000, 2_000, 2_000, 4_000, 4_000];
+/**
+ * Streams the script log of `result` to a file under `dir`; memory stays flat whatever its size.
+ * The file keeps Qlik's CRLF line endings; a leading BOM is dropped.
+ */
+async function saveScriptLog(api, taskId, result, dir, clock) {
+    if (result.scriptLogAvailable === false && (!result.fileReferenceID || result.fileReferenceID === EMPTY_GUID)) {
+        return { kind: 'none', reason: 'the scheduler recorded no script log for this execution (empty file reference)' };
+    }
+    const reference = await api.scriptLogReference(taskId, result);
+    if (!reference)
+        return { kind: 'none', reason: 'the server has no script log for this execution' };
+    const path = (0,external_node_path_namespaceObject.join)(dir, `qlik-script-log-${result.id}.log`);
+    for (let attempt = 0;; attempt++) {
+        const answer = await api.downloadScriptLog(reference, () => [stripBom(), (0,external_node_fs_.createWriteStream)(path)]);
+        if (answer.status === 200)
+            return { kind: 'saved', path, bytes: answer.bytes };
+        if (attempt >= DOWNLOAD_RETRY_DELAYS_MS.length) {
+            return { kind: 'none', reason: `the log download still answered 404 after ${attempt + 1} tries` };
+        }
+        await clock.sleep(DOWNLOAD_RETRY_DELAYS_MS[attempt]);
+    }
+}
+/** Drops a UTF-8 byte order mark at the very start of the stream. */
+function stripBom() {
+    let first = true;
+    return new external_node_stream_.Transform({
+        transform(chunk, _encoding, done) {
+            if (first) {
+                first = false;
+                if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf)
+                    chunk = chunk.subarray(3);
+            }
+            done(null, chunk);
+        }
+    });
+}
+
+;// CONCATENATED MODULE: ./src/scriptlog/print.ts
+
+
+
+/** Logs larger than this are shown as their head and tail; the whole file is in script-log-path. */
+const MAX_PRINTED_BYTES = 1024 * 1024;
+const HEAD_LINES = 100;
+/** Prints a saved log into the step log, bounded, inside a collapsed group. */
+async function printScriptLog(path, bytes) {
+    await core/* group */.Os(`Script log (${formatBytes(bytes)})`, async () => {
+        if (bytes <= MAX_PRINTED_BYTES) {
+            await printLines(path, 0);
+            return;
+        }
+        await printLines(path, 0, HEAD_LINES);
+        core/* info */.pq(`… ${formatBytes(bytes - MAX_PRINTED_BYTES)} not shown here: the whole log is at ${path} (output script-log-path; upload it with actions/upload-artifact) …`);
+        await printLines(path, bytes - MAX_PRINTED_BYTES, Infinity, true);
+    });
+}
+async function printLines(path, start, max = Infinity, skipFirst = false) {
+    const reader = (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_.createReadStream)(path, { encoding: 'utf8', start }), crlfDelay: Infinity });
+    let count = 0;
+    for await (const line of reader) {
+        // Starting mid-file: the first line is a fragment.
+        if (skipFirst && count++ === 0)
+            continue;
+        if (!skipFirst && count++ >= max)
+            break;
+        core/* info */.pq(line);
+    }
+    reader.close();
+}
+function formatBytes(bytes) {
+    if (bytes < 1024)
+        return `${bytes} B`;
+    if (bytes < 1024 * 1024)
+        return `${(bytes / 1024).toFixed(1)} KiB`;
+    return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+// EXTERNAL MODULE: ./src/state.ts
+var state = __nccwpck_require__(2462);
+;// CONCATENATED MODULE: ./src/main.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+const defaults = { readInput: (name, options) => core/* getInput */.V4(name, { trimWhitespace: options?.trim ?? true }), clock: systemClock };
+/** How long to wait for Aborted after a stop: on timeout there is time; on cancel the runner kills us 10 s after SIGINT. */
+const STOP_WAIT_ON_TIMEOUT_MS = 15_000;
+const STOP_WAIT_ON_CANCEL_MS = 4_000;
+/** The step: read inputs, connect, start the reload once, wait for that execution, report. */
+async function run(deps = defaults) {
+    (0,state/* markMainStarted */.UM)();
+    const cancel = new AbortController();
+    const onSignal = (signal) => {
+        if (!cancel.signal.aborted)
+            core/* info */.pq(`Received ${signal}: the job is being cancelled.`);
+        cancel.abort(new CancelledError(signal));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const progress = { ended: false };
+    let client;
+    try {
+        const settings = (progress.settings = (0,inputs_settings/* getSettings */.mt)(deps.readInput));
+        for (const secret of settings.secrets)
+            core/* setSecret */.Pq(secret);
+        if (settings.insecureSkipTlsVerify) {
+            core/* warning */.$e('insecure-skip-tls-verify is on: the server certificate is NOT verified, so anyone between the runner and Qlik Sense can read the credentials and answers. Set ca-cert (and tls-server-name) instead.');
+        }
+        const auth = (0,src_auth/* createAuth */.P)(settings);
+        client = createClient(settings, auth, deps.clock);
+        const api = (progress.api = new qrs_api/* QrsApi */.r(client));
+        await reload(api, settings, auth, deps.clock, cancel.signal, progress);
+    }
+    catch (error) {
+        if (cancel.signal.aborted)
+            await cancelled(progress, deps.clock);
+        else
+            await failed(error, progress);
+    }
+    finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        client?.dispose();
+    }
+}
+async function reload(api, settings, auth, clock, signal, progress) {
+    await core/* group */.Os(`Connect to ${settings.url.host}`, async () => {
+        const about = await api.about();
+        core/* info */.pq(`Qlik Sense repository ${about.buildVersion ?? '(version not reported)'}, signed in with ${auth.description}`);
+    });
+    signal.throwIfAborted();
+    const started = await core/* group */.Os('Start the reload', async () => {
+        const reload = await startReload(api, settings.target, { ...settings, clock, signal });
+        // Saved at once: if the job is killed from here on, the post step stops this execution.
+        if (!reload.attached)
+            (0,state/* saveExecution */.ax)(reload.task.id, reload.executionId);
+        const app = reload.app ?? reload.task.app;
+        core/* info */.pq(`Task '${reload.task.name}' (${reload.task.id})${app ? ` of app '${app.name ?? ''}'` : ''}: execution ${reload.executionId}`);
+        return reload;
+    });
+    progress.started = started;
+    progress.report = buildReport(started.task, started.executionId, undefined, 0, started.app);
+    setOutputs(progress.report);
+    if (!settings.wait) {
+        progress.report = buildReport(started.task, started.executionId, latestAttempt(await api.executionResults(started.executionId)) ?? { id: '', status: 1 }, 0, started.app);
+        setOutputs(progress.report);
+        (0,state/* markDone */.a)();
+        core/* info */.pq(`wait is false: not waiting for the reload (now ${progress.report.status}).`);
+        await writeSummary({ report: progress.report, success: true });
+        return;
+    }
+    const { result, attempts } = await waitFor(api, settings, started, clock, signal, progress);
+    progress.ended = true;
+    (0,state/* markDone */.a)();
+    const report = (progress.report = buildReport(started.task, started.executionId, result, attempts, started.app));
+    setOutputs(report);
+    await core/* group */.Os(`Result: ${report.status}`, async () => logReport(report));
+    await finish(api, settings, started, result, report, clock);
+}
+function createClient(settings, auth, clock) {
+    return new QrsClient({
+        url: settings.url,
+        userAgent: settings.userAgent,
+        auth,
+        tls: { ca: settings.caCert, serverName: settings.tlsServerName, insecure: settings.insecureSkipTlsVerify },
+        requestTimeoutMs: settings.requestTimeoutMs,
+        clock
+    });
+}
+async function waitFor(api, settings, started, clock, signal, progress) {
+    const { task, executionId, app } = started;
+    const since = clock.now();
+    const outcome = await core/* group */.Os(`Wait for execution ${executionId} (timeout ${(0,duration/* formatDuration */.a)(settings.timeoutMs)})`, () => waitForExecution(api, executionId, {
+        clock,
+        signal,
+        timeoutMs: settings.timeoutMs,
+        maxPollIntervalMs: settings.maxPollIntervalMs,
+        onStatus: status => core/* info */.pq(`+${(0,duration/* formatDuration */.a)(clock.now() - since)} ${describeStatus(status)}`)
+    }));
+    if (outcome.kind === 'finished')
+        return outcome;
+    const waited = `Timed out after ${(0,duration/* formatDuration */.a)(outcome.elapsedMs)} waiting for task '${task.name}' (execution ${executionId}`;
+    let report = buildReport(task, executionId, outcome.result, outcome.attempts, app);
+    if (!report.status && outcome.lastStatus !== undefined) {
+        report.status = statusName(outcome.lastStatus);
+        report.statusCode = outcome.lastStatus;
+    }
+    const last = outcome.lastStatus === undefined ? 'no status seen yet' : `last status ${describeStatus(outcome.lastStatus)}`;
+    if (started.attached || !settings.stopOnTimeout) {
+        progress.report = report;
+        setOutputs(report);
+        (0,state/* markDone */.a)();
+        const why = started.attached ? 'it was started by someone else (if-running: attach)' : 'stop-on-timeout is false';
+        throw new ReloadError(`${waited}, ${last}). The reload keeps running in Qlik Sense: ${why}. Raise 'timeout' if reloads of this app take longer.`);
+    }
+    const stopped = await stopExecution(api, task.id, executionId, clock, STOP_WAIT_ON_TIMEOUT_MS);
+    progress.ended = true;
+    (0,state/* markDone */.a)();
+    report = progress.report = buildReport(task, executionId, stopped ?? outcome.result, outcome.attempts, app);
+    setOutputs(report);
+    const now = stopped ? `it ended ${describeStatus(stopped.status)}` : 'it had not reported a final status yet';
+    throw new ReloadError(`${waited}, ${last}): stopped the task (stop-on-timeout), ${now}. Raise 'timeout' if reloads of this app take longer.`);
+}
+/** Script log, annotation, summary and the step's verdict for an execution that ended. */
+async function finish(api, settings, { task }, result, report, clock) {
+    const success = isSuccess(result.status);
+    let excerpt;
+    let note;
+    // The log is fetched when it is shown or explains a failure; external programs have none.
+    if ((!success || settings.scriptLog === 'always') && task.taskType !== 1) {
+        try {
+            const log = await saveScriptLog(api, task.id, result, process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), clock);
+            if (log.kind === 'saved') {
+                core/* setOutput */.uH('script-log-path', log.path);
+                if (!success)
+                    excerpt = await scanLog(log.path);
+                if (settings.scriptLog === 'always' || (settings.scriptLog === 'on-failure' && !success))
+                    await printScriptLog(log.path, log.bytes);
+                note = `Script log: ${formatBytes(log.bytes)} at ${log.path}`;
+            }
+            else {
+                note = `No script log: ${log.reason}.`;
+                core/* info */.pq(note);
+            }
+        }
+        catch (error) {
+            note = `The script log could not be fetched: ${error.message}`;
+            core/* warning */.$e(note);
+        }
+    }
+    if (success) {
+        core/* info */.pq(`Reload task '${task.name}' finished successfully.`);
+    }
+    else {
+        core/* error */.z3(failureAnnotation(report, excerpt, note?.startsWith('No script log') ? note : undefined), { title: `Qlik reload failed: ${task.name} (${report.status})` });
+        process.exitCode = core/* ExitCode */.yU.Failure;
+    }
+    const failure = success ? undefined : `Reload task '${task.name}' ended with ${report.status} (${report.statusCode}), not FinishedSuccess.`;
+    await writeSummary({ report, success, failure, excerpt, scriptLogNote: note });
+}
+async function failed(error, progress) {
+    const message = error instanceof Error ? error.message : String(error);
+    core/* setFailed */.C1(message);
+    await writeSummary({ report: progress.report, success: false, failure: message }).catch(e => core/* debug */.Yz(`summary: ${e}`));
+}
+/**
+ * The job was cancelled: stop our execution unless it already ended, was someone else's, or the
+ * user said not to. A reload that already finished is left as it is (a stop cannot change it).
+ */
+async function cancelled(progress, clock) {
+    const { started, api, settings } = progress;
+    let message;
+    if (!started || !api || !settings) {
+        message = 'The job was cancelled before a reload was started.';
+    }
+    else if (progress.ended) {
+        message = `The job was cancelled after the reload had ended (${progress.report?.status ?? 'ended'}); nothing to stop.`;
+    }
+    else if (started.attached) {
+        message = `The job was cancelled; execution ${started.executionId} was started by someone else (if-running: attach) and keeps running.`;
+    }
+    else if (!settings.stopOnCancel) {
+        (0,state/* markDone */.a)();
+        message = `The job was cancelled; task '${started.task.name}' (execution ${started.executionId}) keeps running in Qlik Sense because stop-on-cancel is false.`;
+    }
+    else {
+        try {
+            const result = await stopExecution(api, started.task.id, started.executionId, clock, STOP_WAIT_ON_CANCEL_MS);
+            (0,state/* markDone */.a)();
+            message = `The job was cancelled: stopped task '${started.task.name}' (execution ${started.executionId})${result ? `, now ${describeStatus(result.status)}` : ''}.`;
+        }
+        catch (error) {
+            message = `The job was cancelled, and stopping task '${started.task.name}' failed: ${error.message}. The post step will try again.`;
+        }
+    }
+    core/* setFailed */.C1(message);
+    await writeSummary({ report: progress.report, success: false, failure: message }).catch(e => core/* debug */.Yz(`summary: ${e}`));
+}
+
+
+/***/ }),
+
+/***/ 6661:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   b: () => (/* binding */ post)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6698);
+/* harmony import */ var _auth_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2226);
+/* harmony import */ var _inputs_settings_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7162);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7670);
+/* harmony import */ var _qrs_api_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6048);
+/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2462);
+
+
+
+
+
+
+/**
+ * The post step (runs.post, always): if main was killed before it could stop its execution
+ * (SIGKILL after a cancellation, a runner timeout), stop it now. A run that ended is left alone.
+ */
+async function post(deps = _main_js__WEBPACK_IMPORTED_MODULE_3__/* .defaults */ .NT) {
+    const taskId = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_4__/* .STATE */ .c4.taskId);
+    const executionId = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_4__/* .STATE */ .c4.executionId);
+    if (!executionId || _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_4__/* .STATE */ .c4.done) === 'true')
+        return;
+    let client;
+    try {
+        const settings = (0,_inputs_settings_js__WEBPACK_IMPORTED_MODULE_2__/* .getSettings */ .mt)(deps.readInput);
+        for (const secret of settings.secrets)
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(secret);
+        if (!settings.stopOnCancel) {
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`The main step did not finish; execution ${executionId} of task ${taskId} may still run (stop-on-cancel is false).`);
+            return;
+        }
+        client = (0,_main_js__WEBPACK_IMPORTED_MODULE_3__/* .createClient */ .UU)(settings, (0,_auth_index_js__WEBPACK_IMPORTED_MODULE_1__/* .createAuth */ .P)(settings), deps.clock);
+        const api = new _qrs_api_js__WEBPACK_IMPORTED_MODULE_5__/* .QrsApi */ .r(client);
+        if (!(await api.executionSession(executionId))) {
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`The main step did not finish, but execution ${executionId} has already ended: nothing to stop.`);
+            return;
+        }
+        await api.stopTask(taskId);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`The main step did not finish (cancelled or killed): stopped task ${taskId} (execution ${executionId}).`);
+    }
+    catch (error) {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`The main step did not finish, and stopping execution ${executionId} failed: ${error.message}. Stop task ${taskId} in the QMC.`);
+    }
+    finally {
+        client?.dispose();
+    }
+}
+
+
+/***/ }),
+
+/***/ 6048:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   r: () => (/* binding */ QrsApi)
+/* harmony export */ });
+/* harmony import */ var _filter_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5388);
+
+/** The QRS calls the action makes, by name. Everything else goes through the client. */
+class QrsApi {
+    client;
+    constructor(client) {
+        this.client = client;
+    }
+    about() {
+        return this.client.get('/qrs/about');
+    }
+    reloadTasks(filter) {
+        return this.client.get('/qrs/reloadtask/full', { filter });
+    }
+    externalProgramTasks(filter) {
+        return this.client.get('/qrs/externalprogramtask/full', { filter });
+    }
+    app(id) {
+        return this.client.getIfExists(`/qrs/app/${id}`);
+    }
+    /** POST /qrs/task/{id}/start/synchronous: answers once the task has started, with the execution session id. */
+    async startTask(taskId) {
+        const answer = await this.client.post(`/qrs/task/${taskId}/start/synchronous`);
+        return answer.json?.value;
+    }
+    /** QMC's "Reload now": 204 and no handle; the execution must be found afterwards. */
+    async reloadApp(appId) {
+        await this.client.post(`/qrs/app/${appId}/reload`);
+    }
+    /** The running execution, or undefined once it has ended (the QRS deletes the session: 404). */
+    executionSession(id) {
+        return this.client.getIfExists(`/qrs/executionsession/${id}`);
+    }
+    /** One result per attempt of the execution; several when the task retried. */
+    executionResults(executionId) {
+        return this.client.get('/qrs/executionresult/full', { filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_0__/* .eqGuid */ .k8)('ExecutionId', executionId) });
+    }
+    /** Executions of the task running now. */
+    taskExecutionSessions(task) {
+        const field = task.taskType === 1 ? 'externalProgramTask.id' : 'reloadTask.id';
+        return this.client.get('/qrs/executionsession/full', { filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_0__/* .eqGuid */ .k8)(field, task.id) });
+    }
+    /** Stops asynchronously: the execution goes AbortInitiated, Aborting, Aborted. */
+    async stopTask(taskId) {
+        await this.client.post(`/qrs/task/${taskId}/stop`);
+    }
+    appExecutionSessions(appId) {
+        return this.client.get('/qrs/executionsession/full', { filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_0__/* .eqGuid */ .k8)('app.id', appId) });
+    }
+    appExecutionResults(appId) {
+        return this.client.get('/qrs/executionresult/full', { filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_0__/* .eqGuid */ .k8)('appID', appId) });
+    }
+    /**
+     * A download reference for a result's script log: the May 2025 route first, then the older
+     * one (deprecated, still on most sites). Undefined when neither has a log for it.
+     */
+    async scriptLogReference(taskId, result) {
+        const current = await this.client.getIfExists(`/qrs/reloadtask/${taskId}/scriptlogfile`, { executionResultId: result.id });
+        if (current?.value)
+            return current.value;
+        if (!result.fileReferenceID)
+            return undefined;
+        const legacy = await this.client.getIfExists(`/qrs/reloadtask/${taskId}/scriptlog`, { fileReferenceId: result.fileReferenceID });
+        return legacy?.value || undefined;
+    }
+    /** Streams a script log; 404 right after a run means "not there yet". */
+    downloadScriptLog(reference, sink) {
+        return this.client.download(`/qrs/download/reloadtask/${reference}/scriptlog.txt`, sink);
+    }
+}
+
+
+/***/ }),
+
+/***/ 5388:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Si: () => (/* binding */ eqText),
+/* harmony export */   k8: () => (/* binding */ eqGuid)
+/* harmony export */ });
+/* unused harmony export quote */
+/**
+ * QRS filter literals. Inside quotes the QRS escapes `'` as `\'` and `\` as `\\`;
+ * OData's doubled quote is rejected with "Cannot parse the expression".
+ * The whole filter is URL-encoded later by the client (a raw `&` or `#` would cut the query).
+ */
+function quote(value) {
+    return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+/** `field eq 'text'`. GUIDs go unquoted in QRS filters; use `eqGuid` for them. */
+function eqText(field, value) {
+    return `${field} eq ${quote(value)}`;
+}
+function eqGuid(field, guid) {
+    if (!/^[0-9a-f-]{36}$/i.test(guid))
+        throw new Error(`not a GUID: ${guid}`);
+    return `${field} eq ${guid}`;
+}
+
+
+/***/ }),
+
+/***/ 1021:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   U: () => (/* binding */ newXrfkey)
+/* harmony export */ });
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+/** A fresh 16-character key for the `xrfkey` query parameter and the `X-Qlik-Xrfkey` header. */
+function newXrfkey() {
+    let key = '';
+    for (let i = 0; i < 16; i++)
+        key += ALPHABET[(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomInt)(ALPHABET.length)];
+    return key;
+}
+
+
+/***/ }),
+
+/***/ 2462:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   UM: () => (/* binding */ markMainStarted),
+/* harmony export */   a: () => (/* binding */ markDone),
+/* harmony export */   ax: () => (/* binding */ saveExecution),
+/* harmony export */   c4: () => (/* binding */ STATE),
+/* harmony export */   tl: () => (/* binding */ isPost)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6698);
+
+/**
+ * What the post step needs if main dies (cancelled, killed, timed out by the runner): saved the
+ * moment it is known. `done` means nothing of ours is left running.
+ */
+const STATE = {
+    isPost: 'isPost',
+    taskId: 'task-id',
+    executionId: 'execution-id',
+    done: 'done'
+};
+function markMainStarted() {
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.isPost, 'true');
+}
+function saveExecution(taskId, executionId) {
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.taskId, taskId);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.executionId, executionId);
+}
+function markDone() {
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.done, 'true');
+}
+function isPost() {
+    return _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.isPost) === 'true';
+}
+
+
+/***/ }),
+
+/***/ 2613:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
+
+/***/ }),
+
+/***/ 181:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
+
+/***/ }),
+
+/***/ 6982:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
+
+/***/ }),
+
+/***/ 4434:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
+
+/***/ }),
+
+/***/ 8611:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
+
+/***/ }),
+
+/***/ 5692:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
+
+/***/ }),
+
+/***/ 9278:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
+
+/***/ }),
+
+/***/ 4589:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:assert");
+
+/***/ }),
+
+/***/ 4317:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
+
+/***/ }),
+
+/***/ 4573:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
+
+/***/ }),
+
+/***/ 7540:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console");
+
+/***/ }),
+
+/***/ 7598:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+
+/***/ }),
+
+/***/ 3053:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
+
+/***/ }),
+
+/***/ 610:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
+
+/***/ }),
+
+/***/ 8474:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
+
+/***/ }),
+
+/***/ 3024:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+
+/***/ }),
+
+/***/ 7067:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+
+/***/ }),
+
+/***/ 2467:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
+
+/***/ }),
+
+/***/ 7030:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+
+/***/ }),
+
+/***/ 643:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
+
+/***/ }),
+
+/***/ 1792:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:querystring");
+
+/***/ }),
+
+/***/ 7075:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+
+/***/ }),
+
+/***/ 1692:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
+
+/***/ }),
+
+/***/ 3136:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
+
+/***/ }),
+
+/***/ 7975:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
+
+/***/ }),
+
+/***/ 3429:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
+
+/***/ }),
+
+/***/ 5919:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
+
+/***/ }),
+
+/***/ 8522:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+
+/***/ }),
+
+/***/ 2203:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
+
+/***/ }),
+
+/***/ 3193:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
+
+/***/ }),
+
+/***/ 4756:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
+
+/***/ }),
+
+/***/ 9023:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
+
+/***/ }),
+
+/***/ 6698:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  yU: () => (/* binding */ ExitCode),
+  Yz: () => (/* binding */ core_debug),
+  z3: () => (/* binding */ error),
+  V4: () => (/* binding */ getInput),
+  Gu: () => (/* binding */ getState),
+  Os: () => (/* binding */ group),
+  pq: () => (/* binding */ info),
+  LZ: () => (/* binding */ saveState),
+  C1: () => (/* binding */ setFailed),
+  uH: () => (/* binding */ setOutput),
+  Pq: () => (/* binding */ core_setSecret),
+  z: () => (/* reexport */ summary),
+  $e: () => (/* binding */ warning)
+});
+
+// UNUSED EXPORTS: addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, isDebug, markdownSummary, notice, platform, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -37274,806 +39747,10 @@ function file_command_prepareKeyValueMessage(key, value) {
 //# sourceMappingURL=file-command.js.map
 ;// CONCATENATED MODULE: external "path"
 const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
-// EXTERNAL MODULE: external "http"
-var external_http_ = __nccwpck_require__(8611);
-var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
-// EXTERNAL MODULE: external "https"
-var external_https_ = __nccwpck_require__(5692);
-var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
-function getProxyUrl(reqUrl) {
-    const usingSsl = reqUrl.protocol === 'https:';
-    if (checkBypass(reqUrl)) {
-        return undefined;
-    }
-    const proxyVar = (() => {
-        if (usingSsl) {
-            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
-        }
-        else {
-            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
-        }
-    })();
-    if (proxyVar) {
-        try {
-            return new DecodedURL(proxyVar);
-        }
-        catch (_a) {
-            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
-                return new DecodedURL(`http://${proxyVar}`);
-        }
-    }
-    else {
-        return undefined;
-    }
-}
-function checkBypass(reqUrl) {
-    if (!reqUrl.hostname) {
-        return false;
-    }
-    const reqHost = reqUrl.hostname;
-    if (isLoopbackAddress(reqHost)) {
-        return true;
-    }
-    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
-    if (!noProxy) {
-        return false;
-    }
-    // Determine the request port
-    let reqPort;
-    if (reqUrl.port) {
-        reqPort = Number(reqUrl.port);
-    }
-    else if (reqUrl.protocol === 'http:') {
-        reqPort = 80;
-    }
-    else if (reqUrl.protocol === 'https:') {
-        reqPort = 443;
-    }
-    // Format the request hostname and hostname with port
-    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-    if (typeof reqPort === 'number') {
-        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-    }
-    // Compare request host against noproxy
-    for (const upperNoProxyItem of noProxy
-        .split(',')
-        .map(x => x.trim().toUpperCase())
-        .filter(x => x)) {
-        if (upperNoProxyItem === '*' ||
-            upperReqHosts.some(x => x === upperNoProxyItem ||
-                x.endsWith(`.${upperNoProxyItem}`) ||
-                (upperNoProxyItem.startsWith('.') &&
-                    x.endsWith(`${upperNoProxyItem}`)))) {
-            return true;
-        }
-    }
-    return false;
-}
-function isLoopbackAddress(host) {
-    const hostLower = host.toLowerCase();
-    return (hostLower === 'localhost' ||
-        hostLower.startsWith('127.') ||
-        hostLower.startsWith('[::1]') ||
-        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
-}
-class DecodedURL extends URL {
-    constructor(url, base) {
-        super(url, base);
-        this._decodedUsername = decodeURIComponent(super.username);
-        this._decodedPassword = decodeURIComponent(super.password);
-    }
-    get username() {
-        return this._decodedUsername;
-    }
-    get password() {
-        return this._decodedPassword;
-    }
-}
-//# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
-/* eslint-disable @typescript-eslint/no-explicit-any */
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-var HttpCodes;
-(function (HttpCodes) {
-    HttpCodes[HttpCodes["OK"] = 200] = "OK";
-    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
-    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
-    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
-    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
-    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
-    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
-    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
-    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
-    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
-    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
-    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
-    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
-    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
-    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
-    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
-    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
-    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
-    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
-    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
-    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
-    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
-    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
-    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
-    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
-    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
-    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
-})(HttpCodes || (HttpCodes = {}));
-var Headers;
-(function (Headers) {
-    Headers["Accept"] = "accept";
-    Headers["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
-var MediaTypes;
-(function (MediaTypes) {
-    MediaTypes["ApplicationJson"] = "application/json";
-})(MediaTypes || (MediaTypes = {}));
-/**
- * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
- * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
- */
-function lib_getProxyUrl(serverUrl) {
-    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
-    return proxyUrl ? proxyUrl.href : '';
-}
-const HttpRedirectCodes = [
-    HttpCodes.MovedPermanently,
-    HttpCodes.ResourceMoved,
-    HttpCodes.SeeOther,
-    HttpCodes.TemporaryRedirect,
-    HttpCodes.PermanentRedirect
-];
-const HttpResponseRetryCodes = [
-    HttpCodes.BadGateway,
-    HttpCodes.ServiceUnavailable,
-    HttpCodes.GatewayTimeout
-];
-const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
-const ExponentialBackoffCeiling = 10;
-const ExponentialBackoffTimeSlice = 5;
-class HttpClientError extends Error {
-    constructor(message, statusCode) {
-        super(message);
-        this.name = 'HttpClientError';
-        this.statusCode = statusCode;
-        Object.setPrototypeOf(this, HttpClientError.prototype);
-    }
-}
-class HttpClientResponse {
-    constructor(message) {
-        this.message = message;
-    }
-    readBody() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                let output = Buffer.alloc(0);
-                this.message.on('data', (chunk) => {
-                    output = Buffer.concat([output, chunk]);
-                });
-                this.message.on('end', () => {
-                    resolve(output.toString());
-                });
-            }));
-        });
-    }
-    readBodyBuffer() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                const chunks = [];
-                this.message.on('data', (chunk) => {
-                    chunks.push(chunk);
-                });
-                this.message.on('end', () => {
-                    resolve(Buffer.concat(chunks));
-                });
-            }));
-        });
-    }
-}
-function isHttps(requestUrl) {
-    const parsedUrl = new URL(requestUrl);
-    return parsedUrl.protocol === 'https:';
-}
-class lib_HttpClient {
-    constructor(userAgent, handlers, requestOptions) {
-        this._ignoreSslError = false;
-        this._allowRedirects = true;
-        this._allowRedirectDowngrade = false;
-        this._maxRedirects = 50;
-        this._allowRetries = false;
-        this._maxRetries = 1;
-        this._keepAlive = false;
-        this._disposed = false;
-        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
-        this.handlers = handlers || [];
-        this.requestOptions = requestOptions;
-        if (requestOptions) {
-            if (requestOptions.ignoreSslError != null) {
-                this._ignoreSslError = requestOptions.ignoreSslError;
-            }
-            this._socketTimeout = requestOptions.socketTimeout;
-            if (requestOptions.allowRedirects != null) {
-                this._allowRedirects = requestOptions.allowRedirects;
-            }
-            if (requestOptions.allowRedirectDowngrade != null) {
-                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
-            }
-            if (requestOptions.maxRedirects != null) {
-                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
-            }
-            if (requestOptions.keepAlive != null) {
-                this._keepAlive = requestOptions.keepAlive;
-            }
-            if (requestOptions.allowRetries != null) {
-                this._allowRetries = requestOptions.allowRetries;
-            }
-            if (requestOptions.maxRetries != null) {
-                this._maxRetries = requestOptions.maxRetries;
-            }
-        }
-    }
-    options(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    get(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('GET', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    del(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    post(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('POST', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    patch(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    put(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PUT', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    head(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    sendStream(verb, requestUrl, stream, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request(verb, requestUrl, stream, additionalHeaders);
-        });
-    }
-    /**
-     * Gets a typed object from an endpoint
-     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
-     */
-    getJson(requestUrl_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            const res = yield this.get(requestUrl, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    postJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.post(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    putJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.put(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    patchJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.patch(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    /**
-     * Makes a raw http request.
-     * All other methods such as get, post, patch, and request ultimately call this.
-     * Prefer get, del, post and patch
-     */
-    request(verb, requestUrl, data, headers) {
-        return __awaiter(this, void 0, void 0, function* () {
-            if (this._disposed) {
-                throw new Error('Client has already been disposed.');
-            }
-            const parsedUrl = new URL(requestUrl);
-            let info = this._prepareRequest(verb, parsedUrl, headers);
-            // Only perform retries on reads since writes may not be idempotent.
-            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
-                ? this._maxRetries + 1
-                : 1;
-            let numTries = 0;
-            let response;
-            do {
-                response = yield this.requestRaw(info, data);
-                // Check if it's an authentication challenge
-                if (response &&
-                    response.message &&
-                    response.message.statusCode === HttpCodes.Unauthorized) {
-                    let authenticationHandler;
-                    for (const handler of this.handlers) {
-                        if (handler.canHandleAuthentication(response)) {
-                            authenticationHandler = handler;
-                            break;
-                        }
-                    }
-                    if (authenticationHandler) {
-                        return authenticationHandler.handleAuthentication(this, info, data);
-                    }
-                    else {
-                        // We have received an unauthorized response but have no handlers to handle it.
-                        // Let the response return to the caller.
-                        return response;
-                    }
-                }
-                let redirectsRemaining = this._maxRedirects;
-                while (response.message.statusCode &&
-                    HttpRedirectCodes.includes(response.message.statusCode) &&
-                    this._allowRedirects &&
-                    redirectsRemaining > 0) {
-                    const redirectUrl = response.message.headers['location'];
-                    if (!redirectUrl) {
-                        // if there's no location to redirect to, we won't
-                        break;
-                    }
-                    const parsedRedirectUrl = new URL(redirectUrl);
-                    if (parsedUrl.protocol === 'https:' &&
-                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
-                        !this._allowRedirectDowngrade) {
-                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
-                    }
-                    // we need to finish reading the response before reassigning response
-                    // which will leak the open socket.
-                    yield response.readBody();
-                    // strip authorization header if redirected to a different hostname
-                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
-                        for (const header in headers) {
-                            // header names are case insensitive
-                            if (header.toLowerCase() === 'authorization') {
-                                delete headers[header];
-                            }
-                        }
-                    }
-                    // let's make the request with the new redirectUrl
-                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
-                    response = yield this.requestRaw(info, data);
-                    redirectsRemaining--;
-                }
-                if (!response.message.statusCode ||
-                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
-                    // If not a retry code, return immediately instead of retrying
-                    return response;
-                }
-                numTries += 1;
-                if (numTries < maxTries) {
-                    yield response.readBody();
-                    yield this._performExponentialBackoff(numTries);
-                }
-            } while (numTries < maxTries);
-            return response;
-        });
-    }
-    /**
-     * Needs to be called if keepAlive is set to true in request options.
-     */
-    dispose() {
-        if (this._agent) {
-            this._agent.destroy();
-        }
-        this._disposed = true;
-    }
-    /**
-     * Raw request.
-     * @param info
-     * @param data
-     */
-    requestRaw(info, data) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => {
-                function callbackForResult(err, res) {
-                    if (err) {
-                        reject(err);
-                    }
-                    else if (!res) {
-                        // If `err` is not passed, then `res` must be passed.
-                        reject(new Error('Unknown error'));
-                    }
-                    else {
-                        resolve(res);
-                    }
-                }
-                this.requestRawWithCallback(info, data, callbackForResult);
-            });
-        });
-    }
-    /**
-     * Raw request with callback.
-     * @param info
-     * @param data
-     * @param onResult
-     */
-    requestRawWithCallback(info, data, onResult) {
-        if (typeof data === 'string') {
-            if (!info.options.headers) {
-                info.options.headers = {};
-            }
-            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
-        }
-        let callbackCalled = false;
-        function handleResult(err, res) {
-            if (!callbackCalled) {
-                callbackCalled = true;
-                onResult(err, res);
-            }
-        }
-        const req = info.httpModule.request(info.options, (msg) => {
-            const res = new HttpClientResponse(msg);
-            handleResult(undefined, res);
-        });
-        let socket;
-        req.on('socket', sock => {
-            socket = sock;
-        });
-        // If we ever get disconnected, we want the socket to timeout eventually
-        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
-            if (socket) {
-                socket.end();
-            }
-            handleResult(new Error(`Request timeout: ${info.options.path}`));
-        });
-        req.on('error', function (err) {
-            // err has statusCode property
-            // res should have headers
-            handleResult(err);
-        });
-        if (data && typeof data === 'string') {
-            req.write(data, 'utf8');
-        }
-        if (data && typeof data !== 'string') {
-            data.on('close', function () {
-                req.end();
-            });
-            data.pipe(req);
-        }
-        else {
-            req.end();
-        }
-    }
-    /**
-     * Gets an http agent. This function is useful when you need an http agent that handles
-     * routing through a proxy server - depending upon the url and proxy environment variables.
-     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
-     */
-    getAgent(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        return this._getAgent(parsedUrl);
-    }
-    getAgentDispatcher(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        const proxyUrl = getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (!useProxy) {
-            return;
-        }
-        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
-    }
-    _prepareRequest(method, requestUrl, headers) {
-        const info = {};
-        info.parsedUrl = requestUrl;
-        const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
-        const defaultPort = usingSsl ? 443 : 80;
-        info.options = {};
-        info.options.host = info.parsedUrl.hostname;
-        info.options.port = info.parsedUrl.port
-            ? parseInt(info.parsedUrl.port)
-            : defaultPort;
-        info.options.path =
-            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
-        info.options.method = method;
-        info.options.headers = this._mergeHeaders(headers);
-        if (this.userAgent != null) {
-            info.options.headers['user-agent'] = this.userAgent;
-        }
-        info.options.agent = this._getAgent(info.parsedUrl);
-        // gives handlers an opportunity to participate
-        if (this.handlers) {
-            for (const handler of this.handlers) {
-                handler.prepareRequest(info.options);
-            }
-        }
-        return info;
-    }
-    _mergeHeaders(headers) {
-        if (this.requestOptions && this.requestOptions.headers) {
-            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
-        }
-        return lowercaseKeys(headers || {});
-    }
-    /**
-     * Gets an existing header value or returns a default.
-     * Handles converting number header values to strings since HTTP headers must be strings.
-     * Note: This returns string | string[] since some headers can have multiple values.
-     * For headers that must always be a single string (like Content-Type), use the
-     * specialized _getExistingOrDefaultContentTypeHeader method instead.
-     */
-    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
-            if (headerValue) {
-                clientHeader =
-                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
-            }
-        }
-        const additionalValue = additionalHeaders[header];
-        if (additionalValue !== undefined) {
-            return typeof additionalValue === 'number'
-                ? additionalValue.toString()
-                : additionalValue;
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    /**
-     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
-     * Always returns a single string (not an array) since Content-Type should be a single value.
-     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
-     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
-     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
-     */
-    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
-            if (headerValue) {
-                if (typeof headerValue === 'number') {
-                    clientHeader = String(headerValue);
-                }
-                else if (Array.isArray(headerValue)) {
-                    clientHeader = headerValue.join(', ');
-                }
-                else {
-                    clientHeader = headerValue;
-                }
-            }
-        }
-        const additionalValue = additionalHeaders[Headers.ContentType];
-        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
-        if (additionalValue !== undefined) {
-            if (typeof additionalValue === 'number') {
-                return String(additionalValue);
-            }
-            else if (Array.isArray(additionalValue)) {
-                return additionalValue.join(', ');
-            }
-            else {
-                return additionalValue;
-            }
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    _getAgent(parsedUrl) {
-        let agent;
-        const proxyUrl = getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (this._keepAlive && useProxy) {
-            agent = this._proxyAgent;
-        }
-        if (!useProxy) {
-            agent = this._agent;
-        }
-        // if agent is already assigned use that agent.
-        if (agent) {
-            return agent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        let maxSockets = 100;
-        if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
-        }
-        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
-        if (proxyUrl && proxyUrl.hostname) {
-            const agentOptions = {
-                maxSockets,
-                keepAlive: this._keepAlive,
-                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
-                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
-                })), { host: proxyUrl.hostname, port: proxyUrl.port })
-            };
-            let tunnelAgent;
-            const overHttps = proxyUrl.protocol === 'https:';
-            if (usingSsl) {
-                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
-            }
-            else {
-                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
-            }
-            agent = tunnelAgent(agentOptions);
-            this._proxyAgent = agent;
-        }
-        // if tunneling agent isn't assigned create a new agent
-        if (!agent) {
-            const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
-            this._agent = agent;
-        }
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            agent.options = Object.assign(agent.options || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return agent;
-    }
-    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
-        let proxyAgent;
-        if (this._keepAlive) {
-            proxyAgent = this._proxyAgentDispatcher;
-        }
-        // if agent is already assigned use that agent.
-        if (proxyAgent) {
-            return proxyAgent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new undici/* ProxyAgent */.kT(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
-            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
-        })));
-        this._proxyAgentDispatcher = proxyAgent;
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return proxyAgent;
-    }
-    _getUserAgentWithOrchestrationId(userAgent) {
-        const baseUserAgent = userAgent || 'actions/http-client';
-        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
-        if (orchId) {
-            // Sanitize the orchestration ID to ensure it contains only valid characters
-            // Valid characters: 0-9, a-z, _, -, .
-            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
-            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
-        }
-        return baseUserAgent;
-    }
-    _performExponentialBackoff(retryNumber) {
-        return __awaiter(this, void 0, void 0, function* () {
-            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
-            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-            return new Promise(resolve => setTimeout(() => resolve(), ms));
-        });
-    }
-    _processResponse(res, options) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
-                const statusCode = res.message.statusCode || 0;
-                const response = {
-                    statusCode,
-                    result: null,
-                    headers: {}
-                };
-                // not found leads to null obj returned
-                if (statusCode === HttpCodes.NotFound) {
-                    resolve(response);
-                }
-                // get the result from the body
-                function dateTimeDeserializer(key, value) {
-                    if (typeof value === 'string') {
-                        const a = new Date(value);
-                        if (!isNaN(a.valueOf())) {
-                            return a;
-                        }
-                    }
-                    return value;
-                }
-                let obj;
-                let contents;
-                try {
-                    contents = yield res.readBody();
-                    if (contents && contents.length > 0) {
-                        if (options && options.deserializeDates) {
-                            obj = JSON.parse(contents, dateTimeDeserializer);
-                        }
-                        else {
-                            obj = JSON.parse(contents);
-                        }
-                        response.result = obj;
-                    }
-                    response.headers = res.message.headers;
-                }
-                catch (err) {
-                    // Invalid resource (contents not json);  leaving result obj null
-                }
-                // note that 3xx redirects are handled by the http layer.
-                if (statusCode > 299) {
-                    let msg;
-                    // if exception/error in body, attempt to get better error
-                    if (obj && obj.message) {
-                        msg = obj.message;
-                    }
-                    else if (contents && contents.length > 0) {
-                        // it may be the case that the exception is in the body message as string
-                        msg = contents;
-                    }
-                    else {
-                        msg = `Failed request: (${statusCode})`;
-                    }
-                    const err = new HttpClientError(msg, statusCode);
-                    err.result = response.result;
-                    reject(err);
-                }
-                else {
-                    resolve(response);
-                }
-            }));
-        });
-    }
-}
-const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
-//# sourceMappingURL=index.js.map
+// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
+var lib = __nccwpck_require__(4942);
 ;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
-var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
         function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
@@ -38098,7 +39775,7 @@ class BasicCredentialHandler {
         return false;
     }
     handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
+        return __awaiter(this, void 0, void 0, function* () {
             throw new Error('not implemented');
         });
     }
@@ -38120,7 +39797,7 @@ class auth_BearerCredentialHandler {
         return false;
     }
     handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
+        return __awaiter(this, void 0, void 0, function* () {
             throw new Error('not implemented');
         });
     }
@@ -38142,7 +39819,7 @@ class PersonalAccessTokenCredentialHandler {
         return false;
     }
     handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
+        return __awaiter(this, void 0, void 0, function* () {
             throw new Error('not implemented');
         });
     }
@@ -38501,7 +40178,7 @@ const _summary = new Summary();
  * @deprecated use `core.summary`
  */
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary_summary = _summary;
+const summary = _summary;
 //# sourceMappingURL=summary.js.map
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
 
@@ -40015,9 +41692,9 @@ function group(name, fn) {
 function saveState(name, value) {
     const filePath = process.env['GITHUB_STATE'] || '';
     if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('STATE', file_command_prepareKeyValueMessage(name, value));
     }
-    issueCommand('save-state', { name }, toCommandValue(value));
+    command_issueCommand('save-state', { name }, utils_toCommandValue(value));
 }
 /**
  * Gets the value of an state set by this action's main execution.
@@ -40050,1936 +41727,818 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ./src/auth/certificate.ts
-/**
- * Certificate auth on port 4242: mutual TLS with the site's client certificate, and the
- * user to act as in `X-Qlik-User` (without it the QRS runs the call with full admin rights).
- */
-function certificateAuth(certificate, qlikUser) {
-    return {
-        type: 'certificate',
-        description: `certificate (${qlikUser})`,
-        tls: { cert: certificate.cert, key: certificate.key, passphrase: certificate.passphrase },
-        headers: () => ({ 'X-Qlik-User': qlikUser }),
-        refusalHint: status => status === 403
-            ? "Refused: the client certificate must be exported from this site's QMC (Certificates), and the user in qlik-user needs security rules that allow this call."
-            : undefined
-    };
-}
 
-;// CONCATENATED MODULE: ./src/auth/header.ts
-/** Header auth through a virtual proxy: the proxy trusts a header that names the user. */
-function headerAuth(name, value) {
-    return {
-        type: 'header',
-        description: `header ${name}`,
-        tls: {},
-        headers: () => ({ [name]: value }),
-        refusalHint: status => status === 401 || status === 403
-            ? `The proxy did not accept header auth: header-name must be the virtual proxy's "Header authentication header name" (now '${name}'), header-value a user it knows, and url must include the virtual proxy prefix.`
-            : undefined
-    };
-}
+/***/ }),
 
-// EXTERNAL MODULE: ./node_modules/jsonwebtoken/index.js
-var jsonwebtoken = __nccwpck_require__(9653);
-var jsonwebtoken_default = /*#__PURE__*/__nccwpck_require__.n(jsonwebtoken);
-;// CONCATENATED MODULE: ./src/auth/jwt.ts
+/***/ 4942:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
-const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512'];
-/** Re-mint when less than this is left: a request must not arrive with a token about to expire. */
-const RENEW_BEFORE_S = 60;
-/**
- * JWT auth through a virtual proxy: `Authorization: Bearer` until the proxy has set its session
- * cookie, then the cookie alone (every request without it would open another proxy session).
- */
-function jwtAuth(source, now = Date.now) {
-    let token = source.kind === 'static' ? source.token : '';
-    let expiresAt = 0;
-    const current = () => {
-        if (source.kind === 'static')
-            return token;
-        const seconds = Math.floor(now() / 1000);
-        if (!token || expiresAt - seconds < RENEW_BEFORE_S) {
-            const claims = { [source.userIdClaim]: source.userId, [source.userDirectoryClaim]: source.userDirectory, iat: seconds };
-            token = jsonwebtoken_default().sign(claims, source.privateKey, {
-                algorithm: source.algorithm,
-                expiresIn: source.lifetimeSeconds,
-                ...(source.audience ? { audience: source.audience } : {})
-            });
-            expiresAt = seconds + source.lifetimeSeconds;
-            core_setSecret(token);
-        }
-        return token;
-    };
-    const claimHint = source.kind === 'mint'
-        ? ` the claim names (now '${source.userIdClaim}' and '${source.userDirectoryClaim}', see jwt-user-id-claim and jwt-user-directory-claim) must match the virtual proxy's "JWT attribute for user ID" and "JWT attribute for user directory";`
-        : ' the claim names must match the virtual proxy\'s "JWT attribute for user ID" and "JWT attribute for user directory";';
-    return {
-        type: 'jwt',
-        description: source.kind === 'static' ? 'JWT (given token)' : `JWT (minted ${source.algorithm} for ${source.userDirectory}\\${source.userId})`,
-        tls: {},
-        headers: (session) => (session ? {} : { Authorization: `Bearer ${current()}` }),
-        refusalHint: status => {
-            if (status === 401) {
-                return `The proxy refused the JWT. Check: it is signed with the private key of the certificate configured on the JWT virtual proxy (RS256, RS384 or RS512); it has not expired;${claimHint} the audience matches if the virtual proxy sets one; the url includes the virtual proxy prefix.`;
-            }
-            if (status === 403)
-                return "Forbidden: the runner's host may be missing from the virtual proxy's host allow list, or the user lacks rights.";
-            return undefined;
-        }
-    };
-}
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Qq: () => (/* binding */ HttpClient)
+});
 
-// EXTERNAL MODULE: ./node_modules/httpntlm/ntlm.js
-var ntlm = __nccwpck_require__(1288);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/qrs/xrfkey.ts
+// UNUSED EXPORTS: Headers, HttpClientError, HttpClientResponse, HttpCodes, MediaTypes, getProxyUrl, isHttps
 
-const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-/** A fresh 16-character key for the `xrfkey` query parameter and the `X-Qlik-Xrfkey` header. */
-function newXrfkey() {
-    let key = '';
-    for (let i = 0; i < 16; i++)
-        key += ALPHABET[(0,external_node_crypto_.randomInt)(ALPHABET.length)];
-    return key;
-}
-
-;// CONCATENATED MODULE: ./src/auth/errors.ts
-/** Signing in failed; the message says what the server answered and what to check. */
-class AuthError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'AuthError';
-    }
-}
-
-;// CONCATENATED MODULE: ./src/auth/ntlm.ts
-
-
-
-/** `CORP\svc_reload`, `svc_reload@corp.example` or `svc_reload`. */
-function parseWindowsUser(username) {
-    const slash = username.indexOf('\\');
-    if (slash >= 0)
-        return { domain: username.slice(0, slash), user: username.slice(slash + 1) };
-    // A UPN travels whole in the user field with an empty domain, as Windows clients send it.
-    return { domain: '', user: username };
-}
-const NEGOTIATE_EXTENDED_SESSION_SECURITY = 0x00080000;
-const NEGOTIATE_TARGET_INFO = 0x00800000;
-/**
- * Windows auth through a virtual proxy, Qlik's way: the proxy redirects to its login module,
- * which runs NTLM (Type1 → Type2 → Type3) on one keep-alive connection and then redirects back
- * with a qlikTicket that the client redeems for the session cookie. NTLMv2 only.
- */
-function ntlmAuth(credentials) {
-    const who = credentials.domain ? `${credentials.domain}\\${credentials.user}` : credentials.user;
-    return {
-        type: 'ntlm',
-        description: `Windows/NTLM (${who})`,
-        tls: {},
-        headers: () => ({}),
-        windowsSignIn: context => handshake(context, credentials, who),
-        refusalHint: status => status === 401 ? `Windows sign-in of ${who} refused: check the password, that the account is enabled, and the NetBIOS domain (DOMAIN\\user).` : undefined
-    };
-}
-async function handshake({ loginUrl, openConnection }, credentials, who) {
-    const url = new URL(loginUrl);
-    if (!url.searchParams.get('xrfkey'))
-        url.searchParams.set('xrfkey', newXrfkey());
-    const leg = (connection, authorization) => connection.request('GET', url.href, {
-        'X-Qlik-Xrfkey': url.searchParams.get('xrfkey'),
-        ...(authorization ? { Authorization: authorization } : {})
-    });
-    const connection = openConnection();
-    try {
-        const offer = await leg(connection);
-        const schemes = authenticateHeader(offer);
-        if (offer.status !== 401 || !schemes.some(s => /^NTLM$/i.test(s))) {
-            throw new AuthError(`The proxy's Windows login answered ${offer.status} offering ${schemes.join(', ') || 'no authentication scheme'}, not NTLM: enable Windows authentication on the virtual proxy, or use another auth-type.`);
-        }
-        const challenge = await leg(connection, ntlm.createType1Message({ domain: credentials.domain, workstation: '' }));
-        const type2 = parseType2(challenge);
-        const answer = await leg(connection, ntlm.createType3Message(type2, { username: credentials.user, password: credentials.password, domain: credentials.domain, workstation: '' }));
-        if (answer.status === 401) {
-            const moved = answer.socket !== challenge.socket ? ' The connection changed between the NTLM messages (a forward proxy in between? put the Qlik host in NO_PROXY).' : '';
-            throw new AuthError(`The proxy refused the Windows sign-in of ${who} (401 after the NTLM handshake). Check the password, that the account is enabled and not locked, and the domain: write DOMAIN\\user with the NetBIOS domain name.${moved}`);
-        }
-        if (answer.status < 300 || answer.status >= 400) {
-            throw new AuthError(`The proxy answered the NTLM handshake with ${answer.status} instead of redirecting back with a ticket.`);
-        }
-        return answer;
-    }
-    finally {
-        connection.dispose();
-    }
-}
-function authenticateHeader(response) {
-    const header = response.headers['www-authenticate'];
-    const values = Array.isArray(header) ? header : header ? [header] : [];
-    return values.flatMap(value => value.split(',')).map(value => value.trim()).filter(Boolean);
-}
-/** The Type2 challenge; refused when answering it would take NTLMv1. */
-function parseType2(response) {
-    const header = authenticateHeader(response).find(value => /^NTLM \S+/i.test(value));
-    if (response.status !== 401 || !header) {
-        throw new AuthError(`The proxy answered the NTLM Type1 message with ${response.status} and no NTLM challenge.`);
-    }
-    let failure;
-    const type2 = ntlm.parseType2Message(header, error => (failure = error));
-    if (!type2)
-        throw new AuthError(`The proxy's NTLM challenge does not parse: ${failure?.message ?? 'unknown error'}.`);
-    // httpntlm falls back to NTLMv1 without extended session security and target info: never send that.
-    if (!(type2.negotiateFlags & NEGOTIATE_EXTENDED_SESSION_SECURITY) || !(type2.negotiateFlags & NEGOTIATE_TARGET_INFO) || !type2.targetInfo?.length) {
-        throw new AuthError('The server offers only NTLMv1 (its challenge has no extended session security or target info). NTLMv1 is refused: it is broken and hardened domains forbid it. Ask the Qlik admins to allow NTLMv2 (LmCompatibilityLevel 3 or higher).');
-    }
-    return type2;
-}
-
-;// CONCATENATED MODULE: ./src/auth/index.ts
-
-
-
-
-/** Picks the auth module for `auth-type`. Settings are already validated. */
-function createAuth(settings) {
-    switch (settings.authType) {
-        case 'certificate':
-            return certificateAuth(settings.clientCertificate, settings.qlikUser);
-        case 'ntlm':
-            return ntlmAuth(settings.windowsCredentials);
-        case 'jwt':
-            return jwtAuth(settings.jwt);
-        case 'header':
-            return headerAuth(settings.header.name, settings.header.value);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/inputs/errors.ts
-/** A problem with an input: reported before any request is made, naming the input. */
-class InputError extends Error {
-    input;
-    constructor(input, problem) {
-        super(`Input '${input}': ${problem}`);
-        this.input = input;
-        this.name = 'InputError';
-    }
-}
-
-;// CONCATENATED MODULE: ./src/inputs/duration.ts
-
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-/**
- * Parses `90s`, `15m`, `2h`, `1h30m`, `500ms` or plain seconds (`120`) into milliseconds.
- * Plain numbers are seconds because that is what the QMC and most CI tools use.
- */
-function parseDuration(input, text) {
-    const value = text.trim().toLowerCase();
-    const hint = 'use a number of seconds or a duration such as 90s, 15m, 2h or 1h30m';
-    if (/^\d+(\.\d+)?$/.test(value))
-        return positive(input, Number(value) * 1000, hint);
-    const parts = [...value.matchAll(/(\d+(?:\.\d+)?)\s*(ms|s|m|h)/g)];
-    if (parts.length === 0 || parts.map(p => p[0]).join('') !== value.replace(/\s+/g, '')) {
-        throw new InputError(input, `'${text}' is not a duration: ${hint}.`);
-    }
-    const ms = parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]], 0);
-    return positive(input, ms, hint);
-}
-function positive(input, ms, hint) {
-    if (!Number.isFinite(ms) || ms <= 0)
-        throw new InputError(input, `must be greater than zero: ${hint}.`);
-    return Math.round(ms);
-}
-/** `90000` → `1m30s`, for messages. */
-function formatDuration(ms) {
-    if (ms < 1000)
-        return `${ms}ms`;
-    let s = Math.round(ms / 1000);
-    const h = Math.floor(s / 3600);
-    s -= h * 3600;
-    const m = Math.floor(s / 60);
-    s -= m * 60;
-    return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].join('');
-}
-
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: ./src/inputs/pem.ts
-
-
-
-/**
- * Reads an input that holds PEM text or the path of a PEM file (QMC exports client.pem,
- * client_key.pem and root.pem). Secrets pasted into repository settings sometimes keep
- * literal `\n` sequences instead of line breaks: those are turned back into line breaks.
- */
-function readPem(input, value) {
-    const text = value.includes('-----BEGIN') ? value : readPemFile(input, value);
-    const pem = !text.includes('\n') && text.includes('\\n') ? text.replace(/\\n/g, '\n') : text;
-    if (!/-----BEGIN [A-Z0-9 ]+-----[\s\S]+?-----END [A-Z0-9 ]+-----/.test(pem)) {
-        throw new InputError(input, 'is not PEM: expected a -----BEGIN ...----- block or the path of a PEM file.');
-    }
-    return pem.replace(/\r\n/g, '\n').trim() + '\n';
-}
-function readPemFile(input, path) {
-    const file = path.trim();
-    if (!(0,external_node_fs_namespaceObject.existsSync)(file) || !(0,external_node_fs_namespaceObject.statSync)(file).isFile()) {
-        throw new InputError(input, 'is neither PEM text nor the path of a readable file.');
-    }
-    const text = (0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8').replace(/^\uFEFF/, '');
-    if (!text.includes('-----BEGIN'))
-        throw new InputError(input, `the file ${file} holds no PEM block.`);
-    return text;
-}
-/** Parses every certificate of a PEM bundle; names the input when one does not parse. */
-function parseCertificates(input, pem) {
-    const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
-    if (!blocks)
-        throw new InputError(input, 'holds no -----BEGIN CERTIFICATE----- block.');
-    return blocks.map(block => {
-        try {
-            return new external_node_crypto_.X509Certificate(block);
-        }
-        catch (e) {
-            throw new InputError(input, `holds a certificate that does not parse (${e.message}).`);
-        }
-    });
-}
-/** Opens a private key, encrypted or not, with a message that names the input at fault. */
-function parsePrivateKey(input, pem, passphrase) {
-    const encrypted = /ENCRYPTED/.test(pem);
-    if (encrypted && !passphrase) {
-        throw new InputError(input, "is encrypted: set 'client-key-passphrase' to the password chosen when exporting it.");
-    }
-    try {
-        return (0,external_node_crypto_.createPrivateKey)({ key: pem, format: 'pem', passphrase });
-    }
-    catch {
-        if (encrypted)
-            throw new InputError('client-key-passphrase', `does not open the key in '${input}' (wrong password?).`);
-        throw new InputError(input, 'is not a private key Node.js can read (expected PEM, PKCS#1 or PKCS#8).');
-    }
-}
-
-;// CONCATENATED MODULE: ./src/inputs/jwt.ts
-
-
-
-
-/** Minted tokens live five minutes: long enough for a request, short enough to be worthless if leaked. */
-const MINTED_LIFETIME_S = 300;
-/** `jwt` (a token) or `jwt-private-key` + `jwt-user-id` + `jwt-user-directory` (mint on the runner). */
-function readJwtSource(get, secrets) {
-    const token = get('jwt');
-    const keyInput = get('jwt-private-key');
-    if (token && keyInput)
-        throw new InputError('jwt', "set either jwt or jwt-private-key, not both.");
-    if (token) {
-        secrets.push(token);
-        checkToken(token);
-        return { kind: 'static', token };
-    }
-    if (!keyInput)
-        throw new InputError('jwt', "auth-type 'jwt' needs jwt (a signed token) or jwt-private-key with jwt-user-id and jwt-user-directory.");
-    const privateKey = readPem('jwt-private-key', keyInput);
-    secrets.push(...privateKey.split('\n').filter(line => line.length >= 8 && !line.startsWith('-----')));
-    let type;
-    try {
-        type = (0,external_node_crypto_.createPrivateKey)(privateKey).asymmetricKeyType;
-    }
-    catch {
-        throw new InputError('jwt-private-key', 'is not a private key Node.js can read (expected an unencrypted PEM RSA key).');
-    }
-    if (type !== 'rsa')
-        throw new InputError('jwt-private-key', `is a ${type} key; Qlik's JWT virtual proxies verify RS256, RS384 or RS512, which need an RSA key.`);
-    const algorithm = get('jwt-algorithm').toUpperCase();
-    if (!JWT_ALGORITHMS.includes(algorithm)) {
-        throw new InputError('jwt-algorithm', `'${get('jwt-algorithm')}' is not one of ${JWT_ALGORITHMS.join(', ')} (the only algorithms Qlik's JWT virtual proxy accepts).`);
-    }
-    for (const name of ['jwt-user-id', 'jwt-user-directory', 'jwt-user-id-claim', 'jwt-user-directory-claim']) {
-        if (!get(name))
-            throw new InputError(name, 'is required to mint a JWT with jwt-private-key.');
-    }
-    return {
-        kind: 'mint',
-        privateKey,
-        algorithm: algorithm,
-        userId: get('jwt-user-id'),
-        userDirectory: get('jwt-user-directory'),
-        userIdClaim: get('jwt-user-id-claim'),
-        userDirectoryClaim: get('jwt-user-directory-claim'),
-        audience: get('jwt-audience') || undefined,
-        lifetimeSeconds: MINTED_LIFETIME_S
-    };
-}
-/** A given token must look like a signed JWT with an algorithm the proxy accepts, and not be expired. */
-function checkToken(token) {
-    const parts = token.split('.');
-    const decode = (part) => {
-        try {
-            return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-        }
-        catch {
-            return undefined;
-        }
-    };
-    const header = parts.length === 3 ? decode(parts[0]) : undefined;
-    const payload = parts.length === 3 ? decode(parts[1]) : undefined;
-    if (!header || !payload || !parts[2])
-        throw new InputError('jwt', 'is not a signed JWT (expected three base64url parts: header.payload.signature).');
-    if (!JWT_ALGORITHMS.includes(String(header.alg))) {
-        throw new InputError('jwt', `is signed with ${String(header.alg)}; Qlik's JWT virtual proxy accepts only ${JWT_ALGORITHMS.join(', ')}.`);
-    }
-    if (typeof payload.exp === 'number' && payload.exp * 1000 <= Date.now()) {
-        throw new InputError('jwt', `expired at ${new Date(payload.exp * 1000).toISOString()}: issue a new token, or let the action mint one with jwt-private-key.`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/inputs/settings.ts
-
-
-
-
-
-const AUTH_TYPES = ['ntlm', 'jwt', 'certificate', 'header'];
-const SCRIPT_LOG_MODES = ['on-failure', 'always', 'never'];
-/** Defaults, the same as action.yml's: a hand-made `node dist/index.js` run gets no defaults from the runner. */
-const DEFAULTS = {
-    'qlik-user': 'UserDirectory=INTERNAL; UserId=sa_api',
-    'user-agent': 'qlik-sense-reload (Windows)',
-    'insecure-skip-tls-verify': 'false',
-    wait: 'true',
-    timeout: '60m',
-    'max-poll-interval': '15s',
-    'script-log': 'on-failure',
-    'jwt-algorithm': 'RS256',
-    'jwt-user-id-claim': 'userId',
-    'jwt-user-directory-claim': 'userDirectory'
-};
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-function getSettings(read) {
-    const get = (name) => (read(name) ?? '').trim() || DEFAULTS[name] || '';
-    // Passwords keep leading and trailing spaces.
-    const raw = (name) => read(name, { trim: false }) ?? '';
-    const secrets = [];
-    const url = parseUrl(get('url'));
-    const authType = parseAuthType(get('auth-type'));
-    const target = parseTarget(get);
-    const clientCertificate = authType === 'certificate' ? readClientCertificate(get, secrets) : undefined;
-    const windowsCredentials = authType === 'ntlm' ? readWindowsCredentials(get, raw('password'), secrets) : undefined;
-    const jwt = authType === 'jwt' ? readJwtSource(get, secrets) : undefined;
-    const header = authType === 'header' ? readHeader(get, secrets) : undefined;
-    const caCert = get('ca-cert') ? readPem('ca-cert', get('ca-cert')) : undefined;
-    if (caCert)
-        parseCertificates('ca-cert', caCert);
-    return {
-        url,
-        authType,
-        clientCertificate,
-        windowsCredentials,
-        jwt,
-        header,
-        qlikUser: parseQlikUser(get('qlik-user')),
-        caCert,
-        tlsServerName: parseServerName(get('tls-server-name')),
-        insecureSkipTlsVerify: parseBoolean('insecure-skip-tls-verify', get('insecure-skip-tls-verify')),
-        userAgent: get('user-agent'),
-        target,
-        wait: parseBoolean('wait', get('wait')),
-        timeoutMs: parseDuration('timeout', get('timeout')),
-        maxPollIntervalMs: parseDuration('max-poll-interval', get('max-poll-interval')),
-        scriptLog: parseScriptLogMode(get('script-log')),
-        secrets
-    };
-}
-function parseUrl(value) {
-    if (!value)
-        throw new InputError('url', 'is required (e.g. https://qliksrv01.corp.example:4242).');
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        throw new InputError('url', `'${value}' is not a URL (e.g. https://qliksrv01.corp.example:4242).`);
-    }
-    if (url.protocol !== 'https:')
-        throw new InputError('url', `must start with https:// (got ${url.protocol}//).`);
-    if (url.username || url.password)
-        throw new InputError('url', 'must not contain credentials; use the auth inputs.');
-    if (url.search || url.hash)
-        throw new InputError('url', 'must not contain a query or fragment.');
-    if (/\/qrs(\/|$)/i.test(url.pathname)) {
-        throw new InputError('url', `must end before /qrs (e.g. https://${url.host}${url.pathname.replace(/\/qrs.*$/i, '')}).`);
-    }
-    return url;
-}
-function parseAuthType(value) {
-    if (!value)
-        throw new InputError('auth-type', `is required: one of ${AUTH_TYPES.join(', ')}.`);
-    const type = value.toLowerCase();
-    if (!AUTH_TYPES.includes(type)) {
-        throw new InputError('auth-type', `'${value}' is not one of ${AUTH_TYPES.join(', ')}.`);
-    }
-    return type;
-}
-function parseTarget(get) {
-    const given = ['task-id', 'task-name', 'app-id'].filter(name => get(name));
-    if (given.length === 0)
-        throw new InputError('task-id', 'set exactly one of task-id, task-name or app-id.');
-    if (given.length > 1)
-        throw new InputError(given[1], `set only one of task-id, task-name, app-id (got ${given.join(' and ')}).`);
-    if (given[0] === 'task-name')
-        return { kind: 'task-name', taskName: get('task-name') };
-    const id = get(given[0]);
-    if (!GUID.test(id))
-        throw new InputError(given[0], `'${id}' is not a GUID (e.g. 0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60).`);
-    return given[0] === 'app-id' ? { kind: 'app-id', appId: id.toLowerCase() } : { kind: 'task-id', taskId: id.toLowerCase() };
-}
-function parseScriptLogMode(value) {
-    if (!SCRIPT_LOG_MODES.includes(value)) {
-        throw new InputError('script-log', `'${value}' is not one of ${SCRIPT_LOG_MODES.join(', ')}.`);
-    }
-    return value;
-}
-function readClientCertificate(get, secrets) {
-    const passphrase = get('client-key-passphrase') || undefined;
-    if (passphrase)
-        secrets.push(passphrase);
-    for (const name of ['client-cert', 'client-key']) {
-        if (!get(name))
-            throw new InputError(name, "is required with auth-type 'certificate' (QMC export: client.pem, client_key.pem).");
-    }
-    const key = readPem('client-key', get('client-key'));
-    // The runner masks line by line, so each body line of the key is registered as a secret.
-    secrets.push(...key.split('\n').filter(line => line.length >= 8 && !line.startsWith('-----')));
-    const cert = readPem('client-cert', get('client-cert'));
-    const [leaf] = parseCertificates('client-cert', cert);
-    const keyObject = parsePrivateKey('client-key', key, passphrase);
-    if (!leaf.checkPrivateKey(keyObject)) {
-        throw new InputError('client-key', `does not belong to the certificate in 'client-cert' (${leaf.subject.replace(/\n/g, ', ')}).`);
-    }
-    return { cert, key, passphrase };
-}
-function readWindowsCredentials(get, password, secrets) {
-    const username = get('username');
-    if (password)
-        secrets.push(password);
-    if (!username)
-        throw new InputError('username', "is required with auth-type 'ntlm' (DOMAIN\\user, user@domain or user).");
-    if (!password)
-        throw new InputError('password', "is required with auth-type 'ntlm'.");
-    const { user, domain } = parseWindowsUser(username);
-    if (!user || /[\\/\s]/.test(user) || /\s/.test(domain)) {
-        throw new InputError('username', `'${username}' is not DOMAIN\\user, user@domain or user (in YAML, quote it: 'CORP\\svc_reload').`);
-    }
-    return { user, domain, password };
-}
-function readHeader(get, secrets) {
-    const name = get('header-name');
-    const value = get('header-value');
-    if (!name)
-        throw new InputError('header-name', "is required with auth-type 'header' (the virtual proxy's header name).");
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
-        throw new InputError('header-name', `'${name}' is not a valid HTTP header name.`);
-    if (!value)
-        throw new InputError('header-value', "is required with auth-type 'header' (the user id the proxy should sign in).");
-    secrets.push(value);
-    return { name, value };
-}
-function parseQlikUser(value) {
-    // UserDirectory=INTERNAL; UserId=sa_api: ';' separated, spaces optional, order free.
-    const parts = value.split(';').map(p => p.trim()).filter(Boolean);
-    const keys = parts.map(p => /^(\w+)\s*=\s*\S.*$/.exec(p)?.[1]?.toLowerCase());
-    if (parts.length !== 2 || !keys.includes('userdirectory') || !keys.includes('userid')) {
-        throw new InputError('qlik-user', `'${value}' is not of the form 'UserDirectory=INTERNAL; UserId=sa_api' (';' between the parts).`);
-    }
-    return value;
-}
-function parseServerName(value) {
-    if (!value)
+// EXTERNAL MODULE: external "http"
+var external_http_ = __nccwpck_require__(8611);
+var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
+// EXTERNAL MODULE: external "https"
+var external_https_ = __nccwpck_require__(5692);
+var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+function getProxyUrl(reqUrl) {
+    const usingSsl = reqUrl.protocol === 'https:';
+    if (checkBypass(reqUrl)) {
         return undefined;
-    if (!/^[A-Za-z0-9.-]+$/.test(value) && !/^[0-9a-f:]+$/i.test(value)) {
-        throw new InputError('tls-server-name', `'${value}' is not a host name (e.g. qliksrv01.corp.example).`);
     }
-    return value;
-}
-const TRUE = ['true', 'True', 'TRUE', 'yes', 'on'];
-const FALSE = ['false', 'False', 'FALSE', 'no', 'off'];
-function parseBoolean(input, value) {
-    if (TRUE.includes(value))
-        return true;
-    if (FALSE.includes(value))
-        return false;
-    throw new InputError(input, `'${value}' is not a boolean: use true or false.`);
-}
-
-;// CONCATENATED MODULE: ./src/qrs/filter.ts
-/**
- * QRS filter literals. Inside quotes the QRS escapes `'` as `\'` and `\` as `\\`;
- * OData's doubled quote is rejected with "Cannot parse the expression".
- * The whole filter is URL-encoded later by the client (a raw `&` or `#` would cut the query).
- */
-function quote(value) {
-    return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-/** `field eq 'text'`. GUIDs go unquoted in QRS filters; use `eqGuid` for them. */
-function eqText(field, value) {
-    return `${field} eq ${quote(value)}`;
-}
-function eqGuid(field, guid) {
-    if (!/^[0-9a-f-]{36}$/i.test(guid))
-        throw new Error(`not a GUID: ${guid}`);
-    return `${field} eq ${guid}`;
-}
-
-;// CONCATENATED MODULE: ./src/qrs/api.ts
-
-/** The QRS calls the action makes, by name. Everything else goes through the client. */
-class QrsApi {
-    client;
-    constructor(client) {
-        this.client = client;
-    }
-    about() {
-        return this.client.get('/qrs/about');
-    }
-    reloadTasks(filter) {
-        return this.client.get('/qrs/reloadtask/full', { filter });
-    }
-    externalProgramTasks(filter) {
-        return this.client.get('/qrs/externalprogramtask/full', { filter });
-    }
-    app(id) {
-        return this.client.getIfExists(`/qrs/app/${id}`);
-    }
-    /** POST /qrs/task/{id}/start/synchronous: answers once the task has started, with the execution session id. */
-    async startTask(taskId) {
-        const answer = await this.client.post(`/qrs/task/${taskId}/start/synchronous`);
-        return answer.json?.value;
-    }
-    /** QMC's "Reload now": 204 and no handle; the execution must be found afterwards. */
-    async reloadApp(appId) {
-        await this.client.post(`/qrs/app/${appId}/reload`);
-    }
-    /** The running execution, or undefined once it has ended (the QRS deletes the session: 404). */
-    executionSession(id) {
-        return this.client.getIfExists(`/qrs/executionsession/${id}`);
-    }
-    /** One result per attempt of the execution; several when the task retried. */
-    executionResults(executionId) {
-        return this.client.get('/qrs/executionresult/full', { filter: eqGuid('ExecutionId', executionId) });
-    }
-    appExecutionSessions(appId) {
-        return this.client.get('/qrs/executionsession/full', { filter: eqGuid('app.id', appId) });
-    }
-    appExecutionResults(appId) {
-        return this.client.get('/qrs/executionresult/full', { filter: eqGuid('appID', appId) });
-    }
-    /**
-     * A download reference for a result's script log: the May 2025 route first, then the older
-     * one (deprecated, still on most sites). Undefined when neither has a log for it.
-     */
-    async scriptLogReference(taskId, result) {
-        const current = await this.client.getIfExists(`/qrs/reloadtask/${taskId}/scriptlogfile`, { executionResultId: result.id });
-        if (current?.value)
-            return current.value;
-        if (!result.fileReferenceID)
-            return undefined;
-        const legacy = await this.client.getIfExists(`/qrs/reloadtask/${taskId}/scriptlog`, { fileReferenceId: result.fileReferenceID });
-        return legacy?.value || undefined;
-    }
-    /** Streams a script log; 404 right after a run means "not there yet". */
-    downloadScriptLog(reference, sink) {
-        return this.client.download(`/qrs/download/reloadtask/${reference}/scriptlog.txt`, sink);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/qrs/cookies.ts
-
-/**
- * The proxy's session cookie, whatever the virtual proxy calls it (X-Qlik-Session-<prefix> by
- * default, but configurable): every cookie the proxy sets is kept and sent back.
- */
-class CookieJar {
-    cookies = new Map();
-    /** Takes the Set-Cookie headers of an answer; values are masked in the log at once. */
-    take(setCookie) {
-        for (const header of setCookie ?? []) {
-            const [pair, ...attributes] = header.split(';');
-            const at = pair.indexOf('=');
-            if (at <= 0)
-                continue;
-            const name = pair.slice(0, at).trim();
-            const value = pair.slice(at + 1).trim();
-            const expired = attributes.some(a => /^\s*max-age\s*=\s*(0|-\d+)\s*$/i.test(a)) || !value;
-            if (expired) {
-                this.cookies.delete(name);
-                continue;
-            }
-            core_setSecret(value);
-            this.cookies.set(name, value);
+    const proxyVar = (() => {
+        if (usingSsl) {
+            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
         }
-    }
-    get empty() {
-        return this.cookies.size === 0;
-    }
-    names() {
-        return [...this.cookies.keys()];
-    }
-    clear() {
-        this.cookies.clear();
-    }
-    /** The Cookie header, or nothing when there is no session yet. */
-    header() {
-        return this.empty ? {} : { Cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ') };
-    }
-}
-
-;// CONCATENATED MODULE: ./src/qrs/errors.ts
-/** The QRS answered, but not with what the call needed. Error bodies are text or HTML, never JSON. */
-class QrsError extends Error {
-    method;
-    path;
-    status;
-    body;
-    constructor(method, path, status, body, hint) {
-        super(`${method} ${path} answered ${status}${excerpt(body) ? `: ${excerpt(body)}` : ''}${hint ? `\n${hint}` : ''}`);
-        this.method = method;
-        this.path = path;
-        this.status = status;
-        this.body = body;
-        this.name = 'QrsError';
-    }
-}
-/** The request never got an answer: DNS, TCP, TLS or a timeout. */
-class ConnectionError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'ConnectionError';
-    }
-}
-/** The first part of an error body, HTML tags stripped, on one line. */
-function excerpt(body, max = 300) {
-    const text = body
-        .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
-        .replace(/<[^>]+>/g, ' ')
-        .replace(/\s+/g, ' ')
-        .trim();
-    return text.length > max ? `${text.slice(0, max)}…` : text;
-}
-function looksLikeHtml(contentType, body) {
-    return /html/i.test(contentType) || /^\s*</.test(body);
-}
-/** What a user can do about a status, whatever the auth type; the auth module explains refusals. */
-function hintForStatus(status, body) {
-    if (status === 403 && /XSRF/i.test(body)) {
-        return 'The xrfkey sent in the query and the X-Qlik-Xrfkey header did not reach the server intact: a proxy in between may rewrite query strings.';
-    }
-    if (status === 403 && /inactive/i.test(body)) {
-        return 'The Qlik user is inactive: activate it in the QMC (Users) or use another user.';
-    }
-    if (status === 400 && looksLikeHtml('', body)) {
-        return 'The proxy answered with an error page: check that the virtual proxy is linked to a proxy service (QMC > Virtual proxies > Associated items > Proxies) and that url uses its prefix.';
-    }
-    if (status === 500 && /Authentication error/i.test(body)) {
-        return 'The server lost the session (e.g. after a failover): run the step again.';
-    }
-    return undefined;
-}
-
-;// CONCATENATED MODULE: external "node:stream/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-// EXTERNAL MODULE: external "node:tls"
-var external_node_tls_ = __nccwpck_require__(1692);
-;// CONCATENATED MODULE: ./src/qrs/connection-errors.ts
-
-const UNKNOWN_CA = new Set([
-    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-    'UNABLE_TO_GET_ISSUER_CERT',
-    'SELF_SIGNED_CERT_IN_CHAIN',
-    'DEPTH_ZERO_SELF_SIGNED_CERT',
-    'CERT_SIGNATURE_FAILURE'
-]);
-const CLIENT_CERT_REFUSED = /CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN|HANDSHAKE_FAILURE/;
-/** Turns a Node network or TLS error into a message that says what to change. */
-function describeConnectionError(error, url) {
-    const e = error;
-    const code = e.code ?? '';
-    const where = url.host;
-    if (UNKNOWN_CA.has(code)) {
-        return new ConnectionError(`TLS: the certificate of ${where} is not trusted (${code}). Set 'ca-cert' to the site's root certificate (root.pem from the QMC certificate export) or add it to the runner's trust store.`);
-    }
-    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-        const names = e.cert?.subjectaltname ?? (e.cert?.subject?.CN ? `CN=${e.cert.subject.CN}` : 'unknown names');
-        const first = /DNS:([^,\s]+)/.exec(names)?.[1] ?? e.cert?.subject?.CN;
-        return new ConnectionError(`TLS: the certificate of ${where} is issued to ${names}, not to '${url.hostname}'. Qlik issues it to the machine name the node was installed with: connect by that name, or set 'tls-server-name: ${first ?? '<machine name>'}'.`);
-    }
-    if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
-        return new ConnectionError(`TLS: the certificate of ${where} is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not valid yet'}${e.cert?.valid_to ? ` (valid to ${e.cert.valid_to})` : ''}. Renew the Qlik certificates on the server, or check the runner's clock.`);
-    }
-    if (CLIENT_CERT_REFUSED.test(code) || CLIENT_CERT_REFUSED.test(e.message)) {
-        return new ConnectionError(`TLS: ${where} refused the client certificate (${code || e.message}). Use client.pem and client_key.pem exported from this site's QMC.`);
-    }
-    if (code === 'ECONNREFUSED')
-        return new ConnectionError(`Nothing accepts connections at ${where} (ECONNREFUSED): check the host and port (4242 for certificates, 443 for the proxy) and the firewall.`);
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
-        return new ConnectionError(`Cannot resolve ${url.hostname} (${code}): check the host name and the runner's DNS.`);
-    if (code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH')
-        return new ConnectionError(`Cannot reach ${where} (${code}): the runner must be inside the network that reaches Qlik Sense.`);
-    if (code === 'ECONNRESET' || code === 'EPIPE') {
-        return new ConnectionError(`${where} closed the connection (${code}). If this happens at once, the server may be refusing the client certificate or the TLS version.`);
-    }
-    return new ConnectionError(`Request to ${where} failed: ${e.message}${code ? ` (${code})` : ''}`);
-}
-
-;// CONCATENATED MODULE: ./src/qrs/transport.ts
-
-
-
-
-
-/** One keep-alive HTTPS client with the site's TLS settings; no redirects followed, no retries. */
-class Transport {
-    base;
-    http;
-    constructor(base, options) {
-        this.base = base;
-        this.http = new lib_HttpClient(options.userAgent, [], {
-            keepAlive: true,
-            allowRedirects: false,
-            maxSockets: options.maxSockets,
-            socketTimeout: options.timeoutMs ?? 60_000
-        });
-        // http-client has no CA or client-certificate options; its agent (also the proxy tunnel agent)
-        // takes them from agent.options, which Node merges into every TLS connection it opens.
-        const agent = this.http.getAgent(base.href);
-        const { serverTls } = options;
-        Object.assign(agent.options, {
-            ...options.clientTls,
-            ...(serverTls.ca ? { ca: serverTls.ca } : {}),
-            ...(serverTls.serverName
-                ? { checkServerIdentity: (_host, cert) => (0,external_node_tls_.checkServerIdentity)(serverTls.serverName, cert) }
-                : {}),
-            ...(serverTls.insecure ? { rejectUnauthorized: false } : {})
-        });
-    }
-    async request(method, url, headers) {
-        const message = await this.open(method, url, headers);
-        const body = await readText(message);
-        return { status: message.statusCode ?? 0, headers: message.headers, body, socket: message.socket };
-    }
-    /** A GET whose 200 body is piped through the `sink()` stages (script logs can be hundreds of MB); other answers come back as text. */
-    async download(url, headers, sink) {
-        const message = await this.open('GET', url, headers);
-        const status = message.statusCode ?? 0;
-        if (status !== 200)
-            return { status, headers: message.headers, body: await readText(message), socket: message.socket, bytes: 0 };
-        let bytes = 0;
-        message.on('data', (chunk) => (bytes += chunk.length));
+        else {
+            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+        }
+    })();
+    if (proxyVar) {
         try {
-            await (0,promises_namespaceObject.pipeline)([message, ...sink()]);
+            return new DecodedURL(proxyVar);
         }
-        catch (error) {
-            throw describeConnectionError(error, this.base);
+        catch (_a) {
+            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+                return new DecodedURL(`http://${proxyVar}`);
         }
-        return { status, headers: message.headers, body: '', socket: message.socket, bytes };
-    }
-    async open(method, url, headers) {
-        try {
-            return (await this.http.request(method, url, method === 'POST' ? '' : null, headers)).message;
-        }
-        catch (error) {
-            if (error instanceof ConnectionError)
-                throw error;
-            throw describeConnectionError(error, this.base);
-        }
-    }
-    dispose() {
-        this.http.dispose();
-    }
-}
-async function readText(message) {
-    const chunks = [];
-    for await (const chunk of message)
-        chunks.push(chunk);
-    return Buffer.concat(chunks).toString('utf8');
-}
-
-;// CONCATENATED MODULE: ./src/qrs/client.ts
-
-
-
-
-
-
-/**
- * JSON over HTTPS to the QRS: xrfkey on every call, one proxy session per run (signed in once,
- * renewed once if it expires), typed answers, errors that say what to fix.
- */
-class QrsClient {
-    options;
-    transport;
-    base;
-    jar = new CookieJar();
-    signIns = 0;
-    constructor(options) {
-        this.options = options;
-        this.base = options.url.origin + options.url.pathname.replace(/\/+$/, '');
-        this.transport = this.newTransport();
-    }
-    /** GET that must answer 2xx with JSON. */
-    async get(path, query = {}) {
-        return (await this.send('GET', path, query)).json;
-    }
-    /** GET where 404 means "not there" rather than an error (an ended execution session). */
-    async getIfExists(path, query = {}) {
-        const answer = await this.send('GET', path, query, [404]);
-        return answer.status === 404 ? undefined : answer.json;
-    }
-    /**
-     * GET whose 200 body is streamed into a new `sink()`; answers the status, so a caller can wait
-     * and ask again while the server answers 404 (a script log right after the run).
-     */
-    async download(path, sink) {
-        const answer = await this.send('GET', path, {}, [404], sink);
-        return { status: answer.status, bytes: answer.bytes ?? 0 };
-    }
-    /** POST with no body, as the QRS start calls expect. Never retried blindly: a start must not run twice. */
-    async post(path, query = {}) {
-        return this.send('POST', path, query);
-    }
-    dispose() {
-        this.transport.dispose();
-    }
-    newTransport(maxSockets) {
-        const { auth, tls, userAgent, requestTimeoutMs } = this.options;
-        return new Transport(this.options.url, { userAgent, serverTls: tls, clientTls: auth.tls, maxSockets, timeoutMs: requestTimeoutMs });
-    }
-    async send(method, path, query, accept = [], sink) {
-        let exchange = await this.exchange(method, path, query, sink);
-        if (this.sessionLost(exchange)) {
-            // The proxy sent the request to its login module (or dropped an expired session): it never
-            // reached the QRS, so signing in and sending it again cannot run anything twice.
-            await this.signIn(method === 'GET' ? exchange.response : undefined);
-            exchange = await this.exchange(method, path, query, sink);
-        }
-        if (sink && exchange.response.status === 200)
-            return { status: 200, bytes: exchange.bytes };
-        return this.interpret(method, path, exchange.response, accept);
-    }
-    async exchange(method, path, query, sink) {
-        const xrfkey = newXrfkey();
-        const withSession = !this.jar.empty;
-        const headers = {
-            'X-Qlik-Xrfkey': xrfkey,
-            Accept: sink ? '*/*' : 'application/json',
-            ...this.options.auth.headers(withSession),
-            ...this.jar.header()
-        };
-        const started = Date.now();
-        const url = `${this.base}${path}?${encodeQuery({ ...query, xrfkey })}`;
-        const response = sink ? await this.transport.download(url, headers, sink) : await this.transport.request(method, url, headers);
-        this.jar.take(setCookies(response));
-        core_debug(`${method} ${path}${query.filter ? ` filter=${query.filter}` : ''} → ${response.status} in ${Date.now() - started} ms`);
-        return { response, withSession, bytes: 'bytes' in response ? response.bytes : undefined };
-    }
-    sessionLost({ response, withSession }) {
-        if (loginModule(response))
-            return true;
-        // JWT and header proxies answer 401 for an expired session cookie: drop it, send the credentials.
-        return response.status === 401 && withSession && this.options.auth.type !== 'ntlm';
-    }
-    async signIn(redirect) {
-        this.jar.clear();
-        const { auth } = this.options;
-        if (auth.type !== 'ntlm') {
-            if (redirect && loginModule(redirect))
-                throw this.loginError(redirect);
-            return;
-        }
-        // A sign-in always starts with a GET: the redirect dance would turn a POST into a GET.
-        const login = redirect ?? (await this.exchange('GET', '/qrs/about', {})).response;
-        if (loginModule(login) !== 'windows')
-            throw this.loginError(login);
-        if (this.signIns > 0)
-            info('The Qlik proxy session expired: signing in again.');
-        this.signIns++;
-        const answer = await auth.windowsSignIn({
-            loginUrl: this.sameOrigin(login.headers.location),
-            openConnection: () => this.newTransport(1)
-        });
-        this.jar.take(setCookies(answer));
-        const location = answer.headers.location;
-        if (location && /[?&]qlikTicket=/i.test(location)) {
-            // Redeem the ticket: the proxy answers it with the session cookie.
-            const ticketUrl = this.sameOrigin(location);
-            const redeemed = await this.transport.request('GET', ticketUrl.href, { 'X-Qlik-Xrfkey': ticketUrl.searchParams.get('xrfkey') ?? newXrfkey(), Accept: 'application/json' });
-            this.jar.take(setCookies(redeemed));
-        }
-        if (this.jar.empty) {
-            throw new AuthError(`The Windows sign-in succeeded but the proxy set no session cookie (it redirected to ${location ?? 'nowhere'}).`);
-        }
-        info(`Signed in through the proxy; session cookie ${this.jar.names().join(', ')}.`);
-    }
-    /** Redirects are only followed on the Qlik host the user configured. */
-    sameOrigin(location) {
-        const url = new URL(location, this.options.url);
-        if (url.origin !== this.options.url.origin) {
-            throw new AuthError(`The proxy redirected to ${url.origin}, not ${this.options.url.origin}: set url to the host name the proxy uses (and tls-server-name if needed).`);
-        }
-        return url;
-    }
-    loginError(response) {
-        const module = loginModule(response);
-        const { auth, userAgent } = this.options;
-        if (module === 'forms') {
-            return new AuthError(`The proxy sent the request to its forms login page (internal_forms_authentication) instead of Windows authentication. ` +
-                `Either the user agent '${userAgent}' lacks the virtual proxy's Windows authentication pattern (set user-agent to contain it; the default pattern is 'Windows'), ` +
-                `or url is missing the virtual proxy prefix (e.g. ${this.options.url.origin}/ntlm).`);
-        }
-        if (module === 'windows') {
-            return new AuthError(`The proxy wants Windows authentication, but auth-type is '${auth.type}': url probably lacks the virtual proxy prefix of the ${auth.type} virtual proxy (e.g. ${this.options.url.origin}/${auth.type === 'jwt' ? 'jwt' : 'hdr'}).`);
-        }
-        return new AuthError(`Signing in failed: the proxy answered ${response.status}${response.headers.location ? ` redirecting to ${response.headers.location}` : ''}.`);
-    }
-    interpret(method, path, response, accept) {
-        const { status, body } = response;
-        if (accept.includes(status))
-            return { status };
-        if (status >= 300 && status < 400) {
-            if (loginModule(response))
-                throw this.loginError(response);
-            throw new QrsError(method, path, status, `redirect to ${response.headers.location ?? '(no location)'}`, 'The QRS does not redirect: check url (port 4242 for certificates, the virtual proxy prefix otherwise).');
-        }
-        if (status < 200 || status >= 300) {
-            throw new QrsError(method, path, status, body, hintForStatus(status, body) ?? this.options.auth.refusalHint(status, body));
-        }
-        if (!body.trim())
-            return { status };
-        if (looksLikeHtml(String(response.headers['content-type'] ?? ''), body)) {
-            const hint = this.options.auth.type === 'certificate'
-                ? 'Expected JSON but got an HTML page: url probably points at the proxy or a web server rather than the QRS (port 4242 for certificates).'
-                : `Expected JSON but got an HTML page, probably a login form: url must include the virtual proxy prefix, and for Windows authentication user-agent must contain the virtual proxy's Windows authentication pattern.`;
-            throw new QrsError(method, path, status, body, hint);
-        }
-        try {
-            return { status, json: JSON.parse(body) };
-        }
-        catch {
-            throw new QrsError(method, path, status, body, 'Expected JSON but the answer does not parse.');
-        }
-    }
-}
-function loginModule(response) {
-    if (response.status < 300 || response.status >= 400)
-        return undefined;
-    const location = String(response.headers.location ?? '');
-    if (/internal_windows_authentication/i.test(location))
-        return 'windows';
-    if (/internal_forms_authentication/i.test(location))
-        return 'forms';
-    return undefined;
-}
-function setCookies(response) {
-    return response.headers['set-cookie'];
-}
-/** encodeURIComponent for every value: a raw `&`, `#` or `+` inside a filter would cut or change it. */
-function encodeQuery(query) {
-    return Object.entries(query)
-        .filter(([, value]) => value !== undefined)
-        .map(([key, value]) => `${key}=${encodeURIComponent(value)}`)
-        .join('&');
-}
-
-;// CONCATENATED MODULE: external "node:timers/promises"
-const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-;// CONCATENATED MODULE: ./src/reload/clock.ts
-
-const systemClock = {
-    now: () => Date.now(),
-    sleep: async (ms) => {
-        await (0,external_node_timers_promises_namespaceObject.setTimeout)(ms);
-    }
-};
-
-;// CONCATENATED MODULE: ./src/reload/errors.ts
-/** A reload-level failure the user must act on (task not found, did not start, timed out). */
-class ReloadError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'ReloadError';
-    }
-}
-
-;// CONCATENATED MODULE: ./src/qrs/types.ts
-/** The parts of QRS entities the action reads. Real answers carry many more fields: they are ignored. */
-const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
-
-;// CONCATENATED MODULE: ./src/reload/app-reload.ts
-
-/** How long to look for the execution an app reload started before giving up. */
-const FIND_EXECUTION_TIMEOUT_MS = 60_000;
-const FIND_POLL_MS = 500;
-/**
- * QMC's "Reload now" (`POST /qrs/app/{id}/reload`) answers 204 with no handle. The execution it
- * started is found by comparing the app's executions before and after the call: exactly one new
- * one is ours; several new ones at once cannot be told apart, and the action says so.
- */
-async function startAppReload(api, appId, clock) {
-    const app = await api.app(appId);
-    if (!app)
-        throw new ReloadError(`No app with id ${appId} is visible to this user: check the id (QMC > Apps) and the user's read rights.`);
-    const before = await appExecutions(api, appId);
-    await api.reloadApp(appId);
-    const started = clock.now();
-    let seen;
-    for (;;) {
-        const now = await appExecutions(api, appId);
-        const fresh = new Map([...now].filter(([id]) => !before.has(id)));
-        if (fresh.size > 1) {
-            throw new ReloadError(`App '${app.name}' has ${fresh.size} executions that started since the reload was requested (${[...fresh.keys()].join(', ')}): another user or a schedule reloaded it at the same time, and the server does not tell which one this step started. Not guessing: check the QMC, or reload through a task with task-id.`);
-        }
-        // Seen twice in a row: a concurrent start would have shown up by now.
-        if (fresh.size === 1 && seen?.size === 1) {
-            const [[executionId, taskId]] = [...fresh];
-            return { app, executionId, taskId };
-        }
-        seen = fresh;
-        if (clock.now() - started > FIND_EXECUTION_TIMEOUT_MS) {
-            throw new ReloadError(`The reload of app '${app.name}' was requested, but no new execution appeared within ${FIND_EXECUTION_TIMEOUT_MS / 1000} s: the scheduler may be down, or the app's reload task was already running.`);
-        }
-        await clock.sleep(FIND_POLL_MS);
-    }
-}
-/** Execution id → task id for every execution of the app the server knows: running ones and past results. */
-async function appExecutions(api, appId) {
-    // One after the other: two parallel calls could both meet an expired proxy session and both sign in.
-    const sessions = await api.appExecutionSessions(appId);
-    const results = await api.appExecutionResults(appId);
-    const executions = new Map();
-    for (const result of results)
-        if (result.executionID)
-            executions.set(result.executionID.toLowerCase(), result.taskID ?? '');
-    for (const session of sessions)
-        executions.set(session.id.toLowerCase(), session.reloadTask?.id ?? executions.get(session.id.toLowerCase()) ?? '');
-    return executions;
-}
-
-;// CONCATENATED MODULE: ./src/reload/target.ts
-
-
-/**
- * Finds the task to start: reload tasks first, then external program tasks. Lists the user may
- * not see come back empty rather than refused, so "not found" also covers missing read rights.
- */
-async function findTask(api, target) {
-    const filter = 'taskId' in target ? eqGuid('id', target.taskId) : eqText('name', target.taskName);
-    let tasks = await api.reloadTasks(filter);
-    if (tasks.length === 0)
-        tasks = (await api.externalProgramTasks(filter)).map(task => ({ ...task, taskType: task.taskType ?? 1 }));
-    if ('taskId' in target) {
-        if (!tasks[0])
-            throw new ReloadError(`No task with id ${target.taskId} is visible to this user: check the id (QMC > Tasks) and the user's read rights on tasks.`);
-        return tasks[0];
-    }
-    // QRS compares strings case-insensitively: prefer the exact spelling when several match.
-    const exact = tasks.filter(task => task.name === target.taskName);
-    const candidates = exact.length > 0 ? exact : tasks;
-    if (candidates.length === 0) {
-        throw new ReloadError(`No task named '${target.taskName}' is visible to this user: check the name (QMC > Tasks) and the user's read rights on tasks.`);
-    }
-    if (candidates.length > 1) {
-        const ids = candidates.map(task => `${task.id} ('${task.name}')`).join(', ');
-        throw new ReloadError(`Several tasks are named '${target.taskName}': ${ids}. Use task-id instead.`);
-    }
-    return candidates[0];
-}
-
-;// CONCATENATED MODULE: ./src/reload/start.ts
-
-
-
-
-/** Starts the target once and says which execution is ours. */
-async function startReload(api, target, clock) {
-    if (target.kind === 'app-id') {
-        const { app, executionId, taskId } = await startAppReload(api, target.appId, clock);
-        const task = taskId ? await findTask(api, { taskId }) : await findTask(api, { taskName: `Manually triggered reload of ${app.name}` });
-        return { task, executionId, app };
-    }
-    const task = await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName });
-    return { task, executionId: await startTask(api, task) };
-}
-/**
- * Starts the task once and returns the execution session id. Never retried: a lost answer
- * does not mean the task did not start.
- */
-async function startTask(api, task) {
-    const executionId = await api.startTask(task.id);
-    if (!executionId || executionId === EMPTY_GUID) {
-        const disabled = task.enabled === false ? ' The task is disabled: enable it in the QMC (Tasks > Edit > Enabled).' : '';
-        throw new ReloadError(`Task '${task.name}' (${task.id}) did not start: the server answered with an empty execution id.${disabled} Likely causes: the task is disabled, no scheduler service is running or reachable, or the app is unavailable (deleted, or locked by another reload).`);
-    }
-    return executionId;
-}
-
-;// CONCATENATED MODULE: ./src/reload/status.ts
-/** QRS TaskExecutionStatus, complete (GET /qrs/about/api/enums lists the same). */
-const STATUS_NAMES = [
-    'NeverStarted', // 0
-    'Triggered', // 1
-    'Started', // 2
-    'Queued', // 3: waits for a free reload slot on the node
-    'AbortInitiated', // 4
-    'Aborting', // 5
-    'Aborted', // 6
-    'FinishedSuccess', // 7
-    'FinishedFail', // 8
-    'Skipped', // 9
-    'Retry', // 10: another attempt follows
-    'Error', // 11
-    'Reset', // 12
-    'DistributionQueue', // 13
-    'DistributionRunning' // 14
-];
-const SUCCESS = 7;
-/** Statuses that end an execution: 6 Aborted, 7 FinishedSuccess, 8 FinishedFail, 9 Skipped, 11 Error, 12 Reset. */
-const FINAL = new Set([6, 7, 8, 9, 11, 12]);
-function statusName(code) {
-    return STATUS_NAMES[code] ?? `Unknown(${code})`;
-}
-function isFinal(code) {
-    return FINAL.has(code);
-}
-function isSuccess(code) {
-    return code === SUCCESS;
-}
-/** "FinishedFail (8)" */
-function describeStatus(code) {
-    return `${statusName(code)} (${code})`;
-}
-
-;// CONCATENATED MODULE: ./src/reload/dates.ts
-/** The QRS writes unset dates as 1753-01-01T00:00:00.000Z (SQL Server's minimum). */
-function isUnset(value) {
-    if (!value)
-        return true;
-    const time = Date.parse(value);
-    return Number.isNaN(time) || new Date(time).getUTCFullYear() <= 1753;
-}
-/** An ISO 8601 time, or '' when the QRS left it unset. */
-function realTime(value) {
-    return isUnset(value) ? '' : new Date(Date.parse(value)).toISOString();
-}
-
-;// CONCATENATED MODULE: ./src/reload/wait.ts
-
-
-const MIN_POLL_MS = 500;
-/**
- * Short gaps while the reload is young, growing to a tenth of the elapsed time, capped:
- * the step notices the end soon after it happens without hammering the central node.
- */
-function pollInterval(elapsedMs, maxMs, random) {
-    const base = Math.min(Math.max(elapsedMs / 10, MIN_POLL_MS), Math.max(maxMs, MIN_POLL_MS));
-    return Math.round(base * (0.8 + 0.4 * random()));
-}
-/**
- * Qlik's documented wait: poll the execution session until it is gone (404), then read the
- * results of that execution. One result per attempt; the latest attempt decides. Results of
- * earlier runs never match: they belong to other execution ids.
- */
-async function waitForExecution(reader, executionId, options) {
-    const { clock, timeoutMs, maxPollIntervalMs } = options;
-    const random = options.random ?? Math.random;
-    const started = clock.now();
-    let sessionEnded = false;
-    let lastStatus;
-    let latest;
-    let attempts = 0;
-    const observe = (status) => {
-        if (status === undefined || status === lastStatus)
-            return;
-        lastStatus = status;
-        options.onStatus?.(status);
-    };
-    for (;;) {
-        if (!sessionEnded) {
-            const session = await reader.executionSession(executionId);
-            if (session)
-                observe(session.executionResult?.status);
-            else
-                sessionEnded = true;
-        }
-        if (sessionEnded) {
-            // The session can vanish a moment before the last result shows its final status.
-            const results = await reader.executionResults(executionId);
-            attempts = results.length;
-            latest = latestAttempt(results);
-            observe(latest?.status);
-            if (latest && isFinal(latest.status))
-                return { kind: 'finished', result: latest, attempts };
-        }
-        const elapsed = clock.now() - started;
-        if (elapsed >= timeoutMs)
-            return { kind: 'timeout', elapsedMs: elapsed, sessionEnded, lastStatus, result: latest, attempts };
-        const gap = sessionEnded ? pollInterval(0, maxPollIntervalMs, random) * 2 : pollInterval(elapsed, maxPollIntervalMs, random);
-        await clock.sleep(Math.min(gap, timeoutMs - elapsed));
-    }
-}
-/** The latest attempt: by start time (an attempt not started yet is the newest), then stop time. */
-function latestAttempt(results) {
-    const time = (value) => (isUnset(value) ? Infinity : Date.parse(value));
-    return results
-        .map((result, index) => ({ result, index }))
-        .sort((a, b) => time(a.result.startTime) - time(b.result.startTime) || time(a.result.stopTime) - time(b.result.stopTime) || a.index - b.index)
-        .at(-1)?.result;
-}
-
-;// CONCATENATED MODULE: ./src/report/annotation.ts
-/**
- * The text of the failure annotation: the status, the scheduler's error details, and from the
- * script log the error lines and the last lines. Bounded: annotations are cut by GitHub.
- */
-function failureAnnotation(report, excerpt, logNote) {
-    const parts = [`Reload task '${report.taskName}' ended with ${report.status} (${report.statusCode}), not FinishedSuccess.`];
-    const errors = report.details.filter(detail => detail.type === 'error').map(detail => detail.message);
-    if (errors.length > 0)
-        parts.push(`Scheduler:\n${indent(errors)}`);
-    if (excerpt?.errorLines.length)
-        parts.push(`Script errors:\n${indent(excerpt.errorLines)}`);
-    if (excerpt?.tail.length)
-        parts.push(`Last lines of the script log:\n${indent(excerpt.tail.slice(-10))}`);
-    if (logNote)
-        parts.push(logNote);
-    const text = parts.join('\n');
-    return text.length > 4000 ? `${text.slice(0, 4000)}…` : text;
-}
-function indent(lines) {
-    return lines.map(line => `  ${line}`).join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/report/log.ts
-
-
-/** The execution as log lines: one line per fact, then the scheduler's details in time order. */
-function logReport(report) {
-    info(`Status:    ${report.status} (${report.statusCode})`);
-    info(`Task:      ${report.taskName} (${report.taskId})`);
-    if (report.appId)
-        info(`App:       ${report.appName || '?'} (${report.appId})`);
-    info(`Execution: ${report.executionId}${report.attempts > 1 ? ` (${report.attempts} attempts)` : ''}`);
-    if (report.startedAt)
-        info(`Started:   ${report.startedAt}`);
-    if (report.stoppedAt)
-        info(`Stopped:   ${report.stoppedAt}`);
-    if (report.durationMs !== null)
-        info(`Duration:  ${formatDuration(report.durationMs)}`);
-    if (report.node)
-        info(`Node:      ${report.node}`);
-    if (report.details.length > 0) {
-        info('Scheduler details:');
-        for (const detail of report.details)
-            info(`  ${detail.time} [${detail.type}] ${detail.message}`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report/outputs.ts
-
-/** Sets every output the action declares; values unknown yet are empty strings. */
-function setOutputs(report) {
-    const outputs = {
-        status: report.status,
-        'status-code': report.statusCode === null ? '' : String(report.statusCode),
-        'task-id': report.taskId,
-        'task-name': report.taskName,
-        'app-id': report.appId,
-        'execution-id': report.executionId,
-        'execution-result-id': report.executionResultId,
-        'started-at': report.startedAt,
-        'stopped-at': report.stoppedAt,
-        'duration-ms': report.durationMs === null ? '' : String(report.durationMs),
-        node: report.node,
-        result: JSON.stringify(report)
-    };
-    for (const [name, value] of Object.entries(outputs))
-        setOutput(name, value);
-}
-
-;// CONCATENATED MODULE: ./src/report/report.ts
-
-
-
-const DETAIL_TYPES = ['error', 'warning', 'info'];
-function buildReport(task, executionId, result, attempts = 0, app = task.app) {
-    const startedAt = realTime(result?.startTime);
-    const stoppedAt = realTime(result?.stopTime);
-    const appId = app?.id ?? (result?.appID && result.appID !== EMPTY_GUID ? result.appID : '');
-    return {
-        taskId: task.id,
-        taskName: task.name,
-        appId,
-        appName: app?.name ?? '',
-        executionId,
-        executionResultId: result?.id ?? '',
-        status: result ? statusName(result.status) : '',
-        statusCode: result ? result.status : null,
-        startedAt,
-        stoppedAt,
-        durationMs: durationOf(result, startedAt, stoppedAt),
-        node: result?.executingNodeName ?? '',
-        attempts,
-        details: sortedDetails(result)
-    };
-}
-function durationOf(result, startedAt, stoppedAt) {
-    if (!result || !stoppedAt)
-        return null;
-    if (typeof result.duration === 'number' && result.duration > 0)
-        return result.duration;
-    return startedAt ? Date.parse(stoppedAt) - Date.parse(startedAt) : null;
-}
-/** The QRS does not sort details: order them by time so the log reads as it happened. */
-function sortedDetails(result) {
-    return (result?.details ?? [])
-        .map(detail => ({
-        type: DETAIL_TYPES[detail.detailsType ?? 2] ?? 'info',
-        message: (detail.message ?? '').trim(),
-        time: isUnset(detail.detailCreatedDate) ? '' : realTime(detail.detailCreatedDate)
-    }))
-        .filter(detail => detail.message)
-        .sort((a, b) => a.time.localeCompare(b.time));
-}
-
-;// CONCATENATED MODULE: ./src/report/summary.ts
-
-
-/** The job summary: what ran, how it ended, and on failure the lines that explain it. */
-function renderSummary({ report, failure, success, excerpt, scriptLogNote }) {
-    const summary = summary_summary.emptyBuffer();
-    const name = report?.taskName || report?.appName || 'Qlik Sense reload';
-    summary.addHeading(`${success ? '✅' : '❌'} ${summary_escape(name)}: ${summary_escape(report?.status || (success ? 'started' : 'failed'))}`, 3);
-    if (failure)
-        summary.addRaw(`<p><strong>${summary_escape(firstLine(failure))}</strong></p>`, true);
-    if (report) {
-        const rows = [
-            ['Status', report.statusCode === null ? summary_escape(report.status || '—') : `${summary_escape(report.status)} (${report.statusCode})`],
-            ['Task', `${summary_escape(report.taskName)} <code>${summary_escape(report.taskId)}</code>`],
-            ...(report.appId ? [['App', `${summary_escape(report.appName || '')} <code>${summary_escape(report.appId)}</code>`]] : []),
-            ['Execution', `<code>${summary_escape(report.executionId)}</code>`],
-            ['Started', summary_escape(report.startedAt || '—')],
-            ['Stopped', summary_escape(report.stoppedAt || '—')],
-            ['Duration', report.durationMs === null ? '—' : formatDuration(report.durationMs)],
-            ['Node', summary_escape(report.node || '—')],
-            ['Attempts', String(Math.max(report.attempts, report.executionResultId ? 1 : 0))]
-        ];
-        summary.addRaw(`<table>${rows.map(([key, value]) => `<tr><th align="left">${key}</th><td>${value}</td></tr>`).join('')}</table>`, true);
-        if (report.details.length > 0) {
-            const items = report.details.map(d => `${d.type === 'error' ? '🔴 ' : d.type === 'warning' ? '🟠 ' : ''}${summary_escape(d.message)}${d.time ? ` <sub>${summary_escape(d.time)}</sub>` : ''}`);
-            summary.addDetails('Scheduler details', `<ul>${items.map(item => `<li>${item}</li>`).join('')}</ul>`);
-        }
-    }
-    if (!success && excerpt && (excerpt.errorLines.length > 0 || excerpt.tail.length > 0)) {
-        if (excerpt.errorLines.length > 0)
-            summary.addRaw('<p>Script errors:</p>', true).addCodeBlock(summary_escape(excerpt.errorLines.join('\n')));
-        summary.addDetails(`Last ${excerpt.tail.length} lines of the script log (${excerpt.lines} lines)`, `<pre>${summary_escape(excerpt.tail.join('\n'))}</pre>`);
-    }
-    if (scriptLogNote)
-        summary.addRaw(`<p><sub>${summary_escape(scriptLogNote)}</sub></p>`, true);
-    return summary.stringify();
-}
-/** Writes the summary; a run without GITHUB_STEP_SUMMARY (by hand) just skips it. */
-async function writeSummary(input) {
-    const html = renderSummary(input);
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return;
-    await summary_summary.emptyBuffer().addRaw(html).write();
-}
-function firstLine(text) {
-    return text.split('\n')[0];
-}
-/** core.summary does not escape: task names and log lines are text, not HTML. */
-function summary_escape(text) {
-    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
-;// CONCATENATED MODULE: external "node:readline"
-const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
-;// CONCATENATED MODULE: ./src/scriptlog/excerpt.ts
-
-
-// "Error:", "General Script Error", "Execution Failed", "Syntax error"; not "ErrorMode" or "0 errors".
-const ERROR_LINE = /\b(error\b(?!s)|failed\b)/i;
-const MAX_LINE = 400;
-async function scanLog(path, limits = { errorLines: 15, tail: 25 }) {
-    const errorLines = [];
-    const tail = [];
-    let lines = 0;
-    const reader = (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_namespaceObject.createReadStream)(path, 'utf8'), crlfDelay: Infinity });
-    for await (const raw of reader) {
-        lines++;
-        const line = raw.length > MAX_LINE ? `${raw.slice(0, MAX_LINE)}…` : raw;
-        if (ERROR_LINE.test(line))
-            keepLast(errorLines, line, limits.errorLines);
-        keepLast(tail, line, limits.tail);
-    }
-    return { errorLines, tail, lines };
-}
-function keepLast(list, line, max) {
-    list.push(line);
-    if (list.length > max)
-        list.shift();
-}
-
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
-;// CONCATENATED MODULE: ./src/scriptlog/fetch.ts
-
-
-
-
-/**
- * Right after a run the download can answer 404 for a while (Butler waits 500 ms, then retries
- * 2 s apart): bounded waits, about 15 s in all.
- */
-const DOWNLOAD_RETRY_DELAYS_MS = [500, 2_000, 2_000, 2_000, 4_000, 4_000];
-/**
- * Streams the script log of `result` to a file under `dir`; memory stays flat whatever its size.
- * The file keeps Qlik's CRLF line endings; a leading BOM is dropped.
- */
-async function saveScriptLog(api, taskId, result, dir, clock) {
-    if (result.scriptLogAvailable === false && (!result.fileReferenceID || result.fileReferenceID === EMPTY_GUID)) {
-        return { kind: 'none', reason: 'the scheduler recorded no script log for this execution (empty file reference)' };
-    }
-    const reference = await api.scriptLogReference(taskId, result);
-    if (!reference)
-        return { kind: 'none', reason: 'the server has no script log for this execution' };
-    const path = (0,external_node_path_namespaceObject.join)(dir, `qlik-script-log-${result.id}.log`);
-    for (let attempt = 0;; attempt++) {
-        const answer = await api.downloadScriptLog(reference, () => [stripBom(), (0,external_node_fs_namespaceObject.createWriteStream)(path)]);
-        if (answer.status === 200)
-            return { kind: 'saved', path, bytes: answer.bytes };
-        if (attempt >= DOWNLOAD_RETRY_DELAYS_MS.length) {
-            return { kind: 'none', reason: `the log download still answered 404 after ${attempt + 1} tries` };
-        }
-        await clock.sleep(DOWNLOAD_RETRY_DELAYS_MS[attempt]);
-    }
-}
-/** Drops a UTF-8 byte order mark at the very start of the stream. */
-function stripBom() {
-    let first = true;
-    return new external_node_stream_.Transform({
-        transform(chunk, _encoding, done) {
-            if (first) {
-                first = false;
-                if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf)
-                    chunk = chunk.subarray(3);
-            }
-            done(null, chunk);
-        }
-    });
-}
-
-;// CONCATENATED MODULE: ./src/scriptlog/print.ts
-
-
-
-/** Logs larger than this are shown as their head and tail; the whole file is in script-log-path. */
-const MAX_PRINTED_BYTES = 1024 * 1024;
-const HEAD_LINES = 100;
-/** Prints a saved log into the step log, bounded, inside a collapsed group. */
-async function printScriptLog(path, bytes) {
-    await group(`Script log (${formatBytes(bytes)})`, async () => {
-        if (bytes <= MAX_PRINTED_BYTES) {
-            await printLines(path, 0);
-            return;
-        }
-        await printLines(path, 0, HEAD_LINES);
-        info(`… ${formatBytes(bytes - MAX_PRINTED_BYTES)} not shown here: the whole log is at ${path} (output script-log-path; upload it with actions/upload-artifact) …`);
-        await printLines(path, bytes - MAX_PRINTED_BYTES, Infinity, true);
-    });
-}
-async function printLines(path, start, max = Infinity, skipFirst = false) {
-    const reader = (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_namespaceObject.createReadStream)(path, { encoding: 'utf8', start }), crlfDelay: Infinity });
-    let count = 0;
-    for await (const line of reader) {
-        // Starting mid-file: the first line is a fragment.
-        if (skipFirst && count++ === 0)
-            continue;
-        if (!skipFirst && count++ >= max)
-            break;
-        info(line);
-    }
-    reader.close();
-}
-function formatBytes(bytes) {
-    if (bytes < 1024)
-        return `${bytes} B`;
-    if (bytes < 1024 * 1024)
-        return `${(bytes / 1024).toFixed(1)} KiB`;
-    return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
-
-;// CONCATENATED MODULE: ./src/main.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-const defaults = { readInput: (name, options) => getInput(name, { trimWhitespace: options?.trim ?? true }), clock: systemClock };
-/** The step: read inputs, connect, start the reload once, wait for that execution, report. */
-async function run(deps = defaults) {
-    let client;
-    let report;
-    try {
-        const settings = getSettings(deps.readInput);
-        for (const secret of settings.secrets)
-            core_setSecret(secret);
-        if (settings.insecureSkipTlsVerify) {
-            warning('insecure-skip-tls-verify is on: the server certificate is NOT verified, so anyone between the runner and Qlik Sense can read the credentials and answers. Set ca-cert (and tls-server-name) instead.');
-        }
-        const auth = createAuth(settings);
-        client = createClient(settings, auth);
-        const api = new QrsApi(client);
-        await group(`Connect to ${settings.url.host}`, async () => {
-            const about = await api.about();
-            info(`Qlik Sense repository ${about.buildVersion ?? '(version not reported)'}, signed in with ${auth.description}`);
-        });
-        const started = await group('Start the reload', async () => {
-            const reload = await startReload(api, settings.target, deps.clock);
-            info(`Task '${reload.task.name}' (${reload.task.id})${reload.app ?? reload.task.app ? ` of app '${(reload.app ?? reload.task.app).name ?? ''}'` : ''}: execution ${reload.executionId}`);
-            return reload;
-        });
-        report = buildReport(started.task, started.executionId, undefined, 0, started.app);
-        setOutputs(report);
-        if (!settings.wait) {
-            report = buildReport(started.task, started.executionId, latestAttempt(await api.executionResults(started.executionId)) ?? { id: '', status: 1 }, 0, started.app);
-            setOutputs(report);
-            info(`wait is false: not waiting for the reload (now ${report.status}).`);
-            await writeSummary({ report, success: true });
-            return;
-        }
-        const result = await waitFor(api, settings, started, deps.clock, timedOut => (report = timedOut));
-        report = buildReport(started.task, started.executionId, result.result, result.attempts, started.app);
-        setOutputs(report);
-        await group(`Result: ${report.status}`, async () => logReport(report));
-        await finish(api, settings, started, result.result, report, deps.clock);
-    }
-    catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        setFailed(message);
-        await writeSummary({ report, success: false, failure: message }).catch(e => core_debug(`summary: ${e}`));
-    }
-    finally {
-        client?.dispose();
-    }
-}
-function createClient(settings, auth) {
-    return new QrsClient({
-        url: settings.url,
-        userAgent: settings.userAgent,
-        auth,
-        tls: { ca: settings.caCert, serverName: settings.tlsServerName, insecure: settings.insecureSkipTlsVerify }
-    });
-}
-async function waitFor(api, settings, { task, executionId, app }, clock, onTimeout) {
-    const started = clock.now();
-    const outcome = await group(`Wait for execution ${executionId} (timeout ${formatDuration(settings.timeoutMs)})`, () => waitForExecution(api, executionId, {
-        clock,
-        timeoutMs: settings.timeoutMs,
-        maxPollIntervalMs: settings.maxPollIntervalMs,
-        onStatus: status => info(`+${formatDuration(clock.now() - started)} ${describeStatus(status)}`)
-    }));
-    if (outcome.kind === 'finished')
-        return outcome;
-    const report = buildReport(task, executionId, outcome.result, outcome.attempts, app);
-    if (!report.status && outcome.lastStatus !== undefined) {
-        report.status = statusName(outcome.lastStatus);
-        report.statusCode = outcome.lastStatus;
-    }
-    setOutputs(report);
-    onTimeout(report);
-    const last = outcome.lastStatus === undefined ? 'no status seen yet' : `last status ${describeStatus(outcome.lastStatus)}`;
-    throw new ReloadError(`Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task '${task.name}' (execution ${executionId}, ${last}). The reload may still be running in Qlik Sense: it was not stopped. Raise 'timeout' if reloads of this app take longer.`);
-}
-/** Script log, annotation, summary and the step's verdict for an execution that ended. */
-async function finish(api, settings, { task }, result, report, clock) {
-    const success = isSuccess(result.status);
-    let excerpt;
-    let note;
-    // The log is fetched when it is shown or explains a failure; external programs have none.
-    if ((!success || settings.scriptLog === 'always') && task.taskType !== 1) {
-        try {
-            const log = await saveScriptLog(api, task.id, result, process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), clock);
-            if (log.kind === 'saved') {
-                setOutput('script-log-path', log.path);
-                if (!success)
-                    excerpt = await scanLog(log.path);
-                if (settings.scriptLog === 'always' || (settings.scriptLog === 'on-failure' && !success))
-                    await printScriptLog(log.path, log.bytes);
-                note = `Script log: ${formatBytes(log.bytes)} at ${log.path}`;
-            }
-            else {
-                note = `No script log: ${log.reason}.`;
-                info(note);
-            }
-        }
-        catch (error) {
-            note = `The script log could not be fetched: ${error.message}`;
-            warning(note);
-        }
-    }
-    if (success) {
-        info(`Reload task '${task.name}' finished successfully.`);
     }
     else {
-        error(failureAnnotation(report, excerpt, note?.startsWith('No script log') ? note : undefined), { title: `Qlik reload failed: ${task.name} (${report.status})` });
-        process.exitCode = ExitCode.Failure;
+        return undefined;
     }
-    const failure = success ? undefined : `Reload task '${task.name}' ended with ${report.status} (${report.statusCode}), not FinishedSuccess.`;
-    await writeSummary({ report, success, failure, excerpt, scriptLogNote: note });
 }
-
-
-/***/ }),
-
-/***/ 2613:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
-
-/***/ }),
-
-/***/ 181:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
-
-/***/ }),
-
-/***/ 6982:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
-
-/***/ }),
-
-/***/ 4434:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
-
-/***/ }),
-
-/***/ 8611:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
-
-/***/ }),
-
-/***/ 5692:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
-
-/***/ }),
-
-/***/ 9278:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
-
-/***/ }),
-
-/***/ 4589:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:assert");
-
-/***/ }),
-
-/***/ 6698:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
-
-/***/ }),
-
-/***/ 4573:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
-
-/***/ }),
-
-/***/ 7540:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console");
-
-/***/ }),
-
-/***/ 7598:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-
-/***/ }),
-
-/***/ 3053:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
-
-/***/ }),
-
-/***/ 610:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
-
-/***/ }),
-
-/***/ 8474:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
-
-/***/ }),
-
-/***/ 7067:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
-
-/***/ }),
-
-/***/ 2467:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
-
-/***/ }),
-
-/***/ 7030:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
-
-/***/ }),
-
-/***/ 643:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
-
-/***/ }),
-
-/***/ 1792:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:querystring");
-
-/***/ }),
-
-/***/ 7075:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
-
-/***/ }),
-
-/***/ 1692:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
-
-/***/ }),
-
-/***/ 3136:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
-
-/***/ }),
-
-/***/ 7975:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
-
-/***/ }),
-
-/***/ 3429:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
-
-/***/ }),
-
-/***/ 5919:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
-
-/***/ }),
-
-/***/ 8522:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
-
-/***/ }),
-
-/***/ 2203:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
-
-/***/ }),
-
-/***/ 3193:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
-
-/***/ }),
-
-/***/ 4756:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
-
-/***/ }),
-
-/***/ 9023:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
+function checkBypass(reqUrl) {
+    if (!reqUrl.hostname) {
+        return false;
+    }
+    const reqHost = reqUrl.hostname;
+    if (isLoopbackAddress(reqHost)) {
+        return true;
+    }
+    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+    if (!noProxy) {
+        return false;
+    }
+    // Determine the request port
+    let reqPort;
+    if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+    }
+    else if (reqUrl.protocol === 'http:') {
+        reqPort = 80;
+    }
+    else if (reqUrl.protocol === 'https:') {
+        reqPort = 443;
+    }
+    // Format the request hostname and hostname with port
+    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+    if (typeof reqPort === 'number') {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+    }
+    // Compare request host against noproxy
+    for (const upperNoProxyItem of noProxy
+        .split(',')
+        .map(x => x.trim().toUpperCase())
+        .filter(x => x)) {
+        if (upperNoProxyItem === '*' ||
+            upperReqHosts.some(x => x === upperNoProxyItem ||
+                x.endsWith(`.${upperNoProxyItem}`) ||
+                (upperNoProxyItem.startsWith('.') &&
+                    x.endsWith(`${upperNoProxyItem}`)))) {
+            return true;
+        }
+    }
+    return false;
+}
+function isLoopbackAddress(host) {
+    const hostLower = host.toLowerCase();
+    return (hostLower === 'localhost' ||
+        hostLower.startsWith('127.') ||
+        hostLower.startsWith('[::1]') ||
+        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+}
+class DecodedURL extends URL {
+    constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+    }
+    get username() {
+        return this._decodedUsername;
+    }
+    get password() {
+        return this._decodedPassword;
+    }
+}
+//# sourceMappingURL=proxy.js.map
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var tunnel = __nccwpck_require__(770);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+/* eslint-disable @typescript-eslint/no-explicit-any */
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+var HttpCodes;
+(function (HttpCodes) {
+    HttpCodes[HttpCodes["OK"] = 200] = "OK";
+    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
+    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
+    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
+    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
+    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
+    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
+    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
+    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
+    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
+    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
+    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
+    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
+    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
+    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
+    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
+    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
+    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
+    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
+    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
+    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
+    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
+    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
+})(HttpCodes || (HttpCodes = {}));
+var Headers;
+(function (Headers) {
+    Headers["Accept"] = "accept";
+    Headers["ContentType"] = "content-type";
+})(Headers || (Headers = {}));
+var MediaTypes;
+(function (MediaTypes) {
+    MediaTypes["ApplicationJson"] = "application/json";
+})(MediaTypes || (MediaTypes = {}));
+/**
+ * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
+ * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+ */
+function lib_getProxyUrl(serverUrl) {
+    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
+    return proxyUrl ? proxyUrl.href : '';
+}
+const HttpRedirectCodes = [
+    HttpCodes.MovedPermanently,
+    HttpCodes.ResourceMoved,
+    HttpCodes.SeeOther,
+    HttpCodes.TemporaryRedirect,
+    HttpCodes.PermanentRedirect
+];
+const HttpResponseRetryCodes = [
+    HttpCodes.BadGateway,
+    HttpCodes.ServiceUnavailable,
+    HttpCodes.GatewayTimeout
+];
+const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
+const ExponentialBackoffCeiling = 10;
+const ExponentialBackoffTimeSlice = 5;
+class HttpClientError extends Error {
+    constructor(message, statusCode) {
+        super(message);
+        this.name = 'HttpClientError';
+        this.statusCode = statusCode;
+        Object.setPrototypeOf(this, HttpClientError.prototype);
+    }
+}
+class HttpClientResponse {
+    constructor(message) {
+        this.message = message;
+    }
+    readBody() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                let output = Buffer.alloc(0);
+                this.message.on('data', (chunk) => {
+                    output = Buffer.concat([output, chunk]);
+                });
+                this.message.on('end', () => {
+                    resolve(output.toString());
+                });
+            }));
+        });
+    }
+    readBodyBuffer() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                const chunks = [];
+                this.message.on('data', (chunk) => {
+                    chunks.push(chunk);
+                });
+                this.message.on('end', () => {
+                    resolve(Buffer.concat(chunks));
+                });
+            }));
+        });
+    }
+}
+function isHttps(requestUrl) {
+    const parsedUrl = new URL(requestUrl);
+    return parsedUrl.protocol === 'https:';
+}
+class HttpClient {
+    constructor(userAgent, handlers, requestOptions) {
+        this._ignoreSslError = false;
+        this._allowRedirects = true;
+        this._allowRedirectDowngrade = false;
+        this._maxRedirects = 50;
+        this._allowRetries = false;
+        this._maxRetries = 1;
+        this._keepAlive = false;
+        this._disposed = false;
+        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
+        this.handlers = handlers || [];
+        this.requestOptions = requestOptions;
+        if (requestOptions) {
+            if (requestOptions.ignoreSslError != null) {
+                this._ignoreSslError = requestOptions.ignoreSslError;
+            }
+            this._socketTimeout = requestOptions.socketTimeout;
+            if (requestOptions.allowRedirects != null) {
+                this._allowRedirects = requestOptions.allowRedirects;
+            }
+            if (requestOptions.allowRedirectDowngrade != null) {
+                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
+            }
+            if (requestOptions.maxRedirects != null) {
+                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
+            }
+            if (requestOptions.keepAlive != null) {
+                this._keepAlive = requestOptions.keepAlive;
+            }
+            if (requestOptions.allowRetries != null) {
+                this._allowRetries = requestOptions.allowRetries;
+            }
+            if (requestOptions.maxRetries != null) {
+                this._maxRetries = requestOptions.maxRetries;
+            }
+        }
+    }
+    options(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    get(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('GET', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    del(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    post(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('POST', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    patch(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    put(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PUT', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    head(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    sendStream(verb, requestUrl, stream, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request(verb, requestUrl, stream, additionalHeaders);
+        });
+    }
+    /**
+     * Gets a typed object from an endpoint
+     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+     */
+    getJson(requestUrl_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            const res = yield this.get(requestUrl, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    postJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.post(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    putJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.put(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    patchJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.patch(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    /**
+     * Makes a raw http request.
+     * All other methods such as get, post, patch, and request ultimately call this.
+     * Prefer get, del, post and patch
+     */
+    request(verb, requestUrl, data, headers) {
+        return __awaiter(this, void 0, void 0, function* () {
+            if (this._disposed) {
+                throw new Error('Client has already been disposed.');
+            }
+            const parsedUrl = new URL(requestUrl);
+            let info = this._prepareRequest(verb, parsedUrl, headers);
+            // Only perform retries on reads since writes may not be idempotent.
+            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
+                ? this._maxRetries + 1
+                : 1;
+            let numTries = 0;
+            let response;
+            do {
+                response = yield this.requestRaw(info, data);
+                // Check if it's an authentication challenge
+                if (response &&
+                    response.message &&
+                    response.message.statusCode === HttpCodes.Unauthorized) {
+                    let authenticationHandler;
+                    for (const handler of this.handlers) {
+                        if (handler.canHandleAuthentication(response)) {
+                            authenticationHandler = handler;
+                            break;
+                        }
+                    }
+                    if (authenticationHandler) {
+                        return authenticationHandler.handleAuthentication(this, info, data);
+                    }
+                    else {
+                        // We have received an unauthorized response but have no handlers to handle it.
+                        // Let the response return to the caller.
+                        return response;
+                    }
+                }
+                let redirectsRemaining = this._maxRedirects;
+                while (response.message.statusCode &&
+                    HttpRedirectCodes.includes(response.message.statusCode) &&
+                    this._allowRedirects &&
+                    redirectsRemaining > 0) {
+                    const redirectUrl = response.message.headers['location'];
+                    if (!redirectUrl) {
+                        // if there's no location to redirect to, we won't
+                        break;
+                    }
+                    const parsedRedirectUrl = new URL(redirectUrl);
+                    if (parsedUrl.protocol === 'https:' &&
+                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
+                        !this._allowRedirectDowngrade) {
+                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
+                    }
+                    // we need to finish reading the response before reassigning response
+                    // which will leak the open socket.
+                    yield response.readBody();
+                    // strip authorization header if redirected to a different hostname
+                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
+                        for (const header in headers) {
+                            // header names are case insensitive
+                            if (header.toLowerCase() === 'authorization') {
+                                delete headers[header];
+                            }
+                        }
+                    }
+                    // let's make the request with the new redirectUrl
+                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
+                    response = yield this.requestRaw(info, data);
+                    redirectsRemaining--;
+                }
+                if (!response.message.statusCode ||
+                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
+                    // If not a retry code, return immediately instead of retrying
+                    return response;
+                }
+                numTries += 1;
+                if (numTries < maxTries) {
+                    yield response.readBody();
+                    yield this._performExponentialBackoff(numTries);
+                }
+            } while (numTries < maxTries);
+            return response;
+        });
+    }
+    /**
+     * Needs to be called if keepAlive is set to true in request options.
+     */
+    dispose() {
+        if (this._agent) {
+            this._agent.destroy();
+        }
+        this._disposed = true;
+    }
+    /**
+     * Raw request.
+     * @param info
+     * @param data
+     */
+    requestRaw(info, data) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => {
+                function callbackForResult(err, res) {
+                    if (err) {
+                        reject(err);
+                    }
+                    else if (!res) {
+                        // If `err` is not passed, then `res` must be passed.
+                        reject(new Error('Unknown error'));
+                    }
+                    else {
+                        resolve(res);
+                    }
+                }
+                this.requestRawWithCallback(info, data, callbackForResult);
+            });
+        });
+    }
+    /**
+     * Raw request with callback.
+     * @param info
+     * @param data
+     * @param onResult
+     */
+    requestRawWithCallback(info, data, onResult) {
+        if (typeof data === 'string') {
+            if (!info.options.headers) {
+                info.options.headers = {};
+            }
+            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
+        }
+        let callbackCalled = false;
+        function handleResult(err, res) {
+            if (!callbackCalled) {
+                callbackCalled = true;
+                onResult(err, res);
+            }
+        }
+        const req = info.httpModule.request(info.options, (msg) => {
+            const res = new HttpClientResponse(msg);
+            handleResult(undefined, res);
+        });
+        let socket;
+        req.on('socket', sock => {
+            socket = sock;
+        });
+        // If we ever get disconnected, we want the socket to timeout eventually
+        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
+            if (socket) {
+                socket.end();
+            }
+            handleResult(new Error(`Request timeout: ${info.options.path}`));
+        });
+        req.on('error', function (err) {
+            // err has statusCode property
+            // res should have headers
+            handleResult(err);
+        });
+        if (data && typeof data === 'string') {
+            req.write(data, 'utf8');
+        }
+        if (data && typeof data !== 'string') {
+            data.on('close', function () {
+                req.end();
+            });
+            data.pipe(req);
+        }
+        else {
+            req.end();
+        }
+    }
+    /**
+     * Gets an http agent. This function is useful when you need an http agent that handles
+     * routing through a proxy server - depending upon the url and proxy environment variables.
+     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+     */
+    getAgent(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        return this._getAgent(parsedUrl);
+    }
+    getAgentDispatcher(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (!useProxy) {
+            return;
+        }
+        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+    }
+    _prepareRequest(method, requestUrl, headers) {
+        const info = {};
+        info.parsedUrl = requestUrl;
+        const usingSsl = info.parsedUrl.protocol === 'https:';
+        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
+        const defaultPort = usingSsl ? 443 : 80;
+        info.options = {};
+        info.options.host = info.parsedUrl.hostname;
+        info.options.port = info.parsedUrl.port
+            ? parseInt(info.parsedUrl.port)
+            : defaultPort;
+        info.options.path =
+            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
+        info.options.method = method;
+        info.options.headers = this._mergeHeaders(headers);
+        if (this.userAgent != null) {
+            info.options.headers['user-agent'] = this.userAgent;
+        }
+        info.options.agent = this._getAgent(info.parsedUrl);
+        // gives handlers an opportunity to participate
+        if (this.handlers) {
+            for (const handler of this.handlers) {
+                handler.prepareRequest(info.options);
+            }
+        }
+        return info;
+    }
+    _mergeHeaders(headers) {
+        if (this.requestOptions && this.requestOptions.headers) {
+            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
+        }
+        return lowercaseKeys(headers || {});
+    }
+    /**
+     * Gets an existing header value or returns a default.
+     * Handles converting number header values to strings since HTTP headers must be strings.
+     * Note: This returns string | string[] since some headers can have multiple values.
+     * For headers that must always be a single string (like Content-Type), use the
+     * specialized _getExistingOrDefaultContentTypeHeader method instead.
+     */
+    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
+            if (headerValue) {
+                clientHeader =
+                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
+            }
+        }
+        const additionalValue = additionalHeaders[header];
+        if (additionalValue !== undefined) {
+            return typeof additionalValue === 'number'
+                ? additionalValue.toString()
+                : additionalValue;
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    /**
+     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+     * Always returns a single string (not an array) since Content-Type should be a single value.
+     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+     */
+    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+            if (headerValue) {
+                if (typeof headerValue === 'number') {
+                    clientHeader = String(headerValue);
+                }
+                else if (Array.isArray(headerValue)) {
+                    clientHeader = headerValue.join(', ');
+                }
+                else {
+                    clientHeader = headerValue;
+                }
+            }
+        }
+        const additionalValue = additionalHeaders[Headers.ContentType];
+        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
+        if (additionalValue !== undefined) {
+            if (typeof additionalValue === 'number') {
+                return String(additionalValue);
+            }
+            else if (Array.isArray(additionalValue)) {
+                return additionalValue.join(', ');
+            }
+            else {
+                return additionalValue;
+            }
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    _getAgent(parsedUrl) {
+        let agent;
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (this._keepAlive && useProxy) {
+            agent = this._proxyAgent;
+        }
+        if (!useProxy) {
+            agent = this._agent;
+        }
+        // if agent is already assigned use that agent.
+        if (agent) {
+            return agent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        let maxSockets = 100;
+        if (this.requestOptions) {
+            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
+        }
+        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
+        if (proxyUrl && proxyUrl.hostname) {
+            const agentOptions = {
+                maxSockets,
+                keepAlive: this._keepAlive,
+                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
+                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+                })), { host: proxyUrl.hostname, port: proxyUrl.port })
+            };
+            let tunnelAgent;
+            const overHttps = proxyUrl.protocol === 'https:';
+            if (usingSsl) {
+                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+            }
+            else {
+                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
+            }
+            agent = tunnelAgent(agentOptions);
+            this._proxyAgent = agent;
+        }
+        // if tunneling agent isn't assigned create a new agent
+        if (!agent) {
+            const options = { keepAlive: this._keepAlive, maxSockets };
+            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
+            this._agent = agent;
+        }
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            agent.options = Object.assign(agent.options || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return agent;
+    }
+    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+        let proxyAgent;
+        if (this._keepAlive) {
+            proxyAgent = this._proxyAgentDispatcher;
+        }
+        // if agent is already assigned use that agent.
+        if (proxyAgent) {
+            return proxyAgent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        proxyAgent = new undici/* ProxyAgent */.kT(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
+        })));
+        this._proxyAgentDispatcher = proxyAgent;
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return proxyAgent;
+    }
+    _getUserAgentWithOrchestrationId(userAgent) {
+        const baseUserAgent = userAgent || 'actions/http-client';
+        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
+        if (orchId) {
+            // Sanitize the orchestration ID to ensure it contains only valid characters
+            // Valid characters: 0-9, a-z, _, -, .
+            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+        }
+        return baseUserAgent;
+    }
+    _performExponentialBackoff(retryNumber) {
+        return __awaiter(this, void 0, void 0, function* () {
+            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+            return new Promise(resolve => setTimeout(() => resolve(), ms));
+        });
+    }
+    _processResponse(res, options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
+                const statusCode = res.message.statusCode || 0;
+                const response = {
+                    statusCode,
+                    result: null,
+                    headers: {}
+                };
+                // not found leads to null obj returned
+                if (statusCode === HttpCodes.NotFound) {
+                    resolve(response);
+                }
+                // get the result from the body
+                function dateTimeDeserializer(key, value) {
+                    if (typeof value === 'string') {
+                        const a = new Date(value);
+                        if (!isNaN(a.valueOf())) {
+                            return a;
+                        }
+                    }
+                    return value;
+                }
+                let obj;
+                let contents;
+                try {
+                    contents = yield res.readBody();
+                    if (contents && contents.length > 0) {
+                        if (options && options.deserializeDates) {
+                            obj = JSON.parse(contents, dateTimeDeserializer);
+                        }
+                        else {
+                            obj = JSON.parse(contents);
+                        }
+                        response.result = obj;
+                    }
+                    response.headers = res.message.headers;
+                }
+                catch (err) {
+                    // Invalid resource (contents not json);  leaving result obj null
+                }
+                // note that 3xx redirects are handled by the http layer.
+                if (statusCode > 299) {
+                    let msg;
+                    // if exception/error in body, attempt to get better error
+                    if (obj && obj.message) {
+                        msg = obj.message;
+                    }
+                    else if (contents && contents.length > 0) {
+                        // it may be the case that the exception is in the body message as string
+                        msg = contents;
+                    }
+                    else {
+                        msg = `Failed request: (${statusCode})`;
+                    }
+                    const err = new HttpClientError(msg, statusCode);
+                    err.result = response.result;
+                    reject(err);
+                }
+                else {
+                    resolve(response);
+                }
+            }));
+        });
+    }
+}
+const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
+//# sourceMappingURL=index.js.map
 
 /***/ })
 

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -36,35 +36,58 @@ export function parseCommandFile(text: string): Record<string, string> {
   return values
 }
 
+export interface RunOptions {
+  env?: Record<string, string>
+  node?: string
+  nodeArgs?: string[]
+  timeoutMs?: number
+  /** Step state from main (`STATE_<name>`): set for the post step, as the runner does. */
+  state?: Record<string, string>
+}
+
+/** A started step: its process (to send signals, as a cancellation does) and its result when it ends. */
+export interface RunningAction {
+  child: ChildProcess
+  stdout: () => string
+  done: Promise<ActionRun>
+}
+
 /**
- * Runs the bundle the way the runner does: `node dist/index.js`, inputs as `INPUT_<NAME>`
+ * Starts the bundle the way the runner does: `node dist/index.js`, inputs as `INPUT_<NAME>`
  * (upper-cased, hyphens kept), and fresh GITHUB_OUTPUT / GITHUB_STATE / GITHUB_STEP_SUMMARY files.
  */
-export async function runAction(
-  inputs: Record<string, string>,
-  options: { env?: Record<string, string>; node?: string; nodeArgs?: string[]; timeoutMs?: number } = {}
-): Promise<ActionRun> {
+export function startAction(inputs: Record<string, string>, options: RunOptions = {}): RunningAction {
   const dir = mkdtempSync(join(tmpdir(), 'qsr-run-'))
   const files = { GITHUB_OUTPUT: join(dir, 'output'), GITHUB_STATE: join(dir, 'state'), GITHUB_STEP_SUMMARY: join(dir, 'summary') }
   for (const file of Object.values(files)) writeFileSync(file, '')
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', RUNNER_TEMP: dir, ...files, ...options.env }
+  // E2E_STEP_DEBUG=1 runs every step in the runner's debug mode (core.debug lines printed); the caller's env wins.
+  const debug: Record<string, string> = process.env.E2E_STEP_DEBUG === '1' ? { ACTIONS_STEP_DEBUG: 'true', RUNNER_DEBUG: '1' } : {}
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', RUNNER_TEMP: dir, ...files, ...debug, ...options.env }
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
+  for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value
   const child = spawn(options.node ?? process.env.E2E_NODE ?? process.execPath, [...(options.nodeArgs ?? []), BUNDLE], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
-  child.stdout.on('data', chunk => (stdout += chunk))
-  child.stderr.on('data', chunk => (stderr += chunk))
+  child.stdout!.on('data', chunk => (stdout += chunk))
+  child.stderr!.on('data', chunk => (stderr += chunk))
   const killer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
-  const code = await new Promise<number | null>(done => child.on('close', done))
-  clearTimeout(killer)
-  return {
-    code,
-    stdout,
-    stderr,
-    outputs: parseCommandFile(readFileSync(files.GITHUB_OUTPUT, 'utf8')),
-    state: parseCommandFile(readFileSync(files.GITHUB_STATE, 'utf8')),
-    summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8')
-  }
+  const done = new Promise<number | null>(resolveCode => child.on('close', resolveCode)).then(code => {
+    clearTimeout(killer)
+    return {
+      code,
+      stdout,
+      stderr,
+      outputs: parseCommandFile(readFileSync(files.GITHUB_OUTPUT, 'utf8')),
+      state: parseCommandFile(readFileSync(files.GITHUB_STATE, 'utf8')),
+      summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8')
+    }
+  })
+  return { child, stdout: () => stdout, done }
+}
+
+/** Runs the bundle to its end (see startAction). */
+export function runAction(inputs: Record<string, string>, options: RunOptions = {}): Promise<ActionRun> {
+  return startAction(inputs, options).done
 }
 
 /** The workflow commands in a step's stdout as a runner's log shows them. */

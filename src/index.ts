@@ -1,4 +1,7 @@
 import { run } from './main.js'
+import { post } from './post.js'
+import { isPost } from './state.js'
 
-// The runner starts `node dist/index.js`; failures are reported through core.setFailed in run().
-await run()
+// One bundle for both steps: main saves isPost in the step state, which the runner hands to post.
+if (isPost()) await post()
+else await run()

@@ -133,18 +133,30 @@ describe('certificate auth: reload a task end to end', () => {
   })
 
   it('with wait: false starts the task, sets the outputs and succeeds at once', async () => {
-    const run = await ctx.run({ 'task-id': IDS.slow, wait: 'false' })
+    const run = await ctx.run({ 'task-id': IDS.queued, wait: 'false' })
     expect(run.code).toBe(0)
     expect(run.outputs['execution-id']).toMatch(/^[0-9a-f-]{36}$/)
     expect(['Triggered', 'Queued', 'Started']).toContain(run.outputs.status)
     expect(ctx.sim.requests.filter(r => r.path === `/qrs/executionsession/${run.outputs['execution-id']}`)).toHaveLength(0)
   })
 
-  it('fails with a message that says so when the timeout passes', async () => {
+  it('stops the task when the timeout passes, and fails saying so', async () => {
+    const stops = ctx.sim.stopCount(IDS.slow)
     const run = await ctx.run({ 'task-id': IDS.slow, timeout: '2s' })
     expect(run.code).toBe(1)
-    expect(run.stdout).toMatch(/::error::Timed out after 2s waiting for task 'Reload Everything'.*last status Started \(2\)/)
+    expect(run.stdout).toMatch(/::error::Timed out after 2s waiting for task 'Reload Everything'.*last status Started \(2\)\): stopped the task \(stop-on-timeout\), it ended Aborted \(6\)/)
+    expect(run.outputs.status).toBe('Aborted')
+    expect(ctx.sim.stopCount(IDS.slow)).toBe(stops + 1)
+  })
+
+  it('leaves the reload running on timeout with stop-on-timeout: false, and says so', async () => {
+    const stops = ctx.sim.stopCount(IDS.slow)
+    const run = await ctx.run({ 'task-id': IDS.slow, timeout: '2s', 'stop-on-timeout': 'false' })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(/::error::Timed out after 2s .*The reload keeps running in Qlik Sense: stop-on-timeout is false/)
     expect(run.outputs.status).toBe('Started')
+    expect(ctx.sim.stopCount(IDS.slow)).toBe(stops)
+    expect(run.state.done).toBe('true')
   })
 
   it('opens a password-protected key with client-key-passphrase, and masks the passphrase', async () => {

@@ -59,6 +59,8 @@ export interface Settings {
   timeoutMs: number
   /** Upper bound for the gap between two status polls. */
   maxPollIntervalMs: number
+  /** How long one request may go without an answer before it counts as failed (and GETs are retried). */
+  requestTimeoutMs: number
   /** Print the script log: on failure (default), always or never. */
   scriptLog: ScriptLogMode
   /** The task is already running: wait for it and start afresh (default), attach to it, or fail. */
@@ -79,6 +81,7 @@ export const DEFAULTS = {
   wait: 'true',
   timeout: '60m',
   'max-poll-interval': '15s',
+  'request-timeout': '30s',
   'script-log': 'on-failure',
   'if-running': 'wait',
   'stop-on-timeout': 'true',
@@ -122,6 +125,7 @@ export function getSettings(read: InputReader): Settings {
     wait: parseBoolean('wait', get('wait')),
     timeoutMs: parseDuration('timeout', get('timeout')),
     maxPollIntervalMs: parseDuration('max-poll-interval', get('max-poll-interval')),
+    requestTimeoutMs: parseDuration('request-timeout', get('request-timeout')),
     scriptLog: parseChoice('script-log', get('script-log'), SCRIPT_LOG_MODES),
     ifRunning: parseChoice('if-running', get('if-running'), IF_RUNNING_MODES),
     stopOnTimeout: parseBoolean('stop-on-timeout', get('stop-on-timeout')),

@@ -44,6 +44,17 @@ export class QrsApi {
     return this.client.get<ExecutionResult[]>('/qrs/executionresult/full', { filter: eqGuid('ExecutionId', executionId) })
   }
 
+  /** Executions of the task running now. */
+  taskExecutionSessions(task: ReloadTask): Promise<ExecutionSession[]> {
+    const field = task.taskType === 1 ? 'externalProgramTask.id' : 'reloadTask.id'
+    return this.client.get<ExecutionSession[]>('/qrs/executionsession/full', { filter: eqGuid(field, task.id) })
+  }
+
+  /** Stops asynchronously: the execution goes AbortInitiated, Aborting, Aborted. */
+  async stopTask(taskId: string): Promise<void> {
+    await this.client.post(`/qrs/task/${taskId}/stop`)
+  }
+
   appExecutionSessions(appId: string): Promise<ExecutionSession[]> {
     return this.client.get<ExecutionSession[]>('/qrs/executionsession/full', { filter: eqGuid('app.id', appId) })
   }

@@ -2,7 +2,8 @@ import * as core from '@actions/core'
 import type { Auth } from '../auth/index.js'
 import { AuthError } from '../auth/errors.js'
 import { CookieJar } from './cookies.js'
-import { QrsError, hintForStatus, looksLikeHtml } from './errors.js'
+import { ConnectionError, QrsError, hintForStatus, looksLikeHtml, parseRetryAfter } from './errors.js'
+import { systemClock, type Clock } from '../reload/clock.js'
 import { Transport, type RawResponse, type ServerTls } from './transport.js'
 import { newXrfkey } from './xrfkey.js'
 import type { Writable } from 'node:stream'
@@ -14,9 +15,19 @@ export interface QrsClientOptions {
   userAgent: string
   auth: Auth
   tls: ServerTls
-  /** Per-request limit; the QRS answers in milliseconds when healthy. */
+  /** Per-request limit (idle socket); the QRS answers in milliseconds when healthy. */
   requestTimeoutMs?: number
+  /** Sleeps between retries; tests pass a fake. */
+  clock?: Clock
+  /** Jitter source in [0, 1). */
+  random?: () => number
 }
+
+/** GETs are retried this many times on transient trouble (connection errors, timeouts, 5xx, 429). */
+export const MAX_RETRIES = 5
+const BACKOFF_BASE_MS = 500
+const BACKOFF_CAP_MS = 15_000
+const RETRY_AFTER_CAP_MS = 60_000
 
 export type Query = Record<string, string | undefined>
 
@@ -71,7 +82,34 @@ export class QrsClient {
     return new Transport(this.options.url, { userAgent, serverTls: tls, clientTls: auth.tls, maxSockets, timeoutMs: requestTimeoutMs })
   }
 
+  /**
+   * GETs are retried with capped exponential backoff and full jitter (Retry-After wins when the
+   * server sends one). POSTs never are: a start whose answer was lost may still have started.
+   */
   private async send<T>(method: string, path: string, query: Query, accept: number[] = [], sink?: () => Writable[]): Promise<{ status: number; json?: T; bytes?: number }> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.sendOnce<T>(method, path, query, accept, sink)
+      } catch (error) {
+        const delay = method === 'GET' ? this.retryDelay(error, attempt) : undefined
+        if (delay === undefined) throw error
+        core.info(`${method} ${path}: ${firstLine((error as Error).message)}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${MAX_RETRIES}).`)
+        await (this.options.clock ?? systemClock).sleep(delay)
+      }
+    }
+  }
+
+  private retryDelay(error: unknown, attempt: number): number | undefined {
+    if (attempt >= MAX_RETRIES) return undefined
+    const backoff = Math.round((this.options.random ?? Math.random)() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt))
+    if (error instanceof ConnectionError) return error.transient ? backoff : undefined
+    if (error instanceof QrsError && (error.status === 429 || error.status >= 500)) {
+      return error.retryAfterMs !== undefined ? Math.min(error.retryAfterMs, RETRY_AFTER_CAP_MS) : backoff
+    }
+    return undefined
+  }
+
+  private async sendOnce<T>(method: string, path: string, query: Query, accept: number[] = [], sink?: () => Writable[]): Promise<{ status: number; json?: T; bytes?: number }> {
     let exchange = await this.exchange(method, path, query, sink)
     if (this.sessionLost(exchange)) {
       // The proxy sent the request to its login module (or dropped an expired session): it never
@@ -102,6 +140,8 @@ export class QrsClient {
 
   private sessionLost({ response, withSession }: { response: RawResponse; withSession: boolean }): boolean {
     if (loginModule(response)) return true
+    // After a proxy failover the old cookie is answered with 500 "Authentication error".
+    if (response.status === 500 && withSession && /Authentication error/i.test(response.body)) return true
     // JWT and header proxies answer 401 for an expired session cookie: drop it, send the credentials.
     return response.status === 401 && withSession && this.options.auth.type !== 'ntlm'
   }
@@ -169,7 +209,8 @@ export class QrsClient {
       throw new QrsError(method, path, status, `redirect to ${response.headers.location ?? '(no location)'}`, 'The QRS does not redirect: check url (port 4242 for certificates, the virtual proxy prefix otherwise).')
     }
     if (status < 200 || status >= 300) {
-      throw new QrsError(method, path, status, body, hintForStatus(status, body) ?? this.options.auth.refusalHint(status, body))
+      const retryAfter = parseRetryAfter(String(response.headers['retry-after'] ?? '') || undefined)
+      throw new QrsError(method, path, status, body, hintForStatus(status, body) ?? this.options.auth.refusalHint(status, body), retryAfter)
     }
     if (!body.trim()) return { status }
     if (looksLikeHtml(String(response.headers['content-type'] ?? ''), body)) {
@@ -193,6 +234,10 @@ function loginModule(response: RawResponse): LoginModule | undefined {
   if (/internal_windows_authentication/i.test(location)) return 'windows'
   if (/internal_forms_authentication/i.test(location)) return 'forms'
   return undefined
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0]
 }
 
 function setCookies(response: RawResponse): string[] | undefined {

@@ -5,7 +5,9 @@ export class QrsError extends Error {
     readonly path: string,
     readonly status: number,
     readonly body: string,
-    hint?: string
+    hint?: string,
+    /** From a Retry-After header (429, 503). */
+    readonly retryAfterMs?: number
   ) {
     super(`${method} ${path} answered ${status}${excerpt(body) ? `: ${excerpt(body)}` : ''}${hint ? `\n${hint}` : ''}`)
     this.name = 'QrsError'
@@ -14,10 +16,22 @@ export class QrsError extends Error {
 
 /** The request never got an answer: DNS, TCP, TLS or a timeout. */
 export class ConnectionError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** Worth another try (reset, timeout, refused); TLS and DNS problems are not. */
+    readonly transient = false
+  ) {
     super(message)
     this.name = 'ConnectionError'
   }
+}
+
+/** Seconds or an HTTP date, as Retry-After allows. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000
+  const date = Date.parse(value)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 
 /** The first part of an error body, HTML tags stripped, on one line. */

@@ -45,7 +45,7 @@ export class Transport {
       keepAlive: true,
       allowRedirects: false,
       maxSockets: options.maxSockets,
-      socketTimeout: options.timeoutMs ?? 60_000
+      socketTimeout: options.timeoutMs ?? 30_000
     })
     // http-client has no CA or client-certificate options; its agent (also the proxy tunnel agent)
     // takes them from agent.options, which Node merges into every TLS connection it opens.

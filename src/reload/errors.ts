@@ -5,3 +5,11 @@ export class ReloadError extends Error {
     this.name = 'ReloadError'
   }
 }
+
+/** The runner cancelled the job (SIGINT, then SIGTERM 7.5 s later, then SIGKILL). */
+export class CancelledError extends Error {
+  constructor(readonly signal: string) {
+    super(`The job was cancelled (${signal}).`)
+    this.name = 'CancelledError'
+  }
+}

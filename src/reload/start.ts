@@ -1,35 +1,104 @@
-import type { Target } from '../inputs/settings.js'
+import * as core from '@actions/core'
+import type { IfRunning, Target } from '../inputs/settings.js'
 import type { QrsApi } from '../qrs/api.js'
+import { ConnectionError } from '../qrs/errors.js'
 import { EMPTY_GUID, type AppRef, type ReloadTask } from '../qrs/types.js'
 import { startAppReload } from './app-reload.js'
 import type { Clock } from './clock.js'
 import { ReloadError } from './errors.js'
+import { describeStatus } from './status.js'
 import { findTask } from './target.js'
+import { waitForExecution } from './wait.js'
 
 export interface StartedReload {
   task: ReloadTask
   executionId: string
   /** The app, when the target was an app (the task may not name it). */
   app?: AppRef
+  /** An execution someone else started (if-running: attach): reported, never stopped. */
+  attached: boolean
 }
 
-/** Starts the target once and says which execution is ours. */
-export async function startReload(api: QrsApi, target: Target, clock: Clock): Promise<StartedReload> {
+export interface StartOptions {
+  ifRunning: IfRunning
+  /** Budget for waiting on a run that was already going (if-running: wait). */
+  timeoutMs: number
+  maxPollIntervalMs: number
+  clock: Clock
+  signal?: AbortSignal
+}
+
+/** How long to look for an execution after a start whose answer was lost. */
+const RECONCILE_POLLS = 5
+const RECONCILE_GAP_MS = 1_000
+
+/** Starts the target once (or attaches to its running execution) and says which execution is ours. */
+export async function startReload(api: QrsApi, target: Target, options: StartOptions): Promise<StartedReload> {
   if (target.kind === 'app-id') {
-    const { app, executionId, taskId } = await startAppReload(api, target.appId, clock)
+    const { app, executionId, taskId } = await startAppReload(api, target.appId, options.clock)
     const task = taskId ? await findTask(api, { taskId }) : await findTask(api, { taskName: `Manually triggered reload of ${app.name}` })
-    return { task, executionId, app }
+    return { task, executionId, app, attached: false }
   }
   const task = await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName })
-  return { task, executionId: await startTask(api, task) }
+  // Detect "running" from the server before starting, rather than assume what a start does then.
+  const running = await api.taskExecutionSessions(task)
+  if (running.length > 0) {
+    const current = running[0].id
+    if (options.ifRunning === 'fail') {
+      throw new ReloadError(`Task '${task.name}' is already running (execution ${current}) and if-running is 'fail'.`)
+    }
+    if (options.ifRunning === 'attach') {
+      core.info(`Task '${task.name}' is already running: attaching to execution ${current} (if-running: attach).`)
+      return { task, executionId: current, attached: true }
+    }
+    await waitForRunning(api, task, current, options)
+  }
+  const before = new Set(running.map(session => session.id.toLowerCase()))
+  let executionId = await startTask(api, task, before, options.clock)
+  if (before.has(executionId.toLowerCase())) {
+    // The server answered with the execution that was already going, not a new one.
+    core.info(`The server answered the start with execution ${executionId}, which was already running: waiting for it, then starting again.`)
+    await waitForRunning(api, task, executionId, options)
+    executionId = await startTask(api, task, before, options.clock)
+    if (before.has(executionId.toLowerCase())) throw new ReloadError(`Task '${task.name}' keeps answering starts with the running execution ${executionId}: no new execution could be started.`)
+  }
+  return { task, executionId, attached: false }
+}
+
+/** if-running: wait — the new data must not be missed by a reload that began before it landed. */
+async function waitForRunning(api: QrsApi, task: ReloadTask, executionId: string, options: StartOptions): Promise<void> {
+  core.info(`Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`)
+  const outcome = await waitForExecution(api, executionId, {
+    clock: options.clock,
+    timeoutMs: options.timeoutMs,
+    maxPollIntervalMs: options.maxPollIntervalMs,
+    signal: options.signal
+  })
+  if (outcome.kind === 'timeout') {
+    throw new ReloadError(`Task '${task.name}' was already running (execution ${executionId}) and did not end within the timeout; this step started nothing and stopped nothing.`)
+  }
+  core.info(`The earlier execution ended with ${describeStatus(outcome.result.status)}.`)
 }
 
 /**
- * Starts the task once and returns the execution session id. Never retried: a lost answer
- * does not mean the task did not start.
+ * Starts the task and returns the execution session id. Never retried blindly: when the answer
+ * is lost, the server is asked whether an execution started before anything else happens.
  */
-export async function startTask(api: QrsApi, task: ReloadTask): Promise<string> {
-  const executionId = await api.startTask(task.id)
+export async function startTask(api: QrsApi, task: ReloadTask, before: Set<string> = new Set(), clock?: Clock): Promise<string> {
+  let executionId: string | undefined
+  try {
+    executionId = await api.startTask(task.id)
+  } catch (error) {
+    if (!(error instanceof ConnectionError) || !clock) throw error
+    core.warning(`The answer to the start of '${task.name}' was lost (${error.message}). Asking the server whether it started.`)
+    const found = await findNewExecution(api, task, before, clock)
+    if (found) {
+      core.info(`It did: execution ${found}.`)
+      return found
+    }
+    core.info('No execution of the task appeared: it did not start. Starting it once more.')
+    executionId = await api.startTask(task.id)
+  }
   if (!executionId || executionId === EMPTY_GUID) {
     const disabled = task.enabled === false ? ' The task is disabled: enable it in the QMC (Tasks > Edit > Enabled).' : ''
     throw new ReloadError(
@@ -37,4 +106,20 @@ export async function startTask(api: QrsApi, task: ReloadTask): Promise<string> 
     )
   }
   return executionId
+}
+
+/**
+ * An execution of the task that was not there before the start: a new running session, or (for a
+ * run that already ended) a last execution result other than the one the task showed before.
+ */
+async function findNewExecution(api: QrsApi, task: ReloadTask, before: Set<string>, clock: Clock): Promise<string | undefined> {
+  const lastBefore = task.operational?.lastExecutionResult?.executionID?.toLowerCase()
+  for (let poll = 0; poll < RECONCILE_POLLS; poll++) {
+    const fresh = (await api.taskExecutionSessions(task)).find(session => !before.has(session.id.toLowerCase()))
+    if (fresh) return fresh.id
+    const last = (await findTask(api, { taskId: task.id })).operational?.lastExecutionResult?.executionID
+    if (last && last.toLowerCase() !== lastBefore && !before.has(last.toLowerCase())) return last
+    await clock.sleep(RECONCILE_GAP_MS)
+  }
+  return undefined
 }

@@ -17,6 +17,8 @@ export interface WaitOptions {
   random?: () => number
   /** Called whenever the observed status changes. */
   onStatus?: (status: number) => void
+  /** Aborts the wait (job cancelled): the promise rejects with the signal's reason. */
+  signal?: AbortSignal
 }
 
 export type WaitOutcome =
@@ -54,6 +56,7 @@ export async function waitForExecution(reader: ExecutionReader, executionId: str
   }
 
   for (;;) {
+    options.signal?.throwIfAborted()
     if (!sessionEnded) {
       const session = await reader.executionSession(executionId)
       if (session) observe(session.executionResult?.status)
@@ -70,7 +73,7 @@ export async function waitForExecution(reader: ExecutionReader, executionId: str
     const elapsed = clock.now() - started
     if (elapsed >= timeoutMs) return { kind: 'timeout', elapsedMs: elapsed, sessionEnded, lastStatus, result: latest, attempts }
     const gap = sessionEnded ? pollInterval(0, maxPollIntervalMs, random) * 2 : pollInterval(elapsed, maxPollIntervalMs, random)
-    await clock.sleep(Math.min(gap, timeoutMs - elapsed))
+    await clock.sleep(Math.min(gap, timeoutMs - elapsed), options.signal)
   }
 }
 

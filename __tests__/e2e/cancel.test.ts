@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { startSimulator, type Simulator } from '../../simulator/src/index.js'
+import { runAction, startAction, type RunningAction } from '../../scripts/local-runner.js'
+import { testCertificates } from '../helpers/certs.js'
+import { IDS, testSite } from '../helpers/site.js'
+
+let sim: Simulator
+beforeAll(async () => {
+  sim = await startSimulator({ scenario: testSite(), certsDir: testCertificates().dir, quiet: true })
+})
+afterAll(async () => sim?.close())
+
+const inputs = (extra: Record<string, string> = {}) => ({
+  url: sim.url,
+  'auth-type': 'certificate',
+  'client-cert': sim.certs.clientCert,
+  'client-key': sim.certs.clientKey,
+  'ca-cert': sim.certs.ca,
+  'max-poll-interval': '1s',
+  'task-id': IDS.slow,
+  ...extra
+})
+
+/** Resolves once the step is waiting on an execution it started (its first status line is out). */
+async function waiting(step: RunningAction): Promise<void> {
+  for (let i = 0; i < 300 && !/\+\d+\w* (Triggered|Started)/.test(step.stdout()); i++) await new Promise(done => setTimeout(done, 50))
+  expect(step.stdout()).toMatch(/Started|Triggered/)
+}
+
+const stopsOf = (taskId: string, since: number) => sim.stops.filter(stop => stop.taskId === taskId && stop.time >= since)
+
+describe('cancellation', () => {
+  it('stops the task within 3 s of SIGINT, and fails saying so', async () => {
+    const step = startAction(inputs())
+    await waiting(step)
+    const cancelledAt = Date.now()
+    step.child.kill('SIGINT')
+    const run = await step.done
+    const stops = stopsOf(IDS.slow, cancelledAt)
+    expect(stops).toHaveLength(1)
+    expect(stops[0].time - cancelledAt).toBeLessThan(3_000)
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(/::error::The job was cancelled: stopped task 'Reload Everything' \(execution [0-9a-f-]{36}\), now Aborted \(6\)/)
+    expect(run.state.done).toBe('true')
+  })
+
+  it('leaves the post step nothing to do after main stopped the task', async () => {
+    const step = startAction(inputs())
+    await waiting(step)
+    step.child.kill('SIGINT')
+    const main = await step.done
+    const since = Date.now()
+    const post = await runAction(inputs(), { state: main.state })
+    expect(post.code).toBe(0)
+    expect(stopsOf(IDS.slow, since)).toHaveLength(0)
+  })
+
+  it('has the post step stop the task when main was killed (SIGKILL) before it could', async () => {
+    const step = startAction(inputs())
+    await waiting(step)
+    step.child.kill('SIGKILL')
+    const main = await step.done
+    expect(main.state['execution-id']).toMatch(/^[0-9a-f-]{36}$/)
+    expect(main.state.done).toBeUndefined()
+    const since = Date.now()
+    const post = await runAction(inputs(), { state: main.state })
+    expect(post.code).toBe(0)
+    expect(post.stdout).toMatch(/::warning::The main step did not finish \(cancelled or killed\): stopped task/)
+    expect(stopsOf(IDS.slow, since)).toHaveLength(1)
+  })
+
+  it('never stops a reload that already ended: a killed main leaves a finished success as it is', async () => {
+    const step = startAction(inputs({ 'task-id': IDS.ok }))
+    await waiting(step)
+    step.child.kill('SIGKILL')
+    const main = await step.done
+    // Let the reload finish on the server, then run the post step.
+    await new Promise(done => setTimeout(done, 1_500))
+    const since = Date.now()
+    const post = await runAction(inputs({ 'task-id': IDS.ok }), { state: main.state })
+    expect(post.code).toBe(0)
+    expect(post.stdout).toMatch(/has already ended: nothing to stop/)
+    expect(stopsOf(IDS.ok, since)).toHaveLength(0)
+    const result = sim.state.results.filter(r => r.executionID === main.state['execution-id']).at(-1)
+    expect(result?.status).toBe(7)
+  })
+
+  it('does not stop the task with stop-on-cancel: false, and says it keeps running', async () => {
+    const step = startAction(inputs({ 'stop-on-cancel': 'false' }))
+    await waiting(step)
+    const since = Date.now()
+    step.child.kill('SIGINT')
+    const run = await step.done
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(/keeps running in Qlik Sense because stop-on-cancel is false/)
+    const post = await runAction(inputs({ 'stop-on-cancel': 'false' }), { state: run.state })
+    expect(post.code).toBe(0)
+    expect(stopsOf(IDS.slow, since)).toHaveLength(0)
+    // Clean up the reload this test left running.
+    await runAction(inputs({ timeout: '1s' }))
+  })
+
+  it('after a normal run the post step does nothing', async () => {
+    const main = await runAction(inputs({ 'task-id': IDS.ok }))
+    expect(main.code).toBe(0)
+    expect(main.state.done).toBe('true')
+    const before = sim.requests.length
+    const post = await runAction(inputs({ 'task-id': IDS.ok }), { state: main.state })
+    expect(post.code).toBe(0)
+    expect(sim.requests.length).toBe(before)
+  })
+})

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { startSimulator, type Simulator } from '../../simulator/src/index.js'
+import { runAction } from '../../scripts/local-runner.js'
+import { testCertificates } from '../helpers/certs.js'
+import { IDS, testSite } from '../helpers/site.js'
+
+let sim: Simulator
+beforeAll(async () => {
+  sim = await startSimulator({ scenario: testSite(), certsDir: testCertificates().dir, quiet: true })
+})
+afterAll(async () => sim?.close())
+
+const run = (extra: Record<string, string>) =>
+  runAction({
+    url: sim.url,
+    'auth-type': 'certificate',
+    'client-cert': sim.certs.clientCert,
+    'client-key': sim.certs.clientKey,
+    'ca-cert': sim.certs.ca,
+    'max-poll-interval': '1s',
+    'task-id': IDS.long,
+    ...extra
+  })
+
+/** Someone else (a schedule, a QMC user) starts the task; resolves once its run has ended. */
+async function runningElsewhere(): Promise<{ executionId: string; ended: () => boolean }> {
+  const executionId = sim.startTask(IDS.long)
+  const ended = () => !sim.state.sessions.some(s => s.id === executionId && s.active)
+  return { executionId, ended }
+}
+
+describe('if-running', () => {
+  it('wait (default): waits for the running execution, then starts a fresh one', async () => {
+    const other = await runningElsewhere()
+    const starts = sim.startCount(IDS.long)
+    const result = await run({})
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/already running \(execution [0-9a-f-]{36}\): waiting for it to end, then starting a fresh reload/)
+    expect(result.outputs['execution-id']).not.toBe(other.executionId)
+    expect(other.ended()).toBe(true)
+    expect(sim.startCount(IDS.long)).toBe(starts + 1)
+    // Our execution started after the other one ended.
+    const theirs = sim.state.results.filter(r => r.executionID === other.executionId).at(-1)!
+    expect(Date.parse(result.outputs['started-at'])).toBeGreaterThanOrEqual(Date.parse(theirs.stopTime))
+  }, 30_000)
+
+  it('attach: waits for the running execution and reports it, starting nothing', async () => {
+    const other = await runningElsewhere()
+    const starts = sim.startCount(IDS.long)
+    const result = await run({ 'if-running': 'attach' })
+    expect(result.code).toBe(0)
+    expect(result.outputs['execution-id']).toBe(other.executionId)
+    expect(result.outputs.status).toBe('FinishedSuccess')
+    expect(sim.startCount(IDS.long)).toBe(starts)
+  }, 30_000)
+
+  it('fail: fails at once, naming the running execution, starting nothing', async () => {
+    const other = await runningElsewhere()
+    const starts = sim.startCount(IDS.long)
+    const result = await run({ 'if-running': 'fail' })
+    expect(result.code).toBe(1)
+    expect(result.stdout).toContain(`::error::Task 'Reload Long' is already running (execution ${other.executionId}) and if-running is 'fail'.`)
+    expect(sim.startCount(IDS.long)).toBe(starts)
+    await run({ 'if-running': 'attach' })
+  }, 30_000)
+})
