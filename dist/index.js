@@ -37512,12 +37512,13 @@ function readJwtSource(get, secrets) {
         throw new errors/* InputError */.d('jwt-private-key', 'is not a private key Node.js can read (expected an unencrypted PEM RSA key).');
     }
     if (type !== 'rsa')
-        throw new errors/* InputError */.d('jwt-private-key', `is a ${type} key; Qlik's JWT virtual proxies verify RS256, RS384 or RS512, which need an RSA key.`);
+        throw new errors/* InputError */.d('jwt-private-key', `is an ${String(type).toUpperCase()} key; Qlik's JWT virtual proxies verify RS256, RS384 or RS512, which need an RSA key.`);
     const algorithm = get('jwt-algorithm').toUpperCase();
     if (!jwt/* JWT_ALGORITHMS */.B.includes(algorithm)) {
         throw new errors/* InputError */.d('jwt-algorithm', `'${get('jwt-algorithm')}' is not one of ${jwt/* JWT_ALGORITHMS */.B.join(', ')} (the only algorithms Qlik's JWT virtual proxy accepts).`);
     }
-    for (const name of ['jwt-user-id', 'jwt-user-directory', 'jwt-user-id-claim', 'jwt-user-directory-claim']) {
+    // The claim names have defaults (userId, userDirectory); the values have none.
+    for (const name of ['jwt-user-id', 'jwt-user-directory']) {
         if (!get(name))
             throw new errors/* InputError */.d(name, 'is required to mint a JWT with jwt-private-key.');
     }
@@ -37611,7 +37612,7 @@ function getSettings(read) {
         caCert,
         tlsServerName: parseServerName(get('tls-server-name')),
         insecureSkipTlsVerify: parseBoolean('insecure-skip-tls-verify', get('insecure-skip-tls-verify')),
-        userAgent: get('user-agent'),
+        userAgent: headerValue('user-agent', get('user-agent')),
         target,
         wait: parseBoolean('wait', get('wait')),
         timeoutMs: (0,duration/* parseDuration */.E)('timeout', get('timeout')),
@@ -37632,7 +37633,8 @@ function parseUrl(value) {
         url = new URL(value);
     }
     catch {
-        throw new errors/* InputError */.d('url', `'${value}' is not a URL (e.g. https://qliksrv01.corp.example:4242).`);
+        // Never echo credentials someone put into the URL.
+        throw new errors/* InputError */.d('url', `'${value.replace(/\/\/[^/]*@/, '//***@')}' is not a URL (e.g. https://qliksrv01.corp.example:4242).`);
     }
     if (url.protocol !== 'https:')
         throw new errors/* InputError */.d('url', `must start with https:// (got ${url.protocol}//).`);
@@ -37668,9 +37670,10 @@ function parseTarget(get) {
     return given[0] === 'app-id' ? { kind: 'app-id', appId: id.toLowerCase() } : { kind: 'task-id', taskId: id.toLowerCase() };
 }
 function parseChoice(input, value, choices) {
-    if (!choices.includes(value))
+    const choice = value.toLowerCase();
+    if (!choices.includes(choice))
         throw new errors/* InputError */.d(input, `'${value}' is not one of ${choices.join(', ')}.`);
-    return value;
+    return choice;
 }
 function readClientCertificate(get, secrets) {
     const passphrase = get('client-key-passphrase') || undefined;
@@ -37715,9 +37718,17 @@ function readHeader(get, secrets) {
     if (!value)
         throw new errors/* InputError */.d('header-value', "is required with auth-type 'header' (the user id the proxy should sign in).");
     secrets.push(value);
+    headerValue('header-value', value);
     return { name, value };
 }
+/** Node refuses header values with line breaks or characters outside Latin-1: say which input, before any request. */
+function headerValue(input, value) {
+    if (/[^\t\x20-\x7e\x80-\xff]/.test(value))
+        throw new errors/* InputError */.d(input, 'contains a line break or a character that cannot go into an HTTP header.');
+    return value;
+}
 function parseQlikUser(value) {
+    headerValue('qlik-user', value);
     // UserDirectory=INTERNAL; UserId=sa_api: ';' separated, spaces optional, order free.
     const parts = value.split(';').map(p => p.trim()).filter(Boolean);
     const keys = parts.map(p => /^(\w+)\s*=\s*\S.*$/.exec(p)?.[1]?.toLowerCase());
@@ -38557,14 +38568,18 @@ async function startTask(api, task, before = new Set(), clock) {
  * run that already ended) a last execution result other than the one the task showed before.
  */
 async function findNewExecution(api, task, before, clock) {
-    const lastBefore = task.operational?.lastExecutionResult?.executionID?.toLowerCase();
+    // operational.lastExecutionResult is condensed (no executionID): compare result ids, then look the new one up.
+    const lastBefore = task.operational?.lastExecutionResult?.id;
     for (let poll = 0; poll < RECONCILE_POLLS; poll++) {
         const fresh = (await api.taskExecutionSessions(task)).find(session => !before.has(session.id.toLowerCase()));
         if (fresh)
             return fresh.id;
-        const last = (await findTask(api, { taskId: task.id })).operational?.lastExecutionResult?.executionID;
-        if (last && last.toLowerCase() !== lastBefore && !before.has(last.toLowerCase()))
-            return last;
+        const last = (await findTask(api, { taskId: task.id })).operational?.lastExecutionResult?.id;
+        if (last && last !== lastBefore) {
+            const executionId = (await api.executionResult(last))?.executionID;
+            if (executionId && !before.has(executionId.toLowerCase()))
+                return executionId;
+        }
         await clock.sleep(RECONCILE_GAP_MS);
     }
     return undefined;
@@ -39198,6 +39213,9 @@ class QrsApi {
     /** The running execution, or undefined once it has ended (the QRS deletes the session: 404). */
     executionSession(id) {
         return this.client.getIfExists(`/qrs/executionsession/${id}`);
+    }
+    executionResult(id) {
+        return this.client.getIfExists(`/qrs/executionresult/${id}`);
     }
     /** One result per attempt of the execution; several when the task retried. */
     executionResults(executionId) {

@@ -31,7 +31,7 @@ function scenario(): Scenario {
       id: t.custom, name: 'Log custom', appId,
       runs: [{ attempts: [{ outcome: 8, durationMs: 40, scriptLog: ['line one Ümsätze', 'line two', 'Error: custom failure', 'Execution Failed'] }] }]
     },
-    { id: t.big, name: 'Log big', appId, runs: [{ attempts: [{ outcome: 8, durationMs: 40, scriptLogBytes: 50_000_000 }] }] },
+    { id: t.big, name: 'Log big', appId, runs: [{ attempts: [{ outcome: 8, durationMs: 40, scriptLogBytes: 120_000_000 }] }] },
     { id: t.retry, name: 'Log retry', appId, maxRetries: 1, runs: [{ attempts: [{ outcome: 8, durationMs: 40 }, { outcome: 7, durationMs: 40 }] }] },
     { id: t.padded, name: 'Log padded', appId, runs: [{ attempts: [{ outcome: 7, durationMs: 40, scriptLogBytes: 300_000 }] }] }
   ]
@@ -195,10 +195,10 @@ describe('script log references and download', () => {
     expect((await call(sim, 'GET', `/qrs/download/reloadtask/${ref}/scriptlog.txt`, { xrfkey: false })).status).toBe(403)
   })
 
-  test('a 50 MB log streams with little memory and the right byte count', async () => {
+  test('a 120 MB log streams with little memory and the right byte count', async () => {
     const [r] = await run(sim, t.big)
-    expect(r.scriptLogSize).toBeGreaterThanOrEqual(50_000_000)
-    expect(r.scriptLogSize).toBeLessThan(50_001_000)
+    expect(r.scriptLogSize).toBeGreaterThanOrEqual(120_000_000)
+    expect(r.scriptLogSize).toBeLessThan(120_001_000)
     const ref = await currentRef(sim, t.big, r)
     const before = process.memoryUsage().rss
     let peak = before
@@ -232,7 +232,8 @@ describe('script log references and download', () => {
     expect(got.head.startsWith(`${bom}`)).toBe(true)
     expect(got.head).toContain('Execution started.')
     expect(got.tail).toMatch(/Error: Field 'Revenue' not found\r\n.* {6}Execution Failed\r\n.* {6}Execution finished\.\r\n$/)
-    expect(peak - before).toBeLessThan(30 * 1024 * 1024)
+    // Bounded well below the log size (a buffered answer would take 120 MB); loose, since GC timing varies under load.
+    expect(peak - before).toBeLessThan(60 * 1024 * 1024)
   })
 
   test('a client that hangs up mid-download does not disturb the simulator', async () => {

@@ -10,6 +10,9 @@ export interface CertPaths {
   caKey: string
   serverCert: string
   serverKey: string
+  /** Same names, SANs and CA as serverCert, but expired (notAfter yesterday): SimulatorOptions.serverCertificate 'expired'. */
+  expiredServerCert: string
+  expiredServerKey: string
   clientCert: string
   clientKey: string
   clientKeyEncrypted: string
@@ -25,13 +28,15 @@ export interface CertPaths {
 const passphrase = 'qlik-export-pass'
 const validityDays = '730'
 // Bump when the set of files or their contents change, so old caches are rebuilt.
-const layoutVersion = 2
+const layoutVersion = 3
 
 const fileNames = {
   ca: 'root.pem',
   caKey: 'root_key.pem',
   serverCert: 'server.pem',
   serverKey: 'server_key.pem',
+  expiredServerCert: 'expired_server.pem',
+  expiredServerKey: 'expired_server_key.pem',
   clientCert: 'client.pem',
   clientKey: 'client_key.pem',
   clientKeyEncrypted: 'client_key_encrypted.pem',
@@ -57,6 +62,8 @@ function pathsIn(dir: string): CertPaths {
     caKey: p(fileNames.caKey),
     serverCert: p(fileNames.serverCert),
     serverKey: p(fileNames.serverKey),
+    expiredServerCert: p(fileNames.expiredServerCert),
+    expiredServerKey: p(fileNames.expiredServerKey),
     clientCert: p(fileNames.clientCert),
     clientKey: p(fileNames.clientKey),
     clientKeyEncrypted: p(fileNames.clientKeyEncrypted),
@@ -130,17 +137,53 @@ function makeLeaf(cwd: string, opts: { cert: string; key: string; cn: string; ca
   ])
 }
 
+/** openssl's ASN.1 GeneralizedTime for -startdate/-enddate. */
+function asn1Time(ms: number): string {
+  return `${new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`
+}
+
+/**
+ * A leaf signed with explicit validity dates. OpenSSL 3.0's `x509` has no -not_before/-not_after, but
+ * `openssl ca` takes -startdate/-enddate on every 3.x; it needs a small database of its own.
+ */
+function makeLeafWithDates(cwd: string, opts: { cert: string; key: string; cn: string; ca: string; caKey: string; extensions: string[]; notBefore: number; notAfter: number }): void {
+  newKey(cwd, opts.key)
+  const cnf = reqConfig(cwd, opts.cert, opts.cn, opts.extensions)
+  const csr = `${opts.cert}.csr`
+  openssl(cwd, ['req', '-new', '-key', opts.key, '-config', cnf, '-out', csr])
+  const db = join(cwd, `${opts.cert}.ca-db`)
+  mkdirSync(db)
+  writeFileSync(join(db, 'index.txt'), '')
+  writeFileSync(join(db, 'serial'), `${randomBytes(12).toString('hex').toUpperCase()}\n`)
+  const caCnf = join(db, 'ca.cnf')
+  writeFileSync(caCnf, [
+    '[ca]', 'default_ca = sim',
+    '[sim]', `database = ${join(db, 'index.txt')}`, `new_certs_dir = ${db}`, `serial = ${join(db, 'serial')}`,
+    'default_md = sha256', 'policy = any', 'unique_subject = no', 'email_in_dn = no', 'copy_extensions = none',
+    '[any]', 'commonName = supplied', ''
+  ].join('\n'))
+  openssl(cwd, [
+    'ca', '-batch', '-notext', '-config', caCnf, '-cert', opts.ca, '-keyfile', opts.caKey, '-in', csr, '-out', opts.cert,
+    '-startdate', asn1Time(opts.notBefore), '-enddate', asn1Time(opts.notAfter), '-extfile', cnf, '-extensions', 'ext'
+  ])
+  rmSync(db, { recursive: true, force: true })
+}
+
 function generate(cwd: string, machineName: string, serverNames: string[]): void {
   makeCa(cwd, fileNames.ca, fileNames.caKey, `${machineName}-CA`)
   const altNames = serverNames.map((n) => (isIP(n) ? `IP:${n}` : `DNS:${n}`)).join(', ')
-  makeLeaf(cwd, {
-    cert: fileNames.serverCert, key: fileNames.serverKey, cn: machineName, ca: fileNames.ca, caKey: fileNames.caKey,
-    extensions: [
-      'basicConstraints = CA:FALSE',
-      'keyUsage = critical, digitalSignature, keyEncipherment',
-      'extendedKeyUsage = serverAuth',
-      ...(altNames ? [`subjectAltName = ${altNames}`] : [])
-    ]
+  const serverExt = [
+    'basicConstraints = CA:FALSE',
+    'keyUsage = critical, digitalSignature, keyEncipherment',
+    'extendedKeyUsage = serverAuth',
+    ...(altNames ? [`subjectAltName = ${altNames}`] : [])
+  ]
+  makeLeaf(cwd, { cert: fileNames.serverCert, key: fileNames.serverKey, cn: machineName, ca: fileNames.ca, caKey: fileNames.caKey, extensions: serverExt })
+  // The same server, its certificate valid for two years until yesterday (a node nobody renewed).
+  const day = 86_400_000
+  makeLeafWithDates(cwd, {
+    cert: fileNames.expiredServerCert, key: fileNames.expiredServerKey, cn: machineName, ca: fileNames.ca, caKey: fileNames.caKey,
+    extensions: serverExt, notBefore: Date.now() - 731 * day, notAfter: Date.now() - day
   })
   const clientExt = ['basicConstraints = CA:FALSE', 'keyUsage = critical, digitalSignature, keyEncipherment', 'extendedKeyUsage = clientAuth']
   makeLeaf(cwd, { cert: fileNames.clientCert, key: fileNames.clientKey, cn: 'QlikClient', ca: fileNames.ca, caKey: fileNames.caKey, extensions: clientExt })

@@ -1,4 +1,4 @@
-/** `npm run simulator -- --scenario <file> --port 4242 --proxy-port 8443 --certs-dir .sim/certs [--quiet]` */
+/** `npm run simulator -- --scenario <file> --port 4242 --proxy-port 8443 --certs-dir .sim/certs [--quiet] [--server-certificate expired]` */
 import { parseArgs } from 'node:util'
 import { loadScenario } from './scenario.js'
 import { startSimulator } from './server.js'
@@ -10,18 +10,23 @@ const { values } = parseArgs({
     'proxy-port': { type: 'string', default: '8443' },
     host: { type: 'string', default: '127.0.0.1' },
     'certs-dir': { type: 'string', default: '.sim/certs' },
-    quiet: { type: 'boolean', default: false }
+    quiet: { type: 'boolean', default: false },
+    /** "valid" (default) or "expired": which server certificate both listeners present. */
+    'server-certificate': { type: 'string', default: 'valid' }
   }
 })
 
 const scenario = loadScenario(values.scenario)
+const serverCertificate = values['server-certificate']
+if (serverCertificate !== 'valid' && serverCertificate !== 'expired') throw new Error('--server-certificate must be valid or expired')
 const sim = await startSimulator({
   scenario,
   port: Number(values.port),
   proxyPort: Number(values['proxy-port']),
   host: values.host,
   certsDir: values['certs-dir'],
-  quiet: values.quiet
+  quiet: values.quiet,
+  serverCertificate
 })
 
 const c = sim.certs

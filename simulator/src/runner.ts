@@ -27,6 +27,9 @@ const enum Detail {
   Information = 2
 }
 
+/** Statuses a stop can abort: Triggered, Started, Queued (and NeverStarted). */
+const abortable = new Set<number>([0, 1, 2, 3])
+
 const failureMessages: Record<number, string> = {
   6: 'The task was aborted',
   8: 'The task was not able to finish: script error',
@@ -35,8 +38,19 @@ const failureMessages: Record<number, string> = {
   12: 'The task was reset by the scheduler'
 }
 
+/** One stop of a task (POST /qrs/task/{id}/stop or an id in stop/many) that reached the server. */
+export interface StopRecord {
+  taskId: string
+  /** Date.now() when the stop was handled. */
+  time: number
+  /** Whether it aborted a running execution (false: the task was not running, or already aborting). */
+  aborted: boolean
+}
+
 /** Plays executions on real timers: one session per start, one result per attempt. */
 export class Runner {
+  /** Every stop handled, in order. */
+  readonly stops: StopRecord[] = []
   private readonly timers = new Set<NodeJS.Timeout>()
   private readonly sessionTimers = new Map<string, Set<NodeJS.Timeout>>()
   /** What each result belongs to, for its script log. */
@@ -65,11 +79,19 @@ export class Runner {
     return session.id
   }
 
-  /** Aborts every running execution of the task. */
+  /**
+   * Aborts every running execution of the task: 4 AbortInitiated, 5 Aborting, 6 Aborted, abortStepMs
+   * apart; the session ends with Aborted. A task that is not running is left as it is (a finished
+   * execution never turns into Aborted). Every call is recorded in `stops`.
+   */
   stop(task: TaskState): void {
+    const record: StopRecord = { taskId: task.id, time: Date.now(), aborted: false }
+    this.stops.push(record)
     for (const session of this.state.sessions.filter((s) => s.active && s.taskId === task.id)) {
       const result = findById(this.state.results, session.resultId)
-      if (!result || result.status === Status.AbortInitiated || result.status === Status.Aborting) continue
+      // Already aborting, or (defensively) already final: leave it.
+      if (!result || !abortable.has(result.status)) continue
+      record.aborted = true
       this.clearSession(session)
       session.abortReason = 1
       session.modifiedDate = now()

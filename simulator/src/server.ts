@@ -7,12 +7,13 @@ import { join } from 'node:path'
 import type { TLSSocket } from 'node:tls'
 import { checkUser, xrfkeyOk, xsrfMessage, type QlikUser } from './auth.js'
 import { makeCertificates, type CertPaths } from './certs.js'
+import { FaultError, FaultRegistry, ruleFromJson, statusText, type FaultAction, type Faults } from './faults.js'
 import { createBuiltinVerifier } from './ntlm/builtin.js'
 import type { NtlmVerifier } from './ntlm/verifier.js'
 import { Proxy, type ProxyStats } from './proxy/proxy.js'
 import { parseQuery, QueryError, type QueryParam } from './query.js'
 import { route, type Reply } from './routes.js'
-import { Runner } from './runner.js'
+import { Runner, type StopRecord } from './runner.js'
 import { checkScenario, defaultSwitches, type Scenario, type Switches } from './scenario.js'
 import { buildState, emptyGuid, findById, type SimState } from './state.js'
 
@@ -35,6 +36,8 @@ export interface SimulatorOptions {
   /** Checks NTLM for Windows VPs. Default: the built-in verifier over scenario.proxy.windowsAccounts.
    *  A verifier passed in is not closed by close(). */
   ntlmVerifier?: NtlmVerifier
+  /** Which server certificate both listeners present: 'valid' (server.pem, default) or 'expired' (expired_server.pem). */
+  serverCertificate?: 'valid' | 'expired'
 }
 
 export interface RecordedRequest {
@@ -50,6 +53,8 @@ export interface RecordedRequest {
   listener: 'qrs' | 'proxy'
   clientCertCN?: string
   body?: string
+  /** The kind of the fault injected into this request ('status', 'reset', ...), if any. */
+  fault?: string
 }
 
 export interface Simulator {
@@ -58,8 +63,14 @@ export interface Simulator {
   port: number
   certs: CertPaths
   requests: RecordedRequest[]
-  /** Executions started, for one task or all. */
+  /** Executions started, for one task or all (real starts only: a start lost to a `reset`/`status` fault is none). */
   startCount(taskId?: string): number
+  /** Stops handled (POST /qrs/task/{id}/stop, ids in stop/many), for one task or all, whether or not the task was running. */
+  stopCount(taskId?: string): number
+  /** Every stop handled, in order, with Date.now() at handling and whether it aborted a running execution. */
+  stops: StopRecord[]
+  /** Fault injection rules for both listeners (see faults.ts). */
+  faults: Faults
   state: SimState
   switches: Switches
   /** https://localhost:<proxyPort>, or '' without scenario.proxy. */
@@ -111,6 +122,25 @@ function readBody(req: IncomingMessage): Promise<string> {
   })
 }
 
+function sleep(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms).unref()) : Promise.resolve()
+}
+
+/**
+ * Drops the connection without an answer, with a TCP RST: the raw TCP socket under the TLS socket
+ * (Node keeps it as `_parent`) is reset; where that is not possible the TLS socket is destroyed
+ * (a close without close_notify). Node clients see ECONNRESET ("read ECONNRESET", or "socket hang up").
+ */
+function resetConnection(req: IncomingMessage): void {
+  const socket = req.socket as TLSSocket & { _parent?: { resetAndDestroy?: () => void } }
+  try {
+    socket._parent?.resetAndDestroy?.()
+  } catch {
+    // not a TCP handle: the destroy below still drops the connection
+  }
+  socket.destroy()
+}
+
 function peerCN(socket: TLSSocket): string | undefined {
   const cn = socket.getPeerCertificate?.()?.subject?.CN
   return Array.isArray(cn) ? cn[0] : cn || undefined
@@ -127,6 +157,11 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const state = buildState(scenario)
   const runner = new Runner(state, switches)
   const requests: RecordedRequest[] = []
+  const faults = new FaultRegistry()
+  /** Requests an 'end-session' fault applies to: GET /qrs/executionsession/{id} answers 404 after the usual checks. */
+  const endSession = new WeakSet<IncomingMessage>()
+  // The proxy listener (set below when the scenario has one).
+  let proxy: Proxy | undefined
   const log = (line: string): void => {
     if (!opts.quiet) console.log(line)
   }
@@ -158,7 +193,12 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     } catch {
       return { status: 400, text: 'Malformed URL' }
     }
-    return route({ method: req.method ?? 'GET', segments: decoded, params, body, user: user.user, state, switches, runner })
+    const method = req.method ?? 'GET'
+    if (endSession.has(req) && method === 'GET' && decoded.length === 2 && decoded[0] === 'executionsession' && !['full', 'count'].includes(decoded[1])) {
+      // As if the session entity had been deleted, whatever the execution is doing.
+      return { status: 404, text: `Cannot find the execution session with id ${decoded[1]}` }
+    }
+    return route({ method, segments: decoded, params, body, user: user.user, state, switches, runner })
   }
 
   const scheduler: QlikUser = { userDirectory: 'INTERNAL', userId: 'sa_scheduler' }
@@ -168,8 +208,25 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     return runner.start(task, user) ?? emptyGuid
   }
 
-  function handleControl(req: IncomingMessage, pathname: string): Reply {
+  function handleControl(req: IncomingMessage, pathname: string, body: string): Reply {
     const key = `${req.method} ${pathname.replace(/\/+$/, '')}`
+    if (key === 'POST /__sim/faults') {
+      try {
+        const parsed: unknown = JSON.parse(body)
+        const rules = (Array.isArray(parsed) ? parsed : [parsed]).map(ruleFromJson)
+        for (const rule of rules) faults.add(rule)
+        return { status: 201, json: { value: rules.length } }
+      } catch (err) {
+        if (err instanceof FaultError || err instanceof SyntaxError) return { status: 400, text: err.message }
+        throw err
+      }
+    }
+    if (key === 'DELETE /__sim/faults') {
+      faults.clear()
+      return { status: 204, empty: true }
+    }
+    if (key === 'GET /__sim/faults') return { status: 200, json: { rules: faults.toJson(), applied: faults.applied() } }
+    if (key === 'GET /__sim/stops') return { status: 200, json: runner.stops }
     const startMatch = /^POST \/__sim\/start\/([^/]+)$/.exec(key)
     if (startMatch) {
       let id: string
@@ -191,7 +248,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     return { status: 404, text: 'Unknown control endpoint' }
   }
 
-  /** Reads the body, records the request, answers; shared by both listeners. */
+  /** Reads the body, applies faults, records the request, answers; shared by both listeners. */
   function serve(listener: 'qrs' | 'proxy', dispatch: (req: IncomingMessage, pathname: string, rawQuery: string, body: string) => Promise<Reply> | Reply) {
     return (req: IncomingMessage, res: ServerResponse): void => {
       const time = Date.now()
@@ -201,19 +258,24 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       const rawQuery = q < 0 ? '' : url.slice(q + 1)
       const control = listener === 'qrs' && pathname.startsWith('/__sim/')
       readBody(req)
-        .then((body) => {
-          if (!control) {
-            res.on('finish', () => {
-              requests.push({
-                time, method: req.method ?? '', path: pathname, query: rawQuery, headers: { ...req.headers },
-                status: res.statusCode, listener, clientCertCN: peerCN(req.socket as TLSSocket), ...(body ? { body } : {})
-              })
-              log(`${listener === 'proxy' ? '[proxy] ' : ''}${req.method} ${url} -> ${res.statusCode}`)
+        .then(async (body) => {
+          if (control) return send(res, handleControl(req, pathname, body))
+          const method = req.method ?? ''
+          const fault = faults.match(method, listener === 'proxy' && proxy ? proxy.qrsPath(pathname) : pathname, listener)
+          let recorded = false
+          const record = (status: number): void => {
+            if (recorded) return
+            recorded = true
+            requests.push({
+              time, method, path: pathname, query: rawQuery, headers: { ...req.headers }, status, listener,
+              clientCertCN: peerCN(req.socket as TLSSocket), ...(body ? { body } : {}), ...(fault ? { fault: fault.kind } : {})
             })
+            log(`${listener === 'proxy' ? '[proxy] ' : ''}${method} ${url} -> ${status || 'reset'}${fault ? ` [fault: ${fault.kind}]` : ''}`)
           }
-          return control ? handleControl(req, pathname) : dispatch(req, pathname, rawQuery, body)
+          res.on('finish', () => record(res.statusCode))
+          if (fault) return faulted(fault, listener, req, res, record, () => dispatch(req, pathname, rawQuery, body))
+          return send(res, await dispatch(req, pathname, rawQuery, body))
         })
-        .then((reply) => send(res, reply))
         .catch((err: unknown) => {
           if (!res.headersSent) void send(res, { status: 500, text: `Internal simulator error: ${String(err)}` })
           else res.destroy()
@@ -221,7 +283,41 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     }
   }
 
-  const tls = { key: readFileSync(certs.serverKey), cert: readFileSync(certs.serverCert) }
+  /** Runs one request under a fault (see FaultAction for what each one does). */
+  async function faulted(fault: FaultAction, listener: 'qrs' | 'proxy', req: IncomingMessage, res: ServerResponse,
+    record: (status: number) => void, handle: () => Promise<Reply> | Reply): Promise<void> {
+    switch (fault.kind) {
+      case 'status':
+        return send(res, {
+          status: fault.status, text: fault.body ?? statusText(fault.status),
+          ...(fault.retryAfter !== undefined ? { headers: { 'Retry-After': fault.retryAfter } } : {})
+        })
+      case 'reset':
+        record(0)
+        return resetConnection(req)
+      case 'reset-after-handling':
+        await handle()
+        record(0)
+        return resetConnection(req)
+      case 'delay': {
+        // A client that gives up (its timeout) closes the connection: recorded with status 0.
+        res.on('close', () => record(res.writableFinished ? res.statusCode : 0))
+        const reply = await handle()
+        await sleep(fault.ms)
+        if (res.destroyed) return
+        return send(res, reply)
+      }
+      case 'drop-sessions':
+        if (listener === 'proxy') proxy?.expireSessions()
+        return send(res, await handle())
+      case 'end-session':
+        endSession.add(req)
+        return send(res, await handle())
+    }
+  }
+
+  const expired = opts.serverCertificate === 'expired'
+  const tls = { key: readFileSync(expired ? certs.expiredServerKey : certs.serverKey), cert: readFileSync(expired ? certs.expiredServerCert : certs.serverCert) }
   const server = createServer(
     { ...tls, ca: readFileSync(certs.ca), requestCert: true, rejectUnauthorized: switches.untrustedClientCert === 'handshake' },
     serve('qrs', (req, pathname, rawQuery, body) => handleQrs(req, pathname, rawQuery, body))
@@ -236,7 +332,6 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const port = (server.address() as AddressInfo).port
 
   // The proxy: no client certificate requested, same server certificate, same QRS handling.
-  let proxy: Proxy | undefined
   let proxyServer: ReturnType<typeof createServer> | undefined
   let ownVerifier: NtlmVerifier | undefined
   if (scenario.proxy) {
@@ -269,6 +364,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     startTask,
     startCount: (taskId?: string) =>
       state.tasks.filter((t) => taskId === undefined || t.id.toLowerCase() === taskId.toLowerCase()).reduce((n, t) => n + t.starts, 0),
+    stopCount: (taskId?: string) => runner.stops.filter((s) => taskId === undefined || s.taskId.toLowerCase() === taskId.toLowerCase()).length,
+    stops: runner.stops,
+    faults,
     close: async () => {
       runner.close()
       await Promise.all([server, proxyServer].map((srv) => new Promise<void>((resolve) => {

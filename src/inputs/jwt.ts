@@ -25,12 +25,13 @@ export function readJwtSource(get: (name: string) => string, secrets: string[]):
   } catch {
     throw new InputError('jwt-private-key', 'is not a private key Node.js can read (expected an unencrypted PEM RSA key).')
   }
-  if (type !== 'rsa') throw new InputError('jwt-private-key', `is a ${type} key; Qlik's JWT virtual proxies verify RS256, RS384 or RS512, which need an RSA key.`)
+  if (type !== 'rsa') throw new InputError('jwt-private-key', `is an ${String(type).toUpperCase()} key; Qlik's JWT virtual proxies verify RS256, RS384 or RS512, which need an RSA key.`)
   const algorithm = get('jwt-algorithm').toUpperCase()
   if (!(JWT_ALGORITHMS as readonly string[]).includes(algorithm)) {
     throw new InputError('jwt-algorithm', `'${get('jwt-algorithm')}' is not one of ${JWT_ALGORITHMS.join(', ')} (the only algorithms Qlik's JWT virtual proxy accepts).`)
   }
-  for (const name of ['jwt-user-id', 'jwt-user-directory', 'jwt-user-id-claim', 'jwt-user-directory-claim']) {
+  // The claim names have defaults (userId, userDirectory); the values have none.
+  for (const name of ['jwt-user-id', 'jwt-user-directory']) {
     if (!get(name)) throw new InputError(name, 'is required to mint a JWT with jwt-private-key.')
   }
   return {

@@ -120,7 +120,7 @@ export function getSettings(read: InputReader): Settings {
     caCert,
     tlsServerName: parseServerName(get('tls-server-name')),
     insecureSkipTlsVerify: parseBoolean('insecure-skip-tls-verify', get('insecure-skip-tls-verify')),
-    userAgent: get('user-agent'),
+    userAgent: headerValue('user-agent', get('user-agent')),
     target,
     wait: parseBoolean('wait', get('wait')),
     timeoutMs: parseDuration('timeout', get('timeout')),
@@ -140,7 +140,8 @@ function parseUrl(value: string): URL {
   try {
     url = new URL(value)
   } catch {
-    throw new InputError('url', `'${value}' is not a URL (e.g. https://qliksrv01.corp.example:4242).`)
+    // Never echo credentials someone put into the URL.
+    throw new InputError('url', `'${value.replace(/\/\/[^/]*@/, '//***@')}' is not a URL (e.g. https://qliksrv01.corp.example:4242).`)
   }
   if (url.protocol !== 'https:') throw new InputError('url', `must start with https:// (got ${url.protocol}//).`)
   if (url.username || url.password) throw new InputError('url', 'must not contain credentials; use the auth inputs.')
@@ -171,8 +172,9 @@ function parseTarget(get: (name: string) => string): Target {
 }
 
 function parseChoice<T extends string>(input: string, value: string, choices: readonly T[]): T {
-  if (!(choices as readonly string[]).includes(value)) throw new InputError(input, `'${value}' is not one of ${choices.join(', ')}.`)
-  return value as T
+  const choice = value.toLowerCase()
+  if (!(choices as readonly string[]).includes(choice)) throw new InputError(input, `'${value}' is not one of ${choices.join(', ')}.`)
+  return choice as T
 }
 
 function readClientCertificate(get: (name: string) => string, secrets: string[]): ClientCertificate {
@@ -212,10 +214,18 @@ function readHeader(get: (name: string) => string, secrets: string[]): { name: s
   if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new InputError('header-name', `'${name}' is not a valid HTTP header name.`)
   if (!value) throw new InputError('header-value', "is required with auth-type 'header' (the user id the proxy should sign in).")
   secrets.push(value)
+  headerValue('header-value', value)
   return { name, value }
 }
 
+/** Node refuses header values with line breaks or characters outside Latin-1: say which input, before any request. */
+function headerValue(input: string, value: string): string {
+  if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) throw new InputError(input, 'contains a line break or a character that cannot go into an HTTP header.')
+  return value
+}
+
 function parseQlikUser(value: string): string {
+  headerValue('qlik-user', value)
   // UserDirectory=INTERNAL; UserId=sa_api: ';' separated, spaces optional, order free.
   const parts = value.split(';').map(p => p.trim()).filter(Boolean)
   const keys = parts.map(p => /^(\w+)\s*=\s*\S.*$/.exec(p)?.[1]?.toLowerCase())

@@ -39,6 +39,10 @@ export class QrsApi {
     return this.client.getIfExists<ExecutionSession>(`/qrs/executionsession/${id}`)
   }
 
+  executionResult(id: string): Promise<ExecutionResult | undefined> {
+    return this.client.getIfExists<ExecutionResult>(`/qrs/executionresult/${id}`)
+  }
+
   /** One result per attempt of the execution; several when the task retried. */
   executionResults(executionId: string): Promise<ExecutionResult[]> {
     return this.client.get<ExecutionResult[]>('/qrs/executionresult/full', { filter: eqGuid('ExecutionId', executionId) })

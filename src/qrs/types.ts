@@ -14,7 +14,7 @@ export interface ReloadTask {
   taskType?: number
   maxRetries?: number
   app?: AppRef
-  operational?: { lastExecutionResult?: { id?: string; executionID?: string; status?: number } | null } | null
+  operational?: { lastExecutionResult?: { id?: string; status?: number } | null } | null
 }
 
 export interface ExecutionResultDetail {

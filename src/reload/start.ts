@@ -113,12 +113,16 @@ export async function startTask(api: QrsApi, task: ReloadTask, before: Set<strin
  * run that already ended) a last execution result other than the one the task showed before.
  */
 async function findNewExecution(api: QrsApi, task: ReloadTask, before: Set<string>, clock: Clock): Promise<string | undefined> {
-  const lastBefore = task.operational?.lastExecutionResult?.executionID?.toLowerCase()
+  // operational.lastExecutionResult is condensed (no executionID): compare result ids, then look the new one up.
+  const lastBefore = task.operational?.lastExecutionResult?.id
   for (let poll = 0; poll < RECONCILE_POLLS; poll++) {
     const fresh = (await api.taskExecutionSessions(task)).find(session => !before.has(session.id.toLowerCase()))
     if (fresh) return fresh.id
-    const last = (await findTask(api, { taskId: task.id })).operational?.lastExecutionResult?.executionID
-    if (last && last.toLowerCase() !== lastBefore && !before.has(last.toLowerCase())) return last
+    const last = (await findTask(api, { taskId: task.id })).operational?.lastExecutionResult?.id
+    if (last && last !== lastBefore) {
+      const executionId = (await api.executionResult(last))?.executionID
+      if (executionId && !before.has(executionId.toLowerCase())) return executionId
+    }
     await clock.sleep(RECONCILE_GAP_MS)
   }
   return undefined

@@ -57,11 +57,21 @@ export class Proxy {
     for (const vp of this.vps) if (prefix === undefined || vp.cfg.prefix === prefix) vp.store.clear()
   }
 
-  async handle(req: IncomingMessage, pathname: string, rawQuery: string, body: string): Promise<Reply> {
+  /** The VP a path goes to and the path without its prefix (what the QRS handling sees). */
+  private route(pathname: string): { vp: Vp | undefined; rest: string } {
     const first = pathname.split('/')[1] ?? ''
-    let vp = this.vps.find((v) => v.cfg.prefix !== '' && v.cfg.prefix === first)
-    let rest = vp ? pathname.slice(first.length + 1) || '/' : pathname
-    vp ??= this.vps.find((v) => v.cfg.prefix === '')
+    const vp = this.vps.find((v) => v.cfg.prefix !== '' && v.cfg.prefix === first)
+    if (vp) return { vp, rest: pathname.slice(first.length + 1) || '/' }
+    return { vp: this.vps.find((v) => v.cfg.prefix === ''), rest: pathname }
+  }
+
+  /** The path with any VP prefix stripped (fault rules match against it). */
+  qrsPath(pathname: string): string {
+    return this.route(pathname).rest
+  }
+
+  async handle(req: IncomingMessage, pathname: string, rawQuery: string, body: string): Promise<Reply> {
+    const { vp, rest } = this.route(pathname)
     if (!vp) return { status: 404, text: 'Not found' }
     const module = rest.replace(/\/+$/, '').toLowerCase()
     const params = safeParams(rawQuery)

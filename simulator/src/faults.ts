@@ -1,0 +1,173 @@
+/**
+ * Fault injection: rules that make chosen requests fail the way networks and servers fail
+ * (a 503 burst, a 429 with Retry-After, a reset connection, an answer lost after the work was
+ * done, a slow answer, proxy sessions gone, an execution session that vanishes early).
+ * The shared request handling of both listeners asks `FaultRegistry.match` before handling.
+ */
+import { STATUS_CODES } from 'node:http'
+
+export type FaultAction =
+  /** Answer this (text/plain) INSTEAD of handling the request. */
+  | { kind: 'status'; status: number; body?: string; retryAfter?: string }
+  /** Destroy the socket without answering, before handling: nothing happens on the server. */
+  | { kind: 'reset' }
+  /** Handle the request for real (a start DOES start the task), then destroy the socket without answering. */
+  | { kind: 'reset-after-handling' }
+  /** Handle normally, answer after `ms`. */
+  | { kind: 'delay'; ms: number }
+  /** Forget all proxy sessions before handling; no-op on the QRS listener. */
+  | { kind: 'drop-sessions' }
+  /** GET /qrs/executionsession/{id}: 404 as if the session had ended, although the execution still runs. */
+  | { kind: 'end-session' }
+
+export type FaultKind = FaultAction['kind']
+
+export interface FaultRule {
+  /** Default: any method. Compared case-insensitively. */
+  method?: string
+  /** A string matches the whole pathname (case-insensitive, trailing slashes ignored); a RegExp is tested
+   *  against it. The pathname is the QRS path with any virtual proxy prefix stripped. */
+  path: string | RegExp
+  /** Let this many matching requests through first (default 0). */
+  after?: number
+  /** Then apply to this many (default 1; Infinity allowed). */
+  times?: number
+  action: FaultAction
+}
+
+export interface AppliedFault {
+  /** Index of the rule in the order of add() since the last clear(). */
+  rule: number
+  method: string
+  /** The matched path (VP prefix stripped). */
+  path: string
+  /** The action's kind, e.g. 'status', 'reset'. */
+  action: string
+  time: number
+  listener: 'qrs' | 'proxy'
+}
+
+export interface Faults {
+  add(rule: FaultRule): void
+  clear(): void
+  applied(): AppliedFault[]
+}
+
+const kinds: FaultKind[] = ['status', 'reset', 'reset-after-handling', 'delay', 'drop-sessions', 'end-session']
+
+export class FaultError extends Error {}
+
+/** Checks a rule (from code or from JSON) and fills the defaults. */
+function checkRule(rule: FaultRule): Required<Omit<FaultRule, 'method'>> & { method?: string } {
+  const fail = (msg: string): never => {
+    throw new FaultError(`Bad fault rule: ${msg}`)
+  }
+  if (typeof rule !== 'object' || rule === null) fail('not an object')
+  if (!(typeof rule.path === 'string' || rule.path instanceof RegExp)) fail('path must be a string or a RegExp')
+  if (rule.method !== undefined && typeof rule.method !== 'string') fail('method must be a string')
+  const after = rule.after ?? 0
+  const times = rule.times ?? 1
+  if (typeof after !== 'number' || !(after >= 0)) fail('after must be a number >= 0')
+  if (typeof times !== 'number' || !(times >= 0)) fail('times must be a number >= 0 (or Infinity)')
+  const a = rule.action
+  if (typeof a !== 'object' || a === null || !kinds.includes(a.kind)) fail(`action.kind must be one of ${kinds.join(', ')}`)
+  if (a.kind === 'status') {
+    if (!Number.isInteger(a.status) || a.status < 100 || a.status > 599) fail('action.status must be an HTTP status (100-599)')
+    if (a.body !== undefined && typeof a.body !== 'string') fail('action.body must be a string')
+    if (a.retryAfter !== undefined && typeof a.retryAfter !== 'string') fail('action.retryAfter must be a string')
+  }
+  if (a.kind === 'delay' && (typeof a.ms !== 'number' || !(a.ms >= 0) || !Number.isFinite(a.ms))) fail('action.ms must be a number >= 0')
+  return { ...rule, after, times, action: a }
+}
+
+/**
+ * A rule from JSON (POST /__sim/faults): `path` is a string or `{ "regex": "...", "flags": "i" }`,
+ * `times` may be the string "Infinity" (JSON has no Infinity).
+ */
+export function ruleFromJson(value: unknown): FaultRule {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new FaultError('Bad fault rule: not an object')
+  const raw = value as Record<string, unknown>
+  let path: string | RegExp
+  if (typeof raw.path === 'string') path = raw.path
+  else if (typeof raw.path === 'object' && raw.path !== null && typeof (raw.path as { regex?: unknown }).regex === 'string') {
+    const { regex, flags } = raw.path as { regex: string; flags?: unknown }
+    try {
+      path = new RegExp(regex, typeof flags === 'string' ? flags : '')
+    } catch (err) {
+      throw new FaultError(`Bad fault rule: ${String(err)}`)
+    }
+  } else {
+    throw new FaultError('Bad fault rule: path must be a string or {"regex": "..."}')
+  }
+  const times = raw.times === 'Infinity' || raw.times === null ? Infinity : raw.times
+  return { ...(raw as unknown as FaultRule), path, times: times as number | undefined }
+}
+
+/** The default text of an injected status: what a real server or load balancer says. */
+export function statusText(status: number): string {
+  if (status === 503) return 'Service Unavailable'
+  if (status === 429) return 'Too Many Requests'
+  return STATUS_CODES[status] ?? `HTTP ${status}`
+}
+
+interface Entry {
+  rule: ReturnType<typeof checkRule>
+  /** Matching requests seen so far. */
+  seen: number
+}
+
+export class FaultRegistry implements Faults {
+  private rules: Entry[] = []
+  private log: AppliedFault[] = []
+
+  add(rule: FaultRule): void {
+    this.rules.push({ rule: checkRule(rule), seen: 0 })
+  }
+
+  /** Removes all rules and the applied() log; rule numbers start again at 0. */
+  clear(): void {
+    this.rules = []
+    this.log = []
+  }
+
+  applied(): AppliedFault[] {
+    return this.log.map((a) => ({ ...a }))
+  }
+
+  /** The rules as JSON (a RegExp path as {regex, flags}); for GET /__sim/faults. */
+  toJson(): unknown[] {
+    return this.rules.map(({ rule, seen }) => ({
+      ...rule,
+      path: rule.path instanceof RegExp ? { regex: rule.path.source, flags: rule.path.flags } : rule.path,
+      times: rule.times === Infinity ? 'Infinity' : rule.times,
+      seen
+    }))
+  }
+
+  /**
+   * Every rule that matches counts the request (whether or not another rule applies to it); the
+   * first rule, in add order, whose window (after < n <= after + times) covers it applies and is logged.
+   */
+  match(method: string, path: string, listener: 'qrs' | 'proxy'): FaultAction | undefined {
+    let hit: { index: number; action: FaultAction } | undefined
+    this.rules.forEach((entry, index) => {
+      const { rule } = entry
+      if (rule.method !== undefined && rule.method.toUpperCase() !== method.toUpperCase()) return
+      if (!pathMatches(rule.path, path)) return
+      entry.seen++
+      if (!hit && entry.seen > rule.after && entry.seen <= rule.after + rule.times) hit = { index, action: rule.action }
+    })
+    if (!hit) return undefined
+    this.log.push({ rule: hit.index, method, path, action: hit.action.kind, time: Date.now(), listener })
+    return hit.action
+  }
+}
+
+function pathMatches(pattern: string | RegExp, path: string): boolean {
+  if (pattern instanceof RegExp) {
+    pattern.lastIndex = 0 // a /g or /y RegExp keeps state between test() calls
+    return pattern.test(path)
+  }
+  const trim = (p: string): string => p.replace(/\/+$/, '').toLowerCase()
+  return trim(pattern) === trim(path)
+}
