@@ -37781,6 +37781,8 @@ var duration = __nccwpck_require__(1601);
 var inputs_settings = __nccwpck_require__(7162);
 // EXTERNAL MODULE: ./src/qrs/api.ts
 var qrs_api = __nccwpck_require__(6048);
+// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
+var lib = __nccwpck_require__(4942);
 // EXTERNAL MODULE: ./src/auth/errors.ts
 var errors = __nccwpck_require__(5439);
 ;// CONCATENATED MODULE: ./src/qrs/cookies.ts
@@ -37904,8 +37906,6 @@ const systemClock = {
     }
 };
 
-// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
-var lib = __nccwpck_require__(4942);
 ;// CONCATENATED MODULE: external "node:stream/promises"
 const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 // EXTERNAL MODULE: external "node:tls"
@@ -38039,6 +38039,7 @@ var qrs_xrfkey = __nccwpck_require__(1021);
 
 
 
+
 /** GETs are retried this many times on transient trouble (connection errors, timeouts, 5xx, 429). */
 const MAX_RETRIES = 5;
 const BACKOFF_BASE_MS = 500;
@@ -38165,6 +38166,12 @@ class QrsClient {
         const login = redirect ?? (await this.exchange('GET', '/qrs/about', {})).response;
         if (loginModule(login) !== 'windows')
             throw this.loginError(login);
+        const forwardProxy = (0,lib/* getProxyUrl */.s_)(this.options.url.href);
+        if (forwardProxy) {
+            // NTLM authenticates one TCP connection; the proxy tunnel is not kept between its messages,
+            // and a failed attempt can count against the account's lockout threshold.
+            throw new errors/* AuthError */.l(`NTLM cannot go through the forward proxy ${new URL(forwardProxy).host} (from HTTPS_PROXY): NTLM authenticates one TCP connection and the tunnel is not kept between its messages. Put the Qlik host in NO_PROXY (NO_PROXY: ${this.options.url.hostname}), or use JWT or header auth through the proxy.`);
+        }
         if (this.signIns > 0)
             core/* info */.pq('The Qlik proxy session expired: signing in again.');
         this.signIns++;
@@ -41754,10 +41761,11 @@ function getIDToken(aud) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  Qq: () => (/* binding */ HttpClient)
+  Qq: () => (/* binding */ HttpClient),
+  s_: () => (/* binding */ lib_getProxyUrl)
 });
 
-// UNUSED EXPORTS: Headers, HttpClientError, HttpClientResponse, HttpCodes, MediaTypes, getProxyUrl, isHttps
+// UNUSED EXPORTS: Headers, HttpClientError, HttpClientResponse, HttpCodes, MediaTypes, isHttps
 
 // EXTERNAL MODULE: external "http"
 var external_http_ = __nccwpck_require__(8611);
@@ -41920,7 +41928,7 @@ var MediaTypes;
  * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
  */
 function lib_getProxyUrl(serverUrl) {
-    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
+    const proxyUrl = getProxyUrl(new URL(serverUrl));
     return proxyUrl ? proxyUrl.href : '';
 }
 const HttpRedirectCodes = [

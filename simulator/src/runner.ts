@@ -194,11 +194,12 @@ export class Runner {
   /** Ends the session; with resultLagMs the last result keeps its old status a while longer. */
   private finish(session: SessionState, result: ExecutionResult, status: number, extra: { type: number; message: string }[]): void {
     const lag = this.switches.resultLagMs
+    // Without a lag the result is final before the session goes, as on a real server.
+    if (lag === 0) this.completeResult(result, status, extra)
     this.clearSession(session)
     session.active = false
     session.endedAt = session.modifiedDate = now()
     if (lag > 0) this.later(undefined, lag, () => this.completeResult(result, status, extra))
-    else this.completeResult(result, status, extra)
   }
 
   /** `logOutcome`: how the script log ends (a failed attempt shown as 10 Retry still failed). */

@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import { getProxyUrl } from '@actions/http-client'
 import type { Auth } from '../auth/index.js'
 import { AuthError } from '../auth/errors.js'
 import { CookieJar } from './cookies.js'
@@ -156,6 +157,14 @@ export class QrsClient {
     // A sign-in always starts with a GET: the redirect dance would turn a POST into a GET.
     const login = redirect ?? (await this.exchange('GET', '/qrs/about', {})).response
     if (loginModule(login) !== 'windows') throw this.loginError(login)
+    const forwardProxy = getProxyUrl(this.options.url.href)
+    if (forwardProxy) {
+      // NTLM authenticates one TCP connection; the proxy tunnel is not kept between its messages,
+      // and a failed attempt can count against the account's lockout threshold.
+      throw new AuthError(
+        `NTLM cannot go through the forward proxy ${new URL(forwardProxy).host} (from HTTPS_PROXY): NTLM authenticates one TCP connection and the tunnel is not kept between its messages. Put the Qlik host in NO_PROXY (NO_PROXY: ${this.options.url.hostname}), or use JWT or header auth through the proxy.`
+      )
+    }
     if (this.signIns > 0) core.info('The Qlik proxy session expired: signing in again.')
     this.signIns++
     const answer = await auth.windowsSignIn!({
