@@ -37322,7 +37322,7 @@ function parseType2(response) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7670);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7460);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2462);
 
@@ -37622,6 +37622,7 @@ function getSettings(read) {
         ifRunning: parseChoice('if-running', get('if-running'), IF_RUNNING_MODES),
         stopOnTimeout: parseBoolean('stop-on-timeout', get('stop-on-timeout')),
         stopOnCancel: parseBoolean('stop-on-cancel', get('stop-on-cancel')),
+        notify: parseNotify(get('notify-listen'), get('notify-url')),
         secrets
     };
 }
@@ -37668,6 +37669,28 @@ function parseTarget(get) {
     if (!GUID.test(id))
         throw new errors/* InputError */.d(given[0], `'${id}' is not a GUID (e.g. 0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60).`);
     return given[0] === 'app-id' ? { kind: 'app-id', appId: id.toLowerCase() } : { kind: 'task-id', taskId: id.toLowerCase() };
+}
+function parseNotify(listen, url) {
+    if (!listen && !url)
+        return undefined;
+    if (!listen)
+        throw new errors/* InputError */.d('notify-listen', 'is required with notify-url (host:port to listen on, e.g. 0.0.0.0:8765).');
+    if (!url)
+        throw new errors/* InputError */.d('notify-url', 'is required with notify-listen (the URL the Qlik server calls, e.g. http://runner01.corp.example:8765/qlik-notify).');
+    const match = /^(.*):(\d{1,5})$/.exec(listen);
+    const port = match ? Number(match[2]) : NaN;
+    if (!match || port < 1 || port > 65535)
+        throw new errors/* InputError */.d('notify-listen', `'${listen}' is not host:port (e.g. 0.0.0.0:8765 or :8765).`);
+    let callback;
+    try {
+        callback = new URL(url);
+    }
+    catch {
+        throw new errors/* InputError */.d('notify-url', `'${url}' is not a URL (e.g. http://runner01.corp.example:8765/qlik-notify).`);
+    }
+    if (callback.protocol !== 'http:' && callback.protocol !== 'https:')
+        throw new errors/* InputError */.d('notify-url', 'must be an http:// or https:// URL.');
+    return { listen: { host: match[1].replace(/^\[|\]$/g, '') || '0.0.0.0', port }, url: callback };
 }
 function parseChoice(input, value, choices) {
     const choice = value.toLowerCase();
@@ -37758,7 +37781,7 @@ function parseBoolean(input, value) {
 
 /***/ }),
 
-/***/ 7670:
+/***/ 7460:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37987,10 +38010,9 @@ class Transport {
             ...(serverTls.insecure ? { rejectUnauthorized: false } : {})
         });
     }
-    async request(method, url, headers) {
-        const message = await this.open(method, url, headers);
-        const body = await readText(message);
-        return { status: message.statusCode ?? 0, headers: message.headers, body, socket: message.socket };
+    async request(method, url, headers, payload) {
+        const message = await this.open(method, url, headers, payload);
+        return { status: message.statusCode ?? 0, headers: message.headers, body: await readText(message), socket: message.socket };
     }
     /** A GET whose 200 body is piped through the `sink()` stages (script logs can be hundreds of MB); other answers come back as text. */
     async download(url, headers, sink) {
@@ -38008,9 +38030,9 @@ class Transport {
         }
         return { status, headers: message.headers, body: '', socket: message.socket, bytes };
     }
-    async open(method, url, headers) {
+    async open(method, url, headers, body) {
         try {
-            return (await this.http.request(method, url, method === 'POST' ? '' : null, headers)).message;
+            return (await this.http.request(method, url, body ?? (method === 'POST' ? '' : null), headers)).message;
         }
         catch (error) {
             if (error instanceof ConnectionError)
@@ -38077,9 +38099,12 @@ class QrsClient {
         const answer = await this.send('GET', path, {}, [404], sink);
         return { status: answer.status, bytes: answer.bytes ?? 0 };
     }
-    /** POST with no body, as the QRS start calls expect. Never retried blindly: a start must not run twice. */
-    async post(path, query = {}) {
-        return this.send('POST', path, query);
+    /** POST, with no body as the QRS start calls expect, or a JSON body. Never retried: a start must not run twice. */
+    async post(path, query = {}, body) {
+        return this.send('POST', path, query, [], undefined, body === undefined ? undefined : JSON.stringify(body));
+    }
+    async delete(path, query = {}) {
+        await this.send('DELETE', path, query);
     }
     dispose() {
         this.transport.dispose();
@@ -38092,10 +38117,10 @@ class QrsClient {
      * GETs are retried with capped exponential backoff and full jitter (Retry-After wins when the
      * server sends one). POSTs never are: a start whose answer was lost may still have started.
      */
-    async send(method, path, query, accept = [], sink) {
+    async send(method, path, query, accept = [], sink, body) {
         for (let attempt = 0;; attempt++) {
             try {
-                return await this.sendOnce(method, path, query, accept, sink);
+                return await this.sendOnce(method, path, query, accept, sink, body);
             }
             catch (error) {
                 const delay = method === 'GET' ? this.retryDelay(error, attempt) : undefined;
@@ -38117,30 +38142,31 @@ class QrsClient {
         }
         return undefined;
     }
-    async sendOnce(method, path, query, accept = [], sink) {
-        let exchange = await this.exchange(method, path, query, sink);
+    async sendOnce(method, path, query, accept, sink, body) {
+        let exchange = await this.exchange(method, path, query, sink, body);
         if (this.sessionLost(exchange)) {
             // The proxy sent the request to its login module (or dropped an expired session): it never
             // reached the QRS, so signing in and sending it again cannot run anything twice.
             await this.signIn(method === 'GET' ? exchange.response : undefined);
-            exchange = await this.exchange(method, path, query, sink);
+            exchange = await this.exchange(method, path, query, sink, body);
         }
         if (sink && exchange.response.status === 200)
             return { status: 200, bytes: exchange.bytes };
         return this.interpret(method, path, exchange.response, accept);
     }
-    async exchange(method, path, query, sink) {
+    async exchange(method, path, query, sink, body) {
         const xrfkey = (0,qrs_xrfkey/* newXrfkey */.U)();
         const withSession = !this.jar.empty;
         const headers = {
             'X-Qlik-Xrfkey': xrfkey,
             Accept: sink ? '*/*' : 'application/json',
+            ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
             ...this.options.auth.headers(withSession),
             ...this.jar.header()
         };
         const started = Date.now();
         const url = `${this.base}${path}?${encodeQuery({ ...query, xrfkey })}`;
-        const response = sink ? await this.transport.download(url, headers, sink) : await this.transport.request(method, url, headers);
+        const response = sink ? await this.transport.download(url, headers, sink) : await this.transport.request(method, url, headers, body);
         this.jar.take(setCookies(response));
         core/* debug */.Yz(`${method} ${path}${query.filter ? ` filter=${query.filter}` : ''} → ${response.status} in ${Date.now() - started} ms`);
         return { response, withSession, bytes: 'bytes' in response ? response.bytes : undefined };
@@ -38444,6 +38470,7 @@ async function waitForExecution(reader, executionId, options) {
     let lastStatus;
     let latest;
     let attempts = 0;
+    let woken = false;
     const observe = (status) => {
         if (status === undefined || status === lastStatus)
             return;
@@ -38459,7 +38486,8 @@ async function waitForExecution(reader, executionId, options) {
             else
                 sessionEnded = true;
         }
-        if (sessionEnded) {
+        // After a callback the result may be final while the session is still being removed: look at once.
+        if (sessionEnded || woken) {
             // The session can vanish a moment before the last result shows its final status.
             const results = await reader.executionResults(executionId);
             attempts = results.length;
@@ -38471,8 +38499,13 @@ async function waitForExecution(reader, executionId, options) {
         const elapsed = clock.now() - started;
         if (elapsed >= timeoutMs)
             return { kind: 'timeout', elapsedMs: elapsed, sessionEnded, lastStatus, result: latest, attempts };
-        const gap = sessionEnded ? pollInterval(0, maxPollIntervalMs, random) * 2 : pollInterval(elapsed, maxPollIntervalMs, random);
-        await clock.sleep(Math.min(gap, timeoutMs - elapsed), options.signal);
+        const { wakeUps } = options;
+        const gap = sessionEnded ? pollInterval(0, maxPollIntervalMs, random) * 2 : wakeUps ? wakeUps.safetyPollMs : pollInterval(elapsed, maxPollIntervalMs, random);
+        const wait = Math.min(gap, timeoutMs - elapsed);
+        if (wakeUps)
+            woken = await wakeUps.sleep(wait, options.signal);
+        else
+            await clock.sleep(wait, options.signal);
     }
 }
 /** The latest attempt: by start time (an attempt not started yet is the newest), then stop time. */
@@ -38782,6 +38815,124 @@ function summary_escape(text) {
     return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+;// CONCATENATED MODULE: ./src/notify/listener.ts
+
+
+/**
+ * Receives the QRS's change notifications. A callback is only a wake-up: its body is never read
+ * as the truth (anyone who can reach the port could send one); the wait re-reads the state over
+ * the API. `sleep` ends early when a callback arrives.
+ */
+class WakeUpListener {
+    server;
+    port;
+    wake;
+    pending = false;
+    wakeUps = 0;
+    constructor(server, port) {
+        this.server = server;
+        this.port = port;
+    }
+    static async start(address, path) {
+        let listener;
+        const server = (0,external_node_http_.createServer)((request, response) => {
+            request.resume(); // the body is not needed: a callback only says "look again"
+            const matches = path === '/' || (request.url ?? '').split('?')[0] === path;
+            if (request.method !== 'POST' || !matches) {
+                response.writeHead(404).end();
+                return;
+            }
+            response.writeHead(200).end();
+            listener?.notify();
+        });
+        await new Promise((resolve, reject) => {
+            server.once('error', reject);
+            server.listen(address.port, address.host, () => resolve());
+        });
+        const port = server.address().port;
+        listener = new WakeUpListener(server, port);
+        return listener;
+    }
+    notify() {
+        this.wakeUps++;
+        core/* debug */.Yz('Qlik notification received: checking the execution now.');
+        if (this.wake)
+            this.wake();
+        else
+            this.pending = true;
+    }
+    /** Waits `ms`, or less if a callback arrives (also one that arrived since the last wait). True when woken. */
+    sleep(ms, signal) {
+        if (this.pending) {
+            this.pending = false;
+            return Promise.resolve(true);
+        }
+        return new Promise((resolve, reject) => {
+            const done = (woken) => {
+                clearTimeout(timer);
+                signal?.removeEventListener('abort', aborted);
+                this.wake = undefined;
+                resolve(woken);
+            };
+            const aborted = () => {
+                clearTimeout(timer);
+                this.wake = undefined;
+                reject(signal.reason);
+            };
+            const timer = setTimeout(() => done(false), ms);
+            this.wake = () => done(true);
+            if (signal?.aborted)
+                aborted();
+            else
+                signal?.addEventListener('abort', aborted, { once: true });
+        });
+    }
+    close() {
+        this.server.closeAllConnections();
+        return new Promise(resolve => this.server.close(() => resolve()));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/notify/subscription.ts
+
+
+/**
+ * Listens on `listen` and subscribes the QRS to changes of this execution's results, calling `url`.
+ * Push is an optimisation: if it cannot be set up, the step warns and polls as usual.
+ */
+async function subscribe(api, notify, executionId) {
+    let listener;
+    try {
+        listener = await WakeUpListener.start(notify.listen, notify.url.pathname);
+    }
+    catch (error) {
+        core/* warning */.$e(`Push wake-ups off: cannot listen on ${notify.listen.host}:${notify.listen.port} (${error.message}); polling instead.`);
+        return undefined;
+    }
+    let handle;
+    try {
+        handle = await api.subscribeToExecution(executionId, notify.url.href);
+    }
+    catch (error) {
+        await listener.close();
+        core/* warning */.$e(`Push wake-ups off: the QRS refused the notification subscription (${error.message.split('\n')[0]}); polling instead.`);
+        return undefined;
+    }
+    core/* info */.pq(`Push wake-ups on: the QRS calls ${notify.url.href} when execution ${executionId} changes (listening on ${notify.listen.host}:${listener.port}).`);
+    return {
+        listener,
+        close: async () => {
+            // Always removed, also after a failure or a cancellation: a forgotten subscription keeps
+            // the QRS calling a runner that is gone.
+            await api.unsubscribe(handle).catch(error => core/* warning */.$e(`Could not remove the notification subscription ${handle}: ${error.message}`));
+            await listener.close();
+            core/* info */.pq(`Removed the notification subscription (${listener.wakeUps} wake-up${listener.wakeUps === 1 ? '' : 's'} received).`);
+        }
+    };
+}
+
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: external "node:readline"
@@ -38928,6 +39079,7 @@ var state = __nccwpck_require__(2462);
 
 
 
+
 const defaults = { readInput: (name, options) => core/* getInput */.V4(name, { trimWhitespace: options?.trim ?? true }), clock: systemClock };
 /** How long to wait for Aborted after a stop: on timeout there is time; on cancel the runner kills us 10 s after SIGINT. */
 const STOP_WAIT_ON_TIMEOUT_MS = 15_000;
@@ -39016,13 +39168,22 @@ function createClient(settings, auth, clock) {
 async function waitFor(api, settings, started, clock, signal, progress) {
     const { task, executionId, app } = started;
     const since = clock.now();
-    const outcome = await core/* group */.Os(`Wait for execution ${executionId} (timeout ${(0,duration/* formatDuration */.a)(settings.timeoutMs)})`, () => waitForExecution(api, executionId, {
-        clock,
-        signal,
-        timeoutMs: settings.timeoutMs,
-        maxPollIntervalMs: settings.maxPollIntervalMs,
-        onStatus: status => core/* info */.pq(`+${(0,duration/* formatDuration */.a)(clock.now() - since)} ${describeStatus(status)}`)
-    }));
+    const outcome = await core/* group */.Os(`Wait for execution ${executionId} (timeout ${(0,duration/* formatDuration */.a)(settings.timeoutMs)})`, async () => {
+        const push = settings.notify ? await subscribe(api, settings.notify, executionId) : undefined;
+        try {
+            return await waitForExecution(api, executionId, {
+                clock,
+                signal,
+                timeoutMs: settings.timeoutMs,
+                maxPollIntervalMs: settings.maxPollIntervalMs,
+                wakeUps: push && { sleep: (ms, abort) => push.listener.sleep(ms, abort), safetyPollMs: settings.maxPollIntervalMs },
+                onStatus: status => core/* info */.pq(`+${(0,duration/* formatDuration */.a)(clock.now() - since)} ${describeStatus(status)}`)
+            });
+        }
+        finally {
+            await push?.close();
+        }
+    });
     if (outcome.kind === 'finished')
         return outcome;
     const waited = `Timed out after ${(0,duration/* formatDuration */.a)(outcome.elapsedMs)} waiting for task '${task.name}' (execution ${executionId}`;
@@ -39135,7 +39296,7 @@ async function cancelled(progress, clock) {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6698);
 /* harmony import */ var _auth_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2226);
 /* harmony import */ var _inputs_settings_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7162);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7670);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7460);
 /* harmony import */ var _qrs_api_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6048);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2462);
 
@@ -39242,6 +39403,20 @@ class QrsApi {
     }
     appExecutionResults(appId) {
         return this.client.get('/qrs/executionresult/full', { filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_0__/* .eqGuid */ .k8)('appID', appId) });
+    }
+    /**
+     * Asks the QRS to call `callbackUrl` when a result of this execution changes (Notification API:
+     * the body is the URL as a JSON string; the answer a handle).
+     */
+    async subscribeToExecution(executionId, callbackUrl) {
+        const answer = await this.client.post('/qrs/notification', { name: 'ExecutionResult', filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_0__/* .eqGuid */ .k8)('ExecutionId', executionId) }, callbackUrl);
+        const handle = typeof answer.json === 'string' ? answer.json : answer.json?.value;
+        if (!handle)
+            throw new Error('the QRS answered the subscription without a handle');
+        return handle;
+    }
+    unsubscribe(handle) {
+        return this.client.delete('/qrs/notification', { handle });
     }
     /**
      * A download reference for a result's script log: the May 2025 route first, then the older

@@ -17,6 +17,7 @@ import { logReport } from './report/log.js'
 import { setOutputs } from './report/outputs.js'
 import { buildReport, type ReloadReport } from './report/report.js'
 import { writeSummary } from './report/summary.js'
+import { subscribe } from './notify/subscription.js'
 import { scanLog, type LogExcerpt } from './scriptlog/excerpt.js'
 import { saveScriptLog } from './scriptlog/fetch.js'
 import { formatBytes, printScriptLog } from './scriptlog/print.js'
@@ -124,15 +125,21 @@ export function createClient(settings: Settings, auth: Auth, clock: Clock): QrsC
 async function waitFor(api: QrsApi, settings: Settings, started: StartedReload, clock: Clock, signal: AbortSignal, progress: Progress): Promise<{ result: ExecutionResult; attempts: number }> {
   const { task, executionId, app } = started
   const since = clock.now()
-  const outcome = await core.group(`Wait for execution ${executionId} (timeout ${formatDuration(settings.timeoutMs)})`, () =>
-    waitForExecution(api, executionId, {
-      clock,
-      signal,
-      timeoutMs: settings.timeoutMs,
-      maxPollIntervalMs: settings.maxPollIntervalMs,
-      onStatus: status => core.info(`+${formatDuration(clock.now() - since)} ${describeStatus(status)}`)
-    })
-  )
+  const outcome = await core.group(`Wait for execution ${executionId} (timeout ${formatDuration(settings.timeoutMs)})`, async () => {
+    const push = settings.notify ? await subscribe(api, settings.notify, executionId) : undefined
+    try {
+      return await waitForExecution(api, executionId, {
+        clock,
+        signal,
+        timeoutMs: settings.timeoutMs,
+        maxPollIntervalMs: settings.maxPollIntervalMs,
+        wakeUps: push && { sleep: (ms, abort) => push.listener.sleep(ms, abort), safetyPollMs: settings.maxPollIntervalMs },
+        onStatus: status => core.info(`+${formatDuration(clock.now() - since)} ${describeStatus(status)}`)
+      })
+    } finally {
+      await push?.close()
+    }
+  })
   if (outcome.kind === 'finished') return outcome
   const waited = `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task '${task.name}' (execution ${executionId}`
   let report = buildReport(task, executionId, outcome.result, outcome.attempts, app)

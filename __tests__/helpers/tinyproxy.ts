@@ -17,7 +17,7 @@ export function tinyproxyAvailable(): boolean {
   return spawnSync('tinyproxy', ['-v']).status === 0
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer()
   await new Promise<void>(done => server.listen(0, '127.0.0.1', done))
   const { port } = server.address() as { port: number }

@@ -5,6 +5,7 @@ import type { QlikUser } from './auth.js'
 import { aboutJson, appJson, enumsJson, resultJson, sessionJson, taskJson, type Json } from './entities.js'
 import { FilterError, matches, parseFilter } from './filter.js'
 import { getParam, type QueryParam } from './query.js'
+import { NotificationError, type NotificationHub } from './notifications.js'
 import type { Runner } from './runner.js'
 import type { Switches } from './scenario.js'
 import { streamLog } from './scriptlog.js'
@@ -30,6 +31,7 @@ export interface RouteContext {
   state: SimState
   switches: Switches
   runner: Runner
+  notifications: NotificationHub
 }
 
 const text = (status: number, message: string): Reply => ({ status, text: message })
@@ -180,6 +182,32 @@ function download(ctx: RouteContext, rest: string[]): Reply | undefined {
   }
 }
 
+/** POST /qrs/notification?name=&id=&filter=&changeType=&propertyName= (body: the callback URL as a JSON string); DELETE ?handle=. */
+function notification(ctx: RouteContext, rest: string[]): Reply | undefined {
+  if (rest.length !== 0) return undefined
+  const param = (name: string): string | undefined => getParam(ctx.params, name)
+  if (ctx.method === 'POST') {
+    try {
+      const sub = ctx.notifications.subscribe({
+        name: param('name'), id: param('id'), filter: param('filter'), changeType: param('changeType'),
+        propertyName: param('propertyName'), body: ctx.body
+      })
+      return json(sub.handle, ctx.switches.notificationCreateStatus)
+    } catch (err) {
+      if (err instanceof NotificationError) return text(400, err.message)
+      throw err
+    }
+  }
+  if (ctx.method === 'DELETE') {
+    const handle = param('handle')
+    if (handle === undefined || handle.trim() === '') return text(400, 'Missing parameter: handle')
+    // An unknown (or already removed) handle is answered like a known one.
+    ctx.notifications.unsubscribe(handle)
+    return empty()
+  }
+  return undefined
+}
+
 function byId<T extends { id: string }>(items: T[], id: string, what: string, toJson: (item: T) => Json): Reply {
   const item = findById(items, id)
   return item ? json(toJson(item)) : notFound(what, id)
@@ -219,6 +247,9 @@ export async function route(ctx: RouteContext): Promise<Reply> {
       else if (get && single) reply = byId(programTasks, single, 'external program task', (t) => toJson(t, true))
       break
     }
+    case 'notification':
+      reply = notification(ctx, rest)
+      break
     case 'download':
       reply = download(ctx, rest)
       break

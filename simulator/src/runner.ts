@@ -47,6 +47,20 @@ export interface StopRecord {
   aborted: boolean
 }
 
+/**
+ * A change of an ExecutionResult or ExecutionSession, for the notification API. Changes made in
+ * one tick are merged (one Update per entity, with every property changed) and reported in a
+ * microtask, when the entity is consistent again.
+ */
+export interface RunnerChange {
+  objectType: 'ExecutionResult' | 'ExecutionSession'
+  objectID: string
+  /** 1 Add, 2 Update, 3 Delete. */
+  changeType: 1 | 2 | 3
+  /** Update only: the changed fields, status first (details and modifiedDate, which change every time, are not listed). */
+  changedProperties: string[]
+}
+
 /** Plays executions on real timers: one session per start, one result per attempt. */
 export class Runner {
   /** Every stop handled, in order. */
@@ -58,7 +72,38 @@ export class Runner {
   /** Script logs of ended attempts and their download references. */
   readonly logs = new ScriptLogStore()
 
-  constructor(private readonly state: SimState, private readonly switches: Switches) {}
+  /** Changes not reported yet, by objectType:id, in order. */
+  private readonly pending = new Map<string, { objectType: RunnerChange['objectType']; objectID: string; changeType: 1 | 2 | 3; props: Set<string> }>()
+  private closed = false
+
+  constructor(private readonly state: SimState, private readonly switches: Switches, private readonly onChange?: (change: RunnerChange) => void) {}
+
+  /** Notes a change; Add or Delete in the same tick wins over Update, Updates merge their properties. */
+  private touch(objectType: RunnerChange['objectType'], objectID: string, changeType: 1 | 2 | 3, props: string[] = []): void {
+    if (!this.onChange) return
+    const key = `${objectType}:${objectID}`
+    const found = this.pending.get(key)
+    if (found) {
+      if (changeType === 3) found.changeType = 3
+      for (const p of props) found.props.add(p)
+      return
+    }
+    if (this.pending.size === 0) queueMicrotask(() => this.flush())
+    this.pending.set(key, { objectType, objectID, changeType, props: new Set(props) })
+  }
+
+  private flush(): void {
+    const changes = [...this.pending.values()]
+    this.pending.clear()
+    if (this.closed) return
+    for (const c of changes) {
+      try {
+        this.onChange?.({ objectType: c.objectType, objectID: c.objectID, changeType: c.changeType, changedProperties: c.changeType === 2 ? [...c.props] : [] })
+      } catch {
+        // a listener never breaks an execution
+      }
+    }
+  }
 
   /** Returns the execution session id, or undefined when nothing was started. */
   start(task: TaskState, user: QlikUser): string | undefined {
@@ -75,6 +120,7 @@ export class Runner {
       active: true, createdDate: t, modifiedDate: t
     }
     this.state.sessions.push(session)
+    this.touch('ExecutionSession', session.id, 1)
     this.beginAttempt(session, task, run, 0)
     return session.id
   }
@@ -95,6 +141,7 @@ export class Runner {
       this.clearSession(session)
       session.abortReason = 1
       session.modifiedDate = now()
+      this.touch('ExecutionSession', session.id, 2, ['abortReason'])
       this.setStatus(result, Status.AbortInitiated)
       this.later(session, abortStepMs, () => {
         this.setStatus(result, Status.Aborting)
@@ -106,6 +153,7 @@ export class Runner {
   }
 
   close(): void {
+    this.closed = true
     for (const timer of this.timers) clearTimeout(timer)
     this.timers.clear()
     this.sessionTimers.clear()
@@ -143,6 +191,7 @@ export class Runner {
     const from = taskExecutionStatus[result.status]
     this.addDetail(result, Detail.Information, `Changing task state from ${from} to ${taskExecutionStatus[status]}`)
     result.status = status
+    this.touch('ExecutionResult', result.id, 2, ['status'])
   }
 
   private beginAttempt(session: SessionState, task: TaskState, run: ScenarioRun, index: number): void {
@@ -152,13 +201,16 @@ export class Runner {
     this.addDetail(result, Detail.Information, 'Changing task state from NeverStarted to Triggered')
     this.addDetail(result, Detail.Information, 'Trying to start task. Sending task to slave scheduler')
     this.state.results.push(result)
+    this.touch('ExecutionResult', result.id, 1)
     session.resultId = result.id
     session.modifiedDate = now()
+    if (index > 0) this.touch('ExecutionSession', session.id, 2, ['retries', 'executionResult'])
     task.lastResult = result
 
     const startRunning = (): void => {
       this.setStatus(result, Status.Started)
       result.startTime = now()
+      this.touch('ExecutionResult', result.id, 2, ['startTime'])
       this.later(session, Math.max(0, attempt.durationMs ?? 300), () => this.endAttempt(session, task, run, index, result))
     }
     this.later(session, triggeredMs, () => {
@@ -199,6 +251,7 @@ export class Runner {
     this.clearSession(session)
     session.active = false
     session.endedAt = session.modifiedDate = now()
+    this.touch('ExecutionSession', session.id, 3)
     if (lag > 0) this.later(undefined, lag, () => this.completeResult(result, status, extra))
   }
 
@@ -207,9 +260,11 @@ export class Runner {
     this.setStatus(result, status)
     const stop = new Date()
     result.stopTime = stop.toISOString()
+    this.touch('ExecutionResult', result.id, 2, ['stopTime'])
     if (result.startTime !== unsetDate) {
       const startMs = Date.parse(result.startTime)
       result.duration = stop.getTime() - startMs
+      this.touch('ExecutionResult', result.id, 2, ['duration'])
       const owner = this.attempts.get(result.id)
       // Only reload tasks write a script log; external program tasks never do.
       if (owner && owner.task.taskType === 0 && !owner.attempt.noScriptLog) {
@@ -231,6 +286,7 @@ export class Runner {
         result.scriptLogAvailable = true
         result.scriptLogLocation = `\\\\${node}\\QlikShare\\ArchivedLogs\\${node}\\${result.appID}.${fileStamp(startMs)}.log`
         result.scriptLogSize = log.size
+        this.touch('ExecutionResult', result.id, 2, ['fileReferenceID', 'scriptLogAvailable', 'scriptLogLocation', 'scriptLogSize'])
         this.addDetail(result, Detail.Information, 'Reference to scriptlog added')
       }
     }

@@ -24,6 +24,10 @@ export interface Switches {
   scriptLogRoutes: 'both' | 'legacy' | 'current'
   /** The log download starts with a UTF-8 byte order mark. */
   scriptLogBom: boolean
+  /** Notification API: ms each delivery to a callback URL waits before it is sent. */
+  notificationDelayMs: number
+  /** Notification API: status of a successful POST /qrs/notification (201 or 200; the body is the handle either way). */
+  notificationCreateStatus: 200 | 201
 }
 
 export const defaultSwitches: Switches = {
@@ -37,7 +41,9 @@ export const defaultSwitches: Switches = {
   startLatencyMs: 0,
   startWhileRunning: 'parallel',
   scriptLogRoutes: 'both',
-  scriptLogBom: true
+  scriptLogBom: true,
+  notificationDelayMs: 0,
+  notificationCreateStatus: 201
 }
 
 export interface ScenarioAttempt {
@@ -171,6 +177,10 @@ export function checkScenario(scenario: Scenario, source = 'scenario'): void {
   for (const app of scenario.apps ?? []) for (const run of app.reloadRuns ?? []) checkRun(run, `app "${app.name}"`, fail)
   const sw = scenario.switches?.scriptLogRoutes
   if (sw !== undefined && !['both', 'legacy', 'current'].includes(sw)) fail('switches.scriptLogRoutes must be both, legacy or current')
+  const delay = scenario.switches?.notificationDelayMs
+  if (delay !== undefined && !(typeof delay === 'number' && delay >= 0)) fail('switches.notificationDelayMs must be a number >= 0')
+  const created = scenario.switches?.notificationCreateStatus
+  if (created !== undefined && created !== 200 && created !== 201) fail('switches.notificationCreateStatus must be 200 or 201')
   if (scenario.proxy !== undefined) checkProxy(scenario.proxy, fail)
 }
 

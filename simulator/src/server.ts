@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createServer } from 'node:https'
@@ -10,6 +11,8 @@ import { makeCertificates, type CertPaths } from './certs.js'
 import { FaultError, FaultRegistry, ruleFromJson, statusText, type FaultAction, type Faults } from './faults.js'
 import { createBuiltinVerifier } from './ntlm/builtin.js'
 import type { NtlmVerifier } from './ntlm/verifier.js'
+import { resultJson, sessionJson } from './entities.js'
+import { NotificationHub, type Notifications } from './notifications.js'
 import { Proxy, type ProxyStats } from './proxy/proxy.js'
 import { parseQuery, QueryError, type QueryParam } from './query.js'
 import { route, type Reply } from './routes.js'
@@ -87,6 +90,8 @@ export interface Simulator {
    * when nothing started (disabled, not startable, ignored). Throws for an unknown task id.
    */
   startTask(taskId: string, user?: QlikUser): string
+  /** The notification API (POST/DELETE /qrs/notification): subscriptions, deliveries to callback URLs, removed handles. */
+  notifications: Notifications
   close(): Promise<void>
 }
 
@@ -155,7 +160,21 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const certsDir = opts.certsDir ?? mkdtempSync(join(tmpdir(), 'qrs-sim-certs-'))
   const certs = makeCertificates(certsDir, { machineName: scenario.machineName, serverNames })
   const state = buildState(scenario)
-  const runner = new Runner(state, switches)
+  const hub = new NotificationHub({
+    entity: (objectType, id) => {
+      if (objectType === 'ExecutionResult') {
+        const result = findById(state.results, id)
+        return result ? resultJson(result, true, { ...switches, shuffleDetails: false }) : undefined
+      }
+      const session = findById(state.sessions, id)
+      return session ? sessionJson(session, true, state, { ...switches, shuffleDetails: false }) : undefined
+    },
+    delayMs: () => switches.notificationDelayMs,
+    engineID: randomUUID(),
+    originatorNodeID: state.nodeId,
+    originatorHostName: state.machineName
+  })
+  const runner = new Runner(state, switches, (change) => hub.emit(change))
   const requests: RecordedRequest[] = []
   const faults = new FaultRegistry()
   /** Requests an 'end-session' fault applies to: GET /qrs/executionsession/{id} answers 404 after the usual checks. */
@@ -198,7 +217,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       // As if the session entity had been deleted, whatever the execution is doing.
       return { status: 404, text: `Cannot find the execution session with id ${decoded[1]}` }
     }
-    return route({ method, segments: decoded, params, body, user: user.user, state, switches, runner })
+    return route({ method, segments: decoded, params, body, user: user.user, state, switches, runner, notifications: hub })
   }
 
   const scheduler: QlikUser = { userDirectory: 'INTERNAL', userId: 'sa_scheduler' }
@@ -226,6 +245,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       return { status: 204, empty: true }
     }
     if (key === 'GET /__sim/faults') return { status: 200, json: { rules: faults.toJson(), applied: faults.applied() } }
+    if (key === 'GET /__sim/notifications') {
+      return { status: 200, json: { active: hub.active(), deliveries: hub.deliveries(), removed: hub.removed() } }
+    }
     if (key === 'GET /__sim/stops') return { status: 200, json: runner.stops }
     const startMatch = /^POST \/__sim\/start\/([^/]+)$/.exec(key)
     if (startMatch) {
@@ -367,8 +389,10 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     stopCount: (taskId?: string) => runner.stops.filter((s) => taskId === undefined || s.taskId.toLowerCase() === taskId.toLowerCase()).length,
     stops: runner.stops,
     faults,
+    notifications: hub,
     close: async () => {
       runner.close()
+      hub.close()
       await Promise.all([server, proxyServer].map((srv) => new Promise<void>((resolve) => {
         if (!srv) return resolve()
         srv.close(() => resolve())

@@ -4,6 +4,7 @@ import { parseCertificates, parsePrivateKey, readPem } from './pem.js'
 import { readJwtSource } from './jwt.js'
 import { parseWindowsUser, type WindowsCredentials } from '../auth/ntlm.js'
 import type { JwtSource } from '../auth/jwt.js'
+import type { ListenAddress } from '../notify/listener.js'
 
 /** Reads one input by its action.yml name; `core.getInput` in production, a map in tests. */
 export type InputReader = (name: string, options?: { trim: boolean }) => string
@@ -69,6 +70,8 @@ export interface Settings {
   stopOnTimeout: boolean
   /** Stop the Qlik task when the job is cancelled. */
   stopOnCancel: boolean
+  /** Push wake-ups: where to listen for the QRS's callbacks and the URL the QRS should call. */
+  notify?: { listen: ListenAddress; url: URL }
   /** Values to mask in the log (key lines, passphrases). */
   secrets: string[]
 }
@@ -130,6 +133,7 @@ export function getSettings(read: InputReader): Settings {
     ifRunning: parseChoice('if-running', get('if-running'), IF_RUNNING_MODES),
     stopOnTimeout: parseBoolean('stop-on-timeout', get('stop-on-timeout')),
     stopOnCancel: parseBoolean('stop-on-cancel', get('stop-on-cancel')),
+    notify: parseNotify(get('notify-listen'), get('notify-url')),
     secrets
   }
 }
@@ -169,6 +173,23 @@ function parseTarget(get: (name: string) => string): Target {
   const id = get(given[0])
   if (!GUID.test(id)) throw new InputError(given[0], `'${id}' is not a GUID (e.g. 0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60).`)
   return given[0] === 'app-id' ? { kind: 'app-id', appId: id.toLowerCase() } : { kind: 'task-id', taskId: id.toLowerCase() }
+}
+
+function parseNotify(listen: string, url: string): { listen: ListenAddress; url: URL } | undefined {
+  if (!listen && !url) return undefined
+  if (!listen) throw new InputError('notify-listen', 'is required with notify-url (host:port to listen on, e.g. 0.0.0.0:8765).')
+  if (!url) throw new InputError('notify-url', 'is required with notify-listen (the URL the Qlik server calls, e.g. http://runner01.corp.example:8765/qlik-notify).')
+  const match = /^(.*):(\d{1,5})$/.exec(listen)
+  const port = match ? Number(match[2]) : NaN
+  if (!match || port < 1 || port > 65535) throw new InputError('notify-listen', `'${listen}' is not host:port (e.g. 0.0.0.0:8765 or :8765).`)
+  let callback: URL
+  try {
+    callback = new URL(url)
+  } catch {
+    throw new InputError('notify-url', `'${url}' is not a URL (e.g. http://runner01.corp.example:8765/qlik-notify).`)
+  }
+  if (callback.protocol !== 'http:' && callback.protocol !== 'https:') throw new InputError('notify-url', 'must be an http:// or https:// URL.')
+  return { listen: { host: match[1].replace(/^\[|\]$/g, '') || '0.0.0.0', port }, url: callback }
 }
 
 function parseChoice<T extends string>(input: string, value: string, choices: readonly T[]): T {

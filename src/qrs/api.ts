@@ -68,6 +68,21 @@ export class QrsApi {
   }
 
   /**
+   * Asks the QRS to call `callbackUrl` when a result of this execution changes (Notification API:
+   * the body is the URL as a JSON string; the answer a handle).
+   */
+  async subscribeToExecution(executionId: string, callbackUrl: string): Promise<string> {
+    const answer = await this.client.post<string | { value?: string }>('/qrs/notification', { name: 'ExecutionResult', filter: eqGuid('ExecutionId', executionId) }, callbackUrl)
+    const handle = typeof answer.json === 'string' ? answer.json : answer.json?.value
+    if (!handle) throw new Error('the QRS answered the subscription without a handle')
+    return handle
+  }
+
+  unsubscribe(handle: string): Promise<void> {
+    return this.client.delete('/qrs/notification', { handle })
+  }
+
+  /**
    * A download reference for a result's script log: the May 2025 route first, then the older
    * one (deprecated, still on most sites). Undefined when neither has a log for it.
    */

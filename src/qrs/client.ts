@@ -69,9 +69,13 @@ export class QrsClient {
     return { status: answer.status, bytes: answer.bytes ?? 0 }
   }
 
-  /** POST with no body, as the QRS start calls expect. Never retried blindly: a start must not run twice. */
-  async post<T>(path: string, query: Query = {}): Promise<{ status: number; json?: T }> {
-    return this.send<T>('POST', path, query)
+  /** POST, with no body as the QRS start calls expect, or a JSON body. Never retried: a start must not run twice. */
+  async post<T>(path: string, query: Query = {}, body?: unknown): Promise<{ status: number; json?: T }> {
+    return this.send<T>('POST', path, query, [], undefined, body === undefined ? undefined : JSON.stringify(body))
+  }
+
+  async delete(path: string, query: Query = {}): Promise<void> {
+    await this.send('DELETE', path, query)
   }
 
   dispose(): void {
@@ -87,10 +91,10 @@ export class QrsClient {
    * GETs are retried with capped exponential backoff and full jitter (Retry-After wins when the
    * server sends one). POSTs never are: a start whose answer was lost may still have started.
    */
-  private async send<T>(method: string, path: string, query: Query, accept: number[] = [], sink?: () => Writable[]): Promise<{ status: number; json?: T; bytes?: number }> {
+  private async send<T>(method: string, path: string, query: Query, accept: number[] = [], sink?: () => Writable[], body?: string): Promise<{ status: number; json?: T; bytes?: number }> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.sendOnce<T>(method, path, query, accept, sink)
+        return await this.sendOnce<T>(method, path, query, accept, sink, body)
       } catch (error) {
         const delay = method === 'GET' ? this.retryDelay(error, attempt) : undefined
         if (delay === undefined) throw error
@@ -110,30 +114,31 @@ export class QrsClient {
     return undefined
   }
 
-  private async sendOnce<T>(method: string, path: string, query: Query, accept: number[] = [], sink?: () => Writable[]): Promise<{ status: number; json?: T; bytes?: number }> {
-    let exchange = await this.exchange(method, path, query, sink)
+  private async sendOnce<T>(method: string, path: string, query: Query, accept: number[], sink?: () => Writable[], body?: string): Promise<{ status: number; json?: T; bytes?: number }> {
+    let exchange = await this.exchange(method, path, query, sink, body)
     if (this.sessionLost(exchange)) {
       // The proxy sent the request to its login module (or dropped an expired session): it never
       // reached the QRS, so signing in and sending it again cannot run anything twice.
       await this.signIn(method === 'GET' ? exchange.response : undefined)
-      exchange = await this.exchange(method, path, query, sink)
+      exchange = await this.exchange(method, path, query, sink, body)
     }
     if (sink && exchange.response.status === 200) return { status: 200, bytes: exchange.bytes }
     return this.interpret<T>(method, path, exchange.response, accept)
   }
 
-  private async exchange(method: string, path: string, query: Query, sink?: () => Writable[]): Promise<{ response: RawResponse; withSession: boolean; bytes?: number }> {
+  private async exchange(method: string, path: string, query: Query, sink?: () => Writable[], body?: string): Promise<{ response: RawResponse; withSession: boolean; bytes?: number }> {
     const xrfkey = newXrfkey()
     const withSession = !this.jar.empty
     const headers = {
       'X-Qlik-Xrfkey': xrfkey,
       Accept: sink ? '*/*' : 'application/json',
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
       ...this.options.auth.headers(withSession),
       ...this.jar.header()
     }
     const started = Date.now()
     const url = `${this.base}${path}?${encodeQuery({ ...query, xrfkey })}`
-    const response = sink ? await this.transport.download(url, headers, sink) : await this.transport.request(method, url, headers)
+    const response = sink ? await this.transport.download(url, headers, sink) : await this.transport.request(method, url, headers, body)
     this.jar.take(setCookies(response))
     core.debug(`${method} ${path}${query.filter ? ` filter=${query.filter}` : ''} → ${response.status} in ${Date.now() - started} ms`)
     return { response, withSession, bytes: 'bytes' in response ? (response.bytes as number) : undefined }

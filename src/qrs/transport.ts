@@ -61,10 +61,9 @@ export class Transport {
     })
   }
 
-  async request(method: string, url: string, headers: Record<string, string>): Promise<RawResponse> {
-    const message = await this.open(method, url, headers)
-    const body = await readText(message)
-    return { status: message.statusCode ?? 0, headers: message.headers, body, socket: message.socket }
+  async request(method: string, url: string, headers: Record<string, string>, payload?: string): Promise<RawResponse> {
+    const message = await this.open(method, url, headers, payload)
+    return { status: message.statusCode ?? 0, headers: message.headers, body: await readText(message), socket: message.socket }
   }
 
   /** A GET whose 200 body is piped through the `sink()` stages (script logs can be hundreds of MB); other answers come back as text. */
@@ -82,9 +81,9 @@ export class Transport {
     return { status, headers: message.headers, body: '', socket: message.socket, bytes }
   }
 
-  private async open(method: string, url: string, headers: Record<string, string>): Promise<IncomingMessage> {
+  private async open(method: string, url: string, headers: Record<string, string>, body?: string): Promise<IncomingMessage> {
     try {
-      return (await this.http.request(method, url, method === 'POST' ? '' : null, headers)).message
+      return (await this.http.request(method, url, body ?? (method === 'POST' ? '' : null), headers)).message
     } catch (error) {
       if (error instanceof ConnectionError) throw error
       throw describeConnectionError(error, this.base)

@@ -19,6 +19,11 @@ export interface WaitOptions {
   onStatus?: (status: number) => void
   /** Aborts the wait (job cancelled): the promise rejects with the signal's reason. */
   signal?: AbortSignal
+  /**
+   * Push wake-ups: a sleep that a QRS callback can end early (resolves true when woken). The gaps
+   * are then `safetyPollMs`, a slow poll in case a callback is lost.
+   */
+  wakeUps?: { sleep(ms: number, signal?: AbortSignal): Promise<boolean>; safetyPollMs: number }
 }
 
 export type WaitOutcome =
@@ -49,6 +54,7 @@ export async function waitForExecution(reader: ExecutionReader, executionId: str
   let lastStatus: number | undefined
   let latest: ExecutionResult | undefined
   let attempts = 0
+  let woken = false
   const observe = (status: number | undefined): void => {
     if (status === undefined || status === lastStatus) return
     lastStatus = status
@@ -62,7 +68,8 @@ export async function waitForExecution(reader: ExecutionReader, executionId: str
       if (session) observe(session.executionResult?.status)
       else sessionEnded = true
     }
-    if (sessionEnded) {
+    // After a callback the result may be final while the session is still being removed: look at once.
+    if (sessionEnded || woken) {
       // The session can vanish a moment before the last result shows its final status.
       const results = await reader.executionResults(executionId)
       attempts = results.length
@@ -72,8 +79,11 @@ export async function waitForExecution(reader: ExecutionReader, executionId: str
     }
     const elapsed = clock.now() - started
     if (elapsed >= timeoutMs) return { kind: 'timeout', elapsedMs: elapsed, sessionEnded, lastStatus, result: latest, attempts }
-    const gap = sessionEnded ? pollInterval(0, maxPollIntervalMs, random) * 2 : pollInterval(elapsed, maxPollIntervalMs, random)
-    await clock.sleep(Math.min(gap, timeoutMs - elapsed), options.signal)
+    const { wakeUps } = options
+    const gap = sessionEnded ? pollInterval(0, maxPollIntervalMs, random) * 2 : wakeUps ? wakeUps.safetyPollMs : pollInterval(elapsed, maxPollIntervalMs, random)
+    const wait = Math.min(gap, timeoutMs - elapsed)
+    if (wakeUps) woken = await wakeUps.sleep(wait, options.signal)
+    else await clock.sleep(wait, options.signal)
   }
 }
 

@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { request } from 'node:http'
+import { startSimulator, type Simulator } from '../../simulator/src/index.js'
+import { runAction, startAction } from '../../scripts/local-runner.js'
+import { testCertificates } from '../helpers/certs.js'
+import { IDS, testSite } from '../helpers/site.js'
+import { freePort } from '../helpers/tinyproxy.js'
+
+let sim: Simulator
+beforeAll(async () => {
+  sim = await startSimulator({ scenario: testSite(), certsDir: testCertificates().dir, quiet: true })
+})
+afterAll(async () => sim?.close())
+
+async function pushInputs(extra: Record<string, string> = {}) {
+  const port = await freePort()
+  return {
+    url: sim.url,
+    'auth-type': 'certificate',
+    'client-cert': sim.certs.clientCert,
+    'client-key': sim.certs.clientKey,
+    'ca-cert': sim.certs.ca,
+    // A slow safety poll: without the callbacks the step would notice the end up to 30 s late.
+    'max-poll-interval': '30s',
+    'notify-listen': `127.0.0.1:${port}`,
+    'notify-url': `http://127.0.0.1:${port}/qlik-notify`,
+    'task-id': IDS.long,
+    ...extra
+  }
+}
+
+/** Someone posts to the step's listener: a callback with a body that lies. */
+function forge(url: string, body: string): Promise<number> {
+  return new Promise(resolve => {
+    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, res => {
+      res.resume()
+      resolve(res.statusCode ?? 0)
+    })
+    req.on('error', () => resolve(0))
+    req.end(body)
+  })
+}
+
+const sessionPolls = (executionId: string) => sim.requests.filter(r => r.path === `/qrs/executionsession/${executionId}`).length
+
+describe('push wake-ups (notify-listen, notify-url)', () => {
+  it('subscribes to its own execution, wakes up on the callbacks instead of polling, and removes the subscription', async () => {
+    const inputs = await pushInputs()
+    const run = await runAction(inputs)
+    expect(run.stdout).not.toMatch(/::error|::warning/)
+    expect(run.outputs.status).toBe('FinishedSuccess')
+    expect(run.stdout).toMatch(/Push wake-ups on: the QRS calls http:\/\/127\.0\.0\.1:\d+\/qlik-notify/)
+    const deliveries = sim.notifications.deliveries().filter(d => d.url === inputs['notify-url'])
+    expect(deliveries.length).toBeGreaterThan(0)
+    expect(deliveries.every(d => d.status === 200)).toBe(true)
+    // A 4 s reload, adaptive polling alone would poll about eight times; the safety poll is 30 s.
+    expect(sessionPolls(run.outputs['execution-id'])).toBeLessThanOrEqual(3)
+    expect(sim.notifications.active().filter(a => a.url === inputs['notify-url'])).toHaveLength(0)
+    expect(run.stdout).toMatch(/Removed the notification subscription \(\d+ wake-ups? received\)/)
+  })
+
+  it('removes the subscription when the reload fails', async () => {
+    const inputs = await pushInputs({ 'task-id': IDS.fail })
+    const run = await runAction(inputs)
+    expect(run.code).toBe(1)
+    expect(run.outputs.status).toBe('FinishedFail')
+    expect(sim.notifications.active().filter(a => a.url === inputs['notify-url'])).toHaveLength(0)
+    expect(sim.notifications.removed().length).toBeGreaterThan(0)
+  })
+
+  it('removes the subscription when the job is cancelled', async () => {
+    const inputs = await pushInputs({ 'task-id': IDS.slow })
+    const step = startAction(inputs)
+    for (let i = 0; i < 200 && !/Push wake-ups on/.test(step.stdout()); i++) await new Promise(done => setTimeout(done, 50))
+    expect(sim.notifications.active().filter(a => a.url === inputs['notify-url'])).toHaveLength(1)
+    step.child.kill('SIGINT')
+    const run = await step.done
+    expect(run.stdout).toMatch(/The job was cancelled: stopped task/)
+    expect(sim.notifications.active().filter(a => a.url === inputs['notify-url'])).toHaveLength(0)
+  })
+
+  it('never takes a callback body as the truth: forged callbacks cannot change the result', async () => {
+    const inputs = await pushInputs({ 'task-id': IDS.fail })
+    const step = startAction(inputs)
+    const lie = JSON.stringify([{ objectType: 'ExecutionResult', objectID: '00000000-0000-0000-0000-000000000001', changeType: 2, status: 7, statusName: 'FinishedSuccess' }])
+    let accepted = 0
+    for (let i = 0; i < 100 && step.child.exitCode === null; i++) {
+      if (/Push wake-ups on/.test(step.stdout())) accepted += (await forge(inputs['notify-url'], lie)) === 200 ? 1 : 0
+      await new Promise(done => setTimeout(done, 20))
+    }
+    const run = await step.done
+    expect(accepted).toBeGreaterThan(0)
+    expect(run.code).toBe(1)
+    expect(run.outputs.status).toBe('FinishedFail')
+    const truth = sim.state.results.filter(r => r.executionID === run.outputs['execution-id']).at(-1)
+    expect(truth?.status).toBe(8)
+    expect(run.outputs['execution-result-id']).toBe(truth?.id)
+  })
+
+  it('falls back to polling, with a warning, when the QRS refuses the subscription', async () => {
+    sim.faults.add({ method: 'POST', path: '/qrs/notification', times: 1, action: { kind: 'status', status: 403, body: 'Forbidden' } })
+    const run = await runAction(await pushInputs({ 'task-id': IDS.ok, 'max-poll-interval': '2s' }))
+    expect(run.stdout).toMatch(/::warning::Push wake-ups off: the QRS refused the notification subscription \(POST \/qrs\/notification answered 403/)
+    expect(run.outputs.status).toBe('FinishedSuccess')
+  })
+})

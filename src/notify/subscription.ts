@@ -1,0 +1,42 @@
+import * as core from '@actions/core'
+import type { QrsApi } from '../qrs/api.js'
+import { WakeUpListener, type ListenAddress } from './listener.js'
+
+/** A live subscription: wake-ups for the wait loop, and the clean-up that must always run. */
+export interface PushWakeUps {
+  listener: WakeUpListener
+  close(): Promise<void>
+}
+
+/**
+ * Listens on `listen` and subscribes the QRS to changes of this execution's results, calling `url`.
+ * Push is an optimisation: if it cannot be set up, the step warns and polls as usual.
+ */
+export async function subscribe(api: QrsApi, notify: { listen: ListenAddress; url: URL }, executionId: string): Promise<PushWakeUps | undefined> {
+  let listener: WakeUpListener
+  try {
+    listener = await WakeUpListener.start(notify.listen, notify.url.pathname)
+  } catch (error) {
+    core.warning(`Push wake-ups off: cannot listen on ${notify.listen.host}:${notify.listen.port} (${(error as Error).message}); polling instead.`)
+    return undefined
+  }
+  let handle: string
+  try {
+    handle = await api.subscribeToExecution(executionId, notify.url.href)
+  } catch (error) {
+    await listener.close()
+    core.warning(`Push wake-ups off: the QRS refused the notification subscription (${(error as Error).message.split('\n')[0]}); polling instead.`)
+    return undefined
+  }
+  core.info(`Push wake-ups on: the QRS calls ${notify.url.href} when execution ${executionId} changes (listening on ${notify.listen.host}:${listener.port}).`)
+  return {
+    listener,
+    close: async () => {
+      // Always removed, also after a failure or a cancellation: a forgotten subscription keeps
+      // the QRS calling a runner that is gone.
+      await api.unsubscribe(handle).catch(error => core.warning(`Could not remove the notification subscription ${handle}: ${(error as Error).message}`))
+      await listener.close()
+      core.info(`Removed the notification subscription (${listener.wakeUps} wake-up${listener.wakeUps === 1 ? '' : 's'} received).`)
+    }
+  }
+}
