@@ -37322,7 +37322,7 @@ function parseType2(response) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7460);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5541);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2462);
 
@@ -37579,6 +37579,10 @@ const DEFAULTS = {
     'request-timeout': '30s',
     'script-log': 'on-failure',
     'if-running': 'wait',
+    'max-parallel': '4',
+    'fail-fast': 'false',
+    'wait-for-chain': 'false',
+    'chain-failure': 'fail',
     'stop-on-timeout': 'true',
     'stop-on-cancel': 'true',
     'jwt-algorithm': 'RS256',
@@ -37593,7 +37597,7 @@ function getSettings(read) {
     const secrets = [];
     const url = parseUrl(get('url'));
     const authType = parseAuthType(get('auth-type'));
-    const target = parseTarget(get);
+    const targets = parseTargets(get);
     const clientCertificate = authType === 'certificate' ? readClientCertificate(get, secrets) : undefined;
     const windowsCredentials = authType === 'ntlm' ? readWindowsCredentials(get, raw('password'), secrets) : undefined;
     const jwt = authType === 'jwt' ? readJwtSource(get, secrets) : undefined;
@@ -37613,7 +37617,11 @@ function getSettings(read) {
         tlsServerName: parseServerName(get('tls-server-name')),
         insecureSkipTlsVerify: parseBoolean('insecure-skip-tls-verify', get('insecure-skip-tls-verify')),
         userAgent: headerValue('user-agent', get('user-agent')),
-        target,
+        targets,
+        maxParallel: parseCount('max-parallel', get('max-parallel')),
+        failFast: parseBoolean('fail-fast', get('fail-fast')),
+        waitForChain: parseBoolean('wait-for-chain', get('wait-for-chain')),
+        chainFailure: parseChoice('chain-failure', get('chain-failure'), ['fail', 'warn']),
         wait: parseBoolean('wait', get('wait')),
         timeoutMs: (0,duration/* parseDuration */.E)('timeout', get('timeout')),
         maxPollIntervalMs: (0,duration/* parseDuration */.E)('max-poll-interval', get('max-poll-interval')),
@@ -37657,18 +37665,32 @@ function parseAuthType(value) {
     }
     return type;
 }
-function parseTarget(get) {
+function parseTargets(get) {
     const given = ['task-id', 'task-name', 'app-id'].filter(name => get(name));
     if (given.length === 0)
         throw new errors/* InputError */.d('task-id', 'set exactly one of task-id, task-name or app-id.');
     if (given.length > 1)
         throw new errors/* InputError */.d(given[1], `set only one of task-id, task-name, app-id (got ${given.join(' and ')}).`);
-    if (given[0] === 'task-name')
-        return { kind: 'task-name', taskName: get('task-name') };
-    const id = get(given[0]);
-    if (!GUID.test(id))
-        throw new errors/* InputError */.d(given[0], `'${id}' is not a GUID (e.g. 0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60).`);
-    return given[0] === 'app-id' ? { kind: 'app-id', appId: id.toLowerCase() } : { kind: 'task-id', taskId: id.toLowerCase() };
+    const input = given[0];
+    // One per line: task names may contain commas.
+    const lines = get(input).split(/\r?\n/).map(line => line.trim()).filter(Boolean);
+    const seen = new Set();
+    return lines.map(line => {
+        const key = input === 'task-name' ? line : line.toLowerCase();
+        if (seen.has(key))
+            throw new errors/* InputError */.d(input, `lists '${line}' twice.`);
+        seen.add(key);
+        if (input === 'task-name')
+            return { kind: 'task-name', taskName: line };
+        if (!GUID.test(line))
+            throw new errors/* InputError */.d(input, `'${line}' is not a GUID (e.g. 0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60).`);
+        return input === 'app-id' ? { kind: 'app-id', appId: key } : { kind: 'task-id', taskId: key };
+    });
+}
+function parseCount(input, value) {
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 64)
+        throw new errors/* InputError */.d(input, `'${value}' is not a whole number from 1 to 64.`);
+    return Number(value);
 }
 function parseNotify(listen, url) {
     if (!listen && !url)
@@ -37781,7 +37803,7 @@ function parseBoolean(input, value) {
 
 /***/ }),
 
-/***/ 7460:
+/***/ 5541:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37794,12 +37816,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 17 modules
 var core = __nccwpck_require__(6698);
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 // EXTERNAL MODULE: ./src/auth/index.ts + 2 modules
 var src_auth = __nccwpck_require__(2226);
-// EXTERNAL MODULE: ./src/inputs/duration.ts
-var duration = __nccwpck_require__(1601);
 // EXTERNAL MODULE: ./src/inputs/settings.ts + 2 modules
 var inputs_settings = __nccwpck_require__(7162);
 // EXTERNAL MODULE: ./src/qrs/api.ts
@@ -38310,60 +38328,6 @@ class CancelledError extends Error {
     }
 }
 
-;// CONCATENATED MODULE: ./src/qrs/types.ts
-/** The parts of QRS entities the action reads. Real answers carry many more fields: they are ignored. */
-const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
-
-;// CONCATENATED MODULE: ./src/reload/app-reload.ts
-
-/** How long to look for the execution an app reload started before giving up. */
-const FIND_EXECUTION_TIMEOUT_MS = 60_000;
-const FIND_POLL_MS = 500;
-/**
- * QMC's "Reload now" (`POST /qrs/app/{id}/reload`) answers 204 with no handle. The execution it
- * started is found by comparing the app's executions before and after the call: exactly one new
- * one is ours; several new ones at once cannot be told apart, and the action says so.
- */
-async function startAppReload(api, appId, clock) {
-    const app = await api.app(appId);
-    if (!app)
-        throw new ReloadError(`No app with id ${appId} is visible to this user: check the id (QMC > Apps) and the user's read rights.`);
-    const before = await appExecutions(api, appId);
-    await api.reloadApp(appId);
-    const started = clock.now();
-    let seen;
-    for (;;) {
-        const now = await appExecutions(api, appId);
-        const fresh = new Map([...now].filter(([id]) => !before.has(id)));
-        if (fresh.size > 1) {
-            throw new ReloadError(`App '${app.name}' has ${fresh.size} executions that started since the reload was requested (${[...fresh.keys()].join(', ')}): another user or a schedule reloaded it at the same time, and the server does not tell which one this step started. Not guessing: check the QMC, or reload through a task with task-id.`);
-        }
-        // Seen twice in a row: a concurrent start would have shown up by now.
-        if (fresh.size === 1 && seen?.size === 1) {
-            const [[executionId, taskId]] = [...fresh];
-            return { app, executionId, taskId };
-        }
-        seen = fresh;
-        if (clock.now() - started > FIND_EXECUTION_TIMEOUT_MS) {
-            throw new ReloadError(`The reload of app '${app.name}' was requested, but no new execution appeared within ${FIND_EXECUTION_TIMEOUT_MS / 1000} s: the scheduler may be down, or the app's reload task was already running.`);
-        }
-        await clock.sleep(FIND_POLL_MS);
-    }
-}
-/** Execution id → task id for every execution of the app the server knows: running ones and past results. */
-async function appExecutions(api, appId) {
-    // One after the other: two parallel calls could both meet an expired proxy session and both sign in.
-    const sessions = await api.appExecutionSessions(appId);
-    const results = await api.appExecutionResults(appId);
-    const executions = new Map();
-    for (const result of results)
-        if (result.executionID)
-            executions.set(result.executionID.toLowerCase(), result.taskID ?? '');
-    for (const session of sessions)
-        executions.set(session.id.toLowerCase(), session.reloadTask?.id ?? executions.get(session.id.toLowerCase()) ?? '');
-    return executions;
-}
-
 ;// CONCATENATED MODULE: ./src/reload/status.ts
 /** QRS TaskExecutionStatus, complete (GET /qrs/about/api/enums lists the same). */
 const STATUS_NAMES = [
@@ -38398,38 +38362,6 @@ function isSuccess(code) {
 /** "FinishedFail (8)" */
 function describeStatus(code) {
     return `${statusName(code)} (${code})`;
-}
-
-// EXTERNAL MODULE: ./src/qrs/filter.ts
-var qrs_filter = __nccwpck_require__(5388);
-;// CONCATENATED MODULE: ./src/reload/target.ts
-
-
-/**
- * Finds the task to start: reload tasks first, then external program tasks. Lists the user may
- * not see come back empty rather than refused, so "not found" also covers missing read rights.
- */
-async function findTask(api, target) {
-    const filter = 'taskId' in target ? (0,qrs_filter/* eqGuid */.k8)('id', target.taskId) : (0,qrs_filter/* eqText */.Si)('name', target.taskName);
-    let tasks = await api.reloadTasks(filter);
-    if (tasks.length === 0)
-        tasks = (await api.externalProgramTasks(filter)).map(task => ({ ...task, taskType: task.taskType ?? 1 }));
-    if ('taskId' in target) {
-        if (!tasks[0])
-            throw new ReloadError(`No task with id ${target.taskId} is visible to this user: check the id (QMC > Tasks) and the user's read rights on tasks.`);
-        return tasks[0];
-    }
-    // QRS compares strings case-insensitively: prefer the exact spelling when several match.
-    const exact = tasks.filter(task => task.name === target.taskName);
-    const candidates = exact.length > 0 ? exact : tasks;
-    if (candidates.length === 0) {
-        throw new ReloadError(`No task named '${target.taskName}' is visible to this user: check the name (QMC > Tasks) and the user's read rights on tasks.`);
-    }
-    if (candidates.length > 1) {
-        const ids = candidates.map(task => `${task.id} ('${task.name}')`).join(', ');
-        throw new ReloadError(`Several tasks are named '${target.taskName}': ${ids}. Use task-id instead.`);
-    }
-    return candidates[0];
 }
 
 ;// CONCATENATED MODULE: ./src/reload/dates.ts
@@ -38517,114 +38449,6 @@ function latestAttempt(results) {
         .at(-1)?.result;
 }
 
-;// CONCATENATED MODULE: ./src/reload/start.ts
-
-
-
-
-
-
-
-
-/** How long to look for an execution after a start whose answer was lost. */
-const RECONCILE_POLLS = 5;
-const RECONCILE_GAP_MS = 1_000;
-/** Starts the target once (or attaches to its running execution) and says which execution is ours. */
-async function startReload(api, target, options) {
-    if (target.kind === 'app-id') {
-        const { app, executionId, taskId } = await startAppReload(api, target.appId, options.clock);
-        const task = taskId ? await findTask(api, { taskId }) : await findTask(api, { taskName: `Manually triggered reload of ${app.name}` });
-        return { task, executionId, app, attached: false };
-    }
-    const task = await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName });
-    // Detect "running" from the server before starting, rather than assume what a start does then.
-    const running = await api.taskExecutionSessions(task);
-    if (running.length > 0) {
-        const current = running[0].id;
-        if (options.ifRunning === 'fail') {
-            throw new ReloadError(`Task '${task.name}' is already running (execution ${current}) and if-running is 'fail'.`);
-        }
-        if (options.ifRunning === 'attach') {
-            core/* info */.pq(`Task '${task.name}' is already running: attaching to execution ${current} (if-running: attach).`);
-            return { task, executionId: current, attached: true };
-        }
-        await waitForRunning(api, task, current, options);
-    }
-    const before = new Set(running.map(session => session.id.toLowerCase()));
-    let executionId = await startTask(api, task, before, options.clock);
-    if (before.has(executionId.toLowerCase())) {
-        // The server answered with the execution that was already going, not a new one.
-        core/* info */.pq(`The server answered the start with execution ${executionId}, which was already running: waiting for it, then starting again.`);
-        await waitForRunning(api, task, executionId, options);
-        executionId = await startTask(api, task, before, options.clock);
-        if (before.has(executionId.toLowerCase()))
-            throw new ReloadError(`Task '${task.name}' keeps answering starts with the running execution ${executionId}: no new execution could be started.`);
-    }
-    return { task, executionId, attached: false };
-}
-/** if-running: wait — the new data must not be missed by a reload that began before it landed. */
-async function waitForRunning(api, task, executionId, options) {
-    core/* info */.pq(`Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`);
-    const outcome = await waitForExecution(api, executionId, {
-        clock: options.clock,
-        timeoutMs: options.timeoutMs,
-        maxPollIntervalMs: options.maxPollIntervalMs,
-        signal: options.signal
-    });
-    if (outcome.kind === 'timeout') {
-        throw new ReloadError(`Task '${task.name}' was already running (execution ${executionId}) and did not end within the timeout; this step started nothing and stopped nothing.`);
-    }
-    core/* info */.pq(`The earlier execution ended with ${describeStatus(outcome.result.status)}.`);
-}
-/**
- * Starts the task and returns the execution session id. Never retried blindly: when the answer
- * is lost, the server is asked whether an execution started before anything else happens.
- */
-async function startTask(api, task, before = new Set(), clock) {
-    let executionId;
-    try {
-        executionId = await api.startTask(task.id);
-    }
-    catch (error) {
-        if (!(error instanceof ConnectionError) || !clock)
-            throw error;
-        core/* warning */.$e(`The answer to the start of '${task.name}' was lost (${error.message}). Asking the server whether it started.`);
-        const found = await findNewExecution(api, task, before, clock);
-        if (found) {
-            core/* info */.pq(`It did: execution ${found}.`);
-            return found;
-        }
-        core/* info */.pq('No execution of the task appeared: it did not start. Starting it once more.');
-        executionId = await api.startTask(task.id);
-    }
-    if (!executionId || executionId === EMPTY_GUID) {
-        const disabled = task.enabled === false ? ' The task is disabled: enable it in the QMC (Tasks > Edit > Enabled).' : '';
-        throw new ReloadError(`Task '${task.name}' (${task.id}) did not start: the server answered with an empty execution id.${disabled} Likely causes: the task is disabled, no scheduler service is running or reachable, or the app is unavailable (deleted, or locked by another reload).`);
-    }
-    return executionId;
-}
-/**
- * An execution of the task that was not there before the start: a new running session, or (for a
- * run that already ended) a last execution result other than the one the task showed before.
- */
-async function findNewExecution(api, task, before, clock) {
-    // operational.lastExecutionResult is condensed (no executionID): compare result ids, then look the new one up.
-    const lastBefore = task.operational?.lastExecutionResult?.id;
-    for (let poll = 0; poll < RECONCILE_POLLS; poll++) {
-        const fresh = (await api.taskExecutionSessions(task)).find(session => !before.has(session.id.toLowerCase()));
-        if (fresh)
-            return fresh.id;
-        const last = (await findTask(api, { taskId: task.id })).operational?.lastExecutionResult?.id;
-        if (last && last !== lastBefore) {
-            const executionId = (await api.executionResult(last))?.executionID;
-            if (executionId && !before.has(executionId.toLowerCase()))
-                return executionId;
-        }
-        await clock.sleep(RECONCILE_GAP_MS);
-    }
-    return undefined;
-}
-
 ;// CONCATENATED MODULE: ./src/reload/stop.ts
 
 
@@ -38648,173 +38472,26 @@ async function stopExecution(api, taskId, executionId, clock, waitMs) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/report/annotation.ts
-/**
- * The text of the failure annotation: the status, the scheduler's error details, and from the
- * script log the error lines and the last lines. Bounded: annotations are cut by GitHub.
- */
-function failureAnnotation(report, excerpt, logNote) {
-    const parts = [`Reload task '${report.taskName}' ended with ${report.status} (${report.statusCode}), not FinishedSuccess.`];
-    const errors = report.details.filter(detail => detail.type === 'error').map(detail => detail.message);
-    if (errors.length > 0)
-        parts.push(`Scheduler:\n${indent(errors)}`);
-    if (excerpt?.errorLines.length)
-        parts.push(`Script errors:\n${indent(excerpt.errorLines)}`);
-    if (excerpt?.tail.length)
-        parts.push(`Last lines of the script log:\n${indent(excerpt.tail.slice(-10))}`);
-    if (logNote)
-        parts.push(logNote);
-    const text = parts.join('\n');
-    return text.length > 4000 ? `${text.slice(0, 4000)}…` : text;
+;// CONCATENATED MODULE: ./src/reload/target-run.ts
+function describeTarget(target) {
+    if (target.kind === 'task-name')
+        return target.taskName;
+    return target.kind === 'task-id' ? `task ${target.taskId}` : `app ${target.appId}`;
 }
-function indent(lines) {
-    return lines.map(line => `  ${line}`).join('\n');
+/** Runs `work` over `items` with at most `limit` at once, in order of the list. */
+async function pool(items, limit, work) {
+    let next = 0;
+    const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+        while (next < items.length)
+            await work(items[next++]);
+    });
+    await Promise.all(lanes);
 }
 
-;// CONCATENATED MODULE: ./src/report/log.ts
-
-
-/** The execution as log lines: one line per fact, then the scheduler's details in time order. */
-function logReport(report) {
-    core/* info */.pq(`Status:    ${report.status} (${report.statusCode})`);
-    core/* info */.pq(`Task:      ${report.taskName} (${report.taskId})`);
-    if (report.appId)
-        core/* info */.pq(`App:       ${report.appName || '?'} (${report.appId})`);
-    core/* info */.pq(`Execution: ${report.executionId}${report.attempts > 1 ? ` (${report.attempts} attempts)` : ''}`);
-    if (report.startedAt)
-        core/* info */.pq(`Started:   ${report.startedAt}`);
-    if (report.stoppedAt)
-        core/* info */.pq(`Stopped:   ${report.stoppedAt}`);
-    if (report.durationMs !== null)
-        core/* info */.pq(`Duration:  ${(0,duration/* formatDuration */.a)(report.durationMs)}`);
-    if (report.node)
-        core/* info */.pq(`Node:      ${report.node}`);
-    if (report.details.length > 0) {
-        core/* info */.pq('Scheduler details:');
-        for (const detail of report.details)
-            core/* info */.pq(`  ${detail.time} [${detail.type}] ${detail.message}`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report/outputs.ts
-
-/** Sets every output the action declares; values unknown yet are empty strings. */
-function setOutputs(report) {
-    const outputs = {
-        status: report.status,
-        'status-code': report.statusCode === null ? '' : String(report.statusCode),
-        'task-id': report.taskId,
-        'task-name': report.taskName,
-        'app-id': report.appId,
-        'execution-id': report.executionId,
-        'execution-result-id': report.executionResultId,
-        'started-at': report.startedAt,
-        'stopped-at': report.stoppedAt,
-        'duration-ms': report.durationMs === null ? '' : String(report.durationMs),
-        node: report.node,
-        result: JSON.stringify(report)
-    };
-    for (const [name, value] of Object.entries(outputs))
-        core/* setOutput */.uH(name, value);
-}
-
-;// CONCATENATED MODULE: ./src/report/report.ts
-
-
-
-const DETAIL_TYPES = ['error', 'warning', 'info'];
-function buildReport(task, executionId, result, attempts = 0, app = task.app) {
-    const startedAt = realTime(result?.startTime);
-    const stoppedAt = realTime(result?.stopTime);
-    const appId = app?.id ?? (result?.appID && result.appID !== EMPTY_GUID ? result.appID : '');
-    return {
-        taskId: task.id,
-        taskName: task.name,
-        appId,
-        appName: app?.name ?? '',
-        executionId,
-        executionResultId: result?.id ?? '',
-        status: result ? statusName(result.status) : '',
-        statusCode: result ? result.status : null,
-        startedAt,
-        stoppedAt,
-        durationMs: durationOf(result, startedAt, stoppedAt),
-        node: result?.executingNodeName ?? '',
-        attempts,
-        details: sortedDetails(result)
-    };
-}
-function durationOf(result, startedAt, stoppedAt) {
-    if (!result || !stoppedAt)
-        return null;
-    if (typeof result.duration === 'number' && result.duration > 0)
-        return result.duration;
-    return startedAt ? Date.parse(stoppedAt) - Date.parse(startedAt) : null;
-}
-/** The QRS does not sort details: order them by time so the log reads as it happened. */
-function sortedDetails(result) {
-    return (result?.details ?? [])
-        .map(detail => ({
-        type: DETAIL_TYPES[detail.detailsType ?? 2] ?? 'info',
-        message: (detail.message ?? '').trim(),
-        time: isUnset(detail.detailCreatedDate) ? '' : realTime(detail.detailCreatedDate)
-    }))
-        .filter(detail => detail.message)
-        .sort((a, b) => a.time.localeCompare(b.time));
-}
-
-;// CONCATENATED MODULE: ./src/report/summary.ts
-
-
-/** The job summary: what ran, how it ended, and on failure the lines that explain it. */
-function renderSummary({ report, failure, success, excerpt, scriptLogNote }) {
-    const summary = core/* summary */.z.emptyBuffer();
-    const name = report?.taskName || report?.appName || 'Qlik Sense reload';
-    summary.addHeading(`${success ? '✅' : '❌'} ${summary_escape(name)}: ${summary_escape(report?.status || (success ? 'started' : 'failed'))}`, 3);
-    if (failure)
-        summary.addRaw(`<p><strong>${summary_escape(summary_firstLine(failure))}</strong></p>`, true);
-    if (report) {
-        const rows = [
-            ['Status', report.statusCode === null ? summary_escape(report.status || '—') : `${summary_escape(report.status)} (${report.statusCode})`],
-            ['Task', `${summary_escape(report.taskName)} <code>${summary_escape(report.taskId)}</code>`],
-            ...(report.appId ? [['App', `${summary_escape(report.appName || '')} <code>${summary_escape(report.appId)}</code>`]] : []),
-            ['Execution', `<code>${summary_escape(report.executionId)}</code>`],
-            ['Started', summary_escape(report.startedAt || '—')],
-            ['Stopped', summary_escape(report.stoppedAt || '—')],
-            ['Duration', report.durationMs === null ? '—' : (0,duration/* formatDuration */.a)(report.durationMs)],
-            ['Node', summary_escape(report.node || '—')],
-            ['Attempts', String(Math.max(report.attempts, report.executionResultId ? 1 : 0))]
-        ];
-        summary.addRaw(`<table>${rows.map(([key, value]) => `<tr><th align="left">${key}</th><td>${value}</td></tr>`).join('')}</table>`, true);
-        if (report.details.length > 0) {
-            const items = report.details.map(d => `${d.type === 'error' ? '🔴 ' : d.type === 'warning' ? '🟠 ' : ''}${summary_escape(d.message)}${d.time ? ` <sub>${summary_escape(d.time)}</sub>` : ''}`);
-            summary.addDetails('Scheduler details', `<ul>${items.map(item => `<li>${item}</li>`).join('')}</ul>`);
-        }
-    }
-    if (!success && excerpt && (excerpt.errorLines.length > 0 || excerpt.tail.length > 0)) {
-        if (excerpt.errorLines.length > 0)
-            summary.addRaw('<p>Script errors:</p>', true).addCodeBlock(summary_escape(excerpt.errorLines.join('\n')));
-        summary.addDetails(`Last ${excerpt.tail.length} lines of the script log (${excerpt.lines} lines)`, `<pre>${summary_escape(excerpt.tail.join('\n'))}</pre>`);
-    }
-    if (scriptLogNote)
-        summary.addRaw(`<p><sub>${summary_escape(scriptLogNote)}</sub></p>`, true);
-    return summary.stringify();
-}
-/** Writes the summary; a run without GITHUB_STEP_SUMMARY (by hand) just skips it. */
-async function writeSummary(input) {
-    const html = renderSummary(input);
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return;
-    await core/* summary */.z.emptyBuffer().addRaw(html).write();
-}
-function summary_firstLine(text) {
-    return text.split('\n')[0];
-}
-/** core.summary does not escape: task names and log lines are text, not HTML. */
-function summary_escape(text) {
-    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+// EXTERNAL MODULE: ./src/inputs/duration.ts
+var duration = __nccwpck_require__(1601);
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
 ;// CONCATENATED MODULE: ./src/notify/listener.ts
@@ -38931,6 +38608,77 @@ async function subscribe(api, notify, executionId) {
             core/* info */.pq(`Removed the notification subscription (${listener.wakeUps} wake-up${listener.wakeUps === 1 ? '' : 's'} received).`);
         }
     };
+}
+
+;// CONCATENATED MODULE: ./src/report/outputs.ts
+
+/** Sets every output the action declares; values unknown yet are empty strings. */
+function setOutputs(report) {
+    const outputs = {
+        status: report.status,
+        'status-code': report.statusCode === null ? '' : String(report.statusCode),
+        'task-id': report.taskId,
+        'task-name': report.taskName,
+        'app-id': report.appId,
+        'execution-id': report.executionId,
+        'execution-result-id': report.executionResultId,
+        'started-at': report.startedAt,
+        'stopped-at': report.stoppedAt,
+        'duration-ms': report.durationMs === null ? '' : String(report.durationMs),
+        node: report.node,
+        result: JSON.stringify(report)
+    };
+    for (const [name, value] of Object.entries(outputs))
+        core/* setOutput */.uH(name, value);
+}
+
+;// CONCATENATED MODULE: ./src/qrs/types.ts
+/** The parts of QRS entities the action reads. Real answers carry many more fields: they are ignored. */
+const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
+
+;// CONCATENATED MODULE: ./src/report/report.ts
+
+
+
+const DETAIL_TYPES = ['error', 'warning', 'info'];
+function buildReport(task, executionId, result, attempts = 0, app = task.app) {
+    const startedAt = realTime(result?.startTime);
+    const stoppedAt = realTime(result?.stopTime);
+    const appId = app?.id ?? (result?.appID && result.appID !== EMPTY_GUID ? result.appID : '');
+    return {
+        taskId: task.id,
+        taskName: task.name,
+        appId,
+        appName: app?.name ?? '',
+        executionId,
+        executionResultId: result?.id ?? '',
+        status: result ? statusName(result.status) : '',
+        statusCode: result ? result.status : null,
+        startedAt,
+        stoppedAt,
+        durationMs: durationOf(result, startedAt, stoppedAt),
+        node: result?.executingNodeName ?? '',
+        attempts,
+        details: sortedDetails(result)
+    };
+}
+function durationOf(result, startedAt, stoppedAt) {
+    if (!result || !stoppedAt)
+        return null;
+    if (typeof result.duration === 'number' && result.duration > 0)
+        return result.duration;
+    return startedAt ? Date.parse(stoppedAt) - Date.parse(startedAt) : null;
+}
+/** The QRS does not sort details: order them by time so the log reads as it happened. */
+function sortedDetails(result) {
+    return (result?.details ?? [])
+        .map(detail => ({
+        type: DETAIL_TYPES[detail.detailsType ?? 2] ?? 'info',
+        message: (detail.message ?? '').trim(),
+        time: isUnset(detail.detailCreatedDate) ? '' : realTime(detail.detailCreatedDate)
+    }))
+        .filter(detail => detail.message)
+        .sort((a, b) => a.time.localeCompare(b.time));
 }
 
 // EXTERNAL MODULE: external "node:fs"
@@ -39054,6 +38802,548 @@ function formatBytes(bytes) {
     return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
+;// CONCATENATED MODULE: ./src/reload/app-reload.ts
+
+/** How long to look for the execution an app reload started before giving up. */
+const FIND_EXECUTION_TIMEOUT_MS = 60_000;
+const FIND_POLL_MS = 500;
+/**
+ * QMC's "Reload now" (`POST /qrs/app/{id}/reload`) answers 204 with no handle. The execution it
+ * started is found by comparing the app's executions before and after the call: exactly one new
+ * one is ours; several new ones at once cannot be told apart, and the action says so.
+ */
+async function startAppReload(api, appId, clock) {
+    const app = await api.app(appId);
+    if (!app)
+        throw new ReloadError(`No app with id ${appId} is visible to this user: check the id (QMC > Apps) and the user's read rights.`);
+    const before = await appExecutions(api, appId);
+    await api.reloadApp(appId);
+    const started = clock.now();
+    let seen;
+    for (;;) {
+        const now = await appExecutions(api, appId);
+        const fresh = new Map([...now].filter(([id]) => !before.has(id)));
+        if (fresh.size > 1) {
+            throw new ReloadError(`App '${app.name}' has ${fresh.size} executions that started since the reload was requested (${[...fresh.keys()].join(', ')}): another user or a schedule reloaded it at the same time, and the server does not tell which one this step started. Not guessing: check the QMC, or reload through a task with task-id.`);
+        }
+        // Seen twice in a row: a concurrent start would have shown up by now.
+        if (fresh.size === 1 && seen?.size === 1) {
+            const [[executionId, taskId]] = [...fresh];
+            return { app, executionId, taskId };
+        }
+        seen = fresh;
+        if (clock.now() - started > FIND_EXECUTION_TIMEOUT_MS) {
+            throw new ReloadError(`The reload of app '${app.name}' was requested, but no new execution appeared within ${FIND_EXECUTION_TIMEOUT_MS / 1000} s: the scheduler may be down, or the app's reload task was already running.`);
+        }
+        await clock.sleep(FIND_POLL_MS);
+    }
+}
+/** Execution id → task id for every execution of the app the server knows: running ones and past results. */
+async function appExecutions(api, appId) {
+    // One after the other: two parallel calls could both meet an expired proxy session and both sign in.
+    const sessions = await api.appExecutionSessions(appId);
+    const results = await api.appExecutionResults(appId);
+    const executions = new Map();
+    for (const result of results)
+        if (result.executionID)
+            executions.set(result.executionID.toLowerCase(), result.taskID ?? '');
+    for (const session of sessions)
+        executions.set(session.id.toLowerCase(), session.reloadTask?.id ?? executions.get(session.id.toLowerCase()) ?? '');
+    return executions;
+}
+
+// EXTERNAL MODULE: ./src/qrs/filter.ts
+var qrs_filter = __nccwpck_require__(5388);
+;// CONCATENATED MODULE: ./src/reload/target.ts
+
+
+/**
+ * Finds the task to start: reload tasks first, then external program tasks. Lists the user may
+ * not see come back empty rather than refused, so "not found" also covers missing read rights.
+ */
+async function findTask(api, target) {
+    const filter = 'taskId' in target ? (0,qrs_filter/* eqGuid */.k8)('id', target.taskId) : (0,qrs_filter/* eqText */.Si)('name', target.taskName);
+    let tasks = await api.reloadTasks(filter);
+    if (tasks.length === 0)
+        tasks = (await api.externalProgramTasks(filter)).map(task => ({ ...task, taskType: task.taskType ?? 1 }));
+    if ('taskId' in target) {
+        if (!tasks[0])
+            throw new ReloadError(`No task with id ${target.taskId} is visible to this user: check the id (QMC > Tasks) and the user's read rights on tasks.`);
+        return tasks[0];
+    }
+    // QRS compares strings case-insensitively: prefer the exact spelling when several match.
+    const exact = tasks.filter(task => task.name === target.taskName);
+    const candidates = exact.length > 0 ? exact : tasks;
+    if (candidates.length === 0) {
+        throw new ReloadError(`No task named '${target.taskName}' is visible to this user: check the name (QMC > Tasks) and the user's read rights on tasks.`);
+    }
+    if (candidates.length > 1) {
+        const ids = candidates.map(task => `${task.id} ('${task.name}')`).join(', ');
+        throw new ReloadError(`Several tasks are named '${target.taskName}': ${ids}. Use task-id instead.`);
+    }
+    return candidates[0];
+}
+
+;// CONCATENATED MODULE: ./src/reload/start.ts
+
+
+
+
+
+
+
+
+/** How long to look for an execution after a start whose answer was lost. */
+const RECONCILE_POLLS = 5;
+const RECONCILE_GAP_MS = 1_000;
+/** Starts the target once (or attaches to its running execution) and says which execution is ours. */
+async function startReload(api, target, options) {
+    if (target.kind === 'app-id') {
+        const { app, executionId, taskId } = await startAppReload(api, target.appId, options.clock);
+        const task = taskId ? await findTask(api, { taskId }) : await findTask(api, { taskName: `Manually triggered reload of ${app.name}` });
+        return { task, executionId, app, attached: false };
+    }
+    const task = await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName });
+    // Detect "running" from the server before starting, rather than assume what a start does then.
+    const running = await api.taskExecutionSessions(task);
+    if (running.length > 0) {
+        const current = running[0].id;
+        if (options.ifRunning === 'fail') {
+            throw new ReloadError(`Task '${task.name}' is already running (execution ${current}) and if-running is 'fail'.`);
+        }
+        if (options.ifRunning === 'attach') {
+            core/* info */.pq(`Task '${task.name}' is already running: attaching to execution ${current} (if-running: attach).`);
+            return { task, executionId: current, attached: true };
+        }
+        await waitForRunning(api, task, current, options);
+    }
+    const before = new Set(running.map(session => session.id.toLowerCase()));
+    let executionId = await startTask(api, task, before, options.clock);
+    if (before.has(executionId.toLowerCase())) {
+        // The server answered with the execution that was already going, not a new one.
+        core/* info */.pq(`The server answered the start with execution ${executionId}, which was already running: waiting for it, then starting again.`);
+        await waitForRunning(api, task, executionId, options);
+        executionId = await startTask(api, task, before, options.clock);
+        if (before.has(executionId.toLowerCase()))
+            throw new ReloadError(`Task '${task.name}' keeps answering starts with the running execution ${executionId}: no new execution could be started.`);
+    }
+    return { task, executionId, attached: false };
+}
+/** if-running: wait — the new data must not be missed by a reload that began before it landed. */
+async function waitForRunning(api, task, executionId, options) {
+    core/* info */.pq(`Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`);
+    const outcome = await waitForExecution(api, executionId, {
+        clock: options.clock,
+        timeoutMs: options.timeoutMs,
+        maxPollIntervalMs: options.maxPollIntervalMs,
+        signal: options.signal
+    });
+    if (outcome.kind === 'timeout') {
+        throw new ReloadError(`Task '${task.name}' was already running (execution ${executionId}) and did not end within the timeout; this step started nothing and stopped nothing.`);
+    }
+    core/* info */.pq(`The earlier execution ended with ${describeStatus(outcome.result.status)}.`);
+}
+/**
+ * Starts the task and returns the execution session id. Never retried blindly: when the answer
+ * is lost, the server is asked whether an execution started before anything else happens.
+ */
+async function startTask(api, task, before = new Set(), clock) {
+    let executionId;
+    try {
+        executionId = await api.startTask(task.id);
+    }
+    catch (error) {
+        if (!(error instanceof ConnectionError) || !clock)
+            throw error;
+        core/* warning */.$e(`The answer to the start of '${task.name}' was lost (${error.message}). Asking the server whether it started.`);
+        const found = await findNewExecution(api, task, before, clock);
+        if (found) {
+            core/* info */.pq(`It did: execution ${found}.`);
+            return found;
+        }
+        core/* info */.pq('No execution of the task appeared: it did not start. Starting it once more.');
+        executionId = await api.startTask(task.id);
+    }
+    if (!executionId || executionId === EMPTY_GUID) {
+        const disabled = task.enabled === false ? ' The task is disabled: enable it in the QMC (Tasks > Edit > Enabled).' : '';
+        throw new ReloadError(`Task '${task.name}' (${task.id}) did not start: the server answered with an empty execution id.${disabled} Likely causes: the task is disabled, no scheduler service is running or reachable, or the app is unavailable (deleted, or locked by another reload).`);
+    }
+    return executionId;
+}
+/**
+ * An execution of the task that was not there before the start: a new running session, or (for a
+ * run that already ended) a last execution result other than the one the task showed before.
+ */
+async function findNewExecution(api, task, before, clock) {
+    // operational.lastExecutionResult is condensed (no executionID): compare result ids, then look the new one up.
+    const lastBefore = task.operational?.lastExecutionResult?.id;
+    for (let poll = 0; poll < RECONCILE_POLLS; poll++) {
+        const fresh = (await api.taskExecutionSessions(task)).find(session => !before.has(session.id.toLowerCase()));
+        if (fresh)
+            return fresh.id;
+        const last = (await findTask(api, { taskId: task.id })).operational?.lastExecutionResult?.id;
+        if (last && last !== lastBefore) {
+            const executionId = (await api.executionResult(last))?.executionID;
+            if (executionId && !before.has(executionId.toLowerCase()))
+                return executionId;
+        }
+        await clock.sleep(RECONCILE_GAP_MS);
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/reload/run.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+const STOP_WAIT_ON_TIMEOUT_MS = 15_000;
+const STOP_WAIT_ON_FAIL_FAST_MS = 4_000;
+/**
+ * One target: start it once (or attach), wait for that execution, stop it on timeout or fail-fast,
+ * fetch what explains a failure. Never throws for the target's own trouble: it lands in `run.error`.
+ * A cancellation is rethrown for the caller.
+ */
+async function runTarget(api, settings, run, context) {
+    const { clock, signal, multi } = context;
+    const info = (line) => core/* info */.pq(multi ? `[${run.label}] ${line}` : line);
+    const group = (title, fn) => (multi ? (info(title), fn()) : core/* group */.Os(title, fn));
+    try {
+        const started = (run.started = await group('Start the reload', async () => {
+            const reload = await startReload(api, run.target, { ...settings, clock, signal });
+            // Tracked at once: if the job is killed from here on, the post step stops this execution.
+            context.tracker.started({ taskId: reload.task.id, taskName: reload.task.name, executionId: reload.executionId, attached: reload.attached });
+            const app = reload.app ?? reload.task.app;
+            info(`Task '${reload.task.name}' (${reload.task.id})${app ? ` of app '${app.name ?? ''}'` : ''}: execution ${reload.executionId}`);
+            return reload;
+        }));
+        run.label = started.task.name;
+        run.report = buildReport(started.task, started.executionId, undefined, 0, started.app);
+        if (!multi)
+            setOutputs(run.report);
+        if (!settings.wait) {
+            run.report = buildReport(started.task, started.executionId, latestAttempt(await api.executionResults(started.executionId)) ?? { id: '', status: 1 }, 0, started.app);
+            context.tracker.ended(started.executionId);
+            run.success = true;
+            info(`wait is false: not waiting for the reload (now ${run.report.status}).`);
+            return;
+        }
+        const result = await waitFor(api, settings, run, started, context, info, group);
+        if (!result)
+            return;
+        context.tracker.ended(started.executionId);
+        run.result = result.result;
+        run.report = buildReport(started.task, started.executionId, result.result, result.attempts, started.app);
+        run.success = isSuccess(result.result.status);
+        await fetchScriptLog(api, settings, run, clock, info);
+    }
+    catch (error) {
+        if (context.cancel.aborted)
+            throw error;
+        if (signal.aborted && run.started) {
+            await stopForFailFast(api, settings, run, run.started, context);
+            return;
+        }
+        run.error = error instanceof Error ? error.message : String(error);
+    }
+}
+/** Waits for our execution; on timeout stops it (stop-on-timeout) and records why. Undefined when it timed out. */
+async function waitFor(api, settings, run, started, context, info, group) {
+    const { task, executionId, app } = started;
+    const { clock, signal } = context;
+    const since = clock.now();
+    const outcome = await group(`Wait for execution ${executionId} (timeout ${(0,duration/* formatDuration */.a)(settings.timeoutMs)})`, async () => {
+        const push = settings.notify ? await subscribe(api, settings.notify, executionId) : undefined;
+        try {
+            return await waitForExecution(api, executionId, {
+                clock,
+                signal,
+                timeoutMs: settings.timeoutMs,
+                maxPollIntervalMs: settings.maxPollIntervalMs,
+                wakeUps: push && { sleep: (ms, abort) => push.listener.sleep(ms, abort), safetyPollMs: settings.maxPollIntervalMs },
+                onStatus: status => info(`+${(0,duration/* formatDuration */.a)(clock.now() - since)} ${describeStatus(status)}`)
+            });
+        }
+        finally {
+            await push?.close();
+        }
+    });
+    if (outcome.kind === 'finished')
+        return outcome;
+    const waited = `Timed out after ${(0,duration/* formatDuration */.a)(outcome.elapsedMs)} waiting for task '${task.name}' (execution ${executionId}`;
+    const last = outcome.lastStatus === undefined ? 'no status seen yet' : `last status ${describeStatus(outcome.lastStatus)}`;
+    run.report = buildReport(task, executionId, outcome.result, outcome.attempts, app);
+    if (!run.report.status && outcome.lastStatus !== undefined) {
+        run.report.status = statusName(outcome.lastStatus);
+        run.report.statusCode = outcome.lastStatus;
+    }
+    if (started.attached || !settings.stopOnTimeout) {
+        context.tracker.ended(executionId);
+        const why = started.attached ? 'it was started by someone else (if-running: attach)' : 'stop-on-timeout is false';
+        run.error = `${waited}, ${last}). The reload keeps running in Qlik Sense: ${why}. Raise 'timeout' if reloads of this app take longer.`;
+        return undefined;
+    }
+    const stopped = await stopExecution(api, task.id, executionId, clock, STOP_WAIT_ON_TIMEOUT_MS);
+    context.tracker.ended(executionId);
+    run.report = buildReport(task, executionId, stopped ?? outcome.result, outcome.attempts, app);
+    const now = stopped ? `it ended ${describeStatus(stopped.status)}` : 'it had not reported a final status yet';
+    run.error = `${waited}, ${last}): stopped the task (stop-on-timeout), ${now}. Raise 'timeout' if reloads of this app take longer.`;
+    return undefined;
+}
+/** fail-fast: another target failed, so this one is stopped (with stop-on-cancel) or left running. */
+async function stopForFailFast(api, settings, run, started, context) {
+    const { task, executionId } = started;
+    if (started.attached || !settings.stopOnCancel) {
+        context.tracker.ended(executionId);
+        run.error = `Another target failed (fail-fast): stopped waiting; execution ${executionId} keeps running${started.attached ? ' (someone else started it)' : ' (stop-on-cancel is false)'}.`;
+        return;
+    }
+    const result = await stopExecution(api, task.id, executionId, context.clock, STOP_WAIT_ON_FAIL_FAST_MS).catch(() => undefined);
+    context.tracker.ended(executionId);
+    run.report = buildReport(task, executionId, result ?? run.result, 0, started.app);
+    run.error = `Another target failed (fail-fast): stopped task '${task.name}' (execution ${executionId})${result ? `, now ${describeStatus(result.status)}` : ''}.`;
+}
+/** The log is fetched when it will be shown or explains a failure; external programs have none. */
+async function fetchScriptLog(api, settings, run, clock, info) {
+    const { task } = run.started;
+    if ((run.success && settings.scriptLog !== 'always') || task.taskType === 1 || !run.result)
+        return;
+    try {
+        const log = await saveScriptLog(api, task.id, run.result, process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), clock);
+        if (log.kind === 'saved') {
+            run.scriptLogPath = log.path;
+            run.scriptLogBytes = log.bytes;
+            if (!run.success)
+                run.excerpt = await scanLog(log.path);
+            run.scriptLogNote = `Script log: ${formatBytes(log.bytes)} at ${log.path}`;
+        }
+        else {
+            run.scriptLogNote = `No script log: ${log.reason}.`;
+            info(run.scriptLogNote);
+        }
+    }
+    catch (error) {
+        run.scriptLogNote = `The script log could not be fetched: ${error.message}`;
+        core/* warning */.$e(run.scriptLogNote);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/annotation.ts
+/**
+ * The text of the failure annotation: the status, the scheduler's error details, and from the
+ * script log the error lines and the last lines. Bounded: annotations are cut by GitHub.
+ */
+function failureAnnotation(report, excerpt, logNote) {
+    const parts = [`Reload task '${report.taskName}' ended with ${report.status} (${report.statusCode}), not FinishedSuccess.`];
+    const errors = report.details.filter(detail => detail.type === 'error').map(detail => detail.message);
+    if (errors.length > 0)
+        parts.push(`Scheduler:\n${indent(errors)}`);
+    if (excerpt?.errorLines.length)
+        parts.push(`Script errors:\n${indent(excerpt.errorLines)}`);
+    if (excerpt?.tail.length)
+        parts.push(`Last lines of the script log:\n${indent(excerpt.tail.slice(-10))}`);
+    if (logNote)
+        parts.push(logNote);
+    const text = parts.join('\n');
+    return text.length > 4000 ? `${text.slice(0, 4000)}…` : text;
+}
+function indent(lines) {
+    return lines.map(line => `  ${line}`).join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/report/log.ts
+
+
+/** The execution as log lines: one line per fact, then the scheduler's details in time order. */
+function logReport(report) {
+    core/* info */.pq(`Status:    ${report.status} (${report.statusCode})`);
+    core/* info */.pq(`Task:      ${report.taskName} (${report.taskId})`);
+    if (report.appId)
+        core/* info */.pq(`App:       ${report.appName || '?'} (${report.appId})`);
+    core/* info */.pq(`Execution: ${report.executionId}${report.attempts > 1 ? ` (${report.attempts} attempts)` : ''}`);
+    if (report.startedAt)
+        core/* info */.pq(`Started:   ${report.startedAt}`);
+    if (report.stoppedAt)
+        core/* info */.pq(`Stopped:   ${report.stoppedAt}`);
+    if (report.durationMs !== null)
+        core/* info */.pq(`Duration:  ${(0,duration/* formatDuration */.a)(report.durationMs)}`);
+    if (report.node)
+        core/* info */.pq(`Node:      ${report.node}`);
+    if (report.details.length > 0) {
+        core/* info */.pq('Scheduler details:');
+        for (const detail of report.details)
+            core/* info */.pq(`  ${detail.time} [${detail.type}] ${detail.message}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+
+
+/** The job summary: what ran, how it ended, and on failure the lines that explain it. */
+function renderSummary({ report, failure, success, excerpt, scriptLogNote }) {
+    const summary = core/* summary */.z.emptyBuffer();
+    const name = report?.taskName || report?.appName || 'Qlik Sense reload';
+    summary.addHeading(`${success ? '✅' : '❌'} ${summary_escape(name)}: ${summary_escape(report?.status || (success ? 'started' : 'failed'))}`, 3);
+    if (failure)
+        summary.addRaw(`<p><strong>${summary_escape(summary_firstLine(failure))}</strong></p>`, true);
+    if (report) {
+        const rows = [
+            ['Status', report.statusCode === null ? summary_escape(report.status || '—') : `${summary_escape(report.status)} (${report.statusCode})`],
+            ['Task', `${summary_escape(report.taskName)} <code>${summary_escape(report.taskId)}</code>`],
+            ...(report.appId ? [['App', `${summary_escape(report.appName || '')} <code>${summary_escape(report.appId)}</code>`]] : []),
+            ['Execution', `<code>${summary_escape(report.executionId)}</code>`],
+            ['Started', summary_escape(report.startedAt || '—')],
+            ['Stopped', summary_escape(report.stoppedAt || '—')],
+            ['Duration', report.durationMs === null ? '—' : (0,duration/* formatDuration */.a)(report.durationMs)],
+            ['Node', summary_escape(report.node || '—')],
+            ['Attempts', String(Math.max(report.attempts, report.executionResultId ? 1 : 0))]
+        ];
+        summary.addRaw(`<table>${rows.map(([key, value]) => `<tr><th align="left">${key}</th><td>${value}</td></tr>`).join('')}</table>`, true);
+        if (report.details.length > 0) {
+            const items = report.details.map(d => `${d.type === 'error' ? '🔴 ' : d.type === 'warning' ? '🟠 ' : ''}${summary_escape(d.message)}${d.time ? ` <sub>${summary_escape(d.time)}</sub>` : ''}`);
+            summary.addDetails('Scheduler details', `<ul>${items.map(item => `<li>${item}</li>`).join('')}</ul>`);
+        }
+    }
+    if (!success && excerpt && (excerpt.errorLines.length > 0 || excerpt.tail.length > 0)) {
+        if (excerpt.errorLines.length > 0)
+            summary.addRaw('<p>Script errors:</p>', true).addCodeBlock(summary_escape(excerpt.errorLines.join('\n')));
+        summary.addDetails(`Last ${excerpt.tail.length} lines of the script log (${excerpt.lines} lines)`, `<pre>${summary_escape(excerpt.tail.join('\n'))}</pre>`);
+    }
+    if (scriptLogNote)
+        summary.addRaw(`<p><sub>${summary_escape(scriptLogNote)}</sub></p>`, true);
+    return summary.stringify();
+}
+/** Writes the summary; a run without GITHUB_STEP_SUMMARY (by hand) just skips it. */
+async function writeSummary(input) {
+    const html = renderSummary(input);
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    await core/* summary */.z.emptyBuffer().addRaw(html).write();
+}
+function summary_firstLine(text) {
+    return text.split('\n')[0];
+}
+/** core.summary does not escape: task names and log lines are text, not HTML. */
+function summary_escape(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+/** Several targets: one row each, then what explains each failure. */
+async function writeTargetsSummary(runs) {
+    const html = renderTargetsSummary(runs);
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    await core/* summary */.z.emptyBuffer().addRaw(html).write();
+}
+function renderTargetsSummary(runs) {
+    const failed = runs.filter(run => !run.success);
+    const summary = core/* summary */.z.emptyBuffer();
+    summary.addHeading(failed.length === 0 ? `✅ ${runs.length} Qlik Sense reloads finished` : `❌ ${failed.length} of ${runs.length} Qlik Sense reloads failed`, 3);
+    const header = ['Target', 'Status', 'Started', 'Duration', 'Node', 'Execution'].map(h => `<th align="left">${h}</th>`).join('');
+    const rows = runs.map(run => {
+        const r = run.report;
+        const status = r?.status ? `${run.success ? '✅' : '❌'} ${summary_escape(r.status)}` : `❌ ${summary_escape(run.error ? 'failed' : '—')}`;
+        const cells = [summary_escape(run.label), status, summary_escape(r?.startedAt || '—'), r?.durationMs == null ? '—' : (0,duration/* formatDuration */.a)(r.durationMs), summary_escape(r?.node || '—'), r?.executionId ? `<code>${summary_escape(r.executionId)}</code>` : '—'];
+        return `<tr>${cells.map(c => `<td>${c}</td>`).join('')}</tr>`;
+    });
+    summary.addRaw(`<table><tr>${header}</tr>${rows.join('')}</table>`, true);
+    for (const run of failed) {
+        const lines = [run.error, ...(run.report?.details ?? []).filter(d => d.type === 'error').map(d => d.message), ...(run.excerpt?.errorLines ?? [])].filter(Boolean);
+        if (lines.length > 0)
+            summary.addDetails(`${summary_escape(run.label)}: why it failed`, `<pre>${summary_escape(lines.join('\n'))}</pre>`);
+    }
+    return summary.stringify();
+}
+
+;// CONCATENATED MODULE: ./src/report/finish.ts
+
+
+
+
+
+
+/** Outputs, step log, annotations, job summary and the verdict, once every target has ended. */
+async function reportRuns(settings, runs) {
+    if (runs.length === 1)
+        await reportOne(settings, runs[0]);
+    else
+        await reportMany(settings, runs);
+}
+async function reportOne(settings, run) {
+    const { report } = run;
+    if (report)
+        setOutputs(report);
+    if (run.scriptLogPath)
+        core/* setOutput */.uH('script-log-path', run.scriptLogPath);
+    if (run.error || !report) {
+        const message = run.error ?? `${run.label}: no result.`;
+        core/* setFailed */.C1(message);
+        await writeSummary({ report, success: false, failure: message });
+        return;
+    }
+    if (!run.result) {
+        // wait: false
+        await writeSummary({ report, success: true });
+        return;
+    }
+    await core/* group */.Os(`Result: ${report.status}`, async () => logReport(report));
+    await printLog(settings, run);
+    const failure = run.success ? undefined : failureOf(run);
+    if (run.success)
+        core/* info */.pq(`Reload task '${report.taskName}' finished successfully.`);
+    else
+        annotate(run);
+    await writeSummary({ report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote });
+}
+async function reportMany(settings, runs) {
+    core/* setOutput */.uH('result', JSON.stringify(runs.map(run => ({ target: run.label, ...run.report, success: run.success, error: run.error, scriptLogPath: run.scriptLogPath }))));
+    for (const run of runs) {
+        await core/* group */.Os(`Result: ${run.label}: ${run.report?.status || 'failed'}`, async () => {
+            if (run.report?.executionResultId)
+                logReport(run.report);
+            if (run.error)
+                core/* info */.pq(run.error);
+        });
+        await printLog(settings, run);
+    }
+    const failed = runs.filter(run => !run.success);
+    for (const run of failed) {
+        if (run.result && !run.error)
+            annotate(run);
+        else
+            core/* error */.z3(run.error ?? 'No result.', { title: `Qlik reload failed: ${run.label}` });
+    }
+    if (failed.length > 0) {
+        process.exitCode = core/* ExitCode */.yU.Failure;
+    }
+    else {
+        core/* info */.pq(`All ${runs.length} reloads finished successfully.`);
+    }
+    await writeTargetsSummary(runs);
+}
+async function printLog(settings, run) {
+    if (run.scriptLogPath && (settings.scriptLog === 'always' || (settings.scriptLog === 'on-failure' && !run.success))) {
+        await printScriptLog(run.scriptLogPath, run.scriptLogBytes ?? 0);
+    }
+}
+function failureOf(run) {
+    return `Reload task '${run.report.taskName}' ended with ${run.report.status} (${run.report.statusCode}), not FinishedSuccess.`;
+}
+/** One annotation per failed reload: status, scheduler errors, script error lines and log tail. */
+function annotate(run) {
+    const note = run.scriptLogNote?.startsWith('No script log') ? run.scriptLogNote : undefined;
+    core/* error */.z3(failureAnnotation(run.report, run.excerpt, note), { title: `Qlik reload failed: ${run.report.taskName} (${run.report.status})` });
+    process.exitCode = core/* ExitCode */.yU.Failure;
+}
+
 // EXTERNAL MODULE: ./src/state.ts
 var state = __nccwpck_require__(2462);
 ;// CONCATENATED MODULE: ./src/main.ts
@@ -39071,20 +39361,10 @@ var state = __nccwpck_require__(2462);
 
 
 
-
-
-
-
-
-
-
-
-
 const defaults = { readInput: (name, options) => core/* getInput */.V4(name, { trimWhitespace: options?.trim ?? true }), clock: systemClock };
-/** How long to wait for Aborted after a stop: on timeout there is time; on cancel the runner kills us 10 s after SIGINT. */
-const STOP_WAIT_ON_TIMEOUT_MS = 15_000;
+/** On cancel the runner kills us 10 s after SIGINT: a short wait for Aborted. */
 const STOP_WAIT_ON_CANCEL_MS = 4_000;
-/** The step: read inputs, connect, start the reload once, wait for that execution, report. */
+/** The step: read inputs, connect, start each target once, wait for those executions, report. */
 async function run(deps = defaults) {
     (0,state/* markMainStarted */.UM)();
     const cancel = new AbortController();
@@ -39095,7 +39375,7 @@ async function run(deps = defaults) {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    const progress = { ended: false };
+    const progress = { runs: [], running: new Map() };
     let client;
     try {
         const settings = (progress.settings = (0,inputs_settings/* getSettings */.mt)(deps.readInput));
@@ -39107,7 +39387,15 @@ async function run(deps = defaults) {
         const auth = (0,src_auth/* createAuth */.P)(settings);
         client = createClient(settings, auth, deps.clock);
         const api = (progress.api = new qrs_api/* QrsApi */.r(client));
-        await reload(api, settings, auth, deps.clock, cancel.signal, progress);
+        await core/* group */.Os(`Connect to ${settings.url.host}`, async () => {
+            const about = await api.about();
+            core/* info */.pq(`Qlik Sense repository ${about.buildVersion ?? '(version not reported)'}, signed in with ${auth.description}`);
+        });
+        cancel.signal.throwIfAborted();
+        progress.runs = settings.targets.map(target => ({ target, label: describeTarget(target), success: false }));
+        await reloadAll(api, settings, deps.clock, cancel.signal, progress);
+        cancel.signal.throwIfAborted();
+        await reportRuns(settings, progress.runs);
     }
     catch (error) {
         if (cancel.signal.aborted)
@@ -39121,40 +39409,6 @@ async function run(deps = defaults) {
         client?.dispose();
     }
 }
-async function reload(api, settings, auth, clock, signal, progress) {
-    await core/* group */.Os(`Connect to ${settings.url.host}`, async () => {
-        const about = await api.about();
-        core/* info */.pq(`Qlik Sense repository ${about.buildVersion ?? '(version not reported)'}, signed in with ${auth.description}`);
-    });
-    signal.throwIfAborted();
-    const started = await core/* group */.Os('Start the reload', async () => {
-        const reload = await startReload(api, settings.target, { ...settings, clock, signal });
-        // Saved at once: if the job is killed from here on, the post step stops this execution.
-        if (!reload.attached)
-            (0,state/* saveExecution */.ax)(reload.task.id, reload.executionId);
-        const app = reload.app ?? reload.task.app;
-        core/* info */.pq(`Task '${reload.task.name}' (${reload.task.id})${app ? ` of app '${app.name ?? ''}'` : ''}: execution ${reload.executionId}`);
-        return reload;
-    });
-    progress.started = started;
-    progress.report = buildReport(started.task, started.executionId, undefined, 0, started.app);
-    setOutputs(progress.report);
-    if (!settings.wait) {
-        progress.report = buildReport(started.task, started.executionId, latestAttempt(await api.executionResults(started.executionId)) ?? { id: '', status: 1 }, 0, started.app);
-        setOutputs(progress.report);
-        (0,state/* markDone */.a)();
-        core/* info */.pq(`wait is false: not waiting for the reload (now ${progress.report.status}).`);
-        await writeSummary({ report: progress.report, success: true });
-        return;
-    }
-    const { result, attempts } = await waitFor(api, settings, started, clock, signal, progress);
-    progress.ended = true;
-    (0,state/* markDone */.a)();
-    const report = (progress.report = buildReport(started.task, started.executionId, result, attempts, started.app));
-    setOutputs(report);
-    await core/* group */.Os(`Result: ${report.status}`, async () => logReport(report));
-    await finish(api, settings, started, result, report, clock);
-}
 function createClient(settings, auth, clock) {
     return new QrsClient({
         url: settings.url,
@@ -39165,123 +39419,80 @@ function createClient(settings, auth, clock) {
         clock
     });
 }
-async function waitFor(api, settings, started, clock, signal, progress) {
-    const { task, executionId, app } = started;
-    const since = clock.now();
-    const outcome = await core/* group */.Os(`Wait for execution ${executionId} (timeout ${(0,duration/* formatDuration */.a)(settings.timeoutMs)})`, async () => {
-        const push = settings.notify ? await subscribe(api, settings.notify, executionId) : undefined;
-        try {
-            return await waitForExecution(api, executionId, {
-                clock,
-                signal,
-                timeoutMs: settings.timeoutMs,
-                maxPollIntervalMs: settings.maxPollIntervalMs,
-                wakeUps: push && { sleep: (ms, abort) => push.listener.sleep(ms, abort), safetyPollMs: settings.maxPollIntervalMs },
-                onStatus: status => core/* info */.pq(`+${(0,duration/* formatDuration */.a)(clock.now() - since)} ${describeStatus(status)}`)
-            });
+/** At most max-parallel targets at once; with fail-fast, the first failure stops the rest. */
+async function reloadAll(api, settings, clock, cancel, progress) {
+    const failFast = new AbortController();
+    const signal = AbortSignal.any([cancel, failFast.signal]);
+    const tracker = {
+        started: (running) => {
+            progress.running.set(running.executionId, running);
+            (0,state/* saveRunning */.LW)(ours(progress));
+        },
+        ended: (executionId) => {
+            progress.running.delete(executionId);
+            (0,state/* saveRunning */.LW)(ours(progress));
         }
-        finally {
-            await push?.close();
+    };
+    await pool(progress.runs, settings.maxParallel, async (run) => {
+        if (cancel.aborted)
+            return;
+        if (failFast.signal.aborted) {
+            run.error = 'Not started: another target failed (fail-fast).';
+            return;
+        }
+        await runTarget(api, settings, run, { clock, signal, cancel, multi: progress.runs.length > 1, tracker });
+        if (!run.success && settings.failFast && !failFast.signal.aborted) {
+            core/* info */.pq(`${run.label} failed: stopping the other targets (fail-fast).`);
+            failFast.abort(new Error('fail-fast'));
         }
     });
-    if (outcome.kind === 'finished')
-        return outcome;
-    const waited = `Timed out after ${(0,duration/* formatDuration */.a)(outcome.elapsedMs)} waiting for task '${task.name}' (execution ${executionId}`;
-    let report = buildReport(task, executionId, outcome.result, outcome.attempts, app);
-    if (!report.status && outcome.lastStatus !== undefined) {
-        report.status = statusName(outcome.lastStatus);
-        report.statusCode = outcome.lastStatus;
-    }
-    const last = outcome.lastStatus === undefined ? 'no status seen yet' : `last status ${describeStatus(outcome.lastStatus)}`;
-    if (started.attached || !settings.stopOnTimeout) {
-        progress.report = report;
-        setOutputs(report);
-        (0,state/* markDone */.a)();
-        const why = started.attached ? 'it was started by someone else (if-running: attach)' : 'stop-on-timeout is false';
-        throw new ReloadError(`${waited}, ${last}). The reload keeps running in Qlik Sense: ${why}. Raise 'timeout' if reloads of this app take longer.`);
-    }
-    const stopped = await stopExecution(api, task.id, executionId, clock, STOP_WAIT_ON_TIMEOUT_MS);
-    progress.ended = true;
-    (0,state/* markDone */.a)();
-    report = progress.report = buildReport(task, executionId, stopped ?? outcome.result, outcome.attempts, app);
-    setOutputs(report);
-    const now = stopped ? `it ended ${describeStatus(stopped.status)}` : 'it had not reported a final status yet';
-    throw new ReloadError(`${waited}, ${last}): stopped the task (stop-on-timeout), ${now}. Raise 'timeout' if reloads of this app take longer.`);
 }
-/** Script log, annotation, summary and the step's verdict for an execution that ended. */
-async function finish(api, settings, { task }, result, report, clock) {
-    const success = isSuccess(result.status);
-    let excerpt;
-    let note;
-    // The log is fetched when it is shown or explains a failure; external programs have none.
-    if ((!success || settings.scriptLog === 'always') && task.taskType !== 1) {
-        try {
-            const log = await saveScriptLog(api, task.id, result, process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), clock);
-            if (log.kind === 'saved') {
-                core/* setOutput */.uH('script-log-path', log.path);
-                if (!success)
-                    excerpt = await scanLog(log.path);
-                if (settings.scriptLog === 'always' || (settings.scriptLog === 'on-failure' && !success))
-                    await printScriptLog(log.path, log.bytes);
-                note = `Script log: ${formatBytes(log.bytes)} at ${log.path}`;
-            }
-            else {
-                note = `No script log: ${log.reason}.`;
-                core/* info */.pq(note);
-            }
-        }
-        catch (error) {
-            note = `The script log could not be fetched: ${error.message}`;
-            core/* warning */.$e(note);
-        }
-    }
-    if (success) {
-        core/* info */.pq(`Reload task '${task.name}' finished successfully.`);
-    }
-    else {
-        core/* error */.z3(failureAnnotation(report, excerpt, note?.startsWith('No script log') ? note : undefined), { title: `Qlik reload failed: ${task.name} (${report.status})` });
-        process.exitCode = core/* ExitCode */.yU.Failure;
-    }
-    const failure = success ? undefined : `Reload task '${task.name}' ended with ${report.status} (${report.statusCode}), not FinishedSuccess.`;
-    await writeSummary({ report, success, failure, excerpt, scriptLogNote: note });
+function ours(progress) {
+    return [...progress.running.values()].filter(r => !r.attached).map(r => ({ taskId: r.taskId, executionId: r.executionId }));
 }
 async function failed(error, progress) {
     const message = error instanceof Error ? error.message : String(error);
     core/* setFailed */.C1(message);
-    await writeSummary({ report: progress.report, success: false, failure: message }).catch(e => core/* debug */.Yz(`summary: ${e}`));
+    await writeSummary({ report: progress.runs[0]?.report, success: false, failure: message }).catch(e => core/* debug */.Yz(`summary: ${e}`));
 }
 /**
- * The job was cancelled: stop our execution unless it already ended, was someone else's, or the
- * user said not to. A reload that already finished is left as it is (a stop cannot change it).
+ * The job was cancelled: stop our executions that have not ended, unless they were someone
+ * else's (attach) or the user said not to. A reload that already finished is left as it is.
  */
 async function cancelled(progress, clock) {
-    const { started, api, settings } = progress;
-    let message;
-    if (!started || !api || !settings) {
-        message = 'The job was cancelled before a reload was started.';
+    const { api, settings } = progress;
+    const running = [...progress.running.values()];
+    const messages = [];
+    if (!api || !settings || progress.runs.every(r => !r.started)) {
+        messages.push('The job was cancelled before a reload was started.');
     }
-    else if (progress.ended) {
-        message = `The job was cancelled after the reload had ended (${progress.report?.status ?? 'ended'}); nothing to stop.`;
+    for (const run of progress.runs.filter(r => r.started && !progress.running.has(r.started.executionId))) {
+        messages.push(`The job was cancelled after the reload of '${run.started.task.name}' had ended (${run.report?.status || 'ended'}); nothing to stop.`);
     }
-    else if (started.attached) {
-        message = `The job was cancelled; execution ${started.executionId} was started by someone else (if-running: attach) and keeps running.`;
-    }
-    else if (!settings.stopOnCancel) {
-        (0,state/* markDone */.a)();
-        message = `The job was cancelled; task '${started.task.name}' (execution ${started.executionId}) keeps running in Qlik Sense because stop-on-cancel is false.`;
-    }
-    else {
-        try {
-            const result = await stopExecution(api, started.task.id, started.executionId, clock, STOP_WAIT_ON_CANCEL_MS);
-            (0,state/* markDone */.a)();
-            message = `The job was cancelled: stopped task '${started.task.name}' (execution ${started.executionId})${result ? `, now ${describeStatus(result.status)}` : ''}.`;
+    for (const r of running) {
+        if (r.attached) {
+            messages.push(`The job was cancelled; execution ${r.executionId} was started by someone else (if-running: attach) and keeps running.`);
         }
-        catch (error) {
-            message = `The job was cancelled, and stopping task '${started.task.name}' failed: ${error.message}. The post step will try again.`;
+        else if (!settings.stopOnCancel) {
+            messages.push(`The job was cancelled; task '${r.taskName}' (execution ${r.executionId}) keeps running in Qlik Sense because stop-on-cancel is false.`);
         }
+        else {
+            try {
+                const result = await stopExecution(api, r.taskId, r.executionId, clock, STOP_WAIT_ON_CANCEL_MS);
+                messages.push(`The job was cancelled: stopped task '${r.taskName}' (execution ${r.executionId})${result ? `, now ${describeStatus(result.status)}` : ''}.`);
+            }
+            catch (error) {
+                messages.push(`The job was cancelled, and stopping task '${r.taskName}' failed: ${error.message}. The post step will try again.`);
+                continue;
+            }
+        }
+        progress.running.delete(r.executionId);
     }
+    // What is left is for the post step.
+    (0,state/* saveRunning */.LW)(ours(progress));
+    const message = messages.join('\n');
     core/* setFailed */.C1(message);
-    await writeSummary({ report: progress.report, success: false, failure: message }).catch(e => core/* debug */.Yz(`summary: ${e}`));
+    await writeSummary({ report: progress.runs[0]?.report, success: false, failure: message }).catch(e => core/* debug */.Yz(`summary: ${e}`));
 }
 
 
@@ -39296,7 +39507,7 @@ async function cancelled(progress, clock) {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6698);
 /* harmony import */ var _auth_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2226);
 /* harmony import */ var _inputs_settings_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7162);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7460);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5541);
 /* harmony import */ var _qrs_api_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6048);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2462);
 
@@ -39306,13 +39517,12 @@ async function cancelled(progress, clock) {
 
 
 /**
- * The post step (runs.post, always): if main was killed before it could stop its execution
- * (SIGKILL after a cancellation, a runner timeout), stop it now. A run that ended is left alone.
+ * The post step (runs.post, always): if main was killed before it could stop its executions
+ * (SIGKILL after a cancellation, a runner timeout), stop them now. Runs that ended are left alone.
  */
 async function post(deps = _main_js__WEBPACK_IMPORTED_MODULE_3__/* .defaults */ .NT) {
-    const taskId = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_4__/* .STATE */ .c4.taskId);
-    const executionId = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_4__/* .STATE */ .c4.executionId);
-    if (!executionId || _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_4__/* .STATE */ .c4.done) === 'true')
+    const running = (0,_state_js__WEBPACK_IMPORTED_MODULE_4__/* .savedRunning */ .ZH)();
+    if (running.length === 0)
         return;
     let client;
     try {
@@ -39320,20 +39530,28 @@ async function post(deps = _main_js__WEBPACK_IMPORTED_MODULE_3__/* .defaults */ 
         for (const secret of settings.secrets)
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(secret);
         if (!settings.stopOnCancel) {
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`The main step did not finish; execution ${executionId} of task ${taskId} may still run (stop-on-cancel is false).`);
+            for (const { taskId, executionId } of running)
+                _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`The main step did not finish; execution ${executionId} of task ${taskId} may still run (stop-on-cancel is false).`);
             return;
         }
         client = (0,_main_js__WEBPACK_IMPORTED_MODULE_3__/* .createClient */ .UU)(settings, (0,_auth_index_js__WEBPACK_IMPORTED_MODULE_1__/* .createAuth */ .P)(settings), deps.clock);
         const api = new _qrs_api_js__WEBPACK_IMPORTED_MODULE_5__/* .QrsApi */ .r(client);
-        if (!(await api.executionSession(executionId))) {
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`The main step did not finish, but execution ${executionId} has already ended: nothing to stop.`);
-            return;
+        for (const { taskId, executionId } of running) {
+            try {
+                if (!(await api.executionSession(executionId))) {
+                    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`The main step did not finish, but execution ${executionId} has already ended: nothing to stop.`);
+                    continue;
+                }
+                await api.stopTask(taskId);
+                _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`The main step did not finish (cancelled or killed): stopped task ${taskId} (execution ${executionId}).`);
+            }
+            catch (error) {
+                _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`The main step did not finish, and stopping execution ${executionId} failed: ${error.message}. Stop task ${taskId} in the QMC.`);
+            }
         }
-        await api.stopTask(taskId);
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`The main step did not finish (cancelled or killed): stopped task ${taskId} (execution ${executionId}).`);
     }
     catch (error) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`The main step did not finish, and stopping execution ${executionId} failed: ${error.message}. Stop task ${taskId} in the QMC.`);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`The main step did not finish, and its executions could not be stopped: ${error.message}. Stop them in the QMC.`);
     }
     finally {
         client?.dispose();
@@ -39494,33 +39712,51 @@ function newXrfkey() {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   LW: () => (/* binding */ saveRunning),
 /* harmony export */   UM: () => (/* binding */ markMainStarted),
-/* harmony export */   a: () => (/* binding */ markDone),
-/* harmony export */   ax: () => (/* binding */ saveExecution),
-/* harmony export */   c4: () => (/* binding */ STATE),
+/* harmony export */   ZH: () => (/* binding */ savedRunning),
 /* harmony export */   tl: () => (/* binding */ isPost)
 /* harmony export */ });
+/* unused harmony export STATE */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6698);
 
 /**
  * What the post step needs if main dies (cancelled, killed, timed out by the runner): saved the
- * moment it is known. `done` means nothing of ours is left running.
+ * moment it is known. `executions` lists ours that may still run; `done` means none does.
  */
 const STATE = {
     isPost: 'isPost',
     taskId: 'task-id',
     executionId: 'execution-id',
+    executions: 'executions',
     done: 'done'
 };
 function markMainStarted() {
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.isPost, 'true');
 }
-function saveExecution(taskId, executionId) {
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.taskId, taskId);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.executionId, executionId);
+/** Rewrites the list of our executions that have not ended (the runner keeps the last value). */
+function saveRunning(running) {
+    if (running[0]) {
+        // The first one also under its own keys: one target is the common case.
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.taskId, running[0].taskId);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.executionId, running[0].executionId);
+    }
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.executions, JSON.stringify(running));
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.done, running.length === 0 ? 'true' : 'false');
 }
-function markDone() {
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.done, 'true');
+function savedRunning() {
+    if (_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.done) === 'true')
+        return [];
+    try {
+        const list = JSON.parse(_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.executions) || '[]');
+        if (list.length > 0)
+            return list;
+    }
+    catch {
+        // fall through to the single keys
+    }
+    const executionId = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.executionId);
+    return executionId ? [{ taskId: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.taskId), executionId }] : [];
 }
 function isPost() {
     return _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.isPost) === 'true';

@@ -4,34 +4,39 @@ import { getSettings } from './inputs/settings.js'
 import { createClient, defaults, type Dependencies } from './main.js'
 import { QrsApi } from './qrs/api.js'
 import type { QrsClient } from './qrs/client.js'
-import { STATE } from './state.js'
+import { savedRunning } from './state.js'
 
 /**
- * The post step (runs.post, always): if main was killed before it could stop its execution
- * (SIGKILL after a cancellation, a runner timeout), stop it now. A run that ended is left alone.
+ * The post step (runs.post, always): if main was killed before it could stop its executions
+ * (SIGKILL after a cancellation, a runner timeout), stop them now. Runs that ended are left alone.
  */
 export async function post(deps: Dependencies = defaults): Promise<void> {
-  const taskId = core.getState(STATE.taskId)
-  const executionId = core.getState(STATE.executionId)
-  if (!executionId || core.getState(STATE.done) === 'true') return
+  const running = savedRunning()
+  if (running.length === 0) return
   let client: QrsClient | undefined
   try {
     const settings = getSettings(deps.readInput)
     for (const secret of settings.secrets) core.setSecret(secret)
     if (!settings.stopOnCancel) {
-      core.warning(`The main step did not finish; execution ${executionId} of task ${taskId} may still run (stop-on-cancel is false).`)
+      for (const { taskId, executionId } of running) core.warning(`The main step did not finish; execution ${executionId} of task ${taskId} may still run (stop-on-cancel is false).`)
       return
     }
     client = createClient(settings, createAuth(settings), deps.clock)
     const api = new QrsApi(client)
-    if (!(await api.executionSession(executionId))) {
-      core.info(`The main step did not finish, but execution ${executionId} has already ended: nothing to stop.`)
-      return
+    for (const { taskId, executionId } of running) {
+      try {
+        if (!(await api.executionSession(executionId))) {
+          core.info(`The main step did not finish, but execution ${executionId} has already ended: nothing to stop.`)
+          continue
+        }
+        await api.stopTask(taskId)
+        core.warning(`The main step did not finish (cancelled or killed): stopped task ${taskId} (execution ${executionId}).`)
+      } catch (error) {
+        core.warning(`The main step did not finish, and stopping execution ${executionId} failed: ${(error as Error).message}. Stop task ${taskId} in the QMC.`)
+      }
     }
-    await api.stopTask(taskId)
-    core.warning(`The main step did not finish (cancelled or killed): stopped task ${taskId} (execution ${executionId}).`)
   } catch (error) {
-    core.warning(`The main step did not finish, and stopping execution ${executionId} failed: ${(error as Error).message}. Stop task ${taskId} in the QMC.`)
+    core.warning(`The main step did not finish, and its executions could not be stopped: ${(error as Error).message}. Stop them in the QMC.`)
   } finally {
     client?.dispose()
   }

@@ -38,7 +38,7 @@ describe('getSettings', () => {
     const settings = getSettings(reader(valid()))
     expect(settings.url.href).toBe('https://qliksrv01.corp.example:4242/')
     expect(settings.authType).toBe('certificate')
-    expect(settings.target).toEqual({ kind: 'task-name', taskName: 'Reload Sales' })
+    expect(settings.targets).toEqual([{ kind: 'task-name', taskName: 'Reload Sales' }])
     expect(settings.qlikUser).toBe('UserDirectory=INTERNAL; UserId=sa_api')
     expect(settings.userAgent).toContain('Windows')
     expect(settings.wait).toBe(true)
@@ -65,7 +65,7 @@ describe('getSettings', () => {
   it('reads a task id, lower-cased, and wait/timeout values', () => {
     const inputs = { ...valid(), 'task-name': '', 'task-id': '0D815A2B-4D6C-4F7E-9A6B-1B2C3D4E5F60', wait: 'false', timeout: '90s' }
     const settings = getSettings(reader(inputs))
-    expect(settings.target).toEqual({ kind: 'task-id', taskId: '0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60' })
+    expect(settings.targets).toEqual([{ kind: 'task-id', taskId: '0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60' }])
     expect(settings.wait).toBe(false)
     expect(settings.timeoutMs).toBe(90_000)
   })

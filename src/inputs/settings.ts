@@ -12,7 +12,7 @@ export type InputReader = (name: string, options?: { trim: boolean }) => string
 export const AUTH_TYPES = ['ntlm', 'jwt', 'certificate', 'header'] as const
 export type AuthType = (typeof AUTH_TYPES)[number]
 
-/** What to reload: exactly one of the target inputs. */
+/** One thing to reload; an input may list several, one per line. */
 export type Target = { kind: 'task-id'; taskId: string } | { kind: 'task-name'; taskName: string } | { kind: 'app-id'; appId: string }
 
 export const IF_RUNNING_MODES = ['wait', 'attach', 'fail'] as const
@@ -53,7 +53,16 @@ export interface Settings {
   insecureSkipTlsVerify: boolean
   /** Must contain the virtual proxy's Windows authentication pattern for NTLM. */
   userAgent: string
-  target: Target
+  /** One or more (one per line of task-id, task-name or app-id; names may contain commas). */
+  targets: Target[]
+  /** How many of the targets run at once (Qlik's default "max concurrent reloads" per node is 4). */
+  maxParallel: number
+  /** Stop everything (not started: skipped; running: stopped if stop-on-cancel) once one target fails. */
+  failFast: boolean
+  /** Follow the task chain (composite events) each reload sets off, and wait for it. */
+  waitForChain: boolean
+  /** A failure inside the chain fails the step, or only warns. */
+  chainFailure: 'fail' | 'warn'
   /** false: start the reload, set the outputs and succeed without waiting. */
   wait: boolean
   /** How long to wait for the reload to end. */
@@ -87,6 +96,10 @@ export const DEFAULTS = {
   'request-timeout': '30s',
   'script-log': 'on-failure',
   'if-running': 'wait',
+  'max-parallel': '4',
+  'fail-fast': 'false',
+  'wait-for-chain': 'false',
+  'chain-failure': 'fail',
   'stop-on-timeout': 'true',
   'stop-on-cancel': 'true',
   'jwt-algorithm': 'RS256',
@@ -104,7 +117,7 @@ export function getSettings(read: InputReader): Settings {
 
   const url = parseUrl(get('url'))
   const authType = parseAuthType(get('auth-type'))
-  const target = parseTarget(get)
+  const targets = parseTargets(get)
   const clientCertificate = authType === 'certificate' ? readClientCertificate(get, secrets) : undefined
   const windowsCredentials = authType === 'ntlm' ? readWindowsCredentials(get, raw('password'), secrets) : undefined
   const jwt = authType === 'jwt' ? readJwtSource(get, secrets) : undefined
@@ -124,7 +137,11 @@ export function getSettings(read: InputReader): Settings {
     tlsServerName: parseServerName(get('tls-server-name')),
     insecureSkipTlsVerify: parseBoolean('insecure-skip-tls-verify', get('insecure-skip-tls-verify')),
     userAgent: headerValue('user-agent', get('user-agent')),
-    target,
+    targets,
+    maxParallel: parseCount('max-parallel', get('max-parallel')),
+    failFast: parseBoolean('fail-fast', get('fail-fast')),
+    waitForChain: parseBoolean('wait-for-chain', get('wait-for-chain')),
+    chainFailure: parseChoice('chain-failure', get('chain-failure'), ['fail', 'warn'] as const),
     wait: parseBoolean('wait', get('wait')),
     timeoutMs: parseDuration('timeout', get('timeout')),
     maxPollIntervalMs: parseDuration('max-poll-interval', get('max-poll-interval')),
@@ -165,14 +182,27 @@ function parseAuthType(value: string): AuthType {
   return type as AuthType
 }
 
-function parseTarget(get: (name: string) => string): Target {
+function parseTargets(get: (name: string) => string): Target[] {
   const given = ['task-id', 'task-name', 'app-id'].filter(name => get(name))
   if (given.length === 0) throw new InputError('task-id', 'set exactly one of task-id, task-name or app-id.')
   if (given.length > 1) throw new InputError(given[1], `set only one of task-id, task-name, app-id (got ${given.join(' and ')}).`)
-  if (given[0] === 'task-name') return { kind: 'task-name', taskName: get('task-name') }
-  const id = get(given[0])
-  if (!GUID.test(id)) throw new InputError(given[0], `'${id}' is not a GUID (e.g. 0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60).`)
-  return given[0] === 'app-id' ? { kind: 'app-id', appId: id.toLowerCase() } : { kind: 'task-id', taskId: id.toLowerCase() }
+  const input = given[0]
+  // One per line: task names may contain commas.
+  const lines = get(input).split(/\r?\n/).map(line => line.trim()).filter(Boolean)
+  const seen = new Set<string>()
+  return lines.map(line => {
+    const key = input === 'task-name' ? line : line.toLowerCase()
+    if (seen.has(key)) throw new InputError(input, `lists '${line}' twice.`)
+    seen.add(key)
+    if (input === 'task-name') return { kind: 'task-name', taskName: line }
+    if (!GUID.test(line)) throw new InputError(input, `'${line}' is not a GUID (e.g. 0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60).`)
+    return input === 'app-id' ? { kind: 'app-id', appId: key } : { kind: 'task-id', taskId: key }
+  })
+}
+
+function parseCount(input: string, value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 64) throw new InputError(input, `'${value}' is not a whole number from 1 to 64.`)
+  return Number(value)
 }
 
 function parseNotify(listen: string, url: string): { listen: ListenAddress; url: URL } | undefined {

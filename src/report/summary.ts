@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import { formatDuration } from '../inputs/duration.js'
+import type { TargetRun } from '../reload/target-run.js'
 import type { LogExcerpt } from '../scriptlog/excerpt.js'
 import type { ReloadReport } from './report.js'
 
@@ -58,4 +59,30 @@ function firstLine(text: string): string {
 /** core.summary does not escape: task names and log lines are text, not HTML. */
 export function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+}
+
+/** Several targets: one row each, then what explains each failure. */
+export async function writeTargetsSummary(runs: TargetRun[]): Promise<void> {
+  const html = renderTargetsSummary(runs)
+  if (!process.env.GITHUB_STEP_SUMMARY) return
+  await core.summary.emptyBuffer().addRaw(html).write()
+}
+
+export function renderTargetsSummary(runs: TargetRun[]): string {
+  const failed = runs.filter(run => !run.success)
+  const summary = core.summary.emptyBuffer()
+  summary.addHeading(failed.length === 0 ? `✅ ${runs.length} Qlik Sense reloads finished` : `❌ ${failed.length} of ${runs.length} Qlik Sense reloads failed`, 3)
+  const header = ['Target', 'Status', 'Started', 'Duration', 'Node', 'Execution'].map(h => `<th align="left">${h}</th>`).join('')
+  const rows = runs.map(run => {
+    const r = run.report
+    const status = r?.status ? `${run.success ? '✅' : '❌'} ${escape(r.status)}` : `❌ ${escape(run.error ? 'failed' : '—')}`
+    const cells = [escape(run.label), status, escape(r?.startedAt || '—'), r?.durationMs == null ? '—' : formatDuration(r.durationMs), escape(r?.node || '—'), r?.executionId ? `<code>${escape(r.executionId)}</code>` : '—']
+    return `<tr>${cells.map(c => `<td>${c}</td>`).join('')}</tr>`
+  })
+  summary.addRaw(`<table><tr>${header}</tr>${rows.join('')}</table>`, true)
+  for (const run of failed) {
+    const lines = [run.error, ...(run.report?.details ?? []).filter(d => d.type === 'error').map(d => d.message), ...(run.excerpt?.errorLines ?? [])].filter(Boolean) as string[]
+    if (lines.length > 0) summary.addDetails(`${escape(run.label)}: why it failed`, `<pre>${escape(lines.join('\n'))}</pre>`)
+  }
+  return summary.stringify()
 }

@@ -1,0 +1,173 @@
+import * as core from '@actions/core'
+import { tmpdir } from 'node:os'
+import { formatDuration } from '../inputs/duration.js'
+import type { Settings } from '../inputs/settings.js'
+import { subscribe } from '../notify/subscription.js'
+import type { QrsApi } from '../qrs/api.js'
+import type { ExecutionResult } from '../qrs/types.js'
+import { setOutputs } from '../report/outputs.js'
+import { buildReport } from '../report/report.js'
+import { scanLog } from '../scriptlog/excerpt.js'
+import { saveScriptLog } from '../scriptlog/fetch.js'
+import { formatBytes } from '../scriptlog/print.js'
+import type { Clock } from './clock.js'
+import { startReload, type StartedReload } from './start.js'
+import { describeStatus, isSuccess, statusName } from './status.js'
+import { stopExecution } from './stop.js'
+import type { TargetRun } from './target-run.js'
+import { latestAttempt, waitForExecution } from './wait.js'
+
+/** One of our executions that may still run: the cancel handler and the post step stop these. */
+export interface Running {
+  taskId: string
+  taskName: string
+  executionId: string
+  attached: boolean
+}
+
+export interface RunContext {
+  clock: Clock
+  /** Cancellation or fail-fast. */
+  signal: AbortSignal
+  /** Cancellation alone: the job's end is handled by the caller. */
+  cancel: AbortSignal
+  /** Several targets: log lines carry the target's name instead of groups (they run in parallel). */
+  multi: boolean
+  tracker: { started(running: Running): void; ended(executionId: string): void }
+}
+
+const STOP_WAIT_ON_TIMEOUT_MS = 15_000
+const STOP_WAIT_ON_FAIL_FAST_MS = 4_000
+
+/**
+ * One target: start it once (or attach), wait for that execution, stop it on timeout or fail-fast,
+ * fetch what explains a failure. Never throws for the target's own trouble: it lands in `run.error`.
+ * A cancellation is rethrown for the caller.
+ */
+export async function runTarget(api: QrsApi, settings: Settings, run: TargetRun, context: RunContext): Promise<void> {
+  const { clock, signal, multi } = context
+  const info = (line: string): void => core.info(multi ? `[${run.label}] ${line}` : line)
+  const group = <T>(title: string, fn: () => Promise<T>): Promise<T> => (multi ? (info(title), fn()) : core.group(title, fn))
+  try {
+    const started = (run.started = await group('Start the reload', async () => {
+      const reload = await startReload(api, run.target, { ...settings, clock, signal })
+      // Tracked at once: if the job is killed from here on, the post step stops this execution.
+      context.tracker.started({ taskId: reload.task.id, taskName: reload.task.name, executionId: reload.executionId, attached: reload.attached })
+      const app = reload.app ?? reload.task.app
+      info(`Task '${reload.task.name}' (${reload.task.id})${app ? ` of app '${app.name ?? ''}'` : ''}: execution ${reload.executionId}`)
+      return reload
+    }))
+    run.label = started.task.name
+    run.report = buildReport(started.task, started.executionId, undefined, 0, started.app)
+    if (!multi) setOutputs(run.report)
+
+    if (!settings.wait) {
+      run.report = buildReport(started.task, started.executionId, latestAttempt(await api.executionResults(started.executionId)) ?? { id: '', status: 1 }, 0, started.app)
+      context.tracker.ended(started.executionId)
+      run.success = true
+      info(`wait is false: not waiting for the reload (now ${run.report.status}).`)
+      return
+    }
+    const result = await waitFor(api, settings, run, started, context, info, group)
+    if (!result) return
+    context.tracker.ended(started.executionId)
+    run.result = result.result
+    run.report = buildReport(started.task, started.executionId, result.result, result.attempts, started.app)
+    run.success = isSuccess(result.result.status)
+    await fetchScriptLog(api, settings, run, clock, info)
+  } catch (error) {
+    if (context.cancel.aborted) throw error
+    if (signal.aborted && run.started) {
+      await stopForFailFast(api, settings, run, run.started, context)
+      return
+    }
+    run.error = error instanceof Error ? error.message : String(error)
+  }
+}
+
+type Group = <T>(title: string, fn: () => Promise<T>) => Promise<T>
+
+/** Waits for our execution; on timeout stops it (stop-on-timeout) and records why. Undefined when it timed out. */
+async function waitFor(
+  api: QrsApi,
+  settings: Settings,
+  run: TargetRun,
+  started: StartedReload,
+  context: RunContext,
+  info: (line: string) => void,
+  group: Group
+): Promise<{ result: ExecutionResult; attempts: number } | undefined> {
+  const { task, executionId, app } = started
+  const { clock, signal } = context
+  const since = clock.now()
+  const outcome = await group(`Wait for execution ${executionId} (timeout ${formatDuration(settings.timeoutMs)})`, async () => {
+    const push = settings.notify ? await subscribe(api, settings.notify, executionId) : undefined
+    try {
+      return await waitForExecution(api, executionId, {
+        clock,
+        signal,
+        timeoutMs: settings.timeoutMs,
+        maxPollIntervalMs: settings.maxPollIntervalMs,
+        wakeUps: push && { sleep: (ms, abort) => push.listener.sleep(ms, abort), safetyPollMs: settings.maxPollIntervalMs },
+        onStatus: status => info(`+${formatDuration(clock.now() - since)} ${describeStatus(status)}`)
+      })
+    } finally {
+      await push?.close()
+    }
+  })
+  if (outcome.kind === 'finished') return outcome
+  const waited = `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task '${task.name}' (execution ${executionId}`
+  const last = outcome.lastStatus === undefined ? 'no status seen yet' : `last status ${describeStatus(outcome.lastStatus)}`
+  run.report = buildReport(task, executionId, outcome.result, outcome.attempts, app)
+  if (!run.report.status && outcome.lastStatus !== undefined) {
+    run.report.status = statusName(outcome.lastStatus)
+    run.report.statusCode = outcome.lastStatus
+  }
+  if (started.attached || !settings.stopOnTimeout) {
+    context.tracker.ended(executionId)
+    const why = started.attached ? 'it was started by someone else (if-running: attach)' : 'stop-on-timeout is false'
+    run.error = `${waited}, ${last}). The reload keeps running in Qlik Sense: ${why}. Raise 'timeout' if reloads of this app take longer.`
+    return undefined
+  }
+  const stopped = await stopExecution(api, task.id, executionId, clock, STOP_WAIT_ON_TIMEOUT_MS)
+  context.tracker.ended(executionId)
+  run.report = buildReport(task, executionId, stopped ?? outcome.result, outcome.attempts, app)
+  const now = stopped ? `it ended ${describeStatus(stopped.status)}` : 'it had not reported a final status yet'
+  run.error = `${waited}, ${last}): stopped the task (stop-on-timeout), ${now}. Raise 'timeout' if reloads of this app take longer.`
+  return undefined
+}
+
+/** fail-fast: another target failed, so this one is stopped (with stop-on-cancel) or left running. */
+async function stopForFailFast(api: QrsApi, settings: Settings, run: TargetRun, started: StartedReload, context: RunContext): Promise<void> {
+  const { task, executionId } = started
+  if (started.attached || !settings.stopOnCancel) {
+    context.tracker.ended(executionId)
+    run.error = `Another target failed (fail-fast): stopped waiting; execution ${executionId} keeps running${started.attached ? ' (someone else started it)' : ' (stop-on-cancel is false)'}.`
+    return
+  }
+  const result = await stopExecution(api, task.id, executionId, context.clock, STOP_WAIT_ON_FAIL_FAST_MS).catch(() => undefined)
+  context.tracker.ended(executionId)
+  run.report = buildReport(task, executionId, result ?? run.result, 0, started.app)
+  run.error = `Another target failed (fail-fast): stopped task '${task.name}' (execution ${executionId})${result ? `, now ${describeStatus(result.status)}` : ''}.`
+}
+
+/** The log is fetched when it will be shown or explains a failure; external programs have none. */
+async function fetchScriptLog(api: QrsApi, settings: Settings, run: TargetRun, clock: Clock, info: (line: string) => void): Promise<void> {
+  const { task } = run.started!
+  if ((run.success && settings.scriptLog !== 'always') || task.taskType === 1 || !run.result) return
+  try {
+    const log = await saveScriptLog(api, task.id, run.result, process.env.RUNNER_TEMP || tmpdir(), clock)
+    if (log.kind === 'saved') {
+      run.scriptLogPath = log.path
+      run.scriptLogBytes = log.bytes
+      if (!run.success) run.excerpt = await scanLog(log.path)
+      run.scriptLogNote = `Script log: ${formatBytes(log.bytes)} at ${log.path}`
+    } else {
+      run.scriptLogNote = `No script log: ${log.reason}.`
+      info(run.scriptLogNote)
+    }
+  } catch (error) {
+    run.scriptLogNote = `The script log could not be fetched: ${(error as Error).message}`
+    core.warning(run.scriptLogNote)
+  }
+}

@@ -1,0 +1,76 @@
+import * as core from '@actions/core'
+import type { Settings } from '../inputs/settings.js'
+import type { TargetRun } from '../reload/target-run.js'
+import { printScriptLog } from '../scriptlog/print.js'
+import { failureAnnotation } from './annotation.js'
+import { logReport } from './log.js'
+import { setOutputs } from './outputs.js'
+import { writeSummary, writeTargetsSummary } from './summary.js'
+
+/** Outputs, step log, annotations, job summary and the verdict, once every target has ended. */
+export async function reportRuns(settings: Settings, runs: TargetRun[]): Promise<void> {
+  if (runs.length === 1) await reportOne(settings, runs[0])
+  else await reportMany(settings, runs)
+}
+
+async function reportOne(settings: Settings, run: TargetRun): Promise<void> {
+  const { report } = run
+  if (report) setOutputs(report)
+  if (run.scriptLogPath) core.setOutput('script-log-path', run.scriptLogPath)
+  if (run.error || !report) {
+    const message = run.error ?? `${run.label}: no result.`
+    core.setFailed(message)
+    await writeSummary({ report, success: false, failure: message })
+    return
+  }
+  if (!run.result) {
+    // wait: false
+    await writeSummary({ report, success: true })
+    return
+  }
+  await core.group(`Result: ${report.status}`, async () => logReport(report))
+  await printLog(settings, run)
+  const failure = run.success ? undefined : failureOf(run)
+  if (run.success) core.info(`Reload task '${report.taskName}' finished successfully.`)
+  else annotate(run)
+  await writeSummary({ report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote })
+}
+
+async function reportMany(settings: Settings, runs: TargetRun[]): Promise<void> {
+  core.setOutput('result', JSON.stringify(runs.map(run => ({ target: run.label, ...run.report, success: run.success, error: run.error, scriptLogPath: run.scriptLogPath }))))
+  for (const run of runs) {
+    await core.group(`Result: ${run.label}: ${run.report?.status || 'failed'}`, async () => {
+      if (run.report?.executionResultId) logReport(run.report)
+      if (run.error) core.info(run.error)
+    })
+    await printLog(settings, run)
+  }
+  const failed = runs.filter(run => !run.success)
+  for (const run of failed) {
+    if (run.result && !run.error) annotate(run)
+    else core.error(run.error ?? 'No result.', { title: `Qlik reload failed: ${run.label}` })
+  }
+  if (failed.length > 0) {
+    process.exitCode = core.ExitCode.Failure
+  } else {
+    core.info(`All ${runs.length} reloads finished successfully.`)
+  }
+  await writeTargetsSummary(runs)
+}
+
+async function printLog(settings: Settings, run: TargetRun): Promise<void> {
+  if (run.scriptLogPath && (settings.scriptLog === 'always' || (settings.scriptLog === 'on-failure' && !run.success))) {
+    await printScriptLog(run.scriptLogPath, run.scriptLogBytes ?? 0)
+  }
+}
+
+function failureOf(run: TargetRun): string {
+  return `Reload task '${run.report!.taskName}' ended with ${run.report!.status} (${run.report!.statusCode}), not FinishedSuccess.`
+}
+
+/** One annotation per failed reload: status, scheduler errors, script error lines and log tail. */
+function annotate(run: TargetRun): void {
+  const note = run.scriptLogNote?.startsWith('No script log') ? run.scriptLogNote : undefined
+  core.error(failureAnnotation(run.report!, run.excerpt, note), { title: `Qlik reload failed: ${run.report!.taskName} (${run.report!.status})` })
+  process.exitCode = core.ExitCode.Failure
+}
