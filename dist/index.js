@@ -37322,7 +37322,7 @@ function parseType2(response) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5541);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8572);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2462);
 
@@ -37803,7 +37803,7 @@ function parseBoolean(input, value) {
 
 /***/ }),
 
-/***/ 5541:
+/***/ 8572:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38802,6 +38802,136 @@ function formatBytes(bytes) {
     return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
+// EXTERNAL MODULE: ./src/qrs/filter.ts
+var qrs_filter = __nccwpck_require__(5388);
+;// CONCATENATED MODULE: ./src/chain/follow.ts
+
+
+
+
+
+/** A trigger fires at once when its rules are met; if the downstream run does not appear within this, it did not fire. */
+const FIRE_WINDOW_MS = 60_000;
+const LOOK_GAP_MS = 1_000;
+/** Server clocks are the reference; creation stamps may precede the upstream stop by a hair. */
+const CLOCK_TOLERANCE_MS = 1_000;
+/** ruleState of QRS composite rules: 1 TaskSuccessful, 2 TaskFail. */
+function ruleStateOf(status) {
+    if (isSuccess(status))
+        return 1;
+    return [6, 8, 11, 12].includes(status) ? 2 : undefined;
+}
+function ruleTask(rule) {
+    return rule.reloadTask ?? rule.externalProgramTask ?? undefined;
+}
+function windowMs(event) {
+    const t = event.timeConstraint ?? {};
+    return ((((t.days ?? 0) * 24 + (t.hours ?? 0)) * 60 + (t.minutes ?? 0)) * 60 + (t.seconds ?? 0)) * 1000;
+}
+/**
+ * Follows the composite events an ended execution triggers (protocol doc section 10): nothing tells
+ * the caller that a chain fired, so for each event whose rules this outcome satisfies, the action
+ * looks for a run of the downstream task created after the upstream stop, waits for it, and goes on
+ * from there. A rule that also needs other tasks fires only if they met it within the event's window.
+ */
+async function followChain(api, upstream, context) {
+    const state = ruleStateOf(upstream.result.status);
+    if (state === undefined)
+        return [];
+    context.events ??= await api.compositeEvents();
+    context.visited.add(upstream.task.id.toLowerCase());
+    const triggered = context.events.filter(event => event.enabled !== false && (event.compositeRules ?? []).some(rule => ruleTask(rule)?.id.toLowerCase() === upstream.task.id.toLowerCase() && rule.ruleState === state));
+    return Promise.all(triggered.map(event => followEvent(api, event, upstream, context)));
+}
+async function followEvent(api, event, upstream, context) {
+    const downstream = event.reloadTask ?? event.externalProgramTask;
+    const node = { taskId: downstream?.id ?? '', taskName: downstream?.name ?? '(unknown task)', eventName: event.name, failed: false, children: [] };
+    if (!downstream)
+        return { ...node, note: 'the trigger names no task' };
+    if (context.visited.has(downstream.id.toLowerCase()))
+        return { ...node, note: 'already in this chain (a cycle): not followed again' };
+    context.visited.add(downstream.id.toLowerCase());
+    const upstreamStop = Date.parse(upstream.result.stopTime ?? '');
+    const others = (event.compositeRules ?? []).filter(rule => ruleTask(rule)?.id.toLowerCase() !== upstream.task.id.toLowerCase());
+    const missing = await unmetRules(api, others, upstreamStop, windowMs(event));
+    if (missing.length > 0) {
+        return { ...node, note: `fires only when ${missing.join(' and ')} too, within ${Math.round(windowMs(event) / 60_000)} min: it may never fire, so the chain is not waited for here` };
+    }
+    const executionId = await findDownstreamRun(api, downstream.id, upstreamStop, context, Math.min(FIRE_WINDOW_MS, windowMs(event) || FIRE_WINDOW_MS));
+    if (!executionId)
+        return { ...node, note: 'no run of it started after the trigger (disabled trigger or task?)' };
+    core/* info */.pq(`Chain: '${event.name}' started '${downstream.name}' (execution ${executionId}).`);
+    const outcome = await waitForExecution(api, executionId, {
+        clock: context.clock,
+        signal: context.signal,
+        timeoutMs: Math.max(0, context.deadline - context.clock.now()),
+        maxPollIntervalMs: context.maxPollIntervalMs
+    });
+    if (outcome.kind === 'timeout') {
+        const status = outcome.lastStatus;
+        return { ...node, executionId, status: status === undefined ? undefined : statusName(status), statusCode: status, failed: true, note: 'still running when the timeout passed' };
+    }
+    const { result } = outcome;
+    const done = {
+        ...node,
+        executionId,
+        status: statusName(result.status),
+        statusCode: result.status,
+        durationMs: typeof result.duration === 'number' && result.duration > 0 ? result.duration : null,
+        failed: !isSuccess(result.status)
+    };
+    const task = { id: downstream.id, name: downstream.name ?? '' };
+    done.children = await followChain(api, { task, result }, context);
+    return done;
+}
+/** The other rules of a multi-rule event that the other tasks' last runs do not meet within the window. */
+async function unmetRules(api, rules, upstreamStop, window) {
+    const missing = [];
+    for (const rule of rules) {
+        const task = ruleTask(rule);
+        if (!task)
+            continue;
+        const [full] = await api.reloadTasks((0,qrs_filter/* eqGuid */.k8)('id', task.id));
+        const last = full?.operational?.lastExecutionResult;
+        const lastState = last?.status === undefined ? undefined : ruleStateOf(last.status);
+        const stop = Date.parse(last?.stopTime ?? '');
+        const within = !isUnset(last?.stopTime) && Math.abs(upstreamStop - stop) <= window;
+        if (lastState !== rule.ruleState || !within)
+            missing.push(`'${task.name ?? task.id}' ${rule.ruleState === 1 ? 'succeeds' : 'fails'}`);
+    }
+    return missing;
+}
+/** A run of the task created after the upstream stop and not claimed by another node. */
+async function findDownstreamRun(api, taskId, upstreamStop, context, fireWindow) {
+    const until = Math.min(context.deadline, context.clock.now() + fireWindow);
+    for (;;) {
+        const results = await api.taskExecutionResults(taskId);
+        const fresh = results
+            .filter(result => result.executionID && !context.claimed.has(result.executionID.toLowerCase()))
+            .filter(result => Date.parse(result.createdDate ?? result.startTime ?? '') >= upstreamStop - CLOCK_TOLERANCE_MS)
+            .sort((a, b) => Date.parse(a.createdDate ?? a.startTime ?? '') - Date.parse(b.createdDate ?? b.startTime ?? ''));
+        if (fresh[0]?.executionID) {
+            context.claimed.add(fresh[0].executionID.toLowerCase());
+            return fresh[0].executionID;
+        }
+        if (context.clock.now() >= until)
+            return undefined;
+        await context.clock.sleep(LOOK_GAP_MS, context.signal);
+    }
+}
+/** Every node, depth first. */
+function chainNodes(nodes) {
+    return nodes.flatMap(node => [node, ...chainNodes(node.children)]);
+}
+/** The chain as indented lines: "└ Reload B (via 'After A'): FinishedSuccess (7), 2s". */
+function chainLines(nodes, depth = 0) {
+    return nodes.flatMap(node => {
+        const status = node.status ? `${node.status}${node.statusCode !== undefined ? ` (${node.statusCode})` : ''}` : '';
+        const parts = [status, node.durationMs ? `${Math.round(node.durationMs / 100) / 10}s` : '', node.note ?? ''].filter(Boolean);
+        return [`${'  '.repeat(depth)}└ ${node.taskName} (via '${node.eventName}'): ${parts.join(', ')}`, ...chainLines(node.children, depth + 1)];
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/reload/app-reload.ts
 
 /** How long to look for the execution an app reload started before giving up. */
@@ -38852,8 +38982,6 @@ async function appExecutions(api, appId) {
     return executions;
 }
 
-// EXTERNAL MODULE: ./src/qrs/filter.ts
-var qrs_filter = __nccwpck_require__(5388);
 ;// CONCATENATED MODULE: ./src/reload/target.ts
 
 
@@ -39006,6 +39134,7 @@ async function findNewExecution(api, task, before, clock) {
 
 
 
+
 const STOP_WAIT_ON_TIMEOUT_MS = 15_000;
 const STOP_WAIT_ON_FAIL_FAST_MS = 4_000;
 /**
@@ -39015,6 +39144,7 @@ const STOP_WAIT_ON_FAIL_FAST_MS = 4_000;
  */
 async function runTarget(api, settings, run, context) {
     const { clock, signal, multi } = context;
+    const startedAt = clock.now();
     const info = (line) => core/* info */.pq(multi ? `[${run.label}] ${line}` : line);
     const group = (title, fn) => (multi ? (info(title), fn()) : core/* group */.Os(title, fn));
     try {
@@ -39045,6 +39175,17 @@ async function runTarget(api, settings, run, context) {
         run.report = buildReport(started.task, started.executionId, result.result, result.attempts, started.app);
         run.success = isSuccess(result.result.status);
         await fetchScriptLog(api, settings, run, clock, info);
+        if (settings.waitForChain) {
+            run.chain = await group('Task chain', async () => {
+                const chain = await followChain(api, { task: started.task, result: result.result }, { clock, signal, deadline: startedAt + settings.timeoutMs, maxPollIntervalMs: settings.maxPollIntervalMs, visited: new Set(), claimed: new Set() });
+                for (const line of chain.length > 0 ? chainLines(chain) : ['No task trigger fires on this outcome.'])
+                    info(line);
+                return chain;
+            });
+            run.chainFailed = chainNodes(run.chain).some(node => node.failed);
+            if (run.chainFailed && settings.chainFailure === 'fail')
+                run.success = false;
+        }
     }
     catch (error) {
         if (context.cancel.aborted)
@@ -39189,7 +39330,7 @@ function logReport(report) {
 
 
 /** The job summary: what ran, how it ended, and on failure the lines that explain it. */
-function renderSummary({ report, failure, success, excerpt, scriptLogNote }) {
+function renderSummary({ report, failure, success, excerpt, scriptLogNote, chain }) {
     const summary = core/* summary */.z.emptyBuffer();
     const name = report?.taskName || report?.appName || 'Qlik Sense reload';
     summary.addHeading(`${success ? '✅' : '❌'} ${summary_escape(name)}: ${summary_escape(report?.status || (success ? 'started' : 'failed'))}`, 3);
@@ -39218,9 +39359,23 @@ function renderSummary({ report, failure, success, excerpt, scriptLogNote }) {
             summary.addRaw('<p>Script errors:</p>', true).addCodeBlock(summary_escape(excerpt.errorLines.join('\n')));
         summary.addDetails(`Last ${excerpt.tail.length} lines of the script log (${excerpt.lines} lines)`, `<pre>${summary_escape(excerpt.tail.join('\n'))}</pre>`);
     }
+    if (chain)
+        summary.addRaw(`<p><strong>Task chain</strong></p>${chainTree(chain)}`, true);
     if (scriptLogNote)
         summary.addRaw(`<p><sub>${summary_escape(scriptLogNote)}</sub></p>`, true);
     return summary.stringify();
+}
+/** The chain as nested lists: each task with its status, duration and the trigger that started it. */
+function chainTree(nodes) {
+    if (nodes.length === 0)
+        return '<p><sub>No task trigger fires on this outcome.</sub></p>';
+    const item = (node) => {
+        const mark = node.failed ? '❌' : node.status === 'FinishedSuccess' ? '✅' : '⚪';
+        const facts = [node.status ? `${summary_escape(node.status)}` : '', node.durationMs ? (0,duration/* formatDuration */.a)(node.durationMs) : '', node.note ? `<em>${summary_escape(node.note)}</em>` : ''].filter(Boolean).join(' · ');
+        const children = node.children.length > 0 ? `<ul>${node.children.map(item).join('')}</ul>` : '';
+        return `<li>${mark} <strong>${summary_escape(node.taskName)}</strong> <sub>via ${summary_escape(node.eventName)}</sub>${facts ? ` — ${facts}` : ''}${children}</li>`;
+    };
+    return `<ul>${nodes.map(item).join('')}</ul>`;
 }
 /** Writes the summary; a run without GITHUB_STEP_SUMMARY (by hand) just skips it. */
 async function writeSummary(input) {
@@ -39255,6 +39410,8 @@ function renderTargetsSummary(runs) {
         return `<tr>${cells.map(c => `<td>${c}</td>`).join('')}</tr>`;
     });
     summary.addRaw(`<table><tr>${header}</tr>${rows.join('')}</table>`, true);
+    for (const run of runs.filter(r => r.chain))
+        summary.addDetails(`Task chain after ${summary_escape(run.label)}`, chainTree(run.chain));
     for (const run of failed) {
         const lines = [run.error, ...(run.report?.details ?? []).filter(d => d.type === 'error').map(d => d.message), ...(run.excerpt?.errorLines ?? [])].filter(Boolean);
         if (lines.length > 0)
@@ -39264,6 +39421,8 @@ function renderTargetsSummary(runs) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/finish.ts
+
+
 
 
 
@@ -39296,12 +39455,30 @@ async function reportOne(settings, run) {
     }
     await core/* group */.Os(`Result: ${report.status}`, async () => logReport(report));
     await printLog(settings, run);
-    const failure = run.success ? undefined : failureOf(run);
-    if (run.success)
+    const reloadOk = isSuccess(run.result.status);
+    if (reloadOk)
         core/* info */.pq(`Reload task '${report.taskName}' finished successfully.`);
     else
         annotate(run);
-    await writeSummary({ report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote });
+    const chainProblem = reportChain(settings, run);
+    const failure = !reloadOk ? failureOf(run) : run.success ? undefined : chainProblem;
+    await writeSummary({ report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, chain: run.chain });
+}
+/** A failed task in the chain: an error (chain-failure: fail) or a warning (warn). Returns the text. */
+function reportChain(settings, run) {
+    if (!run.chainFailed || !run.chain)
+        return undefined;
+    const failed = chainNodes(run.chain).filter(node => node.failed);
+    const text = `The task chain after '${run.label}' did not finish well: ${failed.map(node => `'${node.taskName}' ${node.status ?? ''}${node.note ? ` (${node.note})` : ''}`.trim()).join(', ')}.`;
+    const title = `Qlik task chain failed after ${run.label}`;
+    if (settings.chainFailure === 'fail') {
+        core/* error */.z3(text, { title });
+        process.exitCode = core/* ExitCode */.yU.Failure;
+    }
+    else {
+        core/* warning */.$e(text, { title });
+    }
+    return text;
 }
 async function reportMany(settings, runs) {
     core/* setOutput */.uH('result', JSON.stringify(runs.map(run => ({ target: run.label, ...run.report, success: run.success, error: run.error, scriptLogPath: run.scriptLogPath }))));
@@ -39314,13 +39491,14 @@ async function reportMany(settings, runs) {
         });
         await printLog(settings, run);
     }
-    const failed = runs.filter(run => !run.success);
-    for (const run of failed) {
-        if (run.result && !run.error)
+    for (const run of runs) {
+        if (run.error)
+            core/* error */.z3(run.error, { title: `Qlik reload failed: ${run.label}` });
+        else if (run.result && !isSuccess(run.result.status))
             annotate(run);
-        else
-            core/* error */.z3(run.error ?? 'No result.', { title: `Qlik reload failed: ${run.label}` });
+        reportChain(settings, run);
     }
+    const failed = runs.filter(run => !run.success);
     if (failed.length > 0) {
         process.exitCode = core/* ExitCode */.yU.Failure;
     }
@@ -39507,7 +39685,7 @@ async function cancelled(progress, clock) {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6698);
 /* harmony import */ var _auth_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2226);
 /* harmony import */ var _inputs_settings_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7162);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5541);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8572);
 /* harmony import */ var _qrs_api_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6048);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2462);
 
@@ -39615,6 +39793,13 @@ class QrsApi {
     /** Stops asynchronously: the execution goes AbortInitiated, Aborting, Aborted. */
     async stopTask(taskId) {
         await this.client.post(`/qrs/task/${taskId}/stop`);
+    }
+    taskExecutionResults(taskId) {
+        return this.client.get('/qrs/executionresult/full', { filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_0__/* .eqGuid */ .k8)('taskID', taskId) });
+    }
+    /** Every task trigger (composite event); task chains are read from their rules. */
+    compositeEvents() {
+        return this.client.get('/qrs/compositeevent/full');
     }
     appExecutionSessions(appId) {
         return this.client.get('/qrs/executionsession/full', { filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_0__/* .eqGuid */ .k8)('app.id', appId) });

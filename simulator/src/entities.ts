@@ -1,6 +1,6 @@
 /** The JSON shapes QRS hands out: condensed in plain lists, full in /full lists and GET by id. */
 import type { Switches } from './scenario.js'
-import { findById, type AppState, type ExecutionResult, type ResultDetail, type SessionState, type SimState, type TaskState } from './state.js'
+import { findById, type AppState, type CompositeEventState, type ExecutionResult, type ResultDetail, type SessionState, type SimState, type TaskState } from './state.js'
 
 export type Json = Record<string, unknown>
 
@@ -135,6 +135,39 @@ export function sessionJson(session: SessionState, full: boolean, state: SimStat
     userSyncTask: task?.taskType === 2 ? taskRef : null,
     privileges: null,
     schemaPath: 'ExecutionSession'
+  }
+}
+
+/** The task slots of an event or rule: the condensed task under its type's key, null elsewhere. */
+function taskSlots(taskId: string, state: SimState, switches: Switches): Json {
+  const task = findById(state.tasks, taskId)
+  const ref = task ? taskJson(task, false, state, switches) : null
+  return {
+    reloadTask: task?.taskType === 0 ? ref : null,
+    externalProgramTask: task?.taskType === 1 ? ref : null,
+    userSyncTask: task?.taskType === 2 ? ref : null
+  }
+}
+
+/** CompositeEvent (eventType 1, a task chain): condensed `id, privileges, name, enabled, eventType`; reloadTask & co. = the DOWNSTREAM task. */
+export function compositeEventJson(event: CompositeEventState, full: boolean, state: SimState, switches: Switches): Json {
+  const condensed: Json = { id: event.id, privileges: null, name: event.name, enabled: event.enabled, eventType: 1 }
+  if (!full) return condensed
+  const stamp = { createdDate: event.createdDate, modifiedDate: event.modifiedDate, modifiedByUserName: 'INTERNAL\\sa_repository' }
+  const tc = event.timeConstraint
+  return {
+    id: event.id,
+    ...stamp,
+    name: event.name,
+    enabled: event.enabled,
+    eventType: 1,
+    timeConstraint: { id: tc.id, ...stamp, days: tc.days, hours: tc.hours, minutes: tc.minutes, seconds: tc.seconds, privileges: null },
+    compositeRules: event.rules.map((r) => ({
+      id: r.id, ...stamp, ruleState: r.ruleState, ...taskSlots(r.taskId, state, switches), privileges: null, schemaPath: 'CompositeEventRule'
+    })),
+    ...taskSlots(event.downstreamTaskId, state, switches),
+    privileges: null,
+    schemaPath: 'CompositeEvent'
   }
 }
 

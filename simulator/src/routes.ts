@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 import type { QlikUser } from './auth.js'
-import { aboutJson, appJson, enumsJson, resultJson, sessionJson, taskJson, type Json } from './entities.js'
+import { aboutJson, appJson, compositeEventJson, enumsJson, resultJson, sessionJson, taskJson, type Json } from './entities.js'
 import { FilterError, matches, parseFilter } from './filter.js'
 import { getParam, type QueryParam } from './query.js'
 import { NotificationError, type NotificationHub } from './notifications.js'
@@ -256,6 +256,19 @@ export async function route(ctx: RouteContext): Promise<Reply> {
     case 'task':
       reply = await taskRoutes(ctx, rest)
       break
+    case 'compositeevent': {
+      const toJson = (e: (typeof state.compositeEvents)[number], full: boolean): Json => compositeEventJson(e, full, state, switches)
+      if (get && shape) reply = list(ctx, state.compositeEvents, toJson, shape)
+      else if (get && single) reply = byId(state.compositeEvents, single, 'composite event', (e) => toJson(e, true))
+      break
+    }
+    case 'schemaevent': {
+      // Time triggers are not simulated: always an empty list (filters still parsed).
+      const none: { id: string }[] = []
+      if (get && shape) reply = list(ctx, none, () => ({}), shape)
+      else if (get && single) reply = notFound('schema event', single)
+      break
+    }
     case 'executionsession': {
       const live = state.sessions.filter((s) => s.active)
       const toJson = (s: (typeof live)[number], full: boolean): Json => sessionJson(s, full, state, switches)

@@ -4,7 +4,7 @@ import { taskExecutionStatus } from './entities.js'
 import { defaultRun, type ScenarioAttempt, type ScenarioRun, type Switches } from './scenario.js'
 import { fileStamp, makeScriptLog, ScriptLogStore } from './scriptlog.js'
 import {
-  emptyGuid, findById, newResult, now, resultAppId, unsetDate, type ExecutionResult, type SessionState, type SimState, type TaskState
+  emptyGuid, findById, newResult, now, resultAppId, unsetDate, windowMs, type ExecutionResult, type SessionState, type SimState, type TaskState
 } from './state.js'
 
 /** How long an attempt stays Triggered before the scheduler picks it up. */
@@ -19,13 +19,20 @@ const enum Status {
   AbortInitiated = 4,
   Aborting = 5,
   Aborted = 6,
-  FinishedSuccess = 7
+  FinishedSuccess = 7,
+  Reset = 12
 }
 const enum Detail {
   Error = 0,
   Warning = 1,
   Information = 2
 }
+
+/** The user composite events start downstream tasks as. */
+export const schedulerUser: QlikUser = { userDirectory: 'INTERNAL', userId: 'sa_scheduler' }
+
+/** Final statuses that meet a ruleState 2 (TaskFail) rule; 7 meets ruleState 1; 9 Skipped meets neither. */
+const failedStatuses = new Set<number>([6, 8, 11, 12])
 
 /** Statuses a stop can abort: Triggered, Started, Queued (and NeverStarted). */
 const abortable = new Set<number>([0, 1, 2, 3])
@@ -45,6 +52,23 @@ export interface StopRecord {
   time: number
   /** Whether it aborted a running execution (false: the task was not running, or already aborting). */
   aborted: boolean
+}
+
+/** A composite event that fired and the start of its downstream task. */
+export interface ChainFiring {
+  eventId: string
+  downstreamTaskId: string
+  /** Date.now() when the downstream start was made (chainDelayMs after the upstream result became final). */
+  time: number
+  /** The downstream execution session, or the empty GUID when nothing started (disabled, not startable, startWhileRunning "ignore"). */
+  executionId: string
+}
+
+/** An execution waiting in 3 Queued for a free slot (maxConcurrentReloads). */
+interface Waiting {
+  session: SessionState
+  go: () => void
+  timer?: NodeJS.Timeout
 }
 
 /**
@@ -75,6 +99,19 @@ export class Runner {
   /** Changes not reported yet, by objectType:id, in order. */
   private readonly pending = new Map<string, { objectType: RunnerChange['objectType']; objectID: string; changeType: 1 | 2 | 3; props: Set<string> }>()
   private closed = false
+
+  /** Sessions whose current attempt holds one of the maxConcurrentReloads slots (from Started to the end of the attempt). */
+  private readonly slots = new Set<string>()
+  /** Executions waiting for a slot, first in first out. */
+  private readonly waiting: Waiting[] = []
+  /** Executions running now / at most, by '' (all), 'id:<userId>' and 'full:<directory>\\<userId>' (lower case). */
+  private readonly runningNow = new Map<string, number>()
+  private readonly highWater = new Map<string, number>()
+  /** Composite events: rule id → Date.now() it was met, per event id. */
+  private readonly satisfied = new Map<string, Map<string, number>>()
+  /** Every composite event firing whose downstream start was made, in order. */
+  readonly chainFirings: ChainFiring[] = []
+  private firings = 0
 
   constructor(private readonly state: SimState, private readonly switches: Switches, private readonly onChange?: (change: RunnerChange) => void) {}
 
@@ -120,6 +157,7 @@ export class Runner {
       active: true, createdDate: t, modifiedDate: t
     }
     this.state.sessions.push(session)
+    this.count(user, 1)
     this.touch('ExecutionSession', session.id, 1)
     this.beginAttempt(session, task, run, 0)
     return session.id
@@ -139,6 +177,7 @@ export class Runner {
       if (!result || !abortable.has(result.status)) continue
       record.aborted = true
       this.clearSession(session)
+      this.leaveQueue(session)
       session.abortReason = 1
       session.modifiedDate = now()
       this.touch('ExecutionSession', session.id, 2, ['abortReason'])
@@ -152,14 +191,107 @@ export class Runner {
     }
   }
 
+  /**
+   * The highest number of executions running at the same time (from the start to the end of the
+   * session: Triggered, Queued, Started, aborting), all or only those whose session user is `userId`
+   * (`sa_api`, or `INTERNAL\\sa_api` to also match the directory; case-insensitive).
+   */
+  runningHighWater(userId?: string): number {
+    if (userId === undefined) return this.highWater.get('') ?? 0
+    const lower = userId.toLowerCase()
+    return this.highWater.get(lower.includes('\\') ? `full:${lower}` : `id:${lower}`) ?? 0
+  }
+
+  private count(user: QlikUser, delta: 1 | -1): void {
+    const keys = ['', `id:${user.userId.toLowerCase()}`, `full:${user.userDirectory.toLowerCase()}\\${user.userId.toLowerCase()}`]
+    for (const key of keys) {
+      const n = (this.runningNow.get(key) ?? 0) + delta
+      this.runningNow.set(key, n)
+      if (n > (this.highWater.get(key) ?? 0)) this.highWater.set(key, n)
+    }
+  }
+
+  /** Takes a free slot and runs `go`, or waits in 3 Queued (FIFO; nobody jumps the queue). */
+  private acquire(session: SessionState, result: ExecutionResult, go: () => void): void {
+    if (this.waiting.length === 0 && this.slots.size < this.state.maxConcurrentReloads) {
+      this.slots.add(session.id)
+      go()
+      return
+    }
+    if (result.status !== Status.Queued) this.setStatus(result, Status.Queued)
+    const entry: Waiting = { session, go }
+    const timeout = this.switches.queueTimeoutMs
+    if (timeout !== undefined && timeout > 0) {
+      entry.timer = this.later(session, timeout, () => {
+        this.leaveQueue(session)
+        this.clearSession(session)
+        this.finish(session, result, Status.Reset, [
+          { type: Detail.Error, message: `The task was reset by the scheduler: no free slot within the queue timeout (${timeout} ms)` }
+        ])
+      })
+    }
+    this.waiting.push(entry)
+  }
+
+  private leaveQueue(session: SessionState): void {
+    const i = this.waiting.findIndex((w) => w.session === session)
+    if (i >= 0) this.waiting.splice(i, 1)
+  }
+
+  /** Frees the session's slot (if it holds one) and starts waiting executions while slots are free. */
+  private releaseSlot(session: SessionState): void {
+    if (!this.slots.delete(session.id)) return
+    while (!this.closed && this.waiting.length > 0 && this.slots.size < this.state.maxConcurrentReloads) {
+      const next = this.waiting.shift() as Waiting
+      if (next.timer) this.cancel(next.session, next.timer)
+      this.slots.add(next.session.id)
+      next.go()
+    }
+  }
+
+  /**
+   * Composite events (doc section 10): the execution of `taskId` ended with `status` (its last result
+   * is final now). Rules met are stamped; satisfactions older than the window are forgotten; an
+   * event whose rules are all met fires (its satisfactions reset) and starts the downstream task as
+   * the scheduler chainDelayMs later, up to maxChainFirings firings per simulator.
+   */
+  private executionEnded(taskId: string, status: number): void {
+    if (this.closed) return
+    const success = status === Status.FinishedSuccess
+    const failed = failedStatuses.has(status)
+    if (!success && !failed) return
+    const t = Date.now()
+    const lower = taskId.toLowerCase()
+    for (const event of this.state.compositeEvents) {
+      if (!event.enabled) continue
+      const met = event.rules.filter((r) => r.taskId.toLowerCase() === lower && (r.ruleState === 1 ? success : failed))
+      if (met.length === 0) continue
+      const sat = this.satisfied.get(event.id) ?? new Map<string, number>()
+      this.satisfied.set(event.id, sat)
+      for (const r of met) sat.set(r.id, t)
+      const window = windowMs(event.timeConstraint)
+      if (window > 0) for (const [ruleId, time] of sat) if (t - time > window) sat.delete(ruleId)
+      if (!event.rules.every((r) => sat.has(r.id))) continue
+      sat.clear()
+      if (this.firings >= this.switches.maxChainFirings) continue
+      this.firings++
+      this.later(undefined, Math.max(0, this.switches.chainDelayMs), () => {
+        const task = findById(this.state.tasks, event.downstreamTaskId)
+        const executionId = (task && this.start(task, schedulerUser)) || emptyGuid
+        this.chainFirings.push({ eventId: event.id, downstreamTaskId: event.downstreamTaskId, time: Date.now(), executionId })
+      })
+    }
+  }
+
   close(): void {
     this.closed = true
+    this.waiting.length = 0
     for (const timer of this.timers) clearTimeout(timer)
     this.timers.clear()
     this.sessionTimers.clear()
   }
 
-  private later(session: SessionState | undefined, ms: number, fn: () => void): void {
+  private later(session: SessionState | undefined, ms: number, fn: () => void): NodeJS.Timeout {
     const timer = setTimeout(() => {
       this.timers.delete(timer)
       if (session) this.sessionTimers.get(session.id)?.delete(timer)
@@ -171,6 +303,13 @@ export class Runner {
       set.add(timer)
       this.sessionTimers.set(session.id, set)
     }
+    return timer
+  }
+
+  private cancel(session: SessionState, timer: NodeJS.Timeout): void {
+    clearTimeout(timer)
+    this.timers.delete(timer)
+    this.sessionTimers.get(session.id)?.delete(timer)
   }
 
   private clearSession(session: SessionState): void {
@@ -217,9 +356,9 @@ export class Runner {
       const queuedMs = attempt.queuedMs ?? 0
       if (queuedMs > 0) {
         this.setStatus(result, Status.Queued)
-        this.later(session, queuedMs, startRunning)
+        this.later(session, queuedMs, () => this.acquire(session, result, startRunning))
       } else {
-        startRunning()
+        this.acquire(session, result, startRunning)
       }
     })
   }
@@ -236,6 +375,7 @@ export class Runner {
       const status = failed ? this.switches.retryResultStatus : attempt.outcome
       this.completeResult(result, status, extra, attempt.outcome)
       session.retries++
+      this.releaseSlot(session)
       this.beginAttempt(session, task, run, index + 1)
       return
     }
@@ -246,13 +386,22 @@ export class Runner {
   /** Ends the session; with resultLagMs the last result keeps its old status a while longer. */
   private finish(session: SessionState, result: ExecutionResult, status: number, extra: { type: number; message: string }[]): void {
     const lag = this.switches.resultLagMs
+    const complete = (): void => {
+      this.completeResult(result, status, extra)
+      // Chains fire on the final status: a downstream start is always after the upstream stopTime.
+      this.executionEnded(session.taskId, status)
+    }
     // Without a lag the result is final before the session goes, as on a real server.
     if (lag === 0) this.completeResult(result, status, extra)
     this.clearSession(session)
+    this.leaveQueue(session)
     session.active = false
     session.endedAt = session.modifiedDate = now()
     this.touch('ExecutionSession', session.id, 3)
-    if (lag > 0) this.later(undefined, lag, () => this.completeResult(result, status, extra))
+    this.count(session.user, -1)
+    this.releaseSlot(session)
+    if (lag === 0) this.executionEnded(session.taskId, status)
+    else this.later(undefined, lag, complete)
   }
 
   /** `logOutcome`: how the script log ends (a failed attempt shown as 10 Retry still failed). */

@@ -28,6 +28,12 @@ export interface Switches {
   notificationDelayMs: number
   /** Notification API: status of a successful POST /qrs/notification (201 or 200; the body is the handle either way). */
   notificationCreateStatus: 200 | 201
+  /** Task chains: ms between the final status of the upstream execution and the start of the downstream task. */
+  chainDelayMs: number
+  /** Task chains: composite events fire at most this many times per simulator (a circular chain stops). */
+  maxChainFirings: number
+  /** Concurrency limit: an execution waiting for a free slot longer than this ends as 12 Reset. Default none (waits forever). */
+  queueTimeoutMs?: number
 }
 
 export const defaultSwitches: Switches = {
@@ -43,7 +49,9 @@ export const defaultSwitches: Switches = {
   scriptLogRoutes: 'both',
   scriptLogBom: true,
   notificationDelayMs: 0,
-  notificationCreateStatus: 201
+  notificationCreateStatus: 201,
+  chainDelayMs: 300,
+  maxChainFirings: 20
 }
 
 export interface ScenarioAttempt {
@@ -100,6 +108,32 @@ export interface ScenarioUser {
   inactive?: boolean
 }
 
+/** Time window in which all rules of a composite event must be met (Qlik's default: 360 minutes). */
+export interface ScenarioTimeConstraint {
+  days?: number
+  hours?: number
+  minutes?: number
+  seconds?: number
+}
+
+export interface ScenarioCompositeRule {
+  /** The upstream task. */
+  taskId: string
+  /** 1 TaskSuccessful (FinishedSuccess), 2 TaskFail (FinishedFail, Error, Aborted, Reset). */
+  ruleState: 1 | 2
+}
+
+/** A task chain (doc section 10): starts `downstreamTaskId` when every rule is met within the time constraint. */
+export interface ScenarioCompositeEvent {
+  id: string
+  name: string
+  enabled?: boolean
+  /** Omitted: 0 days, 0 hours, 360 minutes, 0 seconds. All zero: no window (satisfactions never expire). */
+  timeConstraint?: ScenarioTimeConstraint
+  rules: ScenarioCompositeRule[]
+  downstreamTaskId: string
+}
+
 export type VpAuth = 'windows' | 'jwt' | 'header' | 'forms'
 
 /** A virtual proxy of the simulated QPS (doc sections 4, 5). */
@@ -146,6 +180,10 @@ export interface Scenario {
   users?: ScenarioUser[]
   /** Starts the proxy listener; absent = QRS on the certificate port only. */
   proxy?: ScenarioProxy
+  /** Task chains (composite events, doc section 10). */
+  compositeEvents?: ScenarioCompositeEvent[]
+  /** Executions in 2 Started at once on the node ("Max concurrent reloads"); more wait in 3 Queued. Default 4. */
+  maxConcurrentReloads?: number
 }
 
 export const defaultRun: ScenarioRun = { attempts: [{ outcome: 7, durationMs: 300 }] }
@@ -181,7 +219,46 @@ export function checkScenario(scenario: Scenario, source = 'scenario'): void {
   if (delay !== undefined && !(typeof delay === 'number' && delay >= 0)) fail('switches.notificationDelayMs must be a number >= 0')
   const created = scenario.switches?.notificationCreateStatus
   if (created !== undefined && created !== 200 && created !== 201) fail('switches.notificationCreateStatus must be 200 or 201')
+  const chainDelay = scenario.switches?.chainDelayMs
+  if (chainDelay !== undefined && !(typeof chainDelay === 'number' && chainDelay >= 0)) fail('switches.chainDelayMs must be a number >= 0')
+  const maxFirings = scenario.switches?.maxChainFirings
+  if (maxFirings !== undefined && !(typeof maxFirings === 'number' && maxFirings >= 0)) fail('switches.maxChainFirings must be a number >= 0')
+  const queueTimeout = scenario.switches?.queueTimeoutMs
+  if (queueTimeout !== undefined && !(typeof queueTimeout === 'number' && queueTimeout > 0)) fail('switches.queueTimeoutMs must be a number > 0')
+  const limit = scenario.maxConcurrentReloads
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) fail('maxConcurrentReloads must be an integer >= 1')
   if (scenario.proxy !== undefined) checkProxy(scenario.proxy, fail)
+  if (scenario.compositeEvents !== undefined) checkCompositeEvents(scenario.compositeEvents, new Set((scenario.tasks ?? []).map((t) => t.id.toLowerCase())), fail)
+}
+
+function checkCompositeEvents(events: ScenarioCompositeEvent[], taskIds: Set<string>, fail: (msg: string) => never): void {
+  if (!Array.isArray(events)) fail('compositeEvents must be an array')
+  const seen = new Set<string>()
+  for (const e of events) {
+    if (typeof e !== 'object' || e === null || typeof e.id !== 'string' || !e.id || typeof e.name !== 'string' || !e.name) {
+      fail('every composite event needs id and name')
+    }
+    const where = `composite event "${e.name}"`
+    if (seen.has(e.id.toLowerCase())) fail(`${where}: id ${e.id} used twice`)
+    seen.add(e.id.toLowerCase())
+    if (e.enabled !== undefined && typeof e.enabled !== 'boolean') fail(`${where}: enabled must be true or false`)
+    if (typeof e.downstreamTaskId !== 'string' || !taskIds.has(e.downstreamTaskId.toLowerCase())) {
+      fail(`${where}: downstreamTaskId refers to unknown task ${String(e.downstreamTaskId)}`)
+    }
+    if (!Array.isArray(e.rules) || e.rules.length === 0) fail(`${where}: needs at least one rule`)
+    for (const r of e.rules) {
+      if (typeof r?.taskId !== 'string' || !taskIds.has(r.taskId.toLowerCase())) fail(`${where}: a rule refers to unknown task ${String(r?.taskId)}`)
+      if (r.ruleState !== 1 && r.ruleState !== 2) fail(`${where}: ruleState must be 1 (TaskSuccessful) or 2 (TaskFail)`)
+    }
+    const tc = e.timeConstraint
+    if (tc !== undefined) {
+      if (typeof tc !== 'object' || tc === null) fail(`${where}: timeConstraint must be an object`)
+      for (const k of ['days', 'hours', 'minutes', 'seconds'] as const) {
+        const v = tc[k]
+        if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) fail(`${where}: timeConstraint.${k} must be a number >= 0`)
+      }
+    }
+  }
 }
 
 function checkRun(run: ScenarioRun, where: string, fail: (msg: string) => never): void {

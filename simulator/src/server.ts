@@ -16,7 +16,7 @@ import { NotificationHub, type Notifications } from './notifications.js'
 import { Proxy, type ProxyStats } from './proxy/proxy.js'
 import { parseQuery, QueryError, type QueryParam } from './query.js'
 import { route, type Reply } from './routes.js'
-import { Runner, type StopRecord } from './runner.js'
+import { Runner, schedulerUser, type ChainFiring, type StopRecord } from './runner.js'
 import { checkScenario, defaultSwitches, type Scenario, type Switches } from './scenario.js'
 import { buildState, emptyGuid, findById, type SimState } from './state.js'
 
@@ -92,6 +92,14 @@ export interface Simulator {
   startTask(taskId: string, user?: QlikUser): string
   /** The notification API (POST/DELETE /qrs/notification): subscriptions, deliveries to callback URLs, removed handles. */
   notifications: Notifications
+  /** Composite events (task chains) that fired, in order: the event, its downstream task, Date.now() of the downstream start, the session started (empty GUID: none). */
+  chainFirings: ChainFiring[]
+  /**
+   * The highest number of executions running at the same time (Triggered, Queued, Started, aborting:
+   * from the start to the end of the session), all of them or only those whose session user is
+   * `userId` (the X-Qlik-User UserId, or the proxy user; `DIR\\user` also matches the directory).
+   */
+  runningHighWater(userId?: string): number
   close(): Promise<void>
 }
 
@@ -220,8 +228,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     return route({ method, segments: decoded, params, body, user: user.user, state, switches, runner, notifications: hub })
   }
 
-  const scheduler: QlikUser = { userDirectory: 'INTERNAL', userId: 'sa_scheduler' }
-  function startTask(taskId: string, user: QlikUser = scheduler): string {
+  function startTask(taskId: string, user: QlikUser = schedulerUser): string {
     const task = findById(state.tasks, taskId)
     if (!task) throw new Error(`Unknown task ${taskId}`)
     return runner.start(task, user) ?? emptyGuid
@@ -249,6 +256,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       return { status: 200, json: { active: hub.active(), deliveries: hub.deliveries(), removed: hub.removed() } }
     }
     if (key === 'GET /__sim/stops') return { status: 200, json: runner.stops }
+    if (key === 'GET /__sim/chains') return { status: 200, json: runner.chainFirings }
     const startMatch = /^POST \/__sim\/start\/([^/]+)$/.exec(key)
     if (startMatch) {
       let id: string
@@ -390,6 +398,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     stops: runner.stops,
     faults,
     notifications: hub,
+    chainFirings: runner.chainFirings,
+    runningHighWater: (userId?: string) => runner.runningHighWater(userId),
     close: async () => {
       runner.close()
       hub.close()

@@ -89,6 +89,30 @@ export interface SessionState {
   endedAt?: string
 }
 
+export interface CompositeRuleState {
+  id: string
+  taskId: string
+  /** 1 TaskSuccessful, 2 TaskFail. */
+  ruleState: 1 | 2
+}
+
+/** A task chain (composite event, eventType 1). What is satisfied so far lives in the runner. */
+export interface CompositeEventState {
+  id: string
+  name: string
+  enabled: boolean
+  timeConstraint: { id: string; days: number; hours: number; minutes: number; seconds: number }
+  rules: CompositeRuleState[]
+  downstreamTaskId: string
+  createdDate: string
+  modifiedDate: string
+}
+
+/** The window of a time constraint in ms; 0 = no window (all zero: satisfactions never expire). */
+export function windowMs(tc: CompositeEventState['timeConstraint']): number {
+  return (((tc.days * 24 + tc.hours) * 60 + tc.minutes) * 60 + tc.seconds) * 1000
+}
+
 export interface SimState {
   machineName: string
   nodeName: string
@@ -98,6 +122,9 @@ export interface SimState {
   sessions: SessionState[]
   /** In creation order. */
   results: ExecutionResult[]
+  compositeEvents: CompositeEventState[]
+  /** Executions in 2 Started at once; more wait in 3 Queued. */
+  maxConcurrentReloads: number
 }
 
 export function now(): string {
@@ -176,7 +203,23 @@ export function buildState(scenario: Scenario): SimState {
     })),
     tasks: [],
     sessions: [],
-    results: []
+    results: [],
+    compositeEvents: (scenario.compositeEvents ?? []).map((e) => ({
+      id: e.id,
+      name: e.name,
+      enabled: e.enabled ?? true,
+      timeConstraint: {
+        id: randomUUID(),
+        ...(e.timeConstraint
+          ? { days: e.timeConstraint.days ?? 0, hours: e.timeConstraint.hours ?? 0, minutes: e.timeConstraint.minutes ?? 0, seconds: e.timeConstraint.seconds ?? 0 }
+          : { days: 0, hours: 0, minutes: 360, seconds: 0 })
+      },
+      rules: e.rules.map((r) => ({ id: randomUUID(), taskId: r.taskId, ruleState: r.ruleState })),
+      downstreamTaskId: e.downstreamTaskId,
+      createdDate: created,
+      modifiedDate: created
+    })),
+    maxConcurrentReloads: scenario.maxConcurrentReloads ?? 4
   }
   for (const t of scenario.tasks ?? []) {
     const task = newTask(state, {

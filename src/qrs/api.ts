@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream'
 import type { QrsClient } from './client.js'
 import { eqGuid } from './filter.js'
-import type { About, App, ExecutionResult, ExecutionSession, ReloadTask } from './types.js'
+import type { About, App, CompositeEvent, ExecutionResult, ExecutionSession, ReloadTask } from './types.js'
 
 /** The QRS calls the action makes, by name. Everything else goes through the client. */
 export class QrsApi {
@@ -57,6 +57,15 @@ export class QrsApi {
   /** Stops asynchronously: the execution goes AbortInitiated, Aborting, Aborted. */
   async stopTask(taskId: string): Promise<void> {
     await this.client.post(`/qrs/task/${taskId}/stop`)
+  }
+
+  taskExecutionResults(taskId: string): Promise<ExecutionResult[]> {
+    return this.client.get<ExecutionResult[]>('/qrs/executionresult/full', { filter: eqGuid('taskID', taskId) })
+  }
+
+  /** Every task trigger (composite event); task chains are read from their rules. */
+  compositeEvents(): Promise<CompositeEvent[]> {
+    return this.client.get<CompositeEvent[]>('/qrs/compositeevent/full')
   }
 
   appExecutionSessions(appId: string): Promise<ExecutionSession[]> {

@@ -14,7 +14,7 @@ export interface ReloadTask {
   taskType?: number
   maxRetries?: number
   app?: AppRef
-  operational?: { lastExecutionResult?: { id?: string; status?: number } | null } | null
+  operational?: { lastExecutionResult?: { id?: string; status?: number; stopTime?: string } | null } | null
 }
 
 export interface ExecutionResultDetail {
@@ -30,6 +30,7 @@ export interface ExecutionResult {
   appID?: string
   executingNodeName?: string
   status: number
+  createdDate?: string
   startTime?: string
   stopTime?: string
   duration?: number
@@ -56,4 +57,15 @@ export interface App {
 export interface About {
   buildVersion?: string
   nodeType?: number
+}
+
+/** A task trigger ("composite event"): when its rules are met, the scheduler starts its task. */
+export interface CompositeEvent {
+  id: string
+  name: string
+  enabled?: boolean
+  timeConstraint?: { days?: number; hours?: number; minutes?: number; seconds?: number }
+  compositeRules: { ruleState: number; reloadTask?: { id: string; name?: string } | null; externalProgramTask?: { id: string; name?: string } | null }[]
+  reloadTask?: { id: string; name?: string } | null
+  externalProgramTask?: { id: string; name?: string } | null
 }

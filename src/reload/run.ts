@@ -11,6 +11,7 @@ import { scanLog } from '../scriptlog/excerpt.js'
 import { saveScriptLog } from '../scriptlog/fetch.js'
 import { formatBytes } from '../scriptlog/print.js'
 import type { Clock } from './clock.js'
+import { chainLines, chainNodes, followChain } from '../chain/follow.js'
 import { startReload, type StartedReload } from './start.js'
 import { describeStatus, isSuccess, statusName } from './status.js'
 import { stopExecution } from './stop.js'
@@ -46,6 +47,7 @@ const STOP_WAIT_ON_FAIL_FAST_MS = 4_000
  */
 export async function runTarget(api: QrsApi, settings: Settings, run: TargetRun, context: RunContext): Promise<void> {
   const { clock, signal, multi } = context
+  const startedAt = clock.now()
   const info = (line: string): void => core.info(multi ? `[${run.label}] ${line}` : line)
   const group = <T>(title: string, fn: () => Promise<T>): Promise<T> => (multi ? (info(title), fn()) : core.group(title, fn))
   try {
@@ -75,6 +77,15 @@ export async function runTarget(api: QrsApi, settings: Settings, run: TargetRun,
     run.report = buildReport(started.task, started.executionId, result.result, result.attempts, started.app)
     run.success = isSuccess(result.result.status)
     await fetchScriptLog(api, settings, run, clock, info)
+    if (settings.waitForChain) {
+      run.chain = await group('Task chain', async () => {
+        const chain = await followChain(api, { task: started.task, result: result.result }, { clock, signal, deadline: startedAt + settings.timeoutMs, maxPollIntervalMs: settings.maxPollIntervalMs, visited: new Set(), claimed: new Set() })
+        for (const line of chain.length > 0 ? chainLines(chain) : ['No task trigger fires on this outcome.']) info(line)
+        return chain
+      })
+      run.chainFailed = chainNodes(run.chain).some(node => node.failed)
+      if (run.chainFailed && settings.chainFailure === 'fail') run.success = false
+    }
   } catch (error) {
     if (context.cancel.aborted) throw error
     if (signal.aborted && run.started) {

@@ -22,6 +22,8 @@ export interface TargetRun {
   scriptLogBytes?: number
   scriptLogNote?: string
   chain?: ChainNode[]
+  /** A task in the chain failed or was still running at the timeout. */
+  chainFailed?: boolean
 }
 
 export function describeTarget(target: Target): string {

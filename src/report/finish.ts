@@ -6,6 +6,8 @@ import { failureAnnotation } from './annotation.js'
 import { logReport } from './log.js'
 import { setOutputs } from './outputs.js'
 import { writeSummary, writeTargetsSummary } from './summary.js'
+import { isSuccess } from '../reload/status.js'
+import { chainNodes } from '../chain/follow.js'
 
 /** Outputs, step log, annotations, job summary and the verdict, once every target has ended. */
 export async function reportRuns(settings: Settings, runs: TargetRun[]): Promise<void> {
@@ -30,10 +32,27 @@ async function reportOne(settings: Settings, run: TargetRun): Promise<void> {
   }
   await core.group(`Result: ${report.status}`, async () => logReport(report))
   await printLog(settings, run)
-  const failure = run.success ? undefined : failureOf(run)
-  if (run.success) core.info(`Reload task '${report.taskName}' finished successfully.`)
+  const reloadOk = isSuccess(run.result.status)
+  if (reloadOk) core.info(`Reload task '${report.taskName}' finished successfully.`)
   else annotate(run)
-  await writeSummary({ report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote })
+  const chainProblem = reportChain(settings, run)
+  const failure = !reloadOk ? failureOf(run) : run.success ? undefined : chainProblem
+  await writeSummary({ report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, chain: run.chain })
+}
+
+/** A failed task in the chain: an error (chain-failure: fail) or a warning (warn). Returns the text. */
+function reportChain(settings: Settings, run: TargetRun): string | undefined {
+  if (!run.chainFailed || !run.chain) return undefined
+  const failed = chainNodes(run.chain).filter(node => node.failed)
+  const text = `The task chain after '${run.label}' did not finish well: ${failed.map(node => `'${node.taskName}' ${node.status ?? ''}${node.note ? ` (${node.note})` : ''}`.trim()).join(', ')}.`
+  const title = `Qlik task chain failed after ${run.label}`
+  if (settings.chainFailure === 'fail') {
+    core.error(text, { title })
+    process.exitCode = core.ExitCode.Failure
+  } else {
+    core.warning(text, { title })
+  }
+  return text
 }
 
 async function reportMany(settings: Settings, runs: TargetRun[]): Promise<void> {
@@ -45,11 +64,12 @@ async function reportMany(settings: Settings, runs: TargetRun[]): Promise<void> 
     })
     await printLog(settings, run)
   }
-  const failed = runs.filter(run => !run.success)
-  for (const run of failed) {
-    if (run.result && !run.error) annotate(run)
-    else core.error(run.error ?? 'No result.', { title: `Qlik reload failed: ${run.label}` })
+  for (const run of runs) {
+    if (run.error) core.error(run.error, { title: `Qlik reload failed: ${run.label}` })
+    else if (run.result && !isSuccess(run.result.status)) annotate(run)
+    reportChain(settings, run)
   }
+  const failed = runs.filter(run => !run.success)
   if (failed.length > 0) {
     process.exitCode = core.ExitCode.Failure
   } else {

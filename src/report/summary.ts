@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import { formatDuration } from '../inputs/duration.js'
 import type { TargetRun } from '../reload/target-run.js'
+import type { ChainNode } from '../chain/follow.js'
 import type { LogExcerpt } from '../scriptlog/excerpt.js'
 import type { ReloadReport } from './report.js'
 
@@ -11,10 +12,11 @@ export interface SummaryInput {
   success: boolean
   excerpt?: LogExcerpt
   scriptLogNote?: string
+  chain?: ChainNode[]
 }
 
 /** The job summary: what ran, how it ended, and on failure the lines that explain it. */
-export function renderSummary({ report, failure, success, excerpt, scriptLogNote }: SummaryInput): string {
+export function renderSummary({ report, failure, success, excerpt, scriptLogNote, chain }: SummaryInput): string {
   const summary = core.summary.emptyBuffer()
   const name = report?.taskName || report?.appName || 'Qlik Sense reload'
   summary.addHeading(`${success ? '✅' : '❌'} ${escape(name)}: ${escape(report?.status || (success ? 'started' : 'failed'))}`, 3)
@@ -41,8 +43,21 @@ export function renderSummary({ report, failure, success, excerpt, scriptLogNote
     if (excerpt.errorLines.length > 0) summary.addRaw('<p>Script errors:</p>', true).addCodeBlock(escape(excerpt.errorLines.join('\n')))
     summary.addDetails(`Last ${excerpt.tail.length} lines of the script log (${excerpt.lines} lines)`, `<pre>${escape(excerpt.tail.join('\n'))}</pre>`)
   }
+  if (chain) summary.addRaw(`<p><strong>Task chain</strong></p>${chainTree(chain)}`, true)
   if (scriptLogNote) summary.addRaw(`<p><sub>${escape(scriptLogNote)}</sub></p>`, true)
   return summary.stringify()
+}
+
+/** The chain as nested lists: each task with its status, duration and the trigger that started it. */
+export function chainTree(nodes: ChainNode[]): string {
+  if (nodes.length === 0) return '<p><sub>No task trigger fires on this outcome.</sub></p>'
+  const item = (node: ChainNode): string => {
+    const mark = node.failed ? '❌' : node.status === 'FinishedSuccess' ? '✅' : '⚪'
+    const facts = [node.status ? `${escape(node.status)}` : '', node.durationMs ? formatDuration(node.durationMs) : '', node.note ? `<em>${escape(node.note)}</em>` : ''].filter(Boolean).join(' · ')
+    const children = node.children.length > 0 ? `<ul>${node.children.map(item).join('')}</ul>` : ''
+    return `<li>${mark} <strong>${escape(node.taskName)}</strong> <sub>via ${escape(node.eventName)}</sub>${facts ? ` — ${facts}` : ''}${children}</li>`
+  }
+  return `<ul>${nodes.map(item).join('')}</ul>`
 }
 
 /** Writes the summary; a run without GITHUB_STEP_SUMMARY (by hand) just skips it. */
@@ -80,6 +95,7 @@ export function renderTargetsSummary(runs: TargetRun[]): string {
     return `<tr>${cells.map(c => `<td>${c}</td>`).join('')}</tr>`
   })
   summary.addRaw(`<table><tr>${header}</tr>${rows.join('')}</table>`, true)
+  for (const run of runs.filter(r => r.chain)) summary.addDetails(`Task chain after ${escape(run.label)}`, chainTree(run.chain!))
   for (const run of failed) {
     const lines = [run.error, ...(run.report?.details ?? []).filter(d => d.type === 'error').map(d => d.message), ...(run.excerpt?.errorLines ?? [])].filter(Boolean) as string[]
     if (lines.length > 0) summary.addDetails(`${escape(run.label)}: why it failed`, `<pre>${escape(lines.join('\n'))}</pre>`)
