@@ -38683,27 +38683,47 @@ function sortedDetails(result) {
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: external "node:readline"
-const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
 ;// CONCATENATED MODULE: ./src/scriptlog/excerpt.ts
 
-
 // "Error:", "General Script Error", "Execution Failed", "Syntax error"; not "ErrorMode" or "0 errors".
-const ERROR_LINE = /\b(error\b(?!s)|failed\b)/i;
+const ERROR_LINE = /^.*\b(?:error\b(?!s)|failed\b).*$/gim;
 const MAX_LINE = 400;
+/**
+ * Scans a saved log chunk by chunk: only error lines and the last chunk become strings of their
+ * own, so a log of hundreds of MB leaves little garbage behind (no string per line).
+ */
 async function scanLog(path, limits = { errorLines: 15, tail: 25 }) {
     const errorLines = [];
-    const tail = [];
     let lines = 0;
-    const reader = (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_.createReadStream)(path, 'utf8'), crlfDelay: Infinity });
-    for await (const raw of reader) {
-        lines++;
-        const line = raw.length > MAX_LINE ? `${raw.slice(0, MAX_LINE)}…` : raw;
-        if (ERROR_LINE.test(line))
-            keepLast(errorLines, line, limits.errorLines);
-        keepLast(tail, line, limits.tail);
+    let carry = '';
+    // The last two chunks: enough for the tail even when the final one is short.
+    let previous = '';
+    let last = '';
+    for await (const chunk of (0,external_node_fs_.createReadStream)(path, { encoding: 'utf8', highWaterMark: 256 * 1024 })) {
+        const text = carry + chunk;
+        const end = text.lastIndexOf('\n');
+        const whole = end >= 0 ? text.slice(0, end + 1) : '';
+        carry = end >= 0 ? text.slice(end + 1) : text;
+        for (let at = whole.indexOf('\n'); at >= 0; at = whole.indexOf('\n', at + 1))
+            lines++;
+        for (const match of whole.matchAll(ERROR_LINE))
+            keepLast(errorLines, clip(match[0]), limits.errorLines);
+        if (whole) {
+            previous = last;
+            last = whole;
+        }
     }
+    if (carry) {
+        lines++;
+        for (const match of carry.matchAll(ERROR_LINE))
+            keepLast(errorLines, clip(match[0]), limits.errorLines);
+    }
+    const tail = (previous + last + carry).split(/\r?\n/).filter((line, i, all) => line || i < all.length - 1).slice(-limits.tail).map(clip);
     return { errorLines, tail, lines };
+}
+function clip(line) {
+    const text = line.replace(/\r$/, '');
+    return text.length > MAX_LINE ? `${text.slice(0, MAX_LINE)}…` : text;
 }
 function keepLast(list, line, max) {
     list.push(line);
@@ -38762,6 +38782,8 @@ function stripBom() {
     });
 }
 
+;// CONCATENATED MODULE: external "node:readline"
+const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
 ;// CONCATENATED MODULE: ./src/scriptlog/print.ts
 
 

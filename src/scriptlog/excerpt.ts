@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs'
-import { createInterface } from 'node:readline'
 
 /** The lines that explain a failed reload, gathered in one pass with bounded memory. */
 export interface LogExcerpt {
@@ -11,21 +10,43 @@ export interface LogExcerpt {
 }
 
 // "Error:", "General Script Error", "Execution Failed", "Syntax error"; not "ErrorMode" or "0 errors".
-const ERROR_LINE = /\b(error\b(?!s)|failed\b)/i
+const ERROR_LINE = /^.*\b(?:error\b(?!s)|failed\b).*$/gim
 const MAX_LINE = 400
 
+/**
+ * Scans a saved log chunk by chunk: only error lines and the last chunk become strings of their
+ * own, so a log of hundreds of MB leaves little garbage behind (no string per line).
+ */
 export async function scanLog(path: string, limits = { errorLines: 15, tail: 25 }): Promise<LogExcerpt> {
   const errorLines: string[] = []
-  const tail: string[] = []
   let lines = 0
-  const reader = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity })
-  for await (const raw of reader) {
-    lines++
-    const line = raw.length > MAX_LINE ? `${raw.slice(0, MAX_LINE)}…` : raw
-    if (ERROR_LINE.test(line)) keepLast(errorLines, line, limits.errorLines)
-    keepLast(tail, line, limits.tail)
+  let carry = ''
+  // The last two chunks: enough for the tail even when the final one is short.
+  let previous = ''
+  let last = ''
+  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 })) {
+    const text = carry + (chunk as string)
+    const end = text.lastIndexOf('\n')
+    const whole = end >= 0 ? text.slice(0, end + 1) : ''
+    carry = end >= 0 ? text.slice(end + 1) : text
+    for (let at = whole.indexOf('\n'); at >= 0; at = whole.indexOf('\n', at + 1)) lines++
+    for (const match of whole.matchAll(ERROR_LINE)) keepLast(errorLines, clip(match[0]), limits.errorLines)
+    if (whole) {
+      previous = last
+      last = whole
+    }
   }
+  if (carry) {
+    lines++
+    for (const match of carry.matchAll(ERROR_LINE)) keepLast(errorLines, clip(match[0]), limits.errorLines)
+  }
+  const tail = (previous + last + carry).split(/\r?\n/).filter((line, i, all) => line || i < all.length - 1).slice(-limits.tail).map(clip)
   return { errorLines, tail, lines }
+}
+
+function clip(line: string): string {
+  const text = line.replace(/\r$/, '')
+  return text.length > MAX_LINE ? `${text.slice(0, MAX_LINE)}…` : text
 }
 
 function keepLast(list: string[], line: string, max: number): void {
