@@ -6,7 +6,7 @@ import { startSimulator, type Simulator } from '../../simulator/src/index.js'
 import type { Scenario, Switches } from '../../simulator/src/scenario.js'
 import { runAction, type ActionRun } from '../../scripts/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
-import { SCRIPT_ERROR } from '../helpers/site.js'
+import { SCRIPT_ERROR, certificateInputs } from '../helpers/site.js'
 
 const APPS = {
   budget: 'b2000000-0000-4000-8000-000000000001',
@@ -52,7 +52,7 @@ function withSimulator(switches: Partial<Switches> = {}) {
     ctx.sim = await startSimulator({ scenario: site(), certsDir: testCertificates().dir, switches, quiet: true })
     ctx.run = (inputs, options) =>
       runAction(
-        { url: ctx.sim.url, 'auth-type': 'certificate', 'client-cert': ctx.sim.certs.clientCert, 'client-key': ctx.sim.certs.clientKey, 'ca-cert': ctx.sim.certs.ca, 'max-poll-interval': '1s', ...inputs },
+        certificateInputs(ctx.sim, inputs),
         options
       )
   })

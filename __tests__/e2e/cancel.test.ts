@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
 import { runAction, startAction, type RunningAction } from '../../scripts/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
-import { IDS, testSite } from '../helpers/site.js'
+import { IDS, certificateInputs, testSite } from '../helpers/site.js'
 
 let sim: Simulator
 beforeAll(async () => {
@@ -10,16 +10,7 @@ beforeAll(async () => {
 })
 afterAll(async () => sim?.close())
 
-const inputs = (extra: Record<string, string> = {}) => ({
-  url: sim.url,
-  'auth-type': 'certificate',
-  'client-cert': sim.certs.clientCert,
-  'client-key': sim.certs.clientKey,
-  'ca-cert': sim.certs.ca,
-  'max-poll-interval': '1s',
-  'task-id': IDS.slow,
-  ...extra
-})
+const inputs = (extra: Record<string, string> = {}) => certificateInputs(sim, { 'task-id': IDS.slow, ...extra })
 
 /** Resolves once the step is waiting on an execution it started (its first status line is out). */
 async function waiting(step: RunningAction): Promise<void> {

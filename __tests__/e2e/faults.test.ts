@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
 import { runAction } from '../../scripts/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
-import { IDS, WINDOWS, testSite } from '../helpers/site.js'
+import { IDS, WINDOWS, certificateInputs, testSite } from '../helpers/site.js'
 
 let sim: Simulator
 beforeAll(async () => {
@@ -11,17 +11,7 @@ beforeAll(async () => {
 afterAll(async () => sim?.close())
 beforeEach(() => sim.faults.clear())
 
-const run = (extra: Record<string, string> = {}) =>
-  runAction({
-    url: sim.url,
-    'auth-type': 'certificate',
-    'client-cert': sim.certs.clientCert,
-    'client-key': sim.certs.clientKey,
-    'ca-cert': sim.certs.ca,
-    'max-poll-interval': '1s',
-    'task-id': IDS.ok,
-    ...extra
-  })
+const run = (extra: Record<string, string> = {}) => runAction(certificateInputs(sim, { 'task-id': IDS.ok, ...extra }))
 
 const SESSION = /^\/qrs\/executionsession\/[0-9a-f-]{36}$/i
 const START = `/qrs/task/${IDS.ok}/start/synchronous`

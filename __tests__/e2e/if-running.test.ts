@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
 import { runAction } from '../../scripts/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
-import { IDS, testSite } from '../helpers/site.js'
+import { IDS, certificateInputs, testSite } from '../helpers/site.js'
 
 let sim: Simulator
 beforeAll(async () => {
@@ -10,17 +10,7 @@ beforeAll(async () => {
 })
 afterAll(async () => sim?.close())
 
-const run = (extra: Record<string, string>) =>
-  runAction({
-    url: sim.url,
-    'auth-type': 'certificate',
-    'client-cert': sim.certs.clientCert,
-    'client-key': sim.certs.clientKey,
-    'ca-cert': sim.certs.ca,
-    'max-poll-interval': '1s',
-    'task-id': IDS.long,
-    ...extra
-  })
+const run = (extra: Record<string, string>) => runAction(certificateInputs(sim, { 'task-id': IDS.long, ...extra }))
 
 /** Someone else (a schedule, a QMC user) starts the task; resolves once its run has ended. */
 async function runningElsewhere(): Promise<{ executionId: string; ended: () => boolean }> {

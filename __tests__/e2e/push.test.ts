@@ -3,7 +3,7 @@ import { request } from 'node:http'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
 import { runAction, startAction } from '../../scripts/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
-import { IDS, testSite } from '../helpers/site.js'
+import { IDS, certificateInputs, testSite } from '../helpers/site.js'
 import { freePort } from '../helpers/tinyproxy.js'
 
 let sim: Simulator
@@ -14,19 +14,14 @@ afterAll(async () => sim?.close())
 
 async function pushInputs(extra: Record<string, string> = {}) {
   const port = await freePort()
-  return {
-    url: sim.url,
-    'auth-type': 'certificate',
-    'client-cert': sim.certs.clientCert,
-    'client-key': sim.certs.clientKey,
-    'ca-cert': sim.certs.ca,
+  return certificateInputs(sim, {
     // A slow safety poll: without the callbacks the step would notice the end up to 30 s late.
     'max-poll-interval': '30s',
     'notify-listen': `127.0.0.1:${port}`,
     'notify-url': `http://127.0.0.1:${port}/qlik-notify`,
     'task-id': IDS.long,
     ...extra
-  }
+  })
 }
 
 /** Someone posts to the step's listener: a callback with a body that lies. */

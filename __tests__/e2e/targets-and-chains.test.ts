@@ -3,6 +3,7 @@ import { startSimulator, type Simulator } from '../../simulator/src/index.js'
 import type { Scenario } from '../../simulator/src/scenario.js'
 import { runAction } from '../../scripts/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
+import { certificateInputs } from '../helpers/site.js'
 
 const APP = 'd4000000-0000-4000-8000-000000000001'
 const id = (n: number) => `e5000000-0000-4000-8000-${String(n).padStart(12, '0')}`
@@ -52,7 +53,7 @@ afterAll(async () => sim?.close())
 
 const run = (inputs: Record<string, string>) =>
   runAction(
-    { url: sim.url, 'auth-type': 'certificate', 'client-cert': sim.certs.clientCert, 'client-key': sim.certs.clientKey, 'ca-cert': sim.certs.ca, 'max-poll-interval': '1s', ...inputs },
+    certificateInputs(sim, inputs),
     { timeoutMs: 90_000 }
   )
 const names = (...list: string[]) => list.join('\n')

@@ -62,3 +62,16 @@ export function testSite(): Scenario {
     }
   }
 }
+
+/** The inputs of a certificate-auth step against a simulator, with short polls; `extra` wins. */
+export function certificateInputs(sim: { url: string; certs: { clientCert: string; clientKey: string; ca: string } }, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    url: sim.url,
+    'auth-type': 'certificate',
+    'client-cert': sim.certs.clientCert,
+    'client-key': sim.certs.clientKey,
+    'ca-cert': sim.certs.ca,
+    'max-poll-interval': '1s',
+    ...extra
+  }
+}
