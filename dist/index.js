@@ -37322,7 +37322,7 @@ function parseType2(response) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8572);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3196);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2462);
 
@@ -37803,7 +37803,7 @@ function parseBoolean(input, value) {
 
 /***/ }),
 
-/***/ 8572:
+/***/ 3196:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37867,75 +37867,8 @@ class CookieJar {
     }
 }
 
-;// CONCATENATED MODULE: ./src/qrs/errors.ts
-/** The QRS answered, but not with what the call needed. Error bodies are text or HTML, never JSON. */
-class QrsError extends Error {
-    method;
-    path;
-    status;
-    body;
-    retryAfterMs;
-    constructor(method, path, status, body, hint, 
-    /** From a Retry-After header (429, 503). */
-    retryAfterMs) {
-        super(`${method} ${path} answered ${status}${excerpt(body) ? `: ${excerpt(body)}` : ''}${hint ? `\n${hint}` : ''}`);
-        this.method = method;
-        this.path = path;
-        this.status = status;
-        this.body = body;
-        this.retryAfterMs = retryAfterMs;
-        this.name = 'QrsError';
-    }
-}
-/** The request never got an answer: DNS, TCP, TLS or a timeout. */
-class ConnectionError extends Error {
-    transient;
-    constructor(message, 
-    /** Worth another try (reset, timeout, refused); TLS and DNS problems are not. */
-    transient = false) {
-        super(message);
-        this.transient = transient;
-        this.name = 'ConnectionError';
-    }
-}
-/** Seconds or an HTTP date, as Retry-After allows. */
-function parseRetryAfter(value, now = Date.now()) {
-    if (!value)
-        return undefined;
-    if (/^\d+$/.test(value.trim()))
-        return Number(value.trim()) * 1000;
-    const date = Date.parse(value);
-    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-/** The first part of an error body, HTML tags stripped, on one line. */
-function excerpt(body, max = 300) {
-    const text = body
-        .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
-        .replace(/<[^>]+>/g, ' ')
-        .replace(/\s+/g, ' ')
-        .trim();
-    return text.length > max ? `${text.slice(0, max)}…` : text;
-}
-function looksLikeHtml(contentType, body) {
-    return /html/i.test(contentType) || /^\s*</.test(body);
-}
-/** What a user can do about a status, whatever the auth type; the auth module explains refusals. */
-function hintForStatus(status, body) {
-    if (status === 403 && /XSRF/i.test(body)) {
-        return 'The xrfkey sent in the query and the X-Qlik-Xrfkey header did not reach the server intact: a proxy in between may rewrite query strings.';
-    }
-    if (status === 403 && /inactive/i.test(body)) {
-        return 'The Qlik user is inactive: activate it in the QMC (Users) or use another user.';
-    }
-    if (status === 400 && looksLikeHtml('', body)) {
-        return 'The proxy answered with an error page: check that the virtual proxy is linked to a proxy service (QMC > Virtual proxies > Associated items > Proxies) and that url uses its prefix.';
-    }
-    if (status === 500 && /Authentication error/i.test(body)) {
-        return 'The server lost the session (e.g. after a failover): run the step again.';
-    }
-    return undefined;
-}
-
+// EXTERNAL MODULE: ./src/qrs/errors.ts
+var qrs_errors = __nccwpck_require__(5329);
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./src/reload/clock.ts
@@ -37968,33 +37901,33 @@ function describeConnectionError(error, url) {
     const code = e.code ?? '';
     const where = url.host;
     if (UNKNOWN_CA.has(code)) {
-        return new ConnectionError(`TLS: the certificate of ${where} is not trusted (${code}). Set 'ca-cert' to the site's root certificate (root.pem from the QMC certificate export) or add it to the runner's trust store.`);
+        return new qrs_errors/* ConnectionError */.Rc(`TLS: the certificate of ${where} is not trusted (${code}). Set 'ca-cert' to the site's root certificate (root.pem from the QMC certificate export) or add it to the runner's trust store.`);
     }
     if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
         const names = e.cert?.subjectaltname ?? (e.cert?.subject?.CN ? `CN=${e.cert.subject.CN}` : 'unknown names');
         const first = /DNS:([^,\s]+)/.exec(names)?.[1] ?? e.cert?.subject?.CN;
-        return new ConnectionError(`TLS: the certificate of ${where} is issued to ${names}, not to '${url.hostname}'. Qlik issues it to the machine name the node was installed with: connect by that name, or set 'tls-server-name: ${first ?? '<machine name>'}'.`);
+        return new qrs_errors/* ConnectionError */.Rc(`TLS: the certificate of ${where} is issued to ${names}, not to '${url.hostname}'. Qlik issues it to the machine name the node was installed with: connect by that name, or set 'tls-server-name: ${first ?? '<machine name>'}'.`);
     }
     if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
-        return new ConnectionError(`TLS: the certificate of ${where} is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not valid yet'}${e.cert?.valid_to ? ` (valid to ${e.cert.valid_to})` : ''}. Renew the Qlik certificates on the server, or check the runner's clock.`);
+        return new qrs_errors/* ConnectionError */.Rc(`TLS: the certificate of ${where} is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not valid yet'}${e.cert?.valid_to ? ` (valid to ${e.cert.valid_to})` : ''}. Renew the Qlik certificates on the server, or check the runner's clock.`);
     }
     if (CLIENT_CERT_REFUSED.test(code) || CLIENT_CERT_REFUSED.test(e.message)) {
-        return new ConnectionError(`TLS: ${where} refused the client certificate (${code || e.message}). Use client.pem and client_key.pem exported from this site's QMC.`);
+        return new qrs_errors/* ConnectionError */.Rc(`TLS: ${where} refused the client certificate (${code || e.message}). Use client.pem and client_key.pem exported from this site's QMC.`);
     }
     if (code === 'ECONNREFUSED')
-        return new ConnectionError(`Nothing accepts connections at ${where} (ECONNREFUSED): check the host and port (4242 for certificates, 443 for the proxy) and the firewall.`, true);
+        return new qrs_errors/* ConnectionError */.Rc(`Nothing accepts connections at ${where} (ECONNREFUSED): check the host and port (4242 for certificates, 443 for the proxy) and the firewall.`, true);
     if (code === 'ENOTFOUND')
-        return new ConnectionError(`Cannot resolve ${url.hostname} (${code}): check the host name and the runner's DNS.`);
+        return new qrs_errors/* ConnectionError */.Rc(`Cannot resolve ${url.hostname} (${code}): check the host name and the runner's DNS.`);
     if (code === 'EAI_AGAIN')
-        return new ConnectionError(`Cannot resolve ${url.hostname} right now (${code}): the runner's DNS did not answer.`, true);
+        return new qrs_errors/* ConnectionError */.Rc(`Cannot resolve ${url.hostname} right now (${code}): the runner's DNS did not answer.`, true);
     if (code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH')
-        return new ConnectionError(`Cannot reach ${where} (${code}): the runner must be inside the network that reaches Qlik Sense.`, true);
+        return new qrs_errors/* ConnectionError */.Rc(`Cannot reach ${where} (${code}): the runner must be inside the network that reaches Qlik Sense.`, true);
     if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(e.message)) {
-        return new ConnectionError(`${where} closed the connection without answering (${code || e.message}). If this happens at once every time, the server may be refusing the client certificate or the TLS version.`, true);
+        return new qrs_errors/* ConnectionError */.Rc(`${where} closed the connection without answering (${code || e.message}). If this happens at once every time, the server may be refusing the client certificate or the TLS version.`, true);
     }
     if (/^Request timeout/.test(e.message))
-        return new ConnectionError(`${where} did not answer in time (${e.message}).`, true);
-    return new ConnectionError(`Request to ${where} failed: ${e.message}${code ? ` (${code})` : ''}`);
+        return new qrs_errors/* ConnectionError */.Rc(`${where} did not answer in time (${e.message}).`, true);
+    return new qrs_errors/* ConnectionError */.Rc(`Request to ${where} failed: ${e.message}${code ? ` (${code})` : ''}`);
 }
 
 ;// CONCATENATED MODULE: ./src/qrs/transport.ts
@@ -38053,7 +37986,7 @@ class Transport {
             return (await this.http.request(method, url, body ?? (method === 'POST' ? '' : null), headers)).message;
         }
         catch (error) {
-            if (error instanceof ConnectionError)
+            if (error instanceof qrs_errors/* ConnectionError */.Rc)
                 throw error;
             throw describeConnectionError(error, this.base);
         }
@@ -38153,9 +38086,9 @@ class QrsClient {
         if (attempt >= MAX_RETRIES)
             return undefined;
         const backoff = Math.round((this.options.random ?? Math.random)() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt));
-        if (error instanceof ConnectionError)
+        if (error instanceof qrs_errors/* ConnectionError */.Rc)
             return error.transient ? backoff : undefined;
-        if (error instanceof QrsError && (error.status === 429 || error.status >= 500)) {
+        if (error instanceof qrs_errors/* QrsError */.Ds && (error.status === 429 || error.status >= 500)) {
             return error.retryAfterMs !== undefined ? Math.min(error.retryAfterMs, RETRY_AFTER_CAP_MS) : backoff;
         }
         return undefined;
@@ -38264,25 +38197,25 @@ class QrsClient {
         if (status >= 300 && status < 400) {
             if (loginModule(response))
                 throw this.loginError(response);
-            throw new QrsError(method, path, status, `redirect to ${response.headers.location ?? '(no location)'}`, 'The QRS does not redirect: check url (port 4242 for certificates, the virtual proxy prefix otherwise).');
+            throw new qrs_errors/* QrsError */.Ds(method, path, status, `redirect to ${response.headers.location ?? '(no location)'}`, 'The QRS does not redirect: check url (port 4242 for certificates, the virtual proxy prefix otherwise).');
         }
         if (status < 200 || status >= 300) {
-            const retryAfter = parseRetryAfter(String(response.headers['retry-after'] ?? '') || undefined);
-            throw new QrsError(method, path, status, body, hintForStatus(status, body) ?? this.options.auth.refusalHint(status, body), retryAfter);
+            const retryAfter = (0,qrs_errors/* parseRetryAfter */.mu)(String(response.headers['retry-after'] ?? '') || undefined);
+            throw new qrs_errors/* QrsError */.Ds(method, path, status, body, (0,qrs_errors/* hintForStatus */.jF)(status, body) ?? this.options.auth.refusalHint(status, body), retryAfter);
         }
         if (!body.trim())
             return { status };
-        if (looksLikeHtml(String(response.headers['content-type'] ?? ''), body)) {
+        if ((0,qrs_errors/* looksLikeHtml */.te)(String(response.headers['content-type'] ?? ''), body)) {
             const hint = this.options.auth.type === 'certificate'
                 ? 'Expected JSON but got an HTML page: url probably points at the proxy or a web server rather than the QRS (port 4242 for certificates).'
                 : `Expected JSON but got an HTML page, probably a login form: url must include the virtual proxy prefix, and for Windows authentication user-agent must contain the virtual proxy's Windows authentication pattern.`;
-            throw new QrsError(method, path, status, body, hint);
+            throw new qrs_errors/* QrsError */.Ds(method, path, status, body, hint);
         }
         try {
             return { status, json: JSON.parse(body) };
         }
         catch {
-            throw new QrsError(method, path, status, body, 'Expected JSON but the answer does not parse.');
+            throw new qrs_errors/* QrsError */.Ds(method, path, status, body, 'Expected JSON but the answer does not parse.');
         }
     }
 }
@@ -39103,7 +39036,7 @@ async function startTask(api, task, before = new Set(), clock) {
         executionId = await api.startTask(task.id);
     }
     catch (error) {
-        if (!(error instanceof ConnectionError) || !clock)
+        if (!(error instanceof qrs_errors/* ConnectionError */.Rc) || !clock)
             throw error;
         core/* warning */.$e(`The answer to the start of '${task.name}' was lost (${error.message}). Asking the server whether it started.`);
         const found = await findNewExecution(api, task, before, clock);
@@ -39707,9 +39640,9 @@ async function cancelled(progress, clock) {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6698);
 /* harmony import */ var _auth_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2226);
 /* harmony import */ var _inputs_settings_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7162);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8572);
-/* harmony import */ var _qrs_api_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6048);
-/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2462);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3196);
+/* harmony import */ var _qrs_api_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6048);
+/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2462);
 
 
 
@@ -39721,7 +39654,7 @@ async function cancelled(progress, clock) {
  * (SIGKILL after a cancellation, a runner timeout), stop them now. Runs that ended are left alone.
  */
 async function post(deps = _main_js__WEBPACK_IMPORTED_MODULE_3__/* .defaults */ .NT) {
-    const running = (0,_state_js__WEBPACK_IMPORTED_MODULE_4__/* .savedRunning */ .ZH)();
+    const running = (0,_state_js__WEBPACK_IMPORTED_MODULE_5__/* .savedRunning */ .ZH)();
     if (running.length === 0)
         return;
     let client;
@@ -39735,7 +39668,7 @@ async function post(deps = _main_js__WEBPACK_IMPORTED_MODULE_3__/* .defaults */ 
             return;
         }
         client = (0,_main_js__WEBPACK_IMPORTED_MODULE_3__/* .createClient */ .UU)(settings, (0,_auth_index_js__WEBPACK_IMPORTED_MODULE_1__/* .createAuth */ .P)(settings), deps.clock);
-        const api = new _qrs_api_js__WEBPACK_IMPORTED_MODULE_5__/* .QrsApi */ .r(client);
+        const api = new _qrs_api_js__WEBPACK_IMPORTED_MODULE_4__/* .QrsApi */ .r(client);
         for (const { taskId, executionId } of running) {
             try {
                 if (!(await api.executionSession(executionId))) {
@@ -39767,7 +39700,11 @@ async function post(deps = _main_js__WEBPACK_IMPORTED_MODULE_3__/* .defaults */ 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   r: () => (/* binding */ QrsApi)
 /* harmony export */ });
-/* harmony import */ var _filter_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5388);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6698);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5329);
+/* harmony import */ var _filter_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5388);
+
+
 
 /** The QRS calls the action makes, by name. Everything else goes through the client. */
 class QrsApi {
@@ -39782,7 +39719,7 @@ class QrsApi {
         return this.client.get('/qrs/reloadtask/full', { filter });
     }
     externalProgramTasks(filter) {
-        return this.client.get('/qrs/externalprogramtask/full', { filter });
+        return optionalList(this.client.get('/qrs/externalprogramtask/full', { filter }));
     }
     app(id) {
         return this.client.getIfExists(`/qrs/app/${id}`);
@@ -39805,36 +39742,36 @@ class QrsApi {
     }
     /** One result per attempt of the execution; several when the task retried. */
     executionResults(executionId) {
-        return this.client.get('/qrs/executionresult/full', { filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_0__/* .eqGuid */ .k8)('ExecutionId', executionId) });
+        return this.client.get('/qrs/executionresult/full', { filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_2__/* .eqGuid */ .k8)('ExecutionId', executionId) });
     }
     /** Executions of the task running now. */
     taskExecutionSessions(task) {
         const field = task.taskType === 1 ? 'externalProgramTask.id' : 'reloadTask.id';
-        return this.client.get('/qrs/executionsession/full', { filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_0__/* .eqGuid */ .k8)(field, task.id) });
+        return optionalList(this.client.get('/qrs/executionsession/full', { filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_2__/* .eqGuid */ .k8)(field, task.id) }));
     }
     /** Stops asynchronously: the execution goes AbortInitiated, Aborting, Aborted. */
     async stopTask(taskId) {
         await this.client.post(`/qrs/task/${taskId}/stop`);
     }
     taskExecutionResults(taskId) {
-        return this.client.get('/qrs/executionresult/full', { filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_0__/* .eqGuid */ .k8)('taskID', taskId) });
+        return this.client.get('/qrs/executionresult/full', { filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_2__/* .eqGuid */ .k8)('taskID', taskId) });
     }
     /** Every task trigger (composite event); task chains are read from their rules. */
     compositeEvents() {
         return this.client.get('/qrs/compositeevent/full');
     }
     appExecutionSessions(appId) {
-        return this.client.get('/qrs/executionsession/full', { filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_0__/* .eqGuid */ .k8)('app.id', appId) });
+        return optionalList(this.client.get('/qrs/executionsession/full', { filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_2__/* .eqGuid */ .k8)('app.id', appId) }));
     }
     appExecutionResults(appId) {
-        return this.client.get('/qrs/executionresult/full', { filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_0__/* .eqGuid */ .k8)('appID', appId) });
+        return this.client.get('/qrs/executionresult/full', { filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_2__/* .eqGuid */ .k8)('appID', appId) });
     }
     /**
      * Asks the QRS to call `callbackUrl` when a result of this execution changes (Notification API:
      * the body is the URL as a JSON string; the answer a handle).
      */
     async subscribeToExecution(executionId, callbackUrl) {
-        const answer = await this.client.post('/qrs/notification', { name: 'ExecutionResult', filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_0__/* .eqGuid */ .k8)('ExecutionId', executionId) }, callbackUrl);
+        const answer = await this.client.post('/qrs/notification', { name: 'ExecutionResult', filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_2__/* .eqGuid */ .k8)('ExecutionId', executionId) }, callbackUrl);
         const handle = typeof answer.json === 'string' ? answer.json : answer.json?.value;
         if (!handle)
             throw new Error('the QRS answered the subscription without a handle');
@@ -39860,6 +39797,104 @@ class QrsApi {
     downloadScriptLog(reference, sink) {
         return this.client.download(`/qrs/download/reloadtask/${reference}/scriptlog.txt`, sink);
     }
+}
+/**
+ * Lists the action can do without: a server (or proxy rule) that does not serve the route or the
+ * filter (404, 400) is taken as "none", so a missing extra never stops a reload.
+ */
+async function optionalList(request) {
+    try {
+        return await request;
+    }
+    catch (error) {
+        if (error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .QrsError */ .Ds && (error.status === 404 || error.status === 400)) {
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(`${error.method} ${error.path} answered ${error.status}: taken as an empty list.`);
+            return [];
+        }
+        throw error;
+    }
+}
+
+
+/***/ }),
+
+/***/ 5329:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ds: () => (/* binding */ QrsError),
+/* harmony export */   Rc: () => (/* binding */ ConnectionError),
+/* harmony export */   jF: () => (/* binding */ hintForStatus),
+/* harmony export */   mu: () => (/* binding */ parseRetryAfter),
+/* harmony export */   te: () => (/* binding */ looksLikeHtml)
+/* harmony export */ });
+/* unused harmony export excerpt */
+/** The QRS answered, but not with what the call needed. Error bodies are text or HTML, never JSON. */
+class QrsError extends Error {
+    method;
+    path;
+    status;
+    body;
+    retryAfterMs;
+    constructor(method, path, status, body, hint, 
+    /** From a Retry-After header (429, 503). */
+    retryAfterMs) {
+        super(`${method} ${path} answered ${status}${excerpt(body) ? `: ${excerpt(body)}` : ''}${hint ? `\n${hint}` : ''}`);
+        this.method = method;
+        this.path = path;
+        this.status = status;
+        this.body = body;
+        this.retryAfterMs = retryAfterMs;
+        this.name = 'QrsError';
+    }
+}
+/** The request never got an answer: DNS, TCP, TLS or a timeout. */
+class ConnectionError extends Error {
+    transient;
+    constructor(message, 
+    /** Worth another try (reset, timeout, refused); TLS and DNS problems are not. */
+    transient = false) {
+        super(message);
+        this.transient = transient;
+        this.name = 'ConnectionError';
+    }
+}
+/** Seconds or an HTTP date, as Retry-After allows. */
+function parseRetryAfter(value, now = Date.now()) {
+    if (!value)
+        return undefined;
+    if (/^\d+$/.test(value.trim()))
+        return Number(value.trim()) * 1000;
+    const date = Date.parse(value);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+/** The first part of an error body, HTML tags stripped, on one line. */
+function excerpt(body, max = 300) {
+    const text = body
+        .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim();
+    return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+function looksLikeHtml(contentType, body) {
+    return /html/i.test(contentType) || /^\s*</.test(body);
+}
+/** What a user can do about a status, whatever the auth type; the auth module explains refusals. */
+function hintForStatus(status, body) {
+    if (status === 403 && /XSRF/i.test(body)) {
+        return 'The xrfkey sent in the query and the X-Qlik-Xrfkey header did not reach the server intact: a proxy in between may rewrite query strings.';
+    }
+    if (status === 403 && /inactive/i.test(body)) {
+        return 'The Qlik user is inactive: activate it in the QMC (Users) or use another user.';
+    }
+    if (status === 400 && looksLikeHtml('', body)) {
+        return 'The proxy answered with an error page: check that the virtual proxy is linked to a proxy service (QMC > Virtual proxies > Associated items > Proxies) and that url uses its prefix.';
+    }
+    if (status === 500 && /Authentication error/i.test(body)) {
+        return 'The server lost the session (e.g. after a failover): run the step again.';
+    }
+    return undefined;
 }
 
 

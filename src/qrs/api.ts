@@ -1,4 +1,6 @@
+import * as core from '@actions/core'
 import type { Writable } from 'node:stream'
+import { QrsError } from './errors.js'
 import type { QrsClient } from './client.js'
 import { eqGuid } from './filter.js'
 import type { About, App, CompositeEvent, ExecutionResult, ExecutionSession, ReloadTask } from './types.js'
@@ -16,7 +18,7 @@ export class QrsApi {
   }
 
   externalProgramTasks(filter: string): Promise<ReloadTask[]> {
-    return this.client.get<ReloadTask[]>('/qrs/externalprogramtask/full', { filter })
+    return optionalList(this.client.get<ReloadTask[]>('/qrs/externalprogramtask/full', { filter }))
   }
 
   app(id: string): Promise<App | undefined> {
@@ -51,7 +53,7 @@ export class QrsApi {
   /** Executions of the task running now. */
   taskExecutionSessions(task: ReloadTask): Promise<ExecutionSession[]> {
     const field = task.taskType === 1 ? 'externalProgramTask.id' : 'reloadTask.id'
-    return this.client.get<ExecutionSession[]>('/qrs/executionsession/full', { filter: eqGuid(field, task.id) })
+    return optionalList(this.client.get<ExecutionSession[]>('/qrs/executionsession/full', { filter: eqGuid(field, task.id) }))
   }
 
   /** Stops asynchronously: the execution goes AbortInitiated, Aborting, Aborted. */
@@ -69,7 +71,7 @@ export class QrsApi {
   }
 
   appExecutionSessions(appId: string): Promise<ExecutionSession[]> {
-    return this.client.get<ExecutionSession[]>('/qrs/executionsession/full', { filter: eqGuid('app.id', appId) })
+    return optionalList(this.client.get<ExecutionSession[]>('/qrs/executionsession/full', { filter: eqGuid('app.id', appId) }))
   }
 
   appExecutionResults(appId: string): Promise<ExecutionResult[]> {
@@ -106,5 +108,21 @@ export class QrsApi {
   /** Streams a script log; 404 right after a run means "not there yet". */
   downloadScriptLog(reference: string, sink: () => Writable[]): Promise<{ status: number; bytes: number }> {
     return this.client.download(`/qrs/download/reloadtask/${reference}/scriptlog.txt`, sink)
+  }
+}
+
+/**
+ * Lists the action can do without: a server (or proxy rule) that does not serve the route or the
+ * filter (404, 400) is taken as "none", so a missing extra never stops a reload.
+ */
+async function optionalList<T>(request: Promise<T[]>): Promise<T[]> {
+  try {
+    return await request
+  } catch (error) {
+    if (error instanceof QrsError && (error.status === 404 || error.status === 400)) {
+      core.debug(`${error.method} ${error.path} answered ${error.status}: taken as an empty list.`)
+      return []
+    }
+    throw error
   }
 }
