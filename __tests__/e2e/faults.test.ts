@@ -90,6 +90,17 @@ describe('transient faults: the reported outcome equals the server truth, and th
     expect(serverTruth(result.outputs['execution-id'])?.status).toBe(8)
   })
 
+  it('a server without the session list or external program task routes still reloads (extras taken as empty)', async () => {
+    sim.faults.add({ method: 'GET', path: '/qrs/executionsession/full', times: Infinity, action: { kind: 'status', status: 404, body: 'Not found' } })
+    sim.faults.add({ method: 'GET', path: '/qrs/externalprogramtask/full', times: Infinity, action: { kind: 'status', status: 404, body: 'Not found' } })
+    const found = await run()
+    expect(found.code).toBe(0)
+    expect(found.outputs.status).toBe('FinishedSuccess')
+    const missing = await run({ 'task-id': '', 'task-name': 'No such task' })
+    expect(missing.code).toBe(1)
+    expect(missing.stdout).toMatch(/::error::No task named 'No such task'/)
+  })
+
   it('a slow answer past request-timeout is retried for reads', async () => {
     sim.faults.add({ method: 'GET', path: '/qrs/reloadtask/full', times: 1, action: { kind: 'delay', ms: 3_000 } })
     const result = await run({ 'request-timeout': '1s' })
