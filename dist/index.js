@@ -39188,11 +39188,17 @@ async function waitFor(api, settings, run, started, context, info, group) {
         run.error = `${waited}, ${last}). The reload keeps running in Qlik Sense: ${why}. Raise 'timeout' if reloads of this app take longer.`;
         return undefined;
     }
-    const stopped = await stopExecution(api, task.id, executionId, clock, STOP_WAIT_ON_TIMEOUT_MS);
-    context.tracker.ended(executionId);
-    run.report = buildReport(task, executionId, stopped ?? outcome.result, outcome.attempts, app);
-    const now = stopped ? `it ended ${describeStatus(stopped.status)}` : 'it had not reported a final status yet';
-    run.error = `${waited}, ${last}): stopped the task (stop-on-timeout), ${now}. Raise 'timeout' if reloads of this app take longer.`;
+    try {
+        const stopped = await stopExecution(api, task.id, executionId, clock, STOP_WAIT_ON_TIMEOUT_MS);
+        context.tracker.ended(executionId);
+        run.report = buildReport(task, executionId, stopped ?? outcome.result, outcome.attempts, app);
+        const now = stopped ? `it ended ${describeStatus(stopped.status)}` : 'it had not reported a final status yet';
+        run.error = `${waited}, ${last}): stopped the task (stop-on-timeout), ${now}. Raise 'timeout' if reloads of this app take longer.`;
+    }
+    catch (error) {
+        // The timeout is the news; a failed stop is added to it (the post step will try again).
+        run.error = `${waited}, ${last}). Stopping the task failed: ${error.message.split('\n')[0]}. Stop it in the QMC if it still runs.`;
+    }
     return undefined;
 }
 /** fail-fast: another target failed, so this one is stopped (with stop-on-cancel) or left running. */
@@ -39764,7 +39770,7 @@ class QrsApi {
         return optionalList(this.client.get('/qrs/executionsession/full', { filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_2__/* .eqGuid */ .k8)('app.id', appId) }));
     }
     appExecutionResults(appId) {
-        return this.client.get('/qrs/executionresult/full', { filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_2__/* .eqGuid */ .k8)('appID', appId) });
+        return optionalList(this.client.get('/qrs/executionresult/full', { filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_2__/* .eqGuid */ .k8)('appID', appId) }));
     }
     /**
      * Asks the QRS to call `callbackUrl` when a result of this execution changes (Notification API:

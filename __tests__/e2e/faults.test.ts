@@ -101,6 +101,17 @@ describe('transient faults: the reported outcome equals the server truth, and th
     expect(missing.stdout).toMatch(/::error::No task named 'No such task'/)
   })
 
+  it('a timeout is still reported as such when the stop itself fails', async () => {
+    sim.faults.add({ method: 'POST', path: `/qrs/task/${IDS.slow}/stop`, times: 1, action: { kind: 'status', status: 404, body: 'Not found' } })
+    const result = await run({ 'task-id': IDS.slow, timeout: '2s' })
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(/::error::Timed out after 2s waiting for task 'Reload Everything'.*Stopping the task failed: POST \/qrs\/task\/[0-9a-f-]+\/stop answered 404/)
+    // Main tracked it as still running, so the post step gets to stop it.
+    expect(result.state.done).not.toBe('true')
+    const post = await runAction(certificateInputs(sim, { 'task-id': IDS.slow }), { state: result.state })
+    expect(post.stdout).toMatch(/stopped task/)
+  })
+
   it('a slow answer past request-timeout is retried for reads', async () => {
     sim.faults.add({ method: 'GET', path: '/qrs/reloadtask/full', times: 1, action: { kind: 'delay', ms: 3_000 } })
     const result = await run({ 'request-timeout': '1s' })

@@ -75,7 +75,7 @@ export class QrsApi {
   }
 
   appExecutionResults(appId: string): Promise<ExecutionResult[]> {
-    return this.client.get<ExecutionResult[]>('/qrs/executionresult/full', { filter: eqGuid('appID', appId) })
+    return optionalList(this.client.get<ExecutionResult[]>('/qrs/executionresult/full', { filter: eqGuid('appID', appId) }))
   }
 
   /**

@@ -140,11 +140,16 @@ async function waitFor(
     run.error = `${waited}, ${last}). The reload keeps running in Qlik Sense: ${why}. Raise 'timeout' if reloads of this app take longer.`
     return undefined
   }
-  const stopped = await stopExecution(api, task.id, executionId, clock, STOP_WAIT_ON_TIMEOUT_MS)
-  context.tracker.ended(executionId)
-  run.report = buildReport(task, executionId, stopped ?? outcome.result, outcome.attempts, app)
-  const now = stopped ? `it ended ${describeStatus(stopped.status)}` : 'it had not reported a final status yet'
-  run.error = `${waited}, ${last}): stopped the task (stop-on-timeout), ${now}. Raise 'timeout' if reloads of this app take longer.`
+  try {
+    const stopped = await stopExecution(api, task.id, executionId, clock, STOP_WAIT_ON_TIMEOUT_MS)
+    context.tracker.ended(executionId)
+    run.report = buildReport(task, executionId, stopped ?? outcome.result, outcome.attempts, app)
+    const now = stopped ? `it ended ${describeStatus(stopped.status)}` : 'it had not reported a final status yet'
+    run.error = `${waited}, ${last}): stopped the task (stop-on-timeout), ${now}. Raise 'timeout' if reloads of this app take longer.`
+  } catch (error) {
+    // The timeout is the news; a failed stop is added to it (the post step will try again).
+    run.error = `${waited}, ${last}). Stopping the task failed: ${(error as Error).message.split('\n')[0]}. Stop it in the QMC if it still runs.`
+  }
   return undefined
 }
 
