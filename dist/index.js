@@ -37124,13 +37124,16 @@ function certificateAuth(certificate, qlikUser) {
 }
 
 ;// CONCATENATED MODULE: ./src/auth/header.ts
-/** Header auth through a virtual proxy: the proxy trusts a header that names the user. */
+/**
+ * Header auth through a virtual proxy: the proxy trusts a header that names the user. Sent until
+ * the proxy has set its session cookie, then the cookie alone, so the run keeps one proxy session.
+ */
 function headerAuth(name, value) {
     return {
         type: 'header',
         description: `header ${name}`,
         tls: {},
-        headers: () => ({ [name]: value }),
+        headers: (session) => (session ? {} : { [name]: value }),
         refusalHint: status => status === 401 || status === 403
             ? `The proxy did not accept header auth: header-name must be the virtual proxy's "Header authentication header name" (now '${name}'), header-value a user it knows, and url must include the virtual proxy prefix.`
             : undefined
@@ -38123,22 +38126,21 @@ class QrsClient {
         return { response, withSession, bytes: 'bytes' in response ? response.bytes : undefined };
     }
     sessionLost({ response, withSession }) {
-        if (loginModule(response))
-            return true;
         // After a proxy failover the old cookie is answered with 500 "Authentication error".
         if (response.status === 500 && withSession && /Authentication error/i.test(response.body))
             return true;
-        // JWT and header proxies answer 401 for an expired session cookie: drop it, send the credentials.
-        return response.status === 401 && withSession && this.options.auth.type !== 'ntlm';
+        if (this.options.auth.type === 'ntlm')
+            return loginModule(response) !== undefined;
+        // JWT and header proxies answer an expired session with 401 or a redirect to a login: drop the
+        // cookie and send the credentials again. Without a session, such an answer is the verdict.
+        return withSession && (response.status === 401 || (response.status >= 300 && response.status < 400));
     }
     async signIn(redirect) {
         this.jar.clear();
         const { auth } = this.options;
-        if (auth.type !== 'ntlm') {
-            if (redirect && loginModule(redirect))
-                throw this.loginError(redirect);
+        // JWT and header: the next request carries the credentials again.
+        if (auth.type !== 'ntlm')
             return;
-        }
         // A sign-in always starts with a GET: the redirect dance would turn a POST into a GET.
         const login = redirect ?? (await this.exchange('GET', '/qrs/about', {})).response;
         if (loginModule(login) !== 'windows')

@@ -217,11 +217,26 @@ describe('JWT through a virtual proxy', () => {
 describe('header auth through a virtual proxy', () => {
   it('signs in with the header and reuses the session', async () => {
     const sessions = sim.proxy.sessionsCreated.hdr ?? 0
+    const since = Date.now()
     const result = await run({ url: `${sim.proxyUrl}/hdr`, 'auth-type': 'header', 'header-name': 'X-Qlik-HeaderAuth', 'header-value': 'svc_reload' })
     expect(errorLine(result)).toBe('')
     expect(result.outputs.status).toBe('FinishedSuccess')
     expect(sim.proxy.sessionsCreated.hdr).toBe(sessions + 1)
+    const requests = sim.requests.filter(r => r.listener === 'proxy' && r.time >= since && r.path.startsWith('/hdr/'))
+    expect(requests.filter(r => r.headers['x-qlik-headerauth'])).toHaveLength(1)
   })
+
+  it('renews an expired header session once, mid-wait, without starting the reload again', async () => {
+    const sessions = sim.proxy.sessionsCreated.hdr ?? 0
+    const starts = sim.startCount(IDS.long)
+    sim.faults.add({ method: 'GET', path: /^\/qrs\/executionsession\//, after: 1, times: 1, action: { kind: 'drop-sessions' } })
+    const result = await run({ url: `${sim.proxyUrl}/hdr`, 'auth-type': 'header', 'header-name': 'X-Qlik-HeaderAuth', 'header-value': 'svc_reload', 'task-id': IDS.long })
+    sim.faults.clear()
+    expect(errorLine(result)).toBe('')
+    expect(result.outputs.status).toBe('FinishedSuccess')
+    expect(sim.proxy.sessionsCreated.hdr).toBe(sessions + 2)
+    expect(sim.startCount(IDS.long)).toBe(starts + 1)
+  }, 30_000)
 
   it('explains a header the proxy does not use', async () => {
     const result = await run({ url: `${sim.proxyUrl}/hdr`, 'auth-type': 'header', 'header-name': 'X-Other', 'header-value': 'svc_reload' })

@@ -1,12 +1,15 @@
 import type { Auth } from './auth.js'
 
-/** Header auth through a virtual proxy: the proxy trusts a header that names the user. */
+/**
+ * Header auth through a virtual proxy: the proxy trusts a header that names the user. Sent until
+ * the proxy has set its session cookie, then the cookie alone, so the run keeps one proxy session.
+ */
 export function headerAuth(name: string, value: string): Auth {
   return {
     type: 'header',
     description: `header ${name}`,
     tls: {},
-    headers: () => ({ [name]: value }),
+    headers: (session): Record<string, string> => (session ? {} : { [name]: value }),
     refusalHint: status =>
       status === 401 || status === 403
         ? `The proxy did not accept header auth: header-name must be the virtual proxy's "Header authentication header name" (now '${name}'), header-value a user it knows, and url must include the virtual proxy prefix.`

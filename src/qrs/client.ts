@@ -145,20 +145,19 @@ export class QrsClient {
   }
 
   private sessionLost({ response, withSession }: { response: RawResponse; withSession: boolean }): boolean {
-    if (loginModule(response)) return true
     // After a proxy failover the old cookie is answered with 500 "Authentication error".
     if (response.status === 500 && withSession && /Authentication error/i.test(response.body)) return true
-    // JWT and header proxies answer 401 for an expired session cookie: drop it, send the credentials.
-    return response.status === 401 && withSession && this.options.auth.type !== 'ntlm'
+    if (this.options.auth.type === 'ntlm') return loginModule(response) !== undefined
+    // JWT and header proxies answer an expired session with 401 or a redirect to a login: drop the
+    // cookie and send the credentials again. Without a session, such an answer is the verdict.
+    return withSession && (response.status === 401 || (response.status >= 300 && response.status < 400))
   }
 
   private async signIn(redirect: RawResponse | undefined): Promise<void> {
     this.jar.clear()
     const { auth } = this.options
-    if (auth.type !== 'ntlm') {
-      if (redirect && loginModule(redirect)) throw this.loginError(redirect)
-      return
-    }
+    // JWT and header: the next request carries the credentials again.
+    if (auth.type !== 'ntlm') return
     // A sign-in always starts with a GET: the redirect dance would turn a POST into a GET.
     const login = redirect ?? (await this.exchange('GET', '/qrs/about', {})).response
     if (loginModule(login) !== 'windows') throw this.loginError(login)
