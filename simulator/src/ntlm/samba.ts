@@ -78,10 +78,11 @@ class SambaExchange implements NtlmExchange {
     this.proc.stderr.on('data', (chunk: string) => {
       this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_KEEP)
     })
-    // EPIPE when the helper died between our check and the write: reported via 'exit'.
+    // EPIPE when the helper died between our check and the write: reported via 'close'.
     this.proc.stdin.on('error', () => {})
     this.proc.once('error', (err) => this.fail(new Error(`${helper}: ${err.message}`)))
-    this.proc.once('exit', (code, signal) => {
+    // 'close', not 'exit': only then has all of its stderr been read.
+    this.proc.once('close', (code, signal) => {
       const how = signal ? `signal ${signal}` : `code ${code}`
       const tail = this.stderrTail.trim().split('\n').slice(-5).join(' | ')
       this.fail(new Error(`${helper} exited (${how})${tail ? `: ${tail}` : ''}`))
