@@ -1,18 +1,11 @@
 /** Fault injection (simulator/src/faults.ts) on both listeners. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { createRequire } from 'node:module'
 import https from 'node:https'
 import type { Scenario, Simulator } from '../../simulator/src/index.js'
 import { agent, appId, call, ids, sleep, start, testCerts, waitFor, xrfkey } from './helpers.js'
 import { account, cookieFrom, proxyAgent, proxyCall, proxyScenario, type Res } from './proxy-helpers.js'
+import { ntlm } from '../helpers/ntlm-messages.js'
 
-interface Type2 { negotiateFlags: number; targetInfo?: Buffer }
-interface NtlmMessages {
-  createType1Message(o: { domain: string; workstation: string }): string
-  parseType2Message(header: string, cb: (err: Error) => void): Type2 | null
-  createType3Message(t2: Type2, o: { username: string; password: string; domain: string; workstation: string }): string
-}
-const ntlm = createRequire(import.meta.url)('httpntlm/ntlm.js') as NtlmMessages
 
 const certs = testCerts('proxy')
 const medium = 'a0a0a0a0-0000-4000-8000-000000000001'

@@ -1,15 +1,8 @@
 /** The built-in verifier on its own: Type2 layout, NTLMv2 only, account matching rules. */
 import { describe, expect, it } from '@jest/globals'
-import { createRequire } from 'node:module'
 import { createBuiltinVerifier } from '../../simulator/src/ntlm/builtin.js'
+import { ntlm, type Type2 } from '../helpers/ntlm-messages.js'
 
-interface Type2 { negotiateFlags: number; targetInfo?: Buffer; targetName: Buffer; serverChallenge: Buffer }
-interface NtlmMessages {
-  createType1Message(o: { domain: string; workstation: string }): string
-  parseType2Message(header: string, cb: (err: Error) => void): Type2 | null
-  createType3Message(t2: Type2, o: { username: string; password: string; domain: string; workstation: string }): string
-}
-const ntlm = createRequire(import.meta.url)('httpntlm/ntlm.js') as NtlmMessages
 
 const verifier = createBuiltinVerifier({
   accounts: [{ domain: 'CORP', user: 'svc_reload', password: 'Reload-Pass-1' }, { domain: 'CORP', user: 'svc_unicode', password: 'Pass ünïcode €' }],

@@ -1,19 +1,11 @@
 /** The Windows VP step by step (doc section 5), NTLM messages from httpntlm, one keep-alive connection. */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { createRequire } from 'node:module'
 import type https from 'node:https'
 import type { Simulator } from '../../simulator/src/index.js'
 import { ids, sleep, testCerts } from './helpers.js'
 import { account, cookieFrom, proxyAgent, proxyCall, startProxy, type Res } from './proxy-helpers.js'
+import { ntlm, type Type2 } from '../helpers/ntlm-messages.js'
 
-interface Type2 { negotiateFlags: number; targetInfo?: Buffer }
-interface NtlmMessages {
-  createType1Message(o: { domain: string; workstation: string }): string
-  parseType2Message(header: string, cb: (err: Error) => void): Type2 | null
-  createType3Message(t2: Type2, o: { username: string; password: string; domain: string; workstation: string }): string
-}
-// httpntlm ships no types: load its message layer (only) through require with a local interface.
-const ntlm = createRequire(import.meta.url)('httpntlm/ntlm.js') as NtlmMessages
 
 const certs = testCerts('proxy')
 const windowsUA = { 'User-Agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)' }

@@ -5,20 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sambaAvailable, sambaUnavailableReason, sambaVerifier, splitAccount } from '../../simulator/src/ntlm/samba.js'
 import type { NtlmVerifier } from '../../simulator/src/ntlm/verifier.js'
+import { ntlm, type Type2 } from '../helpers/ntlm-messages.js'
 
-// httpntlm ships no types: load its message layer through require with a local interface.
-interface Type2 { negotiateFlags: number; targetInfo?: Buffer; targetName: Buffer; serverChallenge: Buffer }
-interface NtlmMessages {
-  createType1Message(o: { domain: string; workstation: string }): string
-  parseType2Message(header: string, cb: (err: Error) => void): Type2 | null
-  createType3Message(t2: Type2, o: { username: string; password: string; domain: string; workstation: string }): string
-}
-const ntlm = createRequire(import.meta.url)('httpntlm/ntlm.js') as NtlmMessages
 
 const NEGOTIATE_EXTENDED_SESSIONSECURITY = 0x00080000
 const NEGOTIATE_TARGET_INFO = 0x00800000
