@@ -38101,8 +38101,10 @@ class QrsClient {
         if (this.sessionLost(exchange)) {
             // The proxy sent the request to its login module (or dropped an expired session): it never
             // reached the QRS, so signing in and sending it again cannot run anything twice.
-            await this.signIn(method === 'GET' ? exchange.response : undefined);
-            exchange = await this.exchange(method, path, query, sink, body);
+            const ticket = await this.signIn(method === 'GET' ? exchange.response : undefined);
+            // Redeeming the ticket replays this very GET: its answer is this request's answer.
+            const replayed = ticket && !sink && ticket.url.pathname === new URL(`${this.base}${path}`).pathname && !isRedirect(ticket.response.status) && ticket.response.status !== 401;
+            exchange = replayed ? { response: ticket.response, withSession: true } : await this.exchange(method, path, query, sink, body);
         }
         if (sink && exchange.response.status === 200)
             return { status: 200, bytes: exchange.bytes };
@@ -38135,6 +38137,7 @@ class QrsClient {
         // cookie and send the credentials again. Without a session, such an answer is the verdict.
         return withSession && (response.status === 401 || (response.status >= 300 && response.status < 400));
     }
+    /** Signs in again; for a Windows sign-in, answers the redeemed ticket (the proxy's answer to the original GET). */
     async signIn(redirect) {
         this.jar.clear();
         const { auth } = this.options;
@@ -38160,16 +38163,19 @@ class QrsClient {
         });
         this.jar.take(setCookies(answer));
         const location = answer.headers.location;
+        let ticket;
         if (location && /[?&]qlikTicket=/i.test(location)) {
             // Redeem the ticket: the proxy answers it with the session cookie.
-            const ticketUrl = this.sameOrigin(location);
-            const redeemed = await this.transport.request('GET', ticketUrl.href, { 'X-Qlik-Xrfkey': ticketUrl.searchParams.get('xrfkey') ?? (0,qrs_xrfkey/* newXrfkey */.U)(), Accept: 'application/json' });
-            this.jar.take(setCookies(redeemed));
+            const url = this.sameOrigin(location);
+            const response = await this.transport.request('GET', url.href, { 'X-Qlik-Xrfkey': url.searchParams.get('xrfkey') ?? (0,qrs_xrfkey/* newXrfkey */.U)(), Accept: 'application/json' });
+            this.jar.take(setCookies(response));
+            ticket = { url, response };
         }
         if (this.jar.empty) {
             throw new errors/* AuthError */.l(`The Windows sign-in succeeded but the proxy set no session cookie (it redirected to ${location ?? 'nowhere'}).`);
         }
         core/* info */.pq(`Signed in through the proxy; session cookie ${this.jar.names().join(', ')}.`);
+        return redirect ? ticket : undefined;
     }
     /** Redirects are only followed on the Qlik host the user configured. */
     sameOrigin(location) {
@@ -38230,6 +38236,9 @@ function loginModule(response) {
     if (/internal_forms_authentication/i.test(location))
         return 'forms';
     return undefined;
+}
+function isRedirect(status) {
+    return status >= 300 && status < 400;
 }
 function firstLine(text) {
     return text.split('\n')[0];

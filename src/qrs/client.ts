@@ -119,8 +119,10 @@ export class QrsClient {
     if (this.sessionLost(exchange)) {
       // The proxy sent the request to its login module (or dropped an expired session): it never
       // reached the QRS, so signing in and sending it again cannot run anything twice.
-      await this.signIn(method === 'GET' ? exchange.response : undefined)
-      exchange = await this.exchange(method, path, query, sink, body)
+      const ticket = await this.signIn(method === 'GET' ? exchange.response : undefined)
+      // Redeeming the ticket replays this very GET: its answer is this request's answer.
+      const replayed = ticket && !sink && ticket.url.pathname === new URL(`${this.base}${path}`).pathname && !isRedirect(ticket.response.status) && ticket.response.status !== 401
+      exchange = replayed ? { response: ticket.response, withSession: true } : await this.exchange(method, path, query, sink, body)
     }
     if (sink && exchange.response.status === 200) return { status: 200, bytes: exchange.bytes }
     return this.interpret<T>(method, path, exchange.response, accept)
@@ -153,7 +155,8 @@ export class QrsClient {
     return withSession && (response.status === 401 || (response.status >= 300 && response.status < 400))
   }
 
-  private async signIn(redirect: RawResponse | undefined): Promise<void> {
+  /** Signs in again; for a Windows sign-in, answers the redeemed ticket (the proxy's answer to the original GET). */
+  private async signIn(redirect: RawResponse | undefined): Promise<{ url: URL; response: RawResponse } | undefined> {
     this.jar.clear()
     const { auth } = this.options
     // JWT and header: the next request carries the credentials again.
@@ -177,16 +180,19 @@ export class QrsClient {
     })
     this.jar.take(setCookies(answer))
     const location = answer.headers.location
+    let ticket: { url: URL; response: RawResponse } | undefined
     if (location && /[?&]qlikTicket=/i.test(location)) {
       // Redeem the ticket: the proxy answers it with the session cookie.
-      const ticketUrl = this.sameOrigin(location)
-      const redeemed = await this.transport.request('GET', ticketUrl.href, { 'X-Qlik-Xrfkey': ticketUrl.searchParams.get('xrfkey') ?? newXrfkey(), Accept: 'application/json' })
-      this.jar.take(setCookies(redeemed))
+      const url = this.sameOrigin(location)
+      const response = await this.transport.request('GET', url.href, { 'X-Qlik-Xrfkey': url.searchParams.get('xrfkey') ?? newXrfkey(), Accept: 'application/json' })
+      this.jar.take(setCookies(response))
+      ticket = { url, response }
     }
     if (this.jar.empty) {
       throw new AuthError(`The Windows sign-in succeeded but the proxy set no session cookie (it redirected to ${location ?? 'nowhere'}).`)
     }
     core.info(`Signed in through the proxy; session cookie ${this.jar.names().join(', ')}.`)
+    return redirect ? ticket : undefined
   }
 
   /** Redirects are only followed on the Qlik host the user configured. */
@@ -247,6 +253,10 @@ function loginModule(response: RawResponse): LoginModule | undefined {
   if (/internal_windows_authentication/i.test(location)) return 'windows'
   if (/internal_forms_authentication/i.test(location)) return 'forms'
   return undefined
+}
+
+function isRedirect(status: number): boolean {
+  return status >= 300 && status < 400
 }
 
 function firstLine(text: string): string {
