@@ -1,10 +1,10 @@
 import https from 'node:https'
 import { describe, test, expect, beforeAll, afterAll } from '@jest/globals'
 import type { Scenario, Simulator, Switches } from '../../simulator/src/index.js'
+import { emptyGuid } from '../../simulator/src/index.js'
 import { agent, appId, call, ids, start, testCerts, testScenario, waitFor, waitForSessionEnd } from './helpers.js'
 
 const certs = testCerts('app-reload')
-const emptyGuid = '00000000-0000-0000-0000-000000000000'
 const marketing = '8d0f1a2b-3c4d-4e5f-8a6b-7c8d9e0f1a2b'
 
 function scenario(): Scenario {

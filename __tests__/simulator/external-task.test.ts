@@ -1,9 +1,8 @@
 import { describe, test, expect, beforeAll, afterAll } from '@jest/globals'
-import { loadScenario, type Scenario, type Simulator } from '../../simulator/src/index.js'
+import { loadScenario, type Scenario, type Simulator, emptyGuid } from '../../simulator/src/index.js'
 import { call, ids, start, testCerts, testScenario, waitForSessionEnd } from './helpers.js'
 
 const certs = testCerts('external-task')
-const emptyGuid = '00000000-0000-0000-0000-000000000000'
 const ext = {
   copy: 'e0000000-0000-4000-8000-000000000001',
   failing: 'e0000000-0000-4000-8000-000000000002',

@@ -1,9 +1,9 @@
 import { describe, test, expect, beforeAll, afterAll } from '@jest/globals'
 import type { Simulator } from '../../simulator/src/index.js'
+import { emptyGuid } from '../../simulator/src/index.js'
 import { appId, call, ids, sleep, start, testCerts, waitFor, waitForSessionEnd } from './helpers.js'
 
 const certs = testCerts('lifecycle')
-const emptyGuid = '00000000-0000-0000-0000-000000000000'
 
 interface Result {
   id: string

@@ -1,11 +1,11 @@
 import https from 'node:https'
 import { describe, test, expect, beforeAll, afterAll } from '@jest/globals'
 import type { Scenario, Simulator, Switches } from '../../simulator/src/index.js'
+import { emptyGuid } from '../../simulator/src/index.js'
 import { agent, appId, call, start, testCerts, waitForSessionEnd, xrfkey } from './helpers.js'
 import { proxyCall, proxyScenario } from './proxy-helpers.js'
 
 const certs = testCerts('scriptlog')
-const emptyGuid = '00000000-0000-0000-0000-000000000000'
 const bom = '\ufeff'
 
 const t = {
