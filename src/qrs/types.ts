@@ -14,7 +14,7 @@ export interface ReloadTask {
   taskType?: number
   maxRetries?: number
   app?: AppRef
-  operational?: { lastExecutionResult?: { id?: string; status?: number; stopTime?: string } | null } | null
+  operational?: { lastExecutionResult?: { id?: string; status?: number; startTime?: string; stopTime?: string; duration?: number } | null } | null
 }
 
 export interface ExecutionResultDetail {
@@ -41,9 +41,10 @@ export interface ExecutionResult {
 
 export interface ExecutionSession {
   id: string
-  executingNode?: string
+  /** SchedulerServiceCondensed: only the id is promised. */
+  executingNode?: { id?: string; name?: string } | null
   retries?: number
-  executionResult?: { id?: string; status?: number }
+  executionResult?: { id?: string; status?: number; executingNodeName?: string } | null
   app?: AppRef | null
   reloadTask?: { id: string; name?: string } | null
   externalProgramTask?: { id: string; name?: string } | null
