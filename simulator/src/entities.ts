@@ -183,7 +183,7 @@ export function compositeEventJson(event: CompositeEventState, full: boolean, st
       id: r.id, ...stamp, ruleState: r.ruleState, ...taskSlots(r.taskId, state, switches),
       // What the scheduler has seen of the rule's task: 0 nothing yet, 1 it succeeded, 2 it failed (at timeStamp).
       operational: { id: r.operationalId, privileges: null, timeStamp: r.timeStamp, currentState: r.currentState },
-      privileges: null, schemaPath: 'CompositeEventRule'
+      schemaPath: 'CompositeEventRule'
     })),
     ...taskSlots(event.downstreamTaskId, state, switches),
     operational,
