@@ -16,9 +16,13 @@
  * - xrfkey is on every request (Qlik: "Using Xrfkey headers") but in no path's parameters.
  */
 import { readFileSync } from 'node:fs'
-import Ajv from 'ajv-draft-04'
-import addFormats from 'ajv-formats'
+import ajvDraft04 from 'ajv-draft-04'
+import ajvFormats from 'ajv-formats'
 import type { ValidateFunction } from 'ajv'
+
+// CommonJS packages seen from ESM: the class and the plugin are their `default` exports.
+const Ajv = ajvDraft04.default
+const addFormats = ajvFormats.default
 
 type Schema = Record<string, any>
 
@@ -81,7 +85,7 @@ function strict(schema: unknown): any {
 
 export class QrsSpec {
   readonly version: string
-  private readonly ajv: Ajv
+  private readonly ajv: InstanceType<typeof Ajv>
   private readonly routes: { template: string; segments: string[]; operations: Record<string, Operation> }[]
   private readonly validators = new Map<string, ValidateFunction>()
 
@@ -173,14 +177,15 @@ export class QrsSpec {
 
   private validator(schema: Schema, wrap: boolean): ValidateFunction {
     const key = `${wrap}:${JSON.stringify(schema)}`
-    let validate = this.validators.get(key)
-    if (!validate) {
+    const known = this.validators.get(key)
+    if (known) return known
+    {
       const local = retarget(strict(schema))
       const root = wrap ? { type: 'object', properties: { value: local }, required: ['value'], additionalProperties: false } : local
-      validate = this.ajv.compile(root)
+      const validate = this.ajv.compile(root)
       this.validators.set(key, validate)
+      return validate
     }
-    return validate
   }
 }
 

@@ -21,7 +21,7 @@ interface Callback {
   path: string
   contentType: string
   time: number
-  body: { objectType: string; objectID: string; changeType: number; changedProperties: string[]; engineID: string; originatorNodeID: string; originatorHostName: string }[]
+  body: { objectType: string; objectID: string; changeType: number; changedProperties: string[]; engineID: string; originatorNodeID: string; originatorHostName: string; modifiedDate?: string }[]
 }
 
 /** The callback receiver: records every POST, answers `status` (200 by default). */
@@ -187,7 +187,7 @@ describe('callback items as live servers send them', () => {
         'originatorContextID', 'originatorHostName', 'originatorNodeID', 'schemaPath'
       ])
       expect(body[0]).toMatchObject({ objectID: sessionId, schemaPath: 'ExternalChangeInfo', originatorContextID: expect.stringMatching(/^[0-9a-f-]{36}$/) })
-      expect(Date.parse(body[0].modifiedDate)).not.toBeNaN()
+      expect(Date.parse(body[0].modifiedDate ?? '')).not.toBeNaN()
     }
   })
 
