@@ -134,3 +134,20 @@ describe('task chains', () => {
     expect(sim.requests.some((r) => r.path.startsWith('/qrs/compositeevent/f1000000'))).toBe(true)
   })
 })
+
+describe('notifications', () => {
+  for (const shape of ['value', 'string'] as const) {
+    it(`the subscription handle answered as ${shape === 'value' ? '{"value": ...} (live servers)' : 'a bare string (the definition)'} is understood`, async () => {
+      sim.switches.notificationHandle = shape
+      try {
+        const api = client()
+        const handle = await api.subscribeToExecution('00000000-0000-4000-8000-000000000001', 'http://127.0.0.1:9/notify')
+        expect(sim.notifications.active().map((a) => a.handle)).toContain(handle)
+        await api.unsubscribe(handle)
+        expect(sim.notifications.active().map((a) => a.handle)).not.toContain(handle)
+      } finally {
+        sim.switches.notificationHandle = 'value'
+      }
+    })
+  }
+})
