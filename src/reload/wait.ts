@@ -80,7 +80,7 @@ export async function waitForExecution(reader: ExecutionReader, executionId: str
       const session = await reader.executionSession(executionId)
       if (session) {
         observe(session.executionResult?.status)
-        node = session.executionResult?.executingNodeName || session.executingNode?.name || node
+        node = session.executionResult?.executingNodeName || node
         if (options.onHeartbeat && clock.now() - quietSince >= heartbeatMs) {
           quietSince = clock.now()
           options.onHeartbeat({ elapsedMs: clock.now() - started, status: lastStatus, node })
