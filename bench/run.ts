@@ -352,13 +352,16 @@ async function main(): Promise<void> {
   progress('start-up (quiet machine)')
   await startupRuns()
 
-  // Every cell at once, each run with its own simulator (they do not share a node): the 120 s runs first,
-  // then the 20 s and 2 s ones while the long ones wait; NTLM and RSS once the short ones are done.
+  // Each run with its own simulator (they do not share a node). The 2 s runs first, alone: their lag is
+  // hundreds of ms, which a burst of spawns would swamp. Then the 120 s and the 20 s runs concurrently;
+  // NTLM and RSS while the long ones wait.
   const [short, mid, long] = DURATIONS
-  progress(`${long.seconds} s, ${mid.seconds} s and ${short.seconds} s reloads: ${long.samples} / ${mid.samples} / ${short.samples} samples x ${STRATEGIES.length} strategies, concurrently`)
-  const longDone = staggered(lagJobs(long.seconds, long.samples), 300)
-  await sleep(long.samples * STRATEGIES.length * 300)
-  await Promise.all([staggered(lagJobs(mid.seconds, mid.samples), 300), staggered(lagJobs(short.seconds, short.samples), 450)])
+  progress(`${short.seconds} s reloads: ${short.samples} samples x ${STRATEGIES.length} strategies`)
+  await staggered(lagJobs(short.seconds, short.samples), 900)
+  progress(`${long.seconds} s and ${mid.seconds} s reloads: ${long.samples} / ${mid.samples} samples x ${STRATEGIES.length} strategies, concurrently`)
+  const longDone = staggered(lagJobs(long.seconds, long.samples), 400)
+  await sleep(long.samples * STRATEGIES.length * 400)
+  await staggered(lagJobs(mid.seconds, mid.samples), 400)
   progress('NTLM run and 200 MB script log run, while the long reloads wait')
   await Promise.all([ntlmRun(), rssRun()])
   await longDone
