@@ -7,7 +7,9 @@
  */
 export type RunnerOs = 'linux' | 'win32'
 
-export function parseFileCommands(text: string, os: RunnerOs): Record<string, string> {
+export function parseFileCommands(file: string, os: RunnerOs): Record<string, string> {
+  // File.ReadAllText drops a byte order mark.
+  const text = file.replace(/^\uFEFF/, '')
   const values: Record<string, string> = {}
   const cursor = { index: 0 }
   for (let line = readLine(text, cursor, os); line !== null; line = readLine(text, cursor, os)) {
