@@ -101,11 +101,12 @@ export function unixPath(windows: string): string {
  * SIGKILL ends it as TerminateProcess would.
  */
 export function startUnderWine(script: string, args: string[], env: Record<string, string>, dir: string, cwd?: string): StepProcess {
+  const node = wineNode()
   ensureWine()
   const out = join(dir, 'stdout.txt')
   const err = join(dir, 'stderr.txt')
   const fds = [openSync(out, 'w'), openSync(err, 'w')]
-  const child = spawn(WINE_LOADER, [wineNode(), ...args, windowsPath(script)], { env: { ...env, ...wineEnv() }, stdio: ['ignore', fds[0], fds[1]], cwd })
+  const child = spawn(WINE_LOADER, [node, ...args, windowsPath(script)], { env: { ...env, ...wineEnv() }, stdio: ['ignore', fds[0], fds[1]], cwd })
   for (const fd of fds) closeSync(fd)
   const read = (file: string) => () => (existsSync(file) ? readFileSync(file, 'utf8') : '')
   return { child, stdout: read(out), stderr: read(err) }

@@ -42,6 +42,8 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  // A Windows runner cancels with Ctrl+C, then Ctrl+Break (SIGBREAK), which ends Node at once unless listened to.
+  process.on('SIGBREAK', onSignal)
   const progress: Progress = { runs: [], running: new Map() }
   let client: QrsClient | undefined
   try {
@@ -68,6 +70,7 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
+    process.off('SIGBREAK', onSignal)
     client?.dispose()
   }
 }
