@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -126,7 +126,8 @@ export function startWindowsStep(bundle: string, env: Record<string, string>, di
   for (const [name, value] of Object.entries(env)) {
     windowsEnv[name] = !NOT_PATHS.has(name) && value.startsWith('/') && existsSync(value) ? windowsPath(value) : value
   }
-  const step = startUnderWine(bundle, nodeArgs, windowsEnv, dir, dir)
+  // stdout and stderr files beside, not in, the step's folder (it may be RUNNER_TEMP).
+  const step = startUnderWine(bundle, nodeArgs, windowsEnv, mkdtempSync(join(tmpdir(), 'qsr-wine-stdio-')), dir)
   const lines = (read: () => string) => () => read().replace(/\r\n?/g, '\n')
   return { child: step.child, stdout: lines(step.stdout), stderr: lines(step.stderr) }
 }

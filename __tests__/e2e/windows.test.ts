@@ -200,7 +200,7 @@ describeWine('the action as a Windows process (node.exe under Wine)', () => {
       const preload = join(dir, 'break.cjs')
       const trigger = join(dir, 'break')
       writeFileSync(preload, `const fs = require('fs'); const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(windowsPath(trigger))})) { clearInterval(t); process.emit('SIGBREAK', 'SIGBREAK') } }, 50); t.unref()`)
-      const step = startAction(inputs(CANCELLED[1]), { ...win(), nodeArgs: ['--require', windowsPath(preload)] })
+      const step = startAction(inputs(CANCELLED[1]), { ...win(), nodeArgs: ['--require', windowsPath(preload)], timeoutMs: 20_000 })
       await waiting(step)
       const cancelledAt = Date.now()
       writeFileSync(trigger, '')
