@@ -62,7 +62,7 @@ export function ensureWine(): void {
         mine = true
       } catch {
         // Another worker makes the prefix; a lock older than five minutes is a dead one.
-        if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 300_000) rmSync(lock, { recursive: true, force: true })
+        if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 300_000) rmSync(lock, { recursive: true, force: true })
         spawnSync('sleep', ['0.5'])
       }
     }
