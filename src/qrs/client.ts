@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../reload/clock.js'
 import { Transport, type RawResponse, type ServerTls } from './transport.js'
 import { newXrfkey } from './xrfkey.js'
 import type { Writable } from 'node:stream'
+import { infoUntrusted } from '../report/untrusted.js'
 
 export type { ServerTls } from './transport.js'
 
@@ -98,7 +99,7 @@ export class QrsClient {
       } catch (error) {
         const delay = method === 'GET' ? this.retryDelay(error, attempt) : undefined
         if (delay === undefined) throw error
-        core.info(`${method} ${path}: ${firstLine((error as Error).message)}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${MAX_RETRIES}).`)
+        infoUntrusted(`${method} ${path}: ${firstLine((error as Error).message)}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${MAX_RETRIES}).`)
         await (this.options.clock ?? systemClock).sleep(delay)
       }
     }
@@ -191,7 +192,7 @@ export class QrsClient {
     if (this.jar.empty) {
       throw new AuthError(`The Windows sign-in succeeded but the proxy set no session cookie (it redirected to ${location ?? 'nowhere'}).`)
     }
-    core.info(`Signed in through the proxy; session cookie ${this.jar.names().join(', ')}.`)
+    infoUntrusted(`Signed in through the proxy; session cookie ${this.jar.names().join(', ')}.`)
     return redirect ? ticket : undefined
   }
 

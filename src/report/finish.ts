@@ -8,6 +8,7 @@ import { setOutputs } from './outputs.js'
 import { writeSummary, writeTargetsSummary } from './summary.js'
 import { isSuccess } from '../reload/status.js'
 import { chainNodes } from '../chain/follow.js'
+import { infoUntrusted } from './untrusted.js'
 
 /** Outputs, step log, annotations, job summary and the verdict, once every target has ended. */
 export async function reportRuns(settings: Settings, runs: TargetRun[]): Promise<void> {
@@ -33,7 +34,7 @@ async function reportOne(settings: Settings, run: TargetRun): Promise<void> {
   await core.group(`Result: ${report.status}`, async () => logReport(report))
   await printLog(settings, run)
   const reloadOk = isSuccess(run.result.status)
-  if (reloadOk) core.info(`Reload task '${report.taskName}' finished successfully.`)
+  if (reloadOk) infoUntrusted(`Reload task '${report.taskName}' finished successfully.`)
   else annotate(run)
   const chainProblem = reportChain(settings, run)
   const failure = !reloadOk ? failureOf(run) : run.success ? undefined : chainProblem
@@ -60,7 +61,7 @@ async function reportMany(settings: Settings, runs: TargetRun[]): Promise<void> 
   for (const run of runs) {
     await core.group(`Result: ${run.label}: ${run.report?.status || 'failed'}`, async () => {
       if (run.report?.executionResultId) logReport(run.report)
-      if (run.error) core.info(run.error)
+      if (run.error) infoUntrusted(run.error)
     })
     await printLog(settings, run)
   }
