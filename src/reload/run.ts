@@ -177,7 +177,8 @@ async function fetchScriptLog(api: QrsApi, settings: Settings, run: TargetRun, c
     if (log.kind === 'saved') {
       run.scriptLogPath = log.path
       run.scriptLogBytes = log.bytes
-      if (!run.success) run.excerpt = await scanLog(log.path)
+      // script-log: never: no line of the log reaches the step log, the annotation or the summary.
+      if (!run.success && settings.scriptLog !== 'never') run.excerpt = await scanLog(log.path)
       run.scriptLogNote = `Script log: ${formatBytes(log.bytes)} at ${log.path}`
     } else {
       run.scriptLogNote = `No script log: ${log.reason}.`

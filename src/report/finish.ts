@@ -23,12 +23,12 @@ async function reportOne(settings: Settings, run: TargetRun): Promise<void> {
   if (run.error || !report) {
     const message = run.error ?? `${run.label}: no result.`
     core.setFailed(message)
-    await writeSummary({ report, success: false, failure: message })
+    await bestEffort('write the job summary', () => writeSummary({ report, success: false, failure: message }))
     return
   }
   if (!run.result) {
     // wait: false
-    await writeSummary({ report, success: true })
+    await bestEffort('write the job summary', () => writeSummary({ report, success: true }))
     return
   }
   await core.group(`Result: ${report.status}`, async () => logReport(report))
@@ -38,7 +38,7 @@ async function reportOne(settings: Settings, run: TargetRun): Promise<void> {
   else annotate(run)
   const chainProblem = reportChain(settings, run)
   const failure = !reloadOk ? failureOf(run) : run.success ? undefined : chainProblem
-  await writeSummary({ report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, chain: run.chain })
+  await bestEffort('write the job summary', () => writeSummary({ report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, chain: run.chain }))
 }
 
 /** A failed task in the chain: an error (chain-failure: fail) or a warning (warn). Returns the text. */
@@ -76,12 +76,21 @@ async function reportMany(settings: Settings, runs: TargetRun[]): Promise<void> 
   } else {
     core.info(`All ${runs.length} reloads finished successfully.`)
   }
-  await writeTargetsSummary(runs)
+  await bestEffort('write the job summary', () => writeTargetsSummary(runs))
 }
 
 async function printLog(settings: Settings, run: TargetRun): Promise<void> {
   if (run.scriptLogPath && (settings.scriptLog === 'always' || (settings.scriptLog === 'on-failure' && !run.success))) {
-    await printScriptLog(run.scriptLogPath, run.scriptLogBytes ?? 0)
+    await bestEffort('print the script log', () => printScriptLog(run.scriptLogPath!, run.scriptLogBytes ?? 0))
+  }
+}
+
+/** Showing the result must not turn a good reload into a failed step: a summary or log print that fails is a warning. */
+async function bestEffort(what: string, work: () => Promise<void>): Promise<void> {
+  try {
+    await work()
+  } catch (error) {
+    core.warning(`Could not ${what}: ${(error as Error).message}`)
   }
 }
 
