@@ -37230,11 +37230,11 @@ function jwtAuth(source, now = Date.now) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ym: () => (/* binding */ MIN_MASKED_LENGTH),
 /* harmony export */   di: () => (/* binding */ maskTicket),
 /* harmony export */   j$: () => (/* binding */ withoutQuery),
 /* harmony export */   u3: () => (/* binding */ maskDerived)
 /* harmony export */ });
-/* unused harmony export MIN_MASKED_LENGTH */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6698);
 
 /**
@@ -37620,7 +37620,10 @@ function checkToken(token) {
 
 // EXTERNAL MODULE: ./src/auth/ntlm.ts
 var ntlm = __nccwpck_require__(3133);
+// EXTERNAL MODULE: ./src/auth/mask.ts
+var mask = __nccwpck_require__(8080);
 ;// CONCATENATED MODULE: ./src/inputs/settings.ts
+
 
 
 
@@ -37771,8 +37774,9 @@ function parseNotify(listen, url) {
     catch {
         throw new errors/* InputError */.d('notify-url', `'${url}' is not a URL (e.g. http://runner01.corp.example:8765/qlik-notify).`);
     }
-    if (callback.protocol !== 'http:' && callback.protocol !== 'https:')
-        throw new errors/* InputError */.d('notify-url', 'must be an http:// or https:// URL.');
+    // The listener speaks plain HTTP: an https:// URL would have the QRS fail every callback.
+    if (callback.protocol !== 'http:')
+        throw new errors/* InputError */.d('notify-url', `must be an http:// URL (got ${callback.protocol}//): the step's listener speaks plain HTTP.`);
     return { listen: { host: match[1].replace(/^\[|\]$/g, '') || '0.0.0.0', port }, url: callback };
 }
 function parseChoice(input, value, choices) {
@@ -37823,7 +37827,9 @@ function readHeader(get, secrets) {
         throw new errors/* InputError */.d('header-name', `'${name}' is not a valid HTTP header name.`);
     if (!value)
         throw new errors/* InputError */.d('header-value', "is required with auth-type 'header' (the user id the proxy should sign in).");
-    secrets.push(value);
+    // A user id, not a password: a short one (`sa`) masked would blank ordinary words in the log.
+    if (value.length >= mask/* MIN_MASKED_LENGTH */.Ym)
+        secrets.push(value);
     headerValue('header-value', value);
     return { name, value };
 }
@@ -38572,82 +38578,163 @@ const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 var duration = __nccwpck_require__(1601);
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
+// EXTERNAL MODULE: external "node:perf_hooks"
+var external_node_perf_hooks_ = __nccwpck_require__(643);
 ;// CONCATENATED MODULE: ./src/notify/listener.ts
 
 
+
+
+/** Wake-ups that end a sleep are at least this far apart: each costs QRS reads, and anyone who can reach the port can post. */
+const MIN_WAKE_GAP_MS = 1_000;
+/** The QRS sends a small JSON list per callback. */
+const MAX_CALLBACK_BYTES = 64 * 1024;
+const MAX_CONNECTIONS = 32;
+const HEADERS_TIMEOUT_MS = 3_000;
+const REQUEST_TIMEOUT_MS = 5_000;
+const servers = new Map();
 /**
- * Receives the QRS's change notifications. A callback is only a wake-up: its body is never read
- * as the truth (anyone who can reach the port could send one); the wait re-reads the state over
- * the API. `sleep` ends early when a callback arrives.
+ * Receives the QRS's change notifications for one execution, on a path of its own that ends in an
+ * unguessable token. A callback is only a wake-up: its body is never read as the truth; the wait
+ * re-reads the state over the API. `sleep` ends early when a callback arrives, at most once per
+ * MIN_WAKE_GAP_MS. Any other path is answered 404 and wakes nothing.
  */
 class WakeUpListener {
-    server;
-    port;
+    shared;
+    key;
+    path;
+    token;
     wake;
     pending = false;
+    lastWake = -Infinity;
     wakeUps = 0;
-    constructor(server, port) {
-        this.server = server;
-        this.port = port;
+    constructor(shared, key, 
+    /** The path the QRS must call: the notify-url path and the token. */
+    path, token) {
+        this.shared = shared;
+        this.key = key;
+        this.path = path;
+        this.token = token;
     }
-    static async start(address, path) {
-        let listener;
-        const server = (0,external_node_http_.createServer)((request, response) => {
-            request.resume(); // the body is not needed: a callback only says "look again"
-            const matches = path === '/' || (request.url ?? '').split('?')[0] === path;
-            if (request.method !== 'POST' || !matches) {
-                response.writeHead(404).end();
-                return;
-            }
-            response.writeHead(200).end();
-            listener?.notify();
-        });
-        await new Promise((resolve, reject) => {
-            server.once('error', reject);
-            server.listen(address.port, address.host, () => resolve());
-        });
-        const port = server.address().port;
-        listener = new WakeUpListener(server, port);
+    get port() {
+        return this.shared.port;
+    }
+    static async start(address, basePath) {
+        const key = `${address.host}:${address.port}`;
+        let pending = servers.get(key);
+        if (!pending) {
+            pending = listen(address);
+            servers.set(key, pending);
+            pending.catch(() => servers.delete(key));
+        }
+        const shared = await pending;
+        const token = (0,external_node_crypto_.randomBytes)(18).toString('base64url');
+        // Known only to the QRS (and whoever can read its notification list): masked in the job log.
+        core/* setSecret */.Pq(token);
+        const path = `${basePath.replace(/\/+$/, '')}/${token}`;
+        const listener = new WakeUpListener(shared, key, path, token);
+        shared.routes.set(path, listener);
         return listener;
     }
+    /** A callback arrived on this listener's path. */
     notify() {
         this.wakeUps++;
-        core/* debug */.Yz('Qlik notification received: checking the execution now.');
-        if (this.wake)
-            this.wake();
-        else
-            this.pending = true;
+        core/* debug */.Yz('Qlik notification received: checking the execution soon.');
+        this.pending = true;
+        this.wake?.();
     }
     /** Waits `ms`, or less if a callback arrives (also one that arrived since the last wait). True when woken. */
     sleep(ms, signal) {
-        if (this.pending) {
-            this.pending = false;
-            return Promise.resolve(true);
-        }
         return new Promise((resolve, reject) => {
-            const done = (woken) => {
-                clearTimeout(timer);
-                signal?.removeEventListener('abort', aborted);
-                this.wake = undefined;
+            const started = external_node_perf_hooks_.performance.now();
+            let timer;
+            const finish = () => {
+                cleanup();
+                // A callback that came during the sleep counts, even when the sleep ran out first.
+                const woken = this.pending;
+                if (woken)
+                    this.lastWake = external_node_perf_hooks_.performance.now();
+                this.pending = false;
                 resolve(woken);
             };
             const aborted = () => {
-                clearTimeout(timer);
-                this.wake = undefined;
+                cleanup();
                 reject(signal.reason);
             };
-            const timer = setTimeout(() => done(false), ms);
-            this.wake = () => done(true);
+            const cleanup = () => {
+                clearTimeout(timer);
+                signal?.removeEventListener('abort', aborted);
+                this.wake = undefined;
+            };
+            // The sleep ends at its end, or when a callback is pending and the gap since the last wake-up has passed.
+            const arm = () => {
+                clearTimeout(timer);
+                const now = external_node_perf_hooks_.performance.now();
+                const end = started + ms;
+                const wakeAt = this.pending ? Math.max(now, this.lastWake + MIN_WAKE_GAP_MS) : Infinity;
+                timer = setTimeout(finish, Math.max(0, Math.min(end, wakeAt) - now));
+            };
             if (signal?.aborted)
-                aborted();
-            else
-                signal?.addEventListener('abort', aborted, { once: true });
+                return aborted();
+            signal?.addEventListener('abort', aborted, { once: true });
+            this.wake = arm;
+            arm();
         });
     }
-    close() {
-        this.server.closeAllConnections();
-        return new Promise(resolve => this.server.close(() => resolve()));
+    /** Removes this path; the server closes with its last user. */
+    async close() {
+        const { routes, server } = this.shared;
+        routes.delete(this.path);
+        if (routes.size > 0)
+            return;
+        servers.delete(this.key);
+        server.closeAllConnections();
+        await new Promise(resolve => server.close(() => resolve()));
     }
+}
+async function listen(address) {
+    const routes = new Map();
+    const server = (0,external_node_http_.createServer)({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, (request, response) => handle(routes, request, response));
+    server.maxConnections = MAX_CONNECTIONS;
+    server.keepAliveTimeout = 2_000;
+    server.maxHeadersCount = 50;
+    await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(address.port, address.host, () => {
+            server.off('error', reject);
+            resolve();
+        });
+    });
+    // A client error (bad request, timeout) closes that connection only.
+    server.on('clientError', (_error, socket) => socket.destroy());
+    return { server, port: server.address().port, routes };
+}
+function handle(routes, request, response) {
+    const listener = request.method === 'POST' ? routes.get((request.url ?? '').split('?')[0]) : undefined;
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (!listener || declared > MAX_CALLBACK_BYTES) {
+        refuse(request, response, listener ? 413 : 404);
+        return;
+    }
+    let bytes = 0;
+    // The body is not needed (a callback only says "look again"), only bounded.
+    request.on('data', (chunk) => {
+        bytes += chunk.length;
+        if (bytes > MAX_CALLBACK_BYTES && !response.headersSent)
+            refuse(request, response, 413);
+    });
+    request.on('end', () => {
+        if (response.headersSent)
+            return;
+        response.writeHead(200).end();
+        listener.notify();
+    });
+    request.on('error', () => undefined);
+}
+/** Answers and closes the connection without reading the rest of the request. */
+function refuse(request, response, status) {
+    response.on('error', () => undefined);
+    response.writeHead(status, { Connection: 'close' }).end(() => request.destroy());
 }
 
 ;// CONCATENATED MODULE: ./src/notify/subscription.ts
@@ -38666,16 +38753,19 @@ async function subscribe(api, notify, executionId) {
         core/* warning */.$e(`Push wake-ups off: cannot listen on ${notify.listen.host}:${notify.listen.port} (${error.message}); polling instead.`);
         return undefined;
     }
+    // The QRS calls a path of this execution's own, with a token nobody else knows.
+    const callback = new URL(notify.url.href);
+    callback.pathname = listener.path;
     let handle;
     try {
-        handle = await api.subscribeToExecution(executionId, notify.url.href);
+        handle = await api.subscribeToExecution(executionId, callback.href);
     }
     catch (error) {
         await listener.close();
         core/* warning */.$e(`Push wake-ups off: the QRS refused the notification subscription (${error.message.split('\n')[0]}); polling instead.`);
         return undefined;
     }
-    core/* info */.pq(`Push wake-ups on: the QRS calls ${notify.url.href} when execution ${executionId} changes (listening on ${notify.listen.host}:${listener.port}).`);
+    core/* info */.pq(`Push wake-ups on: the QRS calls ${callback.href.replace(listener.token, '<token>')} when execution ${executionId} changes (listening on ${notify.listen.host}:${listener.port}).`);
     return {
         listener,
         close: async () => {

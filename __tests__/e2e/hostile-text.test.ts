@@ -13,6 +13,7 @@ import { certificateInputs, testSite } from '../helpers/site.js'
  */
 const TASK = 'b1200000-0000-4000-8000-000000000001'
 const QUIET = 'b1200000-0000-4000-8000-000000000002'
+const LONG_LINE = 'b1200000-0000-4000-8000-000000000003'
 const COMMANDS = [
   '::add-mask::FinishedFail',
   '::add-mask::PWNED-mask',
@@ -43,6 +44,7 @@ beforeAll(async () => {
     runs: [{ attempts: [{ outcome: 8, durationMs: 300, details: [...COMMANDS, MARKDOWN.join('\n')], scriptLog: ['Execution started.', ...COMMANDS, ...MARKDOWN, 'Error: PWNED failed', ...COMMANDS, ...MARKDOWN, 'Execution Failed'] }] }]
   })
   scenario.tasks!.push({ id: QUIET, name: 'Reload Quiet', appId: scenario.apps![0].id, runs: [{ attempts: [{ outcome: 8, durationMs: 300, details: ['Script failed'], scriptLog: ['Execution started.', 'SECRET-LOG-LINE customer 4711', 'Error: SECRET-LOG-ERROR', 'Execution Failed'] }] }] })
+  scenario.tasks!.push({ id: LONG_LINE, name: 'Reload Long Line', appId: scenario.apps![0].id, runs: [{ attempts: [{ outcome: 8, durationMs: 300, scriptLog: ['Execution started.', `TRACE ${'y'.repeat(3 * 1024 * 1024)}`, 'Error: after the long line', 'Execution Failed'] }] }] })
   sim = await startSimulator({ scenario, certsDir: testCertificates().dir, quiet: true })
 })
 afterAll(async () => sim?.close())
@@ -105,4 +107,23 @@ describe('server text cannot take over the job', () => {
     expect(run.code).toBe(0)
     expect(run.stdout).toMatch(/::warning::Could not write the job summary: /)
   })
+
+  it('prints a script log line that never ends cut to a bounded length', async () => {
+    const run = await runAction(certificateInputs(sim, { 'task-id': LONG_LINE, 'script-log': 'always' }))
+    expect(run.code).toBe(1)
+    expect(run.stdout).toContain('Error: after the long line')
+    expect(Math.max(...run.stdout.split('\n').map(line => line.length))).toBeLessThan(5_000)
+    expect(run.summary.length).toBeLessThan(20_000)
+  })
+
+  it('an error page of 1 MB of unclosed <script tags is reported at once, its first part only', async () => {
+    sim.faults.add({ method: 'GET', path: '/qrs/about', times: 1, action: { kind: 'status', status: 400, body: `<html><h1>Bad Request</h1>${'<script'.repeat(150_000)}` } })
+    const started = Date.now()
+    const run = await runAction(certificateInputs(sim, { 'task-id': QUIET }), { timeoutMs: 60_000 })
+    expect(Date.now() - started).toBeLessThan(20_000)
+    expect(run.code).toBe(1)
+    const error = run.stdout.split('\n').find(line => line.startsWith('::error::')) ?? ''
+    expect(error).toMatch(/GET \/qrs\/about answered 400: Bad Request/)
+    expect(error.length).toBeLessThan(1_000)
+  }, 70_000)
 })
