@@ -24,7 +24,9 @@ beforeEach(() => {
     return true
   })
 })
-afterEach(() => jest.restoreAllMocks())
+afterEach(() => {
+  jest.restoreAllMocks()
+})
 
 describe('masking what the action derives, and only that', () => {
   it('masks the session cookie value, not a load balancer cookie such as ROUTEID=.1', () => {
