@@ -12,6 +12,7 @@ import { runTarget, type Running } from './reload/run.js'
 import { reportRuns } from './report/finish.js'
 import { writeSummary } from './report/summary.js'
 import { markMainStarted, saveRunning } from './state.js'
+import { infoUntrusted } from './report/untrusted.js'
 
 export interface Dependencies {
   readInput: InputReader
@@ -42,6 +43,8 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  // A Windows runner cancels with Ctrl+C, then Ctrl+Break (SIGBREAK), which ends Node at once unless listened to.
+  process.on('SIGBREAK', onSignal)
   const progress: Progress = { runs: [], running: new Map() }
   let client: QrsClient | undefined
   try {
@@ -55,7 +58,7 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
     const api = (progress.api = new QrsApi(client))
     await core.group(`Connect to ${settings.url.host}`, async () => {
       const about = await api.about()
-      core.info(`Qlik Sense repository ${about.buildVersion ?? '(version not reported)'}, signed in with ${auth.description}`)
+      infoUntrusted(`Qlik Sense repository ${about.buildVersion ?? '(version not reported)'}, signed in with ${auth.description}`)
     })
     cancel.signal.throwIfAborted()
     progress.runs = settings.targets.map(target => ({ target, label: describeTarget(target), success: false }))
@@ -68,6 +71,7 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
+    process.off('SIGBREAK', onSignal)
     client?.dispose()
   }
 }
@@ -105,7 +109,7 @@ async function reloadAll(api: QrsApi, settings: Settings, clock: Clock, cancel: 
     }
     await runTarget(api, settings, run, { clock, signal, cancel, multi: progress.runs.length > 1, tracker })
     if (!run.success && settings.failFast && !failFast.signal.aborted) {
-      core.info(`${run.label} failed: stopping the other targets (fail-fast).`)
+      infoUntrusted(`${run.label} failed: stopping the other targets (fail-fast).`)
       failFast.abort(new Error('fail-fast'))
     }
   })

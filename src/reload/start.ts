@@ -11,6 +11,7 @@ import { expectedDuration } from './schedule.js'
 import { isFinal } from './status.js'
 import { findTask } from './target.js'
 import { waitForExecution } from './wait.js'
+import { infoUntrusted } from '../report/untrusted.js'
 
 export interface StartedReload {
   task: ReloadTask
@@ -54,7 +55,7 @@ export async function startReload(api: QrsApi, target: Target, options: StartOpt
       throw new ReloadError(`Task '${task.name}' is already running (execution ${current}) and if-running is 'fail'.`)
     }
     if (options.ifRunning === 'attach') {
-      core.info(`Task '${task.name}' is already running: attaching to execution ${current} (if-running: attach).`)
+      infoUntrusted(`Task '${task.name}' is already running: attaching to execution ${current} (if-running: attach).`)
       return { task, executionId: current, attached: true }
     }
     // The run that was going is the freshest forecast of ours.
@@ -83,7 +84,7 @@ function mayBeRunning(task: ReloadTask): boolean {
 
 /** if-running: wait — the new data must not be missed by a reload that began before it landed. */
 async function waitForRunning(api: QrsApi, task: ReloadTask, executionId: string, options: StartOptions): Promise<ExecutionResult> {
-  core.info(`Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`)
+  infoUntrusted(`Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`)
   const outcome = await waitForExecution(api, executionId, {
     clock: options.clock,
     timeoutMs: options.timeoutMs,
