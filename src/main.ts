@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import { createAuth, type Auth } from './auth/index.js'
+import { createAuthenticator, type Authenticator } from './auth/index.js'
 import { getSettings, type InputReader, type Settings } from './inputs/settings.js'
 import { QrsApi } from './qrs/api.js'
 import { QrsClient } from './qrs/client.js'
@@ -50,7 +50,7 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
     if (settings.insecureSkipTlsVerify) {
       core.warning('insecure-skip-tls-verify is on: the server certificate is NOT verified, so anyone between the runner and Qlik Sense can read the credentials and answers. Set ca-cert (and tls-server-name) instead.')
     }
-    const auth = createAuth(settings)
+    const auth = createAuthenticator(settings)
     client = createClient(settings, auth, deps.clock)
     const api = (progress.api = new QrsApi(client))
     await core.group(`Connect to ${settings.url.host}`, async () => {
@@ -72,7 +72,7 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
   }
 }
 
-export function createClient(settings: Settings, auth: Auth, clock: Clock): QrsClient {
+export function createClient(settings: Settings, auth: Authenticator, clock: Clock): QrsClient {
   return new QrsClient({
     url: settings.url,
     userAgent: settings.userAgent,

@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import { createAuth } from './auth/index.js'
+import { createAuthenticator } from './auth/index.js'
 import { getSettings } from './inputs/settings.js'
 import { createClient, defaults, type Dependencies } from './main.js'
 import { QrsApi } from './qrs/api.js'
@@ -21,7 +21,7 @@ export async function post(deps: Dependencies = defaults): Promise<void> {
       for (const { taskId, executionId } of running) core.warning(`The main step did not finish; execution ${executionId} of task ${taskId} may still run (stop-on-cancel is false).`)
       return
     }
-    client = createClient(settings, createAuth(settings), deps.clock)
+    client = createClient(settings, createAuthenticator(settings), deps.clock)
     const api = new QrsApi(client)
     for (const { taskId, executionId } of running) {
       try {

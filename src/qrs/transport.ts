@@ -100,3 +100,7 @@ async function readText(message: IncomingMessage): Promise<string> {
   for await (const chunk of message) chunks.push(chunk as Buffer)
   return Buffer.concat(chunks).toString('utf8')
 }
+
+export function isRedirect(status: number): boolean {
+  return status >= 300 && status < 400
+}
