@@ -102,6 +102,33 @@ describe('targets', () => {
   })
 })
 
+describe('targets that do not start, servers that cannot be reached', () => {
+  it('if-running wait: waits for the running execution, then starts a fresh one', async () => {
+    const running = sim.startTask(IDS.long)
+    const before = sim.startCount(IDS.long)
+    const toolkit = await main(certificateInputs(sim, { 'task-id': IDS.long }))
+    expect(toolkit.errors()).toEqual([])
+    expect(toolkit.outputs['execution-id']).not.toBe(running)
+    expect(sim.startCount(IDS.long)).toBe(before + 1)
+  })
+
+  it('a disabled task is refused by name', async () => {
+    const toolkit = await main(certificateInputs(sim, { 'task-id': IDS.disabled }))
+    expect(toolkit.failed).toBe(true)
+    expect(toolkit.errors()[0].message).toMatch(/Reload Archive/)
+  })
+
+  it('an untrusted server certificate and a closed port are explained', async () => {
+    const untrusted = await main(certificateInputs(sim, { 'task-id': IDS.ok, 'ca-cert': sim.certs.otherCa }))
+    expect(untrusted.errors()[0].message).toMatch(/^TLS: the certificate of .* is not trusted/)
+    const port = await freePort()
+    // Refused connections are retried: a clock that does not sleep keeps the test short.
+    const toolkit = new FakeToolkit(certificateInputs(sim, { url: `https://localhost:${port}`, 'task-id': IDS.ok }))
+    await run({ toolkit, clock: { now: () => Date.now(), sleep: async () => undefined } })
+    expect(toolkit.errors()[0].message).toMatch(/Nothing accepts connections at localhost:\d+ \(ECONNREFUSED\)/)
+  })
+})
+
 describe('task chains', () => {
   const APP = 'd4000000-0000-4000-8000-000000000001'
   const id = (n: number) => `e5000000-0000-4000-8000-${String(n).padStart(12, '0')}`
