@@ -1,7 +1,7 @@
-import { createAuthenticator, type Authenticator } from './auth/index.js'
-import { getSettings, type Settings } from './inputs/settings.js'
-import { QrsApi } from './qrs/api.js'
-import { QrsClient } from './qrs/client.js'
+import { connect, readSettings } from './connect.js'
+import type { Settings } from './inputs/settings.js'
+import type { QrsApi } from './qrs/api.js'
+import type { QrsClient } from './qrs/client.js'
 import { systemClock, type Clock } from './reload/clock.js'
 import { CancelledError } from './reload/errors.js'
 import { describeStatus } from './reload/status.js'
@@ -51,14 +51,14 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
   const progress: Progress = { runs: [], running: new Map() }
   let client: QrsClient | undefined
   try {
-    const settings = (progress.settings = getSettings(toolkit.getInput))
-    for (const secret of settings.secrets) toolkit.setSecret(secret)
+    const settings = (progress.settings = readSettings(toolkit))
     if (settings.insecureSkipTlsVerify) {
       toolkit.warning('insecure-skip-tls-verify is on: the server certificate is NOT verified, so anyone between the runner and Qlik Sense can read the credentials and answers. Set ca-cert (and tls-server-name) instead.')
     }
-    const auth = createAuthenticator(settings)
-    client = createClient(settings, auth, deps.clock)
-    const api = (progress.api = new QrsApi(client))
+    const connection = connect(settings, deps.clock)
+    client = connection.client
+    const { api, auth } = connection
+    progress.api = api
     await toolkit.group(`Connect to ${settings.url.host}`, async () => {
       const about = await api.about()
       toolkit.info(`Qlik Sense repository ${about.buildVersion ?? '(version not reported)'}, signed in with ${auth.description}`)
@@ -77,17 +77,6 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
     deps.cancel?.removeEventListener('abort', onCancel)
     client?.dispose()
   }
-}
-
-export function createClient(settings: Settings, auth: Authenticator, clock: Clock): QrsClient {
-  return new QrsClient({
-    url: settings.url,
-    userAgent: settings.userAgent,
-    auth,
-    tls: { ca: settings.caCert, serverName: settings.tlsServerName, insecure: settings.insecureSkipTlsVerify },
-    requestTimeoutMs: settings.requestTimeoutMs,
-    clock
-  })
 }
 
 /** At most max-parallel targets at once; with fail-fast, the first failure stops the rest. */

@@ -1,7 +1,5 @@
-import { createAuthenticator } from './auth/index.js'
-import { getSettings } from './inputs/settings.js'
-import { createClient, defaults, type Dependencies } from './main.js'
-import { QrsApi } from './qrs/api.js'
+import { connect, readSettings } from './connect.js'
+import { defaults, type Dependencies } from './main.js'
 import type { QrsClient } from './qrs/client.js'
 import { savedRunning } from './state.js'
 
@@ -15,14 +13,14 @@ export async function post(deps: Dependencies = defaults): Promise<void> {
   if (running.length === 0) return
   let client: QrsClient | undefined
   try {
-    const settings = getSettings(toolkit.getInput)
-    for (const secret of settings.secrets) toolkit.setSecret(secret)
+    const settings = readSettings(toolkit)
     if (!settings.stopOnCancel) {
       for (const { taskId, executionId } of running) toolkit.warning(`The main step did not finish; execution ${executionId} of task ${taskId} may still run (stop-on-cancel is false).`)
       return
     }
-    client = createClient(settings, createAuthenticator(settings), deps.clock)
-    const api = new QrsApi(client)
+    const connection = connect(settings, deps.clock)
+    client = connection.client
+    const { api } = connection
     for (const { taskId, executionId } of running) {
       try {
         if (!(await api.executionSession(executionId))) {

@@ -4,6 +4,7 @@ import { ConnectionError, QrsError, hintForStatus, looksLikeHtml, parseRetryAfte
 import { systemClock, type Clock } from '../reload/clock.js'
 import { isRedirect, Transport, type RawResponse, type ServerTls } from './transport.js'
 import { newXrfkey } from './xrfkey.js'
+import { firstLine } from '../util/text.js'
 import type { Writable } from 'node:stream'
 
 export type { ServerTls } from './transport.js'
@@ -165,10 +166,6 @@ export class QrsClient {
       throw new QrsError(method, path, status, body, 'Expected JSON but the answer does not parse.')
     }
   }
-}
-
-function firstLine(text: string): string {
-  return text.split('\n')[0]
 }
 
 /** encodeURIComponent for every value: a raw `&`, `#` or `+` inside a filter would cut or change it. */

@@ -16,6 +16,7 @@ import { describeStatus, isSuccess, statusName } from './status.js'
 import { stopExecution } from './stop.js'
 import type { TargetRun } from './target-run.js'
 import type { Toolkit } from '../toolkit/toolkit.js'
+import { firstLine } from '../util/text.js'
 import { latestAttempt, waitForExecution } from './wait.js'
 
 /** One of our executions that may still run: the cancel handler and the post step stop these. */
@@ -149,7 +150,7 @@ async function waitFor(
     run.error = `${waited}, ${last}): stopped the task (stop-on-timeout), ${now}. Raise 'timeout' if reloads of this app take longer.`
   } catch (error) {
     // The timeout is the news; a failed stop is added to it (the post step will try again).
-    run.error = `${waited}, ${last}). Stopping the task failed: ${(error as Error).message.split('\n')[0]}. Stop it in the QMC if it still runs.`
+    run.error = `${waited}, ${last}). Stopping the task failed: ${firstLine((error as Error).message)}. Stop it in the QMC if it still runs.`
   }
   return undefined
 }

@@ -2,7 +2,7 @@ import type { Settings } from '../inputs/settings.js'
 import type { TargetRun } from '../reload/target-run.js'
 import type { Toolkit } from '../toolkit/toolkit.js'
 import { printScriptLog } from '../scriptlog/print.js'
-import { failureAnnotation } from './annotation.js'
+import { failureAnnotation, failureSentence } from './annotation.js'
 import { logReport } from './log.js'
 import { setOutputs } from './outputs.js'
 import { writeSummary, writeTargetsSummary } from './summary.js'
@@ -37,7 +37,7 @@ async function reportOne(toolkit: Toolkit, settings: Settings, run: TargetRun): 
   if (reloadOk) toolkit.info(`Reload task '${report.taskName}' finished successfully.`)
   else annotate(toolkit, run)
   const chainProblem = reportChain(toolkit, settings, run)
-  const failure = !reloadOk ? failureOf(run) : run.success ? undefined : chainProblem
+  const failure = !reloadOk ? failureSentence(report) : run.success ? undefined : chainProblem
   await writeSummary(toolkit, { report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, chain: run.chain })
 }
 
@@ -83,10 +83,6 @@ async function printLog(settings: Settings, run: TargetRun): Promise<void> {
   if (run.scriptLogPath && (settings.scriptLog === 'always' || (settings.scriptLog === 'on-failure' && !run.success))) {
     await printScriptLog(run.scriptLogPath, run.scriptLogBytes ?? 0)
   }
-}
-
-function failureOf(run: TargetRun): string {
-  return `Reload task '${run.report!.taskName}' ended with ${run.report!.status} (${run.report!.statusCode}), not FinishedSuccess.`
 }
 
 /** One annotation per failed reload: status, scheduler errors, script error lines and log tail. */

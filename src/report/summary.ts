@@ -5,6 +5,7 @@ import type { ChainNode } from '../chain/follow.js'
 import type { LogExcerpt } from '../scriptlog/excerpt.js'
 import type { Toolkit } from '../toolkit/toolkit.js'
 import type { ReloadReport } from './report.js'
+import { firstLine } from '../util/text.js'
 
 export interface SummaryInput {
   report?: ReloadReport
@@ -64,10 +65,6 @@ export function chainTree(nodes: ChainNode[]): string {
 /** Writes the summary; a run without GITHUB_STEP_SUMMARY (by hand) just skips it. */
 export async function writeSummary(toolkit: Toolkit, input: SummaryInput): Promise<void> {
   await toolkit.writeSummary(renderSummary(input))
-}
-
-function firstLine(text: string): string {
-  return text.split('\n')[0]
 }
 
 /** core.summary does not escape: task names and log lines are text, not HTML. */
