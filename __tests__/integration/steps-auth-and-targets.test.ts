@@ -1,29 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { run } from '../../src/main.js'
 import { systemClock } from '../../src/reload/clock.js'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
 import type { Scenario } from '../../simulator/src/scenario.js'
 import { testCertificates } from '../helpers/certs.js'
+import { inProcessSite } from '../helpers/in-process.js'
 import { FakeToolkit } from '../helpers/fake-toolkit.js'
-import { IDS, WINDOWS, certificateInputs, testSite } from '../helpers/site.js'
+import { IDS, WINDOWS, certificateInputs } from '../helpers/site.js'
 import { freePort } from '../helpers/tinyproxy.js'
 
 // run() in this process with a fake toolkit: each auth strategy through the simulated proxy,
 // the other target kinds (app-id, a running task), task chains and push wake-ups.
+const site = inProcessSite()
 let sim: Simulator
-let scratch: string
-beforeAll(async () => {
-  sim = await startSimulator({ scenario: testSite(), certsDir: testCertificates().dir, quiet: true })
-  scratch = mkdtempSync(join(tmpdir(), 'steps-'))
-  process.env.RUNNER_TEMP = scratch
-})
-afterAll(async () => {
-  await sim?.close()
-  rmSync(scratch, { recursive: true, force: true })
-  delete process.env.RUNNER_TEMP
+beforeAll(() => {
+  sim = site.sim()
 })
 
 async function main(inputs: Record<string, string>): Promise<FakeToolkit> {

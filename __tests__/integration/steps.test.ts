@@ -1,27 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { beforeAll, describe, expect, it } from '@jest/globals'
 import { run } from '../../src/main.js'
 import { post } from '../../src/post.js'
 import { systemClock } from '../../src/reload/clock.js'
-import { startSimulator, type Simulator } from '../../simulator/src/index.js'
-import { testCertificates } from '../helpers/certs.js'
+import type { Simulator } from '../../simulator/src/index.js'
+import { inProcessSite } from '../helpers/in-process.js'
 import { FakeToolkit } from '../helpers/fake-toolkit.js'
-import { IDS, SCRIPT_ERROR, certificateInputs, testSite } from '../helpers/site.js'
+import { IDS, SCRIPT_ERROR, certificateInputs } from '../helpers/site.js'
 
 // run() and post() in this process, with a fake toolkit: what the runner would see, read from memory.
+const site = inProcessSite()
 let sim: Simulator
 let scratch: string
-beforeAll(async () => {
-  sim = await startSimulator({ scenario: testSite(), certsDir: testCertificates().dir, quiet: true })
-  scratch = mkdtempSync(join(tmpdir(), 'steps-'))
-  process.env.RUNNER_TEMP = scratch
-})
-afterAll(async () => {
-  await sim?.close()
-  rmSync(scratch, { recursive: true, force: true })
-  delete process.env.RUNNER_TEMP
+beforeAll(() => {
+  sim = site.sim()
+  scratch = site.scratch()
 })
 
 const inputs = (extra: Record<string, string>) => certificateInputs(sim, extra)
