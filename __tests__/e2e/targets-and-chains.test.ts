@@ -142,7 +142,10 @@ describe('wait-for-chain', () => {
   }, 60_000)
 
   it('stops waiting for the chain at the timeout', async () => {
-    const result = await run({ 'task-name': 'Slow A', 'wait-for-chain': 'true', timeout: '4s' })
+    // A simulator of its own: the cycle above keeps firing in the background until the shared
+    // simulator's maxChainFirings is spent, after which 'After Slow A' would never fire.
+    const own = await startSimulator({ scenario: site(), certsDir: testCertificates().dir, quiet: true })
+    const result = await runAction(certificateInputs(own, { 'task-name': 'Slow A', 'wait-for-chain': 'true', timeout: '4s' }), { timeoutMs: 90_000 }).finally(() => own.close())
     expect(result.code).toBe(1)
     expect(result.stdout).toMatch(/└ Slow B \(via 'After Slow A'\): .*still running when the timeout passed/)
   }, 60_000)

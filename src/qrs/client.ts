@@ -30,6 +30,9 @@ const RETRY_AFTER_CAP_MS = 60_000
 
 export type Query = Record<string, string | undefined>
 
+const SECURITY_RULE_HINT =
+  "The server accepted this user's earlier calls: its security rules do not allow this one (QMC > Security rules; e.g. the user may read the task but not start or stop it)."
+
 /**
  * JSON over HTTPS to the QRS: xrfkey on every call, the authenticator's headers on it (its session
  * renewed once per request if it expired), typed answers, errors that say what to fix.
@@ -37,6 +40,8 @@ export type Query = Record<string, string | undefined>
 export class QrsClient {
   private readonly transport: Transport
   private readonly base: string
+  /** A call already succeeded: a later 403 is the security rules refusing this call, not the sign-in. */
+  private accepted = false
 
   constructor(private readonly options: QrsClientOptions) {
     this.base = options.url.origin + options.url.pathname.replace(/\/+$/, '')
@@ -154,8 +159,10 @@ export class QrsClient {
     }
     if (status < 200 || status >= 300) {
       const retryAfter = parseRetryAfter(String(response.headers['retry-after'] ?? '') || undefined)
-      throw new QrsError(method, path, status, body, hintForStatus(status, body) ?? this.options.auth.refusalHint(status, body), retryAfter)
+      const refusal = status === 403 && this.accepted ? SECURITY_RULE_HINT : this.options.auth.refusalHint(status, body)
+      throw new QrsError(method, path, status, body, hintForStatus(status, body) ?? refusal, retryAfter)
     }
+    this.accepted = true
     if (!body.trim()) return { status }
     if (looksLikeHtml(String(response.headers['content-type'] ?? ''), body)) {
       throw new QrsError(method, path, status, body, this.options.auth.htmlHint)
