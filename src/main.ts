@@ -1,8 +1,7 @@
-import * as core from '@actions/core'
-import { createAuth, type Auth } from './auth/index.js'
-import { getSettings, type InputReader, type Settings } from './inputs/settings.js'
-import { QrsApi } from './qrs/api.js'
-import { QrsClient } from './qrs/client.js'
+import { connect, readSettings } from './connect.js'
+import type { Settings } from './inputs/settings.js'
+import type { QrsApi } from './qrs/api.js'
+import type { QrsClient } from './qrs/client.js'
 import { systemClock, type Clock } from './reload/clock.js'
 import { CancelledError } from './reload/errors.js'
 import { describeStatus } from './reload/status.js'
@@ -12,14 +11,18 @@ import { runTarget, type Running } from './reload/run.js'
 import { reportRuns } from './report/finish.js'
 import { writeSummary } from './report/summary.js'
 import { markMainStarted, saveRunning } from './state.js'
-import { infoUntrusted } from './report/untrusted.js'
+import { printUntrusted } from './report/untrusted.js'
+import { actionsToolkit } from './toolkit/actions.js'
+import type { Toolkit } from './toolkit/toolkit.js'
 
 export interface Dependencies {
-  readInput: InputReader
+  toolkit: Toolkit
   clock: Clock
+  /** Aborted: the job is being cancelled (as on SIGINT/SIGTERM); in-process tests use it. */
+  cancel?: AbortSignal
 }
 
-export const defaults: Dependencies = { readInput: (name, options) => core.getInput(name, { trimWhitespace: options?.trim ?? true }), clock: systemClock }
+export const defaults: Dependencies = { toolkit: actionsToolkit, clock: systemClock }
 
 /** On cancel the runner kills us 10 s after SIGINT: a short wait for Aborted. */
 const STOP_WAIT_ON_CANCEL_MS = 4_000
@@ -35,70 +38,63 @@ interface Progress {
 
 /** The step: read inputs, connect, start each target once, wait for those executions, report. */
 export async function run(deps: Dependencies = defaults): Promise<void> {
-  markMainStarted()
+  const { toolkit } = deps
+  markMainStarted(toolkit)
   const cancel = new AbortController()
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (!cancel.signal.aborted) core.info(`Received ${signal}: the job is being cancelled.`)
+    if (!cancel.signal.aborted) toolkit.info(`Received ${signal}: the job is being cancelled.`)
     cancel.abort(new CancelledError(signal))
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
   // A Windows runner cancels with Ctrl+C, then Ctrl+Break (SIGBREAK), which ends Node at once unless listened to.
   process.on('SIGBREAK', onSignal)
+  const onCancel = (): void => onSignal('SIGTERM')
+  deps.cancel?.addEventListener('abort', onCancel)
   const progress: Progress = { runs: [], running: new Map() }
   let client: QrsClient | undefined
   try {
-    const settings = (progress.settings = getSettings(deps.readInput))
-    for (const secret of settings.secrets) core.setSecret(secret)
+    const settings = (progress.settings = readSettings(toolkit))
     if (settings.insecureSkipTlsVerify) {
-      core.warning('insecure-skip-tls-verify is on: the server certificate is NOT verified, so anyone between the runner and Qlik Sense can read the credentials and answers. Set ca-cert (and tls-server-name) instead.')
+      toolkit.warning('insecure-skip-tls-verify is on: the server certificate is NOT verified, so anyone between the runner and Qlik Sense can read the credentials and answers. Set ca-cert (and tls-server-name) instead.')
     }
-    const auth = createAuth(settings)
-    client = createClient(settings, auth, deps.clock)
-    const api = (progress.api = new QrsApi(client))
-    await core.group(`Connect to ${settings.url.host}`, async () => {
+    const connection = connect(settings, deps.clock)
+    client = connection.client
+    const { api, auth } = connection
+    progress.api = api
+    await toolkit.group(`Connect to ${settings.url.host}`, async () => {
       const about = await api.about()
-      infoUntrusted(`Qlik Sense repository ${about.buildVersion ?? '(version not reported)'}, signed in with ${auth.description}`)
+      printUntrusted(line => toolkit.info(line), [`Qlik Sense repository ${about.buildVersion ?? '(version not reported)'}, signed in with ${auth.description}`])
     })
     cancel.signal.throwIfAborted()
     progress.runs = settings.targets.map(target => ({ target, label: describeTarget(target), success: false }))
-    await reloadAll(api, settings, deps.clock, cancel.signal, progress)
+    await reloadAll(api, settings, deps, cancel.signal, progress)
     cancel.signal.throwIfAborted()
-    await reportRuns(settings, progress.runs)
+    await reportRuns(toolkit, settings, progress.runs)
   } catch (error) {
-    if (cancel.signal.aborted) await cancelled(progress, deps.clock)
-    else await failed(error, progress)
+    if (cancel.signal.aborted) await cancelled(progress, deps)
+    else await failed(toolkit, error, progress)
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
     process.off('SIGBREAK', onSignal)
+    deps.cancel?.removeEventListener('abort', onCancel)
     client?.dispose()
   }
 }
 
-export function createClient(settings: Settings, auth: Auth, clock: Clock): QrsClient {
-  return new QrsClient({
-    url: settings.url,
-    userAgent: settings.userAgent,
-    auth,
-    tls: { ca: settings.caCert, serverName: settings.tlsServerName, insecure: settings.insecureSkipTlsVerify },
-    requestTimeoutMs: settings.requestTimeoutMs,
-    clock
-  })
-}
-
 /** At most max-parallel targets at once; with fail-fast, the first failure stops the rest. */
-async function reloadAll(api: QrsApi, settings: Settings, clock: Clock, cancel: AbortSignal, progress: Progress): Promise<void> {
+async function reloadAll(api: QrsApi, settings: Settings, { toolkit, clock }: Dependencies, cancel: AbortSignal, progress: Progress): Promise<void> {
   const failFast = new AbortController()
   const signal = AbortSignal.any([cancel, failFast.signal])
   const tracker = {
     started: (running: Running) => {
       progress.running.set(running.executionId, running)
-      saveRunning(ours(progress))
+      saveRunning(ours(progress), toolkit)
     },
     ended: (executionId: string) => {
       progress.running.delete(executionId)
-      saveRunning(ours(progress))
+      saveRunning(ours(progress), toolkit)
     }
   }
   await pool(progress.runs, settings.maxParallel, async run => {
@@ -107,9 +103,9 @@ async function reloadAll(api: QrsApi, settings: Settings, clock: Clock, cancel: 
       run.error = 'Not started: another target failed (fail-fast).'
       return
     }
-    await runTarget(api, settings, run, { clock, signal, cancel, multi: progress.runs.length > 1, tracker })
+    await runTarget(api, settings, run, { toolkit, clock, signal, cancel, multi: progress.runs.length > 1, tracker })
     if (!run.success && settings.failFast && !failFast.signal.aborted) {
-      infoUntrusted(`${run.label} failed: stopping the other targets (fail-fast).`)
+      printUntrusted(line => toolkit.info(line), [`${run.label} failed: stopping the other targets (fail-fast).`])
       failFast.abort(new Error('fail-fast'))
     }
   })
@@ -119,17 +115,18 @@ function ours(progress: Progress): { taskId: string; executionId: string }[] {
   return [...progress.running.values()].filter(r => !r.attached).map(r => ({ taskId: r.taskId, executionId: r.executionId }))
 }
 
-async function failed(error: unknown, progress: Progress): Promise<void> {
+async function failed(toolkit: Toolkit, error: unknown, progress: Progress): Promise<void> {
   const message = error instanceof Error ? error.message : String(error)
-  core.setFailed(message)
-  await writeSummary({ report: progress.runs[0]?.report, success: false, failure: message }).catch(e => core.debug(`summary: ${e}`))
+  toolkit.error(message)
+  toolkit.fail()
+  await writeSummary(toolkit, { report: progress.runs[0]?.report, success: false, failure: message }).catch(e => toolkit.debug(`summary: ${e}`))
 }
 
 /**
  * The job was cancelled: stop our executions that have not ended, unless they were someone
  * else's (attach) or the user said not to. A reload that already finished is left as it is.
  */
-async function cancelled(progress: Progress, clock: Clock): Promise<void> {
+async function cancelled(progress: Progress, { toolkit, clock }: Dependencies): Promise<void> {
   const { api, settings } = progress
   const running = [...progress.running.values()]
   const messages: string[] = []
@@ -156,8 +153,9 @@ async function cancelled(progress: Progress, clock: Clock): Promise<void> {
     progress.running.delete(r.executionId)
   }
   // What is left is for the post step.
-  saveRunning(ours(progress))
+  saveRunning(ours(progress), toolkit)
   const message = messages.join('\n')
-  core.setFailed(message)
-  await writeSummary({ report: progress.runs[0]?.report, success: false, failure: message }).catch(e => core.debug(`summary: ${e}`))
+  toolkit.error(message)
+  toolkit.fail()
+  await writeSummary(toolkit, { report: progress.runs[0]?.report, success: false, failure: message }).catch(e => toolkit.debug(`summary: ${e}`))
 }

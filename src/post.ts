@@ -1,8 +1,5 @@
-import * as core from '@actions/core'
-import { createAuth } from './auth/index.js'
-import { getSettings } from './inputs/settings.js'
-import { createClient, defaults, type Dependencies } from './main.js'
-import { QrsApi } from './qrs/api.js'
+import { connect, readSettings } from './connect.js'
+import { defaults, type Dependencies } from './main.js'
 import type { QrsClient } from './qrs/client.js'
 import { savedRunning } from './state.js'
 
@@ -11,32 +8,33 @@ import { savedRunning } from './state.js'
  * (SIGKILL after a cancellation, a runner timeout), stop them now. Runs that ended are left alone.
  */
 export async function post(deps: Dependencies = defaults): Promise<void> {
-  const running = savedRunning()
+  const { toolkit } = deps
+  const running = savedRunning(toolkit)
   if (running.length === 0) return
   let client: QrsClient | undefined
   try {
-    const settings = getSettings(deps.readInput)
-    for (const secret of settings.secrets) core.setSecret(secret)
+    const settings = readSettings(toolkit)
     if (!settings.stopOnCancel) {
-      for (const { taskId, executionId } of running) core.warning(`The main step did not finish; execution ${executionId} of task ${taskId} may still run (stop-on-cancel is false).`)
+      for (const { taskId, executionId } of running) toolkit.warning(`The main step did not finish; execution ${executionId} of task ${taskId} may still run (stop-on-cancel is false).`)
       return
     }
-    client = createClient(settings, createAuth(settings), deps.clock)
-    const api = new QrsApi(client)
+    const connection = connect(settings, deps.clock)
+    client = connection.client
+    const { api } = connection
     for (const { taskId, executionId } of running) {
       try {
         if (!(await api.executionSession(executionId))) {
-          core.info(`The main step did not finish, but execution ${executionId} has already ended: nothing to stop.`)
+          toolkit.info(`The main step did not finish, but execution ${executionId} has already ended: nothing to stop.`)
           continue
         }
         await api.stopTask(taskId)
-        core.warning(`The main step did not finish (cancelled or killed): stopped task ${taskId} (execution ${executionId}).`)
+        toolkit.warning(`The main step did not finish (cancelled or killed): stopped task ${taskId} (execution ${executionId}).`)
       } catch (error) {
-        core.warning(`The main step did not finish, and stopping execution ${executionId} failed: ${(error as Error).message}. Stop task ${taskId} in the QMC.`)
+        toolkit.warning(`The main step did not finish, and stopping execution ${executionId} failed: ${(error as Error).message}. Stop task ${taskId} in the QMC.`)
       }
     }
   } catch (error) {
-    core.warning(`The main step did not finish, and its executions could not be stopped: ${(error as Error).message}. Stop them in the QMC.`)
+    toolkit.warning(`The main step did not finish, and its executions could not be stopped: ${(error as Error).message}. Stop them in the QMC.`)
   } finally {
     client?.dispose()
   }

@@ -1,4 +1,8 @@
-import * as core from '@actions/core'
+import { actionsToolkit } from './toolkit/actions.js'
+import type { Toolkit } from './toolkit/toolkit.js'
+
+/** Where state is kept: the runner's, or a test's fake. */
+type StateStore = Pick<Toolkit, 'saveState' | 'getState'>
 
 /**
  * What the post step needs if main dies (cancelled, killed, timed out by the runner): saved the
@@ -17,33 +21,33 @@ export interface SavedExecution {
   executionId: string
 }
 
-export function markMainStarted(): void {
-  core.saveState(STATE.isPost, 'true')
+export function markMainStarted(store: StateStore = actionsToolkit): void {
+  store.saveState(STATE.isPost, 'true')
 }
 
 /** Rewrites the list of our executions that have not ended (the runner keeps the last value). */
-export function saveRunning(running: SavedExecution[]): void {
+export function saveRunning(running: SavedExecution[], store: StateStore = actionsToolkit): void {
   if (running[0]) {
     // The first one also under its own keys: one target is the common case.
-    core.saveState(STATE.taskId, running[0].taskId)
-    core.saveState(STATE.executionId, running[0].executionId)
+    store.saveState(STATE.taskId, running[0].taskId)
+    store.saveState(STATE.executionId, running[0].executionId)
   }
-  core.saveState(STATE.executions, JSON.stringify(running))
-  core.saveState(STATE.done, running.length === 0 ? 'true' : 'false')
+  store.saveState(STATE.executions, JSON.stringify(running))
+  store.saveState(STATE.done, running.length === 0 ? 'true' : 'false')
 }
 
-export function savedRunning(): SavedExecution[] {
-  if (core.getState(STATE.done) === 'true') return []
+export function savedRunning(store: StateStore = actionsToolkit): SavedExecution[] {
+  if (store.getState(STATE.done) === 'true') return []
   try {
-    const list = JSON.parse(core.getState(STATE.executions) || '[]') as SavedExecution[]
+    const list = JSON.parse(store.getState(STATE.executions) || '[]') as SavedExecution[]
     if (list.length > 0) return list
   } catch {
     // fall through to the single keys
   }
-  const executionId = core.getState(STATE.executionId)
-  return executionId ? [{ taskId: core.getState(STATE.taskId), executionId }] : []
+  const executionId = store.getState(STATE.executionId)
+  return executionId ? [{ taskId: store.getState(STATE.taskId), executionId }] : []
 }
 
-export function isPost(): boolean {
-  return core.getState(STATE.isPost) === 'true'
+export function isPost(store: StateStore = actionsToolkit): boolean {
+  return store.getState(STATE.isPost) === 'true'
 }

@@ -27,10 +27,10 @@ afterAll(async () => {
 })
 
 function client(url = sim.url, overrides: { ca?: string; user?: string } = {}): QrsApi {
+  const site = { url: new URL(url), userAgent: 'test (Windows)' }
   const c = new QrsClient({
-    url: new URL(url),
-    userAgent: 'test (Windows)',
-    auth: certificateAuth({ cert: readFileSync(sim.certs.clientCert, 'utf8'), key: readFileSync(sim.certs.clientKey, 'utf8') }, overrides.user ?? 'UserDirectory=INTERNAL; UserId=sa_api'),
+    ...site,
+    auth: certificateAuth({ cert: readFileSync(sim.certs.clientCert, 'utf8'), key: readFileSync(sim.certs.clientKey, 'utf8') }, overrides.user ?? 'UserDirectory=INTERNAL; UserId=sa_api', site),
     tls: { ca: overrides.ca ?? readFileSync(sim.certs.ca, 'utf8'), insecure: false }
   })
   clients.push(c)

@@ -52,10 +52,10 @@ afterAll(async () => {
 })
 
 function client(user = 'UserDirectory=INTERNAL; UserId=sa_api'): QrsApi {
+  const site = { url: new URL(sim.url), userAgent: 'test' }
   const c = new QrsClient({
-    url: new URL(sim.url),
-    userAgent: 'test',
-    auth: certificateAuth({ cert: readFileSync(sim.certs.clientCert, 'utf8'), key: readFileSync(sim.certs.clientKey, 'utf8') }, user),
+    ...site,
+    auth: certificateAuth({ cert: readFileSync(sim.certs.clientCert, 'utf8'), key: readFileSync(sim.certs.clientKey, 'utf8') }, user, site),
     tls: { ca: readFileSync(sim.certs.ca, 'utf8'), insecure: false }
   })
   clients.push(c)

@@ -4,6 +4,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { jwtAuth, type JwtSource } from '../../src/auth/jwt.js'
 import { parseWindowsUser } from '../../src/auth/ntlm.js'
 import { CookieJar } from '../../src/qrs/cookies.js'
+import { answer, renewContext, site } from '../helpers/auth.js'
 
 describe('parseWindowsUser', () => {
   it('splits DOMAIN\\user and keeps UPNs and bare users whole with an empty domain', () => {
@@ -42,22 +43,24 @@ describe('jwtAuth', () => {
     lifetimeSeconds: 300
   }
 
-  it('mints a short-lived token with the configured claim names, and only until a session exists', () => {
+  it('mints a short-lived token with the configured claim names, and only until a session exists', async () => {
     let now = Date.parse('2026-11-28T10:00:00Z')
-    const auth = jwtAuth(source, () => now)
-    const first = auth.headers(false).Authorization.replace('Bearer ', '')
+    const auth = jwtAuth(source, site, () => now)
+    const first = auth.prepare().headers.Authorization.replace('Bearer ', '')
     const claims = jwt.verify(first, publicKey, { algorithms: ['RS384'], audience: 'qlik.corp.example', clockTimestamp: now / 1000 }) as Record<string, unknown>
     expect(claims).toMatchObject({ uid: 'svc_reload', dir: 'CORP' })
     expect((claims.exp as number) - (claims.iat as number)).toBe(300)
-    expect(auth.headers(true)).toEqual({})
+    auth.receive(answer(200, { 'set-cookie': ['X-Qlik-Session-jwt=s1; Path=/'] }))
+    expect(auth.prepare()).toEqual({ headers: { Cookie: 'X-Qlik-Session-jwt=s1' }, session: true })
     now += 60_000
-    expect(auth.headers(false).Authorization).toBe(`Bearer ${first}`)
+    expect(await auth.renew(renewContext())).toBeUndefined()
+    expect(auth.prepare().headers.Authorization).toBe(`Bearer ${first}`)
     // Less than a minute left: mint again.
     now += 200_000
-    expect(auth.headers(false).Authorization).not.toBe(`Bearer ${first}`)
+    expect(auth.prepare().headers.Authorization).not.toBe(`Bearer ${first}`)
   })
 
   it('explains a refusal with the claim names in use', () => {
-    expect(jwtAuth(source).refusalHint(401, '')).toMatch(/claim names \(now 'uid' and 'dir'/)
+    expect(jwtAuth(source, site).refusalHint(401, '')).toMatch(/claim names \(now 'uid' and 'dir'/)
   })
 })

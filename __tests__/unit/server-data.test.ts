@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:https'
+import { testCertificates } from '../helpers/certs.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { maskDerived, maskTicket, withoutQuery } from '../../src/auth/mask.js'
@@ -74,7 +75,8 @@ describe('error bodies', () => {
     let url: string
     afterEach(() => new Promise<void>(done => server.close(() => done())))
     const serve = async (status: number, bytes: number) => {
-      server = createServer((_req, res) => {
+      const certs = testCertificates()
+      server = createServer({ cert: readFileSync(certs.serverCert), key: readFileSync(certs.serverKey) }, (_req, res) => {
         res.writeHead(status, { 'content-type': 'text/plain' })
         const chunk = Buffer.alloc(64 * 1024, 'x')
         let sent = 0
@@ -89,8 +91,8 @@ describe('error bodies', () => {
         more()
       })
       await new Promise<void>(done => server.listen(0, '127.0.0.1', () => done()))
-      url = `http://127.0.0.1:${(server.address() as { port: number }).port}/qrs/x`
-      return new Transport(new URL(url), { userAgent: 't', serverTls: { insecure: false }, clientTls: {} })
+      url = `https://localhost:${(server.address() as { port: number }).port}/qrs/x`
+      return new Transport(new URL(url), { userAgent: 't', serverTls: { insecure: false, ca: readFileSync(certs.ca, 'utf8') }, clientTls: {} })
     }
 
     it('keeps only the first part of a huge error body', async () => {

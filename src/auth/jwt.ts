@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import jwt from 'jsonwebtoken'
-import type { Auth } from './auth.js'
+import type { Authenticator, Site } from './auth.js'
+import { credentialsAuthenticator } from './session.js'
 
 export const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512'] as const
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number]
@@ -28,7 +29,7 @@ const RENEW_BEFORE_S = 60
  * JWT auth through a virtual proxy: `Authorization: Bearer` until the proxy has set its session
  * cookie, then the cookie alone (every request without it would open another proxy session).
  */
-export function jwtAuth(source: JwtSource, now: () => number = Date.now): Auth {
+export function jwtAuth(source: JwtSource, site: Site, now: () => number = Date.now): Authenticator {
   let token = source.kind === 'static' ? source.token : ''
   let expiresAt = 0
   const current = (): string => {
@@ -50,17 +51,19 @@ export function jwtAuth(source: JwtSource, now: () => number = Date.now): Auth {
     source.kind === 'mint'
       ? ` the claim names (now '${source.userIdClaim}' and '${source.userDirectoryClaim}', see jwt-user-id-claim and jwt-user-directory-claim) must match the virtual proxy's "JWT attribute for user ID" and "JWT attribute for user directory";`
       : ' the claim names must match the virtual proxy\'s "JWT attribute for user ID" and "JWT attribute for user directory";'
-  return {
-    type: 'jwt',
-    description: source.kind === 'static' ? 'JWT (given token)' : `JWT (minted ${source.algorithm} for ${source.userDirectory}\\${source.userId})`,
-    tls: {},
-    headers: (session): Record<string, string> => (session ? {} : { Authorization: `Bearer ${current()}` }),
-    refusalHint: status => {
-      if (status === 401) {
-        return `The proxy refused the JWT. Check: it is signed with the private key of the certificate configured on the JWT virtual proxy (RS256, RS384 or RS512); it has not expired;${claimHint} the audience matches if the virtual proxy sets one; the url includes the virtual proxy prefix.`
+  return credentialsAuthenticator(
+    {
+      type: 'jwt',
+      description: source.kind === 'static' ? 'JWT (given token)' : `JWT (minted ${source.algorithm} for ${source.userDirectory}\\${source.userId})`,
+      credentials: (session): Record<string, string> => (session ? {} : { Authorization: `Bearer ${current()}` }),
+      refusalHint: status => {
+        if (status === 401) {
+          return `The proxy refused the JWT. Check: it is signed with the private key of the certificate configured on the JWT virtual proxy (RS256, RS384 or RS512); it has not expired;${claimHint} the audience matches if the virtual proxy sets one; the url includes the virtual proxy prefix.`
+        }
+        if (status === 403) return "Forbidden: the runner's host may be missing from the virtual proxy's host allow list, or the user lacks rights."
+        return undefined
       }
-      if (status === 403) return "Forbidden: the runner's host may be missing from the virtual proxy's host allow list, or the user lacks rights."
-      return undefined
-    }
-  }
+    },
+    site
+  )
 }

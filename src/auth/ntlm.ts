@@ -1,9 +1,14 @@
+import * as core from '@actions/core'
+import { getProxyUrl } from '@actions/http-client'
 import ntlm, { type Type2Message } from 'httpntlm/ntlm.js'
 import { newXrfkey } from '../qrs/xrfkey.js'
-import type { RawResponse, Transport } from '../qrs/transport.js'
-import type { Auth, SignInContext } from './auth.js'
+import { isRedirect, type RawResponse, type Transport } from '../qrs/transport.js'
+import type { Authenticator, RenewContext, Site } from './auth.js'
 import { AuthError } from './errors.js'
-import { maskTicket } from './mask.js'
+import { maskTicket, withoutQuery } from './mask.js'
+import { infoUntrusted } from '../report/untrusted.js'
+import { loginError, loginModule, loginRedirectError, PROXY_HTML_HINT, sameOrigin } from './login.js'
+import { lostAfterFailover, ProxySession } from './session.js'
 
 export interface WindowsCredentials {
   /** As NTLM carries it: `svc_reload`, or a UPN `svc_reload@corp.example` with an empty domain. */
@@ -29,20 +34,64 @@ const NEGOTIATE_TARGET_INFO = 0x00800000
  * which runs NTLM (Type1 → Type2 → Type3) on one keep-alive connection and then redirects back
  * with a qlikTicket that the client redeems for the session cookie. NTLMv2 only.
  */
-export function ntlmAuth(credentials: WindowsCredentials): Auth {
+export function ntlmAuth(credentials: WindowsCredentials, site: Site): Authenticator {
   const who = credentials.domain ? `${credentials.domain}\\${credentials.user}` : credentials.user
+  const session = new ProxySession()
+  let signIns = 0
+
+  /** Signs in at the login module; answers the redeemed ticket's answer when it is the request's own. */
+  const signIn = async (context: RenewContext): Promise<RawResponse | undefined> => {
+    session.clear()
+    // A sign-in always starts with a GET: the redirect dance would turn a POST into a GET.
+    const login = context.method === 'GET' ? context.answer : await context.get('/qrs/about')
+    if (loginModule(login) !== 'windows') throw loginError(login, 'ntlm', site)
+    const forwardProxy = getProxyUrl(site.url.href)
+    if (forwardProxy) {
+      // NTLM authenticates one TCP connection; the proxy tunnel is not kept between its messages,
+      // and a failed attempt can count against the account's lockout threshold.
+      throw new AuthError(
+        `NTLM cannot go through the forward proxy ${new URL(forwardProxy).host} (from HTTPS_PROXY): NTLM authenticates one TCP connection and the tunnel is not kept between its messages. Put the Qlik host in NO_PROXY (NO_PROXY: ${site.url.hostname}), or use JWT or header auth through the proxy.`
+      )
+    }
+    if (signIns > 0) core.info('The Qlik proxy session expired: signing in again.')
+    signIns++
+    const answer = await handshake(sameOrigin(login.headers.location!, site), context.openConnection, credentials, who)
+    session.receive(answer)
+    const location = answer.headers.location
+    let ticket: { url: URL; response: RawResponse } | undefined
+    if (location && /[?&]qlikTicket=/i.test(location)) {
+      // Redeem the ticket: the proxy answers it with the session cookie.
+      const url = sameOrigin(location, site)
+      const response = await context.request(url, { 'X-Qlik-Xrfkey': url.searchParams.get('xrfkey') ?? newXrfkey(), Accept: 'application/json' })
+      session.receive(response)
+      ticket = { url, response }
+    }
+    if (!session.active) {
+      throw new AuthError(`The Windows sign-in succeeded but the proxy set no session cookie (it redirected to ${location ? withoutQuery(location) : 'nowhere'}).`)
+    }
+    infoUntrusted(`Signed in through the proxy; session cookie ${session.names().join(', ')}.`)
+    // Redeeming the ticket replays the GET that met the login redirect: its answer is that GET's answer.
+    const replayed =
+      ticket && context.method === 'GET' && !context.streamed && ticket.url.pathname === context.url.pathname && !isRedirect(ticket.response.status) && ticket.response.status !== 401
+    return replayed ? ticket!.response : undefined
+  }
+
   return {
-    type: 'ntlm',
     description: `Windows/NTLM (${who})`,
-    tls: {},
-    headers: () => ({}),
-    windowsSignIn: context => handshake(context, credentials, who),
+    clientTls: {},
+    prepare: () => ({ headers: session.header(), session: session.active }),
+    receive: response => session.receive(response),
+    // Without a session (or once it expired) the proxy sends every request to its login module.
+    expired: (response, sentWithSession) => lostAfterFailover(response, sentWithSession) || loginModule(response) !== undefined,
+    renew: signIn,
     refusalHint: status =>
-      status === 401 ? `Windows sign-in of ${who} refused: check the password, that the account is enabled, and the NetBIOS domain (DOMAIN\\user).` : undefined
+      status === 401 ? `Windows sign-in of ${who} refused: check the password, that the account is enabled, and the NetBIOS domain (DOMAIN\\user).` : undefined,
+    redirectError: response => loginRedirectError(response, 'ntlm', site),
+    htmlHint: PROXY_HTML_HINT
   }
 }
 
-async function handshake({ loginUrl, openConnection }: SignInContext, credentials: WindowsCredentials, who: string): Promise<RawResponse> {
+async function handshake(loginUrl: URL, openConnection: () => Transport, credentials: WindowsCredentials, who: string): Promise<RawResponse> {
   const url = new URL(loginUrl)
   if (!url.searchParams.get('xrfkey')) url.searchParams.set('xrfkey', newXrfkey())
   const leg = (connection: Transport, authorization?: string): Promise<RawResponse> =>
@@ -64,7 +113,7 @@ async function handshake({ loginUrl, openConnection }: SignInContext, credential
       const moved = answer.socket !== challenge.socket ? ' The connection changed between the NTLM messages (a forward proxy in between? put the Qlik host in NO_PROXY).' : ''
       throw new AuthError(`The proxy refused the Windows sign-in of ${who} (401 after the NTLM handshake). Check the password, that the account is enabled and not locked, and the domain: write DOMAIN\\user with the NetBIOS domain name.${moved}`)
     }
-    if (answer.status < 300 || answer.status >= 400) {
+    if (!isRedirect(answer.status)) {
       throw new AuthError(`The proxy answered the NTLM handshake with ${answer.status} instead of redirecting back with a ticket.`)
     }
     maskTicket(answer.headers.location)

@@ -1,7 +1,7 @@
 import { createPrivateKey } from 'node:crypto'
 import { JWT_ALGORITHMS, type JwtAlgorithm, type JwtSource } from '../auth/jwt.js'
 import { InputError } from './errors.js'
-import { readPem } from './pem.js'
+import { readPem, secretLines } from './pem.js'
 
 /** Minted tokens live five minutes: long enough for a request, short enough to be worthless if leaked. */
 const MINTED_LIFETIME_S = 300
@@ -18,7 +18,7 @@ export function readJwtSource(get: (name: string) => string, secrets: string[]):
   }
   if (!keyInput) throw new InputError('jwt', "auth-type 'jwt' needs jwt (a signed token) or jwt-private-key with jwt-user-id and jwt-user-directory.")
   const privateKey = readPem('jwt-private-key', keyInput)
-  secrets.push(...privateKey.split('\n').filter(line => line.length >= 8 && !line.startsWith('-----')))
+  secrets.push(...secretLines(privateKey))
   let type: string | undefined
   try {
     type = createPrivateKey(privateKey).asymmetricKeyType

@@ -16,6 +16,11 @@ export function readPem(input: string, value: string): string {
   return pem.replace(/\r\n/g, '\n').trim() + '\n'
 }
 
+/** A private key's body lines, to mask one by one: the runner masks line by line. */
+export function secretLines(pem: string): string[] {
+  return pem.split('\n').filter(line => line.length >= 8 && !line.startsWith('-----'))
+}
+
 function readPemFile(input: string, path: string): string {
   // Windows Explorer's "Copy as path" puts the path in double quotes.
   const file = path.trim().replace(/^"(.+)"$/, '$1')

@@ -1,6 +1,6 @@
 import { InputError } from './errors.js'
 import { parseDuration } from './duration.js'
-import { parseCertificates, parsePrivateKey, readPem } from './pem.js'
+import { parseCertificates, parsePrivateKey, readPem, secretLines } from './pem.js'
 import { readJwtSource } from './jwt.js'
 import { parseWindowsUser, type WindowsCredentials } from '../auth/ntlm.js'
 import type { JwtSource } from '../auth/jwt.js'
@@ -237,8 +237,7 @@ function readClientCertificate(get: (name: string) => string, secrets: string[])
     if (!get(name)) throw new InputError(name, "is required with auth-type 'certificate' (QMC export: client.pem, client_key.pem).")
   }
   const key = readPem('client-key', get('client-key'))
-  // The runner masks line by line, so each body line of the key is registered as a secret.
-  secrets.push(...key.split('\n').filter(line => line.length >= 8 && !line.startsWith('-----')))
+  secrets.push(...secretLines(key))
   const cert = readPem('client-cert', get('client-cert'))
   const [leaf] = parseCertificates('client-cert', cert)
   const keyObject = parsePrivateKey('client-key', key, passphrase)

@@ -1,19 +1,13 @@
 import { HttpClient } from '@actions/http-client'
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+import type { Agent, IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import type { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import type { Agent } from 'node:https'
-import { checkServerIdentity, type PeerCertificate } from 'node:tls'
 import type { ClientTls } from '../auth/auth.js'
+import { createAgent, type ServerTls } from './agent.js'
 import { describeConnectionError } from './connection-errors.js'
 import { ConnectionError } from './errors.js'
 
-/** How to check the server: `ca` replaces the system store, `serverName` the URL's host. */
-export interface ServerTls {
-  ca?: string
-  serverName?: string
-  insecure: boolean
-}
+export type { ServerTls } from './agent.js'
 
 export interface TransportOptions {
   userAgent: string
@@ -36,28 +30,24 @@ export interface RawResponse {
 /** One keep-alive HTTPS client with the site's TLS settings; no redirects followed, no retries. */
 export class Transport {
   private readonly http: HttpClient
+  private readonly agent: Agent
 
   constructor(
     private readonly base: URL,
     options: TransportOptions
   ) {
-    this.http = new HttpClient(options.userAgent, [], {
+    const agent = (this.agent = createAgent(base, options.serverTls, options.clientTls, options.maxSockets))
+    // http-client's documented hook: each request goes out on our agent, with our TLS settings.
+    const useOurAgent = {
+      prepareRequest: (request: { agent?: unknown }) => void (request.agent = agent),
+      canHandleAuthentication: () => false,
+      handleAuthentication: () => Promise.reject(new Error('no authentication handler'))
+    }
+    this.http = new HttpClient(options.userAgent, [useOurAgent], {
       keepAlive: true,
       allowRedirects: false,
       maxSockets: options.maxSockets,
       socketTimeout: options.timeoutMs ?? 30_000
-    })
-    // http-client has no CA or client-certificate options; its agent (also the proxy tunnel agent)
-    // takes them from agent.options, which Node merges into every TLS connection it opens.
-    const agent = this.http.getAgent(base.href) as Agent
-    const { serverTls } = options
-    Object.assign(agent.options, {
-      ...options.clientTls,
-      ...(serverTls.ca ? { ca: serverTls.ca } : {}),
-      ...(serverTls.serverName
-        ? { checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(serverTls.serverName!, cert) }
-        : {}),
-      ...(serverTls.insecure ? { rejectUnauthorized: false } : {})
     })
   }
 
@@ -93,6 +83,8 @@ export class Transport {
 
   dispose(): void {
     this.http.dispose()
+    // https.Agent closes its keep-alive sockets; the tunnel agent has no destroy(), like http-client's own.
+    ;(this.agent as { destroy?: () => void }).destroy?.()
   }
 }
 
@@ -118,4 +110,8 @@ async function readText(message: IncomingMessage, status: number): Promise<strin
     }
   }
   return Buffer.concat(chunks).toString('utf8')
+}
+
+export function isRedirect(status: number): boolean {
+  return status >= 300 && status < 400
 }

@@ -1,4 +1,3 @@
-import * as core from '@actions/core'
 import { tmpdir } from 'node:os'
 import { formatDuration } from '../inputs/duration.js'
 import type { Settings } from '../inputs/settings.js'
@@ -17,7 +16,9 @@ import { describeStatus, isSuccess, statusName } from './status.js'
 import { stopExecution } from './stop.js'
 import type { TargetRun } from './target-run.js'
 import { latestAttempt, waitForExecution, type Heartbeat } from './wait.js'
-import { infoUntrusted } from '../report/untrusted.js'
+import { printUntrusted } from '../report/untrusted.js'
+import type { Toolkit } from '../toolkit/toolkit.js'
+import { firstLine } from '../util/text.js'
 
 /** One of our executions that may still run: the cancel handler and the post step stop these. */
 export interface Running {
@@ -28,6 +29,7 @@ export interface Running {
 }
 
 export interface RunContext {
+  toolkit: Toolkit
   clock: Clock
   /** Cancellation or fail-fast. */
   signal: AbortSignal
@@ -47,10 +49,10 @@ const STOP_WAIT_ON_FAIL_FAST_MS = 4_000
  * A cancellation is rethrown for the caller.
  */
 export async function runTarget(api: QrsApi, settings: Settings, run: TargetRun, context: RunContext): Promise<void> {
-  const { clock, signal, multi } = context
+  const { toolkit, clock, signal, multi } = context
   const startedAt = clock.now()
-  const info = (line: string): void => infoUntrusted(multi ? `[${run.label}] ${line}` : line)
-  const group = <T>(title: string, fn: () => Promise<T>): Promise<T> => (multi ? (info(title), fn()) : core.group(title, fn))
+  const info = (line: string): void => printUntrusted(text => toolkit.info(text), [multi ? `[${run.label}] ${line}` : line])
+  const group = <T>(title: string, fn: () => Promise<T>): Promise<T> => (multi ? (info(title), fn()) : toolkit.group(title, fn))
   try {
     const started = (run.started = await group('Start the reload', async () => {
       const reload = await startReload(api, run.target, { ...settings, clock, signal })
@@ -62,7 +64,7 @@ export async function runTarget(api: QrsApi, settings: Settings, run: TargetRun,
     }))
     run.label = started.task.name
     run.report = buildReport(started.task, started.executionId, undefined, 0, started.app)
-    if (!multi) setOutputs(run.report)
+    if (!multi) setOutputs(toolkit, run.report)
 
     if (!settings.wait) {
       run.report = buildReport(started.task, started.executionId, latestAttempt(await api.executionResults(started.executionId)) ?? { id: '', status: 1 }, 0, started.app)
@@ -77,7 +79,7 @@ export async function runTarget(api: QrsApi, settings: Settings, run: TargetRun,
     run.result = result.result
     run.report = buildReport(started.task, started.executionId, result.result, result.attempts, started.app)
     run.success = isSuccess(result.result.status)
-    await fetchScriptLog(api, settings, run, clock, info)
+    await fetchScriptLog(api, settings, run, context, info)
     if (settings.waitForChain) {
       run.chain = await group('Task chain', async () => {
         const chain = await followChain(api, { task: started.task, result: result.result }, { clock, signal, deadline: startedAt + settings.timeoutMs, maxPollIntervalMs: settings.maxPollIntervalMs, visited: new Set(), claimed: new Set() })
@@ -161,7 +163,7 @@ async function waitFor(
     run.error = `${waited}, ${last}): stopped the task (stop-on-timeout), ${now}. Raise 'timeout' if reloads of this app take longer.`
   } catch (error) {
     // The timeout is the news; a failed stop is added to it (the post step will try again).
-    run.error = `${waited}, ${last}). Stopping the task failed: ${(error as Error).message.split('\n')[0]}. Stop it in the QMC if it still runs.`
+    run.error = `${waited}, ${last}). Stopping the task failed: ${firstLine((error as Error).message)}. Stop it in the QMC if it still runs.`
   }
   return undefined
 }
@@ -181,7 +183,7 @@ async function stopForFailFast(api: QrsApi, settings: Settings, run: TargetRun, 
 }
 
 /** The log is fetched when it will be shown or explains a failure; external programs have none. */
-async function fetchScriptLog(api: QrsApi, settings: Settings, run: TargetRun, clock: Clock, info: (line: string) => void): Promise<void> {
+async function fetchScriptLog(api: QrsApi, settings: Settings, run: TargetRun, { clock, toolkit }: RunContext, info: (line: string) => void): Promise<void> {
   const { task } = run.started!
   if ((run.success && settings.scriptLog !== 'always') || task.taskType === 1 || !run.result) return
   try {
@@ -198,6 +200,6 @@ async function fetchScriptLog(api: QrsApi, settings: Settings, run: TargetRun, c
     }
   } catch (error) {
     run.scriptLogNote = `The script log could not be fetched: ${(error as Error).message}`
-    core.warning(run.scriptLogNote)
+    toolkit.warning(run.scriptLogNote)
   }
 }

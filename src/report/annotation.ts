@@ -6,7 +6,7 @@ import type { ReloadReport } from './report.js'
  * script log the error lines and the last lines. Bounded: annotations are cut by GitHub.
  */
 export function failureAnnotation(report: ReloadReport, excerpt?: LogExcerpt, logNote?: string): string {
-  const parts = [`Reload task '${report.taskName}' ended with ${report.status} (${report.statusCode}), not FinishedSuccess.`]
+  const parts = [failureSentence(report)]
   const errors = report.details.filter(detail => detail.type === 'error').map(detail => detail.message)
   if (errors.length > 0) parts.push(`Scheduler:\n${indent(errors)}`)
   if (excerpt?.errorLines.length) parts.push(`Script errors:\n${indent(excerpt.errorLines)}`)
@@ -14,6 +14,11 @@ export function failureAnnotation(report: ReloadReport, excerpt?: LogExcerpt, lo
   if (logNote) parts.push(logNote)
   const text = parts.join('\n')
   return text.length > 4000 ? `${text.slice(0, 4000)}…` : text
+}
+
+/** Why the step failed, in one sentence: the annotation's first line and the summary's. */
+export function failureSentence(report: ReloadReport): string {
+  return `Reload task '${report.taskName}' ended with ${report.status} (${report.statusCode}), not FinishedSuccess.`
 }
 
 function indent(lines: string[]): string {

@@ -1,106 +1,103 @@
-import * as core from '@actions/core'
 import type { Settings } from '../inputs/settings.js'
 import type { TargetRun } from '../reload/target-run.js'
+import type { Toolkit } from '../toolkit/toolkit.js'
 import { printScriptLog } from '../scriptlog/print.js'
-import { failureAnnotation } from './annotation.js'
+import { failureAnnotation, failureSentence } from './annotation.js'
 import { logReport } from './log.js'
 import { setOutputs } from './outputs.js'
 import { writeSummary, writeTargetsSummary } from './summary.js'
 import { isSuccess } from '../reload/status.js'
 import { chainNodes } from '../chain/follow.js'
-import { infoUntrusted } from './untrusted.js'
+import { printUntrusted } from './untrusted.js'
 
 /** Outputs, step log, annotations, job summary and the verdict, once every target has ended. */
-export async function reportRuns(settings: Settings, runs: TargetRun[]): Promise<void> {
-  if (runs.length === 1) await reportOne(settings, runs[0])
-  else await reportMany(settings, runs)
+export async function reportRuns(toolkit: Toolkit, settings: Settings, runs: TargetRun[]): Promise<void> {
+  if (runs.length === 1) await reportOne(toolkit, settings, runs[0])
+  else await reportMany(toolkit, settings, runs)
 }
 
-async function reportOne(settings: Settings, run: TargetRun): Promise<void> {
+async function reportOne(toolkit: Toolkit, settings: Settings, run: TargetRun): Promise<void> {
   const { report } = run
-  if (report) setOutputs(report)
-  if (run.scriptLogPath) core.setOutput('script-log-path', run.scriptLogPath)
+  if (report) setOutputs(toolkit, report)
+  if (run.scriptLogPath) toolkit.setOutput('script-log-path', run.scriptLogPath)
   if (run.error || !report) {
     const message = run.error ?? `${run.label}: no result.`
-    core.setFailed(message)
-    await bestEffort('write the job summary', () => writeSummary({ report, success: false, failure: message }))
+    toolkit.error(message)
+    toolkit.fail()
+    await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: false, failure: message }))
     return
   }
   if (!run.result) {
     // wait: false
-    await bestEffort('write the job summary', () => writeSummary({ report, success: true }))
+    await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: true }))
     return
   }
-  await core.group(`Result: ${report.status}`, async () => logReport(report))
-  await printLog(settings, run)
+  await toolkit.group(`Result: ${report.status}`, async () => logReport(toolkit, report))
+  await printLog(toolkit, settings, run)
   const reloadOk = isSuccess(run.result.status)
-  if (reloadOk) infoUntrusted(`Reload task '${report.taskName}' finished successfully.`)
-  else annotate(run)
-  const chainProblem = reportChain(settings, run)
-  const failure = !reloadOk ? failureOf(run) : run.success ? undefined : chainProblem
-  await bestEffort('write the job summary', () => writeSummary({ report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, chain: run.chain }))
+  if (reloadOk) printUntrusted(line => toolkit.info(line), [`Reload task '${report.taskName}' finished successfully.`])
+  else annotate(toolkit, run)
+  const chainProblem = reportChain(toolkit, settings, run)
+  const failure = !reloadOk ? failureSentence(report) : run.success ? undefined : chainProblem
+  await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, chain: run.chain }))
 }
 
 /** A failed task in the chain: an error (chain-failure: fail) or a warning (warn). Returns the text. */
-function reportChain(settings: Settings, run: TargetRun): string | undefined {
+function reportChain(toolkit: Toolkit, settings: Settings, run: TargetRun): string | undefined {
   if (!run.chainFailed || !run.chain) return undefined
   const failed = chainNodes(run.chain).filter(node => node.failed)
   const text = `The task chain after '${run.label}' did not finish well: ${failed.map(node => `'${node.taskName}' ${node.status ?? ''}${node.note ? ` (${node.note})` : ''}`.trim()).join(', ')}.`
   const title = `Qlik task chain failed after ${run.label}`
   if (settings.chainFailure === 'fail') {
-    core.error(text, { title })
-    process.exitCode = core.ExitCode.Failure
+    toolkit.error(text, { title })
+    toolkit.fail()
   } else {
-    core.warning(text, { title })
+    toolkit.warning(text, { title })
   }
   return text
 }
 
-async function reportMany(settings: Settings, runs: TargetRun[]): Promise<void> {
-  core.setOutput('result', JSON.stringify(runs.map(run => ({ target: run.label, ...run.report, success: run.success, error: run.error, scriptLogPath: run.scriptLogPath }))))
+async function reportMany(toolkit: Toolkit, settings: Settings, runs: TargetRun[]): Promise<void> {
+  toolkit.setOutput('result', JSON.stringify(runs.map(run => ({ target: run.label, ...run.report, success: run.success, error: run.error, scriptLogPath: run.scriptLogPath }))))
   for (const run of runs) {
-    await core.group(`Result: ${run.label}: ${run.report?.status || 'failed'}`, async () => {
-      if (run.report?.executionResultId) logReport(run.report)
-      if (run.error) infoUntrusted(run.error)
+    await toolkit.group(`Result: ${run.label}: ${run.report?.status || 'failed'}`, async () => {
+      if (run.report?.executionResultId) logReport(toolkit, run.report)
+      if (run.error) printUntrusted(line => toolkit.info(line), [run.error])
     })
-    await printLog(settings, run)
+    await printLog(toolkit, settings, run)
   }
   for (const run of runs) {
-    if (run.error) core.error(run.error, { title: `Qlik reload failed: ${run.label}` })
-    else if (run.result && !isSuccess(run.result.status)) annotate(run)
-    reportChain(settings, run)
+    if (run.error) toolkit.error(run.error, { title: `Qlik reload failed: ${run.label}` })
+    else if (run.result && !isSuccess(run.result.status)) annotate(toolkit, run)
+    reportChain(toolkit, settings, run)
   }
   const failed = runs.filter(run => !run.success)
   if (failed.length > 0) {
-    process.exitCode = core.ExitCode.Failure
+    toolkit.fail()
   } else {
-    core.info(`All ${runs.length} reloads finished successfully.`)
+    toolkit.info(`All ${runs.length} reloads finished successfully.`)
   }
-  await bestEffort('write the job summary', () => writeTargetsSummary(runs))
+  await bestEffort(toolkit, 'write the job summary', () => writeTargetsSummary(toolkit, runs))
 }
 
-async function printLog(settings: Settings, run: TargetRun): Promise<void> {
+async function printLog(toolkit: Toolkit, settings: Settings, run: TargetRun): Promise<void> {
   if (run.scriptLogPath && (settings.scriptLog === 'always' || (settings.scriptLog === 'on-failure' && !run.success))) {
-    await bestEffort('print the script log', () => printScriptLog(run.scriptLogPath!, run.scriptLogBytes ?? 0))
+    await bestEffort(toolkit, 'print the script log', () => printScriptLog(run.scriptLogPath!, run.scriptLogBytes ?? 0))
   }
 }
 
 /** Showing the result must not turn a good reload into a failed step: a summary or log print that fails is a warning. */
-async function bestEffort(what: string, work: () => Promise<void>): Promise<void> {
+async function bestEffort(toolkit: Toolkit, what: string, work: () => Promise<void>): Promise<void> {
   try {
     await work()
   } catch (error) {
-    core.warning(`Could not ${what}: ${(error as Error).message}`)
+    toolkit.warning(`Could not ${what}: ${(error as Error).message}`)
   }
 }
 
-function failureOf(run: TargetRun): string {
-  return `Reload task '${run.report!.taskName}' ended with ${run.report!.status} (${run.report!.statusCode}), not FinishedSuccess.`
-}
-
 /** One annotation per failed reload: status, scheduler errors, script error lines and log tail. */
-function annotate(run: TargetRun): void {
+function annotate(toolkit: Toolkit, run: TargetRun): void {
   const note = run.scriptLogNote?.startsWith('No script log') ? run.scriptLogNote : undefined
-  core.error(failureAnnotation(run.report!, run.excerpt, note), { title: `Qlik reload failed: ${run.report!.taskName} (${run.report!.status})` })
-  process.exitCode = core.ExitCode.Failure
+  toolkit.error(failureAnnotation(run.report!, run.excerpt, note), { title: `Qlik reload failed: ${run.report!.taskName} (${run.report!.status})` })
+  toolkit.fail()
 }

@@ -1,9 +1,10 @@
 import { formatDuration } from '../inputs/duration.js'
+import type { Toolkit } from '../toolkit/toolkit.js'
 import type { ReloadReport } from './report.js'
-import { infoUntrusted } from './untrusted.js'
+import { printUntrusted } from './untrusted.js'
 
 /** The execution as log lines: one line per fact, then the scheduler's details in time order. Names and messages are the server's. */
-export function logReport(report: ReloadReport): void {
+export function logReport(toolkit: Pick<Toolkit, 'info'>, report: ReloadReport): void {
   const lines: string[] = []
   const info = (line: string): number => lines.push(line)
   info(`Status:    ${report.status} (${report.statusCode})`)
@@ -18,5 +19,5 @@ export function logReport(report: ReloadReport): void {
     info('Scheduler details:')
     for (const detail of report.details) info(`  ${detail.time} [${detail.type}] ${detail.message}`)
   }
-  infoUntrusted(...lines)
+  printUntrusted(line => toolkit.info(line), lines)
 }

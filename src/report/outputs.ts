@@ -1,8 +1,8 @@
-import * as core from '@actions/core'
+import type { Toolkit } from '../toolkit/toolkit.js'
 import type { ReloadReport } from './report.js'
 
 /** Sets every output the action declares; values unknown yet are empty strings. */
-export function setOutputs(report: ReloadReport): void {
+export function setOutputs(toolkit: Toolkit, report: ReloadReport): void {
   const outputs: Record<string, string> = {
     status: report.status,
     'status-code': report.statusCode === null ? '' : String(report.statusCode),
@@ -17,5 +17,5 @@ export function setOutputs(report: ReloadReport): void {
     node: report.node,
     result: JSON.stringify(report)
   }
-  for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value)
+  for (const [name, value] of Object.entries(outputs)) toolkit.setOutput(name, value)
 }

@@ -3,7 +3,9 @@ import { formatDuration } from '../inputs/duration.js'
 import type { TargetRun } from '../reload/target-run.js'
 import type { ChainNode } from '../chain/follow.js'
 import type { LogExcerpt } from '../scriptlog/excerpt.js'
+import type { Toolkit } from '../toolkit/toolkit.js'
 import type { ReloadReport } from './report.js'
+import { firstLine } from '../util/text.js'
 
 export interface SummaryInput {
   report?: ReloadReport
@@ -61,14 +63,8 @@ export function chainTree(nodes: ChainNode[]): string {
 }
 
 /** Writes the summary; a run without GITHUB_STEP_SUMMARY (by hand) just skips it. */
-export async function writeSummary(input: SummaryInput): Promise<void> {
-  const html = renderSummary(input)
-  if (!process.env.GITHUB_STEP_SUMMARY) return
-  await core.summary.emptyBuffer().addRaw(html).write()
-}
-
-function firstLine(text: string): string {
-  return text.split('\n')[0]
+export async function writeSummary(toolkit: Toolkit, input: SummaryInput): Promise<void> {
+  await toolkit.writeSummary(renderSummary(input))
 }
 
 /**
@@ -81,10 +77,8 @@ export function escape(text: string): string {
 }
 
 /** Several targets: one row each, then what explains each failure. */
-export async function writeTargetsSummary(runs: TargetRun[]): Promise<void> {
-  const html = renderTargetsSummary(runs)
-  if (!process.env.GITHUB_STEP_SUMMARY) return
-  await core.summary.emptyBuffer().addRaw(html).write()
+export async function writeTargetsSummary(toolkit: Toolkit, runs: TargetRun[]): Promise<void> {
+  await toolkit.writeSummary(renderTargetsSummary(runs))
 }
 
 export function renderTargetsSummary(runs: TargetRun[]): string {

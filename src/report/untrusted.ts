@@ -28,21 +28,26 @@ export async function withCommandsStopped<T>(print: (info: (line: string) => voi
 
 /** Info lines that may hold server text: printed as they are when none can be a command, else with commands stopped. */
 export function infoUntrusted(...lines: string[]): void {
+  printUntrusted(line => core.info(line), lines)
+}
+
+/** As infoUntrusted, through a given line printer (the step's toolkit, or a test's fake). */
+export function printUntrusted(info: (line: string) => void, lines: string[]): void {
   if (!lines.some(mayBeCommand)) {
-    for (const line of lines) core.info(line)
+    for (const line of lines) info(line)
     return
   }
-  const block = stopCommands()
+  const block = stopCommands(info)
   for (const line of lines) block.info(line)
   block.resume()
 }
 
-function stopCommands(): { info(line: string): void; resume(): void } {
+function stopCommands(print: (line: string) => void = line => core.info(line)): { info(line: string): void; resume(): void } {
   const token = randomBytes(16).toString('hex')
   const hidden = new RegExp(token, 'gi')
-  process.stdout.write(`::stop-commands::${token}\n`)
+  print(`::stop-commands::${token}`)
   return {
-    info: line => core.info(line.replace(hidden, '')),
-    resume: () => process.stdout.write(`::${token}::\n`)
+    info: line => print(line.replace(hidden, '')),
+    resume: () => print(`::${token}::`)
   }
 }

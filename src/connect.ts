@@ -1,0 +1,27 @@
+import { createAuthenticator, type Authenticator } from './auth/index.js'
+import { getSettings, type Settings } from './inputs/settings.js'
+import { QrsApi } from './qrs/api.js'
+import { QrsClient } from './qrs/client.js'
+import type { Clock } from './reload/clock.js'
+import type { Toolkit } from './toolkit/toolkit.js'
+
+/** The inputs, checked; every secret among them masked before anything can print it. Shared by main and post. */
+export function readSettings(toolkit: Toolkit): Settings {
+  const settings = getSettings(toolkit.getInput)
+  for (const secret of settings.secrets) toolkit.setSecret(secret)
+  return settings
+}
+
+/** The site's API with the authenticator for auth-type; dispose the client when done. */
+export function connect(settings: Settings, clock: Clock): { api: QrsApi; auth: Authenticator; client: QrsClient } {
+  const auth = createAuthenticator(settings)
+  const client = new QrsClient({
+    url: settings.url,
+    userAgent: settings.userAgent,
+    auth,
+    tls: { ca: settings.caCert, serverName: settings.tlsServerName, insecure: settings.insecureSkipTlsVerify },
+    requestTimeoutMs: settings.requestTimeoutMs,
+    clock
+  })
+  return { api: new QrsApi(client), auth, client }
+}
