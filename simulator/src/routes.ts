@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 import type { QlikUser } from './auth.js'
-import { aboutJson, appJson, compositeEventJson, enumsJson, resultJson, sessionJson, taskJson, type Json } from './entities.js'
+import { aboutJson, appJson, compositeEventJson, customPropertyDefinitionJson, enumsJson, resultJson, sessionJson, tagJson, taskJson, type Json } from './entities.js'
 import { FilterError, matches, parseFilter } from './filter.js'
 import { getParam, type QueryParam } from './query.js'
 import { NotificationError, type NotificationHub } from './notifications.js'
@@ -57,7 +57,18 @@ function list<T>(ctx: RouteContext, items: T[], toJson: (item: T, full: boolean)
     }
   }
   if (shape === 'count') return json({ value: selected.length })
-  return json(selected.map((item) => toJson(item, shape === 'full')))
+  return json(selected.map((item) => withPrivileges(ctx, item, toJson(item, shape === 'full'))))
+}
+
+/**
+ * `?privileges=true`: each entity's `privileges` lists the actions the user may take on it (tasks:
+ * "update" = may start it). Entities without their own list get read only. The "omitted" switch
+ * is a server that leaves them null anyway.
+ */
+function withPrivileges(ctx: RouteContext, item: unknown, body: Json): Json {
+  if ((getParam(ctx.params, 'privileges') ?? '').toLowerCase() !== 'true' || ctx.switches.privileges === 'omitted') return body
+  const own = (item as { privileges?: unknown }).privileges
+  return { ...body, privileges: Array.isArray(own) ? [...own] : ['read'] }
 }
 
 function listShape(rest: string[]): 'condensed' | 'full' | 'count' | undefined {
@@ -75,6 +86,8 @@ function taskByName(ctx: RouteContext): TaskState | Reply {
 
 /** Starts first, then waits startLatencyMs: a slow answer must not mean "did not start". */
 async function startTask(ctx: RouteContext, task: TaskState, synchronous: boolean): Promise<Reply> {
+  // Starting needs the update right on the task (security rules); without it the QRS refuses.
+  if (!task.privileges.some((p) => p.toLowerCase() === 'update')) return text(403, 'Forbidden')
   const sessionId = ctx.runner.start(task, ctx.user)
   await sleep(ctx.switches.startLatencyMs)
   return synchronous ? json({ value: sessionId ?? emptyGuid }, 201) : empty()
@@ -208,9 +221,9 @@ function notification(ctx: RouteContext, rest: string[]): Reply | undefined {
   return undefined
 }
 
-function byId<T extends { id: string }>(items: T[], id: string, what: string, toJson: (item: T) => Json): Reply {
+function byId<T extends { id: string }>(items: T[], id: string, what: string, toJson: (item: T) => Json, ctx?: RouteContext): Reply {
   const item = findById(items, id)
-  return item ? json(toJson(item)) : notFound(what, id)
+  return item ? json(ctx ? withPrivileges(ctx, item, toJson(item)) : toJson(item)) : notFound(what, id)
 }
 
 export async function route(ctx: RouteContext): Promise<Reply> {
@@ -226,15 +239,15 @@ export async function route(ctx: RouteContext): Promise<Reply> {
       else if (get && rest.join('/') === 'api/enums') reply = json(enumsJson())
       break
     case 'app':
-      if (get && shape) reply = list(ctx, state.apps, appJson, shape)
-      else if (get && single) reply = byId(state.apps, single, 'app', (a) => appJson(a, true))
+      if (get && shape) reply = list(ctx, state.apps, (a, full) => appJson(a, full, state), shape)
+      else if (get && single) reply = byId(state.apps, single, 'app', (a) => appJson(a, true, state), ctx)
       else if (method === 'POST' && rest.length === 2 && rest[1] === 'reload') reply = await appReload(ctx, rest[0])
       break
     case 'reloadtask': {
       const reloadTasks = state.tasks.filter((t) => t.taskType === 0)
       const toJson = (t: TaskState, full: boolean): Json => taskJson(t, full, state, switches)
       if (get && shape) reply = list(ctx, reloadTasks, toJson, shape)
-      else if (get && single) reply = byId(reloadTasks, single, 'reload task', (t) => toJson(t, true))
+      else if (get && single) reply = byId(reloadTasks, single, 'reload task', (t) => toJson(t, true), ctx)
       else if (get && rest.length === 2 && (rest[1] === 'scriptlog' || rest[1] === 'scriptlogfile')) {
         reply = scriptLogReference(ctx, reloadTasks, rest[0], rest[1])
       }
@@ -244,9 +257,17 @@ export async function route(ctx: RouteContext): Promise<Reply> {
       const programTasks = state.tasks.filter((t) => t.taskType === 1)
       const toJson = (t: TaskState, full: boolean): Json => taskJson(t, full, state, switches)
       if (get && shape) reply = list(ctx, programTasks, toJson, shape)
-      else if (get && single) reply = byId(programTasks, single, 'external program task', (t) => toJson(t, true))
+      else if (get && single) reply = byId(programTasks, single, 'external program task', (t) => toJson(t, true), ctx)
       break
     }
+    case 'tag':
+      if (get && shape) reply = list(ctx, state.tags, tagJson, shape)
+      else if (get && single) reply = byId(state.tags, single, 'tag', (t) => tagJson(t, true), ctx)
+      break
+    case 'custompropertydefinition':
+      if (get && shape) reply = list(ctx, state.customPropertyDefinitions, customPropertyDefinitionJson, shape)
+      else if (get && single) reply = byId(state.customPropertyDefinitions, single, 'custom property definition', (d) => customPropertyDefinitionJson(d, true), ctx)
+      break
     case 'notification':
       reply = notification(ctx, rest)
       break
