@@ -7,11 +7,15 @@ import { systemClock, type Clock } from './reload/clock.js'
 import { CancelledError } from './reload/errors.js'
 import { describeStatus } from './reload/status.js'
 import { stopExecution } from './reload/stop.js'
-import { describeTarget, pool, type TargetRun } from './reload/target-run.js'
+import { pool, type TargetRun } from './reload/target-run.js'
 import { runTarget, type Running } from './reload/run.js'
 import { reportRuns } from './report/finish.js'
+import { setResult } from './report/outputs.js'
 import { writeSummary } from './report/summary.js'
 import { markMainStarted, saveRunning } from './state.js'
+import { dryRun } from './targets/dry-run.js'
+import { reportNotStarted } from './targets/not-started.js'
+import { selectTargets } from './targets/select.js'
 
 export interface Dependencies {
   readInput: InputReader
@@ -58,7 +62,11 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
       core.info(`Qlik Sense repository ${about.buildVersion ?? '(version not reported)'}, signed in with ${auth.description}`)
     })
     cancel.signal.throwIfAborted()
-    progress.runs = settings.targets.map(target => ({ target, label: describeTarget(target), success: false }))
+    const selection = await core.group('Targets', () => selectTargets(api, settings))
+    progress.runs = selection.runs
+    cancel.signal.throwIfAborted()
+    if (selection.failure) return await reportNotStarted(settings, progress.runs, selection.failure)
+    if (settings.dryRun) return await dryRun(api, settings, progress.runs)
     await reloadAll(api, settings, deps.clock, cancel.signal, progress)
     cancel.signal.throwIfAborted()
     await reportRuns(settings, progress.runs)
@@ -153,6 +161,7 @@ async function cancelled(progress: Progress, clock: Clock): Promise<void> {
   }
   // What is left is for the post step.
   saveRunning(ours(progress))
+  if (settings) setResult(settings.singleTarget, progress.runs)
   const message = messages.join('\n')
   core.setFailed(message)
   await writeSummary({ report: progress.runs[0]?.report, success: false, failure: message }).catch(e => core.debug(`summary: ${e}`))

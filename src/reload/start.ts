@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
-import type { IfRunning, Target } from '../inputs/settings.js'
+import type { IfRunning } from '../inputs/settings.js'
+import type { StartTarget } from '../inputs/targets.js'
 import type { QrsApi } from '../qrs/api.js'
 import { ConnectionError } from '../qrs/errors.js'
 import { EMPTY_GUID, type AppRef, type ReloadTask } from '../qrs/types.js'
@@ -33,7 +34,7 @@ const RECONCILE_POLLS = 5
 const RECONCILE_GAP_MS = 1_000
 
 /** Starts the target once (or attaches to its running execution) and says which execution is ours. */
-export async function startReload(api: QrsApi, target: Target, options: StartOptions): Promise<StartedReload> {
+export async function startReload(api: QrsApi, target: StartTarget, options: StartOptions): Promise<StartedReload> {
   if (target.kind === 'app-id') {
     const { app, executionId, taskId } = await startAppReload(api, target.appId, options.clock)
     const task = taskId ? await findTask(api, { taskId }) : await findTask(api, { taskName: `Manually triggered reload of ${app.name}` })

@@ -4,7 +4,7 @@ import type { TargetRun } from '../reload/target-run.js'
 import { printScriptLog } from '../scriptlog/print.js'
 import { failureAnnotation } from './annotation.js'
 import { logReport } from './log.js'
-import { setOutputs } from './outputs.js'
+import { setOutputs, setResult } from './outputs.js'
 import { writeSummary, writeTargetsSummary } from './summary.js'
 import { isSuccess } from '../reload/status.js'
 import { chainNodes } from '../chain/follow.js'
@@ -13,6 +13,7 @@ import { chainNodes } from '../chain/follow.js'
 export async function reportRuns(settings: Settings, runs: TargetRun[]): Promise<void> {
   if (runs.length === 1) await reportOne(settings, runs[0])
   else await reportMany(settings, runs)
+  setResult(settings.singleTarget, runs)
 }
 
 async function reportOne(settings: Settings, run: TargetRun): Promise<void> {
@@ -56,7 +57,6 @@ function reportChain(settings: Settings, run: TargetRun): string | undefined {
 }
 
 async function reportMany(settings: Settings, runs: TargetRun[]): Promise<void> {
-  core.setOutput('result', JSON.stringify(runs.map(run => ({ target: run.label, ...run.report, success: run.success, error: run.error, scriptLogPath: run.scriptLogPath }))))
   for (const run of runs) {
     await core.group(`Result: ${run.label}: ${run.report?.status || 'failed'}`, async () => {
       if (run.report?.executionResultId) logReport(run.report)
