@@ -18,7 +18,7 @@ interface Session {
   id: string
   app: { id: string } | null
   reloadTask: { id: string; name: string } | null
-  user: { userDirectory: string; userId: string }
+  user: string
 }
 interface Task {
   id: string
@@ -71,7 +71,7 @@ describe('POST /qrs/app/{id}/reload', () => {
 
     const sessions = await sessionsOfApp(sim, marketing)
     expect(sessions).toHaveLength(1)
-    expect(sessions[0]).toMatchObject({ app: { id: marketing }, reloadTask: { id: tasks[0].id }, user: { userDirectory: 'INTERNAL', userId: 'sa_api' } })
+    expect(sessions[0]).toMatchObject({ app: { id: marketing }, reloadTask: { id: tasks[0].id }, user: 'INTERNAL\\sa_api' })
     expect(sim.startCount(tasks[0].id)).toBe(1)
 
     await waitForSessionEnd(sim, sessions[0].id)
@@ -103,7 +103,7 @@ describe('POST /qrs/app/{id}/reload', () => {
     expect(sessions).toHaveLength(2)
     const mine = sessions.find((s) => s.id !== otherSession) as Session
     expect(sessions.find((s) => s.id === otherSession)).toMatchObject({
-      reloadTask: { id: ids.long, name: 'Reload Long' }, user: { userDirectory: 'INTERNAL', userId: 'sa_scheduler' }
+      reloadTask: { id: ids.long, name: 'Reload Long' }, user: 'INTERNAL\\sa_scheduler'
     })
     expect(mine.reloadTask?.name).toBe('Manually triggered reload of Sales')
     // Condensed sessions filter against the full entity too.
@@ -144,7 +144,7 @@ describe('POST /qrs/app/{id}/reload', () => {
     expect(sim.startCount(ids.success)).toBe(1)
     expect(sim.requests.length).toBe(before)
     const session = (await call(sim, 'GET', `/qrs/executionsession/${sessionId}`)).json<Session>()
-    expect(session.user.userId).toBe('sa_scheduler')
+    expect(session.user).toBe('INTERNAL\\sa_scheduler')
     await waitForSessionEnd(sim, sessionId)
 
     const unknown = await new Promise<number>((resolve, reject) => {

@@ -81,8 +81,8 @@ describe('composite events', () => {
     expect(typeof events[0].timeConstraint.id).toBe('string')
     expect(events[1].timeConstraint).toMatchObject({ days: 0, hours: 0, minutes: 5, seconds: 0 })
     expect((await call(s, 'GET', '/qrs/compositeevent')).json()).toEqual([
-      { id: ev(1), privileges: null, name: 'After A', enabled: true, eventType: 1 },
-      { id: ev(2), privileges: null, name: 'After B', enabled: true, eventType: 1 }
+      { id: ev(1), privileges: null, name: 'After A', enabled: true, eventType: 1, operational: { id: expect.any(String), privileges: null, timesTriggered: 0 } },
+      { id: ev(2), privileges: null, name: 'After B', enabled: true, eventType: 1, operational: { id: expect.any(String), privileges: null, timesTriggered: 0 } }
     ])
     const q = (f: string): string => `?filter=${encodeURIComponent(f)}`
     expect((await call(s, 'GET', `/qrs/compositeevent/full${q(`reloadTask.id eq ${t.c}`)}`)).json<any[]>().map((e) => e.id)).toEqual([ev(2)])

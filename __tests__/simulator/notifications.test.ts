@@ -21,7 +21,7 @@ interface Callback {
   path: string
   contentType: string
   time: number
-  body: { objectType: string; objectID: string; changeType: number; changedProperties: string[]; engineID: string; originatorNodeID: string; originatorHostName: string }[]
+  body: { objectType: string; objectID: string; changeType: number; changedProperties: string[]; engineID: string; originatorNodeID: string; originatorHostName: string; modifiedDate?: string }[]
 }
 
 /** The callback receiver: records every POST, answers `status` (200 by default). */
@@ -65,7 +65,8 @@ async function subscribe(s: Simulator, query: string, url: string): Promise<stri
   const res = await call(s, 'POST', `/qrs/notification?${query}`, { body: JSON.stringify(url), headers: { 'Content-Type': 'application/json' } })
   expect(res.status).toBe(201)
   expect(res.contentType).toMatch(/^application\/json/)
-  const handle = res.json<string>()
+  // Wrapped like every primitive answer of a live server (switch notificationHandle: 'string' for the bare string).
+  const handle = res.json<{ value: string }>().value
   expect(handle).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
   return handle
 }
@@ -116,10 +117,10 @@ describe('subscribe with a filter', () => {
     const props = bodies.map((b) => b[0].changedProperties)
     // Queued (only if the subscription beat the 20 ms Triggered phase), Started, FinishedSuccess.
     expect(props.slice(-2)).toEqual([
-      ['status', 'startTime'],
-      ['status', 'stopTime', 'duration', 'fileReferenceID', 'scriptLogAvailable', 'scriptLogLocation', 'scriptLogSize']
+      ['status', 'startTime', 'modifiedDate'],
+      ['status', 'stopTime', 'duration', 'fileReferenceID', 'scriptLogAvailable', 'scriptLogLocation', 'scriptLogSize', 'modifiedDate']
     ])
-    expect(props.slice(0, -2).every((p) => p.length === 1 && p[0] === 'status')).toBe(true)
+    expect(props.slice(0, -2).every((p) => p.join() === 'status,modifiedDate')).toBe(true)
     expect(props.length).toBeLessThanOrEqual(3)
     // The other task's result is never sent to this subscription.
     const otherResult = await resultOf(s, other)
@@ -147,8 +148,8 @@ describe('subscribe with a filter', () => {
       .sort((x, y) => x.changedProperties.length - y.changedProperties.length)
     expect(results.map((b) => b.changeType)).toEqual([1, 2, 2])
     expect(results[0].changedProperties).toEqual([])
-    expect(results[1].changedProperties).toEqual(['status', 'startTime'])
-    expect(results[2].changedProperties).toEqual(['status', 'stopTime', 'duration', 'fileReferenceID', 'scriptLogAvailable', 'scriptLogLocation', 'scriptLogSize'])
+    expect(results[1].changedProperties).toEqual(['status', 'startTime', 'modifiedDate'])
+    expect(results[2].changedProperties).toEqual(['status', 'stopTime', 'duration', 'fileReferenceID', 'scriptLogAvailable', 'scriptLogLocation', 'scriptLogSize', 'modifiedDate'])
     const sessions = at('/sessions').map((c) => c.body[0])
     expect(sessions.map((b) => [b.objectType, b.objectID, b.changeType])).toEqual([
       ['ExecutionSession', sessionId, 1],
@@ -169,7 +170,47 @@ describe('subscribe with a filter', () => {
     await waitFor(async () => (at('/adds').length === 3 && at('/session-updates').length === 2 ? true : undefined))
     await sleep(200)
     expect(at('/adds').map((c) => c.body[0].changeType)).toEqual([1, 1, 1])
-    expect(at('/session-updates').map((c) => c.body[0].changedProperties)).toEqual([['retries', 'executionResult'], ['retries', 'executionResult']])
+    expect(at('/session-updates').map((c) => c.body[0].changedProperties)).toEqual([['retries', 'executionResult', 'modifiedDate'], ['retries', 'executionResult', 'modifiedDate']])
+  })
+})
+
+describe('callback items as live servers send them', () => {
+  it('carry engineType, originatorContextID, dates and schemaPath ExternalChangeInfo', async () => {
+    sim = await start(certs)
+    const s = sim
+    await subscribe(s, 'name=ExecutionSession', `${receiverUrl}/items`)
+    const sessionId = await startSync(s, ids.success)
+    await waitFor(async () => (at('/items').some((c) => c.body[0].changeType === 3) ? true : undefined))
+    for (const { body } of at('/items')) {
+      expect(Object.keys(body[0]).sort()).toEqual([
+        'changeType', 'changedProperties', 'createdDate', 'engineID', 'engineType', 'modifiedDate', 'objectID', 'objectType',
+        'originatorContextID', 'originatorHostName', 'originatorNodeID', 'schemaPath'
+      ])
+      expect(body[0]).toMatchObject({ objectID: sessionId, schemaPath: 'ExternalChangeInfo', originatorContextID: expect.stringMatching(/^[0-9a-f-]{36}$/) })
+      expect(Date.parse(body[0].modifiedDate ?? '')).not.toBeNaN()
+    }
+  })
+
+  it('deletions ignore the filter: every deletion of the type is sent', async () => {
+    sim = await start(certs)
+    const s = sim
+    // A filter that no session matches: only the Delete of each session gets through.
+    await subscribe(s, `name=ExecutionSession&filter=${encodeURIComponent("reloadTask.name eq 'no such task'")}`, `${receiverUrl}/deletes`)
+    const first = await startSync(s, ids.success)
+    const second = await startSync(s, ids.failure)
+    await waitFor(async () => (at('/deletes').length >= 2 ? true : undefined))
+    await sleep(200)
+    expect(at('/deletes').map((c) => [c.body[0].objectID, c.body[0].changeType]).sort()).toEqual([[first, 3], [second, 3]].sort())
+  })
+
+  it('notificationRepeat: every callback arrives twice', async () => {
+    sim = await start(certs, { switches: { notificationRepeat: true } })
+    const s = sim
+    await subscribe(s, 'name=ExecutionSession&changeType=Add', `${receiverUrl}/twice`)
+    const sessionId = await startSync(s, ids.success)
+    await waitFor(async () => (at('/twice').length >= 2 ? true : undefined))
+    await sleep(200)
+    expect(at('/twice').map((c) => c.body[0].objectID)).toEqual([sessionId, sessionId])
   })
 })
 
@@ -191,7 +232,7 @@ describe('id, changeType and propertyName', () => {
     expect(at('/by-id').every((c) => c.body[0].objectID === resultId)).toBe(true)
     // AbortInitiated, Aborting, Aborted (+ Started if the subscription beat it); the last one ends the result.
     const props = at('/by-id').map((c) => c.body[0].changedProperties)
-    expect(props.slice(-3)).toEqual([['status'], ['status'], ['status', 'stopTime', 'duration', 'fileReferenceID', 'scriptLogAvailable', 'scriptLogLocation', 'scriptLogSize']])
+    expect(props.slice(-3)).toEqual([['status', 'modifiedDate'], ['status', 'modifiedDate'], ['status', 'stopTime', 'duration', 'fileReferenceID', 'scriptLogAvailable', 'scriptLogLocation', 'scriptLogSize', 'modifiedDate']])
     expect(s.state.results.find((r) => r.id === resultId)?.status).toBe(6)
     expect(at('/stop-only')).toHaveLength(1)
     expect(at('/stop-only')[0].body[0].changedProperties).toContain('stopTime')
@@ -232,7 +273,14 @@ describe('id, changeType and propertyName', () => {
     sim = await start(certs, { switches: { notificationCreateStatus: 200 } })
     const res = await call(sim, 'POST', '/qrs/notification?name=ExecutionResult', { body: JSON.stringify(`${receiverUrl}/x`) })
     expect(res.status).toBe(200)
-    expect(typeof res.json()).toBe('string')
+    expect(res.json()).toEqual({ value: expect.stringMatching(/^[0-9a-f-]{36}$/) })
+  })
+
+  it("notificationHandle 'string': the handle as a bare JSON string (the definition's type)", async () => {
+    sim = await start(certs, { switches: { notificationHandle: 'string' } })
+    const res = await call(sim, 'POST', '/qrs/notification?name=ExecutionResult', { body: JSON.stringify(`${receiverUrl}/x`) })
+    expect(res.status).toBe(201)
+    expect(res.json()).toEqual(sim.notifications.active()[0].handle)
   })
 })
 
@@ -364,7 +412,7 @@ describe('through the proxy (header VP)', () => {
     const s = sim
     const sub = await proxyRequest(s, 'POST', '/hdr/qrs/notification?name=ExecutionSession', JSON.stringify(`${receiverUrl}/vp`))
     expect(sub.status).toBe(201)
-    const handle = JSON.parse(sub.body) as string
+    const handle = (JSON.parse(sub.body) as { value: string }).value
     expect(s.notifications.active().map((a) => a.handle)).toEqual([handle])
     expect((await proxyRequest(s, 'POST', '/hdr/qrs/notification?name=ExecutionSession', '"mailto:x@y"')).status).toBe(400)
     const started = await proxyRequest(s, 'POST', `/hdr/qrs/task/${ids.success}/start/synchronous`)

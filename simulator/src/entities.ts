@@ -1,6 +1,10 @@
 /** The JSON shapes QRS hands out: condensed in plain lists, full in /full lists and GET by id. */
-import type { Switches } from './scenario.js'
-import { everyoneStream, findById, type AppState, type CompositeEventState, type CustomPropertyDefinitionState, type ExecutionResult, type ResultDetail, type SessionState, type SimState, type TagState, type TaskState } from './state.js'
+import { createHash } from 'node:crypto'
+import type { ScenarioUser, Switches } from './scenario.js'
+import {
+  everyoneStream, findById, type AppState, type CompositeEventState, type CustomPropertyDefinitionState, type ExecutionResult, type ResultDetail,
+  type SchemaEventState, type SessionState, type SimState, type TagState, type TaskState
+} from './state.js'
 
 export type Json = Record<string, unknown>
 
@@ -36,13 +40,12 @@ export function appJson(app: AppState, full: boolean, state?: SimState): Json {
     modifiedByUserName: 'INTERNAL\\sa_repository',
     customProperties: [],
     owner: ownerJson(app),
-    description: '',
+    description: app.description ?? '',
     thumbnail: '',
     lastReloadTime: '1753-01-01T00:00:00.000Z',
     fileSize: 184320,
     dynamicColor: '',
     tags: [],
-    isDirectQueryMode: false,
     schemaPath: 'App'
   }
 }
@@ -112,8 +115,21 @@ export function resultJson(result: ExecutionResult, full: boolean, switches: Swi
 
 const schemaPaths = ['ReloadTask', 'ExternalProgramTask', 'UserSyncTask', 'DistributionTask']
 
+function operationalJson(task: TaskState, switches: Switches): Json {
+  return {
+    id: task.operationalId,
+    privileges: null,
+    lastExecutionResult: resultJson(task.lastResult, false, switches),
+    nextExecution: '1753-01-01T00:00:00.000Z'
+  }
+}
+
+/** ReloadTask / ExternalProgramTask (/reloadtask, /externalprogramtask): condensed or full. */
 export function taskJson(task: TaskState, full: boolean, state: SimState, switches: Switches): Json {
-  const condensed: Json = { id: task.id, privileges: null, name: task.name, taskType: task.taskType, enabled: task.enabled }
+  const condensed: Json = {
+    id: task.id, privileges: null, name: task.name, taskType: task.taskType, enabled: task.enabled,
+    taskSessionTimeout: task.taskSessionTimeout, maxRetries: task.maxRetries, operational: operationalJson(task, switches)
+  }
   if (!full) return condensed
   const app = task.appId ? findById(state.apps, task.appId) : undefined
   const body: Json = {
@@ -127,7 +143,8 @@ export function taskJson(task: TaskState, full: boolean, state: SimState, switch
     enabled: task.enabled,
     taskSessionTimeout: task.taskSessionTimeout,
     maxRetries: task.maxRetries,
-    tags: task.tagIds.flatMap((id) => {
+    // Seen as null on live servers (a task never tagged).
+    tags: task.tagIds.length === 0 && switches.nullTags ? null : task.tagIds.flatMap((id) => {
       const tag = findById(state.tags, id)
       return tag ? [tagJson(tag, false)] : []
     }),
@@ -138,18 +155,22 @@ export function taskJson(task: TaskState, full: boolean, state: SimState, switch
     body.app = app ? appJson(app, false, state) : null
     body.isManuallyTriggered = task.isManuallyTriggered
     body.isPartialReload = false
-    body.timeToLive = 0
   } else if (task.taskType === 1) {
     body.path = task.path ?? 'C:\\Scripts\\run.cmd'
     body.parameters = task.parameters ?? ''
   }
-  body.operational = {
-    id: task.operationalId,
-    lastExecutionResult: resultJson(task.lastResult, false, switches),
-    nextExecution: '1753-01-01T00:00:00.000Z',
-    privileges: null
-  }
+  body.operational = operationalJson(task, switches)
   return body
+}
+
+/** The generic Task / TaskCondensed of /qrs/task: every task type (4 = preload on newer servers), no app, no operational. */
+export function genericTaskJson(task: TaskState, full: boolean, switches: Switches): Json {
+  const condensed: Json = { id: task.id, name: task.name, taskType: task.taskType, enabled: task.enabled, taskSessionTimeout: task.taskSessionTimeout, maxRetries: task.maxRetries }
+  if (!full) return condensed
+  return {
+    id: task.id, createdDate: task.createdDate, modifiedDate: task.modifiedDate, modifiedByUserName: 'INTERNAL\\sa_repository',
+    ...condensed, tags: switches.nullTags ? null : [], schemaPath: 'Task'
+  }
 }
 
 export function sessionJson(session: SessionState, full: boolean, state: SimState, switches: Switches): Json {
@@ -163,19 +184,15 @@ export function sessionJson(session: SessionState, full: boolean, state: SimStat
     createdDate: session.createdDate,
     modifiedDate: session.modifiedDate,
     modifiedByUserName: 'INTERNAL\\System',
-    executingNode: { id: state.nodeId, name: state.nodeName, hostName: state.machineName, privileges: null },
+    // A condensed scheduler service: no name (the node's name is on the result, executingNodeName).
+    executingNode: { id: state.schedulerId, privileges: null },
     executionResult: result ? resultJson(result, false, switches) : null,
     abortAt: '1753-01-01T00:00:00.000Z',
     retries: session.retries,
     abortReason: session.abortReason,
     app: app ? appJson(app, false, state) : null,
-    user: {
-      id: 'c6a1f2d3-7e4b-4a90-8f1e-2b3c4d5e6f70',
-      privileges: null,
-      userDirectory: session.user.userDirectory,
-      userId: session.user.userId,
-      name: session.user.userId
-    },
+    // A string in the definition (maxLength 250); DIRECTORY\\userId is our guess at its content.
+    user: `${session.user.userDirectory}\\${session.user.userId}`,
     reloadTask: task?.taskType === 0 ? taskRef : null,
     externalProgramTask: task?.taskType === 1 ? taskRef : null,
     userSyncTask: task?.taskType === 2 ? taskRef : null,
@@ -195,9 +212,10 @@ function taskSlots(taskId: string, state: SimState, switches: Switches): Json {
   }
 }
 
-/** CompositeEvent (eventType 1, a task chain): condensed `id, privileges, name, enabled, eventType`; reloadTask & co. = the DOWNSTREAM task. */
+/** CompositeEvent (eventType 1, a task chain): condensed `id, privileges, name, enabled, eventType, operational`; reloadTask & co. = the DOWNSTREAM task. */
 export function compositeEventJson(event: CompositeEventState, full: boolean, state: SimState, switches: Switches): Json {
-  const condensed: Json = { id: event.id, privileges: null, name: event.name, enabled: event.enabled, eventType: 1 }
+  const operational = { id: event.operationalId, privileges: null, timesTriggered: event.timesTriggered }
+  const condensed: Json = { id: event.id, privileges: null, name: event.name, enabled: event.enabled, eventType: 1, operational }
   if (!full) return condensed
   const stamp = { createdDate: event.createdDate, modifiedDate: event.modifiedDate, modifiedByUserName: 'INTERNAL\\sa_repository' }
   const tc = event.timeConstraint
@@ -207,13 +225,48 @@ export function compositeEventJson(event: CompositeEventState, full: boolean, st
     name: event.name,
     enabled: event.enabled,
     eventType: 1,
-    timeConstraint: { id: tc.id, ...stamp, days: tc.days, hours: tc.hours, minutes: tc.minutes, seconds: tc.seconds, privileges: null },
+    timeConstraint: { id: tc.id, ...stamp, days: tc.days, hours: tc.hours, minutes: tc.minutes, seconds: tc.seconds, schemaPath: 'CompositeEventTimeConstraint' },
     compositeRules: event.rules.map((r) => ({
-      id: r.id, ...stamp, ruleState: r.ruleState, ...taskSlots(r.taskId, state, switches), privileges: null, schemaPath: 'CompositeEventRule'
+      id: r.id, ...stamp, ruleState: r.ruleState, ...taskSlots(r.taskId, state, switches),
+      // What the scheduler has seen of the rule's task: 0 nothing yet, 1 it succeeded, 2 it failed (at timeStamp).
+      operational: { id: r.operationalId, privileges: null, timeStamp: r.timeStamp, currentState: r.currentState },
+      schemaPath: 'CompositeEventRule'
     })),
     ...taskSlots(event.downstreamTaskId, state, switches),
+    operational,
     privileges: null,
     schemaPath: 'CompositeEvent'
+  }
+}
+
+/** A user's id: stable for the same DIRECTORY\\userId (lower-case GUID text). */
+export function userGuid(user: ScenarioUser): string {
+  const hex = createHash('sha1').update(`${user.directory}\\${user.id}`.toLowerCase()).digest('hex')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`
+}
+
+/** User (/qrs/user/full, by id) or UserCondensed (/qrs/user). */
+export function userJson(user: ScenarioUser, full: boolean): Json {
+  const condensed: Json = { id: userGuid(user), privileges: null, userId: user.id, userDirectory: user.directory, userDirectoryConnectorName: user.directory, name: user.id }
+  if (!full) return condensed
+  const created = '2024-03-04T09:15:27.413Z'
+  return {
+    ...condensed, createdDate: created, modifiedDate: created, modifiedByUserName: 'INTERNAL\\sa_repository', customProperties: [],
+    roles: [], attributes: [], inactive: user.inactive ?? false, removedExternally: false, blacklisted: false, deleteProhibited: false, tags: [], schemaPath: 'User'
+  }
+}
+
+/** SchemaEvent (eventType 0, a time trigger): listed, never fired. */
+export function schemaEventJson(event: SchemaEventState, full: boolean, state: SimState, switches: Switches): Json {
+  const operational = { id: event.operationalId, privileges: null, timesTriggered: 0, nextExecution: event.startDate }
+  const condensed: Json = { id: event.id, privileges: null, name: event.name, enabled: event.enabled, eventType: 0, operational }
+  if (!full) return condensed
+  return {
+    ...condensed, createdDate: event.createdDate, modifiedDate: event.createdDate, modifiedByUserName: 'INTERNAL\\sa_repository',
+    ...taskSlots(event.taskId, state, switches),
+    timeZone: event.timeZone, daylightSavingTime: 0, startDate: event.startDate, expirationDate: '9999-01-01T00:00:00.000Z',
+    schemaFilterDescription: event.schemaFilterDescription, incrementDescription: event.incrementDescription, incrementOption: event.incrementOption,
+    schemaPath: 'SchemaEvent'
   }
 }
 
@@ -223,10 +276,10 @@ export const taskExecutionStatus = [
 ]
 
 function enumEntry(values: string[], usages: string[]): Json {
-  return { Values: values.map((v, i) => `${i}: ${v}`), Usages: usages }
+  return { values: values.map((v, i) => `${i}: ${v}`), usages }
 }
 
-/** GET /qrs/about/api/enums: Dictionary<string, EnumDescription> with "Values" and "Usages". */
+/** GET /qrs/about/api/enums: Dictionary<string, EnumDescription> with "values" and "usages" (the definition's spelling). */
 export function enumsJson(): Json {
   return {
     TaskExecutionStatus: enumEntry(taskExecutionStatus, [

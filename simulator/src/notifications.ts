@@ -89,6 +89,8 @@ export interface HubOptions {
   entity: (objectType: string, id: string) => unknown
   /** Read at each change: ms to wait before each delivery. */
   delayMs: () => number
+  /** Read at each change: deliver every callback twice (deliveries may repeat). */
+  repeat?: () => boolean
   engineID: string
   originatorNodeID: string
   originatorHostName: string
@@ -193,14 +195,25 @@ export class NotificationHub implements Notifications {
     try {
       let entity: unknown
       let entityRead = false
+      const t = new Date().toISOString()
+      // Every Update also changes modifiedDate; live callbacks list it.
+      const changedProperties = change.changeType === 2 && !change.changedProperties.includes('modifiedDate')
+        ? [...change.changedProperties, 'modifiedDate']
+        : change.changedProperties
       const body = JSON.stringify([{
         objectType: change.objectType,
         objectID: change.objectID,
         changeType: change.changeType,
-        changedProperties: change.changedProperties,
+        changedProperties,
         engineID: this.opts.engineID,
+        // [unconfirmed] value: the field is on live callbacks, its meaning is not documented.
+        engineType: 0,
         originatorNodeID: this.opts.originatorNodeID,
-        originatorHostName: this.opts.originatorHostName
+        originatorHostName: this.opts.originatorHostName,
+        originatorContextID: randomUUID(),
+        createdDate: t,
+        modifiedDate: t,
+        schemaPath: 'ExternalChangeInfo'
       }])
       for (const { sub, filter } of this.subs.values()) {
         if (sub.name !== change.objectType) continue
@@ -208,7 +221,8 @@ export class NotificationHub implements Notifications {
         if (sub.changeType !== undefined && changeTypeNumber[sub.changeType] !== change.changeType) continue
         if (sub.propertyName !== undefined && change.changeType === 2 &&
           !change.changedProperties.some((p) => p.toLowerCase() === sub.propertyName?.toLowerCase())) continue
-        if (filter) {
+        // Qlik's help: the filter is not applied to deletions; every deletion of the type is sent.
+        if (filter && change.changeType !== 3) {
           if (!entityRead) {
             entity = this.opts.entity(change.objectType, change.objectID)
             entityRead = true
@@ -216,6 +230,7 @@ export class NotificationHub implements Notifications {
           if (entity === undefined || !matches(filter, entity)) continue
         }
         this.schedule(sub, body)
+        if (this.opts.repeat?.()) this.schedule(sub, body)
       }
     } catch {
       // A notification must never break the execution that caused it.

@@ -1,15 +1,20 @@
 /** The /qrs routes. Everything here runs after the TLS, xrfkey and user checks passed. */
 import { randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
-import type { QlikUser } from './auth.js'
-import { aboutJson, appJson, compositeEventJson, customPropertyDefinitionJson, enumsJson, resultJson, sessionJson, tagJson, taskJson, type Json } from './entities.js'
+import { findUser, type QlikUser } from './auth.js'
+import {
+  aboutJson, appJson, compositeEventJson, customPropertyDefinitionJson, enumsJson, genericTaskJson, resultJson, schemaEventJson, sessionJson, tagJson, taskJson,
+  userGuid, userJson, type Json
+} from './entities.js'
 import { FilterError, matches, parseFilter } from './filter.js'
+import { OrderByError, parseOrderBy, sortBy } from './orderby.js'
 import { getParam, type QueryParam } from './query.js'
+import { apiDescription, createReloadTask, updateApp } from './writes.js'
 import { NotificationError, type NotificationHub } from './notifications.js'
 import type { Runner } from './runner.js'
-import type { Switches } from './scenario.js'
+import type { ScenarioUser, Switches } from './scenario.js'
 import { streamLog } from './scriptlog.js'
-import { emptyGuid, findById, newTask, type SimState, type TaskState } from './state.js'
+import { emptyGuid, findById, findResult, newTask, type SimState, type TaskState } from './state.js'
 
 /** `headers` and `html` are used by the proxy (redirects, WWW-Authenticate, Set-Cookie, login form). */
 export type Reply = (
@@ -32,6 +37,8 @@ export interface RouteContext {
   switches: Switches
   runner: Runner
   notifications: NotificationHub
+  /** The scenario's users: security rules (hiddenTasks, deniedTasks) and /qrs/user. */
+  users: ScenarioUser[]
 }
 
 const text = (status: number, message: string): Reply => ({ status, text: message })
@@ -43,33 +50,54 @@ function sleep(ms: number): Promise<void> {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms).unref()) : Promise.resolve()
 }
 
-/** A list route: the filter sees the full entity, the answer is condensed unless /full. */
+/** A list route: filter and orderby see the full entity, the answer is condensed unless /full. */
 function list<T>(ctx: RouteContext, items: T[], toJson: (item: T, full: boolean) => Json, shape: 'condensed' | 'full' | 'count'): Reply {
   const filterText = getParam(ctx.params, 'filter')
   let selected = items
-  if (filterText !== undefined && filterText.trim() !== '') {
-    try {
+  try {
+    if (filterText !== undefined && filterText.trim() !== '') {
       const filter = parseFilter(filterText)
       selected = items.filter((item) => matches(filter, toJson(item, true)))
-    } catch (err) {
-      if (err instanceof FilterError) return text(400, err.message)
-      throw err
     }
+    if (shape === 'count') return json({ value: selected.length })
+    const orderby = getParam(ctx.params, 'orderby')
+    if (orderby !== undefined && orderby.trim() !== '') selected = sortBy(selected, parseOrderBy(orderby), (item) => toJson(item, true))
+  } catch (err) {
+    if (err instanceof FilterError || err instanceof OrderByError) return text(400, err.message)
+    throw err
   }
-  if (shape === 'count') return json({ value: selected.length })
   return json(selected.map((item) => withPrivileges(ctx, item, toJson(item, shape === 'full'))))
 }
 
 /**
  * `?privileges=true`: each entity's `privileges` lists the actions the user may take on it (tasks:
- * "update" = may start it). Entities without their own list get read only. The "omitted" switch
- * is a server that leaves them null anyway.
+ * "update" = may start it; a task the user's security rules deny has no "update"). Entities without
+ * their own list get read only. The "omitted" switch is a server that leaves them null anyway.
  */
 function withPrivileges(ctx: RouteContext, item: unknown, body: Json): Json {
   if ((getParam(ctx.params, 'privileges') ?? '').toLowerCase() !== 'true' || ctx.switches.privileges === 'omitted') return body
   const own = (item as { privileges?: unknown }).privileges
-  return { ...body, privileges: Array.isArray(own) ? [...own] : ['read'] }
+  let privileges = Array.isArray(own) ? [...(own as string[])] : ['read']
+  const id = (item as { id?: unknown }).id
+  if (typeof id === 'string' && access(ctx).denied.has(id.toLowerCase())) privileges = privileges.filter((p) => p.toLowerCase() !== 'update')
+  return { ...body, privileges }
 }
+
+/** Security rules of the calling user (scenario users' hiddenTasks, deniedTasks); ids lower-cased. */
+function access(ctx: RouteContext): { hidden: Set<string>; denied: Set<string> } {
+  const user = findUser(ctx.users, ctx.user)
+  const lower = (ids?: string[]): Set<string> => new Set((ids ?? []).map((id) => id.toLowerCase()))
+  return { hidden: lower(user?.hiddenTasks), denied: lower(user?.deniedTasks) }
+}
+
+/** The tasks this user may read: lists are filtered by the security rules, not refused. */
+function visibleTasks(ctx: RouteContext): TaskState[] {
+  const { hidden } = access(ctx)
+  return hidden.size === 0 ? ctx.state.tasks : ctx.state.tasks.filter((t) => !hidden.has(t.id.toLowerCase()))
+}
+
+/** [unconfirmed] body: live servers answer 403 to actions the security rules deny; the text is a guess. */
+const denied = (task: TaskState): Reply => text(403, `Access denied: the security rules do not allow this user to execute the task ${task.id}`)
 
 function listShape(rest: string[]): 'condensed' | 'full' | 'count' | undefined {
   if (rest.length === 0) return 'condensed'
@@ -80,14 +108,15 @@ function listShape(rest: string[]): 'condensed' | 'full' | 'count' | undefined {
 
 function taskByName(ctx: RouteContext): TaskState | Reply {
   const name = getParam(ctx.params, 'name') ?? ''
-  const task = ctx.state.tasks.find((t) => t.name.toLowerCase() === name.toLowerCase())
+  const task = visibleTasks(ctx).find((t) => t.name.toLowerCase() === name.toLowerCase())
   return task ?? text(400, `Cannot find a task with the following name: ${name}`)
 }
 
 /** Starts first, then waits startLatencyMs: a slow answer must not mean "did not start". */
 async function startTask(ctx: RouteContext, task: TaskState, synchronous: boolean): Promise<Reply> {
-  // Starting needs the update right on the task (security rules); without it the QRS refuses.
-  if (!task.privileges.some((p) => p.toLowerCase() === 'update')) return text(403, 'Forbidden')
+  if (access(ctx).denied.has(task.id.toLowerCase())) return denied(task)
+  // Starting needs the update right on the task (the scenario's privileges); without it the QRS refuses.
+  if (!task.privileges.some((p) => p.toLowerCase() === 'update')) return denied(task)
   const sessionId = ctx.runner.start(task, ctx.user)
   await sleep(ctx.switches.startLatencyMs)
   return synchronous ? json({ value: sessionId ?? emptyGuid }, 201) : empty()
@@ -104,9 +133,10 @@ function parseIdList(body: string): string[] | Reply {
 }
 
 async function taskRoutes(ctx: RouteContext, rest: string[]): Promise<Reply | undefined> {
-  const { state, switches, method } = ctx
+  const { switches, method } = ctx
   const shape = listShape(rest)
-  if (shape && method === 'GET') return list(ctx, state.tasks, (t, full) => taskJson(t, full, state, switches), shape)
+  const tasks = visibleTasks(ctx)
+  if (shape && method === 'GET') return list(ctx, tasks, (t, full) => genericTaskJson(t, full, switches), shape)
   if (method !== 'POST') return undefined
   const path = rest.join('/')
   if (path === 'start/synchronous' || path === 'start') {
@@ -116,8 +146,10 @@ async function taskRoutes(ctx: RouteContext, rest: string[]): Promise<Reply | un
   if (path === 'start/many' || path === 'stop/many') {
     const ids = parseIdList(ctx.body)
     if (!Array.isArray(ids)) return ids
+    const refused = ids.map((id) => findById(tasks, id)).find((t) => t && access(ctx).denied.has(t.id.toLowerCase()))
+    if (refused) return denied(refused)
     for (const id of ids) {
-      const task = findById(state.tasks, id)
+      const task = findById(tasks, id)
       if (!task) continue
       if (path === 'start/many') ctx.runner.start(task, ctx.user)
       else ctx.runner.stop(task)
@@ -126,12 +158,13 @@ async function taskRoutes(ctx: RouteContext, rest: string[]): Promise<Reply | un
     return empty()
   }
   const [id, action, sub] = rest
-  const task = id ? findById(state.tasks, id) : undefined
+  const task = id ? findById(tasks, id) : undefined
   if (action === 'start' && (sub === undefined || (sub === 'synchronous' && rest.length === 3))) {
     return task ? startTask(ctx, task, sub === 'synchronous') : notFound('task', id)
   }
   if (action === 'stop' && rest.length === 2) {
     if (!task) return notFound('task', id)
+    if (access(ctx).denied.has(task.id.toLowerCase())) return denied(task)
     ctx.runner.stop(task)
     return switches.stopStatus === 204 ? empty() : { status: switches.stopStatus, text: '' }
   }
@@ -163,7 +196,7 @@ async function appReload(ctx: RouteContext, id: string): Promise<Reply> {
 function scriptLogReference(ctx: RouteContext, reloadTasks: TaskState[], taskId: string, kind: 'scriptlog' | 'scriptlogfile'): Reply {
   const { state, switches, runner } = ctx
   const served = switches.scriptLogRoutes === 'both' || (kind === 'scriptlog' ? switches.scriptLogRoutes === 'legacy' : switches.scriptLogRoutes === 'current')
-  if (!served) return text(404, 'Not found')
+  if (!served) return text(kind === 'scriptlogfile' ? switches.scriptLogFileMissingStatus : 404, 'Not found')
   const task = findById(reloadTasks, taskId)
   if (!task) return notFound('reload task', taskId)
   const param = kind === 'scriptlog' ? 'fileReferenceId' : 'executionResultId'
@@ -174,7 +207,8 @@ function scriptLogReference(ctx: RouteContext, reloadTasks: TaskState[], taskId:
       (kind === 'scriptlog' ? r.fileReferenceID.toLowerCase() === lower && lower !== emptyGuid : r.id.toLowerCase() === lower)
   )
   if (!result) return kind === 'scriptlog' ? text(404, `Cannot find the script log with file reference id ${id}`) : notFound('execution result', id)
-  const log = result.scriptLogAvailable ? runner.logs.get(result.id) : undefined
+  // Not scriptLogAvailable: live servers can say false while the log is there (switch scriptLogAvailableFalse).
+  const log = runner.logs.get(result.id)
   if (!log) return text(404, `There is no script log for the execution result with id ${result.id}`)
   return json({ value: runner.logs.reference(result.id) })
 }
@@ -205,7 +239,8 @@ function notification(ctx: RouteContext, rest: string[]): Reply | undefined {
         name: param('name'), id: param('id'), filter: param('filter'), changeType: param('changeType'),
         propertyName: param('propertyName'), body: ctx.body
       })
-      return json(sub.handle, ctx.switches.notificationCreateStatus)
+      // Live servers wrap the handle like every primitive answer; the definition types it as a bare string.
+      return json(ctx.switches.notificationHandle === 'string' ? sub.handle : { value: sub.handle }, ctx.switches.notificationCreateStatus)
     } catch (err) {
       if (err instanceof NotificationError) return text(400, err.message)
       throw err
@@ -237,16 +272,27 @@ export async function route(ctx: RouteContext): Promise<Reply> {
     case 'about':
       if (get && rest.length === 0) reply = json(aboutJson())
       else if (get && rest.join('/') === 'api/enums') reply = json(enumsJson())
+      else if (get && rest.join('/') === 'api/description') reply = json(apiDescription(getParam(ctx.params, 'method')))
       break
     case 'app':
       if (get && shape) reply = list(ctx, state.apps, (a, full) => appJson(a, full, state), shape)
       else if (get && single) reply = byId(state.apps, single, 'app', (a) => appJson(a, true, state), ctx)
+      else if (method === 'PUT' && single) reply = updateApp(state, single, ctx.body)
       else if (method === 'POST' && rest.length === 2 && rest[1] === 'reload') reply = await appReload(ctx, rest[0])
       break
+    case 'user': {
+      if (get && shape) reply = list(ctx, ctx.users, userJson, shape)
+      else if (get && single) {
+        const user = ctx.users.find((u) => userGuid(u) === single)
+        reply = user ? json(userJson(user, true)) : notFound('user', single)
+      }
+      break
+    }
     case 'reloadtask': {
-      const reloadTasks = state.tasks.filter((t) => t.taskType === 0)
+      const reloadTasks = visibleTasks(ctx).filter((t) => t.taskType === 0)
       const toJson = (t: TaskState, full: boolean): Json => taskJson(t, full, state, switches)
-      if (get && shape) reply = list(ctx, reloadTasks, toJson, shape)
+      if (method === 'POST' && rest.length === 1 && rest[0] === 'create') reply = createReloadTask(state, ctx.body, (t) => ({ status: 201, json: toJson(t, true) }))
+      else if (get && shape) reply = list(ctx, reloadTasks, toJson, shape)
       else if (get && single) reply = byId(reloadTasks, single, 'reload task', (t) => toJson(t, true), ctx)
       else if (get && rest.length === 2 && (rest[1] === 'scriptlog' || rest[1] === 'scriptlogfile')) {
         reply = scriptLogReference(ctx, reloadTasks, rest[0], rest[1])
@@ -254,7 +300,7 @@ export async function route(ctx: RouteContext): Promise<Reply> {
       break
     }
     case 'externalprogramtask': {
-      const programTasks = state.tasks.filter((t) => t.taskType === 1)
+      const programTasks = visibleTasks(ctx).filter((t) => t.taskType === 1)
       const toJson = (t: TaskState, full: boolean): Json => taskJson(t, full, state, switches)
       if (get && shape) reply = list(ctx, programTasks, toJson, shape)
       else if (get && single) reply = byId(programTasks, single, 'external program task', (t) => toJson(t, true), ctx)
@@ -284,24 +330,31 @@ export async function route(ctx: RouteContext): Promise<Reply> {
       break
     }
     case 'schemaevent': {
-      // Time triggers are not simulated: always an empty list (filters still parsed).
-      const none: { id: string }[] = []
-      if (get && shape) reply = list(ctx, none, () => ({}), shape)
-      else if (get && single) reply = notFound('schema event', single)
+      // Time triggers never fire here; those made by reloadtask/create are listed.
+      const toJson = (e: (typeof state.schemaEvents)[number], full: boolean): Json => schemaEventJson(e, full, state, switches)
+      if (get && shape) reply = list(ctx, state.schemaEvents, toJson, shape)
+      else if (get && single) reply = byId(state.schemaEvents, single, 'schema event', (e) => toJson(e, true))
       break
     }
     case 'executionsession': {
-      const live = state.sessions.filter((s) => s.active)
+      const { hidden } = access(ctx)
+      const live = state.sessions.filter((s) => s.active && !hidden.has(s.taskId.toLowerCase()))
       const toJson = (s: (typeof live)[number], full: boolean): Json => sessionJson(s, full, state, switches)
       if (get && shape) reply = list(ctx, live, toJson, shape)
       else if (get && single) reply = byId(live, single, 'execution session', (s) => toJson(s, true))
       break
     }
     case 'executionresult': {
-      const ordered = switches.resultsOrder === 'desc' ? [...state.results].reverse() : state.results
+      const { hidden } = access(ctx)
+      const readable = state.results.filter((r) => !hidden.has(r.taskID.toLowerCase()))
+      const ordered = switches.resultsOrder === 'desc' ? readable.reverse() : readable
       const toJson = (r: (typeof ordered)[number], full: boolean): Json => resultJson(r, full, switches)
       if (get && shape) reply = list(ctx, ordered, toJson, shape)
-      else if (get && single) reply = byId(ordered, single, 'execution result', (r) => toJson(r, true))
+      else if (get && single) {
+        // A never-run task's NeverStarted placeholder is an entity too.
+        const result = findResult(state, single)
+        reply = result && !hidden.has(result.taskID.toLowerCase()) ? json(toJson(result, true)) : notFound('execution result', single)
+      }
       break
     }
   }

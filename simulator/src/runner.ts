@@ -263,6 +263,11 @@ export class Runner {
     const t = Date.now()
     const lower = taskId.toLowerCase()
     for (const event of this.state.compositeEvents) {
+      for (const r of event.rules) {
+        if (r.taskId.toLowerCase() !== lower) continue
+        r.currentState = success ? 1 : 2
+        r.timeStamp = new Date(t).toISOString()
+      }
       if (!event.enabled) continue
       const met = event.rules.filter((r) => r.taskId.toLowerCase() === lower && (r.ruleState === 1 ? success : failed))
       if (met.length === 0) continue
@@ -275,6 +280,7 @@ export class Runner {
       sat.clear()
       if (this.firings >= this.switches.maxChainFirings) continue
       this.firings++
+      event.timesTriggered++
       this.later(undefined, Math.max(0, this.switches.chainDelayMs), () => {
         const task = findById(this.state.tasks, event.downstreamTaskId)
         const executionId = (task && this.start(task, schedulerUser)) || emptyGuid
@@ -432,7 +438,8 @@ export class Runner {
         this.logs.add(log)
         const node = this.state.nodeName
         result.fileReferenceID = randomUUID()
-        result.scriptLogAvailable = true
+        // A real capture showed false here while the reference and size were set: a switch.
+        result.scriptLogAvailable = !this.switches.scriptLogAvailableFalse
         result.scriptLogLocation = `\\\\${node}\\QlikShare\\ArchivedLogs\\${node}\\${result.appID}.${fileStamp(startMs)}.log`
         result.scriptLogSize = log.size
         this.touch('ExecutionResult', result.id, 2, ['fileReferenceID', 'scriptLogAvailable', 'scriptLogLocation', 'scriptLogSize'])

@@ -28,6 +28,16 @@ export interface Switches {
   notificationDelayMs: number
   /** Notification API: status of a successful POST /qrs/notification (201 or 200; the body is the handle either way). */
   notificationCreateStatus: 200 | 201
+  /** Notification API: the handle as live servers send it, `{"value": "<guid>"}`, or as the definition types it, a bare JSON string. */
+  notificationHandle: 'value' | 'string'
+  /** Notification API: every callback is delivered twice (deliveries may repeat). */
+  notificationRepeat: boolean
+  /** Results with a script log say scriptLogAvailable false although fileReferenceID and scriptLogSize are set (seen in a real capture). */
+  scriptLogAvailableFalse: boolean
+  /** With scriptLogRoutes "legacy": the status .../scriptlogfile answers (a server without the route; 404 or e.g. 400, 405, 500). */
+  scriptLogFileMissingStatus: number
+  /** Full tasks carry `tags: null` instead of `[]`. */
+  nullTags: boolean
   /** Task chains: ms between the final status of the upstream execution and the start of the downstream task. */
   chainDelayMs: number
   /** Task chains: composite events fire at most this many times per simulator (a circular chain stops). */
@@ -52,6 +62,11 @@ export const defaultSwitches: Switches = {
   scriptLogBom: true,
   notificationDelayMs: 0,
   notificationCreateStatus: 201,
+  notificationHandle: 'value',
+  notificationRepeat: false,
+  scriptLogAvailableFalse: false,
+  scriptLogFileMissingStatus: 404,
+  nullTags: false,
   chainDelayMs: 300,
   maxChainFirings: 20,
   privileges: 'answered'
@@ -104,7 +119,7 @@ export interface ScenarioApp {
 export interface ScenarioTask {
   id: string
   name: string
-  /** 0 Reload, 1 ExternalProgram, 2 UserSync, 3 Distribute. */
+  /** 0 Reload, 1 ExternalProgram, 2 UserSync, 3 Distribute, 4 Preload (newer servers; only in /qrs/task lists). */
   taskType?: number
   appId?: string
   enabled?: boolean
@@ -143,6 +158,10 @@ export interface ScenarioUser {
   directory: string
   id: string
   inactive?: boolean
+  /** Security rules: tasks (ids) this user cannot read. Lists leave them out (and their sessions and results); by id they are 404, by name 400. */
+  hiddenTasks?: string[]
+  /** Security rules: tasks (ids) this user can read but not start or stop: 403. */
+  deniedTasks?: string[]
 }
 
 /** Time window in which all rules of a composite event must be met (Qlik's default: 360 minutes). */
@@ -259,6 +278,10 @@ export function checkScenario(scenario: Scenario, source = 'scenario'): void {
   if (sw !== undefined && !['both', 'legacy', 'current'].includes(sw)) fail('switches.scriptLogRoutes must be both, legacy or current')
   const delay = scenario.switches?.notificationDelayMs
   if (delay !== undefined && !(typeof delay === 'number' && delay >= 0)) fail('switches.notificationDelayMs must be a number >= 0')
+  const handle = scenario.switches?.notificationHandle
+  if (handle !== undefined && handle !== 'value' && handle !== 'string') fail('switches.notificationHandle must be value or string')
+  const missing = scenario.switches?.scriptLogFileMissingStatus
+  if (missing !== undefined && !(Number.isInteger(missing) && missing >= 400 && missing <= 599)) fail('switches.scriptLogFileMissingStatus must be a status 400-599')
   const created = scenario.switches?.notificationCreateStatus
   if (created !== undefined && created !== 200 && created !== 201) fail('switches.notificationCreateStatus must be 200 or 201')
   const chainDelay = scenario.switches?.chainDelayMs

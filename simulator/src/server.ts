@@ -34,6 +34,8 @@ export interface SimulatorOptions {
   switches?: Partial<Switches>
   /** No request log on stdout. */
   quiet?: boolean
+  /** Keep each JSON answer in its RecordedRequest (`answer`), e.g. to check answers against Qlik's API definition. Default false. */
+  recordAnswers?: boolean
   /** Port of the proxy (QPS) listener, started when the scenario has `proxy`. 0 = random (default). */
   proxyPort?: number
   /** Checks NTLM for Windows VPs. Default: the built-in verifier over scenario.proxy.windowsAccounts.
@@ -58,6 +60,8 @@ export interface RecordedRequest {
   body?: string
   /** The kind of the fault injected into this request ('status', 'reset', ...), if any. */
   fault?: string
+  /** With recordAnswers: the JSON body answered (absent for text, HTML, streamed and empty answers). */
+  answer?: unknown
 }
 
 export interface Simulator {
@@ -103,12 +107,16 @@ export interface Simulator {
   close(): Promise<void>
 }
 
+/** The JSON each response was answered with, for recordAnswers. */
+const jsonAnswers = new WeakMap<ServerResponse, unknown>()
+
 async function send(res: ServerResponse, reply: Reply): Promise<void> {
   for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value)
   if ('stream' in reply) {
     res.writeHead(reply.status, { 'Content-Type': reply.contentType })
     await reply.stream(res)
   } else if ('json' in reply) {
+    jsonAnswers.set(res, reply.json)
     res.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8' })
     res.end(JSON.stringify(reply.json))
   } else if ('text' in reply) {
@@ -178,6 +186,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       return session ? sessionJson(session, true, state, { ...switches, shuffleDetails: false }) : undefined
     },
     delayMs: () => switches.notificationDelayMs,
+    repeat: () => switches.notificationRepeat,
     engineID: randomUUID(),
     originatorNodeID: state.nodeId,
     originatorHostName: state.machineName
@@ -225,7 +234,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       // As if the session entity had been deleted, whatever the execution is doing.
       return { status: 404, text: `Cannot find the execution session with id ${decoded[1]}` }
     }
-    return route({ method, segments: decoded, params, body, user: user.user, state, switches, runner, notifications: hub })
+    return route({ method, segments: decoded, params, body, user: user.user, state, switches, runner, notifications: hub, users: scenario.users ?? [] })
   }
 
   function startTask(taskId: string, user: QlikUser = schedulerUser): string {
@@ -298,7 +307,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
             recorded = true
             requests.push({
               time, method, path: pathname, query: rawQuery, headers: { ...req.headers }, status, listener,
-              clientCertCN: peerCN(req.socket as TLSSocket), ...(body ? { body } : {}), ...(fault ? { fault: fault.kind } : {})
+              clientCertCN: peerCN(req.socket as TLSSocket), ...(body ? { body } : {}), ...(fault ? { fault: fault.kind } : {}),
+              ...(opts.recordAnswers && jsonAnswers.has(res) ? { answer: jsonAnswers.get(res) } : {})
             })
             log(`${listener === 'proxy' ? '[proxy] ' : ''}${method} ${url} -> ${status || 'reset'}${fault ? ` [fault: ${fault.kind}]` : ''}`)
           }

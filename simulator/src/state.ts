@@ -13,6 +13,7 @@ export interface AppState {
   createdDate: string
   modifiedDate: string
   reloadRuns: ScenarioRun[]
+  description?: string
   /** The "Manually triggered reload of <name>" task, once POST /qrs/app/{id}/reload made it. */
   manualTaskId?: string
   /** The stream it is published to (published apps only). */
@@ -124,6 +125,10 @@ export interface CompositeRuleState {
   taskId: string
   /** 1 TaskSuccessful, 2 TaskFail. */
   ruleState: 1 | 2
+  /** operational: the last final outcome of the rule's task as the scheduler saw it (0 none yet, 1 succeeded, 2 failed) and when. */
+  operationalId: string
+  currentState: 0 | 1 | 2
+  timeStamp: string
 }
 
 /** A task chain (composite event, eventType 1). What is satisfied so far lives in the runner. */
@@ -136,6 +141,24 @@ export interface CompositeEventState {
   downstreamTaskId: string
   createdDate: string
   modifiedDate: string
+  operationalId: string
+  /** operational.timesTriggered: how often the event fired. */
+  timesTriggered: number
+}
+
+/** A time trigger made by POST /qrs/reloadtask/create: listed, never fired. */
+export interface SchemaEventState {
+  id: string
+  name: string
+  enabled: boolean
+  taskId: string
+  timeZone: string
+  startDate: string
+  schemaFilterDescription: string[]
+  incrementDescription: string
+  incrementOption: number
+  createdDate: string
+  operationalId: string
 }
 
 /** The window of a time constraint in ms; 0 = no window (all zero: satisfactions never expire). */
@@ -147,12 +170,15 @@ export interface SimState {
   machineName: string
   nodeName: string
   nodeId: string
+  /** The scheduler service (ExecutionSession.executingNode is a condensed SchedulerService). */
+  schedulerId: string
   apps: AppState[]
   tasks: TaskState[]
   sessions: SessionState[]
   /** In creation order. */
   results: ExecutionResult[]
   compositeEvents: CompositeEventState[]
+  schemaEvents: SchemaEventState[]
   /** Executions in 2 Started at once; more wait in 3 Queued. */
   maxConcurrentReloads: number
   streams: { id: string; name: string }[]
@@ -233,6 +259,7 @@ export function buildState(scenario: Scenario): SimState {
     machineName: scenario.machineName,
     nodeName: scenario.nodeName ?? scenario.machineName.split('.')[0],
     nodeId: randomUUID(),
+    schedulerId: randomUUID(),
     apps: (scenario.apps ?? []).map((a) => ({
       id: a.id,
       name: a.name,
@@ -265,11 +292,14 @@ export function buildState(scenario: Scenario): SimState {
           ? { days: e.timeConstraint.days ?? 0, hours: e.timeConstraint.hours ?? 0, minutes: e.timeConstraint.minutes ?? 0, seconds: e.timeConstraint.seconds ?? 0 }
           : { days: 0, hours: 0, minutes: 360, seconds: 0 })
       },
-      rules: e.rules.map((r) => ({ id: randomUUID(), taskId: r.taskId, ruleState: r.ruleState })),
+      rules: e.rules.map((r) => ({ id: randomUUID(), taskId: r.taskId, ruleState: r.ruleState, operationalId: randomUUID(), currentState: 0 as const, timeStamp: unsetDate })),
       downstreamTaskId: e.downstreamTaskId,
       createdDate: created,
-      modifiedDate: created
+      modifiedDate: created,
+      operationalId: randomUUID(),
+      timesTriggered: 0
     })),
+    schemaEvents: [],
     maxConcurrentReloads: scenario.maxConcurrentReloads ?? 4
   }
   for (const t of scenario.tasks ?? []) {
@@ -303,6 +333,11 @@ function tagId(state: SimState, name: string): string {
   let tag = state.tags.find((t) => t.name.toLowerCase() === name.toLowerCase())
   if (!tag) state.tags.push((tag = { id: randomUUID(), name }))
   return tag.id
+}
+
+/** A result by id, including a never-run task's NeverStarted placeholder (its operational.lastExecutionResult). */
+export function findResult(state: SimState, id: string): ExecutionResult | undefined {
+  return findById(state.results, id) ?? state.tasks.map((t) => t.lastResult).find((r) => r.id.toLowerCase() === id.toLowerCase())
 }
 
 export function findById<T extends { id: string }>(list: T[], id: string): T | undefined {

@@ -83,7 +83,7 @@ async function followEvent(api: QrsApi, event: CompositeEvent, upstream: { task:
   context.visited.add(downstream.id.toLowerCase())
   const upstreamStop = Date.parse(upstream.result.stopTime ?? '')
   const others = (event.compositeRules ?? []).filter(rule => ruleTask(rule)?.id.toLowerCase() !== upstream.task.id.toLowerCase())
-  const missing = await unmetRules(api, others, upstreamStop, windowMs(event))
+  const missing = await unmetRules(api, event, others, upstreamStop, windowMs(event))
   if (missing.length > 0) {
     const upstreamName = upstream.task.name || upstream.task.id
     core.warning(
@@ -119,18 +119,30 @@ async function followEvent(api: QrsApi, event: CompositeEvent, upstream: { task:
   return done
 }
 
-/** The other rules of a multi-rule event that the other tasks' last runs do not meet within the window. */
-async function unmetRules(api: QrsApi, rules: CompositeEvent['compositeRules'], upstreamStop: number, window: number): Promise<string[]> {
+/**
+ * The other rules of a multi-rule event that are not met within the window. The server's own record
+ * of each rule (operational.currentState and timeStamp, read fresh) decides where it has one; a rule
+ * it has not recorded (currentState 0, or an older server) is judged by its task's last run.
+ */
+async function unmetRules(api: QrsApi, event: CompositeEvent, rules: CompositeEvent['compositeRules'], upstreamStop: number, window: number): Promise<string[]> {
+  if (rules.length === 0) return []
+  const fresh = await api.compositeEvent(event.id)
+  const inWindow = (stamp: string | undefined): boolean =>
+    !isUnset(stamp) && (window === 0 || Math.abs(upstreamStop - Date.parse(stamp ?? '')) <= window)
   const missing: string[] = []
   for (const rule of rules) {
     const task = ruleTask(rule)
     if (!task) continue
-    const [full] = await api.reloadTasks(eqGuid('id', task.id))
-    const last = full?.operational?.lastExecutionResult
-    const lastState = last?.status === undefined ? undefined : ruleStateOf(last.status)
-    const stop = Date.parse(last?.stopTime ?? '')
-    const within = !isUnset(last?.stopTime) && Math.abs(upstreamStop - stop) <= window
-    if (lastState !== rule.ruleState || !within) missing.push(`'${task.name ?? task.id}' ${rule.ruleState === 1 ? 'succeeds' : 'fails'}`)
+    const recorded = fresh?.compositeRules?.find(r => ruleTask(r)?.id.toLowerCase() === task.id.toLowerCase() && r.ruleState === rule.ruleState)?.operational
+    let met: boolean
+    if (recorded?.currentState === 1 || recorded?.currentState === 2) {
+      met = recorded.currentState === rule.ruleState && inWindow(recorded.timeStamp)
+    } else {
+      const [full] = await api.reloadTasks(eqGuid('id', task.id))
+      const last = full?.operational?.lastExecutionResult
+      met = last?.status !== undefined && ruleStateOf(last.status) === rule.ruleState && inWindow(last.stopTime)
+    }
+    if (!met) missing.push(`'${task.name ?? task.id}' ${rule.ruleState === 1 ? 'succeeds' : 'fails'}`)
   }
   return missing
 }

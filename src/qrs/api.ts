@@ -84,6 +84,11 @@ export class QrsApi {
     return this.client.get<CompositeEvent[]>('/qrs/compositeevent/full')
   }
 
+  /** One trigger, read again for its rules' current state; undefined when it is gone. */
+  compositeEvent(id: string): Promise<CompositeEvent | undefined> {
+    return this.client.getIfExists<CompositeEvent>(`/qrs/compositeevent/${id}`)
+  }
+
   appExecutionSessions(appId: string): Promise<ExecutionSession[]> {
     return optionalList(this.client.get<ExecutionSession[]>('/qrs/executionsession/full', { filter: eqGuid('app.id', appId) }))
   }
@@ -108,11 +113,17 @@ export class QrsApi {
   }
 
   /**
-   * A download reference for a result's script log: the May 2025 route first, then the older
-   * one (deprecated, still on most sites). Undefined when neither has a log for it.
+   * A download reference for a result's script log: the newer route first (November 2022 release,
+   * marked experimental), then the older one (deprecated, still on most sites). Undefined when
+   * neither has a log for it.
    */
   async scriptLogReference(taskId: string, result: ExecutionResult): Promise<string | undefined> {
-    const current = await this.client.getIfExists<{ value?: string }>(`/qrs/reloadtask/${taskId}/scriptlogfile`, { executionResultId: result.id })
+    // A server without the newer route may answer it with anything (404, 400, 405, 500): fall back on any refusal.
+    const current = await this.client.getIfExists<{ value?: string }>(`/qrs/reloadtask/${taskId}/scriptlogfile`, { executionResultId: result.id }).catch((error: unknown) => {
+      if (!(error instanceof QrsError)) throw error
+      core.debug(`${error.method} ${error.path} answered ${error.status}: trying the older script log route.`)
+      return undefined
+    })
     if (current?.value) return current.value
     if (!result.fileReferenceID) return undefined
     const legacy = await this.client.getIfExists<{ value?: string }>(`/qrs/reloadtask/${taskId}/scriptlog`, { fileReferenceId: result.fileReferenceID })

@@ -34,6 +34,9 @@ export type Query = Record<string, string | undefined>
 
 type LoginModule = 'windows' | 'forms'
 
+const SECURITY_RULE_HINT =
+  "The server accepted this user's earlier calls: its security rules do not allow this one (QMC > Security rules; e.g. the user may read the task but not start or stop it)."
+
 /**
  * JSON over HTTPS to the QRS: xrfkey on every call, one proxy session per run (signed in once,
  * renewed once if it expires), typed answers, errors that say what to fix.
@@ -43,6 +46,8 @@ export class QrsClient {
   private readonly base: string
   private readonly jar = new CookieJar()
   private signIns = 0
+  /** A call already succeeded: a later 403 is the security rules refusing this call, not the sign-in. */
+  private accepted = false
 
   constructor(private readonly options: QrsClientOptions) {
     this.base = options.url.origin + options.url.pathname.replace(/\/+$/, '')
@@ -229,8 +234,10 @@ export class QrsClient {
     }
     if (status < 200 || status >= 300) {
       const retryAfter = parseRetryAfter(String(response.headers['retry-after'] ?? '') || undefined)
-      throw new QrsError(method, path, status, body, hintForStatus(status, body) ?? this.options.auth.refusalHint(status, body), retryAfter)
+      const refusal = status === 403 && this.accepted ? SECURITY_RULE_HINT : this.options.auth.refusalHint(status, body)
+      throw new QrsError(method, path, status, body, hintForStatus(status, body) ?? refusal, retryAfter)
     }
+    this.accepted = true
     if (!body.trim()) return { status }
     if (looksLikeHtml(String(response.headers['content-type'] ?? ''), body)) {
       const hint =

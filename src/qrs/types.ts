@@ -47,7 +47,10 @@ export interface ExecutionResult {
 
 export interface ExecutionSession {
   id: string
-  executingNode?: string
+  /** A condensed scheduler service {id, privileges}: no node name (that is ExecutionResult.executingNodeName). */
+  executingNode?: { id?: string } | null
+  /** The user the execution runs as, as one string. */
+  user?: string | null
   retries?: number
   executionResult?: { id?: string; status?: number }
   app?: AppRef | null
@@ -69,13 +72,22 @@ export interface About {
   nodeType?: number
 }
 
+export interface CompositeRule {
+  ruleState: number
+  reloadTask?: { id: string; name?: string } | null
+  externalProgramTask?: { id: string; name?: string } | null
+  /** What the scheduler has recorded for the rule: currentState 0 undefined, 1 task successful, 2 task failed, at timeStamp. */
+  operational?: { timeStamp?: string; currentState?: number } | null
+}
+
 /** A task trigger ("composite event"): when its rules are met, the scheduler starts its task. */
 export interface CompositeEvent {
   id: string
   name: string
   enabled?: boolean
   timeConstraint?: { days?: number; hours?: number; minutes?: number; seconds?: number }
-  compositeRules: { ruleState: number; reloadTask?: { id: string; name?: string } | null; externalProgramTask?: { id: string; name?: string } | null }[]
+  compositeRules: CompositeRule[]
+  operational?: { timesTriggered?: number } | null
   reloadTask?: { id: string; name?: string } | null
   externalProgramTask?: { id: string; name?: string } | null
 }
