@@ -37226,6 +37226,61 @@ function jwtAuth(source, now = Date.now) {
 
 /***/ }),
 
+/***/ 8080:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ym: () => (/* binding */ MIN_MASKED_LENGTH),
+/* harmony export */   di: () => (/* binding */ maskTicket),
+/* harmony export */   j$: () => (/* binding */ withoutQuery),
+/* harmony export */   u3: () => (/* binding */ maskDerived)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6698);
+
+/**
+ * Shorter values are not registered as secrets: the runner blanks every occurrence, and a short
+ * value (a header-auth user id such as `sa`, a load balancer's `ROUTEID=.1`) blanks ordinary words.
+ */
+const MIN_MASKED_LENGTH = 8;
+/**
+ * Registers a secret the action derived (ticket, session cookie, minted token) the moment it
+ * exists. The runner masks line by line: a multi-line value is registered line by line too.
+ */
+function maskDerived(value) {
+    if (!value)
+        return;
+    if (value.length >= MIN_MASKED_LENGTH)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(value);
+    for (const line of value.split(/\r?\n/))
+        if (line !== value && line.trim().length >= MIN_MASKED_LENGTH)
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(line.trim());
+}
+/** The qlikTicket of a proxy redirect, masked as soon as the Location is read (a one-time sign-in as the service account). */
+function maskTicket(location) {
+    for (const value of Array.isArray(location) ? location : location ? [location] : []) {
+        for (const match of value.matchAll(/[?&]qlikTicket=([^&#\s]+)/gi)) {
+            maskDerived(match[1]);
+            // The ticket may travel percent-decoded too.
+            maskDerived(safeDecode(match[1]));
+        }
+    }
+}
+/** Every URL and path in `text` without its query: the xrfkey and a qlikTicket live there. */
+function withoutQuery(text) {
+    return text.replace(/((?:https?:\/\/|\/)[^\s?#'"]*)\?[^\s'")]*/gi, '$1?…');
+}
+function safeDecode(value) {
+    try {
+        return decodeURIComponent(value);
+    }
+    catch {
+        return value;
+    }
+}
+
+
+/***/ }),
+
 /***/ 3133:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -37236,6 +37291,8 @@ function jwtAuth(source, now = Date.now) {
 /* harmony import */ var httpntlm_ntlm_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1288);
 /* harmony import */ var _qrs_xrfkey_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1021);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5439);
+/* harmony import */ var _mask_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8080);
+
 
 
 
@@ -37290,6 +37347,7 @@ async function handshake({ loginUrl, openConnection }, credentials, who) {
         if (answer.status < 300 || answer.status >= 400) {
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .AuthError */ .l(`The proxy answered the NTLM handshake with ${answer.status} instead of redirecting back with a ticket.`);
         }
+        (0,_mask_js__WEBPACK_IMPORTED_MODULE_3__/* .maskTicket */ .di)(answer.headers.location);
         return answer;
     }
     finally {
@@ -37325,7 +37383,7 @@ function parseType2(response) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3196);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2910);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2462);
 
@@ -37562,7 +37620,10 @@ function checkToken(token) {
 
 // EXTERNAL MODULE: ./src/auth/ntlm.ts
 var ntlm = __nccwpck_require__(3133);
+// EXTERNAL MODULE: ./src/auth/mask.ts
+var mask = __nccwpck_require__(8080);
 ;// CONCATENATED MODULE: ./src/inputs/settings.ts
+
 
 
 
@@ -37713,8 +37774,9 @@ function parseNotify(listen, url) {
     catch {
         throw new errors/* InputError */.d('notify-url', `'${url}' is not a URL (e.g. http://runner01.corp.example:8765/qlik-notify).`);
     }
-    if (callback.protocol !== 'http:' && callback.protocol !== 'https:')
-        throw new errors/* InputError */.d('notify-url', 'must be an http:// or https:// URL.');
+    // The listener speaks plain HTTP: an https:// URL would have the QRS fail every callback.
+    if (callback.protocol !== 'http:')
+        throw new errors/* InputError */.d('notify-url', `must be an http:// URL (got ${callback.protocol}//): the step's listener speaks plain HTTP.`);
     return { listen: { host: match[1].replace(/^\[|\]$/g, '') || '0.0.0.0', port }, url: callback };
 }
 function parseChoice(input, value, choices) {
@@ -37765,7 +37827,9 @@ function readHeader(get, secrets) {
         throw new errors/* InputError */.d('header-name', `'${name}' is not a valid HTTP header name.`);
     if (!value)
         throw new errors/* InputError */.d('header-value', "is required with auth-type 'header' (the user id the proxy should sign in).");
-    secrets.push(value);
+    // A user id, not a password: a short one (`sa`) masked would blank ordinary words in the log.
+    if (value.length >= mask/* MIN_MASKED_LENGTH */.Ym)
+        secrets.push(value);
     headerValue('header-value', value);
     return { name, value };
 }
@@ -37806,7 +37870,7 @@ function parseBoolean(input, value) {
 
 /***/ }),
 
-/***/ 3196:
+/***/ 2910:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37829,6 +37893,8 @@ var qrs_api = __nccwpck_require__(6048);
 var lib = __nccwpck_require__(4942);
 // EXTERNAL MODULE: ./src/auth/errors.ts
 var errors = __nccwpck_require__(5439);
+// EXTERNAL MODULE: ./src/auth/mask.ts
+var mask = __nccwpck_require__(8080);
 ;// CONCATENATED MODULE: ./src/qrs/cookies.ts
 
 /**
@@ -37851,7 +37917,9 @@ class CookieJar {
                 this.cookies.delete(name);
                 continue;
             }
-            core/* setSecret */.Pq(value);
+            // The session cookie is the credential; a load balancer's `ROUTEID=.1` is not (masking it blanks every ".1").
+            if (/sess/i.test(name) || value.length >= 20)
+                (0,mask/* maskDerived */.u3)(value);
             this.cookies.set(name, value);
         }
     }
@@ -37888,6 +37956,7 @@ const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createR
 // EXTERNAL MODULE: external "node:tls"
 var external_node_tls_ = __nccwpck_require__(1692);
 ;// CONCATENATED MODULE: ./src/qrs/connection-errors.ts
+
 
 const UNKNOWN_CA = new Set([
     'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
@@ -37929,8 +37998,8 @@ function describeConnectionError(error, url) {
         return new qrs_errors/* ConnectionError */.Rc(`${where} closed the connection without answering (${code || e.message}). If this happens at once every time, the server may be refusing the client certificate or the TLS version.`, true);
     }
     if (/^Request timeout/.test(e.message))
-        return new qrs_errors/* ConnectionError */.Rc(`${where} did not answer in time (${e.message}).`, true);
-    return new qrs_errors/* ConnectionError */.Rc(`Request to ${where} failed: ${e.message}${code ? ` (${code})` : ''}`);
+        return new qrs_errors/* ConnectionError */.Rc(`${where} did not answer in time (${(0,mask/* withoutQuery */.j$)(e.message)}).`, true);
+    return new qrs_errors/* ConnectionError */.Rc(`Request to ${where} failed: ${(0,mask/* withoutQuery */.j$)(e.message)}${code ? ` (${code})` : ''}`);
 }
 
 ;// CONCATENATED MODULE: ./src/qrs/transport.ts
@@ -37966,14 +38035,15 @@ class Transport {
     }
     async request(method, url, headers, payload) {
         const message = await this.open(method, url, headers, payload);
-        return { status: message.statusCode ?? 0, headers: message.headers, body: await readText(message), socket: message.socket };
+        const status = message.statusCode ?? 0;
+        return { status, headers: message.headers, body: await readText(message, status), socket: message.socket };
     }
     /** A GET whose 200 body is piped through the `sink()` stages (script logs can be hundreds of MB); other answers come back as text. */
     async download(url, headers, sink) {
         const message = await this.open('GET', url, headers);
         const status = message.statusCode ?? 0;
         if (status !== 200)
-            return { status, headers: message.headers, body: await readText(message), socket: message.socket, bytes: 0 };
+            return { status, headers: message.headers, body: await readText(message, status), socket: message.socket, bytes: 0 };
         let bytes = 0;
         message.on('data', (chunk) => (bytes += chunk.length));
         try {
@@ -37998,16 +38068,86 @@ class Transport {
         this.http.dispose();
     }
 }
-async function readText(message) {
+/** A JSON answer larger than this is refused (the largest lists of a big site are a few MB). */
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+/** Of an error body only the first part is kept: it is shown cut to a line anyway. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/** The body as text, bounded: an error body is cut (and the connection closed), a too large 2xx answer refused. */
+async function readText(message, status) {
+    const ok = status >= 200 && status < 300;
+    const limit = ok ? MAX_BODY_BYTES : MAX_ERROR_BODY_BYTES;
     const chunks = [];
-    for await (const chunk of message)
+    let bytes = 0;
+    for await (const chunk of message) {
         chunks.push(chunk);
+        bytes += chunk.length;
+        if (bytes > limit) {
+            // Not read to its end: this connection cannot carry another request.
+            message.destroy();
+            if (ok)
+                throw new qrs_errors/* ConnectionError */.Rc(`The server's answer is larger than ${limit / 1024 / 1024} MiB: refused.`);
+            return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+        }
+    }
     return Buffer.concat(chunks).toString('utf8');
 }
 
 // EXTERNAL MODULE: ./src/qrs/xrfkey.ts
 var qrs_xrfkey = __nccwpck_require__(1021);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/report/untrusted.ts
+
+
+/**
+ * Text from the server (script log lines, detail messages, task and app names, error bodies) is
+ * printed with the runner's command processing off: a load script that TRACEs `::add-mask::...`
+ * or `::set-output ...` must not issue runner commands. The runner takes a line as a command when
+ * it starts with `::` (after leading spaces) or holds `##[` anywhere (the old format); it splits
+ * lines at CR as well as LF.
+ */
+function mayBeCommand(text) {
+    return /[\r\n]/.test(text) || text.trimStart().startsWith('::') || text.includes('##[');
+}
+/**
+ * Runs `print` between `::stop-commands::<token>` and `::<token>::`. The token is random per
+ * block (never derived from the text), so server text cannot end the block early; a line that
+ * happens to contain it is printed without it.
+ */
+async function withCommandsStopped(print) {
+    const block = stopCommands();
+    try {
+        return await print(block.info);
+    }
+    finally {
+        block.resume();
+    }
+}
+/** Info lines that may hold server text: printed as they are when none can be a command, else with commands stopped. */
+function infoUntrusted(...lines) {
+    if (!lines.some(mayBeCommand)) {
+        for (const line of lines)
+            core/* info */.pq(line);
+        return;
+    }
+    const block = stopCommands();
+    for (const line of lines)
+        block.info(line);
+    block.resume();
+}
+function stopCommands() {
+    const token = (0,external_node_crypto_.randomBytes)(16).toString('hex');
+    const hidden = new RegExp(token, 'gi');
+    process.stdout.write(`::stop-commands::${token}\n`);
+    return {
+        info: line => core/* info */.pq(line.replace(hidden, '')),
+        resume: () => process.stdout.write(`::${token}::\n`)
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/qrs/client.ts
+
+
 
 
 
@@ -38080,7 +38220,7 @@ class QrsClient {
                 const delay = method === 'GET' ? this.retryDelay(error, attempt) : undefined;
                 if (delay === undefined)
                     throw error;
-                core/* info */.pq(`${method} ${path}: ${firstLine(error.message)}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${MAX_RETRIES}).`);
+                infoUntrusted(`${method} ${path}: ${firstLine(error.message)}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${MAX_RETRIES}).`);
                 await (this.options.clock ?? systemClock).sleep(delay);
             }
         }
@@ -38172,9 +38312,9 @@ class QrsClient {
             ticket = { url, response };
         }
         if (this.jar.empty) {
-            throw new errors/* AuthError */.l(`The Windows sign-in succeeded but the proxy set no session cookie (it redirected to ${location ?? 'nowhere'}).`);
+            throw new errors/* AuthError */.l(`The Windows sign-in succeeded but the proxy set no session cookie (it redirected to ${location ? (0,mask/* withoutQuery */.j$)(location) : 'nowhere'}).`);
         }
-        core/* info */.pq(`Signed in through the proxy; session cookie ${this.jar.names().join(', ')}.`);
+        infoUntrusted(`Signed in through the proxy; session cookie ${this.jar.names().join(', ')}.`);
         return redirect ? ticket : undefined;
     }
     /** Redirects are only followed on the Qlik host the user configured. */
@@ -38196,7 +38336,7 @@ class QrsClient {
         if (module === 'windows') {
             return new errors/* AuthError */.l(`The proxy wants Windows authentication, but auth-type is '${auth.type}': url probably lacks the virtual proxy prefix of the ${auth.type} virtual proxy (e.g. ${this.options.url.origin}/${auth.type === 'jwt' ? 'jwt' : 'hdr'}).`);
         }
-        return new errors/* AuthError */.l(`Signing in failed: the proxy answered ${response.status}${response.headers.location ? ` redirecting to ${response.headers.location}` : ''}.`);
+        return new errors/* AuthError */.l(`Signing in failed: the proxy answered ${response.status}${response.headers.location ? ` redirecting to ${(0,mask/* withoutQuery */.j$)(response.headers.location)}` : ''}.`);
     }
     interpret(method, path, response, accept) {
         const { status, body } = response;
@@ -38205,7 +38345,7 @@ class QrsClient {
         if (status >= 300 && status < 400) {
             if (loginModule(response))
                 throw this.loginError(response);
-            throw new qrs_errors/* QrsError */.Ds(method, path, status, `redirect to ${response.headers.location ?? '(no location)'}`, 'The QRS does not redirect: check url (port 4242 for certificates, the virtual proxy prefix otherwise).');
+            throw new qrs_errors/* QrsError */.Ds(method, path, status, `redirect to ${response.headers.location ? (0,mask/* withoutQuery */.j$)(response.headers.location) : '(no location)'}`, 'The QRS does not redirect: check url (port 4242 for certificates, the virtual proxy prefix otherwise).');
         }
         if (status < 200 || status >= 300) {
             const retryAfter = (0,qrs_errors/* parseRetryAfter */.mu)(String(response.headers['retry-after'] ?? '') || undefined);
@@ -38438,82 +38578,163 @@ const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 var duration = __nccwpck_require__(1601);
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
+// EXTERNAL MODULE: external "node:perf_hooks"
+var external_node_perf_hooks_ = __nccwpck_require__(643);
 ;// CONCATENATED MODULE: ./src/notify/listener.ts
 
 
+
+
+/** Wake-ups that end a sleep are at least this far apart: each costs QRS reads, and anyone who can reach the port can post. */
+const MIN_WAKE_GAP_MS = 1_000;
+/** The QRS sends a small JSON list per callback. */
+const MAX_CALLBACK_BYTES = 64 * 1024;
+const MAX_CONNECTIONS = 32;
+const HEADERS_TIMEOUT_MS = 3_000;
+const REQUEST_TIMEOUT_MS = 5_000;
+const servers = new Map();
 /**
- * Receives the QRS's change notifications. A callback is only a wake-up: its body is never read
- * as the truth (anyone who can reach the port could send one); the wait re-reads the state over
- * the API. `sleep` ends early when a callback arrives.
+ * Receives the QRS's change notifications for one execution, on a path of its own that ends in an
+ * unguessable token. A callback is only a wake-up: its body is never read as the truth; the wait
+ * re-reads the state over the API. `sleep` ends early when a callback arrives, at most once per
+ * MIN_WAKE_GAP_MS. Any other path is answered 404 and wakes nothing.
  */
 class WakeUpListener {
-    server;
-    port;
+    shared;
+    key;
+    path;
+    token;
     wake;
     pending = false;
+    lastWake = -Infinity;
     wakeUps = 0;
-    constructor(server, port) {
-        this.server = server;
-        this.port = port;
+    constructor(shared, key, 
+    /** The path the QRS must call: the notify-url path and the token. */
+    path, token) {
+        this.shared = shared;
+        this.key = key;
+        this.path = path;
+        this.token = token;
     }
-    static async start(address, path) {
-        let listener;
-        const server = (0,external_node_http_.createServer)((request, response) => {
-            request.resume(); // the body is not needed: a callback only says "look again"
-            const matches = path === '/' || (request.url ?? '').split('?')[0] === path;
-            if (request.method !== 'POST' || !matches) {
-                response.writeHead(404).end();
-                return;
-            }
-            response.writeHead(200).end();
-            listener?.notify();
-        });
-        await new Promise((resolve, reject) => {
-            server.once('error', reject);
-            server.listen(address.port, address.host, () => resolve());
-        });
-        const port = server.address().port;
-        listener = new WakeUpListener(server, port);
+    get port() {
+        return this.shared.port;
+    }
+    static async start(address, basePath) {
+        const key = `${address.host}:${address.port}`;
+        let pending = servers.get(key);
+        if (!pending) {
+            pending = listen(address);
+            servers.set(key, pending);
+            pending.catch(() => servers.delete(key));
+        }
+        const shared = await pending;
+        const token = (0,external_node_crypto_.randomBytes)(18).toString('base64url');
+        // Known only to the QRS (and whoever can read its notification list): masked in the job log.
+        core/* setSecret */.Pq(token);
+        const path = `${basePath.replace(/\/+$/, '')}/${token}`;
+        const listener = new WakeUpListener(shared, key, path, token);
+        shared.routes.set(path, listener);
         return listener;
     }
+    /** A callback arrived on this listener's path. */
     notify() {
         this.wakeUps++;
-        core/* debug */.Yz('Qlik notification received: checking the execution now.');
-        if (this.wake)
-            this.wake();
-        else
-            this.pending = true;
+        core/* debug */.Yz('Qlik notification received: checking the execution soon.');
+        this.pending = true;
+        this.wake?.();
     }
     /** Waits `ms`, or less if a callback arrives (also one that arrived since the last wait). True when woken. */
     sleep(ms, signal) {
-        if (this.pending) {
-            this.pending = false;
-            return Promise.resolve(true);
-        }
         return new Promise((resolve, reject) => {
-            const done = (woken) => {
-                clearTimeout(timer);
-                signal?.removeEventListener('abort', aborted);
-                this.wake = undefined;
+            const started = external_node_perf_hooks_.performance.now();
+            let timer;
+            const finish = () => {
+                cleanup();
+                // A callback that came during the sleep counts, even when the sleep ran out first.
+                const woken = this.pending;
+                if (woken)
+                    this.lastWake = external_node_perf_hooks_.performance.now();
+                this.pending = false;
                 resolve(woken);
             };
             const aborted = () => {
-                clearTimeout(timer);
-                this.wake = undefined;
+                cleanup();
                 reject(signal.reason);
             };
-            const timer = setTimeout(() => done(false), ms);
-            this.wake = () => done(true);
+            const cleanup = () => {
+                clearTimeout(timer);
+                signal?.removeEventListener('abort', aborted);
+                this.wake = undefined;
+            };
+            // The sleep ends at its end, or when a callback is pending and the gap since the last wake-up has passed.
+            const arm = () => {
+                clearTimeout(timer);
+                const now = external_node_perf_hooks_.performance.now();
+                const end = started + ms;
+                const wakeAt = this.pending ? Math.max(now, this.lastWake + MIN_WAKE_GAP_MS) : Infinity;
+                timer = setTimeout(finish, Math.max(0, Math.min(end, wakeAt) - now));
+            };
             if (signal?.aborted)
-                aborted();
-            else
-                signal?.addEventListener('abort', aborted, { once: true });
+                return aborted();
+            signal?.addEventListener('abort', aborted, { once: true });
+            this.wake = arm;
+            arm();
         });
     }
-    close() {
-        this.server.closeAllConnections();
-        return new Promise(resolve => this.server.close(() => resolve()));
+    /** Removes this path; the server closes with its last user. */
+    async close() {
+        const { routes, server } = this.shared;
+        routes.delete(this.path);
+        if (routes.size > 0)
+            return;
+        servers.delete(this.key);
+        server.closeAllConnections();
+        await new Promise(resolve => server.close(() => resolve()));
     }
+}
+async function listen(address) {
+    const routes = new Map();
+    const server = (0,external_node_http_.createServer)({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, (request, response) => handle(routes, request, response));
+    server.maxConnections = MAX_CONNECTIONS;
+    server.keepAliveTimeout = 2_000;
+    server.maxHeadersCount = 50;
+    await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(address.port, address.host, () => {
+            server.off('error', reject);
+            resolve();
+        });
+    });
+    // A client error (bad request, timeout) closes that connection only.
+    server.on('clientError', (_error, socket) => socket.destroy());
+    return { server, port: server.address().port, routes };
+}
+function handle(routes, request, response) {
+    const listener = request.method === 'POST' ? routes.get((request.url ?? '').split('?')[0]) : undefined;
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (!listener || declared > MAX_CALLBACK_BYTES) {
+        refuse(request, response, listener ? 413 : 404);
+        return;
+    }
+    let bytes = 0;
+    // The body is not needed (a callback only says "look again"), only bounded.
+    request.on('data', (chunk) => {
+        bytes += chunk.length;
+        if (bytes > MAX_CALLBACK_BYTES && !response.headersSent)
+            refuse(request, response, 413);
+    });
+    request.on('end', () => {
+        if (response.headersSent)
+            return;
+        response.writeHead(200).end();
+        listener.notify();
+    });
+    request.on('error', () => undefined);
+}
+/** Answers and closes the connection without reading the rest of the request. */
+function refuse(request, response, status) {
+    response.on('error', () => undefined);
+    response.writeHead(status, { Connection: 'close' }).end(() => request.destroy());
 }
 
 ;// CONCATENATED MODULE: ./src/notify/subscription.ts
@@ -38532,16 +38753,19 @@ async function subscribe(api, notify, executionId) {
         core/* warning */.$e(`Push wake-ups off: cannot listen on ${notify.listen.host}:${notify.listen.port} (${error.message}); polling instead.`);
         return undefined;
     }
+    // The QRS calls a path of this execution's own, with a token nobody else knows.
+    const callback = new URL(notify.url.href);
+    callback.pathname = listener.path;
     let handle;
     try {
-        handle = await api.subscribeToExecution(executionId, notify.url.href);
+        handle = await api.subscribeToExecution(executionId, callback.href);
     }
     catch (error) {
         await listener.close();
         core/* warning */.$e(`Push wake-ups off: the QRS refused the notification subscription (${error.message.split('\n')[0]}); polling instead.`);
         return undefined;
     }
-    core/* info */.pq(`Push wake-ups on: the QRS calls ${notify.url.href} when execution ${executionId} changes (listening on ${notify.listen.host}:${listener.port}).`);
+    core/* info */.pq(`Push wake-ups on: the QRS calls ${callback.href.replace(listener.token, '<token>')} when execution ${executionId} changes (listening on ${notify.listen.host}:${listener.port}).`);
     return {
         listener,
         close: async () => {
@@ -38632,6 +38856,8 @@ var external_node_fs_ = __nccwpck_require__(3024);
 // "Error:", "General Script Error", "Execution Failed", "Syntax error"; not "ErrorMode" or "0 errors".
 const ERROR_LINE = /^.*\b(?:error\b(?!s)|failed\b).*$/gim;
 const MAX_LINE = 400;
+/** A line still open after this many characters is cut: a log line that never ends stays bounded. */
+const MAX_OPEN_LINE = 64 * 1024;
 /**
  * Scans a saved log chunk by chunk: only error lines and the last chunk become strings of their
  * own, so a log of hundreds of MB leaves little garbage behind (no string per line).
@@ -38643,8 +38869,18 @@ async function scanLog(path, limits = { errorLines: 15, tail: 25 }) {
     // The last two chunks: enough for the tail even when the final one is short.
     let previous = '';
     let last = '';
+    // Skipping the rest of a line that was cut.
+    let overlong = false;
     for await (const chunk of (0,external_node_fs_.createReadStream)(path, { encoding: 'utf8', highWaterMark: 256 * 1024 })) {
-        const text = carry + chunk;
+        let next = chunk;
+        if (overlong) {
+            const end = next.indexOf('\n');
+            if (end < 0)
+                continue;
+            next = next.slice(end);
+            overlong = false;
+        }
+        const text = carry + next;
         const end = text.lastIndexOf('\n');
         const whole = end >= 0 ? text.slice(0, end + 1) : '';
         carry = end >= 0 ? text.slice(end + 1) : text;
@@ -38655,6 +38891,10 @@ async function scanLog(path, limits = { errorLines: 15, tail: 25 }) {
         if (whole) {
             previous = last;
             last = whole;
+        }
+        if (carry.length > MAX_OPEN_LINE) {
+            carry = carry.slice(0, MAX_LINE + 1);
+            overlong = true;
         }
     }
     if (carry) {
@@ -38697,10 +38937,13 @@ async function saveScriptLog(api, taskId, result, dir, clock) {
     if (result.scriptLogAvailable === false && (!result.fileReferenceID || result.fileReferenceID === EMPTY_GUID)) {
         return { kind: 'none', reason: 'the scheduler recorded no script log for this execution (empty file reference)' };
     }
+    // The id names the file: anything but a GUID (a `../` in it) is refused before any request.
+    if (!GUID.test(result.id ?? ''))
+        return { kind: 'none', reason: `the execution result id '${String(result.id).slice(0, 60)}' is not a GUID, so it cannot name the log file` };
+    const path = insideDir(dir, `qlik-script-log-${result.id.toLowerCase()}.log`);
     const reference = await api.scriptLogReference(taskId, result);
     if (!reference)
         return { kind: 'none', reason: 'the server has no script log for this execution' };
-    const path = (0,external_node_path_namespaceObject.join)(dir, `qlik-script-log-${result.id}.log`);
     for (let attempt = 0;; attempt++) {
         const answer = await api.downloadScriptLog(reference, () => [stripBom(), (0,external_node_fs_.createWriteStream)(path)]);
         if (answer.status === 200)
@@ -38710,6 +38953,16 @@ async function saveScriptLog(api, taskId, result, dir, clock) {
         }
         await clock.sleep(DOWNLOAD_RETRY_DELAYS_MS[attempt]);
     }
+}
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** `name` resolved inside `dir`; throws when it would land anywhere else. */
+function insideDir(dir, name) {
+    const base = (0,external_node_path_namespaceObject.resolve)(dir);
+    const path = (0,external_node_path_namespaceObject.resolve)(base, name);
+    const rest = (0,external_node_path_namespaceObject.relative)(base, path);
+    if (!rest || rest.startsWith('..') || (0,external_node_path_namespaceObject.isAbsolute)(rest))
+        throw new Error(`Refusing to write the script log outside ${base}.`);
+    return path;
 }
 /** Drops a UTF-8 byte order mark at the very start of the stream. */
 function stripBom() {
@@ -38726,8 +38979,41 @@ function stripBom() {
     });
 }
 
-;// CONCATENATED MODULE: external "node:readline"
-const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
+;// CONCATENATED MODULE: ./src/scriptlog/lines.ts
+
+/** A line longer than this is cut: a log line that never ends must not fill the memory. */
+const MAX_LINE_CHARS = 4_000;
+/**
+ * The lines of a file from byte `start`, CRLF or LF, each cut to `maxChars` (with `…`). Memory stays
+ * bounded by the chunk size and `maxChars` whatever the file holds, a single line of 500 MB included.
+ */
+async function* boundedLines(path, start = 0, maxChars = MAX_LINE_CHARS) {
+    let line = '';
+    let cut = false;
+    for await (const chunk of (0,external_node_fs_.createReadStream)(path, { encoding: 'utf8', start, highWaterMark: 64 * 1024 })) {
+        const text = chunk;
+        let from = 0;
+        for (let at = text.indexOf('\n');; at = text.indexOf('\n', from)) {
+            const piece = text.slice(from, at < 0 ? text.length : at);
+            if (!cut) {
+                line += piece.slice(0, maxChars + 1 - line.length);
+                if (line.length > maxChars) {
+                    line = `${line.slice(0, maxChars)}…`;
+                    cut = true;
+                }
+            }
+            if (at < 0)
+                break;
+            yield cut ? line : line.replace(/\r$/, '');
+            line = '';
+            cut = false;
+            from = at + 1;
+        }
+    }
+    if (line)
+        yield cut ? line : line.replace(/\r$/, '');
+}
+
 ;// CONCATENATED MODULE: ./src/scriptlog/print.ts
 
 
@@ -38735,30 +39021,33 @@ const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(
 /** Logs larger than this are shown as their head and tail; the whole file is in script-log-path. */
 const MAX_PRINTED_BYTES = 1024 * 1024;
 const HEAD_LINES = 100;
-/** Prints a saved log into the step log, bounded, inside a collapsed group. */
+/**
+ * Prints a saved log into the step log, bounded, inside a collapsed group. The lines are the load
+ * script's (TRACE writes anything): they are printed with runner commands stopped.
+ */
 async function printScriptLog(path, bytes) {
     await core/* group */.Os(`Script log (${formatBytes(bytes)})`, async () => {
-        if (bytes <= MAX_PRINTED_BYTES) {
-            await printLines(path, 0);
-            return;
-        }
-        await printLines(path, 0, HEAD_LINES);
-        core/* info */.pq(`… ${formatBytes(bytes - MAX_PRINTED_BYTES)} not shown here: the whole log is at ${path} (output script-log-path; upload it with actions/upload-artifact) …`);
-        await printLines(path, bytes - MAX_PRINTED_BYTES, Infinity, true);
+        await withCommandsStopped(async (info) => {
+            if (bytes <= MAX_PRINTED_BYTES) {
+                await printLines(info, path, 0);
+                return;
+            }
+            await printLines(info, path, 0, HEAD_LINES);
+            info(`… ${formatBytes(bytes - MAX_PRINTED_BYTES)} not shown here: the whole log is at ${path} (output script-log-path; upload it with actions/upload-artifact) …`);
+            await printLines(info, path, bytes - MAX_PRINTED_BYTES, Infinity, true);
+        });
     });
 }
-async function printLines(path, start, max = Infinity, skipFirst = false) {
-    const reader = (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_.createReadStream)(path, { encoding: 'utf8', start }), crlfDelay: Infinity });
+async function printLines(info, path, start, max = Infinity, skipFirst = false) {
     let count = 0;
-    for await (const line of reader) {
+    for await (const line of boundedLines(path, start)) {
         // Starting mid-file: the first line is a fragment.
         if (skipFirst && count++ === 0)
             continue;
         if (!skipFirst && count++ >= max)
             break;
-        core/* info */.pq(line);
+        info(line);
     }
-    reader.close();
 }
 function formatBytes(bytes) {
     if (bytes < 1024)
@@ -38826,7 +39115,7 @@ async function followEvent(api, event, upstream, context) {
     const executionId = await findDownstreamRun(api, downstream.id, upstreamStop, context, Math.min(FIRE_WINDOW_MS, windowMs(event) || FIRE_WINDOW_MS));
     if (!executionId)
         return { ...node, note: 'no run of it started after the trigger (disabled trigger or task?)' };
-    core/* info */.pq(`Chain: '${event.name}' started '${downstream.name}' (execution ${executionId}).`);
+    infoUntrusted(`Chain: '${event.name}' started '${downstream.name}' (execution ${executionId}).`);
     const outcome = await waitForExecution(api, executionId, {
         clock: context.clock,
         signal: context.signal,
@@ -38987,6 +39276,7 @@ async function findTask(api, target) {
 
 
 
+
 /** How long to look for an execution after a start whose answer was lost. */
 const RECONCILE_POLLS = 5;
 const RECONCILE_GAP_MS = 1_000;
@@ -39006,7 +39296,7 @@ async function startReload(api, target, options) {
             throw new ReloadError(`Task '${task.name}' is already running (execution ${current}) and if-running is 'fail'.`);
         }
         if (options.ifRunning === 'attach') {
-            core/* info */.pq(`Task '${task.name}' is already running: attaching to execution ${current} (if-running: attach).`);
+            infoUntrusted(`Task '${task.name}' is already running: attaching to execution ${current} (if-running: attach).`);
             return { task, executionId: current, attached: true };
         }
         await waitForRunning(api, task, current, options);
@@ -39025,7 +39315,7 @@ async function startReload(api, target, options) {
 }
 /** if-running: wait — the new data must not be missed by a reload that began before it landed. */
 async function waitForRunning(api, task, executionId, options) {
-    core/* info */.pq(`Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`);
+    infoUntrusted(`Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`);
     const outcome = await waitForExecution(api, executionId, {
         clock: options.clock,
         timeoutMs: options.timeoutMs,
@@ -39101,6 +39391,7 @@ async function findNewExecution(api, task, before, clock) {
 
 
 
+
 const STOP_WAIT_ON_TIMEOUT_MS = 15_000;
 const STOP_WAIT_ON_FAIL_FAST_MS = 4_000;
 /**
@@ -39111,7 +39402,7 @@ const STOP_WAIT_ON_FAIL_FAST_MS = 4_000;
 async function runTarget(api, settings, run, context) {
     const { clock, signal, multi } = context;
     const startedAt = clock.now();
-    const info = (line) => core/* info */.pq(multi ? `[${run.label}] ${line}` : line);
+    const info = (line) => infoUntrusted(multi ? `[${run.label}] ${line}` : line);
     const group = (title, fn) => (multi ? (info(title), fn()) : core/* group */.Os(title, fn));
     try {
         const started = (run.started = await group('Start the reload', async () => {
@@ -39235,7 +39526,8 @@ async function fetchScriptLog(api, settings, run, clock, info) {
         if (log.kind === 'saved') {
             run.scriptLogPath = log.path;
             run.scriptLogBytes = log.bytes;
-            if (!run.success)
+            // script-log: never: no line of the log reaches the step log, the annotation or the summary.
+            if (!run.success && settings.scriptLog !== 'never')
                 run.excerpt = await scanLog(log.path);
             run.scriptLogNote = `Script log: ${formatBytes(log.bytes)} at ${log.path}`;
         }
@@ -39276,26 +39568,29 @@ function indent(lines) {
 ;// CONCATENATED MODULE: ./src/report/log.ts
 
 
-/** The execution as log lines: one line per fact, then the scheduler's details in time order. */
+/** The execution as log lines: one line per fact, then the scheduler's details in time order. Names and messages are the server's. */
 function logReport(report) {
-    core/* info */.pq(`Status:    ${report.status} (${report.statusCode})`);
-    core/* info */.pq(`Task:      ${report.taskName} (${report.taskId})`);
+    const lines = [];
+    const info = (line) => lines.push(line);
+    info(`Status:    ${report.status} (${report.statusCode})`);
+    info(`Task:      ${report.taskName} (${report.taskId})`);
     if (report.appId)
-        core/* info */.pq(`App:       ${report.appName || '?'} (${report.appId})`);
-    core/* info */.pq(`Execution: ${report.executionId}${report.attempts > 1 ? ` (${report.attempts} attempts)` : ''}`);
+        info(`App:       ${report.appName || '?'} (${report.appId})`);
+    info(`Execution: ${report.executionId}${report.attempts > 1 ? ` (${report.attempts} attempts)` : ''}`);
     if (report.startedAt)
-        core/* info */.pq(`Started:   ${report.startedAt}`);
+        info(`Started:   ${report.startedAt}`);
     if (report.stoppedAt)
-        core/* info */.pq(`Stopped:   ${report.stoppedAt}`);
+        info(`Stopped:   ${report.stoppedAt}`);
     if (report.durationMs !== null)
-        core/* info */.pq(`Duration:  ${(0,duration/* formatDuration */.a)(report.durationMs)}`);
+        info(`Duration:  ${(0,duration/* formatDuration */.a)(report.durationMs)}`);
     if (report.node)
-        core/* info */.pq(`Node:      ${report.node}`);
+        info(`Node:      ${report.node}`);
     if (report.details.length > 0) {
-        core/* info */.pq('Scheduler details:');
+        info('Scheduler details:');
         for (const detail of report.details)
-            core/* info */.pq(`  ${detail.time} [${detail.type}] ${detail.message}`);
+            info(`  ${detail.time} [${detail.type}] ${detail.message}`);
     }
+    infoUntrusted(...lines);
 }
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts
@@ -39359,9 +39654,13 @@ async function writeSummary(input) {
 function summary_firstLine(text) {
     return text.split('\n')[0];
 }
-/** core.summary does not escape: task names and log lines are text, not HTML. */
+/**
+ * core.summary does not escape: task names and log lines are text, not HTML. Line breaks become
+ * character references, so server text never puts a line break into the summary's Markdown: a
+ * blank line would end the HTML block and turn the rest into Markdown (links, images).
+ */
 function summary_escape(text) {
-    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\r/g, '&#13;').replace(/\n/g, '&#10;');
 }
 /** Several targets: one row each, then what explains each failure. */
 async function writeTargetsSummary(runs) {
@@ -39401,6 +39700,7 @@ function renderTargetsSummary(runs) {
 
 
 
+
 /** Outputs, step log, annotations, job summary and the verdict, once every target has ended. */
 async function reportRuns(settings, runs) {
     if (runs.length === 1)
@@ -39417,24 +39717,24 @@ async function reportOne(settings, run) {
     if (run.error || !report) {
         const message = run.error ?? `${run.label}: no result.`;
         core/* setFailed */.C1(message);
-        await writeSummary({ report, success: false, failure: message });
+        await bestEffort('write the job summary', () => writeSummary({ report, success: false, failure: message }));
         return;
     }
     if (!run.result) {
         // wait: false
-        await writeSummary({ report, success: true });
+        await bestEffort('write the job summary', () => writeSummary({ report, success: true }));
         return;
     }
     await core/* group */.Os(`Result: ${report.status}`, async () => logReport(report));
     await printLog(settings, run);
     const reloadOk = isSuccess(run.result.status);
     if (reloadOk)
-        core/* info */.pq(`Reload task '${report.taskName}' finished successfully.`);
+        infoUntrusted(`Reload task '${report.taskName}' finished successfully.`);
     else
         annotate(run);
     const chainProblem = reportChain(settings, run);
     const failure = !reloadOk ? failureOf(run) : run.success ? undefined : chainProblem;
-    await writeSummary({ report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, chain: run.chain });
+    await bestEffort('write the job summary', () => writeSummary({ report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, chain: run.chain }));
 }
 /** A failed task in the chain: an error (chain-failure: fail) or a warning (warn). Returns the text. */
 function reportChain(settings, run) {
@@ -39459,7 +39759,7 @@ async function reportMany(settings, runs) {
             if (run.report?.executionResultId)
                 logReport(run.report);
             if (run.error)
-                core/* info */.pq(run.error);
+                infoUntrusted(run.error);
         });
         await printLog(settings, run);
     }
@@ -39477,11 +39777,20 @@ async function reportMany(settings, runs) {
     else {
         core/* info */.pq(`All ${runs.length} reloads finished successfully.`);
     }
-    await writeTargetsSummary(runs);
+    await bestEffort('write the job summary', () => writeTargetsSummary(runs));
 }
 async function printLog(settings, run) {
     if (run.scriptLogPath && (settings.scriptLog === 'always' || (settings.scriptLog === 'on-failure' && !run.success))) {
-        await printScriptLog(run.scriptLogPath, run.scriptLogBytes ?? 0);
+        await bestEffort('print the script log', () => printScriptLog(run.scriptLogPath, run.scriptLogBytes ?? 0));
+    }
+}
+/** Showing the result must not turn a good reload into a failed step: a summary or log print that fails is a warning. */
+async function bestEffort(what, work) {
+    try {
+        await work();
+    }
+    catch (error) {
+        core/* warning */.$e(`Could not ${what}: ${error.message}`);
     }
 }
 function failureOf(run) {
@@ -39497,6 +39806,7 @@ function annotate(run) {
 // EXTERNAL MODULE: ./src/state.ts
 var state = __nccwpck_require__(2462);
 ;// CONCATENATED MODULE: ./src/main.ts
+
 
 
 
@@ -39539,7 +39849,7 @@ async function run(deps = defaults) {
         const api = (progress.api = new qrs_api/* QrsApi */.r(client));
         await core/* group */.Os(`Connect to ${settings.url.host}`, async () => {
             const about = await api.about();
-            core/* info */.pq(`Qlik Sense repository ${about.buildVersion ?? '(version not reported)'}, signed in with ${auth.description}`);
+            infoUntrusted(`Qlik Sense repository ${about.buildVersion ?? '(version not reported)'}, signed in with ${auth.description}`);
         });
         cancel.signal.throwIfAborted();
         progress.runs = settings.targets.map(target => ({ target, label: describeTarget(target), success: false }));
@@ -39592,7 +39902,7 @@ async function reloadAll(api, settings, clock, cancel, progress) {
         }
         await runTarget(api, settings, run, { clock, signal, cancel, multi: progress.runs.length > 1, tracker });
         if (!run.success && settings.failFast && !failFast.signal.aborted) {
-            core/* info */.pq(`${run.label} failed: stopping the other targets (fail-fast).`);
+            infoUntrusted(`${run.label} failed: stopping the other targets (fail-fast).`);
             failFast.abort(new Error('fail-fast'));
         }
     });
@@ -39657,7 +39967,7 @@ async function cancelled(progress, clock) {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6698);
 /* harmony import */ var _auth_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2226);
 /* harmony import */ var _inputs_settings_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7162);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3196);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2910);
 /* harmony import */ var _qrs_api_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6048);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2462);
 
@@ -39845,7 +40155,7 @@ async function optionalList(request) {
 /* harmony export */   mu: () => (/* binding */ parseRetryAfter),
 /* harmony export */   te: () => (/* binding */ looksLikeHtml)
 /* harmony export */ });
-/* unused harmony export excerpt */
+/* unused harmony exports excerpt, stripTags */
 /** The QRS answered, but not with what the call needed. Error bodies are text or HTML, never JSON. */
 class QrsError extends Error {
     method;
@@ -39887,12 +40197,46 @@ function parseRetryAfter(value, now = Date.now()) {
 }
 /** The first part of an error body, HTML tags stripped, on one line. */
 function excerpt(body, max = 300) {
-    const text = body
-        .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
-        .replace(/<[^>]+>/g, ' ')
+    const text = stripTags(body, max + 1)
         .replace(/\s+/g, ' ')
         .trim();
     return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+/**
+ * The text of an HTML body (tags, scripts and styles removed), up to about `want` characters. One
+ * pass: each `<` is looked at once and an unclosed tag or `<script` ends the text, so a hostile
+ * body of many unclosed tags costs linear time (a regex made it quadratic: 1 MB took 80 s).
+ */
+function stripTags(body, want = Infinity) {
+    let text = '';
+    let at = 0;
+    // Whitespace collapses later: keep a generous margin over `want`.
+    while (at < body.length && text.length <= want * 4 + 1024) {
+        const open = body.indexOf('<', at);
+        if (open < 0) {
+            text += body.slice(at);
+            break;
+        }
+        text += body.slice(at, open);
+        const raw = /^<(script|style)\b/i.exec(body.slice(open, open + 8))?.[1];
+        const close = raw ? indexOfCaseless(body, raw.toLowerCase() === 'script' ? SCRIPT_END : STYLE_END, open) : body.indexOf('>', open);
+        if (close < 0)
+            break;
+        const end = raw ? body.indexOf('>', close) : close;
+        if (end < 0)
+            break;
+        if (!text.endsWith(' '))
+            text += ' ';
+        at = end + 1;
+    }
+    return text;
+}
+const SCRIPT_END = /<\/script/gi;
+const STYLE_END = /<\/style/gi;
+/** Searches from `from` without copying the text. */
+function indexOfCaseless(text, pattern, from) {
+    pattern.lastIndex = from;
+    return pattern.exec(text)?.index ?? -1;
 }
 function looksLikeHtml(contentType, body) {
     return /html/i.test(contentType) || /^\s*</.test(body);

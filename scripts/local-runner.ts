@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parseFileCommands, type RunnerOs } from './runner-files.js'
+import { startWindowsStep, type StepProcess } from './wine.js'
 
 /**
  * Runs the bundled action the way a GitHub runner does, for the tests and the demo.
@@ -18,22 +20,9 @@ export interface ActionRun {
 
 export const BUNDLE = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/index.js')
 
-/** Parses the runner's file format: `name<<DELIMITER`, value lines, `DELIMITER` (or `name=value`). */
-export function parseCommandFile(text: string): Record<string, string> {
-  const values: Record<string, string> = {}
-  const lines = text.split(/\r?\n/)
-  for (let i = 0; i < lines.length; i++) {
-    const heredoc = /^([^=<]+)<<(.+)$/.exec(lines[i])
-    if (heredoc) {
-      const end = lines.indexOf(heredoc[2], i + 1)
-      values[heredoc[1]] = lines.slice(i + 1, end).join('\n')
-      i = end
-    } else if (lines[i].includes('=')) {
-      const at = lines[i].indexOf('=')
-      values[lines[i].slice(0, at)] = lines[i].slice(at + 1)
-    }
-  }
-  return values
+/** Parses GITHUB_OUTPUT / GITHUB_STATE as the runner does on `os` (see runner-files.ts). */
+export function parseCommandFile(text: string, os: RunnerOs = 'linux'): Record<string, string> {
+  return parseFileCommands(text, os)
 }
 
 export interface RunOptions {
@@ -43,6 +32,8 @@ export interface RunOptions {
   timeoutMs?: number
   /** Step state from main (`STATE_<name>`): set for the post step, as the runner does. */
   state?: Record<string, string>
+  /** Run node.exe under Wine as a Windows process (default: E2E_WINDOWS=1; see wine.ts). */
+  windows?: boolean
 }
 
 /** A started step: its process (to send signals, as a cancellation does) and its result when it ends. */
@@ -65,24 +56,30 @@ export function startAction(inputs: Record<string, string>, options: RunOptions 
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', RUNNER_TEMP: dir, ...files, ...debug, ...options.env }
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
   for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value
-  const child = spawn(options.node ?? process.env.E2E_NODE ?? process.execPath, [...(options.nodeArgs ?? []), BUNDLE], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout!.on('data', chunk => (stdout += chunk))
-  child.stderr!.on('data', chunk => (stderr += chunk))
+  const windows = options.windows ?? process.env.E2E_WINDOWS === '1'
+  const { child, stdout, stderr } = windows ? startWindowsStep(BUNDLE, env, dir, options.nodeArgs) : startNode(env, options)
   const killer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
   const done = new Promise<number | null>(resolveCode => child.on('close', resolveCode)).then(code => {
     clearTimeout(killer)
     return {
       code,
-      stdout,
-      stderr,
-      outputs: parseCommandFile(readFileSync(files.GITHUB_OUTPUT, 'utf8')),
-      state: parseCommandFile(readFileSync(files.GITHUB_STATE, 'utf8')),
+      stdout: stdout(),
+      stderr: stderr(),
+      outputs: parseCommandFile(readFileSync(files.GITHUB_OUTPUT, 'utf8'), windows ? 'win32' : 'linux'),
+      state: parseCommandFile(readFileSync(files.GITHUB_STATE, 'utf8'), windows ? 'win32' : 'linux'),
       summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8')
     }
   })
-  return { child, stdout: () => stdout, done }
+  return { child, stdout, done }
+}
+
+function startNode(env: Record<string, string>, options: RunOptions): StepProcess {
+  const child = spawn(options.node ?? process.env.E2E_NODE ?? process.execPath, [...(options.nodeArgs ?? []), BUNDLE], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', chunk => (stdout += chunk))
+  child.stderr!.on('data', chunk => (stderr += chunk))
+  return { child, stdout: () => stdout, stderr: () => stderr }
 }
 
 /** Runs the bundle to its end (see startAction). */

@@ -16,6 +16,7 @@ import { markMainStarted, saveRunning } from './state.js'
 import { dryRun } from './targets/dry-run.js'
 import { reportNotStarted } from './targets/not-started.js'
 import { selectTargets } from './targets/select.js'
+import { infoUntrusted } from './report/untrusted.js'
 
 export interface Dependencies {
   readInput: InputReader
@@ -46,6 +47,8 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  // A Windows runner cancels with Ctrl+C, then Ctrl+Break (SIGBREAK), which ends Node at once unless listened to.
+  process.on('SIGBREAK', onSignal)
   const progress: Progress = { runs: [], running: new Map() }
   let client: QrsClient | undefined
   try {
@@ -59,7 +62,7 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
     const api = (progress.api = new QrsApi(client))
     await core.group(`Connect to ${settings.url.host}`, async () => {
       const about = await api.about()
-      core.info(`Qlik Sense repository ${about.buildVersion ?? '(version not reported)'}, signed in with ${auth.description}`)
+      infoUntrusted(`Qlik Sense repository ${about.buildVersion ?? '(version not reported)'}, signed in with ${auth.description}`)
     })
     cancel.signal.throwIfAborted()
     const selection = await core.group('Targets', () => selectTargets(api, settings))
@@ -76,6 +79,7 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
+    process.off('SIGBREAK', onSignal)
     client?.dispose()
   }
 }
@@ -113,7 +117,7 @@ async function reloadAll(api: QrsApi, settings: Settings, clock: Clock, cancel: 
     }
     await runTarget(api, settings, run, { clock, signal, cancel, multi: progress.runs.length > 1, tracker })
     if (!run.success && settings.failFast && !failFast.signal.aborted) {
-      core.info(`${run.label} failed: stopping the other targets (fail-fast).`)
+      infoUntrusted(`${run.label} failed: stopping the other targets (fail-fast).`)
       failFast.abort(new Error('fail-fast'))
     }
   })

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { startSimulator, type Scenario, type Simulator } from '../../simulator/src/index.js'
 import { runAction, startAction, type ActionRun, type RunningAction } from '../../scripts/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
-import { bearerTokens, cookieValues, expectNoLeaks } from '../helpers/leaks.js'
+import { bearerTokens, cookieValues, expectNoLeaks, ticketValues } from '../helpers/leaks.js'
 import { IDS, SCRIPT_ERROR, WINDOWS, testSite } from '../helpers/site.js'
 
 /**
@@ -58,7 +58,7 @@ async function debugRun(inputs: Record<string, string>, during?: (since: number)
 /** No leak, and debug mode really was on. Returns the secrets looked for. */
 function checkLeaks({ run, inputs, since }: Checked, extra: string[] = []): string[] {
   expect(run.stdout).toMatch(/^::debug::/m)
-  const secrets = expectNoLeaks(run, inputs, [...cookieValues(sim, since), ...bearerTokens(sim, since), ...extra])
+  const secrets = expectNoLeaks(run, inputs, [...cookieValues(sim, since), ...bearerTokens(sim, since), ...ticketValues(sim, since), ...extra])
   expect(secrets.length).toBeGreaterThan(0)
   return secrets
 }
@@ -105,6 +105,46 @@ describe('no secret leaks in debug mode', () => {
     const cookies = cookieValues(sim, checked.since)
     expect(cookies.length).toBeGreaterThan(0)
     expect(checkLeaks(checked)).toEqual(expect.arrayContaining([WINDOWS.password, ...cookies]))
+  })
+
+  it('NTLM: the tickets the proxy handed out are checked too', async () => {
+    const checked = await debugRun(ntlm({ 'task-id': IDS.ok }))
+    expect(checked.run.outputs.status).toBe('FinishedSuccess')
+    const tickets = ticketValues(sim, checked.since)
+    expect(tickets.length).toBeGreaterThan(0)
+    expect(checkLeaks(checked)).toEqual(expect.arrayContaining(tickets))
+  })
+
+  it('NTLM: a ticket redemption slower than request-timeout (retried) leaks neither ticket nor xrfkey', async () => {
+    sim.faults.clear()
+    // The first /qrs/about is the one the proxy redirects; the second redeems the ticket.
+    sim.faults.add({ method: 'GET', path: '/qrs/about', after: 1, times: 1, action: { kind: 'delay', ms: 2_500 } })
+    try {
+      const checked = await debugRun(ntlm({ 'task-id': IDS.ok, 'request-timeout': '1s' }))
+      expect(checked.run.stdout).toMatch(/did not answer in time \(Request timeout: \/ntlm\/qrs\/about\?…\)/)
+      expect(checked.run.stdout).not.toMatch(/xrfkey=/)
+      expect(checked.run.outputs.status).toBe('FinishedSuccess')
+      const tickets = ticketValues(sim, checked.since)
+      expect(tickets.length).toBeGreaterThanOrEqual(2)
+      expect(checkLeaks(checked)).toEqual(expect.arrayContaining(tickets))
+    } finally {
+      sim.faults.clear()
+    }
+  })
+
+  it('NTLM: a redemption that sets no session cookie fails without showing the ticket', async () => {
+    sim.faults.clear()
+    sim.faults.add({ method: 'GET', path: '/qrs/about', after: 1, times: 1, action: { kind: 'status', status: 200, body: '{}' } })
+    try {
+      const checked = await debugRun(ntlm({ 'task-id': IDS.ok }))
+      expect(checked.run.code).toBe(1)
+      expect(errorLine(checked.run)).toMatch(/set no session cookie \(it redirected to https:\/\/[^ ]*\?…\)/)
+      const tickets = ticketValues(sim, checked.since)
+      expect(tickets.length).toBeGreaterThan(0)
+      expect(checkLeaks(checked)).toEqual(expect.arrayContaining(tickets))
+    } finally {
+      sim.faults.clear()
+    }
   })
 
   it('NTLM: wrong password', async () => {

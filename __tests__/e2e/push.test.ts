@@ -45,12 +45,12 @@ describe('push wake-ups (notify-listen, notify-url)', () => {
     expect(run.stdout).not.toMatch(/::error|::warning/)
     expect(run.outputs.status).toBe('FinishedSuccess')
     expect(run.stdout).toMatch(/Push wake-ups on: the QRS calls http:\/\/127\.0\.0\.1:\d+\/qlik-notify/)
-    const deliveries = sim.notifications.deliveries().filter(d => d.url === inputs['notify-url'])
+    const deliveries = sim.notifications.deliveries().filter(d => d.url.startsWith(`${inputs['notify-url']}/`))
     expect(deliveries.length).toBeGreaterThan(0)
     expect(deliveries.every(d => d.status === 200)).toBe(true)
     // A 4 s reload, adaptive polling alone would poll about eight times; the safety poll is 30 s.
     expect(sessionPolls(run.outputs['execution-id'])).toBeLessThanOrEqual(3)
-    expect(sim.notifications.active().filter(a => a.url === inputs['notify-url'])).toHaveLength(0)
+    expect(sim.notifications.active().filter(a => a.url.startsWith(`${inputs['notify-url']}/`))).toHaveLength(0)
     expect(run.stdout).toMatch(/Removed the notification subscription \(\d+ wake-ups? received\)/)
   })
 
@@ -59,7 +59,7 @@ describe('push wake-ups (notify-listen, notify-url)', () => {
     const run = await runAction(inputs)
     expect(run.code).toBe(1)
     expect(run.outputs.status).toBe('FinishedFail')
-    expect(sim.notifications.active().filter(a => a.url === inputs['notify-url'])).toHaveLength(0)
+    expect(sim.notifications.active().filter(a => a.url.startsWith(`${inputs['notify-url']}/`))).toHaveLength(0)
     expect(sim.notifications.removed().length).toBeGreaterThan(0)
   })
 
@@ -67,11 +67,11 @@ describe('push wake-ups (notify-listen, notify-url)', () => {
     const inputs = await pushInputs({ 'task-id': IDS.slow })
     const step = startAction(inputs)
     for (let i = 0; i < 200 && !/Push wake-ups on/.test(step.stdout()); i++) await new Promise(done => setTimeout(done, 50))
-    expect(sim.notifications.active().filter(a => a.url === inputs['notify-url'])).toHaveLength(1)
+    expect(sim.notifications.active().filter(a => a.url.startsWith(`${inputs['notify-url']}/`))).toHaveLength(1)
     step.child.kill('SIGINT')
     const run = await step.done
     expect(run.stdout).toMatch(/The job was cancelled: stopped task/)
-    expect(sim.notifications.active().filter(a => a.url === inputs['notify-url'])).toHaveLength(0)
+    expect(sim.notifications.active().filter(a => a.url.startsWith(`${inputs['notify-url']}/`))).toHaveLength(0)
   })
 
   it('never takes a callback body as the truth: forged callbacks cannot change the result', async () => {
@@ -80,7 +80,8 @@ describe('push wake-ups (notify-listen, notify-url)', () => {
     const lie = JSON.stringify([{ objectType: 'ExecutionResult', objectID: '00000000-0000-0000-0000-000000000001', changeType: 2, status: 7, statusName: 'FinishedSuccess' }])
     let accepted = 0
     for (let i = 0; i < 100 && step.child.exitCode === null; i++) {
-      if (/Push wake-ups on/.test(step.stdout())) accepted += (await forge(inputs['notify-url'], lie)) === 200 ? 1 : 0
+      const registered = sim.notifications.active().find(n => n.url.startsWith(`${inputs['notify-url']}/`))?.url
+      if (registered) accepted += (await forge(registered, lie)) === 200 ? 1 : 0
       await new Promise(done => setTimeout(done, 20))
     }
     const run = await step.done
@@ -97,5 +98,63 @@ describe('push wake-ups (notify-listen, notify-url)', () => {
     const run = await runAction(await pushInputs({ 'task-id': IDS.ok, 'max-poll-interval': '2s' }))
     expect(run.stdout).toMatch(/::warning::Push wake-ups off: the QRS refused the notification subscription \(POST \/qrs\/notification answered 403/)
     expect(run.outputs.status).toBe('FinishedSuccess')
+  })
+
+  /** QRS requests (certificate listener) recorded in [from, to). */
+  const qrsRequests = (from: number, to: number) => sim.requests.filter(r => r.time >= from && r.time < to && r.listener === 'qrs').length
+
+  it('a flood of 1,000 callbacks, to the registered URL and to others, costs only a handful of QRS reads', async () => {
+    const quietFrom = Date.now()
+    const quiet = await runAction(await pushInputs())
+    const quietRequests = qrsRequests(quietFrom, Date.now())
+    expect(quiet.outputs.status).toBe('FinishedSuccess')
+
+    const inputs = await pushInputs()
+    const floodFrom = Date.now()
+    const step = startAction(inputs)
+    let registered: string | undefined
+    for (let i = 0; i < 200 && !registered; i++) {
+      registered = sim.notifications.active().find(n => n.url.startsWith(`${inputs['notify-url']}/`))?.url
+      if (!registered) await new Promise(done => setTimeout(done, 25))
+    }
+    expect(registered).toMatch(/\/qlik-notify\/[A-Za-z0-9_-]{20,}$/)
+    const others = [inputs['notify-url'], `${inputs['notify-url']}/guessed-token`, `${inputs['notify-url'].replace(/\/qlik-notify$/, '')}/`]
+    const statuses = new Map<number, number>()
+    // 1,000 callbacks over the reload, 20 at a time.
+    for (let sent = 0; sent < 1_000 && step.child.exitCode === null; sent += 20) {
+      const batch = Array.from({ length: 20 }, (_, i) => forge(i % 2 === 0 ? registered! : others[i % others.length], '[]'))
+      for (const status of await Promise.all(batch)) statuses.set(status, (statuses.get(status) ?? 0) + 1)
+      await new Promise(done => setTimeout(done, 60))
+    }
+    const run = await step.done
+    const floodRequests = qrsRequests(floodFrom, Date.now())
+    expect(run.code).toBe(0)
+    expect(run.outputs.status).toBe('FinishedSuccess')
+    expect(statuses.get(404)).toBeGreaterThan(100)
+    expect(statuses.get(200)).toBeGreaterThan(100)
+    // The unregistered paths woke nothing; wake-ups are 1 s apart: about one pair of reads a second.
+    expect(floodRequests - quietRequests).toBeLessThanOrEqual(10)
+    // The token is masked: only its ::add-mask:: line holds it.
+    const token = registered!.split('/').at(-1)!
+    expect(run.stdout.split('\n').filter(line => line.includes(token))).toEqual([`::add-mask::${token}`])
+  }, 60_000)
+
+  it('refuses notify-url with https:// before any request, naming the input', async () => {
+    const from = Date.now()
+    const inputs = await pushInputs()
+    const run = await runAction({ ...inputs, 'notify-url': inputs['notify-url'].replace('http:', 'https:') })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(/::error::.*notify-url.*http:\/\//)
+    expect(sim.requests.filter(r => r.time >= from)).toHaveLength(0)
+  })
+
+  it('several targets share one listener: each gets its own path and push wake-ups, none falls back to polling', async () => {
+    const inputs = await pushInputs({ 'task-id': `${IDS.ok}\n${IDS.quote}` })
+    const run = await runAction(inputs)
+    expect(run.code).toBe(0)
+    expect(run.stdout).not.toMatch(/Push wake-ups off/)
+    expect(run.stdout.match(/Push wake-ups on/g)).toHaveLength(2)
+    const urls = new Set(sim.notifications.deliveries().filter(d => d.url.startsWith(`${inputs['notify-url']}/`)).map(d => d.url))
+    expect(urls.size).toBe(2)
   })
 })

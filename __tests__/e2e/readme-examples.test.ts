@@ -354,9 +354,9 @@ describe('README examples', () => {
     }
     if (inputs['notify-url']) {
       expect(result.stdout).toContain(`Push wake-ups on: the QRS calls ${inputs['notify-url']}`)
-      const deliveries = sim.notifications.deliveries().filter(d => d.url === inputs['notify-url'])
+      const deliveries = sim.notifications.deliveries().filter(d => d.url.startsWith(`${inputs['notify-url']}/`))
       expect(deliveries.length).toBeGreaterThan(0)
-      expect(sim.notifications.active().filter(a => a.url === inputs['notify-url'])).toHaveLength(0)
+      expect(sim.notifications.active().filter(a => a.url.startsWith(`${inputs['notify-url']}/`))).toHaveLength(0)
     }
     if (inputs['script-log'] === 'always') {
       expect(existsSync(result.outputs['script-log-path'])).toBe(true)

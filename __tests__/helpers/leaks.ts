@@ -32,6 +32,8 @@ export function secretValues(inputs: Record<string, string>, extra: string[] = [
   for (const name of SECRET_INPUTS) {
     const value = inputs[name]
     if (value === undefined || value === '') continue
+    // A header-auth user id is an identity, not a password: short ones are not masked (they would blank ordinary words).
+    if (name === 'header-value' && value.trim().length < MIN_KEY_LINE) continue
     secrets.push(value)
     // The runner trims most inputs: the trimmed value must not show either.
     if (value.trim() && value.trim() !== value) secrets.push(value.trim())
@@ -116,4 +118,15 @@ export function bearerTokens(sim: Simulator, since: number): string[] {
     .map(header => /^Bearer\s+(\S+)$/i.exec(header.trim())?.[1])
     .filter((token): token is string => Boolean(token))
   return [...new Set(tokens)]
+}
+
+/**
+ * The qlikTickets the proxy handed out, as the client redeemed them (`qlikTicket=` in the query of
+ * requests at or after `since`): one-time credentials for a session as the service account.
+ */
+export function ticketValues(sim: Simulator, since: number): string[] {
+  const tickets = sim.requests
+    .filter(r => r.time >= since)
+    .flatMap(r => [...r.query.matchAll(/(?:^|&)qlikTicket=([^&]+)/gi)].map(m => decodeURIComponent(m[1])))
+  return [...new Set(tickets)]
 }

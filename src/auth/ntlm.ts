@@ -3,6 +3,7 @@ import { newXrfkey } from '../qrs/xrfkey.js'
 import type { RawResponse, Transport } from '../qrs/transport.js'
 import type { Auth, SignInContext } from './auth.js'
 import { AuthError } from './errors.js'
+import { maskTicket } from './mask.js'
 
 export interface WindowsCredentials {
   /** As NTLM carries it: `svc_reload`, or a UPN `svc_reload@corp.example` with an empty domain. */
@@ -66,6 +67,7 @@ async function handshake({ loginUrl, openConnection }: SignInContext, credential
     if (answer.status < 300 || answer.status >= 400) {
       throw new AuthError(`The proxy answered the NTLM handshake with ${answer.status} instead of redirecting back with a ticket.`)
     }
+    maskTicket(answer.headers.location)
     return answer
   } finally {
     connection.dispose()

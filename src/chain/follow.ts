@@ -6,6 +6,7 @@ import { isUnset } from '../reload/dates.js'
 import type { Clock } from '../reload/clock.js'
 import { isSuccess, statusName } from '../reload/status.js'
 import { waitForExecution } from '../reload/wait.js'
+import { infoUntrusted } from '../report/untrusted.js'
 
 /** One task the chain set off, and what it set off in turn. */
 export interface ChainNode {
@@ -94,7 +95,7 @@ async function followEvent(api: QrsApi, event: CompositeEvent, upstream: { task:
   }
   const executionId = await findDownstreamRun(api, downstream.id, upstreamStop, context, Math.min(FIRE_WINDOW_MS, windowMs(event) || FIRE_WINDOW_MS))
   if (!executionId) return { ...node, note: 'no run of it started after the trigger (disabled trigger or task?)' }
-  core.info(`Chain: '${event.name}' started '${downstream.name}' (execution ${executionId}).`)
+  infoUntrusted(`Chain: '${event.name}' started '${downstream.name}' (execution ${executionId}).`)
   const outcome = await waitForExecution(api, executionId, {
     clock: context.clock,
     signal: context.signal,

@@ -5,11 +5,11 @@ import { InputError } from './errors.js'
 /**
  * Reads an input that holds PEM text or the path of a PEM file (QMC exports client.pem,
  * client_key.pem and root.pem). Secrets pasted into repository settings sometimes keep
- * literal `\n` sequences instead of line breaks: those are turned back into line breaks.
+ * literal `\n` (or `\r\n`) sequences instead of line breaks: those are turned back into line breaks.
  */
 export function readPem(input: string, value: string): string {
   const text = value.includes('-----BEGIN') ? value : readPemFile(input, value)
-  const pem = !text.includes('\n') && text.includes('\\n') ? text.replace(/\\n/g, '\n') : text
+  const pem = !text.includes('\n') && text.includes('\\n') ? text.replace(/(?:\\r)?\\n/g, '\n') : text
   if (!/-----BEGIN [A-Z0-9 ]+-----[\s\S]+?-----END [A-Z0-9 ]+-----/.test(pem)) {
     throw new InputError(input, 'is not PEM: expected a -----BEGIN ...----- block or the path of a PEM file.')
   }
@@ -17,13 +17,24 @@ export function readPem(input: string, value: string): string {
 }
 
 function readPemFile(input: string, path: string): string {
-  const file = path.trim()
+  // Windows Explorer's "Copy as path" puts the path in double quotes.
+  const file = path.trim().replace(/^"(.+)"$/, '$1')
   if (!existsSync(file) || !statSync(file).isFile()) {
     throw new InputError(input, 'is neither PEM text nor the path of a readable file.')
   }
-  const text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '')
+  const text = decodeText(readFileSync(file))
   if (!text.includes('-----BEGIN')) throw new InputError(input, `the file ${file} holds no PEM block.`)
   return text
+}
+
+/**
+ * UTF-8, with or without a byte order mark, or UTF-16 with one: Windows PowerShell 5.1 writes
+ * UTF-16LE for `>` and Out-File, so `$env:ROOT_PEM > root.pem` makes such a file.
+ */
+function decodeText(bytes: Buffer): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString('utf16le')
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return Buffer.from(bytes.subarray(2, bytes.length - (bytes.length % 2))).swap16().toString('utf16le')
+  return bytes.toString('utf8').replace(/^\uFEFF/, '')
 }
 
 /** Parses every certificate of a PEM bundle; names the input when one does not parse. */

@@ -4,6 +4,7 @@ import { parseCertificates, parsePrivateKey, readPem } from './pem.js'
 import { readJwtSource } from './jwt.js'
 import { parseWindowsUser, type WindowsCredentials } from '../auth/ntlm.js'
 import type { JwtSource } from '../auth/jwt.js'
+import { MIN_MASKED_LENGTH } from '../auth/mask.js'
 import type { ListenAddress } from '../notify/listener.js'
 import { parseMaxTargets, parseTargetInputs, type Selector, type Target } from './targets.js'
 
@@ -215,7 +216,8 @@ function parseNotify(listen: string, url: string): { listen: ListenAddress; url:
   } catch {
     throw new InputError('notify-url', `'${url}' is not a URL (e.g. http://runner01.corp.example:8765/qlik-notify).`)
   }
-  if (callback.protocol !== 'http:' && callback.protocol !== 'https:') throw new InputError('notify-url', 'must be an http:// or https:// URL.')
+  // The listener speaks plain HTTP: an https:// URL would have the QRS fail every callback.
+  if (callback.protocol !== 'http:') throw new InputError('notify-url', `must be an http:// URL (got ${callback.protocol}//): the step's listener speaks plain HTTP.`)
   return { listen: { host: match[1].replace(/^\[|\]$/g, '') || '0.0.0.0', port }, url: callback }
 }
 
@@ -261,7 +263,8 @@ function readHeader(get: (name: string) => string, secrets: string[]): { name: s
   if (!name) throw new InputError('header-name', "is required with auth-type 'header' (the virtual proxy's header name).")
   if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new InputError('header-name', `'${name}' is not a valid HTTP header name.`)
   if (!value) throw new InputError('header-value', "is required with auth-type 'header' (the user id the proxy should sign in).")
-  secrets.push(value)
+  // A user id, not a password: a short one (`sa`) masked would blank ordinary words in the log.
+  if (value.length >= MIN_MASKED_LENGTH) secrets.push(value)
   headerValue('header-value', value)
   return { name, value }
 }

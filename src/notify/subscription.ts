@@ -20,15 +20,18 @@ export async function subscribe(api: QrsApi, notify: { listen: ListenAddress; ur
     core.warning(`Push wake-ups off: cannot listen on ${notify.listen.host}:${notify.listen.port} (${(error as Error).message}); polling instead.`)
     return undefined
   }
+  // The QRS calls a path of this execution's own, with a token nobody else knows.
+  const callback = new URL(notify.url.href)
+  callback.pathname = listener.path
   let handle: string
   try {
-    handle = await api.subscribeToExecution(executionId, notify.url.href)
+    handle = await api.subscribeToExecution(executionId, callback.href)
   } catch (error) {
     await listener.close()
     core.warning(`Push wake-ups off: the QRS refused the notification subscription (${(error as Error).message.split('\n')[0]}); polling instead.`)
     return undefined
   }
-  core.info(`Push wake-ups on: the QRS calls ${notify.url.href} when execution ${executionId} changes (listening on ${notify.listen.host}:${listener.port}).`)
+  core.info(`Push wake-ups on: the QRS calls ${callback.href.replace(listener.token, '<token>')} when execution ${executionId} changes (listening on ${notify.listen.host}:${listener.port}).`)
   return {
     listener,
     close: async () => {

@@ -8,6 +8,8 @@ import { systemClock, type Clock } from '../reload/clock.js'
 import { Transport, type RawResponse, type ServerTls } from './transport.js'
 import { newXrfkey } from './xrfkey.js'
 import type { Writable } from 'node:stream'
+import { infoUntrusted } from '../report/untrusted.js'
+import { withoutQuery } from '../auth/mask.js'
 
 export type { ServerTls } from './transport.js'
 
@@ -103,7 +105,7 @@ export class QrsClient {
       } catch (error) {
         const delay = method === 'GET' ? this.retryDelay(error, attempt) : undefined
         if (delay === undefined) throw error
-        core.info(`${method} ${path}: ${firstLine((error as Error).message)}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${MAX_RETRIES}).`)
+        infoUntrusted(`${method} ${path}: ${firstLine((error as Error).message)}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${MAX_RETRIES}).`)
         await (this.options.clock ?? systemClock).sleep(delay)
       }
     }
@@ -194,9 +196,9 @@ export class QrsClient {
       ticket = { url, response }
     }
     if (this.jar.empty) {
-      throw new AuthError(`The Windows sign-in succeeded but the proxy set no session cookie (it redirected to ${location ?? 'nowhere'}).`)
+      throw new AuthError(`The Windows sign-in succeeded but the proxy set no session cookie (it redirected to ${location ? withoutQuery(location) : 'nowhere'}).`)
     }
-    core.info(`Signed in through the proxy; session cookie ${this.jar.names().join(', ')}.`)
+    infoUntrusted(`Signed in through the proxy; session cookie ${this.jar.names().join(', ')}.`)
     return redirect ? ticket : undefined
   }
 
@@ -222,7 +224,7 @@ export class QrsClient {
     if (module === 'windows') {
       return new AuthError(`The proxy wants Windows authentication, but auth-type is '${auth.type}': url probably lacks the virtual proxy prefix of the ${auth.type} virtual proxy (e.g. ${this.options.url.origin}/${auth.type === 'jwt' ? 'jwt' : 'hdr'}).`)
     }
-    return new AuthError(`Signing in failed: the proxy answered ${response.status}${response.headers.location ? ` redirecting to ${response.headers.location}` : ''}.`)
+    return new AuthError(`Signing in failed: the proxy answered ${response.status}${response.headers.location ? ` redirecting to ${withoutQuery(response.headers.location)}` : ''}.`)
   }
 
   private interpret<T>(method: string, path: string, response: RawResponse, accept: number[]): { status: number; json?: T } {
@@ -230,7 +232,7 @@ export class QrsClient {
     if (accept.includes(status)) return { status }
     if (status >= 300 && status < 400) {
       if (loginModule(response)) throw this.loginError(response)
-      throw new QrsError(method, path, status, `redirect to ${response.headers.location ?? '(no location)'}`, 'The QRS does not redirect: check url (port 4242 for certificates, the virtual proxy prefix otherwise).')
+      throw new QrsError(method, path, status, `redirect to ${response.headers.location ? withoutQuery(response.headers.location) : '(no location)'}`, 'The QRS does not redirect: check url (port 4242 for certificates, the virtual proxy prefix otherwise).')
     }
     if (status < 200 || status >= 300) {
       const retryAfter = parseRetryAfter(String(response.headers['retry-after'] ?? '') || undefined)

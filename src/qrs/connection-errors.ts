@@ -1,4 +1,5 @@
 import { ConnectionError } from './errors.js'
+import { withoutQuery } from '../auth/mask.js'
 
 interface NodeError extends Error {
   code?: string
@@ -51,6 +52,6 @@ export function describeConnectionError(error: unknown, url: URL): ConnectionErr
   if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(e.message)) {
     return new ConnectionError(`${where} closed the connection without answering (${code || e.message}). If this happens at once every time, the server may be refusing the client certificate or the TLS version.`, true)
   }
-  if (/^Request timeout/.test(e.message)) return new ConnectionError(`${where} did not answer in time (${e.message}).`, true)
-  return new ConnectionError(`Request to ${where} failed: ${e.message}${code ? ` (${code})` : ''}`)
+  if (/^Request timeout/.test(e.message)) return new ConnectionError(`${where} did not answer in time (${withoutQuery(e.message)}).`, true)
+  return new ConnectionError(`Request to ${where} failed: ${withoutQuery(e.message)}${code ? ` (${code})` : ''}`)
 }

@@ -1,4 +1,4 @@
-import * as core from '@actions/core'
+import { maskDerived } from '../auth/mask.js'
 
 /**
  * The proxy's session cookie, whatever the virtual proxy calls it (X-Qlik-Session-<prefix> by
@@ -20,7 +20,8 @@ export class CookieJar {
         this.cookies.delete(name)
         continue
       }
-      core.setSecret(value)
+      // The session cookie is the credential; a load balancer's `ROUTEID=.1` is not (masking it blanks every ".1").
+      if (/sess/i.test(name) || value.length >= 20) maskDerived(value)
       this.cookies.set(name, value)
     }
   }

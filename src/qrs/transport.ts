@@ -63,14 +63,15 @@ export class Transport {
 
   async request(method: string, url: string, headers: Record<string, string>, payload?: string): Promise<RawResponse> {
     const message = await this.open(method, url, headers, payload)
-    return { status: message.statusCode ?? 0, headers: message.headers, body: await readText(message), socket: message.socket }
+    const status = message.statusCode ?? 0
+    return { status, headers: message.headers, body: await readText(message, status), socket: message.socket }
   }
 
   /** A GET whose 200 body is piped through the `sink()` stages (script logs can be hundreds of MB); other answers come back as text. */
   async download(url: string, headers: Record<string, string>, sink: () => Writable[]): Promise<RawResponse & { bytes: number }> {
     const message = await this.open('GET', url, headers)
     const status = message.statusCode ?? 0
-    if (status !== 200) return { status, headers: message.headers, body: await readText(message), socket: message.socket, bytes: 0 }
+    if (status !== 200) return { status, headers: message.headers, body: await readText(message, status), socket: message.socket, bytes: 0 }
     let bytes = 0
     message.on('data', (chunk: Buffer) => (bytes += chunk.length))
     try {
@@ -95,8 +96,26 @@ export class Transport {
   }
 }
 
-async function readText(message: IncomingMessage): Promise<string> {
+/** A JSON answer larger than this is refused (the largest lists of a big site are a few MB). */
+export const MAX_BODY_BYTES = 32 * 1024 * 1024
+/** Of an error body only the first part is kept: it is shown cut to a line anyway. */
+export const MAX_ERROR_BODY_BYTES = 64 * 1024
+
+/** The body as text, bounded: an error body is cut (and the connection closed), a too large 2xx answer refused. */
+async function readText(message: IncomingMessage, status: number): Promise<string> {
+  const ok = status >= 200 && status < 300
+  const limit = ok ? MAX_BODY_BYTES : MAX_ERROR_BODY_BYTES
   const chunks: Buffer[] = []
-  for await (const chunk of message) chunks.push(chunk as Buffer)
+  let bytes = 0
+  for await (const chunk of message) {
+    chunks.push(chunk as Buffer)
+    bytes += (chunk as Buffer).length
+    if (bytes > limit) {
+      // Not read to its end: this connection cannot carry another request.
+      message.destroy()
+      if (ok) throw new ConnectionError(`The server's answer is larger than ${limit / 1024 / 1024} MiB: refused.`)
+      return Buffer.concat(chunks).subarray(0, limit).toString('utf8')
+    }
+  }
   return Buffer.concat(chunks).toString('utf8')
 }

@@ -17,6 +17,7 @@ import { describeStatus, isSuccess, statusName } from './status.js'
 import { stopExecution } from './stop.js'
 import type { TargetRun } from './target-run.js'
 import { latestAttempt, waitForExecution } from './wait.js'
+import { infoUntrusted } from '../report/untrusted.js'
 
 /** One of our executions that may still run: the cancel handler and the post step stop these. */
 export interface Running {
@@ -48,7 +49,7 @@ const STOP_WAIT_ON_FAIL_FAST_MS = 4_000
 export async function runTarget(api: QrsApi, settings: Settings, run: TargetRun, context: RunContext): Promise<void> {
   const { clock, signal, multi } = context
   const startedAt = clock.now()
-  const info = (line: string): void => core.info(multi ? `[${run.label}] ${line}` : line)
+  const info = (line: string): void => infoUntrusted(multi ? `[${run.label}] ${line}` : line)
   const group = <T>(title: string, fn: () => Promise<T>): Promise<T> => (multi ? (info(title), fn()) : core.group(title, fn))
   try {
     const started = (run.started = await group('Start the reload', async () => {
@@ -176,7 +177,8 @@ async function fetchScriptLog(api: QrsApi, settings: Settings, run: TargetRun, c
     if (log.kind === 'saved') {
       run.scriptLogPath = log.path
       run.scriptLogBytes = log.bytes
-      if (!run.success) run.excerpt = await scanLog(log.path)
+      // script-log: never: no line of the log reaches the step log, the annotation or the summary.
+      if (!run.success && settings.scriptLog !== 'never') run.excerpt = await scanLog(log.path)
       run.scriptLogNote = `Script log: ${formatBytes(log.bytes)} at ${log.path}`
     } else {
       run.scriptLogNote = `No script log: ${log.reason}.`

@@ -10,6 +10,7 @@ import { ReloadError } from './errors.js'
 import { describeStatus } from './status.js'
 import { findTask } from './target.js'
 import { waitForExecution } from './wait.js'
+import { infoUntrusted } from '../report/untrusted.js'
 
 export interface StartedReload {
   task: ReloadTask
@@ -49,7 +50,7 @@ export async function startReload(api: QrsApi, target: StartTarget, options: Sta
       throw new ReloadError(`Task '${task.name}' is already running (execution ${current}) and if-running is 'fail'.`)
     }
     if (options.ifRunning === 'attach') {
-      core.info(`Task '${task.name}' is already running: attaching to execution ${current} (if-running: attach).`)
+      infoUntrusted(`Task '${task.name}' is already running: attaching to execution ${current} (if-running: attach).`)
       return { task, executionId: current, attached: true }
     }
     await waitForRunning(api, task, current, options)
@@ -68,7 +69,7 @@ export async function startReload(api: QrsApi, target: StartTarget, options: Sta
 
 /** if-running: wait — the new data must not be missed by a reload that began before it landed. */
 async function waitForRunning(api: QrsApi, task: ReloadTask, executionId: string, options: StartOptions): Promise<void> {
-  core.info(`Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`)
+  infoUntrusted(`Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`)
   const outcome = await waitForExecution(api, executionId, {
     clock: options.clock,
     timeoutMs: options.timeoutMs,

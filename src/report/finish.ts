@@ -8,6 +8,7 @@ import { setOutputs, setResult } from './outputs.js'
 import { writeSummary, writeTargetsSummary } from './summary.js'
 import { isSuccess } from '../reload/status.js'
 import { chainNodes } from '../chain/follow.js'
+import { infoUntrusted } from './untrusted.js'
 
 /** Outputs, step log, annotations, job summary and the verdict, once every target has ended. */
 export async function reportRuns(settings: Settings, runs: TargetRun[]): Promise<void> {
@@ -23,22 +24,22 @@ async function reportOne(settings: Settings, run: TargetRun): Promise<void> {
   if (run.error || !report) {
     const message = run.error ?? `${run.label}: no result.`
     core.setFailed(message)
-    await writeSummary({ report, success: false, failure: message })
+    await bestEffort('write the job summary', () => writeSummary({ report, success: false, failure: message }))
     return
   }
   if (!run.result) {
     // wait: false
-    await writeSummary({ report, success: true })
+    await bestEffort('write the job summary', () => writeSummary({ report, success: true }))
     return
   }
   await core.group(`Result: ${report.status}`, async () => logReport(report))
   await printLog(settings, run)
   const reloadOk = isSuccess(run.result.status)
-  if (reloadOk) core.info(`Reload task '${report.taskName}' finished successfully.`)
+  if (reloadOk) infoUntrusted(`Reload task '${report.taskName}' finished successfully.`)
   else annotate(run)
   const chainProblem = reportChain(settings, run)
   const failure = !reloadOk ? failureOf(run) : run.success ? undefined : chainProblem
-  await writeSummary({ report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, chain: run.chain })
+  await bestEffort('write the job summary', () => writeSummary({ report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, chain: run.chain }))
 }
 
 /** A failed task in the chain: an error (chain-failure: fail) or a warning (warn). Returns the text. */
@@ -60,7 +61,7 @@ async function reportMany(settings: Settings, runs: TargetRun[]): Promise<void> 
   for (const run of runs) {
     await core.group(`Result: ${run.label}: ${run.report?.status || 'failed'}`, async () => {
       if (run.report?.executionResultId) logReport(run.report)
-      if (run.error) core.info(run.error)
+      if (run.error) infoUntrusted(run.error)
     })
     await printLog(settings, run)
   }
@@ -75,12 +76,21 @@ async function reportMany(settings: Settings, runs: TargetRun[]): Promise<void> 
   } else {
     core.info(`All ${runs.length} reloads finished successfully.`)
   }
-  await writeTargetsSummary(runs)
+  await bestEffort('write the job summary', () => writeTargetsSummary(runs))
 }
 
 async function printLog(settings: Settings, run: TargetRun): Promise<void> {
   if (run.scriptLogPath && (settings.scriptLog === 'always' || (settings.scriptLog === 'on-failure' && !run.success))) {
-    await printScriptLog(run.scriptLogPath, run.scriptLogBytes ?? 0)
+    await bestEffort('print the script log', () => printScriptLog(run.scriptLogPath!, run.scriptLogBytes ?? 0))
+  }
+}
+
+/** Showing the result must not turn a good reload into a failed step: a summary or log print that fails is a warning. */
+async function bestEffort(what: string, work: () => Promise<void>): Promise<void> {
+  try {
+    await work()
+  } catch (error) {
+    core.warning(`Could not ${what}: ${(error as Error).message}`)
   }
 }
 

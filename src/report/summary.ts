@@ -71,9 +71,13 @@ function firstLine(text: string): string {
   return text.split('\n')[0]
 }
 
-/** core.summary does not escape: task names and log lines are text, not HTML. */
+/**
+ * core.summary does not escape: task names and log lines are text, not HTML. Line breaks become
+ * character references, so server text never puts a line break into the summary's Markdown: a
+ * blank line would end the HTML block and turn the rest into Markdown (links, images).
+ */
 export function escape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\r/g, '&#13;').replace(/\n/g, '&#10;')
 }
 
 /** Several targets: one row each, then what explains each failure. */

@@ -12,6 +12,8 @@ export interface LogExcerpt {
 // "Error:", "General Script Error", "Execution Failed", "Syntax error"; not "ErrorMode" or "0 errors".
 const ERROR_LINE = /^.*\b(?:error\b(?!s)|failed\b).*$/gim
 const MAX_LINE = 400
+/** A line still open after this many characters is cut: a log line that never ends stays bounded. */
+export const MAX_OPEN_LINE = 64 * 1024
 
 /**
  * Scans a saved log chunk by chunk: only error lines and the last chunk become strings of their
@@ -24,8 +26,17 @@ export async function scanLog(path: string, limits = { errorLines: 15, tail: 25 
   // The last two chunks: enough for the tail even when the final one is short.
   let previous = ''
   let last = ''
+  // Skipping the rest of a line that was cut.
+  let overlong = false
   for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 })) {
-    const text = carry + (chunk as string)
+    let next = chunk as string
+    if (overlong) {
+      const end = next.indexOf('\n')
+      if (end < 0) continue
+      next = next.slice(end)
+      overlong = false
+    }
+    const text = carry + next
     const end = text.lastIndexOf('\n')
     const whole = end >= 0 ? text.slice(0, end + 1) : ''
     carry = end >= 0 ? text.slice(end + 1) : text
@@ -34,6 +45,10 @@ export async function scanLog(path: string, limits = { errorLines: 15, tail: 25 
     if (whole) {
       previous = last
       last = whole
+    }
+    if (carry.length > MAX_OPEN_LINE) {
+      carry = carry.slice(0, MAX_LINE + 1)
+      overlong = true
     }
   }
   if (carry) {

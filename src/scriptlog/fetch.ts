@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs'
-import { join } from 'node:path'
+import { relative, resolve, isAbsolute } from 'node:path'
 import { Transform, type TransformCallback } from 'node:stream'
 import type { QrsApi } from '../qrs/api.js'
 import { EMPTY_GUID, type ExecutionResult } from '../qrs/types.js'
@@ -21,9 +21,11 @@ export async function saveScriptLog(api: QrsApi, taskId: string, result: Executi
   if (result.scriptLogAvailable === false && (!result.fileReferenceID || result.fileReferenceID === EMPTY_GUID)) {
     return { kind: 'none', reason: 'the scheduler recorded no script log for this execution (empty file reference)' }
   }
+  // The id names the file: anything but a GUID (a `../` in it) is refused before any request.
+  if (!GUID.test(result.id ?? '')) return { kind: 'none', reason: `the execution result id '${String(result.id).slice(0, 60)}' is not a GUID, so it cannot name the log file` }
+  const path = insideDir(dir, `qlik-script-log-${result.id.toLowerCase()}.log`)
   const reference = await api.scriptLogReference(taskId, result)
   if (!reference) return { kind: 'none', reason: 'the server has no script log for this execution' }
-  const path = join(dir, `qlik-script-log-${result.id}.log`)
   for (let attempt = 0; ; attempt++) {
     const answer = await api.downloadScriptLog(reference, () => [stripBom(), createWriteStream(path)])
     if (answer.status === 200) return { kind: 'saved', path, bytes: answer.bytes }
@@ -32,6 +34,17 @@ export async function saveScriptLog(api: QrsApi, taskId: string, result: Executi
     }
     await clock.sleep(DOWNLOAD_RETRY_DELAYS_MS[attempt])
   }
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** `name` resolved inside `dir`; throws when it would land anywhere else. */
+export function insideDir(dir: string, name: string): string {
+  const base = resolve(dir)
+  const path = resolve(base, name)
+  const rest = relative(base, path)
+  if (!rest || rest.startsWith('..') || isAbsolute(rest)) throw new Error(`Refusing to write the script log outside ${base}.`)
+  return path
 }
 
 /** Drops a UTF-8 byte order mark at the very start of the stream. */

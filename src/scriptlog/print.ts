@@ -1,34 +1,37 @@
 import * as core from '@actions/core'
-import { createReadStream } from 'node:fs'
-import { createInterface } from 'node:readline'
+import { withCommandsStopped } from '../report/untrusted.js'
+import { boundedLines } from './lines.js'
 
 /** Logs larger than this are shown as their head and tail; the whole file is in script-log-path. */
 export const MAX_PRINTED_BYTES = 1024 * 1024
 const HEAD_LINES = 100
 
-/** Prints a saved log into the step log, bounded, inside a collapsed group. */
+/**
+ * Prints a saved log into the step log, bounded, inside a collapsed group. The lines are the load
+ * script's (TRACE writes anything): they are printed with runner commands stopped.
+ */
 export async function printScriptLog(path: string, bytes: number): Promise<void> {
   await core.group(`Script log (${formatBytes(bytes)})`, async () => {
-    if (bytes <= MAX_PRINTED_BYTES) {
-      await printLines(path, 0)
-      return
-    }
-    await printLines(path, 0, HEAD_LINES)
-    core.info(`… ${formatBytes(bytes - MAX_PRINTED_BYTES)} not shown here: the whole log is at ${path} (output script-log-path; upload it with actions/upload-artifact) …`)
-    await printLines(path, bytes - MAX_PRINTED_BYTES, Infinity, true)
+    await withCommandsStopped(async info => {
+      if (bytes <= MAX_PRINTED_BYTES) {
+        await printLines(info, path, 0)
+        return
+      }
+      await printLines(info, path, 0, HEAD_LINES)
+      info(`… ${formatBytes(bytes - MAX_PRINTED_BYTES)} not shown here: the whole log is at ${path} (output script-log-path; upload it with actions/upload-artifact) …`)
+      await printLines(info, path, bytes - MAX_PRINTED_BYTES, Infinity, true)
+    })
   })
 }
 
-async function printLines(path: string, start: number, max = Infinity, skipFirst = false): Promise<void> {
-  const reader = createInterface({ input: createReadStream(path, { encoding: 'utf8', start }), crlfDelay: Infinity })
+async function printLines(info: (line: string) => void, path: string, start: number, max = Infinity, skipFirst = false): Promise<void> {
   let count = 0
-  for await (const line of reader) {
+  for await (const line of boundedLines(path, start)) {
     // Starting mid-file: the first line is a fragment.
     if (skipFirst && count++ === 0) continue
     if (!skipFirst && count++ >= max) break
-    core.info(line)
+    info(line)
   }
-  reader.close()
 }
 
 export function formatBytes(bytes: number): string {

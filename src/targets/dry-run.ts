@@ -6,6 +6,7 @@ import type { Privileges, ReloadTask } from '../qrs/types.js'
 import type { Plan, TargetRun } from '../reload/target-run.js'
 import { setResult } from '../report/outputs.js'
 import { escape } from '../report/summary.js'
+import { infoUntrusted } from '../report/untrusted.js'
 
 /**
  * Dry run: for each resolved target, whether it would start (enabled, not running or what if-running
@@ -20,7 +21,8 @@ export async function dryRun(api: QrsApi, settings: Settings, runs: TargetRun[])
     }
   })
   const table = planRows(runs)
-  core.info(textTable(table))
+  // Names come from the server: printed with runner commands off.
+  infoUntrusted(...textTable(table).split('\n'))
   setResult(settings.singleTarget, runs)
   const blocked = runs.filter(run => !run.plan!.wouldStart)
   const verdict =
@@ -28,7 +30,7 @@ export async function dryRun(api: QrsApi, settings: Settings, runs: TargetRun[])
       ? `Dry run: all ${runs.length} target${runs.length === 1 ? '' : 's'} would start. Nothing was started.`
       : `Dry run: ${blocked.length} of ${runs.length} target${runs.length === 1 ? '' : 's'} would not start. Nothing was started.\n${blocked.map(run => `- ${run.label}: ${run.plan!.reasons.join('; ')}`).join('\n')}`
   if (blocked.length > 0) core.setFailed(verdict)
-  else core.info(verdict)
+  else infoUntrusted(verdict)
   await writePlanSummary(table, verdict, blocked.length === 0)
 }
 

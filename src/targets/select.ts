@@ -1,4 +1,3 @@
-import * as core from '@actions/core'
 import type { Settings } from '../inputs/settings.js'
 import { describeSelector, type Selector, type StartTarget, type Target } from '../inputs/targets.js'
 import type { QrsApi } from '../qrs/api.js'
@@ -7,6 +6,7 @@ import type { App, ReloadTask } from '../qrs/types.js'
 import { ReloadError } from '../reload/errors.js'
 import { findTask } from '../reload/target.js'
 import type { Resolved, TargetRun } from '../reload/target-run.js'
+import { infoUntrusted } from '../report/untrusted.js'
 import { findApp } from './apps.js'
 
 /** The targets, resolved and checked; `failure` says why none may start (then nothing starts). */
@@ -47,7 +47,7 @@ export async function selectTargets(api: QrsApi, settings: Settings): Promise<Se
     if (tasks.length === 0) problems.push(await nothingMatched(api, selector))
     for (const task of tasks) add(fromTask(task, describeSelector(selector)))
   }
-  for (const run of runs) core.info(`${run.label}${run.resolved?.taskId && run.resolved.taskName ? ` (${run.resolved.taskId})` : ''}: ${run.error ?? `selected by ${run.resolved?.from}`}`)
+  for (const run of runs) infoUntrusted(`${run.label}${run.resolved?.taskId && run.resolved.taskName ? ` (${run.resolved.taskId})` : ''}: ${run.error ?? `selected by ${run.resolved?.from}`}`)
   if (problems.length > 0) return { runs, failure: problems.join('\n') }
   if (runs.length > settings.maxTargets) {
     const failure = `The selection has ${runs.length} targets, more than max-targets (${settings.maxTargets}): ${counts.join(', ')}. Nothing was started: check the tags and custom properties, or raise max-targets.`

@@ -1,0 +1,85 @@
+import { afterEach, describe, expect, it } from '@jest/globals'
+import { connect } from 'node:net'
+import { request } from 'node:http'
+import { MAX_CALLBACK_BYTES, MIN_WAKE_GAP_MS, WakeUpListener } from '../../src/notify/listener.js'
+
+const address = { host: '127.0.0.1', port: 0 }
+let opened: WakeUpListener[] = []
+afterEach(async () => {
+  for (const listener of opened) await listener.close()
+  opened = []
+})
+
+async function start(base = '/qlik-notify'): Promise<WakeUpListener> {
+  const listener = await WakeUpListener.start(address, base)
+  opened.push(listener)
+  return listener
+}
+
+function post(port: number, path: string, body = '[]'): Promise<number> {
+  return new Promise(resolve => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST' }, res => {
+      res.resume()
+      resolve(res.statusCode ?? 0)
+    })
+    req.on('error', () => resolve(0))
+    req.end(body)
+  })
+}
+
+describe('WakeUpListener', () => {
+  it('answers 404 on any path but its own token path, and those wake nothing', async () => {
+    const listener = await start()
+    expect(listener.path).toMatch(/^\/qlik-notify\/[A-Za-z0-9_-]{24}$/)
+    for (const path of ['/qlik-notify', '/qlik-notify/', '/', `/qlik-notify/${listener.token.slice(1)}`, `${listener.path}/x`]) {
+      expect(await post(listener.port, path)).toBe(404)
+    }
+    expect(listener.wakeUps).toBe(0)
+    expect(await listener.sleep(200)).toBe(false)
+    expect(await post(listener.port, listener.path)).toBe(200)
+    expect(await listener.sleep(5_000)).toBe(true)
+  })
+
+  it('ends sleeps on callbacks at most once per second, however many arrive', async () => {
+    const listener = await start()
+    const started = performance.now()
+    let wakes = 0
+    const flood = setInterval(() => void post(listener.port, listener.path), 5)
+    try {
+      while (performance.now() - started < 3_100) if (await listener.sleep(10_000)) wakes++
+    } finally {
+      clearInterval(flood)
+    }
+    expect(listener.wakeUps).toBeGreaterThan(50)
+    expect(wakes).toBeGreaterThanOrEqual(3)
+    expect(wakes).toBeLessThanOrEqual(Math.ceil(3_100 / MIN_WAKE_GAP_MS) + 1)
+  })
+
+  it('refuses a body over the cap with 413 and does not wake', async () => {
+    const listener = await start()
+    expect(await post(listener.port, listener.path, 'x'.repeat(MAX_CALLBACK_BYTES + 1))).toBe(413)
+    expect(listener.wakeUps).toBe(0)
+  })
+
+  it('closes a connection whose headers never end, within a few seconds', async () => {
+    const listener = await start()
+    const socket = connect(listener.port, '127.0.0.1')
+    socket.write('POST / HTTP/1.1\r\nHost: x\r\n')
+    const started = Date.now()
+    const drip = setInterval(() => socket.write('X-A: b\r\n'), 200)
+    await new Promise(done => socket.on('close', done))
+    clearInterval(drip)
+    expect(Date.now() - started).toBeLessThan(8_000)
+  }, 15_000)
+
+  it('shares one server between subscriptions on the same address', async () => {
+    const first = await start()
+    const second = await WakeUpListener.start(address, '/qlik-notify')
+    opened.push(second)
+    expect(second.port).toBe(first.port)
+    expect(second.path).not.toBe(first.path)
+    expect(await post(first.port, second.path)).toBe(200)
+    expect(second.wakeUps).toBe(1)
+    expect(first.wakeUps).toBe(0)
+  })
+})
