@@ -1,6 +1,9 @@
 import { describe, test, expect, beforeAll, afterAll } from '@jest/globals'
 import type { Scenario, Simulator } from '../../simulator/src/index.js'
+import { loadQrsSpec } from '../helpers/qrs-spec.js'
 import { call, start, testCerts, testScenario } from './helpers.js'
+
+const { spec } = loadQrsSpec()
 
 const certs = testCerts('selectors')
 const q = (filter: string) => encodeURIComponent(filter)
@@ -88,6 +91,17 @@ describe('tags, custom properties, streams and privileges', () => {
       expect(tasks[0].privileges).toBeNull()
     } finally {
       await omitting.close()
+    }
+  })
+
+  ;(spec ? test : test.skip)("the answers fit Qlik's QRS definition (tags, custom property values and definitions, streams, owners, privileges)", async () => {
+    const paths = [
+      '/qrs/tag', '/qrs/tag/full', '/qrs/custompropertydefinition', '/qrs/custompropertydefinition/full',
+      `/qrs/reloadtask/full?privileges=true`, `/qrs/app/full?privileges=true`, `/qrs/app/${apps.draft}?privileges=true`
+    ]
+    for (const path of paths) {
+      const answer = await call(sim, 'GET', path)
+      expect([path, spec!.checkAnswer('GET', path.split('?')[0], answer.status, answer.json())]).toEqual([path, []])
     }
   })
 
