@@ -27,8 +27,25 @@ const TINY_TASK = 'b0000000-0000-4000-8000-00000000aaaa'
 const BIG_LOG_TASK = 'b0000000-0000-4000-8000-00000000bbbb'
 const BIG_LOG_BYTES = 200 * 1024 * 1024
 
-const STRATEGIES = ['ours (poll)', 'ours (push)', FIXED_1S.name, AIRFLOW.name] as const
+/** Ours with the task's history: right (±10 %), the run 3x longer than the last, 3x shorter; without history; push. */
+const HISTORY = 'ours, history'
+const LONGER = 'ours, run 3x longer'
+const SHORTER = 'ours, run 3x shorter'
+const NO_HISTORY = 'ours, no history'
+const PUSH = 'ours (push)'
+const STRATEGIES = [HISTORY, LONGER, SHORTER, NO_HISTORY, PUSH, FIXED_1S.name, AIRFLOW.name] as const
 type Strategy = (typeof STRATEGIES)[number]
+const OURS: readonly Strategy[] = [HISTORY, LONGER, SHORTER, NO_HISTORY, PUSH]
+
+/** Sample i of n: the previous run took (1 + error) times as long, error spread evenly over ±10 % (-6.7, 0, +6.7 % for three). */
+const historyError = (index: number, count: number) => -0.1 + (0.2 * (index + 0.5)) / count
+/** The previous run's duration the strategy's task shows, for a reload of `ms`. */
+function previousMs(strategy: Strategy, ms: number, index: number, count: number): number | undefined {
+  if (strategy === HISTORY) return Math.round(ms * (1 + historyError(index, count)))
+  if (strategy === LONGER) return Math.round(ms / 3)
+  if (strategy === SHORTER) return Math.round(ms * 3)
+  return undefined
+}
 
 const progress = (text: string) => process.stderr.write(`[bench ${((Date.now() - T0) / 1000).toFixed(1).padStart(5)} s] ${text}\n`)
 const sleep = (msecs: number) => new Promise(done => setTimeout(done, msecs))
@@ -44,12 +61,22 @@ const certsDir = join(tmpdir(), 'qsr-bench-certs')
  * second, so the fixed schedules meet the end at different phases, as they would with real reloads
  * (a whole-second reload would always end just after a 1 s poll). All strategies get the same offsets.
  */
-function lagScenario(withProxy = false, offsetMs = 0): Scenario {
+function lagScenario(withProxy = false, offsetMs = 0, previous?: (ms: number) => number | undefined): Scenario {
   return {
     machineName: MACHINE,
     serverNames: SERVER_NAMES,
     apps: [{ id: APP, name: 'Bench' }],
-    tasks: DURATIONS.map(d => ({ id: taskId(d.seconds), name: `Reload ${d.seconds} s`, appId: APP, runs: [{ attempts: [{ outcome: 7, durationMs: d.seconds * 1000 + offsetMs }] }] })),
+    tasks: DURATIONS.map(d => {
+      const durationMs = d.seconds * 1000 + offsetMs
+      const previousMs = previous?.(durationMs)
+      return {
+        id: taskId(d.seconds),
+        name: `Reload ${d.seconds} s`,
+        appId: APP,
+        runs: [{ attempts: [{ outcome: 7, durationMs }] }],
+        ...(previousMs === undefined ? {} : { previousRun: { status: 7, durationMs: previousMs } })
+      }
+    }),
     users: [{ directory: 'INTERNAL', id: 'sa_api' }],
     ...(withProxy
       ? { proxy: { virtualProxies: [{ prefix: 'ntlm', auth: 'windows' as const, sessionCookieName: 'X-Qlik-Session-ntlm', windowsAuthPattern: 'Windows' }], windowsAccounts: [WINDOWS] } }
@@ -115,13 +142,13 @@ let pushNotOn = 0
 const phaseOffsetMs = (index: number, count: number) => Math.round(((index + 0.5) / count) * 1000 - 500)
 
 async function lagSample(strategy: Strategy, seconds: number, index: number, count: number): Promise<void> {
-  const sim = await newSim(lagScenario(false, phaseOffsetMs(index, count)))
+  const sim = await newSim(lagScenario(false, phaseOffsetMs(index, count), ms => previousMs(strategy, ms, index, count)))
   const id = taskId(seconds)
   let sample: Sample
   try {
-    if (strategy === 'ours (poll)' || strategy === 'ours (push)') {
+    if (OURS.includes(strategy)) {
       const inputs = { ...certInputs(sim), 'task-id': id }
-      if (strategy === 'ours (push)') {
+      if (strategy === PUSH) {
         const port = await freePort()
         Object.assign(inputs, { 'notify-listen': `127.0.0.1:${port}`, 'notify-url': `http://127.0.0.1:${port}/qlik-notify` })
       }
@@ -129,7 +156,7 @@ async function lagSample(strategy: Strategy, seconds: number, index: number, cou
       const result = sim.state.results.find(r => r.executionID === run.outputs['execution-id'])
       const pushOn = /Push wake-ups on/.test(run.stdout)
       if (index === 0) progress(`${strategy} ${seconds} s #1 requests: ${requestMix(sim)}`)
-      if (strategy === 'ours (push)' && !pushOn) pushNotOn++
+      if (strategy === PUSH && !pushOn) pushNotOn++
       const ok = run.code === 0 && run.outputs.status === 'FinishedSuccess' && !!result
       sample = {
         strategy, seconds, ok,
@@ -167,6 +194,66 @@ function lagJobs(seconds: number, count: number): (() => Promise<void>)[] {
   const jobs: (() => Promise<void>)[] = []
   for (let i = 0; i < count; i++) for (const strategy of STRATEGIES) jobs.push(() => lagSample(strategy, seconds, i, count))
   return jobs
+}
+
+// ---------------------------------------------------------------- 1b. fleet: many waits against one node
+
+const FLEET = QUICK ? 10 : 50
+const FLEET_SECONDS = QUICK ? 4 : 20
+const FLEET_PROCESSES = 5
+const fleetTask = (i: number) => `d0000000-0000-4000-8000-${String(i).padStart(12, '0')}`
+
+/** FLEET tasks of about FLEET_SECONDS (ends spread over a second), each with a previous run within ±10 %. */
+function fleetScenario(): Scenario {
+  return {
+    machineName: MACHINE,
+    serverNames: SERVER_NAMES,
+    apps: [{ id: APP, name: 'Bench' }],
+    maxConcurrentReloads: FLEET,
+    tasks: Array.from({ length: FLEET }, (_, i) => {
+      const durationMs = FLEET_SECONDS * 1000 + phaseOffsetMs(i, FLEET)
+      return { id: fleetTask(i), name: `Fleet ${i}`, appId: APP, runs: [{ attempts: [{ outcome: 7, durationMs }] }], previousRun: { status: 7, durationMs: Math.round(durationMs * (1 + historyError(i, FLEET))) } }
+    })
+  }
+}
+
+/**
+ * FLEET parallel waits on one simulator: ours as FLEET_PROCESSES steps of FLEET / FLEET_PROCESSES targets
+ * each (max-parallel = all of them), or FLEET fixed 1 s loops. Requests per second over the run, the busiest
+ * second, and the lag to the poll that saw the session gone.
+ */
+async function fleetRun(kind: 'ours' | 'fixed'): Promise<{ mean: number; peak: number; requests: number; lagP50: number; ok: boolean }> {
+  const sim = await newSim(fleetScenario())
+  try {
+    const ids = Array.from({ length: FLEET }, (_, i) => fleetTask(i))
+    let ok = true
+    if (kind === 'ours') {
+      const per = FLEET / FLEET_PROCESSES
+      const runs = await Promise.all(
+        Array.from({ length: FLEET_PROCESSES }, (_, p) => bundle({ ...certInputs(sim), 'task-id': ids.slice(p * per, (p + 1) * per).join('\n'), 'max-parallel': String(per) }))
+      )
+      ok = runs.every(r => r.run.code === 0)
+    } else {
+      const done = await Promise.all(ids.map(id => runLoop(sim, id, FIXED_1S)))
+      ok = done.every(d => d.status === 7)
+    }
+    const times = sim.requests.map(r => r.time)
+    const first = Math.min(...times)
+    const seconds = (Math.max(...times) - first) / 1000
+    const buckets = new Map<number, number>()
+    for (const t of times) buckets.set(Math.floor((t - first) / 1000), (buckets.get(Math.floor((t - first) / 1000)) ?? 0) + 1)
+    const lags = sim.state.results
+      .filter(r => r.executionID && ids.includes(r.taskID.toLowerCase()) && r.status === 7 && Date.parse(r.stopTime) > T0)
+      .map(r => {
+        const gone = sim.requests.find(q => q.status === 404 && q.path.toLowerCase() === `/qrs/executionsession/${r.executionID}`.toLowerCase())
+        return gone ? gone.time - Date.parse(r.stopTime) : NaN
+      })
+    const result = { mean: times.length / seconds, peak: Math.max(...buckets.values()), requests: times.length, lagP50: median(lags.filter(Number.isFinite)), ok }
+    progress(`fleet ${kind}: ${result.requests} requests in ${seconds.toFixed(1)} s (${result.mean.toFixed(1)}/s, peak ${result.peak} in a second), lag p50 ${ms(result.lagP50)}${ok ? '' : ' FAILED'}`)
+    return result
+  } finally {
+    await sim.close()
+  }
 }
 
 // ---------------------------------------------------------------- 2. NTLM handshakes
@@ -265,17 +352,21 @@ async function main(): Promise<void> {
   progress('start-up (quiet machine)')
   await startupRuns()
 
-  // 2 s reloads first, alone; then the long ones; their idle middle hosts the NTLM and RSS runs.
+  // Each run with its own simulator (they do not share a node). The 2 s runs first, alone: their lag is
+  // hundreds of ms, which a burst of spawns would swamp. Then the 120 s and the 20 s runs concurrently;
+  // NTLM and RSS while the long ones wait.
   const [short, mid, long] = DURATIONS
   progress(`${short.seconds} s reloads: ${short.samples} samples x ${STRATEGIES.length} strategies`)
   await staggered(lagJobs(short.seconds, short.samples), 900)
-  progress(`${long.seconds} s and ${mid.seconds} s reloads: ${long.samples} + ${mid.samples} samples x ${STRATEGIES.length} strategies`)
+  progress(`${long.seconds} s and ${mid.seconds} s reloads: ${long.samples} / ${mid.samples} samples x ${STRATEGIES.length} strategies, concurrently`)
   const longDone = staggered(lagJobs(long.seconds, long.samples), 400)
-  await sleep(long.samples * STRATEGIES.length * 400 + 200)
+  await sleep(long.samples * STRATEGIES.length * 400)
   await staggered(lagJobs(mid.seconds, mid.samples), 400)
   progress('NTLM run and 200 MB script log run, while the long reloads wait')
   await Promise.all([ntlmRun(), rssRun()])
   await longDone
+  progress(`fleet: ${FLEET} parallel ${FLEET_SECONDS} s waits, ours (history) and fixed 1 s, one simulator each`)
+  const fleet = await Promise.all([fleetRun('ours'), fleetRun('fixed')])
 
   // ------------------------------------------------------------ the table
   const pct = (lag: number, seconds: number) => `${((lag / (seconds * 1000)) * 100).toFixed(1)} %`
@@ -290,17 +381,20 @@ async function main(): Promise<void> {
   const rows: Row[] = []
   for (const { seconds, samples: n } of DURATIONS) {
     const p50 = (s: Strategy) => median(okLags(s, seconds))
-    const pollTarget = seconds <= 20 ? Math.min(0.05 * seconds * 1000, 1000) : 0.05 * seconds * 1000
-    // "< 1 s" is strict; "≤ 5 %" is not: at 20 s both are 1 s, so the bound is strict there.
-    const pollMet = seconds <= 20 && pollTarget === 1000 ? p50('ours (poll)') < 1000 : p50('ours (poll)') <= pollTarget
-    const pushMet = p50('ours (push)') < 100
+    const max = (s: Strategy) => Math.max(...okLags(s, seconds))
+    const tenth = seconds * 100
     rows.push([
       `Lag p50, ${seconds} s reload (n=${n})`,
       ...STRATEGIES.map(s => `${ms(p50(s))} (${pct(p50(s), seconds)})${failedNote(s, seconds)}`),
-      `poll ${seconds <= 20 && pollTarget === 1000 ? '< 1 s' : `≤ ${ms(pollTarget)}`} (${seconds <= 20 ? '≤ 5 %, < 1 s' : '≤ 5 %'}); push < 100 ms`,
-      `poll ${mark(pollMet)}, push ${mark(pushMet)}`
+      `history ≤ 300 ms; 3x longer/shorter ≤ ${ms(tenth)} (10 %)`,
+      `history ${mark(p50(HISTORY) <= 300)}, longer ${mark(p50(LONGER) <= tenth)}, shorter ${mark(p50(SHORTER) <= tenth)}`
     ])
-    rows.push([`Lag max, ${seconds} s reload`, ...STRATEGIES.map(s => `${ms(Math.max(...okLags(s, seconds)))} (${pct(Math.max(...okLags(s, seconds)), seconds)})`), '', ''])
+    rows.push([
+      `Lag max, ${seconds} s reload`,
+      ...STRATEGIES.map(s => `${ms(max(s))} (${pct(max(s), seconds)})`),
+      `3x longer/shorter ≤ ${ms(tenth)} (10 %)`,
+      `longer ${mark(max(LONGER) <= tenth)}, shorter ${mark(max(SHORTER) <= tenth)}`
+    ])
     const req = (s: Strategy) => of(s, seconds).map(x => x.requests)
     const reqCell = (s: Strategy) => {
       const r = req(s)
@@ -308,16 +402,25 @@ async function main(): Promise<void> {
       const hi = Math.max(...r)
       return lo === hi ? `${lo}` : `${median(r)} (${lo}–${hi})`
     }
-    const isLong = seconds === Math.max(...DURATIONS.map(d => d.seconds))
     const fixed = median(req(FIXED_1S.name))
+    const share = seconds <= 2 ? 1 : seconds <= 20 ? 0.5 : 0.2
     rows.push([
-      `QRS requests per run, ${seconds} s reload`,
+      `Requests per run, ${seconds} s reload`,
       ...STRATEGIES.map(reqCell),
-      isLong ? `ours ≤ fixed 1 s / 3 (≤ ${(fixed / 3).toFixed(1)})` : '',
-      isLong ? `poll ${mark(median(req('ours (poll)')) * 3 <= fixed)}, push ${mark(median(req('ours (push)')) * 3 <= fixed)}` : ''
+      `history ≤ ${share === 1 ? '' : `${share}x `}fixed 1 s (≤ ${(fixed * share).toFixed(1)})`,
+      `history ${mark(median(req(HISTORY)) <= fixed * share)}`
     ])
   }
-  const na = ['n/a', 'n/a', 'n/a']
+  const cells = (ours: string, fixed: string) => STRATEGIES.map(s => (s === HISTORY ? ours : s === FIXED_1S.name ? fixed : 'n/a'))
+  const [oursFleet, fixedFleet] = fleet
+  rows.push([
+    `Fleet: ${FLEET} parallel ${FLEET_SECONDS} s waits, requests/s at the central node (mean / peak 1 s)`,
+    ...cells(`${oursFleet.mean.toFixed(1)} / ${oursFleet.peak}${oursFleet.ok ? '' : ' [failed]'}`, `${fixedFleet.mean.toFixed(1)} / ${fixedFleet.peak}${fixedFleet.ok ? '' : ' [failed]'}`),
+    'ours < fixed 1 s',
+    mark(oursFleet.mean < fixedFleet.mean)
+  ])
+  rows.push([`Fleet: requests per wait, lag p50`, ...cells(`${(oursFleet.requests / FLEET).toFixed(1)}, ${ms(oursFleet.lagP50)}`, `${(fixedFleet.requests / FLEET).toFixed(1)}, ${ms(fixedFleet.lagP50)}`), '', ''])
+  const na = STRATEGIES.slice(1).map(() => 'n/a')
   rows.push([`NTLM handshakes per run (${ntlm.note})`, `${ntlm.handshakes}${ntlm.ok ? '' : ' [step failed]'}`, ...na, 'exactly 1', mark(ntlm.handshakes === 1 && ntlm.ok)])
   const up = median(startup.bundleMs)
   const bare = median(startup.bareMs)

@@ -129,6 +129,8 @@ export interface ScenarioTask {
   taskSessionTimeout?: number
   /** Each start consumes the next run; the last one repeats. */
   runs?: ScenarioRun[]
+  /** A run before the simulator started (history): operational.lastExecutionResult shows it until the first start. */
+  previousRun?: ScenarioPreviousRun
   /** External program tasks (taskType 1): the program and its command line parameters. */
   path?: string
   parameters?: string
@@ -152,6 +154,14 @@ export interface ScenarioCustomPropertyDefinition {
   choiceValues?: string[]
   /** Default: ReloadTask, ExternalProgramTask. */
   objectTypes?: string[]
+}
+
+export interface ScenarioPreviousRun {
+  /** Its final status (7 FinishedSuccess, 8 FinishedFail, ...). */
+  status: number
+  durationMs: number
+  /** How long before the simulator started it ended. Default one hour. */
+  endedAgoMs?: number
 }
 
 export interface ScenarioUser {
@@ -272,6 +282,10 @@ export function checkScenario(scenario: Scenario, source = 'scenario'): void {
       fail(`task "${task.name}" refers to unknown app ${task.appId}`)
     }
     for (const run of task.runs ?? []) checkRun(run, `task "${task.name}"`, fail)
+    const prev = task.previousRun
+    if (prev !== undefined && !(Number.isInteger(prev.status) && prev.durationMs >= 0 && (prev.endedAgoMs ?? 0) >= 0)) {
+      fail(`task "${task.name}": previousRun needs an integer status, durationMs >= 0 and endedAgoMs >= 0`)
+    }
   }
   for (const app of scenario.apps ?? []) for (const run of app.reloadRuns ?? []) checkRun(run, `app "${app.name}"`, fail)
   const sw = scenario.switches?.scriptLogRoutes

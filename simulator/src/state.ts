@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { QlikUser } from './auth.js'
-import { defaultRun, type Scenario, type ScenarioOwner, type ScenarioRun } from './scenario.js'
+import { defaultRun, type Scenario, type ScenarioOwner, type ScenarioPreviousRun, type ScenarioRun } from './scenario.js'
 
 /** QRS writes "not set" dates as the .NET minimum SQL date. */
 export const unsetDate = '1753-01-01T00:00:00.000Z'
@@ -323,6 +323,7 @@ export function buildState(scenario: Scenario): SimState {
       ...((t.taskType ?? 0) === 1 ? { path: t.path ?? 'C:\\Scripts\\run.cmd', parameters: t.parameters ?? '' } : {})
     })
     task.createdDate = task.modifiedDate = created
+    if (t.previousRun) task.lastResult = previousResult(task, t.previousRun, state)
     state.tasks.push(task)
   }
   return state
@@ -333,6 +334,18 @@ function tagId(state: SimState, name: string): string {
   let tag = state.tags.find((t) => t.name.toLowerCase() === name.toLowerCase())
   if (!tag) state.tags.push((tag = { id: randomUUID(), name }))
   return tag.id
+}
+
+/** A finished execution from before the simulator started: a real result (GET by id finds it), not a placeholder. */
+function previousResult(task: TaskState, run: ScenarioPreviousRun, state: SimState): ExecutionResult {
+  const result = newResult({ taskID: task.id, executionID: randomUUID(), appID: resultAppId(task), state, status: run.status })
+  const stop = Date.now() - (run.endedAgoMs ?? 3_600_000)
+  result.startTime = new Date(stop - run.durationMs).toISOString()
+  result.stopTime = new Date(stop).toISOString()
+  result.duration = run.durationMs
+  result.createdDate = result.modifiedDate = result.startTime
+  state.results.push(result)
+  return result
 }
 
 /** A result by id, including a never-run task's NeverStarted placeholder (its operational.lastExecutionResult). */

@@ -20,7 +20,7 @@ export interface ReloadTask {
   tags?: { id?: string; name: string }[]
   customProperties?: { value: string; definition?: { id?: string; name: string } | null }[]
   privileges?: Privileges
-  operational?: { lastExecutionResult?: { id?: string; status?: number; stopTime?: string } | null } | null
+  operational?: { lastExecutionResult?: { id?: string; status?: number; startTime?: string; stopTime?: string; duration?: number } | null } | null
 }
 
 export interface ExecutionResultDetail {
@@ -52,7 +52,7 @@ export interface ExecutionSession {
   /** The user the execution runs as, as one string. */
   user?: string | null
   retries?: number
-  executionResult?: { id?: string; status?: number }
+  executionResult?: { id?: string; status?: number; executingNodeName?: string } | null
   app?: AppRef | null
   reloadTask?: { id: string; name?: string } | null
   externalProgramTask?: { id: string; name?: string } | null

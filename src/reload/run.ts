@@ -16,7 +16,7 @@ import { startReload, type StartedReload } from './start.js'
 import { describeStatus, isSuccess, statusName } from './status.js'
 import { stopExecution } from './stop.js'
 import type { TargetRun } from './target-run.js'
-import { latestAttempt, waitForExecution } from './wait.js'
+import { latestAttempt, waitForExecution, type Heartbeat } from './wait.js'
 import { infoUntrusted } from '../report/untrusted.js'
 
 /** One of our executions that may still run: the cancel handler and the post step stop these. */
@@ -99,6 +99,14 @@ export async function runTarget(api: QrsApi, settings: Settings, run: TargetRun,
 
 type Group = <T>(title: string, fn: () => Promise<T>) => Promise<T>
 
+/** "+25m still Started on qliksrv02 (previous run took 1h52m)" */
+export function heartbeatLine(beat: Heartbeat, previous: string): string {
+  const status = beat.status === undefined ? 'running' : statusName(beat.status)
+  // The node's name is the server's text: one short line, no control characters (no runner commands).
+  const node = beat.node?.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim().slice(0, 80)
+  return `+${formatDuration(beat.elapsedMs)} still ${status}${node ? ` on ${node}` : ''}${previous ? ` (${previous})` : ''}`
+}
+
 /** Waits for our execution; on timeout stops it (stop-on-timeout) and records why. Undefined when it timed out. */
 async function waitFor(
   api: QrsApi,
@@ -109,19 +117,23 @@ async function waitFor(
   info: (line: string) => void,
   group: Group
 ): Promise<{ result: ExecutionResult; attempts: number } | undefined> {
-  const { task, executionId, app } = started
+  const { task, executionId, app, expectedMs } = started
   const { clock, signal } = context
   const since = clock.now()
+  const previous = expectedMs === undefined ? '' : `previous run took ${formatDuration(expectedMs)}`
   const outcome = await group(`Wait for execution ${executionId} (timeout ${formatDuration(settings.timeoutMs)})`, async () => {
     const push = settings.notify ? await subscribe(api, settings.notify, executionId) : undefined
+    if (previous && !push) info(`The task's ${previous}: checks gather around that.`)
     try {
       return await waitForExecution(api, executionId, {
         clock,
         signal,
         timeoutMs: settings.timeoutMs,
         maxPollIntervalMs: settings.maxPollIntervalMs,
+        expectedMs,
         wakeUps: push && { sleep: (ms, abort) => push.listener.sleep(ms, abort), safetyPollMs: settings.maxPollIntervalMs },
-        onStatus: status => info(`+${formatDuration(clock.now() - since)} ${describeStatus(status)}`)
+        onStatus: status => info(`+${formatDuration(clock.now() - since)} ${describeStatus(status)}`),
+        onHeartbeat: beat => info(heartbeatLine(beat, previous))
       })
     } finally {
       await push?.close()

@@ -3,11 +3,13 @@ import type { IfRunning } from '../inputs/settings.js'
 import type { StartTarget } from '../inputs/targets.js'
 import type { QrsApi } from '../qrs/api.js'
 import { ConnectionError } from '../qrs/errors.js'
-import { EMPTY_GUID, type AppRef, type ReloadTask } from '../qrs/types.js'
+import { EMPTY_GUID, type AppRef, type ExecutionResult, type ReloadTask } from '../qrs/types.js'
 import { startAppReload } from './app-reload.js'
 import type { Clock } from './clock.js'
 import { ReloadError } from './errors.js'
 import { describeStatus } from './status.js'
+import { expectedDuration } from './schedule.js'
+import { isFinal } from './status.js'
 import { findTask } from './target.js'
 import { waitForExecution } from './wait.js'
 import { infoUntrusted } from '../report/untrusted.js'
@@ -19,6 +21,8 @@ export interface StartedReload {
   app?: AppRef
   /** An execution someone else started (if-running: attach): reported, never stopped. */
   attached: boolean
+  /** How long the task's previous run took (a successful one, from the lookup): the wait polls around its end. */
+  expectedMs?: number
 }
 
 export interface StartOptions {
@@ -42,8 +46,10 @@ export async function startReload(api: QrsApi, target: StartTarget, options: Sta
     return { task, executionId, app, attached: false }
   }
   const task = await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName })
-  // Detect "running" from the server before starting, rather than assume what a start does then.
-  const running = await api.taskExecutionSessions(task)
+  let expectedMs = expectedDuration(task.operational?.lastExecutionResult)
+  // Detect "running" from the server before starting, rather than assume what a start does then. The
+  // lookup's last result says "not running" for free when it is final (or NeverStarted); else ask.
+  const running = mayBeRunning(task) ? await api.taskExecutionSessions(task) : []
   if (running.length > 0) {
     const current = running[0].id
     if (options.ifRunning === 'fail') {
@@ -53,7 +59,8 @@ export async function startReload(api: QrsApi, target: StartTarget, options: Sta
       infoUntrusted(`Task '${task.name}' is already running: attaching to execution ${current} (if-running: attach).`)
       return { task, executionId: current, attached: true }
     }
-    await waitForRunning(api, task, current, options)
+    // The run that was going is the freshest forecast of ours.
+    expectedMs = expectedDuration(await waitForRunning(api, task, current, options)) ?? expectedMs
   }
   const before = new Set(running.map(session => session.id.toLowerCase()))
   let executionId = await startTask(api, task, before, options.clock)
@@ -64,11 +71,20 @@ export async function startReload(api: QrsApi, target: StartTarget, options: Sta
     executionId = await startTask(api, task, before, options.clock)
     if (before.has(executionId.toLowerCase())) throw new ReloadError(`Task '${task.name}' keeps answering starts with the running execution ${executionId}: no new execution could be started.`)
   }
-  return { task, executionId, attached: false }
+  return { task, executionId, attached: false, expectedMs }
+}
+
+/**
+ * False when the task's last execution (operational.lastExecutionResult, in the lookup's answer)
+ * ended or never started: no running check is needed. Missing or not final: it may run, ask.
+ */
+function mayBeRunning(task: ReloadTask): boolean {
+  const status = task.operational?.lastExecutionResult?.status
+  return status === undefined || (status !== 0 && !isFinal(status))
 }
 
 /** if-running: wait — the new data must not be missed by a reload that began before it landed. */
-async function waitForRunning(api: QrsApi, task: ReloadTask, executionId: string, options: StartOptions): Promise<void> {
+async function waitForRunning(api: QrsApi, task: ReloadTask, executionId: string, options: StartOptions): Promise<ExecutionResult> {
   infoUntrusted(`Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`)
   const outcome = await waitForExecution(api, executionId, {
     clock: options.clock,
@@ -80,6 +96,7 @@ async function waitForRunning(api: QrsApi, task: ReloadTask, executionId: string
     throw new ReloadError(`Task '${task.name}' was already running (execution ${executionId}) and did not end within the timeout; this step started nothing and stopped nothing.`)
   }
   core.info(`The earlier execution ended with ${describeStatus(outcome.result.status)}.`)
+  return outcome.result
 }
 
 /**

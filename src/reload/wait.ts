@@ -2,6 +2,7 @@ import type { ExecutionResult, ExecutionSession } from '../qrs/types.js'
 import type { Clock } from './clock.js'
 import { isFinal } from './status.js'
 import { isUnset } from './dates.js'
+import { jittered, pollGap } from './schedule.js'
 
 /** The two reads the wait needs; QrsApi in production, a plain object in tests. */
 export interface ExecutionReader {
@@ -15,8 +16,13 @@ export interface WaitOptions {
   clock: Clock
   /** Jitter source in [0, 1); parallel jobs must not poll in lockstep. */
   random?: () => number
+  /** The previous run's duration (operational.lastExecutionResult): polls gather around its end. */
+  expectedMs?: number
   /** Called whenever the observed status changes. */
   onStatus?: (status: number) => void
+  /** Called every `heartbeatMs` of a wait in which the status does not change (a long reload is not silent). */
+  onHeartbeat?: (beat: Heartbeat) => void
+  heartbeatMs?: number
   /** Aborts the wait (job cancelled): the promise rejects with the signal's reason. */
   signal?: AbortSignal
   /**
@@ -30,16 +36,19 @@ export type WaitOutcome =
   | { kind: 'finished'; result: ExecutionResult; attempts: number }
   | { kind: 'timeout'; elapsedMs: number; sessionEnded: boolean; lastStatus?: number; result?: ExecutionResult; attempts: number }
 
-const MIN_POLL_MS = 500
-
-/**
- * Short gaps while the reload is young, growing to a tenth of the elapsed time, capped:
- * the step notices the end soon after it happens without hammering the central node.
- */
-export function pollInterval(elapsedMs: number, maxMs: number, random: () => number): number {
-  const base = Math.min(Math.max(elapsedMs / 10, MIN_POLL_MS), Math.max(maxMs, MIN_POLL_MS))
-  return Math.round(base * (0.8 + 0.4 * random()))
+export interface Heartbeat {
+  elapsedMs: number
+  status?: number
+  /** The node running it, when the session names it. */
+  node?: string
 }
+
+/** Without history (see schedule.ts): short gaps while the reload is young, growing to a tenth of its age, capped. */
+export function pollInterval(elapsedMs: number, maxMs: number, random: () => number): number {
+  return jittered(pollGap(elapsedMs, undefined, { maxPollIntervalMs: maxMs }), random)
+}
+
+export const HEARTBEAT_MS = 5 * 60_000
 
 /**
  * Qlik's documented wait: poll the execution session until it is gone (404), then read the
@@ -55,9 +64,13 @@ export async function waitForExecution(reader: ExecutionReader, executionId: str
   let latest: ExecutionResult | undefined
   let attempts = 0
   let woken = false
+  let node: string | undefined
+  let quietSince = started
+  const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS
   const observe = (status: number | undefined): void => {
     if (status === undefined || status === lastStatus) return
     lastStatus = status
+    quietSince = clock.now()
     options.onStatus?.(status)
   }
 
@@ -65,8 +78,14 @@ export async function waitForExecution(reader: ExecutionReader, executionId: str
     options.signal?.throwIfAborted()
     if (!sessionEnded) {
       const session = await reader.executionSession(executionId)
-      if (session) observe(session.executionResult?.status)
-      else sessionEnded = true
+      if (session) {
+        observe(session.executionResult?.status)
+        node = session.executionResult?.executingNodeName || node
+        if (options.onHeartbeat && clock.now() - quietSince >= heartbeatMs) {
+          quietSince = clock.now()
+          options.onHeartbeat({ elapsedMs: clock.now() - started, status: lastStatus, node })
+        }
+      } else sessionEnded = true
     }
     // After a callback the result may be final while the session is still being removed: look at once.
     if (sessionEnded || woken) {
@@ -80,7 +99,12 @@ export async function waitForExecution(reader: ExecutionReader, executionId: str
     const elapsed = clock.now() - started
     if (elapsed >= timeoutMs) return { kind: 'timeout', elapsedMs: elapsed, sessionEnded, lastStatus, result: latest, attempts }
     const { wakeUps } = options
-    const gap = sessionEnded ? pollInterval(0, maxPollIntervalMs, random) * 2 : wakeUps ? wakeUps.safetyPollMs : pollInterval(elapsed, maxPollIntervalMs, random)
+    // Session gone, result not final yet: a moment later. Push: the safety poll. Else the schedule.
+    const gap = sessionEnded
+      ? pollInterval(0, maxPollIntervalMs, random) * 2
+      : wakeUps
+        ? wakeUps.safetyPollMs
+        : jittered(pollGap(elapsed, options.expectedMs, { maxPollIntervalMs }), random)
     const wait = Math.min(gap, timeoutMs - elapsed)
     if (wakeUps) woken = await wakeUps.sleep(wait, options.signal)
     else await clock.sleep(wait, options.signal)
