@@ -17,6 +17,8 @@ export interface Resolved {
   from: string
   task?: ReloadTask
   app?: App
+  /** performance.now() of the task's lookup: a start right after it need not look again. */
+  lookedUpAt?: number
 }
 
 /** Dry run: what would happen to the target. */

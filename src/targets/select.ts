@@ -89,7 +89,7 @@ function unresolved(target: Target): Resolved {
 }
 
 function fromTask(task: ReloadTask, from: string): Resolved {
-  return { taskId: task.id, taskName: task.name, appId: task.app?.id, appName: task.app?.name, from, task }
+  return { taskId: task.id, taskName: task.name, appId: task.app?.id, appName: task.app?.name, from, task, lookedUpAt: performance.now() }
 }
 
 function fromApp(app: App, from: string): Resolved {
