@@ -6,14 +6,18 @@ import { systemClock, type Clock } from './reload/clock.js'
 import { CancelledError } from './reload/errors.js'
 import { describeStatus } from './reload/status.js'
 import { stopExecution } from './reload/stop.js'
-import { describeTarget, pool, type TargetRun } from './reload/target-run.js'
+import { pool, type TargetRun } from './reload/target-run.js'
 import { runTarget, type Running } from './reload/run.js'
 import { reportRuns } from './report/finish.js'
+import { setResult } from './report/outputs.js'
 import { writeSummary } from './report/summary.js'
 import { markMainStarted, saveRunning } from './state.js'
 import { printUntrusted } from './report/untrusted.js'
 import { actionsToolkit } from './toolkit/actions.js'
 import type { Toolkit } from './toolkit/toolkit.js'
+import { dryRun } from './targets/dry-run.js'
+import { reportNotStarted } from './targets/not-started.js'
+import { selectTargets } from './targets/select.js'
 
 export interface Dependencies {
   toolkit: Toolkit
@@ -67,7 +71,11 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
       printUntrusted(line => toolkit.info(line), [`Qlik Sense repository ${about.buildVersion ?? '(version not reported)'}, signed in with ${auth.description}`])
     })
     cancel.signal.throwIfAborted()
-    progress.runs = settings.targets.map(target => ({ target, label: describeTarget(target), success: false }))
+    const selection = await toolkit.group('Targets', () => selectTargets(api, settings))
+    progress.runs = selection.runs
+    cancel.signal.throwIfAborted()
+    if (selection.failure) return await reportNotStarted(toolkit, settings, progress.runs, selection.failure)
+    if (settings.dryRun) return await dryRun(toolkit, api, settings, progress.runs)
     await reloadAll(api, settings, deps, cancel.signal, progress)
     cancel.signal.throwIfAborted()
     await reportRuns(toolkit, settings, progress.runs)
@@ -154,6 +162,7 @@ async function cancelled(progress: Progress, { toolkit, clock }: Dependencies): 
   }
   // What is left is for the post step.
   saveRunning(ours(progress), toolkit)
+  if (settings) setResult(toolkit, settings.singleTarget, progress.runs)
   const message = messages.join('\n')
   toolkit.error(message)
   toolkit.fail()

@@ -50,7 +50,7 @@ describe('certificate auth: reload a task end to end', () => {
     expect(Date.parse(run.outputs['started-at'])).toBeLessThanOrEqual(Date.parse(run.outputs['stopped-at']))
     expect(Number(run.outputs['duration-ms'])).toBeGreaterThan(0)
     const result = JSON.parse(run.outputs.result)
-    expect(result).toMatchObject({ status: 'FinishedSuccess', statusCode: 7, taskId: IDS.ok, executionId: run.outputs['execution-id'] })
+    expect(result).toMatchObject({ status: 'FinishedSuccess', 'status-code': 7, 'task-id': IDS.ok, 'task-name': 'Reload Sales', 'app-name': 'Sales', 'execution-id': run.outputs['execution-id'], success: true, error: null })
     expect(ctx.sim.startCount(IDS.ok)).toBe(1)
   })
 

@@ -65,8 +65,8 @@ describe('several targets in one step', () => {
     expect(errors(result.stdout)).toEqual([])
     expect(result.code).toBe(0)
     expect(sim.runningHighWater('sa_api')).toBeLessThanOrEqual(2)
-    const entries = JSON.parse(result.outputs.result) as { taskName: string; status: string }[]
-    expect(entries.map(e => e.taskName)).toEqual([1, 2, 3, 4, 5, 6].map(n => `Batch, part ${n}`))
+    const entries = JSON.parse(result.outputs.result) as { 'task-name': string; status: string }[]
+    expect(entries.map(e => e['task-name'])).toEqual([1, 2, 3, 4, 5, 6].map(n => `Batch, part ${n}`))
     expect(entries.every(e => e.status === 'FinishedSuccess')).toBe(true)
     expect(result.summary).toMatch(/✅ 6 Qlik Sense reloads finished/)
     expect((result.summary.match(/<tr>/g) ?? []).length).toBe(7)
@@ -75,8 +75,8 @@ describe('several targets in one step', () => {
   it('one failure among them: the others still run, the step fails naming it', async () => {
     const result = await run({ 'task-name': names('Batch, part 1', 'Batch bad', 'Batch, part 2'), 'max-parallel': '3' })
     expect(result.code).toBe(1)
-    const entries = JSON.parse(result.outputs.result) as { taskName: string; status: string; success: boolean }[]
-    expect(entries.map(e => [e.taskName, e.status])).toEqual([['Batch, part 1', 'FinishedSuccess'], ['Batch bad', 'FinishedFail'], ['Batch, part 2', 'FinishedSuccess']])
+    const entries = JSON.parse(result.outputs.result) as { 'task-name': string; status: string; success: boolean }[]
+    expect(entries.map(e => [e['task-name'], e.status])).toEqual([['Batch, part 1', 'FinishedSuccess'], ['Batch bad', 'FinishedFail'], ['Batch, part 2', 'FinishedSuccess']])
     expect(errors(result.stdout)).toHaveLength(1)
     expect(errors(result.stdout)[0]).toMatch(/Qlik reload failed%3A Batch bad/)
     expect(result.summary).toMatch(/❌ 1 of 3 Qlik Sense reloads failed/)
@@ -87,10 +87,15 @@ describe('several targets in one step', () => {
     const stops = sim.stopCount(id(8))
     const result = await run({ 'task-name': names('Batch long', 'Batch bad', 'Batch, part 3'), 'max-parallel': '2', 'fail-fast': 'true' })
     expect(result.code).toBe(1)
-    const entries = JSON.parse(result.outputs.result) as { target: string; status?: string; error?: string }[]
+    const entries = JSON.parse(result.outputs.result) as Record<string, unknown>[]
     expect(entries[0].error).toMatch(/Another target failed \(fail-fast\): stopped task 'Batch long'/)
     expect(entries[1].status).toBe('FinishedFail')
     expect(entries[2].error).toBe('Not started: another target failed (fail-fast).')
+    // The unstarted target has a full entry: every key of the others, what its lookup found, status NotStarted.
+    expect(Object.keys(entries[2])).toEqual(Object.keys(entries[1]))
+    expect(entries[2]).toMatchObject({ 'task-id': id(3), 'task-name': 'Batch, part 3', 'app-id': APP, 'app-name': 'Warehouse', status: 'NotStarted', 'status-code': null, 'execution-id': null, success: false })
+    expect((result.summary.match(/<tr>/g) ?? []).length).toBe(4)
+    expect(result.summary).toMatch(/<td>Batch, part 3<\/td><td>❌ NotStarted<\/td>/)
     expect(sim.startCount(id(3))).toBe(starts)
     expect(sim.stopCount(id(8))).toBe(stops + 1)
   }, 60_000)
@@ -139,6 +144,12 @@ describe('wait-for-chain', () => {
     const result = await run({ 'task-name': 'Both M1', 'wait-for-chain': 'true' })
     expect(result.code).toBe(0)
     expect(result.stdout).toMatch(/└ Both M3 \(via 'When M1 and M2'\): fires only when 'Both M2' succeeds too.*may never fire/)
+    // An annotation, not only a line in the collapsed group: the trigger, the downstream task, the missing upstream task.
+    const warnings = result.stdout.split('\n').filter(line => line.startsWith('::warning'))
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(/^::warning title=Qlik task chain%3A trigger 'When M1 and M2' will not fire::Trigger 'When M1 and M2' will not start 'Both M3' now: it fires only when 'Both M2' succeeds too/)
+    // And a row of the chain tree in the job summary.
+    expect(result.summary).toMatch(/<li>⚠️ <strong>Both M3<\/strong> <sub>via When M1 and M2<\/sub> — <em>fires only when 'Both M2' succeeds too/)
   }, 60_000)
 
   it('stops waiting for the chain at the timeout', async () => {

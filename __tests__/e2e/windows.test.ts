@@ -102,7 +102,7 @@ describeWine('the action as a Windows process (node.exe under Wine)', () => {
       const run = await runAction(certificate({ 'task-id': IDS.ok }), win())
       expectSuccess(run)
       expect(run.outputs['task-name']).toBe('Reload Sales')
-      expect(JSON.parse(run.outputs.result)).toMatchObject({ status: 'FinishedSuccess', taskId: IDS.ok })
+      expect(JSON.parse(run.outputs.result)).toMatchObject({ status: 'FinishedSuccess', 'task-id': IDS.ok })
       // @actions/core wrote the files with os.EOL: CRLF is in the summary as written.
       expect(run.summary).toContain('\r\n')
       expect(run.state.done).toBe('true')
@@ -155,13 +155,13 @@ describeWine('the action as a Windows process (node.exe under Wine)', () => {
       const names = ['Reload Sales', "Reload O'Brien Ümsätze", 'Reload Finance'].join('\n')
       const run = await runAction(certificate({ 'task-name': names, 'max-parallel': '2' }), win())
       expect(run.code).toBe(1)
-      const entries = JSON.parse(run.outputs.result) as { taskName: string; status: string; scriptLogPath?: string }[]
-      expect(entries.map(e => [e.taskName, e.status])).toEqual([
+      const entries = JSON.parse(run.outputs.result) as { 'task-name': string; status: string; 'script-log-path': string | null }[]
+      expect(entries.map(e => [e['task-name'], e.status])).toEqual([
         ['Reload Sales', 'FinishedSuccess'],
         ["Reload O'Brien Ümsätze", 'FinishedSuccess'],
         ['Reload Finance', 'FinishedFail']
       ])
-      expect(entries[2].scriptLogPath).toMatch(/^Z:\\.*\\qlik-script-log-[0-9a-f-]{36}\.log$/)
+      expect(entries[2]['script-log-path']).toMatch(/^Z:\\.*\\qlik-script-log-[0-9a-f-]{36}\.log$/)
       expect(errors(run).map(decode).join('\n')).toMatch(/Reload Finance[\s\S]*Field 'Revenue' not found/)
     })
   })

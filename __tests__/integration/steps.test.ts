@@ -36,7 +36,7 @@ describe('run() in-process', () => {
     expect(toolkit.failed).toBe(false)
     expect(toolkit.annotations).toEqual([])
     expect(toolkit.outputs).toMatchObject({ status: 'FinishedSuccess', 'status-code': '7', 'task-id': IDS.ok, 'task-name': 'Reload Sales', 'app-id': IDS.appSales })
-    expect(JSON.parse(toolkit.outputs.result)).toMatchObject({ status: 'FinishedSuccess', executionId: toolkit.outputs['execution-id'] })
+    expect(JSON.parse(toolkit.outputs.result)).toMatchObject({ status: 'FinishedSuccess', 'execution-id': toolkit.outputs['execution-id'] })
     expect(toolkit.log).toContain("Reload task 'Reload Sales' finished successfully.")
     expect(toolkit.groups).toEqual(expect.arrayContaining([expect.stringMatching(/^Connect to /), 'Start the reload', 'Result: FinishedSuccess']))
     expect(toolkit.summary).toMatch(/✅ Reload Sales: FinishedSuccess/)

@@ -70,6 +70,36 @@ describe('getSettings', () => {
     expect(settings.timeoutMs).toBe(90_000)
   })
 
+  it('combines the target inputs: named ones in input order, selectors, stream, dry-run and max-targets', () => {
+    const inputs = {
+      ...valid(),
+      'task-name': 'Reload Sales\nReload HR, EMEA',
+      'task-id': '0D815A2B-4D6C-4F7E-9A6B-1B2C3D4E5F60',
+      'app-name': 'Budget',
+      stream: 'Finance',
+      'task-tag': 'Nightly Finance\nWeekly',
+      'task-custom-property': 'ReloadGroup = Finance\nFormula=a=b',
+      'dry-run': 'true',
+      'max-targets': '40'
+    }
+    const settings = getSettings(reader(inputs))
+    expect(settings.targets).toEqual([
+      { kind: 'task-id', taskId: '0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60' },
+      { kind: 'task-name', taskName: 'Reload Sales' },
+      { kind: 'task-name', taskName: 'Reload HR, EMEA' },
+      { kind: 'app-name', appName: 'Budget' }
+    ])
+    expect(settings.selectors).toEqual([
+      { kind: 'task-tag', tag: 'Nightly Finance' },
+      { kind: 'task-tag', tag: 'Weekly' },
+      { kind: 'task-custom-property', name: 'ReloadGroup', value: 'Finance' },
+      { kind: 'task-custom-property', name: 'Formula', value: 'a=b' }
+    ])
+    expect(settings).toMatchObject({ stream: 'Finance', dryRun: true, maxTargets: 40, singleTarget: false })
+    expect(getSettings(reader(valid()))).toMatchObject({ dryRun: false, maxTargets: 25, singleTarget: true, selectors: [] })
+    expect(getSettings(reader({ ...valid(), 'task-name': '', 'task-tag': 'Nightly' })).singleTarget).toBe(false)
+  })
+
   const bad: [string, () => Record<string, string>, RegExp][] = [
     ['missing url', () => ({ ...valid(), url: '' }), /^Input 'url': is required/],
     ['url without https', () => ({ ...valid(), url: 'http://qliksrv01:4242' }), /^Input 'url': must start with https/],
@@ -93,8 +123,11 @@ describe('getSettings', () => {
     ['header without header-name', () => ({ ...proxy('header'), 'header-value': 'svc' }), /^Input 'header-name': is required/],
     ['header with a bad header-name', () => ({ ...proxy('header'), 'header-name': 'X Qlik', 'header-value': 'svc' }), /^Input 'header-name': 'X Qlik' is not a valid HTTP header name/],
     ['header without header-value', () => ({ ...proxy('header'), 'header-name': 'X-Qlik-HeaderAuth' }), /^Input 'header-value': is required/],
-    ['no target', () => ({ ...valid(), 'task-name': '' }), /set exactly one of task-id, task-name or app-id/],
-    ['two targets', () => ({ ...valid(), 'task-id': '0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60' }), /^Input 'task-name': set only one of/],
+    ['no target', () => ({ ...valid(), 'task-name': '' }), /set at least one of task-id, task-name, app-id, app-name, task-tag, task-custom-property/],
+    ['the same task-name twice', () => ({ ...valid(), 'task-name': 'A\nA' }), /^Input 'task-name': lists 'A' twice/],
+    ['a property line without =', () => ({ ...valid(), 'task-custom-property': 'ReloadGroup Finance' }), /^Input 'task-custom-property': 'ReloadGroup Finance' is not Name=Value/],
+    ['stream without app-name', () => ({ ...valid(), stream: 'Finance' }), /^Input 'stream': only applies to app-name/],
+    ['max-targets not a number', () => ({ ...valid(), 'max-targets': 'lots' }), /^Input 'max-targets': 'lots' is not a whole number/],
     ['malformed app-id', () => ({ ...valid(), 'task-name': '', 'app-id': '1234' }), /^Input 'app-id': '1234' is not a GUID/],
     ['malformed task-id', () => ({ ...valid(), 'task-name': '', 'task-id': '1234' }), /^Input 'task-id': '1234' is not a GUID/],
     ['bad timeout', () => ({ ...valid(), timeout: 'an hour' }), /^Input 'timeout': 'an hour' is not a duration/],

@@ -2,12 +2,11 @@
 import { createHash } from 'node:crypto'
 import type { ScenarioUser, Switches } from './scenario.js'
 import {
-  findById, type AppState, type CompositeEventState, type ExecutionResult, type ResultDetail, type SchemaEventState, type SessionState, type SimState, type TaskState
+  everyoneStream, findById, type AppState, type CompositeEventState, type CustomPropertyDefinitionState, type ExecutionResult, type ResultDetail,
+  type SchemaEventState, type SessionState, type SimState, type TagState, type TaskState
 } from './state.js'
 
 export type Json = Record<string, unknown>
-
-const streamId = 'aaec8d41-5201-43ab-809f-3063750dfafd'
 
 function shuffled<T>(items: T[], shuffle: boolean): T[] {
   const copy = items.map((d) => ({ ...d }))
@@ -19,7 +18,8 @@ function shuffled<T>(items: T[], shuffle: boolean): T[] {
   return copy
 }
 
-export function appJson(app: AppState, full: boolean): Json {
+export function appJson(app: AppState, full: boolean, state?: SimState): Json {
+  const stream = app.published ? (state?.streams ?? [everyoneStream]).find((s) => s.id === app.streamId) ?? everyoneStream : undefined
   const condensed: Json = {
     id: app.id,
     privileges: null,
@@ -27,7 +27,7 @@ export function appJson(app: AppState, full: boolean): Json {
     appId: '',
     publishTime: app.published ? app.modifiedDate : '1753-01-01T00:00:00.000Z',
     published: app.published,
-    stream: app.published ? { id: streamId, name: 'Everyone', privileges: null } : null,
+    stream: stream ? { id: stream.id, name: stream.name, privileges: null } : null,
     savedInProductVersion: '14.129.3',
     migrationHash: '9f9a6e5e1ad1bd7ba6c3b9bb6c35b5d2b9f0b0f3',
     availabilityStatus: 0
@@ -39,7 +39,7 @@ export function appJson(app: AppState, full: boolean): Json {
     modifiedDate: app.modifiedDate,
     modifiedByUserName: 'INTERNAL\\sa_repository',
     customProperties: [],
-    owner: { id: 'b3d2c0b5-63a8-4d4f-a9b4-6f3bd9c7a0c1', privileges: null, userId: 'sa_repository', userDirectory: 'INTERNAL', name: 'sa_repository' },
+    owner: ownerJson(app),
     description: app.description ?? '',
     thumbnail: '',
     lastReloadTime: '1753-01-01T00:00:00.000Z',
@@ -48,6 +48,50 @@ export function appJson(app: AppState, full: boolean): Json {
     tags: [],
     schemaPath: 'App'
   }
+}
+
+/** UserCondensed; the id is derived from the account so one owner has one id. */
+function ownerJson(app: AppState): Json {
+  const { userDirectory, userId } = app.owner
+  const hex = Buffer.from(`${userDirectory}\\${userId}`.toLowerCase()).toString('hex').padEnd(32, '0').slice(0, 32)
+  const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`
+  return { id, privileges: null, userId, userDirectory, name: app.owner.name ?? userId }
+}
+
+export function tagJson(tag: TagState, full: boolean): Json {
+  const condensed: Json = { id: tag.id, privileges: null, name: tag.name }
+  if (!full) return condensed
+  return { id: tag.id, createdDate: '2024-03-04T09:15:27.413Z', modifiedDate: '2024-03-04T09:15:27.413Z', modifiedByUserName: 'INTERNAL\\sa_repository', privileges: null, name: tag.name, schemaPath: 'Tag' }
+}
+
+export function customPropertyDefinitionJson(definition: CustomPropertyDefinitionState, full: boolean): Json {
+  const condensed: Json = { id: definition.id, privileges: null, name: definition.name, valueType: 'Text', choiceValues: definition.choiceValues }
+  if (!full) return condensed
+  return {
+    ...condensed,
+    createdDate: '2024-03-04T09:15:27.413Z',
+    modifiedDate: '2024-03-04T09:15:27.413Z',
+    modifiedByUserName: 'INTERNAL\\sa_repository',
+    objectTypes: definition.objectTypes,
+    description: '',
+    schemaPath: 'CustomPropertyDefinition'
+  }
+}
+
+/** CustomPropertyValue: the value with its definition (condensed), as on a full task. */
+function customPropertiesJson(task: TaskState, state: SimState): Json[] {
+  return task.customProperties.map((cp) => {
+    const definition = findById(state.customPropertyDefinitions, cp.definitionId)
+    return {
+      id: cp.id,
+      createdDate: task.createdDate,
+      modifiedDate: task.modifiedDate,
+      modifiedByUserName: 'INTERNAL\\sa_repository',
+      value: cp.value,
+      definition: definition ? customPropertyDefinitionJson(definition, false) : null,
+      schemaPath: 'CustomPropertyValue'
+    }
+  })
 }
 
 export function resultJson(result: ExecutionResult, full: boolean, switches: Switches): Json {
@@ -93,19 +137,22 @@ export function taskJson(task: TaskState, full: boolean, state: SimState, switch
     createdDate: task.createdDate,
     modifiedDate: task.modifiedDate,
     modifiedByUserName: 'INTERNAL\\sa_repository',
-    customProperties: [],
+    customProperties: customPropertiesJson(task, state),
     name: task.name,
     taskType: task.taskType,
     enabled: task.enabled,
     taskSessionTimeout: task.taskSessionTimeout,
     maxRetries: task.maxRetries,
     // Seen as null on live servers (a task never tagged).
-    tags: switches.nullTags ? null : [],
+    tags: task.tagIds.length === 0 && switches.nullTags ? null : task.tagIds.flatMap((id) => {
+      const tag = findById(state.tags, id)
+      return tag ? [tagJson(tag, false)] : []
+    }),
     privileges: null,
     schemaPath: schemaPaths[task.taskType] ?? 'Task'
   }
   if (task.taskType === 0) {
-    body.app = app ? appJson(app, false) : null
+    body.app = app ? appJson(app, false, state) : null
     body.isManuallyTriggered = task.isManuallyTriggered
     body.isPartialReload = false
   } else if (task.taskType === 1) {
@@ -143,7 +190,7 @@ export function sessionJson(session: SessionState, full: boolean, state: SimStat
     abortAt: '1753-01-01T00:00:00.000Z',
     retries: session.retries,
     abortReason: session.abortReason,
-    app: app ? appJson(app, false) : null,
+    app: app ? appJson(app, false, state) : null,
     // A string in the definition (maxLength 250); DIRECTORY\\userId is our guess at its content.
     user: `${session.user.userDirectory}\\${session.user.userId}`,
     reloadTask: task?.taskType === 0 ? taskRef : null,

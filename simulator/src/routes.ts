@@ -2,7 +2,10 @@
 import { randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 import { findUser, type QlikUser } from './auth.js'
-import { aboutJson, appJson, compositeEventJson, enumsJson, genericTaskJson, resultJson, schemaEventJson, sessionJson, taskJson, userGuid, userJson, type Json } from './entities.js'
+import {
+  aboutJson, appJson, compositeEventJson, customPropertyDefinitionJson, enumsJson, genericTaskJson, resultJson, schemaEventJson, sessionJson, tagJson, taskJson,
+  userGuid, userJson, type Json
+} from './entities.js'
 import { FilterError, matches, parseFilter } from './filter.js'
 import { OrderByError, parseOrderBy, sortBy } from './orderby.js'
 import { getParam, type QueryParam } from './query.js'
@@ -63,7 +66,21 @@ function list<T>(ctx: RouteContext, items: T[], toJson: (item: T, full: boolean)
     if (err instanceof FilterError || err instanceof OrderByError) return text(400, err.message)
     throw err
   }
-  return json(selected.map((item) => toJson(item, shape === 'full')))
+  return json(selected.map((item) => withPrivileges(ctx, item, toJson(item, shape === 'full'))))
+}
+
+/**
+ * `?privileges=true`: each entity's `privileges` lists the actions the user may take on it (tasks:
+ * "update" = may start it; a task the user's security rules deny has no "update"). Entities without
+ * their own list get read only. The "omitted" switch is a server that leaves them null anyway.
+ */
+function withPrivileges(ctx: RouteContext, item: unknown, body: Json): Json {
+  if ((getParam(ctx.params, 'privileges') ?? '').toLowerCase() !== 'true' || ctx.switches.privileges === 'omitted') return body
+  const own = (item as { privileges?: unknown }).privileges
+  let privileges = Array.isArray(own) ? [...(own as string[])] : ['read']
+  const id = (item as { id?: unknown }).id
+  if (typeof id === 'string' && access(ctx).denied.has(id.toLowerCase())) privileges = privileges.filter((p) => p.toLowerCase() !== 'update')
+  return { ...body, privileges }
 }
 
 /** Security rules of the calling user (scenario users' hiddenTasks, deniedTasks); ids lower-cased. */
@@ -98,6 +115,8 @@ function taskByName(ctx: RouteContext): TaskState | Reply {
 /** Starts first, then waits startLatencyMs: a slow answer must not mean "did not start". */
 async function startTask(ctx: RouteContext, task: TaskState, synchronous: boolean): Promise<Reply> {
   if (access(ctx).denied.has(task.id.toLowerCase())) return denied(task)
+  // Starting needs the update right on the task (the scenario's privileges); without it the QRS refuses.
+  if (!task.privileges.some((p) => p.toLowerCase() === 'update')) return denied(task)
   const sessionId = ctx.runner.start(task, ctx.user)
   await sleep(ctx.switches.startLatencyMs)
   return synchronous ? json({ value: sessionId ?? emptyGuid }, 201) : empty()
@@ -237,9 +256,9 @@ function notification(ctx: RouteContext, rest: string[]): Reply | undefined {
   return undefined
 }
 
-function byId<T extends { id: string }>(items: T[], id: string, what: string, toJson: (item: T) => Json): Reply {
+function byId<T extends { id: string }>(items: T[], id: string, what: string, toJson: (item: T) => Json, ctx?: RouteContext): Reply {
   const item = findById(items, id)
-  return item ? json(toJson(item)) : notFound(what, id)
+  return item ? json(ctx ? withPrivileges(ctx, item, toJson(item)) : toJson(item)) : notFound(what, id)
 }
 
 export async function route(ctx: RouteContext): Promise<Reply> {
@@ -256,8 +275,8 @@ export async function route(ctx: RouteContext): Promise<Reply> {
       else if (get && rest.join('/') === 'api/description') reply = json(apiDescription(getParam(ctx.params, 'method')))
       break
     case 'app':
-      if (get && shape) reply = list(ctx, state.apps, appJson, shape)
-      else if (get && single) reply = byId(state.apps, single, 'app', (a) => appJson(a, true))
+      if (get && shape) reply = list(ctx, state.apps, (a, full) => appJson(a, full, state), shape)
+      else if (get && single) reply = byId(state.apps, single, 'app', (a) => appJson(a, true, state), ctx)
       else if (method === 'PUT' && single) reply = updateApp(state, single, ctx.body)
       else if (method === 'POST' && rest.length === 2 && rest[1] === 'reload') reply = await appReload(ctx, rest[0])
       break
@@ -274,7 +293,7 @@ export async function route(ctx: RouteContext): Promise<Reply> {
       const toJson = (t: TaskState, full: boolean): Json => taskJson(t, full, state, switches)
       if (method === 'POST' && rest.length === 1 && rest[0] === 'create') reply = createReloadTask(state, ctx.body, (t) => ({ status: 201, json: toJson(t, true) }))
       else if (get && shape) reply = list(ctx, reloadTasks, toJson, shape)
-      else if (get && single) reply = byId(reloadTasks, single, 'reload task', (t) => toJson(t, true))
+      else if (get && single) reply = byId(reloadTasks, single, 'reload task', (t) => toJson(t, true), ctx)
       else if (get && rest.length === 2 && (rest[1] === 'scriptlog' || rest[1] === 'scriptlogfile')) {
         reply = scriptLogReference(ctx, reloadTasks, rest[0], rest[1])
       }
@@ -284,9 +303,17 @@ export async function route(ctx: RouteContext): Promise<Reply> {
       const programTasks = visibleTasks(ctx).filter((t) => t.taskType === 1)
       const toJson = (t: TaskState, full: boolean): Json => taskJson(t, full, state, switches)
       if (get && shape) reply = list(ctx, programTasks, toJson, shape)
-      else if (get && single) reply = byId(programTasks, single, 'external program task', (t) => toJson(t, true))
+      else if (get && single) reply = byId(programTasks, single, 'external program task', (t) => toJson(t, true), ctx)
       break
     }
+    case 'tag':
+      if (get && shape) reply = list(ctx, state.tags, tagJson, shape)
+      else if (get && single) reply = byId(state.tags, single, 'tag', (t) => tagJson(t, true), ctx)
+      break
+    case 'custompropertydefinition':
+      if (get && shape) reply = list(ctx, state.customPropertyDefinitions, customPropertyDefinitionJson, shape)
+      else if (get && single) reply = byId(state.customPropertyDefinitions, single, 'custom property definition', (d) => customPropertyDefinitionJson(d, true), ctx)
+      break
     case 'notification':
       reply = notification(ctx, rest)
       break

@@ -44,6 +44,8 @@ export interface Switches {
   maxChainFirings: number
   /** Concurrency limit: an execution waiting for a free slot longer than this ends as 12 Reset. Default none (waits forever). */
   queueTimeoutMs?: number
+  /** `?privileges=true`: "answered" fills each entity's `privileges` (the user's allowed actions); "omitted" leaves them null (a server or proxy that does not tell). */
+  privileges: 'answered' | 'omitted'
 }
 
 export const defaultSwitches: Switches = {
@@ -66,7 +68,8 @@ export const defaultSwitches: Switches = {
   scriptLogFileMissingStatus: 404,
   nullTags: false,
   chainDelayMs: 300,
-  maxChainFirings: 20
+  maxChainFirings: 20,
+  privileges: 'answered'
 }
 
 export interface ScenarioAttempt {
@@ -91,10 +94,24 @@ export interface ScenarioRun {
   attempts: ScenarioAttempt[]
 }
 
+/** The owner of an app (UserCondensed). */
+export interface ScenarioOwner {
+  userDirectory: string
+  userId: string
+  name?: string
+}
+
 export interface ScenarioApp {
   id: string
   name: string
+  /** Published to the default stream 'Everyone' (without `streamId`). */
   published?: boolean
+  /** Published to this stream (of `Scenario.streams`); absent and not `published`: in its owner's work area. */
+  streamId?: string
+  /** Default: INTERNAL\\sa_repository. */
+  owner?: ScenarioOwner
+  /** What `?privileges=true` lists for the signed-in user. Default: create, read, update, delete, publish. */
+  privileges?: string[]
   /** Runs of the "Manually triggered reload of <name>" task (POST /qrs/app/{id}/reload). */
   reloadRuns?: ScenarioRun[]
 }
@@ -117,6 +134,26 @@ export interface ScenarioTask {
   /** External program tasks (taskType 1): the program and its command line parameters. */
   path?: string
   parameters?: string
+  /** Tag names (each becomes a Tag of the site). */
+  tags?: string[]
+  /** Custom property values; each `name` must be one of `Scenario.customPropertyDefinitions`. */
+  customProperties?: { name: string; value: string }[]
+  /** What `?privileges=true` lists for the signed-in user. Default: create, read, update, delete (update = may start it). */
+  privileges?: string[]
+}
+
+export interface ScenarioStream {
+  id: string
+  name: string
+}
+
+export interface ScenarioCustomPropertyDefinition {
+  id: string
+  name: string
+  /** Allowed values; default: any text. */
+  choiceValues?: string[]
+  /** Default: ReloadTask, ExternalProgramTask. */
+  objectTypes?: string[]
 }
 
 export interface ScenarioPreviousRun {
@@ -213,6 +250,11 @@ export interface Scenario {
   compositeEvents?: ScenarioCompositeEvent[]
   /** Executions in 2 Started at once on the node ("Max concurrent reloads"); more wait in 3 Queued. Default 4. */
   maxConcurrentReloads?: number
+  /** Streams apps are published to (besides 'Everyone', which exists on every site). */
+  streams?: ScenarioStream[]
+  /** Tags no task carries (tags of tasks are created from their names). */
+  tags?: string[]
+  customPropertyDefinitions?: ScenarioCustomPropertyDefinition[]
 }
 
 export const defaultRun: ScenarioRun = { attempts: [{ outcome: 7, durationMs: 300 }] }
@@ -264,8 +306,32 @@ export function checkScenario(scenario: Scenario, source = 'scenario'): void {
   if (queueTimeout !== undefined && !(typeof queueTimeout === 'number' && queueTimeout > 0)) fail('switches.queueTimeoutMs must be a number > 0')
   const limit = scenario.maxConcurrentReloads
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) fail('maxConcurrentReloads must be an integer >= 1')
+  const privileges = scenario.switches?.privileges
+  if (privileges !== undefined && privileges !== 'answered' && privileges !== 'omitted') fail('switches.privileges must be answered or omitted')
+  checkSelectors(scenario, fail)
   if (scenario.proxy !== undefined) checkProxy(scenario.proxy, fail)
   if (scenario.compositeEvents !== undefined) checkCompositeEvents(scenario.compositeEvents, new Set((scenario.tasks ?? []).map((t) => t.id.toLowerCase())), fail)
+}
+
+/** Streams, tags and custom properties: what tasks and apps refer to must exist. */
+function checkSelectors(scenario: Scenario, fail: (msg: string) => never): void {
+  const streams = new Set((scenario.streams ?? []).map((s) => s.id.toLowerCase()))
+  for (const s of scenario.streams ?? []) if (!s.id || !s.name) fail('every stream needs id and name')
+  for (const app of scenario.apps ?? []) {
+    if (app.streamId !== undefined && !streams.has(app.streamId.toLowerCase())) fail(`app "${app.name}" refers to unknown stream ${app.streamId}`)
+    if (app.owner !== undefined && (!app.owner.userDirectory || !app.owner.userId)) fail(`app "${app.name}": owner needs userDirectory and userId`)
+  }
+  const definitions = new Map((scenario.customPropertyDefinitions ?? []).map((d) => [d.name.toLowerCase(), d]))
+  for (const d of scenario.customPropertyDefinitions ?? []) if (!d.id || !d.name) fail('every custom property definition needs id and name')
+  for (const task of scenario.tasks ?? []) {
+    if (task.tags !== undefined && (!Array.isArray(task.tags) || task.tags.some((t) => typeof t !== 'string' || !t))) fail(`task "${task.name}": tags must be names`)
+    for (const cp of task.customProperties ?? []) {
+      const definition = definitions.get(String(cp?.name).toLowerCase())
+      if (!definition) fail(`task "${task.name}": custom property "${cp?.name}" has no definition in customPropertyDefinitions`)
+      if (typeof cp.value !== 'string') fail(`task "${task.name}": custom property "${cp.name}" needs a text value`)
+      if (definition.choiceValues && !definition.choiceValues.includes(cp.value)) fail(`task "${task.name}": "${cp.value}" is not a choice of custom property "${cp.name}"`)
+    }
+  }
 }
 
 function checkCompositeEvents(events: ScenarioCompositeEvent[], taskIds: Set<string>, fail: (msg: string) => never): void {

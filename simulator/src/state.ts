@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { QlikUser } from './auth.js'
-import { defaultRun, type Scenario, type ScenarioPreviousRun, type ScenarioRun } from './scenario.js'
+import { defaultRun, type Scenario, type ScenarioOwner, type ScenarioPreviousRun, type ScenarioRun } from './scenario.js'
 
 /** QRS writes "not set" dates as the .NET minimum SQL date. */
 export const unsetDate = '1753-01-01T00:00:00.000Z'
@@ -16,6 +16,32 @@ export interface AppState {
   description?: string
   /** The "Manually triggered reload of <name>" task, once POST /qrs/app/{id}/reload made it. */
   manualTaskId?: string
+  /** The stream it is published to (published apps only). */
+  streamId?: string
+  owner: ScenarioOwner
+  privileges: string[]
+}
+
+/** The default stream of every site. */
+export const everyoneStream = { id: 'aaec8d41-5201-43ab-809f-3063750dfafd', name: 'Everyone' }
+
+export interface TagState {
+  id: string
+  name: string
+}
+
+export interface CustomPropertyDefinitionState {
+  id: string
+  name: string
+  choiceValues: string[]
+  objectTypes: string[]
+}
+
+/** A CustomPropertyValue on a task: which definition, which value. */
+export interface CustomPropertyValueState {
+  id: string
+  definitionId: string
+  value: string
 }
 
 export interface TaskState {
@@ -41,6 +67,10 @@ export interface TaskState {
   operationalId: string
   /** The result shown as operational.lastExecutionResult; a NeverStarted placeholder before the first run. */
   lastResult: ExecutionResult
+  tagIds: string[]
+  customProperties: CustomPropertyValueState[]
+  /** Listed with ?privileges=true; "update" lets the user start it. */
+  privileges: string[]
 }
 
 export interface ResultDetail {
@@ -151,7 +181,14 @@ export interface SimState {
   schemaEvents: SchemaEventState[]
   /** Executions in 2 Started at once; more wait in 3 Queued. */
   maxConcurrentReloads: number
+  streams: { id: string; name: string }[]
+  tags: TagState[]
+  customPropertyDefinitions: CustomPropertyDefinitionState[]
 }
+
+export const defaultTaskPrivileges = ['create', 'read', 'update', 'delete']
+const defaultAppPrivileges = ['create', 'read', 'update', 'delete', 'publish']
+const defaultOwner: ScenarioOwner = { userDirectory: 'INTERNAL', userId: 'sa_repository', name: 'sa_repository' }
 
 export function now(): string {
   return new Date().toISOString()
@@ -201,6 +238,9 @@ export function newTask(
     createdDate: t,
     modifiedDate: t,
     operationalId: randomUUID(),
+    tagIds: [],
+    customProperties: [],
+    privileges: defaultTaskPrivileges,
     ...fields,
     lastResult: newResult({ taskID: fields.id, executionID: emptyGuid, appID: resultAppId(fields), state, status: 0 })
   }
@@ -223,10 +263,21 @@ export function buildState(scenario: Scenario): SimState {
     apps: (scenario.apps ?? []).map((a) => ({
       id: a.id,
       name: a.name,
-      published: a.published ?? false,
+      published: a.published === true || a.streamId !== undefined,
+      streamId: a.streamId ?? (a.published ? everyoneStream.id : undefined),
+      owner: a.owner ?? defaultOwner,
+      privileges: a.privileges ?? defaultAppPrivileges,
       createdDate: created,
       modifiedDate: created,
       reloadRuns: a.reloadRuns ?? [defaultRun]
+    })),
+    streams: [everyoneStream, ...(scenario.streams ?? [])],
+    tags: (scenario.tags ?? []).map((name) => ({ id: randomUUID(), name })),
+    customPropertyDefinitions: (scenario.customPropertyDefinitions ?? []).map((d) => ({
+      id: d.id,
+      name: d.name,
+      choiceValues: d.choiceValues ?? [],
+      objectTypes: d.objectTypes ?? ['ReloadTask', 'ExternalProgramTask']
     })),
     tasks: [],
     sessions: [],
@@ -262,6 +313,13 @@ export function buildState(scenario: Scenario): SimState {
       maxRetries: t.maxRetries ?? 0,
       taskSessionTimeout: t.taskSessionTimeout ?? 1440,
       runs: t.runs ?? [defaultRun],
+      tagIds: (t.tags ?? []).map((name) => tagId(state, name)),
+      customProperties: (t.customProperties ?? []).map((cp) => ({
+        id: randomUUID(),
+        definitionId: state.customPropertyDefinitions.find((d) => d.name.toLowerCase() === cp.name.toLowerCase())!.id,
+        value: cp.value
+      })),
+      privileges: t.privileges ?? defaultTaskPrivileges,
       ...((t.taskType ?? 0) === 1 ? { path: t.path ?? 'C:\\Scripts\\run.cmd', parameters: t.parameters ?? '' } : {})
     })
     task.createdDate = task.modifiedDate = created
@@ -269,6 +327,13 @@ export function buildState(scenario: Scenario): SimState {
     state.tasks.push(task)
   }
   return state
+}
+
+/** The tag of that name (QRS tag names are unique, case-insensitively), made on first use. */
+function tagId(state: SimState, name: string): string {
+  let tag = state.tags.find((t) => t.name.toLowerCase() === name.toLowerCase())
+  if (!tag) state.tags.push((tag = { id: randomUUID(), name }))
+  return tag.id
 }
 
 /** A finished execution from before the simulator started: a real result (GET by id finds it), not a placeholder. */

@@ -1,3 +1,4 @@
+import * as core from '@actions/core'
 import type { QrsApi } from '../qrs/api.js'
 import { eqGuid } from '../qrs/filter.js'
 import type { CompositeEvent, ExecutionResult, ReloadTask } from '../qrs/types.js'
@@ -21,6 +22,8 @@ export interface ChainNode {
   note?: string
   /** This node counts as a failure of the chain (failed status, or still running at the timeout). */
   failed: boolean
+  /** A trigger that will not fire now (it also needs other upstream tasks): annotated as a warning. */
+  warning?: boolean
   children: ChainNode[]
 }
 
@@ -83,7 +86,12 @@ async function followEvent(api: QrsApi, event: CompositeEvent, upstream: { task:
   const others = (event.compositeRules ?? []).filter(rule => ruleTask(rule)?.id.toLowerCase() !== upstream.task.id.toLowerCase())
   const missing = await unmetRules(api, event, others, upstreamStop, windowMs(event))
   if (missing.length > 0) {
-    return { ...node, note: `fires only when ${missing.join(' and ')} too, within ${Math.round(windowMs(event) / 60_000)} min: it may never fire, so the chain is not waited for here` }
+    const upstreamName = upstream.task.name || upstream.task.id
+    core.warning(
+      `Trigger '${event.name}' will not start '${node.taskName}' now: it fires only when ${missing.join(' and ')} too (within ${Math.round(windowMs(event) / 60_000)} min), not on '${upstreamName}' alone. The chain is not waited for past '${upstreamName}'.`,
+      { title: `Qlik task chain: trigger '${event.name}' will not fire` }
+    )
+    return { ...node, warning: true, note: `fires only when ${missing.join(' and ')} too, within ${Math.round(windowMs(event) / 60_000)} min: it may never fire, so the chain is not waited for here` }
   }
   const executionId = await findDownstreamRun(api, downstream.id, upstreamStop, context, Math.min(FIRE_WINDOW_MS, windowMs(event) || FIRE_WINDOW_MS))
   if (!executionId) return { ...node, note: 'no run of it started after the trigger (disabled trigger or task?)' }

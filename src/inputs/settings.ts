@@ -6,15 +6,15 @@ import { parseWindowsUser, type WindowsCredentials } from '../auth/ntlm.js'
 import type { JwtSource } from '../auth/jwt.js'
 import { MIN_MASKED_LENGTH } from '../auth/mask.js'
 import type { ListenAddress } from '../notify/listener.js'
+import { parseMaxTargets, parseTargetInputs, type Selector, type Target } from './targets.js'
+
+export type { Selector, Target } from './targets.js'
 
 /** Reads one input by its action.yml name; `core.getInput` in production, a map in tests. */
 export type InputReader = (name: string, options?: { trim: boolean }) => string
 
 export const AUTH_TYPES = ['ntlm', 'jwt', 'certificate', 'header'] as const
 export type AuthType = (typeof AUTH_TYPES)[number]
-
-/** One thing to reload; an input may list several, one per line. */
-export type Target = { kind: 'task-id'; taskId: string } | { kind: 'task-name'; taskName: string } | { kind: 'app-id'; appId: string }
 
 export const IF_RUNNING_MODES = ['wait', 'attach', 'fail'] as const
 /** What to do when the task is already running: wait for it then start afresh, report that run, or fail. */
@@ -54,8 +54,18 @@ export interface Settings {
   insecureSkipTlsVerify: boolean
   /** Must contain the virtual proxy's Windows authentication pattern for NTLM. */
   userAgent: string
-  /** One or more (one per line of task-id, task-name or app-id; names may contain commas). */
+  /** Named targets (one per line of task-id, task-name, app-id, app-name; names may contain commas). */
   targets: Target[]
+  /** task-tag and task-custom-property lines: they select tasks on the server. */
+  selectors: Selector[]
+  /** The stream app-name apps must be published to. */
+  stream?: string
+  /** One named target and no selector: the single-target outputs apply, `result` is one object. */
+  singleTarget: boolean
+  /** Resolve and check every target, print the plan, start nothing. */
+  dryRun: boolean
+  /** A selection larger than this fails before anything starts. */
+  maxTargets: number
   /** How many of the targets run at once (Qlik's default "max concurrent reloads" per node is 4). */
   maxParallel: number
   /** Stop everything (not started: skipped; running: stopped if stop-on-cancel) once one target fails. */
@@ -99,6 +109,8 @@ export const DEFAULTS = {
   'if-running': 'wait',
   'max-parallel': '4',
   'fail-fast': 'false',
+  'dry-run': 'false',
+  'max-targets': '25',
   'wait-for-chain': 'false',
   'chain-failure': 'fail',
   'stop-on-timeout': 'true',
@@ -108,8 +120,6 @@ export const DEFAULTS = {
   'jwt-user-directory-claim': 'userDirectory'
 } as const
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
 export function getSettings(read: InputReader): Settings {
   const get = (name: string): string => (read(name) ?? '').trim() || (DEFAULTS as Record<string, string>)[name] || ''
   // Passwords keep leading and trailing spaces.
@@ -118,7 +128,7 @@ export function getSettings(read: InputReader): Settings {
 
   const url = parseUrl(get('url'))
   const authType = parseAuthType(get('auth-type'))
-  const targets = parseTargets(get)
+  const { targets, selectors, stream, single } = parseTargetInputs(get)
   const clientCertificate = authType === 'certificate' ? readClientCertificate(get, secrets) : undefined
   const windowsCredentials = authType === 'ntlm' ? readWindowsCredentials(get, raw('password'), secrets) : undefined
   const jwt = authType === 'jwt' ? readJwtSource(get, secrets) : undefined
@@ -139,6 +149,11 @@ export function getSettings(read: InputReader): Settings {
     insecureSkipTlsVerify: parseBoolean('insecure-skip-tls-verify', get('insecure-skip-tls-verify')),
     userAgent: headerValue('user-agent', get('user-agent')),
     targets,
+    selectors,
+    stream,
+    singleTarget: single,
+    dryRun: parseBoolean('dry-run', get('dry-run')),
+    maxTargets: parseMaxTargets(get('max-targets')),
     maxParallel: parseCount('max-parallel', get('max-parallel')),
     failFast: parseBoolean('fail-fast', get('fail-fast')),
     waitForChain: parseBoolean('wait-for-chain', get('wait-for-chain')),
@@ -181,24 +196,6 @@ function parseAuthType(value: string): AuthType {
     throw new InputError('auth-type', `'${value}' is not one of ${AUTH_TYPES.join(', ')}.`)
   }
   return type as AuthType
-}
-
-function parseTargets(get: (name: string) => string): Target[] {
-  const given = ['task-id', 'task-name', 'app-id'].filter(name => get(name))
-  if (given.length === 0) throw new InputError('task-id', 'set exactly one of task-id, task-name or app-id.')
-  if (given.length > 1) throw new InputError(given[1], `set only one of task-id, task-name, app-id (got ${given.join(' and ')}).`)
-  const input = given[0]
-  // One per line: task names may contain commas.
-  const lines = get(input).split(/\r?\n/).map(line => line.trim()).filter(Boolean)
-  const seen = new Set<string>()
-  return lines.map(line => {
-    const key = input === 'task-name' ? line : line.toLowerCase()
-    if (seen.has(key)) throw new InputError(input, `lists '${line}' twice.`)
-    seen.add(key)
-    if (input === 'task-name') return { kind: 'task-name', taskName: line }
-    if (!GUID.test(line)) throw new InputError(input, `'${line}' is not a GUID (e.g. 0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60).`)
-    return input === 'app-id' ? { kind: 'app-id', appId: key } : { kind: 'task-id', taskId: key }
-  })
 }
 
 function parseCount(input: string, value: string): number {

@@ -13,16 +13,30 @@ export class QrsApi {
     return this.client.get<About>('/qrs/about')
   }
 
-  reloadTasks(filter: string): Promise<ReloadTask[]> {
-    return this.client.get<ReloadTask[]>('/qrs/reloadtask/full', { filter })
+  /** `privileges`: ask for what the signed-in user may do with each (`?privileges=true`). */
+  reloadTasks(filter: string, privileges = false): Promise<ReloadTask[]> {
+    return this.client.get<ReloadTask[]>('/qrs/reloadtask/full', { filter, ...(privileges ? { privileges: 'true' } : {}) })
   }
 
-  externalProgramTasks(filter: string): Promise<ReloadTask[]> {
-    return optionalList(this.client.get<ReloadTask[]>('/qrs/externalprogramtask/full', { filter }))
+  externalProgramTasks(filter: string, privileges = false): Promise<ReloadTask[]> {
+    return optionalList(this.client.get<ReloadTask[]>('/qrs/externalprogramtask/full', { filter, ...(privileges ? { privileges: 'true' } : {}) }))
   }
 
-  app(id: string): Promise<App | undefined> {
-    return this.client.getIfExists<App>(`/qrs/app/${id}`)
+  app(id: string, privileges = false): Promise<App | undefined> {
+    return this.client.getIfExists<App>(`/qrs/app/${id}`, privileges ? { privileges: 'true' } : {})
+  }
+
+  apps(filter: string): Promise<App[]> {
+    return this.client.get<App[]>('/qrs/app/full', { filter })
+  }
+
+  /** Condensed tags / custom property definitions: only to tell "does not exist" from "nothing carries it". */
+  tags(filter: string): Promise<{ id: string; name: string }[]> {
+    return optionalList(this.client.get<{ id: string; name: string }[]>('/qrs/tag', { filter }))
+  }
+
+  customPropertyDefinitions(filter: string): Promise<{ id: string; name: string }[]> {
+    return optionalList(this.client.get<{ id: string; name: string }[]>('/qrs/custompropertydefinition', { filter }))
   }
 
   /** POST /qrs/task/{id}/start/synchronous: answers once the task has started, with the execution session id. */

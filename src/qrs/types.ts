@@ -7,6 +7,9 @@ export interface AppRef {
   name?: string
 }
 
+/** What `?privileges=true` fills: the actions the signed-in user may take (null or absent: the server did not tell). */
+export type Privileges = string[] | null
+
 export interface ReloadTask {
   id: string
   name: string
@@ -14,6 +17,9 @@ export interface ReloadTask {
   taskType?: number
   maxRetries?: number
   app?: AppRef
+  tags?: { id?: string; name: string }[]
+  customProperties?: { value: string; definition?: { id?: string; name: string } | null }[]
+  privileges?: Privileges
   operational?: { lastExecutionResult?: { id?: string; status?: number; startTime?: string; stopTime?: string; duration?: number } | null } | null
 }
 
@@ -55,6 +61,10 @@ export interface ExecutionSession {
 export interface App {
   id: string
   name: string
+  published?: boolean
+  stream?: { id: string; name: string } | null
+  owner?: { userId: string; userDirectory: string; name?: string } | null
+  privileges?: Privileges
 }
 
 export interface About {

@@ -55,7 +55,8 @@ export async function runTarget(api: QrsApi, settings: Settings, run: TargetRun,
   const group = <T>(title: string, fn: () => Promise<T>): Promise<T> => (multi ? (info(title), fn()) : toolkit.group(title, fn))
   try {
     const started = (run.started = await group('Start the reload', async () => {
-      const reload = await startReload(api, run.target, { ...settings, clock, signal })
+      const known = run.resolved?.task && run.resolved.lookedUpAt !== undefined ? { task: run.resolved.task, at: run.resolved.lookedUpAt } : undefined
+      const reload = await startReload(api, run.target, { ...settings, clock, signal }, known)
       // Tracked at once: if the job is killed from here on, the post step stops this execution.
       context.tracker.started({ taskId: reload.task.id, taskName: reload.task.name, executionId: reload.executionId, attached: reload.attached })
       const app = reload.app ?? reload.task.app

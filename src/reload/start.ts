@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
-import type { IfRunning, Target } from '../inputs/settings.js'
+import type { IfRunning } from '../inputs/settings.js'
+import type { StartTarget } from '../inputs/targets.js'
 import type { QrsApi } from '../qrs/api.js'
 import { ConnectionError } from '../qrs/errors.js'
 import { EMPTY_GUID, type AppRef, type ExecutionResult, type ReloadTask } from '../qrs/types.js'
@@ -37,14 +38,19 @@ export interface StartOptions {
 const RECONCILE_POLLS = 5
 const RECONCILE_GAP_MS = 1_000
 
+/** A task looked up this recently (the target selection) is not looked up again before its start. */
+const FRESH_LOOKUP_MS = 2_000
+
 /** Starts the target once (or attaches to its running execution) and says which execution is ours. */
-export async function startReload(api: QrsApi, target: Target, options: StartOptions): Promise<StartedReload> {
+export async function startReload(api: QrsApi, target: StartTarget, options: StartOptions, known?: { task: ReloadTask; at: number }): Promise<StartedReload> {
   if (target.kind === 'app-id') {
     const { app, executionId, taskId } = await startAppReload(api, target.appId, options.clock)
     const task = taskId ? await findTask(api, { taskId }) : await findTask(api, { taskName: `Manually triggered reload of ${app.name}` })
     return { task, executionId, app, attached: false }
   }
-  const task = await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName })
+  // The operational state must be current (running? last run?): a lookup older than a moment is repeated.
+  const fresh = known && performance.now() - known.at <= FRESH_LOOKUP_MS ? known.task : undefined
+  const task = fresh ?? (await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName }))
   let expectedMs = expectedDuration(task.operational?.lastExecutionResult)
   // Detect "running" from the server before starting, rather than assume what a start does then. The
   // lookup's last result says "not running" for free when it is final (or NeverStarted); else ask.

@@ -1,15 +1,48 @@
-import type { Target } from '../inputs/settings.js'
-import type { ExecutionResult } from '../qrs/types.js'
+import type { StartTarget } from '../inputs/targets.js'
+import type { App, ExecutionResult, ReloadTask } from '../qrs/types.js'
 import type { ReloadReport } from '../report/report.js'
 import type { LogExcerpt } from '../scriptlog/excerpt.js'
 import type { ChainNode } from '../chain/follow.js'
 import type { StartedReload } from './start.js'
 
+/** What a target resolved to before anything started (what is known of it when the lookup failed). */
+export interface Resolved {
+  taskId?: string
+  taskName?: string
+  appId?: string
+  appName?: string
+  /** The app's stream; null: not published. */
+  stream?: string | null
+  /** The input or selector that chose it: `task-name`, `task-tag 'Nightly'`, ... */
+  from: string
+  task?: ReloadTask
+  app?: App
+  /** performance.now() of the task's lookup: a start right after it need not look again. */
+  lookedUpAt?: number
+}
+
+/** Dry run: what would happen to the target. */
+export interface Plan {
+  /** "start", "wait for execution … to end, then start", "attach to execution …", "none". */
+  action: string
+  wouldStart: boolean
+  enabled: boolean | null
+  /** The execution running now, if any. */
+  runningExecutionId: string | null
+  /** From `?privileges=true`; null: the server did not tell. */
+  mayStart: boolean | null
+  /** Why it would not start. */
+  reasons: string[]
+}
+
 /** Everything one target's run produced, for the outputs, the log, the annotation and the summary. */
 export interface TargetRun {
-  target: Target
+  target: StartTarget
   /** How the target reads in log lines: the task name, app id, ... */
   label: string
+  resolved?: Resolved
+  /** Set by a dry run. */
+  plan?: Plan
   started?: StartedReload
   report?: ReloadReport
   result?: ExecutionResult
@@ -26,7 +59,7 @@ export interface TargetRun {
   chainFailed?: boolean
 }
 
-export function describeTarget(target: Target): string {
+export function describeTarget(target: StartTarget): string {
   if (target.kind === 'task-name') return target.taskName
   return target.kind === 'task-id' ? `task ${target.taskId}` : `app ${target.appId}`
 }

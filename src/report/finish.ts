@@ -4,7 +4,7 @@ import type { Toolkit } from '../toolkit/toolkit.js'
 import { printScriptLog } from '../scriptlog/print.js'
 import { failureAnnotation, failureSentence } from './annotation.js'
 import { logReport } from './log.js'
-import { setOutputs } from './outputs.js'
+import { setOutputs, setResult } from './outputs.js'
 import { writeSummary, writeTargetsSummary } from './summary.js'
 import { isSuccess } from '../reload/status.js'
 import { chainNodes } from '../chain/follow.js'
@@ -14,6 +14,7 @@ import { printUntrusted } from './untrusted.js'
 export async function reportRuns(toolkit: Toolkit, settings: Settings, runs: TargetRun[]): Promise<void> {
   if (runs.length === 1) await reportOne(toolkit, settings, runs[0])
   else await reportMany(toolkit, settings, runs)
+  setResult(toolkit, settings.singleTarget, runs)
 }
 
 async function reportOne(toolkit: Toolkit, settings: Settings, run: TargetRun): Promise<void> {
@@ -58,7 +59,6 @@ function reportChain(toolkit: Toolkit, settings: Settings, run: TargetRun): stri
 }
 
 async function reportMany(toolkit: Toolkit, settings: Settings, runs: TargetRun[]): Promise<void> {
-  toolkit.setOutput('result', JSON.stringify(runs.map(run => ({ target: run.label, ...run.report, success: run.success, error: run.error, scriptLogPath: run.scriptLogPath }))))
   for (const run of runs) {
     await toolkit.group(`Result: ${run.label}: ${run.report?.status || 'failed'}`, async () => {
       if (run.report?.executionResultId) logReport(toolkit, run.report)

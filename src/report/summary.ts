@@ -54,7 +54,7 @@ export function renderSummary({ report, failure, success, excerpt, scriptLogNote
 export function chainTree(nodes: ChainNode[]): string {
   if (nodes.length === 0) return '<p><sub>No task trigger fires on this outcome.</sub></p>'
   const item = (node: ChainNode): string => {
-    const mark = node.failed ? '❌' : node.status === 'FinishedSuccess' ? '✅' : '⚪'
+    const mark = node.failed ? '❌' : node.warning ? '⚠️' : node.status === 'FinishedSuccess' ? '✅' : '⚪'
     const facts = [node.status ? `${escape(node.status)}` : '', node.durationMs ? formatDuration(node.durationMs) : '', node.note ? `<em>${escape(node.note)}</em>` : ''].filter(Boolean).join(' · ')
     const children = node.children.length > 0 ? `<ul>${node.children.map(item).join('')}</ul>` : ''
     return `<li>${mark} <strong>${escape(node.taskName)}</strong> <sub>via ${escape(node.eventName)}</sub>${facts ? ` — ${facts}` : ''}${children}</li>`
@@ -77,18 +77,20 @@ export function escape(text: string): string {
 }
 
 /** Several targets: one row each, then what explains each failure. */
-export async function writeTargetsSummary(toolkit: Toolkit, runs: TargetRun[]): Promise<void> {
-  await toolkit.writeSummary(renderTargetsSummary(runs))
+export async function writeTargetsSummary(toolkit: Toolkit, runs: TargetRun[], failure?: string): Promise<void> {
+  await toolkit.writeSummary(renderTargetsSummary(runs, failure))
 }
 
-export function renderTargetsSummary(runs: TargetRun[]): string {
+export function renderTargetsSummary(runs: TargetRun[], failure?: string): string {
   const failed = runs.filter(run => !run.success)
   const summary = core.summary.emptyBuffer()
   summary.addHeading(failed.length === 0 ? `✅ ${runs.length} Qlik Sense reloads finished` : `❌ ${failed.length} of ${runs.length} Qlik Sense reloads failed`, 3)
+  // A selection that failed as a whole (nothing started): why, above the rows.
+  if (failure) summary.addRaw(`<p><strong>${escape(firstLine(failure))}</strong></p>`, true)
   const header = ['Target', 'Status', 'Started', 'Duration', 'Node', 'Execution'].map(h => `<th align="left">${h}</th>`).join('')
   const rows = runs.map(run => {
     const r = run.report
-    const status = r?.status ? `${run.success ? '✅' : '❌'} ${escape(r.status)}` : `❌ ${escape(run.error ? 'failed' : '—')}`
+    const status = r?.status ? `${run.success ? '✅' : '❌'} ${escape(r.status)}` : `❌ ${run.started ? escape(run.error ? 'failed' : '—') : 'NotStarted'}`
     const cells = [escape(run.label), status, escape(r?.startedAt || '—'), r?.durationMs == null ? '—' : formatDuration(r.durationMs), escape(r?.node || '—'), r?.executionId ? `<code>${escape(r.executionId)}</code>` : '—']
     return `<tr>${cells.map(c => `<td>${c}</td>`).join('')}</tr>`
   })

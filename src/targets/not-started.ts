@@ -1,0 +1,14 @@
+import type { Settings } from '../inputs/settings.js'
+import type { TargetRun } from '../reload/target-run.js'
+import { setResult } from '../report/outputs.js'
+import { writeSummary, writeTargetsSummary } from '../report/summary.js'
+import type { Toolkit } from '../toolkit/toolkit.js'
+
+/** The selection failed as a whole: nothing started; every target gets its entry and its row, the step one error. */
+export async function reportNotStarted(toolkit: Toolkit, settings: Settings, runs: TargetRun[], failure: string): Promise<void> {
+  setResult(toolkit, settings.singleTarget, runs)
+  toolkit.error(failure)
+  toolkit.fail()
+  if (settings.singleTarget) await writeSummary(toolkit, { success: false, failure })
+  else await writeTargetsSummary(toolkit, runs, failure)
+}
