@@ -37080,162 +37080,19 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5439:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   l: () => (/* binding */ AuthError)
-/* harmony export */ });
-/** Signing in failed; the message says what the server answered and what to check. */
-class AuthError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'AuthError';
-    }
-}
-
-
-/***/ }),
-
-/***/ 2226:
+/***/ 3150:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  P: () => (/* binding */ createAuth)
+  N: () => (/* binding */ connect),
+  s: () => (/* binding */ readSettings)
 });
 
-;// CONCATENATED MODULE: ./src/auth/certificate.ts
-/**
- * Certificate auth on port 4242: mutual TLS with the site's client certificate, and the
- * user to act as in `X-Qlik-User` (without it the QRS runs the call with full admin rights).
- */
-function certificateAuth(certificate, qlikUser) {
-    return {
-        type: 'certificate',
-        description: `certificate (${qlikUser})`,
-        tls: { cert: certificate.cert, key: certificate.key, passphrase: certificate.passphrase },
-        headers: () => ({ 'X-Qlik-User': qlikUser }),
-        refusalHint: status => status === 403
-            ? "Refused: the client certificate must be exported from this site's QMC (Certificates), and the user in qlik-user needs security rules that allow this call."
-            : undefined
-    };
-}
-
-;// CONCATENATED MODULE: ./src/auth/header.ts
-/**
- * Header auth through a virtual proxy: the proxy trusts a header that names the user. Sent until
- * the proxy has set its session cookie, then the cookie alone, so the run keeps one proxy session.
- */
-function headerAuth(name, value) {
-    return {
-        type: 'header',
-        description: `header ${name}`,
-        tls: {},
-        headers: (session) => (session ? {} : { [name]: value }),
-        refusalHint: status => status === 401 || status === 403
-            ? `The proxy did not accept header auth: header-name must be the virtual proxy's "Header authentication header name" (now '${name}'), header-value a user it knows, and url must include the virtual proxy prefix.`
-            : undefined
-    };
-}
-
-// EXTERNAL MODULE: ./src/auth/jwt.ts
-var jwt = __nccwpck_require__(967);
-// EXTERNAL MODULE: ./src/auth/ntlm.ts
-var ntlm = __nccwpck_require__(3133);
-;// CONCATENATED MODULE: ./src/auth/index.ts
-
-
-
-
-/** Picks the auth module for `auth-type`. Settings are already validated. */
-function createAuth(settings) {
-    switch (settings.authType) {
-        case 'certificate':
-            return certificateAuth(settings.clientCertificate, settings.qlikUser);
-        case 'ntlm':
-            return (0,ntlm/* ntlmAuth */.E)(settings.windowsCredentials);
-        case 'jwt':
-            return (0,jwt/* jwtAuth */.E)(settings.jwt);
-        case 'header':
-            return headerAuth(settings.header.name, settings.header.value);
-    }
-}
-
-
-/***/ }),
-
-/***/ 967:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   B: () => (/* binding */ JWT_ALGORITHMS),
-/* harmony export */   E: () => (/* binding */ jwtAuth)
-/* harmony export */ });
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6698);
-/* harmony import */ var jsonwebtoken__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9653);
-/* harmony import */ var jsonwebtoken__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(jsonwebtoken__WEBPACK_IMPORTED_MODULE_1__);
-
-
-const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512'];
-/** Re-mint when less than this is left: a request must not arrive with a token about to expire. */
-const RENEW_BEFORE_S = 60;
-/**
- * JWT auth through a virtual proxy: `Authorization: Bearer` until the proxy has set its session
- * cookie, then the cookie alone (every request without it would open another proxy session).
- */
-function jwtAuth(source, now = Date.now) {
-    let token = source.kind === 'static' ? source.token : '';
-    let expiresAt = 0;
-    const current = () => {
-        if (source.kind === 'static')
-            return token;
-        const seconds = Math.floor(now() / 1000);
-        if (!token || expiresAt - seconds < RENEW_BEFORE_S) {
-            const claims = { [source.userIdClaim]: source.userId, [source.userDirectoryClaim]: source.userDirectory, iat: seconds };
-            token = jsonwebtoken__WEBPACK_IMPORTED_MODULE_1___default().sign(claims, source.privateKey, {
-                algorithm: source.algorithm,
-                expiresIn: source.lifetimeSeconds,
-                ...(source.audience ? { audience: source.audience } : {})
-            });
-            expiresAt = seconds + source.lifetimeSeconds;
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(token);
-        }
-        return token;
-    };
-    const claimHint = source.kind === 'mint'
-        ? ` the claim names (now '${source.userIdClaim}' and '${source.userDirectoryClaim}', see jwt-user-id-claim and jwt-user-directory-claim) must match the virtual proxy's "JWT attribute for user ID" and "JWT attribute for user directory";`
-        : ' the claim names must match the virtual proxy\'s "JWT attribute for user ID" and "JWT attribute for user directory";';
-    return {
-        type: 'jwt',
-        description: source.kind === 'static' ? 'JWT (given token)' : `JWT (minted ${source.algorithm} for ${source.userDirectory}\\${source.userId})`,
-        tls: {},
-        headers: (session) => (session ? {} : { Authorization: `Bearer ${current()}` }),
-        refusalHint: status => {
-            if (status === 401) {
-                return `The proxy refused the JWT. Check: it is signed with the private key of the certificate configured on the JWT virtual proxy (RS256, RS384 or RS512); it has not expired;${claimHint} the audience matches if the virtual proxy sets one; the url includes the virtual proxy prefix.`;
-            }
-            if (status === 403)
-                return "Forbidden: the runner's host may be missing from the virtual proxy's host allow list, or the user lacks rights.";
-            return undefined;
-        }
-    };
-}
-
-
-/***/ }),
-
-/***/ 8080:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Ym: () => (/* binding */ MIN_MASKED_LENGTH),
-/* harmony export */   di: () => (/* binding */ maskTicket),
-/* harmony export */   j$: () => (/* binding */ withoutQuery),
-/* harmony export */   u3: () => (/* binding */ maskDerived)
-/* harmony export */ });
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6698);
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 17 modules
+var core = __nccwpck_require__(6698);
+;// CONCATENATED MODULE: ./src/auth/mask.ts
 
 /**
  * Shorter values are not registered as secrets: the runner blanks every occurrence, and a short
@@ -37250,10 +37107,10 @@ function maskDerived(value) {
     if (!value)
         return;
     if (value.length >= MIN_MASKED_LENGTH)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(value);
+        core/* setSecret */.Pq(value);
     for (const line of value.split(/\r?\n/))
         if (line !== value && line.trim().length >= MIN_MASKED_LENGTH)
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(line.trim());
+            core/* setSecret */.Pq(line.trim());
 }
 /** The qlikTicket of a proxy redirect, masked as soon as the Location is read (a one-time sign-in as the service account). */
 function maskTicket(location) {
@@ -37278,20 +37135,439 @@ function safeDecode(value) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/qrs/cookies.ts
 
-/***/ }),
+/**
+ * The proxy's session cookie, whatever the virtual proxy calls it (X-Qlik-Session-<prefix> by
+ * default, but configurable): every cookie the proxy sets is kept and sent back.
+ */
+class CookieJar {
+    cookies = new Map();
+    /** Takes the Set-Cookie headers of an answer; values are masked in the log at once. */
+    take(setCookie) {
+        for (const header of setCookie ?? []) {
+            const [pair, ...attributes] = header.split(';');
+            const at = pair.indexOf('=');
+            if (at <= 0)
+                continue;
+            const name = pair.slice(0, at).trim();
+            const value = pair.slice(at + 1).trim();
+            const expired = attributes.some(a => /^\s*max-age\s*=\s*(0|-\d+)\s*$/i.test(a)) || !value;
+            if (expired) {
+                this.cookies.delete(name);
+                continue;
+            }
+            // The session cookie is the credential; a load balancer's `ROUTEID=.1` is not (masking it blanks every ".1").
+            if (/sess/i.test(name) || value.length >= 20)
+                maskDerived(value);
+            this.cookies.set(name, value);
+        }
+    }
+    get empty() {
+        return this.cookies.size === 0;
+    }
+    names() {
+        return [...this.cookies.keys()];
+    }
+    clear() {
+        this.cookies.clear();
+    }
+    /** The Cookie header, or nothing when there is no session yet. */
+    header() {
+        return this.empty ? {} : { Cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ') };
+    }
+}
 
-/***/ 3133:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
+var lib = __nccwpck_require__(4942);
+;// CONCATENATED MODULE: external "node:stream/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: external "node:https"
+const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+// EXTERNAL MODULE: external "node:tls"
+var external_node_tls_ = __nccwpck_require__(1692);
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var tunnel = __nccwpck_require__(770);
+;// CONCATENATED MODULE: ./src/qrs/agent.ts
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   E: () => (/* binding */ ntlmAuth),
-/* harmony export */   o: () => (/* binding */ parseWindowsUser)
-/* harmony export */ });
-/* harmony import */ var httpntlm_ntlm_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1288);
-/* harmony import */ var _qrs_xrfkey_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1021);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5439);
-/* harmony import */ var _mask_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8080);
+
+
+
+/**
+ * Our own keep-alive agent with the site's TLS settings, handed to http-client through its
+ * request handler hook (it has no CA or client-certificate options). Through a forward proxy
+ * (HTTPS_PROXY, NO_PROXY as http-client reads them) it is the same tunnel agent http-client
+ * would build, with the TLS settings given up front: the tunnel ignores per-request TLS options.
+ */
+function createAgent(base, serverTls, clientTls, maxSockets = Infinity) {
+    const tls = {
+        ...clientTls,
+        ...(serverTls.ca ? { ca: serverTls.ca } : {}),
+        ...(serverTls.serverName ? { checkServerIdentity: (_host, cert) => (0,external_node_tls_.checkServerIdentity)(serverTls.serverName, cert) } : {}),
+        ...(serverTls.insecure ? { rejectUnauthorized: false } : {})
+    };
+    const proxyUrl = (0,lib/* getProxyUrl */.s_)(base.href);
+    if (!proxyUrl)
+        return new external_node_https_namespaceObject.Agent({ keepAlive: true, maxSockets, ...tls });
+    const proxy = new URL(proxyUrl);
+    const proxyAuth = proxy.username || proxy.password ? { proxyAuth: `${proxy.username}:${proxy.password}` } : {};
+    const over = proxy.protocol === 'https:' ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+    return over({ keepAlive: true, maxSockets, ...tls, proxy: { host: proxy.hostname, port: proxy.port, ...proxyAuth } });
+}
+
+// EXTERNAL MODULE: ./src/qrs/errors.ts
+var errors = __nccwpck_require__(5329);
+;// CONCATENATED MODULE: ./src/qrs/connection-errors.ts
+
+
+const UNKNOWN_CA = new Set([
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    'UNABLE_TO_GET_ISSUER_CERT',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'CERT_SIGNATURE_FAILURE'
+]);
+const CLIENT_CERT_REFUSED = /CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN|HANDSHAKE_FAILURE/;
+/** Turns a Node network or TLS error into a message that says what to change. */
+function describeConnectionError(error, url) {
+    const e = error;
+    const code = e.code ?? '';
+    const where = url.host;
+    if (UNKNOWN_CA.has(code)) {
+        return new errors/* ConnectionError */.Rc(`TLS: the certificate of ${where} is not trusted (${code}). Set 'ca-cert' to the site's root certificate (root.pem from the QMC certificate export) or add it to the runner's trust store.`);
+    }
+    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+        const names = e.cert?.subjectaltname ?? (e.cert?.subject?.CN ? `CN=${e.cert.subject.CN}` : 'unknown names');
+        const first = /DNS:([^,\s]+)/.exec(names)?.[1] ?? e.cert?.subject?.CN;
+        return new errors/* ConnectionError */.Rc(`TLS: the certificate of ${where} is issued to ${names}, not to '${url.hostname}'. Qlik issues it to the machine name the node was installed with: connect by that name, or set 'tls-server-name: ${first ?? '<machine name>'}'.`);
+    }
+    if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+        return new errors/* ConnectionError */.Rc(`TLS: the certificate of ${where} is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not valid yet'}${e.cert?.valid_to ? ` (valid to ${e.cert.valid_to})` : ''}. Renew the Qlik certificates on the server, or check the runner's clock.`);
+    }
+    if (CLIENT_CERT_REFUSED.test(code) || CLIENT_CERT_REFUSED.test(e.message)) {
+        return new errors/* ConnectionError */.Rc(`TLS: ${where} refused the client certificate (${code || e.message}). Use client.pem and client_key.pem exported from this site's QMC.`);
+    }
+    if (code === 'ECONNREFUSED')
+        return new errors/* ConnectionError */.Rc(`Nothing accepts connections at ${where} (ECONNREFUSED): check the host and port (4242 for certificates, 443 for the proxy) and the firewall.`, true);
+    if (code === 'ENOTFOUND')
+        return new errors/* ConnectionError */.Rc(`Cannot resolve ${url.hostname} (${code}): check the host name and the runner's DNS.`);
+    if (code === 'EAI_AGAIN')
+        return new errors/* ConnectionError */.Rc(`Cannot resolve ${url.hostname} right now (${code}): the runner's DNS did not answer.`, true);
+    if (code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH')
+        return new errors/* ConnectionError */.Rc(`Cannot reach ${where} (${code}): the runner must be inside the network that reaches Qlik Sense.`, true);
+    if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(e.message)) {
+        return new errors/* ConnectionError */.Rc(`${where} closed the connection without answering (${code || e.message}). If this happens at once every time, the server may be refusing the client certificate or the TLS version.`, true);
+    }
+    if (/^Request timeout/.test(e.message))
+        return new errors/* ConnectionError */.Rc(`${where} did not answer in time (${withoutQuery(e.message)}).`, true);
+    return new errors/* ConnectionError */.Rc(`Request to ${where} failed: ${withoutQuery(e.message)}${code ? ` (${code})` : ''}`);
+}
+
+;// CONCATENATED MODULE: ./src/qrs/transport.ts
+
+
+
+
+
+/** One keep-alive HTTPS client with the site's TLS settings; no redirects followed, no retries. */
+class Transport {
+    base;
+    http;
+    agent;
+    constructor(base, options) {
+        this.base = base;
+        const agent = (this.agent = createAgent(base, options.serverTls, options.clientTls, options.maxSockets));
+        // http-client's documented hook: each request goes out on our agent, with our TLS settings.
+        const useOurAgent = {
+            prepareRequest: (request) => void (request.agent = agent),
+            canHandleAuthentication: () => false,
+            handleAuthentication: () => Promise.reject(new Error('no authentication handler'))
+        };
+        this.http = new lib/* HttpClient */.Qq(options.userAgent, [useOurAgent], {
+            keepAlive: true,
+            allowRedirects: false,
+            maxSockets: options.maxSockets,
+            socketTimeout: options.timeoutMs ?? 30_000
+        });
+    }
+    async request(method, url, headers, payload) {
+        const message = await this.open(method, url, headers, payload);
+        const status = message.statusCode ?? 0;
+        return { status, headers: message.headers, body: await readText(message, status), socket: message.socket };
+    }
+    /** A GET whose 200 body is piped through the `sink()` stages (script logs can be hundreds of MB); other answers come back as text. */
+    async download(url, headers, sink) {
+        const message = await this.open('GET', url, headers);
+        const status = message.statusCode ?? 0;
+        if (status !== 200)
+            return { status, headers: message.headers, body: await readText(message, status), socket: message.socket, bytes: 0 };
+        let bytes = 0;
+        message.on('data', (chunk) => (bytes += chunk.length));
+        try {
+            await (0,promises_namespaceObject.pipeline)([message, ...sink()]);
+        }
+        catch (error) {
+            throw describeConnectionError(error, this.base);
+        }
+        return { status, headers: message.headers, body: '', socket: message.socket, bytes };
+    }
+    async open(method, url, headers, body) {
+        try {
+            return (await this.http.request(method, url, body ?? (method === 'POST' ? '' : null), headers)).message;
+        }
+        catch (error) {
+            if (error instanceof errors/* ConnectionError */.Rc)
+                throw error;
+            throw describeConnectionError(error, this.base);
+        }
+    }
+    dispose() {
+        this.http.dispose();
+        this.agent.destroy?.();
+    }
+}
+/** A JSON answer larger than this is refused (the largest lists of a big site are a few MB). */
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+/** Of an error body only the first part is kept: it is shown cut to a line anyway. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/** The body as text, bounded: an error body is cut (and the connection closed), a too large 2xx answer refused. */
+async function readText(message, status) {
+    const ok = status >= 200 && status < 300;
+    const limit = ok ? MAX_BODY_BYTES : MAX_ERROR_BODY_BYTES;
+    const chunks = [];
+    let bytes = 0;
+    for await (const chunk of message) {
+        chunks.push(chunk);
+        bytes += chunk.length;
+        if (bytes > limit) {
+            // Not read to its end: this connection cannot carry another request.
+            message.destroy();
+            if (ok)
+                throw new errors/* ConnectionError */.Rc(`The server's answer is larger than ${limit / 1024 / 1024} MiB: refused.`);
+            return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+        }
+    }
+    return Buffer.concat(chunks).toString('utf8');
+}
+function isRedirect(status) {
+    return status >= 300 && status < 400;
+}
+
+;// CONCATENATED MODULE: ./src/auth/errors.ts
+/** Signing in failed; the message says what the server answered and what to check. */
+class AuthError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'AuthError';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/auth/login.ts
+
+
+
+/** Which login module of the proxy a redirect points at, if any. */
+function loginModule(response) {
+    if (!isRedirect(response.status))
+        return undefined;
+    const location = String(response.headers.location ?? '');
+    if (/internal_windows_authentication/i.test(location))
+        return 'windows';
+    if (/internal_forms_authentication/i.test(location))
+        return 'forms';
+    return undefined;
+}
+/** Why the proxy sent this auth type to a login module (or why signing in failed). */
+function loginError(response, type, site) {
+    const module = loginModule(response);
+    const { url, userAgent } = site;
+    if (module === 'forms') {
+        return new AuthError(`The proxy sent the request to its forms login page (internal_forms_authentication) instead of Windows authentication. ` +
+            `Either the user agent '${userAgent}' lacks the virtual proxy's Windows authentication pattern (set user-agent to contain it; the default pattern is 'Windows'), ` +
+            `or url is missing the virtual proxy prefix (e.g. ${url.origin}/ntlm).`);
+    }
+    if (module === 'windows') {
+        return new AuthError(`The proxy wants Windows authentication, but auth-type is '${type}': url probably lacks the virtual proxy prefix of the ${type} virtual proxy (e.g. ${url.origin}/${type === 'jwt' ? 'jwt' : 'hdr'}).`);
+    }
+    return new AuthError(`Signing in failed: the proxy answered ${response.status}${response.headers.location ? ` redirecting to ${withoutQuery(response.headers.location)}` : ''}.`);
+}
+/** A redirect to a login module, explained; other redirects are the client's to report. */
+function loginRedirectError(response, type, site) {
+    return loginModule(response) ? loginError(response, type, site) : undefined;
+}
+/** Redirects are only followed on the Qlik host the user configured. */
+function sameOrigin(location, site) {
+    const url = new URL(location, site.url);
+    if (url.origin !== site.url.origin) {
+        throw new AuthError(`The proxy redirected to ${url.origin}, not ${site.url.origin}: set url to the host name the proxy uses (and tls-server-name if needed).`);
+    }
+    return url;
+}
+const PROXY_HTML_HINT = `Expected JSON but got an HTML page, probably a login form: url must include the virtual proxy prefix, and for Windows authentication user-agent must contain the virtual proxy's Windows authentication pattern.`;
+
+;// CONCATENATED MODULE: ./src/auth/session.ts
+
+
+
+/** The proxy's session: every cookie it sets, sent back on each request. */
+class ProxySession {
+    jar = new CookieJar();
+    get active() {
+        return !this.jar.empty;
+    }
+    /** The Cookie header, or nothing before the proxy set one. */
+    header() {
+        return this.jar.header();
+    }
+    receive(response) {
+        this.jar.take(response.headers['set-cookie']);
+    }
+    names() {
+        return this.jar.names();
+    }
+    clear() {
+        this.jar.clear();
+    }
+}
+/** After a proxy failover the old cookie is answered with 500 "Authentication error". */
+function lostAfterFailover(response, sentWithSession) {
+    return response.status === 500 && sentWithSession && /Authentication error/i.test(response.body);
+}
+/**
+ * Auth that sends credentials on a request (certificate, JWT, header): an expired session is
+ * answered with 401 or a redirect to a login, and renewing is dropping the cookie, so the next
+ * request carries the credentials again. Without a session, such an answer is the verdict.
+ */
+function credentialsAuthenticator(strategy, site) {
+    const session = new ProxySession();
+    return {
+        description: strategy.description,
+        clientTls: strategy.clientTls ?? {},
+        prepare: () => ({ headers: { ...strategy.credentials(session.active), ...session.header() }, session: session.active }),
+        receive: response => session.receive(response),
+        expired: (response, sentWithSession) => lostAfterFailover(response, sentWithSession) || (sentWithSession && (response.status === 401 || isRedirect(response.status))),
+        renew: async () => {
+            session.clear();
+            return undefined;
+        },
+        refusalHint: (status, body) => strategy.refusalHint(status, body),
+        redirectError: response => loginRedirectError(response, strategy.type, site),
+        htmlHint: strategy.htmlHint ?? PROXY_HTML_HINT
+    };
+}
+
+;// CONCATENATED MODULE: ./src/auth/certificate.ts
+
+/**
+ * Certificate auth on port 4242: mutual TLS with the site's client certificate, and the
+ * user to act as in `X-Qlik-User` (without it the QRS runs the call with full admin rights).
+ */
+function certificateAuth(certificate, qlikUser, site) {
+    return credentialsAuthenticator({
+        type: 'certificate',
+        description: `certificate (${qlikUser})`,
+        clientTls: { cert: certificate.cert, key: certificate.key, passphrase: certificate.passphrase },
+        credentials: () => ({ 'X-Qlik-User': qlikUser }),
+        refusalHint: status => status === 403
+            ? "Refused: the client certificate must be exported from this site's QMC (Certificates), and the user in qlik-user needs security rules that allow this call."
+            : undefined,
+        htmlHint: 'Expected JSON but got an HTML page: url probably points at the proxy or a web server rather than the QRS (port 4242 for certificates).'
+    }, site);
+}
+
+;// CONCATENATED MODULE: ./src/auth/header.ts
+
+/**
+ * Header auth through a virtual proxy: the proxy trusts a header that names the user. Sent until
+ * the proxy has set its session cookie, then the cookie alone, so the run keeps one proxy session.
+ */
+function headerAuth(name, value, site) {
+    return credentialsAuthenticator({
+        type: 'header',
+        description: `header ${name}`,
+        credentials: (session) => (session ? {} : { [name]: value }),
+        refusalHint: status => status === 401 || status === 403
+            ? `The proxy did not accept header auth: header-name must be the virtual proxy's "Header authentication header name" (now '${name}'), header-value a user it knows, and url must include the virtual proxy prefix.`
+            : undefined
+    }, site);
+}
+
+// EXTERNAL MODULE: ./node_modules/jsonwebtoken/index.js
+var jsonwebtoken = __nccwpck_require__(9653);
+var jsonwebtoken_default = /*#__PURE__*/__nccwpck_require__.n(jsonwebtoken);
+;// CONCATENATED MODULE: ./src/auth/jwt.ts
+
+
+
+const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512'];
+/** Re-mint when less than this is left: a request must not arrive with a token about to expire. */
+const RENEW_BEFORE_S = 60;
+/**
+ * JWT auth through a virtual proxy: `Authorization: Bearer` until the proxy has set its session
+ * cookie, then the cookie alone (every request without it would open another proxy session).
+ */
+function jwtAuth(source, site, now = Date.now) {
+    let token = source.kind === 'static' ? source.token : '';
+    let expiresAt = 0;
+    const current = () => {
+        if (source.kind === 'static')
+            return token;
+        const seconds = Math.floor(now() / 1000);
+        if (!token || expiresAt - seconds < RENEW_BEFORE_S) {
+            const claims = { [source.userIdClaim]: source.userId, [source.userDirectoryClaim]: source.userDirectory, iat: seconds };
+            token = jsonwebtoken_default().sign(claims, source.privateKey, {
+                algorithm: source.algorithm,
+                expiresIn: source.lifetimeSeconds,
+                ...(source.audience ? { audience: source.audience } : {})
+            });
+            expiresAt = seconds + source.lifetimeSeconds;
+            core/* setSecret */.Pq(token);
+        }
+        return token;
+    };
+    const claimHint = source.kind === 'mint'
+        ? ` the claim names (now '${source.userIdClaim}' and '${source.userDirectoryClaim}', see jwt-user-id-claim and jwt-user-directory-claim) must match the virtual proxy's "JWT attribute for user ID" and "JWT attribute for user directory";`
+        : ' the claim names must match the virtual proxy\'s "JWT attribute for user ID" and "JWT attribute for user directory";';
+    return credentialsAuthenticator({
+        type: 'jwt',
+        description: source.kind === 'static' ? 'JWT (given token)' : `JWT (minted ${source.algorithm} for ${source.userDirectory}\\${source.userId})`,
+        credentials: (session) => (session ? {} : { Authorization: `Bearer ${current()}` }),
+        refusalHint: status => {
+            if (status === 401) {
+                return `The proxy refused the JWT. Check: it is signed with the private key of the certificate configured on the JWT virtual proxy (RS256, RS384 or RS512); it has not expired;${claimHint} the audience matches if the virtual proxy sets one; the url includes the virtual proxy prefix.`;
+            }
+            if (status === 403)
+                return "Forbidden: the runner's host may be missing from the virtual proxy's host allow list, or the user lacks rights.";
+            return undefined;
+        }
+    }, site);
+}
+
+// EXTERNAL MODULE: ./node_modules/httpntlm/ntlm.js
+var ntlm = __nccwpck_require__(1288);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/qrs/xrfkey.ts
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+/** A fresh 16-character key for the `xrfkey` query parameter and the `X-Qlik-Xrfkey` header. */
+function newXrfkey() {
+    let key = '';
+    for (let i = 0; i < 16; i++)
+        key += ALPHABET[(0,external_node_crypto_.randomInt)(ALPHABET.length)];
+    return key;
+}
+
+// EXTERNAL MODULE: ./src/report/untrusted.ts
+var untrusted = __nccwpck_require__(480);
+;// CONCATENATED MODULE: ./src/auth/ntlm.ts
+
+
+
+
+
+
 
 
 
@@ -37311,21 +37587,62 @@ const NEGOTIATE_TARGET_INFO = 0x00800000;
  * which runs NTLM (Type1 → Type2 → Type3) on one keep-alive connection and then redirects back
  * with a qlikTicket that the client redeems for the session cookie. NTLMv2 only.
  */
-function ntlmAuth(credentials) {
+function ntlmAuth(credentials, site) {
     const who = credentials.domain ? `${credentials.domain}\\${credentials.user}` : credentials.user;
+    const session = new ProxySession();
+    let signIns = 0;
+    /** Signs in at the login module; answers the redeemed ticket's answer when it is the request's own. */
+    const signIn = async (context) => {
+        session.clear();
+        // A sign-in always starts with a GET: the redirect dance would turn a POST into a GET.
+        const login = context.method === 'GET' ? context.answer : await context.get('/qrs/about');
+        if (loginModule(login) !== 'windows')
+            throw loginError(login, 'ntlm', site);
+        const forwardProxy = (0,lib/* getProxyUrl */.s_)(site.url.href);
+        if (forwardProxy) {
+            // NTLM authenticates one TCP connection; the proxy tunnel is not kept between its messages,
+            // and a failed attempt can count against the account's lockout threshold.
+            throw new AuthError(`NTLM cannot go through the forward proxy ${new URL(forwardProxy).host} (from HTTPS_PROXY): NTLM authenticates one TCP connection and the tunnel is not kept between its messages. Put the Qlik host in NO_PROXY (NO_PROXY: ${site.url.hostname}), or use JWT or header auth through the proxy.`);
+        }
+        if (signIns > 0)
+            core/* info */.pq('The Qlik proxy session expired: signing in again.');
+        signIns++;
+        const answer = await handshake(sameOrigin(login.headers.location, site), context.openConnection, credentials, who);
+        session.receive(answer);
+        const location = answer.headers.location;
+        let ticket;
+        if (location && /[?&]qlikTicket=/i.test(location)) {
+            // Redeem the ticket: the proxy answers it with the session cookie.
+            const url = sameOrigin(location, site);
+            const response = await context.request(url, { 'X-Qlik-Xrfkey': url.searchParams.get('xrfkey') ?? newXrfkey(), Accept: 'application/json' });
+            session.receive(response);
+            ticket = { url, response };
+        }
+        if (!session.active) {
+            throw new AuthError(`The Windows sign-in succeeded but the proxy set no session cookie (it redirected to ${location ? withoutQuery(location) : 'nowhere'}).`);
+        }
+        (0,untrusted/* infoUntrusted */.z7)(`Signed in through the proxy; session cookie ${session.names().join(', ')}.`);
+        // Redeeming the ticket replays the GET that met the login redirect: its answer is that GET's answer.
+        const replayed = ticket && context.method === 'GET' && !context.streamed && ticket.url.pathname === context.url.pathname && !isRedirect(ticket.response.status) && ticket.response.status !== 401;
+        return replayed ? ticket.response : undefined;
+    };
     return {
-        type: 'ntlm',
         description: `Windows/NTLM (${who})`,
-        tls: {},
-        headers: () => ({}),
-        windowsSignIn: context => handshake(context, credentials, who),
-        refusalHint: status => status === 401 ? `Windows sign-in of ${who} refused: check the password, that the account is enabled, and the NetBIOS domain (DOMAIN\\user).` : undefined
+        clientTls: {},
+        prepare: () => ({ headers: session.header(), session: session.active }),
+        receive: response => session.receive(response),
+        // Without a session (or once it expired) the proxy sends every request to its login module.
+        expired: (response, sentWithSession) => lostAfterFailover(response, sentWithSession) || loginModule(response) !== undefined,
+        renew: signIn,
+        refusalHint: status => status === 401 ? `Windows sign-in of ${who} refused: check the password, that the account is enabled, and the NetBIOS domain (DOMAIN\\user).` : undefined,
+        redirectError: response => loginRedirectError(response, 'ntlm', site),
+        htmlHint: PROXY_HTML_HINT
     };
 }
-async function handshake({ loginUrl, openConnection }, credentials, who) {
+async function handshake(loginUrl, openConnection, credentials, who) {
     const url = new URL(loginUrl);
     if (!url.searchParams.get('xrfkey'))
-        url.searchParams.set('xrfkey', (0,_qrs_xrfkey_js__WEBPACK_IMPORTED_MODULE_1__/* .newXrfkey */ .U)());
+        url.searchParams.set('xrfkey', newXrfkey());
     const leg = (connection, authorization) => connection.request('GET', url.href, {
         'X-Qlik-Xrfkey': url.searchParams.get('xrfkey'),
         ...(authorization ? { Authorization: authorization } : {})
@@ -37335,19 +37652,19 @@ async function handshake({ loginUrl, openConnection }, credentials, who) {
         const offer = await leg(connection);
         const schemes = authenticateHeader(offer);
         if (offer.status !== 401 || !schemes.some(s => /^NTLM$/i.test(s))) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .AuthError */ .l(`The proxy's Windows login answered ${offer.status} offering ${schemes.join(', ') || 'no authentication scheme'}, not NTLM: enable Windows authentication on the virtual proxy, or use another auth-type.`);
+            throw new AuthError(`The proxy's Windows login answered ${offer.status} offering ${schemes.join(', ') || 'no authentication scheme'}, not NTLM: enable Windows authentication on the virtual proxy, or use another auth-type.`);
         }
-        const challenge = await leg(connection, httpntlm_ntlm_js__WEBPACK_IMPORTED_MODULE_0__.createType1Message({ domain: credentials.domain, workstation: '' }));
+        const challenge = await leg(connection, ntlm.createType1Message({ domain: credentials.domain, workstation: '' }));
         const type2 = parseType2(challenge);
-        const answer = await leg(connection, httpntlm_ntlm_js__WEBPACK_IMPORTED_MODULE_0__.createType3Message(type2, { username: credentials.user, password: credentials.password, domain: credentials.domain, workstation: '' }));
+        const answer = await leg(connection, ntlm.createType3Message(type2, { username: credentials.user, password: credentials.password, domain: credentials.domain, workstation: '' }));
         if (answer.status === 401) {
             const moved = answer.socket !== challenge.socket ? ' The connection changed between the NTLM messages (a forward proxy in between? put the Qlik host in NO_PROXY).' : '';
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .AuthError */ .l(`The proxy refused the Windows sign-in of ${who} (401 after the NTLM handshake). Check the password, that the account is enabled and not locked, and the domain: write DOMAIN\\user with the NetBIOS domain name.${moved}`);
+            throw new AuthError(`The proxy refused the Windows sign-in of ${who} (401 after the NTLM handshake). Check the password, that the account is enabled and not locked, and the domain: write DOMAIN\\user with the NetBIOS domain name.${moved}`);
         }
-        if (answer.status < 300 || answer.status >= 400) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .AuthError */ .l(`The proxy answered the NTLM handshake with ${answer.status} instead of redirecting back with a ticket.`);
+        if (!isRedirect(answer.status)) {
+            throw new AuthError(`The proxy answered the NTLM handshake with ${answer.status} instead of redirecting back with a ticket.`);
         }
-        (0,_mask_js__WEBPACK_IMPORTED_MODULE_3__/* .maskTicket */ .di)(answer.headers.location);
+        maskTicket(answer.headers.location);
         return answer;
     }
     finally {
@@ -37363,17 +37680,750 @@ function authenticateHeader(response) {
 function parseType2(response) {
     const header = authenticateHeader(response).find(value => /^NTLM \S+/i.test(value));
     if (response.status !== 401 || !header) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .AuthError */ .l(`The proxy answered the NTLM Type1 message with ${response.status} and no NTLM challenge.`);
+        throw new AuthError(`The proxy answered the NTLM Type1 message with ${response.status} and no NTLM challenge.`);
     }
     let failure;
-    const type2 = httpntlm_ntlm_js__WEBPACK_IMPORTED_MODULE_0__.parseType2Message(header, error => (failure = error));
+    const type2 = ntlm.parseType2Message(header, error => (failure = error));
     if (!type2)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .AuthError */ .l(`The proxy's NTLM challenge does not parse: ${failure?.message ?? 'unknown error'}.`);
+        throw new AuthError(`The proxy's NTLM challenge does not parse: ${failure?.message ?? 'unknown error'}.`);
     // httpntlm falls back to NTLMv1 without extended session security and target info: never send that.
     if (!(type2.negotiateFlags & NEGOTIATE_EXTENDED_SESSION_SECURITY) || !(type2.negotiateFlags & NEGOTIATE_TARGET_INFO) || !type2.targetInfo?.length) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .AuthError */ .l('The server offers only NTLMv1 (its challenge has no extended session security or target info). NTLMv1 is refused: it is broken and hardened domains forbid it. Ask the Qlik admins to allow NTLMv2 (LmCompatibilityLevel 3 or higher).');
+        throw new AuthError('The server offers only NTLMv1 (its challenge has no extended session security or target info). NTLMv1 is refused: it is broken and hardened domains forbid it. Ask the Qlik admins to allow NTLMv2 (LmCompatibilityLevel 3 or higher).');
     }
     return type2;
+}
+
+;// CONCATENATED MODULE: ./src/auth/index.ts
+
+
+
+
+/** Picks the authenticator for `auth-type`. Settings are already validated. */
+function createAuthenticator(settings) {
+    const site = { url: settings.url, userAgent: settings.userAgent };
+    switch (settings.authType) {
+        case 'certificate':
+            return certificateAuth(settings.clientCertificate, settings.qlikUser, site);
+        case 'ntlm':
+            return ntlmAuth(settings.windowsCredentials, site);
+        case 'jwt':
+            return jwtAuth(settings.jwt, site);
+        case 'header':
+            return headerAuth(settings.header.name, settings.header.value, site);
+    }
+}
+
+// EXTERNAL MODULE: ./src/inputs/errors.ts
+var inputs_errors = __nccwpck_require__(1318);
+// EXTERNAL MODULE: ./src/inputs/duration.ts
+var duration = __nccwpck_require__(1601);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./src/inputs/pem.ts
+
+
+
+/**
+ * Reads an input that holds PEM text or the path of a PEM file (QMC exports client.pem,
+ * client_key.pem and root.pem). Secrets pasted into repository settings sometimes keep
+ * literal `\n` (or `\r\n`) sequences instead of line breaks: those are turned back into line breaks.
+ */
+function readPem(input, value) {
+    const text = value.includes('-----BEGIN') ? value : readPemFile(input, value);
+    const pem = !text.includes('\n') && text.includes('\\n') ? text.replace(/(?:\\r)?\\n/g, '\n') : text;
+    if (!/-----BEGIN [A-Z0-9 ]+-----[\s\S]+?-----END [A-Z0-9 ]+-----/.test(pem)) {
+        throw new inputs_errors/* InputError */.d(input, 'is not PEM: expected a -----BEGIN ...----- block or the path of a PEM file.');
+    }
+    return pem.replace(/\r\n/g, '\n').trim() + '\n';
+}
+/** A private key's body lines, to mask one by one: the runner masks line by line. */
+function secretLines(pem) {
+    return pem.split('\n').filter(line => line.length >= 8 && !line.startsWith('-----'));
+}
+function readPemFile(input, path) {
+    // Windows Explorer's "Copy as path" puts the path in double quotes.
+    const file = path.trim().replace(/^"(.+)"$/, '$1');
+    if (!(0,external_node_fs_.existsSync)(file) || !(0,external_node_fs_.statSync)(file).isFile()) {
+        throw new inputs_errors/* InputError */.d(input, 'is neither PEM text nor the path of a readable file.');
+    }
+    const text = decodeText((0,external_node_fs_.readFileSync)(file));
+    if (!text.includes('-----BEGIN'))
+        throw new inputs_errors/* InputError */.d(input, `the file ${file} holds no PEM block.`);
+    return text;
+}
+/**
+ * UTF-8, with or without a byte order mark, or UTF-16 with one: Windows PowerShell 5.1 writes
+ * UTF-16LE for `>` and Out-File, so `$env:ROOT_PEM > root.pem` makes such a file.
+ */
+function decodeText(bytes) {
+    if (bytes[0] === 0xff && bytes[1] === 0xfe)
+        return bytes.subarray(2).toString('utf16le');
+    if (bytes[0] === 0xfe && bytes[1] === 0xff)
+        return Buffer.from(bytes.subarray(2, bytes.length - (bytes.length % 2))).swap16().toString('utf16le');
+    return bytes.toString('utf8').replace(/^\uFEFF/, '');
+}
+/** Parses every certificate of a PEM bundle; names the input when one does not parse. */
+function parseCertificates(input, pem) {
+    const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+    if (!blocks)
+        throw new inputs_errors/* InputError */.d(input, 'holds no -----BEGIN CERTIFICATE----- block.');
+    return blocks.map(block => {
+        try {
+            return new external_node_crypto_.X509Certificate(block);
+        }
+        catch (e) {
+            throw new inputs_errors/* InputError */.d(input, `holds a certificate that does not parse (${e.message}).`);
+        }
+    });
+}
+/** Opens a private key, encrypted or not, with a message that names the input at fault. */
+function parsePrivateKey(input, pem, passphrase) {
+    const encrypted = /ENCRYPTED/.test(pem);
+    if (encrypted && !passphrase) {
+        throw new inputs_errors/* InputError */.d(input, "is encrypted: set 'client-key-passphrase' to the password chosen when exporting it.");
+    }
+    try {
+        return (0,external_node_crypto_.createPrivateKey)({ key: pem, format: 'pem', passphrase });
+    }
+    catch {
+        if (encrypted)
+            throw new inputs_errors/* InputError */.d('client-key-passphrase', `does not open the key in '${input}' (wrong password?).`);
+        throw new inputs_errors/* InputError */.d(input, 'is not a private key Node.js can read (expected PEM, PKCS#1 or PKCS#8).');
+    }
+}
+
+;// CONCATENATED MODULE: ./src/inputs/jwt.ts
+
+
+
+
+/** Minted tokens live five minutes: long enough for a request, short enough to be worthless if leaked. */
+const MINTED_LIFETIME_S = 300;
+/** `jwt` (a token) or `jwt-private-key` + `jwt-user-id` + `jwt-user-directory` (mint on the runner). */
+function readJwtSource(get, secrets) {
+    const token = get('jwt');
+    const keyInput = get('jwt-private-key');
+    if (token && keyInput)
+        throw new inputs_errors/* InputError */.d('jwt', "set either jwt or jwt-private-key, not both.");
+    if (token) {
+        secrets.push(token);
+        checkToken(token);
+        return { kind: 'static', token };
+    }
+    if (!keyInput)
+        throw new inputs_errors/* InputError */.d('jwt', "auth-type 'jwt' needs jwt (a signed token) or jwt-private-key with jwt-user-id and jwt-user-directory.");
+    const privateKey = readPem('jwt-private-key', keyInput);
+    secrets.push(...secretLines(privateKey));
+    let type;
+    try {
+        type = (0,external_node_crypto_.createPrivateKey)(privateKey).asymmetricKeyType;
+    }
+    catch {
+        throw new inputs_errors/* InputError */.d('jwt-private-key', 'is not a private key Node.js can read (expected an unencrypted PEM RSA key).');
+    }
+    if (type !== 'rsa')
+        throw new inputs_errors/* InputError */.d('jwt-private-key', `is an ${String(type).toUpperCase()} key; Qlik's JWT virtual proxies verify RS256, RS384 or RS512, which need an RSA key.`);
+    const algorithm = get('jwt-algorithm').toUpperCase();
+    if (!JWT_ALGORITHMS.includes(algorithm)) {
+        throw new inputs_errors/* InputError */.d('jwt-algorithm', `'${get('jwt-algorithm')}' is not one of ${JWT_ALGORITHMS.join(', ')} (the only algorithms Qlik's JWT virtual proxy accepts).`);
+    }
+    // The claim names have defaults (userId, userDirectory); the values have none.
+    for (const name of ['jwt-user-id', 'jwt-user-directory']) {
+        if (!get(name))
+            throw new inputs_errors/* InputError */.d(name, 'is required to mint a JWT with jwt-private-key.');
+    }
+    return {
+        kind: 'mint',
+        privateKey,
+        algorithm: algorithm,
+        userId: get('jwt-user-id'),
+        userDirectory: get('jwt-user-directory'),
+        userIdClaim: get('jwt-user-id-claim'),
+        userDirectoryClaim: get('jwt-user-directory-claim'),
+        audience: get('jwt-audience') || undefined,
+        lifetimeSeconds: MINTED_LIFETIME_S
+    };
+}
+/** A given token must look like a signed JWT with an algorithm the proxy accepts, and not be expired. */
+function checkToken(token) {
+    const parts = token.split('.');
+    const decode = (part) => {
+        try {
+            return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+        }
+        catch {
+            return undefined;
+        }
+    };
+    const header = parts.length === 3 ? decode(parts[0]) : undefined;
+    const payload = parts.length === 3 ? decode(parts[1]) : undefined;
+    if (!header || !payload || !parts[2])
+        throw new inputs_errors/* InputError */.d('jwt', 'is not a signed JWT (expected three base64url parts: header.payload.signature).');
+    if (!JWT_ALGORITHMS.includes(String(header.alg))) {
+        throw new inputs_errors/* InputError */.d('jwt', `is signed with ${String(header.alg)}; Qlik's JWT virtual proxy accepts only ${JWT_ALGORITHMS.join(', ')}.`);
+    }
+    if (typeof payload.exp === 'number' && payload.exp * 1000 <= Date.now()) {
+        throw new inputs_errors/* InputError */.d('jwt', `expired at ${new Date(payload.exp * 1000).toISOString()}: issue a new token, or let the action mint one with jwt-private-key.`);
+    }
+}
+
+// EXTERNAL MODULE: ./src/inputs/targets.ts
+var inputs_targets = __nccwpck_require__(4295);
+;// CONCATENATED MODULE: ./src/inputs/settings.ts
+
+
+
+
+
+
+
+const AUTH_TYPES = ['ntlm', 'jwt', 'certificate', 'header'];
+const IF_RUNNING_MODES = ['wait', 'attach', 'fail'];
+const SCRIPT_LOG_MODES = ['on-failure', 'always', 'never'];
+/** Defaults, the same as action.yml's: a hand-made `node dist/index.js` run gets no defaults from the runner. */
+const DEFAULTS = {
+    'qlik-user': 'UserDirectory=INTERNAL; UserId=sa_api',
+    'user-agent': 'qlik-sense-reload (Windows)',
+    'insecure-skip-tls-verify': 'false',
+    wait: 'true',
+    timeout: '60m',
+    'max-poll-interval': '15s',
+    'request-timeout': '30s',
+    'script-log': 'on-failure',
+    'if-running': 'wait',
+    'max-parallel': '4',
+    'fail-fast': 'false',
+    'dry-run': 'false',
+    'max-targets': '25',
+    'wait-for-chain': 'false',
+    'chain-failure': 'fail',
+    'stop-on-timeout': 'true',
+    'stop-on-cancel': 'true',
+    'jwt-algorithm': 'RS256',
+    'jwt-user-id-claim': 'userId',
+    'jwt-user-directory-claim': 'userDirectory'
+};
+function getSettings(read) {
+    const get = (name) => (read(name) ?? '').trim() || DEFAULTS[name] || '';
+    // Passwords keep leading and trailing spaces.
+    const raw = (name) => read(name, { trim: false }) ?? '';
+    const secrets = [];
+    const url = parseUrl(get('url'));
+    const authType = parseAuthType(get('auth-type'));
+    const { targets, selectors, stream, single } = (0,inputs_targets/* parseTargetInputs */.wl)(get);
+    const clientCertificate = authType === 'certificate' ? readClientCertificate(get, secrets) : undefined;
+    const windowsCredentials = authType === 'ntlm' ? readWindowsCredentials(get, raw('password'), secrets) : undefined;
+    const jwt = authType === 'jwt' ? readJwtSource(get, secrets) : undefined;
+    const header = authType === 'header' ? readHeader(get, secrets) : undefined;
+    const caCert = get('ca-cert') ? readPem('ca-cert', get('ca-cert')) : undefined;
+    if (caCert)
+        parseCertificates('ca-cert', caCert);
+    return {
+        url,
+        authType,
+        clientCertificate,
+        windowsCredentials,
+        jwt,
+        header,
+        qlikUser: parseQlikUser(get('qlik-user')),
+        caCert,
+        tlsServerName: parseServerName(get('tls-server-name')),
+        insecureSkipTlsVerify: parseBoolean('insecure-skip-tls-verify', get('insecure-skip-tls-verify')),
+        userAgent: headerValue('user-agent', get('user-agent')),
+        targets,
+        selectors,
+        stream,
+        singleTarget: single,
+        dryRun: parseBoolean('dry-run', get('dry-run')),
+        maxTargets: (0,inputs_targets/* parseMaxTargets */.CY)(get('max-targets')),
+        maxParallel: parseCount('max-parallel', get('max-parallel')),
+        failFast: parseBoolean('fail-fast', get('fail-fast')),
+        waitForChain: parseBoolean('wait-for-chain', get('wait-for-chain')),
+        chainFailure: parseChoice('chain-failure', get('chain-failure'), ['fail', 'warn']),
+        wait: parseBoolean('wait', get('wait')),
+        timeoutMs: (0,duration/* parseDuration */.E)('timeout', get('timeout')),
+        maxPollIntervalMs: (0,duration/* parseDuration */.E)('max-poll-interval', get('max-poll-interval')),
+        requestTimeoutMs: (0,duration/* parseDuration */.E)('request-timeout', get('request-timeout')),
+        scriptLog: parseChoice('script-log', get('script-log'), SCRIPT_LOG_MODES),
+        ifRunning: parseChoice('if-running', get('if-running'), IF_RUNNING_MODES),
+        stopOnTimeout: parseBoolean('stop-on-timeout', get('stop-on-timeout')),
+        stopOnCancel: parseBoolean('stop-on-cancel', get('stop-on-cancel')),
+        notify: parseNotify(get('notify-listen'), get('notify-url')),
+        secrets
+    };
+}
+function parseUrl(value) {
+    if (!value)
+        throw new inputs_errors/* InputError */.d('url', 'is required (e.g. https://qliksrv01.corp.example:4242).');
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        // Never echo credentials someone put into the URL.
+        throw new inputs_errors/* InputError */.d('url', `'${value.replace(/\/\/[^/]*@/, '//***@')}' is not a URL (e.g. https://qliksrv01.corp.example:4242).`);
+    }
+    if (url.protocol !== 'https:')
+        throw new inputs_errors/* InputError */.d('url', `must start with https:// (got ${url.protocol}//).`);
+    if (url.username || url.password)
+        throw new inputs_errors/* InputError */.d('url', 'must not contain credentials; use the auth inputs.');
+    if (url.search || url.hash)
+        throw new inputs_errors/* InputError */.d('url', 'must not contain a query or fragment.');
+    if (/\/qrs(\/|$)/i.test(url.pathname)) {
+        throw new inputs_errors/* InputError */.d('url', `must end before /qrs (e.g. https://${url.host}${url.pathname.replace(/\/qrs.*$/i, '')}).`);
+    }
+    return url;
+}
+function parseAuthType(value) {
+    if (!value)
+        throw new inputs_errors/* InputError */.d('auth-type', `is required: one of ${AUTH_TYPES.join(', ')}.`);
+    const type = value.toLowerCase();
+    if (!AUTH_TYPES.includes(type)) {
+        throw new inputs_errors/* InputError */.d('auth-type', `'${value}' is not one of ${AUTH_TYPES.join(', ')}.`);
+    }
+    return type;
+}
+function parseCount(input, value) {
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 64)
+        throw new inputs_errors/* InputError */.d(input, `'${value}' is not a whole number from 1 to 64.`);
+    return Number(value);
+}
+function parseNotify(listen, url) {
+    if (!listen && !url)
+        return undefined;
+    if (!listen)
+        throw new inputs_errors/* InputError */.d('notify-listen', 'is required with notify-url (host:port to listen on, e.g. 0.0.0.0:8765).');
+    if (!url)
+        throw new inputs_errors/* InputError */.d('notify-url', 'is required with notify-listen (the URL the Qlik server calls, e.g. http://runner01.corp.example:8765/qlik-notify).');
+    const match = /^(.*):(\d{1,5})$/.exec(listen);
+    const port = match ? Number(match[2]) : NaN;
+    if (!match || port < 1 || port > 65535)
+        throw new inputs_errors/* InputError */.d('notify-listen', `'${listen}' is not host:port (e.g. 0.0.0.0:8765 or :8765).`);
+    let callback;
+    try {
+        callback = new URL(url);
+    }
+    catch {
+        throw new inputs_errors/* InputError */.d('notify-url', `'${url}' is not a URL (e.g. http://runner01.corp.example:8765/qlik-notify).`);
+    }
+    // The listener speaks plain HTTP: an https:// URL would have the QRS fail every callback.
+    if (callback.protocol !== 'http:')
+        throw new inputs_errors/* InputError */.d('notify-url', `must be an http:// URL (got ${callback.protocol}//): the step's listener speaks plain HTTP.`);
+    return { listen: { host: match[1].replace(/^\[|\]$/g, '') || '0.0.0.0', port }, url: callback };
+}
+function parseChoice(input, value, choices) {
+    const choice = value.toLowerCase();
+    if (!choices.includes(choice))
+        throw new inputs_errors/* InputError */.d(input, `'${value}' is not one of ${choices.join(', ')}.`);
+    return choice;
+}
+function readClientCertificate(get, secrets) {
+    const passphrase = get('client-key-passphrase') || undefined;
+    if (passphrase)
+        secrets.push(passphrase);
+    for (const name of ['client-cert', 'client-key']) {
+        if (!get(name))
+            throw new inputs_errors/* InputError */.d(name, "is required with auth-type 'certificate' (QMC export: client.pem, client_key.pem).");
+    }
+    const key = readPem('client-key', get('client-key'));
+    secrets.push(...secretLines(key));
+    const cert = readPem('client-cert', get('client-cert'));
+    const [leaf] = parseCertificates('client-cert', cert);
+    const keyObject = parsePrivateKey('client-key', key, passphrase);
+    if (!leaf.checkPrivateKey(keyObject)) {
+        throw new inputs_errors/* InputError */.d('client-key', `does not belong to the certificate in 'client-cert' (${leaf.subject.replace(/\n/g, ', ')}).`);
+    }
+    return { cert, key, passphrase };
+}
+function readWindowsCredentials(get, password, secrets) {
+    const username = get('username');
+    if (password)
+        secrets.push(password);
+    if (!username)
+        throw new inputs_errors/* InputError */.d('username', "is required with auth-type 'ntlm' (DOMAIN\\user, user@domain or user).");
+    if (!password)
+        throw new inputs_errors/* InputError */.d('password', "is required with auth-type 'ntlm'.");
+    const { user, domain } = parseWindowsUser(username);
+    if (!user || /[\\/\s]/.test(user) || /\s/.test(domain)) {
+        throw new inputs_errors/* InputError */.d('username', `'${username}' is not DOMAIN\\user, user@domain or user (in YAML, quote it: 'CORP\\svc_reload').`);
+    }
+    return { user, domain, password };
+}
+function readHeader(get, secrets) {
+    const name = get('header-name');
+    const value = get('header-value');
+    if (!name)
+        throw new inputs_errors/* InputError */.d('header-name', "is required with auth-type 'header' (the virtual proxy's header name).");
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
+        throw new inputs_errors/* InputError */.d('header-name', `'${name}' is not a valid HTTP header name.`);
+    if (!value)
+        throw new inputs_errors/* InputError */.d('header-value', "is required with auth-type 'header' (the user id the proxy should sign in).");
+    // A user id, not a password: a short one (`sa`) masked would blank ordinary words in the log.
+    if (value.length >= MIN_MASKED_LENGTH)
+        secrets.push(value);
+    headerValue('header-value', value);
+    return { name, value };
+}
+/** Node refuses header values with line breaks or characters outside Latin-1: say which input, before any request. */
+function headerValue(input, value) {
+    if (/[^\t\x20-\x7e\x80-\xff]/.test(value))
+        throw new inputs_errors/* InputError */.d(input, 'contains a line break or a character that cannot go into an HTTP header.');
+    return value;
+}
+function parseQlikUser(value) {
+    headerValue('qlik-user', value);
+    // UserDirectory=INTERNAL; UserId=sa_api: ';' separated, spaces optional, order free.
+    const parts = value.split(';').map(p => p.trim()).filter(Boolean);
+    const keys = parts.map(p => /^(\w+)\s*=\s*\S.*$/.exec(p)?.[1]?.toLowerCase());
+    if (parts.length !== 2 || !keys.includes('userdirectory') || !keys.includes('userid')) {
+        throw new inputs_errors/* InputError */.d('qlik-user', `'${value}' is not of the form 'UserDirectory=INTERNAL; UserId=sa_api' (';' between the parts).`);
+    }
+    return value;
+}
+function parseServerName(value) {
+    if (!value)
+        return undefined;
+    if (!/^[A-Za-z0-9.-]+$/.test(value) && !/^[0-9a-f:]+$/i.test(value)) {
+        throw new inputs_errors/* InputError */.d('tls-server-name', `'${value}' is not a host name (e.g. qliksrv01.corp.example).`);
+    }
+    return value;
+}
+const TRUE = ['true', 'True', 'TRUE', 'yes', 'on'];
+const FALSE = ['false', 'False', 'FALSE', 'no', 'off'];
+function parseBoolean(input, value) {
+    if (TRUE.includes(value))
+        return true;
+    if (FALSE.includes(value))
+        return false;
+    throw new inputs_errors/* InputError */.d(input, `'${value}' is not a boolean: use true or false.`);
+}
+
+// EXTERNAL MODULE: ./src/qrs/filter.ts
+var filter = __nccwpck_require__(5388);
+;// CONCATENATED MODULE: ./src/qrs/api.ts
+
+
+
+/** The QRS calls the action makes, by name. Everything else goes through the client. */
+class QrsApi {
+    client;
+    constructor(client) {
+        this.client = client;
+    }
+    about() {
+        return this.client.get('/qrs/about');
+    }
+    /** `privileges`: ask for what the signed-in user may do with each (`?privileges=true`). */
+    reloadTasks(filter, privileges = false) {
+        return this.client.get('/qrs/reloadtask/full', { filter, ...(privileges ? { privileges: 'true' } : {}) });
+    }
+    externalProgramTasks(filter, privileges = false) {
+        return optionalList(this.client.get('/qrs/externalprogramtask/full', { filter, ...(privileges ? { privileges: 'true' } : {}) }));
+    }
+    app(id, privileges = false) {
+        return this.client.getIfExists(`/qrs/app/${id}`, privileges ? { privileges: 'true' } : {});
+    }
+    apps(filter) {
+        return this.client.get('/qrs/app/full', { filter });
+    }
+    /** Condensed tags / custom property definitions: only to tell "does not exist" from "nothing carries it". */
+    tags(filter) {
+        return optionalList(this.client.get('/qrs/tag', { filter }));
+    }
+    customPropertyDefinitions(filter) {
+        return optionalList(this.client.get('/qrs/custompropertydefinition', { filter }));
+    }
+    /** POST /qrs/task/{id}/start/synchronous: answers once the task has started, with the execution session id. */
+    async startTask(taskId) {
+        const answer = await this.client.post(`/qrs/task/${taskId}/start/synchronous`);
+        return answer.json?.value;
+    }
+    /** QMC's "Reload now": 204 and no handle; the execution must be found afterwards. */
+    async reloadApp(appId) {
+        await this.client.post(`/qrs/app/${appId}/reload`);
+    }
+    /** The running execution, or undefined once it has ended (the QRS deletes the session: 404). */
+    executionSession(id) {
+        return this.client.getIfExists(`/qrs/executionsession/${id}`);
+    }
+    executionResult(id) {
+        return this.client.getIfExists(`/qrs/executionresult/${id}`);
+    }
+    /** One result per attempt of the execution; several when the task retried. */
+    executionResults(executionId) {
+        return this.client.get('/qrs/executionresult/full', { filter: (0,filter/* eqGuid */.k8)('ExecutionId', executionId) });
+    }
+    /** Executions of the task running now. */
+    taskExecutionSessions(task) {
+        const field = task.taskType === 1 ? 'externalProgramTask.id' : 'reloadTask.id';
+        return optionalList(this.client.get('/qrs/executionsession/full', { filter: (0,filter/* eqGuid */.k8)(field, task.id) }));
+    }
+    /** Stops asynchronously: the execution goes AbortInitiated, Aborting, Aborted. */
+    async stopTask(taskId) {
+        await this.client.post(`/qrs/task/${taskId}/stop`);
+    }
+    taskExecutionResults(taskId) {
+        return this.client.get('/qrs/executionresult/full', { filter: (0,filter/* eqGuid */.k8)('taskID', taskId) });
+    }
+    /** Every task trigger (composite event); task chains are read from their rules. */
+    compositeEvents() {
+        return this.client.get('/qrs/compositeevent/full');
+    }
+    /** One trigger, read again for its rules' current state; undefined when it is gone. */
+    compositeEvent(id) {
+        return this.client.getIfExists(`/qrs/compositeevent/${id}`);
+    }
+    appExecutionSessions(appId) {
+        return optionalList(this.client.get('/qrs/executionsession/full', { filter: (0,filter/* eqGuid */.k8)('app.id', appId) }));
+    }
+    appExecutionResults(appId) {
+        return optionalList(this.client.get('/qrs/executionresult/full', { filter: (0,filter/* eqGuid */.k8)('appID', appId) }));
+    }
+    /**
+     * Asks the QRS to call `callbackUrl` when a result of this execution changes (Notification API:
+     * the body is the URL as a JSON string; the answer a handle).
+     */
+    async subscribeToExecution(executionId, callbackUrl) {
+        const answer = await this.client.post('/qrs/notification', { name: 'ExecutionResult', filter: (0,filter/* eqGuid */.k8)('ExecutionId', executionId) }, callbackUrl);
+        const handle = typeof answer.json === 'string' ? answer.json : answer.json?.value;
+        if (!handle)
+            throw new Error('the QRS answered the subscription without a handle');
+        return handle;
+    }
+    unsubscribe(handle) {
+        return this.client.delete('/qrs/notification', { handle });
+    }
+    /**
+     * A download reference for a result's script log: the newer route first (November 2022 release,
+     * marked experimental), then the older one (deprecated, still on most sites). Undefined when
+     * neither has a log for it.
+     */
+    async scriptLogReference(taskId, result) {
+        // A server without the newer route may answer it with anything (404, 400, 405, 500): fall back on any refusal.
+        const current = await this.client.getIfExists(`/qrs/reloadtask/${taskId}/scriptlogfile`, { executionResultId: result.id }).catch((error) => {
+            if (!(error instanceof errors/* QrsError */.Ds))
+                throw error;
+            core/* debug */.Yz(`${error.method} ${error.path} answered ${error.status}: trying the older script log route.`);
+            return undefined;
+        });
+        if (current?.value)
+            return current.value;
+        if (!result.fileReferenceID)
+            return undefined;
+        const legacy = await this.client.getIfExists(`/qrs/reloadtask/${taskId}/scriptlog`, { fileReferenceId: result.fileReferenceID });
+        return legacy?.value || undefined;
+    }
+    /** Streams a script log; 404 right after a run means "not there yet". */
+    downloadScriptLog(reference, sink) {
+        return this.client.download(`/qrs/download/reloadtask/${reference}/scriptlog.txt`, sink);
+    }
+}
+/**
+ * Lists the action can do without: a server (or proxy rule) that does not serve the route or the
+ * filter (404, 400) is taken as "none", so a missing extra never stops a reload.
+ */
+async function optionalList(request) {
+    try {
+        return await request;
+    }
+    catch (error) {
+        if (error instanceof errors/* QrsError */.Ds && (error.status === 404 || error.status === 400)) {
+            core/* debug */.Yz(`${error.method} ${error.path} answered ${error.status}: taken as an empty list.`);
+            return [];
+        }
+        throw error;
+    }
+}
+
+// EXTERNAL MODULE: ./src/reload/clock.ts + 1 modules
+var clock = __nccwpck_require__(9590);
+// EXTERNAL MODULE: ./src/util/text.ts
+var util_text = __nccwpck_require__(9997);
+;// CONCATENATED MODULE: ./src/qrs/client.ts
+
+
+
+
+
+
+
+
+/** GETs are retried this many times on transient trouble (connection errors, timeouts, 5xx, 429). */
+const MAX_RETRIES = 5;
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_CAP_MS = 15_000;
+const RETRY_AFTER_CAP_MS = 60_000;
+const SECURITY_RULE_HINT = "The server accepted this user's earlier calls: its security rules do not allow this one (QMC > Security rules; e.g. the user may read the task but not start or stop it).";
+/**
+ * JSON over HTTPS to the QRS: xrfkey on every call, the authenticator's headers on it (its session
+ * renewed once per request if it expired), typed answers, errors that say what to fix.
+ */
+class QrsClient {
+    options;
+    transport;
+    base;
+    /** A call already succeeded: a later 403 is the security rules refusing this call, not the sign-in. */
+    accepted = false;
+    constructor(options) {
+        this.options = options;
+        this.base = options.url.origin + options.url.pathname.replace(/\/+$/, '');
+        this.transport = this.newTransport();
+    }
+    /** GET that must answer 2xx with JSON. */
+    async get(path, query = {}) {
+        return (await this.send('GET', path, query)).json;
+    }
+    /** GET where 404 means "not there" rather than an error (an ended execution session). */
+    async getIfExists(path, query = {}) {
+        const answer = await this.send('GET', path, query, [404]);
+        return answer.status === 404 ? undefined : answer.json;
+    }
+    /**
+     * GET whose 200 body is streamed into a new `sink()`; answers the status, so a caller can wait
+     * and ask again while the server answers 404 (a script log right after the run).
+     */
+    async download(path, sink) {
+        const answer = await this.send('GET', path, {}, [404], sink);
+        return { status: answer.status, bytes: answer.bytes ?? 0 };
+    }
+    /** POST, with no body as the QRS start calls expect, or a JSON body. Never retried: a start must not run twice. */
+    async post(path, query = {}, body) {
+        return this.send('POST', path, query, [], undefined, body === undefined ? undefined : JSON.stringify(body));
+    }
+    async delete(path, query = {}) {
+        await this.send('DELETE', path, query);
+    }
+    dispose() {
+        this.transport.dispose();
+    }
+    newTransport(maxSockets) {
+        const { auth, tls, userAgent, requestTimeoutMs } = this.options;
+        return new Transport(this.options.url, { userAgent, serverTls: tls, clientTls: auth.clientTls, maxSockets, timeoutMs: requestTimeoutMs });
+    }
+    /**
+     * GETs are retried with capped exponential backoff and full jitter (Retry-After wins when the
+     * server sends one). POSTs never are: a start whose answer was lost may still have started.
+     */
+    async send(method, path, query, accept = [], sink, body) {
+        for (let attempt = 0;; attempt++) {
+            try {
+                return await this.sendOnce(method, path, query, accept, sink, body);
+            }
+            catch (error) {
+                const delay = method === 'GET' ? this.retryDelay(error, attempt) : undefined;
+                if (delay === undefined)
+                    throw error;
+                (0,untrusted/* infoUntrusted */.z7)(`${method} ${path}: ${(0,util_text/* firstLine */.T)(error.message)}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${MAX_RETRIES}).`);
+                await (this.options.clock ?? clock/* systemClock */.m).sleep(delay);
+            }
+        }
+    }
+    retryDelay(error, attempt) {
+        if (attempt >= MAX_RETRIES)
+            return undefined;
+        const backoff = Math.round((this.options.random ?? Math.random)() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt));
+        if (error instanceof errors/* ConnectionError */.Rc)
+            return error.transient ? backoff : undefined;
+        if (error instanceof errors/* QrsError */.Ds && (error.status === 429 || error.status >= 500)) {
+            return error.retryAfterMs !== undefined ? Math.min(error.retryAfterMs, RETRY_AFTER_CAP_MS) : backoff;
+        }
+        return undefined;
+    }
+    async sendOnce(method, path, query, accept, sink, body) {
+        const { auth } = this.options;
+        let exchange = await this.exchange(method, path, query, sink, body);
+        if (auth.expired(exchange.response, exchange.withSession)) {
+            // The proxy sent the request to its login module (or dropped an expired session): it never
+            // reached the QRS, so signing in and sending it again cannot run anything twice.
+            const answer = await auth.renew({
+                method,
+                url: new URL(`${this.base}${path}`),
+                answer: exchange.response,
+                streamed: sink !== undefined,
+                get: async (loginPath) => (await this.exchange('GET', loginPath, {})).response,
+                request: (url, headers) => this.transport.request('GET', url.href, headers),
+                openConnection: () => this.newTransport(1)
+            });
+            exchange = answer ? { response: answer, withSession: true } : await this.exchange(method, path, query, sink, body);
+        }
+        if (sink && exchange.response.status === 200)
+            return { status: 200, bytes: exchange.bytes };
+        return this.interpret(method, path, exchange.response, accept);
+    }
+    async exchange(method, path, query, sink, body) {
+        const xrfkey = newXrfkey();
+        const auth = this.options.auth.prepare();
+        const headers = {
+            'X-Qlik-Xrfkey': xrfkey,
+            Accept: sink ? '*/*' : 'application/json',
+            ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+            ...auth.headers
+        };
+        const started = Date.now();
+        const url = `${this.base}${path}?${encodeQuery({ ...query, xrfkey })}`;
+        const response = sink ? await this.transport.download(url, headers, sink) : await this.transport.request(method, url, headers, body);
+        this.options.auth.receive(response);
+        core/* debug */.Yz(`${method} ${path}${query.filter ? ` filter=${query.filter}` : ''} → ${response.status} in ${Date.now() - started} ms`);
+        return { response, withSession: auth.session, bytes: 'bytes' in response ? response.bytes : undefined };
+    }
+    interpret(method, path, response, accept) {
+        const { status, body } = response;
+        if (accept.includes(status))
+            return { status };
+        if (isRedirect(status)) {
+            throw this.options.auth.redirectError(response) ?? new errors/* QrsError */.Ds(method, path, status, `redirect to ${response.headers.location ? withoutQuery(response.headers.location) : '(no location)'}`, 'The QRS does not redirect: check url (port 4242 for certificates, the virtual proxy prefix otherwise).');
+        }
+        if (status < 200 || status >= 300) {
+            const retryAfter = (0,errors/* parseRetryAfter */.mu)(String(response.headers['retry-after'] ?? '') || undefined);
+            const refusal = status === 403 && this.accepted ? SECURITY_RULE_HINT : this.options.auth.refusalHint(status, body);
+            throw new errors/* QrsError */.Ds(method, path, status, body, (0,errors/* hintForStatus */.jF)(status, body) ?? refusal, retryAfter);
+        }
+        this.accepted = true;
+        if (!body.trim())
+            return { status };
+        if ((0,errors/* looksLikeHtml */.te)(String(response.headers['content-type'] ?? ''), body)) {
+            throw new errors/* QrsError */.Ds(method, path, status, body, this.options.auth.htmlHint);
+        }
+        try {
+            return { status, json: JSON.parse(body) };
+        }
+        catch {
+            throw new errors/* QrsError */.Ds(method, path, status, body, 'Expected JSON but the answer does not parse.');
+        }
+    }
+}
+/** encodeURIComponent for every value: a raw `&`, `#` or `+` inside a filter would cut or change it. */
+function encodeQuery(query) {
+    return Object.entries(query)
+        .filter(([, value]) => value !== undefined)
+        .map(([key, value]) => `${key}=${encodeURIComponent(value)}`)
+        .join('&');
+}
+
+;// CONCATENATED MODULE: ./src/connect.ts
+
+
+
+
+/** The inputs, checked; every secret among them masked before anything can print it. Shared by main and post. */
+function readSettings(toolkit) {
+    const settings = getSettings(toolkit.getInput);
+    for (const secret of settings.secrets)
+        toolkit.setSecret(secret);
+    return settings;
+}
+/** The site's API with the authenticator for auth-type; dispose the client when done. */
+function connect(settings, clock) {
+    const auth = createAuthenticator(settings);
+    const client = new QrsClient({
+        url: settings.url,
+        userAgent: settings.userAgent,
+        auth,
+        tls: { ca: settings.caCert, serverName: settings.tlsServerName, insecure: settings.insecureSkipTlsVerify },
+        requestTimeoutMs: settings.requestTimeoutMs,
+        clock
+    });
+    return { api: new QrsApi(client), auth, client };
 }
 
 
@@ -37383,7 +38433,7 @@ function parseType2(response) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2910);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9512);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2462);
 
@@ -37393,7 +38443,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 if ((0,_state_js__WEBPACK_IMPORTED_MODULE_2__/* .isPost */ .tl)())
     await (0,_post_js__WEBPACK_IMPORTED_MODULE_1__/* .post */ .b)();
 else
-    await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
+    await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -37465,935 +38515,98 @@ class InputError extends Error {
 
 /***/ }),
 
-/***/ 7162:
+/***/ 4295:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   CY: () => (/* binding */ parseMaxTargets),
+/* harmony export */   r5: () => (/* binding */ describeSelector),
+/* harmony export */   wl: () => (/* binding */ parseTargetInputs)
+/* harmony export */ });
+/* unused harmony export TARGET_INPUTS */
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1318);
 
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  mt: () => (/* binding */ getSettings)
-});
-
-// UNUSED EXPORTS: AUTH_TYPES, DEFAULTS, IF_RUNNING_MODES, SCRIPT_LOG_MODES, parseBoolean
-
-// EXTERNAL MODULE: ./src/inputs/errors.ts
-var errors = __nccwpck_require__(1318);
-// EXTERNAL MODULE: ./src/inputs/duration.ts
-var duration = __nccwpck_require__(1601);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/inputs/pem.ts
-
-
-
-/**
- * Reads an input that holds PEM text or the path of a PEM file (QMC exports client.pem,
- * client_key.pem and root.pem). Secrets pasted into repository settings sometimes keep
- * literal `\n` sequences instead of line breaks: those are turned back into line breaks.
- */
-function readPem(input, value) {
-    const text = value.includes('-----BEGIN') ? value : readPemFile(input, value);
-    const pem = !text.includes('\n') && text.includes('\\n') ? text.replace(/\\n/g, '\n') : text;
-    if (!/-----BEGIN [A-Z0-9 ]+-----[\s\S]+?-----END [A-Z0-9 ]+-----/.test(pem)) {
-        throw new errors/* InputError */.d(input, 'is not PEM: expected a -----BEGIN ...----- block or the path of a PEM file.');
-    }
-    return pem.replace(/\r\n/g, '\n').trim() + '\n';
-}
-function readPemFile(input, path) {
-    const file = path.trim();
-    if (!(0,external_node_fs_.existsSync)(file) || !(0,external_node_fs_.statSync)(file).isFile()) {
-        throw new errors/* InputError */.d(input, 'is neither PEM text nor the path of a readable file.');
-    }
-    const text = (0,external_node_fs_.readFileSync)(file, 'utf8').replace(/^\uFEFF/, '');
-    if (!text.includes('-----BEGIN'))
-        throw new errors/* InputError */.d(input, `the file ${file} holds no PEM block.`);
-    return text;
-}
-/** Parses every certificate of a PEM bundle; names the input when one does not parse. */
-function parseCertificates(input, pem) {
-    const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
-    if (!blocks)
-        throw new errors/* InputError */.d(input, 'holds no -----BEGIN CERTIFICATE----- block.');
-    return blocks.map(block => {
-        try {
-            return new external_node_crypto_.X509Certificate(block);
-        }
-        catch (e) {
-            throw new errors/* InputError */.d(input, `holds a certificate that does not parse (${e.message}).`);
-        }
-    });
-}
-/** Opens a private key, encrypted or not, with a message that names the input at fault. */
-function parsePrivateKey(input, pem, passphrase) {
-    const encrypted = /ENCRYPTED/.test(pem);
-    if (encrypted && !passphrase) {
-        throw new errors/* InputError */.d(input, "is encrypted: set 'client-key-passphrase' to the password chosen when exporting it.");
-    }
-    try {
-        return (0,external_node_crypto_.createPrivateKey)({ key: pem, format: 'pem', passphrase });
-    }
-    catch {
-        if (encrypted)
-            throw new errors/* InputError */.d('client-key-passphrase', `does not open the key in '${input}' (wrong password?).`);
-        throw new errors/* InputError */.d(input, 'is not a private key Node.js can read (expected PEM, PKCS#1 or PKCS#8).');
-    }
-}
-
-// EXTERNAL MODULE: ./src/auth/jwt.ts
-var jwt = __nccwpck_require__(967);
-;// CONCATENATED MODULE: ./src/inputs/jwt.ts
-
-
-
-
-/** Minted tokens live five minutes: long enough for a request, short enough to be worthless if leaked. */
-const MINTED_LIFETIME_S = 300;
-/** `jwt` (a token) or `jwt-private-key` + `jwt-user-id` + `jwt-user-directory` (mint on the runner). */
-function readJwtSource(get, secrets) {
-    const token = get('jwt');
-    const keyInput = get('jwt-private-key');
-    if (token && keyInput)
-        throw new errors/* InputError */.d('jwt', "set either jwt or jwt-private-key, not both.");
-    if (token) {
-        secrets.push(token);
-        checkToken(token);
-        return { kind: 'static', token };
-    }
-    if (!keyInput)
-        throw new errors/* InputError */.d('jwt', "auth-type 'jwt' needs jwt (a signed token) or jwt-private-key with jwt-user-id and jwt-user-directory.");
-    const privateKey = readPem('jwt-private-key', keyInput);
-    secrets.push(...privateKey.split('\n').filter(line => line.length >= 8 && !line.startsWith('-----')));
-    let type;
-    try {
-        type = (0,external_node_crypto_.createPrivateKey)(privateKey).asymmetricKeyType;
-    }
-    catch {
-        throw new errors/* InputError */.d('jwt-private-key', 'is not a private key Node.js can read (expected an unencrypted PEM RSA key).');
-    }
-    if (type !== 'rsa')
-        throw new errors/* InputError */.d('jwt-private-key', `is an ${String(type).toUpperCase()} key; Qlik's JWT virtual proxies verify RS256, RS384 or RS512, which need an RSA key.`);
-    const algorithm = get('jwt-algorithm').toUpperCase();
-    if (!jwt/* JWT_ALGORITHMS */.B.includes(algorithm)) {
-        throw new errors/* InputError */.d('jwt-algorithm', `'${get('jwt-algorithm')}' is not one of ${jwt/* JWT_ALGORITHMS */.B.join(', ')} (the only algorithms Qlik's JWT virtual proxy accepts).`);
-    }
-    // The claim names have defaults (userId, userDirectory); the values have none.
-    for (const name of ['jwt-user-id', 'jwt-user-directory']) {
-        if (!get(name))
-            throw new errors/* InputError */.d(name, 'is required to mint a JWT with jwt-private-key.');
-    }
-    return {
-        kind: 'mint',
-        privateKey,
-        algorithm: algorithm,
-        userId: get('jwt-user-id'),
-        userDirectory: get('jwt-user-directory'),
-        userIdClaim: get('jwt-user-id-claim'),
-        userDirectoryClaim: get('jwt-user-directory-claim'),
-        audience: get('jwt-audience') || undefined,
-        lifetimeSeconds: MINTED_LIFETIME_S
-    };
-}
-/** A given token must look like a signed JWT with an algorithm the proxy accepts, and not be expired. */
-function checkToken(token) {
-    const parts = token.split('.');
-    const decode = (part) => {
-        try {
-            return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-        }
-        catch {
-            return undefined;
-        }
-    };
-    const header = parts.length === 3 ? decode(parts[0]) : undefined;
-    const payload = parts.length === 3 ? decode(parts[1]) : undefined;
-    if (!header || !payload || !parts[2])
-        throw new errors/* InputError */.d('jwt', 'is not a signed JWT (expected three base64url parts: header.payload.signature).');
-    if (!jwt/* JWT_ALGORITHMS */.B.includes(String(header.alg))) {
-        throw new errors/* InputError */.d('jwt', `is signed with ${String(header.alg)}; Qlik's JWT virtual proxy accepts only ${jwt/* JWT_ALGORITHMS */.B.join(', ')}.`);
-    }
-    if (typeof payload.exp === 'number' && payload.exp * 1000 <= Date.now()) {
-        throw new errors/* InputError */.d('jwt', `expired at ${new Date(payload.exp * 1000).toISOString()}: issue a new token, or let the action mint one with jwt-private-key.`);
-    }
-}
-
-// EXTERNAL MODULE: ./src/auth/ntlm.ts
-var ntlm = __nccwpck_require__(3133);
-// EXTERNAL MODULE: ./src/auth/mask.ts
-var mask = __nccwpck_require__(8080);
-;// CONCATENATED MODULE: ./src/inputs/settings.ts
-
-
-
-
-
-
-const AUTH_TYPES = ['ntlm', 'jwt', 'certificate', 'header'];
-const IF_RUNNING_MODES = ['wait', 'attach', 'fail'];
-const SCRIPT_LOG_MODES = ['on-failure', 'always', 'never'];
-/** Defaults, the same as action.yml's: a hand-made `node dist/index.js` run gets no defaults from the runner. */
-const DEFAULTS = {
-    'qlik-user': 'UserDirectory=INTERNAL; UserId=sa_api',
-    'user-agent': 'qlik-sense-reload (Windows)',
-    'insecure-skip-tls-verify': 'false',
-    wait: 'true',
-    timeout: '60m',
-    'max-poll-interval': '15s',
-    'request-timeout': '30s',
-    'script-log': 'on-failure',
-    'if-running': 'wait',
-    'max-parallel': '4',
-    'fail-fast': 'false',
-    'wait-for-chain': 'false',
-    'chain-failure': 'fail',
-    'stop-on-timeout': 'true',
-    'stop-on-cancel': 'true',
-    'jwt-algorithm': 'RS256',
-    'jwt-user-id-claim': 'userId',
-    'jwt-user-directory-claim': 'userDirectory'
-};
+const TARGET_INPUTS = ['task-id', 'task-name', 'app-id', 'app-name', 'task-tag', 'task-custom-property'];
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-function getSettings(read) {
-    const get = (name) => (read(name) ?? '').trim() || DEFAULTS[name] || '';
-    // Passwords keep leading and trailing spaces.
-    const raw = (name) => read(name, { trim: false }) ?? '';
-    const secrets = [];
-    const url = parseUrl(get('url'));
-    const authType = parseAuthType(get('auth-type'));
-    const targets = parseTargets(get);
-    const clientCertificate = authType === 'certificate' ? readClientCertificate(get, secrets) : undefined;
-    const windowsCredentials = authType === 'ntlm' ? readWindowsCredentials(get, raw('password'), secrets) : undefined;
-    const jwt = authType === 'jwt' ? readJwtSource(get, secrets) : undefined;
-    const header = authType === 'header' ? readHeader(get, secrets) : undefined;
-    const caCert = get('ca-cert') ? readPem('ca-cert', get('ca-cert')) : undefined;
-    if (caCert)
-        parseCertificates('ca-cert', caCert);
-    return {
-        url,
-        authType,
-        clientCertificate,
-        windowsCredentials,
-        jwt,
-        header,
-        qlikUser: parseQlikUser(get('qlik-user')),
-        caCert,
-        tlsServerName: parseServerName(get('tls-server-name')),
-        insecureSkipTlsVerify: parseBoolean('insecure-skip-tls-verify', get('insecure-skip-tls-verify')),
-        userAgent: headerValue('user-agent', get('user-agent')),
-        targets,
-        maxParallel: parseCount('max-parallel', get('max-parallel')),
-        failFast: parseBoolean('fail-fast', get('fail-fast')),
-        waitForChain: parseBoolean('wait-for-chain', get('wait-for-chain')),
-        chainFailure: parseChoice('chain-failure', get('chain-failure'), ['fail', 'warn']),
-        wait: parseBoolean('wait', get('wait')),
-        timeoutMs: (0,duration/* parseDuration */.E)('timeout', get('timeout')),
-        maxPollIntervalMs: (0,duration/* parseDuration */.E)('max-poll-interval', get('max-poll-interval')),
-        requestTimeoutMs: (0,duration/* parseDuration */.E)('request-timeout', get('request-timeout')),
-        scriptLog: parseChoice('script-log', get('script-log'), SCRIPT_LOG_MODES),
-        ifRunning: parseChoice('if-running', get('if-running'), IF_RUNNING_MODES),
-        stopOnTimeout: parseBoolean('stop-on-timeout', get('stop-on-timeout')),
-        stopOnCancel: parseBoolean('stop-on-cancel', get('stop-on-cancel')),
-        notify: parseNotify(get('notify-listen'), get('notify-url')),
-        secrets
-    };
-}
-function parseUrl(value) {
-    if (!value)
-        throw new errors/* InputError */.d('url', 'is required (e.g. https://qliksrv01.corp.example:4242).');
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        // Never echo credentials someone put into the URL.
-        throw new errors/* InputError */.d('url', `'${value.replace(/\/\/[^/]*@/, '//***@')}' is not a URL (e.g. https://qliksrv01.corp.example:4242).`);
-    }
-    if (url.protocol !== 'https:')
-        throw new errors/* InputError */.d('url', `must start with https:// (got ${url.protocol}//).`);
-    if (url.username || url.password)
-        throw new errors/* InputError */.d('url', 'must not contain credentials; use the auth inputs.');
-    if (url.search || url.hash)
-        throw new errors/* InputError */.d('url', 'must not contain a query or fragment.');
-    if (/\/qrs(\/|$)/i.test(url.pathname)) {
-        throw new errors/* InputError */.d('url', `must end before /qrs (e.g. https://${url.host}${url.pathname.replace(/\/qrs.*$/i, '')}).`);
-    }
-    return url;
-}
-function parseAuthType(value) {
-    if (!value)
-        throw new errors/* InputError */.d('auth-type', `is required: one of ${AUTH_TYPES.join(', ')}.`);
-    const type = value.toLowerCase();
-    if (!AUTH_TYPES.includes(type)) {
-        throw new errors/* InputError */.d('auth-type', `'${value}' is not one of ${AUTH_TYPES.join(', ')}.`);
-    }
-    return type;
-}
-function parseTargets(get) {
-    const given = ['task-id', 'task-name', 'app-id'].filter(name => get(name));
+/**
+ * The target inputs combine: the targets are their union. One per line (names may contain commas);
+ * the same line twice in one input is a mistake, the same task from two inputs is not.
+ */
+function parseTargetInputs(get) {
+    const given = TARGET_INPUTS.filter(name => get(name));
     if (given.length === 0)
-        throw new errors/* InputError */.d('task-id', 'set exactly one of task-id, task-name or app-id.');
-    if (given.length > 1)
-        throw new errors/* InputError */.d(given[1], `set only one of task-id, task-name, app-id (got ${given.join(' and ')}).`);
-    const input = given[0];
-    // One per line: task names may contain commas.
-    const lines = get(input).split(/\r?\n/).map(line => line.trim()).filter(Boolean);
-    const seen = new Set();
-    return lines.map(line => {
-        const key = input === 'task-name' ? line : line.toLowerCase();
-        if (seen.has(key))
-            throw new errors/* InputError */.d(input, `lists '${line}' twice.`);
-        seen.add(key);
-        if (input === 'task-name')
-            return { kind: 'task-name', taskName: line };
-        if (!GUID.test(line))
-            throw new errors/* InputError */.d(input, `'${line}' is not a GUID (e.g. 0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60).`);
-        return input === 'app-id' ? { kind: 'app-id', appId: key } : { kind: 'task-id', taskId: key };
-    });
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d('task-id', `set at least one of ${TARGET_INPUTS.join(', ')}.`);
+    const targets = [];
+    const selectors = [];
+    for (const input of given) {
+        const seen = new Set();
+        for (const line of lines(get(input))) {
+            // Task and app names: the exact spelling wins when several match, so only the same spelling is a repeat.
+            const key = input === 'task-name' || input === 'app-name' ? line : line.toLowerCase();
+            if (seen.has(key))
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `lists '${line}' twice.`);
+            seen.add(key);
+            if (input === 'task-name')
+                targets.push({ kind: 'task-name', taskName: line });
+            else if (input === 'app-name')
+                targets.push({ kind: 'app-name', appName: line });
+            else if (input === 'task-tag')
+                selectors.push({ kind: 'task-tag', tag: line });
+            else if (input === 'task-custom-property')
+                selectors.push(parseProperty(line));
+            else {
+                if (!GUID.test(line))
+                    throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `'${line}' is not a GUID (e.g. 0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60).`);
+                targets.push(input === 'app-id' ? { kind: 'app-id', appId: line.toLowerCase() } : { kind: 'task-id', taskId: line.toLowerCase() });
+            }
+        }
+    }
+    const stream = get('stream') || undefined;
+    if (stream && !get('app-name'))
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d('stream', 'only applies to app-name: set app-name too, or remove stream.');
+    if (stream?.includes('\n'))
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d('stream', 'takes one stream name.');
+    return { targets, selectors, stream, single: targets.length === 1 && selectors.length === 0 };
 }
-function parseCount(input, value) {
-    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 64)
-        throw new errors/* InputError */.d(input, `'${value}' is not a whole number from 1 to 64.`);
+/** `Name=Value`; the name cannot contain `=`, the value may (split at the first one). */
+function parseProperty(line) {
+    const at = line.indexOf('=');
+    const name = at < 0 ? '' : line.slice(0, at).trim();
+    const value = at < 0 ? '' : line.slice(at + 1).trim();
+    if (!name || !value)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d('task-custom-property', `'${line}' is not Name=Value (e.g. ReloadGroup=Finance).`);
+    return { kind: 'task-custom-property', name, value };
+}
+function lines(text) {
+    return text.split(/\r?\n/).map(line => line.trim()).filter(Boolean);
+}
+/** How a selector reads in messages: "task-tag 'Nightly Finance'". */
+function describeSelector(selector) {
+    return selector.kind === 'task-tag' ? `task-tag '${selector.tag}'` : `task-custom-property '${selector.name}=${selector.value}'`;
+}
+function parseMaxTargets(value) {
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 1000)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d('max-targets', `'${value}' is not a whole number from 1 to 1000.`);
     return Number(value);
-}
-function parseNotify(listen, url) {
-    if (!listen && !url)
-        return undefined;
-    if (!listen)
-        throw new errors/* InputError */.d('notify-listen', 'is required with notify-url (host:port to listen on, e.g. 0.0.0.0:8765).');
-    if (!url)
-        throw new errors/* InputError */.d('notify-url', 'is required with notify-listen (the URL the Qlik server calls, e.g. http://runner01.corp.example:8765/qlik-notify).');
-    const match = /^(.*):(\d{1,5})$/.exec(listen);
-    const port = match ? Number(match[2]) : NaN;
-    if (!match || port < 1 || port > 65535)
-        throw new errors/* InputError */.d('notify-listen', `'${listen}' is not host:port (e.g. 0.0.0.0:8765 or :8765).`);
-    let callback;
-    try {
-        callback = new URL(url);
-    }
-    catch {
-        throw new errors/* InputError */.d('notify-url', `'${url}' is not a URL (e.g. http://runner01.corp.example:8765/qlik-notify).`);
-    }
-    // The listener speaks plain HTTP: an https:// URL would have the QRS fail every callback.
-    if (callback.protocol !== 'http:')
-        throw new errors/* InputError */.d('notify-url', `must be an http:// URL (got ${callback.protocol}//): the step's listener speaks plain HTTP.`);
-    return { listen: { host: match[1].replace(/^\[|\]$/g, '') || '0.0.0.0', port }, url: callback };
-}
-function parseChoice(input, value, choices) {
-    const choice = value.toLowerCase();
-    if (!choices.includes(choice))
-        throw new errors/* InputError */.d(input, `'${value}' is not one of ${choices.join(', ')}.`);
-    return choice;
-}
-function readClientCertificate(get, secrets) {
-    const passphrase = get('client-key-passphrase') || undefined;
-    if (passphrase)
-        secrets.push(passphrase);
-    for (const name of ['client-cert', 'client-key']) {
-        if (!get(name))
-            throw new errors/* InputError */.d(name, "is required with auth-type 'certificate' (QMC export: client.pem, client_key.pem).");
-    }
-    const key = readPem('client-key', get('client-key'));
-    // The runner masks line by line, so each body line of the key is registered as a secret.
-    secrets.push(...key.split('\n').filter(line => line.length >= 8 && !line.startsWith('-----')));
-    const cert = readPem('client-cert', get('client-cert'));
-    const [leaf] = parseCertificates('client-cert', cert);
-    const keyObject = parsePrivateKey('client-key', key, passphrase);
-    if (!leaf.checkPrivateKey(keyObject)) {
-        throw new errors/* InputError */.d('client-key', `does not belong to the certificate in 'client-cert' (${leaf.subject.replace(/\n/g, ', ')}).`);
-    }
-    return { cert, key, passphrase };
-}
-function readWindowsCredentials(get, password, secrets) {
-    const username = get('username');
-    if (password)
-        secrets.push(password);
-    if (!username)
-        throw new errors/* InputError */.d('username', "is required with auth-type 'ntlm' (DOMAIN\\user, user@domain or user).");
-    if (!password)
-        throw new errors/* InputError */.d('password', "is required with auth-type 'ntlm'.");
-    const { user, domain } = (0,ntlm/* parseWindowsUser */.o)(username);
-    if (!user || /[\\/\s]/.test(user) || /\s/.test(domain)) {
-        throw new errors/* InputError */.d('username', `'${username}' is not DOMAIN\\user, user@domain or user (in YAML, quote it: 'CORP\\svc_reload').`);
-    }
-    return { user, domain, password };
-}
-function readHeader(get, secrets) {
-    const name = get('header-name');
-    const value = get('header-value');
-    if (!name)
-        throw new errors/* InputError */.d('header-name', "is required with auth-type 'header' (the virtual proxy's header name).");
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
-        throw new errors/* InputError */.d('header-name', `'${name}' is not a valid HTTP header name.`);
-    if (!value)
-        throw new errors/* InputError */.d('header-value', "is required with auth-type 'header' (the user id the proxy should sign in).");
-    // A user id, not a password: a short one (`sa`) masked would blank ordinary words in the log.
-    if (value.length >= mask/* MIN_MASKED_LENGTH */.Ym)
-        secrets.push(value);
-    headerValue('header-value', value);
-    return { name, value };
-}
-/** Node refuses header values with line breaks or characters outside Latin-1: say which input, before any request. */
-function headerValue(input, value) {
-    if (/[^\t\x20-\x7e\x80-\xff]/.test(value))
-        throw new errors/* InputError */.d(input, 'contains a line break or a character that cannot go into an HTTP header.');
-    return value;
-}
-function parseQlikUser(value) {
-    headerValue('qlik-user', value);
-    // UserDirectory=INTERNAL; UserId=sa_api: ';' separated, spaces optional, order free.
-    const parts = value.split(';').map(p => p.trim()).filter(Boolean);
-    const keys = parts.map(p => /^(\w+)\s*=\s*\S.*$/.exec(p)?.[1]?.toLowerCase());
-    if (parts.length !== 2 || !keys.includes('userdirectory') || !keys.includes('userid')) {
-        throw new errors/* InputError */.d('qlik-user', `'${value}' is not of the form 'UserDirectory=INTERNAL; UserId=sa_api' (';' between the parts).`);
-    }
-    return value;
-}
-function parseServerName(value) {
-    if (!value)
-        return undefined;
-    if (!/^[A-Za-z0-9.-]+$/.test(value) && !/^[0-9a-f:]+$/i.test(value)) {
-        throw new errors/* InputError */.d('tls-server-name', `'${value}' is not a host name (e.g. qliksrv01.corp.example).`);
-    }
-    return value;
-}
-const TRUE = ['true', 'True', 'TRUE', 'yes', 'on'];
-const FALSE = ['false', 'False', 'FALSE', 'no', 'off'];
-function parseBoolean(input, value) {
-    if (TRUE.includes(value))
-        return true;
-    if (FALSE.includes(value))
-        return false;
-    throw new errors/* InputError */.d(input, `'${value}' is not a boolean: use true or false.`);
 }
 
 
 /***/ }),
 
-/***/ 2910:
+/***/ 9512:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  UU: () => (/* binding */ createClient),
-  NT: () => (/* binding */ defaults),
-  eF: () => (/* binding */ run)
+  N: () => (/* binding */ defaults),
+  e: () => (/* binding */ run)
 });
 
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 17 modules
-var core = __nccwpck_require__(6698);
-// EXTERNAL MODULE: ./src/auth/index.ts + 2 modules
-var src_auth = __nccwpck_require__(2226);
-// EXTERNAL MODULE: ./src/inputs/settings.ts + 2 modules
-var inputs_settings = __nccwpck_require__(7162);
-// EXTERNAL MODULE: ./src/qrs/api.ts
-var qrs_api = __nccwpck_require__(6048);
-// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
-var lib = __nccwpck_require__(4942);
-// EXTERNAL MODULE: ./src/auth/errors.ts
-var errors = __nccwpck_require__(5439);
-// EXTERNAL MODULE: ./src/auth/mask.ts
-var mask = __nccwpck_require__(8080);
-;// CONCATENATED MODULE: ./src/qrs/cookies.ts
-
-/**
- * The proxy's session cookie, whatever the virtual proxy calls it (X-Qlik-Session-<prefix> by
- * default, but configurable): every cookie the proxy sets is kept and sent back.
- */
-class CookieJar {
-    cookies = new Map();
-    /** Takes the Set-Cookie headers of an answer; values are masked in the log at once. */
-    take(setCookie) {
-        for (const header of setCookie ?? []) {
-            const [pair, ...attributes] = header.split(';');
-            const at = pair.indexOf('=');
-            if (at <= 0)
-                continue;
-            const name = pair.slice(0, at).trim();
-            const value = pair.slice(at + 1).trim();
-            const expired = attributes.some(a => /^\s*max-age\s*=\s*(0|-\d+)\s*$/i.test(a)) || !value;
-            if (expired) {
-                this.cookies.delete(name);
-                continue;
-            }
-            // The session cookie is the credential; a load balancer's `ROUTEID=.1` is not (masking it blanks every ".1").
-            if (/sess/i.test(name) || value.length >= 20)
-                (0,mask/* maskDerived */.u3)(value);
-            this.cookies.set(name, value);
-        }
-    }
-    get empty() {
-        return this.cookies.size === 0;
-    }
-    names() {
-        return [...this.cookies.keys()];
-    }
-    clear() {
-        this.cookies.clear();
-    }
-    /** The Cookie header, or nothing when there is no session yet. */
-    header() {
-        return this.empty ? {} : { Cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ') };
-    }
-}
-
-// EXTERNAL MODULE: ./src/qrs/errors.ts
-var qrs_errors = __nccwpck_require__(5329);
-;// CONCATENATED MODULE: external "node:timers/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-;// CONCATENATED MODULE: ./src/reload/clock.ts
-
-const systemClock = {
-    now: () => Date.now(),
-    sleep: async (ms, signal) => {
-        await (0,promises_namespaceObject.setTimeout)(ms, undefined, { signal });
-    }
-};
-
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-// EXTERNAL MODULE: external "node:tls"
-var external_node_tls_ = __nccwpck_require__(1692);
-;// CONCATENATED MODULE: ./src/qrs/connection-errors.ts
-
-
-const UNKNOWN_CA = new Set([
-    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-    'UNABLE_TO_GET_ISSUER_CERT',
-    'SELF_SIGNED_CERT_IN_CHAIN',
-    'DEPTH_ZERO_SELF_SIGNED_CERT',
-    'CERT_SIGNATURE_FAILURE'
-]);
-const CLIENT_CERT_REFUSED = /CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN|HANDSHAKE_FAILURE/;
-/** Turns a Node network or TLS error into a message that says what to change. */
-function describeConnectionError(error, url) {
-    const e = error;
-    const code = e.code ?? '';
-    const where = url.host;
-    if (UNKNOWN_CA.has(code)) {
-        return new qrs_errors/* ConnectionError */.Rc(`TLS: the certificate of ${where} is not trusted (${code}). Set 'ca-cert' to the site's root certificate (root.pem from the QMC certificate export) or add it to the runner's trust store.`);
-    }
-    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-        const names = e.cert?.subjectaltname ?? (e.cert?.subject?.CN ? `CN=${e.cert.subject.CN}` : 'unknown names');
-        const first = /DNS:([^,\s]+)/.exec(names)?.[1] ?? e.cert?.subject?.CN;
-        return new qrs_errors/* ConnectionError */.Rc(`TLS: the certificate of ${where} is issued to ${names}, not to '${url.hostname}'. Qlik issues it to the machine name the node was installed with: connect by that name, or set 'tls-server-name: ${first ?? '<machine name>'}'.`);
-    }
-    if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
-        return new qrs_errors/* ConnectionError */.Rc(`TLS: the certificate of ${where} is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not valid yet'}${e.cert?.valid_to ? ` (valid to ${e.cert.valid_to})` : ''}. Renew the Qlik certificates on the server, or check the runner's clock.`);
-    }
-    if (CLIENT_CERT_REFUSED.test(code) || CLIENT_CERT_REFUSED.test(e.message)) {
-        return new qrs_errors/* ConnectionError */.Rc(`TLS: ${where} refused the client certificate (${code || e.message}). Use client.pem and client_key.pem exported from this site's QMC.`);
-    }
-    if (code === 'ECONNREFUSED')
-        return new qrs_errors/* ConnectionError */.Rc(`Nothing accepts connections at ${where} (ECONNREFUSED): check the host and port (4242 for certificates, 443 for the proxy) and the firewall.`, true);
-    if (code === 'ENOTFOUND')
-        return new qrs_errors/* ConnectionError */.Rc(`Cannot resolve ${url.hostname} (${code}): check the host name and the runner's DNS.`);
-    if (code === 'EAI_AGAIN')
-        return new qrs_errors/* ConnectionError */.Rc(`Cannot resolve ${url.hostname} right now (${code}): the runner's DNS did not answer.`, true);
-    if (code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH')
-        return new qrs_errors/* ConnectionError */.Rc(`Cannot reach ${where} (${code}): the runner must be inside the network that reaches Qlik Sense.`, true);
-    if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(e.message)) {
-        return new qrs_errors/* ConnectionError */.Rc(`${where} closed the connection without answering (${code || e.message}). If this happens at once every time, the server may be refusing the client certificate or the TLS version.`, true);
-    }
-    if (/^Request timeout/.test(e.message))
-        return new qrs_errors/* ConnectionError */.Rc(`${where} did not answer in time (${(0,mask/* withoutQuery */.j$)(e.message)}).`, true);
-    return new qrs_errors/* ConnectionError */.Rc(`Request to ${where} failed: ${(0,mask/* withoutQuery */.j$)(e.message)}${code ? ` (${code})` : ''}`);
-}
-
-;// CONCATENATED MODULE: ./src/qrs/transport.ts
-
-
-
-
-
-/** One keep-alive HTTPS client with the site's TLS settings; no redirects followed, no retries. */
-class Transport {
-    base;
-    http;
-    constructor(base, options) {
-        this.base = base;
-        this.http = new lib/* HttpClient */.Qq(options.userAgent, [], {
-            keepAlive: true,
-            allowRedirects: false,
-            maxSockets: options.maxSockets,
-            socketTimeout: options.timeoutMs ?? 30_000
-        });
-        // http-client has no CA or client-certificate options; its agent (also the proxy tunnel agent)
-        // takes them from agent.options, which Node merges into every TLS connection it opens.
-        const agent = this.http.getAgent(base.href);
-        const { serverTls } = options;
-        Object.assign(agent.options, {
-            ...options.clientTls,
-            ...(serverTls.ca ? { ca: serverTls.ca } : {}),
-            ...(serverTls.serverName
-                ? { checkServerIdentity: (_host, cert) => (0,external_node_tls_.checkServerIdentity)(serverTls.serverName, cert) }
-                : {}),
-            ...(serverTls.insecure ? { rejectUnauthorized: false } : {})
-        });
-    }
-    async request(method, url, headers, payload) {
-        const message = await this.open(method, url, headers, payload);
-        const status = message.statusCode ?? 0;
-        return { status, headers: message.headers, body: await readText(message, status), socket: message.socket };
-    }
-    /** A GET whose 200 body is piped through the `sink()` stages (script logs can be hundreds of MB); other answers come back as text. */
-    async download(url, headers, sink) {
-        const message = await this.open('GET', url, headers);
-        const status = message.statusCode ?? 0;
-        if (status !== 200)
-            return { status, headers: message.headers, body: await readText(message, status), socket: message.socket, bytes: 0 };
-        let bytes = 0;
-        message.on('data', (chunk) => (bytes += chunk.length));
-        try {
-            await (0,external_node_stream_promises_namespaceObject.pipeline)([message, ...sink()]);
-        }
-        catch (error) {
-            throw describeConnectionError(error, this.base);
-        }
-        return { status, headers: message.headers, body: '', socket: message.socket, bytes };
-    }
-    async open(method, url, headers, body) {
-        try {
-            return (await this.http.request(method, url, body ?? (method === 'POST' ? '' : null), headers)).message;
-        }
-        catch (error) {
-            if (error instanceof qrs_errors/* ConnectionError */.Rc)
-                throw error;
-            throw describeConnectionError(error, this.base);
-        }
-    }
-    dispose() {
-        this.http.dispose();
-    }
-}
-/** A JSON answer larger than this is refused (the largest lists of a big site are a few MB). */
-const MAX_BODY_BYTES = 32 * 1024 * 1024;
-/** Of an error body only the first part is kept: it is shown cut to a line anyway. */
-const MAX_ERROR_BODY_BYTES = 64 * 1024;
-/** The body as text, bounded: an error body is cut (and the connection closed), a too large 2xx answer refused. */
-async function readText(message, status) {
-    const ok = status >= 200 && status < 300;
-    const limit = ok ? MAX_BODY_BYTES : MAX_ERROR_BODY_BYTES;
-    const chunks = [];
-    let bytes = 0;
-    for await (const chunk of message) {
-        chunks.push(chunk);
-        bytes += chunk.length;
-        if (bytes > limit) {
-            // Not read to its end: this connection cannot carry another request.
-            message.destroy();
-            if (ok)
-                throw new qrs_errors/* ConnectionError */.Rc(`The server's answer is larger than ${limit / 1024 / 1024} MiB: refused.`);
-            return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
-        }
-    }
-    return Buffer.concat(chunks).toString('utf8');
-}
-
-// EXTERNAL MODULE: ./src/qrs/xrfkey.ts
-var qrs_xrfkey = __nccwpck_require__(1021);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/report/untrusted.ts
-
-
-/**
- * Text from the server (script log lines, detail messages, task and app names, error bodies) is
- * printed with the runner's command processing off: a load script that TRACEs `::add-mask::...`
- * or `::set-output ...` must not issue runner commands. The runner takes a line as a command when
- * it starts with `::` (after leading spaces) or holds `##[` anywhere (the old format); it splits
- * lines at CR as well as LF.
- */
-function mayBeCommand(text) {
-    return /[\r\n]/.test(text) || text.trimStart().startsWith('::') || text.includes('##[');
-}
-/**
- * Runs `print` between `::stop-commands::<token>` and `::<token>::`. The token is random per
- * block (never derived from the text), so server text cannot end the block early; a line that
- * happens to contain it is printed without it.
- */
-async function withCommandsStopped(print) {
-    const block = stopCommands();
-    try {
-        return await print(block.info);
-    }
-    finally {
-        block.resume();
-    }
-}
-/** Info lines that may hold server text: printed as they are when none can be a command, else with commands stopped. */
-function infoUntrusted(...lines) {
-    if (!lines.some(mayBeCommand)) {
-        for (const line of lines)
-            core/* info */.pq(line);
-        return;
-    }
-    const block = stopCommands();
-    for (const line of lines)
-        block.info(line);
-    block.resume();
-}
-function stopCommands() {
-    const token = (0,external_node_crypto_.randomBytes)(16).toString('hex');
-    const hidden = new RegExp(token, 'gi');
-    process.stdout.write(`::stop-commands::${token}\n`);
-    return {
-        info: line => core/* info */.pq(line.replace(hidden, '')),
-        resume: () => process.stdout.write(`::${token}::\n`)
-    };
-}
-
-;// CONCATENATED MODULE: ./src/qrs/client.ts
-
-
-
-
-
-
-
-
-
-
-/** GETs are retried this many times on transient trouble (connection errors, timeouts, 5xx, 429). */
-const MAX_RETRIES = 5;
-const BACKOFF_BASE_MS = 500;
-const BACKOFF_CAP_MS = 15_000;
-const RETRY_AFTER_CAP_MS = 60_000;
-/**
- * JSON over HTTPS to the QRS: xrfkey on every call, one proxy session per run (signed in once,
- * renewed once if it expires), typed answers, errors that say what to fix.
- */
-class QrsClient {
-    options;
-    transport;
-    base;
-    jar = new CookieJar();
-    signIns = 0;
-    constructor(options) {
-        this.options = options;
-        this.base = options.url.origin + options.url.pathname.replace(/\/+$/, '');
-        this.transport = this.newTransport();
-    }
-    /** GET that must answer 2xx with JSON. */
-    async get(path, query = {}) {
-        return (await this.send('GET', path, query)).json;
-    }
-    /** GET where 404 means "not there" rather than an error (an ended execution session). */
-    async getIfExists(path, query = {}) {
-        const answer = await this.send('GET', path, query, [404]);
-        return answer.status === 404 ? undefined : answer.json;
-    }
-    /**
-     * GET whose 200 body is streamed into a new `sink()`; answers the status, so a caller can wait
-     * and ask again while the server answers 404 (a script log right after the run).
-     */
-    async download(path, sink) {
-        const answer = await this.send('GET', path, {}, [404], sink);
-        return { status: answer.status, bytes: answer.bytes ?? 0 };
-    }
-    /** POST, with no body as the QRS start calls expect, or a JSON body. Never retried: a start must not run twice. */
-    async post(path, query = {}, body) {
-        return this.send('POST', path, query, [], undefined, body === undefined ? undefined : JSON.stringify(body));
-    }
-    async delete(path, query = {}) {
-        await this.send('DELETE', path, query);
-    }
-    dispose() {
-        this.transport.dispose();
-    }
-    newTransport(maxSockets) {
-        const { auth, tls, userAgent, requestTimeoutMs } = this.options;
-        return new Transport(this.options.url, { userAgent, serverTls: tls, clientTls: auth.tls, maxSockets, timeoutMs: requestTimeoutMs });
-    }
-    /**
-     * GETs are retried with capped exponential backoff and full jitter (Retry-After wins when the
-     * server sends one). POSTs never are: a start whose answer was lost may still have started.
-     */
-    async send(method, path, query, accept = [], sink, body) {
-        for (let attempt = 0;; attempt++) {
-            try {
-                return await this.sendOnce(method, path, query, accept, sink, body);
-            }
-            catch (error) {
-                const delay = method === 'GET' ? this.retryDelay(error, attempt) : undefined;
-                if (delay === undefined)
-                    throw error;
-                infoUntrusted(`${method} ${path}: ${firstLine(error.message)}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${MAX_RETRIES}).`);
-                await (this.options.clock ?? systemClock).sleep(delay);
-            }
-        }
-    }
-    retryDelay(error, attempt) {
-        if (attempt >= MAX_RETRIES)
-            return undefined;
-        const backoff = Math.round((this.options.random ?? Math.random)() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt));
-        if (error instanceof qrs_errors/* ConnectionError */.Rc)
-            return error.transient ? backoff : undefined;
-        if (error instanceof qrs_errors/* QrsError */.Ds && (error.status === 429 || error.status >= 500)) {
-            return error.retryAfterMs !== undefined ? Math.min(error.retryAfterMs, RETRY_AFTER_CAP_MS) : backoff;
-        }
-        return undefined;
-    }
-    async sendOnce(method, path, query, accept, sink, body) {
-        let exchange = await this.exchange(method, path, query, sink, body);
-        if (this.sessionLost(exchange)) {
-            // The proxy sent the request to its login module (or dropped an expired session): it never
-            // reached the QRS, so signing in and sending it again cannot run anything twice.
-            const ticket = await this.signIn(method === 'GET' ? exchange.response : undefined);
-            // Redeeming the ticket replays this very GET: its answer is this request's answer.
-            const replayed = ticket && !sink && ticket.url.pathname === new URL(`${this.base}${path}`).pathname && !isRedirect(ticket.response.status) && ticket.response.status !== 401;
-            exchange = replayed ? { response: ticket.response, withSession: true } : await this.exchange(method, path, query, sink, body);
-        }
-        if (sink && exchange.response.status === 200)
-            return { status: 200, bytes: exchange.bytes };
-        return this.interpret(method, path, exchange.response, accept);
-    }
-    async exchange(method, path, query, sink, body) {
-        const xrfkey = (0,qrs_xrfkey/* newXrfkey */.U)();
-        const withSession = !this.jar.empty;
-        const headers = {
-            'X-Qlik-Xrfkey': xrfkey,
-            Accept: sink ? '*/*' : 'application/json',
-            ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-            ...this.options.auth.headers(withSession),
-            ...this.jar.header()
-        };
-        const started = Date.now();
-        const url = `${this.base}${path}?${encodeQuery({ ...query, xrfkey })}`;
-        const response = sink ? await this.transport.download(url, headers, sink) : await this.transport.request(method, url, headers, body);
-        this.jar.take(setCookies(response));
-        core/* debug */.Yz(`${method} ${path}${query.filter ? ` filter=${query.filter}` : ''} → ${response.status} in ${Date.now() - started} ms`);
-        return { response, withSession, bytes: 'bytes' in response ? response.bytes : undefined };
-    }
-    sessionLost({ response, withSession }) {
-        // After a proxy failover the old cookie is answered with 500 "Authentication error".
-        if (response.status === 500 && withSession && /Authentication error/i.test(response.body))
-            return true;
-        if (this.options.auth.type === 'ntlm')
-            return loginModule(response) !== undefined;
-        // JWT and header proxies answer an expired session with 401 or a redirect to a login: drop the
-        // cookie and send the credentials again. Without a session, such an answer is the verdict.
-        return withSession && (response.status === 401 || (response.status >= 300 && response.status < 400));
-    }
-    /** Signs in again; for a Windows sign-in, answers the redeemed ticket (the proxy's answer to the original GET). */
-    async signIn(redirect) {
-        this.jar.clear();
-        const { auth } = this.options;
-        // JWT and header: the next request carries the credentials again.
-        if (auth.type !== 'ntlm')
-            return;
-        // A sign-in always starts with a GET: the redirect dance would turn a POST into a GET.
-        const login = redirect ?? (await this.exchange('GET', '/qrs/about', {})).response;
-        if (loginModule(login) !== 'windows')
-            throw this.loginError(login);
-        const forwardProxy = (0,lib/* getProxyUrl */.s_)(this.options.url.href);
-        if (forwardProxy) {
-            // NTLM authenticates one TCP connection; the proxy tunnel is not kept between its messages,
-            // and a failed attempt can count against the account's lockout threshold.
-            throw new errors/* AuthError */.l(`NTLM cannot go through the forward proxy ${new URL(forwardProxy).host} (from HTTPS_PROXY): NTLM authenticates one TCP connection and the tunnel is not kept between its messages. Put the Qlik host in NO_PROXY (NO_PROXY: ${this.options.url.hostname}), or use JWT or header auth through the proxy.`);
-        }
-        if (this.signIns > 0)
-            core/* info */.pq('The Qlik proxy session expired: signing in again.');
-        this.signIns++;
-        const answer = await auth.windowsSignIn({
-            loginUrl: this.sameOrigin(login.headers.location),
-            openConnection: () => this.newTransport(1)
-        });
-        this.jar.take(setCookies(answer));
-        const location = answer.headers.location;
-        let ticket;
-        if (location && /[?&]qlikTicket=/i.test(location)) {
-            // Redeem the ticket: the proxy answers it with the session cookie.
-            const url = this.sameOrigin(location);
-            const response = await this.transport.request('GET', url.href, { 'X-Qlik-Xrfkey': url.searchParams.get('xrfkey') ?? (0,qrs_xrfkey/* newXrfkey */.U)(), Accept: 'application/json' });
-            this.jar.take(setCookies(response));
-            ticket = { url, response };
-        }
-        if (this.jar.empty) {
-            throw new errors/* AuthError */.l(`The Windows sign-in succeeded but the proxy set no session cookie (it redirected to ${location ? (0,mask/* withoutQuery */.j$)(location) : 'nowhere'}).`);
-        }
-        infoUntrusted(`Signed in through the proxy; session cookie ${this.jar.names().join(', ')}.`);
-        return redirect ? ticket : undefined;
-    }
-    /** Redirects are only followed on the Qlik host the user configured. */
-    sameOrigin(location) {
-        const url = new URL(location, this.options.url);
-        if (url.origin !== this.options.url.origin) {
-            throw new errors/* AuthError */.l(`The proxy redirected to ${url.origin}, not ${this.options.url.origin}: set url to the host name the proxy uses (and tls-server-name if needed).`);
-        }
-        return url;
-    }
-    loginError(response) {
-        const module = loginModule(response);
-        const { auth, userAgent } = this.options;
-        if (module === 'forms') {
-            return new errors/* AuthError */.l(`The proxy sent the request to its forms login page (internal_forms_authentication) instead of Windows authentication. ` +
-                `Either the user agent '${userAgent}' lacks the virtual proxy's Windows authentication pattern (set user-agent to contain it; the default pattern is 'Windows'), ` +
-                `or url is missing the virtual proxy prefix (e.g. ${this.options.url.origin}/ntlm).`);
-        }
-        if (module === 'windows') {
-            return new errors/* AuthError */.l(`The proxy wants Windows authentication, but auth-type is '${auth.type}': url probably lacks the virtual proxy prefix of the ${auth.type} virtual proxy (e.g. ${this.options.url.origin}/${auth.type === 'jwt' ? 'jwt' : 'hdr'}).`);
-        }
-        return new errors/* AuthError */.l(`Signing in failed: the proxy answered ${response.status}${response.headers.location ? ` redirecting to ${(0,mask/* withoutQuery */.j$)(response.headers.location)}` : ''}.`);
-    }
-    interpret(method, path, response, accept) {
-        const { status, body } = response;
-        if (accept.includes(status))
-            return { status };
-        if (status >= 300 && status < 400) {
-            if (loginModule(response))
-                throw this.loginError(response);
-            throw new qrs_errors/* QrsError */.Ds(method, path, status, `redirect to ${response.headers.location ? (0,mask/* withoutQuery */.j$)(response.headers.location) : '(no location)'}`, 'The QRS does not redirect: check url (port 4242 for certificates, the virtual proxy prefix otherwise).');
-        }
-        if (status < 200 || status >= 300) {
-            const retryAfter = (0,qrs_errors/* parseRetryAfter */.mu)(String(response.headers['retry-after'] ?? '') || undefined);
-            throw new qrs_errors/* QrsError */.Ds(method, path, status, body, (0,qrs_errors/* hintForStatus */.jF)(status, body) ?? this.options.auth.refusalHint(status, body), retryAfter);
-        }
-        if (!body.trim())
-            return { status };
-        if ((0,qrs_errors/* looksLikeHtml */.te)(String(response.headers['content-type'] ?? ''), body)) {
-            const hint = this.options.auth.type === 'certificate'
-                ? 'Expected JSON but got an HTML page: url probably points at the proxy or a web server rather than the QRS (port 4242 for certificates).'
-                : `Expected JSON but got an HTML page, probably a login form: url must include the virtual proxy prefix, and for Windows authentication user-agent must contain the virtual proxy's Windows authentication pattern.`;
-            throw new qrs_errors/* QrsError */.Ds(method, path, status, body, hint);
-        }
-        try {
-            return { status, json: JSON.parse(body) };
-        }
-        catch {
-            throw new qrs_errors/* QrsError */.Ds(method, path, status, body, 'Expected JSON but the answer does not parse.');
-        }
-    }
-}
-function loginModule(response) {
-    if (response.status < 300 || response.status >= 400)
-        return undefined;
-    const location = String(response.headers.location ?? '');
-    if (/internal_windows_authentication/i.test(location))
-        return 'windows';
-    if (/internal_forms_authentication/i.test(location))
-        return 'forms';
-    return undefined;
-}
-function isRedirect(status) {
-    return status >= 300 && status < 400;
-}
-function firstLine(text) {
-    return text.split('\n')[0];
-}
-function setCookies(response) {
-    return response.headers['set-cookie'];
-}
-/** encodeURIComponent for every value: a raw `&`, `#` or `+` inside a filter would cut or change it. */
-function encodeQuery(query) {
-    return Object.entries(query)
-        .filter(([, value]) => value !== undefined)
-        .map(([key, value]) => `${key}=${encodeURIComponent(value)}`)
-        .join('&');
-}
-
+// EXTERNAL MODULE: ./src/connect.ts + 21 modules
+var connect = __nccwpck_require__(3150);
+// EXTERNAL MODULE: ./src/reload/clock.ts + 1 modules
+var clock = __nccwpck_require__(9590);
 ;// CONCATENATED MODULE: ./src/reload/errors.ts
 /** A reload-level failure the user must act on (task not found, did not start, timed out). */
 class ReloadError extends Error {
@@ -38448,6 +38661,8 @@ function describeStatus(code) {
     return `${statusName(code)} (${code})`;
 }
 
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 17 modules
+var core = __nccwpck_require__(6698);
 ;// CONCATENATED MODULE: ./src/reload/dates.ts
 /** The QRS writes unset dates as 1753-01-01T00:00:00.000Z (SQL Server's minimum). */
 function isUnset(value) {
@@ -38461,18 +38676,83 @@ function realTime(value) {
     return isUnset(value) ? '' : new Date(Date.parse(value)).toISOString();
 }
 
+;// CONCATENATED MODULE: ./src/reload/schedule.ts
+/**
+ * When to look again: a pure function of the reload's age, the duration its previous run took
+ * (when the server tells it) and the settings. wait.ts sleeps what it returns; tests and the bench
+ * call it with any clock.
+ */
+/** No history: the first gaps (and the shortest). */
+const MIN_POLL_MS = 500;
+/** With history: the shortest gap, near the expected end. */
+const DENSE_POLL_MS = 350;
+/** Gaps are jittered by ±20 %: parallel jobs must not poll in lockstep. */
+const JITTER = 0.2;
+/** With history: the first poll comes at this share of the expected duration (a failure that early is noticed then). */
+const FIRST_SHARE = 1 / 8;
+/** Before the window no gap is shorter than this: for a short reload the first poll comes at the window. */
+const SPARSE_MIN_MS = 2_000;
+/** Before the window the gap is this share of the age: sparse, each poll 1.5x later than the last. */
+const SPARSE_SHARE = 0.5;
+/** The dense window: the expected end ± this share of it (runs of one task vary by about 10 %). */
+const WINDOW_SHARE = 0.1;
+/** In the window the gap is this share of the distance to the expected end: densest at the expected end. */
+const ZOOM_SHARE = 0.5;
+/** Past the window (the reload overruns) the gap grows as a share of the age: lag at most about 10 %. */
+const OVERRUN_SHARE = 0.1;
+/**
+ * The gap (ms, before jitter) to wait at `elapsedMs` into the reload.
+ * - No history: a tenth of the age, at least MIN_POLL_MS (short reloads are noticed within half a second).
+ * - History, expected duration E: the first poll at E/8, then sparse (half the age, at least 2 s) up to
+ *   the window E ± 10 %; in it half the distance to E, down to DENSE_POLL_MS; past E growing with the
+ *   overrun, up to a tenth of the age.
+ * Every gap is capped by max-poll-interval.
+ */
+function pollGap(elapsedMs, expectedMs, settings) {
+    const cap = Math.max(settings.maxPollIntervalMs, MIN_POLL_MS);
+    const t = Math.max(0, elapsedMs);
+    if (expectedMs === undefined || !(expectedMs > 0))
+        return Math.min(Math.max(t / 10, MIN_POLL_MS), cap);
+    const E = expectedMs;
+    const windowStart = E * (1 - WINDOW_SHARE);
+    let gap;
+    if (t < windowStart) {
+        const first = FIRST_SHARE * E;
+        const sparse = t < first ? Math.max(first - t, SPARSE_MIN_MS) : Math.max(SPARSE_SHARE * t, SPARSE_MIN_MS);
+        // Land on the window's start rather than jump into it (or poll just before it).
+        gap = windowStart - t - sparse < DENSE_POLL_MS ? windowStart - t : sparse;
+    }
+    else if (t < E) {
+        gap = ZOOM_SHARE * (E - t);
+    }
+    else {
+        gap = Math.min(ZOOM_SHARE * (t - E), OVERRUN_SHARE * t);
+    }
+    return Math.min(Math.max(gap, DENSE_POLL_MS), cap);
+}
+/** The gap with ±JITTER; `random` in [0, 1). */
+function jittered(gapMs, random) {
+    return Math.round(gapMs * (1 - JITTER + 2 * JITTER * random()));
+}
+/** The previous run's duration when it is a useful forecast: a run that finished successfully, with a duration. */
+function expectedDuration(last) {
+    if (!last || last.status !== 7)
+        return undefined;
+    if (typeof last.duration === 'number' && last.duration > 0)
+        return last.duration;
+    const span = Date.parse(last.stopTime ?? '') - Date.parse(last.startTime ?? '');
+    return Number.isFinite(span) && span > 0 && !last.stopTime?.startsWith('1753-') ? span : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/reload/wait.ts
 
 
-const MIN_POLL_MS = 500;
-/**
- * Short gaps while the reload is young, growing to a tenth of the elapsed time, capped:
- * the step notices the end soon after it happens without hammering the central node.
- */
+
+/** Without history (see schedule.ts): short gaps while the reload is young, growing to a tenth of its age, capped. */
 function pollInterval(elapsedMs, maxMs, random) {
-    const base = Math.min(Math.max(elapsedMs / 10, MIN_POLL_MS), Math.max(maxMs, MIN_POLL_MS));
-    return Math.round(base * (0.8 + 0.4 * random()));
+    return jittered(pollGap(elapsedMs, undefined, { maxPollIntervalMs: maxMs }), random);
 }
+const HEARTBEAT_MS = 5 * 60_000;
 /**
  * Qlik's documented wait: poll the execution session until it is gone (404), then read the
  * results of that execution. One result per attempt; the latest attempt decides. Results of
@@ -38487,18 +38767,28 @@ async function waitForExecution(reader, executionId, options) {
     let latest;
     let attempts = 0;
     let woken = false;
+    let node;
+    let quietSince = started;
+    const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
     const observe = (status) => {
         if (status === undefined || status === lastStatus)
             return;
         lastStatus = status;
+        quietSince = clock.now();
         options.onStatus?.(status);
     };
     for (;;) {
         options.signal?.throwIfAborted();
         if (!sessionEnded) {
             const session = await reader.executionSession(executionId);
-            if (session)
+            if (session) {
                 observe(session.executionResult?.status);
+                node = session.executionResult?.executingNodeName || node;
+                if (options.onHeartbeat && clock.now() - quietSince >= heartbeatMs) {
+                    quietSince = clock.now();
+                    options.onHeartbeat({ elapsedMs: clock.now() - started, status: lastStatus, node });
+                }
+            }
             else
                 sessionEnded = true;
         }
@@ -38516,7 +38806,12 @@ async function waitForExecution(reader, executionId, options) {
         if (elapsed >= timeoutMs)
             return { kind: 'timeout', elapsedMs: elapsed, sessionEnded, lastStatus, result: latest, attempts };
         const { wakeUps } = options;
-        const gap = sessionEnded ? pollInterval(0, maxPollIntervalMs, random) * 2 : wakeUps ? wakeUps.safetyPollMs : pollInterval(elapsed, maxPollIntervalMs, random);
+        // Session gone, result not final yet: a moment later. Push: the safety poll. Else the schedule.
+        const gap = sessionEnded
+            ? pollInterval(0, maxPollIntervalMs, random) * 2
+            : wakeUps
+                ? wakeUps.safetyPollMs
+                : jittered(pollGap(elapsed, options.expectedMs, { maxPollIntervalMs }), random);
         const wait = Math.min(gap, timeoutMs - elapsed);
         if (wakeUps)
             woken = await wakeUps.sleep(wait, options.signal);
@@ -38576,6 +38871,8 @@ async function pool(items, limit, work) {
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 // EXTERNAL MODULE: ./src/inputs/duration.ts
 var duration = __nccwpck_require__(1601);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
 // EXTERNAL MODULE: external "node:perf_hooks"
@@ -38779,9 +39076,56 @@ async function subscribe(api, notify, executionId) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
-
+const known = (value) => value || null;
+/** The entry of one execution's report (the single-target `result` while it runs). */
+function reportEntry(report, target = report.taskName) {
+    return {
+        target,
+        'task-id': known(report.taskId),
+        'task-name': known(report.taskName),
+        'app-id': known(report.appId),
+        'app-name': known(report.appName),
+        stream: null,
+        status: known(report.status),
+        'status-code': report.statusCode,
+        'execution-id': known(report.executionId),
+        'execution-result-id': known(report.executionResultId),
+        'started-at': known(report.startedAt),
+        'stopped-at': known(report.stoppedAt),
+        'duration-ms': report.durationMs,
+        node: known(report.node),
+        attempts: report.attempts,
+        details: report.details,
+        success: false,
+        error: null,
+        'script-log-path': null,
+        'planned-action': null,
+        'may-start': null
+    };
+}
+/** The entry of a target, started or not: what its report says, else what its lookup found. */
+function resultEntry(run) {
+    const r = run.resolved;
+    const base = run.report
+        ? reportEntry(run.report, run.label)
+        : { ...reportEntry(emptyReport(), run.label), 'task-id': known(r?.taskId), 'task-name': known(r?.taskName), 'app-id': known(r?.appId), 'app-name': known(r?.appName) };
+    return {
+        ...base,
+        'app-name': base['app-name'] ?? known(r?.appName),
+        stream: r?.stream ?? null,
+        status: run.plan ? 'DryRun' : base.status ?? (run.started ? null : 'NotStarted'),
+        success: run.success,
+        error: run.error ?? (run.plan && run.plan.reasons.length > 0 ? run.plan.reasons.join('; ') : null),
+        'script-log-path': known(run.scriptLogPath),
+        'planned-action': run.plan?.action ?? null,
+        'may-start': run.plan?.mayStart ?? null
+    };
+}
+function emptyReport() {
+    return { taskId: '', taskName: '', appId: '', appName: '', executionId: '', executionResultId: '', status: '', statusCode: null, startedAt: '', stoppedAt: '', durationMs: null, node: '', attempts: 0, details: [] };
+}
 /** Sets every output the action declares; values unknown yet are empty strings. */
-function setOutputs(report) {
+function setOutputs(toolkit, report) {
     const outputs = {
         status: report.status,
         'status-code': report.statusCode === null ? '' : String(report.statusCode),
@@ -38794,10 +39138,15 @@ function setOutputs(report) {
         'stopped-at': report.stoppedAt,
         'duration-ms': report.durationMs === null ? '' : String(report.durationMs),
         node: report.node,
-        result: JSON.stringify(report)
+        result: JSON.stringify(reportEntry(report))
     };
     for (const [name, value] of Object.entries(outputs))
-        core/* setOutput */.uH(name, value);
+        toolkit.setOutput(name, value);
+}
+/** `result`: one object for a single named target, else an array with one entry per target. */
+function setResult(toolkit, single, runs) {
+    const entries = runs.map(resultEntry);
+    toolkit.setOutput('result', JSON.stringify(single && entries.length === 1 ? entries[0] : entries));
 }
 
 ;// CONCATENATED MODULE: ./src/qrs/types.ts
@@ -38979,6 +39328,8 @@ function stripBom() {
     });
 }
 
+// EXTERNAL MODULE: ./src/report/untrusted.ts
+var untrusted = __nccwpck_require__(480);
 ;// CONCATENATED MODULE: ./src/scriptlog/lines.ts
 
 /** A line longer than this is cut: a log line that never ends must not fill the memory. */
@@ -39027,7 +39378,7 @@ const HEAD_LINES = 100;
  */
 async function printScriptLog(path, bytes) {
     await core/* group */.Os(`Script log (${formatBytes(bytes)})`, async () => {
-        await withCommandsStopped(async (info) => {
+        await (0,untrusted/* withCommandsStopped */.c7)(async (info) => {
             if (bytes <= MAX_PRINTED_BYTES) {
                 await printLines(info, path, 0);
                 return;
@@ -39060,6 +39411,7 @@ function formatBytes(bytes) {
 // EXTERNAL MODULE: ./src/qrs/filter.ts
 var qrs_filter = __nccwpck_require__(5388);
 ;// CONCATENATED MODULE: ./src/chain/follow.ts
+
 
 
 
@@ -39108,14 +39460,16 @@ async function followEvent(api, event, upstream, context) {
     context.visited.add(downstream.id.toLowerCase());
     const upstreamStop = Date.parse(upstream.result.stopTime ?? '');
     const others = (event.compositeRules ?? []).filter(rule => ruleTask(rule)?.id.toLowerCase() !== upstream.task.id.toLowerCase());
-    const missing = await unmetRules(api, others, upstreamStop, windowMs(event));
+    const missing = await unmetRules(api, event, others, upstreamStop, windowMs(event));
     if (missing.length > 0) {
-        return { ...node, note: `fires only when ${missing.join(' and ')} too, within ${Math.round(windowMs(event) / 60_000)} min: it may never fire, so the chain is not waited for here` };
+        const upstreamName = upstream.task.name || upstream.task.id;
+        core/* warning */.$e(`Trigger '${event.name}' will not start '${node.taskName}' now: it fires only when ${missing.join(' and ')} too (within ${Math.round(windowMs(event) / 60_000)} min), not on '${upstreamName}' alone. The chain is not waited for past '${upstreamName}'.`, { title: `Qlik task chain: trigger '${event.name}' will not fire` });
+        return { ...node, warning: true, note: `fires only when ${missing.join(' and ')} too, within ${Math.round(windowMs(event) / 60_000)} min: it may never fire, so the chain is not waited for here` };
     }
     const executionId = await findDownstreamRun(api, downstream.id, upstreamStop, context, Math.min(FIRE_WINDOW_MS, windowMs(event) || FIRE_WINDOW_MS));
     if (!executionId)
         return { ...node, note: 'no run of it started after the trigger (disabled trigger or task?)' };
-    infoUntrusted(`Chain: '${event.name}' started '${downstream.name}' (execution ${executionId}).`);
+    (0,untrusted/* infoUntrusted */.z7)(`Chain: '${event.name}' started '${downstream.name}' (execution ${executionId}).`);
     const outcome = await waitForExecution(api, executionId, {
         clock: context.clock,
         signal: context.signal,
@@ -39139,19 +39493,32 @@ async function followEvent(api, event, upstream, context) {
     done.children = await followChain(api, { task, result }, context);
     return done;
 }
-/** The other rules of a multi-rule event that the other tasks' last runs do not meet within the window. */
-async function unmetRules(api, rules, upstreamStop, window) {
+/**
+ * The other rules of a multi-rule event that are not met within the window. The server's own record
+ * of each rule (operational.currentState and timeStamp, read fresh) decides where it has one; a rule
+ * it has not recorded (currentState 0, or an older server) is judged by its task's last run.
+ */
+async function unmetRules(api, event, rules, upstreamStop, window) {
+    if (rules.length === 0)
+        return [];
+    const fresh = await api.compositeEvent(event.id);
+    const inWindow = (stamp) => !isUnset(stamp) && (window === 0 || Math.abs(upstreamStop - Date.parse(stamp ?? '')) <= window);
     const missing = [];
     for (const rule of rules) {
         const task = ruleTask(rule);
         if (!task)
             continue;
-        const [full] = await api.reloadTasks((0,qrs_filter/* eqGuid */.k8)('id', task.id));
-        const last = full?.operational?.lastExecutionResult;
-        const lastState = last?.status === undefined ? undefined : ruleStateOf(last.status);
-        const stop = Date.parse(last?.stopTime ?? '');
-        const within = !isUnset(last?.stopTime) && Math.abs(upstreamStop - stop) <= window;
-        if (lastState !== rule.ruleState || !within)
+        const recorded = fresh?.compositeRules?.find(r => ruleTask(r)?.id.toLowerCase() === task.id.toLowerCase() && r.ruleState === rule.ruleState)?.operational;
+        let met;
+        if (recorded?.currentState === 1 || recorded?.currentState === 2) {
+            met = recorded.currentState === rule.ruleState && inWindow(recorded.timeStamp);
+        }
+        else {
+            const [full] = await api.reloadTasks((0,qrs_filter/* eqGuid */.k8)('id', task.id));
+            const last = full?.operational?.lastExecutionResult;
+            met = last?.status !== undefined && ruleStateOf(last.status) === rule.ruleState && inWindow(last.stopTime);
+        }
+        if (!met)
             missing.push(`'${task.name ?? task.id}' ${rule.ruleState === 1 ? 'succeeds' : 'fails'}`);
     }
     return missing;
@@ -39187,6 +39554,8 @@ function chainLines(nodes, depth = 0) {
     });
 }
 
+// EXTERNAL MODULE: ./src/qrs/errors.ts
+var errors = __nccwpck_require__(5329);
 ;// CONCATENATED MODULE: ./src/reload/app-reload.ts
 
 /** How long to look for the execution an app reload started before giving up. */
@@ -39277,29 +39646,38 @@ async function findTask(api, target) {
 
 
 
+
+
 /** How long to look for an execution after a start whose answer was lost. */
 const RECONCILE_POLLS = 5;
 const RECONCILE_GAP_MS = 1_000;
+/** A task looked up this recently (the target selection) is not looked up again before its start. */
+const FRESH_LOOKUP_MS = 2_000;
 /** Starts the target once (or attaches to its running execution) and says which execution is ours. */
-async function startReload(api, target, options) {
+async function startReload(api, target, options, known) {
     if (target.kind === 'app-id') {
         const { app, executionId, taskId } = await startAppReload(api, target.appId, options.clock);
         const task = taskId ? await findTask(api, { taskId }) : await findTask(api, { taskName: `Manually triggered reload of ${app.name}` });
         return { task, executionId, app, attached: false };
     }
-    const task = await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName });
-    // Detect "running" from the server before starting, rather than assume what a start does then.
-    const running = await api.taskExecutionSessions(task);
+    // The operational state must be current (running? last run?): a lookup older than a moment is repeated.
+    const fresh = known && performance.now() - known.at <= FRESH_LOOKUP_MS ? known.task : undefined;
+    const task = fresh ?? (await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName }));
+    let expectedMs = expectedDuration(task.operational?.lastExecutionResult);
+    // Detect "running" from the server before starting, rather than assume what a start does then. The
+    // lookup's last result says "not running" for free when it is final (or NeverStarted); else ask.
+    const running = mayBeRunning(task) ? await api.taskExecutionSessions(task) : [];
     if (running.length > 0) {
         const current = running[0].id;
         if (options.ifRunning === 'fail') {
             throw new ReloadError(`Task '${task.name}' is already running (execution ${current}) and if-running is 'fail'.`);
         }
         if (options.ifRunning === 'attach') {
-            infoUntrusted(`Task '${task.name}' is already running: attaching to execution ${current} (if-running: attach).`);
+            (0,untrusted/* infoUntrusted */.z7)(`Task '${task.name}' is already running: attaching to execution ${current} (if-running: attach).`);
             return { task, executionId: current, attached: true };
         }
-        await waitForRunning(api, task, current, options);
+        // The run that was going is the freshest forecast of ours.
+        expectedMs = expectedDuration(await waitForRunning(api, task, current, options)) ?? expectedMs;
     }
     const before = new Set(running.map(session => session.id.toLowerCase()));
     let executionId = await startTask(api, task, before, options.clock);
@@ -39311,11 +39689,19 @@ async function startReload(api, target, options) {
         if (before.has(executionId.toLowerCase()))
             throw new ReloadError(`Task '${task.name}' keeps answering starts with the running execution ${executionId}: no new execution could be started.`);
     }
-    return { task, executionId, attached: false };
+    return { task, executionId, attached: false, expectedMs };
+}
+/**
+ * False when the task's last execution (operational.lastExecutionResult, in the lookup's answer)
+ * ended or never started: no running check is needed. Missing or not final: it may run, ask.
+ */
+function mayBeRunning(task) {
+    const status = task.operational?.lastExecutionResult?.status;
+    return status === undefined || (status !== 0 && !isFinal(status));
 }
 /** if-running: wait — the new data must not be missed by a reload that began before it landed. */
 async function waitForRunning(api, task, executionId, options) {
-    infoUntrusted(`Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`);
+    (0,untrusted/* infoUntrusted */.z7)(`Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`);
     const outcome = await waitForExecution(api, executionId, {
         clock: options.clock,
         timeoutMs: options.timeoutMs,
@@ -39326,6 +39712,7 @@ async function waitForRunning(api, task, executionId, options) {
         throw new ReloadError(`Task '${task.name}' was already running (execution ${executionId}) and did not end within the timeout; this step started nothing and stopped nothing.`);
     }
     core/* info */.pq(`The earlier execution ended with ${describeStatus(outcome.result.status)}.`);
+    return outcome.result;
 }
 /**
  * Starts the task and returns the execution session id. Never retried blindly: when the answer
@@ -39337,7 +39724,7 @@ async function startTask(api, task, before = new Set(), clock) {
         executionId = await api.startTask(task.id);
     }
     catch (error) {
-        if (!(error instanceof qrs_errors/* ConnectionError */.Rc) || !clock)
+        if (!(error instanceof errors/* ConnectionError */.Rc) || !clock)
             throw error;
         core/* warning */.$e(`The answer to the start of '${task.name}' was lost (${error.message}). Asking the server whether it started.`);
         const found = await findNewExecution(api, task, before, clock);
@@ -39376,6 +39763,8 @@ async function findNewExecution(api, task, before, clock) {
     return undefined;
 }
 
+// EXTERNAL MODULE: ./src/util/text.ts
+var util_text = __nccwpck_require__(9997);
 ;// CONCATENATED MODULE: ./src/reload/run.ts
 
 
@@ -39400,13 +39789,14 @@ const STOP_WAIT_ON_FAIL_FAST_MS = 4_000;
  * A cancellation is rethrown for the caller.
  */
 async function runTarget(api, settings, run, context) {
-    const { clock, signal, multi } = context;
+    const { toolkit, clock, signal, multi } = context;
     const startedAt = clock.now();
-    const info = (line) => infoUntrusted(multi ? `[${run.label}] ${line}` : line);
-    const group = (title, fn) => (multi ? (info(title), fn()) : core/* group */.Os(title, fn));
+    const info = (line) => (0,untrusted/* printUntrusted */.Qi)(text => toolkit.info(text), [multi ? `[${run.label}] ${line}` : line]);
+    const group = (title, fn) => (multi ? (info(title), fn()) : toolkit.group(title, fn));
     try {
         const started = (run.started = await group('Start the reload', async () => {
-            const reload = await startReload(api, run.target, { ...settings, clock, signal });
+            const known = run.resolved?.task && run.resolved.lookedUpAt !== undefined ? { task: run.resolved.task, at: run.resolved.lookedUpAt } : undefined;
+            const reload = await startReload(api, run.target, { ...settings, clock, signal }, known);
             // Tracked at once: if the job is killed from here on, the post step stops this execution.
             context.tracker.started({ taskId: reload.task.id, taskName: reload.task.name, executionId: reload.executionId, attached: reload.attached });
             const app = reload.app ?? reload.task.app;
@@ -39416,7 +39806,7 @@ async function runTarget(api, settings, run, context) {
         run.label = started.task.name;
         run.report = buildReport(started.task, started.executionId, undefined, 0, started.app);
         if (!multi)
-            setOutputs(run.report);
+            setOutputs(toolkit, run.report);
         if (!settings.wait) {
             run.report = buildReport(started.task, started.executionId, latestAttempt(await api.executionResults(started.executionId)) ?? { id: '', status: 1 }, 0, started.app);
             context.tracker.ended(started.executionId);
@@ -39431,7 +39821,7 @@ async function runTarget(api, settings, run, context) {
         run.result = result.result;
         run.report = buildReport(started.task, started.executionId, result.result, result.attempts, started.app);
         run.success = isSuccess(result.result.status);
-        await fetchScriptLog(api, settings, run, clock, info);
+        await fetchScriptLog(api, settings, run, context, info);
         if (settings.waitForChain) {
             run.chain = await group('Task chain', async () => {
                 const chain = await followChain(api, { task: started.task, result: result.result }, { clock, signal, deadline: startedAt + settings.timeoutMs, maxPollIntervalMs: settings.maxPollIntervalMs, visited: new Set(), claimed: new Set() });
@@ -39454,21 +39844,33 @@ async function runTarget(api, settings, run, context) {
         run.error = error instanceof Error ? error.message : String(error);
     }
 }
+/** "+25m still Started on qliksrv02 (previous run took 1h52m)" */
+function heartbeatLine(beat, previous) {
+    const status = beat.status === undefined ? 'running' : statusName(beat.status);
+    // The node's name is the server's text: one short line, no control characters (no runner commands).
+    const node = beat.node?.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim().slice(0, 80);
+    return `+${(0,duration/* formatDuration */.a)(beat.elapsedMs)} still ${status}${node ? ` on ${node}` : ''}${previous ? ` (${previous})` : ''}`;
+}
 /** Waits for our execution; on timeout stops it (stop-on-timeout) and records why. Undefined when it timed out. */
 async function waitFor(api, settings, run, started, context, info, group) {
-    const { task, executionId, app } = started;
+    const { task, executionId, app, expectedMs } = started;
     const { clock, signal } = context;
     const since = clock.now();
+    const previous = expectedMs === undefined ? '' : `previous run took ${(0,duration/* formatDuration */.a)(expectedMs)}`;
     const outcome = await group(`Wait for execution ${executionId} (timeout ${(0,duration/* formatDuration */.a)(settings.timeoutMs)})`, async () => {
         const push = settings.notify ? await subscribe(api, settings.notify, executionId) : undefined;
+        if (previous && !push)
+            info(`The task's ${previous}: checks gather around that.`);
         try {
             return await waitForExecution(api, executionId, {
                 clock,
                 signal,
                 timeoutMs: settings.timeoutMs,
                 maxPollIntervalMs: settings.maxPollIntervalMs,
+                expectedMs,
                 wakeUps: push && { sleep: (ms, abort) => push.listener.sleep(ms, abort), safetyPollMs: settings.maxPollIntervalMs },
-                onStatus: status => info(`+${(0,duration/* formatDuration */.a)(clock.now() - since)} ${describeStatus(status)}`)
+                onStatus: status => info(`+${(0,duration/* formatDuration */.a)(clock.now() - since)} ${describeStatus(status)}`),
+                onHeartbeat: beat => info(heartbeatLine(beat, previous))
             });
         }
         finally {
@@ -39499,7 +39901,7 @@ async function waitFor(api, settings, run, started, context, info, group) {
     }
     catch (error) {
         // The timeout is the news; a failed stop is added to it (the post step will try again).
-        run.error = `${waited}, ${last}). Stopping the task failed: ${error.message.split('\n')[0]}. Stop it in the QMC if it still runs.`;
+        run.error = `${waited}, ${last}). Stopping the task failed: ${(0,util_text/* firstLine */.T)(error.message)}. Stop it in the QMC if it still runs.`;
     }
     return undefined;
 }
@@ -39517,7 +39919,7 @@ async function stopForFailFast(api, settings, run, started, context) {
     run.error = `Another target failed (fail-fast): stopped task '${task.name}' (execution ${executionId})${result ? `, now ${describeStatus(result.status)}` : ''}.`;
 }
 /** The log is fetched when it will be shown or explains a failure; external programs have none. */
-async function fetchScriptLog(api, settings, run, clock, info) {
+async function fetchScriptLog(api, settings, run, { clock, toolkit }, info) {
     const { task } = run.started;
     if ((run.success && settings.scriptLog !== 'always') || task.taskType === 1 || !run.result)
         return;
@@ -39538,7 +39940,7 @@ async function fetchScriptLog(api, settings, run, clock, info) {
     }
     catch (error) {
         run.scriptLogNote = `The script log could not be fetched: ${error.message}`;
-        core/* warning */.$e(run.scriptLogNote);
+        toolkit.warning(run.scriptLogNote);
     }
 }
 
@@ -39548,7 +39950,7 @@ async function fetchScriptLog(api, settings, run, clock, info) {
  * script log the error lines and the last lines. Bounded: annotations are cut by GitHub.
  */
 function failureAnnotation(report, excerpt, logNote) {
-    const parts = [`Reload task '${report.taskName}' ended with ${report.status} (${report.statusCode}), not FinishedSuccess.`];
+    const parts = [failureSentence(report)];
     const errors = report.details.filter(detail => detail.type === 'error').map(detail => detail.message);
     if (errors.length > 0)
         parts.push(`Scheduler:\n${indent(errors)}`);
@@ -39561,6 +39963,10 @@ function failureAnnotation(report, excerpt, logNote) {
     const text = parts.join('\n');
     return text.length > 4000 ? `${text.slice(0, 4000)}…` : text;
 }
+/** Why the step failed, in one sentence: the annotation's first line and the summary's. */
+function failureSentence(report) {
+    return `Reload task '${report.taskName}' ended with ${report.status} (${report.statusCode}), not FinishedSuccess.`;
+}
 function indent(lines) {
     return lines.map(line => `  ${line}`).join('\n');
 }
@@ -39569,7 +39975,7 @@ function indent(lines) {
 
 
 /** The execution as log lines: one line per fact, then the scheduler's details in time order. Names and messages are the server's. */
-function logReport(report) {
+function logReport(toolkit, report) {
     const lines = [];
     const info = (line) => lines.push(line);
     info(`Status:    ${report.status} (${report.statusCode})`);
@@ -39590,10 +39996,11 @@ function logReport(report) {
         for (const detail of report.details)
             info(`  ${detail.time} [${detail.type}] ${detail.message}`);
     }
-    infoUntrusted(...lines);
+    (0,untrusted/* printUntrusted */.Qi)(line => toolkit.info(line), lines);
 }
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts
+
 
 
 /** The job summary: what ran, how it ended, and on failure the lines that explain it. */
@@ -39602,7 +40009,7 @@ function renderSummary({ report, failure, success, excerpt, scriptLogNote, chain
     const name = report?.taskName || report?.appName || 'Qlik Sense reload';
     summary.addHeading(`${success ? '✅' : '❌'} ${summary_escape(name)}: ${summary_escape(report?.status || (success ? 'started' : 'failed'))}`, 3);
     if (failure)
-        summary.addRaw(`<p><strong>${summary_escape(summary_firstLine(failure))}</strong></p>`, true);
+        summary.addRaw(`<p><strong>${summary_escape((0,util_text/* firstLine */.T)(failure))}</strong></p>`, true);
     if (report) {
         const rows = [
             ['Status', report.statusCode === null ? summary_escape(report.status || '—') : `${summary_escape(report.status)} (${report.statusCode})`],
@@ -39637,7 +40044,7 @@ function chainTree(nodes) {
     if (nodes.length === 0)
         return '<p><sub>No task trigger fires on this outcome.</sub></p>';
     const item = (node) => {
-        const mark = node.failed ? '❌' : node.status === 'FinishedSuccess' ? '✅' : '⚪';
+        const mark = node.failed ? '❌' : node.warning ? '⚠️' : node.status === 'FinishedSuccess' ? '✅' : '⚪';
         const facts = [node.status ? `${summary_escape(node.status)}` : '', node.durationMs ? (0,duration/* formatDuration */.a)(node.durationMs) : '', node.note ? `<em>${summary_escape(node.note)}</em>` : ''].filter(Boolean).join(' · ');
         const children = node.children.length > 0 ? `<ul>${node.children.map(item).join('')}</ul>` : '';
         return `<li>${mark} <strong>${summary_escape(node.taskName)}</strong> <sub>via ${summary_escape(node.eventName)}</sub>${facts ? ` — ${facts}` : ''}${children}</li>`;
@@ -39645,14 +40052,8 @@ function chainTree(nodes) {
     return `<ul>${nodes.map(item).join('')}</ul>`;
 }
 /** Writes the summary; a run without GITHUB_STEP_SUMMARY (by hand) just skips it. */
-async function writeSummary(input) {
-    const html = renderSummary(input);
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return;
-    await core/* summary */.z.emptyBuffer().addRaw(html).write();
-}
-function summary_firstLine(text) {
-    return text.split('\n')[0];
+async function writeSummary(toolkit, input) {
+    await toolkit.writeSummary(renderSummary(input));
 }
 /**
  * core.summary does not escape: task names and log lines are text, not HTML. Line breaks become
@@ -39663,20 +40064,20 @@ function summary_escape(text) {
     return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\r/g, '&#13;').replace(/\n/g, '&#10;');
 }
 /** Several targets: one row each, then what explains each failure. */
-async function writeTargetsSummary(runs) {
-    const html = renderTargetsSummary(runs);
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return;
-    await core/* summary */.z.emptyBuffer().addRaw(html).write();
+async function writeTargetsSummary(toolkit, runs, failure) {
+    await toolkit.writeSummary(renderTargetsSummary(runs, failure));
 }
-function renderTargetsSummary(runs) {
+function renderTargetsSummary(runs, failure) {
     const failed = runs.filter(run => !run.success);
     const summary = core/* summary */.z.emptyBuffer();
     summary.addHeading(failed.length === 0 ? `✅ ${runs.length} Qlik Sense reloads finished` : `❌ ${failed.length} of ${runs.length} Qlik Sense reloads failed`, 3);
+    // A selection that failed as a whole (nothing started): why, above the rows.
+    if (failure)
+        summary.addRaw(`<p><strong>${summary_escape((0,util_text/* firstLine */.T)(failure))}</strong></p>`, true);
     const header = ['Target', 'Status', 'Started', 'Duration', 'Node', 'Execution'].map(h => `<th align="left">${h}</th>`).join('');
     const rows = runs.map(run => {
         const r = run.report;
-        const status = r?.status ? `${run.success ? '✅' : '❌'} ${summary_escape(r.status)}` : `❌ ${summary_escape(run.error ? 'failed' : '—')}`;
+        const status = r?.status ? `${run.success ? '✅' : '❌'} ${summary_escape(r.status)}` : `❌ ${run.started ? summary_escape(run.error ? 'failed' : '—') : 'NotStarted'}`;
         const cells = [summary_escape(run.label), status, summary_escape(r?.startedAt || '—'), r?.durationMs == null ? '—' : (0,duration/* formatDuration */.a)(r.durationMs), summary_escape(r?.node || '—'), r?.executionId ? `<code>${summary_escape(r.executionId)}</code>` : '—'];
         return `<tr>${cells.map(c => `<td>${c}</td>`).join('')}</tr>`;
     });
@@ -39700,111 +40101,397 @@ function renderTargetsSummary(runs) {
 
 
 
-
 /** Outputs, step log, annotations, job summary and the verdict, once every target has ended. */
-async function reportRuns(settings, runs) {
+async function reportRuns(toolkit, settings, runs) {
     if (runs.length === 1)
-        await reportOne(settings, runs[0]);
+        await reportOne(toolkit, settings, runs[0]);
     else
-        await reportMany(settings, runs);
+        await reportMany(toolkit, settings, runs);
+    setResult(toolkit, settings.singleTarget, runs);
 }
-async function reportOne(settings, run) {
+async function reportOne(toolkit, settings, run) {
     const { report } = run;
     if (report)
-        setOutputs(report);
+        setOutputs(toolkit, report);
     if (run.scriptLogPath)
-        core/* setOutput */.uH('script-log-path', run.scriptLogPath);
+        toolkit.setOutput('script-log-path', run.scriptLogPath);
     if (run.error || !report) {
         const message = run.error ?? `${run.label}: no result.`;
-        core/* setFailed */.C1(message);
-        await bestEffort('write the job summary', () => writeSummary({ report, success: false, failure: message }));
+        toolkit.error(message);
+        toolkit.fail();
+        await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: false, failure: message }));
         return;
     }
     if (!run.result) {
         // wait: false
-        await bestEffort('write the job summary', () => writeSummary({ report, success: true }));
+        await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: true }));
         return;
     }
-    await core/* group */.Os(`Result: ${report.status}`, async () => logReport(report));
-    await printLog(settings, run);
+    await toolkit.group(`Result: ${report.status}`, async () => logReport(toolkit, report));
+    await printLog(toolkit, settings, run);
     const reloadOk = isSuccess(run.result.status);
     if (reloadOk)
-        infoUntrusted(`Reload task '${report.taskName}' finished successfully.`);
+        (0,untrusted/* printUntrusted */.Qi)(line => toolkit.info(line), [`Reload task '${report.taskName}' finished successfully.`]);
     else
-        annotate(run);
-    const chainProblem = reportChain(settings, run);
-    const failure = !reloadOk ? failureOf(run) : run.success ? undefined : chainProblem;
-    await bestEffort('write the job summary', () => writeSummary({ report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, chain: run.chain }));
+        annotate(toolkit, run);
+    const chainProblem = reportChain(toolkit, settings, run);
+    const failure = !reloadOk ? failureSentence(report) : run.success ? undefined : chainProblem;
+    await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, chain: run.chain }));
 }
 /** A failed task in the chain: an error (chain-failure: fail) or a warning (warn). Returns the text. */
-function reportChain(settings, run) {
+function reportChain(toolkit, settings, run) {
     if (!run.chainFailed || !run.chain)
         return undefined;
     const failed = chainNodes(run.chain).filter(node => node.failed);
     const text = `The task chain after '${run.label}' did not finish well: ${failed.map(node => `'${node.taskName}' ${node.status ?? ''}${node.note ? ` (${node.note})` : ''}`.trim()).join(', ')}.`;
     const title = `Qlik task chain failed after ${run.label}`;
     if (settings.chainFailure === 'fail') {
-        core/* error */.z3(text, { title });
-        process.exitCode = core/* ExitCode */.yU.Failure;
+        toolkit.error(text, { title });
+        toolkit.fail();
     }
     else {
-        core/* warning */.$e(text, { title });
+        toolkit.warning(text, { title });
     }
     return text;
 }
-async function reportMany(settings, runs) {
-    core/* setOutput */.uH('result', JSON.stringify(runs.map(run => ({ target: run.label, ...run.report, success: run.success, error: run.error, scriptLogPath: run.scriptLogPath }))));
+async function reportMany(toolkit, settings, runs) {
     for (const run of runs) {
-        await core/* group */.Os(`Result: ${run.label}: ${run.report?.status || 'failed'}`, async () => {
+        await toolkit.group(`Result: ${run.label}: ${run.report?.status || 'failed'}`, async () => {
             if (run.report?.executionResultId)
-                logReport(run.report);
+                logReport(toolkit, run.report);
             if (run.error)
-                infoUntrusted(run.error);
+                (0,untrusted/* printUntrusted */.Qi)(line => toolkit.info(line), [run.error]);
         });
-        await printLog(settings, run);
+        await printLog(toolkit, settings, run);
     }
     for (const run of runs) {
         if (run.error)
-            core/* error */.z3(run.error, { title: `Qlik reload failed: ${run.label}` });
+            toolkit.error(run.error, { title: `Qlik reload failed: ${run.label}` });
         else if (run.result && !isSuccess(run.result.status))
-            annotate(run);
-        reportChain(settings, run);
+            annotate(toolkit, run);
+        reportChain(toolkit, settings, run);
     }
     const failed = runs.filter(run => !run.success);
     if (failed.length > 0) {
-        process.exitCode = core/* ExitCode */.yU.Failure;
+        toolkit.fail();
     }
     else {
-        core/* info */.pq(`All ${runs.length} reloads finished successfully.`);
+        toolkit.info(`All ${runs.length} reloads finished successfully.`);
     }
-    await bestEffort('write the job summary', () => writeTargetsSummary(runs));
+    await bestEffort(toolkit, 'write the job summary', () => writeTargetsSummary(toolkit, runs));
 }
-async function printLog(settings, run) {
+async function printLog(toolkit, settings, run) {
     if (run.scriptLogPath && (settings.scriptLog === 'always' || (settings.scriptLog === 'on-failure' && !run.success))) {
-        await bestEffort('print the script log', () => printScriptLog(run.scriptLogPath, run.scriptLogBytes ?? 0));
+        await bestEffort(toolkit, 'print the script log', () => printScriptLog(run.scriptLogPath, run.scriptLogBytes ?? 0));
     }
 }
 /** Showing the result must not turn a good reload into a failed step: a summary or log print that fails is a warning. */
-async function bestEffort(what, work) {
+async function bestEffort(toolkit, what, work) {
     try {
         await work();
     }
     catch (error) {
-        core/* warning */.$e(`Could not ${what}: ${error.message}`);
+        toolkit.warning(`Could not ${what}: ${error.message}`);
     }
 }
-function failureOf(run) {
-    return `Reload task '${run.report.taskName}' ended with ${run.report.status} (${run.report.statusCode}), not FinishedSuccess.`;
-}
 /** One annotation per failed reload: status, scheduler errors, script error lines and log tail. */
-function annotate(run) {
+function annotate(toolkit, run) {
     const note = run.scriptLogNote?.startsWith('No script log') ? run.scriptLogNote : undefined;
-    core/* error */.z3(failureAnnotation(run.report, run.excerpt, note), { title: `Qlik reload failed: ${run.report.taskName} (${run.report.status})` });
-    process.exitCode = core/* ExitCode */.yU.Failure;
+    toolkit.error(failureAnnotation(run.report, run.excerpt, note), { title: `Qlik reload failed: ${run.report.taskName} (${run.report.status})` });
+    toolkit.fail();
 }
 
 // EXTERNAL MODULE: ./src/state.ts
 var state = __nccwpck_require__(2462);
+// EXTERNAL MODULE: ./src/toolkit/actions.ts
+var actions = __nccwpck_require__(1053);
+;// CONCATENATED MODULE: ./src/targets/dry-run.ts
+
+
+
+
+
+/**
+ * Dry run: for each resolved target, whether it would start (enabled, not running or what if-running
+ * does about it, the user's right to start it where the server tells), printed as one table in the log
+ * and the job summary. Only reads: nothing is started or stopped.
+ */
+async function dryRun(toolkit, api, settings, runs) {
+    await toolkit.group(`Dry run: check ${runs.length} target${runs.length === 1 ? '' : 's'}`, async () => {
+        for (const run of runs) {
+            run.plan = run.resolved?.taskId ? await planTask(api, settings, run.resolved.taskId) : await planApp(api, run.resolved.appId);
+            run.success = run.plan.wouldStart;
+        }
+    });
+    const table = planRows(runs);
+    // Names come from the server: printed with runner commands off.
+    (0,untrusted/* printUntrusted */.Qi)(line => toolkit.info(line), textTable(table).split('\n'));
+    setResult(toolkit, settings.singleTarget, runs);
+    const blocked = runs.filter(run => !run.plan.wouldStart);
+    const verdict = blocked.length === 0
+        ? `Dry run: all ${runs.length} target${runs.length === 1 ? '' : 's'} would start. Nothing was started.`
+        : `Dry run: ${blocked.length} of ${runs.length} target${runs.length === 1 ? '' : 's'} would not start. Nothing was started.\n${blocked.map(run => `- ${run.label}: ${run.plan.reasons.join('; ')}`).join('\n')}`;
+    if (blocked.length > 0) {
+        toolkit.error(verdict);
+        toolkit.fail();
+    }
+    else
+        (0,untrusted/* printUntrusted */.Qi)(line => toolkit.info(line), [verdict]);
+    await writePlanSummary(toolkit, table, verdict, blocked.length === 0);
+}
+const update = (privileges) => Array.isArray(privileges) ? privileges.some(p => p.toLowerCase() === 'update') : null;
+async function planTask(api, settings, taskId) {
+    const filter = (0,qrs_filter/* eqGuid */.k8)('id', taskId);
+    let [task] = await api.reloadTasks(filter, true);
+    if (!task)
+        [task] = (await api.externalProgramTasks(filter, true)).map(t => ({ ...t, taskType: t.taskType ?? 1 }));
+    if (!task)
+        return { action: 'none', wouldStart: false, enabled: null, runningExecutionId: null, mayStart: null, reasons: ['the task is no longer visible to this user'] };
+    const reasons = [];
+    const enabled = task.enabled !== false;
+    if (!enabled)
+        reasons.push('the task is disabled (QMC > Tasks > Edit > Enabled)');
+    const mayStart = update(task.privileges);
+    if (mayStart === false)
+        reasons.push('the signed-in user may not start it (no update right on the task)');
+    const [running] = await api.taskExecutionSessions(task);
+    let action = 'start';
+    if (running) {
+        if (settings.ifRunning === 'fail')
+            reasons.push(`it is already running (execution ${running.id}) and if-running is 'fail'`);
+        action = settings.ifRunning === 'attach' ? `attach to execution ${running.id} (if-running: attach)` : settings.ifRunning === 'wait' ? `wait for execution ${running.id} to end, then start` : 'none';
+    }
+    return { action: reasons.length > 0 ? 'none' : action, wouldStart: reasons.length === 0, enabled, runningExecutionId: running?.id ?? null, mayStart, reasons };
+}
+/** An app reload runs QMC's "Reload now": the right to update the app, and no reload of it running. */
+async function planApp(api, appId) {
+    const app = await api.app(appId, true);
+    if (!app)
+        return { action: 'none', wouldStart: false, enabled: null, runningExecutionId: null, mayStart: null, reasons: ['the app is no longer visible to this user'] };
+    const reasons = [];
+    const mayStart = update(app.privileges);
+    if (mayStart === false)
+        reasons.push('the signed-in user may not reload it (no update right on the app)');
+    const [running] = await api.appExecutionSessions(appId);
+    if (running)
+        reasons.push(`a reload of the app is already running (execution ${running.id})`);
+    return { action: reasons.length > 0 ? 'none' : 'reload the app (Reload now)', wouldStart: reasons.length === 0, enabled: null, runningExecutionId: running?.id ?? null, mayStart, reasons };
+}
+const HEADER = ['Target', 'Id', 'Stream', 'Selected by', 'Enabled', 'Running', 'May start', 'Plan'];
+function planRows(runs) {
+    const yesNo = (value) => (value === null ? 'not known' : value ? 'yes' : 'no');
+    return runs.map(run => {
+        const { resolved: r, plan: p } = run;
+        const name = r.taskName ?? `app '${r.appName}'`;
+        const id = r.taskId ?? r.appId ?? '';
+        const stream = r.taskId ? '—' : r.stream ?? 'not published';
+        const enabled = p.enabled === null ? '—' : yesNo(p.enabled);
+        const plan = p.wouldStart ? p.action : `would not start: ${p.reasons.join('; ')}`;
+        return [name, id, stream, r.from, enabled, p.runningExecutionId ?? 'no', yesNo(p.mayStart), plan];
+    });
+}
+/** A plain-text table for the log: columns padded to their widest cell. */
+function textTable(rows) {
+    const all = [HEADER, ...rows];
+    const widths = HEADER.map((_, i) => Math.max(...all.map(row => row[i].length)));
+    const line = (row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ');
+    return [line(HEADER), widths.map(w => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+async function writePlanSummary(toolkit, rows, verdict, ok) {
+    const summary = core/* summary */.z.emptyBuffer();
+    const [headline, ...why] = verdict.split('\n');
+    summary.addHeading(`${ok ? '✅' : '❌'} ${summary_escape(headline)}`, 3);
+    const cells = (row, tag) => `<tr>${row.map(cell => `<${tag} align="left">${summary_escape(cell)}</${tag}>`).join('')}</tr>`;
+    summary.addRaw(`<table>${cells(HEADER, 'th')}${rows.map(row => cells(row, 'td')).join('')}</table>`, true);
+    if (why.length > 0)
+        summary.addRaw(`<ul>${why.map(line => `<li>${summary_escape(line.replace(/^- /, ''))}</li>`).join('')}</ul>`, true);
+    await toolkit.writeSummary(summary.stringify());
+}
+
+;// CONCATENATED MODULE: ./src/targets/not-started.ts
+
+
+/** The selection failed as a whole: nothing started; every target gets its entry and its row, the step one error. */
+async function reportNotStarted(toolkit, settings, runs, failure) {
+    setResult(toolkit, settings.singleTarget, runs);
+    toolkit.error(failure);
+    toolkit.fail();
+    if (settings.singleTarget)
+        await writeSummary(toolkit, { success: false, failure });
+    else
+        await writeTargetsSummary(toolkit, runs, failure);
+}
+
+// EXTERNAL MODULE: ./src/inputs/targets.ts
+var targets = __nccwpck_require__(4295);
+;// CONCATENATED MODULE: ./src/targets/apps.ts
+
+
+/**
+ * The one app with this name (and, with `stream`, published to that stream). App names are not
+ * unique: the same name in two streams, or copies in work areas, is refused with every match listed,
+ * never guessed.
+ */
+async function findApp(api, name, stream) {
+    const same = (a, b) => (a ?? '').toLowerCase() === b.toLowerCase();
+    // The QRS compares case-insensitively; the exact spelling wins when it is among them.
+    const named = (await api.apps((0,qrs_filter/* eqText */.Si)('name', name))).filter(app => same(app.name, name));
+    const exact = named.filter(app => app.name === name);
+    const all = exact.length > 0 ? exact : named;
+    if (all.length === 0)
+        throw new ReloadError(`No app named '${name}' is visible to this user: check the name (QMC > Apps) and the user's read rights.`);
+    const candidates = stream ? all.filter(app => app.published && same(app.stream?.name, stream)) : all;
+    if (candidates.length === 1)
+        return candidates[0];
+    if (candidates.length === 0) {
+        throw new ReloadError(`No app named '${name}' is published to the stream '${stream}'. The name matches ${list(all)}. Check stream, or use app-id.`);
+    }
+    const where = stream ? ` in the stream '${stream}'` : '';
+    throw new ReloadError(`The app name '${name}' matches ${candidates.length} apps${where}: ${list(candidates)}. Set stream to pick the published one, or use app-id.`);
+}
+/** "<id> (stream 'Finance', owner INTERNAL\sa_repository)" per app. */
+function list(apps) {
+    return apps
+        .map(app => {
+        const owner = app.owner ? `${app.owner.userDirectory}\\${app.owner.userId}` : 'owner not known';
+        const place = app.published && app.stream ? `stream '${app.stream.name}'` : 'not published (a work area)';
+        return `${app.id} (${place}, owner ${owner})`;
+    })
+        .join('; ');
+}
+
+;// CONCATENATED MODULE: ./src/targets/select.ts
+
+
+
+
+
+
+/**
+ * Resolves every target before anything starts: named ones in the order given, then each selector's
+ * matches by name. Each task (and app) once. A lookup that fails, a selector that matches nothing and a
+ * selection above max-targets fail the whole selection. Server trouble is thrown.
+ */
+async function selectTargets(api, settings) {
+    const runs = [];
+    const problems = [];
+    const seen = new Set();
+    const counts = [];
+    const add = (resolved) => {
+        const key = resolved.taskId ? `task:${resolved.taskId.toLowerCase()}` : `app:${resolved.appId.toLowerCase()}`;
+        if (seen.has(key))
+            return;
+        seen.add(key);
+        runs.push(newRun(resolved));
+    };
+    for (const target of settings.targets) {
+        try {
+            add(await resolveNamed(api, target, settings.stream));
+        }
+        catch (error) {
+            if (!(error instanceof ReloadError))
+                throw error;
+            problems.push(error.message);
+            runs.push({ ...newRun(unresolved(target)), error: error.message });
+        }
+    }
+    if (settings.targets.length > 0)
+        counts.push(`${settings.targets.length} named (${namedInputs(settings.targets)})`);
+    for (const selector of settings.selectors) {
+        const tasks = await selectTasks(api, selector);
+        counts.push(`${(0,targets/* describeSelector */.r5)(selector)} matched ${tasks.length}`);
+        if (tasks.length === 0)
+            problems.push(await nothingMatched(api, selector));
+        for (const task of tasks)
+            add(fromTask(task, (0,targets/* describeSelector */.r5)(selector)));
+    }
+    for (const run of runs)
+        (0,untrusted/* infoUntrusted */.z7)(`${run.label}${run.resolved?.taskId && run.resolved.taskName ? ` (${run.resolved.taskId})` : ''}: ${run.error ?? `selected by ${run.resolved?.from}`}`);
+    if (problems.length > 0)
+        return { runs, failure: problems.join('\n') };
+    if (runs.length > settings.maxTargets) {
+        const failure = `The selection has ${runs.length} targets, more than max-targets (${settings.maxTargets}): ${counts.join(', ')}. Nothing was started: check the tags and custom properties, or raise max-targets.`;
+        return { runs, failure };
+    }
+    return { runs };
+}
+function newRun(resolved) {
+    const target = resolved.taskId ? { kind: 'task-id', taskId: resolved.taskId } : { kind: 'app-id', appId: resolved.appId };
+    return { target, label: labelOf(resolved), resolved, success: false };
+}
+function labelOf(resolved) {
+    if (resolved.taskName)
+        return resolved.taskName;
+    if (resolved.appName)
+        return `app '${resolved.appName}'`;
+    return resolved.taskId ? `task ${resolved.taskId}` : `app ${resolved.appId}`;
+}
+async function resolveNamed(api, target, stream) {
+    if (target.kind === 'task-id' || target.kind === 'task-name') {
+        const task = await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName });
+        return fromTask(task, target.kind);
+    }
+    if (target.kind === 'app-id') {
+        const app = await api.app(target.appId);
+        if (!app)
+            throw new ReloadError(`No app with id ${target.appId} is visible to this user: check the id (QMC > Apps) and the user's read rights.`);
+        return fromApp(app, 'app-id');
+    }
+    return fromApp(await findApp(api, target.appName, stream), 'app-name');
+}
+/** What is known of a target whose lookup failed: what it was given. */
+function unresolved(target) {
+    if (target.kind === 'task-id')
+        return { taskId: target.taskId, from: 'task-id' };
+    if (target.kind === 'task-name')
+        return { taskName: target.taskName, from: 'task-name' };
+    if (target.kind === 'app-id')
+        return { appId: target.appId, from: 'app-id' };
+    return { appName: target.appName, from: 'app-name' };
+}
+function fromTask(task, from) {
+    return { taskId: task.id, taskName: task.name, appId: task.app?.id, appName: task.app?.name, from, task, lookedUpAt: performance.now() };
+}
+function fromApp(app, from) {
+    return { appId: app.id, appName: app.name, stream: app.published && app.stream ? app.stream.name : null, from, app };
+}
+function namedInputs(targets) {
+    return [...new Set(targets.map(target => target.kind))].join(', ');
+}
+/**
+ * Tasks of both kinds the selector matches. The QRS evaluates each condition on a collection on its
+ * own (`customProperties.definition.name eq 'A' and customProperties.value eq 'B'` also matches a task
+ * whose 'B' belongs to another property), so the answer is checked again here, value by value.
+ */
+async function selectTasks(api, selector) {
+    const filter = selector.kind === 'task-tag'
+        ? (0,qrs_filter/* eqText */.Si)('tags.name', selector.tag)
+        : `${(0,qrs_filter/* eqText */.Si)('customProperties.definition.name', selector.name)} and ${(0,qrs_filter/* eqText */.Si)('customProperties.value', selector.value)}`;
+    const reload = await api.reloadTasks(filter);
+    const program = (await api.externalProgramTasks(filter)).map(task => ({ ...task, taskType: task.taskType ?? 1 }));
+    const same = (a, b) => (a ?? '').toLowerCase() === b.toLowerCase();
+    const matches = (task) => selector.kind === 'task-tag'
+        ? (task.tags ?? []).some(tag => same(tag.name, selector.tag))
+        : (task.customProperties ?? []).some(cp => same(cp.definition?.name, selector.name) && same(cp.value, selector.value));
+    return [...reload, ...program].filter(matches).sort(byName);
+}
+function byName(a, b) {
+    return a.name.localeCompare(b.name, 'en', { sensitivity: 'base' }) || a.name.localeCompare(b.name, 'en') || a.id.localeCompare(b.id);
+}
+/** "No task has the tag 'X'", and whether the tag (or property) exists at all: a typo reads differently from an empty tag. */
+async function nothingMatched(api, selector) {
+    if (selector.kind === 'task-tag') {
+        const exists = (await api.tags((0,qrs_filter/* eqText */.Si)('name', selector.tag))).length > 0;
+        const why = exists ? 'the tag exists, but no reload or external program task this user can see carries it' : 'no tag of that name exists: check the spelling (QMC > Tags)';
+        return `No task has the tag '${selector.tag}' (${why}).`;
+    }
+    const exists = (await api.customPropertyDefinitions((0,qrs_filter/* eqText */.Si)('name', selector.name))).length > 0;
+    const why = exists
+        ? `no reload or external program task this user can see has '${selector.name}' set to '${selector.value}'`
+        : 'no custom property of that name exists: check the spelling (QMC > Custom properties)';
+    return `No task has the custom property '${selector.name}' = '${selector.value}' (${why}).`;
+}
+
 ;// CONCATENATED MODULE: ./src/main.ts
 
 
@@ -39821,76 +40508,79 @@ var state = __nccwpck_require__(2462);
 
 
 
-const defaults = { readInput: (name, options) => core/* getInput */.V4(name, { trimWhitespace: options?.trim ?? true }), clock: systemClock };
+
+const defaults = { toolkit: actions/* actionsToolkit */.u, clock: clock/* systemClock */.m };
 /** On cancel the runner kills us 10 s after SIGINT: a short wait for Aborted. */
 const STOP_WAIT_ON_CANCEL_MS = 4_000;
 /** The step: read inputs, connect, start each target once, wait for those executions, report. */
 async function run(deps = defaults) {
-    (0,state/* markMainStarted */.UM)();
+    const { toolkit } = deps;
+    (0,state/* markMainStarted */.UM)(toolkit);
     const cancel = new AbortController();
     const onSignal = (signal) => {
         if (!cancel.signal.aborted)
-            core/* info */.pq(`Received ${signal}: the job is being cancelled.`);
+            toolkit.info(`Received ${signal}: the job is being cancelled.`);
         cancel.abort(new CancelledError(signal));
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // A Windows runner cancels with Ctrl+C, then Ctrl+Break (SIGBREAK), which ends Node at once unless listened to.
+    process.on('SIGBREAK', onSignal);
+    const onCancel = () => onSignal('SIGTERM');
+    deps.cancel?.addEventListener('abort', onCancel);
     const progress = { runs: [], running: new Map() };
     let client;
     try {
-        const settings = (progress.settings = (0,inputs_settings/* getSettings */.mt)(deps.readInput));
-        for (const secret of settings.secrets)
-            core/* setSecret */.Pq(secret);
+        const settings = (progress.settings = (0,connect/* readSettings */.s)(toolkit));
         if (settings.insecureSkipTlsVerify) {
-            core/* warning */.$e('insecure-skip-tls-verify is on: the server certificate is NOT verified, so anyone between the runner and Qlik Sense can read the credentials and answers. Set ca-cert (and tls-server-name) instead.');
+            toolkit.warning('insecure-skip-tls-verify is on: the server certificate is NOT verified, so anyone between the runner and Qlik Sense can read the credentials and answers. Set ca-cert (and tls-server-name) instead.');
         }
-        const auth = (0,src_auth/* createAuth */.P)(settings);
-        client = createClient(settings, auth, deps.clock);
-        const api = (progress.api = new qrs_api/* QrsApi */.r(client));
-        await core/* group */.Os(`Connect to ${settings.url.host}`, async () => {
+        const connection = (0,connect/* connect */.N)(settings, deps.clock);
+        client = connection.client;
+        const { api, auth } = connection;
+        progress.api = api;
+        await toolkit.group(`Connect to ${settings.url.host}`, async () => {
             const about = await api.about();
-            infoUntrusted(`Qlik Sense repository ${about.buildVersion ?? '(version not reported)'}, signed in with ${auth.description}`);
+            (0,untrusted/* printUntrusted */.Qi)(line => toolkit.info(line), [`Qlik Sense repository ${about.buildVersion ?? '(version not reported)'}, signed in with ${auth.description}`]);
         });
         cancel.signal.throwIfAborted();
-        progress.runs = settings.targets.map(target => ({ target, label: describeTarget(target), success: false }));
-        await reloadAll(api, settings, deps.clock, cancel.signal, progress);
+        const selection = await toolkit.group('Targets', () => selectTargets(api, settings));
+        progress.runs = selection.runs;
         cancel.signal.throwIfAborted();
-        await reportRuns(settings, progress.runs);
+        if (selection.failure)
+            return await reportNotStarted(toolkit, settings, progress.runs, selection.failure);
+        if (settings.dryRun)
+            return await dryRun(toolkit, api, settings, progress.runs);
+        await reloadAll(api, settings, deps, cancel.signal, progress);
+        cancel.signal.throwIfAborted();
+        await reportRuns(toolkit, settings, progress.runs);
     }
     catch (error) {
         if (cancel.signal.aborted)
-            await cancelled(progress, deps.clock);
+            await cancelled(progress, deps);
         else
-            await failed(error, progress);
+            await failed(toolkit, error, progress);
     }
     finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        process.off('SIGBREAK', onSignal);
+        deps.cancel?.removeEventListener('abort', onCancel);
         client?.dispose();
     }
 }
-function createClient(settings, auth, clock) {
-    return new QrsClient({
-        url: settings.url,
-        userAgent: settings.userAgent,
-        auth,
-        tls: { ca: settings.caCert, serverName: settings.tlsServerName, insecure: settings.insecureSkipTlsVerify },
-        requestTimeoutMs: settings.requestTimeoutMs,
-        clock
-    });
-}
 /** At most max-parallel targets at once; with fail-fast, the first failure stops the rest. */
-async function reloadAll(api, settings, clock, cancel, progress) {
+async function reloadAll(api, settings, { toolkit, clock }, cancel, progress) {
     const failFast = new AbortController();
     const signal = AbortSignal.any([cancel, failFast.signal]);
     const tracker = {
         started: (running) => {
             progress.running.set(running.executionId, running);
-            (0,state/* saveRunning */.LW)(ours(progress));
+            (0,state/* saveRunning */.LW)(ours(progress), toolkit);
         },
         ended: (executionId) => {
             progress.running.delete(executionId);
-            (0,state/* saveRunning */.LW)(ours(progress));
+            (0,state/* saveRunning */.LW)(ours(progress), toolkit);
         }
     };
     await pool(progress.runs, settings.maxParallel, async (run) => {
@@ -39900,9 +40590,9 @@ async function reloadAll(api, settings, clock, cancel, progress) {
             run.error = 'Not started: another target failed (fail-fast).';
             return;
         }
-        await runTarget(api, settings, run, { clock, signal, cancel, multi: progress.runs.length > 1, tracker });
+        await runTarget(api, settings, run, { toolkit, clock, signal, cancel, multi: progress.runs.length > 1, tracker });
         if (!run.success && settings.failFast && !failFast.signal.aborted) {
-            infoUntrusted(`${run.label} failed: stopping the other targets (fail-fast).`);
+            (0,untrusted/* printUntrusted */.Qi)(line => toolkit.info(line), [`${run.label} failed: stopping the other targets (fail-fast).`]);
             failFast.abort(new Error('fail-fast'));
         }
     });
@@ -39910,16 +40600,17 @@ async function reloadAll(api, settings, clock, cancel, progress) {
 function ours(progress) {
     return [...progress.running.values()].filter(r => !r.attached).map(r => ({ taskId: r.taskId, executionId: r.executionId }));
 }
-async function failed(error, progress) {
+async function failed(toolkit, error, progress) {
     const message = error instanceof Error ? error.message : String(error);
-    core/* setFailed */.C1(message);
-    await writeSummary({ report: progress.runs[0]?.report, success: false, failure: message }).catch(e => core/* debug */.Yz(`summary: ${e}`));
+    toolkit.error(message);
+    toolkit.fail();
+    await writeSummary(toolkit, { report: progress.runs[0]?.report, success: false, failure: message }).catch(e => toolkit.debug(`summary: ${e}`));
 }
 /**
  * The job was cancelled: stop our executions that have not ended, unless they were someone
  * else's (attach) or the user said not to. A reload that already finished is left as it is.
  */
-async function cancelled(progress, clock) {
+async function cancelled(progress, { toolkit, clock }) {
     const { api, settings } = progress;
     const running = [...progress.running.values()];
     const messages = [];
@@ -39949,10 +40640,13 @@ async function cancelled(progress, clock) {
         progress.running.delete(r.executionId);
     }
     // What is left is for the post step.
-    (0,state/* saveRunning */.LW)(ours(progress));
+    (0,state/* saveRunning */.LW)(ours(progress), toolkit);
+    if (settings)
+        setResult(toolkit, settings.singleTarget, progress.runs);
     const message = messages.join('\n');
-    core/* setFailed */.C1(message);
-    await writeSummary({ report: progress.runs[0]?.report, success: false, failure: message }).catch(e => core/* debug */.Yz(`summary: ${e}`));
+    toolkit.error(message);
+    toolkit.fail();
+    await writeSummary(toolkit, { report: progress.runs[0]?.report, success: false, failure: message }).catch(e => toolkit.debug(`summary: ${e}`));
 }
 
 
@@ -39964,15 +40658,9 @@ async function cancelled(progress, clock) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   b: () => (/* binding */ post)
 /* harmony export */ });
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6698);
-/* harmony import */ var _auth_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2226);
-/* harmony import */ var _inputs_settings_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7162);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2910);
-/* harmony import */ var _qrs_api_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6048);
-/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2462);
-
-
-
+/* harmony import */ var _connect_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3150);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9512);
+/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2462);
 
 
 
@@ -39980,165 +40668,41 @@ async function cancelled(progress, clock) {
  * The post step (runs.post, always): if main was killed before it could stop its executions
  * (SIGKILL after a cancellation, a runner timeout), stop them now. Runs that ended are left alone.
  */
-async function post(deps = _main_js__WEBPACK_IMPORTED_MODULE_3__/* .defaults */ .NT) {
-    const running = (0,_state_js__WEBPACK_IMPORTED_MODULE_5__/* .savedRunning */ .ZH)();
+async function post(deps = _main_js__WEBPACK_IMPORTED_MODULE_1__/* .defaults */ .N) {
+    const { toolkit } = deps;
+    const running = (0,_state_js__WEBPACK_IMPORTED_MODULE_2__/* .savedRunning */ .ZH)(toolkit);
     if (running.length === 0)
         return;
     let client;
     try {
-        const settings = (0,_inputs_settings_js__WEBPACK_IMPORTED_MODULE_2__/* .getSettings */ .mt)(deps.readInput);
-        for (const secret of settings.secrets)
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(secret);
+        const settings = (0,_connect_js__WEBPACK_IMPORTED_MODULE_0__/* .readSettings */ .s)(toolkit);
         if (!settings.stopOnCancel) {
             for (const { taskId, executionId } of running)
-                _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`The main step did not finish; execution ${executionId} of task ${taskId} may still run (stop-on-cancel is false).`);
+                toolkit.warning(`The main step did not finish; execution ${executionId} of task ${taskId} may still run (stop-on-cancel is false).`);
             return;
         }
-        client = (0,_main_js__WEBPACK_IMPORTED_MODULE_3__/* .createClient */ .UU)(settings, (0,_auth_index_js__WEBPACK_IMPORTED_MODULE_1__/* .createAuth */ .P)(settings), deps.clock);
-        const api = new _qrs_api_js__WEBPACK_IMPORTED_MODULE_4__/* .QrsApi */ .r(client);
+        const connection = (0,_connect_js__WEBPACK_IMPORTED_MODULE_0__/* .connect */ .N)(settings, deps.clock);
+        client = connection.client;
+        const { api } = connection;
         for (const { taskId, executionId } of running) {
             try {
                 if (!(await api.executionSession(executionId))) {
-                    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`The main step did not finish, but execution ${executionId} has already ended: nothing to stop.`);
+                    toolkit.info(`The main step did not finish, but execution ${executionId} has already ended: nothing to stop.`);
                     continue;
                 }
                 await api.stopTask(taskId);
-                _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`The main step did not finish (cancelled or killed): stopped task ${taskId} (execution ${executionId}).`);
+                toolkit.warning(`The main step did not finish (cancelled or killed): stopped task ${taskId} (execution ${executionId}).`);
             }
             catch (error) {
-                _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`The main step did not finish, and stopping execution ${executionId} failed: ${error.message}. Stop task ${taskId} in the QMC.`);
+                toolkit.warning(`The main step did not finish, and stopping execution ${executionId} failed: ${error.message}. Stop task ${taskId} in the QMC.`);
             }
         }
     }
     catch (error) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`The main step did not finish, and its executions could not be stopped: ${error.message}. Stop them in the QMC.`);
+        toolkit.warning(`The main step did not finish, and its executions could not be stopped: ${error.message}. Stop them in the QMC.`);
     }
     finally {
         client?.dispose();
-    }
-}
-
-
-/***/ }),
-
-/***/ 6048:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   r: () => (/* binding */ QrsApi)
-/* harmony export */ });
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6698);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5329);
-/* harmony import */ var _filter_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5388);
-
-
-
-/** The QRS calls the action makes, by name. Everything else goes through the client. */
-class QrsApi {
-    client;
-    constructor(client) {
-        this.client = client;
-    }
-    about() {
-        return this.client.get('/qrs/about');
-    }
-    reloadTasks(filter) {
-        return this.client.get('/qrs/reloadtask/full', { filter });
-    }
-    externalProgramTasks(filter) {
-        return optionalList(this.client.get('/qrs/externalprogramtask/full', { filter }));
-    }
-    app(id) {
-        return this.client.getIfExists(`/qrs/app/${id}`);
-    }
-    /** POST /qrs/task/{id}/start/synchronous: answers once the task has started, with the execution session id. */
-    async startTask(taskId) {
-        const answer = await this.client.post(`/qrs/task/${taskId}/start/synchronous`);
-        return answer.json?.value;
-    }
-    /** QMC's "Reload now": 204 and no handle; the execution must be found afterwards. */
-    async reloadApp(appId) {
-        await this.client.post(`/qrs/app/${appId}/reload`);
-    }
-    /** The running execution, or undefined once it has ended (the QRS deletes the session: 404). */
-    executionSession(id) {
-        return this.client.getIfExists(`/qrs/executionsession/${id}`);
-    }
-    executionResult(id) {
-        return this.client.getIfExists(`/qrs/executionresult/${id}`);
-    }
-    /** One result per attempt of the execution; several when the task retried. */
-    executionResults(executionId) {
-        return this.client.get('/qrs/executionresult/full', { filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_2__/* .eqGuid */ .k8)('ExecutionId', executionId) });
-    }
-    /** Executions of the task running now. */
-    taskExecutionSessions(task) {
-        const field = task.taskType === 1 ? 'externalProgramTask.id' : 'reloadTask.id';
-        return optionalList(this.client.get('/qrs/executionsession/full', { filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_2__/* .eqGuid */ .k8)(field, task.id) }));
-    }
-    /** Stops asynchronously: the execution goes AbortInitiated, Aborting, Aborted. */
-    async stopTask(taskId) {
-        await this.client.post(`/qrs/task/${taskId}/stop`);
-    }
-    taskExecutionResults(taskId) {
-        return this.client.get('/qrs/executionresult/full', { filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_2__/* .eqGuid */ .k8)('taskID', taskId) });
-    }
-    /** Every task trigger (composite event); task chains are read from their rules. */
-    compositeEvents() {
-        return this.client.get('/qrs/compositeevent/full');
-    }
-    appExecutionSessions(appId) {
-        return optionalList(this.client.get('/qrs/executionsession/full', { filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_2__/* .eqGuid */ .k8)('app.id', appId) }));
-    }
-    appExecutionResults(appId) {
-        return optionalList(this.client.get('/qrs/executionresult/full', { filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_2__/* .eqGuid */ .k8)('appID', appId) }));
-    }
-    /**
-     * Asks the QRS to call `callbackUrl` when a result of this execution changes (Notification API:
-     * the body is the URL as a JSON string; the answer a handle).
-     */
-    async subscribeToExecution(executionId, callbackUrl) {
-        const answer = await this.client.post('/qrs/notification', { name: 'ExecutionResult', filter: (0,_filter_js__WEBPACK_IMPORTED_MODULE_2__/* .eqGuid */ .k8)('ExecutionId', executionId) }, callbackUrl);
-        const handle = typeof answer.json === 'string' ? answer.json : answer.json?.value;
-        if (!handle)
-            throw new Error('the QRS answered the subscription without a handle');
-        return handle;
-    }
-    unsubscribe(handle) {
-        return this.client.delete('/qrs/notification', { handle });
-    }
-    /**
-     * A download reference for a result's script log: the May 2025 route first, then the older
-     * one (deprecated, still on most sites). Undefined when neither has a log for it.
-     */
-    async scriptLogReference(taskId, result) {
-        const current = await this.client.getIfExists(`/qrs/reloadtask/${taskId}/scriptlogfile`, { executionResultId: result.id });
-        if (current?.value)
-            return current.value;
-        if (!result.fileReferenceID)
-            return undefined;
-        const legacy = await this.client.getIfExists(`/qrs/reloadtask/${taskId}/scriptlog`, { fileReferenceId: result.fileReferenceID });
-        return legacy?.value || undefined;
-    }
-    /** Streams a script log; 404 right after a run means "not there yet". */
-    downloadScriptLog(reference, sink) {
-        return this.client.download(`/qrs/download/reloadtask/${reference}/scriptlog.txt`, sink);
-    }
-}
-/**
- * Lists the action can do without: a server (or proxy rule) that does not serve the route or the
- * filter (404, 400) is taken as "none", so a missing extra never stops a reload.
- */
-async function optionalList(request) {
-    try {
-        return await request;
-    }
-    catch (error) {
-        if (error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .QrsError */ .Ds && (error.status === 404 || error.status === 400)) {
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(`${error.method} ${error.path} answered ${error.status}: taken as an empty list.`);
-            return [];
-        }
-        throw error;
     }
 }
 
@@ -40290,22 +40854,91 @@ function eqGuid(field, guid) {
 
 /***/ }),
 
-/***/ 1021:
+/***/ 9590:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  m: () => (/* binding */ systemClock)
+});
+
+;// CONCATENATED MODULE: external "node:timers/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/reload/clock.ts
+
+const systemClock = {
+    now: () => Date.now(),
+    sleep: async (ms, signal) => {
+        await (0,promises_namespaceObject.setTimeout)(ms, undefined, { signal });
+    }
+};
+
+
+/***/ }),
+
+/***/ 480:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   U: () => (/* binding */ newXrfkey)
+/* harmony export */   Qi: () => (/* binding */ printUntrusted),
+/* harmony export */   c7: () => (/* binding */ withCommandsStopped),
+/* harmony export */   z7: () => (/* binding */ infoUntrusted)
 /* harmony export */ });
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* unused harmony export mayBeCommand */
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6698);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_1__);
 
-const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-/** A fresh 16-character key for the `xrfkey` query parameter and the `X-Qlik-Xrfkey` header. */
-function newXrfkey() {
-    let key = '';
-    for (let i = 0; i < 16; i++)
-        key += ALPHABET[(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomInt)(ALPHABET.length)];
-    return key;
+
+/**
+ * Text from the server (script log lines, detail messages, task and app names, error bodies) is
+ * printed with the runner's command processing off: a load script that TRACEs `::add-mask::...`
+ * or `::set-output ...` must not issue runner commands. The runner takes a line as a command when
+ * it starts with `::` (after leading spaces) or holds `##[` anywhere (the old format); it splits
+ * lines at CR as well as LF.
+ */
+function mayBeCommand(text) {
+    return /[\r\n]/.test(text) || text.trimStart().startsWith('::') || text.includes('##[');
+}
+/**
+ * Runs `print` between `::stop-commands::<token>` and `::<token>::`. The token is random per
+ * block (never derived from the text), so server text cannot end the block early; a line that
+ * happens to contain it is printed without it.
+ */
+async function withCommandsStopped(print) {
+    const block = stopCommands();
+    try {
+        return await print(block.info);
+    }
+    finally {
+        block.resume();
+    }
+}
+/** Info lines that may hold server text: printed as they are when none can be a command, else with commands stopped. */
+function infoUntrusted(...lines) {
+    printUntrusted(line => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(line), lines);
+}
+/** As infoUntrusted, through a given line printer (the step's toolkit, or a test's fake). */
+function printUntrusted(info, lines) {
+    if (!lines.some(mayBeCommand)) {
+        for (const line of lines)
+            info(line);
+        return;
+    }
+    const block = stopCommands(info);
+    for (const line of lines)
+        block.info(line);
+    block.resume();
+}
+function stopCommands(print = line => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(line)) {
+    const token = (0,node_crypto__WEBPACK_IMPORTED_MODULE_1__.randomBytes)(16).toString('hex');
+    const hidden = new RegExp(token, 'gi');
+    print(`::stop-commands::${token}`);
+    return {
+        info: line => print(line.replace(hidden, '')),
+        resume: () => print(`::${token}::`)
+    };
 }
 
 
@@ -40321,7 +40954,7 @@ function newXrfkey() {
 /* harmony export */   tl: () => (/* binding */ isPost)
 /* harmony export */ });
 /* unused harmony export STATE */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6698);
+/* harmony import */ var _toolkit_actions_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1053);
 
 /**
  * What the post step needs if main dies (cancelled, killed, timed out by the runner): saved the
@@ -40334,35 +40967,84 @@ const STATE = {
     executions: 'executions',
     done: 'done'
 };
-function markMainStarted() {
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.isPost, 'true');
+function markMainStarted(store = _toolkit_actions_js__WEBPACK_IMPORTED_MODULE_0__/* .actionsToolkit */ .u) {
+    store.saveState(STATE.isPost, 'true');
 }
 /** Rewrites the list of our executions that have not ended (the runner keeps the last value). */
-function saveRunning(running) {
+function saveRunning(running, store = _toolkit_actions_js__WEBPACK_IMPORTED_MODULE_0__/* .actionsToolkit */ .u) {
     if (running[0]) {
         // The first one also under its own keys: one target is the common case.
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.taskId, running[0].taskId);
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.executionId, running[0].executionId);
+        store.saveState(STATE.taskId, running[0].taskId);
+        store.saveState(STATE.executionId, running[0].executionId);
     }
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.executions, JSON.stringify(running));
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.done, running.length === 0 ? 'true' : 'false');
+    store.saveState(STATE.executions, JSON.stringify(running));
+    store.saveState(STATE.done, running.length === 0 ? 'true' : 'false');
 }
-function savedRunning() {
-    if (_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.done) === 'true')
+function savedRunning(store = _toolkit_actions_js__WEBPACK_IMPORTED_MODULE_0__/* .actionsToolkit */ .u) {
+    if (store.getState(STATE.done) === 'true')
         return [];
     try {
-        const list = JSON.parse(_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.executions) || '[]');
+        const list = JSON.parse(store.getState(STATE.executions) || '[]');
         if (list.length > 0)
             return list;
     }
     catch {
         // fall through to the single keys
     }
-    const executionId = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.executionId);
-    return executionId ? [{ taskId: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.taskId), executionId }] : [];
+    const executionId = store.getState(STATE.executionId);
+    return executionId ? [{ taskId: store.getState(STATE.taskId), executionId }] : [];
 }
-function isPost() {
-    return _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.isPost) === 'true';
+function isPost(store = _toolkit_actions_js__WEBPACK_IMPORTED_MODULE_0__/* .actionsToolkit */ .u) {
+    return store.getState(STATE.isPost) === 'true';
+}
+
+
+/***/ }),
+
+/***/ 1053:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   u: () => (/* binding */ actionsToolkit)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6698);
+
+/** The toolkit on @actions/core, as the runner (and @github/local-action's stand-in) provides it. */
+const actionsToolkit = {
+    getInput: (name, options) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name, { trimWhitespace: options?.trim ?? true }),
+    setOutput: (name, value) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH(name, value),
+    saveState: (name, value) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(name, value),
+    getState: name => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(name),
+    info: message => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(message),
+    debug: message => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(message),
+    warning: (message, properties) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(message, properties),
+    error: (message, properties) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(message, properties),
+    group: (title, fn) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .group */ .Os(title, fn),
+    setSecret: secret => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(secret),
+    writeSummary: async (html) => {
+        // A run by hand has no GITHUB_STEP_SUMMARY.
+        if (!process.env.GITHUB_STEP_SUMMARY)
+            return;
+        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.emptyBuffer().addRaw(html).write();
+    },
+    // Not core.setFailed (it adds an annotation without a title) nor core.ExitCode (toolkit stand-ins lack it).
+    fail: () => {
+        process.exitCode = 1;
+    }
+};
+
+
+/***/ }),
+
+/***/ 9997:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   T: () => (/* binding */ firstLine)
+/* harmony export */ });
+/** The first line of a message: for one-line log lines and headings. */
+function firstLine(text) {
+    return text.split('\n')[0];
 }
 
 
@@ -40598,7 +41280,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  yU: () => (/* binding */ ExitCode),
   Yz: () => (/* binding */ core_debug),
   z3: () => (/* binding */ error),
   V4: () => (/* binding */ getInput),
@@ -40606,14 +41287,13 @@ __nccwpck_require__.d(__webpack_exports__, {
   Os: () => (/* binding */ group),
   pq: () => (/* binding */ info),
   LZ: () => (/* binding */ saveState),
-  C1: () => (/* binding */ setFailed),
   uH: () => (/* binding */ setOutput),
   Pq: () => (/* binding */ core_setSecret),
   z: () => (/* reexport */ summary),
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, isDebug, markdownSummary, notice, platform, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, isDebug, markdownSummary, notice, platform, setCommandEcho, setFailed, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
