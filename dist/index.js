@@ -38099,7 +38099,7 @@ function parseBoolean(input, value) {
 }
 
 // EXTERNAL MODULE: ./src/qrs/filter.ts
-var filter = __nccwpck_require__(5388);
+var qrs_filter = __nccwpck_require__(5388);
 ;// CONCATENATED MODULE: ./src/qrs/api.ts
 
 
@@ -38151,19 +38151,27 @@ class QrsApi {
     }
     /** One result per attempt of the execution; several when the task retried. */
     executionResults(executionId) {
-        return this.client.get('/qrs/executionresult/full', { filter: (0,filter/* eqGuid */.k8)('ExecutionId', executionId) });
+        return this.client.get('/qrs/executionresult/full', { filter: (0,qrs_filter/* eqGuid */.k8)('ExecutionId', executionId) });
     }
     /** Executions of the task running now. */
     taskExecutionSessions(task) {
         const field = task.taskType === 1 ? 'externalProgramTask.id' : 'reloadTask.id';
-        return optionalList(this.client.get('/qrs/executionsession/full', { filter: (0,filter/* eqGuid */.k8)(field, task.id) }));
+        return optionalList(this.client.get('/qrs/executionsession/full', { filter: (0,qrs_filter/* eqGuid */.k8)(field, task.id) }));
     }
     /** Stops asynchronously: the execution goes AbortInitiated, Aborting, Aborted. */
     async stopTask(taskId) {
         await this.client.post(`/qrs/task/${taskId}/stop`);
     }
+    /**
+     * The task's successful runs that started at or after `sinceIso`, newest first. Condensed: the times and
+     * durations are all a forecast needs (the filter still sees the full entity's TaskID).
+     */
+    recentRuns(taskId, sinceIso) {
+        const filter = `${(0,qrs_filter/* eqGuid */.k8)('TaskID', taskId)} and Status eq 7 and StartTime ge ${(0,qrs_filter/* quote */.hD)(sinceIso)}`;
+        return this.client.get('/qrs/executionresult', { filter, orderby: 'StartTime desc' });
+    }
     taskExecutionResults(taskId) {
-        return this.client.get('/qrs/executionresult/full', { filter: (0,filter/* eqGuid */.k8)('taskID', taskId) });
+        return this.client.get('/qrs/executionresult/full', { filter: (0,qrs_filter/* eqGuid */.k8)('taskID', taskId) });
     }
     /** Every task trigger (composite event); task chains are read from their rules. */
     compositeEvents() {
@@ -38174,17 +38182,17 @@ class QrsApi {
         return this.client.getIfExists(`/qrs/compositeevent/${id}`);
     }
     appExecutionSessions(appId) {
-        return optionalList(this.client.get('/qrs/executionsession/full', { filter: (0,filter/* eqGuid */.k8)('app.id', appId) }));
+        return optionalList(this.client.get('/qrs/executionsession/full', { filter: (0,qrs_filter/* eqGuid */.k8)('app.id', appId) }));
     }
     appExecutionResults(appId) {
-        return optionalList(this.client.get('/qrs/executionresult/full', { filter: (0,filter/* eqGuid */.k8)('appID', appId) }));
+        return optionalList(this.client.get('/qrs/executionresult/full', { filter: (0,qrs_filter/* eqGuid */.k8)('appID', appId) }));
     }
     /**
      * Asks the QRS to call `callbackUrl` when a result of this execution changes (Notification API:
      * the body is the URL as a JSON string; the answer a handle).
      */
     async subscribeToExecution(executionId, callbackUrl) {
-        const answer = await this.client.post('/qrs/notification', { name: 'ExecutionResult', filter: (0,filter/* eqGuid */.k8)('ExecutionId', executionId) }, callbackUrl);
+        const answer = await this.client.post('/qrs/notification', { name: 'ExecutionResult', filter: (0,qrs_filter/* eqGuid */.k8)('ExecutionId', executionId) }, callbackUrl);
         const handle = typeof answer.json === 'string' ? answer.json : answer.json?.value;
         if (!handle)
             throw new Error('the QRS answered the subscription without a handle');
@@ -38433,7 +38441,7 @@ function connect(settings, clock) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9512);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1122);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2462);
 
@@ -38593,7 +38601,7 @@ function parseMaxTargets(value) {
 
 /***/ }),
 
-/***/ 9512:
+/***/ 1122:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38678,55 +38686,76 @@ function realTime(value) {
 
 ;// CONCATENATED MODULE: ./src/reload/schedule.ts
 /**
- * When to look again: a pure function of the reload's age, the duration its previous run took
+ * When to look again: a pure function of the reload's age, the forecast from the task's history
  * (when the server tells it) and the settings. wait.ts sleeps what it returns; tests and the bench
  * call it with any clock.
  */
 /** No history: the first gaps (and the shortest). */
 const MIN_POLL_MS = 500;
 /** With history: the shortest gap, near the expected end. */
-const DENSE_POLL_MS = 350;
+const DENSE_POLL_MS = 300;
 /** Gaps are jittered by ±20 %: parallel jobs must not poll in lockstep. */
 const JITTER = 0.2;
+/** The forecast takes the median of at most this many recent successful runs. */
+const HISTORY_RUNS = 5;
 /** With history: the first poll comes at this share of the expected duration (a failure that early is noticed then). */
-const FIRST_SHARE = 1 / 8;
-/** Before the window no gap is shorter than this: for a short reload the first poll comes at the window. */
+const FIRST_SHARE = 1 / 4;
+/** Before the window no gap is shorter than this. */
 const SPARSE_MIN_MS = 2_000;
-/** Before the window the gap is this share of the age: sparse, each poll 1.5x later than the last. */
-const SPARSE_SHARE = 0.5;
-/** The dense window: the expected end ± this share of it (runs of one task vary by about 10 %). */
+/** Before the window the gap is the age: each poll twice as late as the last (a run far shorter than its history is noticed within its own duration). */
+const SPARSE_SHARE = 1;
+/** One run, or two: the window is the expected end ± this share of it (runs of one task vary by about 10 %). */
 const WINDOW_SHARE = 0.1;
-/** In the window the gap is this share of the distance to the expected end: densest at the expected end. */
-const ZOOM_SHARE = 0.5;
+/** Three runs or more: the window spans their shortest and longest, widened by this share of the forecast on each side... */
+const SPREAD_MARGIN = 0.02;
+/** ...and at least this share either side (two identical runs do not promise a third to the millisecond). */
+const SPREAD_MIN = 0.02;
+/** In the window the gap is this share of the distance to the expected end: densest at it. */
+const ZOOM_SHARE = 0.35;
 /** Past the window (the reload overruns) the gap grows as a share of the age: lag at most about 10 %. */
 const OVERRUN_SHARE = 0.1;
+/** The dense window [start, end] around the expected end: from the runs' spread when there are enough of them. */
+function denseWindow(forecast) {
+    const E = forecast.expectedMs;
+    if (forecast.runs < 3)
+        return { startMs: E * (1 - WINDOW_SHARE), endMs: E * (1 + WINDOW_SHARE) };
+    const below = Math.max(E - forecast.lowMs + SPREAD_MARGIN * E, SPREAD_MIN * E);
+    const above = Math.max(forecast.highMs - E + SPREAD_MARGIN * E, SPREAD_MIN * E);
+    return { startMs: E - below, endMs: E + above };
+}
 /**
  * The gap (ms, before jitter) to wait at `elapsedMs` into the reload.
  * - No history: a tenth of the age, at least MIN_POLL_MS (short reloads are noticed within half a second).
- * - History, expected duration E: the first poll at E/8, then sparse (half the age, at least 2 s) up to
- *   the window E ± 10 %; in it half the distance to E, down to DENSE_POLL_MS; past E growing with the
- *   overrun, up to a tenth of the age.
+ * - History, expected duration E: the first poll at E/4, then sparse (the age, at least 2 s) up to the
+ *   dense window (E ± 10 %, or the recent runs' spread); in it half the distance to E, down to
+ *   DENSE_POLL_MS; past the window growing with the overrun, up to a tenth of the age.
  * Every gap is capped by max-poll-interval.
  */
-function pollGap(elapsedMs, expectedMs, settings) {
+function pollGap(elapsedMs, forecast, settings) {
     const cap = Math.max(settings.maxPollIntervalMs, MIN_POLL_MS);
     const t = Math.max(0, elapsedMs);
-    if (expectedMs === undefined || !(expectedMs > 0))
+    const f = typeof forecast === 'number' ? singleRun(forecast) : forecast;
+    if (!f || !(f.expectedMs > 0))
         return Math.min(Math.max(t / 10, MIN_POLL_MS), cap);
-    const E = expectedMs;
-    const windowStart = E * (1 - WINDOW_SHARE);
+    const E = f.expectedMs;
+    const { startMs, endMs } = denseWindow(f);
+    // A window narrower than a few dense gaps (a short reload) is entered at E itself: one poll may do.
+    const enter = endMs - startMs < 3 * DENSE_POLL_MS ? E : startMs;
     let gap;
-    if (t < windowStart) {
+    if (t < enter) {
         const first = FIRST_SHARE * E;
         const sparse = t < first ? Math.max(first - t, SPARSE_MIN_MS) : Math.max(SPARSE_SHARE * t, SPARSE_MIN_MS);
         // Land on the window's start rather than jump into it (or poll just before it).
-        gap = windowStart - t - sparse < DENSE_POLL_MS ? windowStart - t : sparse;
+        gap = enter - t - sparse < DENSE_POLL_MS ? enter - t : sparse;
     }
     else if (t < E) {
         gap = ZOOM_SHARE * (E - t);
     }
+    else if (t < endMs) {
+        gap = ZOOM_SHARE * (t - E);
+    }
     else {
-        gap = Math.min(ZOOM_SHARE * (t - E), OVERRUN_SHARE * t);
+        gap = Math.min(Math.max(ZOOM_SHARE * (t - E), DENSE_POLL_MS), OVERRUN_SHARE * t);
     }
     return Math.min(Math.max(gap, DENSE_POLL_MS), cap);
 }
@@ -38734,7 +38763,10 @@ function pollGap(elapsedMs, expectedMs, settings) {
 function jittered(gapMs, random) {
     return Math.round(gapMs * (1 - JITTER + 2 * JITTER * random()));
 }
-/** The previous run's duration when it is a useful forecast: a run that finished successfully, with a duration. */
+function singleRun(expectedMs) {
+    return { expectedMs, lowMs: expectedMs, highMs: expectedMs, runs: 1 };
+}
+/** The run's duration when it is a useful forecast: a run that finished successfully, with a duration. */
 function expectedDuration(last) {
     if (!last || last.status !== 7)
         return undefined;
@@ -38742,6 +38774,29 @@ function expectedDuration(last) {
         return last.duration;
     const span = Date.parse(last.stopTime ?? '') - Date.parse(last.startTime ?? '');
     return Number.isFinite(span) && span > 0 && !last.stopTime?.startsWith('1753-') ? span : undefined;
+}
+/**
+ * The forecast from the task's recent results (any order): the HISTORY_RUNS latest successful runs,
+ * their median and spread. Failed or aborted runs stopped early and say little about a full one.
+ */
+function forecastFrom(results) {
+    const durations = results
+        .map(run => ({ at: Date.parse(run.startTime ?? ''), ms: expectedDuration(run) }))
+        .filter((run) => run.ms !== undefined)
+        .sort((a, b) => (b.at || 0) - (a.at || 0))
+        .slice(0, HISTORY_RUNS)
+        .map(run => run.ms)
+        .sort((a, b) => a - b);
+    if (durations.length === 0)
+        return undefined;
+    const mid = durations.length >> 1;
+    const expectedMs = durations.length % 2 ? durations[mid] : (durations[mid - 1] + durations[mid]) / 2;
+    return { expectedMs, lowMs: durations[0], highMs: durations.at(-1), runs: durations.length };
+}
+/** A forecast of one run (the lookup's last result), when it is one. */
+function forecastOf(last) {
+    const ms = expectedDuration(last);
+    return ms === undefined ? undefined : singleRun(ms);
 }
 
 ;// CONCATENATED MODULE: ./src/reload/wait.ts
@@ -38811,7 +38866,7 @@ async function waitForExecution(reader, executionId, options) {
             ? pollInterval(0, maxPollIntervalMs, random) * 2
             : wakeUps
                 ? wakeUps.safetyPollMs
-                : jittered(pollGap(elapsed, options.expectedMs, { maxPollIntervalMs }), random);
+                : jittered(pollGap(elapsed, options.forecast ?? options.expectedMs, { maxPollIntervalMs }), random);
         const wait = Math.min(gap, timeoutMs - elapsed);
         if (wakeUps)
             woken = await wakeUps.sleep(wait, options.signal);
@@ -39606,6 +39661,42 @@ async function appExecutions(api, appId) {
     return executions;
 }
 
+;// CONCATENATED MODULE: ./src/reload/history.ts
+
+
+/**
+ * Below this previous duration the lookup's last run is the whole forecast: a short reload's window is a
+ * poll or two, and the read of the recent runs would cost more requests than its median saves.
+ */
+const HISTORY_MIN_MS = 10_000;
+/**
+ * The recent runs are those that started within this many of the last run's durations before it. A task
+ * runs one execution at a time, so the span holds at most this many runs (plus retries): the answer stays
+ * small (about 100 KB at most) however often the task runs (QRS lists have no `take`). A 20-minute reload
+ * finds 33 hours of runs, a 2-hour one 8 days; a 12 s reload that runs hourly finds its last run only.
+ */
+const HISTORY_SPAN_RUNS = 100;
+/**
+ * The forecast for a task's next run: the lookup's last result (no request), and when that took
+ * HISTORY_MIN_MS or more, the median and spread of its recent successful runs (one request).
+ * A failed read keeps the last run's forecast: history only tunes the schedule.
+ */
+async function taskForecast(api, task) {
+    const last = task.operational?.lastExecutionResult;
+    const single = forecastOf(last);
+    const lastStart = Date.parse(last?.startTime ?? '');
+    if (!single || single.expectedMs < HISTORY_MIN_MS || !Number.isFinite(lastStart))
+        return single;
+    const since = new Date(lastStart - HISTORY_SPAN_RUNS * single.expectedMs).toISOString();
+    try {
+        return forecastFrom(await api.recentRuns(task.id, since)) ?? single;
+    }
+    catch (error) {
+        core/* debug */.Yz(`The task's recent runs could not be read (${error.message}): the last run is the forecast.`);
+        return single;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/reload/target.ts
 
 
@@ -39648,6 +39739,7 @@ async function findTask(api, target) {
 
 
 
+
 /** How long to look for an execution after a start whose answer was lost. */
 const RECONCILE_POLLS = 5;
 const RECONCILE_GAP_MS = 1_000;
@@ -39663,7 +39755,7 @@ async function startReload(api, target, options, known) {
     // The operational state must be current (running? last run?): a lookup older than a moment is repeated.
     const fresh = known && performance.now() - known.at <= FRESH_LOOKUP_MS ? known.task : undefined;
     const task = fresh ?? (await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName }));
-    let expectedMs = expectedDuration(task.operational?.lastExecutionResult);
+    let forecast = await taskForecast(api, task);
     // Detect "running" from the server before starting, rather than assume what a start does then. The
     // lookup's last result says "not running" for free when it is final (or NeverStarted); else ask.
     const running = mayBeRunning(task) ? await api.taskExecutionSessions(task) : [];
@@ -39677,7 +39769,7 @@ async function startReload(api, target, options, known) {
             return { task, executionId: current, attached: true };
         }
         // The run that was going is the freshest forecast of ours.
-        expectedMs = expectedDuration(await waitForRunning(api, task, current, options)) ?? expectedMs;
+        forecast = forecastOf(await waitForRunning(api, task, current, options)) ?? forecast;
     }
     const before = new Set(running.map(session => session.id.toLowerCase()));
     let executionId = await startTask(api, task, before, options.clock);
@@ -39689,7 +39781,7 @@ async function startReload(api, target, options, known) {
         if (before.has(executionId.toLowerCase()))
             throw new ReloadError(`Task '${task.name}' keeps answering starts with the running execution ${executionId}: no new execution could be started.`);
     }
-    return { task, executionId, attached: false, expectedMs };
+    return { task, executionId, attached: false, forecast };
 }
 /**
  * False when the task's last execution (operational.lastExecutionResult, in the lookup's answer)
@@ -39851,12 +39943,20 @@ function heartbeatLine(beat, previous) {
     const node = beat.node?.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim().slice(0, 80);
     return `+${(0,duration/* formatDuration */.a)(beat.elapsedMs)} still ${status}${node ? ` on ${node}` : ''}${previous ? ` (${previous})` : ''}`;
 }
+/** "previous run took 1h52m", or of several runs "last 5 runs took 1h48m–1h57m, median 1h52m". */
+function forecastLine(forecast) {
+    if (!forecast)
+        return '';
+    if (forecast.runs === 1)
+        return `previous run took ${(0,duration/* formatDuration */.a)(forecast.expectedMs)}`;
+    return `last ${forecast.runs} runs took ${(0,duration/* formatDuration */.a)(forecast.lowMs)}–${(0,duration/* formatDuration */.a)(forecast.highMs)}, median ${(0,duration/* formatDuration */.a)(forecast.expectedMs)}`;
+}
 /** Waits for our execution; on timeout stops it (stop-on-timeout) and records why. Undefined when it timed out. */
 async function waitFor(api, settings, run, started, context, info, group) {
-    const { task, executionId, app, expectedMs } = started;
+    const { task, executionId, app, forecast } = started;
     const { clock, signal } = context;
     const since = clock.now();
-    const previous = expectedMs === undefined ? '' : `previous run took ${(0,duration/* formatDuration */.a)(expectedMs)}`;
+    const previous = forecastLine(forecast);
     const outcome = await group(`Wait for execution ${executionId} (timeout ${(0,duration/* formatDuration */.a)(settings.timeoutMs)})`, async () => {
         const push = settings.notify ? await subscribe(api, settings.notify, executionId) : undefined;
         if (previous && !push)
@@ -39867,7 +39967,7 @@ async function waitFor(api, settings, run, started, context, info, group) {
                 signal,
                 timeoutMs: settings.timeoutMs,
                 maxPollIntervalMs: settings.maxPollIntervalMs,
-                expectedMs,
+                forecast,
                 wakeUps: push && { sleep: (ms, abort) => push.listener.sleep(ms, abort), safetyPollMs: settings.maxPollIntervalMs },
                 onStatus: status => info(`+${(0,duration/* formatDuration */.a)(clock.now() - since)} ${describeStatus(status)}`),
                 onHeartbeat: beat => info(heartbeatLine(beat, previous))
@@ -40539,12 +40639,12 @@ async function run(deps = defaults) {
         client = connection.client;
         const { api, auth } = connection;
         progress.api = api;
-        await toolkit.group(`Connect to ${settings.url.host}`, async () => {
-            const about = await api.about();
-            (0,untrusted/* printUntrusted */.Qi)(line => toolkit.info(line), [`Qlik Sense repository ${about.buildVersion ?? '(version not reported)'}, signed in with ${auth.description}`]);
+        // No separate probe (GET /qrs/about): the target lookup is the first request and signs in; a wrong url,
+        // virtual proxy or credential fails it with the same explanation. One request fewer per run.
+        const selection = await toolkit.group(`Connect to ${settings.url.host}, targets`, async () => {
+            (0,untrusted/* printUntrusted */.Qi)(line => toolkit.info(line), [`Signing in with ${auth.description}; the target lookup is the first request.`]);
+            return selectTargets(api, settings);
         });
-        cancel.signal.throwIfAborted();
-        const selection = await toolkit.group('Targets', () => selectTargets(api, settings));
         progress.runs = selection.runs;
         cancel.signal.throwIfAborted();
         if (selection.failure)
@@ -40659,7 +40759,7 @@ async function cancelled(progress, { toolkit, clock }) {
 /* harmony export */   b: () => (/* binding */ post)
 /* harmony export */ });
 /* harmony import */ var _connect_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3150);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9512);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1122);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2462);
 
 
@@ -40830,9 +40930,9 @@ function hintForStatus(status, body) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Si: () => (/* binding */ eqText),
+/* harmony export */   hD: () => (/* binding */ quote),
 /* harmony export */   k8: () => (/* binding */ eqGuid)
 /* harmony export */ });
-/* unused harmony export quote */
 /**
  * QRS filter literals. Inside quotes the QRS escapes `'` as `\'` and `\` as `\\`;
  * OData's doubled quote is rejected with "Cannot parse the expression".

@@ -66,12 +66,12 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
     client = connection.client
     const { api, auth } = connection
     progress.api = api
-    await toolkit.group(`Connect to ${settings.url.host}`, async () => {
-      const about = await api.about()
-      printUntrusted(line => toolkit.info(line), [`Qlik Sense repository ${about.buildVersion ?? '(version not reported)'}, signed in with ${auth.description}`])
+    // No separate probe (GET /qrs/about): the target lookup is the first request and signs in; a wrong url,
+    // virtual proxy or credential fails it with the same explanation. One request fewer per run.
+    const selection = await toolkit.group(`Connect to ${settings.url.host}, targets`, async () => {
+      printUntrusted(line => toolkit.info(line), [`Signing in with ${auth.description}; the target lookup is the first request.`])
+      return selectTargets(api, settings)
     })
-    cancel.signal.throwIfAborted()
-    const selection = await toolkit.group('Targets', () => selectTargets(api, settings))
     progress.runs = selection.runs
     cancel.signal.throwIfAborted()
     if (selection.failure) return await reportNotStarted(toolkit, settings, progress.runs, selection.failure)

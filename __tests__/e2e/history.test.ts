@@ -9,7 +9,10 @@ const APP = 'c0000000-0000-4000-8000-0000000000a1'
 const WITH_HISTORY = 'c0000000-0000-4000-8000-000000000001'
 const NO_HISTORY = 'c0000000-0000-4000-8000-000000000002'
 const FAILED_BEFORE = 'c0000000-0000-4000-8000-000000000003'
+const LONGER = 'c0000000-0000-4000-8000-000000000004'
 const DURATION_MS = 6_000
+/** Long enough (≥ 10 s, history.ts) for the recent runs to be read. */
+const LONGER_MS = 12_000
 
 /** Three 6 s reloads: one whose previous run took about as long, one never run, one whose last run failed. */
 function scenario(): Scenario {
@@ -22,7 +25,24 @@ function scenario(): Scenario {
     tasks: [
       { id: WITH_HISTORY, name: 'Reload with history', appId: APP, runs, previousRun: { status: 7, durationMs: 6_200 } },
       { id: NO_HISTORY, name: 'Reload without history', appId: APP, runs },
-      { id: FAILED_BEFORE, name: 'Reload failed before', appId: APP, runs, previousRun: { status: 8, durationMs: 1_000 } }
+      { id: FAILED_BEFORE, name: 'Reload failed before', appId: APP, runs, previousRun: { status: 8, durationMs: 1_000 } },
+      {
+        id: LONGER,
+        name: 'Reload with five runs of history',
+        appId: APP,
+        runs: [{ attempts: [{ outcome: 7, durationMs: LONGER_MS }] }],
+        // Oldest first, a run every few minutes: the last run alone (13 s) is 8 % off; the median of the last
+        // five (12.1 s) is not. The failed run and the one from three days ago (outside 100 durations) are left out.
+        previousRuns: [
+          { status: 7, durationMs: 30_000, endedAgoMs: 3 * 86_400_000 },
+          { status: 7, durationMs: 11_900, endedAgoMs: 900_000 },
+          { status: 7, durationMs: 12_100, endedAgoMs: 720_000 },
+          { status: 8, durationMs: 2_000, endedAgoMs: 540_000 },
+          { status: 7, durationMs: 11_800, endedAgoMs: 360_000 },
+          { status: 7, durationMs: 12_200, endedAgoMs: 180_000 }
+        ],
+        previousRun: { status: 7, durationMs: 13_000, endedAgoMs: 60_000 }
+      }
     ]
   }
 }
@@ -46,6 +66,7 @@ async function reload(taskId: string) {
     polls: polls.length,
     gonePolls: polls.filter(r => r.status === 404).length,
     resultReads: requests.filter(r => r.path === '/qrs/executionresult/full').length,
+    historyReads: requests.filter(r => r.path === '/qrs/executionresult'),
     runningChecks: requests.filter(r => r.path === '/qrs/executionsession/full').length,
     mix: requests.map(r => `${r.method} ${r.path}`)
   }
@@ -63,8 +84,11 @@ describe('waiting by the task history', () => {
     expect(ours.resultReads).toBe(1)
     // Sparse before the expected end (2 s, 4 s), then a dense window: a handful of polls, not one every half second.
     expect(ours.polls).toBeLessThanOrEqual(7)
-    // about, lookup, start, the polls, the result: nothing else.
-    expect(ours.requests).toBe(3 + ours.polls + 1)
+    // A 6 s reload: the lookup's last run is the forecast, no read of the recent runs.
+    expect(ours.historyReads).toHaveLength(0)
+    // Lookup, start, the polls, the result: nothing else (no /qrs/about: the lookup signs in).
+    expect(ours.mix[0]).toBe('GET /qrs/reloadtask/full')
+    expect(ours.requests).toBe(2 + ours.polls + 1)
 
     const today = await reload(NO_HISTORY)
     expect(today.run.code).toBe(0)
@@ -72,6 +96,28 @@ describe('waiting by the task history', () => {
     // A never-run task: NeverStarted says it is not running either.
     expect(today.runningChecks).toBe(0)
     expect(today.polls).toBeGreaterThan(ours.polls)
+  }, 60_000)
+
+  it('a longer task: one read of its recent runs, the median and spread of the last five, few polls', async () => {
+    const ours = await reload(LONGER)
+    expect(ours.run.code).toBe(0)
+    expect(ours.run.outputs.status).toBe('FinishedSuccess')
+    // The median (12.1 s), not the last run (13 s).
+    expect(ours.run.stdout).toContain("The task's last 5 runs took 12s–13s, median 12s: checks gather around that.")
+    // One read, bounded by time (100 of the last run's durations before its start), newest first.
+    expect(ours.historyReads).toHaveLength(1)
+    const query = new URLSearchParams(ours.historyReads[0].query)
+    expect(query.get('filter')).toMatch(new RegExp(`^TaskID eq ${LONGER} and Status eq 7 and StartTime ge '\\d{4}-`))
+    expect(query.get('orderby')).toBe('StartTime desc')
+    expect(ours.historyReads[0].status).toBe(200)
+    expect(ours.runningChecks).toBe(0)
+    expect(ours.gonePolls).toBe(1)
+    expect(ours.resultReads).toBe(1)
+    // E/4 (3 s), 6 s, then the window 11.5-12.8 s: a handful of polls.
+    expect(ours.polls).toBeLessThanOrEqual(8)
+    // Lookup, the recent runs, start, the polls, the result.
+    expect(ours.mix.slice(0, 3)).toEqual(['GET /qrs/reloadtask/full', 'GET /qrs/executionresult', `POST /qrs/task/${LONGER}/start/synchronous`])
+    expect(ours.requests).toBe(3 + ours.polls + 1)
   }, 60_000)
 
   it('a failed previous run is no forecast: the wait polls as without history', async () => {

@@ -131,6 +131,12 @@ export interface ScenarioTask {
   runs?: ScenarioRun[]
   /** A run before the simulator started (history): operational.lastExecutionResult shows it until the first start. */
   previousRun?: ScenarioPreviousRun
+  /**
+   * Earlier runs still in the repository, oldest first, before `previousRun` (which, when given, is the
+   * latest): each is an ExecutionResult of the task, as `GET /qrs/executionresult?filter=TaskID eq ...` lists them.
+   * Without `endedAgoMs` they ended an hour apart, the newest an hour before `previousRun` (or the start).
+   */
+  previousRuns?: ScenarioPreviousRun[]
   /** External program tasks (taskType 1): the program and its command line parameters. */
   path?: string
   parameters?: string
@@ -282,9 +288,10 @@ export function checkScenario(scenario: Scenario, source = 'scenario'): void {
       fail(`task "${task.name}" refers to unknown app ${task.appId}`)
     }
     for (const run of task.runs ?? []) checkRun(run, `task "${task.name}"`, fail)
-    const prev = task.previousRun
-    if (prev !== undefined && !(Number.isInteger(prev.status) && prev.durationMs >= 0 && (prev.endedAgoMs ?? 0) >= 0)) {
-      fail(`task "${task.name}": previousRun needs an integer status, durationMs >= 0 and endedAgoMs >= 0`)
+    for (const prev of [...(task.previousRuns ?? []), ...(task.previousRun ? [task.previousRun] : [])]) {
+      if (!(Number.isInteger(prev.status) && prev.durationMs >= 0 && (prev.endedAgoMs ?? 0) >= 0)) {
+        fail(`task "${task.name}": previousRun and previousRuns need an integer status, durationMs >= 0 and endedAgoMs >= 0`)
+      }
     }
   }
   for (const app of scenario.apps ?? []) for (const run of app.reloadRuns ?? []) checkRun(run, `app "${app.name}"`, fail)

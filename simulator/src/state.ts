@@ -323,6 +323,12 @@ export function buildState(scenario: Scenario): SimState {
       ...((t.taskType ?? 0) === 1 ? { path: t.path ?? 'C:\\Scripts\\run.cmd', parameters: t.parameters ?? '' } : {})
     })
     task.createdDate = task.modifiedDate = created
+    // Oldest first, each an hour before the next unless told: the latest becomes operational.lastExecutionResult.
+    const earlier = t.previousRuns ?? []
+    const newestAgo = t.previousRun ? (t.previousRun.endedAgoMs ?? 3_600_000) : 0
+    earlier.forEach((run, i) => {
+      task.lastResult = previousResult(task, { ...run, endedAgoMs: run.endedAgoMs ?? newestAgo + (earlier.length - i) * 3_600_000 }, state)
+    })
     if (t.previousRun) task.lastResult = previousResult(task, t.previousRun, state)
     state.tasks.push(task)
   }

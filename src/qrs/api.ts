@@ -2,7 +2,7 @@ import * as core from '@actions/core'
 import type { Writable } from 'node:stream'
 import { QrsError } from './errors.js'
 import type { QrsClient } from './client.js'
-import { eqGuid } from './filter.js'
+import { eqGuid, quote } from './filter.js'
 import type { About, App, CompositeEvent, ExecutionResult, ExecutionSession, ReloadTask } from './types.js'
 
 /** The QRS calls the action makes, by name. Everything else goes through the client. */
@@ -73,6 +73,15 @@ export class QrsApi {
   /** Stops asynchronously: the execution goes AbortInitiated, Aborting, Aborted. */
   async stopTask(taskId: string): Promise<void> {
     await this.client.post(`/qrs/task/${taskId}/stop`)
+  }
+
+  /**
+   * The task's successful runs that started at or after `sinceIso`, newest first. Condensed: the times and
+   * durations are all a forecast needs (the filter still sees the full entity's TaskID).
+   */
+  recentRuns(taskId: string, sinceIso: string): Promise<ExecutionResult[]> {
+    const filter = `${eqGuid('TaskID', taskId)} and Status eq 7 and StartTime ge ${quote(sinceIso)}`
+    return this.client.get<ExecutionResult[]>('/qrs/executionresult', { filter, orderby: 'StartTime desc' })
   }
 
   taskExecutionResults(taskId: string): Promise<ExecutionResult[]> {

@@ -14,6 +14,7 @@ import { chainLines, chainNodes, followChain } from '../chain/follow.js'
 import { startReload, type StartedReload } from './start.js'
 import { describeStatus, isSuccess, statusName } from './status.js'
 import { stopExecution } from './stop.js'
+import type { Forecast } from './schedule.js'
 import type { TargetRun } from './target-run.js'
 import { latestAttempt, waitForExecution, type Heartbeat } from './wait.js'
 import { printUntrusted } from '../report/untrusted.js'
@@ -110,6 +111,13 @@ export function heartbeatLine(beat: Heartbeat, previous: string): string {
   return `+${formatDuration(beat.elapsedMs)} still ${status}${node ? ` on ${node}` : ''}${previous ? ` (${previous})` : ''}`
 }
 
+/** "previous run took 1h52m", or of several runs "last 5 runs took 1h48m–1h57m, median 1h52m". */
+export function forecastLine(forecast: Forecast | undefined): string {
+  if (!forecast) return ''
+  if (forecast.runs === 1) return `previous run took ${formatDuration(forecast.expectedMs)}`
+  return `last ${forecast.runs} runs took ${formatDuration(forecast.lowMs)}–${formatDuration(forecast.highMs)}, median ${formatDuration(forecast.expectedMs)}`
+}
+
 /** Waits for our execution; on timeout stops it (stop-on-timeout) and records why. Undefined when it timed out. */
 async function waitFor(
   api: QrsApi,
@@ -120,10 +128,10 @@ async function waitFor(
   info: (line: string) => void,
   group: Group
 ): Promise<{ result: ExecutionResult; attempts: number } | undefined> {
-  const { task, executionId, app, expectedMs } = started
+  const { task, executionId, app, forecast } = started
   const { clock, signal } = context
   const since = clock.now()
-  const previous = expectedMs === undefined ? '' : `previous run took ${formatDuration(expectedMs)}`
+  const previous = forecastLine(forecast)
   const outcome = await group(`Wait for execution ${executionId} (timeout ${formatDuration(settings.timeoutMs)})`, async () => {
     const push = settings.notify ? await subscribe(api, settings.notify, executionId) : undefined
     if (previous && !push) info(`The task's ${previous}: checks gather around that.`)
@@ -133,7 +141,7 @@ async function waitFor(
         signal,
         timeoutMs: settings.timeoutMs,
         maxPollIntervalMs: settings.maxPollIntervalMs,
-        expectedMs,
+        forecast,
         wakeUps: push && { sleep: (ms, abort) => push.listener.sleep(ms, abort), safetyPollMs: settings.maxPollIntervalMs },
         onStatus: status => info(`+${formatDuration(clock.now() - since)} ${describeStatus(status)}`),
         onHeartbeat: beat => info(heartbeatLine(beat, previous))

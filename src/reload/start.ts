@@ -8,7 +8,8 @@ import { startAppReload } from './app-reload.js'
 import type { Clock } from './clock.js'
 import { ReloadError } from './errors.js'
 import { describeStatus } from './status.js'
-import { expectedDuration } from './schedule.js'
+import { taskForecast } from './history.js'
+import { forecastOf, type Forecast } from './schedule.js'
 import { isFinal } from './status.js'
 import { findTask } from './target.js'
 import { waitForExecution } from './wait.js'
@@ -21,8 +22,8 @@ export interface StartedReload {
   app?: AppRef
   /** An execution someone else started (if-running: attach): reported, never stopped. */
   attached: boolean
-  /** How long the task's previous run took (a successful one, from the lookup): the wait polls around its end. */
-  expectedMs?: number
+  /** What the task's recent successful runs took (history.ts): the wait polls around the expected end. */
+  forecast?: Forecast
 }
 
 export interface StartOptions {
@@ -51,7 +52,7 @@ export async function startReload(api: QrsApi, target: StartTarget, options: Sta
   // The operational state must be current (running? last run?): a lookup older than a moment is repeated.
   const fresh = known && performance.now() - known.at <= FRESH_LOOKUP_MS ? known.task : undefined
   const task = fresh ?? (await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName }))
-  let expectedMs = expectedDuration(task.operational?.lastExecutionResult)
+  let forecast = await taskForecast(api, task)
   // Detect "running" from the server before starting, rather than assume what a start does then. The
   // lookup's last result says "not running" for free when it is final (or NeverStarted); else ask.
   const running = mayBeRunning(task) ? await api.taskExecutionSessions(task) : []
@@ -65,7 +66,7 @@ export async function startReload(api: QrsApi, target: StartTarget, options: Sta
       return { task, executionId: current, attached: true }
     }
     // The run that was going is the freshest forecast of ours.
-    expectedMs = expectedDuration(await waitForRunning(api, task, current, options)) ?? expectedMs
+    forecast = forecastOf(await waitForRunning(api, task, current, options)) ?? forecast
   }
   const before = new Set(running.map(session => session.id.toLowerCase()))
   let executionId = await startTask(api, task, before, options.clock)
@@ -76,7 +77,7 @@ export async function startReload(api: QrsApi, target: StartTarget, options: Sta
     executionId = await startTask(api, task, before, options.clock)
     if (before.has(executionId.toLowerCase())) throw new ReloadError(`Task '${task.name}' keeps answering starts with the running execution ${executionId}: no new execution could be started.`)
   }
-  return { task, executionId, attached: false, expectedMs }
+  return { task, executionId, attached: false, forecast }
 }
 
 /**

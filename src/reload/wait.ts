@@ -2,7 +2,7 @@ import type { ExecutionResult, ExecutionSession } from '../qrs/types.js'
 import type { Clock } from './clock.js'
 import { isFinal } from './status.js'
 import { isUnset } from './dates.js'
-import { jittered, pollGap } from './schedule.js'
+import { jittered, pollGap, type Forecast } from './schedule.js'
 
 /** The two reads the wait needs; QrsApi in production, a plain object in tests. */
 export interface ExecutionReader {
@@ -18,6 +18,8 @@ export interface WaitOptions {
   random?: () => number
   /** The previous run's duration (operational.lastExecutionResult): polls gather around its end. */
   expectedMs?: number
+  /** The recent runs' median and spread (history.ts); takes the place of expectedMs. */
+  forecast?: Forecast
   /** Called whenever the observed status changes. */
   onStatus?: (status: number) => void
   /** Called every `heartbeatMs` of a wait in which the status does not change (a long reload is not silent). */
@@ -104,7 +106,7 @@ export async function waitForExecution(reader: ExecutionReader, executionId: str
       ? pollInterval(0, maxPollIntervalMs, random) * 2
       : wakeUps
         ? wakeUps.safetyPollMs
-        : jittered(pollGap(elapsed, options.expectedMs, { maxPollIntervalMs }), random)
+        : jittered(pollGap(elapsed, options.forecast ?? options.expectedMs, { maxPollIntervalMs }), random)
     const wait = Math.min(gap, timeoutMs - elapsed)
     if (wakeUps) woken = await wakeUps.sleep(wait, options.signal)
     else await clock.sleep(wait, options.signal)
