@@ -2,12 +2,13 @@
  * The benchmark: `npm run bench`. See bench/README.md for what each figure means and how it is measured.
  * Progress goes to stderr; the table (aligned, then as markdown) to stdout.
  */
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { makeCertificates, startSimulator, type Scenario, type Simulator } from '../simulator/src/index.js'
+import type { ScenarioPreviousRun } from '../simulator/src/scenario.js'
 import { BUNDLE, startAction, type ActionRun } from '../scripts/local-runner.js'
 import { freePort } from '../__tests__/helpers/tinyproxy.js'
 import { WINDOWS } from '../__tests__/helpers/site.js'
@@ -27,29 +28,50 @@ const TINY_TASK = 'b0000000-0000-4000-8000-00000000aaaa'
 const BIG_LOG_TASK = 'b0000000-0000-4000-8000-00000000bbbb'
 const BIG_LOG_BYTES = 200 * 1024 * 1024
 
-/** Ours with the task's history: right (±10 %), the run 3x longer than the last, 3x shorter; without history; push. */
+/** Ours with the task's history: right (±10 %), tight (±1 %), the run 3x longer than the last, 3x shorter; without history; push. */
 const HISTORY = 'ours, history'
+const TIGHT = 'ours, tight history'
 const LONGER = 'ours, run 3x longer'
 const SHORTER = 'ours, run 3x shorter'
 const NO_HISTORY = 'ours, no history'
 const PUSH = 'ours (push)'
-const STRATEGIES = [HISTORY, LONGER, SHORTER, NO_HISTORY, PUSH, FIXED_1S.name, AIRFLOW.name] as const
+const STRATEGIES = [HISTORY, TIGHT, LONGER, SHORTER, NO_HISTORY, PUSH, FIXED_1S.name, AIRFLOW.name] as const
 type Strategy = (typeof STRATEGIES)[number]
-const OURS: readonly Strategy[] = [HISTORY, LONGER, SHORTER, NO_HISTORY, PUSH]
+const OURS: readonly Strategy[] = [HISTORY, TIGHT, LONGER, SHORTER, NO_HISTORY, PUSH]
 
 /** Sample i of n: the previous run took (1 + error) times as long, error spread evenly over ±10 % (-6.7, 0, +6.7 % for three). */
 const historyError = (index: number, count: number) => -0.1 + (0.2 * (index + 0.5)) / count
-/** The previous run's duration the strategy's task shows, for a reload of `ms`. */
-function previousMs(strategy: Strategy, ms: number, index: number, count: number): number | undefined {
-  if (strategy === HISTORY) return Math.round(ms * (1 + historyError(index, count)))
-  if (strategy === LONGER) return Math.round(ms / 3)
-  if (strategy === SHORTER) return Math.round(ms * 3)
-  return undefined
+/** The spread of the five previous runs around their median, in the order they ran (the last is -8 %). */
+const SPREAD = [0, 0.08, -0.04, 0.04, -0.08]
+/**
+ * The task's previous five runs (oldest first) for a reload of `ms`: their median is (1 + error) times this
+ * run (error as above), their spread ±8 % (history) or ±0.8 % (tight); 3x shorter or longer than this run.
+ * They ran one after another, 3 durations plus a minute apart (within history.ts's span of 100 durations).
+ */
+function previousRuns(strategy: Strategy, ms: number, index: number, count: number): ScenarioPreviousRun[] | undefined {
+  const median =
+    strategy === HISTORY ? ms * (1 + historyError(index, count))
+      : strategy === TIGHT ? ms * (1 + historyError(index, count) / 10)
+        : strategy === LONGER ? ms / 3
+          : strategy === SHORTER ? ms * 3
+            : undefined
+  if (median === undefined) return undefined
+  const spread = strategy === HISTORY ? 1 : 0.1
+  return SPREAD.map((share, k) => ({ status: 7, durationMs: Math.round(median * (1 + share * spread)), endedAgoMs: (SPREAD.length - 1 - k) * (3 * ms + 60_000) + 60_000 }))
 }
 
 const progress = (text: string) => process.stderr.write(`[bench ${((Date.now() - T0) / 1000).toFixed(1).padStart(5)} s] ${text}\n`)
 const sleep = (msecs: number) => new Promise(done => setTimeout(done, msecs))
 const T0 = Date.now()
+/** The machine's load, for RESULTS.md: lags of a few hundred ms are meaningful only on an idle machine. */
+function uptime(): string {
+  try {
+    return execFileSync('uptime', { encoding: 'utf8' }).trim()
+  } catch {
+    return `load average ${loadavg().map(l => l.toFixed(2)).join(', ')}`
+  }
+}
+const UPTIME_START = uptime()
 
 // ---------------------------------------------------------------- simulators
 
@@ -61,20 +83,20 @@ const certsDir = join(tmpdir(), 'qsr-bench-certs')
  * second, so the fixed schedules meet the end at different phases, as they would with real reloads
  * (a whole-second reload would always end just after a 1 s poll). All strategies get the same offsets.
  */
-function lagScenario(withProxy = false, offsetMs = 0, previous?: (ms: number) => number | undefined): Scenario {
+function lagScenario(withProxy = false, offsetMs = 0, previous?: (ms: number) => ScenarioPreviousRun[] | undefined): Scenario {
   return {
     machineName: MACHINE,
     serverNames: SERVER_NAMES,
     apps: [{ id: APP, name: 'Bench' }],
     tasks: DURATIONS.map(d => {
       const durationMs = d.seconds * 1000 + offsetMs
-      const previousMs = previous?.(durationMs)
+      const history = previous?.(durationMs)
       return {
         id: taskId(d.seconds),
         name: `Reload ${d.seconds} s`,
         appId: APP,
         runs: [{ attempts: [{ outcome: 7, durationMs }] }],
-        ...(previousMs === undefined ? {} : { previousRun: { status: 7, durationMs: previousMs } })
+        ...(history ? { previousRuns: history.slice(0, -1), previousRun: history.at(-1) } : {})
       }
     }),
     users: [{ directory: 'INTERNAL', id: 'sa_api' }],
@@ -142,7 +164,7 @@ let pushNotOn = 0
 const phaseOffsetMs = (index: number, count: number) => Math.round(((index + 0.5) / count) * 1000 - 500)
 
 async function lagSample(strategy: Strategy, seconds: number, index: number, count: number): Promise<void> {
-  const sim = await newSim(lagScenario(false, phaseOffsetMs(index, count), ms => previousMs(strategy, ms, index, count)))
+  const sim = await newSim(lagScenario(false, phaseOffsetMs(index, count), ms => previousRuns(strategy, ms, index, count)))
   const id = taskId(seconds)
   let sample: Sample
   try {
@@ -203,7 +225,7 @@ const FLEET_SECONDS = QUICK ? 4 : 20
 const FLEET_PROCESSES = 5
 const fleetTask = (i: number) => `d0000000-0000-4000-8000-${String(i).padStart(12, '0')}`
 
-/** FLEET tasks of about FLEET_SECONDS (ends spread over a second), each with a previous run within ±10 %. */
+/** FLEET tasks of about FLEET_SECONDS (ends spread over a second), each with five previous runs as for `ours, history`. */
 function fleetScenario(): Scenario {
   return {
     machineName: MACHINE,
@@ -212,7 +234,8 @@ function fleetScenario(): Scenario {
     maxConcurrentReloads: FLEET,
     tasks: Array.from({ length: FLEET }, (_, i) => {
       const durationMs = FLEET_SECONDS * 1000 + phaseOffsetMs(i, FLEET)
-      return { id: fleetTask(i), name: `Fleet ${i}`, appId: APP, runs: [{ attempts: [{ outcome: 7, durationMs }] }], previousRun: { status: 7, durationMs: Math.round(durationMs * (1 + historyError(i, FLEET))) } }
+      const history = previousRuns(HISTORY, durationMs, i, FLEET)!
+      return { id: fleetTask(i), name: `Fleet ${i}`, appId: APP, runs: [{ attempts: [{ outcome: 7, durationMs }] }], previousRuns: history.slice(0, -1), previousRun: history.at(-1) }
     })
   }
 }
@@ -387,7 +410,7 @@ async function main(): Promise<void> {
       `Lag p50, ${seconds} s reload (n=${n})`,
       ...STRATEGIES.map(s => `${ms(p50(s))} (${pct(p50(s), seconds)})${failedNote(s, seconds)}`),
       `history ≤ 300 ms; 3x longer/shorter ≤ ${ms(tenth)} (10 %)`,
-      `history ${mark(p50(HISTORY) <= 300)}, longer ${mark(p50(LONGER) <= tenth)}, shorter ${mark(p50(SHORTER) <= tenth)}`
+      `history ${mark(p50(HISTORY) <= 300)}, tight ${mark(p50(TIGHT) <= 300)}, longer ${mark(p50(LONGER) <= tenth)}, shorter ${mark(p50(SHORTER) <= tenth)}`
     ])
     rows.push([
       `Lag max, ${seconds} s reload`,
@@ -408,7 +431,7 @@ async function main(): Promise<void> {
       `Requests per run, ${seconds} s reload`,
       ...STRATEGIES.map(reqCell),
       `history ≤ ${share === 1 ? '' : `${share}x `}fixed 1 s (≤ ${(fixed * share).toFixed(1)})`,
-      `history ${mark(median(req(HISTORY)) <= fixed * share)}`
+      `history ${mark(median(req(HISTORY)) <= fixed * share)}, tight ${mark(median(req(TIGHT)) <= fixed * share)}`
     ])
   }
   const cells = (ours: string, fixed: string) => STRATEGIES.map(s => (s === HISTORY ? ours : s === FIXED_1S.name ? fixed : 'n/a'))
@@ -447,7 +470,9 @@ async function main(): Promise<void> {
   if (!pushInBundle) notes.push('dist/index.js has no notify-listen input: "ours (push)" ran as plain polling.')
   if (statSync(BUNDLE).mtimeMs !== bundleMtime) notes.push('WARNING: dist/index.js changed while the bench ran: the figures mix two builds.')
   notes.push(`dist/index.js sha256 ${bundleSha}… at the start of the bench.`)
-  notes.push(`node ${process.version}, bench took ${((Date.now() - T0) / 1000).toFixed(0)} s.`)
+  notes.push(`node ${process.version}, ${cpus().length} CPUs, bench took ${((Date.now() - T0) / 1000).toFixed(0)} s.`)
+  notes.push(`uptime at the start: ${UPTIME_START}`)
+  notes.push(`uptime at the end:   ${uptime()}`)
 
   process.stdout.write(`\n${aligned(header, rows)}\n\n${notes.join('\n')}\n\n${markdown(header, rows)}\n\n${notes.map(n => `- ${n}`).join('\n')}\n`)
 }

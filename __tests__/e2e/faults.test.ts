@@ -28,7 +28,7 @@ describe('transient faults: the reported outcome equals the server truth, and th
     ['a 429 with Retry-After on the task lookup', { method: 'GET', path: '/qrs/reloadtask/full', times: 2, action: { kind: 'status', status: 429, retryAfter: '1' } }],
     ['connection resets while reading results', { method: 'GET', path: '/qrs/executionresult/full', times: 2, action: { kind: 'reset' } }],
     ['an execution session that vanishes early', { method: 'GET', path: SESSION, times: 1, action: { kind: 'end-session' } }],
-    ['a 502 on the first request', { method: 'GET', path: '/qrs/about', times: 1, action: { kind: 'status', status: 502 } }]
+    ['a 502 on the first request (the lookup)', { method: 'GET', path: '/qrs/reloadtask/full', times: 1, action: { kind: 'status', status: 502 } }]
   ] as const)('%s', async (_name, rule) => {
     sim.faults.add({ ...rule, action: { ...rule.action } } as Parameters<Simulator['faults']['add']>[0])
     const starts = sim.startCount(IDS.ok)
@@ -44,21 +44,21 @@ describe('transient faults: the reported outcome equals the server truth, and th
   })
 
   it('honours Retry-After: the retry waits as long as the server asked', async () => {
-    sim.faults.add({ method: 'GET', path: '/qrs/about', times: 1, action: { kind: 'status', status: 503, retryAfter: '2' } })
+    sim.faults.add({ method: 'GET', path: '/qrs/reloadtask/full', times: 1, action: { kind: 'status', status: 503, retryAfter: '2' } })
     const result = await run()
     expect(result.code).toBe(0)
-    const abouts = sim.requests.filter(r => r.path === '/qrs/about').slice(-2)
-    expect(abouts[1].time - abouts[0].time).toBeGreaterThanOrEqual(1_900)
-    expect(result.stdout).toMatch(/GET \/qrs\/about: .*answered 503.*trying again in 2\.0 s \(1\/5\)/)
+    const lookups = sim.requests.filter(r => r.path === '/qrs/reloadtask/full').slice(-2)
+    expect(lookups[1].time - lookups[0].time).toBeGreaterThanOrEqual(1_900)
+    expect(result.stdout).toMatch(/GET \/qrs\/reloadtask\/full: .*answered 503.*trying again in 2\.0 s \(1\/5\)/)
   })
 
   it('gives up after the retries, saying what the server answered', async () => {
-    sim.faults.add({ method: 'GET', path: '/qrs/about', times: Infinity, action: { kind: 'status', status: 503, body: 'Service Unavailable' } })
+    sim.faults.add({ method: 'GET', path: '/qrs/reloadtask/full', times: Infinity, action: { kind: 'status', status: 503, body: 'Service Unavailable' } })
     const since = Date.now()
     const result = await run({ 'task-id': IDS.ok })
     expect(result.code).toBe(1)
-    expect(result.stdout).toMatch(/::error::GET \/qrs\/about answered 503: Service Unavailable/)
-    expect(sim.requests.filter(r => r.time >= since && r.path === '/qrs/about').length).toBe(6)
+    expect(result.stdout).toMatch(/::error::GET \/qrs\/reloadtask\/full answered 503: Service Unavailable/)
+    expect(sim.requests.filter(r => r.time >= since && r.path === '/qrs/reloadtask/full').length).toBe(6)
   }, 90_000)
 
   it('a start whose connection is reset before the server handled it: asks the server, then starts once', async () => {

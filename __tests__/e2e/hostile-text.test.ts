@@ -117,13 +117,13 @@ describe('server text cannot take over the job', () => {
   })
 
   it('an error page of 1 MB of unclosed <script tags is reported at once, its first part only', async () => {
-    sim.faults.add({ method: 'GET', path: '/qrs/about', times: 1, action: { kind: 'status', status: 400, body: `<html><h1>Bad Request</h1>${'<script'.repeat(150_000)}` } })
+    sim.faults.add({ method: 'GET', path: '/qrs/reloadtask/full', times: 1, action: { kind: 'status', status: 400, body: `<html><h1>Bad Request</h1>${'<script'.repeat(150_000)}` } })
     const started = Date.now()
     const run = await runAction(certificateInputs(sim, { 'task-id': QUIET }), { timeoutMs: 60_000 })
     expect(Date.now() - started).toBeLessThan(20_000)
     expect(run.code).toBe(1)
     const error = run.stdout.split('\n').find(line => line.startsWith('::error::')) ?? ''
-    expect(error).toMatch(/GET \/qrs\/about answered 400: Bad Request/)
+    expect(error).toMatch(/GET \/qrs\/reloadtask\/full answered 400: Bad Request/)
     expect(error.length).toBeLessThan(1_000)
   }, 70_000)
 })

@@ -117,11 +117,11 @@ describe('no secret leaks in debug mode', () => {
 
   it('NTLM: a ticket redemption slower than request-timeout (retried) leaks neither ticket nor xrfkey', async () => {
     sim.faults.clear()
-    // The first /qrs/about is the one the proxy redirects; the second redeems the ticket.
-    sim.faults.add({ method: 'GET', path: '/qrs/about', after: 1, times: 1, action: { kind: 'delay', ms: 2_500 } })
+    // The first request (the lookup) is the one the proxy redirects; the second redeems the ticket.
+    sim.faults.add({ method: 'GET', path: '/qrs/reloadtask/full', after: 1, times: 1, action: { kind: 'delay', ms: 2_500 } })
     try {
       const checked = await debugRun(ntlm({ 'task-id': IDS.ok, 'request-timeout': '1s' }))
-      expect(checked.run.stdout).toMatch(/did not answer in time \(Request timeout: \/ntlm\/qrs\/about\?…\)/)
+      expect(checked.run.stdout).toMatch(/did not answer in time \(Request timeout: \/ntlm\/qrs\/reloadtask\/full\?…\)/)
       expect(checked.run.stdout).not.toMatch(/xrfkey=/)
       expect(checked.run.outputs.status).toBe('FinishedSuccess')
       const tickets = ticketValues(sim, checked.since)
@@ -134,7 +134,7 @@ describe('no secret leaks in debug mode', () => {
 
   it('NTLM: a redemption that sets no session cookie fails without showing the ticket', async () => {
     sim.faults.clear()
-    sim.faults.add({ method: 'GET', path: '/qrs/about', after: 1, times: 1, action: { kind: 'status', status: 200, body: '{}' } })
+    sim.faults.add({ method: 'GET', path: '/qrs/reloadtask/full', after: 1, times: 1, action: { kind: 'status', status: 200, body: '{}' } })
     try {
       const checked = await debugRun(ntlm({ 'task-id': IDS.ok }))
       expect(checked.run.code).toBe(1)

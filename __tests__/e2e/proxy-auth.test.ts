@@ -79,7 +79,7 @@ describe.each(verifiers)('NTLM through a virtual proxy, verified by $name', veri
     const requests = proxyRequests('ntlm', since)
     expect(requests[0].method).toBe('GET')
     // The first GET is redirected to the login; redeeming the ticket replays it and is its answer: not asked a third time.
-    expect(requests.filter(r => r.path === '/ntlm/qrs/about')).toHaveLength(2)
+    expect(requests.filter(r => r.path === '/ntlm/qrs/reloadtask/full')).toHaveLength(2)
     // Every leg carries the user agent and the xrfkey header.
     for (const r of requests) {
       expect(r.headers['user-agent']).toMatch(/Windows/)
