@@ -4,7 +4,7 @@
  * with the forecast from the last run or from the median and spread of the last five, the runs varying
  * by ±10 % (uniform, independent). 2,000 runs per cell, seeded. Tuning aid: the bench measures the rest.
  */
-import { forecastFrom, jittered, pollGap, type Forecast } from '../src/reload/schedule.js'
+import { forecastFrom, nextGap, type Forecast } from '../src/reload/schedule.js'
 
 const settings = { maxPollIntervalMs: 15_000 }
 let seed = 42
@@ -14,7 +14,7 @@ function simulate(durationMs: number, forecast: Forecast | undefined): { lag: nu
   let t = 0
   let polls = 0
   for (;;) {
-    t += jittered(pollGap(t, forecast, settings), random)
+    t += nextGap(t, forecast, settings, random)
     polls++
     if (t >= durationMs) return { lag: t - durationMs, polls }
   }

@@ -38727,26 +38727,41 @@ function denseWindow(forecast) {
  * The gap (ms, before jitter) to wait at `elapsedMs` into the reload.
  * - No history: a tenth of the age, at least MIN_POLL_MS (short reloads are noticed within half a second).
  * - History, expected duration E: the first poll at E/4, then sparse (the age, at least 2 s) up to the
- *   dense window (E ± 10 %, or the recent runs' spread); in it half the distance to E, down to
+ *   dense window (E ± 10 %, or the recent runs' spread); in it 0.35 of the distance to E, down to
  *   DENSE_POLL_MS; past the window growing with the overrun, up to a tenth of the age.
  * Every gap is capped by max-poll-interval.
  */
 function pollGap(elapsedMs, forecast, settings) {
+    return plannedGap(elapsedMs, forecast, settings).gapMs;
+}
+/**
+ * The gap with its jitter: ±JITTER of the gap, except for a gap that aims at the dense window or lies in
+ * it, whose jitter is ±JITTER of DENSE_POLL_MS (±20 % of a 10 s landing would put the poll 2 s off the
+ * point it aims at). Jobs with different forecasts still poll at different moments; the sparse gaps
+ * before the window keep their full jitter.
+ */
+function nextGap(elapsedMs, forecast, settings, random) {
+    const { gapMs, aimed } = plannedGap(elapsedMs, forecast, settings);
+    return aimed ? Math.max(DENSE_POLL_MS / 2, Math.round(gapMs + DENSE_POLL_MS * JITTER * (2 * random() - 1))) : jittered(gapMs, random);
+}
+function plannedGap(elapsedMs, forecast, settings) {
     const cap = Math.max(settings.maxPollIntervalMs, MIN_POLL_MS);
     const t = Math.max(0, elapsedMs);
     const f = typeof forecast === 'number' ? singleRun(forecast) : forecast;
     if (!f || !(f.expectedMs > 0))
-        return Math.min(Math.max(t / 10, MIN_POLL_MS), cap);
+        return { gapMs: Math.min(Math.max(t / 10, MIN_POLL_MS), cap), aimed: false };
     const E = f.expectedMs;
     const { startMs, endMs } = denseWindow(f);
     // A window narrower than a few dense gaps (a short reload) is entered at E itself: one poll may do.
     const enter = endMs - startMs < 3 * DENSE_POLL_MS ? E : startMs;
     let gap;
+    let aimed = true;
     if (t < enter) {
         const first = FIRST_SHARE * E;
         const sparse = t < first ? Math.max(first - t, SPARSE_MIN_MS) : Math.max(SPARSE_SHARE * t, SPARSE_MIN_MS);
         // Land on the window's start rather than jump into it (or poll just before it).
-        gap = enter - t - sparse < DENSE_POLL_MS ? enter - t : sparse;
+        aimed = enter - t - sparse < DENSE_POLL_MS;
+        gap = aimed ? enter - t : sparse;
     }
     else if (t < E) {
         gap = ZOOM_SHARE * (E - t);
@@ -38755,9 +38770,12 @@ function pollGap(elapsedMs, forecast, settings) {
         gap = ZOOM_SHARE * (t - E);
     }
     else {
+        aimed = false;
         gap = Math.min(Math.max(ZOOM_SHARE * (t - E), DENSE_POLL_MS), OVERRUN_SHARE * t);
     }
-    return Math.min(Math.max(gap, DENSE_POLL_MS), cap);
+    const gapMs = Math.min(Math.max(gap, DENSE_POLL_MS), cap);
+    // A gap cut by the cap aims at nothing.
+    return { gapMs, aimed: aimed && gapMs < cap };
 }
 /** The gap with ±JITTER; `random` in [0, 1). */
 function jittered(gapMs, random) {
@@ -38832,6 +38850,11 @@ async function waitForExecution(reader, executionId, options) {
         quietSince = clock.now();
         options.onStatus?.(status);
     };
+    const forecast = options.forecast ?? options.expectedMs;
+    // With a forecast the first check is the schedule's rather than one at once: the start has just
+    // answered, and a check now says nothing the forecast does not (one request fewer per run).
+    if (forecast !== undefined && !options.wakeUps)
+        await clock.sleep(Math.min(nextGap(0, forecast, { maxPollIntervalMs }, random), timeoutMs), options.signal);
     for (;;) {
         options.signal?.throwIfAborted();
         if (!sessionEnded) {
@@ -38866,7 +38889,7 @@ async function waitForExecution(reader, executionId, options) {
             ? pollInterval(0, maxPollIntervalMs, random) * 2
             : wakeUps
                 ? wakeUps.safetyPollMs
-                : jittered(pollGap(elapsed, options.forecast ?? options.expectedMs, { maxPollIntervalMs }), random);
+                : nextGap(elapsed, forecast, { maxPollIntervalMs }, random);
         const wait = Math.min(gap, timeoutMs - elapsed);
         if (wakeUps)
             woken = await wakeUps.sleep(wait, options.signal);

@@ -59,33 +59,53 @@ export function denseWindow(forecast: Forecast): { startMs: number; endMs: numbe
  * The gap (ms, before jitter) to wait at `elapsedMs` into the reload.
  * - No history: a tenth of the age, at least MIN_POLL_MS (short reloads are noticed within half a second).
  * - History, expected duration E: the first poll at E/4, then sparse (the age, at least 2 s) up to the
- *   dense window (E ± 10 %, or the recent runs' spread); in it half the distance to E, down to
+ *   dense window (E ± 10 %, or the recent runs' spread); in it 0.35 of the distance to E, down to
  *   DENSE_POLL_MS; past the window growing with the overrun, up to a tenth of the age.
  * Every gap is capped by max-poll-interval.
  */
 export function pollGap(elapsedMs: number, forecast: Forecast | number | undefined, settings: ScheduleSettings): number {
+  return plannedGap(elapsedMs, forecast, settings).gapMs
+}
+
+/**
+ * The gap with its jitter: ±JITTER of the gap, except for a gap that aims at the dense window or lies in
+ * it, whose jitter is ±JITTER of DENSE_POLL_MS (±20 % of a 10 s landing would put the poll 2 s off the
+ * point it aims at). Jobs with different forecasts still poll at different moments; the sparse gaps
+ * before the window keep their full jitter.
+ */
+export function nextGap(elapsedMs: number, forecast: Forecast | number | undefined, settings: ScheduleSettings, random: () => number): number {
+  const { gapMs, aimed } = plannedGap(elapsedMs, forecast, settings)
+  return aimed ? Math.max(DENSE_POLL_MS / 2, Math.round(gapMs + DENSE_POLL_MS * JITTER * (2 * random() - 1))) : jittered(gapMs, random)
+}
+
+function plannedGap(elapsedMs: number, forecast: Forecast | number | undefined, settings: ScheduleSettings): { gapMs: number; aimed: boolean } {
   const cap = Math.max(settings.maxPollIntervalMs, MIN_POLL_MS)
   const t = Math.max(0, elapsedMs)
   const f = typeof forecast === 'number' ? singleRun(forecast) : forecast
-  if (!f || !(f.expectedMs > 0)) return Math.min(Math.max(t / 10, MIN_POLL_MS), cap)
+  if (!f || !(f.expectedMs > 0)) return { gapMs: Math.min(Math.max(t / 10, MIN_POLL_MS), cap), aimed: false }
   const E = f.expectedMs
   const { startMs, endMs } = denseWindow(f)
   // A window narrower than a few dense gaps (a short reload) is entered at E itself: one poll may do.
   const enter = endMs - startMs < 3 * DENSE_POLL_MS ? E : startMs
   let gap: number
+  let aimed = true
   if (t < enter) {
     const first = FIRST_SHARE * E
     const sparse = t < first ? Math.max(first - t, SPARSE_MIN_MS) : Math.max(SPARSE_SHARE * t, SPARSE_MIN_MS)
     // Land on the window's start rather than jump into it (or poll just before it).
-    gap = enter - t - sparse < DENSE_POLL_MS ? enter - t : sparse
+    aimed = enter - t - sparse < DENSE_POLL_MS
+    gap = aimed ? enter - t : sparse
   } else if (t < E) {
     gap = ZOOM_SHARE * (E - t)
   } else if (t < endMs) {
     gap = ZOOM_SHARE * (t - E)
   } else {
+    aimed = false
     gap = Math.min(Math.max(ZOOM_SHARE * (t - E), DENSE_POLL_MS), OVERRUN_SHARE * t)
   }
-  return Math.min(Math.max(gap, DENSE_POLL_MS), cap)
+  const gapMs = Math.min(Math.max(gap, DENSE_POLL_MS), cap)
+  // A gap cut by the cap aims at nothing.
+  return { gapMs, aimed: aimed && gapMs < cap }
 }
 
 /** The gap with ±JITTER; `random` in [0, 1). */

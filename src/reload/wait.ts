@@ -2,7 +2,7 @@ import type { ExecutionResult, ExecutionSession } from '../qrs/types.js'
 import type { Clock } from './clock.js'
 import { isFinal } from './status.js'
 import { isUnset } from './dates.js'
-import { jittered, pollGap, type Forecast } from './schedule.js'
+import { jittered, nextGap, pollGap, type Forecast } from './schedule.js'
 
 /** The two reads the wait needs; QrsApi in production, a plain object in tests. */
 export interface ExecutionReader {
@@ -76,6 +76,11 @@ export async function waitForExecution(reader: ExecutionReader, executionId: str
     options.onStatus?.(status)
   }
 
+  const forecast = options.forecast ?? options.expectedMs
+  // With a forecast the first check is the schedule's rather than one at once: the start has just
+  // answered, and a check now says nothing the forecast does not (one request fewer per run).
+  if (forecast !== undefined && !options.wakeUps) await clock.sleep(Math.min(nextGap(0, forecast, { maxPollIntervalMs }, random), timeoutMs), options.signal)
+
   for (;;) {
     options.signal?.throwIfAborted()
     if (!sessionEnded) {
@@ -106,7 +111,7 @@ export async function waitForExecution(reader: ExecutionReader, executionId: str
       ? pollInterval(0, maxPollIntervalMs, random) * 2
       : wakeUps
         ? wakeUps.safetyPollMs
-        : jittered(pollGap(elapsed, options.forecast ?? options.expectedMs, { maxPollIntervalMs }), random)
+        : nextGap(elapsed, forecast, { maxPollIntervalMs }, random)
     const wait = Math.min(gap, timeoutMs - elapsed)
     if (wakeUps) woken = await wakeUps.sleep(wait, options.signal)
     else await clock.sleep(wait, options.signal)
