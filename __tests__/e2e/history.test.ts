@@ -83,7 +83,7 @@ describe('waiting by the task history', () => {
     expect(ours.gonePolls).toBe(1)
     expect(ours.resultReads).toBe(1)
     // Sparse before the expected end (2 s, 4 s), then a dense window: a handful of polls, not one every half second.
-    // No check at once; 2 s, 4 s, then the window 5.6-6.8 s every 300 ms: about five polls, not one every half second.
+    // No check at once; 3.1 s (E/2), then the window 5.6-6.8 s every 300 ms: about five polls, not one every half second.
     expect(ours.polls).toBeLessThanOrEqual(6)
     // A 6 s reload: the lookup's last run is the forecast, no read of the recent runs.
     expect(ours.historyReads).toHaveLength(0)
@@ -114,7 +114,7 @@ describe('waiting by the task history', () => {
     expect(ours.runningChecks).toBe(0)
     expect(ours.gonePolls).toBe(1)
     expect(ours.resultReads).toBe(1)
-    // E/4 (3 s), 6 s, then the window 11.6-13.2 s: a handful of polls.
+    // E/2 (6 s), then the window 11.6-13.2 s: a handful of polls.
     expect(ours.polls).toBeLessThanOrEqual(7)
     // Lookup, the recent runs, start, the polls, the result.
     expect(ours.mix.slice(0, 3)).toEqual(['GET /qrs/reloadtask/full', 'GET /qrs/executionresult', `POST /qrs/task/${LONGER}/start/synchronous`])

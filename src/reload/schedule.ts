@@ -29,8 +29,11 @@ export const JITTER = 0.2
 /** The forecast takes the median of at most this many recent successful runs. */
 export const HISTORY_RUNS = 5
 
-/** With history: the first poll comes at this share of the expected duration (a failure that early is noticed then). */
-const FIRST_SHARE = 1 / 4
+/**
+ * With history: the first poll comes at this share of the expected duration (a failure that early is noticed
+ * then). max-poll-interval caps it: it matters for reloads shorter than a few times the cap only.
+ */
+const FIRST_SHARE = 1 / 2
 /** Before the window no gap is shorter than this. */
 const SPARSE_MIN_MS = 2_000
 /** Before the window the gap is the age: each poll twice as late as the last (a run far shorter than its history is noticed within its own duration). */
@@ -41,8 +44,10 @@ const WINDOW_SHARE = 0.1
 const SPREAD_MARGIN = 0.02
 /** ...and at least this share either side (two identical runs do not promise a third to the millisecond). */
 const SPREAD_MIN = 0.02
-/** In the window the gap is this share of the distance to the expected end: densest at it. */
+/** In the window, before the expected end, the gap is this share of the distance to it: densest at it. */
 const ZOOM_SHARE = 0.35
+/** After the expected end the gap is this share of the overrun: an overrun grows cheaper to watch as it grows. */
+const OVERRUN_ZOOM = 0.5
 /** Past the window (the reload overruns) the gap grows as a share of the age: lag at most about 10 %. */
 const OVERRUN_SHARE = 0.1
 
@@ -58,9 +63,9 @@ export function denseWindow(forecast: Forecast): { startMs: number; endMs: numbe
 /**
  * The gap (ms, before jitter) to wait at `elapsedMs` into the reload.
  * - No history: a tenth of the age, at least MIN_POLL_MS (short reloads are noticed within half a second).
- * - History, expected duration E: the first poll at E/4, then sparse (the age, at least 2 s) up to the
+ * - History, expected duration E: the first poll at E/2, then sparse (the age, at least 2 s) up to the
  *   dense window (E ± 10 %, or the recent runs' spread); in it 0.35 of the distance to E, down to
- *   DENSE_POLL_MS; past the window growing with the overrun, up to a tenth of the age.
+ *   DENSE_POLL_MS, then half the overrun; past the window that, up to a tenth of the age.
  * Every gap is capped by max-poll-interval.
  */
 export function pollGap(elapsedMs: number, forecast: Forecast | number | undefined, settings: ScheduleSettings): number {
@@ -98,10 +103,10 @@ function plannedGap(elapsedMs: number, forecast: Forecast | number | undefined, 
   } else if (t < E) {
     gap = ZOOM_SHARE * (E - t)
   } else if (t < endMs) {
-    gap = ZOOM_SHARE * (t - E)
+    gap = OVERRUN_ZOOM * (t - E)
   } else {
     aimed = false
-    gap = Math.min(Math.max(ZOOM_SHARE * (t - E), DENSE_POLL_MS), OVERRUN_SHARE * t)
+    gap = Math.min(Math.max(OVERRUN_ZOOM * (t - E), DENSE_POLL_MS), OVERRUN_SHARE * t)
   }
   const gapMs = Math.min(Math.max(gap, DENSE_POLL_MS), cap)
   // A gap cut by the cap aims at nothing.
