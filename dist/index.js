@@ -38717,8 +38717,8 @@ const SPREAD_MIN = 0.02;
 const ZOOM_SHARE = 0.35;
 /** After the expected end the gap is this share of the overrun: an overrun grows cheaper to watch as it grows. */
 const OVERRUN_ZOOM = 0.5;
-/** Past the window (the reload overruns) the gap grows as a share of the age: lag at most about 10 %. */
-const OVERRUN_SHARE = 0.1;
+/** Past the window (the reload overruns) the gap grows as a share of the age: with +20 % jitter, lag at most 10 %. */
+const OVERRUN_SHARE = 0.08;
 /** The dense window [start, end] around the expected end: from the runs' spread when there are enough of them. */
 function denseWindow(forecast) {
     const E = forecast.expectedMs;
@@ -38733,7 +38733,7 @@ function denseWindow(forecast) {
  * - No history: a tenth of the age, at least MIN_POLL_MS (short reloads are noticed within half a second).
  * - History, expected duration E: the first poll at E/2, then sparse (the age, at least 2 s) up to the
  *   dense window (E ± 10 %, or the recent runs' spread); in it 0.35 of the distance to E, down to
- *   DENSE_POLL_MS, then half the overrun; past the window that, up to a tenth of the age.
+ *   DENSE_POLL_MS, then half the overrun; past the window that, up to 8 % of the age.
  * Every gap is capped by max-poll-interval.
  */
 function pollGap(elapsedMs, forecast, settings) {
