@@ -2,13 +2,18 @@ import { setTimeout as sleep } from 'node:timers/promises'
 
 /** Time as the wait loop sees it; tests pass a fake that advances instantly. */
 export interface Clock {
+  /**
+   * Milliseconds on a monotonic clock (performance.now(), not the wall clock): deadlines, gaps and
+   * timeouts survive an NTP step or a VM resume. Only differences mean something; wall time
+   * (Date.now()) is for display and for comparing with server times.
+   */
   now(): number
   /** Rejects with an AbortError when `signal` aborts (the job was cancelled). */
   sleep(ms: number, signal?: AbortSignal): Promise<void>
 }
 
 export const systemClock: Clock = {
-  now: () => Date.now(),
+  now: () => performance.now(),
   sleep: async (ms, signal) => {
     await sleep(ms, undefined, { signal })
   }
