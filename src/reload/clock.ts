@@ -8,13 +8,17 @@ export interface Clock {
    * (Date.now()) is for display and for comparing with server times.
    */
   now(): number
-  /** Rejects with an AbortError when `signal` aborts (the job was cancelled). */
+  /** Rejects with the signal's reason when `signal` aborts (the job was cancelled). */
   sleep(ms: number, signal?: AbortSignal): Promise<void>
 }
 
 export const systemClock: Clock = {
   now: () => performance.now(),
   sleep: async (ms, signal) => {
-    await sleep(ms, undefined, { signal })
+    try {
+      await sleep(ms, undefined, { signal })
+    } catch (error) {
+      throw signal?.aborted ? signal.reason : error
+    }
   }
 }
