@@ -40790,7 +40790,8 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
 ;// CONCATENATED MODULE: ./src/reload/clock.ts
 
 const systemClock = {
-    now: () => performance.now(),
+    // Whole milliseconds, as Date.now() gave: durations print as such.
+    now: () => Math.floor(performance.now()),
     sleep: async (ms, signal) => {
         try {
             await (0,promises_namespaceObject.setTimeout)(ms, undefined, { signal });

@@ -13,7 +13,8 @@ export interface Clock {
 }
 
 export const systemClock: Clock = {
-  now: () => performance.now(),
+  // Whole milliseconds, as Date.now() gave: durations print as such.
+  now: () => Math.floor(performance.now()),
   sleep: async (ms, signal) => {
     try {
       await sleep(ms, undefined, { signal })
