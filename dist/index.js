@@ -39467,6 +39467,8 @@ async function findTask(api, target) {
 /** How long to look for an execution after a start whose answer was lost. */
 const RECONCILE_POLLS = 5;
 const RECONCILE_GAP_MS = 1_000;
+/** Starts sent at most, each after the server said the one before did not start (its answer was lost). */
+const START_ATTEMPTS = 3;
 /** A task looked up this recently (the target selection) is not looked up again before its start. */
 const FRESH_LOOKUP_MS = 2_000;
 /** Starts the target once (or attaches to its running execution) and says which execution is ours. */
@@ -39551,20 +39553,23 @@ async function waitForRunning(api, task, executionId, options) {
  */
 async function startTask(api, task, before = new Set(), clock) {
     let executionId;
-    try {
-        executionId = await api.startTask(task.id);
-    }
-    catch (error) {
-        if (!(error instanceof errors/* ConnectionError */.Rc) || !clock)
-            throw error;
-        core/* warning */.$e(`The answer to the start of '${task.name}' was lost (${error.message}). Asking the server whether it started.`);
-        const found = await findNewExecution(api, task, before, clock);
-        if (found) {
-            core/* info */.pq(`It did: execution ${found}.`);
-            return found;
+    for (let attempt = 1;; attempt++) {
+        try {
+            executionId = await api.startTask(task.id);
+            break;
         }
-        core/* info */.pq('No execution of the task appeared: it did not start. Starting it once more.');
-        executionId = await api.startTask(task.id);
+        catch (error) {
+            if (!(error instanceof errors/* ConnectionError */.Rc) || !clock || attempt >= START_ATTEMPTS)
+                throw error;
+            core/* warning */.$e(`The answer to the start of '${task.name}' was lost (${error.message}). Asking the server whether it started.`);
+            const found = await findNewExecution(api, task, before, clock);
+            if (found) {
+                core/* info */.pq(`It did: execution ${found}.`);
+                return found;
+            }
+            // Not blind: the server has just said that no execution of the task appeared.
+            core/* info */.pq('No execution of the task appeared: it did not start. Starting it once more.');
+        }
     }
     if (!executionId || executionId === EMPTY_GUID) {
         const disabled = task.enabled === false ? ' The task is disabled: enable it in the QMC (Tasks > Edit > Enabled).' : '';

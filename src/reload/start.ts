@@ -40,6 +40,9 @@ export interface StartOptions {
 const RECONCILE_POLLS = 5
 const RECONCILE_GAP_MS = 1_000
 
+/** Starts sent at most, each after the server said the one before did not start (its answer was lost). */
+const START_ATTEMPTS = 3
+
 /** A task looked up this recently (the target selection) is not looked up again before its start. */
 const FRESH_LOOKUP_MS = 2_000
 
@@ -127,18 +130,21 @@ async function waitForRunning(api: QrsApi, task: ReloadTask, executionId: string
  */
 export async function startTask(api: QrsApi, task: ReloadTask, before: Set<string> = new Set(), clock?: Clock): Promise<string> {
   let executionId: string | undefined
-  try {
-    executionId = await api.startTask(task.id)
-  } catch (error) {
-    if (!(error instanceof ConnectionError) || !clock) throw error
-    core.warning(`The answer to the start of '${task.name}' was lost (${error.message}). Asking the server whether it started.`)
-    const found = await findNewExecution(api, task, before, clock)
-    if (found) {
-      core.info(`It did: execution ${found}.`)
-      return found
+  for (let attempt = 1; ; attempt++) {
+    try {
+      executionId = await api.startTask(task.id)
+      break
+    } catch (error) {
+      if (!(error instanceof ConnectionError) || !clock || attempt >= START_ATTEMPTS) throw error
+      core.warning(`The answer to the start of '${task.name}' was lost (${error.message}). Asking the server whether it started.`)
+      const found = await findNewExecution(api, task, before, clock)
+      if (found) {
+        core.info(`It did: execution ${found}.`)
+        return found
+      }
+      // Not blind: the server has just said that no execution of the task appeared.
+      core.info('No execution of the task appeared: it did not start. Starting it once more.')
     }
-    core.info('No execution of the task appeared: it did not start. Starting it once more.')
-    executionId = await api.startTask(task.id)
   }
   if (!executionId || executionId === EMPTY_GUID) {
     const disabled = task.enabled === false ? ' The task is disabled: enable it in the QMC (Tasks > Edit > Enabled).' : ''
