@@ -39535,7 +39535,8 @@ function mayBeRunning(task) {
 async function waitForRunning(api, task, executionId, options) {
     (0,untrusted/* infoUntrusted */.z7)(`Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`);
     const outcome = await (0,wait/* waitForExecution */.Li)(api.with({ retries: 0 }), executionId, {
-        log: line => core/* info */.pq(line),
+        // The outage lines quote the server's answer.
+        log: line => (0,untrusted/* infoUntrusted */.z7)(line),
         clock: options.clock,
         timeoutMs: options.timeoutMs,
         maxPollIntervalMs: options.maxPollIntervalMs,
@@ -40969,6 +40970,10 @@ function describeStatus(code) {
 /* harmony import */ var _qrs_retry_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1530);
 /* harmony import */ var _status_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9795);
 /* harmony import */ var _wait_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2766);
+/* harmony import */ var _report_untrusted_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(480);
+/* harmony import */ var _util_text_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9997);
+
+
 
 
 
@@ -41013,7 +41018,8 @@ async function sendStop(api, taskId, executionId, clock, deadline) {
         catch (error) {
             if (!(0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .isTransient */ .dg)(error) || clock.now() >= deadline)
                 throw error;
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`The stop of task ${taskId} got no answer (${error.message.split('\n')[0]}); reading execution ${executionId} again before another.`);
+            // The error may quote the server's answer: printed with runner commands off.
+            (0,_report_untrusted_js__WEBPACK_IMPORTED_MODULE_4__/* .infoUntrusted */ .z7)(`The stop of task ${taskId} got no answer (${(0,_util_text_js__WEBPACK_IMPORTED_MODULE_5__/* .firstLine */ .T)(error.message)}); reading execution ${executionId} again before another.`);
             for (;;) {
                 await clock.sleep(Math.max(0, Math.min((0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .retryDelay */ .a2)(error, attempt), deadline - clock.now())));
                 const ours = await readOurs(api, executionId).catch(e => ((0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .isTransient */ .dg)(e) && clock.now() < deadline ? undefined : Promise.reject(error)));

@@ -111,7 +111,8 @@ export function mayBeRunning(task: ReloadTask): boolean {
 async function waitForRunning(api: QrsApi, task: ReloadTask, executionId: string, options: StartOptions): Promise<ExecutionResult> {
   infoUntrusted(`Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`)
   const outcome = await waitForExecution(api.with({ retries: 0 }), executionId, {
-    log: line => core.info(line),
+    // The outage lines quote the server's answer.
+    log: line => infoUntrusted(line),
     clock: options.clock,
     timeoutMs: options.timeoutMs,
     maxPollIntervalMs: options.maxPollIntervalMs,

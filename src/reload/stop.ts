@@ -5,6 +5,8 @@ import type { ExecutionResult } from '../qrs/types.js'
 import type { Clock } from './clock.js'
 import { isFinal } from './status.js'
 import { latestAttempt } from './wait.js'
+import { infoUntrusted } from '../report/untrusted.js'
+import { firstLine } from '../util/text.js'
 
 export interface StopOutcome {
   /** Our execution had already ended when it was read again: no stop was sent (it would hit another run of the task). */
@@ -50,7 +52,8 @@ async function sendStop(api: QrsApi, taskId: string, executionId: string, clock:
       return await api.stopTask(taskId)
     } catch (error) {
       if (!isTransient(error) || clock.now() >= deadline) throw error
-      core.info(`The stop of task ${taskId} got no answer (${(error as Error).message.split('\n')[0]}); reading execution ${executionId} again before another.`)
+      // The error may quote the server's answer: printed with runner commands off.
+      infoUntrusted(`The stop of task ${taskId} got no answer (${firstLine((error as Error).message)}); reading execution ${executionId} again before another.`)
       for (;;) {
         await clock.sleep(Math.max(0, Math.min(retryDelay(error, attempt), deadline - clock.now())))
         const ours = await readOurs(api, executionId).catch(e => (isTransient(e) && clock.now() < deadline ? undefined : Promise.reject(error)))
