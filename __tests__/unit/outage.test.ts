@@ -130,7 +130,9 @@ describe('the wait rides out outages up to the timeout', () => {
 })
 
 describe('the system clock is monotonic', () => {
-  afterEach(() => jest.restoreAllMocks())
+  afterEach(() => {
+    jest.restoreAllMocks()
+  })
 
   it.each([
     ['forward', 3_600_000],
