@@ -39284,7 +39284,9 @@ async function followEvent(api, event, upstream, context) {
     if (!executionId)
         return { ...node, note: 'no run of it started after the trigger (disabled trigger or task?)' };
     (0,untrusted/* infoUntrusted */.z7)(`Chain: '${event.name}' started '${downstream.name}' (execution ${executionId}).`);
-    const outcome = await (0,wait/* waitForExecution */.Li)(api, executionId, {
+    // The wait rides out outages itself (two lines each): reads that do not retry on their own.
+    const outcome = await (0,wait/* waitForExecution */.Li)(api.with({ retries: 0 }), executionId, {
+        log: line => (0,untrusted/* infoUntrusted */.z7)(line),
         clock: context.clock,
         signal: context.signal,
         timeoutMs: Math.max(0, context.deadline - context.clock.now()),
