@@ -38131,6 +38131,10 @@ class QrsApi {
     with(call) {
         return new QrsApi(this.client.with(call));
     }
+    /** The same API with no abort signal: for clean-up that must go out after a cancellation too (an unsubscribe). */
+    detached() {
+        return new QrsApi(this.client.with({ signal: undefined }));
+    }
     about() {
         return this.client.get('/qrs/about');
     }
@@ -38303,7 +38307,7 @@ class QrsClient {
         this.shared = parent?.shared ?? { accepted: false };
         this.call = { ...parent?.call, ...call };
     }
-    /** The same client (connection, session) whose calls use `call`: e.g. aborted on cancel. Dispose the original only. */
+    /** The same client (connection, session) whose calls use `call` (a key set to undefined clears it): e.g. aborted on cancel. Dispose the original only. */
     with(call) {
         return new QrsClient(this.options, this, call);
     }
@@ -38878,7 +38882,7 @@ async function subscribe(api, notify, executionId) {
         close: async () => {
             // Always removed, also after a failure or a cancellation: a forgotten subscription keeps
             // the QRS calling a runner that is gone.
-            await api.unsubscribe(handle).catch(error => core/* warning */.$e(`Could not remove the notification subscription ${handle}: ${error.message}`));
+            await api.detached().unsubscribe(handle).catch(error => core/* warning */.$e(`Could not remove the notification subscription ${handle}: ${error.message}`));
             await listener.close();
             core/* info */.pq(`Removed the notification subscription (${listener.wakeUps} wake-up${listener.wakeUps === 1 ? '' : 's'} received).`);
         }

@@ -19,6 +19,11 @@ export class QrsApi {
     return new QrsApi(this.client.with(call))
   }
 
+  /** The same API with no abort signal: for clean-up that must go out after a cancellation too (an unsubscribe). */
+  detached(): QrsApi {
+    return new QrsApi(this.client.with({ signal: undefined }))
+  }
+
   about(): Promise<About> {
     return this.client.get<About>('/qrs/about')
   }

@@ -64,7 +64,7 @@ export class QrsClient {
     this.call = { ...parent?.call, ...call }
   }
 
-  /** The same client (connection, session) whose calls use `call`: e.g. aborted on cancel. Dispose the original only. */
+  /** The same client (connection, session) whose calls use `call` (a key set to undefined clears it): e.g. aborted on cancel. Dispose the original only. */
   with(call: CallOptions): QrsClient {
     return new QrsClient(this.options, this, call)
   }
