@@ -37275,12 +37275,20 @@ class Transport {
     base;
     http;
     agent;
+    /** The abort signal of the request being prepared: http-client hands its options to prepareRequest synchronously. */
+    nextSignal;
     constructor(base, options) {
         this.base = base;
         const agent = (this.agent = createAgent(base, options.serverTls, options.clientTls, options.maxSockets));
         // http-client's documented hook: each request goes out on our agent, with our TLS settings.
         const useOurAgent = {
-            prepareRequest: (request) => void (request.agent = agent),
+            prepareRequest: (request) => {
+                request.agent = agent;
+                // Node's request option: an abort destroys the request and its socket (a cancel must not wait for a slow answer).
+                if (this.nextSignal)
+                    request.signal = this.nextSignal;
+                this.nextSignal = undefined;
+            },
             canHandleAuthentication: () => false,
             handleAuthentication: () => Promise.reject(new Error('no authentication handler'))
         };
@@ -37291,14 +37299,19 @@ class Transport {
             socketTimeout: options.timeoutMs ?? 30_000
         });
     }
-    async request(method, url, headers, payload) {
-        const message = await this.open(method, url, headers, payload);
+    async request(method, url, headers, payload, signal) {
+        const message = await this.open(method, url, headers, payload, signal);
         const status = message.statusCode ?? 0;
-        return { status, headers: message.headers, body: await readText(message, status), socket: message.socket };
+        try {
+            return { status, headers: message.headers, body: await readText(message, status), socket: message.socket };
+        }
+        catch (error) {
+            throw signal?.aborted ? signal.reason : error;
+        }
     }
     /** A GET whose 200 body is piped through the `sink()` stages (script logs can be hundreds of MB); other answers come back as text. */
-    async download(url, headers, sink) {
-        const message = await this.open('GET', url, headers);
+    async download(url, headers, sink, signal) {
+        const message = await this.open('GET', url, headers, undefined, signal);
         const status = message.statusCode ?? 0;
         if (status !== 200)
             return { status, headers: message.headers, body: await readText(message, status), socket: message.socket, bytes: 0 };
@@ -37308,15 +37321,19 @@ class Transport {
             await (0,promises_namespaceObject.pipeline)([message, ...sink()]);
         }
         catch (error) {
-            throw describeConnectionError(error, this.base);
+            throw signal?.aborted ? signal.reason : describeConnectionError(error, this.base);
         }
         return { status, headers: message.headers, body: '', socket: message.socket, bytes };
     }
-    async open(method, url, headers, body) {
+    async open(method, url, headers, body, signal) {
+        signal?.throwIfAborted();
         try {
+            this.nextSignal = signal;
             return (await this.http.request(method, url, body ?? (method === 'POST' ? '' : null), headers)).message;
         }
         catch (error) {
+            if (signal?.aborted)
+                throw signal.reason;
             if (error instanceof errors/* ConnectionError */.Rc)
                 throw error;
             throw describeConnectionError(error, this.base);
@@ -37367,6 +37384,7 @@ class AuthError extends Error {
 
 
 
+
 /** Which login module of the proxy a redirect points at, if any. */
 function loginModule(response) {
     if (!isRedirect(response.status))
@@ -37405,6 +37423,16 @@ function sameOrigin(location, site) {
     return url;
 }
 const PROXY_HTML_HINT = `Expected JSON but got an HTML page, probably a login form: url must include the virtual proxy prefix, and for Windows authentication user-agent must contain the virtual proxy's Windows authentication pattern.`;
+/**
+ * A sign-in leg the proxy answered "later" (5xx, 429: a node restarting, a busy proxy) fails as the
+ * QRS answer it stands for, so the request that needed the sign-in is retried like any other GET.
+ */
+function throwIfBusy(response, url) {
+    if (response.status !== 429 && response.status < 500)
+        return;
+    const retryAfter = (0,errors/* parseRetryAfter */.mu)(String(response.headers['retry-after'] ?? '') || undefined);
+    throw new errors/* QrsError */.Ds('GET', url.pathname, response.status, response.body, 'The virtual proxy could not sign in just now.', retryAfter);
+}
 
 ;// CONCATENATED MODULE: ./src/auth/session.ts
 
@@ -37643,10 +37671,14 @@ async function handshake(loginUrl, openConnection, credentials, who) {
     const url = new URL(loginUrl);
     if (!url.searchParams.get('xrfkey'))
         url.searchParams.set('xrfkey', newXrfkey());
-    const leg = (connection, authorization) => connection.request('GET', url.href, {
-        'X-Qlik-Xrfkey': url.searchParams.get('xrfkey'),
-        ...(authorization ? { Authorization: authorization } : {})
-    });
+    const leg = async (connection, authorization) => {
+        const response = await connection.request('GET', url.href, {
+            'X-Qlik-Xrfkey': url.searchParams.get('xrfkey'),
+            ...(authorization ? { Authorization: authorization } : {})
+        });
+        throwIfBusy(response, url);
+        return response;
+    };
     const connection = openConnection();
     try {
         const offer = await leg(connection);
@@ -38110,6 +38142,14 @@ class QrsApi {
     constructor(client) {
         this.client = client;
     }
+    /** The same API whose calls use `call` (see QrsClient.with): the run's calls are cut by a cancellation. */
+    with(call) {
+        return new QrsApi(this.client.with(call));
+    }
+    /** The same API with no abort signal: for clean-up that must go out after a cancellation too (an unsubscribe). */
+    detached() {
+        return new QrsApi(this.client.with({ signal: undefined }));
+    }
     about() {
         return this.client.get('/qrs/about');
     }
@@ -38153,10 +38193,21 @@ class QrsApi {
     executionResults(executionId) {
         return this.client.get('/qrs/executionresult/full', { filter: (0,qrs_filter/* eqGuid */.k8)('ExecutionId', executionId) });
     }
-    /** Executions of the task running now. */
-    taskExecutionSessions(task) {
+    /**
+     * Executions of the task running now; NotKnown when the server (or a proxy rule) does not serve
+     * the list (404, 400): then whether it runs is not known, which is not the same as "not running".
+     */
+    async taskExecutionSessions(task) {
         const field = task.taskType === 1 ? 'externalProgramTask.id' : 'reloadTask.id';
-        return optionalList(this.client.get('/qrs/executionsession/full', { filter: (0,qrs_filter/* eqGuid */.k8)(field, task.id) }));
+        try {
+            return await this.client.get('/qrs/executionsession/full', { filter: (0,qrs_filter/* eqGuid */.k8)(field, task.id) });
+        }
+        catch (error) {
+            if (error instanceof errors/* QrsError */.Ds && (error.status === 404 || error.status === 400)) {
+                return { notKnown: `${error.method} ${error.path} answered ${error.status}` };
+            }
+            throw error;
+        }
     }
     /** Stops asynchronously: the execution goes AbortInitiated, Aborting, Aborted. */
     async stopTask(taskId) {
@@ -38245,6 +38296,8 @@ async function optionalList(request) {
 
 // EXTERNAL MODULE: ./src/reload/clock.ts + 1 modules
 var clock = __nccwpck_require__(9590);
+// EXTERNAL MODULE: ./src/qrs/retry.ts
+var retry = __nccwpck_require__(1530);
 // EXTERNAL MODULE: ./src/util/text.ts
 var util_text = __nccwpck_require__(9997);
 ;// CONCATENATED MODULE: ./src/qrs/client.ts
@@ -38256,11 +38309,8 @@ var util_text = __nccwpck_require__(9997);
 
 
 
-/** GETs are retried this many times on transient trouble (connection errors, timeouts, 5xx, 429). */
-const MAX_RETRIES = 5;
-const BACKOFF_BASE_MS = 500;
-const BACKOFF_CAP_MS = 15_000;
-const RETRY_AFTER_CAP_MS = 60_000;
+
+
 const SECURITY_RULE_HINT = "The server accepted this user's earlier calls: its security rules do not allow this one (QMC > Security rules; e.g. the user may read the task but not start or stop it).";
 /**
  * JSON over HTTPS to the QRS: xrfkey on every call, the authenticator's headers on it (its session
@@ -38270,12 +38320,19 @@ class QrsClient {
     options;
     transport;
     base;
-    /** A call already succeeded: a later 403 is the security rules refusing this call, not the sign-in. */
-    accepted = false;
-    constructor(options) {
+    /** `accepted`: a call already succeeded, so a later 403 is the security rules refusing this call, not the sign-in. Shared by the views. */
+    shared;
+    call;
+    constructor(options, parent, call = {}) {
         this.options = options;
         this.base = options.url.origin + options.url.pathname.replace(/\/+$/, '');
-        this.transport = this.newTransport();
+        this.transport = parent?.transport ?? this.newTransport();
+        this.shared = parent?.shared ?? { accepted: false };
+        this.call = { ...parent?.call, ...call };
+    }
+    /** The same client (connection, session) whose calls use `call` (a key set to undefined clears it): e.g. aborted on cancel. Dispose the original only. */
+    with(call) {
+        return new QrsClient(this.options, this, call);
     }
     /** GET that must answer 2xx with JSON. */
     async get(path, query = {}) {
@@ -38313,29 +38370,20 @@ class QrsClient {
      * server sends one). POSTs never are: a start whose answer was lost may still have started.
      */
     async send(method, path, query, accept = [], sink, body) {
+        const { signal, retries = retry/* MAX_RETRIES */.kd } = this.call;
         for (let attempt = 0;; attempt++) {
+            signal?.throwIfAborted();
             try {
                 return await this.sendOnce(method, path, query, accept, sink, body);
             }
             catch (error) {
-                const delay = method === 'GET' ? this.retryDelay(error, attempt) : undefined;
-                if (delay === undefined)
-                    throw error;
-                (0,untrusted/* infoUntrusted */.z7)(`${method} ${path}: ${(0,util_text/* firstLine */.T)(error.message)}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${MAX_RETRIES}).`);
-                await (this.options.clock ?? clock/* systemClock */.m).sleep(delay);
+                if (signal?.aborted || method !== 'GET' || attempt >= retries || !(0,retry/* isTransient */.dg)(error))
+                    throw (0,retry/* unlessAborted */.Wh)(error, signal);
+                const delay = (0,retry/* retryDelay */.a2)(error, attempt, this.options.random);
+                (0,untrusted/* infoUntrusted */.z7)(`${method} ${path}: ${(0,util_text/* firstLine */.T)(error.message)}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${retries}).`);
+                await (this.options.clock ?? clock/* systemClock */.m).sleep(delay, signal);
             }
         }
-    }
-    retryDelay(error, attempt) {
-        if (attempt >= MAX_RETRIES)
-            return undefined;
-        const backoff = Math.round((this.options.random ?? Math.random)() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt));
-        if (error instanceof errors/* ConnectionError */.Rc)
-            return error.transient ? backoff : undefined;
-        if (error instanceof errors/* QrsError */.Ds && (error.status === 429 || error.status >= 500)) {
-            return error.retryAfterMs !== undefined ? Math.min(error.retryAfterMs, RETRY_AFTER_CAP_MS) : backoff;
-        }
-        return undefined;
     }
     async sendOnce(method, path, query, accept, sink, body) {
         const { auth } = this.options;
@@ -38367,11 +38415,12 @@ class QrsClient {
             ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
             ...auth.headers
         };
-        const started = Date.now();
+        const started = performance.now();
         const url = `${this.base}${path}?${encodeQuery({ ...query, xrfkey })}`;
-        const response = sink ? await this.transport.download(url, headers, sink) : await this.transport.request(method, url, headers, body);
+        const { signal } = this.call;
+        const response = sink ? await this.transport.download(url, headers, sink, signal) : await this.transport.request(method, url, headers, body, signal);
         this.options.auth.receive(response);
-        core/* debug */.Yz(`${method} ${path}${query.filter ? ` filter=${query.filter}` : ''} → ${response.status} in ${Date.now() - started} ms`);
+        core/* debug */.Yz(`${method} ${path}${query.filter ? ` filter=${query.filter}` : ''} → ${response.status} in ${Math.round(performance.now() - started)} ms`);
         return { response, withSession: auth.session, bytes: 'bytes' in response ? response.bytes : undefined };
     }
     interpret(method, path, response, accept) {
@@ -38383,10 +38432,10 @@ class QrsClient {
         }
         if (status < 200 || status >= 300) {
             const retryAfter = (0,errors/* parseRetryAfter */.mu)(String(response.headers['retry-after'] ?? '') || undefined);
-            const refusal = status === 403 && this.accepted ? SECURITY_RULE_HINT : this.options.auth.refusalHint(status, body);
+            const refusal = status === 403 && this.shared.accepted ? SECURITY_RULE_HINT : this.options.auth.refusalHint(status, body);
             throw new errors/* QrsError */.Ds(method, path, status, body, (0,errors/* hintForStatus */.jF)(status, body) ?? refusal, retryAfter);
         }
-        this.accepted = true;
+        this.shared.accepted = true;
         if (!body.trim())
             return { status };
         if ((0,errors/* looksLikeHtml */.te)(String(response.headers['content-type'] ?? ''), body)) {
@@ -38441,7 +38490,7 @@ function connect(settings, clock) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1122);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9425);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2462);
 
@@ -38601,7 +38650,7 @@ function parseMaxTargets(value) {
 
 /***/ }),
 
-/***/ 1122:
+/***/ 9425:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38633,307 +38682,10 @@ class CancelledError extends Error {
     }
 }
 
-;// CONCATENATED MODULE: ./src/reload/status.ts
-/** QRS TaskExecutionStatus, complete (GET /qrs/about/api/enums lists the same). */
-const STATUS_NAMES = [
-    'NeverStarted', // 0
-    'Triggered', // 1
-    'Started', // 2
-    'Queued', // 3: waits for a free reload slot on the node
-    'AbortInitiated', // 4
-    'Aborting', // 5
-    'Aborted', // 6
-    'FinishedSuccess', // 7
-    'FinishedFail', // 8
-    'Skipped', // 9
-    'Retry', // 10: another attempt follows
-    'Error', // 11
-    'Reset', // 12
-    'DistributionQueue', // 13
-    'DistributionRunning' // 14
-];
-const SUCCESS = 7;
-/** Statuses that end an execution: 6 Aborted, 7 FinishedSuccess, 8 FinishedFail, 9 Skipped, 11 Error, 12 Reset. */
-const FINAL = new Set([6, 7, 8, 9, 11, 12]);
-function statusName(code) {
-    return STATUS_NAMES[code] ?? `Unknown(${code})`;
-}
-function isFinal(code) {
-    return FINAL.has(code);
-}
-function isSuccess(code) {
-    return code === SUCCESS;
-}
-/** "FinishedFail (8)" */
-function describeStatus(code) {
-    return `${statusName(code)} (${code})`;
-}
-
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 17 modules
-var core = __nccwpck_require__(6698);
-;// CONCATENATED MODULE: ./src/reload/dates.ts
-/** The QRS writes unset dates as 1753-01-01T00:00:00.000Z (SQL Server's minimum). */
-function isUnset(value) {
-    if (!value)
-        return true;
-    const time = Date.parse(value);
-    return Number.isNaN(time) || new Date(time).getUTCFullYear() <= 1753;
-}
-/** An ISO 8601 time, or '' when the QRS left it unset. */
-function realTime(value) {
-    return isUnset(value) ? '' : new Date(Date.parse(value)).toISOString();
-}
-
-;// CONCATENATED MODULE: ./src/reload/schedule.ts
-/**
- * When to look again: a pure function of the reload's age, the forecast from the task's history
- * (when the server tells it) and the settings. wait.ts sleeps what it returns; tests and the bench
- * call it with any clock.
- */
-/** No history: the first gaps (and the shortest). */
-const MIN_POLL_MS = 500;
-/** With history: the shortest gap, near the expected end. */
-const DENSE_POLL_MS = 300;
-/** Gaps are jittered by ±20 %: parallel jobs must not poll in lockstep. */
-const JITTER = 0.2;
-/** The forecast takes the median of at most this many recent successful runs. */
-const HISTORY_RUNS = 5;
-/**
- * With history: the first poll comes at this share of the expected duration (a failure that early is noticed
- * then). max-poll-interval caps it: it matters for reloads shorter than a few times the cap only.
- */
-const FIRST_SHARE = 1 / 2;
-/** Before the window no gap is shorter than this. */
-const SPARSE_MIN_MS = 2_000;
-/** Before the window the gap is the age: each poll twice as late as the last (a run far shorter than its history is noticed within its own duration). */
-const SPARSE_SHARE = 1;
-/** One run, or two: the window is the expected end ± this share of it (runs of one task vary by about 10 %). */
-const WINDOW_SHARE = 0.1;
-/** Three runs or more: the window spans their shortest and longest, widened by this share of the forecast on each side... */
-const SPREAD_MARGIN = 0.02;
-/** ...and at least this share either side (two identical runs do not promise a third to the millisecond). */
-const SPREAD_MIN = 0.02;
-/** In the window, before the expected end, the gap is this share of the distance to it: densest at it. */
-const ZOOM_SHARE = 0.35;
-/** After the expected end the gap is this share of the overrun: an overrun grows cheaper to watch as it grows. */
-const OVERRUN_ZOOM = 0.5;
-/** Past the window (the reload overruns) the gap grows as a share of the age: with +20 % jitter, lag at most 10 %. */
-const OVERRUN_SHARE = 0.08;
-/** The dense window [start, end] around the expected end: from the runs' spread when there are enough of them. */
-function denseWindow(forecast) {
-    const E = forecast.expectedMs;
-    if (forecast.runs < 3)
-        return { startMs: E * (1 - WINDOW_SHARE), endMs: E * (1 + WINDOW_SHARE) };
-    const below = Math.max(E - forecast.lowMs + SPREAD_MARGIN * E, SPREAD_MIN * E);
-    const above = Math.max(forecast.highMs - E + SPREAD_MARGIN * E, SPREAD_MIN * E);
-    return { startMs: E - below, endMs: E + above };
-}
-/**
- * The gap (ms, before jitter) to wait at `elapsedMs` into the reload.
- * - No history: a tenth of the age, at least MIN_POLL_MS (short reloads are noticed within half a second).
- * - History, expected duration E: the first poll at E/2, then sparse (the age, at least 2 s) up to the
- *   dense window (E ± 10 %, or the recent runs' spread); in it 0.35 of the distance to E, down to
- *   DENSE_POLL_MS, then half the overrun; past the window that, up to 8 % of the age.
- * Every gap is capped by max-poll-interval.
- */
-function pollGap(elapsedMs, forecast, settings) {
-    return plannedGap(elapsedMs, forecast, settings).gapMs;
-}
-/**
- * The gap with its jitter: ±JITTER of the gap, except for a gap that aims at the dense window or lies in
- * it, whose jitter is ±JITTER of DENSE_POLL_MS (±20 % of a 10 s landing would put the poll 2 s off the
- * point it aims at). Jobs with different forecasts still poll at different moments; the sparse gaps
- * before the window keep their full jitter.
- */
-function nextGap(elapsedMs, forecast, settings, random) {
-    const { gapMs, aimed } = plannedGap(elapsedMs, forecast, settings);
-    return aimed ? Math.max(DENSE_POLL_MS / 2, Math.round(gapMs + DENSE_POLL_MS * JITTER * (2 * random() - 1))) : jittered(gapMs, random);
-}
-function plannedGap(elapsedMs, forecast, settings) {
-    const cap = Math.max(settings.maxPollIntervalMs, MIN_POLL_MS);
-    const t = Math.max(0, elapsedMs);
-    const f = typeof forecast === 'number' ? singleRun(forecast) : forecast;
-    if (!f || !(f.expectedMs > 0))
-        return { gapMs: Math.min(Math.max(t / 10, MIN_POLL_MS), cap), aimed: false };
-    const E = f.expectedMs;
-    const { startMs, endMs } = denseWindow(f);
-    // A window narrower than a few dense gaps (a short reload) is entered at E itself: one poll may do.
-    const enter = endMs - startMs < 3 * DENSE_POLL_MS ? E : startMs;
-    let gap;
-    let aimed = true;
-    if (t < enter) {
-        const first = FIRST_SHARE * E;
-        const sparse = t < first ? Math.max(first - t, SPARSE_MIN_MS) : Math.max(SPARSE_SHARE * t, SPARSE_MIN_MS);
-        // Land on the window's start rather than jump into it (or poll just before it).
-        aimed = enter - t - sparse < DENSE_POLL_MS;
-        gap = aimed ? enter - t : sparse;
-    }
-    else if (t < E) {
-        gap = ZOOM_SHARE * (E - t);
-    }
-    else if (t < endMs) {
-        gap = OVERRUN_ZOOM * (t - E);
-    }
-    else {
-        aimed = false;
-        gap = Math.min(Math.max(OVERRUN_ZOOM * (t - E), DENSE_POLL_MS), OVERRUN_SHARE * t);
-    }
-    const gapMs = Math.min(Math.max(gap, DENSE_POLL_MS), cap);
-    // A gap cut by the cap aims at nothing.
-    return { gapMs, aimed: aimed && gapMs < cap };
-}
-/** The gap with ±JITTER; `random` in [0, 1). */
-function jittered(gapMs, random) {
-    return Math.round(gapMs * (1 - JITTER + 2 * JITTER * random()));
-}
-function singleRun(expectedMs) {
-    return { expectedMs, lowMs: expectedMs, highMs: expectedMs, runs: 1 };
-}
-/** The run's duration when it is a useful forecast: a run that finished successfully, with a duration. */
-function expectedDuration(last) {
-    if (!last || last.status !== 7)
-        return undefined;
-    if (typeof last.duration === 'number' && last.duration > 0)
-        return last.duration;
-    const span = Date.parse(last.stopTime ?? '') - Date.parse(last.startTime ?? '');
-    return Number.isFinite(span) && span > 0 && !last.stopTime?.startsWith('1753-') ? span : undefined;
-}
-/**
- * The forecast from the task's recent results (any order): the HISTORY_RUNS latest successful runs,
- * their median and spread. Failed or aborted runs stopped early and say little about a full one.
- */
-function forecastFrom(results) {
-    const durations = results
-        .map(run => ({ at: Date.parse(run.startTime ?? ''), ms: expectedDuration(run) }))
-        .filter((run) => run.ms !== undefined)
-        .sort((a, b) => (b.at || 0) - (a.at || 0))
-        .slice(0, HISTORY_RUNS)
-        .map(run => run.ms)
-        .sort((a, b) => a - b);
-    if (durations.length === 0)
-        return undefined;
-    const mid = durations.length >> 1;
-    const expectedMs = durations.length % 2 ? durations[mid] : (durations[mid - 1] + durations[mid]) / 2;
-    return { expectedMs, lowMs: durations[0], highMs: durations.at(-1), runs: durations.length };
-}
-/** A forecast of one run (the lookup's last result), when it is one. */
-function forecastOf(last) {
-    const ms = expectedDuration(last);
-    return ms === undefined ? undefined : singleRun(ms);
-}
-
-;// CONCATENATED MODULE: ./src/reload/wait.ts
-
-
-
-/** Without history (see schedule.ts): short gaps while the reload is young, growing to a tenth of its age, capped. */
-function pollInterval(elapsedMs, maxMs, random) {
-    return jittered(pollGap(elapsedMs, undefined, { maxPollIntervalMs: maxMs }), random);
-}
-const HEARTBEAT_MS = 5 * 60_000;
-/**
- * Qlik's documented wait: poll the execution session until it is gone (404), then read the
- * results of that execution. One result per attempt; the latest attempt decides. Results of
- * earlier runs never match: they belong to other execution ids.
- */
-async function waitForExecution(reader, executionId, options) {
-    const { clock, timeoutMs, maxPollIntervalMs } = options;
-    const random = options.random ?? Math.random;
-    const started = clock.now();
-    let sessionEnded = false;
-    let lastStatus;
-    let latest;
-    let attempts = 0;
-    let woken = false;
-    let node;
-    let quietSince = started;
-    const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
-    const observe = (status) => {
-        if (status === undefined || status === lastStatus)
-            return;
-        lastStatus = status;
-        quietSince = clock.now();
-        options.onStatus?.(status);
-    };
-    const forecast = options.forecast ?? options.expectedMs;
-    // With a forecast the first check is the schedule's rather than one at once: the start has just
-    // answered, and a check now says nothing the forecast does not (one request fewer per run).
-    if (forecast !== undefined && !options.wakeUps)
-        await clock.sleep(Math.min(nextGap(0, forecast, { maxPollIntervalMs }, random), timeoutMs), options.signal);
-    for (;;) {
-        options.signal?.throwIfAborted();
-        if (!sessionEnded) {
-            const session = await reader.executionSession(executionId);
-            if (session) {
-                observe(session.executionResult?.status);
-                node = session.executionResult?.executingNodeName || node;
-                if (options.onHeartbeat && clock.now() - quietSince >= heartbeatMs) {
-                    quietSince = clock.now();
-                    options.onHeartbeat({ elapsedMs: clock.now() - started, status: lastStatus, node });
-                }
-            }
-            else
-                sessionEnded = true;
-        }
-        // After a callback the result may be final while the session is still being removed: look at once.
-        if (sessionEnded || woken) {
-            // The session can vanish a moment before the last result shows its final status.
-            const results = await reader.executionResults(executionId);
-            attempts = results.length;
-            latest = latestAttempt(results);
-            observe(latest?.status);
-            if (latest && isFinal(latest.status))
-                return { kind: 'finished', result: latest, attempts };
-        }
-        const elapsed = clock.now() - started;
-        if (elapsed >= timeoutMs)
-            return { kind: 'timeout', elapsedMs: elapsed, sessionEnded, lastStatus, result: latest, attempts };
-        const { wakeUps } = options;
-        // Session gone, result not final yet: a moment later. Push: the safety poll. Else the schedule.
-        const gap = sessionEnded
-            ? pollInterval(0, maxPollIntervalMs, random) * 2
-            : wakeUps
-                ? wakeUps.safetyPollMs
-                : nextGap(elapsed, forecast, { maxPollIntervalMs }, random);
-        const wait = Math.min(gap, timeoutMs - elapsed);
-        if (wakeUps)
-            woken = await wakeUps.sleep(wait, options.signal);
-        else
-            await clock.sleep(wait, options.signal);
-    }
-}
-/** The latest attempt: by start time (an attempt not started yet is the newest), then stop time. */
-function latestAttempt(results) {
-    const time = (value) => (isUnset(value) ? Infinity : Date.parse(value));
-    return results
-        .map((result, index) => ({ result, index }))
-        .sort((a, b) => time(a.result.startTime) - time(b.result.startTime) || time(a.result.stopTime) - time(b.result.stopTime) || a.index - b.index)
-        .at(-1)?.result;
-}
-
-;// CONCATENATED MODULE: ./src/reload/stop.ts
-
-
-
-/**
- * Stops the task and waits a little for its execution to reach a final status (Aborted, or
- * whatever it managed to finish with). Returns the last result seen.
- */
-async function stopExecution(api, taskId, executionId, clock, waitMs) {
-    await api.stopTask(taskId);
-    core/* info */.pq(`Sent stop for task ${taskId}; waiting up to ${Math.round(waitMs / 1000)} s for execution ${executionId} to end.`);
-    const deadline = clock.now() + waitMs;
-    for (;;) {
-        const session = await api.executionSession(executionId);
-        const last = latestAttempt(await api.executionResults(executionId));
-        if (!session && last && isFinal(last.status))
-            return last;
-        if (clock.now() >= deadline)
-            return last;
-        await clock.sleep(250);
-    }
-}
-
+// EXTERNAL MODULE: ./src/reload/status.ts
+var reload_status = __nccwpck_require__(9795);
+// EXTERNAL MODULE: ./src/reload/stop.ts
+var reload_stop = __nccwpck_require__(4545);
 ;// CONCATENATED MODULE: ./src/reload/target-run.ts
 function describeTarget(target) {
     if (target.kind === 'task-name')
@@ -38954,6 +38706,8 @@ async function pool(items, limit, work) {
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 // EXTERNAL MODULE: ./src/inputs/duration.ts
 var duration = __nccwpck_require__(1601);
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 17 modules
+var core = __nccwpck_require__(6698);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:http"
@@ -39151,7 +38905,7 @@ async function subscribe(api, notify, executionId) {
         close: async () => {
             // Always removed, also after a failure or a cancellation: a forgotten subscription keeps
             // the QRS calling a runner that is gone.
-            await api.unsubscribe(handle).catch(error => core/* warning */.$e(`Could not remove the notification subscription ${handle}: ${error.message}`));
+            await api.detached().unsubscribe(handle).catch(error => core/* warning */.$e(`Could not remove the notification subscription ${handle}: ${error.message}`));
             await listener.close();
             core/* info */.pq(`Removed the notification subscription (${listener.wakeUps} wake-up${listener.wakeUps === 1 ? '' : 's'} received).`);
         }
@@ -39236,14 +38990,16 @@ function setResult(toolkit, single, runs) {
 /** The parts of QRS entities the action reads. Real answers carry many more fields: they are ignored. */
 const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
 
+// EXTERNAL MODULE: ./src/reload/dates.ts
+var dates = __nccwpck_require__(9332);
 ;// CONCATENATED MODULE: ./src/report/report.ts
 
 
 
 const DETAIL_TYPES = ['error', 'warning', 'info'];
 function buildReport(task, executionId, result, attempts = 0, app = task.app) {
-    const startedAt = realTime(result?.startTime);
-    const stoppedAt = realTime(result?.stopTime);
+    const startedAt = (0,dates/* realTime */.M)(result?.startTime);
+    const stoppedAt = (0,dates/* realTime */.M)(result?.stopTime);
     const appId = app?.id ?? (result?.appID && result.appID !== EMPTY_GUID ? result.appID : '');
     return {
         taskId: task.id,
@@ -39252,7 +39008,7 @@ function buildReport(task, executionId, result, attempts = 0, app = task.app) {
         appName: app?.name ?? '',
         executionId,
         executionResultId: result?.id ?? '',
-        status: result ? statusName(result.status) : '',
+        status: result ? (0,reload_status/* statusName */.Er)(result.status) : '',
         statusCode: result ? result.status : null,
         startedAt,
         stoppedAt,
@@ -39275,7 +39031,7 @@ function sortedDetails(result) {
         .map(detail => ({
         type: DETAIL_TYPES[detail.detailsType ?? 2] ?? 'info',
         message: (detail.message ?? '').trim(),
-        time: isUnset(detail.detailCreatedDate) ? '' : realTime(detail.detailCreatedDate)
+        time: (0,dates/* isUnset */.K)(detail.detailCreatedDate) ? '' : (0,dates/* realTime */.M)(detail.detailCreatedDate)
     }))
         .filter(detail => detail.message)
         .sort((a, b) => a.time.localeCompare(b.time));
@@ -39493,6 +39249,8 @@ function formatBytes(bytes) {
 
 // EXTERNAL MODULE: ./src/qrs/filter.ts
 var qrs_filter = __nccwpck_require__(5388);
+// EXTERNAL MODULE: ./src/reload/wait.ts + 1 modules
+var wait = __nccwpck_require__(2766);
 ;// CONCATENATED MODULE: ./src/chain/follow.ts
 
 
@@ -39507,7 +39265,7 @@ const LOOK_GAP_MS = 1_000;
 const CLOCK_TOLERANCE_MS = 1_000;
 /** ruleState of QRS composite rules: 1 TaskSuccessful, 2 TaskFail. */
 function ruleStateOf(status) {
-    if (isSuccess(status))
+    if ((0,reload_status/* isSuccess */.oJ)(status))
         return 1;
     return [6, 8, 11, 12].includes(status) ? 2 : undefined;
 }
@@ -39553,7 +39311,9 @@ async function followEvent(api, event, upstream, context) {
     if (!executionId)
         return { ...node, note: 'no run of it started after the trigger (disabled trigger or task?)' };
     (0,untrusted/* infoUntrusted */.z7)(`Chain: '${event.name}' started '${downstream.name}' (execution ${executionId}).`);
-    const outcome = await waitForExecution(api, executionId, {
+    // The wait rides out outages itself (two lines each): reads that do not retry on their own.
+    const outcome = await (0,wait/* waitForExecution */.Li)(api.with({ retries: 0 }), executionId, {
+        log: line => (0,untrusted/* infoUntrusted */.z7)(line),
         clock: context.clock,
         signal: context.signal,
         timeoutMs: Math.max(0, context.deadline - context.clock.now()),
@@ -39561,16 +39321,16 @@ async function followEvent(api, event, upstream, context) {
     });
     if (outcome.kind === 'timeout') {
         const status = outcome.lastStatus;
-        return { ...node, executionId, status: status === undefined ? undefined : statusName(status), statusCode: status, failed: true, note: 'still running when the timeout passed' };
+        return { ...node, executionId, status: status === undefined ? undefined : (0,reload_status/* statusName */.Er)(status), statusCode: status, failed: true, note: 'still running when the timeout passed' };
     }
     const { result } = outcome;
     const done = {
         ...node,
         executionId,
-        status: statusName(result.status),
+        status: (0,reload_status/* statusName */.Er)(result.status),
         statusCode: result.status,
         durationMs: typeof result.duration === 'number' && result.duration > 0 ? result.duration : null,
-        failed: !isSuccess(result.status)
+        failed: !(0,reload_status/* isSuccess */.oJ)(result.status)
     };
     const task = { id: downstream.id, name: downstream.name ?? '' };
     done.children = await followChain(api, { task, result }, context);
@@ -39585,7 +39345,7 @@ async function unmetRules(api, event, rules, upstreamStop, window) {
     if (rules.length === 0)
         return [];
     const fresh = await api.compositeEvent(event.id);
-    const inWindow = (stamp) => !isUnset(stamp) && (window === 0 || Math.abs(upstreamStop - Date.parse(stamp ?? '')) <= window);
+    const inWindow = (stamp) => !(0,dates/* isUnset */.K)(stamp) && (window === 0 || Math.abs(upstreamStop - Date.parse(stamp ?? '')) <= window);
     const missing = [];
     for (const rule of rules) {
         const task = ruleTask(rule);
@@ -39689,6 +39449,8 @@ async function appExecutions(api, appId) {
     return executions;
 }
 
+// EXTERNAL MODULE: ./src/reload/schedule.ts
+var schedule = __nccwpck_require__(9452);
 ;// CONCATENATED MODULE: ./src/reload/history.ts
 
 
@@ -39711,13 +39473,13 @@ const HISTORY_SPAN_RUNS = 100;
  */
 async function taskForecast(api, task) {
     const last = task.operational?.lastExecutionResult;
-    const single = forecastOf(last);
+    const single = (0,schedule/* forecastOf */.DH)(last);
     const lastStart = Date.parse(last?.startTime ?? '');
     if (!single || single.expectedMs < HISTORY_MIN_MS || !Number.isFinite(lastStart))
         return single;
     const since = new Date(lastStart - HISTORY_SPAN_RUNS * single.expectedMs).toISOString();
     try {
-        return forecastFrom(await api.recentRuns(task.id, since)) ?? single;
+        return (0,schedule/* forecastFrom */.Yn)(await api.recentRuns(task.id, since)) ?? single;
     }
     catch (error) {
         core/* debug */.Yz(`The task's recent runs could not be read (${error.message}): the last run is the forecast.`);
@@ -39771,6 +39533,8 @@ async function findTask(api, target) {
 /** How long to look for an execution after a start whose answer was lost. */
 const RECONCILE_POLLS = 5;
 const RECONCILE_GAP_MS = 1_000;
+/** Starts sent at most, each after the server said the one before did not start (its answer was lost). */
+const START_ATTEMPTS = 3;
 /** A task looked up this recently (the target selection) is not looked up again before its start. */
 const FRESH_LOOKUP_MS = 2_000;
 /** Starts the target once (or attaches to its running execution) and says which execution is ours. */
@@ -39786,7 +39550,8 @@ async function startReload(api, target, options, known) {
     let forecast = await taskForecast(api, task);
     // Detect "running" from the server before starting, rather than assume what a start does then. The
     // lookup's last result says "not running" for free when it is final (or NeverStarted); else ask.
-    const running = mayBeRunning(task) ? await api.taskExecutionSessions(task) : [];
+    const answer = mayBeRunning(task) ? await api.taskExecutionSessions(task) : [];
+    const running = 'notKnown' in answer ? notKnown(task, answer, options) : answer;
     if (running.length > 0) {
         const current = running[0].id;
         if (options.ifRunning === 'fail') {
@@ -39797,7 +39562,7 @@ async function startReload(api, target, options, known) {
             return { task, executionId: current, attached: true };
         }
         // The run that was going is the freshest forecast of ours.
-        forecast = forecastOf(await waitForRunning(api, task, current, options)) ?? forecast;
+        forecast = (0,schedule/* forecastOf */.DH)(await waitForRunning(api, task, current, options)) ?? forecast;
     }
     const before = new Set(running.map(session => session.id.toLowerCase()));
     let executionId = await startTask(api, task, before, options.clock);
@@ -39812,17 +39577,32 @@ async function startReload(api, target, options, known) {
     return { task, executionId, attached: false, forecast };
 }
 /**
+ * The server does not serve the session list: whether the task runs is not known. if-running: fail
+ * promises not to start beside a running execution, and the task's last result (not final, or
+ * missing: that is why the list was asked) cannot rule one out, so it refuses; the other modes start,
+ * as a server without the list would have them do anyway.
+ */
+function notKnown(task, answer, options) {
+    const why = `Could not check whether task '${task.name}' is already running (${answer.notKnown})`;
+    if (options.ifRunning === 'fail')
+        throw new ReloadError(`${why}, and if-running is 'fail': not starting it. Allow the user to read execution sessions, or use if-running: wait.`);
+    options.warn(`${why}: starting it without that check.`);
+    return [];
+}
+/**
  * False when the task's last execution (operational.lastExecutionResult, in the lookup's answer)
  * ended or never started: no running check is needed. Missing or not final: it may run, ask.
  */
 function mayBeRunning(task) {
     const status = task.operational?.lastExecutionResult?.status;
-    return status === undefined || (status !== 0 && !isFinal(status));
+    return status === undefined || (status !== 0 && !(0,reload_status/* isFinal */.dR)(status));
 }
 /** if-running: wait — the new data must not be missed by a reload that began before it landed. */
 async function waitForRunning(api, task, executionId, options) {
     (0,untrusted/* infoUntrusted */.z7)(`Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`);
-    const outcome = await waitForExecution(api, executionId, {
+    const outcome = await (0,wait/* waitForExecution */.Li)(api.with({ retries: 0 }), executionId, {
+        // The outage lines quote the server's answer.
+        log: line => (0,untrusted/* infoUntrusted */.z7)(line),
         clock: options.clock,
         timeoutMs: options.timeoutMs,
         maxPollIntervalMs: options.maxPollIntervalMs,
@@ -39831,7 +39611,7 @@ async function waitForRunning(api, task, executionId, options) {
     if (outcome.kind === 'timeout') {
         throw new ReloadError(`Task '${task.name}' was already running (execution ${executionId}) and did not end within the timeout; this step started nothing and stopped nothing.`);
     }
-    core/* info */.pq(`The earlier execution ended with ${describeStatus(outcome.result.status)}.`);
+    core/* info */.pq(`The earlier execution ended with ${(0,reload_status/* describeStatus */.Wn)(outcome.result.status)}.`);
     return outcome.result;
 }
 /**
@@ -39840,20 +39620,23 @@ async function waitForRunning(api, task, executionId, options) {
  */
 async function startTask(api, task, before = new Set(), clock) {
     let executionId;
-    try {
-        executionId = await api.startTask(task.id);
-    }
-    catch (error) {
-        if (!(error instanceof errors/* ConnectionError */.Rc) || !clock)
-            throw error;
-        core/* warning */.$e(`The answer to the start of '${task.name}' was lost (${error.message}). Asking the server whether it started.`);
-        const found = await findNewExecution(api, task, before, clock);
-        if (found) {
-            core/* info */.pq(`It did: execution ${found}.`);
-            return found;
+    for (let attempt = 1;; attempt++) {
+        try {
+            executionId = await api.startTask(task.id);
+            break;
         }
-        core/* info */.pq('No execution of the task appeared: it did not start. Starting it once more.');
-        executionId = await api.startTask(task.id);
+        catch (error) {
+            if (!(error instanceof errors/* ConnectionError */.Rc) || !clock || attempt >= START_ATTEMPTS)
+                throw error;
+            core/* warning */.$e(`The answer to the start of '${task.name}' was lost (${error.message}). Asking the server whether it started.`);
+            const found = await findNewExecution(api, task, before, clock);
+            if (found) {
+                core/* info */.pq(`It did: execution ${found}.`);
+                return found;
+            }
+            // Not blind: the server has just said that no execution of the task appeared.
+            core/* info */.pq('No execution of the task appeared: it did not start. Starting it once more.');
+        }
     }
     if (!executionId || executionId === EMPTY_GUID) {
         const disabled = task.enabled === false ? ' The task is disabled: enable it in the QMC (Tasks > Edit > Enabled).' : '';
@@ -39869,7 +39652,8 @@ async function findNewExecution(api, task, before, clock) {
     // operational.lastExecutionResult is condensed (no executionID): compare result ids, then look the new one up.
     const lastBefore = task.operational?.lastExecutionResult?.id;
     for (let poll = 0; poll < RECONCILE_POLLS; poll++) {
-        const fresh = (await api.taskExecutionSessions(task)).find(session => !before.has(session.id.toLowerCase()));
+        const sessions = await api.taskExecutionSessions(task);
+        const fresh = 'notKnown' in sessions ? undefined : sessions.find(session => !before.has(session.id.toLowerCase()));
         if (fresh)
             return fresh.id;
         const last = (await findTask(api, { taskId: task.id })).operational?.lastExecutionResult?.id;
@@ -39916,7 +39700,7 @@ async function runTarget(api, settings, run, context) {
     try {
         const started = (run.started = await group('Start the reload', async () => {
             const known = run.resolved?.task && run.resolved.lookedUpAt !== undefined ? { task: run.resolved.task, at: run.resolved.lookedUpAt } : undefined;
-            const reload = await startReload(api, run.target, { ...settings, clock, signal }, known);
+            const reload = await startReload(api, run.target, { ...settings, clock, signal, warn: line => toolkit.warning(line) }, known);
             // Tracked at once: if the job is killed from here on, the post step stops this execution.
             context.tracker.started({ taskId: reload.task.id, taskName: reload.task.name, executionId: reload.executionId, attached: reload.attached });
             const app = reload.app ?? reload.task.app;
@@ -39928,7 +39712,7 @@ async function runTarget(api, settings, run, context) {
         if (!multi)
             setOutputs(toolkit, run.report);
         if (!settings.wait) {
-            run.report = buildReport(started.task, started.executionId, latestAttempt(await api.executionResults(started.executionId)) ?? { id: '', status: 1 }, 0, started.app);
+            run.report = buildReport(started.task, started.executionId, (0,wait/* latestAttempt */.N7)(await api.executionResults(started.executionId)) ?? { id: '', status: 1 }, 0, started.app);
             context.tracker.ended(started.executionId);
             run.success = true;
             info(`wait is false: not waiting for the reload (now ${run.report.status}).`);
@@ -39940,7 +39724,7 @@ async function runTarget(api, settings, run, context) {
         context.tracker.ended(started.executionId);
         run.result = result.result;
         run.report = buildReport(started.task, started.executionId, result.result, result.attempts, started.app);
-        run.success = isSuccess(result.result.status);
+        run.success = (0,reload_status/* isSuccess */.oJ)(result.result.status);
         await fetchScriptLog(api, settings, run, context, info);
         if (settings.waitForChain) {
             run.chain = await group('Task chain', async () => {
@@ -39966,7 +39750,7 @@ async function runTarget(api, settings, run, context) {
 }
 /** "+25m still Started on qliksrv02 (previous run took 1h52m)" */
 function heartbeatLine(beat, previous) {
-    const status = beat.status === undefined ? 'running' : statusName(beat.status);
+    const status = beat.status === undefined ? 'running' : (0,reload_status/* statusName */.Er)(beat.status);
     // The node's name is the server's text: one short line, no control characters (no runner commands).
     const node = beat.node?.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim().slice(0, 80);
     return `+${(0,duration/* formatDuration */.a)(beat.elapsedMs)} still ${status}${node ? ` on ${node}` : ''}${previous ? ` (${previous})` : ''}`;
@@ -39990,14 +39774,16 @@ async function waitFor(api, settings, run, started, context, info, group) {
         if (previous && !push)
             info(`The task's ${previous}: checks gather around that.`);
         try {
-            return await waitForExecution(api, executionId, {
+            // Reads that do not retry on their own: the wait rides out outages up to the timeout, telling each in two lines.
+            return await (0,wait/* waitForExecution */.Li)(api.with({ retries: 0 }), executionId, {
                 clock,
                 signal,
+                log: info,
                 timeoutMs: settings.timeoutMs,
                 maxPollIntervalMs: settings.maxPollIntervalMs,
                 forecast,
                 wakeUps: push && { sleep: (ms, abort) => push.listener.sleep(ms, abort), safetyPollMs: settings.maxPollIntervalMs },
-                onStatus: status => info(`+${(0,duration/* formatDuration */.a)(clock.now() - since)} ${describeStatus(status)}`),
+                onStatus: status => info(`+${(0,duration/* formatDuration */.a)(clock.now() - since)} ${(0,reload_status/* describeStatus */.Wn)(status)}`),
                 onHeartbeat: beat => info(heartbeatLine(beat, previous))
             });
         }
@@ -40008,10 +39794,10 @@ async function waitFor(api, settings, run, started, context, info, group) {
     if (outcome.kind === 'finished')
         return outcome;
     const waited = `Timed out after ${(0,duration/* formatDuration */.a)(outcome.elapsedMs)} waiting for task '${task.name}' (execution ${executionId}`;
-    const last = outcome.lastStatus === undefined ? 'no status seen yet' : `last status ${describeStatus(outcome.lastStatus)}`;
+    const last = `${outcome.lastStatus === undefined ? 'no status seen yet' : `last status ${(0,reload_status/* describeStatus */.Wn)(outcome.lastStatus)}`}${outcome.unanswered ? `; ${outcome.unanswered}` : ''}`;
     run.report = buildReport(task, executionId, outcome.result, outcome.attempts, app);
     if (!run.report.status && outcome.lastStatus !== undefined) {
-        run.report.status = statusName(outcome.lastStatus);
+        run.report.status = (0,reload_status/* statusName */.Er)(outcome.lastStatus);
         run.report.statusCode = outcome.lastStatus;
     }
     if (started.attached || !settings.stopOnTimeout) {
@@ -40021,14 +39807,19 @@ async function waitFor(api, settings, run, started, context, info, group) {
         return undefined;
     }
     try {
-        const stopped = await stopExecution(api, task.id, executionId, clock, STOP_WAIT_ON_TIMEOUT_MS);
+        const { alreadyEnded, result } = await (0,reload_stop/* stopExecution */.V)(api, task.id, executionId, clock, STOP_WAIT_ON_TIMEOUT_MS);
         context.tracker.ended(executionId);
-        run.report = buildReport(task, executionId, stopped ?? outcome.result, outcome.attempts, app);
-        const now = stopped ? `it ended ${describeStatus(stopped.status)}` : 'it had not reported a final status yet';
-        run.error = `${waited}, ${last}): stopped the task (stop-on-timeout), ${now}. Raise 'timeout' if reloads of this app take longer.`;
+        run.report = buildReport(task, executionId, result ?? outcome.result, outcome.attempts, app);
+        const now = result ? `it ended ${(0,reload_status/* describeStatus */.Wn)(result.status)}` : 'it had not reported a final status yet';
+        if (alreadyEnded)
+            info(`Execution ${executionId} had already ended: not stopping task '${task.name}' (another run of it may be going).`);
+        run.error = alreadyEnded
+            ? `${waited}, ${last}): it had already ended when it was read again (${result ? (0,reload_status/* describeStatus */.Wn)(result.status) : 'no result yet'}), so the task was not stopped. Raise 'timeout' if reloads of this app take longer.`
+            : `${waited}, ${last}): stopped the task (stop-on-timeout), ${now}. Raise 'timeout' if reloads of this app take longer.`;
     }
     catch (error) {
         // The timeout is the news; a failed stop is added to it (the post step will try again).
+        context.tracker.stopFailed(executionId);
         run.error = `${waited}, ${last}). Stopping the task failed: ${(0,util_text/* firstLine */.T)(error.message)}. Stop it in the QMC if it still runs.`;
     }
     return undefined;
@@ -40041,10 +39832,22 @@ async function stopForFailFast(api, settings, run, started, context) {
         run.error = `Another target failed (fail-fast): stopped waiting; execution ${executionId} keeps running${started.attached ? ' (someone else started it)' : ' (stop-on-cancel is false)'}.`;
         return;
     }
-    const result = await stopExecution(api, task.id, executionId, context.clock, STOP_WAIT_ON_FAIL_FAST_MS).catch(() => undefined);
+    let stop;
+    try {
+        stop = await (0,reload_stop/* stopExecution */.V)(api, task.id, executionId, context.clock, STOP_WAIT_ON_FAIL_FAST_MS);
+    }
+    catch (error) {
+        context.tracker.stopFailed(executionId);
+        run.error = `Another target failed (fail-fast), and stopping task '${task.name}' (execution ${executionId}) failed: ${(0,util_text/* firstLine */.T)(error.message)}. The post step will try again.`;
+        return;
+    }
     context.tracker.ended(executionId);
+    const { alreadyEnded, result } = stop;
     run.report = buildReport(task, executionId, result ?? run.result, 0, started.app);
-    run.error = `Another target failed (fail-fast): stopped task '${task.name}' (execution ${executionId})${result ? `, now ${describeStatus(result.status)}` : ''}.`;
+    const now = result ? `, now ${(0,reload_status/* describeStatus */.Wn)(result.status)}` : '';
+    run.error = alreadyEnded
+        ? `Another target failed (fail-fast); execution ${executionId} had already ended${now}: not stopping task '${task.name}'.`
+        : `Another target failed (fail-fast): stopped task '${task.name}' (execution ${executionId})${now}.`;
 }
 /** The log is fetched when it will be shown or explains a failure; external programs have none. */
 async function fetchScriptLog(api, settings, run, { clock, toolkit }, info) {
@@ -40257,7 +40060,7 @@ async function reportOne(toolkit, settings, run) {
     }
     await toolkit.group(`Result: ${report.status}`, async () => logReport(toolkit, report));
     await printLog(toolkit, settings, run);
-    const reloadOk = isSuccess(run.result.status);
+    const reloadOk = (0,reload_status/* isSuccess */.oJ)(run.result.status);
     if (reloadOk)
         (0,untrusted/* printUntrusted */.Qi)(line => toolkit.info(line), [`Reload task '${report.taskName}' finished successfully.`]);
     else
@@ -40295,7 +40098,7 @@ async function reportMany(toolkit, settings, runs) {
     for (const run of runs) {
         if (run.error)
             toolkit.error(run.error, { title: `Qlik reload failed: ${run.label}` });
-        else if (run.result && !isSuccess(run.result.status))
+        else if (run.result && !(0,reload_status/* isSuccess */.oJ)(run.result.status))
             annotate(toolkit, run);
         reportChain(toolkit, settings, run);
     }
@@ -40339,6 +40142,7 @@ var actions = __nccwpck_require__(1053);
 
 
 
+
 /**
  * Dry run: for each resolved target, whether it would start (enabled, not running or what if-running
  * does about it, the user's right to start it where the server tells), printed as one table in the log
@@ -40347,7 +40151,7 @@ var actions = __nccwpck_require__(1053);
 async function dryRun(toolkit, api, settings, runs) {
     await toolkit.group(`Dry run: check ${runs.length} target${runs.length === 1 ? '' : 's'}`, async () => {
         for (const run of runs) {
-            run.plan = run.resolved?.taskId ? await planTask(api, settings, run.resolved.taskId) : await planApp(api, run.resolved.appId);
+            run.plan = run.resolved?.taskId ? await planTask(toolkit, api, settings, run.resolved.taskId) : await planApp(api, run.resolved.appId);
             run.success = run.plan.wouldStart;
         }
     });
@@ -40368,7 +40172,7 @@ async function dryRun(toolkit, api, settings, runs) {
     await writePlanSummary(toolkit, table, verdict, blocked.length === 0);
 }
 const update = (privileges) => Array.isArray(privileges) ? privileges.some(p => p.toLowerCase() === 'update') : null;
-async function planTask(api, settings, taskId) {
+async function planTask(toolkit, api, settings, taskId) {
     const filter = (0,qrs_filter/* eqGuid */.k8)('id', taskId);
     let [task] = await api.reloadTasks(filter, true);
     if (!task)
@@ -40382,14 +40186,21 @@ async function planTask(api, settings, taskId) {
     const mayStart = update(task.privileges);
     if (mayStart === false)
         reasons.push('the signed-in user may not start it (no update right on the task)');
-    const [running] = await api.taskExecutionSessions(task);
+    const sessions = await api.taskExecutionSessions(task);
+    const running = 'notKnown' in sessions ? undefined : sessions[0];
+    if ('notKnown' in sessions) {
+        toolkit.warning(`Could not check whether task '${task.name}' is already running (${sessions.notKnown}).`);
+        // As the start would: if-running: fail does not start when a run cannot be ruled out.
+        if (settings.ifRunning === 'fail' && mayBeRunning(task))
+            reasons.push(`whether it is running could not be checked and if-running is 'fail'`);
+    }
     let action = 'start';
     if (running) {
         if (settings.ifRunning === 'fail')
             reasons.push(`it is already running (execution ${running.id}) and if-running is 'fail'`);
         action = settings.ifRunning === 'attach' ? `attach to execution ${running.id} (if-running: attach)` : settings.ifRunning === 'wait' ? `wait for execution ${running.id} to end, then start` : 'none';
     }
-    return { action: reasons.length > 0 ? 'none' : action, wouldStart: reasons.length === 0, enabled, runningExecutionId: running?.id ?? null, mayStart, reasons };
+    return { action: reasons.length > 0 ? 'none' : action, wouldStart: reasons.length === 0, enabled, runningExecutionId: running?.id ?? null, runningNotKnown: 'notKnown' in sessions, mayStart, reasons };
 }
 /** An app reload runs QMC's "Reload now": the right to update the app, and no reload of it running. */
 async function planApp(api, appId) {
@@ -40415,7 +40226,7 @@ function planRows(runs) {
         const stream = r.taskId ? '—' : r.stream ?? 'not published';
         const enabled = p.enabled === null ? '—' : yesNo(p.enabled);
         const plan = p.wouldStart ? p.action : `would not start: ${p.reasons.join('; ')}`;
-        return [name, id, stream, r.from, enabled, p.runningExecutionId ?? 'no', yesNo(p.mayStart), plan];
+        return [name, id, stream, r.from, enabled, p.runningExecutionId ?? (p.runningNotKnown ? 'not known' : 'no'), yesNo(p.mayStart), plan];
     });
 }
 /** A plain-text table for the log: columns padded to their widest cell. */
@@ -40656,7 +40467,7 @@ async function run(deps = defaults) {
     process.on('SIGBREAK', onSignal);
     const onCancel = () => onSignal('SIGTERM');
     deps.cancel?.addEventListener('abort', onCancel);
-    const progress = { runs: [], running: new Map() };
+    const progress = { runs: [], running: new Map(), stopPending: new Set() };
     let client;
     try {
         const settings = (progress.settings = (0,connect/* readSettings */.s)(toolkit));
@@ -40665,8 +40476,10 @@ async function run(deps = defaults) {
         }
         const connection = (0,connect/* connect */.N)(settings, deps.clock);
         client = connection.client;
-        const { api, auth } = connection;
-        progress.api = api;
+        const { auth } = connection;
+        // The run's calls stop when the job is cancelled (retry sleeps and requests in flight); the stops after it use the plain API.
+        const api = connection.api.with({ signal: cancel.signal });
+        progress.api = connection.api;
         // No separate probe (GET /qrs/about): the target lookup is the first request and signs in; a wrong url,
         // virtual proxy or credential fails it with the same explanation. One request fewer per run.
         const selection = await toolkit.group(`Connect to ${settings.url.host}, targets`, async () => {
@@ -40695,6 +40508,8 @@ async function run(deps = defaults) {
         process.off('SIGBREAK', onSignal);
         deps.cancel?.removeEventListener('abort', onCancel);
         client?.dispose();
+        // Reached on every exit but a kill: what main left running is no longer the post step's to stop.
+        (0,state/* markMainEnded */.$U)(ours(progress).filter(r => progress.stopPending.has(r.executionId)), toolkit);
     }
 }
 /** At most max-parallel targets at once; with fail-fast, the first failure stops the rest. */
@@ -40709,7 +40524,8 @@ async function reloadAll(api, settings, { toolkit, clock }, cancel, progress) {
         ended: (executionId) => {
             progress.running.delete(executionId);
             (0,state/* saveRunning */.LW)(ours(progress), toolkit);
-        }
+        },
+        stopFailed: (executionId) => void progress.stopPending.add(executionId)
     };
     await pool(progress.runs, settings.maxParallel, async (run) => {
         if (cancel.aborted)
@@ -40757,11 +40573,15 @@ async function cancelled(progress, { toolkit, clock }) {
         }
         else {
             try {
-                const result = await stopExecution(api, r.taskId, r.executionId, clock, STOP_WAIT_ON_CANCEL_MS);
-                messages.push(`The job was cancelled: stopped task '${r.taskName}' (execution ${r.executionId})${result ? `, now ${describeStatus(result.status)}` : ''}.`);
+                const { alreadyEnded, result } = await (0,reload_stop/* stopExecution */.V)(api, r.taskId, r.executionId, clock, STOP_WAIT_ON_CANCEL_MS);
+                const now = result ? `, now ${(0,reload_status/* describeStatus */.Wn)(result.status)}` : '';
+                messages.push(alreadyEnded
+                    ? `The job was cancelled after execution ${r.executionId} had already ended${now}: not stopping task '${r.taskName}' (another run of it may be going).`
+                    : `The job was cancelled: stopped task '${r.taskName}' (execution ${r.executionId})${now}.`);
             }
             catch (error) {
                 messages.push(`The job was cancelled, and stopping task '${r.taskName}' failed: ${error.message}. The post step will try again.`);
+                progress.stopPending.add(r.executionId);
                 continue;
             }
         }
@@ -40787,20 +40607,28 @@ async function cancelled(progress, { toolkit, clock }) {
 /* harmony export */   b: () => (/* binding */ post)
 /* harmony export */ });
 /* harmony import */ var _connect_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3150);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1122);
-/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2462);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9425);
+/* harmony import */ var _reload_status_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9795);
+/* harmony import */ var _reload_stop_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4545);
+/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2462);
 
 
 
+
+
+/** The post step has little time: a short wait for Aborted. */
+const STOP_WAIT_MS = 4_000;
 /**
  * The post step (runs.post, always): if main was killed before it could stop its executions
- * (SIGKILL after a cancellation, a runner timeout), stop them now. Runs that ended are left alone.
+ * (SIGKILL after a cancellation, a runner timeout), or tried and could not, stop them now. Each is
+ * read again first: runs that ended are left alone, and so is any run of main that reached its end.
  */
 async function post(deps = _main_js__WEBPACK_IMPORTED_MODULE_1__/* .defaults */ .N) {
     const { toolkit } = deps;
-    const running = (0,_state_js__WEBPACK_IMPORTED_MODULE_2__/* .savedRunning */ .ZH)(toolkit);
+    const running = (0,_state_js__WEBPACK_IMPORTED_MODULE_4__/* .leftToStop */ .Dn)(toolkit);
     if (running.length === 0)
         return;
+    const why = toolkit.getState(_state_js__WEBPACK_IMPORTED_MODULE_4__/* .STATE */ .c4.mainEnded) === 'true' ? 'The main step could not stop it' : 'The main step did not finish (cancelled or killed)';
     let client;
     try {
         const settings = (0,_connect_js__WEBPACK_IMPORTED_MODULE_0__/* .readSettings */ .s)(toolkit);
@@ -40814,12 +40642,12 @@ async function post(deps = _main_js__WEBPACK_IMPORTED_MODULE_1__/* .defaults */ 
         const { api } = connection;
         for (const { taskId, executionId } of running) {
             try {
-                if (!(await api.executionSession(executionId))) {
-                    toolkit.info(`The main step did not finish, but execution ${executionId} has already ended: nothing to stop.`);
+                const stop = await (0,_reload_stop_js__WEBPACK_IMPORTED_MODULE_3__/* .stopExecution */ .V)(api, taskId, executionId, deps.clock, STOP_WAIT_MS);
+                if (stop.alreadyEnded) {
+                    toolkit.info(`${why}, but execution ${executionId} had already ended: not stopping task ${taskId} (nothing to stop).`);
                     continue;
                 }
-                await api.stopTask(taskId);
-                toolkit.warning(`The main step did not finish (cancelled or killed): stopped task ${taskId} (execution ${executionId}).`);
+                toolkit.warning(`${why}: stopped task ${taskId} (execution ${executionId})${stop.result ? `, now ${(0,_reload_status_js__WEBPACK_IMPORTED_MODULE_2__/* .describeStatus */ .Wn)(stop.result.status)}` : ''}.`);
             }
             catch (error) {
                 toolkit.warning(`The main step did not finish, and stopping execution ${executionId} failed: ${error.message}. Stop task ${taskId} in the QMC.`);
@@ -40982,6 +40810,52 @@ function eqGuid(field, guid) {
 
 /***/ }),
 
+/***/ 1530:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Wh: () => (/* binding */ unlessAborted),
+/* harmony export */   a2: () => (/* binding */ retryDelay),
+/* harmony export */   dg: () => (/* binding */ isTransient),
+/* harmony export */   kd: () => (/* binding */ MAX_RETRIES)
+/* harmony export */ });
+/* unused harmony export BACKOFF_CAP_MS */
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5329);
+
+/** A GET outside the wait is retried this many times on transient trouble before its error is the step's. */
+const MAX_RETRIES = 5;
+const BACKOFF_BASE_MS = 500;
+/** Capped: a node restart takes minutes, and the wait must notice the server's return soon after it. */
+const BACKOFF_CAP_MS = 15_000;
+const RETRY_AFTER_CAP_MS = 60_000;
+/**
+ * The one classification of "worth another try": no answer for a reason that passes (reset,
+ * refused, timeout, DNS not answering) or an answer that says "later" (5xx, 429). TLS, DNS names,
+ * 4xx and wrong answers are not: trying again would only repeat them.
+ */
+function isTransient(error) {
+    if (error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConnectionError */ .Rc)
+        return error.transient;
+    return error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .QrsError */ .Ds && (error.status === 429 || error.status >= 500);
+}
+/**
+ * How long to wait before attempt `attempt + 1` (0-based): the server's Retry-After when it sent one
+ * (capped at a minute), else capped exponential backoff with full jitter (parallel jobs must not
+ * come back in lockstep). `attempt` grows without bound during an outage; the cap holds.
+ */
+function retryDelay(error, attempt, random = Math.random) {
+    if (error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .QrsError */ .Ds && error.retryAfterMs !== undefined)
+        return Math.min(error.retryAfterMs, RETRY_AFTER_CAP_MS);
+    return Math.round(random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt, 30)));
+}
+/** The cancellation's reason when `signal` aborted (whatever the request failed with meanwhile), else `error`. */
+function unlessAborted(error, signal) {
+    return signal?.aborted ? signal.reason : error;
+}
+
+
+/***/ }),
+
 /***/ 9590:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -40996,11 +40870,519 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
 ;// CONCATENATED MODULE: ./src/reload/clock.ts
 
 const systemClock = {
-    now: () => Date.now(),
+    // Whole milliseconds, as Date.now() gave: durations print as such.
+    now: () => Math.floor(performance.now()),
     sleep: async (ms, signal) => {
-        await (0,promises_namespaceObject.setTimeout)(ms, undefined, { signal });
+        try {
+            await (0,promises_namespaceObject.setTimeout)(ms, undefined, { signal });
+        }
+        catch (error) {
+            throw signal?.aborted ? signal.reason : error;
+        }
     }
 };
+
+
+/***/ }),
+
+/***/ 9332:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   K: () => (/* binding */ isUnset),
+/* harmony export */   M: () => (/* binding */ realTime)
+/* harmony export */ });
+/** The QRS writes unset dates as 1753-01-01T00:00:00.000Z (SQL Server's minimum). */
+function isUnset(value) {
+    if (!value)
+        return true;
+    const time = Date.parse(value);
+    return Number.isNaN(time) || new Date(time).getUTCFullYear() <= 1753;
+}
+/** An ISO 8601 time, or '' when the QRS left it unset. */
+function realTime(value) {
+    return isUnset(value) ? '' : new Date(Date.parse(value)).toISOString();
+}
+
+
+/***/ }),
+
+/***/ 9452:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   AN: () => (/* binding */ nextGap),
+/* harmony export */   DH: () => (/* binding */ forecastOf),
+/* harmony export */   Yn: () => (/* binding */ forecastFrom),
+/* harmony export */   et: () => (/* binding */ jittered),
+/* harmony export */   mK: () => (/* binding */ pollGap)
+/* harmony export */ });
+/* unused harmony exports MIN_POLL_MS, DENSE_POLL_MS, JITTER, HISTORY_RUNS, denseWindow, expectedDuration */
+/**
+ * When to look again: a pure function of the reload's age, the forecast from the task's history
+ * (when the server tells it) and the settings. wait.ts sleeps what it returns; tests and the bench
+ * call it with any clock.
+ */
+/** No history: the first gaps (and the shortest). */
+const MIN_POLL_MS = 500;
+/** With history: the shortest gap, near the expected end. */
+const DENSE_POLL_MS = 300;
+/** Gaps are jittered by ±20 %: parallel jobs must not poll in lockstep. */
+const JITTER = 0.2;
+/** The forecast takes the median of at most this many recent successful runs. */
+const HISTORY_RUNS = 5;
+/**
+ * With history: the first poll comes at this share of the expected duration (a failure that early is noticed
+ * then). max-poll-interval caps it: it matters for reloads shorter than a few times the cap only.
+ */
+const FIRST_SHARE = 1 / 2;
+/** Before the window no gap is shorter than this. */
+const SPARSE_MIN_MS = 2_000;
+/** Before the window the gap is the age: each poll twice as late as the last (a run far shorter than its history is noticed within its own duration). */
+const SPARSE_SHARE = 1;
+/** One run, or two: the window is the expected end ± this share of it (runs of one task vary by about 10 %). */
+const WINDOW_SHARE = 0.1;
+/** Three runs or more: the window spans their shortest and longest, widened by this share of the forecast on each side... */
+const SPREAD_MARGIN = 0.02;
+/** ...and at least this share either side (two identical runs do not promise a third to the millisecond). */
+const SPREAD_MIN = 0.02;
+/** In the window, before the expected end, the gap is this share of the distance to it: densest at it. */
+const ZOOM_SHARE = 0.35;
+/** After the expected end the gap is this share of the overrun: an overrun grows cheaper to watch as it grows. */
+const OVERRUN_ZOOM = 0.5;
+/** Past the window (the reload overruns) the gap grows as a share of the age: with +20 % jitter, lag at most 10 %. */
+const OVERRUN_SHARE = 0.08;
+/** The dense window [start, end] around the expected end: from the runs' spread when there are enough of them. */
+function denseWindow(forecast) {
+    const E = forecast.expectedMs;
+    if (forecast.runs < 3)
+        return { startMs: E * (1 - WINDOW_SHARE), endMs: E * (1 + WINDOW_SHARE) };
+    const below = Math.max(E - forecast.lowMs + SPREAD_MARGIN * E, SPREAD_MIN * E);
+    const above = Math.max(forecast.highMs - E + SPREAD_MARGIN * E, SPREAD_MIN * E);
+    return { startMs: E - below, endMs: E + above };
+}
+/**
+ * The gap (ms, before jitter) to wait at `elapsedMs` into the reload.
+ * - No history: a tenth of the age, at least MIN_POLL_MS (short reloads are noticed within half a second).
+ * - History, expected duration E: the first poll at E/2, then sparse (the age, at least 2 s) up to the
+ *   dense window (E ± 10 %, or the recent runs' spread); in it 0.35 of the distance to E, down to
+ *   DENSE_POLL_MS, then half the overrun; past the window that, up to 8 % of the age.
+ * Every gap is capped by max-poll-interval.
+ */
+function pollGap(elapsedMs, forecast, settings) {
+    return plannedGap(elapsedMs, forecast, settings).gapMs;
+}
+/**
+ * The gap with its jitter: ±JITTER of the gap, except for a gap that aims at the dense window or lies in
+ * it, whose jitter is ±JITTER of DENSE_POLL_MS (±20 % of a 10 s landing would put the poll 2 s off the
+ * point it aims at). Jobs with different forecasts still poll at different moments; the sparse gaps
+ * before the window keep their full jitter.
+ */
+function nextGap(elapsedMs, forecast, settings, random) {
+    const { gapMs, aimed } = plannedGap(elapsedMs, forecast, settings);
+    return aimed ? Math.max(DENSE_POLL_MS / 2, Math.round(gapMs + DENSE_POLL_MS * JITTER * (2 * random() - 1))) : jittered(gapMs, random);
+}
+function plannedGap(elapsedMs, forecast, settings) {
+    const cap = Math.max(settings.maxPollIntervalMs, MIN_POLL_MS);
+    const t = Math.max(0, elapsedMs);
+    const f = typeof forecast === 'number' ? singleRun(forecast) : forecast;
+    if (!f || !(f.expectedMs > 0))
+        return { gapMs: Math.min(Math.max(t / 10, MIN_POLL_MS), cap), aimed: false };
+    const E = f.expectedMs;
+    const { startMs, endMs } = denseWindow(f);
+    // A window narrower than a few dense gaps (a short reload) is entered at E itself: one poll may do.
+    const enter = endMs - startMs < 3 * DENSE_POLL_MS ? E : startMs;
+    let gap;
+    let aimed = true;
+    if (t < enter) {
+        const first = FIRST_SHARE * E;
+        const sparse = t < first ? Math.max(first - t, SPARSE_MIN_MS) : Math.max(SPARSE_SHARE * t, SPARSE_MIN_MS);
+        // Land on the window's start rather than jump into it (or poll just before it).
+        aimed = enter - t - sparse < DENSE_POLL_MS;
+        gap = aimed ? enter - t : sparse;
+    }
+    else if (t < E) {
+        gap = ZOOM_SHARE * (E - t);
+    }
+    else if (t < endMs) {
+        gap = OVERRUN_ZOOM * (t - E);
+    }
+    else {
+        aimed = false;
+        gap = Math.min(Math.max(OVERRUN_ZOOM * (t - E), DENSE_POLL_MS), OVERRUN_SHARE * t);
+    }
+    const gapMs = Math.min(Math.max(gap, DENSE_POLL_MS), cap);
+    // A gap cut by the cap aims at nothing.
+    return { gapMs, aimed: aimed && gapMs < cap };
+}
+/** The gap with ±JITTER; `random` in [0, 1). */
+function jittered(gapMs, random) {
+    return Math.round(gapMs * (1 - JITTER + 2 * JITTER * random()));
+}
+function singleRun(expectedMs) {
+    return { expectedMs, lowMs: expectedMs, highMs: expectedMs, runs: 1 };
+}
+/** The run's duration when it is a useful forecast: a run that finished successfully, with a duration. */
+function expectedDuration(last) {
+    if (!last || last.status !== 7)
+        return undefined;
+    if (typeof last.duration === 'number' && last.duration > 0)
+        return last.duration;
+    const span = Date.parse(last.stopTime ?? '') - Date.parse(last.startTime ?? '');
+    return Number.isFinite(span) && span > 0 && !last.stopTime?.startsWith('1753-') ? span : undefined;
+}
+/**
+ * The forecast from the task's recent results (any order): the HISTORY_RUNS latest successful runs,
+ * their median and spread. Failed or aborted runs stopped early and say little about a full one.
+ */
+function forecastFrom(results) {
+    const durations = results
+        .map(run => ({ at: Date.parse(run.startTime ?? ''), ms: expectedDuration(run) }))
+        .filter((run) => run.ms !== undefined)
+        .sort((a, b) => (b.at || 0) - (a.at || 0))
+        .slice(0, HISTORY_RUNS)
+        .map(run => run.ms)
+        .sort((a, b) => a - b);
+    if (durations.length === 0)
+        return undefined;
+    const mid = durations.length >> 1;
+    const expectedMs = durations.length % 2 ? durations[mid] : (durations[mid - 1] + durations[mid]) / 2;
+    return { expectedMs, lowMs: durations[0], highMs: durations.at(-1), runs: durations.length };
+}
+/** A forecast of one run (the lookup's last result), when it is one. */
+function forecastOf(last) {
+    const ms = expectedDuration(last);
+    return ms === undefined ? undefined : singleRun(ms);
+}
+
+
+/***/ }),
+
+/***/ 9795:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Er: () => (/* binding */ statusName),
+/* harmony export */   Wn: () => (/* binding */ describeStatus),
+/* harmony export */   dR: () => (/* binding */ isFinal),
+/* harmony export */   oJ: () => (/* binding */ isSuccess)
+/* harmony export */ });
+/* unused harmony exports STATUS_NAMES, SUCCESS */
+/** QRS TaskExecutionStatus, complete (GET /qrs/about/api/enums lists the same). */
+const STATUS_NAMES = [
+    'NeverStarted', // 0
+    'Triggered', // 1
+    'Started', // 2
+    'Queued', // 3: waits for a free reload slot on the node
+    'AbortInitiated', // 4
+    'Aborting', // 5
+    'Aborted', // 6
+    'FinishedSuccess', // 7
+    'FinishedFail', // 8
+    'Skipped', // 9
+    'Retry', // 10: another attempt follows
+    'Error', // 11
+    'Reset', // 12
+    'DistributionQueue', // 13
+    'DistributionRunning' // 14
+];
+const SUCCESS = 7;
+/** Statuses that end an execution: 6 Aborted, 7 FinishedSuccess, 8 FinishedFail, 9 Skipped, 11 Error, 12 Reset. */
+const FINAL = new Set([6, 7, 8, 9, 11, 12]);
+function statusName(code) {
+    return STATUS_NAMES[code] ?? `Unknown(${code})`;
+}
+function isFinal(code) {
+    return FINAL.has(code);
+}
+function isSuccess(code) {
+    return code === SUCCESS;
+}
+/** "FinishedFail (8)" */
+function describeStatus(code) {
+    return `${statusName(code)} (${code})`;
+}
+
+
+/***/ }),
+
+/***/ 4545:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   V: () => (/* binding */ stopExecution)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6698);
+/* harmony import */ var _qrs_retry_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1530);
+/* harmony import */ var _status_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9795);
+/* harmony import */ var _wait_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2766);
+/* harmony import */ var _report_untrusted_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(480);
+/* harmony import */ var _util_text_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9997);
+
+
+
+
+
+
+/** 4 AbortInitiated, 5 Aborting: a stop already reached it. */
+const STOPPING = new Set([4, 5]);
+/**
+ * Stops OUR execution: reads it again first and, if it has ended, sends nothing. Else stops the
+ * task and waits up to `waitMs` for ours to reach a final status (Aborted, or whatever it managed
+ * to finish with).
+ *
+ * The window between that read and the stop cannot be closed fully: `POST /qrs/task/{id}/stop`
+ * addresses the task, not an execution (the QRS has no "stop execution X"), so a run of the same
+ * task that someone starts in the moment between our read and our stop would be the one aborted.
+ * That moment is one request long; nothing else is done in between.
+ */
+async function stopExecution(api, taskId, executionId, clock, waitMs) {
+    const deadline = clock.now() + waitMs;
+    const before = await readOurs(api, executionId);
+    if (before.ended)
+        return { alreadyEnded: true, result: before.result };
+    await sendStop(api, taskId, executionId, clock, deadline);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Sent stop for task ${taskId}; waiting up to ${Math.round(waitMs / 1000)} s for execution ${executionId} to end.`);
+    for (;;) {
+        const now = await readOurs(api, executionId).catch(error => ((0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .isTransient */ .dg)(error) ? undefined : Promise.reject(error)));
+        if (now?.ended && now.result && (0,_status_js__WEBPACK_IMPORTED_MODULE_2__/* .isFinal */ .dR)(now.result.status))
+            return { alreadyEnded: false, result: now.result };
+        if (clock.now() >= deadline)
+            return { alreadyEnded: false, result: now?.result ?? before.result };
+        await clock.sleep(250);
+    }
+}
+/**
+ * The stop, never re-sent blindly: when it fails for a transient reason (its answer lost, the server
+ * busy), ours is read again, and the stop goes out once more only while ours still runs untouched.
+ */
+async function sendStop(api, taskId, executionId, clock, deadline) {
+    for (let attempt = 0;; attempt++) {
+        try {
+            return await api.stopTask(taskId);
+        }
+        catch (error) {
+            if (!(0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .isTransient */ .dg)(error) || clock.now() >= deadline)
+                throw error;
+            // The error may quote the server's answer: printed with runner commands off.
+            (0,_report_untrusted_js__WEBPACK_IMPORTED_MODULE_4__/* .infoUntrusted */ .z7)(`The stop of task ${taskId} got no answer (${(0,_util_text_js__WEBPACK_IMPORTED_MODULE_5__/* .firstLine */ .T)(error.message)}); reading execution ${executionId} again before another.`);
+            for (;;) {
+                await clock.sleep(Math.max(0, Math.min((0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .retryDelay */ .a2)(error, attempt), deadline - clock.now())));
+                const ours = await readOurs(api, executionId).catch(e => ((0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .isTransient */ .dg)(e) && clock.now() < deadline ? undefined : Promise.reject(error)));
+                if (!ours)
+                    continue;
+                if (ours.ended || ours.stopping)
+                    return;
+                break;
+            }
+        }
+    }
+}
+/** Our execution as the server has it now: ended (session gone, or its result final), being stopped, or running. */
+async function readOurs(api, executionId) {
+    const session = await api.executionSession(executionId);
+    const status = session?.executionResult?.status;
+    if (session && (status === undefined || !(0,_status_js__WEBPACK_IMPORTED_MODULE_2__/* .isFinal */ .dR)(status)))
+        return { ended: false, stopping: status !== undefined && STOPPING.has(status) };
+    const result = (0,_wait_js__WEBPACK_IMPORTED_MODULE_3__/* .latestAttempt */ .N7)(await api.executionResults(executionId));
+    // Session gone but the result not final yet (the server is writing it): ended for a stop, the wait reads the rest.
+    return { ended: true, stopping: false, result };
+}
+
+
+/***/ }),
+
+/***/ 2766:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  N7: () => (/* binding */ latestAttempt),
+  Li: () => (/* binding */ waitForExecution)
+});
+
+// UNUSED EXPORTS: HEARTBEAT_MS, pollInterval
+
+// EXTERNAL MODULE: ./src/util/text.ts
+var util_text = __nccwpck_require__(9997);
+// EXTERNAL MODULE: ./src/qrs/retry.ts
+var retry = __nccwpck_require__(1530);
+;// CONCATENATED MODULE: ./src/reload/outage.ts
+
+
+/**
+ * Tells one outage in two lines: when the server stops answering, and when it answers again
+ * (with how long it was gone). The retries in between are silent: a node restart of minutes
+ * would otherwise fill the log.
+ */
+class Outage {
+    clock;
+    log;
+    doing;
+    since;
+    constructor(clock, log, 
+    /** What the step keeps doing meanwhile: "still waiting for execution <id>". */
+    doing) {
+        this.clock = clock;
+        this.log = log;
+        this.doing = doing;
+    }
+    get ongoing() {
+        return this.since !== undefined;
+    }
+    /** A request failed for a transient reason; `untilMs` is how long the step keeps trying. */
+    failed(error, untilMs) {
+        if (this.since !== undefined)
+            return;
+        this.since = this.clock.now();
+        this.log(`QRS is not answering (${(0,util_text/* firstLine */.T)(error.message)}); trying again for up to ${Math.ceil(untilMs / 1000)} s (the timeout), ${this.doing}.`);
+    }
+    /** A request got an answer. */
+    answered() {
+        if (this.since === undefined)
+            return;
+        const gone = this.clock.now() - this.since;
+        this.since = undefined;
+        this.log(`QRS did not answer for ${Math.round(gone / 1000)} s; ${this.doing}.`);
+    }
+}
+/** The deadline passed while the server was not answering: the wait times out with this as the cause. */
+class StillDown extends Error {
+    constructor(cause) {
+        super(`the QRS was not answering at the timeout (${(0,util_text/* firstLine */.T)(cause.message)})`, { cause });
+        this.name = 'StillDown';
+    }
+}
+/**
+ * A read that must not fail for an outage: transient failures are retried with capped backoff
+ * (or the server's Retry-After) until the deadline, then StillDown. Anything else is thrown at once;
+ * a cancellation cuts the sleep.
+ */
+async function rideOut(read, { clock, deadline, outage, signal, random }) {
+    for (let attempt = 0;; attempt++) {
+        try {
+            const value = await read();
+            outage.answered();
+            return value;
+        }
+        catch (error) {
+            if (signal?.aborted || !(0,retry/* isTransient */.dg)(error))
+                throw (0,retry/* unlessAborted */.Wh)(error, signal);
+            const left = deadline - clock.now();
+            if (left <= 0)
+                throw new StillDown(error);
+            outage.failed(error, left);
+            await clock.sleep(Math.min((0,retry/* retryDelay */.a2)(error, attempt, random), left), signal);
+        }
+    }
+}
+
+// EXTERNAL MODULE: ./src/reload/status.ts
+var reload_status = __nccwpck_require__(9795);
+// EXTERNAL MODULE: ./src/reload/dates.ts
+var dates = __nccwpck_require__(9332);
+// EXTERNAL MODULE: ./src/reload/schedule.ts
+var schedule = __nccwpck_require__(9452);
+;// CONCATENATED MODULE: ./src/reload/wait.ts
+
+
+
+
+/** Without history (see schedule.ts): short gaps while the reload is young, growing to a tenth of its age, capped. */
+function pollInterval(elapsedMs, maxMs, random) {
+    return (0,schedule/* jittered */.et)((0,schedule/* pollGap */.mK)(elapsedMs, undefined, { maxPollIntervalMs: maxMs }), random);
+}
+const HEARTBEAT_MS = 5 * 60_000;
+/**
+ * Qlik's documented wait: poll the execution session until it is gone (404), then read the
+ * results of that execution. One result per attempt; the latest attempt decides. Results of
+ * earlier runs never match: they belong to other execution ids. An outage (5xx, 429, timeouts,
+ * resets, refused connections) is ridden out up to the timeout: the execution runs on without us.
+ */
+async function waitForExecution(reader, executionId, options) {
+    const { clock, timeoutMs, maxPollIntervalMs } = options;
+    const random = options.random ?? Math.random;
+    const started = clock.now();
+    let sessionEnded = false;
+    let lastStatus;
+    let latest;
+    let attempts = 0;
+    let woken = false;
+    let node;
+    let quietSince = started;
+    const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
+    const outage = new Outage(clock, options.log ?? (() => { }), `still waiting for execution ${executionId}`);
+    const read = (request) => rideOut(request, { clock, deadline: started + timeoutMs, outage, signal: options.signal, random });
+    const observe = (status) => {
+        if (status === undefined || status === lastStatus)
+            return;
+        lastStatus = status;
+        quietSince = clock.now();
+        options.onStatus?.(status);
+    };
+    const forecast = options.forecast ?? options.expectedMs;
+    // With a forecast the first check is the schedule's rather than one at once: the start has just
+    // answered, and a check now says nothing the forecast does not (one request fewer per run).
+    if (forecast !== undefined && !options.wakeUps)
+        await clock.sleep(Math.min((0,schedule/* nextGap */.AN)(0, forecast, { maxPollIntervalMs }, random), timeoutMs), options.signal);
+    for (;;) {
+        options.signal?.throwIfAborted();
+        try {
+            if (!sessionEnded) {
+                const session = await read(() => reader.executionSession(executionId));
+                if (session) {
+                    observe(session.executionResult?.status);
+                    node = session.executionResult?.executingNodeName || node;
+                    if (options.onHeartbeat && clock.now() - quietSince >= heartbeatMs) {
+                        quietSince = clock.now();
+                        options.onHeartbeat({ elapsedMs: clock.now() - started, status: lastStatus, node });
+                    }
+                }
+                else
+                    sessionEnded = true;
+            }
+            // After a callback the result may be final while the session is still being removed: look at once.
+            if (sessionEnded || woken) {
+                // The session can vanish a moment before the last result shows its final status.
+                const results = await read(() => reader.executionResults(executionId));
+                attempts = results.length;
+                latest = latestAttempt(results);
+                observe(latest?.status);
+                if (latest && (0,reload_status/* isFinal */.dR)(latest.status))
+                    return { kind: 'finished', result: latest, attempts };
+            }
+        }
+        catch (error) {
+            if (!(error instanceof StillDown))
+                throw error;
+            return { kind: 'timeout', elapsedMs: clock.now() - started, sessionEnded, lastStatus, result: latest, attempts, unanswered: error.message };
+        }
+        const elapsed = clock.now() - started;
+        if (elapsed >= timeoutMs)
+            return { kind: 'timeout', elapsedMs: elapsed, sessionEnded, lastStatus, result: latest, attempts };
+        const { wakeUps } = options;
+        // Session gone, result not final yet: a moment later. Push: the safety poll. Else the schedule.
+        const gap = sessionEnded
+            ? pollInterval(0, maxPollIntervalMs, random) * 2
+            : wakeUps
+                ? wakeUps.safetyPollMs
+                : (0,schedule/* nextGap */.AN)(elapsed, forecast, { maxPollIntervalMs }, random);
+        const wait = Math.min(gap, timeoutMs - elapsed);
+        if (wakeUps)
+            woken = await wakeUps.sleep(wait, options.signal);
+        else
+            await clock.sleep(wait, options.signal);
+    }
+}
+/** The latest attempt: by start time (an attempt not started yet is the newest), then stop time. */
+function latestAttempt(results) {
+    const time = (value) => ((0,dates/* isUnset */.K)(value) ? Infinity : Date.parse(value));
+    return results
+        .map((result, index) => ({ result, index }))
+        .sort((a, b) => time(a.result.startTime) - time(b.result.startTime) || time(a.result.stopTime) - time(b.result.stopTime) || a.index - b.index)
+        .at(-1)?.result;
+}
 
 
 /***/ }),
@@ -41076,24 +41458,33 @@ function stopCommands(print = line => _actions_core__WEBPACK_IMPORTED_MODULE_0__
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $U: () => (/* binding */ markMainEnded),
+/* harmony export */   Dn: () => (/* binding */ leftToStop),
 /* harmony export */   LW: () => (/* binding */ saveRunning),
 /* harmony export */   UM: () => (/* binding */ markMainStarted),
-/* harmony export */   ZH: () => (/* binding */ savedRunning),
+/* harmony export */   c4: () => (/* binding */ STATE),
 /* harmony export */   tl: () => (/* binding */ isPost)
 /* harmony export */ });
-/* unused harmony export STATE */
+/* unused harmony export savedRunning */
 /* harmony import */ var _toolkit_actions_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1053);
 
 /**
  * What the post step needs if main dies (cancelled, killed, timed out by the runner): saved the
  * moment it is known. `executions` lists ours that may still run; `done` means none does.
+ * A main step that ends normally (success, failure, cancellation handled) says so (`main-ended`):
+ * an execution it left running is healthy (an outage ended the step, attach, stop-on-cancel: false)
+ * and is not stopped by the post step, except those main tried to stop and could not.
  */
 const STATE = {
     isPost: 'isPost',
     taskId: 'task-id',
     executionId: 'execution-id',
     executions: 'executions',
-    done: 'done'
+    done: 'done',
+    /** Main reached its end (any exit but a kill): its executions are no longer the post step's to stop. */
+    mainEnded: 'main-ended',
+    /** Executions main meant to stop (cancel, timeout) and could not: the post step tries again. */
+    stopPending: 'stop-pending'
 };
 function markMainStarted(store = _toolkit_actions_js__WEBPACK_IMPORTED_MODULE_0__/* .actionsToolkit */ .u) {
     store.saveState(STATE.isPost, 'true');
@@ -41124,6 +41515,22 @@ function savedRunning(store = _toolkit_actions_js__WEBPACK_IMPORTED_MODULE_0__/*
 }
 function isPost(store = _toolkit_actions_js__WEBPACK_IMPORTED_MODULE_0__/* .actionsToolkit */ .u) {
     return store.getState(STATE.isPost) === 'true';
+}
+/** Main's last word, in its finally (a kill never gets here): which of ours the post step must still stop. */
+function markMainEnded(stopPending, store = _toolkit_actions_js__WEBPACK_IMPORTED_MODULE_0__/* .actionsToolkit */ .u) {
+    store.saveState(STATE.stopPending, JSON.stringify(stopPending));
+    store.saveState(STATE.mainEnded, 'true');
+}
+/** What the post step stops: all of ours that may run when main never reached its end, else what main could not stop. */
+function leftToStop(store = _toolkit_actions_js__WEBPACK_IMPORTED_MODULE_0__/* .actionsToolkit */ .u) {
+    if (store.getState(STATE.mainEnded) !== 'true')
+        return savedRunning(store);
+    try {
+        return JSON.parse(store.getState(STATE.stopPending) || '[]');
+    }
+    catch {
+        return [];
+    }
 }
 
 

@@ -11,7 +11,7 @@ import { runTarget, type Running } from './reload/run.js'
 import { reportRuns } from './report/finish.js'
 import { setResult } from './report/outputs.js'
 import { writeSummary } from './report/summary.js'
-import { markMainStarted, saveRunning } from './state.js'
+import { markMainEnded, markMainStarted, saveRunning } from './state.js'
 import { printUntrusted } from './report/untrusted.js'
 import { actionsToolkit } from './toolkit/actions.js'
 import type { Toolkit } from './toolkit/toolkit.js'
@@ -38,6 +38,8 @@ interface Progress {
   runs: TargetRun[]
   /** Our executions that have not ended, by execution id. */
   running: Map<string, Running>
+  /** Of those, the ones main meant to stop and could not: the post step tries again. */
+  stopPending: Set<string>
 }
 
 /** The step: read inputs, connect, start each target once, wait for those executions, report. */
@@ -55,7 +57,7 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
   process.on('SIGBREAK', onSignal)
   const onCancel = (): void => onSignal('SIGTERM')
   deps.cancel?.addEventListener('abort', onCancel)
-  const progress: Progress = { runs: [], running: new Map() }
+  const progress: Progress = { runs: [], running: new Map(), stopPending: new Set() }
   let client: QrsClient | undefined
   try {
     const settings = (progress.settings = readSettings(toolkit))
@@ -64,8 +66,10 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
     }
     const connection = connect(settings, deps.clock)
     client = connection.client
-    const { api, auth } = connection
-    progress.api = api
+    const { auth } = connection
+    // The run's calls stop when the job is cancelled (retry sleeps and requests in flight); the stops after it use the plain API.
+    const api = connection.api.with({ signal: cancel.signal })
+    progress.api = connection.api
     // No separate probe (GET /qrs/about): the target lookup is the first request and signs in; a wrong url,
     // virtual proxy or credential fails it with the same explanation. One request fewer per run.
     const selection = await toolkit.group(`Connect to ${settings.url.host}, targets`, async () => {
@@ -88,6 +92,8 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
     process.off('SIGBREAK', onSignal)
     deps.cancel?.removeEventListener('abort', onCancel)
     client?.dispose()
+    // Reached on every exit but a kill: what main left running is no longer the post step's to stop.
+    markMainEnded(ours(progress).filter(r => progress.stopPending.has(r.executionId)), toolkit)
   }
 }
 
@@ -103,7 +109,8 @@ async function reloadAll(api: QrsApi, settings: Settings, { toolkit, clock }: De
     ended: (executionId: string) => {
       progress.running.delete(executionId)
       saveRunning(ours(progress), toolkit)
-    }
+    },
+    stopFailed: (executionId: string) => void progress.stopPending.add(executionId)
   }
   await pool(progress.runs, settings.maxParallel, async run => {
     if (cancel.aborted) return
@@ -151,10 +158,16 @@ async function cancelled(progress: Progress, { toolkit, clock }: Dependencies): 
       messages.push(`The job was cancelled; task '${r.taskName}' (execution ${r.executionId}) keeps running in Qlik Sense because stop-on-cancel is false.`)
     } else {
       try {
-        const result = await stopExecution(api!, r.taskId, r.executionId, clock, STOP_WAIT_ON_CANCEL_MS)
-        messages.push(`The job was cancelled: stopped task '${r.taskName}' (execution ${r.executionId})${result ? `, now ${describeStatus(result.status)}` : ''}.`)
+        const { alreadyEnded, result } = await stopExecution(api!, r.taskId, r.executionId, clock, STOP_WAIT_ON_CANCEL_MS)
+        const now = result ? `, now ${describeStatus(result.status)}` : ''
+        messages.push(
+          alreadyEnded
+            ? `The job was cancelled after execution ${r.executionId} had already ended${now}: not stopping task '${r.taskName}' (another run of it may be going).`
+            : `The job was cancelled: stopped task '${r.taskName}' (execution ${r.executionId})${now}.`
+        )
       } catch (error) {
         messages.push(`The job was cancelled, and stopping task '${r.taskName}' failed: ${(error as Error).message}. The post step will try again.`)
+        progress.stopPending.add(r.executionId)
         continue
       }
     }

@@ -1,16 +1,23 @@
 import { connect, readSettings } from './connect.js'
 import { defaults, type Dependencies } from './main.js'
 import type { QrsClient } from './qrs/client.js'
-import { savedRunning } from './state.js'
+import { describeStatus } from './reload/status.js'
+import { stopExecution } from './reload/stop.js'
+import { STATE, leftToStop } from './state.js'
+
+/** The post step has little time: a short wait for Aborted. */
+const STOP_WAIT_MS = 4_000
 
 /**
  * The post step (runs.post, always): if main was killed before it could stop its executions
- * (SIGKILL after a cancellation, a runner timeout), stop them now. Runs that ended are left alone.
+ * (SIGKILL after a cancellation, a runner timeout), or tried and could not, stop them now. Each is
+ * read again first: runs that ended are left alone, and so is any run of main that reached its end.
  */
 export async function post(deps: Dependencies = defaults): Promise<void> {
   const { toolkit } = deps
-  const running = savedRunning(toolkit)
+  const running = leftToStop(toolkit)
   if (running.length === 0) return
+  const why = toolkit.getState(STATE.mainEnded) === 'true' ? 'The main step could not stop it' : 'The main step did not finish (cancelled or killed)'
   let client: QrsClient | undefined
   try {
     const settings = readSettings(toolkit)
@@ -23,12 +30,12 @@ export async function post(deps: Dependencies = defaults): Promise<void> {
     const { api } = connection
     for (const { taskId, executionId } of running) {
       try {
-        if (!(await api.executionSession(executionId))) {
-          toolkit.info(`The main step did not finish, but execution ${executionId} has already ended: nothing to stop.`)
+        const stop = await stopExecution(api, taskId, executionId, deps.clock, STOP_WAIT_MS)
+        if (stop.alreadyEnded) {
+          toolkit.info(`${why}, but execution ${executionId} had already ended: not stopping task ${taskId} (nothing to stop).`)
           continue
         }
-        await api.stopTask(taskId)
-        toolkit.warning(`The main step did not finish (cancelled or killed): stopped task ${taskId} (execution ${executionId}).`)
+        toolkit.warning(`${why}: stopped task ${taskId} (execution ${executionId})${stop.result ? `, now ${describeStatus(stop.result.status)}` : ''}.`)
       } catch (error) {
         toolkit.warning(`The main step did not finish, and stopping execution ${executionId} failed: ${(error as Error).message}. Stop task ${taskId} in the QMC.`)
       }

@@ -2,18 +2,25 @@ import { actionsToolkit } from './toolkit/actions.js'
 import type { Toolkit } from './toolkit/toolkit.js'
 
 /** Where state is kept: the runner's, or a test's fake. */
-type StateStore = Pick<Toolkit, 'saveState' | 'getState'>
+export type StateStore = Pick<Toolkit, 'saveState' | 'getState'>
 
 /**
  * What the post step needs if main dies (cancelled, killed, timed out by the runner): saved the
  * moment it is known. `executions` lists ours that may still run; `done` means none does.
+ * A main step that ends normally (success, failure, cancellation handled) says so (`main-ended`):
+ * an execution it left running is healthy (an outage ended the step, attach, stop-on-cancel: false)
+ * and is not stopped by the post step, except those main tried to stop and could not.
  */
 export const STATE = {
   isPost: 'isPost',
   taskId: 'task-id',
   executionId: 'execution-id',
   executions: 'executions',
-  done: 'done'
+  done: 'done',
+  /** Main reached its end (any exit but a kill): its executions are no longer the post step's to stop. */
+  mainEnded: 'main-ended',
+  /** Executions main meant to stop (cancel, timeout) and could not: the post step tries again. */
+  stopPending: 'stop-pending'
 } as const
 
 export interface SavedExecution {
@@ -50,4 +57,20 @@ export function savedRunning(store: StateStore = actionsToolkit): SavedExecution
 
 export function isPost(store: StateStore = actionsToolkit): boolean {
   return store.getState(STATE.isPost) === 'true'
+}
+
+/** Main's last word, in its finally (a kill never gets here): which of ours the post step must still stop. */
+export function markMainEnded(stopPending: SavedExecution[], store: StateStore = actionsToolkit): void {
+  store.saveState(STATE.stopPending, JSON.stringify(stopPending))
+  store.saveState(STATE.mainEnded, 'true')
+}
+
+/** What the post step stops: all of ours that may run when main never reached its end, else what main could not stop. */
+export function leftToStop(store: StateStore = actionsToolkit): SavedExecution[] {
+  if (store.getState(STATE.mainEnded) !== 'true') return savedRunning(store)
+  try {
+    return JSON.parse(store.getState(STATE.stopPending) || '[]') as SavedExecution[]
+  } catch {
+    return []
+  }
 }

@@ -53,4 +53,40 @@ describe('if-running', () => {
     expect(sim.startCount(IDS.long)).toBe(starts)
     await run({ 'if-running': 'attach' })
   }, 30_000)
+
+  describe('a server that does not serve the execution session list (404): the running check cannot be made', () => {
+    const noList = () => sim.faults.add({ method: 'GET', path: '/qrs/executionsession/full', times: Infinity, action: { kind: 'status', status: 404, body: 'Not found' } })
+
+    it("fail: not known is not 'not running': refuses to start, saying why", async () => {
+      const other = await runningElsewhere()
+      noList()
+      const starts = sim.startCount(IDS.long)
+      try {
+        const result = await run({ 'if-running': 'fail' })
+        expect(result.code).toBe(1)
+        expect(result.stdout).toMatch(/::error::Could not check whether task 'Reload Long' is already running \(GET \/qrs\/executionsession\/full answered 404\), and if-running is 'fail': not starting it/)
+        expect(sim.startCount(IDS.long)).toBe(starts)
+        const dry = await run({ 'if-running': 'fail', 'dry-run': 'true' })
+        expect(dry.stdout).toMatch(/::warning::Could not check whether task 'Reload Long' is already running \(GET \/qrs\/executionsession\/full answered 404\)/)
+        expect(dry.stdout).toMatch(/not known .*would not start: whether it is running could not be checked and if-running is 'fail'/)
+        expect(dry.code).toBe(1)
+      } finally {
+        sim.faults.clear()
+      }
+      for (let i = 0; i < 200 && !other.ended(); i++) await new Promise(done => setTimeout(done, 50))
+    })
+
+    it('wait: a warning (not a debug line), then the start', async () => {
+      const other = await runningElsewhere()
+      noList()
+      try {
+        const result = await run({})
+        expect(result.code).toBe(0)
+        expect(result.stdout).toMatch(/::warning::Could not check whether task 'Reload Long' is already running \(GET \/qrs\/executionsession\/full answered 404\): starting it without that check/)
+      } finally {
+        sim.faults.clear()
+      }
+      for (let i = 0; i < 200 && !other.ended(); i++) await new Promise(done => setTimeout(done, 50))
+    }, 30_000)
+  })
 })

@@ -119,7 +119,7 @@ describe('post() in-process', () => {
     const since = Date.now()
     await post({ toolkit, clock: systemClock })
     expect(toolkit.failed).toBe(false)
-    expect(toolkit.annotations).toEqual([{ level: 'warning', message: `The main step did not finish (cancelled or killed): stopped task ${IDS.slow} (execution ${executionId}).`, title: undefined }])
+    expect(toolkit.annotations).toEqual([{ level: 'warning', message: `The main step did not finish (cancelled or killed): stopped task ${IDS.slow} (execution ${executionId}), now Aborted (6).`, title: undefined }])
     expect(sim.stops.filter(stop => stop.taskId === IDS.slow && stop.time >= since)).toHaveLength(1)
   })
 
@@ -127,12 +127,28 @@ describe('post() in-process', () => {
     const ended = new FakeToolkit(inputs({ 'task-id': IDS.ok }))
     Object.assign(ended.state, { executions: JSON.stringify([{ taskId: IDS.ok, executionId: '00000000-0000-4000-8000-00000000abcd' }]) })
     await post({ toolkit: ended, clock: systemClock })
-    expect(ended.log).toContain('The main step did not finish, but execution 00000000-0000-4000-8000-00000000abcd has already ended: nothing to stop.')
+    expect(ended.log).toContain(`The main step did not finish (cancelled or killed), but execution 00000000-0000-4000-8000-00000000abcd had already ended: not stopping task ${IDS.ok} (nothing to stop).`)
 
     const kept = new FakeToolkit(inputs({ 'task-id': IDS.ok, 'stop-on-cancel': 'false' }))
     Object.assign(kept.state, { 'task-id': IDS.ok, 'execution-id': 'e1' })
     await post({ toolkit: kept, clock: systemClock })
     expect(kept.annotations.map(a => a.message)).toEqual([`The main step did not finish; execution e1 of task ${IDS.ok} may still run (stop-on-cancel is false).`])
+  })
+
+  it('leaves a running execution of a main step that reached its end; stops only what main meant to stop and could not', async () => {
+    const healthy = sim.startTask(IDS.slow)
+    const toolkit = new FakeToolkit(inputs({ 'task-id': IDS.slow }))
+    Object.assign(toolkit.state, { isPost: 'true', done: 'false', executions: JSON.stringify([{ taskId: IDS.slow, executionId: healthy }]), 'main-ended': 'true', 'stop-pending': '[]' })
+    const since = Date.now()
+    await post({ toolkit, clock: systemClock })
+    expect(toolkit.log).toEqual([])
+    expect(sim.stops.filter(stop => stop.time >= since)).toHaveLength(0)
+
+    const pending = new FakeToolkit(inputs({ 'task-id': IDS.slow }))
+    Object.assign(pending.state, { isPost: 'true', 'main-ended': 'true', 'stop-pending': JSON.stringify([{ taskId: IDS.slow, executionId: healthy }]) })
+    await post({ toolkit: pending, clock: systemClock })
+    expect(pending.annotations.map(a => a.message)).toEqual([`The main step could not stop it: stopped task ${IDS.slow} (execution ${healthy}), now Aborted (6).`])
+    expect(sim.stops.filter(stop => stop.time >= since).map(stop => stop.executionIds)).toEqual([[healthy]])
   })
 
   it('does nothing when main said it was done', async () => {

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import https from 'node:https'
 import type { Scenario, Simulator } from '../../simulator/src/index.js'
-import { agent, appId, call, ids, sleep, start, testCerts, waitFor, xrfkey } from './helpers.js'
+import { agent, appId, call, ids, sleep, start, testCerts, waitFor, waitForSessionEnd, xrfkey } from './helpers.js'
 import { account, cookieFrom, proxyAgent, proxyCall, proxyScenario, type Res } from './proxy-helpers.js'
 import { ntlm } from '../helpers/ntlm-messages.js'
 
@@ -310,5 +310,39 @@ describe('control endpoints', () => {
     expect((await control('GET', '/__sim/starts')).status).toBe(200)
     expect((await call(sim, 'GET', '/qrs/about')).status).toBe(503)
     await sleep(0)
+  })
+})
+
+describe('outages of a given length, refused connections, and whose execution a stop aborted', () => {
+  it('forMs: a rule applies to every matching request for that long, then no more', async () => {
+    sim.faults.add({ method: 'GET', path: '/qrs/about', forMs: 600, action: { kind: 'status', status: 503 } })
+    expect((await call(sim, 'GET', '/qrs/about')).status).toBe(503)
+    expect((await call(sim, 'GET', '/qrs/about')).status).toBe(503)
+    await sleep(700)
+    expect((await call(sim, 'GET', '/qrs/about')).status).toBe(200)
+  })
+
+  it('refuse: drops this request, refuses connections for ms, then accepts again on the same port', async () => {
+    sim.faults.add({ method: 'GET', path: '/qrs/about', action: { kind: 'refuse', ms: 800 } })
+    await expect(raw(sim, 'GET', '/qrs/about')).rejects.toThrow(/ECONNRESET|socket hang up/)
+    await expect(raw(sim, 'GET', '/qrs/about')).rejects.toMatchObject({ code: 'ECONNREFUSED' })
+    await sleep(1_000)
+    expect((await raw(sim, 'GET', '/qrs/about')).status).toBe(200)
+  })
+
+  it('refuseConnections(ms) from code: refused until it resolves', async () => {
+    const back = sim.refuseConnections(500)
+    await expect(raw(sim, 'GET', '/qrs/about')).rejects.toMatchObject({ code: 'ECONNREFUSED' })
+    await back
+    expect((await raw(sim, 'GET', '/qrs/about')).status).toBe(200)
+  })
+
+  it('a stop records the execution it aborted; a stop of a task that is not running aborts none', async () => {
+    const ours = sim.startTask(medium)
+    await call(sim, 'POST', `/qrs/task/${medium}/stop`)
+    expect(sim.stops.at(-1)).toMatchObject({ taskId: medium, aborted: true, executionIds: [ours] })
+    await waitForSessionEnd(sim, ours)
+    await call(sim, 'POST', `/qrs/task/${medium}/stop`)
+    expect(sim.stops.at(-1)).toMatchObject({ taskId: medium, aborted: false, executionIds: [] })
   })
 })

@@ -1,7 +1,8 @@
 /**
  * Fault injection: rules that make chosen requests fail the way networks and servers fail
  * (a 503 burst, a 429 with Retry-After, a reset connection, an answer lost after the work was
- * done, a slow answer, proxy sessions gone, an execution session that vanishes early).
+ * done, a slow answer, proxy sessions gone, an execution session that vanishes early, refused
+ * connections), for a number of requests or for a time (`forMs`).
  * The shared request handling of both listeners asks `FaultRegistry.match` before handling.
  */
 import { STATUS_CODES } from 'node:http'
@@ -19,6 +20,8 @@ export type FaultAction =
   | { kind: 'drop-sessions' }
   /** GET /qrs/executionsession/{id}: 404 as if the session had ended, although the execution still runs. */
   | { kind: 'end-session' }
+  /** Drop every connection (this one unanswered) and refuse new ones (ECONNREFUSED) for `ms`, on both listeners: a node restart. */
+  | { kind: 'refuse'; ms: number }
 
 export type FaultKind = FaultAction['kind']
 
@@ -30,8 +33,10 @@ export interface FaultRule {
   path: string | RegExp
   /** Let this many matching requests through first (default 0). */
   after?: number
-  /** Then apply to this many (default 1; Infinity allowed). */
+  /** Then apply to this many (default 1, or Infinity with `forMs`). */
   times?: number
+  /** Apply only during this many ms from add() (an outage of a given length); later requests pass. */
+  forMs?: number
   action: FaultAction
 }
 
@@ -53,12 +58,12 @@ export interface Faults {
   applied(): AppliedFault[]
 }
 
-const kinds: FaultKind[] = ['status', 'reset', 'reset-after-handling', 'delay', 'drop-sessions', 'end-session']
+const kinds: FaultKind[] = ['status', 'reset', 'reset-after-handling', 'delay', 'drop-sessions', 'end-session', 'refuse']
 
 export class FaultError extends Error {}
 
 /** Checks a rule (from code or from JSON) and fills the defaults. */
-function checkRule(rule: FaultRule): Required<Omit<FaultRule, 'method'>> & { method?: string } {
+function checkRule(rule: FaultRule): Required<Omit<FaultRule, 'method' | 'forMs'>> & { method?: string; forMs?: number } {
   const fail = (msg: string): never => {
     throw new FaultError(`Bad fault rule: ${msg}`)
   }
@@ -66,7 +71,8 @@ function checkRule(rule: FaultRule): Required<Omit<FaultRule, 'method'>> & { met
   if (!(typeof rule.path === 'string' || rule.path instanceof RegExp)) fail('path must be a string or a RegExp')
   if (rule.method !== undefined && typeof rule.method !== 'string') fail('method must be a string')
   const after = rule.after ?? 0
-  const times = rule.times ?? 1
+  const times = rule.times ?? (rule.forMs !== undefined ? Infinity : 1)
+  if (rule.forMs !== undefined && (typeof rule.forMs !== 'number' || !(rule.forMs >= 0))) fail('forMs must be a number >= 0')
   if (typeof after !== 'number' || !(after >= 0)) fail('after must be a number >= 0')
   if (typeof times !== 'number' || !(times >= 0)) fail('times must be a number >= 0 (or Infinity)')
   const a = rule.action
@@ -76,7 +82,7 @@ function checkRule(rule: FaultRule): Required<Omit<FaultRule, 'method'>> & { met
     if (a.body !== undefined && typeof a.body !== 'string') fail('action.body must be a string')
     if (a.retryAfter !== undefined && typeof a.retryAfter !== 'string') fail('action.retryAfter must be a string')
   }
-  if (a.kind === 'delay' && (typeof a.ms !== 'number' || !(a.ms >= 0) || !Number.isFinite(a.ms))) fail('action.ms must be a number >= 0')
+  if ((a.kind === 'delay' || a.kind === 'refuse') && (typeof a.ms !== 'number' || !(a.ms >= 0) || !Number.isFinite(a.ms))) fail('action.ms must be a number >= 0')
   return { ...rule, after, times, action: a }
 }
 
@@ -114,6 +120,8 @@ interface Entry {
   rule: ReturnType<typeof checkRule>
   /** Matching requests seen so far. */
   seen: number
+  /** Date.now() after which the rule no longer applies (forMs). */
+  until: number
 }
 
 export class FaultRegistry implements Faults {
@@ -121,7 +129,8 @@ export class FaultRegistry implements Faults {
   private log: AppliedFault[] = []
 
   add(rule: FaultRule): void {
-    this.rules.push({ rule: checkRule(rule), seen: 0 })
+    const checked = checkRule(rule)
+    this.rules.push({ rule: checked, seen: 0, until: checked.forMs === undefined ? Infinity : Date.now() + checked.forMs })
   }
 
   /** Removes all rules and the applied() log; rule numbers start again at 0. */
@@ -150,8 +159,10 @@ export class FaultRegistry implements Faults {
    */
   match(method: string, path: string, listener: 'qrs' | 'proxy'): FaultAction | undefined {
     let hit: { index: number; action: FaultAction } | undefined
+    const now = Date.now()
     this.rules.forEach((entry, index) => {
       const { rule } = entry
+      if (now > entry.until) return
       if (rule.method !== undefined && rule.method.toUpperCase() !== method.toUpperCase()) return
       if (!pathMatches(rule.path, path)) return
       entry.seen++

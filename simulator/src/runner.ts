@@ -52,6 +52,8 @@ export interface StopRecord {
   time: number
   /** Whether it aborted a running execution (false: the task was not running, or already aborting). */
   aborted: boolean
+  /** The execution sessions it aborted (empty when `aborted` is false). */
+  executionIds: string[]
 }
 
 /** A composite event that fired and the start of its downstream task. */
@@ -169,13 +171,14 @@ export class Runner {
    * execution never turns into Aborted). Every call is recorded in `stops`.
    */
   stop(task: TaskState): void {
-    const record: StopRecord = { taskId: task.id, time: Date.now(), aborted: false }
+    const record: StopRecord = { taskId: task.id, time: Date.now(), aborted: false, executionIds: [] }
     this.stops.push(record)
     for (const session of this.state.sessions.filter((s) => s.active && s.taskId === task.id)) {
       const result = findById(this.state.results, session.resultId)
       // Already aborting, or (defensively) already final: leave it.
       if (!result || !abortable.has(result.status)) continue
       record.aborted = true
+      record.executionIds.push(session.id)
       this.clearSession(session)
       this.leaveQueue(session)
       session.abortReason = 1

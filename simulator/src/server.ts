@@ -104,6 +104,11 @@ export interface Simulator {
    * `userId` (the X-Qlik-User UserId, or the proxy user; `DIR\\user` also matches the directory).
    */
   runningHighWater(userId?: string): number
+  /**
+   * A node restart: drops every connection of both listeners and refuses new ones (ECONNREFUSED)
+   * for `ms`, then listens again on the same ports. Resolves when it accepts again.
+   */
+  refuseConnections(ms: number): Promise<void>
   close(): Promise<void>
 }
 
@@ -353,7 +358,31 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       case 'end-session':
         endSession.add(req)
         return send(res, await handle())
+      case 'refuse':
+        record(0)
+        void refuseConnections(fault.ms)
+        return resetConnection(req)
     }
+  }
+
+  let refusing: Promise<void> | undefined
+  /** Closes both listeners (and their connections) for `ms`; a second call while refusing joins the first. */
+  function refuseConnections(ms: number): Promise<void> {
+    if (refusing) return refusing
+    const listeners = [server, proxyServer].filter((srv): srv is NonNullable<typeof srv> => srv !== undefined && srv.listening)
+    const ports = listeners.map((srv) => (srv.address() as AddressInfo).port)
+    for (const srv of listeners) {
+      srv.close()
+      srv.closeAllConnections()
+    }
+    refusing = sleep(ms).then(async () => {
+      await Promise.all(listeners.map((srv, i) => new Promise<void>((resolve, reject) => {
+        srv.once('error', reject)
+        srv.listen(ports[i], opts.host ?? '127.0.0.1', () => resolve())
+      })))
+      refusing = undefined
+    })
+    return refusing
   }
 
   const expired = opts.serverCertificate === 'expired'
@@ -410,7 +439,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     notifications: hub,
     chainFirings: runner.chainFirings,
     runningHighWater: (userId?: string) => runner.runningHighWater(userId),
+    refuseConnections,
     close: async () => {
+      await refusing
       runner.close()
       hub.close()
       await Promise.all([server, proxyServer].map((srv) => new Promise<void>((resolve) => {

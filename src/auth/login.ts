@@ -3,6 +3,7 @@ import type { AuthType } from '../inputs/settings.js'
 import { isRedirect, type RawResponse } from '../qrs/transport.js'
 import type { Site } from './auth.js'
 import { AuthError } from './errors.js'
+import { QrsError, parseRetryAfter } from '../qrs/errors.js'
 
 type LoginModule = 'windows' | 'forms'
 
@@ -47,3 +48,13 @@ export function sameOrigin(location: string, site: Site): URL {
 }
 
 export const PROXY_HTML_HINT = `Expected JSON but got an HTML page, probably a login form: url must include the virtual proxy prefix, and for Windows authentication user-agent must contain the virtual proxy's Windows authentication pattern.`
+
+/**
+ * A sign-in leg the proxy answered "later" (5xx, 429: a node restarting, a busy proxy) fails as the
+ * QRS answer it stands for, so the request that needed the sign-in is retried like any other GET.
+ */
+export function throwIfBusy(response: RawResponse, url: URL): void {
+  if (response.status !== 429 && response.status < 500) return
+  const retryAfter = parseRetryAfter(String(response.headers['retry-after'] ?? '') || undefined)
+  throw new QrsError('GET', url.pathname, response.status, response.body, 'The virtual proxy could not sign in just now.', retryAfter)
+}

@@ -7,7 +7,7 @@ import type { Authenticator, RenewContext, Site } from './auth.js'
 import { AuthError } from './errors.js'
 import { maskTicket, withoutQuery } from './mask.js'
 import { infoUntrusted } from '../report/untrusted.js'
-import { loginError, loginModule, loginRedirectError, PROXY_HTML_HINT, sameOrigin } from './login.js'
+import { loginError, loginModule, loginRedirectError, PROXY_HTML_HINT, sameOrigin, throwIfBusy } from './login.js'
 import { lostAfterFailover, ProxySession } from './session.js'
 
 export interface WindowsCredentials {
@@ -94,11 +94,14 @@ export function ntlmAuth(credentials: WindowsCredentials, site: Site): Authentic
 async function handshake(loginUrl: URL, openConnection: () => Transport, credentials: WindowsCredentials, who: string): Promise<RawResponse> {
   const url = new URL(loginUrl)
   if (!url.searchParams.get('xrfkey')) url.searchParams.set('xrfkey', newXrfkey())
-  const leg = (connection: Transport, authorization?: string): Promise<RawResponse> =>
-    connection.request('GET', url.href, {
+  const leg = async (connection: Transport, authorization?: string): Promise<RawResponse> => {
+    const response = await connection.request('GET', url.href, {
       'X-Qlik-Xrfkey': url.searchParams.get('xrfkey')!,
       ...(authorization ? { Authorization: authorization } : {})
     })
+    throwIfBusy(response, url)
+    return response
+  }
   const connection = openConnection()
   try {
     const offer = await leg(connection)

@@ -96,7 +96,9 @@ async function followEvent(api: QrsApi, event: CompositeEvent, upstream: { task:
   const executionId = await findDownstreamRun(api, downstream.id, upstreamStop, context, Math.min(FIRE_WINDOW_MS, windowMs(event) || FIRE_WINDOW_MS))
   if (!executionId) return { ...node, note: 'no run of it started after the trigger (disabled trigger or task?)' }
   infoUntrusted(`Chain: '${event.name}' started '${downstream.name}' (execution ${executionId}).`)
-  const outcome = await waitForExecution(api, executionId, {
+  // The wait rides out outages itself (two lines each): reads that do not retry on their own.
+  const outcome = await waitForExecution(api.with({ retries: 0 }), executionId, {
+    log: line => infoUntrusted(line),
     clock: context.clock,
     signal: context.signal,
     timeoutMs: Math.max(0, context.deadline - context.clock.now()),

@@ -37,7 +37,7 @@ export async function subscribe(api: QrsApi, notify: { listen: ListenAddress; ur
     close: async () => {
       // Always removed, also after a failure or a cancellation: a forgotten subscription keeps
       // the QRS calling a runner that is gone.
-      await api.unsubscribe(handle).catch(error => core.warning(`Could not remove the notification subscription ${handle}: ${(error as Error).message}`))
+      await api.detached().unsubscribe(handle).catch(error => core.warning(`Could not remove the notification subscription ${handle}: ${(error as Error).message}`))
       await listener.close()
       core.info(`Removed the notification subscription (${listener.wakeUps} wake-up${listener.wakeUps === 1 ? '' : 's'} received).`)
     }

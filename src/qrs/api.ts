@@ -1,13 +1,28 @@
 import * as core from '@actions/core'
 import type { Writable } from 'node:stream'
 import { QrsError } from './errors.js'
-import type { QrsClient } from './client.js'
+import type { CallOptions, QrsClient } from './client.js'
 import { eqGuid, quote } from './filter.js'
 import type { About, App, CompositeEvent, ExecutionResult, ExecutionSession, ReloadTask } from './types.js'
+
+/** A check the server could not answer (it does not serve the route): why, for a warning. */
+export interface NotKnown {
+  notKnown: string
+}
 
 /** The QRS calls the action makes, by name. Everything else goes through the client. */
 export class QrsApi {
   constructor(private readonly client: QrsClient) {}
+
+  /** The same API whose calls use `call` (see QrsClient.with): the run's calls are cut by a cancellation. */
+  with(call: CallOptions): QrsApi {
+    return new QrsApi(this.client.with(call))
+  }
+
+  /** The same API with no abort signal: for clean-up that must go out after a cancellation too (an unsubscribe). */
+  detached(): QrsApi {
+    return new QrsApi(this.client.with({ signal: undefined }))
+  }
 
   about(): Promise<About> {
     return this.client.get<About>('/qrs/about')
@@ -64,10 +79,20 @@ export class QrsApi {
     return this.client.get<ExecutionResult[]>('/qrs/executionresult/full', { filter: eqGuid('ExecutionId', executionId) })
   }
 
-  /** Executions of the task running now. */
-  taskExecutionSessions(task: ReloadTask): Promise<ExecutionSession[]> {
+  /**
+   * Executions of the task running now; NotKnown when the server (or a proxy rule) does not serve
+   * the list (404, 400): then whether it runs is not known, which is not the same as "not running".
+   */
+  async taskExecutionSessions(task: ReloadTask): Promise<ExecutionSession[] | NotKnown> {
     const field = task.taskType === 1 ? 'externalProgramTask.id' : 'reloadTask.id'
-    return optionalList(this.client.get<ExecutionSession[]>('/qrs/executionsession/full', { filter: eqGuid(field, task.id) }))
+    try {
+      return await this.client.get<ExecutionSession[]>('/qrs/executionsession/full', { filter: eqGuid(field, task.id) })
+    } catch (error) {
+      if (error instanceof QrsError && (error.status === 404 || error.status === 400)) {
+        return { notKnown: `${error.method} ${error.path} answered ${error.status}` }
+      }
+      throw error
+    }
   }
 
   /** Stops asynchronously: the execution goes AbortInitiated, Aborting, Aborted. */

@@ -1,7 +1,8 @@
 import * as core from '@actions/core'
 import type { Authenticator } from '../auth/index.js'
-import { ConnectionError, QrsError, hintForStatus, looksLikeHtml, parseRetryAfter } from './errors.js'
+import { QrsError, hintForStatus, looksLikeHtml, parseRetryAfter } from './errors.js'
 import { systemClock, type Clock } from '../reload/clock.js'
+import { MAX_RETRIES, isTransient, retryDelay, unlessAborted } from './retry.js'
 import { isRedirect, Transport, type RawResponse, type ServerTls } from './transport.js'
 import { newXrfkey } from './xrfkey.js'
 import { firstLine } from '../util/text.js'
@@ -24,11 +25,15 @@ export interface QrsClientOptions {
   random?: () => number
 }
 
-/** GETs are retried this many times on transient trouble (connection errors, timeouts, 5xx, 429). */
-export const MAX_RETRIES = 5
-const BACKOFF_BASE_MS = 500
-const BACKOFF_CAP_MS = 15_000
-const RETRY_AFTER_CAP_MS = 60_000
+export { MAX_RETRIES } from './retry.js'
+
+/** What a view of the client changes for its calls (see `with`). */
+export interface CallOptions {
+  /** Aborts the retry sleeps and the requests in flight (the job is cancelled). */
+  signal?: AbortSignal
+  /** Retries of a GET on transient trouble (default MAX_RETRIES); 0 where the caller rides out outages itself. */
+  retries?: number
+}
 
 export type Query = Record<string, string | undefined>
 
@@ -42,12 +47,26 @@ const SECURITY_RULE_HINT =
 export class QrsClient {
   private readonly transport: Transport
   private readonly base: string
-  /** A call already succeeded: a later 403 is the security rules refusing this call, not the sign-in. */
-  private accepted = false
+  /** `accepted`: a call already succeeded, so a later 403 is the security rules refusing this call, not the sign-in. Shared by the views. */
+  private readonly shared: { accepted: boolean }
+  private readonly call: CallOptions
 
-  constructor(private readonly options: QrsClientOptions) {
+  constructor(options: QrsClientOptions)
+  constructor(options: QrsClientOptions, parent: QrsClient, call: CallOptions)
+  constructor(
+    private readonly options: QrsClientOptions,
+    parent?: QrsClient,
+    call: CallOptions = {}
+  ) {
     this.base = options.url.origin + options.url.pathname.replace(/\/+$/, '')
-    this.transport = this.newTransport()
+    this.transport = parent?.transport ?? this.newTransport()
+    this.shared = parent?.shared ?? { accepted: false }
+    this.call = { ...parent?.call, ...call }
+  }
+
+  /** The same client (connection, session) whose calls use `call` (a key set to undefined clears it): e.g. aborted on cancel. Dispose the original only. */
+  with(call: CallOptions): QrsClient {
+    return new QrsClient(this.options, this, call)
   }
 
   /** GET that must answer 2xx with JSON. */
@@ -93,26 +112,18 @@ export class QrsClient {
    * server sends one). POSTs never are: a start whose answer was lost may still have started.
    */
   private async send<T>(method: string, path: string, query: Query, accept: number[] = [], sink?: () => Writable[], body?: string): Promise<{ status: number; json?: T; bytes?: number }> {
+    const { signal, retries = MAX_RETRIES } = this.call
     for (let attempt = 0; ; attempt++) {
+      signal?.throwIfAborted()
       try {
         return await this.sendOnce<T>(method, path, query, accept, sink, body)
       } catch (error) {
-        const delay = method === 'GET' ? this.retryDelay(error, attempt) : undefined
-        if (delay === undefined) throw error
-        infoUntrusted(`${method} ${path}: ${firstLine((error as Error).message)}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${MAX_RETRIES}).`)
-        await (this.options.clock ?? systemClock).sleep(delay)
+        if (signal?.aborted || method !== 'GET' || attempt >= retries || !isTransient(error)) throw unlessAborted(error, signal)
+        const delay = retryDelay(error, attempt, this.options.random)
+        infoUntrusted(`${method} ${path}: ${firstLine((error as Error).message)}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${retries}).`)
+        await (this.options.clock ?? systemClock).sleep(delay, signal)
       }
     }
-  }
-
-  private retryDelay(error: unknown, attempt: number): number | undefined {
-    if (attempt >= MAX_RETRIES) return undefined
-    const backoff = Math.round((this.options.random ?? Math.random)() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt))
-    if (error instanceof ConnectionError) return error.transient ? backoff : undefined
-    if (error instanceof QrsError && (error.status === 429 || error.status >= 500)) {
-      return error.retryAfterMs !== undefined ? Math.min(error.retryAfterMs, RETRY_AFTER_CAP_MS) : backoff
-    }
-    return undefined
   }
 
   private async sendOnce<T>(method: string, path: string, query: Query, accept: number[], sink?: () => Writable[], body?: string): Promise<{ status: number; json?: T; bytes?: number }> {
@@ -145,11 +156,12 @@ export class QrsClient {
       ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
       ...auth.headers
     }
-    const started = Date.now()
+    const started = performance.now()
     const url = `${this.base}${path}?${encodeQuery({ ...query, xrfkey })}`
-    const response = sink ? await this.transport.download(url, headers, sink) : await this.transport.request(method, url, headers, body)
+    const { signal } = this.call
+    const response = sink ? await this.transport.download(url, headers, sink, signal) : await this.transport.request(method, url, headers, body, signal)
     this.options.auth.receive(response)
-    core.debug(`${method} ${path}${query.filter ? ` filter=${query.filter}` : ''} → ${response.status} in ${Date.now() - started} ms`)
+    core.debug(`${method} ${path}${query.filter ? ` filter=${query.filter}` : ''} → ${response.status} in ${Math.round(performance.now() - started)} ms`)
     return { response, withSession: auth.session, bytes: 'bytes' in response ? (response.bytes as number) : undefined }
   }
 
@@ -161,10 +173,10 @@ export class QrsClient {
     }
     if (status < 200 || status >= 300) {
       const retryAfter = parseRetryAfter(String(response.headers['retry-after'] ?? '') || undefined)
-      const refusal = status === 403 && this.accepted ? SECURITY_RULE_HINT : this.options.auth.refusalHint(status, body)
+      const refusal = status === 403 && this.shared.accepted ? SECURITY_RULE_HINT : this.options.auth.refusalHint(status, body)
       throw new QrsError(method, path, status, body, hintForStatus(status, body) ?? refusal, retryAfter)
     }
-    this.accepted = true
+    this.shared.accepted = true
     if (!body.trim()) return { status }
     if (looksLikeHtml(String(response.headers['content-type'] ?? ''), body)) {
       throw new QrsError(method, path, status, body, this.options.auth.htmlHint)

@@ -31,6 +31,8 @@ export interface RawResponse {
 export class Transport {
   private readonly http: HttpClient
   private readonly agent: Agent
+  /** The abort signal of the request being prepared: http-client hands its options to prepareRequest synchronously. */
+  private nextSignal: AbortSignal | undefined
 
   constructor(
     private readonly base: URL,
@@ -39,7 +41,12 @@ export class Transport {
     const agent = (this.agent = createAgent(base, options.serverTls, options.clientTls, options.maxSockets))
     // http-client's documented hook: each request goes out on our agent, with our TLS settings.
     const useOurAgent = {
-      prepareRequest: (request: { agent?: unknown }) => void (request.agent = agent),
+      prepareRequest: (request: { agent?: unknown; signal?: AbortSignal }) => {
+        request.agent = agent
+        // Node's request option: an abort destroys the request and its socket (a cancel must not wait for a slow answer).
+        if (this.nextSignal) request.signal = this.nextSignal
+        this.nextSignal = undefined
+      },
       canHandleAuthentication: () => false,
       handleAuthentication: () => Promise.reject(new Error('no authentication handler'))
     }
@@ -51,15 +58,19 @@ export class Transport {
     })
   }
 
-  async request(method: string, url: string, headers: Record<string, string>, payload?: string): Promise<RawResponse> {
-    const message = await this.open(method, url, headers, payload)
+  async request(method: string, url: string, headers: Record<string, string>, payload?: string, signal?: AbortSignal): Promise<RawResponse> {
+    const message = await this.open(method, url, headers, payload, signal)
     const status = message.statusCode ?? 0
-    return { status, headers: message.headers, body: await readText(message, status), socket: message.socket }
+    try {
+      return { status, headers: message.headers, body: await readText(message, status), socket: message.socket }
+    } catch (error) {
+      throw signal?.aborted ? signal.reason : error
+    }
   }
 
   /** A GET whose 200 body is piped through the `sink()` stages (script logs can be hundreds of MB); other answers come back as text. */
-  async download(url: string, headers: Record<string, string>, sink: () => Writable[]): Promise<RawResponse & { bytes: number }> {
-    const message = await this.open('GET', url, headers)
+  async download(url: string, headers: Record<string, string>, sink: () => Writable[], signal?: AbortSignal): Promise<RawResponse & { bytes: number }> {
+    const message = await this.open('GET', url, headers, undefined, signal)
     const status = message.statusCode ?? 0
     if (status !== 200) return { status, headers: message.headers, body: await readText(message, status), socket: message.socket, bytes: 0 }
     let bytes = 0
@@ -67,15 +78,18 @@ export class Transport {
     try {
       await pipeline([message, ...sink()])
     } catch (error) {
-      throw describeConnectionError(error, this.base)
+      throw signal?.aborted ? signal.reason : describeConnectionError(error, this.base)
     }
     return { status, headers: message.headers, body: '', socket: message.socket, bytes }
   }
 
-  private async open(method: string, url: string, headers: Record<string, string>, body?: string): Promise<IncomingMessage> {
+  private async open(method: string, url: string, headers: Record<string, string>, body?: string, signal?: AbortSignal): Promise<IncomingMessage> {
+    signal?.throwIfAborted()
     try {
+      this.nextSignal = signal
       return (await this.http.request(method, url, body ?? (method === 'POST' ? '' : null), headers)).message
     } catch (error) {
+      if (signal?.aborted) throw signal.reason
       if (error instanceof ConnectionError) throw error
       throw describeConnectionError(error, this.base)
     }

@@ -38,7 +38,12 @@ export interface RunContext {
   cancel: AbortSignal
   /** Several targets: log lines carry the target's name instead of groups (they run in parallel). */
   multi: boolean
-  tracker: { started(running: Running): void; ended(executionId: string): void }
+  tracker: {
+    started(running: Running): void
+    ended(executionId: string): void
+    /** A stop main decided on failed: the post step tries again. */
+    stopFailed(executionId: string): void
+  }
 }
 
 const STOP_WAIT_ON_TIMEOUT_MS = 15_000
@@ -57,7 +62,7 @@ export async function runTarget(api: QrsApi, settings: Settings, run: TargetRun,
   try {
     const started = (run.started = await group('Start the reload', async () => {
       const known = run.resolved?.task && run.resolved.lookedUpAt !== undefined ? { task: run.resolved.task, at: run.resolved.lookedUpAt } : undefined
-      const reload = await startReload(api, run.target, { ...settings, clock, signal }, known)
+      const reload = await startReload(api, run.target, { ...settings, clock, signal, warn: line => toolkit.warning(line) }, known)
       // Tracked at once: if the job is killed from here on, the post step stops this execution.
       context.tracker.started({ taskId: reload.task.id, taskName: reload.task.name, executionId: reload.executionId, attached: reload.attached })
       const app = reload.app ?? reload.task.app
@@ -136,9 +141,11 @@ async function waitFor(
     const push = settings.notify ? await subscribe(api, settings.notify, executionId) : undefined
     if (previous && !push) info(`The task's ${previous}: checks gather around that.`)
     try {
-      return await waitForExecution(api, executionId, {
+      // Reads that do not retry on their own: the wait rides out outages up to the timeout, telling each in two lines.
+      return await waitForExecution(api.with({ retries: 0 }), executionId, {
         clock,
         signal,
+        log: info,
         timeoutMs: settings.timeoutMs,
         maxPollIntervalMs: settings.maxPollIntervalMs,
         forecast,
@@ -152,7 +159,7 @@ async function waitFor(
   })
   if (outcome.kind === 'finished') return outcome
   const waited = `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task '${task.name}' (execution ${executionId}`
-  const last = outcome.lastStatus === undefined ? 'no status seen yet' : `last status ${describeStatus(outcome.lastStatus)}`
+  const last = `${outcome.lastStatus === undefined ? 'no status seen yet' : `last status ${describeStatus(outcome.lastStatus)}`}${outcome.unanswered ? `; ${outcome.unanswered}` : ''}`
   run.report = buildReport(task, executionId, outcome.result, outcome.attempts, app)
   if (!run.report.status && outcome.lastStatus !== undefined) {
     run.report.status = statusName(outcome.lastStatus)
@@ -165,13 +172,17 @@ async function waitFor(
     return undefined
   }
   try {
-    const stopped = await stopExecution(api, task.id, executionId, clock, STOP_WAIT_ON_TIMEOUT_MS)
+    const { alreadyEnded, result } = await stopExecution(api, task.id, executionId, clock, STOP_WAIT_ON_TIMEOUT_MS)
     context.tracker.ended(executionId)
-    run.report = buildReport(task, executionId, stopped ?? outcome.result, outcome.attempts, app)
-    const now = stopped ? `it ended ${describeStatus(stopped.status)}` : 'it had not reported a final status yet'
-    run.error = `${waited}, ${last}): stopped the task (stop-on-timeout), ${now}. Raise 'timeout' if reloads of this app take longer.`
+    run.report = buildReport(task, executionId, result ?? outcome.result, outcome.attempts, app)
+    const now = result ? `it ended ${describeStatus(result.status)}` : 'it had not reported a final status yet'
+    if (alreadyEnded) info(`Execution ${executionId} had already ended: not stopping task '${task.name}' (another run of it may be going).`)
+    run.error = alreadyEnded
+      ? `${waited}, ${last}): it had already ended when it was read again (${result ? describeStatus(result.status) : 'no result yet'}), so the task was not stopped. Raise 'timeout' if reloads of this app take longer.`
+      : `${waited}, ${last}): stopped the task (stop-on-timeout), ${now}. Raise 'timeout' if reloads of this app take longer.`
   } catch (error) {
     // The timeout is the news; a failed stop is added to it (the post step will try again).
+    context.tracker.stopFailed(executionId)
     run.error = `${waited}, ${last}). Stopping the task failed: ${firstLine((error as Error).message)}. Stop it in the QMC if it still runs.`
   }
   return undefined
@@ -185,10 +196,21 @@ async function stopForFailFast(api: QrsApi, settings: Settings, run: TargetRun, 
     run.error = `Another target failed (fail-fast): stopped waiting; execution ${executionId} keeps running${started.attached ? ' (someone else started it)' : ' (stop-on-cancel is false)'}.`
     return
   }
-  const result = await stopExecution(api, task.id, executionId, context.clock, STOP_WAIT_ON_FAIL_FAST_MS).catch(() => undefined)
+  let stop: Awaited<ReturnType<typeof stopExecution>>
+  try {
+    stop = await stopExecution(api, task.id, executionId, context.clock, STOP_WAIT_ON_FAIL_FAST_MS)
+  } catch (error) {
+    context.tracker.stopFailed(executionId)
+    run.error = `Another target failed (fail-fast), and stopping task '${task.name}' (execution ${executionId}) failed: ${firstLine((error as Error).message)}. The post step will try again.`
+    return
+  }
   context.tracker.ended(executionId)
+  const { alreadyEnded, result } = stop
   run.report = buildReport(task, executionId, result ?? run.result, 0, started.app)
-  run.error = `Another target failed (fail-fast): stopped task '${task.name}' (execution ${executionId})${result ? `, now ${describeStatus(result.status)}` : ''}.`
+  const now = result ? `, now ${describeStatus(result.status)}` : ''
+  run.error = alreadyEnded
+    ? `Another target failed (fail-fast); execution ${executionId} had already ended${now}: not stopping task '${task.name}'.`
+    : `Another target failed (fail-fast): stopped task '${task.name}' (execution ${executionId})${now}.`
 }
 
 /** The log is fetched when it will be shown or explains a failure; external programs have none. */

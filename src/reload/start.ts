@@ -1,9 +1,9 @@
 import * as core from '@actions/core'
 import type { IfRunning } from '../inputs/settings.js'
 import type { StartTarget } from '../inputs/targets.js'
-import type { QrsApi } from '../qrs/api.js'
+import type { NotKnown, QrsApi } from '../qrs/api.js'
 import { ConnectionError } from '../qrs/errors.js'
-import { EMPTY_GUID, type AppRef, type ExecutionResult, type ReloadTask } from '../qrs/types.js'
+import { EMPTY_GUID, type AppRef, type ExecutionResult, type ExecutionSession, type ReloadTask } from '../qrs/types.js'
 import { startAppReload } from './app-reload.js'
 import type { Clock } from './clock.js'
 import { ReloadError } from './errors.js'
@@ -33,11 +33,16 @@ export interface StartOptions {
   maxPollIntervalMs: number
   clock: Clock
   signal?: AbortSignal
+  /** A warning annotation (the toolkit's). */
+  warn: (message: string) => void
 }
 
 /** How long to look for an execution after a start whose answer was lost. */
 const RECONCILE_POLLS = 5
 const RECONCILE_GAP_MS = 1_000
+
+/** Starts sent at most, each after the server said the one before did not start (its answer was lost). */
+const START_ATTEMPTS = 3
 
 /** A task looked up this recently (the target selection) is not looked up again before its start. */
 const FRESH_LOOKUP_MS = 2_000
@@ -55,7 +60,8 @@ export async function startReload(api: QrsApi, target: StartTarget, options: Sta
   let forecast = await taskForecast(api, task)
   // Detect "running" from the server before starting, rather than assume what a start does then. The
   // lookup's last result says "not running" for free when it is final (or NeverStarted); else ask.
-  const running = mayBeRunning(task) ? await api.taskExecutionSessions(task) : []
+  const answer = mayBeRunning(task) ? await api.taskExecutionSessions(task) : []
+  const running = 'notKnown' in answer ? notKnown(task, answer, options) : answer
   if (running.length > 0) {
     const current = running[0].id
     if (options.ifRunning === 'fail') {
@@ -81,10 +87,23 @@ export async function startReload(api: QrsApi, target: StartTarget, options: Sta
 }
 
 /**
+ * The server does not serve the session list: whether the task runs is not known. if-running: fail
+ * promises not to start beside a running execution, and the task's last result (not final, or
+ * missing: that is why the list was asked) cannot rule one out, so it refuses; the other modes start,
+ * as a server without the list would have them do anyway.
+ */
+function notKnown(task: ReloadTask, answer: NotKnown, options: StartOptions): ExecutionSession[] {
+  const why = `Could not check whether task '${task.name}' is already running (${answer.notKnown})`
+  if (options.ifRunning === 'fail') throw new ReloadError(`${why}, and if-running is 'fail': not starting it. Allow the user to read execution sessions, or use if-running: wait.`)
+  options.warn(`${why}: starting it without that check.`)
+  return []
+}
+
+/**
  * False when the task's last execution (operational.lastExecutionResult, in the lookup's answer)
  * ended or never started: no running check is needed. Missing or not final: it may run, ask.
  */
-function mayBeRunning(task: ReloadTask): boolean {
+export function mayBeRunning(task: ReloadTask): boolean {
   const status = task.operational?.lastExecutionResult?.status
   return status === undefined || (status !== 0 && !isFinal(status))
 }
@@ -92,7 +111,9 @@ function mayBeRunning(task: ReloadTask): boolean {
 /** if-running: wait — the new data must not be missed by a reload that began before it landed. */
 async function waitForRunning(api: QrsApi, task: ReloadTask, executionId: string, options: StartOptions): Promise<ExecutionResult> {
   infoUntrusted(`Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`)
-  const outcome = await waitForExecution(api, executionId, {
+  const outcome = await waitForExecution(api.with({ retries: 0 }), executionId, {
+    // The outage lines quote the server's answer.
+    log: line => infoUntrusted(line),
     clock: options.clock,
     timeoutMs: options.timeoutMs,
     maxPollIntervalMs: options.maxPollIntervalMs,
@@ -111,18 +132,21 @@ async function waitForRunning(api: QrsApi, task: ReloadTask, executionId: string
  */
 export async function startTask(api: QrsApi, task: ReloadTask, before: Set<string> = new Set(), clock?: Clock): Promise<string> {
   let executionId: string | undefined
-  try {
-    executionId = await api.startTask(task.id)
-  } catch (error) {
-    if (!(error instanceof ConnectionError) || !clock) throw error
-    core.warning(`The answer to the start of '${task.name}' was lost (${error.message}). Asking the server whether it started.`)
-    const found = await findNewExecution(api, task, before, clock)
-    if (found) {
-      core.info(`It did: execution ${found}.`)
-      return found
+  for (let attempt = 1; ; attempt++) {
+    try {
+      executionId = await api.startTask(task.id)
+      break
+    } catch (error) {
+      if (!(error instanceof ConnectionError) || !clock || attempt >= START_ATTEMPTS) throw error
+      core.warning(`The answer to the start of '${task.name}' was lost (${error.message}). Asking the server whether it started.`)
+      const found = await findNewExecution(api, task, before, clock)
+      if (found) {
+        core.info(`It did: execution ${found}.`)
+        return found
+      }
+      // Not blind: the server has just said that no execution of the task appeared.
+      core.info('No execution of the task appeared: it did not start. Starting it once more.')
     }
-    core.info('No execution of the task appeared: it did not start. Starting it once more.')
-    executionId = await api.startTask(task.id)
   }
   if (!executionId || executionId === EMPTY_GUID) {
     const disabled = task.enabled === false ? ' The task is disabled: enable it in the QMC (Tasks > Edit > Enabled).' : ''
@@ -141,7 +165,8 @@ async function findNewExecution(api: QrsApi, task: ReloadTask, before: Set<strin
   // operational.lastExecutionResult is condensed (no executionID): compare result ids, then look the new one up.
   const lastBefore = task.operational?.lastExecutionResult?.id
   for (let poll = 0; poll < RECONCILE_POLLS; poll++) {
-    const fresh = (await api.taskExecutionSessions(task)).find(session => !before.has(session.id.toLowerCase()))
+    const sessions = await api.taskExecutionSessions(task)
+    const fresh = 'notKnown' in sessions ? undefined : sessions.find(session => !before.has(session.id.toLowerCase()))
     if (fresh) return fresh.id
     const last = (await findTask(api, { taskId: task.id })).operational?.lastExecutionResult?.id
     if (last && last !== lastBefore) {

@@ -1,23 +1,76 @@
 import * as core from '@actions/core'
 import type { QrsApi } from '../qrs/api.js'
+import { isTransient, retryDelay } from '../qrs/retry.js'
 import type { ExecutionResult } from '../qrs/types.js'
 import type { Clock } from './clock.js'
 import { isFinal } from './status.js'
 import { latestAttempt } from './wait.js'
+import { infoUntrusted } from '../report/untrusted.js'
+import { firstLine } from '../util/text.js'
+
+export interface StopOutcome {
+  /** Our execution had already ended when it was read again: no stop was sent (it would hit another run of the task). */
+  alreadyEnded: boolean
+  /** The last result seen of our execution. */
+  result?: ExecutionResult
+}
+
+/** 4 AbortInitiated, 5 Aborting: a stop already reached it. */
+const STOPPING = new Set([4, 5])
 
 /**
- * Stops the task and waits a little for its execution to reach a final status (Aborted, or
- * whatever it managed to finish with). Returns the last result seen.
+ * Stops OUR execution: reads it again first and, if it has ended, sends nothing. Else stops the
+ * task and waits up to `waitMs` for ours to reach a final status (Aborted, or whatever it managed
+ * to finish with).
+ *
+ * The window between that read and the stop cannot be closed fully: `POST /qrs/task/{id}/stop`
+ * addresses the task, not an execution (the QRS has no "stop execution X"), so a run of the same
+ * task that someone starts in the moment between our read and our stop would be the one aborted.
+ * That moment is one request long; nothing else is done in between.
  */
-export async function stopExecution(api: QrsApi, taskId: string, executionId: string, clock: Clock, waitMs: number): Promise<ExecutionResult | undefined> {
-  await api.stopTask(taskId)
-  core.info(`Sent stop for task ${taskId}; waiting up to ${Math.round(waitMs / 1000)} s for execution ${executionId} to end.`)
+export async function stopExecution(api: QrsApi, taskId: string, executionId: string, clock: Clock, waitMs: number): Promise<StopOutcome> {
   const deadline = clock.now() + waitMs
+  const before = await readOurs(api, executionId)
+  if (before.ended) return { alreadyEnded: true, result: before.result }
+  await sendStop(api, taskId, executionId, clock, deadline)
+  core.info(`Sent stop for task ${taskId}; waiting up to ${Math.round(waitMs / 1000)} s for execution ${executionId} to end.`)
   for (;;) {
-    const session = await api.executionSession(executionId)
-    const last = latestAttempt(await api.executionResults(executionId))
-    if (!session && last && isFinal(last.status)) return last
-    if (clock.now() >= deadline) return last
+    const now = await readOurs(api, executionId).catch(error => (isTransient(error) ? undefined : Promise.reject(error)))
+    if (now?.ended && now.result && isFinal(now.result.status)) return { alreadyEnded: false, result: now.result }
+    if (clock.now() >= deadline) return { alreadyEnded: false, result: now?.result ?? before.result }
     await clock.sleep(250)
   }
+}
+
+/**
+ * The stop, never re-sent blindly: when it fails for a transient reason (its answer lost, the server
+ * busy), ours is read again, and the stop goes out once more only while ours still runs untouched.
+ */
+async function sendStop(api: QrsApi, taskId: string, executionId: string, clock: Clock, deadline: number): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await api.stopTask(taskId)
+    } catch (error) {
+      if (!isTransient(error) || clock.now() >= deadline) throw error
+      // The error may quote the server's answer: printed with runner commands off.
+      infoUntrusted(`The stop of task ${taskId} got no answer (${firstLine((error as Error).message)}); reading execution ${executionId} again before another.`)
+      for (;;) {
+        await clock.sleep(Math.max(0, Math.min(retryDelay(error, attempt), deadline - clock.now())))
+        const ours = await readOurs(api, executionId).catch(e => (isTransient(e) && clock.now() < deadline ? undefined : Promise.reject(error)))
+        if (!ours) continue
+        if (ours.ended || ours.stopping) return
+        break
+      }
+    }
+  }
+}
+
+/** Our execution as the server has it now: ended (session gone, or its result final), being stopped, or running. */
+async function readOurs(api: QrsApi, executionId: string): Promise<{ ended: boolean; stopping: boolean; result?: ExecutionResult }> {
+  const session = await api.executionSession(executionId)
+  const status = session?.executionResult?.status
+  if (session && (status === undefined || !isFinal(status))) return { ended: false, stopping: status !== undefined && STOPPING.has(status) }
+  const result = latestAttempt(await api.executionResults(executionId))
+  // Session gone but the result not final yet (the server is writing it): ended for a stop, the wait reads the rest.
+  return { ended: true, stopping: false, result }
 }

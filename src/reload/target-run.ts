@@ -29,6 +29,8 @@ export interface Plan {
   enabled: boolean | null
   /** The execution running now, if any. */
   runningExecutionId: string | null
+  /** The server does not serve the session list: whether it runs is not known. */
+  runningNotKnown?: boolean
   /** From `?privileges=true`; null: the server did not tell. */
   mayStart: boolean | null
   /** Why it would not start. */

@@ -1,10 +1,11 @@
 import type { ExecutionResult, ExecutionSession } from '../qrs/types.js'
 import type { Clock } from './clock.js'
+import { Outage, StillDown, rideOut } from './outage.js'
 import { isFinal } from './status.js'
 import { isUnset } from './dates.js'
 import { jittered, nextGap, pollGap, type Forecast } from './schedule.js'
 
-/** The two reads the wait needs; QrsApi in production, a plain object in tests. */
+/** The two reads the wait needs; QrsApi (a view that does not retry: the wait rides out outages) in production, a plain object in tests. */
 export interface ExecutionReader {
   executionSession(id: string): Promise<ExecutionSession | undefined>
   executionResults(executionId: string): Promise<ExecutionResult[]>
@@ -32,11 +33,13 @@ export interface WaitOptions {
    * are then `safetyPollMs`, a slow poll in case a callback is lost.
    */
   wakeUps?: { sleep(ms: number, signal?: AbortSignal): Promise<boolean>; safetyPollMs: number }
+  /** Where the two lines of an outage go (it stopped answering; it answers again). */
+  log?: (line: string) => void
 }
 
 export type WaitOutcome =
   | { kind: 'finished'; result: ExecutionResult; attempts: number }
-  | { kind: 'timeout'; elapsedMs: number; sessionEnded: boolean; lastStatus?: number; result?: ExecutionResult; attempts: number }
+  | { kind: 'timeout'; elapsedMs: number; sessionEnded: boolean; lastStatus?: number; result?: ExecutionResult; attempts: number; unanswered?: string }
 
 export interface Heartbeat {
   elapsedMs: number
@@ -55,7 +58,8 @@ export const HEARTBEAT_MS = 5 * 60_000
 /**
  * Qlik's documented wait: poll the execution session until it is gone (404), then read the
  * results of that execution. One result per attempt; the latest attempt decides. Results of
- * earlier runs never match: they belong to other execution ids.
+ * earlier runs never match: they belong to other execution ids. An outage (5xx, 429, timeouts,
+ * resets, refused connections) is ridden out up to the timeout: the execution runs on without us.
  */
 export async function waitForExecution(reader: ExecutionReader, executionId: string, options: WaitOptions): Promise<WaitOutcome> {
   const { clock, timeoutMs, maxPollIntervalMs } = options
@@ -69,6 +73,8 @@ export async function waitForExecution(reader: ExecutionReader, executionId: str
   let node: string | undefined
   let quietSince = started
   const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS
+  const outage = new Outage(clock, options.log ?? (() => {}), `still waiting for execution ${executionId}`)
+  const read = <T>(request: () => Promise<T>): Promise<T> => rideOut(request, { clock, deadline: started + timeoutMs, outage, signal: options.signal, random })
   const observe = (status: number | undefined): void => {
     if (status === undefined || status === lastStatus) return
     lastStatus = status
@@ -83,25 +89,30 @@ export async function waitForExecution(reader: ExecutionReader, executionId: str
 
   for (;;) {
     options.signal?.throwIfAborted()
-    if (!sessionEnded) {
-      const session = await reader.executionSession(executionId)
-      if (session) {
-        observe(session.executionResult?.status)
-        node = session.executionResult?.executingNodeName || node
-        if (options.onHeartbeat && clock.now() - quietSince >= heartbeatMs) {
-          quietSince = clock.now()
-          options.onHeartbeat({ elapsedMs: clock.now() - started, status: lastStatus, node })
-        }
-      } else sessionEnded = true
-    }
-    // After a callback the result may be final while the session is still being removed: look at once.
-    if (sessionEnded || woken) {
-      // The session can vanish a moment before the last result shows its final status.
-      const results = await reader.executionResults(executionId)
-      attempts = results.length
-      latest = latestAttempt(results)
-      observe(latest?.status)
-      if (latest && isFinal(latest.status)) return { kind: 'finished', result: latest, attempts }
+    try {
+      if (!sessionEnded) {
+        const session = await read(() => reader.executionSession(executionId))
+        if (session) {
+          observe(session.executionResult?.status)
+          node = session.executionResult?.executingNodeName || node
+          if (options.onHeartbeat && clock.now() - quietSince >= heartbeatMs) {
+            quietSince = clock.now()
+            options.onHeartbeat({ elapsedMs: clock.now() - started, status: lastStatus, node })
+          }
+        } else sessionEnded = true
+      }
+      // After a callback the result may be final while the session is still being removed: look at once.
+      if (sessionEnded || woken) {
+        // The session can vanish a moment before the last result shows its final status.
+        const results = await read(() => reader.executionResults(executionId))
+        attempts = results.length
+        latest = latestAttempt(results)
+        observe(latest?.status)
+        if (latest && isFinal(latest.status)) return { kind: 'finished', result: latest, attempts }
+      }
+    } catch (error) {
+      if (!(error instanceof StillDown)) throw error
+      return { kind: 'timeout', elapsedMs: clock.now() - started, sessionEnded, lastStatus, result: latest, attempts, unanswered: error.message }
     }
     const elapsed = clock.now() - started
     if (elapsed >= timeoutMs) return { kind: 'timeout', elapsedMs: elapsed, sessionEnded, lastStatus, result: latest, attempts }

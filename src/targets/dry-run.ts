@@ -8,6 +8,7 @@ import { setResult } from '../report/outputs.js'
 import { escape } from '../report/summary.js'
 import { printUntrusted } from '../report/untrusted.js'
 import type { Toolkit } from '../toolkit/toolkit.js'
+import { mayBeRunning } from '../reload/start.js'
 
 /**
  * Dry run: for each resolved target, whether it would start (enabled, not running or what if-running
@@ -17,7 +18,7 @@ import type { Toolkit } from '../toolkit/toolkit.js'
 export async function dryRun(toolkit: Toolkit, api: QrsApi, settings: Settings, runs: TargetRun[]): Promise<void> {
   await toolkit.group(`Dry run: check ${runs.length} target${runs.length === 1 ? '' : 's'}`, async () => {
     for (const run of runs) {
-      run.plan = run.resolved?.taskId ? await planTask(api, settings, run.resolved.taskId) : await planApp(api, run.resolved!.appId!)
+      run.plan = run.resolved?.taskId ? await planTask(toolkit, api, settings, run.resolved.taskId) : await planApp(api, run.resolved!.appId!)
       run.success = run.plan.wouldStart
     }
   })
@@ -40,7 +41,7 @@ export async function dryRun(toolkit: Toolkit, api: QrsApi, settings: Settings, 
 const update = (privileges: Privileges | undefined): boolean | null =>
   Array.isArray(privileges) ? privileges.some(p => p.toLowerCase() === 'update') : null
 
-async function planTask(api: QrsApi, settings: Settings, taskId: string): Promise<Plan> {
+async function planTask(toolkit: Toolkit, api: QrsApi, settings: Settings, taskId: string): Promise<Plan> {
   const filter = eqGuid('id', taskId)
   let [task]: (ReloadTask | undefined)[] = await api.reloadTasks(filter, true)
   if (!task) [task] = (await api.externalProgramTasks(filter, true)).map(t => ({ ...t, taskType: t.taskType ?? 1 }))
@@ -50,13 +51,19 @@ async function planTask(api: QrsApi, settings: Settings, taskId: string): Promis
   if (!enabled) reasons.push('the task is disabled (QMC > Tasks > Edit > Enabled)')
   const mayStart = update(task.privileges)
   if (mayStart === false) reasons.push('the signed-in user may not start it (no update right on the task)')
-  const [running] = await api.taskExecutionSessions(task)
+  const sessions = await api.taskExecutionSessions(task)
+  const running = 'notKnown' in sessions ? undefined : sessions[0]
+  if ('notKnown' in sessions) {
+    toolkit.warning(`Could not check whether task '${task.name}' is already running (${sessions.notKnown}).`)
+    // As the start would: if-running: fail does not start when a run cannot be ruled out.
+    if (settings.ifRunning === 'fail' && mayBeRunning(task)) reasons.push(`whether it is running could not be checked and if-running is 'fail'`)
+  }
   let action = 'start'
   if (running) {
     if (settings.ifRunning === 'fail') reasons.push(`it is already running (execution ${running.id}) and if-running is 'fail'`)
     action = settings.ifRunning === 'attach' ? `attach to execution ${running.id} (if-running: attach)` : settings.ifRunning === 'wait' ? `wait for execution ${running.id} to end, then start` : 'none'
   }
-  return { action: reasons.length > 0 ? 'none' : action, wouldStart: reasons.length === 0, enabled, runningExecutionId: running?.id ?? null, mayStart, reasons }
+  return { action: reasons.length > 0 ? 'none' : action, wouldStart: reasons.length === 0, enabled, runningExecutionId: running?.id ?? null, runningNotKnown: 'notKnown' in sessions, mayStart, reasons }
 }
 
 /** An app reload runs QMC's "Reload now": the right to update the app, and no reload of it running. */
@@ -82,7 +89,7 @@ function planRows(runs: TargetRun[]): string[][] {
     const stream = r.taskId ? '—' : r.stream ?? 'not published'
     const enabled = p.enabled === null ? '—' : yesNo(p.enabled)
     const plan = p.wouldStart ? p.action : `would not start: ${p.reasons.join('; ')}`
-    return [name, id, stream, r.from, enabled, p.runningExecutionId ?? 'no', yesNo(p.mayStart), plan]
+    return [name, id, stream, r.from, enabled, p.runningExecutionId ?? (p.runningNotKnown ? 'not known' : 'no'), yesNo(p.mayStart), plan]
   })
 }
 

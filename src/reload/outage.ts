@@ -1,0 +1,76 @@
+import type { Clock } from './clock.js'
+import { firstLine } from '../util/text.js'
+import { isTransient, retryDelay, unlessAborted } from '../qrs/retry.js'
+
+/**
+ * Tells one outage in two lines: when the server stops answering, and when it answers again
+ * (with how long it was gone). The retries in between are silent: a node restart of minutes
+ * would otherwise fill the log.
+ */
+export class Outage {
+  private since: number | undefined
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly log: (line: string) => void,
+    /** What the step keeps doing meanwhile: "still waiting for execution <id>". */
+    private readonly doing: string
+  ) {}
+
+  get ongoing(): boolean {
+    return this.since !== undefined
+  }
+
+  /** A request failed for a transient reason; `untilMs` is how long the step keeps trying. */
+  failed(error: unknown, untilMs: number): void {
+    if (this.since !== undefined) return
+    this.since = this.clock.now()
+    this.log(`QRS is not answering (${firstLine((error as Error).message)}); trying again for up to ${Math.ceil(untilMs / 1000)} s (the timeout), ${this.doing}.`)
+  }
+
+  /** A request got an answer. */
+  answered(): void {
+    if (this.since === undefined) return
+    const gone = this.clock.now() - this.since
+    this.since = undefined
+    this.log(`QRS did not answer for ${Math.round(gone / 1000)} s; ${this.doing}.`)
+  }
+}
+
+/** The deadline passed while the server was not answering: the wait times out with this as the cause. */
+export class StillDown extends Error {
+  constructor(cause: unknown) {
+    super(`the QRS was not answering at the timeout (${firstLine((cause as Error).message)})`, { cause })
+    this.name = 'StillDown'
+  }
+}
+
+export interface RideOutOptions {
+  clock: Clock
+  /** clock.now() after which a failure is no longer retried (the target's timeout). */
+  deadline: number
+  outage: Outage
+  signal?: AbortSignal
+  random?: () => number
+}
+
+/**
+ * A read that must not fail for an outage: transient failures are retried with capped backoff
+ * (or the server's Retry-After) until the deadline, then StillDown. Anything else is thrown at once;
+ * a cancellation cuts the sleep.
+ */
+export async function rideOut<T>(read: () => Promise<T>, { clock, deadline, outage, signal, random }: RideOutOptions): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const value = await read()
+      outage.answered()
+      return value
+    } catch (error) {
+      if (signal?.aborted || !isTransient(error)) throw unlessAborted(error, signal)
+      const left = deadline - clock.now()
+      if (left <= 0) throw new StillDown(error)
+      outage.failed(error, left)
+      await clock.sleep(Math.min(retryDelay(error, attempt, random), left), signal)
+    }
+  }
+}
