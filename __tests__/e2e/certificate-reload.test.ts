@@ -177,7 +177,7 @@ describe('certificate auth: reload a task end to end', () => {
   it('explains a client certificate the site does not trust', async () => {
     const run = await ctx.run({ 'task-id': IDS.ok, 'client-cert': ctx.sim.certs.otherClientCert, 'client-key': ctx.sim.certs.otherClientKey })
     expect(run.code).toBe(1)
-    expect(run.stdout).toMatch(/::error::GET \/qrs\/about answered 403.*%0A.*client certificate must be exported from this site's QMC/)
+    expect(run.stdout).toMatch(/::error::GET \/qrs\/reloadtask\/full answered 403.*%0A.*client certificate must be exported from this site's QMC/)
   })
 
   it('explains a server certificate from an unknown CA (wrong ca-cert)', async () => {

@@ -104,7 +104,7 @@ describeWithSpec(`the QRS definition (${spec?.version ?? 'absent'})`, () => {
 
     const templates = new Set(actionRequests.map((r) => `${r.method} ${s.match(r.method, r.path.slice(r.path.toLowerCase().indexOf('/qrs/') + 4))?.template ?? r.path}`))
     for (const route of [
-      'GET /about', 'GET /reloadtask/full', 'GET /externalprogramtask/full', 'GET /app/{id}', 'POST /task/{id}/start/synchronous',
+      'GET /reloadtask/full', 'GET /externalprogramtask/full', 'GET /app/{id}', 'POST /task/{id}/start/synchronous',
       'POST /app/{id}/reload', 'POST /task/{id}/stop', 'GET /executionsession/{id}', 'GET /executionsession/full',
       'GET /executionresult/full', 'GET /compositeevent/full', 'GET /compositeevent/{id}',
       'POST /notification', 'DELETE /notification', 'GET /reloadtask/{reloadtaskid}/scriptlogfile', 'GET /reloadtask/{reloadtaskid}/scriptlog',
