@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { run } from '../../src/main.js'
-import { systemClock } from '../../src/reload/clock.js'
+import { systemClock } from '../../src/util/clock.js'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
 import type { Scenario } from '../../simulator/src/scenario.js'
 import { testCertificates } from '../helpers/certs.js'

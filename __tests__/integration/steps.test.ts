@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals'
 import { run } from '../../src/main.js'
 import { post } from '../../src/post.js'
-import { systemClock } from '../../src/reload/clock.js'
+import { systemClock } from '../../src/util/clock.js'
 import type { Simulator } from '../../simulator/src/index.js'
 import { inProcessSite } from '../helpers/in-process.js'
 import { FakeToolkit } from '../helpers/fake-toolkit.js'

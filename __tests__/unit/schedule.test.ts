@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import type { ExecutionSession } from '../../src/qrs/types.js'
-import type { Clock } from '../../src/reload/clock.js'
+import type { Clock } from '../../src/util/clock.js'
 import { heartbeatLine } from '../../src/reload/run.js'
 import { DENSE_POLL_MS, expectedDuration, jittered, pollGap } from '../../src/reload/schedule.js'
 import { waitForExecution, type ExecutionReader } from '../../src/reload/wait.js'

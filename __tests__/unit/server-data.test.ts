@@ -13,7 +13,7 @@ import type { QrsApi } from '../../src/qrs/api.js'
 import { insideDir, saveScriptLog } from '../../src/scriptlog/fetch.js'
 import { scanLog } from '../../src/scriptlog/excerpt.js'
 import { boundedLines, MAX_LINE_CHARS } from '../../src/scriptlog/lines.js'
-import { systemClock } from '../../src/reload/clock.js'
+import { systemClock } from '../../src/util/clock.js'
 
 /** What core.setSecret registered: the `::add-mask::` lines written to stdout. */
 let masked: string[]

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import type { ExecutionResult, ExecutionSession } from '../../src/qrs/types.js'
-import type { Clock } from '../../src/reload/clock.js'
+import type { Clock } from '../../src/util/clock.js'
 import { latestAttempt, pollInterval, waitForExecution, type ExecutionReader } from '../../src/reload/wait.js'
 
 const UNSET = '1753-01-01T00:00:00.000Z'

@@ -1,11 +1,5 @@
 import type { RawResponse, Transport } from '../qrs/transport.js'
-
-/** TLS material an auth method puts on the connection. */
-export interface ClientTls {
-  cert?: string
-  key?: string
-  passphrase?: string
-}
+import type { ClientTls } from '../shared-types.js'
 
 /** Where the client connects: strategies explain redirects and sign in against it. */
 export interface Site {

@@ -1,5 +1,5 @@
 import { withoutQuery } from './mask.js'
-import type { AuthType } from '../inputs/settings.js'
+import type { AuthType } from '../shared-types.js'
 import { isRedirect, type RawResponse } from '../qrs/transport.js'
 import type { Site } from './auth.js'
 import { AuthError } from './errors.js'

@@ -3,8 +3,8 @@ import type { QrsApi } from '../qrs/api.js'
 import { eqGuid } from '../qrs/filter.js'
 import type { CompositeEvent, ExecutionResult, ReloadTask } from '../qrs/types.js'
 import { isUnset } from '../reload/dates.js'
-import type { Clock } from '../reload/clock.js'
-import { isSuccess, statusName } from '../reload/status.js'
+import type { Clock } from '../util/clock.js'
+import { isFailed, isSuccess, statusName } from '../reload/status.js'
 import { waitForExecution } from '../reload/wait.js'
 import { infoUntrusted } from '../report/untrusted.js'
 
@@ -49,7 +49,7 @@ const CLOCK_TOLERANCE_MS = 1_000
 /** ruleState of QRS composite rules: 1 TaskSuccessful, 2 TaskFail. */
 function ruleStateOf(status: number): number | undefined {
   if (isSuccess(status)) return 1
-  return [6, 8, 11, 12].includes(status) ? 2 : undefined
+  return isFailed(status) ? 2 : undefined
 }
 
 function ruleTask(rule: CompositeEvent['compositeRules'][number]): { id: string; name?: string } | undefined {

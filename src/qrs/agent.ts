@@ -3,7 +3,7 @@ import { Agent as HttpsAgent } from 'node:https'
 import type { Agent } from 'node:http'
 import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from 'node:tls'
 import tunnel from 'tunnel'
-import type { ClientTls } from '../auth/auth.js'
+import type { ClientTls } from '../shared-types.js'
 
 /** How to check the server: `ca` replaces the system store, `serverName` the URL's host. */
 export interface ServerTls {

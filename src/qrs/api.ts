@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream'
 import { QrsError } from './errors.js'
 import type { QrsClient } from './client.js'
 import { eqGuid } from './filter.js'
-import type { About, App, CompositeEvent, ExecutionResult, ExecutionSession, ReloadTask } from './types.js'
+import { isExternalProgram, type About, type App, type CompositeEvent, type ExecutionResult, type ExecutionSession, type ReloadTask } from './types.js'
 
 /** The QRS calls the action makes, by name. Everything else goes through the client. */
 export class QrsApi {
@@ -66,7 +66,7 @@ export class QrsApi {
 
   /** Executions of the task running now. */
   taskExecutionSessions(task: ReloadTask): Promise<ExecutionSession[]> {
-    const field = task.taskType === 1 ? 'externalProgramTask.id' : 'reloadTask.id'
+    const field = isExternalProgram(task) ? 'externalProgramTask.id' : 'reloadTask.id'
     return optionalList(this.client.get<ExecutionSession[]>('/qrs/executionsession/full', { filter: eqGuid(field, task.id) }))
   }
 

@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import type { Authenticator } from '../auth/index.js'
 import { ConnectionError, QrsError, hintForStatus, looksLikeHtml, parseRetryAfter } from './errors.js'
-import { systemClock, type Clock } from '../reload/clock.js'
+import { systemClock, type Clock } from '../util/clock.js'
 import { isRedirect, Transport, type RawResponse, type ServerTls } from './transport.js'
 import { newXrfkey } from './xrfkey.js'
 import { firstLine } from '../util/text.js'

@@ -1,15 +1,16 @@
 import { tmpdir } from 'node:os'
-import { formatDuration } from '../inputs/duration.js'
+import { formatDuration } from '../util/duration.js'
 import type { Settings } from '../inputs/settings.js'
 import { subscribe } from '../notify/subscription.js'
 import type { QrsApi } from '../qrs/api.js'
-import type { ExecutionResult } from '../qrs/types.js'
+import { isExternalProgram, type ExecutionResult } from '../qrs/types.js'
 import { setOutputs } from '../report/outputs.js'
 import { buildReport } from '../report/report.js'
 import { scanLog } from '../scriptlog/excerpt.js'
 import { saveScriptLog } from '../scriptlog/fetch.js'
 import { formatBytes } from '../scriptlog/print.js'
-import type { Clock } from './clock.js'
+import type { Clock } from '../util/clock.js'
+import { errorMessage } from '../util/errors.js'
 import { chainLines, chainNodes, followChain } from '../chain/follow.js'
 import { startReload, type StartedReload } from './start.js'
 import { describeStatus, isSuccess, statusName } from './status.js'
@@ -96,7 +97,7 @@ export async function runTarget(api: QrsApi, settings: Settings, run: TargetRun,
       await stopForFailFast(api, settings, run, run.started, context)
       return
     }
-    run.error = error instanceof Error ? error.message : String(error)
+    run.error = errorMessage(error)
   }
 }
 
@@ -186,7 +187,7 @@ async function stopForFailFast(api: QrsApi, settings: Settings, run: TargetRun, 
 /** The log is fetched when it will be shown or explains a failure; external programs have none. */
 async function fetchScriptLog(api: QrsApi, settings: Settings, run: TargetRun, { clock, toolkit }: RunContext, info: (line: string) => void): Promise<void> {
   const { task } = run.started!
-  if ((run.success && settings.scriptLog !== 'always') || task.taskType === 1 || !run.result) return
+  if ((run.success && settings.scriptLog !== 'always') || isExternalProgram(task) || !run.result) return
   try {
     const log = await saveScriptLog(api, task.id, run.result, process.env.RUNNER_TEMP || tmpdir(), clock)
     if (log.kind === 'saved') {

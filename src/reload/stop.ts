@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import type { QrsApi } from '../qrs/api.js'
 import type { ExecutionResult } from '../qrs/types.js'
-import type { Clock } from './clock.js'
+import type { Clock } from '../util/clock.js'
 import { isFinal } from './status.js'
 import { latestAttempt } from './wait.js'
 

@@ -1,5 +1,5 @@
 import type { ExecutionResult, ExecutionSession } from '../qrs/types.js'
-import type { Clock } from './clock.js'
+import type { Clock } from '../util/clock.js'
 import { isFinal } from './status.js'
 import { isUnset } from './dates.js'
 import { jittered, pollGap } from './schedule.js'

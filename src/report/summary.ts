@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import { formatDuration } from '../inputs/duration.js'
+import { formatDuration } from '../util/duration.js'
 import type { TargetRun } from '../reload/target-run.js'
 import type { ChainNode } from '../chain/follow.js'
 import type { LogExcerpt } from '../scriptlog/excerpt.js'

@@ -2,7 +2,7 @@ import * as core from '@actions/core'
 import type { Settings } from '../inputs/settings.js'
 import type { QrsApi } from '../qrs/api.js'
 import { eqGuid } from '../qrs/filter.js'
-import type { Privileges, ReloadTask } from '../qrs/types.js'
+import { asExternalPrograms, type Privileges, type ReloadTask } from '../qrs/types.js'
 import type { Plan, TargetRun } from '../reload/target-run.js'
 import { setResult } from '../report/outputs.js'
 import { escape } from '../report/summary.js'
@@ -43,7 +43,7 @@ const update = (privileges: Privileges | undefined): boolean | null =>
 async function planTask(api: QrsApi, settings: Settings, taskId: string): Promise<Plan> {
   const filter = eqGuid('id', taskId)
   let [task]: (ReloadTask | undefined)[] = await api.reloadTasks(filter, true)
-  if (!task) [task] = (await api.externalProgramTasks(filter, true)).map(t => ({ ...t, taskType: t.taskType ?? 1 }))
+  if (!task) [task] = asExternalPrograms(await api.externalProgramTasks(filter, true))
   if (!task) return { action: 'none', wouldStart: false, enabled: null, runningExecutionId: null, mayStart: null, reasons: ['the task is no longer visible to this user'] }
   const reasons: string[] = []
   const enabled = task.enabled !== false

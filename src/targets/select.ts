@@ -2,7 +2,7 @@ import type { Settings } from '../inputs/settings.js'
 import { describeSelector, type Selector, type StartTarget, type Target } from '../inputs/targets.js'
 import type { QrsApi } from '../qrs/api.js'
 import { eqText } from '../qrs/filter.js'
-import type { App, ReloadTask } from '../qrs/types.js'
+import { asExternalPrograms, type App, type ReloadTask } from '../qrs/types.js'
 import { ReloadError } from '../reload/errors.js'
 import { findTask } from '../reload/target.js'
 import type { Resolved, TargetRun } from '../reload/target-run.js'
@@ -111,7 +111,7 @@ export async function selectTasks(api: QrsApi, selector: Selector): Promise<Relo
       ? eqText('tags.name', selector.tag)
       : `${eqText('customProperties.definition.name', selector.name)} and ${eqText('customProperties.value', selector.value)}`
   const reload = await api.reloadTasks(filter)
-  const program = (await api.externalProgramTasks(filter)).map(task => ({ ...task, taskType: task.taskType ?? 1 }))
+  const program = asExternalPrograms(await api.externalProgramTasks(filter))
   const same = (a: string | undefined, b: string): boolean => (a ?? '').toLowerCase() === b.toLowerCase()
   const matches = (task: ReloadTask): boolean =>
     selector.kind === 'task-tag'
