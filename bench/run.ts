@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { makeCertificates, startSimulator, type Scenario, type Simulator } from '../simulator/src/index.js'
-import { BUNDLE, startAction, type ActionRun } from '../scripts/local-runner.js'
+import { BUNDLE, startAction, type ActionRun } from '../__tests__/helpers/local-runner.js'
 import { freePort } from '../__tests__/helpers/tinyproxy.js'
 import { WINDOWS } from '../__tests__/helpers/site.js'
 import { AIRFLOW, FIXED_1S, runLoop, type LoopStrategy } from './loops.js'
@@ -325,7 +325,7 @@ async function rssRun(): Promise<void> {
     const rssFile = join(dir, 'max-rss')
     const { run } = await bundle(
       { ...certInputs(sim), 'task-id': BIG_LOG_TASK },
-      { nodeArgs: ['--import', resolve('scripts/max-rss.mjs')], env: { QSR_MAX_RSS_FILE: rssFile, RUNNER_TEMP: dir } }
+      { nodeArgs: ['--import', resolve('__tests__/helpers/max-rss.mjs')], env: { QSR_MAX_RSS_FILE: rssFile, RUNNER_TEMP: dir } }
     )
     rss.bytes = Number(readFileSync(rssFile, 'utf8')) * 1024
     const path = run.outputs['script-log-path']

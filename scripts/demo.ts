@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path'
 import { loadScenario, startSimulator } from '../simulator/src/index.js'
-import { asRunnerLog, runAction } from './local-runner.js'
+import { asRunnerLog, runAction } from '../__tests__/helpers/local-runner.js'
 
 const scenario = loadScenario(resolve('simulator/scenarios/demo.json'))
 const sim = await startSimulator({ scenario, certsDir: resolve('.sim/certs'), quiet: true })

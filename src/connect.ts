@@ -7,7 +7,7 @@ import type { Toolkit } from './toolkit/toolkit.js'
 
 /** The inputs, checked; every secret among them masked before anything can print it. Shared by main and post. */
 export function readSettings(toolkit: Toolkit): Settings {
-  const settings = getSettings(toolkit.getInput)
+  const settings = getSettings((name, options) => toolkit.getInput(name, options))
   for (const secret of settings.secrets) toolkit.setSecret(secret)
   return settings
 }

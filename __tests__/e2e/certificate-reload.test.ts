@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
-import type { Switches } from '../../simulator/src/scenario.js'
-import { runAction, type ActionRun } from '../../scripts/local-runner.js'
+import type { Switches } from '../../simulator/src/index.js'
+import { runAction, type ActionRun } from '../helpers/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
 import { IDS, SCRIPT_ERROR, testSite } from '../helpers/site.js'
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { HtmlRenderer, Parser } from 'commonmark'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
-import { runAction } from '../../scripts/local-runner.js'
+import { runAction } from '../helpers/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
 import { runnerCommands } from '../helpers/runner-commands.js'
 import { certificateInputs, testSite } from '../helpers/site.js'

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
-import { runAction } from '../../scripts/local-runner.js'
+import { runAction } from '../helpers/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
 import { IDS, WINDOWS, testSite } from '../helpers/site.js'
 import { loopbackAlias, startTinyproxy, tinyproxyAvailable, type ForwardProxy } from '../helpers/tinyproxy.js'

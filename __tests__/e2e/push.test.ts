@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { request } from 'node:http'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
-import { runAction, startAction } from '../../scripts/local-runner.js'
+import { runAction, startAction } from '../helpers/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
 import { IDS, certificateInputs, testSite } from '../helpers/site.js'
 import { freePort } from '../helpers/tinyproxy.js'

@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startSimulator, type Scenario, type Simulator } from '../../simulator/src/index.js'
-import { runAction, startAction, type ActionRun, type RunningAction, type RunOptions } from '../../scripts/local-runner.js'
-import { startUnderWine, unixPath, windowsPath } from '../../scripts/wine.js'
+import { runAction, startAction, type ActionRun, type RunningAction, type RunOptions } from '../helpers/local-runner.js'
+import { startUnderWine, unixPath, windowsPath } from '../helpers/wine.js'
 import { testCertificates } from '../helpers/certs.js'
 import { IDS, SCRIPT_ERROR, WINDOWS, testSite } from '../helpers/site.js'
 

@@ -1,7 +1,7 @@
 import { expect } from '@jest/globals'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import type { Simulator } from '../../simulator/src/index.js'
-import type { ActionRun } from '../../scripts/local-runner.js'
+import type { ActionRun } from './local-runner.js'
 
 /** Inputs whose whole value is a secret. */
 const SECRET_INPUTS = ['password', 'client-key-passphrase', 'header-value', 'jwt'] as const

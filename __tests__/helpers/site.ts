@@ -1,4 +1,4 @@
-import type { Scenario } from '../../simulator/src/scenario.js'
+import type { Scenario } from '../../simulator/src/index.js'
 
 /** Ids of the sample site used by the end-to-end tests. */
 export const IDS = {

@@ -15,7 +15,7 @@ import { testCertificates } from '../helpers/certs.js'
 import { IDS, testSite } from '../helpers/site.js'
 
 let sim: Simulator
-let clients: QrsClient[] = []
+const clients: QrsClient[] = []
 
 beforeAll(async () => {
   const certs = testCertificates()

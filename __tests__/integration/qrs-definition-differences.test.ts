@@ -17,7 +17,7 @@ import { findTask } from '../../src/reload/target.js'
 import { waitForExecution } from '../../src/reload/wait.js'
 import { saveScriptLog } from '../../src/scriptlog/fetch.js'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
-import type { Scenario } from '../../simulator/src/scenario.js'
+import type { Scenario } from '../../simulator/src/index.js'
 import { testCertificates } from '../helpers/certs.js'
 import { IDS, testSite } from '../helpers/site.js'
 

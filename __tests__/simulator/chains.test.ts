@@ -57,7 +57,7 @@ async function startSync(s: Simulator, taskId: string): Promise<string> {
 
 /** The results of a task, oldest first. */
 function results(s: Simulator, taskId: string): Result[] {
-  return s.state.results.filter((r) => r.taskID === taskId) as Result[]
+  return s.state.results.filter((r) => r.taskID === taskId)
 }
 
 const idle = (s: Simulator): boolean => s.state.sessions.every((x) => !x.active)
@@ -243,7 +243,7 @@ describe('composite events', () => {
 
   it('rejects composite events with unknown tasks or bad rules', async () => {
     const bad = (e: Partial<ScenarioCompositeEvent>): Promise<unknown> =>
-      start(certs, { scenario: scenario([{ id: ev(1), name: 'E', rules: [{ taskId: t.a, ruleState: 1 }], downstreamTaskId: t.b, ...e } as ScenarioCompositeEvent]) })
+      start(certs, { scenario: scenario([{ id: ev(1), name: 'E', rules: [{ taskId: t.a, ruleState: 1 }], downstreamTaskId: t.b, ...e }]) })
     await expect(bad({ downstreamTaskId: ev(7) })).rejects.toThrow(/downstreamTaskId refers to unknown task/)
     await expect(bad({ rules: [{ taskId: ev(7), ruleState: 1 }] })).rejects.toThrow(/rule refers to unknown task/)
     await expect(bad({ rules: [{ taskId: t.a, ruleState: 3 as 1 }] })).rejects.toThrow(/ruleState must be 1/)

@@ -169,7 +169,7 @@ describe('executions', () => {
   })
 
   test('results lists are newest first by default', async () => {
-    const all = (await call(sim, 'GET', '/qrs/executionresult/full')).json() as Result[]
+    const all = (await call(sim, 'GET', '/qrs/executionresult/full')).json<Result[]>()
     const created = all.map((r) => r.createdDate)
     expect(created).toEqual([...created].sort().reverse())
   })

@@ -67,7 +67,7 @@ describe('curl --ntlm', () => {
     const res = await curl(account.password, jar)
     const [body, status] = res.stdout.split('\n')
     expect(status).toBe('200')
-    expect(JSON.parse(body as string)).toMatchObject({ schemaPath: 'About' })
+    expect(JSON.parse(body)).toMatchObject({ schemaPath: 'About' })
     expect(execFileSync('cat', [jar]).toString()).toMatch(/X-Qlik-Session-ntlm/)
   })
 
@@ -98,7 +98,7 @@ describe('Python requests_ntlm', () => {
     const [status, type, body] = res.stdout.split('\n')
     expect({ status, stderr: res.stderr }).toEqual({ status: '200', stderr: '' })
     expect(type).toBe('application/json; charset=utf-8')
-    expect(JSON.parse(body as string)).toMatchObject({ schemaPath: 'About' })
+    expect(JSON.parse(body)).toMatchObject({ schemaPath: 'About' })
   })
 
   itPython('a wrong password: 401', async () => {

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { sambaAvailable, sambaUnavailableReason, sambaVerifier, splitAccount } from '../../simulator/src/ntlm/samba.js'
-import type { NtlmVerifier } from '../../simulator/src/ntlm/verifier.js'
+import { sambaAvailable, sambaUnavailableReason, sambaVerifier, splitAccount } from '../../simulator/src/index.js'
+import type { NtlmVerifier } from '../../simulator/src/index.js'
 import { ntlm, type Type2 } from '../helpers/ntlm-messages.js'
 
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { parseFileCommands } from '../../scripts/runner-files.js'
+import { parseFileCommands } from '../helpers/runner-files.js'
 
 // The cases of actions/runner's SetOutputFileCommandL0, plus what @actions/core writes on Windows (os.EOL is CRLF).
 const lines = (eol: string, ...all: string[]) => all.join(eol)

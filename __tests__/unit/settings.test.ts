@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { generateKeyPairSync } from 'node:crypto'
 import { getSettings, type InputReader } from '../../src/inputs/settings.js'
-import type { CertPaths } from '../../simulator/src/certs.js'
+import type { CertPaths } from '../../simulator/src/index.js'
 import { testCertificates } from '../helpers/certs.js'
 
 let certs: CertPaths

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import type { ExecutionResult, ExecutionSession } from '../../src/qrs/types.js'
+import type { ExecutionResult } from '../../src/qrs/types.js'
 import type { Clock } from '../../src/util/clock.js'
 import { latestAttempt, pollInterval, waitForExecution, type ExecutionReader } from '../../src/reload/wait.js'
 
@@ -37,7 +37,7 @@ function scriptedReader(sessions: (number | undefined)[], results: ExecutionResu
     executionSession: async id => {
       calls.push(`session ${id}`)
       const status = sessions[Math.min(s++, sessions.length - 1)]
-      return status === undefined ? undefined : ({ id, executionResult: { id: 'r', status } } as ExecutionSession)
+      return status === undefined ? undefined : { id, executionResult: { id: 'r', status } }
     },
     executionResults: async id => {
       calls.push(`results ${id}`)

@@ -155,7 +155,7 @@ function resolvePath(entity: unknown, path: string[]): unknown[] {
     const next: unknown[] = []
     const lower = segment.toLowerCase()
     for (const item of current) {
-      for (const obj of Array.isArray(item) ? item : [item]) {
+      for (const obj of (Array.isArray(item) ? item : [item]) as unknown[]) {
         if (obj === null || typeof obj !== 'object') continue
         const key = Object.keys(obj).find((k) => k.toLowerCase() === lower)
         if (key !== undefined) next.push((obj as Record<string, unknown>)[key])
@@ -163,7 +163,7 @@ function resolvePath(entity: unknown, path: string[]): unknown[] {
     }
     current = next
   }
-  return current.flatMap((v) => (Array.isArray(v) ? v : [v]))
+  return current.flatMap((v) => (Array.isArray(v) ? (v as unknown[]) : [v]))
 }
 
 function compare(actual: unknown, op: Operator, value: Value): boolean {

@@ -125,7 +125,7 @@ async function startTask(ctx: RouteContext, task: TaskState, synchronous: boolea
 function parseIdList(body: string): string[] | Reply {
   try {
     const ids: unknown = JSON.parse(body)
-    if (Array.isArray(ids) && ids.every((id) => typeof id === 'string')) return ids as string[]
+    if (Array.isArray(ids) && ids.every((id) => typeof id === 'string')) return ids
   } catch {
     // fall through
   }

@@ -21,7 +21,7 @@ export interface RenewContext {
   /** One request on the client's connections with exactly these headers (nothing added, nothing taken). */
   request(url: URL, headers: Record<string, string>): Promise<RawResponse>
   /** A dedicated keep-alive connection: NTLM authenticates one TCP connection, never a pool. */
-  openConnection(): Transport
+  openConnection: () => Transport
 }
 
 /**

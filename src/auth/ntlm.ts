@@ -125,7 +125,7 @@ async function handshake(loginUrl: URL, openConnection: () => Transport, credent
 
 function authenticateHeader(response: RawResponse): string[] {
   const header = response.headers['www-authenticate']
-  const values = Array.isArray(header) ? header : header ? [header] : []
+  const values: string[] = Array.isArray(header) ? header : header ? [header] : []
   return values.flatMap(value => value.split(',')).map(value => value.trim()).filter(Boolean)
 }
 

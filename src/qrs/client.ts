@@ -58,7 +58,7 @@ export class QrsClient {
   /** GET where 404 means "not there" rather than an error (an ended execution session). */
   async getIfExists<T>(path: string, query: Query = {}): Promise<T | undefined> {
     const answer = await this.send<T>('GET', path, query, [404])
-    return answer.status === 404 ? undefined : (answer.json as T)
+    return answer.status === 404 ? undefined : (answer.json)
   }
 
   /**

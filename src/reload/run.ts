@@ -107,6 +107,7 @@ type Group = <T>(title: string, fn: () => Promise<T>) => Promise<T>
 export function heartbeatLine(beat: Heartbeat, previous: string): string {
   const status = beat.status === undefined ? 'running' : statusName(beat.status)
   // The node's name is the server's text: one short line, no control characters (no runner commands).
+  // eslint-disable-next-line no-control-regex
   const node = beat.node?.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim().slice(0, 80)
   return `+${formatDuration(beat.elapsedMs)} still ${status}${node ? ` on ${node}` : ''}${previous ? ` (${previous})` : ''}`
 }

@@ -18,7 +18,12 @@ export interface ActionRun {
   summary: string
 }
 
-export const BUNDLE = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/index.js')
+/**
+ * The bundle every run starts: the tests' global setup bundles the current src/ into a temporary
+ * folder and names it in QSR_BUNDLE, so a change to src/ is tested without `npm run bundle`.
+ * Without it (demo, bench, a script) the committed dist/index.js runs.
+ */
+export const BUNDLE = process.env.QSR_BUNDLE || resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/index.js')
 
 /** Parses GITHUB_OUTPUT / GITHUB_STATE as the runner does on `os` (see runner-files.ts). */
 export function parseCommandFile(text: string, os: RunnerOs = 'linux'): Record<string, string> {
@@ -77,8 +82,8 @@ function startNode(env: Record<string, string>, options: RunOptions): StepProces
   const child = spawn(options.node ?? process.env.E2E_NODE ?? process.execPath, [...(options.nodeArgs ?? []), BUNDLE], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
-  child.stdout!.on('data', chunk => (stdout += chunk))
-  child.stderr!.on('data', chunk => (stderr += chunk))
+  child.stdout.on('data', chunk => (stdout += chunk))
+  child.stderr.on('data', chunk => (stderr += chunk))
   return { child, stdout: () => stdout, stderr: () => stderr }
 }
 
