@@ -8,8 +8,7 @@ const common = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.all.json', diagnostics: { ignoreCodes: [151002] } }]
-  },
-  testTimeout: 60000
+  }
 }
 
 const project = (name, extra = {}) => ({ ...common, displayName: name, testMatch: [`<rootDir>/__tests__/${name}/**/*.test.ts`], ...extra })
@@ -22,6 +21,8 @@ export default {
     // The e2e tests spawn the bundle as the runner does: a fresh bundle of src/, see __tests__/setup/bundle.ts.
     project('e2e', { globalSetup: '<rootDir>/__tests__/setup/bundle.ts', globalTeardown: '<rootDir>/__tests__/setup/bundle-teardown.ts' })
   ],
+  // Global options (not read from a project).
+  testTimeout: 60000,
   // End-to-end suites spawn the bundle and a simulator each; two workers fit the 2-core machine.
   maxWorkers: 2,
   // Coverage of the action's source; the entry only calls main, the .d.ts files and type-only modules hold no code.

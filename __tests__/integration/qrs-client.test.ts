@@ -68,12 +68,26 @@ describe('QrsApi against the simulator', () => {
     expect(await client().executionSession('00000000-0000-4000-8000-00000000abcd')).toBeUndefined()
   })
 
-  it('reports an inactive or refused user with the server text and a hint', async () => {
+  it('reports a refused user with the server text', async () => {
     const api = client(sim.url, { user: 'UserDirectory=INTERNAL: UserId=sa_api' })
     const error = (await api.about().catch(e => e)) as QrsError
     expect(error).toBeInstanceOf(QrsError)
     expect(error.status).toBe(403)
-    expect(error.message).toMatch(/^GET \/qrs\/about answered 403/)
+    expect(error.message).toMatch(/^GET \/qrs\/about answered 403: .*X-Qlik-User header is malformed/)
+  })
+
+  it('reports an inactive user with the server text and a hint', async () => {
+    const site = testSite()
+    const inactive = await startSimulator({ scenario: { ...site, users: [...(site.users ?? []), { directory: 'INTERNAL', id: 'gone', inactive: true }] }, certsDir: testCertificates().dir, quiet: true })
+    try {
+      const error = (await client(inactive.url, { user: 'UserDirectory=INTERNAL; UserId=gone' }).about().catch(e => e)) as QrsError
+      expect(error).toBeInstanceOf(QrsError)
+      expect(error.status).toBe(403)
+      expect(error.message).toMatch(/^GET \/qrs\/about answered 403: .*inactive/)
+      expect(error.message).toMatch(/\nThe Qlik user is inactive: activate it in the QMC/)
+    } finally {
+      await inactive.close()
+    }
   })
 
   it('explains a TLS failure instead of passing the raw error on', async () => {
