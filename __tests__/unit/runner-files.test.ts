@@ -34,4 +34,10 @@ describe('GITHUB_OUTPUT / GITHUB_STATE read as the runner reads them', () => {
     expect(() => parseFileCommands('just text\n', os)).toThrow("Invalid format 'just text'")
     expect(() => parseFileCommands('<<EOF\nx\nEOF\n', os)).toThrow('Name must not be empty')
   })
+
+  it.each(['linux', 'win32'] as const)('%s: a heredoc whose closing delimiter never comes fails instead of reading on', os => {
+    const newline = os === 'win32' ? '\r\n' : '\n'
+    expect(() => parseFileCommands(`MY_OUTPUT<<EOF${newline}line one${newline}line two${newline}`, os)).toThrow("Matching delimiter not found 'EOF'")
+    expect(() => parseFileCommands(`A=1${newline}MY_OUTPUT<<EOF${newline}`, os)).toThrow("Matching delimiter not found 'EOF'")
+  })
 })
