@@ -58,8 +58,3 @@ export interface TargetRun {
   /** A task in the chain failed or was still running at the timeout. */
   chainFailed?: boolean
 }
-
-export function describeTarget(target: StartTarget): string {
-  if (target.kind === 'task-name') return target.taskName
-  return target.kind === 'task-id' ? `task ${target.taskId}` : `app ${target.appId}`
-}
