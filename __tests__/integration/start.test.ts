@@ -60,7 +60,9 @@ describe('a task that is already running', () => {
     const stops = sim.stopCount()
     const toolkit = await main({ 'task-id': IDS.long, timeout: '1s' })
     expect(toolkit.failed).toBe(true)
-    expect(toolkit.errors()[0].message).toMatch(new RegExp(`was already running \\(execution ${theirs}\\) and did not end within the timeout; this step started nothing and stopped nothing`))
+    expect(toolkit.errors()[0].message).toMatch(
+      new RegExp(`was already running \\(execution ${theirs}\\) and did not end within the timeout; this step started nothing and stopped nothing`)
+    )
     expect([sim.startCount(IDS.long), sim.stopCount()]).toEqual([starts, stops])
     await main({ 'task-id': IDS.long, 'if-running': 'attach' })
   }, 30_000)

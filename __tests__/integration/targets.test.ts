@@ -33,7 +33,11 @@ async function main(inputs: Record<string, string>): Promise<FakeToolkit> {
 
 type Entry = Record<string, unknown>
 const entries = (toolkit: FakeToolkit) => JSON.parse(toolkit.outputs.result) as Entry[]
-const errorText = (toolkit: FakeToolkit) => toolkit.errors().map(e => e.message).join('\n')
+const errorText = (toolkit: FakeToolkit) =>
+  toolkit
+    .errors()
+    .map(e => e.message)
+    .join('\n')
 const lines = (...list: string[]) => list.join('\n')
 
 describe('targets by tag and custom property, in process', () => {
