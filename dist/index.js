@@ -37080,7 +37080,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3150:
+/***/ 8730:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37210,7 +37210,8 @@ function createAgent(base, serverTls, clientTls, maxSockets = Infinity) {
     if (!proxyUrl)
         return new external_node_https_namespaceObject.Agent({ keepAlive: true, maxSockets, ...tls });
     const proxy = new URL(proxyUrl);
-    const proxyAuth = proxy.username || proxy.password ? { proxyAuth: `${proxy.username}:${proxy.password}` } : {};
+    // URL keeps the credentials percent-encoded; the proxy wants them as written (http-client decodes them too).
+    const proxyAuth = proxy.username || proxy.password ? { proxyAuth: `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}` } : {};
     const over = proxy.protocol === 'https:' ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
     return over({ keepAlive: true, maxSockets, ...tls, proxy: { host: proxy.hostname, port: proxy.port, ...proxyAuth } });
 }
@@ -37715,8 +37716,35 @@ function createAuthenticator(settings) {
 
 // EXTERNAL MODULE: ./src/inputs/errors.ts
 var inputs_errors = __nccwpck_require__(1318);
-// EXTERNAL MODULE: ./src/inputs/duration.ts
-var duration = __nccwpck_require__(1601);
+;// CONCATENATED MODULE: ./src/shared-types.ts
+/** Types that inputs, auth and qrs all use; here so that none of them imports another for a type. */
+const AUTH_TYPES = ['ntlm', 'jwt', 'certificate', 'header'];
+
+;// CONCATENATED MODULE: ./src/inputs/duration.ts
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/**
+ * Parses `90s`, `15m`, `2h`, `1h30m`, `500ms` or plain seconds (`120`) into milliseconds.
+ * Plain numbers are seconds because that is what the QMC and most CI tools use.
+ */
+function parseDuration(input, text) {
+    const value = text.trim().toLowerCase();
+    const hint = 'use a number of seconds or a duration such as 90s, 15m, 2h or 1h30m';
+    if (/^\d+(\.\d+)?$/.test(value))
+        return positive(input, Number(value) * 1000, hint);
+    const parts = [...value.matchAll(/(\d+(?:\.\d+)?)\s*(ms|s|m|h)/g)];
+    if (parts.length === 0 || parts.map(p => p[0]).join('') !== value.replace(/\s+/g, '')) {
+        throw new inputs_errors/* InputError */.d(input, `'${text}' is not a duration: ${hint}.`);
+    }
+    const ms = parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]], 0);
+    return positive(input, ms, hint);
+}
+function positive(input, ms, hint) {
+    if (!Number.isFinite(ms) || ms <= 0)
+        throw new inputs_errors/* InputError */.d(input, `must be greater than zero: ${hint}.`);
+    return Math.round(ms);
+}
+
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./src/inputs/pem.ts
@@ -37877,7 +37905,7 @@ var inputs_targets = __nccwpck_require__(4295);
 
 
 
-const AUTH_TYPES = ['ntlm', 'jwt', 'certificate', 'header'];
+
 const IF_RUNNING_MODES = ['wait', 'attach', 'fail'];
 const SCRIPT_LOG_MODES = ['on-failure', 'always', 'never'];
 /** Defaults, the same as action.yml's: a hand-made `node dist/index.js` run gets no defaults from the runner. */
@@ -37941,9 +37969,9 @@ function getSettings(read) {
         waitForChain: parseBoolean('wait-for-chain', get('wait-for-chain')),
         chainFailure: parseChoice('chain-failure', get('chain-failure'), ['fail', 'warn']),
         wait: parseBoolean('wait', get('wait')),
-        timeoutMs: (0,duration/* parseDuration */.E)('timeout', get('timeout')),
-        maxPollIntervalMs: (0,duration/* parseDuration */.E)('max-poll-interval', get('max-poll-interval')),
-        requestTimeoutMs: (0,duration/* parseDuration */.E)('request-timeout', get('request-timeout')),
+        timeoutMs: parseDuration('timeout', get('timeout')),
+        maxPollIntervalMs: parseDuration('max-poll-interval', get('max-poll-interval')),
+        requestTimeoutMs: parseDuration('request-timeout', get('request-timeout')),
         scriptLog: parseChoice('script-log', get('script-log'), SCRIPT_LOG_MODES),
         ifRunning: parseChoice('if-running', get('if-running'), IF_RUNNING_MODES),
         stopOnTimeout: parseBoolean('stop-on-timeout', get('stop-on-timeout')),
@@ -38100,7 +38128,10 @@ function parseBoolean(input, value) {
 
 // EXTERNAL MODULE: ./src/qrs/filter.ts
 var filter = __nccwpck_require__(5388);
+// EXTERNAL MODULE: ./src/qrs/types.ts
+var types = __nccwpck_require__(3953);
 ;// CONCATENATED MODULE: ./src/qrs/api.ts
+
 
 
 
@@ -38155,7 +38186,7 @@ class QrsApi {
     }
     /** Executions of the task running now. */
     taskExecutionSessions(task) {
-        const field = task.taskType === 1 ? 'externalProgramTask.id' : 'reloadTask.id';
+        const field = (0,types/* isExternalProgram */.G1)(task) ? 'externalProgramTask.id' : 'reloadTask.id';
         return optionalList(this.client.get('/qrs/executionsession/full', { filter: (0,filter/* eqGuid */.k8)(field, task.id) }));
     }
     /** Stops asynchronously: the execution goes AbortInitiated, Aborting, Aborted. */
@@ -38235,8 +38266,8 @@ async function optionalList(request) {
     }
 }
 
-// EXTERNAL MODULE: ./src/reload/clock.ts + 1 modules
-var clock = __nccwpck_require__(9590);
+// EXTERNAL MODULE: ./src/util/clock.ts + 1 modules
+var clock = __nccwpck_require__(2645);
 // EXTERNAL MODULE: ./src/util/text.ts
 var util_text = __nccwpck_require__(9997);
 ;// CONCATENATED MODULE: ./src/qrs/client.ts
@@ -38276,7 +38307,7 @@ class QrsClient {
     /** GET where 404 means "not there" rather than an error (an ended execution session). */
     async getIfExists(path, query = {}) {
         const answer = await this.send('GET', path, query, [404]);
-        return answer.status === 404 ? undefined : answer.json;
+        return answer.status === 404 ? undefined : (answer.json);
     }
     /**
      * GET whose 200 body is streamed into a new `sink()`; answers the status, so a caller can wait
@@ -38407,7 +38438,7 @@ function encodeQuery(query) {
 
 /** The inputs, checked; every secret among them masked before anything can print it. Shared by main and post. */
 function readSettings(toolkit) {
-    const settings = getSettings(toolkit.getInput);
+    const settings = getSettings((name, options) => toolkit.getInput(name, options));
     for (const secret of settings.secrets)
         toolkit.setSecret(secret);
     return settings;
@@ -38433,7 +38464,7 @@ function connect(settings, clock) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9512);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6826);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2462);
 
@@ -38447,52 +38478,6 @@ else
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
-
-/***/ }),
-
-/***/ 1601:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   E: () => (/* binding */ parseDuration),
-/* harmony export */   a: () => (/* binding */ formatDuration)
-/* harmony export */ });
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1318);
-
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-/**
- * Parses `90s`, `15m`, `2h`, `1h30m`, `500ms` or plain seconds (`120`) into milliseconds.
- * Plain numbers are seconds because that is what the QMC and most CI tools use.
- */
-function parseDuration(input, text) {
-    const value = text.trim().toLowerCase();
-    const hint = 'use a number of seconds or a duration such as 90s, 15m, 2h or 1h30m';
-    if (/^\d+(\.\d+)?$/.test(value))
-        return positive(input, Number(value) * 1000, hint);
-    const parts = [...value.matchAll(/(\d+(?:\.\d+)?)\s*(ms|s|m|h)/g)];
-    if (parts.length === 0 || parts.map(p => p[0]).join('') !== value.replace(/\s+/g, '')) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `'${text}' is not a duration: ${hint}.`);
-    }
-    const ms = parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]], 0);
-    return positive(input, ms, hint);
-}
-function positive(input, ms, hint) {
-    if (!Number.isFinite(ms) || ms <= 0)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `must be greater than zero: ${hint}.`);
-    return Math.round(ms);
-}
-/** `90000` → `1m30s`, for messages. */
-function formatDuration(ms) {
-    if (ms < 1000)
-        return `${ms}ms`;
-    let s = Math.round(ms / 1000);
-    const h = Math.floor(s / 3600);
-    s -= h * 3600;
-    const m = Math.floor(s / 60);
-    s -= m * 60;
-    return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].join('');
-}
-
 
 /***/ }),
 
@@ -38593,7 +38578,7 @@ function parseMaxTargets(value) {
 
 /***/ }),
 
-/***/ 9512:
+/***/ 6826:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38603,10 +38588,10 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
 });
 
-// EXTERNAL MODULE: ./src/connect.ts + 21 modules
-var connect = __nccwpck_require__(3150);
-// EXTERNAL MODULE: ./src/reload/clock.ts + 1 modules
-var clock = __nccwpck_require__(9590);
+// EXTERNAL MODULE: ./src/connect.ts + 23 modules
+var connect = __nccwpck_require__(8730);
+// EXTERNAL MODULE: ./src/util/clock.ts + 1 modules
+var clock = __nccwpck_require__(2645);
 ;// CONCATENATED MODULE: ./src/reload/errors.ts
 /** A reload-level failure the user must act on (task not found, did not start, timed out). */
 class ReloadError extends Error {
@@ -38645,8 +38630,10 @@ const STATUS_NAMES = [
     'DistributionRunning' // 14
 ];
 const SUCCESS = 7;
-/** Statuses that end an execution: 6 Aborted, 7 FinishedSuccess, 8 FinishedFail, 9 Skipped, 11 Error, 12 Reset. */
-const FINAL = new Set([6, 7, 8, 9, 11, 12]);
+/** Final statuses that count as a failure: 6 Aborted, 8 FinishedFail, 11 Error, 12 Reset. */
+const FAILED = new Set([6, 8, 11, 12]);
+/** Statuses that end an execution: the failures, 7 FinishedSuccess and 9 Skipped. */
+const FINAL = new Set([...FAILED, SUCCESS, 9]);
 function statusName(code) {
     return STATUS_NAMES[code] ?? `Unknown(${code})`;
 }
@@ -38655,6 +38642,10 @@ function isFinal(code) {
 }
 function isSuccess(code) {
     return code === SUCCESS;
+}
+/** Ended without success and not skipped: what fires a "TaskFail" trigger. */
+function isFailed(code) {
+    return FAILED.has(code);
 }
 /** "FinishedFail (8)" */
 function describeStatus(code) {
@@ -38851,12 +38842,7 @@ async function stopExecution(api, taskId, executionId, clock, waitMs) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/reload/target-run.ts
-function describeTarget(target) {
-    if (target.kind === 'task-name')
-        return target.taskName;
-    return target.kind === 'task-id' ? `task ${target.taskId}` : `app ${target.appId}`;
-}
+;// CONCATENATED MODULE: ./src/util/pool.ts
 /** Runs `work` over `items` with at most `limit` at once, in order of the list. */
 async function pool(items, limit, work) {
     let next = 0;
@@ -38867,10 +38853,27 @@ async function pool(items, limit, work) {
     await Promise.all(lanes);
 }
 
+;// CONCATENATED MODULE: ./src/util/errors.ts
+/** The message of anything thrown: an Error's message, anything else as text. */
+function errorMessage(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-// EXTERNAL MODULE: ./src/inputs/duration.ts
-var duration = __nccwpck_require__(1601);
+;// CONCATENATED MODULE: ./src/util/duration.ts
+/** `90000` → `1m30s`, for messages. */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${ms}ms`;
+    let s = Math.round(ms / 1000);
+    const h = Math.floor(s / 3600);
+    s -= h * 3600;
+    const m = Math.floor(s / 60);
+    s -= m * 60;
+    return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].join('');
+}
+
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:http"
@@ -38956,6 +38959,8 @@ class WakeUpListener {
             };
             const aborted = () => {
                 cleanup();
+                // The signal's reason is what the caller aborted with (an AbortError by default): passed on as it is.
+                // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
                 reject(signal.reason);
             };
             const cleanup = () => {
@@ -39075,6 +39080,8 @@ async function subscribe(api, notify, executionId) {
     };
 }
 
+// EXTERNAL MODULE: ./src/qrs/types.ts
+var types = __nccwpck_require__(3953);
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
 const known = (value) => value || null;
 /** The entry of one execution's report (the single-target `result` while it runs). */
@@ -39149,10 +39156,6 @@ function setResult(toolkit, single, runs) {
     toolkit.setOutput('result', JSON.stringify(single && entries.length === 1 ? entries[0] : entries));
 }
 
-;// CONCATENATED MODULE: ./src/qrs/types.ts
-/** The parts of QRS entities the action reads. Real answers carry many more fields: they are ignored. */
-const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
-
 ;// CONCATENATED MODULE: ./src/report/report.ts
 
 
@@ -39161,7 +39164,7 @@ const DETAIL_TYPES = ['error', 'warning', 'info'];
 function buildReport(task, executionId, result, attempts = 0, app = task.app) {
     const startedAt = realTime(result?.startTime);
     const stoppedAt = realTime(result?.stopTime);
-    const appId = app?.id ?? (result?.appID && result.appID !== EMPTY_GUID ? result.appID : '');
+    const appId = app?.id ?? (result?.appID && result.appID !== types/* EMPTY_GUID */.U2 ? result.appID : '');
     return {
         taskId: task.id,
         taskName: task.name,
@@ -39283,7 +39286,7 @@ const DOWNLOAD_RETRY_DELAYS_MS = [500, 2_000, 2_000, 2_000, 4_000, 4_000];
  * The file keeps Qlik's CRLF line endings; a leading BOM is dropped.
  */
 async function saveScriptLog(api, taskId, result, dir, clock) {
-    if (result.scriptLogAvailable === false && (!result.fileReferenceID || result.fileReferenceID === EMPTY_GUID)) {
+    if (result.scriptLogAvailable === false && (!result.fileReferenceID || result.fileReferenceID === types/* EMPTY_GUID */.U2)) {
         return { kind: 'none', reason: 'the scheduler recorded no script log for this execution (empty file reference)' };
     }
     // The id names the file: anything but a GUID (a `../` in it) is refused before any request.
@@ -39426,7 +39429,7 @@ const CLOCK_TOLERANCE_MS = 1_000;
 function ruleStateOf(status) {
     if (isSuccess(status))
         return 1;
-    return [6, 8, 11, 12].includes(status) ? 2 : undefined;
+    return isFailed(status) ? 2 : undefined;
 }
 function ruleTask(rule) {
     return rule.reloadTask ?? rule.externalProgramTask ?? undefined;
@@ -39609,6 +39612,7 @@ async function appExecutions(api, appId) {
 ;// CONCATENATED MODULE: ./src/reload/target.ts
 
 
+
 /**
  * Finds the task to start: reload tasks first, then external program tasks. Lists the user may
  * not see come back empty rather than refused, so "not found" also covers missing read rights.
@@ -39617,7 +39621,7 @@ async function findTask(api, target) {
     const filter = 'taskId' in target ? (0,qrs_filter/* eqGuid */.k8)('id', target.taskId) : (0,qrs_filter/* eqText */.Si)('name', target.taskName);
     let tasks = await api.reloadTasks(filter);
     if (tasks.length === 0)
-        tasks = (await api.externalProgramTasks(filter)).map(task => ({ ...task, taskType: task.taskType ?? 1 }));
+        tasks = (0,types/* asExternalPrograms */.l9)(await api.externalProgramTasks(filter));
     if ('taskId' in target) {
         if (!tasks[0])
             throw new ReloadError(`No task with id ${target.taskId} is visible to this user: check the id (QMC > Tasks) and the user's read rights on tasks.`);
@@ -39735,7 +39739,7 @@ async function startTask(api, task, before = new Set(), clock) {
         core/* info */.pq('No execution of the task appeared: it did not start. Starting it once more.');
         executionId = await api.startTask(task.id);
     }
-    if (!executionId || executionId === EMPTY_GUID) {
+    if (!executionId || executionId === types/* EMPTY_GUID */.U2) {
         const disabled = task.enabled === false ? ' The task is disabled: enable it in the QMC (Tasks > Edit > Enabled).' : '';
         throw new ReloadError(`Task '${task.name}' (${task.id}) did not start: the server answered with an empty execution id.${disabled} Likely causes: the task is disabled, no scheduler service is running or reachable, or the app is unavailable (deleted, or locked by another reload).`);
     }
@@ -39766,6 +39770,8 @@ async function findNewExecution(api, task, before, clock) {
 // EXTERNAL MODULE: ./src/util/text.ts
 var util_text = __nccwpck_require__(9997);
 ;// CONCATENATED MODULE: ./src/reload/run.ts
+
+
 
 
 
@@ -39841,23 +39847,24 @@ async function runTarget(api, settings, run, context) {
             await stopForFailFast(api, settings, run, run.started, context);
             return;
         }
-        run.error = error instanceof Error ? error.message : String(error);
+        run.error = errorMessage(error);
     }
 }
 /** "+25m still Started on qliksrv02 (previous run took 1h52m)" */
 function heartbeatLine(beat, previous) {
     const status = beat.status === undefined ? 'running' : statusName(beat.status);
     // The node's name is the server's text: one short line, no control characters (no runner commands).
+    // eslint-disable-next-line no-control-regex
     const node = beat.node?.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim().slice(0, 80);
-    return `+${(0,duration/* formatDuration */.a)(beat.elapsedMs)} still ${status}${node ? ` on ${node}` : ''}${previous ? ` (${previous})` : ''}`;
+    return `+${formatDuration(beat.elapsedMs)} still ${status}${node ? ` on ${node}` : ''}${previous ? ` (${previous})` : ''}`;
 }
 /** Waits for our execution; on timeout stops it (stop-on-timeout) and records why. Undefined when it timed out. */
 async function waitFor(api, settings, run, started, context, info, group) {
     const { task, executionId, app, expectedMs } = started;
     const { clock, signal } = context;
     const since = clock.now();
-    const previous = expectedMs === undefined ? '' : `previous run took ${(0,duration/* formatDuration */.a)(expectedMs)}`;
-    const outcome = await group(`Wait for execution ${executionId} (timeout ${(0,duration/* formatDuration */.a)(settings.timeoutMs)})`, async () => {
+    const previous = expectedMs === undefined ? '' : `previous run took ${formatDuration(expectedMs)}`;
+    const outcome = await group(`Wait for execution ${executionId} (timeout ${formatDuration(settings.timeoutMs)})`, async () => {
         const push = settings.notify ? await subscribe(api, settings.notify, executionId) : undefined;
         if (previous && !push)
             info(`The task's ${previous}: checks gather around that.`);
@@ -39869,7 +39876,7 @@ async function waitFor(api, settings, run, started, context, info, group) {
                 maxPollIntervalMs: settings.maxPollIntervalMs,
                 expectedMs,
                 wakeUps: push && { sleep: (ms, abort) => push.listener.sleep(ms, abort), safetyPollMs: settings.maxPollIntervalMs },
-                onStatus: status => info(`+${(0,duration/* formatDuration */.a)(clock.now() - since)} ${describeStatus(status)}`),
+                onStatus: status => info(`+${formatDuration(clock.now() - since)} ${describeStatus(status)}`),
                 onHeartbeat: beat => info(heartbeatLine(beat, previous))
             });
         }
@@ -39879,7 +39886,7 @@ async function waitFor(api, settings, run, started, context, info, group) {
     });
     if (outcome.kind === 'finished')
         return outcome;
-    const waited = `Timed out after ${(0,duration/* formatDuration */.a)(outcome.elapsedMs)} waiting for task '${task.name}' (execution ${executionId}`;
+    const waited = `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task '${task.name}' (execution ${executionId}`;
     const last = outcome.lastStatus === undefined ? 'no status seen yet' : `last status ${describeStatus(outcome.lastStatus)}`;
     run.report = buildReport(task, executionId, outcome.result, outcome.attempts, app);
     if (!run.report.status && outcome.lastStatus !== undefined) {
@@ -39921,7 +39928,7 @@ async function stopForFailFast(api, settings, run, started, context) {
 /** The log is fetched when it will be shown or explains a failure; external programs have none. */
 async function fetchScriptLog(api, settings, run, { clock, toolkit }, info) {
     const { task } = run.started;
-    if ((run.success && settings.scriptLog !== 'always') || task.taskType === 1 || !run.result)
+    if ((run.success && settings.scriptLog !== 'always') || (0,types/* isExternalProgram */.G1)(task) || !run.result)
         return;
     try {
         const log = await saveScriptLog(api, task.id, run.result, process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), clock);
@@ -39988,7 +39995,7 @@ function logReport(toolkit, report) {
     if (report.stoppedAt)
         info(`Stopped:   ${report.stoppedAt}`);
     if (report.durationMs !== null)
-        info(`Duration:  ${(0,duration/* formatDuration */.a)(report.durationMs)}`);
+        info(`Duration:  ${formatDuration(report.durationMs)}`);
     if (report.node)
         info(`Node:      ${report.node}`);
     if (report.details.length > 0) {
@@ -40018,7 +40025,7 @@ function renderSummary({ report, failure, success, excerpt, scriptLogNote, chain
             ['Execution', `<code>${summary_escape(report.executionId)}</code>`],
             ['Started', summary_escape(report.startedAt || '—')],
             ['Stopped', summary_escape(report.stoppedAt || '—')],
-            ['Duration', report.durationMs === null ? '—' : (0,duration/* formatDuration */.a)(report.durationMs)],
+            ['Duration', report.durationMs === null ? '—' : formatDuration(report.durationMs)],
             ['Node', summary_escape(report.node || '—')],
             ['Attempts', String(Math.max(report.attempts, report.executionResultId ? 1 : 0))]
         ];
@@ -40045,7 +40052,7 @@ function chainTree(nodes) {
         return '<p><sub>No task trigger fires on this outcome.</sub></p>';
     const item = (node) => {
         const mark = node.failed ? '❌' : node.warning ? '⚠️' : node.status === 'FinishedSuccess' ? '✅' : '⚪';
-        const facts = [node.status ? `${summary_escape(node.status)}` : '', node.durationMs ? (0,duration/* formatDuration */.a)(node.durationMs) : '', node.note ? `<em>${summary_escape(node.note)}</em>` : ''].filter(Boolean).join(' · ');
+        const facts = [node.status ? `${summary_escape(node.status)}` : '', node.durationMs ? formatDuration(node.durationMs) : '', node.note ? `<em>${summary_escape(node.note)}</em>` : ''].filter(Boolean).join(' · ');
         const children = node.children.length > 0 ? `<ul>${node.children.map(item).join('')}</ul>` : '';
         return `<li>${mark} <strong>${summary_escape(node.taskName)}</strong> <sub>via ${summary_escape(node.eventName)}</sub>${facts ? ` — ${facts}` : ''}${children}</li>`;
     };
@@ -40078,7 +40085,7 @@ function renderTargetsSummary(runs, failure) {
     const rows = runs.map(run => {
         const r = run.report;
         const status = r?.status ? `${run.success ? '✅' : '❌'} ${summary_escape(r.status)}` : `❌ ${run.started ? summary_escape(run.error ? 'failed' : '—') : 'NotStarted'}`;
-        const cells = [summary_escape(run.label), status, summary_escape(r?.startedAt || '—'), r?.durationMs == null ? '—' : (0,duration/* formatDuration */.a)(r.durationMs), summary_escape(r?.node || '—'), r?.executionId ? `<code>${summary_escape(r.executionId)}</code>` : '—'];
+        const cells = [summary_escape(run.label), status, summary_escape(r?.startedAt || '—'), r?.durationMs == null ? '—' : formatDuration(r.durationMs), summary_escape(r?.node || '—'), r?.executionId ? `<code>${summary_escape(r.executionId)}</code>` : '—'];
         return `<tr>${cells.map(c => `<td>${c}</td>`).join('')}</tr>`;
     });
     summary.addRaw(`<table><tr>${header}</tr>${rows.join('')}</table>`, true);
@@ -40211,6 +40218,7 @@ var actions = __nccwpck_require__(1053);
 
 
 
+
 /**
  * Dry run: for each resolved target, whether it would start (enabled, not running or what if-running
  * does about it, the user's right to start it where the server tells), printed as one table in the log
@@ -40244,7 +40252,7 @@ async function planTask(api, settings, taskId) {
     const filter = (0,qrs_filter/* eqGuid */.k8)('id', taskId);
     let [task] = await api.reloadTasks(filter, true);
     if (!task)
-        [task] = (await api.externalProgramTasks(filter, true)).map(t => ({ ...t, taskType: t.taskType ?? 1 }));
+        [task] = (0,types/* asExternalPrograms */.l9)(await api.externalProgramTasks(filter, true));
     if (!task)
         return { action: 'none', wouldStart: false, enabled: null, runningExecutionId: null, mayStart: null, reasons: ['the task is no longer visible to this user'] };
     const reasons = [];
@@ -40367,6 +40375,7 @@ function list(apps) {
 
 
 
+
 /**
  * Resolves every target before anything starts: named ones in the order given, then each selector's
  * matches by name. Each task (and app) once. A lookup that fails, a selector that matches nothing and a
@@ -40468,7 +40477,7 @@ async function selectTasks(api, selector) {
         ? (0,qrs_filter/* eqText */.Si)('tags.name', selector.tag)
         : `${(0,qrs_filter/* eqText */.Si)('customProperties.definition.name', selector.name)} and ${(0,qrs_filter/* eqText */.Si)('customProperties.value', selector.value)}`;
     const reload = await api.reloadTasks(filter);
-    const program = (await api.externalProgramTasks(filter)).map(task => ({ ...task, taskType: task.taskType ?? 1 }));
+    const program = (0,types/* asExternalPrograms */.l9)(await api.externalProgramTasks(filter));
     const same = (a, b) => (a ?? '').toLowerCase() === b.toLowerCase();
     const matches = (task) => selector.kind === 'task-tag'
         ? (task.tags ?? []).some(tag => same(tag.name, selector.tag))
@@ -40493,6 +40502,7 @@ async function nothingMatched(api, selector) {
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
+
 
 
 
@@ -40601,7 +40611,7 @@ function ours(progress) {
     return [...progress.running.values()].filter(r => !r.attached).map(r => ({ taskId: r.taskId, executionId: r.executionId }));
 }
 async function failed(toolkit, error, progress) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     toolkit.error(message);
     toolkit.fail();
     await writeSummary(toolkit, { report: progress.runs[0]?.report, success: false, failure: message }).catch(e => toolkit.debug(`summary: ${e}`));
@@ -40658,8 +40668,8 @@ async function cancelled(progress, { toolkit, clock }) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   b: () => (/* binding */ post)
 /* harmony export */ });
-/* harmony import */ var _connect_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3150);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9512);
+/* harmony import */ var _connect_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8730);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6826);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2462);
 
 
@@ -40854,25 +40864,26 @@ function eqGuid(field, guid) {
 
 /***/ }),
 
-/***/ 9590:
+/***/ 3953:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  m: () => (/* binding */ systemClock)
-});
-
-;// CONCATENATED MODULE: external "node:timers/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-;// CONCATENATED MODULE: ./src/reload/clock.ts
-
-const systemClock = {
-    now: () => Date.now(),
-    sleep: async (ms, signal) => {
-        await (0,promises_namespaceObject.setTimeout)(ms, undefined, { signal });
-    }
-};
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   G1: () => (/* binding */ isExternalProgram),
+/* harmony export */   U2: () => (/* binding */ EMPTY_GUID),
+/* harmony export */   l9: () => (/* binding */ asExternalPrograms)
+/* harmony export */ });
+/* unused harmony export TASK_TYPE */
+/** The parts of QRS entities the action reads. Real answers carry many more fields: they are ignored. */
+const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
+/** QRS TaskType: 0 Reload, 1 ExternalProgram, 2 UserSync (only the first two are started here). */
+const TASK_TYPE = { reload: 0, externalProgram: 1 };
+function isExternalProgram(task) {
+    return task.taskType === TASK_TYPE.externalProgram;
+}
+/** The external program task list leaves taskType out on some versions: mark the tasks as such. */
+function asExternalPrograms(tasks) {
+    return tasks.map(task => ({ ...task, taskType: task.taskType ?? TASK_TYPE.externalProgram }));
+}
 
 
 /***/ }),
@@ -41030,6 +41041,29 @@ const actionsToolkit = {
     // Not core.setFailed (it adds an annotation without a title) nor core.ExitCode (toolkit stand-ins lack it).
     fail: () => {
         process.exitCode = 1;
+    }
+};
+
+
+/***/ }),
+
+/***/ 2645:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  m: () => (/* binding */ systemClock)
+});
+
+;// CONCATENATED MODULE: external "node:timers/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/util/clock.ts
+
+const systemClock = {
+    now: () => Date.now(),
+    sleep: async (ms, signal) => {
+        await (0,promises_namespaceObject.setTimeout)(ms, undefined, { signal });
     }
 };
 
