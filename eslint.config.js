@@ -35,7 +35,7 @@ export default tseslint.config(
   },
   {
     // Tests read JSON answers and poke at fakes: the any-checks would only add casts.
-    files: ['__tests__/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    files: ['__tests__/**/*.ts', 'simulator/__tests__/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

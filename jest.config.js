@@ -12,12 +12,14 @@ const common = {
 }
 
 const project = (name, extra = {}) => ({ ...common, displayName: name, testMatch: [`<rootDir>/__tests__/${name}/**/*.test.ts`], ...extra })
+// The simulator's own tests live in its workspace, beside its source.
+const simulatorTests = { ...common, displayName: 'simulator', testMatch: ['<rootDir>/simulator/__tests__/**/*.test.ts'] }
 
 export default {
   projects: [
     project('unit'),
     project('integration'),
-    project('simulator'),
+    simulatorTests,
     // The e2e tests spawn the bundle as the runner does: a fresh bundle of src/, see __tests__/setup/bundle.ts.
     project('e2e', { globalSetup: '<rootDir>/__tests__/setup/bundle.ts', globalTeardown: '<rootDir>/__tests__/setup/bundle-teardown.ts' })
   ],

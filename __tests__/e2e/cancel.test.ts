@@ -3,7 +3,7 @@ import { startSimulator, type Simulator } from '../../simulator/src/index.js'
 import { runAction, startAction, type RunningAction } from '../helpers/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
 import { IDS, certificateInputs, testSite } from '../helpers/site.js'
-import { call, waitForSessionEnd } from '../simulator/helpers.js'
+import { call, waitForSessionEnd } from '../../simulator/__tests__/helpers.js'
 
 let sim: Simulator
 beforeAll(async () => {

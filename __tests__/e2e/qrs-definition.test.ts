@@ -15,7 +15,7 @@ import { testCertificates } from '../helpers/certs.js'
 import { loadQrsSpec, type QrsSpec } from '../helpers/qrs-spec.js'
 import { IDS, certificateInputs, testSite } from '../helpers/site.js'
 import { freePort } from '../helpers/tinyproxy.js'
-import { call } from '../simulator/helpers.js'
+import { call } from '../../simulator/__tests__/helpers.js'
 
 const { spec, reason } = loadQrsSpec()
 if (!spec) console.log(`Skipping the QRS definition checks: ${reason}`)

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import https from 'node:https'
 import { readFileSync } from 'node:fs'
 import { QlikRepoApi } from 'qlik-repo-api'
-import type { Simulator } from '../../simulator/src/index.js'
-import { loadQrsSpec } from '../helpers/qrs-spec.js'
+import type { Simulator } from '../src/index.js'
+import { loadQrsSpec } from '../../__tests__/helpers/qrs-spec.js'
 import { ids, sleep, start, testCerts } from './helpers.js'
 
 let sim: Simulator

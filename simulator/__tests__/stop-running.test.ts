@@ -1,6 +1,6 @@
 /** Stop semantics and counters, and the "already running" facts a client reads before starting. */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import type { Scenario, Simulator } from '../../simulator/src/index.js'
+import type { Scenario, Simulator } from '../src/index.js'
 import { appId, call, ids, sleep, start, testCerts, testScenario, waitFor, waitForSessionEnd } from './helpers.js'
 
 const certs = testCerts('stop-running')

@@ -1,6 +1,6 @@
 import { describe, test, expect, beforeAll, afterAll } from '@jest/globals'
-import type { Simulator } from '../../simulator/src/index.js'
-import { emptyGuid } from '../../simulator/src/index.js'
+import type { Simulator } from '../src/index.js'
+import { emptyGuid } from '../src/index.js'
 import { appId, call, ids, sleep, start, testCerts, waitFor, waitForSessionEnd } from './helpers.js'
 
 const certs = testCerts('lifecycle')

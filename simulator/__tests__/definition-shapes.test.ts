@@ -1,6 +1,6 @@
 /** Routes and shapes added after comparing the simulator with Qlik's QRS definition (docs/qrs-protocol.md). */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import type { Simulator } from '../../simulator/src/index.js'
+import type { Simulator } from '../src/index.js'
 import { appId, call, ids, sleep, start, testCerts, testScenario, waitFor } from './helpers.js'
 
 const preload = '88888888-8888-4888-8888-888888888888'

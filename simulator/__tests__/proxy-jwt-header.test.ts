@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import jwt from 'jsonwebtoken'
-import type { Simulator } from '../../simulator/src/index.js'
-import { startSimulator } from '../../simulator/src/index.js'
+import type { Simulator } from '../src/index.js'
+import { startSimulator } from '../src/index.js'
 import { testCerts, testScenario } from './helpers.js'
 import { cookieFrom, proxyCall, startProxy } from './proxy-helpers.js'
 

@@ -1,10 +1,10 @@
 /** Fault injection (simulator/src/faults.ts) on both listeners. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import https from 'node:https'
-import type { Scenario, Simulator } from '../../simulator/src/index.js'
+import type { Scenario, Simulator } from '../src/index.js'
 import { agent, appId, call, ids, sleep, start, testCerts, waitFor, xrfkey } from './helpers.js'
 import { account, cookieFrom, proxyAgent, proxyCall, proxyScenario, type Res } from './proxy-helpers.js'
-import { ntlm } from '../helpers/ntlm-messages.js'
+import { ntlm } from '../../__tests__/helpers/ntlm-messages.js'
 
 
 const certs = testCerts('proxy')

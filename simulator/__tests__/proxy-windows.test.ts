@@ -1,10 +1,10 @@
 /** The Windows VP step by step (doc section 5), NTLM messages from httpntlm, one keep-alive connection. */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import type https from 'node:https'
-import type { Simulator } from '../../simulator/src/index.js'
+import type { Simulator } from '../src/index.js'
 import { ids, sleep, testCerts } from './helpers.js'
 import { account, cookieFrom, proxyAgent, proxyCall, startProxy, type Res } from './proxy-helpers.js'
-import { ntlm, type Type2 } from '../helpers/ntlm-messages.js'
+import { ntlm, type Type2 } from '../../__tests__/helpers/ntlm-messages.js'
 
 
 const certs = testCerts('proxy')

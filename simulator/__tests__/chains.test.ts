@@ -1,6 +1,6 @@
 /** Task chains: composite events fire downstream tasks like the scheduler (doc section 10). */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import type { Scenario, ScenarioCompositeEvent, Simulator, Switches } from '../../simulator/src/index.js'
+import type { Scenario, ScenarioCompositeEvent, Simulator, Switches } from '../src/index.js'
 import { appId, call, sleep, start, testCerts, testScenario, waitFor } from './helpers.js'
 
 const certs = testCerts('chains')

@@ -2,7 +2,7 @@ import https from 'node:https'
 import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { makeCertificates, startSimulator, type CertPaths, type Scenario, type Simulator, type SimulatorOptions } from '../../simulator/src/index.js'
+import { makeCertificates, startSimulator, type CertPaths, type Scenario, type Simulator, type SimulatorOptions } from '../src/index.js'
 
 export const machineName = 'qliksrv01.corp.example'
 export const serverNames = [machineName, 'localhost', '127.0.0.1']

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { sambaAvailable, sambaUnavailableReason, sambaVerifier, splitAccount } from '../../simulator/src/index.js'
-import type { NtlmVerifier } from '../../simulator/src/index.js'
-import { ntlm, type Type2 } from '../helpers/ntlm-messages.js'
+import { sambaAvailable, sambaUnavailableReason, sambaVerifier, splitAccount } from '../src/index.js'
+import type { NtlmVerifier } from '../src/index.js'
+import { ntlm, type Type2 } from '../../__tests__/helpers/ntlm-messages.js'
 
 
 const NEGOTIATE_EXTENDED_SESSIONSECURITY = 0x00080000

@@ -1,6 +1,6 @@
 /** Per-node concurrency limit ("Max concurrent reloads"): Queued executions wait for a slot in FIFO order. */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import type { Scenario, Simulator, Switches } from '../../simulator/src/index.js'
+import type { Scenario, Simulator, Switches } from '../src/index.js'
 import { appId, call, ids, sleep, start, testCerts, testScenario, waitFor } from './helpers.js'
 
 const certs = testCerts('concurrency')

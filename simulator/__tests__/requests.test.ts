@@ -1,5 +1,5 @@
 import { describe, test, expect, beforeAll, afterAll } from '@jest/globals'
-import type { Simulator } from '../../simulator/src/index.js'
+import type { Simulator } from '../src/index.js'
 import { call, ids, start, testCerts, xrfkey } from './helpers.js'
 
 let sim: Simulator

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process'
 import https from 'node:https'
 import { readFileSync } from 'node:fs'
 import { promisify } from 'node:util'
-import type { Simulator } from '../../simulator/src/index.js'
+import type { Simulator } from '../src/index.js'
 import { agent, call, machineName, start, testCerts, xrfkey } from './helpers.js'
 
 const run = promisify(execFile)

@@ -1,7 +1,7 @@
 import https from 'node:https'
 import { describe, test, expect, beforeAll, afterAll } from '@jest/globals'
-import type { Scenario, Simulator, Switches } from '../../simulator/src/index.js'
-import { emptyGuid } from '../../simulator/src/index.js'
+import type { Scenario, Simulator, Switches } from '../src/index.js'
+import { emptyGuid } from '../src/index.js'
 import { agent, appId, call, start, testCerts, waitForSessionEnd, xrfkey } from './helpers.js'
 import { proxyCall, proxyScenario } from './proxy-helpers.js'
 

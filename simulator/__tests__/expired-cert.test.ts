@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { X509Certificate } from 'node:crypto'
 import https from 'node:https'
 import { readFileSync } from 'node:fs'
-import type { Simulator } from '../../simulator/src/index.js'
+import type { Simulator } from '../src/index.js'
 import { machineName, start, testCerts, xrfkey } from './helpers.js'
 import { proxyScenario } from './proxy-helpers.js'
 

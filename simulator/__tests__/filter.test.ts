@@ -1,5 +1,5 @@
 import { describe, test, expect } from '@jest/globals'
-import { FilterError, matches, parseFilter } from '../../simulator/src/index.js'
+import { FilterError, matches, parseFilter } from '../src/index.js'
 
 const task = {
   id: '11111111-1111-4111-8111-111111111111',

@@ -1,5 +1,5 @@
 import { describe, test, expect, beforeAll, afterAll } from '@jest/globals'
-import { loadScenario, type Scenario, type Simulator, emptyGuid } from '../../simulator/src/index.js'
+import { loadScenario, type Scenario, type Simulator, emptyGuid } from '../src/index.js'
 import { call, ids, start, testCerts, testScenario, waitForSessionEnd } from './helpers.js'
 
 const certs = testCerts('external-task')

@@ -1,7 +1,7 @@
 /** Shared setup for the proxy tests: a scenario with one VP per auth method and a raw https caller. */
 import https from 'node:https'
 import { readFileSync } from 'node:fs'
-import type { CertPaths, Scenario, Simulator, SimulatorOptions } from '../../simulator/src/index.js'
+import type { CertPaths, Scenario, Simulator, SimulatorOptions } from '../src/index.js'
 import { start, testScenario, xrfkey } from './helpers.js'
 
 export const account = { domain: 'CORP', user: 'svc_reload', password: 'Reload-Pass-1' }

@@ -4,7 +4,7 @@ import http from 'node:http'
 import https from 'node:https'
 import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
-import type { Simulator } from '../../simulator/src/index.js'
+import type { Simulator } from '../src/index.js'
 import { call, ids, sleep, start, testCerts, testScenario, waitFor, xrfkey } from './helpers.js'
 import { startProxy } from './proxy-helpers.js'
 
