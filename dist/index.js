@@ -39850,12 +39850,14 @@ async function runTarget(api, settings, run, context) {
         run.error = errorMessage(error);
     }
 }
+/** C0 and C1 control characters: a line break or escape in server text could start a runner command. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
 /** "+25m still Started on qliksrv02 (previous run took 1h52m)" */
 function heartbeatLine(beat, previous) {
     const status = beat.status === undefined ? 'running' : statusName(beat.status);
     // The node's name is the server's text: one short line, no control characters (no runner commands).
-    // eslint-disable-next-line no-control-regex
-    const node = beat.node?.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim().slice(0, 80);
+    const node = beat.node?.replace(CONTROL_CHARACTERS, ' ').trim().slice(0, 80);
     return `+${formatDuration(beat.elapsedMs)} still ${status}${node ? ` on ${node}` : ''}${previous ? ` (${previous})` : ''}`;
 }
 /** Waits for our execution; on timeout stops it (stop-on-timeout) and records why. Undefined when it timed out. */

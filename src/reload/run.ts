@@ -103,12 +103,15 @@ export async function runTarget(api: QrsApi, settings: Settings, run: TargetRun,
 
 type Group = <T>(title: string, fn: () => Promise<T>) => Promise<T>
 
+/** C0 and C1 control characters: a line break or escape in server text could start a runner command. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g
+
 /** "+25m still Started on qliksrv02 (previous run took 1h52m)" */
 export function heartbeatLine(beat: Heartbeat, previous: string): string {
   const status = beat.status === undefined ? 'running' : statusName(beat.status)
   // The node's name is the server's text: one short line, no control characters (no runner commands).
-  // eslint-disable-next-line no-control-regex
-  const node = beat.node?.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim().slice(0, 80)
+  const node = beat.node?.replace(CONTROL_CHARACTERS, ' ').trim().slice(0, 80)
   return `+${formatDuration(beat.elapsedMs)} still ${status}${node ? ` on ${node}` : ''}${previous ? ` (${previous})` : ''}`
 }
 
