@@ -1,13 +1,33 @@
-/** ts-jest in ESM mode: @actions/core 3 and @actions/http-client 4 are ESM-only. */
-export default {
+/**
+ * ts-jest in ESM mode: @actions/core 3 and @actions/http-client 4 are ESM-only.
+ * Four projects, so that only a run with end-to-end tests bundles src/ first (its globalSetup).
+ */
+const common = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'simulator/tsconfig.json', diagnostics: { ignoreCodes: [151002] } }]
-  },
-  testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.all.json', diagnostics: { ignoreCodes: [151002] } }]
+  }
+}
+
+const project = (name, extra = {}) => ({ ...common, displayName: name, testMatch: [`<rootDir>/__tests__/${name}/**/*.test.ts`], ...extra })
+// The simulator's own tests live in its workspace, beside its source.
+const simulatorTests = { ...common, displayName: 'simulator', testMatch: ['<rootDir>/simulator/__tests__/**/*.test.ts'] }
+
+export default {
+  projects: [
+    project('unit'),
+    project('integration'),
+    simulatorTests,
+    // The e2e tests spawn the bundle as the runner does: a fresh bundle of src/, see __tests__/setup/bundle.ts.
+    project('e2e', { globalSetup: '<rootDir>/__tests__/setup/bundle.ts', globalTeardown: '<rootDir>/__tests__/setup/bundle-teardown.ts' })
+  ],
+  // Global options (not read from a project).
   testTimeout: 60000,
   // End-to-end suites spawn the bundle and a simulator each; two workers fit the 2-core machine.
-  maxWorkers: 2
+  maxWorkers: 2,
+  // Coverage of the action's source; the entry only calls main, the .d.ts files and type-only modules hold no code.
+  collectCoverageFrom: ['src/**/*.ts', '!src/index.ts', '!src/**/*.d.ts', '!src/shared-types.ts', '!src/toolkit/toolkit.ts', '!src/auth/auth.ts'],
+  coverageReporters: ['text-summary', 'text', 'json-summary']
 }

@@ -37,7 +37,10 @@ function client(sim: Simulator) {
     cert: readFileSync(sim.certs.clientCert),
     key: readFileSync(sim.certs.clientKey)
   })
-  const xrfkey = randomBytes(12).toString('base64').replace(/[^0-9A-Za-z]/g, 'x').slice(0, 16)
+  const xrfkey = randomBytes(12)
+    .toString('base64')
+    .replace(/[^0-9A-Za-z]/g, 'x')
+    .slice(0, 16)
   const call = (method: string, path: string, query = ''): Promise<{ status: number; body: string }> =>
     new Promise((resolve, reject) => {
       const q = `${query ? `${query}&` : ''}xrfkey=${xrfkey}`

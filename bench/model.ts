@@ -8,7 +8,7 @@ import { forecastFrom, nextGap, type Forecast } from '../src/reload/schedule.js'
 
 const settings = { maxPollIntervalMs: 15_000 }
 let seed = 42
-const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
 
 function simulate(durationMs: number, forecast: Forecast | undefined): { lag: number; polls: number } {
   let t = 0

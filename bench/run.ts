@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { makeCertificates, startSimulator, type Scenario, type Simulator } from '../simulator/src/index.js'
-import type { ScenarioPreviousRun } from '../simulator/src/scenario.js'
-import { BUNDLE, startAction, type ActionRun } from '../scripts/local-runner.js'
+import type { ScenarioPreviousRun } from '../simulator/src/index.js'
+import { BUNDLE, startAction, type ActionRun } from '../__tests__/helpers/local-runner.js'
 import { freePort } from '../__tests__/helpers/tinyproxy.js'
 import { WINDOWS } from '../__tests__/helpers/site.js'
 import { AIRFLOW, FIXED_1S, runLoop, type LoopStrategy } from './loops.js'
@@ -21,8 +21,16 @@ const SERVER_NAMES = [MACHINE, 'localhost', '127.0.0.1']
 const APP = 'b0000000-0000-4000-8000-0000000000a1'
 /** Reload durations (s) and samples per strategy. */
 const DURATIONS: { seconds: number; samples: number }[] = QUICK
-  ? [{ seconds: 2, samples: 1 }, { seconds: 4, samples: 1 }, { seconds: 8, samples: 1 }]
-  : [{ seconds: 2, samples: 3 }, { seconds: 20, samples: 3 }, { seconds: 120, samples: 2 }]
+  ? [
+      { seconds: 2, samples: 1 },
+      { seconds: 4, samples: 1 },
+      { seconds: 8, samples: 1 }
+    ]
+  : [
+      { seconds: 2, samples: 3 },
+      { seconds: 20, samples: 3 },
+      { seconds: 120, samples: 2 }
+    ]
 const taskId = (seconds: number) => `b0000000-0000-4000-8000-${String(seconds).padStart(12, '0')}`
 const TINY_TASK = 'b0000000-0000-4000-8000-00000000aaaa'
 const BIG_LOG_TASK = 'b0000000-0000-4000-8000-00000000bbbb'
@@ -50,10 +58,14 @@ const SPREAD = [0, 0.08, -0.04, 0.04, -0.08]
  */
 function previousRuns(strategy: Strategy, ms: number, index: number, count: number): ScenarioPreviousRun[] | undefined {
   const median =
-    strategy === HISTORY ? ms * (1 + historyError(index, count))
-      : strategy === TIGHT ? ms * (1 + historyError(index, count) / 10)
-        : strategy === LONGER ? ms / 3
-          : strategy === SHORTER ? ms * 3
+    strategy === HISTORY
+      ? ms * (1 + historyError(index, count))
+      : strategy === TIGHT
+        ? ms * (1 + historyError(index, count) / 10)
+        : strategy === LONGER
+          ? ms / 3
+          : strategy === SHORTER
+            ? ms * 3
             : undefined
   if (median === undefined) return undefined
   const spread = strategy === HISTORY ? 1 : 0.1
@@ -68,7 +80,9 @@ function uptime(): string {
   try {
     return execFileSync('uptime', { encoding: 'utf8' }).trim()
   } catch {
-    return `load average ${loadavg().map(l => l.toFixed(2)).join(', ')}`
+    return `load average ${loadavg()
+      .map(l => l.toFixed(2))
+      .join(', ')}`
   }
 }
 const UPTIME_START = uptime()
@@ -101,7 +115,12 @@ function lagScenario(withProxy = false, offsetMs = 0, previous?: (ms: number) =>
     }),
     users: [{ directory: 'INTERNAL', id: 'sa_api' }],
     ...(withProxy
-      ? { proxy: { virtualProxies: [{ prefix: 'ntlm', auth: 'windows' as const, sessionCookieName: 'X-Qlik-Session-ntlm', windowsAuthPattern: 'Windows' }], windowsAccounts: [WINDOWS] } }
+      ? {
+          proxy: {
+            virtualProxies: [{ prefix: 'ntlm', auth: 'windows' as const, sessionCookieName: 'X-Qlik-Session-ntlm', windowsAuthPattern: 'Windows' }],
+            windowsAccounts: [WINDOWS]
+          }
+        }
       : {})
   }
 }
@@ -181,10 +200,17 @@ async function lagSample(strategy: Strategy, seconds: number, index: number, cou
       if (strategy === PUSH && !pushOn) pushNotOn++
       const ok = run.code === 0 && run.outputs.status === 'FinishedSuccess' && !!result
       sample = {
-        strategy, seconds, ok,
+        strategy,
+        seconds,
+        ok,
         lagMs: result ? exitAt - Date.parse(result.stopTime) : NaN,
         requests: sim.requests.length,
-        note: ok ? undefined : `exit ${run.code}, status ${run.outputs.status}: ${run.stdout.split('\n').filter(l => l.startsWith('::error')).join(' ')}`
+        note: ok
+          ? undefined
+          : `exit ${run.code}, status ${run.outputs.status}: ${run.stdout
+              .split('\n')
+              .filter(l => l.startsWith('::error'))
+              .join(' ')}`
       }
     } else {
       const loop: LoopStrategy = strategy === FIXED_1S.name ? FIXED_1S : AIRFLOW
@@ -199,7 +225,9 @@ async function lagSample(strategy: Strategy, seconds: number, index: number, cou
     await sim.close()
   }
   samples.push(sample)
-  progress(`${strategy.padEnd(20)} ${String(seconds).padStart(3)} s #${index + 1}: lag ${ms(sample.lagMs)}, ${sample.requests} requests${sample.ok ? '' : ` FAILED ${sample.note ?? ''}`}`)
+  progress(
+    `${strategy.padEnd(20)} ${String(seconds).padStart(3)} s #${index + 1}: lag ${ms(sample.lagMs)}, ${sample.requests} requests${sample.ok ? '' : ` FAILED ${sample.note ?? ''}`}`
+  )
 }
 
 /** Starts the jobs `spacingMs` apart (so spawns and ends do not pile up) and waits for all. */
@@ -235,7 +263,14 @@ function fleetScenario(): Scenario {
     tasks: Array.from({ length: FLEET }, (_, i) => {
       const durationMs = FLEET_SECONDS * 1000 + phaseOffsetMs(i, FLEET)
       const history = previousRuns(HISTORY, durationMs, i, FLEET)!
-      return { id: fleetTask(i), name: `Fleet ${i}`, appId: APP, runs: [{ attempts: [{ outcome: 7, durationMs }] }], previousRuns: history.slice(0, -1), previousRun: history.at(-1) }
+      return {
+        id: fleetTask(i),
+        name: `Fleet ${i}`,
+        appId: APP,
+        runs: [{ attempts: [{ outcome: 7, durationMs }] }],
+        previousRuns: history.slice(0, -1),
+        previousRun: history.at(-1)
+      }
     })
   }
 }
@@ -272,7 +307,9 @@ async function fleetRun(kind: 'ours' | 'fixed'): Promise<{ mean: number; peak: n
         return gone ? gone.time - Date.parse(r.stopTime) : NaN
       })
     const result = { mean: times.length / seconds, peak: Math.max(...buckets.values()), requests: times.length, lagP50: median(lags.filter(Number.isFinite)), ok }
-    progress(`fleet ${kind}: ${result.requests} requests in ${seconds.toFixed(1)} s (${result.mean.toFixed(1)}/s, peak ${result.peak} in a second), lag p50 ${ms(result.lagP50)}${ok ? '' : ' FAILED'}`)
+    progress(
+      `fleet ${kind}: ${result.requests} requests in ${seconds.toFixed(1)} s (${result.mean.toFixed(1)}/s, peak ${result.peak} in a second), lag p50 ${ms(result.lagP50)}${ok ? '' : ' FAILED'}`
+    )
     return result
   } finally {
     await sim.close()
@@ -348,7 +385,7 @@ async function rssRun(): Promise<void> {
     const rssFile = join(dir, 'max-rss')
     const { run } = await bundle(
       { ...certInputs(sim), 'task-id': BIG_LOG_TASK },
-      { nodeArgs: ['--import', resolve('scripts/max-rss.mjs')], env: { QSR_MAX_RSS_FILE: rssFile, RUNNER_TEMP: dir } }
+      { nodeArgs: ['--import', resolve('__tests__/helpers/max-rss.mjs')], env: { QSR_MAX_RSS_FILE: rssFile, RUNNER_TEMP: dir } }
     )
     rss.bytes = Number(readFileSync(rssFile, 'utf8')) * 1024
     const path = run.outputs['script-log-path']
@@ -394,7 +431,10 @@ async function main(): Promise<void> {
   // ------------------------------------------------------------ the table
   const pct = (lag: number, seconds: number) => `${((lag / (seconds * 1000)) * 100).toFixed(1)} %`
   const of = (strategy: Strategy, seconds: number) => samples.filter(s => s.strategy === strategy && s.seconds === seconds)
-  const okLags = (strategy: Strategy, seconds: number) => of(strategy, seconds).filter(s => s.ok).map(s => s.lagMs)
+  const okLags = (strategy: Strategy, seconds: number) =>
+    of(strategy, seconds)
+      .filter(s => s.ok)
+      .map(s => s.lagMs)
   const failedNote = (strategy: Strategy, seconds: number) => {
     const failed = of(strategy, seconds).filter(s => !s.ok).length
     return failed ? ` [${failed} failed]` : ''
@@ -438,11 +478,19 @@ async function main(): Promise<void> {
   const [oursFleet, fixedFleet] = fleet
   rows.push([
     `Fleet: ${FLEET} parallel ${FLEET_SECONDS} s waits, requests/s at the central node (mean / peak 1 s)`,
-    ...cells(`${oursFleet.mean.toFixed(1)} / ${oursFleet.peak}${oursFleet.ok ? '' : ' [failed]'}`, `${fixedFleet.mean.toFixed(1)} / ${fixedFleet.peak}${fixedFleet.ok ? '' : ' [failed]'}`),
+    ...cells(
+      `${oursFleet.mean.toFixed(1)} / ${oursFleet.peak}${oursFleet.ok ? '' : ' [failed]'}`,
+      `${fixedFleet.mean.toFixed(1)} / ${fixedFleet.peak}${fixedFleet.ok ? '' : ' [failed]'}`
+    ),
     'ours < fixed 1 s',
     mark(oursFleet.mean < fixedFleet.mean)
   ])
-  rows.push([`Fleet: requests per wait, lag p50`, ...cells(`${(oursFleet.requests / FLEET).toFixed(1)}, ${ms(oursFleet.lagP50)}`, `${(fixedFleet.requests / FLEET).toFixed(1)}, ${ms(fixedFleet.lagP50)}`), '', ''])
+  rows.push([
+    `Fleet: requests per wait, lag p50`,
+    ...cells(`${(oursFleet.requests / FLEET).toFixed(1)}, ${ms(oursFleet.lagP50)}`, `${(fixedFleet.requests / FLEET).toFixed(1)}, ${ms(fixedFleet.lagP50)}`),
+    '',
+    ''
+  ])
   const na = STRATEGIES.slice(1).map(() => 'n/a')
   rows.push([`NTLM handshakes per run (${ntlm.note})`, `${ntlm.handshakes}${ntlm.ok ? '' : ' [step failed]'}`, ...na, 'exactly 1', mark(ntlm.handshakes === 1 && ntlm.ok)])
   const up = median(startup.bundleMs)
@@ -455,13 +503,7 @@ async function main(): Promise<void> {
     mark(up <= 1.5 * bare)
   ])
   rows.push(['Bundle size, dist/index.js', `${mib(bundleBytes)} (${bundleBytes.toLocaleString('en-US')} bytes)`, ...na, '', ''])
-  rows.push([
-    'Peak RSS, 200 MiB script log',
-    `${mib(rss.bytes)}${rss.ok ? '' : ` [${rss.note}]`}`,
-    ...na,
-    '< 100 MB (95.4 MiB)',
-    mark(rss.bytes < 100e6 && rss.ok)
-  ])
+  rows.push(['Peak RSS, 200 MiB script log', `${mib(rss.bytes)}${rss.ok ? '' : ` [${rss.note}]`}`, ...na, '< 100 MB (95.4 MiB)', mark(rss.bytes < 100e6 && rss.ok)])
 
   const failed = samples.filter(s => !s.ok)
   const notes: string[] = []

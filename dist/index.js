@@ -37080,7 +37080,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3150:
+/***/ 8730:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37210,7 +37210,8 @@ function createAgent(base, serverTls, clientTls, maxSockets = Infinity) {
     if (!proxyUrl)
         return new external_node_https_namespaceObject.Agent({ keepAlive: true, maxSockets, ...tls });
     const proxy = new URL(proxyUrl);
-    const proxyAuth = proxy.username || proxy.password ? { proxyAuth: `${proxy.username}:${proxy.password}` } : {};
+    // URL keeps the credentials percent-encoded; the proxy wants them as written (http-client decodes them too).
+    const proxyAuth = proxy.username || proxy.password ? { proxyAuth: `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}` } : {};
     const over = proxy.protocol === 'https:' ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
     return over({ keepAlive: true, maxSockets, ...tls, proxy: { host: proxy.hostname, port: proxy.port, ...proxyAuth } });
 }
@@ -37651,7 +37652,12 @@ function ntlmAuth(credentials, site) {
         }
         (0,untrusted/* infoUntrusted */.z7)(`Signed in through the proxy; session cookie ${session.names().join(', ')}.`);
         // Redeeming the ticket replays the GET that met the login redirect: its answer is that GET's answer.
-        const replayed = ticket && context.method === 'GET' && !context.streamed && ticket.url.pathname === context.url.pathname && !isRedirect(ticket.response.status) && ticket.response.status !== 401;
+        const replayed = ticket &&
+            context.method === 'GET' &&
+            !context.streamed &&
+            ticket.url.pathname === context.url.pathname &&
+            !isRedirect(ticket.response.status) &&
+            ticket.response.status !== 401;
         return replayed ? ticket.response : undefined;
     };
     return {
@@ -37706,7 +37712,10 @@ async function handshake(loginUrl, openConnection, credentials, who) {
 function authenticateHeader(response) {
     const header = response.headers['www-authenticate'];
     const values = Array.isArray(header) ? header : header ? [header] : [];
-    return values.flatMap(value => value.split(',')).map(value => value.trim()).filter(Boolean);
+    return values
+        .flatMap(value => value.split(','))
+        .map(value => value.trim())
+        .filter(Boolean);
 }
 /** The Type2 challenge; refused when answering it would take NTLMv1. */
 function parseType2(response) {
@@ -37747,8 +37756,35 @@ function createAuthenticator(settings) {
 
 // EXTERNAL MODULE: ./src/inputs/errors.ts
 var inputs_errors = __nccwpck_require__(1318);
-// EXTERNAL MODULE: ./src/inputs/duration.ts
-var duration = __nccwpck_require__(1601);
+;// CONCATENATED MODULE: ./src/shared-types.ts
+/** Types that inputs, auth and qrs all use; here so that none of them imports another for a type. */
+const AUTH_TYPES = ['ntlm', 'jwt', 'certificate', 'header'];
+
+;// CONCATENATED MODULE: ./src/inputs/duration.ts
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/**
+ * Parses `90s`, `15m`, `2h`, `1h30m`, `500ms` or plain seconds (`120`) into milliseconds.
+ * Plain numbers are seconds because that is what the QMC and most CI tools use.
+ */
+function parseDuration(input, text) {
+    const value = text.trim().toLowerCase();
+    const hint = 'use a number of seconds or a duration such as 90s, 15m, 2h or 1h30m';
+    if (/^\d+(\.\d+)?$/.test(value))
+        return positive(input, Number(value) * 1000, hint);
+    const parts = [...value.matchAll(/(\d+(?:\.\d+)?)\s*(ms|s|m|h)/g)];
+    if (parts.length === 0 || parts.map(p => p[0]).join('') !== value.replace(/\s+/g, '')) {
+        throw new inputs_errors/* InputError */.d(input, `'${text}' is not a duration: ${hint}.`);
+    }
+    const ms = parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]], 0);
+    return positive(input, ms, hint);
+}
+function positive(input, ms, hint) {
+    if (!Number.isFinite(ms) || ms <= 0)
+        throw new inputs_errors/* InputError */.d(input, `must be greater than zero: ${hint}.`);
+    return Math.round(ms);
+}
+
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./src/inputs/pem.ts
@@ -37791,7 +37827,9 @@ function decodeText(bytes) {
     if (bytes[0] === 0xff && bytes[1] === 0xfe)
         return bytes.subarray(2).toString('utf16le');
     if (bytes[0] === 0xfe && bytes[1] === 0xff)
-        return Buffer.from(bytes.subarray(2, bytes.length - (bytes.length % 2))).swap16().toString('utf16le');
+        return Buffer.from(bytes.subarray(2, bytes.length - (bytes.length % 2)))
+            .swap16()
+            .toString('utf16le');
     return bytes.toString('utf8').replace(/^\uFEFF/, '');
 }
 /** Parses every certificate of a PEM bundle; names the input when one does not parse. */
@@ -37836,7 +37874,7 @@ function readJwtSource(get, secrets) {
     const token = get('jwt');
     const keyInput = get('jwt-private-key');
     if (token && keyInput)
-        throw new inputs_errors/* InputError */.d('jwt', "set either jwt or jwt-private-key, not both.");
+        throw new inputs_errors/* InputError */.d('jwt', 'set either jwt or jwt-private-key, not both.');
     if (token) {
         secrets.push(token);
         checkToken(token);
@@ -37909,7 +37947,7 @@ var inputs_targets = __nccwpck_require__(4295);
 
 
 
-const AUTH_TYPES = ['ntlm', 'jwt', 'certificate', 'header'];
+
 const IF_RUNNING_MODES = ['wait', 'attach', 'fail'];
 const SCRIPT_LOG_MODES = ['on-failure', 'always', 'never'];
 /** Defaults, the same as action.yml's: a hand-made `node dist/index.js` run gets no defaults from the runner. */
@@ -37973,9 +38011,9 @@ function getSettings(read) {
         waitForChain: parseBoolean('wait-for-chain', get('wait-for-chain')),
         chainFailure: parseChoice('chain-failure', get('chain-failure'), ['fail', 'warn']),
         wait: parseBoolean('wait', get('wait')),
-        timeoutMs: (0,duration/* parseDuration */.E)('timeout', get('timeout')),
-        maxPollIntervalMs: (0,duration/* parseDuration */.E)('max-poll-interval', get('max-poll-interval')),
-        requestTimeoutMs: (0,duration/* parseDuration */.E)('request-timeout', get('request-timeout')),
+        timeoutMs: parseDuration('timeout', get('timeout')),
+        maxPollIntervalMs: parseDuration('max-poll-interval', get('max-poll-interval')),
+        requestTimeoutMs: parseDuration('request-timeout', get('request-timeout')),
         scriptLog: parseChoice('script-log', get('script-log'), SCRIPT_LOG_MODES),
         ifRunning: parseChoice('if-running', get('if-running'), IF_RUNNING_MODES),
         stopOnTimeout: parseBoolean('stop-on-timeout', get('stop-on-timeout')),
@@ -38105,7 +38143,10 @@ function headerValue(input, value) {
 function parseQlikUser(value) {
     headerValue('qlik-user', value);
     // UserDirectory=INTERNAL; UserId=sa_api: ';' separated, spaces optional, order free.
-    const parts = value.split(';').map(p => p.trim()).filter(Boolean);
+    const parts = value
+        .split(';')
+        .map(p => p.trim())
+        .filter(Boolean);
     const keys = parts.map(p => /^(\w+)\s*=\s*\S.*$/.exec(p)?.[1]?.toLowerCase());
     if (parts.length !== 2 || !keys.includes('userdirectory') || !keys.includes('userid')) {
         throw new inputs_errors/* InputError */.d('qlik-user', `'${value}' is not of the form 'UserDirectory=INTERNAL; UserId=sa_api' (';' between the parts).`);
@@ -38132,7 +38173,10 @@ function parseBoolean(input, value) {
 
 // EXTERNAL MODULE: ./src/qrs/filter.ts
 var qrs_filter = __nccwpck_require__(5388);
+// EXTERNAL MODULE: ./src/qrs/types.ts
+var types = __nccwpck_require__(3953);
 ;// CONCATENATED MODULE: ./src/qrs/api.ts
+
 
 
 
@@ -38198,7 +38242,7 @@ class QrsApi {
      * the list (404, 400): then whether it runs is not known, which is not the same as "not running".
      */
     async taskExecutionSessions(task) {
-        const field = task.taskType === 1 ? 'externalProgramTask.id' : 'reloadTask.id';
+        const field = (0,types/* isExternalProgram */.G1)(task) ? 'externalProgramTask.id' : 'reloadTask.id';
         try {
             return await this.client.get('/qrs/executionsession/full', { filter: (0,qrs_filter/* eqGuid */.k8)(field, task.id) });
         }
@@ -38294,8 +38338,8 @@ async function optionalList(request) {
     }
 }
 
-// EXTERNAL MODULE: ./src/reload/clock.ts + 1 modules
-var clock = __nccwpck_require__(9590);
+// EXTERNAL MODULE: ./src/util/clock.ts + 1 modules
+var clock = __nccwpck_require__(2645);
 // EXTERNAL MODULE: ./src/qrs/retry.ts
 var retry = __nccwpck_require__(1530);
 // EXTERNAL MODULE: ./src/util/text.ts
@@ -38428,7 +38472,8 @@ class QrsClient {
         if (accept.includes(status))
             return { status };
         if (isRedirect(status)) {
-            throw this.options.auth.redirectError(response) ?? new errors/* QrsError */.Ds(method, path, status, `redirect to ${response.headers.location ? withoutQuery(response.headers.location) : '(no location)'}`, 'The QRS does not redirect: check url (port 4242 for certificates, the virtual proxy prefix otherwise).');
+            throw (this.options.auth.redirectError(response) ??
+                new errors/* QrsError */.Ds(method, path, status, `redirect to ${response.headers.location ? withoutQuery(response.headers.location) : '(no location)'}`, 'The QRS does not redirect: check url (port 4242 for certificates, the virtual proxy prefix otherwise).'));
         }
         if (status < 200 || status >= 300) {
             const retryAfter = (0,errors/* parseRetryAfter */.mu)(String(response.headers['retry-after'] ?? '') || undefined);
@@ -38464,7 +38509,7 @@ function encodeQuery(query) {
 
 /** The inputs, checked; every secret among them masked before anything can print it. Shared by main and post. */
 function readSettings(toolkit) {
-    const settings = getSettings(toolkit.getInput);
+    const settings = getSettings((name, options) => toolkit.getInput(name, options));
     for (const secret of settings.secrets)
         toolkit.setSecret(secret);
     return settings;
@@ -38490,7 +38535,7 @@ function connect(settings, clock) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9425);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4388);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2462);
 
@@ -38504,52 +38549,6 @@ else
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
-
-/***/ }),
-
-/***/ 1601:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   E: () => (/* binding */ parseDuration),
-/* harmony export */   a: () => (/* binding */ formatDuration)
-/* harmony export */ });
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1318);
-
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-/**
- * Parses `90s`, `15m`, `2h`, `1h30m`, `500ms` or plain seconds (`120`) into milliseconds.
- * Plain numbers are seconds because that is what the QMC and most CI tools use.
- */
-function parseDuration(input, text) {
-    const value = text.trim().toLowerCase();
-    const hint = 'use a number of seconds or a duration such as 90s, 15m, 2h or 1h30m';
-    if (/^\d+(\.\d+)?$/.test(value))
-        return positive(input, Number(value) * 1000, hint);
-    const parts = [...value.matchAll(/(\d+(?:\.\d+)?)\s*(ms|s|m|h)/g)];
-    if (parts.length === 0 || parts.map(p => p[0]).join('') !== value.replace(/\s+/g, '')) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `'${text}' is not a duration: ${hint}.`);
-    }
-    const ms = parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]], 0);
-    return positive(input, ms, hint);
-}
-function positive(input, ms, hint) {
-    if (!Number.isFinite(ms) || ms <= 0)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `must be greater than zero: ${hint}.`);
-    return Math.round(ms);
-}
-/** `90000` → `1m30s`, for messages. */
-function formatDuration(ms) {
-    if (ms < 1000)
-        return `${ms}ms`;
-    let s = Math.round(ms / 1000);
-    const h = Math.floor(s / 3600);
-    s -= h * 3600;
-    const m = Math.floor(s / 60);
-    s -= m * 60;
-    return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].join('');
-}
-
 
 /***/ }),
 
@@ -38635,7 +38634,10 @@ function parseProperty(line) {
     return { kind: 'task-custom-property', name, value };
 }
 function lines(text) {
-    return text.split(/\r?\n/).map(line => line.trim()).filter(Boolean);
+    return text
+        .split(/\r?\n/)
+        .map(line => line.trim())
+        .filter(Boolean);
 }
 /** How a selector reads in messages: "task-tag 'Nightly Finance'". */
 function describeSelector(selector) {
@@ -38650,7 +38652,7 @@ function parseMaxTargets(value) {
 
 /***/ }),
 
-/***/ 9425:
+/***/ 4388:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38660,10 +38662,10 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
 });
 
-// EXTERNAL MODULE: ./src/connect.ts + 21 modules
-var connect = __nccwpck_require__(3150);
-// EXTERNAL MODULE: ./src/reload/clock.ts + 1 modules
-var clock = __nccwpck_require__(9590);
+// EXTERNAL MODULE: ./src/connect.ts + 23 modules
+var connect = __nccwpck_require__(8730);
+// EXTERNAL MODULE: ./src/util/clock.ts + 1 modules
+var clock = __nccwpck_require__(2645);
 ;// CONCATENATED MODULE: ./src/reload/errors.ts
 /** A reload-level failure the user must act on (task not found, did not start, timed out). */
 class ReloadError extends Error {
@@ -38686,12 +38688,7 @@ class CancelledError extends Error {
 var reload_status = __nccwpck_require__(9795);
 // EXTERNAL MODULE: ./src/reload/stop.ts
 var reload_stop = __nccwpck_require__(4545);
-;// CONCATENATED MODULE: ./src/reload/target-run.ts
-function describeTarget(target) {
-    if (target.kind === 'task-name')
-        return target.taskName;
-    return target.kind === 'task-id' ? `task ${target.taskId}` : `app ${target.appId}`;
-}
+;// CONCATENATED MODULE: ./src/util/pool.ts
 /** Runs `work` over `items` with at most `limit` at once, in order of the list. */
 async function pool(items, limit, work) {
     let next = 0;
@@ -38702,10 +38699,27 @@ async function pool(items, limit, work) {
     await Promise.all(lanes);
 }
 
+;// CONCATENATED MODULE: ./src/util/errors.ts
+/** The message of anything thrown: an Error's message, anything else as text. */
+function errorMessage(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-// EXTERNAL MODULE: ./src/inputs/duration.ts
-var duration = __nccwpck_require__(1601);
+;// CONCATENATED MODULE: ./src/util/duration.ts
+/** `90000` → `1m30s`, for messages. */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${ms}ms`;
+    let s = Math.round(ms / 1000);
+    const h = Math.floor(s / 3600);
+    s -= h * 3600;
+    const m = Math.floor(s / 60);
+    s -= m * 60;
+    return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].join('');
+}
+
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 17 modules
 var core = __nccwpck_require__(6698);
 // EXTERNAL MODULE: external "node:crypto"
@@ -38793,6 +38807,8 @@ class WakeUpListener {
             };
             const aborted = () => {
                 cleanup();
+                // The signal's reason is what the caller aborted with (an AbortError by default): passed on as it is.
+                // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
                 reject(signal.reason);
             };
             const cleanup = () => {
@@ -38905,13 +38921,18 @@ async function subscribe(api, notify, executionId) {
         close: async () => {
             // Always removed, also after a failure or a cancellation: a forgotten subscription keeps
             // the QRS calling a runner that is gone.
-            await api.detached().unsubscribe(handle).catch(error => core/* warning */.$e(`Could not remove the notification subscription ${handle}: ${error.message}`));
+            await api
+                .detached()
+                .unsubscribe(handle)
+                .catch(error => core/* warning */.$e(`Could not remove the notification subscription ${handle}: ${error.message}`));
             await listener.close();
             core/* info */.pq(`Removed the notification subscription (${listener.wakeUps} wake-up${listener.wakeUps === 1 ? '' : 's'} received).`);
         }
     };
 }
 
+// EXTERNAL MODULE: ./src/qrs/types.ts
+var types = __nccwpck_require__(3953);
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
 const known = (value) => value || null;
 /** The entry of one execution's report (the single-target `result` while it runs). */
@@ -38950,7 +38971,7 @@ function resultEntry(run) {
         ...base,
         'app-name': base['app-name'] ?? known(r?.appName),
         stream: r?.stream ?? null,
-        status: run.plan ? 'DryRun' : base.status ?? (run.started ? null : 'NotStarted'),
+        status: run.plan ? 'DryRun' : (base.status ?? (run.started ? null : 'NotStarted')),
         success: run.success,
         error: run.error ?? (run.plan && run.plan.reasons.length > 0 ? run.plan.reasons.join('; ') : null),
         'script-log-path': known(run.scriptLogPath),
@@ -38959,7 +38980,22 @@ function resultEntry(run) {
     };
 }
 function emptyReport() {
-    return { taskId: '', taskName: '', appId: '', appName: '', executionId: '', executionResultId: '', status: '', statusCode: null, startedAt: '', stoppedAt: '', durationMs: null, node: '', attempts: 0, details: [] };
+    return {
+        taskId: '',
+        taskName: '',
+        appId: '',
+        appName: '',
+        executionId: '',
+        executionResultId: '',
+        status: '',
+        statusCode: null,
+        startedAt: '',
+        stoppedAt: '',
+        durationMs: null,
+        node: '',
+        attempts: 0,
+        details: []
+    };
 }
 /** Sets every output the action declares; values unknown yet are empty strings. */
 function setOutputs(toolkit, report) {
@@ -38986,10 +39022,6 @@ function setResult(toolkit, single, runs) {
     toolkit.setOutput('result', JSON.stringify(single && entries.length === 1 ? entries[0] : entries));
 }
 
-;// CONCATENATED MODULE: ./src/qrs/types.ts
-/** The parts of QRS entities the action reads. Real answers carry many more fields: they are ignored. */
-const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
-
 // EXTERNAL MODULE: ./src/reload/dates.ts
 var dates = __nccwpck_require__(9332);
 ;// CONCATENATED MODULE: ./src/report/report.ts
@@ -39000,7 +39032,7 @@ const DETAIL_TYPES = ['error', 'warning', 'info'];
 function buildReport(task, executionId, result, attempts = 0, app = task.app) {
     const startedAt = (0,dates/* realTime */.M)(result?.startTime);
     const stoppedAt = (0,dates/* realTime */.M)(result?.stopTime);
-    const appId = app?.id ?? (result?.appID && result.appID !== EMPTY_GUID ? result.appID : '');
+    const appId = app?.id ?? (result?.appID && result.appID !== types/* EMPTY_GUID */.U2 ? result.appID : '');
     return {
         taskId: task.id,
         taskName: task.name,
@@ -39090,7 +39122,11 @@ async function scanLog(path, limits = { errorLines: 15, tail: 25 }) {
         for (const match of carry.matchAll(ERROR_LINE))
             keepLast(errorLines, clip(match[0]), limits.errorLines);
     }
-    const tail = (previous + last + carry).split(/\r?\n/).filter((line, i, all) => line || i < all.length - 1).slice(-limits.tail).map(clip);
+    const tail = (previous + last + carry)
+        .split(/\r?\n/)
+        .filter((line, i, all) => line || i < all.length - 1)
+        .slice(-limits.tail)
+        .map(clip);
     return { errorLines, tail, lines };
 }
 function clip(line) {
@@ -39122,7 +39158,7 @@ const DOWNLOAD_RETRY_DELAYS_MS = [500, 2_000, 2_000, 2_000, 4_000, 4_000];
  * The file keeps Qlik's CRLF line endings; a leading BOM is dropped.
  */
 async function saveScriptLog(api, taskId, result, dir, clock) {
-    if (result.scriptLogAvailable === false && (!result.fileReferenceID || result.fileReferenceID === EMPTY_GUID)) {
+    if (result.scriptLogAvailable === false && (!result.fileReferenceID || result.fileReferenceID === types/* EMPTY_GUID */.U2)) {
         return { kind: 'none', reason: 'the scheduler recorded no script log for this execution (empty file reference)' };
     }
     // The id names the file: anything but a GUID (a `../` in it) is refused before any request.
@@ -39267,7 +39303,7 @@ const CLOCK_TOLERANCE_MS = 1_000;
 function ruleStateOf(status) {
     if ((0,reload_status/* isSuccess */.oJ)(status))
         return 1;
-    return [6, 8, 11, 12].includes(status) ? 2 : undefined;
+    return (0,reload_status/* isFailed */.Ix)(status) ? 2 : undefined;
 }
 function ruleTask(rule) {
     return rule.reloadTask ?? rule.externalProgramTask ?? undefined;
@@ -39305,7 +39341,11 @@ async function followEvent(api, event, upstream, context) {
     if (missing.length > 0) {
         const upstreamName = upstream.task.name || upstream.task.id;
         core/* warning */.$e(`Trigger '${event.name}' will not start '${node.taskName}' now: it fires only when ${missing.join(' and ')} too (within ${Math.round(windowMs(event) / 60_000)} min), not on '${upstreamName}' alone. The chain is not waited for past '${upstreamName}'.`, { title: `Qlik task chain: trigger '${event.name}' will not fire` });
-        return { ...node, warning: true, note: `fires only when ${missing.join(' and ')} too, within ${Math.round(windowMs(event) / 60_000)} min: it may never fire, so the chain is not waited for here` };
+        return {
+            ...node,
+            warning: true,
+            note: `fires only when ${missing.join(' and ')} too, within ${Math.round(windowMs(event) / 60_000)} min: it may never fire, so the chain is not waited for here`
+        };
     }
     const executionId = await findDownstreamRun(api, downstream.id, upstreamStop, context, Math.min(FIRE_WINDOW_MS, windowMs(event) || FIRE_WINDOW_MS));
     if (!executionId)
@@ -39490,6 +39530,7 @@ async function taskForecast(api, task) {
 ;// CONCATENATED MODULE: ./src/reload/target.ts
 
 
+
 /**
  * Finds the task to start: reload tasks first, then external program tasks. Lists the user may
  * not see come back empty rather than refused, so "not found" also covers missing read rights.
@@ -39498,7 +39539,7 @@ async function findTask(api, target) {
     const filter = 'taskId' in target ? (0,qrs_filter/* eqGuid */.k8)('id', target.taskId) : (0,qrs_filter/* eqText */.Si)('name', target.taskName);
     let tasks = await api.reloadTasks(filter);
     if (tasks.length === 0)
-        tasks = (await api.externalProgramTasks(filter)).map(task => ({ ...task, taskType: task.taskType ?? 1 }));
+        tasks = (0,types/* asExternalPrograms */.l9)(await api.externalProgramTasks(filter));
     if ('taskId' in target) {
         if (!tasks[0])
             throw new ReloadError(`No task with id ${target.taskId} is visible to this user: check the id (QMC > Tasks) and the user's read rights on tasks.`);
@@ -39638,7 +39679,7 @@ async function startTask(api, task, before = new Set(), clock) {
             core/* info */.pq('No execution of the task appeared: it did not start. Starting it once more.');
         }
     }
-    if (!executionId || executionId === EMPTY_GUID) {
+    if (!executionId || executionId === types/* EMPTY_GUID */.U2) {
         const disabled = task.enabled === false ? ' The task is disabled: enable it in the QMC (Tasks > Edit > Enabled).' : '';
         throw new ReloadError(`Task '${task.name}' (${task.id}) did not start: the server answered with an empty execution id.${disabled} Likely causes: the task is disabled, no scheduler service is running or reachable, or the app is unavailable (deleted, or locked by another reload).`);
     }
@@ -39670,6 +39711,8 @@ async function findNewExecution(api, task, before, clock) {
 // EXTERNAL MODULE: ./src/util/text.ts
 var util_text = __nccwpck_require__(9997);
 ;// CONCATENATED MODULE: ./src/reload/run.ts
+
+
 
 
 
@@ -39745,23 +39788,26 @@ async function runTarget(api, settings, run, context) {
             await stopForFailFast(api, settings, run, run.started, context);
             return;
         }
-        run.error = error instanceof Error ? error.message : String(error);
+        run.error = errorMessage(error);
     }
 }
+/** C0 and C1 control characters: a line break or escape in server text could start a runner command. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
 /** "+25m still Started on qliksrv02 (previous run took 1h52m)" */
 function heartbeatLine(beat, previous) {
     const status = beat.status === undefined ? 'running' : (0,reload_status/* statusName */.Er)(beat.status);
     // The node's name is the server's text: one short line, no control characters (no runner commands).
-    const node = beat.node?.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim().slice(0, 80);
-    return `+${(0,duration/* formatDuration */.a)(beat.elapsedMs)} still ${status}${node ? ` on ${node}` : ''}${previous ? ` (${previous})` : ''}`;
+    const node = beat.node?.replace(CONTROL_CHARACTERS, ' ').trim().slice(0, 80);
+    return `+${formatDuration(beat.elapsedMs)} still ${status}${node ? ` on ${node}` : ''}${previous ? ` (${previous})` : ''}`;
 }
 /** "previous run took 1h52m", or of several runs "last 5 runs took 1h48m–1h57m, median 1h52m". */
 function forecastLine(forecast) {
     if (!forecast)
         return '';
     if (forecast.runs === 1)
-        return `previous run took ${(0,duration/* formatDuration */.a)(forecast.expectedMs)}`;
-    return `last ${forecast.runs} runs took ${(0,duration/* formatDuration */.a)(forecast.lowMs)}–${(0,duration/* formatDuration */.a)(forecast.highMs)}, median ${(0,duration/* formatDuration */.a)(forecast.expectedMs)}`;
+        return `previous run took ${formatDuration(forecast.expectedMs)}`;
+    return `last ${forecast.runs} runs took ${formatDuration(forecast.lowMs)}–${formatDuration(forecast.highMs)}, median ${formatDuration(forecast.expectedMs)}`;
 }
 /** Waits for our execution; on timeout stops it (stop-on-timeout) and records why. Undefined when it timed out. */
 async function waitFor(api, settings, run, started, context, info, group) {
@@ -39769,7 +39815,7 @@ async function waitFor(api, settings, run, started, context, info, group) {
     const { clock, signal } = context;
     const since = clock.now();
     const previous = forecastLine(forecast);
-    const outcome = await group(`Wait for execution ${executionId} (timeout ${(0,duration/* formatDuration */.a)(settings.timeoutMs)})`, async () => {
+    const outcome = await group(`Wait for execution ${executionId} (timeout ${formatDuration(settings.timeoutMs)})`, async () => {
         const push = settings.notify ? await subscribe(api, settings.notify, executionId) : undefined;
         if (previous && !push)
             info(`The task's ${previous}: checks gather around that.`);
@@ -39783,7 +39829,7 @@ async function waitFor(api, settings, run, started, context, info, group) {
                 maxPollIntervalMs: settings.maxPollIntervalMs,
                 forecast,
                 wakeUps: push && { sleep: (ms, abort) => push.listener.sleep(ms, abort), safetyPollMs: settings.maxPollIntervalMs },
-                onStatus: status => info(`+${(0,duration/* formatDuration */.a)(clock.now() - since)} ${(0,reload_status/* describeStatus */.Wn)(status)}`),
+                onStatus: status => info(`+${formatDuration(clock.now() - since)} ${(0,reload_status/* describeStatus */.Wn)(status)}`),
                 onHeartbeat: beat => info(heartbeatLine(beat, previous))
             });
         }
@@ -39793,7 +39839,7 @@ async function waitFor(api, settings, run, started, context, info, group) {
     });
     if (outcome.kind === 'finished')
         return outcome;
-    const waited = `Timed out after ${(0,duration/* formatDuration */.a)(outcome.elapsedMs)} waiting for task '${task.name}' (execution ${executionId}`;
+    const waited = `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task '${task.name}' (execution ${executionId}`;
     const last = `${outcome.lastStatus === undefined ? 'no status seen yet' : `last status ${(0,reload_status/* describeStatus */.Wn)(outcome.lastStatus)}`}${outcome.unanswered ? `; ${outcome.unanswered}` : ''}`;
     run.report = buildReport(task, executionId, outcome.result, outcome.attempts, app);
     if (!run.report.status && outcome.lastStatus !== undefined) {
@@ -39852,7 +39898,7 @@ async function stopForFailFast(api, settings, run, started, context) {
 /** The log is fetched when it will be shown or explains a failure; external programs have none. */
 async function fetchScriptLog(api, settings, run, { clock, toolkit }, info) {
     const { task } = run.started;
-    if ((run.success && settings.scriptLog !== 'always') || task.taskType === 1 || !run.result)
+    if ((run.success && settings.scriptLog !== 'always') || (0,types/* isExternalProgram */.G1)(task) || !run.result)
         return;
     try {
         const log = await saveScriptLog(api, task.id, run.result, process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), clock);
@@ -39919,7 +39965,7 @@ function logReport(toolkit, report) {
     if (report.stoppedAt)
         info(`Stopped:   ${report.stoppedAt}`);
     if (report.durationMs !== null)
-        info(`Duration:  ${(0,duration/* formatDuration */.a)(report.durationMs)}`);
+        info(`Duration:  ${formatDuration(report.durationMs)}`);
     if (report.node)
         info(`Node:      ${report.node}`);
     if (report.details.length > 0) {
@@ -39949,7 +39995,7 @@ function renderSummary({ report, failure, success, excerpt, scriptLogNote, chain
             ['Execution', `<code>${summary_escape(report.executionId)}</code>`],
             ['Started', summary_escape(report.startedAt || '—')],
             ['Stopped', summary_escape(report.stoppedAt || '—')],
-            ['Duration', report.durationMs === null ? '—' : (0,duration/* formatDuration */.a)(report.durationMs)],
+            ['Duration', report.durationMs === null ? '—' : formatDuration(report.durationMs)],
             ['Node', summary_escape(report.node || '—')],
             ['Attempts', String(Math.max(report.attempts, report.executionResultId ? 1 : 0))]
         ];
@@ -39976,7 +40022,9 @@ function chainTree(nodes) {
         return '<p><sub>No task trigger fires on this outcome.</sub></p>';
     const item = (node) => {
         const mark = node.failed ? '❌' : node.warning ? '⚠️' : node.status === 'FinishedSuccess' ? '✅' : '⚪';
-        const facts = [node.status ? `${summary_escape(node.status)}` : '', node.durationMs ? (0,duration/* formatDuration */.a)(node.durationMs) : '', node.note ? `<em>${summary_escape(node.note)}</em>` : ''].filter(Boolean).join(' · ');
+        const facts = [node.status ? `${summary_escape(node.status)}` : '', node.durationMs ? formatDuration(node.durationMs) : '', node.note ? `<em>${summary_escape(node.note)}</em>` : '']
+            .filter(Boolean)
+            .join(' · ');
         const children = node.children.length > 0 ? `<ul>${node.children.map(item).join('')}</ul>` : '';
         return `<li>${mark} <strong>${summary_escape(node.taskName)}</strong> <sub>via ${summary_escape(node.eventName)}</sub>${facts ? ` — ${facts}` : ''}${children}</li>`;
     };
@@ -40009,7 +40057,14 @@ function renderTargetsSummary(runs, failure) {
     const rows = runs.map(run => {
         const r = run.report;
         const status = r?.status ? `${run.success ? '✅' : '❌'} ${summary_escape(r.status)}` : `❌ ${run.started ? summary_escape(run.error ? 'failed' : '—') : 'NotStarted'}`;
-        const cells = [summary_escape(run.label), status, summary_escape(r?.startedAt || '—'), r?.durationMs == null ? '—' : (0,duration/* formatDuration */.a)(r.durationMs), summary_escape(r?.node || '—'), r?.executionId ? `<code>${summary_escape(r.executionId)}</code>` : '—'];
+        const cells = [
+            summary_escape(run.label),
+            status,
+            summary_escape(r?.startedAt || '—'),
+            r?.durationMs == null ? '—' : formatDuration(r.durationMs),
+            summary_escape(r?.node || '—'),
+            r?.executionId ? `<code>${summary_escape(r.executionId)}</code>` : '—'
+        ];
         return `<tr>${cells.map(c => `<td>${c}</td>`).join('')}</tr>`;
     });
     summary.addRaw(`<table><tr>${header}</tr>${rows.join('')}</table>`, true);
@@ -40143,6 +40198,7 @@ var actions = __nccwpck_require__(1053);
 
 
 
+
 /**
  * Dry run: for each resolved target, whether it would start (enabled, not running or what if-running
  * does about it, the user's right to start it where the server tells), printed as one table in the log
@@ -40171,12 +40227,12 @@ async function dryRun(toolkit, api, settings, runs) {
         (0,untrusted/* printUntrusted */.Qi)(line => toolkit.info(line), [verdict]);
     await writePlanSummary(toolkit, table, verdict, blocked.length === 0);
 }
-const update = (privileges) => Array.isArray(privileges) ? privileges.some(p => p.toLowerCase() === 'update') : null;
+const update = (privileges) => (Array.isArray(privileges) ? privileges.some(p => p.toLowerCase() === 'update') : null);
 async function planTask(toolkit, api, settings, taskId) {
     const filter = (0,qrs_filter/* eqGuid */.k8)('id', taskId);
     let [task] = await api.reloadTasks(filter, true);
     if (!task)
-        [task] = (await api.externalProgramTasks(filter, true)).map(t => ({ ...t, taskType: t.taskType ?? 1 }));
+        [task] = (0,types/* asExternalPrograms */.l9)(await api.externalProgramTasks(filter, true));
     if (!task)
         return { action: 'none', wouldStart: false, enabled: null, runningExecutionId: null, mayStart: null, reasons: ['the task is no longer visible to this user'] };
     const reasons = [];
@@ -40198,9 +40254,22 @@ async function planTask(toolkit, api, settings, taskId) {
     if (running) {
         if (settings.ifRunning === 'fail')
             reasons.push(`it is already running (execution ${running.id}) and if-running is 'fail'`);
-        action = settings.ifRunning === 'attach' ? `attach to execution ${running.id} (if-running: attach)` : settings.ifRunning === 'wait' ? `wait for execution ${running.id} to end, then start` : 'none';
+        action =
+            settings.ifRunning === 'attach'
+                ? `attach to execution ${running.id} (if-running: attach)`
+                : settings.ifRunning === 'wait'
+                    ? `wait for execution ${running.id} to end, then start`
+                    : 'none';
     }
-    return { action: reasons.length > 0 ? 'none' : action, wouldStart: reasons.length === 0, enabled, runningExecutionId: running?.id ?? null, runningNotKnown: 'notKnown' in sessions, mayStart, reasons };
+    return {
+        action: reasons.length > 0 ? 'none' : action,
+        wouldStart: reasons.length === 0,
+        enabled,
+        runningExecutionId: running?.id ?? null,
+        runningNotKnown: 'notKnown' in sessions,
+        mayStart,
+        reasons
+    };
 }
 /** An app reload runs QMC's "Reload now": the right to update the app, and no reload of it running. */
 async function planApp(api, appId) {
@@ -40214,7 +40283,14 @@ async function planApp(api, appId) {
     const [running] = await api.appExecutionSessions(appId);
     if (running)
         reasons.push(`a reload of the app is already running (execution ${running.id})`);
-    return { action: reasons.length > 0 ? 'none' : 'reload the app (Reload now)', wouldStart: reasons.length === 0, enabled: null, runningExecutionId: running?.id ?? null, mayStart, reasons };
+    return {
+        action: reasons.length > 0 ? 'none' : 'reload the app (Reload now)',
+        wouldStart: reasons.length === 0,
+        enabled: null,
+        runningExecutionId: running?.id ?? null,
+        mayStart,
+        reasons
+    };
 }
 const HEADER = ['Target', 'Id', 'Stream', 'Selected by', 'Enabled', 'Running', 'May start', 'Plan'];
 function planRows(runs) {
@@ -40223,7 +40299,7 @@ function planRows(runs) {
         const { resolved: r, plan: p } = run;
         const name = r.taskName ?? `app '${r.appName}'`;
         const id = r.taskId ?? r.appId ?? '';
-        const stream = r.taskId ? '—' : r.stream ?? 'not published';
+        const stream = r.taskId ? '—' : (r.stream ?? 'not published');
         const enabled = p.enabled === null ? '—' : yesNo(p.enabled);
         const plan = p.wouldStart ? p.action : `would not start: ${p.reasons.join('; ')}`;
         return [name, id, stream, r.from, enabled, p.runningExecutionId ?? (p.runningNotKnown ? 'not known' : 'no'), yesNo(p.mayStart), plan];
@@ -40300,6 +40376,7 @@ function list(apps) {
 }
 
 ;// CONCATENATED MODULE: ./src/targets/select.ts
+
 
 
 
@@ -40407,7 +40484,7 @@ async function selectTasks(api, selector) {
         ? (0,qrs_filter/* eqText */.Si)('tags.name', selector.tag)
         : `${(0,qrs_filter/* eqText */.Si)('customProperties.definition.name', selector.name)} and ${(0,qrs_filter/* eqText */.Si)('customProperties.value', selector.value)}`;
     const reload = await api.reloadTasks(filter);
-    const program = (await api.externalProgramTasks(filter)).map(task => ({ ...task, taskType: task.taskType ?? 1 }));
+    const program = (0,types/* asExternalPrograms */.l9)(await api.externalProgramTasks(filter));
     const same = (a, b) => (a ?? '').toLowerCase() === b.toLowerCase();
     const matches = (task) => selector.kind === 'task-tag'
         ? (task.tags ?? []).some(tag => same(tag.name, selector.tag))
@@ -40432,6 +40509,7 @@ async function nothingMatched(api, selector) {
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
+
 
 
 
@@ -40545,7 +40623,7 @@ function ours(progress) {
     return [...progress.running.values()].filter(r => !r.attached).map(r => ({ taskId: r.taskId, executionId: r.executionId }));
 }
 async function failed(toolkit, error, progress) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     toolkit.error(message);
     toolkit.fail();
     await writeSummary(toolkit, { report: progress.runs[0]?.report, success: false, failure: message }).catch(e => toolkit.debug(`summary: ${e}`));
@@ -40606,8 +40684,8 @@ async function cancelled(progress, { toolkit, clock }) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   b: () => (/* binding */ post)
 /* harmony export */ });
-/* harmony import */ var _connect_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3150);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9425);
+/* harmony import */ var _connect_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8730);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4388);
 /* harmony import */ var _reload_status_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9795);
 /* harmony import */ var _reload_stop_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4545);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2462);
@@ -40856,31 +40934,26 @@ function unlessAborted(error, signal) {
 
 /***/ }),
 
-/***/ 9590:
+/***/ 3953:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  m: () => (/* binding */ systemClock)
-});
-
-;// CONCATENATED MODULE: external "node:timers/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-;// CONCATENATED MODULE: ./src/reload/clock.ts
-
-const systemClock = {
-    // Whole milliseconds, as Date.now() gave: durations print as such.
-    now: () => Math.floor(performance.now()),
-    sleep: async (ms, signal) => {
-        try {
-            await (0,promises_namespaceObject.setTimeout)(ms, undefined, { signal });
-        }
-        catch (error) {
-            throw signal?.aborted ? signal.reason : error;
-        }
-    }
-};
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   G1: () => (/* binding */ isExternalProgram),
+/* harmony export */   U2: () => (/* binding */ EMPTY_GUID),
+/* harmony export */   l9: () => (/* binding */ asExternalPrograms)
+/* harmony export */ });
+/* unused harmony export TASK_TYPE */
+/** The parts of QRS entities the action reads. Real answers carry many more fields: they are ignored. */
+const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
+/** QRS TaskType: 0 Reload, 1 ExternalProgram, 2 UserSync (only the first two are started here). */
+const TASK_TYPE = { reload: 0, externalProgram: 1 };
+function isExternalProgram(task) {
+    return task.taskType === TASK_TYPE.externalProgram;
+}
+/** The external program task list leaves taskType out on some versions: mark the tasks as such. */
+function asExternalPrograms(tasks) {
+    return tasks.map(task => ({ ...task, taskType: task.taskType ?? TASK_TYPE.externalProgram }));
+}
 
 
 /***/ }),
@@ -41063,6 +41136,7 @@ function forecastOf(last) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Er: () => (/* binding */ statusName),
+/* harmony export */   Ix: () => (/* binding */ isFailed),
 /* harmony export */   Wn: () => (/* binding */ describeStatus),
 /* harmony export */   dR: () => (/* binding */ isFinal),
 /* harmony export */   oJ: () => (/* binding */ isSuccess)
@@ -41087,8 +41161,10 @@ const STATUS_NAMES = [
     'DistributionRunning' // 14
 ];
 const SUCCESS = 7;
-/** Statuses that end an execution: 6 Aborted, 7 FinishedSuccess, 8 FinishedFail, 9 Skipped, 11 Error, 12 Reset. */
-const FINAL = new Set([6, 7, 8, 9, 11, 12]);
+/** Final statuses that count as a failure: 6 Aborted, 8 FinishedFail, 11 Error, 12 Reset. */
+const FAILED = new Set([6, 8, 11, 12]);
+/** Statuses that end an execution: the failures, 7 FinishedSuccess and 9 Skipped. */
+const FINAL = new Set([...FAILED, SUCCESS, 9]);
 function statusName(code) {
     return STATUS_NAMES[code] ?? `Unknown(${code})`;
 }
@@ -41097,6 +41173,10 @@ function isFinal(code) {
 }
 function isSuccess(code) {
     return code === SUCCESS;
+}
+/** Ended without success and not skipped: what fires a "TaskFail" trigger. */
+function isFailed(code) {
+    return FAILED.has(code);
 }
 /** "FinishedFail (8)" */
 function describeStatus(code) {
@@ -41144,7 +41224,11 @@ async function stopExecution(api, taskId, executionId, clock, waitMs) {
     await sendStop(api, taskId, executionId, clock, deadline);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Sent stop for task ${taskId}; waiting up to ${Math.round(waitMs / 1000)} s for execution ${executionId} to end.`);
     for (;;) {
-        const now = await readOurs(api, executionId).catch(error => ((0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .isTransient */ .dg)(error) ? undefined : Promise.reject(error)));
+        const now = await readOurs(api, executionId).catch((error) => {
+            if ((0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .isTransient */ .dg)(error))
+                return undefined;
+            throw error;
+        });
         if (now?.ended && now.result && (0,_status_js__WEBPACK_IMPORTED_MODULE_2__/* .isFinal */ .dR)(now.result.status))
             return { alreadyEnded: false, result: now.result };
         if (clock.now() >= deadline)
@@ -41168,7 +41252,12 @@ async function sendStop(api, taskId, executionId, clock, deadline) {
             (0,_report_untrusted_js__WEBPACK_IMPORTED_MODULE_4__/* .infoUntrusted */ .z7)(`The stop of task ${taskId} got no answer (${(0,_util_text_js__WEBPACK_IMPORTED_MODULE_5__/* .firstLine */ .T)(error.message)}); reading execution ${executionId} again before another.`);
             for (;;) {
                 await clock.sleep(Math.max(0, Math.min((0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .retryDelay */ .a2)(error, attempt), deadline - clock.now())));
-                const ours = await readOurs(api, executionId).catch(e => ((0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .isTransient */ .dg)(e) && clock.now() < deadline ? undefined : Promise.reject(error)));
+                const ours = await readOurs(api, executionId).catch((reading) => {
+                    if ((0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .isTransient */ .dg)(reading) && clock.now() < deadline)
+                        return undefined;
+                    // The stop's own failure is the one to report.
+                    throw error;
+                });
                 if (!ours)
                     continue;
                 if (ours.ended || ours.stopping)
@@ -41363,11 +41452,7 @@ async function waitForExecution(reader, executionId, options) {
             return { kind: 'timeout', elapsedMs: elapsed, sessionEnded, lastStatus, result: latest, attempts };
         const { wakeUps } = options;
         // Session gone, result not final yet: a moment later. Push: the safety poll. Else the schedule.
-        const gap = sessionEnded
-            ? pollInterval(0, maxPollIntervalMs, random) * 2
-            : wakeUps
-                ? wakeUps.safetyPollMs
-                : (0,schedule/* nextGap */.AN)(elapsed, forecast, { maxPollIntervalMs }, random);
+        const gap = sessionEnded ? pollInterval(0, maxPollIntervalMs, random) * 2 : wakeUps ? wakeUps.safetyPollMs : (0,schedule/* nextGap */.AN)(elapsed, forecast, { maxPollIntervalMs }, random);
         const wait = Math.min(gap, timeoutMs - elapsed);
         if (wakeUps)
             woken = await wakeUps.sleep(wait, options.signal);
@@ -41565,6 +41650,35 @@ const actionsToolkit = {
     // Not core.setFailed (it adds an annotation without a title) nor core.ExitCode (toolkit stand-ins lack it).
     fail: () => {
         process.exitCode = 1;
+    }
+};
+
+
+/***/ }),
+
+/***/ 2645:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  m: () => (/* binding */ systemClock)
+});
+
+;// CONCATENATED MODULE: external "node:timers/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/util/clock.ts
+
+const systemClock = {
+    // Whole milliseconds, as Date.now() gave: durations print as such.
+    now: () => Math.floor(performance.now()),
+    sleep: async (ms, signal) => {
+        try {
+            await (0,promises_namespaceObject.setTimeout)(ms, undefined, { signal });
+        }
+        catch (error) {
+            throw signal?.aborted ? signal.reason : error;
+        }
     }
 };
 

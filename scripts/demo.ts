@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path'
 import { loadScenario, startSimulator } from '../simulator/src/index.js'
-import { asRunnerLog, runAction } from './local-runner.js'
+import { asRunnerLog, runAction } from '../__tests__/helpers/local-runner.js'
 
 const scenario = loadScenario(resolve('simulator/scenarios/demo.json'))
 const sim = await startSimulator({ scenario, certsDir: resolve('.sim/certs'), quiet: true })
@@ -28,7 +28,14 @@ const steps: { title: string; inputs: Record<string, string> }[] = [
   },
   {
     title: 'JWT auth through the /jwt virtual proxy, token minted on the runner',
-    inputs: { url: `${sim.proxyUrl}/jwt`, 'auth-type': 'jwt', 'jwt-private-key': sim.certs.jwtKey, 'jwt-user-id': 'svc_reload', 'jwt-user-directory': 'CORP', 'task-name': 'Reload Sales' }
+    inputs: {
+      url: `${sim.proxyUrl}/jwt`,
+      'auth-type': 'jwt',
+      'jwt-private-key': sim.certs.jwtKey,
+      'jwt-user-id': 'svc_reload',
+      'jwt-user-directory': 'CORP',
+      'task-name': 'Reload Sales'
+    }
   },
   {
     title: 'Header auth through the /hdr virtual proxy',

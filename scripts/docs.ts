@@ -50,7 +50,10 @@ export function actionProblems(action: Action): string[] {
   if (!action.name) problems.push('action.yml has no name')
   if (!action.description) problems.push('action.yml has no description')
   if (!action.branding?.icon || !action.branding?.color) problems.push('action.yml has no branding (icon and color) for the marketplace')
-  for (const [kind, entries] of [['input', action.inputs], ['output', action.outputs]] as const) {
+  for (const [kind, entries] of [
+    ['input', action.inputs],
+    ['output', action.outputs]
+  ] as const) {
     for (const [name, entry] of Object.entries(entries ?? {})) {
       if (!entry?.description?.trim()) problems.push(`${kind} '${name}' has no description`)
     }

@@ -16,8 +16,23 @@ const scratch = mkdtempSync(join(tmpdir(), 'local-action-'))
 /** One run of `local-action . src/main.ts <env> --post ...`: its output and exit status. */
 async function localAction(name: string, inputs: Record<string, string>): Promise<{ output: string; status: number | null }> {
   const env = join(scratch, `${name}.env`)
-  const lines = Object.entries({ ...inputs, url: sim.url, 'auth-type': 'certificate', 'client-cert': sim.certs.clientCert, 'client-key': sim.certs.clientKey, 'ca-cert': sim.certs.ca })
-  writeFileSync(env, [...lines.map(([key, value]) => `INPUT_${key.toUpperCase()}=${JSON.stringify(value)}`), `RUNNER_TEMP=${scratch}`, `GITHUB_STEP_SUMMARY=${join(scratch, `${name}.summary.md`)}`, ''].join('\n'))
+  const lines = Object.entries({
+    ...inputs,
+    url: sim.url,
+    'auth-type': 'certificate',
+    'client-cert': sim.certs.clientCert,
+    'client-key': sim.certs.clientKey,
+    'ca-cert': sim.certs.ca
+  })
+  writeFileSync(
+    env,
+    [
+      ...lines.map(([key, value]) => `INPUT_${key.toUpperCase()}=${JSON.stringify(value)}`),
+      `RUNNER_TEMP=${scratch}`,
+      `GITHUB_STEP_SUMMARY=${join(scratch, `${name}.summary.md`)}`,
+      ''
+    ].join('\n')
+  )
   // Not spawnSync: the simulator answers from this process's event loop.
   const child = spawn('npx', ['local-action', '.', 'src/main.ts', env, '--post', 'scripts/local-action-post.ts'], { env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } })
   let output = ''
@@ -34,7 +49,10 @@ const checks: { name: string; inputs: Record<string, string>; status: number; ex
     name: 'failure',
     inputs: { 'task-name': 'Reload HR (always fails)' },
     status: 1,
-    expect: [/::error title=Qlik reload failed: Reload HR \(always fails\) \(FinishedFail\)::Reload task 'Reload HR \(always fails\)' ended with FinishedFail/, /Field 'Revenue' not found/]
+    expect: [
+      /::error title=Qlik reload failed: Reload HR \(always fails\) \(FinishedFail\)::Reload task 'Reload HR \(always fails\)' ended with FinishedFail/,
+      /Field 'Revenue' not found/
+    ]
   }
 ]
 let failed = 0

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { loadScenario, startSimulator } from '../simulator/src/index.js'
-import { runAction } from './local-runner.js'
+import { runAction } from '../__tests__/helpers/local-runner.js'
 
 const out = resolve(process.argv[2] ?? '.sim/summary-preview.html')
 const sim = await startSimulator({ scenario: loadScenario(resolve('simulator/scenarios/demo.json')), certsDir: resolve('.sim/certs'), quiet: true })

@@ -2,12 +2,12 @@ import { createAuthenticator, type Authenticator } from './auth/index.js'
 import { getSettings, type Settings } from './inputs/settings.js'
 import { QrsApi } from './qrs/api.js'
 import { QrsClient } from './qrs/client.js'
-import type { Clock } from './reload/clock.js'
+import type { Clock } from './util/clock.js'
 import type { Toolkit } from './toolkit/toolkit.js'
 
 /** The inputs, checked; every secret among them masked before anything can print it. Shared by main and post. */
 export function readSettings(toolkit: Toolkit): Settings {
-  const settings = getSettings(toolkit.getInput)
+  const settings = getSettings((name, options) => toolkit.getInput(name, options))
   for (const secret of settings.secrets) toolkit.setSecret(secret)
   return settings
 }

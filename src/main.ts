@@ -2,11 +2,13 @@ import { connect, readSettings } from './connect.js'
 import type { Settings } from './inputs/settings.js'
 import type { QrsApi } from './qrs/api.js'
 import type { QrsClient } from './qrs/client.js'
-import { systemClock, type Clock } from './reload/clock.js'
+import { systemClock, type Clock } from './util/clock.js'
 import { CancelledError } from './reload/errors.js'
 import { describeStatus } from './reload/status.js'
 import { stopExecution } from './reload/stop.js'
-import { pool, type TargetRun } from './reload/target-run.js'
+import type { TargetRun } from './reload/target-run.js'
+import { pool } from './util/pool.js'
+import { errorMessage } from './util/errors.js'
 import { runTarget, type Running } from './reload/run.js'
 import { reportRuns } from './report/finish.js'
 import { setResult } from './report/outputs.js'
@@ -62,7 +64,9 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
   try {
     const settings = (progress.settings = readSettings(toolkit))
     if (settings.insecureSkipTlsVerify) {
-      toolkit.warning('insecure-skip-tls-verify is on: the server certificate is NOT verified, so anyone between the runner and Qlik Sense can read the credentials and answers. Set ca-cert (and tls-server-name) instead.')
+      toolkit.warning(
+        'insecure-skip-tls-verify is on: the server certificate is NOT verified, so anyone between the runner and Qlik Sense can read the credentials and answers. Set ca-cert (and tls-server-name) instead.'
+      )
     }
     const connection = connect(settings, deps.clock)
     client = connection.client
@@ -93,7 +97,10 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
     deps.cancel?.removeEventListener('abort', onCancel)
     client?.dispose()
     // Reached on every exit but a kill: what main left running is no longer the post step's to stop.
-    markMainEnded(ours(progress).filter(r => progress.stopPending.has(r.executionId)), toolkit)
+    markMainEnded(
+      ours(progress).filter(r => progress.stopPending.has(r.executionId)),
+      toolkit
+    )
   }
 }
 
@@ -131,7 +138,7 @@ function ours(progress: Progress): { taskId: string; executionId: string }[] {
 }
 
 async function failed(toolkit: Toolkit, error: unknown, progress: Progress): Promise<void> {
-  const message = error instanceof Error ? error.message : String(error)
+  const message = errorMessage(error)
   toolkit.error(message)
   toolkit.fail()
   await writeSummary(toolkit, { report: progress.runs[0]?.report, success: false, failure: message }).catch(e => toolkit.debug(`summary: ${e}`))

@@ -22,7 +22,8 @@ export async function post(deps: Dependencies = defaults): Promise<void> {
   try {
     const settings = readSettings(toolkit)
     if (!settings.stopOnCancel) {
-      for (const { taskId, executionId } of running) toolkit.warning(`The main step did not finish; execution ${executionId} of task ${taskId} may still run (stop-on-cancel is false).`)
+      for (const { taskId, executionId } of running)
+        toolkit.warning(`The main step did not finish; execution ${executionId} of task ${taskId} may still run (stop-on-cancel is false).`)
       return
     }
     const connection = connect(settings, deps.clock)

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
-import type { Scenario, Switches } from '../../simulator/src/scenario.js'
-import { runAction, type ActionRun } from '../../scripts/local-runner.js'
+import type { Scenario, Switches } from '../../simulator/src/index.js'
+import { runAction, type ActionRun } from '../helpers/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
 import { SCRIPT_ERROR, certificateInputs } from '../helpers/site.js'
 
@@ -50,11 +50,7 @@ function withSimulator(switches: Partial<Switches> = {}) {
   const ctx = {} as { sim: Simulator; run: (inputs: Record<string, string>, options?: Parameters<typeof runAction>[1]) => Promise<ActionRun> }
   beforeAll(async () => {
     ctx.sim = await startSimulator({ scenario: site(), certsDir: testCertificates().dir, switches, quiet: true })
-    ctx.run = (inputs, options) =>
-      runAction(
-        certificateInputs(ctx.sim, inputs),
-        options
-      )
+    ctx.run = (inputs, options) => runAction(certificateInputs(ctx.sim, inputs), options)
   })
   afterAll(async () => ctx.sim?.close())
   return ctx
@@ -177,7 +173,10 @@ describe('a 200 MB script log', () => {
 
   it('streams to disk with flat memory and still finds the error lines at its end', async () => {
     const rssFile = join(mkdtempSync(join(tmpdir(), 'qsr-rss-')), 'max-rss')
-    const run = await ctx.run({ 'app-id': APPS.huge }, { nodeArgs: ['--max-old-space-size=48', '--import', resolve('scripts/max-rss.mjs')], env: { QSR_MAX_RSS_FILE: rssFile }, timeoutMs: 120_000 })
+    const run = await ctx.run(
+      { 'app-id': APPS.huge },
+      { nodeArgs: ['--max-old-space-size=48', '--import', resolve('__tests__/helpers/max-rss.mjs')], env: { QSR_MAX_RSS_FILE: rssFile }, timeoutMs: 120_000 }
+    )
     expect(run.code).toBe(1)
     const path = run.outputs['script-log-path']
     const peakMiB = Number(readFileSync(rssFile, 'utf8')) / 1024

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
-import { runAction, startAction, type RunningAction } from '../../scripts/local-runner.js'
+import { runAction, startAction, type RunningAction } from '../helpers/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
 import { IDS, certificateInputs, testSite } from '../helpers/site.js'
+import { call, waitForSessionEnd } from '../../simulator/__tests__/helpers.js'
 
 let sim: Simulator
 beforeAll(async () => {
@@ -17,6 +18,9 @@ async function waiting(step: RunningAction): Promise<void> {
   for (let i = 0; i < 300 && !/\+\d+\w* (Triggered|Started)/.test(step.stdout()); i++) await new Promise(done => setTimeout(done, 50))
   expect(step.stdout()).toMatch(/Started|Triggered/)
 }
+
+/** The execution a step started, from its saved state. */
+const main = (run: { state: Record<string, string> }): string => run.state['execution-id']
 
 const stopsOf = (taskId: string, since: number) => sim.stops.filter(stop => stop.taskId === taskId && stop.time >= since)
 
@@ -87,8 +91,11 @@ describe('cancellation', () => {
     const post = await runAction(inputs({ 'stop-on-cancel': 'false' }), { state: run.state })
     expect(post.code).toBe(0)
     expect(stopsOf(IDS.slow, since)).toHaveLength(0)
-    // Clean up the reload this test left running.
-    await runAction(inputs({ timeout: '1s' }))
+    // Stop the reload this test left running (it would hold the task for the next test), and check it ran until now.
+    const stopped = await call(sim, 'POST', `/qrs/task/${IDS.slow}/stop`)
+    expect(stopped.status).toBe(204)
+    expect(stopsOf(IDS.slow, since)).toHaveLength(1)
+    await waitForSessionEnd(sim, main(run))
   })
 
   it('after a normal run the post step does nothing', async () => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
-import type { Switches } from '../../simulator/src/scenario.js'
-import { runAction, type ActionRun } from '../../scripts/local-runner.js'
+import type { Switches } from '../../simulator/src/index.js'
+import { runAction, type ActionRun } from '../helpers/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
 import { IDS, SCRIPT_ERROR, testSite } from '../helpers/site.js'
 
@@ -14,15 +14,18 @@ function withSimulator(switches: Partial<Switches> = {}, serverNames?: string[])
     const certs = testCertificates('qliksrv01.corp.example', names)
     ctx.sim = await startSimulator({ scenario: testSite(), certsDir: certs.dir, serverNames: names, switches, quiet: true })
     ctx.run = (inputs, env = {}) =>
-      runAction({
-        url: ctx.sim.url,
-        'auth-type': 'certificate',
-        'client-cert': ctx.sim.certs.clientCert,
-        'client-key': ctx.sim.certs.clientKey,
-        'ca-cert': ctx.sim.certs.ca,
-        'max-poll-interval': '1s',
-        ...inputs
-      }, { env })
+      runAction(
+        {
+          url: ctx.sim.url,
+          'auth-type': 'certificate',
+          'client-cert': ctx.sim.certs.clientCert,
+          'client-key': ctx.sim.certs.clientKey,
+          'ca-cert': ctx.sim.certs.ca,
+          'max-poll-interval': '1s',
+          ...inputs
+        },
+        { env }
+      )
   })
   afterAll(async () => ctx.sim?.close())
   return ctx
@@ -50,12 +53,25 @@ describe('certificate auth: reload a task end to end', () => {
     expect(Date.parse(run.outputs['started-at'])).toBeLessThanOrEqual(Date.parse(run.outputs['stopped-at']))
     expect(Number(run.outputs['duration-ms'])).toBeGreaterThan(0)
     const result = JSON.parse(run.outputs.result)
-    expect(result).toMatchObject({ status: 'FinishedSuccess', 'status-code': 7, 'task-id': IDS.ok, 'task-name': 'Reload Sales', 'app-name': 'Sales', 'execution-id': run.outputs['execution-id'], success: true, error: null })
+    expect(result).toMatchObject({
+      status: 'FinishedSuccess',
+      'status-code': 7,
+      'task-id': IDS.ok,
+      'task-name': 'Reload Sales',
+      'app-name': 'Sales',
+      'execution-id': run.outputs['execution-id'],
+      success: true,
+      error: null
+    })
     expect(ctx.sim.startCount(IDS.ok)).toBe(1)
   })
 
   it('sends a fresh 16-character xrfkey in query and header, and the X-Qlik-User header, on every request', async () => {
-    const requests = qrsRequests(ctx.sim)
+    // Only this run's requests: the test stands on its own, whatever ran before it.
+    const since = ctx.sim.requests.length
+    const run = await ctx.run({ 'task-id': IDS.ok })
+    expect(run.code).toBe(0)
+    const requests = qrsRequests(ctx.sim).filter(r => ctx.sim.requests.indexOf(r) >= since)
     expect(requests.length).toBeGreaterThan(3)
     const keys = requests.map(r => {
       const query = new URLSearchParams(r.query).get('xrfkey')
@@ -73,7 +89,7 @@ describe('certificate auth: reload a task end to end', () => {
     expect(requests.some(r => r.path.startsWith('/qrs/executionresult') && /ExecutionId eq [0-9a-f-]{36}/i.test(new URLSearchParams(r.query).get('filter') ?? ''))).toBe(true)
   })
 
-  it("finds a task by a name with a quote and non-ASCII letters, escaped the QRS way", async () => {
+  it('finds a task by a name with a quote and non-ASCII letters, escaped the QRS way', async () => {
     const run = await ctx.run({ 'task-name': "Reload O'Brien Ümsätze" })
     expect(run.code).toBe(0)
     expect(run.outputs).toMatchObject({ status: 'FinishedSuccess', 'task-id': IDS.quote, 'task-name': "Reload O'Brien Ümsätze" })
@@ -144,7 +160,9 @@ describe('certificate auth: reload a task end to end', () => {
     const stops = ctx.sim.stopCount(IDS.slow)
     const run = await ctx.run({ 'task-id': IDS.slow, timeout: '2s' })
     expect(run.code).toBe(1)
-    expect(run.stdout).toMatch(/::error::Timed out after 2s waiting for task 'Reload Everything'.*last status Started \(2\)\): stopped the task \(stop-on-timeout\), it ended Aborted \(6\)/)
+    expect(run.stdout).toMatch(
+      /::error::Timed out after 2s waiting for task 'Reload Everything'.*last status Started \(2\)\): stopped the task \(stop-on-timeout\), it ended Aborted \(6\)/
+    )
     expect(run.outputs.status).toBe('Aborted')
     expect(ctx.sim.stopCount(IDS.slow)).toBe(stops + 1)
   })
@@ -166,11 +184,24 @@ describe('certificate auth: reload a task end to end', () => {
   })
 
   it('never shows the key or its passphrase, debug mode included', async () => {
-    const run = await ctx.run({ 'task-id': IDS.fail, 'client-key': ctx.sim.certs.clientKeyEncrypted, 'client-key-passphrase': ctx.sim.certs.clientKeyPassphrase }, { ACTIONS_STEP_DEBUG: 'true', RUNNER_DEBUG: '1' })
+    const run = await ctx.run(
+      { 'task-id': IDS.fail, 'client-key': ctx.sim.certs.clientKeyEncrypted, 'client-key-passphrase': ctx.sim.certs.clientKeyPassphrase },
+      { ACTIONS_STEP_DEBUG: 'true', RUNNER_DEBUG: '1' }
+    )
     expect(run.stdout).toMatch(/::debug::/)
-    const keyLines = readFileSync(ctx.sim.certs.clientKeyEncrypted, 'utf8').split('\n').filter(line => line.length >= 8 && !line.startsWith('-----'))
+    const keyLines = readFileSync(ctx.sim.certs.clientKeyEncrypted, 'utf8')
+      .split('\n')
+      .filter(line => line.length >= 8 && !line.startsWith('-----'))
     // The runner swallows ::add-mask:: commands; everything else is what users see.
-    const visible = [run.stdout.split('\n').filter(line => !line.startsWith('::add-mask::')).join('\n'), run.stderr, JSON.stringify(run.outputs), run.summary].join('\n')
+    const visible = [
+      run.stdout
+        .split('\n')
+        .filter(line => !line.startsWith('::add-mask::'))
+        .join('\n'),
+      run.stderr,
+      JSON.stringify(run.outputs),
+      run.summary
+    ].join('\n')
     for (const secret of [ctx.sim.certs.clientKeyPassphrase, ...keyLines]) expect(visible).not.toContain(secret)
   })
 

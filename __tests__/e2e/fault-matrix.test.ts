@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
-import type { FaultAction, FaultRule } from '../../simulator/src/faults.js'
-import { runAction } from '../../scripts/local-runner.js'
+import type { FaultAction, FaultRule } from '../../simulator/src/index.js'
+import { runAction } from '../helpers/local-runner.js'
 import { STATUS_NAMES } from '../../src/reload/status.js'
 import { testCertificates } from '../helpers/certs.js'
 import { IDS, WINDOWS, certificateInputs, testSite } from '../helpers/site.js'
@@ -63,14 +63,14 @@ async function runCell(sim: Simulator, [fault, action, times]: (typeof FAULTS)[n
   sim.faults.clear()
   const startsBefore = sim.startCount(phase.taskId)
   const stopsBefore = sim.stops.length
-  sim.faults.add({ ...phase.rule, times, action: { ...action } } as FaultRule)
+  sim.faults.add({ ...phase.rule, times, action: { ...action } })
   const common = { 'task-id': phase.taskId, 'request-timeout': '1s', ...phase.inputs }
   const inputs = phase.proxy
     ? { ...common, url: `${sim.proxyUrl}/ntlm`, 'auth-type': 'ntlm', 'ca-cert': sim.certs.ca, username: `${WINDOWS.domain}\\${WINDOWS.user}`, password: WINDOWS.password }
     : certificateInputs(sim, common)
   const main = await runAction(inputs, { timeoutMs: 90_000 })
   const executionId = main.outputs['execution-id'] ?? ''
-  const truth = executionId ? STATUS_NAMES[sim.state.results.filter(r => r.executionID === executionId).at(-1)?.status ?? -1] ?? '' : ''
+  const truth = executionId ? (STATUS_NAMES[sim.state.results.filter(r => r.executionID === executionId).at(-1)?.status ?? -1] ?? '') : ''
   const faultsApplied = sim.faults.applied().length
   sim.faults.clear()
   await runAction(inputs, { state: main.state })
@@ -127,7 +127,13 @@ describe('fault matrix', () => {
       expect(cell.stops).toHaveLength(phase.name === 'stop' ? 1 : 0)
       // Reads ride the fault out: the run ends as the reload did.
       const expected = phase.name === 'stop' ? 'Aborted' : phase.taskId === IDS.fail ? 'FinishedFail' : 'FinishedSuccess'
-      if (phase.rule.method === 'GET' || cell.fault.startsWith('answer slower') || cell.fault.startsWith('connection') || cell.fault.startsWith('refused') || phase.name === 'stop') {
+      if (
+        phase.rule.method === 'GET' ||
+        cell.fault.startsWith('answer slower') ||
+        cell.fault.startsWith('connection') ||
+        cell.fault.startsWith('refused') ||
+        phase.name === 'stop'
+      ) {
         expect(cell.reported).toBe(expected)
       } else {
         // A start the server answered 503/429 did not start: failing says so truthfully (starts are never retried blindly).

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
-import { runAction } from '../../scripts/local-runner.js'
+import { runAction } from '../helpers/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
 import { IDS, WINDOWS, certificateInputs, testSite } from '../helpers/site.js'
 
@@ -30,7 +30,7 @@ describe('transient faults: the reported outcome equals the server truth, and th
     ['an execution session that vanishes early', { method: 'GET', path: SESSION, times: 1, action: { kind: 'end-session' } }],
     ['a 502 on the first request (the lookup)', { method: 'GET', path: '/qrs/reloadtask/full', times: 1, action: { kind: 'status', status: 502 } }]
   ] as const)('%s', async (_name, rule) => {
-    sim.faults.add({ ...rule, action: { ...rule.action } } as Parameters<Simulator['faults']['add']>[0])
+    sim.faults.add({ ...rule, action: { ...rule.action } })
     const starts = sim.startCount(IDS.ok)
     const result = await run()
     expect(result.stdout).not.toMatch(/::error/)

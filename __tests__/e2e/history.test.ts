@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
-import type { Scenario } from '../../simulator/src/scenario.js'
-import { runAction } from '../../scripts/local-runner.js'
+import type { Scenario } from '../../simulator/src/index.js'
+import { runAction } from '../helpers/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
 import { certificateInputs } from '../helpers/site.js'
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { HtmlRenderer, Parser } from 'commonmark'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
-import { runAction } from '../../scripts/local-runner.js'
+import { runAction } from '../helpers/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
 import { runnerCommands } from '../helpers/runner-commands.js'
 import { certificateInputs, testSite } from '../helpers/site.js'
@@ -31,8 +31,18 @@ const COMMANDS = [
   'mixed\r::set-output name=status::PWNED after CR',
   '::debug::PWNED debug'
 ]
-const MARKDOWN = ['', '[PWNED link](https://evil.example/a)', '', '![PWNED image](https://evil.example/i.png)', '</pre></details>', '', '<img src="https://evil.example/x.png">', '<a href="https://evil.example/">PWNED</a>', '']
-const NAME = "Reload ::warning title=PWNED::x ##[set-output name=status]PWNED\n::add-mask::PWNED-name"
+const MARKDOWN = [
+  '',
+  '[PWNED link](https://evil.example/a)',
+  '',
+  '![PWNED image](https://evil.example/i.png)',
+  '</pre></details>',
+  '',
+  '<img src="https://evil.example/x.png">',
+  '<a href="https://evil.example/">PWNED</a>',
+  ''
+]
+const NAME = 'Reload ::warning title=PWNED::x ##[set-output name=status]PWNED\n::add-mask::PWNED-name'
 
 let sim: Simulator
 beforeAll(async () => {
@@ -41,10 +51,44 @@ beforeAll(async () => {
     id: TASK,
     name: NAME,
     appId: scenario.apps![0].id,
-    runs: [{ attempts: [{ outcome: 8, durationMs: 300, details: [...COMMANDS, MARKDOWN.join('\n')], scriptLog: ['Execution started.', ...COMMANDS, ...MARKDOWN, 'Error: PWNED failed', ...COMMANDS, ...MARKDOWN, 'Execution Failed'] }] }]
+    runs: [
+      {
+        attempts: [
+          {
+            outcome: 8,
+            durationMs: 300,
+            details: [...COMMANDS, MARKDOWN.join('\n')],
+            scriptLog: ['Execution started.', ...COMMANDS, ...MARKDOWN, 'Error: PWNED failed', ...COMMANDS, ...MARKDOWN, 'Execution Failed']
+          }
+        ]
+      }
+    ]
   })
-  scenario.tasks!.push({ id: QUIET, name: 'Reload Quiet', appId: scenario.apps![0].id, runs: [{ attempts: [{ outcome: 8, durationMs: 300, details: ['Script failed'], scriptLog: ['Execution started.', 'SECRET-LOG-LINE customer 4711', 'Error: SECRET-LOG-ERROR', 'Execution Failed'] }] }] })
-  scenario.tasks!.push({ id: LONG_LINE, name: 'Reload Long Line', appId: scenario.apps![0].id, runs: [{ attempts: [{ outcome: 8, durationMs: 300, scriptLog: ['Execution started.', `TRACE ${'y'.repeat(3 * 1024 * 1024)}`, 'Error: after the long line', 'Execution Failed'] }] }] })
+  scenario.tasks!.push({
+    id: QUIET,
+    name: 'Reload Quiet',
+    appId: scenario.apps![0].id,
+    runs: [
+      {
+        attempts: [
+          {
+            outcome: 8,
+            durationMs: 300,
+            details: ['Script failed'],
+            scriptLog: ['Execution started.', 'SECRET-LOG-LINE customer 4711', 'Error: SECRET-LOG-ERROR', 'Execution Failed']
+          }
+        ]
+      }
+    ]
+  })
+  scenario.tasks!.push({
+    id: LONG_LINE,
+    name: 'Reload Long Line',
+    appId: scenario.apps![0].id,
+    runs: [
+      { attempts: [{ outcome: 8, durationMs: 300, scriptLog: ['Execution started.', `TRACE ${'y'.repeat(3 * 1024 * 1024)}`, 'Error: after the long line', 'Execution Failed'] }] }
+    ]
+  })
   sim = await startSimulator({ scenario, certsDir: testCertificates().dir, quiet: true })
 })
 afterAll(async () => sim?.close())
@@ -117,7 +161,12 @@ describe('server text cannot take over the job', () => {
   })
 
   it('an error page of 1 MB of unclosed <script tags is reported at once, its first part only', async () => {
-    sim.faults.add({ method: 'GET', path: '/qrs/reloadtask/full', times: 1, action: { kind: 'status', status: 400, body: `<html><h1>Bad Request</h1>${'<script'.repeat(150_000)}` } })
+    sim.faults.add({
+      method: 'GET',
+      path: '/qrs/reloadtask/full',
+      times: 1,
+      action: { kind: 'status', status: 400, body: `<html><h1>Bad Request</h1>${'<script'.repeat(150_000)}` }
+    })
     const started = Date.now()
     const run = await runAction(certificateInputs(sim, { 'task-id': QUIET }), { timeoutMs: 60_000 })
     expect(Date.now() - started).toBeLessThan(20_000)

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
-import { runAction } from '../../scripts/local-runner.js'
+import { runAction } from '../helpers/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
 import { IDS, certificateInputs, testSite } from '../helpers/site.js'
 
@@ -64,7 +64,9 @@ describe('if-running', () => {
       try {
         const result = await run({ 'if-running': 'fail' })
         expect(result.code).toBe(1)
-        expect(result.stdout).toMatch(/::error::Could not check whether task 'Reload Long' is already running \(GET \/qrs\/executionsession\/full answered 404\), and if-running is 'fail': not starting it/)
+        expect(result.stdout).toMatch(
+          /::error::Could not check whether task 'Reload Long' is already running \(GET \/qrs\/executionsession\/full answered 404\), and if-running is 'fail': not starting it/
+        )
         expect(sim.startCount(IDS.long)).toBe(starts)
         const dry = await run({ 'if-running': 'fail', 'dry-run': 'true' })
         expect(dry.stdout).toMatch(/::warning::Could not check whether task 'Reload Long' is already running \(GET \/qrs\/executionsession\/full answered 404\)/)
@@ -82,7 +84,9 @@ describe('if-running', () => {
       try {
         const result = await run({})
         expect(result.code).toBe(0)
-        expect(result.stdout).toMatch(/::warning::Could not check whether task 'Reload Long' is already running \(GET \/qrs\/executionsession\/full answered 404\): starting it without that check/)
+        expect(result.stdout).toMatch(
+          /::warning::Could not check whether task 'Reload Long' is already running \(GET \/qrs\/executionsession\/full answered 404\): starting it without that check/
+        )
       } finally {
         sim.faults.clear()
       }

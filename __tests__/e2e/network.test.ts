@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
-import { runAction } from '../../scripts/local-runner.js'
+import { runAction } from '../helpers/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
 import { IDS, WINDOWS, testSite } from '../helpers/site.js'
 import { loopbackAlias, startTinyproxy, tinyproxyAvailable, type ForwardProxy } from '../helpers/tinyproxy.js'
@@ -16,7 +16,14 @@ describe('TLS failures are explained', () => {
   afterAll(async () => sim?.close())
 
   it('an expired server certificate', async () => {
-    const run = await runAction({ url: sim.url, 'auth-type': 'certificate', 'client-cert': sim.certs.clientCert, 'client-key': sim.certs.clientKey, 'ca-cert': sim.certs.ca, 'task-id': IDS.ok })
+    const run = await runAction({
+      url: sim.url,
+      'auth-type': 'certificate',
+      'client-cert': sim.certs.clientCert,
+      'client-key': sim.certs.clientKey,
+      'ca-cert': sim.certs.ca,
+      'task-id': IDS.ok
+    })
     expect(run.code).toBe(1)
     expect(run.stdout).toMatch(/::error::TLS: the certificate of localhost:\d+ is expired( \(valid to .*\))?\. Renew the Qlik certificates/)
     expect(sim.startCount()).toBe(0)
@@ -43,7 +50,11 @@ describe('TLS failures are explained', () => {
   // the server certificate is checked against localhost, one of its names.
   const through = (inputs: Record<string, string>, env: Record<string, string> = { HTTPS_PROXY: proxy.url }) =>
     runAction({ 'ca-cert': sim.certs.ca, 'tls-server-name': 'localhost', 'max-poll-interval': '1s', 'task-id': IDS.ok, ...inputs }, { env })
-  const connectsTo = (port: number, before: number) => proxy.connects().slice(before).filter(line => line === `CONNECT ${host}:${port}`)
+  const connectsTo = (port: number, before: number) =>
+    proxy
+      .connects()
+      .slice(before)
+      .filter(line => line === `CONNECT ${host}:${port}`)
 
   it('certificate auth: client certificate and CA go through the tunnel', async () => {
     const before = proxy.connects().length
@@ -55,7 +66,13 @@ describe('TLS failures are explained', () => {
 
   it('JWT auth through the proxy', async () => {
     const before = proxy.connects().length
-    const run = await through({ url: `https://${host}:${sim.proxyPort}/jwt`, 'auth-type': 'jwt', 'jwt-private-key': sim.certs.jwtKey, 'jwt-user-id': 'svc_reload', 'jwt-user-directory': 'CORP' })
+    const run = await through({
+      url: `https://${host}:${sim.proxyPort}/jwt`,
+      'auth-type': 'jwt',
+      'jwt-private-key': sim.certs.jwtKey,
+      'jwt-user-id': 'svc_reload',
+      'jwt-user-directory': 'CORP'
+    })
     expect(run.stdout).not.toMatch(/::error/)
     expect(run.outputs.status).toBe('FinishedSuccess')
     expect(connectsTo(sim.proxyPort, before).length).toBeGreaterThan(0)

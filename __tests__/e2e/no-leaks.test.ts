@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import jwt from 'jsonwebtoken'
 import { readFileSync } from 'node:fs'
 import { startSimulator, type Scenario, type Simulator } from '../../simulator/src/index.js'
-import { runAction, startAction, type ActionRun, type RunningAction } from '../../scripts/local-runner.js'
+import { runAction, startAction, type ActionRun, type RunningAction } from '../helpers/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
 import { bearerTokens, cookieValues, expectNoLeaks, ticketValues } from '../helpers/leaks.js'
 import { IDS, SCRIPT_ERROR, WINDOWS, testSite } from '../helpers/site.js'
@@ -26,7 +26,11 @@ const EXTRA = {
 function site(): Scenario {
   const scenario = testSite()
   scenario.apps!.push({ id: EXTRA.appForecast, name: 'Forecast', reloadRuns: [{ attempts: [{ outcome: 8, durationMs: 300, details: [SCRIPT_ERROR] }] }] })
-  for (const [id, name] of [[EXTRA.nowait, 'Reload Later'], [EXTRA.cancelled, 'Reload Cancelled'], [EXTRA.killed, 'Reload Killed']]) {
+  for (const [id, name] of [
+    [EXTRA.nowait, 'Reload Later'],
+    [EXTRA.cancelled, 'Reload Cancelled'],
+    [EXTRA.killed, 'Reload Killed']
+  ]) {
     scenario.tasks!.push({ id, name, appId: IDS.appSales, runs: [{ attempts: [{ outcome: 7, durationMs: 60_000 }] }] })
   }
   return scenario
@@ -310,11 +314,13 @@ describe('the leak check itself', () => {
   })
 
   it('takes the session cookie values from the cookie headers the client sent', () => {
-    const fake = { requests: [
-      { time: 5, headers: { cookie: 'X-Qlik-Session-ntlm=abc123; Other=def456' } },
-      { time: 1, headers: { cookie: 'Old=zzz999' } },
-      { time: 6, headers: { authorization: 'Bearer x.y.z' } }
-    ] } as unknown as Simulator
+    const fake = {
+      requests: [
+        { time: 5, headers: { cookie: 'X-Qlik-Session-ntlm=abc123; Other=def456' } },
+        { time: 1, headers: { cookie: 'Old=zzz999' } },
+        { time: 6, headers: { authorization: 'Bearer x.y.z' } }
+      ]
+    } as unknown as Simulator
     expect(cookieValues(fake, 2).sort()).toEqual(['abc123', 'def456'])
     expect(bearerTokens(fake, 2)).toEqual(['x.y.z'])
   })

@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
-import type { Scenario } from '../../simulator/src/scenario.js'
-import { runAction, startAction, type ActionRun, type RunningAction } from '../../scripts/local-runner.js'
+import type { Scenario } from '../../simulator/src/index.js'
+import { runAction, startAction, type ActionRun, type RunningAction } from '../helpers/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
 import { IDS, certificateInputs, testSite } from '../helpers/site.js'
 
@@ -18,7 +18,12 @@ const T = {
 }
 
 /** Ours is short; the next start of the same task (someone else's) runs 20 s. */
-const raced = (id: string, name: string) => ({ id, name, appId: IDS.appSales, runs: [{ attempts: [{ outcome: 7, durationMs: 1_500 }] }, { attempts: [{ outcome: 7, durationMs: 20_000 }] }] })
+const raced = (id: string, name: string) => ({
+  id,
+  name,
+  appId: IDS.appSales,
+  runs: [{ attempts: [{ outcome: 7, durationMs: 1_500 }] }, { attempts: [{ outcome: 7, durationMs: 20_000 }] }]
+})
 
 function site(): Scenario {
   const s = testSite()
@@ -50,7 +55,7 @@ async function waiting(step: RunningAction): Promise<void> {
 }
 
 async function until(probe: () => boolean, timeoutMs = 10_000): Promise<void> {
-  for (const end = Date.now() + timeoutMs; !probe(); ) {
+  for (const end = Date.now() + timeoutMs; !probe();) {
     if (Date.now() > end) throw new Error('condition not met in time')
     await sleep(50)
   }
@@ -129,7 +134,11 @@ describe('stops', () => {
     const post = await withPost(sim(), inputs, main)
     expect(post.code).toBe(0)
     expect(post.stdout).toMatch(/::warning::The main step did not finish \(cancelled or killed\): stopped task .*, now Aborted \(6\)/)
-    expect(sim().stops.filter(s => s.time >= since).map(s => s.executionIds)).toEqual([[main.state['execution-id']]])
+    expect(
+      sim()
+        .stops.filter(s => s.time >= since)
+        .map(s => s.executionIds)
+    ).toEqual([[main.state['execution-id']]])
   })
 
   it.each([
@@ -158,7 +167,11 @@ describe('stops', () => {
    * same task, then the event that makes the step stop; `release` lifts the 503s at that event, so
    * the re-read before the stop sees ours ended. The other run must go on.
    */
-  async function race(taskId: string, release: (step: RunningAction, clear: () => void, startedAt: number) => Promise<void>, extra: Record<string, string> = {}): Promise<{ main: ActionRun; ours: string; other: string; since: number }> {
+  async function race(
+    taskId: string,
+    release: (step: RunningAction, clear: () => void, startedAt: number) => Promise<void>,
+    extra: Record<string, string> = {}
+  ): Promise<{ main: ActionRun; ours: string; other: string; since: number }> {
     const s = sim()
     const inputs = { 'task-id': taskId, ...extra }
     const step = startAction(certificateInputs(s, inputs))
@@ -198,7 +211,9 @@ describe('stops', () => {
       { timeout: '4s' }
     )
     expect(main.code).toBe(1)
-    expect(main.stdout).toMatch(/::error::Timed out after 4s waiting for task 'Race timeout'.*it had already ended when it was read again \(FinishedSuccess \(7\)\), so the task was not stopped/)
+    expect(main.stdout).toMatch(
+      /::error::Timed out after 4s waiting for task 'Race timeout'.*it had already ended when it was read again \(FinishedSuccess \(7\)\), so the task was not stopped/
+    )
     expect(main.stdout).toMatch(new RegExp(`Execution ${ours} had already ended: not stopping task 'Race timeout'`))
     expect(sim().stops.filter(s => s.time >= since)).toHaveLength(0)
     expect(sessionOf(sim(), T.raceTimeout)?.id).toBe(other)
@@ -214,7 +229,9 @@ describe('stops', () => {
       { 'task-id': `${T.raceFailFast}\n${T.failLate}`, 'fail-fast': 'true' }
     )
     expect(main.code).toBe(1)
-    expect(main.stdout).toMatch(new RegExp(`Another target failed \\(fail-fast\\); execution ${ours} had already ended, now FinishedSuccess \\(7\\): not stopping task 'Race fail-fast'`))
+    expect(main.stdout).toMatch(
+      new RegExp(`Another target failed \\(fail-fast\\); execution ${ours} had already ended, now FinishedSuccess \\(7\\): not stopping task 'Race fail-fast'`)
+    )
     expect(sim().stops.filter(s => s.time >= since)).toHaveLength(0)
     expect(sessionOf(sim(), T.raceFailFast)?.id).toBe(other)
   }, 30_000)

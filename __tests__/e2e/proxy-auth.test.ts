@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import jwt from 'jsonwebtoken'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
-import { sambaAvailable, sambaUnavailableReason, sambaVerifier } from '../../simulator/src/ntlm/samba.js'
-import { runAction, type ActionRun } from '../../scripts/local-runner.js'
+import { sambaAvailable, sambaUnavailableReason, sambaVerifier } from '../../simulator/src/index.js'
+import { runAction, type ActionRun } from '../helpers/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
 import { IDS, WINDOWS, testSite } from '../helpers/site.js'
 
@@ -19,7 +19,16 @@ function run(inputs: Record<string, string>, env: Record<string, string> = {}): 
 
 const jwtRequests = (since: number) => sim.requests.filter(r => r.listener === 'proxy' && r.time >= since && r.path.startsWith('/jwt/'))
 const errorLine = (run: ActionRun) => run.stdout.split('\n').find(line => line.startsWith('::error')) ?? ''
-const visible = (run: ActionRun) => [run.stdout.split('\n').filter(l => !l.startsWith('::add-mask::')).join('\n'), run.stderr, JSON.stringify(run.outputs), run.summary].join('\n')
+const visible = (run: ActionRun) =>
+  [
+    run.stdout
+      .split('\n')
+      .filter(l => !l.startsWith('::add-mask::'))
+      .join('\n'),
+    run.stderr,
+    JSON.stringify(run.outputs),
+    run.summary
+  ].join('\n')
 
 interface Verifier {
   name: string
@@ -204,7 +213,9 @@ describe('JWT through a virtual proxy', () => {
   })
 
   it('explains claim names the virtual proxy does not use', async () => {
-    const result = await run(jwtInputs({ 'jwt-private-key': sim.certs.jwtKey, 'jwt-user-id': 'svc_reload', 'jwt-user-directory': 'CORP', 'jwt-user-id-claim': 'uid', 'jwt-user-directory-claim': 'dir' }))
+    const result = await run(
+      jwtInputs({ 'jwt-private-key': sim.certs.jwtKey, 'jwt-user-id': 'svc_reload', 'jwt-user-directory': 'CORP', 'jwt-user-id-claim': 'uid', 'jwt-user-directory-claim': 'dir' })
+    )
     expect(result.code).toBe(1)
     expect(errorLine(result)).toMatch(/answered 401.*claim names \(now 'uid' and 'dir'/)
   })

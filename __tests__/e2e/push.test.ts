@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { request } from 'node:http'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
-import { runAction, startAction } from '../../scripts/local-runner.js'
+import { runAction, startAction } from '../helpers/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
 import { IDS, certificateInputs, testSite } from '../helpers/site.js'
 import { freePort } from '../helpers/tinyproxy.js'
@@ -154,7 +154,12 @@ describe('push wake-ups (notify-listen, notify-url)', () => {
     expect(run.code).toBe(0)
     expect(run.stdout).not.toMatch(/Push wake-ups off/)
     expect(run.stdout.match(/Push wake-ups on/g)).toHaveLength(2)
-    const urls = new Set(sim.notifications.deliveries().filter(d => d.url.startsWith(`${inputs['notify-url']}/`)).map(d => d.url))
+    const urls = new Set(
+      sim.notifications
+        .deliveries()
+        .filter(d => d.url.startsWith(`${inputs['notify-url']}/`))
+        .map(d => d.url)
+    )
     expect(urls.size).toBe(2)
   })
 })

@@ -9,13 +9,13 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startSimulator, type RecordedRequest, type Simulator } from '../../simulator/src/index.js'
-import type { Scenario } from '../../simulator/src/scenario.js'
-import { runAction } from '../../scripts/local-runner.js'
+import type { Scenario } from '../../simulator/src/index.js'
+import { runAction } from '../helpers/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
 import { loadQrsSpec, type QrsSpec } from '../helpers/qrs-spec.js'
 import { IDS, certificateInputs, testSite } from '../helpers/site.js'
 import { freePort } from '../helpers/tinyproxy.js'
-import { call } from '../simulator/helpers.js'
+import { call } from '../../simulator/__tests__/helpers.js'
 
 const { spec, reason } = loadQrsSpec()
 if (!spec) console.log(`Skipping the QRS definition checks: ${reason}`)
@@ -46,7 +46,15 @@ function site(): Scenario {
     compositeEvents: [
       { id: EXTRA.event, name: 'After Sales', rules: [{ taskId: IDS.ok, ruleState: 1 }], downstreamTaskId: EXTRA.chained },
       // Two rules: the chain follower reads the other rule's own state (GET /qrs/compositeevent/{id}).
-      { id: EXTRA.jointEvent, name: 'After Sales and Finance', rules: [{ taskId: IDS.ok, ruleState: 1 }, { taskId: IDS.fail, ruleState: 2 }], downstreamTaskId: EXTRA.joint }
+      {
+        id: EXTRA.jointEvent,
+        name: 'After Sales and Finance',
+        rules: [
+          { taskId: IDS.ok, ruleState: 1 },
+          { taskId: IDS.fail, ruleState: 2 }
+        ],
+        downstreamTaskId: EXTRA.joint
+      }
     ]
   }
 }
@@ -85,7 +93,13 @@ describeWithSpec(`the QRS definition (${spec?.version ?? 'absent'})`, () => {
     const s = spec as QrsSpec
     const port = await freePort()
     // A reload with push wake-ups and the log always fetched: about, reloadtask/full, notification, start, session, results, script log.
-    const ok = await act({ 'task-id': IDS.ok, 'script-log': 'always', 'notify-listen': `127.0.0.1:${port}`, 'notify-url': `http://127.0.0.1:${port}/qlik-notify`, 'wait-for-chain': 'true' })
+    const ok = await act({
+      'task-id': IDS.ok,
+      'script-log': 'always',
+      'notify-listen': `127.0.0.1:${port}`,
+      'notify-url': `http://127.0.0.1:${port}/qlik-notify`,
+      'wait-for-chain': 'true'
+    })
     expect(ok.outputs.status).toBe('FinishedSuccess')
     // A failed reload on a server without the newer script log route, by name.
     sim.switches.scriptLogRoutes = 'legacy'
@@ -102,12 +116,23 @@ describeWithSpec(`the QRS definition (${spec?.version ?? 'absent'})`, () => {
     sim.startTask(IDS.long)
     expect((await act({ 'task-id': IDS.long, 'if-running': 'attach' })).outputs.status).toBe('FinishedSuccess')
 
-    const templates = new Set(actionRequests.map((r) => `${r.method} ${s.match(r.method, r.path.slice(r.path.toLowerCase().indexOf('/qrs/') + 4))?.template ?? r.path}`))
+    const templates = new Set(actionRequests.map(r => `${r.method} ${s.match(r.method, r.path.slice(r.path.toLowerCase().indexOf('/qrs/') + 4))?.template ?? r.path}`))
     for (const route of [
-      'GET /reloadtask/full', 'GET /externalprogramtask/full', 'GET /app/{id}', 'POST /task/{id}/start/synchronous',
-      'POST /app/{id}/reload', 'POST /task/{id}/stop', 'GET /executionsession/{id}', 'GET /executionsession/full',
-      'GET /executionresult/full', 'GET /compositeevent/full', 'GET /compositeevent/{id}',
-      'POST /notification', 'DELETE /notification', 'GET /reloadtask/{reloadtaskid}/scriptlogfile', 'GET /reloadtask/{reloadtaskid}/scriptlog',
+      'GET /reloadtask/full',
+      'GET /externalprogramtask/full',
+      'GET /app/{id}',
+      'POST /task/{id}/start/synchronous',
+      'POST /app/{id}/reload',
+      'POST /task/{id}/stop',
+      'GET /executionsession/{id}',
+      'GET /executionsession/full',
+      'GET /executionresult/full',
+      'GET /compositeevent/full',
+      'GET /compositeevent/{id}',
+      'POST /notification',
+      'DELETE /notification',
+      'GET /reloadtask/{reloadtaskid}/scriptlogfile',
+      'GET /reloadtask/{reloadtaskid}/scriptlog',
       'GET /download/reloadtask/{downloadticketid}/{localfilename}'
     ]) {
       expect(templates).toContain(route)
@@ -140,8 +165,29 @@ describeWithSpec(`the QRS definition (${spec?.version ?? 'absent'})`, () => {
     expect(put.status).toBe(200)
     const bundle = {
       task: { name: 'Created by a bundle', app: { id: IDS.appSales }, taskType: 0, enabled: true, taskSessionTimeout: 1440, maxRetries: 0 },
-      compositeEvents: [{ name: 'After Finance', enabled: true, eventType: 1, timeConstraint: { days: 0, hours: 0, minutes: 360, seconds: 0 }, compositeRules: [{ ruleState: 1, reloadTask: { id: IDS.fail } }] }],
-      schemaEvents: [{ name: 'Daily', enabled: true, eventType: 0, timeZone: 'Europe/Stockholm', daylightSavingTime: 0, startDate: '2026-01-01T03:00:00.000Z', expirationDate: '9999-01-01T00:00:00.000Z', schemaFilterDescription: ['* * - * * * * *'], incrementDescription: '0 0 1 0', incrementOption: 2 }]
+      compositeEvents: [
+        {
+          name: 'After Finance',
+          enabled: true,
+          eventType: 1,
+          timeConstraint: { days: 0, hours: 0, minutes: 360, seconds: 0 },
+          compositeRules: [{ ruleState: 1, reloadTask: { id: IDS.fail } }]
+        }
+      ],
+      schemaEvents: [
+        {
+          name: 'Daily',
+          enabled: true,
+          eventType: 0,
+          timeZone: 'Europe/Stockholm',
+          daylightSavingTime: 0,
+          startDate: '2026-01-01T03:00:00.000Z',
+          expirationDate: '9999-01-01T00:00:00.000Z',
+          schemaFilterDescription: ['* * - * * * * *'],
+          incrementDescription: '0 0 1 0',
+          incrementOption: 2
+        }
+      ]
     }
     const created = await call(sim, 'POST', '/qrs/reloadtask/create', { body: JSON.stringify(bundle) })
     expect(created.status).toBe(201)
@@ -150,10 +196,10 @@ describeWithSpec(`the QRS definition (${spec?.version ?? 'absent'})`, () => {
     await call(sim, 'DELETE', `/qrs/notification?handle=${handle.json().value}`)
 
     const requests = sim.requests.slice(from)
-    expect(requests.filter((r) => r.status >= 400).map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([])
+    expect(requests.filter(r => r.status >= 400).map(r => `${r.method} ${r.path} ${r.status}`)).toEqual([])
     // The preload task (type 4) is newer than the definition: the only difference, and a known one.
     const problems = problemsOf(s, requests)
-    expect(problems.filter((p) => !/^GET \/task(\/full)? 200: \/\d+\/taskType must be equal to one of the allowed values/.test(p))).toEqual([])
+    expect(problems.filter(p => !/^GET \/task(\/full)? 200: \/\d+\/taskType must be equal to one of the allowed values/.test(p))).toEqual([])
     expect(problems.length).toBeGreaterThan(0)
   })
 
@@ -174,7 +220,18 @@ describeWithSpec(`the QRS definition (${spec?.version ?? 'absent'})`, () => {
     expect(s.checkRequest('GET', '/qrs/reloadtask/full', 'filter=x&sortby=name', false)).toEqual(["GET /reloadtask/full: query parameter 'sortby' is not declared"])
     expect(s.checkRequest('GET', '/qrs/reloadtask/not-a-guid/scriptlogfile', 'executionResultId=x', false).length).toBe(2)
     expect(s.checkRequest('POST', '/qrs/task/start/everything', '', false)).toHaveLength(1)
-    expect(s.checkAnswer('GET', '/qrs/about', 200, { buildVersion: '1', buildDate: 'x', databaseProvider: 'x', nodeType: 1, sharedPersistence: true, requiresBootstrap: false, singleNodeOnly: false, invented: 1 })).toHaveLength(1)
+    expect(
+      s.checkAnswer('GET', '/qrs/about', 200, {
+        buildVersion: '1',
+        buildDate: 'x',
+        databaseProvider: 'x',
+        nodeType: 1,
+        sharedPersistence: true,
+        requiresBootstrap: false,
+        singleNodeOnly: false,
+        invented: 1
+      })
+    ).toHaveLength(1)
     const wrong = s.checkAnswer('GET', '/qrs/executionresult/full', 200, [{ id: 'not-a-guid', status: 15 }]).join('\n')
     expect(wrong).toMatch(/\/0\/id must match format "uuid"/)
     expect(wrong).toMatch(/\/0\/status must be equal to one of the allowed values/)

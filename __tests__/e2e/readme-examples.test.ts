@@ -9,8 +9,8 @@ import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parse } from 'yaml'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
-import type { Scenario, ScenarioApp, ScenarioCompositeEvent, ScenarioTask } from '../../simulator/src/scenario.js'
-import { runAction, type ActionRun } from '../../scripts/local-runner.js'
+import type { Scenario, ScenarioApp, ScenarioCompositeEvent, ScenarioTask } from '../../simulator/src/index.js'
+import { runAction, type ActionRun } from '../helpers/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
 import { expectNoLeaks } from '../helpers/leaks.js'
 import { IDS, WINDOWS, testSite } from '../helpers/site.js'
@@ -69,7 +69,10 @@ const trigger = (n: number, name: string, upstream: string, ruleState: 1 | 2, do
   rules: [{ taskId: upstream, ruleState }],
   downstreamTaskId: downstream
 })
-const README_STREAMS = [{ id: README_ID(201), name: 'Finance' }, { id: README_ID(202), name: 'Sales' }]
+const README_STREAMS = [
+  { id: README_ID(201), name: 'Finance' },
+  { id: README_ID(202), name: 'Sales' }
+]
 const README_TARGETS: { apps: ScenarioApp[]; tasks: ScenarioTask[]; compositeEvents: ScenarioCompositeEvent[] } = {
   apps: [
     // "Reload an app by id": no task yet, the first Reload now creates "Manually triggered reload of Sales dashboard".
@@ -146,7 +149,14 @@ function yamlBlocks(markdown: string): { line: number; heading: string; source: 
     const indent = fence[1].length
     const end = lines.findIndex((l, j) => j > i && /^\s*```\s*$/.test(l))
     if (end < 0) throw new Error(`README.md:${i + 1}: unclosed yaml block`)
-    blocks.push({ line: i + 1, heading, source: lines.slice(i + 1, end).map(l => l.slice(Math.min(indent, l.length - l.trimStart().length))).join('\n') })
+    blocks.push({
+      line: i + 1,
+      heading,
+      source: lines
+        .slice(i + 1, end)
+        .map(l => l.slice(Math.min(indent, l.length - l.trimStart().length)))
+        .join('\n')
+    })
     i = end
   }
   return blocks
@@ -236,7 +246,10 @@ function mapValue(where: string, name: string, value: string, s: Site): string {
   }
   if (name === 'notify-listen') return address(value)
   if ((SELECTING_INPUTS as readonly string[]).includes(name)) {
-    for (const target of value.split('\n').map(l => l.trim().replace(/\s*=\s*/, '=')).filter(Boolean)) {
+    for (const target of value
+      .split('\n')
+      .map(l => l.trim().replace(/\s*=\s*/, '='))
+      .filter(Boolean)) {
       if (!known[name].has(target)) {
         throw new Error(`${where}: ${name} '${target}' is not on the simulated site: add it to README_TARGETS`)
       }
@@ -262,7 +275,11 @@ function run(inputs: Record<string, string>): Promise<ActionRun> {
   return runAction(inputs, { env: inputs['ca-cert'] ? {} : { NODE_EXTRA_CA_CERTS: sim.certs.ca } })
 }
 
-const lines = (value: string | undefined) => (value ?? '').split('\n').map(l => l.trim()).filter(Boolean)
+const lines = (value: string | undefined) =>
+  (value ?? '')
+    .split('\n')
+    .map(l => l.trim())
+    .filter(Boolean)
 const errors = (r: ActionRun) => r.stdout.split('\n').filter(l => l.startsWith('::error'))
 
 describe('README examples', () => {
@@ -288,8 +305,8 @@ describe('README examples', () => {
     // What the site holds for the example's selectors: each task with one of the tags or property values.
     const pairs = new Set(lines(inputs['task-custom-property']).map(l => l.replace(/\s*=\s*/, '=').toLowerCase()))
     const tags = new Set(lines(inputs['task-tag']).map(t => t.toLowerCase()))
-    const selected = site.tasks!
-      .filter(t => (t.tags ?? []).some(tag => tags.has(tag.toLowerCase())) || (t.customProperties ?? []).some(cp => pairs.has(`${cp.name}=${cp.value}`.toLowerCase())))
+    const selected = site
+      .tasks!.filter(t => (t.tags ?? []).some(tag => tags.has(tag.toLowerCase())) || (t.customProperties ?? []).some(cp => pairs.has(`${cp.name}=${cp.value}`.toLowerCase())))
       .map(t => t.name)
     if (inputs['dry-run'] === 'true') {
       // Nothing started; the plan in the summary; one DryRun entry per target.

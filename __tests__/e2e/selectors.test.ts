@@ -1,54 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
-import type { Scenario } from '../../simulator/src/scenario.js'
-import { runAction } from '../../scripts/local-runner.js'
+import { runAction } from '../helpers/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
 import { certificateInputs } from '../helpers/site.js'
-
-const T = (n: number) => `e7000000-0000-4000-8000-${String(n).padStart(12, '0')}`
-const STREAM = { finance: 'e8000000-0000-4000-8000-000000000001', sales: 'e8000000-0000-4000-8000-000000000002' }
-const APP = {
-  warehouse: 'e9000000-0000-4000-8000-000000000001',
-  budgetFinance: 'e9000000-0000-4000-8000-000000000002',
-  budgetSales: 'e9000000-0000-4000-8000-000000000003',
-  budgetDraft: 'e9000000-0000-4000-8000-000000000004',
-  forecast: 'e9000000-0000-4000-8000-000000000005'
-}
-const quick = [{ attempts: [{ outcome: 7, durationMs: 300 }] }]
-
-function site(): Scenario {
-  return {
-    machineName: 'qliksrv01.corp.example',
-    serverNames: ['qliksrv01.corp.example', 'localhost', '127.0.0.1'],
-    nodeName: 'qliksrv01',
-    streams: [{ id: STREAM.finance, name: 'Finance' }, { id: STREAM.sales, name: 'Sales' }],
-    apps: [
-      { id: APP.warehouse, name: 'Warehouse', streamId: STREAM.finance },
-      { id: APP.budgetFinance, name: 'Budget', streamId: STREAM.finance, reloadRuns: quick },
-      { id: APP.budgetSales, name: 'Budget', streamId: STREAM.sales, reloadRuns: quick },
-      // A copy in a work area: unpublished, owned by its developer.
-      { id: APP.budgetDraft, name: 'Budget', owner: { userDirectory: 'CORP', userId: 'jdoe', name: 'Jane Doe' }, reloadRuns: quick },
-      { id: APP.forecast, name: 'Forecast', streamId: STREAM.sales, reloadRuns: quick }
-    ],
-    customPropertyDefinitions: [{ id: 'ea000000-0000-4000-8000-000000000001', name: 'ReloadGroup' }, { id: 'ea000000-0000-4000-8000-000000000002', name: 'CostCenter' }],
-    tags: ['Nightly Sales'],
-    tasks: [
-      // Listed out of name order: the selection sorts each selector's matches by name.
-      { id: T(2), name: 'Finance nightly 2', appId: APP.warehouse, tags: ['Nightly Finance', 'Weekly'], runs: quick },
-      { id: T(1), name: 'Finance nightly 1', appId: APP.warehouse, tags: ['Nightly Finance'], customProperties: [{ name: 'ReloadGroup', value: 'Finance' }], runs: quick },
-      { id: T(3), name: 'Weekly cleanup', taskType: 1, tags: ['weekly'], runs: quick },
-      // The decoy: 'Finance' is its CostCenter, its ReloadGroup is Sales. The QRS filter matches it anyway.
-      { id: T(4), name: 'Decoy', appId: APP.warehouse, customProperties: [{ name: 'CostCenter', value: 'Finance' }, { name: 'ReloadGroup', value: 'Sales' }], runs: quick },
-      { id: T(5), name: 'Disabled nightly', appId: APP.warehouse, enabled: false, tags: ['Nightly Disabled'] },
-      { id: T(6), name: 'Locked task', appId: APP.warehouse, privileges: ['read'], runs: quick },
-      { id: T(7), name: 'Long task', appId: APP.warehouse, runs: [{ attempts: [{ outcome: 7, durationMs: 60_000 }] }] }
-    ]
-  }
-}
+import { APP, T, selectorsSite } from '../helpers/selectors-site.js'
 
 let sim: Simulator
 beforeAll(async () => {
-  sim = await startSimulator({ scenario: site(), certsDir: testCertificates().dir, quiet: true })
+  sim = await startSimulator({ scenario: selectorsSite(), certsDir: testCertificates().dir, quiet: true })
 })
 afterAll(async () => sim?.close())
 
@@ -58,7 +17,29 @@ const errors = (stdout: string) => stdout.split('\n').filter(line => line.starts
 type Entry = Record<string, unknown>
 const entries = (outputs: Record<string, string>) => JSON.parse(outputs.result) as Entry[]
 const filters = (path: string) => sim.requests.filter(r => r.path === path).map(r => new URLSearchParams(r.query).get('filter'))
-const KEYS = ['target', 'task-id', 'task-name', 'app-id', 'app-name', 'stream', 'status', 'status-code', 'execution-id', 'execution-result-id', 'started-at', 'stopped-at', 'duration-ms', 'node', 'attempts', 'details', 'success', 'error', 'script-log-path', 'planned-action', 'may-start']
+const KEYS = [
+  'target',
+  'task-id',
+  'task-name',
+  'app-id',
+  'app-name',
+  'stream',
+  'status',
+  'status-code',
+  'execution-id',
+  'execution-result-id',
+  'started-at',
+  'stopped-at',
+  'duration-ms',
+  'node',
+  'attempts',
+  'details',
+  'success',
+  'error',
+  'script-log-path',
+  'planned-action',
+  'may-start'
+]
 
 describe('targets by tag and custom property', () => {
   it('one tag: every task that carries it, by name, with the filter sent to the QRS', async () => {
@@ -67,7 +48,10 @@ describe('targets by tag and custom property', () => {
     expect(errors(result.stdout)).toEqual([])
     expect(result.code).toBe(0)
     const list = entries(result.outputs)
-    expect(list.map(e => [e['task-name'], e['task-id'], e.status])).toEqual([['Finance nightly 1', T(1), 'FinishedSuccess'], ['Finance nightly 2', T(2), 'FinishedSuccess']])
+    expect(list.map(e => [e['task-name'], e['task-id'], e.status])).toEqual([
+      ['Finance nightly 1', T(1), 'FinishedSuccess'],
+      ['Finance nightly 2', T(2), 'FinishedSuccess']
+    ])
     for (const entry of list) expect(Object.keys(entry)).toEqual(KEYS)
     expect([sim.startCount(T(1)), sim.startCount(T(2))]).toEqual([starts[0] + 1, starts[1] + 1])
     expect(filters('/qrs/reloadtask/full')).toContain("tags.name eq 'nightly finance'")
@@ -99,7 +83,7 @@ describe('targets by tag and custom property', () => {
     expect(filters('/qrs/reloadtask/full')).toContain("customProperties.definition.name eq 'ReloadGroup' and customProperties.value eq 'Finance'")
   }, 60_000)
 
-  it("a selector that matches nothing fails naming itself, and nothing starts (not even the valid targets)", async () => {
+  it('a selector that matches nothing fails naming itself, and nothing starts (not even the valid targets)', async () => {
     const before = sim.startCount()
     const result = await run({ 'task-name': 'Finance nightly 1', 'task-tag': 'Nightly Sales' })
     expect(result.code).toBe(1)
@@ -121,7 +105,12 @@ describe('targets by tag and custom property', () => {
     )
     expect(sim.startCount()).toBe(before)
     const list = entries(result.outputs)
-    expect(list.map(e => [e['task-name'], e.status])).toEqual([['Decoy', 'NotStarted'], ['Finance nightly 1', 'NotStarted'], ['Finance nightly 2', 'NotStarted'], ['Weekly cleanup', 'NotStarted']])
+    expect(list.map(e => [e['task-name'], e.status])).toEqual([
+      ['Decoy', 'NotStarted'],
+      ['Finance nightly 1', 'NotStarted'],
+      ['Finance nightly 2', 'NotStarted'],
+      ['Weekly cleanup', 'NotStarted']
+    ])
     for (const entry of list) expect(Object.keys(entry)).toEqual(KEYS)
     expect((result.summary.match(/<tr>/g) ?? []).length).toBe(5)
     expect(result.summary).toContain('more than max-targets (2)')

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
-import type { Scenario } from '../../simulator/src/scenario.js'
-import { runAction } from '../../scripts/local-runner.js'
+import type { Scenario } from '../../simulator/src/index.js'
+import { runAction } from '../helpers/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
 import { certificateInputs } from '../helpers/site.js'
 
@@ -27,16 +27,29 @@ function site(): Scenario {
       ...[1, 2, 3, 4, 5, 6].map(n => ok(`Batch, part ${n}`, n)),
       bad('Batch bad', 7),
       ok('Batch long', 8, 8_000),
-      ok('Chain A', 10, 300), ok('Chain B', 11, 300), ok('Chain C', 12, 300),
-      ok('Fail A', 20, 300), bad('Fail B', 21), ok('Fail C', 22, 300), ok('Fail cleanup', 23, 300),
-      ok('Cycle X', 30, 300), ok('Cycle Y', 31, 300),
-      ok('Both M1', 40, 300), ok('Both M2', 41, 300), ok('Both M3', 42, 300),
-      ok('Slow A', 50, 300), ok('Slow B', 51, 20_000)
+      ok('Chain A', 10, 300),
+      ok('Chain B', 11, 300),
+      ok('Chain C', 12, 300),
+      ok('Fail A', 20, 300),
+      bad('Fail B', 21),
+      ok('Fail C', 22, 300),
+      ok('Fail cleanup', 23, 300),
+      ok('Cycle X', 30, 300),
+      ok('Cycle Y', 31, 300),
+      ok('Both M1', 40, 300),
+      ok('Both M2', 41, 300),
+      ok('Both M3', 42, 300),
+      ok('Slow A', 50, 300),
+      ok('Slow B', 51, 20_000)
     ],
     compositeEvents: [
-      on(1, 'After Chain A', [10], 11), on(2, 'After Chain B', [11], 12),
-      on(3, 'After Fail A', [20], 21), on(4, 'After Fail B succeeded', [21], 22), on(5, 'When Fail B failed', [21], 23, 2),
-      on(6, 'X to Y', [30], 31), on(7, 'Y to X', [31], 30),
+      on(1, 'After Chain A', [10], 11),
+      on(2, 'After Chain B', [11], 12),
+      on(3, 'After Fail A', [20], 21),
+      on(4, 'After Fail B succeeded', [21], 22),
+      on(5, 'When Fail B failed', [21], 23, 2),
+      on(6, 'X to Y', [30], 31),
+      on(7, 'Y to X', [31], 30),
       on(8, 'When M1 and M2', [40, 41], 42),
       on(9, 'After Slow A', [50], 51)
     ],
@@ -51,11 +64,7 @@ beforeAll(async () => {
 })
 afterAll(async () => sim?.close())
 
-const run = (inputs: Record<string, string>) =>
-  runAction(
-    certificateInputs(sim, inputs),
-    { timeoutMs: 90_000 }
-  )
+const run = (inputs: Record<string, string>) => runAction(certificateInputs(sim, inputs), { timeoutMs: 90_000 })
 const names = (...list: string[]) => list.join('\n')
 const errors = (stdout: string) => stdout.split('\n').filter(line => line.startsWith('::error'))
 
@@ -76,7 +85,11 @@ describe('several targets in one step', () => {
     const result = await run({ 'task-name': names('Batch, part 1', 'Batch bad', 'Batch, part 2'), 'max-parallel': '3' })
     expect(result.code).toBe(1)
     const entries = JSON.parse(result.outputs.result) as { 'task-name': string; status: string; success: boolean }[]
-    expect(entries.map(e => [e['task-name'], e.status])).toEqual([['Batch, part 1', 'FinishedSuccess'], ['Batch bad', 'FinishedFail'], ['Batch, part 2', 'FinishedSuccess']])
+    expect(entries.map(e => [e['task-name'], e.status])).toEqual([
+      ['Batch, part 1', 'FinishedSuccess'],
+      ['Batch bad', 'FinishedFail'],
+      ['Batch, part 2', 'FinishedSuccess']
+    ])
     expect(errors(result.stdout)).toHaveLength(1)
     expect(errors(result.stdout)[0]).toMatch(/Qlik reload failed%3A Batch bad/)
     expect(result.summary).toMatch(/❌ 1 of 3 Qlik Sense reloads failed/)
@@ -93,7 +106,16 @@ describe('several targets in one step', () => {
     expect(entries[2].error).toBe('Not started: another target failed (fail-fast).')
     // The unstarted target has a full entry: every key of the others, what its lookup found, status NotStarted.
     expect(Object.keys(entries[2])).toEqual(Object.keys(entries[1]))
-    expect(entries[2]).toMatchObject({ 'task-id': id(3), 'task-name': 'Batch, part 3', 'app-id': APP, 'app-name': 'Warehouse', status: 'NotStarted', 'status-code': null, 'execution-id': null, success: false })
+    expect(entries[2]).toMatchObject({
+      'task-id': id(3),
+      'task-name': 'Batch, part 3',
+      'app-id': APP,
+      'app-name': 'Warehouse',
+      status: 'NotStarted',
+      'status-code': null,
+      'execution-id': null,
+      success: false
+    })
     expect((result.summary.match(/<tr>/g) ?? []).length).toBe(4)
     expect(result.summary).toMatch(/<td>Batch, part 3<\/td><td>❌ NotStarted<\/td>/)
     expect(sim.startCount(id(3))).toBe(starts)
@@ -147,7 +169,9 @@ describe('wait-for-chain', () => {
     // An annotation, not only a line in the collapsed group: the trigger, the downstream task, the missing upstream task.
     const warnings = result.stdout.split('\n').filter(line => line.startsWith('::warning'))
     expect(warnings).toHaveLength(1)
-    expect(warnings[0]).toMatch(/^::warning title=Qlik task chain%3A trigger 'When M1 and M2' will not fire::Trigger 'When M1 and M2' will not start 'Both M3' now: it fires only when 'Both M2' succeeds too/)
+    expect(warnings[0]).toMatch(
+      /^::warning title=Qlik task chain%3A trigger 'When M1 and M2' will not fire::Trigger 'When M1 and M2' will not start 'Both M3' now: it fires only when 'Both M2' succeeds too/
+    )
     // And a row of the chain tree in the job summary.
     expect(result.summary).toMatch(/<li>⚠️ <strong>Both M3<\/strong> <sub>via When M1 and M2<\/sub> — <em>fires only when 'Both M2' succeeds too/)
   }, 60_000)

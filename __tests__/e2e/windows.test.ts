@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startSimulator, type Scenario, type Simulator } from '../../simulator/src/index.js'
-import { runAction, startAction, type ActionRun, type RunningAction, type RunOptions } from '../../scripts/local-runner.js'
-import { startUnderWine, unixPath, windowsPath } from '../../scripts/wine.js'
+import { runAction, startAction, type ActionRun, type RunningAction, type RunOptions } from '../helpers/local-runner.js'
+import { startUnderWine, unixPath, windowsPath } from '../helpers/wine.js'
 import { testCertificates } from '../helpers/certs.js'
 import { IDS, SCRIPT_ERROR, WINDOWS, testSite } from '../helpers/site.js'
 
@@ -31,7 +31,8 @@ function site(): Scenario {
   )
   scenario.tasks!.push({ id: ODD.id, name: ODD.name, appId: IDS.appSales, runs: [{ attempts: [{ outcome: 8, durationMs: 300, details: [SCRIPT_ERROR] }] }] })
   // One long task per cancellation test, so none finds another's reload running.
-  for (const id of CANCELLED) scenario.tasks!.push({ id, name: `Reload Cancelled ${id.slice(-2)}`, appId: IDS.appSales, runs: [{ attempts: [{ outcome: 7, durationMs: 60_000 }] }] })
+  for (const id of CANCELLED)
+    scenario.tasks!.push({ id, name: `Reload Cancelled ${id.slice(-2)}`, appId: IDS.appSales, runs: [{ attempts: [{ outcome: 7, durationMs: 60_000 }] }] })
   return scenario
 }
 
@@ -74,7 +75,13 @@ const certificate = (extra: Record<string, string> = {}) => ({
   'max-poll-interval': '1s',
   ...extra
 })
-const proxied = (prefix: string, extra: Record<string, string>) => ({ url: `${sim.proxyUrl}/${prefix}`, 'ca-cert': windowsPath(certs.ca), 'max-poll-interval': '1s', 'task-id': IDS.ok, ...extra })
+const proxied = (prefix: string, extra: Record<string, string>) => ({
+  url: `${sim.proxyUrl}/${prefix}`,
+  'ca-cert': windowsPath(certs.ca),
+  'max-poll-interval': '1s',
+  'task-id': IDS.ok,
+  ...extra
+})
 const errors = (run: ActionRun) => run.stdout.split('\n').filter(line => line.startsWith('::error'))
 const decode = (line: string) => line.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%25/g, '%')
 
@@ -109,7 +116,10 @@ describeWine('the action as a Windows process (node.exe under Wine)', () => {
     })
 
     it('JWT: mints tokens with jwt-private-key given as a Windows file path with CRLF', async () => {
-      const run = await runAction(proxied('jwt', { 'auth-type': 'jwt', 'jwt-private-key': windowsPath(certs.jwtKey), 'jwt-user-id': 'svc_reload', 'jwt-user-directory': 'CORP' }), win())
+      const run = await runAction(
+        proxied('jwt', { 'auth-type': 'jwt', 'jwt-private-key': windowsPath(certs.jwtKey), 'jwt-user-id': 'svc_reload', 'jwt-user-directory': 'CORP' }),
+        win()
+      )
       expectSuccess(run)
     })
 
@@ -199,7 +209,10 @@ describeWine('the action as a Windows process (node.exe under Wine)', () => {
       const dir = mkdtempSync(join(tmpdir(), 'qsr-break-'))
       const preload = join(dir, 'break.cjs')
       const trigger = join(dir, 'break')
-      writeFileSync(preload, `const fs = require('fs'); const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(windowsPath(trigger))})) { clearInterval(t); process.emit('SIGBREAK', 'SIGBREAK') } }, 50); t.unref()`)
+      writeFileSync(
+        preload,
+        `const fs = require('fs'); const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(windowsPath(trigger))})) { clearInterval(t); process.emit('SIGBREAK', 'SIGBREAK') } }, 50); t.unref()`
+      )
       const step = startAction(inputs(CANCELLED[1]), { ...win(), nodeArgs: ['--require', windowsPath(preload)], timeoutMs: 20_000 })
       await waiting(step)
       const cancelledAt = Date.now()

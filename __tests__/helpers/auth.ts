@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { RenewContext, Site } from '../../src/auth/auth.js'
-import type { RawResponse, Transport } from '../../src/qrs/transport.js'
+import type { RawResponse } from '../../src/qrs/transport.js'
 
 /** The site the unit tests' authenticators talk to. */
 export const site: Site = { url: new URL('https://qlik.corp.example/ntlm'), userAgent: 'qlik-sense-reload (Windows)' }
@@ -22,7 +22,7 @@ export function renewContext(overrides: Partial<RenewContext> = {}): RenewContex
     streamed: false,
     get: none('get'),
     request: none('request'),
-    openConnection: none('openConnection') as () => Transport,
+    openConnection: none('openConnection'),
     ...overrides
   }
 }

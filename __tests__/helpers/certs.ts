@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { makeCertificates, type CertPaths } from '../../simulator/src/certs.js'
+import { makeCertificates, type CertPaths } from '../../simulator/src/index.js'
 
 /** One certificate set per machine name, shared by all test files (made once, then reused). */
 export function testCertificates(machineName = 'qliksrv01.corp.example', serverNames = [machineName, 'localhost', '127.0.0.1']): CertPaths {

@@ -1,7 +1,7 @@
 import { expect } from '@jest/globals'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import type { Simulator } from '../../simulator/src/index.js'
-import type { ActionRun } from '../../scripts/local-runner.js'
+import type { ActionRun } from './local-runner.js'
 
 /** Inputs whose whole value is a secret. */
 const SECRET_INPUTS = ['password', 'client-key-passphrase', 'header-value', 'jwt'] as const
@@ -19,11 +19,13 @@ export function keyLines(value: string): string[] {
     text = readFileSync(path, 'utf8')
   }
   if (!text.includes('\n') && text.includes('\\n')) text = text.replace(/\\n/g, '\n')
-  return text
-    .split(/\r?\n/)
-    .map(line => line.trim())
-    // Armour lines and the headers of a traditional encrypted PEM (Proc-Type:, DEK-Info:) are not secret.
-    .filter(line => line.length >= MIN_KEY_LINE && !line.startsWith('-----') && !/^[A-Za-z-]+: /.test(line))
+  return (
+    text
+      .split(/\r?\n/)
+      .map(line => line.trim())
+      // Armour lines and the headers of a traditional encrypted PEM (Proc-Type:, DEK-Info:) are not secret.
+      .filter(line => line.length >= MIN_KEY_LINE && !line.startsWith('-----') && !/^[A-Za-z-]+: /.test(line))
+  )
 }
 
 /** Every secret value among the inputs of one run, plus `extra` (session cookies, minted tokens). */
@@ -125,8 +127,6 @@ export function bearerTokens(sim: Simulator, since: number): string[] {
  * requests at or after `since`): one-time credentials for a session as the service account.
  */
 export function ticketValues(sim: Simulator, since: number): string[] {
-  const tickets = sim.requests
-    .filter(r => r.time >= since)
-    .flatMap(r => [...r.query.matchAll(/(?:^|&)qlikTicket=([^&]+)/gi)].map(m => decodeURIComponent(m[1])))
+  const tickets = sim.requests.filter(r => r.time >= since).flatMap(r => [...r.query.matchAll(/(?:^|&)qlikTicket=([^&]+)/gi)].map(m => decodeURIComponent(m[1])))
   return [...new Set(tickets)]
 }

@@ -90,7 +90,12 @@ export class QrsSpec {
   private readonly validators = new Map<string, ValidateFunction>()
 
   constructor(file: string) {
-    const doc = JSON.parse(readFileSync(file, 'utf8')) as { swagger: string; info: { version: string }; paths: Record<string, Record<string, Operation>>; definitions: Record<string, Schema> }
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as {
+      swagger: string
+      info: { version: string }
+      paths: Record<string, Record<string, Operation>>
+      definitions: Record<string, Schema>
+    }
     if (doc.swagger !== '2.0') throw new Error(`${file}: not a Swagger 2.0 definition`)
     this.version = doc.info.version
     this.ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false })
@@ -102,7 +107,11 @@ export class QrsSpec {
 
   /** The declared path for a request path under /qrs (case-insensitive; literal segments beat {params}). */
   match(method: string, qrsPath: string): RouteMatch | undefined {
-    const parts = qrsPath.replace(/\/+$/, '').split('/').slice(1).map((p) => decodeURIComponent(p))
+    const parts = qrsPath
+      .replace(/\/+$/, '')
+      .split('/')
+      .slice(1)
+      .map(p => decodeURIComponent(p))
     let best: { score: number; match: RouteMatch } | undefined
     for (const route of this.routes) {
       if (route.segments.length !== parts.length) continue
@@ -137,7 +146,7 @@ export class QrsSpec {
     const names = [...new Set([...query.keys()])]
     for (const name of names) {
       if (name.toLowerCase() === 'xrfkey') continue
-      const param = declared.find((p) => p.in === 'query' && p.name.toLowerCase() === name.toLowerCase())
+      const param = declared.find(p => p.in === 'query' && p.name.toLowerCase() === name.toLowerCase())
       if (!param) {
         problems.push(`${where}: query parameter '${name}' is not declared`)
         continue
@@ -145,13 +154,13 @@ export class QrsSpec {
       problems.push(...checkValue(where, `query parameter '${name}'`, query.get(name) ?? '', param))
     }
     for (const param of declared) {
-      if (param.in === 'query' && param.required && !names.some((n) => n.toLowerCase() === param.name.toLowerCase())) {
+      if (param.in === 'query' && param.required && !names.some(n => n.toLowerCase() === param.name.toLowerCase())) {
         problems.push(`${where}: required query parameter '${param.name}' is missing`)
       }
       if (param.in === 'path') problems.push(...checkValue(where, `path parameter '${param.name}'`, match.pathParams[param.name] ?? '', param))
       if (param.in === 'body' && param.required && !hasBody) problems.push(`${where}: the body '${param.name}' is required`)
     }
-    if (!declared.some((p) => p.in === 'body') && hasBody) problems.push(`${where}: sends a body the definition does not take`)
+    if (!declared.some(p => p.in === 'body') && hasBody) problems.push(`${where}: sends a body the definition does not take`)
     return problems
   }
 
@@ -172,7 +181,9 @@ export class QrsSpec {
     if (body === undefined) return [`${where}: no JSON body`]
     const validate = this.validator(response.schema, isPrimitive(response.schema) && options.primitive !== 'bare')
     if (validate(body)) return []
-    return (validate.errors ?? []).map((e) => `${where}: ${e.instancePath || '(answer)'} ${e.message}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ''}`)
+    return (validate.errors ?? []).map(
+      e => `${where}: ${e.instancePath || '(answer)'} ${e.message}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ''}`
+    )
   }
 
   private validator(schema: Schema, wrap: boolean): ValidateFunction {
@@ -197,7 +208,7 @@ function retarget(schema: any): any {
 }
 
 function collectFormats(value: unknown, found = new Set<string>()): Set<string> {
-  if (Array.isArray(value)) value.forEach((v) => collectFormats(v, found))
+  if (Array.isArray(value)) value.forEach(v => collectFormats(v, found))
   else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       if (k === 'format' && typeof v === 'string') found.add(v)

@@ -1,4 +1,4 @@
-import type { Scenario } from '../../simulator/src/scenario.js'
+import type { Scenario } from '../../simulator/src/index.js'
 
 /** Ids of the sample site used by the end-to-end tests. */
 export const IDS = {
@@ -40,7 +40,14 @@ export function testSite(): Scenario {
         name: 'Reload Sales with retry',
         appId: IDS.appSales,
         maxRetries: 1,
-        runs: [{ attempts: [{ outcome: 8, durationMs: 300, details: ['Connection to the database was lost'] }, { outcome: 7, durationMs: 300 }] }]
+        runs: [
+          {
+            attempts: [
+              { outcome: 8, durationMs: 300, details: ['Connection to the database was lost'] },
+              { outcome: 7, durationMs: 300 }
+            ]
+          }
+        ]
       },
       { id: IDS.slow, name: 'Reload Everything', appId: IDS.appFinance, runs: [{ attempts: [{ outcome: 7, durationMs: 120_000 }] }] },
       { id: IDS.queued, name: 'Reload Queued', appId: IDS.appSales, runs: [{ attempts: [{ outcome: 7, queuedMs: 800, durationMs: 300 }] }] },

@@ -29,7 +29,10 @@ export async function startTinyproxy(): Promise<ForwardProxy> {
   const dir = mkdtempSync(join(tmpdir(), 'qsr-tinyproxy-'))
   const port = await freePort()
   const log = join(dir, 'log')
-  writeFileSync(join(dir, 'conf'), [`Port ${port}`, 'Listen 127.0.0.1', 'Timeout 60', `LogFile "${log}"`, 'LogLevel Connect', 'MaxClients 50', 'Allow 127.0.0.1', 'DisableViaHeader Yes', ''].join('\n'))
+  writeFileSync(
+    join(dir, 'conf'),
+    [`Port ${port}`, 'Listen 127.0.0.1', 'Timeout 60', `LogFile "${log}"`, 'LogLevel Connect', 'MaxClients 50', 'Allow 127.0.0.1', 'DisableViaHeader Yes', ''].join('\n')
+  )
   const child: ChildProcess = spawn('tinyproxy', ['-d', '-c', join(dir, 'conf')], { stdio: 'ignore' })
   for (let i = 0; i < 100 && !(existsSync(log) && readFileSync(log, 'utf8').includes('listening')); i++) await new Promise(done => setTimeout(done, 50))
   return {

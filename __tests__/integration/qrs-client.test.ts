@@ -6,7 +6,7 @@ import { certificateAuth } from '../../src/auth/certificate.js'
 import { QrsApi } from '../../src/qrs/api.js'
 import { QrsClient } from '../../src/qrs/client.js'
 import { ConnectionError, QrsError } from '../../src/qrs/errors.js'
-import { systemClock } from '../../src/reload/clock.js'
+import { systemClock } from '../../src/util/clock.js'
 import { startTask } from '../../src/reload/start.js'
 import { findTask } from '../../src/reload/target.js'
 import { waitForExecution } from '../../src/reload/wait.js'
@@ -15,7 +15,7 @@ import { testCertificates } from '../helpers/certs.js'
 import { IDS, testSite } from '../helpers/site.js'
 
 let sim: Simulator
-let clients: QrsClient[] = []
+const clients: QrsClient[] = []
 
 beforeAll(async () => {
   const certs = testCertificates()
@@ -30,7 +30,11 @@ function client(url = sim.url, overrides: { ca?: string; user?: string } = {}): 
   const site = { url: new URL(url), userAgent: 'test (Windows)' }
   const c = new QrsClient({
     ...site,
-    auth: certificateAuth({ cert: readFileSync(sim.certs.clientCert, 'utf8'), key: readFileSync(sim.certs.clientKey, 'utf8') }, overrides.user ?? 'UserDirectory=INTERNAL; UserId=sa_api', site),
+    auth: certificateAuth(
+      { cert: readFileSync(sim.certs.clientCert, 'utf8'), key: readFileSync(sim.certs.clientKey, 'utf8') },
+      overrides.user ?? 'UserDirectory=INTERNAL; UserId=sa_api',
+      site
+    ),
     tls: { ca: overrides.ca ?? readFileSync(sim.certs.ca, 'utf8'), insecure: false }
   })
   clients.push(c)
@@ -68,16 +72,38 @@ describe('QrsApi against the simulator', () => {
     expect(await client().executionSession('00000000-0000-4000-8000-00000000abcd')).toBeUndefined()
   })
 
-  it('reports an inactive or refused user with the server text and a hint', async () => {
+  it('reports a refused user with the server text', async () => {
     const api = client(sim.url, { user: 'UserDirectory=INTERNAL: UserId=sa_api' })
     const error = (await api.about().catch(e => e)) as QrsError
     expect(error).toBeInstanceOf(QrsError)
     expect(error.status).toBe(403)
-    expect(error.message).toMatch(/^GET \/qrs\/about answered 403/)
+    expect(error.message).toMatch(/^GET \/qrs\/about answered 403: .*X-Qlik-User header is malformed/)
+  })
+
+  it('reports an inactive user with the server text and a hint', async () => {
+    const site = testSite()
+    const inactive = await startSimulator({
+      scenario: { ...site, users: [...(site.users ?? []), { directory: 'INTERNAL', id: 'gone', inactive: true }] },
+      certsDir: testCertificates().dir,
+      quiet: true
+    })
+    try {
+      const error = (await client(inactive.url, { user: 'UserDirectory=INTERNAL; UserId=gone' })
+        .about()
+        .catch(e => e)) as QrsError
+      expect(error).toBeInstanceOf(QrsError)
+      expect(error.status).toBe(403)
+      expect(error.message).toMatch(/^GET \/qrs\/about answered 403: .*inactive/)
+      expect(error.message).toMatch(/\nThe Qlik user is inactive: activate it in the QMC/)
+    } finally {
+      await inactive.close()
+    }
   })
 
   it('explains a TLS failure instead of passing the raw error on', async () => {
-    const error = await client(sim.url, { ca: readFileSync(sim.certs.otherCa, 'utf8') }).about().catch(e => e)
+    const error = await client(sim.url, { ca: readFileSync(sim.certs.otherCa, 'utf8') })
+      .about()
+      .catch(e => e)
     expect(error).toBeInstanceOf(ConnectionError)
     expect(error.message).toMatch(/ca-cert/)
   })
@@ -98,19 +124,26 @@ describe('QrsClient against a server that is not the QRS', () => {
     await new Promise<void>(done => server.listen(0, '127.0.0.1', done))
     url = `https://localhost:${(server.address() as AddressInfo).port}`
   })
-  afterAll(() => new Promise<void>(done => {
-    server.closeAllConnections()
-    server.close(() => done())
-  }))
+  afterAll(
+    () =>
+      new Promise<void>(done => {
+        server.closeAllConnections()
+        server.close(() => done())
+      })
+  )
 
   it('refuses HTML in a 2xx answer and says what it probably is', async () => {
-    const error = (await client(url).about().catch(e => e)) as QrsError
+    const error = (await client(url)
+      .about()
+      .catch(e => e)) as QrsError
     expect(error).toBeInstanceOf(QrsError)
     expect(error.message).toMatch(/answered 200: Log in\nExpected JSON but got an HTML page/)
   })
 
   it('shows the status and the text of an error body', async () => {
-    const error = (await client(url).reloadTasks("name eq 'x'").catch(e => e)) as QrsError
+    const error = (await client(url)
+      .reloadTasks("name eq 'x'")
+      .catch(e => e)) as QrsError
     expect(error.message).toMatch(/^GET \/qrs\/reloadtask\/full answered 500: Authentication error: Restart the browser\.\nThe server lost the session/)
   })
 })

@@ -11,13 +11,13 @@ import { certificateAuth } from '../../src/auth/certificate.js'
 import { followChain } from '../../src/chain/follow.js'
 import { QrsApi } from '../../src/qrs/api.js'
 import { QrsClient } from '../../src/qrs/client.js'
-import { systemClock } from '../../src/reload/clock.js'
+import { systemClock } from '../../src/util/clock.js'
 import { startTask } from '../../src/reload/start.js'
 import { findTask } from '../../src/reload/target.js'
 import { waitForExecution } from '../../src/reload/wait.js'
 import { saveScriptLog } from '../../src/scriptlog/fetch.js'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
-import type { Scenario } from '../../simulator/src/scenario.js'
+import type { Scenario } from '../../simulator/src/index.js'
 import { testCertificates } from '../helpers/certs.js'
 import { IDS, testSite } from '../helpers/site.js'
 
@@ -34,7 +34,17 @@ function site(): Scenario {
       { id: PROGRAM, name: 'Copy exports', taskType: 1, runs: [{ attempts: [{ outcome: 7, durationMs: 100 }] }] },
       { id: AFTER_BOTH, name: 'Reload after both', appId: IDS.appFinance, runs: [{ attempts: [{ outcome: 7, durationMs: 100 }] }] }
     ],
-    compositeEvents: [{ id: 'f1000000-0000-4000-8000-000000000011', name: 'After Sales and the copy', rules: [{ taskId: IDS.ok, ruleState: 1 }, { taskId: PROGRAM, ruleState: 1 }], downstreamTaskId: AFTER_BOTH }],
+    compositeEvents: [
+      {
+        id: 'f1000000-0000-4000-8000-000000000011',
+        name: 'After Sales and the copy',
+        rules: [
+          { taskId: IDS.ok, ruleState: 1 },
+          { taskId: PROGRAM, ruleState: 1 }
+        ],
+        downstreamTaskId: AFTER_BOTH
+      }
+    ],
     users: [...(base.users ?? []), { directory: 'CORP', id: 'limited', hiddenTasks: [IDS.fail], deniedTasks: [IDS.quote] }]
   }
 }
@@ -93,8 +103,8 @@ describe('script logs', () => {
         const { result } = await reload(api, IDS.fail)
         const log = await saveScriptLog(api, IDS.fail, result, dir, systemClock)
         expect(log).toMatchObject({ kind: 'saved' })
-        const asked = sim.requests.filter((r) => r.path === `/qrs/reloadtask/${IDS.fail}/scriptlog` && r.query.includes(result.fileReferenceID ?? '-'))
-        expect(asked.map((r) => r.status)).toEqual([200])
+        const asked = sim.requests.filter(r => r.path === `/qrs/reloadtask/${IDS.fail}/scriptlog` && r.query.includes(result.fileReferenceID ?? '-'))
+        expect(asked.map(r => r.status)).toEqual([200])
       } finally {
         Object.assign(sim.switches, { scriptLogRoutes: 'both', scriptLogFileMissingStatus: 404 })
       }
@@ -124,14 +134,18 @@ describe('task chains', () => {
   it("a rule on an external program task is judged by the rule's own state (operational.currentState)", async () => {
     const api = client()
     sim.startTask(PROGRAM)
-    await new Promise((resolve) => setTimeout(resolve, 600))
+    await new Promise(resolve => setTimeout(resolve, 600))
     const upstream = await reload(api, IDS.ok)
     const nodes = await followChain(api, upstream, {
-      clock: systemClock, deadline: Date.now() + 20_000, maxPollIntervalMs: 200, visited: new Set(), claimed: new Set()
+      clock: systemClock,
+      deadline: Date.now() + 20_000,
+      maxPollIntervalMs: 200,
+      visited: new Set(),
+      claimed: new Set()
     })
     expect(nodes).toHaveLength(1)
     expect(nodes[0]).toMatchObject({ taskId: AFTER_BOTH, status: 'FinishedSuccess', failed: false })
-    expect(sim.requests.some((r) => r.path.startsWith('/qrs/compositeevent/f1000000'))).toBe(true)
+    expect(sim.requests.some(r => r.path.startsWith('/qrs/compositeevent/f1000000'))).toBe(true)
   })
 })
 
@@ -142,9 +156,9 @@ describe('notifications', () => {
       try {
         const api = client()
         const handle = await api.subscribeToExecution('00000000-0000-4000-8000-000000000001', 'http://127.0.0.1:9/notify')
-        expect(sim.notifications.active().map((a) => a.handle)).toContain(handle)
+        expect(sim.notifications.active().map(a => a.handle)).toContain(handle)
         await api.unsubscribe(handle)
-        expect(sim.notifications.active().map((a) => a.handle)).not.toContain(handle)
+        expect(sim.notifications.active().map(a => a.handle)).not.toContain(handle)
       } finally {
         sim.switches.notificationHandle = 'value'
       }

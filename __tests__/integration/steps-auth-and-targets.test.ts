@@ -1,8 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { run } from '../../src/main.js'
-import { systemClock } from '../../src/reload/clock.js'
+import { systemClock } from '../../src/util/clock.js'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
-import type { Scenario } from '../../simulator/src/scenario.js'
+import type { Scenario } from '../../simulator/src/index.js'
 import { testCertificates } from '../helpers/certs.js'
 import { inProcessSite } from '../helpers/in-process.js'
 import { FakeToolkit } from '../helpers/fake-toolkit.js'
@@ -45,7 +47,14 @@ describe('auth strategies through the proxy', () => {
   })
 
   it('JWT minted on the runner', async () => {
-    const toolkit = await main({ url: `${sim.proxyUrl}/jwt`, 'auth-type': 'jwt', 'jwt-private-key': sim.certs.jwtKey, 'jwt-user-id': 'svc_reload', 'jwt-user-directory': 'CORP', 'task-id': IDS.ok })
+    const toolkit = await main({
+      url: `${sim.proxyUrl}/jwt`,
+      'auth-type': 'jwt',
+      'jwt-private-key': sim.certs.jwtKey,
+      'jwt-user-id': 'svc_reload',
+      'jwt-user-directory': 'CORP',
+      'task-id': IDS.ok
+    })
     expect(toolkit.errors()).toEqual([])
     expect(toolkit.outputs.status).toBe('FinishedSuccess')
   })
@@ -84,12 +93,41 @@ describe('targets', () => {
   it('push wake-ups: subscribes, is woken, and removes its subscription', async () => {
     const port = await freePort()
     const [removed, deliveries] = [sim.notifications.removed().length, sim.notifications.deliveries().length]
-    const toolkit = await main(certificateInputs(sim, { 'task-id': IDS.ok, 'max-poll-interval': '30s', 'notify-listen': `127.0.0.1:${port}`, 'notify-url': `http://127.0.0.1:${port}/qlik-notify` }))
+    const toolkit = await main(
+      certificateInputs(sim, { 'task-id': IDS.ok, 'max-poll-interval': '30s', 'notify-listen': `127.0.0.1:${port}`, 'notify-url': `http://127.0.0.1:${port}/qlik-notify` })
+    )
     expect(toolkit.errors()).toEqual([])
     expect(toolkit.outputs.status).toBe('FinishedSuccess')
     expect(sim.notifications.deliveries().length).toBeGreaterThan(deliveries)
     expect(sim.notifications.removed().length).toBeGreaterThan(removed)
     expect(sim.notifications.active()).toEqual([])
+  })
+
+  it('push wake-ups off when the port is taken or the QRS refuses the subscription: polls and succeeds', async () => {
+    const busy = createServer()
+    await new Promise<void>(done => busy.listen(0, '127.0.0.1', done))
+    const taken = (busy.address() as AddressInfo).port
+    const writes = jest.spyOn(process.stdout, 'write')
+    try {
+      const port = await main(
+        certificateInputs(sim, { 'task-id': IDS.ok, 'max-poll-interval': '1s', 'notify-listen': `127.0.0.1:${taken}`, 'notify-url': `http://127.0.0.1:${taken}/qlik-notify` })
+      )
+      expect(port.outputs.status).toBe('FinishedSuccess')
+      sim.faults.add({ method: 'POST', path: '/qrs/notification', times: 1, action: { kind: 'status', status: 403, body: 'Forbidden' } })
+      const free = await freePort()
+      const refused = await main(
+        certificateInputs(sim, { 'task-id': IDS.ok, 'max-poll-interval': '1s', 'notify-listen': `127.0.0.1:${free}`, 'notify-url': `http://127.0.0.1:${free}/qlik-notify` })
+      )
+      expect(refused.outputs.status).toBe('FinishedSuccess')
+      const printed = writes.mock.calls.map(call => String(call[0])).join('')
+      expect(printed).toMatch(new RegExp(`::warning::Push wake-ups off: cannot listen on 127\\.0\\.0\\.1:${taken}`))
+      expect(printed).toMatch(/::warning::Push wake-ups off: the QRS refused the notification subscription \(POST \/qrs\/notification answered 403/)
+      expect(sim.notifications.active()).toEqual([])
+    } finally {
+      writes.mockRestore()
+      sim.faults.clear()
+      await new Promise(done => busy.close(done))
+    }
   })
 })
 

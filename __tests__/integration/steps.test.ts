@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals'
 import { run } from '../../src/main.js'
 import { post } from '../../src/post.js'
-import { systemClock } from '../../src/reload/clock.js'
+import { systemClock } from '../../src/util/clock.js'
 import type { Simulator } from '../../simulator/src/index.js'
 import { inProcessSite } from '../helpers/in-process.js'
 import { FakeToolkit } from '../helpers/fake-toolkit.js'
@@ -61,7 +61,9 @@ describe('run() in-process', () => {
     const since = Date.now()
     const toolkit = await main({ 'task-id': IDS.slow, timeout: '2s' })
     expect(toolkit.failed).toBe(true)
-    expect(toolkit.errors().map(a => a.message)).toEqual([expect.stringMatching(/^Timed out after 2s waiting for task 'Reload Everything' .*: stopped the task \(stop-on-timeout\), it ended Aborted/)])
+    expect(toolkit.errors().map(a => a.message)).toEqual([
+      expect.stringMatching(/^Timed out after 2s waiting for task 'Reload Everything' .*: stopped the task \(stop-on-timeout\), it ended Aborted/)
+    ])
     expect(sim.stops.filter(stop => stop.taskId === IDS.slow && stop.time >= since)).toHaveLength(1)
     expect(toolkit.state.done).toBe('true')
     expect(toolkit.summary).toMatch(/Timed out after 2s/)
@@ -76,7 +78,9 @@ describe('run() in-process', () => {
     cancel.abort()
     await step
     expect(toolkit.failed).toBe(true)
-    expect(toolkit.errors().map(a => a.message)).toEqual([expect.stringMatching(/^The job was cancelled: stopped task 'Reload Everything' \(execution [0-9a-f-]{36}\), now Aborted/)])
+    expect(toolkit.errors().map(a => a.message)).toEqual([
+      expect.stringMatching(/^The job was cancelled: stopped task 'Reload Everything' \(execution [0-9a-f-]{36}\), now Aborted/)
+    ])
     expect(sim.stops.filter(stop => stop.taskId === IDS.slow && stop.time >= since)).toHaveLength(1)
     expect(toolkit.state.done).toBe('true')
   })
@@ -119,7 +123,9 @@ describe('post() in-process', () => {
     const since = Date.now()
     await post({ toolkit, clock: systemClock })
     expect(toolkit.failed).toBe(false)
-    expect(toolkit.annotations).toEqual([{ level: 'warning', message: `The main step did not finish (cancelled or killed): stopped task ${IDS.slow} (execution ${executionId}), now Aborted (6).`, title: undefined }])
+    expect(toolkit.annotations).toEqual([
+      { level: 'warning', message: `The main step did not finish (cancelled or killed): stopped task ${IDS.slow} (execution ${executionId}), now Aborted (6).`, title: undefined }
+    ])
     expect(sim.stops.filter(stop => stop.taskId === IDS.slow && stop.time >= since)).toHaveLength(1)
   })
 
@@ -127,7 +133,9 @@ describe('post() in-process', () => {
     const ended = new FakeToolkit(inputs({ 'task-id': IDS.ok }))
     Object.assign(ended.state, { executions: JSON.stringify([{ taskId: IDS.ok, executionId: '00000000-0000-4000-8000-00000000abcd' }]) })
     await post({ toolkit: ended, clock: systemClock })
-    expect(ended.log).toContain(`The main step did not finish (cancelled or killed), but execution 00000000-0000-4000-8000-00000000abcd had already ended: not stopping task ${IDS.ok} (nothing to stop).`)
+    expect(ended.log).toContain(
+      `The main step did not finish (cancelled or killed), but execution 00000000-0000-4000-8000-00000000abcd had already ended: not stopping task ${IDS.ok} (nothing to stop).`
+    )
 
     const kept = new FakeToolkit(inputs({ 'task-id': IDS.ok, 'stop-on-cancel': 'false' }))
     Object.assign(kept.state, { 'task-id': IDS.ok, 'execution-id': 'e1' })
@@ -138,7 +146,13 @@ describe('post() in-process', () => {
   it('leaves a running execution of a main step that reached its end; stops only what main meant to stop and could not', async () => {
     const healthy = sim.startTask(IDS.slow)
     const toolkit = new FakeToolkit(inputs({ 'task-id': IDS.slow }))
-    Object.assign(toolkit.state, { isPost: 'true', done: 'false', executions: JSON.stringify([{ taskId: IDS.slow, executionId: healthy }]), 'main-ended': 'true', 'stop-pending': '[]' })
+    Object.assign(toolkit.state, {
+      isPost: 'true',
+      done: 'false',
+      executions: JSON.stringify([{ taskId: IDS.slow, executionId: healthy }]),
+      'main-ended': 'true',
+      'stop-pending': '[]'
+    })
     const since = Date.now()
     await post({ toolkit, clock: systemClock })
     expect(toolkit.log).toEqual([])

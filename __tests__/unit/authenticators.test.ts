@@ -86,7 +86,9 @@ describe('NTLM authenticator', () => {
 
   it('refuses the forms login with the user agent named', async () => {
     const auth = ntlmAuth(credentials, site)
-    await expect(auth.renew(renewContext({ answer: formsLogin }))).rejects.toThrow(/user agent 'qlik-sense-reload \(Windows\)' lacks the virtual proxy's Windows authentication pattern/)
+    await expect(auth.renew(renewContext({ answer: formsLogin }))).rejects.toThrow(
+      /user agent 'qlik-sense-reload \(Windows\)' lacks the virtual proxy's Windows authentication pattern/
+    )
   })
 
   it('starts the sign-in of a POST with a GET, and refuses a forward proxy before any NTLM message', async () => {

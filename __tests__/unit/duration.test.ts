@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { formatDuration, parseDuration } from '../../src/inputs/duration.js'
+import { parseDuration } from '../../src/inputs/duration.js'
+import { formatDuration } from '../../src/util/duration.js'
 
 describe('parseDuration', () => {
   it.each([

@@ -12,7 +12,15 @@ function logFile(lines: string[], eol = '\r\n'): string {
 
 describe('scanLog', () => {
   it('finds Qlik error lines and the tail of a CRLF log, and counts its lines', async () => {
-    const lines = ['Execution started.', 'SET ErrorMode=0;', 'Data has 0 errors', ...Array.from({ length: 50_000 }, (_, i) => `LOAD part ${i}`), "Error: Field 'Revenue' not found", 'Execution Failed', 'Execution finished.']
+    const lines = [
+      'Execution started.',
+      'SET ErrorMode=0;',
+      'Data has 0 errors',
+      ...Array.from({ length: 50_000 }, (_, i) => `LOAD part ${i}`),
+      "Error: Field 'Revenue' not found",
+      'Execution Failed',
+      'Execution finished.'
+    ]
     const excerpt = await scanLog(logFile(lines))
     expect(excerpt.errorLines).toEqual(["Error: Field 'Revenue' not found", 'Execution Failed'])
     expect(excerpt.tail).toHaveLength(25)

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, jest } from '@jest/globals'
 import { ConnectionError, QrsError } from '../../src/qrs/errors.js'
 import { BACKOFF_CAP_MS, isTransient, retryDelay } from '../../src/qrs/retry.js'
 import type { ExecutionResult, ExecutionSession } from '../../src/qrs/types.js'
-import { systemClock, type Clock } from '../../src/reload/clock.js'
+import { systemClock, type Clock } from '../../src/util/clock.js'
 import { Outage } from '../../src/reload/outage.js'
 import { waitForExecution, type ExecutionReader } from '../../src/reload/wait.js'
 
@@ -114,7 +114,7 @@ describe('the wait rides out outages up to the timeout', () => {
     await expect(waitForExecution(reader, EXEC, { clock, timeoutMs: 20_000, maxPollIntervalMs: 2_000 })).rejects.toThrow(/403/)
   })
 
-  it("a cancellation cuts a Retry-After sleep at once", async () => {
+  it('a cancellation cuts a Retry-After sleep at once', async () => {
     const cancel = new AbortController()
     const reader: ExecutionReader = {
       executionSession: async () => {
@@ -144,7 +144,7 @@ describe('the system clock is monotonic', () => {
     const reader: ExecutionReader = {
       executionSession: async id => {
         jumped = true
-        return { id, executionResult: { id: 'r', status: 2 } } as ExecutionSession
+        return { id, executionResult: { id: 'r', status: 2 } }
       },
       executionResults: async () => []
     }

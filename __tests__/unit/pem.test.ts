@@ -19,7 +19,10 @@ describe('readPem: files from Windows', () => {
   it.each([
     ['CRLF line ends (a Windows checkout)', () => file('crlf.pem', crlf)],
     ['UTF-8 with a byte order mark (Notepad)', () => file('bom.pem', `\uFEFF${crlf}`)],
-    ['UTF-16LE with a byte order mark (Windows PowerShell 5.1: > and Out-File)', () => file('utf16le.pem', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(crlf, 'utf16le')]))],
+    [
+      'UTF-16LE with a byte order mark (Windows PowerShell 5.1: > and Out-File)',
+      () => file('utf16le.pem', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(crlf, 'utf16le')]))
+    ],
     ['UTF-16BE with a byte order mark', () => file('utf16be.pem', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(crlf, 'utf16le').swap16()]))],
     ['a path in double quotes (Explorer: Copy as path)', () => `"${file('quoted.pem', crlf)}"`],
     ['PEM text with literal \\r\\n sequences (a secret pasted from a Windows file)', () => crlf.replace(/\r\n/g, '\\r\\n')]

@@ -1,12 +1,35 @@
 import { describe, expect, it } from '@jest/globals'
-import { parseFileCommands } from '../../scripts/runner-files.js'
+import { parseFileCommands } from '../helpers/runner-files.js'
 
 // The cases of actions/runner's SetOutputFileCommandL0, plus what @actions/core writes on Windows (os.EOL is CRLF).
 const lines = (eol: string, ...all: string[]) => all.join(eol)
 
 describe('GITHUB_OUTPUT / GITHUB_STATE read as the runner reads them', () => {
   it.each(['linux', 'win32'] as const)('%s: name=value, empty lines skipped, = inside values, heredocs with odd delimiters', os => {
-    const text = lines('\n', 'A=my value', '', 'B=', 'C==abc', 'D=def=ghi', 'E<<=EOF', 'hello', 'one', '=EOF', 'F<<EOF', 'hello', '', 'three', '', 'EOF', 'G<<EOF', ' EOF', 'EOF', 'H<<EOF', 'EOF', '')
+    const text = lines(
+      '\n',
+      'A=my value',
+      '',
+      'B=',
+      'C==abc',
+      'D=def=ghi',
+      'E<<=EOF',
+      'hello',
+      'one',
+      '=EOF',
+      'F<<EOF',
+      'hello',
+      '',
+      'three',
+      '',
+      'EOF',
+      'G<<EOF',
+      ' EOF',
+      'EOF',
+      'H<<EOF',
+      'EOF',
+      ''
+    )
     expect(parseFileCommands(text, os)).toEqual({ A: 'my value', B: '', C: '=abc', D: 'def=ghi', E: 'hello\none', F: 'hello\n\nthree\n', G: ' EOF', H: '' })
   })
 
@@ -33,5 +56,11 @@ describe('GITHUB_OUTPUT / GITHUB_STATE read as the runner reads them', () => {
     expect(() => parseFileCommands('MY_OUTPUT<<EOF line one\n  line two EOF', os)).toThrow('EOF marker missing new line')
     expect(() => parseFileCommands('just text\n', os)).toThrow("Invalid format 'just text'")
     expect(() => parseFileCommands('<<EOF\nx\nEOF\n', os)).toThrow('Name must not be empty')
+  })
+
+  it.each(['linux', 'win32'] as const)('%s: a heredoc whose closing delimiter never comes fails instead of reading on', os => {
+    const newline = os === 'win32' ? '\r\n' : '\n'
+    expect(() => parseFileCommands(`MY_OUTPUT<<EOF${newline}line one${newline}line two${newline}`, os)).toThrow("Matching delimiter not found 'EOF'")
+    expect(() => parseFileCommands(`A=1${newline}MY_OUTPUT<<EOF${newline}`, os)).toThrow("Matching delimiter not found 'EOF'")
   })
 })

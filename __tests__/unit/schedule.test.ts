@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import type { ExecutionSession } from '../../src/qrs/types.js'
-import type { Clock } from '../../src/reload/clock.js'
+import type { Clock } from '../../src/util/clock.js'
 import { heartbeatLine } from '../../src/reload/run.js'
 import { DENSE_POLL_MS, denseWindow, expectedDuration, forecastFrom, jittered, pollGap, type Forecast } from '../../src/reload/schedule.js'
 import { waitForExecution, type ExecutionReader } from '../../src/reload/wait.js'
@@ -46,7 +46,7 @@ async function waitFor(durationMs: number, expected: number | Forecast | undefin
 /** A seeded [0, 1) source: the same jitter on every run of the suite. */
 function seeded(seed: number): () => number {
   let x = seed
-  return () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+  return () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
 }
 
 describe('pollGap without history (as before: half a second, growing to a tenth of the age, capped)', () => {
@@ -171,7 +171,16 @@ describe('the median of the last runs and their spread', () => {
     for (const error of [-0.004, 0, 0.004]) {
       const duration = 120_000 * (1 + error)
       const tight = await waitFor(duration, forecastFrom(runsOf(120_000, shares)), random)
-      const loose = await waitFor(duration, forecastFrom(runsOf(120_000, shares.map(s => s * 20))), random)
+      const loose = await waitFor(
+        duration,
+        forecastFrom(
+          runsOf(
+            120_000,
+            shares.map(s => s * 20)
+          )
+        ),
+        random
+      )
       tightPolls += tight.polls
       loosePolls += loose.polls
       expect(tight.lagMs).toBeLessThanOrEqual(1.2 * DENSE_POLL_MS)
@@ -226,13 +235,7 @@ describe('heartbeat', () => {
     })
     expect(outcome.kind).toBe('finished')
     // Queued at once, Started at 7 min: heartbeats at 5 min (Queued), then 12 min (Started), then the end at 17 min.
-    expect(lines).toEqual([
-      'status 3',
-      '+5m still Queued on qliksrv02 (previous run took 20m)',
-      'status 2',
-      '+12m still Started on qliksrv02 (previous run took 20m)',
-      'status 7'
-    ])
+    expect(lines).toEqual(['status 3', '+5m still Queued on qliksrv02 (previous run took 20m)', 'status 2', '+12m still Started on qliksrv02 (previous run took 20m)', 'status 7'])
   })
 
   it('a node name from the server cannot start a runner command', () => {

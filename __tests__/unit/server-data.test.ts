@@ -13,7 +13,7 @@ import type { QrsApi } from '../../src/qrs/api.js'
 import { insideDir, saveScriptLog } from '../../src/scriptlog/fetch.js'
 import { scanLog } from '../../src/scriptlog/excerpt.js'
 import { boundedLines, MAX_LINE_CHARS } from '../../src/scriptlog/lines.js'
-import { systemClock } from '../../src/reload/clock.js'
+import { systemClock } from '../../src/util/clock.js'
 
 /** What core.setSecret registered: the `::add-mask::` lines written to stdout. */
 let masked: string[]
@@ -56,7 +56,7 @@ describe('masking what the action derives, and only that', () => {
 
   it('strips the query of every URL and path in a message', () => {
     expect(withoutQuery('Request timeout: /ntlm/qrs/about?xrfkey=abc&qlikTicket=T0P (x)')).toBe('Request timeout: /ntlm/qrs/about?… (x)')
-    expect(withoutQuery("redirected to https://qs:443/ntlm/qrs/about?xrfkey=1&qlikTicket=2.")).toBe('redirected to https://qs:443/ntlm/qrs/about?…')
+    expect(withoutQuery('redirected to https://qs:443/ntlm/qrs/about?xrfkey=1&qlikTicket=2.')).toBe('redirected to https://qs:443/ntlm/qrs/about?…')
   })
 })
 

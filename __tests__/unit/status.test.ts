@@ -4,8 +4,21 @@ import { describeStatus, isFinal, isSuccess, statusName } from '../../src/reload
 describe('TaskExecutionStatus', () => {
   it('names every code of the QRS enum', () => {
     expect([...Array(15).keys()].map(statusName)).toEqual([
-      'NeverStarted', 'Triggered', 'Started', 'Queued', 'AbortInitiated', 'Aborting', 'Aborted',
-      'FinishedSuccess', 'FinishedFail', 'Skipped', 'Retry', 'Error', 'Reset', 'DistributionQueue', 'DistributionRunning'
+      'NeverStarted',
+      'Triggered',
+      'Started',
+      'Queued',
+      'AbortInitiated',
+      'Aborting',
+      'Aborted',
+      'FinishedSuccess',
+      'FinishedFail',
+      'Skipped',
+      'Retry',
+      'Error',
+      'Reset',
+      'DistributionQueue',
+      'DistributionRunning'
     ])
     expect(statusName(42)).toBe('Unknown(42)')
   })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import type { ExecutionResult, ExecutionSession } from '../../src/qrs/types.js'
-import type { Clock } from '../../src/reload/clock.js'
+import type { ExecutionResult } from '../../src/qrs/types.js'
+import type { Clock } from '../../src/util/clock.js'
 import { latestAttempt, pollInterval, waitForExecution, type ExecutionReader } from '../../src/reload/wait.js'
 
 const UNSET = '1753-01-01T00:00:00.000Z'
@@ -37,7 +37,7 @@ function scriptedReader(sessions: (number | undefined)[], results: ExecutionResu
     executionSession: async id => {
       calls.push(`session ${id}`)
       const status = sessions[Math.min(s++, sessions.length - 1)]
-      return status === undefined ? undefined : ({ id, executionResult: { id: 'r', status } } as ExecutionSession)
+      return status === undefined ? undefined : { id, executionResult: { id: 'r', status } }
     },
     executionResults: async id => {
       calls.push(`results ${id}`)
@@ -68,19 +68,13 @@ describe('waitForExecution', () => {
 
   it('lets the last attempt decide when the task retried', async () => {
     const clock = fakeClock()
-    const attempts = [
-      result('second', 7, '2026-01-01T10:01:00.000Z', '2026-01-01T10:01:09.000Z'),
-      result('first', 8, '2026-01-01T10:00:00.000Z', '2026-01-01T10:00:09.000Z')
-    ]
+    const attempts = [result('second', 7, '2026-01-01T10:01:00.000Z', '2026-01-01T10:01:09.000Z'), result('first', 8, '2026-01-01T10:00:00.000Z', '2026-01-01T10:00:09.000Z')]
     const outcome = await waitForExecution(scriptedReader([2, 10, 2, undefined], [attempts]), EXEC, options(clock))
     expect(outcome).toMatchObject({ kind: 'finished', attempts: 2, result: { id: 'second', status: 7 } })
   })
 
   it('fails on the last attempt even when an earlier one succeeded', async () => {
-    const attempts = [
-      result('a', 7, '2026-01-01T10:00:00.000Z', '2026-01-01T10:00:09.000Z'),
-      result('b', 8, '2026-01-01T10:01:00.000Z', '2026-01-01T10:01:09.000Z')
-    ]
+    const attempts = [result('a', 7, '2026-01-01T10:00:00.000Z', '2026-01-01T10:00:09.000Z'), result('b', 8, '2026-01-01T10:01:00.000Z', '2026-01-01T10:01:09.000Z')]
     const outcome = await waitForExecution(scriptedReader([undefined], [attempts]), EXEC, options(fakeClock()))
     expect(outcome).toMatchObject({ kind: 'finished', result: { id: 'b', status: 8 } })
   })

@@ -100,28 +100,14 @@ function newKey(cwd: string, file: string): void {
 /** A config file of our own, so the result does not depend on the system's openssl.cnf. */
 function reqConfig(cwd: string, name: string, cn: string, extensions: string[]): string {
   const file = join(cwd, `${name}.cnf`)
-  const text = [
-    '[req]',
-    'distinguished_name = dn',
-    'prompt = no',
-    'x509_extensions = ext',
-    '[dn]',
-    `CN = ${cn}`,
-    '[ext]',
-    ...extensions,
-    ''
-  ].join('\n')
+  const text = ['[req]', 'distinguished_name = dn', 'prompt = no', 'x509_extensions = ext', '[dn]', `CN = ${cn}`, '[ext]', ...extensions, ''].join('\n')
   writeFileSync(file, text)
   return basename(file)
 }
 
 function makeCa(cwd: string, cert: string, key: string, cn: string): void {
   newKey(cwd, key)
-  const cnf = reqConfig(cwd, cert, cn, [
-    'basicConstraints = critical, CA:TRUE',
-    'keyUsage = critical, keyCertSign, cRLSign',
-    'subjectKeyIdentifier = hash'
-  ])
+  const cnf = reqConfig(cwd, cert, cn, ['basicConstraints = critical, CA:TRUE', 'keyUsage = critical, keyCertSign, cRLSign', 'subjectKeyIdentifier = hash'])
   openssl(cwd, ['req', '-x509', '-new', '-key', key, '-config', cnf, '-days', validityDays, '-sha256', '-out', cert])
 }
 
@@ -131,9 +117,25 @@ function makeLeaf(cwd: string, opts: { cert: string; key: string; cn: string; ca
   const csr = `${opts.cert}.csr`
   openssl(cwd, ['req', '-new', '-key', opts.key, '-config', cnf, '-out', csr])
   openssl(cwd, [
-    'x509', '-req', '-in', csr, '-CA', opts.ca, '-CAkey', opts.caKey,
-    '-set_serial', `0x${randomBytes(12).toString('hex')}`,
-    '-days', validityDays, '-sha256', '-extfile', cnf, '-extensions', 'ext', '-out', opts.cert
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    opts.ca,
+    '-CAkey',
+    opts.caKey,
+    '-set_serial',
+    `0x${randomBytes(12).toString('hex')}`,
+    '-days',
+    validityDays,
+    '-sha256',
+    '-extfile',
+    cnf,
+    '-extensions',
+    'ext',
+    '-out',
+    opts.cert
   ])
 }
 
@@ -146,7 +148,10 @@ function asn1Time(ms: number): string {
  * A leaf signed with explicit validity dates. OpenSSL 3.0's `x509` has no -not_before/-not_after, but
  * `openssl ca` takes -startdate/-enddate on every 3.x; it needs a small database of its own.
  */
-function makeLeafWithDates(cwd: string, opts: { cert: string; key: string; cn: string; ca: string; caKey: string; extensions: string[]; notBefore: number; notAfter: number }): void {
+function makeLeafWithDates(
+  cwd: string,
+  opts: { cert: string; key: string; cn: string; ca: string; caKey: string; extensions: string[]; notBefore: number; notAfter: number }
+): void {
   newKey(cwd, opts.key)
   const cnf = reqConfig(cwd, opts.cert, opts.cn, opts.extensions)
   const csr = `${opts.cert}.csr`
@@ -156,15 +161,47 @@ function makeLeafWithDates(cwd: string, opts: { cert: string; key: string; cn: s
   writeFileSync(join(db, 'index.txt'), '')
   writeFileSync(join(db, 'serial'), `${randomBytes(12).toString('hex').toUpperCase()}\n`)
   const caCnf = join(db, 'ca.cnf')
-  writeFileSync(caCnf, [
-    '[ca]', 'default_ca = sim',
-    '[sim]', `database = ${join(db, 'index.txt')}`, `new_certs_dir = ${db}`, `serial = ${join(db, 'serial')}`,
-    'default_md = sha256', 'policy = any', 'unique_subject = no', 'email_in_dn = no', 'copy_extensions = none',
-    '[any]', 'commonName = supplied', ''
-  ].join('\n'))
+  writeFileSync(
+    caCnf,
+    [
+      '[ca]',
+      'default_ca = sim',
+      '[sim]',
+      `database = ${join(db, 'index.txt')}`,
+      `new_certs_dir = ${db}`,
+      `serial = ${join(db, 'serial')}`,
+      'default_md = sha256',
+      'policy = any',
+      'unique_subject = no',
+      'email_in_dn = no',
+      'copy_extensions = none',
+      '[any]',
+      'commonName = supplied',
+      ''
+    ].join('\n')
+  )
   openssl(cwd, [
-    'ca', '-batch', '-notext', '-config', caCnf, '-cert', opts.ca, '-keyfile', opts.caKey, '-in', csr, '-out', opts.cert,
-    '-startdate', asn1Time(opts.notBefore), '-enddate', asn1Time(opts.notAfter), '-extfile', cnf, '-extensions', 'ext'
+    'ca',
+    '-batch',
+    '-notext',
+    '-config',
+    caCnf,
+    '-cert',
+    opts.ca,
+    '-keyfile',
+    opts.caKey,
+    '-in',
+    csr,
+    '-out',
+    opts.cert,
+    '-startdate',
+    asn1Time(opts.notBefore),
+    '-enddate',
+    asn1Time(opts.notAfter),
+    '-extfile',
+    cnf,
+    '-extensions',
+    'ext'
   ])
   rmSync(db, { recursive: true, force: true })
 }
@@ -182,20 +219,27 @@ function generate(cwd: string, machineName: string, serverNames: string[]): void
   // The same server, its certificate valid for two years until yesterday (a node nobody renewed).
   const day = 86_400_000
   makeLeafWithDates(cwd, {
-    cert: fileNames.expiredServerCert, key: fileNames.expiredServerKey, cn: machineName, ca: fileNames.ca, caKey: fileNames.caKey,
-    extensions: serverExt, notBefore: Date.now() - 731 * day, notAfter: Date.now() - day
+    cert: fileNames.expiredServerCert,
+    key: fileNames.expiredServerKey,
+    cn: machineName,
+    ca: fileNames.ca,
+    caKey: fileNames.caKey,
+    extensions: serverExt,
+    notBefore: Date.now() - 731 * day,
+    notAfter: Date.now() - day
   })
   const clientExt = ['basicConstraints = CA:FALSE', 'keyUsage = critical, digitalSignature, keyEncipherment', 'extendedKeyUsage = clientAuth']
   makeLeaf(cwd, { cert: fileNames.clientCert, key: fileNames.clientKey, cn: 'QlikClient', ca: fileNames.ca, caKey: fileNames.caKey, extensions: clientExt })
-  openssl(cwd, [
-    'pkcs8', '-topk8', '-in', fileNames.clientKey, '-v2', 'aes-256-cbc',
-    '-passout', `pass:${passphrase}`, '-out', fileNames.clientKeyEncrypted
-  ])
+  openssl(cwd, ['pkcs8', '-topk8', '-in', fileNames.clientKey, '-v2', 'aes-256-cbc', '-passout', `pass:${passphrase}`, '-out', fileNames.clientKeyEncrypted])
   // An unrelated CA with its own client: a certificate the site does not trust.
   makeCa(cwd, fileNames.otherCa, 'other_root_key.pem', 'Other-CA')
   makeLeaf(cwd, {
-    cert: fileNames.otherClientCert, key: fileNames.otherClientKey, cn: 'QlikClient', ca: fileNames.otherCa,
-    caKey: 'other_root_key.pem', extensions: clientExt
+    cert: fileNames.otherClientCert,
+    key: fileNames.otherClientKey,
+    cn: 'QlikClient',
+    ca: fileNames.otherCa,
+    caKey: 'other_root_key.pem',
+    extensions: clientExt
   })
   // The JWT key pair: the VP only knows the certificate, the token issuer holds the key.
   newKey(cwd, fileNames.jwtKey)

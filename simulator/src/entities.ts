@@ -2,8 +2,18 @@
 import { createHash } from 'node:crypto'
 import type { ScenarioUser, Switches } from './scenario.js'
 import {
-  everyoneStream, findById, type AppState, type CompositeEventState, type CustomPropertyDefinitionState, type ExecutionResult, type ResultDetail,
-  type SchemaEventState, type SessionState, type SimState, type TagState, type TaskState
+  everyoneStream,
+  findById,
+  type AppState,
+  type CompositeEventState,
+  type CustomPropertyDefinitionState,
+  type ExecutionResult,
+  type ResultDetail,
+  type SchemaEventState,
+  type SessionState,
+  type SimState,
+  type TagState,
+  type TaskState
 } from './state.js'
 
 export type Json = Record<string, unknown>
@@ -19,7 +29,7 @@ function shuffled<T>(items: T[], shuffle: boolean): T[] {
 }
 
 export function appJson(app: AppState, full: boolean, state?: SimState): Json {
-  const stream = app.published ? (state?.streams ?? [everyoneStream]).find((s) => s.id === app.streamId) ?? everyoneStream : undefined
+  const stream = app.published ? ((state?.streams ?? [everyoneStream]).find((s) => s.id === app.streamId) ?? everyoneStream) : undefined
   const condensed: Json = {
     id: app.id,
     privileges: null,
@@ -61,7 +71,15 @@ function ownerJson(app: AppState): Json {
 export function tagJson(tag: TagState, full: boolean): Json {
   const condensed: Json = { id: tag.id, privileges: null, name: tag.name }
   if (!full) return condensed
-  return { id: tag.id, createdDate: '2024-03-04T09:15:27.413Z', modifiedDate: '2024-03-04T09:15:27.413Z', modifiedByUserName: 'INTERNAL\\sa_repository', privileges: null, name: tag.name, schemaPath: 'Tag' }
+  return {
+    id: tag.id,
+    createdDate: '2024-03-04T09:15:27.413Z',
+    modifiedDate: '2024-03-04T09:15:27.413Z',
+    modifiedByUserName: 'INTERNAL\\sa_repository',
+    privileges: null,
+    name: tag.name,
+    schemaPath: 'Tag'
+  }
 }
 
 export function customPropertyDefinitionJson(definition: CustomPropertyDefinitionState, full: boolean): Json {
@@ -127,8 +145,14 @@ function operationalJson(task: TaskState, switches: Switches): Json {
 /** ReloadTask / ExternalProgramTask (/reloadtask, /externalprogramtask): condensed or full. */
 export function taskJson(task: TaskState, full: boolean, state: SimState, switches: Switches): Json {
   const condensed: Json = {
-    id: task.id, privileges: null, name: task.name, taskType: task.taskType, enabled: task.enabled,
-    taskSessionTimeout: task.taskSessionTimeout, maxRetries: task.maxRetries, operational: operationalJson(task, switches)
+    id: task.id,
+    privileges: null,
+    name: task.name,
+    taskType: task.taskType,
+    enabled: task.enabled,
+    taskSessionTimeout: task.taskSessionTimeout,
+    maxRetries: task.maxRetries,
+    operational: operationalJson(task, switches)
   }
   if (!full) return condensed
   const app = task.appId ? findById(state.apps, task.appId) : undefined
@@ -144,10 +168,13 @@ export function taskJson(task: TaskState, full: boolean, state: SimState, switch
     taskSessionTimeout: task.taskSessionTimeout,
     maxRetries: task.maxRetries,
     // Seen as null on live servers (a task never tagged).
-    tags: task.tagIds.length === 0 && switches.nullTags ? null : task.tagIds.flatMap((id) => {
-      const tag = findById(state.tags, id)
-      return tag ? [tagJson(tag, false)] : []
-    }),
+    tags:
+      task.tagIds.length === 0 && switches.nullTags
+        ? null
+        : task.tagIds.flatMap((id) => {
+            const tag = findById(state.tags, id)
+            return tag ? [tagJson(tag, false)] : []
+          }),
     privileges: null,
     schemaPath: schemaPaths[task.taskType] ?? 'Task'
   }
@@ -168,8 +195,13 @@ export function genericTaskJson(task: TaskState, full: boolean, switches: Switch
   const condensed: Json = { id: task.id, name: task.name, taskType: task.taskType, enabled: task.enabled, taskSessionTimeout: task.taskSessionTimeout, maxRetries: task.maxRetries }
   if (!full) return condensed
   return {
-    id: task.id, createdDate: task.createdDate, modifiedDate: task.modifiedDate, modifiedByUserName: 'INTERNAL\\sa_repository',
-    ...condensed, tags: switches.nullTags ? null : [], schemaPath: 'Task'
+    id: task.id,
+    createdDate: task.createdDate,
+    modifiedDate: task.modifiedDate,
+    modifiedByUserName: 'INTERNAL\\sa_repository',
+    ...condensed,
+    tags: switches.nullTags ? null : [],
+    schemaPath: 'Task'
   }
 }
 
@@ -227,7 +259,10 @@ export function compositeEventJson(event: CompositeEventState, full: boolean, st
     eventType: 1,
     timeConstraint: { id: tc.id, ...stamp, days: tc.days, hours: tc.hours, minutes: tc.minutes, seconds: tc.seconds, schemaPath: 'CompositeEventTimeConstraint' },
     compositeRules: event.rules.map((r) => ({
-      id: r.id, ...stamp, ruleState: r.ruleState, ...taskSlots(r.taskId, state, switches),
+      id: r.id,
+      ...stamp,
+      ruleState: r.ruleState,
+      ...taskSlots(r.taskId, state, switches),
       // What the scheduler has seen of the rule's task: 0 nothing yet, 1 it succeeded, 2 it failed (at timeStamp).
       operational: { id: r.operationalId, privileges: null, timeStamp: r.timeStamp, currentState: r.currentState },
       schemaPath: 'CompositeEventRule'
@@ -251,8 +286,19 @@ export function userJson(user: ScenarioUser, full: boolean): Json {
   if (!full) return condensed
   const created = '2024-03-04T09:15:27.413Z'
   return {
-    ...condensed, createdDate: created, modifiedDate: created, modifiedByUserName: 'INTERNAL\\sa_repository', customProperties: [],
-    roles: [], attributes: [], inactive: user.inactive ?? false, removedExternally: false, blacklisted: false, deleteProhibited: false, tags: [], schemaPath: 'User'
+    ...condensed,
+    createdDate: created,
+    modifiedDate: created,
+    modifiedByUserName: 'INTERNAL\\sa_repository',
+    customProperties: [],
+    roles: [],
+    attributes: [],
+    inactive: user.inactive ?? false,
+    removedExternally: false,
+    blacklisted: false,
+    deleteProhibited: false,
+    tags: [],
+    schemaPath: 'User'
   }
 }
 
@@ -262,17 +308,38 @@ export function schemaEventJson(event: SchemaEventState, full: boolean, state: S
   const condensed: Json = { id: event.id, privileges: null, name: event.name, enabled: event.enabled, eventType: 0, operational }
   if (!full) return condensed
   return {
-    ...condensed, createdDate: event.createdDate, modifiedDate: event.createdDate, modifiedByUserName: 'INTERNAL\\sa_repository',
+    ...condensed,
+    createdDate: event.createdDate,
+    modifiedDate: event.createdDate,
+    modifiedByUserName: 'INTERNAL\\sa_repository',
     ...taskSlots(event.taskId, state, switches),
-    timeZone: event.timeZone, daylightSavingTime: 0, startDate: event.startDate, expirationDate: '9999-01-01T00:00:00.000Z',
-    schemaFilterDescription: event.schemaFilterDescription, incrementDescription: event.incrementDescription, incrementOption: event.incrementOption,
+    timeZone: event.timeZone,
+    daylightSavingTime: 0,
+    startDate: event.startDate,
+    expirationDate: '9999-01-01T00:00:00.000Z',
+    schemaFilterDescription: event.schemaFilterDescription,
+    incrementDescription: event.incrementDescription,
+    incrementOption: event.incrementOption,
     schemaPath: 'SchemaEvent'
   }
 }
 
 export const taskExecutionStatus = [
-  'NeverStarted', 'Triggered', 'Started', 'Queued', 'AbortInitiated', 'Aborting', 'Aborted', 'FinishedSuccess',
-  'FinishedFail', 'Skipped', 'Retry', 'Error', 'Reset', 'DistributionQueue', 'DistributionRunning'
+  'NeverStarted',
+  'Triggered',
+  'Started',
+  'Queued',
+  'AbortInitiated',
+  'Aborting',
+  'Aborted',
+  'FinishedSuccess',
+  'FinishedFail',
+  'Skipped',
+  'Retry',
+  'Error',
+  'Reset',
+  'DistributionQueue',
+  'DistributionRunning'
 ]
 
 function enumEntry(values: string[], usages: string[]): Json {
@@ -282,16 +349,11 @@ function enumEntry(values: string[], usages: string[]): Json {
 /** GET /qrs/about/api/enums: Dictionary<string, EnumDescription> with "values" and "usages" (the definition's spelling). */
 export function enumsJson(): Json {
   return {
-    TaskExecutionStatus: enumEntry(taskExecutionStatus, [
-      'ExecutionResult.Status', 'ExecutionResultCondensed.Status', 'TaskOperational.LastExecutionResult.Status'
-    ]),
+    TaskExecutionStatus: enumEntry(taskExecutionStatus, ['ExecutionResult.Status', 'ExecutionResultCondensed.Status', 'TaskOperational.LastExecutionResult.Status']),
     TaskTypeEnum: enumEntry(['Reload', 'ExternalProgram', 'UserSync', 'Distribute'], ['Task.TaskType', 'ReloadTask.TaskType']),
     ExecutionResultDetailTypeEnum: enumEntry(['Error', 'Warning', 'Information'], ['ExecutionResultDetail.DetailsType']),
     AbortReasonEnum: enumEntry(['Undefined', 'Manual', 'Timeout', 'DeletedTask'], ['ExecutionSession.AbortReason']),
-    AvailabilityStatusEnum: enumEntry(
-      ['NotApplicable', 'Available', 'NoActiveRoute', 'NoConfiguredRoute', 'NotSynced', 'NotMigrated'],
-      ['App.AvailabilityStatus']
-    )
+    AvailabilityStatusEnum: enumEntry(['NotApplicable', 'Available', 'NoActiveRoute', 'NoConfiguredRoute', 'NotSynced', 'NotMigrated'], ['App.AvailabilityStatus'])
   }
 }
 

@@ -9,9 +9,7 @@ type Value = { kind: 'string'; text: string } | { kind: 'number'; num: number } 
 
 export type Operator = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le' | 'sw' | 'ew' | 'so'
 
-export type FilterNode =
-  | { type: 'and' | 'or'; left: FilterNode; right: FilterNode }
-  | { type: 'cmp'; field: string[]; op: Operator; value: Value }
+export type FilterNode = { type: 'and' | 'or'; left: FilterNode; right: FilterNode } | { type: 'cmp'; field: string[]; op: Operator; value: Value }
 
 type Token = { kind: 'lparen' | 'rparen' } | { kind: 'word'; text: string } | { kind: 'string'; text: string }
 
@@ -68,7 +66,10 @@ function tokenize(input: string): Token[] {
 
 class Parser {
   private pos = 0
-  constructor(private readonly tokens: Token[], private readonly input: string) {}
+  constructor(
+    private readonly tokens: Token[],
+    private readonly input: string
+  ) {}
 
   parse(): FilterNode {
     const node = this.parseOr()
@@ -155,7 +156,7 @@ function resolvePath(entity: unknown, path: string[]): unknown[] {
     const next: unknown[] = []
     const lower = segment.toLowerCase()
     for (const item of current) {
-      for (const obj of Array.isArray(item) ? item : [item]) {
+      for (const obj of (Array.isArray(item) ? item : [item]) as unknown[]) {
         if (obj === null || typeof obj !== 'object') continue
         const key = Object.keys(obj).find((k) => k.toLowerCase() === lower)
         if (key !== undefined) next.push((obj as Record<string, unknown>)[key])
@@ -163,7 +164,7 @@ function resolvePath(entity: unknown, path: string[]): unknown[] {
     }
     current = next
   }
-  return current.flatMap((v) => (Array.isArray(v) ? v : [v]))
+  return current.flatMap((v) => (Array.isArray(v) ? (v as unknown[]) : [v]))
 }
 
 function compare(actual: unknown, op: Operator, value: Value): boolean {

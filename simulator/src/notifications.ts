@@ -18,9 +18,23 @@ const changeTypeByNumber: Record<string, ChangeTypeName> = { '1': 'Add', '2': 'U
 export const firingEntityTypes = ['ExecutionResult', 'ExecutionSession'] as const
 /** Accepted as subscriptions, never fire (the simulator changes none of them). */
 const quietEntityTypes = [
-  'App', 'AppObject', 'ReloadTask', 'ExternalProgramTask', 'UserSyncTask', 'Task', 'CompositeEvent', 'SchemaEvent',
-  'Stream', 'User', 'Tag', 'ContentLibrary', 'DataConnection', 'Extension', 'CustomPropertyDefinition',
-  'ServerNodeConfiguration', 'SystemRule'
+  'App',
+  'AppObject',
+  'ReloadTask',
+  'ExternalProgramTask',
+  'UserSyncTask',
+  'Task',
+  'CompositeEvent',
+  'SchemaEvent',
+  'Stream',
+  'User',
+  'Tag',
+  'ContentLibrary',
+  'DataConnection',
+  'Extension',
+  'CustomPropertyDefinition',
+  'ServerNodeConfiguration',
+  'SystemRule'
 ]
 const knownEntityTypes = new Map([...firingEntityTypes, ...quietEntityTypes].map((n) => [n.toLowerCase(), n]))
 
@@ -168,7 +182,9 @@ export class NotificationHub implements Notifications {
     const id = p.id !== undefined && p.id.trim() !== '' ? p.id.trim() : undefined
     const propertyName = p.propertyName !== undefined && p.propertyName.trim() !== '' ? p.propertyName.trim() : undefined
     const sub: NotificationSubscription = {
-      handle: randomUUID(), name, url,
+      handle: randomUUID(),
+      name,
+      url,
       ...(id !== undefined ? { id } : {}),
       ...(filterText !== undefined ? { filter: filterText } : {}),
       ...(changeType !== undefined ? { changeType } : {}),
@@ -197,30 +213,30 @@ export class NotificationHub implements Notifications {
       let entityRead = false
       const t = new Date().toISOString()
       // Every Update also changes modifiedDate; live callbacks list it.
-      const changedProperties = change.changeType === 2 && !change.changedProperties.includes('modifiedDate')
-        ? [...change.changedProperties, 'modifiedDate']
-        : change.changedProperties
-      const body = JSON.stringify([{
-        objectType: change.objectType,
-        objectID: change.objectID,
-        changeType: change.changeType,
-        changedProperties,
-        engineID: this.opts.engineID,
-        // [unconfirmed] value: the field is on live callbacks, its meaning is not documented.
-        engineType: 0,
-        originatorNodeID: this.opts.originatorNodeID,
-        originatorHostName: this.opts.originatorHostName,
-        originatorContextID: randomUUID(),
-        createdDate: t,
-        modifiedDate: t,
-        schemaPath: 'ExternalChangeInfo'
-      }])
+      const changedProperties =
+        change.changeType === 2 && !change.changedProperties.includes('modifiedDate') ? [...change.changedProperties, 'modifiedDate'] : change.changedProperties
+      const body = JSON.stringify([
+        {
+          objectType: change.objectType,
+          objectID: change.objectID,
+          changeType: change.changeType,
+          changedProperties,
+          engineID: this.opts.engineID,
+          // [unconfirmed] value: the field is on live callbacks, its meaning is not documented.
+          engineType: 0,
+          originatorNodeID: this.opts.originatorNodeID,
+          originatorHostName: this.opts.originatorHostName,
+          originatorContextID: randomUUID(),
+          createdDate: t,
+          modifiedDate: t,
+          schemaPath: 'ExternalChangeInfo'
+        }
+      ])
       for (const { sub, filter } of this.subs.values()) {
         if (sub.name !== change.objectType) continue
         if (sub.id !== undefined && sub.id.toLowerCase() !== change.objectID.toLowerCase()) continue
         if (sub.changeType !== undefined && changeTypeNumber[sub.changeType] !== change.changeType) continue
-        if (sub.propertyName !== undefined && change.changeType === 2 &&
-          !change.changedProperties.some((p) => p.toLowerCase() === sub.propertyName?.toLowerCase())) continue
+        if (sub.propertyName !== undefined && change.changeType === 2 && !change.changedProperties.some((p) => p.toLowerCase() === sub.propertyName?.toLowerCase())) continue
         // Qlik's help: the filter is not applied to deletions; every deletion of the type is sent.
         if (filter && change.changeType !== 3) {
           if (!entityRead) {
@@ -247,12 +263,15 @@ export class NotificationHub implements Notifications {
   }
 
   private schedule(sub: NotificationSubscription, body: string): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer)
-      // Removed meanwhile (DELETE during notificationDelayMs): nothing is sent.
-      if (this.closed || !this.subs.has(sub.handle.toLowerCase())) return
-      this.send(sub, body)
-    }, Math.max(0, this.opts.delayMs()))
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer)
+        // Removed meanwhile (DELETE during notificationDelayMs): nothing is sent.
+        if (this.closed || !this.subs.has(sub.handle.toLowerCase())) return
+        this.send(sub, body)
+      },
+      Math.max(0, this.opts.delayMs())
+    )
     timer.unref()
     this.timers.add(timer)
   }
@@ -268,18 +287,22 @@ export class NotificationHub implements Notifications {
     try {
       const url = new URL(sub.url)
       const client = url.protocol === 'https:' ? https : http
-      const req = client.request(url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
-        // A test tool: any certificate; a fresh connection per delivery, nothing kept alive.
-        rejectUnauthorized: false,
-        agent: false,
-        timeout: deliveryTimeoutMs
-      }, (res) => {
-        record(res.statusCode ?? 0)
-        res.resume()
-        res.on('error', () => {})
-      })
+      const req = client.request(
+        url,
+        {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+          // A test tool: any certificate; a fresh connection per delivery, nothing kept alive.
+          rejectUnauthorized: false,
+          agent: false,
+          timeout: deliveryTimeoutMs
+        },
+        (res) => {
+          record(res.statusCode ?? 0)
+          res.resume()
+          res.on('error', () => {})
+        }
+      )
       this.inFlight.add(req)
       req.on('close', () => this.inFlight.delete(req))
       req.on('timeout', () => req.destroy(new Error(`no answer within ${deliveryTimeoutMs} ms`)))

@@ -3,8 +3,20 @@ import { randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 import { findUser, type QlikUser } from './auth.js'
 import {
-  aboutJson, appJson, compositeEventJson, customPropertyDefinitionJson, enumsJson, genericTaskJson, resultJson, schemaEventJson, sessionJson, tagJson, taskJson,
-  userGuid, userJson, type Json
+  aboutJson,
+  appJson,
+  compositeEventJson,
+  customPropertyDefinitionJson,
+  enumsJson,
+  genericTaskJson,
+  resultJson,
+  schemaEventJson,
+  sessionJson,
+  tagJson,
+  taskJson,
+  userGuid,
+  userJson,
+  type Json
 } from './entities.js'
 import { FilterError, matches, parseFilter } from './filter.js'
 import { OrderByError, parseOrderBy, sortBy } from './orderby.js'
@@ -125,7 +137,7 @@ async function startTask(ctx: RouteContext, task: TaskState, synchronous: boolea
 function parseIdList(body: string): string[] | Reply {
   try {
     const ids: unknown = JSON.parse(body)
-    if (Array.isArray(ids) && ids.every((id) => typeof id === 'string')) return ids as string[]
+    if (Array.isArray(ids) && ids.every((id) => typeof id === 'string')) return ids
   } catch {
     // fall through
   }
@@ -203,8 +215,8 @@ function scriptLogReference(ctx: RouteContext, reloadTasks: TaskState[], taskId:
   const id = (getParam(ctx.params, param) ?? '').trim()
   const lower = id.toLowerCase()
   const result = state.results.find(
-    (r) => r.taskID.toLowerCase() === task.id.toLowerCase() &&
-      (kind === 'scriptlog' ? r.fileReferenceID.toLowerCase() === lower && lower !== emptyGuid : r.id.toLowerCase() === lower)
+    (r) =>
+      r.taskID.toLowerCase() === task.id.toLowerCase() && (kind === 'scriptlog' ? r.fileReferenceID.toLowerCase() === lower && lower !== emptyGuid : r.id.toLowerCase() === lower)
   )
   if (!result) return kind === 'scriptlog' ? text(404, `Cannot find the script log with file reference id ${id}`) : notFound('execution result', id)
   // Not scriptLogAvailable: live servers can say false while the log is there (switch scriptLogAvailableFalse).
@@ -236,8 +248,12 @@ function notification(ctx: RouteContext, rest: string[]): Reply | undefined {
   if (ctx.method === 'POST') {
     try {
       const sub = ctx.notifications.subscribe({
-        name: param('name'), id: param('id'), filter: param('filter'), changeType: param('changeType'),
-        propertyName: param('propertyName'), body: ctx.body
+        name: param('name'),
+        id: param('id'),
+        filter: param('filter'),
+        changeType: param('changeType'),
+        propertyName: param('propertyName'),
+        body: ctx.body
       })
       // Live servers wrap the handle like every primitive answer; the definition types it as a bare string.
       return json(ctx.switches.notificationHandle === 'string' ? sub.handle : { value: sub.handle }, ctx.switches.notificationCreateStatus)

@@ -3,9 +3,7 @@ import type { QlikUser } from './auth.js'
 import { taskExecutionStatus } from './entities.js'
 import { defaultRun, type ScenarioAttempt, type ScenarioRun, type Switches } from './scenario.js'
 import { fileStamp, makeScriptLog, ScriptLogStore } from './scriptlog.js'
-import {
-  emptyGuid, findById, newResult, now, resultAppId, unsetDate, windowMs, type ExecutionResult, type SessionState, type SimState, type TaskState
-} from './state.js'
+import { emptyGuid, findById, newResult, now, resultAppId, unsetDate, windowMs, type ExecutionResult, type SessionState, type SimState, type TaskState } from './state.js'
 
 /** How long an attempt stays Triggered before the scheduler picks it up. */
 const triggeredMs = 20
@@ -115,7 +113,11 @@ export class Runner {
   readonly chainFirings: ChainFiring[] = []
   private firings = 0
 
-  constructor(private readonly state: SimState, private readonly switches: Switches, private readonly onChange?: (change: RunnerChange) => void) {}
+  constructor(
+    private readonly state: SimState,
+    private readonly switches: Switches,
+    private readonly onChange?: (change: RunnerChange) => void
+  ) {}
 
   /** Notes a change; Add or Delete in the same tick wins over Update, Updates merge their properties. */
   private touch(objectType: RunnerChange['objectType'], objectID: string, changeType: 1 | 2 | 3, props: string[] = []): void {
@@ -155,8 +157,15 @@ export class Runner {
     task.starts++
     const t = now()
     const session: SessionState = {
-      id: randomUUID(), taskId: task.id, user, resultId: emptyGuid, retries: 0, abortReason: 0,
-      active: true, createdDate: t, modifiedDate: t
+      id: randomUUID(),
+      taskId: task.id,
+      user,
+      resultId: emptyGuid,
+      retries: 0,
+      abortReason: 0,
+      active: true,
+      createdDate: t,
+      modifiedDate: t
     }
     this.state.sessions.push(session)
     this.count(user, 1)
@@ -228,9 +237,7 @@ export class Runner {
       entry.timer = this.later(session, timeout, () => {
         this.leaveQueue(session)
         this.clearSession(session)
-        this.finish(session, result, Status.Reset, [
-          { type: Detail.Error, message: `The task was reset by the scheduler: no free slot within the queue timeout (${timeout} ms)` }
-        ])
+        this.finish(session, result, Status.Reset, [{ type: Detail.Error, message: `The task was reset by the scheduler: no free slot within the queue timeout (${timeout} ms)` }])
       })
     }
     this.waiting.push(entry)

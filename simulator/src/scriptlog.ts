@@ -106,12 +106,7 @@ function defaultHead(f: ScriptLogFacts): string[] {
 function defaultTail(f: ScriptLogFacts): string[] {
   const t = qlikTime(f.stopMs)
   if (f.outcome === 7) {
-    return [
-      info(t, 'Creating search index'),
-      info(t, 'Search index creation completed successfully'),
-      info(t, 'App saved'),
-      info(t, 'Execution finished.')
-    ]
+    return [info(t, 'Creating search index'), info(t, 'Search index creation completed successfully'), info(t, 'App saved'), info(t, 'Execution finished.')]
   }
   if (f.outcome === 6) return [info(t, 'Abort requested by user'), info(t, 'Execution Failed'), info(t, 'Execution finished.')]
   return [
@@ -268,10 +263,13 @@ export async function streamLog(res: ServerResponse, log: ScriptLog): Promise<vo
   }
   const write = (chunk: Buffer, written?: () => void): void => {
     if (chunk.length === 0) return written?.()
-    if (!res.write(chunk, () => {
-      written?.()
-      poke()
-    })) needDrain = true
+    if (
+      !res.write(chunk, () => {
+        written?.()
+        poke()
+      })
+    )
+      needDrain = true
   }
   try {
     if (log.bom) write(bom)

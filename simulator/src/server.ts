@@ -311,8 +311,16 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
             if (recorded) return
             recorded = true
             requests.push({
-              time, method, path: pathname, query: rawQuery, headers: { ...req.headers }, status, listener,
-              clientCertCN: peerCN(req.socket as TLSSocket), ...(body ? { body } : {}), ...(fault ? { fault: fault.kind } : {}),
+              time,
+              method,
+              path: pathname,
+              query: rawQuery,
+              headers: { ...req.headers },
+              status,
+              listener,
+              clientCertCN: peerCN(req.socket as TLSSocket),
+              ...(body ? { body } : {}),
+              ...(fault ? { fault: fault.kind } : {}),
               ...(opts.recordAnswers && jsonAnswers.has(res) ? { answer: jsonAnswers.get(res) } : {})
             })
             log(`${listener === 'proxy' ? '[proxy] ' : ''}${method} ${url} -> ${status || 'reset'}${fault ? ` [fault: ${fault.kind}]` : ''}`)
@@ -329,12 +337,19 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   }
 
   /** Runs one request under a fault (see FaultAction for what each one does). */
-  async function faulted(fault: FaultAction, listener: 'qrs' | 'proxy', req: IncomingMessage, res: ServerResponse,
-    record: (status: number) => void, handle: () => Promise<Reply> | Reply): Promise<void> {
+  async function faulted(
+    fault: FaultAction,
+    listener: 'qrs' | 'proxy',
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: (status: number) => void,
+    handle: () => Promise<Reply> | Reply
+  ): Promise<void> {
     switch (fault.kind) {
       case 'status':
         return send(res, {
-          status: fault.status, text: fault.body ?? statusText(fault.status),
+          status: fault.status,
+          text: fault.body ?? statusText(fault.status),
           ...(fault.retryAfter !== undefined ? { headers: { 'Retry-After': fault.retryAfter } } : {})
         })
       case 'reset':
@@ -376,10 +391,15 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       srv.closeAllConnections()
     }
     refusing = sleep(ms).then(async () => {
-      await Promise.all(listeners.map((srv, i) => new Promise<void>((resolve, reject) => {
-        srv.once('error', reject)
-        srv.listen(ports[i], opts.host ?? '127.0.0.1', () => resolve())
-      })))
+      await Promise.all(
+        listeners.map(
+          (srv, i) =>
+            new Promise<void>((resolve, reject) => {
+              srv.once('error', reject)
+              srv.listen(ports[i], opts.host ?? '127.0.0.1', () => resolve())
+            })
+        )
+      )
       refusing = undefined
     })
     return refusing
@@ -404,13 +424,18 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   let proxyServer: ReturnType<typeof createServer> | undefined
   let ownVerifier: NtlmVerifier | undefined
   if (scenario.proxy) {
-    const verifier = opts.ntlmVerifier ?? (ownVerifier = createBuiltinVerifier({
-      accounts: scenario.proxy.windowsAccounts ?? [],
-      computer: (scenario.nodeName ?? scenario.machineName.split('.')[0] ?? 'QLIKSRV01').toUpperCase()
-    }))
+    const verifier =
+      opts.ntlmVerifier ??
+      (ownVerifier = createBuiltinVerifier({
+        accounts: scenario.proxy.windowsAccounts ?? [],
+        computer: (scenario.nodeName ?? scenario.machineName.split('.')[0] ?? 'QLIKSRV01').toUpperCase()
+      }))
     proxy = new Proxy(scenario.proxy, scenario.users ?? [], certs, verifier, (req, path, rawQuery, body, user) => handleQrs(req, path, rawQuery, body, user))
     const p = proxy
-    proxyServer = createServer(tls, serve('proxy', (req, pathname, rawQuery, body) => p.handle(req, pathname, rawQuery, body)))
+    proxyServer = createServer(
+      tls,
+      serve('proxy', (req, pathname, rawQuery, body) => p.handle(req, pathname, rawQuery, body))
+    )
     const ps = proxyServer
     await new Promise<void>((resolve, reject) => {
       ps.once('error', reject)
@@ -431,8 +456,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     proxy: proxy?.stats ?? noProxyStats,
     expireSessions: (prefix?: string) => proxy?.expireSessions(prefix),
     startTask,
-    startCount: (taskId?: string) =>
-      state.tasks.filter((t) => taskId === undefined || t.id.toLowerCase() === taskId.toLowerCase()).reduce((n, t) => n + t.starts, 0),
+    startCount: (taskId?: string) => state.tasks.filter((t) => taskId === undefined || t.id.toLowerCase() === taskId.toLowerCase()).reduce((n, t) => n + t.starts, 0),
     stopCount: (taskId?: string) => runner.stops.filter((s) => taskId === undefined || s.taskId.toLowerCase() === taskId.toLowerCase()).length,
     stops: runner.stops,
     faults,
@@ -444,11 +468,16 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       await refusing
       runner.close()
       hub.close()
-      await Promise.all([server, proxyServer].map((srv) => new Promise<void>((resolve) => {
-        if (!srv) return resolve()
-        srv.close(() => resolve())
-        srv.closeAllConnections()
-      })))
+      await Promise.all(
+        [server, proxyServer].map(
+          (srv) =>
+            new Promise<void>((resolve) => {
+              if (!srv) return resolve()
+              srv.close(() => resolve())
+              srv.closeAllConnections()
+            })
+        )
+      )
       await ownVerifier?.close()
       if (ownCertsDir) rmSync(certsDir, { recursive: true, force: true })
     }

@@ -220,10 +220,7 @@ export function newResult(fields: { taskID: string; executionID: string; appID: 
   }
 }
 
-export function newTask(
-  state: SimState,
-  fields: Pick<TaskState, 'id' | 'name'> & Partial<Omit<TaskState, 'id' | 'name'>>
-): TaskState {
+export function newTask(state: SimState, fields: Pick<TaskState, 'id' | 'name'> & Partial<Omit<TaskState, 'id' | 'name'>>): TaskState {
   const t = now()
   const task: TaskState = {
     taskType: 0,

@@ -45,34 +45,49 @@ export function createReloadTask(state: SimState, body: string, answer: (task: T
     if (!isObj(e) || !Array.isArray(e.compositeRules) || e.compositeRules.length === 0) return bad('every composite event needs compositeRules')
     const rules: CompositeEventState['rules'] = []
     for (const r of e.compositeRules) {
-      const upstream = isObj(r) ? refId(r.reloadTask) ?? refId(r.externalProgramTask) : undefined
+      const upstream = isObj(r) ? (refId(r.reloadTask) ?? refId(r.externalProgramTask)) : undefined
       if (!upstream || !findById(state.tasks, upstream)) return bad(`a composite rule names an unknown task ${upstream ?? '(none)'}`)
       const ruleState = isObj(r) && r.ruleState === 2 ? 2 : 1
       rules.push({ id: randomUUID(), taskId: upstream, ruleState, operationalId: randomUUID(), currentState: 0, timeStamp: unsetDate })
     }
     const tc = isObj(e.timeConstraint) ? e.timeConstraint : {}
     made.push({
-      id: randomUUID(), name: typeof e.name === 'string' && e.name ? e.name : `Trigger for ${t.name}`, enabled: e.enabled !== false,
+      id: randomUUID(),
+      name: typeof e.name === 'string' && e.name ? e.name : `Trigger for ${t.name}`,
+      enabled: e.enabled !== false,
       timeConstraint: { id: randomUUID(), days: num(tc.days, 0), hours: num(tc.hours, 0), minutes: num(tc.minutes, 360), seconds: num(tc.seconds, 0) },
-      rules, downstreamTaskId: id, createdDate: created, modifiedDate: created, operationalId: randomUUID(), timesTriggered: 0
+      rules,
+      downstreamTaskId: id,
+      createdDate: created,
+      modifiedDate: created,
+      operationalId: randomUUID(),
+      timesTriggered: 0
     })
   }
   const task = newTask(state, {
-    id, name: t.name, appId, enabled: t.enabled !== false,
-    maxRetries: Math.min(20, num(t.maxRetries, 0)), taskSessionTimeout: Math.max(1, num(t.taskSessionTimeout, 1440))
+    id,
+    name: t.name,
+    appId,
+    enabled: t.enabled !== false,
+    maxRetries: Math.min(20, num(t.maxRetries, 0)),
+    taskSessionTimeout: Math.max(1, num(t.taskSessionTimeout, 1440))
   })
   state.tasks.push(task)
   state.compositeEvents.push(...made)
   for (const e of schemas) {
     if (!isObj(e)) continue
     state.schemaEvents.push({
-      id: randomUUID(), name: typeof e.name === 'string' && e.name ? e.name : `Schedule for ${t.name}`, enabled: e.enabled !== false, taskId: id,
+      id: randomUUID(),
+      name: typeof e.name === 'string' && e.name ? e.name : `Schedule for ${t.name}`,
+      enabled: e.enabled !== false,
+      taskId: id,
       timeZone: typeof e.timeZone === 'string' && e.timeZone ? e.timeZone : 'UTC',
       startDate: typeof e.startDate === 'string' && !Number.isNaN(Date.parse(e.startDate)) ? new Date(e.startDate).toISOString() : created,
       schemaFilterDescription: Array.isArray(e.schemaFilterDescription) ? e.schemaFilterDescription.filter((x): x is string => typeof x === 'string') : ['* * - * * * * *'],
       incrementDescription: typeof e.incrementDescription === 'string' ? e.incrementDescription : '0 0 1 0',
       incrementOption: typeof e.incrementOption === 'number' && [0, 1, 2, 3, 4, 5].includes(e.incrementOption) ? e.incrementOption : 2,
-      createdDate: created, operationalId: randomUUID()
+      createdDate: created,
+      operationalId: randomUUID()
     })
   }
   return answer(task)
@@ -99,20 +114,58 @@ export function updateApp(state: SimState, id: string, body: string): Reply {
 
 /** The routes the simulator serves, as `METHOD /qrs/path` lines (GET /qrs/about/api/description?method=). */
 const served = [
-  'GET /qrs/about', 'GET /qrs/about/api/enums', 'GET /qrs/about/api/description',
-  'GET /qrs/app', 'GET /qrs/app/full', 'GET /qrs/app/count', 'GET /qrs/app/{id}', 'PUT /qrs/app/{id}', 'POST /qrs/app/{id}/reload',
-  'GET /qrs/reloadtask', 'GET /qrs/reloadtask/full', 'GET /qrs/reloadtask/count', 'GET /qrs/reloadtask/{id}', 'POST /qrs/reloadtask/create',
-  'GET /qrs/reloadtask/{reloadtaskid}/scriptlog', 'GET /qrs/reloadtask/{reloadtaskid}/scriptlogfile',
-  'GET /qrs/externalprogramtask', 'GET /qrs/externalprogramtask/full', 'GET /qrs/externalprogramtask/count', 'GET /qrs/externalprogramtask/{id}',
-  'GET /qrs/task', 'GET /qrs/task/full', 'GET /qrs/task/count',
-  'POST /qrs/task/{id}/start', 'POST /qrs/task/{id}/start/synchronous', 'POST /qrs/task/start', 'POST /qrs/task/start/synchronous',
-  'POST /qrs/task/start/many', 'POST /qrs/task/{id}/stop', 'POST /qrs/task/stop/many',
-  'GET /qrs/executionsession', 'GET /qrs/executionsession/full', 'GET /qrs/executionsession/count', 'GET /qrs/executionsession/{id}',
-  'GET /qrs/executionresult', 'GET /qrs/executionresult/full', 'GET /qrs/executionresult/count', 'GET /qrs/executionresult/{id}',
-  'GET /qrs/compositeevent', 'GET /qrs/compositeevent/full', 'GET /qrs/compositeevent/count', 'GET /qrs/compositeevent/{id}',
-  'GET /qrs/schemaevent', 'GET /qrs/schemaevent/full', 'GET /qrs/schemaevent/count', 'GET /qrs/schemaevent/{id}',
-  'GET /qrs/user', 'GET /qrs/user/full', 'GET /qrs/user/count', 'GET /qrs/user/{id}',
-  'POST /qrs/notification', 'DELETE /qrs/notification',
+  'GET /qrs/about',
+  'GET /qrs/about/api/enums',
+  'GET /qrs/about/api/description',
+  'GET /qrs/app',
+  'GET /qrs/app/full',
+  'GET /qrs/app/count',
+  'GET /qrs/app/{id}',
+  'PUT /qrs/app/{id}',
+  'POST /qrs/app/{id}/reload',
+  'GET /qrs/reloadtask',
+  'GET /qrs/reloadtask/full',
+  'GET /qrs/reloadtask/count',
+  'GET /qrs/reloadtask/{id}',
+  'POST /qrs/reloadtask/create',
+  'GET /qrs/reloadtask/{reloadtaskid}/scriptlog',
+  'GET /qrs/reloadtask/{reloadtaskid}/scriptlogfile',
+  'GET /qrs/externalprogramtask',
+  'GET /qrs/externalprogramtask/full',
+  'GET /qrs/externalprogramtask/count',
+  'GET /qrs/externalprogramtask/{id}',
+  'GET /qrs/task',
+  'GET /qrs/task/full',
+  'GET /qrs/task/count',
+  'POST /qrs/task/{id}/start',
+  'POST /qrs/task/{id}/start/synchronous',
+  'POST /qrs/task/start',
+  'POST /qrs/task/start/synchronous',
+  'POST /qrs/task/start/many',
+  'POST /qrs/task/{id}/stop',
+  'POST /qrs/task/stop/many',
+  'GET /qrs/executionsession',
+  'GET /qrs/executionsession/full',
+  'GET /qrs/executionsession/count',
+  'GET /qrs/executionsession/{id}',
+  'GET /qrs/executionresult',
+  'GET /qrs/executionresult/full',
+  'GET /qrs/executionresult/count',
+  'GET /qrs/executionresult/{id}',
+  'GET /qrs/compositeevent',
+  'GET /qrs/compositeevent/full',
+  'GET /qrs/compositeevent/count',
+  'GET /qrs/compositeevent/{id}',
+  'GET /qrs/schemaevent',
+  'GET /qrs/schemaevent/full',
+  'GET /qrs/schemaevent/count',
+  'GET /qrs/schemaevent/{id}',
+  'GET /qrs/user',
+  'GET /qrs/user/full',
+  'GET /qrs/user/count',
+  'GET /qrs/user/{id}',
+  'POST /qrs/notification',
+  'DELETE /qrs/notification',
   'GET /qrs/download/reloadtask/{downloadticketid}/{localfilename}'
 ]
 

@@ -1,11 +1,5 @@
 import type { RawResponse, Transport } from '../qrs/transport.js'
-
-/** TLS material an auth method puts on the connection. */
-export interface ClientTls {
-  cert?: string
-  key?: string
-  passphrase?: string
-}
+import type { ClientTls } from '../shared-types.js'
 
 /** Where the client connects: strategies explain redirects and sign in against it. */
 export interface Site {
@@ -27,7 +21,7 @@ export interface RenewContext {
   /** One request on the client's connections with exactly these headers (nothing added, nothing taken). */
   request(url: URL, headers: Record<string, string>): Promise<RawResponse>
   /** A dedicated keep-alive connection: NTLM authenticates one TCP connection, never a pool. */
-  openConnection(): Transport
+  openConnection: () => Transport
 }
 
 /**

@@ -5,7 +5,7 @@ import { headerAuth } from './header.js'
 import { jwtAuth } from './jwt.js'
 import { ntlmAuth } from './ntlm.js'
 
-export type { Authenticator, ClientTls } from './auth.js'
+export type { Authenticator } from './auth.js'
 
 /** Picks the authenticator for `auth-type`. Settings are already validated. */
 export function createAuthenticator(settings: Settings): Authenticator {

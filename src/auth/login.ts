@@ -1,5 +1,5 @@
 import { withoutQuery } from './mask.js'
-import type { AuthType } from '../inputs/settings.js'
+import type { AuthType } from '../shared-types.js'
 import { isRedirect, type RawResponse } from '../qrs/transport.js'
 import type { Site } from './auth.js'
 import { AuthError } from './errors.js'
@@ -28,7 +28,9 @@ export function loginError(response: RawResponse, type: AuthType, site: Site): A
     )
   }
   if (module === 'windows') {
-    return new AuthError(`The proxy wants Windows authentication, but auth-type is '${type}': url probably lacks the virtual proxy prefix of the ${type} virtual proxy (e.g. ${url.origin}/${type === 'jwt' ? 'jwt' : 'hdr'}).`)
+    return new AuthError(
+      `The proxy wants Windows authentication, but auth-type is '${type}': url probably lacks the virtual proxy prefix of the ${type} virtual proxy (e.g. ${url.origin}/${type === 'jwt' ? 'jwt' : 'hdr'}).`
+    )
   }
   return new AuthError(`Signing in failed: the proxy answered ${response.status}${response.headers.location ? ` redirecting to ${withoutQuery(response.headers.location)}` : ''}.`)
 }

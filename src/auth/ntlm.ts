@@ -72,7 +72,12 @@ export function ntlmAuth(credentials: WindowsCredentials, site: Site): Authentic
     infoUntrusted(`Signed in through the proxy; session cookie ${session.names().join(', ')}.`)
     // Redeeming the ticket replays the GET that met the login redirect: its answer is that GET's answer.
     const replayed =
-      ticket && context.method === 'GET' && !context.streamed && ticket.url.pathname === context.url.pathname && !isRedirect(ticket.response.status) && ticket.response.status !== 401
+      ticket &&
+      context.method === 'GET' &&
+      !context.streamed &&
+      ticket.url.pathname === context.url.pathname &&
+      !isRedirect(ticket.response.status) &&
+      ticket.response.status !== 401
     return replayed ? ticket!.response : undefined
   }
 
@@ -107,14 +112,21 @@ async function handshake(loginUrl: URL, openConnection: () => Transport, credent
     const offer = await leg(connection)
     const schemes = authenticateHeader(offer)
     if (offer.status !== 401 || !schemes.some(s => /^NTLM$/i.test(s))) {
-      throw new AuthError(`The proxy's Windows login answered ${offer.status} offering ${schemes.join(', ') || 'no authentication scheme'}, not NTLM: enable Windows authentication on the virtual proxy, or use another auth-type.`)
+      throw new AuthError(
+        `The proxy's Windows login answered ${offer.status} offering ${schemes.join(', ') || 'no authentication scheme'}, not NTLM: enable Windows authentication on the virtual proxy, or use another auth-type.`
+      )
     }
     const challenge = await leg(connection, ntlm.createType1Message({ domain: credentials.domain, workstation: '' }))
     const type2 = parseType2(challenge)
-    const answer = await leg(connection, ntlm.createType3Message(type2, { username: credentials.user, password: credentials.password, domain: credentials.domain, workstation: '' }))
+    const answer = await leg(
+      connection,
+      ntlm.createType3Message(type2, { username: credentials.user, password: credentials.password, domain: credentials.domain, workstation: '' })
+    )
     if (answer.status === 401) {
       const moved = answer.socket !== challenge.socket ? ' The connection changed between the NTLM messages (a forward proxy in between? put the Qlik host in NO_PROXY).' : ''
-      throw new AuthError(`The proxy refused the Windows sign-in of ${who} (401 after the NTLM handshake). Check the password, that the account is enabled and not locked, and the domain: write DOMAIN\\user with the NetBIOS domain name.${moved}`)
+      throw new AuthError(
+        `The proxy refused the Windows sign-in of ${who} (401 after the NTLM handshake). Check the password, that the account is enabled and not locked, and the domain: write DOMAIN\\user with the NetBIOS domain name.${moved}`
+      )
     }
     if (!isRedirect(answer.status)) {
       throw new AuthError(`The proxy answered the NTLM handshake with ${answer.status} instead of redirecting back with a ticket.`)
@@ -128,8 +140,11 @@ async function handshake(loginUrl: URL, openConnection: () => Transport, credent
 
 function authenticateHeader(response: RawResponse): string[] {
   const header = response.headers['www-authenticate']
-  const values = Array.isArray(header) ? header : header ? [header] : []
-  return values.flatMap(value => value.split(',')).map(value => value.trim()).filter(Boolean)
+  const values: string[] = Array.isArray(header) ? header : header ? [header] : []
+  return values
+    .flatMap(value => value.split(','))
+    .map(value => value.trim())
+    .filter(Boolean)
 }
 
 /** The Type2 challenge; refused when answering it would take NTLMv1. */
@@ -143,7 +158,9 @@ function parseType2(response: RawResponse): Type2Message {
   if (!type2) throw new AuthError(`The proxy's NTLM challenge does not parse: ${failure?.message ?? 'unknown error'}.`)
   // httpntlm falls back to NTLMv1 without extended session security and target info: never send that.
   if (!(type2.negotiateFlags & NEGOTIATE_EXTENDED_SESSION_SECURITY) || !(type2.negotiateFlags & NEGOTIATE_TARGET_INFO) || !type2.targetInfo?.length) {
-    throw new AuthError('The server offers only NTLMv1 (its challenge has no extended session security or target info). NTLMv1 is refused: it is broken and hardened domains forbid it. Ask the Qlik admins to allow NTLMv2 (LmCompatibilityLevel 3 or higher).')
+    throw new AuthError(
+      'The server offers only NTLMv1 (its challenge has no extended session security or target info). NTLMv1 is refused: it is broken and hardened domains forbid it. Ask the Qlik admins to allow NTLMv2 (LmCompatibilityLevel 3 or higher).'
+    )
   }
   return type2
 }

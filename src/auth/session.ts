@@ -1,7 +1,7 @@
-import type { AuthType } from '../inputs/settings.js'
+import type { AuthType, ClientTls } from '../shared-types.js'
 import { CookieJar } from '../qrs/cookies.js'
 import { isRedirect, type RawResponse } from '../qrs/transport.js'
-import type { Authenticator, ClientTls, Site } from './auth.js'
+import type { Authenticator, Site } from './auth.js'
 import { loginRedirectError, PROXY_HTML_HINT } from './login.js'
 
 /** The proxy's session: every cookie it sets, sent back on each request. */

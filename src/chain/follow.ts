@@ -3,8 +3,8 @@ import type { QrsApi } from '../qrs/api.js'
 import { eqGuid } from '../qrs/filter.js'
 import type { CompositeEvent, ExecutionResult, ReloadTask } from '../qrs/types.js'
 import { isUnset } from '../reload/dates.js'
-import type { Clock } from '../reload/clock.js'
-import { isSuccess, statusName } from '../reload/status.js'
+import type { Clock } from '../util/clock.js'
+import { isFailed, isSuccess, statusName } from '../reload/status.js'
 import { waitForExecution } from '../reload/wait.js'
 import { infoUntrusted } from '../report/untrusted.js'
 
@@ -49,7 +49,7 @@ const CLOCK_TOLERANCE_MS = 1_000
 /** ruleState of QRS composite rules: 1 TaskSuccessful, 2 TaskFail. */
 function ruleStateOf(status: number): number | undefined {
   if (isSuccess(status)) return 1
-  return [6, 8, 11, 12].includes(status) ? 2 : undefined
+  return isFailed(status) ? 2 : undefined
 }
 
 function ruleTask(rule: CompositeEvent['compositeRules'][number]): { id: string; name?: string } | undefined {
@@ -72,7 +72,9 @@ export async function followChain(api: QrsApi, upstream: { task: ReloadTask; res
   if (state === undefined) return []
   context.events ??= await api.compositeEvents()
   context.visited.add(upstream.task.id.toLowerCase())
-  const triggered = context.events.filter(event => event.enabled !== false && (event.compositeRules ?? []).some(rule => ruleTask(rule)?.id.toLowerCase() === upstream.task.id.toLowerCase() && rule.ruleState === state))
+  const triggered = context.events.filter(
+    event => event.enabled !== false && (event.compositeRules ?? []).some(rule => ruleTask(rule)?.id.toLowerCase() === upstream.task.id.toLowerCase() && rule.ruleState === state)
+  )
   return Promise.all(triggered.map(event => followEvent(api, event, upstream, context)))
 }
 
@@ -91,7 +93,11 @@ async function followEvent(api: QrsApi, event: CompositeEvent, upstream: { task:
       `Trigger '${event.name}' will not start '${node.taskName}' now: it fires only when ${missing.join(' and ')} too (within ${Math.round(windowMs(event) / 60_000)} min), not on '${upstreamName}' alone. The chain is not waited for past '${upstreamName}'.`,
       { title: `Qlik task chain: trigger '${event.name}' will not fire` }
     )
-    return { ...node, warning: true, note: `fires only when ${missing.join(' and ')} too, within ${Math.round(windowMs(event) / 60_000)} min: it may never fire, so the chain is not waited for here` }
+    return {
+      ...node,
+      warning: true,
+      note: `fires only when ${missing.join(' and ')} too, within ${Math.round(windowMs(event) / 60_000)} min: it may never fire, so the chain is not waited for here`
+    }
   }
   const executionId = await findDownstreamRun(api, downstream.id, upstreamStop, context, Math.min(FIRE_WINDOW_MS, windowMs(event) || FIRE_WINDOW_MS))
   if (!executionId) return { ...node, note: 'no run of it started after the trigger (disabled trigger or task?)' }
@@ -130,8 +136,7 @@ async function followEvent(api: QrsApi, event: CompositeEvent, upstream: { task:
 async function unmetRules(api: QrsApi, event: CompositeEvent, rules: CompositeEvent['compositeRules'], upstreamStop: number, window: number): Promise<string[]> {
   if (rules.length === 0) return []
   const fresh = await api.compositeEvent(event.id)
-  const inWindow = (stamp: string | undefined): boolean =>
-    !isUnset(stamp) && (window === 0 || Math.abs(upstreamStop - Date.parse(stamp ?? '')) <= window)
+  const inWindow = (stamp: string | undefined): boolean => !isUnset(stamp) && (window === 0 || Math.abs(upstreamStop - Date.parse(stamp ?? '')) <= window)
   const missing: string[] = []
   for (const rule of rules) {
     const task = ruleTask(rule)

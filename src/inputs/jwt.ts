@@ -10,7 +10,7 @@ const MINTED_LIFETIME_S = 300
 export function readJwtSource(get: (name: string) => string, secrets: string[]): JwtSource {
   const token = get('jwt')
   const keyInput = get('jwt-private-key')
-  if (token && keyInput) throw new InputError('jwt', "set either jwt or jwt-private-key, not both.")
+  if (token && keyInput) throw new InputError('jwt', 'set either jwt or jwt-private-key, not both.')
   if (token) {
     secrets.push(token)
     checkToken(token)
@@ -25,7 +25,8 @@ export function readJwtSource(get: (name: string) => string, secrets: string[]):
   } catch {
     throw new InputError('jwt-private-key', 'is not a private key Node.js can read (expected an unencrypted PEM RSA key).')
   }
-  if (type !== 'rsa') throw new InputError('jwt-private-key', `is an ${String(type).toUpperCase()} key; Qlik's JWT virtual proxies verify RS256, RS384 or RS512, which need an RSA key.`)
+  if (type !== 'rsa')
+    throw new InputError('jwt-private-key', `is an ${String(type).toUpperCase()} key; Qlik's JWT virtual proxies verify RS256, RS384 or RS512, which need an RSA key.`)
   const algorithm = get('jwt-algorithm').toUpperCase()
   if (!(JWT_ALGORITHMS as readonly string[]).includes(algorithm)) {
     throw new InputError('jwt-algorithm', `'${get('jwt-algorithm')}' is not one of ${JWT_ALGORITHMS.join(', ')} (the only algorithms Qlik's JWT virtual proxy accepts).`)

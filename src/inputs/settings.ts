@@ -1,4 +1,5 @@
 import { InputError } from './errors.js'
+import { AUTH_TYPES, type AuthType } from '../shared-types.js'
 import { parseDuration } from './duration.js'
 import { parseCertificates, parsePrivateKey, readPem, secretLines } from './pem.js'
 import { readJwtSource } from './jwt.js'
@@ -12,9 +13,6 @@ export type { Selector, Target } from './targets.js'
 
 /** Reads one input by its action.yml name; `core.getInput` in production, a map in tests. */
 export type InputReader = (name: string, options?: { trim: boolean }) => string
-
-export const AUTH_TYPES = ['ntlm', 'jwt', 'certificate', 'header'] as const
-export type AuthType = (typeof AUTH_TYPES)[number]
 
 export const IF_RUNNING_MODES = ['wait', 'attach', 'fail'] as const
 /** What to do when the task is already running: wait for it then start afresh, report that run, or fail. */
@@ -277,7 +275,10 @@ function headerValue(input: string, value: string): string {
 function parseQlikUser(value: string): string {
   headerValue('qlik-user', value)
   // UserDirectory=INTERNAL; UserId=sa_api: ';' separated, spaces optional, order free.
-  const parts = value.split(';').map(p => p.trim()).filter(Boolean)
+  const parts = value
+    .split(';')
+    .map(p => p.trim())
+    .filter(Boolean)
   const keys = parts.map(p => /^(\w+)\s*=\s*\S.*$/.exec(p)?.[1]?.toLowerCase())
   if (parts.length !== 2 || !keys.includes('userdirectory') || !keys.includes('userid')) {
     throw new InputError('qlik-user', `'${value}' is not of the form 'UserDirectory=INTERNAL; UserId=sa_api' (';' between the parts).`)

@@ -1,11 +1,7 @@
 import { InputError } from './errors.js'
 
 /** One thing to reload, named explicitly; an input may list several, one per line. */
-export type Target =
-  | { kind: 'task-id'; taskId: string }
-  | { kind: 'task-name'; taskName: string }
-  | { kind: 'app-id'; appId: string }
-  | { kind: 'app-name'; appName: string }
+export type Target = { kind: 'task-id'; taskId: string } | { kind: 'task-name'; taskName: string } | { kind: 'app-id'; appId: string } | { kind: 'app-name'; appName: string }
 
 /** What a start is given once names are resolved (an app name becomes its app id). */
 export type StartTarget = Exclude<Target, { kind: 'app-name' }>
@@ -69,7 +65,10 @@ function parseProperty(line: string): Selector {
 }
 
 function lines(text: string): string[] {
-  return text.split(/\r?\n/).map(line => line.trim()).filter(Boolean)
+  return text
+    .split(/\r?\n/)
+    .map(line => line.trim())
+    .filter(Boolean)
 }
 
 /** How a selector reads in messages: "task-tag 'Nightly Finance'". */

@@ -91,6 +91,8 @@ export class WakeUpListener {
       }
       const aborted = (): void => {
         cleanup()
+        // The signal's reason is what the caller aborted with (an AbortError by default): passed on as it is.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
         reject(signal!.reason)
       }
       const cleanup = (): void => {

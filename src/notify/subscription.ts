@@ -31,13 +31,18 @@ export async function subscribe(api: QrsApi, notify: { listen: ListenAddress; ur
     core.warning(`Push wake-ups off: the QRS refused the notification subscription (${(error as Error).message.split('\n')[0]}); polling instead.`)
     return undefined
   }
-  core.info(`Push wake-ups on: the QRS calls ${callback.href.replace(listener.token, '<token>')} when execution ${executionId} changes (listening on ${notify.listen.host}:${listener.port}).`)
+  core.info(
+    `Push wake-ups on: the QRS calls ${callback.href.replace(listener.token, '<token>')} when execution ${executionId} changes (listening on ${notify.listen.host}:${listener.port}).`
+  )
   return {
     listener,
     close: async () => {
       // Always removed, also after a failure or a cancellation: a forgotten subscription keeps
       // the QRS calling a runner that is gone.
-      await api.detached().unsubscribe(handle).catch(error => core.warning(`Could not remove the notification subscription ${handle}: ${(error as Error).message}`))
+      await api
+        .detached()
+        .unsubscribe(handle)
+        .catch(error => core.warning(`Could not remove the notification subscription ${handle}: ${(error as Error).message}`))
       await listener.close()
       core.info(`Removed the notification subscription (${listener.wakeUps} wake-up${listener.wakeUps === 1 ? '' : 's'} received).`)
     }

@@ -3,7 +3,7 @@ import { Agent as HttpsAgent } from 'node:https'
 import type { Agent } from 'node:http'
 import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from 'node:tls'
 import tunnel from 'tunnel'
-import type { ClientTls } from '../auth/auth.js'
+import type { ClientTls } from '../shared-types.js'
 
 /** How to check the server: `ca` replaces the system store, `serverName` the URL's host. */
 export interface ServerTls {
@@ -28,7 +28,8 @@ export function createAgent(base: URL, serverTls: ServerTls, clientTls: ClientTl
   const proxyUrl = getProxyUrl(base.href)
   if (!proxyUrl) return new HttpsAgent({ keepAlive: true, maxSockets, ...tls })
   const proxy = new URL(proxyUrl)
-  const proxyAuth = proxy.username || proxy.password ? { proxyAuth: `${proxy.username}:${proxy.password}` } : {}
+  // URL keeps the credentials percent-encoded; the proxy wants them as written (http-client decodes them too).
+  const proxyAuth = proxy.username || proxy.password ? { proxyAuth: `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}` } : {}
   const over = proxy.protocol === 'https:' ? tunnel.httpsOverHttps : tunnel.httpsOverHttp
   return over({ keepAlive: true, maxSockets, ...tls, proxy: { host: proxy.hostname, port: proxy.port, ...proxyAuth } })
 }

@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream'
 import { QrsError } from './errors.js'
 import type { CallOptions, QrsClient } from './client.js'
 import { eqGuid, quote } from './filter.js'
-import type { About, App, CompositeEvent, ExecutionResult, ExecutionSession, ReloadTask } from './types.js'
+import { isExternalProgram, type About, type App, type CompositeEvent, type ExecutionResult, type ExecutionSession, type ReloadTask } from './types.js'
 
 /** A check the server could not answer (it does not serve the route): why, for a warning. */
 export interface NotKnown {
@@ -84,7 +84,7 @@ export class QrsApi {
    * the list (404, 400): then whether it runs is not known, which is not the same as "not running".
    */
   async taskExecutionSessions(task: ReloadTask): Promise<ExecutionSession[] | NotKnown> {
-    const field = task.taskType === 1 ? 'externalProgramTask.id' : 'reloadTask.id'
+    const field = isExternalProgram(task) ? 'externalProgramTask.id' : 'reloadTask.id'
     try {
       return await this.client.get<ExecutionSession[]>('/qrs/executionsession/full', { filter: eqGuid(field, task.id) })
     } catch (error) {

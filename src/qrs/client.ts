@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import type { Authenticator } from '../auth/index.js'
 import { QrsError, hintForStatus, looksLikeHtml, parseRetryAfter } from './errors.js'
-import { systemClock, type Clock } from '../reload/clock.js'
+import { systemClock, type Clock } from '../util/clock.js'
 import { MAX_RETRIES, isTransient, retryDelay, unlessAborted } from './retry.js'
 import { isRedirect, Transport, type RawResponse, type ServerTls } from './transport.js'
 import { newXrfkey } from './xrfkey.js'
@@ -77,7 +77,7 @@ export class QrsClient {
   /** GET where 404 means "not there" rather than an error (an ended execution session). */
   async getIfExists<T>(path: string, query: Query = {}): Promise<T | undefined> {
     const answer = await this.send<T>('GET', path, query, [404])
-    return answer.status === 404 ? undefined : (answer.json as T)
+    return answer.status === 404 ? undefined : answer.json
   }
 
   /**
@@ -111,7 +111,14 @@ export class QrsClient {
    * GETs are retried with capped exponential backoff and full jitter (Retry-After wins when the
    * server sends one). POSTs never are: a start whose answer was lost may still have started.
    */
-  private async send<T>(method: string, path: string, query: Query, accept: number[] = [], sink?: () => Writable[], body?: string): Promise<{ status: number; json?: T; bytes?: number }> {
+  private async send<T>(
+    method: string,
+    path: string,
+    query: Query,
+    accept: number[] = [],
+    sink?: () => Writable[],
+    body?: string
+  ): Promise<{ status: number; json?: T; bytes?: number }> {
     const { signal, retries = MAX_RETRIES } = this.call
     for (let attempt = 0; ; attempt++) {
       signal?.throwIfAborted()
@@ -126,7 +133,14 @@ export class QrsClient {
     }
   }
 
-  private async sendOnce<T>(method: string, path: string, query: Query, accept: number[], sink?: () => Writable[], body?: string): Promise<{ status: number; json?: T; bytes?: number }> {
+  private async sendOnce<T>(
+    method: string,
+    path: string,
+    query: Query,
+    accept: number[],
+    sink?: () => Writable[],
+    body?: string
+  ): Promise<{ status: number; json?: T; bytes?: number }> {
     const { auth } = this.options
     let exchange = await this.exchange(method, path, query, sink, body)
     if (auth.expired(exchange.response, exchange.withSession)) {
@@ -147,7 +161,13 @@ export class QrsClient {
     return this.interpret<T>(method, path, exchange.response, accept)
   }
 
-  private async exchange(method: string, path: string, query: Query, sink?: () => Writable[], body?: string): Promise<{ response: RawResponse; withSession: boolean; bytes?: number }> {
+  private async exchange(
+    method: string,
+    path: string,
+    query: Query,
+    sink?: () => Writable[],
+    body?: string
+  ): Promise<{ response: RawResponse; withSession: boolean; bytes?: number }> {
     const xrfkey = newXrfkey()
     const auth = this.options.auth.prepare()
     const headers = {
@@ -169,7 +189,16 @@ export class QrsClient {
     const { status, body } = response
     if (accept.includes(status)) return { status }
     if (isRedirect(status)) {
-      throw this.options.auth.redirectError(response) ?? new QrsError(method, path, status, `redirect to ${response.headers.location ? withoutQuery(response.headers.location) : '(no location)'}`, 'The QRS does not redirect: check url (port 4242 for certificates, the virtual proxy prefix otherwise).')
+      throw (
+        this.options.auth.redirectError(response) ??
+        new QrsError(
+          method,
+          path,
+          status,
+          `redirect to ${response.headers.location ? withoutQuery(response.headers.location) : '(no location)'}`,
+          'The QRS does not redirect: check url (port 4242 for certificates, the virtual proxy prefix otherwise).'
+        )
+      )
     }
     if (status < 200 || status >= 300) {
       const retryAfter = parseRetryAfter(String(response.headers['retry-after'] ?? '') || undefined)

@@ -2,6 +2,18 @@
 
 export const EMPTY_GUID = '00000000-0000-0000-0000-000000000000'
 
+/** QRS TaskType: 0 Reload, 1 ExternalProgram, 2 UserSync (only the first two are started here). */
+export const TASK_TYPE = { reload: 0, externalProgram: 1 } as const
+
+export function isExternalProgram(task: { taskType?: number }): boolean {
+  return task.taskType === TASK_TYPE.externalProgram
+}
+
+/** The external program task list leaves taskType out on some versions: mark the tasks as such. */
+export function asExternalPrograms<T extends { taskType?: number }>(tasks: T[]): T[] {
+  return tasks.map(task => ({ ...task, taskType: task.taskType ?? TASK_TYPE.externalProgram }))
+}
+
 export interface AppRef {
   id: string
   name?: string

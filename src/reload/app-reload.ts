@@ -1,6 +1,6 @@
 import type { QrsApi } from '../qrs/api.js'
 import type { App } from '../qrs/types.js'
-import type { Clock } from './clock.js'
+import type { Clock } from '../util/clock.js'
 import { ReloadError } from './errors.js'
 
 /** How long to look for the execution an app reload started before giving up. */

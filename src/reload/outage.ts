@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js'
+import type { Clock } from '../util/clock.js'
 import { firstLine } from '../util/text.js'
 import { isTransient, retryDelay, unlessAborted } from '../qrs/retry.js'
 

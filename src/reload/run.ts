@@ -1,15 +1,16 @@
 import { tmpdir } from 'node:os'
-import { formatDuration } from '../inputs/duration.js'
+import { formatDuration } from '../util/duration.js'
 import type { Settings } from '../inputs/settings.js'
 import { subscribe } from '../notify/subscription.js'
 import type { QrsApi } from '../qrs/api.js'
-import type { ExecutionResult } from '../qrs/types.js'
+import { isExternalProgram, type ExecutionResult } from '../qrs/types.js'
 import { setOutputs } from '../report/outputs.js'
 import { buildReport } from '../report/report.js'
 import { scanLog } from '../scriptlog/excerpt.js'
 import { saveScriptLog } from '../scriptlog/fetch.js'
 import { formatBytes } from '../scriptlog/print.js'
-import type { Clock } from './clock.js'
+import type { Clock } from '../util/clock.js'
+import { errorMessage } from '../util/errors.js'
 import { chainLines, chainNodes, followChain } from '../chain/follow.js'
 import { startReload, type StartedReload } from './start.js'
 import { describeStatus, isSuccess, statusName } from './status.js'
@@ -89,7 +90,11 @@ export async function runTarget(api: QrsApi, settings: Settings, run: TargetRun,
     await fetchScriptLog(api, settings, run, context, info)
     if (settings.waitForChain) {
       run.chain = await group('Task chain', async () => {
-        const chain = await followChain(api, { task: started.task, result: result.result }, { clock, signal, deadline: startedAt + settings.timeoutMs, maxPollIntervalMs: settings.maxPollIntervalMs, visited: new Set(), claimed: new Set() })
+        const chain = await followChain(
+          api,
+          { task: started.task, result: result.result },
+          { clock, signal, deadline: startedAt + settings.timeoutMs, maxPollIntervalMs: settings.maxPollIntervalMs, visited: new Set(), claimed: new Set() }
+        )
         for (const line of chain.length > 0 ? chainLines(chain) : ['No task trigger fires on this outcome.']) info(line)
         return chain
       })
@@ -102,17 +107,21 @@ export async function runTarget(api: QrsApi, settings: Settings, run: TargetRun,
       await stopForFailFast(api, settings, run, run.started, context)
       return
     }
-    run.error = error instanceof Error ? error.message : String(error)
+    run.error = errorMessage(error)
   }
 }
 
 type Group = <T>(title: string, fn: () => Promise<T>) => Promise<T>
 
+/** C0 and C1 control characters: a line break or escape in server text could start a runner command. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g
+
 /** "+25m still Started on qliksrv02 (previous run took 1h52m)" */
 export function heartbeatLine(beat: Heartbeat, previous: string): string {
   const status = beat.status === undefined ? 'running' : statusName(beat.status)
   // The node's name is the server's text: one short line, no control characters (no runner commands).
-  const node = beat.node?.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim().slice(0, 80)
+  const node = beat.node?.replace(CONTROL_CHARACTERS, ' ').trim().slice(0, 80)
   return `+${formatDuration(beat.elapsedMs)} still ${status}${node ? ` on ${node}` : ''}${previous ? ` (${previous})` : ''}`
 }
 
@@ -216,7 +225,7 @@ async function stopForFailFast(api: QrsApi, settings: Settings, run: TargetRun, 
 /** The log is fetched when it will be shown or explains a failure; external programs have none. */
 async function fetchScriptLog(api: QrsApi, settings: Settings, run: TargetRun, { clock, toolkit }: RunContext, info: (line: string) => void): Promise<void> {
   const { task } = run.started!
-  if ((run.success && settings.scriptLog !== 'always') || task.taskType === 1 || !run.result) return
+  if ((run.success && settings.scriptLog !== 'always') || isExternalProgram(task) || !run.result) return
   try {
     const log = await saveScriptLog(api, task.id, run.result, process.env.RUNNER_TEMP || tmpdir(), clock)
     if (log.kind === 'saved') {

@@ -5,7 +5,7 @@ import type { NotKnown, QrsApi } from '../qrs/api.js'
 import { ConnectionError } from '../qrs/errors.js'
 import { EMPTY_GUID, type AppRef, type ExecutionResult, type ExecutionSession, type ReloadTask } from '../qrs/types.js'
 import { startAppReload } from './app-reload.js'
-import type { Clock } from './clock.js'
+import type { Clock } from '../util/clock.js'
 import { ReloadError } from './errors.js'
 import { describeStatus } from './status.js'
 import { taskForecast } from './history.js'
@@ -81,7 +81,8 @@ export async function startReload(api: QrsApi, target: StartTarget, options: Sta
     core.info(`The server answered the start with execution ${executionId}, which was already running: waiting for it, then starting again.`)
     await waitForRunning(api, task, executionId, options)
     executionId = await startTask(api, task, before, options.clock)
-    if (before.has(executionId.toLowerCase())) throw new ReloadError(`Task '${task.name}' keeps answering starts with the running execution ${executionId}: no new execution could be started.`)
+    if (before.has(executionId.toLowerCase()))
+      throw new ReloadError(`Task '${task.name}' keeps answering starts with the running execution ${executionId}: no new execution could be started.`)
   }
   return { task, executionId, attached: false, forecast }
 }

@@ -19,8 +19,11 @@ export const STATUS_NAMES: readonly string[] = [
 
 export const SUCCESS = 7
 
-/** Statuses that end an execution: 6 Aborted, 7 FinishedSuccess, 8 FinishedFail, 9 Skipped, 11 Error, 12 Reset. */
-const FINAL = new Set([6, 7, 8, 9, 11, 12])
+/** Final statuses that count as a failure: 6 Aborted, 8 FinishedFail, 11 Error, 12 Reset. */
+const FAILED = new Set([6, 8, 11, 12])
+
+/** Statuses that end an execution: the failures, 7 FinishedSuccess and 9 Skipped. */
+const FINAL = new Set([...FAILED, SUCCESS, 9])
 
 export function statusName(code: number): string {
   return STATUS_NAMES[code] ?? `Unknown(${code})`
@@ -32,6 +35,11 @@ export function isFinal(code: number): boolean {
 
 export function isSuccess(code: number): boolean {
   return code === SUCCESS
+}
+
+/** Ended without success and not skipped: what fires a "TaskFail" trigger. */
+export function isFailed(code: number): boolean {
+  return FAILED.has(code)
 }
 
 /** "FinishedFail (8)" */

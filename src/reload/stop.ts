@@ -2,7 +2,7 @@ import * as core from '@actions/core'
 import type { QrsApi } from '../qrs/api.js'
 import { isTransient, retryDelay } from '../qrs/retry.js'
 import type { ExecutionResult } from '../qrs/types.js'
-import type { Clock } from './clock.js'
+import type { Clock } from '../util/clock.js'
 import { isFinal } from './status.js'
 import { latestAttempt } from './wait.js'
 import { infoUntrusted } from '../report/untrusted.js'
@@ -35,7 +35,10 @@ export async function stopExecution(api: QrsApi, taskId: string, executionId: st
   await sendStop(api, taskId, executionId, clock, deadline)
   core.info(`Sent stop for task ${taskId}; waiting up to ${Math.round(waitMs / 1000)} s for execution ${executionId} to end.`)
   for (;;) {
-    const now = await readOurs(api, executionId).catch(error => (isTransient(error) ? undefined : Promise.reject(error)))
+    const now = await readOurs(api, executionId).catch((error: unknown) => {
+      if (isTransient(error)) return undefined
+      throw error
+    })
     if (now?.ended && now.result && isFinal(now.result.status)) return { alreadyEnded: false, result: now.result }
     if (clock.now() >= deadline) return { alreadyEnded: false, result: now?.result ?? before.result }
     await clock.sleep(250)
@@ -56,7 +59,11 @@ async function sendStop(api: QrsApi, taskId: string, executionId: string, clock:
       infoUntrusted(`The stop of task ${taskId} got no answer (${firstLine((error as Error).message)}); reading execution ${executionId} again before another.`)
       for (;;) {
         await clock.sleep(Math.max(0, Math.min(retryDelay(error, attempt), deadline - clock.now())))
-        const ours = await readOurs(api, executionId).catch(e => (isTransient(e) && clock.now() < deadline ? undefined : Promise.reject(error)))
+        const ours = await readOurs(api, executionId).catch((reading: unknown) => {
+          if (isTransient(reading) && clock.now() < deadline) return undefined
+          // The stop's own failure is the one to report.
+          throw error
+        })
         if (!ours) continue
         if (ours.ended || ours.stopping) return
         break

@@ -60,17 +60,3 @@ export interface TargetRun {
   /** A task in the chain failed or was still running at the timeout. */
   chainFailed?: boolean
 }
-
-export function describeTarget(target: StartTarget): string {
-  if (target.kind === 'task-name') return target.taskName
-  return target.kind === 'task-id' ? `task ${target.taskId}` : `app ${target.appId}`
-}
-
-/** Runs `work` over `items` with at most `limit` at once, in order of the list. */
-export async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++])
-  })
-  await Promise.all(lanes)
-}

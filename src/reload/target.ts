@@ -1,6 +1,6 @@
 import type { QrsApi } from '../qrs/api.js'
 import { eqGuid, eqText } from '../qrs/filter.js'
-import type { ReloadTask } from '../qrs/types.js'
+import { asExternalPrograms, type ReloadTask } from '../qrs/types.js'
 import { ReloadError } from './errors.js'
 
 /**
@@ -10,7 +10,7 @@ import { ReloadError } from './errors.js'
 export async function findTask(api: QrsApi, target: { taskId: string } | { taskName: string }): Promise<ReloadTask> {
   const filter = 'taskId' in target ? eqGuid('id', target.taskId) : eqText('name', target.taskName)
   let tasks = await api.reloadTasks(filter)
-  if (tasks.length === 0) tasks = (await api.externalProgramTasks(filter)).map(task => ({ ...task, taskType: task.taskType ?? 1 }))
+  if (tasks.length === 0) tasks = asExternalPrograms(await api.externalProgramTasks(filter))
   if ('taskId' in target) {
     if (!tasks[0]) throw new ReloadError(`No task with id ${target.taskId} is visible to this user: check the id (QMC > Tasks) and the user's read rights on tasks.`)
     return tasks[0]

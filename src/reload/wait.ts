@@ -1,5 +1,5 @@
 import type { ExecutionResult, ExecutionSession } from '../qrs/types.js'
-import type { Clock } from './clock.js'
+import type { Clock } from '../util/clock.js'
 import { Outage, StillDown, rideOut } from './outage.js'
 import { isFinal } from './status.js'
 import { isUnset } from './dates.js'
@@ -118,11 +118,7 @@ export async function waitForExecution(reader: ExecutionReader, executionId: str
     if (elapsed >= timeoutMs) return { kind: 'timeout', elapsedMs: elapsed, sessionEnded, lastStatus, result: latest, attempts }
     const { wakeUps } = options
     // Session gone, result not final yet: a moment later. Push: the safety poll. Else the schedule.
-    const gap = sessionEnded
-      ? pollInterval(0, maxPollIntervalMs, random) * 2
-      : wakeUps
-        ? wakeUps.safetyPollMs
-        : nextGap(elapsed, forecast, { maxPollIntervalMs }, random)
+    const gap = sessionEnded ? pollInterval(0, maxPollIntervalMs, random) * 2 : wakeUps ? wakeUps.safetyPollMs : nextGap(elapsed, forecast, { maxPollIntervalMs }, random)
     const wait = Math.min(gap, timeoutMs - elapsed)
     if (wakeUps) woken = await wakeUps.sleep(wait, options.signal)
     else await clock.sleep(wait, options.signal)

@@ -40,7 +40,9 @@ async function reportOne(toolkit: Toolkit, settings: Settings, run: TargetRun): 
   else annotate(toolkit, run)
   const chainProblem = reportChain(toolkit, settings, run)
   const failure = !reloadOk ? failureSentence(report) : run.success ? undefined : chainProblem
-  await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, chain: run.chain }))
+  await bestEffort(toolkit, 'write the job summary', () =>
+    writeSummary(toolkit, { report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, chain: run.chain })
+  )
 }
 
 /** A failed task in the chain: an error (chain-failure: fail) or a warning (warn). Returns the text. */

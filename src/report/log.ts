@@ -1,4 +1,4 @@
-import { formatDuration } from '../inputs/duration.js'
+import { formatDuration } from '../util/duration.js'
 import type { Toolkit } from '../toolkit/toolkit.js'
 import type { ReloadReport } from './report.js'
 import { printUntrusted } from './untrusted.js'

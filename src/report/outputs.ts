@@ -73,7 +73,7 @@ export function resultEntry(run: TargetRun): ResultEntry {
     ...base,
     'app-name': base['app-name'] ?? known(r?.appName),
     stream: r?.stream ?? null,
-    status: run.plan ? 'DryRun' : base.status ?? (run.started ? null : 'NotStarted'),
+    status: run.plan ? 'DryRun' : (base.status ?? (run.started ? null : 'NotStarted')),
     success: run.success,
     error: run.error ?? (run.plan && run.plan.reasons.length > 0 ? run.plan.reasons.join('; ') : null),
     'script-log-path': known(run.scriptLogPath),
@@ -83,7 +83,22 @@ export function resultEntry(run: TargetRun): ResultEntry {
 }
 
 function emptyReport(): ReloadReport {
-  return { taskId: '', taskName: '', appId: '', appName: '', executionId: '', executionResultId: '', status: '', statusCode: null, startedAt: '', stoppedAt: '', durationMs: null, node: '', attempts: 0, details: [] }
+  return {
+    taskId: '',
+    taskName: '',
+    appId: '',
+    appName: '',
+    executionId: '',
+    executionResultId: '',
+    status: '',
+    statusCode: null,
+    startedAt: '',
+    stoppedAt: '',
+    durationMs: null,
+    node: '',
+    attempts: 0,
+    details: []
+  }
 }
 
 /** Sets every output the action declares; values unknown yet are empty strings. */

@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import { formatDuration } from '../inputs/duration.js'
+import { formatDuration } from '../util/duration.js'
 import type { TargetRun } from '../reload/target-run.js'
 import type { ChainNode } from '../chain/follow.js'
 import type { LogExcerpt } from '../scriptlog/excerpt.js'
@@ -55,7 +55,9 @@ export function chainTree(nodes: ChainNode[]): string {
   if (nodes.length === 0) return '<p><sub>No task trigger fires on this outcome.</sub></p>'
   const item = (node: ChainNode): string => {
     const mark = node.failed ? '❌' : node.warning ? '⚠️' : node.status === 'FinishedSuccess' ? '✅' : '⚪'
-    const facts = [node.status ? `${escape(node.status)}` : '', node.durationMs ? formatDuration(node.durationMs) : '', node.note ? `<em>${escape(node.note)}</em>` : ''].filter(Boolean).join(' · ')
+    const facts = [node.status ? `${escape(node.status)}` : '', node.durationMs ? formatDuration(node.durationMs) : '', node.note ? `<em>${escape(node.note)}</em>` : '']
+      .filter(Boolean)
+      .join(' · ')
     const children = node.children.length > 0 ? `<ul>${node.children.map(item).join('')}</ul>` : ''
     return `<li>${mark} <strong>${escape(node.taskName)}</strong> <sub>via ${escape(node.eventName)}</sub>${facts ? ` — ${facts}` : ''}${children}</li>`
   }
@@ -91,7 +93,14 @@ export function renderTargetsSummary(runs: TargetRun[], failure?: string): strin
   const rows = runs.map(run => {
     const r = run.report
     const status = r?.status ? `${run.success ? '✅' : '❌'} ${escape(r.status)}` : `❌ ${run.started ? escape(run.error ? 'failed' : '—') : 'NotStarted'}`
-    const cells = [escape(run.label), status, escape(r?.startedAt || '—'), r?.durationMs == null ? '—' : formatDuration(r.durationMs), escape(r?.node || '—'), r?.executionId ? `<code>${escape(r.executionId)}</code>` : '—']
+    const cells = [
+      escape(run.label),
+      status,
+      escape(r?.startedAt || '—'),
+      r?.durationMs == null ? '—' : formatDuration(r.durationMs),
+      escape(r?.node || '—'),
+      r?.executionId ? `<code>${escape(r.executionId)}</code>` : '—'
+    ]
     return `<tr>${cells.map(c => `<td>${c}</td>`).join('')}</tr>`
   })
   summary.addRaw(`<table><tr>${header}</tr>${rows.join('')}</table>`, true)

@@ -42,7 +42,7 @@ export function printUntrusted(info: (line: string) => void, lines: string[]): v
   block.resume()
 }
 
-function stopCommands(print: (line: string) => void = line => core.info(line)): { info(line: string): void; resume(): void } {
+function stopCommands(print: (line: string) => void = line => core.info(line)): { info: (line: string) => void; resume: () => void } {
   const token = randomBytes(16).toString('hex')
   const hidden = new RegExp(token, 'gi')
   print(`::stop-commands::${token}`)

@@ -55,7 +55,11 @@ export async function scanLog(path: string, limits = { errorLines: 15, tail: 25 
     lines++
     for (const match of carry.matchAll(ERROR_LINE)) keepLast(errorLines, clip(match[0]), limits.errorLines)
   }
-  const tail = (previous + last + carry).split(/\r?\n/).filter((line, i, all) => line || i < all.length - 1).slice(-limits.tail).map(clip)
+  const tail = (previous + last + carry)
+    .split(/\r?\n/)
+    .filter((line, i, all) => line || i < all.length - 1)
+    .slice(-limits.tail)
+    .map(clip)
   return { errorLines, tail, lines }
 }
 

@@ -3,7 +3,7 @@ import { relative, resolve, isAbsolute } from 'node:path'
 import { Transform, type TransformCallback } from 'node:stream'
 import type { QrsApi } from '../qrs/api.js'
 import { EMPTY_GUID, type ExecutionResult } from '../qrs/types.js'
-import type { Clock } from '../reload/clock.js'
+import type { Clock } from '../util/clock.js'
 
 export type ScriptLog = { kind: 'saved'; path: string; bytes: number } | { kind: 'none'; reason: string }
 

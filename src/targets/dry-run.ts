@@ -2,7 +2,7 @@ import * as core from '@actions/core'
 import type { Settings } from '../inputs/settings.js'
 import type { QrsApi } from '../qrs/api.js'
 import { eqGuid } from '../qrs/filter.js'
-import type { Privileges, ReloadTask } from '../qrs/types.js'
+import { asExternalPrograms, type Privileges, type ReloadTask } from '../qrs/types.js'
 import type { Plan, TargetRun } from '../reload/target-run.js'
 import { setResult } from '../report/outputs.js'
 import { escape } from '../report/summary.js'
@@ -38,13 +38,12 @@ export async function dryRun(toolkit: Toolkit, api: QrsApi, settings: Settings, 
   await writePlanSummary(toolkit, table, verdict, blocked.length === 0)
 }
 
-const update = (privileges: Privileges | undefined): boolean | null =>
-  Array.isArray(privileges) ? privileges.some(p => p.toLowerCase() === 'update') : null
+const update = (privileges: Privileges | undefined): boolean | null => (Array.isArray(privileges) ? privileges.some(p => p.toLowerCase() === 'update') : null)
 
 async function planTask(toolkit: Toolkit, api: QrsApi, settings: Settings, taskId: string): Promise<Plan> {
   const filter = eqGuid('id', taskId)
   let [task]: (ReloadTask | undefined)[] = await api.reloadTasks(filter, true)
-  if (!task) [task] = (await api.externalProgramTasks(filter, true)).map(t => ({ ...t, taskType: t.taskType ?? 1 }))
+  if (!task) [task] = asExternalPrograms(await api.externalProgramTasks(filter, true))
   if (!task) return { action: 'none', wouldStart: false, enabled: null, runningExecutionId: null, mayStart: null, reasons: ['the task is no longer visible to this user'] }
   const reasons: string[] = []
   const enabled = task.enabled !== false
@@ -61,9 +60,22 @@ async function planTask(toolkit: Toolkit, api: QrsApi, settings: Settings, taskI
   let action = 'start'
   if (running) {
     if (settings.ifRunning === 'fail') reasons.push(`it is already running (execution ${running.id}) and if-running is 'fail'`)
-    action = settings.ifRunning === 'attach' ? `attach to execution ${running.id} (if-running: attach)` : settings.ifRunning === 'wait' ? `wait for execution ${running.id} to end, then start` : 'none'
+    action =
+      settings.ifRunning === 'attach'
+        ? `attach to execution ${running.id} (if-running: attach)`
+        : settings.ifRunning === 'wait'
+          ? `wait for execution ${running.id} to end, then start`
+          : 'none'
   }
-  return { action: reasons.length > 0 ? 'none' : action, wouldStart: reasons.length === 0, enabled, runningExecutionId: running?.id ?? null, runningNotKnown: 'notKnown' in sessions, mayStart, reasons }
+  return {
+    action: reasons.length > 0 ? 'none' : action,
+    wouldStart: reasons.length === 0,
+    enabled,
+    runningExecutionId: running?.id ?? null,
+    runningNotKnown: 'notKnown' in sessions,
+    mayStart,
+    reasons
+  }
 }
 
 /** An app reload runs QMC's "Reload now": the right to update the app, and no reload of it running. */
@@ -75,7 +87,14 @@ async function planApp(api: QrsApi, appId: string): Promise<Plan> {
   if (mayStart === false) reasons.push('the signed-in user may not reload it (no update right on the app)')
   const [running] = await api.appExecutionSessions(appId)
   if (running) reasons.push(`a reload of the app is already running (execution ${running.id})`)
-  return { action: reasons.length > 0 ? 'none' : 'reload the app (Reload now)', wouldStart: reasons.length === 0, enabled: null, runningExecutionId: running?.id ?? null, mayStart, reasons }
+  return {
+    action: reasons.length > 0 ? 'none' : 'reload the app (Reload now)',
+    wouldStart: reasons.length === 0,
+    enabled: null,
+    runningExecutionId: running?.id ?? null,
+    mayStart,
+    reasons
+  }
 }
 
 const HEADER = ['Target', 'Id', 'Stream', 'Selected by', 'Enabled', 'Running', 'May start', 'Plan']
@@ -86,7 +105,7 @@ function planRows(runs: TargetRun[]): string[][] {
     const { resolved: r, plan: p } = run as Required<Pick<TargetRun, 'resolved' | 'plan'>>
     const name = r.taskName ?? `app '${r.appName}'`
     const id = r.taskId ?? r.appId ?? ''
-    const stream = r.taskId ? '—' : r.stream ?? 'not published'
+    const stream = r.taskId ? '—' : (r.stream ?? 'not published')
     const enabled = p.enabled === null ? '—' : yesNo(p.enabled)
     const plan = p.wouldStart ? p.action : `would not start: ${p.reasons.join('; ')}`
     return [name, id, stream, r.from, enabled, p.runningExecutionId ?? (p.runningNotKnown ? 'not known' : 'no'), yesNo(p.mayStart), plan]

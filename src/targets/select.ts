@@ -2,7 +2,7 @@ import type { Settings } from '../inputs/settings.js'
 import { describeSelector, type Selector, type StartTarget, type Target } from '../inputs/targets.js'
 import type { QrsApi } from '../qrs/api.js'
 import { eqText } from '../qrs/filter.js'
-import type { App, ReloadTask } from '../qrs/types.js'
+import { asExternalPrograms, type App, type ReloadTask } from '../qrs/types.js'
 import { ReloadError } from '../reload/errors.js'
 import { findTask } from '../reload/target.js'
 import type { Resolved, TargetRun } from '../reload/target-run.js'
@@ -47,7 +47,8 @@ export async function selectTargets(api: QrsApi, settings: Settings): Promise<Se
     if (tasks.length === 0) problems.push(await nothingMatched(api, selector))
     for (const task of tasks) add(fromTask(task, describeSelector(selector)))
   }
-  for (const run of runs) infoUntrusted(`${run.label}${run.resolved?.taskId && run.resolved.taskName ? ` (${run.resolved.taskId})` : ''}: ${run.error ?? `selected by ${run.resolved?.from}`}`)
+  for (const run of runs)
+    infoUntrusted(`${run.label}${run.resolved?.taskId && run.resolved.taskName ? ` (${run.resolved.taskId})` : ''}: ${run.error ?? `selected by ${run.resolved?.from}`}`)
   if (problems.length > 0) return { runs, failure: problems.join('\n') }
   if (runs.length > settings.maxTargets) {
     const failure = `The selection has ${runs.length} targets, more than max-targets (${settings.maxTargets}): ${counts.join(', ')}. Nothing was started: check the tags and custom properties, or raise max-targets.`
@@ -111,7 +112,7 @@ export async function selectTasks(api: QrsApi, selector: Selector): Promise<Relo
       ? eqText('tags.name', selector.tag)
       : `${eqText('customProperties.definition.name', selector.name)} and ${eqText('customProperties.value', selector.value)}`
   const reload = await api.reloadTasks(filter)
-  const program = (await api.externalProgramTasks(filter)).map(task => ({ ...task, taskType: task.taskType ?? 1 }))
+  const program = asExternalPrograms(await api.externalProgramTasks(filter))
   const same = (a: string | undefined, b: string): boolean => (a ?? '').toLowerCase() === b.toLowerCase()
   const matches = (task: ReloadTask): boolean =>
     selector.kind === 'task-tag'

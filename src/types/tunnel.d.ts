@@ -8,8 +8,8 @@ declare module 'tunnel' {
     proxy: { host: string; port: number | string; proxyAuth?: string }
   }
   const tunnel: {
-    httpsOverHttp(options: TunnelOptions): Agent
-    httpsOverHttps(options: TunnelOptions): Agent
+    httpsOverHttp: (options: TunnelOptions) => Agent
+    httpsOverHttps: (options: TunnelOptions) => Agent
   }
   export default tunnel
 }

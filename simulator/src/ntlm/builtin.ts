@@ -81,8 +81,7 @@ function buildType2(opts: Required<Omit<BuiltinOptions, 'accounts'>>, challenge:
   // Echo the signing/sealing options a client asks for, as a Windows server does.
   const echoed = clientFlags & (flags.sign | flags.seal | flags.alwaysSign | flags.keyExchange)
   const negotiated =
-    flags.unicode | flags.requestTarget | flags.ntlm | flags.targetTypeDomain | flags.extendedSessionSecurity |
-    flags.targetInfo | flags.version | flags.n128 | flags.n56 | echoed
+    flags.unicode | flags.requestTarget | flags.ntlm | flags.targetTypeDomain | flags.extendedSessionSecurity | flags.targetInfo | flags.version | flags.n128 | flags.n56 | echoed
   const head = Buffer.alloc(56)
   signature.copy(head, 0)
   head.writeUInt32LE(2, 8)

@@ -52,9 +52,7 @@ class SambaExchange implements NtlmExchange {
   private stderrTail = ''
   private dead: Error | undefined
   private closed = false
-  private pending:
-    | { resolve: (line: string) => void; reject: (err: Error) => void; timer: NodeJS.Timeout }
-    | undefined
+  private pending: { resolve: (line: string) => void; reject: (err: Error) => void; timer: NodeJS.Timeout } | undefined
   private readonly exited: Promise<void>
 
   constructor(

@@ -5,9 +5,7 @@
  */
 
 /** The verdict on a Type3 message. */
-export type NtlmVerdict =
-  | { ok: true; user: string; domain: string }
-  | { ok: false; reason: string }
+export type NtlmVerdict = { ok: true; user: string; domain: string } | { ok: false; reason: string }
 
 /**
  * One handshake. NTLM authenticates a TCP connection, so the proxy opens one exchange per

@@ -26,8 +26,9 @@ export function checkJwt(token: string, publicKeyPem: string, vp: ScenarioVirtua
   }
   const idClaim = vp.jwtUserIdClaim ?? 'userId'
   const dirClaim = vp.jwtUserDirectoryClaim ?? 'userDirectory'
-  const id = typeof payload === 'object' ? payload[idClaim] : undefined
-  const dir = typeof payload === 'object' ? payload[dirClaim] : undefined
+  const claims: Record<string, unknown> = typeof payload === 'object' ? payload : {}
+  const id = claims[idClaim]
+  const dir = claims[dirClaim]
   if (typeof id !== 'string' || !id || typeof dir !== 'string' || !dir) {
     return { ok: false, message: 'Authentication failed: the token lacks the user id or user directory attribute.' }
   }

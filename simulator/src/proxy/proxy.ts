@@ -41,8 +41,13 @@ export class Proxy {
   private readonly vps: Vp[]
   private readonly windows: WindowsLogin
 
-  constructor(config: ScenarioProxy, private readonly users: ScenarioUser[], private readonly certs: CertPaths,
-    verifier: NtlmVerifier, private readonly forward: Forward) {
+  constructor(
+    config: ScenarioProxy,
+    private readonly users: ScenarioUser[],
+    private readonly certs: CertPaths,
+    verifier: NtlmVerifier,
+    private readonly forward: Forward
+  ) {
     const zero = (): Record<string, number> => Object.fromEntries(config.virtualProxies.map((v) => [v.prefix, 0]))
     this.vps = config.virtualProxies.map((cfg) => ({
       cfg,
@@ -94,7 +99,10 @@ export class Proxy {
         const ticket = req.method === 'GET' ? getParam(params, 'qlikTicket') : undefined
         const user = ticket === undefined ? undefined : this.windows.redeem(vp.cfg.prefix, ticket)
         if (!user) return this.windows.redirectToLogin(vp.cfg, req, original) // a POST too: never forwarded
-        const query = rawQuery.split('&').filter((p) => !/^qlikticket=/i.test(p)).join('&')
+        const query = rawQuery
+          .split('&')
+          .filter((p) => !/^qlikticket=/i.test(p))
+          .join('&')
         return this.withNewSession(vp, user, () => this.forward(req, rest, query, body, user))
       }
       case 'forms':
@@ -112,9 +120,8 @@ export class Proxy {
         const value = (Array.isArray(raw) ? raw[0] : raw)?.trim()
         if (!value) return { status: 401, text: `Authentication failed: no session and no ${vp.cfg.headerName ?? 'X-Qlik-HeaderAuth'} header.` }
         const slash = value.indexOf('\\')
-        const user = slash > 0
-          ? { userDirectory: value.slice(0, slash), userId: value.slice(slash + 1) }
-          : { userDirectory: vp.cfg.headerUserDirectory ?? 'INTERNAL', userId: value }
+        const user =
+          slash > 0 ? { userDirectory: value.slice(0, slash), userId: value.slice(slash + 1) } : { userDirectory: vp.cfg.headerUserDirectory ?? 'INTERNAL', userId: value }
         return this.withNewSession(vp, user, (u) => this.forward(req, rest, rawQuery, body, u))
       }
     }

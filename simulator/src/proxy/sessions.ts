@@ -10,7 +10,10 @@ interface Session {
 
 export class SessionStore {
   private readonly sessions = new Map<string, Session>()
-  constructor(readonly cookieName: string, private readonly timeoutMs: number) {}
+  constructor(
+    readonly cookieName: string,
+    private readonly timeoutMs: number
+  ) {}
 
   create(user: QlikUser): string {
     const id = randomBytes(24).toString('base64url')

@@ -29,7 +29,10 @@ export class WindowsLogin {
   /** NTLM authenticates a connection: one exchange per socket, closed with the socket. */
   private readonly exchanges = new WeakMap<Socket, NtlmExchange>()
 
-  constructor(private readonly verifier: NtlmVerifier, private readonly counters: NtlmCounters) {}
+  constructor(
+    private readonly verifier: NtlmVerifier,
+    private readonly counters: NtlmCounters
+  ) {}
 
   /** 302 into the Windows module if the User-Agent matches the VP's pattern, else into forms login. */
   redirectToLogin(vp: ScenarioVirtualProxy, req: IncomingMessage, originalUrl: string, forceForms = false): Reply {
@@ -50,8 +53,8 @@ export class WindowsLogin {
     if (!target || target.expires < Date.now()) return { reply: { status: 400, text: 'Unknown or expired targetId.' } }
     const match = /^(NTLM|Negotiate)\s+([A-Za-z0-9+/=]+)\s*$/i.exec(String(req.headers.authorization ?? ''))
     if (!match) return { reply: { status: 401, text: 'Authentication required.', headers: challengeHeaders } }
-    const scheme = match[1] as string
-    const message = Buffer.from(match[2] as string, 'base64')
+    const scheme = match[1]
+    const message = Buffer.from(match[2], 'base64')
     const socket = req.socket
     const type = messageType(message)
     if (type === 1) {

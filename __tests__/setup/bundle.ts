@@ -1,0 +1,24 @@
+/**
+ * Jest global setup of the end-to-end project: bundles the current src/ with ncc, as `npm run bundle`
+ * does, into a temporary folder, and names the bundle in QSR_BUNDLE for the runs the tests start
+ * (see __tests__/helpers/local-runner.ts). So the e2e tests run the source as it is now, not the last
+ * committed dist/; .ci/run checks separately that dist/ equals such a bundle.
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export default function bundle(): void {
+  // A bundle given from outside (a run that already built one) is used as it is.
+  if (process.env.QSR_BUNDLE) {
+    if (!existsSync(process.env.QSR_BUNDLE)) throw new Error(`QSR_BUNDLE=${process.env.QSR_BUNDLE} does not exist`)
+    return
+  }
+  const out = mkdtempSync(join(tmpdir(), 'qsr-bundle-'))
+  const started = Date.now()
+  execFileSync(process.execPath, [join('node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js'), 'build', 'src/index.ts', '-o', out, '--quiet'], { stdio: 'inherit' })
+  process.env.QSR_BUNDLE = join(out, 'index.js')
+  process.env.QSR_BUNDLE_DIR = out
+  process.stderr.write(`\nBundled src/ for the end-to-end tests in ${((Date.now() - started) / 1000).toFixed(1)} s: ${process.env.QSR_BUNDLE}\n`)
+}
