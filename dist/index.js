@@ -38354,7 +38354,6 @@ var util_text = __nccwpck_require__(9997);
 
 
 
-
 const SECURITY_RULE_HINT = "The server accepted this user's earlier calls: its security rules do not allow this one (QMC > Security rules; e.g. the user may read the task but not start or stop it).";
 /**
  * JSON over HTTPS to the QRS: xrfkey on every call, the authenticator's headers on it (its session
@@ -38579,7 +38578,6 @@ class InputError extends Error {
 /* harmony export */   r5: () => (/* binding */ describeSelector),
 /* harmony export */   wl: () => (/* binding */ parseTargetInputs)
 /* harmony export */ });
-/* unused harmony export TARGET_INPUTS */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1318);
 
 const TARGET_INPUTS = ['task-id', 'task-name', 'app-id', 'app-name', 'task-tag', 'task-custom-property'];
@@ -40753,7 +40751,7 @@ async function post(deps = _main_js__WEBPACK_IMPORTED_MODULE_1__/* .defaults */ 
 /* harmony export */   mu: () => (/* binding */ parseRetryAfter),
 /* harmony export */   te: () => (/* binding */ looksLikeHtml)
 /* harmony export */ });
-/* unused harmony exports excerpt, stripTags */
+/* unused harmony export excerpt */
 /** The QRS answered, but not with what the call needed. Error bodies are text or HTML, never JSON. */
 class QrsError extends Error {
     method;
@@ -40942,7 +40940,6 @@ function unlessAborted(error, signal) {
 /* harmony export */   U2: () => (/* binding */ EMPTY_GUID),
 /* harmony export */   l9: () => (/* binding */ asExternalPrograms)
 /* harmony export */ });
-/* unused harmony export TASK_TYPE */
 /** The parts of QRS entities the action reads. Real answers carry many more fields: they are ignored. */
 const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
 /** QRS TaskType: 0 Reload, 1 ExternalProgram, 2 UserSync (only the first two are started here). */
@@ -40990,7 +40987,7 @@ function realTime(value) {
 /* harmony export */   et: () => (/* binding */ jittered),
 /* harmony export */   mK: () => (/* binding */ pollGap)
 /* harmony export */ });
-/* unused harmony exports MIN_POLL_MS, DENSE_POLL_MS, JITTER, HISTORY_RUNS, denseWindow, expectedDuration */
+/* unused harmony exports DENSE_POLL_MS, denseWindow, expectedDuration */
 /**
  * When to look again: a pure function of the reload's age, the forecast from the task's history
  * (when the server tells it) and the settings. wait.ts sleeps what it returns; tests and the bench
@@ -41141,7 +41138,7 @@ function forecastOf(last) {
 /* harmony export */   dR: () => (/* binding */ isFinal),
 /* harmony export */   oJ: () => (/* binding */ isSuccess)
 /* harmony export */ });
-/* unused harmony exports STATUS_NAMES, SUCCESS */
+/* unused harmony export STATUS_NAMES */
 /** QRS TaskExecutionStatus, complete (GET /qrs/about/api/enums lists the same). */
 const STATUS_NAMES = [
     'NeverStarted', // 0
@@ -41291,7 +41288,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Li: () => (/* binding */ waitForExecution)
 });
 
-// UNUSED EXPORTS: HEARTBEAT_MS, pollInterval
+// UNUSED EXPORTS: pollInterval
 
 // EXTERNAL MODULE: ./src/util/text.ts
 var util_text = __nccwpck_require__(9997);
@@ -41480,7 +41477,6 @@ function latestAttempt(results) {
 /* harmony export */   c7: () => (/* binding */ withCommandsStopped),
 /* harmony export */   z7: () => (/* binding */ infoUntrusted)
 /* harmony export */ });
-/* unused harmony export mayBeCommand */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6698);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_1__);
@@ -41550,7 +41546,6 @@ function stopCommands(print = line => _actions_core__WEBPACK_IMPORTED_MODULE_0__
 /* harmony export */   c4: () => (/* binding */ STATE),
 /* harmony export */   tl: () => (/* binding */ isPost)
 /* harmony export */ });
-/* unused harmony export savedRunning */
 /* harmony import */ var _toolkit_actions_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1053);
 
 /**

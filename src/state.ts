@@ -43,7 +43,7 @@ export function saveRunning(running: SavedExecution[], store: StateStore = actio
   store.saveState(STATE.done, running.length === 0 ? 'true' : 'false')
 }
 
-export function savedRunning(store: StateStore = actionsToolkit): SavedExecution[] {
+function savedRunning(store: StateStore = actionsToolkit): SavedExecution[] {
   if (store.getState(STATE.done) === 'true') return []
   try {
     const list = JSON.parse(store.getState(STATE.executions) || '[]') as SavedExecution[]

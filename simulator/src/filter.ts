@@ -7,7 +7,7 @@ export class FilterError extends Error {}
 
 type Value = { kind: 'string'; text: string } | { kind: 'number'; num: number } | { kind: 'bool'; bool: boolean } | { kind: 'null' }
 
-export type Operator = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le' | 'sw' | 'ew' | 'so'
+type Operator = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le' | 'sw' | 'ew' | 'so'
 
 export type FilterNode = { type: 'and' | 'or'; left: FilterNode; right: FilterNode } | { type: 'cmp'; field: string[]; op: Operator; value: Value }
 

@@ -15,7 +15,7 @@ export const changeTypeNumber: Record<ChangeTypeName, 1 | 2 | 3> = { Add: 1, Upd
 const changeTypeByNumber: Record<string, ChangeTypeName> = { '1': 'Add', '2': 'Update', '3': 'Delete' }
 
 /** Entity types whose changes the simulator delivers. */
-export const firingEntityTypes = ['ExecutionResult', 'ExecutionSession'] as const
+const firingEntityTypes = ['ExecutionResult', 'ExecutionSession'] as const
 /** Accepted as subscriptions, never fire (the simulator changes none of them). */
 const quietEntityTypes = [
   'App',
@@ -115,7 +115,7 @@ interface Entry {
   filter?: FilterNode
 }
 
-export function parseChangeType(raw: string): ChangeTypeName | undefined {
+function parseChangeType(raw: string): ChangeTypeName | undefined {
   const t = raw.trim()
   if (changeTypeByNumber[t]) return changeTypeByNumber[t]
   const lower = t.toLowerCase()

@@ -148,12 +148,12 @@ export interface ScenarioTask {
   privileges?: string[]
 }
 
-export interface ScenarioStream {
+interface ScenarioStream {
   id: string
   name: string
 }
 
-export interface ScenarioCustomPropertyDefinition {
+interface ScenarioCustomPropertyDefinition {
   id: string
   name: string
   /** Allowed values; default: any text. */

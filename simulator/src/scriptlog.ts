@@ -9,7 +9,7 @@ import type { ServerResponse } from 'node:http'
 import type { ScenarioAttempt } from './scenario.js'
 
 /** Download references stay valid this long (and can be used again meanwhile). */
-export const refValidityMs = 5 * 60_000
+const refValidityMs = 5 * 60_000
 
 const bom = Buffer.from([0xef, 0xbb, 0xbf])
 /** Size of the chunks the padding is streamed in. */
@@ -51,7 +51,7 @@ interface Padding {
 }
 
 /** `20261128T100000.123+0100`: local time with the offset, always 24 characters. */
-export function qlikTime(ms: number): string {
+function qlikTime(ms: number): string {
   const offsetMin = -new Date(ms).getTimezoneOffset()
   const d = new Date(ms + offsetMin * 60_000)
   const p = (n: number, w = 2): string => String(n).padStart(w, '0')
@@ -225,18 +225,6 @@ export function makeScriptLog(f: ScriptLogFacts): ScriptLog {
     tail,
     padding
   }
-}
-
-/** The whole log in one go (tests, small logs); the download streams it with streamLog instead. */
-export function logText(log: ScriptLog): Buffer {
-  const parts = [log.bom ? bom : Buffer.alloc(0), log.head]
-  if (log.padding) {
-    const filler = new PaddingFiller(log.padding)
-    const chunk = Buffer.alloc(filler.bufferSize(chunkBytes))
-    while (!filler.done) parts.push(Buffer.from(chunk.subarray(0, filler.fill(chunk))))
-  }
-  parts.push(log.tail)
-  return Buffer.concat(parts)
 }
 
 /**

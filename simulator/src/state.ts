@@ -38,7 +38,7 @@ export interface CustomPropertyDefinitionState {
 }
 
 /** A CustomPropertyValue on a task: which definition, which value. */
-export interface CustomPropertyValueState {
+interface CustomPropertyValueState {
   id: string
   definitionId: string
   value: string
@@ -186,7 +186,7 @@ export interface SimState {
   customPropertyDefinitions: CustomPropertyDefinitionState[]
 }
 
-export const defaultTaskPrivileges = ['create', 'read', 'update', 'delete']
+const defaultTaskPrivileges = ['create', 'read', 'update', 'delete']
 const defaultAppPrivileges = ['create', 'read', 'update', 'delete', 'publish']
 const defaultOwner: ScenarioOwner = { userDirectory: 'INTERNAL', userId: 'sa_repository', name: 'sa_repository' }
 

@@ -9,18 +9,16 @@ import { MIN_MASKED_LENGTH } from '../auth/mask.js'
 import type { ListenAddress } from '../notify/listener.js'
 import { parseMaxTargets, parseTargetInputs, type Selector, type Target } from './targets.js'
 
-export type { Selector, Target } from './targets.js'
-
 /** Reads one input by its action.yml name; `core.getInput` in production, a map in tests. */
 export type InputReader = (name: string, options?: { trim: boolean }) => string
 
-export const IF_RUNNING_MODES = ['wait', 'attach', 'fail'] as const
+const IF_RUNNING_MODES = ['wait', 'attach', 'fail'] as const
 /** What to do when the task is already running: wait for it then start afresh, report that run, or fail. */
 export type IfRunning = (typeof IF_RUNNING_MODES)[number]
 
-export const SCRIPT_LOG_MODES = ['on-failure', 'always', 'never'] as const
+const SCRIPT_LOG_MODES = ['on-failure', 'always', 'never'] as const
 /** When to print the script log in the step log. */
-export type ScriptLogMode = (typeof SCRIPT_LOG_MODES)[number]
+type ScriptLogMode = (typeof SCRIPT_LOG_MODES)[number]
 
 /** Client certificate material for `auth-type: certificate` (QMC's client.pem / client_key.pem). */
 export interface ClientCertificate {
@@ -297,7 +295,7 @@ function parseServerName(value: string): string | undefined {
 const TRUE = ['true', 'True', 'TRUE', 'yes', 'on']
 const FALSE = ['false', 'False', 'FALSE', 'no', 'off']
 
-export function parseBoolean(input: string, value: string): boolean {
+function parseBoolean(input: string, value: string): boolean {
   if (TRUE.includes(value)) return true
   if (FALSE.includes(value)) return false
   throw new InputError(input, `'${value}' is not a boolean: use true or false.`)

@@ -19,7 +19,7 @@ export interface TargetInputs {
   single: boolean
 }
 
-export const TARGET_INPUTS = ['task-id', 'task-name', 'app-id', 'app-name', 'task-tag', 'task-custom-property'] as const
+const TARGET_INPUTS = ['task-id', 'task-name', 'app-id', 'app-name', 'task-tag', 'task-custom-property'] as const
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 

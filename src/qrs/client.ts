@@ -10,8 +10,6 @@ import type { Writable } from 'node:stream'
 import { infoUntrusted } from '../report/untrusted.js'
 import { withoutQuery } from '../auth/mask.js'
 
-export type { ServerTls } from './transport.js'
-
 export interface QrsClientOptions {
   url: URL
   userAgent: string
@@ -24,8 +22,6 @@ export interface QrsClientOptions {
   /** Jitter source in [0, 1). */
   random?: () => number
 }
-
-export { MAX_RETRIES } from './retry.js'
 
 /** What a view of the client changes for its calls (see `with`). */
 export interface CallOptions {

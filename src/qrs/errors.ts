@@ -47,7 +47,7 @@ export function excerpt(body: string, max = 300): string {
  * pass: each `<` is looked at once and an unclosed tag or `<script` ends the text, so a hostile
  * body of many unclosed tags costs linear time (a regex made it quadratic: 1 MB took 80 s).
  */
-export function stripTags(body: string, want = Infinity): string {
+function stripTags(body: string, want = Infinity): string {
   let text = ''
   let at = 0
   // Whitespace collapses later: keep a generous margin over `want`.

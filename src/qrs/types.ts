@@ -3,7 +3,7 @@
 export const EMPTY_GUID = '00000000-0000-0000-0000-000000000000'
 
 /** QRS TaskType: 0 Reload, 1 ExternalProgram, 2 UserSync (only the first two are started here). */
-export const TASK_TYPE = { reload: 0, externalProgram: 1 } as const
+const TASK_TYPE = { reload: 0, externalProgram: 1 } as const
 
 export function isExternalProgram(task: { taskType?: number }): boolean {
   return task.taskType === TASK_TYPE.externalProgram
@@ -35,7 +35,7 @@ export interface ReloadTask {
   operational?: { lastExecutionResult?: { id?: string; status?: number; startTime?: string; stopTime?: string; duration?: number } | null } | null
 }
 
-export interface ExecutionResultDetail {
+interface ExecutionResultDetail {
   detailsType?: number
   message?: string
   detailCreatedDate?: string
@@ -84,7 +84,7 @@ export interface About {
   nodeType?: number
 }
 
-export interface CompositeRule {
+interface CompositeRule {
   ruleState: number
   reloadTask?: { id: string; name?: string } | null
   externalProgramTask?: { id: string; name?: string } | null

@@ -4,7 +4,7 @@ import type { Clock } from '../util/clock.js'
 import { ReloadError } from './errors.js'
 
 /** How long to look for the execution an app reload started before giving up. */
-export const FIND_EXECUTION_TIMEOUT_MS = 60_000
+const FIND_EXECUTION_TIMEOUT_MS = 60_000
 const FIND_POLL_MS = 500
 
 export interface AppReloadStart {

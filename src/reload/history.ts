@@ -7,14 +7,14 @@ import { forecastFrom, forecastOf, type Forecast } from './schedule.js'
  * Below this previous duration the lookup's last run is the whole forecast: a short reload's window is a
  * poll or two, and the read of the recent runs would cost more requests than its median saves.
  */
-export const HISTORY_MIN_MS = 10_000
+const HISTORY_MIN_MS = 10_000
 /**
  * The recent runs are those that started within this many of the last run's durations before it. A task
  * runs one execution at a time, so the span holds at most this many runs (plus retries): the answer stays
  * small (about 100 KB at most) however often the task runs (QRS lists have no `take`). A 20-minute reload
  * finds 33 hours of runs, a 2-hour one 8 days; a 12 s reload that runs hourly finds its last run only.
  */
-export const HISTORY_SPAN_RUNS = 100
+const HISTORY_SPAN_RUNS = 100
 
 /**
  * The forecast for a task's next run: the lookup's last result (no request), and when that took

@@ -126,7 +126,7 @@ export function heartbeatLine(beat: Heartbeat, previous: string): string {
 }
 
 /** "previous run took 1h52m", or of several runs "last 5 runs took 1h48m–1h57m, median 1h52m". */
-export function forecastLine(forecast: Forecast | undefined): string {
+function forecastLine(forecast: Forecast | undefined): string {
   if (!forecast) return ''
   if (forecast.runs === 1) return `previous run took ${formatDuration(forecast.expectedMs)}`
   return `last ${forecast.runs} runs took ${formatDuration(forecast.lowMs)}–${formatDuration(forecast.highMs)}, median ${formatDuration(forecast.expectedMs)}`

@@ -21,13 +21,13 @@ export interface Forecast {
 }
 
 /** No history: the first gaps (and the shortest). */
-export const MIN_POLL_MS = 500
+const MIN_POLL_MS = 500
 /** With history: the shortest gap, near the expected end. */
 export const DENSE_POLL_MS = 300
 /** Gaps are jittered by ±20 %: parallel jobs must not poll in lockstep. */
-export const JITTER = 0.2
+const JITTER = 0.2
 /** The forecast takes the median of at most this many recent successful runs. */
-export const HISTORY_RUNS = 5
+const HISTORY_RUNS = 5
 
 /**
  * With history: the first poll comes at this share of the expected duration (a failure that early is noticed

@@ -17,7 +17,7 @@ export const STATUS_NAMES: readonly string[] = [
   'DistributionRunning' // 14
 ]
 
-export const SUCCESS = 7
+const SUCCESS = 7
 
 /** Final statuses that count as a failure: 6 Aborted, 8 FinishedFail, 11 Error, 12 Reset. */
 const FAILED = new Set([6, 8, 11, 12])

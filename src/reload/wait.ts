@@ -53,7 +53,7 @@ export function pollInterval(elapsedMs: number, maxMs: number, random: () => num
   return jittered(pollGap(elapsedMs, undefined, { maxPollIntervalMs: maxMs }), random)
 }
 
-export const HEARTBEAT_MS = 5 * 60_000
+const HEARTBEAT_MS = 5 * 60_000
 
 /**
  * Qlik's documented wait: poll the execution session until it is gone (404), then read the

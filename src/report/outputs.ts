@@ -7,7 +7,7 @@ import type { TargetRun } from '../reload/target-run.js'
  * One entry of the `result` output. Every entry has every key, named like the outputs; null where
  * the value is not known (a target that never started, a dry run).
  */
-export interface ResultEntry {
+interface ResultEntry {
   target: string
   'task-id': string | null
   'task-name': string | null
@@ -37,7 +37,7 @@ export interface ResultEntry {
 const known = (value: string | undefined | null): string | null => value || null
 
 /** The entry of one execution's report (the single-target `result` while it runs). */
-export function reportEntry(report: ReloadReport, target = report.taskName): ResultEntry {
+function reportEntry(report: ReloadReport, target = report.taskName): ResultEntry {
   return {
     target,
     'task-id': known(report.taskId),
@@ -64,7 +64,7 @@ export function reportEntry(report: ReloadReport, target = report.taskName): Res
 }
 
 /** The entry of a target, started or not: what its report says, else what its lookup found. */
-export function resultEntry(run: TargetRun): ResultEntry {
+function resultEntry(run: TargetRun): ResultEntry {
   const r = run.resolved
   const base: ResultEntry = run.report
     ? reportEntry(run.report, run.label)

@@ -18,7 +18,7 @@ export interface SummaryInput {
 }
 
 /** The job summary: what ran, how it ended, and on failure the lines that explain it. */
-export function renderSummary({ report, failure, success, excerpt, scriptLogNote, chain }: SummaryInput): string {
+function renderSummary({ report, failure, success, excerpt, scriptLogNote, chain }: SummaryInput): string {
   const summary = core.summary.emptyBuffer()
   const name = report?.taskName || report?.appName || 'Qlik Sense reload'
   summary.addHeading(`${success ? '✅' : '❌'} ${escape(name)}: ${escape(report?.status || (success ? 'started' : 'failed'))}`, 3)
@@ -51,7 +51,7 @@ export function renderSummary({ report, failure, success, excerpt, scriptLogNote
 }
 
 /** The chain as nested lists: each task with its status, duration and the trigger that started it. */
-export function chainTree(nodes: ChainNode[]): string {
+function chainTree(nodes: ChainNode[]): string {
   if (nodes.length === 0) return '<p><sub>No task trigger fires on this outcome.</sub></p>'
   const item = (node: ChainNode): string => {
     const mark = node.failed ? '❌' : node.warning ? '⚠️' : node.status === 'FinishedSuccess' ? '✅' : '⚪'
@@ -83,7 +83,7 @@ export async function writeTargetsSummary(toolkit: Toolkit, runs: TargetRun[], f
   await toolkit.writeSummary(renderTargetsSummary(runs, failure))
 }
 
-export function renderTargetsSummary(runs: TargetRun[], failure?: string): string {
+function renderTargetsSummary(runs: TargetRun[], failure?: string): string {
   const failed = runs.filter(run => !run.success)
   const summary = core.summary.emptyBuffer()
   summary.addHeading(failed.length === 0 ? `✅ ${runs.length} Qlik Sense reloads finished` : `❌ ${failed.length} of ${runs.length} Qlik Sense reloads failed`, 3)

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
  * it starts with `::` (after leading spaces) or holds `##[` anywhere (the old format); it splits
  * lines at CR as well as LF.
  */
-export function mayBeCommand(text: string): boolean {
+function mayBeCommand(text: string): boolean {
   return /[\r\n]/.test(text) || text.trimStart().startsWith('::') || text.includes('##[')
 }
 

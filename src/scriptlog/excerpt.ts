@@ -13,7 +13,7 @@ export interface LogExcerpt {
 const ERROR_LINE = /^.*\b(?:error\b(?!s)|failed\b).*$/gim
 const MAX_LINE = 400
 /** A line still open after this many characters is cut: a log line that never ends stays bounded. */
-export const MAX_OPEN_LINE = 64 * 1024
+const MAX_OPEN_LINE = 64 * 1024
 
 /**
  * Scans a saved log chunk by chunk: only error lines and the last chunk become strings of their

@@ -11,7 +11,7 @@ export type ScriptLog = { kind: 'saved'; path: string; bytes: number } | { kind:
  * Right after a run the download can answer 404 for a while (Butler waits 500 ms, then retries
  * 2 s apart): bounded waits, about 15 s in all.
  */
-export const DOWNLOAD_RETRY_DELAYS_MS = [500, 2_000, 2_000, 2_000, 4_000, 4_000]
+const DOWNLOAD_RETRY_DELAYS_MS = [500, 2_000, 2_000, 2_000, 4_000, 4_000]
 
 /**
  * Streams the script log of `result` to a file under `dir`; memory stays flat whatever its size.

@@ -3,7 +3,7 @@ import { withCommandsStopped } from '../report/untrusted.js'
 import { boundedLines } from './lines.js'
 
 /** Logs larger than this are shown as their head and tail; the whole file is in script-log-path. */
-export const MAX_PRINTED_BYTES = 1024 * 1024
+const MAX_PRINTED_BYTES = 1024 * 1024
 const HEAD_LINES = 100
 
 /**

@@ -106,7 +106,7 @@ function namedInputs(targets: Target[]): string {
  * own (`customProperties.definition.name eq 'A' and customProperties.value eq 'B'` also matches a task
  * whose 'B' belongs to another property), so the answer is checked again here, value by value.
  */
-export async function selectTasks(api: QrsApi, selector: Selector): Promise<ReloadTask[]> {
+async function selectTasks(api: QrsApi, selector: Selector): Promise<ReloadTask[]> {
   const filter =
     selector.kind === 'task-tag'
       ? eqText('tags.name', selector.tag)

@@ -23,7 +23,7 @@ export interface BuiltinOptions {
   dnsComputer?: string
 }
 
-export const flags = {
+const flags = {
   unicode: 0x1,
   oem: 0x2,
   requestTarget: 0x4,
@@ -148,7 +148,7 @@ function ntlmv2Matches(password: string, t3: Type3, challenge: Buffer): boolean 
   return timingSafeEqual(proof, expected)
 }
 
-export function verifyType3(accounts: WindowsAccount[], type3: Buffer, challenge: Buffer): NtlmVerdict {
+function verifyType3(accounts: WindowsAccount[], type3: Buffer, challenge: Buffer): NtlmVerdict {
   const t3 = parseType3(type3)
   if (typeof t3 === 'string') return { ok: false, reason: t3 }
   if (t3.user === '' && t3.nt.length === 0) return { ok: false, reason: 'anonymous logon refused' }

@@ -50,7 +50,7 @@ export class SessionStore {
 }
 
 /** Cookie names are case-sensitive; the first cookie of that name wins. */
-export function readCookie(req: IncomingMessage, name: string): string | undefined {
+function readCookie(req: IncomingMessage, name: string): string | undefined {
   const raw = req.headers.cookie
   if (!raw) return undefined
   for (const part of raw.split(';')) {
