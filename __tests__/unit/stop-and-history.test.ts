@@ -1,0 +1,152 @@
+import { describe, expect, it } from '@jest/globals'
+import type { QrsApi } from '../../src/qrs/api.js'
+import { ConnectionError, QrsError } from '../../src/qrs/errors.js'
+import type { ExecutionResult, ExecutionSession, ReloadTask } from '../../src/qrs/types.js'
+import type { Clock } from '../../src/util/clock.js'
+import { stopExecution } from '../../src/reload/stop.js'
+import { taskForecast } from '../../src/reload/history.js'
+
+const TASK = 'a1000000-0000-4000-8000-000000000006'
+const EXEC = '6a1d3c1e-0000-4000-8000-000000000002'
+
+function fakeClock(): Clock {
+  let now = 1_000
+  return {
+    now: () => now,
+    sleep: async ms => {
+      now += ms
+    }
+  }
+}
+
+const result = (status: number): ExecutionResult => ({ id: 'r', status, executionID: EXEC, startTime: '2026-01-01T10:00:00.000Z', stopTime: '2026-01-01T10:00:09.000Z' })
+
+/**
+ * A server whose execution runs (status 2) until a stop reaches it, then aborts (4, then 6).
+ * `stopFailures` lists what the first stops throw instead of being received.
+ */
+function fakeServer(options: { endedBefore?: boolean; stopFailures?: Error[]; stopLostButReceived?: boolean }) {
+  let status = options.endedBefore ? 7 : 2
+  let sessionGone = options.endedBefore ?? false
+  const failures = [...(options.stopFailures ?? [])]
+  const server = {
+    stops: 0,
+    received: 0,
+    async executionSession(id: string): Promise<ExecutionSession | undefined> {
+      if (sessionGone) return undefined
+      if (status === 4) {
+        status = 6
+        sessionGone = true
+        return { id, executionResult: { id: 'r', status: 4 } } as ExecutionSession
+      }
+      return { id, executionResult: { id: 'r', status } } as ExecutionSession
+    },
+    async executionResults(): Promise<ExecutionResult[]> {
+      return [result(status)]
+    },
+    async stopTask(taskId: string): Promise<void> {
+      expect(taskId).toBe(TASK)
+      server.stops++
+      const failure = failures.shift()
+      if (failure && !options.stopLostButReceived) throw failure
+      server.received++
+      status = 4
+      if (failure) throw failure
+    }
+  }
+  return server
+}
+
+const api = (server: ReturnType<typeof fakeServer>) => server as unknown as QrsApi
+
+describe('stopExecution: only our own execution, never blindly twice', () => {
+  it('sends no stop when ours has already ended (another run of the task may be active)', async () => {
+    const server = fakeServer({ endedBefore: true })
+    const outcome = await stopExecution(api(server), TASK, EXEC, fakeClock(), 10_000)
+    expect(outcome).toEqual({ alreadyEnded: true, result: result(7) })
+    expect(server.stops).toBe(0)
+  })
+
+  it('stops ours while it runs and waits for its final status', async () => {
+    const server = fakeServer({})
+    const outcome = await stopExecution(api(server), TASK, EXEC, fakeClock(), 10_000)
+    expect(outcome.alreadyEnded).toBe(false)
+    expect(outcome.result?.status).toBe(6)
+    expect(server.stops).toBe(1)
+  })
+
+  it('sends the stop again after a lost answer only when ours still runs untouched', async () => {
+    const server = fakeServer({ stopFailures: [new ConnectionError('socket hang up', true)] })
+    const outcome = await stopExecution(api(server), TASK, EXEC, fakeClock(), 10_000)
+    expect(server.stops).toBe(2)
+    expect(server.received).toBe(1)
+    expect(outcome.result?.status).toBe(6)
+  })
+
+  it('does not send it again when the lost stop did reach ours (it is being aborted)', async () => {
+    const server = fakeServer({ stopFailures: [new ConnectionError('socket hang up', true)], stopLostButReceived: true })
+    const outcome = await stopExecution(api(server), TASK, EXEC, fakeClock(), 10_000)
+    expect(server.stops).toBe(1)
+    expect(outcome.result?.status).toBe(6)
+  })
+
+  it('reports a stop the server refuses (not transient) as it is', async () => {
+    const server = fakeServer({ stopFailures: [new QrsError('POST', `/qrs/task/${TASK}/stop`, 403, 'Forbidden')] })
+    await expect(stopExecution(api(server), TASK, EXEC, fakeClock(), 10_000)).rejects.toThrow(/answered 403/)
+    expect(server.stops).toBe(1)
+  })
+})
+
+describe('taskForecast: the lookup last run, and for long reloads the recent runs', () => {
+  const run = (startTime: string, seconds: number): ExecutionResult => ({
+    id: startTime,
+    status: 7,
+    executionID: EXEC,
+    startTime,
+    stopTime: new Date(Date.parse(startTime) + seconds * 1000).toISOString()
+  })
+  const task = (last: ExecutionResult): ReloadTask => ({ id: TASK, name: 'Reload', operational: { lastExecutionResult: last } }) as unknown as ReloadTask
+  const history = (answer: () => Promise<ExecutionResult[]>) => {
+    const calls: { taskId: string; since: string }[] = []
+    return {
+      calls,
+      api: {
+        recentRuns: async (taskId: string, since: string) => {
+          calls.push({ taskId, since })
+          return answer()
+        }
+      } as unknown as QrsApi
+    }
+  }
+
+  it('uses the last run alone, with no request, for a short reload', async () => {
+    const reader = history(async () => [])
+    const forecast = await taskForecast(reader.api, task(run('2026-01-01T10:00:00.000Z', 4)))
+    expect(forecast).toMatchObject({ expectedMs: 4_000, runs: 1 })
+    expect(reader.calls).toHaveLength(0)
+  })
+
+  it('reads the recent runs of a long reload once and takes their median and spread', async () => {
+    const last = run('2026-01-01T10:00:00.000Z', 20)
+    const reader = history(async () => [last, run('2026-01-01T09:00:00.000Z', 22), run('2026-01-01T08:00:00.000Z', 18)])
+    const forecast = await taskForecast(reader.api, task(last))
+    expect(forecast).toEqual({ expectedMs: 20_000, lowMs: 18_000, highMs: 22_000, runs: 3 })
+    // Runs that started within 100 of the last run's durations before it.
+    expect(reader.calls).toEqual([{ taskId: TASK, since: new Date(Date.parse(last.startTime!) - 100 * 20_000).toISOString() }])
+  })
+
+  it('keeps the last run as the forecast when the read fails or finds nothing', async () => {
+    const last = run('2026-01-01T10:00:00.000Z', 30)
+    const failing = history(async () => {
+      throw new QrsError('GET', '/qrs/executionresult', 403, 'Forbidden')
+    })
+    expect(await taskForecast(failing.api, task(last))).toMatchObject({ expectedMs: 30_000, runs: 1 })
+    expect(await taskForecast(history(async () => []).api, task(last))).toMatchObject({ expectedMs: 30_000, runs: 1 })
+  })
+
+  it('has no forecast for a task that never ran', async () => {
+    const reader = history(async () => [])
+    expect(await taskForecast(reader.api, { id: TASK, name: 'New' } as unknown as ReloadTask)).toBeUndefined()
+    expect(reader.calls).toHaveLength(0)
+  })
+})
