@@ -37,9 +37,9 @@ function fakeServer(options: { endedBefore?: boolean; stopFailures?: Error[]; st
       if (status === 4) {
         status = 6
         sessionGone = true
-        return { id, executionResult: { id: 'r', status: 4 } } as ExecutionSession
+        return { id, executionResult: { id: 'r', status: 4 } }
       }
-      return { id, executionResult: { id: 'r', status } } as ExecutionSession
+      return { id, executionResult: { id: 'r', status } }
     },
     async executionResults(): Promise<ExecutionResult[]> {
       return [result(status)]
@@ -105,7 +105,7 @@ describe('taskForecast: the lookup last run, and for long reloads the recent run
     startTime,
     stopTime: new Date(Date.parse(startTime) + seconds * 1000).toISOString()
   })
-  const task = (last: ExecutionResult): ReloadTask => ({ id: TASK, name: 'Reload', operational: { lastExecutionResult: last } }) as unknown as ReloadTask
+  const task = (last: ExecutionResult): ReloadTask => ({ id: TASK, name: 'Reload', operational: { lastExecutionResult: last } })
   const history = (answer: () => Promise<ExecutionResult[]>) => {
     const calls: { taskId: string; since: string }[] = []
     return {
@@ -146,7 +146,7 @@ describe('taskForecast: the lookup last run, and for long reloads the recent run
 
   it('has no forecast for a task that never ran', async () => {
     const reader = history(async () => [])
-    expect(await taskForecast(reader.api, { id: TASK, name: 'New' } as unknown as ReloadTask)).toBeUndefined()
+    expect(await taskForecast(reader.api, { id: TASK, name: 'New' })).toBeUndefined()
     expect(reader.calls).toHaveLength(0)
   })
 })
