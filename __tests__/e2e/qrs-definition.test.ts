@@ -12,7 +12,7 @@ import { startSimulator, type RecordedRequest, type Simulator } from '../../simu
 import type { Scenario } from '../../simulator/src/index.js'
 import { runAction } from '../helpers/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
-import { loadQrsSpec, type QrsSpec } from '../helpers/qrs-spec.js'
+import { loadQrsSpec, type QrsSpec } from '../../simulator/__tests__/qrs-spec.js'
 import { IDS, certificateInputs, testSite } from '../helpers/site.js'
 import { freePort } from '../helpers/tinyproxy.js'
 import { call } from '../../simulator/__tests__/helpers.js'

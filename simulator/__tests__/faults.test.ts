@@ -4,7 +4,7 @@ import https from 'node:https'
 import type { Scenario, Simulator } from '../src/index.js'
 import { agent, appId, call, ids, sleep, start, testCerts, waitFor, waitForSessionEnd, xrfkey } from './helpers.js'
 import { account, cookieFrom, proxyAgent, proxyCall, proxyScenario, type Res } from './proxy-helpers.js'
-import { ntlm } from '../../__tests__/helpers/ntlm-messages.js'
+import { ntlm } from './ntlm-messages.js'
 
 const certs = testCerts('proxy')
 const medium = 'a0a0a0a0-0000-4000-8000-000000000001'

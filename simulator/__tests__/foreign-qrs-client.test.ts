@@ -10,7 +10,7 @@ import https from 'node:https'
 import { readFileSync } from 'node:fs'
 import { QlikRepoApi } from 'qlik-repo-api'
 import type { Simulator } from '../src/index.js'
-import { loadQrsSpec } from '../../__tests__/helpers/qrs-spec.js'
+import { loadQrsSpec } from './qrs-spec.js'
 import { ids, sleep, start, testCerts } from './helpers.js'
 
 let sim: Simulator

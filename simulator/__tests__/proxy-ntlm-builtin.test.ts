@@ -1,7 +1,7 @@
 /** The built-in verifier on its own: Type2 layout, NTLMv2 only, account matching rules. */
 import { describe, expect, it } from '@jest/globals'
 import { createBuiltinVerifier } from '../src/index.js'
-import { ntlm, type Type2 } from '../../__tests__/helpers/ntlm-messages.js'
+import { ntlm, type Type2 } from './ntlm-messages.js'
 
 const verifier = createBuiltinVerifier({
   accounts: [

@@ -4,7 +4,7 @@ import type https from 'node:https'
 import type { Simulator } from '../src/index.js'
 import { ids, sleep, testCerts } from './helpers.js'
 import { account, cookieFrom, proxyAgent, proxyCall, startProxy, type Res } from './proxy-helpers.js'
-import { ntlm, type Type2 } from '../../__tests__/helpers/ntlm-messages.js'
+import { ntlm, type Type2 } from './ntlm-messages.js'
 
 const certs = testCerts('proxy')
 const windowsUA = { 'User-Agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)' }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sambaAvailable, sambaUnavailableReason, sambaVerifier, splitAccount } from '../src/index.js'
 import type { NtlmVerifier } from '../src/index.js'
-import { ntlm, type Type2 } from '../../__tests__/helpers/ntlm-messages.js'
+import { ntlm, type Type2 } from './ntlm-messages.js'
 
 const NEGOTIATE_EXTENDED_SESSIONSECURITY = 0x00080000
 const NEGOTIATE_TARGET_INFO = 0x00800000

@@ -1,6 +1,6 @@
 import { describe, test, expect, beforeAll, afterAll } from '@jest/globals'
 import type { Scenario, Simulator } from '../src/index.js'
-import { loadQrsSpec } from '../../__tests__/helpers/qrs-spec.js'
+import { loadQrsSpec } from './qrs-spec.js'
 import { call, start, testCerts, testScenario } from './helpers.js'
 
 const { spec } = loadQrsSpec()

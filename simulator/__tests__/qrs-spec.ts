@@ -111,7 +111,7 @@ export class QrsSpec {
       .replace(/\/+$/, '')
       .split('/')
       .slice(1)
-      .map(p => decodeURIComponent(p))
+      .map((p) => decodeURIComponent(p))
     let best: { score: number; match: RouteMatch } | undefined
     for (const route of this.routes) {
       if (route.segments.length !== parts.length) continue
@@ -146,7 +146,7 @@ export class QrsSpec {
     const names = [...new Set([...query.keys()])]
     for (const name of names) {
       if (name.toLowerCase() === 'xrfkey') continue
-      const param = declared.find(p => p.in === 'query' && p.name.toLowerCase() === name.toLowerCase())
+      const param = declared.find((p) => p.in === 'query' && p.name.toLowerCase() === name.toLowerCase())
       if (!param) {
         problems.push(`${where}: query parameter '${name}' is not declared`)
         continue
@@ -154,13 +154,13 @@ export class QrsSpec {
       problems.push(...checkValue(where, `query parameter '${name}'`, query.get(name) ?? '', param))
     }
     for (const param of declared) {
-      if (param.in === 'query' && param.required && !names.some(n => n.toLowerCase() === param.name.toLowerCase())) {
+      if (param.in === 'query' && param.required && !names.some((n) => n.toLowerCase() === param.name.toLowerCase())) {
         problems.push(`${where}: required query parameter '${param.name}' is missing`)
       }
       if (param.in === 'path') problems.push(...checkValue(where, `path parameter '${param.name}'`, match.pathParams[param.name] ?? '', param))
       if (param.in === 'body' && param.required && !hasBody) problems.push(`${where}: the body '${param.name}' is required`)
     }
-    if (!declared.some(p => p.in === 'body') && hasBody) problems.push(`${where}: sends a body the definition does not take`)
+    if (!declared.some((p) => p.in === 'body') && hasBody) problems.push(`${where}: sends a body the definition does not take`)
     return problems
   }
 
@@ -182,7 +182,7 @@ export class QrsSpec {
     const validate = this.validator(response.schema, isPrimitive(response.schema) && options.primitive !== 'bare')
     if (validate(body)) return []
     return (validate.errors ?? []).map(
-      e => `${where}: ${e.instancePath || '(answer)'} ${e.message}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ''}`
+      (e) => `${where}: ${e.instancePath || '(answer)'} ${e.message}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ''}`
     )
   }
 
@@ -208,7 +208,7 @@ function retarget(schema: any): any {
 }
 
 function collectFormats(value: unknown, found = new Set<string>()): Set<string> {
-  if (Array.isArray(value)) value.forEach(v => collectFormats(v, found))
+  if (Array.isArray(value)) value.forEach((v) => collectFormats(v, found))
   else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       if (k === 'format' && typeof v === 'string') found.add(v)
