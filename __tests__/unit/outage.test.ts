@@ -5,21 +5,9 @@ import type { ExecutionResult, ExecutionSession } from '../../src/qrs/types.js'
 import { systemClock, type Clock } from '../../src/util/clock.js'
 import { Outage } from '../../src/reload/outage.js'
 import { waitForExecution, type ExecutionReader } from '../../src/reload/wait.js'
+import { fakeClock } from '../helpers/fake-clock.js'
 
 const EXEC = '6a1d3c1e-0000-4000-8000-000000000001'
-
-function fakeClock(): Clock & { sleeps: number[] } {
-  let now = 5_000
-  const sleeps: number[] = []
-  return {
-    sleeps,
-    now: () => now,
-    sleep: async ms => {
-      sleeps.push(ms)
-      now += ms
-    }
-  }
-}
 
 const unavailable = (retryAfterMs?: number) => new QrsError('GET', `/qrs/executionsession/${EXEC}`, 503, 'Service Unavailable', undefined, retryAfterMs)
 const refused = () => new ConnectionError('Nothing accepts connections at qliksrv01:4242 (ECONNREFUSED)', true)
@@ -68,7 +56,7 @@ describe('retry policy', () => {
 
 describe('Outage', () => {
   it('logs one line when the server stops answering and one when it is back, with how long it was gone', () => {
-    const clock = fakeClock()
+    const clock = fakeClock(5_000)
     const lines: string[] = []
     const outage = new Outage(clock, line => lines.push(line), `still waiting for execution ${EXEC}`)
     outage.answered()
@@ -90,7 +78,7 @@ describe('the wait rides out outages up to the timeout', () => {
     ['503s', () => unavailable()],
     ['refused connections', () => refused()]
   ])('25 s of %s in a 30 s reload: finished, two log lines', async (_name, failure) => {
-    const clock = fakeClock()
+    const clock = fakeClock(5_000)
     const lines: string[] = []
     const reader = flakyServer(clock, 5_000 + 3_000, 5_000 + 28_000, 5_000 + 30_000, failure)
     const outcome = await waitForExecution(reader, EXEC, { clock, timeoutMs: 60_000, maxPollIntervalMs: 2_000, random: () => 0.5, log: line => lines.push(line) })
@@ -101,7 +89,7 @@ describe('the wait rides out outages up to the timeout', () => {
   })
 
   it('an outage that outlasts the timeout ends the wait as a timeout (not an error), at the timeout', async () => {
-    const clock = fakeClock()
+    const clock = fakeClock(5_000)
     const reader = flakyServer(clock, 5_000 + 1_000, Infinity, Infinity, () => unavailable())
     const outcome = await waitForExecution(reader, EXEC, { clock, timeoutMs: 20_000, maxPollIntervalMs: 2_000, random: () => 0.5 })
     expect(outcome).toMatchObject({ kind: 'timeout', lastStatus: 2, unanswered: expect.stringMatching(/not answering at the timeout.*503/) })
@@ -109,7 +97,7 @@ describe('the wait rides out outages up to the timeout', () => {
   })
 
   it('an answer that is not transient (403) still fails at once', async () => {
-    const clock = fakeClock()
+    const clock = fakeClock(5_000)
     const reader = flakyServer(clock, 5_000, Infinity, Infinity, () => new QrsError('GET', '/qrs/executionsession', 403, 'Forbidden'))
     await expect(waitForExecution(reader, EXEC, { clock, timeoutMs: 20_000, maxPollIntervalMs: 2_000 })).rejects.toThrow(/403/)
   })

@@ -4,15 +4,10 @@ import type { Clock } from '../../src/util/clock.js'
 import { heartbeatLine } from '../../src/reload/run.js'
 import { DENSE_POLL_MS, denseWindow, expectedDuration, forecastFrom, jittered, pollGap, type Forecast } from '../../src/reload/schedule.js'
 import { waitForExecution, type ExecutionReader } from '../../src/reload/wait.js'
+import { fakeClock } from '../helpers/fake-clock.js'
 
 const EXEC = '6a1d3c1e-0000-4000-8000-000000000001'
 const settings = { maxPollIntervalMs: 15_000 }
-
-/** A clock whose sleep advances time at once: the tests never wait. */
-function fakeClock(): Clock {
-  let now = 5_000_000
-  return { now: () => now, sleep: async ms => void (now += ms) }
-}
 
 /**
  * A reload that ends `durationMs` after the wait began, on the fake clock: the session answers
@@ -35,7 +30,7 @@ function reload(clock: Clock, durationMs: number, statuses: (elapsed: number) =>
 
 /** Waits for a reload of `durationMs` whose previous run took `expectedMs`; lag on the fake clock. */
 async function waitFor(durationMs: number, expected: number | Forecast | undefined, random: () => number = Math.random, maxPollIntervalMs = settings.maxPollIntervalMs) {
-  const clock = fakeClock()
+  const clock = fakeClock(5_000_000)
   const reader = reload(clock, durationMs)
   const forecast = typeof expected === 'number' ? { expectedMs: expected, lowMs: expected, highMs: expected, runs: 1 } : expected
   const outcome = await waitForExecution(reader, EXEC, { clock, timeoutMs: 3_600_000, maxPollIntervalMs, forecast, random })
@@ -221,7 +216,7 @@ describe('expectedDuration', () => {
 
 describe('heartbeat', () => {
   it('says every five minutes that nothing changed, with the node and the previous run', async () => {
-    const clock = fakeClock()
+    const clock = fakeClock(5_000_000)
     const reader = reload(clock, 17 * 60_000, elapsed => (elapsed < 7 * 60_000 ? 3 : 2))
     const lines: string[] = []
     const outcome = await waitForExecution(reader, EXEC, {

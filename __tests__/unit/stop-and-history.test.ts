@@ -2,22 +2,12 @@ import { describe, expect, it } from '@jest/globals'
 import type { QrsApi } from '../../src/qrs/api.js'
 import { ConnectionError, QrsError } from '../../src/qrs/errors.js'
 import type { ExecutionResult, ExecutionSession, ReloadTask } from '../../src/qrs/types.js'
-import type { Clock } from '../../src/util/clock.js'
 import { stopExecution } from '../../src/reload/stop.js'
 import { taskForecast } from '../../src/reload/history.js'
+import { fakeClock } from '../helpers/fake-clock.js'
 
 const TASK = 'a1000000-0000-4000-8000-000000000006'
 const EXEC = '6a1d3c1e-0000-4000-8000-000000000002'
-
-function fakeClock(): Clock {
-  let now = 1_000
-  return {
-    now: () => now,
-    sleep: async ms => {
-      now += ms
-    }
-  }
-}
 
 const result = (status: number): ExecutionResult => ({ id: 'r', status, executionID: EXEC, startTime: '2026-01-01T10:00:00.000Z', stopTime: '2026-01-01T10:00:09.000Z' })
 
@@ -62,14 +52,14 @@ const api = (server: ReturnType<typeof fakeServer>) => server as unknown as QrsA
 describe('stopExecution: only our own execution, never blindly twice', () => {
   it('sends no stop when ours has already ended (another run of the task may be active)', async () => {
     const server = fakeServer({ endedBefore: true })
-    const outcome = await stopExecution(api(server), TASK, EXEC, fakeClock(), 10_000)
+    const outcome = await stopExecution(api(server), TASK, EXEC, fakeClock(1_000), 10_000)
     expect(outcome).toEqual({ alreadyEnded: true, result: result(7) })
     expect(server.stops).toBe(0)
   })
 
   it('stops ours while it runs and waits for its final status', async () => {
     const server = fakeServer({})
-    const outcome = await stopExecution(api(server), TASK, EXEC, fakeClock(), 10_000)
+    const outcome = await stopExecution(api(server), TASK, EXEC, fakeClock(1_000), 10_000)
     expect(outcome.alreadyEnded).toBe(false)
     expect(outcome.result?.status).toBe(6)
     expect(server.stops).toBe(1)
@@ -77,7 +67,7 @@ describe('stopExecution: only our own execution, never blindly twice', () => {
 
   it('sends the stop again after a lost answer only when ours still runs untouched', async () => {
     const server = fakeServer({ stopFailures: [new ConnectionError('socket hang up', true)] })
-    const outcome = await stopExecution(api(server), TASK, EXEC, fakeClock(), 10_000)
+    const outcome = await stopExecution(api(server), TASK, EXEC, fakeClock(1_000), 10_000)
     expect(server.stops).toBe(2)
     expect(server.received).toBe(1)
     expect(outcome.result?.status).toBe(6)
@@ -85,14 +75,14 @@ describe('stopExecution: only our own execution, never blindly twice', () => {
 
   it('does not send it again when the lost stop did reach ours (it is being aborted)', async () => {
     const server = fakeServer({ stopFailures: [new ConnectionError('socket hang up', true)], stopLostButReceived: true })
-    const outcome = await stopExecution(api(server), TASK, EXEC, fakeClock(), 10_000)
+    const outcome = await stopExecution(api(server), TASK, EXEC, fakeClock(1_000), 10_000)
     expect(server.stops).toBe(1)
     expect(outcome.result?.status).toBe(6)
   })
 
   it('reports a stop the server refuses (not transient) as it is', async () => {
     const server = fakeServer({ stopFailures: [new QrsError('POST', `/qrs/task/${TASK}/stop`, 403, 'Forbidden')] })
-    await expect(stopExecution(api(server), TASK, EXEC, fakeClock(), 10_000)).rejects.toThrow(/answered 403/)
+    await expect(stopExecution(api(server), TASK, EXEC, fakeClock(1_000), 10_000)).rejects.toThrow(/answered 403/)
     expect(server.stops).toBe(1)
   })
 })

@@ -2,23 +2,10 @@ import { describe, expect, it } from '@jest/globals'
 import type { ExecutionResult } from '../../src/qrs/types.js'
 import type { Clock } from '../../src/util/clock.js'
 import { latestAttempt, pollInterval, waitForExecution, type ExecutionReader } from '../../src/reload/wait.js'
+import { fakeClock } from '../helpers/fake-clock.js'
 
 const UNSET = '1753-01-01T00:00:00.000Z'
 const EXEC = '6a1d3c1e-0000-4000-8000-000000000001'
-
-/** A clock whose sleep advances time at once: the tests never wait. */
-function fakeClock(): Clock & { sleeps: number[] } {
-  let now = 1_000_000
-  const sleeps: number[] = []
-  return {
-    sleeps,
-    now: () => now,
-    sleep: async ms => {
-      sleeps.push(ms)
-      now += ms
-    }
-  }
-}
 
 function result(id: string, status: number, startTime = UNSET, stopTime = UNSET): ExecutionResult {
   return { id, status, startTime, stopTime, executionID: EXEC }

@@ -1,0 +1,15 @@
+import type { Clock } from '../../src/util/clock.js'
+
+/** A clock whose sleep advances time at once (the tests never wait), with the sleeps it was asked for. */
+export function fakeClock(start = 1_000_000): Clock & { sleeps: number[] } {
+  let now = start
+  const sleeps: number[] = []
+  return {
+    sleeps,
+    now: () => now,
+    sleep: async ms => {
+      sleeps.push(ms)
+      now += ms
+    }
+  }
+}
