@@ -1,5 +1,6 @@
-import { createAuthenticator, type Authenticator } from './auth/index.js'
-import { getSettings, type Settings } from './inputs/settings.js'
+import { createAuthenticator } from './auth/index.js'
+import type { Authenticator } from './qrs/authenticator.js'
+import { getSettings, type Settings } from './settings/settings.js'
 import { QrsApi } from './qrs/api.js'
 import { QrsClient } from './qrs/client.js'
 import type { Clock } from './util/clock.js'
@@ -14,7 +15,7 @@ export function readSettings(toolkit: Toolkit): Settings {
 
 /** The site's API with the authenticator for auth-type; dispose the client when done. */
 export function connect(settings: Settings, clock: Clock): { api: QrsApi; auth: Authenticator; client: QrsClient } {
-  const auth = createAuthenticator(settings)
+  const auth = createAuthenticator(settings.auth, { url: settings.url, userAgent: settings.userAgent })
   const client = new QrsClient({
     url: settings.url,
     userAgent: settings.userAgent,

@@ -1,6 +1,6 @@
 import { run } from './main.js'
 import { post } from './post.js'
-import { isPost } from './state.js'
+import { isPost } from './run/state.js'
 
 // One bundle for both steps: main saves isPost in the step state, which the runner hands to post.
 if (isPost()) await post()

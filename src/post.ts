@@ -3,7 +3,7 @@ import { defaults, type Dependencies } from './main.js'
 import type { QrsClient } from './qrs/client.js'
 import { describeStatus } from './reload/status.js'
 import { stopExecution } from './reload/stop.js'
-import { STATE, leftToStop } from './state.js'
+import { STATE, leftToStop } from './run/state.js'
 
 /** The post step has little time: a short wait for Aborted. */
 const STOP_WAIT_MS = 4_000

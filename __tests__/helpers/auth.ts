@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import type { RenewContext, Site } from '../../src/auth/auth.js'
+import type { RenewContext, Site } from '../../src/qrs/authenticator.js'
 import type { RawResponse } from '../../src/qrs/transport.js'
 
 /** The site the unit tests' authenticators talk to. */

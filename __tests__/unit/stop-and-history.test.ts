@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import type { QrsApi } from '../../src/qrs/api.js'
-import { ConnectionError, QrsError } from '../../src/qrs/errors.js'
+import { ConnectionError, QrsError } from '../../src/util/errors.js'
 import type { ExecutionResult, ExecutionSession, ReloadTask } from '../../src/qrs/types.js'
 import { stopExecution } from '../../src/reload/stop.js'
 import { taskForecast } from '../../src/reload/history.js'

@@ -3,12 +3,13 @@ import { getProxyUrl } from '@actions/http-client'
 import ntlm, { type Type2Message } from 'httpntlm/ntlm.js'
 import { newXrfkey } from '../qrs/xrfkey.js'
 import { isRedirect, type RawResponse, type Transport } from '../qrs/transport.js'
-import type { Authenticator, RenewContext, Site } from './auth.js'
-import { AuthError } from './errors.js'
-import { maskTicket, withoutQuery } from './mask.js'
-import { infoUntrusted } from '../report/untrusted.js'
+import type { Authenticator, RenewContext, Site } from '../qrs/authenticator.js'
+import { AuthError, InputError } from '../util/errors.js'
+import { maskTicket, withoutQuery } from '../output/mask.js'
+import { infoUntrusted } from '../output/untrusted.js'
 import { loginError, loginModule, loginRedirectError, PROXY_HTML_HINT, sameOrigin, throwIfBusy } from './login.js'
 import { lostAfterFailover, ProxySession } from './session.js'
+import type { AuthInputs, AuthMethod } from './method.js'
 
 export interface WindowsCredentials {
   /** As NTLM carries it: `svc_reload`, or a UPN `svc_reload@corp.example` with an empty domain. */
@@ -16,6 +17,31 @@ export interface WindowsCredentials {
   /** NetBIOS domain; empty for a UPN or a bare user (the server's own domain). */
   domain: string
   password: string
+}
+
+export interface NtlmSettings {
+  type: 'ntlm'
+  credentials: WindowsCredentials
+}
+
+/** auth-type: ntlm (Windows authentication through a virtual proxy): username, password. */
+export const ntlmMethod: AuthMethod<NtlmSettings> = {
+  read: inputs => ({ type: 'ntlm', credentials: readWindowsCredentials(inputs) }),
+  create: (settings, site) => ntlmAuth(settings.credentials, site)
+}
+
+function readWindowsCredentials({ get, raw, secrets }: AuthInputs): WindowsCredentials {
+  const username = get('username')
+  // Passwords keep leading and trailing spaces.
+  const password = raw('password')
+  if (password) secrets.push(password)
+  if (!username) throw new InputError('username', "is required with auth-type 'ntlm' (DOMAIN\\user, user@domain or user).")
+  if (!password) throw new InputError('password', "is required with auth-type 'ntlm'.")
+  const { user, domain } = parseWindowsUser(username)
+  if (!user || /[\\/\s]/.test(user) || /\s/.test(domain)) {
+    throw new InputError('username', `'${username}' is not DOMAIN\\user, user@domain or user (in YAML, quote it: 'CORP\\svc_reload').`)
+  }
+  return { user, domain, password }
 }
 
 /** `CORP\svc_reload`, `svc_reload@corp.example` or `svc_reload`. */

@@ -1,7 +1,7 @@
-import type { AuthType, ClientTls } from '../shared-types.js'
 import { CookieJar } from '../qrs/cookies.js'
 import { isRedirect, type RawResponse } from '../qrs/transport.js'
-import type { Authenticator, Site } from './auth.js'
+import type { ClientTls } from '../qrs/agent.js'
+import type { Authenticator, Site } from '../qrs/authenticator.js'
 import { loginRedirectError, PROXY_HTML_HINT } from './login.js'
 
 /** The proxy's session: every cookie it sets, sent back on each request. */
@@ -36,7 +36,8 @@ export function lostAfterFailover(response: RawResponse, sentWithSession: boolea
 }
 
 export interface CredentialsStrategy {
-  type: AuthType
+  /** auth-type, for messages. */
+  type: string
   description: string
   clientTls?: ClientTls
   /** Headers that carry the credentials; `session`: the session cookie goes with them. */

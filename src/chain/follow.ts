@@ -6,7 +6,7 @@ import { isUnset } from '../reload/dates.js'
 import type { Clock } from '../util/clock.js'
 import { isFailed, isSuccess, statusName } from '../reload/status.js'
 import { waitForExecution } from '../reload/wait.js'
-import { infoUntrusted } from '../report/untrusted.js'
+import { infoUntrusted } from '../output/untrusted.js'
 
 /** One task the chain set off, and what it set off in turn. */
 export interface ChainNode {

@@ -2,12 +2,7 @@ import * as core from '@actions/core'
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { performance } from 'node:perf_hooks'
-
-/** Where to listen for the QRS's callbacks: `notify-listen` (host:port). */
-export interface ListenAddress {
-  host: string
-  port: number
-}
+import type { ListenAddress } from '../settings/settings.js'
 
 /** Wake-ups that end a sleep are at least this far apart: each costs QRS reads, and anyone who can reach the port can post. */
 export const MIN_WAKE_GAP_MS = 1_000

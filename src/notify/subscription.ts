@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import type { QrsApi } from '../qrs/api.js'
-import { WakeUpListener, type ListenAddress } from './listener.js'
+import type { ListenAddress } from '../settings/settings.js'
+import { WakeUpListener } from './listener.js'
 
 /** A live subscription: wake-ups for the wait loop, and the clean-up that must always run. */
 export interface PushWakeUps {

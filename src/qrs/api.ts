@@ -1,6 +1,6 @@
 import * as core from '@actions/core'
 import type { Writable } from 'node:stream'
-import { QrsError } from './errors.js'
+import { QrsError } from '../util/errors.js'
 import type { CallOptions, QrsClient } from './client.js'
 import { eqGuid, quote } from './filter.js'
 import { isExternalProgram, type About, type App, type CompositeEvent, type ExecutionResult, type ExecutionSession, type ReloadTask } from './types.js'

@@ -1,14 +1,15 @@
 import * as core from '@actions/core'
-import type { Authenticator } from '../auth/index.js'
-import { QrsError, hintForStatus, looksLikeHtml, parseRetryAfter } from './errors.js'
+import type { Authenticator } from './authenticator.js'
+import { QrsError } from '../util/errors.js'
+import { hintForStatus, looksLikeHtml } from './hints.js'
 import { systemClock, type Clock } from '../util/clock.js'
-import { MAX_RETRIES, isTransient, retryDelay, unlessAborted } from './retry.js'
+import { MAX_RETRIES, isTransient, parseRetryAfter, retryDelay, unlessAborted } from './retry.js'
 import { isRedirect, Transport, type RawResponse, type ServerTls } from './transport.js'
 import { newXrfkey } from './xrfkey.js'
 import { firstLine } from '../util/text.js'
 import type { Writable } from 'node:stream'
-import { infoUntrusted } from '../report/untrusted.js'
-import { withoutQuery } from '../auth/mask.js'
+import { infoUntrusted } from '../output/untrusted.js'
+import { withoutQuery } from '../output/mask.js'
 
 export interface QrsClientOptions {
   url: URL

@@ -1,4 +1,4 @@
-import { maskDerived } from '../auth/mask.js'
+import { maskDerived } from '../output/mask.js'
 
 /**
  * The proxy's session cookie, whatever the virtual proxy calls it (X-Qlik-Session-<prefix> by

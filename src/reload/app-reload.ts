@@ -1,7 +1,7 @@
 import type { QrsApi } from '../qrs/api.js'
 import type { App } from '../qrs/types.js'
 import type { Clock } from '../util/clock.js'
-import { ReloadError } from './errors.js'
+import { ReloadError } from '../util/errors.js'
 
 /** How long to look for the execution an app reload started before giving up. */
 const FIND_EXECUTION_TIMEOUT_MS = 60_000

@@ -1,6 +1,7 @@
 import type { Clock } from '../util/clock.js'
 import { firstLine } from '../util/text.js'
 import { isTransient, retryDelay, unlessAborted } from '../qrs/retry.js'
+import { StillDown } from '../util/errors.js'
 
 /**
  * Tells one outage in two lines: when the server stops answering, and when it answers again
@@ -34,14 +35,6 @@ export class Outage {
     const gone = this.clock.now() - this.since
     this.since = undefined
     this.log(`QRS did not answer for ${Math.round(gone / 1000)} s; ${this.doing}.`)
-  }
-}
-
-/** The deadline passed while the server was not answering: the wait times out with this as the cause. */
-export class StillDown extends Error {
-  constructor(cause: unknown) {
-    super(`the QRS was not answering at the timeout (${firstLine((cause as Error).message)})`, { cause })
-    this.name = 'StillDown'
   }
 }
 

@@ -5,7 +5,7 @@ import type { ExecutionResult } from '../qrs/types.js'
 import type { Clock } from '../util/clock.js'
 import { isFinal } from './status.js'
 import { latestAttempt } from './wait.js'
-import { infoUntrusted } from '../report/untrusted.js'
+import { infoUntrusted } from '../output/untrusted.js'
 import { firstLine } from '../util/text.js'
 
 export interface StopOutcome {

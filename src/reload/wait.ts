@@ -1,6 +1,7 @@
 import type { ExecutionResult, ExecutionSession } from '../qrs/types.js'
 import type { Clock } from '../util/clock.js'
-import { Outage, StillDown, rideOut } from './outage.js'
+import { Outage, rideOut } from './outage.js'
+import { StillDown } from '../util/errors.js'
 import { isFinal } from './status.js'
 import { isUnset } from './dates.js'
 import { jittered, nextGap, pollGap, type Forecast } from './schedule.js'

@@ -1,5 +1,5 @@
-import type { Settings } from '../inputs/settings.js'
-import type { TargetRun } from '../reload/target-run.js'
+import type { Settings } from '../settings/settings.js'
+import type { TargetRun } from './target-run.js'
 import type { Toolkit } from '../toolkit/toolkit.js'
 import { printScriptLog } from '../scriptlog/print.js'
 import { failureAnnotation, failureSentence } from './annotation.js'
@@ -8,7 +8,7 @@ import { setOutputs, setResult } from './outputs.js'
 import { writeSummary, writeTargetsSummary } from './summary.js'
 import { isSuccess } from '../reload/status.js'
 import { chainNodes } from '../chain/follow.js'
-import { printUntrusted } from './untrusted.js'
+import { printUntrusted } from '../output/untrusted.js'
 
 /** Outputs, step log, annotations, job summary and the verdict, once every target has ended. */
 export async function reportRuns(toolkit: Toolkit, settings: Settings, runs: TargetRun[]): Promise<void> {

@@ -1,6 +1,6 @@
 import * as core from '@actions/core'
-import { formatDuration } from '../util/duration.js'
-import type { TargetRun } from '../reload/target-run.js'
+import { formatDuration } from '../util/format.js'
+import type { TargetRun } from './target-run.js'
 import type { ChainNode } from '../chain/follow.js'
 import type { LogExcerpt } from '../scriptlog/excerpt.js'
 import type { Toolkit } from '../toolkit/toolkit.js'

@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
-import { withCommandsStopped } from '../report/untrusted.js'
+import { withCommandsStopped } from '../output/untrusted.js'
 import { boundedLines } from './lines.js'
+import { formatBytes } from '../util/format.js'
 
 /** Logs larger than this are shown as their head and tail; the whole file is in script-log-path. */
 const MAX_PRINTED_BYTES = 1024 * 1024
@@ -32,10 +33,4 @@ async function printLines(info: (line: string) => void, path: string, start: num
     if (!skipFirst && count++ >= max) break
     info(line)
   }
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 }

@@ -1,13 +1,13 @@
-import type { Settings } from '../inputs/settings.js'
-import { describeSelector, type Selector, type StartTarget, type Target } from '../inputs/targets.js'
+import type { Settings } from '../settings/settings.js'
+import { describeSelector, type Selector, type StartTarget, type Target } from '../inputs/parse-targets.js'
 import type { QrsApi } from '../qrs/api.js'
 import { eqText } from '../qrs/filter.js'
 import { asExternalPrograms, type App, type ReloadTask } from '../qrs/types.js'
-import { ReloadError } from '../reload/errors.js'
-import { findTask } from '../reload/target.js'
-import type { Resolved, TargetRun } from '../reload/target-run.js'
-import { infoUntrusted } from '../report/untrusted.js'
-import { findApp } from './apps.js'
+import { ReloadError } from '../util/errors.js'
+import { findTask } from '../reload/find-task.js'
+import type { Resolved, TargetRun } from '../report/target-run.js'
+import { infoUntrusted } from '../output/untrusted.js'
+import { findApp } from './find-app.js'
 
 /** The targets, resolved and checked; `failure` says why none may start (then nothing starts). */
 export interface Selection {

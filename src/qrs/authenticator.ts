@@ -1,5 +1,5 @@
-import type { RawResponse, Transport } from '../qrs/transport.js'
-import type { ClientTls } from '../shared-types.js'
+import type { RawResponse, Transport } from './transport.js'
+import type { ClientTls } from './agent.js'
 
 /** Where the client connects: strategies explain redirects and sign in against it. */
 export interface Site {

@@ -1,5 +1,5 @@
-import { actionsToolkit } from './toolkit/actions.js'
-import type { Toolkit } from './toolkit/toolkit.js'
+import { actionsToolkit } from '../toolkit/actions.js'
+import type { Toolkit } from '../toolkit/toolkit.js'
 
 /** Where state is kept: the runner's, or a test's fake. */
 export type StateStore = Pick<Toolkit, 'saveState' | 'getState'>
