@@ -4,7 +4,7 @@ import { getSettings, type Settings } from './settings/settings.js'
 import { QrsApi } from './qrs/api.js'
 import { QrsClient } from './qrs/client.js'
 import type { Clock } from './util/clock.js'
-import type { Toolkit } from './toolkit/toolkit.js'
+import type { Log, Toolkit } from './toolkit/toolkit.js'
 
 /** The inputs, checked; every secret among them masked before anything can print it. Shared by main and post. */
 export function readSettings(toolkit: Toolkit): Settings {
@@ -14,15 +14,16 @@ export function readSettings(toolkit: Toolkit): Settings {
 }
 
 /** The site's API with the authenticator for auth-type; dispose the client when done. */
-export function connect(settings: Settings, clock: Clock): { api: QrsApi; auth: Authenticator; client: QrsClient } {
-  const auth = createAuthenticator(settings.auth, { url: settings.url, userAgent: settings.userAgent })
+export function connect(settings: Settings, clock: Clock, log: Log): { api: QrsApi; auth: Authenticator; client: QrsClient } {
+  const auth = createAuthenticator(settings.auth, { url: settings.url, userAgent: settings.userAgent, log })
   const client = new QrsClient({
     url: settings.url,
     userAgent: settings.userAgent,
     auth,
     tls: { ca: settings.caCert, serverName: settings.tlsServerName, insecure: settings.insecureSkipTlsVerify },
     requestTimeoutMs: settings.requestTimeoutMs,
-    clock
+    clock,
+    log
   })
   return { api: new QrsApi(client), auth, client }
 }

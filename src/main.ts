@@ -67,7 +67,7 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
         'insecure-skip-tls-verify is on: the server certificate is NOT verified, so anyone between the runner and Qlik Sense can read the credentials and answers. Set ca-cert (and tls-server-name) instead.'
       )
     }
-    const connection = connect(settings, deps.clock)
+    const connection = connect(settings, deps.clock, toolkit)
     client = connection.client
     const { auth } = connection
     // The run's calls stop when the job is cancelled (retry sleeps and requests in flight); the stops after it use the plain API.
@@ -76,8 +76,8 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
     // No separate probe (GET /qrs/about): the target lookup is the first request and signs in; a wrong url,
     // virtual proxy or credential fails it with the same explanation. One request fewer per run.
     const selection = await toolkit.group(`Connect to ${settings.url.host}, targets`, async () => {
-      printUntrusted(line => toolkit.info(line), [`Signing in with ${auth.description}; the target lookup is the first request.`])
-      return selectTargets(api, settings)
+      printUntrusted(toolkit, `Signing in with ${auth.description}; the target lookup is the first request.`)
+      return selectTargets(api, settings, toolkit)
     })
     progress.runs = selection.runs
     cancel.signal.throwIfAborted()
@@ -126,7 +126,7 @@ async function reloadAll(api: QrsApi, settings: Settings, { toolkit, clock }: De
     }
     await runTarget(api, settings, run, { toolkit, clock, signal, cancel, multi: progress.runs.length > 1, tracker })
     if (!run.success && settings.failFast && !failFast.signal.aborted) {
-      printUntrusted(line => toolkit.info(line), [`${run.label} failed: stopping the other targets (fail-fast).`])
+      printUntrusted(toolkit, `${run.label} failed: stopping the other targets (fail-fast).`)
       failFast.abort(new Error('fail-fast'))
     }
   })
@@ -164,7 +164,7 @@ async function cancelled(progress: Progress, { toolkit, clock }: Dependencies): 
       messages.push(`The job was cancelled; task '${r.taskName}' (execution ${r.executionId}) keeps running in Qlik Sense because stop-on-cancel is false.`)
     } else {
       try {
-        const { alreadyEnded, result } = await stopExecution(api!, r.taskId, r.executionId, clock, STOP_WAIT_ON_CANCEL_MS)
+        const { alreadyEnded, result } = await stopExecution(api!, r.taskId, r.executionId, { clock, log: toolkit, waitMs: STOP_WAIT_ON_CANCEL_MS })
         const now = result ? `, now ${describeStatus(result.status)}` : ''
         messages.push(
           alreadyEnded

@@ -26,12 +26,12 @@ export async function post(deps: Dependencies = defaults): Promise<void> {
         toolkit.warning(`The main step did not finish; execution ${executionId} of task ${taskId} may still run (stop-on-cancel is false).`)
       return
     }
-    const connection = connect(settings, deps.clock)
+    const connection = connect(settings, deps.clock, toolkit)
     client = connection.client
     const { api } = connection
     for (const { taskId, executionId } of running) {
       try {
-        const stop = await stopExecution(api, taskId, executionId, deps.clock, STOP_WAIT_MS)
+        const stop = await stopExecution(api, taskId, executionId, { clock: deps.clock, log: toolkit, waitMs: STOP_WAIT_MS })
         if (stop.alreadyEnded) {
           toolkit.info(`${why}, but execution ${executionId} had already ended: not stopping task ${taskId} (nothing to stop).`)
           continue

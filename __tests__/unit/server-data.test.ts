@@ -14,8 +14,9 @@ import { insideDir, saveScriptLog } from '../../src/scriptlog/fetch.js'
 import { scanLog } from '../../src/scriptlog/excerpt.js'
 import { boundedLines, MAX_LINE_CHARS } from '../../src/scriptlog/lines.js'
 import { systemClock } from '../../src/util/clock.js'
+import { actionsToolkit } from '../../src/toolkit/actions.js'
 
-/** What core.setSecret registered: the `::add-mask::` lines written to stdout. */
+/** What the runner's toolkit registered (core.setSecret): the `::add-mask::` lines written to stdout. */
 let masked: string[]
 beforeEach(() => {
   masked = []
@@ -31,19 +32,19 @@ afterEach(() => {
 
 describe('masking what the action derives, and only that', () => {
   it('masks the session cookie value, not a load balancer cookie such as ROUTEID=.1', () => {
-    new CookieJar().take(['X-Qlik-Session-ntlm=2c1e4a0b-95f3-4d4e-8a59-0c3a8e5b7d21; Path=/; HttpOnly', 'ROUTEID=.1; Path=/', 'QlikSessionCustom=abcdefgh12'])
+    new CookieJar(actionsToolkit).take(['X-Qlik-Session-ntlm=2c1e4a0b-95f3-4d4e-8a59-0c3a8e5b7d21; Path=/; HttpOnly', 'ROUTEID=.1; Path=/', 'QlikSessionCustom=abcdefgh12'])
     expect(masked).toEqual(['2c1e4a0b-95f3-4d4e-8a59-0c3a8e5b7d21', 'abcdefgh12'])
   })
 
   it('masks the qlikTicket of a Location the moment it is read, raw and decoded', () => {
-    maskTicket('https://qs/ntlm/qrs/about?xrfkey=abcdefghijklmnop&qlikTicket=Ab%2BcdEfGh12345')
+    maskTicket(actionsToolkit, 'https://qs/ntlm/qrs/about?xrfkey=abcdefghijklmnop&qlikTicket=Ab%2BcdEfGh12345')
     // The toolkit escapes % in the command.
     expect(masked).toEqual(['Ab%252BcdEfGh12345', 'Ab+cdEfGh12345'])
   })
 
   it('registers a multi-line value line by line, and no short value', () => {
-    maskDerived('first-line-secret\nsecond-line-secret\nab')
-    maskDerived('sa')
+    maskDerived(actionsToolkit, 'first-line-secret\nsecond-line-secret\nab')
+    maskDerived(actionsToolkit, 'sa')
     expect(masked).toEqual(['first-line-secret%0Asecond-line-secret%0Aab', 'first-line-secret', 'second-line-secret'])
   })
 

@@ -1,4 +1,3 @@
-import * as core from '@actions/core'
 import { createPrivateKey } from 'node:crypto'
 import jwt from 'jsonwebtoken'
 import { readPem, secretLines } from '../inputs/pem.js'
@@ -58,7 +57,7 @@ export function jwtAuth(source: JwtSource, site: Site, now: () => number = Date.
         ...(source.audience ? { audience: source.audience } : {})
       })
       expiresAt = seconds + source.lifetimeSeconds
-      core.setSecret(token)
+      site.log.setSecret(token)
     }
     return token
   }

@@ -1,4 +1,3 @@
-import * as core from '@actions/core'
 import type { Authenticator } from './authenticator.js'
 import { QrsError } from '../util/errors.js'
 import { hintForStatus, looksLikeHtml } from './hints.js'
@@ -8,7 +7,8 @@ import { isRedirect, Transport, type RawResponse, type ServerTls } from './trans
 import { newXrfkey } from './xrfkey.js'
 import { firstLine } from '../util/text.js'
 import type { Writable } from 'node:stream'
-import { infoUntrusted } from '../output/untrusted.js'
+import { printUntrusted } from '../output/untrusted.js'
+import type { Log } from '../toolkit/toolkit.js'
 import { withoutQuery } from '../output/mask.js'
 
 export interface QrsClientOptions {
@@ -16,6 +16,8 @@ export interface QrsClientOptions {
   userAgent: string
   auth: Authenticator
   tls: ServerTls
+  /** Where the request lines (debug) and the retries (info) go. */
+  log: Log
   /** Per-request limit (idle socket); the QRS answers in milliseconds when healthy. */
   requestTimeoutMs?: number
   /** Sleeps between retries; tests pass a fake. */
@@ -64,6 +66,11 @@ export class QrsClient {
   /** The same client (connection, session) whose calls use `call` (a key set to undefined clears it): e.g. aborted on cancel. Dispose the original only. */
   with(call: CallOptions): QrsClient {
     return new QrsClient(this.options, this, call)
+  }
+
+  /** The log this client writes to: the API's calls log through it too. */
+  get log(): Log {
+    return this.options.log
   }
 
   /** GET that must answer 2xx with JSON. */
@@ -124,7 +131,7 @@ export class QrsClient {
       } catch (error) {
         if (signal?.aborted || method !== 'GET' || attempt >= retries || !isTransient(error)) throw unlessAborted(error, signal)
         const delay = retryDelay(error, attempt, this.options.random)
-        infoUntrusted(`${method} ${path}: ${firstLine((error as Error).message)}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${retries}).`)
+        printUntrusted(this.options.log, `${method} ${path}: ${firstLine((error as Error).message)}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${retries}).`)
         await (this.options.clock ?? systemClock).sleep(delay, signal)
       }
     }
@@ -178,7 +185,7 @@ export class QrsClient {
     const { signal } = this.call
     const response = sink ? await this.transport.download(url, headers, sink, signal) : await this.transport.request(method, url, headers, body, signal)
     this.options.auth.receive(response)
-    core.debug(`${method} ${path}${query.filter ? ` filter=${query.filter}` : ''} → ${response.status} in ${Math.round(performance.now() - started)} ms`)
+    this.options.log.debug(`${method} ${path}${query.filter ? ` filter=${query.filter}` : ''} → ${response.status} in ${Math.round(performance.now() - started)} ms`)
     return { response, withSession: auth.session, bytes: 'bytes' in response ? (response.bytes as number) : undefined }
   }
 

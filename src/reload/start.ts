@@ -1,4 +1,3 @@
-import * as core from '@actions/core'
 import type { IfRunning } from '../settings/settings.js'
 import type { StartTarget } from '../inputs/parse-targets.js'
 import type { NotKnown, QrsApi } from '../qrs/api.js'
@@ -12,7 +11,8 @@ import { forecastOf, type Forecast } from './schedule.js'
 import { isFinal } from './status.js'
 import { findTask } from './find-task.js'
 import { waitForExecution } from './wait.js'
-import { infoUntrusted } from '../output/untrusted.js'
+import { printUntrusted } from '../output/untrusted.js'
+import type { Log } from '../toolkit/toolkit.js'
 
 export interface StartedReload {
   task: ReloadTask
@@ -32,8 +32,8 @@ export interface StartOptions {
   maxPollIntervalMs: number
   clock: Clock
   signal?: AbortSignal
-  /** A warning annotation (the toolkit's). */
-  warn: (message: string) => void
+  /** Where the start's lines and warnings go. */
+  log: Log
 }
 
 /** How long to look for an execution after a start whose answer was lost. */
@@ -56,7 +56,7 @@ export async function startReload(api: QrsApi, target: StartTarget, options: Sta
   // The operational state must be current (running? last run?): a lookup older than a moment is repeated.
   const fresh = known && performance.now() - known.at <= FRESH_LOOKUP_MS ? known.task : undefined
   const task = fresh ?? (await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName }))
-  let forecast = await taskForecast(api, task)
+  let forecast = await taskForecast(api, task, options.log)
   // Detect "running" from the server before starting, rather than assume what a start does then. The
   // lookup's last result says "not running" for free when it is final (or NeverStarted); else ask.
   const answer = mayBeRunning(task) ? await api.taskExecutionSessions(task) : []
@@ -67,19 +67,19 @@ export async function startReload(api: QrsApi, target: StartTarget, options: Sta
       throw new ReloadError(`Task '${task.name}' is already running (execution ${current}) and if-running is 'fail'.`)
     }
     if (options.ifRunning === 'attach') {
-      infoUntrusted(`Task '${task.name}' is already running: attaching to execution ${current} (if-running: attach).`)
+      printUntrusted(options.log, `Task '${task.name}' is already running: attaching to execution ${current} (if-running: attach).`)
       return { task, executionId: current, attached: true }
     }
     // The run that was going is the freshest forecast of ours.
     forecast = forecastOf(await waitForRunning(api, task, current, options)) ?? forecast
   }
   const before = new Set(running.map(session => session.id.toLowerCase()))
-  let executionId = await startTask(api, task, before, options.clock)
+  let executionId = await startTask(api, task, { ...options, before })
   if (before.has(executionId.toLowerCase())) {
     // The server answered with the execution that was already going, not a new one.
-    core.info(`The server answered the start with execution ${executionId}, which was already running: waiting for it, then starting again.`)
+    options.log.info(`The server answered the start with execution ${executionId}, which was already running: waiting for it, then starting again.`)
     await waitForRunning(api, task, executionId, options)
-    executionId = await startTask(api, task, before, options.clock)
+    executionId = await startTask(api, task, { ...options, before })
     if (before.has(executionId.toLowerCase()))
       throw new ReloadError(`Task '${task.name}' keeps answering starts with the running execution ${executionId}: no new execution could be started.`)
   }
@@ -95,7 +95,7 @@ export async function startReload(api: QrsApi, target: StartTarget, options: Sta
 function notKnown(task: ReloadTask, answer: NotKnown, options: StartOptions): ExecutionSession[] {
   const why = `Could not check whether task '${task.name}' is already running (${answer.notKnown})`
   if (options.ifRunning === 'fail') throw new ReloadError(`${why}, and if-running is 'fail': not starting it. Allow the user to read execution sessions, or use if-running: wait.`)
-  options.warn(`${why}: starting it without that check.`)
+  options.log.warning(`${why}: starting it without that check.`)
   return []
 }
 
@@ -110,10 +110,10 @@ export function mayBeRunning(task: ReloadTask): boolean {
 
 /** if-running: wait — the new data must not be missed by a reload that began before it landed. */
 async function waitForRunning(api: QrsApi, task: ReloadTask, executionId: string, options: StartOptions): Promise<ExecutionResult> {
-  infoUntrusted(`Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`)
+  printUntrusted(options.log, `Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`)
   const outcome = await waitForExecution(api.with({ retries: 0 }), executionId, {
     // The outage lines quote the server's answer.
-    log: line => infoUntrusted(line),
+    log: line => printUntrusted(options.log, line),
     clock: options.clock,
     timeoutMs: options.timeoutMs,
     maxPollIntervalMs: options.maxPollIntervalMs,
@@ -122,7 +122,7 @@ async function waitForRunning(api: QrsApi, task: ReloadTask, executionId: string
   if (outcome.kind === 'timeout') {
     throw new ReloadError(`Task '${task.name}' was already running (execution ${executionId}) and did not end within the timeout; this step started nothing and stopped nothing.`)
   }
-  core.info(`The earlier execution ended with ${describeStatus(outcome.result.status)}.`)
+  options.log.info(`The earlier execution ended with ${describeStatus(outcome.result.status)}.`)
   return outcome.result
 }
 
@@ -130,7 +130,16 @@ async function waitForRunning(api: QrsApi, task: ReloadTask, executionId: string
  * Starts the task and returns the execution session id. Never retried blindly: when the answer
  * is lost, the server is asked whether an execution started before anything else happens.
  */
-export async function startTask(api: QrsApi, task: ReloadTask, before: Set<string> = new Set(), clock?: Clock): Promise<string> {
+export interface StartTaskOptions {
+  log: Log
+  /** The executions of the task that ran before the start: none of them is ours. */
+  before?: Set<string>
+  /** Given: a start whose answer was lost is reconciled (the server asked whether it started) and sent again only if not. */
+  clock?: Clock
+  signal?: AbortSignal
+}
+
+export async function startTask(api: QrsApi, task: ReloadTask, { log, before = new Set(), clock }: StartTaskOptions): Promise<string> {
   let executionId: string | undefined
   for (let attempt = 1; ; attempt++) {
     try {
@@ -138,14 +147,14 @@ export async function startTask(api: QrsApi, task: ReloadTask, before: Set<strin
       break
     } catch (error) {
       if (!(error instanceof ConnectionError) || !clock || attempt >= START_ATTEMPTS) throw error
-      core.warning(`The answer to the start of '${task.name}' was lost (${error.message}). Asking the server whether it started.`)
+      log.warning(`The answer to the start of '${task.name}' was lost (${error.message}). Asking the server whether it started.`)
       const found = await findNewExecution(api, task, before, clock)
       if (found) {
-        core.info(`It did: execution ${found}.`)
+        log.info(`It did: execution ${found}.`)
         return found
       }
       // Not blind: the server has just said that no execution of the task appeared.
-      core.info('No execution of the task appeared: it did not start. Starting it once more.')
+      log.info('No execution of the task appeared: it did not start. Starting it once more.')
     }
   }
   if (!executionId || executionId === EMPTY_GUID) {

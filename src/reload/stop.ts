@@ -1,11 +1,11 @@
-import * as core from '@actions/core'
 import type { QrsApi } from '../qrs/api.js'
 import { isTransient, retryDelay } from '../qrs/retry.js'
 import type { ExecutionResult } from '../qrs/types.js'
 import type { Clock } from '../util/clock.js'
 import { isFinal } from './status.js'
 import { latestAttempt } from './wait.js'
-import { infoUntrusted } from '../output/untrusted.js'
+import { printUntrusted } from '../output/untrusted.js'
+import type { Log } from '../toolkit/toolkit.js'
 import { firstLine } from '../util/text.js'
 
 export interface StopOutcome {
@@ -13,6 +13,13 @@ export interface StopOutcome {
   alreadyEnded: boolean
   /** The last result seen of our execution. */
   result?: ExecutionResult
+}
+
+export interface StopOptions {
+  clock: Clock
+  log: Log
+  /** How long to wait for ours to reach a final status once the stop is sent. */
+  waitMs: number
 }
 
 /** 4 AbortInitiated, 5 Aborting: a stop already reached it. */
@@ -28,12 +35,12 @@ const STOPPING = new Set([4, 5])
  * task that someone starts in the moment between our read and our stop would be the one aborted.
  * That moment is one request long; nothing else is done in between.
  */
-export async function stopExecution(api: QrsApi, taskId: string, executionId: string, clock: Clock, waitMs: number): Promise<StopOutcome> {
+export async function stopExecution(api: QrsApi, taskId: string, executionId: string, { clock, log, waitMs }: StopOptions): Promise<StopOutcome> {
   const deadline = clock.now() + waitMs
   const before = await readOurs(api, executionId)
   if (before.ended) return { alreadyEnded: true, result: before.result }
-  await sendStop(api, taskId, executionId, clock, deadline)
-  core.info(`Sent stop for task ${taskId}; waiting up to ${Math.round(waitMs / 1000)} s for execution ${executionId} to end.`)
+  await sendStop(api, taskId, executionId, clock, log, deadline)
+  log.info(`Sent stop for task ${taskId}; waiting up to ${Math.round(waitMs / 1000)} s for execution ${executionId} to end.`)
   for (;;) {
     const now = await readOurs(api, executionId).catch((error: unknown) => {
       if (isTransient(error)) return undefined
@@ -49,14 +56,14 @@ export async function stopExecution(api: QrsApi, taskId: string, executionId: st
  * The stop, never re-sent blindly: when it fails for a transient reason (its answer lost, the server
  * busy), ours is read again, and the stop goes out once more only while ours still runs untouched.
  */
-async function sendStop(api: QrsApi, taskId: string, executionId: string, clock: Clock, deadline: number): Promise<void> {
+async function sendStop(api: QrsApi, taskId: string, executionId: string, clock: Clock, log: Log, deadline: number): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await api.stopTask(taskId)
     } catch (error) {
       if (!isTransient(error) || clock.now() >= deadline) throw error
       // The error may quote the server's answer: printed with runner commands off.
-      infoUntrusted(`The stop of task ${taskId} got no answer (${firstLine((error as Error).message)}); reading execution ${executionId} again before another.`)
+      printUntrusted(log, `The stop of task ${taskId} got no answer (${firstLine((error as Error).message)}); reading execution ${executionId} again before another.`)
       for (;;) {
         await clock.sleep(Math.max(0, Math.min(retryDelay(error, attempt), deadline - clock.now())))
         const ours = await readOurs(api, executionId).catch((reading: unknown) => {

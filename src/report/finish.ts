@@ -36,7 +36,7 @@ async function reportOne(toolkit: Toolkit, settings: Settings, run: TargetRun): 
   await toolkit.group(`Result: ${report.status}`, async () => logReport(toolkit, report))
   await printLog(toolkit, settings, run)
   const reloadOk = isSuccess(run.result.status)
-  if (reloadOk) printUntrusted(line => toolkit.info(line), [`Reload task '${report.taskName}' finished successfully.`])
+  if (reloadOk) printUntrusted(toolkit, `Reload task '${report.taskName}' finished successfully.`)
   else annotate(toolkit, run)
   const chainProblem = reportChain(toolkit, settings, run)
   const failure = !reloadOk ? failureSentence(report) : run.success ? undefined : chainProblem
@@ -64,7 +64,7 @@ async function reportMany(toolkit: Toolkit, settings: Settings, runs: TargetRun[
   for (const run of runs) {
     await toolkit.group(`Result: ${run.label}: ${run.report?.status || 'failed'}`, async () => {
       if (run.report?.executionResultId) logReport(toolkit, run.report)
-      if (run.error) printUntrusted(line => toolkit.info(line), [run.error])
+      if (run.error) printUntrusted(toolkit, run.error)
     })
     await printLog(toolkit, settings, run)
   }
@@ -84,7 +84,7 @@ async function reportMany(toolkit: Toolkit, settings: Settings, runs: TargetRun[
 
 async function printLog(toolkit: Toolkit, settings: Settings, run: TargetRun): Promise<void> {
   if (run.scriptLogPath && (settings.scriptLog === 'always' || (settings.scriptLog === 'on-failure' && !run.success))) {
-    await bestEffort(toolkit, 'print the script log', () => printScriptLog(run.scriptLogPath!, run.scriptLogBytes ?? 0))
+    await bestEffort(toolkit, 'print the script log', () => printScriptLog(toolkit, run.scriptLogPath!, run.scriptLogBytes ?? 0))
   }
 }
 

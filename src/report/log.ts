@@ -19,5 +19,5 @@ export function logReport(toolkit: Pick<Toolkit, 'info'>, report: ReloadReport):
     info('Scheduler details:')
     for (const detail of report.details) info(`  ${detail.time} [${detail.type}] ${detail.message}`)
   }
-  printUntrusted(line => toolkit.info(line), lines)
+  printUntrusted(toolkit, ...lines)
 }

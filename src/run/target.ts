@@ -57,12 +57,12 @@ const STOP_WAIT_ON_FAIL_FAST_MS = 4_000
 export async function runTarget(api: QrsApi, settings: Settings, run: TargetRun, context: RunContext): Promise<void> {
   const { toolkit, clock, signal, multi } = context
   const startedAt = clock.now()
-  const info = (line: string): void => printUntrusted(text => toolkit.info(text), [multi ? `[${run.label}] ${line}` : line])
+  const info = (line: string): void => printUntrusted(toolkit, multi ? `[${run.label}] ${line}` : line)
   const group = <T>(title: string, fn: () => Promise<T>): Promise<T> => (multi ? (info(title), fn()) : toolkit.group(title, fn))
   try {
     const started = (run.started = await group('Start the reload', async () => {
       const known = run.resolved?.task && run.resolved.lookedUpAt !== undefined ? { task: run.resolved.task, at: run.resolved.lookedUpAt } : undefined
-      const reload = await startReload(api, run.target, { ...settings, clock, signal, warn: line => toolkit.warning(line) }, known)
+      const reload = await startReload(api, run.target, { ...settings, clock, signal, log: toolkit }, known)
       // Tracked at once: if the job is killed from here on, the post step stops this execution.
       context.tracker.started({ taskId: reload.task.id, taskName: reload.task.name, executionId: reload.executionId, attached: reload.attached })
       const app = reload.app ?? reload.task.app
@@ -92,7 +92,7 @@ export async function runTarget(api: QrsApi, settings: Settings, run: TargetRun,
         const chain = await followChain(
           api,
           { task: started.task, result: result.result },
-          { clock, signal, deadline: startedAt + settings.timeoutMs, maxPollIntervalMs: settings.maxPollIntervalMs, visited: new Set(), claimed: new Set() }
+          { clock, log: toolkit, signal, deadline: startedAt + settings.timeoutMs, maxPollIntervalMs: settings.maxPollIntervalMs, visited: new Set(), claimed: new Set() }
         )
         for (const line of chain.length > 0 ? chainLines(chain) : ['No task trigger fires on this outcome.']) info(line)
         return chain
@@ -146,7 +146,7 @@ async function waitFor(
   const since = clock.now()
   const previous = forecastLine(forecast)
   const outcome = await group(`Wait for execution ${executionId} (timeout ${formatDuration(settings.timeoutMs)})`, async () => {
-    const push = settings.notify ? await subscribe(api, settings.notify, executionId) : undefined
+    const push = settings.notify ? await subscribe(api, settings.notify, executionId, context.toolkit) : undefined
     if (previous && !push) info(`The task's ${previous}: checks gather around that.`)
     try {
       // Reads that do not retry on their own: the wait rides out outages up to the timeout, telling each in two lines.
@@ -180,7 +180,7 @@ async function waitFor(
     return undefined
   }
   try {
-    const { alreadyEnded, result } = await stopExecution(api, task.id, executionId, clock, STOP_WAIT_ON_TIMEOUT_MS)
+    const { alreadyEnded, result } = await stopExecution(api, task.id, executionId, { clock, log: context.toolkit, waitMs: STOP_WAIT_ON_TIMEOUT_MS })
     context.tracker.ended(executionId)
     run.report = buildReport(task, executionId, result ?? outcome.result, outcome.attempts, app)
     const now = result ? `it ended ${describeStatus(result.status)}` : 'it had not reported a final status yet'
@@ -206,7 +206,7 @@ async function stopForFailFast(api: QrsApi, settings: Settings, run: TargetRun, 
   }
   let stop: Awaited<ReturnType<typeof stopExecution>>
   try {
-    stop = await stopExecution(api, task.id, executionId, context.clock, STOP_WAIT_ON_FAIL_FAST_MS)
+    stop = await stopExecution(api, task.id, executionId, { clock: context.clock, log: context.toolkit, waitMs: STOP_WAIT_ON_FAIL_FAST_MS })
   } catch (error) {
     context.tracker.stopFailed(executionId)
     run.error = `Another target failed (fail-fast), and stopping task '${task.name}' (execution ${executionId}) failed: ${firstLine((error as Error).message)}. The post step will try again.`

@@ -1,7 +1,7 @@
-import * as core from '@actions/core'
 import { withCommandsStopped } from '../output/untrusted.js'
 import { boundedLines } from './lines.js'
 import { formatBytes } from '../util/format.js'
+import type { Toolkit } from '../toolkit/toolkit.js'
 
 /** Logs larger than this are shown as their head and tail; the whole file is in script-log-path. */
 const MAX_PRINTED_BYTES = 1024 * 1024
@@ -11,9 +11,9 @@ const HEAD_LINES = 100
  * Prints a saved log into the step log, bounded, inside a collapsed group. The lines are the load
  * script's (TRACE writes anything): they are printed with runner commands stopped.
  */
-export async function printScriptLog(path: string, bytes: number): Promise<void> {
-  await core.group(`Script log (${formatBytes(bytes)})`, async () => {
-    await withCommandsStopped(async info => {
+export async function printScriptLog(toolkit: Pick<Toolkit, 'group' | 'info'>, path: string, bytes: number): Promise<void> {
+  await toolkit.group(`Script log (${formatBytes(bytes)})`, async () => {
+    await withCommandsStopped(toolkit, async info => {
       if (bytes <= MAX_PRINTED_BYTES) {
         await printLines(info, path, 0)
         return
