@@ -75,7 +75,7 @@ function client(user = 'UserDirectory=INTERNAL; UserId=sa_api'): QrsApi {
 
 async function reload(api: QrsApi, taskId: string) {
   const task = await findTask(api, { taskId })
-  const executionId = await startTask(api, task, { log: new FakeToolkit() })
+  const executionId = await startTask(api, task, { log: new FakeToolkit(), clock: systemClock })
   const outcome = await waitForExecution(api, executionId, { clock: systemClock, timeoutMs: 20_000, maxPollIntervalMs: 200 })
   if (outcome.kind !== 'finished') throw new Error(`no end: ${outcome.kind}`)
   return { task, result: outcome.result }
@@ -88,7 +88,7 @@ describe('script logs', () => {
       const api = client()
       const { result } = await reload(api, IDS.fail)
       expect(result).toMatchObject({ scriptLogAvailable: false })
-      const log = await saveScriptLog(api, IDS.fail, result, dir, systemClock)
+      const log = await saveScriptLog(api, IDS.fail, result, { dir, clock: systemClock })
       expect(log).toMatchObject({ kind: 'saved' })
       expect(readFileSync((log as { path: string }).path, 'utf8')).toMatch(/Revenue/)
     } finally {
@@ -102,7 +102,7 @@ describe('script logs', () => {
       try {
         const api = client()
         const { result } = await reload(api, IDS.fail)
-        const log = await saveScriptLog(api, IDS.fail, result, dir, systemClock)
+        const log = await saveScriptLog(api, IDS.fail, result, { dir, clock: systemClock })
         expect(log).toMatchObject({ kind: 'saved' })
         const asked = sim.requests.filter(r => r.path === `/qrs/reloadtask/${IDS.fail}/scriptlog` && r.query.includes(result.fileReferenceID ?? '-'))
         expect(asked.map(r => r.status)).toEqual([200])
@@ -123,7 +123,7 @@ describe('security rules', () => {
   it('a task the user may read but not start: the 403 names the security rules, not the certificate', async () => {
     const api = client(LIMITED)
     const task = await findTask(api, { taskId: IDS.quote })
-    const error = await startTask(api, task, { log: new FakeToolkit() }).catch((e: Error) => e)
+    const error = await startTask(api, task, { log: new FakeToolkit(), clock: systemClock }).catch((e: Error) => e)
     expect(String(error)).toMatch(/answered 403/)
     expect(String(error)).toMatch(/security rules do not allow this one/)
     expect(String(error)).not.toMatch(/client certificate must be exported/)

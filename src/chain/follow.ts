@@ -7,6 +7,7 @@ import { isFailed, isSuccess, statusName } from '../reload/status.js'
 import { waitForExecution } from '../reload/wait.js'
 import { printUntrusted } from '../output/untrusted.js'
 import type { Log } from '../toolkit/toolkit.js'
+import { poll } from '../util/poll.js'
 
 /** One task the chain set off, and what it set off in turn. */
 export interface ChainNode {
@@ -159,20 +160,25 @@ async function unmetRules(api: QrsApi, event: CompositeEvent, rules: CompositeEv
 
 /** A run of the task created after the upstream stop and not claimed by another node. */
 async function findDownstreamRun(api: QrsApi, taskId: string, upstreamStop: number, context: ChainContext, fireWindow: number): Promise<string | undefined> {
-  const until = Math.min(context.deadline, context.clock.now() + fireWindow)
-  for (;;) {
-    const results = await api.taskExecutionResults(taskId)
-    const fresh = results
-      .filter(result => result.executionID && !context.claimed.has(result.executionID.toLowerCase()))
-      .filter(result => Date.parse(result.createdDate ?? result.startTime ?? '') >= upstreamStop - CLOCK_TOLERANCE_MS)
-      .sort((a, b) => Date.parse(a.createdDate ?? a.startTime ?? '') - Date.parse(b.createdDate ?? b.startTime ?? ''))
-    if (fresh[0]?.executionID) {
-      context.claimed.add(fresh[0].executionID.toLowerCase())
-      return fresh[0].executionID
-    }
-    if (context.clock.now() >= until) return undefined
-    await context.clock.sleep(LOOK_GAP_MS, context.signal)
-  }
+  const { clock, signal } = context
+  const outcome = await poll({
+    clock,
+    signal,
+    deadline: Math.min(context.deadline, clock.now() + fireWindow),
+    read: async () => {
+      const results = await api.taskExecutionResults(taskId)
+      const [first] = results
+        .filter(result => result.executionID && !context.claimed.has(result.executionID.toLowerCase()))
+        .filter(result => Date.parse(result.createdDate ?? result.startTime ?? '') >= upstreamStop - CLOCK_TOLERANCE_MS)
+        .sort((a, b) => Date.parse(a.createdDate ?? a.startTime ?? '') - Date.parse(b.createdDate ?? b.startTime ?? ''))
+      // Claimed at once, before another event's look (they run side by side) can take the same run.
+      if (first?.executionID) context.claimed.add(first.executionID.toLowerCase())
+      return first?.executionID
+    },
+    done: executionId => executionId !== undefined,
+    next: () => LOOK_GAP_MS
+  })
+  return outcome.done ? outcome.value : undefined
 }
 
 /** Every node, depth first. */

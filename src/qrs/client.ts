@@ -1,8 +1,9 @@
 import type { Authenticator } from './authenticator.js'
-import { QrsError } from '../util/errors.js'
+import { errorMessage, QrsError } from '../util/errors.js'
+import { failure, untilAnswered } from '../util/poll.js'
 import { hintForStatus, looksLikeHtml } from './hints.js'
 import { systemClock, type Clock } from '../util/clock.js'
-import { MAX_RETRIES, isTransient, parseRetryAfter, retryDelay, unlessAborted } from './retry.js'
+import { MAX_RETRIES, isTransient, parseRetryAfter, retryDelay } from './retry.js'
 import { isRedirect, Transport, type RawResponse, type ServerTls } from './transport.js'
 import { newXrfkey } from './xrfkey.js'
 import { firstLine } from '../util/text.js'
@@ -124,17 +125,18 @@ export class QrsClient {
     body?: string
   ): Promise<{ status: number; json?: T; bytes?: number }> {
     const { signal, retries = MAX_RETRIES } = this.call
-    for (let attempt = 0; ; attempt++) {
-      signal?.throwIfAborted()
-      try {
-        return await this.sendOnce<T>(method, path, query, accept, sink, body)
-      } catch (error) {
-        if (signal?.aborted || method !== 'GET' || attempt >= retries || !isTransient(error)) throw unlessAborted(error, signal)
+    return untilAnswered({
+      clock: this.options.clock ?? systemClock,
+      signal,
+      read: () => this.sendOnce<T>(method, path, query, accept, sink, body),
+      retry: (error, attempt) => method === 'GET' && attempt < retries && isTransient(error),
+      next: (seen, attempt) => {
+        const error = failure(seen)
         const delay = retryDelay(error, attempt, this.options.random)
-        printUntrusted(this.options.log, `${method} ${path}: ${firstLine((error as Error).message)}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${retries}).`)
-        await (this.options.clock ?? systemClock).sleep(delay, signal)
+        printUntrusted(this.options.log, `${method} ${path}: ${firstLine(errorMessage(error))}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${retries}).`)
+        return delay
       }
-    }
+    })
   }
 
   private async sendOnce<T>(

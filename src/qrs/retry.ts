@@ -27,11 +27,6 @@ export function retryDelay(error: unknown, attempt: number, random: () => number
   return Math.round(random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt, 30)))
 }
 
-/** The cancellation's reason when `signal` aborted (whatever the request failed with meanwhile), else `error`. */
-export function unlessAborted(error: unknown, signal: AbortSignal | undefined): unknown {
-  return signal?.aborted ? signal.reason : error
-}
-
 /** Seconds or an HTTP date, as Retry-After allows. */
 export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
   if (!value) return undefined

@@ -1,7 +1,8 @@
 import type { IfRunning } from '../settings/settings.js'
 import type { StartTarget } from '../inputs/parse-targets.js'
 import type { NotKnown, QrsApi } from '../qrs/api.js'
-import { ConnectionError, ReloadError } from '../util/errors.js'
+import { ConnectionError, errorMessage, ReloadError } from '../util/errors.js'
+import { failure, poll, untilAnswered } from '../util/poll.js'
 import { EMPTY_GUID, type AppRef, type ExecutionResult, type ExecutionSession, type ReloadTask } from '../qrs/types.js'
 import { startAppReload } from './app-reload.js'
 import type { Clock } from '../util/clock.js'
@@ -31,7 +32,13 @@ export interface StartOptions {
   timeoutMs: number
   maxPollIntervalMs: number
   clock: Clock
+  /** Ends the wait for a run that was already going (if-running: wait): the job is cancelled, or fail-fast. */
   signal?: AbortSignal
+  /**
+   * The job is cancelled: ends the looks for the execution a start started. Not fail-fast: an execution
+   * that started must be found to be stopped.
+   */
+  cancel?: AbortSignal
   /** Where the start's lines and warnings go. */
   log: Log
 }
@@ -49,7 +56,7 @@ const FRESH_LOOKUP_MS = 2_000
 /** Starts the target once (or attaches to its running execution) and says which execution is ours. */
 export async function startReload(api: QrsApi, target: StartTarget, options: StartOptions, known?: { task: ReloadTask; at: number }): Promise<StartedReload> {
   if (target.kind === 'app-id') {
-    const { app, executionId, taskId } = await startAppReload(api, target.appId, options.clock)
+    const { app, executionId, taskId } = await startAppReload(api, target.appId, { clock: options.clock, signal: options.cancel })
     const task = taskId ? await findTask(api, { taskId }) : await findTask(api, { taskName: `Manually triggered reload of ${app.name}` })
     return { task, executionId, app, attached: false }
   }
@@ -126,37 +133,53 @@ async function waitForRunning(api: QrsApi, task: ReloadTask, executionId: string
   return outcome.result
 }
 
+export interface StartTaskOptions {
+  log: Log
+  clock: Clock
+  /** The job is cancelled: no more looks for what a lost start started. */
+  cancel?: AbortSignal
+  /** The executions of the task that ran before the start: none of them is ours. */
+  before?: Set<string>
+}
+
 /**
  * Starts the task and returns the execution session id. Never retried blindly: when the answer
  * is lost, the server is asked whether an execution started before anything else happens.
  */
-export interface StartTaskOptions {
-  log: Log
-  /** The executions of the task that ran before the start: none of them is ours. */
-  before?: Set<string>
-  /** Given: a start whose answer was lost is reconciled (the server asked whether it started) and sent again only if not. */
-  clock?: Clock
-  signal?: AbortSignal
+export async function startTask(api: QrsApi, task: ReloadTask, { log, clock, cancel, before = new Set() }: StartTaskOptions): Promise<string> {
+  /** The last start's answer was lost (no answer, not a refusal). */
+  let lost = false
+  return untilAnswered({
+    clock,
+    signal: cancel,
+    read: async attempt => {
+      lost = false
+      if (attempt > 0) {
+        const found = await findNewExecution(api, task, before, { clock, cancel })
+        if (found) {
+          log.info(`It did: execution ${found}.`)
+          return found
+        }
+        // Not blind: the server has just said that no execution of the task appeared.
+        log.info('No execution of the task appeared: it did not start. Starting it once more.')
+      }
+      try {
+        return started(task, await api.startTask(task.id))
+      } catch (error) {
+        lost = error instanceof ConnectionError
+        throw error
+      }
+    },
+    retry: (_, attempt) => lost && attempt + 1 < START_ATTEMPTS,
+    next: seen => {
+      log.warning(`The answer to the start of '${task.name}' was lost (${errorMessage(failure(seen))}). Asking the server whether it started.`)
+      return 0
+    }
+  })
 }
 
-export async function startTask(api: QrsApi, task: ReloadTask, { log, before = new Set(), clock }: StartTaskOptions): Promise<string> {
-  let executionId: string | undefined
-  for (let attempt = 1; ; attempt++) {
-    try {
-      executionId = await api.startTask(task.id)
-      break
-    } catch (error) {
-      if (!(error instanceof ConnectionError) || !clock || attempt >= START_ATTEMPTS) throw error
-      log.warning(`The answer to the start of '${task.name}' was lost (${error.message}). Asking the server whether it started.`)
-      const found = await findNewExecution(api, task, before, clock)
-      if (found) {
-        log.info(`It did: execution ${found}.`)
-        return found
-      }
-      // Not blind: the server has just said that no execution of the task appeared.
-      log.info('No execution of the task appeared: it did not start. Starting it once more.')
-    }
-  }
+/** The execution id the start answered, when it is one. */
+function started(task: ReloadTask, executionId: string | undefined): string {
   if (!executionId || executionId === EMPTY_GUID) {
     const disabled = task.enabled === false ? ' The task is disabled: enable it in the QMC (Tasks > Edit > Enabled).' : ''
     throw new ReloadError(
@@ -170,19 +193,23 @@ export async function startTask(api: QrsApi, task: ReloadTask, { log, before = n
  * An execution of the task that was not there before the start: a new running session, or (for a
  * run that already ended) a last execution result other than the one the task showed before.
  */
-async function findNewExecution(api: QrsApi, task: ReloadTask, before: Set<string>, clock: Clock): Promise<string | undefined> {
+async function findNewExecution(api: QrsApi, task: ReloadTask, before: Set<string>, { clock, cancel }: { clock: Clock; cancel?: AbortSignal }): Promise<string | undefined> {
   // operational.lastExecutionResult is condensed (no executionID): compare result ids, then look the new one up.
   const lastBefore = task.operational?.lastExecutionResult?.id
-  for (let poll = 0; poll < RECONCILE_POLLS; poll++) {
-    const sessions = await api.taskExecutionSessions(task)
-    const fresh = 'notKnown' in sessions ? undefined : sessions.find(session => !before.has(session.id.toLowerCase()))
-    if (fresh) return fresh.id
-    const last = (await findTask(api, { taskId: task.id })).operational?.lastExecutionResult?.id
-    if (last && last !== lastBefore) {
+  const outcome = await poll({
+    clock,
+    signal: cancel,
+    read: async () => {
+      const sessions = await api.taskExecutionSessions(task)
+      const fresh = 'notKnown' in sessions ? undefined : sessions.find(session => !before.has(session.id.toLowerCase()))
+      if (fresh) return fresh.id
+      const last = (await findTask(api, { taskId: task.id })).operational?.lastExecutionResult?.id
+      if (!last || last === lastBefore) return undefined
       const executionId = (await api.executionResult(last))?.executionID
-      if (executionId && !before.has(executionId.toLowerCase())) return executionId
-    }
-    await clock.sleep(RECONCILE_GAP_MS)
-  }
-  return undefined
+      return executionId && !before.has(executionId.toLowerCase()) ? executionId : undefined
+    },
+    done: found => found !== undefined,
+    next: (_, attempt) => (attempt + 1 < RECONCILE_POLLS ? RECONCILE_GAP_MS : undefined)
+  })
+  return outcome.done ? outcome.value : undefined
 }

@@ -62,7 +62,7 @@ export async function runTarget(api: QrsApi, settings: Settings, run: TargetRun,
   try {
     const started = (run.started = await group('Start the reload', async () => {
       const known = run.resolved?.task && run.resolved.lookedUpAt !== undefined ? { task: run.resolved.task, at: run.resolved.lookedUpAt } : undefined
-      const reload = await startReload(api, run.target, { ...settings, clock, signal, log: toolkit }, known)
+      const reload = await startReload(api, run.target, { ...settings, clock, signal, cancel: context.cancel, log: toolkit }, known)
       // Tracked at once: if the job is killed from here on, the post step stops this execution.
       context.tracker.started({ taskId: reload.task.id, taskName: reload.task.name, executionId: reload.executionId, attached: reload.attached })
       const app = reload.app ?? reload.task.app
@@ -222,11 +222,11 @@ async function stopForFailFast(api: QrsApi, settings: Settings, run: TargetRun, 
 }
 
 /** The log is fetched when it will be shown or explains a failure; external programs have none. */
-async function fetchScriptLog(api: QrsApi, settings: Settings, run: TargetRun, { clock, toolkit }: RunContext, info: (line: string) => void): Promise<void> {
+async function fetchScriptLog(api: QrsApi, settings: Settings, run: TargetRun, { clock, cancel, toolkit }: RunContext, info: (line: string) => void): Promise<void> {
   const { task } = run.started!
   if ((run.success && settings.scriptLog !== 'always') || isExternalProgram(task) || !run.result) return
   try {
-    const log = await saveScriptLog(api, task.id, run.result, process.env.RUNNER_TEMP || tmpdir(), clock)
+    const log = await saveScriptLog(api, task.id, run.result, { dir: process.env.RUNNER_TEMP || tmpdir(), clock, signal: cancel })
     if (log.kind === 'saved') {
       run.scriptLogPath = log.path
       run.scriptLogBytes = log.bytes
