@@ -1,10 +1,21 @@
 import { createAuthenticator } from './auth/index.js'
-import type { Authenticator } from './qrs/authenticator.js'
-import { getSettings, type Settings } from './settings/settings.js'
 import { QrsApi } from './qrs/api.js'
+import type { Authenticator } from './qrs/authenticator.js'
 import { QrsClient } from './qrs/client.js'
-import type { Clock } from './util/clock.js'
+import { getSettings, type Settings } from './settings/settings.js'
+import { actionsToolkit } from './toolkit/actions.js'
 import type { Log, Toolkit } from './toolkit/toolkit.js'
+import { systemClock, type Clock } from './util/clock.js'
+
+/** What the steps are given: the runner's toolkit and the clock (tests pass fakes). */
+export interface Dependencies {
+  toolkit: Toolkit
+  clock: Clock
+  /** Aborted: the job is being cancelled (as on SIGINT/SIGTERM); in-process tests use it. */
+  cancel?: AbortSignal
+}
+
+export const defaults: Dependencies = { toolkit: actionsToolkit, clock: systemClock }
 
 /** The inputs, checked; every secret among them masked before anything can print it. Shared by main and post. */
 export function readSettings(toolkit: Toolkit): Settings {

@@ -9,6 +9,7 @@ import { writeSummary, writeTargetsSummary } from './summary.js'
 import { isSuccess } from '../reload/status.js'
 import { chainNodes } from '../chain/follow.js'
 import { printUntrusted } from '../output/untrusted.js'
+import { errorMessage } from '../util/errors.js'
 
 /** Outputs, step log, annotations, job summary and the verdict, once every target has ended. */
 export async function reportRuns(toolkit: Toolkit, settings: Settings, runs: TargetRun[]): Promise<void> {
@@ -86,6 +87,13 @@ async function printLog(toolkit: Toolkit, settings: Settings, run: TargetRun): P
   if (run.scriptLogPath && (settings.scriptLog === 'always' || (settings.scriptLog === 'on-failure' && !run.success))) {
     await bestEffort(toolkit, 'print the script log', () => printScriptLog(toolkit, run.scriptLogPath!, run.scriptLogBytes ?? 0))
   }
+}
+
+/** The step failed before its targets could be reported (or was cancelled): the error, the verdict and the summary. */
+export async function reportFailure(toolkit: Toolkit, message: string, runs: TargetRun[]): Promise<void> {
+  toolkit.error(message)
+  toolkit.fail()
+  await writeSummary(toolkit, { report: runs[0]?.report, success: false, failure: message }).catch(e => toolkit.debug(`summary: ${errorMessage(e)}`))
 }
 
 /** Showing the result must not turn a good reload into a failed step: a summary or log print that fails is a warning. */
