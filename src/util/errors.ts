@@ -7,25 +7,25 @@ import { excerpt, firstLine } from './text.js'
 
 /** A problem with an input: reported before any request is made, naming the input. */
 export class InputError extends Error {
+  override name = 'InputError'
+
   constructor(
     readonly input: string,
     problem: string
   ) {
     super(`Input '${input}': ${problem}`)
-    this.name = 'InputError'
   }
 }
 
 /** Signing in failed; the message says what the server answered and what to check. */
 export class AuthError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'AuthError'
-  }
+  override name = 'AuthError'
 }
 
 /** The QRS answered, but not with what the call needed. Error bodies are text or HTML, never JSON. */
 export class QrsError extends Error {
+  override name = 'QrsError'
+
   constructor(
     readonly method: string,
     readonly path: string,
@@ -36,43 +36,42 @@ export class QrsError extends Error {
     readonly retryAfterMs?: number
   ) {
     super(`${method} ${path} answered ${status}${excerpt(body) ? `: ${excerpt(body)}` : ''}${hint ? `\n${hint}` : ''}`)
-    this.name = 'QrsError'
   }
 }
 
 /** The request never got an answer: DNS, TCP, TLS or a timeout. */
 export class ConnectionError extends Error {
+  override name = 'ConnectionError'
+
   constructor(
     message: string,
     /** Worth another try (reset, timeout, refused); TLS and DNS problems are not. */
     readonly transient = false
   ) {
     super(message)
-    this.name = 'ConnectionError'
   }
 }
 
 /** A reload-level failure the user must act on (task not found, did not start, timed out). */
 export class ReloadError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'ReloadError'
-  }
+  override name = 'ReloadError'
 }
 
 /** The deadline passed while the server was not answering: the wait times out with this as the cause. */
 export class StillDown extends Error {
+  override name = 'StillDown'
+
   constructor(cause: unknown) {
     super(`the QRS was not answering at the timeout (${firstLine(errorMessage(cause))})`, { cause })
-    this.name = 'StillDown'
   }
 }
 
 /** The runner cancelled the job (SIGINT, then SIGTERM 7.5 s later, then SIGKILL). */
 export class CancelledError extends Error {
+  override name = 'CancelledError'
+
   constructor(readonly signal: string) {
     super(`The job was cancelled (${signal}).`)
-    this.name = 'CancelledError'
   }
 }
 
