@@ -25,6 +25,17 @@ export default tseslint.config(
     }
   },
   {
+    // One seam to the runner: only toolkit/actions.ts talks to @actions/core; everything else gets a Toolkit (or its Log).
+    files: ['src/**/*.ts'],
+    ignores: ['src/toolkit/actions.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: '@actions/core', message: 'Take the Toolkit (or its Log) as a parameter: only src/toolkit/actions.ts imports @actions/core.' }] }
+      ]
+    }
+  },
+  {
     files: ['simulator/src/**/*.ts'],
     rules: {
       // Status is a const enum of QRS's numeric codes, compared with the numbers stored in the state.

@@ -9238,7 +9238,7 @@ module.exports = {
 
 
 const assert = __nccwpck_require__(4589)
-const { AsyncResource } = __nccwpck_require__(4317)
+const { AsyncResource } = __nccwpck_require__(6698)
 const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
 const util = __nccwpck_require__(3440)
 const { addSignal, removeSignal } = __nccwpck_require__(158)
@@ -9363,7 +9363,7 @@ const {
   RequestAbortedError
 } = __nccwpck_require__(8707)
 const util = __nccwpck_require__(3440)
-const { AsyncResource } = __nccwpck_require__(4317)
+const { AsyncResource } = __nccwpck_require__(6698)
 const { addSignal, removeSignal } = __nccwpck_require__(158)
 const assert = __nccwpck_require__(4589)
 
@@ -9615,7 +9615,7 @@ const { Readable } = __nccwpck_require__(9927)
 const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
 const util = __nccwpck_require__(3440)
 const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
-const { AsyncResource } = __nccwpck_require__(4317)
+const { AsyncResource } = __nccwpck_require__(6698)
 
 class RequestHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -9836,7 +9836,7 @@ const { finished, PassThrough } = __nccwpck_require__(7075)
 const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
 const util = __nccwpck_require__(3440)
 const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
-const { AsyncResource } = __nccwpck_require__(4317)
+const { AsyncResource } = __nccwpck_require__(6698)
 const { addSignal, removeSignal } = __nccwpck_require__(158)
 
 class StreamHandler extends AsyncResource {
@@ -10059,7 +10059,7 @@ module.exports = stream
 
 
 const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
-const { AsyncResource } = __nccwpck_require__(4317)
+const { AsyncResource } = __nccwpck_require__(6698)
 const util = __nccwpck_require__(3440)
 const { addSignal, removeSignal } = __nccwpck_require__(158)
 const assert = __nccwpck_require__(4589)
@@ -37080,20 +37080,128 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8730:
+/***/ 6006:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  N: () => (/* binding */ connect),
-  s: () => (/* binding */ readSettings)
+  Ng: () => (/* binding */ connect),
+  NT: () => (/* binding */ defaults),
+  sb: () => (/* binding */ readSettings)
 });
 
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 17 modules
-var core = __nccwpck_require__(6698);
-;// CONCATENATED MODULE: ./src/auth/mask.ts
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./src/util/errors.ts
+var errors = __nccwpck_require__(17);
+;// CONCATENATED MODULE: ./src/inputs/pem.ts
 
+
+
+/**
+ * Reads an input that holds PEM text or the path of a PEM file (QMC exports client.pem,
+ * client_key.pem and root.pem). Secrets pasted into repository settings sometimes keep
+ * literal `\n` (or `\r\n`) sequences instead of line breaks: those are turned back into line breaks.
+ */
+function readPem(input, value) {
+    const text = value.includes('-----BEGIN') ? value : readPemFile(input, value);
+    const pem = !text.includes('\n') && text.includes('\\n') ? text.replace(/(?:\\r)?\\n/g, '\n') : text;
+    if (!/-----BEGIN [A-Z0-9 ]+-----[\s\S]+?-----END [A-Z0-9 ]+-----/.test(pem)) {
+        throw new errors/* InputError */.dz(input, 'is not PEM: expected a -----BEGIN ...----- block or the path of a PEM file.');
+    }
+    return pem.replace(/\r\n/g, '\n').trim() + '\n';
+}
+/** A private key's body lines, to mask one by one: the runner masks line by line. */
+function secretLines(pem) {
+    return pem.split('\n').filter(line => line.length >= 8 && !line.startsWith('-----'));
+}
+function readPemFile(input, path) {
+    // Windows Explorer's "Copy as path" puts the path in double quotes.
+    const file = path.trim().replace(/^"(.+)"$/, '$1');
+    if (!(0,external_node_fs_.existsSync)(file) || !(0,external_node_fs_.statSync)(file).isFile()) {
+        throw new errors/* InputError */.dz(input, 'is neither PEM text nor the path of a readable file.');
+    }
+    const text = decodeText((0,external_node_fs_.readFileSync)(file));
+    if (!text.includes('-----BEGIN'))
+        throw new errors/* InputError */.dz(input, `the file ${file} holds no PEM block.`);
+    return text;
+}
+/**
+ * UTF-8, with or without a byte order mark, or UTF-16 with one: Windows PowerShell 5.1 writes
+ * UTF-16LE for `>` and Out-File, so `$env:ROOT_PEM > root.pem` makes such a file.
+ */
+function decodeText(bytes) {
+    if (bytes[0] === 0xff && bytes[1] === 0xfe)
+        return bytes.subarray(2).toString('utf16le');
+    if (bytes[0] === 0xfe && bytes[1] === 0xff)
+        return Buffer.from(bytes.subarray(2, bytes.length - (bytes.length % 2)))
+            .swap16()
+            .toString('utf16le');
+    return bytes.toString('utf8').replace(/^\uFEFF/, '');
+}
+/** Parses every certificate of a PEM bundle; names the input when one does not parse. */
+function parseCertificates(input, pem) {
+    const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+    if (!blocks)
+        throw new errors/* InputError */.dz(input, 'holds no -----BEGIN CERTIFICATE----- block.');
+    return blocks.map(block => {
+        try {
+            return new external_node_crypto_.X509Certificate(block);
+        }
+        catch (e) {
+            throw new errors/* InputError */.dz(input, `holds a certificate that does not parse (${e.message}).`);
+        }
+    });
+}
+/** Opens a private key, encrypted or not, with a message that names the input at fault. */
+function parsePrivateKey(input, pem, passphrase) {
+    const encrypted = /ENCRYPTED/.test(pem);
+    if (encrypted && !passphrase) {
+        throw new errors/* InputError */.dz(input, "is encrypted: set 'client-key-passphrase' to the password chosen when exporting it.");
+    }
+    try {
+        return (0,external_node_crypto_.createPrivateKey)({ key: pem, format: 'pem', passphrase });
+    }
+    catch {
+        if (encrypted)
+            throw new errors/* InputError */.dz('client-key-passphrase', `does not open the key in '${input}' (wrong password?).`);
+        throw new errors/* InputError */.dz(input, 'is not a private key Node.js can read (expected PEM, PKCS#1 or PKCS#8).');
+    }
+}
+
+;// CONCATENATED MODULE: ./src/inputs/values.ts
+
+/** Node refuses header values with line breaks or characters outside Latin-1: say which input, before any request. */
+function headerValue(input, value) {
+    if (/[^\t\x20-\x7e\x80-\xff]/.test(value))
+        throw new errors/* InputError */.dz(input, 'contains a line break or a character that cannot go into an HTTP header.');
+    return value;
+}
+function parseCount(input, value) {
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 64)
+        throw new errors/* InputError */.dz(input, `'${value}' is not a whole number from 1 to 64.`);
+    return Number(value);
+}
+function parseChoice(input, value, choices) {
+    const choice = value.toLowerCase();
+    if (!choices.includes(choice))
+        throw new errors/* InputError */.dz(input, `'${value}' is not one of ${choices.join(', ')}.`);
+    return choice;
+}
+const TRUE = ['true', 'True', 'TRUE', 'yes', 'on'];
+const FALSE = ['false', 'False', 'FALSE', 'no', 'off'];
+function parseBoolean(input, value) {
+    if (TRUE.includes(value))
+        return true;
+    if (FALSE.includes(value))
+        return false;
+    throw new errors/* InputError */.dz(input, `'${value}' is not a boolean: use true or false.`);
+}
+
+;// CONCATENATED MODULE: ./src/output/mask.ts
 /**
  * Shorter values are not registered as secrets: the runner blanks every occurrence, and a short
  * value (a header-auth user id such as `sa`, a load balancer's `ROUTEID=.1`) blanks ordinary words.
@@ -37103,22 +37211,22 @@ const MIN_MASKED_LENGTH = 8;
  * Registers a secret the action derived (ticket, session cookie, minted token) the moment it
  * exists. The runner masks line by line: a multi-line value is registered line by line too.
  */
-function maskDerived(value) {
+function maskDerived(secrets, value) {
     if (!value)
         return;
     if (value.length >= MIN_MASKED_LENGTH)
-        core/* setSecret */.Pq(value);
+        secrets.setSecret(value);
     for (const line of value.split(/\r?\n/))
         if (line !== value && line.trim().length >= MIN_MASKED_LENGTH)
-            core/* setSecret */.Pq(line.trim());
+            secrets.setSecret(line.trim());
 }
 /** The qlikTicket of a proxy redirect, masked as soon as the Location is read (a one-time sign-in as the service account). */
-function maskTicket(location) {
+function maskTicket(secrets, location) {
     for (const value of Array.isArray(location) ? location : location ? [location] : []) {
         for (const match of value.matchAll(/[?&]qlikTicket=([^&#\s]+)/gi)) {
-            maskDerived(match[1]);
+            maskDerived(secrets, match[1]);
             // The ticket may travel percent-decoded too.
-            maskDerived(safeDecode(match[1]));
+            maskDerived(secrets, safeDecode(match[1]));
         }
     }
 }
@@ -37142,7 +37250,12 @@ function safeDecode(value) {
  * default, but configurable): every cookie the proxy sets is kept and sent back.
  */
 class CookieJar {
+    secrets;
     cookies = new Map();
+    /** `secrets`: where the session cookie's value is masked. */
+    constructor(secrets) {
+        this.secrets = secrets;
+    }
     /** Takes the Set-Cookie headers of an answer; values are masked in the log at once. */
     take(setCookie) {
         for (const header of setCookie ?? []) {
@@ -37159,7 +37272,7 @@ class CookieJar {
             }
             // The session cookie is the credential; a load balancer's `ROUTEID=.1` is not (masking it blanks every ".1").
             if (/sess/i.test(name) || value.length >= 20)
-                maskDerived(value);
+                maskDerived(this.secrets, value);
             this.cookies.set(name, value);
         }
     }
@@ -37216,8 +37329,6 @@ function createAgent(base, serverTls, clientTls, maxSockets = Infinity) {
     return over({ keepAlive: true, maxSockets, ...tls, proxy: { host: proxy.hostname, port: proxy.port, ...proxyAuth } });
 }
 
-// EXTERNAL MODULE: ./src/qrs/errors.ts
-var errors = __nccwpck_require__(5329);
 ;// CONCATENATED MODULE: ./src/qrs/connection-errors.ts
 
 
@@ -37372,15 +37483,8 @@ function isRedirect(status) {
     return status >= 300 && status < 400;
 }
 
-;// CONCATENATED MODULE: ./src/auth/errors.ts
-/** Signing in failed; the message says what the server answered and what to check. */
-class AuthError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'AuthError';
-    }
-}
-
+// EXTERNAL MODULE: ./src/qrs/retry.ts
+var retry = __nccwpck_require__(1530);
 ;// CONCATENATED MODULE: ./src/auth/login.ts
 
 
@@ -37402,14 +37506,14 @@ function loginError(response, type, site) {
     const module = loginModule(response);
     const { url, userAgent } = site;
     if (module === 'forms') {
-        return new AuthError(`The proxy sent the request to its forms login page (internal_forms_authentication) instead of Windows authentication. ` +
+        return new errors/* AuthError */.lR(`The proxy sent the request to its forms login page (internal_forms_authentication) instead of Windows authentication. ` +
             `Either the user agent '${userAgent}' lacks the virtual proxy's Windows authentication pattern (set user-agent to contain it; the default pattern is 'Windows'), ` +
             `or url is missing the virtual proxy prefix (e.g. ${url.origin}/ntlm).`);
     }
     if (module === 'windows') {
-        return new AuthError(`The proxy wants Windows authentication, but auth-type is '${type}': url probably lacks the virtual proxy prefix of the ${type} virtual proxy (e.g. ${url.origin}/${type === 'jwt' ? 'jwt' : 'hdr'}).`);
+        return new errors/* AuthError */.lR(`The proxy wants Windows authentication, but auth-type is '${type}': url probably lacks the virtual proxy prefix of the ${type} virtual proxy (e.g. ${url.origin}/${type === 'jwt' ? 'jwt' : 'hdr'}).`);
     }
-    return new AuthError(`Signing in failed: the proxy answered ${response.status}${response.headers.location ? ` redirecting to ${withoutQuery(response.headers.location)}` : ''}.`);
+    return new errors/* AuthError */.lR(`Signing in failed: the proxy answered ${response.status}${response.headers.location ? ` redirecting to ${withoutQuery(response.headers.location)}` : ''}.`);
 }
 /** A redirect to a login module, explained; other redirects are the client's to report. */
 function loginRedirectError(response, type, site) {
@@ -37419,7 +37523,7 @@ function loginRedirectError(response, type, site) {
 function sameOrigin(location, site) {
     const url = new URL(location, site.url);
     if (url.origin !== site.url.origin) {
-        throw new AuthError(`The proxy redirected to ${url.origin}, not ${site.url.origin}: set url to the host name the proxy uses (and tls-server-name if needed).`);
+        throw new errors/* AuthError */.lR(`The proxy redirected to ${url.origin}, not ${site.url.origin}: set url to the host name the proxy uses (and tls-server-name if needed).`);
     }
     return url;
 }
@@ -37431,7 +37535,7 @@ const PROXY_HTML_HINT = `Expected JSON but got an HTML page, probably a login fo
 function throwIfBusy(response, url) {
     if (response.status !== 429 && response.status < 500)
         return;
-    const retryAfter = (0,errors/* parseRetryAfter */.mu)(String(response.headers['retry-after'] ?? '') || undefined);
+    const retryAfter = (0,retry/* parseRetryAfter */.mu)(String(response.headers['retry-after'] ?? '') || undefined);
     throw new errors/* QrsError */.Ds('GET', url.pathname, response.status, response.body, 'The virtual proxy could not sign in just now.', retryAfter);
 }
 
@@ -37441,7 +37545,11 @@ function throwIfBusy(response, url) {
 
 /** The proxy's session: every cookie it sets, sent back on each request. */
 class ProxySession {
-    jar = new CookieJar();
+    jar;
+    /** `secrets`: where the cookie values are masked the moment they arrive. */
+    constructor(secrets) {
+        this.jar = new CookieJar(secrets);
+    }
     get active() {
         return !this.jar.empty;
     }
@@ -37469,7 +37577,7 @@ function lostAfterFailover(response, sentWithSession) {
  * request carries the credentials again. Without a session, such an answer is the verdict.
  */
 function credentialsAuthenticator(strategy, site) {
-    const session = new ProxySession();
+    const session = new ProxySession(site.log);
     return {
         description: strategy.description,
         clientTls: strategy.clientTls ?? {},
@@ -37488,6 +37596,14 @@ function credentialsAuthenticator(strategy, site) {
 
 ;// CONCATENATED MODULE: ./src/auth/certificate.ts
 
+
+
+
+/** auth-type: certificate (port 4242): client-cert, client-key, client-key-passphrase, qlik-user. */
+const certificateMethod = {
+    read: inputs => ({ type: 'certificate', certificate: readClientCertificate(inputs), qlikUser: parseQlikUser(inputs.get('qlik-user')) }),
+    create: (settings, site) => certificateAuth(settings.certificate, settings.qlikUser, site)
+};
 /**
  * Certificate auth on port 4242: mutual TLS with the site's client certificate, and the
  * user to act as in `X-Qlik-User` (without it the QRS runs the call with full admin rights).
@@ -37504,9 +37620,48 @@ function certificateAuth(certificate, qlikUser, site) {
         htmlHint: 'Expected JSON but got an HTML page: url probably points at the proxy or a web server rather than the QRS (port 4242 for certificates).'
     }, site);
 }
+function readClientCertificate({ get, secrets }) {
+    const passphrase = get('client-key-passphrase') || undefined;
+    if (passphrase)
+        secrets.push(passphrase);
+    for (const name of ['client-cert', 'client-key']) {
+        if (!get(name))
+            throw new errors/* InputError */.dz(name, "is required with auth-type 'certificate' (QMC export: client.pem, client_key.pem).");
+    }
+    const key = readPem('client-key', get('client-key'));
+    secrets.push(...secretLines(key));
+    const cert = readPem('client-cert', get('client-cert'));
+    const [leaf] = parseCertificates('client-cert', cert);
+    const keyObject = parsePrivateKey('client-key', key, passphrase);
+    if (!leaf.checkPrivateKey(keyObject)) {
+        throw new errors/* InputError */.dz('client-key', `does not belong to the certificate in 'client-cert' (${leaf.subject.replace(/\n/g, ', ')}).`);
+    }
+    return { cert, key, passphrase };
+}
+function parseQlikUser(value) {
+    headerValue('qlik-user', value);
+    // UserDirectory=INTERNAL; UserId=sa_api: ';' separated, spaces optional, order free.
+    const parts = value
+        .split(';')
+        .map(p => p.trim())
+        .filter(Boolean);
+    const keys = parts.map(p => /^(\w+)\s*=\s*\S.*$/.exec(p)?.[1]?.toLowerCase());
+    if (parts.length !== 2 || !keys.includes('userdirectory') || !keys.includes('userid')) {
+        throw new errors/* InputError */.dz('qlik-user', `'${value}' is not of the form 'UserDirectory=INTERNAL; UserId=sa_api' (';' between the parts).`);
+    }
+    return value;
+}
 
 ;// CONCATENATED MODULE: ./src/auth/header.ts
 
+
+
+
+/** auth-type: header (through a virtual proxy): header-name, header-value. */
+const headerMethod = {
+    read: inputs => ({ type: 'header', ...readHeader(inputs) }),
+    create: (settings, site) => headerAuth(settings.name, settings.value, site)
+};
 /**
  * Header auth through a virtual proxy: the proxy trusts a header that names the user. Sent until
  * the proxy has set its session cookie, then the cookie alone, so the run keeps one proxy session.
@@ -37521,6 +37676,21 @@ function headerAuth(name, value, site) {
             : undefined
     }, site);
 }
+function readHeader({ get, secrets }) {
+    const name = get('header-name');
+    const value = get('header-value');
+    if (!name)
+        throw new errors/* InputError */.dz('header-name', "is required with auth-type 'header' (the virtual proxy's header name).");
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
+        throw new errors/* InputError */.dz('header-name', `'${name}' is not a valid HTTP header name.`);
+    if (!value)
+        throw new errors/* InputError */.dz('header-value', "is required with auth-type 'header' (the user id the proxy should sign in).");
+    // A user id, not a password: a short one (`sa`) masked would blank ordinary words in the log.
+    if (value.length >= MIN_MASKED_LENGTH)
+        secrets.push(value);
+    headerValue('header-value', value);
+    return { name, value };
+}
 
 // EXTERNAL MODULE: ./node_modules/jsonwebtoken/index.js
 var jsonwebtoken = __nccwpck_require__(9653);
@@ -37529,7 +37699,14 @@ var jsonwebtoken_default = /*#__PURE__*/__nccwpck_require__.n(jsonwebtoken);
 
 
 
+
+
 const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512'];
+/** auth-type: jwt (through a virtual proxy): jwt, or jwt-private-key and the claims to mint one. */
+const jwtMethod = {
+    read: inputs => ({ type: 'jwt', source: readJwtSource(inputs) }),
+    create: (settings, site) => jwtAuth(settings.source, site)
+};
 /** Re-mint when less than this is left: a request must not arrive with a token about to expire. */
 const RENEW_BEFORE_S = 60;
 /**
@@ -37551,7 +37728,7 @@ function jwtAuth(source, site, now = Date.now) {
                 ...(source.audience ? { audience: source.audience } : {})
             });
             expiresAt = seconds + source.lifetimeSeconds;
-            core/* setSecret */.Pq(token);
+            site.log.setSecret(token);
         }
         return token;
     };
@@ -37572,316 +37749,21 @@ function jwtAuth(source, site, now = Date.now) {
         }
     }, site);
 }
-
-// EXTERNAL MODULE: ./node_modules/httpntlm/ntlm.js
-var ntlm = __nccwpck_require__(1288);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/qrs/xrfkey.ts
-
-const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-/** A fresh 16-character key for the `xrfkey` query parameter and the `X-Qlik-Xrfkey` header. */
-function newXrfkey() {
-    let key = '';
-    for (let i = 0; i < 16; i++)
-        key += ALPHABET[(0,external_node_crypto_.randomInt)(ALPHABET.length)];
-    return key;
-}
-
-// EXTERNAL MODULE: ./src/report/untrusted.ts
-var untrusted = __nccwpck_require__(480);
-;// CONCATENATED MODULE: ./src/auth/ntlm.ts
-
-
-
-
-
-
-
-
-
-
-/** `CORP\svc_reload`, `svc_reload@corp.example` or `svc_reload`. */
-function parseWindowsUser(username) {
-    const slash = username.indexOf('\\');
-    if (slash >= 0)
-        return { domain: username.slice(0, slash), user: username.slice(slash + 1) };
-    // A UPN travels whole in the user field with an empty domain, as Windows clients send it.
-    return { domain: '', user: username };
-}
-const NEGOTIATE_EXTENDED_SESSION_SECURITY = 0x00080000;
-const NEGOTIATE_TARGET_INFO = 0x00800000;
-/**
- * Windows auth through a virtual proxy, Qlik's way: the proxy redirects to its login module,
- * which runs NTLM (Type1 → Type2 → Type3) on one keep-alive connection and then redirects back
- * with a qlikTicket that the client redeems for the session cookie. NTLMv2 only.
- */
-function ntlmAuth(credentials, site) {
-    const who = credentials.domain ? `${credentials.domain}\\${credentials.user}` : credentials.user;
-    const session = new ProxySession();
-    let signIns = 0;
-    /** Signs in at the login module; answers the redeemed ticket's answer when it is the request's own. */
-    const signIn = async (context) => {
-        session.clear();
-        // A sign-in always starts with a GET: the redirect dance would turn a POST into a GET.
-        const login = context.method === 'GET' ? context.answer : await context.get('/qrs/about');
-        if (loginModule(login) !== 'windows')
-            throw loginError(login, 'ntlm', site);
-        const forwardProxy = (0,lib/* getProxyUrl */.s_)(site.url.href);
-        if (forwardProxy) {
-            // NTLM authenticates one TCP connection; the proxy tunnel is not kept between its messages,
-            // and a failed attempt can count against the account's lockout threshold.
-            throw new AuthError(`NTLM cannot go through the forward proxy ${new URL(forwardProxy).host} (from HTTPS_PROXY): NTLM authenticates one TCP connection and the tunnel is not kept between its messages. Put the Qlik host in NO_PROXY (NO_PROXY: ${site.url.hostname}), or use JWT or header auth through the proxy.`);
-        }
-        if (signIns > 0)
-            core/* info */.pq('The Qlik proxy session expired: signing in again.');
-        signIns++;
-        const answer = await handshake(sameOrigin(login.headers.location, site), context.openConnection, credentials, who);
-        session.receive(answer);
-        const location = answer.headers.location;
-        let ticket;
-        if (location && /[?&]qlikTicket=/i.test(location)) {
-            // Redeem the ticket: the proxy answers it with the session cookie.
-            const url = sameOrigin(location, site);
-            const response = await context.request(url, { 'X-Qlik-Xrfkey': url.searchParams.get('xrfkey') ?? newXrfkey(), Accept: 'application/json' });
-            session.receive(response);
-            ticket = { url, response };
-        }
-        if (!session.active) {
-            throw new AuthError(`The Windows sign-in succeeded but the proxy set no session cookie (it redirected to ${location ? withoutQuery(location) : 'nowhere'}).`);
-        }
-        (0,untrusted/* infoUntrusted */.z7)(`Signed in through the proxy; session cookie ${session.names().join(', ')}.`);
-        // Redeeming the ticket replays the GET that met the login redirect: its answer is that GET's answer.
-        const replayed = ticket &&
-            context.method === 'GET' &&
-            !context.streamed &&
-            ticket.url.pathname === context.url.pathname &&
-            !isRedirect(ticket.response.status) &&
-            ticket.response.status !== 401;
-        return replayed ? ticket.response : undefined;
-    };
-    return {
-        description: `Windows/NTLM (${who})`,
-        clientTls: {},
-        prepare: () => ({ headers: session.header(), session: session.active }),
-        receive: response => session.receive(response),
-        // Without a session (or once it expired) the proxy sends every request to its login module.
-        expired: (response, sentWithSession) => lostAfterFailover(response, sentWithSession) || loginModule(response) !== undefined,
-        renew: signIn,
-        refusalHint: status => status === 401 ? `Windows sign-in of ${who} refused: check the password, that the account is enabled, and the NetBIOS domain (DOMAIN\\user).` : undefined,
-        redirectError: response => loginRedirectError(response, 'ntlm', site),
-        htmlHint: PROXY_HTML_HINT
-    };
-}
-async function handshake(loginUrl, openConnection, credentials, who) {
-    const url = new URL(loginUrl);
-    if (!url.searchParams.get('xrfkey'))
-        url.searchParams.set('xrfkey', newXrfkey());
-    const leg = async (connection, authorization) => {
-        const response = await connection.request('GET', url.href, {
-            'X-Qlik-Xrfkey': url.searchParams.get('xrfkey'),
-            ...(authorization ? { Authorization: authorization } : {})
-        });
-        throwIfBusy(response, url);
-        return response;
-    };
-    const connection = openConnection();
-    try {
-        const offer = await leg(connection);
-        const schemes = authenticateHeader(offer);
-        if (offer.status !== 401 || !schemes.some(s => /^NTLM$/i.test(s))) {
-            throw new AuthError(`The proxy's Windows login answered ${offer.status} offering ${schemes.join(', ') || 'no authentication scheme'}, not NTLM: enable Windows authentication on the virtual proxy, or use another auth-type.`);
-        }
-        const challenge = await leg(connection, ntlm.createType1Message({ domain: credentials.domain, workstation: '' }));
-        const type2 = parseType2(challenge);
-        const answer = await leg(connection, ntlm.createType3Message(type2, { username: credentials.user, password: credentials.password, domain: credentials.domain, workstation: '' }));
-        if (answer.status === 401) {
-            const moved = answer.socket !== challenge.socket ? ' The connection changed between the NTLM messages (a forward proxy in between? put the Qlik host in NO_PROXY).' : '';
-            throw new AuthError(`The proxy refused the Windows sign-in of ${who} (401 after the NTLM handshake). Check the password, that the account is enabled and not locked, and the domain: write DOMAIN\\user with the NetBIOS domain name.${moved}`);
-        }
-        if (!isRedirect(answer.status)) {
-            throw new AuthError(`The proxy answered the NTLM handshake with ${answer.status} instead of redirecting back with a ticket.`);
-        }
-        maskTicket(answer.headers.location);
-        return answer;
-    }
-    finally {
-        connection.dispose();
-    }
-}
-function authenticateHeader(response) {
-    const header = response.headers['www-authenticate'];
-    const values = Array.isArray(header) ? header : header ? [header] : [];
-    return values
-        .flatMap(value => value.split(','))
-        .map(value => value.trim())
-        .filter(Boolean);
-}
-/** The Type2 challenge; refused when answering it would take NTLMv1. */
-function parseType2(response) {
-    const header = authenticateHeader(response).find(value => /^NTLM \S+/i.test(value));
-    if (response.status !== 401 || !header) {
-        throw new AuthError(`The proxy answered the NTLM Type1 message with ${response.status} and no NTLM challenge.`);
-    }
-    let failure;
-    const type2 = ntlm.parseType2Message(header, error => (failure = error));
-    if (!type2)
-        throw new AuthError(`The proxy's NTLM challenge does not parse: ${failure?.message ?? 'unknown error'}.`);
-    // httpntlm falls back to NTLMv1 without extended session security and target info: never send that.
-    if (!(type2.negotiateFlags & NEGOTIATE_EXTENDED_SESSION_SECURITY) || !(type2.negotiateFlags & NEGOTIATE_TARGET_INFO) || !type2.targetInfo?.length) {
-        throw new AuthError('The server offers only NTLMv1 (its challenge has no extended session security or target info). NTLMv1 is refused: it is broken and hardened domains forbid it. Ask the Qlik admins to allow NTLMv2 (LmCompatibilityLevel 3 or higher).');
-    }
-    return type2;
-}
-
-;// CONCATENATED MODULE: ./src/auth/index.ts
-
-
-
-
-/** Picks the authenticator for `auth-type`. Settings are already validated. */
-function createAuthenticator(settings) {
-    const site = { url: settings.url, userAgent: settings.userAgent };
-    switch (settings.authType) {
-        case 'certificate':
-            return certificateAuth(settings.clientCertificate, settings.qlikUser, site);
-        case 'ntlm':
-            return ntlmAuth(settings.windowsCredentials, site);
-        case 'jwt':
-            return jwtAuth(settings.jwt, site);
-        case 'header':
-            return headerAuth(settings.header.name, settings.header.value, site);
-    }
-}
-
-// EXTERNAL MODULE: ./src/inputs/errors.ts
-var inputs_errors = __nccwpck_require__(1318);
-;// CONCATENATED MODULE: ./src/shared-types.ts
-/** Types that inputs, auth and qrs all use; here so that none of them imports another for a type. */
-const AUTH_TYPES = ['ntlm', 'jwt', 'certificate', 'header'];
-
-;// CONCATENATED MODULE: ./src/inputs/duration.ts
-
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-/**
- * Parses `90s`, `15m`, `2h`, `1h30m`, `500ms` or plain seconds (`120`) into milliseconds.
- * Plain numbers are seconds because that is what the QMC and most CI tools use.
- */
-function parseDuration(input, text) {
-    const value = text.trim().toLowerCase();
-    const hint = 'use a number of seconds or a duration such as 90s, 15m, 2h or 1h30m';
-    if (/^\d+(\.\d+)?$/.test(value))
-        return positive(input, Number(value) * 1000, hint);
-    const parts = [...value.matchAll(/(\d+(?:\.\d+)?)\s*(ms|s|m|h)/g)];
-    if (parts.length === 0 || parts.map(p => p[0]).join('') !== value.replace(/\s+/g, '')) {
-        throw new inputs_errors/* InputError */.d(input, `'${text}' is not a duration: ${hint}.`);
-    }
-    const ms = parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]], 0);
-    return positive(input, ms, hint);
-}
-function positive(input, ms, hint) {
-    if (!Number.isFinite(ms) || ms <= 0)
-        throw new inputs_errors/* InputError */.d(input, `must be greater than zero: ${hint}.`);
-    return Math.round(ms);
-}
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: ./src/inputs/pem.ts
-
-
-
-/**
- * Reads an input that holds PEM text or the path of a PEM file (QMC exports client.pem,
- * client_key.pem and root.pem). Secrets pasted into repository settings sometimes keep
- * literal `\n` (or `\r\n`) sequences instead of line breaks: those are turned back into line breaks.
- */
-function readPem(input, value) {
-    const text = value.includes('-----BEGIN') ? value : readPemFile(input, value);
-    const pem = !text.includes('\n') && text.includes('\\n') ? text.replace(/(?:\\r)?\\n/g, '\n') : text;
-    if (!/-----BEGIN [A-Z0-9 ]+-----[\s\S]+?-----END [A-Z0-9 ]+-----/.test(pem)) {
-        throw new inputs_errors/* InputError */.d(input, 'is not PEM: expected a -----BEGIN ...----- block or the path of a PEM file.');
-    }
-    return pem.replace(/\r\n/g, '\n').trim() + '\n';
-}
-/** A private key's body lines, to mask one by one: the runner masks line by line. */
-function secretLines(pem) {
-    return pem.split('\n').filter(line => line.length >= 8 && !line.startsWith('-----'));
-}
-function readPemFile(input, path) {
-    // Windows Explorer's "Copy as path" puts the path in double quotes.
-    const file = path.trim().replace(/^"(.+)"$/, '$1');
-    if (!(0,external_node_fs_.existsSync)(file) || !(0,external_node_fs_.statSync)(file).isFile()) {
-        throw new inputs_errors/* InputError */.d(input, 'is neither PEM text nor the path of a readable file.');
-    }
-    const text = decodeText((0,external_node_fs_.readFileSync)(file));
-    if (!text.includes('-----BEGIN'))
-        throw new inputs_errors/* InputError */.d(input, `the file ${file} holds no PEM block.`);
-    return text;
-}
-/**
- * UTF-8, with or without a byte order mark, or UTF-16 with one: Windows PowerShell 5.1 writes
- * UTF-16LE for `>` and Out-File, so `$env:ROOT_PEM > root.pem` makes such a file.
- */
-function decodeText(bytes) {
-    if (bytes[0] === 0xff && bytes[1] === 0xfe)
-        return bytes.subarray(2).toString('utf16le');
-    if (bytes[0] === 0xfe && bytes[1] === 0xff)
-        return Buffer.from(bytes.subarray(2, bytes.length - (bytes.length % 2)))
-            .swap16()
-            .toString('utf16le');
-    return bytes.toString('utf8').replace(/^\uFEFF/, '');
-}
-/** Parses every certificate of a PEM bundle; names the input when one does not parse. */
-function parseCertificates(input, pem) {
-    const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
-    if (!blocks)
-        throw new inputs_errors/* InputError */.d(input, 'holds no -----BEGIN CERTIFICATE----- block.');
-    return blocks.map(block => {
-        try {
-            return new external_node_crypto_.X509Certificate(block);
-        }
-        catch (e) {
-            throw new inputs_errors/* InputError */.d(input, `holds a certificate that does not parse (${e.message}).`);
-        }
-    });
-}
-/** Opens a private key, encrypted or not, with a message that names the input at fault. */
-function parsePrivateKey(input, pem, passphrase) {
-    const encrypted = /ENCRYPTED/.test(pem);
-    if (encrypted && !passphrase) {
-        throw new inputs_errors/* InputError */.d(input, "is encrypted: set 'client-key-passphrase' to the password chosen when exporting it.");
-    }
-    try {
-        return (0,external_node_crypto_.createPrivateKey)({ key: pem, format: 'pem', passphrase });
-    }
-    catch {
-        if (encrypted)
-            throw new inputs_errors/* InputError */.d('client-key-passphrase', `does not open the key in '${input}' (wrong password?).`);
-        throw new inputs_errors/* InputError */.d(input, 'is not a private key Node.js can read (expected PEM, PKCS#1 or PKCS#8).');
-    }
-}
-
-;// CONCATENATED MODULE: ./src/inputs/jwt.ts
-
-
-
-
 /** Minted tokens live five minutes: long enough for a request, short enough to be worthless if leaked. */
 const MINTED_LIFETIME_S = 300;
 /** `jwt` (a token) or `jwt-private-key` + `jwt-user-id` + `jwt-user-directory` (mint on the runner). */
-function readJwtSource(get, secrets) {
+function readJwtSource({ get, secrets }) {
     const token = get('jwt');
     const keyInput = get('jwt-private-key');
     if (token && keyInput)
-        throw new inputs_errors/* InputError */.d('jwt', 'set either jwt or jwt-private-key, not both.');
+        throw new errors/* InputError */.dz('jwt', 'set either jwt or jwt-private-key, not both.');
     if (token) {
         secrets.push(token);
         checkToken(token);
         return { kind: 'static', token };
     }
     if (!keyInput)
-        throw new inputs_errors/* InputError */.d('jwt', "auth-type 'jwt' needs jwt (a signed token) or jwt-private-key with jwt-user-id and jwt-user-directory.");
+        throw new errors/* InputError */.dz('jwt', "auth-type 'jwt' needs jwt (a signed token) or jwt-private-key with jwt-user-id and jwt-user-directory.");
     const privateKey = readPem('jwt-private-key', keyInput);
     secrets.push(...secretLines(privateKey));
     let type;
@@ -37889,18 +37771,18 @@ function readJwtSource(get, secrets) {
         type = (0,external_node_crypto_.createPrivateKey)(privateKey).asymmetricKeyType;
     }
     catch {
-        throw new inputs_errors/* InputError */.d('jwt-private-key', 'is not a private key Node.js can read (expected an unencrypted PEM RSA key).');
+        throw new errors/* InputError */.dz('jwt-private-key', 'is not a private key Node.js can read (expected an unencrypted PEM RSA key).');
     }
     if (type !== 'rsa')
-        throw new inputs_errors/* InputError */.d('jwt-private-key', `is an ${String(type).toUpperCase()} key; Qlik's JWT virtual proxies verify RS256, RS384 or RS512, which need an RSA key.`);
+        throw new errors/* InputError */.dz('jwt-private-key', `is an ${String(type).toUpperCase()} key; Qlik's JWT virtual proxies verify RS256, RS384 or RS512, which need an RSA key.`);
     const algorithm = get('jwt-algorithm').toUpperCase();
     if (!JWT_ALGORITHMS.includes(algorithm)) {
-        throw new inputs_errors/* InputError */.d('jwt-algorithm', `'${get('jwt-algorithm')}' is not one of ${JWT_ALGORITHMS.join(', ')} (the only algorithms Qlik's JWT virtual proxy accepts).`);
+        throw new errors/* InputError */.dz('jwt-algorithm', `'${get('jwt-algorithm')}' is not one of ${JWT_ALGORITHMS.join(', ')} (the only algorithms Qlik's JWT virtual proxy accepts).`);
     }
     // The claim names have defaults (userId, userDirectory); the values have none.
     for (const name of ['jwt-user-id', 'jwt-user-directory']) {
         if (!get(name))
-            throw new inputs_errors/* InputError */.d(name, 'is required to mint a JWT with jwt-private-key.');
+            throw new errors/* InputError */.dz(name, 'is required to mint a JWT with jwt-private-key.');
     }
     return {
         kind: 'mint',
@@ -37928,18 +37810,31 @@ function checkToken(token) {
     const header = parts.length === 3 ? decode(parts[0]) : undefined;
     const payload = parts.length === 3 ? decode(parts[1]) : undefined;
     if (!header || !payload || !parts[2])
-        throw new inputs_errors/* InputError */.d('jwt', 'is not a signed JWT (expected three base64url parts: header.payload.signature).');
+        throw new errors/* InputError */.dz('jwt', 'is not a signed JWT (expected three base64url parts: header.payload.signature).');
     if (!JWT_ALGORITHMS.includes(String(header.alg))) {
-        throw new inputs_errors/* InputError */.d('jwt', `is signed with ${String(header.alg)}; Qlik's JWT virtual proxy accepts only ${JWT_ALGORITHMS.join(', ')}.`);
+        throw new errors/* InputError */.dz('jwt', `is signed with ${String(header.alg)}; Qlik's JWT virtual proxy accepts only ${JWT_ALGORITHMS.join(', ')}.`);
     }
     if (typeof payload.exp === 'number' && payload.exp * 1000 <= Date.now()) {
-        throw new inputs_errors/* InputError */.d('jwt', `expired at ${new Date(payload.exp * 1000).toISOString()}: issue a new token, or let the action mint one with jwt-private-key.`);
+        throw new errors/* InputError */.dz('jwt', `expired at ${new Date(payload.exp * 1000).toISOString()}: issue a new token, or let the action mint one with jwt-private-key.`);
     }
 }
 
-// EXTERNAL MODULE: ./src/inputs/targets.ts
-var inputs_targets = __nccwpck_require__(4295);
-;// CONCATENATED MODULE: ./src/inputs/settings.ts
+// EXTERNAL MODULE: ./node_modules/httpntlm/ntlm.js
+var ntlm = __nccwpck_require__(1288);
+;// CONCATENATED MODULE: ./src/qrs/xrfkey.ts
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+/** A fresh 16-character key for the `xrfkey` query parameter and the `X-Qlik-Xrfkey` header. */
+function newXrfkey() {
+    let key = '';
+    for (let i = 0; i < 16; i++)
+        key += ALPHABET[(0,external_node_crypto_.randomInt)(ALPHABET.length)];
+    return key;
+}
+
+// EXTERNAL MODULE: ./src/output/untrusted.ts
+var untrusted = __nccwpck_require__(7296);
+;// CONCATENATED MODULE: ./src/auth/ntlm.ts
 
 
 
@@ -37948,227 +37843,184 @@ var inputs_targets = __nccwpck_require__(4295);
 
 
 
-const IF_RUNNING_MODES = ['wait', 'attach', 'fail'];
-const SCRIPT_LOG_MODES = ['on-failure', 'always', 'never'];
-/** Defaults, the same as action.yml's: a hand-made `node dist/index.js` run gets no defaults from the runner. */
-const DEFAULTS = {
-    'qlik-user': 'UserDirectory=INTERNAL; UserId=sa_api',
-    'user-agent': 'qlik-sense-reload (Windows)',
-    'insecure-skip-tls-verify': 'false',
-    wait: 'true',
-    timeout: '60m',
-    'max-poll-interval': '15s',
-    'request-timeout': '30s',
-    'script-log': 'on-failure',
-    'if-running': 'wait',
-    'max-parallel': '4',
-    'fail-fast': 'false',
-    'dry-run': 'false',
-    'max-targets': '25',
-    'wait-for-chain': 'false',
-    'chain-failure': 'fail',
-    'stop-on-timeout': 'true',
-    'stop-on-cancel': 'true',
-    'jwt-algorithm': 'RS256',
-    'jwt-user-id-claim': 'userId',
-    'jwt-user-directory-claim': 'userDirectory'
+
+/** auth-type: ntlm (Windows authentication through a virtual proxy): username, password. */
+const ntlmMethod = {
+    read: inputs => ({ type: 'ntlm', credentials: readWindowsCredentials(inputs) }),
+    create: (settings, site) => ntlmAuth(settings.credentials, site)
 };
-function getSettings(read) {
-    const get = (name) => (read(name) ?? '').trim() || DEFAULTS[name] || '';
-    // Passwords keep leading and trailing spaces.
-    const raw = (name) => read(name, { trim: false }) ?? '';
-    const secrets = [];
-    const url = parseUrl(get('url'));
-    const authType = parseAuthType(get('auth-type'));
-    const { targets, selectors, stream, single } = (0,inputs_targets/* parseTargetInputs */.wl)(get);
-    const clientCertificate = authType === 'certificate' ? readClientCertificate(get, secrets) : undefined;
-    const windowsCredentials = authType === 'ntlm' ? readWindowsCredentials(get, raw('password'), secrets) : undefined;
-    const jwt = authType === 'jwt' ? readJwtSource(get, secrets) : undefined;
-    const header = authType === 'header' ? readHeader(get, secrets) : undefined;
-    const caCert = get('ca-cert') ? readPem('ca-cert', get('ca-cert')) : undefined;
-    if (caCert)
-        parseCertificates('ca-cert', caCert);
-    return {
-        url,
-        authType,
-        clientCertificate,
-        windowsCredentials,
-        jwt,
-        header,
-        qlikUser: parseQlikUser(get('qlik-user')),
-        caCert,
-        tlsServerName: parseServerName(get('tls-server-name')),
-        insecureSkipTlsVerify: parseBoolean('insecure-skip-tls-verify', get('insecure-skip-tls-verify')),
-        userAgent: headerValue('user-agent', get('user-agent')),
-        targets,
-        selectors,
-        stream,
-        singleTarget: single,
-        dryRun: parseBoolean('dry-run', get('dry-run')),
-        maxTargets: (0,inputs_targets/* parseMaxTargets */.CY)(get('max-targets')),
-        maxParallel: parseCount('max-parallel', get('max-parallel')),
-        failFast: parseBoolean('fail-fast', get('fail-fast')),
-        waitForChain: parseBoolean('wait-for-chain', get('wait-for-chain')),
-        chainFailure: parseChoice('chain-failure', get('chain-failure'), ['fail', 'warn']),
-        wait: parseBoolean('wait', get('wait')),
-        timeoutMs: parseDuration('timeout', get('timeout')),
-        maxPollIntervalMs: parseDuration('max-poll-interval', get('max-poll-interval')),
-        requestTimeoutMs: parseDuration('request-timeout', get('request-timeout')),
-        scriptLog: parseChoice('script-log', get('script-log'), SCRIPT_LOG_MODES),
-        ifRunning: parseChoice('if-running', get('if-running'), IF_RUNNING_MODES),
-        stopOnTimeout: parseBoolean('stop-on-timeout', get('stop-on-timeout')),
-        stopOnCancel: parseBoolean('stop-on-cancel', get('stop-on-cancel')),
-        notify: parseNotify(get('notify-listen'), get('notify-url')),
-        secrets
-    };
-}
-function parseUrl(value) {
-    if (!value)
-        throw new inputs_errors/* InputError */.d('url', 'is required (e.g. https://qliksrv01.corp.example:4242).');
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        // Never echo credentials someone put into the URL.
-        throw new inputs_errors/* InputError */.d('url', `'${value.replace(/\/\/[^/]*@/, '//***@')}' is not a URL (e.g. https://qliksrv01.corp.example:4242).`);
-    }
-    if (url.protocol !== 'https:')
-        throw new inputs_errors/* InputError */.d('url', `must start with https:// (got ${url.protocol}//).`);
-    if (url.username || url.password)
-        throw new inputs_errors/* InputError */.d('url', 'must not contain credentials; use the auth inputs.');
-    if (url.search || url.hash)
-        throw new inputs_errors/* InputError */.d('url', 'must not contain a query or fragment.');
-    if (/\/qrs(\/|$)/i.test(url.pathname)) {
-        throw new inputs_errors/* InputError */.d('url', `must end before /qrs (e.g. https://${url.host}${url.pathname.replace(/\/qrs.*$/i, '')}).`);
-    }
-    return url;
-}
-function parseAuthType(value) {
-    if (!value)
-        throw new inputs_errors/* InputError */.d('auth-type', `is required: one of ${AUTH_TYPES.join(', ')}.`);
-    const type = value.toLowerCase();
-    if (!AUTH_TYPES.includes(type)) {
-        throw new inputs_errors/* InputError */.d('auth-type', `'${value}' is not one of ${AUTH_TYPES.join(', ')}.`);
-    }
-    return type;
-}
-function parseCount(input, value) {
-    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 64)
-        throw new inputs_errors/* InputError */.d(input, `'${value}' is not a whole number from 1 to 64.`);
-    return Number(value);
-}
-function parseNotify(listen, url) {
-    if (!listen && !url)
-        return undefined;
-    if (!listen)
-        throw new inputs_errors/* InputError */.d('notify-listen', 'is required with notify-url (host:port to listen on, e.g. 0.0.0.0:8765).');
-    if (!url)
-        throw new inputs_errors/* InputError */.d('notify-url', 'is required with notify-listen (the URL the Qlik server calls, e.g. http://runner01.corp.example:8765/qlik-notify).');
-    const match = /^(.*):(\d{1,5})$/.exec(listen);
-    const port = match ? Number(match[2]) : NaN;
-    if (!match || port < 1 || port > 65535)
-        throw new inputs_errors/* InputError */.d('notify-listen', `'${listen}' is not host:port (e.g. 0.0.0.0:8765 or :8765).`);
-    let callback;
-    try {
-        callback = new URL(url);
-    }
-    catch {
-        throw new inputs_errors/* InputError */.d('notify-url', `'${url}' is not a URL (e.g. http://runner01.corp.example:8765/qlik-notify).`);
-    }
-    // The listener speaks plain HTTP: an https:// URL would have the QRS fail every callback.
-    if (callback.protocol !== 'http:')
-        throw new inputs_errors/* InputError */.d('notify-url', `must be an http:// URL (got ${callback.protocol}//): the step's listener speaks plain HTTP.`);
-    return { listen: { host: match[1].replace(/^\[|\]$/g, '') || '0.0.0.0', port }, url: callback };
-}
-function parseChoice(input, value, choices) {
-    const choice = value.toLowerCase();
-    if (!choices.includes(choice))
-        throw new inputs_errors/* InputError */.d(input, `'${value}' is not one of ${choices.join(', ')}.`);
-    return choice;
-}
-function readClientCertificate(get, secrets) {
-    const passphrase = get('client-key-passphrase') || undefined;
-    if (passphrase)
-        secrets.push(passphrase);
-    for (const name of ['client-cert', 'client-key']) {
-        if (!get(name))
-            throw new inputs_errors/* InputError */.d(name, "is required with auth-type 'certificate' (QMC export: client.pem, client_key.pem).");
-    }
-    const key = readPem('client-key', get('client-key'));
-    secrets.push(...secretLines(key));
-    const cert = readPem('client-cert', get('client-cert'));
-    const [leaf] = parseCertificates('client-cert', cert);
-    const keyObject = parsePrivateKey('client-key', key, passphrase);
-    if (!leaf.checkPrivateKey(keyObject)) {
-        throw new inputs_errors/* InputError */.d('client-key', `does not belong to the certificate in 'client-cert' (${leaf.subject.replace(/\n/g, ', ')}).`);
-    }
-    return { cert, key, passphrase };
-}
-function readWindowsCredentials(get, password, secrets) {
+function readWindowsCredentials({ get, raw, secrets }) {
     const username = get('username');
+    // Passwords keep leading and trailing spaces.
+    const password = raw('password');
     if (password)
         secrets.push(password);
     if (!username)
-        throw new inputs_errors/* InputError */.d('username', "is required with auth-type 'ntlm' (DOMAIN\\user, user@domain or user).");
+        throw new errors/* InputError */.dz('username', "is required with auth-type 'ntlm' (DOMAIN\\user, user@domain or user).");
     if (!password)
-        throw new inputs_errors/* InputError */.d('password', "is required with auth-type 'ntlm'.");
+        throw new errors/* InputError */.dz('password', "is required with auth-type 'ntlm'.");
     const { user, domain } = parseWindowsUser(username);
     if (!user || /[\\/\s]/.test(user) || /\s/.test(domain)) {
-        throw new inputs_errors/* InputError */.d('username', `'${username}' is not DOMAIN\\user, user@domain or user (in YAML, quote it: 'CORP\\svc_reload').`);
+        throw new errors/* InputError */.dz('username', `'${username}' is not DOMAIN\\user, user@domain or user (in YAML, quote it: 'CORP\\svc_reload').`);
     }
     return { user, domain, password };
 }
-function readHeader(get, secrets) {
-    const name = get('header-name');
-    const value = get('header-value');
-    if (!name)
-        throw new inputs_errors/* InputError */.d('header-name', "is required with auth-type 'header' (the virtual proxy's header name).");
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
-        throw new inputs_errors/* InputError */.d('header-name', `'${name}' is not a valid HTTP header name.`);
-    if (!value)
-        throw new inputs_errors/* InputError */.d('header-value', "is required with auth-type 'header' (the user id the proxy should sign in).");
-    // A user id, not a password: a short one (`sa`) masked would blank ordinary words in the log.
-    if (value.length >= MIN_MASKED_LENGTH)
-        secrets.push(value);
-    headerValue('header-value', value);
-    return { name, value };
+/** `CORP\svc_reload`, `svc_reload@corp.example` or `svc_reload`. */
+function parseWindowsUser(username) {
+    const slash = username.indexOf('\\');
+    if (slash >= 0)
+        return { domain: username.slice(0, slash), user: username.slice(slash + 1) };
+    // A UPN travels whole in the user field with an empty domain, as Windows clients send it.
+    return { domain: '', user: username };
 }
-/** Node refuses header values with line breaks or characters outside Latin-1: say which input, before any request. */
-function headerValue(input, value) {
-    if (/[^\t\x20-\x7e\x80-\xff]/.test(value))
-        throw new inputs_errors/* InputError */.d(input, 'contains a line break or a character that cannot go into an HTTP header.');
-    return value;
+const NEGOTIATE_EXTENDED_SESSION_SECURITY = 0x00080000;
+const NEGOTIATE_TARGET_INFO = 0x00800000;
+/**
+ * Windows auth through a virtual proxy, Qlik's way: the proxy redirects to its login module,
+ * which runs NTLM (Type1 → Type2 → Type3) on one keep-alive connection and then redirects back
+ * with a qlikTicket that the client redeems for the session cookie. NTLMv2 only.
+ */
+function ntlmAuth(credentials, site) {
+    const who = credentials.domain ? `${credentials.domain}\\${credentials.user}` : credentials.user;
+    const session = new ProxySession(site.log);
+    let signIns = 0;
+    /** Signs in at the login module; answers the redeemed ticket's answer when it is the request's own. */
+    const signIn = async (context) => {
+        session.clear();
+        // A sign-in always starts with a GET: the redirect dance would turn a POST into a GET.
+        const login = context.method === 'GET' ? context.answer : await context.get('/qrs/about');
+        if (loginModule(login) !== 'windows')
+            throw loginError(login, 'ntlm', site);
+        const forwardProxy = (0,lib/* getProxyUrl */.s_)(site.url.href);
+        if (forwardProxy) {
+            // NTLM authenticates one TCP connection; the proxy tunnel is not kept between its messages,
+            // and a failed attempt can count against the account's lockout threshold.
+            throw new errors/* AuthError */.lR(`NTLM cannot go through the forward proxy ${new URL(forwardProxy).host} (from HTTPS_PROXY): NTLM authenticates one TCP connection and the tunnel is not kept between its messages. Put the Qlik host in NO_PROXY (NO_PROXY: ${site.url.hostname}), or use JWT or header auth through the proxy.`);
+        }
+        if (signIns > 0)
+            site.log.info('The Qlik proxy session expired: signing in again.');
+        signIns++;
+        const answer = await handshake(sameOrigin(login.headers.location, site), context.openConnection, credentials, who, site);
+        session.receive(answer);
+        const location = answer.headers.location;
+        let ticket;
+        if (location && /[?&]qlikTicket=/i.test(location)) {
+            // Redeem the ticket: the proxy answers it with the session cookie.
+            const url = sameOrigin(location, site);
+            const response = await context.request(url, { 'X-Qlik-Xrfkey': url.searchParams.get('xrfkey') ?? newXrfkey(), Accept: 'application/json' });
+            session.receive(response);
+            ticket = { url, response };
+        }
+        if (!session.active) {
+            throw new errors/* AuthError */.lR(`The Windows sign-in succeeded but the proxy set no session cookie (it redirected to ${location ? withoutQuery(location) : 'nowhere'}).`);
+        }
+        (0,untrusted/* printUntrusted */.Q)(site.log, `Signed in through the proxy; session cookie ${session.names().join(', ')}.`);
+        // Redeeming the ticket replays the GET that met the login redirect: its answer is that GET's answer.
+        const replayed = ticket &&
+            context.method === 'GET' &&
+            !context.streamed &&
+            ticket.url.pathname === context.url.pathname &&
+            !isRedirect(ticket.response.status) &&
+            ticket.response.status !== 401;
+        return replayed ? ticket.response : undefined;
+    };
+    return {
+        description: `Windows/NTLM (${who})`,
+        clientTls: {},
+        prepare: () => ({ headers: session.header(), session: session.active }),
+        receive: response => session.receive(response),
+        // Without a session (or once it expired) the proxy sends every request to its login module.
+        expired: (response, sentWithSession) => lostAfterFailover(response, sentWithSession) || loginModule(response) !== undefined,
+        renew: signIn,
+        refusalHint: status => status === 401 ? `Windows sign-in of ${who} refused: check the password, that the account is enabled, and the NetBIOS domain (DOMAIN\\user).` : undefined,
+        redirectError: response => loginRedirectError(response, 'ntlm', site),
+        htmlHint: PROXY_HTML_HINT
+    };
 }
-function parseQlikUser(value) {
-    headerValue('qlik-user', value);
-    // UserDirectory=INTERNAL; UserId=sa_api: ';' separated, spaces optional, order free.
-    const parts = value
-        .split(';')
-        .map(p => p.trim())
+async function handshake(loginUrl, openConnection, credentials, who, site) {
+    const url = new URL(loginUrl);
+    if (!url.searchParams.get('xrfkey'))
+        url.searchParams.set('xrfkey', newXrfkey());
+    const leg = async (connection, authorization) => {
+        const response = await connection.request('GET', url.href, {
+            'X-Qlik-Xrfkey': url.searchParams.get('xrfkey'),
+            ...(authorization ? { Authorization: authorization } : {})
+        });
+        throwIfBusy(response, url);
+        return response;
+    };
+    const connection = openConnection();
+    try {
+        const offer = await leg(connection);
+        const schemes = authenticateHeader(offer);
+        if (offer.status !== 401 || !schemes.some(s => /^NTLM$/i.test(s))) {
+            throw new errors/* AuthError */.lR(`The proxy's Windows login answered ${offer.status} offering ${schemes.join(', ') || 'no authentication scheme'}, not NTLM: enable Windows authentication on the virtual proxy, or use another auth-type.`);
+        }
+        const challenge = await leg(connection, ntlm.createType1Message({ domain: credentials.domain, workstation: '' }));
+        const type2 = parseType2(challenge);
+        const answer = await leg(connection, ntlm.createType3Message(type2, { username: credentials.user, password: credentials.password, domain: credentials.domain, workstation: '' }));
+        if (answer.status === 401) {
+            const moved = answer.socket !== challenge.socket ? ' The connection changed between the NTLM messages (a forward proxy in between? put the Qlik host in NO_PROXY).' : '';
+            throw new errors/* AuthError */.lR(`The proxy refused the Windows sign-in of ${who} (401 after the NTLM handshake). Check the password, that the account is enabled and not locked, and the domain: write DOMAIN\\user with the NetBIOS domain name.${moved}`);
+        }
+        if (!isRedirect(answer.status)) {
+            throw new errors/* AuthError */.lR(`The proxy answered the NTLM handshake with ${answer.status} instead of redirecting back with a ticket.`);
+        }
+        maskTicket(site.log, answer.headers.location);
+        return answer;
+    }
+    finally {
+        connection.dispose();
+    }
+}
+function authenticateHeader(response) {
+    const header = response.headers['www-authenticate'];
+    const values = Array.isArray(header) ? header : header ? [header] : [];
+    return values
+        .flatMap(value => value.split(','))
+        .map(value => value.trim())
         .filter(Boolean);
-    const keys = parts.map(p => /^(\w+)\s*=\s*\S.*$/.exec(p)?.[1]?.toLowerCase());
-    if (parts.length !== 2 || !keys.includes('userdirectory') || !keys.includes('userid')) {
-        throw new inputs_errors/* InputError */.d('qlik-user', `'${value}' is not of the form 'UserDirectory=INTERNAL; UserId=sa_api' (';' between the parts).`);
-    }
-    return value;
 }
-function parseServerName(value) {
-    if (!value)
-        return undefined;
-    if (!/^[A-Za-z0-9.-]+$/.test(value) && !/^[0-9a-f:]+$/i.test(value)) {
-        throw new inputs_errors/* InputError */.d('tls-server-name', `'${value}' is not a host name (e.g. qliksrv01.corp.example).`);
+/** The Type2 challenge; refused when answering it would take NTLMv1. */
+function parseType2(response) {
+    const header = authenticateHeader(response).find(value => /^NTLM \S+/i.test(value));
+    if (response.status !== 401 || !header) {
+        throw new errors/* AuthError */.lR(`The proxy answered the NTLM Type1 message with ${response.status} and no NTLM challenge.`);
     }
-    return value;
+    let failure;
+    const type2 = ntlm.parseType2Message(header, error => (failure = error));
+    if (!type2)
+        throw new errors/* AuthError */.lR(`The proxy's NTLM challenge does not parse: ${failure?.message ?? 'unknown error'}.`);
+    // httpntlm falls back to NTLMv1 without extended session security and target info: never send that.
+    if (!(type2.negotiateFlags & NEGOTIATE_EXTENDED_SESSION_SECURITY) || !(type2.negotiateFlags & NEGOTIATE_TARGET_INFO) || !type2.targetInfo?.length) {
+        throw new errors/* AuthError */.lR('The server offers only NTLMv1 (its challenge has no extended session security or target info). NTLMv1 is refused: it is broken and hardened domains forbid it. Ask the Qlik admins to allow NTLMv2 (LmCompatibilityLevel 3 or higher).');
+    }
+    return type2;
 }
-const TRUE = ['true', 'True', 'TRUE', 'yes', 'on'];
-const FALSE = ['false', 'False', 'FALSE', 'no', 'off'];
-function parseBoolean(input, value) {
-    if (TRUE.includes(value))
-        return true;
-    if (FALSE.includes(value))
-        return false;
-    throw new inputs_errors/* InputError */.d(input, `'${value}' is not a boolean: use true or false.`);
+
+;// CONCATENATED MODULE: ./src/auth/index.ts
+
+
+
+
+/** Every auth-type, one line each; messages list them in this order. */
+const METHODS = {
+    ntlm: ntlmMethod,
+    jwt: jwtMethod,
+    certificate: certificateMethod,
+    header: headerMethod
+};
+/** The registry by type, each method typed with its own settings (so that `create` needs no cast). */
+const BY_TYPE = METHODS;
+const AUTH_TYPES = Object.keys(METHODS);
+/** Reads the inputs of auth-type `type`. */
+function readAuth(type, inputs) {
+    return BY_TYPE[type].read(inputs);
+}
+/** The sign-in strategy for these settings. */
+function createAuthenticator(settings, site) {
+    const method = BY_TYPE[settings.type];
+    return method.create(settings, site);
 }
 
 // EXTERNAL MODULE: ./src/qrs/filter.ts
@@ -38176,7 +38028,6 @@ var qrs_filter = __nccwpck_require__(5388);
 // EXTERNAL MODULE: ./src/qrs/types.ts
 var types = __nccwpck_require__(3953);
 ;// CONCATENATED MODULE: ./src/qrs/api.ts
-
 
 
 
@@ -38202,7 +38053,7 @@ class QrsApi {
         return this.client.get('/qrs/reloadtask/full', { filter, ...(privileges ? { privileges: 'true' } : {}) });
     }
     externalProgramTasks(filter, privileges = false) {
-        return optionalList(this.client.get('/qrs/externalprogramtask/full', { filter, ...(privileges ? { privileges: 'true' } : {}) }));
+        return this.optionalList(this.client.get('/qrs/externalprogramtask/full', { filter, ...(privileges ? { privileges: 'true' } : {}) }));
     }
     app(id, privileges = false) {
         return this.client.getIfExists(`/qrs/app/${id}`, privileges ? { privileges: 'true' } : {});
@@ -38212,10 +38063,10 @@ class QrsApi {
     }
     /** Condensed tags / custom property definitions: only to tell "does not exist" from "nothing carries it". */
     tags(filter) {
-        return optionalList(this.client.get('/qrs/tag', { filter }));
+        return this.optionalList(this.client.get('/qrs/tag', { filter }));
     }
     customPropertyDefinitions(filter) {
-        return optionalList(this.client.get('/qrs/custompropertydefinition', { filter }));
+        return this.optionalList(this.client.get('/qrs/custompropertydefinition', { filter }));
     }
     /** POST /qrs/task/{id}/start/synchronous: answers once the task has started, with the execution session id. */
     async startTask(taskId) {
@@ -38277,10 +38128,10 @@ class QrsApi {
         return this.client.getIfExists(`/qrs/compositeevent/${id}`);
     }
     appExecutionSessions(appId) {
-        return optionalList(this.client.get('/qrs/executionsession/full', { filter: (0,qrs_filter/* eqGuid */.k8)('app.id', appId) }));
+        return this.optionalList(this.client.get('/qrs/executionsession/full', { filter: (0,qrs_filter/* eqGuid */.k8)('app.id', appId) }));
     }
     appExecutionResults(appId) {
-        return optionalList(this.client.get('/qrs/executionresult/full', { filter: (0,qrs_filter/* eqGuid */.k8)('appID', appId) }));
+        return this.optionalList(this.client.get('/qrs/executionresult/full', { filter: (0,qrs_filter/* eqGuid */.k8)('appID', appId) }));
     }
     /**
      * Asks the QRS to call `callbackUrl` when a result of this execution changes (Notification API:
@@ -38306,7 +38157,7 @@ class QrsApi {
         const current = await this.client.getIfExists(`/qrs/reloadtask/${taskId}/scriptlogfile`, { executionResultId: result.id }).catch((error) => {
             if (!(error instanceof errors/* QrsError */.Ds))
                 throw error;
-            core/* debug */.Yz(`${error.method} ${error.path} answered ${error.status}: trying the older script log route.`);
+            this.client.log.debug(`${error.method} ${error.path} answered ${error.status}: trying the older script log route.`);
             return undefined;
         });
         if (current?.value)
@@ -38320,31 +38171,69 @@ class QrsApi {
     downloadScriptLog(reference, sink) {
         return this.client.download(`/qrs/download/reloadtask/${reference}/scriptlog.txt`, sink);
     }
-}
-/**
- * Lists the action can do without: a server (or proxy rule) that does not serve the route or the
- * filter (404, 400) is taken as "none", so a missing extra never stops a reload.
- */
-async function optionalList(request) {
-    try {
-        return await request;
-    }
-    catch (error) {
-        if (error instanceof errors/* QrsError */.Ds && (error.status === 404 || error.status === 400)) {
-            core/* debug */.Yz(`${error.method} ${error.path} answered ${error.status}: taken as an empty list.`);
-            return [];
+    /**
+     * Lists the action can do without: a server (or proxy rule) that does not serve the route or the
+     * filter (404, 400) is taken as "none", so a missing extra never stops a reload.
+     */
+    async optionalList(request) {
+        try {
+            return await request;
         }
-        throw error;
+        catch (error) {
+            if (error instanceof errors/* QrsError */.Ds && (error.status === 404 || error.status === 400)) {
+                this.client.log.debug(`${error.method} ${error.path} answered ${error.status}: taken as an empty list.`);
+                return [];
+            }
+            throw error;
+        }
     }
 }
 
-// EXTERNAL MODULE: ./src/util/clock.ts + 1 modules
-var clock = __nccwpck_require__(2645);
-// EXTERNAL MODULE: ./src/qrs/retry.ts
-var retry = __nccwpck_require__(1530);
+// EXTERNAL MODULE: ./src/util/poll.ts
+var poll = __nccwpck_require__(6451);
+;// CONCATENATED MODULE: ./src/qrs/hints.ts
+/** What a user can do about an answer the QRS (or something in front of it) gave. */
+function looksLikeHtml(contentType, body) {
+    return /html/i.test(contentType) || /^\s*</.test(body);
+}
+/** What a user can do about a status, whatever the auth type; the auth module explains refusals. */
+function hintForStatus(status, body) {
+    if (status === 403 && /XSRF/i.test(body)) {
+        return 'The xrfkey sent in the query and the X-Qlik-Xrfkey header did not reach the server intact: a proxy in between may rewrite query strings.';
+    }
+    if (status === 403 && /inactive/i.test(body)) {
+        return 'The Qlik user is inactive: activate it in the QMC (Users) or use another user.';
+    }
+    if (status === 400 && looksLikeHtml('', body)) {
+        return 'The proxy answered with an error page: check that the virtual proxy is linked to a proxy service (QMC > Virtual proxies > Associated items > Proxies) and that url uses its prefix.';
+    }
+    if (status === 500 && /Authentication error/i.test(body)) {
+        return 'The server lost the session (e.g. after a failover): run the step again.';
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/util/clock.ts
+
+const systemClock = {
+    // Whole milliseconds, as Date.now() gave: durations print as such.
+    now: () => Math.floor(performance.now()),
+    sleep: async (ms, signal) => {
+        try {
+            await (0,external_node_timers_promises_namespaceObject.setTimeout)(ms, undefined, { signal });
+        }
+        catch (error) {
+            throw signal?.aborted ? signal.reason : error;
+        }
+    }
+};
+
 // EXTERNAL MODULE: ./src/util/text.ts
 var util_text = __nccwpck_require__(9997);
 ;// CONCATENATED MODULE: ./src/qrs/client.ts
+
 
 
 
@@ -38376,6 +38265,10 @@ class QrsClient {
     /** The same client (connection, session) whose calls use `call` (a key set to undefined clears it): e.g. aborted on cancel. Dispose the original only. */
     with(call) {
         return new QrsClient(this.options, this, call);
+    }
+    /** The log this client writes to: the API's calls log through it too. */
+    get log() {
+        return this.options.log;
     }
     /** GET that must answer 2xx with JSON. */
     async get(path, query = {}) {
@@ -38414,19 +38307,18 @@ class QrsClient {
      */
     async send(method, path, query, accept = [], sink, body) {
         const { signal, retries = retry/* MAX_RETRIES */.kd } = this.call;
-        for (let attempt = 0;; attempt++) {
-            signal?.throwIfAborted();
-            try {
-                return await this.sendOnce(method, path, query, accept, sink, body);
-            }
-            catch (error) {
-                if (signal?.aborted || method !== 'GET' || attempt >= retries || !(0,retry/* isTransient */.dg)(error))
-                    throw (0,retry/* unlessAborted */.Wh)(error, signal);
+        return (0,poll/* untilAnswered */.Yv)({
+            clock: this.options.clock ?? systemClock,
+            signal,
+            read: () => this.sendOnce(method, path, query, accept, sink, body),
+            retry: (error, attempt) => method === 'GET' && attempt < retries && (0,retry/* isTransient */.dg)(error),
+            next: (seen, attempt) => {
+                const error = (0,poll/* failure */.V2)(seen);
                 const delay = (0,retry/* retryDelay */.a2)(error, attempt, this.options.random);
-                (0,untrusted/* infoUntrusted */.z7)(`${method} ${path}: ${(0,util_text/* firstLine */.T)(error.message)}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${retries}).`);
-                await (this.options.clock ?? clock/* systemClock */.m).sleep(delay, signal);
+                (0,untrusted/* printUntrusted */.Q)(this.options.log, `${method} ${path}: ${(0,util_text/* firstLine */.T)((0,errors/* errorMessage */.gJ)(error))}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${retries}).`);
+                return delay;
             }
-        }
+        });
     }
     async sendOnce(method, path, query, accept, sink, body) {
         const { auth } = this.options;
@@ -38463,7 +38355,7 @@ class QrsClient {
         const { signal } = this.call;
         const response = sink ? await this.transport.download(url, headers, sink, signal) : await this.transport.request(method, url, headers, body, signal);
         this.options.auth.receive(response);
-        core/* debug */.Yz(`${method} ${path}${query.filter ? ` filter=${query.filter}` : ''} → ${response.status} in ${Math.round(performance.now() - started)} ms`);
+        this.options.log.debug(`${method} ${path}${query.filter ? ` filter=${query.filter}` : ''} → ${response.status} in ${Math.round(performance.now() - started)} ms`);
         return { response, withSession: auth.session, bytes: 'bytes' in response ? response.bytes : undefined };
     }
     interpret(method, path, response, accept) {
@@ -38475,14 +38367,14 @@ class QrsClient {
                 new errors/* QrsError */.Ds(method, path, status, `redirect to ${response.headers.location ? withoutQuery(response.headers.location) : '(no location)'}`, 'The QRS does not redirect: check url (port 4242 for certificates, the virtual proxy prefix otherwise).'));
         }
         if (status < 200 || status >= 300) {
-            const retryAfter = (0,errors/* parseRetryAfter */.mu)(String(response.headers['retry-after'] ?? '') || undefined);
+            const retryAfter = (0,retry/* parseRetryAfter */.mu)(String(response.headers['retry-after'] ?? '') || undefined);
             const refusal = status === 403 && this.shared.accepted ? SECURITY_RULE_HINT : this.options.auth.refusalHint(status, body);
-            throw new errors/* QrsError */.Ds(method, path, status, body, (0,errors/* hintForStatus */.jF)(status, body) ?? refusal, retryAfter);
+            throw new errors/* QrsError */.Ds(method, path, status, body, hintForStatus(status, body) ?? refusal, retryAfter);
         }
         this.shared.accepted = true;
         if (!body.trim())
             return { status };
-        if ((0,errors/* looksLikeHtml */.te)(String(response.headers['content-type'] ?? ''), body)) {
+        if (looksLikeHtml(String(response.headers['content-type'] ?? ''), body)) {
             throw new errors/* QrsError */.Ds(method, path, status, body, this.options.auth.htmlHint);
         }
         try {
@@ -38501,11 +38393,179 @@ function encodeQuery(query) {
         .join('&');
 }
 
+;// CONCATENATED MODULE: ./src/inputs/duration.ts
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/**
+ * Parses `90s`, `15m`, `2h`, `1h30m`, `500ms` or plain seconds (`120`) into milliseconds.
+ * Plain numbers are seconds because that is what the QMC and most CI tools use.
+ */
+function parseDuration(input, text) {
+    const value = text.trim().toLowerCase();
+    const hint = 'use a number of seconds or a duration such as 90s, 15m, 2h or 1h30m';
+    if (/^\d+(\.\d+)?$/.test(value))
+        return positive(input, Number(value) * 1000, hint);
+    const parts = [...value.matchAll(/(\d+(?:\.\d+)?)\s*(ms|s|m|h)/g)];
+    if (parts.length === 0 || parts.map(p => p[0]).join('') !== value.replace(/\s+/g, '')) {
+        throw new errors/* InputError */.dz(input, `'${text}' is not a duration: ${hint}.`);
+    }
+    const ms = parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]], 0);
+    return positive(input, ms, hint);
+}
+function positive(input, ms, hint) {
+    if (!Number.isFinite(ms) || ms <= 0)
+        throw new errors/* InputError */.dz(input, `must be greater than zero: ${hint}.`);
+    return Math.round(ms);
+}
+
+// EXTERNAL MODULE: ./src/inputs/parse-targets.ts
+var parse_targets = __nccwpck_require__(4653);
+;// CONCATENATED MODULE: ./src/settings/settings.ts
+
+
+
+
+
+
+const IF_RUNNING_MODES = ['wait', 'attach', 'fail'];
+const SCRIPT_LOG_MODES = ['on-failure', 'always', 'never'];
+/** Defaults, the same as action.yml's: a hand-made `node dist/index.js` run gets no defaults from the runner. */
+const DEFAULTS = {
+    'qlik-user': 'UserDirectory=INTERNAL; UserId=sa_api',
+    'user-agent': 'qlik-sense-reload (Windows)',
+    'insecure-skip-tls-verify': 'false',
+    wait: 'true',
+    timeout: '60m',
+    'max-poll-interval': '15s',
+    'request-timeout': '30s',
+    'script-log': 'on-failure',
+    'if-running': 'wait',
+    'max-parallel': '4',
+    'fail-fast': 'false',
+    'dry-run': 'false',
+    'max-targets': '25',
+    'wait-for-chain': 'false',
+    'chain-failure': 'fail',
+    'stop-on-timeout': 'true',
+    'stop-on-cancel': 'true',
+    'jwt-algorithm': 'RS256',
+    'jwt-user-id-claim': 'userId',
+    'jwt-user-directory-claim': 'userDirectory'
+};
+function getSettings(read) {
+    const get = (name) => (read(name) ?? '').trim() || DEFAULTS[name] || '';
+    // Passwords keep leading and trailing spaces.
+    const raw = (name) => read(name, { trim: false }) ?? '';
+    const secrets = [];
+    const url = parseUrl(get('url'));
+    const authType = parseAuthType(get('auth-type'));
+    const { targets, selectors, stream, single } = (0,parse_targets/* parseTargetInputs */.wl)(get);
+    const auth = readAuth(authType, { get, raw, secrets });
+    const caCert = get('ca-cert') ? readPem('ca-cert', get('ca-cert')) : undefined;
+    if (caCert)
+        parseCertificates('ca-cert', caCert);
+    return {
+        url,
+        auth,
+        caCert,
+        tlsServerName: parseServerName(get('tls-server-name')),
+        insecureSkipTlsVerify: parseBoolean('insecure-skip-tls-verify', get('insecure-skip-tls-verify')),
+        userAgent: headerValue('user-agent', get('user-agent')),
+        targets,
+        selectors,
+        stream,
+        singleTarget: single,
+        dryRun: parseBoolean('dry-run', get('dry-run')),
+        maxTargets: (0,parse_targets/* parseMaxTargets */.CY)(get('max-targets')),
+        maxParallel: parseCount('max-parallel', get('max-parallel')),
+        failFast: parseBoolean('fail-fast', get('fail-fast')),
+        waitForChain: parseBoolean('wait-for-chain', get('wait-for-chain')),
+        chainFailure: parseChoice('chain-failure', get('chain-failure'), ['fail', 'warn']),
+        wait: parseBoolean('wait', get('wait')),
+        timeoutMs: parseDuration('timeout', get('timeout')),
+        maxPollIntervalMs: parseDuration('max-poll-interval', get('max-poll-interval')),
+        requestTimeoutMs: parseDuration('request-timeout', get('request-timeout')),
+        scriptLog: parseChoice('script-log', get('script-log'), SCRIPT_LOG_MODES),
+        ifRunning: parseChoice('if-running', get('if-running'), IF_RUNNING_MODES),
+        stopOnTimeout: parseBoolean('stop-on-timeout', get('stop-on-timeout')),
+        stopOnCancel: parseBoolean('stop-on-cancel', get('stop-on-cancel')),
+        notify: parseNotify(get('notify-listen'), get('notify-url')),
+        secrets
+    };
+}
+function parseUrl(value) {
+    if (!value)
+        throw new errors/* InputError */.dz('url', 'is required (e.g. https://qliksrv01.corp.example:4242).');
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        // Never echo credentials someone put into the URL.
+        throw new errors/* InputError */.dz('url', `'${value.replace(/\/\/[^/]*@/, '//***@')}' is not a URL (e.g. https://qliksrv01.corp.example:4242).`);
+    }
+    if (url.protocol !== 'https:')
+        throw new errors/* InputError */.dz('url', `must start with https:// (got ${url.protocol}//).`);
+    if (url.username || url.password)
+        throw new errors/* InputError */.dz('url', 'must not contain credentials; use the auth inputs.');
+    if (url.search || url.hash)
+        throw new errors/* InputError */.dz('url', 'must not contain a query or fragment.');
+    if (/\/qrs(\/|$)/i.test(url.pathname)) {
+        throw new errors/* InputError */.dz('url', `must end before /qrs (e.g. https://${url.host}${url.pathname.replace(/\/qrs.*$/i, '')}).`);
+    }
+    return url;
+}
+function parseAuthType(value) {
+    if (!value)
+        throw new errors/* InputError */.dz('auth-type', `is required: one of ${AUTH_TYPES.join(', ')}.`);
+    const type = value.toLowerCase();
+    if (!AUTH_TYPES.includes(type)) {
+        throw new errors/* InputError */.dz('auth-type', `'${value}' is not one of ${AUTH_TYPES.join(', ')}.`);
+    }
+    return type;
+}
+function parseNotify(listen, url) {
+    if (!listen && !url)
+        return undefined;
+    if (!listen)
+        throw new errors/* InputError */.dz('notify-listen', 'is required with notify-url (host:port to listen on, e.g. 0.0.0.0:8765).');
+    if (!url)
+        throw new errors/* InputError */.dz('notify-url', 'is required with notify-listen (the URL the Qlik server calls, e.g. http://runner01.corp.example:8765/qlik-notify).');
+    const match = /^(.*):(\d{1,5})$/.exec(listen);
+    const port = match ? Number(match[2]) : NaN;
+    if (!match || port < 1 || port > 65535)
+        throw new errors/* InputError */.dz('notify-listen', `'${listen}' is not host:port (e.g. 0.0.0.0:8765 or :8765).`);
+    let callback;
+    try {
+        callback = new URL(url);
+    }
+    catch {
+        throw new errors/* InputError */.dz('notify-url', `'${url}' is not a URL (e.g. http://runner01.corp.example:8765/qlik-notify).`);
+    }
+    // The listener speaks plain HTTP: an https:// URL would have the QRS fail every callback.
+    if (callback.protocol !== 'http:')
+        throw new errors/* InputError */.dz('notify-url', `must be an http:// URL (got ${callback.protocol}//): the step's listener speaks plain HTTP.`);
+    return { listen: { host: match[1].replace(/^\[|\]$/g, '') || '0.0.0.0', port }, url: callback };
+}
+function parseServerName(value) {
+    if (!value)
+        return undefined;
+    if (!/^[A-Za-z0-9.-]+$/.test(value) && !/^[0-9a-f:]+$/i.test(value)) {
+        throw new errors/* InputError */.dz('tls-server-name', `'${value}' is not a host name (e.g. qliksrv01.corp.example).`);
+    }
+    return value;
+}
+
+// EXTERNAL MODULE: ./src/toolkit/actions.ts + 18 modules
+var actions = __nccwpck_require__(6146);
 ;// CONCATENATED MODULE: ./src/connect.ts
 
 
 
 
+
+
+const defaults = { toolkit: actions/* actionsToolkit */.u, clock: systemClock };
 /** The inputs, checked; every secret among them masked before anything can print it. Shared by main and post. */
 function readSettings(toolkit) {
     const settings = getSettings((name, options) => toolkit.getInput(name, options));
@@ -38514,15 +38574,16 @@ function readSettings(toolkit) {
     return settings;
 }
 /** The site's API with the authenticator for auth-type; dispose the client when done. */
-function connect(settings, clock) {
-    const auth = createAuthenticator(settings);
+function connect(settings, clock, log) {
+    const auth = createAuthenticator(settings.auth, { url: settings.url, userAgent: settings.userAgent, log });
     const client = new QrsClient({
         url: settings.url,
         userAgent: settings.userAgent,
         auth,
         tls: { ca: settings.caCert, serverName: settings.tlsServerName, insecure: settings.insecureSkipTlsVerify },
         requestTimeoutMs: settings.requestTimeoutMs,
-        clock
+        clock,
+        log
     });
     return { api: new QrsApi(client), auth, client };
 }
@@ -38534,14 +38595,16 @@ function connect(settings, clock) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4388);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(164);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
-/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2462);
+/* harmony import */ var _run_state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4352);
+/* harmony import */ var _toolkit_actions_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6146);
+
 
 
 
 // One bundle for both steps: main saves isPost in the step state, which the runner hands to post.
-if ((0,_state_js__WEBPACK_IMPORTED_MODULE_2__/* .isPost */ .tl)())
+if ((0,_run_state_js__WEBPACK_IMPORTED_MODULE_2__/* .isPost */ .tl)(_toolkit_actions_js__WEBPACK_IMPORTED_MODULE_3__/* .actionsToolkit */ .u))
     await (0,_post_js__WEBPACK_IMPORTED_MODULE_1__/* .post */ .b)();
 else
     await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -38551,26 +38614,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1318:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   d: () => (/* binding */ InputError)
-/* harmony export */ });
-/** A problem with an input: reported before any request is made, naming the input. */
-class InputError extends Error {
-    input;
-    constructor(input, problem) {
-        super(`Input '${input}': ${problem}`);
-        this.input = input;
-        this.name = 'InputError';
-    }
-}
-
-
-/***/ }),
-
-/***/ 4295:
+/***/ 4653:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -38578,7 +38622,7 @@ class InputError extends Error {
 /* harmony export */   r5: () => (/* binding */ describeSelector),
 /* harmony export */   wl: () => (/* binding */ parseTargetInputs)
 /* harmony export */ });
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1318);
+/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(17);
 
 const TARGET_INPUTS = ['task-id', 'task-name', 'app-id', 'app-name', 'task-tag', 'task-custom-property'];
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -38589,7 +38633,7 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 function parseTargetInputs(get) {
     const given = TARGET_INPUTS.filter(name => get(name));
     if (given.length === 0)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d('task-id', `set at least one of ${TARGET_INPUTS.join(', ')}.`);
+        throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('task-id', `set at least one of ${TARGET_INPUTS.join(', ')}.`);
     const targets = [];
     const selectors = [];
     for (const input of given) {
@@ -38598,7 +38642,7 @@ function parseTargetInputs(get) {
             // Task and app names: the exact spelling wins when several match, so only the same spelling is a repeat.
             const key = input === 'task-name' || input === 'app-name' ? line : line.toLowerCase();
             if (seen.has(key))
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `lists '${line}' twice.`);
+                throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, `lists '${line}' twice.`);
             seen.add(key);
             if (input === 'task-name')
                 targets.push({ kind: 'task-name', taskName: line });
@@ -38610,16 +38654,16 @@ function parseTargetInputs(get) {
                 selectors.push(parseProperty(line));
             else {
                 if (!GUID.test(line))
-                    throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `'${line}' is not a GUID (e.g. 0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60).`);
+                    throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, `'${line}' is not a GUID (e.g. 0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60).`);
                 targets.push(input === 'app-id' ? { kind: 'app-id', appId: line.toLowerCase() } : { kind: 'task-id', taskId: line.toLowerCase() });
             }
         }
     }
     const stream = get('stream') || undefined;
     if (stream && !get('app-name'))
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d('stream', 'only applies to app-name: set app-name too, or remove stream.');
+        throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('stream', 'only applies to app-name: set app-name too, or remove stream.');
     if (stream?.includes('\n'))
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d('stream', 'takes one stream name.');
+        throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('stream', 'takes one stream name.');
     return { targets, selectors, stream, single: targets.length === 1 && selectors.length === 0 };
 }
 /** `Name=Value`; the name cannot contain `=`, the value may (split at the first one). */
@@ -38628,7 +38672,7 @@ function parseProperty(line) {
     const name = at < 0 ? '' : line.slice(0, at).trim();
     const value = at < 0 ? '' : line.slice(at + 1).trim();
     if (!name || !value)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d('task-custom-property', `'${line}' is not Name=Value (e.g. ReloadGroup=Finance).`);
+        throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('task-custom-property', `'${line}' is not Name=Value (e.g. ReloadGroup=Finance).`);
     return { kind: 'task-custom-property', name, value };
 }
 function lines(text) {
@@ -38643,49 +38687,1119 @@ function describeSelector(selector) {
 }
 function parseMaxTargets(value) {
     if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 1000)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d('max-targets', `'${value}' is not a whole number from 1 to 1000.`);
+        throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('max-targets', `'${value}' is not a whole number from 1 to 1000.`);
     return Number(value);
 }
 
 
 /***/ }),
 
-/***/ 4388:
+/***/ 164:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  N: () => (/* binding */ defaults),
   e: () => (/* binding */ run)
 });
 
-// EXTERNAL MODULE: ./src/connect.ts + 23 modules
-var connect = __nccwpck_require__(8730);
-// EXTERNAL MODULE: ./src/util/clock.ts + 1 modules
-var clock = __nccwpck_require__(2645);
-;// CONCATENATED MODULE: ./src/reload/errors.ts
-/** A reload-level failure the user must act on (task not found, did not start, timed out). */
-class ReloadError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'ReloadError';
+// EXTERNAL MODULE: ./src/connect.ts + 24 modules
+var connect = __nccwpck_require__(6006);
+// EXTERNAL MODULE: ./src/output/untrusted.ts
+var untrusted = __nccwpck_require__(7296);
+// EXTERNAL MODULE: ./src/qrs/filter.ts
+var qrs_filter = __nccwpck_require__(5388);
+// EXTERNAL MODULE: ./src/qrs/types.ts
+var types = __nccwpck_require__(3953);
+;// CONCATENATED MODULE: ./src/report/outputs.ts
+const known = (value) => value || null;
+/** The entry of one execution's report (the single-target `result` while it runs). */
+function reportEntry(report, target = report.taskName) {
+    return {
+        target,
+        'task-id': known(report.taskId),
+        'task-name': known(report.taskName),
+        'app-id': known(report.appId),
+        'app-name': known(report.appName),
+        stream: null,
+        status: known(report.status),
+        'status-code': report.statusCode,
+        'execution-id': known(report.executionId),
+        'execution-result-id': known(report.executionResultId),
+        'started-at': known(report.startedAt),
+        'stopped-at': known(report.stoppedAt),
+        'duration-ms': report.durationMs,
+        node: known(report.node),
+        attempts: report.attempts,
+        details: report.details,
+        success: false,
+        error: null,
+        'script-log-path': null,
+        'planned-action': null,
+        'may-start': null
+    };
+}
+/** The entry of a target, started or not: what its report says, else what its lookup found. */
+function resultEntry(run) {
+    const r = run.resolved;
+    const base = run.report
+        ? reportEntry(run.report, run.label)
+        : { ...reportEntry(emptyReport(), run.label), 'task-id': known(r?.taskId), 'task-name': known(r?.taskName), 'app-id': known(r?.appId), 'app-name': known(r?.appName) };
+    return {
+        ...base,
+        'app-name': base['app-name'] ?? known(r?.appName),
+        stream: r?.stream ?? null,
+        status: run.plan ? 'DryRun' : (base.status ?? (run.started ? null : 'NotStarted')),
+        success: run.success,
+        error: run.error ?? (run.plan && run.plan.reasons.length > 0 ? run.plan.reasons.join('; ') : null),
+        'script-log-path': known(run.scriptLogPath),
+        'planned-action': run.plan?.action ?? null,
+        'may-start': run.plan?.mayStart ?? null
+    };
+}
+function emptyReport() {
+    return {
+        taskId: '',
+        taskName: '',
+        appId: '',
+        appName: '',
+        executionId: '',
+        executionResultId: '',
+        status: '',
+        statusCode: null,
+        startedAt: '',
+        stoppedAt: '',
+        durationMs: null,
+        node: '',
+        attempts: 0,
+        details: []
+    };
+}
+/** Sets every output the action declares; values unknown yet are empty strings. */
+function setOutputs(toolkit, report) {
+    const outputs = {
+        status: report.status,
+        'status-code': report.statusCode === null ? '' : String(report.statusCode),
+        'task-id': report.taskId,
+        'task-name': report.taskName,
+        'app-id': report.appId,
+        'execution-id': report.executionId,
+        'execution-result-id': report.executionResultId,
+        'started-at': report.startedAt,
+        'stopped-at': report.stoppedAt,
+        'duration-ms': report.durationMs === null ? '' : String(report.durationMs),
+        node: report.node,
+        result: JSON.stringify(reportEntry(report))
+    };
+    for (const [name, value] of Object.entries(outputs))
+        toolkit.setOutput(name, value);
+}
+/** `result`: one object for a single named target, else an array with one entry per target. */
+function setResult(toolkit, single, runs) {
+    const entries = runs.map(resultEntry);
+    toolkit.setOutput('result', JSON.stringify(single && entries.length === 1 ? entries[0] : entries));
+}
+
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/report/html.ts
+
+/**
+ * The job summary's HTML, block by block, in the shapes GitHub's own summary builder writes (each block
+ * on a line of its own). It only joins: every text put in must be escaped already (`escape`).
+ */
+class Html {
+    html = '';
+    heading(text, level = 3) {
+        return this.raw(`<h${level}>${text}</h${level}>`);
+    }
+    /** A collapsed section. */
+    details(label, content) {
+        return this.raw(`<details><summary>${label}</summary>${content}</details>`);
+    }
+    code(text) {
+        return this.raw(`<pre><code>${text}</code></pre>`);
+    }
+    raw(html) {
+        this.html += `${html}${external_node_os_namespaceObject.EOL}`;
+        return this;
+    }
+    toString() {
+        return this.html;
     }
 }
-/** The runner cancelled the job (SIGINT, then SIGTERM 7.5 s later, then SIGKILL). */
-class CancelledError extends Error {
-    signal;
-    constructor(signal) {
-        super(`The job was cancelled (${signal}).`);
-        this.signal = signal;
-        this.name = 'CancelledError';
+/**
+ * Server text as HTML text: task names and log lines are text, not HTML. Line breaks become character
+ * references, so server text never puts a line break into the summary's Markdown: a blank line would
+ * end the HTML block and turn the rest into Markdown (links, images).
+ */
+function html_escape(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\r/g, '&#13;').replace(/\n/g, '&#10;');
+}
+
+// EXTERNAL MODULE: ./src/util/errors.ts
+var errors = __nccwpck_require__(17);
+// EXTERNAL MODULE: ./src/util/poll.ts
+var poll = __nccwpck_require__(6451);
+;// CONCATENATED MODULE: ./src/reload/app-reload.ts
+
+
+/** How long to look for the execution an app reload started before giving up. */
+const FIND_EXECUTION_TIMEOUT_MS = 60_000;
+const FIND_POLL_MS = 500;
+/**
+ * QMC's "Reload now" (`POST /qrs/app/{id}/reload`) answers 204 with no handle. The execution it
+ * started is found by comparing the app's executions before and after the call: exactly one new
+ * one is ours; several new ones at once cannot be told apart, and the action says so.
+ */
+async function startAppReload(api, appId, { clock, signal }) {
+    const app = await api.app(appId);
+    if (!app)
+        throw new errors/* ReloadError */.gK(`No app with id ${appId} is visible to this user: check the id (QMC > Apps) and the user's read rights.`);
+    const before = await appExecutions(api, appId);
+    await api.reloadApp(appId);
+    let seen;
+    const outcome = await (0,poll/* poll */.wt)({
+        clock,
+        signal,
+        deadline: clock.now() + FIND_EXECUTION_TIMEOUT_MS,
+        read: async () => {
+            const now = await appExecutions(api, appId);
+            const fresh = new Map([...now].filter(([id]) => !before.has(id)));
+            if (fresh.size > 1) {
+                throw new errors/* ReloadError */.gK(`App '${app.name}' has ${fresh.size} executions that started since the reload was requested (${[...fresh.keys()].join(', ')}): another user or a schedule reloaded it at the same time, and the server does not tell which one this step started. Not guessing: check the QMC, or reload through a task with task-id.`);
+            }
+            // Seen twice in a row: a concurrent start would have shown up by now.
+            const ours = fresh.size === 1 && seen?.size === 1 ? [...fresh][0] : undefined;
+            seen = fresh;
+            return ours;
+        },
+        done: ours => ours !== undefined,
+        next: () => FIND_POLL_MS
+    });
+    if (!outcome.done || !outcome.value) {
+        throw new errors/* ReloadError */.gK(`The reload of app '${app.name}' was requested, but no new execution appeared within ${FIND_EXECUTION_TIMEOUT_MS / 1000} s: the scheduler may be down, or the app's reload task was already running.`);
     }
+    const [executionId, taskId] = outcome.value;
+    return { app, executionId, taskId };
+}
+/** Execution id → task id for every execution of the app the server knows: running ones and past results. */
+async function appExecutions(api, appId) {
+    // One after the other: two parallel calls could both meet an expired proxy session and both sign in.
+    const sessions = await api.appExecutionSessions(appId);
+    const results = await api.appExecutionResults(appId);
+    const executions = new Map();
+    for (const result of results)
+        if (result.executionID)
+            executions.set(result.executionID.toLowerCase(), result.taskID ?? '');
+    for (const session of sessions)
+        executions.set(session.id.toLowerCase(), session.reloadTask?.id ?? executions.get(session.id.toLowerCase()) ?? '');
+    return executions;
 }
 
 // EXTERNAL MODULE: ./src/reload/status.ts
 var reload_status = __nccwpck_require__(9795);
-// EXTERNAL MODULE: ./src/reload/stop.ts
-var reload_stop = __nccwpck_require__(4545);
+// EXTERNAL MODULE: ./src/reload/schedule.ts
+var schedule = __nccwpck_require__(9452);
+;// CONCATENATED MODULE: ./src/reload/history.ts
+
+/**
+ * Below this previous duration the lookup's last run is the whole forecast: a short reload's window is a
+ * poll or two, and the read of the recent runs would cost more requests than its median saves.
+ */
+const HISTORY_MIN_MS = 10_000;
+/**
+ * The recent runs are those that started within this many of the last run's durations before it. A task
+ * runs one execution at a time, so the span holds at most this many runs (plus retries): the answer stays
+ * small (about 100 KB at most) however often the task runs (QRS lists have no `take`). A 20-minute reload
+ * finds 33 hours of runs, a 2-hour one 8 days; a 12 s reload that runs hourly finds its last run only.
+ */
+const HISTORY_SPAN_RUNS = 100;
+/**
+ * The forecast for a task's next run: the lookup's last result (no request), and when that took
+ * HISTORY_MIN_MS or more, the median and spread of its recent successful runs (one request).
+ * A failed read keeps the last run's forecast: history only tunes the schedule.
+ */
+async function taskForecast(api, task, log) {
+    const last = task.operational?.lastExecutionResult;
+    const single = (0,schedule/* forecastOf */.DH)(last);
+    const lastStart = Date.parse(last?.startTime ?? '');
+    if (!single || single.expectedMs < HISTORY_MIN_MS || !Number.isFinite(lastStart))
+        return single;
+    const since = new Date(lastStart - HISTORY_SPAN_RUNS * single.expectedMs).toISOString();
+    try {
+        return (0,schedule/* forecastFrom */.Yn)(await api.recentRuns(task.id, since)) ?? single;
+    }
+    catch (error) {
+        log.debug(`The task's recent runs could not be read (${error.message}): the last run is the forecast.`);
+        return single;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/reload/find-task.ts
+
+
+
+/**
+ * Finds the task to start: reload tasks first, then external program tasks. Lists the user may
+ * not see come back empty rather than refused, so "not found" also covers missing read rights.
+ */
+async function findTask(api, target) {
+    const filter = 'taskId' in target ? (0,qrs_filter/* eqGuid */.k8)('id', target.taskId) : (0,qrs_filter/* eqText */.Si)('name', target.taskName);
+    let tasks = await api.reloadTasks(filter);
+    if (tasks.length === 0)
+        tasks = (0,types/* asExternalPrograms */.l9)(await api.externalProgramTasks(filter));
+    if ('taskId' in target) {
+        if (!tasks[0])
+            throw new errors/* ReloadError */.gK(`No task with id ${target.taskId} is visible to this user: check the id (QMC > Tasks) and the user's read rights on tasks.`);
+        return tasks[0];
+    }
+    // QRS compares strings case-insensitively: prefer the exact spelling when several match.
+    const exact = tasks.filter(task => task.name === target.taskName);
+    const candidates = exact.length > 0 ? exact : tasks;
+    if (candidates.length === 0) {
+        throw new errors/* ReloadError */.gK(`No task named '${target.taskName}' is visible to this user: check the name (QMC > Tasks) and the user's read rights on tasks.`);
+    }
+    if (candidates.length > 1) {
+        const ids = candidates.map(task => `${task.id} ('${task.name}')`).join(', ');
+        throw new errors/* ReloadError */.gK(`Several tasks are named '${target.taskName}': ${ids}. Use task-id instead.`);
+    }
+    return candidates[0];
+}
+
+// EXTERNAL MODULE: ./src/reload/wait.ts + 1 modules
+var wait = __nccwpck_require__(2766);
+;// CONCATENATED MODULE: ./src/reload/start.ts
+
+
+
+
+
+
+
+
+
+
+
+/** How long to look for an execution after a start whose answer was lost. */
+const RECONCILE_POLLS = 5;
+const RECONCILE_GAP_MS = 1_000;
+/** Starts sent at most, each after the server said the one before did not start (its answer was lost). */
+const START_ATTEMPTS = 3;
+/** A task looked up this recently (the target selection) is not looked up again before its start. */
+const FRESH_LOOKUP_MS = 2_000;
+/** Starts the target once (or attaches to its running execution) and says which execution is ours. */
+async function startReload(api, target, options, known) {
+    if (target.kind === 'app-id') {
+        const { app, executionId, taskId } = await startAppReload(api, target.appId, { clock: options.clock, signal: options.cancel });
+        const task = taskId ? await findTask(api, { taskId }) : await findTask(api, { taskName: `Manually triggered reload of ${app.name}` });
+        return { task, executionId, app, attached: false };
+    }
+    // The operational state must be current (running? last run?): a lookup older than a moment is repeated.
+    const fresh = known && performance.now() - known.at <= FRESH_LOOKUP_MS ? known.task : undefined;
+    const task = fresh ?? (await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName }));
+    let forecast = await taskForecast(api, task, options.log);
+    // Detect "running" from the server before starting, rather than assume what a start does then. The
+    // lookup's last result says "not running" for free when it is final (or NeverStarted); else ask.
+    const answer = mayBeRunning(task) ? await api.taskExecutionSessions(task) : [];
+    const running = 'notKnown' in answer ? notKnown(task, answer, options) : answer;
+    if (running.length > 0) {
+        const current = running[0].id;
+        if (options.ifRunning === 'fail') {
+            throw new errors/* ReloadError */.gK(`Task '${task.name}' is already running (execution ${current}) and if-running is 'fail'.`);
+        }
+        if (options.ifRunning === 'attach') {
+            (0,untrusted/* printUntrusted */.Q)(options.log, `Task '${task.name}' is already running: attaching to execution ${current} (if-running: attach).`);
+            return { task, executionId: current, attached: true };
+        }
+        // The run that was going is the freshest forecast of ours.
+        forecast = (0,schedule/* forecastOf */.DH)(await waitForRunning(api, task, current, options)) ?? forecast;
+    }
+    const before = new Set(running.map(session => session.id.toLowerCase()));
+    let executionId = await startTask(api, task, { ...options, before });
+    if (before.has(executionId.toLowerCase())) {
+        // The server answered with the execution that was already going, not a new one.
+        options.log.info(`The server answered the start with execution ${executionId}, which was already running: waiting for it, then starting again.`);
+        await waitForRunning(api, task, executionId, options);
+        executionId = await startTask(api, task, { ...options, before });
+        if (before.has(executionId.toLowerCase()))
+            throw new errors/* ReloadError */.gK(`Task '${task.name}' keeps answering starts with the running execution ${executionId}: no new execution could be started.`);
+    }
+    return { task, executionId, attached: false, forecast };
+}
+/**
+ * The server does not serve the session list: whether the task runs is not known. if-running: fail
+ * promises not to start beside a running execution, and the task's last result (not final, or
+ * missing: that is why the list was asked) cannot rule one out, so it refuses; the other modes start,
+ * as a server without the list would have them do anyway.
+ */
+function notKnown(task, answer, options) {
+    const why = `Could not check whether task '${task.name}' is already running (${answer.notKnown})`;
+    if (options.ifRunning === 'fail')
+        throw new errors/* ReloadError */.gK(`${why}, and if-running is 'fail': not starting it. Allow the user to read execution sessions, or use if-running: wait.`);
+    options.log.warning(`${why}: starting it without that check.`);
+    return [];
+}
+/**
+ * False when the task's last execution (operational.lastExecutionResult, in the lookup's answer)
+ * ended or never started: no running check is needed. Missing or not final: it may run, ask.
+ */
+function mayBeRunning(task) {
+    const status = task.operational?.lastExecutionResult?.status;
+    return status === undefined || (status !== 0 && !(0,reload_status/* isFinal */.dR)(status));
+}
+/** if-running: wait — the new data must not be missed by a reload that began before it landed. */
+async function waitForRunning(api, task, executionId, options) {
+    (0,untrusted/* printUntrusted */.Q)(options.log, `Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`);
+    const outcome = await (0,wait/* waitForExecution */.Li)(api.with({ retries: 0 }), executionId, {
+        // The outage lines quote the server's answer.
+        log: line => (0,untrusted/* printUntrusted */.Q)(options.log, line),
+        clock: options.clock,
+        timeoutMs: options.timeoutMs,
+        maxPollIntervalMs: options.maxPollIntervalMs,
+        signal: options.signal
+    });
+    if (outcome.kind === 'timeout') {
+        throw new errors/* ReloadError */.gK(`Task '${task.name}' was already running (execution ${executionId}) and did not end within the timeout; this step started nothing and stopped nothing.`);
+    }
+    options.log.info(`The earlier execution ended with ${(0,reload_status/* describeStatus */.Wn)(outcome.result.status)}.`);
+    return outcome.result;
+}
+/**
+ * Starts the task and returns the execution session id. Never retried blindly: when the answer
+ * is lost, the server is asked whether an execution started before anything else happens.
+ */
+async function startTask(api, task, { log, clock, cancel, before = new Set() }) {
+    /** The last start's answer was lost (no answer, not a refusal). */
+    let lost = false;
+    return (0,poll/* untilAnswered */.Yv)({
+        clock,
+        signal: cancel,
+        read: async (attempt) => {
+            lost = false;
+            if (attempt > 0) {
+                const found = await findNewExecution(api, task, before, { clock, cancel });
+                if (found) {
+                    log.info(`It did: execution ${found}.`);
+                    return found;
+                }
+                // Not blind: the server has just said that no execution of the task appeared.
+                log.info('No execution of the task appeared: it did not start. Starting it once more.');
+            }
+            try {
+                return started(task, await api.startTask(task.id));
+            }
+            catch (error) {
+                lost = error instanceof errors/* ConnectionError */.Rc;
+                throw error;
+            }
+        },
+        retry: (_, attempt) => lost && attempt + 1 < START_ATTEMPTS,
+        next: seen => {
+            log.warning(`The answer to the start of '${task.name}' was lost (${(0,errors/* errorMessage */.gJ)((0,poll/* failure */.V2)(seen))}). Asking the server whether it started.`);
+            return 0;
+        }
+    });
+}
+/** The execution id the start answered, when it is one. */
+function started(task, executionId) {
+    if (!executionId || executionId === types/* EMPTY_GUID */.U2) {
+        const disabled = task.enabled === false ? ' The task is disabled: enable it in the QMC (Tasks > Edit > Enabled).' : '';
+        throw new errors/* ReloadError */.gK(`Task '${task.name}' (${task.id}) did not start: the server answered with an empty execution id.${disabled} Likely causes: the task is disabled, no scheduler service is running or reachable, or the app is unavailable (deleted, or locked by another reload).`);
+    }
+    return executionId;
+}
+/**
+ * An execution of the task that was not there before the start: a new running session, or (for a
+ * run that already ended) a last execution result other than the one the task showed before.
+ */
+async function findNewExecution(api, task, before, { clock, cancel }) {
+    // operational.lastExecutionResult is condensed (no executionID): compare result ids, then look the new one up.
+    const lastBefore = task.operational?.lastExecutionResult?.id;
+    const outcome = await (0,poll/* poll */.wt)({
+        clock,
+        signal: cancel,
+        read: async () => {
+            const sessions = await api.taskExecutionSessions(task);
+            const fresh = 'notKnown' in sessions ? undefined : sessions.find(session => !before.has(session.id.toLowerCase()));
+            if (fresh)
+                return fresh.id;
+            const last = (await findTask(api, { taskId: task.id })).operational?.lastExecutionResult?.id;
+            if (!last || last === lastBefore)
+                return undefined;
+            const executionId = (await api.executionResult(last))?.executionID;
+            return executionId && !before.has(executionId.toLowerCase()) ? executionId : undefined;
+        },
+        done: found => found !== undefined,
+        next: (_, attempt) => (attempt + 1 < RECONCILE_POLLS ? RECONCILE_GAP_MS : undefined)
+    });
+    return outcome.done ? outcome.value : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/report/dry-run.ts
+
+
+
+
+
+
+/**
+ * Dry run: for each resolved target, whether it would start (enabled, not running or what if-running
+ * does about it, the user's right to start it where the server tells), printed as one table in the log
+ * and the job summary. Only reads: nothing is started or stopped.
+ */
+async function dryRun(toolkit, api, settings, runs) {
+    await toolkit.group(`Dry run: check ${runs.length} target${runs.length === 1 ? '' : 's'}`, async () => {
+        for (const run of runs) {
+            run.plan = run.resolved?.taskId ? await planTask(toolkit, api, settings, run.resolved.taskId) : await planApp(api, run.resolved.appId);
+            run.success = run.plan.wouldStart;
+        }
+    });
+    const table = planRows(runs);
+    // Names come from the server: printed with runner commands off.
+    (0,untrusted/* printUntrusted */.Q)(toolkit, ...textTable(table).split('\n'));
+    setResult(toolkit, settings.singleTarget, runs);
+    const blocked = runs.filter(run => !run.plan.wouldStart);
+    const verdict = blocked.length === 0
+        ? `Dry run: all ${runs.length} target${runs.length === 1 ? '' : 's'} would start. Nothing was started.`
+        : `Dry run: ${blocked.length} of ${runs.length} target${runs.length === 1 ? '' : 's'} would not start. Nothing was started.\n${blocked.map(run => `- ${run.label}: ${run.plan.reasons.join('; ')}`).join('\n')}`;
+    if (blocked.length > 0) {
+        toolkit.error(verdict);
+        toolkit.fail();
+    }
+    else
+        (0,untrusted/* printUntrusted */.Q)(toolkit, verdict);
+    await writePlanSummary(toolkit, table, verdict, blocked.length === 0);
+}
+const update = (privileges) => (Array.isArray(privileges) ? privileges.some(p => p.toLowerCase() === 'update') : null);
+async function planTask(toolkit, api, settings, taskId) {
+    const filter = (0,qrs_filter/* eqGuid */.k8)('id', taskId);
+    let [task] = await api.reloadTasks(filter, true);
+    if (!task)
+        [task] = (0,types/* asExternalPrograms */.l9)(await api.externalProgramTasks(filter, true));
+    if (!task)
+        return { action: 'none', wouldStart: false, enabled: null, runningExecutionId: null, mayStart: null, reasons: ['the task is no longer visible to this user'] };
+    const reasons = [];
+    const enabled = task.enabled !== false;
+    if (!enabled)
+        reasons.push('the task is disabled (QMC > Tasks > Edit > Enabled)');
+    const mayStart = update(task.privileges);
+    if (mayStart === false)
+        reasons.push('the signed-in user may not start it (no update right on the task)');
+    const sessions = await api.taskExecutionSessions(task);
+    const running = 'notKnown' in sessions ? undefined : sessions[0];
+    if ('notKnown' in sessions) {
+        toolkit.warning(`Could not check whether task '${task.name}' is already running (${sessions.notKnown}).`);
+        // As the start would: if-running: fail does not start when a run cannot be ruled out.
+        if (settings.ifRunning === 'fail' && mayBeRunning(task))
+            reasons.push(`whether it is running could not be checked and if-running is 'fail'`);
+    }
+    let action = 'start';
+    if (running) {
+        if (settings.ifRunning === 'fail')
+            reasons.push(`it is already running (execution ${running.id}) and if-running is 'fail'`);
+        action =
+            settings.ifRunning === 'attach'
+                ? `attach to execution ${running.id} (if-running: attach)`
+                : settings.ifRunning === 'wait'
+                    ? `wait for execution ${running.id} to end, then start`
+                    : 'none';
+    }
+    return {
+        action: reasons.length > 0 ? 'none' : action,
+        wouldStart: reasons.length === 0,
+        enabled,
+        runningExecutionId: running?.id ?? null,
+        runningNotKnown: 'notKnown' in sessions,
+        mayStart,
+        reasons
+    };
+}
+/** An app reload runs QMC's "Reload now": the right to update the app, and no reload of it running. */
+async function planApp(api, appId) {
+    const app = await api.app(appId, true);
+    if (!app)
+        return { action: 'none', wouldStart: false, enabled: null, runningExecutionId: null, mayStart: null, reasons: ['the app is no longer visible to this user'] };
+    const reasons = [];
+    const mayStart = update(app.privileges);
+    if (mayStart === false)
+        reasons.push('the signed-in user may not reload it (no update right on the app)');
+    const [running] = await api.appExecutionSessions(appId);
+    if (running)
+        reasons.push(`a reload of the app is already running (execution ${running.id})`);
+    return {
+        action: reasons.length > 0 ? 'none' : 'reload the app (Reload now)',
+        wouldStart: reasons.length === 0,
+        enabled: null,
+        runningExecutionId: running?.id ?? null,
+        mayStart,
+        reasons
+    };
+}
+const HEADER = ['Target', 'Id', 'Stream', 'Selected by', 'Enabled', 'Running', 'May start', 'Plan'];
+function planRows(runs) {
+    const yesNo = (value) => (value === null ? 'not known' : value ? 'yes' : 'no');
+    return runs.map(run => {
+        const { resolved: r, plan: p } = run;
+        const name = r.taskName ?? `app '${r.appName}'`;
+        const id = r.taskId ?? r.appId ?? '';
+        const stream = r.taskId ? '—' : (r.stream ?? 'not published');
+        const enabled = p.enabled === null ? '—' : yesNo(p.enabled);
+        const plan = p.wouldStart ? p.action : `would not start: ${p.reasons.join('; ')}`;
+        return [name, id, stream, r.from, enabled, p.runningExecutionId ?? (p.runningNotKnown ? 'not known' : 'no'), yesNo(p.mayStart), plan];
+    });
+}
+/** A plain-text table for the log: columns padded to their widest cell. */
+function textTable(rows) {
+    const all = [HEADER, ...rows];
+    const widths = HEADER.map((_, i) => Math.max(...all.map(row => row[i].length)));
+    const line = (row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ');
+    return [line(HEADER), widths.map(w => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+async function writePlanSummary(toolkit, rows, verdict, ok) {
+    const summary = new Html();
+    const [headline, ...why] = verdict.split('\n');
+    summary.heading(`${ok ? '✅' : '❌'} ${html_escape(headline)}`, 3);
+    const cells = (row, tag) => `<tr>${row.map(cell => `<${tag} align="left">${html_escape(cell)}</${tag}>`).join('')}</tr>`;
+    summary.raw(`<table>${cells(HEADER, 'th')}${rows.map(row => cells(row, 'td')).join('')}</table>`);
+    if (why.length > 0)
+        summary.raw(`<ul>${why.map(line => `<li>${html_escape(line.replace(/^- /, ''))}</li>`).join('')}</ul>`);
+    await toolkit.writeSummary(summary.toString());
+}
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./src/scriptlog/lines.ts
+
+/** A line longer than this is cut: a log line that never ends must not fill the memory. */
+const MAX_LINE_CHARS = 4_000;
+/**
+ * The lines of a file from byte `start`, CRLF or LF, each cut to `maxChars` (with `…`). Memory stays
+ * bounded by the chunk size and `maxChars` whatever the file holds, a single line of 500 MB included.
+ */
+async function* boundedLines(path, start = 0, maxChars = MAX_LINE_CHARS) {
+    let line = '';
+    let cut = false;
+    for await (const chunk of (0,external_node_fs_.createReadStream)(path, { encoding: 'utf8', start, highWaterMark: 64 * 1024 })) {
+        const text = chunk;
+        let from = 0;
+        for (let at = text.indexOf('\n');; at = text.indexOf('\n', from)) {
+            const piece = text.slice(from, at < 0 ? text.length : at);
+            if (!cut) {
+                line += piece.slice(0, maxChars + 1 - line.length);
+                if (line.length > maxChars) {
+                    line = `${line.slice(0, maxChars)}…`;
+                    cut = true;
+                }
+            }
+            if (at < 0)
+                break;
+            yield cut ? line : line.replace(/\r$/, '');
+            line = '';
+            cut = false;
+            from = at + 1;
+        }
+    }
+    if (line)
+        yield cut ? line : line.replace(/\r$/, '');
+}
+
+;// CONCATENATED MODULE: ./src/util/format.ts
+/** Numbers as messages show them: durations and sizes. */
+/** `90000` → `1m30s`. */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${ms}ms`;
+    let s = Math.round(ms / 1000);
+    const h = Math.floor(s / 3600);
+    s -= h * 3600;
+    const m = Math.floor(s / 60);
+    s -= m * 60;
+    return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].join('');
+}
+/** `1536` → `1.5 KiB`. */
+function formatBytes(bytes) {
+    if (bytes < 1024)
+        return `${bytes} B`;
+    if (bytes < 1024 * 1024)
+        return `${(bytes / 1024).toFixed(1)} KiB`;
+    return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+;// CONCATENATED MODULE: ./src/scriptlog/print.ts
+
+
+
+/** Logs larger than this are shown as their head and tail; the whole file is in script-log-path. */
+const MAX_PRINTED_BYTES = 1024 * 1024;
+const HEAD_LINES = 100;
+/**
+ * Prints a saved log into the step log, bounded, inside a collapsed group. The lines are the load
+ * script's (TRACE writes anything): they are printed with runner commands stopped.
+ */
+async function printScriptLog(toolkit, path, bytes) {
+    await toolkit.group(`Script log (${formatBytes(bytes)})`, async () => {
+        await (0,untrusted/* withCommandsStopped */.c)(toolkit, async (info) => {
+            if (bytes <= MAX_PRINTED_BYTES) {
+                await printLines(info, path, 0);
+                return;
+            }
+            await printLines(info, path, 0, HEAD_LINES);
+            info(`… ${formatBytes(bytes - MAX_PRINTED_BYTES)} not shown here: the whole log is at ${path} (output script-log-path; upload it with actions/upload-artifact) …`);
+            await printLines(info, path, bytes - MAX_PRINTED_BYTES, Infinity, true);
+        });
+    });
+}
+async function printLines(info, path, start, max = Infinity, skipFirst = false) {
+    let count = 0;
+    for await (const line of boundedLines(path, start)) {
+        // Starting mid-file: the first line is a fragment.
+        if (skipFirst && count++ === 0)
+            continue;
+        if (!skipFirst && count++ >= max)
+            break;
+        info(line);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/annotation.ts
+/**
+ * The text of the failure annotation: the status, the scheduler's error details, and from the
+ * script log the error lines and the last lines. Bounded: annotations are cut by GitHub.
+ */
+function failureAnnotation(report, excerpt, logNote) {
+    const parts = [failureSentence(report)];
+    const errors = report.details.filter(detail => detail.type === 'error').map(detail => detail.message);
+    if (errors.length > 0)
+        parts.push(`Scheduler:\n${indent(errors)}`);
+    if (excerpt?.errorLines.length)
+        parts.push(`Script errors:\n${indent(excerpt.errorLines)}`);
+    if (excerpt?.tail.length)
+        parts.push(`Last lines of the script log:\n${indent(excerpt.tail.slice(-10))}`);
+    if (logNote)
+        parts.push(logNote);
+    const text = parts.join('\n');
+    return text.length > 4000 ? `${text.slice(0, 4000)}…` : text;
+}
+/** Why the step failed, in one sentence: the annotation's first line and the summary's. */
+function failureSentence(report) {
+    return `Reload task '${report.taskName}' ended with ${report.status} (${report.statusCode}), not FinishedSuccess.`;
+}
+function indent(lines) {
+    return lines.map(line => `  ${line}`).join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/report/log.ts
+
+
+/** The execution as log lines: one line per fact, then the scheduler's details in time order. Names and messages are the server's. */
+function logReport(toolkit, report) {
+    const lines = [];
+    const info = (line) => lines.push(line);
+    info(`Status:    ${report.status} (${report.statusCode})`);
+    info(`Task:      ${report.taskName} (${report.taskId})`);
+    if (report.appId)
+        info(`App:       ${report.appName || '?'} (${report.appId})`);
+    info(`Execution: ${report.executionId}${report.attempts > 1 ? ` (${report.attempts} attempts)` : ''}`);
+    if (report.startedAt)
+        info(`Started:   ${report.startedAt}`);
+    if (report.stoppedAt)
+        info(`Stopped:   ${report.stoppedAt}`);
+    if (report.durationMs !== null)
+        info(`Duration:  ${formatDuration(report.durationMs)}`);
+    if (report.node)
+        info(`Node:      ${report.node}`);
+    if (report.details.length > 0) {
+        info('Scheduler details:');
+        for (const detail of report.details)
+            info(`  ${detail.time} [${detail.type}] ${detail.message}`);
+    }
+    (0,untrusted/* printUntrusted */.Q)(toolkit, ...lines);
+}
+
+// EXTERNAL MODULE: ./src/util/text.ts
+var util_text = __nccwpck_require__(9997);
+;// CONCATENATED MODULE: ./src/report/summary.ts
+
+
+
+/** The job summary: what ran, how it ended, and on failure the lines that explain it. */
+function renderSummary({ report, failure, success, excerpt, scriptLogNote, chain }) {
+    const summary = new Html();
+    const name = report?.taskName || report?.appName || 'Qlik Sense reload';
+    summary.heading(`${success ? '✅' : '❌'} ${html_escape(name)}: ${html_escape(report?.status || (success ? 'started' : 'failed'))}`, 3);
+    if (failure)
+        summary.raw(`<p><strong>${html_escape((0,util_text/* firstLine */.T)(failure))}</strong></p>`);
+    if (report) {
+        const rows = [
+            ['Status', report.statusCode === null ? html_escape(report.status || '—') : `${html_escape(report.status)} (${report.statusCode})`],
+            ['Task', `${html_escape(report.taskName)} <code>${html_escape(report.taskId)}</code>`],
+            ...(report.appId ? [['App', `${html_escape(report.appName || '')} <code>${html_escape(report.appId)}</code>`]] : []),
+            ['Execution', `<code>${html_escape(report.executionId)}</code>`],
+            ['Started', html_escape(report.startedAt || '—')],
+            ['Stopped', html_escape(report.stoppedAt || '—')],
+            ['Duration', report.durationMs === null ? '—' : formatDuration(report.durationMs)],
+            ['Node', html_escape(report.node || '—')],
+            ['Attempts', String(Math.max(report.attempts, report.executionResultId ? 1 : 0))]
+        ];
+        summary.raw(`<table>${rows.map(([key, value]) => `<tr><th align="left">${key}</th><td>${value}</td></tr>`).join('')}</table>`);
+        if (report.details.length > 0) {
+            const items = report.details.map(d => `${d.type === 'error' ? '🔴 ' : d.type === 'warning' ? '🟠 ' : ''}${html_escape(d.message)}${d.time ? ` <sub>${html_escape(d.time)}</sub>` : ''}`);
+            summary.details('Scheduler details', `<ul>${items.map(item => `<li>${item}</li>`).join('')}</ul>`);
+        }
+    }
+    if (!success && excerpt && (excerpt.errorLines.length > 0 || excerpt.tail.length > 0)) {
+        if (excerpt.errorLines.length > 0)
+            summary.raw('<p>Script errors:</p>').code(html_escape(excerpt.errorLines.join('\n')));
+        summary.details(`Last ${excerpt.tail.length} lines of the script log (${excerpt.lines} lines)`, `<pre>${html_escape(excerpt.tail.join('\n'))}</pre>`);
+    }
+    if (chain)
+        summary.raw(`<p><strong>Task chain</strong></p>${chainTree(chain)}`);
+    if (scriptLogNote)
+        summary.raw(`<p><sub>${html_escape(scriptLogNote)}</sub></p>`);
+    return summary.toString();
+}
+/** The chain as nested lists: each task with its status, duration and the trigger that started it. */
+function chainTree(nodes) {
+    if (nodes.length === 0)
+        return '<p><sub>No task trigger fires on this outcome.</sub></p>';
+    const item = (node) => {
+        const mark = node.failed ? '❌' : node.warning ? '⚠️' : node.status === 'FinishedSuccess' ? '✅' : '⚪';
+        const facts = [node.status ? `${html_escape(node.status)}` : '', node.durationMs ? formatDuration(node.durationMs) : '', node.note ? `<em>${html_escape(node.note)}</em>` : '']
+            .filter(Boolean)
+            .join(' · ');
+        const children = node.children.length > 0 ? `<ul>${node.children.map(item).join('')}</ul>` : '';
+        return `<li>${mark} <strong>${html_escape(node.taskName)}</strong> <sub>via ${html_escape(node.eventName)}</sub>${facts ? ` — ${facts}` : ''}${children}</li>`;
+    };
+    return `<ul>${nodes.map(item).join('')}</ul>`;
+}
+/** Writes the summary; a run without GITHUB_STEP_SUMMARY (by hand) just skips it. */
+async function writeSummary(toolkit, input) {
+    await toolkit.writeSummary(renderSummary(input));
+}
+/** Several targets: one row each, then what explains each failure. */
+async function writeTargetsSummary(toolkit, runs, failure) {
+    await toolkit.writeSummary(renderTargetsSummary(runs, failure));
+}
+function renderTargetsSummary(runs, failure) {
+    const failed = runs.filter(run => !run.success);
+    const summary = new Html();
+    summary.heading(failed.length === 0 ? `✅ ${runs.length} Qlik Sense reloads finished` : `❌ ${failed.length} of ${runs.length} Qlik Sense reloads failed`, 3);
+    // A selection that failed as a whole (nothing started): why, above the rows.
+    if (failure)
+        summary.raw(`<p><strong>${html_escape((0,util_text/* firstLine */.T)(failure))}</strong></p>`);
+    const header = ['Target', 'Status', 'Started', 'Duration', 'Node', 'Execution'].map(h => `<th align="left">${h}</th>`).join('');
+    const rows = runs.map(run => {
+        const r = run.report;
+        const status = r?.status ? `${run.success ? '✅' : '❌'} ${html_escape(r.status)}` : `❌ ${run.started ? html_escape(run.error ? 'failed' : '—') : 'NotStarted'}`;
+        const cells = [
+            html_escape(run.label),
+            status,
+            html_escape(r?.startedAt || '—'),
+            r?.durationMs == null ? '—' : formatDuration(r.durationMs),
+            html_escape(r?.node || '—'),
+            r?.executionId ? `<code>${html_escape(r.executionId)}</code>` : '—'
+        ];
+        return `<tr>${cells.map(c => `<td>${c}</td>`).join('')}</tr>`;
+    });
+    summary.raw(`<table><tr>${header}</tr>${rows.join('')}</table>`);
+    for (const run of runs.filter(r => r.chain))
+        summary.details(`Task chain after ${html_escape(run.label)}`, chainTree(run.chain));
+    for (const run of failed) {
+        const lines = [run.error, ...(run.report?.details ?? []).filter(d => d.type === 'error').map(d => d.message), ...(run.excerpt?.errorLines ?? [])].filter(Boolean);
+        if (lines.length > 0)
+            summary.details(`${html_escape(run.label)}: why it failed`, `<pre>${html_escape(lines.join('\n'))}</pre>`);
+    }
+    return summary.toString();
+}
+
+// EXTERNAL MODULE: ./src/reload/dates.ts
+var dates = __nccwpck_require__(9332);
+;// CONCATENATED MODULE: ./src/chain/follow.ts
+
+
+
+
+
+
+/** A trigger fires at once when its rules are met; if the downstream run does not appear within this, it did not fire. */
+const FIRE_WINDOW_MS = 60_000;
+const LOOK_GAP_MS = 1_000;
+/** Server clocks are the reference; creation stamps may precede the upstream stop by a hair. */
+const CLOCK_TOLERANCE_MS = 1_000;
+/** ruleState of QRS composite rules: 1 TaskSuccessful, 2 TaskFail. */
+function ruleStateOf(status) {
+    if ((0,reload_status/* isSuccess */.oJ)(status))
+        return 1;
+    return (0,reload_status/* isFailed */.Ix)(status) ? 2 : undefined;
+}
+function ruleTask(rule) {
+    return rule.reloadTask ?? rule.externalProgramTask ?? undefined;
+}
+function windowMs(event) {
+    const t = event.timeConstraint ?? {};
+    return ((((t.days ?? 0) * 24 + (t.hours ?? 0)) * 60 + (t.minutes ?? 0)) * 60 + (t.seconds ?? 0)) * 1000;
+}
+/**
+ * Follows the composite events an ended execution triggers (protocol doc section 10): nothing tells
+ * the caller that a chain fired, so for each event whose rules this outcome satisfies, the action
+ * looks for a run of the downstream task created after the upstream stop, waits for it, and goes on
+ * from there. A rule that also needs other tasks fires only if they met it within the event's window.
+ */
+async function followChain(api, upstream, context) {
+    const state = ruleStateOf(upstream.result.status);
+    if (state === undefined)
+        return [];
+    context.events ??= await api.compositeEvents();
+    context.visited.add(upstream.task.id.toLowerCase());
+    const triggered = context.events.filter(event => event.enabled !== false && (event.compositeRules ?? []).some(rule => ruleTask(rule)?.id.toLowerCase() === upstream.task.id.toLowerCase() && rule.ruleState === state));
+    return Promise.all(triggered.map(event => followEvent(api, event, upstream, context)));
+}
+async function followEvent(api, event, upstream, context) {
+    const downstream = event.reloadTask ?? event.externalProgramTask;
+    const node = { taskId: downstream?.id ?? '', taskName: downstream?.name ?? '(unknown task)', eventName: event.name, failed: false, children: [] };
+    if (!downstream)
+        return { ...node, note: 'the trigger names no task' };
+    if (context.visited.has(downstream.id.toLowerCase()))
+        return { ...node, note: 'already in this chain (a cycle): not followed again' };
+    context.visited.add(downstream.id.toLowerCase());
+    const upstreamStop = Date.parse(upstream.result.stopTime ?? '');
+    const others = (event.compositeRules ?? []).filter(rule => ruleTask(rule)?.id.toLowerCase() !== upstream.task.id.toLowerCase());
+    const missing = await unmetRules(api, event, others, upstreamStop, windowMs(event));
+    if (missing.length > 0) {
+        const upstreamName = upstream.task.name || upstream.task.id;
+        context.log.warning(`Trigger '${event.name}' will not start '${node.taskName}' now: it fires only when ${missing.join(' and ')} too (within ${Math.round(windowMs(event) / 60_000)} min), not on '${upstreamName}' alone. The chain is not waited for past '${upstreamName}'.`, { title: `Qlik task chain: trigger '${event.name}' will not fire` });
+        return {
+            ...node,
+            warning: true,
+            note: `fires only when ${missing.join(' and ')} too, within ${Math.round(windowMs(event) / 60_000)} min: it may never fire, so the chain is not waited for here`
+        };
+    }
+    const executionId = await findDownstreamRun(api, downstream.id, upstreamStop, context, Math.min(FIRE_WINDOW_MS, windowMs(event) || FIRE_WINDOW_MS));
+    if (!executionId)
+        return { ...node, note: 'no run of it started after the trigger (disabled trigger or task?)' };
+    (0,untrusted/* printUntrusted */.Q)(context.log, `Chain: '${event.name}' started '${downstream.name}' (execution ${executionId}).`);
+    // The wait rides out outages itself (two lines each): reads that do not retry on their own.
+    const outcome = await (0,wait/* waitForExecution */.Li)(api.with({ retries: 0 }), executionId, {
+        log: line => (0,untrusted/* printUntrusted */.Q)(context.log, line),
+        clock: context.clock,
+        signal: context.signal,
+        timeoutMs: Math.max(0, context.deadline - context.clock.now()),
+        maxPollIntervalMs: context.maxPollIntervalMs
+    });
+    if (outcome.kind === 'timeout') {
+        const status = outcome.lastStatus;
+        return { ...node, executionId, status: status === undefined ? undefined : (0,reload_status/* statusName */.Er)(status), statusCode: status, failed: true, note: 'still running when the timeout passed' };
+    }
+    const { result } = outcome;
+    const done = {
+        ...node,
+        executionId,
+        status: (0,reload_status/* statusName */.Er)(result.status),
+        statusCode: result.status,
+        durationMs: typeof result.duration === 'number' && result.duration > 0 ? result.duration : null,
+        failed: !(0,reload_status/* isSuccess */.oJ)(result.status)
+    };
+    const task = { id: downstream.id, name: downstream.name ?? '' };
+    done.children = await followChain(api, { task, result }, context);
+    return done;
+}
+/**
+ * The other rules of a multi-rule event that are not met within the window. The server's own record
+ * of each rule (operational.currentState and timeStamp, read fresh) decides where it has one; a rule
+ * it has not recorded (currentState 0, or an older server) is judged by its task's last run.
+ */
+async function unmetRules(api, event, rules, upstreamStop, window) {
+    if (rules.length === 0)
+        return [];
+    const fresh = await api.compositeEvent(event.id);
+    const inWindow = (stamp) => !(0,dates/* isUnset */.K)(stamp) && (window === 0 || Math.abs(upstreamStop - Date.parse(stamp ?? '')) <= window);
+    const missing = [];
+    for (const rule of rules) {
+        const task = ruleTask(rule);
+        if (!task)
+            continue;
+        const recorded = fresh?.compositeRules?.find(r => ruleTask(r)?.id.toLowerCase() === task.id.toLowerCase() && r.ruleState === rule.ruleState)?.operational;
+        let met;
+        if (recorded?.currentState === 1 || recorded?.currentState === 2) {
+            met = recorded.currentState === rule.ruleState && inWindow(recorded.timeStamp);
+        }
+        else {
+            const [full] = await api.reloadTasks((0,qrs_filter/* eqGuid */.k8)('id', task.id));
+            const last = full?.operational?.lastExecutionResult;
+            met = last?.status !== undefined && ruleStateOf(last.status) === rule.ruleState && inWindow(last.stopTime);
+        }
+        if (!met)
+            missing.push(`'${task.name ?? task.id}' ${rule.ruleState === 1 ? 'succeeds' : 'fails'}`);
+    }
+    return missing;
+}
+/** A run of the task created after the upstream stop and not claimed by another node. */
+async function findDownstreamRun(api, taskId, upstreamStop, context, fireWindow) {
+    const { clock, signal } = context;
+    const outcome = await (0,poll/* poll */.wt)({
+        clock,
+        signal,
+        deadline: Math.min(context.deadline, clock.now() + fireWindow),
+        read: async () => {
+            const results = await api.taskExecutionResults(taskId);
+            const [first] = results
+                .filter(result => result.executionID && !context.claimed.has(result.executionID.toLowerCase()))
+                .filter(result => Date.parse(result.createdDate ?? result.startTime ?? '') >= upstreamStop - CLOCK_TOLERANCE_MS)
+                .sort((a, b) => Date.parse(a.createdDate ?? a.startTime ?? '') - Date.parse(b.createdDate ?? b.startTime ?? ''));
+            // Claimed at once, before another event's look (they run side by side) can take the same run.
+            if (first?.executionID)
+                context.claimed.add(first.executionID.toLowerCase());
+            return first?.executionID;
+        },
+        done: executionId => executionId !== undefined,
+        next: () => LOOK_GAP_MS
+    });
+    return outcome.done ? outcome.value : undefined;
+}
+/** Every node, depth first. */
+function chainNodes(nodes) {
+    return nodes.flatMap(node => [node, ...chainNodes(node.children)]);
+}
+/** The chain as indented lines: "└ Reload B (via 'After A'): FinishedSuccess (7), 2s". */
+function chainLines(nodes, depth = 0) {
+    return nodes.flatMap(node => {
+        const status = node.status ? `${node.status}${node.statusCode !== undefined ? ` (${node.statusCode})` : ''}` : '';
+        const parts = [status, node.durationMs ? `${Math.round(node.durationMs / 100) / 10}s` : '', node.note ?? ''].filter(Boolean);
+        return [`${'  '.repeat(depth)}└ ${node.taskName} (via '${node.eventName}'): ${parts.join(', ')}`, ...chainLines(node.children, depth + 1)];
+    });
+}
+
+;// CONCATENATED MODULE: ./src/report/finish.ts
+
+
+
+
+
+
+
+
+
+/** Outputs, step log, annotations, job summary and the verdict, once every target has ended. */
+async function reportRuns(toolkit, settings, runs) {
+    if (runs.length === 1)
+        await reportOne(toolkit, settings, runs[0]);
+    else
+        await reportMany(toolkit, settings, runs);
+    setResult(toolkit, settings.singleTarget, runs);
+}
+async function reportOne(toolkit, settings, run) {
+    const { report } = run;
+    if (report)
+        setOutputs(toolkit, report);
+    if (run.scriptLogPath)
+        toolkit.setOutput('script-log-path', run.scriptLogPath);
+    if (run.error || !report) {
+        const message = run.error ?? `${run.label}: no result.`;
+        toolkit.error(message);
+        toolkit.fail();
+        await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: false, failure: message }));
+        return;
+    }
+    if (!run.result) {
+        // wait: false
+        await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: true }));
+        return;
+    }
+    await toolkit.group(`Result: ${report.status}`, async () => logReport(toolkit, report));
+    await printLog(toolkit, settings, run);
+    const reloadOk = (0,reload_status/* isSuccess */.oJ)(run.result.status);
+    if (reloadOk)
+        (0,untrusted/* printUntrusted */.Q)(toolkit, `Reload task '${report.taskName}' finished successfully.`);
+    else
+        annotate(toolkit, run);
+    const chainProblem = reportChain(toolkit, settings, run);
+    const failure = !reloadOk ? failureSentence(report) : run.success ? undefined : chainProblem;
+    await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, chain: run.chain }));
+}
+/** A failed task in the chain: an error (chain-failure: fail) or a warning (warn). Returns the text. */
+function reportChain(toolkit, settings, run) {
+    if (!run.chainFailed || !run.chain)
+        return undefined;
+    const failed = chainNodes(run.chain).filter(node => node.failed);
+    const text = `The task chain after '${run.label}' did not finish well: ${failed.map(node => `'${node.taskName}' ${node.status ?? ''}${node.note ? ` (${node.note})` : ''}`.trim()).join(', ')}.`;
+    const title = `Qlik task chain failed after ${run.label}`;
+    if (settings.chainFailure === 'fail') {
+        toolkit.error(text, { title });
+        toolkit.fail();
+    }
+    else {
+        toolkit.warning(text, { title });
+    }
+    return text;
+}
+async function reportMany(toolkit, settings, runs) {
+    for (const run of runs) {
+        await toolkit.group(`Result: ${run.label}: ${run.report?.status || 'failed'}`, async () => {
+            if (run.report?.executionResultId)
+                logReport(toolkit, run.report);
+            if (run.error)
+                (0,untrusted/* printUntrusted */.Q)(toolkit, run.error);
+        });
+        await printLog(toolkit, settings, run);
+    }
+    for (const run of runs) {
+        if (run.error)
+            toolkit.error(run.error, { title: `Qlik reload failed: ${run.label}` });
+        else if (run.result && !(0,reload_status/* isSuccess */.oJ)(run.result.status))
+            annotate(toolkit, run);
+        reportChain(toolkit, settings, run);
+    }
+    const failed = runs.filter(run => !run.success);
+    if (failed.length > 0) {
+        toolkit.fail();
+    }
+    else {
+        toolkit.info(`All ${runs.length} reloads finished successfully.`);
+    }
+    await bestEffort(toolkit, 'write the job summary', () => writeTargetsSummary(toolkit, runs));
+}
+async function printLog(toolkit, settings, run) {
+    if (run.scriptLogPath && (settings.scriptLog === 'always' || (settings.scriptLog === 'on-failure' && !run.success))) {
+        await bestEffort(toolkit, 'print the script log', () => printScriptLog(toolkit, run.scriptLogPath, run.scriptLogBytes ?? 0));
+    }
+}
+/** The step failed before its targets could be reported (or was cancelled): the error, the verdict and the summary. */
+async function reportFailure(toolkit, message, runs) {
+    toolkit.error(message);
+    toolkit.fail();
+    await writeSummary(toolkit, { report: runs[0]?.report, success: false, failure: message }).catch(e => toolkit.debug(`summary: ${(0,errors/* errorMessage */.gJ)(e)}`));
+}
+/** Showing the result must not turn a good reload into a failed step: a summary or log print that fails is a warning. */
+async function bestEffort(toolkit, what, work) {
+    try {
+        await work();
+    }
+    catch (error) {
+        toolkit.warning(`Could not ${what}: ${error.message}`);
+    }
+}
+/** One annotation per failed reload: status, scheduler errors, script error lines and log tail. */
+function annotate(toolkit, run) {
+    const note = run.scriptLogNote?.startsWith('No script log') ? run.scriptLogNote : undefined;
+    toolkit.error(failureAnnotation(run.report, run.excerpt, note), { title: `Qlik reload failed: ${run.report.taskName} (${run.report.status})` });
+    toolkit.fail();
+}
+
+;// CONCATENATED MODULE: ./src/report/not-started.ts
+
+
+/** The selection failed as a whole: nothing started; every target gets its entry and its row, the step one error. */
+async function reportNotStarted(toolkit, settings, runs, failure) {
+    setResult(toolkit, settings.singleTarget, runs);
+    toolkit.error(failure);
+    toolkit.fail();
+    if (settings.singleTarget)
+        await writeSummary(toolkit, { success: false, failure });
+    else
+        await writeTargetsSummary(toolkit, runs, failure);
+}
+
 ;// CONCATENATED MODULE: ./src/util/pool.ts
 /** Runs `work` over `items` with at most `limit` at once, in order of the list. */
 async function pool(items, limit, work) {
@@ -38697,29 +39811,447 @@ async function pool(items, limit, work) {
     await Promise.all(lanes);
 }
 
-;// CONCATENATED MODULE: ./src/util/errors.ts
-/** The message of anything thrown: an Error's message, anything else as text. */
-function errorMessage(error) {
-    return error instanceof Error ? error.message : String(error);
+;// CONCATENATED MODULE: ./src/report/report.ts
+
+
+
+const DETAIL_TYPES = ['error', 'warning', 'info'];
+function buildReport(task, executionId, result, attempts = 0, app = task.app) {
+    const startedAt = (0,dates/* realTime */.M)(result?.startTime);
+    const stoppedAt = (0,dates/* realTime */.M)(result?.stopTime);
+    const appId = app?.id ?? (result?.appID && result.appID !== types/* EMPTY_GUID */.U2 ? result.appID : '');
+    return {
+        taskId: task.id,
+        taskName: task.name,
+        appId,
+        appName: app?.name ?? '',
+        executionId,
+        executionResultId: result?.id ?? '',
+        status: result ? (0,reload_status/* statusName */.Er)(result.status) : '',
+        statusCode: result ? result.status : null,
+        startedAt,
+        stoppedAt,
+        durationMs: durationOf(result, startedAt, stoppedAt),
+        node: result?.executingNodeName ?? '',
+        attempts,
+        details: sortedDetails(result)
+    };
+}
+function durationOf(result, startedAt, stoppedAt) {
+    if (!result || !stoppedAt)
+        return null;
+    if (typeof result.duration === 'number' && result.duration > 0)
+        return result.duration;
+    return startedAt ? Date.parse(stoppedAt) - Date.parse(startedAt) : null;
+}
+/** The QRS does not sort details: order them by time so the log reads as it happened. */
+function sortedDetails(result) {
+    return (result?.details ?? [])
+        .map(detail => ({
+        type: DETAIL_TYPES[detail.detailsType ?? 2] ?? 'info',
+        message: (detail.message ?? '').trim(),
+        time: (0,dates/* isUnset */.K)(detail.detailCreatedDate) ? '' : (0,dates/* realTime */.M)(detail.detailCreatedDate)
+    }))
+        .filter(detail => detail.message)
+        .sort((a, b) => a.time.localeCompare(b.time));
 }
 
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ./src/util/duration.ts
-/** `90000` → `1m30s`, for messages. */
-function formatDuration(ms) {
-    if (ms < 1000)
-        return `${ms}ms`;
-    let s = Math.round(ms / 1000);
-    const h = Math.floor(s / 3600);
-    s -= h * 3600;
-    const m = Math.floor(s / 60);
-    s -= m * 60;
-    return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].join('');
+;// CONCATENATED MODULE: ./src/scriptlog/excerpt.ts
+
+// "Error:", "General Script Error", "Execution Failed", "Syntax error"; not "ErrorMode" or "0 errors".
+const ERROR_LINE = /^.*\b(?:error\b(?!s)|failed\b).*$/gim;
+const MAX_LINE = 400;
+/** A line still open after this many characters is cut: a log line that never ends stays bounded. */
+const MAX_OPEN_LINE = 64 * 1024;
+/**
+ * Scans a saved log chunk by chunk: only error lines and the last chunk become strings of their
+ * own, so a log of hundreds of MB leaves little garbage behind (no string per line).
+ */
+async function scanLog(path, limits = { errorLines: 15, tail: 25 }) {
+    const errorLines = [];
+    let lines = 0;
+    let carry = '';
+    // The last two chunks: enough for the tail even when the final one is short.
+    let previous = '';
+    let last = '';
+    // Skipping the rest of a line that was cut.
+    let overlong = false;
+    for await (const chunk of (0,external_node_fs_.createReadStream)(path, { encoding: 'utf8', highWaterMark: 256 * 1024 })) {
+        let next = chunk;
+        if (overlong) {
+            const end = next.indexOf('\n');
+            if (end < 0)
+                continue;
+            next = next.slice(end);
+            overlong = false;
+        }
+        const text = carry + next;
+        const end = text.lastIndexOf('\n');
+        const whole = end >= 0 ? text.slice(0, end + 1) : '';
+        carry = end >= 0 ? text.slice(end + 1) : text;
+        for (let at = whole.indexOf('\n'); at >= 0; at = whole.indexOf('\n', at + 1))
+            lines++;
+        for (const match of whole.matchAll(ERROR_LINE))
+            keepLast(errorLines, clip(match[0]), limits.errorLines);
+        if (whole) {
+            previous = last;
+            last = whole;
+        }
+        if (carry.length > MAX_OPEN_LINE) {
+            carry = carry.slice(0, MAX_LINE + 1);
+            overlong = true;
+        }
+    }
+    if (carry) {
+        lines++;
+        for (const match of carry.matchAll(ERROR_LINE))
+            keepLast(errorLines, clip(match[0]), limits.errorLines);
+    }
+    const tail = (previous + last + carry)
+        .split(/\r?\n/)
+        .filter((line, i, all) => line || i < all.length - 1)
+        .slice(-limits.tail)
+        .map(clip);
+    return { errorLines, tail, lines };
+}
+function clip(line) {
+    const text = line.replace(/\r$/, '');
+    return text.length > MAX_LINE ? `${text.slice(0, MAX_LINE)}…` : text;
+}
+function keepLast(list, line, max) {
+    list.push(line);
+    if (list.length > max)
+        list.shift();
 }
 
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 17 modules
-var core = __nccwpck_require__(6698);
+;// CONCATENATED MODULE: ./src/run/context.ts
+
+function targetContext(run, step) {
+    const info = (line) => (0,untrusted/* printUntrusted */.Q)(step.toolkit, step.multi ? `[${run.label}] ${line}` : line);
+    return {
+        ...step,
+        run,
+        startedAt: step.clock.now(),
+        info,
+        group: (title, fn) => (step.multi ? (info(title), fn()) : step.toolkit.group(title, fn))
+    };
+}
+
+// EXTERNAL MODULE: ./src/run/stop.ts
+var run_stop = __nccwpck_require__(6941);
+;// CONCATENATED MODULE: ./src/run/target.ts
+
+
+
+
+
+
+
+
+
+
+const STOP_WAIT_ON_TIMEOUT_MS = 15_000;
+const STOP_WAIT_ON_FAIL_FAST_MS = 4_000;
+/**
+ * One target's steps: start it once (or attach), follow that execution, stop it on timeout or fail-fast,
+ * fetch what explains a failure, follow its chain. The runner does each step its way; this decides which.
+ * Never throws for the target's own trouble: it lands in `run.error`. A cancellation is rethrown.
+ */
+async function runTarget(runner, run, step) {
+    const context = targetContext(run, step);
+    const { settings, toolkit, info, group } = context;
+    try {
+        const started = (run.started = await group('Start the reload', async () => {
+            const reload = await runner.start(context);
+            // Tracked at once: if the job is killed from here on, the post step stops this execution.
+            context.tracker.started({
+                taskId: reload.task.id,
+                taskName: reload.task.name,
+                executionId: reload.executionId,
+                attached: reload.attached,
+                stop: waitMs => runner.stop(reload, { waitMs, afterCancel: true, context })
+            });
+            const app = reload.app ?? reload.task.app;
+            info(`Task '${reload.task.name}' (${reload.task.id})${app ? ` of app '${app.name ?? ''}'` : ''}: execution ${reload.executionId}`);
+            return reload;
+        }));
+        run.label = started.task.name;
+        run.report = buildReport(started.task, started.executionId, undefined, 0, started.app);
+        if (!context.multi)
+            setOutputs(toolkit, run.report);
+        if (!settings.wait) {
+            run.report = buildReport(started.task, started.executionId, (await runner.status(started)) ?? { id: '', status: 1 }, 0, started.app);
+            context.tracker.ended(started.executionId);
+            run.success = true;
+            info(`wait is false: not waiting for the reload (now ${run.report.status}).`);
+            return;
+        }
+        const result = await follow(runner, started, context);
+        if (!result)
+            return;
+        context.tracker.ended(started.executionId);
+        run.result = result.result;
+        run.report = buildReport(started.task, started.executionId, result.result, result.attempts, started.app);
+        run.success = (0,reload_status/* isSuccess */.oJ)(result.result.status);
+        await explain(runner, started, result.result, context);
+        if (settings.waitForChain)
+            await followTheChain(started, result.result, context);
+    }
+    catch (error) {
+        if (context.cancel.aborted)
+            throw error;
+        if (context.signal.aborted && run.started) {
+            await stopForFailFast(runner, run.started, context);
+            return;
+        }
+        run.error = (0,errors/* errorMessage */.gJ)(error);
+    }
+}
+/** Follows our execution to its end; on timeout stops it (stop-on-timeout) and records why. Undefined when it timed out. */
+async function follow(runner, started, context) {
+    const { run, settings, tracker } = context;
+    const { task, executionId, app } = started;
+    const outcome = await runner.follow(started, context);
+    if (outcome.kind === 'finished')
+        return outcome;
+    const last = `${outcome.lastStatus === undefined ? 'no status seen yet' : `last status ${(0,reload_status/* describeStatus */.Wn)(outcome.lastStatus)}`}${outcome.unanswered ? `; ${outcome.unanswered}` : ''}`;
+    const raise = "Raise 'timeout' if reloads of this app take longer.";
+    run.report = buildReport(task, executionId, outcome.result, outcome.attempts, app);
+    if (!run.report.status && outcome.lastStatus !== undefined) {
+        run.report.status = (0,reload_status/* statusName */.Er)(outcome.lastStatus);
+        run.report.statusCode = outcome.lastStatus;
+    }
+    if (started.attached || !settings.stopOnTimeout) {
+        tracker.ended(executionId);
+        const why = started.attached ? 'it was started by someone else (if-running: attach)' : 'stop-on-timeout is false';
+        run.error = `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task '${task.name}' (execution ${executionId}, ${last}). The reload keeps running in Qlik Sense: ${why}. ${raise}`;
+        return undefined;
+    }
+    const stop = await (0,run_stop/* stopAndExplain */.p)(() => runner.stop(started, { waitMs: STOP_WAIT_ON_TIMEOUT_MS, afterCancel: false, context }), {
+        why: `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task '${task.name}' (${last})`,
+        task: `task '${task.name}'`,
+        executionId,
+        afterFailure: 'Stop it in the QMC if it still runs.'
+    });
+    if (stop.kind === 'failed') {
+        // The timeout is the news; the failed stop is added to it (the post step will try again).
+        tracker.stopFailed(executionId);
+        run.error = stop.message;
+        return undefined;
+    }
+    tracker.ended(executionId);
+    run.report = buildReport(task, executionId, stop.result ?? outcome.result, outcome.attempts, app);
+    run.error = `${stop.message} ${raise}`;
+    return undefined;
+}
+/** fail-fast: another target failed, so this one is stopped (with stop-on-cancel) or left running. */
+async function stopForFailFast(runner, started, context) {
+    const { run, settings, tracker } = context;
+    const { task, executionId } = started;
+    if (started.attached || !settings.stopOnCancel) {
+        tracker.ended(executionId);
+        run.error = `Another target failed (fail-fast): stopped waiting; execution ${executionId} keeps running${started.attached ? ' (someone else started it)' : ' (stop-on-cancel is false)'}.`;
+        return;
+    }
+    const stop = await (0,run_stop/* stopAndExplain */.p)(() => runner.stop(started, { waitMs: STOP_WAIT_ON_FAIL_FAST_MS, afterCancel: false, context }), {
+        why: 'Another target failed (fail-fast)',
+        task: `task '${task.name}'`,
+        executionId,
+        afterFailure: 'The post step will try again.'
+    });
+    run.error = stop.message;
+    if (stop.kind === 'failed') {
+        tracker.stopFailed(executionId);
+        return;
+    }
+    tracker.ended(executionId);
+    run.report = buildReport(task, executionId, stop.result ?? run.result, 0, started.app);
+}
+/** The script log, fetched when it will be shown or explains a failure; external programs have none. */
+async function explain(runner, started, result, context) {
+    const { run, settings, toolkit, info } = context;
+    if ((run.success && settings.scriptLog !== 'always') || (0,types/* isExternalProgram */.G1)(started.task))
+        return;
+    try {
+        const log = await runner.scriptLog(started, result, context);
+        if (log.kind === 'saved') {
+            run.scriptLogPath = log.path;
+            run.scriptLogBytes = log.bytes;
+            // script-log: never: no line of the log reaches the step log, the annotation or the summary.
+            if (!run.success && settings.scriptLog !== 'never')
+                run.excerpt = await scanLog(log.path);
+            run.scriptLogNote = `Script log: ${formatBytes(log.bytes)} at ${log.path}`;
+        }
+        else {
+            run.scriptLogNote = `No script log: ${log.reason}.`;
+            info(run.scriptLogNote);
+        }
+    }
+    catch (error) {
+        run.scriptLogNote = `The script log could not be fetched: ${(0,errors/* errorMessage */.gJ)(error)}`;
+        toolkit.warning(run.scriptLogNote);
+    }
+}
+/** wait-for-chain: the tasks the outcome triggers, waited for within the target's timeout. */
+async function followTheChain(started, result, context) {
+    const { run, settings, api, clock, signal, toolkit, info, group } = context;
+    run.chain = await group('Task chain', async () => {
+        const chain = await followChain(api, { task: started.task, result }, { clock, log: toolkit, signal, deadline: context.startedAt + settings.timeoutMs, maxPollIntervalMs: settings.maxPollIntervalMs, visited: new Set(), claimed: new Set() });
+        for (const line of chain.length > 0 ? chainLines(chain) : ['No task trigger fires on this outcome.'])
+            info(line);
+        return chain;
+    });
+    run.chainFailed = chainNodes(run.chain).some(node => node.failed);
+    if (run.chainFailed && settings.chainFailure === 'fail')
+        run.success = false;
+}
+
+;// CONCATENATED MODULE: ./src/run/all-targets.ts
+
+
+
+/** At most max-parallel targets at once; with fail-fast, the first failure stops the rest. */
+async function runAll(runner, runs, step) {
+    const { settings, toolkit, cancel } = step;
+    const failFast = new AbortController();
+    const context = { ...step, signal: AbortSignal.any([cancel, failFast.signal]), multi: runs.length > 1 };
+    await pool(runs, settings.maxParallel, async (run) => {
+        if (cancel.aborted)
+            return;
+        if (failFast.signal.aborted) {
+            run.error = 'Not started: another target failed (fail-fast).';
+            return;
+        }
+        await runTarget(runner, run, context);
+        if (!run.success && settings.failFast && !failFast.signal.aborted) {
+            (0,untrusted/* printUntrusted */.Q)(toolkit, `${run.label} failed: stopping the other targets (fail-fast).`);
+            failFast.abort(new Error('fail-fast'));
+        }
+    });
+}
+
+;// CONCATENATED MODULE: ./src/run/cancel.ts
+
+
+
+/** On cancel the runner kills us 10 s after SIGINT: a short wait for Aborted. */
+const STOP_WAIT_ON_CANCEL_MS = 4_000;
+/**
+ * The job was cancelled: stop our executions that have not ended, unless they were someone else's
+ * (attach) or the user said not to (stop-on-cancel: false); a reload that already finished is left as it
+ * is. What could not be stopped is left to the post step. The step fails, saying what happened to each.
+ */
+async function reportCancelled(progress, toolkit) {
+    const { settings, runs, running } = progress;
+    const messages = [];
+    if (!settings || runs.every(run => !run.started))
+        messages.push('The job was cancelled before a reload was started.');
+    for (const run of runs) {
+        if (run.started && !running.has(run.started.executionId)) {
+            messages.push(`The job was cancelled after the reload of '${run.started.task.name}' had ended (${run.report?.status || 'ended'}); nothing to stop.`);
+        }
+    }
+    for (const r of [...running.values()]) {
+        if (r.attached) {
+            messages.push(`The job was cancelled; execution ${r.executionId} was started by someone else (if-running: attach) and keeps running.`);
+        }
+        else if (settings?.stopOnCancel === false) {
+            messages.push(`The job was cancelled; task '${r.taskName}' (execution ${r.executionId}) keeps running in Qlik Sense because stop-on-cancel is false.`);
+        }
+        else {
+            const stop = await (0,run_stop/* stopAndExplain */.p)(() => r.stop(STOP_WAIT_ON_CANCEL_MS), {
+                why: 'The job was cancelled',
+                task: `task '${r.taskName}'`,
+                executionId: r.executionId,
+                afterFailure: 'The post step will try again.'
+            });
+            messages.push(stop.message);
+            if (stop.kind === 'failed') {
+                progress.stopFailed(r.executionId);
+                continue;
+            }
+        }
+        running.delete(r.executionId);
+    }
+    // What is left is for the post step.
+    progress.save();
+    if (settings)
+        setResult(toolkit, settings.singleTarget, runs);
+    await reportFailure(toolkit, messages.join('\n'), runs);
+}
+
+// EXTERNAL MODULE: ./src/run/state.ts
+var state = __nccwpck_require__(4352);
+;// CONCATENATED MODULE: ./src/run/progress.ts
+
+/**
+ * What the main step knows so far, kept as it goes: a cancellation needs it to clean up, and the post
+ * step finds in the step's state which of our executions may still run (saved the moment that changes).
+ */
+class Progress {
+    store;
+    settings;
+    runs = [];
+    /** Our executions that have not ended, by execution id. */
+    running = new Map();
+    /** Of those, the ones main meant to stop and could not: the post step tries again. */
+    stopPending = new Set();
+    constructor(store) {
+        this.store = store;
+    }
+    started(running) {
+        this.running.set(running.executionId, running);
+        this.save();
+    }
+    ended(executionId) {
+        this.running.delete(executionId);
+        this.save();
+    }
+    stopFailed(executionId) {
+        this.stopPending.add(executionId);
+    }
+    /** Rewrites the state's list of ours that may still run (not someone else's we attached to). */
+    save() {
+        (0,state/* saveRunning */.LW)(this.ours(), this.store);
+    }
+    /** Main's last word (a kill never gets here): only what main could not stop is left to the post step. */
+    end() {
+        (0,state/* markMainEnded */.$U)(this.ours().filter(r => this.stopPending.has(r.executionId)), this.store);
+    }
+    ours() {
+        return [...this.running.values()].filter(r => !r.attached).map(r => ({ taskId: r.taskId, executionId: r.executionId }));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/run/signals.ts
+
+/**
+ * Listens for the runner's cancellation: SIGINT, then SIGTERM 7.5 s later (then SIGKILL); a Windows runner
+ * sends Ctrl+C, then Ctrl+Break (SIGBREAK, which ends Node at once unless listened to). `also`: another
+ * signal that cancels the job (in-process tests use it).
+ */
+function listenForCancel(toolkit, also) {
+    const cancel = new AbortController();
+    const onSignal = (signal) => {
+        if (!cancel.signal.aborted)
+            toolkit.info(`Received ${signal}: the job is being cancelled.`);
+        cancel.abort(new errors/* CancelledError */.cc(signal));
+    };
+    const onAlso = () => onSignal('SIGTERM');
+    const signals = ['SIGINT', 'SIGTERM', 'SIGBREAK'];
+    for (const signal of signals)
+        process.on(signal, onSignal);
+    also?.addEventListener('abort', onAlso);
+    return {
+        signal: cancel.signal,
+        dispose: () => {
+            for (const signal of signals)
+                process.off(signal, onSignal);
+            also?.removeEventListener('abort', onAlso);
+        }
+    };
+}
+
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:http"
@@ -38727,7 +40259,6 @@ var external_node_http_ = __nccwpck_require__(7067);
 // EXTERNAL MODULE: external "node:perf_hooks"
 var external_node_perf_hooks_ = __nccwpck_require__(643);
 ;// CONCATENATED MODULE: ./src/notify/listener.ts
-
 
 
 
@@ -38750,22 +40281,24 @@ class WakeUpListener {
     key;
     path;
     token;
+    log;
     wake;
     pending = false;
     lastWake = -Infinity;
     wakeUps = 0;
     constructor(shared, key, 
     /** The path the QRS must call: the notify-url path and the token. */
-    path, token) {
+    path, token, log) {
         this.shared = shared;
         this.key = key;
         this.path = path;
         this.token = token;
+        this.log = log;
     }
     get port() {
         return this.shared.port;
     }
-    static async start(address, basePath) {
+    static async start(address, basePath, log) {
         const key = `${address.host}:${address.port}`;
         let pending = servers.get(key);
         if (!pending) {
@@ -38776,16 +40309,16 @@ class WakeUpListener {
         const shared = await pending;
         const token = (0,external_node_crypto_.randomBytes)(18).toString('base64url');
         // Known only to the QRS (and whoever can read its notification list): masked in the job log.
-        core/* setSecret */.Pq(token);
+        log.setSecret(token);
         const path = `${basePath.replace(/\/+$/, '')}/${token}`;
-        const listener = new WakeUpListener(shared, key, path, token);
+        const listener = new WakeUpListener(shared, key, path, token, log);
         shared.routes.set(path, listener);
         return listener;
     }
     /** A callback arrived on this listener's path. */
     notify() {
         this.wakeUps++;
-        core/* debug */.Yz('Qlik notification received: checking the execution soon.');
+        this.log.debug('Qlik notification received: checking the execution soon.');
         this.pending = true;
         this.wake?.();
     }
@@ -38887,18 +40420,17 @@ function refuse(request, response, status) {
 
 ;// CONCATENATED MODULE: ./src/notify/subscription.ts
 
-
 /**
  * Listens on `listen` and subscribes the QRS to changes of this execution's results, calling `url`.
  * Push is an optimisation: if it cannot be set up, the step warns and polls as usual.
  */
-async function subscribe(api, notify, executionId) {
+async function subscribe(api, notify, executionId, log) {
     let listener;
     try {
-        listener = await WakeUpListener.start(notify.listen, notify.url.pathname);
+        listener = await WakeUpListener.start(notify.listen, notify.url.pathname, log);
     }
     catch (error) {
-        core/* warning */.$e(`Push wake-ups off: cannot listen on ${notify.listen.host}:${notify.listen.port} (${error.message}); polling instead.`);
+        log.warning(`Push wake-ups off: cannot listen on ${notify.listen.host}:${notify.listen.port} (${error.message}); polling instead.`);
         return undefined;
     }
     // The QRS calls a path of this execution's own, with a token nobody else knows.
@@ -38910,10 +40442,10 @@ async function subscribe(api, notify, executionId) {
     }
     catch (error) {
         await listener.close();
-        core/* warning */.$e(`Push wake-ups off: the QRS refused the notification subscription (${error.message.split('\n')[0]}); polling instead.`);
+        log.warning(`Push wake-ups off: the QRS refused the notification subscription (${error.message.split('\n')[0]}); polling instead.`);
         return undefined;
     }
-    core/* info */.pq(`Push wake-ups on: the QRS calls ${callback.href.replace(listener.token, '<token>')} when execution ${executionId} changes (listening on ${notify.listen.host}:${listener.port}).`);
+    log.info(`Push wake-ups on: the QRS calls ${callback.href.replace(listener.token, '<token>')} when execution ${executionId} changes (listening on ${notify.listen.host}:${listener.port}).`);
     return {
         listener,
         close: async () => {
@@ -38922,221 +40454,15 @@ async function subscribe(api, notify, executionId) {
             await api
                 .detached()
                 .unsubscribe(handle)
-                .catch(error => core/* warning */.$e(`Could not remove the notification subscription ${handle}: ${error.message}`));
+                .catch(error => log.warning(`Could not remove the notification subscription ${handle}: ${error.message}`));
             await listener.close();
-            core/* info */.pq(`Removed the notification subscription (${listener.wakeUps} wake-up${listener.wakeUps === 1 ? '' : 's'} received).`);
+            log.info(`Removed the notification subscription (${listener.wakeUps} wake-up${listener.wakeUps === 1 ? '' : 's'} received).`);
         }
     };
 }
 
-// EXTERNAL MODULE: ./src/qrs/types.ts
-var types = __nccwpck_require__(3953);
-;// CONCATENATED MODULE: ./src/report/outputs.ts
-const known = (value) => value || null;
-/** The entry of one execution's report (the single-target `result` while it runs). */
-function reportEntry(report, target = report.taskName) {
-    return {
-        target,
-        'task-id': known(report.taskId),
-        'task-name': known(report.taskName),
-        'app-id': known(report.appId),
-        'app-name': known(report.appName),
-        stream: null,
-        status: known(report.status),
-        'status-code': report.statusCode,
-        'execution-id': known(report.executionId),
-        'execution-result-id': known(report.executionResultId),
-        'started-at': known(report.startedAt),
-        'stopped-at': known(report.stoppedAt),
-        'duration-ms': report.durationMs,
-        node: known(report.node),
-        attempts: report.attempts,
-        details: report.details,
-        success: false,
-        error: null,
-        'script-log-path': null,
-        'planned-action': null,
-        'may-start': null
-    };
-}
-/** The entry of a target, started or not: what its report says, else what its lookup found. */
-function resultEntry(run) {
-    const r = run.resolved;
-    const base = run.report
-        ? reportEntry(run.report, run.label)
-        : { ...reportEntry(emptyReport(), run.label), 'task-id': known(r?.taskId), 'task-name': known(r?.taskName), 'app-id': known(r?.appId), 'app-name': known(r?.appName) };
-    return {
-        ...base,
-        'app-name': base['app-name'] ?? known(r?.appName),
-        stream: r?.stream ?? null,
-        status: run.plan ? 'DryRun' : (base.status ?? (run.started ? null : 'NotStarted')),
-        success: run.success,
-        error: run.error ?? (run.plan && run.plan.reasons.length > 0 ? run.plan.reasons.join('; ') : null),
-        'script-log-path': known(run.scriptLogPath),
-        'planned-action': run.plan?.action ?? null,
-        'may-start': run.plan?.mayStart ?? null
-    };
-}
-function emptyReport() {
-    return {
-        taskId: '',
-        taskName: '',
-        appId: '',
-        appName: '',
-        executionId: '',
-        executionResultId: '',
-        status: '',
-        statusCode: null,
-        startedAt: '',
-        stoppedAt: '',
-        durationMs: null,
-        node: '',
-        attempts: 0,
-        details: []
-    };
-}
-/** Sets every output the action declares; values unknown yet are empty strings. */
-function setOutputs(toolkit, report) {
-    const outputs = {
-        status: report.status,
-        'status-code': report.statusCode === null ? '' : String(report.statusCode),
-        'task-id': report.taskId,
-        'task-name': report.taskName,
-        'app-id': report.appId,
-        'execution-id': report.executionId,
-        'execution-result-id': report.executionResultId,
-        'started-at': report.startedAt,
-        'stopped-at': report.stoppedAt,
-        'duration-ms': report.durationMs === null ? '' : String(report.durationMs),
-        node: report.node,
-        result: JSON.stringify(reportEntry(report))
-    };
-    for (const [name, value] of Object.entries(outputs))
-        toolkit.setOutput(name, value);
-}
-/** `result`: one object for a single named target, else an array with one entry per target. */
-function setResult(toolkit, single, runs) {
-    const entries = runs.map(resultEntry);
-    toolkit.setOutput('result', JSON.stringify(single && entries.length === 1 ? entries[0] : entries));
-}
-
-// EXTERNAL MODULE: ./src/reload/dates.ts
-var dates = __nccwpck_require__(9332);
-;// CONCATENATED MODULE: ./src/report/report.ts
-
-
-
-const DETAIL_TYPES = ['error', 'warning', 'info'];
-function buildReport(task, executionId, result, attempts = 0, app = task.app) {
-    const startedAt = (0,dates/* realTime */.M)(result?.startTime);
-    const stoppedAt = (0,dates/* realTime */.M)(result?.stopTime);
-    const appId = app?.id ?? (result?.appID && result.appID !== types/* EMPTY_GUID */.U2 ? result.appID : '');
-    return {
-        taskId: task.id,
-        taskName: task.name,
-        appId,
-        appName: app?.name ?? '',
-        executionId,
-        executionResultId: result?.id ?? '',
-        status: result ? (0,reload_status/* statusName */.Er)(result.status) : '',
-        statusCode: result ? result.status : null,
-        startedAt,
-        stoppedAt,
-        durationMs: durationOf(result, startedAt, stoppedAt),
-        node: result?.executingNodeName ?? '',
-        attempts,
-        details: sortedDetails(result)
-    };
-}
-function durationOf(result, startedAt, stoppedAt) {
-    if (!result || !stoppedAt)
-        return null;
-    if (typeof result.duration === 'number' && result.duration > 0)
-        return result.duration;
-    return startedAt ? Date.parse(stoppedAt) - Date.parse(startedAt) : null;
-}
-/** The QRS does not sort details: order them by time so the log reads as it happened. */
-function sortedDetails(result) {
-    return (result?.details ?? [])
-        .map(detail => ({
-        type: DETAIL_TYPES[detail.detailsType ?? 2] ?? 'info',
-        message: (detail.message ?? '').trim(),
-        time: (0,dates/* isUnset */.K)(detail.detailCreatedDate) ? '' : (0,dates/* realTime */.M)(detail.detailCreatedDate)
-    }))
-        .filter(detail => detail.message)
-        .sort((a, b) => a.time.localeCompare(b.time));
-}
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: ./src/scriptlog/excerpt.ts
-
-// "Error:", "General Script Error", "Execution Failed", "Syntax error"; not "ErrorMode" or "0 errors".
-const ERROR_LINE = /^.*\b(?:error\b(?!s)|failed\b).*$/gim;
-const MAX_LINE = 400;
-/** A line still open after this many characters is cut: a log line that never ends stays bounded. */
-const MAX_OPEN_LINE = 64 * 1024;
-/**
- * Scans a saved log chunk by chunk: only error lines and the last chunk become strings of their
- * own, so a log of hundreds of MB leaves little garbage behind (no string per line).
- */
-async function scanLog(path, limits = { errorLines: 15, tail: 25 }) {
-    const errorLines = [];
-    let lines = 0;
-    let carry = '';
-    // The last two chunks: enough for the tail even when the final one is short.
-    let previous = '';
-    let last = '';
-    // Skipping the rest of a line that was cut.
-    let overlong = false;
-    for await (const chunk of (0,external_node_fs_.createReadStream)(path, { encoding: 'utf8', highWaterMark: 256 * 1024 })) {
-        let next = chunk;
-        if (overlong) {
-            const end = next.indexOf('\n');
-            if (end < 0)
-                continue;
-            next = next.slice(end);
-            overlong = false;
-        }
-        const text = carry + next;
-        const end = text.lastIndexOf('\n');
-        const whole = end >= 0 ? text.slice(0, end + 1) : '';
-        carry = end >= 0 ? text.slice(end + 1) : text;
-        for (let at = whole.indexOf('\n'); at >= 0; at = whole.indexOf('\n', at + 1))
-            lines++;
-        for (const match of whole.matchAll(ERROR_LINE))
-            keepLast(errorLines, clip(match[0]), limits.errorLines);
-        if (whole) {
-            previous = last;
-            last = whole;
-        }
-        if (carry.length > MAX_OPEN_LINE) {
-            carry = carry.slice(0, MAX_LINE + 1);
-            overlong = true;
-        }
-    }
-    if (carry) {
-        lines++;
-        for (const match of carry.matchAll(ERROR_LINE))
-            keepLast(errorLines, clip(match[0]), limits.errorLines);
-    }
-    const tail = (previous + last + carry)
-        .split(/\r?\n/)
-        .filter((line, i, all) => line || i < all.length - 1)
-        .slice(-limits.tail)
-        .map(clip);
-    return { errorLines, tail, lines };
-}
-function clip(line) {
-    const text = line.replace(/\r$/, '');
-    return text.length > MAX_LINE ? `${text.slice(0, MAX_LINE)}…` : text;
-}
-function keepLast(list, line, max) {
-    list.push(line);
-    if (list.length > max)
-        list.shift();
-}
-
+// EXTERNAL MODULE: ./src/reload/stop.ts
+var stop = __nccwpck_require__(4545);
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 // EXTERNAL MODULE: external "node:stream"
@@ -39146,16 +40472,13 @@ var external_node_stream_ = __nccwpck_require__(7075);
 
 
 
+
 /**
  * Right after a run the download can answer 404 for a while (Butler waits 500 ms, then retries
  * 2 s apart): bounded waits, about 15 s in all.
  */
 const DOWNLOAD_RETRY_DELAYS_MS = [500, 2_000, 2_000, 2_000, 4_000, 4_000];
-/**
- * Streams the script log of `result` to a file under `dir`; memory stays flat whatever its size.
- * The file keeps Qlik's CRLF line endings; a leading BOM is dropped.
- */
-async function saveScriptLog(api, taskId, result, dir, clock) {
+async function saveScriptLog(api, taskId, result, { dir, clock, signal }) {
     if (result.scriptLogAvailable === false && (!result.fileReferenceID || result.fileReferenceID === types/* EMPTY_GUID */.U2)) {
         return { kind: 'none', reason: 'the scheduler recorded no script log for this execution (empty file reference)' };
     }
@@ -39166,15 +40489,16 @@ async function saveScriptLog(api, taskId, result, dir, clock) {
     const reference = await api.scriptLogReference(taskId, result);
     if (!reference)
         return { kind: 'none', reason: 'the server has no script log for this execution' };
-    for (let attempt = 0;; attempt++) {
-        const answer = await api.downloadScriptLog(reference, () => [stripBom(), (0,external_node_fs_.createWriteStream)(path)]);
-        if (answer.status === 200)
-            return { kind: 'saved', path, bytes: answer.bytes };
-        if (attempt >= DOWNLOAD_RETRY_DELAYS_MS.length) {
-            return { kind: 'none', reason: `the log download still answered 404 after ${attempt + 1} tries` };
-        }
-        await clock.sleep(DOWNLOAD_RETRY_DELAYS_MS[attempt]);
-    }
+    const outcome = await (0,poll/* poll */.wt)({
+        clock,
+        signal,
+        read: () => api.downloadScriptLog(reference, () => [stripBom(), (0,external_node_fs_.createWriteStream)(path)]),
+        done: answer => answer.status === 200,
+        next: (_, attempt) => DOWNLOAD_RETRY_DELAYS_MS[attempt]
+    });
+    if (outcome.done)
+        return { kind: 'saved', path, bytes: outcome.value.bytes };
+    return { kind: 'none', reason: `the log download still answered 404 after ${outcome.attempts} tries` };
 }
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** `name` resolved inside `dir`; throws when it would land anywhere else. */
@@ -39201,362 +40525,7 @@ function stripBom() {
     });
 }
 
-// EXTERNAL MODULE: ./src/report/untrusted.ts
-var untrusted = __nccwpck_require__(480);
-;// CONCATENATED MODULE: ./src/scriptlog/lines.ts
-
-/** A line longer than this is cut: a log line that never ends must not fill the memory. */
-const MAX_LINE_CHARS = 4_000;
-/**
- * The lines of a file from byte `start`, CRLF or LF, each cut to `maxChars` (with `…`). Memory stays
- * bounded by the chunk size and `maxChars` whatever the file holds, a single line of 500 MB included.
- */
-async function* boundedLines(path, start = 0, maxChars = MAX_LINE_CHARS) {
-    let line = '';
-    let cut = false;
-    for await (const chunk of (0,external_node_fs_.createReadStream)(path, { encoding: 'utf8', start, highWaterMark: 64 * 1024 })) {
-        const text = chunk;
-        let from = 0;
-        for (let at = text.indexOf('\n');; at = text.indexOf('\n', from)) {
-            const piece = text.slice(from, at < 0 ? text.length : at);
-            if (!cut) {
-                line += piece.slice(0, maxChars + 1 - line.length);
-                if (line.length > maxChars) {
-                    line = `${line.slice(0, maxChars)}…`;
-                    cut = true;
-                }
-            }
-            if (at < 0)
-                break;
-            yield cut ? line : line.replace(/\r$/, '');
-            line = '';
-            cut = false;
-            from = at + 1;
-        }
-    }
-    if (line)
-        yield cut ? line : line.replace(/\r$/, '');
-}
-
-;// CONCATENATED MODULE: ./src/scriptlog/print.ts
-
-
-
-/** Logs larger than this are shown as their head and tail; the whole file is in script-log-path. */
-const MAX_PRINTED_BYTES = 1024 * 1024;
-const HEAD_LINES = 100;
-/**
- * Prints a saved log into the step log, bounded, inside a collapsed group. The lines are the load
- * script's (TRACE writes anything): they are printed with runner commands stopped.
- */
-async function printScriptLog(path, bytes) {
-    await core/* group */.Os(`Script log (${formatBytes(bytes)})`, async () => {
-        await (0,untrusted/* withCommandsStopped */.c7)(async (info) => {
-            if (bytes <= MAX_PRINTED_BYTES) {
-                await printLines(info, path, 0);
-                return;
-            }
-            await printLines(info, path, 0, HEAD_LINES);
-            info(`… ${formatBytes(bytes - MAX_PRINTED_BYTES)} not shown here: the whole log is at ${path} (output script-log-path; upload it with actions/upload-artifact) …`);
-            await printLines(info, path, bytes - MAX_PRINTED_BYTES, Infinity, true);
-        });
-    });
-}
-async function printLines(info, path, start, max = Infinity, skipFirst = false) {
-    let count = 0;
-    for await (const line of boundedLines(path, start)) {
-        // Starting mid-file: the first line is a fragment.
-        if (skipFirst && count++ === 0)
-            continue;
-        if (!skipFirst && count++ >= max)
-            break;
-        info(line);
-    }
-}
-function formatBytes(bytes) {
-    if (bytes < 1024)
-        return `${bytes} B`;
-    if (bytes < 1024 * 1024)
-        return `${(bytes / 1024).toFixed(1)} KiB`;
-    return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
-
-// EXTERNAL MODULE: ./src/qrs/filter.ts
-var qrs_filter = __nccwpck_require__(5388);
-// EXTERNAL MODULE: ./src/reload/wait.ts + 1 modules
-var wait = __nccwpck_require__(2766);
-;// CONCATENATED MODULE: ./src/chain/follow.ts
-
-
-
-
-
-
-/** A trigger fires at once when its rules are met; if the downstream run does not appear within this, it did not fire. */
-const FIRE_WINDOW_MS = 60_000;
-const LOOK_GAP_MS = 1_000;
-/** Server clocks are the reference; creation stamps may precede the upstream stop by a hair. */
-const CLOCK_TOLERANCE_MS = 1_000;
-/** ruleState of QRS composite rules: 1 TaskSuccessful, 2 TaskFail. */
-function ruleStateOf(status) {
-    if ((0,reload_status/* isSuccess */.oJ)(status))
-        return 1;
-    return (0,reload_status/* isFailed */.Ix)(status) ? 2 : undefined;
-}
-function ruleTask(rule) {
-    return rule.reloadTask ?? rule.externalProgramTask ?? undefined;
-}
-function windowMs(event) {
-    const t = event.timeConstraint ?? {};
-    return ((((t.days ?? 0) * 24 + (t.hours ?? 0)) * 60 + (t.minutes ?? 0)) * 60 + (t.seconds ?? 0)) * 1000;
-}
-/**
- * Follows the composite events an ended execution triggers (protocol doc section 10): nothing tells
- * the caller that a chain fired, so for each event whose rules this outcome satisfies, the action
- * looks for a run of the downstream task created after the upstream stop, waits for it, and goes on
- * from there. A rule that also needs other tasks fires only if they met it within the event's window.
- */
-async function followChain(api, upstream, context) {
-    const state = ruleStateOf(upstream.result.status);
-    if (state === undefined)
-        return [];
-    context.events ??= await api.compositeEvents();
-    context.visited.add(upstream.task.id.toLowerCase());
-    const triggered = context.events.filter(event => event.enabled !== false && (event.compositeRules ?? []).some(rule => ruleTask(rule)?.id.toLowerCase() === upstream.task.id.toLowerCase() && rule.ruleState === state));
-    return Promise.all(triggered.map(event => followEvent(api, event, upstream, context)));
-}
-async function followEvent(api, event, upstream, context) {
-    const downstream = event.reloadTask ?? event.externalProgramTask;
-    const node = { taskId: downstream?.id ?? '', taskName: downstream?.name ?? '(unknown task)', eventName: event.name, failed: false, children: [] };
-    if (!downstream)
-        return { ...node, note: 'the trigger names no task' };
-    if (context.visited.has(downstream.id.toLowerCase()))
-        return { ...node, note: 'already in this chain (a cycle): not followed again' };
-    context.visited.add(downstream.id.toLowerCase());
-    const upstreamStop = Date.parse(upstream.result.stopTime ?? '');
-    const others = (event.compositeRules ?? []).filter(rule => ruleTask(rule)?.id.toLowerCase() !== upstream.task.id.toLowerCase());
-    const missing = await unmetRules(api, event, others, upstreamStop, windowMs(event));
-    if (missing.length > 0) {
-        const upstreamName = upstream.task.name || upstream.task.id;
-        core/* warning */.$e(`Trigger '${event.name}' will not start '${node.taskName}' now: it fires only when ${missing.join(' and ')} too (within ${Math.round(windowMs(event) / 60_000)} min), not on '${upstreamName}' alone. The chain is not waited for past '${upstreamName}'.`, { title: `Qlik task chain: trigger '${event.name}' will not fire` });
-        return {
-            ...node,
-            warning: true,
-            note: `fires only when ${missing.join(' and ')} too, within ${Math.round(windowMs(event) / 60_000)} min: it may never fire, so the chain is not waited for here`
-        };
-    }
-    const executionId = await findDownstreamRun(api, downstream.id, upstreamStop, context, Math.min(FIRE_WINDOW_MS, windowMs(event) || FIRE_WINDOW_MS));
-    if (!executionId)
-        return { ...node, note: 'no run of it started after the trigger (disabled trigger or task?)' };
-    (0,untrusted/* infoUntrusted */.z7)(`Chain: '${event.name}' started '${downstream.name}' (execution ${executionId}).`);
-    // The wait rides out outages itself (two lines each): reads that do not retry on their own.
-    const outcome = await (0,wait/* waitForExecution */.Li)(api.with({ retries: 0 }), executionId, {
-        log: line => (0,untrusted/* infoUntrusted */.z7)(line),
-        clock: context.clock,
-        signal: context.signal,
-        timeoutMs: Math.max(0, context.deadline - context.clock.now()),
-        maxPollIntervalMs: context.maxPollIntervalMs
-    });
-    if (outcome.kind === 'timeout') {
-        const status = outcome.lastStatus;
-        return { ...node, executionId, status: status === undefined ? undefined : (0,reload_status/* statusName */.Er)(status), statusCode: status, failed: true, note: 'still running when the timeout passed' };
-    }
-    const { result } = outcome;
-    const done = {
-        ...node,
-        executionId,
-        status: (0,reload_status/* statusName */.Er)(result.status),
-        statusCode: result.status,
-        durationMs: typeof result.duration === 'number' && result.duration > 0 ? result.duration : null,
-        failed: !(0,reload_status/* isSuccess */.oJ)(result.status)
-    };
-    const task = { id: downstream.id, name: downstream.name ?? '' };
-    done.children = await followChain(api, { task, result }, context);
-    return done;
-}
-/**
- * The other rules of a multi-rule event that are not met within the window. The server's own record
- * of each rule (operational.currentState and timeStamp, read fresh) decides where it has one; a rule
- * it has not recorded (currentState 0, or an older server) is judged by its task's last run.
- */
-async function unmetRules(api, event, rules, upstreamStop, window) {
-    if (rules.length === 0)
-        return [];
-    const fresh = await api.compositeEvent(event.id);
-    const inWindow = (stamp) => !(0,dates/* isUnset */.K)(stamp) && (window === 0 || Math.abs(upstreamStop - Date.parse(stamp ?? '')) <= window);
-    const missing = [];
-    for (const rule of rules) {
-        const task = ruleTask(rule);
-        if (!task)
-            continue;
-        const recorded = fresh?.compositeRules?.find(r => ruleTask(r)?.id.toLowerCase() === task.id.toLowerCase() && r.ruleState === rule.ruleState)?.operational;
-        let met;
-        if (recorded?.currentState === 1 || recorded?.currentState === 2) {
-            met = recorded.currentState === rule.ruleState && inWindow(recorded.timeStamp);
-        }
-        else {
-            const [full] = await api.reloadTasks((0,qrs_filter/* eqGuid */.k8)('id', task.id));
-            const last = full?.operational?.lastExecutionResult;
-            met = last?.status !== undefined && ruleStateOf(last.status) === rule.ruleState && inWindow(last.stopTime);
-        }
-        if (!met)
-            missing.push(`'${task.name ?? task.id}' ${rule.ruleState === 1 ? 'succeeds' : 'fails'}`);
-    }
-    return missing;
-}
-/** A run of the task created after the upstream stop and not claimed by another node. */
-async function findDownstreamRun(api, taskId, upstreamStop, context, fireWindow) {
-    const until = Math.min(context.deadline, context.clock.now() + fireWindow);
-    for (;;) {
-        const results = await api.taskExecutionResults(taskId);
-        const fresh = results
-            .filter(result => result.executionID && !context.claimed.has(result.executionID.toLowerCase()))
-            .filter(result => Date.parse(result.createdDate ?? result.startTime ?? '') >= upstreamStop - CLOCK_TOLERANCE_MS)
-            .sort((a, b) => Date.parse(a.createdDate ?? a.startTime ?? '') - Date.parse(b.createdDate ?? b.startTime ?? ''));
-        if (fresh[0]?.executionID) {
-            context.claimed.add(fresh[0].executionID.toLowerCase());
-            return fresh[0].executionID;
-        }
-        if (context.clock.now() >= until)
-            return undefined;
-        await context.clock.sleep(LOOK_GAP_MS, context.signal);
-    }
-}
-/** Every node, depth first. */
-function chainNodes(nodes) {
-    return nodes.flatMap(node => [node, ...chainNodes(node.children)]);
-}
-/** The chain as indented lines: "└ Reload B (via 'After A'): FinishedSuccess (7), 2s". */
-function chainLines(nodes, depth = 0) {
-    return nodes.flatMap(node => {
-        const status = node.status ? `${node.status}${node.statusCode !== undefined ? ` (${node.statusCode})` : ''}` : '';
-        const parts = [status, node.durationMs ? `${Math.round(node.durationMs / 100) / 10}s` : '', node.note ?? ''].filter(Boolean);
-        return [`${'  '.repeat(depth)}└ ${node.taskName} (via '${node.eventName}'): ${parts.join(', ')}`, ...chainLines(node.children, depth + 1)];
-    });
-}
-
-// EXTERNAL MODULE: ./src/qrs/errors.ts
-var errors = __nccwpck_require__(5329);
-;// CONCATENATED MODULE: ./src/reload/app-reload.ts
-
-/** How long to look for the execution an app reload started before giving up. */
-const FIND_EXECUTION_TIMEOUT_MS = 60_000;
-const FIND_POLL_MS = 500;
-/**
- * QMC's "Reload now" (`POST /qrs/app/{id}/reload`) answers 204 with no handle. The execution it
- * started is found by comparing the app's executions before and after the call: exactly one new
- * one is ours; several new ones at once cannot be told apart, and the action says so.
- */
-async function startAppReload(api, appId, clock) {
-    const app = await api.app(appId);
-    if (!app)
-        throw new ReloadError(`No app with id ${appId} is visible to this user: check the id (QMC > Apps) and the user's read rights.`);
-    const before = await appExecutions(api, appId);
-    await api.reloadApp(appId);
-    const started = clock.now();
-    let seen;
-    for (;;) {
-        const now = await appExecutions(api, appId);
-        const fresh = new Map([...now].filter(([id]) => !before.has(id)));
-        if (fresh.size > 1) {
-            throw new ReloadError(`App '${app.name}' has ${fresh.size} executions that started since the reload was requested (${[...fresh.keys()].join(', ')}): another user or a schedule reloaded it at the same time, and the server does not tell which one this step started. Not guessing: check the QMC, or reload through a task with task-id.`);
-        }
-        // Seen twice in a row: a concurrent start would have shown up by now.
-        if (fresh.size === 1 && seen?.size === 1) {
-            const [[executionId, taskId]] = [...fresh];
-            return { app, executionId, taskId };
-        }
-        seen = fresh;
-        if (clock.now() - started > FIND_EXECUTION_TIMEOUT_MS) {
-            throw new ReloadError(`The reload of app '${app.name}' was requested, but no new execution appeared within ${FIND_EXECUTION_TIMEOUT_MS / 1000} s: the scheduler may be down, or the app's reload task was already running.`);
-        }
-        await clock.sleep(FIND_POLL_MS);
-    }
-}
-/** Execution id → task id for every execution of the app the server knows: running ones and past results. */
-async function appExecutions(api, appId) {
-    // One after the other: two parallel calls could both meet an expired proxy session and both sign in.
-    const sessions = await api.appExecutionSessions(appId);
-    const results = await api.appExecutionResults(appId);
-    const executions = new Map();
-    for (const result of results)
-        if (result.executionID)
-            executions.set(result.executionID.toLowerCase(), result.taskID ?? '');
-    for (const session of sessions)
-        executions.set(session.id.toLowerCase(), session.reloadTask?.id ?? executions.get(session.id.toLowerCase()) ?? '');
-    return executions;
-}
-
-// EXTERNAL MODULE: ./src/reload/schedule.ts
-var schedule = __nccwpck_require__(9452);
-;// CONCATENATED MODULE: ./src/reload/history.ts
-
-
-/**
- * Below this previous duration the lookup's last run is the whole forecast: a short reload's window is a
- * poll or two, and the read of the recent runs would cost more requests than its median saves.
- */
-const HISTORY_MIN_MS = 10_000;
-/**
- * The recent runs are those that started within this many of the last run's durations before it. A task
- * runs one execution at a time, so the span holds at most this many runs (plus retries): the answer stays
- * small (about 100 KB at most) however often the task runs (QRS lists have no `take`). A 20-minute reload
- * finds 33 hours of runs, a 2-hour one 8 days; a 12 s reload that runs hourly finds its last run only.
- */
-const HISTORY_SPAN_RUNS = 100;
-/**
- * The forecast for a task's next run: the lookup's last result (no request), and when that took
- * HISTORY_MIN_MS or more, the median and spread of its recent successful runs (one request).
- * A failed read keeps the last run's forecast: history only tunes the schedule.
- */
-async function taskForecast(api, task) {
-    const last = task.operational?.lastExecutionResult;
-    const single = (0,schedule/* forecastOf */.DH)(last);
-    const lastStart = Date.parse(last?.startTime ?? '');
-    if (!single || single.expectedMs < HISTORY_MIN_MS || !Number.isFinite(lastStart))
-        return single;
-    const since = new Date(lastStart - HISTORY_SPAN_RUNS * single.expectedMs).toISOString();
-    try {
-        return (0,schedule/* forecastFrom */.Yn)(await api.recentRuns(task.id, since)) ?? single;
-    }
-    catch (error) {
-        core/* debug */.Yz(`The task's recent runs could not be read (${error.message}): the last run is the forecast.`);
-        return single;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/reload/target.ts
-
-
-
-/**
- * Finds the task to start: reload tasks first, then external program tasks. Lists the user may
- * not see come back empty rather than refused, so "not found" also covers missing read rights.
- */
-async function findTask(api, target) {
-    const filter = 'taskId' in target ? (0,qrs_filter/* eqGuid */.k8)('id', target.taskId) : (0,qrs_filter/* eqText */.Si)('name', target.taskName);
-    let tasks = await api.reloadTasks(filter);
-    if (tasks.length === 0)
-        tasks = (0,types/* asExternalPrograms */.l9)(await api.externalProgramTasks(filter));
-    if ('taskId' in target) {
-        if (!tasks[0])
-            throw new ReloadError(`No task with id ${target.taskId} is visible to this user: check the id (QMC > Tasks) and the user's read rights on tasks.`);
-        return tasks[0];
-    }
-    // QRS compares strings case-insensitively: prefer the exact spelling when several match.
-    const exact = tasks.filter(task => task.name === target.taskName);
-    const candidates = exact.length > 0 ? exact : tasks;
-    if (candidates.length === 0) {
-        throw new ReloadError(`No task named '${target.taskName}' is visible to this user: check the name (QMC > Tasks) and the user's read rights on tasks.`);
-    }
-    if (candidates.length > 1) {
-        const ids = candidates.map(task => `${task.id} ('${task.name}')`).join(', ');
-        throw new ReloadError(`Several tasks are named '${target.taskName}': ${ids}. Use task-id instead.`);
-    }
-    return candidates[0];
-}
-
-;// CONCATENATED MODULE: ./src/reload/start.ts
+;// CONCATENATED MODULE: ./src/run/task-runner.ts
 
 
 
@@ -39565,229 +40534,43 @@ async function findTask(api, target) {
 
 
 
-
-
-
-
-/** How long to look for an execution after a start whose answer was lost. */
-const RECONCILE_POLLS = 5;
-const RECONCILE_GAP_MS = 1_000;
-/** Starts sent at most, each after the server said the one before did not start (its answer was lost). */
-const START_ATTEMPTS = 3;
-/** A task looked up this recently (the target selection) is not looked up again before its start. */
-const FRESH_LOOKUP_MS = 2_000;
-/** Starts the target once (or attaches to its running execution) and says which execution is ours. */
-async function startReload(api, target, options, known) {
-    if (target.kind === 'app-id') {
-        const { app, executionId, taskId } = await startAppReload(api, target.appId, options.clock);
-        const task = taskId ? await findTask(api, { taskId }) : await findTask(api, { taskName: `Manually triggered reload of ${app.name}` });
-        return { task, executionId, app, attached: false };
-    }
-    // The operational state must be current (running? last run?): a lookup older than a moment is repeated.
-    const fresh = known && performance.now() - known.at <= FRESH_LOOKUP_MS ? known.task : undefined;
-    const task = fresh ?? (await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName }));
-    let forecast = await taskForecast(api, task);
-    // Detect "running" from the server before starting, rather than assume what a start does then. The
-    // lookup's last result says "not running" for free when it is final (or NeverStarted); else ask.
-    const answer = mayBeRunning(task) ? await api.taskExecutionSessions(task) : [];
-    const running = 'notKnown' in answer ? notKnown(task, answer, options) : answer;
-    if (running.length > 0) {
-        const current = running[0].id;
-        if (options.ifRunning === 'fail') {
-            throw new ReloadError(`Task '${task.name}' is already running (execution ${current}) and if-running is 'fail'.`);
-        }
-        if (options.ifRunning === 'attach') {
-            (0,untrusted/* infoUntrusted */.z7)(`Task '${task.name}' is already running: attaching to execution ${current} (if-running: attach).`);
-            return { task, executionId: current, attached: true };
-        }
-        // The run that was going is the freshest forecast of ours.
-        forecast = (0,schedule/* forecastOf */.DH)(await waitForRunning(api, task, current, options)) ?? forecast;
-    }
-    const before = new Set(running.map(session => session.id.toLowerCase()));
-    let executionId = await startTask(api, task, before, options.clock);
-    if (before.has(executionId.toLowerCase())) {
-        // The server answered with the execution that was already going, not a new one.
-        core/* info */.pq(`The server answered the start with execution ${executionId}, which was already running: waiting for it, then starting again.`);
-        await waitForRunning(api, task, executionId, options);
-        executionId = await startTask(api, task, before, options.clock);
-        if (before.has(executionId.toLowerCase()))
-            throw new ReloadError(`Task '${task.name}' keeps answering starts with the running execution ${executionId}: no new execution could be started.`);
-    }
-    return { task, executionId, attached: false, forecast };
-}
-/**
- * The server does not serve the session list: whether the task runs is not known. if-running: fail
- * promises not to start beside a running execution, and the task's last result (not final, or
- * missing: that is why the list was asked) cannot rule one out, so it refuses; the other modes start,
- * as a server without the list would have them do anyway.
- */
-function notKnown(task, answer, options) {
-    const why = `Could not check whether task '${task.name}' is already running (${answer.notKnown})`;
-    if (options.ifRunning === 'fail')
-        throw new ReloadError(`${why}, and if-running is 'fail': not starting it. Allow the user to read execution sessions, or use if-running: wait.`);
-    options.warn(`${why}: starting it without that check.`);
-    return [];
-}
-/**
- * False when the task's last execution (operational.lastExecutionResult, in the lookup's answer)
- * ended or never started: no running check is needed. Missing or not final: it may run, ask.
- */
-function mayBeRunning(task) {
-    const status = task.operational?.lastExecutionResult?.status;
-    return status === undefined || (status !== 0 && !(0,reload_status/* isFinal */.dR)(status));
-}
-/** if-running: wait — the new data must not be missed by a reload that began before it landed. */
-async function waitForRunning(api, task, executionId, options) {
-    (0,untrusted/* infoUntrusted */.z7)(`Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`);
-    const outcome = await (0,wait/* waitForExecution */.Li)(api.with({ retries: 0 }), executionId, {
-        // The outage lines quote the server's answer.
-        log: line => (0,untrusted/* infoUntrusted */.z7)(line),
-        clock: options.clock,
-        timeoutMs: options.timeoutMs,
-        maxPollIntervalMs: options.maxPollIntervalMs,
-        signal: options.signal
-    });
-    if (outcome.kind === 'timeout') {
-        throw new ReloadError(`Task '${task.name}' was already running (execution ${executionId}) and did not end within the timeout; this step started nothing and stopped nothing.`);
-    }
-    core/* info */.pq(`The earlier execution ended with ${(0,reload_status/* describeStatus */.Wn)(outcome.result.status)}.`);
-    return outcome.result;
-}
-/**
- * Starts the task and returns the execution session id. Never retried blindly: when the answer
- * is lost, the server is asked whether an execution started before anything else happens.
- */
-async function startTask(api, task, before = new Set(), clock) {
-    let executionId;
-    for (let attempt = 1;; attempt++) {
-        try {
-            executionId = await api.startTask(task.id);
-            break;
-        }
-        catch (error) {
-            if (!(error instanceof errors/* ConnectionError */.Rc) || !clock || attempt >= START_ATTEMPTS)
-                throw error;
-            core/* warning */.$e(`The answer to the start of '${task.name}' was lost (${error.message}). Asking the server whether it started.`);
-            const found = await findNewExecution(api, task, before, clock);
-            if (found) {
-                core/* info */.pq(`It did: execution ${found}.`);
-                return found;
-            }
-            // Not blind: the server has just said that no execution of the task appeared.
-            core/* info */.pq('No execution of the task appeared: it did not start. Starting it once more.');
-        }
-    }
-    if (!executionId || executionId === types/* EMPTY_GUID */.U2) {
-        const disabled = task.enabled === false ? ' The task is disabled: enable it in the QMC (Tasks > Edit > Enabled).' : '';
-        throw new ReloadError(`Task '${task.name}' (${task.id}) did not start: the server answered with an empty execution id.${disabled} Likely causes: the task is disabled, no scheduler service is running or reachable, or the app is unavailable (deleted, or locked by another reload).`);
-    }
-    return executionId;
-}
-/**
- * An execution of the task that was not there before the start: a new running session, or (for a
- * run that already ended) a last execution result other than the one the task showed before.
- */
-async function findNewExecution(api, task, before, clock) {
-    // operational.lastExecutionResult is condensed (no executionID): compare result ids, then look the new one up.
-    const lastBefore = task.operational?.lastExecutionResult?.id;
-    for (let poll = 0; poll < RECONCILE_POLLS; poll++) {
-        const sessions = await api.taskExecutionSessions(task);
-        const fresh = 'notKnown' in sessions ? undefined : sessions.find(session => !before.has(session.id.toLowerCase()));
-        if (fresh)
-            return fresh.id;
-        const last = (await findTask(api, { taskId: task.id })).operational?.lastExecutionResult?.id;
-        if (last && last !== lastBefore) {
-            const executionId = (await api.executionResult(last))?.executionID;
-            if (executionId && !before.has(executionId.toLowerCase()))
-                return executionId;
-        }
-        await clock.sleep(RECONCILE_GAP_MS);
-    }
-    return undefined;
-}
-
-// EXTERNAL MODULE: ./src/util/text.ts
-var util_text = __nccwpck_require__(9997);
-;// CONCATENATED MODULE: ./src/reload/run.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-const STOP_WAIT_ON_TIMEOUT_MS = 15_000;
-const STOP_WAIT_ON_FAIL_FAST_MS = 4_000;
-/**
- * One target: start it once (or attach), wait for that execution, stop it on timeout or fail-fast,
- * fetch what explains a failure. Never throws for the target's own trouble: it lands in `run.error`.
- * A cancellation is rethrown for the caller.
- */
-async function runTarget(api, settings, run, context) {
-    const { toolkit, clock, signal, multi } = context;
-    const startedAt = clock.now();
-    const info = (line) => (0,untrusted/* printUntrusted */.Qi)(text => toolkit.info(text), [multi ? `[${run.label}] ${line}` : line]);
-    const group = (title, fn) => (multi ? (info(title), fn()) : toolkit.group(title, fn));
-    try {
-        const started = (run.started = await group('Start the reload', async () => {
+/** The QRS task scheduler runs the target: a reload task (or an app's manual reload task) started over the QRS. */
+function taskRunner(api) {
+    return {
+        start: ({ run, settings, clock, signal, cancel, toolkit }) => {
             const known = run.resolved?.task && run.resolved.lookedUpAt !== undefined ? { task: run.resolved.task, at: run.resolved.lookedUpAt } : undefined;
-            const reload = await startReload(api, run.target, { ...settings, clock, signal, warn: line => toolkit.warning(line) }, known);
-            // Tracked at once: if the job is killed from here on, the post step stops this execution.
-            context.tracker.started({ taskId: reload.task.id, taskName: reload.task.name, executionId: reload.executionId, attached: reload.attached });
-            const app = reload.app ?? reload.task.app;
-            info(`Task '${reload.task.name}' (${reload.task.id})${app ? ` of app '${app.name ?? ''}'` : ''}: execution ${reload.executionId}`);
-            return reload;
-        }));
-        run.label = started.task.name;
-        run.report = buildReport(started.task, started.executionId, undefined, 0, started.app);
-        if (!multi)
-            setOutputs(toolkit, run.report);
-        if (!settings.wait) {
-            run.report = buildReport(started.task, started.executionId, (0,wait/* latestAttempt */.N7)(await api.executionResults(started.executionId)) ?? { id: '', status: 1 }, 0, started.app);
-            context.tracker.ended(started.executionId);
-            run.success = true;
-            info(`wait is false: not waiting for the reload (now ${run.report.status}).`);
-            return;
-        }
-        const result = await waitFor(api, settings, run, started, context, info, group);
-        if (!result)
-            return;
-        context.tracker.ended(started.executionId);
-        run.result = result.result;
-        run.report = buildReport(started.task, started.executionId, result.result, result.attempts, started.app);
-        run.success = (0,reload_status/* isSuccess */.oJ)(result.result.status);
-        await fetchScriptLog(api, settings, run, context, info);
-        if (settings.waitForChain) {
-            run.chain = await group('Task chain', async () => {
-                const chain = await followChain(api, { task: started.task, result: result.result }, { clock, signal, deadline: startedAt + settings.timeoutMs, maxPollIntervalMs: settings.maxPollIntervalMs, visited: new Set(), claimed: new Set() });
-                for (const line of chain.length > 0 ? chainLines(chain) : ['No task trigger fires on this outcome.'])
-                    info(line);
-                return chain;
+            return startReload(api, run.target, { ...settings, clock, signal, cancel, log: toolkit }, known);
+        },
+        status: async (started) => (0,wait/* latestAttempt */.N7)(await api.executionResults(started.executionId)),
+        follow: async ({ executionId, forecast }, { settings, clock, signal, toolkit, info, group }) => {
+            const since = clock.now();
+            const previous = forecastLine(forecast);
+            return group(`Wait for execution ${executionId} (timeout ${formatDuration(settings.timeoutMs)})`, async () => {
+                const push = settings.notify ? await subscribe(api, settings.notify, executionId, toolkit) : undefined;
+                if (previous && !push)
+                    info(`The task's ${previous}: checks gather around that.`);
+                try {
+                    // Reads that do not retry on their own: the wait rides out outages up to the timeout, telling each in two lines.
+                    return await (0,wait/* waitForExecution */.Li)(api.with({ retries: 0 }), executionId, {
+                        clock,
+                        signal,
+                        log: info,
+                        timeoutMs: settings.timeoutMs,
+                        maxPollIntervalMs: settings.maxPollIntervalMs,
+                        forecast,
+                        wakeUps: push && { sleep: (ms, abort) => push.listener.sleep(ms, abort), safetyPollMs: settings.maxPollIntervalMs },
+                        onStatus: status => info(`+${formatDuration(clock.now() - since)} ${(0,reload_status/* describeStatus */.Wn)(status)}`),
+                        onHeartbeat: beat => info(heartbeatLine(beat, previous))
+                    });
+                }
+                finally {
+                    await push?.close();
+                }
             });
-            run.chainFailed = chainNodes(run.chain).some(node => node.failed);
-            if (run.chainFailed && settings.chainFailure === 'fail')
-                run.success = false;
-        }
-    }
-    catch (error) {
-        if (context.cancel.aborted)
-            throw error;
-        if (signal.aborted && run.started) {
-            await stopForFailFast(api, settings, run, run.started, context);
-            return;
-        }
-        run.error = errorMessage(error);
-    }
+        },
+        stop: ({ task, executionId }, { waitMs, afterCancel, context }) => (0,stop/* stopExecution */.V)(afterCancel ? api.detached() : api, task.id, executionId, { clock: context.clock, log: context.toolkit, waitMs }),
+        scriptLog: ({ task }, result, { clock, cancel }) => saveScriptLog(api, task.id, result, { dir: process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), clock, signal: cancel })
+    };
 }
 /** C0 and C1 control characters: a line break or escape in server text could start a runner command. */
 // eslint-disable-next-line no-control-regex
@@ -39807,537 +40590,10 @@ function forecastLine(forecast) {
         return `previous run took ${formatDuration(forecast.expectedMs)}`;
     return `last ${forecast.runs} runs took ${formatDuration(forecast.lowMs)}–${formatDuration(forecast.highMs)}, median ${formatDuration(forecast.expectedMs)}`;
 }
-/** Waits for our execution; on timeout stops it (stop-on-timeout) and records why. Undefined when it timed out. */
-async function waitFor(api, settings, run, started, context, info, group) {
-    const { task, executionId, app, forecast } = started;
-    const { clock, signal } = context;
-    const since = clock.now();
-    const previous = forecastLine(forecast);
-    const outcome = await group(`Wait for execution ${executionId} (timeout ${formatDuration(settings.timeoutMs)})`, async () => {
-        const push = settings.notify ? await subscribe(api, settings.notify, executionId) : undefined;
-        if (previous && !push)
-            info(`The task's ${previous}: checks gather around that.`);
-        try {
-            // Reads that do not retry on their own: the wait rides out outages up to the timeout, telling each in two lines.
-            return await (0,wait/* waitForExecution */.Li)(api.with({ retries: 0 }), executionId, {
-                clock,
-                signal,
-                log: info,
-                timeoutMs: settings.timeoutMs,
-                maxPollIntervalMs: settings.maxPollIntervalMs,
-                forecast,
-                wakeUps: push && { sleep: (ms, abort) => push.listener.sleep(ms, abort), safetyPollMs: settings.maxPollIntervalMs },
-                onStatus: status => info(`+${formatDuration(clock.now() - since)} ${(0,reload_status/* describeStatus */.Wn)(status)}`),
-                onHeartbeat: beat => info(heartbeatLine(beat, previous))
-            });
-        }
-        finally {
-            await push?.close();
-        }
-    });
-    if (outcome.kind === 'finished')
-        return outcome;
-    const waited = `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task '${task.name}' (execution ${executionId}`;
-    const last = `${outcome.lastStatus === undefined ? 'no status seen yet' : `last status ${(0,reload_status/* describeStatus */.Wn)(outcome.lastStatus)}`}${outcome.unanswered ? `; ${outcome.unanswered}` : ''}`;
-    run.report = buildReport(task, executionId, outcome.result, outcome.attempts, app);
-    if (!run.report.status && outcome.lastStatus !== undefined) {
-        run.report.status = (0,reload_status/* statusName */.Er)(outcome.lastStatus);
-        run.report.statusCode = outcome.lastStatus;
-    }
-    if (started.attached || !settings.stopOnTimeout) {
-        context.tracker.ended(executionId);
-        const why = started.attached ? 'it was started by someone else (if-running: attach)' : 'stop-on-timeout is false';
-        run.error = `${waited}, ${last}). The reload keeps running in Qlik Sense: ${why}. Raise 'timeout' if reloads of this app take longer.`;
-        return undefined;
-    }
-    try {
-        const { alreadyEnded, result } = await (0,reload_stop/* stopExecution */.V)(api, task.id, executionId, clock, STOP_WAIT_ON_TIMEOUT_MS);
-        context.tracker.ended(executionId);
-        run.report = buildReport(task, executionId, result ?? outcome.result, outcome.attempts, app);
-        const now = result ? `it ended ${(0,reload_status/* describeStatus */.Wn)(result.status)}` : 'it had not reported a final status yet';
-        if (alreadyEnded)
-            info(`Execution ${executionId} had already ended: not stopping task '${task.name}' (another run of it may be going).`);
-        run.error = alreadyEnded
-            ? `${waited}, ${last}): it had already ended when it was read again (${result ? (0,reload_status/* describeStatus */.Wn)(result.status) : 'no result yet'}), so the task was not stopped. Raise 'timeout' if reloads of this app take longer.`
-            : `${waited}, ${last}): stopped the task (stop-on-timeout), ${now}. Raise 'timeout' if reloads of this app take longer.`;
-    }
-    catch (error) {
-        // The timeout is the news; a failed stop is added to it (the post step will try again).
-        context.tracker.stopFailed(executionId);
-        run.error = `${waited}, ${last}). Stopping the task failed: ${(0,util_text/* firstLine */.T)(error.message)}. Stop it in the QMC if it still runs.`;
-    }
-    return undefined;
-}
-/** fail-fast: another target failed, so this one is stopped (with stop-on-cancel) or left running. */
-async function stopForFailFast(api, settings, run, started, context) {
-    const { task, executionId } = started;
-    if (started.attached || !settings.stopOnCancel) {
-        context.tracker.ended(executionId);
-        run.error = `Another target failed (fail-fast): stopped waiting; execution ${executionId} keeps running${started.attached ? ' (someone else started it)' : ' (stop-on-cancel is false)'}.`;
-        return;
-    }
-    let stop;
-    try {
-        stop = await (0,reload_stop/* stopExecution */.V)(api, task.id, executionId, context.clock, STOP_WAIT_ON_FAIL_FAST_MS);
-    }
-    catch (error) {
-        context.tracker.stopFailed(executionId);
-        run.error = `Another target failed (fail-fast), and stopping task '${task.name}' (execution ${executionId}) failed: ${(0,util_text/* firstLine */.T)(error.message)}. The post step will try again.`;
-        return;
-    }
-    context.tracker.ended(executionId);
-    const { alreadyEnded, result } = stop;
-    run.report = buildReport(task, executionId, result ?? run.result, 0, started.app);
-    const now = result ? `, now ${(0,reload_status/* describeStatus */.Wn)(result.status)}` : '';
-    run.error = alreadyEnded
-        ? `Another target failed (fail-fast); execution ${executionId} had already ended${now}: not stopping task '${task.name}'.`
-        : `Another target failed (fail-fast): stopped task '${task.name}' (execution ${executionId})${now}.`;
-}
-/** The log is fetched when it will be shown or explains a failure; external programs have none. */
-async function fetchScriptLog(api, settings, run, { clock, toolkit }, info) {
-    const { task } = run.started;
-    if ((run.success && settings.scriptLog !== 'always') || (0,types/* isExternalProgram */.G1)(task) || !run.result)
-        return;
-    try {
-        const log = await saveScriptLog(api, task.id, run.result, process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), clock);
-        if (log.kind === 'saved') {
-            run.scriptLogPath = log.path;
-            run.scriptLogBytes = log.bytes;
-            // script-log: never: no line of the log reaches the step log, the annotation or the summary.
-            if (!run.success && settings.scriptLog !== 'never')
-                run.excerpt = await scanLog(log.path);
-            run.scriptLogNote = `Script log: ${formatBytes(log.bytes)} at ${log.path}`;
-        }
-        else {
-            run.scriptLogNote = `No script log: ${log.reason}.`;
-            info(run.scriptLogNote);
-        }
-    }
-    catch (error) {
-        run.scriptLogNote = `The script log could not be fetched: ${error.message}`;
-        toolkit.warning(run.scriptLogNote);
-    }
-}
 
-;// CONCATENATED MODULE: ./src/report/annotation.ts
-/**
- * The text of the failure annotation: the status, the scheduler's error details, and from the
- * script log the error lines and the last lines. Bounded: annotations are cut by GitHub.
- */
-function failureAnnotation(report, excerpt, logNote) {
-    const parts = [failureSentence(report)];
-    const errors = report.details.filter(detail => detail.type === 'error').map(detail => detail.message);
-    if (errors.length > 0)
-        parts.push(`Scheduler:\n${indent(errors)}`);
-    if (excerpt?.errorLines.length)
-        parts.push(`Script errors:\n${indent(excerpt.errorLines)}`);
-    if (excerpt?.tail.length)
-        parts.push(`Last lines of the script log:\n${indent(excerpt.tail.slice(-10))}`);
-    if (logNote)
-        parts.push(logNote);
-    const text = parts.join('\n');
-    return text.length > 4000 ? `${text.slice(0, 4000)}…` : text;
-}
-/** Why the step failed, in one sentence: the annotation's first line and the summary's. */
-function failureSentence(report) {
-    return `Reload task '${report.taskName}' ended with ${report.status} (${report.statusCode}), not FinishedSuccess.`;
-}
-function indent(lines) {
-    return lines.map(line => `  ${line}`).join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/report/log.ts
-
-
-/** The execution as log lines: one line per fact, then the scheduler's details in time order. Names and messages are the server's. */
-function logReport(toolkit, report) {
-    const lines = [];
-    const info = (line) => lines.push(line);
-    info(`Status:    ${report.status} (${report.statusCode})`);
-    info(`Task:      ${report.taskName} (${report.taskId})`);
-    if (report.appId)
-        info(`App:       ${report.appName || '?'} (${report.appId})`);
-    info(`Execution: ${report.executionId}${report.attempts > 1 ? ` (${report.attempts} attempts)` : ''}`);
-    if (report.startedAt)
-        info(`Started:   ${report.startedAt}`);
-    if (report.stoppedAt)
-        info(`Stopped:   ${report.stoppedAt}`);
-    if (report.durationMs !== null)
-        info(`Duration:  ${formatDuration(report.durationMs)}`);
-    if (report.node)
-        info(`Node:      ${report.node}`);
-    if (report.details.length > 0) {
-        info('Scheduler details:');
-        for (const detail of report.details)
-            info(`  ${detail.time} [${detail.type}] ${detail.message}`);
-    }
-    (0,untrusted/* printUntrusted */.Qi)(line => toolkit.info(line), lines);
-}
-
-;// CONCATENATED MODULE: ./src/report/summary.ts
-
-
-
-/** The job summary: what ran, how it ended, and on failure the lines that explain it. */
-function renderSummary({ report, failure, success, excerpt, scriptLogNote, chain }) {
-    const summary = core/* summary */.z.emptyBuffer();
-    const name = report?.taskName || report?.appName || 'Qlik Sense reload';
-    summary.addHeading(`${success ? '✅' : '❌'} ${summary_escape(name)}: ${summary_escape(report?.status || (success ? 'started' : 'failed'))}`, 3);
-    if (failure)
-        summary.addRaw(`<p><strong>${summary_escape((0,util_text/* firstLine */.T)(failure))}</strong></p>`, true);
-    if (report) {
-        const rows = [
-            ['Status', report.statusCode === null ? summary_escape(report.status || '—') : `${summary_escape(report.status)} (${report.statusCode})`],
-            ['Task', `${summary_escape(report.taskName)} <code>${summary_escape(report.taskId)}</code>`],
-            ...(report.appId ? [['App', `${summary_escape(report.appName || '')} <code>${summary_escape(report.appId)}</code>`]] : []),
-            ['Execution', `<code>${summary_escape(report.executionId)}</code>`],
-            ['Started', summary_escape(report.startedAt || '—')],
-            ['Stopped', summary_escape(report.stoppedAt || '—')],
-            ['Duration', report.durationMs === null ? '—' : formatDuration(report.durationMs)],
-            ['Node', summary_escape(report.node || '—')],
-            ['Attempts', String(Math.max(report.attempts, report.executionResultId ? 1 : 0))]
-        ];
-        summary.addRaw(`<table>${rows.map(([key, value]) => `<tr><th align="left">${key}</th><td>${value}</td></tr>`).join('')}</table>`, true);
-        if (report.details.length > 0) {
-            const items = report.details.map(d => `${d.type === 'error' ? '🔴 ' : d.type === 'warning' ? '🟠 ' : ''}${summary_escape(d.message)}${d.time ? ` <sub>${summary_escape(d.time)}</sub>` : ''}`);
-            summary.addDetails('Scheduler details', `<ul>${items.map(item => `<li>${item}</li>`).join('')}</ul>`);
-        }
-    }
-    if (!success && excerpt && (excerpt.errorLines.length > 0 || excerpt.tail.length > 0)) {
-        if (excerpt.errorLines.length > 0)
-            summary.addRaw('<p>Script errors:</p>', true).addCodeBlock(summary_escape(excerpt.errorLines.join('\n')));
-        summary.addDetails(`Last ${excerpt.tail.length} lines of the script log (${excerpt.lines} lines)`, `<pre>${summary_escape(excerpt.tail.join('\n'))}</pre>`);
-    }
-    if (chain)
-        summary.addRaw(`<p><strong>Task chain</strong></p>${chainTree(chain)}`, true);
-    if (scriptLogNote)
-        summary.addRaw(`<p><sub>${summary_escape(scriptLogNote)}</sub></p>`, true);
-    return summary.stringify();
-}
-/** The chain as nested lists: each task with its status, duration and the trigger that started it. */
-function chainTree(nodes) {
-    if (nodes.length === 0)
-        return '<p><sub>No task trigger fires on this outcome.</sub></p>';
-    const item = (node) => {
-        const mark = node.failed ? '❌' : node.warning ? '⚠️' : node.status === 'FinishedSuccess' ? '✅' : '⚪';
-        const facts = [node.status ? `${summary_escape(node.status)}` : '', node.durationMs ? formatDuration(node.durationMs) : '', node.note ? `<em>${summary_escape(node.note)}</em>` : '']
-            .filter(Boolean)
-            .join(' · ');
-        const children = node.children.length > 0 ? `<ul>${node.children.map(item).join('')}</ul>` : '';
-        return `<li>${mark} <strong>${summary_escape(node.taskName)}</strong> <sub>via ${summary_escape(node.eventName)}</sub>${facts ? ` — ${facts}` : ''}${children}</li>`;
-    };
-    return `<ul>${nodes.map(item).join('')}</ul>`;
-}
-/** Writes the summary; a run without GITHUB_STEP_SUMMARY (by hand) just skips it. */
-async function writeSummary(toolkit, input) {
-    await toolkit.writeSummary(renderSummary(input));
-}
-/**
- * core.summary does not escape: task names and log lines are text, not HTML. Line breaks become
- * character references, so server text never puts a line break into the summary's Markdown: a
- * blank line would end the HTML block and turn the rest into Markdown (links, images).
- */
-function summary_escape(text) {
-    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\r/g, '&#13;').replace(/\n/g, '&#10;');
-}
-/** Several targets: one row each, then what explains each failure. */
-async function writeTargetsSummary(toolkit, runs, failure) {
-    await toolkit.writeSummary(renderTargetsSummary(runs, failure));
-}
-function renderTargetsSummary(runs, failure) {
-    const failed = runs.filter(run => !run.success);
-    const summary = core/* summary */.z.emptyBuffer();
-    summary.addHeading(failed.length === 0 ? `✅ ${runs.length} Qlik Sense reloads finished` : `❌ ${failed.length} of ${runs.length} Qlik Sense reloads failed`, 3);
-    // A selection that failed as a whole (nothing started): why, above the rows.
-    if (failure)
-        summary.addRaw(`<p><strong>${summary_escape((0,util_text/* firstLine */.T)(failure))}</strong></p>`, true);
-    const header = ['Target', 'Status', 'Started', 'Duration', 'Node', 'Execution'].map(h => `<th align="left">${h}</th>`).join('');
-    const rows = runs.map(run => {
-        const r = run.report;
-        const status = r?.status ? `${run.success ? '✅' : '❌'} ${summary_escape(r.status)}` : `❌ ${run.started ? summary_escape(run.error ? 'failed' : '—') : 'NotStarted'}`;
-        const cells = [
-            summary_escape(run.label),
-            status,
-            summary_escape(r?.startedAt || '—'),
-            r?.durationMs == null ? '—' : formatDuration(r.durationMs),
-            summary_escape(r?.node || '—'),
-            r?.executionId ? `<code>${summary_escape(r.executionId)}</code>` : '—'
-        ];
-        return `<tr>${cells.map(c => `<td>${c}</td>`).join('')}</tr>`;
-    });
-    summary.addRaw(`<table><tr>${header}</tr>${rows.join('')}</table>`, true);
-    for (const run of runs.filter(r => r.chain))
-        summary.addDetails(`Task chain after ${summary_escape(run.label)}`, chainTree(run.chain));
-    for (const run of failed) {
-        const lines = [run.error, ...(run.report?.details ?? []).filter(d => d.type === 'error').map(d => d.message), ...(run.excerpt?.errorLines ?? [])].filter(Boolean);
-        if (lines.length > 0)
-            summary.addDetails(`${summary_escape(run.label)}: why it failed`, `<pre>${summary_escape(lines.join('\n'))}</pre>`);
-    }
-    return summary.stringify();
-}
-
-;// CONCATENATED MODULE: ./src/report/finish.ts
-
-
-
-
-
-
-
-
-/** Outputs, step log, annotations, job summary and the verdict, once every target has ended. */
-async function reportRuns(toolkit, settings, runs) {
-    if (runs.length === 1)
-        await reportOne(toolkit, settings, runs[0]);
-    else
-        await reportMany(toolkit, settings, runs);
-    setResult(toolkit, settings.singleTarget, runs);
-}
-async function reportOne(toolkit, settings, run) {
-    const { report } = run;
-    if (report)
-        setOutputs(toolkit, report);
-    if (run.scriptLogPath)
-        toolkit.setOutput('script-log-path', run.scriptLogPath);
-    if (run.error || !report) {
-        const message = run.error ?? `${run.label}: no result.`;
-        toolkit.error(message);
-        toolkit.fail();
-        await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: false, failure: message }));
-        return;
-    }
-    if (!run.result) {
-        // wait: false
-        await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: true }));
-        return;
-    }
-    await toolkit.group(`Result: ${report.status}`, async () => logReport(toolkit, report));
-    await printLog(toolkit, settings, run);
-    const reloadOk = (0,reload_status/* isSuccess */.oJ)(run.result.status);
-    if (reloadOk)
-        (0,untrusted/* printUntrusted */.Qi)(line => toolkit.info(line), [`Reload task '${report.taskName}' finished successfully.`]);
-    else
-        annotate(toolkit, run);
-    const chainProblem = reportChain(toolkit, settings, run);
-    const failure = !reloadOk ? failureSentence(report) : run.success ? undefined : chainProblem;
-    await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, chain: run.chain }));
-}
-/** A failed task in the chain: an error (chain-failure: fail) or a warning (warn). Returns the text. */
-function reportChain(toolkit, settings, run) {
-    if (!run.chainFailed || !run.chain)
-        return undefined;
-    const failed = chainNodes(run.chain).filter(node => node.failed);
-    const text = `The task chain after '${run.label}' did not finish well: ${failed.map(node => `'${node.taskName}' ${node.status ?? ''}${node.note ? ` (${node.note})` : ''}`.trim()).join(', ')}.`;
-    const title = `Qlik task chain failed after ${run.label}`;
-    if (settings.chainFailure === 'fail') {
-        toolkit.error(text, { title });
-        toolkit.fail();
-    }
-    else {
-        toolkit.warning(text, { title });
-    }
-    return text;
-}
-async function reportMany(toolkit, settings, runs) {
-    for (const run of runs) {
-        await toolkit.group(`Result: ${run.label}: ${run.report?.status || 'failed'}`, async () => {
-            if (run.report?.executionResultId)
-                logReport(toolkit, run.report);
-            if (run.error)
-                (0,untrusted/* printUntrusted */.Qi)(line => toolkit.info(line), [run.error]);
-        });
-        await printLog(toolkit, settings, run);
-    }
-    for (const run of runs) {
-        if (run.error)
-            toolkit.error(run.error, { title: `Qlik reload failed: ${run.label}` });
-        else if (run.result && !(0,reload_status/* isSuccess */.oJ)(run.result.status))
-            annotate(toolkit, run);
-        reportChain(toolkit, settings, run);
-    }
-    const failed = runs.filter(run => !run.success);
-    if (failed.length > 0) {
-        toolkit.fail();
-    }
-    else {
-        toolkit.info(`All ${runs.length} reloads finished successfully.`);
-    }
-    await bestEffort(toolkit, 'write the job summary', () => writeTargetsSummary(toolkit, runs));
-}
-async function printLog(toolkit, settings, run) {
-    if (run.scriptLogPath && (settings.scriptLog === 'always' || (settings.scriptLog === 'on-failure' && !run.success))) {
-        await bestEffort(toolkit, 'print the script log', () => printScriptLog(run.scriptLogPath, run.scriptLogBytes ?? 0));
-    }
-}
-/** Showing the result must not turn a good reload into a failed step: a summary or log print that fails is a warning. */
-async function bestEffort(toolkit, what, work) {
-    try {
-        await work();
-    }
-    catch (error) {
-        toolkit.warning(`Could not ${what}: ${error.message}`);
-    }
-}
-/** One annotation per failed reload: status, scheduler errors, script error lines and log tail. */
-function annotate(toolkit, run) {
-    const note = run.scriptLogNote?.startsWith('No script log') ? run.scriptLogNote : undefined;
-    toolkit.error(failureAnnotation(run.report, run.excerpt, note), { title: `Qlik reload failed: ${run.report.taskName} (${run.report.status})` });
-    toolkit.fail();
-}
-
-// EXTERNAL MODULE: ./src/state.ts
-var state = __nccwpck_require__(2462);
-// EXTERNAL MODULE: ./src/toolkit/actions.ts
-var actions = __nccwpck_require__(1053);
-;// CONCATENATED MODULE: ./src/targets/dry-run.ts
-
-
-
-
-
-
-
-/**
- * Dry run: for each resolved target, whether it would start (enabled, not running or what if-running
- * does about it, the user's right to start it where the server tells), printed as one table in the log
- * and the job summary. Only reads: nothing is started or stopped.
- */
-async function dryRun(toolkit, api, settings, runs) {
-    await toolkit.group(`Dry run: check ${runs.length} target${runs.length === 1 ? '' : 's'}`, async () => {
-        for (const run of runs) {
-            run.plan = run.resolved?.taskId ? await planTask(toolkit, api, settings, run.resolved.taskId) : await planApp(api, run.resolved.appId);
-            run.success = run.plan.wouldStart;
-        }
-    });
-    const table = planRows(runs);
-    // Names come from the server: printed with runner commands off.
-    (0,untrusted/* printUntrusted */.Qi)(line => toolkit.info(line), textTable(table).split('\n'));
-    setResult(toolkit, settings.singleTarget, runs);
-    const blocked = runs.filter(run => !run.plan.wouldStart);
-    const verdict = blocked.length === 0
-        ? `Dry run: all ${runs.length} target${runs.length === 1 ? '' : 's'} would start. Nothing was started.`
-        : `Dry run: ${blocked.length} of ${runs.length} target${runs.length === 1 ? '' : 's'} would not start. Nothing was started.\n${blocked.map(run => `- ${run.label}: ${run.plan.reasons.join('; ')}`).join('\n')}`;
-    if (blocked.length > 0) {
-        toolkit.error(verdict);
-        toolkit.fail();
-    }
-    else
-        (0,untrusted/* printUntrusted */.Qi)(line => toolkit.info(line), [verdict]);
-    await writePlanSummary(toolkit, table, verdict, blocked.length === 0);
-}
-const update = (privileges) => (Array.isArray(privileges) ? privileges.some(p => p.toLowerCase() === 'update') : null);
-async function planTask(toolkit, api, settings, taskId) {
-    const filter = (0,qrs_filter/* eqGuid */.k8)('id', taskId);
-    let [task] = await api.reloadTasks(filter, true);
-    if (!task)
-        [task] = (0,types/* asExternalPrograms */.l9)(await api.externalProgramTasks(filter, true));
-    if (!task)
-        return { action: 'none', wouldStart: false, enabled: null, runningExecutionId: null, mayStart: null, reasons: ['the task is no longer visible to this user'] };
-    const reasons = [];
-    const enabled = task.enabled !== false;
-    if (!enabled)
-        reasons.push('the task is disabled (QMC > Tasks > Edit > Enabled)');
-    const mayStart = update(task.privileges);
-    if (mayStart === false)
-        reasons.push('the signed-in user may not start it (no update right on the task)');
-    const sessions = await api.taskExecutionSessions(task);
-    const running = 'notKnown' in sessions ? undefined : sessions[0];
-    if ('notKnown' in sessions) {
-        toolkit.warning(`Could not check whether task '${task.name}' is already running (${sessions.notKnown}).`);
-        // As the start would: if-running: fail does not start when a run cannot be ruled out.
-        if (settings.ifRunning === 'fail' && mayBeRunning(task))
-            reasons.push(`whether it is running could not be checked and if-running is 'fail'`);
-    }
-    let action = 'start';
-    if (running) {
-        if (settings.ifRunning === 'fail')
-            reasons.push(`it is already running (execution ${running.id}) and if-running is 'fail'`);
-        action =
-            settings.ifRunning === 'attach'
-                ? `attach to execution ${running.id} (if-running: attach)`
-                : settings.ifRunning === 'wait'
-                    ? `wait for execution ${running.id} to end, then start`
-                    : 'none';
-    }
-    return {
-        action: reasons.length > 0 ? 'none' : action,
-        wouldStart: reasons.length === 0,
-        enabled,
-        runningExecutionId: running?.id ?? null,
-        runningNotKnown: 'notKnown' in sessions,
-        mayStart,
-        reasons
-    };
-}
-/** An app reload runs QMC's "Reload now": the right to update the app, and no reload of it running. */
-async function planApp(api, appId) {
-    const app = await api.app(appId, true);
-    if (!app)
-        return { action: 'none', wouldStart: false, enabled: null, runningExecutionId: null, mayStart: null, reasons: ['the app is no longer visible to this user'] };
-    const reasons = [];
-    const mayStart = update(app.privileges);
-    if (mayStart === false)
-        reasons.push('the signed-in user may not reload it (no update right on the app)');
-    const [running] = await api.appExecutionSessions(appId);
-    if (running)
-        reasons.push(`a reload of the app is already running (execution ${running.id})`);
-    return {
-        action: reasons.length > 0 ? 'none' : 'reload the app (Reload now)',
-        wouldStart: reasons.length === 0,
-        enabled: null,
-        runningExecutionId: running?.id ?? null,
-        mayStart,
-        reasons
-    };
-}
-const HEADER = ['Target', 'Id', 'Stream', 'Selected by', 'Enabled', 'Running', 'May start', 'Plan'];
-function planRows(runs) {
-    const yesNo = (value) => (value === null ? 'not known' : value ? 'yes' : 'no');
-    return runs.map(run => {
-        const { resolved: r, plan: p } = run;
-        const name = r.taskName ?? `app '${r.appName}'`;
-        const id = r.taskId ?? r.appId ?? '';
-        const stream = r.taskId ? '—' : (r.stream ?? 'not published');
-        const enabled = p.enabled === null ? '—' : yesNo(p.enabled);
-        const plan = p.wouldStart ? p.action : `would not start: ${p.reasons.join('; ')}`;
-        return [name, id, stream, r.from, enabled, p.runningExecutionId ?? (p.runningNotKnown ? 'not known' : 'no'), yesNo(p.mayStart), plan];
-    });
-}
-/** A plain-text table for the log: columns padded to their widest cell. */
-function textTable(rows) {
-    const all = [HEADER, ...rows];
-    const widths = HEADER.map((_, i) => Math.max(...all.map(row => row[i].length)));
-    const line = (row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ');
-    return [line(HEADER), widths.map(w => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-async function writePlanSummary(toolkit, rows, verdict, ok) {
-    const summary = core/* summary */.z.emptyBuffer();
-    const [headline, ...why] = verdict.split('\n');
-    summary.addHeading(`${ok ? '✅' : '❌'} ${summary_escape(headline)}`, 3);
-    const cells = (row, tag) => `<tr>${row.map(cell => `<${tag} align="left">${summary_escape(cell)}</${tag}>`).join('')}</tr>`;
-    summary.addRaw(`<table>${cells(HEADER, 'th')}${rows.map(row => cells(row, 'td')).join('')}</table>`, true);
-    if (why.length > 0)
-        summary.addRaw(`<ul>${why.map(line => `<li>${summary_escape(line.replace(/^- /, ''))}</li>`).join('')}</ul>`, true);
-    await toolkit.writeSummary(summary.stringify());
-}
-
-;// CONCATENATED MODULE: ./src/targets/not-started.ts
-
-
-/** The selection failed as a whole: nothing started; every target gets its entry and its row, the step one error. */
-async function reportNotStarted(toolkit, settings, runs, failure) {
-    setResult(toolkit, settings.singleTarget, runs);
-    toolkit.error(failure);
-    toolkit.fail();
-    if (settings.singleTarget)
-        await writeSummary(toolkit, { success: false, failure });
-    else
-        await writeTargetsSummary(toolkit, runs, failure);
-}
-
-// EXTERNAL MODULE: ./src/inputs/targets.ts
-var targets = __nccwpck_require__(4295);
-;// CONCATENATED MODULE: ./src/targets/apps.ts
+// EXTERNAL MODULE: ./src/inputs/parse-targets.ts
+var parse_targets = __nccwpck_require__(4653);
+;// CONCATENATED MODULE: ./src/targets/find-app.ts
 
 
 /**
@@ -40352,15 +40608,15 @@ async function findApp(api, name, stream) {
     const exact = named.filter(app => app.name === name);
     const all = exact.length > 0 ? exact : named;
     if (all.length === 0)
-        throw new ReloadError(`No app named '${name}' is visible to this user: check the name (QMC > Apps) and the user's read rights.`);
+        throw new errors/* ReloadError */.gK(`No app named '${name}' is visible to this user: check the name (QMC > Apps) and the user's read rights.`);
     const candidates = stream ? all.filter(app => app.published && same(app.stream?.name, stream)) : all;
     if (candidates.length === 1)
         return candidates[0];
     if (candidates.length === 0) {
-        throw new ReloadError(`No app named '${name}' is published to the stream '${stream}'. The name matches ${list(all)}. Check stream, or use app-id.`);
+        throw new errors/* ReloadError */.gK(`No app named '${name}' is published to the stream '${stream}'. The name matches ${list(all)}. Check stream, or use app-id.`);
     }
     const where = stream ? ` in the stream '${stream}'` : '';
-    throw new ReloadError(`The app name '${name}' matches ${candidates.length} apps${where}: ${list(candidates)}. Set stream to pick the published one, or use app-id.`);
+    throw new errors/* ReloadError */.gK(`The app name '${name}' matches ${candidates.length} apps${where}: ${list(candidates)}. Set stream to pick the published one, or use app-id.`);
 }
 /** "<id> (stream 'Finance', owner INTERNAL\sa_repository)" per app. */
 function list(apps) {
@@ -40386,7 +40642,7 @@ function list(apps) {
  * matches by name. Each task (and app) once. A lookup that fails, a selector that matches nothing and a
  * selection above max-targets fail the whole selection. Server trouble is thrown.
  */
-async function selectTargets(api, settings) {
+async function selectTargets(api, settings, log) {
     const runs = [];
     const problems = [];
     const seen = new Set();
@@ -40403,7 +40659,7 @@ async function selectTargets(api, settings) {
             add(await resolveNamed(api, target, settings.stream));
         }
         catch (error) {
-            if (!(error instanceof ReloadError))
+            if (!(error instanceof errors/* ReloadError */.gK))
                 throw error;
             problems.push(error.message);
             runs.push({ ...newRun(unresolved(target)), error: error.message });
@@ -40413,14 +40669,14 @@ async function selectTargets(api, settings) {
         counts.push(`${settings.targets.length} named (${namedInputs(settings.targets)})`);
     for (const selector of settings.selectors) {
         const tasks = await selectTasks(api, selector);
-        counts.push(`${(0,targets/* describeSelector */.r5)(selector)} matched ${tasks.length}`);
+        counts.push(`${(0,parse_targets/* describeSelector */.r5)(selector)} matched ${tasks.length}`);
         if (tasks.length === 0)
             problems.push(await nothingMatched(api, selector));
         for (const task of tasks)
-            add(fromTask(task, (0,targets/* describeSelector */.r5)(selector)));
+            add(fromTask(task, (0,parse_targets/* describeSelector */.r5)(selector)));
     }
     for (const run of runs)
-        (0,untrusted/* infoUntrusted */.z7)(`${run.label}${run.resolved?.taskId && run.resolved.taskName ? ` (${run.resolved.taskId})` : ''}: ${run.error ?? `selected by ${run.resolved?.from}`}`);
+        (0,untrusted/* printUntrusted */.Q)(log, `${run.label}${run.resolved?.taskId && run.resolved.taskName ? ` (${run.resolved.taskId})` : ''}: ${run.error ?? `selected by ${run.resolved?.from}`}`);
     if (problems.length > 0)
         return { runs, failure: problems.join('\n') };
     if (runs.length > settings.maxTargets) {
@@ -40448,7 +40704,7 @@ async function resolveNamed(api, target, stream) {
     if (target.kind === 'app-id') {
         const app = await api.app(target.appId);
         if (!app)
-            throw new ReloadError(`No app with id ${target.appId} is visible to this user: check the id (QMC > Apps) and the user's read rights.`);
+            throw new errors/* ReloadError */.gK(`No app with id ${target.appId} is visible to this user: check the id (QMC > Apps) and the user's read rights.`);
         return fromApp(app, 'app-id');
     }
     return fromApp(await findApp(api, target.appName, stream), 'app-name');
@@ -40520,157 +40776,110 @@ async function nothingMatched(api, selector) {
 
 
 
-
-
-
-
-const defaults = { toolkit: actions/* actionsToolkit */.u, clock: clock/* systemClock */.m };
-/** On cancel the runner kills us 10 s after SIGINT: a short wait for Aborted. */
-const STOP_WAIT_ON_CANCEL_MS = 4_000;
-/** The step: read inputs, connect, start each target once, wait for those executions, report. */
-async function run(deps = defaults) {
-    const { toolkit } = deps;
+/** The step: read inputs, connect, select the targets, run each once, report. */
+async function run(deps = connect/* defaults */.NT) {
+    const { toolkit, clock } = deps;
     (0,state/* markMainStarted */.UM)(toolkit);
-    const cancel = new AbortController();
-    const onSignal = (signal) => {
-        if (!cancel.signal.aborted)
-            toolkit.info(`Received ${signal}: the job is being cancelled.`);
-        cancel.abort(new CancelledError(signal));
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    // A Windows runner cancels with Ctrl+C, then Ctrl+Break (SIGBREAK), which ends Node at once unless listened to.
-    process.on('SIGBREAK', onSignal);
-    const onCancel = () => onSignal('SIGTERM');
-    deps.cancel?.addEventListener('abort', onCancel);
-    const progress = { runs: [], running: new Map(), stopPending: new Set() };
+    const cancellation = listenForCancel(toolkit, deps.cancel);
+    const cancel = cancellation.signal;
+    const progress = new Progress(toolkit);
     let client;
     try {
-        const settings = (progress.settings = (0,connect/* readSettings */.s)(toolkit));
+        const settings = (progress.settings = (0,connect/* readSettings */.sb)(toolkit));
         if (settings.insecureSkipTlsVerify) {
             toolkit.warning('insecure-skip-tls-verify is on: the server certificate is NOT verified, so anyone between the runner and Qlik Sense can read the credentials and answers. Set ca-cert (and tls-server-name) instead.');
         }
-        const connection = (0,connect/* connect */.N)(settings, deps.clock);
+        const connection = (0,connect/* connect */.Ng)(settings, clock, toolkit);
         client = connection.client;
-        const { auth } = connection;
-        // The run's calls stop when the job is cancelled (retry sleeps and requests in flight); the stops after it use the plain API.
-        const api = connection.api.with({ signal: cancel.signal });
-        progress.api = connection.api;
+        // The run's calls stop when the job is cancelled (retry sleeps and requests in flight); the stops after it are not cut.
+        const api = connection.api.with({ signal: cancel });
         // No separate probe (GET /qrs/about): the target lookup is the first request and signs in; a wrong url,
         // virtual proxy or credential fails it with the same explanation. One request fewer per run.
         const selection = await toolkit.group(`Connect to ${settings.url.host}, targets`, async () => {
-            (0,untrusted/* printUntrusted */.Qi)(line => toolkit.info(line), [`Signing in with ${auth.description}; the target lookup is the first request.`]);
-            return selectTargets(api, settings);
+            (0,untrusted/* printUntrusted */.Q)(toolkit, `Signing in with ${connection.auth.description}; the target lookup is the first request.`);
+            return selectTargets(api, settings, toolkit);
         });
         progress.runs = selection.runs;
-        cancel.signal.throwIfAborted();
+        cancel.throwIfAborted();
         if (selection.failure)
             return await reportNotStarted(toolkit, settings, progress.runs, selection.failure);
         if (settings.dryRun)
             return await dryRun(toolkit, api, settings, progress.runs);
-        await reloadAll(api, settings, deps, cancel.signal, progress);
-        cancel.signal.throwIfAborted();
+        await runAll(taskRunner(api), progress.runs, { settings, api, toolkit, clock, cancel, tracker: progress });
+        cancel.throwIfAborted();
         await reportRuns(toolkit, settings, progress.runs);
     }
     catch (error) {
-        if (cancel.signal.aborted)
-            await cancelled(progress, deps);
+        if (cancel.aborted)
+            await reportCancelled(progress, toolkit);
         else
-            await failed(toolkit, error, progress);
+            await reportFailure(toolkit, (0,errors/* errorMessage */.gJ)(error), progress.runs);
     }
     finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        process.off('SIGBREAK', onSignal);
-        deps.cancel?.removeEventListener('abort', onCancel);
+        cancellation.dispose();
         client?.dispose();
         // Reached on every exit but a kill: what main left running is no longer the post step's to stop.
-        (0,state/* markMainEnded */.$U)(ours(progress).filter(r => progress.stopPending.has(r.executionId)), toolkit);
+        progress.end();
     }
 }
-/** At most max-parallel targets at once; with fail-fast, the first failure stops the rest. */
-async function reloadAll(api, settings, { toolkit, clock }, cancel, progress) {
-    const failFast = new AbortController();
-    const signal = AbortSignal.any([cancel, failFast.signal]);
-    const tracker = {
-        started: (running) => {
-            progress.running.set(running.executionId, running);
-            (0,state/* saveRunning */.LW)(ours(progress), toolkit);
-        },
-        ended: (executionId) => {
-            progress.running.delete(executionId);
-            (0,state/* saveRunning */.LW)(ours(progress), toolkit);
-        },
-        stopFailed: (executionId) => void progress.stopPending.add(executionId)
-    };
-    await pool(progress.runs, settings.maxParallel, async (run) => {
-        if (cancel.aborted)
-            return;
-        if (failFast.signal.aborted) {
-            run.error = 'Not started: another target failed (fail-fast).';
-            return;
-        }
-        await runTarget(api, settings, run, { toolkit, clock, signal, cancel, multi: progress.runs.length > 1, tracker });
-        if (!run.success && settings.failFast && !failFast.signal.aborted) {
-            (0,untrusted/* printUntrusted */.Qi)(line => toolkit.info(line), [`${run.label} failed: stopping the other targets (fail-fast).`]);
-            failFast.abort(new Error('fail-fast'));
-        }
-    });
-}
-function ours(progress) {
-    return [...progress.running.values()].filter(r => !r.attached).map(r => ({ taskId: r.taskId, executionId: r.executionId }));
-}
-async function failed(toolkit, error, progress) {
-    const message = errorMessage(error);
-    toolkit.error(message);
-    toolkit.fail();
-    await writeSummary(toolkit, { report: progress.runs[0]?.report, success: false, failure: message }).catch(e => toolkit.debug(`summary: ${e}`));
+
+
+/***/ }),
+
+/***/ 7296:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Q: () => (/* binding */ printUntrusted),
+/* harmony export */   c: () => (/* binding */ withCommandsStopped)
+/* harmony export */ });
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+
+/**
+ * Text from the server (script log lines, detail messages, task and app names, error bodies) is
+ * printed with the runner's command processing off: a load script that TRACEs `::add-mask::...`
+ * or `::set-output ...` must not issue runner commands. The runner takes a line as a command when
+ * it starts with `::` (after leading spaces) or holds `##[` anywhere (the old format); it splits
+ * lines at CR as well as LF.
+ */
+function mayBeCommand(text) {
+    return /[\r\n]/.test(text) || text.trimStart().startsWith('::') || text.includes('##[');
 }
 /**
- * The job was cancelled: stop our executions that have not ended, unless they were someone
- * else's (attach) or the user said not to. A reload that already finished is left as it is.
+ * Runs `print` between `::stop-commands::<token>` and `::<token>::`. The token is random per
+ * block (never derived from the text), so server text cannot end the block early; a line that
+ * happens to contain it is printed without it.
  */
-async function cancelled(progress, { toolkit, clock }) {
-    const { api, settings } = progress;
-    const running = [...progress.running.values()];
-    const messages = [];
-    if (!api || !settings || progress.runs.every(r => !r.started)) {
-        messages.push('The job was cancelled before a reload was started.');
+async function withCommandsStopped(log, print) {
+    const block = stopCommands(log);
+    try {
+        return await print(block.info);
     }
-    for (const run of progress.runs.filter(r => r.started && !progress.running.has(r.started.executionId))) {
-        messages.push(`The job was cancelled after the reload of '${run.started.task.name}' had ended (${run.report?.status || 'ended'}); nothing to stop.`);
+    finally {
+        block.resume();
     }
-    for (const r of running) {
-        if (r.attached) {
-            messages.push(`The job was cancelled; execution ${r.executionId} was started by someone else (if-running: attach) and keeps running.`);
-        }
-        else if (!settings.stopOnCancel) {
-            messages.push(`The job was cancelled; task '${r.taskName}' (execution ${r.executionId}) keeps running in Qlik Sense because stop-on-cancel is false.`);
-        }
-        else {
-            try {
-                const { alreadyEnded, result } = await (0,reload_stop/* stopExecution */.V)(api, r.taskId, r.executionId, clock, STOP_WAIT_ON_CANCEL_MS);
-                const now = result ? `, now ${(0,reload_status/* describeStatus */.Wn)(result.status)}` : '';
-                messages.push(alreadyEnded
-                    ? `The job was cancelled after execution ${r.executionId} had already ended${now}: not stopping task '${r.taskName}' (another run of it may be going).`
-                    : `The job was cancelled: stopped task '${r.taskName}' (execution ${r.executionId})${now}.`);
-            }
-            catch (error) {
-                messages.push(`The job was cancelled, and stopping task '${r.taskName}' failed: ${error.message}. The post step will try again.`);
-                progress.stopPending.add(r.executionId);
-                continue;
-            }
-        }
-        progress.running.delete(r.executionId);
+}
+/** Info lines that may hold server text: printed as they are when none can be a command, else with commands stopped. */
+function printUntrusted(log, ...lines) {
+    if (!lines.some(mayBeCommand)) {
+        for (const line of lines)
+            log.info(line);
+        return;
     }
-    // What is left is for the post step.
-    (0,state/* saveRunning */.LW)(ours(progress), toolkit);
-    if (settings)
-        setResult(toolkit, settings.singleTarget, progress.runs);
-    const message = messages.join('\n');
-    toolkit.error(message);
-    toolkit.fail();
-    await writeSummary(toolkit, { report: progress.runs[0]?.report, success: false, failure: message }).catch(e => toolkit.debug(`summary: ${e}`));
+    const block = stopCommands(log);
+    for (const line of lines)
+        block.info(line);
+    block.resume();
+}
+function stopCommands(log) {
+    const token = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(16).toString('hex');
+    const hidden = new RegExp(token, 'gi');
+    log.info(`::stop-commands::${token}`);
+    return {
+        info: line => log.info(line.replace(hidden, '')),
+        resume: () => log.info(`::${token}::`)
+    };
 }
 
 
@@ -40682,11 +40891,11 @@ async function cancelled(progress, { toolkit, clock }) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   b: () => (/* binding */ post)
 /* harmony export */ });
-/* harmony import */ var _connect_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8730);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4388);
-/* harmony import */ var _reload_status_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9795);
-/* harmony import */ var _reload_stop_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4545);
-/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2462);
+/* harmony import */ var _connect_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6006);
+/* harmony import */ var _reload_stop_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4545);
+/* harmony import */ var _run_state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4352);
+/* harmony import */ var _run_stop_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6941);
+/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(17);
 
 
 
@@ -40699,159 +40908,42 @@ const STOP_WAIT_MS = 4_000;
  * (SIGKILL after a cancellation, a runner timeout), or tried and could not, stop them now. Each is
  * read again first: runs that ended are left alone, and so is any run of main that reached its end.
  */
-async function post(deps = _main_js__WEBPACK_IMPORTED_MODULE_1__/* .defaults */ .N) {
-    const { toolkit } = deps;
-    const running = (0,_state_js__WEBPACK_IMPORTED_MODULE_4__/* .leftToStop */ .Dn)(toolkit);
+async function post(deps = _connect_js__WEBPACK_IMPORTED_MODULE_0__/* .defaults */ .NT) {
+    const { toolkit, clock } = deps;
+    const running = (0,_run_state_js__WEBPACK_IMPORTED_MODULE_2__/* .leftToStop */ .Dn)(toolkit);
     if (running.length === 0)
         return;
-    const why = toolkit.getState(_state_js__WEBPACK_IMPORTED_MODULE_4__/* .STATE */ .c4.mainEnded) === 'true' ? 'The main step could not stop it' : 'The main step did not finish (cancelled or killed)';
+    const why = toolkit.getState(_run_state_js__WEBPACK_IMPORTED_MODULE_2__/* .STATE */ .c4.mainEnded) === 'true' ? 'The main step could not stop it' : 'The main step did not finish (cancelled or killed)';
     let client;
     try {
-        const settings = (0,_connect_js__WEBPACK_IMPORTED_MODULE_0__/* .readSettings */ .s)(toolkit);
+        const settings = (0,_connect_js__WEBPACK_IMPORTED_MODULE_0__/* .readSettings */ .sb)(toolkit);
         if (!settings.stopOnCancel) {
             for (const { taskId, executionId } of running)
                 toolkit.warning(`The main step did not finish; execution ${executionId} of task ${taskId} may still run (stop-on-cancel is false).`);
             return;
         }
-        const connection = (0,_connect_js__WEBPACK_IMPORTED_MODULE_0__/* .connect */ .N)(settings, deps.clock);
+        const connection = (0,_connect_js__WEBPACK_IMPORTED_MODULE_0__/* .connect */ .Ng)(settings, clock, toolkit);
         client = connection.client;
-        const { api } = connection;
         for (const { taskId, executionId } of running) {
-            try {
-                const stop = await (0,_reload_stop_js__WEBPACK_IMPORTED_MODULE_3__/* .stopExecution */ .V)(api, taskId, executionId, deps.clock, STOP_WAIT_MS);
-                if (stop.alreadyEnded) {
-                    toolkit.info(`${why}, but execution ${executionId} had already ended: not stopping task ${taskId} (nothing to stop).`);
-                    continue;
-                }
-                toolkit.warning(`${why}: stopped task ${taskId} (execution ${executionId})${stop.result ? `, now ${(0,_reload_status_js__WEBPACK_IMPORTED_MODULE_2__/* .describeStatus */ .Wn)(stop.result.status)}` : ''}.`);
-            }
-            catch (error) {
-                toolkit.warning(`The main step did not finish, and stopping execution ${executionId} failed: ${error.message}. Stop task ${taskId} in the QMC.`);
-            }
+            const stop = await (0,_run_stop_js__WEBPACK_IMPORTED_MODULE_3__/* .stopAndExplain */ .p)(() => (0,_reload_stop_js__WEBPACK_IMPORTED_MODULE_1__/* .stopExecution */ .V)(connection.api, taskId, executionId, { clock, log: toolkit, waitMs: STOP_WAIT_MS }), {
+                why,
+                task: `task ${taskId}`,
+                executionId,
+                afterFailure: 'Stop it in the QMC.'
+            });
+            // Left alone because it had ended: nothing to warn about.
+            if (stop.kind === 'already-ended')
+                toolkit.info(stop.message);
+            else
+                toolkit.warning(stop.message);
         }
     }
     catch (error) {
-        toolkit.warning(`The main step did not finish, and its executions could not be stopped: ${error.message}. Stop them in the QMC.`);
+        toolkit.warning(`The main step did not finish, and its executions could not be stopped: ${(0,_util_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(error)}. Stop them in the QMC.`);
     }
     finally {
         client?.dispose();
     }
-}
-
-
-/***/ }),
-
-/***/ 5329:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Ds: () => (/* binding */ QrsError),
-/* harmony export */   Rc: () => (/* binding */ ConnectionError),
-/* harmony export */   jF: () => (/* binding */ hintForStatus),
-/* harmony export */   mu: () => (/* binding */ parseRetryAfter),
-/* harmony export */   te: () => (/* binding */ looksLikeHtml)
-/* harmony export */ });
-/* unused harmony export excerpt */
-/** The QRS answered, but not with what the call needed. Error bodies are text or HTML, never JSON. */
-class QrsError extends Error {
-    method;
-    path;
-    status;
-    body;
-    retryAfterMs;
-    constructor(method, path, status, body, hint, 
-    /** From a Retry-After header (429, 503). */
-    retryAfterMs) {
-        super(`${method} ${path} answered ${status}${excerpt(body) ? `: ${excerpt(body)}` : ''}${hint ? `\n${hint}` : ''}`);
-        this.method = method;
-        this.path = path;
-        this.status = status;
-        this.body = body;
-        this.retryAfterMs = retryAfterMs;
-        this.name = 'QrsError';
-    }
-}
-/** The request never got an answer: DNS, TCP, TLS or a timeout. */
-class ConnectionError extends Error {
-    transient;
-    constructor(message, 
-    /** Worth another try (reset, timeout, refused); TLS and DNS problems are not. */
-    transient = false) {
-        super(message);
-        this.transient = transient;
-        this.name = 'ConnectionError';
-    }
-}
-/** Seconds or an HTTP date, as Retry-After allows. */
-function parseRetryAfter(value, now = Date.now()) {
-    if (!value)
-        return undefined;
-    if (/^\d+$/.test(value.trim()))
-        return Number(value.trim()) * 1000;
-    const date = Date.parse(value);
-    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-/** The first part of an error body, HTML tags stripped, on one line. */
-function excerpt(body, max = 300) {
-    const text = stripTags(body, max + 1)
-        .replace(/\s+/g, ' ')
-        .trim();
-    return text.length > max ? `${text.slice(0, max)}…` : text;
-}
-/**
- * The text of an HTML body (tags, scripts and styles removed), up to about `want` characters. One
- * pass: each `<` is looked at once and an unclosed tag or `<script` ends the text, so a hostile
- * body of many unclosed tags costs linear time (a regex made it quadratic: 1 MB took 80 s).
- */
-function stripTags(body, want = Infinity) {
-    let text = '';
-    let at = 0;
-    // Whitespace collapses later: keep a generous margin over `want`.
-    while (at < body.length && text.length <= want * 4 + 1024) {
-        const open = body.indexOf('<', at);
-        if (open < 0) {
-            text += body.slice(at);
-            break;
-        }
-        text += body.slice(at, open);
-        const raw = /^<(script|style)\b/i.exec(body.slice(open, open + 8))?.[1];
-        const close = raw ? indexOfCaseless(body, raw.toLowerCase() === 'script' ? SCRIPT_END : STYLE_END, open) : body.indexOf('>', open);
-        if (close < 0)
-            break;
-        const end = raw ? body.indexOf('>', close) : close;
-        if (end < 0)
-            break;
-        if (!text.endsWith(' '))
-            text += ' ';
-        at = end + 1;
-    }
-    return text;
-}
-const SCRIPT_END = /<\/script/gi;
-const STYLE_END = /<\/style/gi;
-/** Searches from `from` without copying the text. */
-function indexOfCaseless(text, pattern, from) {
-    pattern.lastIndex = from;
-    return pattern.exec(text)?.index ?? -1;
-}
-function looksLikeHtml(contentType, body) {
-    return /html/i.test(contentType) || /^\s*</.test(body);
-}
-/** What a user can do about a status, whatever the auth type; the auth module explains refusals. */
-function hintForStatus(status, body) {
-    if (status === 403 && /XSRF/i.test(body)) {
-        return 'The xrfkey sent in the query and the X-Qlik-Xrfkey header did not reach the server intact: a proxy in between may rewrite query strings.';
-    }
-    if (status === 403 && /inactive/i.test(body)) {
-        return 'The Qlik user is inactive: activate it in the QMC (Users) or use another user.';
-    }
-    if (status === 400 && looksLikeHtml('', body)) {
-        return 'The proxy answered with an error page: check that the virtual proxy is linked to a proxy service (QMC > Virtual proxies > Associated items > Proxies) and that url uses its prefix.';
-    }
-    if (status === 500 && /Authentication error/i.test(body)) {
-        return 'The server lost the session (e.g. after a failover): run the step again.';
-    }
-    return undefined;
 }
 
 
@@ -40890,13 +40982,13 @@ function eqGuid(field, guid) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Wh: () => (/* binding */ unlessAborted),
 /* harmony export */   a2: () => (/* binding */ retryDelay),
 /* harmony export */   dg: () => (/* binding */ isTransient),
-/* harmony export */   kd: () => (/* binding */ MAX_RETRIES)
+/* harmony export */   kd: () => (/* binding */ MAX_RETRIES),
+/* harmony export */   mu: () => (/* binding */ parseRetryAfter)
 /* harmony export */ });
 /* unused harmony export BACKOFF_CAP_MS */
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5329);
+/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(17);
 
 /** A GET outside the wait is retried this many times on transient trouble before its error is the step's. */
 const MAX_RETRIES = 5;
@@ -40910,9 +41002,9 @@ const RETRY_AFTER_CAP_MS = 60_000;
  * 4xx and wrong answers are not: trying again would only repeat them.
  */
 function isTransient(error) {
-    if (error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConnectionError */ .Rc)
+    if (error instanceof _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConnectionError */ .Rc)
         return error.transient;
-    return error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .QrsError */ .Ds && (error.status === 429 || error.status >= 500);
+    return error instanceof _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .QrsError */ .Ds && (error.status === 429 || error.status >= 500);
 }
 /**
  * How long to wait before attempt `attempt + 1` (0-based): the server's Retry-After when it sent one
@@ -40920,13 +41012,18 @@ function isTransient(error) {
  * come back in lockstep). `attempt` grows without bound during an outage; the cap holds.
  */
 function retryDelay(error, attempt, random = Math.random) {
-    if (error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .QrsError */ .Ds && error.retryAfterMs !== undefined)
+    if (error instanceof _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .QrsError */ .Ds && error.retryAfterMs !== undefined)
         return Math.min(error.retryAfterMs, RETRY_AFTER_CAP_MS);
     return Math.round(random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt, 30)));
 }
-/** The cancellation's reason when `signal` aborted (whatever the request failed with meanwhile), else `error`. */
-function unlessAborted(error, signal) {
-    return signal?.aborted ? signal.reason : error;
+/** Seconds or an HTTP date, as Retry-After allows. */
+function parseRetryAfter(value, now = Date.now()) {
+    if (!value)
+        return undefined;
+    if (/^\d+$/.test(value.trim()))
+        return Number(value.trim()) * 1000;
+    const date = Date.parse(value);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 
@@ -41189,12 +41286,14 @@ function describeStatus(code) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   V: () => (/* binding */ stopExecution)
 /* harmony export */ });
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6698);
-/* harmony import */ var _qrs_retry_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1530);
-/* harmony import */ var _status_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9795);
-/* harmony import */ var _wait_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2766);
-/* harmony import */ var _report_untrusted_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(480);
-/* harmony import */ var _util_text_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9997);
+/* harmony import */ var _qrs_retry_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1530);
+/* harmony import */ var _status_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9795);
+/* harmony import */ var _wait_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2766);
+/* harmony import */ var _output_untrusted_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7296);
+/* harmony import */ var _util_text_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(9997);
+/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(17);
+/* harmony import */ var _util_poll_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6451);
+
 
 
 
@@ -41203,6 +41302,8 @@ function describeStatus(code) {
 
 /** 4 AbortInitiated, 5 Aborting: a stop already reached it. */
 const STOPPING = new Set([4, 5]);
+/** Once the stop is sent, ours is read this often until it ends. */
+const STOP_POLL_MS = 250;
 /**
  * Stops OUR execution: reads it again first and, if it has ended, sends nothing. Else stops the
  * task and waits up to `waitMs` for ours to reach a final status (Aborted, or whatever it managed
@@ -41213,64 +41314,66 @@ const STOPPING = new Set([4, 5]);
  * task that someone starts in the moment between our read and our stop would be the one aborted.
  * That moment is one request long; nothing else is done in between.
  */
-async function stopExecution(api, taskId, executionId, clock, waitMs) {
+async function stopExecution(api, taskId, executionId, { clock, log, waitMs }) {
     const deadline = clock.now() + waitMs;
     const before = await readOurs(api, executionId);
     if (before.ended)
         return { alreadyEnded: true, result: before.result };
-    await sendStop(api, taskId, executionId, clock, deadline);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Sent stop for task ${taskId}; waiting up to ${Math.round(waitMs / 1000)} s for execution ${executionId} to end.`);
-    for (;;) {
-        const now = await readOurs(api, executionId).catch((error) => {
-            if ((0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .isTransient */ .dg)(error))
-                return undefined;
-            throw error;
-        });
-        if (now?.ended && now.result && (0,_status_js__WEBPACK_IMPORTED_MODULE_2__/* .isFinal */ .dR)(now.result.status))
-            return { alreadyEnded: false, result: now.result };
-        if (clock.now() >= deadline)
-            return { alreadyEnded: false, result: now?.result ?? before.result };
-        await clock.sleep(250);
-    }
+    await sendStop(api, taskId, executionId, clock, log, deadline);
+    log.info(`Sent stop for task ${taskId}; waiting up to ${Math.round(waitMs / 1000)} s for execution ${executionId} to end.`);
+    // No signal: a stop goes on after a cancellation (that is when it is sent), bounded by waitMs.
+    const outcome = await (0,_util_poll_js__WEBPACK_IMPORTED_MODULE_5__/* .poll */ .wt)({
+        clock,
+        deadline,
+        read: () => readOurs(api, executionId),
+        retry: _qrs_retry_js__WEBPACK_IMPORTED_MODULE_0__/* .isTransient */ .dg,
+        done: now => now.ended && now.result !== undefined && (0,_status_js__WEBPACK_IMPORTED_MODULE_1__/* .isFinal */ .dR)(now.result.status),
+        next: () => STOP_POLL_MS
+    });
+    return { alreadyEnded: false, result: outcome.done ? outcome.value.result : ((0,_util_poll_js__WEBPACK_IMPORTED_MODULE_5__/* .answer */ .ZF)(outcome.last)?.result ?? before.result) };
 }
 /**
  * The stop, never re-sent blindly: when it fails for a transient reason (its answer lost, the server
  * busy), ours is read again, and the stop goes out once more only while ours still runs untouched.
  */
-async function sendStop(api, taskId, executionId, clock, deadline) {
-    for (let attempt = 0;; attempt++) {
-        try {
-            return await api.stopTask(taskId);
-        }
-        catch (error) {
-            if (!(0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .isTransient */ .dg)(error) || clock.now() >= deadline)
-                throw error;
-            // The error may quote the server's answer: printed with runner commands off.
-            (0,_report_untrusted_js__WEBPACK_IMPORTED_MODULE_4__/* .infoUntrusted */ .z7)(`The stop of task ${taskId} got no answer (${(0,_util_text_js__WEBPACK_IMPORTED_MODULE_5__/* .firstLine */ .T)(error.message)}); reading execution ${executionId} again before another.`);
-            for (;;) {
-                await clock.sleep(Math.max(0, Math.min((0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .retryDelay */ .a2)(error, attempt), deadline - clock.now())));
+async function sendStop(api, taskId, executionId, clock, log, deadline) {
+    let stopError;
+    const outcome = await (0,_util_poll_js__WEBPACK_IMPORTED_MODULE_5__/* .poll */ .wt)({
+        clock,
+        deadline,
+        read: async (attempt) => {
+            if (attempt > 0) {
+                // A read that fails for good reports the stop's own failure.
                 const ours = await readOurs(api, executionId).catch((reading) => {
-                    if ((0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .isTransient */ .dg)(reading) && clock.now() < deadline)
-                        return undefined;
-                    // The stop's own failure is the one to report.
-                    throw error;
+                    throw (0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_0__/* .isTransient */ .dg)(reading) ? reading : stopError;
                 });
-                if (!ours)
-                    continue;
                 if (ours.ended || ours.stopping)
                     return;
-                break;
             }
+            await api.stopTask(taskId).catch((error) => {
+                stopError = error;
+                throw error;
+            });
+        },
+        retry: _qrs_retry_js__WEBPACK_IMPORTED_MODULE_0__/* .isTransient */ .dg,
+        next: (seen, attempt) => {
+            const error = (0,_util_poll_js__WEBPACK_IMPORTED_MODULE_5__/* .failure */ .V2)(seen);
+            // The error may quote the server's answer: printed with runner commands off.
+            if (error === stopError)
+                (0,_output_untrusted_js__WEBPACK_IMPORTED_MODULE_3__/* .printUntrusted */ .Q)(log, `The stop of task ${taskId} got no answer (${(0,_util_text_js__WEBPACK_IMPORTED_MODULE_6__/* .firstLine */ .T)((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(error))}); reading execution ${executionId} again before another.`);
+            return (0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_0__/* .retryDelay */ .a2)(error, attempt);
         }
-    }
+    });
+    if (!outcome.done)
+        throw stopError;
 }
 /** Our execution as the server has it now: ended (session gone, or its result final), being stopped, or running. */
 async function readOurs(api, executionId) {
     const session = await api.executionSession(executionId);
     const status = session?.executionResult?.status;
-    if (session && (status === undefined || !(0,_status_js__WEBPACK_IMPORTED_MODULE_2__/* .isFinal */ .dR)(status)))
+    if (session && (status === undefined || !(0,_status_js__WEBPACK_IMPORTED_MODULE_1__/* .isFinal */ .dR)(status)))
         return { ended: false, stopping: status !== undefined && STOPPING.has(status) };
-    const result = (0,_wait_js__WEBPACK_IMPORTED_MODULE_3__/* .latestAttempt */ .N7)(await api.executionResults(executionId));
+    const result = (0,_wait_js__WEBPACK_IMPORTED_MODULE_2__/* .latestAttempt */ .N7)(await api.executionResults(executionId));
     // Session gone but the result not final yet (the server is writing it): ended for a stop, the wait reads the rest.
     return { ended: true, stopping: false, result };
 }
@@ -41294,7 +41397,13 @@ __nccwpck_require__.d(__webpack_exports__, {
 var util_text = __nccwpck_require__(9997);
 // EXTERNAL MODULE: ./src/qrs/retry.ts
 var retry = __nccwpck_require__(1530);
+// EXTERNAL MODULE: ./src/util/poll.ts
+var poll = __nccwpck_require__(6451);
+// EXTERNAL MODULE: ./src/util/errors.ts
+var errors = __nccwpck_require__(17);
 ;// CONCATENATED MODULE: ./src/reload/outage.ts
+
+
 
 
 /**
@@ -41333,35 +41442,28 @@ class Outage {
         this.log(`QRS did not answer for ${Math.round(gone / 1000)} s; ${this.doing}.`);
     }
 }
-/** The deadline passed while the server was not answering: the wait times out with this as the cause. */
-class StillDown extends Error {
-    constructor(cause) {
-        super(`the QRS was not answering at the timeout (${(0,util_text/* firstLine */.T)(cause.message)})`, { cause });
-        this.name = 'StillDown';
-    }
-}
 /**
  * A read that must not fail for an outage: transient failures are retried with capped backoff
  * (or the server's Retry-After) until the deadline, then StillDown. Anything else is thrown at once;
  * a cancellation cuts the sleep.
  */
 async function rideOut(read, { clock, deadline, outage, signal, random }) {
-    for (let attempt = 0;; attempt++) {
-        try {
-            const value = await read();
-            outage.answered();
-            return value;
+    const outcome = await (0,poll/* poll */.wt)({
+        clock,
+        deadline,
+        signal,
+        read,
+        retry: retry/* isTransient */.dg,
+        next: (seen, attempt) => {
+            const error = (0,poll/* failure */.V2)(seen);
+            outage.failed(error, deadline - clock.now());
+            return (0,retry/* retryDelay */.a2)(error, attempt, random);
         }
-        catch (error) {
-            if (signal?.aborted || !(0,retry/* isTransient */.dg)(error))
-                throw (0,retry/* unlessAborted */.Wh)(error, signal);
-            const left = deadline - clock.now();
-            if (left <= 0)
-                throw new StillDown(error);
-            outage.failed(error, left);
-            await clock.sleep(Math.min((0,retry/* retryDelay */.a2)(error, attempt, random), left), signal);
-        }
-    }
+    });
+    if (!outcome.done)
+        throw new errors/* StillDown */.Dj((0,poll/* failure */.V2)(outcome.last));
+    outage.answered();
+    return outcome.value;
 }
 
 // EXTERNAL MODULE: ./src/reload/status.ts
@@ -41371,6 +41473,8 @@ var dates = __nccwpck_require__(9332);
 // EXTERNAL MODULE: ./src/reload/schedule.ts
 var schedule = __nccwpck_require__(9452);
 ;// CONCATENATED MODULE: ./src/reload/wait.ts
+
+
 
 
 
@@ -41408,54 +41512,55 @@ async function waitForExecution(reader, executionId, options) {
         options.onStatus?.(status);
     };
     const forecast = options.forecast ?? options.expectedMs;
-    // With a forecast the first check is the schedule's rather than one at once: the start has just
-    // answered, and a check now says nothing the forecast does not (one request fewer per run).
-    if (forecast !== undefined && !options.wakeUps)
-        await clock.sleep(Math.min((0,schedule/* nextGap */.AN)(0, forecast, { maxPollIntervalMs }, random), timeoutMs), options.signal);
-    for (;;) {
-        options.signal?.throwIfAborted();
-        try {
-            if (!sessionEnded) {
-                const session = await read(() => reader.executionSession(executionId));
-                if (session) {
-                    observe(session.executionResult?.status);
-                    node = session.executionResult?.executingNodeName || node;
-                    if (options.onHeartbeat && clock.now() - quietSince >= heartbeatMs) {
-                        quietSince = clock.now();
-                        options.onHeartbeat({ elapsedMs: clock.now() - started, status: lastStatus, node });
+    const { wakeUps } = options;
+    let outcome;
+    try {
+        outcome = await (0,poll/* poll */.wt)({
+            clock,
+            signal: options.signal,
+            deadline: started + timeoutMs,
+            // With a forecast the first check is the schedule's rather than one at once: the start has just
+            // answered, and a check now says nothing the forecast does not (one request fewer per run).
+            firstGap: forecast !== undefined && !wakeUps ? (0,schedule/* nextGap */.AN)(0, forecast, { maxPollIntervalMs }, random) : undefined,
+            // Push: a sleep that a QRS callback can end early.
+            sleep: wakeUps && (async (ms, abort) => void (woken = await wakeUps.sleep(ms, abort))),
+            read: async () => {
+                if (!sessionEnded) {
+                    const session = await read(() => reader.executionSession(executionId));
+                    if (session) {
+                        observe(session.executionResult?.status);
+                        node = session.executionResult?.executingNodeName || node;
+                        if (options.onHeartbeat && clock.now() - quietSince >= heartbeatMs) {
+                            quietSince = clock.now();
+                            options.onHeartbeat({ elapsedMs: clock.now() - started, status: lastStatus, node });
+                        }
                     }
+                    else
+                        sessionEnded = true;
                 }
-                else
-                    sessionEnded = true;
-            }
-            // After a callback the result may be final while the session is still being removed: look at once.
-            if (sessionEnded || woken) {
+                // After a callback the result may be final while the session is still being removed: look at once.
+                if (!sessionEnded && !woken)
+                    return undefined;
                 // The session can vanish a moment before the last result shows its final status.
                 const results = await read(() => reader.executionResults(executionId));
                 attempts = results.length;
                 latest = latestAttempt(results);
                 observe(latest?.status);
-                if (latest && (0,reload_status/* isFinal */.dR)(latest.status))
-                    return { kind: 'finished', result: latest, attempts };
-            }
-        }
-        catch (error) {
-            if (!(error instanceof StillDown))
-                throw error;
-            return { kind: 'timeout', elapsedMs: clock.now() - started, sessionEnded, lastStatus, result: latest, attempts, unanswered: error.message };
-        }
-        const elapsed = clock.now() - started;
-        if (elapsed >= timeoutMs)
-            return { kind: 'timeout', elapsedMs: elapsed, sessionEnded, lastStatus, result: latest, attempts };
-        const { wakeUps } = options;
-        // Session gone, result not final yet: a moment later. Push: the safety poll. Else the schedule.
-        const gap = sessionEnded ? pollInterval(0, maxPollIntervalMs, random) * 2 : wakeUps ? wakeUps.safetyPollMs : (0,schedule/* nextGap */.AN)(elapsed, forecast, { maxPollIntervalMs }, random);
-        const wait = Math.min(gap, timeoutMs - elapsed);
-        if (wakeUps)
-            woken = await wakeUps.sleep(wait, options.signal);
-        else
-            await clock.sleep(wait, options.signal);
+                return latest && (0,reload_status/* isFinal */.dR)(latest.status) ? latest : undefined;
+            },
+            done: result => result !== undefined,
+            // Session gone, result not final yet: a moment later. Push: the safety poll. Else the schedule.
+            next: () => sessionEnded ? pollInterval(0, maxPollIntervalMs, random) * 2 : wakeUps ? wakeUps.safetyPollMs : (0,schedule/* nextGap */.AN)(clock.now() - started, forecast, { maxPollIntervalMs }, random)
+        });
     }
+    catch (error) {
+        if (!(error instanceof errors/* StillDown */.Dj))
+            throw error;
+        return { kind: 'timeout', elapsedMs: clock.now() - started, sessionEnded, lastStatus, result: latest, attempts, unanswered: error.message };
+    }
+    if (outcome.done && outcome.value)
+        return { kind: 'finished', result: outcome.value, attempts };
+    return { kind: 'timeout', elapsedMs: clock.now() - started, sessionEnded, lastStatus, result: latest, attempts };
 }
 /** The latest attempt: by start time (an attempt not started yet is the newest), then stop time. */
 function latestAttempt(results) {
@@ -41469,73 +41574,7 @@ function latestAttempt(results) {
 
 /***/ }),
 
-/***/ 480:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Qi: () => (/* binding */ printUntrusted),
-/* harmony export */   c7: () => (/* binding */ withCommandsStopped),
-/* harmony export */   z7: () => (/* binding */ infoUntrusted)
-/* harmony export */ });
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6698);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_1__);
-
-
-/**
- * Text from the server (script log lines, detail messages, task and app names, error bodies) is
- * printed with the runner's command processing off: a load script that TRACEs `::add-mask::...`
- * or `::set-output ...` must not issue runner commands. The runner takes a line as a command when
- * it starts with `::` (after leading spaces) or holds `##[` anywhere (the old format); it splits
- * lines at CR as well as LF.
- */
-function mayBeCommand(text) {
-    return /[\r\n]/.test(text) || text.trimStart().startsWith('::') || text.includes('##[');
-}
-/**
- * Runs `print` between `::stop-commands::<token>` and `::<token>::`. The token is random per
- * block (never derived from the text), so server text cannot end the block early; a line that
- * happens to contain it is printed without it.
- */
-async function withCommandsStopped(print) {
-    const block = stopCommands();
-    try {
-        return await print(block.info);
-    }
-    finally {
-        block.resume();
-    }
-}
-/** Info lines that may hold server text: printed as they are when none can be a command, else with commands stopped. */
-function infoUntrusted(...lines) {
-    printUntrusted(line => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(line), lines);
-}
-/** As infoUntrusted, through a given line printer (the step's toolkit, or a test's fake). */
-function printUntrusted(info, lines) {
-    if (!lines.some(mayBeCommand)) {
-        for (const line of lines)
-            info(line);
-        return;
-    }
-    const block = stopCommands(info);
-    for (const line of lines)
-        block.info(line);
-    block.resume();
-}
-function stopCommands(print = line => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(line)) {
-    const token = (0,node_crypto__WEBPACK_IMPORTED_MODULE_1__.randomBytes)(16).toString('hex');
-    const hidden = new RegExp(token, 'gi');
-    print(`::stop-commands::${token}`);
-    return {
-        info: line => print(line.replace(hidden, '')),
-        resume: () => print(`::${token}::`)
-    };
-}
-
-
-/***/ }),
-
-/***/ 2462:
+/***/ 4352:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -41546,8 +41585,6 @@ function stopCommands(print = line => _actions_core__WEBPACK_IMPORTED_MODULE_0__
 /* harmony export */   c4: () => (/* binding */ STATE),
 /* harmony export */   tl: () => (/* binding */ isPost)
 /* harmony export */ });
-/* harmony import */ var _toolkit_actions_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1053);
-
 /**
  * What the post step needs if main dies (cancelled, killed, timed out by the runner): saved the
  * moment it is known. `executions` lists ours that may still run; `done` means none does.
@@ -41566,11 +41603,11 @@ const STATE = {
     /** Executions main meant to stop (cancel, timeout) and could not: the post step tries again. */
     stopPending: 'stop-pending'
 };
-function markMainStarted(store = _toolkit_actions_js__WEBPACK_IMPORTED_MODULE_0__/* .actionsToolkit */ .u) {
+function markMainStarted(store) {
     store.saveState(STATE.isPost, 'true');
 }
 /** Rewrites the list of our executions that have not ended (the runner keeps the last value). */
-function saveRunning(running, store = _toolkit_actions_js__WEBPACK_IMPORTED_MODULE_0__/* .actionsToolkit */ .u) {
+function saveRunning(running, store) {
     if (running[0]) {
         // The first one also under its own keys: one target is the common case.
         store.saveState(STATE.taskId, running[0].taskId);
@@ -41579,7 +41616,7 @@ function saveRunning(running, store = _toolkit_actions_js__WEBPACK_IMPORTED_MODU
     store.saveState(STATE.executions, JSON.stringify(running));
     store.saveState(STATE.done, running.length === 0 ? 'true' : 'false');
 }
-function savedRunning(store = _toolkit_actions_js__WEBPACK_IMPORTED_MODULE_0__/* .actionsToolkit */ .u) {
+function savedRunning(store) {
     if (store.getState(STATE.done) === 'true')
         return [];
     try {
@@ -41593,16 +41630,16 @@ function savedRunning(store = _toolkit_actions_js__WEBPACK_IMPORTED_MODULE_0__/*
     const executionId = store.getState(STATE.executionId);
     return executionId ? [{ taskId: store.getState(STATE.taskId), executionId }] : [];
 }
-function isPost(store = _toolkit_actions_js__WEBPACK_IMPORTED_MODULE_0__/* .actionsToolkit */ .u) {
+function isPost(store) {
     return store.getState(STATE.isPost) === 'true';
 }
 /** Main's last word, in its finally (a kill never gets here): which of ours the post step must still stop. */
-function markMainEnded(stopPending, store = _toolkit_actions_js__WEBPACK_IMPORTED_MODULE_0__/* .actionsToolkit */ .u) {
+function markMainEnded(stopPending, store) {
     store.saveState(STATE.stopPending, JSON.stringify(stopPending));
     store.saveState(STATE.mainEnded, 'true');
 }
 /** What the post step stops: all of ours that may run when main never reached its end, else what main could not stop. */
-function leftToStop(store = _toolkit_actions_js__WEBPACK_IMPORTED_MODULE_0__/* .actionsToolkit */ .u) {
+function leftToStop(store) {
     if (store.getState(STATE.mainEnded) !== 'true')
         return savedRunning(store);
     try {
@@ -41616,328 +41653,49 @@ function leftToStop(store = _toolkit_actions_js__WEBPACK_IMPORTED_MODULE_0__/* .
 
 /***/ }),
 
-/***/ 1053:
+/***/ 6941:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   u: () => (/* binding */ actionsToolkit)
+/* harmony export */   p: () => (/* binding */ stopAndExplain)
 /* harmony export */ });
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6698);
+/* harmony import */ var _reload_status_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9795);
+/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(17);
+/* harmony import */ var _util_text_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9997);
 
-/** The toolkit on @actions/core, as the runner (and @github/local-action's stand-in) provides it. */
-const actionsToolkit = {
-    getInput: (name, options) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name, { trimWhitespace: options?.trim ?? true }),
-    setOutput: (name, value) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH(name, value),
-    saveState: (name, value) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(name, value),
-    getState: name => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(name),
-    info: message => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(message),
-    debug: message => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(message),
-    warning: (message, properties) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(message, properties),
-    error: (message, properties) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(message, properties),
-    group: (title, fn) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .group */ .Os(title, fn),
-    setSecret: secret => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(secret),
-    writeSummary: async (html) => {
-        // A run by hand has no GITHUB_STEP_SUMMARY.
-        if (!process.env.GITHUB_STEP_SUMMARY)
-            return;
-        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.emptyBuffer().addRaw(html).write();
-    },
-    // Not core.setFailed (it adds an annotation without a title) nor core.ExitCode (toolkit stand-ins lack it).
-    fail: () => {
-        process.exitCode = 1;
+
+
+/**
+ * Stops one of our executions and says what happened in one sentence, the same way for each reason to
+ * stop (the job cancelled, the post step, the timeout, fail-fast): stopped, left alone because it had
+ * already ended (another run of the task may be going), or the stop failed.
+ */
+async function stopAndExplain(stop, { why, task, executionId, afterFailure }) {
+    let outcome;
+    try {
+        outcome = await stop();
     }
-};
-
-
-/***/ }),
-
-/***/ 2645:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  m: () => (/* binding */ systemClock)
-});
-
-;// CONCATENATED MODULE: external "node:timers/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-;// CONCATENATED MODULE: ./src/util/clock.ts
-
-const systemClock = {
-    // Whole milliseconds, as Date.now() gave: durations print as such.
-    now: () => Math.floor(performance.now()),
-    sleep: async (ms, signal) => {
-        try {
-            await (0,promises_namespaceObject.setTimeout)(ms, undefined, { signal });
-        }
-        catch (error) {
-            throw signal?.aborted ? signal.reason : error;
-        }
+    catch (error) {
+        return { kind: 'failed', message: `${why}, and stopping ${task} (execution ${executionId}) failed: ${(0,_util_text_js__WEBPACK_IMPORTED_MODULE_2__/* .firstLine */ .T)((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error))}. ${afterFailure}` };
     }
-};
-
-
-/***/ }),
-
-/***/ 9997:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   T: () => (/* binding */ firstLine)
-/* harmony export */ });
-/** The first line of a message: for one-line log lines and headings. */
-function firstLine(text) {
-    return text.split('\n')[0];
+    const { alreadyEnded, result } = outcome;
+    const now = result ? `, now ${(0,_reload_status_js__WEBPACK_IMPORTED_MODULE_0__/* .describeStatus */ .Wn)(result.status)}` : '';
+    return alreadyEnded
+        ? { kind: 'already-ended', result, message: `${why}; execution ${executionId} had already ended${now}: not stopping ${task} (another run of it may be going).` }
+        : { kind: 'stopped', result, message: `${why}: stopped ${task} (execution ${executionId})${now}.` };
 }
 
 
 /***/ }),
 
-/***/ 2613:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
-
-/***/ }),
-
-/***/ 181:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
-
-/***/ }),
-
-/***/ 6982:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
-
-/***/ }),
-
-/***/ 4434:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
-
-/***/ }),
-
-/***/ 8611:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
-
-/***/ }),
-
-/***/ 5692:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
-
-/***/ }),
-
-/***/ 9278:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
-
-/***/ }),
-
-/***/ 4589:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:assert");
-
-/***/ }),
-
-/***/ 4317:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
-
-/***/ }),
-
-/***/ 4573:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
-
-/***/ }),
-
-/***/ 7540:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console");
-
-/***/ }),
-
-/***/ 7598:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-
-/***/ }),
-
-/***/ 3053:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
-
-/***/ }),
-
-/***/ 610:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
-
-/***/ }),
-
-/***/ 8474:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
-
-/***/ }),
-
-/***/ 3024:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-
-/***/ }),
-
-/***/ 7067:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
-
-/***/ }),
-
-/***/ 2467:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
-
-/***/ }),
-
-/***/ 7030:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
-
-/***/ }),
-
-/***/ 643:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
-
-/***/ }),
-
-/***/ 1792:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:querystring");
-
-/***/ }),
-
-/***/ 7075:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
-
-/***/ }),
-
-/***/ 1692:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
-
-/***/ }),
-
-/***/ 3136:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
-
-/***/ }),
-
-/***/ 7975:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
-
-/***/ }),
-
-/***/ 3429:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
-
-/***/ }),
-
-/***/ 5919:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
-
-/***/ }),
-
-/***/ 8522:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
-
-/***/ }),
-
-/***/ 2203:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
-
-/***/ }),
-
-/***/ 3193:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
-
-/***/ }),
-
-/***/ 4756:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
-
-/***/ }),
-
-/***/ 9023:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
-
-/***/ }),
-
-/***/ 6698:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+/***/ 6146:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  Yz: () => (/* binding */ core_debug),
-  z3: () => (/* binding */ error),
-  V4: () => (/* binding */ getInput),
-  Gu: () => (/* binding */ getState),
-  Os: () => (/* binding */ group),
-  pq: () => (/* binding */ info),
-  LZ: () => (/* binding */ saveState),
-  uH: () => (/* binding */ setOutput),
-  Pq: () => (/* binding */ core_setSecret),
-  z: () => (/* reexport */ summary),
-  $e: () => (/* binding */ warning)
+  u: () => (/* binding */ actionsToolkit)
 });
-
-// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, isDebug, markdownSummary, notice, platform, setCommandEcho, setFailed, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -44090,6 +43848,471 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./src/toolkit/actions.ts
+
+/** The toolkit on @actions/core, as the runner (and @github/local-action's stand-in) provides it. */
+const actionsToolkit = {
+    getInput: (name, options) => getInput(name, { trimWhitespace: options?.trim ?? true }),
+    setOutput: (name, value) => setOutput(name, value),
+    saveState: (name, value) => saveState(name, value),
+    getState: name => getState(name),
+    info: message => info(message),
+    debug: message => core_debug(message),
+    warning: (message, properties) => warning(message, properties),
+    error: (message, properties) => error(message, properties),
+    group: (title, fn) => group(title, fn),
+    setSecret: secret => core_setSecret(secret),
+    writeSummary: async (html) => {
+        // A run by hand has no GITHUB_STEP_SUMMARY.
+        if (!process.env.GITHUB_STEP_SUMMARY)
+            return;
+        await summary.emptyBuffer().addRaw(html).write();
+    },
+    // Not core.setFailed (it adds an annotation without a title) nor core.ExitCode (toolkit stand-ins lack it).
+    fail: () => {
+        process.exitCode = 1;
+    }
+};
+
+
+/***/ }),
+
+/***/ 17:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Dj: () => (/* binding */ StillDown),
+/* harmony export */   Ds: () => (/* binding */ QrsError),
+/* harmony export */   Rc: () => (/* binding */ ConnectionError),
+/* harmony export */   cc: () => (/* binding */ CancelledError),
+/* harmony export */   dz: () => (/* binding */ InputError),
+/* harmony export */   gJ: () => (/* binding */ errorMessage),
+/* harmony export */   gK: () => (/* binding */ ReloadError),
+/* harmony export */   lR: () => (/* binding */ AuthError)
+/* harmony export */ });
+/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9997);
+
+/**
+ * Every error the action throws on purpose, in one place. Each says what went wrong in words a user can
+ * act on; the catch sites tell them apart by class (see src/ARCHITECTURE.md, "Errors").
+ */
+/** A problem with an input: reported before any request is made, naming the input. */
+class InputError extends Error {
+    input;
+    name = 'InputError';
+    constructor(input, problem) {
+        super(`Input '${input}': ${problem}`);
+        this.input = input;
+    }
+}
+/** Signing in failed; the message says what the server answered and what to check. */
+class AuthError extends Error {
+    name = 'AuthError';
+}
+/** The QRS answered, but not with what the call needed. Error bodies are text or HTML, never JSON. */
+class QrsError extends Error {
+    method;
+    path;
+    status;
+    body;
+    retryAfterMs;
+    name = 'QrsError';
+    constructor(method, path, status, body, hint, 
+    /** From a Retry-After header (429, 503). */
+    retryAfterMs) {
+        super(`${method} ${path} answered ${status}${(0,_text_js__WEBPACK_IMPORTED_MODULE_0__/* .excerpt */ .K)(body) ? `: ${(0,_text_js__WEBPACK_IMPORTED_MODULE_0__/* .excerpt */ .K)(body)}` : ''}${hint ? `\n${hint}` : ''}`);
+        this.method = method;
+        this.path = path;
+        this.status = status;
+        this.body = body;
+        this.retryAfterMs = retryAfterMs;
+    }
+}
+/** The request never got an answer: DNS, TCP, TLS or a timeout. */
+class ConnectionError extends Error {
+    transient;
+    name = 'ConnectionError';
+    constructor(message, 
+    /** Worth another try (reset, timeout, refused); TLS and DNS problems are not. */
+    transient = false) {
+        super(message);
+        this.transient = transient;
+    }
+}
+/** A reload-level failure the user must act on (task not found, did not start, timed out). */
+class ReloadError extends Error {
+    name = 'ReloadError';
+}
+/** The deadline passed while the server was not answering: the wait times out with this as the cause. */
+class StillDown extends Error {
+    name = 'StillDown';
+    constructor(cause) {
+        super(`the QRS was not answering at the timeout (${(0,_text_js__WEBPACK_IMPORTED_MODULE_0__/* .firstLine */ .T)(errorMessage(cause))})`, { cause });
+    }
+}
+/** The runner cancelled the job (SIGINT, then SIGTERM 7.5 s later, then SIGKILL). */
+class CancelledError extends Error {
+    signal;
+    name = 'CancelledError';
+    constructor(signal) {
+        super(`The job was cancelled (${signal}).`);
+        this.signal = signal;
+    }
+}
+/** The message of anything thrown: an Error's message, anything else as text. */
+function errorMessage(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
+
+/***/ }),
+
+/***/ 6451:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   V2: () => (/* binding */ failure),
+/* harmony export */   Yv: () => (/* binding */ untilAnswered),
+/* harmony export */   ZF: () => (/* binding */ answer),
+/* harmony export */   wt: () => (/* binding */ poll)
+/* harmony export */ });
+/**
+ * The one loop of the action that looks at something again and again with sleeps in between: the
+ * client's retries, riding out an outage, the wait for an execution, stops, starts, the chain and the
+ * script log. Each caller gives what to read, when it is done, how long to wait before the next look,
+ * and the deadline; every gap is slept through the clock (tests pass a fake) and ends on a cancellation.
+ */
+async function poll(options) {
+    const { clock, signal, deadline = Infinity } = options;
+    const sleep = options.sleep ?? ((ms, abort) => clock.sleep(ms, abort));
+    const pause = (ms) => sleep(Math.max(0, Math.min(ms, deadline - clock.now())), signal);
+    if (options.firstGap !== undefined)
+        await pause(options.firstGap);
+    for (let attempt = 0;; attempt++) {
+        signal?.throwIfAborted();
+        let seen;
+        try {
+            const value = await options.read(attempt);
+            if (options.done?.(value, attempt) ?? true)
+                return { done: true, value, attempts: attempt + 1 };
+            seen = { value };
+        }
+        catch (error) {
+            if (signal?.aborted)
+                throw signal.reason;
+            if (!options.retry?.(error, attempt))
+                throw error;
+            seen = { error };
+        }
+        if (clock.now() >= deadline)
+            return { done: false, last: seen, attempts: attempt + 1, expired: true };
+        const gap = options.next(seen, attempt);
+        if (gap === undefined)
+            return { done: false, last: seen, attempts: attempt + 1, expired: false };
+        await pause(gap);
+    }
+}
+/**
+ * A poll that ends with the first answer (a retry loop): that answer. Failures are retried as `retry`
+ * says; when the deadline (or `next`) ends the retries, the last failure is thrown.
+ */
+async function untilAnswered(options) {
+    const outcome = await poll(options);
+    if (outcome.done)
+        return outcome.value;
+    throw failure(outcome.last);
+}
+/** The error the last look failed with, if it failed. */
+function failure(seen) {
+    return 'error' in seen ? seen.error : undefined;
+}
+/** The answer of the last look, if it answered. */
+function answer(seen) {
+    return 'value' in seen ? seen.value : undefined;
+}
+
+
+/***/ }),
+
+/***/ 9997:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   K: () => (/* binding */ excerpt),
+/* harmony export */   T: () => (/* binding */ firstLine)
+/* harmony export */ });
+/** The first line of a message: for one-line log lines and headings. */
+function firstLine(text) {
+    return text.split('\n')[0];
+}
+/** The first part of an error body, HTML tags stripped, on one line. */
+function excerpt(body, max = 300) {
+    const text = stripTags(body, max + 1)
+        .replace(/\s+/g, ' ')
+        .trim();
+    return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+/**
+ * The text of an HTML body (tags, scripts and styles removed), up to about `want` characters. One
+ * pass: each `<` is looked at once and an unclosed tag or `<script` ends the text, so a hostile
+ * body of many unclosed tags costs linear time (a regex made it quadratic: 1 MB took 80 s).
+ */
+function stripTags(body, want = Infinity) {
+    let text = '';
+    let at = 0;
+    // Whitespace collapses later: keep a generous margin over `want`.
+    while (at < body.length && text.length <= want * 4 + 1024) {
+        const open = body.indexOf('<', at);
+        if (open < 0) {
+            text += body.slice(at);
+            break;
+        }
+        text += body.slice(at, open);
+        const raw = /^<(script|style)\b/i.exec(body.slice(open, open + 8))?.[1];
+        const close = raw ? indexOfCaseless(body, raw.toLowerCase() === 'script' ? SCRIPT_END : STYLE_END, open) : body.indexOf('>', open);
+        if (close < 0)
+            break;
+        const end = raw ? body.indexOf('>', close) : close;
+        if (end < 0)
+            break;
+        if (!text.endsWith(' '))
+            text += ' ';
+        at = end + 1;
+    }
+    return text;
+}
+const SCRIPT_END = /<\/script/gi;
+const STYLE_END = /<\/style/gi;
+/** Searches from `from` without copying the text. */
+function indexOfCaseless(text, pattern, from) {
+    pattern.lastIndex = from;
+    return pattern.exec(text)?.index ?? -1;
+}
+
+
+/***/ }),
+
+/***/ 2613:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
+
+/***/ }),
+
+/***/ 181:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
+
+/***/ }),
+
+/***/ 6982:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
+
+/***/ }),
+
+/***/ 4434:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
+
+/***/ }),
+
+/***/ 8611:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
+
+/***/ }),
+
+/***/ 5692:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
+
+/***/ }),
+
+/***/ 9278:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
+
+/***/ }),
+
+/***/ 4589:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:assert");
+
+/***/ }),
+
+/***/ 6698:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
+
+/***/ }),
+
+/***/ 4573:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
+
+/***/ }),
+
+/***/ 7540:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console");
+
+/***/ }),
+
+/***/ 7598:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+
+/***/ }),
+
+/***/ 3053:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
+
+/***/ }),
+
+/***/ 610:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
+
+/***/ }),
+
+/***/ 8474:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
+
+/***/ }),
+
+/***/ 3024:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+
+/***/ }),
+
+/***/ 7067:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+
+/***/ }),
+
+/***/ 2467:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
+
+/***/ }),
+
+/***/ 7030:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+
+/***/ }),
+
+/***/ 643:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
+
+/***/ }),
+
+/***/ 1792:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:querystring");
+
+/***/ }),
+
+/***/ 7075:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+
+/***/ }),
+
+/***/ 1692:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
+
+/***/ }),
+
+/***/ 3136:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
+
+/***/ }),
+
+/***/ 7975:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
+
+/***/ }),
+
+/***/ 3429:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
+
+/***/ }),
+
+/***/ 5919:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
+
+/***/ }),
+
+/***/ 8522:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+
+/***/ }),
+
+/***/ 2203:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
+
+/***/ }),
+
+/***/ 3193:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
+
+/***/ }),
+
+/***/ 4756:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
+
+/***/ }),
+
+/***/ 9023:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 

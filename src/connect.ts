@@ -1,9 +1,21 @@
-import { createAuthenticator, type Authenticator } from './auth/index.js'
-import { getSettings, type Settings } from './inputs/settings.js'
+import { createAuthenticator } from './auth/index.js'
 import { QrsApi } from './qrs/api.js'
+import type { Authenticator } from './qrs/authenticator.js'
 import { QrsClient } from './qrs/client.js'
-import type { Clock } from './util/clock.js'
-import type { Toolkit } from './toolkit/toolkit.js'
+import { getSettings, type Settings } from './settings/settings.js'
+import { actionsToolkit } from './toolkit/actions.js'
+import type { Log, Toolkit } from './toolkit/toolkit.js'
+import { systemClock, type Clock } from './util/clock.js'
+
+/** What the steps are given: the runner's toolkit and the clock (tests pass fakes). */
+export interface Dependencies {
+  toolkit: Toolkit
+  clock: Clock
+  /** Aborted: the job is being cancelled (as on SIGINT/SIGTERM); in-process tests use it. */
+  cancel?: AbortSignal
+}
+
+export const defaults: Dependencies = { toolkit: actionsToolkit, clock: systemClock }
 
 /** The inputs, checked; every secret among them masked before anything can print it. Shared by main and post. */
 export function readSettings(toolkit: Toolkit): Settings {
@@ -13,15 +25,16 @@ export function readSettings(toolkit: Toolkit): Settings {
 }
 
 /** The site's API with the authenticator for auth-type; dispose the client when done. */
-export function connect(settings: Settings, clock: Clock): { api: QrsApi; auth: Authenticator; client: QrsClient } {
-  const auth = createAuthenticator(settings)
+export function connect(settings: Settings, clock: Clock, log: Log): { api: QrsApi; auth: Authenticator; client: QrsClient } {
+  const auth = createAuthenticator(settings.auth, { url: settings.url, userAgent: settings.userAgent, log })
   const client = new QrsClient({
     url: settings.url,
     userAgent: settings.userAgent,
     auth,
     tls: { ca: settings.caCert, serverName: settings.tlsServerName, insecure: settings.insecureSkipTlsVerify },
     requestTimeoutMs: settings.requestTimeoutMs,
-    clock
+    clock,
+    log
   })
   return { api: new QrsApi(client), auth, client }
 }

@@ -1,9 +1,9 @@
-import { connect, readSettings } from './connect.js'
-import { defaults, type Dependencies } from './main.js'
+import { connect, defaults, readSettings, type Dependencies } from './connect.js'
 import type { QrsClient } from './qrs/client.js'
-import { describeStatus } from './reload/status.js'
 import { stopExecution } from './reload/stop.js'
-import { STATE, leftToStop } from './state.js'
+import { STATE, leftToStop } from './run/state.js'
+import { stopAndExplain } from './run/stop.js'
+import { errorMessage } from './util/errors.js'
 
 /** The post step has little time: a short wait for Aborted. */
 const STOP_WAIT_MS = 4_000
@@ -14,7 +14,7 @@ const STOP_WAIT_MS = 4_000
  * read again first: runs that ended are left alone, and so is any run of main that reached its end.
  */
 export async function post(deps: Dependencies = defaults): Promise<void> {
-  const { toolkit } = deps
+  const { toolkit, clock } = deps
   const running = leftToStop(toolkit)
   if (running.length === 0) return
   const why = toolkit.getState(STATE.mainEnded) === 'true' ? 'The main step could not stop it' : 'The main step did not finish (cancelled or killed)'
@@ -26,23 +26,21 @@ export async function post(deps: Dependencies = defaults): Promise<void> {
         toolkit.warning(`The main step did not finish; execution ${executionId} of task ${taskId} may still run (stop-on-cancel is false).`)
       return
     }
-    const connection = connect(settings, deps.clock)
+    const connection = connect(settings, clock, toolkit)
     client = connection.client
-    const { api } = connection
     for (const { taskId, executionId } of running) {
-      try {
-        const stop = await stopExecution(api, taskId, executionId, deps.clock, STOP_WAIT_MS)
-        if (stop.alreadyEnded) {
-          toolkit.info(`${why}, but execution ${executionId} had already ended: not stopping task ${taskId} (nothing to stop).`)
-          continue
-        }
-        toolkit.warning(`${why}: stopped task ${taskId} (execution ${executionId})${stop.result ? `, now ${describeStatus(stop.result.status)}` : ''}.`)
-      } catch (error) {
-        toolkit.warning(`The main step did not finish, and stopping execution ${executionId} failed: ${(error as Error).message}. Stop task ${taskId} in the QMC.`)
-      }
+      const stop = await stopAndExplain(() => stopExecution(connection.api, taskId, executionId, { clock, log: toolkit, waitMs: STOP_WAIT_MS }), {
+        why,
+        task: `task ${taskId}`,
+        executionId,
+        afterFailure: 'Stop it in the QMC.'
+      })
+      // Left alone because it had ended: nothing to warn about.
+      if (stop.kind === 'already-ended') toolkit.info(stop.message)
+      else toolkit.warning(stop.message)
     }
   } catch (error) {
-    toolkit.warning(`The main step did not finish, and its executions could not be stopped: ${(error as Error).message}. Stop them in the QMC.`)
+    toolkit.warning(`The main step did not finish, and its executions could not be stopped: ${errorMessage(error)}. Stop them in the QMC.`)
   } finally {
     client?.dispose()
   }

@@ -74,7 +74,7 @@ describe('cancellation', () => {
     const since = Date.now()
     const post = await runAction(inputs({ 'task-id': IDS.ok }), { state: main.state })
     expect(post.code).toBe(0)
-    expect(post.stdout).toMatch(/had already ended: not stopping task .* \(nothing to stop\)/)
+    expect(post.stdout).toMatch(/; execution [0-9a-f-]{36} had already ended, now FinishedSuccess \(7\): not stopping task .* \(another run of it may be going\)/)
     expect(stopsOf(IDS.ok, since)).toHaveLength(0)
     const result = sim.state.results.filter(r => r.executionID === main.state['execution-id']).at(-1)
     expect(result?.status).toBe(7)

@@ -161,7 +161,7 @@ describe('certificate auth: reload a task end to end', () => {
     const run = await ctx.run({ 'task-id': IDS.slow, timeout: '2s' })
     expect(run.code).toBe(1)
     expect(run.stdout).toMatch(
-      /::error::Timed out after 2s waiting for task 'Reload Everything'.*last status Started \(2\)\): stopped the task \(stop-on-timeout\), it ended Aborted \(6\)/
+      /::error::Timed out after 2s waiting for task 'Reload Everything' \(last status Started \(2\)\): stopped task 'Reload Everything' \(execution [0-9a-f-]{36}\), now Aborted \(6\)\. Raise 'timeout'/
     )
     expect(run.outputs.status).toBe('Aborted')
     expect(ctx.sim.stopCount(IDS.slow)).toBe(stops + 1)

@@ -105,7 +105,9 @@ describe('transient faults: the reported outcome equals the server truth, and th
     sim.faults.add({ method: 'POST', path: `/qrs/task/${IDS.slow}/stop`, times: 1, action: { kind: 'status', status: 404, body: 'Not found' } })
     const result = await run({ 'task-id': IDS.slow, timeout: '2s' })
     expect(result.code).toBe(1)
-    expect(result.stdout).toMatch(/::error::Timed out after 2s waiting for task 'Reload Everything'.*Stopping the task failed: POST \/qrs\/task\/[0-9a-f-]+\/stop answered 404/)
+    expect(result.stdout).toMatch(
+      /::error::Timed out after 2s waiting for task 'Reload Everything' \(.*\), and stopping task 'Reload Everything' \(execution [0-9a-f-]{36}\) failed: POST \/qrs\/task\/[0-9a-f-]+\/stop answered 404.*Stop it in the QMC if it still runs\./
+    )
     // Main tracked it as still running, so the post step gets to stop it.
     expect(result.state.done).not.toBe('true')
     const post = await runAction(certificateInputs(sim, { 'task-id': IDS.slow }), { state: result.state })

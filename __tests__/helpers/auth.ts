@@ -1,9 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import type { RenewContext, Site } from '../../src/auth/auth.js'
+import type { RenewContext, Site } from '../../src/qrs/authenticator.js'
 import type { RawResponse } from '../../src/qrs/transport.js'
+import { FakeToolkit } from './fake-toolkit.js'
 
-/** The site the unit tests' authenticators talk to. */
-export const site: Site = { url: new URL('https://qlik.corp.example/ntlm'), userAgent: 'qlik-sense-reload (Windows)' }
+/** The site the unit tests' authenticators talk to; `site.log` records their lines and secrets. */
+export const site: Site & { log: FakeToolkit } = { url: new URL('https://qlik.corp.example/ntlm'), userAgent: 'qlik-sense-reload (Windows)', log: new FakeToolkit() }
 
 /** An answer as the transport hands it over. */
 export function answer(status: number, headers: IncomingHttpHeaders = {}, body = ''): RawResponse {

@@ -5,14 +5,15 @@ import type { AddressInfo } from 'node:net'
 import { certificateAuth } from '../../src/auth/certificate.js'
 import { QrsApi } from '../../src/qrs/api.js'
 import { QrsClient } from '../../src/qrs/client.js'
-import { ConnectionError, QrsError } from '../../src/qrs/errors.js'
+import { ConnectionError, QrsError } from '../../src/util/errors.js'
 import { systemClock } from '../../src/util/clock.js'
 import { startTask } from '../../src/reload/start.js'
-import { findTask } from '../../src/reload/target.js'
+import { findTask } from '../../src/reload/find-task.js'
 import { waitForExecution } from '../../src/reload/wait.js'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
 import { testCertificates } from '../helpers/certs.js'
 import { IDS, testSite } from '../helpers/site.js'
+import { FakeToolkit } from '../helpers/fake-toolkit.js'
 
 let sim: Simulator
 const clients: QrsClient[] = []
@@ -27,7 +28,7 @@ afterAll(async () => {
 })
 
 function client(url = sim.url, overrides: { ca?: string; user?: string } = {}): QrsApi {
-  const site = { url: new URL(url), userAgent: 'test (Windows)' }
+  const site = { url: new URL(url), userAgent: 'test (Windows)', log: new FakeToolkit() }
   const c = new QrsClient({
     ...site,
     auth: certificateAuth(
@@ -60,7 +61,7 @@ describe('QrsApi against the simulator', () => {
     const api = client()
     const task = await findTask(api, { taskId: IDS.ok })
     const before = sim.startCount(IDS.ok)
-    const executionId = await startTask(api, task)
+    const executionId = await startTask(api, task, { log: new FakeToolkit(), clock: systemClock })
     const outcome = await waitForExecution(api, executionId, { clock: systemClock, timeoutMs: 20_000, maxPollIntervalMs: 500 })
     expect(outcome.kind).toBe('finished')
     expect(outcome.result?.status).toBe(7)

@@ -13,13 +13,14 @@ import { QrsApi } from '../../src/qrs/api.js'
 import { QrsClient } from '../../src/qrs/client.js'
 import { systemClock } from '../../src/util/clock.js'
 import { startTask } from '../../src/reload/start.js'
-import { findTask } from '../../src/reload/target.js'
+import { findTask } from '../../src/reload/find-task.js'
 import { waitForExecution } from '../../src/reload/wait.js'
 import { saveScriptLog } from '../../src/scriptlog/fetch.js'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
 import type { Scenario } from '../../simulator/src/index.js'
 import { testCertificates } from '../helpers/certs.js'
 import { IDS, testSite } from '../helpers/site.js'
+import { FakeToolkit } from '../helpers/fake-toolkit.js'
 
 const PROGRAM = 'f1000000-0000-4000-8000-000000000001'
 const AFTER_BOTH = 'f1000000-0000-4000-8000-000000000002'
@@ -62,7 +63,7 @@ afterAll(async () => {
 })
 
 function client(user = 'UserDirectory=INTERNAL; UserId=sa_api'): QrsApi {
-  const site = { url: new URL(sim.url), userAgent: 'test' }
+  const site = { url: new URL(sim.url), userAgent: 'test', log: new FakeToolkit() }
   const c = new QrsClient({
     ...site,
     auth: certificateAuth({ cert: readFileSync(sim.certs.clientCert, 'utf8'), key: readFileSync(sim.certs.clientKey, 'utf8') }, user, site),
@@ -74,7 +75,7 @@ function client(user = 'UserDirectory=INTERNAL; UserId=sa_api'): QrsApi {
 
 async function reload(api: QrsApi, taskId: string) {
   const task = await findTask(api, { taskId })
-  const executionId = await startTask(api, task)
+  const executionId = await startTask(api, task, { log: new FakeToolkit(), clock: systemClock })
   const outcome = await waitForExecution(api, executionId, { clock: systemClock, timeoutMs: 20_000, maxPollIntervalMs: 200 })
   if (outcome.kind !== 'finished') throw new Error(`no end: ${outcome.kind}`)
   return { task, result: outcome.result }
@@ -87,7 +88,7 @@ describe('script logs', () => {
       const api = client()
       const { result } = await reload(api, IDS.fail)
       expect(result).toMatchObject({ scriptLogAvailable: false })
-      const log = await saveScriptLog(api, IDS.fail, result, dir, systemClock)
+      const log = await saveScriptLog(api, IDS.fail, result, { dir, clock: systemClock })
       expect(log).toMatchObject({ kind: 'saved' })
       expect(readFileSync((log as { path: string }).path, 'utf8')).toMatch(/Revenue/)
     } finally {
@@ -101,7 +102,7 @@ describe('script logs', () => {
       try {
         const api = client()
         const { result } = await reload(api, IDS.fail)
-        const log = await saveScriptLog(api, IDS.fail, result, dir, systemClock)
+        const log = await saveScriptLog(api, IDS.fail, result, { dir, clock: systemClock })
         expect(log).toMatchObject({ kind: 'saved' })
         const asked = sim.requests.filter(r => r.path === `/qrs/reloadtask/${IDS.fail}/scriptlog` && r.query.includes(result.fileReferenceID ?? '-'))
         expect(asked.map(r => r.status)).toEqual([200])
@@ -122,7 +123,7 @@ describe('security rules', () => {
   it('a task the user may read but not start: the 403 names the security rules, not the certificate', async () => {
     const api = client(LIMITED)
     const task = await findTask(api, { taskId: IDS.quote })
-    const error = await startTask(api, task).catch((e: Error) => e)
+    const error = await startTask(api, task, { log: new FakeToolkit(), clock: systemClock }).catch((e: Error) => e)
     expect(String(error)).toMatch(/answered 403/)
     expect(String(error)).toMatch(/security rules do not allow this one/)
     expect(String(error)).not.toMatch(/client certificate must be exported/)
@@ -136,15 +137,18 @@ describe('task chains', () => {
     sim.startTask(PROGRAM)
     await new Promise(resolve => setTimeout(resolve, 600))
     const upstream = await reload(api, IDS.ok)
+    const log = new FakeToolkit()
     const nodes = await followChain(api, upstream, {
       clock: systemClock,
-      deadline: Date.now() + 20_000,
+      log,
+      deadline: systemClock.now() + 20_000,
       maxPollIntervalMs: 200,
       visited: new Set(),
       claimed: new Set()
     })
     expect(nodes).toHaveLength(1)
     expect(nodes[0]).toMatchObject({ taskId: AFTER_BOTH, status: 'FinishedSuccess', failed: false })
+    expect(log.log).toContainEqual(expect.stringMatching(/^Chain: '.*' started '.*' \(execution [0-9a-f-]{36}\)\.$/))
     expect(sim.requests.some(r => r.path.startsWith('/qrs/compositeevent/f1000000'))).toBe(true)
   })
 })

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { run } from '../../src/main.js'
@@ -107,7 +107,6 @@ describe('targets', () => {
     const busy = createServer()
     await new Promise<void>(done => busy.listen(0, '127.0.0.1', done))
     const taken = (busy.address() as AddressInfo).port
-    const writes = jest.spyOn(process.stdout, 'write')
     try {
       const port = await main(
         certificateInputs(sim, { 'task-id': IDS.ok, 'max-poll-interval': '1s', 'notify-listen': `127.0.0.1:${taken}`, 'notify-url': `http://127.0.0.1:${taken}/qlik-notify` })
@@ -119,12 +118,19 @@ describe('targets', () => {
         certificateInputs(sim, { 'task-id': IDS.ok, 'max-poll-interval': '1s', 'notify-listen': `127.0.0.1:${free}`, 'notify-url': `http://127.0.0.1:${free}/qlik-notify` })
       )
       expect(refused.outputs.status).toBe('FinishedSuccess')
-      const printed = writes.mock.calls.map(call => String(call[0])).join('')
-      expect(printed).toMatch(new RegExp(`::warning::Push wake-ups off: cannot listen on 127\\.0\\.0\\.1:${taken}`))
-      expect(printed).toMatch(/::warning::Push wake-ups off: the QRS refused the notification subscription \(POST \/qrs\/notification answered 403/)
+      // The warnings go through the toolkit: annotations of each run.
+      expect(port.annotations).toEqual([
+        { level: 'warning', message: expect.stringMatching(new RegExp(`^Push wake-ups off: cannot listen on 127\\.0\\.0\\.1:${taken} \\(`)), title: undefined }
+      ])
+      expect(refused.annotations).toEqual([
+        {
+          level: 'warning',
+          message: expect.stringMatching(/^Push wake-ups off: the QRS refused the notification subscription \(POST \/qrs\/notification answered 403/),
+          title: undefined
+        }
+      ])
       expect(sim.notifications.active()).toEqual([])
     } finally {
-      writes.mockRestore()
       sim.faults.clear()
       await new Promise(done => busy.close(done))
     }

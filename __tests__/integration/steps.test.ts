@@ -62,7 +62,10 @@ describe('run() in-process', () => {
     const toolkit = await main({ 'task-id': IDS.slow, timeout: '2s' })
     expect(toolkit.failed).toBe(true)
     expect(toolkit.errors().map(a => a.message)).toEqual([
-      expect.stringMatching(/^Timed out after 2s waiting for task 'Reload Everything' .*: stopped the task \(stop-on-timeout\), it ended Aborted/)
+      // The stop told as every stop is (run/stop.ts), then what to change.
+      expect.stringMatching(
+        /^Timed out after 2s waiting for task 'Reload Everything' \(last status \w+ \(\d+\)\): stopped task 'Reload Everything' \(execution [0-9a-f-]{36}\), now Aborted \(6\)\. Raise 'timeout' if reloads of this app take longer\.$/
+      )
     ])
     expect(sim.stops.filter(stop => stop.taskId === IDS.slow && stop.time >= since)).toHaveLength(1)
     expect(toolkit.state.done).toBe('true')
@@ -134,7 +137,7 @@ describe('post() in-process', () => {
     Object.assign(ended.state, { executions: JSON.stringify([{ taskId: IDS.ok, executionId: '00000000-0000-4000-8000-00000000abcd' }]) })
     await post({ toolkit: ended, clock: systemClock })
     expect(ended.log).toContain(
-      `The main step did not finish (cancelled or killed), but execution 00000000-0000-4000-8000-00000000abcd had already ended: not stopping task ${IDS.ok} (nothing to stop).`
+      `The main step did not finish (cancelled or killed); execution 00000000-0000-4000-8000-00000000abcd had already ended: not stopping task ${IDS.ok} (another run of it may be going).`
     )
 
     const kept = new FakeToolkit(inputs({ 'task-id': IDS.ok, 'stop-on-cancel': 'false' }))

@@ -5,6 +5,7 @@ import { jwtAuth, type JwtSource } from '../../src/auth/jwt.js'
 import { parseWindowsUser } from '../../src/auth/ntlm.js'
 import { CookieJar } from '../../src/qrs/cookies.js'
 import { answer, renewContext, site } from '../helpers/auth.js'
+import { FakeToolkit } from '../helpers/fake-toolkit.js'
 
 describe('parseWindowsUser', () => {
   it('splits DOMAIN\\user and keeps UPNs and bare users whole with an empty domain', () => {
@@ -16,7 +17,7 @@ describe('parseWindowsUser', () => {
 
 describe('CookieJar', () => {
   it('keeps whatever cookies the proxy sets and sends them back', () => {
-    const jar = new CookieJar()
+    const jar = new CookieJar(new FakeToolkit())
     expect(jar.header()).toEqual({})
     jar.take(['QlikSessionCustom=abc123; Path=/; HttpOnly; Secure', 'Other=1'])
     expect(jar.header()).toEqual({ Cookie: 'QlikSessionCustom=abc123; Other=1' })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
-import { DEFAULTS } from '../../src/inputs/settings.js'
+import { DEFAULTS } from '../../src/settings/settings.js'
 
 // The runner fills action.yml's defaults; a hand-made `node dist/index.js` run gets src/inputs' copy.
 // The two must agree, input by input, in both directions.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { parseDuration } from '../../src/inputs/duration.js'
-import { formatDuration } from '../../src/util/duration.js'
+import { formatDuration } from '../../src/util/format.js'
 
 describe('parseDuration', () => {
   it.each([

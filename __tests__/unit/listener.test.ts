@@ -2,16 +2,20 @@ import { afterEach, describe, expect, it } from '@jest/globals'
 import { connect } from 'node:net'
 import { request } from 'node:http'
 import { MAX_CALLBACK_BYTES, MIN_WAKE_GAP_MS, WakeUpListener } from '../../src/notify/listener.js'
+import { FakeToolkit } from '../helpers/fake-toolkit.js'
 
 const address = { host: '127.0.0.1', port: 0 }
 let opened: WakeUpListener[] = []
+/** Where the listeners log and mask. */
+let log = new FakeToolkit()
 afterEach(async () => {
+  log = new FakeToolkit()
   for (const listener of opened) await listener.close()
   opened = []
 })
 
 async function start(base = '/qlik-notify'): Promise<WakeUpListener> {
-  const listener = await WakeUpListener.start(address, base)
+  const listener = await WakeUpListener.start(address, base, log)
   opened.push(listener)
   return listener
 }
@@ -74,12 +78,15 @@ describe('WakeUpListener', () => {
 
   it('shares one server between subscriptions on the same address', async () => {
     const first = await start()
-    const second = await WakeUpListener.start(address, '/qlik-notify')
+    const second = await WakeUpListener.start(address, '/qlik-notify', log)
     opened.push(second)
     expect(second.port).toBe(first.port)
     expect(second.path).not.toBe(first.path)
     expect(await post(first.port, second.path)).toBe(200)
     expect(second.wakeUps).toBe(1)
     expect(first.wakeUps).toBe(0)
+    // Each path's token is masked the moment it exists; a wake-up is a debug line.
+    expect(log.secrets).toEqual([first.token, second.token])
+    expect(log.log).toEqual(['debug: Qlik notification received: checking the execution soon.'])
   })
 })

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals'
-import { ConnectionError, QrsError } from '../../src/qrs/errors.js'
+import { ConnectionError, QrsError } from '../../src/util/errors.js'
 import { BACKOFF_CAP_MS, isTransient, retryDelay } from '../../src/qrs/retry.js'
 import type { ExecutionResult, ExecutionSession } from '../../src/qrs/types.js'
 import { systemClock, type Clock } from '../../src/util/clock.js'

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import type { ExecutionSession } from '../../src/qrs/types.js'
 import type { Clock } from '../../src/util/clock.js'
-import { heartbeatLine } from '../../src/reload/run.js'
+import { heartbeatLine } from '../../src/run/task-runner.js'
 import { DENSE_POLL_MS, denseWindow, expectedDuration, forecastFrom, jittered, pollGap, type Forecast } from '../../src/reload/schedule.js'
 import { waitForExecution, type ExecutionReader } from '../../src/reload/wait.js'
 import { fakeClock } from '../helpers/fake-clock.js'

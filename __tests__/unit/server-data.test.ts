@@ -4,18 +4,19 @@ import { createServer, type Server } from 'node:https'
 import { testCertificates } from '../helpers/certs.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { maskDerived, maskTicket, withoutQuery } from '../../src/auth/mask.js'
-import { getSettings } from '../../src/inputs/settings.js'
+import { maskDerived, maskTicket, withoutQuery } from '../../src/output/mask.js'
+import { getSettings } from '../../src/settings/settings.js'
 import { CookieJar } from '../../src/qrs/cookies.js'
-import { excerpt } from '../../src/qrs/errors.js'
+import { excerpt } from '../../src/util/text.js'
 import { MAX_BODY_BYTES, MAX_ERROR_BODY_BYTES, Transport } from '../../src/qrs/transport.js'
 import type { QrsApi } from '../../src/qrs/api.js'
 import { insideDir, saveScriptLog } from '../../src/scriptlog/fetch.js'
 import { scanLog } from '../../src/scriptlog/excerpt.js'
 import { boundedLines, MAX_LINE_CHARS } from '../../src/scriptlog/lines.js'
 import { systemClock } from '../../src/util/clock.js'
+import { actionsToolkit } from '../../src/toolkit/actions.js'
 
-/** What core.setSecret registered: the `::add-mask::` lines written to stdout. */
+/** What the runner's toolkit registered (core.setSecret): the `::add-mask::` lines written to stdout. */
 let masked: string[]
 beforeEach(() => {
   masked = []
@@ -31,19 +32,19 @@ afterEach(() => {
 
 describe('masking what the action derives, and only that', () => {
   it('masks the session cookie value, not a load balancer cookie such as ROUTEID=.1', () => {
-    new CookieJar().take(['X-Qlik-Session-ntlm=2c1e4a0b-95f3-4d4e-8a59-0c3a8e5b7d21; Path=/; HttpOnly', 'ROUTEID=.1; Path=/', 'QlikSessionCustom=abcdefgh12'])
+    new CookieJar(actionsToolkit).take(['X-Qlik-Session-ntlm=2c1e4a0b-95f3-4d4e-8a59-0c3a8e5b7d21; Path=/; HttpOnly', 'ROUTEID=.1; Path=/', 'QlikSessionCustom=abcdefgh12'])
     expect(masked).toEqual(['2c1e4a0b-95f3-4d4e-8a59-0c3a8e5b7d21', 'abcdefgh12'])
   })
 
   it('masks the qlikTicket of a Location the moment it is read, raw and decoded', () => {
-    maskTicket('https://qs/ntlm/qrs/about?xrfkey=abcdefghijklmnop&qlikTicket=Ab%2BcdEfGh12345')
+    maskTicket(actionsToolkit, 'https://qs/ntlm/qrs/about?xrfkey=abcdefghijklmnop&qlikTicket=Ab%2BcdEfGh12345')
     // The toolkit escapes % in the command.
     expect(masked).toEqual(['Ab%252BcdEfGh12345', 'Ab+cdEfGh12345'])
   })
 
   it('registers a multi-line value line by line, and no short value', () => {
-    maskDerived('first-line-secret\nsecond-line-secret\nab')
-    maskDerived('sa')
+    maskDerived(actionsToolkit, 'first-line-secret\nsecond-line-secret\nab')
+    maskDerived(actionsToolkit, 'sa')
     expect(masked).toEqual(['first-line-secret%0Asecond-line-secret%0Aab', 'first-line-secret', 'second-line-secret'])
   })
 
@@ -116,7 +117,7 @@ describe('script log files and lines', () => {
     const api = { scriptLogReference: jest.fn(), downloadScriptLog: jest.fn() }
     const dir = mkdtempSync(join(tmpdir(), 'qsr-guid-'))
     for (const id of ['../../etc/evil', 'a1000000-0000-4000-8000-000000000001/../../x', '']) {
-      const log = await saveScriptLog(api as unknown as QrsApi, 't', { id, status: 8, fileReferenceID: 'a1000000-0000-4000-8000-000000000009' }, dir, systemClock)
+      const log = await saveScriptLog(api as unknown as QrsApi, 't', { id, status: 8, fileReferenceID: 'a1000000-0000-4000-8000-000000000009' }, { dir, clock: systemClock })
       expect(log.kind).toBe('none')
     }
     expect(api.scriptLogReference).not.toHaveBeenCalled()

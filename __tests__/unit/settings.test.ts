@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { generateKeyPairSync } from 'node:crypto'
-import { getSettings, type InputReader } from '../../src/inputs/settings.js'
+import { getSettings, type InputReader } from '../../src/settings/settings.js'
 import type { CertPaths } from '../../simulator/src/index.js'
 import { testCertificates } from '../helpers/certs.js'
 
@@ -37,26 +37,25 @@ describe('getSettings', () => {
   it('reads a complete certificate configuration with the action.yml defaults', () => {
     const settings = getSettings(reader(valid()))
     expect(settings.url.href).toBe('https://qliksrv01.corp.example:4242/')
-    expect(settings.authType).toBe('certificate')
+    expect(settings.auth).toMatchObject({ type: 'certificate', qlikUser: 'UserDirectory=INTERNAL; UserId=sa_api' })
     expect(settings.targets).toEqual([{ kind: 'task-name', taskName: 'Reload Sales' }])
-    expect(settings.qlikUser).toBe('UserDirectory=INTERNAL; UserId=sa_api')
     expect(settings.userAgent).toContain('Windows')
     expect(settings.wait).toBe(true)
     expect(settings.timeoutMs).toBe(3_600_000)
     expect(settings.insecureSkipTlsVerify).toBe(false)
-    expect(settings.clientCertificate?.cert).toContain('BEGIN CERTIFICATE')
+    expect(settings.auth).toMatchObject({ certificate: { cert: expect.stringContaining('BEGIN CERTIFICATE') } })
     expect(settings.caCert).toContain('BEGIN CERTIFICATE')
   })
 
   it('takes PEM text as well as paths, also with literal \\n from a pasted secret', () => {
     const key = readFileSync(certs.clientKey, 'utf8')
     const settings = getSettings(reader({ ...valid(), 'client-key': key.replace(/\n/g, '\\n'), 'client-cert': readFileSync(certs.clientCert, 'utf8') }))
-    expect(settings.clientCertificate?.key.trim()).toBe(key.trim())
+    expect(settings.auth).toMatchObject({ type: 'certificate', certificate: { key: `${key.trim()}\n` } })
   })
 
   it('opens an encrypted key with its passphrase and masks the key lines and the passphrase', () => {
     const settings = getSettings(reader({ ...valid(), 'client-key': certs.clientKeyEncrypted, 'client-key-passphrase': certs.clientKeyPassphrase }))
-    expect(settings.clientCertificate?.passphrase).toBe(certs.clientKeyPassphrase)
+    expect(settings.auth).toMatchObject({ type: 'certificate', certificate: { passphrase: certs.clientKeyPassphrase } })
     expect(settings.secrets).toContain(certs.clientKeyPassphrase)
     const bodyLines = readFileSync(certs.clientKeyEncrypted, 'utf8')
       .split('\n')
@@ -176,32 +175,35 @@ describe('getSettings', () => {
       (username: string): InputReader =>
       (name, options) =>
         (({ ...proxy('ntlm'), username, password: ' pass word ' }) as Record<string, string>)[name]?.[options?.trim === false ? 'toString' : 'trim']() ?? ''
-    expect(getSettings(read('CORP\\svc_reload')).windowsCredentials).toEqual({ domain: 'CORP', user: 'svc_reload', password: ' pass word ' })
-    expect(getSettings(read('svc_reload@corp.example')).windowsCredentials).toMatchObject({ domain: '', user: 'svc_reload@corp.example' })
-    expect(getSettings(read('svc_reload')).windowsCredentials).toMatchObject({ domain: '', user: 'svc_reload' })
+    expect(getSettings(read('CORP\\svc_reload')).auth).toEqual({ type: 'ntlm', credentials: { domain: 'CORP', user: 'svc_reload', password: ' pass word ' } })
+    expect(getSettings(read('svc_reload@corp.example')).auth).toMatchObject({ type: 'ntlm', credentials: { domain: '', user: 'svc_reload@corp.example' } })
+    expect(getSettings(read('svc_reload')).auth).toMatchObject({ type: 'ntlm', credentials: { domain: '', user: 'svc_reload' } })
     expect(getSettings(read('CORP\\svc_reload')).secrets).toContain(' pass word ')
   })
 
   it('reads a JWT to mint with the default algorithm and claim names, and masks the key', () => {
     const settings = getSettings(reader(mint()))
-    expect(settings.jwt).toMatchObject({
-      kind: 'mint',
-      algorithm: 'RS256',
-      userIdClaim: 'userId',
-      userDirectoryClaim: 'userDirectory',
-      userId: 'svc_reload',
-      userDirectory: 'CORP'
+    expect(settings.auth.type).toBe('jwt')
+    expect(settings.auth).toMatchObject({
+      source: {
+        kind: 'mint',
+        algorithm: 'RS256',
+        userIdClaim: 'userId',
+        userDirectoryClaim: 'userDirectory',
+        userId: 'svc_reload',
+        userDirectory: 'CORP'
+      }
     })
     expect(settings.secrets).toContain(rsaKey.split('\n')[1])
     const signed = token('RS512')
     const given = getSettings(reader({ ...proxy('jwt'), jwt: signed }))
-    expect(given.jwt).toEqual({ kind: 'static', token: signed })
+    expect(given.auth).toEqual({ type: 'jwt', source: { kind: 'static', token: signed } })
     expect(given.secrets).toContain(signed)
   })
 
   it('reads header auth and masks the header value', () => {
     const settings = getSettings(reader({ ...proxy('header'), 'header-name': 'X-Qlik-HeaderAuth', 'header-value': 'CORP\\svc_reload' }))
-    expect(settings.header).toEqual({ name: 'X-Qlik-HeaderAuth', value: 'CORP\\svc_reload' })
+    expect(settings.auth).toEqual({ type: 'header', name: 'X-Qlik-HeaderAuth', value: 'CORP\\svc_reload' })
     expect(settings.secrets).toContain('CORP\\svc_reload')
   })
 

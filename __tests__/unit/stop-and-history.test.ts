@@ -1,10 +1,11 @@
 import { describe, expect, it } from '@jest/globals'
 import type { QrsApi } from '../../src/qrs/api.js'
-import { ConnectionError, QrsError } from '../../src/qrs/errors.js'
+import { ConnectionError, QrsError } from '../../src/util/errors.js'
 import type { ExecutionResult, ExecutionSession, ReloadTask } from '../../src/qrs/types.js'
 import { stopExecution } from '../../src/reload/stop.js'
 import { taskForecast } from '../../src/reload/history.js'
 import { fakeClock } from '../helpers/fake-clock.js'
+import { FakeToolkit } from '../helpers/fake-toolkit.js'
 
 const TASK = 'a1000000-0000-4000-8000-000000000006'
 const EXEC = '6a1d3c1e-0000-4000-8000-000000000002'
@@ -48,18 +49,20 @@ function fakeServer(options: { endedBefore?: boolean; stopFailures?: Error[]; st
 }
 
 const api = (server: ReturnType<typeof fakeServer>) => server as unknown as QrsApi
+/** The options of a stop that waits up to 10 s; `log` records what it says. */
+const stopping = (log = new FakeToolkit()) => ({ clock: fakeClock(1_000), log, waitMs: 10_000 })
 
 describe('stopExecution: only our own execution, never blindly twice', () => {
   it('sends no stop when ours has already ended (another run of the task may be active)', async () => {
     const server = fakeServer({ endedBefore: true })
-    const outcome = await stopExecution(api(server), TASK, EXEC, fakeClock(1_000), 10_000)
+    const outcome = await stopExecution(api(server), TASK, EXEC, stopping())
     expect(outcome).toEqual({ alreadyEnded: true, result: result(7) })
     expect(server.stops).toBe(0)
   })
 
   it('stops ours while it runs and waits for its final status', async () => {
     const server = fakeServer({})
-    const outcome = await stopExecution(api(server), TASK, EXEC, fakeClock(1_000), 10_000)
+    const outcome = await stopExecution(api(server), TASK, EXEC, stopping())
     expect(outcome.alreadyEnded).toBe(false)
     expect(outcome.result?.status).toBe(6)
     expect(server.stops).toBe(1)
@@ -67,7 +70,12 @@ describe('stopExecution: only our own execution, never blindly twice', () => {
 
   it('sends the stop again after a lost answer only when ours still runs untouched', async () => {
     const server = fakeServer({ stopFailures: [new ConnectionError('socket hang up', true)] })
-    const outcome = await stopExecution(api(server), TASK, EXEC, fakeClock(1_000), 10_000)
+    const log = new FakeToolkit()
+    const outcome = await stopExecution(api(server), TASK, EXEC, stopping(log))
+    expect(log.log).toEqual([
+      `The stop of task ${TASK} got no answer (socket hang up); reading execution ${EXEC} again before another.`,
+      `Sent stop for task ${TASK}; waiting up to 10 s for execution ${EXEC} to end.`
+    ])
     expect(server.stops).toBe(2)
     expect(server.received).toBe(1)
     expect(outcome.result?.status).toBe(6)
@@ -75,14 +83,14 @@ describe('stopExecution: only our own execution, never blindly twice', () => {
 
   it('does not send it again when the lost stop did reach ours (it is being aborted)', async () => {
     const server = fakeServer({ stopFailures: [new ConnectionError('socket hang up', true)], stopLostButReceived: true })
-    const outcome = await stopExecution(api(server), TASK, EXEC, fakeClock(1_000), 10_000)
+    const outcome = await stopExecution(api(server), TASK, EXEC, stopping())
     expect(server.stops).toBe(1)
     expect(outcome.result?.status).toBe(6)
   })
 
   it('reports a stop the server refuses (not transient) as it is', async () => {
     const server = fakeServer({ stopFailures: [new QrsError('POST', `/qrs/task/${TASK}/stop`, 403, 'Forbidden')] })
-    await expect(stopExecution(api(server), TASK, EXEC, fakeClock(1_000), 10_000)).rejects.toThrow(/answered 403/)
+    await expect(stopExecution(api(server), TASK, EXEC, stopping())).rejects.toThrow(/answered 403/)
     expect(server.stops).toBe(1)
   })
 })
@@ -111,7 +119,7 @@ describe('taskForecast: the lookup last run, and for long reloads the recent run
 
   it('uses the last run alone, with no request, for a short reload', async () => {
     const reader = history(async () => [])
-    const forecast = await taskForecast(reader.api, task(run('2026-01-01T10:00:00.000Z', 4)))
+    const forecast = await taskForecast(reader.api, task(run('2026-01-01T10:00:00.000Z', 4)), new FakeToolkit())
     expect(forecast).toMatchObject({ expectedMs: 4_000, runs: 1 })
     expect(reader.calls).toHaveLength(0)
   })
@@ -119,7 +127,7 @@ describe('taskForecast: the lookup last run, and for long reloads the recent run
   it('reads the recent runs of a long reload once and takes their median and spread', async () => {
     const last = run('2026-01-01T10:00:00.000Z', 20)
     const reader = history(async () => [last, run('2026-01-01T09:00:00.000Z', 22), run('2026-01-01T08:00:00.000Z', 18)])
-    const forecast = await taskForecast(reader.api, task(last))
+    const forecast = await taskForecast(reader.api, task(last), new FakeToolkit())
     expect(forecast).toEqual({ expectedMs: 20_000, lowMs: 18_000, highMs: 22_000, runs: 3 })
     // Runs that started within 100 of the last run's durations before it.
     expect(reader.calls).toEqual([{ taskId: TASK, since: new Date(Date.parse(last.startTime!) - 100 * 20_000).toISOString() }])
@@ -130,13 +138,17 @@ describe('taskForecast: the lookup last run, and for long reloads the recent run
     const failing = history(async () => {
       throw new QrsError('GET', '/qrs/executionresult', 403, 'Forbidden')
     })
-    expect(await taskForecast(failing.api, task(last))).toMatchObject({ expectedMs: 30_000, runs: 1 })
-    expect(await taskForecast(history(async () => []).api, task(last))).toMatchObject({ expectedMs: 30_000, runs: 1 })
+    const log = new FakeToolkit()
+    expect(await taskForecast(failing.api, task(last), log)).toMatchObject({ expectedMs: 30_000, runs: 1 })
+    expect(log.log).toEqual([
+      expect.stringMatching(/^debug: The task's recent runs could not be read \(GET \/qrs\/executionresult answered 403.*\): the last run is the forecast\.$/)
+    ])
+    expect(await taskForecast(history(async () => []).api, task(last), new FakeToolkit())).toMatchObject({ expectedMs: 30_000, runs: 1 })
   })
 
   it('has no forecast for a task that never ran', async () => {
     const reader = history(async () => [])
-    expect(await taskForecast(reader.api, { id: TASK, name: 'New' })).toBeUndefined()
+    expect(await taskForecast(reader.api, { id: TASK, name: 'New' }, new FakeToolkit())).toBeUndefined()
     expect(reader.calls).toHaveLength(0)
   })
 })

@@ -1,6 +1,29 @@
-import type { Authenticator, Site } from './auth.js'
-import type { ClientCertificate } from '../inputs/settings.js'
+import type { Authenticator, Site } from '../qrs/authenticator.js'
+import { parseCertificates, parsePrivateKey, readPem, secretLines } from '../inputs/pem.js'
+import { headerValue } from '../inputs/values.js'
+import { InputError } from '../util/errors.js'
+import type { AuthInputs, AuthMethod } from './method.js'
 import { credentialsAuthenticator } from './session.js'
+
+/** Client certificate material (QMC's client.pem / client_key.pem). */
+export interface ClientCertificate {
+  cert: string
+  key: string
+  passphrase?: string
+}
+
+export interface CertificateSettings {
+  type: 'certificate'
+  certificate: ClientCertificate
+  /** The `X-Qlik-User` header: the user the calls run as. */
+  qlikUser: string
+}
+
+/** auth-type: certificate (port 4242): client-cert, client-key, client-key-passphrase, qlik-user. */
+export const certificateMethod: AuthMethod<CertificateSettings> = {
+  read: inputs => ({ type: 'certificate', certificate: readClientCertificate(inputs), qlikUser: parseQlikUser(inputs.get('qlik-user')) }),
+  create: (settings, site) => certificateAuth(settings.certificate, settings.qlikUser, site)
+}
 
 /**
  * Certificate auth on port 4242: mutual TLS with the site's client certificate, and the
@@ -21,4 +44,35 @@ export function certificateAuth(certificate: ClientCertificate, qlikUser: string
     },
     site
   )
+}
+
+function readClientCertificate({ get, secrets }: AuthInputs): ClientCertificate {
+  const passphrase = get('client-key-passphrase') || undefined
+  if (passphrase) secrets.push(passphrase)
+  for (const name of ['client-cert', 'client-key']) {
+    if (!get(name)) throw new InputError(name, "is required with auth-type 'certificate' (QMC export: client.pem, client_key.pem).")
+  }
+  const key = readPem('client-key', get('client-key'))
+  secrets.push(...secretLines(key))
+  const cert = readPem('client-cert', get('client-cert'))
+  const [leaf] = parseCertificates('client-cert', cert)
+  const keyObject = parsePrivateKey('client-key', key, passphrase)
+  if (!leaf.checkPrivateKey(keyObject)) {
+    throw new InputError('client-key', `does not belong to the certificate in 'client-cert' (${leaf.subject.replace(/\n/g, ', ')}).`)
+  }
+  return { cert, key, passphrase }
+}
+
+function parseQlikUser(value: string): string {
+  headerValue('qlik-user', value)
+  // UserDirectory=INTERNAL; UserId=sa_api: ';' separated, spaces optional, order free.
+  const parts = value
+    .split(';')
+    .map(p => p.trim())
+    .filter(Boolean)
+  const keys = parts.map(p => /^(\w+)\s*=\s*\S.*$/.exec(p)?.[1]?.toLowerCase())
+  if (parts.length !== 2 || !keys.includes('userdirectory') || !keys.includes('userid')) {
+    throw new InputError('qlik-user', `'${value}' is not of the form 'UserDirectory=INTERNAL; UserId=sa_api' (';' between the parts).`)
+  }
+  return value
 }

@@ -1,5 +1,22 @@
-import type { Authenticator, Site } from './auth.js'
+import type { Authenticator, Site } from '../qrs/authenticator.js'
+import { headerValue } from '../inputs/values.js'
+import { MIN_MASKED_LENGTH } from '../output/mask.js'
+import { InputError } from '../util/errors.js'
+import type { AuthInputs, AuthMethod } from './method.js'
 import { credentialsAuthenticator } from './session.js'
+
+export interface HeaderSettings {
+  type: 'header'
+  /** The virtual proxy's header name, and the user id it signs in. */
+  name: string
+  value: string
+}
+
+/** auth-type: header (through a virtual proxy): header-name, header-value. */
+export const headerMethod: AuthMethod<HeaderSettings> = {
+  read: inputs => ({ type: 'header', ...readHeader(inputs) }),
+  create: (settings, site) => headerAuth(settings.name, settings.value, site)
+}
 
 /**
  * Header auth through a virtual proxy: the proxy trusts a header that names the user. Sent until
@@ -18,4 +35,16 @@ export function headerAuth(name: string, value: string, site: Site): Authenticat
     },
     site
   )
+}
+
+function readHeader({ get, secrets }: AuthInputs): { name: string; value: string } {
+  const name = get('header-name')
+  const value = get('header-value')
+  if (!name) throw new InputError('header-name', "is required with auth-type 'header' (the virtual proxy's header name).")
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new InputError('header-name', `'${name}' is not a valid HTTP header name.`)
+  if (!value) throw new InputError('header-value', "is required with auth-type 'header' (the user id the proxy should sign in).")
+  // A user id, not a password: a short one (`sa`) masked would blank ordinary words in the log.
+  if (value.length >= MIN_MASKED_LENGTH) secrets.push(value)
+  headerValue('header-value', value)
+  return { name, value }
 }

@@ -1,23 +1,35 @@
-import type { Authenticator, Site } from './auth.js'
-import type { Settings } from '../inputs/settings.js'
-import { certificateAuth } from './certificate.js'
-import { headerAuth } from './header.js'
-import { jwtAuth } from './jwt.js'
-import { ntlmAuth } from './ntlm.js'
+import type { Authenticator, Site } from '../qrs/authenticator.js'
+import type { AuthInputs, AuthMethod } from './method.js'
+import { certificateMethod } from './certificate.js'
+import { headerMethod } from './header.js'
+import { jwtMethod } from './jwt.js'
+import { ntlmMethod } from './ntlm.js'
 
-export type { Authenticator } from './auth.js'
+/** Every auth-type, one line each; messages list them in this order. */
+const METHODS = {
+  ntlm: ntlmMethod,
+  jwt: jwtMethod,
+  certificate: certificateMethod,
+  header: headerMethod
+}
 
-/** Picks the authenticator for `auth-type`. Settings are already validated. */
-export function createAuthenticator(settings: Settings): Authenticator {
-  const site: Site = { url: settings.url, userAgent: settings.userAgent }
-  switch (settings.authType) {
-    case 'certificate':
-      return certificateAuth(settings.clientCertificate!, settings.qlikUser, site)
-    case 'ntlm':
-      return ntlmAuth(settings.windowsCredentials!, site)
-    case 'jwt':
-      return jwtAuth(settings.jwt!, site)
-    case 'header':
-      return headerAuth(settings.header!.name, settings.header!.value, site)
-  }
+export type AuthType = keyof typeof METHODS
+/** What `auth-type` signs in with: one variant per type, told apart by `type`. */
+export type AuthSettings = ReturnType<(typeof METHODS)[AuthType]['read']>
+type SettingsOf<K extends AuthType> = Extract<AuthSettings, { type: K }>
+
+/** The registry by type, each method typed with its own settings (so that `create` needs no cast). */
+const BY_TYPE: { [K in AuthType]: AuthMethod<SettingsOf<K>> } = METHODS
+
+export const AUTH_TYPES = Object.keys(METHODS) as AuthType[]
+
+/** Reads the inputs of auth-type `type`. */
+export function readAuth(type: AuthType, inputs: AuthInputs): AuthSettings {
+  return BY_TYPE[type].read(inputs)
+}
+
+/** The sign-in strategy for these settings. */
+export function createAuthenticator<K extends AuthType>(settings: SettingsOf<K>, site: Site): Authenticator {
+  const method: AuthMethod<SettingsOf<K>> = BY_TYPE[settings.type]
+  return method.create(settings, site)
 }

@@ -1,9 +1,8 @@
-import { withoutQuery } from './mask.js'
-import type { AuthType } from '../shared-types.js'
+import { withoutQuery } from '../output/mask.js'
 import { isRedirect, type RawResponse } from '../qrs/transport.js'
-import type { Site } from './auth.js'
-import { AuthError } from './errors.js'
-import { QrsError, parseRetryAfter } from '../qrs/errors.js'
+import type { Site } from '../qrs/authenticator.js'
+import { AuthError, QrsError } from '../util/errors.js'
+import { parseRetryAfter } from '../qrs/retry.js'
 
 type LoginModule = 'windows' | 'forms'
 
@@ -17,7 +16,7 @@ export function loginModule(response: RawResponse): LoginModule | undefined {
 }
 
 /** Why the proxy sent this auth type to a login module (or why signing in failed). */
-export function loginError(response: RawResponse, type: AuthType, site: Site): AuthError {
+export function loginError(response: RawResponse, type: string, site: Site): AuthError {
   const module = loginModule(response)
   const { url, userAgent } = site
   if (module === 'forms') {
@@ -36,7 +35,7 @@ export function loginError(response: RawResponse, type: AuthType, site: Site): A
 }
 
 /** A redirect to a login module, explained; other redirects are the client's to report. */
-export function loginRedirectError(response: RawResponse, type: AuthType, site: Site): AuthError | undefined {
+export function loginRedirectError(response: RawResponse, type: string, site: Site): AuthError | undefined {
   return loginModule(response) ? loginError(response, type, site) : undefined
 }
 

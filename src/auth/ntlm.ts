@@ -1,14 +1,14 @@
-import * as core from '@actions/core'
 import { getProxyUrl } from '@actions/http-client'
 import ntlm, { type Type2Message } from 'httpntlm/ntlm.js'
 import { newXrfkey } from '../qrs/xrfkey.js'
 import { isRedirect, type RawResponse, type Transport } from '../qrs/transport.js'
-import type { Authenticator, RenewContext, Site } from './auth.js'
-import { AuthError } from './errors.js'
-import { maskTicket, withoutQuery } from './mask.js'
-import { infoUntrusted } from '../report/untrusted.js'
+import type { Authenticator, RenewContext, Site } from '../qrs/authenticator.js'
+import { AuthError, InputError } from '../util/errors.js'
+import { maskTicket, withoutQuery } from '../output/mask.js'
+import { printUntrusted } from '../output/untrusted.js'
 import { loginError, loginModule, loginRedirectError, PROXY_HTML_HINT, sameOrigin, throwIfBusy } from './login.js'
 import { lostAfterFailover, ProxySession } from './session.js'
+import type { AuthInputs, AuthMethod } from './method.js'
 
 export interface WindowsCredentials {
   /** As NTLM carries it: `svc_reload`, or a UPN `svc_reload@corp.example` with an empty domain. */
@@ -16,6 +16,31 @@ export interface WindowsCredentials {
   /** NetBIOS domain; empty for a UPN or a bare user (the server's own domain). */
   domain: string
   password: string
+}
+
+export interface NtlmSettings {
+  type: 'ntlm'
+  credentials: WindowsCredentials
+}
+
+/** auth-type: ntlm (Windows authentication through a virtual proxy): username, password. */
+export const ntlmMethod: AuthMethod<NtlmSettings> = {
+  read: inputs => ({ type: 'ntlm', credentials: readWindowsCredentials(inputs) }),
+  create: (settings, site) => ntlmAuth(settings.credentials, site)
+}
+
+function readWindowsCredentials({ get, raw, secrets }: AuthInputs): WindowsCredentials {
+  const username = get('username')
+  // Passwords keep leading and trailing spaces.
+  const password = raw('password')
+  if (password) secrets.push(password)
+  if (!username) throw new InputError('username', "is required with auth-type 'ntlm' (DOMAIN\\user, user@domain or user).")
+  if (!password) throw new InputError('password', "is required with auth-type 'ntlm'.")
+  const { user, domain } = parseWindowsUser(username)
+  if (!user || /[\\/\s]/.test(user) || /\s/.test(domain)) {
+    throw new InputError('username', `'${username}' is not DOMAIN\\user, user@domain or user (in YAML, quote it: 'CORP\\svc_reload').`)
+  }
+  return { user, domain, password }
 }
 
 /** `CORP\svc_reload`, `svc_reload@corp.example` or `svc_reload`. */
@@ -36,7 +61,7 @@ const NEGOTIATE_TARGET_INFO = 0x00800000
  */
 export function ntlmAuth(credentials: WindowsCredentials, site: Site): Authenticator {
   const who = credentials.domain ? `${credentials.domain}\\${credentials.user}` : credentials.user
-  const session = new ProxySession()
+  const session = new ProxySession(site.log)
   let signIns = 0
 
   /** Signs in at the login module; answers the redeemed ticket's answer when it is the request's own. */
@@ -53,9 +78,9 @@ export function ntlmAuth(credentials: WindowsCredentials, site: Site): Authentic
         `NTLM cannot go through the forward proxy ${new URL(forwardProxy).host} (from HTTPS_PROXY): NTLM authenticates one TCP connection and the tunnel is not kept between its messages. Put the Qlik host in NO_PROXY (NO_PROXY: ${site.url.hostname}), or use JWT or header auth through the proxy.`
       )
     }
-    if (signIns > 0) core.info('The Qlik proxy session expired: signing in again.')
+    if (signIns > 0) site.log.info('The Qlik proxy session expired: signing in again.')
     signIns++
-    const answer = await handshake(sameOrigin(login.headers.location!, site), context.openConnection, credentials, who)
+    const answer = await handshake(sameOrigin(login.headers.location!, site), context.openConnection, credentials, who, site)
     session.receive(answer)
     const location = answer.headers.location
     let ticket: { url: URL; response: RawResponse } | undefined
@@ -69,7 +94,7 @@ export function ntlmAuth(credentials: WindowsCredentials, site: Site): Authentic
     if (!session.active) {
       throw new AuthError(`The Windows sign-in succeeded but the proxy set no session cookie (it redirected to ${location ? withoutQuery(location) : 'nowhere'}).`)
     }
-    infoUntrusted(`Signed in through the proxy; session cookie ${session.names().join(', ')}.`)
+    printUntrusted(site.log, `Signed in through the proxy; session cookie ${session.names().join(', ')}.`)
     // Redeeming the ticket replays the GET that met the login redirect: its answer is that GET's answer.
     const replayed =
       ticket &&
@@ -96,7 +121,7 @@ export function ntlmAuth(credentials: WindowsCredentials, site: Site): Authentic
   }
 }
 
-async function handshake(loginUrl: URL, openConnection: () => Transport, credentials: WindowsCredentials, who: string): Promise<RawResponse> {
+async function handshake(loginUrl: URL, openConnection: () => Transport, credentials: WindowsCredentials, who: string, site: Site): Promise<RawResponse> {
   const url = new URL(loginUrl)
   if (!url.searchParams.get('xrfkey')) url.searchParams.set('xrfkey', newXrfkey())
   const leg = async (connection: Transport, authorization?: string): Promise<RawResponse> => {
@@ -131,7 +156,7 @@ async function handshake(loginUrl: URL, openConnection: () => Transport, credent
     if (!isRedirect(answer.status)) {
       throw new AuthError(`The proxy answered the NTLM handshake with ${answer.status} instead of redirecting back with a ticket.`)
     }
-    maskTicket(answer.headers.location)
+    maskTicket(site.log, answer.headers.location)
     return answer
   } finally {
     connection.dispose()

@@ -1,12 +1,18 @@
-import type { AuthType, ClientTls } from '../shared-types.js'
 import { CookieJar } from '../qrs/cookies.js'
 import { isRedirect, type RawResponse } from '../qrs/transport.js'
-import type { Authenticator, Site } from './auth.js'
+import type { ClientTls } from '../qrs/agent.js'
+import type { Authenticator, Site } from '../qrs/authenticator.js'
+import type { Log } from '../toolkit/toolkit.js'
 import { loginRedirectError, PROXY_HTML_HINT } from './login.js'
 
 /** The proxy's session: every cookie it sets, sent back on each request. */
 export class ProxySession {
-  private readonly jar = new CookieJar()
+  private readonly jar: CookieJar
+
+  /** `secrets`: where the cookie values are masked the moment they arrive. */
+  constructor(secrets: Pick<Log, 'setSecret'>) {
+    this.jar = new CookieJar(secrets)
+  }
 
   get active(): boolean {
     return !this.jar.empty
@@ -36,7 +42,8 @@ export function lostAfterFailover(response: RawResponse, sentWithSession: boolea
 }
 
 export interface CredentialsStrategy {
-  type: AuthType
+  /** auth-type, for messages. */
+  type: string
   description: string
   clientTls?: ClientTls
   /** Headers that carry the credentials; `session`: the session cookie goes with them. */
@@ -51,7 +58,7 @@ export interface CredentialsStrategy {
  * request carries the credentials again. Without a session, such an answer is the verdict.
  */
 export function credentialsAuthenticator(strategy: CredentialsStrategy, site: Site): Authenticator {
-  const session = new ProxySession()
+  const session = new ProxySession(site.log)
   return {
     description: strategy.description,
     clientTls: strategy.clientTls ?? {},

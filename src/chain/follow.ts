@@ -1,4 +1,3 @@
-import * as core from '@actions/core'
 import type { QrsApi } from '../qrs/api.js'
 import { eqGuid } from '../qrs/filter.js'
 import type { CompositeEvent, ExecutionResult, ReloadTask } from '../qrs/types.js'
@@ -6,7 +5,9 @@ import { isUnset } from '../reload/dates.js'
 import type { Clock } from '../util/clock.js'
 import { isFailed, isSuccess, statusName } from '../reload/status.js'
 import { waitForExecution } from '../reload/wait.js'
-import { infoUntrusted } from '../report/untrusted.js'
+import { printUntrusted } from '../output/untrusted.js'
+import type { Log } from '../toolkit/toolkit.js'
+import { poll } from '../util/poll.js'
 
 /** One task the chain set off, and what it set off in turn. */
 export interface ChainNode {
@@ -29,6 +30,8 @@ export interface ChainNode {
 
 export interface ChainContext {
   clock: Clock
+  /** Where the chain's lines and warnings go. */
+  log: Log
   signal?: AbortSignal
   /** The step's timeout, as a point in time: the chain never waits past it. */
   deadline: number
@@ -89,7 +92,7 @@ async function followEvent(api: QrsApi, event: CompositeEvent, upstream: { task:
   const missing = await unmetRules(api, event, others, upstreamStop, windowMs(event))
   if (missing.length > 0) {
     const upstreamName = upstream.task.name || upstream.task.id
-    core.warning(
+    context.log.warning(
       `Trigger '${event.name}' will not start '${node.taskName}' now: it fires only when ${missing.join(' and ')} too (within ${Math.round(windowMs(event) / 60_000)} min), not on '${upstreamName}' alone. The chain is not waited for past '${upstreamName}'.`,
       { title: `Qlik task chain: trigger '${event.name}' will not fire` }
     )
@@ -101,10 +104,10 @@ async function followEvent(api: QrsApi, event: CompositeEvent, upstream: { task:
   }
   const executionId = await findDownstreamRun(api, downstream.id, upstreamStop, context, Math.min(FIRE_WINDOW_MS, windowMs(event) || FIRE_WINDOW_MS))
   if (!executionId) return { ...node, note: 'no run of it started after the trigger (disabled trigger or task?)' }
-  infoUntrusted(`Chain: '${event.name}' started '${downstream.name}' (execution ${executionId}).`)
+  printUntrusted(context.log, `Chain: '${event.name}' started '${downstream.name}' (execution ${executionId}).`)
   // The wait rides out outages itself (two lines each): reads that do not retry on their own.
   const outcome = await waitForExecution(api.with({ retries: 0 }), executionId, {
-    log: line => infoUntrusted(line),
+    log: line => printUntrusted(context.log, line),
     clock: context.clock,
     signal: context.signal,
     timeoutMs: Math.max(0, context.deadline - context.clock.now()),
@@ -157,20 +160,25 @@ async function unmetRules(api: QrsApi, event: CompositeEvent, rules: CompositeEv
 
 /** A run of the task created after the upstream stop and not claimed by another node. */
 async function findDownstreamRun(api: QrsApi, taskId: string, upstreamStop: number, context: ChainContext, fireWindow: number): Promise<string | undefined> {
-  const until = Math.min(context.deadline, context.clock.now() + fireWindow)
-  for (;;) {
-    const results = await api.taskExecutionResults(taskId)
-    const fresh = results
-      .filter(result => result.executionID && !context.claimed.has(result.executionID.toLowerCase()))
-      .filter(result => Date.parse(result.createdDate ?? result.startTime ?? '') >= upstreamStop - CLOCK_TOLERANCE_MS)
-      .sort((a, b) => Date.parse(a.createdDate ?? a.startTime ?? '') - Date.parse(b.createdDate ?? b.startTime ?? ''))
-    if (fresh[0]?.executionID) {
-      context.claimed.add(fresh[0].executionID.toLowerCase())
-      return fresh[0].executionID
-    }
-    if (context.clock.now() >= until) return undefined
-    await context.clock.sleep(LOOK_GAP_MS, context.signal)
-  }
+  const { clock, signal } = context
+  const outcome = await poll({
+    clock,
+    signal,
+    deadline: Math.min(context.deadline, clock.now() + fireWindow),
+    read: async () => {
+      const results = await api.taskExecutionResults(taskId)
+      const [first] = results
+        .filter(result => result.executionID && !context.claimed.has(result.executionID.toLowerCase()))
+        .filter(result => Date.parse(result.createdDate ?? result.startTime ?? '') >= upstreamStop - CLOCK_TOLERANCE_MS)
+        .sort((a, b) => Date.parse(a.createdDate ?? a.startTime ?? '') - Date.parse(b.createdDate ?? b.startTime ?? ''))
+      // Claimed at once, before another event's look (they run side by side) can take the same run.
+      if (first?.executionID) context.claimed.add(first.executionID.toLowerCase())
+      return first?.executionID
+    },
+    done: executionId => executionId !== undefined,
+    next: () => LOOK_GAP_MS
+  })
+  return outcome.done ? outcome.value : undefined
 }
 
 /** Every node, depth first. */

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { createPrivateKey, KeyObject, X509Certificate } from 'node:crypto'
-import { InputError } from './errors.js'
+import { InputError } from '../util/errors.js'
 
 /**
  * Reads an input that holds PEM text or the path of a PEM file (QMC exports client.pem,

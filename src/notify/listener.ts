@@ -1,13 +1,8 @@
-import * as core from '@actions/core'
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { performance } from 'node:perf_hooks'
-
-/** Where to listen for the QRS's callbacks: `notify-listen` (host:port). */
-export interface ListenAddress {
-  host: string
-  port: number
-}
+import type { ListenAddress } from '../settings/settings.js'
+import type { Log } from '../toolkit/toolkit.js'
 
 /** Wake-ups that end a sleep are at least this far apart: each costs QRS reads, and anyone who can reach the port can post. */
 export const MIN_WAKE_GAP_MS = 1_000
@@ -43,14 +38,15 @@ export class WakeUpListener {
     private readonly key: string,
     /** The path the QRS must call: the notify-url path and the token. */
     readonly path: string,
-    readonly token: string
+    readonly token: string,
+    private readonly log: Log
   ) {}
 
   get port(): number {
     return this.shared.port
   }
 
-  static async start(address: ListenAddress, basePath: string): Promise<WakeUpListener> {
+  static async start(address: ListenAddress, basePath: string, log: Log): Promise<WakeUpListener> {
     const key = `${address.host}:${address.port}`
     let pending = servers.get(key)
     if (!pending) {
@@ -61,9 +57,9 @@ export class WakeUpListener {
     const shared = await pending
     const token = randomBytes(18).toString('base64url')
     // Known only to the QRS (and whoever can read its notification list): masked in the job log.
-    core.setSecret(token)
+    log.setSecret(token)
     const path = `${basePath.replace(/\/+$/, '')}/${token}`
-    const listener = new WakeUpListener(shared, key, path, token)
+    const listener = new WakeUpListener(shared, key, path, token, log)
     shared.routes.set(path, listener)
     return listener
   }
@@ -71,7 +67,7 @@ export class WakeUpListener {
   /** A callback arrived on this listener's path. */
   notify(): void {
     this.wakeUps++
-    core.debug('Qlik notification received: checking the execution soon.')
+    this.log.debug('Qlik notification received: checking the execution soon.')
     this.pending = true
     this.wake?.()
   }

@@ -1,6 +1,7 @@
-import * as core from '@actions/core'
 import type { QrsApi } from '../qrs/api.js'
-import { WakeUpListener, type ListenAddress } from './listener.js'
+import type { ListenAddress } from '../settings/settings.js'
+import type { Log } from '../toolkit/toolkit.js'
+import { WakeUpListener } from './listener.js'
 
 /** A live subscription: wake-ups for the wait loop, and the clean-up that must always run. */
 export interface PushWakeUps {
@@ -12,12 +13,12 @@ export interface PushWakeUps {
  * Listens on `listen` and subscribes the QRS to changes of this execution's results, calling `url`.
  * Push is an optimisation: if it cannot be set up, the step warns and polls as usual.
  */
-export async function subscribe(api: QrsApi, notify: { listen: ListenAddress; url: URL }, executionId: string): Promise<PushWakeUps | undefined> {
+export async function subscribe(api: QrsApi, notify: { listen: ListenAddress; url: URL }, executionId: string, log: Log): Promise<PushWakeUps | undefined> {
   let listener: WakeUpListener
   try {
-    listener = await WakeUpListener.start(notify.listen, notify.url.pathname)
+    listener = await WakeUpListener.start(notify.listen, notify.url.pathname, log)
   } catch (error) {
-    core.warning(`Push wake-ups off: cannot listen on ${notify.listen.host}:${notify.listen.port} (${(error as Error).message}); polling instead.`)
+    log.warning(`Push wake-ups off: cannot listen on ${notify.listen.host}:${notify.listen.port} (${(error as Error).message}); polling instead.`)
     return undefined
   }
   // The QRS calls a path of this execution's own, with a token nobody else knows.
@@ -28,10 +29,10 @@ export async function subscribe(api: QrsApi, notify: { listen: ListenAddress; ur
     handle = await api.subscribeToExecution(executionId, callback.href)
   } catch (error) {
     await listener.close()
-    core.warning(`Push wake-ups off: the QRS refused the notification subscription (${(error as Error).message.split('\n')[0]}); polling instead.`)
+    log.warning(`Push wake-ups off: the QRS refused the notification subscription (${(error as Error).message.split('\n')[0]}); polling instead.`)
     return undefined
   }
-  core.info(
+  log.info(
     `Push wake-ups on: the QRS calls ${callback.href.replace(listener.token, '<token>')} when execution ${executionId} changes (listening on ${notify.listen.host}:${listener.port}).`
   )
   return {
@@ -42,9 +43,9 @@ export async function subscribe(api: QrsApi, notify: { listen: ListenAddress; ur
       await api
         .detached()
         .unsubscribe(handle)
-        .catch(error => core.warning(`Could not remove the notification subscription ${handle}: ${(error as Error).message}`))
+        .catch(error => log.warning(`Could not remove the notification subscription ${handle}: ${(error as Error).message}`))
       await listener.close()
-      core.info(`Removed the notification subscription (${listener.wakeUps} wake-up${listener.wakeUps === 1 ? '' : 's'} received).`)
+      log.info(`Removed the notification subscription (${listener.wakeUps} wake-up${listener.wakeUps === 1 ? '' : 's'} received).`)
     }
   }
 }

@@ -3,7 +3,13 @@ import { Agent as HttpsAgent } from 'node:https'
 import type { Agent } from 'node:http'
 import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from 'node:tls'
 import tunnel from 'tunnel'
-import type { ClientTls } from '../shared-types.js'
+
+/** TLS material an auth method puts on the connection (a client certificate). */
+export interface ClientTls {
+  cert?: string
+  key?: string
+  passphrase?: string
+}
 
 /** How to check the server: `ca` replaces the system store, `serverName` the URL's host. */
 export interface ServerTls {

@@ -1,6 +1,5 @@
-import * as core from '@actions/core'
 import type { Writable } from 'node:stream'
-import { QrsError } from './errors.js'
+import { QrsError } from '../util/errors.js'
 import type { CallOptions, QrsClient } from './client.js'
 import { eqGuid, quote } from './filter.js'
 import { isExternalProgram, type About, type App, type CompositeEvent, type ExecutionResult, type ExecutionSession, type ReloadTask } from './types.js'
@@ -34,7 +33,7 @@ export class QrsApi {
   }
 
   externalProgramTasks(filter: string, privileges = false): Promise<ReloadTask[]> {
-    return optionalList(this.client.get<ReloadTask[]>('/qrs/externalprogramtask/full', { filter, ...(privileges ? { privileges: 'true' } : {}) }))
+    return this.optionalList(this.client.get<ReloadTask[]>('/qrs/externalprogramtask/full', { filter, ...(privileges ? { privileges: 'true' } : {}) }))
   }
 
   app(id: string, privileges = false): Promise<App | undefined> {
@@ -47,11 +46,11 @@ export class QrsApi {
 
   /** Condensed tags / custom property definitions: only to tell "does not exist" from "nothing carries it". */
   tags(filter: string): Promise<{ id: string; name: string }[]> {
-    return optionalList(this.client.get<{ id: string; name: string }[]>('/qrs/tag', { filter }))
+    return this.optionalList(this.client.get<{ id: string; name: string }[]>('/qrs/tag', { filter }))
   }
 
   customPropertyDefinitions(filter: string): Promise<{ id: string; name: string }[]> {
-    return optionalList(this.client.get<{ id: string; name: string }[]>('/qrs/custompropertydefinition', { filter }))
+    return this.optionalList(this.client.get<{ id: string; name: string }[]>('/qrs/custompropertydefinition', { filter }))
   }
 
   /** POST /qrs/task/{id}/start/synchronous: answers once the task has started, with the execution session id. */
@@ -124,11 +123,11 @@ export class QrsApi {
   }
 
   appExecutionSessions(appId: string): Promise<ExecutionSession[]> {
-    return optionalList(this.client.get<ExecutionSession[]>('/qrs/executionsession/full', { filter: eqGuid('app.id', appId) }))
+    return this.optionalList(this.client.get<ExecutionSession[]>('/qrs/executionsession/full', { filter: eqGuid('app.id', appId) }))
   }
 
   appExecutionResults(appId: string): Promise<ExecutionResult[]> {
-    return optionalList(this.client.get<ExecutionResult[]>('/qrs/executionresult/full', { filter: eqGuid('appID', appId) }))
+    return this.optionalList(this.client.get<ExecutionResult[]>('/qrs/executionresult/full', { filter: eqGuid('appID', appId) }))
   }
 
   /**
@@ -155,7 +154,7 @@ export class QrsApi {
     // A server without the newer route may answer it with anything (404, 400, 405, 500): fall back on any refusal.
     const current = await this.client.getIfExists<{ value?: string }>(`/qrs/reloadtask/${taskId}/scriptlogfile`, { executionResultId: result.id }).catch((error: unknown) => {
       if (!(error instanceof QrsError)) throw error
-      core.debug(`${error.method} ${error.path} answered ${error.status}: trying the older script log route.`)
+      this.client.log.debug(`${error.method} ${error.path} answered ${error.status}: trying the older script log route.`)
       return undefined
     })
     if (current?.value) return current.value
@@ -168,20 +167,20 @@ export class QrsApi {
   downloadScriptLog(reference: string, sink: () => Writable[]): Promise<{ status: number; bytes: number }> {
     return this.client.download(`/qrs/download/reloadtask/${reference}/scriptlog.txt`, sink)
   }
-}
 
-/**
- * Lists the action can do without: a server (or proxy rule) that does not serve the route or the
- * filter (404, 400) is taken as "none", so a missing extra never stops a reload.
- */
-async function optionalList<T>(request: Promise<T[]>): Promise<T[]> {
-  try {
-    return await request
-  } catch (error) {
-    if (error instanceof QrsError && (error.status === 404 || error.status === 400)) {
-      core.debug(`${error.method} ${error.path} answered ${error.status}: taken as an empty list.`)
-      return []
+  /**
+   * Lists the action can do without: a server (or proxy rule) that does not serve the route or the
+   * filter (404, 400) is taken as "none", so a missing extra never stops a reload.
+   */
+  private async optionalList<T>(request: Promise<T[]>): Promise<T[]> {
+    try {
+      return await request
+    } catch (error) {
+      if (error instanceof QrsError && (error.status === 404 || error.status === 400)) {
+        this.client.log.debug(`${error.method} ${error.path} answered ${error.status}: taken as an empty list.`)
+        return []
+      }
+      throw error
     }
-    throw error
   }
 }

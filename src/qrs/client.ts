@@ -1,20 +1,24 @@
-import * as core from '@actions/core'
-import type { Authenticator } from '../auth/index.js'
-import { QrsError, hintForStatus, looksLikeHtml, parseRetryAfter } from './errors.js'
+import type { Authenticator } from './authenticator.js'
+import { errorMessage, QrsError } from '../util/errors.js'
+import { failure, untilAnswered } from '../util/poll.js'
+import { hintForStatus, looksLikeHtml } from './hints.js'
 import { systemClock, type Clock } from '../util/clock.js'
-import { MAX_RETRIES, isTransient, retryDelay, unlessAborted } from './retry.js'
+import { MAX_RETRIES, isTransient, parseRetryAfter, retryDelay } from './retry.js'
 import { isRedirect, Transport, type RawResponse, type ServerTls } from './transport.js'
 import { newXrfkey } from './xrfkey.js'
 import { firstLine } from '../util/text.js'
 import type { Writable } from 'node:stream'
-import { infoUntrusted } from '../report/untrusted.js'
-import { withoutQuery } from '../auth/mask.js'
+import { printUntrusted } from '../output/untrusted.js'
+import type { Log } from '../toolkit/toolkit.js'
+import { withoutQuery } from '../output/mask.js'
 
 export interface QrsClientOptions {
   url: URL
   userAgent: string
   auth: Authenticator
   tls: ServerTls
+  /** Where the request lines (debug) and the retries (info) go. */
+  log: Log
   /** Per-request limit (idle socket); the QRS answers in milliseconds when healthy. */
   requestTimeoutMs?: number
   /** Sleeps between retries; tests pass a fake. */
@@ -63,6 +67,11 @@ export class QrsClient {
   /** The same client (connection, session) whose calls use `call` (a key set to undefined clears it): e.g. aborted on cancel. Dispose the original only. */
   with(call: CallOptions): QrsClient {
     return new QrsClient(this.options, this, call)
+  }
+
+  /** The log this client writes to: the API's calls log through it too. */
+  get log(): Log {
+    return this.options.log
   }
 
   /** GET that must answer 2xx with JSON. */
@@ -116,17 +125,18 @@ export class QrsClient {
     body?: string
   ): Promise<{ status: number; json?: T; bytes?: number }> {
     const { signal, retries = MAX_RETRIES } = this.call
-    for (let attempt = 0; ; attempt++) {
-      signal?.throwIfAborted()
-      try {
-        return await this.sendOnce<T>(method, path, query, accept, sink, body)
-      } catch (error) {
-        if (signal?.aborted || method !== 'GET' || attempt >= retries || !isTransient(error)) throw unlessAborted(error, signal)
+    return untilAnswered({
+      clock: this.options.clock ?? systemClock,
+      signal,
+      read: () => this.sendOnce<T>(method, path, query, accept, sink, body),
+      retry: (error, attempt) => method === 'GET' && attempt < retries && isTransient(error),
+      next: (seen, attempt) => {
+        const error = failure(seen)
         const delay = retryDelay(error, attempt, this.options.random)
-        infoUntrusted(`${method} ${path}: ${firstLine((error as Error).message)}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${retries}).`)
-        await (this.options.clock ?? systemClock).sleep(delay, signal)
+        printUntrusted(this.options.log, `${method} ${path}: ${firstLine(errorMessage(error))}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${retries}).`)
+        return delay
       }
-    }
+    })
   }
 
   private async sendOnce<T>(
@@ -177,7 +187,7 @@ export class QrsClient {
     const { signal } = this.call
     const response = sink ? await this.transport.download(url, headers, sink, signal) : await this.transport.request(method, url, headers, body, signal)
     this.options.auth.receive(response)
-    core.debug(`${method} ${path}${query.filter ? ` filter=${query.filter}` : ''} → ${response.status} in ${Math.round(performance.now() - started)} ms`)
+    this.options.log.debug(`${method} ${path}${query.filter ? ` filter=${query.filter}` : ''} → ${response.status} in ${Math.round(performance.now() - started)} ms`)
     return { response, withSession: auth.session, bytes: 'bytes' in response ? (response.bytes as number) : undefined }
   }
 

@@ -1,5 +1,5 @@
-import { ConnectionError } from './errors.js'
-import { withoutQuery } from '../auth/mask.js'
+import { ConnectionError } from '../util/errors.js'
+import { withoutQuery } from '../output/mask.js'
 
 interface NodeError extends Error {
   code?: string

@@ -1,4 +1,5 @@
-import { maskDerived } from '../auth/mask.js'
+import { maskDerived } from '../output/mask.js'
+import type { Log } from '../toolkit/toolkit.js'
 
 /**
  * The proxy's session cookie, whatever the virtual proxy calls it (X-Qlik-Session-<prefix> by
@@ -6,6 +7,9 @@ import { maskDerived } from '../auth/mask.js'
  */
 export class CookieJar {
   private readonly cookies = new Map<string, string>()
+
+  /** `secrets`: where the session cookie's value is masked. */
+  constructor(private readonly secrets: Pick<Log, 'setSecret'>) {}
 
   /** Takes the Set-Cookie headers of an answer; values are masked in the log at once. */
   take(setCookie: string[] | undefined): void {
@@ -21,7 +25,7 @@ export class CookieJar {
         continue
       }
       // The session cookie is the credential; a load balancer's `ROUTEID=.1` is not (masking it blanks every ".1").
-      if (/sess/i.test(name) || value.length >= 20) maskDerived(value)
+      if (/sess/i.test(name) || value.length >= 20) maskDerived(this.secrets, value)
       this.cookies.set(name, value)
     }
   }

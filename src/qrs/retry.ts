@@ -1,4 +1,4 @@
-import { ConnectionError, QrsError } from './errors.js'
+import { ConnectionError, QrsError } from '../util/errors.js'
 
 /** A GET outside the wait is retried this many times on transient trouble before its error is the step's. */
 export const MAX_RETRIES = 5
@@ -27,7 +27,10 @@ export function retryDelay(error: unknown, attempt: number, random: () => number
   return Math.round(random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt, 30)))
 }
 
-/** The cancellation's reason when `signal` aborted (whatever the request failed with meanwhile), else `error`. */
-export function unlessAborted(error: unknown, signal: AbortSignal | undefined): unknown {
-  return signal?.aborted ? signal.reason : error
+/** Seconds or an HTTP date, as Retry-After allows. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000
+  const date = Date.parse(value)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }

@@ -2,10 +2,9 @@ import { HttpClient } from '@actions/http-client'
 import type { Agent, IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import type { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import type { ClientTls } from '../shared-types.js'
-import { createAgent, type ServerTls } from './agent.js'
+import { createAgent, type ClientTls, type ServerTls } from './agent.js'
 import { describeConnectionError } from './connection-errors.js'
-import { ConnectionError } from './errors.js'
+import { ConnectionError } from '../util/errors.js'
 
 export type { ServerTls } from './agent.js'
 

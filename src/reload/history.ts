@@ -1,6 +1,6 @@
-import * as core from '@actions/core'
 import type { QrsApi } from '../qrs/api.js'
 import type { ReloadTask } from '../qrs/types.js'
+import type { Log } from '../toolkit/toolkit.js'
 import { forecastFrom, forecastOf, type Forecast } from './schedule.js'
 
 /**
@@ -21,7 +21,7 @@ const HISTORY_SPAN_RUNS = 100
  * HISTORY_MIN_MS or more, the median and spread of its recent successful runs (one request).
  * A failed read keeps the last run's forecast: history only tunes the schedule.
  */
-export async function taskForecast(api: QrsApi, task: ReloadTask): Promise<Forecast | undefined> {
+export async function taskForecast(api: QrsApi, task: ReloadTask, log: Pick<Log, 'debug'>): Promise<Forecast | undefined> {
   const last = task.operational?.lastExecutionResult
   const single = forecastOf(last)
   const lastStart = Date.parse(last?.startTime ?? '')
@@ -30,7 +30,7 @@ export async function taskForecast(api: QrsApi, task: ReloadTask): Promise<Forec
   try {
     return forecastFrom(await api.recentRuns(task.id, since)) ?? single
   } catch (error) {
-    core.debug(`The task's recent runs could not be read (${(error as Error).message}): the last run is the forecast.`)
+    log.debug(`The task's recent runs could not be read (${(error as Error).message}): the last run is the forecast.`)
     return single
   }
 }

@@ -1,6 +1,8 @@
 import type { Clock } from '../util/clock.js'
 import { firstLine } from '../util/text.js'
-import { isTransient, retryDelay, unlessAborted } from '../qrs/retry.js'
+import { isTransient, retryDelay } from '../qrs/retry.js'
+import { failure, poll } from '../util/poll.js'
+import { StillDown } from '../util/errors.js'
 
 /**
  * Tells one outage in two lines: when the server stops answering, and when it answers again
@@ -37,14 +39,6 @@ export class Outage {
   }
 }
 
-/** The deadline passed while the server was not answering: the wait times out with this as the cause. */
-export class StillDown extends Error {
-  constructor(cause: unknown) {
-    super(`the QRS was not answering at the timeout (${firstLine((cause as Error).message)})`, { cause })
-    this.name = 'StillDown'
-  }
-}
-
 export interface RideOutOptions {
   clock: Clock
   /** clock.now() after which a failure is no longer retried (the target's timeout). */
@@ -60,17 +54,19 @@ export interface RideOutOptions {
  * a cancellation cuts the sleep.
  */
 export async function rideOut<T>(read: () => Promise<T>, { clock, deadline, outage, signal, random }: RideOutOptions): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const value = await read()
-      outage.answered()
-      return value
-    } catch (error) {
-      if (signal?.aborted || !isTransient(error)) throw unlessAborted(error, signal)
-      const left = deadline - clock.now()
-      if (left <= 0) throw new StillDown(error)
-      outage.failed(error, left)
-      await clock.sleep(Math.min(retryDelay(error, attempt, random), left), signal)
+  const outcome = await poll({
+    clock,
+    deadline,
+    signal,
+    read,
+    retry: isTransient,
+    next: (seen, attempt) => {
+      const error = failure(seen)
+      outage.failed(error, deadline - clock.now())
+      return retryDelay(error, attempt, random)
     }
-  }
+  })
+  if (!outcome.done) throw new StillDown(failure(outcome.last))
+  outage.answered()
+  return outcome.value
 }

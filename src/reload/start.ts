@@ -1,19 +1,19 @@
-import * as core from '@actions/core'
-import type { IfRunning } from '../inputs/settings.js'
-import type { StartTarget } from '../inputs/targets.js'
+import type { IfRunning } from '../settings/settings.js'
+import type { StartTarget } from '../inputs/parse-targets.js'
 import type { NotKnown, QrsApi } from '../qrs/api.js'
-import { ConnectionError } from '../qrs/errors.js'
+import { ConnectionError, errorMessage, ReloadError } from '../util/errors.js'
+import { failure, poll, untilAnswered } from '../util/poll.js'
 import { EMPTY_GUID, type AppRef, type ExecutionResult, type ExecutionSession, type ReloadTask } from '../qrs/types.js'
 import { startAppReload } from './app-reload.js'
 import type { Clock } from '../util/clock.js'
-import { ReloadError } from './errors.js'
 import { describeStatus } from './status.js'
 import { taskForecast } from './history.js'
 import { forecastOf, type Forecast } from './schedule.js'
 import { isFinal } from './status.js'
-import { findTask } from './target.js'
+import { findTask } from './find-task.js'
 import { waitForExecution } from './wait.js'
-import { infoUntrusted } from '../report/untrusted.js'
+import { printUntrusted } from '../output/untrusted.js'
+import type { Log } from '../toolkit/toolkit.js'
 
 export interface StartedReload {
   task: ReloadTask
@@ -32,9 +32,15 @@ export interface StartOptions {
   timeoutMs: number
   maxPollIntervalMs: number
   clock: Clock
+  /** Ends the wait for a run that was already going (if-running: wait): the job is cancelled, or fail-fast. */
   signal?: AbortSignal
-  /** A warning annotation (the toolkit's). */
-  warn: (message: string) => void
+  /**
+   * The job is cancelled: ends the looks for the execution a start started. Not fail-fast: an execution
+   * that started must be found to be stopped.
+   */
+  cancel?: AbortSignal
+  /** Where the start's lines and warnings go. */
+  log: Log
 }
 
 /** How long to look for an execution after a start whose answer was lost. */
@@ -50,14 +56,14 @@ const FRESH_LOOKUP_MS = 2_000
 /** Starts the target once (or attaches to its running execution) and says which execution is ours. */
 export async function startReload(api: QrsApi, target: StartTarget, options: StartOptions, known?: { task: ReloadTask; at: number }): Promise<StartedReload> {
   if (target.kind === 'app-id') {
-    const { app, executionId, taskId } = await startAppReload(api, target.appId, options.clock)
+    const { app, executionId, taskId } = await startAppReload(api, target.appId, { clock: options.clock, signal: options.cancel })
     const task = taskId ? await findTask(api, { taskId }) : await findTask(api, { taskName: `Manually triggered reload of ${app.name}` })
     return { task, executionId, app, attached: false }
   }
   // The operational state must be current (running? last run?): a lookup older than a moment is repeated.
   const fresh = known && performance.now() - known.at <= FRESH_LOOKUP_MS ? known.task : undefined
   const task = fresh ?? (await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName }))
-  let forecast = await taskForecast(api, task)
+  let forecast = await taskForecast(api, task, options.log)
   // Detect "running" from the server before starting, rather than assume what a start does then. The
   // lookup's last result says "not running" for free when it is final (or NeverStarted); else ask.
   const answer = mayBeRunning(task) ? await api.taskExecutionSessions(task) : []
@@ -68,19 +74,19 @@ export async function startReload(api: QrsApi, target: StartTarget, options: Sta
       throw new ReloadError(`Task '${task.name}' is already running (execution ${current}) and if-running is 'fail'.`)
     }
     if (options.ifRunning === 'attach') {
-      infoUntrusted(`Task '${task.name}' is already running: attaching to execution ${current} (if-running: attach).`)
+      printUntrusted(options.log, `Task '${task.name}' is already running: attaching to execution ${current} (if-running: attach).`)
       return { task, executionId: current, attached: true }
     }
     // The run that was going is the freshest forecast of ours.
     forecast = forecastOf(await waitForRunning(api, task, current, options)) ?? forecast
   }
   const before = new Set(running.map(session => session.id.toLowerCase()))
-  let executionId = await startTask(api, task, before, options.clock)
+  let executionId = await startTask(api, task, { ...options, before })
   if (before.has(executionId.toLowerCase())) {
     // The server answered with the execution that was already going, not a new one.
-    core.info(`The server answered the start with execution ${executionId}, which was already running: waiting for it, then starting again.`)
+    options.log.info(`The server answered the start with execution ${executionId}, which was already running: waiting for it, then starting again.`)
     await waitForRunning(api, task, executionId, options)
-    executionId = await startTask(api, task, before, options.clock)
+    executionId = await startTask(api, task, { ...options, before })
     if (before.has(executionId.toLowerCase()))
       throw new ReloadError(`Task '${task.name}' keeps answering starts with the running execution ${executionId}: no new execution could be started.`)
   }
@@ -96,7 +102,7 @@ export async function startReload(api: QrsApi, target: StartTarget, options: Sta
 function notKnown(task: ReloadTask, answer: NotKnown, options: StartOptions): ExecutionSession[] {
   const why = `Could not check whether task '${task.name}' is already running (${answer.notKnown})`
   if (options.ifRunning === 'fail') throw new ReloadError(`${why}, and if-running is 'fail': not starting it. Allow the user to read execution sessions, or use if-running: wait.`)
-  options.warn(`${why}: starting it without that check.`)
+  options.log.warning(`${why}: starting it without that check.`)
   return []
 }
 
@@ -111,10 +117,10 @@ export function mayBeRunning(task: ReloadTask): boolean {
 
 /** if-running: wait — the new data must not be missed by a reload that began before it landed. */
 async function waitForRunning(api: QrsApi, task: ReloadTask, executionId: string, options: StartOptions): Promise<ExecutionResult> {
-  infoUntrusted(`Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`)
+  printUntrusted(options.log, `Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`)
   const outcome = await waitForExecution(api.with({ retries: 0 }), executionId, {
     // The outage lines quote the server's answer.
-    log: line => infoUntrusted(line),
+    log: line => printUntrusted(options.log, line),
     clock: options.clock,
     timeoutMs: options.timeoutMs,
     maxPollIntervalMs: options.maxPollIntervalMs,
@@ -123,32 +129,57 @@ async function waitForRunning(api: QrsApi, task: ReloadTask, executionId: string
   if (outcome.kind === 'timeout') {
     throw new ReloadError(`Task '${task.name}' was already running (execution ${executionId}) and did not end within the timeout; this step started nothing and stopped nothing.`)
   }
-  core.info(`The earlier execution ended with ${describeStatus(outcome.result.status)}.`)
+  options.log.info(`The earlier execution ended with ${describeStatus(outcome.result.status)}.`)
   return outcome.result
+}
+
+export interface StartTaskOptions {
+  log: Log
+  clock: Clock
+  /** The job is cancelled: no more looks for what a lost start started. */
+  cancel?: AbortSignal
+  /** The executions of the task that ran before the start: none of them is ours. */
+  before?: Set<string>
 }
 
 /**
  * Starts the task and returns the execution session id. Never retried blindly: when the answer
  * is lost, the server is asked whether an execution started before anything else happens.
  */
-export async function startTask(api: QrsApi, task: ReloadTask, before: Set<string> = new Set(), clock?: Clock): Promise<string> {
-  let executionId: string | undefined
-  for (let attempt = 1; ; attempt++) {
-    try {
-      executionId = await api.startTask(task.id)
-      break
-    } catch (error) {
-      if (!(error instanceof ConnectionError) || !clock || attempt >= START_ATTEMPTS) throw error
-      core.warning(`The answer to the start of '${task.name}' was lost (${error.message}). Asking the server whether it started.`)
-      const found = await findNewExecution(api, task, before, clock)
-      if (found) {
-        core.info(`It did: execution ${found}.`)
-        return found
+export async function startTask(api: QrsApi, task: ReloadTask, { log, clock, cancel, before = new Set() }: StartTaskOptions): Promise<string> {
+  /** The last start's answer was lost (no answer, not a refusal). */
+  let lost = false
+  return untilAnswered({
+    clock,
+    signal: cancel,
+    read: async attempt => {
+      lost = false
+      if (attempt > 0) {
+        const found = await findNewExecution(api, task, before, { clock, cancel })
+        if (found) {
+          log.info(`It did: execution ${found}.`)
+          return found
+        }
+        // Not blind: the server has just said that no execution of the task appeared.
+        log.info('No execution of the task appeared: it did not start. Starting it once more.')
       }
-      // Not blind: the server has just said that no execution of the task appeared.
-      core.info('No execution of the task appeared: it did not start. Starting it once more.')
+      try {
+        return started(task, await api.startTask(task.id))
+      } catch (error) {
+        lost = error instanceof ConnectionError
+        throw error
+      }
+    },
+    retry: (_, attempt) => lost && attempt + 1 < START_ATTEMPTS,
+    next: seen => {
+      log.warning(`The answer to the start of '${task.name}' was lost (${errorMessage(failure(seen))}). Asking the server whether it started.`)
+      return 0
     }
-  }
+  })
+}
+
+/** The execution id the start answered, when it is one. */
+function started(task: ReloadTask, executionId: string | undefined): string {
   if (!executionId || executionId === EMPTY_GUID) {
     const disabled = task.enabled === false ? ' The task is disabled: enable it in the QMC (Tasks > Edit > Enabled).' : ''
     throw new ReloadError(
@@ -162,19 +193,23 @@ export async function startTask(api: QrsApi, task: ReloadTask, before: Set<strin
  * An execution of the task that was not there before the start: a new running session, or (for a
  * run that already ended) a last execution result other than the one the task showed before.
  */
-async function findNewExecution(api: QrsApi, task: ReloadTask, before: Set<string>, clock: Clock): Promise<string | undefined> {
+async function findNewExecution(api: QrsApi, task: ReloadTask, before: Set<string>, { clock, cancel }: { clock: Clock; cancel?: AbortSignal }): Promise<string | undefined> {
   // operational.lastExecutionResult is condensed (no executionID): compare result ids, then look the new one up.
   const lastBefore = task.operational?.lastExecutionResult?.id
-  for (let poll = 0; poll < RECONCILE_POLLS; poll++) {
-    const sessions = await api.taskExecutionSessions(task)
-    const fresh = 'notKnown' in sessions ? undefined : sessions.find(session => !before.has(session.id.toLowerCase()))
-    if (fresh) return fresh.id
-    const last = (await findTask(api, { taskId: task.id })).operational?.lastExecutionResult?.id
-    if (last && last !== lastBefore) {
+  const outcome = await poll({
+    clock,
+    signal: cancel,
+    read: async () => {
+      const sessions = await api.taskExecutionSessions(task)
+      const fresh = 'notKnown' in sessions ? undefined : sessions.find(session => !before.has(session.id.toLowerCase()))
+      if (fresh) return fresh.id
+      const last = (await findTask(api, { taskId: task.id })).operational?.lastExecutionResult?.id
+      if (!last || last === lastBefore) return undefined
       const executionId = (await api.executionResult(last))?.executionID
-      if (executionId && !before.has(executionId.toLowerCase())) return executionId
-    }
-    await clock.sleep(RECONCILE_GAP_MS)
-  }
-  return undefined
+      return executionId && !before.has(executionId.toLowerCase()) ? executionId : undefined
+    },
+    done: found => found !== undefined,
+    next: (_, attempt) => (attempt + 1 < RECONCILE_POLLS ? RECONCILE_GAP_MS : undefined)
+  })
+  return outcome.done ? outcome.value : undefined
 }

@@ -1,12 +1,14 @@
-import * as core from '@actions/core'
 import type { QrsApi } from '../qrs/api.js'
 import { isTransient, retryDelay } from '../qrs/retry.js'
 import type { ExecutionResult } from '../qrs/types.js'
 import type { Clock } from '../util/clock.js'
 import { isFinal } from './status.js'
 import { latestAttempt } from './wait.js'
-import { infoUntrusted } from '../report/untrusted.js'
+import { printUntrusted } from '../output/untrusted.js'
+import type { Log } from '../toolkit/toolkit.js'
 import { firstLine } from '../util/text.js'
+import { errorMessage } from '../util/errors.js'
+import { answer, failure, poll } from '../util/poll.js'
 
 export interface StopOutcome {
   /** Our execution had already ended when it was read again: no stop was sent (it would hit another run of the task). */
@@ -15,8 +17,17 @@ export interface StopOutcome {
   result?: ExecutionResult
 }
 
+export interface StopOptions {
+  clock: Clock
+  log: Log
+  /** How long to wait for ours to reach a final status once the stop is sent. */
+  waitMs: number
+}
+
 /** 4 AbortInitiated, 5 Aborting: a stop already reached it. */
 const STOPPING = new Set([4, 5])
+/** Once the stop is sent, ours is read this often until it ends. */
+const STOP_POLL_MS = 250
 
 /**
  * Stops OUR execution: reads it again first and, if it has ended, sends nothing. Else stops the
@@ -28,48 +39,56 @@ const STOPPING = new Set([4, 5])
  * task that someone starts in the moment between our read and our stop would be the one aborted.
  * That moment is one request long; nothing else is done in between.
  */
-export async function stopExecution(api: QrsApi, taskId: string, executionId: string, clock: Clock, waitMs: number): Promise<StopOutcome> {
+export async function stopExecution(api: QrsApi, taskId: string, executionId: string, { clock, log, waitMs }: StopOptions): Promise<StopOutcome> {
   const deadline = clock.now() + waitMs
   const before = await readOurs(api, executionId)
   if (before.ended) return { alreadyEnded: true, result: before.result }
-  await sendStop(api, taskId, executionId, clock, deadline)
-  core.info(`Sent stop for task ${taskId}; waiting up to ${Math.round(waitMs / 1000)} s for execution ${executionId} to end.`)
-  for (;;) {
-    const now = await readOurs(api, executionId).catch((error: unknown) => {
-      if (isTransient(error)) return undefined
-      throw error
-    })
-    if (now?.ended && now.result && isFinal(now.result.status)) return { alreadyEnded: false, result: now.result }
-    if (clock.now() >= deadline) return { alreadyEnded: false, result: now?.result ?? before.result }
-    await clock.sleep(250)
-  }
+  await sendStop(api, taskId, executionId, clock, log, deadline)
+  log.info(`Sent stop for task ${taskId}; waiting up to ${Math.round(waitMs / 1000)} s for execution ${executionId} to end.`)
+  // No signal: a stop goes on after a cancellation (that is when it is sent), bounded by waitMs.
+  const outcome = await poll({
+    clock,
+    deadline,
+    read: () => readOurs(api, executionId),
+    retry: isTransient,
+    done: now => now.ended && now.result !== undefined && isFinal(now.result.status),
+    next: () => STOP_POLL_MS
+  })
+  return { alreadyEnded: false, result: outcome.done ? outcome.value.result : (answer(outcome.last)?.result ?? before.result) }
 }
 
 /**
  * The stop, never re-sent blindly: when it fails for a transient reason (its answer lost, the server
  * busy), ours is read again, and the stop goes out once more only while ours still runs untouched.
  */
-async function sendStop(api: QrsApi, taskId: string, executionId: string, clock: Clock, deadline: number): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await api.stopTask(taskId)
-    } catch (error) {
-      if (!isTransient(error) || clock.now() >= deadline) throw error
-      // The error may quote the server's answer: printed with runner commands off.
-      infoUntrusted(`The stop of task ${taskId} got no answer (${firstLine((error as Error).message)}); reading execution ${executionId} again before another.`)
-      for (;;) {
-        await clock.sleep(Math.max(0, Math.min(retryDelay(error, attempt), deadline - clock.now())))
+async function sendStop(api: QrsApi, taskId: string, executionId: string, clock: Clock, log: Log, deadline: number): Promise<void> {
+  let stopError: unknown
+  const outcome = await poll({
+    clock,
+    deadline,
+    read: async attempt => {
+      if (attempt > 0) {
+        // A read that fails for good reports the stop's own failure.
         const ours = await readOurs(api, executionId).catch((reading: unknown) => {
-          if (isTransient(reading) && clock.now() < deadline) return undefined
-          // The stop's own failure is the one to report.
-          throw error
+          throw isTransient(reading) ? reading : stopError
         })
-        if (!ours) continue
         if (ours.ended || ours.stopping) return
-        break
       }
+      await api.stopTask(taskId).catch((error: unknown) => {
+        stopError = error
+        throw error
+      })
+    },
+    retry: isTransient,
+    next: (seen, attempt) => {
+      const error = failure(seen)
+      // The error may quote the server's answer: printed with runner commands off.
+      if (error === stopError)
+        printUntrusted(log, `The stop of task ${taskId} got no answer (${firstLine(errorMessage(error))}); reading execution ${executionId} again before another.`)
+      return retryDelay(error, attempt)
     }
-  }
+  })
+  if (!outcome.done) throw stopError
 }
 
 /** Our execution as the server has it now: ended (session gone, or its result final), being stopped, or running. */

@@ -1,8 +1,10 @@
 import type { ExecutionResult, ExecutionSession } from '../qrs/types.js'
 import type { Clock } from '../util/clock.js'
-import { Outage, StillDown, rideOut } from './outage.js'
+import { Outage, rideOut } from './outage.js'
+import { StillDown } from '../util/errors.js'
 import { isFinal } from './status.js'
 import { isUnset } from './dates.js'
+import { poll, type Polled } from '../util/poll.js'
 import { jittered, nextGap, pollGap, type Forecast } from './schedule.js'
 
 /** The two reads the wait needs; QrsApi (a view that does not retry: the wait rides out outages) in production, a plain object in tests. */
@@ -83,46 +85,50 @@ export async function waitForExecution(reader: ExecutionReader, executionId: str
   }
 
   const forecast = options.forecast ?? options.expectedMs
-  // With a forecast the first check is the schedule's rather than one at once: the start has just
-  // answered, and a check now says nothing the forecast does not (one request fewer per run).
-  if (forecast !== undefined && !options.wakeUps) await clock.sleep(Math.min(nextGap(0, forecast, { maxPollIntervalMs }, random), timeoutMs), options.signal)
-
-  for (;;) {
-    options.signal?.throwIfAborted()
-    try {
-      if (!sessionEnded) {
-        const session = await read(() => reader.executionSession(executionId))
-        if (session) {
-          observe(session.executionResult?.status)
-          node = session.executionResult?.executingNodeName || node
-          if (options.onHeartbeat && clock.now() - quietSince >= heartbeatMs) {
-            quietSince = clock.now()
-            options.onHeartbeat({ elapsedMs: clock.now() - started, status: lastStatus, node })
-          }
-        } else sessionEnded = true
-      }
-      // After a callback the result may be final while the session is still being removed: look at once.
-      if (sessionEnded || woken) {
+  const { wakeUps } = options
+  let outcome: Polled<ExecutionResult | undefined>
+  try {
+    outcome = await poll({
+      clock,
+      signal: options.signal,
+      deadline: started + timeoutMs,
+      // With a forecast the first check is the schedule's rather than one at once: the start has just
+      // answered, and a check now says nothing the forecast does not (one request fewer per run).
+      firstGap: forecast !== undefined && !wakeUps ? nextGap(0, forecast, { maxPollIntervalMs }, random) : undefined,
+      // Push: a sleep that a QRS callback can end early.
+      sleep: wakeUps && (async (ms, abort) => void (woken = await wakeUps.sleep(ms, abort))),
+      read: async () => {
+        if (!sessionEnded) {
+          const session = await read(() => reader.executionSession(executionId))
+          if (session) {
+            observe(session.executionResult?.status)
+            node = session.executionResult?.executingNodeName || node
+            if (options.onHeartbeat && clock.now() - quietSince >= heartbeatMs) {
+              quietSince = clock.now()
+              options.onHeartbeat({ elapsedMs: clock.now() - started, status: lastStatus, node })
+            }
+          } else sessionEnded = true
+        }
+        // After a callback the result may be final while the session is still being removed: look at once.
+        if (!sessionEnded && !woken) return undefined
         // The session can vanish a moment before the last result shows its final status.
         const results = await read(() => reader.executionResults(executionId))
         attempts = results.length
         latest = latestAttempt(results)
         observe(latest?.status)
-        if (latest && isFinal(latest.status)) return { kind: 'finished', result: latest, attempts }
-      }
-    } catch (error) {
-      if (!(error instanceof StillDown)) throw error
-      return { kind: 'timeout', elapsedMs: clock.now() - started, sessionEnded, lastStatus, result: latest, attempts, unanswered: error.message }
-    }
-    const elapsed = clock.now() - started
-    if (elapsed >= timeoutMs) return { kind: 'timeout', elapsedMs: elapsed, sessionEnded, lastStatus, result: latest, attempts }
-    const { wakeUps } = options
-    // Session gone, result not final yet: a moment later. Push: the safety poll. Else the schedule.
-    const gap = sessionEnded ? pollInterval(0, maxPollIntervalMs, random) * 2 : wakeUps ? wakeUps.safetyPollMs : nextGap(elapsed, forecast, { maxPollIntervalMs }, random)
-    const wait = Math.min(gap, timeoutMs - elapsed)
-    if (wakeUps) woken = await wakeUps.sleep(wait, options.signal)
-    else await clock.sleep(wait, options.signal)
+        return latest && isFinal(latest.status) ? latest : undefined
+      },
+      done: result => result !== undefined,
+      // Session gone, result not final yet: a moment later. Push: the safety poll. Else the schedule.
+      next: () =>
+        sessionEnded ? pollInterval(0, maxPollIntervalMs, random) * 2 : wakeUps ? wakeUps.safetyPollMs : nextGap(clock.now() - started, forecast, { maxPollIntervalMs }, random)
+    })
+  } catch (error) {
+    if (!(error instanceof StillDown)) throw error
+    return { kind: 'timeout', elapsedMs: clock.now() - started, sessionEnded, lastStatus, result: latest, attempts, unanswered: error.message }
   }
+  if (outcome.done && outcome.value) return { kind: 'finished', result: outcome.value, attempts }
+  return { kind: 'timeout', elapsedMs: clock.now() - started, sessionEnded, lastStatus, result: latest, attempts }
 }
 
 /** The latest attempt: by start time (an attempt not started yet is the newest), then stop time. */

@@ -1,5 +1,5 @@
-import type { Settings } from '../inputs/settings.js'
-import type { TargetRun } from '../reload/target-run.js'
+import type { Settings } from '../settings/settings.js'
+import type { TargetRun } from './target-run.js'
 import type { Toolkit } from '../toolkit/toolkit.js'
 import { printScriptLog } from '../scriptlog/print.js'
 import { failureAnnotation, failureSentence } from './annotation.js'
@@ -8,7 +8,8 @@ import { setOutputs, setResult } from './outputs.js'
 import { writeSummary, writeTargetsSummary } from './summary.js'
 import { isSuccess } from '../reload/status.js'
 import { chainNodes } from '../chain/follow.js'
-import { printUntrusted } from './untrusted.js'
+import { printUntrusted } from '../output/untrusted.js'
+import { errorMessage } from '../util/errors.js'
 
 /** Outputs, step log, annotations, job summary and the verdict, once every target has ended. */
 export async function reportRuns(toolkit: Toolkit, settings: Settings, runs: TargetRun[]): Promise<void> {
@@ -36,7 +37,7 @@ async function reportOne(toolkit: Toolkit, settings: Settings, run: TargetRun): 
   await toolkit.group(`Result: ${report.status}`, async () => logReport(toolkit, report))
   await printLog(toolkit, settings, run)
   const reloadOk = isSuccess(run.result.status)
-  if (reloadOk) printUntrusted(line => toolkit.info(line), [`Reload task '${report.taskName}' finished successfully.`])
+  if (reloadOk) printUntrusted(toolkit, `Reload task '${report.taskName}' finished successfully.`)
   else annotate(toolkit, run)
   const chainProblem = reportChain(toolkit, settings, run)
   const failure = !reloadOk ? failureSentence(report) : run.success ? undefined : chainProblem
@@ -64,7 +65,7 @@ async function reportMany(toolkit: Toolkit, settings: Settings, runs: TargetRun[
   for (const run of runs) {
     await toolkit.group(`Result: ${run.label}: ${run.report?.status || 'failed'}`, async () => {
       if (run.report?.executionResultId) logReport(toolkit, run.report)
-      if (run.error) printUntrusted(line => toolkit.info(line), [run.error])
+      if (run.error) printUntrusted(toolkit, run.error)
     })
     await printLog(toolkit, settings, run)
   }
@@ -84,8 +85,15 @@ async function reportMany(toolkit: Toolkit, settings: Settings, runs: TargetRun[
 
 async function printLog(toolkit: Toolkit, settings: Settings, run: TargetRun): Promise<void> {
   if (run.scriptLogPath && (settings.scriptLog === 'always' || (settings.scriptLog === 'on-failure' && !run.success))) {
-    await bestEffort(toolkit, 'print the script log', () => printScriptLog(run.scriptLogPath!, run.scriptLogBytes ?? 0))
+    await bestEffort(toolkit, 'print the script log', () => printScriptLog(toolkit, run.scriptLogPath!, run.scriptLogBytes ?? 0))
   }
+}
+
+/** The step failed before its targets could be reported (or was cancelled): the error, the verdict and the summary. */
+export async function reportFailure(toolkit: Toolkit, message: string, runs: TargetRun[]): Promise<void> {
+  toolkit.error(message)
+  toolkit.fail()
+  await writeSummary(toolkit, { report: runs[0]?.report, success: false, failure: message }).catch(e => toolkit.debug(`summary: ${errorMessage(e)}`))
 }
 
 /** Showing the result must not turn a good reload into a failed step: a summary or log print that fails is a warning. */

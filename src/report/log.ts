@@ -1,7 +1,7 @@
-import { formatDuration } from '../util/duration.js'
+import { formatDuration } from '../util/format.js'
 import type { Toolkit } from '../toolkit/toolkit.js'
 import type { ReloadReport } from './report.js'
-import { printUntrusted } from './untrusted.js'
+import { printUntrusted } from '../output/untrusted.js'
 
 /** The execution as log lines: one line per fact, then the scheduler's details in time order. Names and messages are the server's. */
 export function logReport(toolkit: Pick<Toolkit, 'info'>, report: ReloadReport): void {
@@ -19,5 +19,5 @@ export function logReport(toolkit: Pick<Toolkit, 'info'>, report: ReloadReport):
     info('Scheduler details:')
     for (const detail of report.details) info(`  ${detail.time} [${detail.type}] ${detail.message}`)
   }
-  printUntrusted(line => toolkit.info(line), lines)
+  printUntrusted(toolkit, ...lines)
 }

@@ -1,7 +1,7 @@
 import type { Toolkit } from '../toolkit/toolkit.js'
 import type { ReloadReport } from './report.js'
 import type { DetailLine } from './report.js'
-import type { TargetRun } from '../reload/target-run.js'
+import type { TargetRun } from './target-run.js'
 
 /**
  * One entry of the `result` output. Every entry has every key, named like the outputs; null where

@@ -1,11 +1,11 @@
-import * as core from '@actions/core'
-import { formatDuration } from '../util/duration.js'
-import type { TargetRun } from '../reload/target-run.js'
+import { formatDuration } from '../util/format.js'
+import type { TargetRun } from './target-run.js'
 import type { ChainNode } from '../chain/follow.js'
 import type { LogExcerpt } from '../scriptlog/excerpt.js'
 import type { Toolkit } from '../toolkit/toolkit.js'
 import type { ReloadReport } from './report.js'
 import { firstLine } from '../util/text.js'
+import { escape, Html } from './html.js'
 
 export interface SummaryInput {
   report?: ReloadReport
@@ -19,10 +19,10 @@ export interface SummaryInput {
 
 /** The job summary: what ran, how it ended, and on failure the lines that explain it. */
 function renderSummary({ report, failure, success, excerpt, scriptLogNote, chain }: SummaryInput): string {
-  const summary = core.summary.emptyBuffer()
+  const summary = new Html()
   const name = report?.taskName || report?.appName || 'Qlik Sense reload'
-  summary.addHeading(`${success ? '✅' : '❌'} ${escape(name)}: ${escape(report?.status || (success ? 'started' : 'failed'))}`, 3)
-  if (failure) summary.addRaw(`<p><strong>${escape(firstLine(failure))}</strong></p>`, true)
+  summary.heading(`${success ? '✅' : '❌'} ${escape(name)}: ${escape(report?.status || (success ? 'started' : 'failed'))}`, 3)
+  if (failure) summary.raw(`<p><strong>${escape(firstLine(failure))}</strong></p>`)
   if (report) {
     const rows: [string, string][] = [
       ['Status', report.statusCode === null ? escape(report.status || '—') : `${escape(report.status)} (${report.statusCode})`],
@@ -35,19 +35,19 @@ function renderSummary({ report, failure, success, excerpt, scriptLogNote, chain
       ['Node', escape(report.node || '—')],
       ['Attempts', String(Math.max(report.attempts, report.executionResultId ? 1 : 0))]
     ]
-    summary.addRaw(`<table>${rows.map(([key, value]) => `<tr><th align="left">${key}</th><td>${value}</td></tr>`).join('')}</table>`, true)
+    summary.raw(`<table>${rows.map(([key, value]) => `<tr><th align="left">${key}</th><td>${value}</td></tr>`).join('')}</table>`)
     if (report.details.length > 0) {
       const items = report.details.map(d => `${d.type === 'error' ? '🔴 ' : d.type === 'warning' ? '🟠 ' : ''}${escape(d.message)}${d.time ? ` <sub>${escape(d.time)}</sub>` : ''}`)
-      summary.addDetails('Scheduler details', `<ul>${items.map(item => `<li>${item}</li>`).join('')}</ul>`)
+      summary.details('Scheduler details', `<ul>${items.map(item => `<li>${item}</li>`).join('')}</ul>`)
     }
   }
   if (!success && excerpt && (excerpt.errorLines.length > 0 || excerpt.tail.length > 0)) {
-    if (excerpt.errorLines.length > 0) summary.addRaw('<p>Script errors:</p>', true).addCodeBlock(escape(excerpt.errorLines.join('\n')))
-    summary.addDetails(`Last ${excerpt.tail.length} lines of the script log (${excerpt.lines} lines)`, `<pre>${escape(excerpt.tail.join('\n'))}</pre>`)
+    if (excerpt.errorLines.length > 0) summary.raw('<p>Script errors:</p>').code(escape(excerpt.errorLines.join('\n')))
+    summary.details(`Last ${excerpt.tail.length} lines of the script log (${excerpt.lines} lines)`, `<pre>${escape(excerpt.tail.join('\n'))}</pre>`)
   }
-  if (chain) summary.addRaw(`<p><strong>Task chain</strong></p>${chainTree(chain)}`, true)
-  if (scriptLogNote) summary.addRaw(`<p><sub>${escape(scriptLogNote)}</sub></p>`, true)
-  return summary.stringify()
+  if (chain) summary.raw(`<p><strong>Task chain</strong></p>${chainTree(chain)}`)
+  if (scriptLogNote) summary.raw(`<p><sub>${escape(scriptLogNote)}</sub></p>`)
+  return summary.toString()
 }
 
 /** The chain as nested lists: each task with its status, duration and the trigger that started it. */
@@ -69,15 +69,6 @@ export async function writeSummary(toolkit: Toolkit, input: SummaryInput): Promi
   await toolkit.writeSummary(renderSummary(input))
 }
 
-/**
- * core.summary does not escape: task names and log lines are text, not HTML. Line breaks become
- * character references, so server text never puts a line break into the summary's Markdown: a
- * blank line would end the HTML block and turn the rest into Markdown (links, images).
- */
-export function escape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\r/g, '&#13;').replace(/\n/g, '&#10;')
-}
-
 /** Several targets: one row each, then what explains each failure. */
 export async function writeTargetsSummary(toolkit: Toolkit, runs: TargetRun[], failure?: string): Promise<void> {
   await toolkit.writeSummary(renderTargetsSummary(runs, failure))
@@ -85,10 +76,10 @@ export async function writeTargetsSummary(toolkit: Toolkit, runs: TargetRun[], f
 
 function renderTargetsSummary(runs: TargetRun[], failure?: string): string {
   const failed = runs.filter(run => !run.success)
-  const summary = core.summary.emptyBuffer()
-  summary.addHeading(failed.length === 0 ? `✅ ${runs.length} Qlik Sense reloads finished` : `❌ ${failed.length} of ${runs.length} Qlik Sense reloads failed`, 3)
+  const summary = new Html()
+  summary.heading(failed.length === 0 ? `✅ ${runs.length} Qlik Sense reloads finished` : `❌ ${failed.length} of ${runs.length} Qlik Sense reloads failed`, 3)
   // A selection that failed as a whole (nothing started): why, above the rows.
-  if (failure) summary.addRaw(`<p><strong>${escape(firstLine(failure))}</strong></p>`, true)
+  if (failure) summary.raw(`<p><strong>${escape(firstLine(failure))}</strong></p>`)
   const header = ['Target', 'Status', 'Started', 'Duration', 'Node', 'Execution'].map(h => `<th align="left">${h}</th>`).join('')
   const rows = runs.map(run => {
     const r = run.report
@@ -103,11 +94,11 @@ function renderTargetsSummary(runs: TargetRun[], failure?: string): string {
     ]
     return `<tr>${cells.map(c => `<td>${c}</td>`).join('')}</tr>`
   })
-  summary.addRaw(`<table><tr>${header}</tr>${rows.join('')}</table>`, true)
-  for (const run of runs.filter(r => r.chain)) summary.addDetails(`Task chain after ${escape(run.label)}`, chainTree(run.chain!))
+  summary.raw(`<table><tr>${header}</tr>${rows.join('')}</table>`)
+  for (const run of runs.filter(r => r.chain)) summary.details(`Task chain after ${escape(run.label)}`, chainTree(run.chain!))
   for (const run of failed) {
     const lines = [run.error, ...(run.report?.details ?? []).filter(d => d.type === 'error').map(d => d.message), ...(run.excerpt?.errorLines ?? [])].filter(Boolean) as string[]
-    if (lines.length > 0) summary.addDetails(`${escape(run.label)}: why it failed`, `<pre>${escape(lines.join('\n'))}</pre>`)
+    if (lines.length > 0) summary.details(`${escape(run.label)}: why it failed`, `<pre>${escape(lines.join('\n'))}</pre>`)
   }
-  return summary.stringify()
+  return summary.toString()
 }

@@ -4,6 +4,7 @@ import { Transform, type TransformCallback } from 'node:stream'
 import type { QrsApi } from '../qrs/api.js'
 import { EMPTY_GUID, type ExecutionResult } from '../qrs/types.js'
 import type { Clock } from '../util/clock.js'
+import { poll } from '../util/poll.js'
 
 export type ScriptLog = { kind: 'saved'; path: string; bytes: number } | { kind: 'none'; reason: string }
 
@@ -17,7 +18,15 @@ const DOWNLOAD_RETRY_DELAYS_MS = [500, 2_000, 2_000, 2_000, 4_000, 4_000]
  * Streams the script log of `result` to a file under `dir`; memory stays flat whatever its size.
  * The file keeps Qlik's CRLF line endings; a leading BOM is dropped.
  */
-export async function saveScriptLog(api: QrsApi, taskId: string, result: ExecutionResult, dir: string, clock: Clock): Promise<ScriptLog> {
+export interface SaveOptions {
+  /** The folder the log is written to (RUNNER_TEMP). */
+  dir: string
+  clock: Clock
+  /** Cancels the waits between downloads (the job is cancelled). */
+  signal?: AbortSignal
+}
+
+export async function saveScriptLog(api: QrsApi, taskId: string, result: ExecutionResult, { dir, clock, signal }: SaveOptions): Promise<ScriptLog> {
   if (result.scriptLogAvailable === false && (!result.fileReferenceID || result.fileReferenceID === EMPTY_GUID)) {
     return { kind: 'none', reason: 'the scheduler recorded no script log for this execution (empty file reference)' }
   }
@@ -26,14 +35,15 @@ export async function saveScriptLog(api: QrsApi, taskId: string, result: Executi
   const path = insideDir(dir, `qlik-script-log-${result.id.toLowerCase()}.log`)
   const reference = await api.scriptLogReference(taskId, result)
   if (!reference) return { kind: 'none', reason: 'the server has no script log for this execution' }
-  for (let attempt = 0; ; attempt++) {
-    const answer = await api.downloadScriptLog(reference, () => [stripBom(), createWriteStream(path)])
-    if (answer.status === 200) return { kind: 'saved', path, bytes: answer.bytes }
-    if (attempt >= DOWNLOAD_RETRY_DELAYS_MS.length) {
-      return { kind: 'none', reason: `the log download still answered 404 after ${attempt + 1} tries` }
-    }
-    await clock.sleep(DOWNLOAD_RETRY_DELAYS_MS[attempt])
-  }
+  const outcome = await poll({
+    clock,
+    signal,
+    read: () => api.downloadScriptLog(reference, () => [stripBom(), createWriteStream(path)]),
+    done: answer => answer.status === 200,
+    next: (_, attempt) => DOWNLOAD_RETRY_DELAYS_MS[attempt]
+  })
+  if (outcome.done) return { kind: 'saved', path, bytes: outcome.value.bytes }
+  return { kind: 'none', reason: `the log download still answered 404 after ${outcome.attempts} tries` }
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i

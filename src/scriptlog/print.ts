@@ -1,6 +1,7 @@
-import * as core from '@actions/core'
-import { withCommandsStopped } from '../report/untrusted.js'
+import { withCommandsStopped } from '../output/untrusted.js'
 import { boundedLines } from './lines.js'
+import { formatBytes } from '../util/format.js'
+import type { Toolkit } from '../toolkit/toolkit.js'
 
 /** Logs larger than this are shown as their head and tail; the whole file is in script-log-path. */
 const MAX_PRINTED_BYTES = 1024 * 1024
@@ -10,9 +11,9 @@ const HEAD_LINES = 100
  * Prints a saved log into the step log, bounded, inside a collapsed group. The lines are the load
  * script's (TRACE writes anything): they are printed with runner commands stopped.
  */
-export async function printScriptLog(path: string, bytes: number): Promise<void> {
-  await core.group(`Script log (${formatBytes(bytes)})`, async () => {
-    await withCommandsStopped(async info => {
+export async function printScriptLog(toolkit: Pick<Toolkit, 'group' | 'info'>, path: string, bytes: number): Promise<void> {
+  await toolkit.group(`Script log (${formatBytes(bytes)})`, async () => {
+    await withCommandsStopped(toolkit, async info => {
       if (bytes <= MAX_PRINTED_BYTES) {
         await printLines(info, path, 0)
         return
@@ -32,10 +33,4 @@ async function printLines(info: (line: string) => void, path: string, start: num
     if (!skipFirst && count++ >= max) break
     info(line)
   }
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 }

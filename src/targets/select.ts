@@ -1,13 +1,14 @@
-import type { Settings } from '../inputs/settings.js'
-import { describeSelector, type Selector, type StartTarget, type Target } from '../inputs/targets.js'
+import type { Settings } from '../settings/settings.js'
+import { describeSelector, type Selector, type StartTarget, type Target } from '../inputs/parse-targets.js'
 import type { QrsApi } from '../qrs/api.js'
 import { eqText } from '../qrs/filter.js'
 import { asExternalPrograms, type App, type ReloadTask } from '../qrs/types.js'
-import { ReloadError } from '../reload/errors.js'
-import { findTask } from '../reload/target.js'
-import type { Resolved, TargetRun } from '../reload/target-run.js'
-import { infoUntrusted } from '../report/untrusted.js'
-import { findApp } from './apps.js'
+import { ReloadError } from '../util/errors.js'
+import { findTask } from '../reload/find-task.js'
+import type { Resolved, TargetRun } from '../report/target-run.js'
+import { printUntrusted } from '../output/untrusted.js'
+import type { Log } from '../toolkit/toolkit.js'
+import { findApp } from './find-app.js'
 
 /** The targets, resolved and checked; `failure` says why none may start (then nothing starts). */
 export interface Selection {
@@ -20,7 +21,7 @@ export interface Selection {
  * matches by name. Each task (and app) once. A lookup that fails, a selector that matches nothing and a
  * selection above max-targets fail the whole selection. Server trouble is thrown.
  */
-export async function selectTargets(api: QrsApi, settings: Settings): Promise<Selection> {
+export async function selectTargets(api: QrsApi, settings: Settings, log: Pick<Log, 'info'>): Promise<Selection> {
   const runs: TargetRun[] = []
   const problems: string[] = []
   const seen = new Set<string>()
@@ -48,7 +49,7 @@ export async function selectTargets(api: QrsApi, settings: Settings): Promise<Se
     for (const task of tasks) add(fromTask(task, describeSelector(selector)))
   }
   for (const run of runs)
-    infoUntrusted(`${run.label}${run.resolved?.taskId && run.resolved.taskName ? ` (${run.resolved.taskId})` : ''}: ${run.error ?? `selected by ${run.resolved?.from}`}`)
+    printUntrusted(log, `${run.label}${run.resolved?.taskId && run.resolved.taskName ? ` (${run.resolved.taskId})` : ''}: ${run.error ?? `selected by ${run.resolved?.from}`}`)
   if (problems.length > 0) return { runs, failure: problems.join('\n') }
   if (runs.length > settings.maxTargets) {
     const failure = `The selection has ${runs.length} targets, more than max-targets (${settings.maxTargets}): ${counts.join(', ')}. Nothing was started: check the tags and custom properties, or raise max-targets.`

@@ -27,3 +27,9 @@ export interface Toolkit {
   /** The step fails (exit code 1). Say why with error() first: this adds no message. */
   fail(): void
 }
+
+/**
+ * What the code below the steps may tell the runner: log lines, warnings and secrets to mask. Cut from the
+ * Toolkit, so that every such call goes through it (and a test's fake sees it).
+ */
+export type Log = Pick<Toolkit, 'info' | 'debug' | 'warning' | 'setSecret'>

@@ -1,3 +1,80 @@
+import { excerpt, firstLine } from './text.js'
+
+/**
+ * Every error the action throws on purpose, in one place. Each says what went wrong in words a user can
+ * act on; the catch sites tell them apart by class (see src/ARCHITECTURE.md, "Errors").
+ */
+
+/** A problem with an input: reported before any request is made, naming the input. */
+export class InputError extends Error {
+  override name = 'InputError'
+
+  constructor(
+    readonly input: string,
+    problem: string
+  ) {
+    super(`Input '${input}': ${problem}`)
+  }
+}
+
+/** Signing in failed; the message says what the server answered and what to check. */
+export class AuthError extends Error {
+  override name = 'AuthError'
+}
+
+/** The QRS answered, but not with what the call needed. Error bodies are text or HTML, never JSON. */
+export class QrsError extends Error {
+  override name = 'QrsError'
+
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly status: number,
+    readonly body: string,
+    hint?: string,
+    /** From a Retry-After header (429, 503). */
+    readonly retryAfterMs?: number
+  ) {
+    super(`${method} ${path} answered ${status}${excerpt(body) ? `: ${excerpt(body)}` : ''}${hint ? `\n${hint}` : ''}`)
+  }
+}
+
+/** The request never got an answer: DNS, TCP, TLS or a timeout. */
+export class ConnectionError extends Error {
+  override name = 'ConnectionError'
+
+  constructor(
+    message: string,
+    /** Worth another try (reset, timeout, refused); TLS and DNS problems are not. */
+    readonly transient = false
+  ) {
+    super(message)
+  }
+}
+
+/** A reload-level failure the user must act on (task not found, did not start, timed out). */
+export class ReloadError extends Error {
+  override name = 'ReloadError'
+}
+
+/** The deadline passed while the server was not answering: the wait times out with this as the cause. */
+export class StillDown extends Error {
+  override name = 'StillDown'
+
+  constructor(cause: unknown) {
+    super(`the QRS was not answering at the timeout (${firstLine(errorMessage(cause))})`, { cause })
+  }
+}
+
+/** The runner cancelled the job (SIGINT, then SIGTERM 7.5 s later, then SIGKILL). */
+export class CancelledError extends Error {
+  override name = 'CancelledError'
+
+  constructor(readonly signal: string) {
+    super(`The job was cancelled (${signal}).`)
+  }
+}
+
 /** The message of anything thrown: an Error's message, anything else as text. */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error)

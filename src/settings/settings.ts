@@ -1,13 +1,9 @@
-import { InputError } from './errors.js'
-import { AUTH_TYPES, type AuthType } from '../shared-types.js'
-import { parseDuration } from './duration.js'
-import { parseCertificates, parsePrivateKey, readPem, secretLines } from './pem.js'
-import { readJwtSource } from './jwt.js'
-import { parseWindowsUser, type WindowsCredentials } from '../auth/ntlm.js'
-import type { JwtSource } from '../auth/jwt.js'
-import { MIN_MASKED_LENGTH } from '../auth/mask.js'
-import type { ListenAddress } from '../notify/listener.js'
-import { parseMaxTargets, parseTargetInputs, type Selector, type Target } from './targets.js'
+import { AUTH_TYPES, readAuth, type AuthSettings, type AuthType } from '../auth/index.js'
+import { parseDuration } from '../inputs/duration.js'
+import { parseMaxTargets, parseTargetInputs, type Selector, type Target } from '../inputs/parse-targets.js'
+import { parseCertificates, readPem } from '../inputs/pem.js'
+import { headerValue, parseBoolean, parseChoice, parseCount } from '../inputs/values.js'
+import { InputError } from '../util/errors.js'
 
 /** Reads one input by its action.yml name; `core.getInput` in production, a map in tests. */
 export type InputReader = (name: string, options?: { trim: boolean }) => string
@@ -20,28 +16,18 @@ const SCRIPT_LOG_MODES = ['on-failure', 'always', 'never'] as const
 /** When to print the script log in the step log. */
 type ScriptLogMode = (typeof SCRIPT_LOG_MODES)[number]
 
-/** Client certificate material for `auth-type: certificate` (QMC's client.pem / client_key.pem). */
-export interface ClientCertificate {
-  cert: string
-  key: string
-  passphrase?: string
+/** Where to listen for the QRS's callbacks: `notify-listen` (host:port). */
+export interface ListenAddress {
+  host: string
+  port: number
 }
 
 /** Everything the action needs, checked and typed, before the first request. */
 export interface Settings {
   /** QRS base: `https://host:4242` for certificates, the proxy URL with the virtual proxy prefix otherwise. */
   url: URL
-  authType: AuthType
-  /** Set when `authType` is `certificate`. */
-  clientCertificate?: ClientCertificate
-  /** Set when `authType` is `ntlm`. */
-  windowsCredentials?: WindowsCredentials
-  /** Set when `authType` is `jwt`: a given token or what is needed to mint one. */
-  jwt?: JwtSource
-  /** Set when `authType` is `header`. */
-  header?: { name: string; value: string }
-  /** `X-Qlik-User` header sent with certificate auth. */
-  qlikUser: string
+  /** auth-type and what it signs in with (auth/<type>.ts reads each type's inputs). */
+  auth: AuthSettings
   /** PEM bundle that replaces the system CA store (QMC's root.pem). */
   caCert?: string
   /** Host name to check the server certificate against instead of the URL's host. */
@@ -125,21 +111,13 @@ export function getSettings(read: InputReader): Settings {
   const url = parseUrl(get('url'))
   const authType = parseAuthType(get('auth-type'))
   const { targets, selectors, stream, single } = parseTargetInputs(get)
-  const clientCertificate = authType === 'certificate' ? readClientCertificate(get, secrets) : undefined
-  const windowsCredentials = authType === 'ntlm' ? readWindowsCredentials(get, raw('password'), secrets) : undefined
-  const jwt = authType === 'jwt' ? readJwtSource(get, secrets) : undefined
-  const header = authType === 'header' ? readHeader(get, secrets) : undefined
+  const auth = readAuth(authType, { get, raw, secrets })
   const caCert = get('ca-cert') ? readPem('ca-cert', get('ca-cert')) : undefined
   if (caCert) parseCertificates('ca-cert', caCert)
 
   return {
     url,
-    authType,
-    clientCertificate,
-    windowsCredentials,
-    jwt,
-    header,
-    qlikUser: parseQlikUser(get('qlik-user')),
+    auth,
     caCert,
     tlsServerName: parseServerName(get('tls-server-name')),
     insecureSkipTlsVerify: parseBoolean('insecure-skip-tls-verify', get('insecure-skip-tls-verify')),
@@ -194,11 +172,6 @@ function parseAuthType(value: string): AuthType {
   return type as AuthType
 }
 
-function parseCount(input: string, value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 64) throw new InputError(input, `'${value}' is not a whole number from 1 to 64.`)
-  return Number(value)
-}
-
 function parseNotify(listen: string, url: string): { listen: ListenAddress; url: URL } | undefined {
   if (!listen && !url) return undefined
   if (!listen) throw new InputError('notify-listen', 'is required with notify-url (host:port to listen on, e.g. 0.0.0.0:8765).')
@@ -217,86 +190,10 @@ function parseNotify(listen: string, url: string): { listen: ListenAddress; url:
   return { listen: { host: match[1].replace(/^\[|\]$/g, '') || '0.0.0.0', port }, url: callback }
 }
 
-function parseChoice<T extends string>(input: string, value: string, choices: readonly T[]): T {
-  const choice = value.toLowerCase()
-  if (!(choices as readonly string[]).includes(choice)) throw new InputError(input, `'${value}' is not one of ${choices.join(', ')}.`)
-  return choice as T
-}
-
-function readClientCertificate(get: (name: string) => string, secrets: string[]): ClientCertificate {
-  const passphrase = get('client-key-passphrase') || undefined
-  if (passphrase) secrets.push(passphrase)
-  for (const name of ['client-cert', 'client-key']) {
-    if (!get(name)) throw new InputError(name, "is required with auth-type 'certificate' (QMC export: client.pem, client_key.pem).")
-  }
-  const key = readPem('client-key', get('client-key'))
-  secrets.push(...secretLines(key))
-  const cert = readPem('client-cert', get('client-cert'))
-  const [leaf] = parseCertificates('client-cert', cert)
-  const keyObject = parsePrivateKey('client-key', key, passphrase)
-  if (!leaf.checkPrivateKey(keyObject)) {
-    throw new InputError('client-key', `does not belong to the certificate in 'client-cert' (${leaf.subject.replace(/\n/g, ', ')}).`)
-  }
-  return { cert, key, passphrase }
-}
-
-function readWindowsCredentials(get: (name: string) => string, password: string, secrets: string[]): WindowsCredentials {
-  const username = get('username')
-  if (password) secrets.push(password)
-  if (!username) throw new InputError('username', "is required with auth-type 'ntlm' (DOMAIN\\user, user@domain or user).")
-  if (!password) throw new InputError('password', "is required with auth-type 'ntlm'.")
-  const { user, domain } = parseWindowsUser(username)
-  if (!user || /[\\/\s]/.test(user) || /\s/.test(domain)) {
-    throw new InputError('username', `'${username}' is not DOMAIN\\user, user@domain or user (in YAML, quote it: 'CORP\\svc_reload').`)
-  }
-  return { user, domain, password }
-}
-
-function readHeader(get: (name: string) => string, secrets: string[]): { name: string; value: string } {
-  const name = get('header-name')
-  const value = get('header-value')
-  if (!name) throw new InputError('header-name', "is required with auth-type 'header' (the virtual proxy's header name).")
-  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new InputError('header-name', `'${name}' is not a valid HTTP header name.`)
-  if (!value) throw new InputError('header-value', "is required with auth-type 'header' (the user id the proxy should sign in).")
-  // A user id, not a password: a short one (`sa`) masked would blank ordinary words in the log.
-  if (value.length >= MIN_MASKED_LENGTH) secrets.push(value)
-  headerValue('header-value', value)
-  return { name, value }
-}
-
-/** Node refuses header values with line breaks or characters outside Latin-1: say which input, before any request. */
-function headerValue(input: string, value: string): string {
-  if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) throw new InputError(input, 'contains a line break or a character that cannot go into an HTTP header.')
-  return value
-}
-
-function parseQlikUser(value: string): string {
-  headerValue('qlik-user', value)
-  // UserDirectory=INTERNAL; UserId=sa_api: ';' separated, spaces optional, order free.
-  const parts = value
-    .split(';')
-    .map(p => p.trim())
-    .filter(Boolean)
-  const keys = parts.map(p => /^(\w+)\s*=\s*\S.*$/.exec(p)?.[1]?.toLowerCase())
-  if (parts.length !== 2 || !keys.includes('userdirectory') || !keys.includes('userid')) {
-    throw new InputError('qlik-user', `'${value}' is not of the form 'UserDirectory=INTERNAL; UserId=sa_api' (';' between the parts).`)
-  }
-  return value
-}
-
 function parseServerName(value: string): string | undefined {
   if (!value) return undefined
   if (!/^[A-Za-z0-9.-]+$/.test(value) && !/^[0-9a-f:]+$/i.test(value)) {
     throw new InputError('tls-server-name', `'${value}' is not a host name (e.g. qliksrv01.corp.example).`)
   }
   return value
-}
-
-const TRUE = ['true', 'True', 'TRUE', 'yes', 'on']
-const FALSE = ['false', 'False', 'FALSE', 'no', 'off']
-
-function parseBoolean(input: string, value: string): boolean {
-  if (TRUE.includes(value)) return true
-  if (FALSE.includes(value)) return false
-  throw new InputError(input, `'${value}' is not a boolean: use true or false.`)
 }

@@ -1,7 +1,7 @@
 import type { QrsApi } from '../qrs/api.js'
 import { eqText } from '../qrs/filter.js'
 import type { App } from '../qrs/types.js'
-import { ReloadError } from '../reload/errors.js'
+import { ReloadError } from '../util/errors.js'
 
 /**
  * The one app with this name (and, with `stream`, published to that stream). App names are not

@@ -1,10 +1,12 @@
-import type { RawResponse, Transport } from '../qrs/transport.js'
-import type { ClientTls } from '../shared-types.js'
+import type { RawResponse, Transport } from './transport.js'
+import type { Log } from '../toolkit/toolkit.js'
+import type { ClientTls } from './agent.js'
 
-/** Where the client connects: strategies explain redirects and sign in against it. */
+/** Where the client connects (strategies explain redirects and sign in against it), and where their lines and secrets go. */
 export interface Site {
   url: URL
   userAgent: string
+  log: Log
 }
 
 /** The request that met a missing or expired session, and what signing in again may use. */

@@ -1,4 +1,4 @@
-import { InputError } from './errors.js'
+import { InputError } from '../util/errors.js'
 
 /** One thing to reload, named explicitly; an input may list several, one per line. */
 export type Target = { kind: 'task-id'; taskId: string } | { kind: 'task-name'; taskName: string } | { kind: 'app-id'; appId: string } | { kind: 'app-name'; appName: string }

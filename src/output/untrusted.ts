@@ -1,5 +1,8 @@
-import * as core from '@actions/core'
 import { randomBytes } from 'node:crypto'
+import type { Log } from '../toolkit/toolkit.js'
+
+/** Where untrusted lines are printed: the step's log. */
+type Printer = Pick<Log, 'info'>
 
 /**
  * Text from the server (script log lines, detail messages, task and app names, error bodies) is
@@ -17,8 +20,8 @@ function mayBeCommand(text: string): boolean {
  * block (never derived from the text), so server text cannot end the block early; a line that
  * happens to contain it is printed without it.
  */
-export async function withCommandsStopped<T>(print: (info: (line: string) => void) => Promise<T>): Promise<T> {
-  const block = stopCommands()
+export async function withCommandsStopped<T>(log: Printer, print: (info: (line: string) => void) => Promise<T>): Promise<T> {
+  const block = stopCommands(log)
   try {
     return await print(block.info)
   } finally {
@@ -27,27 +30,22 @@ export async function withCommandsStopped<T>(print: (info: (line: string) => voi
 }
 
 /** Info lines that may hold server text: printed as they are when none can be a command, else with commands stopped. */
-export function infoUntrusted(...lines: string[]): void {
-  printUntrusted(line => core.info(line), lines)
-}
-
-/** As infoUntrusted, through a given line printer (the step's toolkit, or a test's fake). */
-export function printUntrusted(info: (line: string) => void, lines: string[]): void {
+export function printUntrusted(log: Printer, ...lines: string[]): void {
   if (!lines.some(mayBeCommand)) {
-    for (const line of lines) info(line)
+    for (const line of lines) log.info(line)
     return
   }
-  const block = stopCommands(info)
+  const block = stopCommands(log)
   for (const line of lines) block.info(line)
   block.resume()
 }
 
-function stopCommands(print: (line: string) => void = line => core.info(line)): { info: (line: string) => void; resume: () => void } {
+function stopCommands(log: Printer): { info: (line: string) => void; resume: () => void } {
   const token = randomBytes(16).toString('hex')
   const hidden = new RegExp(token, 'gi')
-  print(`::stop-commands::${token}`)
+  log.info(`::stop-commands::${token}`)
   return {
-    info: line => print(line.replace(hidden, '')),
-    resume: () => print(`::${token}::`)
+    info: line => log.info(line.replace(hidden, '')),
+    resume: () => log.info(`::${token}::`)
   }
 }

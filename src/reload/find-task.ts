@@ -1,7 +1,7 @@
 import type { QrsApi } from '../qrs/api.js'
 import { eqGuid, eqText } from '../qrs/filter.js'
 import { asExternalPrograms, type ReloadTask } from '../qrs/types.js'
-import { ReloadError } from './errors.js'
+import { ReloadError } from '../util/errors.js'
 
 /**
  * Finds the task to start: reload tasks first, then external program tasks. Lists the user may

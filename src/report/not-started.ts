@@ -1,7 +1,7 @@
-import type { Settings } from '../inputs/settings.js'
-import type { TargetRun } from '../reload/target-run.js'
-import { setResult } from '../report/outputs.js'
-import { writeSummary, writeTargetsSummary } from '../report/summary.js'
+import type { Settings } from '../settings/settings.js'
+import type { TargetRun } from './target-run.js'
+import { setResult } from './outputs.js'
+import { writeSummary, writeTargetsSummary } from './summary.js'
 import type { Toolkit } from '../toolkit/toolkit.js'
 
 /** The selection failed as a whole: nothing started; every target gets its entry and its row, the step one error. */

@@ -1,9 +1,9 @@
-import type { StartTarget } from '../inputs/targets.js'
+import type { StartTarget } from '../inputs/parse-targets.js'
 import type { App, ExecutionResult, ReloadTask } from '../qrs/types.js'
-import type { ReloadReport } from '../report/report.js'
+import type { ReloadReport } from './report.js'
 import type { LogExcerpt } from '../scriptlog/excerpt.js'
 import type { ChainNode } from '../chain/follow.js'
-import type { StartedReload } from './start.js'
+import type { StartedReload } from '../reload/start.js'
 
 /** What a target resolved to before anything started (what is known of it when the lookup failed). */
 export interface Resolved {

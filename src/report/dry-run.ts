@@ -1,12 +1,11 @@
-import * as core from '@actions/core'
-import type { Settings } from '../inputs/settings.js'
+import type { Settings } from '../settings/settings.js'
 import type { QrsApi } from '../qrs/api.js'
 import { eqGuid } from '../qrs/filter.js'
 import { asExternalPrograms, type Privileges, type ReloadTask } from '../qrs/types.js'
-import type { Plan, TargetRun } from '../reload/target-run.js'
-import { setResult } from '../report/outputs.js'
-import { escape } from '../report/summary.js'
-import { printUntrusted } from '../report/untrusted.js'
+import type { Plan, TargetRun } from './target-run.js'
+import { setResult } from './outputs.js'
+import { escape, Html } from './html.js'
+import { printUntrusted } from '../output/untrusted.js'
 import type { Toolkit } from '../toolkit/toolkit.js'
 import { mayBeRunning } from '../reload/start.js'
 
@@ -24,7 +23,7 @@ export async function dryRun(toolkit: Toolkit, api: QrsApi, settings: Settings, 
   })
   const table = planRows(runs)
   // Names come from the server: printed with runner commands off.
-  printUntrusted(line => toolkit.info(line), textTable(table).split('\n'))
+  printUntrusted(toolkit, ...textTable(table).split('\n'))
   setResult(toolkit, settings.singleTarget, runs)
   const blocked = runs.filter(run => !run.plan!.wouldStart)
   const verdict =
@@ -34,7 +33,7 @@ export async function dryRun(toolkit: Toolkit, api: QrsApi, settings: Settings, 
   if (blocked.length > 0) {
     toolkit.error(verdict)
     toolkit.fail()
-  } else printUntrusted(line => toolkit.info(line), [verdict])
+  } else printUntrusted(toolkit, verdict)
   await writePlanSummary(toolkit, table, verdict, blocked.length === 0)
 }
 
@@ -121,11 +120,11 @@ function textTable(rows: string[][]): string {
 }
 
 async function writePlanSummary(toolkit: Toolkit, rows: string[][], verdict: string, ok: boolean): Promise<void> {
-  const summary = core.summary.emptyBuffer()
+  const summary = new Html()
   const [headline, ...why] = verdict.split('\n')
-  summary.addHeading(`${ok ? '✅' : '❌'} ${escape(headline)}`, 3)
+  summary.heading(`${ok ? '✅' : '❌'} ${escape(headline)}`, 3)
   const cells = (row: string[], tag: string): string => `<tr>${row.map(cell => `<${tag} align="left">${escape(cell)}</${tag}>`).join('')}</tr>`
-  summary.addRaw(`<table>${cells(HEADER, 'th')}${rows.map(row => cells(row, 'td')).join('')}</table>`, true)
-  if (why.length > 0) summary.addRaw(`<ul>${why.map(line => `<li>${escape(line.replace(/^- /, ''))}</li>`).join('')}</ul>`, true)
-  await toolkit.writeSummary(summary.stringify())
+  summary.raw(`<table>${cells(HEADER, 'th')}${rows.map(row => cells(row, 'td')).join('')}</table>`)
+  if (why.length > 0) summary.raw(`<ul>${why.map(line => `<li>${escape(line.replace(/^- /, ''))}</li>`).join('')}</ul>`)
+  await toolkit.writeSummary(summary.toString())
 }

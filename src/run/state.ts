@@ -1,5 +1,4 @@
-import { actionsToolkit } from './toolkit/actions.js'
-import type { Toolkit } from './toolkit/toolkit.js'
+import type { Toolkit } from '../toolkit/toolkit.js'
 
 /** Where state is kept: the runner's, or a test's fake. */
 export type StateStore = Pick<Toolkit, 'saveState' | 'getState'>
@@ -28,12 +27,12 @@ export interface SavedExecution {
   executionId: string
 }
 
-export function markMainStarted(store: StateStore = actionsToolkit): void {
+export function markMainStarted(store: StateStore): void {
   store.saveState(STATE.isPost, 'true')
 }
 
 /** Rewrites the list of our executions that have not ended (the runner keeps the last value). */
-export function saveRunning(running: SavedExecution[], store: StateStore = actionsToolkit): void {
+export function saveRunning(running: SavedExecution[], store: StateStore): void {
   if (running[0]) {
     // The first one also under its own keys: one target is the common case.
     store.saveState(STATE.taskId, running[0].taskId)
@@ -43,7 +42,7 @@ export function saveRunning(running: SavedExecution[], store: StateStore = actio
   store.saveState(STATE.done, running.length === 0 ? 'true' : 'false')
 }
 
-function savedRunning(store: StateStore = actionsToolkit): SavedExecution[] {
+function savedRunning(store: StateStore): SavedExecution[] {
   if (store.getState(STATE.done) === 'true') return []
   try {
     const list = JSON.parse(store.getState(STATE.executions) || '[]') as SavedExecution[]
@@ -55,18 +54,18 @@ function savedRunning(store: StateStore = actionsToolkit): SavedExecution[] {
   return executionId ? [{ taskId: store.getState(STATE.taskId), executionId }] : []
 }
 
-export function isPost(store: StateStore = actionsToolkit): boolean {
+export function isPost(store: StateStore): boolean {
   return store.getState(STATE.isPost) === 'true'
 }
 
 /** Main's last word, in its finally (a kill never gets here): which of ours the post step must still stop. */
-export function markMainEnded(stopPending: SavedExecution[], store: StateStore = actionsToolkit): void {
+export function markMainEnded(stopPending: SavedExecution[], store: StateStore): void {
   store.saveState(STATE.stopPending, JSON.stringify(stopPending))
   store.saveState(STATE.mainEnded, 'true')
 }
 
 /** What the post step stops: all of ours that may run when main never reached its end, else what main could not stop. */
-export function leftToStop(store: StateStore = actionsToolkit): SavedExecution[] {
+export function leftToStop(store: StateStore): SavedExecution[] {
   if (store.getState(STATE.mainEnded) !== 'true') return savedRunning(store)
   try {
     return JSON.parse(store.getState(STATE.stopPending) || '[]') as SavedExecution[]

@@ -1,0 +1,356 @@
+import { describe, expect, it } from '@jest/globals'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { QrsApi } from '../../src/qrs/api.js'
+import { runAll } from '../../src/run/all-targets.js'
+import { targetContext } from '../../src/run/context.js'
+import { stopAndExplain } from '../../src/run/stop.js'
+import { runTarget } from '../../src/run/target.js'
+import { taskRunner } from '../../src/run/task-runner.js'
+import { ConnectionError } from '../../src/util/errors.js'
+import { fakeRunner, result, startedReload, stepContext, targetRun } from '../helpers/fake-runner.js'
+import { FakeToolkit } from '../helpers/fake-toolkit.js'
+import { fakeClock } from '../helpers/fake-clock.js'
+
+const timeout = (lastStatus?: number) => ({ kind: 'timeout' as const, elapsedMs: 2_000, sessionEnded: false, lastStatus, attempts: 0 })
+
+describe('runTarget: one target’s steps through its runner', () => {
+  it('starts, tracks at once, follows to the end, reports; no script log after a success', async () => {
+    const step = stepContext({ singleTarget: true })
+    const runner = fakeRunner()
+    let logAsked = false
+    runner.scriptLog = async () => ((logAsked = true), { kind: 'none', reason: 'x' })
+    const run = targetRun('Sales')
+    await runTarget(runner, run, step)
+    expect(run).toMatchObject({ success: true, label: 'Sales', report: { status: 'FinishedSuccess', executionId: 'exec-Sales' }, result: { status: 7 } })
+    expect(run.error).toBeUndefined()
+    expect(step.tracker.calls).toEqual(['started exec-Sales', 'ended exec-Sales'])
+    expect(step.toolkit.groups).toEqual(['Start the reload'])
+    expect(step.toolkit.log).toEqual(["Task 'Sales' (task-Sales): execution exec-Sales"])
+    // One target: the outputs are set the moment the execution is known.
+    expect(step.toolkit.outputs['execution-id']).toBe('exec-Sales')
+    expect(logAsked).toBe(false)
+    // What the cancel handler stops it with: the runner's stop, not cut by the cancellation.
+    await step.tracker.running[0].stop(4_000)
+    expect(runner.stops).toEqual([{ executionId: 'exec-Sales', waitMs: 4_000, afterCancel: true }])
+  })
+
+  it('a failed reload: the script log saved and scanned; a missing log said; a fetch that fails is a warning', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'qsr-run-')), 'log.txt')
+    writeFileSync(path, 'Start\r\nError: Field not found\r\n')
+    const saved = stepContext()
+    const run = targetRun('Finance')
+    await runTarget(
+      fakeRunner({ follow: async () => ({ kind: 'finished', result: result(8), attempts: 1 }), scriptLog: async () => ({ kind: 'saved', path, bytes: 31 }) }),
+      run,
+      saved
+    )
+    expect(run).toMatchObject({
+      success: false,
+      scriptLogPath: path,
+      scriptLogBytes: 31,
+      scriptLogNote: `Script log: 31 B at ${path}`,
+      excerpt: { errorLines: ['Error: Field not found'] }
+    })
+
+    const none = stepContext()
+    const missing = targetRun('Finance')
+    await runTarget(fakeRunner({ follow: async () => ({ kind: 'finished', result: result(8), attempts: 1 }) }), missing, none)
+    expect(missing.scriptLogNote).toBe('No script log: the server has no script log for this execution.')
+    expect(none.toolkit.log).toContain('No script log: the server has no script log for this execution.')
+
+    const broken = stepContext()
+    const failing = targetRun('Finance')
+    const runner = fakeRunner({
+      follow: async () => ({ kind: 'finished', result: result(8), attempts: 1 }),
+      scriptLog: async () => {
+        throw new ConnectionError('reset')
+      }
+    })
+    await runTarget(runner, failing, broken)
+    expect(broken.toolkit.annotations).toEqual([{ level: 'warning', message: 'The script log could not be fetched: reset', title: undefined }])
+    expect(failing.error).toBeUndefined()
+  })
+
+  it('script-log: never keeps every line of the log out of the report; external programs have no log', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'qsr-run-')), 'log.txt')
+    writeFileSync(path, 'Error: secret\r\n')
+    const run = targetRun('Finance')
+    await runTarget(
+      fakeRunner({ follow: async () => ({ kind: 'finished', result: result(8), attempts: 1 }), scriptLog: async () => ({ kind: 'saved', path, bytes: 15 }) }),
+      run,
+      stepContext({ scriptLog: 'never' })
+    )
+    expect(run.scriptLogPath).toBe(path)
+    expect(run.excerpt).toBeUndefined()
+    const program = targetRun('Program')
+    const runner = fakeRunner({
+      start: async () => ({ ...startedReload('Program'), task: { id: 't', name: 'Program', taskType: 1 } }),
+      follow: async () => ({ kind: 'finished', result: result(8), attempts: 1 })
+    })
+    await runTarget(runner, program, stepContext())
+    expect(program.scriptLogNote).toBeUndefined()
+  })
+
+  it('wait: false: the status right after the start, and success', async () => {
+    const step = stepContext({ wait: false })
+    const run = targetRun('Sales')
+    await runTarget(fakeRunner({ status: result(2) }), run, step)
+    expect(run).toMatchObject({ success: true, report: { status: 'Started' } })
+    expect(step.tracker.calls).toEqual(['started exec-Sales', 'ended exec-Sales'])
+    expect(step.toolkit.log).toContain('wait is false: not waiting for the reload (now Started).')
+    const unknown = targetRun('Sales')
+    await runTarget(fakeRunner(), unknown, stepContext({ wait: false }))
+    expect(unknown.report?.status).toBe('Triggered')
+  })
+
+  it('a timeout: stops ours and says what the stop did, with what to change', async () => {
+    const step = stepContext({ stopOnTimeout: true })
+    const run = targetRun('Slow')
+    const runner = fakeRunner({ follow: async () => timeout(2) })
+    await runTarget(runner, run, step)
+    expect(runner.stops).toEqual([{ executionId: 'exec-Slow', waitMs: 15_000, afterCancel: false }])
+    expect(run.error).toBe(
+      "Timed out after 2s waiting for task 'Slow' (last status Started (2)): stopped task 'Slow' (execution exec-Slow), now Aborted (6). Raise 'timeout' if reloads of this app take longer."
+    )
+    expect(run.report).toMatchObject({ status: 'Aborted', statusCode: 6 })
+    expect(step.tracker.calls).toEqual(['started exec-Slow', 'ended exec-Slow'])
+  })
+
+  it('a timeout whose stop finds ours ended, or fails: said so; a failed stop is left to the post step', async () => {
+    const ended = targetRun('Slow')
+    await runTarget(fakeRunner({ follow: async () => timeout(), stop: async () => ({ alreadyEnded: true, result: result(7) }) }), ended, stepContext())
+    expect(ended.error).toBe(
+      "Timed out after 2s waiting for task 'Slow' (no status seen yet); execution exec-Slow had already ended, now FinishedSuccess (7): not stopping task 'Slow' (another run of it may be going). Raise 'timeout' if reloads of this app take longer."
+    )
+    const step = stepContext()
+    const failed = targetRun('Slow')
+    const runner = fakeRunner({
+      follow: async () => ({ ...timeout(2), unanswered: 'the QRS was not answering at the timeout (503)' }),
+      stop: async () => {
+        throw new Error('POST /qrs/task/x/stop answered 404\nhint')
+      }
+    })
+    await runTarget(runner, failed, step)
+    expect(failed.error).toBe(
+      "Timed out after 2s waiting for task 'Slow' (last status Started (2); the QRS was not answering at the timeout (503)), and stopping task 'Slow' (execution exec-Slow) failed: POST /qrs/task/x/stop answered 404. Stop it in the QMC if it still runs."
+    )
+    expect(failed.report?.status).toBe('Started')
+    expect(step.tracker.calls).toEqual(['started exec-Slow', 'stopFailed exec-Slow'])
+  })
+
+  it('a timeout with stop-on-timeout: false, or someone else’s run: left running, said why', async () => {
+    const kept = targetRun('Slow')
+    const runner = fakeRunner({ follow: async () => timeout(2) })
+    await runTarget(runner, kept, stepContext({ stopOnTimeout: false }))
+    expect(kept.error).toBe(
+      "Timed out after 2s waiting for task 'Slow' (execution exec-Slow, last status Started (2)). The reload keeps running in Qlik Sense: stop-on-timeout is false. Raise 'timeout' if reloads of this app take longer."
+    )
+    const theirs = targetRun('Slow')
+    await runTarget(fakeRunner({ start: async () => startedReload('Slow', { attached: true }), follow: async () => timeout() }), theirs, stepContext())
+    expect(theirs.error).toMatch(/keeps running in Qlik Sense: it was started by someone else \(if-running: attach\)/)
+    expect(runner.stops).toEqual([])
+  })
+
+  it('fail-fast while following: ours is stopped (or left, as the inputs say)', async () => {
+    for (const [settings, attached, expected] of [
+      [{}, false, "Another target failed (fail-fast): stopped task 'Long' (execution exec-Long), now Aborted (6)."],
+      [{ stopOnCancel: false }, false, 'Another target failed (fail-fast): stopped waiting; execution exec-Long keeps running (stop-on-cancel is false).'],
+      [{}, true, 'Another target failed (fail-fast): stopped waiting; execution exec-Long keeps running (someone else started it).']
+    ] as const) {
+      const failFast = new AbortController()
+      const step = stepContext(settings, { signal: failFast.signal })
+      const run = targetRun('Long')
+      const runner = fakeRunner({
+        start: async () => startedReload('Long', { attached }),
+        follow: async () => {
+          failFast.abort(new Error('fail-fast'))
+          throw new Error('fail-fast')
+        }
+      })
+      await runTarget(runner, run, step)
+      expect(run.error).toBe(expected)
+      expect(step.tracker.calls).toEqual(['started exec-Long', 'ended exec-Long'])
+      expect(runner.stops).toEqual(attached || settings === undefined || 'stopOnCancel' in settings ? [] : [{ executionId: 'exec-Long', waitMs: 4_000, afterCancel: false }])
+    }
+  })
+
+  it('fail-fast whose stop fails: left to the post step', async () => {
+    const failFast = new AbortController()
+    const step = stepContext({}, { signal: failFast.signal })
+    const run = targetRun('Long')
+    await runTarget(
+      fakeRunner({
+        follow: async () => {
+          failFast.abort()
+          throw new Error('aborted')
+        },
+        stop: async () => {
+          throw new ConnectionError('reset')
+        }
+      }),
+      run,
+      step
+    )
+    expect(run.error).toBe("Another target failed (fail-fast), and stopping task 'Long' (execution exec-Long) failed: reset. The post step will try again.")
+    expect(step.tracker.calls).toEqual(['started exec-Long', 'stopFailed exec-Long'])
+  })
+
+  it('a cancellation is the caller’s: rethrown; any other trouble is the target’s error', async () => {
+    const cancel = new AbortController()
+    const step = stepContext({}, { cancel: cancel.signal, signal: cancel.signal })
+    const reason = new Error('The job was cancelled (SIGINT).')
+    const runner = fakeRunner({
+      follow: async () => {
+        cancel.abort(reason)
+        throw reason
+      }
+    })
+    await expect(runTarget(runner, targetRun('Sales'), step)).rejects.toBe(reason)
+    const run = targetRun('Sales')
+    await runTarget(
+      fakeRunner({
+        start: async () => {
+          throw new Error("Task 'Sales' is already running (execution e) and if-running is 'fail'.")
+        }
+      }),
+      run,
+      stepContext()
+    )
+    expect(run).toMatchObject({ success: false, error: "Task 'Sales' is already running (execution e) and if-running is 'fail'." })
+    expect(run.started).toBeUndefined()
+  })
+
+  it('wait-for-chain: the chain of the outcome followed and printed', async () => {
+    const api = { compositeEvents: async () => [] } as unknown as QrsApi
+    const step = stepContext({ waitForChain: true }, { api })
+    const run = targetRun('Sales')
+    await runTarget(fakeRunner(), run, step)
+    expect(run).toMatchObject({ chain: [], chainFailed: false, success: true })
+    expect(step.toolkit.groups).toEqual(['Start the reload', 'Task chain'])
+    expect(step.toolkit.log).toContain('No task trigger fires on this outcome.')
+  })
+
+  it('several targets: lines carry the name, no groups, no outputs until the end', async () => {
+    const step = stepContext({}, { multi: true })
+    await runTarget(fakeRunner(), targetRun('Sales'), step)
+    expect(step.toolkit.groups).toEqual([])
+    expect(step.toolkit.log).toEqual(['[Sales] Start the reload', "[Sales] Task 'Sales' (task-Sales): execution exec-Sales"])
+    expect(step.toolkit.outputs).toEqual({})
+  })
+})
+
+describe('targetContext', () => {
+  it('puts a target’s lines through the gate, with its name when several run', async () => {
+    const step = stepContext({}, { multi: true })
+    const context = targetContext(targetRun('A'), step)
+    context.info('line\n::warning::x')
+    expect(step.toolkit.log[1]).toBe('[A] line\n::warning::x')
+    expect(step.toolkit.log[0]).toMatch(/^::stop-commands::/)
+    expect(await context.group('G', async () => 5)).toBe(5)
+    expect(step.toolkit.log).toContain('[A] G')
+  })
+})
+
+describe('runAll: max-parallel, fail-fast', () => {
+  it('runs at most max-parallel at once, in order', async () => {
+    let now = 0
+    let most = 0
+    const runner = fakeRunner({
+      follow: async () => {
+        most = Math.max(most, ++now)
+        await new Promise(resolve => setTimeout(resolve, 5))
+        now--
+        return { kind: 'finished', result: result(7), attempts: 1 }
+      }
+    })
+    const runs = ['A', 'B', 'C', 'D', 'E'].map(targetRun)
+    const step = stepContext({ maxParallel: 2 })
+    await runAll(runner, runs, step)
+    expect(most).toBe(2)
+    expect(runs.every(run => run.success)).toBe(true)
+    // Several targets: their lines carry their names.
+    expect(step.toolkit.log[0]).toBe('[A] Start the reload')
+  })
+
+  it('fail-fast: the first failure skips what has not started and stops what runs', async () => {
+    const runs = ['Long', 'Bad', 'Later'].map(targetRun)
+    let release: () => void = () => undefined
+    const runner = fakeRunner({
+      follow: async started => {
+        if (started.executionId === 'exec-Bad') {
+          return { kind: 'finished', result: result(8), attempts: 1 }
+        }
+        // 'Long' runs until the fail-fast abort reaches it.
+        await new Promise<void>(resolve => (release = resolve))
+        throw new Error('fail-fast')
+      }
+    })
+    const step = stepContext({ maxParallel: 2, failFast: true })
+    const running = runAll(runner, runs, step)
+    await new Promise(resolve => setTimeout(resolve, 20))
+    release()
+    await running
+    expect(runs.map(run => run.error)).toEqual([
+      "Another target failed (fail-fast): stopped task 'Long' (execution exec-Long), now Aborted (6).",
+      undefined,
+      'Not started: another target failed (fail-fast).'
+    ])
+    expect(step.toolkit.log).toContain('Bad failed: stopping the other targets (fail-fast).')
+  })
+
+  it('a cancelled job starts nothing more', async () => {
+    const cancel = AbortSignal.abort(new Error('cancelled'))
+    const runs = ['A', 'B'].map(targetRun)
+    await runAll(fakeRunner(), runs, stepContext({}, { cancel }))
+    expect(runs.map(run => run.started)).toEqual([undefined, undefined])
+  })
+})
+
+describe('stopAndExplain: one sentence for every reason to stop', () => {
+  const story = { why: 'The job was cancelled', task: "task 'Sales'", executionId: 'e1', afterFailure: 'The post step will try again.' }
+  it('stopped, with the status it reached', async () => {
+    expect(await stopAndExplain(async () => ({ alreadyEnded: false, result: result(6) }), story)).toEqual({
+      kind: 'stopped',
+      result: result(6),
+      message: "The job was cancelled: stopped task 'Sales' (execution e1), now Aborted (6)."
+    })
+    expect((await stopAndExplain(async () => ({ alreadyEnded: false }), story)).message).toBe("The job was cancelled: stopped task 'Sales' (execution e1).")
+  })
+  it('not stopped because ours had ended (the stop would hit another run)', async () => {
+    expect((await stopAndExplain(async () => ({ alreadyEnded: true, result: result(7) }), story)).message).toBe(
+      "The job was cancelled; execution e1 had already ended, now FinishedSuccess (7): not stopping task 'Sales' (another run of it may be going)."
+    )
+  })
+  it('a stop that failed: its first line, and what happens next', async () => {
+    const failed = await stopAndExplain(async () => {
+      throw new Error('POST /qrs/task/t/stop answered 500\nThe server lost the session')
+    }, story)
+    expect(failed).toEqual({
+      kind: 'failed',
+      message: "The job was cancelled, and stopping task 'Sales' (execution e1) failed: POST /qrs/task/t/stop answered 500. The post step will try again."
+    })
+  })
+})
+
+describe('taskRunner: the QRS task scheduler behind the steps', () => {
+  it('stops after a cancellation on calls the cancellation does not cut, else on the run’s own', async () => {
+    const views: string[] = []
+    const reader = (name: string): unknown => ({
+      executionSession: async () => (views.push(name), undefined),
+      executionResults: async () => [result(7)]
+    })
+    const api = { ...(reader('run') as object), detached: () => reader('detached') } as unknown as QrsApi
+    const runner = taskRunner(api)
+    const context = { toolkit: new FakeToolkit(), clock: fakeClock() }
+    expect(await runner.stop(startedReload('A'), { waitMs: 1_000, afterCancel: true, context })).toEqual({ alreadyEnded: true, result: result(7) })
+    await runner.stop(startedReload('A'), { waitMs: 1_000, afterCancel: false, context })
+    expect(views).toEqual(['detached', 'run'])
+  })
+
+  it('reads the status without waiting: the latest attempt', async () => {
+    const api = { executionResults: async () => [result(10, { startTime: '2026-03-01T10:00:00.000Z' }), result(2, { startTime: '2026-03-01T10:05:00.000Z' })] } as unknown as QrsApi
+    expect((await taskRunner(api).status(startedReload('A')))?.status).toBe(2)
+  })
+})

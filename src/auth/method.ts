@@ -1,0 +1,21 @@
+import type { Authenticator, Site } from '../qrs/authenticator.js'
+import type { Get } from '../inputs/values.js'
+
+/** What an auth-type's reader is given. */
+export interface AuthInputs {
+  /** An input, trimmed, with action.yml's default when unset. */
+  get: Get
+  /** An input as written (passwords keep their spaces). */
+  raw: Get
+  /** Values to mask in the log: the reader adds every secret it reads. */
+  secrets: string[]
+}
+
+/**
+ * One auth-type: reads and checks its own inputs into its settings (an InputError names the input at
+ * fault, before any request), and creates its sign-in strategy from them. Registered in index.ts.
+ */
+export interface AuthMethod<S extends { type: string }> {
+  read(inputs: AuthInputs): S
+  create(settings: S, site: Site): Authenticator
+}

@@ -1,0 +1,64 @@
+import type { QrsApi } from '../qrs/api.js'
+import type { StopOutcome } from '../reload/stop.js'
+import type { TargetRun } from '../report/target-run.js'
+import type { Settings } from '../settings/settings.js'
+import type { Toolkit } from '../toolkit/toolkit.js'
+import type { Clock } from '../util/clock.js'
+import { printUntrusted } from '../output/untrusted.js'
+
+/** One of our executions that may still run: the cancel handler and the post step stop these. */
+export interface Running {
+  taskId: string
+  taskName: string
+  executionId: string
+  /** Someone else started it (if-running: attach): reported, never stopped. */
+  attached: boolean
+  /** Stops it after the job was cancelled (on connections the cancellation does not cut). */
+  stop(waitMs: number): Promise<StopOutcome>
+}
+
+/** Where a target's executions are tracked: the state the post step reads is kept from it. */
+export interface Tracker {
+  started(running: Running): void
+  ended(executionId: string): void
+  /** A stop main decided on failed: the post step tries again. */
+  stopFailed(executionId: string): void
+}
+
+/** What every target of the step shares. */
+export interface StepContext {
+  settings: Settings
+  /** The run's calls: cut by a cancellation. */
+  api: QrsApi
+  toolkit: Toolkit
+  clock: Clock
+  /** Cancellation or fail-fast. */
+  signal: AbortSignal
+  /** Cancellation alone: the job's end is handled by the caller. */
+  cancel: AbortSignal
+  tracker: Tracker
+  /** Several targets at once: their lines carry the target's name instead of groups (they run in parallel). */
+  multi: boolean
+}
+
+/** One target's context: the step's, its run, and where its lines go. */
+export interface TargetContext extends StepContext {
+  run: TargetRun
+  /** clock.now() when the target's turn came: its timeout counts from here. */
+  startedAt: number
+  /** A line about this target; server text, so through the gate. */
+  info: (line: string) => void
+  /** A log group of this target (a heading line when several run at once). */
+  group: <T>(title: string, fn: () => Promise<T>) => Promise<T>
+}
+
+export function targetContext(run: TargetRun, step: StepContext): TargetContext {
+  const info = (line: string): void => printUntrusted(step.toolkit, step.multi ? `[${run.label}] ${line}` : line)
+  return {
+    ...step,
+    run,
+    startedAt: step.clock.now(),
+    info,
+    group: (title, fn) => (step.multi ? (info(title), fn()) : step.toolkit.group(title, fn))
+  }
+}

@@ -1,0 +1,72 @@
+import { tmpdir } from 'node:os'
+import { subscribe } from '../notify/subscription.js'
+import type { QrsApi } from '../qrs/api.js'
+import type { Forecast } from '../reload/schedule.js'
+import { startReload } from '../reload/start.js'
+import { describeStatus, statusName } from '../reload/status.js'
+import { stopExecution } from '../reload/stop.js'
+import { latestAttempt, waitForExecution, type Heartbeat } from '../reload/wait.js'
+import { saveScriptLog } from '../scriptlog/fetch.js'
+import { formatDuration } from '../util/format.js'
+import type { TargetRunner } from './runner.js'
+
+/** The QRS task scheduler runs the target: a reload task (or an app's manual reload task) started over the QRS. */
+export function taskRunner(api: QrsApi): TargetRunner {
+  return {
+    start: ({ run, settings, clock, signal, cancel, toolkit }) => {
+      const known = run.resolved?.task && run.resolved.lookedUpAt !== undefined ? { task: run.resolved.task, at: run.resolved.lookedUpAt } : undefined
+      return startReload(api, run.target, { ...settings, clock, signal, cancel, log: toolkit }, known)
+    },
+
+    status: async started => latestAttempt(await api.executionResults(started.executionId)),
+
+    follow: async ({ executionId, forecast }, { settings, clock, signal, toolkit, info, group }) => {
+      const since = clock.now()
+      const previous = forecastLine(forecast)
+      return group(`Wait for execution ${executionId} (timeout ${formatDuration(settings.timeoutMs)})`, async () => {
+        const push = settings.notify ? await subscribe(api, settings.notify, executionId, toolkit) : undefined
+        if (previous && !push) info(`The task's ${previous}: checks gather around that.`)
+        try {
+          // Reads that do not retry on their own: the wait rides out outages up to the timeout, telling each in two lines.
+          return await waitForExecution(api.with({ retries: 0 }), executionId, {
+            clock,
+            signal,
+            log: info,
+            timeoutMs: settings.timeoutMs,
+            maxPollIntervalMs: settings.maxPollIntervalMs,
+            forecast,
+            wakeUps: push && { sleep: (ms, abort) => push.listener.sleep(ms, abort), safetyPollMs: settings.maxPollIntervalMs },
+            onStatus: status => info(`+${formatDuration(clock.now() - since)} ${describeStatus(status)}`),
+            onHeartbeat: beat => info(heartbeatLine(beat, previous))
+          })
+        } finally {
+          await push?.close()
+        }
+      })
+    },
+
+    stop: ({ task, executionId }, { waitMs, afterCancel, context }) =>
+      stopExecution(afterCancel ? api.detached() : api, task.id, executionId, { clock: context.clock, log: context.toolkit, waitMs }),
+
+    scriptLog: ({ task }, result, { clock, cancel }) => saveScriptLog(api, task.id, result, { dir: process.env.RUNNER_TEMP || tmpdir(), clock, signal: cancel })
+  }
+}
+
+/** C0 and C1 control characters: a line break or escape in server text could start a runner command. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g
+
+/** "+25m still Started on qliksrv02 (previous run took 1h52m)" */
+export function heartbeatLine(beat: Heartbeat, previous: string): string {
+  const status = beat.status === undefined ? 'running' : statusName(beat.status)
+  // The node's name is the server's text: one short line, no control characters (no runner commands).
+  const node = beat.node?.replace(CONTROL_CHARACTERS, ' ').trim().slice(0, 80)
+  return `+${formatDuration(beat.elapsedMs)} still ${status}${node ? ` on ${node}` : ''}${previous ? ` (${previous})` : ''}`
+}
+
+/** "previous run took 1h52m", or of several runs "last 5 runs took 1h48m–1h57m, median 1h52m". */
+function forecastLine(forecast: Forecast | undefined): string {
+  if (!forecast) return ''
+  if (forecast.runs === 1) return `previous run took ${formatDuration(forecast.expectedMs)}`
+  return `last ${forecast.runs} runs took ${formatDuration(forecast.lowMs)}–${formatDuration(forecast.highMs)}, median ${formatDuration(forecast.expectedMs)}`
+}
