@@ -24,6 +24,9 @@ export default {
     project('e2e', { globalSetup: '<rootDir>/__tests__/setup/bundle.ts', globalTeardown: '<rootDir>/__tests__/setup/bundle-teardown.ts' })
   ],
   // Global options (not read from a project).
+  // Suites that cannot run here (a tool or a file missing) say why, listed once at the end of the run.
+  globalSetup: '<rootDir>/__tests__/setup/skipped.ts',
+  globalTeardown: '<rootDir>/__tests__/setup/skipped-teardown.ts',
   testTimeout: 60000,
   // End-to-end suites spawn the bundle and a simulator each; two workers fit the 2-core machine.
   maxWorkers: 2,
