@@ -4,9 +4,11 @@ import { runAction } from '../helpers/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
 import { IDS, WINDOWS, testSite } from '../helpers/site.js'
 import { loopbackAlias, startTinyproxy, tinyproxyAvailable, type ForwardProxy } from '../helpers/tinyproxy.js'
+import { noteSkipped } from '../../simulator/__tests__/skipped.js'
 
 const haveProxy = tinyproxyAvailable()
 if (!haveProxy && process.env.QSR_REQUIRE_TINYPROXY) throw new Error('QSR_REQUIRE_TINYPROXY is set but tinyproxy is not installed')
+if (!haveProxy) noteSkipped('__tests__/e2e/network.test.ts (through a forward proxy)', 'tinyproxy is not installed (apt-get install tinyproxy)')
 
 describe('TLS failures are explained', () => {
   let sim: Simulator

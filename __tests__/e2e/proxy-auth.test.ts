@@ -6,6 +6,7 @@ import { sambaAvailable, sambaUnavailableReason, sambaVerifier } from '../../sim
 import { runAction, type ActionRun } from '../helpers/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
 import { IDS, WINDOWS, testSite } from '../helpers/site.js'
+import { noteSkipped } from '../../simulator/__tests__/skipped.js'
 
 let sim: Simulator
 beforeAll(async () => {
@@ -54,7 +55,7 @@ const verifiers: Verifier[] = [
       ]
     : [])
 ]
-if (!samba) console.warn(`NTLM end-to-end tests run against the built-in verifier only: ${sambaUnavailableReason()} (run bash simulator/samba/setup.sh)`)
+if (!samba) noteSkipped('__tests__/e2e/proxy-auth.test.ts (NTLM verified by Samba)', `${sambaUnavailableReason()} (run bash simulator/samba/setup.sh as root)`)
 
 describe.each(verifiers)('NTLM through a virtual proxy, verified by $name', verifier => {
   let target: Simulator

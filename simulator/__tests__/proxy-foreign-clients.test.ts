@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import type { Simulator } from '../src/index.js'
 import { testCerts, xrfkey } from './helpers.js'
 import { account, startProxy } from './proxy-helpers.js'
+import { noteSkipped } from './skipped.js'
 
 const python = '/usr/bin/python3' // the python3 on PATH may be a build without the Debian package
 function has(cmd: string, args: string[]): boolean {
@@ -24,8 +25,12 @@ const curlOk = has('curl', ['--version'])
 const requestsNtlmOk = has(python, ['-c', 'import requests_ntlm'])
 const itCurl = curlOk ? it : it.skip
 const itPython = requestsNtlmOk ? it : it.skip
-if (!curlOk) console.warn('proxy-foreign-clients: curl not found, curl tests skipped')
-if (!requestsNtlmOk) console.warn('proxy-foreign-clients: requests_ntlm missing (apt-get install -y python3-requests-ntlm), Python tests skipped')
+if (!curlOk) noteSkipped('simulator/__tests__/proxy-foreign-clients.test.ts (curl as NTLM client)', 'curl is not installed')
+if (!requestsNtlmOk)
+  noteSkipped(
+    'simulator/__tests__/proxy-foreign-clients.test.ts (Python requests_ntlm as NTLM client)',
+    `${python} cannot import requests_ntlm (apt-get install python3-requests-ntlm)`
+  )
 
 const certs = testCerts('proxy')
 let sim: Simulator

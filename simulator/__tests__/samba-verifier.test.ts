@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { sambaAvailable, sambaUnavailableReason, sambaVerifier, splitAccount } from '../src/index.js'
 import type { NtlmVerifier } from '../src/index.js'
 import { ntlm, type Type2 } from './ntlm-messages.js'
+import { noteSkipped } from './skipped.js'
 
 const NEGOTIATE_EXTENDED_SESSIONSECURITY = 0x00080000
 const NEGOTIATE_TARGET_INFO = 0x00800000
@@ -23,7 +24,7 @@ const parseType2 = (type2: Buffer): Type2 =>
 const samba = sambaAvailable()
 const describeSamba = samba ? describe : describe.skip
 if (!samba) {
-  console.warn(`Samba verifier tests skipped: ${sambaUnavailableReason()}. Run 'bash simulator/samba/setup.sh' as root.`)
+  noteSkipped('simulator/__tests__/samba-verifier.test.ts (the Samba NTLM verifier)', `${sambaUnavailableReason()} (run bash simulator/samba/setup.sh as root)`)
 }
 
 describeSamba('Samba NTLM verifier (ntlm_auth + winbindd; run `bash simulator/samba/setup.sh` to enable)', () => {

@@ -1,9 +1,11 @@
 import { describe, test, expect, beforeAll, afterAll } from '@jest/globals'
 import type { Scenario, Simulator } from '../src/index.js'
 import { loadQrsSpec } from './qrs-spec.js'
+import { noteSkipped } from './skipped.js'
 import { call, start, testCerts, testScenario } from './helpers.js'
 
-const { spec } = loadQrsSpec()
+const { spec, reason } = loadQrsSpec()
+if (!spec) noteSkipped('simulator/__tests__/selectors.test.ts (the answers against the QRS definition)', reason ?? '')
 
 const certs = testCerts('selectors')
 const q = (filter: string) => encodeURIComponent(filter)

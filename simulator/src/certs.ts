@@ -161,15 +161,17 @@ function makeLeafWithDates(
   writeFileSync(join(db, 'index.txt'), '')
   writeFileSync(join(db, 'serial'), `${randomBytes(12).toString('hex').toUpperCase()}\n`)
   const caCnf = join(db, 'ca.cnf')
+  // openssl reads a backslash in a config value as an escape: Windows paths go in with forward slashes.
+  const inConfig = (file: string): string => file.replaceAll('\\', '/')
   writeFileSync(
     caCnf,
     [
       '[ca]',
       'default_ca = sim',
       '[sim]',
-      `database = ${join(db, 'index.txt')}`,
-      `new_certs_dir = ${db}`,
-      `serial = ${join(db, 'serial')}`,
+      `database = ${inConfig(join(db, 'index.txt'))}`,
+      `new_certs_dir = ${inConfig(db)}`,
+      `serial = ${inConfig(join(db, 'serial'))}`,
       'default_md = sha256',
       'policy = any',
       'unique_subject = no',
