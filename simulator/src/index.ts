@@ -18,7 +18,8 @@ export {
   type ScenarioUser,
   type Switches
 } from './scenario.js'
-export { startSimulator, type RecordedRequest, type Simulator, type SimulatorOptions } from './server.js'
+export { startSimulator, type Simulator, type SimulatorOptions } from './server.js'
+export type { RecordedRequest } from './recorded.js'
 export { FaultRegistry, statusText, type AppliedFault, type FaultAction, type FaultKind, type FaultRule, type Faults } from './faults.js'
 export { schedulerUser, type ChainFiring, type StopRecord } from './runner.js'
 export {
