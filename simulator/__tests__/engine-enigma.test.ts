@@ -10,7 +10,7 @@ import enigma from 'enigma.js'
 import WebSocket from 'ws'
 import type { Simulator } from '../src/index.js'
 import { appId, sleep, start, testCerts } from './helpers.js'
-import { apiUser, engineScenario } from './engine-helpers.js'
+import { apiUser, engineScenario, settled } from './engine-helpers.js'
 import { schema } from './engine-schema.js'
 import { ntlmCookie } from './proxy-helpers.js'
 
@@ -47,12 +47,20 @@ async function reloadWithProgress(global: Qix, doc: Qix, partial: boolean) {
   while (!done) {
     await sleep(100)
     const p = await global.getProgress(requestId)
-    persistent.push(...String(p.qPersistentProgress ?? '').split('\n').filter(Boolean))
+    persistent.push(
+      ...String(p.qPersistentProgress ?? '')
+        .split('\n')
+        .filter(Boolean)
+    )
     if (p.qTransientProgress) transient.add(p.qTransientProgress)
     if (p.qStarted === true && p.qFinished !== true) sawRunning = true
   }
   const last = await global.getProgress(requestId)
-  persistent.push(...String(last.qPersistentProgress ?? '').split('\n').filter(Boolean))
+  persistent.push(
+    ...String(last.qPersistentProgress ?? '')
+      .split('\n')
+      .filter(Boolean)
+  )
   return { result: await result, persistent, transient: [...transient], sawRunning, last }
 }
 
@@ -139,6 +147,7 @@ describe('enigma.js', () => {
   })
 
   it('a new session opens the saved app; an error comes back as enigma.js raises it', async () => {
+    await settled(sim) // opening without data while a session has it with data would be 1009
     const { session, global } = await open(`${sim.engineUrl}/app/${appId}`, {
       cert: readFileSync(certs.clientCert),
       key: readFileSync(certs.clientKey),

@@ -74,6 +74,8 @@ export interface RpcAnswer {
 
 export interface RawClient {
   ws: WebSocket
+  /** The headers of the 101 answer. */
+  upgradeHeaders: Record<string, string | string[] | undefined>
   /** Notifications received so far (OnConnected first). */
   notifications: { method: string; params: any }[]
   /** Sends a request; resolves with the answer of the same id. */
@@ -87,14 +89,23 @@ export interface ConnectOptions {
   /** Default: the engine port with the client certificate. */
   url?: string
   headers?: Record<string, string>
-  /** false: no client certificate. */
-  cert?: boolean
+  /** The client certificate: the site's (default), one of an unrelated CA, or none. */
+  identity?: 'client' | 'other' | 'none'
 }
+
+/** wss://localhost:<proxyPort> */
+export const proxyWss = (sim: Simulator): string => sim.proxyUrl.replace(/^https:/, 'wss:')
 
 /** Opens a WebSocket; rejects with the HTTP status when the upgrade is refused. */
 export function connect(sim: Simulator, path: string, opts: ConnectOptions = {}): Promise<RawClient> {
   const c = sim.certs
-  const tlsOpts = opts.cert === false ? {} : { cert: readFileSync(c.clientCert), key: readFileSync(c.clientKey) }
+  const identity = opts.identity ?? 'client'
+  const tlsOpts =
+    identity === 'none'
+      ? {}
+      : identity === 'other'
+        ? { cert: readFileSync(c.otherClientCert), key: readFileSync(c.otherClientKey) }
+        : { cert: readFileSync(c.clientCert), key: readFileSync(c.clientKey) }
   const ws = new WebSocket(`${opts.url ?? sim.engineUrl}${path}`, { ca: readFileSync(c.ca), headers: opts.headers ?? { 'X-Qlik-User': apiUser }, ...tlsOpts })
   const notifications: RawClient['notifications'] = []
   const waiting = new Map<number, (a: RpcAnswer) => void>()
@@ -107,6 +118,7 @@ export function connect(sim: Simulator, path: string, opts: ConnectOptions = {})
   const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)))
   const client: RawClient = {
     ws,
+    upgradeHeaders: {},
     notifications,
     closed,
     call(method, handle, params = [], extra = {}) {
@@ -120,12 +132,15 @@ export function connect(sim: Simulator, path: string, opts: ConnectOptions = {})
       await closed
     }
   }
+  ws.once('upgrade', (res) => (client.upgradeHeaders = res.headers))
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(client))
     ws.once('unexpected-response', (_req, res) => {
       const chunks: Buffer[] = []
       res.on('data', (d: Buffer) => chunks.push(d))
-      res.on('end', () => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() })))
+      res.on('end', () =>
+        reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }))
+      )
     })
     ws.once('error', reject)
   })
@@ -150,4 +165,13 @@ export async function openApp(sim: Simulator, app = appId, opts: ConnectOptions 
 export async function tables(client: RawClient, doc: number): Promise<{ name: string; rows: number }[]> {
   const answer = await client.call('GetTablesAndKeys', doc, [{ qcx: 0, qcy: 0 }, { qcx: 0, qcy: 0 }, 0, true, false])
   return answer.result.qtr.map((t: any) => ({ name: t.qName, rows: t.qNoOfRows }))
+}
+
+/** Waits until the engine has no session open (a client's close() returns before the server let go of the session). */
+export async function settled(sim: Simulator): Promise<void> {
+  const end = Date.now() + 2000
+  while (sim.engine.sessions().length > 0) {
+    if (Date.now() > end) throw new Error('engine sessions still open')
+    await new Promise((r) => setTimeout(r, 10))
+  }
 }

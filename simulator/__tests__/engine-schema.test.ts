@@ -5,9 +5,7 @@
  * are the schema's out parameters, and every error code sent is a LocalizedErrorCode (or JSON-RPC's own).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import type { Simulator } from '../src/index.js'
-import { engineMethods, newReloadParams } from '../src/engine/methods.js'
-import { errorCodes } from '../src/engine/rpc.js'
+import { engineErrorCodes as errorCodes, engineMethods, newReloadParams, type Simulator } from '../src/index.js'
 import { appId, start, testCerts } from './helpers.js'
 import { engineScenario, openApp, type RawClient } from './engine-helpers.js'
 import { schema, schemaOf, schemaVersion } from './engine-schema.js'

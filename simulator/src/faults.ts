@@ -110,7 +110,8 @@ function checkRule(rule: FaultRule): Required<Omit<FaultRule, 'method' | 'forMs'
     if (a.body !== undefined && typeof a.body !== 'string') fail('action.body must be a string')
     if (a.retryAfter !== undefined && typeof a.retryAfter !== 'string') fail('action.retryAfter must be a string')
   }
-  if ((a.kind === 'delay' || a.kind === 'refuse' || a.kind === 'drop') && (typeof a.ms !== 'number' || !(a.ms >= 0) || !Number.isFinite(a.ms))) fail('action.ms must be a number >= 0')
+  if ((a.kind === 'delay' || a.kind === 'refuse' || a.kind === 'drop') && (typeof a.ms !== 'number' || !(a.ms >= 0) || !Number.isFinite(a.ms)))
+    fail('action.ms must be a number >= 0')
   return { ...rule, after, times, action: a }
 }
 

@@ -1,13 +1,5 @@
 import { readFileSync } from 'node:fs'
-import {
-  checkAppRights,
-  checkEngineApp,
-  checkEngineSwitches,
-  defaultEngineSwitches,
-  type EngineRight,
-  type EngineSwitches,
-  type ScenarioEngineApp
-} from './engine/scenario.js'
+import { checkAppRights, checkEngineApp, checkEngineSwitches, defaultEngineSwitches, type EngineRight, type EngineSwitches, type ScenarioEngineApp } from './engine/scenario.js'
 
 /** Behaviours no source confirms: each one can be flipped per scenario or per test. */
 export interface Switches extends EngineSwitches {

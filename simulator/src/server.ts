@@ -168,23 +168,37 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     originatorNodeID: state.nodeId,
     originatorHostName: state.machineName
   })
-  // Set once the engine exists (below); task reloads only happen after the listeners started.
-  let engine: Engine | undefined
+  const requests: RecordedRequest[] = []
+  const faults = new FaultRegistry()
+  const log = (line: string): void => {
+    if (!opts.quiet) console.log(line)
+  }
+  const expired = opts.serverCertificate === 'expired'
+  const tls = { key: readFileSync(expired ? certs.expiredServerKey : certs.serverKey), cert: readFileSync(expired ? certs.expiredServerCert : certs.serverCert) }
+  // The engine: its own port (4747 on a real node) and WebSocket upgrades through the proxy; it listens below.
+  const engine = new Engine({
+    scenario,
+    state,
+    switches,
+    faults,
+    tls,
+    ca: readFileSync(certs.ca),
+    host: opts.host ?? '127.0.0.1',
+    port: opts.enginePort ?? 0,
+    record: (r) => requests.push(r),
+    refuse: (ms) => void refuseConnections(ms),
+    log
+  })
   const runner = new Runner(
     state,
     switches,
     (change) => hub.emit(change),
-    (appId) => engine?.apps.taskReloaded(appId)
+    (appId) => engine.apps.taskReloaded(appId)
   )
-  const requests: RecordedRequest[] = []
-  const faults = new FaultRegistry()
   /** Requests an 'end-session' fault applies to: GET /qrs/executionsession/{id} answers 404 after the usual checks. */
   const endSession = new WeakSet<IncomingMessage>()
   // The proxy listener (set below when the scenario has one).
   let proxy: Proxy | undefined
-  const log = (line: string): void => {
-    if (!opts.quiet) console.log(line)
-  }
 
   /**
    * The QRS request handling both listeners share. Without `proxyUser` the caller came in on the
@@ -249,7 +263,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       return { status: 200, json: { active: hub.active(), deliveries: hub.deliveries(), removed: hub.removed() } }
     }
     if (key === 'GET /__sim/stops') return { status: 200, json: runner.stops }
-    if (key === 'GET /__sim/engine' && engine) {
+    if (key === 'GET /__sim/engine') {
       const hooks = engine.hooks('', 0)
       return { status: 200, json: { calls: hooks.calls, reloads: hooks.reloads, saves: hooks.saves, sessions: hooks.sessions() } }
     }
@@ -367,14 +381,14 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   /** Closes both listeners (and their connections) for `ms`; a second call while refusing joins the first. */
   function refuseConnections(ms: number): Promise<void> {
     if (refusing) return refusing
-    const listeners = [server, proxyServer, engine?.server].filter((srv): srv is NonNullable<typeof srv> => srv !== undefined && srv.listening)
+    const listeners = [server, proxyServer, engine.server].filter((srv): srv is NonNullable<typeof srv> => srv !== undefined && srv.listening)
     const ports = listeners.map((srv) => (srv.address() as AddressInfo).port)
     for (const srv of listeners) {
       srv.close()
       srv.closeAllConnections()
     }
     // Upgraded sockets are no longer the servers' connections.
-    engine?.dropSessions()
+    engine.dropSessions()
     refusing = sleep(ms).then(async () => {
       await Promise.all(
         listeners.map(
@@ -390,8 +404,6 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     return refusing
   }
 
-  const expired = opts.serverCertificate === 'expired'
-  const tls = { key: readFileSync(expired ? certs.expiredServerKey : certs.serverKey), cert: readFileSync(expired ? certs.expiredServerCert : certs.serverCert) }
   const server = createServer(
     { ...tls, ca: readFileSync(certs.ca), requestCert: true, rejectUnauthorized: switches.untrustedClientCert === 'handshake' },
     serve('qrs', (req, pathname, rawQuery, body) => handleQrs(req, pathname, rawQuery, body))
@@ -429,25 +441,10 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   }
   const proxyPort = proxyServer ? (proxyServer.address() as AddressInfo).port : 0
 
-  // The engine: its own port (4747 on a real node) and WebSocket upgrades through the proxy.
-  const qix = new Engine({
-    scenario,
-    state,
-    switches,
-    faults,
-    tls,
-    ca: readFileSync(certs.ca),
-    host: opts.host ?? '127.0.0.1',
-    port: opts.enginePort ?? 0,
-    record: (r) => requests.push(r),
-    refuse: (ms) => void refuseConnections(ms),
-    log
-  })
-  engine = qix
-  const enginePort = await qix.listen()
+  const enginePort = await engine.listen()
   if (proxy && proxyServer) {
     const p = proxy
-    proxyServer.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => void qix.proxyUpgrade(p, req, socket, head))
+    proxyServer.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => void engine.proxyUpgrade(p, req, socket, head))
   }
   const engineUrl = `wss://localhost:${enginePort}`
 
@@ -463,7 +460,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     proxy: proxy?.stats ?? noProxyStats,
     engineUrl,
     enginePort,
-    engine: qix.hooks(engineUrl, enginePort),
+    engine: engine.hooks(engineUrl, enginePort),
     expireSessions: (prefix?: string) => proxy?.expireSessions(prefix),
     startTask,
     startCount: (taskId?: string) => state.tasks.filter((t) => taskId === undefined || t.id.toLowerCase() === taskId.toLowerCase()).reduce((n, t) => n + t.starts, 0),
@@ -479,7 +476,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       runner.close()
       hub.close()
       // First the engine's WebSockets: a listener's close() waits for its upgraded sockets too.
-      await qix.close()
+      await engine.close()
       await Promise.all(
         [server, proxyServer].map(
           (srv) =>

@@ -38,7 +38,7 @@ export interface EngineApp {
 const defaultTables: ScenarioTable[] = [{ name: 'Data', rows: 1000 }]
 const defaultReload: ScenarioEngineReload = { durationMs: 1000 }
 
-export function tableData(tables: ScenarioTable[]): TableData[] {
+function tableData(tables: ScenarioTable[]): TableData[] {
   return tables.map((t) => ({ name: t.name, rows: t.rows, fields: t.fields ?? [`${t.name}Id`, `${t.name}Value`] }))
 }
 

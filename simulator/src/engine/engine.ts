@@ -10,7 +10,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import { WebSocketServer } from 'ws'
 import { checkUser, type QlikUser } from '../auth.js'
-import { isUpgradeFault, type FaultListener, type FaultRegistry } from '../faults.js'
+import { isUpgradeFault, statusText, type FaultListener, type FaultRegistry } from '../faults.js'
 import type { Proxy } from '../proxy/proxy.js'
 import type { RecordedRequest } from '../recorded.js'
 import type { Reply } from '../routes.js'
@@ -64,7 +64,7 @@ export class Engine {
       reloads: this.reloads,
       saves: this.saves,
       sessions: () => this.sessions,
-      refuse: opts.refuse,
+      refuse: (ms) => opts.refuse(ms),
       live: new Set()
     }
     this.wss.on('headers', (headers, req) => {
@@ -145,7 +145,7 @@ export class Engine {
     }
     switch (fault?.kind) {
       case 'status':
-        refuse({ status: fault.status, text: fault.body ?? String(fault.status), ...(fault.retryAfter ? { headers: { 'Retry-After': fault.retryAfter } } : {}) })
+        refuse({ status: fault.status, text: fault.body ?? statusText(fault.status), ...(fault.retryAfter ? { headers: { 'Retry-After': fault.retryAfter } } : {}) })
         return undefined
       case 'reset':
         done(0)

@@ -70,7 +70,7 @@ export interface EngineHooks {
   calls: EngineCall[]
   reloads: EngineReloadRecord[]
   saves: EngineSaveRecord[]
-  /** DoReloadEx requests handled (refused ones too, not those lost to a fault), for one app or all. */
+  /** Reloads DoReloadEx started (queued or ran), for one app or all; refused requests are only in `calls`. */
   reloadCount(appId?: string): number
   /** DoSave requests that saved, for one app or all. */
   saveCount(appId?: string): number

@@ -8,7 +8,7 @@
 import type { EngineSwitches } from './scenario.js'
 import type { Reload } from './reload.js'
 
-export type ProgressDetail = 'full' | 'messages' | 'unknown'
+type ProgressDetail = 'full' | 'messages' | 'unknown'
 
 export interface ProgressInput {
   detail: ProgressDetail

@@ -60,7 +60,10 @@ function generatedLines(tables: TableData[], durationMs: number, success: boolea
   tables.forEach((t, i) => {
     const at = Math.round(i * step)
     progress.push({ atMs: at, text: `${t.name} << ${t.name}` }, { atMs: Math.round((i + 0.9) * step), text: `Lines fetched: ${fmt(t.rows)}` })
-    transient.push({ atMs: at, text: `${t.name} << ${t.name} 0 Lines fetched` }, { atMs: Math.round((i + 0.5) * step), text: `${t.name} << ${t.name} ${fmt(Math.floor(t.rows / 2))} Lines fetched` })
+    transient.push(
+      { atMs: at, text: `${t.name} << ${t.name} 0 Lines fetched` },
+      { atMs: Math.round((i + 0.5) * step), text: `${t.name} << ${t.name} ${fmt(Math.floor(t.rows / 2))} Lines fetched` }
+    )
   })
   if (success) {
     progress.push({ atMs: Math.round(tables.length * step), text: 'Creating search index' }, { atMs: durationMs, text: 'Search index creation completed successfully' })

@@ -61,7 +61,7 @@ export interface ScenarioEngineApp {
 /** Rights on an app in the engine: open it (read), DoReloadEx (reload), DoSave (update). */
 export type EngineRight = 'read' | 'reload' | 'update'
 
-export const engineRights: EngineRight[] = ['read', 'reload', 'update']
+const engineRights: EngineRight[] = ['read', 'reload', 'update']
 
 /** Fails with a readable message (`fail` throws). */
 export function checkEngineApp(engine: ScenarioEngineApp, where: string, fail: (msg: string) => never): void {

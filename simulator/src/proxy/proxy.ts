@@ -160,8 +160,7 @@ export class Proxy {
         const value = (Array.isArray(raw) ? raw[0] : raw)?.trim()
         if (!value) return { ok: false, reply: { status: 401, text: `Authentication failed: no session and no ${vp.cfg.headerName ?? 'X-Qlik-HeaderAuth'} header.` } }
         const slash = value.indexOf('\\')
-        claimed =
-          slash > 0 ? { userDirectory: value.slice(0, slash), userId: value.slice(slash + 1) } : { userDirectory: vp.cfg.headerUserDirectory ?? 'INTERNAL', userId: value }
+        claimed = slash > 0 ? { userDirectory: value.slice(0, slash), userId: value.slice(slash + 1) } : { userDirectory: vp.cfg.headerUserDirectory ?? 'INTERNAL', userId: value }
         break
       }
     }
