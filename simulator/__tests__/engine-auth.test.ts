@@ -3,13 +3,13 @@
  * checked as the QRS port checks them) and WebSocket upgrades through each kind of virtual proxy
  * (authenticated as the VP authenticates HTTP); the rights of that user on the app.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import https from 'node:https'
 import jwt from 'jsonwebtoken'
 import type { Simulator } from '../src/index.js'
 import { appId, start, testCerts } from './helpers.js'
-import { connect, engineScenario, openApp, proxyWss, session, type ConnectOptions } from './engine-helpers.js'
+import { connect, engineScenario, openApp, proxyWss, session, type ConnectOptions, closeAll } from './engine-helpers.js'
 import { cookieFrom, ntlmCookie, proxyCall, windowsUA } from './proxy-helpers.js'
 
 const certs = testCerts('engine')
@@ -18,6 +18,7 @@ let sim: Simulator
 beforeAll(async () => {
   sim = await start(certs, { scenario: engineScenario() })
 })
+afterEach(closeAll)
 afterAll(() => sim.close())
 
 /** The upgrade's refusal: status, headers and body. */

@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import type { Simulator } from '../src/index.js'
 import { appId, call, sleep, start, testCerts, waitFor } from './helpers.js'
-import { connect, engineScenario, openApp, proxyWss, session, slowAppId, settled } from './engine-helpers.js'
+import { connect, engineScenario, openApp, proxyWss, session, slowAppId, settled, closeAll } from './engine-helpers.js'
 
 const certs = testCerts('engine')
 let sim: Simulator
@@ -11,6 +11,7 @@ beforeAll(async () => {
   sim = await start(certs, { scenario: engineScenario() })
 })
 afterEach(() => sim.faults.clear())
+afterEach(closeAll)
 afterAll(() => sim.close())
 
 const appPath = `/app/${appId}`

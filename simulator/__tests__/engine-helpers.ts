@@ -96,6 +96,13 @@ export interface ConnectOptions {
 /** wss://localhost:<proxyPort> */
 export const proxyWss = (sim: Simulator): string => sim.proxyUrl.replace(/^https:/, 'wss:')
 
+/** Clients not closed yet: closeAll() (afterEach) keeps a failed test from leaving sessions to the next. */
+const open = new Set<RawClient>()
+
+export async function closeAll(): Promise<void> {
+  await Promise.all([...open].map((c) => c.close()))
+}
+
 /** Opens a WebSocket; rejects with the HTTP status when the upgrade is refused. */
 export function connect(sim: Simulator, path: string, opts: ConnectOptions = {}): Promise<RawClient> {
   const c = sim.certs
@@ -115,7 +122,12 @@ export function connect(sim: Simulator, path: string, opts: ConnectOptions = {})
     if (msg.id === undefined || msg.id === null) notifications.push(msg)
     else waiting.get(msg.id)?.(msg)
   })
-  const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)))
+  const closed = new Promise<number>((resolve) =>
+    ws.on('close', (code) => {
+      open.delete(client)
+      resolve(code)
+    })
+  )
   const client: RawClient = {
     ws,
     upgradeHeaders: {},
@@ -134,7 +146,10 @@ export function connect(sim: Simulator, path: string, opts: ConnectOptions = {})
   }
   ws.once('upgrade', (res) => (client.upgradeHeaders = res.headers))
   return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve(client))
+    ws.once('open', () => {
+      open.add(client)
+      resolve(client)
+    })
     ws.once('unexpected-response', (_req, res) => {
       const chunks: Buffer[] = []
       res.on('data', (d: Buffer) => chunks.push(d))

@@ -1,8 +1,8 @@
 /** The engine's JSON-RPC on the wire: OnConnected, errors, progress, cancel, partial reloads, DoSave, task reloads. */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import type { Simulator } from '../src/index.js'
 import { appId, call, sleep, start, testCerts, waitFor, waitForSessionEnd } from './helpers.js'
-import { brokenAppId, brokenError, connect, engineScenario, openApp, otherAppId, session, settled, slowAppId, tables } from './engine-helpers.js'
+import { brokenAppId, brokenError, connect, engineScenario, openApp, otherAppId, session, settled, slowAppId, tables, closeAll } from './engine-helpers.js'
 
 const certs = testCerts('engine')
 const salesLines = engineScenario().apps?.[0].engine?.reloads?.[0] as { progress: { atMs: number; text: string }[]; transient: { atMs: number; text: string }[] }
@@ -13,6 +13,7 @@ beforeAll(async () => {
   scenario.tasks = [{ id: '99999999-9999-4999-8999-999999999999', name: 'Reload Sales', appId, runs: [{ attempts: [{ outcome: 7, durationMs: 50 }] }] }]
   sim = await start(certs, { scenario })
 })
+afterEach(closeAll)
 afterAll(() => sim.close())
 
 describe('the session', () => {
@@ -30,6 +31,19 @@ describe('the session', () => {
     const opened = await client.call('OpenDoc', -1, { qDocName: appId, qNoData: false })
     expect(opened).toEqual({ jsonrpc: '2.0', id: opened.id, result: { qReturn: { qType: 'Doc', qHandle: 1, qGenericId: appId } } })
     expect(sim.engine.sessions()[0]).toMatchObject({ openDoc: appId, noData: false, listener: 'engine', user: 'INTERNAL\\sa_api' })
+    await client.close()
+  })
+})
+
+describe('the delta protocol (enigma.js asks for it by default)', () => {
+  it('delta: true is answered with one JSON patch per result member; without it, the plain values', async () => {
+    const { client, doc } = await openApp(sim)
+    const plain = await client.call('GetAppLayout', doc, [])
+    expect(plain.delta).toBeUndefined()
+    expect(plain.result.qLayout).toMatchObject({ qTitle: 'Sales', qFileName: appId })
+    const delta = await client.call('GetAppLayout', doc, [], { delta: true })
+    expect(delta.delta).toBe(true)
+    expect(delta.result).toEqual({ qLayout: [{ op: 'add', path: '/', value: plain.result.qLayout }] })
     await client.close()
   })
 })
@@ -95,7 +109,8 @@ describe('DoReloadEx and GetProgress', () => {
     expect(less.qStarted).toBeUndefined()
     expect(less.qMillisecs).toBe(0)
     expect(typeof less.qTransientProgress).toBe('string')
-    // An id that is no reload of this session: the engine's empty answer, and no lines taken.
+    // An id that is no reload of this session: the engine's empty answer, and no lines taken (new ones came meanwhile).
+    await sleep(150)
     expect((await client.call('GetProgress', -1, [4711])).result.qProgressData).toEqual({
       qStarted: true,
       qFinished: true,
