@@ -444,7 +444,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const enginePort = await engine.listen()
   if (proxy && proxyServer) {
     const p = proxy
-    proxyServer.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => void engine.proxyUpgrade(p, req, socket, head))
+    proxyServer.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => engine.proxyUpgrade(p, req, socket, head))
   }
   const engineUrl = `wss://localhost:${enginePort}`
 

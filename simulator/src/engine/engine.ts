@@ -73,7 +73,7 @@ export class Engine {
     })
     const handshake = opts.switches.untrustedClientCert === 'handshake'
     this.server = createServer({ ...opts.tls, ca: opts.ca, requestCert: true, rejectUnauthorized: handshake }, (req, res) => this.plainRequest(req, res))
-    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => void this.engineUpgrade(req, socket, head))
+    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.guard(socket, this.engineUpgrade(req, socket, head)))
     this.server.on('tlsClientError', () => {})
   }
 
@@ -86,7 +86,16 @@ export class Engine {
   }
 
   /** A WebSocket upgrade on the proxy listener: the VP authenticates it like any request. */
-  async proxyUpgrade(proxy: Proxy, req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
+  proxyUpgrade(proxy: Proxy, req: IncomingMessage, socket: Socket, head: Buffer): void {
+    this.guard(socket, this.authenticatedUpgrade(proxy, req, socket, head))
+  }
+
+  /** A simulator bug answers 500 instead of taking the process down. */
+  private guard(socket: Socket, handling: Promise<void>): void {
+    handling.catch((err: unknown) => refuseUpgrade(socket, { status: 500, text: `Internal simulator error: ${String(err)}` }))
+  }
+
+  private async authenticatedUpgrade(proxy: Proxy, req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     const { pathname, rawQuery } = splitUrl(req.url)
     const gate = await this.admit('proxy', req, socket, proxy.qrsPath(pathname), () => proxy.expireSessions())
     if (!gate) return
@@ -225,7 +234,7 @@ export class Engine {
   }
 
   async close(): Promise<void> {
-    for (const s of this.sessions) s.stop()
+    for (const s of this.sessions) s.drop()
     this.sessions.clear()
     for (const r of this.context.live) r.stop()
     this.wss.close()

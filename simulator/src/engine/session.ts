@@ -91,13 +91,8 @@ export class EngineSession {
     }
   }
 
-  /** Drops the connection without a close frame (the client sees 1006). */
+  /** Drops the connection without a close frame (the client sees 1006); also when the simulator closes. */
   drop(): void {
-    this.ws.terminate()
-  }
-
-  /** The simulator closes: nobody is answered. */
-  stop(): void {
     this.ws.terminate()
   }
 
