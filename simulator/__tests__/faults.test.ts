@@ -3,8 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import https from 'node:https'
 import type { Scenario, Simulator } from '../src/index.js'
 import { agent, appId, call, ids, sleep, start, testCerts, waitFor, waitForSessionEnd, xrfkey } from './helpers.js'
-import { account, cookieFrom, proxyAgent, proxyCall, proxyScenario, type Res } from './proxy-helpers.js'
-import { ntlm } from './ntlm-messages.js'
+import { cookieFrom, ntlmCookie as signIn, proxyCall, proxyScenario, windowsUA } from './proxy-helpers.js'
 
 const certs = testCerts('proxy')
 const medium = 'a0a0a0a0-0000-4000-8000-000000000001'
@@ -224,27 +223,7 @@ describe('end-session', () => {
 })
 
 describe('through the proxy', () => {
-  const windowsUA = { 'User-Agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)' }
-
-  function type3(res: Res): string {
-    const t2 = ntlm.parseType2Message(String(res.headers['www-authenticate']), (err) => {
-      throw err
-    })
-    if (!t2) throw new Error('no Type2')
-    return ntlm.createType3Message(t2, { username: account.user, password: account.password, domain: account.domain, workstation: 'WS01' })
-  }
-
-  async function ntlmCookie(): Promise<string> {
-    const a = proxyAgent(certs)
-    const first = await proxyCall(sim, '/ntlm/qrs/about', { agent: a, headers: windowsUA })
-    const module = String(first.headers.location)
-    const t2 = await proxyCall(sim, module, { agent: a, xrfkey: false, headers: { Authorization: ntlm.createType1Message({ domain: 'CORP', workstation: 'WS01' }) } })
-    const t3 = await proxyCall(sim, module, { agent: a, xrfkey: false, headers: { Authorization: type3(t2) } })
-    const ticketed = await proxyCall(sim, String(t3.headers.location), { agent: a })
-    a.destroy()
-    expect(ticketed.status).toBe(200)
-    return cookieFrom(ticketed, 'X-Qlik-Session-ntlm') as string
-  }
+  const ntlmCookie = (): Promise<string> => signIn(sim)
 
   it('drop-sessions: the next request with the old cookie is redirected to the login', async () => {
     const cookie = await ntlmCookie()

@@ -3,6 +3,7 @@ import https from 'node:https'
 import { readFileSync } from 'node:fs'
 import type { CertPaths, Scenario, Simulator, SimulatorOptions } from '../src/index.js'
 import { start, testScenario, xrfkey } from './helpers.js'
+import { ntlm } from './ntlm-messages.js'
 
 export const account = { domain: 'CORP', user: 'svc_reload', password: 'Reload-Pass-1' }
 
@@ -71,4 +72,40 @@ export function proxyCall(sim: Simulator, target: string, opts: ProxyCall = {}):
 export function cookieFrom(res: Res, name: string): string | undefined {
   const all = res.headers['set-cookie'] ?? []
   return (Array.isArray(all) ? all : [all]).map((c) => c.split(';')[0] ?? '').find((c) => c.startsWith(`${name}=`))
+}
+
+export const windowsUA = { 'User-Agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)' }
+
+export function ntlmType1(): string {
+  return ntlm.createType1Message({ domain: 'CORP', workstation: 'WS01' })
+}
+
+/** The Type3 answering the Type2 in `res` (a 401 of the Windows module). */
+export function ntlmType3(res: Res, password = account.password, username = account.user): string {
+  const t2 = ntlm.parseType2Message(String(res.headers['www-authenticate']), (err) => {
+    throw err
+  })
+  if (!t2) throw new Error('no Type2')
+  return ntlm.createType3Message(t2, { username, password, domain: 'CORP', workstation: 'WS01' })
+}
+
+/** The whole Windows dance on one connection; returns every answer so tests can look at each step. */
+export async function ntlmLogin(s: Simulator, agent: https.Agent, password = account.password, path = '/ntlm/qrs/about') {
+  const first = await proxyCall(s, path, { agent, headers: windowsUA })
+  const module = String(first.headers.location)
+  const challenge = await proxyCall(s, module, { agent, xrfkey: false })
+  const t2 = await proxyCall(s, module, { agent, xrfkey: false, headers: { Authorization: ntlmType1() } })
+  const t3 = await proxyCall(s, module, { agent, xrfkey: false, headers: { Authorization: ntlmType3(t2, password) } })
+  return { first, module, challenge, t2, t3 }
+}
+
+/** Signs in through the Windows VP `ntlm` and returns its session cookie (`name=value`). */
+export async function ntlmCookie(s: Simulator): Promise<string> {
+  const agent = proxyAgent(s.certs)
+  const { t3 } = await ntlmLogin(s, agent)
+  const ticketed = await proxyCall(s, String(t3.headers.location), { agent })
+  agent.destroy()
+  const cookie = cookieFrom(ticketed, 'X-Qlik-Session-ntlm')
+  if (ticketed.status !== 200 || !cookie) throw new Error(`NTLM sign-in failed: ${ticketed.status}`)
+  return cookie
 }

@@ -1,13 +1,11 @@
 /** The Windows VP step by step (doc section 5), NTLM messages from httpntlm, one keep-alive connection. */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import type https from 'node:https'
 import type { Simulator } from '../src/index.js'
 import { ids, sleep, testCerts } from './helpers.js'
-import { account, cookieFrom, proxyAgent, proxyCall, startProxy, type Res } from './proxy-helpers.js'
+import { account, cookieFrom, ntlmLogin as login, ntlmType1 as type1, ntlmType3 as type3, proxyAgent, proxyCall, startProxy, windowsUA } from './proxy-helpers.js'
 import { ntlm, type Type2 } from './ntlm-messages.js'
 
 const certs = testCerts('proxy')
-const windowsUA = { 'User-Agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)' }
 const cookieName = 'X-Qlik-Session-ntlm'
 let sim: Simulator
 
@@ -15,28 +13,6 @@ beforeAll(async () => {
   sim = await startProxy(certs)
 })
 afterAll(() => sim.close())
-
-function type1(): string {
-  return ntlm.createType1Message({ domain: 'CORP', workstation: 'WS01' })
-}
-
-function type3(res: Res, password: string, username = account.user): string {
-  const t2 = ntlm.parseType2Message(String(res.headers['www-authenticate']), (err) => {
-    throw err
-  })
-  if (!t2) throw new Error('no Type2')
-  return ntlm.createType3Message(t2, { username, password, domain: 'CORP', workstation: 'WS01' })
-}
-
-/** The whole dance; returns every answer so tests can look at each step. */
-async function login(s: Simulator, agent: https.Agent, password = account.password, path = '/ntlm/qrs/about') {
-  const first = await proxyCall(s, path, { agent, headers: windowsUA })
-  const module = String(first.headers.location)
-  const challenge = await proxyCall(s, module, { agent, xrfkey: false })
-  const t2 = await proxyCall(s, module, { agent, xrfkey: false, headers: { Authorization: type1() } })
-  const t3 = await proxyCall(s, module, { agent, xrfkey: false, headers: { Authorization: type3(t2, password) } })
-  return { first, module, challenge, t2, t3 }
-}
 
 describe('Windows VP: the full flow', () => {
   it('302 → 401 Negotiate+NTLM → Type2 → Type3 → 302 qlikTicket → cookie → QRS JSON', async () => {

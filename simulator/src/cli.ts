@@ -1,4 +1,4 @@
-/** `npm run simulator -- --scenario <file> --port 4242 --proxy-port 8443 --certs-dir .sim/certs [--quiet] [--server-certificate expired]` */
+/** `npm run simulator -- --scenario <file> --port 4242 --proxy-port 8443 --engine-port 4747 --certs-dir .sim/certs [--quiet] [--server-certificate expired]` */
 import { parseArgs } from 'node:util'
 import { loadScenario } from './scenario.js'
 import { startSimulator } from './server.js'
@@ -8,6 +8,7 @@ const { values } = parseArgs({
     scenario: { type: 'string', default: 'simulator/scenarios/demo.json' },
     port: { type: 'string', default: '4242' },
     'proxy-port': { type: 'string', default: '8443' },
+    'engine-port': { type: 'string', default: '4747' },
     host: { type: 'string', default: '127.0.0.1' },
     'certs-dir': { type: 'string', default: '.sim/certs' },
     quiet: { type: 'boolean', default: false },
@@ -23,6 +24,7 @@ const sim = await startSimulator({
   scenario,
   port: Number(values.port),
   proxyPort: Number(values['proxy-port']),
+  enginePort: Number(values['engine-port']),
   host: values.host,
   certsDir: values['certs-dir'],
   quiet: values.quiet,
@@ -47,9 +49,13 @@ console.log(
     `-H 'X-Qlik-User: UserDirectory=INTERNAL; UserId=sa_api' '${sim.url}/qrs/about?xrfkey=abcdefghijklmnop'`
 )
 
+console.log(`Engine (QIX) listening on ${sim.engineUrl}: JSON-RPC over WebSocket at /app/<appId>, client certificate and X-Qlik-User`)
+for (const a of sim.state.apps) console.log(`  ${sim.engineUrl}/app/${a.id}  ${a.name}`)
+
 if (sim.proxyUrl) {
   console.log(`Proxy (QPS) listening on ${sim.proxyUrl}, virtual proxies:`)
   for (const vp of scenario.proxy?.virtualProxies ?? []) console.log(`  /${vp.prefix}  ${vp.auth}`)
+  console.log(`  the engine through a VP: ${sim.proxyUrl.replace(/^https:/, 'wss:')}/<prefix>/app/<appId> (the VP's session cookie, JWT bearer or header)`)
   console.log(
     `  curl --ntlm -u 'CORP\\svc_reload:Reload-Pass-1' --cacert ${c.ca} -A Windows -L -c cookies.txt ` +
       `-H 'X-Qlik-Xrfkey: abcdefghijklmnop' '${sim.proxyUrl}/ntlm/qrs/about?xrfkey=abcdefghijklmnop'`

@@ -20,8 +20,36 @@ export type FaultAction =
   | { kind: 'drop-sessions' }
   /** GET /qrs/executionsession/{id}: 404 as if the session had ended, although the execution still runs. */
   | { kind: 'end-session' }
-  /** Drop every connection (this one unanswered) and refuse new ones (ECONNREFUSED) for `ms`, on both listeners: a node restart. */
+  /** Drop every connection (this one unanswered) and refuse new ones (ECONNREFUSED) for `ms`, on all listeners: a node restart. */
   | { kind: 'refuse'; ms: number }
+  /** Engine calls only: DoReloadEx runs until CancelReload or the socket closes (a reload that never ends); other methods never answer. */
+  | { kind: 'hang' }
+  /** Engine calls only: handle the call, then drop the WebSocket's connection `ms` later (mid-reload for a DoReloadEx longer than that). */
+  | { kind: 'drop'; ms: number }
+
+/** The kinds that make sense for an HTTP request (QRS, proxy, and the WebSocket upgrade request). */
+export type HttpFaultAction = Exclude<FaultAction, { kind: 'hang' } | { kind: 'drop' }>
+
+export function isHttpFault(action: FaultAction): action is HttpFaultAction {
+  return action.kind !== 'hang' && action.kind !== 'drop'
+}
+
+/** The kinds that make sense for a WebSocket upgrade to the engine (the request before the socket opens). */
+export type UpgradeFaultAction = Extract<FaultAction, { kind: 'status' | 'reset' | 'delay' | 'drop-sessions' | 'refuse' }>
+
+export function isUpgradeFault(action: FaultAction): action is UpgradeFaultAction {
+  return ['status', 'reset', 'delay', 'drop-sessions', 'refuse'].includes(action.kind)
+}
+
+/** The kinds that make sense for a JSON-RPC call on an open engine WebSocket. */
+export type EngineCallFaultAction = Extract<FaultAction, { kind: 'delay' | 'reset' | 'reset-after-handling' | 'refuse' | 'hang' | 'drop' }>
+
+export function isEngineCallFault(action: FaultAction): action is EngineCallFaultAction {
+  return ['delay', 'reset', 'reset-after-handling', 'refuse', 'hang', 'drop'].includes(action.kind)
+}
+
+/** Where a request came in: the certificate port (QRS), the proxy, or the engine port (4747). */
+export type FaultListener = 'qrs' | 'proxy' | 'engine'
 
 export type FaultKind = FaultAction['kind']
 
@@ -49,7 +77,7 @@ export interface AppliedFault {
   /** The action's kind, e.g. 'status', 'reset'. */
   action: string
   time: number
-  listener: 'qrs' | 'proxy'
+  listener: FaultListener
 }
 
 export interface Faults {
@@ -58,7 +86,7 @@ export interface Faults {
   applied(): AppliedFault[]
 }
 
-const kinds: FaultKind[] = ['status', 'reset', 'reset-after-handling', 'delay', 'drop-sessions', 'end-session', 'refuse']
+const kinds: FaultKind[] = ['status', 'reset', 'reset-after-handling', 'delay', 'drop-sessions', 'end-session', 'refuse', 'hang', 'drop']
 
 export class FaultError extends Error {}
 
@@ -82,7 +110,8 @@ function checkRule(rule: FaultRule): Required<Omit<FaultRule, 'method' | 'forMs'
     if (a.body !== undefined && typeof a.body !== 'string') fail('action.body must be a string')
     if (a.retryAfter !== undefined && typeof a.retryAfter !== 'string') fail('action.retryAfter must be a string')
   }
-  if ((a.kind === 'delay' || a.kind === 'refuse') && (typeof a.ms !== 'number' || !(a.ms >= 0) || !Number.isFinite(a.ms))) fail('action.ms must be a number >= 0')
+  if ((a.kind === 'delay' || a.kind === 'refuse' || a.kind === 'drop') && (typeof a.ms !== 'number' || !(a.ms >= 0) || !Number.isFinite(a.ms)))
+    fail('action.ms must be a number >= 0')
   return { ...rule, after, times, action: a }
 }
 
@@ -155,10 +184,11 @@ export class FaultRegistry implements Faults {
 
   /**
    * Every rule that matches counts the request (whether or not another rule applies to it); the
-   * first rule, in add order, whose window (after < n <= after + times) covers it applies and is logged.
+   * first rule, in add order, whose window (after < n <= after + times) covers it and whose action
+   * `applies` to this kind of request applies and is logged.
    */
-  match(method: string, path: string, listener: 'qrs' | 'proxy'): FaultAction | undefined {
-    let hit: { index: number; action: FaultAction } | undefined
+  match<T extends FaultAction>(method: string, path: string, listener: FaultListener, applies: (action: FaultAction) => action is T): T | undefined {
+    let hit: { index: number; action: T } | undefined
     const now = Date.now()
     this.rules.forEach((entry, index) => {
       const { rule } = entry
@@ -166,7 +196,7 @@ export class FaultRegistry implements Faults {
       if (rule.method !== undefined && rule.method.toUpperCase() !== method.toUpperCase()) return
       if (!pathMatches(rule.path, path)) return
       entry.seen++
-      if (!hit && entry.seen > rule.after && entry.seen <= rule.after + rule.times) hit = { index, action: rule.action }
+      if (!hit && entry.seen > rule.after && entry.seen <= rule.after + rule.times && applies(rule.action)) hit = { index, action: rule.action }
     })
     if (!hit) return undefined
     this.log.push({ rule: hit.index, method, path, action: hit.action.kind, time: Date.now(), listener })

@@ -18,7 +18,8 @@ export {
   type ScenarioUser,
   type Switches
 } from './scenario.js'
-export { startSimulator, type RecordedRequest, type Simulator, type SimulatorOptions } from './server.js'
+export { startSimulator, type Simulator, type SimulatorOptions } from './server.js'
+export type { RecordedRequest } from './recorded.js'
 export { FaultRegistry, statusText, type AppliedFault, type FaultAction, type FaultKind, type FaultRule, type Faults } from './faults.js'
 export { schedulerUser, type ChainFiring, type StopRecord } from './runner.js'
 export {
@@ -39,3 +40,8 @@ export type { QlikUser } from './auth.js'
 export { changeTypeNumber, deliveryTimeoutMs, type ChangeTypeName, type NotificationDelivery, type NotificationSubscription, type Notifications } from './notifications.js'
 export type { RunnerChange } from './runner.js'
 export { sambaAvailable, sambaUnavailableReason, sambaVerifier, splitAccount, type SambaSetup, type SambaVerifierOptions } from './ntlm/samba.js'
+export type { EngineCall, EngineHooks, EngineReloadRecord, EngineSaveRecord, EngineSessionInfo } from './engine/hooks.js'
+export type { ReloadOutcome } from './engine/reload.js'
+export type { EngineRight, EngineSwitches, ScenarioEngineApp, ScenarioEngineReload, ScenarioProgressLine, ScenarioScriptError, ScenarioTable } from './engine/scenario.js'
+export { engineMethods, newReloadParams, type EngineMethod } from './engine/methods.js'
+export { errorCodes as engineErrorCodes } from './engine/rpc.js'

@@ -116,7 +116,9 @@ export class Runner {
   constructor(
     private readonly state: SimState,
     private readonly switches: Switches,
-    private readonly onChange?: (change: RunnerChange) => void
+    private readonly onChange?: (change: RunnerChange) => void,
+    /** A reload task of the app ended with FinishedSuccess (the scheduler saved the app: the engine's tables change). */
+    private readonly onAppReloaded?: (appId: string) => void
   ) {}
 
   /** Notes a change; Add or Delete in the same tick wins over Update, Updates merge their properties. */
@@ -411,6 +413,10 @@ export class Runner {
     if (lag === 0) this.completeResult(result, status, extra)
     this.clearSession(session)
     this.leaveQueue(session)
+    if (status === Status.FinishedSuccess) {
+      const task = findById(this.state.tasks, session.taskId)
+      if (task?.taskType === 0 && task.appId) this.onAppReloaded?.(task.appId)
+    }
     session.active = false
     session.endedAt = session.modifiedDate = now()
     this.touch('ExecutionSession', session.id, 3)

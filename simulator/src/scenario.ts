@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs'
+import { checkAppRights, checkEngineApp, checkEngineSwitches, defaultEngineSwitches, type EngineRight, type EngineSwitches, type ScenarioEngineApp } from './engine/scenario.js'
 
 /** Behaviours no source confirms: each one can be flipped per scenario or per test. */
-export interface Switches {
+export interface Switches extends EngineSwitches {
   /** "403": answer 403 text; "handshake": refuse during the TLS handshake. */
   untrustedClientCert: '403' | 'handshake'
   /** Status of a failed attempt that another attempt follows: 8 FinishedFail or 10 Retry. */
@@ -69,7 +70,8 @@ export const defaultSwitches: Switches = {
   nullTags: false,
   chainDelayMs: 300,
   maxChainFirings: 20,
-  privileges: 'answered'
+  privileges: 'answered',
+  ...defaultEngineSwitches
 }
 
 export interface ScenarioAttempt {
@@ -114,6 +116,8 @@ export interface ScenarioApp {
   privileges?: string[]
   /** Runs of the "Manually triggered reload of <name>" task (POST /qrs/app/{id}/reload). */
   reloadRuns?: ScenarioRun[]
+  /** The app in the engine (QIX): tables, reloads. Default: one table, 1000 ms successful reloads. */
+  engine?: ScenarioEngineApp
 }
 
 export interface ScenarioTask {
@@ -178,6 +182,8 @@ export interface ScenarioUser {
   hiddenTasks?: string[]
   /** Security rules: tasks (ids) this user can read but not start or stop: 403. */
   deniedTasks?: string[]
+  /** Rights in the engine per app id: read (OpenDoc), reload (DoReloadEx), update (DoSave); `[]` = none. An app not listed: all three. */
+  appRights?: Record<string, EngineRight[]>
 }
 
 /** Time window in which all rules of a composite event must be met (Qlik's default: 360 minutes). */
@@ -316,6 +322,9 @@ export function checkScenario(scenario: Scenario, source = 'scenario'): void {
   const privileges = scenario.switches?.privileges
   if (privileges !== undefined && privileges !== 'answered' && privileges !== 'omitted') fail('switches.privileges must be answered or omitted')
   checkSelectors(scenario, fail)
+  checkEngineSwitches(scenario.switches ?? {}, fail)
+  for (const app of scenario.apps ?? []) if (app.engine !== undefined) checkEngineApp(app.engine, `app "${app.name}"`, fail)
+  for (const u of scenario.users ?? []) if (u.appRights !== undefined) checkAppRights(u.appRights, `user ${u.directory}\\${u.id}`, fail)
   if (scenario.proxy !== undefined) checkProxy(scenario.proxy, fail)
   if (scenario.compositeEvents !== undefined) checkCompositeEvents(scenario.compositeEvents, new Set((scenario.tasks ?? []).map((t) => t.id.toLowerCase())), fail)
 }

@@ -2,19 +2,23 @@ import { randomUUID } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createServer } from 'node:https'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TLSSocket } from 'node:tls'
 import { checkUser, xrfkeyOk, xsrfMessage, type QlikUser } from './auth.js'
 import { makeCertificates, type CertPaths } from './certs.js'
-import { FaultError, FaultRegistry, ruleFromJson, statusText, type FaultAction, type Faults } from './faults.js'
+import { FaultError, FaultRegistry, isHttpFault, ruleFromJson, statusText, type Faults, type HttpFaultAction } from './faults.js'
+import { Engine } from './engine/engine.js'
+import type { EngineHooks } from './engine/hooks.js'
 import { createBuiltinVerifier } from './ntlm/builtin.js'
 import type { NtlmVerifier } from './ntlm/verifier.js'
 import { resultJson, sessionJson } from './entities.js'
 import { NotificationHub, type Notifications } from './notifications.js'
 import { Proxy, type ProxyStats } from './proxy/proxy.js'
 import { parseQuery, QueryError, type QueryParam } from './query.js'
+import type { RecordedRequest } from './recorded.js'
+import { peerCN, resetConnection } from './sockets.js'
 import { route, type Reply } from './routes.js'
 import { Runner, schedulerUser, type ChainFiring, type StopRecord } from './runner.js'
 import { checkScenario, defaultSwitches, type Scenario, type Switches } from './scenario.js'
@@ -41,27 +45,10 @@ export interface SimulatorOptions {
   /** Checks NTLM for Windows VPs. Default: the built-in verifier over scenario.proxy.windowsAccounts.
    *  A verifier passed in is not closed by close(). */
   ntlmVerifier?: NtlmVerifier
-  /** Which server certificate both listeners present: 'valid' (server.pem, default) or 'expired' (expired_server.pem). */
+  /** Which server certificate the listeners present: 'valid' (server.pem, default) or 'expired' (expired_server.pem). */
   serverCertificate?: 'valid' | 'expired'
-}
-
-export interface RecordedRequest {
-  time: number
-  method: string
-  /** The pathname. */
-  path: string
-  /** The raw query string without '?'. */
-  query: string
-  headers: Record<string, string | string[] | undefined>
-  status: number
-  /** Which listener took it: the certificate port or the proxy. */
-  listener: 'qrs' | 'proxy'
-  clientCertCN?: string
-  body?: string
-  /** The kind of the fault injected into this request ('status', 'reset', ...), if any. */
-  fault?: string
-  /** With recordAnswers: the JSON body answered (absent for text, HTML, streamed and empty answers). */
-  answer?: unknown
+  /** Port of the engine (QIX) listener, playing 4747. 0 = random (default). */
+  enginePort?: number
 }
 
 export interface Simulator {
@@ -83,6 +70,11 @@ export interface Simulator {
   /** https://localhost:<proxyPort>, or '' without scenario.proxy. */
   proxyUrl: string
   proxyPort: number
+  /** wss://localhost:<enginePort>: the engine listener (mutual TLS, X-Qlik-User), apps at /app/<appId>. */
+  engineUrl: string
+  enginePort: number
+  /** The engine's calls, reloads, saves and sessions (see engine/hooks.ts). */
+  engine: EngineHooks
   /** Proxy counters (all zero without scenario.proxy). */
   proxy: ProxyStats
   /** Drops the proxy sessions of one VP (or all): the next request with such a cookie counts as having none. */
@@ -152,26 +144,6 @@ function sleep(ms: number): Promise<void> {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms).unref()) : Promise.resolve()
 }
 
-/**
- * Drops the connection without an answer, with a TCP RST: the raw TCP socket under the TLS socket
- * (Node keeps it as `_parent`) is reset; where that is not possible the TLS socket is destroyed
- * (a close without close_notify). Node clients see ECONNRESET ("read ECONNRESET", or "socket hang up").
- */
-function resetConnection(req: IncomingMessage): void {
-  const socket = req.socket as TLSSocket & { _parent?: { resetAndDestroy?: () => void } }
-  try {
-    socket._parent?.resetAndDestroy?.()
-  } catch {
-    // not a TCP handle: the destroy below still drops the connection
-  }
-  socket.destroy()
-}
-
-function peerCN(socket: TLSSocket): string | undefined {
-  const cn = socket.getPeerCertificate?.()?.subject?.CN
-  return Array.isArray(cn) ? cn[0] : cn || undefined
-}
-
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
   const scenario = opts.scenario
   checkScenario(scenario)
@@ -196,16 +168,37 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     originatorNodeID: state.nodeId,
     originatorHostName: state.machineName
   })
-  const runner = new Runner(state, switches, (change) => hub.emit(change))
   const requests: RecordedRequest[] = []
   const faults = new FaultRegistry()
+  const log = (line: string): void => {
+    if (!opts.quiet) console.log(line)
+  }
+  const expired = opts.serverCertificate === 'expired'
+  const tls = { key: readFileSync(expired ? certs.expiredServerKey : certs.serverKey), cert: readFileSync(expired ? certs.expiredServerCert : certs.serverCert) }
+  // The engine: its own port (4747 on a real node) and WebSocket upgrades through the proxy; it listens below.
+  const engine = new Engine({
+    scenario,
+    state,
+    switches,
+    faults,
+    tls,
+    ca: readFileSync(certs.ca),
+    host: opts.host ?? '127.0.0.1',
+    port: opts.enginePort ?? 0,
+    record: (r) => requests.push(r),
+    refuse: (ms) => void refuseConnections(ms),
+    log
+  })
+  const runner = new Runner(
+    state,
+    switches,
+    (change) => hub.emit(change),
+    (appId) => engine.apps.taskReloaded(appId)
+  )
   /** Requests an 'end-session' fault applies to: GET /qrs/executionsession/{id} answers 404 after the usual checks. */
   const endSession = new WeakSet<IncomingMessage>()
   // The proxy listener (set below when the scenario has one).
   let proxy: Proxy | undefined
-  const log = (line: string): void => {
-    if (!opts.quiet) console.log(line)
-  }
 
   /**
    * The QRS request handling both listeners share. Without `proxyUser` the caller came in on the
@@ -270,6 +263,10 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       return { status: 200, json: { active: hub.active(), deliveries: hub.deliveries(), removed: hub.removed() } }
     }
     if (key === 'GET /__sim/stops') return { status: 200, json: runner.stops }
+    if (key === 'GET /__sim/engine') {
+      const hooks = engine.hooks('', 0)
+      return { status: 200, json: { calls: hooks.calls, reloads: hooks.reloads, saves: hooks.saves, sessions: hooks.sessions() } }
+    }
     if (key === 'GET /__sim/chains') return { status: 200, json: runner.chainFirings }
     const startMatch = /^POST \/__sim\/start\/([^/]+)$/.exec(key)
     if (startMatch) {
@@ -305,7 +302,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         .then(async (body) => {
           if (control) return send(res, handleControl(req, pathname, body))
           const method = req.method ?? ''
-          const fault = faults.match(method, listener === 'proxy' && proxy ? proxy.qrsPath(pathname) : pathname, listener)
+          const fault = faults.match(method, listener === 'proxy' && proxy ? proxy.qrsPath(pathname) : pathname, listener, isHttpFault)
           let recorded = false
           const record = (status: number): void => {
             if (recorded) return
@@ -318,7 +315,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
               headers: { ...req.headers },
               status,
               listener,
-              clientCertCN: peerCN(req.socket as TLSSocket),
+              clientCertCN: peerCN(req.socket),
               ...(body ? { body } : {}),
               ...(fault ? { fault: fault.kind } : {}),
               ...(opts.recordAnswers && jsonAnswers.has(res) ? { answer: jsonAnswers.get(res) } : {})
@@ -338,7 +335,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
 
   /** Runs one request under a fault (see FaultAction for what each one does). */
   async function faulted(
-    fault: FaultAction,
+    fault: HttpFaultAction,
     listener: 'qrs' | 'proxy',
     req: IncomingMessage,
     res: ServerResponse,
@@ -354,11 +351,11 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         })
       case 'reset':
         record(0)
-        return resetConnection(req)
+        return resetConnection(req.socket)
       case 'reset-after-handling':
         await handle()
         record(0)
-        return resetConnection(req)
+        return resetConnection(req.socket)
       case 'delay': {
         // A client that gives up (its timeout) closes the connection: recorded with status 0.
         res.on('close', () => record(res.writableFinished ? res.statusCode : 0))
@@ -376,7 +373,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       case 'refuse':
         record(0)
         void refuseConnections(fault.ms)
-        return resetConnection(req)
+        return resetConnection(req.socket)
     }
   }
 
@@ -384,12 +381,14 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   /** Closes both listeners (and their connections) for `ms`; a second call while refusing joins the first. */
   function refuseConnections(ms: number): Promise<void> {
     if (refusing) return refusing
-    const listeners = [server, proxyServer].filter((srv): srv is NonNullable<typeof srv> => srv !== undefined && srv.listening)
+    const listeners = [server, proxyServer, engine.server].filter((srv): srv is NonNullable<typeof srv> => srv !== undefined && srv.listening)
     const ports = listeners.map((srv) => (srv.address() as AddressInfo).port)
     for (const srv of listeners) {
       srv.close()
       srv.closeAllConnections()
     }
+    // Upgraded sockets are no longer the servers' connections.
+    engine.dropSessions()
     refusing = sleep(ms).then(async () => {
       await Promise.all(
         listeners.map(
@@ -405,8 +404,6 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     return refusing
   }
 
-  const expired = opts.serverCertificate === 'expired'
-  const tls = { key: readFileSync(expired ? certs.expiredServerKey : certs.serverKey), cert: readFileSync(expired ? certs.expiredServerCert : certs.serverCert) }
   const server = createServer(
     { ...tls, ca: readFileSync(certs.ca), requestCert: true, rejectUnauthorized: switches.untrustedClientCert === 'handshake' },
     serve('qrs', (req, pathname, rawQuery, body) => handleQrs(req, pathname, rawQuery, body))
@@ -444,6 +441,13 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   }
   const proxyPort = proxyServer ? (proxyServer.address() as AddressInfo).port : 0
 
+  const enginePort = await engine.listen()
+  if (proxy && proxyServer) {
+    const p = proxy
+    proxyServer.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => engine.proxyUpgrade(p, req, socket, head))
+  }
+  const engineUrl = `wss://localhost:${enginePort}`
+
   return {
     url: `https://localhost:${port}`,
     port,
@@ -454,6 +458,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     proxyUrl: proxyServer ? `https://localhost:${proxyPort}` : '',
     proxyPort,
     proxy: proxy?.stats ?? noProxyStats,
+    engineUrl,
+    enginePort,
+    engine: engine.hooks(engineUrl, enginePort),
     expireSessions: (prefix?: string) => proxy?.expireSessions(prefix),
     startTask,
     startCount: (taskId?: string) => state.tasks.filter((t) => taskId === undefined || t.id.toLowerCase() === taskId.toLowerCase()).reduce((n, t) => n + t.starts, 0),
@@ -468,6 +475,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       await refusing
       runner.close()
       hub.close()
+      // First the engine's WebSockets: a listener's close() waits for its upgraded sockets too.
+      await engine.close()
       await Promise.all(
         [server, proxyServer].map(
           (srv) =>

@@ -23,6 +23,22 @@ export interface ProxyStats {
   activeSessions(prefix: string): number
 }
 
+/** What the proxy made of a request: its user and path without the VP prefix, or the reply it gives instead. */
+export type ProxyAuth =
+  | {
+      ok: true
+      user: QlikUser
+      /** The path without the VP prefix. */
+      rest: string
+      /** The query without a redeemed qlikTicket. */
+      query: string
+      /** Set-Cookie of a session made for this request. */
+      setCookie?: string
+      /** Marks the proxy session used (traffic on a WebSocket keeps it alive). */
+      keepAlive: () => void
+    }
+  | { ok: false; reply: Reply }
+
 /** Runs a request through the QRS routes as `user`; `path` has no VP prefix. */
 export type Forward = (req: IncomingMessage, path: string, rawQuery: string, body: string, user: QlikUser) => Promise<Reply>
 
@@ -79,69 +95,95 @@ export class Proxy {
     const { vp, rest } = this.route(pathname)
     if (!vp) return { status: 404, text: 'Not found' }
     const module = rest.replace(/\/+$/, '').toLowerCase()
-    const params = safeParams(rawQuery)
     const original = rawQuery ? `${pathname}?${rawQuery}` : pathname
 
     if (module === '/internal_forms_authentication') return { status: 200, html: loginForm(original) }
     if (module === '/internal_windows_authentication' && vp.cfg.auth === 'windows') {
-      const outcome = await this.windows.step(vp.cfg, req, getParam(params, 'targetId'))
+      const outcome = await this.windows.step(vp.cfg, req, getParam(safeParams(rawQuery), 'targetId'))
       if ('reply' in outcome) return outcome.reply
       const reply: Reply = { status: 302, empty: true, headers: { Location: outcome.location } }
       if (!vp.cfg.cookieOnType3) return reply
-      return this.withNewSession(vp, outcome.user, async () => reply)
+      const made = this.newSession(vp, outcome.user)
+      return made.ok ? withCookie(reply, made.setCookie) : made.reply
     }
 
-    const sessionUser = vp.store.fromRequest(req)
-    if (sessionUser) return this.asUser(sessionUser, () => this.forward(req, rest, rawQuery, body, sessionUser))
+    const auth = this.authenticate(req, pathname, rawQuery)
+    if (!auth.ok) return auth.reply
+    const reply = await this.forward(req, auth.rest, auth.query, body, auth.user)
+    return auth.setCookie ? withCookie(reply, auth.setCookie) : reply
+  }
 
+  /**
+   * Who the request is, the way its VP decides it: the session cookie, else the VP's own method (a
+   * Windows VP redeems a qlikTicket or redirects into its login; JWT and header VPs make a session).
+   * Used for HTTP requests and for WebSocket upgrades to the engine alike; a refusal is the reply the
+   * VP gives instead (302 to a login, 401, 403 for an inactive user).
+   */
+  authenticate(req: IncomingMessage, pathname: string, rawQuery: string): ProxyAuth {
+    const { vp, rest } = this.route(pathname)
+    if (!vp) return { ok: false, reply: { status: 404, text: 'Not found' } }
+    const original = rawQuery ? `${pathname}?${rawQuery}` : pathname
+    const keepAlive = (id: string) => () => vp.store.touch(id)
+
+    const existing = vp.store.fromRequest(req)
+    if (existing) {
+      if (findUser(this.users, existing.user)?.inactive) return { ok: false, reply: inactiveReply }
+      return { ok: true, user: existing.user, rest, query: rawQuery, keepAlive: keepAlive(existing.id) }
+    }
+    let claimed: QlikUser
+    let query = rawQuery
     switch (vp.cfg.auth) {
       case 'windows': {
-        const ticket = req.method === 'GET' ? getParam(params, 'qlikTicket') : undefined
+        const ticket = req.method === 'GET' ? getParam(safeParams(rawQuery), 'qlikTicket') : undefined
         const user = ticket === undefined ? undefined : this.windows.redeem(vp.cfg.prefix, ticket)
-        if (!user) return this.windows.redirectToLogin(vp.cfg, req, original) // a POST too: never forwarded
-        const query = rawQuery
+        if (!user) return { ok: false, reply: this.windows.redirectToLogin(vp.cfg, req, original) } // a POST too: never forwarded
+        query = rawQuery
           .split('&')
           .filter((p) => !/^qlikticket=/i.test(p))
           .join('&')
-        return this.withNewSession(vp, user, () => this.forward(req, rest, query, body, user))
+        claimed = user
+        break
       }
       case 'forms':
-        return this.windows.redirectToLogin(vp.cfg, req, original, true)
+        return { ok: false, reply: this.windows.redirectToLogin(vp.cfg, req, original, true) }
       case 'jwt': {
         const bearer = /^Bearer\s+(\S+)\s*$/i.exec(String(req.headers.authorization ?? ''))?.[1]
-        if (!bearer) return { status: 401, text: 'Authentication failed: no session and no bearer token.' }
+        if (!bearer) return { ok: false, reply: { status: 401, text: 'Authentication failed: no session and no bearer token.' } }
         const check = checkJwt(bearer, readFileSync(vp.cfg.jwtCertFile ?? this.certs.jwtCert, 'utf8'), vp.cfg)
-        if (!check.ok) return { status: 401, text: check.message }
-        return this.withNewSession(vp, check, (u) => this.forward(req, rest, rawQuery, body, u))
+        if (!check.ok) return { ok: false, reply: { status: 401, text: check.message } }
+        claimed = check
+        break
       }
       case 'header': {
         const name = (vp.cfg.headerName ?? 'X-Qlik-HeaderAuth').toLowerCase()
         const raw = req.headers[name]
         const value = (Array.isArray(raw) ? raw[0] : raw)?.trim()
-        if (!value) return { status: 401, text: `Authentication failed: no session and no ${vp.cfg.headerName ?? 'X-Qlik-HeaderAuth'} header.` }
+        if (!value) return { ok: false, reply: { status: 401, text: `Authentication failed: no session and no ${vp.cfg.headerName ?? 'X-Qlik-HeaderAuth'} header.` } }
         const slash = value.indexOf('\\')
-        const user =
-          slash > 0 ? { userDirectory: value.slice(0, slash), userId: value.slice(slash + 1) } : { userDirectory: vp.cfg.headerUserDirectory ?? 'INTERNAL', userId: value }
-        return this.withNewSession(vp, user, (u) => this.forward(req, rest, rawQuery, body, u))
+        claimed = slash > 0 ? { userDirectory: value.slice(0, slash), userId: value.slice(slash + 1) } : { userDirectory: vp.cfg.headerUserDirectory ?? 'INTERNAL', userId: value }
+        break
       }
     }
+    const made = this.newSession(vp, claimed)
+    if (!made.ok) return made
+    return { ok: true, user: made.user, rest, query, setCookie: made.setCookie, keepAlive: keepAlive(made.id) }
   }
 
-  /** Inactive users get 403 (doc section 11) instead of a session. */
-  private async asUser(user: QlikUser, then: () => Promise<Reply>): Promise<Reply> {
-    return findUser(this.users, user)?.inactive ? { status: 403, text: inactiveMessage } : then()
-  }
-
-  private withNewSession(vp: Vp, claimed: QlikUser, answer: (user: QlikUser) => Promise<Reply>): Promise<Reply> {
+  /** A session for the user (the scenario's spelling of it); inactive users get 403 (doc section 11) instead. */
+  private newSession(vp: Vp, claimed: QlikUser): { ok: true; id: string; user: QlikUser; setCookie: string } | { ok: false; reply: Reply } {
     const known = findUser(this.users, claimed)
+    if (known?.inactive) return { ok: false, reply: inactiveReply }
     const user = { userDirectory: known?.directory ?? claimed.userDirectory, userId: known?.id ?? claimed.userId }
-    return this.asUser(user, async () => {
-      const id = vp.store.create(user)
-      this.stats.sessionsCreated[vp.cfg.prefix] = (this.stats.sessionsCreated[vp.cfg.prefix] ?? 0) + 1
-      const reply = await answer(user)
-      return { ...reply, headers: { ...reply.headers, 'Set-Cookie': vp.store.setCookie(id) } }
-    })
+    const id = vp.store.create(user)
+    this.stats.sessionsCreated[vp.cfg.prefix] = (this.stats.sessionsCreated[vp.cfg.prefix] ?? 0) + 1
+    return { ok: true, id, user, setCookie: vp.store.setCookie(id) }
   }
+}
+
+const inactiveReply: Reply = { status: 403, text: inactiveMessage }
+
+function withCookie(reply: Reply, setCookie: string): Reply {
+  return { ...reply, headers: { ...reply.headers, 'Set-Cookie': setCookie } }
 }
 
 /** Login decisions need only targetId/qlikTicket; a malformed query is the QRS handler's to refuse. */

@@ -21,17 +21,23 @@ export class SessionStore {
     return id
   }
 
-  /** The user behind the request's cookie; an idle-expired session is dropped (and looks unknown). */
-  fromRequest(req: IncomingMessage): QlikUser | undefined {
+  /** The session behind the request's cookie (refreshed); an idle-expired session is dropped (and looks unknown). */
+  fromRequest(req: IncomingMessage): { id: string; user: QlikUser } | undefined {
     const id = readCookie(req, this.cookieName)
-    const session = id === undefined ? undefined : this.sessions.get(id)
-    if (!session || id === undefined) return undefined
+    if (id === undefined || !this.touch(id)) return undefined
+    return { id, user: (this.sessions.get(id) as Session).user }
+  }
+
+  /** Marks the session used now; false when it is unknown or idle-expired (then it is dropped). */
+  touch(id: string): boolean {
+    const session = this.sessions.get(id)
+    if (!session) return false
     if (Date.now() - session.lastUsed > this.timeoutMs) {
       this.sessions.delete(id)
-      return undefined
+      return false
     }
     session.lastUsed = Date.now()
-    return session.user
+    return true
   }
 
   setCookie(id: string): string {
