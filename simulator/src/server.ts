@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import type { TLSSocket } from 'node:tls'
 import { checkUser, xrfkeyOk, xsrfMessage, type QlikUser } from './auth.js'
 import { makeCertificates, type CertPaths } from './certs.js'
+import { overLimit, parserHeaderBytes } from './limits.js'
 import { FaultError, FaultRegistry, ruleFromJson, statusText, type FaultAction, type Faults } from './faults.js'
 import { createBuiltinVerifier } from './ntlm/builtin.js'
 import type { NtlmVerifier } from './ntlm/verifier.js'
@@ -305,7 +306,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         .then(async (body) => {
           if (control) return send(res, handleControl(req, pathname, body))
           const method = req.method ?? ''
-          const fault = faults.match(method, listener === 'proxy' && proxy ? proxy.qrsPath(pathname) : pathname, listener)
+          // The HTTP stack refuses an over-long request before the service (or a fault) sees it.
+          const tooLong = overLimit(req, switches)
+          const fault = tooLong ? undefined : faults.match(method, listener === 'proxy' && proxy ? proxy.qrsPath(pathname) : pathname, listener)
           let recorded = false
           const record = (status: number): void => {
             if (recorded) return
@@ -326,6 +329,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
             log(`${listener === 'proxy' ? '[proxy] ' : ''}${method} ${url} -> ${status || 'reset'}${fault ? ` [fault: ${fault.kind}]` : ''}`)
           }
           res.on('finish', () => record(res.statusCode))
+          if (tooLong) return send(res, tooLong)
           if (fault) return faulted(fault, listener, req, res, record, () => dispatch(req, pathname, rawQuery, body))
           return send(res, await dispatch(req, pathname, rawQuery, body))
         })
@@ -408,7 +412,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const expired = opts.serverCertificate === 'expired'
   const tls = { key: readFileSync(expired ? certs.expiredServerKey : certs.serverKey), cert: readFileSync(expired ? certs.expiredServerCert : certs.serverCert) }
   const server = createServer(
-    { ...tls, ca: readFileSync(certs.ca), requestCert: true, rejectUnauthorized: switches.untrustedClientCert === 'handshake' },
+    { ...tls, ca: readFileSync(certs.ca), requestCert: true, rejectUnauthorized: switches.untrustedClientCert === 'handshake', maxHeaderSize: parserHeaderBytes },
     serve('qrs', (req, pathname, rawQuery, body) => handleQrs(req, pathname, rawQuery, body))
   )
   // A refused handshake is expected in the "handshake" variant; keep it off stderr.
@@ -433,7 +437,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     proxy = new Proxy(scenario.proxy, scenario.users ?? [], certs, verifier, (req, path, rawQuery, body, user) => handleQrs(req, path, rawQuery, body, user))
     const p = proxy
     proxyServer = createServer(
-      tls,
+      { ...tls, maxHeaderSize: parserHeaderBytes },
       serve('proxy', (req, pathname, rawQuery, body) => p.handle(req, pathname, rawQuery, body))
     )
     const ps = proxyServer
