@@ -19,7 +19,7 @@ const page = (title: string, heading: string, text: string): string =>
   `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" "http://www.w3.org/TR/html4/strict.dtd">\r\n<HTML><HEAD><TITLE>${title}</TITLE></HEAD>\r\n<BODY><h2>${heading}</h2>\r\n<hr><p>${text}</p>\r\n</BODY></HTML>\r\n`
 
 /** The bytes of the request line and the headers as they came on the wire (HTTP/1.1). */
-export function requestHeadBytes(req: IncomingMessage): number {
+function requestHeadBytes(req: IncomingMessage): number {
   let bytes = Buffer.byteLength(`${req.method ?? ''} ${req.url ?? ''} HTTP/${req.httpVersion}\r\n`)
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) bytes += Buffer.byteLength(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`)
   return bytes + 2
