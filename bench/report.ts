@@ -90,8 +90,9 @@ function targetsRows(cur: Figures, base: Figures | undefined): Row[] {
       `${n} target${n > 1 ? 's' : ''}: lag p50 per target (end to the first read naming it)`,
       lagCellOf(base),
       lagCellOf(cur),
-      base?.targets ? 'no worse than today (+50 ms noise)' : '',
-      base?.targets ? mark(runsOf(cur, n).length ? lagP50(cur, n) <= lagP50(base, n) + 50 : undefined) : ''
+      // Five samples for 1 and 5 targets: their p50 moves by hundreds of ms between runs.
+      base?.targets ? `no worse than today's (≤ ${ms(lagP50(base, n) * 1.25 + 50)}: +25 % +50 ms noise)` : '',
+      base?.targets ? mark(runsOf(cur, n).length ? lagP50(cur, n) <= lagP50(base, n) * 1.25 + 50 : undefined) : ''
     ])
   }
   return rows

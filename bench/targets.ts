@@ -42,11 +42,12 @@ async function targetsRun(count: number): Promise<TargetsRun> {
 }
 
 /**
- * Three 1-target runs and the 5-target run together, then the 25-target run alone (its start is a
- * burst of 25 lookups and starts; alone it measures the step, not the neighbours).
+ * Five 1-target runs and the 5-target run together (a lag sample per target: five for each count),
+ * then the 25-target run alone (its start is a burst of 25 lookups and starts; alone it measures the
+ * step, not the neighbours).
  */
 export async function targetsSection(): Promise<{ seconds: number; runs: TargetsRun[] }> {
-  const singles = QUICK ? 1 : 3
+  const singles = QUICK ? 1 : 5
   const first = await staggered([...Array.from({ length: singles }, () => () => targetsRun(1)), () => targetsRun(5)], 700)
   const runs = [...first, await targetsRun(25)]
   for (const r of runs) {
