@@ -127,7 +127,7 @@ export async function lagSection(whileLong: () => Promise<void>): Promise<{ samp
   return { samples, pushNotOn }
 }
 
-/** The lag table of one bundle's run: a column per strategy, the targets of issue 16 and whether they were met. */
+/** The lag table of one bundle's run: a column per strategy, the earlier targets and whether they were met. */
 export function lagRows(all: LagSample[]): { header: Row; rows: Row[] } {
   const durations = [...new Set(all.map(s => s.seconds))].sort((a, b) => a - b)
   const of = (strategy: string, seconds: number) => all.filter(s => s.strategy === strategy && s.seconds === seconds)
