@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto'
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
+import { relative } from 'node:path'
 import { makeCertificates } from '../simulator/src/index.js'
 import { BUNDLE } from '../__tests__/helpers/local-runner.js'
 import { MACHINE, QUICK, SERVER_NAMES, STEPS, T0, certsDir, option, progress, uptime } from './common.js'
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
   const figures: Figures = {
     meta: {
       date: new Date(T0).toISOString(),
-      bundle: BUNDLE,
+      bundle: relative(process.cwd(), BUNDLE) || BUNDLE,
       sha: createHash('sha256').update(content).digest('hex').slice(0, 16),
       bytes: content.length,
       node: process.version,
