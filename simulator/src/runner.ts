@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto'
 import type { QlikUser } from './auth.js'
 import { taskExecutionStatus } from './entities.js'
 import { defaultRun, type ScenarioAttempt, type ScenarioRun, type Switches } from './scenario.js'
-import { fileStamp, makeScriptLog, ScriptLogStore } from './scriptlog.js'
+import { attachScriptLog, logReferenceFields, writesLog, type AttemptOwner } from './result-log.js'
+import { ScriptLogStore } from './scriptlog.js'
 import { emptyGuid, findById, newResult, now, resultAppId, unsetDate, windowMs, type ExecutionResult, type SessionState, type SimState, type TaskState } from './state.js'
 
-/** How long an attempt stays Triggered before the scheduler picks it up. */
-const triggeredMs = 20
 /** Each abort step (AbortInitiated → Aborting → Aborted). */
 const abortStepMs = 100
 
@@ -370,8 +369,8 @@ export class Runner {
       this.touch('ExecutionResult', result.id, 2, ['startTime'])
       this.later(session, Math.max(0, attempt.durationMs ?? 300), () => this.endAttempt(session, task, run, index, result))
     }
-    this.later(session, triggeredMs, () => {
-      const queuedMs = attempt.queuedMs ?? 0
+    this.later(session, this.switches.triggeredMs, () => {
+      const queuedMs = attempt.queuedMs ?? this.switches.queuedStepMs
       if (queuedMs > 0) {
         this.setStatus(result, Status.Queued)
         this.later(session, queuedMs, () => this.acquire(session, result, startRunning))
@@ -381,7 +380,19 @@ export class Runner {
     })
   }
 
+  /**
+   * The engine finished the attempt. With logReferenceLeadMs the script log reference is added now, as
+   * a change of its own, and the final status that much later (live details show them in this order).
+   */
   private endAttempt(session: SessionState, task: TaskState, run: ScenarioRun, index: number, result: ExecutionResult): void {
+    const lead = this.switches.logReferenceLeadMs
+    const owner = this.owner(result)
+    if (lead <= 0 || !writesLog(owner)) return this.closeAttempt(session, task, run, index, result)
+    this.addLogReference(result, owner, run.attempts[index].outcome, Date.now())
+    this.later(session, lead, () => this.closeAttempt(session, task, run, index, result))
+  }
+
+  private closeAttempt(session: SessionState, task: TaskState, run: ScenarioRun, index: number, result: ExecutionResult): void {
     const attempt = run.attempts[index]
     const last = index === run.attempts.length - 1
     const failed = attempt.outcome !== Status.FinishedSuccess
@@ -433,35 +444,24 @@ export class Runner {
     result.stopTime = stop.toISOString()
     this.touch('ExecutionResult', result.id, 2, ['stopTime'])
     if (result.startTime !== unsetDate) {
-      const startMs = Date.parse(result.startTime)
-      result.duration = stop.getTime() - startMs
+      result.duration = stop.getTime() - Date.parse(result.startTime)
       this.touch('ExecutionResult', result.id, 2, ['duration'])
-      const owner = this.attempts.get(result.id)
-      // Only reload tasks write a script log; external program tasks never do.
-      if (owner && owner.task.taskType === 0 && !owner.attempt.noScriptLog) {
-        const log = makeScriptLog({
-          resultId: result.id,
-          taskId: result.taskID,
-          sessionId: result.executionID,
-          userDirectory: owner.session.user.userDirectory,
-          userId: owner.session.user.userId,
-          outcome: logOutcome,
-          startMs,
-          stopMs: stop.getTime(),
-          attempt: owner.attempt,
-          bom: this.switches.scriptLogBom
-        })
-        this.logs.add(log)
-        const node = this.state.nodeName
-        result.fileReferenceID = randomUUID()
-        // A real capture showed false here while the reference and size were set: a switch.
-        result.scriptLogAvailable = !this.switches.scriptLogAvailableFalse
-        result.scriptLogLocation = `\\\\${node}\\QlikShare\\ArchivedLogs\\${node}\\${result.appID}.${fileStamp(startMs)}.log`
-        result.scriptLogSize = log.size
-        this.touch('ExecutionResult', result.id, 2, ['fileReferenceID', 'scriptLogAvailable', 'scriptLogLocation', 'scriptLogSize'])
-        this.addDetail(result, Detail.Information, 'Reference to scriptlog added')
-      }
+      const owner = this.owner(result)
+      // Unless logReferenceLeadMs added it already.
+      if (writesLog(owner) && result.fileReferenceID === emptyGuid) this.addLogReference(result, owner, logOutcome, stop.getTime())
     }
     for (const d of extra) this.addDetail(result, d.type, d.message)
+  }
+
+  private owner(result: ExecutionResult): AttemptOwner | undefined {
+    const found = this.attempts.get(result.id)
+    return found && { attempt: found.attempt, taskType: found.task.taskType, user: found.session.user }
+  }
+
+  private addLogReference(result: ExecutionResult, owner: AttemptOwner, outcome: number, stopMs: number): void {
+    const { scriptLogBom: bom, scriptLogAvailableFalse: availableFalse } = this.switches
+    attachScriptLog(result, owner, { outcome, stopMs, logs: this.logs, nodeName: this.state.nodeName, bom, availableFalse })
+    this.touch('ExecutionResult', result.id, 2, logReferenceFields)
+    this.addDetail(result, Detail.Information, 'Reference to scriptlog added')
   }
 }

@@ -47,6 +47,24 @@ export interface Switches extends EngineSwitches {
   queueTimeoutMs?: number
   /** `?privileges=true`: "answered" fills each entity's `privileges` (the user's allowed actions); "omitted" leaves them null (a server or proxy that does not tell). */
   privileges: 'answered' | 'omitted'
+  /** Execution steps: ms an attempt stays in 1 Triggered before the scheduler queues or starts it. */
+  triggeredMs: number
+  /**
+   * Execution steps: ms every attempt stays in 3 Queued on its way to 2 Started (a site whose scheduler
+   * queues each task before a node starts it). 0: Queued only while all slots are taken, or for the
+   * attempt's own `queuedMs`, which wins over this when set.
+   */
+  queuedStepMs: number
+  /**
+   * Execution steps: the script log reference ("Reference to scriptlog added", fileReferenceID and the
+   * scriptLog* fields) is added this many ms before the final status, as a change of its own (the order
+   * live details show). 0: in the same change as the final status.
+   */
+  logReferenceLeadMs: number
+  /** HTTP.sys MaxRequestBytes: request line and headers together at most this many bytes, else 400 "Request Too Long". 0: no limit. */
+  maxRequestBytes: number
+  /** HTTP.sys MaxFieldLength applied to the URL: the request target at most this many bytes, else 414 "Request URL Too Long". 0: no limit. */
+  maxUrlBytes: number
 }
 
 export const defaultSwitches: Switches = {
@@ -71,6 +89,11 @@ export const defaultSwitches: Switches = {
   chainDelayMs: 300,
   maxChainFirings: 20,
   privileges: 'answered',
+  triggeredMs: 20,
+  queuedStepMs: 0,
+  logReferenceLeadMs: 0,
+  maxRequestBytes: 16_384,
+  maxUrlBytes: 16_384,
   ...defaultEngineSwitches
 }
 
@@ -319,6 +342,10 @@ export function checkScenario(scenario: Scenario, source = 'scenario'): void {
   if (queueTimeout !== undefined && !(typeof queueTimeout === 'number' && queueTimeout > 0)) fail('switches.queueTimeoutMs must be a number > 0')
   const limit = scenario.maxConcurrentReloads
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) fail('maxConcurrentReloads must be an integer >= 1')
+  for (const name of ['triggeredMs', 'queuedStepMs', 'logReferenceLeadMs', 'maxRequestBytes', 'maxUrlBytes'] as const) {
+    const value = scenario.switches?.[name]
+    if (value !== undefined && !(typeof value === 'number' && value >= 0)) fail(`switches.${name} must be a number >= 0`)
+  }
   const privileges = scenario.switches?.privileges
   if (privileges !== undefined && privileges !== 'answered' && privileges !== 'omitted') fail('switches.privileges must be answered or omitted')
   checkSelectors(scenario, fail)

@@ -11,6 +11,7 @@ import { makeCertificates, type CertPaths } from './certs.js'
 import { FaultError, FaultRegistry, isHttpFault, ruleFromJson, statusText, type Faults, type HttpFaultAction } from './faults.js'
 import { Engine } from './engine/engine.js'
 import type { EngineHooks } from './engine/hooks.js'
+import { overLimit, parserHeaderBytes } from './limits.js'
 import { createBuiltinVerifier } from './ntlm/builtin.js'
 import type { NtlmVerifier } from './ntlm/verifier.js'
 import { resultJson, sessionJson } from './entities.js'
@@ -302,7 +303,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         .then(async (body) => {
           if (control) return send(res, handleControl(req, pathname, body))
           const method = req.method ?? ''
-          const fault = faults.match(method, listener === 'proxy' && proxy ? proxy.qrsPath(pathname) : pathname, listener, isHttpFault)
+          // The HTTP stack refuses an over-long request before the service (or a fault) sees it.
+          const tooLong = overLimit(req, switches)
+          const fault = tooLong ? undefined : faults.match(method, listener === 'proxy' && proxy ? proxy.qrsPath(pathname) : pathname, listener, isHttpFault)
           let recorded = false
           const record = (status: number): void => {
             if (recorded) return
@@ -323,6 +326,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
             log(`${listener === 'proxy' ? '[proxy] ' : ''}${method} ${url} -> ${status || 'reset'}${fault ? ` [fault: ${fault.kind}]` : ''}`)
           }
           res.on('finish', () => record(res.statusCode))
+          if (tooLong) return send(res, tooLong)
           if (fault) return faulted(fault, listener, req, res, record, () => dispatch(req, pathname, rawQuery, body))
           return send(res, await dispatch(req, pathname, rawQuery, body))
         })
@@ -405,7 +409,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   }
 
   const server = createServer(
-    { ...tls, ca: readFileSync(certs.ca), requestCert: true, rejectUnauthorized: switches.untrustedClientCert === 'handshake' },
+    { ...tls, ca: readFileSync(certs.ca), requestCert: true, rejectUnauthorized: switches.untrustedClientCert === 'handshake', maxHeaderSize: parserHeaderBytes },
     serve('qrs', (req, pathname, rawQuery, body) => handleQrs(req, pathname, rawQuery, body))
   )
   // A refused handshake is expected in the "handshake" variant; keep it off stderr.
@@ -430,7 +434,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     proxy = new Proxy(scenario.proxy, scenario.users ?? [], certs, verifier, (req, path, rawQuery, body, user) => handleQrs(req, path, rawQuery, body, user))
     const p = proxy
     proxyServer = createServer(
-      tls,
+      { ...tls, maxHeaderSize: parserHeaderBytes },
       serve('proxy', (req, pathname, rawQuery, body) => p.handle(req, pathname, rawQuery, body))
     )
     const ps = proxyServer
