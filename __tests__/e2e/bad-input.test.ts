@@ -8,7 +8,7 @@ import { startSimulator, type Simulator } from '../../simulator/src/index.js'
 import { runAction, type ActionRun } from '../helpers/local-runner.js'
 import { testCertificates } from '../helpers/certs.js'
 import { expectNoLeaks } from '../helpers/leaks.js'
-import { IDS, WINDOWS, testSite } from '../helpers/site.js'
+import { IDS, WINDOWS, jwtInputs, testSite } from '../helpers/site.js'
 
 /**
  * Every bad input ends the step before the first request: exit code 1, exactly one annotation that
@@ -57,15 +57,7 @@ const base = {
     'ca-cert': sim.certs.ca,
     'task-id': IDS.ok
   }),
-  jwt: (): Inputs => ({
-    url: `${sim.proxyUrl}/jwt`,
-    'auth-type': 'jwt',
-    'jwt-private-key': sim.certs.jwtKey,
-    'jwt-user-id': 'svc_reload',
-    'jwt-user-directory': 'CORP',
-    'ca-cert': sim.certs.ca,
-    'task-id': IDS.ok
-  }),
+  jwt: (): Inputs => jwtInputs(sim, { 'task-id': IDS.ok }),
   header: (): Inputs => ({
     url: `${sim.proxyUrl}/hdr`,
     'auth-type': 'header',

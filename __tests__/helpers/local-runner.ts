@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parse } from 'yaml'
 import { parseFileCommands, type RunnerOs } from './runner-files.js'
 import { startWindowsStep, type StepProcess } from './wine.js'
 
@@ -35,10 +36,12 @@ export interface RunOptions {
   node?: string
   nodeArgs?: string[]
   timeoutMs?: number
-  /** Step state from main (`STATE_<name>`): set for the post step, as the runner does. */
+  /** Step state from main (`STATE_<name>`): set for the post step, as the runner does; the post step's bundle (postBundle()) runs then. */
   state?: Record<string, string>
   /** Run node.exe under Wine as a Windows process (default: E2E_WINDOWS=1; see wine.ts). */
   windows?: boolean
+  /** The bundle to start: default BUNDLE, or with `state` the post step's (see postBundle()). */
+  entry?: string
 }
 
 /** A started step: its process (to send signals, as a cancellation does) and its result when it ends. */
@@ -62,7 +65,8 @@ export function startAction(inputs: Record<string, string>, options: RunOptions 
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
   for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value
   const windows = options.windows ?? process.env.E2E_WINDOWS === '1'
-  const { child, stdout, stderr } = windows ? startWindowsStep(BUNDLE, env, dir, options.nodeArgs) : startNode(env, options)
+  const entry = options.entry ?? (options.state ? postBundle() : BUNDLE)
+  const { child, stdout, stderr } = windows ? startWindowsStep(entry, env, dir, options.nodeArgs) : startNode(entry, env, options)
   const killer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
   const done = new Promise<number | null>(resolveCode => child.on('close', resolveCode)).then(code => {
     clearTimeout(killer)
@@ -78,13 +82,24 @@ export function startAction(inputs: Record<string, string>, options: RunOptions 
   return { child, stdout, done }
 }
 
-function startNode(env: Record<string, string>, options: RunOptions): StepProcess {
-  const child = spawn(options.node ?? process.env.E2E_NODE ?? process.execPath, [...(options.nodeArgs ?? []), BUNDLE], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+function startNode(entry: string, env: Record<string, string>, options: RunOptions): StepProcess {
+  const child = spawn(options.node ?? process.env.E2E_NODE ?? process.execPath, [...(options.nodeArgs ?? []), entry], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', chunk => (stdout += chunk))
   child.stderr.on('data', chunk => (stderr += chunk))
   return { child, stdout: () => stdout, stderr: () => stderr }
+}
+
+/**
+ * The bundle the runner starts for the post step: action.yml's `runs.post`, a path under dist/, taken
+ * from the folder BUNDLE is in (the tests' fresh bundle mirrors dist/). Today's action.yml names
+ * dist/index.js for both steps, so this is BUNDLE itself.
+ */
+export function postBundle(): string {
+  const action = parse(readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), '../../action.yml'), 'utf8')) as { runs: { main: string; post?: string } }
+  const post = action.runs.post ?? action.runs.main
+  return join(dirname(BUNDLE), relative('dist', post))
 }
 
 /** Runs the bundle to its end (see startAction). */

@@ -82,3 +82,17 @@ export function certificateInputs(sim: { url: string; certs: { clientCert: strin
     ...extra
   }
 }
+
+/** The inputs of a JWT step through the simulator's `jwt` virtual proxy, tokens minted from its key; `extra` wins. */
+export function jwtInputs(sim: { proxyUrl: string; certs: { jwtKey: string; ca: string } }, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    url: `${sim.proxyUrl}/jwt`,
+    'auth-type': 'jwt',
+    'jwt-private-key': sim.certs.jwtKey,
+    'jwt-user-id': 'svc_reload',
+    'jwt-user-directory': 'CORP',
+    'ca-cert': sim.certs.ca,
+    'max-poll-interval': '1s',
+    ...extra
+  }
+}

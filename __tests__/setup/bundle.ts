@@ -9,6 +9,9 @@ import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
+/** The source of the post step's bundle (action.yml `runs.post: dist/post/index.js`). */
+const POST_ENTRY = 'src/post-entry.ts'
+
 export default function bundle(): void {
   // A bundle given from outside (a run that already built one) is used as it is.
   if (process.env.QSR_BUNDLE) {
@@ -17,7 +20,11 @@ export default function bundle(): void {
   }
   const out = mkdtempSync(join(tmpdir(), 'qsr-bundle-'))
   const started = Date.now()
-  execFileSync(process.execPath, [join('node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js'), 'build', 'src/index.ts', '-o', out, '--quiet'], { stdio: 'inherit' })
+  const ncc = (entry: string, dir: string): void =>
+    void execFileSync(process.execPath, [join('node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js'), 'build', entry, '-o', dir, '--quiet'], { stdio: 'inherit' })
+  ncc('src/index.ts', out)
+  // The post step's own entry (issue 20, item 4), when there is one: dist/post/index.js beside dist/index.js.
+  if (existsSync(POST_ENTRY)) ncc(POST_ENTRY, join(out, 'post'))
   process.env.QSR_BUNDLE = join(out, 'index.js')
   process.env.QSR_BUNDLE_DIR = out
   process.stderr.write(`\nBundled src/ for the end-to-end tests in ${((Date.now() - started) / 1000).toFixed(1)} s: ${process.env.QSR_BUNDLE}\n`)

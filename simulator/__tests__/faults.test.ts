@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import https from 'node:https'
 import type { Scenario, Simulator } from '../src/index.js'
-import { agent, appId, call, ids, sleep, start, testCerts, waitFor, waitForSessionEnd, xrfkey } from './helpers.js'
+import { agent, appId, call, ids, qrsRequestOptions, sleep, start, testCerts, waitFor, waitForSessionEnd } from './helpers.js'
 import { cookieFrom, ntlmCookie as signIn, proxyCall, proxyScenario, windowsUA } from './proxy-helpers.js'
 
 const certs = testCerts('proxy')
@@ -23,22 +23,11 @@ interface Raw {
 /** A QRS call that also hands back the headers; rejects with the socket error on a reset or a timeout. */
 function raw(sim: Simulator, method: string, path: string, opts: { timeoutMs?: number } = {}): Promise<Raw> {
   return new Promise((resolve, reject) => {
-    const req = https.request(
-      {
-        host: 'localhost',
-        port: sim.port,
-        method,
-        path: `${path}${path.includes('?') ? '&' : '?'}xrfkey=${xrfkey}`,
-        headers: { 'X-Qlik-Xrfkey': xrfkey },
-        agent: agent(sim.certs),
-        timeout: opts.timeoutMs
-      },
-      (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }))
-      }
-    )
+    const req = https.request(qrsRequestOptions(sim, method, path, opts.timeoutMs), (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }))
+    })
     req.on('timeout', () => req.destroy(Object.assign(new Error('client timeout'), { code: 'CLIENT_TIMEOUT' })))
     req.on('error', reject)
     req.end()

@@ -101,6 +101,19 @@ function defaultAgent(sim: Simulator): https.Agent {
   return created
 }
 
+/** The options of a raw QRS request on the certificate port with the xrfkey (tests that read the answer themselves). */
+export function qrsRequestOptions(sim: Simulator, method: string, path: string, timeoutMs?: number): https.RequestOptions {
+  return {
+    host: 'localhost',
+    port: sim.port,
+    method,
+    path: `${path}${path.includes('?') ? '&' : '?'}xrfkey=${xrfkey}`,
+    headers: { 'X-Qlik-Xrfkey': xrfkey },
+    agent: agent(sim.certs),
+    timeout: timeoutMs
+  }
+}
+
 /** A raw call: `path` is sent exactly as given (plus the xrfkey), so tests control the encoding. */
 export function call(sim: Simulator, method: string, path: string, opts: CallOptions = {}): Promise<Answer> {
   let fullPath = path

@@ -2,8 +2,11 @@
  * Fault injection: rules that make chosen requests fail the way networks and servers fail
  * (a 503 burst, a 429 with Retry-After, a reset connection, an answer lost after the work was
  * done, a slow answer, proxy sessions gone, an execution session that vanishes early, refused
- * connections), for a number of requests or for a time (`forMs`).
- * The shared request handling of both listeners asks `FaultRegistry.match` before handling.
+ * connections, an answer cut in the middle or dripping, a body without end, a start that takes
+ * effect late, answers with the wrong types, a maintenance page, a cookie flood), for a number of
+ * requests or for a time (`forMs`).
+ * The shared request handling of both listeners asks `FaultRegistry.match` before handling;
+ * fault-wire.ts shapes the bodies on the wire.
  */
 import { STATUS_CODES } from 'node:http'
 
@@ -22,6 +25,34 @@ export type FaultAction =
   | { kind: 'end-session' }
   /** Drop every connection (this one unanswered) and refuse new ones (ECONNREFUSED) for `ms`, on all listeners: a node restart. */
   | { kind: 'refuse'; ms: number }
+  /**
+   * The head and the first `bytes` of the body (default: half of it), then the connection drops.
+   * `handle` (default true): the answer is the real one (a start DOES start); false: nothing is
+   * handled and the answer is `status` (default 200) with `body` (default the start of a JSON list).
+   */
+  | { kind: 'cut'; bytes?: number; handle?: boolean; status?: number; body?: string }
+  /** Handled normally; the head goes out at once, then the body `bytes` (default 1) at a time, one step every `ms`. */
+  | { kind: 'drip'; ms: number; bytes?: number }
+  /** Nothing handled: 200 text/plain whose body never ends (script log lines, as fast as the client reads or `bytesPerSecond`) until the client goes. */
+  | { kind: 'endless'; bytesPerSecond?: number }
+  /**
+   * The request is handled (a start creates its execution) only `ms` after it came. `answer`:
+   * 'stall' (default) the answer comes after the handling (a client that gave up gets none);
+   * 'early' 204 at once, what `/start`, `start/many` and app reloads answer.
+   */
+  | { kind: 'late-start'; ms: number; answer?: 'stall' | 'early' }
+  /**
+   * Handled normally, then fields of the JSON answer are replaced: `set` maps a dotted path (arrays
+   * fan out, `$` is the whole answer) to a value; `{"$nested": n}` is an object nested n deep.
+   * Only fields whose parent exists are set; other answers pass unchanged.
+   */
+  | { kind: 'rewrite'; set: Record<string, unknown> }
+  /** Handled as if these query parameters had not been sent (a proxy that drops `filter`); case-insensitive names. */
+  | { kind: 'drop-query'; params: string[] }
+  /** Nothing handled: `status` (default 200) with an HTML page, `body` or a maintenance page. */
+  | { kind: 'html'; status?: number; body?: string }
+  /** Handled normally, plus `count` Set-Cookie headers of new cookies, each value `bytes` (default 100) long. */
+  | { kind: 'set-cookies'; count: number; bytes?: number }
   /** Engine calls only: DoReloadEx runs until CancelReload or the socket closes (a reload that never ends); other methods never answer. */
   | { kind: 'hang' }
   /** Engine calls only: handle the call, then drop the WebSocket's connection `ms` later (mid-reload for a DoReloadEx longer than that). */
@@ -86,7 +117,25 @@ export interface Faults {
   applied(): AppliedFault[]
 }
 
-const kinds: FaultKind[] = ['status', 'reset', 'reset-after-handling', 'delay', 'drop-sessions', 'end-session', 'refuse', 'hang', 'drop']
+const kinds: FaultKind[] = [
+  'status',
+  'reset',
+  'reset-after-handling',
+  'delay',
+  'drop-sessions',
+  'end-session',
+  'refuse',
+  'hang',
+  'drop',
+  'cut',
+  'drip',
+  'endless',
+  'late-start',
+  'rewrite',
+  'drop-query',
+  'html',
+  'set-cookies'
+]
 
 export class FaultError extends Error {}
 
@@ -110,9 +159,52 @@ function checkRule(rule: FaultRule): Required<Omit<FaultRule, 'method' | 'forMs'
     if (a.body !== undefined && typeof a.body !== 'string') fail('action.body must be a string')
     if (a.retryAfter !== undefined && typeof a.retryAfter !== 'string') fail('action.retryAfter must be a string')
   }
-  if ((a.kind === 'delay' || a.kind === 'refuse' || a.kind === 'drop') && (typeof a.ms !== 'number' || !(a.ms >= 0) || !Number.isFinite(a.ms)))
-    fail('action.ms must be a number >= 0')
+  if ((a.kind === 'delay' || a.kind === 'refuse' || a.kind === 'drop' || a.kind === 'drip' || a.kind === 'late-start') && !count(a.ms)) fail('action.ms must be a number >= 0')
+  checkWire(a, fail)
   return { ...rule, after, times, action: a }
+}
+
+/** A finite number >= 0. */
+function count(value: unknown): boolean {
+  return typeof value === 'number' && value >= 0 && Number.isFinite(value)
+}
+
+/** The fields of the kinds that shape the answer on the wire. */
+function checkWire(a: FaultAction, fail: (msg: string) => never): void {
+  const optional = (value: unknown, ok: boolean, msg: string): void => {
+    if (value !== undefined && !ok) fail(msg)
+  }
+  switch (a.kind) {
+    case 'cut':
+      optional(a.bytes, Number.isInteger(a.bytes) && count(a.bytes), 'action.bytes must be a whole number >= 0')
+      optional(a.handle, typeof a.handle === 'boolean', 'action.handle must be true or false')
+      optional(a.status, Number.isInteger(a.status) && (a.status as number) >= 100 && (a.status as number) <= 599, 'action.status must be an HTTP status (100-599)')
+      optional(a.body, typeof a.body === 'string', 'action.body must be a string')
+      break
+    case 'drip':
+      optional(a.bytes, Number.isInteger(a.bytes) && (a.bytes as number) >= 1, 'action.bytes must be a whole number >= 1')
+      break
+    case 'endless':
+      optional(a.bytesPerSecond, count(a.bytesPerSecond) && (a.bytesPerSecond as number) > 0, 'action.bytesPerSecond must be a number > 0')
+      break
+    case 'late-start':
+      optional(a.answer, a.answer === 'stall' || a.answer === 'early', "action.answer must be 'stall' or 'early'")
+      break
+    case 'rewrite':
+      if (typeof a.set !== 'object' || a.set === null || Array.isArray(a.set)) fail('action.set must be an object of dotted paths')
+      break
+    case 'drop-query':
+      if (!Array.isArray(a.params) || !a.params.every((p) => typeof p === 'string')) fail('action.params must be an array of parameter names')
+      break
+    case 'html':
+      optional(a.status, Number.isInteger(a.status) && (a.status as number) >= 100 && (a.status as number) <= 599, 'action.status must be an HTTP status (100-599)')
+      optional(a.body, typeof a.body === 'string', 'action.body must be a string')
+      break
+    case 'set-cookies':
+      if (!Number.isInteger(a.count) || a.count < 1) fail('action.count must be a whole number >= 1')
+      optional(a.bytes, Number.isInteger(a.bytes) && (a.bytes as number) >= 1, 'action.bytes must be a whole number >= 1')
+      break
+  }
 }
 
 /**

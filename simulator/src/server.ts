@@ -12,6 +12,7 @@ import { FaultError, FaultRegistry, isHttpFault, ruleFromJson, statusText, type 
 import { Engine } from './engine/engine.js'
 import type { EngineHooks } from './engine/hooks.js'
 import { overLimit, parserHeaderBytes } from './limits.js'
+import { cutBody, dripBody, dropQuery, endlessBody, floodCookies, maintenancePage, rewriteJson } from './fault-wire.js'
 import { createBuiltinVerifier } from './ntlm/builtin.js'
 import type { NtlmVerifier } from './ntlm/verifier.js'
 import { resultJson, sessionJson } from './entities.js'
@@ -143,6 +144,11 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 function sleep(ms: number): Promise<void> {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms).unref()) : Promise.resolve()
+}
+
+/** Closes the connection without a TLS close_notify or an RST: what a crashed process or a cut cable leaves (the client sees "aborted"). */
+function dropConnection(req: IncomingMessage): void {
+  req.socket.destroy()
 }
 
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
@@ -327,7 +333,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
           }
           res.on('finish', () => record(res.statusCode))
           if (tooLong) return send(res, tooLong)
-          if (fault) return faulted(fault, listener, req, res, record, () => dispatch(req, pathname, rawQuery, body))
+          if (fault) return faulted(fault, listener, req, res, record, rawQuery, (query = rawQuery) => dispatch(req, pathname, query, body))
           return send(res, await dispatch(req, pathname, rawQuery, body))
         })
         .catch((err: unknown) => {
@@ -344,8 +350,11 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     req: IncomingMessage,
     res: ServerResponse,
     record: (status: number) => void,
-    handle: () => Promise<Reply> | Reply
+    rawQuery: string,
+    handle: (rawQuery?: string) => Promise<Reply> | Reply
   ): Promise<void> {
+    // Answers that never finish (cut, dripping to a client that gave up, endless) are recorded with status 0.
+    const recordOnClose = (): void => void res.on('close', () => record(res.writableFinished ? res.statusCode : 0))
     switch (fault.kind) {
       case 'status':
         return send(res, {
@@ -378,9 +387,69 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         record(0)
         void refuseConnections(fault.ms)
         return resetConnection(req.socket)
+      case 'cut': {
+        cutBody(res, fault.bytes, () => {
+          record(0)
+          dropConnection(req)
+        })
+        if (fault.handle !== false) return send(res, await handle())
+        res.writeHead(fault.status ?? 200, { 'Content-Type': 'application/json; charset=utf-8' })
+        res.end(fault.body ?? `[{"id":"${emptyGuid}","name":"an answer cut in the middle"}]`)
+        return
+      }
+      case 'drip':
+        recordOnClose()
+        dripBody(res, fault.ms, fault.bytes ?? 1)
+        return send(res, await handle())
+      case 'endless':
+        recordOnClose()
+        return endlessBody(res, fault.bytesPerSecond)
+      case 'late-start':
+        if (fault.answer === 'early') {
+          // The execution appears later, whatever happens to this connection.
+          setTimeout(() => void lateHandle(handle), fault.ms).unref()
+          return send(res, { status: 204, empty: true })
+        }
+        recordOnClose()
+        await sleep(fault.ms)
+        if (closing) return
+        {
+          const reply = await handle()
+          if (res.destroyed) return
+          return send(res, reply)
+        }
+      case 'rewrite': {
+        const reply = await handle()
+        if (!('json' in reply)) return send(res, reply)
+        const text = rewriteJson(reply.json, fault.set)
+        res.writeHead(reply.status, { ...reply.headers, 'Content-Type': 'application/json; charset=utf-8' })
+        res.end(text)
+        return
+      }
+      case 'drop-query':
+        return send(res, await handle(dropQuery(rawQuery, fault.params)))
+      case 'html':
+        return send(res, { status: fault.status ?? 200, html: fault.body ?? maintenancePage })
+      case 'set-cookies': {
+        const reply = await handle()
+        const own = reply.headers?.['Set-Cookie'] ?? []
+        return send(res, { ...reply, headers: { ...reply.headers, 'Set-Cookie': [...(Array.isArray(own) ? own : [own]), ...floodCookies(fault.count, fault.bytes ?? 100)] } })
+      }
     }
   }
 
+  /** A late start's handling, unless the simulator closed meanwhile. */
+  async function lateHandle(handle: () => Promise<Reply> | Reply): Promise<void> {
+    if (closing) return
+    try {
+      await handle()
+    } catch {
+      // nobody waits for this answer
+    }
+  }
+
+  /** Set by close(): late handling no longer runs. */
+  let closing = false
   let refusing: Promise<void> | undefined
   /** Closes both listeners (and their connections) for `ms`; a second call while refusing joins the first. */
   function refuseConnections(ms: number): Promise<void> {
@@ -476,6 +545,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     runningHighWater: (userId?: string) => runner.runningHighWater(userId),
     refuseConnections,
     close: async () => {
+      closing = true
       await refusing
       runner.close()
       hub.close()
