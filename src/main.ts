@@ -1,5 +1,5 @@
 import { connect, defaults, readSettings, type Dependencies } from './connect.js'
-import { printUntrusted } from './output/untrusted.js'
+import { gate, printUntrusted } from './output/untrusted.js'
 import type { QrsClient } from './qrs/client.js'
 import { dryRun } from './report/dry-run.js'
 import { reportFailure, reportRuns } from './report/finish.js'
@@ -15,7 +15,9 @@ import { errorMessage } from './util/errors.js'
 
 /** The step: read inputs, connect, select the targets, run each once, report. */
 export async function run(deps: Dependencies = defaults): Promise<void> {
-  const { toolkit, clock } = deps
+  // Every line and annotation from here on passes the gate: none can be a runner command.
+  const toolkit = gate(deps.toolkit)
+  const { clock } = deps
   markMainStarted(toolkit)
   const cancellation = listenForCancel(toolkit, deps.cancel)
   const cancel = cancellation.signal

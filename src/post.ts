@@ -1,4 +1,5 @@
 import { connect, defaults, readSettings, type Dependencies } from './connect.js'
+import { gate } from './output/untrusted.js'
 import type { QrsClient } from './qrs/client.js'
 import { stopExecution } from './reload/stop.js'
 import { STATE, leftToStop } from './run/state.js'
@@ -14,7 +15,8 @@ const STOP_WAIT_MS = 4_000
  * read again first: runs that ended are left alone, and so is any run of main that reached its end.
  */
 export async function post(deps: Dependencies = defaults): Promise<void> {
-  const { toolkit, clock } = deps
+  const toolkit = gate(deps.toolkit)
+  const { clock } = deps
   const running = leftToStop(toolkit)
   if (running.length === 0) return
   const why = toolkit.getState(STATE.mainEnded) === 'true' ? 'The main step could not stop it' : 'The main step did not finish (cancelled or killed)'

@@ -138,7 +138,7 @@ describe('QrsClient against a server that is not the QRS', () => {
       .about()
       .catch(e => e)) as QrsError
     expect(error).toBeInstanceOf(QrsError)
-    expect(error.message).toMatch(/answered 200: Log in\nExpected JSON but got an HTML page/)
+    expect(error.message).toMatch(/answered something unexpected: an HTML page \(Log in\)\nExpected JSON but got an HTML page/)
   })
 
   it('shows the status and the text of an error body', async () => {

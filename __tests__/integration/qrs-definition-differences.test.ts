@@ -88,7 +88,7 @@ describe('script logs', () => {
       const api = client()
       const { result } = await reload(api, IDS.fail)
       expect(result).toMatchObject({ scriptLogAvailable: false })
-      const log = await saveScriptLog(api, IDS.fail, result, { dir, clock: systemClock })
+      const log = await saveScriptLog(api, IDS.fail, result, { dir, clock: systemClock, maxBytes: 1024 * 1024 })
       expect(log).toMatchObject({ kind: 'saved' })
       expect(readFileSync((log as { path: string }).path, 'utf8')).toMatch(/Revenue/)
     } finally {
@@ -102,7 +102,7 @@ describe('script logs', () => {
       try {
         const api = client()
         const { result } = await reload(api, IDS.fail)
-        const log = await saveScriptLog(api, IDS.fail, result, { dir, clock: systemClock })
+        const log = await saveScriptLog(api, IDS.fail, result, { dir, clock: systemClock, maxBytes: 1024 * 1024 })
         expect(log).toMatchObject({ kind: 'saved' })
         const asked = sim.requests.filter(r => r.path === `/qrs/reloadtask/${IDS.fail}/scriptlog` && r.query.includes(result.fileReferenceID ?? '-'))
         expect(asked.map(r => r.status)).toEqual([200])

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals'
-import { ConnectionError, QrsError } from '../../src/util/errors.js'
-import { BACKOFF_CAP_MS, isTransient, retryDelay } from '../../src/qrs/retry.js'
+import { ConnectionError, QrsError, UnexpectedAnswer } from '../../src/util/errors.js'
+import { BACKOFF_CAP_MS, MIN_RETRY_GAP_MS, isOutage, isTransient, retryDelay } from '../../src/qrs/retry.js'
 import type { ExecutionResult, ExecutionSession } from '../../src/qrs/types.js'
 import { systemClock, type Clock } from '../../src/util/clock.js'
 import { Outage } from '../../src/reload/outage.js'
@@ -42,15 +42,29 @@ describe('retry policy', () => {
     expect(isTransient(new ConnectionError('TLS: the certificate is not trusted'))).toBe(false)
   })
 
-  it('backs off exponentially with full jitter, capped however long the outage lasts', () => {
+  it('backs off exponentially with jitter above a floor that grows with it, capped however long the outage lasts', () => {
     expect([0, 1, 2, 3].map(a => retryDelay(unavailable(), a, () => 0.999999))).toEqual([500, 1_000, 2_000, 4_000])
+    // The floor: never under half the ceiling, never under MIN_RETRY_GAP_MS.
+    expect([0, 1, 2, 3].map(a => retryDelay(unavailable(), a, () => 0))).toEqual([MIN_RETRY_GAP_MS, 500, 1_000, 2_000])
     expect(retryDelay(unavailable(), 200, () => 0.999999)).toBe(BACKOFF_CAP_MS)
-    expect(retryDelay(unavailable(), 3, () => 0.25)).toBe(1_000)
+    expect(retryDelay(unavailable(), 200, () => 0)).toBe(BACKOFF_CAP_MS / 2)
+    expect(retryDelay(unavailable(), 3, () => 0.25)).toBe(2_500)
   })
 
-  it("honours the server's Retry-After, capped at a minute", () => {
+  it("honours the server's Retry-After, capped at a minute, never below the backoff's floor", () => {
     expect(retryDelay(unavailable(7_000), 0, () => 0)).toBe(7_000)
     expect(retryDelay(unavailable(3_600_000), 0, () => 0)).toBe(60_000)
+    // Retry-After: 0 or a date in the past: the floor, which grows with the attempts.
+    expect([0, 1, 2, 3, 30].map(a => retryDelay(unavailable(0), a, () => 0.5))).toEqual([500, 500, 1_000, 2_000, BACKOFF_CAP_MS / 2])
+  })
+
+  it('rides out, in a wait, what else may pass while the reload runs: a wrong answer, a DNS failure, a 401; not a 404 or a TLS failure', () => {
+    expect(isOutage(new UnexpectedAnswer('GET', '/qrs/executionsession/x', 200, 'an HTML page (maintenance)'))).toBe(true)
+    expect(isOutage(new ConnectionError('Cannot resolve qlik (ENOTFOUND)', false, 'ENOTFOUND'))).toBe(true)
+    expect(isOutage(new QrsError('GET', '/qrs/about', 401, ''))).toBe(true)
+    expect(isOutage(unavailable())).toBe(true)
+    expect(isOutage(new QrsError('GET', '/qrs/about', 404, ''))).toBe(false)
+    expect(isOutage(new ConnectionError('TLS: the certificate is not trusted'))).toBe(false)
   })
 })
 

@@ -36,7 +36,7 @@ describe('QrsApi: optional lists and the script log routes', () => {
   function api(routes: Record<string, (query: Record<string, string | undefined>) => unknown>) {
     const log = new FakeToolkit()
     const calls: string[] = []
-    const answer = async (path: string, query: Record<string, string | undefined> = {}) => {
+    const answer = async (path: string, _shape: unknown, query: Record<string, string | undefined> = {}) => {
       calls.push(path)
       const route = routes[path]
       if (!route) throw new Error(`unexpected ${path}`)

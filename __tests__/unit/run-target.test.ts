@@ -42,7 +42,10 @@ describe('runTarget: one target’s steps through its runner', () => {
     const saved = stepContext()
     const run = targetRun('Finance')
     await runTarget(
-      fakeRunner({ follow: async () => ({ kind: 'finished', result: result(8), attempts: 1 }), scriptLog: async () => ({ kind: 'saved', path, bytes: 31 }) }),
+      fakeRunner({
+        follow: async () => ({ kind: 'finished', result: result(8), attempts: 1 }),
+        scriptLog: async () => ({ kind: 'saved', path, bytes: 31, received: 31, cut: 0, cutShort: false })
+      }),
       run,
       saved
     )
@@ -78,7 +81,10 @@ describe('runTarget: one target’s steps through its runner', () => {
     writeFileSync(path, 'Error: secret\r\n')
     const run = targetRun('Finance')
     await runTarget(
-      fakeRunner({ follow: async () => ({ kind: 'finished', result: result(8), attempts: 1 }), scriptLog: async () => ({ kind: 'saved', path, bytes: 15 }) }),
+      fakeRunner({
+        follow: async () => ({ kind: 'finished', result: result(8), attempts: 1 }),
+        scriptLog: async () => ({ kind: 'saved', path, bytes: 15, received: 15, cut: 0, cutShort: false })
+      }),
       run,
       stepContext({ scriptLog: 'never' })
     )
@@ -223,7 +229,7 @@ describe('runTarget: one target’s steps through its runner', () => {
   })
 
   it('wait-for-chain: the chain of the outcome followed and printed', async () => {
-    const api = { compositeEvents: async () => [] } as unknown as QrsApi
+    const api = { compositeEvents: async () => [], with: () => api } as unknown as QrsApi
     const step = stepContext({ waitForChain: true }, { api })
     const run = targetRun('Sales')
     await runTarget(fakeRunner(), run, step)
@@ -337,10 +343,14 @@ describe('stopAndExplain: one sentence for every reason to stop', () => {
 describe('taskRunner: the QRS task scheduler behind the steps', () => {
   it('stops after a cancellation on calls the cancellation does not cut, else on the run’s own', async () => {
     const views: string[] = []
-    const reader = (name: string): unknown => ({
-      executionSession: async () => (views.push(name), undefined),
-      executionResults: async () => [result(7)]
-    })
+    const reader = (name: string): unknown => {
+      const view = {
+        executionSession: async () => (views.push(name), undefined),
+        executionResults: async () => [result(7)],
+        with: () => view
+      }
+      return view
+    }
     const api = { ...(reader('run') as object), detached: () => reader('detached') } as unknown as QrsApi
     const runner = taskRunner(api)
     const context = { toolkit: new FakeToolkit(), clock: fakeClock() }

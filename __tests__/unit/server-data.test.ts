@@ -117,7 +117,12 @@ describe('script log files and lines', () => {
     const api = { scriptLogReference: jest.fn(), downloadScriptLog: jest.fn() }
     const dir = mkdtempSync(join(tmpdir(), 'qsr-guid-'))
     for (const id of ['../../etc/evil', 'a1000000-0000-4000-8000-000000000001/../../x', '']) {
-      const log = await saveScriptLog(api as unknown as QrsApi, 't', { id, status: 8, fileReferenceID: 'a1000000-0000-4000-8000-000000000009' }, { dir, clock: systemClock })
+      const log = await saveScriptLog(
+        api as unknown as QrsApi,
+        't',
+        { id, status: 8, fileReferenceID: 'a1000000-0000-4000-8000-000000000009' },
+        { dir, clock: systemClock, maxBytes: 1024 * 1024 }
+      )
       expect(log.kind).toBe('none')
     }
     expect(api.scriptLogReference).not.toHaveBeenCalled()

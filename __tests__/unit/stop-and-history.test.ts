@@ -23,6 +23,7 @@ function fakeServer(options: { endedBefore?: boolean; stopFailures?: Error[]; st
   const server = {
     stops: 0,
     received: 0,
+    with: () => server,
     async executionSession(id: string): Promise<ExecutionSession | undefined> {
       if (sessionGone) return undefined
       if (status === 4) {

@@ -9,9 +9,9 @@ import { loginRedirectError, PROXY_HTML_HINT } from './login.js'
 export class ProxySession {
   private readonly jar: CookieJar
 
-  /** `secrets`: where the cookie values are masked the moment they arrive. */
-  constructor(secrets: Pick<Log, 'setSecret'>) {
-    this.jar = new CookieJar(secrets)
+  /** `log`: where the cookie values are masked the moment they arrive. */
+  constructor(log: Pick<Log, 'setSecret' | 'debug'>) {
+    this.jar = new CookieJar(log)
   }
 
   get active(): boolean {

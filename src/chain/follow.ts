@@ -1,10 +1,10 @@
 import type { QrsApi } from '../qrs/api.js'
-import { eqGuid } from '../qrs/filter.js'
 import type { CompositeEvent, ExecutionResult, ReloadTask } from '../qrs/types.js'
 import { isUnset } from '../reload/dates.js'
 import type { Clock } from '../util/clock.js'
 import { isFailed, isSuccess, statusName } from '../reload/status.js'
 import { waitForExecution } from '../reload/wait.js'
+import { taskById } from '../reload/find-task.js'
 import { printUntrusted } from '../output/untrusted.js'
 import type { Log } from '../toolkit/toolkit.js'
 import { poll } from '../util/poll.js'
@@ -149,8 +149,7 @@ async function unmetRules(api: QrsApi, event: CompositeEvent, rules: CompositeEv
     if (recorded?.currentState === 1 || recorded?.currentState === 2) {
       met = recorded.currentState === rule.ruleState && inWindow(recorded.timeStamp)
     } else {
-      const [full] = await api.reloadTasks(eqGuid('id', task.id))
-      const last = full?.operational?.lastExecutionResult
+      const last = (await taskById(api, task.id))?.operational?.lastExecutionResult
       met = last?.status !== undefined && ruleStateOf(last.status) === rule.ruleState && inWindow(last.stopTime)
     }
     if (!met) missing.push(`'${task.name ?? task.id}' ${rule.ruleState === 1 ? 'succeeds' : 'fails'}`)

@@ -2,6 +2,9 @@ import type { QrsApi } from '../qrs/api.js'
 import type { ListenAddress } from '../settings/settings.js'
 import type { Log } from '../toolkit/toolkit.js'
 import { WakeUpListener } from './listener.js'
+import { outcomeUnknown } from '../qrs/retry.js'
+import { errorMessage } from '../util/errors.js'
+import { firstLine } from '../util/text.js'
 
 /** A live subscription: wake-ups for the wait loop, and the clean-up that must always run. */
 export interface PushWakeUps {
@@ -29,7 +32,7 @@ export async function subscribe(api: QrsApi, notify: { listen: ListenAddress; ur
     handle = await api.subscribeToExecution(executionId, callback.href)
   } catch (error) {
     await listener.close()
-    log.warning(`Push wake-ups off: the QRS refused the notification subscription (${(error as Error).message.split('\n')[0]}); polling instead.`)
+    log.warning(subscriptionFailed(error, executionId))
     return undefined
   }
   log.info(
@@ -48,4 +51,15 @@ export async function subscribe(api: QrsApi, notify: { listen: ListenAddress; ur
       log.info(`Removed the notification subscription (${listener.wakeUps} wake-up${listener.wakeUps === 1 ? '' : 's'} received).`)
     }
   }
+}
+
+/**
+ * Why push is off. A refusal made nothing; a lost answer may have made a subscription whose handle
+ * never came, which cannot be removed (the QRS lists no subscriptions to find it in). It only ever fires
+ * for this execution, so it falls silent once that has ended, and its calls meet a closed listener.
+ */
+function subscriptionFailed(error: unknown, executionId: string): string {
+  const why = firstLine(errorMessage(error))
+  if (!outcomeUnknown(error)) return `Push wake-ups off: the QRS refused the notification subscription (${why}); polling instead.`
+  return `Push wake-ups off: the answer to the notification subscription was lost (${why}); polling instead. If the QRS made it, it stays there (its handle never came, and the QRS lists none to remove it by), but it fires only for execution ${executionId} and falls silent once that has ended.`
 }

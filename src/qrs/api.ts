@@ -1,7 +1,9 @@
 import type { Writable } from 'node:stream'
-import { QrsError } from '../util/errors.js'
-import type { CallOptions, QrsClient } from './client.js'
+import { QrsError, UnexpectedAnswer } from '../util/errors.js'
+import type { CallOptions, Download, QrsClient } from './client.js'
 import { eqGuid, quote } from './filter.js'
+import { about, app, compositeEvent, executionResult, executionSession, handleAnswer, namedThing, referenceAnswer, reloadTask, startAnswer } from './answers.js'
+import { list, optional } from './shape.js'
 import { isExternalProgram, type About, type App, type CompositeEvent, type ExecutionResult, type ExecutionSession, type ReloadTask } from './types.js'
 
 /** A check the server could not answer (it does not serve the route): why, for a warning. */
@@ -9,7 +11,19 @@ export interface NotKnown {
   notKnown: string
 }
 
-/** The QRS calls the action makes, by name. Everything else goes through the client. */
+const tasks = list(reloadTask)
+const results = list(executionResult)
+const sessions = list(executionSession)
+
+/** Ids as the QRS compares them: case-insensitively. */
+export const same = (a: string | undefined, b: string): boolean => a !== undefined && a.toLowerCase() === b.toLowerCase()
+
+/**
+ * The QRS calls the action makes, by name. Everything else goes through the client. Every answer is
+ * checked against its shape (answers.ts) where it enters, and no identity the server echoes is trusted:
+ * a lookup by id keeps only what has that id, a list filtered by a task, app or execution only what
+ * belongs to it (a proxy that drops `filter` answers everything).
+ */
 export class QrsApi {
   constructor(private readonly client: QrsClient) {}
 
@@ -24,38 +38,42 @@ export class QrsApi {
   }
 
   about(): Promise<About> {
-    return this.client.get<About>('/qrs/about')
+    return this.client.get('/qrs/about', about)
   }
 
   /** `privileges`: ask for what the signed-in user may do with each (`?privileges=true`). */
   reloadTasks(filter: string, privileges = false): Promise<ReloadTask[]> {
-    return this.client.get<ReloadTask[]>('/qrs/reloadtask/full', { filter, ...(privileges ? { privileges: 'true' } : {}) })
+    return this.client.get('/qrs/reloadtask/full', tasks, { filter, ...(privileges ? { privileges: 'true' } : {}) })
   }
 
   externalProgramTasks(filter: string, privileges = false): Promise<ReloadTask[]> {
-    return this.optionalList(this.client.get<ReloadTask[]>('/qrs/externalprogramtask/full', { filter, ...(privileges ? { privileges: 'true' } : {}) }))
+    return this.optionalList(this.client.get('/qrs/externalprogramtask/full', tasks, { filter, ...(privileges ? { privileges: 'true' } : {}) }))
   }
 
-  app(id: string, privileges = false): Promise<App | undefined> {
-    return this.client.getIfExists<App>(`/qrs/app/${id}`, privileges ? { privileges: 'true' } : {})
+  async app(id: string, privileges = false): Promise<App | undefined> {
+    const path = `/qrs/app/${id}`
+    return this.itself('GET', path, id, await this.client.getIfExists(path, app, privileges ? { privileges: 'true' } : {}))
   }
 
   apps(filter: string): Promise<App[]> {
-    return this.client.get<App[]>('/qrs/app/full', { filter })
+    return this.client.get('/qrs/app/full', list(app), { filter })
   }
 
   /** Condensed tags / custom property definitions: only to tell "does not exist" from "nothing carries it". */
   tags(filter: string): Promise<{ id: string; name: string }[]> {
-    return this.optionalList(this.client.get<{ id: string; name: string }[]>('/qrs/tag', { filter }))
+    return this.optionalList(this.client.get('/qrs/tag', list(namedThing), { filter }))
   }
 
   customPropertyDefinitions(filter: string): Promise<{ id: string; name: string }[]> {
-    return this.optionalList(this.client.get<{ id: string; name: string }[]>('/qrs/custompropertydefinition', { filter }))
+    return this.optionalList(this.client.get('/qrs/custompropertydefinition', list(namedThing), { filter }))
   }
 
-  /** POST /qrs/task/{id}/start/synchronous: answers once the task has started, with the execution session id. */
+  /**
+   * POST /qrs/task/{id}/start/synchronous: answers once the task has started, with the execution session id.
+   * An answer of the wrong shape is an UnexpectedAnswer: whether the task started is then not known.
+   */
   async startTask(taskId: string): Promise<string | undefined> {
-    const answer = await this.client.post<{ value?: string }>(`/qrs/task/${taskId}/start/synchronous`)
+    const answer = await this.client.post(`/qrs/task/${taskId}/start/synchronous`, { shape: optional(startAnswer) })
     return answer.json?.value
   }
 
@@ -65,17 +83,20 @@ export class QrsApi {
   }
 
   /** The running execution, or undefined once it has ended (the QRS deletes the session: 404). */
-  executionSession(id: string): Promise<ExecutionSession | undefined> {
-    return this.client.getIfExists<ExecutionSession>(`/qrs/executionsession/${id}`)
+  async executionSession(id: string): Promise<ExecutionSession | undefined> {
+    const path = `/qrs/executionsession/${id}`
+    return this.itself('GET', path, id, await this.client.getIfExists(path, executionSession))
   }
 
-  executionResult(id: string): Promise<ExecutionResult | undefined> {
-    return this.client.getIfExists<ExecutionResult>(`/qrs/executionresult/${id}`)
+  async executionResult(id: string): Promise<ExecutionResult | undefined> {
+    const path = `/qrs/executionresult/${id}`
+    return this.itself('GET', path, id, await this.client.getIfExists(path, executionResult))
   }
 
   /** One result per attempt of the execution; several when the task retried. */
-  executionResults(executionId: string): Promise<ExecutionResult[]> {
-    return this.client.get<ExecutionResult[]>('/qrs/executionresult/full', { filter: eqGuid('ExecutionId', executionId) })
+  async executionResults(executionId: string): Promise<ExecutionResult[]> {
+    const found = await this.client.get('/qrs/executionresult/full', results, { filter: eqGuid('ExecutionId', executionId) })
+    return found.filter(result => same(result.executionID, executionId))
   }
 
   /**
@@ -83,9 +104,10 @@ export class QrsApi {
    * the list (404, 400): then whether it runs is not known, which is not the same as "not running".
    */
   async taskExecutionSessions(task: ReloadTask): Promise<ExecutionSession[] | NotKnown> {
-    const field = isExternalProgram(task) ? 'externalProgramTask.id' : 'reloadTask.id'
+    const external = isExternalProgram(task)
     try {
-      return await this.client.get<ExecutionSession[]>('/qrs/executionsession/full', { filter: eqGuid(field, task.id) })
+      const found = await this.client.get('/qrs/executionsession/full', sessions, { filter: eqGuid(external ? 'externalProgramTask.id' : 'reloadTask.id', task.id) })
+      return found.filter(session => same((external ? session.externalProgramTask : session.reloadTask)?.id, task.id))
     } catch (error) {
       if (error instanceof QrsError && (error.status === 404 || error.status === 400)) {
         return { notKnown: `${error.method} ${error.path} answered ${error.status}` }
@@ -105,29 +127,34 @@ export class QrsApi {
    */
   recentRuns(taskId: string, sinceIso: string): Promise<ExecutionResult[]> {
     const filter = `${eqGuid('TaskID', taskId)} and Status eq 7 and StartTime ge ${quote(sinceIso)}`
-    return this.client.get<ExecutionResult[]>('/qrs/executionresult', { filter, orderby: 'StartTime desc' })
+    // Condensed results do not name their task: only the forecast rests on them.
+    return this.client.get('/qrs/executionresult', results, { filter, orderby: 'StartTime desc' })
   }
 
-  taskExecutionResults(taskId: string): Promise<ExecutionResult[]> {
-    return this.client.get<ExecutionResult[]>('/qrs/executionresult/full', { filter: eqGuid('taskID', taskId) })
+  async taskExecutionResults(taskId: string): Promise<ExecutionResult[]> {
+    const found = await this.client.get('/qrs/executionresult/full', results, { filter: eqGuid('taskID', taskId) })
+    return found.filter(result => same(result.taskID, taskId))
   }
 
   /** Every task trigger (composite event); task chains are read from their rules. */
   compositeEvents(): Promise<CompositeEvent[]> {
-    return this.client.get<CompositeEvent[]>('/qrs/compositeevent/full')
+    return this.client.get('/qrs/compositeevent/full', list(compositeEvent))
   }
 
   /** One trigger, read again for its rules' current state; undefined when it is gone. */
-  compositeEvent(id: string): Promise<CompositeEvent | undefined> {
-    return this.client.getIfExists<CompositeEvent>(`/qrs/compositeevent/${id}`)
+  async compositeEvent(id: string): Promise<CompositeEvent | undefined> {
+    const path = `/qrs/compositeevent/${id}`
+    return this.itself('GET', path, id, await this.client.getIfExists(path, compositeEvent))
   }
 
-  appExecutionSessions(appId: string): Promise<ExecutionSession[]> {
-    return this.optionalList(this.client.get<ExecutionSession[]>('/qrs/executionsession/full', { filter: eqGuid('app.id', appId) }))
+  async appExecutionSessions(appId: string): Promise<ExecutionSession[]> {
+    const found = await this.optionalList(this.client.get('/qrs/executionsession/full', sessions, { filter: eqGuid('app.id', appId) }))
+    return found.filter(session => same(session.app?.id, appId))
   }
 
-  appExecutionResults(appId: string): Promise<ExecutionResult[]> {
-    return this.optionalList(this.client.get<ExecutionResult[]>('/qrs/executionresult/full', { filter: eqGuid('appID', appId) }))
+  async appExecutionResults(appId: string): Promise<ExecutionResult[]> {
+    const found = await this.optionalList(this.client.get('/qrs/executionresult/full', results, { filter: eqGuid('appID', appId) }))
+    return found.filter(result => same(result.appID, appId))
   }
 
   /**
@@ -135,7 +162,11 @@ export class QrsApi {
    * the body is the URL as a JSON string; the answer a handle).
    */
   async subscribeToExecution(executionId: string, callbackUrl: string): Promise<string> {
-    const answer = await this.client.post<string | { value?: string }>('/qrs/notification', { name: 'ExecutionResult', filter: eqGuid('ExecutionId', executionId) }, callbackUrl)
+    const answer = await this.client.post('/qrs/notification', {
+      query: { name: 'ExecutionResult', filter: eqGuid('ExecutionId', executionId) },
+      body: callbackUrl,
+      shape: optional(handleAnswer)
+    })
     const handle = typeof answer.json === 'string' ? answer.json : answer.json?.value
     if (!handle) throw new Error('the QRS answered the subscription without a handle')
     return handle
@@ -152,20 +183,26 @@ export class QrsApi {
    */
   async scriptLogReference(taskId: string, result: ExecutionResult): Promise<string | undefined> {
     // A server without the newer route may answer it with anything (404, 400, 405, 500): fall back on any refusal.
-    const current = await this.client.getIfExists<{ value?: string }>(`/qrs/reloadtask/${taskId}/scriptlogfile`, { executionResultId: result.id }).catch((error: unknown) => {
+    const current = await this.client.getIfExists(`/qrs/reloadtask/${taskId}/scriptlogfile`, referenceAnswer, { executionResultId: result.id }).catch((error: unknown) => {
       if (!(error instanceof QrsError)) throw error
       this.client.log.debug(`${error.method} ${error.path} answered ${error.status}: trying the older script log route.`)
       return undefined
     })
     if (current?.value) return current.value
     if (!result.fileReferenceID) return undefined
-    const legacy = await this.client.getIfExists<{ value?: string }>(`/qrs/reloadtask/${taskId}/scriptlog`, { fileReferenceId: result.fileReferenceID })
+    const legacy = await this.client.getIfExists(`/qrs/reloadtask/${taskId}/scriptlog`, referenceAnswer, { fileReferenceId: result.fileReferenceID })
     return legacy?.value || undefined
   }
 
   /** Streams a script log; 404 right after a run means "not there yet". */
-  downloadScriptLog(reference: string, sink: () => Writable[]): Promise<{ status: number; bytes: number }> {
-    return this.client.download(`/qrs/download/reloadtask/${reference}/scriptlog.txt`, sink)
+  downloadScriptLog(reference: string, sink: () => Writable[]): Promise<Download> {
+    return this.client.download(`/qrs/download/reloadtask/${encodeURIComponent(reference)}/scriptlog.txt`, sink)
+  }
+
+  /** An entity read by its id must be that one: a proxy or a server that answers another is answering something unexpected. */
+  private itself<T extends { id: string }>(method: string, path: string, id: string, found: T | undefined): T | undefined {
+    if (found && !same(found.id, id)) throw new UnexpectedAnswer(method, path, 200, `id is ${found.id}, not the ${id} asked for`)
+    return found
   }
 
   /**

@@ -45,7 +45,7 @@ export function describeConnectionError(error: unknown, url: URL): ConnectionErr
   }
   if (code === 'ECONNREFUSED')
     return new ConnectionError(`Nothing accepts connections at ${where} (ECONNREFUSED): check the host and port (4242 for certificates, 443 for the proxy) and the firewall.`, true)
-  if (code === 'ENOTFOUND') return new ConnectionError(`Cannot resolve ${url.hostname} (${code}): check the host name and the runner's DNS.`)
+  if (code === 'ENOTFOUND') return new ConnectionError(`Cannot resolve ${url.hostname} (${code}): check the host name and the runner's DNS.`, false, code)
   if (code === 'EAI_AGAIN') return new ConnectionError(`Cannot resolve ${url.hostname} right now (${code}): the runner's DNS did not answer.`, true)
   if (code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH')
     return new ConnectionError(`Cannot reach ${where} (${code}): the runner must be inside the network that reaches Qlik Sense.`, true)

@@ -1,6 +1,6 @@
 import type { Clock } from '../util/clock.js'
 import { firstLine } from '../util/text.js'
-import { isTransient, retryDelay } from '../qrs/retry.js'
+import { isOutage, retryDelay } from '../qrs/retry.js'
 import { failure, poll } from '../util/poll.js'
 import { StillDown } from '../util/errors.js'
 
@@ -49,9 +49,10 @@ export interface RideOutOptions {
 }
 
 /**
- * A read that must not fail for an outage: transient failures are retried with capped backoff
- * (or the server's Retry-After) until the deadline, then StillDown. Anything else is thrown at once;
- * a cancellation cuts the sleep.
+ * A read that must not fail for an outage: transient failures, and the surprises of isOutage (an HTML
+ * page, a wrong answer, a DNS failure, a 401 after signing in again), are retried with capped backoff (or
+ * the server's Retry-After) until the deadline, then StillDown. Anything else is thrown at once; a
+ * cancellation cuts the sleep.
  */
 export async function rideOut<T>(read: () => Promise<T>, { clock, deadline, outage, signal, random }: RideOutOptions): Promise<T> {
   const outcome = await poll({
@@ -59,7 +60,7 @@ export async function rideOut<T>(read: () => Promise<T>, { clock, deadline, outa
     deadline,
     signal,
     read,
-    retry: isTransient,
+    retry: isOutage,
     next: (seen, attempt) => {
       const error = failure(seen)
       outage.failed(error, deadline - clock.now())

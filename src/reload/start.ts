@@ -1,7 +1,8 @@
 import type { IfRunning } from '../settings/settings.js'
 import type { StartTarget } from '../inputs/parse-targets.js'
 import type { NotKnown, QrsApi } from '../qrs/api.js'
-import { ConnectionError, errorMessage, ReloadError } from '../util/errors.js'
+import { errorMessage, ReloadError } from '../util/errors.js'
+import { outcomeUnknown } from '../qrs/retry.js'
 import { failure, poll, untilAnswered } from '../util/poll.js'
 import { EMPTY_GUID, type AppRef, type ExecutionResult, type ExecutionSession, type ReloadTask } from '../qrs/types.js'
 import { startAppReload } from './app-reload.js'
@@ -118,7 +119,7 @@ export function mayBeRunning(task: ReloadTask): boolean {
 /** if-running: wait — the new data must not be missed by a reload that began before it landed. */
 async function waitForRunning(api: QrsApi, task: ReloadTask, executionId: string, options: StartOptions): Promise<ExecutionResult> {
   printUntrusted(options.log, `Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`)
-  const outcome = await waitForExecution(api.with({ retries: 0 }), executionId, {
+  const outcome = await waitForExecution(api.with({ retries: 0, deadline: options.clock.now() + options.timeoutMs }), executionId, {
     // The outage lines quote the server's answer.
     log: line => printUntrusted(options.log, line),
     clock: options.clock,
@@ -166,7 +167,7 @@ export async function startTask(api: QrsApi, task: ReloadTask, { log, clock, can
       try {
         return started(task, await api.startTask(task.id))
       } catch (error) {
-        lost = error instanceof ConnectionError
+        lost = outcomeUnknown(error)
         throw error
       }
     },

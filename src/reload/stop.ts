@@ -1,5 +1,5 @@
 import type { QrsApi } from '../qrs/api.js'
-import { isTransient, retryDelay } from '../qrs/retry.js'
+import { isOutage, isTransient, retryDelay } from '../qrs/retry.js'
 import type { ExecutionResult } from '../qrs/types.js'
 import type { Clock } from '../util/clock.js'
 import { isFinal } from './status.js'
@@ -28,6 +28,9 @@ export interface StopOptions {
 const STOPPING = new Set([4, 5])
 /** Once the stop is sent, ours is read this often until it ends. */
 const STOP_POLL_MS = 250
+/** Each request of a stop gets at most this share of its budget: one that hangs leaves time to read another way and to stop. */
+const REQUESTS_PER_BUDGET = 3
+const MIN_REQUEST_MS = 1_000
 
 /**
  * Stops OUR execution: reads it again first and, if it has ended, sends nothing. Else stops the
@@ -39,8 +42,10 @@ const STOP_POLL_MS = 250
  * task that someone starts in the moment between our read and our stop would be the one aborted.
  * That moment is one request long; nothing else is done in between.
  */
-export async function stopExecution(api: QrsApi, taskId: string, executionId: string, { clock, log, waitMs }: StopOptions): Promise<StopOutcome> {
+export async function stopExecution(qrs: QrsApi, taskId: string, executionId: string, { clock, log, waitMs }: StopOptions): Promise<StopOutcome> {
   const deadline = clock.now() + waitMs
+  // The stop has its own budget, and no request of it outlives that.
+  const api = qrs.with({ deadline, timeoutMs: Math.max(MIN_REQUEST_MS, waitMs / REQUESTS_PER_BUDGET) })
   const before = await readOurs(api, executionId)
   if (before.ended) return { alreadyEnded: true, result: before.result }
   await sendStop(api, taskId, executionId, clock, log, deadline)
@@ -91,12 +96,27 @@ async function sendStop(api: QrsApi, taskId: string, executionId: string, clock:
   if (!outcome.done) throw stopError
 }
 
-/** Our execution as the server has it now: ended (session gone, or its result final), being stopped, or running. */
+/**
+ * Our execution as the server has it now: ended (session gone, or its result final), being stopped, or
+ * running. When its session cannot be read (an outage, a wrong answer), its results tell: running
+ * until one is final.
+ */
 async function readOurs(api: QrsApi, executionId: string): Promise<{ ended: boolean; stopping: boolean; result?: ExecutionResult }> {
-  const session = await api.executionSession(executionId)
+  let session: Awaited<ReturnType<QrsApi['executionSession']>>
+  try {
+    session = await api.executionSession(executionId)
+  } catch (error) {
+    if (!isOutage(error)) throw error
+    const result = latestAttempt(await api.executionResults(executionId))
+    return { ended: result !== undefined && isFinal(result.status), stopping: result !== undefined && STOPPING.has(result.status), result }
+  }
   const status = session?.executionResult?.status
   if (session && (status === undefined || !isFinal(status))) return { ended: false, stopping: status !== undefined && STOPPING.has(status) }
-  const result = latestAttempt(await api.executionResults(executionId))
-  // Session gone but the result not final yet (the server is writing it): ended for a stop, the wait reads the rest.
-  return { ended: true, stopping: false, result }
+  // Session gone: ours has ended, whatever its result says (a result that cannot be read is not a reason to stop).
+  const results = await api.executionResults(executionId).catch((error: unknown) => {
+    if (isOutage(error)) return []
+    throw error
+  })
+  // The result may not be final yet (the server is writing it): ended for a stop, the wait reads the rest.
+  return { ended: true, stopping: false, result: latestAttempt(results) }
 }

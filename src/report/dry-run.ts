@@ -1,13 +1,13 @@
 import type { Settings } from '../settings/settings.js'
 import type { QrsApi } from '../qrs/api.js'
-import { eqGuid } from '../qrs/filter.js'
-import { asExternalPrograms, type Privileges, type ReloadTask } from '../qrs/types.js'
+import type { Privileges } from '../qrs/types.js'
 import type { Plan, TargetRun } from './target-run.js'
 import { setResult } from './outputs.js'
 import { escape, Html } from './html.js'
 import { printUntrusted } from '../output/untrusted.js'
 import type { Toolkit } from '../toolkit/toolkit.js'
 import { mayBeRunning } from '../reload/start.js'
+import { taskById } from '../reload/find-task.js'
 
 /**
  * Dry run: for each resolved target, whether it would start (enabled, not running or what if-running
@@ -40,9 +40,7 @@ export async function dryRun(toolkit: Toolkit, api: QrsApi, settings: Settings, 
 const update = (privileges: Privileges | undefined): boolean | null => (Array.isArray(privileges) ? privileges.some(p => p.toLowerCase() === 'update') : null)
 
 async function planTask(toolkit: Toolkit, api: QrsApi, settings: Settings, taskId: string): Promise<Plan> {
-  const filter = eqGuid('id', taskId)
-  let [task]: (ReloadTask | undefined)[] = await api.reloadTasks(filter, true)
-  if (!task) [task] = asExternalPrograms(await api.externalProgramTasks(filter, true))
+  const task = await taskById(api, taskId, true)
   if (!task) return { action: 'none', wouldStart: false, enabled: null, runningExecutionId: null, mayStart: null, reasons: ['the task is no longer visible to this user'] }
   const reasons: string[] = []
   const enabled = task.enabled !== false

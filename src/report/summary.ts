@@ -24,16 +24,17 @@ function renderSummary({ report, failure, success, excerpt, scriptLogNote, chain
   summary.heading(`${success ? '✅' : '❌'} ${escape(name)}: ${escape(report?.status || (success ? 'started' : 'failed'))}`, 3)
   if (failure) summary.raw(`<p><strong>${escape(firstLine(failure))}</strong></p>`)
   if (report) {
+    // Every cell escaped, numbers too: nothing in a cell is trusted to be what its type says.
     const rows: [string, string][] = [
-      ['Status', report.statusCode === null ? escape(report.status || '—') : `${escape(report.status)} (${report.statusCode})`],
+      ['Status', escape(report.statusCode === null ? report.status || '—' : `${report.status} (${report.statusCode})`)],
       ['Task', `${escape(report.taskName)} <code>${escape(report.taskId)}</code>`],
       ...(report.appId ? ([['App', `${escape(report.appName || '')} <code>${escape(report.appId)}</code>`]] as [string, string][]) : []),
       ['Execution', `<code>${escape(report.executionId)}</code>`],
       ['Started', escape(report.startedAt || '—')],
       ['Stopped', escape(report.stoppedAt || '—')],
-      ['Duration', report.durationMs === null ? '—' : formatDuration(report.durationMs)],
+      ['Duration', escape(report.durationMs === null ? '—' : formatDuration(report.durationMs))],
       ['Node', escape(report.node || '—')],
-      ['Attempts', String(Math.max(report.attempts, report.executionResultId ? 1 : 0))]
+      ['Attempts', escape(String(Math.max(report.attempts, report.executionResultId ? 1 : 0)))]
     ]
     summary.raw(`<table>${rows.map(([key, value]) => `<tr><th align="left">${key}</th><td>${value}</td></tr>`).join('')}</table>`)
     if (report.details.length > 0) {
@@ -55,7 +56,7 @@ function chainTree(nodes: ChainNode[]): string {
   if (nodes.length === 0) return '<p><sub>No task trigger fires on this outcome.</sub></p>'
   const item = (node: ChainNode): string => {
     const mark = node.failed ? '❌' : node.warning ? '⚠️' : node.status === 'FinishedSuccess' ? '✅' : '⚪'
-    const facts = [node.status ? `${escape(node.status)}` : '', node.durationMs ? formatDuration(node.durationMs) : '', node.note ? `<em>${escape(node.note)}</em>` : '']
+    const facts = [node.status ? escape(node.status) : '', node.durationMs ? escape(formatDuration(node.durationMs)) : '', node.note ? `<em>${escape(node.note)}</em>` : '']
       .filter(Boolean)
       .join(' · ')
     const children = node.children.length > 0 ? `<ul>${node.children.map(item).join('')}</ul>` : ''
@@ -88,7 +89,7 @@ function renderTargetsSummary(runs: TargetRun[], failure?: string): string {
       escape(run.label),
       status,
       escape(r?.startedAt || '—'),
-      r?.durationMs == null ? '—' : formatDuration(r.durationMs),
+      escape(r?.durationMs == null ? '—' : formatDuration(r.durationMs)),
       escape(r?.node || '—'),
       r?.executionId ? `<code>${escape(r.executionId)}</code>` : '—'
     ]

@@ -139,7 +139,9 @@ async function explain(runner: TargetRunner, started: StartedReload, result: Exe
       run.scriptLogBytes = log.bytes
       // script-log: never: no line of the log reaches the step log, the annotation or the summary.
       if (!run.success && settings.scriptLog !== 'never') run.excerpt = await scanLog(log.path)
-      run.scriptLogNote = `Script log: ${formatBytes(log.bytes)} at ${log.path}`
+      run.scriptLogNote = `Script log: ${formatBytes(log.bytes)} at ${log.path}${cutNote(log, settings.scriptLogMaxBytes)}`
+      // A log that was cut says so in the step log too, not only in the summary.
+      if (log.cut > 0 || log.cutShort) info(run.scriptLogNote)
     } else {
       run.scriptLogNote = `No script log: ${log.reason}.`
       info(run.scriptLogNote)
@@ -150,14 +152,25 @@ async function explain(runner: TargetRunner, started: StartedReload, result: Exe
   }
 }
 
+/** What was left out of a saved log: its middle (script-log-max-size), its end (the timeout). */
+function cutNote(log: { received: number; cut: number; cutShort: boolean }, maxBytes: number): string {
+  const notes: string[] = []
+  if (log.cut > 0)
+    notes.push(`cut: ${formatBytes(log.cut)} of its ${formatBytes(log.received)} left out in the middle to keep within script-log-max-size (${formatBytes(maxBytes)})`)
+  if (log.cutShort) notes.push(`cut short: the download was still running at the timeout, so the log ends where it stopped`)
+  return notes.length > 0 ? ` (${notes.join('; ')})` : ''
+}
+
 /** wait-for-chain: the tasks the outcome triggers, waited for within the target's timeout. */
 async function followTheChain(started: StartedReload, result: ExecutionResult, context: TargetContext): Promise<void> {
   const { run, settings, api, clock, signal, toolkit, info, group } = context
+  const deadline = context.startedAt + settings.timeoutMs
   run.chain = await group('Task chain', async () => {
+    // No request of the chain outlives the timeout either.
     const chain = await followChain(
-      api,
+      api.with({ deadline }),
       { task: started.task, result },
-      { clock, log: toolkit, signal, deadline: context.startedAt + settings.timeoutMs, maxPollIntervalMs: settings.maxPollIntervalMs, visited: new Set(), claimed: new Set() }
+      { clock, log: toolkit, signal, deadline, maxPollIntervalMs: settings.maxPollIntervalMs, visited: new Set(), claimed: new Set() }
     )
     for (const line of chain.length > 0 ? chainLines(chain) : ['No task trigger fires on this outcome.']) info(line)
     return chain

@@ -27,8 +27,9 @@ export function taskRunner(api: QrsApi): TargetRunner {
         const push = settings.notify ? await subscribe(api, settings.notify, executionId, toolkit) : undefined
         if (previous && !push) info(`The task's ${previous}: checks gather around that.`)
         try {
-          // Reads that do not retry on their own: the wait rides out outages up to the timeout, telling each in two lines.
-          return await waitForExecution(api.with({ retries: 0 }), executionId, {
+          // Reads that do not retry on their own (the wait rides out outages, telling each in two lines), none outliving the timeout.
+          const reader = api.with({ retries: 0, deadline: clock.now() + settings.timeoutMs })
+          return await waitForExecution(reader, executionId, {
             clock,
             signal,
             log: info,
@@ -48,7 +49,14 @@ export function taskRunner(api: QrsApi): TargetRunner {
     stop: ({ task, executionId }, { waitMs, afterCancel, context }) =>
       stopExecution(afterCancel ? api.detached() : api, task.id, executionId, { clock: context.clock, log: context.toolkit, waitMs }),
 
-    scriptLog: ({ task }, result, { clock, cancel }) => saveScriptLog(api, task.id, result, { dir: process.env.RUNNER_TEMP || tmpdir(), clock, signal: cancel })
+    // Within the target's timeout, like the wait: a log that never ends is cut there.
+    scriptLog: ({ task }, result, { clock, cancel, startedAt, settings }) =>
+      saveScriptLog(api.with({ deadline: startedAt + settings.timeoutMs }), task.id, result, {
+        dir: process.env.RUNNER_TEMP || tmpdir(),
+        clock,
+        signal: cancel,
+        maxBytes: settings.scriptLogMaxBytes
+      })
   }
 }
 

@@ -1,12 +1,17 @@
-import { createWriteStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
 import { relative, resolve, isAbsolute } from 'node:path'
 import { Transform, type TransformCallback } from 'node:stream'
 import type { QrsApi } from '../qrs/api.js'
 import { EMPTY_GUID, type ExecutionResult } from '../qrs/types.js'
 import type { Clock } from '../util/clock.js'
 import { poll } from '../util/poll.js'
+import { CappedFile } from './capped-file.js'
 
-export type ScriptLog = { kind: 'saved'; path: string; bytes: number } | { kind: 'none'; reason: string }
+/**
+ * A saved log: `bytes` in the file; `received` the bytes that came, `cut` how many of them were left out
+ * between the head and the tail (maxBytes), `cutShort` whether the deadline ended the download first.
+ */
+export type ScriptLog = { kind: 'saved'; path: string; bytes: number; received: number; cut: number; cutShort: boolean } | { kind: 'none'; reason: string }
 
 /**
  * Right after a run the download can answer 404 for a while (Butler waits 500 ms, then retries
@@ -14,19 +19,22 @@ export type ScriptLog = { kind: 'saved'; path: string; bytes: number } | { kind:
  */
 const DOWNLOAD_RETRY_DELAYS_MS = [500, 2_000, 2_000, 2_000, 4_000, 4_000]
 
-/**
- * Streams the script log of `result` to a file under `dir`; memory stays flat whatever its size.
- * The file keeps Qlik's CRLF line endings; a leading BOM is dropped.
- */
 export interface SaveOptions {
   /** The folder the log is written to (RUNNER_TEMP). */
   dir: string
   clock: Clock
   /** Cancels the waits between downloads (the job is cancelled). */
   signal?: AbortSignal
+  /** The file keeps at most about this many bytes: the log's head and tail (script-log-max-size). */
+  maxBytes: number
 }
 
-export async function saveScriptLog(api: QrsApi, taskId: string, result: ExecutionResult, { dir, clock, signal }: SaveOptions): Promise<ScriptLog> {
+/**
+ * Streams the script log of `result` to a file under `dir`; memory stays flat whatever its size, and the
+ * file stays within `maxBytes`. The file keeps Qlik's CRLF line endings; a leading BOM is dropped. The
+ * api's deadline (the target's timeout) ends a download that runs on, keeping what came.
+ */
+export async function saveScriptLog(api: QrsApi, taskId: string, result: ExecutionResult, { dir, clock, signal, maxBytes }: SaveOptions): Promise<ScriptLog> {
   if (result.scriptLogAvailable === false && (!result.fileReferenceID || result.fileReferenceID === EMPTY_GUID)) {
     return { kind: 'none', reason: 'the scheduler recorded no script log for this execution (empty file reference)' }
   }
@@ -35,14 +43,18 @@ export async function saveScriptLog(api: QrsApi, taskId: string, result: Executi
   const path = insideDir(dir, `qlik-script-log-${result.id.toLowerCase()}.log`)
   const reference = await api.scriptLogReference(taskId, result)
   if (!reference) return { kind: 'none', reason: 'the server has no script log for this execution' }
+  let file: CappedFile | undefined
   const outcome = await poll({
     clock,
     signal,
-    read: () => api.downloadScriptLog(reference, () => [stripBom(), createWriteStream(path)]),
+    read: () => api.downloadScriptLog(reference, () => [stripBom(), (file = new CappedFile(path, maxBytes))]),
     done: answer => answer.status === 200,
     next: (_, attempt) => DOWNLOAD_RETRY_DELAYS_MS[attempt]
   })
-  if (outcome.done) return { kind: 'saved', path, bytes: outcome.value.bytes }
+  if (outcome.done && file) {
+    const { received, cut } = file
+    return { kind: 'saved', path, bytes: (await stat(path)).size, received, cut, cutShort: outcome.value.cutShort }
+  }
   return { kind: 'none', reason: `the log download still answered 404 after ${outcome.attempts} tries` }
 }
 

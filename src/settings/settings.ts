@@ -1,5 +1,6 @@
 import { AUTH_TYPES, readAuth, type AuthSettings, type AuthType } from '../auth/index.js'
 import { parseDuration } from '../inputs/duration.js'
+import { parseSize } from '../inputs/size.js'
 import { parseMaxTargets, parseTargetInputs, type Selector, type Target } from '../inputs/parse-targets.js'
 import { parseCertificates, readPem } from '../inputs/pem.js'
 import { headerValue, parseBoolean, parseChoice, parseCount } from '../inputs/values.js'
@@ -15,6 +16,9 @@ export type IfRunning = (typeof IF_RUNNING_MODES)[number]
 const SCRIPT_LOG_MODES = ['on-failure', 'always', 'never'] as const
 /** When to print the script log in the step log. */
 type ScriptLogMode = (typeof SCRIPT_LOG_MODES)[number]
+
+/** script-log-max-size: room for a useful head and tail, at most what a runner's disk takes. */
+const SCRIPT_LOG_SIZE = { min: 64 * 1024, max: 64 * 1024 ** 3 }
 
 /** Where to listen for the QRS's callbacks: `notify-listen` (host:port). */
 export interface ListenAddress {
@@ -66,6 +70,8 @@ export interface Settings {
   requestTimeoutMs: number
   /** Print the script log: on failure (default), always or never. */
   scriptLog: ScriptLogMode
+  /** The saved script log keeps at most this many bytes: its head and its tail. */
+  scriptLogMaxBytes: number
   /** The task is already running: wait for it and start afresh (default), attach to it, or fail. */
   ifRunning: IfRunning
   /** Stop the Qlik task when `timeout` passes. */
@@ -88,6 +94,7 @@ export const DEFAULTS = {
   'max-poll-interval': '15s',
   'request-timeout': '30s',
   'script-log': 'on-failure',
+  'script-log-max-size': '100MB',
   'if-running': 'wait',
   'max-parallel': '4',
   'fail-fast': 'false',
@@ -137,6 +144,7 @@ export function getSettings(read: InputReader): Settings {
     maxPollIntervalMs: parseDuration('max-poll-interval', get('max-poll-interval')),
     requestTimeoutMs: parseDuration('request-timeout', get('request-timeout')),
     scriptLog: parseChoice('script-log', get('script-log'), SCRIPT_LOG_MODES),
+    scriptLogMaxBytes: parseSize('script-log-max-size', get('script-log-max-size'), SCRIPT_LOG_SIZE),
     ifRunning: parseChoice('if-running', get('if-running'), IF_RUNNING_MODES),
     stopOnTimeout: parseBoolean('stop-on-timeout', get('stop-on-timeout')),
     stopOnCancel: parseBoolean('stop-on-cancel', get('stop-on-cancel')),

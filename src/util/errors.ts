@@ -39,14 +39,29 @@ export class QrsError extends Error {
   }
 }
 
-/** The request never got an answer: DNS, TCP, TLS or a timeout. */
+/**
+ * The QRS (or something in front of it) answered what the call cannot use: an HTML page or text that does
+ * not parse where JSON was expected, or JSON whose fields the action reads have the wrong type.
+ */
+export class UnexpectedAnswer extends QrsError {
+  override name = 'UnexpectedAnswer'
+
+  constructor(method: string, path: string, status: number, problem: string, hint?: string) {
+    super(method, path, status, problem, hint)
+    this.message = `${method} ${path} answered something unexpected: ${problem}${hint ? `\n${hint}` : ''}`
+  }
+}
+
+/** The request never got an answer, or not all of it: DNS, TCP, TLS, a timeout, a connection closed mid-answer. */
 export class ConnectionError extends Error {
   override name = 'ConnectionError'
 
   constructor(
     message: string,
     /** Worth another try (reset, timeout, refused); TLS and DNS problems are not. */
-    readonly transient = false
+    readonly transient = false,
+    /** Node's error code, when it tells more than `transient` (ENOTFOUND: a name that does not resolve, maybe only for now). */
+    readonly code?: string
   ) {
     super(message)
   }
@@ -62,7 +77,8 @@ export class StillDown extends Error {
   override name = 'StillDown'
 
   constructor(cause: unknown) {
-    super(`the QRS was not answering at the timeout (${firstLine(errorMessage(cause))})`, { cause })
+    const what = cause instanceof UnexpectedAnswer ? 'answering something unexpected' : 'not answering'
+    super(`the QRS was ${what} at the timeout (${firstLine(errorMessage(cause))})`, { cause })
   }
 }
 
