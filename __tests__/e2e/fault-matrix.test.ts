@@ -88,7 +88,8 @@ const ALL_FAULTS: Fault[] = [
   },
   {
     name: '503 with Retry-After: 0 (2 s)',
-    cell: () => ({ action: { kind: 'status', status: 503, retryAfter: '0' }, forMs: 2_000 }),
+    // The window opens when the rule is added; the stop comes after the 2 s timeout, so its window is longer by that.
+    cell: phase => ({ action: { kind: 'status', status: 503, retryAfter: '0' }, forMs: phase.name === 'stop' ? 4_500 : 2_000 }),
     nothingStarted: startRefused,
     // About two requests a second at most (issue 20, item 6).
     maxApplied: 6,
@@ -123,15 +124,11 @@ const FAULTS = ALL_FAULTS.filter(fault => fault.name.includes(process.env.FAULT_
 /**
  * Cells that fail on today's code (the bundle of main at 2373efd, FAULT_MATRIX_STRICT=1, the same cells in
  * two runs): they run as it.failing until their fix lands; remove a cell's entry with its fix. The other
- * cells of issue 20's faults (late start everywhere, among others) pass today already.
+ * cells of issue 20's faults (late start everywhere, among others) pass today already. Items 3, 5, 6, 7 and
+ * 9 (whole-request limits, body errors as connection errors, the retry floor, the capped log, answers
+ * checked at the door) made the rest pass; what is left waits for item 8 (a start sent once).
  */
-const AWAITING_FIX = new Set<string>([
-  ...['sign-in', 'lookup', 'start', 'wait'].map(phase => `answer cut mid-body · ${phase}`),
-  ...['lookup', 'wait', 'log download'].map(phase => `body that drips (1 byte / 500 ms) · ${phase}`),
-  ...['sign-in', 'lookup', 'start', 'wait', 'log download', 'stop'].map(phase => `endless body (1 MB/s) · ${phase}`),
-  ...['sign-in', 'lookup', 'wait', 'stop'].map(phase => `503 with Retry-After: 0 (2 s) · ${phase}`),
-  ...['lookup', 'start'].map(phase => `wrong types · ${phase}`)
-])
+const AWAITING_FIX = new Set<string>(['endless body (1 MB/s) · start'])
 
 const STRICT = process.env.FAULT_MATRIX_STRICT === '1'
 
