@@ -171,7 +171,7 @@ describe('reload by app id', () => {
 describe('a 200 MB script log', () => {
   const ctx = withSimulator()
 
-  it('streams to disk with flat memory and still finds the error lines at its end', async () => {
+  it('streams to disk with flat memory, keeps the head and tail within script-log-max-size (100MB), and still finds the error lines at its end', async () => {
     const rssFile = join(mkdtempSync(join(tmpdir(), 'qsr-rss-')), 'max-rss')
     const run = await ctx.run(
       { 'app-id': APPS.huge },
@@ -184,12 +184,15 @@ describe('a 200 MB script log', () => {
     // line scan, bounded). A buffered read would hold the 200 MiB Buffer plus its decoded string, and
     // with a 48 MiB old space (--max-old-space-size) the process would not survive it at all.
     expect(peakMiB).toBeLessThan(180)
+    // Saved bounded by the default script-log-max-size: its first and last 50 MiB, and a line saying what was cut.
     const { size } = await import('node:fs/promises').then(fs => fs.stat(path))
-    expect(size).toBeGreaterThan(HUGE_LOG_BYTES * 0.95)
+    expect(size).toBeGreaterThan(100 * 1024 * 1024)
+    expect(size).toBeLessThan(100 * 1024 * 1024 + 4096)
+    expect(run.stdout).toMatch(/Script log: 100\.0 MiB at .* \(cut: \d+\.\d MiB of its 200\.0 MiB left out in the middle/)
     expect(decode(annotation(run))).toMatch(/Error: Field 'Revenue' not found/)
-    // Printed bounded: head and tail, not 200 MB of log lines.
+    // Printed bounded: head and tail, not 100 MB of log lines.
     expect(run.stdout.length).toBeLessThan(4 * 1024 * 1024)
-    expect(run.stdout).toMatch(/not shown here: the whole log is at/)
+    expect(run.stdout).toMatch(/not shown here: the saved log is at/)
   }, 180_000)
 })
 

@@ -67,19 +67,27 @@ describe('printUntrusted: no line of server text is a command, whatever it start
   })
 })
 
-describe('neutralise: text inside a runner command (annotations, titles, group names)', () => {
-  it.each([...DOTNET_WHITESPACE, ...IGNORABLE].map(ch => [hex(ch), ch]))('%s: the annotation is ours alone, and no line of its message can be a command', (_name, ch) => {
-    const message = neutralise(['Reload failed.', ...hostile(ch)].join('\n'))
-    const title = neutralise(hostile(ch)[0])
-    const { commands } = runnerCommands(annotationLine(message, title))
-    expect(commands.map(c => c.command)).toEqual(['error'])
-    // The runner unescapes %0A into a line break and writes the message into the log, line by line.
-    for (const line of commands[0].data.split(/\r\n|\r|\n/)) expect(foreign(line)).toEqual([])
-    expect(foreign(commands[0].properties.title)).toEqual([])
-  })
+describe('neutralise: text inside a runner command (annotations, group names, debug lines)', () => {
+  it.each([...DOTNET_WHITESPACE, ...IGNORABLE].map(ch => [hex(ch), ch]))(
+    '%s: the annotation is ours alone, and no line the runner writes into the log from it can be a command or a marker',
+    (_name, ch) => {
+      const message = neutralise(['Reload failed.', ...hostile(ch)].join('\n'))
+      // The title is a property: the toolkit escapes its colons and commas, and it never becomes a log line.
+      const title = `Qlik reload failed: ${hostile(ch)[0]}`
+      const { commands } = runnerCommands(annotationLine(message, title))
+      expect(commands.map(c => c.command)).toEqual(['error'])
+      expect(commands[0].properties.title).toBe(title)
+      // The runner unescapes %0A into a line break and writes the message into the log: `##[error]` and the
+      // first line, then every further line as a line of its own.
+      const [first, ...rest] = commands[0].data.split(/\r\n|\r|\n/)
+      expect(first).toBe('Reload failed.')
+      for (const line of rest) expect([mayBeCommand(line), foreign(line)]).toEqual([false, []])
+    }
+  )
 
-  it('leaves ordinary text as it is', () => {
+  it('leaves ordinary text, and a single line (it follows the runner’s own tag), as they are', () => {
     expect(neutralise("Reload task 'C# [x]' ended with FinishedFail (8).\n  Error: a ## b")).toBe("Reload task 'C# [x]' ended with FinishedFail (8).\n  Error: a ## b")
+    expect(neutralise('\u0085::error::x')).toBe('\u0085::error::x')
   })
 })
 
@@ -103,18 +111,18 @@ describe('gate: every way out of a step passes the gate', () => {
     expect(foreign(raw.log.join('\n'))).toEqual([])
   })
 
-  it('annotations, their titles, group names and debug lines are neutralised', async () => {
+  it('the lines after the first of annotations, group names and debug lines are neutralised; titles are left to the toolkit', async () => {
     const raw = new FakeToolkit()
     const toolkit = gate(raw)
     toolkit.error('Failed:\n\u0085::add-mask::x', { title: '\u00a0::error::y' })
-    toolkit.warning('##[warning]z')
-    toolkit.debug('\u3000::set-output name=a::b')
-    await toolkit.group('\u2009::endgroup::', async () => undefined)
+    toolkit.warning('Chain:\r\n##[endgroup]z')
+    toolkit.debug('debug\n\u3000::set-output name=a::b')
+    await toolkit.group('Result: a\n\u2009::endgroup::', async () => undefined)
     expect(raw.annotations).toEqual([
-      { level: 'error', message: 'Failed:\n› \u0085::add-mask::x', title: '› \u00a0::error::y' },
-      { level: 'warning', message: '› ＃＃[warning]z', title: undefined }
+      { level: 'error', message: 'Failed:\n› \u0085::add-mask::x', title: '\u00a0::error::y' },
+      { level: 'warning', message: 'Chain:\n› ＃＃[endgroup]z', title: undefined }
     ])
-    expect(raw.log).toEqual(['debug: › \u3000::set-output name=a::b'])
-    expect(raw.groups).toEqual(['› \u2009::endgroup::'])
+    expect(raw.log).toEqual(['debug: debug\n› \u3000::set-output name=a::b'])
+    expect(raw.groups).toEqual(['Result: a\n› \u2009::endgroup::'])
   })
 })

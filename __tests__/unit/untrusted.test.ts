@@ -75,7 +75,7 @@ describe('printScriptLog: bounded, in a group, commands stopped', () => {
     expect(Buffer.byteLength(text)).toBe(2_119_999)
     expect(toolkit.groups).toEqual(['Script log (2.0 MiB)'])
     expect(printed.slice(0, 100)).toEqual(lines.slice(0, 100))
-    expect(printed[100]).toMatch(new RegExp(`^… 1\\.0 MiB not shown here: the whole log is at ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(output script-log-path`))
+    expect(printed[100]).toMatch(new RegExp(`^… 1\\.0 MiB not shown here: the saved log is at ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(output script-log-path`))
     expect(printed.at(-1)).toBe(lines.at(-1))
     // The tail starts on a whole line: the cut one is dropped.
     expect(lines).toContain(printed[101])

@@ -65,13 +65,15 @@ function skippable(code: number): boolean {
 }
 
 /**
- * A line that goes out inside a runner command (an annotation's message or title, a group's name, a debug
- * line), where stop-commands cannot help: the runner writes it into the step log as a line of its own.
- * One that could be a command gets a mark in front and its `#` made full-width, so no form of `::` or
- * `##[` is left where the runner looks.
+ * Text that goes out inside a runner command (an annotation's message, a group's name, a debug line), where
+ * stop-commands cannot help. The toolkit escapes its line breaks, and the runner turns them back: it writes
+ * the first line after a tag of its own (`##[error]`, `##[group]`), and every further line into the step
+ * log as a line of its own, where `##[group]`, `##[error]` and the like are markers. Each such line that
+ * could be a command or a marker gets a mark in front and its `#` made full-width. (An annotation's title
+ * never becomes a log line.)
  */
 export function neutralise(text: string): string {
-  return runnerLines(text)
-    .map(line => (mayBeCommand(line) ? `› ${line.replace(/#/g, '＃')}` : line))
-    .join('\n')
+  const [first, ...rest] = runnerLines(text)
+  if (rest.length === 0) return text
+  return [first, ...rest.map(line => (mayBeCommand(line) ? `› ${line.replace(/#/g, '＃')}` : line))].join('\n')
 }

@@ -61,22 +61,19 @@ function withoutToken(line: string, token: RegExp): string {
 
 /**
  * The one way out for everything the steps say: every log line passes `printUntrusted`, and the texts that
- * travel inside a runner command (annotations and their titles, group names, debug lines), where
- * commands cannot be stopped, are neutralised line by line. Whatever a caller prints, and whatever server
- * text it holds, no line of it can be a command. The steps wrap their toolkit in it first.
+ * travel inside a runner command (annotations, group names, debug lines), where commands cannot be
+ * stopped, are neutralised line by line (commands.ts). Whatever a caller prints, and whatever server text
+ * it holds, no line of it can be a command. The steps wrap their toolkit in it first.
  */
 export function gate(toolkit: Toolkit): Toolkit {
   const gated: Toolkit = {
     ...toolkit,
     info: message => printUntrusted(toolkit, message),
     debug: message => toolkit.debug(neutralise(message)),
-    warning: (message, properties) => toolkit.warning(neutralise(message), titled(properties)),
-    error: (message, properties) => toolkit.error(neutralise(message), titled(properties)),
+    warning: (message, properties) => toolkit.warning(neutralise(message), properties),
+    error: (message, properties) => toolkit.error(neutralise(message), properties),
     group: (title, fn) => toolkit.group(neutralise(title), fn)
   }
   rawInfo.set(gated, line => toolkit.info(line))
   return gated
 }
-
-const titled = (properties: { title?: string } | undefined): { title?: string } | undefined =>
-  properties?.title === undefined ? properties : { ...properties, title: neutralise(properties.title) }

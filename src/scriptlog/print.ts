@@ -19,7 +19,7 @@ export async function printScriptLog(toolkit: Pick<Toolkit, 'group' | 'info'>, p
         return
       }
       await printLines(info, path, 0, HEAD_LINES)
-      info(`… ${formatBytes(bytes - MAX_PRINTED_BYTES)} not shown here: the whole log is at ${path} (output script-log-path; upload it with actions/upload-artifact) …`)
+      info(`… ${formatBytes(bytes - MAX_PRINTED_BYTES)} not shown here: the saved log is at ${path} (output script-log-path; upload it with actions/upload-artifact) …`)
       await printLines(info, path, bytes - MAX_PRINTED_BYTES, Infinity, true)
     })
   })
