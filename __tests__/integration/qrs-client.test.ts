@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { certificateAuth } from '../../src/auth/certificate.js'
 import { QrsApi } from '../../src/qrs/api.js'
 import { QrsClient } from '../../src/qrs/client.js'
-import { ConnectionError, QrsError } from '../../src/util/errors.js'
+import { ConnectionError, QrsError, UnexpectedAnswer } from '../../src/util/errors.js'
 import { systemClock } from '../../src/util/clock.js'
 import { startTask } from '../../src/reload/start.js'
 import { findTask } from '../../src/reload/find-task.js'
@@ -13,6 +13,8 @@ import { waitForExecution } from '../../src/reload/wait.js'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
 import { testCertificates } from '../helpers/certs.js'
 import { IDS, testSite } from '../helpers/site.js'
+
+const APP = '5f0c2b8e-1d0e-4f5e-9d7a-0a1b2c3d4e01'
 import { FakeToolkit } from '../helpers/fake-toolkit.js'
 
 let sim: Simulator
@@ -27,7 +29,7 @@ afterAll(async () => {
   await sim.close()
 })
 
-function client(url = sim.url, overrides: { ca?: string; user?: string } = {}): QrsApi {
+function client(url = sim.url, overrides: { ca?: string; user?: string; requestTimeoutMs?: number } = {}): QrsApi {
   const site = { url: new URL(url), userAgent: 'test (Windows)', log: new FakeToolkit() }
   const c = new QrsClient({
     ...site,
@@ -36,7 +38,8 @@ function client(url = sim.url, overrides: { ca?: string; user?: string } = {}): 
       overrides.user ?? 'UserDirectory=INTERNAL; UserId=sa_api',
       site
     ),
-    tls: { ca: overrides.ca ?? readFileSync(sim.certs.ca, 'utf8'), insecure: false }
+    tls: { ca: overrides.ca ?? readFileSync(sim.certs.ca, 'utf8'), insecure: false },
+    requestTimeoutMs: overrides.requestTimeoutMs
   })
   clients.push(c)
   return new QrsApi(c)
@@ -67,6 +70,48 @@ describe('QrsApi against the simulator', () => {
     expect(outcome.result?.status).toBe(7)
     expect(outcome.result?.executionID?.toLowerCase()).toBe(executionId.toLowerCase())
     expect(sim.startCount(IDS.ok)).toBe(before + 1)
+  })
+
+  it('no request outlives its limits: request-timeout, a call’s own limit (never above it), the call’s deadline', async () => {
+    const session = /^\/qrs\/executionsession\/[0-9a-f-]{36}$/i
+    const id = 'a1000000-0000-4000-8000-00000000d41b'
+    const took = async (read: () => Promise<unknown>): Promise<number> => {
+      const started = performance.now()
+      await expect(read()).rejects.toThrow(/did not answer in time/)
+      return performance.now() - started
+    }
+    sim.faults.add({ method: 'GET', path: session, times: Infinity, action: { kind: 'drip', ms: 1_000 } })
+    try {
+      const api = client(sim.url, { requestTimeoutMs: 600 }).with({ retries: 0 })
+      expect(await took(() => api.executionSession(id))).toBeLessThan(1_500)
+      // A call's own limit may be lower than request-timeout, never higher.
+      expect(await took(() => client(sim.url, { requestTimeoutMs: 20_000 }).with({ retries: 0, timeoutMs: 400 }).executionSession(id))).toBeLessThan(1_300)
+      expect(await took(() => api.with({ timeoutMs: 20_000 }).executionSession(id))).toBeLessThan(1_500)
+      // Retries stop at the deadline; the last look there gets a second.
+      const bounded = client(sim.url, { requestTimeoutMs: 20_000 }).with({ deadline: systemClock.now() + 2_000 })
+      const elapsed = await took(() => bounded.executionSession(id))
+      expect(elapsed).toBeGreaterThan(1_900)
+      expect(elapsed).toBeLessThan(4_000)
+    } finally {
+      sim.faults.clear()
+    }
+  })
+
+  it('checks every answer at the door: a wrong type, or another entity than the one asked for, is unexpected', async () => {
+    sim.faults.add({ method: 'GET', path: `/qrs/app/${APP}`, action: { kind: 'rewrite', set: { id: 'a1000000-0000-4000-8000-000000000001' } } })
+    sim.faults.add({ method: 'GET', path: '/qrs/reloadtask/full', action: { kind: 'rewrite', set: { enabled: 'yes' } } })
+    try {
+      await expect(client().app(APP)).rejects.toThrow(
+        new RegExp(`^GET /qrs/app/${APP} answered something unexpected: id is a1000000-0000-4000-8000-000000000001, not the ${APP} asked for`)
+      )
+      const error = (await client()
+        .reloadTasks("name eq 'Reload Sales'")
+        .catch((e: unknown) => e)) as UnexpectedAnswer
+      expect(error).toBeInstanceOf(UnexpectedAnswer)
+      expect(error.message).toBe('GET /qrs/reloadtask/full answered something unexpected: [0].enabled is a string, not true or false')
+    } finally {
+      sim.faults.clear()
+    }
   })
 
   it('treats an ended execution session (404) as "gone", not as an error', async () => {

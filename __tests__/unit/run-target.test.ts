@@ -36,6 +36,24 @@ describe('runTarget: one target’s steps through its runner', () => {
     expect(runner.stops).toEqual([{ executionId: 'exec-Sales', waitMs: 4_000, afterCancel: true }])
   })
 
+  it('a saved log that was cut (script-log-max-size) or cut short (the timeout) says so, in the note and the step log', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'qsr-run-')), 'log.txt')
+    writeFileSync(path, 'Start\r\nError: Field not found\r\n')
+    const step = stepContext({ scriptLogMaxBytes: 1024 * 1024 })
+    const run = targetRun('Finance')
+    await runTarget(
+      fakeRunner({
+        follow: async () => ({ kind: 'finished', result: result(8), attempts: 1 }),
+        scriptLog: async () => ({ kind: 'saved', path, bytes: 31, received: 3 * 1024 * 1024, cut: 2 * 1024 * 1024, cutShort: true })
+      }),
+      run,
+      step
+    )
+    const note = `Script log: 31 B at ${path} (cut: 2.0 MiB of its 3.0 MiB left out in the middle to keep within script-log-max-size (1.0 MiB); cut short: the download was still running at the timeout, so the log ends where it stopped)`
+    expect(run.scriptLogNote).toBe(note)
+    expect(step.toolkit.log).toContain(note)
+  })
+
   it('a failed reload: the script log saved and scanned; a missing log said; a fetch that fails is a warning', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'qsr-run-')), 'log.txt')
     writeFileSync(path, 'Start\r\nError: Field not found\r\n')

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import type { QrsApi } from '../../src/qrs/api.js'
-import { ConnectionError, QrsError } from '../../src/util/errors.js'
+import { ConnectionError, QrsError, UnexpectedAnswer } from '../../src/util/errors.js'
 import type { ExecutionResult, ExecutionSession, ReloadTask } from '../../src/qrs/types.js'
 import { stopExecution } from '../../src/reload/stop.js'
 import { taskForecast } from '../../src/reload/history.js'
@@ -16,15 +16,18 @@ const result = (status: number): ExecutionResult => ({ id: 'r', status, executio
  * A server whose execution runs (status 2) until a stop reaches it, then aborts (4, then 6).
  * `stopFailures` lists what the first stops throw instead of being received.
  */
-function fakeServer(options: { endedBefore?: boolean; stopFailures?: Error[]; stopLostButReceived?: boolean }) {
+function fakeServer(options: { endedBefore?: boolean; stopFailures?: Error[]; stopLostButReceived?: boolean; sessionFails?: Error; resultsFail?: Error }) {
   let status = options.endedBefore ? 7 : 2
   let sessionGone = options.endedBefore ?? false
   const failures = [...(options.stopFailures ?? [])]
   const server = {
     stops: 0,
     received: 0,
-    with: () => server,
+    /** The call options the stop's requests go out with. */
+    calls: [] as unknown[],
+    with: (call: unknown) => (server.calls.push(call), server),
     async executionSession(id: string): Promise<ExecutionSession | undefined> {
+      if (options.sessionFails) throw options.sessionFails
       if (sessionGone) return undefined
       if (status === 4) {
         status = 6
@@ -34,6 +37,9 @@ function fakeServer(options: { endedBefore?: boolean; stopFailures?: Error[]; st
       return { id, executionResult: { id: 'r', status } }
     },
     async executionResults(): Promise<ExecutionResult[]> {
+      if (options.resultsFail) throw options.resultsFail
+      // Once stopped, the results go on to Aborted as the session would.
+      if (options.sessionFails && status === 4) status = 6
       return [result(status)]
     },
     async stopTask(taskId: string): Promise<void> {
@@ -87,6 +93,28 @@ describe('stopExecution: only our own execution, never blindly twice', () => {
     const outcome = await stopExecution(api(server), TASK, EXEC, stopping())
     expect(server.stops).toBe(1)
     expect(outcome.result?.status).toBe(6)
+  })
+
+  it('every request of the stop is bounded: its budget is the deadline, each request a third of it', async () => {
+    const server = fakeServer({})
+    await stopExecution(api(server), TASK, EXEC, stopping())
+    expect(server.calls).toEqual([{ deadline: 1_000 + 10_000, timeoutMs: 10_000 / 3 }])
+  })
+
+  it('when ours cannot be read (a session read that times out, a wrong answer), its results tell whether it runs', async () => {
+    const server = fakeServer({ sessionFails: new ConnectionError('did not answer in time', true) })
+    const outcome = await stopExecution(api(server), TASK, EXEC, stopping())
+    expect(server.stops).toBe(1)
+    expect(outcome).toEqual({ alreadyEnded: false, result: result(6) })
+    const ended = fakeServer({ endedBefore: true, sessionFails: new UnexpectedAnswer('GET', '/qrs/executionsession/x', 200, 'an HTML page') })
+    expect(await stopExecution(api(ended), TASK, EXEC, stopping())).toEqual({ alreadyEnded: true, result: result(7) })
+    expect(ended.stops).toBe(0)
+  })
+
+  it('a session gone is ended, even when its result cannot be read: no stop', async () => {
+    const server = fakeServer({ endedBefore: true, resultsFail: new UnexpectedAnswer('GET', '/qrs/executionresult/full', 200, 'status is a string, not a whole number') })
+    expect(await stopExecution(api(server), TASK, EXEC, stopping())).toEqual({ alreadyEnded: true, result: undefined })
+    expect(server.stops).toBe(0)
   })
 
   it('reports a stop the server refuses (not transient) as it is', async () => {

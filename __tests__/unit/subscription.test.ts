@@ -3,19 +3,20 @@ import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { subscribe } from '../../src/notify/subscription.js'
 import type { QrsApi } from '../../src/qrs/api.js'
-import { QrsError } from '../../src/util/errors.js'
+import { ConnectionError, QrsError } from '../../src/util/errors.js'
 import { FakeToolkit } from '../helpers/fake-toolkit.js'
 
 const EXEC = 'e1000000-0000-4000-8000-000000000001'
 const notify = (port = 0) => ({ listen: { host: '127.0.0.1', port }, url: new URL(`http://runner01.corp.example:${port || 8765}/qlik-notify`) })
 
 /** The two calls a subscription makes; `detached` records that the unsubscribe goes out on calls a cancellation does not cut. */
-function qrs(options: { refuse?: boolean; unsubscribeFails?: boolean } = {}) {
+function qrs(options: { refuse?: boolean; lose?: boolean; unsubscribeFails?: boolean } = {}) {
   const calls: string[] = []
   const api = {
     subscribeToExecution: async (executionId: string, callback: string) => {
       calls.push(`subscribe ${executionId} ${callback}`)
       if (options.refuse) throw new QrsError('POST', '/qrs/notification', 403, 'Forbidden')
+      if (options.lose) throw new ConnectionError('qliksrv01:4242 closed the connection without answering (ECONNRESET).', true)
       return 'handle-1'
     },
     detached: () => ({
@@ -81,6 +82,18 @@ describe('subscribe: push wake-ups, or a warning and polling', () => {
     // The port is free again: another subscription can listen on the same address.
     const again = await subscribe(qrs().api, notify(), EXEC, new FakeToolkit())
     await again?.close()
+  })
+
+  it('a subscription whose answer was lost: not called refused; it may stay, and falls silent when the execution ends', async () => {
+    const log = new FakeToolkit()
+    expect(await subscribe(qrs({ lose: true }).api, notify(), EXEC, log)).toBeUndefined()
+    expect(log.annotations).toEqual([
+      {
+        level: 'warning',
+        message: `Push wake-ups off: the answer to the notification subscription was lost (qliksrv01:4242 closed the connection without answering (ECONNRESET).); polling instead. If the QRS made it, it stays there (its handle never came, and the QRS lists none to remove it by), but it fires only for execution ${EXEC} and falls silent once that has ended.`,
+        title: undefined
+      }
+    ])
   })
 
   it('an unsubscribe that fails is a warning; the listener closes anyway', async () => {

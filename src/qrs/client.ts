@@ -40,7 +40,7 @@ export interface CallOptions {
    * there, no retry starts after it, and a download's body ends there with what came.
    */
   deadline?: number
-  /** A shorter limit per request than request-timeout (a stop reads with a part of its budget each time). */
+  /** A limit per request below request-timeout (a stop gives each request a part of its budget). */
   timeoutMs?: number
 }
 
@@ -143,7 +143,8 @@ export class QrsClient {
    * ended after all?): that look gets LAST_LOOK_MS, no more.
    */
   private limits(): RequestLimits {
-    const { signal, deadline, timeoutMs = this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS } = this.call
+    const { signal, deadline } = this.call
+    const timeoutMs = Math.min(this.call.timeoutMs ?? Infinity, this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS)
     if (deadline === undefined) return { signal, timeoutMs }
     return { signal, timeoutMs: Math.min(timeoutMs, Math.max(deadline - this.clock.now(), LAST_LOOK_MS)) }
   }
