@@ -37080,7 +37080,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6006:
+/***/ 6423:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37245,16 +37245,23 @@ function safeDecode(value) {
 
 ;// CONCATENATED MODULE: ./src/qrs/cookies.ts
 
+/** A browser keeps 4 KiB per cookie; a proxy's session needs one or two. */
+const MAX_COOKIES = 20;
+const MAX_COOKIE_BYTES = 4 * 1024;
+/** The Cookie header stays below this, whatever the server sets (proxies refuse large headers). */
+const MAX_HEADER_BYTES = 8 * 1024;
 /**
  * The proxy's session cookie, whatever the virtual proxy calls it (X-Qlik-Session-<prefix> by
- * default, but configurable): every cookie the proxy sets is kept and sent back.
+ * default, but configurable): the cookies the proxy sets are kept and sent back. Bounded: at most
+ * MAX_COOKIES, each up to MAX_COOKIE_BYTES, MAX_HEADER_BYTES in all. A cookie already kept is updated;
+ * a new one past the bounds is dropped, so the session cookie, set first, stays.
  */
 class CookieJar {
-    secrets;
+    log;
     cookies = new Map();
-    /** `secrets`: where the session cookie's value is masked. */
-    constructor(secrets) {
-        this.secrets = secrets;
+    /** `log`: where the session cookie's value is masked, and dropped cookies are told (debug). */
+    constructor(log) {
+        this.log = log;
     }
     /** Takes the Set-Cookie headers of an answer; values are masked in the log at once. */
     take(setCookie) {
@@ -37272,9 +37279,23 @@ class CookieJar {
             }
             // The session cookie is the credential; a load balancer's `ROUTEID=.1` is not (masking it blanks every ".1").
             if (/sess/i.test(name) || value.length >= 20)
-                maskDerived(this.secrets, value);
-            this.cookies.set(name, value);
+                maskDerived(this.log, value);
+            if (this.fits(name, value))
+                this.cookies.set(name, value);
+            else
+                this.log.debug(`Cookie ${name.slice(0, 40)} not kept: the jar holds at most ${MAX_COOKIES} cookies, ${MAX_COOKIE_BYTES} bytes each, ${MAX_HEADER_BYTES} in all.`);
         }
+    }
+    /** Whether the jar may keep this cookie (in place of one of the same name). */
+    fits(name, value) {
+        const size = (n, v) => Buffer.byteLength(`${n}=${v}; `);
+        if (size(name, value) > MAX_COOKIE_BYTES)
+            return false;
+        const old = this.cookies.get(name);
+        if (old === undefined && this.cookies.size >= MAX_COOKIES)
+            return false;
+        const total = [...this.cookies].reduce((sum, [n, v]) => sum + size(n, v), 0) - (old === undefined ? 0 : size(name, old));
+        return total + size(name, value) <= MAX_HEADER_BYTES;
     }
     get empty() {
         return this.cookies.size === 0;
@@ -37363,7 +37384,7 @@ function describeConnectionError(error, url) {
     if (code === 'ECONNREFUSED')
         return new errors/* ConnectionError */.Rc(`Nothing accepts connections at ${where} (ECONNREFUSED): check the host and port (4242 for certificates, 443 for the proxy) and the firewall.`, true);
     if (code === 'ENOTFOUND')
-        return new errors/* ConnectionError */.Rc(`Cannot resolve ${url.hostname} (${code}): check the host name and the runner's DNS.`);
+        return new errors/* ConnectionError */.Rc(`Cannot resolve ${url.hostname} (${code}): check the host name and the runner's DNS.`, false, code);
     if (code === 'EAI_AGAIN')
         return new errors/* ConnectionError */.Rc(`Cannot resolve ${url.hostname} right now (${code}): the runner's DNS did not answer.`, true);
     if (code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH')
@@ -37382,21 +37403,25 @@ function describeConnectionError(error, url) {
 
 
 
+
+const DEFAULT_TIMEOUT_MS = 30_000;
 /** One keep-alive HTTPS client with the site's TLS settings; no redirects followed, no retries. */
 class Transport {
     base;
     http;
     agent;
+    timeoutMs;
     /** The abort signal of the request being prepared: http-client hands its options to prepareRequest synchronously. */
     nextSignal;
     constructor(base, options) {
         this.base = base;
         const agent = (this.agent = createAgent(base, options.serverTls, options.clientTls, options.maxSockets));
+        this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
         // http-client's documented hook: each request goes out on our agent, with our TLS settings.
         const useOurAgent = {
             prepareRequest: (request) => {
                 request.agent = agent;
-                // Node's request option: an abort destroys the request and its socket (a cancel must not wait for a slow answer).
+                // Node's request option: an abort destroys the request and its socket (a cancel or the time limit must not wait for a slow answer).
                 if (this.nextSignal)
                     request.signal = this.nextSignal;
                 this.nextSignal = undefined;
@@ -37408,48 +37433,78 @@ class Transport {
             keepAlive: true,
             allowRedirects: false,
             maxSockets: options.maxSockets,
-            socketTimeout: options.timeoutMs ?? 30_000
+            // A backstop only: our own timer bounds the whole request (an idle timer never fires on a body that drips).
+            socketTimeout: this.timeoutMs + 1_000
         });
     }
-    async request(method, url, headers, payload, signal) {
-        const message = await this.open(method, url, headers, payload, signal);
-        const status = message.statusCode ?? 0;
+    async request(method, url, headers, payload, limits = {}) {
+        const limit = this.limit(url, limits, limits.timeoutMs ?? this.timeoutMs);
         try {
-            return { status, headers: message.headers, body: await readText(message, status), socket: message.socket };
+            const message = await this.open(method, url, headers, payload, limit.signal);
+            const status = message.statusCode ?? 0;
+            return { status, headers: message.headers, body: await readBody(message, status, this.base), socket: message.socket };
         }
         catch (error) {
-            throw signal?.aborted ? signal.reason : error;
+            throw limit.explain(error);
+        }
+        finally {
+            limit.clear();
         }
     }
-    /** A GET whose 200 body is piped through the `sink()` stages (script logs can be hundreds of MB); other answers come back as text. */
-    async download(url, headers, sink, signal) {
-        const message = await this.open('GET', url, headers, undefined, signal);
-        const status = message.statusCode ?? 0;
-        if (status !== 200)
-            return { status, headers: message.headers, body: await readText(message, status), socket: message.socket, bytes: 0 };
-        let bytes = 0;
-        message.on('data', (chunk) => (bytes += chunk.length));
+    /**
+     * A GET whose 200 body is piped into the `sink()` stages (script logs can be hundreds of MB); other
+     * answers come back as text. The head (and a body that is not streamed) is bounded by the time limit;
+     * a streamed body by `bodyMs` instead, which ends it where it is (`cutShort`), the stages closed as
+     * after a whole body: what came is kept.
+     */
+    async download(url, headers, sink, limits) {
+        const head = this.limit(url, limits, limits.timeoutMs ?? this.timeoutMs);
+        let message;
         try {
-            await (0,promises_namespaceObject.pipeline)([message, ...sink()]);
+            message = await this.open('GET', url, headers, undefined, head.signal);
+            const status = message.statusCode ?? 0;
+            if (status !== 200)
+                return { status, headers: message.headers, body: await readBody(message, status, this.base), socket: message.socket, bytes: 0, cutShort: false };
         }
         catch (error) {
-            throw signal?.aborted ? signal.reason : describeConnectionError(error, this.base);
+            throw head.explain(error);
         }
-        return { status, headers: message.headers, body: '', socket: message.socket, bytes };
+        finally {
+            head.clear();
+        }
+        const streamed = await stream(message, sink(), limits.bodyMs, limits.signal).catch((error) => {
+            throw limits.signal?.aborted ? limits.signal.reason : bodyError(error, this.base);
+        });
+        return { status: 200, headers: message.headers, body: '', socket: message.socket, ...streamed };
     }
     async open(method, url, headers, body, signal) {
-        signal?.throwIfAborted();
-        try {
-            this.nextSignal = signal;
-            return (await this.http.request(method, url, body ?? (method === 'POST' ? '' : null), headers)).message;
-        }
-        catch (error) {
-            if (signal?.aborted)
-                throw signal.reason;
-            if (error instanceof errors/* ConnectionError */.Rc)
-                throw error;
-            throw describeConnectionError(error, this.base);
-        }
+        signal.throwIfAborted();
+        this.nextSignal = signal;
+        return (await this.http.request(method, url, body ?? (method === 'POST' ? '' : null), headers)).message;
+    }
+    /**
+     * The request's own signal: the caller's (a cancel) or the time limit, whichever comes first, and what
+     * an error means once one of them fired.
+     */
+    limit(url, limits, timeoutMs) {
+        const timer = new AbortController();
+        const timeout = setTimeout(() => timer.abort(), timeoutMs);
+        const signal = limits.signal ? AbortSignal.any([limits.signal, timer.signal]) : timer.signal;
+        return {
+            signal,
+            clear: () => clearTimeout(timeout),
+            explain: error => {
+                if (limits.signal?.aborted)
+                    return limits.signal.reason;
+                if (timer.signal.aborted) {
+                    const { pathname, search } = new URL(url);
+                    return new errors/* ConnectionError */.Rc(`${this.base.host} did not answer in time (Request timeout: ${withoutQuery(pathname + search)}).`, true);
+                }
+                if (error instanceof errors/* ConnectionError */.Rc)
+                    return error;
+                return describeConnectionError(error, this.base);
+            }
+        };
     }
     dispose() {
         this.http.dispose();
@@ -37461,23 +37516,83 @@ const MAX_BODY_BYTES = 32 * 1024 * 1024;
 /** Of an error body only the first part is kept: it is shown cut to a line anyway. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 /** The body as text, bounded: an error body is cut (and the connection closed), a too large 2xx answer refused. */
-async function readText(message, status) {
+async function readBody(message, status, base) {
     const ok = status >= 200 && status < 300;
     const limit = ok ? MAX_BODY_BYTES : MAX_ERROR_BODY_BYTES;
     const chunks = [];
     let bytes = 0;
-    for await (const chunk of message) {
-        chunks.push(chunk);
-        bytes += chunk.length;
-        if (bytes > limit) {
-            // Not read to its end: this connection cannot carry another request.
-            message.destroy();
-            if (ok)
-                throw new errors/* ConnectionError */.Rc(`The server's answer is larger than ${limit / 1024 / 1024} MiB: refused.`);
-            return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+    try {
+        for await (const chunk of message) {
+            chunks.push(chunk);
+            bytes += chunk.length;
+            if (bytes > limit) {
+                // Not read to its end: this connection cannot carry another request.
+                message.destroy();
+                if (ok)
+                    throw new errors/* ConnectionError */.Rc(`The server's answer is larger than ${limit / 1024 / 1024} MiB: refused.`);
+                return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+            }
         }
     }
+    catch (error) {
+        throw error instanceof errors/* ConnectionError */.Rc ? error : bodyError(error, base);
+    }
     return Buffer.concat(chunks).toString('utf8');
+}
+/** An answer that broke off in the middle is a connection error like any other: worth another try. */
+function bodyError(error, base) {
+    if (error instanceof errors/* ConnectionError */.Rc)
+        return error;
+    const e = error;
+    return new errors/* ConnectionError */.Rc(`${base.host} closed the connection in the middle of its answer (${e.code || e.message || 'no reason given'}).`, true);
+}
+/** Pipes the body into the stages; after `bodyMs` it stops reading and ends them as a whole body would. */
+async function stream(message, stages, bodyMs, signal) {
+    const [first] = stages;
+    const last = stages.at(-1);
+    for (let i = 1; i < stages.length; i++)
+        stages[i - 1].pipe(stages[i]);
+    let bytes = 0;
+    let cutShort = false;
+    const fail = (error) => {
+        for (const stage of stages)
+            stage.destroy(error);
+    };
+    const stopReading = () => {
+        message.unpipe(first);
+        message.removeAllListeners('data');
+        message.destroy();
+    };
+    const timer = setTimeout(() => {
+        cutShort = true;
+        stopReading();
+        first.end();
+    }, bodyMs);
+    const onAbort = () => {
+        stopReading();
+        fail(signal.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    message.on('data', (chunk) => (bytes += chunk.length));
+    message.on('error', error => {
+        if (!cutShort)
+            fail(error);
+    });
+    message.on('close', () => {
+        if (!message.complete && !cutShort)
+            fail(new Error('aborted'));
+    });
+    for (const stage of stages)
+        stage.on('error', fail);
+    message.pipe(first);
+    try {
+        await (0,promises_namespaceObject.finished)(last);
+    }
+    finally {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+    }
+    return { bytes, cutShort };
 }
 function isRedirect(status) {
     return status >= 300 && status < 400;
@@ -37546,9 +37661,9 @@ function throwIfBusy(response, url) {
 /** The proxy's session: every cookie it sets, sent back on each request. */
 class ProxySession {
     jar;
-    /** `secrets`: where the cookie values are masked the moment they arrive. */
-    constructor(secrets) {
-        this.jar = new CookieJar(secrets);
+    /** `log`: where the cookie values are masked the moment they arrive. */
+    constructor(log) {
+        this.jar = new CookieJar(log);
     }
     get active() {
         return !this.jar.empty;
@@ -37832,8 +37947,8 @@ function newXrfkey() {
     return key;
 }
 
-// EXTERNAL MODULE: ./src/output/untrusted.ts
-var untrusted = __nccwpck_require__(7296);
+// EXTERNAL MODULE: ./src/output/untrusted.ts + 1 modules
+var untrusted = __nccwpck_require__(4593);
 ;// CONCATENATED MODULE: ./src/auth/ntlm.ts
 
 
@@ -37914,7 +38029,7 @@ function ntlmAuth(credentials, site) {
         if (!session.active) {
             throw new errors/* AuthError */.lR(`The Windows sign-in succeeded but the proxy set no session cookie (it redirected to ${location ? withoutQuery(location) : 'nowhere'}).`);
         }
-        (0,untrusted/* printUntrusted */.Q)(site.log, `Signed in through the proxy; session cookie ${session.names().join(', ')}.`);
+        (0,untrusted/* printUntrusted */.Qi)(site.log, `Signed in through the proxy; session cookie ${session.names().join(', ')}.`);
         // Redeeming the ticket replays the GET that met the login redirect: its answer is that GET's answer.
         const replayed = ticket &&
             context.method === 'GET' &&
@@ -38023,172 +38138,8 @@ function createAuthenticator(settings, site) {
     return method.create(settings, site);
 }
 
-// EXTERNAL MODULE: ./src/qrs/filter.ts
-var qrs_filter = __nccwpck_require__(5388);
-// EXTERNAL MODULE: ./src/qrs/types.ts
-var types = __nccwpck_require__(3953);
-;// CONCATENATED MODULE: ./src/qrs/api.ts
-
-
-
-/** The QRS calls the action makes, by name. Everything else goes through the client. */
-class QrsApi {
-    client;
-    constructor(client) {
-        this.client = client;
-    }
-    /** The same API whose calls use `call` (see QrsClient.with): the run's calls are cut by a cancellation. */
-    with(call) {
-        return new QrsApi(this.client.with(call));
-    }
-    /** The same API with no abort signal: for clean-up that must go out after a cancellation too (an unsubscribe). */
-    detached() {
-        return new QrsApi(this.client.with({ signal: undefined }));
-    }
-    about() {
-        return this.client.get('/qrs/about');
-    }
-    /** `privileges`: ask for what the signed-in user may do with each (`?privileges=true`). */
-    reloadTasks(filter, privileges = false) {
-        return this.client.get('/qrs/reloadtask/full', { filter, ...(privileges ? { privileges: 'true' } : {}) });
-    }
-    externalProgramTasks(filter, privileges = false) {
-        return this.optionalList(this.client.get('/qrs/externalprogramtask/full', { filter, ...(privileges ? { privileges: 'true' } : {}) }));
-    }
-    app(id, privileges = false) {
-        return this.client.getIfExists(`/qrs/app/${id}`, privileges ? { privileges: 'true' } : {});
-    }
-    apps(filter) {
-        return this.client.get('/qrs/app/full', { filter });
-    }
-    /** Condensed tags / custom property definitions: only to tell "does not exist" from "nothing carries it". */
-    tags(filter) {
-        return this.optionalList(this.client.get('/qrs/tag', { filter }));
-    }
-    customPropertyDefinitions(filter) {
-        return this.optionalList(this.client.get('/qrs/custompropertydefinition', { filter }));
-    }
-    /** POST /qrs/task/{id}/start/synchronous: answers once the task has started, with the execution session id. */
-    async startTask(taskId) {
-        const answer = await this.client.post(`/qrs/task/${taskId}/start/synchronous`);
-        return answer.json?.value;
-    }
-    /** QMC's "Reload now": 204 and no handle; the execution must be found afterwards. */
-    async reloadApp(appId) {
-        await this.client.post(`/qrs/app/${appId}/reload`);
-    }
-    /** The running execution, or undefined once it has ended (the QRS deletes the session: 404). */
-    executionSession(id) {
-        return this.client.getIfExists(`/qrs/executionsession/${id}`);
-    }
-    executionResult(id) {
-        return this.client.getIfExists(`/qrs/executionresult/${id}`);
-    }
-    /** One result per attempt of the execution; several when the task retried. */
-    executionResults(executionId) {
-        return this.client.get('/qrs/executionresult/full', { filter: (0,qrs_filter/* eqGuid */.k8)('ExecutionId', executionId) });
-    }
-    /**
-     * Executions of the task running now; NotKnown when the server (or a proxy rule) does not serve
-     * the list (404, 400): then whether it runs is not known, which is not the same as "not running".
-     */
-    async taskExecutionSessions(task) {
-        const field = (0,types/* isExternalProgram */.G1)(task) ? 'externalProgramTask.id' : 'reloadTask.id';
-        try {
-            return await this.client.get('/qrs/executionsession/full', { filter: (0,qrs_filter/* eqGuid */.k8)(field, task.id) });
-        }
-        catch (error) {
-            if (error instanceof errors/* QrsError */.Ds && (error.status === 404 || error.status === 400)) {
-                return { notKnown: `${error.method} ${error.path} answered ${error.status}` };
-            }
-            throw error;
-        }
-    }
-    /** Stops asynchronously: the execution goes AbortInitiated, Aborting, Aborted. */
-    async stopTask(taskId) {
-        await this.client.post(`/qrs/task/${taskId}/stop`);
-    }
-    /**
-     * The task's successful runs that started at or after `sinceIso`, newest first. Condensed: the times and
-     * durations are all a forecast needs (the filter still sees the full entity's TaskID).
-     */
-    recentRuns(taskId, sinceIso) {
-        const filter = `${(0,qrs_filter/* eqGuid */.k8)('TaskID', taskId)} and Status eq 7 and StartTime ge ${(0,qrs_filter/* quote */.hD)(sinceIso)}`;
-        return this.client.get('/qrs/executionresult', { filter, orderby: 'StartTime desc' });
-    }
-    taskExecutionResults(taskId) {
-        return this.client.get('/qrs/executionresult/full', { filter: (0,qrs_filter/* eqGuid */.k8)('taskID', taskId) });
-    }
-    /** Every task trigger (composite event); task chains are read from their rules. */
-    compositeEvents() {
-        return this.client.get('/qrs/compositeevent/full');
-    }
-    /** One trigger, read again for its rules' current state; undefined when it is gone. */
-    compositeEvent(id) {
-        return this.client.getIfExists(`/qrs/compositeevent/${id}`);
-    }
-    appExecutionSessions(appId) {
-        return this.optionalList(this.client.get('/qrs/executionsession/full', { filter: (0,qrs_filter/* eqGuid */.k8)('app.id', appId) }));
-    }
-    appExecutionResults(appId) {
-        return this.optionalList(this.client.get('/qrs/executionresult/full', { filter: (0,qrs_filter/* eqGuid */.k8)('appID', appId) }));
-    }
-    /**
-     * Asks the QRS to call `callbackUrl` when a result of this execution changes (Notification API:
-     * the body is the URL as a JSON string; the answer a handle).
-     */
-    async subscribeToExecution(executionId, callbackUrl) {
-        const answer = await this.client.post('/qrs/notification', { name: 'ExecutionResult', filter: (0,qrs_filter/* eqGuid */.k8)('ExecutionId', executionId) }, callbackUrl);
-        const handle = typeof answer.json === 'string' ? answer.json : answer.json?.value;
-        if (!handle)
-            throw new Error('the QRS answered the subscription without a handle');
-        return handle;
-    }
-    unsubscribe(handle) {
-        return this.client.delete('/qrs/notification', { handle });
-    }
-    /**
-     * A download reference for a result's script log: the newer route first (November 2022 release,
-     * marked experimental), then the older one (deprecated, still on most sites). Undefined when
-     * neither has a log for it.
-     */
-    async scriptLogReference(taskId, result) {
-        // A server without the newer route may answer it with anything (404, 400, 405, 500): fall back on any refusal.
-        const current = await this.client.getIfExists(`/qrs/reloadtask/${taskId}/scriptlogfile`, { executionResultId: result.id }).catch((error) => {
-            if (!(error instanceof errors/* QrsError */.Ds))
-                throw error;
-            this.client.log.debug(`${error.method} ${error.path} answered ${error.status}: trying the older script log route.`);
-            return undefined;
-        });
-        if (current?.value)
-            return current.value;
-        if (!result.fileReferenceID)
-            return undefined;
-        const legacy = await this.client.getIfExists(`/qrs/reloadtask/${taskId}/scriptlog`, { fileReferenceId: result.fileReferenceID });
-        return legacy?.value || undefined;
-    }
-    /** Streams a script log; 404 right after a run means "not there yet". */
-    downloadScriptLog(reference, sink) {
-        return this.client.download(`/qrs/download/reloadtask/${reference}/scriptlog.txt`, sink);
-    }
-    /**
-     * Lists the action can do without: a server (or proxy rule) that does not serve the route or the
-     * filter (404, 400) is taken as "none", so a missing extra never stops a reload.
-     */
-    async optionalList(request) {
-        try {
-            return await request;
-        }
-        catch (error) {
-            if (error instanceof errors/* QrsError */.Ds && (error.status === 404 || error.status === 400)) {
-                this.client.log.debug(`${error.method} ${error.path} answered ${error.status}: taken as an empty list.`);
-                return [];
-            }
-            throw error;
-        }
-    }
-}
-
+// EXTERNAL MODULE: ./src/qrs/api.ts + 1 modules
+var api = __nccwpck_require__(6185);
 // EXTERNAL MODULE: ./src/util/poll.ts
 var poll = __nccwpck_require__(6451);
 ;// CONCATENATED MODULE: ./src/qrs/hints.ts
@@ -38232,6 +38183,38 @@ const systemClock = {
 
 // EXTERNAL MODULE: ./src/util/text.ts
 var util_text = __nccwpck_require__(9997);
+// EXTERNAL MODULE: ./src/qrs/shape.ts
+var qrs_shape = __nccwpck_require__(5797);
+;// CONCATENATED MODULE: ./src/qrs/rate.ts
+/**
+ * A bound on the request rate of one run, whatever the server answers: at most `perSecond` requests a
+ * second once `burst` have gone out at once. Every loop has its own floor between looks (retries, polls,
+ * wake-ups); this holds even where several of them, or a server that answers everything at once, add up.
+ */
+class RequestRate {
+    clock;
+    perSecond;
+    burst;
+    tokens;
+    at;
+    constructor(clock, perSecond = 25, burst = 50) {
+        this.clock = clock;
+        this.perSecond = perSecond;
+        this.burst = burst;
+        this.tokens = burst;
+        this.at = clock.now();
+    }
+    /** Resolves when this request may go out; each one waiting reserves its turn. */
+    async take(signal) {
+        const now = this.clock.now();
+        this.tokens = Math.min(this.burst, this.tokens + ((now - this.at) * this.perSecond) / 1000);
+        this.at = now;
+        this.tokens -= 1;
+        if (this.tokens < 0)
+            await this.clock.sleep(Math.ceil((-this.tokens * 1000) / this.perSecond), signal);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/qrs/client.ts
 
 
@@ -38243,6 +38226,11 @@ var util_text = __nccwpck_require__(9997);
 
 
 
+
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** A request that starts at its deadline (a loop's last look) may take this long. */
+const LAST_LOOK_MS = 1_000;
 const SECURITY_RULE_HINT = "The server accepted this user's earlier calls: its security rules do not allow this one (QMC > Security rules; e.g. the user may read the task but not start or stop it).";
 /**
  * JSON over HTTPS to the QRS: xrfkey on every call, the authenticator's headers on it (its session
@@ -38252,14 +38240,17 @@ class QrsClient {
     options;
     transport;
     base;
-    /** `accepted`: a call already succeeded, so a later 403 is the security rules refusing this call, not the sign-in. Shared by the views. */
+    /**
+     * Shared by the views: `accepted`, a call already succeeded, so a later 403 is the security rules refusing
+     * this call, not the sign-in; `rate`, the bound on the requests of the run.
+     */
     shared;
     call;
     constructor(options, parent, call = {}) {
         this.options = options;
         this.base = options.url.origin + options.url.pathname.replace(/\/+$/, '');
         this.transport = parent?.transport ?? this.newTransport();
-        this.shared = parent?.shared ?? { accepted: false };
+        this.shared = parent?.shared ?? { accepted: false, rate: new RequestRate(this.clock) };
         this.call = { ...parent?.call, ...call };
     }
     /** The same client (connection, session) whose calls use `call` (a key set to undefined clears it): e.g. aborted on cancel. Dispose the original only. */
@@ -38270,13 +38261,13 @@ class QrsClient {
     get log() {
         return this.options.log;
     }
-    /** GET that must answer 2xx with JSON. */
-    async get(path, query = {}) {
-        return (await this.send('GET', path, query)).json;
+    /** GET that must answer 2xx with JSON of this shape. */
+    async get(path, shape, query = {}) {
+        return (await this.send({ method: 'GET', path, query, shape })).json;
     }
     /** GET where 404 means "not there" rather than an error (an ended execution session). */
-    async getIfExists(path, query = {}) {
-        const answer = await this.send('GET', path, query, [404]);
+    async getIfExists(path, shape, query = {}) {
+        const answer = await this.send({ method: 'GET', path, query, shape, accept: [404] });
         return answer.status === 404 ? undefined : answer.json;
     }
     /**
@@ -38284,45 +38275,66 @@ class QrsClient {
      * and ask again while the server answers 404 (a script log right after the run).
      */
     async download(path, sink) {
-        const answer = await this.send('GET', path, {}, [404], sink);
-        return { status: answer.status, bytes: answer.bytes ?? 0 };
+        const answer = await this.send({ method: 'GET', path, query: {}, accept: [404], sink });
+        return { status: answer.status, bytes: answer.bytes ?? 0, cutShort: answer.cutShort ?? false };
     }
-    /** POST, with no body as the QRS start calls expect, or a JSON body. Never retried: a start must not run twice. */
-    async post(path, query = {}, body) {
-        return this.send('POST', path, query, [], undefined, body === undefined ? undefined : JSON.stringify(body));
+    /**
+     * POST, with no body as the QRS start calls expect, or a JSON body; with a shape, its answer checked
+     * against it (an empty answer is `undefined`). Never retried: a start must not run twice.
+     */
+    async post(path, { query = {}, body, shape } = {}) {
+        return this.send({ method: 'POST', path, query, shape, body: body === undefined ? undefined : JSON.stringify(body) });
     }
     async delete(path, query = {}) {
-        await this.send('DELETE', path, query);
+        await this.send({ method: 'DELETE', path, query });
+    }
+    get clock() {
+        return this.options.clock ?? systemClock;
     }
     dispose() {
         this.transport.dispose();
+    }
+    /**
+     * What bounds the next request: the cancel signal, and request-timeout (or the call's own limit), cut to
+     * what is left before the call's deadline. The loops look once more at their deadline itself (has it
+     * ended after all?): that look gets LAST_LOOK_MS, no more.
+     */
+    limits() {
+        const { signal, deadline } = this.call;
+        const timeoutMs = Math.min(this.call.timeoutMs ?? Infinity, this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+        if (deadline === undefined)
+            return { signal, timeoutMs };
+        return { signal, timeoutMs: Math.min(timeoutMs, Math.max(deadline - this.clock.now(), LAST_LOOK_MS)) };
     }
     newTransport(maxSockets) {
         const { auth, tls, userAgent, requestTimeoutMs } = this.options;
         return new Transport(this.options.url, { userAgent, serverTls: tls, clientTls: auth.clientTls, maxSockets, timeoutMs: requestTimeoutMs });
     }
     /**
-     * GETs are retried with capped exponential backoff and full jitter (Retry-After wins when the
-     * server sends one). POSTs never are: a start whose answer was lost may still have started.
+     * GETs are retried with capped exponential backoff and jitter (Retry-After wins when the server sends
+     * one, never below the backoff's floor). POSTs never are: a start whose answer was lost may still have started.
      */
-    async send(method, path, query, accept = [], sink, body) {
-        const { signal, retries = retry/* MAX_RETRIES */.kd } = this.call;
+    async send(request) {
+        const { signal, retries = retry/* MAX_RETRIES */.kd, deadline } = this.call;
+        const { method, path } = request;
         return (0,poll/* untilAnswered */.Yv)({
-            clock: this.options.clock ?? systemClock,
+            clock: this.clock,
             signal,
-            read: () => this.sendOnce(method, path, query, accept, sink, body),
+            deadline,
+            read: () => this.sendOnce(request),
             retry: (error, attempt) => method === 'GET' && attempt < retries && (0,retry/* isTransient */.dg)(error),
             next: (seen, attempt) => {
                 const error = (0,poll/* failure */.V2)(seen);
                 const delay = (0,retry/* retryDelay */.a2)(error, attempt, this.options.random);
-                (0,untrusted/* printUntrusted */.Q)(this.options.log, `${method} ${path}: ${(0,util_text/* firstLine */.T)((0,errors/* errorMessage */.gJ)(error))}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${retries}).`);
+                (0,untrusted/* printUntrusted */.Qi)(this.options.log, `${method} ${path}: ${(0,util_text/* firstLine */.T)((0,errors/* errorMessage */.gJ)(error))}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${retries}).`);
                 return delay;
             }
         });
     }
-    async sendOnce(method, path, query, accept, sink, body) {
+    async sendOnce(request) {
         const { auth } = this.options;
-        let exchange = await this.exchange(method, path, query, sink, body);
+        const { method, path, sink } = request;
+        let exchange = await this.exchange(request);
         if (auth.expired(exchange.response, exchange.withSession)) {
             // The proxy sent the request to its login module (or dropped an expired session): it never
             // reached the QRS, so signing in and sending it again cannot run anything twice.
@@ -38331,17 +38343,22 @@ class QrsClient {
                 url: new URL(`${this.base}${path}`),
                 answer: exchange.response,
                 streamed: sink !== undefined,
-                get: async (loginPath) => (await this.exchange('GET', loginPath, {})).response,
-                request: (url, headers) => this.transport.request('GET', url.href, headers),
+                get: async (loginPath) => (await this.exchange({ method: 'GET', path: loginPath, query: {} })).response,
+                request: async (url, headers) => {
+                    await this.shared.rate.take(this.call.signal);
+                    return this.transport.request('GET', url.href, headers, undefined, this.limits());
+                },
                 openConnection: () => this.newTransport(1)
             });
-            exchange = answer ? { response: answer, withSession: true } : await this.exchange(method, path, query, sink, body);
+            exchange = answer ? { response: answer, withSession: true } : await this.exchange(request);
         }
         if (sink && exchange.response.status === 200)
-            return { status: 200, bytes: exchange.bytes };
-        return this.interpret(method, path, exchange.response, accept);
+            return { status: 200, bytes: exchange.bytes, cutShort: exchange.cutShort };
+        return this.interpret(request, exchange.response);
     }
-    async exchange(method, path, query, sink, body) {
+    async exchange({ method, path, query, sink, body }) {
+        const limits = this.limits();
+        await this.shared.rate.take(limits.signal);
         const xrfkey = newXrfkey();
         const auth = this.options.auth.prepare();
         const headers = {
@@ -38352,13 +38369,15 @@ class QrsClient {
         };
         const started = performance.now();
         const url = `${this.base}${path}?${encodeQuery({ ...query, xrfkey })}`;
-        const { signal } = this.call;
-        const response = sink ? await this.transport.download(url, headers, sink, signal) : await this.transport.request(method, url, headers, body, signal);
+        // A streamed body runs until the call's deadline (a script log of hundreds of MB), else as long as a request may.
+        const bodyMs = this.call.deadline === undefined ? limits.timeoutMs : Math.max(0, this.call.deadline - this.clock.now());
+        const downloaded = sink ? await this.transport.download(url, headers, sink, { ...limits, bodyMs }) : undefined;
+        const response = downloaded ?? (await this.transport.request(method, url, headers, body, limits));
         this.options.auth.receive(response);
         this.options.log.debug(`${method} ${path}${query.filter ? ` filter=${query.filter}` : ''} → ${response.status} in ${Math.round(performance.now() - started)} ms`);
-        return { response, withSession: auth.session, bytes: 'bytes' in response ? response.bytes : undefined };
+        return { response, withSession: auth.session, bytes: downloaded?.bytes, cutShort: downloaded?.cutShort };
     }
-    interpret(method, path, response, accept) {
+    interpret({ method, path, accept = [], shape }, response) {
         const { status, body } = response;
         if (accept.includes(status))
             return { status };
@@ -38372,16 +38391,26 @@ class QrsClient {
             throw new errors/* QrsError */.Ds(method, path, status, body, hintForStatus(status, body) ?? refusal, retryAfter);
         }
         this.shared.accepted = true;
-        if (!body.trim())
+        // A call that reads no answer (a stop, a reload request) takes whatever came.
+        if (!shape)
             return { status };
-        if (looksLikeHtml(String(response.headers['content-type'] ?? ''), body)) {
-            throw new errors/* QrsError */.Ds(method, path, status, body, this.options.auth.htmlHint);
+        if (body.trim() && looksLikeHtml(String(response.headers['content-type'] ?? ''), body)) {
+            throw new errors/* UnexpectedAnswer */.M7(method, path, status, `an HTML page (${(0,util_text/* excerpt */.K)(body, 100)})`, this.options.auth.htmlHint);
         }
+        let json;
         try {
-            return { status, json: JSON.parse(body) };
+            json = body.trim() ? JSON.parse(body) : undefined;
         }
         catch {
-            throw new errors/* QrsError */.Ds(method, path, status, body, 'Expected JSON but the answer does not parse.');
+            throw new errors/* UnexpectedAnswer */.M7(method, path, status, `text that is not JSON (${(0,util_text/* excerpt */.K)(body, 100)})`);
+        }
+        try {
+            return { status, json: shape(json, '') };
+        }
+        catch (error) {
+            if (error instanceof qrs_shape/* WrongShape */.zq)
+                throw new errors/* UnexpectedAnswer */.M7(method, path, status, error.message);
+            throw error;
         }
     }
 }
@@ -38418,6 +38447,31 @@ function positive(input, ms, hint) {
     return Math.round(ms);
 }
 
+;// CONCATENATED MODULE: ./src/inputs/size.ts
+
+const UNIT_BYTES = { b: 1, kb: 1024, kib: 1024, mb: 1024 ** 2, mib: 1024 ** 2, gb: 1024 ** 3, gib: 1024 ** 3 };
+/** A size of `min` to `max` bytes: `500KB`, `100MB`, `1.5GB` (1 KB = 1024 bytes; KiB, MiB, GiB too). */
+function parseSize(input, text, { min, max }) {
+    const match = /^(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)$/i.exec(text.trim());
+    const hint = 'use a size such as 500KB, 100MB or 1GB';
+    if (!match)
+        throw new errors/* InputError */.dz(input, `'${text}' is not a size: ${hint}.`);
+    const bytes = Math.floor(Number(match[1]) * UNIT_BYTES[match[2].toLowerCase()]);
+    if (bytes < min || bytes > max)
+        throw new errors/* InputError */.dz(input, `'${text}' is outside ${describe(min)} to ${describe(max)}: ${hint}.`);
+    return bytes;
+}
+function describe(bytes) {
+    for (const [unit, size] of [
+        ['GB', 1024 ** 3],
+        ['MB', 1024 ** 2],
+        ['KB', 1024]
+    ])
+        if (bytes % size === 0)
+            return `${bytes / size}${unit}`;
+    return `${bytes} B`;
+}
+
 // EXTERNAL MODULE: ./src/inputs/parse-targets.ts
 var parse_targets = __nccwpck_require__(4653);
 ;// CONCATENATED MODULE: ./src/settings/settings.ts
@@ -38427,8 +38481,11 @@ var parse_targets = __nccwpck_require__(4653);
 
 
 
+
 const IF_RUNNING_MODES = ['wait', 'attach', 'fail'];
 const SCRIPT_LOG_MODES = ['on-failure', 'always', 'never'];
+/** script-log-max-size: room for a useful head and tail, at most what a runner's disk takes. */
+const SCRIPT_LOG_SIZE = { min: 64 * 1024, max: 64 * 1024 ** 3 };
 /** Defaults, the same as action.yml's: a hand-made `node dist/index.js` run gets no defaults from the runner. */
 const DEFAULTS = {
     'qlik-user': 'UserDirectory=INTERNAL; UserId=sa_api',
@@ -38439,6 +38496,7 @@ const DEFAULTS = {
     'max-poll-interval': '15s',
     'request-timeout': '30s',
     'script-log': 'on-failure',
+    'script-log-max-size': '100MB',
     'if-running': 'wait',
     'max-parallel': '4',
     'fail-fast': 'false',
@@ -38486,6 +38544,7 @@ function getSettings(read) {
         maxPollIntervalMs: parseDuration('max-poll-interval', get('max-poll-interval')),
         requestTimeoutMs: parseDuration('request-timeout', get('request-timeout')),
         scriptLog: parseChoice('script-log', get('script-log'), SCRIPT_LOG_MODES),
+        scriptLogMaxBytes: parseSize('script-log-max-size', get('script-log-max-size'), SCRIPT_LOG_SIZE),
         ifRunning: parseChoice('if-running', get('if-running'), IF_RUNNING_MODES),
         stopOnTimeout: parseBoolean('stop-on-timeout', get('stop-on-timeout')),
         stopOnCancel: parseBoolean('stop-on-cancel', get('stop-on-cancel')),
@@ -38585,7 +38644,7 @@ function connect(settings, clock, log) {
         clock,
         log
     });
-    return { api: new QrsApi(client), auth, client };
+    return { api: new api/* QrsApi */.r(client), auth, client };
 }
 
 
@@ -38595,7 +38654,7 @@ function connect(settings, clock, log) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(164);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1335);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
 /* harmony import */ var _run_state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4352);
 /* harmony import */ var _toolkit_actions_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6146);
@@ -38694,7 +38753,7 @@ function parseMaxTargets(value) {
 
 /***/ }),
 
-/***/ 164:
+/***/ 1335:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38703,14 +38762,10 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
 });
 
-// EXTERNAL MODULE: ./src/connect.ts + 24 modules
-var connect = __nccwpck_require__(6006);
-// EXTERNAL MODULE: ./src/output/untrusted.ts
-var untrusted = __nccwpck_require__(7296);
-// EXTERNAL MODULE: ./src/qrs/filter.ts
-var qrs_filter = __nccwpck_require__(5388);
-// EXTERNAL MODULE: ./src/qrs/types.ts
-var types = __nccwpck_require__(3953);
+// EXTERNAL MODULE: ./src/connect.ts + 25 modules
+var connect = __nccwpck_require__(6423);
+// EXTERNAL MODULE: ./src/output/untrusted.ts + 1 modules
+var untrusted = __nccwpck_require__(4593);
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
 const known = (value) => value || null;
 /** The entry of one execution's report (the single-target `result` while it runs). */
@@ -38839,8 +38894,12 @@ function html_escape(text) {
 
 // EXTERNAL MODULE: ./src/util/errors.ts
 var errors = __nccwpck_require__(17);
+// EXTERNAL MODULE: ./src/qrs/retry.ts
+var retry = __nccwpck_require__(1530);
 // EXTERNAL MODULE: ./src/util/poll.ts
 var poll = __nccwpck_require__(6451);
+// EXTERNAL MODULE: ./src/qrs/types.ts
+var types = __nccwpck_require__(3953);
 ;// CONCATENATED MODULE: ./src/reload/app-reload.ts
 
 
@@ -38936,25 +38995,35 @@ async function taskForecast(api, task, log) {
     }
 }
 
+// EXTERNAL MODULE: ./src/qrs/api.ts + 1 modules
+var qrs_api = __nccwpck_require__(6185);
+// EXTERNAL MODULE: ./src/qrs/filter.ts
+var qrs_filter = __nccwpck_require__(5388);
 ;// CONCATENATED MODULE: ./src/reload/find-task.ts
+
 
 
 
 /**
  * Finds the task to start: reload tasks first, then external program tasks. Lists the user may
  * not see come back empty rather than refused, so "not found" also covers missing read rights.
+ * What the server answers is checked again here: a task found by id has that id, one found by name that
+ * name (a proxy that drops `filter` answers every task, and none of the others may be started).
  */
 async function findTask(api, target) {
-    const filter = 'taskId' in target ? (0,qrs_filter/* eqGuid */.k8)('id', target.taskId) : (0,qrs_filter/* eqText */.Si)('name', target.taskName);
-    let tasks = await api.reloadTasks(filter);
-    if (tasks.length === 0)
-        tasks = (0,types/* asExternalPrograms */.l9)(await api.externalProgramTasks(filter));
     if ('taskId' in target) {
-        if (!tasks[0])
+        const task = await taskById(api, target.taskId);
+        if (!task)
             throw new errors/* ReloadError */.gK(`No task with id ${target.taskId} is visible to this user: check the id (QMC > Tasks) and the user's read rights on tasks.`);
-        return tasks[0];
+        return task;
     }
-    // QRS compares strings case-insensitively: prefer the exact spelling when several match.
+    const filter = (0,qrs_filter/* eqText */.Si)('name', target.taskName);
+    // QRS compares strings case-insensitively.
+    const named = (tasks) => tasks.filter(task => task.name.toLowerCase() === target.taskName.toLowerCase());
+    let tasks = named(await api.reloadTasks(filter));
+    if (tasks.length === 0)
+        tasks = named((0,types/* asExternalPrograms */.l9)(await api.externalProgramTasks(filter)));
+    // Prefer the exact spelling when several match.
     const exact = tasks.filter(task => task.name === target.taskName);
     const candidates = exact.length > 0 ? exact : tasks;
     if (candidates.length === 0) {
@@ -38966,10 +39035,17 @@ async function findTask(api, target) {
     }
     return candidates[0];
 }
+/** The task with this id, a reload task or else an external program task: only one that has that id. */
+async function taskById(api, id, privileges = false) {
+    const filter = (0,qrs_filter/* eqGuid */.k8)('id', id);
+    const ours = (found) => found.find(task => (0,qrs_api/* same */.F)(task.id, id));
+    return ours(await api.reloadTasks(filter, privileges)) ?? ours((0,types/* asExternalPrograms */.l9)(await api.externalProgramTasks(filter, privileges)));
+}
 
 // EXTERNAL MODULE: ./src/reload/wait.ts + 1 modules
 var wait = __nccwpck_require__(2766);
 ;// CONCATENATED MODULE: ./src/reload/start.ts
+
 
 
 
@@ -39009,7 +39085,7 @@ async function startReload(api, target, options, known) {
             throw new errors/* ReloadError */.gK(`Task '${task.name}' is already running (execution ${current}) and if-running is 'fail'.`);
         }
         if (options.ifRunning === 'attach') {
-            (0,untrusted/* printUntrusted */.Q)(options.log, `Task '${task.name}' is already running: attaching to execution ${current} (if-running: attach).`);
+            (0,untrusted/* printUntrusted */.Qi)(options.log, `Task '${task.name}' is already running: attaching to execution ${current} (if-running: attach).`);
             return { task, executionId: current, attached: true };
         }
         // The run that was going is the freshest forecast of ours.
@@ -39050,10 +39126,10 @@ function mayBeRunning(task) {
 }
 /** if-running: wait — the new data must not be missed by a reload that began before it landed. */
 async function waitForRunning(api, task, executionId, options) {
-    (0,untrusted/* printUntrusted */.Q)(options.log, `Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`);
-    const outcome = await (0,wait/* waitForExecution */.Li)(api.with({ retries: 0 }), executionId, {
+    (0,untrusted/* printUntrusted */.Qi)(options.log, `Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`);
+    const outcome = await (0,wait/* waitForExecution */.Li)(api.with({ retries: 0, deadline: options.clock.now() + options.timeoutMs }), executionId, {
         // The outage lines quote the server's answer.
-        log: line => (0,untrusted/* printUntrusted */.Q)(options.log, line),
+        log: line => (0,untrusted/* printUntrusted */.Qi)(options.log, line),
         clock: options.clock,
         timeoutMs: options.timeoutMs,
         maxPollIntervalMs: options.maxPollIntervalMs,
@@ -39090,7 +39166,7 @@ async function startTask(api, task, { log, clock, cancel, before = new Set() }) 
                 return started(task, await api.startTask(task.id));
             }
             catch (error) {
-                lost = error instanceof errors/* ConnectionError */.Rc;
+                lost = (0,retry/* outcomeUnknown */.Hu)(error);
                 throw error;
             }
         },
@@ -39142,7 +39218,6 @@ async function findNewExecution(api, task, before, { clock, cancel }) {
 
 
 
-
 /**
  * Dry run: for each resolved target, whether it would start (enabled, not running or what if-running
  * does about it, the user's right to start it where the server tells), printed as one table in the log
@@ -39157,7 +39232,7 @@ async function dryRun(toolkit, api, settings, runs) {
     });
     const table = planRows(runs);
     // Names come from the server: printed with runner commands off.
-    (0,untrusted/* printUntrusted */.Q)(toolkit, ...textTable(table).split('\n'));
+    (0,untrusted/* printUntrusted */.Qi)(toolkit, ...textTable(table).split('\n'));
     setResult(toolkit, settings.singleTarget, runs);
     const blocked = runs.filter(run => !run.plan.wouldStart);
     const verdict = blocked.length === 0
@@ -39168,15 +39243,12 @@ async function dryRun(toolkit, api, settings, runs) {
         toolkit.fail();
     }
     else
-        (0,untrusted/* printUntrusted */.Q)(toolkit, verdict);
+        (0,untrusted/* printUntrusted */.Qi)(toolkit, verdict);
     await writePlanSummary(toolkit, table, verdict, blocked.length === 0);
 }
 const update = (privileges) => (Array.isArray(privileges) ? privileges.some(p => p.toLowerCase() === 'update') : null);
 async function planTask(toolkit, api, settings, taskId) {
-    const filter = (0,qrs_filter/* eqGuid */.k8)('id', taskId);
-    let [task] = await api.reloadTasks(filter, true);
-    if (!task)
-        [task] = (0,types/* asExternalPrograms */.l9)(await api.externalProgramTasks(filter, true));
+    const task = await taskById(api, taskId, true);
     if (!task)
         return { action: 'none', wouldStart: false, enabled: null, runningExecutionId: null, mayStart: null, reasons: ['the task is no longer visible to this user'] };
     const reasons = [];
@@ -39339,13 +39411,13 @@ const HEAD_LINES = 100;
  */
 async function printScriptLog(toolkit, path, bytes) {
     await toolkit.group(`Script log (${formatBytes(bytes)})`, async () => {
-        await (0,untrusted/* withCommandsStopped */.c)(toolkit, async (info) => {
+        await (0,untrusted/* withCommandsStopped */.c7)(toolkit, async (info) => {
             if (bytes <= MAX_PRINTED_BYTES) {
                 await printLines(info, path, 0);
                 return;
             }
             await printLines(info, path, 0, HEAD_LINES);
-            info(`… ${formatBytes(bytes - MAX_PRINTED_BYTES)} not shown here: the whole log is at ${path} (output script-log-path; upload it with actions/upload-artifact) …`);
+            info(`… ${formatBytes(bytes - MAX_PRINTED_BYTES)} not shown here: the saved log is at ${path} (output script-log-path; upload it with actions/upload-artifact) …`);
             await printLines(info, path, bytes - MAX_PRINTED_BYTES, Infinity, true);
         });
     });
@@ -39414,7 +39486,7 @@ function logReport(toolkit, report) {
         for (const detail of report.details)
             info(`  ${detail.time} [${detail.type}] ${detail.message}`);
     }
-    (0,untrusted/* printUntrusted */.Q)(toolkit, ...lines);
+    (0,untrusted/* printUntrusted */.Qi)(toolkit, ...lines);
 }
 
 // EXTERNAL MODULE: ./src/util/text.ts
@@ -39431,16 +39503,17 @@ function renderSummary({ report, failure, success, excerpt, scriptLogNote, chain
     if (failure)
         summary.raw(`<p><strong>${html_escape((0,util_text/* firstLine */.T)(failure))}</strong></p>`);
     if (report) {
+        // Every cell escaped, numbers too: nothing in a cell is trusted to be what its type says.
         const rows = [
-            ['Status', report.statusCode === null ? html_escape(report.status || '—') : `${html_escape(report.status)} (${report.statusCode})`],
+            ['Status', html_escape(report.statusCode === null ? report.status || '—' : `${report.status} (${report.statusCode})`)],
             ['Task', `${html_escape(report.taskName)} <code>${html_escape(report.taskId)}</code>`],
             ...(report.appId ? [['App', `${html_escape(report.appName || '')} <code>${html_escape(report.appId)}</code>`]] : []),
             ['Execution', `<code>${html_escape(report.executionId)}</code>`],
             ['Started', html_escape(report.startedAt || '—')],
             ['Stopped', html_escape(report.stoppedAt || '—')],
-            ['Duration', report.durationMs === null ? '—' : formatDuration(report.durationMs)],
+            ['Duration', html_escape(report.durationMs === null ? '—' : formatDuration(report.durationMs))],
             ['Node', html_escape(report.node || '—')],
-            ['Attempts', String(Math.max(report.attempts, report.executionResultId ? 1 : 0))]
+            ['Attempts', html_escape(String(Math.max(report.attempts, report.executionResultId ? 1 : 0)))]
         ];
         summary.raw(`<table>${rows.map(([key, value]) => `<tr><th align="left">${key}</th><td>${value}</td></tr>`).join('')}</table>`);
         if (report.details.length > 0) {
@@ -39465,7 +39538,7 @@ function chainTree(nodes) {
         return '<p><sub>No task trigger fires on this outcome.</sub></p>';
     const item = (node) => {
         const mark = node.failed ? '❌' : node.warning ? '⚠️' : node.status === 'FinishedSuccess' ? '✅' : '⚪';
-        const facts = [node.status ? `${html_escape(node.status)}` : '', node.durationMs ? formatDuration(node.durationMs) : '', node.note ? `<em>${html_escape(node.note)}</em>` : '']
+        const facts = [node.status ? html_escape(node.status) : '', node.durationMs ? html_escape(formatDuration(node.durationMs)) : '', node.note ? `<em>${html_escape(node.note)}</em>` : '']
             .filter(Boolean)
             .join(' · ');
         const children = node.children.length > 0 ? `<ul>${node.children.map(item).join('')}</ul>` : '';
@@ -39496,7 +39569,7 @@ function renderTargetsSummary(runs, failure) {
             html_escape(run.label),
             status,
             html_escape(r?.startedAt || '—'),
-            r?.durationMs == null ? '—' : formatDuration(r.durationMs),
+            html_escape(r?.durationMs == null ? '—' : formatDuration(r.durationMs)),
             html_escape(r?.node || '—'),
             r?.executionId ? `<code>${html_escape(r.executionId)}</code>` : '—'
         ];
@@ -39578,10 +39651,10 @@ async function followEvent(api, event, upstream, context) {
     const executionId = await findDownstreamRun(api, downstream.id, upstreamStop, context, Math.min(FIRE_WINDOW_MS, windowMs(event) || FIRE_WINDOW_MS));
     if (!executionId)
         return { ...node, note: 'no run of it started after the trigger (disabled trigger or task?)' };
-    (0,untrusted/* printUntrusted */.Q)(context.log, `Chain: '${event.name}' started '${downstream.name}' (execution ${executionId}).`);
+    (0,untrusted/* printUntrusted */.Qi)(context.log, `Chain: '${event.name}' started '${downstream.name}' (execution ${executionId}).`);
     // The wait rides out outages itself (two lines each): reads that do not retry on their own.
     const outcome = await (0,wait/* waitForExecution */.Li)(api.with({ retries: 0 }), executionId, {
-        log: line => (0,untrusted/* printUntrusted */.Q)(context.log, line),
+        log: line => (0,untrusted/* printUntrusted */.Qi)(context.log, line),
         clock: context.clock,
         signal: context.signal,
         timeoutMs: Math.max(0, context.deadline - context.clock.now()),
@@ -39625,8 +39698,7 @@ async function unmetRules(api, event, rules, upstreamStop, window) {
             met = recorded.currentState === rule.ruleState && inWindow(recorded.timeStamp);
         }
         else {
-            const [full] = await api.reloadTasks((0,qrs_filter/* eqGuid */.k8)('id', task.id));
-            const last = full?.operational?.lastExecutionResult;
+            const last = (await taskById(api, task.id))?.operational?.lastExecutionResult;
             met = last?.status !== undefined && ruleStateOf(last.status) === rule.ruleState && inWindow(last.stopTime);
         }
         if (!met)
@@ -39710,7 +39782,7 @@ async function reportOne(toolkit, settings, run) {
     await printLog(toolkit, settings, run);
     const reloadOk = (0,reload_status/* isSuccess */.oJ)(run.result.status);
     if (reloadOk)
-        (0,untrusted/* printUntrusted */.Q)(toolkit, `Reload task '${report.taskName}' finished successfully.`);
+        (0,untrusted/* printUntrusted */.Qi)(toolkit, `Reload task '${report.taskName}' finished successfully.`);
     else
         annotate(toolkit, run);
     const chainProblem = reportChain(toolkit, settings, run);
@@ -39739,7 +39811,7 @@ async function reportMany(toolkit, settings, runs) {
             if (run.report?.executionResultId)
                 logReport(toolkit, run.report);
             if (run.error)
-                (0,untrusted/* printUntrusted */.Q)(toolkit, run.error);
+                (0,untrusted/* printUntrusted */.Qi)(toolkit, run.error);
         });
         await printLog(toolkit, settings, run);
     }
@@ -39927,7 +39999,7 @@ function keepLast(list, line, max) {
 ;// CONCATENATED MODULE: ./src/run/context.ts
 
 function targetContext(run, step) {
-    const info = (line) => (0,untrusted/* printUntrusted */.Q)(step.toolkit, step.multi ? `[${run.label}] ${line}` : line);
+    const info = (line) => (0,untrusted/* printUntrusted */.Qi)(step.toolkit, step.multi ? `[${run.label}] ${line}` : line);
     return {
         ...step,
         run,
@@ -40080,7 +40152,10 @@ async function explain(runner, started, result, context) {
             // script-log: never: no line of the log reaches the step log, the annotation or the summary.
             if (!run.success && settings.scriptLog !== 'never')
                 run.excerpt = await scanLog(log.path);
-            run.scriptLogNote = `Script log: ${formatBytes(log.bytes)} at ${log.path}`;
+            run.scriptLogNote = `Script log: ${formatBytes(log.bytes)} at ${log.path}${cutNote(log, settings.scriptLogMaxBytes)}`;
+            // A log that was cut says so in the step log too, not only in the summary.
+            if (log.cut > 0 || log.cutShort)
+                info(run.scriptLogNote);
         }
         else {
             run.scriptLogNote = `No script log: ${log.reason}.`;
@@ -40092,11 +40167,22 @@ async function explain(runner, started, result, context) {
         toolkit.warning(run.scriptLogNote);
     }
 }
+/** What was left out of a saved log: its middle (script-log-max-size), its end (the timeout). */
+function cutNote(log, maxBytes) {
+    const notes = [];
+    if (log.cut > 0)
+        notes.push(`cut: ${formatBytes(log.cut)} of its ${formatBytes(log.received)} left out in the middle to keep within script-log-max-size (${formatBytes(maxBytes)})`);
+    if (log.cutShort)
+        notes.push(`cut short: the download was still running at the timeout, so the log ends where it stopped`);
+    return notes.length > 0 ? ` (${notes.join('; ')})` : '';
+}
 /** wait-for-chain: the tasks the outcome triggers, waited for within the target's timeout. */
 async function followTheChain(started, result, context) {
     const { run, settings, api, clock, signal, toolkit, info, group } = context;
+    const deadline = context.startedAt + settings.timeoutMs;
     run.chain = await group('Task chain', async () => {
-        const chain = await followChain(api, { task: started.task, result }, { clock, log: toolkit, signal, deadline: context.startedAt + settings.timeoutMs, maxPollIntervalMs: settings.maxPollIntervalMs, visited: new Set(), claimed: new Set() });
+        // No request of the chain outlives the timeout either.
+        const chain = await followChain(api.with({ deadline }), { task: started.task, result }, { clock, log: toolkit, signal, deadline, maxPollIntervalMs: settings.maxPollIntervalMs, visited: new Set(), claimed: new Set() });
         for (const line of chain.length > 0 ? chainLines(chain) : ['No task trigger fires on this outcome.'])
             info(line);
         return chain;
@@ -40124,7 +40210,7 @@ async function runAll(runner, runs, step) {
         }
         await runTarget(runner, run, context);
         if (!run.success && settings.failFast && !failFast.signal.aborted) {
-            (0,untrusted/* printUntrusted */.Q)(toolkit, `${run.label} failed: stopping the other targets (fail-fast).`);
+            (0,untrusted/* printUntrusted */.Qi)(toolkit, `${run.label} failed: stopping the other targets (fail-fast).`);
             failFast.abort(new Error('fail-fast'));
         }
     });
@@ -40420,6 +40506,9 @@ function refuse(request, response, status) {
 
 ;// CONCATENATED MODULE: ./src/notify/subscription.ts
 
+
+
+
 /**
  * Listens on `listen` and subscribes the QRS to changes of this execution's results, calling `url`.
  * Push is an optimisation: if it cannot be set up, the step warns and polls as usual.
@@ -40442,7 +40531,7 @@ async function subscribe(api, notify, executionId, log) {
     }
     catch (error) {
         await listener.close();
-        log.warning(`Push wake-ups off: the QRS refused the notification subscription (${error.message.split('\n')[0]}); polling instead.`);
+        log.warning(subscriptionFailed(error, executionId));
         return undefined;
     }
     log.info(`Push wake-ups on: the QRS calls ${callback.href.replace(listener.token, '<token>')} when execution ${executionId} changes (listening on ${notify.listen.host}:${listener.port}).`);
@@ -40460,14 +40549,146 @@ async function subscribe(api, notify, executionId, log) {
         }
     };
 }
+/**
+ * Why push is off. A refusal made nothing; a lost answer may have made a subscription whose handle
+ * never came, which cannot be removed (the QRS lists no subscriptions to find it in). It only ever fires
+ * for this execution, so it falls silent once that has ended, and its calls meet a closed listener.
+ */
+function subscriptionFailed(error, executionId) {
+    const why = (0,util_text/* firstLine */.T)((0,errors/* errorMessage */.gJ)(error));
+    if (!(0,retry/* outcomeUnknown */.Hu)(error))
+        return `Push wake-ups off: the QRS refused the notification subscription (${why}); polling instead.`;
+    return `Push wake-ups off: the answer to the notification subscription was lost (${why}); polling instead. If the QRS made it, it stays there (its handle never came, and the QRS lists none to remove it by), but it fires only for execution ${executionId} and falls silent once that has ended.`;
+}
 
 // EXTERNAL MODULE: ./src/reload/stop.ts
 var stop = __nccwpck_require__(4545);
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: ./src/scriptlog/capped-file.ts
+
+
+
+/** Copies go in pieces of this size: memory stays flat however large the cap. */
+const COPY_BYTES = 1024 * 1024;
+/**
+ * A file that keeps at most about `maxBytes` of what is written to it: the first half as it comes, and of
+ * the rest only the last half, in a ring file beside it (`<path>.tail`, written in place, so disk and
+ * memory stay bounded whatever the server sends). When it ends, the tail is appended after a line that
+ * says how much was cut between them, and the ring file is removed.
+ */
+class CappedFile extends external_node_stream_.Writable {
+    path;
+    maxBytes;
+    file;
+    ring;
+    headMax;
+    tailMax;
+    /** Bytes in the head, at the start of the file. */
+    head = 0;
+    /** Bytes that came after the head; the ring holds the last tailMax of them. */
+    rest = 0;
+    constructor(path, maxBytes) {
+        super();
+        this.path = path;
+        this.maxBytes = maxBytes;
+        this.headMax = Math.floor(maxBytes / 2);
+        this.tailMax = maxBytes - this.headMax;
+    }
+    /** Every byte written. */
+    get received() {
+        return this.head + this.rest;
+    }
+    /** Bytes left out between the head and the tail. */
+    get cut() {
+        return Math.max(0, this.rest - this.tailMax);
+    }
+    _construct(done) {
+        (0,promises_namespaceObject.open)(this.path, 'w').then(file => {
+            this.file = file;
+            done();
+        }, done);
+    }
+    _write(chunk, _encoding, done) {
+        this.take(chunk).then(() => done(), done);
+    }
+    _final(done) {
+        this.finish().then(() => done(), done);
+    }
+    _destroy(error, done) {
+        this.close().then(() => done(error), () => done(error));
+    }
+    async take(chunk) {
+        const room = this.headMax - this.head;
+        if (room > 0) {
+            const piece = chunk.subarray(0, room);
+            await this.file.write(piece, 0, piece.length, this.head);
+            this.head += piece.length;
+            chunk = chunk.subarray(piece.length);
+        }
+        if (chunk.length === 0)
+            return;
+        this.ring ??= await (0,promises_namespaceObject.open)(`${this.path}.tail`, 'w+');
+        // Only the last tailMax bytes of a chunk can stay.
+        if (chunk.length > this.tailMax) {
+            this.rest += chunk.length - this.tailMax;
+            chunk = chunk.subarray(chunk.length - this.tailMax);
+        }
+        while (chunk.length > 0) {
+            const at = this.rest % this.tailMax;
+            const piece = chunk.subarray(0, this.tailMax - at);
+            await this.ring.write(piece, 0, piece.length, at);
+            this.rest += piece.length;
+            chunk = chunk.subarray(piece.length);
+        }
+    }
+    /** The tail after the head (and, when something was cut, a line saying so); the ring file goes. */
+    async finish() {
+        if (this.ring) {
+            let at = this.head;
+            if (this.cut > 0) {
+                const line = Buffer.from(`\r\n… ${formatBytes(this.cut)} of the script log cut here (script-log-max-size ${formatBytes(this.maxBytes)}): its first ${formatBytes(this.head)} and its last ${formatBytes(this.tailMax)} are kept …\r\n`);
+                await this.file.write(line, 0, line.length, at);
+                at += line.length;
+            }
+            // The ring's oldest byte sits where the next one would be written, once it has wrapped.
+            const kept = Math.min(this.rest, this.tailMax);
+            const start = this.rest > this.tailMax ? this.rest % this.tailMax : 0;
+            at = await this.copy(start, kept, at);
+            await this.copy(0, start, at);
+        }
+        await this.close();
+    }
+    /** Copies ring bytes [from, to) to the file at `at`; answers where the next bytes go. */
+    async copy(from, to, at) {
+        const buffer = Buffer.alloc(Math.min(COPY_BYTES, Math.max(1, to - from)));
+        for (let offset = from; offset < to;) {
+            const { bytesRead } = await this.ring.read(buffer, 0, Math.min(buffer.length, to - offset), offset);
+            if (bytesRead === 0)
+                break;
+            await this.file.write(buffer, 0, bytesRead, at);
+            at += bytesRead;
+            offset += bytesRead;
+        }
+        return at;
+    }
+    async close() {
+        const [file, ring] = [this.file, this.ring];
+        this.file = this.ring = undefined;
+        await file?.close();
+        if (ring) {
+            await ring.close();
+            await (0,promises_namespaceObject.rm)(`${this.path}.tail`, { force: true });
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/scriptlog/fetch.ts
+
 
 
 
@@ -40478,7 +40699,12 @@ var external_node_stream_ = __nccwpck_require__(7075);
  * 2 s apart): bounded waits, about 15 s in all.
  */
 const DOWNLOAD_RETRY_DELAYS_MS = [500, 2_000, 2_000, 2_000, 4_000, 4_000];
-async function saveScriptLog(api, taskId, result, { dir, clock, signal }) {
+/**
+ * Streams the script log of `result` to a file under `dir`; memory stays flat whatever its size, and the
+ * file stays within `maxBytes`. The file keeps Qlik's CRLF line endings; a leading BOM is dropped. The
+ * api's deadline (the target's timeout) ends a download that runs on, keeping what came.
+ */
+async function saveScriptLog(api, taskId, result, { dir, clock, signal, maxBytes }) {
     if (result.scriptLogAvailable === false && (!result.fileReferenceID || result.fileReferenceID === types/* EMPTY_GUID */.U2)) {
         return { kind: 'none', reason: 'the scheduler recorded no script log for this execution (empty file reference)' };
     }
@@ -40489,15 +40715,18 @@ async function saveScriptLog(api, taskId, result, { dir, clock, signal }) {
     const reference = await api.scriptLogReference(taskId, result);
     if (!reference)
         return { kind: 'none', reason: 'the server has no script log for this execution' };
+    let file;
     const outcome = await (0,poll/* poll */.wt)({
         clock,
         signal,
-        read: () => api.downloadScriptLog(reference, () => [stripBom(), (0,external_node_fs_.createWriteStream)(path)]),
+        read: () => api.downloadScriptLog(reference, () => [stripBom(), (file = new CappedFile(path, maxBytes))]),
         done: answer => answer.status === 200,
         next: (_, attempt) => DOWNLOAD_RETRY_DELAYS_MS[attempt]
     });
-    if (outcome.done)
-        return { kind: 'saved', path, bytes: outcome.value.bytes };
+    if (outcome.done && file) {
+        const { received, cut } = file;
+        return { kind: 'saved', path, bytes: (await (0,promises_namespaceObject.stat)(path)).size, received, cut, cutShort: outcome.value.cutShort };
+    }
     return { kind: 'none', reason: `the log download still answered 404 after ${outcome.attempts} tries` };
 }
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -40550,8 +40779,9 @@ function taskRunner(api) {
                 if (previous && !push)
                     info(`The task's ${previous}: checks gather around that.`);
                 try {
-                    // Reads that do not retry on their own: the wait rides out outages up to the timeout, telling each in two lines.
-                    return await (0,wait/* waitForExecution */.Li)(api.with({ retries: 0 }), executionId, {
+                    // Reads that do not retry on their own (the wait rides out outages, telling each in two lines), none outliving the timeout.
+                    const reader = api.with({ retries: 0, deadline: clock.now() + settings.timeoutMs });
+                    return await (0,wait/* waitForExecution */.Li)(reader, executionId, {
                         clock,
                         signal,
                         log: info,
@@ -40569,7 +40799,13 @@ function taskRunner(api) {
             });
         },
         stop: ({ task, executionId }, { waitMs, afterCancel, context }) => (0,stop/* stopExecution */.V)(afterCancel ? api.detached() : api, task.id, executionId, { clock: context.clock, log: context.toolkit, waitMs }),
-        scriptLog: ({ task }, result, { clock, cancel }) => saveScriptLog(api, task.id, result, { dir: process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), clock, signal: cancel })
+        // Within the target's timeout, like the wait: a log that never ends is cut there.
+        scriptLog: ({ task }, result, { clock, cancel, startedAt, settings }) => saveScriptLog(api.with({ deadline: startedAt + settings.timeoutMs }), task.id, result, {
+            dir: process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(),
+            clock,
+            signal: cancel,
+            maxBytes: settings.scriptLogMaxBytes
+        })
     };
 }
 /** C0 and C1 control characters: a line break or escape in server text could start a runner command. */
@@ -40676,7 +40912,7 @@ async function selectTargets(api, settings, log) {
             add(fromTask(task, (0,parse_targets/* describeSelector */.r5)(selector)));
     }
     for (const run of runs)
-        (0,untrusted/* printUntrusted */.Q)(log, `${run.label}${run.resolved?.taskId && run.resolved.taskName ? ` (${run.resolved.taskId})` : ''}: ${run.error ?? `selected by ${run.resolved?.from}`}`);
+        (0,untrusted/* printUntrusted */.Qi)(log, `${run.label}${run.resolved?.taskId && run.resolved.taskName ? ` (${run.resolved.taskId})` : ''}: ${run.error ?? `selected by ${run.resolved?.from}`}`);
     if (problems.length > 0)
         return { runs, failure: problems.join('\n') };
     if (runs.length > settings.maxTargets) {
@@ -40778,7 +41014,9 @@ async function nothingMatched(api, selector) {
 
 /** The step: read inputs, connect, select the targets, run each once, report. */
 async function run(deps = connect/* defaults */.NT) {
-    const { toolkit, clock } = deps;
+    // Every line and annotation from here on passes the gate: none can be a runner command.
+    const toolkit = (0,untrusted/* gate */.Gj)(deps.toolkit);
+    const { clock } = deps;
     (0,state/* markMainStarted */.UM)(toolkit);
     const cancellation = listenForCancel(toolkit, deps.cancel);
     const cancel = cancellation.signal;
@@ -40796,7 +41034,7 @@ async function run(deps = connect/* defaults */.NT) {
         // No separate probe (GET /qrs/about): the target lookup is the first request and signs in; a wrong url,
         // virtual proxy or credential fails it with the same explanation. One request fewer per run.
         const selection = await toolkit.group(`Connect to ${settings.url.host}, targets`, async () => {
-            (0,untrusted/* printUntrusted */.Q)(toolkit, `Signing in with ${connection.auth.description}; the target lookup is the first request.`);
+            (0,untrusted/* printUntrusted */.Qi)(toolkit, `Signing in with ${connection.auth.description}; the target lookup is the first request.`);
             return selectTargets(api, settings, toolkit);
         });
         progress.runs = selection.runs;
@@ -40826,33 +41064,113 @@ async function run(deps = connect/* defaults */.NT) {
 
 /***/ }),
 
-/***/ 7296:
+/***/ 4593:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Q: () => (/* binding */ printUntrusted),
-/* harmony export */   c: () => (/* binding */ withCommandsStopped)
-/* harmony export */ });
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Gj: () => (/* binding */ gate),
+  Qi: () => (/* binding */ printUntrusted),
+  c7: () => (/* binding */ withCommandsStopped)
+});
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/output/commands.ts
+/**
+ * When the runner takes a line of stdout for a workflow command (actions/runner, ActionCommand.cs):
+ * - a line ends at CR, LF or CRLF (StreamReader.ReadLine), nothing else;
+ * - the new format: the line, after .NET's `String.TrimStart()`, starts with `::`. TrimStart strips every
+ *   `char.IsWhiteSpace` character: U+0009–U+000D, U+0020, U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028,
+ *   U+2029, U+202F, U+205F, U+3000 (JavaScript's trimStart() misses U+0085);
+ * - the old format: `##[` anywhere in the line.
+ * Both `StartsWith("::")` and `IndexOf("##[")` compare culture-sensitively, so characters ICU gives no
+ * weight (format and control characters, and others) may sit between the marks: `:\u00AD:` is `::`.
+ * The check below skips more than the runner does (every separator, mark, format and control character,
+ * and whatever the collator ignores): it may call a harmless line a command, never the other way round.
+ */
+/** A line of server text as the runner will read it: split at CR, LF and CRLF. */
+function runnerLines(text) {
+    return text.split(/\r\n|\r|\n/);
+}
+/** Whether the runner could take this line (one line, no CR or LF) for a command. */
+function mayBeCommand(line) {
+    return startsWithColons(line) || holdsOldPrefix(line);
+}
+function startsWithColons(line) {
+    const first = skip(line, 0);
+    return line[first] === ':' && line[skip(line, first + 1)] === ':';
+}
+function holdsOldPrefix(line) {
+    for (let at = line.indexOf('#'); at >= 0; at = line.indexOf('#', at + 1)) {
+        const second = skip(line, at + 1);
+        if (line[second] === '#' && line[skip(line, second + 1)] === '[')
+            return true;
+    }
+    return false;
+}
+/** The index of the first character at or after `at` that a culture-sensitive comparison would not skip. */
+function skip(line, at) {
+    while (at < line.length) {
+        const code = line.codePointAt(at);
+        if (!skippable(code))
+            break;
+        at += code > 0xffff ? 2 : 1;
+    }
+    return at;
+}
+/** Separators (all .NET whitespace among them), marks, control, format, surrogate, private and unassigned code points. */
+const SKIPPED_CATEGORIES = /^[\p{Z}\p{M}\p{C}]$/u;
+const collator = new Intl.Collator('und');
+/** Bounded: a hostile text could hold every code point once. */
+const ignorable = new Map();
+const MAX_REMEMBERED = 4096;
+function skippable(code) {
+    // Printable ASCII always weighs; the rest of ASCII below 0x20, and DEL, are controls.
+    if (code < 0x80)
+        return code <= 0x20 || code === 0x7f;
+    let known = ignorable.get(code);
+    if (known === undefined) {
+        const ch = String.fromCodePoint(code);
+        known = SKIPPED_CATEGORIES.test(ch) || collator.compare(`a${ch}b`, 'ab') === 0;
+        if (ignorable.size >= MAX_REMEMBERED)
+            ignorable.clear();
+        ignorable.set(code, known);
+    }
+    return known;
+}
+/**
+ * Text that goes out inside a runner command (an annotation's message, a group's name, a debug line), where
+ * stop-commands cannot help. The toolkit escapes its line breaks, and the runner turns them back: it writes
+ * the first line after a tag of its own (`##[error]`, `##[group]`), and every further line into the step
+ * log as a line of its own, where `##[group]`, `##[error]` and the like are markers. Each such line that
+ * could be a command or a marker gets a mark in front and its `#` made full-width. (An annotation's title
+ * never becomes a log line.)
+ */
+function neutralise(text) {
+    const [first, ...rest] = runnerLines(text);
+    if (rest.length === 0)
+        return text;
+    return [first, ...rest.map(line => (mayBeCommand(line) ? `› ${line.replace(/#/g, '＃')}` : line))].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/output/untrusted.ts
+
 
 /**
- * Text from the server (script log lines, detail messages, task and app names, error bodies) is
- * printed with the runner's command processing off: a load script that TRACEs `::add-mask::...`
- * or `::set-output ...` must not issue runner commands. The runner takes a line as a command when
- * it starts with `::` (after leading spaces) or holds `##[` anywhere (the old format); it splits
- * lines at CR as well as LF.
+ * The raw `info` of each gated toolkit (see `gate`): the stop-commands lines of a block go out through it,
+ * not through the gate, which would take them for server text and wrap them in a block of their own.
  */
-function mayBeCommand(text) {
-    return /[\r\n]/.test(text) || text.trimStart().startsWith('::') || text.includes('##[');
-}
+const rawInfo = new WeakMap();
+const printerOf = (log) => rawInfo.get(log) ?? (line => log.info(line));
 /**
  * Runs `print` between `::stop-commands::<token>` and `::<token>::`. The token is random per
  * block (never derived from the text), so server text cannot end the block early; a line that
  * happens to contain it is printed without it.
  */
 async function withCommandsStopped(log, print) {
-    const block = stopCommands(log);
+    const block = stopCommands(printerOf(log));
     try {
         return await print(block.info);
     }
@@ -40860,26 +41178,55 @@ async function withCommandsStopped(log, print) {
         block.resume();
     }
 }
-/** Info lines that may hold server text: printed as they are when none can be a command, else with commands stopped. */
+/**
+ * Text from the server (task, app, stream and node names, detail messages, script log lines, error
+ * bodies), alone or within our own lines: printed as it is when no line of it can be a runner command
+ * (commands.ts says when the runner takes a line for one), else all of it with commands stopped.
+ */
 function printUntrusted(log, ...lines) {
-    if (!lines.some(mayBeCommand)) {
+    const info = printerOf(log);
+    if (!lines.some(line => runnerLines(line).some(mayBeCommand))) {
         for (const line of lines)
-            log.info(line);
+            info(line);
         return;
     }
-    const block = stopCommands(log);
+    const block = stopCommands(info);
     for (const line of lines)
         block.info(line);
     block.resume();
 }
-function stopCommands(log) {
-    const token = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(16).toString('hex');
+function stopCommands(info) {
+    const token = (0,external_node_crypto_.randomBytes)(16).toString('hex');
     const hidden = new RegExp(token, 'gi');
-    log.info(`::stop-commands::${token}`);
+    info(`::stop-commands::${token}`);
     return {
-        info: line => log.info(line.replace(hidden, '')),
-        resume: () => log.info(`::${token}::`)
+        info: line => info(withoutToken(line, hidden)),
+        resume: () => info(`::${token}::`)
     };
+}
+/** Until none is left: taking one out must not join the pieces around it into another. */
+function withoutToken(line, token) {
+    for (let previous = ''; previous !== line;)
+        [previous, line] = [line, line.replace(token, '')];
+    return line;
+}
+/**
+ * The one way out for everything the steps say: every log line passes `printUntrusted`, and the texts that
+ * travel inside a runner command (annotations, group names, debug lines), where commands cannot be
+ * stopped, are neutralised line by line (commands.ts). Whatever a caller prints, and whatever server text
+ * it holds, no line of it can be a command. The steps wrap their toolkit in it first.
+ */
+function gate(toolkit) {
+    const gated = {
+        ...toolkit,
+        info: message => printUntrusted(toolkit, message),
+        debug: message => toolkit.debug(neutralise(message)),
+        warning: (message, properties) => toolkit.warning(neutralise(message), properties),
+        error: (message, properties) => toolkit.error(neutralise(message), properties),
+        group: (title, fn) => toolkit.group(neutralise(title), fn)
+    };
+    rawInfo.set(gated, line => toolkit.info(line));
+    return gated;
 }
 
 
@@ -40891,11 +41238,13 @@ function stopCommands(log) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   b: () => (/* binding */ post)
 /* harmony export */ });
-/* harmony import */ var _connect_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6006);
-/* harmony import */ var _reload_stop_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4545);
-/* harmony import */ var _run_state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4352);
-/* harmony import */ var _run_stop_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6941);
-/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(17);
+/* harmony import */ var _connect_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6423);
+/* harmony import */ var _output_untrusted_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4593);
+/* harmony import */ var _reload_stop_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4545);
+/* harmony import */ var _run_state_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4352);
+/* harmony import */ var _run_stop_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6941);
+/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(17);
+
 
 
 
@@ -40909,11 +41258,12 @@ const STOP_WAIT_MS = 4_000;
  * read again first: runs that ended are left alone, and so is any run of main that reached its end.
  */
 async function post(deps = _connect_js__WEBPACK_IMPORTED_MODULE_0__/* .defaults */ .NT) {
-    const { toolkit, clock } = deps;
-    const running = (0,_run_state_js__WEBPACK_IMPORTED_MODULE_2__/* .leftToStop */ .Dn)(toolkit);
+    const toolkit = (0,_output_untrusted_js__WEBPACK_IMPORTED_MODULE_1__/* .gate */ .Gj)(deps.toolkit);
+    const { clock } = deps;
+    const running = (0,_run_state_js__WEBPACK_IMPORTED_MODULE_3__/* .leftToStop */ .Dn)(toolkit);
     if (running.length === 0)
         return;
-    const why = toolkit.getState(_run_state_js__WEBPACK_IMPORTED_MODULE_2__/* .STATE */ .c4.mainEnded) === 'true' ? 'The main step could not stop it' : 'The main step did not finish (cancelled or killed)';
+    const why = toolkit.getState(_run_state_js__WEBPACK_IMPORTED_MODULE_3__/* .STATE */ .c4.mainEnded) === 'true' ? 'The main step could not stop it' : 'The main step did not finish (cancelled or killed)';
     let client;
     try {
         const settings = (0,_connect_js__WEBPACK_IMPORTED_MODULE_0__/* .readSettings */ .sb)(toolkit);
@@ -40925,7 +41275,7 @@ async function post(deps = _connect_js__WEBPACK_IMPORTED_MODULE_0__/* .defaults 
         const connection = (0,_connect_js__WEBPACK_IMPORTED_MODULE_0__/* .connect */ .Ng)(settings, clock, toolkit);
         client = connection.client;
         for (const { taskId, executionId } of running) {
-            const stop = await (0,_run_stop_js__WEBPACK_IMPORTED_MODULE_3__/* .stopAndExplain */ .p)(() => (0,_reload_stop_js__WEBPACK_IMPORTED_MODULE_1__/* .stopExecution */ .V)(connection.api, taskId, executionId, { clock, log: toolkit, waitMs: STOP_WAIT_MS }), {
+            const stop = await (0,_run_stop_js__WEBPACK_IMPORTED_MODULE_4__/* .stopAndExplain */ .p)(() => (0,_reload_stop_js__WEBPACK_IMPORTED_MODULE_2__/* .stopExecution */ .V)(connection.api, taskId, executionId, { clock, log: toolkit, waitMs: STOP_WAIT_MS }), {
                 why,
                 task: `task ${taskId}`,
                 executionId,
@@ -40939,10 +41289,325 @@ async function post(deps = _connect_js__WEBPACK_IMPORTED_MODULE_0__/* .defaults 
         }
     }
     catch (error) {
-        toolkit.warning(`The main step did not finish, and its executions could not be stopped: ${(0,_util_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(error)}. Stop them in the QMC.`);
+        toolkit.warning(`The main step did not finish, and its executions could not be stopped: ${(0,_util_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .errorMessage */ .gJ)(error)}. Stop them in the QMC.`);
     }
     finally {
         client?.dispose();
+    }
+}
+
+
+/***/ }),
+
+/***/ 6185:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  r: () => (/* binding */ QrsApi),
+  F: () => (/* binding */ same)
+});
+
+// EXTERNAL MODULE: ./src/util/errors.ts
+var errors = __nccwpck_require__(17);
+// EXTERNAL MODULE: ./src/qrs/filter.ts
+var qrs_filter = __nccwpck_require__(5388);
+// EXTERNAL MODULE: ./src/qrs/shape.ts
+var shape = __nccwpck_require__(5797);
+;// CONCATENATED MODULE: ./src/qrs/answers.ts
+
+/**
+ * What each QRS answer must look like, for the fields the action reads (types.ts); the client checks every
+ * answer against its shape where it enters, so nothing below ever meets a status that is a string or a
+ * name that is an object.
+ */
+/** An id the answer may leave out (absent, null or empty). */
+const someId = (0,shape/* optional */.lq)(shape/* guid */.Os, true);
+const named = (0,shape/* record */.g1)({ id: shape/* guid */.Os, name: (0,shape/* optional */.lq)(shape/* text */.Qq) });
+const appRef = named;
+const privileges = (0,shape/* optional */.lq)((0,shape/* list */.p_)(shape/* text */.Qq));
+const lastExecutionResult = (0,shape/* record */.g1)({
+    id: someId,
+    status: (0,shape/* optional */.lq)(shape/* whole */.WQ),
+    startTime: (0,shape/* optional */.lq)(shape/* text */.Qq),
+    stopTime: (0,shape/* optional */.lq)(shape/* text */.Qq),
+    duration: (0,shape/* optional */.lq)(shape/* amount */.vj)
+});
+const reloadTask = (0,shape/* record */.g1)({
+    id: shape/* guid */.Os,
+    name: shape/* text */.Qq,
+    enabled: (0,shape/* optional */.lq)(shape/* flag */.Jt),
+    taskType: (0,shape/* optional */.lq)(shape/* whole */.WQ),
+    maxRetries: (0,shape/* optional */.lq)(shape/* whole */.WQ),
+    app: (0,shape/* optional */.lq)(appRef),
+    tags: (0,shape/* optional */.lq)((0,shape/* list */.p_)((0,shape/* record */.g1)({ id: someId, name: shape/* text */.Qq }))),
+    customProperties: (0,shape/* optional */.lq)((0,shape/* list */.p_)((0,shape/* record */.g1)({
+        value: shape/* text */.Qq,
+        definition: (0,shape/* optional */.lq)((0,shape/* record */.g1)({ id: someId, name: shape/* text */.Qq }))
+    }))),
+    privileges,
+    operational: (0,shape/* optional */.lq)((0,shape/* record */.g1)({ lastExecutionResult: (0,shape/* optional */.lq)(lastExecutionResult) }))
+});
+const executionResult = (0,shape/* record */.g1)({
+    id: shape/* guid */.Os,
+    taskID: someId,
+    executionID: someId,
+    appID: someId,
+    executingNodeName: (0,shape/* optional */.lq)(shape/* text */.Qq),
+    status: shape/* whole */.WQ,
+    createdDate: (0,shape/* optional */.lq)(shape/* text */.Qq),
+    startTime: (0,shape/* optional */.lq)(shape/* text */.Qq),
+    stopTime: (0,shape/* optional */.lq)(shape/* text */.Qq),
+    duration: (0,shape/* optional */.lq)(shape/* amount */.vj),
+    fileReferenceID: someId,
+    scriptLogAvailable: (0,shape/* optional */.lq)(shape/* flag */.Jt),
+    details: (0,shape/* optional */.lq)((0,shape/* list */.p_)((0,shape/* record */.g1)({
+        detailsType: (0,shape/* optional */.lq)(shape/* whole */.WQ),
+        message: (0,shape/* optional */.lq)(shape/* text */.Qq),
+        detailCreatedDate: (0,shape/* optional */.lq)(shape/* text */.Qq)
+    })))
+});
+const executionSession = (0,shape/* record */.g1)({
+    id: shape/* guid */.Os,
+    executingNode: (0,shape/* optional */.lq)((0,shape/* record */.g1)({ id: someId })),
+    user: (0,shape/* optional */.lq)(shape/* text */.Qq),
+    retries: (0,shape/* optional */.lq)(shape/* whole */.WQ),
+    executionResult: (0,shape/* optional */.lq)((0,shape/* record */.g1)({ id: someId, status: (0,shape/* optional */.lq)(shape/* whole */.WQ), executingNodeName: (0,shape/* optional */.lq)(shape/* text */.Qq) })),
+    app: (0,shape/* optional */.lq)(appRef),
+    reloadTask: (0,shape/* optional */.lq)(named),
+    externalProgramTask: (0,shape/* optional */.lq)(named)
+});
+const app = (0,shape/* record */.g1)({
+    id: shape/* guid */.Os,
+    name: shape/* text */.Qq,
+    published: (0,shape/* optional */.lq)(shape/* flag */.Jt),
+    stream: (0,shape/* optional */.lq)((0,shape/* record */.g1)({ id: shape/* guid */.Os, name: shape/* text */.Qq })),
+    owner: (0,shape/* optional */.lq)((0,shape/* record */.g1)({ userId: shape/* text */.Qq, userDirectory: shape/* text */.Qq, name: (0,shape/* optional */.lq)(shape/* text */.Qq) })),
+    privileges
+});
+/** A tag or a custom property definition: only whether any exists is read. */
+const namedThing = (0,shape/* record */.g1)({ id: shape/* guid */.Os, name: shape/* text */.Qq });
+const about = (0,shape/* record */.g1)({ buildVersion: (0,shape/* optional */.lq)(shape/* text */.Qq), nodeType: (0,shape/* optional */.lq)(shape/* whole */.WQ) });
+const compositeEvent = (0,shape/* record */.g1)({
+    id: shape/* guid */.Os,
+    name: shape/* text */.Qq,
+    enabled: (0,shape/* optional */.lq)(shape/* flag */.Jt),
+    timeConstraint: (0,shape/* optional */.lq)((0,shape/* record */.g1)({ days: (0,shape/* optional */.lq)(shape/* amount */.vj), hours: (0,shape/* optional */.lq)(shape/* amount */.vj), minutes: (0,shape/* optional */.lq)(shape/* amount */.vj), seconds: (0,shape/* optional */.lq)(shape/* amount */.vj) })),
+    compositeRules: (0,shape/* list */.p_)((0,shape/* record */.g1)({
+        ruleState: shape/* whole */.WQ,
+        reloadTask: (0,shape/* optional */.lq)(named),
+        externalProgramTask: (0,shape/* optional */.lq)(named),
+        operational: (0,shape/* optional */.lq)((0,shape/* record */.g1)({ timeStamp: (0,shape/* optional */.lq)(shape/* text */.Qq), currentState: (0,shape/* optional */.lq)(shape/* whole */.WQ) }))
+    })),
+    operational: (0,shape/* optional */.lq)((0,shape/* record */.g1)({ timesTriggered: (0,shape/* optional */.lq)(shape/* whole */.WQ) })),
+    reloadTask: (0,shape/* optional */.lq)(named),
+    externalProgramTask: (0,shape/* optional */.lq)(named)
+});
+/** `{"value": "<GUID>"}`: what a start answers (the empty GUID when nothing started). */
+const startAnswer = (0,shape/* record */.g1)({ value: someId });
+/** A script log's download reference goes into the download's path: one segment of plain characters, never `..`. */
+const reference = (0,shape/* matching */.wC)(/^[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,199}$/, 'a download reference');
+const referenceAnswer = (0,shape/* record */.g1)({ value: (0,shape/* optional */.lq)(reference, true) });
+/** A notification handle: the QRS answers it as a JSON string (or, on some versions, as `{"value": ...}`). */
+const handleAnswer = (0,shape/* either */.gP)(shape/* text */.Qq, (0,shape/* record */.g1)({ value: (0,shape/* optional */.lq)(shape/* text */.Qq) }), 'a handle');
+
+// EXTERNAL MODULE: ./src/qrs/types.ts
+var types = __nccwpck_require__(3953);
+;// CONCATENATED MODULE: ./src/qrs/api.ts
+
+
+
+
+
+const tasks = (0,shape/* list */.p_)(reloadTask);
+const results = (0,shape/* list */.p_)(executionResult);
+const sessions = (0,shape/* list */.p_)(executionSession);
+/** Ids as the QRS compares them: case-insensitively. */
+const same = (a, b) => a !== undefined && a.toLowerCase() === b.toLowerCase();
+/**
+ * The QRS calls the action makes, by name. Everything else goes through the client. Every answer is
+ * checked against its shape (answers.ts) where it enters, and no identity the server echoes is trusted:
+ * a lookup by id keeps only what has that id, a list filtered by a task, app or execution only what
+ * belongs to it (a proxy that drops `filter` answers everything).
+ */
+class QrsApi {
+    client;
+    constructor(client) {
+        this.client = client;
+    }
+    /** The same API whose calls use `call` (see QrsClient.with): the run's calls are cut by a cancellation. */
+    with(call) {
+        return new QrsApi(this.client.with(call));
+    }
+    /** The same API with no abort signal: for clean-up that must go out after a cancellation too (an unsubscribe). */
+    detached() {
+        return new QrsApi(this.client.with({ signal: undefined }));
+    }
+    about() {
+        return this.client.get('/qrs/about', about);
+    }
+    /** `privileges`: ask for what the signed-in user may do with each (`?privileges=true`). */
+    reloadTasks(filter, privileges = false) {
+        return this.client.get('/qrs/reloadtask/full', tasks, { filter, ...(privileges ? { privileges: 'true' } : {}) });
+    }
+    externalProgramTasks(filter, privileges = false) {
+        return this.optionalList(this.client.get('/qrs/externalprogramtask/full', tasks, { filter, ...(privileges ? { privileges: 'true' } : {}) }));
+    }
+    async app(id, privileges = false) {
+        const path = `/qrs/app/${id}`;
+        return this.itself('GET', path, id, await this.client.getIfExists(path, app, privileges ? { privileges: 'true' } : {}));
+    }
+    apps(filter) {
+        return this.client.get('/qrs/app/full', (0,shape/* list */.p_)(app), { filter });
+    }
+    /** Condensed tags / custom property definitions: only to tell "does not exist" from "nothing carries it". */
+    tags(filter) {
+        return this.optionalList(this.client.get('/qrs/tag', (0,shape/* list */.p_)(namedThing), { filter }));
+    }
+    customPropertyDefinitions(filter) {
+        return this.optionalList(this.client.get('/qrs/custompropertydefinition', (0,shape/* list */.p_)(namedThing), { filter }));
+    }
+    /**
+     * POST /qrs/task/{id}/start/synchronous: answers once the task has started, with the execution session id.
+     * An answer of the wrong shape is an UnexpectedAnswer: whether the task started is then not known.
+     */
+    async startTask(taskId) {
+        const answer = await this.client.post(`/qrs/task/${taskId}/start/synchronous`, { shape: (0,shape/* optional */.lq)(startAnswer) });
+        return answer.json?.value;
+    }
+    /** QMC's "Reload now": 204 and no handle; the execution must be found afterwards. */
+    async reloadApp(appId) {
+        await this.client.post(`/qrs/app/${appId}/reload`);
+    }
+    /** The running execution, or undefined once it has ended (the QRS deletes the session: 404). */
+    async executionSession(id) {
+        const path = `/qrs/executionsession/${id}`;
+        return this.itself('GET', path, id, await this.client.getIfExists(path, executionSession));
+    }
+    async executionResult(id) {
+        const path = `/qrs/executionresult/${id}`;
+        return this.itself('GET', path, id, await this.client.getIfExists(path, executionResult));
+    }
+    /** One result per attempt of the execution; several when the task retried. */
+    async executionResults(executionId) {
+        const found = await this.client.get('/qrs/executionresult/full', results, { filter: (0,qrs_filter/* eqGuid */.k8)('ExecutionId', executionId) });
+        return found.filter(result => same(result.executionID, executionId));
+    }
+    /**
+     * Executions of the task running now; NotKnown when the server (or a proxy rule) does not serve
+     * the list (404, 400): then whether it runs is not known, which is not the same as "not running".
+     */
+    async taskExecutionSessions(task) {
+        const external = (0,types/* isExternalProgram */.G1)(task);
+        try {
+            const found = await this.client.get('/qrs/executionsession/full', sessions, { filter: (0,qrs_filter/* eqGuid */.k8)(external ? 'externalProgramTask.id' : 'reloadTask.id', task.id) });
+            return found.filter(session => same((external ? session.externalProgramTask : session.reloadTask)?.id, task.id));
+        }
+        catch (error) {
+            if (error instanceof errors/* QrsError */.Ds && (error.status === 404 || error.status === 400)) {
+                return { notKnown: `${error.method} ${error.path} answered ${error.status}` };
+            }
+            throw error;
+        }
+    }
+    /** Stops asynchronously: the execution goes AbortInitiated, Aborting, Aborted. */
+    async stopTask(taskId) {
+        await this.client.post(`/qrs/task/${taskId}/stop`);
+    }
+    /**
+     * The task's successful runs that started at or after `sinceIso`, newest first. Condensed: the times and
+     * durations are all a forecast needs (the filter still sees the full entity's TaskID).
+     */
+    recentRuns(taskId, sinceIso) {
+        const filter = `${(0,qrs_filter/* eqGuid */.k8)('TaskID', taskId)} and Status eq 7 and StartTime ge ${(0,qrs_filter/* quote */.hD)(sinceIso)}`;
+        // Condensed results do not name their task: only the forecast rests on them.
+        return this.client.get('/qrs/executionresult', results, { filter, orderby: 'StartTime desc' });
+    }
+    async taskExecutionResults(taskId) {
+        const found = await this.client.get('/qrs/executionresult/full', results, { filter: (0,qrs_filter/* eqGuid */.k8)('taskID', taskId) });
+        return found.filter(result => same(result.taskID, taskId));
+    }
+    /** Every task trigger (composite event); task chains are read from their rules. */
+    compositeEvents() {
+        return this.client.get('/qrs/compositeevent/full', (0,shape/* list */.p_)(compositeEvent));
+    }
+    /** One trigger, read again for its rules' current state; undefined when it is gone. */
+    async compositeEvent(id) {
+        const path = `/qrs/compositeevent/${id}`;
+        return this.itself('GET', path, id, await this.client.getIfExists(path, compositeEvent));
+    }
+    async appExecutionSessions(appId) {
+        const found = await this.optionalList(this.client.get('/qrs/executionsession/full', sessions, { filter: (0,qrs_filter/* eqGuid */.k8)('app.id', appId) }));
+        return found.filter(session => same(session.app?.id, appId));
+    }
+    async appExecutionResults(appId) {
+        const found = await this.optionalList(this.client.get('/qrs/executionresult/full', results, { filter: (0,qrs_filter/* eqGuid */.k8)('appID', appId) }));
+        return found.filter(result => same(result.appID, appId));
+    }
+    /**
+     * Asks the QRS to call `callbackUrl` when a result of this execution changes (Notification API:
+     * the body is the URL as a JSON string; the answer a handle).
+     */
+    async subscribeToExecution(executionId, callbackUrl) {
+        const answer = await this.client.post('/qrs/notification', {
+            query: { name: 'ExecutionResult', filter: (0,qrs_filter/* eqGuid */.k8)('ExecutionId', executionId) },
+            body: callbackUrl,
+            shape: (0,shape/* optional */.lq)(handleAnswer)
+        });
+        const handle = typeof answer.json === 'string' ? answer.json : answer.json?.value;
+        if (!handle)
+            throw new Error('the QRS answered the subscription without a handle');
+        return handle;
+    }
+    unsubscribe(handle) {
+        return this.client.delete('/qrs/notification', { handle });
+    }
+    /**
+     * A download reference for a result's script log: the newer route first (November 2022 release,
+     * marked experimental), then the older one (deprecated, still on most sites). Undefined when
+     * neither has a log for it.
+     */
+    async scriptLogReference(taskId, result) {
+        // A server without the newer route may answer it with anything (404, 400, 405, 500): fall back on any refusal.
+        const current = await this.client.getIfExists(`/qrs/reloadtask/${taskId}/scriptlogfile`, referenceAnswer, { executionResultId: result.id }).catch((error) => {
+            if (!(error instanceof errors/* QrsError */.Ds))
+                throw error;
+            this.client.log.debug(`${error.method} ${error.path} answered ${error.status}: trying the older script log route.`);
+            return undefined;
+        });
+        if (current?.value)
+            return current.value;
+        if (!result.fileReferenceID)
+            return undefined;
+        const legacy = await this.client.getIfExists(`/qrs/reloadtask/${taskId}/scriptlog`, referenceAnswer, { fileReferenceId: result.fileReferenceID });
+        return legacy?.value || undefined;
+    }
+    /** Streams a script log; 404 right after a run means "not there yet". */
+    downloadScriptLog(reference, sink) {
+        return this.client.download(`/qrs/download/reloadtask/${encodeURIComponent(reference)}/scriptlog.txt`, sink);
+    }
+    /** An entity read by its id must be that one: a proxy or a server that answers another is answering something unexpected. */
+    itself(method, path, id, found) {
+        if (found && !same(found.id, id))
+            throw new errors/* UnexpectedAnswer */.M7(method, path, 200, `id is ${found.id}, not the ${id} asked for`);
+        return found;
+    }
+    /**
+     * Lists the action can do without: a server (or proxy rule) that does not serve the route or the
+     * filter (404, 400) is taken as "none", so a missing extra never stops a reload.
+     */
+    async optionalList(request) {
+        try {
+            return await request;
+        }
+        catch (error) {
+            if (error instanceof errors/* QrsError */.Ds && (error.status === 404 || error.status === 400)) {
+                this.client.log.debug(`${error.method} ${error.path} answered ${error.status}: taken as an empty list.`);
+                return [];
+            }
+            throw error;
+        }
     }
 }
 
@@ -40982,16 +41647,20 @@ function eqGuid(field, guid) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Hu: () => (/* binding */ outcomeUnknown),
 /* harmony export */   a2: () => (/* binding */ retryDelay),
 /* harmony export */   dg: () => (/* binding */ isTransient),
 /* harmony export */   kd: () => (/* binding */ MAX_RETRIES),
-/* harmony export */   mu: () => (/* binding */ parseRetryAfter)
+/* harmony export */   mu: () => (/* binding */ parseRetryAfter),
+/* harmony export */   uD: () => (/* binding */ isOutage)
 /* harmony export */ });
-/* unused harmony export BACKOFF_CAP_MS */
+/* unused harmony exports MIN_RETRY_GAP_MS, BACKOFF_CAP_MS */
 /* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(17);
 
 /** A GET outside the wait is retried this many times on transient trouble before its error is the step's. */
 const MAX_RETRIES = 5;
+/** No retry comes sooner than this after the last try, whatever the server says: at most two a second per read. */
+const MIN_RETRY_GAP_MS = 500;
 const BACKOFF_BASE_MS = 500;
 /** Capped: a node restart takes minutes, and the wait must notice the server's return soon after it. */
 const BACKOFF_CAP_MS = 15_000;
@@ -41007,14 +41676,18 @@ function isTransient(error) {
     return error instanceof _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .QrsError */ .Ds && (error.status === 429 || error.status >= 500);
 }
 /**
- * How long to wait before attempt `attempt + 1` (0-based): the server's Retry-After when it sent one
- * (capped at a minute), else capped exponential backoff with full jitter (parallel jobs must not
- * come back in lockstep). `attempt` grows without bound during an outage; the cap holds.
+ * How long to wait before attempt `attempt + 1` (0-based): capped exponential backoff with jitter between
+ * its floor (half the ceiling, at least MIN_RETRY_GAP_MS) and its ceiling, so parallel jobs do not come
+ * back in lockstep and no gap is ever near zero. The server's Retry-After wins when it asks for longer
+ * (capped at a minute); one that asks for less (0, a date in the past) gets the floor: no retry storm.
+ * `attempt` grows without bound during an outage; the cap holds.
  */
 function retryDelay(error, attempt, random = Math.random) {
+    const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt, 30));
+    const floor = Math.max(MIN_RETRY_GAP_MS, ceiling / 2);
     if (error instanceof _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .QrsError */ .Ds && error.retryAfterMs !== undefined)
-        return Math.min(error.retryAfterMs, RETRY_AFTER_CAP_MS);
-    return Math.round(random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt, 30)));
+        return Math.min(Math.max(error.retryAfterMs, floor), RETRY_AFTER_CAP_MS);
+    return Math.round(floor + random() * Math.max(0, ceiling - floor));
 }
 /** Seconds or an HTTP date, as Retry-After allows. */
 function parseRetryAfter(value, now = Date.now()) {
@@ -41024,6 +41697,113 @@ function parseRetryAfter(value, now = Date.now()) {
         return Number(value.trim()) * 1000;
     const date = Date.parse(value);
     return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+/**
+ * What a wait rides out while the reload runs (up to its timeout), beyond the transient: an answer it
+ * cannot use (an HTML maintenance page, a wrong type), a name that does not resolve for a while (a DNS
+ * failure), and a 401 that signing in again did not cure yet (a proxy that lost its sessions). The
+ * reload runs on without us; none of these says it ended.
+ */
+function isOutage(error) {
+    if (isTransient(error) || error instanceof _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UnexpectedAnswer */ .M7)
+        return true;
+    if (error instanceof _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConnectionError */ .Rc)
+        return error.code === 'ENOTFOUND';
+    return error instanceof _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .QrsError */ .Ds && error.status === 401;
+}
+/**
+ * A start that failed this way may have started: its answer was lost (no answer, or not all of it) or
+ * could not be read. Whether an execution began is then asked of the server, never by starting again.
+ */
+function outcomeUnknown(error) {
+    return error instanceof _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConnectionError */ .Rc || error instanceof _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UnexpectedAnswer */ .M7;
+}
+
+
+/***/ }),
+
+/***/ 5797:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Jt: () => (/* binding */ flag),
+/* harmony export */   Os: () => (/* binding */ guid),
+/* harmony export */   Qq: () => (/* binding */ text),
+/* harmony export */   WQ: () => (/* binding */ whole),
+/* harmony export */   g1: () => (/* binding */ record),
+/* harmony export */   gP: () => (/* binding */ either),
+/* harmony export */   lq: () => (/* binding */ optional),
+/* harmony export */   p_: () => (/* binding */ list),
+/* harmony export */   vj: () => (/* binding */ amount),
+/* harmony export */   wC: () => (/* binding */ matching),
+/* harmony export */   zq: () => (/* binding */ WrongShape)
+/* harmony export */ });
+/** Where an answer does not have the shape the action reads; the client turns it into an UnexpectedAnswer. */
+class WrongShape extends Error {
+    name = 'WrongShape';
+}
+function kind(value) {
+    if (value === null)
+        return 'null';
+    if (Array.isArray(value))
+        return 'a list';
+    if (typeof value === 'object')
+        return 'an object';
+    if (typeof value === 'number' && !Number.isFinite(value))
+        return 'not a finite number';
+    return `a ${typeof value}`;
+}
+function wrong(at, value, wanted) {
+    const where = at || 'the answer';
+    throw new WrongShape(value === undefined ? `${where} is missing (${wanted} expected)` : `${where} is ${kind(value)}, not ${wanted}`);
+}
+const text = (value, at) => (typeof value === 'string' ? value : wrong(at, value, 'a string'));
+const whole = (value, at) => (Number.isSafeInteger(value) ? value : wrong(at, value, 'a whole number'));
+/** A duration or another measure: any finite number. */
+const amount = (value, at) => (typeof value === 'number' && Number.isFinite(value) ? value : wrong(at, value, 'a number'));
+const flag = (value, at) => (typeof value === 'boolean' ? value : wrong(at, value, 'true or false'));
+/** A string that matches `pattern`, said as `wanted` when it does not. */
+function matching(pattern, wanted) {
+    return (value, at) => (typeof value === 'string' && pattern.test(value) ? value : wrong(at, value, wanted));
+}
+/** Every QRS id is a GUID; ids go into paths and filters, so nothing else is taken. */
+const guid = matching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'a GUID');
+/** Absent, null (or, with `emptyToo`, an empty string): undefined. */
+function optional(shape, emptyToo = false) {
+    return (value, at) => (value === undefined || value === null || (emptyToo && value === '') ? undefined : shape(value, at));
+}
+function list(item) {
+    return (value, at) => (Array.isArray(value) ? value.map((element, i) => item(element, `${at}[${i}]`)) : wrong(at, value, 'a list'));
+}
+/** An object with these fields (each checked; absent optional ones left out), nothing else. */
+function record(fields) {
+    return (value, at) => {
+        if (typeof value !== 'object' || value === null || Array.isArray(value))
+            wrong(at, value, 'an object');
+        const source = value;
+        const checked = {};
+        for (const [name, shape] of Object.entries(fields)) {
+            const field = shape(Object.hasOwn(source, name) ? source[name] : undefined, at ? `${at}.${name}` : name);
+            if (field !== undefined)
+                checked[name] = field;
+        }
+        return checked;
+    };
+}
+/** The first shape that fits. */
+function either(first, second, wanted) {
+    return (value, at) => {
+        for (const shape of [first, second]) {
+            try {
+                return shape(value, at);
+            }
+            catch (error) {
+                if (!(error instanceof WrongShape))
+                    throw error;
+            }
+        }
+        return wrong(at, value, wanted);
+    };
 }
 
 
@@ -41289,7 +42069,7 @@ function describeStatus(code) {
 /* harmony import */ var _qrs_retry_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1530);
 /* harmony import */ var _status_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9795);
 /* harmony import */ var _wait_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2766);
-/* harmony import */ var _output_untrusted_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7296);
+/* harmony import */ var _output_untrusted_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4593);
 /* harmony import */ var _util_text_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(9997);
 /* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(17);
 /* harmony import */ var _util_poll_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6451);
@@ -41304,6 +42084,9 @@ function describeStatus(code) {
 const STOPPING = new Set([4, 5]);
 /** Once the stop is sent, ours is read this often until it ends. */
 const STOP_POLL_MS = 250;
+/** Each request of a stop gets at most this share of its budget: one that hangs leaves time to read another way and to stop. */
+const REQUESTS_PER_BUDGET = 3;
+const MIN_REQUEST_MS = 1_000;
 /**
  * Stops OUR execution: reads it again first and, if it has ended, sends nothing. Else stops the
  * task and waits up to `waitMs` for ours to reach a final status (Aborted, or whatever it managed
@@ -41314,8 +42097,10 @@ const STOP_POLL_MS = 250;
  * task that someone starts in the moment between our read and our stop would be the one aborted.
  * That moment is one request long; nothing else is done in between.
  */
-async function stopExecution(api, taskId, executionId, { clock, log, waitMs }) {
+async function stopExecution(qrs, taskId, executionId, { clock, log, waitMs }) {
     const deadline = clock.now() + waitMs;
+    // The stop has its own budget, and no request of it outlives that.
+    const api = qrs.with({ deadline, timeoutMs: Math.max(MIN_REQUEST_MS, waitMs / REQUESTS_PER_BUDGET) });
     const before = await readOurs(api, executionId);
     if (before.ended)
         return { alreadyEnded: true, result: before.result };
@@ -41360,22 +42145,40 @@ async function sendStop(api, taskId, executionId, clock, log, deadline) {
             const error = (0,_util_poll_js__WEBPACK_IMPORTED_MODULE_5__/* .failure */ .V2)(seen);
             // The error may quote the server's answer: printed with runner commands off.
             if (error === stopError)
-                (0,_output_untrusted_js__WEBPACK_IMPORTED_MODULE_3__/* .printUntrusted */ .Q)(log, `The stop of task ${taskId} got no answer (${(0,_util_text_js__WEBPACK_IMPORTED_MODULE_6__/* .firstLine */ .T)((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(error))}); reading execution ${executionId} again before another.`);
+                (0,_output_untrusted_js__WEBPACK_IMPORTED_MODULE_3__/* .printUntrusted */ .Qi)(log, `The stop of task ${taskId} got no answer (${(0,_util_text_js__WEBPACK_IMPORTED_MODULE_6__/* .firstLine */ .T)((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(error))}); reading execution ${executionId} again before another.`);
             return (0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_0__/* .retryDelay */ .a2)(error, attempt);
         }
     });
     if (!outcome.done)
         throw stopError;
 }
-/** Our execution as the server has it now: ended (session gone, or its result final), being stopped, or running. */
+/**
+ * Our execution as the server has it now: ended (session gone, or its result final), being stopped, or
+ * running. When its session cannot be read (an outage, a wrong answer), its results tell: running
+ * until one is final.
+ */
 async function readOurs(api, executionId) {
-    const session = await api.executionSession(executionId);
+    let session;
+    try {
+        session = await api.executionSession(executionId);
+    }
+    catch (error) {
+        if (!(0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_0__/* .isOutage */ .uD)(error))
+            throw error;
+        const result = (0,_wait_js__WEBPACK_IMPORTED_MODULE_2__/* .latestAttempt */ .N7)(await api.executionResults(executionId));
+        return { ended: result !== undefined && (0,_status_js__WEBPACK_IMPORTED_MODULE_1__/* .isFinal */ .dR)(result.status), stopping: result !== undefined && STOPPING.has(result.status), result };
+    }
     const status = session?.executionResult?.status;
     if (session && (status === undefined || !(0,_status_js__WEBPACK_IMPORTED_MODULE_1__/* .isFinal */ .dR)(status)))
         return { ended: false, stopping: status !== undefined && STOPPING.has(status) };
-    const result = (0,_wait_js__WEBPACK_IMPORTED_MODULE_2__/* .latestAttempt */ .N7)(await api.executionResults(executionId));
-    // Session gone but the result not final yet (the server is writing it): ended for a stop, the wait reads the rest.
-    return { ended: true, stopping: false, result };
+    // Session gone: ours has ended, whatever its result says (a result that cannot be read is not a reason to stop).
+    const results = await api.executionResults(executionId).catch((error) => {
+        if ((0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_0__/* .isOutage */ .uD)(error))
+            return [];
+        throw error;
+    });
+    // The result may not be final yet (the server is writing it): ended for a stop, the wait reads the rest.
+    return { ended: true, stopping: false, result: (0,_wait_js__WEBPACK_IMPORTED_MODULE_2__/* .latestAttempt */ .N7)(results) };
 }
 
 
@@ -41443,9 +42246,10 @@ class Outage {
     }
 }
 /**
- * A read that must not fail for an outage: transient failures are retried with capped backoff
- * (or the server's Retry-After) until the deadline, then StillDown. Anything else is thrown at once;
- * a cancellation cuts the sleep.
+ * A read that must not fail for an outage: transient failures, and the surprises of isOutage (an HTML
+ * page, a wrong answer, a DNS failure, a 401 after signing in again), are retried with capped backoff (or
+ * the server's Retry-After) until the deadline, then StillDown. Anything else is thrown at once; a
+ * cancellation cuts the sleep.
  */
 async function rideOut(read, { clock, deadline, outage, signal, random }) {
     const outcome = await (0,poll/* poll */.wt)({
@@ -41453,7 +42257,7 @@ async function rideOut(read, { clock, deadline, outage, signal, random }) {
         deadline,
         signal,
         read,
-        retry: retry/* isTransient */.dg,
+        retry: retry/* isOutage */.uD,
         next: (seen, attempt) => {
             const error = (0,poll/* failure */.V2)(seen);
             outage.failed(error, deadline - clock.now());
@@ -43883,6 +44687,7 @@ const actionsToolkit = {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Dj: () => (/* binding */ StillDown),
 /* harmony export */   Ds: () => (/* binding */ QrsError),
+/* harmony export */   M7: () => (/* binding */ UnexpectedAnswer),
 /* harmony export */   Rc: () => (/* binding */ ConnectionError),
 /* harmony export */   cc: () => (/* binding */ CancelledError),
 /* harmony export */   dz: () => (/* binding */ InputError),
@@ -43928,15 +44733,30 @@ class QrsError extends Error {
         this.retryAfterMs = retryAfterMs;
     }
 }
-/** The request never got an answer: DNS, TCP, TLS or a timeout. */
+/**
+ * The QRS (or something in front of it) answered what the call cannot use: an HTML page or text that does
+ * not parse where JSON was expected, or JSON whose fields the action reads have the wrong type.
+ */
+class UnexpectedAnswer extends QrsError {
+    name = 'UnexpectedAnswer';
+    constructor(method, path, status, problem, hint) {
+        super(method, path, status, problem, hint);
+        this.message = `${method} ${path} answered something unexpected: ${problem}${hint ? `\n${hint}` : ''}`;
+    }
+}
+/** The request never got an answer, or not all of it: DNS, TCP, TLS, a timeout, a connection closed mid-answer. */
 class ConnectionError extends Error {
     transient;
+    code;
     name = 'ConnectionError';
     constructor(message, 
     /** Worth another try (reset, timeout, refused); TLS and DNS problems are not. */
-    transient = false) {
+    transient = false, 
+    /** Node's error code, when it tells more than `transient` (ENOTFOUND: a name that does not resolve, maybe only for now). */
+    code) {
         super(message);
         this.transient = transient;
+        this.code = code;
     }
 }
 /** A reload-level failure the user must act on (task not found, did not start, timed out). */
@@ -43947,7 +44767,8 @@ class ReloadError extends Error {
 class StillDown extends Error {
     name = 'StillDown';
     constructor(cause) {
-        super(`the QRS was not answering at the timeout (${(0,_text_js__WEBPACK_IMPORTED_MODULE_0__/* .firstLine */ .T)(errorMessage(cause))})`, { cause });
+        const what = cause instanceof UnexpectedAnswer ? 'answering something unexpected' : 'not answering';
+        super(`the QRS was ${what} at the timeout (${(0,_text_js__WEBPACK_IMPORTED_MODULE_0__/* .firstLine */ .T)(errorMessage(cause))})`, { cause });
     }
 }
 /** The runner cancelled the job (SIGINT, then SIGTERM 7.5 s later, then SIGKILL). */
