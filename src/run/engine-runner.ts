@@ -92,19 +92,24 @@ export function engineRunner(api: QrsApi, engine: EngineConnector): TargetRunner
         const since = clock.now()
         const show = printer(started, context, since)
         const ended = (): boolean => started.reload.answer !== undefined || started.reload.failure !== undefined
+        /** The last read began after DoReloadEx answered: it has every line. */
+        let complete = false
         const outcome = await poll({
           clock,
           signal,
           deadline: since + settings.timeoutMs,
           // A gap ends early when DoReloadEx answers: the last lines are read at once.
           sleep: (ms, abort) => sleepUntil(clock, ms, abort, started.reload.done),
-          read: async () => show(await readProgress(started)),
+          read: async () => {
+            complete = started.reload.answer !== undefined
+            show(await readProgress(started))
+          },
           done: ended,
           next: () => PROGRESS_POLL_MS
         })
         if (!outcome.done) return { kind: 'timeout', elapsedMs: clock.now() - since, sessionEnded: false, lastStatus: 2, attempts: 0 }
-        // Whatever came between the last read and the answer.
-        show(await readProgress(started))
+        // The answer came while the last read was under way: what came between (else that read came after it).
+        if (started.reload.answer && !complete) show(await readProgress(started))
         if (started.reload.failure) throw lost(started, started.reload.failure)
         return { kind: 'finished', result: resultOf(started), attempts: 1 }
       })
