@@ -28,7 +28,16 @@ describe('engine mode: certificate auth on the engine port', () => {
     const run = await runAction(engine({ 'app-id': APPS.orders, 'expect-rows': 'Orders >= 1000\n* > 0' }))
     expect(errorLine(run)).toBe('')
     expect(run.code).toBe(0)
-    expect(run.outputs).toMatchObject({ status: 'FinishedSuccess', 'status-code': '7', 'app-id': APPS.orders, 'app-name': 'Orders', 'task-id': '', 'task-name': '', 'execution-id': '', 'execution-result-id': '' })
+    expect(run.outputs).toMatchObject({
+      status: 'FinishedSuccess',
+      'status-code': '7',
+      'app-id': APPS.orders,
+      'app-name': 'Orders',
+      'task-id': '',
+      'task-name': '',
+      'execution-id': '',
+      'execution-result-id': ''
+    })
     expect(run.outputs['started-at']).toMatch(/^\d{4}-\d\d-\d\dT/)
     expect(run.outputs['stopped-at']).toMatch(/^\d{4}-\d\d-\d\dT/)
     expect(Number(run.outputs['duration-ms'])).toBeGreaterThanOrEqual(2_400)
@@ -109,8 +118,16 @@ describe('engine mode: partial reload, failures', () => {
     expect(run.code).toBe(1)
     expect(run.outputs.status).toBe('FinishedSuccess')
     const error = errorLine(run)
-    expect(error).toMatch(/title=Qlik data check failed%3A app 'Budget'::Data check failed for app 'Budget' \(expect-rows\): table 'Budget' has 0 rows, expected >= 1; table 'Forecast' does not exist \(expected >= 1; the app has 'Budget', 'Accounts'\)\. The app was not saved/)
-    expect(result(run)).toMatchObject({ success: false, tables: [{ name: 'Budget', rows: 0 }, { name: 'Accounts', rows: 310 }] })
+    expect(error).toMatch(
+      /title=Qlik data check failed%3A app 'Budget'::Data check failed for app 'Budget' \(expect-rows\): table 'Budget' has 0 rows, expected >= 1; table 'Forecast' does not exist \(expected >= 1; the app has 'Budget', 'Accounts'\)\. The app was not saved/
+    )
+    expect(result(run)).toMatchObject({
+      success: false,
+      tables: [
+        { name: 'Budget', rows: 0 },
+        { name: 'Accounts', rows: 310 }
+      ]
+    })
     expect(callsOf(APPS.budget, since, 'DoReloadEx')).toHaveLength(1)
     expect(callsOf(APPS.budget, since, 'DoSave')).toHaveLength(0)
     expect(sim.engine.savedTables(APPS.budget)).toEqual(savedBefore)
@@ -121,12 +138,21 @@ describe('engine mode: partial reload, failures', () => {
   it('a user who may reload but not save: the reload succeeded, DoSave refused, the step fails saying so', async () => {
     const run = await runAction(engine({ 'app-id': APPS.locked, 'qlik-user': 'UserDirectory=CORP; UserId=no_update' }))
     expect(run.code).toBe(1)
-    expect(errorLine(run)).toMatch(/The reload succeeded, but saving the app failed: The engine answered DoSave of app 'Locked' with .*access denied, code 5.*not save it \(update right/)
+    expect(errorLine(run)).toMatch(
+      /The reload succeeded, but saving the app failed: The engine answered DoSave of app 'Locked' with .*access denied, code 5.*not save it \(update right/
+    )
   })
 })
 
 describe('engine mode through the virtual proxies', () => {
-  const proxy = (prefix: string, extra: Record<string, string>) => ({ url: `${sim.proxyUrl}/${prefix}`, 'ca-cert': sim.certs.ca, 'max-poll-interval': '1s', 'reload-mode': 'engine', 'app-id': APPS.budget, ...extra })
+  const proxy = (prefix: string, extra: Record<string, string>) => ({
+    url: `${sim.proxyUrl}/${prefix}`,
+    'ca-cert': sim.certs.ca,
+    'max-poll-interval': '1s',
+    'reload-mode': 'engine',
+    'app-id': APPS.budget,
+    ...extra
+  })
 
   it('NTLM: the engine socket carries the cookie of the run’s one handshake', async () => {
     const since = Date.now()
@@ -212,7 +238,9 @@ describe('engine mode: a main step killed mid-reload (the session dies with it)'
         const main = await step.done
         const post = await runAction(inputs, { state: main.state })
         expect(post.code).toBe(0)
-        expect(post.stdout).toMatch(/::warning::The main step did not finish \(cancelled or killed\) during the engine reload of app 'Budget' .*its engine session ended with the process/)
+        expect(post.stdout).toMatch(
+          /::warning::The main step did not finish \(cancelled or killed\) during the engine reload of app 'Budget' .*its engine session ended with the process/
+        )
         // Whatever the engine did with it, nobody saved it.
         await new Promise(done => setTimeout(done, 600))
         const [reload] = other.engine.reloads
@@ -235,7 +263,13 @@ describe('expect-rows in task mode', () => {
     const run = await runAction(certificateInputs(sim, { 'task-id': ENGINE_TASKS.orders, 'engine-url': sim.engineUrl, 'expect-rows': 'Orders >= 1\nCustomers = 55' }))
     expect(errorLine(run)).toBe('')
     expect(run.code).toBe(0)
-    expect(result(run)).toMatchObject({ 'reload-mode': 'task', tables: [{ name: 'Orders', rows: 1200 }, { name: 'Customers', rows: 55 }] })
+    expect(result(run)).toMatchObject({
+      'reload-mode': 'task',
+      tables: [
+        { name: 'Orders', rows: 1200 },
+        { name: 'Customers', rows: 55 }
+      ]
+    })
     expect(callsOf(APPS.orders, since).map(c => c.method)).toEqual(['OpenDoc', 'GetTablesAndKeys'])
     expect(run.summary).toContain('<td>Customers</td><td>55</td><td>✅ = 55</td>')
   })
@@ -244,7 +278,9 @@ describe('expect-rows in task mode', () => {
     const run = await runAction(certificateInputs(sim, { 'task-name': 'Reload Budget', 'engine-url': sim.engineUrl, 'expect-rows': 'Budget > 0' }))
     expect(run.code).toBe(1)
     expect(run.outputs.status).toBe('FinishedSuccess')
-    expect(errorLine(run)).toMatch(/Data check failed for app 'Budget' \(expect-rows\): table 'Budget' has 0 rows, expected > 0\. The task reloaded and saved the app: it holds this data now\./)
+    expect(errorLine(run)).toMatch(
+      /Data check failed for app 'Budget' \(expect-rows\): table 'Budget' has 0 rows, expected > 0\. The task reloaded and saved the app: it holds this data now\./
+    )
   })
 })
 
@@ -285,7 +321,7 @@ describe('engine mode: input errors before any request', () => {
   ])('%j', async (extra, message) => {
     const requests = sim.requests.length
     const calls = sim.engine.calls.length
-    const run = await runAction(engine(extra as Record<string, string>))
+    const run = await runAction(engine(extra))
     expect(run.code).toBe(1)
     expect(errorLine(run)).toContain(message)
     expect(sim.requests.length).toBe(requests)

@@ -86,6 +86,10 @@ export function engineSite(): Scenario {
     { id: ENGINE_TASKS.orders, name: 'Reload Orders', appId: APPS.orders, runs: [{ attempts: [{ outcome: 7, durationMs: 300 }] }] },
     { id: ENGINE_TASKS.budget, name: 'Reload Budget', appId: APPS.budget, runs: [{ attempts: [{ outcome: 7, durationMs: 300 }] }] }
   )
-  site.users!.push({ directory: 'CORP', id: 'no_update', appRights: { [APPS.locked]: ['read', 'reload'] } })
+  site.users!.push(
+    { directory: 'CORP', id: 'no_update', appRights: { [APPS.locked]: ['read', 'reload'] } },
+    { directory: 'CORP', id: 'viewer', appRights: { [APPS.orders]: ['read'] } },
+    { directory: 'CORP', id: 'outsider', appRights: { [APPS.orders]: [] } }
+  )
   return site
 }

@@ -139,7 +139,21 @@ describe('outputs', () => {
     const toolkit = new FakeToolkit()
     setOutputs(toolkit, taskReport(TASK, EXEC))
     expect(Object.keys(toolkit.outputs).sort()).toEqual(
-      ['status', 'status-code', 'task-id', 'task-name', 'app-id', 'app-name', 'execution-id', 'execution-result-id', 'started-at', 'stopped-at', 'duration-ms', 'node', 'result'].sort()
+      [
+        'status',
+        'status-code',
+        'task-id',
+        'task-name',
+        'app-id',
+        'app-name',
+        'execution-id',
+        'execution-result-id',
+        'started-at',
+        'stopped-at',
+        'duration-ms',
+        'node',
+        'result'
+      ].sort()
     )
     expect(toolkit.outputs['status-code']).toBe('')
     expect(toolkit.outputs['duration-ms']).toBe('')

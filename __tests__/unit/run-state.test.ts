@@ -66,7 +66,14 @@ describe('the step state the post step reads', () => {
 
 /** One of ours, whose stop does what `stop` says. */
 function running(name: string, stop: Running['stop'], extra: Partial<Running> = {}): Running {
-  return { key: `exec-${name}`, names: taskNames(`task '${name}'`, `exec-${name}`), saved: { taskId: `task-${name}`, executionId: `exec-${name}` }, attached: false, stop, ...extra }
+  return {
+    key: `exec-${name}`,
+    names: taskNames(`task '${name}'`, `exec-${name}`),
+    saved: { taskId: `task-${name}`, executionId: `exec-${name}` },
+    attached: false,
+    stop,
+    ...extra
+  }
 }
 
 describe('Progress: what main knows, saved as it changes', () => {

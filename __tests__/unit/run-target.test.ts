@@ -93,7 +93,13 @@ describe('runTarget: one target’s steps through its runner', () => {
     await runTarget(runner, program, stepContext())
     expect(program.scriptLogNote).toBeUndefined()
     const api = {} as QrsApi
-    expect(await taskRunner(api, NO_ENGINE).scriptLog(taskReload({ task: { id: 't', name: 'Program', taskType: 1 }, executionId: 'e', attached: false }), result(8), targetContext(program, stepContext()))).toBeUndefined()
+    expect(
+      await taskRunner(api, NO_ENGINE).scriptLog(
+        taskReload({ task: { id: 't', name: 'Program', taskType: 1 }, executionId: 'e', attached: false }),
+        result(8),
+        targetContext(program, stepContext())
+      )
+    ).toBeUndefined()
   })
 
   it('wait: false: the status right after the start, and success', async () => {
@@ -350,7 +356,10 @@ describe('taskRunner: the QRS task scheduler behind the steps', () => {
     const api = { ...(reader('run') as object), detached: () => reader('detached') } as unknown as QrsApi
     const runner = taskRunner(api, NO_ENGINE)
     const context = { toolkit: new FakeToolkit(), clock: fakeClock() }
-    expect(await runner.stop(taskReload({ task: { id: 'task-A', name: 'A' }, executionId: 'exec-A', attached: false }), { waitMs: 1_000, afterCancel: true, context })).toEqual({ alreadyEnded: true, result: result(7) })
+    expect(await runner.stop(taskReload({ task: { id: 'task-A', name: 'A' }, executionId: 'exec-A', attached: false }), { waitMs: 1_000, afterCancel: true, context })).toEqual({
+      alreadyEnded: true,
+      result: result(7)
+    })
     await runner.stop(taskReload({ task: { id: 'task-A', name: 'A' }, executionId: 'exec-A', attached: false }), { waitMs: 1_000, afterCancel: false, context })
     expect(views).toEqual(['detached', 'run'])
   })

@@ -116,7 +116,9 @@ export class EngineConnector {
   private explain(error: unknown, refusal: RawResponse | undefined, state: string, name: string, url: URL): Error {
     const { auth } = this.site
     if (state && state !== 'SESSION_CREATED' && state !== 'SESSION_ATTACHED') {
-      return new EngineError(`The engine refused the session for app ${name}: ${excerpt(state, 80)}${/LICENSE/i.test(state) ? ' (the user has no license to use apps: QMC > License management)' : ''}.`)
+      return new EngineError(
+        `The engine refused the session for app ${name}: ${excerpt(state, 80)}${/LICENSE/i.test(state) ? ' (the user has no license to use apps: QMC > License management)' : ''}.`
+      )
     }
     if (refusal) {
       const where = `${url.host}${url.pathname.replace(/\/app\/.*$/, '')}`
@@ -132,10 +134,11 @@ export class EngineConnector {
       return new EngineError(`The engine at ${where} refused the WebSocket for app ${name}: ${refusal.status}${said ? ` ${said}` : ''}.${hint ? ` ${hint.trim()}` : ''}`)
     }
     if (error instanceof EngineError || error instanceof ConnectionError) return error
-    const cause = (error as { error?: unknown })?.error
-    if (cause instanceof Error) {
+    // ws's error event carries the socket's error (enigma.js rejects the open with the event).
+    const cause = (error as { error?: { code?: string; message?: string } })?.error
+    if (typeof cause?.message === 'string') {
       const described = describeConnectionError(cause, url)
-      if ((cause as { code?: string }).code === 'ECONNREFUSED') {
+      if (cause.code === 'ECONNREFUSED') {
         return new ConnectionError(
           `Nothing accepts connections at ${url.host} (ECONNREFUSED): the engine port is closed to the runner (a firewall), or engine-url is wrong. Open the port, or reach the engine through a virtual proxy (engine-url: wss://host/prefix).`,
           true

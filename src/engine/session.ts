@@ -3,7 +3,7 @@ import enigma from 'enigma.js/enigma.min.js'
 // uses, the same as in the newest (__tests__/unit/engine-schema.test.ts); a third of the newest's size.
 import schema from 'enigma.js/schemas/12.170.2.json' with { type: 'json' }
 import type WebSocket from 'ws'
-import { MAX_LINE_CHARS } from '../scriptlog/lines.js'
+import { MAX_LINE_CHARS } from '../util/text.js'
 import type { Log } from '../toolkit/toolkit.js'
 import { EngineError } from '../util/errors.js'
 import { engineError } from './errors.js'
@@ -19,7 +19,13 @@ interface QixGlobal {
 interface QixDoc {
   doReloadEx(qParams: { qMode: number; qPartial: boolean; qDebug: boolean }): Promise<RawReloadResult> & { requestId?: number }
   doSave(): Promise<unknown>
-  getTablesAndKeys(qWindowSize: Size, qNullSize: Size, qCellHeight: number, qSyntheticMode: boolean, qIncludeSysVars: boolean): Promise<{ qtr?: { qName?: unknown; qNoOfRows?: unknown }[] }>
+  getTablesAndKeys(
+    qWindowSize: Size,
+    qNullSize: Size,
+    qCellHeight: number,
+    qSyntheticMode: boolean,
+    qIncludeSysVars: boolean
+  ): Promise<{ qtr?: { qName?: unknown; qNoOfRows?: unknown }[] }>
   getAppLayout(): Promise<{ qReadOnly?: boolean; qTitle?: string }>
 }
 
@@ -108,7 +114,7 @@ export class EngineSession {
       url: options.url,
       createSocket: (url: string) => (socket = options.createSocket(url)) as unknown as globalThis.WebSocket
     })
-    session.on('notification:OnConnected', (params: { qSessionState?: unknown }) => options.onConnected(String(params?.qSessionState ?? '')))
+    session.on('notification:OnConnected', (params: { qSessionState?: unknown }) => options.onConnected(text(params?.qSessionState)))
     const global = (await session.open()) as unknown as QixGlobal
     options.opened()
     const close = (): Promise<void> => closeSession(session, socket!)
@@ -124,7 +130,7 @@ export class EngineSession {
   /** Every table of the data model with its row count. */
   async tables(): Promise<TableRows[]> {
     const answer = await this.call('GetTablesAndKeys', () => this.doc.getTablesAndKeys(NO_SIZE, NO_SIZE, 0, true, false))
-    return (answer.qtr ?? []).map(table => ({ name: String(table.qName ?? '').slice(0, MAX_LINE_CHARS), rows: Number(table.qNoOfRows) || 0 }))
+    return (answer.qtr ?? []).map(table => ({ name: text(table.qName).slice(0, MAX_LINE_CHARS), rows: Number(table.qNoOfRows) || 0 }))
   }
 
   /** Whether the user may save the app (qReadOnly: no update right), for a dry run. */
@@ -140,7 +146,11 @@ export class EngineSession {
       done: pending.then(
         result => {
           running.answeredAt = Date.now()
-          running.answer = { success: result?.qSuccess === true, scriptLogFile: String(result?.qScriptLogFile ?? ''), endedWithMemoryConstraint: result?.qEndedWithMemoryConstraint === true }
+          running.answer = {
+            success: result?.qSuccess === true,
+            scriptLogFile: text(result?.qScriptLogFile),
+            endedWithMemoryConstraint: result?.qEndedWithMemoryConstraint === true
+          }
           return running.answer
         },
         (error: unknown) => {
@@ -156,16 +166,16 @@ export class EngineSession {
   /** GetProgress of the reload `requestId`: the lines since the last call, the transient text, the errors. */
   async progress(requestId: number): Promise<Progress> {
     const data = await this.call('GetProgress', () => this.global.getProgress(requestId))
-    const lines = String(data?.qPersistentProgress ?? '')
+    const lines = text(data?.qPersistentProgress)
       .split(/\r?\n/)
       .filter(line => line.trim())
       .slice(0, MAX_LINES_PER_ANSWER)
       .map(cut)
     const errors: ScriptError[] = (Array.isArray(data?.qErrorData) ? data.qErrorData : [])
       .slice(0, 100)
-      .map(e => ({ message: cut(String(e?.qErrorString ?? '')), statement: cut(String(e?.qLine ?? '')) }))
+      .map(e => ({ message: cut(text(e?.qErrorString)), statement: cut(text(e?.qLine)) }))
       .filter(e => e.message || e.statement)
-    return { started: data?.qStarted === true, finished: data?.qFinished === true, lines, transient: cut(String(data?.qTransientProgress ?? '').trim()), errors }
+    return { started: data?.qStarted === true, finished: data?.qFinished === true, lines, transient: cut(text(data?.qTransientProgress).trim()), errors }
   }
 
   /** CancelReload: the reload in progress ends, and DoReloadEx answers qSuccess false. */
@@ -222,4 +232,9 @@ async function bounded<T>(method: string, app: string, send: () => Promise<T>, t
 
 function cut(line: string): string {
   return line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line
+}
+
+/** Server JSON read as text: a string as it is, anything else (an object where text was expected) as nothing. */
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : ''
 }

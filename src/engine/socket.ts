@@ -4,7 +4,7 @@ import { createAgent, type ClientTls, type ServerTls } from '../qrs/agent.js'
 import type { RawResponse } from '../qrs/transport.js'
 
 /** A WebSocket message larger than this closes the session: the answers the engine mode reads are small. */
-export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024
+const MAX_MESSAGE_BYTES = 32 * 1024 * 1024
 /** Of a refused upgrade's body only this much is read: it is shown cut to a line. */
 const MAX_REFUSAL_BYTES = 16 * 1024
 

@@ -15,8 +15,8 @@ export interface RowCheck {
   line: string
 }
 
-// `<table> <op> <count>`; a name with an operator in it is quoted ("a>b" or [a>b]), as in a load script.
-const LINE = /^(?:"([^"]+)"|\[([^\]]+)\]|(.+?))\s*(>=|<=|>|<|=)\s*(\d+)$/
+// `<table> <op> <count>`; a name with <, > or = in it is quoted ("a>b" or [a>b]), as in a load script.
+const LINE = /^(?:"([^"]+)"|\[([^\]]+)\]|([^<>="[][^<>=]*?))\s*(>=|<=|>|<|=)\s*(\d+)$/
 
 /** expect-rows: one check per line; a bad line names itself. */
 export function parseExpectRows(value: string): RowCheck[] {

@@ -33,7 +33,8 @@ export async function untilAppIdle(api: QrsApi, app: AppRef, options: AppBusyOpt
     const sessions = await api.appRunningSessions(app.id)
     if ('notKnown' in sessions) {
       const why = `Could not check whether a task of app ${name} is running (${sessions.notKnown})`
-      if (options.ifRunning === 'fail') throw new ReloadError(`${why}, and if-running is 'fail': not reloading it. Allow the user to read execution sessions, or use if-running: wait.`)
+      if (options.ifRunning === 'fail')
+        throw new ReloadError(`${why}, and if-running is 'fail': not reloading it. Allow the user to read execution sessions, or use if-running: wait.`)
       options.log.warning(`${why}: reloading it without that check.`)
       return
     }

@@ -34,7 +34,15 @@ export async function planEngineApp(api: QrsApi, engine: EngineConnector, settin
   } catch (error) {
     reasons.push(`the engine did not open it: ${errorMessage(error)}`)
   }
-  return { action: reasons.length > 0 ? 'none' : action, wouldStart: reasons.length === 0, enabled: null, runningExecutionId: running?.id ?? null, runningNotKnown: 'notKnown' in sessions, mayStart, reasons }
+  return {
+    action: reasons.length > 0 ? 'none' : action,
+    wouldStart: reasons.length === 0,
+    enabled: null,
+    runningExecutionId: running?.id ?? null,
+    runningNotKnown: 'notKnown' in sessions,
+    mayStart,
+    reasons
+  }
 }
 
 /** Opens the app without data and asks GetAppLayout whether it is read-only; open with data elsewhere, it is opened with data (cheap then: the model is in memory). */

@@ -29,7 +29,9 @@ async function reportOne(toolkit: Toolkit, settings: Settings, run: TargetRun): 
     await printLog(toolkit, settings, run)
     toolkit.error(message, checkFailed(run) ? { title: `Qlik data check failed: ${run.label}` } : undefined)
     toolkit.fail()
-    await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: false, failure: message, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, data: run.data }))
+    await bestEffort(toolkit, 'write the job summary', () =>
+      writeSummary(toolkit, { report, success: false, failure: message, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, data: run.data })
+    )
     return
   }
   if (!run.result) {

@@ -44,7 +44,7 @@ const data = (row: TableRow): boolean => row.before !== undefined || row.after !
 
 function checkText(outcome: CheckOutcome): string {
   const { op, count: expected } = outcome.check
-  return `${outcome.held ? "✅" : "❌"} ${escape(op)} ${count(expected)}`
+  return `${outcome.held ? '✅' : '❌'} ${escape(op)} ${count(expected)}`
 }
 
 /** The tables for the step log: "Orders: 126,500 (+1,500) expect >= 1 held". */

@@ -31,11 +31,14 @@ export interface EngineReload extends StartedReload {
 }
 
 /** GetProgress once a second: the lines arrive within a second, at a rate that does not load the engine (corectl#256). */
-export const PROGRESS_POLL_MS = 1_000
+const PROGRESS_POLL_MS = 1_000
 /** The transient line ("Orders << Orders 40,000 Lines fetched") at most this often. */
 const TRANSIENT_EVERY_MS = 5_000
 /** A line at least this often while nothing else is printed. */
 const HEARTBEAT_MS = 5 * 60_000
+
+/** enigma.js's code for a call whose socket closed before the answer (NOT_CONNECTED). */
+const LOST = -1
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -102,7 +105,7 @@ export function engineRunner(api: QrsApi, engine: EngineConnector): TargetRunner
           sleep: (ms, abort) => sleepUntil(clock, ms, abort, started.reload.done),
           read: async () => {
             complete = started.reload.answer !== undefined
-            show(await readProgress(started))
+            show(await readProgress(started).catch((error: unknown) => lostOr(started, error)))
           },
           done: ended,
           next: () => PROGRESS_POLL_MS
@@ -110,7 +113,7 @@ export function engineRunner(api: QrsApi, engine: EngineConnector): TargetRunner
         if (!outcome.done) return { kind: 'timeout', elapsedMs: clock.now() - since, sessionEnded: false, lastStatus: 2, attempts: 0 }
         // The answer came while the last read was under way: what came between (else that read came after it).
         if (started.reload.answer && !complete) show(await readProgress(started))
-        if (started.reload.failure) throw lost(started, started.reload.failure)
+        if (started.reload.failure) lostOr(started, started.reload.failure)
         return { kind: 'finished', result: resultOf(started), attempts: 1 }
       })
     },
@@ -198,11 +201,17 @@ function errorLine(error: ScriptError): string {
   return error.statement ? `${error.message} (in: ${error.statement})` : error.message
 }
 
-/** DoReloadEx never answered: the session broke during the reload, and the reload's end is not ours to see. */
-function lost(started: EngineReload, failure: EngineError): EngineError {
-  return new EngineError(
-    `${started.names.what[0].toUpperCase()}${started.names.what.slice(1)} was lost: ${errorMessage(failure)} Without its session Qlik stops the reload or runs it to its end unsaved (not confirmed which); nothing was saved.`,
-    failure.code
+/**
+ * A call failed during the reload. Refused by the engine (no reload right, a parameter): its answer,
+ * as it is. The session broke (the socket closed, an engine that stopped answering): the reload is lost,
+ * its end is not ours to see.
+ */
+function lostOr(started: EngineReload, error: unknown): never {
+  const code = error instanceof EngineError ? error.code : undefined
+  if (code !== undefined && code !== LOST) throw error
+  throw new EngineError(
+    `${started.names.what[0].toUpperCase()}${started.names.what.slice(1)} was lost: ${errorMessage(error)} Without its session Qlik stops the reload or runs it to its end unsaved (not confirmed which); nothing was saved.`,
+    code
   )
 }
 

@@ -30,7 +30,13 @@ export async function runTarget(runner: TargetRunner, run: TargetRun, step: Step
     const started = (run.started = await group('Start the reload', async () => {
       const reload = await runner.start(context)
       // Tracked at once: if the job is killed from here on, the post step finds it.
-      context.tracker.started({ key: reload.key, names: reload.names, attached: reload.attached, saved: reload.saved, stop: waitMs => runner.stop(reload, { waitMs, afterCancel: true, context }) })
+      context.tracker.started({
+        key: reload.key,
+        names: reload.names,
+        attached: reload.attached,
+        saved: reload.saved,
+        stop: waitMs => runner.stop(reload, { waitMs, afterCancel: true, context })
+      })
       info(startedLine(reload))
       return reload
     }))

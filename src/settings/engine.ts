@@ -48,7 +48,7 @@ export function readEngineSettings(get: Get, context: Context): EngineSettings {
   if (engine) refuseWithEngine(context)
   if (expectRows.length > 0 && !context.wait) throw new InputError('expect-rows', 'needs wait: true: the checks run once the reload has ended.')
   if (get('engine-url') && !engine && expectRows.length === 0) {
-    throw new InputError('engine-url', "only applies with reload-mode: engine or expect-rows; remove it, or set one of them.")
+    throw new InputError('engine-url', 'only applies with reload-mode: engine or expect-rows; remove it, or set one of them.')
   }
   return { reloadMode, partial, engineUrl: parseEngineUrl(get('engine-url'), context), expectRows }
 }
@@ -88,7 +88,8 @@ function parseEngineUrl(value: string, { url, certificateAuth }: Context): URL {
   if (engine.protocol !== 'wss:') throw new InputError('engine-url', `must start with wss:// or https:// (got ${engine.protocol}//): the engine is reached over TLS.`)
   if (engine.username || engine.password) throw new InputError('engine-url', 'must not contain credentials; use the auth inputs.')
   if (engine.search || engine.hash) throw new InputError('engine-url', 'must not contain a query or fragment.')
-  if (/\/app(\/|$)/i.test(engine.pathname)) throw new InputError('engine-url', `must end before /app (e.g. wss://${engine.host}${engine.pathname.replace(/\/app(\/.*)?$/i, '')}): the app is added per target.`)
+  if (/\/app(\/|$)/i.test(engine.pathname))
+    throw new InputError('engine-url', `must end before /app (e.g. wss://${engine.host}${engine.pathname.replace(/\/app(\/.*)?$/i, '')}): the app is added per target.`)
   return withoutTrailingSlash(engine)
 }
 
