@@ -17,7 +17,9 @@ export const APPS = {
 
 export const ENGINE_TASKS = {
   orders: 'e3000000-0000-4000-8000-000000000001',
-  budget: 'e3000000-0000-4000-8000-000000000002'
+  budget: 'e3000000-0000-4000-8000-000000000002',
+  /** An external program task: no app, so no tables to check. */
+  program: 'e3000000-0000-4000-8000-000000000003'
 }
 
 export const BROKEN_ERROR = { message: "Field 'Revenue' not found", statement: 'LOAD Revenue FROM [lib://Data/sales.qvd] (qvd)' }
@@ -84,7 +86,8 @@ export function engineSite(): Scenario {
   )
   site.tasks!.push(
     { id: ENGINE_TASKS.orders, name: 'Reload Orders', appId: APPS.orders, runs: [{ attempts: [{ outcome: 7, durationMs: 300 }] }] },
-    { id: ENGINE_TASKS.budget, name: 'Reload Budget', appId: APPS.budget, runs: [{ attempts: [{ outcome: 7, durationMs: 300 }] }] }
+    { id: ENGINE_TASKS.budget, name: 'Reload Budget', appId: APPS.budget, runs: [{ attempts: [{ outcome: 7, durationMs: 300 }] }] },
+    { id: ENGINE_TASKS.program, name: 'Copy files', taskType: 1, runs: [{ attempts: [{ outcome: 7, durationMs: 200 }] }] }
   )
   site.users!.push(
     { directory: 'CORP', id: 'no_update', appRights: { [APPS.locked]: ['read', 'reload'] } },

@@ -243,6 +243,36 @@ describe('engine mode: what the engine refuses, in words', () => {
   })
 })
 
+describe('expect-rows in task mode, in-process', () => {
+  const taskInputs = (extra: Record<string, string>) => certificateInputs(sim, { 'engine-url': sim.engineUrl, ...extra })
+
+  it('the tables read after the task, in a session of their own; a failed check fails the target, the scheduler saved the app', async () => {
+    const since = Date.now()
+    const held = await main(taskInputs({ 'task-id': ENGINE_TASKS.orders, 'expect-rows': '* > 0' }))
+    expect(held.failed).toBe(false)
+    expect(sim.engine.calls.filter(c => c.time >= since).map(c => c.method)).toEqual(['OpenDoc', 'GetTablesAndKeys'])
+    const failed = await main(taskInputs({ 'task-id': ENGINE_TASKS.budget, 'expect-rows': 'Budget >= 1' }))
+    expect(failed.errors()[0]).toMatchObject({
+      title: 'Qlik data check failed: Reload Budget',
+      message: expect.stringMatching(/table 'Budget' has 0 rows, expected >= 1\. The task reloaded and saved the app/)
+    })
+    expect(failed.summary).toContain('<td>Budget</td><td>0</td><td>❌ &gt;= 1</td>')
+    await settled()
+  })
+
+  it('an external program task has no app: expect-rows cannot check it, and says so', async () => {
+    const toolkit = await main(taskInputs({ 'task-id': ENGINE_TASKS.program, 'expect-rows': '* > 0' }))
+    expect(error(toolkit)).toBe("expect-rows cannot check task 'Copy files': it reloads no app (an external program task), so it has no tables.")
+  })
+
+  it('several tasks: each app checked; the summary shows the tables of each', async () => {
+    const toolkit = await main(taskInputs({ 'task-id': `${ENGINE_TASKS.orders}\n${ENGINE_TASKS.budget}`, 'expect-rows': 'Budget > 0' }))
+    expect(toolkit.failed).toBe(true)
+    expect(toolkit.errors().map(e => e.title)).toEqual(['Qlik data check failed: Reload Orders', 'Qlik data check failed: Reload Budget'])
+    expect(toolkit.summary).toMatch(/Tables of Reload Budget ❌/)
+  })
+})
+
 describe('post step: an engine reload main left behind', () => {
   it('warns what became of it; a task left behind is still stopped', async () => {
     const toolkit = new FakeToolkit(engineInputs({ 'app-id': APPS.orders }))
