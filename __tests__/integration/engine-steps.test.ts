@@ -56,12 +56,25 @@ describe('engine mode in-process', () => {
     await settled()
   })
 
-  it('script-log: never: no line of the script reaches the step log, the annotation or the summary', async () => {
+  it('script-log: never: no line of the script reaches the step log, the annotation or the summary; a failed reload is not saved', async () => {
+    const since = Date.now()
     const toolkit = await main(engineInputs({ 'app-id': APPS.broken, 'script-log': 'never' }))
     expect(toolkit.failed).toBe(true)
+    expect(sim.engine.calls.filter(c => c.time >= since && c.method === 'DoSave')).toEqual([])
     const everything = [...toolkit.log, ...toolkit.annotations.map(a => a.message), toolkit.summary].join('\n')
     expect(everything).not.toMatch(/Revenue|Data << Data|Started loading data/)
     expect(toolkit.outputs['script-log-path']).toContain(scratch)
+  })
+
+  it('a data check that fails: the reload succeeded, the app is not saved (no DoSave), the saved tables unchanged', async () => {
+    const since = Date.now()
+    const saved = sim.engine.savedTables(APPS.budget)
+    const toolkit = await main(engineInputs({ 'app-id': APPS.budget, 'expect-rows': 'Budget >= 1' }))
+    expect(toolkit.outputs.status).toBe('FinishedSuccess')
+    expect(error(toolkit)).toMatch(/table 'Budget' has 0 rows, expected >= 1\. The app was not saved/)
+    expect(sim.engine.calls.filter(c => c.time >= since && c.method === 'DoSave')).toEqual([])
+    expect(sim.engine.savedTables(APPS.budget)).toEqual(saved)
+    expect(toolkit.log).not.toContain("App 'Budget' saved (DoSave).")
   })
 
   it('several apps: each its own session, lines carry the app, one summary row each with its tables', async () => {
