@@ -20,12 +20,15 @@ const EXTRA = {
   nowait: 'd4000000-0000-4000-8000-000000000002',
   /** Long tasks of their own for the cancellation scenarios. */
   cancelled: 'd4000000-0000-4000-8000-000000000003',
-  killed: 'd4000000-0000-4000-8000-000000000004'
+  killed: 'd4000000-0000-4000-8000-000000000004',
+  /** An app no task reloads: the engine cancel scenario, with nothing of the scheduler in its way. */
+  engineApp: 'd4000000-0000-4000-8000-000000000005'
 }
 
 function site(): Scenario {
   const scenario = testSite()
   scenario.apps!.push({ id: EXTRA.appForecast, name: 'Forecast', reloadRuns: [{ attempts: [{ outcome: 8, durationMs: 300, details: [SCRIPT_ERROR] }] }] })
+  scenario.apps!.push({ id: EXTRA.engineApp, name: 'Engine only' })
   for (const [id, name] of [
     [EXTRA.nowait, 'Reload Later'],
     [EXTRA.cancelled, 'Reload Cancelled'],
@@ -322,12 +325,12 @@ describe('no secret leaks in debug mode', () => {
     })
 
     it('certificate auth on the engine port, encrypted key; cancelled (SIGINT) mid-reload, then the post step', async () => {
-      sim.faults.add({ method: 'DoReloadEx', path: `/app/${IDS.appSales}`, times: 1, action: { kind: 'hang' } })
+      sim.faults.add({ method: 'DoReloadEx', path: `/app/${EXTRA.engineApp}`, times: 1, action: { kind: 'hang' } })
       try {
         const inputs = certificate({
           'reload-mode': 'engine',
           'engine-url': sim.engineUrl,
-          'app-id': IDS.appSales,
+          'app-id': EXTRA.engineApp,
           'client-key': sim.certs.clientKeyEncrypted,
           'client-key-passphrase': sim.certs.clientKeyPassphrase
         })
@@ -335,9 +338,10 @@ describe('no secret leaks in debug mode', () => {
         const since = Date.now()
         const step = startAction(all, { env: DEBUG })
         for (let i = 0; i < 200 && !sim.engine.calls.some(c => c.time >= since && c.method === 'DoReloadEx'); i++) await new Promise(done => setTimeout(done, 25))
+        expect(sim.engine.calls.some(c => c.time >= since && c.method === 'DoReloadEx')).toBe(true)
         step.child.kill('SIGINT')
         const main = await step.done
-        expect(errorLine(main)).toMatch(/The job was cancelled: stopped the engine reload of app 'Sales'/)
+        expect(errorLine(main)).toMatch(/The job was cancelled: stopped the engine reload of app 'Engine only'/)
         expect(checkLeaks({ run: main, inputs: all, since })).toContain(sim.certs.clientKeyPassphrase)
         const post = await runAction(all, { env: DEBUG, state: main.state })
         expect(post.code).toBe(0)
