@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { existsSync, readFileSync } from 'node:fs'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
 import { testCertificates } from '../helpers/certs.js'
-import { APPS, BROKEN_ERROR, ENGINE_TASKS, engineSite } from '../helpers/engine-site.js'
+import { APPS, BROKEN_ERROR, ENGINE_TASKS, HOSTILE, engineSite } from '../helpers/engine-site.js'
+import { runnerCommands } from '../helpers/runner-commands.js'
 import { runAction, startAction, type ActionRun } from '../helpers/local-runner.js'
 import { WINDOWS, certificateInputs } from '../helpers/site.js'
 
@@ -305,6 +306,24 @@ describe('engine mode: dry run, several apps', () => {
     expect(callsOf(APPS.slow, since, 'CancelReload')).toHaveLength(1)
     expect(savesOf(APPS.slow, since)).toHaveLength(0)
     expect(run.stdout).toMatch(/Another target failed \(fail-fast\): stopped the engine reload of app 'Slow', now Aborted \(6\)\./)
+  })
+})
+
+describe('engine mode: server text cannot take over the job', () => {
+  it('progress lines, transient text, table names and script errors are printed without one runner command taking effect', async () => {
+    const run = await runAction(engine({ 'app-id': APPS.hostile, 'expect-rows': '* > 0' }))
+    expect(run.code).toBe(1)
+    expect(run.stdout).toContain(`${HOSTILE}\n`)
+    const { commands, stoppedAtEnd } = runnerCommands(run.stdout)
+    expect(stoppedAtEnd).toBe(false)
+    for (const name of new Set(commands.map(c => c.command))) expect(['group', 'endgroup', 'error', 'add-mask', 'debug', 'stop-commands', 'resume-commands']).toContain(name)
+    expect(commands.filter(c => c.command === 'add-mask' && c.data.includes('PWNED'))).toEqual([])
+    expect(commands.filter(c => c.command !== 'error' && c.data.includes('PWNED'))).toEqual([])
+    // Our own annotation still works, its text escaped by the toolkit.
+    const errors = commands.filter(c => c.command === 'error')
+    expect(errors).toHaveLength(1)
+    expect(errors[0].data).toContain('::warning::PWNED error (in: TRACE ::add-mask::PWNED)')
+    expect(run.summary).not.toMatch(/<[a-z]+[^>]*PWNED/)
   })
 })
 

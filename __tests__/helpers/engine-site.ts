@@ -12,8 +12,13 @@ export const APPS = {
   /** A reload of two minutes: cancel and timeout. */
   slow: 'e2000000-0000-4000-8000-000000000004',
   /** The user may open and reload it, not save it. */
-  locked: 'e2000000-0000-4000-8000-000000000005'
+  locked: 'e2000000-0000-4000-8000-000000000005',
+  /** Progress lines, transient text, table names and script errors that try runner commands. */
+  hostile: 'e2000000-0000-4000-8000-000000000006'
 }
+
+/** What a load script's TRACE (or a table's name) could hold: runner commands, both formats. */
+export const HOSTILE = '::add-mask::PWNED'
 
 export const ENGINE_TASKS = {
   orders: 'e3000000-0000-4000-8000-000000000001',
@@ -82,7 +87,27 @@ export function engineSite(): Scenario {
       }
     },
     { id: APPS.slow, name: 'Slow', published: true, engine: { reloads: [{ durationMs: 120_000 }] } },
-    { id: APPS.locked, name: 'Locked', published: true, engine: { reloads: [{ durationMs: 300 }] } }
+    { id: APPS.locked, name: 'Locked', published: true, engine: { reloads: [{ durationMs: 300 }] } },
+    {
+      id: APPS.hostile,
+      name: 'Hostile',
+      published: true,
+      engine: {
+        tables: [{ name: '::set-output name=status::PWNED', rows: 1 }],
+        reloads: [
+          {
+            durationMs: 1_200,
+            progress: [
+              { atMs: 0, text: HOSTILE },
+              { atMs: 100, text: '##[error]PWNED old format' },
+              { atMs: 200, text: '::stop-commands::pwned' }
+            ],
+            transient: [{ atMs: 100, text: '::error::PWNED transient' }],
+            errors: [{ message: '::warning::PWNED error', statement: 'TRACE ::add-mask::PWNED' }]
+          }
+        ]
+      }
+    }
   )
   site.tasks!.push(
     { id: ENGINE_TASKS.orders, name: 'Reload Orders', appId: APPS.orders, runs: [{ attempts: [{ outcome: 7, durationMs: 300 }] }] },
