@@ -32,6 +32,8 @@ interface Site {
 const ADDRESSES: Record<string, (site: Site) => string> = {
   // The QRS port by the node's name: the simulator's certificate names localhost too.
   'qliksrv01.corp.example:4242': ({ sim }) => `localhost:${sim.port}`,
+  // The engine port (4747) of the node: engine-url.
+  'qliksrv01.corp.example:4747': ({ sim }) => `localhost:${sim.enginePort}`,
   // The QRS port by IP: 127.0.0.1 is not in the simulator's certificate, as 10.20.30.40 would not be in Qlik's.
   '10.20.30.40:4242': ({ sim }) => `127.0.0.1:${sim.port}`,
   // The proxy (QPS) on 443; the path keeps the virtual proxy prefix (/ntlm, /jwt, /hdr).
@@ -256,7 +258,7 @@ function mapValue(where: string, name: string, value: string, s: Site): string {
     if (!make) throw new Error(`${where}: input '${name}' names ${hostPort}, which this test does not map: add it to ADDRESSES`)
     return make(s)
   }
-  if (name === 'url' || name === 'notify-url') {
+  if (name === 'url' || name === 'notify-url' || name === 'engine-url') {
     const url = new URL(value)
     return value.replace(`//${url.host}`, `//${address(url.host)}`)
   }
