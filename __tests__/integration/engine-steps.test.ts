@@ -2,30 +2,22 @@
  * run() and post() in engine mode, in this process, against the simulator's engine: the ways a reload
  * goes, the ways an engine refuses, and what the step says about each.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { beforeAll, describe, expect, it } from '@jest/globals'
 import { run } from '../../src/main.js'
 import { post } from '../../src/post.js'
 import { systemClock } from '../../src/util/clock.js'
-import { startSimulator, type Simulator } from '../../simulator/src/index.js'
-import { testCertificates } from '../helpers/certs.js'
+import type { Simulator } from '../../simulator/src/index.js'
+import { inProcessSite } from '../helpers/in-process.js'
 import { APPS, ENGINE_TASKS, engineSite } from '../helpers/engine-site.js'
 import { FakeToolkit } from '../helpers/fake-toolkit.js'
 import { WINDOWS, certificateInputs } from '../helpers/site.js'
 
+const site = inProcessSite(engineSite())
 let sim: Simulator
 let scratch: string
-beforeAll(async () => {
-  sim = await startSimulator({ scenario: engineSite(), certsDir: testCertificates().dir, quiet: true })
-  scratch = mkdtempSync(join(tmpdir(), 'engine-steps-'))
-  process.env.RUNNER_TEMP = scratch
-})
-afterAll(async () => {
-  await sim?.close()
-  rmSync(scratch, { recursive: true, force: true })
-  delete process.env.RUNNER_TEMP
+beforeAll(() => {
+  sim = site.sim()
+  scratch = site.scratch()
 })
 
 const engineInputs = (extra: Record<string, string>) => certificateInputs(sim, { 'reload-mode': 'engine', 'engine-url': sim.engineUrl, 'request-timeout': '5s', ...extra })
