@@ -46461,8 +46461,10 @@ function engineRunner(api, engine) {
                 if (!outcome.done)
                     return { kind: 'timeout', elapsedMs: clock.now() - since, sessionEnded: false, lastStatus: 2, attempts: 0 };
                 // The answer came while the last read was under way: what came between (else that read came after it).
-                if (started.reload.answer && !complete)
-                    show(await readProgress(started));
+                // Best effort: the outcome is known, a session that broke just now does not change it.
+                const last = started.reload.answer && !complete ? await readProgress(started).catch(() => undefined) : undefined;
+                if (last)
+                    show(last);
                 if (started.reload.failure)
                     lostOr(started, started.reload.failure);
                 return { kind: 'finished', result: resultOf(started), attempts: 1 };
