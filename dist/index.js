@@ -989,6 +989,15 @@ module.exports = getParamBytesForAlg;
 
 /***/ }),
 
+/***/ 8591:
+/***/ (function(module) {
+
+!function(e,t){ true?module.exports=t():0}(this,function(){"use strict";function e(e,t){(null==t||t>e.length)&&(t=e.length);for(var n=0,r=Array(t);n<t;n++)r[n]=e[n];return r}function t(e,t,n){return t=c(t),function(e,t){if(t&&("object"==typeof t||"function"==typeof t))return t;if(void 0!==t)throw new TypeError("Derived constructors may only return object or undefined");return function(e){if(void 0===e)throw new ReferenceError("this hasn't been initialised - super() hasn't been called");return e}(e)}(e,a()?Reflect.construct(t,n||[],c(e).constructor):t.apply(e,n))}function n(e,t){if(!(e instanceof t))throw new TypeError("Cannot call a class as a function")}function r(e,t){for(var n=0;n<t.length;n++){var r=t[n];r.enumerable=r.enumerable||!1,r.configurable=!0,"value"in r&&(r.writable=!0),Object.defineProperty(e,v(r.key),r)}}function i(e,t,n){return t&&r(e.prototype,t),n&&r(e,n),Object.defineProperty(e,"prototype",{writable:!1}),e}function o(e,t,n){return(t=v(t))in e?Object.defineProperty(e,t,{value:n,enumerable:!0,configurable:!0,writable:!0}):e[t]=n,e}function s(){return s="undefined"!=typeof Reflect&&Reflect.get?Reflect.get.bind():function(e,t,n){var r=function(e,t){for(;!{}.hasOwnProperty.call(e,t)&&null!==(e=c(e)););return e}(e,t);if(r){var i=Object.getOwnPropertyDescriptor(r,t);return i.get?i.get.call(arguments.length<3?e:n):i.value}},s.apply(null,arguments)}function c(e){return c=Object.setPrototypeOf?Object.getPrototypeOf.bind():function(e){return e.__proto__||Object.getPrototypeOf(e)},c(e)}function u(e,t){if("function"!=typeof t&&null!==t)throw new TypeError("Super expression must either be null or a function");e.prototype=Object.create(t&&t.prototype,{constructor:{value:e,writable:!0,configurable:!0}}),Object.defineProperty(e,"prototype",{writable:!1}),t&&h(e,t)}function a(){try{var e=!Boolean.prototype.valueOf.call(Reflect.construct(Boolean,[],function(){}))}catch(e){}return(a=function(){return!!e})()}function l(e,t){var n=Object.keys(e);if(Object.getOwnPropertySymbols){var r=Object.getOwnPropertySymbols(e);t&&(r=r.filter(function(t){return Object.getOwnPropertyDescriptor(e,t).enumerable})),n.push.apply(n,r)}return n}function f(e){for(var t=1;t<arguments.length;t++){var n=null!=arguments[t]?arguments[t]:{};t%2?l(Object(n),!0).forEach(function(t){o(e,t,n[t])}):Object.getOwnPropertyDescriptors?Object.defineProperties(e,Object.getOwnPropertyDescriptors(n)):l(Object(n)).forEach(function(t){Object.defineProperty(e,t,Object.getOwnPropertyDescriptor(n,t))})}return e}function h(e,t){return h=Object.setPrototypeOf?Object.setPrototypeOf.bind():function(e,t){return e.__proto__=t,e},h(e,t)}function p(e,t,n,r){var i=s(c(e.prototype),t,n);return 2&r&&"function"==typeof i?function(e){return i.apply(n,e)}:i}function d(t){return function(t){if(Array.isArray(t))return e(t)}(t)||function(e){if("undefined"!=typeof Symbol&&null!=e[Symbol.iterator]||null!=e["@@iterator"])return Array.from(e)}(t)||function(t,n){if(t){if("string"==typeof t)return e(t,n);var r={}.toString.call(t).slice(8,-1);return"Object"===r&&t.constructor&&(r=t.constructor.name),"Map"===r||"Set"===r?Array.from(t):"Arguments"===r||/^(?:Ui|I)nt(?:8|16|32)(?:Clamped)?Array$/.test(r)?e(t,n):void 0}}(t)||function(){throw new TypeError("Invalid attempt to spread non-iterable instance.\nIn order to be iterable, non-array objects must have a [Symbol.iterator]() method.")}()}function v(e){var t=function(e,t){if("object"!=typeof e||!e)return e;var n=e[Symbol.toPrimitive];if(void 0!==n){var r=n.call(e,t);if("object"!=typeof r)return r;throw new TypeError("@@toPrimitive must return a primitive value.")}return String(e)}(e,"string");return"symbol"==typeof t?t:t+""}function y(e){return y="function"==typeof Symbol&&"symbol"==typeof Symbol.iterator?function(e){return typeof e}:function(e){return e&&"function"==typeof Symbol&&e.constructor===Symbol&&e!==Symbol.prototype?"symbol":typeof e},y(e)}function m(e){var t="function"==typeof Map?new Map:void 0;return m=function(e){if(null===e||!function(e){try{return-1!==Function.toString.call(e).indexOf("[native code]")}catch(t){return"function"==typeof e}}(e))return e;if("function"!=typeof e)throw new TypeError("Super expression must either be null or a function");if(void 0!==t){if(t.has(e))return t.get(e);t.set(e,n)}function n(){return function(e,t,n){if(a())return Reflect.construct.apply(null,arguments);var r=[null];r.push.apply(r,t);var i=new(e.bind.apply(e,r));return n&&h(i,n.prototype),i}(e,arguments,c(this).constructor)}return n.prototype=Object.create(e.prototype,{constructor:{value:n,enumerable:!1,writable:!0,configurable:!0}}),h(n,e)},m(e)}function b(e){return e&&e.__esModule&&Object.prototype.hasOwnProperty.call(e,"default")?e.default:e}var g,k;var O=function(){if(k)return g;k=1;var e={};function t(){t.init.call(this)}return e.isObject=function(e){return"object"==typeof e&&null!==e},e.isNumber=function(e){return"number"==typeof e},e.isUndefined=function(e){return void 0===e},e.isFunction=function(e){return"function"==typeof e},g=t,t.EventEmitter=t,t.prototype._events=void 0,t.prototype._maxListeners=void 0,t.defaultMaxListeners=10,t.init=function(){this._events=this._events||{},this._maxListeners=this._maxListeners||void 0},t.prototype.setMaxListeners=function(t){if(!e.isNumber(t)||t<0||isNaN(t))throw TypeError("n must be a positive number");return this._maxListeners=t,this},t.prototype.emit=function(t){var n,r,i,o,s,c;if(this._events||(this._events={}),"error"===t&&!this._events.error)throw(n=arguments[1])instanceof Error?n:Error('Uncaught, unspecified "error" event.');if(r=this._events[t],e.isUndefined(r))return!1;if(e.isFunction(r))switch(arguments.length){case 1:r.call(this);break;case 2:r.call(this,arguments[1]);break;case 3:r.call(this,arguments[1],arguments[2]);break;default:for(i=arguments.length,o=new Array(i-1),s=1;s<i;s++)o[s-1]=arguments[s];r.apply(this,o)}else if(e.isObject(r)){for(i=arguments.length,o=new Array(i-1),s=1;s<i;s++)o[s-1]=arguments[s];for(i=(c=r.slice()).length,s=0;s<i;s++)c[s].apply(this,o)}return!0},t.prototype.addListener=function(n,r){var i;if(!e.isFunction(r))throw TypeError("listener must be a function");(this._events||(this._events={}),this._events.newListener&&this.emit("newListener",n,e.isFunction(r.listener)?r.listener:r),this._events[n]?e.isObject(this._events[n])?this._events[n].push(r):this._events[n]=[this._events[n],r]:this._events[n]=r,e.isObject(this._events[n])&&!this._events[n].warned)&&((i=e.isUndefined(this._maxListeners)?t.defaultMaxListeners:this._maxListeners)&&i>0&&this._events[n].length>i&&(this._events[n].warned=!0,e.isFunction(console.error)&&console.error("(node) warning: possible EventEmitter memory leak detected. %d listeners added. Use emitter.setMaxListeners() to increase limit.",this._events[n].length),e.isFunction(console.trace)&&console.trace()));return this},t.prototype.on=t.prototype.addListener,t.prototype.once=function(t,n){if(!e.isFunction(n))throw TypeError("listener must be a function");var r=!1;function i(){this.removeListener(t,i),r||(r=!0,n.apply(this,arguments))}return i.listener=n,this.on(t,i),this},t.prototype.removeListener=function(t,n){var r,i,o,s;if(!e.isFunction(n))throw TypeError("listener must be a function");if(!this._events||!this._events[t])return this;if(o=(r=this._events[t]).length,i=-1,r===n||e.isFunction(r.listener)&&r.listener===n)delete this._events[t],this._events.removeListener&&this.emit("removeListener",t,n);else if(e.isObject(r)){for(s=o;s-- >0;)if(r[s]===n||r[s].listener&&r[s].listener===n){i=s;break}if(i<0)return this;1===r.length?(r.length=0,delete this._events[t]):r.splice(i,1),this._events.removeListener&&this.emit("removeListener",t,n)}return this},t.prototype.removeAllListeners=function(t){var n,r;if(!this._events)return this;if(!this._events.removeListener)return 0===arguments.length?this._events={}:this._events[t]&&delete this._events[t],this;if(0===arguments.length){for(n in this._events)"removeListener"!==n&&this.removeAllListeners(n);return this.removeAllListeners("removeListener"),this._events={},this}if(r=this._events[t],e.isFunction(r))this.removeListener(t,r);else if(Array.isArray(r))for(;r.length;)this.removeListener(t,r[r.length-1]);return delete this._events[t],this},t.prototype.listeners=function(t){return this._events&&this._events[t]?e.isFunction(this._events[t])?[this._events[t]]:this._events[t].slice():[]},t.listenerCount=function(t,n){return t._events&&t._events[n]?e.isFunction(t._events[n])?1:t._events[n].length:0},g}(),j=b(O),w=function(e){Object.keys(j.prototype).forEach(function(t){e[t]=j.prototype[t]}),j.init(e)},P=function(e){function r(e,i,o){var s;return n(this,r),(s=t(this,r,[e])).code=i,s.enigmaError=!0,s.original=o,s}return u(r,e),i(r)}(m(Error));function _(e,t,n){return new P(t,e,n)}var A=-1,E=-2,S=-3,R=-4,q=-5,x=-6,T=-7,L=-8,I=-9,C=-10,D=-11,F=-12,N=0,G=function(){function e(t){n(this,e);var r=this;Object.assign(r,t),this.Promise=this.config.Promise,this.definition=this.config.definition,w(r),N+=1,r.id=N,r.rpc.on("socket-error",r.onRpcError.bind(r)),r.rpc.on("closed",r.onRpcClosed.bind(r)),r.rpc.on("message",r.onRpcMessage.bind(r)),r.rpc.on("notification",r.onRpcNotification.bind(r)),r.rpc.on("traffic",r.onRpcTraffic.bind(r)),r.on("closed",function(){return r.onSessionClosed()})}return i(e,[{key:"onRpcError",value:function(e){this.suspendResume.isSuspended||this.emit("socket-error",e)}},{key:"onRpcClosed",value:function(e){var t=this;if(!this.suspendResume.isSuspended&&1e3!==e.code&&4e3!==e.code)if(this.config.suspendOnClose){var n=e.code,r=e.reason;this.suspendResume.suspend().then(function(){return t.emit("suspended",{initiator:"network",code:n,reason:r})})}else this.emit("closed",e)}},{key:"onRpcMessage",value:function(e){var t=this;this.suspendResume.isSuspended||(e.change&&e.change.forEach(function(e){return t.emitHandleChanged(e)}),e.close&&e.close.forEach(function(e){return t.emitHandleClosed(e)}))}},{key:"onRpcNotification",value:function(e){this.emit("notification:*",e.method,e.params),this.emit("notification:".concat(e.method),e.params)}},{key:"onRpcTraffic",value:function(e,t,n){this.emit("traffic:*",e,t),this.emit("traffic:".concat(e),t);var r=this.apis.getApi(n);r&&(r.emit("traffic:*",e,t),r.emit("traffic:".concat(e),t))}},{key:"onSessionClosed",value:function(){this.apis.getApis().forEach(function(e){e.api.emit("closed"),e.api.removeAllListeners()}),this.apis.clear()}},{key:"getObjectApi",value:function(e){var t=e.handle,n=e.id,r=e.type,i=e.genericType,o=this.apis.getApi(t);return o||(o=this.definition.generate(r)(this,t,n,i),this.apis.add(t,o),o)}},{key:"open",value:function(){var e=this;if(!this.globalPromise){var t={handle:-1,id:"Global",type:"Global",genericType:"Global"};this.globalPromise=this.rpc.open().then(function(){return e.getObjectApi(t)}).then(function(t){return e.emit("opened"),t})}return this.globalPromise}},{key:"send",value:function(t){var n=this;if(this.suspendResume.isSuspended)return this.Promise.reject(_(D,"Session suspended",this.rpc.closeEvent));t.id=this.rpc.createRequestId();var r=this.intercept.executeRequests(this,this.Promise.resolve(t)).then(function(e){var r=f(f({},n.config.protocol),e);delete r.outKey;var i=n.rpc.send(r);return e.retry=function(){return n.send(t)},n.intercept.executeResponses(n,i,e)});return e.addToPromiseChain(r,"requestId",t.id),r}},{key:"suspend",value:function(){var e=this,t=arguments.length>0&&void 0!==arguments[0]?arguments[0]:4e3,n=arguments.length>1&&void 0!==arguments[1]?arguments[1]:"";return this.suspendResume.suspend(t,n).then(function(){return e.emit("suspended",{initiator:"manual",code:t,reason:n})})}},{key:"resume",value:function(e){var t=this;return this.suspendResume.resume(e).then(function(e){return t.emit("resumed"),e})}},{key:"close",value:function(){var e=this,t=arguments.length>0&&void 0!==arguments[0]?arguments[0]:1e3,n=arguments.length>1&&void 0!==arguments[1]?arguments[1]:"";return this.globalPromise=void 0,this.rpc.close(t,n).then(function(t){return e.emit("closed",t)})}},{key:"emitHandleChanged",value:function(e){var t=this.apis.getApi(e);t&&t.emit("changed")}},{key:"emitHandleClosed",value:function(e){var t=this.apis.getApi(e);t&&(t.emit("closed"),t.removeAllListeners())}}],[{key:"addToPromiseChain",value:function(t,n,r){t[n]=r;var i=t.then;t.then=function(){for(var t=arguments.length,o=new Array(t),s=0;s<t;s++)o[s]=arguments[s];var c=i.apply(this,o);return e.addToPromiseChain(c,n,r),c}}}])}(),M=function(){return i(function e(){n(this,e),this.entries={}},[{key:"add",value:function(e,t){if(e+="",void 0!==this.entries[e])throw _(q,"Entry already defined with key ".concat(e));this.entries[e]=t}},{key:"set",value:function(e,t){e+="",this.entries[e]=t}},{key:"remove",value:function(e){delete this.entries[e]}},{key:"get",value:function(e){return this.entries[e]}},{key:"getAll",value:function(){var e=this;return Object.keys(this.entries).map(function(t){return{key:t,value:e.entries[t]}})}},{key:"getKey",value:function(e){var t=this;return Object.keys(this.entries).filter(function(n){return t.entries[n]===e})[0]}},{key:"clear",value:function(){this.entries={}}}])}(),H=Object.prototype.hasOwnProperty;function U(e){return e.substring(0,1).toLowerCase()+e.substring(1)}function W(e,t){for(var n=arguments.length,r=new Array(n>2?n-2:0),i=2;i<n;i++)r[i-2]=arguments[i];1!==r.length||"object"!==y(r[0])||Array.isArray(r[0])||Object.keys(r[0]).every(function(e){return H.call(t,e)})&&(r=Object.keys(t).map(function(e){return r[0][e]||t[e]}));return e.apply(this,r)}var V,B,K=function(){return i(function e(t){n(this,e),this.config=t,this.Promise=t.Promise,this.schema=t.schema,this.mixins=new M,this.types=new M},[{key:"registerMixin",value:function(e){var t=this,n=e.types,r=e.type,i=e.extend,o=e.override,s=e.init;Array.isArray(n)||(n=[n]),r&&n.push(r);var c={extend:i,override:o,init:s};n.forEach(function(e){var n=t.mixins.get(e);n?n.push(c):t.mixins.add(e,[c])})}},{key:"generate",value:function(e){var t=this.types.get(e);if(t)return t;if(!this.schema.structs[e])throw _(L,"".concat(e," not found"));var n=this.generateApi(e,this.schema.structs[e]);return this.types.add(e,n),n}},{key:"generateApi",value:function(e,t){var n=Object.create({});return this.generateDefaultApi(n,t),this.mixinType(e,n),this.mixinNamedParamFacade(n,t),function(t,r,i,o){var s=this,c=Object.create(n);w(c),Object.defineProperties(c,{session:{enumerable:!0,value:t},handle:{enumerable:!0,value:r,writable:!0},id:{enumerable:!0,value:i},type:{enumerable:!0,value:e},genericType:{enumerable:!0,value:o}});var u=this.mixins.get(e)||[];return o!==e&&(this.mixinType(o,c),u=u.concat(this.mixins.get(o)||[])),u.forEach(function(e){"function"==typeof e.init&&e.init({config:s.config,api:c})}),c}.bind(this)}},{key:"generateDefaultApi",value:function(e,t){Object.keys(t).forEach(function(n){var r=t[n].Out,i=1===r.length?r[0].Name:-1,o=U(n);e[o]=function(){for(var e=arguments.length,t=new Array(e),r=0;r<e;r++)t[r]=arguments[r];return this.session.send({handle:this.handle,method:n,params:t,outKey:i})}})}},{key:"mixinType",value:function(e,t){var n=this.mixins.get(e);n&&n.forEach(function(n){var r=n.extend,i=void 0===r?{}:r,o=n.override,s=void 0===o?{}:o;Object.keys(s).forEach(function(n){if("function"!=typeof t[n]||"function"!=typeof s[n])throw _(I,"No function to override. Type: ".concat(e," function: ").concat(n));var r=t[n];t[n]=function(){for(var e=arguments.length,t=new Array(e),i=0;i<e;i++)t[i]=arguments[i];return s[n].apply(this,[r.bind(this)].concat(t))}}),Object.keys(i).forEach(function(n){if("function"==typeof t[n]&&"function"==typeof i[n])throw _(C,"Extend is not allowed for this mixin. Type: ".concat(e," function: ").concat(n));t[n]=i[n]})})}},{key:"mixinNamedParamFacade",value:function(e,t){Object.keys(t).forEach(function(n){var r=U(n),i=e[r],o=t[n].In.reduce(function(e,t){return e[t.Name]=t.DefaultValue,e},{});e[r]=function(){for(var e=arguments.length,t=new Array(e),n=0;n<e;n++)t[n]=arguments[n];return W.apply(this,[i,o].concat(t))}})}}])}(),J=function(){return i(function e(t,r,i,o){n(this,e),w(this),this.id=t,this.handle=r,this.resolve=i,this.reject=o},[{key:"resolveWith",value:function(e){this.resolve(e),this.emit("resolved",this.id)}},{key:"rejectWith",value:function(e){this.reject(e),this.emit("rejected",this.id)}}])}(),Y=function(){return i(function e(t){n(this,e),Object.assign(this,t),w(this),this.resolvers={},this.requestId=0,this.openedPromise=void 0,this.closeEvent=void 0},[{key:"open",value:function(){var e=this;if(!(arguments.length>0&&void 0!==arguments[0]&&arguments[0])&&this.openedPromise)return this.openedPromise;try{this.socket=this.createSocket(this.url)}catch(e){return this.Promise.reject(e)}return this.socket.onopen=this.onOpen.bind(this),this.socket.onclose=this.onClose.bind(this),this.socket.onerror=this.onError.bind(this),this.socket.onmessage=this.onMessage.bind(this),this.openedPromise=new this.Promise(function(t,n){return e.registerResolver("opened",null,t,n)}),this.closedPromise=new this.Promise(function(t,n){return e.registerResolver("closed",null,t,n)}),this.openedPromise}},{key:"onOpen",value:function(){var e=this;this.resolvers.opened.resolveWith(function(){return e.closedPromise})}},{key:"onClose",value:function(e){this.emit("closed",e),this.closeEvent=e,this.resolvers&&this.resolvers.closed&&this.resolvers.closed.resolveWith(e),this.rejectAllOutstandingResolvers(_(A,"Socket closed",e))}},{key:"close",value:function(){var e=arguments.length>0&&void 0!==arguments[0]?arguments[0]:1e3,t=arguments.length>1&&void 0!==arguments[1]?arguments[1]:"";return this.socket&&(this.socket.close(e,t),this.socket=null),this.closedPromise}},{key:"onError",value:function(e){this.resolvers.opened?this.resolvers.opened.rejectWith(e):this.emit("socket-error",e),this.rejectAllOutstandingResolvers(_(A,"Socket error",e))}},{key:"onMessage",value:function(e){var t=JSON.parse(e.data),n=this.resolvers[t.id]||{};this.emit("traffic","received",t,n.handle),void 0!==t.id&&this.resolvers[t.id]?(this.emit("message",t),this.resolvers[t.id].resolveWith(t)):this.emit(t.params?"notification":"message",t)}},{key:"rejectAllOutstandingResolvers",value:function(e){var t=this;Object.keys(this.resolvers).forEach(function(n){"opened"!==n&&"closed"!==n&&t.resolvers[n].rejectWith(e)})}},{key:"unregisterResolver",value:function(e){this.resolvers[e].removeAllListeners(),delete this.resolvers[e]}},{key:"registerResolver",value:function(e,t,n,r){var i=this,o=new J(e,t,n,r);this.resolvers[e]=o,o.on("resolved",function(e){return i.unregisterResolver(e)}),o.on("rejected",function(e){return i.unregisterResolver(e)})}},{key:"send",value:function(e){var t=this;if(!this.socket||this.socket.readyState!==this.socket.OPEN){var n=_(A,"Not connected",this.closeEvent);return this.Promise.reject(n)}return e.id||(e.id=this.createRequestId()),e.jsonrpc="2.0",new this.Promise(function(n,r){return t.socket.send(JSON.stringify(e)),t.emit("traffic","sent",e,e.handle),t.registerResolver(e.id,e.handle,n,r)})}},{key:"createRequestId",value:function(){return this.requestId+=1,this.requestId}}])}(),$=function(){function e(t){var r=this;n(this,e),Object.assign(this,t),this.isSuspended=!1,this.rpc.on("traffic",function(e,t){"sent"===e&&"OpenDoc"===t.method&&(r.openDocParams=t.params)})}return i(e,[{key:"restoreRpcConnection",value:function(e){var t=this;return this.reopen(5e3).then(function(n){return"SESSION_CREATED"===n&&e?t.Promise.reject(_(F,"Not attached")):t.Promise.resolve()})}},{key:"restoreGlobal",value:function(e){var t=this.apis.getApisByType("Global").pop();return e.push(t.api),this.Promise.resolve()}},{key:"restoreDoc",value:function(e,t){var n=this,r=this.apis.getApisByType("Doc").pop();return r?this.rpc.send({method:"GetActiveDoc",handle:-1,params:[]}).then(function(e){return e.error&&n.openDocParams?n.rpc.send({method:"OpenDoc",handle:-1,params:n.openDocParams}):e}).then(function(i){if(i.error)return e.push(r.api),n.Promise.resolve();var o=i.result.qReturn.qHandle;return r.api.handle=o,t.push(r.api),n.Promise.resolve(r.api)}):this.Promise.resolve()}},{key:"restoreDocObjects",value:function(t,n,r){var i=this,o=[],s=this.apis.getApis().map(function(e){return e.api}).filter(function(e){return"Global"!==e.type&&"Doc"!==e.type});return t?(s.forEach(function(s){var c=e.buildGetMethodName(s.type);if(c){var u=i.rpc.send({method:c,handle:t.handle,params:[s.id]}).then(function(e){e.error||!e.result.qReturn.qHandle?n.push(s):(s.handle=e.result.qReturn.qHandle,r.push(s))});o.push(u)}else n.push(s)}),this.Promise.all(o)):(s.forEach(function(e){return n.push(e)}),this.Promise.resolve())}},{key:"suspend",value:function(){var e=arguments.length>0&&void 0!==arguments[0]?arguments[0]:4e3,t=arguments.length>1&&void 0!==arguments[1]?arguments[1]:"";return this.isSuspended=!0,this.rpc.close(e,t)}},{key:"resume",value:function(e){var t=this,n=[],r=[];return this.restoreRpcConnection(e).then(function(){return t.restoreGlobal(n)}).then(function(){return t.restoreDoc(r,n)}).then(function(e){return t.restoreDocObjects(e,r,n)}).then(function(){t.isSuspended=!1,t.apis.clear(),r.forEach(function(e){e.emit("closed"),e.removeAllListeners()}),n.forEach(function(e){t.apis.add(e.handle,e),"Global"!==e.type&&e.emit("changed")})}).catch(function(e){return t.rpc.close().then(function(){return t.Promise.reject(e)})})}},{key:"reopen",value:function(e){var t,n,r=this,i=!1,o=new this.Promise(function(e){n=e}),s=function(e){"OnConnected"===e.method&&(clearTimeout(t),n(e.params.qSessionState),i=!0)};return this.rpc.on("notification",s),this.rpc.open(!0).then(function(){return i||(t=setTimeout(function(){return n("SESSION_CREATED")},e)),o}).then(function(e){return r.rpc.removeListener("notification",s),e}).catch(function(e){return r.rpc.removeListener("notification",s),r.Promise.reject(e)})}}],[{key:"buildGetMethodName",value:function(e){return"Field"===e||"Variable"===e?null:"GenericVariable"===e?"GetVariableById":e.replace("Generic","Get")}}])}();function z(e,t){var n=e.config.protocol.delta&&-1!==t.outKey&&"qSuccess"!==t.outKey;return n&&(t.delta=n),t}function Q(e,t,n){if(n&&n.qHandle&&n.qType)return e.getObjectApi({handle:n.qHandle,type:n.qType,id:n.qGenericId,genericType:n.qGenericType});if(n&&null===n.qHandle&&null===n.qType){var r=_(E,"Object not found");return e.config.Promise.reject(r)}return n}var X=function(){if(B)return V;B=1;var e=Object.prototype.hasOwnProperty,t=Object.prototype.toString,n=Object.defineProperty,r=Object.getOwnPropertyDescriptor,i=function(e){return"function"==typeof Array.isArray?Array.isArray(e):"[object Array]"===t.call(e)},o=function(n){if(!n||"[object Object]"!==t.call(n))return!1;var r,i=e.call(n,"constructor"),o=n.constructor&&n.constructor.prototype&&e.call(n.constructor.prototype,"isPrototypeOf");if(n.constructor&&!i&&!o)return!1;for(r in n);return void 0===r||e.call(n,r)},s=function(e,t){n&&"__proto__"===t.name?n(e,t.name,{enumerable:!0,configurable:!0,value:t.newValue,writable:!0}):e[t.name]=t.newValue},c=function(t,n){if("__proto__"===n){if(!e.call(t,n))return;if(r)return r(t,n).value}return t[n]};return V=function e(){var t,n,r,u,a,l,f=arguments[0],h=1,p=arguments.length,d=!1;for("boolean"==typeof f&&(d=f,f=arguments[1]||{},h=2),(null==f||"object"!=typeof f&&"function"!=typeof f)&&(f={});h<p;++h)if(null!=(t=arguments[h]))for(n in t)r=c(f,n),f!==(u=c(t,n))&&(d&&u&&(o(u)||(a=i(u)))?(a?(a=!1,l=r&&i(r)?r:[]):l=r&&o(r)?r:{},s(f,{name:n,newValue:e(d,l,u)})):void 0!==u&&s(f,{name:n,newValue:u}));return f},V}(),Z=b(X).bind(null,!0),ee={},te=Array.isArray;function ne(e){return null!=e&&!Array.isArray(e)&&"object"===y(e)}function re(e){return void 0===e}function ie(e,t){return"function"==typeof e[t]||"$$"===t.substring(0,2)||"_"===t.substring(0,1)}function oe(e){return"__proto__"!==e&&"constructor"!==e&&"prototype"!==e}function se(e,t){var n;return t.substring(1).split("/").slice(0,-1).forEach(function(t){if(!oe(t))throw new Error("Unsafe key in path: ".concat(t));n=+t;var r=isNaN(n)?{}:[];e[n||t]=re(e[n||t])?r:e[t],e=e[n||t]}),e}function ce(e,t){var n=!0;if(ne(e)&&ne(t))return Object.keys(e).length===Object.keys(t).length&&(Object.keys(e).forEach(function(r){ce(e[r],t[r])||(n=!1)}),n);if(te(e)&&te(t)){if(e.length!==t.length)return!1;for(var r=0,i=e.length;r<i;r+=1)if(!ce(e[r],t[r]))return!1;return!0}return e===t}ee.generate=function(e,t,n){n=n||"";var r=[];return Object.keys(t).forEach(function(i){var o=function(e){return e?Z({},{val:e}).val:e}(t[i]),s=e[i],c="".concat(n,"/").concat(i);ce(o,s)||ie(t,i)||(re(s)?r.push({op:"add",path:c,value:o}):ne(o)&&ne(s)?r=r.concat(ee.generate(s,o,c)):te(o)&&te(s)?r=r.concat(function(e,t,n){var r=[],i=e.slice(),o=-1;function s(e,t,n){if(e[n]&&re(e[n].qInfo))return null;if(e[n]&&e[n].qInfo.qId===t)return n;for(var r=0,i=e.length;r<i;r+=1)if(e[r]&&e[r].qInfo.qId===t)return r;return-1}if(ce(t,i))return r;if(!re(t[0])&&re(t[0].qInfo))return r.push({op:"replace",path:n,value:t}),r;for(var c=i.length-1;c>=0;c-=1)-1===(o=s(t,i[c].qInfo&&i[c].qInfo.qId,c))?(r.push({op:"remove",path:"".concat(n,"/").concat(c)}),i.splice(c,1)):r=r.concat(ee.generate(i[c],t[o],"".concat(n,"/").concat(c)));for(var u=0,a=t.length;u<a;u+=1)-1===(o=s(i,t[u].qInfo&&t[u].qInfo.qId))?(r.push({op:"add",path:"".concat(n,"/").concat(u),value:t[u]}),i.splice(u,0,t[u])):o!==u&&(r.push({op:"move",path:"".concat(n,"/").concat(u),from:"".concat(n,"/").concat(o)}),i.splice(u,0,i.splice(o,1)[0]));return r}(s,o,c)):r.push({op:"replace",path:"".concat(n,"/").concat(i),value:o}))}),Object.keys(e).forEach(function(i){re(t[i])&&!ie(e,i)&&r.push({op:"remove",path:"".concat(n,"/").concat(i)})}),r},ee.apply=function(e,t){t.forEach(function(t){var n,r=se(e,t.path),i=t.path.split("/").splice(-1)[0],o=i&&isNaN(+i)?r[i]:r[+i]||r,s=t.from?t.from.split("/").splice(-1)[0]:null;if(!oe(i)||null!==s&&!oe(s)){var c=oe(i)?s:i;throw new Error("Unsafe key in patch path: ".concat(c))}if("/"===t.path&&(r=null,o=e),"add"===t.op||"replace"===t.op)if(te(r))"-"===i&&(i=r.length),r.splice(+i,"add"===t.op?0:1,t.value);else if(te(o)&&te(t.value)){o.length=0;for(var u=0;u<t.value.length;u+=1e3){var a,l=t.value.slice(u,u+1e3);(a=o).push.apply(a,d(l))}}else if(ne(o)&&ne(t.value))n=o,Object.keys(n).forEach(function(e){Object.getOwnPropertyDescriptor(n,e).configurable&&!ie(n,e)&&delete n[e]}),Z(o,t.value);else{if(!r)throw _(R,"Patchee is not an object we can patch");r[i]=t.value}else if("move"===t.op){var f=se(e,t.from);te(r)?r.splice(+i,0,f.splice(+s,1)[0]):(r[i]=f[s],delete f[s])}else"remove"===t.op&&(te(r)?r.splice(+i,1):delete r[i])})},ee.clone=function(e){return Z({},e)},ee.createPatch=function(e,t,n){var r={op:e.toLowerCase(),path:n};return"move"===r.op?r.from=t:void 0!==t&&(r.value=t),r},ee.updateObject=function(e,t){Object.keys(e).length?ee.apply(e,ee.generate(e,t)):Z(e,t)};var ue={},ae=function(e,t){!function(e){if(!ue[e.id]){var t={};ue[e.id]=t,e.on("traffic:received",function(e){return e.close&&e.close.forEach(function(e){return delete t[e]})}),e.on("closed",function(){return delete ue[e.id]})}}(e);var n=ue[e.id];return n[t]||(n[t]=new M),n[t]};function le(e,t,n){var r=n.delta,i=n.result;return r?(Object.keys(i).forEach(function(n){if(!Array.isArray(i[n]))throw _(S,"Unexpected RPC response, expected array of patches");i[n]=function(e,t,n,r){var i=ae(e,t),o=i.get(n);return void 0===o&&(o=r[0]&&Array.isArray(r[0].value)?[]:{}),r.length&&("/"===r[0].path&&"object"!==y(r[0].value)?o=r[0].value:ee.apply(o,r),i.set(n,o)),o}(e,t.handle,"".concat(t.method,"-").concat(n),i[n])}),JSON.parse(JSON.stringify(n))):n}function fe(e,t,n){if(void 0!==n.error){var r=n.error,i=new Error(r.message);return i.code=r.code,i.parameter=r.parameter,e.config.Promise.reject(i)}return n}le.sessions=ue;var he="qReturn";function pe(e,t,n){return"CreateSessionApp"===t.method||"CreateSessionAppFromApp"===t.method?n[he].qGenericId=n.qSessionAppId||n[he].qGenericId:"GetInteract"!==t.method&&"StoreTempSelectionState"!==t.method&&"CreateTemporaryBookmark"!==t.method||delete n[he],hasOwnProperty.call(n,he)?n[he]:-1!==t.outKey?n[t.outKey]:n}function de(e,t,n){return n.result}var ve=function(){return i(function e(t){n(this,e),Object.assign(this,t),this.request=[{onFulfilled:z}].concat(d(this.request||[])),this.response=[{onFulfilled:fe},{onFulfilled:le},{onFulfilled:de},{onFulfilled:pe}].concat(d(this.response||[]),[{onFulfilled:Q}])},[{key:"executeRequests",value:function(e,t){var n=this;return this.request.reduce(function(t,r){var i=r.onFulfilled&&r.onFulfilled.bind(n,e);return t.then(i)},t)}},{key:"executeResponses",value:function(e,t,n){var r=this;return this.response.reduce(function(t,i){return t.then(i.onFulfilled&&i.onFulfilled.bind(r,e,n),i.onRejected&&i.onRejected.bind(r,e,n))},t)}}])}(),ye=function(e){function r(){return n(this,r),t(this,r,arguments)}return u(r,e),i(r,[{key:"add",value:function(e,t){var n=this,i={api:t};return p(r,"add",this,3)([e.toString(),i]),t.on("closed",function(){return n.remove(e)}),i}},{key:"getApi",value:function(e){var t=void 0!==e?this.get(e.toString()):void 0;return t&&t.api}},{key:"getApis",value:function(){return p(r,"getAll",this,3)([]).map(function(e){return{handle:e.key,api:e.value.api}})}},{key:"getApisByType",value:function(e){return this.getApis().filter(function(t){return t.api.type===e})}}])}(M);return function(){function e(){n(this,e)}return i(e,null,[{key:"getSession",value:function(e){var t=e.createSocket,n=e.Promise,r=e.requestInterceptors,i=e.responseInterceptors,o=e.url,s=new ye,c=new ve({apis:s,Promise:n,request:r,response:i}),u=new Y({createSocket:t,Promise:n,url:o}),a=new $({apis:s,Promise:n,rpc:u});return new G({apis:s,config:e,intercept:c,rpc:u,suspendResume:a})}},{key:"configureDefaults",value:function(e){if(!e)throw _(x,"You need to supply a configuration.");if(!e.Promise&&"undefined"==typeof Promise)throw _(T,"Your environment has no Promise implementation. You must provide a Promise implementation in the config.");"function"!=typeof e.createSocket&&"function"==typeof WebSocket&&(e.createSocket=function(e){return new WebSocket(e)}),void 0===e.suspendOnClose&&(e.suspendOnClose=!1),e.protocol=e.protocol||{},e.protocol.delta=void 0===e.protocol.delta||e.protocol.delta,e.Promise=e.Promise||Promise,e.mixins=e.mixins||[],e.definition=e.definition||new K(e)}},{key:"create",value:function(t){return e.configureDefaults(t),t.mixins.forEach(function(e){t.definition.registerMixin(e)}),e.getSession(t)}}])}()});
+//# sourceMappingURL=enigma.min.js.map
+
+
+/***/ }),
+
 /***/ 1288:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -37080,7 +37089,5141 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6423:
+/***/ 5803:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const { websocketMask, websocketUnmask } = __nccwpck_require__(8611);
+const {
+  types: { isAnyArrayBuffer }
+} = __nccwpck_require__(9023);
+
+const { EMPTY_BUFFER } = __nccwpck_require__(1791);
+
+const FastBuffer = Buffer[Symbol.species];
+
+/**
+ * Merges an array of buffers into a new buffer.
+ *
+ * @param {Buffer[]} list The array of buffers to concat
+ * @param {Number} totalLength The total length of buffers in the list
+ * @return {Buffer} The resulting buffer
+ * @public
+ */
+function concat(list, totalLength) {
+  if (list.length === 0) return EMPTY_BUFFER;
+  if (list.length === 1) return list[0];
+
+  const target = Buffer.allocUnsafe(totalLength);
+  let offset = 0;
+
+  for (let i = 0; i < list.length; i++) {
+    const buf = list[i];
+    target.set(buf, offset);
+    offset += buf.length;
+  }
+
+  if (offset < totalLength) {
+    return new FastBuffer(target.buffer, target.byteOffset, offset);
+  }
+
+  return target;
+}
+
+/**
+ * Masks a buffer using the given mask.
+ *
+ * @param {Buffer} source The buffer to mask
+ * @param {Buffer} mask The mask to use
+ * @param {Buffer} output The buffer where to store the result
+ * @param {Number} offset The offset at which to start writing
+ * @param {Number} length The number of bytes to mask.
+ * @public
+ */
+function _mask(source, mask, output, offset, length) {
+  for (let i = 0; i < length; i++) {
+    output[offset + i] = source[i] ^ mask[i & 3];
+  }
+}
+
+/**
+ * Unmasks a buffer using the given mask.
+ *
+ * @param {Buffer} buffer The buffer to unmask
+ * @param {Buffer} mask The mask to use
+ * @public
+ */
+function _unmask(buffer, mask) {
+  for (let i = 0; i < buffer.length; i++) {
+    buffer[i] ^= mask[i & 3];
+  }
+}
+
+/**
+ * Converts a buffer to an `ArrayBuffer`.
+ *
+ * @param {Buffer} buf The buffer to convert
+ * @return {ArrayBuffer} Converted buffer
+ * @public
+ */
+function toArrayBuffer(buf) {
+  if (buf.length === buf.buffer.byteLength) {
+    return buf.buffer;
+  }
+
+  return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length);
+}
+
+/**
+ * Converts `data` to a `Buffer`.
+ *
+ * @param {*} data The data to convert
+ * @return {Buffer} The buffer
+ * @throws {TypeError}
+ * @public
+ */
+function toBuffer(data) {
+  toBuffer.readOnly = true;
+
+  if (Buffer.isBuffer(data)) return data;
+
+  let buf;
+
+  if (isAnyArrayBuffer(data)) {
+    buf = new FastBuffer(data);
+  } else if (ArrayBuffer.isView(data)) {
+    buf = new FastBuffer(data.buffer, data.byteOffset, data.byteLength);
+  } else {
+    buf = Buffer.from(data);
+    toBuffer.readOnly = false;
+  }
+
+  return buf;
+}
+
+module.exports = {
+  concat,
+  mask: _mask,
+  toArrayBuffer,
+  toBuffer,
+  unmask: _unmask
+};
+
+if (websocketMask) {
+  module.exports.mask = function (source, mask, output, offset, length) {
+    if (length < 24) _mask(source, mask, output, offset, length);
+    else websocketMask(source, mask, output, offset, length);
+  };
+
+  module.exports.unmask = function (buffer, mask) {
+    if (buffer.length < 24) _unmask(buffer, mask);
+    else websocketUnmask(buffer, mask);
+  };
+} /* istanbul ignore else  */ else if (!process.env.WS_NO_BUFFER_UTIL) {
+  try {
+    const bufferUtil = __nccwpck_require__(8327);
+
+    module.exports.mask = function (source, mask, output, offset, length) {
+      if (length < 48) _mask(source, mask, output, offset, length);
+      else bufferUtil.mask(source, mask, output, offset, length);
+    };
+
+    module.exports.unmask = function (buffer, mask) {
+      if (buffer.length < 32) _unmask(buffer, mask);
+      else bufferUtil.unmask(buffer, mask);
+    };
+  } catch (e) {
+    // Continue regardless of the error.
+  }
+}
+
+
+/***/ }),
+
+/***/ 1791:
+/***/ ((module) => {
+
+
+
+const BINARY_TYPES = ['nodebuffer', 'arraybuffer', 'fragments'];
+const hasBlob = typeof Blob !== 'undefined';
+
+if (hasBlob) BINARY_TYPES.push('blob');
+
+module.exports = {
+  BINARY_TYPES,
+  CLOSE_TIMEOUT: 30000,
+  EMPTY_BUFFER: Buffer.alloc(0),
+  GUID: '258EAFA5-E914-47DA-95CA-C5AB0DC85B11',
+  hasBlob,
+  kForOnEventAttribute: Symbol('kIsForOnEventAttribute'),
+  kListener: Symbol('kListener'),
+  kStatusCode: Symbol('status-code'),
+  kWebSocket: Symbol('websocket'),
+  NOOP: () => {}
+};
+
+
+/***/ }),
+
+/***/ 4634:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const { kForOnEventAttribute, kListener } = __nccwpck_require__(1791);
+
+const kCode = Symbol('kCode');
+const kData = Symbol('kData');
+const kError = Symbol('kError');
+const kMessage = Symbol('kMessage');
+const kReason = Symbol('kReason');
+const kTarget = Symbol('kTarget');
+const kType = Symbol('kType');
+const kWasClean = Symbol('kWasClean');
+
+/**
+ * Class representing an event.
+ */
+class Event {
+  /**
+   * Create a new `Event`.
+   *
+   * @param {String} type The name of the event
+   * @throws {TypeError} If the `type` argument is not specified
+   */
+  constructor(type) {
+    this[kTarget] = null;
+    this[kType] = type;
+  }
+
+  /**
+   * @type {*}
+   */
+  get target() {
+    return this[kTarget];
+  }
+
+  /**
+   * @type {String}
+   */
+  get type() {
+    return this[kType];
+  }
+}
+
+Object.defineProperty(Event.prototype, 'target', { enumerable: true });
+Object.defineProperty(Event.prototype, 'type', { enumerable: true });
+
+/**
+ * Class representing a close event.
+ *
+ * @extends Event
+ */
+class CloseEvent extends Event {
+  /**
+   * Create a new `CloseEvent`.
+   *
+   * @param {String} type The name of the event
+   * @param {Object} [options] A dictionary object that allows for setting
+   *     attributes via object members of the same name
+   * @param {Number} [options.code=0] The status code explaining why the
+   *     connection was closed
+   * @param {String} [options.reason=''] A human-readable string explaining why
+   *     the connection was closed
+   * @param {Boolean} [options.wasClean=false] Indicates whether or not the
+   *     connection was cleanly closed
+   */
+  constructor(type, options = {}) {
+    super(type);
+
+    this[kCode] = options.code === undefined ? 0 : options.code;
+    this[kReason] = options.reason === undefined ? '' : options.reason;
+    this[kWasClean] = options.wasClean === undefined ? false : options.wasClean;
+  }
+
+  /**
+   * @type {Number}
+   */
+  get code() {
+    return this[kCode];
+  }
+
+  /**
+   * @type {String}
+   */
+  get reason() {
+    return this[kReason];
+  }
+
+  /**
+   * @type {Boolean}
+   */
+  get wasClean() {
+    return this[kWasClean];
+  }
+}
+
+Object.defineProperty(CloseEvent.prototype, 'code', { enumerable: true });
+Object.defineProperty(CloseEvent.prototype, 'reason', { enumerable: true });
+Object.defineProperty(CloseEvent.prototype, 'wasClean', { enumerable: true });
+
+/**
+ * Class representing an error event.
+ *
+ * @extends Event
+ */
+class ErrorEvent extends Event {
+  /**
+   * Create a new `ErrorEvent`.
+   *
+   * @param {String} type The name of the event
+   * @param {Object} [options] A dictionary object that allows for setting
+   *     attributes via object members of the same name
+   * @param {*} [options.error=null] The error that generated this event
+   * @param {String} [options.message=''] The error message
+   */
+  constructor(type, options = {}) {
+    super(type);
+
+    this[kError] = options.error === undefined ? null : options.error;
+    this[kMessage] = options.message === undefined ? '' : options.message;
+  }
+
+  /**
+   * @type {*}
+   */
+  get error() {
+    return this[kError];
+  }
+
+  /**
+   * @type {String}
+   */
+  get message() {
+    return this[kMessage];
+  }
+}
+
+Object.defineProperty(ErrorEvent.prototype, 'error', { enumerable: true });
+Object.defineProperty(ErrorEvent.prototype, 'message', { enumerable: true });
+
+/**
+ * Class representing a message event.
+ *
+ * @extends Event
+ */
+class MessageEvent extends Event {
+  /**
+   * Create a new `MessageEvent`.
+   *
+   * @param {String} type The name of the event
+   * @param {Object} [options] A dictionary object that allows for setting
+   *     attributes via object members of the same name
+   * @param {*} [options.data=null] The message content
+   */
+  constructor(type, options = {}) {
+    super(type);
+
+    this[kData] = options.data === undefined ? null : options.data;
+  }
+
+  /**
+   * @type {*}
+   */
+  get data() {
+    return this[kData];
+  }
+}
+
+Object.defineProperty(MessageEvent.prototype, 'data', { enumerable: true });
+
+/**
+ * This provides methods for emulating the `EventTarget` interface. It's not
+ * meant to be used directly.
+ *
+ * @mixin
+ */
+const EventTarget = {
+  /**
+   * Register an event listener.
+   *
+   * @param {String} type A string representing the event type to listen for
+   * @param {(Function|Object)} handler The listener to add
+   * @param {Object} [options] An options object specifies characteristics about
+   *     the event listener
+   * @param {Boolean} [options.once=false] A `Boolean` indicating that the
+   *     listener should be invoked at most once after being added. If `true`,
+   *     the listener would be automatically removed when invoked.
+   * @public
+   */
+  addEventListener(type, handler, options = {}) {
+    for (const listener of this.listeners(type)) {
+      if (
+        !options[kForOnEventAttribute] &&
+        listener[kListener] === handler &&
+        !listener[kForOnEventAttribute]
+      ) {
+        return;
+      }
+    }
+
+    let wrapper;
+
+    if (type === 'message') {
+      wrapper = function onMessage(data, isBinary) {
+        const event = new MessageEvent('message', {
+          data: isBinary ? data : data.toString()
+        });
+
+        event[kTarget] = this;
+        callListener(handler, this, event);
+      };
+    } else if (type === 'close') {
+      wrapper = function onClose(code, message) {
+        const event = new CloseEvent('close', {
+          code,
+          reason: message.toString(),
+          wasClean: this._closeFrameReceived && this._closeFrameSent
+        });
+
+        event[kTarget] = this;
+        callListener(handler, this, event);
+      };
+    } else if (type === 'error') {
+      wrapper = function onError(error) {
+        const event = new ErrorEvent('error', {
+          error,
+          message: error.message
+        });
+
+        event[kTarget] = this;
+        callListener(handler, this, event);
+      };
+    } else if (type === 'open') {
+      wrapper = function onOpen() {
+        const event = new Event('open');
+
+        event[kTarget] = this;
+        callListener(handler, this, event);
+      };
+    } else {
+      return;
+    }
+
+    wrapper[kForOnEventAttribute] = !!options[kForOnEventAttribute];
+    wrapper[kListener] = handler;
+
+    if (options.once) {
+      this.once(type, wrapper);
+    } else {
+      this.on(type, wrapper);
+    }
+  },
+
+  /**
+   * Remove an event listener.
+   *
+   * @param {String} type A string representing the event type to remove
+   * @param {(Function|Object)} handler The listener to remove
+   * @public
+   */
+  removeEventListener(type, handler) {
+    for (const listener of this.listeners(type)) {
+      if (listener[kListener] === handler && !listener[kForOnEventAttribute]) {
+        this.removeListener(type, listener);
+        break;
+      }
+    }
+  }
+};
+
+module.exports = {
+  CloseEvent,
+  ErrorEvent,
+  Event,
+  EventTarget,
+  MessageEvent
+};
+
+/**
+ * Call an event listener
+ *
+ * @param {(Function|Object)} listener The listener to call
+ * @param {*} thisArg The value to use as `this`` when calling the listener
+ * @param {Event} event The event to pass to the listener
+ * @private
+ */
+function callListener(listener, thisArg, event) {
+  if (typeof listener === 'object' && listener.handleEvent) {
+    listener.handleEvent.call(listener, event);
+  } else {
+    listener.call(thisArg, event);
+  }
+}
+
+
+/***/ }),
+
+/***/ 1335:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const { tokenChars } = __nccwpck_require__(8996);
+
+/**
+ * Adds an offer to the map of extension offers or a parameter to the map of
+ * parameters.
+ *
+ * @param {Object} dest The map of extension offers or parameters
+ * @param {String} name The extension or parameter name
+ * @param {(Object|Boolean|String)} elem The extension parameters or the
+ *     parameter value
+ * @private
+ */
+function push(dest, name, elem) {
+  if (dest[name] === undefined) dest[name] = [elem];
+  else dest[name].push(elem);
+}
+
+/**
+ * Parses the `Sec-WebSocket-Extensions` header into an object.
+ *
+ * @param {String} header The field value of the header
+ * @return {Object} The parsed object
+ * @public
+ */
+function parse(header) {
+  const offers = Object.create(null);
+  let params = Object.create(null);
+  let mustUnescape = false;
+  let isEscaping = false;
+  let inQuotes = false;
+  let extensionName;
+  let paramName;
+  let start = -1;
+  let code = -1;
+  let end = -1;
+  let i = 0;
+
+  for (; i < header.length; i++) {
+    code = header.charCodeAt(i);
+
+    if (extensionName === undefined) {
+      if (end === -1 && tokenChars[code] === 1) {
+        if (start === -1) start = i;
+      } else if (
+        i !== 0 &&
+        (code === 0x20 /* ' ' */ || code === 0x09) /* '\t' */
+      ) {
+        if (end === -1 && start !== -1) end = i;
+      } else if (code === 0x3b /* ';' */ || code === 0x2c /* ',' */) {
+        if (start === -1) {
+          throw new SyntaxError(`Unexpected character at index ${i}`);
+        }
+
+        if (end === -1) end = i;
+        const name = header.slice(start, end);
+        if (code === 0x2c) {
+          push(offers, name, params);
+          params = Object.create(null);
+        } else {
+          extensionName = name;
+        }
+
+        start = end = -1;
+      } else {
+        throw new SyntaxError(`Unexpected character at index ${i}`);
+      }
+    } else if (paramName === undefined) {
+      if (end === -1 && tokenChars[code] === 1) {
+        if (start === -1) start = i;
+      } else if (code === 0x20 || code === 0x09) {
+        if (end === -1 && start !== -1) end = i;
+      } else if (code === 0x3b || code === 0x2c) {
+        if (start === -1) {
+          throw new SyntaxError(`Unexpected character at index ${i}`);
+        }
+
+        if (end === -1) end = i;
+        push(params, header.slice(start, end), true);
+        if (code === 0x2c) {
+          push(offers, extensionName, params);
+          params = Object.create(null);
+          extensionName = undefined;
+        }
+
+        start = end = -1;
+      } else if (code === 0x3d /* '=' */ && start !== -1 && end === -1) {
+        paramName = header.slice(start, i);
+        start = end = -1;
+      } else {
+        throw new SyntaxError(`Unexpected character at index ${i}`);
+      }
+    } else {
+      //
+      // The value of a quoted-string after unescaping must conform to the
+      // token ABNF, so only token characters are valid.
+      // Ref: https://tools.ietf.org/html/rfc6455#section-9.1
+      //
+      if (isEscaping) {
+        if (tokenChars[code] !== 1) {
+          throw new SyntaxError(`Unexpected character at index ${i}`);
+        }
+        if (start === -1) start = i;
+        else if (!mustUnescape) mustUnescape = true;
+        isEscaping = false;
+      } else if (inQuotes) {
+        if (tokenChars[code] === 1) {
+          if (start === -1) start = i;
+        } else if (code === 0x22 /* '"' */ && start !== -1) {
+          inQuotes = false;
+          end = i;
+        } else if (code === 0x5c /* '\' */) {
+          isEscaping = true;
+        } else {
+          throw new SyntaxError(`Unexpected character at index ${i}`);
+        }
+      } else if (code === 0x22 && header.charCodeAt(i - 1) === 0x3d) {
+        inQuotes = true;
+      } else if (end === -1 && tokenChars[code] === 1) {
+        if (start === -1) start = i;
+      } else if (start !== -1 && (code === 0x20 || code === 0x09)) {
+        if (end === -1) end = i;
+      } else if (code === 0x3b || code === 0x2c) {
+        if (start === -1) {
+          throw new SyntaxError(`Unexpected character at index ${i}`);
+        }
+
+        if (end === -1) end = i;
+        let value = header.slice(start, end);
+        if (mustUnescape) {
+          value = value.replace(/\\/g, '');
+          mustUnescape = false;
+        }
+        push(params, paramName, value);
+        if (code === 0x2c) {
+          push(offers, extensionName, params);
+          params = Object.create(null);
+          extensionName = undefined;
+        }
+
+        paramName = undefined;
+        start = end = -1;
+      } else {
+        throw new SyntaxError(`Unexpected character at index ${i}`);
+      }
+    }
+  }
+
+  if (start === -1 || inQuotes || code === 0x20 || code === 0x09) {
+    throw new SyntaxError('Unexpected end of input');
+  }
+
+  if (end === -1) end = i;
+  const token = header.slice(start, end);
+  if (extensionName === undefined) {
+    push(offers, token, params);
+  } else {
+    if (paramName === undefined) {
+      push(params, token, true);
+    } else if (mustUnescape) {
+      push(params, paramName, token.replace(/\\/g, ''));
+    } else {
+      push(params, paramName, token);
+    }
+    push(offers, extensionName, params);
+  }
+
+  return offers;
+}
+
+/**
+ * Builds the `Sec-WebSocket-Extensions` header field value.
+ *
+ * @param {Object} extensions The map of extensions and parameters to format
+ * @return {String} A string representing the given object
+ * @public
+ */
+function format(extensions) {
+  return Object.keys(extensions)
+    .map((extension) => {
+      let configurations = extensions[extension];
+      if (!Array.isArray(configurations)) configurations = [configurations];
+      return configurations
+        .map((params) => {
+          return [extension]
+            .concat(
+              Object.keys(params).map((k) => {
+                let values = params[k];
+                if (!Array.isArray(values)) values = [values];
+                return values
+                  .map((v) => (v === true ? k : `${k}=${v}`))
+                  .join('; ');
+              })
+            )
+            .join('; ');
+        })
+        .join(', ');
+    })
+    .join(', ');
+}
+
+module.exports = { format, parse };
+
+
+/***/ }),
+
+/***/ 958:
+/***/ ((module) => {
+
+
+
+const kDone = Symbol('kDone');
+const kRun = Symbol('kRun');
+
+/**
+ * A very simple job queue with adjustable concurrency. Adapted from
+ * https://github.com/STRML/async-limiter
+ */
+class Limiter {
+  /**
+   * Creates a new `Limiter`.
+   *
+   * @param {Number} [concurrency=Infinity] The maximum number of jobs allowed
+   *     to run concurrently
+   */
+  constructor(concurrency) {
+    this[kDone] = () => {
+      this.pending--;
+      this[kRun]();
+    };
+    this.concurrency = concurrency || Infinity;
+    this.jobs = [];
+    this.pending = 0;
+  }
+
+  /**
+   * Adds a job to the queue.
+   *
+   * @param {Function} job The job to run
+   * @public
+   */
+  add(job) {
+    this.jobs.push(job);
+    this[kRun]();
+  }
+
+  /**
+   * Removes a job from the queue and runs it if possible.
+   *
+   * @private
+   */
+  [kRun]() {
+    if (this.pending === this.concurrency) return;
+
+    if (this.jobs.length) {
+      const job = this.jobs.shift();
+
+      this.pending++;
+      job(this[kDone]);
+    }
+  }
+}
+
+module.exports = Limiter;
+
+
+/***/ }),
+
+/***/ 4376:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const zlib = __nccwpck_require__(3106);
+
+const bufferUtil = __nccwpck_require__(5803);
+const Limiter = __nccwpck_require__(958);
+const { kStatusCode } = __nccwpck_require__(1791);
+
+const FastBuffer = Buffer[Symbol.species];
+const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+const kPerMessageDeflate = Symbol('permessage-deflate');
+const kTotalLength = Symbol('total-length');
+const kCallback = Symbol('callback');
+const kBuffers = Symbol('buffers');
+const kError = Symbol('error');
+const windowBitsRegex = /^(?:[89]|1[0-5])$/;
+
+//
+// We limit zlib concurrency, which prevents severe memory fragmentation
+// as documented in https://github.com/nodejs/node/issues/8871#issuecomment-250915913
+// and https://github.com/websockets/ws/issues/1202
+//
+// Intentionally global; it's the global thread pool that's an issue.
+//
+let zlibLimiter;
+
+/**
+ * permessage-deflate implementation.
+ */
+class PerMessageDeflate {
+  /**
+   * Creates a PerMessageDeflate instance.
+   *
+   * @param {Object} [options] Configuration options
+   * @param {(Boolean|Number)} [options.clientMaxWindowBits] Advertise support
+   *     for, or request, a custom client window size
+   * @param {Boolean} [options.clientNoContextTakeover=false] Advertise/
+   *     acknowledge disabling of client context takeover
+   * @param {Number} [options.concurrencyLimit=10] The number of concurrent
+   *     calls to zlib
+   * @param {Boolean} [options.isServer=false] Create the instance in either
+   *     server or client mode
+   * @param {Number} [options.maxPayload=0] The maximum allowed message length
+   * @param {(Boolean|Number)} [options.serverMaxWindowBits] Request/confirm the
+   *     use of a custom server window size
+   * @param {Boolean} [options.serverNoContextTakeover=false] Request/accept
+   *     disabling of server context takeover
+   * @param {Number} [options.threshold=1024] Size (in bytes) below which
+   *     messages should not be compressed if context takeover is disabled
+   * @param {Object} [options.zlibDeflateOptions] Options to pass to zlib on
+   *     deflate
+   * @param {Object} [options.zlibInflateOptions] Options to pass to zlib on
+   *     inflate
+   */
+  constructor(options) {
+    this._options = options || {};
+    this._threshold =
+      this._options.threshold !== undefined ? this._options.threshold : 1024;
+    this._maxPayload = this._options.maxPayload | 0;
+    this._isServer = !!this._options.isServer;
+    this._deflate = null;
+    this._inflate = null;
+
+    this.params = null;
+
+    if (!zlibLimiter) {
+      const concurrency =
+        this._options.concurrencyLimit !== undefined
+          ? this._options.concurrencyLimit
+          : 10;
+      zlibLimiter = new Limiter(concurrency);
+    }
+  }
+
+  /**
+   * @type {String}
+   */
+  static get extensionName() {
+    return 'permessage-deflate';
+  }
+
+  /**
+   * Create an extension negotiation offer.
+   *
+   * @return {Object} Extension parameters
+   * @public
+   */
+  offer() {
+    const params = {};
+
+    if (this._options.serverNoContextTakeover) {
+      params.server_no_context_takeover = true;
+    }
+    if (this._options.clientNoContextTakeover) {
+      params.client_no_context_takeover = true;
+    }
+    if (this._options.serverMaxWindowBits) {
+      params.server_max_window_bits = this._options.serverMaxWindowBits;
+    }
+    if (this._options.clientMaxWindowBits) {
+      params.client_max_window_bits = this._options.clientMaxWindowBits;
+    } else if (this._options.clientMaxWindowBits == null) {
+      params.client_max_window_bits = true;
+    }
+
+    return params;
+  }
+
+  /**
+   * Accept an extension negotiation offer/response.
+   *
+   * @param {Array} configurations The extension negotiation offers/response
+   * @return {Object} Accepted configuration
+   * @public
+   */
+  accept(configurations) {
+    configurations = this.normalizeParams(configurations);
+
+    this.params = this._isServer
+      ? this.acceptAsServer(configurations)
+      : this.acceptAsClient(configurations);
+
+    return this.params;
+  }
+
+  /**
+   * Releases all resources used by the extension.
+   *
+   * @public
+   */
+  cleanup() {
+    if (this._inflate) {
+      this._inflate.close();
+      this._inflate = null;
+    }
+
+    if (this._deflate) {
+      const callback = this._deflate[kCallback];
+
+      this._deflate.close();
+      this._deflate = null;
+
+      if (callback) {
+        callback(
+          new Error(
+            'The deflate stream was closed while data was being processed'
+          )
+        );
+      }
+    }
+  }
+
+  /**
+   *  Accept an extension negotiation offer.
+   *
+   * @param {Array} offers The extension negotiation offers
+   * @return {Object} Accepted configuration
+   * @private
+   */
+  acceptAsServer(offers) {
+    const opts = this._options;
+    const accepted = offers.find((params) => {
+      if (
+        (opts.serverNoContextTakeover === false &&
+          params.server_no_context_takeover) ||
+        (params.server_max_window_bits &&
+          (opts.serverMaxWindowBits === false ||
+            (typeof opts.serverMaxWindowBits === 'number' &&
+              opts.serverMaxWindowBits > params.server_max_window_bits))) ||
+        (typeof opts.clientMaxWindowBits === 'number' &&
+          (typeof params.client_max_window_bits === 'number'
+            ? opts.clientMaxWindowBits > params.client_max_window_bits
+            : !params.client_max_window_bits))
+      ) {
+        return false;
+      }
+
+      return true;
+    });
+
+    if (!accepted) {
+      throw new Error('None of the extension offers can be accepted');
+    }
+
+    if (opts.serverNoContextTakeover) {
+      accepted.server_no_context_takeover = true;
+    }
+    if (opts.clientNoContextTakeover) {
+      accepted.client_no_context_takeover = true;
+    }
+    if (typeof opts.serverMaxWindowBits === 'number') {
+      accepted.server_max_window_bits = opts.serverMaxWindowBits;
+    }
+    if (typeof opts.clientMaxWindowBits === 'number') {
+      accepted.client_max_window_bits = opts.clientMaxWindowBits;
+    } else if (
+      accepted.client_max_window_bits === true ||
+      opts.clientMaxWindowBits === false
+    ) {
+      delete accepted.client_max_window_bits;
+    }
+
+    return accepted;
+  }
+
+  /**
+   * Accept the extension negotiation response.
+   *
+   * @param {Array} response The extension negotiation response
+   * @return {Object} Accepted configuration
+   * @private
+   */
+  acceptAsClient(response) {
+    const params = response[0];
+
+    if (
+      this._options.clientNoContextTakeover === false &&
+      params.client_no_context_takeover
+    ) {
+      throw new Error('Unexpected parameter "client_no_context_takeover"');
+    }
+
+    if (!params.client_max_window_bits) {
+      if (typeof this._options.clientMaxWindowBits === 'number') {
+        params.client_max_window_bits = this._options.clientMaxWindowBits;
+      }
+    } else if (
+      this._options.clientMaxWindowBits === false ||
+      (typeof this._options.clientMaxWindowBits === 'number' &&
+        params.client_max_window_bits > this._options.clientMaxWindowBits)
+    ) {
+      throw new Error(
+        'Unexpected or invalid parameter "client_max_window_bits"'
+      );
+    }
+
+    return params;
+  }
+
+  /**
+   * Normalize parameters.
+   *
+   * @param {Array} configurations The extension negotiation offers/response
+   * @return {Array} The offers/response with normalized parameters
+   * @private
+   */
+  normalizeParams(configurations) {
+    configurations.forEach((params) => {
+      Object.keys(params).forEach((key) => {
+        let value = params[key];
+
+        if (value.length > 1) {
+          throw new Error(`Parameter "${key}" must have only a single value`);
+        }
+
+        value = value[0];
+
+        if (key === 'client_max_window_bits') {
+          if (value !== true) {
+            if (!windowBitsRegex.test(value)) {
+              throw new TypeError(
+                `Invalid value for parameter "${key}": ${value}`
+              );
+            }
+            value = +value;
+          } else if (!this._isServer) {
+            throw new TypeError(
+              `Invalid value for parameter "${key}": ${value}`
+            );
+          }
+        } else if (key === 'server_max_window_bits') {
+          if (!windowBitsRegex.test(value)) {
+            throw new TypeError(
+              `Invalid value for parameter "${key}": ${value}`
+            );
+          }
+          value = +value;
+        } else if (
+          key === 'client_no_context_takeover' ||
+          key === 'server_no_context_takeover'
+        ) {
+          if (value !== true) {
+            throw new TypeError(
+              `Invalid value for parameter "${key}": ${value}`
+            );
+          }
+        } else {
+          throw new Error(`Unknown parameter "${key}"`);
+        }
+
+        params[key] = value;
+      });
+    });
+
+    return configurations;
+  }
+
+  /**
+   * Decompress data. Concurrency limited.
+   *
+   * @param {Buffer} data Compressed data
+   * @param {Boolean} fin Specifies whether or not this is the last fragment
+   * @param {Function} callback Callback
+   * @public
+   */
+  decompress(data, fin, callback) {
+    zlibLimiter.add((done) => {
+      this._decompress(data, fin, (err, result) => {
+        done();
+        callback(err, result);
+      });
+    });
+  }
+
+  /**
+   * Compress data. Concurrency limited.
+   *
+   * @param {(Buffer|String)} data Data to compress
+   * @param {Boolean} fin Specifies whether or not this is the last fragment
+   * @param {Function} callback Callback
+   * @public
+   */
+  compress(data, fin, callback) {
+    zlibLimiter.add((done) => {
+      this._compress(data, fin, (err, result) => {
+        done();
+        callback(err, result);
+      });
+    });
+  }
+
+  /**
+   * Decompress data.
+   *
+   * @param {Buffer} data Compressed data
+   * @param {Boolean} fin Specifies whether or not this is the last fragment
+   * @param {Function} callback Callback
+   * @private
+   */
+  _decompress(data, fin, callback) {
+    const endpoint = this._isServer ? 'client' : 'server';
+
+    if (!this._inflate) {
+      const key = `${endpoint}_max_window_bits`;
+      const windowBits =
+        typeof this.params[key] !== 'number'
+          ? zlib.Z_DEFAULT_WINDOWBITS
+          : this.params[key];
+
+      this._inflate = zlib.createInflateRaw({
+        ...this._options.zlibInflateOptions,
+        windowBits
+      });
+      this._inflate[kPerMessageDeflate] = this;
+      this._inflate[kTotalLength] = 0;
+      this._inflate[kBuffers] = [];
+      this._inflate.on('error', inflateOnError);
+      this._inflate.on('data', inflateOnData);
+    }
+
+    this._inflate[kCallback] = callback;
+
+    this._inflate.write(data);
+    if (fin) this._inflate.write(TRAILER);
+
+    this._inflate.flush(() => {
+      const err = this._inflate[kError];
+
+      if (err) {
+        this._inflate.close();
+        this._inflate = null;
+        callback(err);
+        return;
+      }
+
+      const data = bufferUtil.concat(
+        this._inflate[kBuffers],
+        this._inflate[kTotalLength]
+      );
+
+      if (this._inflate._readableState.endEmitted) {
+        this._inflate.close();
+        this._inflate = null;
+      } else {
+        this._inflate[kTotalLength] = 0;
+        this._inflate[kBuffers] = [];
+
+        if (fin && this.params[`${endpoint}_no_context_takeover`]) {
+          this._inflate.reset();
+        }
+      }
+
+      callback(null, data);
+    });
+  }
+
+  /**
+   * Compress data.
+   *
+   * @param {(Buffer|String)} data Data to compress
+   * @param {Boolean} fin Specifies whether or not this is the last fragment
+   * @param {Function} callback Callback
+   * @private
+   */
+  _compress(data, fin, callback) {
+    const endpoint = this._isServer ? 'server' : 'client';
+
+    if (!this._deflate) {
+      const key = `${endpoint}_max_window_bits`;
+      const windowBits =
+        typeof this.params[key] !== 'number'
+          ? zlib.Z_DEFAULT_WINDOWBITS
+          : this.params[key];
+
+      this._deflate = zlib.createDeflateRaw({
+        ...this._options.zlibDeflateOptions,
+        windowBits
+      });
+
+      this._deflate[kTotalLength] = 0;
+      this._deflate[kBuffers] = [];
+
+      this._deflate.on('data', deflateOnData);
+    }
+
+    this._deflate[kCallback] = callback;
+
+    this._deflate.write(data);
+    this._deflate.flush(zlib.Z_SYNC_FLUSH, () => {
+      if (!this._deflate) {
+        //
+        // The deflate stream was closed while data was being processed.
+        //
+        return;
+      }
+
+      let data = bufferUtil.concat(
+        this._deflate[kBuffers],
+        this._deflate[kTotalLength]
+      );
+
+      if (fin) {
+        data = new FastBuffer(data.buffer, data.byteOffset, data.length - 4);
+      }
+
+      //
+      // Ensure that the callback will not be called again in
+      // `PerMessageDeflate#cleanup()`.
+      //
+      this._deflate[kCallback] = null;
+
+      this._deflate[kTotalLength] = 0;
+      this._deflate[kBuffers] = [];
+
+      if (fin && this.params[`${endpoint}_no_context_takeover`]) {
+        this._deflate.reset();
+      }
+
+      callback(null, data);
+    });
+  }
+}
+
+module.exports = PerMessageDeflate;
+
+/**
+ * The listener of the `zlib.DeflateRaw` stream `'data'` event.
+ *
+ * @param {Buffer} chunk A chunk of data
+ * @private
+ */
+function deflateOnData(chunk) {
+  this[kBuffers].push(chunk);
+  this[kTotalLength] += chunk.length;
+}
+
+/**
+ * The listener of the `zlib.InflateRaw` stream `'data'` event.
+ *
+ * @param {Buffer} chunk A chunk of data
+ * @private
+ */
+function inflateOnData(chunk) {
+  this[kTotalLength] += chunk.length;
+
+  if (
+    this[kPerMessageDeflate]._maxPayload < 1 ||
+    this[kTotalLength] <= this[kPerMessageDeflate]._maxPayload
+  ) {
+    this[kBuffers].push(chunk);
+    return;
+  }
+
+  this[kError] = new RangeError('Max payload size exceeded');
+  this[kError].code = 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
+  this[kError][kStatusCode] = 1009;
+  this.removeListener('data', inflateOnData);
+
+  //
+  // The choice to employ `zlib.reset()` over `zlib.close()` is dictated by the
+  // fact that in Node.js versions prior to 13.10.0, the callback for
+  // `zlib.flush()` is not called if `zlib.close()` is used. Utilizing
+  // `zlib.reset()` ensures that either the callback is invoked or an error is
+  // emitted.
+  //
+  this.reset();
+}
+
+/**
+ * The listener of the `zlib.InflateRaw` stream `'error'` event.
+ *
+ * @param {Error} err The emitted error
+ * @private
+ */
+function inflateOnError(err) {
+  //
+  // There is no need to call `Zlib#close()` as the handle is automatically
+  // closed when an error is emitted.
+  //
+  this[kPerMessageDeflate]._inflate = null;
+
+  if (this[kError]) {
+    this[kCallback](this[kError]);
+    return;
+  }
+
+  err[kStatusCode] = 1007;
+  this[kCallback](err);
+}
+
+
+/***/ }),
+
+/***/ 893:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const { Writable } = __nccwpck_require__(2203);
+
+const PerMessageDeflate = __nccwpck_require__(4376);
+const {
+  BINARY_TYPES,
+  EMPTY_BUFFER,
+  kStatusCode,
+  kWebSocket
+} = __nccwpck_require__(1791);
+const { concat, toArrayBuffer, unmask } = __nccwpck_require__(5803);
+const { isValidStatusCode, isValidUTF8 } = __nccwpck_require__(8996);
+
+const FastBuffer = Buffer[Symbol.species];
+
+const GET_INFO = 0;
+const GET_PAYLOAD_LENGTH_16 = 1;
+const GET_PAYLOAD_LENGTH_64 = 2;
+const GET_MASK = 3;
+const GET_DATA = 4;
+const INFLATING = 5;
+const DEFER_EVENT = 6;
+
+/**
+ * HyBi Receiver implementation.
+ *
+ * @extends Writable
+ */
+class Receiver extends Writable {
+  /**
+   * Creates a Receiver instance.
+   *
+   * @param {Object} [options] Options object
+   * @param {Boolean} [options.allowSynchronousEvents=true] Specifies whether
+   *     any of the `'message'`, `'ping'`, and `'pong'` events can be emitted
+   *     multiple times in the same tick
+   * @param {String} [options.binaryType=nodebuffer] The type for binary data
+   * @param {Object} [options.extensions] An object containing the negotiated
+   *     extensions
+   * @param {Boolean} [options.isServer=false] Specifies whether to operate in
+   *     client or server mode
+   * @param {Number} [options.maxBufferedChunks=0] The maximum number of
+   *     buffered data chunks
+   * @param {Number} [options.maxFragments=0] The maximum number of message
+   *     fragments
+   * @param {Number} [options.maxPayload=0] The maximum allowed message length
+   * @param {Boolean} [options.skipUTF8Validation=false] Specifies whether or
+   *     not to skip UTF-8 validation for text and close messages
+   */
+  constructor(options = {}) {
+    super();
+
+    this._allowSynchronousEvents =
+      options.allowSynchronousEvents !== undefined
+        ? options.allowSynchronousEvents
+        : true;
+    this._binaryType = options.binaryType || BINARY_TYPES[0];
+    this._extensions = options.extensions || {};
+    this._isServer = !!options.isServer;
+    this._maxBufferedChunks = options.maxBufferedChunks | 0;
+    this._maxFragments = options.maxFragments | 0;
+    this._maxPayload = options.maxPayload | 0;
+    this._skipUTF8Validation = !!options.skipUTF8Validation;
+    this[kWebSocket] = undefined;
+
+    this._bufferedBytes = 0;
+    this._buffers = [];
+
+    this._compressed = false;
+    this._payloadLength = 0;
+    this._mask = undefined;
+    this._fragmented = 0;
+    this._masked = false;
+    this._fin = false;
+    this._opcode = 0;
+
+    this._totalPayloadLength = 0;
+    this._messageLength = 0;
+    this._numFragments = 0;
+    this._fragments = [];
+
+    this._errored = false;
+    this._loop = false;
+    this._state = GET_INFO;
+  }
+
+  /**
+   * Implements `Writable.prototype._write()`.
+   *
+   * @param {Buffer} chunk The chunk of data to write
+   * @param {String} encoding The character encoding of `chunk`
+   * @param {Function} cb Callback
+   * @private
+   */
+  _write(chunk, encoding, cb) {
+    if (this._opcode === 0x08 && this._state == GET_INFO) return cb();
+
+    if (
+      this._maxBufferedChunks > 0 &&
+      this._buffers.length >= this._maxBufferedChunks
+    ) {
+      cb(
+        this.createError(
+          RangeError,
+          'Too many buffered chunks',
+          false,
+          1008,
+          'WS_ERR_TOO_MANY_BUFFERED_PARTS'
+        )
+      );
+      return;
+    }
+
+    this._bufferedBytes += chunk.length;
+    this._buffers.push(chunk);
+    this.startLoop(cb);
+  }
+
+  /**
+   * Consumes `n` bytes from the buffered data.
+   *
+   * @param {Number} n The number of bytes to consume
+   * @return {Buffer} The consumed bytes
+   * @private
+   */
+  consume(n) {
+    this._bufferedBytes -= n;
+
+    if (n === this._buffers[0].length) return this._buffers.shift();
+
+    if (n < this._buffers[0].length) {
+      const buf = this._buffers[0];
+      this._buffers[0] = new FastBuffer(
+        buf.buffer,
+        buf.byteOffset + n,
+        buf.length - n
+      );
+
+      return new FastBuffer(buf.buffer, buf.byteOffset, n);
+    }
+
+    const dst = Buffer.allocUnsafe(n);
+
+    do {
+      const buf = this._buffers[0];
+      const offset = dst.length - n;
+
+      if (n >= buf.length) {
+        dst.set(this._buffers.shift(), offset);
+      } else {
+        dst.set(new Uint8Array(buf.buffer, buf.byteOffset, n), offset);
+        this._buffers[0] = new FastBuffer(
+          buf.buffer,
+          buf.byteOffset + n,
+          buf.length - n
+        );
+      }
+
+      n -= buf.length;
+    } while (n > 0);
+
+    return dst;
+  }
+
+  /**
+   * Starts the parsing loop.
+   *
+   * @param {Function} cb Callback
+   * @private
+   */
+  startLoop(cb) {
+    this._loop = true;
+
+    do {
+      switch (this._state) {
+        case GET_INFO:
+          this.getInfo(cb);
+          break;
+        case GET_PAYLOAD_LENGTH_16:
+          this.getPayloadLength16(cb);
+          break;
+        case GET_PAYLOAD_LENGTH_64:
+          this.getPayloadLength64(cb);
+          break;
+        case GET_MASK:
+          this.getMask();
+          break;
+        case GET_DATA:
+          this.getData(cb);
+          break;
+        case INFLATING:
+        case DEFER_EVENT:
+          this._loop = false;
+          return;
+      }
+    } while (this._loop);
+
+    if (!this._errored) cb();
+  }
+
+  /**
+   * Reads the first two bytes of a frame.
+   *
+   * @param {Function} cb Callback
+   * @private
+   */
+  getInfo(cb) {
+    if (this._bufferedBytes < 2) {
+      this._loop = false;
+      return;
+    }
+
+    let buf = this._buffers[0];
+
+    if (buf.length > 2) {
+      //
+      // Only advance `this._buffers[0]` by 2 bytes. The first 2 bytes can
+      // be read directly from `buf` without allocating another buffer via
+      // `this.consume(2)`.
+      //
+      this._bufferedBytes -= 2;
+      this._buffers[0] = new FastBuffer(
+        buf.buffer,
+        buf.byteOffset + 2,
+        buf.length - 2
+      );
+    } else {
+      buf = this.consume(2);
+    }
+
+    if ((buf[0] & 0x30) !== 0x00) {
+      const error = this.createError(
+        RangeError,
+        'RSV2 and RSV3 must be clear',
+        true,
+        1002,
+        'WS_ERR_UNEXPECTED_RSV_2_3'
+      );
+
+      cb(error);
+      return;
+    }
+
+    const compressed = (buf[0] & 0x40) === 0x40;
+
+    if (compressed && !this._extensions[PerMessageDeflate.extensionName]) {
+      const error = this.createError(
+        RangeError,
+        'RSV1 must be clear',
+        true,
+        1002,
+        'WS_ERR_UNEXPECTED_RSV_1'
+      );
+
+      cb(error);
+      return;
+    }
+
+    this._fin = (buf[0] & 0x80) === 0x80;
+    this._opcode = buf[0] & 0x0f;
+    this._payloadLength = buf[1] & 0x7f;
+
+    if (this._opcode === 0x00) {
+      if (compressed) {
+        const error = this.createError(
+          RangeError,
+          'RSV1 must be clear',
+          true,
+          1002,
+          'WS_ERR_UNEXPECTED_RSV_1'
+        );
+
+        cb(error);
+        return;
+      }
+
+      if (!this._fragmented) {
+        const error = this.createError(
+          RangeError,
+          'invalid opcode 0',
+          true,
+          1002,
+          'WS_ERR_INVALID_OPCODE'
+        );
+
+        cb(error);
+        return;
+      }
+
+      this._opcode = this._fragmented;
+    } else if (this._opcode === 0x01 || this._opcode === 0x02) {
+      if (this._fragmented) {
+        const error = this.createError(
+          RangeError,
+          `invalid opcode ${this._opcode}`,
+          true,
+          1002,
+          'WS_ERR_INVALID_OPCODE'
+        );
+
+        cb(error);
+        return;
+      }
+
+      this._compressed = compressed;
+    } else if (this._opcode > 0x07 && this._opcode < 0x0b) {
+      if (!this._fin) {
+        const error = this.createError(
+          RangeError,
+          'FIN must be set',
+          true,
+          1002,
+          'WS_ERR_EXPECTED_FIN'
+        );
+
+        cb(error);
+        return;
+      }
+
+      if (compressed) {
+        const error = this.createError(
+          RangeError,
+          'RSV1 must be clear',
+          true,
+          1002,
+          'WS_ERR_UNEXPECTED_RSV_1'
+        );
+
+        cb(error);
+        return;
+      }
+
+      if (
+        this._payloadLength > 0x7d ||
+        (this._opcode === 0x08 && this._payloadLength === 1)
+      ) {
+        const error = this.createError(
+          RangeError,
+          `invalid payload length ${this._payloadLength}`,
+          true,
+          1002,
+          'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH'
+        );
+
+        cb(error);
+        return;
+      }
+    } else {
+      const error = this.createError(
+        RangeError,
+        `invalid opcode ${this._opcode}`,
+        true,
+        1002,
+        'WS_ERR_INVALID_OPCODE'
+      );
+
+      cb(error);
+      return;
+    }
+
+    if (!this._fin && !this._fragmented) this._fragmented = this._opcode;
+    this._masked = (buf[1] & 0x80) === 0x80;
+
+    if (this._isServer) {
+      if (!this._masked) {
+        const error = this.createError(
+          RangeError,
+          'MASK must be set',
+          true,
+          1002,
+          'WS_ERR_EXPECTED_MASK'
+        );
+
+        cb(error);
+        return;
+      }
+    } else if (this._masked) {
+      const error = this.createError(
+        RangeError,
+        'MASK must be clear',
+        true,
+        1002,
+        'WS_ERR_UNEXPECTED_MASK'
+      );
+
+      cb(error);
+      return;
+    }
+
+    if (this._payloadLength === 126) this._state = GET_PAYLOAD_LENGTH_16;
+    else if (this._payloadLength === 127) this._state = GET_PAYLOAD_LENGTH_64;
+    else this.haveLength(cb);
+  }
+
+  /**
+   * Gets extended payload length (7+16).
+   *
+   * @param {Function} cb Callback
+   * @private
+   */
+  getPayloadLength16(cb) {
+    if (this._bufferedBytes < 2) {
+      this._loop = false;
+      return;
+    }
+
+    this._payloadLength = this.consume(2).readUInt16BE(0);
+    this.haveLength(cb);
+  }
+
+  /**
+   * Gets extended payload length (7+64).
+   *
+   * @param {Function} cb Callback
+   * @private
+   */
+  getPayloadLength64(cb) {
+    if (this._bufferedBytes < 8) {
+      this._loop = false;
+      return;
+    }
+
+    const buf = this.consume(8);
+    const num = buf.readUInt32BE(0);
+
+    //
+    // The maximum safe integer in JavaScript is 2^53 - 1. An error is returned
+    // if payload length is greater than this number.
+    //
+    if (num > Math.pow(2, 53 - 32) - 1) {
+      const error = this.createError(
+        RangeError,
+        'Unsupported WebSocket frame: payload length > 2^53 - 1',
+        false,
+        1009,
+        'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH'
+      );
+
+      cb(error);
+      return;
+    }
+
+    this._payloadLength = num * Math.pow(2, 32) + buf.readUInt32BE(4);
+    this.haveLength(cb);
+  }
+
+  /**
+   * Payload length has been read.
+   *
+   * @param {Function} cb Callback
+   * @private
+   */
+  haveLength(cb) {
+    if (this._payloadLength && this._opcode < 0x08) {
+      this._totalPayloadLength += this._payloadLength;
+      if (this._totalPayloadLength > this._maxPayload && this._maxPayload > 0) {
+        const error = this.createError(
+          RangeError,
+          'Max payload size exceeded',
+          false,
+          1009,
+          'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
+        );
+
+        cb(error);
+        return;
+      }
+    }
+
+    if (this._masked) this._state = GET_MASK;
+    else this._state = GET_DATA;
+  }
+
+  /**
+   * Reads mask bytes.
+   *
+   * @private
+   */
+  getMask() {
+    if (this._bufferedBytes < 4) {
+      this._loop = false;
+      return;
+    }
+
+    this._mask = this.consume(4);
+    this._state = GET_DATA;
+  }
+
+  /**
+   * Reads data bytes.
+   *
+   * @param {Function} cb Callback
+   * @private
+   */
+  getData(cb) {
+    let data = EMPTY_BUFFER;
+
+    if (this._payloadLength) {
+      if (this._bufferedBytes < this._payloadLength) {
+        this._loop = false;
+        return;
+      }
+
+      data = this.consume(this._payloadLength);
+
+      if (
+        this._masked &&
+        (this._mask[0] | this._mask[1] | this._mask[2] | this._mask[3]) !== 0
+      ) {
+        unmask(data, this._mask);
+      }
+    }
+
+    //
+    // The mask is a view into the buffer the stream delivered, which is commonly
+    // 64 KiB, and it is not needed once the payload above has been unmasked.
+    // Leaving it set would pin that whole buffer until the next frame arrives,
+    // which on an idle connection can be indefinitely.
+    //
+    this._mask = undefined;
+
+    if (this._opcode > 0x07) {
+      this.controlMessage(data, cb);
+      return;
+    }
+
+    if (this._maxFragments > 0 && ++this._numFragments > this._maxFragments) {
+      const error = this.createError(
+        RangeError,
+        'Too many message fragments',
+        false,
+        1008,
+        'WS_ERR_TOO_MANY_BUFFERED_PARTS'
+      );
+
+      cb(error);
+      return;
+    }
+
+    if (this._compressed) {
+      this._state = INFLATING;
+      this.decompress(data, cb);
+      return;
+    }
+
+    if (data.length) {
+      //
+      // This message is not compressed so its length is the sum of the payload
+      // length of all fragments.
+      //
+      this._messageLength = this._totalPayloadLength;
+      this._fragments.push(data);
+    }
+
+    this.dataMessage(cb);
+  }
+
+  /**
+   * Decompresses data.
+   *
+   * @param {Buffer} data Compressed data
+   * @param {Function} cb Callback
+   * @private
+   */
+  decompress(data, cb) {
+    const perMessageDeflate = this._extensions[PerMessageDeflate.extensionName];
+
+    perMessageDeflate.decompress(data, this._fin, (err, buf) => {
+      if (err) return cb(err);
+
+      if (buf.length) {
+        this._messageLength += buf.length;
+        if (this._messageLength > this._maxPayload && this._maxPayload > 0) {
+          const error = this.createError(
+            RangeError,
+            'Max payload size exceeded',
+            false,
+            1009,
+            'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
+          );
+
+          cb(error);
+          return;
+        }
+
+        this._fragments.push(buf);
+      }
+
+      this.dataMessage(cb);
+      if (this._state === GET_INFO) this.startLoop(cb);
+    });
+  }
+
+  /**
+   * Handles a data message.
+   *
+   * @param {Function} cb Callback
+   * @private
+   */
+  dataMessage(cb) {
+    if (!this._fin) {
+      this._state = GET_INFO;
+      return;
+    }
+
+    const messageLength = this._messageLength;
+    const fragments = this._fragments;
+
+    this._totalPayloadLength = 0;
+    this._messageLength = 0;
+    this._fragmented = 0;
+    this._numFragments = 0;
+    this._fragments = [];
+
+    if (this._opcode === 2) {
+      let data;
+
+      if (this._binaryType === 'nodebuffer') {
+        data = concat(fragments, messageLength);
+      } else if (this._binaryType === 'arraybuffer') {
+        data = toArrayBuffer(concat(fragments, messageLength));
+      } else if (this._binaryType === 'blob') {
+        data = new Blob(fragments);
+      } else {
+        data = fragments;
+      }
+
+      if (this._allowSynchronousEvents) {
+        this.emit('message', data, true);
+        this._state = GET_INFO;
+      } else {
+        this._state = DEFER_EVENT;
+        setImmediate(() => {
+          this.emit('message', data, true);
+          this._state = GET_INFO;
+          this.startLoop(cb);
+        });
+      }
+    } else {
+      const buf = concat(fragments, messageLength);
+
+      if (!this._skipUTF8Validation && !isValidUTF8(buf)) {
+        const error = this.createError(
+          Error,
+          'invalid UTF-8 sequence',
+          true,
+          1007,
+          'WS_ERR_INVALID_UTF8'
+        );
+
+        cb(error);
+        return;
+      }
+
+      if (this._state === INFLATING || this._allowSynchronousEvents) {
+        this.emit('message', buf, false);
+        this._state = GET_INFO;
+      } else {
+        this._state = DEFER_EVENT;
+        setImmediate(() => {
+          this.emit('message', buf, false);
+          this._state = GET_INFO;
+          this.startLoop(cb);
+        });
+      }
+    }
+  }
+
+  /**
+   * Handles a control message.
+   *
+   * @param {Buffer} data Data to handle
+   * @return {(Error|RangeError|undefined)} A possible error
+   * @private
+   */
+  controlMessage(data, cb) {
+    if (this._opcode === 0x08) {
+      if (data.length === 0) {
+        this._loop = false;
+        this.emit('conclude', 1005, EMPTY_BUFFER);
+        this.end();
+      } else {
+        const code = data.readUInt16BE(0);
+
+        if (!isValidStatusCode(code)) {
+          const error = this.createError(
+            RangeError,
+            `invalid status code ${code}`,
+            true,
+            1002,
+            'WS_ERR_INVALID_CLOSE_CODE'
+          );
+
+          cb(error);
+          return;
+        }
+
+        const buf = new FastBuffer(
+          data.buffer,
+          data.byteOffset + 2,
+          data.length - 2
+        );
+
+        if (!this._skipUTF8Validation && !isValidUTF8(buf)) {
+          const error = this.createError(
+            Error,
+            'invalid UTF-8 sequence',
+            true,
+            1007,
+            'WS_ERR_INVALID_UTF8'
+          );
+
+          cb(error);
+          return;
+        }
+
+        this._loop = false;
+        this.emit('conclude', code, buf);
+        this.end();
+      }
+
+      this._state = GET_INFO;
+      return;
+    }
+
+    if (this._allowSynchronousEvents) {
+      this.emit(this._opcode === 0x09 ? 'ping' : 'pong', data);
+      this._state = GET_INFO;
+    } else {
+      this._state = DEFER_EVENT;
+      setImmediate(() => {
+        this.emit(this._opcode === 0x09 ? 'ping' : 'pong', data);
+        this._state = GET_INFO;
+        this.startLoop(cb);
+      });
+    }
+  }
+
+  /**
+   * Builds an error object.
+   *
+   * @param {function(new:Error|RangeError)} ErrorCtor The error constructor
+   * @param {String} message The error message
+   * @param {Boolean} prefix Specifies whether or not to add a default prefix to
+   *     `message`
+   * @param {Number} statusCode The status code
+   * @param {String} errorCode The exposed error code
+   * @return {(Error|RangeError)} The error
+   * @private
+   */
+  createError(ErrorCtor, message, prefix, statusCode, errorCode) {
+    this._loop = false;
+    this._errored = true;
+
+    const err = new ErrorCtor(
+      prefix ? `Invalid WebSocket frame: ${message}` : message
+    );
+
+    Error.captureStackTrace(err, this.createError);
+    err.code = errorCode;
+    err[kStatusCode] = statusCode;
+    return err;
+  }
+}
+
+module.exports = Receiver;
+
+
+/***/ }),
+
+/***/ 7389:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+/* eslint no-unused-vars: ["error", { "varsIgnorePattern": "^Duplex" }] */
+
+
+
+const { Duplex } = __nccwpck_require__(2203);
+const { randomFillSync } = __nccwpck_require__(6982);
+const {
+  types: { isUint8Array }
+} = __nccwpck_require__(9023);
+
+const PerMessageDeflate = __nccwpck_require__(4376);
+const { EMPTY_BUFFER, kWebSocket, NOOP } = __nccwpck_require__(1791);
+const { isBlob, isValidStatusCode } = __nccwpck_require__(8996);
+const { mask: applyMask, toBuffer } = __nccwpck_require__(5803);
+
+const kByteLength = Symbol('kByteLength');
+const maskBuffer = Buffer.alloc(4);
+const RANDOM_POOL_SIZE = 8 * 1024;
+let randomPool;
+let randomPoolPointer = RANDOM_POOL_SIZE;
+
+const DEFAULT = 0;
+const DEFLATING = 1;
+const GET_BLOB_DATA = 2;
+
+/**
+ * HyBi Sender implementation.
+ */
+class Sender {
+  /**
+   * Creates a Sender instance.
+   *
+   * @param {Duplex} socket The connection socket
+   * @param {Object} [extensions] An object containing the negotiated extensions
+   * @param {Function} [generateMask] The function used to generate the masking
+   *     key
+   */
+  constructor(socket, extensions, generateMask) {
+    this._extensions = extensions || {};
+
+    if (generateMask) {
+      this._generateMask = generateMask;
+      this._maskBuffer = Buffer.alloc(4);
+    }
+
+    this._socket = socket;
+
+    this._firstFragment = true;
+    this._compress = false;
+
+    this._bufferedBytes = 0;
+    this._queue = [];
+    this._state = DEFAULT;
+    this.onerror = NOOP;
+    this[kWebSocket] = undefined;
+  }
+
+  /**
+   * Frames a piece of data according to the HyBi WebSocket protocol.
+   *
+   * @param {(Buffer|String)} data The data to frame
+   * @param {Object} options Options object
+   * @param {Boolean} [options.fin=false] Specifies whether or not to set the
+   *     FIN bit
+   * @param {Function} [options.generateMask] The function used to generate the
+   *     masking key
+   * @param {Boolean} [options.mask=false] Specifies whether or not to mask
+   *     `data`
+   * @param {Buffer} [options.maskBuffer] The buffer used to store the masking
+   *     key
+   * @param {Number} options.opcode The opcode
+   * @param {Boolean} [options.readOnly=false] Specifies whether `data` can be
+   *     modified
+   * @param {Boolean} [options.rsv1=false] Specifies whether or not to set the
+   *     RSV1 bit
+   * @return {(Buffer|String)[]} The framed data
+   * @public
+   */
+  static frame(data, options) {
+    let mask;
+    let merge = false;
+    let offset = 2;
+    let skipMasking = false;
+
+    if (options.mask) {
+      mask = options.maskBuffer || maskBuffer;
+
+      if (options.generateMask) {
+        options.generateMask(mask);
+      } else {
+        if (randomPoolPointer === RANDOM_POOL_SIZE) {
+          /* istanbul ignore else  */
+          if (randomPool === undefined) {
+            //
+            // This is lazily initialized because server-sent frames must not
+            // be masked so it may never be used.
+            //
+            randomPool = Buffer.alloc(RANDOM_POOL_SIZE);
+          }
+
+          randomFillSync(randomPool, 0, RANDOM_POOL_SIZE);
+          randomPoolPointer = 0;
+        }
+
+        mask[0] = randomPool[randomPoolPointer++];
+        mask[1] = randomPool[randomPoolPointer++];
+        mask[2] = randomPool[randomPoolPointer++];
+        mask[3] = randomPool[randomPoolPointer++];
+      }
+
+      skipMasking = (mask[0] | mask[1] | mask[2] | mask[3]) === 0;
+      offset = 6;
+    }
+
+    let dataLength;
+
+    if (typeof data === 'string') {
+      if (
+        (!options.mask || skipMasking) &&
+        options[kByteLength] !== undefined
+      ) {
+        dataLength = options[kByteLength];
+      } else {
+        data = Buffer.from(data);
+        dataLength = data.length;
+      }
+    } else {
+      dataLength = data.length;
+      merge = options.mask && options.readOnly && !skipMasking;
+    }
+
+    let payloadLength = dataLength;
+
+    if (dataLength >= 65536) {
+      offset += 8;
+      payloadLength = 127;
+    } else if (dataLength > 125) {
+      offset += 2;
+      payloadLength = 126;
+    }
+
+    const target = Buffer.allocUnsafe(merge ? dataLength + offset : offset);
+
+    target[0] = options.fin ? options.opcode | 0x80 : options.opcode;
+    if (options.rsv1) target[0] |= 0x40;
+
+    target[1] = payloadLength;
+
+    if (payloadLength === 126) {
+      target.writeUInt16BE(dataLength, 2);
+    } else if (payloadLength === 127) {
+      target[2] = target[3] = 0;
+      target.writeUIntBE(dataLength, 4, 6);
+    }
+
+    if (!options.mask) {
+      return dataLength ? [target, data] : [target];
+    }
+
+    target[1] |= 0x80;
+    target[offset - 4] = mask[0];
+    target[offset - 3] = mask[1];
+    target[offset - 2] = mask[2];
+    target[offset - 1] = mask[3];
+
+    if (!dataLength) return [target];
+    if (skipMasking) return [target, data];
+
+    if (merge) {
+      applyMask(data, mask, target, offset, dataLength);
+      return [target];
+    }
+
+    applyMask(data, mask, data, 0, dataLength);
+    return [target, data];
+  }
+
+  /**
+   * Sends a close message to the other peer.
+   *
+   * @param {Number} [code] The status code component of the body
+   * @param {(String|Buffer)} [data] The message component of the body
+   * @param {Boolean} [mask=false] Specifies whether or not to mask the message
+   * @param {Function} [cb] Callback
+   * @public
+   */
+  close(code, data, mask, cb) {
+    let buf;
+
+    if (code === undefined) {
+      buf = EMPTY_BUFFER;
+    } else if (typeof code !== 'number' || !isValidStatusCode(code)) {
+      throw new TypeError('First argument must be a valid error code number');
+    } else if (data === undefined || !data.length) {
+      buf = Buffer.allocUnsafe(2);
+      buf.writeUInt16BE(code, 0);
+    } else {
+      const length = Buffer.byteLength(data);
+
+      if (length > 123) {
+        throw new RangeError('The message must not be greater than 123 bytes');
+      }
+
+      buf = Buffer.allocUnsafe(2 + length);
+      buf.writeUInt16BE(code, 0);
+
+      if (typeof data === 'string') {
+        buf.write(data, 2);
+      } else if (isUint8Array(data)) {
+        buf.set(data, 2);
+      } else {
+        throw new TypeError('Second argument must be a string or a Uint8Array');
+      }
+    }
+
+    const options = {
+      [kByteLength]: buf.length,
+      fin: true,
+      generateMask: this._generateMask,
+      mask,
+      maskBuffer: this._maskBuffer,
+      opcode: 0x08,
+      readOnly: false,
+      rsv1: false
+    };
+
+    if (this._state !== DEFAULT) {
+      this.enqueue([this.dispatch, buf, false, options, cb]);
+    } else {
+      this.sendFrame(Sender.frame(buf, options), cb);
+    }
+  }
+
+  /**
+   * Sends a ping message to the other peer.
+   *
+   * @param {*} data The message to send
+   * @param {Boolean} [mask=false] Specifies whether or not to mask `data`
+   * @param {Function} [cb] Callback
+   * @public
+   */
+  ping(data, mask, cb) {
+    let byteLength;
+    let readOnly;
+
+    if (typeof data === 'string') {
+      byteLength = Buffer.byteLength(data);
+      readOnly = false;
+    } else if (isBlob(data)) {
+      byteLength = data.size;
+      readOnly = false;
+    } else {
+      data = toBuffer(data);
+      byteLength = data.length;
+      readOnly = toBuffer.readOnly;
+    }
+
+    if (byteLength > 125) {
+      throw new RangeError('The data size must not be greater than 125 bytes');
+    }
+
+    const options = {
+      [kByteLength]: byteLength,
+      fin: true,
+      generateMask: this._generateMask,
+      mask,
+      maskBuffer: this._maskBuffer,
+      opcode: 0x09,
+      readOnly,
+      rsv1: false
+    };
+
+    if (isBlob(data)) {
+      if (this._state !== DEFAULT) {
+        this.enqueue([this.getBlobData, data, false, options, cb]);
+      } else {
+        this.getBlobData(data, false, options, cb);
+      }
+    } else if (this._state !== DEFAULT) {
+      this.enqueue([this.dispatch, data, false, options, cb]);
+    } else {
+      this.sendFrame(Sender.frame(data, options), cb);
+    }
+  }
+
+  /**
+   * Sends a pong message to the other peer.
+   *
+   * @param {*} data The message to send
+   * @param {Boolean} [mask=false] Specifies whether or not to mask `data`
+   * @param {Function} [cb] Callback
+   * @public
+   */
+  pong(data, mask, cb) {
+    let byteLength;
+    let readOnly;
+
+    if (typeof data === 'string') {
+      byteLength = Buffer.byteLength(data);
+      readOnly = false;
+    } else if (isBlob(data)) {
+      byteLength = data.size;
+      readOnly = false;
+    } else {
+      data = toBuffer(data);
+      byteLength = data.length;
+      readOnly = toBuffer.readOnly;
+    }
+
+    if (byteLength > 125) {
+      throw new RangeError('The data size must not be greater than 125 bytes');
+    }
+
+    const options = {
+      [kByteLength]: byteLength,
+      fin: true,
+      generateMask: this._generateMask,
+      mask,
+      maskBuffer: this._maskBuffer,
+      opcode: 0x0a,
+      readOnly,
+      rsv1: false
+    };
+
+    if (isBlob(data)) {
+      if (this._state !== DEFAULT) {
+        this.enqueue([this.getBlobData, data, false, options, cb]);
+      } else {
+        this.getBlobData(data, false, options, cb);
+      }
+    } else if (this._state !== DEFAULT) {
+      this.enqueue([this.dispatch, data, false, options, cb]);
+    } else {
+      this.sendFrame(Sender.frame(data, options), cb);
+    }
+  }
+
+  /**
+   * Sends a data message to the other peer.
+   *
+   * @param {*} data The message to send
+   * @param {Object} options Options object
+   * @param {Boolean} [options.binary=false] Specifies whether `data` is binary
+   *     or text
+   * @param {Boolean} [options.compress=false] Specifies whether or not to
+   *     compress `data`
+   * @param {Boolean} [options.fin=false] Specifies whether the fragment is the
+   *     last one
+   * @param {Boolean} [options.mask=false] Specifies whether or not to mask
+   *     `data`
+   * @param {Function} [cb] Callback
+   * @public
+   */
+  send(data, options, cb) {
+    const perMessageDeflate = this._extensions[PerMessageDeflate.extensionName];
+    let opcode = options.binary ? 2 : 1;
+    let rsv1 = options.compress;
+
+    let byteLength;
+    let readOnly;
+
+    if (typeof data === 'string') {
+      byteLength = Buffer.byteLength(data);
+      readOnly = false;
+    } else if (isBlob(data)) {
+      byteLength = data.size;
+      readOnly = false;
+    } else {
+      data = toBuffer(data);
+      byteLength = data.length;
+      readOnly = toBuffer.readOnly;
+    }
+
+    if (this._firstFragment) {
+      this._firstFragment = false;
+      if (
+        rsv1 &&
+        perMessageDeflate &&
+        perMessageDeflate.params[
+          perMessageDeflate._isServer
+            ? 'server_no_context_takeover'
+            : 'client_no_context_takeover'
+        ]
+      ) {
+        rsv1 = byteLength >= perMessageDeflate._threshold;
+      }
+      this._compress = rsv1;
+    } else {
+      rsv1 = false;
+      opcode = 0;
+    }
+
+    if (options.fin) this._firstFragment = true;
+
+    const opts = {
+      [kByteLength]: byteLength,
+      fin: options.fin,
+      generateMask: this._generateMask,
+      mask: options.mask,
+      maskBuffer: this._maskBuffer,
+      opcode,
+      readOnly,
+      rsv1
+    };
+
+    if (isBlob(data)) {
+      if (this._state !== DEFAULT) {
+        this.enqueue([this.getBlobData, data, this._compress, opts, cb]);
+      } else {
+        this.getBlobData(data, this._compress, opts, cb);
+      }
+    } else if (this._state !== DEFAULT) {
+      this.enqueue([this.dispatch, data, this._compress, opts, cb]);
+    } else {
+      this.dispatch(data, this._compress, opts, cb);
+    }
+  }
+
+  /**
+   * Gets the contents of a blob as binary data.
+   *
+   * @param {Blob} blob The blob
+   * @param {Boolean} [compress=false] Specifies whether or not to compress
+   *     the data
+   * @param {Object} options Options object
+   * @param {Boolean} [options.fin=false] Specifies whether or not to set the
+   *     FIN bit
+   * @param {Function} [options.generateMask] The function used to generate the
+   *     masking key
+   * @param {Boolean} [options.mask=false] Specifies whether or not to mask
+   *     `data`
+   * @param {Buffer} [options.maskBuffer] The buffer used to store the masking
+   *     key
+   * @param {Number} options.opcode The opcode
+   * @param {Boolean} [options.readOnly=false] Specifies whether `data` can be
+   *     modified
+   * @param {Boolean} [options.rsv1=false] Specifies whether or not to set the
+   *     RSV1 bit
+   * @param {Function} [cb] Callback
+   * @private
+   */
+  getBlobData(blob, compress, options, cb) {
+    this._bufferedBytes += options[kByteLength];
+    this._state = GET_BLOB_DATA;
+
+    blob
+      .arrayBuffer()
+      .then((arrayBuffer) => {
+        if (this._socket.destroyed) {
+          const err = new Error(
+            'The socket was closed while the blob was being read'
+          );
+
+          //
+          // `callCallbacks` is called in the next tick to ensure that errors
+          // that might be thrown in the callbacks behave like errors thrown
+          // outside the promise chain.
+          //
+          process.nextTick(callCallbacks, this, err, cb);
+          return;
+        }
+
+        this._bufferedBytes -= options[kByteLength];
+        const data = toBuffer(arrayBuffer);
+
+        if (!compress) {
+          this._state = DEFAULT;
+          this.sendFrame(Sender.frame(data, options), cb);
+          this.dequeue();
+        } else {
+          this.dispatch(data, compress, options, cb);
+        }
+      })
+      .catch((err) => {
+        //
+        // `onError` is called in the next tick for the same reason that
+        // `callCallbacks` above is.
+        //
+        process.nextTick(onError, this, err, cb);
+      });
+  }
+
+  /**
+   * Dispatches a message.
+   *
+   * @param {(Buffer|String)} data The message to send
+   * @param {Boolean} [compress=false] Specifies whether or not to compress
+   *     `data`
+   * @param {Object} options Options object
+   * @param {Boolean} [options.fin=false] Specifies whether or not to set the
+   *     FIN bit
+   * @param {Function} [options.generateMask] The function used to generate the
+   *     masking key
+   * @param {Boolean} [options.mask=false] Specifies whether or not to mask
+   *     `data`
+   * @param {Buffer} [options.maskBuffer] The buffer used to store the masking
+   *     key
+   * @param {Number} options.opcode The opcode
+   * @param {Boolean} [options.readOnly=false] Specifies whether `data` can be
+   *     modified
+   * @param {Boolean} [options.rsv1=false] Specifies whether or not to set the
+   *     RSV1 bit
+   * @param {Function} [cb] Callback
+   * @private
+   */
+  dispatch(data, compress, options, cb) {
+    if (!compress) {
+      this.sendFrame(Sender.frame(data, options), cb);
+      return;
+    }
+
+    const perMessageDeflate = this._extensions[PerMessageDeflate.extensionName];
+
+    this._bufferedBytes += options[kByteLength];
+    this._state = DEFLATING;
+    perMessageDeflate.compress(data, options.fin, (_, buf) => {
+      if (this._socket.destroyed) {
+        const err = new Error(
+          'The socket was closed while data was being compressed'
+        );
+
+        callCallbacks(this, err, cb);
+        return;
+      }
+
+      this._bufferedBytes -= options[kByteLength];
+      this._state = DEFAULT;
+      options.readOnly = false;
+      this.sendFrame(Sender.frame(buf, options), cb);
+      this.dequeue();
+    });
+  }
+
+  /**
+   * Executes queued send operations.
+   *
+   * @private
+   */
+  dequeue() {
+    while (this._state === DEFAULT && this._queue.length) {
+      const params = this._queue.shift();
+
+      this._bufferedBytes -= params[3][kByteLength];
+      Reflect.apply(params[0], this, params.slice(1));
+    }
+  }
+
+  /**
+   * Enqueues a send operation.
+   *
+   * @param {Array} params Send operation parameters.
+   * @private
+   */
+  enqueue(params) {
+    this._bufferedBytes += params[3][kByteLength];
+    this._queue.push(params);
+  }
+
+  /**
+   * Sends a frame.
+   *
+   * @param {(Buffer | String)[]} list The frame to send
+   * @param {Function} [cb] Callback
+   * @private
+   */
+  sendFrame(list, cb) {
+    if (list.length === 2) {
+      this._socket.cork();
+      this._socket.write(list[0]);
+      this._socket.write(list[1], cb);
+      this._socket.uncork();
+    } else {
+      this._socket.write(list[0], cb);
+    }
+  }
+}
+
+module.exports = Sender;
+
+/**
+ * Calls queued callbacks with an error.
+ *
+ * @param {Sender} sender The `Sender` instance
+ * @param {Error} err The error to call the callbacks with
+ * @param {Function} [cb] The first callback
+ * @private
+ */
+function callCallbacks(sender, err, cb) {
+  if (typeof cb === 'function') cb(err);
+
+  for (let i = 0; i < sender._queue.length; i++) {
+    const params = sender._queue[i];
+    const callback = params[params.length - 1];
+
+    if (typeof callback === 'function') callback(err);
+  }
+}
+
+/**
+ * Handles a `Sender` error.
+ *
+ * @param {Sender} sender The `Sender` instance
+ * @param {Error} err The error
+ * @param {Function} [cb] The first pending callback
+ * @private
+ */
+function onError(sender, err, cb) {
+  callCallbacks(sender, err, cb);
+  sender.onerror(err);
+}
+
+
+/***/ }),
+
+/***/ 6412:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+/* eslint no-unused-vars: ["error", { "varsIgnorePattern": "^WebSocket$" }] */
+
+
+const WebSocket = __nccwpck_require__(6681);
+const { Duplex } = __nccwpck_require__(2203);
+
+/**
+ * Emits the `'close'` event on a stream.
+ *
+ * @param {Duplex} stream The stream.
+ * @private
+ */
+function emitClose(stream) {
+  stream.emit('close');
+}
+
+/**
+ * The listener of the `'end'` event.
+ *
+ * @private
+ */
+function duplexOnEnd() {
+  if (!this.destroyed && this._writableState.finished) {
+    this.destroy();
+  }
+}
+
+/**
+ * The listener of the `'error'` event.
+ *
+ * @param {Error} err The error
+ * @private
+ */
+function duplexOnError(err) {
+  this.removeListener('error', duplexOnError);
+  this.destroy();
+  if (this.listenerCount('error') === 0) {
+    // Do not suppress the throwing behavior.
+    this.emit('error', err);
+  }
+}
+
+/**
+ * Wraps a `WebSocket` in a duplex stream.
+ *
+ * @param {WebSocket} ws The `WebSocket` to wrap
+ * @param {Object} [options] The options for the `Duplex` constructor
+ * @return {Duplex} The duplex stream
+ * @public
+ */
+function createWebSocketStream(ws, options) {
+  let terminateOnDestroy = true;
+
+  const duplex = new Duplex({
+    ...options,
+    autoDestroy: false,
+    emitClose: false,
+    objectMode: false,
+    writableObjectMode: false
+  });
+
+  ws.on('message', function message(msg, isBinary) {
+    const data =
+      !isBinary && duplex._readableState.objectMode ? msg.toString() : msg;
+
+    if (!duplex.push(data)) ws.pause();
+  });
+
+  ws.once('error', function error(err) {
+    if (duplex.destroyed) return;
+
+    // Prevent `ws.terminate()` from being called by `duplex._destroy()`.
+    //
+    // - If the `'error'` event is emitted before the `'open'` event, then
+    //   `ws.terminate()` is a noop as no socket is assigned.
+    // - Otherwise, the error is re-emitted by the listener of the `'error'`
+    //   event of the `Receiver` object. The listener already closes the
+    //   connection by calling `ws.close()`. This allows a close frame to be
+    //   sent to the other peer. If `ws.terminate()` is called right after this,
+    //   then the close frame might not be sent.
+    terminateOnDestroy = false;
+    duplex.destroy(err);
+  });
+
+  ws.once('close', function close() {
+    if (duplex.destroyed) return;
+
+    duplex.push(null);
+  });
+
+  duplex._destroy = function (err, callback) {
+    if (ws.readyState === ws.CLOSED) {
+      callback(err);
+      process.nextTick(emitClose, duplex);
+      return;
+    }
+
+    let called = false;
+
+    ws.once('error', function error(err) {
+      called = true;
+      callback(err);
+    });
+
+    ws.once('close', function close() {
+      if (!called) callback(err);
+      process.nextTick(emitClose, duplex);
+    });
+
+    if (terminateOnDestroy) ws.terminate();
+  };
+
+  duplex._final = function (callback) {
+    if (ws.readyState === ws.CONNECTING) {
+      ws.once('open', function open() {
+        duplex._final(callback);
+      });
+      return;
+    }
+
+    // If the value of the `_socket` property is `null` it means that `ws` is a
+    // client websocket and the handshake failed. In fact, when this happens, a
+    // socket is never assigned to the websocket. Wait for the `'error'` event
+    // that will be emitted by the websocket.
+    if (ws._socket === null) return;
+
+    if (ws._socket._writableState.finished) {
+      callback();
+      if (duplex._readableState.endEmitted) duplex.destroy();
+    } else {
+      ws._socket.once('finish', function finish() {
+        // `duplex` is not destroyed here because the `'end'` event will be
+        // emitted on `duplex` after this `'finish'` event. The EOF signaling
+        // `null` chunk is, in fact, pushed when the websocket emits `'close'`.
+        callback();
+      });
+      ws.close();
+    }
+  };
+
+  duplex._read = function () {
+    if (ws.isPaused) ws.resume();
+  };
+
+  duplex._write = function (chunk, encoding, callback) {
+    if (ws.readyState === ws.CONNECTING) {
+      ws.once('open', function open() {
+        duplex._write(chunk, encoding, callback);
+      });
+      return;
+    }
+
+    ws.send(chunk, callback);
+  };
+
+  duplex.on('end', duplexOnEnd);
+  duplex.on('error', duplexOnError);
+  return duplex;
+}
+
+module.exports = createWebSocketStream;
+
+
+/***/ }),
+
+/***/ 3332:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const { tokenChars } = __nccwpck_require__(8996);
+
+/**
+ * Parses the `Sec-WebSocket-Protocol` header into a set of subprotocol names.
+ *
+ * @param {String} header The field value of the header
+ * @return {Set} The subprotocol names
+ * @public
+ */
+function parse(header) {
+  const protocols = new Set();
+  let start = -1;
+  let end = -1;
+  let i = 0;
+
+  for (i; i < header.length; i++) {
+    const code = header.charCodeAt(i);
+
+    if (end === -1 && tokenChars[code] === 1) {
+      if (start === -1) start = i;
+    } else if (
+      i !== 0 &&
+      (code === 0x20 /* ' ' */ || code === 0x09) /* '\t' */
+    ) {
+      if (end === -1 && start !== -1) end = i;
+    } else if (code === 0x2c /* ',' */) {
+      if (start === -1) {
+        throw new SyntaxError(`Unexpected character at index ${i}`);
+      }
+
+      if (end === -1) end = i;
+
+      const protocol = header.slice(start, end);
+
+      if (protocols.has(protocol)) {
+        throw new SyntaxError(`The "${protocol}" subprotocol is duplicated`);
+      }
+
+      protocols.add(protocol);
+      start = end = -1;
+    } else {
+      throw new SyntaxError(`Unexpected character at index ${i}`);
+    }
+  }
+
+  if (start === -1 || end !== -1) {
+    throw new SyntaxError('Unexpected end of input');
+  }
+
+  const protocol = header.slice(start, i);
+
+  if (protocols.has(protocol)) {
+    throw new SyntaxError(`The "${protocol}" subprotocol is duplicated`);
+  }
+
+  protocols.add(protocol);
+  return protocols;
+}
+
+module.exports = { parse };
+
+
+/***/ }),
+
+/***/ 8996:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const { isUtf8 } = __nccwpck_require__(181);
+
+const { hasBlob } = __nccwpck_require__(1791);
+
+//
+// Allowed token characters:
+//
+// '!', '#', '$', '%', '&', ''', '*', '+', '-',
+// '.', 0-9, A-Z, '^', '_', '`', a-z, '|', '~'
+//
+// tokenChars[32] === 0 // ' '
+// tokenChars[33] === 1 // '!'
+// tokenChars[34] === 0 // '"'
+// ...
+//
+// prettier-ignore
+const tokenChars = [
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // 0 - 15
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // 16 - 31
+  0, 1, 0, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1, 0, // 32 - 47
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, // 48 - 63
+  0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, // 64 - 79
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1, // 80 - 95
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, // 96 - 111
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0 // 112 - 127
+];
+
+/**
+ * Checks if a status code is allowed in a close frame.
+ *
+ * @param {Number} code The status code
+ * @return {Boolean} `true` if the status code is valid, else `false`
+ * @public
+ */
+function isValidStatusCode(code) {
+  return (
+    (code >= 1000 &&
+      code <= 1014 &&
+      code !== 1004 &&
+      code !== 1005 &&
+      code !== 1006) ||
+    (code >= 3000 && code <= 4999)
+  );
+}
+
+/**
+ * Checks if a given buffer contains only correct UTF-8.
+ * Ported from https://www.cl.cam.ac.uk/%7Emgk25/ucs/utf8_check.c by
+ * Markus Kuhn.
+ *
+ * @param {Buffer} buf The buffer to check
+ * @return {Boolean} `true` if `buf` contains only correct UTF-8, else `false`
+ * @public
+ */
+function _isValidUTF8(buf) {
+  const len = buf.length;
+  let i = 0;
+
+  while (i < len) {
+    if ((buf[i] & 0x80) === 0) {
+      // 0xxxxxxx
+      i++;
+    } else if ((buf[i] & 0xe0) === 0xc0) {
+      // 110xxxxx 10xxxxxx
+      if (
+        i + 1 === len ||
+        (buf[i + 1] & 0xc0) !== 0x80 ||
+        (buf[i] & 0xfe) === 0xc0 // Overlong
+      ) {
+        return false;
+      }
+
+      i += 2;
+    } else if ((buf[i] & 0xf0) === 0xe0) {
+      // 1110xxxx 10xxxxxx 10xxxxxx
+      if (
+        i + 2 >= len ||
+        (buf[i + 1] & 0xc0) !== 0x80 ||
+        (buf[i + 2] & 0xc0) !== 0x80 ||
+        (buf[i] === 0xe0 && (buf[i + 1] & 0xe0) === 0x80) || // Overlong
+        (buf[i] === 0xed && (buf[i + 1] & 0xe0) === 0xa0) // Surrogate (U+D800 - U+DFFF)
+      ) {
+        return false;
+      }
+
+      i += 3;
+    } else if ((buf[i] & 0xf8) === 0xf0) {
+      // 11110xxx 10xxxxxx 10xxxxxx 10xxxxxx
+      if (
+        i + 3 >= len ||
+        (buf[i + 1] & 0xc0) !== 0x80 ||
+        (buf[i + 2] & 0xc0) !== 0x80 ||
+        (buf[i + 3] & 0xc0) !== 0x80 ||
+        (buf[i] === 0xf0 && (buf[i + 1] & 0xf0) === 0x80) || // Overlong
+        (buf[i] === 0xf4 && buf[i + 1] > 0x8f) ||
+        buf[i] > 0xf4 // > U+10FFFF
+      ) {
+        return false;
+      }
+
+      i += 4;
+    } else {
+      return false;
+    }
+  }
+
+  return true;
+}
+
+/**
+ * Determines whether a value is a `Blob`.
+ *
+ * @param {*} value The value to be tested
+ * @return {Boolean} `true` if `value` is a `Blob`, else `false`
+ * @private
+ */
+function isBlob(value) {
+  return (
+    hasBlob &&
+    typeof value === 'object' &&
+    typeof value.arrayBuffer === 'function' &&
+    typeof value.type === 'string' &&
+    typeof value.stream === 'function' &&
+    (value[Symbol.toStringTag] === 'Blob' ||
+      value[Symbol.toStringTag] === 'File')
+  );
+}
+
+module.exports = {
+  isBlob,
+  isValidStatusCode,
+  isValidUTF8: _isValidUTF8,
+  tokenChars
+};
+
+if (isUtf8) {
+  module.exports.isValidUTF8 = function (buf) {
+    return buf.length < 24 ? _isValidUTF8(buf) : isUtf8(buf);
+  };
+} /* istanbul ignore else  */ else if (!process.env.WS_NO_UTF_8_VALIDATE) {
+  try {
+    const isValidUTF8 = __nccwpck_require__(33);
+
+    module.exports.isValidUTF8 = function (buf) {
+      return buf.length < 32 ? _isValidUTF8(buf) : isValidUTF8(buf);
+    };
+  } catch (e) {
+    // Continue regardless of the error.
+  }
+}
+
+
+/***/ }),
+
+/***/ 129:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+/* eslint no-unused-vars: ["error", { "varsIgnorePattern": "^Duplex$", "caughtErrors": "none" }] */
+
+
+
+const EventEmitter = __nccwpck_require__(4434);
+const http = __nccwpck_require__(8611);
+const { Duplex } = __nccwpck_require__(2203);
+const { createHash } = __nccwpck_require__(6982);
+
+const extension = __nccwpck_require__(1335);
+const PerMessageDeflate = __nccwpck_require__(4376);
+const subprotocol = __nccwpck_require__(3332);
+const WebSocket = __nccwpck_require__(6681);
+const { CLOSE_TIMEOUT, GUID, kWebSocket } = __nccwpck_require__(1791);
+
+const keyRegex = /^[+/0-9A-Za-z]{22}==$/;
+
+const RUNNING = 0;
+const CLOSING = 1;
+const CLOSED = 2;
+
+/**
+ * Class representing a WebSocket server.
+ *
+ * @extends EventEmitter
+ */
+class WebSocketServer extends EventEmitter {
+  /**
+   * Create a `WebSocketServer` instance.
+   *
+   * @param {Object} options Configuration options
+   * @param {Boolean} [options.allowSynchronousEvents=true] Specifies whether
+   *     any of the `'message'`, `'ping'`, and `'pong'` events can be emitted
+   *     multiple times in the same tick
+   * @param {Boolean} [options.autoPong=true] Specifies whether or not to
+   *     automatically send a pong in response to a ping
+   * @param {Number} [options.backlog=511] The maximum length of the queue of
+   *     pending connections
+   * @param {Boolean} [options.clientTracking=true] Specifies whether or not to
+   *     track clients
+   * @param {Number} [options.closeTimeout=30000] Duration in milliseconds to
+   *     wait for the closing handshake to finish after `websocket.close()` is
+   *     called
+   * @param {Function} [options.handleProtocols] A hook to handle protocols
+   * @param {String} [options.host] The hostname where to bind the server
+   * @param {Number} [options.maxBufferedChunks=262144] The maximum number of
+   *     buffered data chunks
+   * @param {Number} [options.maxFragments=16384] The maximum number of message
+   *     fragments
+   * @param {Number} [options.maxPayload=104857600] The maximum allowed message
+   *     size
+   * @param {Number} [options.maxPendingAutoPongs=60] The maximum number of
+   *     pending automatic pongs
+   * @param {Boolean} [options.noServer=false] Enable no server mode
+   * @param {String} [options.path] Accept only connections matching this path
+   * @param {(Boolean|Object)} [options.perMessageDeflate=false] Enable/disable
+   *     permessage-deflate
+   * @param {Number} [options.port] The port where to bind the server
+   * @param {(http.Server|https.Server)} [options.server] A pre-created HTTP/S
+   *     server to use
+   * @param {Boolean} [options.skipUTF8Validation=false] Specifies whether or
+   *     not to skip UTF-8 validation for text and close messages
+   * @param {Function} [options.verifyClient] A hook to reject connections
+   * @param {Function} [options.WebSocket=WebSocket] Specifies the `WebSocket`
+   *     class to use. It must be the `WebSocket` class or class that extends it
+   * @param {Function} [callback] A listener for the `listening` event
+   */
+  constructor(options, callback) {
+    super();
+
+    options = {
+      allowSynchronousEvents: true,
+      autoPong: true,
+      maxBufferedChunks: 256 * 1024,
+      maxFragments: 16 * 1024,
+      maxPayload: 100 * 1024 * 1024,
+      maxPendingAutoPongs: 60,
+      skipUTF8Validation: false,
+      perMessageDeflate: false,
+      handleProtocols: null,
+      clientTracking: true,
+      closeTimeout: CLOSE_TIMEOUT,
+      verifyClient: null,
+      noServer: false,
+      backlog: null, // use default (511 as implemented in net.js)
+      server: null,
+      host: null,
+      path: null,
+      port: null,
+      WebSocket,
+      ...options
+    };
+
+    if (
+      (options.port == null && !options.server && !options.noServer) ||
+      (options.port != null && (options.server || options.noServer)) ||
+      (options.server && options.noServer)
+    ) {
+      throw new TypeError(
+        'One and only one of the "port", "server", or "noServer" options ' +
+          'must be specified'
+      );
+    }
+
+    if (options.port != null) {
+      this._server = http.createServer((req, res) => {
+        const body = http.STATUS_CODES[426];
+
+        res.writeHead(426, {
+          'Content-Length': body.length,
+          'Content-Type': 'text/plain'
+        });
+        res.end(body);
+      });
+      this._server.listen(
+        options.port,
+        options.host,
+        options.backlog,
+        callback
+      );
+    } else if (options.server) {
+      this._server = options.server;
+    }
+
+    if (this._server) {
+      const emitConnection = this.emit.bind(this, 'connection');
+
+      this._removeListeners = addListeners(this._server, {
+        listening: this.emit.bind(this, 'listening'),
+        error: this.emit.bind(this, 'error'),
+        upgrade: (req, socket, head) => {
+          this.handleUpgrade(req, socket, head, emitConnection);
+        }
+      });
+    }
+
+    if (options.perMessageDeflate === true) options.perMessageDeflate = {};
+    if (options.clientTracking) {
+      this.clients = new Set();
+      this._shouldEmitClose = false;
+    }
+
+    this.options = options;
+    this._state = RUNNING;
+  }
+
+  /**
+   * Returns the bound address, the address family name, and port of the server
+   * as reported by the operating system if listening on an IP socket.
+   * If the server is listening on a pipe or UNIX domain socket, the name is
+   * returned as a string.
+   *
+   * @return {(Object|String|null)} The address of the server
+   * @public
+   */
+  address() {
+    if (this.options.noServer) {
+      throw new Error('The server is operating in "noServer" mode');
+    }
+
+    if (!this._server) return null;
+    return this._server.address();
+  }
+
+  /**
+   * Stop the server from accepting new connections and emit the `'close'` event
+   * when all existing connections are closed.
+   *
+   * @param {Function} [cb] A one-time listener for the `'close'` event
+   * @public
+   */
+  close(cb) {
+    if (this._state === CLOSED) {
+      if (cb) {
+        this.once('close', () => {
+          cb(new Error('The server is not running'));
+        });
+      }
+
+      process.nextTick(emitClose, this);
+      return;
+    }
+
+    if (cb) this.once('close', cb);
+
+    if (this._state === CLOSING) return;
+    this._state = CLOSING;
+
+    if (this.options.noServer || this.options.server) {
+      if (this._server) {
+        this._removeListeners();
+        this._removeListeners = this._server = null;
+      }
+
+      if (this.clients) {
+        if (!this.clients.size) {
+          process.nextTick(emitClose, this);
+        } else {
+          this._shouldEmitClose = true;
+        }
+      } else {
+        process.nextTick(emitClose, this);
+      }
+    } else {
+      const server = this._server;
+
+      this._removeListeners();
+      this._removeListeners = this._server = null;
+
+      //
+      // The HTTP/S server was created internally. Close it, and rely on its
+      // `'close'` event.
+      //
+      server.close(() => {
+        emitClose(this);
+      });
+    }
+  }
+
+  /**
+   * See if a given request should be handled by this server instance.
+   *
+   * @param {http.IncomingMessage} req Request object to inspect
+   * @return {Boolean} `true` if the request is valid, else `false`
+   * @public
+   */
+  shouldHandle(req) {
+    if (this.options.path) {
+      const index = req.url.indexOf('?');
+      const pathname = index !== -1 ? req.url.slice(0, index) : req.url;
+
+      if (pathname !== this.options.path) return false;
+    }
+
+    return true;
+  }
+
+  /**
+   * Handle a HTTP Upgrade request.
+   *
+   * @param {http.IncomingMessage} req The request object
+   * @param {Duplex} socket The network socket between the server and client
+   * @param {Buffer} head The first packet of the upgraded stream
+   * @param {Function} cb Callback
+   * @public
+   */
+  handleUpgrade(req, socket, head, cb) {
+    socket.on('error', socketOnError);
+
+    const key = req.headers['sec-websocket-key'];
+    const upgrade = req.headers.upgrade;
+    const version = req.headers['sec-websocket-version'];
+
+    if (req.method !== 'GET') {
+      const message = 'Invalid HTTP method';
+      abortHandshakeOrEmitwsClientError(this, req, socket, 405, message);
+      return;
+    }
+
+    if (upgrade === undefined || upgrade.toLowerCase() !== 'websocket') {
+      const message = 'Invalid Upgrade header';
+      abortHandshakeOrEmitwsClientError(this, req, socket, 400, message);
+      return;
+    }
+
+    if (key === undefined || !keyRegex.test(key)) {
+      const message = 'Missing or invalid Sec-WebSocket-Key header';
+      abortHandshakeOrEmitwsClientError(this, req, socket, 400, message);
+      return;
+    }
+
+    if (version !== '13' && version !== '8') {
+      const message = 'Missing or invalid Sec-WebSocket-Version header';
+      abortHandshakeOrEmitwsClientError(this, req, socket, 400, message, {
+        'Sec-WebSocket-Version': '13, 8'
+      });
+      return;
+    }
+
+    if (!this.shouldHandle(req)) {
+      abortHandshake(socket, 400);
+      return;
+    }
+
+    const secWebSocketProtocol = req.headers['sec-websocket-protocol'];
+    let protocols = new Set();
+
+    if (secWebSocketProtocol !== undefined) {
+      try {
+        protocols = subprotocol.parse(secWebSocketProtocol);
+      } catch (err) {
+        const message = 'Invalid Sec-WebSocket-Protocol header';
+        abortHandshakeOrEmitwsClientError(this, req, socket, 400, message);
+        return;
+      }
+    }
+
+    const secWebSocketExtensions = req.headers['sec-websocket-extensions'];
+    const extensions = {};
+
+    if (
+      this.options.perMessageDeflate &&
+      secWebSocketExtensions !== undefined
+    ) {
+      const perMessageDeflate = new PerMessageDeflate({
+        ...this.options.perMessageDeflate,
+        isServer: true,
+        maxPayload: this.options.maxPayload
+      });
+
+      try {
+        const offers = extension.parse(secWebSocketExtensions);
+
+        if (offers[PerMessageDeflate.extensionName]) {
+          perMessageDeflate.accept(offers[PerMessageDeflate.extensionName]);
+          extensions[PerMessageDeflate.extensionName] = perMessageDeflate;
+        }
+      } catch (err) {
+        const message =
+          'Invalid or unacceptable Sec-WebSocket-Extensions header';
+        abortHandshakeOrEmitwsClientError(this, req, socket, 400, message);
+        return;
+      }
+    }
+
+    //
+    // Optionally call external client verification handler.
+    //
+    if (this.options.verifyClient) {
+      const info = {
+        origin:
+          req.headers[`${version === '8' ? 'sec-websocket-origin' : 'origin'}`],
+        secure: !!(req.socket.authorized || req.socket.encrypted),
+        req
+      };
+
+      if (this.options.verifyClient.length === 2) {
+        this.options.verifyClient(info, (verified, code, message, headers) => {
+          if (!verified) {
+            return abortHandshake(socket, code || 401, message, headers);
+          }
+
+          this.completeUpgrade(
+            extensions,
+            key,
+            protocols,
+            req,
+            socket,
+            head,
+            cb
+          );
+        });
+        return;
+      }
+
+      if (!this.options.verifyClient(info)) return abortHandshake(socket, 401);
+    }
+
+    this.completeUpgrade(extensions, key, protocols, req, socket, head, cb);
+  }
+
+  /**
+   * Upgrade the connection to WebSocket.
+   *
+   * @param {Object} extensions The accepted extensions
+   * @param {String} key The value of the `Sec-WebSocket-Key` header
+   * @param {Set} protocols The subprotocols
+   * @param {http.IncomingMessage} req The request object
+   * @param {Duplex} socket The network socket between the server and client
+   * @param {Buffer} head The first packet of the upgraded stream
+   * @param {Function} cb Callback
+   * @throws {Error} If called more than once with the same socket
+   * @private
+   */
+  completeUpgrade(extensions, key, protocols, req, socket, head, cb) {
+    //
+    // Destroy the socket if the client has already sent a FIN packet.
+    //
+    if (!socket.readable || !socket.writable) return socket.destroy();
+
+    if (socket[kWebSocket]) {
+      throw new Error(
+        'server.handleUpgrade() was called more than once with the same ' +
+          'socket, possibly due to a misconfiguration'
+      );
+    }
+
+    if (this._state > RUNNING) return abortHandshake(socket, 503);
+
+    const digest = createHash('sha1')
+      .update(key + GUID)
+      .digest('base64');
+
+    const headers = [
+      'HTTP/1.1 101 Switching Protocols',
+      'Upgrade: websocket',
+      'Connection: Upgrade',
+      `Sec-WebSocket-Accept: ${digest}`
+    ];
+
+    const ws = new this.options.WebSocket(null, undefined, this.options);
+
+    if (protocols.size) {
+      //
+      // Optionally call external protocol selection handler.
+      //
+      const protocol = this.options.handleProtocols
+        ? this.options.handleProtocols(protocols, req)
+        : protocols.values().next().value;
+
+      if (protocol) {
+        headers.push(`Sec-WebSocket-Protocol: ${protocol}`);
+        ws._protocol = protocol;
+      }
+    }
+
+    if (extensions[PerMessageDeflate.extensionName]) {
+      const params = extensions[PerMessageDeflate.extensionName].params;
+      const value = extension.format({
+        [PerMessageDeflate.extensionName]: [params]
+      });
+      headers.push(`Sec-WebSocket-Extensions: ${value}`);
+      ws._extensions = extensions;
+    }
+
+    //
+    // Allow external modification/inspection of handshake headers.
+    //
+    this.emit('headers', headers, req);
+
+    socket.write(headers.concat('\r\n').join('\r\n'));
+    socket.removeListener('error', socketOnError);
+
+    ws.setSocket(socket, head, {
+      allowSynchronousEvents: this.options.allowSynchronousEvents,
+      maxBufferedChunks: this.options.maxBufferedChunks,
+      maxFragments: this.options.maxFragments,
+      maxPayload: this.options.maxPayload,
+      skipUTF8Validation: this.options.skipUTF8Validation
+    });
+
+    if (this.clients) {
+      this.clients.add(ws);
+      ws.on('close', () => {
+        this.clients.delete(ws);
+
+        if (this._shouldEmitClose && !this.clients.size) {
+          process.nextTick(emitClose, this);
+        }
+      });
+    }
+
+    cb(ws, req);
+  }
+}
+
+module.exports = WebSocketServer;
+
+/**
+ * Add event listeners on an `EventEmitter` using a map of <event, listener>
+ * pairs.
+ *
+ * @param {EventEmitter} server The event emitter
+ * @param {Object.<String, Function>} map The listeners to add
+ * @return {Function} A function that will remove the added listeners when
+ *     called
+ * @private
+ */
+function addListeners(server, map) {
+  for (const event of Object.keys(map)) server.on(event, map[event]);
+
+  return function removeListeners() {
+    for (const event of Object.keys(map)) {
+      server.removeListener(event, map[event]);
+    }
+  };
+}
+
+/**
+ * Emit a `'close'` event on an `EventEmitter`.
+ *
+ * @param {EventEmitter} server The event emitter
+ * @private
+ */
+function emitClose(server) {
+  server._state = CLOSED;
+  server.emit('close');
+}
+
+/**
+ * Handle socket errors.
+ *
+ * @private
+ */
+function socketOnError() {
+  this.destroy();
+}
+
+/**
+ * Close the connection when preconditions are not fulfilled.
+ *
+ * @param {Duplex} socket The socket of the upgrade request
+ * @param {Number} code The HTTP response status code
+ * @param {String} [message] The HTTP response body
+ * @param {Object} [headers] Additional HTTP response headers
+ * @private
+ */
+function abortHandshake(socket, code, message, headers) {
+  //
+  // The socket is writable unless the user destroyed or ended it before calling
+  // `server.handleUpgrade()` or in the `verifyClient` function, which is a user
+  // error. Handling this does not make much sense as the worst that can happen
+  // is that some of the data written by the user might be discarded due to the
+  // call to `socket.end()` below, which triggers an `'error'` event that in
+  // turn causes the socket to be destroyed.
+  //
+  message = message || http.STATUS_CODES[code];
+  headers = {
+    Connection: 'close',
+    'Content-Type': 'text/html',
+    'Content-Length': Buffer.byteLength(message),
+    ...headers
+  };
+
+  socket.once('finish', socket.destroy);
+
+  socket.end(
+    `HTTP/1.1 ${code} ${http.STATUS_CODES[code]}\r\n` +
+      Object.keys(headers)
+        .map((h) => `${h}: ${headers[h]}`)
+        .join('\r\n') +
+      '\r\n\r\n' +
+      message
+  );
+}
+
+/**
+ * Emit a `'wsClientError'` event on a `WebSocketServer` if there is at least
+ * one listener for it, otherwise call `abortHandshake()`.
+ *
+ * @param {WebSocketServer} server The WebSocket server
+ * @param {http.IncomingMessage} req The request object
+ * @param {Duplex} socket The socket of the upgrade request
+ * @param {Number} code The HTTP response status code
+ * @param {String} message The HTTP response body
+ * @param {Object} [headers] The HTTP response headers
+ * @private
+ */
+function abortHandshakeOrEmitwsClientError(
+  server,
+  req,
+  socket,
+  code,
+  message,
+  headers
+) {
+  if (server.listenerCount('wsClientError')) {
+    const err = new Error(message);
+    Error.captureStackTrace(err, abortHandshakeOrEmitwsClientError);
+
+    server.emit('wsClientError', err, socket, req);
+  } else {
+    abortHandshake(socket, code, message, headers);
+  }
+}
+
+
+/***/ }),
+
+/***/ 6681:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+/* eslint no-unused-vars: ["error", { "varsIgnorePattern": "^Duplex|Readable$", "caughtErrors": "none" }] */
+
+
+
+const EventEmitter = __nccwpck_require__(4434);
+const https = __nccwpck_require__(5692);
+const http = __nccwpck_require__(8611);
+const net = __nccwpck_require__(9278);
+const querystring = __nccwpck_require__(3480);
+const tls = __nccwpck_require__(4756);
+const { randomBytes, createHash } = __nccwpck_require__(6982);
+const { Duplex, Readable } = __nccwpck_require__(2203);
+const { URL } = __nccwpck_require__(7016);
+
+const PerMessageDeflate = __nccwpck_require__(4376);
+const Receiver = __nccwpck_require__(893);
+const Sender = __nccwpck_require__(7389);
+const { isBlob } = __nccwpck_require__(8996);
+
+const {
+  BINARY_TYPES,
+  CLOSE_TIMEOUT,
+  EMPTY_BUFFER,
+  GUID,
+  kForOnEventAttribute,
+  kListener,
+  kStatusCode,
+  kWebSocket,
+  NOOP
+} = __nccwpck_require__(1791);
+const {
+  EventTarget: { addEventListener, removeEventListener }
+} = __nccwpck_require__(4634);
+const { format, parse } = __nccwpck_require__(1335);
+const { toBuffer } = __nccwpck_require__(5803);
+
+const kAborted = Symbol('kAborted');
+const protocolVersions = [8, 13];
+const readyStates = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
+const subprotocolRegex = /^[!#$%&'*+\-.0-9A-Z^_`|a-z~]+$/;
+
+/**
+ * Class representing a WebSocket.
+ *
+ * @extends EventEmitter
+ */
+class WebSocket extends EventEmitter {
+  /**
+   * Create a new `WebSocket`.
+   *
+   * @param {(String|URL)} address The URL to which to connect
+   * @param {(String|String[])} [protocols] The subprotocols
+   * @param {Object} [options] Connection options
+   */
+  constructor(address, protocols, options) {
+    super();
+
+    this._binaryType = BINARY_TYPES[0];
+    this._closeCode = 1006;
+    this._closeFrameReceived = false;
+    this._closeFrameSent = false;
+    this._closeMessage = EMPTY_BUFFER;
+    this._closeTimer = null;
+    this._errorEmitted = false;
+    this._extensions = {};
+    this._paused = false;
+    this._protocol = '';
+    this._readyState = WebSocket.CONNECTING;
+    this._receiver = null;
+    this._sender = null;
+    this._socket = null;
+
+    if (address !== null) {
+      this._bufferedAmount = 0;
+      this._isServer = false;
+      this._redirects = 0;
+
+      if (protocols === undefined) {
+        if (!options || options.protocols === undefined) {
+          protocols = [];
+        } else if (Array.isArray(options.protocols)) {
+          protocols = options.protocols;
+        } else {
+          protocols = [options.protocols];
+        }
+      } else if (!Array.isArray(protocols)) {
+        if (typeof protocols === 'object' && protocols !== null) {
+          options = protocols;
+
+          if (options.protocols === undefined) {
+            protocols = [];
+          } else if (Array.isArray(options.protocols)) {
+            protocols = options.protocols;
+          } else {
+            protocols = [options.protocols];
+          }
+        } else {
+          protocols = [protocols];
+        }
+      }
+
+      options = initAsClient(this, address, protocols, options);
+    } else {
+      this._isServer = true;
+    }
+
+    if (options.autoPong) {
+      this._autoPong = true;
+      this._autoPongComplete = () => autoPongComplete(this);
+      this._pendingAutoPongs = 0;
+      this._maxPendingAutoPongs = options.maxPendingAutoPongs | 0;
+    }
+
+    this._closeTimeout = options.closeTimeout;
+  }
+
+  /**
+   * For historical reasons, the custom "nodebuffer" type is used by the default
+   * instead of "blob".
+   *
+   * @type {String}
+   */
+  get binaryType() {
+    return this._binaryType;
+  }
+
+  set binaryType(type) {
+    if (!BINARY_TYPES.includes(type)) return;
+
+    this._binaryType = type;
+
+    //
+    // Allow to change `binaryType` on the fly.
+    //
+    if (this._receiver) this._receiver._binaryType = type;
+  }
+
+  /**
+   * @type {Number}
+   */
+  get bufferedAmount() {
+    if (!this._socket) return this._bufferedAmount;
+
+    return this._socket._writableState.length + this._sender._bufferedBytes;
+  }
+
+  /**
+   * @type {String}
+   */
+  get extensions() {
+    return Object.keys(this._extensions).join();
+  }
+
+  /**
+   * @type {Boolean}
+   */
+  get isPaused() {
+    return this._paused;
+  }
+
+  /**
+   * @type {Function}
+   */
+  /* istanbul ignore next */
+  get onclose() {
+    return null;
+  }
+
+  /**
+   * @type {Function}
+   */
+  /* istanbul ignore next */
+  get onerror() {
+    return null;
+  }
+
+  /**
+   * @type {Function}
+   */
+  /* istanbul ignore next */
+  get onopen() {
+    return null;
+  }
+
+  /**
+   * @type {Function}
+   */
+  /* istanbul ignore next */
+  get onmessage() {
+    return null;
+  }
+
+  /**
+   * @type {String}
+   */
+  get protocol() {
+    return this._protocol;
+  }
+
+  /**
+   * @type {Number}
+   */
+  get readyState() {
+    return this._readyState;
+  }
+
+  /**
+   * @type {String}
+   */
+  get url() {
+    return this._url;
+  }
+
+  /**
+   * Set up the socket and the internal resources.
+   *
+   * @param {Duplex} socket The network socket between the server and client
+   * @param {Buffer} head The first packet of the upgraded stream
+   * @param {Object} options Options object
+   * @param {Boolean} [options.allowSynchronousEvents=false] Specifies whether
+   *     any of the `'message'`, `'ping'`, and `'pong'` events can be emitted
+   *     multiple times in the same tick
+   * @param {Function} [options.generateMask] The function used to generate the
+   *     masking key
+   * @param {Number} [options.maxBufferedChunks=0] The maximum number of
+   *     buffered data chunks
+   * @param {Number} [options.maxFragments=0] The maximum number of message
+   *     fragments
+   * @param {Number} [options.maxPayload=0] The maximum allowed message size
+   * @param {Boolean} [options.skipUTF8Validation=false] Specifies whether or
+   *     not to skip UTF-8 validation for text and close messages
+   * @private
+   */
+  setSocket(socket, head, options) {
+    const receiver = new Receiver({
+      allowSynchronousEvents: options.allowSynchronousEvents,
+      binaryType: this.binaryType,
+      extensions: this._extensions,
+      isServer: this._isServer,
+      maxBufferedChunks: options.maxBufferedChunks,
+      maxFragments: options.maxFragments,
+      maxPayload: options.maxPayload,
+      skipUTF8Validation: options.skipUTF8Validation
+    });
+
+    const sender = new Sender(socket, this._extensions, options.generateMask);
+
+    this._receiver = receiver;
+    this._sender = sender;
+    this._socket = socket;
+
+    receiver[kWebSocket] = this;
+    sender[kWebSocket] = this;
+    socket[kWebSocket] = this;
+
+    receiver.on('conclude', receiverOnConclude);
+    receiver.on('drain', receiverOnDrain);
+    receiver.on('error', receiverOnError);
+    receiver.on('message', receiverOnMessage);
+    receiver.on('ping', receiverOnPing);
+    receiver.on('pong', receiverOnPong);
+
+    sender.onerror = senderOnError;
+
+    //
+    // These methods may not be available if `socket` is just a `Duplex`.
+    //
+    if (socket.setTimeout) socket.setTimeout(0);
+    if (socket.setNoDelay) socket.setNoDelay();
+
+    if (head.length > 0) socket.unshift(head);
+
+    socket.on('close', socketOnClose);
+    socket.on('data', socketOnData);
+    socket.on('end', socketOnEnd);
+    socket.on('error', socketOnError);
+
+    this._readyState = WebSocket.OPEN;
+    this.emit('open');
+  }
+
+  /**
+   * Emit the `'close'` event.
+   *
+   * @private
+   */
+  emitClose() {
+    if (!this._socket) {
+      this._readyState = WebSocket.CLOSED;
+      this.emit('close', this._closeCode, this._closeMessage);
+      return;
+    }
+
+    if (this._extensions[PerMessageDeflate.extensionName]) {
+      this._extensions[PerMessageDeflate.extensionName].cleanup();
+    }
+
+    this._receiver.removeAllListeners();
+    this._readyState = WebSocket.CLOSED;
+    this.emit('close', this._closeCode, this._closeMessage);
+  }
+
+  /**
+   * Start a closing handshake.
+   *
+   *          +----------+   +-----------+   +----------+
+   *     - - -|ws.close()|-->|close frame|-->|ws.close()|- - -
+   *    |     +----------+   +-----------+   +----------+     |
+   *          +----------+   +-----------+         |
+   * CLOSING  |ws.close()|<--|close frame|<--+-----+       CLOSING
+   *          +----------+   +-----------+   |
+   *    |           |                        |   +---+        |
+   *                +------------------------+-->|fin| - - - -
+   *    |         +---+                      |   +---+
+   *     - - - - -|fin|<---------------------+
+   *              +---+
+   *
+   * @param {Number} [code] Status code explaining why the connection is closing
+   * @param {(String|Buffer)} [data] The reason why the connection is
+   *     closing
+   * @public
+   */
+  close(code, data) {
+    if (this.readyState === WebSocket.CLOSED) return;
+    if (this.readyState === WebSocket.CONNECTING) {
+      const msg = 'WebSocket was closed before the connection was established';
+      abortHandshake(this, this._req, msg);
+      return;
+    }
+
+    if (this.readyState === WebSocket.CLOSING) {
+      if (
+        this._closeFrameSent &&
+        (this._closeFrameReceived || this._receiver._writableState.errorEmitted)
+      ) {
+        this._socket.end();
+      }
+
+      return;
+    }
+
+    this._sender.close(code, data, !this._isServer, (err) => {
+      //
+      // This error is handled by the `'error'` listener on the socket. We only
+      // want to know if the close frame has been sent here.
+      //
+      if (err) return;
+
+      this._closeFrameSent = true;
+
+      if (
+        this._closeFrameReceived ||
+        this._receiver._writableState.errorEmitted
+      ) {
+        this._socket.end();
+      }
+    });
+
+    this._readyState = WebSocket.CLOSING;
+    setCloseTimer(this);
+  }
+
+  /**
+   * Pause the socket.
+   *
+   * @public
+   */
+  pause() {
+    if (
+      this.readyState === WebSocket.CONNECTING ||
+      this.readyState === WebSocket.CLOSED
+    ) {
+      return;
+    }
+
+    this._paused = true;
+    this._socket.pause();
+  }
+
+  /**
+   * Send a ping.
+   *
+   * @param {*} [data] The data to send
+   * @param {Boolean} [mask] Indicates whether or not to mask `data`
+   * @param {Function} [cb] Callback which is executed when the ping is sent
+   * @public
+   */
+  ping(data, mask, cb) {
+    if (this.readyState === WebSocket.CONNECTING) {
+      throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
+    }
+
+    if (typeof data === 'function') {
+      cb = data;
+      data = mask = undefined;
+    } else if (typeof mask === 'function') {
+      cb = mask;
+      mask = undefined;
+    }
+
+    if (typeof data === 'number') data = data.toString();
+
+    if (this.readyState !== WebSocket.OPEN) {
+      sendAfterClose(this, data, cb);
+      return;
+    }
+
+    if (mask === undefined) mask = !this._isServer;
+    this._sender.ping(data || EMPTY_BUFFER, mask, cb);
+  }
+
+  /**
+   * Send a pong.
+   *
+   * @param {*} [data] The data to send
+   * @param {Boolean} [mask] Indicates whether or not to mask `data`
+   * @param {Function} [cb] Callback which is executed when the pong is sent
+   * @public
+   */
+  pong(data, mask, cb) {
+    if (this.readyState === WebSocket.CONNECTING) {
+      throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
+    }
+
+    if (typeof data === 'function') {
+      cb = data;
+      data = mask = undefined;
+    } else if (typeof mask === 'function') {
+      cb = mask;
+      mask = undefined;
+    }
+
+    if (typeof data === 'number') data = data.toString();
+
+    if (this.readyState !== WebSocket.OPEN) {
+      sendAfterClose(this, data, cb);
+      return;
+    }
+
+    if (mask === undefined) mask = !this._isServer;
+    this._sender.pong(data || EMPTY_BUFFER, mask, cb);
+  }
+
+  /**
+   * Resume the socket.
+   *
+   * @public
+   */
+  resume() {
+    if (
+      this.readyState === WebSocket.CONNECTING ||
+      this.readyState === WebSocket.CLOSED
+    ) {
+      return;
+    }
+
+    this._paused = false;
+    if (!this._receiver._writableState.needDrain) this._socket.resume();
+  }
+
+  /**
+   * Send a data message.
+   *
+   * @param {*} data The message to send
+   * @param {Object} [options] Options object
+   * @param {Boolean} [options.binary] Specifies whether `data` is binary or
+   *     text
+   * @param {Boolean} [options.compress] Specifies whether or not to compress
+   *     `data`
+   * @param {Boolean} [options.fin=true] Specifies whether the fragment is the
+   *     last one
+   * @param {Boolean} [options.mask] Specifies whether or not to mask `data`
+   * @param {Function} [cb] Callback which is executed when data is written out
+   * @public
+   */
+  send(data, options, cb) {
+    if (this.readyState === WebSocket.CONNECTING) {
+      throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
+    }
+
+    if (typeof options === 'function') {
+      cb = options;
+      options = {};
+    }
+
+    if (typeof data === 'number') data = data.toString();
+
+    if (this.readyState !== WebSocket.OPEN) {
+      sendAfterClose(this, data, cb);
+      return;
+    }
+
+    const opts = {
+      binary: typeof data !== 'string',
+      mask: !this._isServer,
+      compress: true,
+      fin: true,
+      ...options
+    };
+
+    if (!this._extensions[PerMessageDeflate.extensionName]) {
+      opts.compress = false;
+    }
+
+    this._sender.send(data || EMPTY_BUFFER, opts, cb);
+  }
+
+  /**
+   * Forcibly close the connection.
+   *
+   * @public
+   */
+  terminate() {
+    if (this.readyState === WebSocket.CLOSED) return;
+    if (this.readyState === WebSocket.CONNECTING) {
+      const msg = 'WebSocket was closed before the connection was established';
+      abortHandshake(this, this._req, msg);
+      return;
+    }
+
+    if (this._socket) {
+      this._readyState = WebSocket.CLOSING;
+      this._socket.destroy();
+    }
+  }
+}
+
+/**
+ * @constant {Number} CONNECTING
+ * @memberof WebSocket
+ */
+Object.defineProperty(WebSocket, 'CONNECTING', {
+  enumerable: true,
+  value: readyStates.indexOf('CONNECTING')
+});
+
+/**
+ * @constant {Number} CONNECTING
+ * @memberof WebSocket.prototype
+ */
+Object.defineProperty(WebSocket.prototype, 'CONNECTING', {
+  enumerable: true,
+  value: readyStates.indexOf('CONNECTING')
+});
+
+/**
+ * @constant {Number} OPEN
+ * @memberof WebSocket
+ */
+Object.defineProperty(WebSocket, 'OPEN', {
+  enumerable: true,
+  value: readyStates.indexOf('OPEN')
+});
+
+/**
+ * @constant {Number} OPEN
+ * @memberof WebSocket.prototype
+ */
+Object.defineProperty(WebSocket.prototype, 'OPEN', {
+  enumerable: true,
+  value: readyStates.indexOf('OPEN')
+});
+
+/**
+ * @constant {Number} CLOSING
+ * @memberof WebSocket
+ */
+Object.defineProperty(WebSocket, 'CLOSING', {
+  enumerable: true,
+  value: readyStates.indexOf('CLOSING')
+});
+
+/**
+ * @constant {Number} CLOSING
+ * @memberof WebSocket.prototype
+ */
+Object.defineProperty(WebSocket.prototype, 'CLOSING', {
+  enumerable: true,
+  value: readyStates.indexOf('CLOSING')
+});
+
+/**
+ * @constant {Number} CLOSED
+ * @memberof WebSocket
+ */
+Object.defineProperty(WebSocket, 'CLOSED', {
+  enumerable: true,
+  value: readyStates.indexOf('CLOSED')
+});
+
+/**
+ * @constant {Number} CLOSED
+ * @memberof WebSocket.prototype
+ */
+Object.defineProperty(WebSocket.prototype, 'CLOSED', {
+  enumerable: true,
+  value: readyStates.indexOf('CLOSED')
+});
+
+[
+  'binaryType',
+  'bufferedAmount',
+  'extensions',
+  'isPaused',
+  'protocol',
+  'readyState',
+  'url'
+].forEach((property) => {
+  Object.defineProperty(WebSocket.prototype, property, { enumerable: true });
+});
+
+//
+// Add the `onopen`, `onerror`, `onclose`, and `onmessage` attributes.
+// See https://html.spec.whatwg.org/multipage/comms.html#the-websocket-interface
+//
+['open', 'error', 'close', 'message'].forEach((method) => {
+  Object.defineProperty(WebSocket.prototype, `on${method}`, {
+    enumerable: true,
+    get() {
+      for (const listener of this.listeners(method)) {
+        if (listener[kForOnEventAttribute]) return listener[kListener];
+      }
+
+      return null;
+    },
+    set(handler) {
+      for (const listener of this.listeners(method)) {
+        if (listener[kForOnEventAttribute]) {
+          this.removeListener(method, listener);
+          break;
+        }
+      }
+
+      if (typeof handler !== 'function') return;
+
+      this.addEventListener(method, handler, {
+        [kForOnEventAttribute]: true
+      });
+    }
+  });
+});
+
+WebSocket.prototype.addEventListener = addEventListener;
+WebSocket.prototype.removeEventListener = removeEventListener;
+
+module.exports = WebSocket;
+
+/**
+ * Initialize a WebSocket client.
+ *
+ * @param {WebSocket} websocket The client to initialize
+ * @param {(String|URL)} address The URL to which to connect
+ * @param {Array} protocols The subprotocols
+ * @param {Object} [options] Connection options
+ * @param {Boolean} [options.allowSynchronousEvents=true] Specifies whether any
+ *     of the `'message'`, `'ping'`, and `'pong'` events can be emitted multiple
+ *     times in the same tick
+ * @param {Boolean} [options.autoPong=true] Specifies whether or not to
+ *     automatically send a pong in response to a ping
+ * @param {Number} [options.closeTimeout=30000] Duration in milliseconds to wait
+ *     for the closing handshake to finish after `websocket.close()` is called
+ * @param {Function} [options.finishRequest] A function which can be used to
+ *     customize the headers of each http request before it is sent
+ * @param {Boolean} [options.followRedirects=false] Whether or not to follow
+ *     redirects
+ * @param {Function} [options.generateMask] The function used to generate the
+ *     masking key
+ * @param {Number} [options.handshakeTimeout] Timeout in milliseconds for the
+ *     handshake request
+ * @param {Number} [options.maxBufferedChunks=262144] The maximum number of
+ *     buffered data chunks
+ * @param {Number} [options.maxFragments=16384] The maximum number of message
+ *     fragments
+ * @param {Number} [options.maxPayload=104857600] The maximum allowed message
+ *     size
+ * @param {Number} [options.maxPendingAutoPongs=60] The maximum number of
+ *     pending automatic pongs
+ * @param {Number} [options.maxRedirects=10] The maximum number of redirects
+ *     allowed
+ * @param {String} [options.origin] Value of the `Origin` or
+ *     `Sec-WebSocket-Origin` header
+ * @param {(Boolean|Object)} [options.perMessageDeflate=true] Enable/disable
+ *     permessage-deflate
+ * @param {Number} [options.protocolVersion=13] Value of the
+ *     `Sec-WebSocket-Version` header
+ * @param {Boolean} [options.skipUTF8Validation=false] Specifies whether or
+ *     not to skip UTF-8 validation for text and close messages
+ * @return {Object} The resolved options object used for initialization
+ * @private
+ */
+function initAsClient(websocket, address, protocols, options) {
+  const opts = {
+    allowSynchronousEvents: true,
+    autoPong: true,
+    closeTimeout: CLOSE_TIMEOUT,
+    protocolVersion: protocolVersions[1],
+    maxBufferedChunks: 256 * 1024,
+    maxFragments: 16 * 1024,
+    maxPayload: 100 * 1024 * 1024,
+    maxPendingAutoPongs: 60,
+    skipUTF8Validation: false,
+    perMessageDeflate: true,
+    followRedirects: false,
+    maxRedirects: 10,
+    ...options,
+    socketPath: undefined,
+    hostname: undefined,
+    protocol: undefined,
+    protocols: undefined,
+    timeout: undefined,
+    method: 'GET',
+    host: undefined,
+    path: undefined,
+    port: undefined
+  };
+
+  if (!protocolVersions.includes(opts.protocolVersion)) {
+    throw new RangeError(
+      `Unsupported protocol version: ${opts.protocolVersion} ` +
+        `(supported versions: ${protocolVersions.join(', ')})`
+    );
+  }
+
+  let parsedUrl;
+
+  if (address instanceof URL) {
+    parsedUrl = address;
+  } else {
+    try {
+      parsedUrl = new URL(address);
+    } catch {
+      throw new SyntaxError(`Invalid URL: ${address}`);
+    }
+  }
+
+  if (parsedUrl.protocol === 'http:' || parsedUrl.protocol === 'https:') {
+    parsedUrl = new URL(parsedUrl);
+    parsedUrl.protocol = parsedUrl.protocol === 'http:' ? 'ws:' : 'wss:';
+  }
+
+  websocket._url = parsedUrl.href;
+
+  const isSecure = parsedUrl.protocol === 'wss:';
+  const isIpcUrl = parsedUrl.protocol === 'ws+unix:';
+  let invalidUrlMessage;
+
+  if (parsedUrl.protocol !== 'ws:' && !isSecure && !isIpcUrl) {
+    invalidUrlMessage =
+      'The URL\'s protocol must be one of "ws:", "wss:", ' +
+      '"http:", "https:", or "ws+unix:"';
+  } else if (isIpcUrl && !parsedUrl.pathname) {
+    invalidUrlMessage = "The URL's pathname is empty";
+  } else if (parsedUrl.hash) {
+    invalidUrlMessage = 'The URL contains a fragment identifier';
+  }
+
+  if (invalidUrlMessage) {
+    const err = new SyntaxError(invalidUrlMessage);
+
+    if (websocket._redirects === 0) {
+      throw err;
+    } else {
+      emitErrorAndClose(websocket, err);
+      return;
+    }
+  }
+
+  const defaultPort = isSecure ? 443 : 80;
+  const key = randomBytes(16).toString('base64');
+  const request = isSecure ? https.request : http.request;
+  const protocolSet = new Set();
+  let perMessageDeflate;
+
+  opts.createConnection =
+    opts.createConnection || (isSecure ? tlsConnect : netConnect);
+  opts.defaultPort = opts.defaultPort || defaultPort;
+  opts.port = parsedUrl.port || defaultPort;
+  opts.host = parsedUrl.hostname.startsWith('[')
+    ? parsedUrl.hostname.slice(1, -1)
+    : parsedUrl.hostname;
+  opts.headers = {
+    ...opts.headers,
+    'Sec-WebSocket-Version': opts.protocolVersion,
+    'Sec-WebSocket-Key': key,
+    Connection: 'Upgrade',
+    Upgrade: 'websocket'
+  };
+  opts.path = parsedUrl.pathname + parsedUrl.search;
+  opts.timeout = opts.handshakeTimeout;
+
+  if (opts.perMessageDeflate) {
+    perMessageDeflate = new PerMessageDeflate({
+      ...opts.perMessageDeflate,
+      isServer: false,
+      maxPayload: opts.maxPayload
+    });
+    opts.headers['Sec-WebSocket-Extensions'] = format({
+      [PerMessageDeflate.extensionName]: perMessageDeflate.offer()
+    });
+  }
+  if (protocols.length) {
+    for (const protocol of protocols) {
+      if (
+        typeof protocol !== 'string' ||
+        !subprotocolRegex.test(protocol) ||
+        protocolSet.has(protocol)
+      ) {
+        throw new SyntaxError(
+          'An invalid or duplicated subprotocol was specified'
+        );
+      }
+
+      protocolSet.add(protocol);
+    }
+
+    opts.headers['Sec-WebSocket-Protocol'] = protocols.join(',');
+  }
+  if (opts.origin) {
+    if (opts.protocolVersion < 13) {
+      opts.headers['Sec-WebSocket-Origin'] = opts.origin;
+    } else {
+      opts.headers.Origin = opts.origin;
+    }
+  }
+  if (parsedUrl.username || parsedUrl.password) {
+    const username = querystring.unescape(parsedUrl.username);
+    const password = querystring.unescape(parsedUrl.password);
+
+    opts.auth = `${username}:${password}`;
+  }
+
+  if (isIpcUrl) {
+    const i = opts.path.indexOf(':');
+
+    if (i === -1) {
+      opts.socketPath = opts.path;
+      opts.path = '';
+    } else {
+      opts.socketPath = opts.path.slice(0, i);
+      opts.path = opts.path.slice(i + 1);
+    }
+  }
+
+  let req;
+
+  if (opts.followRedirects) {
+    if (websocket._redirects === 0) {
+      websocket._originalIpc = isIpcUrl;
+      websocket._originalSecure = isSecure;
+      websocket._originalHostOrSocketPath = isIpcUrl
+        ? opts.socketPath
+        : parsedUrl.host;
+
+      const headers = options && options.headers;
+
+      //
+      // Shallow copy the user provided options so that headers can be changed
+      // without mutating the original object.
+      //
+      options = { ...options, headers: {} };
+
+      if (headers) {
+        for (const [key, value] of Object.entries(headers)) {
+          options.headers[key.toLowerCase()] = value;
+        }
+      }
+    } else if (websocket.listenerCount('redirect') === 0) {
+      const isSameHost = isIpcUrl
+        ? websocket._originalIpc
+          ? opts.socketPath === websocket._originalHostOrSocketPath
+          : false
+        : websocket._originalIpc
+          ? false
+          : parsedUrl.host === websocket._originalHostOrSocketPath;
+
+      if (!isSameHost || (websocket._originalSecure && !isSecure)) {
+        //
+        // Match curl 7.77.0 behavior and drop the following headers. These
+        // headers are also dropped when following a redirect to a subdomain.
+        //
+        delete opts.headers.authorization;
+        delete opts.headers.cookie;
+
+        if (!isSameHost) delete opts.headers.host;
+
+        opts.auth = undefined;
+      }
+    }
+
+    //
+    // Match curl 7.77.0 behavior and make the first `Authorization` header win.
+    // If the `Authorization` header is set, then there is nothing to do as it
+    // will take precedence.
+    //
+    if (opts.auth && !options.headers.authorization) {
+      options.headers.authorization =
+        'Basic ' + Buffer.from(opts.auth).toString('base64');
+    }
+
+    try {
+      req = websocket._req = request(opts);
+    } catch (err) {
+      if (websocket._redirects === 0) throw err;
+
+      //
+      // The request is created in a listener of the `'response'` event when
+      // following a redirect. Emit the error instead of throwing it as it could
+      // not be caught otherwise.
+      //
+      emitErrorAndClose(websocket, err);
+      return;
+    }
+
+    if (websocket._redirects) {
+      //
+      // Unlike what is done for the `'upgrade'` event, no early exit is
+      // triggered here if the user calls `websocket.close()` or
+      // `websocket.terminate()` from a listener of the `'redirect'` event. This
+      // is because the user can also call `request.destroy()` with an error
+      // before calling `websocket.close()` or `websocket.terminate()` and this
+      // would result in an error being emitted on the `request` object with no
+      // `'error'` event listeners attached.
+      //
+      websocket.emit('redirect', websocket.url, req);
+    }
+  } else {
+    req = websocket._req = request(opts);
+  }
+
+  if (opts.timeout) {
+    req.on('timeout', () => {
+      abortHandshake(websocket, req, 'Opening handshake has timed out');
+    });
+  }
+
+  req.on('error', (err) => {
+    if (req === null || req[kAborted]) return;
+
+    req = websocket._req = null;
+    emitErrorAndClose(websocket, err);
+  });
+
+  req.on('response', (res) => {
+    const location = res.headers.location;
+    const statusCode = res.statusCode;
+
+    if (
+      location &&
+      opts.followRedirects &&
+      statusCode >= 300 &&
+      statusCode < 400
+    ) {
+      if (++websocket._redirects > opts.maxRedirects) {
+        abortHandshake(websocket, req, 'Maximum redirects exceeded');
+        return;
+      }
+
+      req.abort();
+
+      let addr;
+
+      try {
+        addr = new URL(location, address);
+      } catch (e) {
+        const err = new SyntaxError(`Invalid URL: ${location}`);
+        emitErrorAndClose(websocket, err);
+        return;
+      }
+
+      initAsClient(websocket, addr, protocols, options);
+    } else if (!websocket.emit('unexpected-response', req, res)) {
+      abortHandshake(
+        websocket,
+        req,
+        `Unexpected server response: ${res.statusCode}`
+      );
+    }
+  });
+
+  req.on('upgrade', (res, socket, head) => {
+    websocket.emit('upgrade', res);
+
+    //
+    // The user may have closed the connection from a listener of the
+    // `'upgrade'` event.
+    //
+    if (websocket.readyState !== WebSocket.CONNECTING) return;
+
+    req = websocket._req = null;
+
+    const upgrade = res.headers.upgrade;
+
+    if (upgrade === undefined || upgrade.toLowerCase() !== 'websocket') {
+      abortHandshake(websocket, socket, 'Invalid Upgrade header');
+      return;
+    }
+
+    const digest = createHash('sha1')
+      .update(key + GUID)
+      .digest('base64');
+
+    if (res.headers['sec-websocket-accept'] !== digest) {
+      abortHandshake(websocket, socket, 'Invalid Sec-WebSocket-Accept header');
+      return;
+    }
+
+    const serverProt = res.headers['sec-websocket-protocol'];
+    let protError;
+
+    if (serverProt !== undefined) {
+      if (!protocolSet.size) {
+        protError = 'Server sent a subprotocol but none was requested';
+      } else if (!protocolSet.has(serverProt)) {
+        protError = 'Server sent an invalid subprotocol';
+      }
+    } else if (protocolSet.size) {
+      protError = 'Server sent no subprotocol';
+    }
+
+    if (protError) {
+      abortHandshake(websocket, socket, protError);
+      return;
+    }
+
+    if (serverProt) websocket._protocol = serverProt;
+
+    const secWebSocketExtensions = res.headers['sec-websocket-extensions'];
+
+    if (secWebSocketExtensions !== undefined) {
+      if (!perMessageDeflate) {
+        const message =
+          'Server sent a Sec-WebSocket-Extensions header but no extension ' +
+          'was requested';
+        abortHandshake(websocket, socket, message);
+        return;
+      }
+
+      let extensions;
+
+      try {
+        extensions = parse(secWebSocketExtensions);
+      } catch (err) {
+        const message = 'Invalid Sec-WebSocket-Extensions header';
+        abortHandshake(websocket, socket, message);
+        return;
+      }
+
+      const extensionNames = Object.keys(extensions);
+
+      if (
+        extensionNames.length !== 1 ||
+        extensionNames[0] !== PerMessageDeflate.extensionName
+      ) {
+        const message = 'Server indicated an extension that was not requested';
+        abortHandshake(websocket, socket, message);
+        return;
+      }
+
+      try {
+        perMessageDeflate.accept(extensions[PerMessageDeflate.extensionName]);
+      } catch (err) {
+        const message = 'Invalid Sec-WebSocket-Extensions header';
+        abortHandshake(websocket, socket, message);
+        return;
+      }
+
+      websocket._extensions[PerMessageDeflate.extensionName] =
+        perMessageDeflate;
+    }
+
+    websocket.setSocket(socket, head, {
+      allowSynchronousEvents: opts.allowSynchronousEvents,
+      generateMask: opts.generateMask,
+      maxBufferedChunks: opts.maxBufferedChunks,
+      maxFragments: opts.maxFragments,
+      maxPayload: opts.maxPayload,
+      skipUTF8Validation: opts.skipUTF8Validation
+    });
+  });
+
+  if (opts.finishRequest) {
+    opts.finishRequest(req, websocket);
+  } else {
+    req.end();
+  }
+
+  return opts;
+}
+
+/**
+ * Emit the `'error'` and `'close'` events.
+ *
+ * @param {WebSocket} websocket The WebSocket instance
+ * @param {Error} err The error to emit
+ * @private
+ */
+function emitErrorAndClose(websocket, err) {
+  websocket._readyState = WebSocket.CLOSING;
+  //
+  // The following assignment is practically useless and is done only for
+  // consistency.
+  //
+  websocket._errorEmitted = true;
+  websocket.emit('error', err);
+  websocket.emitClose();
+}
+
+/**
+ * Create a `net.Socket` and initiate a connection.
+ *
+ * @param {Object} options Connection options
+ * @return {net.Socket} The newly created socket used to start the connection
+ * @private
+ */
+function netConnect(options) {
+  options.path = options.socketPath;
+  return net.connect(options);
+}
+
+/**
+ * Create a `tls.TLSSocket` and initiate a connection.
+ *
+ * @param {Object} options Connection options
+ * @return {tls.TLSSocket} The newly created socket used to start the connection
+ * @private
+ */
+function tlsConnect(options) {
+  options.path = undefined;
+
+  if (!options.servername && options.servername !== '') {
+    options.servername = net.isIP(options.host) ? '' : options.host;
+  }
+
+  return tls.connect(options);
+}
+
+/**
+ * Abort the handshake and emit an error.
+ *
+ * @param {WebSocket} websocket The WebSocket instance
+ * @param {(http.ClientRequest|net.Socket|tls.Socket)} stream The request to
+ *     abort or the socket to destroy
+ * @param {String} message The error message
+ * @private
+ */
+function abortHandshake(websocket, stream, message) {
+  websocket._readyState = WebSocket.CLOSING;
+
+  const err = new Error(message);
+  Error.captureStackTrace(err, abortHandshake);
+
+  if (stream.setHeader) {
+    stream[kAborted] = true;
+    stream.abort();
+
+    if (stream.socket && !stream.socket.destroyed) {
+      //
+      // On Node.js >= 14.3.0 `request.abort()` does not destroy the socket if
+      // called after the request completed. See
+      // https://github.com/websockets/ws/issues/1869.
+      //
+      stream.socket.destroy();
+    }
+
+    process.nextTick(emitErrorAndClose, websocket, err);
+  } else {
+    stream.destroy(err);
+    stream.once('error', websocket.emit.bind(websocket, 'error'));
+    stream.once('close', websocket.emitClose.bind(websocket));
+  }
+}
+
+/**
+ * Handle cases where the `ping()`, `pong()`, or `send()` methods are called
+ * when the `readyState` attribute is `CLOSING` or `CLOSED`.
+ *
+ * @param {WebSocket} websocket The WebSocket instance
+ * @param {*} [data] The data to send
+ * @param {Function} [cb] Callback
+ * @private
+ */
+function sendAfterClose(websocket, data, cb) {
+  if (data) {
+    const length = isBlob(data) ? data.size : toBuffer(data).length;
+
+    //
+    // The `_bufferedAmount` property is used only when the peer is a client and
+    // the opening handshake fails. Under these circumstances, in fact, the
+    // `setSocket()` method is not called, so the `_socket` and `_sender`
+    // properties are set to `null`.
+    //
+    if (websocket._socket) websocket._sender._bufferedBytes += length;
+    else websocket._bufferedAmount += length;
+  }
+
+  if (cb) {
+    const err = new Error(
+      `WebSocket is not open: readyState ${websocket.readyState} ` +
+        `(${readyStates[websocket.readyState]})`
+    );
+    process.nextTick(cb, err);
+  }
+}
+
+/**
+ * The listener of the `Receiver` `'conclude'` event.
+ *
+ * @param {Number} code The status code
+ * @param {Buffer} reason The reason for closing
+ * @private
+ */
+function receiverOnConclude(code, reason) {
+  const websocket = this[kWebSocket];
+
+  websocket._closeFrameReceived = true;
+  websocket._closeCode = code;
+
+  //
+  // The reason is a view into the buffer the socket delivered. Copy it so that
+  // the `WebSocket` does not keep that buffer alive. The copy is not pooled
+  // because a pooled one would keep the pool alive in the same way.
+  //
+  if (reason.length === 0) {
+    websocket._closeMessage = EMPTY_BUFFER;
+  } else {
+    websocket._closeMessage = Buffer.allocUnsafeSlow(reason.length);
+    websocket._closeMessage.set(reason);
+  }
+
+  if (websocket._socket[kWebSocket] === undefined) return;
+
+  websocket._socket.removeListener('data', socketOnData);
+  process.nextTick(resume, websocket._socket);
+
+  if (code === 1005) websocket.close();
+  else websocket.close(code, reason);
+}
+
+/**
+ * The listener of the `Receiver` `'drain'` event.
+ *
+ * @private
+ */
+function receiverOnDrain() {
+  const websocket = this[kWebSocket];
+
+  if (!websocket.isPaused) websocket._socket.resume();
+}
+
+/**
+ * The listener of the `Receiver` `'error'` event.
+ *
+ * @param {(RangeError|Error)} err The emitted error
+ * @private
+ */
+function receiverOnError(err) {
+  const websocket = this[kWebSocket];
+
+  if (websocket._socket[kWebSocket] !== undefined) {
+    websocket._socket.removeListener('data', socketOnData);
+
+    //
+    // On Node.js < 14.0.0 the `'error'` event is emitted synchronously. See
+    // https://github.com/websockets/ws/issues/1940.
+    //
+    process.nextTick(resume, websocket._socket);
+
+    websocket.close(err[kStatusCode]);
+  }
+
+  if (!websocket._errorEmitted) {
+    websocket._errorEmitted = true;
+    websocket.emit('error', err);
+  }
+}
+
+/**
+ * The listener of the `Receiver` `'finish'` event.
+ *
+ * @private
+ */
+function receiverOnFinish() {
+  this[kWebSocket].emitClose();
+}
+
+/**
+ * The listener of the `Receiver` `'message'` event.
+ *
+ * @param {Buffer|ArrayBuffer|Buffer[])} data The message
+ * @param {Boolean} isBinary Specifies whether the message is binary or not
+ * @private
+ */
+function receiverOnMessage(data, isBinary) {
+  this[kWebSocket].emit('message', data, isBinary);
+}
+
+/**
+ * The listener of the `Receiver` `'ping'` event.
+ *
+ * @param {Buffer} data The data included in the ping frame
+ * @private
+ */
+function receiverOnPing(data) {
+  const websocket = this[kWebSocket];
+
+  if (websocket._autoPong && websocket.readyState === WebSocket.OPEN) {
+    if (
+      websocket._maxPendingAutoPongs > 0 &&
+      websocket._pendingAutoPongs >= websocket._maxPendingAutoPongs
+    ) {
+      websocket.terminate();
+    } else {
+      websocket._pendingAutoPongs++;
+      websocket.pong(data, !this._isServer, websocket._autoPongComplete);
+    }
+  }
+
+  websocket.emit('ping', data);
+}
+
+/**
+ * The callback for automatic pong responses.
+ *
+ * @param {WebSocket} websocket The WebSocket instance
+ * @private
+ */
+function autoPongComplete(websocket) {
+  websocket._pendingAutoPongs--;
+}
+
+/**
+ * The listener of the `Receiver` `'pong'` event.
+ *
+ * @param {Buffer} data The data included in the pong frame
+ * @private
+ */
+function receiverOnPong(data) {
+  this[kWebSocket].emit('pong', data);
+}
+
+/**
+ * Resume a readable stream
+ *
+ * @param {Readable} stream The readable stream
+ * @private
+ */
+function resume(stream) {
+  stream.resume();
+}
+
+/**
+ * The `Sender` error event handler.
+ *
+ * @param {Error} err The error
+ * @private
+ */
+function senderOnError(err) {
+  const websocket = this[kWebSocket];
+
+  if (websocket.readyState === WebSocket.CLOSED) return;
+  if (websocket.readyState === WebSocket.OPEN) {
+    websocket._readyState = WebSocket.CLOSING;
+    setCloseTimer(websocket);
+  }
+
+  //
+  // `socket.end()` is used instead of `socket.destroy()` to allow the other
+  // peer to finish sending queued data. There is no need to set a timer here
+  // because `CLOSING` means that it is already set or not needed.
+  //
+  this._socket.end();
+
+  if (!websocket._errorEmitted) {
+    websocket._errorEmitted = true;
+    websocket.emit('error', err);
+  }
+}
+
+/**
+ * Set a timer to destroy the underlying raw socket of a WebSocket.
+ *
+ * @param {WebSocket} websocket The WebSocket instance
+ * @private
+ */
+function setCloseTimer(websocket) {
+  websocket._closeTimer = setTimeout(
+    websocket._socket.destroy.bind(websocket._socket),
+    websocket._closeTimeout
+  );
+}
+
+/**
+ * The listener of the socket `'close'` event.
+ *
+ * @private
+ */
+function socketOnClose() {
+  const websocket = this[kWebSocket];
+
+  this.removeListener('close', socketOnClose);
+  this.removeListener('data', socketOnData);
+  this.removeListener('end', socketOnEnd);
+
+  websocket._readyState = WebSocket.CLOSING;
+
+  //
+  // The close frame might not have been received or the `'end'` event emitted,
+  // for example, if the socket was destroyed due to an error. Ensure that the
+  // `receiver` stream is closed after writing any remaining buffered data to
+  // it. If the readable side of the socket is in flowing mode then there is no
+  // buffered data as everything has been already written. If instead, the
+  // socket is paused, any possible buffered data will be read as a single
+  // chunk.
+  //
+  if (
+    !this._readableState.endEmitted &&
+    !websocket._closeFrameReceived &&
+    !websocket._receiver._writableState.errorEmitted &&
+    this._readableState.length !== 0
+  ) {
+    const chunk = this.read(this._readableState.length);
+
+    websocket._receiver.write(chunk);
+  }
+
+  websocket._receiver.end();
+
+  this[kWebSocket] = undefined;
+
+  clearTimeout(websocket._closeTimer);
+
+  if (
+    websocket._receiver._writableState.finished ||
+    websocket._receiver._writableState.errorEmitted
+  ) {
+    websocket.emitClose();
+  } else {
+    websocket._receiver.on('error', receiverOnFinish);
+    websocket._receiver.on('finish', receiverOnFinish);
+  }
+}
+
+/**
+ * The listener of the socket `'data'` event.
+ *
+ * @param {Buffer} chunk A chunk of data
+ * @private
+ */
+function socketOnData(chunk) {
+  if (!this[kWebSocket]._receiver.write(chunk)) {
+    this.pause();
+  }
+}
+
+/**
+ * The listener of the socket `'end'` event.
+ *
+ * @private
+ */
+function socketOnEnd() {
+  const websocket = this[kWebSocket];
+
+  websocket._readyState = WebSocket.CLOSING;
+  websocket._receiver.end();
+  this.end();
+}
+
+/**
+ * The listener of the socket `'error'` event.
+ *
+ * @private
+ */
+function socketOnError() {
+  const websocket = this[kWebSocket];
+
+  this.removeListener('error', socketOnError);
+  this.on('error', NOOP);
+
+  if (websocket) {
+    websocket._readyState = WebSocket.CLOSING;
+    this.destroy();
+  }
+}
+
+
+/***/ }),
+
+/***/ 6969:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37314,8 +42457,8 @@ class CookieJar {
 
 // EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
 var lib = __nccwpck_require__(4942);
-;// CONCATENATED MODULE: external "node:stream/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+// EXTERNAL MODULE: external "node:stream/promises"
+var promises_ = __nccwpck_require__(6466);
 ;// CONCATENATED MODULE: external "node:https"
 const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
 // EXTERNAL MODULE: external "node:tls"
@@ -37586,7 +42729,7 @@ async function stream(message, stages, bodyMs, signal) {
         stage.on('error', fail);
     message.pipe(first);
     try {
-        await (0,promises_namespaceObject.finished)(last);
+        await (0,promises_.finished)(last);
     }
     finally {
         clearTimeout(timer);
@@ -38138,8 +43281,574 @@ function createAuthenticator(settings, site) {
     return method.create(settings, site);
 }
 
+// EXTERNAL MODULE: ./src/util/text.ts
+var util_text = __nccwpck_require__(9997);
+;// CONCATENATED MODULE: ./src/engine/errors.ts
+
+
+/** The engine's LocalizedErrorCode values a reload meets, in words (enigma.js's schema, enum LocalizedErrorCode). */
+const CODES = {
+    [-1]: 'the connection closed',
+    2: 'not found',
+    5: 'access denied',
+    11: 'the request was aborted',
+    15: 'aborted',
+    1002: 'app already open',
+    1003: 'app not found',
+    1009: 'app already open in a different mode'
+};
+/** What an answer's error says, bounded (the engine's text is untrusted and shown on one line). */
+function engineErrorText(error) {
+    const e = error;
+    const code = typeof e?.code === 'number' ? e.code : undefined;
+    const message = typeof e?.message === 'string' ? e.message : String(error);
+    const parameter = typeof e?.parameter === 'string' && e.parameter !== message ? e.parameter : '';
+    const words = code === undefined ? '' : (CODES[code] ?? 'error');
+    const said = (0,util_text/* excerpt */.Kb)([message, parameter].filter(Boolean).join(': '), 200);
+    return { code, text: `${said}${code === undefined ? '' : ` (${words}, code ${code})`}` };
+}
+/** An engine error for `method` on app `app`, with what to check when the code says. */
+function engineError(method, app, error) {
+    if (error instanceof errors/* EngineError */.NJ)
+        return error;
+    const { code, text } = engineErrorText(error);
+    return new errors/* EngineError */.NJ(`The engine answered ${method} of app ${app} with ${text}.${hint(method, code)}`, code);
+}
+function hint(method, code) {
+    if (code === 5 && method === 'OpenDoc')
+        return ' The user needs read access to the app (QMC > Security rules).';
+    if (code === 5 && method === 'DoReloadEx')
+        return ' The user may open the app but not reload it: engine reloads need the reload right (update on the app, QMC > Security rules).';
+    if (code === 5 && method === 'DoSave')
+        return ' The user may reload the app but not save it (update right on the app): the reload was not saved.';
+    if (code === 1009)
+        return ' Another session has the app open with data while this one asks without (or the reverse): a dry run beside a running reload, or the other way round. Try again when that session has closed.';
+    if (code === 2 || code === 1003)
+        return ' Check the app id (QMC > Apps) and that engine-url reaches the engine that serves it.';
+    return '';
+}
+
+// EXTERNAL MODULE: ./node_modules/enigma.js/enigma.min.js
+var enigma_min = __nccwpck_require__(8591);
+var enigma_min_default = /*#__PURE__*/__nccwpck_require__.n(enigma_min);
+;// CONCATENATED MODULE: ./node_modules/enigma.js/schemas/12.170.2.json
+const _12_170_2_namespaceObject = /*#__PURE__*/JSON.parse('{"structs":{"Field":{"GetCardinal":{"In":[],"Out":[]},"GetAndMode":{"In":[],"Out":[]},"SelectValues":{"In":[{"Name":"qFieldValues","DefaultValue":[{"qText":"","qIsNumeric":false,"qNumber":0}]},{"Name":"qToggleMode","DefaultValue":false,"Optional":true},{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[]},"Select":{"In":[{"Name":"qMatch","DefaultValue":""},{"Name":"qSoftLock","DefaultValue":false,"Optional":true},{"Name":"qExcludedValuesMode","DefaultValue":0,"Optional":true}],"Out":[]},"ToggleSelect":{"In":[{"Name":"qMatch","DefaultValue":""},{"Name":"qSoftLock","DefaultValue":false,"Optional":true},{"Name":"qExcludedValuesMode","DefaultValue":0,"Optional":true}],"Out":[]},"ClearAllButThis":{"In":[{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[]},"SelectPossible":{"In":[{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[]},"SelectExcluded":{"In":[{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[]},"SelectAll":{"In":[{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[]},"Lock":{"In":[],"Out":[]},"Unlock":{"In":[],"Out":[]},"GetNxProperties":{"In":[],"Out":[{"Name":"qProperties"}]},"SetNxProperties":{"In":[{"Name":"qProperties","DefaultValue":{"qOneAndOnlyOne":false}}],"Out":[]},"SetAndMode":{"In":[{"Name":"qAndMode","DefaultValue":false}],"Out":[]},"SelectAlternative":{"In":[{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[]},"LowLevelSelect":{"In":[{"Name":"qValues","DefaultValue":[0]},{"Name":"qToggleMode","DefaultValue":false},{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[]},"Clear":{"In":[],"Out":[]}},"Variable":{"GetContent":{"In":[],"Out":[{"Name":"qContent"}]},"GetRawContent":{"In":[],"Out":[]},"SetContent":{"In":[{"Name":"qContent","DefaultValue":""},{"Name":"qUpdateMRU","DefaultValue":false}],"Out":[]},"ForceContent":{"In":[{"Name":"qs","DefaultValue":""},{"Name":"qd","DefaultValue":0}],"Out":[]},"GetNxProperties":{"In":[],"Out":[{"Name":"qProperties"}]},"SetNxProperties":{"In":[{"Name":"qProperties","DefaultValue":{"qName":"","qNumberPresentation":{"qType":0,"qnDec":0,"qUseThou":0,"qFmt":"","qDec":"","qThou":""},"qIncludeInBookmark":false,"qUsePredefListedValues":false,"qPreDefinedList":[""]}}],"Out":[]}},"GenericObject":{"GetLayout":{"In":[],"Out":[{"Name":"qLayout"}]},"GetListObjectData":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qPages","DefaultValue":[{"qLeft":0,"qTop":0,"qWidth":0,"qHeight":0}]}],"Out":[{"Name":"qDataPages"}]},"GetHyperCubeData":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qPages","DefaultValue":[{"qLeft":0,"qTop":0,"qWidth":0,"qHeight":0}]}],"Out":[{"Name":"qDataPages"}]},"GetHyperCubeReducedData":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qPages","DefaultValue":[{"qLeft":0,"qTop":0,"qWidth":0,"qHeight":0}]},{"Name":"qZoomFactor","DefaultValue":0},{"Name":"qReductionMode","DefaultValue":0}],"Out":[{"Name":"qDataPages"}]},"GetHyperCubePivotData":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qPages","DefaultValue":[{"qLeft":0,"qTop":0,"qWidth":0,"qHeight":0}]}],"Out":[{"Name":"qDataPages"}]},"GetHyperCubeStackData":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qPages","DefaultValue":[{"qLeft":0,"qTop":0,"qWidth":0,"qHeight":0}]},{"Name":"qMaxNbrCells","DefaultValue":0,"Optional":true}],"Out":[{"Name":"qDataPages"}]},"GetHyperCubeContinuousData":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qOptions","DefaultValue":{"qStart":0,"qEnd":0,"qNbrPoints":0,"qMaxNbrTicks":0,"qMaxNumberLines":0}},{"Name":"qReverseSort","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qDataPages"},{"Name":"qAxisData"}]},"GetHyperCubeTreeData":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qNodeOptions","DefaultValue":{"qMaxNbrOfNodes":0,"qTreeNodes":[{"qArea":{"qLeft":0,"qTop":0,"qWidth":0,"qHeight":0},"qAllValues":false}],"qTreeLevels":{"qLeft":0,"qDepth":0}},"Optional":true}],"Out":[{"Name":"qNodes"}]},"GetHyperCubeBinnedData":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qPages","DefaultValue":[{"qLeft":0,"qTop":0,"qWidth":0,"qHeight":0}]},{"Name":"qViewport","DefaultValue":{"qWidth":0,"qHeight":0,"qZoomLevel":0}},{"Name":"qDataRanges","DefaultValue":[{"qLeft":0,"qTop":0,"qWidth":0,"qHeight":0}]},{"Name":"qMaxNbrCells","DefaultValue":0},{"Name":"qQueryLevel","DefaultValue":0},{"Name":"qBinningMethod","DefaultValue":0}],"Out":[{"Name":"qDataPages"}]},"ApplyPatches":{"In":[{"Name":"qPatches","DefaultValue":[{"qOp":0,"qPath":"","qValue":""}]},{"Name":"qSoftPatch","DefaultValue":false,"Optional":true}],"Out":[]},"ClearSoftPatches":{"In":[],"Out":[]},"SetProperties":{"In":[{"Name":"qProp","DefaultValue":{"qInfo":{"qId":"","qType":""},"qExtendsId":"","qMetaDef":{}}}],"Out":[]},"GetProperties":{"In":[],"Out":[{"Name":"qProp"}]},"GetEffectiveProperties":{"In":[],"Out":[{"Name":"qProp"}]},"SetFullPropertyTree":{"In":[{"Name":"qPropEntry","DefaultValue":{"qProperty":{"qInfo":{"qId":"","qType":""},"qExtendsId":"","qMetaDef":{}},"qChildren":[],"qEmbeddedSnapshotRef":null}}],"Out":[]},"GetFullPropertyTree":{"In":[],"Out":[{"Name":"qPropEntry"}]},"GetInfo":{"In":[],"Out":[{"Name":"qInfo"}]},"ClearSelections":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qColIndices","DefaultValue":[0],"Optional":true}],"Out":[]},"ExportData":{"In":[{"Name":"qFileType","DefaultValue":0},{"Name":"qPath","DefaultValue":"","Optional":true},{"Name":"qFileName","DefaultValue":"","Optional":true},{"Name":"qExportState","DefaultValue":0,"Optional":true}],"Out":[{"Name":"qUrl"},{"Name":"qWarnings"}]},"SelectListObjectValues":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qValues","DefaultValue":[0]},{"Name":"qToggleMode","DefaultValue":false},{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qSuccess"}]},"SelectListObjectPossible":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qSuccess"}]},"SelectListObjectExcluded":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qSuccess"}]},"SelectListObjectAlternative":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qSuccess"}]},"SelectListObjectAll":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qSuccess"}]},"SelectListObjectContinuousRange":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qRanges","DefaultValue":[{"qMin":0,"qMax":0,"qMinInclEq":false,"qMaxInclEq":false}]},{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qSuccess"}]},"SearchListObjectFor":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qMatch","DefaultValue":""}],"Out":[{"Name":"qSuccess"}]},"AbortListObjectSearch":{"In":[{"Name":"qPath","DefaultValue":""}],"Out":[]},"AcceptListObjectSearch":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qToggleMode","DefaultValue":false},{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[]},"ExpandLeft":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qRow","DefaultValue":0},{"Name":"qCol","DefaultValue":0},{"Name":"qAll","DefaultValue":false}],"Out":[]},"ExpandTop":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qRow","DefaultValue":0},{"Name":"qCol","DefaultValue":0},{"Name":"qAll","DefaultValue":false}],"Out":[]},"CollapseLeft":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qRow","DefaultValue":0},{"Name":"qCol","DefaultValue":0},{"Name":"qAll","DefaultValue":false}],"Out":[]},"CollapseTop":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qRow","DefaultValue":0},{"Name":"qCol","DefaultValue":0},{"Name":"qAll","DefaultValue":false}],"Out":[]},"DrillUp":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qDimNo","DefaultValue":0},{"Name":"qNbrSteps","DefaultValue":0}],"Out":[]},"Lock":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qColIndices","DefaultValue":[0],"Optional":true}],"Out":[]},"Unlock":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qColIndices","DefaultValue":[0],"Optional":true}],"Out":[]},"SelectHyperCubeValues":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qDimNo","DefaultValue":0},{"Name":"qValues","DefaultValue":[0]},{"Name":"qToggleMode","DefaultValue":false}],"Out":[{"Name":"qSuccess"}]},"SelectHyperCubeCells":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qRowIndices","DefaultValue":[0]},{"Name":"qColIndices","DefaultValue":[0]},{"Name":"qSoftLock","DefaultValue":false,"Optional":true},{"Name":"qDeselectOnlyOneSelected","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qSuccess"}]},"SelectPivotCells":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qSelections","DefaultValue":[{"qType":0,"qCol":0,"qRow":0}]},{"Name":"qSoftLock","DefaultValue":false,"Optional":true},{"Name":"qDeselectOnlyOneSelected","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qSuccess"}]},"RangeSelectHyperCubeValues":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qRanges","DefaultValue":[{"qRange":{"qMin":0,"qMax":0,"qMinInclEq":false,"qMaxInclEq":false},"qMeasureIx":0}]},{"Name":"qColumnsToSelect","DefaultValue":[0],"Optional":true},{"Name":"qOrMode","DefaultValue":false,"Optional":true},{"Name":"qDeselectOnlyOneSelected","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qSuccess"}]},"MultiRangeSelectHyperCubeValues":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qRanges","DefaultValue":[{"qRanges":[{"qRange":{"qMin":0,"qMax":0,"qMinInclEq":false,"qMaxInclEq":false},"qMeasureIx":0}],"qColumnsToSelect":[0]}]},{"Name":"qOrMode","DefaultValue":false,"Optional":true},{"Name":"qDeselectOnlyOneSelected","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qSuccess"}]},"MultiRangeSelectTreeDataValues":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qRanges","DefaultValue":[{"qRanges":[{"qRange":{"qMin":0,"qMax":0,"qMinInclEq":false,"qMaxInclEq":false},"qMeasureIx":0,"qDimensionIx":0}]}]},{"Name":"qOrMode","DefaultValue":false,"Optional":true},{"Name":"qDeselectOnlyOneSelected","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qSuccess"}]},"SelectHyperCubeContinuousRange":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qRanges","DefaultValue":[{"qRange":{"qMin":0,"qMax":0,"qMinInclEq":false,"qMaxInclEq":false},"qDimIx":0}]},{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qSuccess"}]},"GetChild":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[]},"GetChildInfos":{"In":[],"Out":[{"Name":"qInfos"}]},"CreateChild":{"In":[{"Name":"qProp","DefaultValue":{"qInfo":{"qId":"","qType":""},"qExtendsId":"","qMetaDef":{}}},{"Name":"qPropForThis","DefaultValue":null,"Optional":true}],"Out":[{"Name":"qInfo"}]},"DestroyChild":{"In":[{"Name":"qId","DefaultValue":""},{"Name":"qPropForThis","DefaultValue":null,"Optional":true}],"Out":[{"Name":"qSuccess"}]},"DestroyAllChildren":{"In":[{"Name":"qPropForThis","DefaultValue":null,"Optional":true}],"Out":[]},"SetChildArrayOrder":{"In":[{"Name":"qIds","DefaultValue":[""]}],"Out":[]},"GetLinkedObjects":{"In":[],"Out":[{"Name":"qItems"}]},"CopyFrom":{"In":[{"Name":"qFromId","DefaultValue":""}],"Out":[]},"BeginSelections":{"In":[{"Name":"qPaths","DefaultValue":[""]}],"Out":[]},"EndSelections":{"In":[{"Name":"qAccept","DefaultValue":false}],"Out":[]},"ResetMadeSelections":{"In":[],"Out":[]},"EmbedSnapshotObject":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[]},"GetSnapshotObject":{"In":[],"Out":[]},"Publish":{"In":[],"Out":[]},"UnPublish":{"In":[],"Out":[]},"Approve":{"In":[],"Out":[]},"UnApprove":{"In":[],"Out":[]}},"GenericDimension":{"GetLayout":{"In":[],"Out":[{"Name":"qLayout"}]},"ApplyPatches":{"In":[{"Name":"qPatches","DefaultValue":[{"qOp":0,"qPath":"","qValue":""}]}],"Out":[]},"SetProperties":{"In":[{"Name":"qProp","DefaultValue":{"qInfo":{"qId":"","qType":""},"qDim":{"qGrouping":0,"qFieldDefs":[""],"qFieldLabels":[""],"qLabelExpression":""},"qMetaDef":{}}}],"Out":[]},"GetProperties":{"In":[],"Out":[{"Name":"qProp"}]},"GetInfo":{"In":[],"Out":[{"Name":"qInfo"}]},"GetDimension":{"In":[],"Out":[{"Name":"qDim"}]},"GetLinkedObjects":{"In":[],"Out":[{"Name":"qItems"}]},"Publish":{"In":[],"Out":[]},"UnPublish":{"In":[],"Out":[]},"Approve":{"In":[],"Out":[]},"UnApprove":{"In":[],"Out":[]}},"GenericBookmark":{"GetFieldValues":{"In":[{"Name":"qField","DefaultValue":""},{"Name":"qGetExcludedValues","DefaultValue":false},{"Name":"qDataPage","DefaultValue":{"qStartIndex":0,"qEndIndex":0}}],"Out":[{"Name":"qFieldValues"}]},"GetLayout":{"In":[],"Out":[{"Name":"qLayout"}]},"ApplyPatches":{"In":[{"Name":"qPatches","DefaultValue":[{"qOp":0,"qPath":"","qValue":""}]}],"Out":[]},"SetProperties":{"In":[{"Name":"qProp","DefaultValue":{"qInfo":{"qId":"","qType":""},"qMetaDef":{}}}],"Out":[]},"GetProperties":{"In":[],"Out":[{"Name":"qProp"}]},"GetInfo":{"In":[],"Out":[{"Name":"qInfo"}]},"Apply":{"In":[],"Out":[{"Name":"qSuccess"}]},"Publish":{"In":[],"Out":[]},"UnPublish":{"In":[],"Out":[]},"Approve":{"In":[],"Out":[]},"UnApprove":{"In":[],"Out":[]}},"GenericVariable":{"GetLayout":{"In":[],"Out":[{"Name":"qLayout"}]},"ApplyPatches":{"In":[{"Name":"qPatches","DefaultValue":[{"qOp":0,"qPath":"","qValue":""}]}],"Out":[]},"SetProperties":{"In":[{"Name":"qProp","DefaultValue":{"qInfo":{"qId":"","qType":""},"qMetaDef":{},"qName":"","qComment":"","qNumberPresentation":{"qType":0,"qnDec":0,"qUseThou":0,"qFmt":"","qDec":"","qThou":""},"qIncludeInBookmark":false,"qDefinition":""}}],"Out":[]},"GetProperties":{"In":[],"Out":[{"Name":"qProp"}]},"GetInfo":{"In":[],"Out":[{"Name":"qInfo"}]},"SetStringValue":{"In":[{"Name":"qVal","DefaultValue":""}],"Out":[]},"SetNumValue":{"In":[{"Name":"qVal","DefaultValue":0}],"Out":[]},"SetDualValue":{"In":[{"Name":"qText","DefaultValue":""},{"Name":"qNum","DefaultValue":0}],"Out":[]}},"GenericMeasure":{"GetLayout":{"In":[],"Out":[{"Name":"qLayout"}]},"ApplyPatches":{"In":[{"Name":"qPatches","DefaultValue":[{"qOp":0,"qPath":"","qValue":""}]}],"Out":[]},"SetProperties":{"In":[{"Name":"qProp","DefaultValue":{"qInfo":{"qId":"","qType":""},"qMeasure":{"qLabel":"","qDef":"","qGrouping":0,"qExpressions":[""],"qActiveExpression":0,"qLabelExpression":""},"qMetaDef":{}}}],"Out":[]},"GetProperties":{"In":[],"Out":[{"Name":"qProp"}]},"GetInfo":{"In":[],"Out":[{"Name":"qInfo"}]},"GetMeasure":{"In":[],"Out":[{"Name":"qMeasure"}]},"GetLinkedObjects":{"In":[],"Out":[{"Name":"qItems"}]},"Publish":{"In":[],"Out":[]},"UnPublish":{"In":[],"Out":[]},"Approve":{"In":[],"Out":[]},"UnApprove":{"In":[],"Out":[]}},"Doc":{"GetField":{"In":[{"Name":"qFieldName","DefaultValue":""},{"Name":"qStateName","DefaultValue":"","Optional":true}],"Out":[]},"GetFieldDescription":{"In":[{"Name":"qFieldName","DefaultValue":""}],"Out":[]},"GetVariable":{"In":[{"Name":"qName","DefaultValue":""}],"Out":[]},"GetLooselyCoupledVector":{"In":[],"Out":[{"Name":"qv"}]},"SetLooselyCoupledVector":{"In":[{"Name":"qv","DefaultValue":[0]}],"Out":[]},"Evaluate":{"In":[{"Name":"qExpression","DefaultValue":""}],"Out":[]},"EvaluateEx":{"In":[{"Name":"qExpression","DefaultValue":""}],"Out":[{"Name":"qValue"}]},"ClearAll":{"In":[{"Name":"qLockedAlso","DefaultValue":false,"Optional":true},{"Name":"qStateName","DefaultValue":"","Optional":true}],"Out":[]},"LockAll":{"In":[{"Name":"qStateName","DefaultValue":"","Optional":true}],"Out":[]},"UnlockAll":{"In":[{"Name":"qStateName","DefaultValue":"","Optional":true}],"Out":[]},"Back":{"In":[],"Out":[]},"Forward":{"In":[],"Out":[]},"CreateVariable":{"In":[{"Name":"qName","DefaultValue":""}],"Out":[]},"RemoveVariable":{"In":[{"Name":"qName","DefaultValue":""}],"Out":[]},"GetLocaleInfo":{"In":[],"Out":[]},"GetTablesAndKeys":{"In":[{"Name":"qWindowSize","DefaultValue":{"qcx":0,"qcy":0}},{"Name":"qNullSize","DefaultValue":{"qcx":0,"qcy":0}},{"Name":"qCellHeight","DefaultValue":0},{"Name":"qSyntheticMode","DefaultValue":false},{"Name":"qIncludeSysVars","DefaultValue":false}],"Out":[{"Name":"qtr"},{"Name":"qk"}]},"GetViewDlgSaveInfo":{"In":[],"Out":[]},"SetViewDlgSaveInfo":{"In":[{"Name":"qInfo","DefaultValue":{"qPos":{"qLeft":0,"qTop":0,"qWidth":0,"qHeight":0},"qCtlInfo":{"qInternalView":{"qTables":[{"qPos":{"qLeft":0,"qTop":0,"qWidth":0,"qHeight":0},"qCaption":""}],"qBroomPoints":[{"qPos":{"qx":0,"qy":0},"qTable":"","qFields":[""]}],"qConnectionPoints":[{"qPos":{"qx":0,"qy":0},"qFields":[""]}],"qZoomFactor":0},"qSourceView":{"qTables":[{"qPos":{"qLeft":0,"qTop":0,"qWidth":0,"qHeight":0},"qCaption":""}],"qBroomPoints":[{"qPos":{"qx":0,"qy":0},"qTable":"","qFields":[""]}],"qConnectionPoints":[{"qPos":{"qx":0,"qy":0},"qFields":[""]}],"qZoomFactor":0}},"qMode":0}}],"Out":[]},"GetEmptyScript":{"In":[{"Name":"qLocalizedMainSection","DefaultValue":"","Optional":true}],"Out":[]},"DoReload":{"In":[{"Name":"qMode","DefaultValue":0,"Optional":true},{"Name":"qPartial","DefaultValue":false,"Optional":true},{"Name":"qDebug","DefaultValue":false,"Optional":true}],"Out":[]},"GetScriptBreakpoints":{"In":[],"Out":[{"Name":"qBreakpoints"}]},"SetScriptBreakpoints":{"In":[{"Name":"qBreakpoints","DefaultValue":[{"qbufferName":"","qlineIx":0,"qEnabled":false}]}],"Out":[]},"GetScript":{"In":[],"Out":[{"Name":"qScript"}]},"GetTextMacros":{"In":[],"Out":[{"Name":"qMacros"}]},"SetFetchLimit":{"In":[{"Name":"qLimit","DefaultValue":0}],"Out":[]},"DoSave":{"In":[{"Name":"qFileName","DefaultValue":"","Optional":true}],"Out":[]},"GetTableData":{"In":[{"Name":"qOffset","DefaultValue":0},{"Name":"qRows","DefaultValue":0},{"Name":"qSyntheticMode","DefaultValue":false},{"Name":"qTableName","DefaultValue":""}],"Out":[{"Name":"qData"}]},"GetAppLayout":{"In":[],"Out":[{"Name":"qLayout"}]},"SetAppProperties":{"In":[{"Name":"qProp","DefaultValue":{"qTitle":"","qLastReloadTime":"","qMigrationHash":"","qSavedInProductVersion":"","qThumbnail":{"qUrl":""}}}],"Out":[]},"GetAppProperties":{"In":[],"Out":[{"Name":"qProp"}]},"GetLineage":{"In":[],"Out":[{"Name":"qLineage"}]},"CreateSessionObject":{"In":[{"Name":"qProp","DefaultValue":{"qInfo":{"qId":"","qType":""},"qExtendsId":"","qMetaDef":{}}}],"Out":[]},"DestroySessionObject":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[{"Name":"qSuccess"}]},"CreateObject":{"In":[{"Name":"qProp","DefaultValue":{"qInfo":{"qId":"","qType":""},"qExtendsId":"","qMetaDef":{}}}],"Out":[{"Name":"qInfo"}]},"DestroyObject":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[{"Name":"qSuccess"}]},"GetObject":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[]},"GetObjects":{"In":[{"Name":"qOptions","DefaultValue":{"qTypes":[""],"qIncludeSessionObjects":false,"qData":{}}}],"Out":[{"Name":"qList"}]},"GetBookmarks":{"In":[{"Name":"qOptions","DefaultValue":{"qTypes":[""],"qData":{}}}],"Out":[{"Name":"qList"}]},"CloneObject":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[{"Name":"qCloneId"}]},"CreateDraft":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[{"Name":"qDraftId"}]},"CommitDraft":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[]},"DestroyDraft":{"In":[{"Name":"qId","DefaultValue":""},{"Name":"qSourceId","DefaultValue":""}],"Out":[{"Name":"qSuccess"}]},"Undo":{"In":[],"Out":[{"Name":"qSuccess"}]},"Redo":{"In":[],"Out":[{"Name":"qSuccess"}]},"ClearUndoBuffer":{"In":[],"Out":[]},"CreateDimension":{"In":[{"Name":"qProp","DefaultValue":{"qInfo":{"qId":"","qType":""},"qDim":{"qGrouping":0,"qFieldDefs":[""],"qFieldLabels":[""],"qLabelExpression":""},"qMetaDef":{}}}],"Out":[{"Name":"qInfo"}]},"DestroyDimension":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[{"Name":"qSuccess"}]},"GetDimension":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[]},"CloneDimension":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[{"Name":"qCloneId"}]},"CreateMeasure":{"In":[{"Name":"qProp","DefaultValue":{"qInfo":{"qId":"","qType":""},"qMeasure":{"qLabel":"","qDef":"","qGrouping":0,"qExpressions":[""],"qActiveExpression":0,"qLabelExpression":""},"qMetaDef":{}}}],"Out":[{"Name":"qInfo"}]},"DestroyMeasure":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[{"Name":"qSuccess"}]},"GetMeasure":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[]},"CloneMeasure":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[{"Name":"qCloneId"}]},"CreateSessionVariable":{"In":[{"Name":"qProp","DefaultValue":{"qInfo":{"qId":"","qType":""},"qMetaDef":{},"qName":"","qComment":"","qNumberPresentation":{"qType":0,"qnDec":0,"qUseThou":0,"qFmt":"","qDec":"","qThou":""},"qIncludeInBookmark":false,"qDefinition":""}}],"Out":[]},"DestroySessionVariable":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[{"Name":"qSuccess"}]},"CreateVariableEx":{"In":[{"Name":"qProp","DefaultValue":{"qInfo":{"qId":"","qType":""},"qMetaDef":{},"qName":"","qComment":"","qNumberPresentation":{"qType":0,"qnDec":0,"qUseThou":0,"qFmt":"","qDec":"","qThou":""},"qIncludeInBookmark":false,"qDefinition":""}}],"Out":[{"Name":"qInfo"}]},"DestroyVariableById":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[{"Name":"qSuccess"}]},"DestroyVariableByName":{"In":[{"Name":"qName","DefaultValue":""}],"Out":[{"Name":"qSuccess"}]},"GetVariableById":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[]},"GetVariableByName":{"In":[{"Name":"qName","DefaultValue":""}],"Out":[]},"MigrateVariables":{"In":[],"Out":[]},"MigrateDerivedFields":{"In":[],"Out":[]},"CheckExpression":{"In":[{"Name":"qExpr","DefaultValue":""},{"Name":"qLabels","DefaultValue":[""],"Optional":true}],"Out":[{"Name":"qErrorMsg"},{"Name":"qBadFieldNames"},{"Name":"qDangerousFieldNames"}]},"CheckNumberOrExpression":{"In":[{"Name":"qExpr","DefaultValue":""}],"Out":[{"Name":"qErrorMsg"},{"Name":"qBadFieldNames"}]},"AddAlternateState":{"In":[{"Name":"qStateName","DefaultValue":""}],"Out":[]},"RemoveAlternateState":{"In":[{"Name":"qStateName","DefaultValue":""}],"Out":[]},"CreateBookmark":{"In":[{"Name":"qProp","DefaultValue":{"qInfo":{"qId":"","qType":""},"qMetaDef":{}}}],"Out":[{"Name":"qInfo"}]},"DestroyBookmark":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[{"Name":"qSuccess"}]},"GetBookmark":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[]},"ApplyBookmark":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[{"Name":"qSuccess"}]},"CloneBookmark":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[{"Name":"qCloneId"}]},"AddFieldFromExpression":{"In":[{"Name":"qName","DefaultValue":""},{"Name":"qExpr","DefaultValue":""}],"Out":[{"Name":"qSuccess"}]},"GetFieldOnTheFlyByName":{"In":[{"Name":"qReadableName","DefaultValue":""}],"Out":[{"Name":"qName"}]},"GetAllInfos":{"In":[],"Out":[{"Name":"qInfos"}]},"Resume":{"In":[],"Out":[]},"AbortModal":{"In":[{"Name":"qAccept","DefaultValue":false}],"Out":[]},"Publish":{"In":[{"Name":"qStreamId","DefaultValue":""},{"Name":"qName","DefaultValue":"","Optional":true}],"Out":[]},"UnPublish":{"In":[],"Out":[]},"GetMatchingFields":{"In":[{"Name":"qTags","DefaultValue":[""]},{"Name":"qMatchingFieldMode","DefaultValue":0,"Optional":true}],"Out":[{"Name":"qFieldNames"}]},"FindMatchingFields":{"In":[{"Name":"qFieldName","DefaultValue":""},{"Name":"qTags","DefaultValue":[""]}],"Out":[{"Name":"qFieldNames"}]},"Scramble":{"In":[{"Name":"qFieldName","DefaultValue":""}],"Out":[]},"SaveObjects":{"In":[],"Out":[]},"GetAssociationScores":{"In":[{"Name":"qTable1","DefaultValue":""},{"Name":"qTable2","DefaultValue":""}],"Out":[{"Name":"qScore"}]},"GetMediaList":{"In":[],"Out":[{"Name":"qList"}]},"GetContentLibraries":{"In":[],"Out":[{"Name":"qList"}]},"GetLibraryContent":{"In":[{"Name":"qName","DefaultValue":""}],"Out":[{"Name":"qList"}]},"DoReloadEx":{"In":[{"Name":"qParams","DefaultValue":{"qMode":0,"qPartial":false,"qDebug":false},"Optional":true}],"Out":[{"Name":"qResult"}]},"BackCount":{"In":[],"Out":[]},"ForwardCount":{"In":[],"Out":[]},"ExportReducedData":{"In":[{"Name":"qOptions","DefaultValue":{"qBookmarkId":"","qExpires":0},"Optional":true}],"Out":[{"Name":"qDownloadInfo"}]},"SetScript":{"In":[{"Name":"qScript","DefaultValue":""}],"Out":[]},"CheckScriptSyntax":{"In":[],"Out":[{"Name":"qErrors"}]},"GetFavoriteVariables":{"In":[],"Out":[{"Name":"qNames"}]},"SetFavoriteVariables":{"In":[{"Name":"qNames","DefaultValue":[""]}],"Out":[]},"GetIncludeFileContent":{"In":[{"Name":"qPath","DefaultValue":""}],"Out":[{"Name":"qContent"}]},"CreateConnection":{"In":[{"Name":"qConnection","DefaultValue":{"qId":"","qName":"","qConnectionString":"","qType":"","qUserName":"","qPassword":"","qModifiedDate":"","qMeta":{"qName":""},"qLogOn":0}}],"Out":[{"Name":"qConnectionId"}]},"ModifyConnection":{"In":[{"Name":"qConnectionId","DefaultValue":""},{"Name":"qConnection","DefaultValue":{"qId":"","qName":"","qConnectionString":"","qType":"","qUserName":"","qPassword":"","qModifiedDate":"","qMeta":{"qName":""},"qLogOn":0}},{"Name":"qOverrideCredentials","DefaultValue":false,"Optional":true}],"Out":[]},"DeleteConnection":{"In":[{"Name":"qConnectionId","DefaultValue":""}],"Out":[]},"GetConnection":{"In":[{"Name":"qConnectionId","DefaultValue":""}],"Out":[{"Name":"qConnection"}]},"GetConnections":{"In":[],"Out":[{"Name":"qConnections"}]},"GetDatabaseInfo":{"In":[{"Name":"qConnectionId","DefaultValue":""}],"Out":[{"Name":"qInfo"}]},"GetDatabases":{"In":[{"Name":"qConnectionId","DefaultValue":""}],"Out":[{"Name":"qDatabases"}]},"GetDatabaseOwners":{"In":[{"Name":"qConnectionId","DefaultValue":""},{"Name":"qDatabase","DefaultValue":"","Optional":true}],"Out":[{"Name":"qOwners"}]},"GetDatabaseTables":{"In":[{"Name":"qConnectionId","DefaultValue":""},{"Name":"qDatabase","DefaultValue":"","Optional":true},{"Name":"qOwner","DefaultValue":"","Optional":true}],"Out":[{"Name":"qTables"}]},"GetDatabaseTableFields":{"In":[{"Name":"qConnectionId","DefaultValue":""},{"Name":"qDatabase","DefaultValue":"","Optional":true},{"Name":"qOwner","DefaultValue":"","Optional":true},{"Name":"qTable","DefaultValue":""}],"Out":[{"Name":"qFields"}]},"GetDatabaseTablePreview":{"In":[{"Name":"qConnectionId","DefaultValue":""},{"Name":"qDatabase","DefaultValue":"","Optional":true},{"Name":"qOwner","DefaultValue":"","Optional":true},{"Name":"qTable","DefaultValue":""},{"Name":"qConditions","DefaultValue":{"qType":0,"qWherePredicate":""},"Optional":true}],"Out":[{"Name":"qPreview"},{"Name":"qRowCount"}]},"GetFolderItemsForConnection":{"In":[{"Name":"qConnectionId","DefaultValue":""},{"Name":"qRelativePath","DefaultValue":"","Optional":true}],"Out":[{"Name":"qFolderItems"}]},"GuessFileType":{"In":[{"Name":"qConnectionId","DefaultValue":""},{"Name":"qRelativePath","DefaultValue":"","Optional":true}],"Out":[{"Name":"qDataFormat"}]},"GetFileTables":{"In":[{"Name":"qConnectionId","DefaultValue":""},{"Name":"qRelativePath","DefaultValue":"","Optional":true},{"Name":"qDataFormat","DefaultValue":{"qType":0,"qLabel":"","qQuote":"","qComment":"","qDelimiter":{"qName":"","qScriptCode":"","qNumber":0,"qIsMultiple":false},"qCodePage":0,"qHeaderSize":0,"qRecordSize":0,"qTabSize":0,"qIgnoreEOF":false,"qFixedWidthDelimiters":""}}],"Out":[{"Name":"qTables"}]},"GetFileTableFields":{"In":[{"Name":"qConnectionId","DefaultValue":""},{"Name":"qRelativePath","DefaultValue":"","Optional":true},{"Name":"qDataFormat","DefaultValue":{"qType":0,"qLabel":"","qQuote":"","qComment":"","qDelimiter":{"qName":"","qScriptCode":"","qNumber":0,"qIsMultiple":false},"qCodePage":0,"qHeaderSize":0,"qRecordSize":0,"qTabSize":0,"qIgnoreEOF":false,"qFixedWidthDelimiters":""}},{"Name":"qTable","DefaultValue":""}],"Out":[{"Name":"qFields"},{"Name":"qFormatSpec"}]},"GetFileTablePreview":{"In":[{"Name":"qConnectionId","DefaultValue":""},{"Name":"qRelativePath","DefaultValue":"","Optional":true},{"Name":"qDataFormat","DefaultValue":{"qType":0,"qLabel":"","qQuote":"","qComment":"","qDelimiter":{"qName":"","qScriptCode":"","qNumber":0,"qIsMultiple":false},"qCodePage":0,"qHeaderSize":0,"qRecordSize":0,"qTabSize":0,"qIgnoreEOF":false,"qFixedWidthDelimiters":""}},{"Name":"qTable","DefaultValue":""}],"Out":[{"Name":"qPreview"},{"Name":"qFormatSpec"}]},"GetFileTablesEx":{"In":[{"Name":"qConnectionId","DefaultValue":""},{"Name":"qRelativePath","DefaultValue":"","Optional":true},{"Name":"qDataFormat","DefaultValue":{"qType":0,"qLabel":"","qQuote":"","qComment":"","qDelimiter":{"qName":"","qScriptCode":"","qNumber":0,"qIsMultiple":false},"qCodePage":0,"qHeaderSize":0,"qRecordSize":0,"qTabSize":0,"qIgnoreEOF":false,"qFixedWidthDelimiters":""}}],"Out":[{"Name":"qTables"}]},"SendGenericCommandToCustomConnector":{"In":[{"Name":"qProvider","DefaultValue":""},{"Name":"qCommand","DefaultValue":""},{"Name":"qMethod","DefaultValue":""},{"Name":"qParameters","DefaultValue":[""]},{"Name":"qAppendConnection","DefaultValue":""}],"Out":[{"Name":"qResult"}]},"SearchSuggest":{"In":[{"Name":"qOptions","DefaultValue":{"qSearchFields":[""],"qContext":0,"qCharEncoding":0,"qAttributes":[""]}},{"Name":"qTerms","DefaultValue":[""]}],"Out":[{"Name":"qResult"}]},"SearchAssociations":{"In":[{"Name":"qOptions","DefaultValue":{"qSearchFields":[""],"qContext":0,"qCharEncoding":0,"qAttributes":[""]}},{"Name":"qTerms","DefaultValue":[""]},{"Name":"qPage","DefaultValue":{"qOffset":0,"qCount":0,"qMaxNbrFieldMatches":0,"qGroupOptions":[{"qGroupType":0,"qOffset":0,"qCount":0}],"qGroupItemOptions":[{"qGroupItemType":0,"qOffset":0,"qCount":0}]}}],"Out":[{"Name":"qResults"}]},"SelectAssociations":{"In":[{"Name":"qOptions","DefaultValue":{"qSearchFields":[""],"qContext":0,"qCharEncoding":0,"qAttributes":[""]}},{"Name":"qTerms","DefaultValue":[""]},{"Name":"qMatchIx","DefaultValue":0},{"Name":"qSoftLock","DefaultValue":null,"Optional":true}],"Out":[]},"SearchResults":{"In":[{"Name":"qOptions","DefaultValue":{"qSearchFields":[""],"qContext":0,"qCharEncoding":0,"qAttributes":[""]}},{"Name":"qTerms","DefaultValue":[""]},{"Name":"qPage","DefaultValue":{"qOffset":0,"qCount":0,"qMaxNbrFieldMatches":0,"qGroupOptions":[{"qGroupType":0,"qOffset":0,"qCount":0}],"qGroupItemOptions":[{"qGroupItemType":0,"qOffset":0,"qCount":0}]}}],"Out":[{"Name":"qResult"}]},"SearchObjects":{"In":[{"Name":"qOptions","DefaultValue":{"qAttributes":[""],"qCharEncoding":0}},{"Name":"qTerms","DefaultValue":[""]},{"Name":"qPage","DefaultValue":{"qOffset":0,"qCount":0,"qMaxNbrFieldMatches":0,"qGroupOptions":[{"qGroupType":0,"qOffset":0,"qCount":0}],"qGroupItemOptions":[{"qGroupItemType":0,"qOffset":0,"qCount":0}]}}],"Out":[{"Name":"qResult"}]},"GetScriptEx":{"In":[],"Out":[{"Name":"qScript"}]}},"Global":{"AbortRequest":{"In":[{"Name":"qRequestId","DefaultValue":0}],"Out":[]},"AbortAll":{"In":[],"Out":[]},"GetProgress":{"In":[{"Name":"qRequestId","DefaultValue":0}],"Out":[{"Name":"qProgressData"}]},"QvVersion":{"In":[],"Out":[]},"OSVersion":{"In":[],"Out":[]},"OSName":{"In":[],"Out":[]},"QTProduct":{"In":[],"Out":[]},"GetDocList":{"In":[],"Out":[{"Name":"qDocList"}]},"GetInteract":{"In":[{"Name":"qRequestId","DefaultValue":0}],"Out":[{"Name":"qDef"}]},"InteractDone":{"In":[{"Name":"qRequestId","DefaultValue":0},{"Name":"qDef","DefaultValue":{"qType":0,"qTitle":"","qMsg":"","qButtons":0,"qLine":"","qOldLineNr":0,"qNewLineNr":0,"qPath":"","qHidden":false,"qResult":0,"qInput":""}}],"Out":[]},"GetAuthenticatedUser":{"In":[],"Out":[]},"CreateDocEx":{"In":[{"Name":"qDocName","DefaultValue":""},{"Name":"qUserName","DefaultValue":"","Optional":true},{"Name":"qPassword","DefaultValue":"","Optional":true},{"Name":"qSerial","DefaultValue":"","Optional":true},{"Name":"qLocalizedScriptMainSection","DefaultValue":"","Optional":true}],"Out":[{"Name":"qDocId"}]},"GetActiveDoc":{"In":[],"Out":[]},"AllowCreateApp":{"In":[],"Out":[]},"CreateApp":{"In":[{"Name":"qAppName","DefaultValue":""},{"Name":"qLocalizedScriptMainSection","DefaultValue":"","Optional":true}],"Out":[{"Name":"qSuccess"},{"Name":"qAppId"}]},"DeleteApp":{"In":[{"Name":"qAppId","DefaultValue":""}],"Out":[{"Name":"qSuccess"}]},"IsDesktopMode":{"In":[],"Out":[]},"GetConfiguration":{"In":[],"Out":[{"Name":"qConfig"}]},"CancelRequest":{"In":[{"Name":"qRequestId","DefaultValue":0}],"Out":[]},"ShutdownProcess":{"In":[],"Out":[]},"ReloadExtensionList":{"In":[],"Out":[]},"ReplaceAppFromID":{"In":[{"Name":"qTargetAppId","DefaultValue":""},{"Name":"qSrcAppID","DefaultValue":""},{"Name":"qIds","DefaultValue":[""]}],"Out":[{"Name":"qSuccess"}]},"ReplaceAppFromPath":{"In":[{"Name":"qTargetAppId","DefaultValue":""},{"Name":"qSrcPath","DefaultValue":""},{"Name":"qIds","DefaultValue":[""]},{"Name":"qNoData","DefaultValue":false}],"Out":[]},"CopyApp":{"In":[{"Name":"qTargetAppId","DefaultValue":""},{"Name":"qSrcAppId","DefaultValue":""},{"Name":"qIds","DefaultValue":[""]}],"Out":[{"Name":"qSuccess"}]},"ImportApp":{"In":[{"Name":"qAppId","DefaultValue":""},{"Name":"qSrcPath","DefaultValue":""},{"Name":"qIds","DefaultValue":[""]}],"Out":[{"Name":"qSuccess"}]},"ImportAppEx":{"In":[{"Name":"qAppId","DefaultValue":""},{"Name":"qSrcPath","DefaultValue":""},{"Name":"qIds","DefaultValue":[""]},{"Name":"qExcludeConnections","DefaultValue":false}],"Out":[]},"ExportApp":{"In":[{"Name":"qTargetPath","DefaultValue":""},{"Name":"qSrcAppId","DefaultValue":""},{"Name":"qIds","DefaultValue":[""]},{"Name":"qNoData","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qSuccess"}]},"PublishApp":{"In":[{"Name":"qAppId","DefaultValue":""},{"Name":"qName","DefaultValue":""},{"Name":"qStreamId","DefaultValue":""}],"Out":[]},"IsPersonalMode":{"In":[],"Out":[]},"GetUniqueID":{"In":[],"Out":[{"Name":"qUniqueID"}]},"OpenDoc":{"In":[{"Name":"qDocName","DefaultValue":""},{"Name":"qUserName","DefaultValue":"","Optional":true},{"Name":"qPassword","DefaultValue":"","Optional":true},{"Name":"qSerial","DefaultValue":"","Optional":true},{"Name":"qNoData","DefaultValue":false,"Optional":true}],"Out":[]},"CreateSessionApp":{"In":[],"Out":[{"Name":"qSessionAppId"}]},"CreateSessionAppFromApp":{"In":[{"Name":"qSrcAppId","DefaultValue":""}],"Out":[{"Name":"qSessionAppId"}]},"ProductVersion":{"In":[],"Out":[]},"GetAppEntry":{"In":[{"Name":"qAppID","DefaultValue":""}],"Out":[{"Name":"qEntry"}]},"ConfigureReload":{"In":[{"Name":"qCancelOnScriptError","DefaultValue":false},{"Name":"qUseErrorData","DefaultValue":false},{"Name":"qInteractOnError","DefaultValue":false}],"Out":[]},"CancelReload":{"In":[],"Out":[]},"GetBNF":{"In":[{"Name":"qBnfType","DefaultValue":0}],"Out":[{"Name":"qBnfDefs"}]},"GetFunctions":{"In":[{"Name":"qGroup","DefaultValue":0,"Optional":true}],"Out":[{"Name":"qFunctions"}]},"GetOdbcDsns":{"In":[],"Out":[{"Name":"qOdbcDsns"}]},"GetOleDbProviders":{"In":[],"Out":[{"Name":"qOleDbProviders"}]},"GetDatabasesFromConnectionString":{"In":[{"Name":"qConnection","DefaultValue":{"qId":"","qName":"","qConnectionString":"","qType":"","qUserName":"","qPassword":"","qModifiedDate":"","qMeta":{"qName":""},"qLogOn":0}}],"Out":[{"Name":"qDatabases"}]},"IsValidConnectionString":{"In":[{"Name":"qConnection","DefaultValue":{"qId":"","qName":"","qConnectionString":"","qType":"","qUserName":"","qPassword":"","qModifiedDate":"","qMeta":{"qName":""},"qLogOn":0}}],"Out":[]},"GetDefaultAppFolder":{"In":[],"Out":[{"Name":"qPath"}]},"GetMyDocumentsFolder":{"In":[],"Out":[{"Name":"qFolder"}]},"GetLogicalDriveStrings":{"In":[],"Out":[{"Name":"qDrives"}]},"GetFolderItemsForPath":{"In":[{"Name":"qPath","DefaultValue":""}],"Out":[{"Name":"qFolderItems"}]},"GetSupportedCodePages":{"In":[],"Out":[{"Name":"qCodePages"}]},"GetCustomConnectors":{"In":[{"Name":"qReloadList","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qConnectors"}]},"GetStreamList":{"In":[],"Out":[{"Name":"qStreamList"}]},"EngineVersion":{"In":[],"Out":[{"Name":"qVersion"}]},"GetBaseBNF":{"In":[{"Name":"qBnfType","DefaultValue":0}],"Out":[{"Name":"qBnfDefs"},{"Name":"qBnfHash"}]},"GetBaseBNFHash":{"In":[{"Name":"qBnfType","DefaultValue":0}],"Out":[{"Name":"qBnfHash"}]},"GetBaseBNFString":{"In":[{"Name":"qBnfType","DefaultValue":0}],"Out":[{"Name":"qBnfStr"},{"Name":"qBnfHash"}]}}},"enums":{"LocalizedMessageCode":{"LOCMSG_SCRIPTEDITOR_EMPTY_MESSAGE":0,"LOCMSG_SCRIPTEDITOR_PROGRESS_SAVING_STARTED":1,"LOCMSG_SCRIPTEDITOR_PROGRESS_BYTES_LEFT":2,"LOCMSG_SCRIPTEDITOR_PROGRESS_STORING_TABLES":3,"LOCMSG_SCRIPTEDITOR_PROGRESS_QVD_ROWS_SO_FAR":4,"LOCMSG_SCRIPTEDITOR_PROGRESS_CONNECTED":5,"LOCMSG_SCRIPTEDITOR_PROGRESS_CONNECTING_TO":6,"LOCMSG_SCRIPTEDITOR_PROGRESS_CONNECT_FAILED":7,"LOCMSG_SCRIPTEDITOR_PROGRESS_QVD_ROWISH":8,"LOCMSG_SCRIPTEDITOR_PROGRESS_QVD_COLUMNAR":9,"LOCMSG_SCRIPTEDITOR_ERROR":10,"LOCMSG_SCRIPTEDITOR_DONE":11,"LOCMSG_SCRIPTEDITOR_LOAD_EXTERNAL_DATA":12,"LOCMSG_SCRIPTEDITOR_PROGRESS_OLD_QVD_ISLOADING":13,"LOCMSG_SCRIPTEDITOR_PROGRESS_QVC_LOADING":14,"LOCMSG_SCRIPTEDITOR_PROGRESS_QVD_BUFFERED":15,"LOCMSG_SCRIPTEDITOR_PROGRESS_QVC_PREPARING":16,"LOCMSG_SCRIPTEDITOR_PROGRESS_QVC_APPENDING":17,"LOCMSG_SCRIPTEDITOR_REMOVE_SYNTHETIC":18,"LOCMSG_SCRIPTEDITOR_PENDING_LINKEDTABLE_FETCHING":19,"LOCMSG_SCRIPTEDITOR_RELOAD":20,"LOCMSG_SCRIPTEDITOR_LINES_FETCHED":21,"LOCMSG_SCRIPTEDITOR_SEARCHINDEX_START":22,"LOCMSG_SCRIPTEDITOR_SEARCHINDEX_FIELD":23,"LOCMSG_SCRIPTEDITOR_SEARCHINDEX_SUCCESS":24,"LOCMSG_SCRIPTEDITOR_SEARCHINDEX_FAILURE":25,"LOCMSG_SCRIPTEDITOR_SEARCHINDEX_STARTABORT":26,"LOCMSG_SCRIPTEDITOR_SEARCHINDEX_ENDABORT":27,"LOCMSG_SCRIPTEDITOR_SEARCHINDEX_TIMEOUT":28,"LOCMSG_SCRIPTEDITOR_SEARCHINDEX_OUTOFMEMORY":29},"LocalizedErrorCode":{"LOCERR_INTERNAL_ERROR":-128,"LOCERR_GENERIC_UNKNOWN":-1,"LOCERR_GENERIC_OK":0,"LOCERR_GENERIC_NOT_SET":1,"LOCERR_GENERIC_NOT_FOUND":2,"LOCERR_GENERIC_ALREADY_EXISTS":3,"LOCERR_GENERIC_INVALID_PATH":4,"LOCERR_GENERIC_ACCESS_DENIED":5,"LOCERR_GENERIC_OUT_OF_MEMORY":6,"LOCERR_GENERIC_NOT_INITIALIZED":7,"LOCERR_GENERIC_INVALID_PARAMETERS":8,"LOCERR_GENERIC_EMPTY_PARAMETERS":9,"LOCERR_GENERIC_INTERNAL_ERROR":10,"LOCERR_GENERIC_CORRUPT_DATA":11,"LOCERR_GENERIC_MEMORY_INCONSISTENCY":12,"LOCERR_GENERIC_INVISIBLE_OWNER_ABORT":13,"LOCERR_GENERIC_PROHIBIT_VALIDATE":14,"LOCERR_GENERIC_ABORTED":15,"LOCERR_GENERIC_CONNECTION_LOST":16,"LOCERR_GENERIC_UNSUPPORTED_IN_PRODUCT_VERSION":17,"LOCERR_GENERIC_REST_CONNECTION_FAILURE":18,"LOCERR_GENERIC_MEMORY_LIMIT_REACHED":19,"LOCERR_HTTP_400":400,"LOCERR_HTTP_401":401,"LOCERR_HTTP_402":402,"LOCERR_HTTP_403":403,"LOCERR_HTTP_404":404,"LOCERR_HTTP_405":405,"LOCERR_HTTP_406":406,"LOCERR_HTTP_407":407,"LOCERR_HTTP_408":408,"LOCERR_HTTP_409":409,"LOCERR_HTTP_410":410,"LOCERR_HTTP_411":411,"LOCERR_HTTP_412":412,"LOCERR_HTTP_413":413,"LOCERR_HTTP_414":414,"LOCERR_HTTP_415":415,"LOCERR_HTTP_416":416,"LOCERR_HTTP_417":417,"LOCERR_HTTP_422":422,"LOCERR_HTTP_429":429,"LOCERR_HTTP_500":500,"LOCERR_HTTP_501":501,"LOCERR_HTTP_502":502,"LOCERR_HTTP_503":503,"LOCERR_HTTP_504":504,"LOCERR_HTTP_505":505,"LOCERR_HTTP_509":509,"LOCERR_HTTP_COULD_NOT_RESOLVE_HOST":700,"LOCERR_APP_ALREADY_EXISTS":1000,"LOCERR_APP_INVALID_NAME":1001,"LOCERR_APP_ALREADY_OPEN":1002,"LOCERR_APP_NOT_FOUND":1003,"LOCERR_APP_IMPORT_FAILED":1004,"LOCERR_APP_SAVE_FAILED":1005,"LOCERR_APP_CREATE_FAILED":1006,"LOCERR_APP_INVALID":1007,"LOCERR_APP_CONNECT_FAILED":1008,"LOCERR_APP_ALREADY_OPEN_IN_DIFFERENT_MODE":1009,"LOCERR_APP_MIGRATION_COULD_NOT_CONTACT_MIGRATION_SERVICE":1010,"LOCERR_APP_MIGRATION_COULD_NOT_START_MIGRATION":1011,"LOCERR_APP_MIGRATION_FAILURE":1012,"LOCERR_APP_SCRIPT_MISSING":1013,"LOCERR_APP_EXPORT_FAILED":1014,"LOCERR_CONNECTION_ALREADY_EXISTS":2000,"LOCERR_CONNECTION_NOT_FOUND":2001,"LOCERR_CONNECTION_FAILED_TO_LOAD":2002,"LOCERR_CONNECTION_FAILED_TO_IMPORT":2003,"LOCERR_CONNECTION_NAME_IS_INVALID":2004,"LOCERR_CONNECTOR_NO_FILE_STREAMING_SUPPORT":2300,"LOCERR_CONNECTOR_FILESIZE_EXCEEDED_BUFFER_SIZE":2301,"LOCERR_FILE_ACCESS_DENIED":3000,"LOCERR_FILE_NAME_INVALID":3001,"LOCERR_FILE_CORRUPT":3002,"LOCERR_FILE_NOT_FOUND":3003,"LOCERR_FILE_FORMAT_UNSUPPORTED":3004,"LOCERR_FILE_OPENED_IN_UNSUPPORTED_MODE":3005,"LOCERR_FILE_TABLE_NOT_FOUND":3006,"LOCERR_USER_ACCESS_DENIED":4000,"LOCERR_USER_IMPERSONATION_FAILED":4001,"LOCERR_SERVER_OUT_OF_SESSION_AND_USER_CALS":5000,"LOCERR_SERVER_OUT_OF_SESSION_CALS":5001,"LOCERR_SERVER_OUT_OF_USAGE_CALS":5002,"LOCERR_SERVER_OUT_OF_CALS":5003,"LOCERR_SERVER_OUT_OF_NAMED_CALS":5004,"LOCERR_SERVER_OFF_DUTY":5005,"LOCERR_SERVER_BUSY":5006,"LOCERR_SERVER_LICENSE_EXPIRED":5007,"LOCERR_SERVER_AJAX_DISABLED":5008,"LOCERR_HC_INVALID_OBJECT":6000,"LOCERR_HC_RESULT_TOO_LARGE":6001,"LOCERR_HC_INVALID_OBJECT_STATE":6002,"LOCERR_HC_MODAL_OBJECT_ERROR":6003,"LOCERR_CALC_INVALID_DEF":7000,"LOCERR_CALC_NOT_IN_LIB":7001,"LOCERR_CALC_HEAP_ERROR":7002,"LOCERR_CALC_TOO_LARGE":7003,"LOCERR_CALC_TIMEOUT":7004,"LOCERR_CALC_EVAL_CONDITION_FAILED":7005,"LOCERR_CALC_MIXED_LINKED_AGGREGATION":7006,"LOCERR_CALC_MISSING_LINKED":7007,"LOCERR_CALC_INVALID_COL_SORT":7008,"LOCERR_CALC_PAGES_TOO_LARGE":7009,"LOCERR_CALC_SEMANTIC_FIELD_NOT_ALLOWED":7010,"LOCERR_CALC_VALIDATION_STATE_INVALID":7011,"LOCERR_CALC_PIVOT_DIMENSIONS_ALREADY_EXISTS":7012,"LOCERR_CALC_MISSING_LINKED_FIELD":7013,"LOCERR_CALC_NOT_CALCULATED":7014,"LOCERR_LAYOUT_EXTENDS_INVALID_ID":8000,"LOCERR_LAYOUT_LINKED_OBJECT_NOT_FOUND":8001,"LOCERR_LAYOUT_LINKED_OBJECT_INVALID":8002,"LOCERR_PERSISTENCE_WRITE_FAILED":9000,"LOCERR_PERSISTENCE_READ_FAILED":9001,"LOCERR_PERSISTENCE_DELETE_FAILED":9002,"LOCERR_PERSISTENCE_NOT_FOUND":9003,"LOCERR_PERSISTENCE_UNSUPPORTED_VERSION":9004,"LOCERR_PERSISTENCE_MIGRATION_FAILED_READ_ONLY":9005,"LOCERR_PERSISTENCE_MIGRATION_CANCELLED":9006,"LOCERR_PERSISTENCE_MIGRATION_BACKUP_FAILED":9007,"LOCERR_PERSISTENCE_DISK_FULL":9008,"LOCERR_PERSISTENCE_NOT_SUPPORTED_FOR_SESSION_APP":9009,"LOCERR_PERSISTENCE_SYNC_SET_CHUNK_INVALID_PARAMETERS":9510,"LOCERR_PERSISTENCE_SYNC_GET_CHUNK_INVALID_PARAMETERS":9511,"LOCERR_SCRIPT_DATASOURCE_ACCESS_DENIED":10000,"LOCERR_RELOAD_IN_PROGRESS":11000,"LOCERR_RELOAD_TABLE_X_NOT_FOUND":11001,"LOCERR_RELOAD_UNKNOWN_STATEMENT":11002,"LOCERR_RELOAD_EXPECTED_SOMETHING_FOUND_UNKNOWN":11003,"LOCERR_RELOAD_EXPECTED_NOTHING_FOUND_UNKNOWN":11004,"LOCERR_RELOAD_EXPECTED_ONE_OF_1_TOKENS_FOUND_UNKNOWN":11005,"LOCERR_RELOAD_EXPECTED_ONE_OF_2_TOKENS_FOUND_UNKNOWN":11006,"LOCERR_RELOAD_EXPECTED_ONE_OF_3_TOKENS_FOUND_UNKNOWN":11007,"LOCERR_RELOAD_EXPECTED_ONE_OF_4_TOKENS_FOUND_UNKNOWN":11008,"LOCERR_RELOAD_EXPECTED_ONE_OF_5_TOKENS_FOUND_UNKNOWN":11009,"LOCERR_RELOAD_EXPECTED_ONE_OF_6_TOKENS_FOUND_UNKNOWN":11010,"LOCERR_RELOAD_EXPECTED_ONE_OF_7_TOKENS_FOUND_UNKNOWN":11011,"LOCERR_RELOAD_EXPECTED_ONE_OF_8_OR_MORE_TOKENS_FOUND_UNKNOWN":11012,"LOCERR_RELOAD_FIELD_X_NOT_FOUND":11013,"LOCERR_RELOAD_MAPPING_TABLE_X_NOT_FOUND":11014,"LOCERR_RELOAD_LIB_CONNECTION_X_NOT_FOUND":11015,"LOCERR_RELOAD_NAME_ALREADY_TAKEN":11016,"LOCERR_RELOAD_WRONG_FILE_FORMAT_DIF":11017,"LOCERR_RELOAD_WRONG_FILE_FORMAT_BIFF":11018,"LOCERR_RELOAD_WRONG_FILE_FORMAT_ENCRYPTED":11019,"LOCERR_RELOAD_OPEN_FILE_ERROR":11020,"LOCERR_RELOAD_AUTO_GENERATE_COUNT":11021,"LOCERR_RELOAD_PE_ILLEGAL_PREFIX_COMB":11022,"LOCERR_RELOAD_MATCHING_CONTROL_STATEMENT_ERROR":11023,"LOCERR_RELOAD_MATCHING_LIBPATH_X_NOT_FOUND":11024,"LOCERR_RELOAD_MATCHING_LIBPATH_X_INVALID":11025,"LOCERR_RELOAD_MATCHING_LIBPATH_X_OUTSIDE":11026,"LOCERR_RELOAD_NO_QUALIFIED_PATH_FOR_FILE":11027,"LOCERR_RELOAD_MODE_STATEMENT_ONLY_FOR_LIB_PATHS":11028,"LOCERR_RELOAD_INCONSISTENT_USE_OF_SEMANTIC_FIELDS":11029,"LOCERR_RELOAD_NO_OPEN_DATABASE":11030,"LOCERR_RELOAD_AGGREGATION_REQUIRED_BY_GROUP_BY":11031,"LOCERR_RELOAD_CONNECT_MUST_USE_LIB_PREFIX_IN_THIS_MODE":11032,"LOCERR_RELOAD_ODBC_CONNECT_FAILED":11033,"LOCERR_RELOAD_OLEDB_CONNECT_FAILED":11034,"LOCERR_RELOAD_CUSTOM_CONNECT_FAILED":11035,"LOCERR_RELOAD_ODBC_READ_FAILED":11036,"LOCERR_RELOAD_OLEDB_READ_FAILED":11037,"LOCERR_RELOAD_CUSTOM_READ_FAILED":11038,"LOCERR_RELOAD_BINARY_LOAD_PROHIBITED":11039,"LOCERR_RELOAD_CONNECTOR_START_FAILED":11040,"LOCERR_RELOAD_CONNECTOR_NOT_RESPONDING":11041,"LOCERR_RELOAD_CONNECTOR_REPLY_ERROR":11042,"LOCERR_RELOAD_CONNECTOR_CONNECT_ERROR":11043,"LOCERR_RELOAD_CONNECTOR_NOT_FOUND_ERROR":11044,"LOCERR_RELOAD_INPUT_FIELD_WITH_DUPLICATE_KEYS":11045,"LOCERR_RELOAD_CONCATENATE_LOAD_NO_PREVIOUS_TABLE":11046,"LOCERR_PERSONAL_NEW_VERSION_AVAILABLE":12000,"LOCERR_PERSONAL_VERSION_EXPIRED":12001,"LOCERR_PERSONAL_SECTION_ACCESS_DETECTED":12002,"LOCERR_PERSONAL_APP_DELETION_FAILED":12003,"LOCERR_USER_AUTHENTICATION_FAILURE":12004,"LOCERR_EXPORT_OUT_OF_MEMORY":13000,"LOCERR_EXPORT_NO_DATA":13001,"LOCERR_SYNC_INVALID_OFFSET":14000,"LOCERR_SEARCH_TIMEOUT":15000,"LOCERR_DIRECT_DISCOVERY_LINKED_EXPRESSION_FAIL":16000,"LOCERR_DIRECT_DISCOVERY_ROWCOUNT_OVERFLOW":16001,"LOCERR_DIRECT_DISCOVERY_EMPTY_RESULT":16002,"LOCERR_DIRECT_DISCOVERY_DB_CONNECTION_FAILED":16003,"LOCERR_DIRECT_DISCOVERY_MEASURE_NOT_ALLOWED":16004,"LOCERR_DIRECT_DISCOVERY_DETAIL_NOT_ALLOWED":16005,"LOCERR_DIRECT_DISCOVERY_NOT_SYNTH_CIRCULAR_ALLOWED":16006,"LOCERR_DIRECT_DISCOVERY_ONLY_ONE_DD_TABLE_ALLOWED":16007,"LOCERR_DIRECT_DISCOVERY_DB_AUTHORIZATION_FAILED":16008,"LOCERR_SMART_LOAD_TABLE_NOT_FOUND":17000,"LOCERR_SMART_LOAD_TABLE_DUPLICATED":17001,"LOCERR_VARIABLE_NO_NAME":18000,"LOCERR_VARIABLE_DUPLICATE_NAME":18001,"LOCERR_VARIABLE_INCONSISTENCY":18002,"LOCERR_MEDIA_LIBRARY_LIST_FAILED":19000,"LOCERR_MEDIA_LIBRARY_CONTENT_FAILED":19001,"LOCERR_MEDIA_BUNDLING_FAILED":19002,"LOCERR_MEDIA_UNBUNDLING_FAILED":19003,"LOCERR_MEDIA_LIBRARY_NOT_FOUND":19004,"LOCERR_FEATURE_DISABLED":20000,"LOCERR_JSON_RPC_INVALID_REQUEST":-32600,"LOCERR_JSON_RPC_METHOD_NOT_FOUND":-32601,"LOCERR_JSON_RPC_INVALID_PARAMETERS":-32602,"LOCERR_JSON_RPC_INTERNAL_ERROR":-32603,"LOCERR_JSON_RPC_PARSE_ERROR":-32700,"LOCERR_MQ_SOCKET_CONNECT_FAILURE":33000,"LOCERR_MQ_SOCKET_OPEN_FAILURE":33001,"LOCERR_MQ_PROTOCOL_NO_RESPONE":33002,"LOCERR_MQ_PROTOCOL_LIBRARY_EXCEPTION":33003,"LOCERR_MQ_PROTOCOL_CONNECTION_CLOSED":33004,"LOCERR_MQ_PROTOCOL_CHANNEL_CLOSED":33005,"LOCERR_MQ_PROTOCOL_UNKNOWN_ERROR":33006,"LOCERR_MQ_PROTOCOL_INVALID_STATUS":33007,"LOCERR_EXTENGINE_GRPC_STATUS_OK":22000,"LOCERR_EXTENGINE_GRPC_STATUS_CANCELLED":22001,"LOCERR_EXTENGINE_GRPC_STATUS_UNKNOWN":22002,"LOCERR_EXTENGINE_GRPC_STATUS_INVALID_ARGUMENT":22003,"LOCERR_EXTENGINE_GRPC_STATUS_DEADLINE_EXCEEDED":22004,"LOCERR_EXTENGINE_GRPC_STATUS_NOT_FOUND":22005,"LOCERR_EXTENGINE_GRPC_STATUS_ALREADY_EXISTS":22006,"LOCERR_EXTENGINE_GRPC_STATUS_PERMISSION_DENIED":22007,"LOCERR_EXTENGINE_GRPC_STATUS_RESOURCE_EXHAUSTED":22008,"LOCERR_EXTENGINE_GRPC_STATUS_FAILED_PRECONDITION":22009,"LOCERR_EXTENGINE_GRPC_STATUS_ABORTED":22010,"LOCERR_EXTENGINE_GRPC_STATUS_OUT_OF_RANGE":22011,"LOCERR_EXTENGINE_GRPC_STATUS_UNIMPLEMENTED":22012,"LOCERR_EXTENGINE_GRPC_STATUS_INTERNAL":22013,"LOCERR_EXTENGINE_GRPC_STATUS_UNAVAILABLE":22014,"LOCERR_EXTENGINE_GRPC_STATUS_DATA_LOSS":22015,"LOCERR_EXTENGINE_GRPC_STATUS_UNAUTHENTICATED":22016,"LOCERR_LXW_INVALID_OBJ":23001,"LOCERR_LXW_INVALID_FILE":23002,"LOCERR_LXW_INVALID_SHEET":23003,"LOCERR_LXW_INVALID_EXPORT_RANGE":23004,"LOCERR_LXW_ERROR":23005,"LOCERR_LXW_ERROR_MEMORY_MALLOC_FAILED":23006,"LOCERR_LXW_ERROR_CREATING_XLSX_FILE":23007,"LOCERR_LXW_ERROR_CREATING_TMPFILE":23008,"LOCERR_LXW_ERROR_ZIP_FILE_OPERATION":23009,"LOCERR_LXW_ERROR_ZIP_FILE_ADD":23010,"LOCERR_LXW_ERROR_ZIP_CLOSE":23011,"LOCERR_LXW_ERROR_NULL_PARAMETER_IGNORED":23012,"LOCERR_LXW_ERROR_MAX_STRING_LENGTH_EXCEEDED":23013,"LOCERR_LXW_ERROR_255_STRING_LENGTH_EXCEEDED":23014,"LOCERR_LXW_ERROR_SHARED_STRING_INDEX_NOT_FOUND":23015,"LOCERR_LXW_ERROR_WORKSHEET_INDEX_OUT_OF_RANGE":23016,"LOCERR_LXW_ERROR_WORKSHEET_MAX_NUMBER_URLS_EXCEEDED":23017,"LOCERR_CURL_UNSUPPORTED_PROTOCOL":30000,"LOCERR_CURL_COULDNT_RESOLVE_PROXY":30001,"LOCERR_CURL_COULDNT_CONNECT":30002,"LOCERR_CURL_REMOTE_ACCESS_DENIED":30003,"LOCERR_CURL_FTP_ACCEPT_FAILED":30004,"LOCERR_CURL_FTP_ACCEPT_TIMEOUT":30005,"LOCERR_CURL_FTP_CANT_GET_HOST":30006,"LOCERR_CURL_PARTIAL_FILE":30007,"LOCERR_CURL_QUOTE_ERROR":30008,"LOCERR_CURL_WRITE_ERROR":30009,"LOCERR_CURL_UPLOAD_FAILED":30010,"LOCERR_CURL_OUT_OF_MEMORY":30011,"LOCERR_CURL_OPERATION_TIMEDOUT":30012,"LOCERR_CURL_FTP_COULDNT_USE_REST":30013,"LOCERR_CURL_HTTP_POST_ERROR":30014,"LOCERR_CURL_SSL_CONNECT_ERROR":30015,"LOCERR_CURL_FILE_COULDNT_READ_FILE":30016,"LOCERR_CURL_LDAP_CANNOT_BIND":30017,"LOCERR_CURL_LDAP_SEARCH_FAILED":30018,"LOCERR_CURL_TOO_MANY_REDIRECTS":30019,"LOCERR_CURL_PEER_FAILED_VERIFICATION":30020,"LOCERR_CURL_GOT_NOTHING":30021,"LOCERR_CURL_SSL_ENGINE_NOTFOUND":30022,"LOCERR_CURL_SSL_ENGINE_SETFAILED":30023,"LOCERR_CURL_SSL_CERTPROBLEM":30024,"LOCERR_CURL_SSL_CIPHER":30025,"LOCERR_CURL_SSL_CACERT":30026,"LOCERR_CURL_BAD_CONTENT_ENCODING":30027,"LOCERR_CURL_LDAP_INVALID_URL":30028,"LOCERR_CURL_USE_SSL_FAILED":30029,"LOCERR_CURL_SSL_ENGINE_INITFAILED":30030,"LOCERR_CURL_LOGIN_DENIED":30031,"LOCERR_CURL_TFTP_NOTFOUND":30032,"LOCERR_CURL_TFTP_ILLEGAL":30033,"LOCERR_CURL_SSH":30034},"LocalizedWarningCode":{"LOCWARN_PERSONAL_RELOAD_REQUIRED":0,"LOCWARN_PERSONAL_VERSION_EXPIRES_SOON":1,"LOCWARN_EXPORT_DATA_TRUNCATED":1000,"LOCWARN_COULD_NOT_OPEN_ALL_OBJECTS":2000},"GrpType":{"GRP_NX_NONE":0,"GRP_NX_HIEARCHY":1,"GRP_NX_COLLECTION":2},"ExportFileType":{"EXPORT_CSV_C":0,"EXPORT_CSV_T":1,"EXPORT_OOXML":2},"ExportState":{"EXPORT_POSSIBLE":0,"EXPORT_ALL":1},"DimCellType":{"NX_DIM_CELL_VALUE":0,"NX_DIM_CELL_EMPTY":1,"NX_DIM_CELL_NORMAL":2,"NX_DIM_CELL_TOTAL":3,"NX_DIM_CELL_OTHER":4,"NX_DIM_CELL_AGGR":5,"NX_DIM_CELL_PSEUDO":6,"NX_DIM_CELL_ROOT":7,"NX_DIM_CELL_NULL":8,"NX_DIM_CELL_GENERATED":9},"StackElemType":{"NX_STACK_CELL_NORMAL":0,"NX_STACK_CELL_TOTAL":1,"NX_STACK_CELL_OTHER":2,"NX_STACK_CELL_SUM":3,"NX_STACK_CELL_VALUE":4,"NX_STACK_CELL_PSEUDO":5},"SortIndicatorType":{"NX_SORT_INDICATE_NONE":0,"NX_SORT_INDICATE_ASC":1,"NX_SORT_INDICATE_DESC":2},"DimensionType":{"NX_DIMENSION_TYPE_DISCRETE":0,"NX_DIMENSION_TYPE_NUMERIC":1,"NX_DIMENSION_TYPE_TIME":2},"FieldSelectionMode":{"SELECTION_MODE_NORMAL":0,"SELECTION_MODE_AND":1,"SELECTION_MODE_NOT":2},"FrequencyMode":{"NX_FREQUENCY_NONE":0,"NX_FREQUENCY_VALUE":1,"NX_FREQUENCY_PERCENT":2,"NX_FREQUENCY_RELATIVE":3},"DataReductionMode":{"DATA_REDUCTION_NONE":0,"DATA_REDUCTION_ONEDIM":1,"DATA_REDUCTION_SCATTERED":2,"DATA_REDUCTION_CLUSTERED":3,"DATA_REDUCTION_STACKED":4},"HypercubeMode":{"DATA_MODE_STRAIGHT":0,"DATA_MODE_PIVOT":1,"DATA_MODE_PIVOT_STACK":2,"DATA_MODE_TREE":3},"PatchOperationType":{"Add":0,"Remove":1,"Replace":2},"SelectionCellType":{"NX_CELL_DATA":0,"NX_CELL_TOP":1,"NX_CELL_LEFT":2},"MatchingFieldMode":{"MATCHINGFIELDMODE_MATCH_ALL":0,"MATCHINGFIELDMODE_MATCH_ONE":1},"SessionState":{"SESSION_CREATED":0,"SESSION_ATTACHED":1,"SESSION_ERROR_NO_LICENSE":2,"SESSION_ERROR_LICENSE_RENEW":3},"ReloadState":{"RELOAD_PAUSED":0,"RELOAD_STARTED":1,"RELOAD_ABORTED":2},"QrsChangeType":{"QRS_CHANGE_UNDEFINED":0,"QRS_CHANGE_ADD":1,"QRS_CHANGE_UPDATE":2,"QRS_CHANGE_DELETE":3},"ExtEngineDataType":{"NX_EXT_DATATYPE_STRING":0,"NX_EXT_DATATYPE_DOUBLE":1,"NX_EXT_DATATYPE_BOTH":2},"ExtEngineFunctionType":{"NX_EXT_FUNCTIONTYPE_SCALAR":0,"NX_EXT_FUNCTIONTYPE_AGGR":1,"NX_EXT_FUNCTIONTYPE_TENSOR":2},"ExtEngineMsgType":{"NX_EXT_MSGTYPE_FUNCTION_CALL":1,"NX_EXT_MSGTYPE_SCRIPT_CALL":2,"NX_EXT_MSGTYPE_RETURN_VALUE":3,"NX_EXT_MSGTYPE_RETURN_MULTIPLE":4,"NX_EXT_MSGTYPE_RETURN_ERROR":5}},"version":"12.170.2"}');
+// EXTERNAL MODULE: ./src/qrs/shape.ts
+var qrs_shape = __nccwpck_require__(5797);
+;// CONCATENATED MODULE: ./src/engine/answers.ts
+
+/**
+ * What each engine answer the action reads must look like, checked where it enters (session.ts), as the
+ * QRS's answers are (qrs/answers.ts): a name that is an object or a row count that is a string is "the
+ * engine answered something unexpected", never a TypeError further on or text in the summary. The engine
+ * leaves out false flags, zeros and empty strings, so those fields are optional.
+ */
+/** A table's row count: a whole number, not below 0. */
+const rowCount = (value, at) => {
+    const rows = (0,qrs_shape/* whole */.WQ)(value, at);
+    if (rows < 0)
+        throw new qrs_shape/* WrongShape */.zq(`${at} is below 0, not a row count`);
+    return rows;
+};
+const reloadResult = (0,qrs_shape/* record */.g1)({
+    qSuccess: (0,qrs_shape/* optional */.lq)(qrs_shape/* flag */.Jt),
+    qScriptLogFile: (0,qrs_shape/* optional */.lq)(qrs_shape/* text */.Qq),
+    qEndedWithMemoryConstraint: (0,qrs_shape/* optional */.lq)(qrs_shape/* flag */.Jt)
+});
+const progressData = (0,qrs_shape/* record */.g1)({
+    qStarted: (0,qrs_shape/* optional */.lq)(qrs_shape/* flag */.Jt),
+    qFinished: (0,qrs_shape/* optional */.lq)(qrs_shape/* flag */.Jt),
+    qPersistentProgress: (0,qrs_shape/* optional */.lq)(qrs_shape/* text */.Qq),
+    qTransientProgress: (0,qrs_shape/* optional */.lq)(qrs_shape/* text */.Qq),
+    qErrorData: (0,qrs_shape/* optional */.lq)((0,qrs_shape/* list */.p_)((0,qrs_shape/* record */.g1)({ qErrorString: (0,qrs_shape/* optional */.lq)(qrs_shape/* text */.Qq), qLine: (0,qrs_shape/* optional */.lq)(qrs_shape/* text */.Qq) })))
+});
+/** GetTablesAndKeys's answer (its two out parameters): of `qtr` each table's name and rows. */
+const tablesAndKeys = (0,qrs_shape/* record */.g1)({
+    qtr: (0,qrs_shape/* optional */.lq)((0,qrs_shape/* list */.p_)((0,qrs_shape/* record */.g1)({ qName: qrs_shape/* text */.Qq, qNoOfRows: (0,qrs_shape/* optional */.lq)(rowCount) })))
+});
+/** GetAppLayout's qLayout: whether the user may save the app. */
+const appLayout = (0,qrs_shape/* record */.g1)({ qReadOnly: (0,qrs_shape/* optional */.lq)(qrs_shape/* flag */.Jt) });
+/**
+ * OpenDoc's answer as enigma.js hands it on: the app's object when the engine answered a Doc handle
+ * (`qReturn: {qType: "Doc", qHandle}`), else whatever `qReturn` held.
+ */
+function openedDoc(value, at) {
+    const doc = value;
+    if (typeof doc === 'object' && doc !== null && doc.type === 'Doc' && Number.isSafeInteger(doc.handle))
+        return value;
+    throw new qrs_shape/* WrongShape */.zq(`${at} is not a Doc handle`);
+}
+
+;// CONCATENATED MODULE: ./src/engine/rpc-socket.ts
+
+/**
+ * The engine's WebSocket as enigma.js sees it (the `on*` handlers, `send`, `close`, `readyState`), with a
+ * check at the door. enigma.js parses each message inside the socket's event handler, where nothing
+ * catches what it throws: a message that is not JSON, `null`, an id it does not expect or a `change` that
+ * is no list would end the process. Such a message never reaches it: the socket is closed instead (every
+ * call waiting on it fails), and `unexpected` says what came.
+ */
+class RpcSocket {
+    socket;
+    onopen = null;
+    onclose = null;
+    onerror = null;
+    onmessage = null;
+    /** What the engine sent that is no JSON-RPC message, once it did. */
+    unexpected;
+    constructor(socket) {
+        this.socket = socket;
+        socket.on('open', () => this.onopen?.({ type: 'open' }));
+        socket.on('close', (code, reason) => this.onclose?.({ type: 'close', code, reason: reason.toString() }));
+        socket.on('error', (error) => this.onerror?.({ type: 'error', error, message: error.message }));
+        socket.on('message', (data, isBinary) => this.receive(data, isBinary));
+    }
+    get readyState() {
+        return this.socket.readyState;
+    }
+    get OPEN() {
+        return this.socket.OPEN;
+    }
+    send(data) {
+        this.socket.send(data);
+    }
+    close(code, reason) {
+        this.socket.close(code, reason);
+    }
+    receive(data, isBinary) {
+        if (this.unexpected)
+            return;
+        const text = isBinary ? undefined : data.toString('utf8');
+        const problem = text === undefined ? 'a binary message' : notRpc(text);
+        if (!problem) {
+            this.onmessage?.({ type: 'message', data: text });
+            return;
+        }
+        this.unexpected = problem;
+        this.socket.terminate();
+    }
+}
+/** Why `text` is no JSON-RPC message enigma.js can take, or undefined when it is one. */
+function notRpc(text) {
+    let message;
+    try {
+        message = JSON.parse(text);
+    }
+    catch {
+        return `a message that is not JSON (${(0,util_text/* excerpt */.Kb)(text, 100)})`;
+    }
+    if (typeof message !== 'object' || message === null || Array.isArray(message))
+        return 'a message that is no JSON-RPC object';
+    const { id, change, close } = message;
+    // enigma.js numbers its requests; any other id would be looked up among its own fields.
+    if (id !== undefined && id !== null && !Number.isSafeInteger(id))
+        return 'a message whose id is not a number';
+    // Handles the engine says changed or closed: enigma.js looks each up by its text.
+    if (!handles(change) || !handles(close))
+        return 'a message whose change or close is not a list of handles';
+    return undefined;
+}
+const handles = (value) => !value || (Array.isArray(value) && value.every(handle => Number.isSafeInteger(handle)));
+
+;// CONCATENATED MODULE: ./src/engine/session.ts
+
+// The one schema bundled: the oldest 12.x that has every method and out parameter the engine mode
+// uses, the same as in the newest (__tests__/unit/engine-schema.test.ts); a third of the newest's size.
+
+
+
+
+
+
+
+const NO_SIZE = { qcx: 0, qcy: 0 };
+/** Persistent lines of one answer beyond this many are dropped (a line is already cut to MAX_LINE_CHARS). */
+const MAX_LINES_PER_ANSWER = 10_000;
+/** enigma.js's code for a call whose socket closed before the answer (NOT_CONNECTED): the session is lost. */
+const LOST = -1;
+/** What a call whose answer the action does not read takes. */
+const anything = value => value;
+/**
+ * One engine session on one app (a WebSocket, enigma.js): its tables, a reload with its progress, a
+ * cancel, a save. Every call but DoReloadEx and those given their own limit is bounded by the
+ * request timeout: an engine that does not answer closes the session (the only way to drop a call).
+ * Every answer read is checked at the door (answers.ts), every message before enigma.js sees it (rpc-socket.ts).
+ */
+class EngineSession {
+    session;
+    rpc;
+    global;
+    doc;
+    app;
+    limits;
+    log;
+    closing;
+    constructor(session, rpc, global, doc, 
+    /** How messages name the app: "'Sales'". */
+    app, limits, log) {
+        this.session = session;
+        this.rpc = rpc;
+        this.global = global;
+        this.doc = doc;
+        this.app = app;
+        this.limits = limits;
+        this.log = log;
+    }
+    /**
+     * Opens `appId` in a new enigma.js session over `createSocket`'s WebSocket: the Global object, then
+     * OpenDoc (with or without data), bounded by `openTimeoutMs` (a large app takes a while to load).
+     */
+    static async open(options) {
+        let rpc;
+        // Delta answers (enigma.js's default, what Qlik's clients use) are applied by enigma.js itself.
+        const session = enigma_min_default().create({
+            schema: _12_170_2_namespaceObject,
+            url: options.url,
+            createSocket: (url) => (rpc = new RpcSocket(options.createSocket(url)))
+        });
+        session.on('notification:OnConnected', (params) => options.onConnected(session_text(params?.qSessionState)));
+        const global = (await session.open().catch((error) => {
+            throw rpc?.unexpected ? failure('the session', options.app, error, rpc) : error;
+        }));
+        options.opened();
+        const close = () => closeSession(session, rpc.socket);
+        try {
+            const send = () => global.openDoc(options.appId, '', '', '', options.noData);
+            const doc = await bounded('OpenDoc', options.app, send, (openedDoc), 'qReturn', { timeoutMs: options.openTimeoutMs, close, log: options.log, rpc: rpc });
+            return new EngineSession(session, rpc, global, doc, options.app, options.limits, options.log);
+        }
+        catch (error) {
+            await close();
+            throw error;
+        }
+    }
+    /** Every table of the data model with its row count. */
+    async tables() {
+        const answer = await this.call('GetTablesAndKeys', () => this.doc.getTablesAndKeys(NO_SIZE, NO_SIZE, 0, true, false), tablesAndKeys, '');
+        return (answer.qtr ?? []).map(table => ({ name: table.qName.slice(0, util_text/* MAX_LINE_CHARS */.yL), rows: table.qNoOfRows ?? 0 }));
+    }
+    /** Whether the user may save the app (qReadOnly: no update right), for a dry run. */
+    async readOnly() {
+        return (await this.call('GetAppLayout', () => this.doc.getAppLayout(), appLayout, 'qLayout')).qReadOnly === true;
+    }
+    /** Starts DoReloadEx; its answer comes when the reload has ended (never bounded: a reload takes what it takes). */
+    reload(partial) {
+        const pending = this.doc.doReloadEx({ qMode: 0, qPartial: partial, qDebug: false });
+        const running = {
+            requestId: pending.requestId ?? 0,
+            done: pending
+                .then(answer => {
+                // The reload has ended either way; an answer that cannot be read leaves its outcome unknown, and it is not saved.
+                const result = checked('DoReloadEx', this.app, reloadResult, answer, 'qResult');
+                running.answeredAt = Date.now();
+                running.answer = {
+                    success: result.qSuccess === true,
+                    scriptLogFile: result.qScriptLogFile ?? '',
+                    endedWithMemoryConstraint: result.qEndedWithMemoryConstraint === true
+                };
+                return running.answer;
+            })
+                .catch((error) => {
+                throw (running.failure = failure('DoReloadEx', this.app, error, this.rpc));
+            })
+        };
+        // Its outcome is read through `done`; a rejection nobody awaits yet must not end the process.
+        running.done.catch(() => { });
+        return running;
+    }
+    /** GetProgress of the reload `requestId`: the lines since the last call, the transient text, the errors. */
+    async progress(requestId) {
+        const data = await this.call('GetProgress', () => this.global.getProgress(requestId), progressData, 'qProgressData');
+        const lines = (data.qPersistentProgress ?? '')
+            .split(/\r?\n/)
+            .filter(line => line.trim())
+            .slice(0, MAX_LINES_PER_ANSWER)
+            .map(cut);
+        const errors = (data.qErrorData ?? [])
+            .slice(0, 100)
+            .map(e => ({ message: cut(e.qErrorString ?? ''), statement: cut(e.qLine ?? '') }))
+            .filter(e => e.message || e.statement);
+        return { started: data.qStarted === true, finished: data.qFinished === true, lines, transient: cut((data.qTransientProgress ?? '').trim()), errors };
+    }
+    /** CancelReload: the reload in progress ends, and DoReloadEx answers qSuccess false. */
+    async cancel() {
+        await this.call('CancelReload', () => this.global.cancelReload(), anything, '');
+    }
+    /** DoSave, bounded by `timeoutMs`: saving a large app takes a while. */
+    async save(timeoutMs) {
+        await this.call('DoSave', () => this.doc.doSave(), anything, '', timeoutMs);
+    }
+    get open() {
+        return !this.closing && this.rpc.readyState === this.rpc.OPEN;
+    }
+    /** Closes the WebSocket (the engine ends the session); waits at most a moment for the close handshake. */
+    close() {
+        this.closing ??= closeSession(this.session, this.rpc.socket);
+        return this.closing;
+    }
+    /** One call, its answer checked against `shape` (`at` names it in the message). */
+    call(method, send, shape, at, timeoutMs = this.limits.requestTimeoutMs) {
+        return bounded(method, this.app, send, shape, at, { timeoutMs, close: () => this.close(), log: this.log, rpc: this.rpc });
+    }
+}
+/** enigma.js's close, then the socket's end whatever the close handshake does. */
+async function closeSession(session, socket) {
+    await Promise.race([session.close().catch(() => { }), new Promise(resolve => setTimeout(resolve, 2_000).unref())]);
+    if (socket.readyState !== socket.CLOSED)
+        socket.terminate();
+}
+/**
+ * One call, bounded: an engine that does not answer in `timeoutMs` gets its session closed (the only way
+ * to drop a call). Its answer is checked against `shape`.
+ */
+async function bounded(method, app, send, shape, at, bounds) {
+    const { timeoutMs, close, log, rpc } = bounds;
+    const started = performance.now();
+    let timer;
+    const late = new Promise((_, reject) => {
+        timer = setTimeout(() => {
+            reject(new errors/* EngineError */.NJ(`The engine did not answer ${method} of app ${app} within ${Math.round(timeoutMs / 1000)} s: the session was closed.`));
+            void close();
+        }, timeoutMs);
+    });
+    try {
+        const answer = await Promise.race([send(), late]);
+        log.debug(`engine ${method} → answered in ${Math.round(performance.now() - started)} ms`);
+        return checked(method, app, shape, answer, at);
+    }
+    catch (error) {
+        throw failure(method, app, error, rpc);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+/** `answer` as `shape` reads it; an answer of another shape is an UnexpectedEngineAnswer. */
+function checked(method, app, shape, answer, at) {
+    try {
+        return shape(answer, at);
+    }
+    catch (error) {
+        if (error instanceof qrs_shape/* WrongShape */.zq)
+            throw new errors/* UnexpectedEngineAnswer */.ki(method, app, error.message);
+        throw error;
+    }
+}
+/**
+ * Why a call failed: the engine sent a message that is no JSON-RPC (the socket was closed for it, so the
+ * session is lost), else the engine's error in words.
+ */
+function failure(method, app, error, rpc) {
+    if (rpc?.unexpected && !(error instanceof errors/* EngineError */.NJ)) {
+        return new errors/* EngineError */.NJ(`The engine sent something unexpected on the session of app ${app} while ${method} waited: ${rpc.unexpected}; the session was closed.`, LOST);
+    }
+    return engineError(method, app, error);
+}
+function cut(line) {
+    return line.length > util_text/* MAX_LINE_CHARS */.yL ? `${line.slice(0, util_text/* MAX_LINE_CHARS */.yL)}…` : line;
+}
+/** Server JSON read as text: a string as it is, anything else (an object where text was expected) as nothing. */
+function session_text(value) {
+    return typeof value === 'string' ? value : '';
+}
+
+// EXTERNAL MODULE: ./node_modules/ws/lib/stream.js
+var lib_stream = __nccwpck_require__(6412);
+// EXTERNAL MODULE: ./node_modules/ws/lib/extension.js
+var extension = __nccwpck_require__(1335);
+// EXTERNAL MODULE: ./node_modules/ws/lib/permessage-deflate.js
+var permessage_deflate = __nccwpck_require__(4376);
+// EXTERNAL MODULE: ./node_modules/ws/lib/receiver.js
+var receiver = __nccwpck_require__(893);
+// EXTERNAL MODULE: ./node_modules/ws/lib/sender.js
+var sender = __nccwpck_require__(7389);
+// EXTERNAL MODULE: ./node_modules/ws/lib/subprotocol.js
+var subprotocol = __nccwpck_require__(3332);
+// EXTERNAL MODULE: ./node_modules/ws/lib/websocket.js
+var websocket = __nccwpck_require__(6681);
+// EXTERNAL MODULE: ./node_modules/ws/lib/websocket-server.js
+var websocket_server = __nccwpck_require__(129);
+;// CONCATENATED MODULE: ./node_modules/ws/wrapper.mjs
+
+
+
+
+
+
+
+
+
+
+
+/* harmony default export */ const wrapper = (websocket);
+
+;// CONCATENATED MODULE: ./src/engine/socket.ts
+
+
+/** A WebSocket message larger than this closes the session: the answers the engine mode reads are small. */
+const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
+/** Of a refused upgrade's body only this much is read: it is shown cut to a line. */
+const MAX_REFUSAL_BYTES = 16 * 1024;
+/**
+ * A WebSocket to `url` on our own agent: the site's TLS settings, the client certificate, and through a
+ * forward proxy (HTTPS_PROXY, NO_PROXY) the same tunnel the QRS calls take. The upgrade's answer, or the
+ * answer that refused it (status, headers, the body's start), lands in `upgrade`.
+ */
+function openSocket(url, options, upgrade) {
+    // The agent picks the proxy by the URL's scheme: the engine is reached over TLS like https.
+    const base = new URL(url.href.replace(/^wss:/, 'https:'));
+    const agent = createAgent(base, options.serverTls, options.clientTls, 1);
+    const socket = new wrapper(url, {
+        agent,
+        headers: options.headers,
+        handshakeTimeout: options.timeoutMs,
+        maxPayload: MAX_MESSAGE_BYTES,
+        followRedirects: false,
+        perMessageDeflate: false
+    });
+    socket.once('upgrade', (response) => (upgrade.answer = raw(response, '')));
+    socket.once('unexpected-response', (_request, response) => {
+        let body = '';
+        const refused = () => {
+            upgrade.refusal = raw(response, body);
+            socket.terminate();
+        };
+        response.setEncoding('utf8');
+        response.on('data', (chunk) => {
+            body += chunk;
+            if (body.length > MAX_REFUSAL_BYTES)
+                response.destroy();
+        });
+        response.once('end', refused);
+        response.once('close', () => upgrade.refusal ?? refused());
+    });
+    return socket;
+}
+function raw(response, body) {
+    return { status: response.statusCode ?? 0, headers: response.headers, body: body.slice(0, MAX_REFUSAL_BYTES), socket: response.socket };
+}
+
+;// CONCATENATED MODULE: ./src/engine/connector.ts
+
+
+
+
+
+
+
+/**
+ * Opens apps in the engine, one session (one WebSocket) per app, signed in as the QRS calls are: the
+ * proxy's session cookie (NTLM: the cookie of the run's one handshake), the JWT bearer or the header
+ * until a cookie exists, or the client certificate with X-Qlik-User on the engine port.
+ */
+class EngineConnector {
+    site;
+    sessions = new Set();
+    constructor(site) {
+        this.site = site;
+    }
+    /** The app's URL: `<engine-url>/app/<appId>`. */
+    appUrl(appId) {
+        return new URL(`${this.site.url.href.replace(/\/+$/, '')}/app/${encodeURIComponent(appId)}`);
+    }
+    async open(app, options) {
+        const { auth, log } = this.site;
+        const name = `'${app.name ?? app.id}'`;
+        const url = this.appUrl(app.id);
+        for (let attempt = 0;; attempt++) {
+            options.signal?.throwIfAborted();
+            const upgrade = {};
+            const sent = auth.prepare();
+            let state = '';
+            let socket;
+            const cut = () => socket?.terminate();
+            options.signal?.addEventListener('abort', cut);
+            // ws's handshake timeout is an idle timer: an upgrade answer that drips would never end. Bounded whole, as a request is.
+            let late = false;
+            const upgradeTimer = setTimeout(() => ((late = true), cut()), this.site.requestTimeoutMs);
+            try {
+                const session = await EngineSession.open({
+                    url: url.href,
+                    appId: app.id,
+                    app: name,
+                    noData: options.noData,
+                    createSocket: () => (socket = openSocket(url, { serverTls: this.site.tls, clientTls: auth.clientTls, headers: { 'User-Agent': this.site.userAgent, ...sent.headers }, timeoutMs: this.site.requestTimeoutMs }, upgrade)),
+                    openTimeoutMs: options.openTimeoutMs,
+                    limits: { requestTimeoutMs: this.site.requestTimeoutMs },
+                    log,
+                    onConnected: value => (state = value),
+                    opened: () => {
+                        clearTimeout(upgradeTimer);
+                        // The 101 of a JWT or header upgrade may carry a new proxy session's cookie: kept (and masked) like an HTTP answer's.
+                        if (upgrade.answer)
+                            auth.receive(upgrade.answer);
+                    }
+                });
+                this.sessions.add(session);
+                log.debug(`engine session open on ${url.host} for app ${app.id}${options.noData ? ' (no data)' : ''}`);
+                return session;
+            }
+            catch (error) {
+                if (options.signal?.aborted)
+                    throw options.signal.reason;
+                if (late && !upgrade.refusal) {
+                    throw new errors/* ConnectionError */.Rc(`The engine at ${url.host} did not complete the WebSocket upgrade for app ${name} within ${Math.round(this.site.requestTimeoutMs / 1000)} s (request-timeout).`, true);
+                }
+                if (upgrade.refusal && attempt === 0 && auth.expired(upgrade.refusal, sent.session)) {
+                    // The session cookie expired (or there was none yet): one QRS call signs in again, then one more try.
+                    (0,untrusted/* printUntrusted */.Qi)(log, `The engine refused the proxy session (${upgrade.refusal.status}): signing in again through the QRS.`);
+                    await this.site.refresh();
+                    continue;
+                }
+                throw this.explain(error, upgrade.refusal, state, name, url);
+            }
+            finally {
+                clearTimeout(upgradeTimer);
+                options.signal?.removeEventListener('abort', cut);
+            }
+        }
+    }
+    /** Closes every session still open (the step's end). */
+    async dispose() {
+        await Promise.all([...this.sessions].map(session => session.close()));
+        this.sessions.clear();
+    }
+    /** Why the app did not open, in words a user can act on. */
+    explain(error, refusal, state, name, url) {
+        const { auth } = this.site;
+        if (state && state !== 'SESSION_CREATED' && state !== 'SESSION_ATTACHED') {
+            return new errors/* EngineError */.NJ(`The engine refused the session for app ${name}: ${(0,util_text/* excerpt */.Kb)(state, 80)}${/LICENSE/i.test(state) ? ' (the user has no license to use apps: QMC > License management)' : ''}.`);
+        }
+        if (refusal) {
+            const where = `${url.host}${url.pathname.replace(/\/app\/.*$/, '')}`;
+            const said = (0,util_text/* excerpt */.Kb)(refusal.body, 200);
+            if (refusal.status >= 300 && refusal.status < 400) {
+                const explained = auth.redirectError(refusal);
+                if (explained)
+                    return explained;
+            }
+            const hint = refusal.status === 404
+                ? ' Nothing serves /app/<id> there: engine-url must be the engine (wss://host:4747) or a virtual proxy (wss://host/prefix).'
+                : (auth.refusalHint(refusal.status, refusal.body) ?? '');
+            return new errors/* EngineError */.NJ(`The engine at ${where} refused the WebSocket for app ${name}: ${refusal.status}${said ? ` ${said}` : ''}.${hint ? ` ${hint.trim()}` : ''}`);
+        }
+        if (error instanceof errors/* EngineError */.NJ || error instanceof errors/* ConnectionError */.Rc)
+            return error;
+        // ws's error event carries the socket's error (enigma.js rejects the open with the event).
+        const cause = error?.error;
+        if (typeof cause?.message === 'string') {
+            const described = describeConnectionError(cause, url);
+            if (cause.code === 'ECONNREFUSED') {
+                return new errors/* ConnectionError */.Rc(`Nothing accepts connections at ${url.host} (ECONNREFUSED): the engine port is closed to the runner (a firewall), or engine-url is wrong. Open the port, or reach the engine through a virtual proxy (engine-url: wss://host/prefix).`, true);
+            }
+            return described;
+        }
+        return engineError('the WebSocket', name, error);
+    }
+}
+
 // EXTERNAL MODULE: ./src/qrs/api.ts + 1 modules
-var api = __nccwpck_require__(6185);
+var qrs_api = __nccwpck_require__(6185);
 // EXTERNAL MODULE: ./src/util/poll.ts
 var poll = __nccwpck_require__(6451);
 ;// CONCATENATED MODULE: ./src/qrs/hints.ts
@@ -38181,10 +43890,6 @@ const systemClock = {
     }
 };
 
-// EXTERNAL MODULE: ./src/util/text.ts
-var util_text = __nccwpck_require__(9997);
-// EXTERNAL MODULE: ./src/qrs/shape.ts
-var qrs_shape = __nccwpck_require__(5797);
 ;// CONCATENATED MODULE: ./src/qrs/rate.ts
 /**
  * A bound on the request rate of one run, whatever the server answers: at most `perSecond` requests a
@@ -38326,7 +44031,7 @@ class QrsClient {
             next: (seen, attempt) => {
                 const error = (0,poll/* failure */.V2)(seen);
                 const delay = (0,retry/* retryDelay */.a2)(error, attempt, this.options.random);
-                (0,untrusted/* printUntrusted */.Qi)(this.options.log, `${method} ${path}: ${(0,util_text/* firstLine */.T)((0,errors/* errorMessage */.gJ)(error))}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${retries}).`);
+                (0,untrusted/* printUntrusted */.Qi)(this.options.log, `${method} ${path}: ${(0,util_text/* firstLine */.TM)((0,errors/* errorMessage */.gJ)(error))}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${retries}).`);
                 return delay;
             }
         });
@@ -38395,14 +44100,14 @@ class QrsClient {
         if (!shape)
             return { status };
         if (body.trim() && looksLikeHtml(String(response.headers['content-type'] ?? ''), body)) {
-            throw new errors/* UnexpectedAnswer */.M7(method, path, status, `an HTML page (${(0,util_text/* excerpt */.K)(body, 100)})`, this.options.auth.htmlHint);
+            throw new errors/* UnexpectedAnswer */.M7(method, path, status, `an HTML page (${(0,util_text/* excerpt */.Kb)(body, 100)})`, this.options.auth.htmlHint);
         }
         let json;
         try {
             json = body.trim() ? JSON.parse(body) : undefined;
         }
         catch {
-            throw new errors/* UnexpectedAnswer */.M7(method, path, status, `text that is not JSON (${(0,util_text/* excerpt */.K)(body, 100)})`);
+            throw new errors/* UnexpectedAnswer */.M7(method, path, status, `text that is not JSON (${(0,util_text/* excerpt */.Kb)(body, 100)})`);
         }
         try {
             return { status, json: shape(json, '') };
@@ -38474,7 +44179,120 @@ function describe(bytes) {
 
 // EXTERNAL MODULE: ./src/inputs/parse-targets.ts
 var parse_targets = __nccwpck_require__(4653);
+;// CONCATENATED MODULE: ./src/inputs/expect-rows.ts
+
+const OPERATORS = ['>=', '<=', '>', '<', '='];
+// `<table> <op> <count>`; a name with <, > or = in it is quoted ("a>b" or [a>b]), as in a load script.
+const LINE = /^(?:"([^"]+)"|\[([^\]]+)\]|([^<>="[][^<>=]*?))\s*(>=|<=|>|<|=)\s*(\d+)$/;
+/** expect-rows: one check per line; a bad line names itself. */
+function parseExpectRows(value) {
+    const checks = [];
+    const seen = new Set();
+    for (const line of value
+        .split(/\r?\n/)
+        .map(l => l.trim())
+        .filter(Boolean)) {
+        const match = LINE.exec(line);
+        if (!match)
+            throw new errors/* InputError */.dz('expect-rows', `'${line}' is not '<table> <op> <count>' (op one of ${OPERATORS.join(' ')}; e.g. 'Orders >= 1', '* > 0').`);
+        const quoted = match[1] ?? match[2];
+        const table = (quoted ?? match[3]).trim();
+        const count = Number(match[5]);
+        if (!Number.isSafeInteger(count))
+            throw new errors/* InputError */.dz('expect-rows', `'${line}': ${match[5]} is too large a count.`);
+        const check = { table, every: quoted === undefined && table === '*', op: match[4], count, line };
+        const key = `${check.every ? '*' : `[${table}]`} ${check.op} ${count}`;
+        if (seen.has(key))
+            throw new errors/* InputError */.dz('expect-rows', `lists '${line}' twice.`);
+        seen.add(key);
+        checks.push(check);
+    }
+    return checks;
+}
+
+;// CONCATENATED MODULE: ./src/settings/engine.ts
+
+
+
+const RELOAD_MODES = ['task', 'engine'];
+/** The engine's port on a node, where certificate auth reaches it (mutual TLS, X-Qlik-User). */
+const ENGINE_PORT = 4747;
+/**
+ * reload-mode, partial, engine-url and expect-rows, and what they cannot be combined with: each
+ * combination that cannot work fails here, naming both inputs, before any request.
+ */
+function readEngineSettings(get, context) {
+    const reloadMode = parseChoice('reload-mode', get('reload-mode'), RELOAD_MODES);
+    const partial = parseBoolean('partial', get('partial'));
+    const expectRows = parseExpectRows(get('expect-rows'));
+    const engine = reloadMode === 'engine';
+    if (partial && !engine) {
+        throw new errors/* InputError */.dz('partial', "needs reload-mode: engine (a task started over the QRS always reloads fully); reload-mode is 'task'.");
+    }
+    if (engine)
+        refuseWithEngine(context);
+    if (expectRows.length > 0 && !context.wait)
+        throw new errors/* InputError */.dz('expect-rows', 'needs wait: true: the checks run once the reload has ended.');
+    if (get('engine-url') && !engine && expectRows.length === 0) {
+        throw new errors/* InputError */.dz('engine-url', 'only applies with reload-mode: engine or expect-rows; remove it, or set one of them.');
+    }
+    return { reloadMode, partial, engineUrl: parseEngineUrl(get('engine-url'), context), expectRows };
+}
+/** The inputs an engine reload cannot honour: it reloads apps, in this step's own session. */
+function refuseWithEngine(context) {
+    const task = context.targets.find(target => target.kind === 'task-id' || target.kind === 'task-name')?.kind ?? context.selectors[0]?.kind;
+    if (task)
+        throw new errors/* InputError */.dz(task, 'names tasks, but reload-mode: engine reloads apps: use app-id or app-name, or reload-mode: task.');
+    if (!context.wait)
+        throw new errors/* InputError */.dz('wait', "must be true with reload-mode: engine: the engine reload runs in this step's session and ends with it.");
+    if (context.waitForChain)
+        throw new errors/* InputError */.dz('wait-for-chain', 'does not apply with reload-mode: engine: task triggers follow tasks, and an engine reload is no task.');
+    if (context.ifRunning === 'attach')
+        throw new errors/* InputError */.dz('if-running', "'attach' does not apply with reload-mode: engine (the action runs the reload itself): use wait or fail.");
+    for (const [name, value] of [
+        ['stop-on-timeout', context.stopOnTimeout],
+        ['stop-on-cancel', context.stopOnCancel]
+    ]) {
+        if (!value)
+            throw new errors/* InputError */.dz(name, "must be true with reload-mode: engine: the engine reload cannot outlive this step's session, so it is cancelled and never saved.");
+    }
+}
+/**
+ * `wss://host:port[/prefix]` (`https://` read as `wss://`). Default: certificate auth reaches the engine
+ * on the node's port 4747; the other auth types through the virtual proxy of `url`, which serves it too.
+ */
+function parseEngineUrl(value, { url, certificateAuth }) {
+    if (!value) {
+        const engine = new URL(certificateAuth ? `https://${url.hostname}:${ENGINE_PORT}` : url.href);
+        engine.protocol = 'wss:';
+        return withoutTrailingSlash(engine);
+    }
+    let engine;
+    try {
+        engine = new URL(value);
+    }
+    catch {
+        throw new errors/* InputError */.dz('engine-url', `'${value.replace(/\/\/[^/]*@/, '//***@')}' is not a URL (e.g. wss://qliksrv01.corp.example:4747).`);
+    }
+    if (engine.protocol === 'https:')
+        engine.protocol = 'wss:';
+    if (engine.protocol !== 'wss:')
+        throw new errors/* InputError */.dz('engine-url', `must start with wss:// or https:// (got ${engine.protocol}//): the engine is reached over TLS.`);
+    if (engine.username || engine.password)
+        throw new errors/* InputError */.dz('engine-url', 'must not contain credentials; use the auth inputs.');
+    if (engine.search || engine.hash)
+        throw new errors/* InputError */.dz('engine-url', 'must not contain a query or fragment.');
+    if (/\/app(\/|$)/i.test(engine.pathname))
+        throw new errors/* InputError */.dz('engine-url', `must end before /app (e.g. wss://${engine.host}${engine.pathname.replace(/\/app(\/.*)?$/i, '')}): the app is added per target.`);
+    return withoutTrailingSlash(engine);
+}
+function withoutTrailingSlash(url) {
+    url.pathname = url.pathname.replace(/\/+$/, '');
+    return url;
+}
+
 ;// CONCATENATED MODULE: ./src/settings/settings.ts
+
 
 
 
@@ -38508,7 +44326,9 @@ const DEFAULTS = {
     'stop-on-cancel': 'true',
     'jwt-algorithm': 'RS256',
     'jwt-user-id-claim': 'userId',
-    'jwt-user-directory-claim': 'userDirectory'
+    'jwt-user-directory-claim': 'userDirectory',
+    'reload-mode': 'task',
+    partial: 'false'
 };
 function getSettings(read) {
     const get = (name) => (read(name) ?? '').trim() || DEFAULTS[name] || '';
@@ -38522,7 +44342,14 @@ function getSettings(read) {
     const caCert = get('ca-cert') ? readPem('ca-cert', get('ca-cert')) : undefined;
     if (caCert)
         parseCertificates('ca-cert', caCert);
+    const wait = parseBoolean('wait', get('wait'));
+    const waitForChain = parseBoolean('wait-for-chain', get('wait-for-chain'));
+    const ifRunning = parseChoice('if-running', get('if-running'), IF_RUNNING_MODES);
+    const stopOnTimeout = parseBoolean('stop-on-timeout', get('stop-on-timeout'));
+    const stopOnCancel = parseBoolean('stop-on-cancel', get('stop-on-cancel'));
+    const engine = readEngineSettings(get, { url, certificateAuth: authType === 'certificate', targets, selectors, wait, waitForChain, ifRunning, stopOnTimeout, stopOnCancel });
     return {
+        ...engine,
         url,
         auth,
         caCert,
@@ -38537,17 +44364,17 @@ function getSettings(read) {
         maxTargets: (0,parse_targets/* parseMaxTargets */.CY)(get('max-targets')),
         maxParallel: parseCount('max-parallel', get('max-parallel')),
         failFast: parseBoolean('fail-fast', get('fail-fast')),
-        waitForChain: parseBoolean('wait-for-chain', get('wait-for-chain')),
+        waitForChain,
         chainFailure: parseChoice('chain-failure', get('chain-failure'), ['fail', 'warn']),
-        wait: parseBoolean('wait', get('wait')),
+        wait,
         timeoutMs: parseDuration('timeout', get('timeout')),
         maxPollIntervalMs: parseDuration('max-poll-interval', get('max-poll-interval')),
         requestTimeoutMs: parseDuration('request-timeout', get('request-timeout')),
         scriptLog: parseChoice('script-log', get('script-log'), SCRIPT_LOG_MODES),
         scriptLogMaxBytes: parseSize('script-log-max-size', get('script-log-max-size'), SCRIPT_LOG_SIZE),
-        ifRunning: parseChoice('if-running', get('if-running'), IF_RUNNING_MODES),
-        stopOnTimeout: parseBoolean('stop-on-timeout', get('stop-on-timeout')),
-        stopOnCancel: parseBoolean('stop-on-cancel', get('stop-on-cancel')),
+        ifRunning,
+        stopOnTimeout,
+        stopOnCancel,
         notify: parseNotify(get('notify-listen'), get('notify-url')),
         secrets
     };
@@ -38624,6 +44451,7 @@ var actions = __nccwpck_require__(6146);
 
 
 
+
 const defaults = { toolkit: actions/* actionsToolkit */.u, clock: systemClock };
 /** The inputs, checked; every secret among them masked before anything can print it. Shared by main and post. */
 function readSettings(toolkit) {
@@ -38632,7 +44460,7 @@ function readSettings(toolkit) {
         toolkit.setSecret(secret);
     return settings;
 }
-/** The site's API with the authenticator for auth-type; dispose the client when done. */
+/** The site's API with the authenticator for auth-type, and the engine signed in with the same; dispose the client and the engine when done. */
 function connect(settings, clock, log) {
     const auth = createAuthenticator(settings.auth, { url: settings.url, userAgent: settings.userAgent, log });
     const client = new QrsClient({
@@ -38644,7 +44472,18 @@ function connect(settings, clock, log) {
         clock,
         log
     });
-    return { api: new api/* QrsApi */.r(client), auth, client };
+    const api = new qrs_api/* QrsApi */.r(client);
+    const engine = new EngineConnector({
+        url: settings.engineUrl,
+        auth,
+        tls: { ca: settings.caCert, serverName: settings.tlsServerName, insecure: settings.insecureSkipTlsVerify },
+        userAgent: settings.userAgent,
+        requestTimeoutMs: settings.requestTimeoutMs,
+        log,
+        // The cheapest QRS call: through the client, it signs in again when the proxy session expired.
+        refresh: () => api.about()
+    });
+    return { api, auth, client, engine };
 }
 
 
@@ -38654,7 +44493,7 @@ function connect(settings, clock, log) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1335);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3481);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
 /* harmony import */ var _run_state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4352);
 /* harmony import */ var _toolkit_actions_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6146);
@@ -38753,7 +44592,7 @@ function parseMaxTargets(value) {
 
 /***/ }),
 
-/***/ 1335:
+/***/ 3481:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38762,8 +44601,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
 });
 
-// EXTERNAL MODULE: ./src/connect.ts + 25 modules
-var connect = __nccwpck_require__(6423);
+// EXTERNAL MODULE: ./src/connect.ts + 34 modules
+var connect = __nccwpck_require__(6969);
 // EXTERNAL MODULE: ./src/output/untrusted.ts + 1 modules
 var untrusted = __nccwpck_require__(4593);
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
@@ -38791,15 +44630,18 @@ function reportEntry(report, target = report.taskName) {
         error: null,
         'script-log-path': null,
         'planned-action': null,
-        'may-start': null
+        'may-start': null,
+        'reload-mode': report.reloadMode,
+        partial: report.partial,
+        tables: null
     };
 }
 /** The entry of a target, started or not: what its report says, else what its lookup found. */
-function resultEntry(run) {
+function resultEntry(run, settings) {
     const r = run.resolved;
     const base = run.report
         ? reportEntry(run.report, run.label)
-        : { ...reportEntry(emptyReport(), run.label), 'task-id': known(r?.taskId), 'task-name': known(r?.taskName), 'app-id': known(r?.appId), 'app-name': known(r?.appName) };
+        : { ...reportEntry(emptyReport(settings), run.label), 'task-id': known(r?.taskId), 'task-name': known(r?.taskName), 'app-id': known(r?.appId), 'app-name': known(r?.appName) };
     return {
         ...base,
         'app-name': base['app-name'] ?? known(r?.appName),
@@ -38809,10 +44651,11 @@ function resultEntry(run) {
         error: run.error ?? (run.plan && run.plan.reasons.length > 0 ? run.plan.reasons.join('; ') : null),
         'script-log-path': known(run.scriptLogPath),
         'planned-action': run.plan?.action ?? null,
-        'may-start': run.plan?.mayStart ?? null
+        'may-start': run.plan?.mayStart ?? null,
+        tables: run.data?.after ?? run.data?.before ?? null
     };
 }
-function emptyReport() {
+function emptyReport(settings) {
     return {
         taskId: '',
         taskName: '',
@@ -38827,7 +44670,9 @@ function emptyReport() {
         durationMs: null,
         node: '',
         attempts: 0,
-        details: []
+        details: [],
+        reloadMode: settings.reloadMode,
+        partial: settings.partial
     };
 }
 /** Sets every output the action declares; values unknown yet are empty strings. */
@@ -38838,6 +44683,7 @@ function setOutputs(toolkit, report) {
         'task-id': report.taskId,
         'task-name': report.taskName,
         'app-id': report.appId,
+        'app-name': report.appName,
         'execution-id': report.executionId,
         'execution-result-id': report.executionResultId,
         'started-at': report.startedAt,
@@ -38850,9 +44696,9 @@ function setOutputs(toolkit, report) {
         toolkit.setOutput(name, value);
 }
 /** `result`: one object for a single named target, else an array with one entry per target. */
-function setResult(toolkit, single, runs) {
-    const entries = runs.map(resultEntry);
-    toolkit.setOutput('result', JSON.stringify(single && entries.length === 1 ? entries[0] : entries));
+function setResult(toolkit, settings, runs) {
+    const entries = runs.map(run => resultEntry(run, settings));
+    toolkit.setOutput('result', JSON.stringify(settings.singleTarget && entries.length === 1 ? entries[0] : entries));
 }
 
 ;// CONCATENATED MODULE: external "node:os"
@@ -39212,7 +45058,72 @@ async function findNewExecution(api, task, before, { clock, cancel }) {
     return outcome.done ? outcome.value : undefined;
 }
 
+;// CONCATENATED MODULE: ./src/report/engine-plan.ts
+
+/** The engine's code for an app open with data in one session and asked without in another (or the reverse). */
+const OPEN_IN_OTHER_MODE = 1009;
+/**
+ * Dry run in engine mode: would the action reload this app? No task of it runs (or what if-running does
+ * about one), and the engine opens it without its data (qNoData: proves the session and the right to
+ * read it, and says whether the user may save it). Nothing is reloaded, nothing saved.
+ */
+async function planEngineApp(api, engine, settings, app, log) {
+    const reasons = [];
+    let action = `reload in the engine${settings.partial ? ' (partial)' : ''}, then save${settings.expectRows.length > 0 ? ' if the checks hold' : ''}`;
+    const sessions = await api.appRunningSessions(app.id);
+    const running = 'notKnown' in sessions ? undefined : sessions[0];
+    if ('notKnown' in sessions) {
+        log.warning(`Could not check whether a task of app '${app.name ?? app.id}' is running (${sessions.notKnown}).`);
+        if (settings.ifRunning === 'fail')
+            reasons.push("whether a task of it is running could not be checked and if-running is 'fail'");
+    }
+    if (running) {
+        if (settings.ifRunning === 'fail')
+            reasons.push(`a task of it is running (execution ${running.id}) and if-running is 'fail'`);
+        else
+            action = `wait for execution ${running.id} to end, then ${action}`;
+    }
+    let mayStart = null;
+    try {
+        const readOnly = await probe(engine, app, settings.requestTimeoutMs);
+        mayStart = !readOnly;
+        if (readOnly)
+            reasons.push('the signed-in user may open the app but not save it (no update right): an engine reload could not be saved');
+    }
+    catch (error) {
+        reasons.push(`the engine did not open it: ${(0,errors/* errorMessage */.gJ)(error)}`);
+    }
+    return {
+        action: reasons.length > 0 ? 'none' : action,
+        wouldStart: reasons.length === 0,
+        enabled: null,
+        runningExecutionId: running?.id ?? null,
+        runningNotKnown: 'notKnown' in sessions,
+        mayStart,
+        reasons
+    };
+}
+/** Opens the app without data and asks GetAppLayout whether it is read-only; open with data elsewhere, it is opened with data (cheap then: the model is in memory). */
+async function probe(engine, app, openTimeoutMs) {
+    let session;
+    try {
+        session = await engine.open(app, { noData: true, openTimeoutMs });
+    }
+    catch (error) {
+        if (!(error instanceof errors/* EngineError */.NJ && error.code === OPEN_IN_OTHER_MODE))
+            throw error;
+        session = await engine.open(app, { noData: false, openTimeoutMs });
+    }
+    try {
+        return await session.readOnly();
+    }
+    finally {
+        await session.close();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/report/dry-run.ts
+
 
 
 
@@ -39223,17 +45134,23 @@ async function findNewExecution(api, task, before, { clock, cancel }) {
  * does about it, the user's right to start it where the server tells), printed as one table in the log
  * and the job summary. Only reads: nothing is started or stopped.
  */
-async function dryRun(toolkit, api, settings, runs) {
+async function dryRun(toolkit, api, settings, runs, engine) {
     await toolkit.group(`Dry run: check ${runs.length} target${runs.length === 1 ? '' : 's'}`, async () => {
         for (const run of runs) {
-            run.plan = run.resolved?.taskId ? await planTask(toolkit, api, settings, run.resolved.taskId) : await planApp(api, run.resolved.appId);
+            const { taskId, appId, appName } = run.resolved;
+            if (taskId)
+                run.plan = await planTask(toolkit, api, settings, taskId);
+            else if (settings.reloadMode === 'engine')
+                run.plan = await planEngineApp(api, engine, settings, { id: appId, name: appName }, toolkit);
+            else
+                run.plan = await planApp(api, appId);
             run.success = run.plan.wouldStart;
         }
     });
     const table = planRows(runs);
     // Names come from the server: printed with runner commands off.
     (0,untrusted/* printUntrusted */.Qi)(toolkit, ...textTable(table).split('\n'));
-    setResult(toolkit, settings.singleTarget, runs);
+    setResult(toolkit, settings, runs);
     const blocked = runs.filter(run => !run.plan.wouldStart);
     const verdict = blocked.length === 0
         ? `Dry run: all ${runs.length} target${runs.length === 1 ? '' : 's'} would start. Nothing was started.`
@@ -39341,15 +45258,16 @@ async function writePlanSummary(toolkit, rows, verdict, ok) {
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: ./src/util/text.ts
+var util_text = __nccwpck_require__(9997);
 ;// CONCATENATED MODULE: ./src/scriptlog/lines.ts
 
-/** A line longer than this is cut: a log line that never ends must not fill the memory. */
-const MAX_LINE_CHARS = 4_000;
+
 /**
  * The lines of a file from byte `start`, CRLF or LF, each cut to `maxChars` (with `…`). Memory stays
  * bounded by the chunk size and `maxChars` whatever the file holds, a single line of 500 MB included.
  */
-async function* boundedLines(path, start = 0, maxChars = MAX_LINE_CHARS) {
+async function* boundedLines(path, start = 0, maxChars = util_text/* MAX_LINE_CHARS */.yL) {
     let line = '';
     let cut = false;
     for await (const chunk of (0,external_node_fs_.createReadStream)(path, { encoding: 'utf8', start, highWaterMark: 64 * 1024 })) {
@@ -39447,7 +45365,7 @@ function failureAnnotation(report, excerpt, logNote) {
     if (excerpt?.errorLines.length)
         parts.push(`Script errors:\n${indent(excerpt.errorLines)}`);
     if (excerpt?.tail.length)
-        parts.push(`Last lines of the script log:\n${indent(excerpt.tail.slice(-10))}`);
+        parts.push(`Last lines of the ${report.reloadMode === 'engine' ? "reload's progress" : 'script log'}:\n${indent(excerpt.tail.slice(-10))}`);
     if (logNote)
         parts.push(logNote);
     const text = parts.join('\n');
@@ -39455,7 +45373,13 @@ function failureAnnotation(report, excerpt, logNote) {
 }
 /** Why the step failed, in one sentence: the annotation's first line and the summary's. */
 function failureSentence(report) {
-    return `Reload task '${report.taskName}' ended with ${report.status} (${report.statusCode}), not FinishedSuccess.`;
+    return `${reloadSubject(report)} ended with ${report.status} (${report.statusCode}), not FinishedSuccess.`;
+}
+/** "Reload task 'Reload Sales'", or "Engine reload of app 'Sales'" (partial). */
+function reloadSubject(report) {
+    if (report.reloadMode === 'task')
+        return `Reload task '${report.taskName}'`;
+    return `${report.partial ? 'Partial engine' : 'Engine'} reload of app '${report.appName || report.appId}'`;
 }
 function indent(lines) {
     return lines.map(line => `  ${line}`).join('\n');
@@ -39469,10 +45393,14 @@ function logReport(toolkit, report) {
     const lines = [];
     const info = (line) => lines.push(line);
     info(`Status:    ${report.status} (${report.statusCode})`);
-    info(`Task:      ${report.taskName} (${report.taskId})`);
+    if (report.taskId)
+        info(`Task:      ${report.taskName} (${report.taskId})`);
     if (report.appId)
         info(`App:       ${report.appName || '?'} (${report.appId})`);
-    info(`Execution: ${report.executionId}${report.attempts > 1 ? ` (${report.attempts} attempts)` : ''}`);
+    if (report.reloadMode === 'engine')
+        info(`Reload:    in the engine${report.partial ? ', partial' : ''}`);
+    if (report.executionId)
+        info(`Execution: ${report.executionId}${report.attempts > 1 ? ` (${report.attempts} attempts)` : ''}`);
     if (report.startedAt)
         info(`Started:   ${report.startedAt}`);
     if (report.stoppedAt)
@@ -39489,26 +45417,97 @@ function logReport(toolkit, report) {
     (0,untrusted/* printUntrusted */.Qi)(toolkit, ...lines);
 }
 
-// EXTERNAL MODULE: ./src/util/text.ts
-var util_text = __nccwpck_require__(9997);
+;// CONCATENATED MODULE: ./src/report/tables.ts
+
+const count = (n) => n.toLocaleString('en-US');
+function rowsOf(data) {
+    const after = data.after ?? [];
+    const names = [...after.map(t => t.name), ...(data.before ?? []).map(t => t.name).filter(n => !after.some(t => t.name === n))];
+    // A check on a table that does not exist gets a row of its own.
+    for (const outcome of data.checks)
+        if (outcome.table !== '*' && !names.includes(outcome.table))
+            names.push(outcome.table);
+    const find = (list, name) => list?.find(t => t.name === name)?.rows;
+    const rows = names.map(name => ({
+        name,
+        before: find(data.before, name),
+        after: find(data.after, name),
+        beforeKnown: data.before !== undefined,
+        checks: data.checks.filter(outcome => outcome.table === name)
+    }));
+    const noTables = data.checks.filter(outcome => outcome.table === '*');
+    return noTables.length > 0 ? [...rows, { name: '*', beforeKnown: false, checks: noTables }] : rows;
+}
+function change(row) {
+    if (!row.beforeKnown || !data(row))
+        return '';
+    if (row.before === undefined)
+        return 'new';
+    if (row.after === undefined)
+        return 'gone';
+    const delta = row.after - row.before;
+    return delta === 0 ? '±0' : `${delta > 0 ? '+' : '−'}${count(Math.abs(delta))}`;
+}
+const data = (row) => row.before !== undefined || row.after !== undefined;
+function checkText(outcome) {
+    const { op, count: expected } = outcome.check;
+    return `${outcome.held ? '✅' : '❌'} ${html_escape(op)} ${count(expected)}`;
+}
+/** The tables for the step log: "Orders: 126,500 (+1,500) expect >= 1 held". */
+function tableLines(dataReport, app) {
+    const rows = rowsOf(dataReport);
+    if (rows.length === 0)
+        return [`Tables of app '${app}': none`];
+    return [
+        `Tables of app '${app}'${dataReport.after ? ' after the reload' : ''}:`,
+        ...rows.map(row => {
+            const rows = row.after !== undefined ? count(row.after) : row.name === '*' ? 'no tables' : row.before !== undefined && dataReport.after ? 'gone' : 'no such table';
+            const delta = change(row);
+            const checks = row.checks.map(o => `${o.check.line}: ${o.held ? 'held' : 'FAILED'}`).join('; ');
+            return `  ${row.name}: ${rows}${delta && delta !== 'gone' ? ` (${delta}${row.before !== undefined ? ` from ${count(row.before)}` : ''})` : ''}${checks ? `  [${checks}]` : ''}`;
+        })
+    ];
+}
+/** The tables for the job summary: rows before → after, the change, and each check with ✅ or ❌. Server text escaped. */
+function tablesHtml(dataReport) {
+    const rows = rowsOf(dataReport);
+    if (rows.length === 0)
+        return '<p><sub>The app has no tables.</sub></p>';
+    const withBefore = dataReport.before !== undefined && dataReport.after !== undefined;
+    const header = ['Table', ...(withBefore ? ['Rows before', 'Rows after', 'Change'] : ['Rows']), 'Check'].map(h => `<th align="left">${h}</th>`).join('');
+    const body = rows.map(row => {
+        const after = row.after !== undefined ? count(row.after) : row.name === '*' ? 'no tables' : '—';
+        const cells = [
+            row.name === '*' ? '* (every table)' : html_escape(row.name),
+            ...(withBefore ? [row.before !== undefined ? count(row.before) : '—', after, change(row)] : [dataReport.after ? after : row.before !== undefined ? count(row.before) : '—']),
+            row.checks.map(checkText).join(' ')
+        ];
+        return `<tr>${cells.map(cell => `<td>${cell}</td>`).join('')}</tr>`;
+    });
+    return `<table><tr>${header}</tr>${body.join('')}</table>`;
+}
+
 ;// CONCATENATED MODULE: ./src/report/summary.ts
 
 
 
+
 /** The job summary: what ran, how it ended, and on failure the lines that explain it. */
-function renderSummary({ report, failure, success, excerpt, scriptLogNote, chain }) {
+function renderSummary({ report, failure, success, excerpt, scriptLogNote, chain, data }) {
     const summary = new Html();
     const name = report?.taskName || report?.appName || 'Qlik Sense reload';
     summary.heading(`${success ? '✅' : '❌'} ${html_escape(name)}: ${html_escape(report?.status || (success ? 'started' : 'failed'))}`, 3);
     if (failure)
-        summary.raw(`<p><strong>${html_escape((0,util_text/* firstLine */.T)(failure))}</strong></p>`);
+        summary.raw(`<p><strong>${html_escape((0,util_text/* firstLine */.TM)(failure))}</strong></p>`);
     if (report) {
         // Every cell escaped, numbers too: nothing in a cell is trusted to be what its type says.
+        const when = (yes, row) => (yes ? [row] : []);
         const rows = [
             ['Status', html_escape(report.statusCode === null ? report.status || '—' : `${report.status} (${report.statusCode})`)],
-            ['Task', `${html_escape(report.taskName)} <code>${html_escape(report.taskId)}</code>`],
-            ...(report.appId ? [['App', `${html_escape(report.appName || '')} <code>${html_escape(report.appId)}</code>`]] : []),
-            ['Execution', `<code>${html_escape(report.executionId)}</code>`],
+            ...when(report.taskId, ['Task', `${html_escape(report.taskName)} <code>${html_escape(report.taskId)}</code>`]),
+            ...when(report.appId, ['App', `${html_escape(report.appName || '')} <code>${html_escape(report.appId)}</code>`]),
+            ...when(report.reloadMode === 'engine', ['Reload', `in the engine${report.partial ? ', partial' : ''}`]),
+            ...when(report.executionId, ['Execution', `<code>${html_escape(report.executionId)}</code>`]),
             ['Started', html_escape(report.startedAt || '—')],
             ['Stopped', html_escape(report.stoppedAt || '—')],
             ['Duration', html_escape(report.durationMs === null ? '—' : formatDuration(report.durationMs))],
@@ -39526,6 +45525,8 @@ function renderSummary({ report, failure, success, excerpt, scriptLogNote, chain
             summary.raw('<p>Script errors:</p>').code(html_escape(excerpt.errorLines.join('\n')));
         summary.details(`Last ${excerpt.tail.length} lines of the script log (${excerpt.lines} lines)`, `<pre>${html_escape(excerpt.tail.join('\n'))}</pre>`);
     }
+    if (data)
+        summary.raw(`<p><strong>Tables</strong></p>${tablesHtml(data)}`);
     if (chain)
         summary.raw(`<p><strong>Task chain</strong></p>${chainTree(chain)}`);
     if (scriptLogNote)
@@ -39560,7 +45561,7 @@ function renderTargetsSummary(runs, failure) {
     summary.heading(failed.length === 0 ? `✅ ${runs.length} Qlik Sense reloads finished` : `❌ ${failed.length} of ${runs.length} Qlik Sense reloads failed`, 3);
     // A selection that failed as a whole (nothing started): why, above the rows.
     if (failure)
-        summary.raw(`<p><strong>${html_escape((0,util_text/* firstLine */.T)(failure))}</strong></p>`);
+        summary.raw(`<p><strong>${html_escape((0,util_text/* firstLine */.TM)(failure))}</strong></p>`);
     const header = ['Target', 'Status', 'Started', 'Duration', 'Node', 'Execution'].map(h => `<th align="left">${h}</th>`).join('');
     const rows = runs.map(run => {
         const r = run.report;
@@ -39576,6 +45577,8 @@ function renderTargetsSummary(runs, failure) {
         return `<tr>${cells.map(c => `<td>${c}</td>`).join('')}</tr>`;
     });
     summary.raw(`<table><tr>${header}</tr>${rows.join('')}</table>`);
+    for (const run of runs.filter(r => r.data))
+        summary.details(`Tables of ${html_escape(run.label)}${run.data.checks.some(c => !c.held) ? ' ❌' : ''}`, tablesHtml(run.data));
     for (const run of runs.filter(r => r.chain))
         summary.details(`Task chain after ${html_escape(run.label)}`, chainTree(run.chain));
     for (const run of failed) {
@@ -39758,7 +45761,7 @@ async function reportRuns(toolkit, settings, runs) {
         await reportOne(toolkit, settings, runs[0]);
     else
         await reportMany(toolkit, settings, runs);
-    setResult(toolkit, settings.singleTarget, runs);
+    setResult(toolkit, settings, runs);
 }
 async function reportOne(toolkit, settings, run) {
     const { report } = run;
@@ -39768,9 +45771,13 @@ async function reportOne(toolkit, settings, run) {
         toolkit.setOutput('script-log-path', run.scriptLogPath);
     if (run.error || !report) {
         const message = run.error ?? `${run.label}: no result.`;
-        toolkit.error(message);
+        // A reload that ended (and then failed its checks or its save) is shown like any other.
+        if (report && run.result)
+            await toolkit.group(`Result: ${report.status}`, async () => logReport(toolkit, report));
+        await printLog(toolkit, settings, run);
+        toolkit.error(message, checkFailed(run) ? { title: `Qlik data check failed: ${run.label}` } : undefined);
         toolkit.fail();
-        await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: false, failure: message }));
+        await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: false, failure: message, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, data: run.data }));
         return;
     }
     if (!run.result) {
@@ -39782,12 +45789,12 @@ async function reportOne(toolkit, settings, run) {
     await printLog(toolkit, settings, run);
     const reloadOk = (0,reload_status/* isSuccess */.oJ)(run.result.status);
     if (reloadOk)
-        (0,untrusted/* printUntrusted */.Qi)(toolkit, `Reload task '${report.taskName}' finished successfully.`);
+        (0,untrusted/* printUntrusted */.Qi)(toolkit, `${reloadSubject(report)} finished successfully${report.reloadMode === 'engine' ? ' and was saved' : ''}.`);
     else
         annotate(toolkit, run);
     const chainProblem = reportChain(toolkit, settings, run);
     const failure = !reloadOk ? failureSentence(report) : run.success ? undefined : chainProblem;
-    await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, chain: run.chain }));
+    await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, chain: run.chain, data: run.data }));
 }
 /** A failed task in the chain: an error (chain-failure: fail) or a warning (warn). Returns the text. */
 function reportChain(toolkit, settings, run) {
@@ -39808,7 +45815,7 @@ function reportChain(toolkit, settings, run) {
 async function reportMany(toolkit, settings, runs) {
     for (const run of runs) {
         await toolkit.group(`Result: ${run.label}: ${run.report?.status || 'failed'}`, async () => {
-            if (run.report?.executionResultId)
+            if (run.report && run.result)
                 logReport(toolkit, run.report);
             if (run.error)
                 (0,untrusted/* printUntrusted */.Qi)(toolkit, run.error);
@@ -39817,7 +45824,7 @@ async function reportMany(toolkit, settings, runs) {
     }
     for (const run of runs) {
         if (run.error)
-            toolkit.error(run.error, { title: `Qlik reload failed: ${run.label}` });
+            toolkit.error(run.error, { title: `${checkFailed(run) ? 'Qlik data check failed' : 'Qlik reload failed'}: ${run.label}` });
         else if (run.result && !(0,reload_status/* isSuccess */.oJ)(run.result.status))
             annotate(toolkit, run);
         reportChain(toolkit, settings, run);
@@ -39832,7 +45839,7 @@ async function reportMany(toolkit, settings, runs) {
     await bestEffort(toolkit, 'write the job summary', () => writeTargetsSummary(toolkit, runs));
 }
 async function printLog(toolkit, settings, run) {
-    if (run.scriptLogPath && (settings.scriptLog === 'always' || (settings.scriptLog === 'on-failure' && !run.success))) {
+    if (run.scriptLogPath && !run.scriptLogPrinted && (settings.scriptLog === 'always' || (settings.scriptLog === 'on-failure' && !run.success))) {
         await bestEffort(toolkit, 'print the script log', () => printScriptLog(toolkit, run.scriptLogPath, run.scriptLogBytes ?? 0));
     }
 }
@@ -39851,10 +45858,11 @@ async function bestEffort(toolkit, what, work) {
         toolkit.warning(`Could not ${what}: ${error.message}`);
     }
 }
+const checkFailed = (run) => run.data?.checks.some(check => !check.held) ?? false;
 /** One annotation per failed reload: status, scheduler errors, script error lines and log tail. */
 function annotate(toolkit, run) {
     const note = run.scriptLogNote?.startsWith('No script log') ? run.scriptLogNote : undefined;
-    toolkit.error(failureAnnotation(run.report, run.excerpt, note), { title: `Qlik reload failed: ${run.report.taskName} (${run.report.status})` });
+    toolkit.error(failureAnnotation(run.report, run.excerpt, note), { title: `Qlik reload failed: ${run.label} (${run.report.status})` });
     toolkit.fail();
 }
 
@@ -39863,7 +45871,7 @@ function annotate(toolkit, run) {
 
 /** The selection failed as a whole: nothing started; every target gets its entry and its row, the step one error. */
 async function reportNotStarted(toolkit, settings, runs, failure) {
-    setResult(toolkit, settings.singleTarget, runs);
+    setResult(toolkit, settings, runs);
     toolkit.error(failure);
     toolkit.fail();
     if (settings.singleTarget)
@@ -39883,21 +45891,58 @@ async function pool(items, limit, work) {
     await Promise.all(lanes);
 }
 
+;// CONCATENATED MODULE: ./src/engine/checks.ts
+const COMPARE = {
+    '>=': (a, c) => a >= c,
+    '>': (a, c) => a > c,
+    '=': (a, c) => a === c,
+    '<=': (a, c) => a <= c,
+    '<': (a, c) => a < c
+};
+/** Runs every check against the tables read after the reload. A named table that is missing fails its check; `*` of an app without tables too. */
+function runChecks(checks, tables) {
+    return checks.flatMap((check) => {
+        if (check.every) {
+            if (tables.length === 0)
+                return [{ check, table: '*', held: false }];
+            return tables.map(table => ({ check, table: table.name, actual: table.rows, held: COMPARE[check.op](table.rows, check.count) }));
+        }
+        const table = tables.find(t => t.name === check.table);
+        return [{ check, table: check.table, actual: table?.rows, held: table !== undefined && COMPARE[check.op](table.rows, check.count) }];
+    });
+}
+/** A failed check in one sentence: the table, the expected and the actual count. */
+function describeFailure(outcome, tables) {
+    const { check, table, actual } = outcome;
+    const expected = `expected ${check.op} ${check.count.toLocaleString('en-US')}`;
+    if (table === '*' && actual === undefined)
+        return `the app has no tables (${check.line}: ${expected} in every table)`;
+    if (actual !== undefined)
+        return `table '${table}' has ${actual.toLocaleString('en-US')} rows, ${expected}`;
+    const near = tables.find(t => t.name.toLowerCase() === table.toLowerCase());
+    const listed = tables.slice(0, 20).map(t => `'${t.name}'`);
+    const known = tables.length === 0 ? 'the app has no tables' : `the app has ${listed.join(', ')}${tables.length > 20 ? ` and ${tables.length - 20} more` : ''}`;
+    return `table '${table}' does not exist (${expected}; ${near ? `did you mean '${near.name}'? ` : ''}${known})`;
+}
+
 ;// CONCATENATED MODULE: ./src/report/report.ts
 
 
 
 const DETAIL_TYPES = ['error', 'warning', 'info'];
-function buildReport(task, executionId, result, attempts = 0, app = task.app) {
+/** The report of a started reload with what is known of its outcome so far. */
+function buildReport(started, result, attempts = 0) {
+    const { task } = started;
+    const app = started.app ?? task?.app;
     const startedAt = (0,dates/* realTime */.M)(result?.startTime);
     const stoppedAt = (0,dates/* realTime */.M)(result?.stopTime);
     const appId = app?.id ?? (result?.appID && result.appID !== types/* EMPTY_GUID */.U2 ? result.appID : '');
     return {
-        taskId: task.id,
-        taskName: task.name,
+        taskId: task?.id ?? '',
+        taskName: task?.name ?? '',
         appId,
         appName: app?.name ?? '',
-        executionId,
+        executionId: started.executionId,
         executionResultId: result?.id ?? '',
         status: result ? (0,reload_status/* statusName */.Er)(result.status) : '',
         statusCode: result ? result.status : null,
@@ -39906,7 +45951,9 @@ function buildReport(task, executionId, result, attempts = 0, app = task.app) {
         durationMs: durationOf(result, startedAt, stoppedAt),
         node: result?.executingNodeName ?? '',
         attempts,
-        details: sortedDetails(result)
+        details: sortedDetails(result),
+        reloadMode: started.mode,
+        partial: started.partial
     };
 }
 function durationOf(result, startedAt, stoppedAt) {
@@ -40022,12 +46069,14 @@ var run_stop = __nccwpck_require__(6941);
 
 
 
+
 const STOP_WAIT_ON_TIMEOUT_MS = 15_000;
 const STOP_WAIT_ON_FAIL_FAST_MS = 4_000;
 /**
- * One target's steps: start it once (or attach), follow that execution, stop it on timeout or fail-fast,
- * fetch what explains a failure, follow its chain. The runner does each step its way; this decides which.
- * Never throws for the target's own trouble: it lands in `run.error`. A cancellation is rethrown.
+ * One target's steps: start it once (or attach), follow that reload, stop it on timeout or fail-fast,
+ * check its data, make it last, fetch what explains a failure, follow its chain. The runner does each
+ * step its way; this decides which. Never throws for the target's own trouble: it lands in `run.error`.
+ * A cancellation is rethrown.
  */
 async function runTarget(runner, run, step) {
     const context = targetContext(run, step);
@@ -40035,25 +46084,26 @@ async function runTarget(runner, run, step) {
     try {
         const started = (run.started = await group('Start the reload', async () => {
             const reload = await runner.start(context);
-            // Tracked at once: if the job is killed from here on, the post step stops this execution.
+            // Tracked at once: if the job is killed from here on, the post step finds it.
             context.tracker.started({
-                taskId: reload.task.id,
-                taskName: reload.task.name,
-                executionId: reload.executionId,
+                key: reload.key,
+                names: reload.names,
                 attached: reload.attached,
+                saved: reload.saved,
                 stop: waitMs => runner.stop(reload, { waitMs, afterCancel: true, context })
             });
-            const app = reload.app ?? reload.task.app;
-            info(`Task '${reload.task.name}' (${reload.task.id})${app ? ` of app '${app.name ?? ''}'` : ''}: execution ${reload.executionId}`);
+            info(startedLine(reload));
             return reload;
         }));
-        run.label = started.task.name;
-        run.report = buildReport(started.task, started.executionId, undefined, 0, started.app);
+        run.label = started.task?.name ?? run.label;
+        if (started.tablesBefore)
+            run.data = { before: started.tablesBefore, checks: [] };
+        run.report = buildReport(started);
         if (!context.multi)
             setOutputs(toolkit, run.report);
         if (!settings.wait) {
-            run.report = buildReport(started.task, started.executionId, (await runner.status(started)) ?? { id: '', status: 1 }, 0, started.app);
-            context.tracker.ended(started.executionId);
+            run.report = buildReport(started, (await runner.status(started)) ?? { id: '', status: 1 });
+            context.tracker.ended(started.key);
             run.success = true;
             info(`wait is false: not waiting for the reload (now ${run.report.status}).`);
             return;
@@ -40061,13 +46111,17 @@ async function runTarget(runner, run, step) {
         const result = await follow(runner, started, context);
         if (!result)
             return;
-        context.tracker.ended(started.executionId);
+        context.tracker.ended(started.key);
         run.result = result.result;
-        run.report = buildReport(started.task, started.executionId, result.result, result.attempts, started.app);
+        run.report = buildReport(started, result.result, result.attempts);
         run.success = (0,reload_status/* isSuccess */.oJ)(result.result.status);
+        if (run.success)
+            await checkData(runner, started, context);
+        if (run.success)
+            await save(runner, started, context);
         await explain(runner, started, result.result, context);
-        if (settings.waitForChain)
-            await followTheChain(started, result.result, context);
+        if (settings.waitForChain && started.task)
+            await followTheChain(started.task, result.result, context);
     }
     catch (error) {
         if (context.cancel.aborted)
@@ -40078,80 +46132,124 @@ async function runTarget(runner, run, step) {
         }
         run.error = (0,errors/* errorMessage */.gJ)(error);
     }
+    finally {
+        if (run.started)
+            await runner.release(run.started).catch((error) => toolkit.debug(`release: ${(0,errors/* errorMessage */.gJ)(error)}`));
+    }
 }
-/** Follows our execution to its end; on timeout stops it (stop-on-timeout) and records why. Undefined when it timed out. */
+/** "Task 'Reload Sales' (…) of app 'Sales': execution …", or "App 'Sales' (…): engine reload (partial) started". */
+function startedLine(reload) {
+    const app = reload.app ?? reload.task?.app;
+    if (reload.task)
+        return `Task '${reload.task.name}' (${reload.task.id})${app ? ` of app '${app.name ?? ''}'` : ''}: execution ${reload.executionId}`;
+    return `App '${app?.name ?? ''}' (${app?.id ?? ''}): ${reload.partial ? 'partial ' : ''}engine reload started`;
+}
+/** Follows our reload to its end; on timeout stops it (stop-on-timeout) and records why. Undefined when it timed out. */
 async function follow(runner, started, context) {
     const { run, settings, tracker } = context;
-    const { task, executionId, app } = started;
+    const { names } = started;
     const outcome = await runner.follow(started, context);
     if (outcome.kind === 'finished')
         return outcome;
     const last = `${outcome.lastStatus === undefined ? 'no status seen yet' : `last status ${(0,reload_status/* describeStatus */.Wn)(outcome.lastStatus)}`}${outcome.unanswered ? `; ${outcome.unanswered}` : ''}`;
     const raise = "Raise 'timeout' if reloads of this app take longer.";
-    run.report = buildReport(task, executionId, outcome.result, outcome.attempts, app);
+    run.report = buildReport(started, outcome.result, outcome.attempts);
     if (!run.report.status && outcome.lastStatus !== undefined) {
         run.report.status = (0,reload_status/* statusName */.Er)(outcome.lastStatus);
         run.report.statusCode = outcome.lastStatus;
     }
     if (started.attached || !settings.stopOnTimeout) {
-        tracker.ended(executionId);
+        tracker.ended(started.key);
         const why = started.attached ? 'it was started by someone else (if-running: attach)' : 'stop-on-timeout is false';
-        run.error = `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task '${task.name}' (execution ${executionId}, ${last}). The reload keeps running in Qlik Sense: ${why}. ${raise}`;
+        run.error = `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for ${names.what} (${names.ended}, ${last}). The reload keeps running in Qlik Sense: ${why}. ${raise}`;
         return undefined;
     }
     const stop = await (0,run_stop/* stopAndExplain */.p)(() => runner.stop(started, { waitMs: STOP_WAIT_ON_TIMEOUT_MS, afterCancel: false, context }), {
-        why: `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task '${task.name}' (${last})`,
-        task: `task '${task.name}'`,
-        executionId,
+        why: `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for ${names.what} (${last})`,
+        names,
         afterFailure: 'Stop it in the QMC if it still runs.'
     });
     if (stop.kind === 'failed') {
         // The timeout is the news; the failed stop is added to it (the post step will try again).
-        tracker.stopFailed(executionId);
+        tracker.stopFailed(started.key);
         run.error = stop.message;
         return undefined;
     }
-    tracker.ended(executionId);
-    run.report = buildReport(task, executionId, stop.result ?? outcome.result, outcome.attempts, app);
+    tracker.ended(started.key);
+    run.report = buildReport(started, stop.result ?? outcome.result, outcome.attempts);
     run.error = `${stop.message} ${raise}`;
     return undefined;
 }
 /** fail-fast: another target failed, so this one is stopped (with stop-on-cancel) or left running. */
 async function stopForFailFast(runner, started, context) {
     const { run, settings, tracker } = context;
-    const { task, executionId } = started;
     if (started.attached || !settings.stopOnCancel) {
-        tracker.ended(executionId);
-        run.error = `Another target failed (fail-fast): stopped waiting; execution ${executionId} keeps running${started.attached ? ' (someone else started it)' : ' (stop-on-cancel is false)'}.`;
+        tracker.ended(started.key);
+        run.error = `Another target failed (fail-fast): stopped waiting; ${started.names.ended} keeps running${started.attached ? ' (someone else started it)' : ' (stop-on-cancel is false)'}.`;
         return;
     }
     const stop = await (0,run_stop/* stopAndExplain */.p)(() => runner.stop(started, { waitMs: STOP_WAIT_ON_FAIL_FAST_MS, afterCancel: false, context }), {
         why: 'Another target failed (fail-fast)',
-        task: `task '${task.name}'`,
-        executionId,
+        names: started.names,
         afterFailure: 'The post step will try again.'
     });
     run.error = stop.message;
     if (stop.kind === 'failed') {
-        tracker.stopFailed(executionId);
+        tracker.stopFailed(started.key);
         return;
     }
-    tracker.ended(executionId);
-    run.report = buildReport(task, executionId, stop.result ?? run.result, 0, started.app);
+    tracker.ended(started.key);
+    run.report = buildReport(started, stop.result ?? run.result);
 }
-/** The script log, fetched when it will be shown or explains a failure; external programs have none. */
+/**
+ * The app's tables after a successful reload (where the runner reads them), and the expect-rows checks
+ * on them: a check that fails fails the target, naming the table, the expected and the actual count.
+ */
+async function checkData(runner, started, context) {
+    const { run, settings, info } = context;
+    const after = await runner.tablesAfter(started, context);
+    if (!after)
+        return;
+    const checks = runChecks(settings.expectRows, after);
+    run.data = { ...run.data, after, checks };
+    const app = started.app?.name ?? started.task?.app?.name ?? started.app?.id ?? '';
+    for (const line of tableLines(run.data, app))
+        info(line);
+    const failed = checks.filter(outcome => !outcome.held);
+    if (failed.length === 0)
+        return;
+    run.success = false;
+    const unsaved = started.mode === 'engine' ? ' The app was not saved: it keeps the data it had.' : ' The task reloaded and saved the app: it holds this data now.';
+    run.error = `Data check failed for app '${app}' (expect-rows): ${failed.map(outcome => describeFailure(outcome, after)).join('; ')}.${unsaved}`;
+}
+/** A successful reload whose checks held is made to last (the engine saves the app); a failed save fails the target. */
+async function save(runner, started, context) {
+    try {
+        await runner.save(started, context);
+    }
+    catch (error) {
+        context.run.success = false;
+        context.run.error = `The reload succeeded, but saving the app failed: ${(0,errors/* errorMessage */.gJ)(error)}`;
+    }
+}
+/** The script log, fetched when it will be shown or explains a failure; some reloads have none (external programs). */
 async function explain(runner, started, result, context) {
     const { run, settings, toolkit, info } = context;
-    if ((run.success && settings.scriptLog !== 'always') || (0,types/* isExternalProgram */.G1)(started.task))
+    if (run.success && settings.scriptLog !== 'always')
         return;
     try {
         const log = await runner.scriptLog(started, result, context);
+        if (!log)
+            return;
         if (log.kind === 'saved') {
             run.scriptLogPath = log.path;
             run.scriptLogBytes = log.bytes;
+            run.scriptLogPrinted = log.printed;
             // script-log: never: no line of the log reaches the step log, the annotation or the summary.
-            if (!run.success && settings.scriptLog !== 'never')
-                run.excerpt = await scanLog(log.path);
+            if (!run.success && settings.scriptLog !== 'never') {
+                const excerpt = await scanLog(log.path);
+                run.excerpt = log.errorLines?.length ? { ...excerpt, errorLines: log.errorLines } : excerpt;
+            }
             run.scriptLogNote = `Script log: ${formatBytes(log.bytes)} at ${log.path}${cutNote(log, settings.scriptLogMaxBytes)}`;
             // A log that was cut says so in the step log too, not only in the summary.
             if (log.cut > 0 || log.cutShort)
@@ -40177,12 +46275,12 @@ function cutNote(log, maxBytes) {
     return notes.length > 0 ? ` (${notes.join('; ')})` : '';
 }
 /** wait-for-chain: the tasks the outcome triggers, waited for within the target's timeout. */
-async function followTheChain(started, result, context) {
+async function followTheChain(task, result, context) {
     const { run, settings, api, clock, signal, toolkit, info, group } = context;
     const deadline = context.startedAt + settings.timeoutMs;
     run.chain = await group('Task chain', async () => {
         // No request of the chain outlives the timeout either.
-        const chain = await followChain(api.with({ deadline }), { task: started.task, result }, { clock, log: toolkit, signal, deadline, maxPollIntervalMs: settings.maxPollIntervalMs, visited: new Set(), claimed: new Set() });
+        const chain = await followChain(api.with({ deadline }), { task, result }, { clock, log: toolkit, signal, deadline, maxPollIntervalMs: settings.maxPollIntervalMs, visited: new Set(), claimed: new Set() });
         for (const line of chain.length > 0 ? chainLines(chain) : ['No task trigger fires on this outcome.'])
             info(line);
         return chain;
@@ -40233,36 +46331,31 @@ async function reportCancelled(progress, toolkit) {
     if (!settings || runs.every(run => !run.started))
         messages.push('The job was cancelled before a reload was started.');
     for (const run of runs) {
-        if (run.started && !running.has(run.started.executionId)) {
-            messages.push(`The job was cancelled after the reload of '${run.started.task.name}' had ended (${run.report?.status || 'ended'}); nothing to stop.`);
+        if (run.started && !running.has(run.started.key)) {
+            messages.push(`The job was cancelled after the reload of '${run.label}' had ended (${run.report?.status || 'ended'}); nothing to stop.`);
         }
     }
     for (const r of [...running.values()]) {
         if (r.attached) {
-            messages.push(`The job was cancelled; execution ${r.executionId} was started by someone else (if-running: attach) and keeps running.`);
+            messages.push(`The job was cancelled; ${r.names.ended} was started by someone else (if-running: attach) and keeps running.`);
         }
         else if (settings?.stopOnCancel === false) {
-            messages.push(`The job was cancelled; task '${r.taskName}' (execution ${r.executionId}) keeps running in Qlik Sense because stop-on-cancel is false.`);
+            messages.push(`The job was cancelled; ${r.names.subject} keeps running in Qlik Sense because stop-on-cancel is false.`);
         }
         else {
-            const stop = await (0,run_stop/* stopAndExplain */.p)(() => r.stop(STOP_WAIT_ON_CANCEL_MS), {
-                why: 'The job was cancelled',
-                task: `task '${r.taskName}'`,
-                executionId: r.executionId,
-                afterFailure: 'The post step will try again.'
-            });
+            const stop = await (0,run_stop/* stopAndExplain */.p)(() => r.stop(STOP_WAIT_ON_CANCEL_MS), { why: 'The job was cancelled', names: r.names, afterFailure: 'The post step will try again.' });
             messages.push(stop.message);
             if (stop.kind === 'failed') {
-                progress.stopFailed(r.executionId);
+                progress.stopFailed(r.key);
                 continue;
             }
         }
-        running.delete(r.executionId);
+        running.delete(r.key);
     }
     // What is left is for the post step.
     progress.save();
     if (settings)
-        setResult(toolkit, settings.singleTarget, runs);
+        setResult(toolkit, settings, runs);
     await reportFailure(toolkit, messages.join('\n'), runs);
 }
 
@@ -40278,7 +46371,7 @@ class Progress {
     store;
     settings;
     runs = [];
-    /** Our executions that have not ended, by execution id. */
+    /** Our reloads that have not ended, by key. */
     running = new Map();
     /** Of those, the ones main meant to stop and could not: the post step tries again. */
     stopPending = new Set();
@@ -40286,15 +46379,15 @@ class Progress {
         this.store = store;
     }
     started(running) {
-        this.running.set(running.executionId, running);
+        this.running.set(running.key, running);
         this.save();
     }
-    ended(executionId) {
-        this.running.delete(executionId);
+    ended(key) {
+        this.running.delete(key);
         this.save();
     }
-    stopFailed(executionId) {
-        this.stopPending.add(executionId);
+    stopFailed(key) {
+        this.stopPending.add(key);
     }
     /** Rewrites the state's list of ours that may still run (not someone else's we attached to). */
     save() {
@@ -40302,10 +46395,10 @@ class Progress {
     }
     /** Main's last word (a kill never gets here): only what main could not stop is left to the post step. */
     end() {
-        (0,state/* markMainEnded */.$U)(this.ours().filter(r => this.stopPending.has(r.executionId)), this.store);
+        (0,state/* markMainEnded */.$U)([...this.running.values()].filter(r => !r.attached && this.stopPending.has(r.key)).map(r => r.saved), this.store);
     }
     ours() {
-        return [...this.running.values()].filter(r => !r.attached).map(r => ({ taskId: r.taskId, executionId: r.executionId }));
+        return [...this.running.values()].filter(r => !r.attached).map(r => r.saved);
     }
 }
 
@@ -40340,6 +46433,571 @@ function listenForCancel(toolkit, also) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/reload/app-busy.ts
+
+
+
+
+/** A chain can start another task of the app the moment one ends: the check is made again, this many times at most. */
+const MAX_ROUNDS = 10;
+/**
+ * Before the action reloads an app in the engine itself: is a task of that app running on the scheduler
+ * (the QRS's execution sessions)? `wait` waits for it to end (then looks again), `fail` refuses. Whether
+ * one runs is not known when the server does not serve the list: `fail` refuses then too, `wait` warns.
+ * Engine reloads of others are not in that list: the engine runs those one after the other itself.
+ */
+async function untilAppIdle(qrs, app, options) {
+    const name = `'${app.name ?? app.id}'`;
+    const { deadline, clock } = options;
+    const api = qrs.with({ deadline });
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+        const sessions = await api.appRunningSessions(app.id);
+        if ('notKnown' in sessions) {
+            const why = `Could not check whether a task of app ${name} is running (${sessions.notKnown})`;
+            if (options.ifRunning === 'fail')
+                throw new errors/* ReloadError */.gK(`${why}, and if-running is 'fail': not reloading it. Allow the user to read execution sessions, or use if-running: wait.`);
+            options.log.warning(`${why}: reloading it without that check.`);
+            return;
+        }
+        const [running] = sessions;
+        if (!running)
+            return;
+        const task = running.reloadTask?.name ? `task '${running.reloadTask.name}'` : 'a task';
+        if (options.ifRunning === 'fail') {
+            throw new errors/* ReloadError */.gK(`App ${name} is being reloaded by ${task} (execution ${running.id}) and if-running is 'fail': not reloading it in the engine beside that run.`);
+        }
+        (0,untrusted/* printUntrusted */.Qi)(options.log, `App ${name} is being reloaded by ${task} (execution ${running.id}): waiting for it to end before the engine reload (if-running: wait).`);
+        // Reads that do not retry on their own (the wait rides out outages), none outliving the deadline.
+        const outcome = await (0,wait/* waitForExecution */.Li)(api.with({ retries: 0 }), running.id, {
+            log: line => (0,untrusted/* printUntrusted */.Qi)(options.log, line),
+            clock,
+            timeoutMs: Math.max(0, deadline - clock.now()),
+            maxPollIntervalMs: options.maxPollIntervalMs,
+            signal: options.signal
+        });
+        if (outcome.kind === 'timeout') {
+            throw new errors/* ReloadError */.gK(`App ${name} was being reloaded by ${task} (execution ${running.id}), which did not end within the timeout; this step reloaded nothing.`);
+        }
+        options.log.info(`That run ended with ${(0,reload_status/* describeStatus */.Wn)(outcome.result.status)}.`);
+    }
+    throw new errors/* ReloadError */.gK(`Tasks of app ${name} kept running for ${MAX_ROUNDS} runs in a row; this step reloaded nothing.`);
+}
+
+// EXTERNAL MODULE: ./src/report/started.ts
+var report_started = __nccwpck_require__(4439);
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+// EXTERNAL MODULE: external "node:stream/promises"
+var promises_ = __nccwpck_require__(6466);
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: ./src/scriptlog/capped-file.ts
+
+
+
+/** Copies go in pieces of this size: memory stays flat however large the cap. */
+const COPY_BYTES = 1024 * 1024;
+/**
+ * A file that keeps at most about `maxBytes` of what is written to it: the first half as it comes, and of
+ * the rest only the last half, in a ring file beside it (`<path>.tail`, written in place, so disk and
+ * memory stay bounded whatever the server sends). When it ends, the tail is appended after a line that
+ * says how much was cut between them, and the ring file is removed.
+ */
+class CappedFile extends external_node_stream_.Writable {
+    path;
+    maxBytes;
+    file;
+    ring;
+    headMax;
+    tailMax;
+    /** Bytes in the head, at the start of the file. */
+    head = 0;
+    /** Bytes that came after the head; the ring holds the last tailMax of them. */
+    rest = 0;
+    constructor(path, maxBytes) {
+        super();
+        this.path = path;
+        this.maxBytes = maxBytes;
+        this.headMax = Math.floor(maxBytes / 2);
+        this.tailMax = maxBytes - this.headMax;
+    }
+    /** Every byte written. */
+    get received() {
+        return this.head + this.rest;
+    }
+    /** Bytes left out between the head and the tail. */
+    get cut() {
+        return Math.max(0, this.rest - this.tailMax);
+    }
+    _construct(done) {
+        (0,promises_namespaceObject.open)(this.path, 'w').then(file => {
+            this.file = file;
+            done();
+        }, done);
+    }
+    _write(chunk, _encoding, done) {
+        this.take(chunk).then(() => done(), done);
+    }
+    _final(done) {
+        this.finish().then(() => done(), done);
+    }
+    _destroy(error, done) {
+        this.close().then(() => done(error), () => done(error));
+    }
+    async take(chunk) {
+        const room = this.headMax - this.head;
+        if (room > 0) {
+            const piece = chunk.subarray(0, room);
+            await this.file.write(piece, 0, piece.length, this.head);
+            this.head += piece.length;
+            chunk = chunk.subarray(piece.length);
+        }
+        if (chunk.length === 0)
+            return;
+        this.ring ??= await (0,promises_namespaceObject.open)(`${this.path}.tail`, 'w+');
+        // Only the last tailMax bytes of a chunk can stay.
+        if (chunk.length > this.tailMax) {
+            this.rest += chunk.length - this.tailMax;
+            chunk = chunk.subarray(chunk.length - this.tailMax);
+        }
+        while (chunk.length > 0) {
+            const at = this.rest % this.tailMax;
+            const piece = chunk.subarray(0, this.tailMax - at);
+            await this.ring.write(piece, 0, piece.length, at);
+            this.rest += piece.length;
+            chunk = chunk.subarray(piece.length);
+        }
+    }
+    /** The tail after the head (and, when something was cut, a line saying so); the ring file goes. */
+    async finish() {
+        if (this.ring) {
+            let at = this.head;
+            if (this.cut > 0) {
+                const line = Buffer.from(`\r\n… ${formatBytes(this.cut)} of the script log cut here (script-log-max-size ${formatBytes(this.maxBytes)}): its first ${formatBytes(this.head)} and its last ${formatBytes(this.tailMax)} are kept …\r\n`);
+                await this.file.write(line, 0, line.length, at);
+                at += line.length;
+            }
+            // The ring's oldest byte sits where the next one would be written, once it has wrapped.
+            const kept = Math.min(this.rest, this.tailMax);
+            const start = this.rest > this.tailMax ? this.rest % this.tailMax : 0;
+            at = await this.copy(start, kept, at);
+            await this.copy(0, start, at);
+        }
+        await this.close();
+    }
+    /** Copies ring bytes [from, to) to the file at `at`; answers where the next bytes go. */
+    async copy(from, to, at) {
+        const buffer = Buffer.alloc(Math.min(COPY_BYTES, Math.max(1, to - from)));
+        for (let offset = from; offset < to;) {
+            const { bytesRead } = await this.ring.read(buffer, 0, Math.min(buffer.length, to - offset), offset);
+            if (bytesRead === 0)
+                break;
+            await this.file.write(buffer, 0, bytesRead, at);
+            at += bytesRead;
+            offset += bytesRead;
+        }
+        return at;
+    }
+    async close() {
+        const [file, ring] = [this.file, this.ring];
+        this.file = this.ring = undefined;
+        await file?.close();
+        if (ring) {
+            await ring.close();
+            await (0,promises_namespaceObject.rm)(`${this.path}.tail`, { force: true });
+        }
+    }
+}
+
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./src/scriptlog/fetch.ts
+
+
+
+
+
+
+/**
+ * Right after a run the download can answer 404 for a while (Butler waits 500 ms, then retries
+ * 2 s apart): bounded waits, about 15 s in all.
+ */
+const DOWNLOAD_RETRY_DELAYS_MS = [500, 2_000, 2_000, 2_000, 4_000, 4_000];
+/**
+ * Streams the script log of `result` to a file under `dir`; memory stays flat whatever its size, and the
+ * file stays within `maxBytes`. The file keeps Qlik's CRLF line endings; a leading BOM is dropped. The
+ * api's deadline (the target's timeout) ends a download that runs on, keeping what came.
+ */
+async function saveScriptLog(api, taskId, result, { dir, clock, signal, maxBytes }) {
+    if (result.scriptLogAvailable === false && (!result.fileReferenceID || result.fileReferenceID === types/* EMPTY_GUID */.U2)) {
+        return { kind: 'none', reason: 'the scheduler recorded no script log for this execution (empty file reference)' };
+    }
+    // The id names the file: anything but a GUID (a `../` in it) is refused before any request.
+    if (!GUID.test(result.id ?? ''))
+        return { kind: 'none', reason: `the execution result id '${String(result.id).slice(0, 60)}' is not a GUID, so it cannot name the log file` };
+    const path = insideDir(dir, `qlik-script-log-${result.id.toLowerCase()}.log`);
+    const reference = await api.scriptLogReference(taskId, result);
+    if (!reference)
+        return { kind: 'none', reason: 'the server has no script log for this execution' };
+    let file;
+    const outcome = await (0,poll/* poll */.wt)({
+        clock,
+        signal,
+        read: () => api.downloadScriptLog(reference, () => [stripBom(), (file = new CappedFile(path, maxBytes))]),
+        done: answer => answer.status === 200,
+        next: (_, attempt) => DOWNLOAD_RETRY_DELAYS_MS[attempt]
+    });
+    if (outcome.done && file) {
+        const { received, cut } = file;
+        return { kind: 'saved', path, bytes: (await (0,promises_namespaceObject.stat)(path)).size, received, cut, cutShort: outcome.value.cutShort };
+    }
+    return { kind: 'none', reason: `the log download still answered 404 after ${outcome.attempts} tries` };
+}
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** `name` resolved inside `dir`; throws when it would land anywhere else. */
+function insideDir(dir, name) {
+    const base = (0,external_node_path_namespaceObject.resolve)(dir);
+    const path = (0,external_node_path_namespaceObject.resolve)(base, name);
+    const rest = (0,external_node_path_namespaceObject.relative)(base, path);
+    if (!rest || rest.startsWith('..') || (0,external_node_path_namespaceObject.isAbsolute)(rest))
+        throw new Error(`Refusing to write the script log outside ${base}.`);
+    return path;
+}
+/** Drops a UTF-8 byte order mark at the very start of the stream. */
+function stripBom() {
+    let first = true;
+    return new external_node_stream_.Transform({
+        transform(chunk, _encoding, done) {
+            if (first) {
+                first = false;
+                if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf)
+                    chunk = chunk.subarray(3);
+            }
+            done(null, chunk);
+        }
+    });
+}
+
+;// CONCATENATED MODULE: ./src/scriptlog/progress-file.ts
+
+
+
+
+/**
+ * The progress lines of an engine reload, written to a file under `dir` as they come (CRLF, like Qlik's
+ * script logs). The file is capped as a downloaded script log is (script-log-max-size, `maxBytes`): a
+ * reload that prints without end keeps its first and last half of that, with a line saying how much was
+ * cut between them. `name` must be a plain file name: it is resolved inside `dir` or refused.
+ */
+class ProgressFile {
+    path;
+    file;
+    /** A write that failed (a full disk): close() reports it; the reload goes on. */
+    failure;
+    closing;
+    size = 0;
+    constructor(dir, name, maxBytes) {
+        this.path = insideDir(dir, name);
+        this.file = new CappedFile(this.path, maxBytes);
+        this.file.on('error', error => (this.failure ??= error));
+    }
+    /** Bytes in the file, once closed. */
+    get bytes() {
+        return this.size;
+    }
+    /** Every byte written. */
+    get received() {
+        return this.file.received;
+    }
+    /** Bytes left out between the head and the tail. */
+    get cut() {
+        return this.file.cut;
+    }
+    write(lines) {
+        if (this.failure || this.file.writableEnded)
+            return;
+        for (const line of lines)
+            this.file.write(`${line}\r\n`);
+    }
+    /** Puts the tail after the head and closes the file (an empty log is written too: the path always names a file). */
+    close() {
+        this.closing ??= this.finish();
+        return this.closing;
+    }
+    async finish() {
+        if (!this.file.writableEnded)
+            this.file.end();
+        await (0,promises_.finished)(this.file).catch((error) => (this.failure ??= error));
+        if (this.failure)
+            throw this.failure;
+        this.size = (await (0,promises_namespaceObject.stat)(this.path)).size;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/run/engine-tables.ts
+/** What is left of the target's timeout, but at least one request's time: what opening an app may take. */
+function openBudget({ settings, clock, startedAt }) {
+    return Math.max(settings.requestTimeoutMs, startedAt + settings.timeoutMs - clock.now());
+}
+/** Opens the app in the engine with its data, reads its tables, closes the session. */
+async function readTables(engine, app, context) {
+    const session = await engine.open(app, { noData: false, openTimeoutMs: openBudget(context) });
+    try {
+        return await session.tables();
+    }
+    finally {
+        await session.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/run/engine-runner.ts
+
+
+
+
+
+
+
+
+
+/** GetProgress once a second: the lines arrive within a second, at a rate that does not load the engine (corectl#256). */
+const PROGRESS_POLL_MS = 1_000;
+/** The transient line ("Orders << Orders 40,000 Lines fetched") at most this often. */
+const TRANSIENT_EVERY_MS = 5_000;
+/** A line at least this often while nothing else is printed. */
+const HEARTBEAT_MS = 5 * 60_000;
+/** enigma.js's code for a call whose socket closed before the answer (NOT_CONNECTED). */
+const LOST = -1;
+const engine_runner_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * The action reloads each app itself in the engine: after the QRS says no task of the app runs, it
+ * opens the app (one session per app), reads its tables, runs DoReloadEx (partial with qPartial), prints
+ * the progress while it runs, and, once target.ts has checked the tables, saves the app (DoSave).
+ */
+function engineRunner(api, engine) {
+    return {
+        start: async (context) => {
+            const { run, settings, clock, signal, toolkit } = context;
+            const resolved = run.resolved?.app;
+            const app = resolved ? { id: resolved.id, name: resolved.name } : { id: run.target.kind === 'app-id' ? run.target.appId : '' };
+            // The input check refuses if-running: attach in engine mode.
+            const ifRunning = settings.ifRunning === 'fail' ? 'fail' : 'wait';
+            await untilAppIdle(api, app, { ifRunning, deadline: clock.now() + settings.timeoutMs, maxPollIntervalMs: settings.maxPollIntervalMs, clock, signal, log: toolkit });
+            const session = await engine.open(app, { noData: false, openTimeoutMs: openBudget(context), signal });
+            try {
+                const before = await session.tables();
+                signal.throwIfAborted();
+                const key = (0,external_node_crypto_.randomUUID)();
+                const name = `qlik-engine-log-${engine_runner_GUID.test(app.id) ? app.id.toLowerCase() : 'app'}-${key.slice(0, 8)}.log`;
+                // Capped as a downloaded script log is: the same input, the same head and tail.
+                const log = new ProgressFile(process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), name, settings.scriptLogMaxBytes);
+                const reload = session.reload(settings.partial);
+                return {
+                    key,
+                    names: (0,report_started/* engineNames */.R)(app),
+                    mode: 'engine',
+                    partial: settings.partial,
+                    app,
+                    executionId: '',
+                    attached: false,
+                    saved: { engine: true, appId: app.id, appName: app.name ?? '' },
+                    tablesBefore: before,
+                    session,
+                    reload,
+                    log,
+                    sentAt: Date.now(),
+                    cancelled: false,
+                    errors: []
+                };
+            }
+            catch (error) {
+                await session.close();
+                throw error;
+            }
+        },
+        status: async (started) => (started.reload.answer ? resultOf(started) : undefined),
+        follow: async (started, context) => {
+            const { settings, clock, signal, group } = context;
+            const title = `Reload app '${started.app.name ?? started.app.id}' in the engine${started.partial ? ' (partial)' : ''} (timeout ${formatDuration(settings.timeoutMs)})`;
+            return group(title, async () => {
+                const since = clock.now();
+                const show = printer(started, context, since);
+                const surprise = surprises(context.info);
+                const ended = () => started.reload.answer !== undefined || started.reload.failure !== undefined;
+                /** The last read began after DoReloadEx answered: it has every line. */
+                let complete = false;
+                const outcome = await (0,poll/* poll */.wt)({
+                    clock,
+                    signal,
+                    deadline: since + settings.timeoutMs,
+                    // A gap ends early when DoReloadEx answers: the last lines are read at once.
+                    sleep: (ms, abort) => sleepUntil(clock, ms, abort, started.reload.done),
+                    read: async () => {
+                        complete = started.reload.answer !== undefined;
+                        const progress = await readProgress(started).catch((error) => (surprise.ridden(error) ? undefined : lostOr(started, error)));
+                        if (!progress)
+                            return;
+                        surprise.over();
+                        show(progress);
+                    },
+                    done: ended,
+                    next: () => PROGRESS_POLL_MS
+                });
+                if (!outcome.done)
+                    return { kind: 'timeout', elapsedMs: clock.now() - since, sessionEnded: false, lastStatus: 2, attempts: 0 };
+                // The answer came while the last read was under way: what came between (else that read came after it).
+                // Best effort: the outcome is known, a session that broke just now does not change it.
+                const last = started.reload.answer && !complete ? await readProgress(started).catch(() => undefined) : undefined;
+                if (last)
+                    show(last);
+                if (started.reload.failure instanceof errors/* UnexpectedEngineAnswer */.ki) {
+                    throw new errors/* EngineError */.NJ(`${started.reload.failure.message} Whether the reload succeeded is not known; the app was not saved.`);
+                }
+                if (started.reload.failure)
+                    lostOr(started, started.reload.failure);
+                return { kind: 'finished', result: resultOf(started), attempts: 1 };
+            });
+        },
+        stop: async (started, { waitMs, context }) => {
+            if (started.reload.answer || started.reload.failure)
+                return { alreadyEnded: true, result: started.reload.answer && resultOf(started) };
+            started.cancelled = true;
+            await started.session.cancel();
+            await sleepUntil(context.clock, waitMs, undefined, started.reload.done);
+            const result = started.reload.answer ? resultOf(started) : undefined;
+            // Best effort: the lines up to the cancel ("Abort requested by user") into the log, then the session ends.
+            if (started.session.open)
+                await readProgress(started).catch(() => undefined);
+            await closeAll(started);
+            return { alreadyEnded: false, result };
+        },
+        tablesAfter: started => started.session.tables(),
+        save: async (started, context) => {
+            await started.session.save(openBudget(context));
+            context.info(`App '${started.app.name ?? started.app.id}' saved (DoSave).`);
+        },
+        scriptLog: async (started) => {
+            const { log } = started;
+            await log.close();
+            return { kind: 'saved', path: log.path, bytes: log.bytes, received: log.received, cut: log.cut, cutShort: false, errorLines: started.errors.map(errorLine), printed: true };
+        },
+        // A reload still running is left to stop() (the job cancelled): closing its session first would be no cancel.
+        // One whose session is gone (an engine that stopped answering) has nothing left to stop: its log is closed too.
+        release: async (started) => {
+            if (started.reload.answer || started.reload.failure || !started.session.open)
+                await closeAll(started);
+        }
+    };
+}
+/** GetProgress of our reload; its lines go to the progress log as they come, its errors are kept. */
+async function readProgress(started) {
+    const progress = await started.session.progress(started.reload.requestId);
+    started.log.write(progress.lines);
+    if (progress.errors.length > 0)
+        started.errors = progress.errors;
+    return progress;
+}
+/**
+ * Prints the progress as it comes: every persistent line, the transient one at most every few seconds
+ * when it changed, a heartbeat when all is quiet. Server text: through the gate (context.info). With
+ * script-log: never, no line of the script's reaches the step log, only that it runs.
+ */
+function printer(started, { settings, clock, info }, since) {
+    const quiet = settings.scriptLog === 'never';
+    let lastPrint = since;
+    let lastTransient = '';
+    let transientAt = -Infinity;
+    return progress => {
+        const now = clock.now();
+        const elapsed = `+${formatDuration(now - since)}`;
+        if (!quiet)
+            for (const line of progress.lines)
+                info(line);
+        if (!quiet && progress.lines.length > 0)
+            lastPrint = now;
+        if (progress.transient && progress.transient !== lastTransient && now - transientAt >= TRANSIENT_EVERY_MS) {
+            info(`${elapsed} ${quiet ? 'reloading' : progress.transient}`);
+            lastTransient = progress.transient;
+            transientAt = lastPrint = now;
+        }
+        else if (now - lastPrint >= HEARTBEAT_MS) {
+            info(`${elapsed} still reloading ${started.names.what.replace(/^the engine reload of /, '')}`);
+            lastPrint = now;
+        }
+    };
+}
+/**
+ * A GetProgress answer the action cannot read (a field of the wrong type) is ridden out, as the task
+ * mode's wait rides out a surprise: the reload's outcome is DoReloadEx's answer, not its progress. One
+ * line when such answers start, one when the progress reads again.
+ */
+function surprises(info) {
+    let ongoing = false;
+    return {
+        ridden: error => {
+            if (!(error instanceof errors/* UnexpectedEngineAnswer */.ki))
+                return false;
+            if (!ongoing)
+                info(`${error.message} Its progress is not shown while it answers so; still waiting for the reload.`);
+            ongoing = true;
+            return true;
+        },
+        over: () => {
+            if (ongoing)
+                info('The engine answers GetProgress as expected again.');
+            ongoing = false;
+        }
+    };
+}
+/** The outcome in the QRS's terms, as the outputs report it: FinishedSuccess (7), FinishedFail (8), or Aborted (6) when cancelled. */
+function resultOf(started) {
+    const { answer, answeredAt = Date.now() } = started.reload;
+    const status = answer?.success ? 7 : started.cancelled ? 6 : 8;
+    return {
+        id: '',
+        status,
+        startTime: new Date(started.sentAt).toISOString(),
+        stopTime: new Date(answeredAt).toISOString(),
+        duration: answeredAt - started.sentAt,
+        appID: started.app.id
+    };
+}
+function errorLine(error) {
+    return error.statement ? `${error.message} (in: ${error.statement})` : error.message;
+}
+/**
+ * A call failed during the reload. Refused by the engine (no reload right, a parameter): its answer,
+ * as it is. The session broke (the socket closed, an engine that stopped answering): the reload is lost,
+ * its end is not ours to see.
+ */
+function lostOr(started, error) {
+    const code = error instanceof errors/* EngineError */.NJ ? error.code : undefined;
+    if (code !== undefined && code !== LOST)
+        throw error;
+    throw new errors/* EngineError */.NJ(`${started.names.what[0].toUpperCase()}${started.names.what.slice(1)} was lost: ${(0,errors/* errorMessage */.gJ)(error)} Without its session Qlik stops the reload or runs it to its end unsaved (not confirmed which); nothing was saved.`, code);
+}
+async function closeAll(started) {
+    await started.log.close().catch(() => undefined);
+    await started.session.close();
+}
+/** Sleeps `ms` on the clock, or less when `until` settles first (never longer: the timer is dropped). */
+async function sleepUntil(clock, ms, abort, until) {
+    const done = new AbortController();
+    const signal = abort ? AbortSignal.any([abort, done.signal]) : done.signal;
+    const settled = until.then(() => done.abort(), () => done.abort());
+    try {
+        await clock.sleep(ms, signal);
+    }
+    catch (error) {
+        if (abort?.aborted)
+            throw error;
+    }
+    finally {
+        done.abort();
+        void settled;
+    }
+}
+
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
 // EXTERNAL MODULE: external "node:perf_hooks"
@@ -40555,7 +47213,7 @@ async function subscribe(api, notify, executionId, log) {
  * for this execution, so it falls silent once that has ended, and its calls meet a closed listener.
  */
 function subscriptionFailed(error, executionId) {
-    const why = (0,util_text/* firstLine */.T)((0,errors/* errorMessage */.gJ)(error));
+    const why = (0,util_text/* firstLine */.TM)((0,errors/* errorMessage */.gJ)(error));
     if (!(0,retry/* outcomeUnknown */.Hu)(error))
         return `Push wake-ups off: the QRS refused the notification subscription (${why}); polling instead.`;
     return `Push wake-ups off: the answer to the notification subscription was lost (${why}); polling instead. If the QRS made it, it stays there (its handle never came, and the QRS lists none to remove it by), but it fires only for execution ${executionId} and falls silent once that has ended.`;
@@ -40563,197 +47221,6 @@ function subscriptionFailed(error, executionId) {
 
 // EXTERNAL MODULE: ./src/reload/stop.ts
 var stop = __nccwpck_require__(4545);
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
-;// CONCATENATED MODULE: ./src/scriptlog/capped-file.ts
-
-
-
-/** Copies go in pieces of this size: memory stays flat however large the cap. */
-const COPY_BYTES = 1024 * 1024;
-/**
- * A file that keeps at most about `maxBytes` of what is written to it: the first half as it comes, and of
- * the rest only the last half, in a ring file beside it (`<path>.tail`, written in place, so disk and
- * memory stay bounded whatever the server sends). When it ends, the tail is appended after a line that
- * says how much was cut between them, and the ring file is removed.
- */
-class CappedFile extends external_node_stream_.Writable {
-    path;
-    maxBytes;
-    file;
-    ring;
-    headMax;
-    tailMax;
-    /** Bytes in the head, at the start of the file. */
-    head = 0;
-    /** Bytes that came after the head; the ring holds the last tailMax of them. */
-    rest = 0;
-    constructor(path, maxBytes) {
-        super();
-        this.path = path;
-        this.maxBytes = maxBytes;
-        this.headMax = Math.floor(maxBytes / 2);
-        this.tailMax = maxBytes - this.headMax;
-    }
-    /** Every byte written. */
-    get received() {
-        return this.head + this.rest;
-    }
-    /** Bytes left out between the head and the tail. */
-    get cut() {
-        return Math.max(0, this.rest - this.tailMax);
-    }
-    _construct(done) {
-        (0,promises_namespaceObject.open)(this.path, 'w').then(file => {
-            this.file = file;
-            done();
-        }, done);
-    }
-    _write(chunk, _encoding, done) {
-        this.take(chunk).then(() => done(), done);
-    }
-    _final(done) {
-        this.finish().then(() => done(), done);
-    }
-    _destroy(error, done) {
-        this.close().then(() => done(error), () => done(error));
-    }
-    async take(chunk) {
-        const room = this.headMax - this.head;
-        if (room > 0) {
-            const piece = chunk.subarray(0, room);
-            await this.file.write(piece, 0, piece.length, this.head);
-            this.head += piece.length;
-            chunk = chunk.subarray(piece.length);
-        }
-        if (chunk.length === 0)
-            return;
-        this.ring ??= await (0,promises_namespaceObject.open)(`${this.path}.tail`, 'w+');
-        // Only the last tailMax bytes of a chunk can stay.
-        if (chunk.length > this.tailMax) {
-            this.rest += chunk.length - this.tailMax;
-            chunk = chunk.subarray(chunk.length - this.tailMax);
-        }
-        while (chunk.length > 0) {
-            const at = this.rest % this.tailMax;
-            const piece = chunk.subarray(0, this.tailMax - at);
-            await this.ring.write(piece, 0, piece.length, at);
-            this.rest += piece.length;
-            chunk = chunk.subarray(piece.length);
-        }
-    }
-    /** The tail after the head (and, when something was cut, a line saying so); the ring file goes. */
-    async finish() {
-        if (this.ring) {
-            let at = this.head;
-            if (this.cut > 0) {
-                const line = Buffer.from(`\r\n… ${formatBytes(this.cut)} of the script log cut here (script-log-max-size ${formatBytes(this.maxBytes)}): its first ${formatBytes(this.head)} and its last ${formatBytes(this.tailMax)} are kept …\r\n`);
-                await this.file.write(line, 0, line.length, at);
-                at += line.length;
-            }
-            // The ring's oldest byte sits where the next one would be written, once it has wrapped.
-            const kept = Math.min(this.rest, this.tailMax);
-            const start = this.rest > this.tailMax ? this.rest % this.tailMax : 0;
-            at = await this.copy(start, kept, at);
-            await this.copy(0, start, at);
-        }
-        await this.close();
-    }
-    /** Copies ring bytes [from, to) to the file at `at`; answers where the next bytes go. */
-    async copy(from, to, at) {
-        const buffer = Buffer.alloc(Math.min(COPY_BYTES, Math.max(1, to - from)));
-        for (let offset = from; offset < to;) {
-            const { bytesRead } = await this.ring.read(buffer, 0, Math.min(buffer.length, to - offset), offset);
-            if (bytesRead === 0)
-                break;
-            await this.file.write(buffer, 0, bytesRead, at);
-            at += bytesRead;
-            offset += bytesRead;
-        }
-        return at;
-    }
-    async close() {
-        const [file, ring] = [this.file, this.ring];
-        this.file = this.ring = undefined;
-        await file?.close();
-        if (ring) {
-            await ring.close();
-            await (0,promises_namespaceObject.rm)(`${this.path}.tail`, { force: true });
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/scriptlog/fetch.ts
-
-
-
-
-
-
-/**
- * Right after a run the download can answer 404 for a while (Butler waits 500 ms, then retries
- * 2 s apart): bounded waits, about 15 s in all.
- */
-const DOWNLOAD_RETRY_DELAYS_MS = [500, 2_000, 2_000, 2_000, 4_000, 4_000];
-/**
- * Streams the script log of `result` to a file under `dir`; memory stays flat whatever its size, and the
- * file stays within `maxBytes`. The file keeps Qlik's CRLF line endings; a leading BOM is dropped. The
- * api's deadline (the target's timeout) ends a download that runs on, keeping what came.
- */
-async function saveScriptLog(api, taskId, result, { dir, clock, signal, maxBytes }) {
-    if (result.scriptLogAvailable === false && (!result.fileReferenceID || result.fileReferenceID === types/* EMPTY_GUID */.U2)) {
-        return { kind: 'none', reason: 'the scheduler recorded no script log for this execution (empty file reference)' };
-    }
-    // The id names the file: anything but a GUID (a `../` in it) is refused before any request.
-    if (!GUID.test(result.id ?? ''))
-        return { kind: 'none', reason: `the execution result id '${String(result.id).slice(0, 60)}' is not a GUID, so it cannot name the log file` };
-    const path = insideDir(dir, `qlik-script-log-${result.id.toLowerCase()}.log`);
-    const reference = await api.scriptLogReference(taskId, result);
-    if (!reference)
-        return { kind: 'none', reason: 'the server has no script log for this execution' };
-    let file;
-    const outcome = await (0,poll/* poll */.wt)({
-        clock,
-        signal,
-        read: () => api.downloadScriptLog(reference, () => [stripBom(), (file = new CappedFile(path, maxBytes))]),
-        done: answer => answer.status === 200,
-        next: (_, attempt) => DOWNLOAD_RETRY_DELAYS_MS[attempt]
-    });
-    if (outcome.done && file) {
-        const { received, cut } = file;
-        return { kind: 'saved', path, bytes: (await (0,promises_namespaceObject.stat)(path)).size, received, cut, cutShort: outcome.value.cutShort };
-    }
-    return { kind: 'none', reason: `the log download still answered 404 after ${outcome.attempts} tries` };
-}
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** `name` resolved inside `dir`; throws when it would land anywhere else. */
-function insideDir(dir, name) {
-    const base = (0,external_node_path_namespaceObject.resolve)(dir);
-    const path = (0,external_node_path_namespaceObject.resolve)(base, name);
-    const rest = (0,external_node_path_namespaceObject.relative)(base, path);
-    if (!rest || rest.startsWith('..') || (0,external_node_path_namespaceObject.isAbsolute)(rest))
-        throw new Error(`Refusing to write the script log outside ${base}.`);
-    return path;
-}
-/** Drops a UTF-8 byte order mark at the very start of the stream. */
-function stripBom() {
-    let first = true;
-    return new external_node_stream_.Transform({
-        transform(chunk, _encoding, done) {
-            if (first) {
-                first = false;
-                if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf)
-                    chunk = chunk.subarray(3);
-            }
-            done(null, chunk);
-        }
-    });
-}
-
 ;// CONCATENATED MODULE: ./src/run/task-runner.ts
 
 
@@ -40763,12 +47230,24 @@ function stripBom() {
 
 
 
-/** The QRS task scheduler runs the target: a reload task (or an app's manual reload task) started over the QRS. */
-function taskRunner(api) {
+
+
+
+
+/** The task's run as every step knows it. */
+function taskReload(start) {
+    const { task, executionId } = start;
+    return { ...start, key: executionId, names: (0,report_started/* taskNames */.u)(`task '${task.name}'`, executionId), mode: 'task', partial: false, saved: { taskId: task.id, executionId } };
+}
+/**
+ * The QRS task scheduler runs the target: a reload task (or an app's manual reload task) started over the
+ * QRS. The scheduler saves the app itself; the engine is only asked for the tables when expect-rows checks them.
+ */
+function taskRunner(api, engine) {
     return {
-        start: ({ run, settings, clock, signal, cancel, toolkit }) => {
+        start: async ({ run, settings, clock, signal, cancel, toolkit }) => {
             const known = run.resolved?.task && run.resolved.lookedUpAt !== undefined ? { task: run.resolved.task, at: run.resolved.lookedUpAt } : undefined;
-            return startReload(api, run.target, { ...settings, clock, signal, cancel, log: toolkit }, known);
+            return taskReload(await startReload(api, run.target, { ...settings, clock, signal, cancel, log: toolkit }, known));
         },
         status: async (started) => (0,wait/* latestAttempt */.N7)(await api.executionResults(started.executionId)),
         follow: async ({ executionId, forecast }, { settings, clock, signal, toolkit, info, group }) => {
@@ -40799,13 +47278,27 @@ function taskRunner(api) {
             });
         },
         stop: ({ task, executionId }, { waitMs, afterCancel, context }) => (0,stop/* stopExecution */.V)(afterCancel ? api.detached() : api, task.id, executionId, { clock: context.clock, log: context.toolkit, waitMs }),
+        // The tables only for expect-rows: opening an app costs the engine its data model.
+        tablesAfter: async (started, context) => {
+            if (context.settings.expectRows.length === 0)
+                return undefined;
+            const app = started.app ?? started.task.app;
+            if (!app?.id)
+                throw new errors/* ReloadError */.gK(`expect-rows cannot check ${started.names.what}: it reloads no app (an external program task), so it has no tables.`);
+            return readTables(engine, app, context);
+        },
+        // The scheduler saved the app at the end of the task's reload.
+        save: async () => { },
         // Within the target's timeout, like the wait: a log that never ends is cut there.
-        scriptLog: ({ task }, result, { clock, cancel, startedAt, settings }) => saveScriptLog(api.with({ deadline: startedAt + settings.timeoutMs }), task.id, result, {
-            dir: process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(),
-            clock,
-            signal: cancel,
-            maxBytes: settings.scriptLogMaxBytes
-        })
+        scriptLog: ({ task }, result, { clock, cancel, startedAt, settings }) => (0,types/* isExternalProgram */.G1)(task)
+            ? Promise.resolve(undefined)
+            : saveScriptLog(api.with({ deadline: startedAt + settings.timeoutMs }), task.id, result, {
+                dir: process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(),
+                clock,
+                signal: cancel,
+                maxBytes: settings.scriptLogMaxBytes
+            }),
+        release: async () => { }
     };
 }
 /** C0 and C1 control characters: a line break or escape in server text could start a runner command. */
@@ -41012,6 +47505,7 @@ async function nothingMatched(api, selector) {
 
 
 
+
 /** The step: read inputs, connect, select the targets, run each once, report. */
 async function run(deps = connect/* defaults */.NT) {
     // Every line and annotation from here on passes the gate: none can be a runner command.
@@ -41022,6 +47516,7 @@ async function run(deps = connect/* defaults */.NT) {
     const cancel = cancellation.signal;
     const progress = new Progress(toolkit);
     let client;
+    let engine;
     try {
         const settings = (progress.settings = (0,connect/* readSettings */.sb)(toolkit));
         if (settings.insecureSkipTlsVerify) {
@@ -41029,6 +47524,7 @@ async function run(deps = connect/* defaults */.NT) {
         }
         const connection = (0,connect/* connect */.Ng)(settings, clock, toolkit);
         client = connection.client;
+        engine = connection.engine;
         // The run's calls stop when the job is cancelled (retry sleeps and requests in flight); the stops after it are not cut.
         const api = connection.api.with({ signal: cancel });
         // No separate probe (GET /qrs/about): the target lookup is the first request and signs in; a wrong url,
@@ -41042,8 +47538,9 @@ async function run(deps = connect/* defaults */.NT) {
         if (selection.failure)
             return await reportNotStarted(toolkit, settings, progress.runs, selection.failure);
         if (settings.dryRun)
-            return await dryRun(toolkit, api, settings, progress.runs);
-        await runAll(taskRunner(api), progress.runs, { settings, api, toolkit, clock, cancel, tracker: progress });
+            return await dryRun(toolkit, api, settings, progress.runs, engine);
+        const runner = settings.reloadMode === 'engine' ? engineRunner(api, engine) : taskRunner(api, engine);
+        await runAll(runner, progress.runs, { settings, api, toolkit, clock, cancel, tracker: progress });
         cancel.throwIfAborted();
         await reportRuns(toolkit, settings, progress.runs);
     }
@@ -41056,6 +47553,7 @@ async function run(deps = connect/* defaults */.NT) {
     finally {
         cancellation.dispose();
         client?.dispose();
+        await engine?.dispose();
         // Reached on every exit but a kill: what main left running is no longer the post step's to stop.
         progress.end();
     }
@@ -41238,12 +47736,14 @@ function gate(toolkit) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   b: () => (/* binding */ post)
 /* harmony export */ });
-/* harmony import */ var _connect_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6423);
+/* harmony import */ var _connect_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6969);
 /* harmony import */ var _output_untrusted_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4593);
 /* harmony import */ var _reload_stop_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4545);
+/* harmony import */ var _report_started_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4439);
 /* harmony import */ var _run_state_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4352);
 /* harmony import */ var _run_stop_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6941);
 /* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(17);
+
 
 
 
@@ -41256,11 +47756,16 @@ const STOP_WAIT_MS = 4_000;
  * The post step (runs.post, always): if main was killed before it could stop its executions
  * (SIGKILL after a cancellation, a runner timeout), or tried and could not, stop them now. Each is
  * read again first: runs that ended are left alone, and so is any run of main that reached its end.
+ * An engine reload cannot be reached any more (its session died with main): the step says what became of it.
  */
 async function post(deps = _connect_js__WEBPACK_IMPORTED_MODULE_0__/* .defaults */ .NT) {
     const toolkit = (0,_output_untrusted_js__WEBPACK_IMPORTED_MODULE_1__/* .gate */ .Gj)(deps.toolkit);
     const { clock } = deps;
-    const running = (0,_run_state_js__WEBPACK_IMPORTED_MODULE_3__/* .leftToStop */ .Dn)(toolkit);
+    const left = (0,_run_state_js__WEBPACK_IMPORTED_MODULE_3__/* .leftToStop */ .Dn)(toolkit);
+    for (const reload of left)
+        if ('engine' in reload)
+            toolkit.warning(lostWithMain(reload));
+    const running = left.filter((reload) => 'taskId' in reload);
     if (running.length === 0)
         return;
     const why = toolkit.getState(_run_state_js__WEBPACK_IMPORTED_MODULE_3__/* .STATE */ .c4.mainEnded) === 'true' ? 'The main step could not stop it' : 'The main step did not finish (cancelled or killed)';
@@ -41277,8 +47782,7 @@ async function post(deps = _connect_js__WEBPACK_IMPORTED_MODULE_0__/* .defaults 
         for (const { taskId, executionId } of running) {
             const stop = await (0,_run_stop_js__WEBPACK_IMPORTED_MODULE_4__/* .stopAndExplain */ .p)(() => (0,_reload_stop_js__WEBPACK_IMPORTED_MODULE_2__/* .stopExecution */ .V)(connection.api, taskId, executionId, { clock, log: toolkit, waitMs: STOP_WAIT_MS }), {
                 why,
-                task: `task ${taskId}`,
-                executionId,
+                names: (0,_report_started_js__WEBPACK_IMPORTED_MODULE_6__/* .taskNames */ .u)(`task ${taskId}`, executionId),
                 afterFailure: 'Stop it in the QMC.'
             });
             // Left alone because it had ended: nothing to warn about.
@@ -41294,6 +47798,10 @@ async function post(deps = _connect_js__WEBPACK_IMPORTED_MODULE_0__/* .defaults 
     finally {
         client?.dispose();
     }
+}
+/** What became of an engine reload whose main step was killed: nothing the post step can reach, so it says so. */
+function lostWithMain({ appId, appName }) {
+    return `The main step did not finish (cancelled or killed) during the engine reload of app '${appName || appId}' (${appId}): its engine session ended with the process. Qlik then stops the reload or runs it to its end (not confirmed which); either way nothing saves it, so the app keeps the data it had saved before.`;
 }
 
 
@@ -41500,9 +48008,17 @@ class QrsApi {
      */
     async taskExecutionSessions(task) {
         const external = (0,types/* isExternalProgram */.G1)(task);
+        const found = await this.runningSessions((0,qrs_filter/* eqGuid */.k8)(external ? 'externalProgramTask.id' : 'reloadTask.id', task.id));
+        return 'notKnown' in found ? found : found.filter(session => same((external ? session.externalProgramTask : session.reloadTask)?.id, task.id));
+    }
+    /** The executions of any task of the app running now (an engine reload must not run beside one); NotKnown as above. */
+    async appRunningSessions(appId) {
+        const found = await this.runningSessions((0,qrs_filter/* eqGuid */.k8)('app.id', appId));
+        return 'notKnown' in found ? found : found.filter(session => same(session.app?.id, appId));
+    }
+    async runningSessions(filter) {
         try {
-            const found = await this.client.get('/qrs/executionsession/full', sessions, { filter: (0,qrs_filter/* eqGuid */.k8)(external ? 'externalProgramTask.id' : 'reloadTask.id', task.id) });
-            return found.filter(session => same((external ? session.externalProgramTask : session.reloadTask)?.id, task.id));
+            return await this.client.get('/qrs/executionsession/full', sessions, { filter });
         }
         catch (error) {
             if (error instanceof errors/* QrsError */.Ds && (error.status === 404 || error.status === 400)) {
@@ -42145,7 +48661,7 @@ async function sendStop(api, taskId, executionId, clock, log, deadline) {
             const error = (0,_util_poll_js__WEBPACK_IMPORTED_MODULE_5__/* .failure */ .V2)(seen);
             // The error may quote the server's answer: printed with runner commands off.
             if (error === stopError)
-                (0,_output_untrusted_js__WEBPACK_IMPORTED_MODULE_3__/* .printUntrusted */ .Qi)(log, `The stop of task ${taskId} got no answer (${(0,_util_text_js__WEBPACK_IMPORTED_MODULE_6__/* .firstLine */ .T)((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(error))}); reading execution ${executionId} again before another.`);
+                (0,_output_untrusted_js__WEBPACK_IMPORTED_MODULE_3__/* .printUntrusted */ .Qi)(log, `The stop of task ${taskId} got no answer (${(0,_util_text_js__WEBPACK_IMPORTED_MODULE_6__/* .firstLine */ .TM)((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(error))}); reading execution ${executionId} again before another.`);
             return (0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_0__/* .retryDelay */ .a2)(error, attempt);
         }
     });
@@ -42234,7 +48750,7 @@ class Outage {
         if (this.since !== undefined)
             return;
         this.since = this.clock.now();
-        this.log(`QRS is not answering (${(0,util_text/* firstLine */.T)(error.message)}); trying again for up to ${Math.ceil(untilMs / 1000)} s (the timeout), ${this.doing}.`);
+        this.log(`QRS is not answering (${(0,util_text/* firstLine */.TM)(error.message)}); trying again for up to ${Math.ceil(untilMs / 1000)} s (the timeout), ${this.doing}.`);
     }
     /** A request got an answer. */
     answered() {
@@ -42378,6 +48894,26 @@ function latestAttempt(results) {
 
 /***/ }),
 
+/***/ 4439:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   R: () => (/* binding */ engineNames),
+/* harmony export */   u: () => (/* binding */ taskNames)
+/* harmony export */ });
+/** The names of a task's run: `task` as "task 'Reload Sales'" (or "task <id>" where only that is known). */
+function taskNames(task, executionId) {
+    return { what: task, subject: `${task} (execution ${executionId})`, ended: `execution ${executionId}`, notSent: `not stopping ${task} (another run of it may be going)` };
+}
+/** The names of an engine reload of an app. */
+function engineNames(app) {
+    const what = `the engine reload of app '${app.name ?? app.id}'`;
+    return { what, subject: what, ended: what, notSent: 'nothing to cancel, and it was not saved' };
+}
+
+
+/***/ }),
+
 /***/ 4352:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -42410,12 +48946,13 @@ const STATE = {
 function markMainStarted(store) {
     store.saveState(STATE.isPost, 'true');
 }
-/** Rewrites the list of our executions that have not ended (the runner keeps the last value). */
+/** Rewrites the list of our reloads that have not ended (the runner keeps the last value). */
 function saveRunning(running, store) {
-    if (running[0]) {
+    const [first] = running;
+    if (first && 'taskId' in first) {
         // The first one also under its own keys: one target is the common case.
-        store.saveState(STATE.taskId, running[0].taskId);
-        store.saveState(STATE.executionId, running[0].executionId);
+        store.saveState(STATE.taskId, first.taskId);
+        store.saveState(STATE.executionId, first.executionId);
     }
     store.saveState(STATE.executions, JSON.stringify(running));
     store.saveState(STATE.done, running.length === 0 ? 'true' : 'false');
@@ -42474,19 +49011,19 @@ function leftToStop(store) {
  * stop (the job cancelled, the post step, the timeout, fail-fast): stopped, left alone because it had
  * already ended (another run of the task may be going), or the stop failed.
  */
-async function stopAndExplain(stop, { why, task, executionId, afterFailure }) {
+async function stopAndExplain(stop, { why, names, afterFailure }) {
     let outcome;
     try {
         outcome = await stop();
     }
     catch (error) {
-        return { kind: 'failed', message: `${why}, and stopping ${task} (execution ${executionId}) failed: ${(0,_util_text_js__WEBPACK_IMPORTED_MODULE_2__/* .firstLine */ .T)((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error))}. ${afterFailure}` };
+        return { kind: 'failed', message: `${why}, and stopping ${names.subject} failed: ${(0,_util_text_js__WEBPACK_IMPORTED_MODULE_2__/* .firstLine */ .TM)((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error))}. ${afterFailure}` };
     }
     const { alreadyEnded, result } = outcome;
     const now = result ? `, now ${(0,_reload_status_js__WEBPACK_IMPORTED_MODULE_0__/* .describeStatus */ .Wn)(result.status)}` : '';
     return alreadyEnded
-        ? { kind: 'already-ended', result, message: `${why}; execution ${executionId} had already ended${now}: not stopping ${task} (another run of it may be going).` }
-        : { kind: 'stopped', result, message: `${why}: stopped ${task} (execution ${executionId})${now}.` };
+        ? { kind: 'already-ended', result, message: `${why}; ${names.ended} had already ended${now}: ${names.notSent}.` }
+        : { kind: 'stopped', result, message: `${why}: stopped ${names.subject}${now}.` };
 }
 
 
@@ -44688,11 +51225,13 @@ const actionsToolkit = {
 /* harmony export */   Dj: () => (/* binding */ StillDown),
 /* harmony export */   Ds: () => (/* binding */ QrsError),
 /* harmony export */   M7: () => (/* binding */ UnexpectedAnswer),
+/* harmony export */   NJ: () => (/* binding */ EngineError),
 /* harmony export */   Rc: () => (/* binding */ ConnectionError),
 /* harmony export */   cc: () => (/* binding */ CancelledError),
 /* harmony export */   dz: () => (/* binding */ InputError),
 /* harmony export */   gJ: () => (/* binding */ errorMessage),
 /* harmony export */   gK: () => (/* binding */ ReloadError),
+/* harmony export */   ki: () => (/* binding */ UnexpectedEngineAnswer),
 /* harmony export */   lR: () => (/* binding */ AuthError)
 /* harmony export */ });
 /* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9997);
@@ -44725,7 +51264,7 @@ class QrsError extends Error {
     constructor(method, path, status, body, hint, 
     /** From a Retry-After header (429, 503). */
     retryAfterMs) {
-        super(`${method} ${path} answered ${status}${(0,_text_js__WEBPACK_IMPORTED_MODULE_0__/* .excerpt */ .K)(body) ? `: ${(0,_text_js__WEBPACK_IMPORTED_MODULE_0__/* .excerpt */ .K)(body)}` : ''}${hint ? `\n${hint}` : ''}`);
+        super(`${method} ${path} answered ${status}${(0,_text_js__WEBPACK_IMPORTED_MODULE_0__/* .excerpt */ .Kb)(body) ? `: ${(0,_text_js__WEBPACK_IMPORTED_MODULE_0__/* .excerpt */ .Kb)(body)}` : ''}${hint ? `\n${hint}` : ''}`);
         this.method = method;
         this.path = path;
         this.status = status;
@@ -44759,6 +51298,28 @@ class ConnectionError extends Error {
         this.code = code;
     }
 }
+/**
+ * The engine (QIX) refused the session or answered a call with an error. `code` is the engine's
+ * LocalizedErrorCode (5 access denied, 1009 app open in another mode, ...) when it sent one.
+ */
+class EngineError extends Error {
+    code;
+    name = 'EngineError';
+    constructor(message, code) {
+        super(message);
+        this.code = code;
+    }
+}
+/**
+ * The engine answered a call, but not with what the action reads (a name that is an object, a row count
+ * that is a string, a Doc that is none): the session itself still works.
+ */
+class UnexpectedEngineAnswer extends EngineError {
+    name = 'UnexpectedEngineAnswer';
+    constructor(method, app, problem) {
+        super(`The engine answered ${method} of app ${app} with something unexpected: ${problem}.`);
+    }
+}
 /** A reload-level failure the user must act on (task not found, did not start, timed out). */
 class ReloadError extends Error {
     name = 'ReloadError';
@@ -44768,7 +51329,7 @@ class StillDown extends Error {
     name = 'StillDown';
     constructor(cause) {
         const what = cause instanceof UnexpectedAnswer ? 'answering something unexpected' : 'not answering';
-        super(`the QRS was ${what} at the timeout (${(0,_text_js__WEBPACK_IMPORTED_MODULE_0__/* .firstLine */ .T)(errorMessage(cause))})`, { cause });
+        super(`the QRS was ${what} at the timeout (${(0,_text_js__WEBPACK_IMPORTED_MODULE_0__/* .firstLine */ .TM)(errorMessage(cause))})`, { cause });
     }
 }
 /** The runner cancelled the job (SIGINT, then SIGTERM 7.5 s later, then SIGKILL). */
@@ -44859,9 +51420,12 @@ function answer(seen) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   K: () => (/* binding */ excerpt),
-/* harmony export */   T: () => (/* binding */ firstLine)
+/* harmony export */   Kb: () => (/* binding */ excerpt),
+/* harmony export */   TM: () => (/* binding */ firstLine),
+/* harmony export */   yL: () => (/* binding */ MAX_LINE_CHARS)
 /* harmony export */ });
+/** A line of server text longer than this is cut: a log line that never ends must not fill the memory. */
+const MAX_LINE_CHARS = 4_000;
 /** The first line of a message: for one-line log lines and headings. */
 function firstLine(text) {
     return text.split('\n')[0];
@@ -44909,6 +51473,22 @@ function indexOfCaseless(text, pattern, from) {
     pattern.lastIndex = from;
     return pattern.exec(text)?.index ?? -1;
 }
+
+
+/***/ }),
+
+/***/ 8327:
+/***/ ((module) => {
+
+module.exports = eval("require")("bufferutil");
+
+
+/***/ }),
+
+/***/ 33:
+/***/ ((module) => {
+
+module.exports = eval("require")("utf-8-validate");
 
 
 /***/ }),
@@ -45067,6 +51647,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream"
 
 /***/ }),
 
+/***/ 6466:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+
+/***/ }),
+
 /***/ 1692:
 /***/ ((module) => {
 
@@ -45109,6 +51696,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 
 /***/ }),
 
+/***/ 3480:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("querystring");
+
+/***/ }),
+
 /***/ 2203:
 /***/ ((module) => {
 
@@ -45130,10 +51724,24 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
 
 /***/ }),
 
+/***/ 7016:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("url");
+
+/***/ }),
+
 /***/ 9023:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
+
+/***/ }),
+
+/***/ 3106:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 /***/ }),
 
@@ -45972,7 +52580,7 @@ const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCa
 /******/ 	// Execute the module function
 /******/ 	var threw = true;
 /******/ 	try {
-/******/ 		__webpack_modules__[moduleId](module, module.exports, __nccwpck_require__);
+/******/ 		__webpack_modules__[moduleId].call(module.exports, module, module.exports, __nccwpck_require__);
 /******/ 		threw = false;
 /******/ 	} finally {
 /******/ 		if(threw) delete __webpack_module_cache__[moduleId];

@@ -7,7 +7,9 @@ import { runAll } from '../../src/run/all-targets.js'
 import { targetContext } from '../../src/run/context.js'
 import { stopAndExplain } from '../../src/run/stop.js'
 import { runTarget } from '../../src/run/target.js'
-import { taskRunner } from '../../src/run/task-runner.js'
+import { taskReload, taskRunner } from '../../src/run/task-runner.js'
+import { taskNames } from '../../src/report/started.js'
+import type { EngineConnector } from '../../src/engine/connector.js'
 import { ConnectionError } from '../../src/util/errors.js'
 import { fakeRunner, result, startedReload, stepContext, targetRun } from '../helpers/fake-runner.js'
 import { FakeToolkit } from '../helpers/fake-toolkit.js'
@@ -108,13 +110,20 @@ describe('runTarget: one target’s steps through its runner', () => {
     )
     expect(run.scriptLogPath).toBe(path)
     expect(run.excerpt).toBeUndefined()
+    // The runner has none to fetch (the task runner for an external program): nothing is said.
     const program = targetRun('Program')
-    const runner = fakeRunner({
-      start: async () => ({ ...startedReload('Program'), task: { id: 't', name: 'Program', taskType: 1 } }),
-      follow: async () => ({ kind: 'finished', result: result(8), attempts: 1 })
-    })
+    const runner = fakeRunner({ follow: async () => ({ kind: 'finished', result: result(8), attempts: 1 }) })
+    runner.scriptLog = async () => undefined
     await runTarget(runner, program, stepContext())
     expect(program.scriptLogNote).toBeUndefined()
+    const api = {} as QrsApi
+    expect(
+      await taskRunner(api, NO_ENGINE).scriptLog(
+        taskReload({ task: { id: 't', name: 'Program', taskType: 1 }, executionId: 'e', attached: false }),
+        result(8),
+        targetContext(program, stepContext())
+      )
+    ).toBeUndefined()
   })
 
   it('wait: false: the status right after the start, and success', async () => {
@@ -333,7 +342,7 @@ describe('runAll: max-parallel, fail-fast', () => {
 })
 
 describe('stopAndExplain: one sentence for every reason to stop', () => {
-  const story = { why: 'The job was cancelled', task: "task 'Sales'", executionId: 'e1', afterFailure: 'The post step will try again.' }
+  const story = { why: 'The job was cancelled', names: taskNames("task 'Sales'", 'e1'), afterFailure: 'The post step will try again.' }
   it('stopped, with the status it reached', async () => {
     expect(await stopAndExplain(async () => ({ alreadyEnded: false, result: result(6) }), story)).toEqual({
       kind: 'stopped',
@@ -358,6 +367,9 @@ describe('stopAndExplain: one sentence for every reason to stop', () => {
   })
 })
 
+/** Task mode without expect-rows: the engine is never asked. */
+const NO_ENGINE = {} as EngineConnector
+
 describe('taskRunner: the QRS task scheduler behind the steps', () => {
   it('stops after a cancellation on calls the cancellation does not cut, else on the run’s own', async () => {
     const views: string[] = []
@@ -370,15 +382,18 @@ describe('taskRunner: the QRS task scheduler behind the steps', () => {
       return view
     }
     const api = { ...(reader('run') as object), detached: () => reader('detached') } as unknown as QrsApi
-    const runner = taskRunner(api)
+    const runner = taskRunner(api, NO_ENGINE)
     const context = { toolkit: new FakeToolkit(), clock: fakeClock() }
-    expect(await runner.stop(startedReload('A'), { waitMs: 1_000, afterCancel: true, context })).toEqual({ alreadyEnded: true, result: result(7) })
-    await runner.stop(startedReload('A'), { waitMs: 1_000, afterCancel: false, context })
+    expect(await runner.stop(taskReload({ task: { id: 'task-A', name: 'A' }, executionId: 'exec-A', attached: false }), { waitMs: 1_000, afterCancel: true, context })).toEqual({
+      alreadyEnded: true,
+      result: result(7)
+    })
+    await runner.stop(taskReload({ task: { id: 'task-A', name: 'A' }, executionId: 'exec-A', attached: false }), { waitMs: 1_000, afterCancel: false, context })
     expect(views).toEqual(['detached', 'run'])
   })
 
   it('reads the status without waiting: the latest attempt', async () => {
     const api = { executionResults: async () => [result(10, { startTime: '2026-03-01T10:00:00.000Z' }), result(2, { startTime: '2026-03-01T10:05:00.000Z' })] } as unknown as QrsApi
-    expect((await taskRunner(api).status(startedReload('A')))?.status).toBe(2)
+    expect((await taskRunner(api, NO_ENGINE).status(taskReload({ task: { id: 'task-A', name: 'A' }, executionId: 'exec-A', attached: false })))?.status).toBe(2)
   })
 })

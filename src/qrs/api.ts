@@ -105,9 +105,19 @@ export class QrsApi {
    */
   async taskExecutionSessions(task: ReloadTask): Promise<ExecutionSession[] | NotKnown> {
     const external = isExternalProgram(task)
+    const found = await this.runningSessions(eqGuid(external ? 'externalProgramTask.id' : 'reloadTask.id', task.id))
+    return 'notKnown' in found ? found : found.filter(session => same((external ? session.externalProgramTask : session.reloadTask)?.id, task.id))
+  }
+
+  /** The executions of any task of the app running now (an engine reload must not run beside one); NotKnown as above. */
+  async appRunningSessions(appId: string): Promise<ExecutionSession[] | NotKnown> {
+    const found = await this.runningSessions(eqGuid('app.id', appId))
+    return 'notKnown' in found ? found : found.filter(session => same(session.app?.id, appId))
+  }
+
+  private async runningSessions(filter: string): Promise<ExecutionSession[] | NotKnown> {
     try {
-      const found = await this.client.get('/qrs/executionsession/full', sessions, { filter: eqGuid(external ? 'externalProgramTask.id' : 'reloadTask.id', task.id) })
-      return found.filter(session => same((external ? session.externalProgramTask : session.reloadTask)?.id, task.id))
+      return await this.client.get('/qrs/executionsession/full', sessions, { filter })
     } catch (error) {
       if (error instanceof QrsError && (error.status === 404 || error.status === 400)) {
         return { notKnown: `${error.method} ${error.path} answered ${error.status}` }

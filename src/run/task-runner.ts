@@ -1,21 +1,41 @@
 import { tmpdir } from 'node:os'
+import type { EngineConnector } from '../engine/connector.js'
 import { subscribe } from '../notify/subscription.js'
 import type { QrsApi } from '../qrs/api.js'
+import { isExternalProgram, type ReloadTask } from '../qrs/types.js'
 import type { Forecast } from '../reload/schedule.js'
-import { startReload } from '../reload/start.js'
+import { startReload, type TaskStart } from '../reload/start.js'
 import { describeStatus, statusName } from '../reload/status.js'
 import { stopExecution } from '../reload/stop.js'
 import { latestAttempt, waitForExecution, type Heartbeat } from '../reload/wait.js'
+import { taskNames, type StartedReload } from '../report/started.js'
 import { saveScriptLog } from '../scriptlog/fetch.js'
+import { ReloadError } from '../util/errors.js'
 import { formatDuration } from '../util/format.js'
+import { readTables } from './engine-tables.js'
 import type { TargetRunner } from './runner.js'
 
-/** The QRS task scheduler runs the target: a reload task (or an app's manual reload task) started over the QRS. */
-export function taskRunner(api: QrsApi): TargetRunner {
+/** A task's run: the task, and what its recent runs took. */
+export interface TaskReload extends StartedReload {
+  task: ReloadTask
+  forecast?: Forecast
+}
+
+/** The task's run as every step knows it. */
+export function taskReload(start: TaskStart): TaskReload {
+  const { task, executionId } = start
+  return { ...start, key: executionId, names: taskNames(`task '${task.name}'`, executionId), mode: 'task', partial: false, saved: { taskId: task.id, executionId } }
+}
+
+/**
+ * The QRS task scheduler runs the target: a reload task (or an app's manual reload task) started over the
+ * QRS. The scheduler saves the app itself; the engine is only asked for the tables when expect-rows checks them.
+ */
+export function taskRunner(api: QrsApi, engine: EngineConnector): TargetRunner<TaskReload> {
   return {
-    start: ({ run, settings, clock, signal, cancel, toolkit }) => {
+    start: async ({ run, settings, clock, signal, cancel, toolkit }) => {
       const known = run.resolved?.task && run.resolved.lookedUpAt !== undefined ? { task: run.resolved.task, at: run.resolved.lookedUpAt } : undefined
-      return startReload(api, run.target, { ...settings, clock, signal, cancel, log: toolkit }, known)
+      return taskReload(await startReload(api, run.target, { ...settings, clock, signal, cancel, log: toolkit }, known))
     },
 
     status: async started => latestAttempt(await api.executionResults(started.executionId)),
@@ -49,14 +69,29 @@ export function taskRunner(api: QrsApi): TargetRunner {
     stop: ({ task, executionId }, { waitMs, afterCancel, context }) =>
       stopExecution(afterCancel ? api.detached() : api, task.id, executionId, { clock: context.clock, log: context.toolkit, waitMs }),
 
+    // The tables only for expect-rows: opening an app costs the engine its data model.
+    tablesAfter: async (started, context) => {
+      if (context.settings.expectRows.length === 0) return undefined
+      const app = started.app ?? started.task.app
+      if (!app?.id) throw new ReloadError(`expect-rows cannot check ${started.names.what}: it reloads no app (an external program task), so it has no tables.`)
+      return readTables(engine, app, context)
+    },
+
+    // The scheduler saved the app at the end of the task's reload.
+    save: async () => {},
+
     // Within the target's timeout, like the wait: a log that never ends is cut there.
     scriptLog: ({ task }, result, { clock, cancel, startedAt, settings }) =>
-      saveScriptLog(api.with({ deadline: startedAt + settings.timeoutMs }), task.id, result, {
-        dir: process.env.RUNNER_TEMP || tmpdir(),
-        clock,
-        signal: cancel,
-        maxBytes: settings.scriptLogMaxBytes
-      })
+      isExternalProgram(task)
+        ? Promise.resolve(undefined)
+        : saveScriptLog(api.with({ deadline: startedAt + settings.timeoutMs }), task.id, result, {
+            dir: process.env.RUNNER_TEMP || tmpdir(),
+            clock,
+            signal: cancel,
+            maxBytes: settings.scriptLogMaxBytes
+          }),
+
+    release: async () => {}
   }
 }
 

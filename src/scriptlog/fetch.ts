@@ -8,10 +8,14 @@ import { poll } from '../util/poll.js'
 import { CappedFile } from './capped-file.js'
 
 /**
- * A saved log: `bytes` in the file; `received` the bytes that came, `cut` how many of them were left out
- * between the head and the tail (maxBytes), `cutShort` whether the deadline ended the download first.
+ * A saved log, or why there is none. `bytes` in the file; `received` the bytes that came, `cut` how many of
+ * them were left out between the head and the tail (maxBytes), `cutShort` whether the deadline ended the
+ * download first. `errorLines`: the script's errors as the server told them (the engine's qErrorData), in
+ * place of the lines a scan of the file finds; `printed`: its lines are in the step log already (an engine
+ * reload's progress, printed as it came).
  */
-export type ScriptLog = { kind: 'saved'; path: string; bytes: number; received: number; cut: number; cutShort: boolean } | { kind: 'none'; reason: string }
+export type ScriptLog =
+  { kind: 'saved'; path: string; bytes: number; received: number; cut: number; cutShort: boolean; errorLines?: string[]; printed?: boolean } | { kind: 'none'; reason: string }
 
 /**
  * Right after a run the download can answer 404 for a while (Butler waits 500 ms, then retries

@@ -67,6 +67,33 @@ export class ConnectionError extends Error {
   }
 }
 
+/**
+ * The engine (QIX) refused the session or answered a call with an error. `code` is the engine's
+ * LocalizedErrorCode (5 access denied, 1009 app open in another mode, ...) when it sent one.
+ */
+export class EngineError extends Error {
+  override name = 'EngineError'
+
+  constructor(
+    message: string,
+    readonly code?: number
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * The engine answered a call, but not with what the action reads (a name that is an object, a row count
+ * that is a string, a Doc that is none): the session itself still works.
+ */
+export class UnexpectedEngineAnswer extends EngineError {
+  override name = 'UnexpectedEngineAnswer'
+
+  constructor(method: string, app: string, problem: string) {
+    super(`The engine answered ${method} of app ${app} with something unexpected: ${problem}.`)
+  }
+}
+
 /** A reload-level failure the user must act on (task not found, did not start, timed out). */
 export class ReloadError extends Error {
   override name = 'ReloadError'
