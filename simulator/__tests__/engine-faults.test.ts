@@ -62,6 +62,34 @@ describe('faults on JSON-RPC calls (method = the engine method, path = /app/<id>
     expect(sim.engine.reloadCount(appId)).toBe(reloads + 1)
   })
 
+  it('rewrite: fields of the result replaced and sent whole (no delta); an error answer passes unchanged', async () => {
+    sim.faults.add({ method: 'GetTablesAndKeys', path: appPath, times: 2, action: { kind: 'rewrite', set: { 'qtr.qName': { a: 1 }, 'qtr.qNoOfRows': '12', qk: null } } })
+    const { client, doc } = await openApp(sim)
+    const size = { qcx: 0, qcy: 0 }
+    const answer = await client.call('GetTablesAndKeys', doc, [size, size, 0, true, false], { delta: true })
+    expect(answer.delta).toBeUndefined()
+    expect(answer.result.qtr.length).toBeGreaterThan(0)
+    for (const table of answer.result.qtr) expect(table).toMatchObject({ qName: { a: 1 }, qNoOfRows: '12' })
+    expect(answer.result.qk).toBeNull()
+    // The second one counted, on a handle that does not exist: its error passes as it is.
+    expect((await client.call('GetTablesAndKeys', 99, [size, size, 0, true, false])).error?.code).toBe(-32602)
+    expect(sim.faults.applied().map((a) => a.action)).toEqual(['rewrite', 'rewrite'])
+    await client.close()
+  })
+
+  it('html: a page in place of the JSON-RPC answer (the call was handled)', async () => {
+    sim.faults.add({ method: 'GetProgress', path: appPath, action: { kind: 'html' } })
+    sim.faults.add({ method: 'GetProgress', path: appPath, after: 1, action: { kind: 'html', body: 'not json' } })
+    const client = await session(sim)
+    void client.call('GetProgress', -1, [0])
+    void client.call('GetProgress', -1, [0])
+    await waitFor(async () => (client.unparsed.length === 2 ? true : undefined))
+    expect(client.unparsed[0]).toMatch(/^<!DOCTYPE html>.*maintenance/)
+    expect(client.unparsed[1]).toBe('not json')
+    expect((await client.call('GetProgress', -1, [0])).result.qProgressData).toBeDefined()
+    await client.close()
+  })
+
   it('delay: the answer comes that much later', async () => {
     sim.faults.add({ method: 'GetProgress', path: appPath, action: { kind: 'delay', ms: 300 } })
     const client = await session(sim)

@@ -78,6 +78,8 @@ export interface RawClient {
   upgradeHeaders: Record<string, string | string[] | undefined>
   /** Notifications received so far (OnConnected first). */
   notifications: { method: string; params: any }[]
+  /** Messages that were not JSON (a fault's page), as they came. */
+  unparsed: string[]
   /** Sends a request; resolves with the answer of the same id. */
   call(method: string, handle: number, params?: unknown[] | Record<string, unknown>, extra?: Record<string, unknown>): Promise<RpcAnswer> & { id: number }
   /** Resolves when the socket closed (its close code). */
@@ -115,10 +117,16 @@ export function connect(sim: Simulator, path: string, opts: ConnectOptions = {})
         : { cert: readFileSync(c.clientCert), key: readFileSync(c.clientKey) }
   const ws = new WebSocket(`${opts.url ?? sim.engineUrl}${path}`, { ca: readFileSync(c.ca), headers: opts.headers ?? { 'X-Qlik-User': apiUser }, ...tlsOpts })
   const notifications: RawClient['notifications'] = []
+  const unparsed: string[] = []
   const waiting = new Map<number, (a: RpcAnswer) => void>()
   let nextId = 1
   ws.on('message', (data: Buffer) => {
-    const msg = JSON.parse(data.toString('utf8'))
+    let msg
+    try {
+      msg = JSON.parse(data.toString('utf8'))
+    } catch {
+      return void unparsed.push(data.toString('utf8'))
+    }
     if (msg.id === undefined || msg.id === null) notifications.push(msg)
     else waiting.get(msg.id)?.(msg)
   })
@@ -132,6 +140,7 @@ export function connect(sim: Simulator, path: string, opts: ConnectOptions = {})
     ws,
     upgradeHeaders: {},
     notifications,
+    unparsed,
     closed,
     call(method, handle, params = [], extra = {}) {
       const id = nextId++

@@ -44,12 +44,17 @@ export type FaultAction =
   /**
    * Handled normally, then fields of the JSON answer are replaced: `set` maps a dotted path (arrays
    * fan out, `$` is the whole answer) to a value; `{"$nested": n}` is an object nested n deep.
-   * Only fields whose parent exists are set; other answers pass unchanged.
+   * Only fields whose parent exists are set; other answers pass unchanged. On an engine call the paths
+   * are those of the JSON-RPC `result` (`qtr.qName`, `qProgressData.qPersistentProgress`), sent whole
+   * (not as delta patches); an error answer passes unchanged.
    */
   | { kind: 'rewrite'; set: Record<string, unknown> }
   /** Handled as if these query parameters had not been sent (a proxy that drops `filter`); case-insensitive names. */
   | { kind: 'drop-query'; params: string[] }
-  /** Nothing handled: `status` (default 200) with an HTML page, `body` or a maintenance page. */
+  /**
+   * Nothing handled: `status` (default 200) with an HTML page, `body` or a maintenance page. On an engine
+   * call: that page (or `body`) as the WebSocket message in place of the JSON-RPC answer.
+   */
   | { kind: 'html'; status?: number; body?: string }
   /** Handled normally, plus `count` Set-Cookie headers of new cookies, each value `bytes` (default 100) long. */
   | { kind: 'set-cookies'; count: number; bytes?: number }
@@ -73,10 +78,10 @@ export function isUpgradeFault(action: FaultAction): action is UpgradeFaultActio
 }
 
 /** The kinds that make sense for a JSON-RPC call on an open engine WebSocket. */
-export type EngineCallFaultAction = Extract<FaultAction, { kind: 'delay' | 'reset' | 'reset-after-handling' | 'refuse' | 'hang' | 'drop' }>
+export type EngineCallFaultAction = Extract<FaultAction, { kind: 'delay' | 'reset' | 'reset-after-handling' | 'refuse' | 'hang' | 'drop' | 'rewrite' | 'html' }>
 
 export function isEngineCallFault(action: FaultAction): action is EngineCallFaultAction {
-  return ['delay', 'reset', 'reset-after-handling', 'refuse', 'hang', 'drop'].includes(action.kind)
+  return ['delay', 'reset', 'reset-after-handling', 'refuse', 'hang', 'drop', 'rewrite', 'html'].includes(action.kind)
 }
 
 /** Where a request came in: the certificate port (QRS), the proxy, or the engine port (4747). */

@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto'
 import type { WebSocket } from 'ws'
 import type { QlikUser } from '../auth.js'
-import { isEngineCallFault, type FaultRegistry } from '../faults.js'
+import { maintenancePage, rewriteJson } from '../fault-wire.js'
+import { isEngineCallFault, type EngineCallFaultAction, type FaultRegistry } from '../faults.js'
 import type { Switches } from '../scenario.js'
 import type { DataModel, EngineApp, EngineApps } from './apps.js'
 import type { EngineCall, EngineReloadRecord, EngineSaveRecord, EngineSessionInfo } from './hooks.js'
@@ -127,7 +128,7 @@ export class EngineSession {
       this.ctx.refuse(fault.ms)
       return this.drop()
     }
-    const answer = this.answer(request, fault?.kind === 'hang')
+    const answer = this.answer(request, fault?.kind === 'hang').then((message) => reshaped(message, request, fault))
     if (fault?.kind === 'reset-after-handling') return this.drop()
     if (fault?.kind === 'drop') setTimeout(() => this.drop(), fault.ms).unref()
     if (fault?.kind === 'hang' && request.method !== 'DoReloadEx') return
@@ -273,4 +274,17 @@ export class EngineSession {
     }
     if (this.doc) this.ctx.apps.release(this.doc.app, this.doc.model)
   }
+}
+
+/**
+ * The answer as a fault shapes it: `html` sends a page in place of the JSON-RPC message; `rewrite` sets
+ * fields of its `result`, sent whole (enigma.js takes an answer without `delta` as it is).
+ */
+function reshaped(message: string, request: RpcRequest, fault: EngineCallFaultAction | undefined): string {
+  if (fault?.kind === 'html') return fault.body ?? maintenancePage
+  if (fault?.kind !== 'rewrite') return message
+  const parsed = JSON.parse(message) as { delta?: boolean; result?: Record<string, unknown> }
+  if (!parsed.result) return message
+  const result = parsed.delta ? Object.fromEntries(Object.entries(parsed.result).map(([key, patches]) => [key, (patches as { value: unknown }[])[0]?.value])) : parsed.result
+  return `{"jsonrpc":"2.0","id":${JSON.stringify(request.id ?? null)},"result":${rewriteJson(result, fault.set)}}`
 }
