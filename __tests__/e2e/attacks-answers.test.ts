@@ -11,6 +11,10 @@
  * - Every cell of the job summary is escaped, numbers included.
  * - No identity the server echoes is trusted: a task looked up by id must have that id (a proxy that
  *   drops `filter` answers every task), a task looked up by name that name.
+ * - The engine's answers too (engine mode and expect-rows): OpenDoc's Doc, DoReloadEx's qResult,
+ *   GetProgress's qProgressData, GetTablesAndKeys's tables are checked where they enter ("the engine
+ *   answered ... with something unexpected"); a WebSocket message that is not JSON-RPC closes the
+ *   session with a clear error instead of ending the process.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { HtmlRenderer, Parser } from 'commonmark'
@@ -83,5 +87,43 @@ describe('item 9: answers are checked where they enter', () => {
     // Either it found the task it was asked for in the whole list, or it failed saying the answer was wrong.
     if (run.outputs['task-id']) expect(run.outputs['task-id']).toBe(IDS.fail)
     else expect(errors(run.stdout)).toMatch(UNEXPECTED)
+  })
+})
+
+describe('item 9 in engine mode: the engine answers are checked where they enter', () => {
+  const engine = (extra: Record<string, string>) => certificateInputs(sim, { 'reload-mode': 'engine', 'engine-url': sim.engineUrl, 'app-id': IDS.appSales, ...extra })
+  const saves = (since: number) => sim.engine.saves.filter(save => save.time >= since)
+
+  it('a table name holding HTML: shown as text in the summary', async () => {
+    sim.faults.clear()
+    sim.faults.add({ method: 'GetTablesAndKeys', path: `/app/${IDS.appSales}`, times: Infinity, action: { kind: 'rewrite', set: { 'qtr.qName': HTML } } })
+    const run = await runAction(engine({ 'expect-rows': '* > 0' }))
+    expect(run.code).toBe(0)
+    expect(run.summary).toContain('PWNED')
+    expect(renderedSummary(run)).not.toMatch(/<img|<a\s/i)
+  })
+
+  it('a row count that is a string holding HTML: a clear failure, no TypeError, nothing saved, the summary shows no element', async () => {
+    sim.faults.clear()
+    sim.faults.add({ method: 'GetTablesAndKeys', path: `/app/${IDS.appSales}`, after: 1, times: Infinity, action: { kind: 'rewrite', set: { 'qtr.qNoOfRows': HTML } } })
+    const since = Date.now()
+    const run = await runAction(engine({ 'expect-rows': '* > 0' }))
+    expect(run.code).toBe(1)
+    expect(errors(run.stdout)).toMatch(/The engine answered GetTablesAndKeys of app 'Sales' with something unexpected: qtr\[0\]\.qNoOfRows is a string/)
+    expect(linesMatching(run, /TypeError|is not a function/)).toEqual([])
+    expect(renderedSummary(run)).not.toMatch(/<img|<a\s/i)
+    expect(saves(since)).toEqual([])
+  })
+
+  it('a WebSocket message that is not JSON: the session is closed with a clear error; the process ends as it should', async () => {
+    sim.faults.clear()
+    sim.faults.add({ method: 'GetProgress', path: `/app/${IDS.appSales}`, action: { kind: 'html' } })
+    const since = Date.now()
+    const run = await runAction(engine({}))
+    expect(run.code).toBe(1)
+    expect(errors(run.stdout)).toMatch(/The engine sent something unexpected on the session of app 'Sales' while GetProgress waited: a message that is not JSON/)
+    expect(linesMatching(run, /SyntaxError|Unexpected token|TypeError/)).toEqual([])
+    expect(run.outputs.result).toBeDefined()
+    expect(saves(since)).toEqual([])
   })
 })

@@ -149,6 +149,34 @@ describe('engine mode: a task of the app already running (the QRS is asked first
     )
   })
 
+  it('if-running: wait never outlives timeout, not even through a session read that drips', async () => {
+    const since = Date.now()
+    sim.startTask(ENGINE_TASKS.orders)
+    sim.faults.add({ method: 'GET', path: /^\/qrs\/executionsession\/[0-9a-f-]{36}$/, times: Infinity, action: { kind: 'drip', ms: 300 } })
+    try {
+      const toolkit = await main(engineInputs({ 'app-id': APPS.orders, timeout: '2s', 'request-timeout': '30s' }))
+      expect(error(toolkit)).toMatch(/App 'Orders' was being reloaded by task 'Reload Orders' \(execution .*\), which did not end within the timeout; this step reloaded nothing\./)
+      expect(Date.now() - since).toBeLessThan(8_000)
+      expect(sim.engine.calls.filter(c => c.time >= since && c.method === 'DoReloadEx')).toEqual([])
+    } finally {
+      sim.faults.clear()
+    }
+  })
+
+  it("a proxy that drops filter: another app's running task is not taken for one of this app", async () => {
+    const since = Date.now()
+    sim.startTask(ENGINE_TASKS.budget)
+    sim.faults.add({ method: 'GET', path: '/qrs/executionsession/full', times: Infinity, action: { kind: 'drop-query', params: ['filter'] } })
+    try {
+      const toolkit = await main(engineInputs({ 'app-id': APPS.orders, 'if-running': 'fail' }))
+      expect(sim.faults.applied().length).toBeGreaterThan(0)
+      expect(error(toolkit)).toBe('')
+      expect(sim.engine.calls.filter(c => c.time >= since && c.method === 'DoReloadEx')).toHaveLength(1)
+    } finally {
+      sim.faults.clear()
+    }
+  })
+
   it('the session list not served: fail refuses, wait warns and goes on', async () => {
     sim.faults.add({ method: 'GET', path: '/qrs/executionsession/full', times: Infinity, action: { kind: 'status', status: 404 } })
     try {
@@ -289,5 +317,107 @@ describe('post step: an engine reload main left behind', () => {
         message: expect.stringMatching(/during the engine reload of app 'Orders' .*nothing saves it, so the app keeps the data it had saved before\./)
       })
     ])
+  })
+})
+
+describe('engine answers checked at the door (issue 20, item 9)', () => {
+  const since = () => Date.now()
+  const calls = (from: number, method: string) => sim.engine.calls.filter(c => c.time >= from && c.method === method)
+  const rewrite = (method: string, set: Record<string, unknown>, extra: { after?: number; times?: number } = {}) =>
+    sim.faults.add({ method, path: `/app/${APPS.orders}`, times: Infinity, ...extra, action: { kind: 'rewrite', set } })
+
+  it('a table name that is an object: a clear failure before the reload, no TypeError', async () => {
+    const from = since()
+    rewrite('GetTablesAndKeys', { 'qtr.qName': { a: 1 } })
+    try {
+      const toolkit = await main(engineInputs({ 'app-id': APPS.orders }))
+      expect(error(toolkit)).toBe("The engine answered GetTablesAndKeys of app 'Orders' with something unexpected: qtr[0].qName is an object, not a string.")
+      expect(calls(from, 'DoReloadEx')).toEqual([])
+    } finally {
+      sim.faults.clear()
+    }
+    await settled()
+  })
+
+  it('a row count that is a string after the reload: the checks cannot run, the app is not saved', async () => {
+    const from = since()
+    rewrite('GetTablesAndKeys', { 'qtr.qNoOfRows': '1200' }, { after: 1 })
+    try {
+      const toolkit = await main(engineInputs({ 'app-id': APPS.orders, 'expect-rows': 'Orders > 0' }))
+      expect(error(toolkit)).toBe("The engine answered GetTablesAndKeys of app 'Orders' with something unexpected: qtr[0].qNoOfRows is a string, not a whole number.")
+      expect(calls(from, 'DoSave')).toEqual([])
+    } finally {
+      sim.faults.clear()
+    }
+  })
+
+  it('progress of the wrong type is ridden out: said once, the reload ends and is saved', async () => {
+    const from = since()
+    rewrite('GetProgress', { 'qProgressData.qPersistentProgress': { line: 'x' } }, { times: 2 })
+    try {
+      const toolkit = await main(engineInputs({ 'app-id': APPS.orders }))
+      expect(error(toolkit)).toBe('')
+      expect(toolkit.outputs.status).toBe('FinishedSuccess')
+      const said = toolkit.log.filter(line => line.includes('with something unexpected'))
+      expect(said).toEqual([
+        "The engine answered GetProgress of app 'Orders' with something unexpected: qProgressData.qPersistentProgress is an object, not a string. Its progress is not shown while it answers so; still waiting for the reload."
+      ])
+      expect(toolkit.log).toContain('The engine answers GetProgress as expected again.')
+      expect(calls(from, 'DoSave')).toHaveLength(1)
+    } finally {
+      sim.faults.clear()
+    }
+  })
+
+  it("DoReloadEx's qSuccess of the wrong type: the outcome is not known, nothing saved", async () => {
+    const from = since()
+    rewrite('DoReloadEx', { 'qResult.qSuccess': 'true' })
+    try {
+      const toolkit = await main(engineInputs({ 'app-id': APPS.orders }))
+      expect(error(toolkit)).toBe(
+        "The engine answered DoReloadEx of app 'Orders' with something unexpected: qResult.qSuccess is a string, not true or false. Whether the reload succeeded is not known; the app was not saved."
+      )
+      expect(calls(from, 'DoSave')).toEqual([])
+    } finally {
+      sim.faults.clear()
+    }
+    await settled()
+  })
+
+  it('OpenDoc answering no Doc handle: a clear failure', async () => {
+    rewrite('OpenDoc', { qReturn: 'an app' })
+    try {
+      const toolkit = await main(engineInputs({ 'app-id': APPS.orders }))
+      expect(error(toolkit)).toBe("The engine answered OpenDoc of app 'Orders' with something unexpected: qReturn is not a Doc handle.")
+    } finally {
+      sim.faults.clear()
+    }
+    await settled()
+  })
+
+  it('a message that is not JSON mid-reload: the session is closed, the reload lost, nothing saved; the process lives on', async () => {
+    const from = since()
+    sim.faults.add({ method: 'GetProgress', path: `/app/${APPS.orders}`, times: 1, action: { kind: 'html' } })
+    try {
+      const toolkit = await main(engineInputs({ 'app-id': APPS.orders }))
+      expect(error(toolkit)).toMatch(
+        /^The engine reload of app 'Orders' was lost: The engine sent something unexpected on the session of app 'Orders' while GetProgress waited: a message that is not JSON \(Scheduled maintenance Qlik Sense is down for maintenance.*\); the session was closed\./
+      )
+      expect(calls(from, 'DoSave')).toEqual([])
+    } finally {
+      sim.faults.clear()
+    }
+    await settled()
+  })
+
+  it('task mode: a row count of the wrong type fails the check clearly; the summary holds no raw server text', async () => {
+    sim.faults.add({ method: 'GetTablesAndKeys', path: /^\/app\//, times: Infinity, action: { kind: 'rewrite', set: { 'qtr.qNoOfRows': '<img src=x>' } } })
+    try {
+      const toolkit = await main(certificateInputs(sim, { 'engine-url': sim.engineUrl, 'task-id': ENGINE_TASKS.orders, 'expect-rows': '* > 0' }))
+      expect(error(toolkit)).toBe("The engine answered GetTablesAndKeys of app 'Orders' with something unexpected: qtr[0].qNoOfRows is a string, not a whole number.")
+      expect(toolkit.summary).not.toContain('<img')
+    } finally {
+      sim.faults.clear()
+    }
   })
 })
