@@ -8,7 +8,6 @@ import { runAll } from './run/all-targets.js'
 import { reportCancelled } from './run/cancel.js'
 import { Progress } from './run/progress.js'
 import { listenForCancel } from './run/signals.js'
-import { markMainStarted } from './run/state.js'
 import { taskRunner } from './run/task-runner.js'
 import { selectTargets } from './targets/select.js'
 import { errorMessage } from './util/errors.js'
@@ -16,7 +15,6 @@ import { errorMessage } from './util/errors.js'
 /** The step: read inputs, connect, select the targets, run each once, report. */
 export async function run(deps: Dependencies = defaults): Promise<void> {
   const { toolkit, clock } = deps
-  markMainStarted(toolkit)
   const cancellation = listenForCancel(toolkit, deps.cancel)
   const cancel = cancellation.signal
   const progress = new Progress(toolkit)

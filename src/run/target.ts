@@ -34,6 +34,8 @@ export async function runTarget(runner: TargetRunner, run: TargetRun, step: Step
         attached: reload.attached,
         stop: waitMs => runner.stop(reload, { waitMs, afterCancel: true, context })
       })
+      // The start is over: its execution is known (a start sent again, after a server's answer of the execution that was going, is recorded again).
+      context.tracker.settled(run)
       const app = reload.app ?? reload.task.app
       info(`Task '${reload.task.name}' (${reload.task.id})${app ? ` of app '${app.name ?? ''}'` : ''}: execution ${reload.executionId}`)
       return reload
@@ -58,7 +60,9 @@ export async function runTarget(runner: TargetRunner, run: TargetRun, step: Step
     await explain(runner, started, result.result, context)
     if (settings.waitForChain) await followTheChain(started, result.result, context)
   } catch (error) {
+    // A start in flight stays recorded for the cancellation, which finds what it started.
     if (context.cancel.aborted) throw error
+    context.tracker.settled(run)
     if (context.signal.aborted && run.started) {
       await stopForFailFast(runner, run.started, context)
       return

@@ -3,6 +3,9 @@ import { subscribe } from '../notify/subscription.js'
 import type { QrsApi } from '../qrs/api.js'
 import type { Forecast } from '../reload/schedule.js'
 import { startReload } from '../reload/start.js'
+import type { StartRecord } from '../reload/started.js'
+import { authUser } from '../auth/index.js'
+import { settleStart } from './pending-start.js'
 import { describeStatus, statusName } from '../reload/status.js'
 import { stopExecution } from '../reload/stop.js'
 import { latestAttempt, waitForExecution, type Heartbeat } from '../reload/wait.js'
@@ -13,9 +16,16 @@ import type { TargetRunner } from './runner.js'
 /** The QRS task scheduler runs the target: a reload task (or an app's manual reload task) started over the QRS. */
 export function taskRunner(api: QrsApi): TargetRunner {
   return {
-    start: ({ run, settings, clock, signal, cancel, toolkit }) => {
+    start: ({ run, settings, clock, signal, cancel, toolkit, tracker, startedAt }) => {
       const known = run.resolved?.task && run.resolved.lookedUpAt !== undefined ? { task: run.resolved.task, at: run.resolved.lookedUpAt } : undefined
-      return startReload(api, run.target, { ...settings, clock, signal, cancel, log: toolkit }, known)
+      // Each start is recorded before it is sent: a cancellation (or the post step) finds what it started from the record.
+      const onSend = (record: StartRecord): void =>
+        tracker.starting(run, {
+          record,
+          settle: story => settleStart(api.detached(), record, { ...story, clock, log: toolkit })
+        })
+      const deadline = startedAt + settings.timeoutMs
+      return startReload(api, run.target, { ...settings, clock, signal, cancel, log: toolkit, deadline, user: authUser(settings.auth), onSend }, known)
     },
 
     status: async started => latestAttempt(await api.executionResults(started.executionId)),
