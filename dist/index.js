@@ -37080,23 +37080,157 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6006:
+/***/ 9407:
+/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1044);
+
+// The main step's entry (action.yml runs.main). The post step has an entry of its own, post-entry.ts:
+// nothing here can run as the post step, whatever the step state says.
+await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
+
+__webpack_async_result__();
+} catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 1044:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  Ng: () => (/* binding */ connect),
-  NT: () => (/* binding */ defaults),
-  sb: () => (/* binding */ readSettings)
+  e: () => (/* binding */ run)
 });
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./src/util/errors.ts
-var errors = __nccwpck_require__(17);
+;// CONCATENATED MODULE: ./src/util/text.ts
+/** The first line of a message: for one-line log lines and headings. */
+function firstLine(text) {
+    return text.split('\n')[0];
+}
+/** The first part of an error body, HTML tags stripped, on one line. */
+function excerpt(body, max = 300) {
+    const text = stripTags(body, max + 1)
+        .replace(/\s+/g, ' ')
+        .trim();
+    return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+/**
+ * The text of an HTML body (tags, scripts and styles removed), up to about `want` characters. One
+ * pass: each `<` is looked at once and an unclosed tag or `<script` ends the text, so a hostile
+ * body of many unclosed tags costs linear time (a regex made it quadratic: 1 MB took 80 s).
+ */
+function stripTags(body, want = Infinity) {
+    let text = '';
+    let at = 0;
+    // Whitespace collapses later: keep a generous margin over `want`.
+    while (at < body.length && text.length <= want * 4 + 1024) {
+        const open = body.indexOf('<', at);
+        if (open < 0) {
+            text += body.slice(at);
+            break;
+        }
+        text += body.slice(at, open);
+        const raw = /^<(script|style)\b/i.exec(body.slice(open, open + 8))?.[1];
+        const close = raw ? indexOfCaseless(body, raw.toLowerCase() === 'script' ? SCRIPT_END : STYLE_END, open) : body.indexOf('>', open);
+        if (close < 0)
+            break;
+        const end = raw ? body.indexOf('>', close) : close;
+        if (end < 0)
+            break;
+        if (!text.endsWith(' '))
+            text += ' ';
+        at = end + 1;
+    }
+    return text;
+}
+const SCRIPT_END = /<\/script/gi;
+const STYLE_END = /<\/style/gi;
+/** Searches from `from` without copying the text. */
+function indexOfCaseless(text, pattern, from) {
+    pattern.lastIndex = from;
+    return pattern.exec(text)?.index ?? -1;
+}
+
+;// CONCATENATED MODULE: ./src/util/errors.ts
+
+/**
+ * Every error the action throws on purpose, in one place. Each says what went wrong in words a user can
+ * act on; the catch sites tell them apart by class (see src/ARCHITECTURE.md, "Errors").
+ */
+/** A problem with an input: reported before any request is made, naming the input. */
+class InputError extends Error {
+    input;
+    name = 'InputError';
+    constructor(input, problem) {
+        super(`Input '${input}': ${problem}`);
+        this.input = input;
+    }
+}
+/** Signing in failed; the message says what the server answered and what to check. */
+class AuthError extends Error {
+    name = 'AuthError';
+}
+/** The QRS answered, but not with what the call needed. Error bodies are text or HTML, never JSON. */
+class QrsError extends Error {
+    method;
+    path;
+    status;
+    body;
+    retryAfterMs;
+    name = 'QrsError';
+    constructor(method, path, status, body, hint, 
+    /** From a Retry-After header (429, 503). */
+    retryAfterMs) {
+        super(`${method} ${path} answered ${status}${excerpt(body) ? `: ${excerpt(body)}` : ''}${hint ? `\n${hint}` : ''}`);
+        this.method = method;
+        this.path = path;
+        this.status = status;
+        this.body = body;
+        this.retryAfterMs = retryAfterMs;
+    }
+}
+/** The request never got an answer: DNS, TCP, TLS or a timeout. */
+class ConnectionError extends Error {
+    transient;
+    name = 'ConnectionError';
+    constructor(message, 
+    /** Worth another try (reset, timeout, refused); TLS and DNS problems are not. */
+    transient = false) {
+        super(message);
+        this.transient = transient;
+    }
+}
+/** A reload-level failure the user must act on (task not found, did not start, timed out). */
+class ReloadError extends Error {
+    name = 'ReloadError';
+}
+/** The deadline passed while the server was not answering: the wait times out with this as the cause. */
+class StillDown extends Error {
+    name = 'StillDown';
+    constructor(cause) {
+        super(`the QRS was not answering at the timeout (${firstLine(errorMessage(cause))})`, { cause });
+    }
+}
+/** The runner cancelled the job (SIGINT, then SIGTERM 7.5 s later, then SIGKILL). */
+class CancelledError extends Error {
+    signal;
+    name = 'CancelledError';
+    constructor(signal) {
+        super(`The job was cancelled (${signal}).`);
+        this.signal = signal;
+    }
+}
+/** The message of anything thrown: an Error's message, anything else as text. */
+function errorMessage(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
 ;// CONCATENATED MODULE: ./src/inputs/pem.ts
 
 
@@ -37110,7 +37244,7 @@ function readPem(input, value) {
     const text = value.includes('-----BEGIN') ? value : readPemFile(input, value);
     const pem = !text.includes('\n') && text.includes('\\n') ? text.replace(/(?:\\r)?\\n/g, '\n') : text;
     if (!/-----BEGIN [A-Z0-9 ]+-----[\s\S]+?-----END [A-Z0-9 ]+-----/.test(pem)) {
-        throw new errors/* InputError */.dz(input, 'is not PEM: expected a -----BEGIN ...----- block or the path of a PEM file.');
+        throw new InputError(input, 'is not PEM: expected a -----BEGIN ...----- block or the path of a PEM file.');
     }
     return pem.replace(/\r\n/g, '\n').trim() + '\n';
 }
@@ -37121,12 +37255,12 @@ function secretLines(pem) {
 function readPemFile(input, path) {
     // Windows Explorer's "Copy as path" puts the path in double quotes.
     const file = path.trim().replace(/^"(.+)"$/, '$1');
-    if (!(0,external_node_fs_.existsSync)(file) || !(0,external_node_fs_.statSync)(file).isFile()) {
-        throw new errors/* InputError */.dz(input, 'is neither PEM text nor the path of a readable file.');
+    if (!(0,external_node_fs_namespaceObject.existsSync)(file) || !(0,external_node_fs_namespaceObject.statSync)(file).isFile()) {
+        throw new InputError(input, 'is neither PEM text nor the path of a readable file.');
     }
-    const text = decodeText((0,external_node_fs_.readFileSync)(file));
+    const text = decodeText((0,external_node_fs_namespaceObject.readFileSync)(file));
     if (!text.includes('-----BEGIN'))
-        throw new errors/* InputError */.dz(input, `the file ${file} holds no PEM block.`);
+        throw new InputError(input, `the file ${file} holds no PEM block.`);
     return text;
 }
 /**
@@ -37146,13 +37280,13 @@ function decodeText(bytes) {
 function parseCertificates(input, pem) {
     const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
     if (!blocks)
-        throw new errors/* InputError */.dz(input, 'holds no -----BEGIN CERTIFICATE----- block.');
+        throw new InputError(input, 'holds no -----BEGIN CERTIFICATE----- block.');
     return blocks.map(block => {
         try {
             return new external_node_crypto_.X509Certificate(block);
         }
         catch (e) {
-            throw new errors/* InputError */.dz(input, `holds a certificate that does not parse (${e.message}).`);
+            throw new InputError(input, `holds a certificate that does not parse (${e.message}).`);
         }
     });
 }
@@ -37160,15 +37294,15 @@ function parseCertificates(input, pem) {
 function parsePrivateKey(input, pem, passphrase) {
     const encrypted = /ENCRYPTED/.test(pem);
     if (encrypted && !passphrase) {
-        throw new errors/* InputError */.dz(input, "is encrypted: set 'client-key-passphrase' to the password chosen when exporting it.");
+        throw new InputError(input, "is encrypted: set 'client-key-passphrase' to the password chosen when exporting it.");
     }
     try {
         return (0,external_node_crypto_.createPrivateKey)({ key: pem, format: 'pem', passphrase });
     }
     catch {
         if (encrypted)
-            throw new errors/* InputError */.dz('client-key-passphrase', `does not open the key in '${input}' (wrong password?).`);
-        throw new errors/* InputError */.dz(input, 'is not a private key Node.js can read (expected PEM, PKCS#1 or PKCS#8).');
+            throw new InputError('client-key-passphrase', `does not open the key in '${input}' (wrong password?).`);
+        throw new InputError(input, 'is not a private key Node.js can read (expected PEM, PKCS#1 or PKCS#8).');
     }
 }
 
@@ -37177,18 +37311,18 @@ function parsePrivateKey(input, pem, passphrase) {
 /** Node refuses header values with line breaks or characters outside Latin-1: say which input, before any request. */
 function headerValue(input, value) {
     if (/[^\t\x20-\x7e\x80-\xff]/.test(value))
-        throw new errors/* InputError */.dz(input, 'contains a line break or a character that cannot go into an HTTP header.');
+        throw new InputError(input, 'contains a line break or a character that cannot go into an HTTP header.');
     return value;
 }
 function parseCount(input, value) {
     if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 64)
-        throw new errors/* InputError */.dz(input, `'${value}' is not a whole number from 1 to 64.`);
+        throw new InputError(input, `'${value}' is not a whole number from 1 to 64.`);
     return Number(value);
 }
 function parseChoice(input, value, choices) {
     const choice = value.toLowerCase();
     if (!choices.includes(choice))
-        throw new errors/* InputError */.dz(input, `'${value}' is not one of ${choices.join(', ')}.`);
+        throw new InputError(input, `'${value}' is not one of ${choices.join(', ')}.`);
     return choice;
 }
 const TRUE = ['true', 'True', 'TRUE', 'yes', 'on'];
@@ -37198,7 +37332,7 @@ function parseBoolean(input, value) {
         return true;
     if (FALSE.includes(value))
         return false;
-    throw new errors/* InputError */.dz(input, `'${value}' is not a boolean: use true or false.`);
+    throw new InputError(input, `'${value}' is not a boolean: use true or false.`);
 }
 
 ;// CONCATENATED MODULE: ./src/output/mask.ts
@@ -37291,16 +37425,810 @@ class CookieJar {
     }
 }
 
-// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
-var lib = __nccwpck_require__(4942);
+// EXTERNAL MODULE: external "http"
+var external_http_ = __nccwpck_require__(8611);
+var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
+// EXTERNAL MODULE: external "https"
+var external_https_ = __nccwpck_require__(5692);
+var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+function getProxyUrl(reqUrl) {
+    const usingSsl = reqUrl.protocol === 'https:';
+    if (checkBypass(reqUrl)) {
+        return undefined;
+    }
+    const proxyVar = (() => {
+        if (usingSsl) {
+            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
+        }
+        else {
+            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+        }
+    })();
+    if (proxyVar) {
+        try {
+            return new DecodedURL(proxyVar);
+        }
+        catch (_a) {
+            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+                return new DecodedURL(`http://${proxyVar}`);
+        }
+    }
+    else {
+        return undefined;
+    }
+}
+function checkBypass(reqUrl) {
+    if (!reqUrl.hostname) {
+        return false;
+    }
+    const reqHost = reqUrl.hostname;
+    if (isLoopbackAddress(reqHost)) {
+        return true;
+    }
+    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+    if (!noProxy) {
+        return false;
+    }
+    // Determine the request port
+    let reqPort;
+    if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+    }
+    else if (reqUrl.protocol === 'http:') {
+        reqPort = 80;
+    }
+    else if (reqUrl.protocol === 'https:') {
+        reqPort = 443;
+    }
+    // Format the request hostname and hostname with port
+    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+    if (typeof reqPort === 'number') {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+    }
+    // Compare request host against noproxy
+    for (const upperNoProxyItem of noProxy
+        .split(',')
+        .map(x => x.trim().toUpperCase())
+        .filter(x => x)) {
+        if (upperNoProxyItem === '*' ||
+            upperReqHosts.some(x => x === upperNoProxyItem ||
+                x.endsWith(`.${upperNoProxyItem}`) ||
+                (upperNoProxyItem.startsWith('.') &&
+                    x.endsWith(`${upperNoProxyItem}`)))) {
+            return true;
+        }
+    }
+    return false;
+}
+function isLoopbackAddress(host) {
+    const hostLower = host.toLowerCase();
+    return (hostLower === 'localhost' ||
+        hostLower.startsWith('127.') ||
+        hostLower.startsWith('[::1]') ||
+        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+}
+class DecodedURL extends URL {
+    constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+    }
+    get username() {
+        return this._decodedUsername;
+    }
+    get password() {
+        return this._decodedPassword;
+    }
+}
+//# sourceMappingURL=proxy.js.map
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var tunnel = __nccwpck_require__(770);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+/* eslint-disable @typescript-eslint/no-explicit-any */
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+var HttpCodes;
+(function (HttpCodes) {
+    HttpCodes[HttpCodes["OK"] = 200] = "OK";
+    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
+    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
+    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
+    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
+    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
+    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
+    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
+    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
+    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
+    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
+    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
+    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
+    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
+    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
+    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
+    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
+    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
+    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
+    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
+    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
+    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
+    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
+})(HttpCodes || (HttpCodes = {}));
+var Headers;
+(function (Headers) {
+    Headers["Accept"] = "accept";
+    Headers["ContentType"] = "content-type";
+})(Headers || (Headers = {}));
+var MediaTypes;
+(function (MediaTypes) {
+    MediaTypes["ApplicationJson"] = "application/json";
+})(MediaTypes || (MediaTypes = {}));
+/**
+ * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
+ * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+ */
+function lib_getProxyUrl(serverUrl) {
+    const proxyUrl = getProxyUrl(new URL(serverUrl));
+    return proxyUrl ? proxyUrl.href : '';
+}
+const HttpRedirectCodes = [
+    HttpCodes.MovedPermanently,
+    HttpCodes.ResourceMoved,
+    HttpCodes.SeeOther,
+    HttpCodes.TemporaryRedirect,
+    HttpCodes.PermanentRedirect
+];
+const HttpResponseRetryCodes = [
+    HttpCodes.BadGateway,
+    HttpCodes.ServiceUnavailable,
+    HttpCodes.GatewayTimeout
+];
+const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
+const ExponentialBackoffCeiling = 10;
+const ExponentialBackoffTimeSlice = 5;
+class HttpClientError extends Error {
+    constructor(message, statusCode) {
+        super(message);
+        this.name = 'HttpClientError';
+        this.statusCode = statusCode;
+        Object.setPrototypeOf(this, HttpClientError.prototype);
+    }
+}
+class HttpClientResponse {
+    constructor(message) {
+        this.message = message;
+    }
+    readBody() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                let output = Buffer.alloc(0);
+                this.message.on('data', (chunk) => {
+                    output = Buffer.concat([output, chunk]);
+                });
+                this.message.on('end', () => {
+                    resolve(output.toString());
+                });
+            }));
+        });
+    }
+    readBodyBuffer() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                const chunks = [];
+                this.message.on('data', (chunk) => {
+                    chunks.push(chunk);
+                });
+                this.message.on('end', () => {
+                    resolve(Buffer.concat(chunks));
+                });
+            }));
+        });
+    }
+}
+function isHttps(requestUrl) {
+    const parsedUrl = new URL(requestUrl);
+    return parsedUrl.protocol === 'https:';
+}
+class lib_HttpClient {
+    constructor(userAgent, handlers, requestOptions) {
+        this._ignoreSslError = false;
+        this._allowRedirects = true;
+        this._allowRedirectDowngrade = false;
+        this._maxRedirects = 50;
+        this._allowRetries = false;
+        this._maxRetries = 1;
+        this._keepAlive = false;
+        this._disposed = false;
+        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
+        this.handlers = handlers || [];
+        this.requestOptions = requestOptions;
+        if (requestOptions) {
+            if (requestOptions.ignoreSslError != null) {
+                this._ignoreSslError = requestOptions.ignoreSslError;
+            }
+            this._socketTimeout = requestOptions.socketTimeout;
+            if (requestOptions.allowRedirects != null) {
+                this._allowRedirects = requestOptions.allowRedirects;
+            }
+            if (requestOptions.allowRedirectDowngrade != null) {
+                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
+            }
+            if (requestOptions.maxRedirects != null) {
+                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
+            }
+            if (requestOptions.keepAlive != null) {
+                this._keepAlive = requestOptions.keepAlive;
+            }
+            if (requestOptions.allowRetries != null) {
+                this._allowRetries = requestOptions.allowRetries;
+            }
+            if (requestOptions.maxRetries != null) {
+                this._maxRetries = requestOptions.maxRetries;
+            }
+        }
+    }
+    options(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    get(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('GET', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    del(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    post(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('POST', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    patch(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    put(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PUT', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    head(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    sendStream(verb, requestUrl, stream, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request(verb, requestUrl, stream, additionalHeaders);
+        });
+    }
+    /**
+     * Gets a typed object from an endpoint
+     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+     */
+    getJson(requestUrl_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            const res = yield this.get(requestUrl, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    postJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.post(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    putJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.put(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    patchJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.patch(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    /**
+     * Makes a raw http request.
+     * All other methods such as get, post, patch, and request ultimately call this.
+     * Prefer get, del, post and patch
+     */
+    request(verb, requestUrl, data, headers) {
+        return __awaiter(this, void 0, void 0, function* () {
+            if (this._disposed) {
+                throw new Error('Client has already been disposed.');
+            }
+            const parsedUrl = new URL(requestUrl);
+            let info = this._prepareRequest(verb, parsedUrl, headers);
+            // Only perform retries on reads since writes may not be idempotent.
+            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
+                ? this._maxRetries + 1
+                : 1;
+            let numTries = 0;
+            let response;
+            do {
+                response = yield this.requestRaw(info, data);
+                // Check if it's an authentication challenge
+                if (response &&
+                    response.message &&
+                    response.message.statusCode === HttpCodes.Unauthorized) {
+                    let authenticationHandler;
+                    for (const handler of this.handlers) {
+                        if (handler.canHandleAuthentication(response)) {
+                            authenticationHandler = handler;
+                            break;
+                        }
+                    }
+                    if (authenticationHandler) {
+                        return authenticationHandler.handleAuthentication(this, info, data);
+                    }
+                    else {
+                        // We have received an unauthorized response but have no handlers to handle it.
+                        // Let the response return to the caller.
+                        return response;
+                    }
+                }
+                let redirectsRemaining = this._maxRedirects;
+                while (response.message.statusCode &&
+                    HttpRedirectCodes.includes(response.message.statusCode) &&
+                    this._allowRedirects &&
+                    redirectsRemaining > 0) {
+                    const redirectUrl = response.message.headers['location'];
+                    if (!redirectUrl) {
+                        // if there's no location to redirect to, we won't
+                        break;
+                    }
+                    const parsedRedirectUrl = new URL(redirectUrl);
+                    if (parsedUrl.protocol === 'https:' &&
+                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
+                        !this._allowRedirectDowngrade) {
+                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
+                    }
+                    // we need to finish reading the response before reassigning response
+                    // which will leak the open socket.
+                    yield response.readBody();
+                    // strip authorization header if redirected to a different hostname
+                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
+                        for (const header in headers) {
+                            // header names are case insensitive
+                            if (header.toLowerCase() === 'authorization') {
+                                delete headers[header];
+                            }
+                        }
+                    }
+                    // let's make the request with the new redirectUrl
+                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
+                    response = yield this.requestRaw(info, data);
+                    redirectsRemaining--;
+                }
+                if (!response.message.statusCode ||
+                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
+                    // If not a retry code, return immediately instead of retrying
+                    return response;
+                }
+                numTries += 1;
+                if (numTries < maxTries) {
+                    yield response.readBody();
+                    yield this._performExponentialBackoff(numTries);
+                }
+            } while (numTries < maxTries);
+            return response;
+        });
+    }
+    /**
+     * Needs to be called if keepAlive is set to true in request options.
+     */
+    dispose() {
+        if (this._agent) {
+            this._agent.destroy();
+        }
+        this._disposed = true;
+    }
+    /**
+     * Raw request.
+     * @param info
+     * @param data
+     */
+    requestRaw(info, data) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => {
+                function callbackForResult(err, res) {
+                    if (err) {
+                        reject(err);
+                    }
+                    else if (!res) {
+                        // If `err` is not passed, then `res` must be passed.
+                        reject(new Error('Unknown error'));
+                    }
+                    else {
+                        resolve(res);
+                    }
+                }
+                this.requestRawWithCallback(info, data, callbackForResult);
+            });
+        });
+    }
+    /**
+     * Raw request with callback.
+     * @param info
+     * @param data
+     * @param onResult
+     */
+    requestRawWithCallback(info, data, onResult) {
+        if (typeof data === 'string') {
+            if (!info.options.headers) {
+                info.options.headers = {};
+            }
+            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
+        }
+        let callbackCalled = false;
+        function handleResult(err, res) {
+            if (!callbackCalled) {
+                callbackCalled = true;
+                onResult(err, res);
+            }
+        }
+        const req = info.httpModule.request(info.options, (msg) => {
+            const res = new HttpClientResponse(msg);
+            handleResult(undefined, res);
+        });
+        let socket;
+        req.on('socket', sock => {
+            socket = sock;
+        });
+        // If we ever get disconnected, we want the socket to timeout eventually
+        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
+            if (socket) {
+                socket.end();
+            }
+            handleResult(new Error(`Request timeout: ${info.options.path}`));
+        });
+        req.on('error', function (err) {
+            // err has statusCode property
+            // res should have headers
+            handleResult(err);
+        });
+        if (data && typeof data === 'string') {
+            req.write(data, 'utf8');
+        }
+        if (data && typeof data !== 'string') {
+            data.on('close', function () {
+                req.end();
+            });
+            data.pipe(req);
+        }
+        else {
+            req.end();
+        }
+    }
+    /**
+     * Gets an http agent. This function is useful when you need an http agent that handles
+     * routing through a proxy server - depending upon the url and proxy environment variables.
+     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+     */
+    getAgent(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        return this._getAgent(parsedUrl);
+    }
+    getAgentDispatcher(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (!useProxy) {
+            return;
+        }
+        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+    }
+    _prepareRequest(method, requestUrl, headers) {
+        const info = {};
+        info.parsedUrl = requestUrl;
+        const usingSsl = info.parsedUrl.protocol === 'https:';
+        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
+        const defaultPort = usingSsl ? 443 : 80;
+        info.options = {};
+        info.options.host = info.parsedUrl.hostname;
+        info.options.port = info.parsedUrl.port
+            ? parseInt(info.parsedUrl.port)
+            : defaultPort;
+        info.options.path =
+            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
+        info.options.method = method;
+        info.options.headers = this._mergeHeaders(headers);
+        if (this.userAgent != null) {
+            info.options.headers['user-agent'] = this.userAgent;
+        }
+        info.options.agent = this._getAgent(info.parsedUrl);
+        // gives handlers an opportunity to participate
+        if (this.handlers) {
+            for (const handler of this.handlers) {
+                handler.prepareRequest(info.options);
+            }
+        }
+        return info;
+    }
+    _mergeHeaders(headers) {
+        if (this.requestOptions && this.requestOptions.headers) {
+            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
+        }
+        return lowercaseKeys(headers || {});
+    }
+    /**
+     * Gets an existing header value or returns a default.
+     * Handles converting number header values to strings since HTTP headers must be strings.
+     * Note: This returns string | string[] since some headers can have multiple values.
+     * For headers that must always be a single string (like Content-Type), use the
+     * specialized _getExistingOrDefaultContentTypeHeader method instead.
+     */
+    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
+            if (headerValue) {
+                clientHeader =
+                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
+            }
+        }
+        const additionalValue = additionalHeaders[header];
+        if (additionalValue !== undefined) {
+            return typeof additionalValue === 'number'
+                ? additionalValue.toString()
+                : additionalValue;
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    /**
+     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+     * Always returns a single string (not an array) since Content-Type should be a single value.
+     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+     */
+    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+            if (headerValue) {
+                if (typeof headerValue === 'number') {
+                    clientHeader = String(headerValue);
+                }
+                else if (Array.isArray(headerValue)) {
+                    clientHeader = headerValue.join(', ');
+                }
+                else {
+                    clientHeader = headerValue;
+                }
+            }
+        }
+        const additionalValue = additionalHeaders[Headers.ContentType];
+        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
+        if (additionalValue !== undefined) {
+            if (typeof additionalValue === 'number') {
+                return String(additionalValue);
+            }
+            else if (Array.isArray(additionalValue)) {
+                return additionalValue.join(', ');
+            }
+            else {
+                return additionalValue;
+            }
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    _getAgent(parsedUrl) {
+        let agent;
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (this._keepAlive && useProxy) {
+            agent = this._proxyAgent;
+        }
+        if (!useProxy) {
+            agent = this._agent;
+        }
+        // if agent is already assigned use that agent.
+        if (agent) {
+            return agent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        let maxSockets = 100;
+        if (this.requestOptions) {
+            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
+        }
+        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
+        if (proxyUrl && proxyUrl.hostname) {
+            const agentOptions = {
+                maxSockets,
+                keepAlive: this._keepAlive,
+                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
+                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+                })), { host: proxyUrl.hostname, port: proxyUrl.port })
+            };
+            let tunnelAgent;
+            const overHttps = proxyUrl.protocol === 'https:';
+            if (usingSsl) {
+                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+            }
+            else {
+                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
+            }
+            agent = tunnelAgent(agentOptions);
+            this._proxyAgent = agent;
+        }
+        // if tunneling agent isn't assigned create a new agent
+        if (!agent) {
+            const options = { keepAlive: this._keepAlive, maxSockets };
+            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
+            this._agent = agent;
+        }
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            agent.options = Object.assign(agent.options || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return agent;
+    }
+    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+        let proxyAgent;
+        if (this._keepAlive) {
+            proxyAgent = this._proxyAgentDispatcher;
+        }
+        // if agent is already assigned use that agent.
+        if (proxyAgent) {
+            return proxyAgent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        proxyAgent = new undici/* ProxyAgent */.kT(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
+        })));
+        this._proxyAgentDispatcher = proxyAgent;
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return proxyAgent;
+    }
+    _getUserAgentWithOrchestrationId(userAgent) {
+        const baseUserAgent = userAgent || 'actions/http-client';
+        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
+        if (orchId) {
+            // Sanitize the orchestration ID to ensure it contains only valid characters
+            // Valid characters: 0-9, a-z, _, -, .
+            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+        }
+        return baseUserAgent;
+    }
+    _performExponentialBackoff(retryNumber) {
+        return __awaiter(this, void 0, void 0, function* () {
+            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+            return new Promise(resolve => setTimeout(() => resolve(), ms));
+        });
+    }
+    _processResponse(res, options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
+                const statusCode = res.message.statusCode || 0;
+                const response = {
+                    statusCode,
+                    result: null,
+                    headers: {}
+                };
+                // not found leads to null obj returned
+                if (statusCode === HttpCodes.NotFound) {
+                    resolve(response);
+                }
+                // get the result from the body
+                function dateTimeDeserializer(key, value) {
+                    if (typeof value === 'string') {
+                        const a = new Date(value);
+                        if (!isNaN(a.valueOf())) {
+                            return a;
+                        }
+                    }
+                    return value;
+                }
+                let obj;
+                let contents;
+                try {
+                    contents = yield res.readBody();
+                    if (contents && contents.length > 0) {
+                        if (options && options.deserializeDates) {
+                            obj = JSON.parse(contents, dateTimeDeserializer);
+                        }
+                        else {
+                            obj = JSON.parse(contents);
+                        }
+                        response.result = obj;
+                    }
+                    response.headers = res.message.headers;
+                }
+                catch (err) {
+                    // Invalid resource (contents not json);  leaving result obj null
+                }
+                // note that 3xx redirects are handled by the http layer.
+                if (statusCode > 299) {
+                    let msg;
+                    // if exception/error in body, attempt to get better error
+                    if (obj && obj.message) {
+                        msg = obj.message;
+                    }
+                    else if (contents && contents.length > 0) {
+                        // it may be the case that the exception is in the body message as string
+                        msg = contents;
+                    }
+                    else {
+                        msg = `Failed request: (${statusCode})`;
+                    }
+                    const err = new HttpClientError(msg, statusCode);
+                    err.result = response.result;
+                    reject(err);
+                }
+                else {
+                    resolve(response);
+                }
+            }));
+        });
+    }
+}
+const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
+//# sourceMappingURL=index.js.map
 ;// CONCATENATED MODULE: external "node:stream/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 ;// CONCATENATED MODULE: external "node:https"
 const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
 // EXTERNAL MODULE: external "node:tls"
 var external_node_tls_ = __nccwpck_require__(1692);
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var tunnel = __nccwpck_require__(770);
 ;// CONCATENATED MODULE: ./src/qrs/agent.ts
 
 
@@ -37319,7 +38247,7 @@ function createAgent(base, serverTls, clientTls, maxSockets = Infinity) {
         ...(serverTls.serverName ? { checkServerIdentity: (_host, cert) => (0,external_node_tls_.checkServerIdentity)(serverTls.serverName, cert) } : {}),
         ...(serverTls.insecure ? { rejectUnauthorized: false } : {})
     };
-    const proxyUrl = (0,lib/* getProxyUrl */.s_)(base.href);
+    const proxyUrl = lib_getProxyUrl(base.href);
     if (!proxyUrl)
         return new external_node_https_namespaceObject.Agent({ keepAlive: true, maxSockets, ...tls });
     const proxy = new URL(proxyUrl);
@@ -37347,33 +38275,33 @@ function describeConnectionError(error, url) {
     const code = e.code ?? '';
     const where = url.host;
     if (UNKNOWN_CA.has(code)) {
-        return new errors/* ConnectionError */.Rc(`TLS: the certificate of ${where} is not trusted (${code}). Set 'ca-cert' to the site's root certificate (root.pem from the QMC certificate export) or add it to the runner's trust store.`);
+        return new ConnectionError(`TLS: the certificate of ${where} is not trusted (${code}). Set 'ca-cert' to the site's root certificate (root.pem from the QMC certificate export) or add it to the runner's trust store.`);
     }
     if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
         const names = e.cert?.subjectaltname ?? (e.cert?.subject?.CN ? `CN=${e.cert.subject.CN}` : 'unknown names');
         const first = /DNS:([^,\s]+)/.exec(names)?.[1] ?? e.cert?.subject?.CN;
-        return new errors/* ConnectionError */.Rc(`TLS: the certificate of ${where} is issued to ${names}, not to '${url.hostname}'. Qlik issues it to the machine name the node was installed with: connect by that name, or set 'tls-server-name: ${first ?? '<machine name>'}'.`);
+        return new ConnectionError(`TLS: the certificate of ${where} is issued to ${names}, not to '${url.hostname}'. Qlik issues it to the machine name the node was installed with: connect by that name, or set 'tls-server-name: ${first ?? '<machine name>'}'.`);
     }
     if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
-        return new errors/* ConnectionError */.Rc(`TLS: the certificate of ${where} is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not valid yet'}${e.cert?.valid_to ? ` (valid to ${e.cert.valid_to})` : ''}. Renew the Qlik certificates on the server, or check the runner's clock.`);
+        return new ConnectionError(`TLS: the certificate of ${where} is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not valid yet'}${e.cert?.valid_to ? ` (valid to ${e.cert.valid_to})` : ''}. Renew the Qlik certificates on the server, or check the runner's clock.`);
     }
     if (CLIENT_CERT_REFUSED.test(code) || CLIENT_CERT_REFUSED.test(e.message)) {
-        return new errors/* ConnectionError */.Rc(`TLS: ${where} refused the client certificate (${code || e.message}). Use client.pem and client_key.pem exported from this site's QMC.`);
+        return new ConnectionError(`TLS: ${where} refused the client certificate (${code || e.message}). Use client.pem and client_key.pem exported from this site's QMC.`);
     }
     if (code === 'ECONNREFUSED')
-        return new errors/* ConnectionError */.Rc(`Nothing accepts connections at ${where} (ECONNREFUSED): check the host and port (4242 for certificates, 443 for the proxy) and the firewall.`, true);
+        return new ConnectionError(`Nothing accepts connections at ${where} (ECONNREFUSED): check the host and port (4242 for certificates, 443 for the proxy) and the firewall.`, true);
     if (code === 'ENOTFOUND')
-        return new errors/* ConnectionError */.Rc(`Cannot resolve ${url.hostname} (${code}): check the host name and the runner's DNS.`);
+        return new ConnectionError(`Cannot resolve ${url.hostname} (${code}): check the host name and the runner's DNS.`);
     if (code === 'EAI_AGAIN')
-        return new errors/* ConnectionError */.Rc(`Cannot resolve ${url.hostname} right now (${code}): the runner's DNS did not answer.`, true);
+        return new ConnectionError(`Cannot resolve ${url.hostname} right now (${code}): the runner's DNS did not answer.`, true);
     if (code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH')
-        return new errors/* ConnectionError */.Rc(`Cannot reach ${where} (${code}): the runner must be inside the network that reaches Qlik Sense.`, true);
+        return new ConnectionError(`Cannot reach ${where} (${code}): the runner must be inside the network that reaches Qlik Sense.`, true);
     if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(e.message)) {
-        return new errors/* ConnectionError */.Rc(`${where} closed the connection without answering (${code || e.message}). If this happens at once every time, the server may be refusing the client certificate or the TLS version.`, true);
+        return new ConnectionError(`${where} closed the connection without answering (${code || e.message}). If this happens at once every time, the server may be refusing the client certificate or the TLS version.`, true);
     }
     if (/^Request timeout/.test(e.message))
-        return new errors/* ConnectionError */.Rc(`${where} did not answer in time (${withoutQuery(e.message)}).`, true);
-    return new errors/* ConnectionError */.Rc(`Request to ${where} failed: ${withoutQuery(e.message)}${code ? ` (${code})` : ''}`);
+        return new ConnectionError(`${where} did not answer in time (${withoutQuery(e.message)}).`, true);
+    return new ConnectionError(`Request to ${where} failed: ${withoutQuery(e.message)}${code ? ` (${code})` : ''}`);
 }
 
 ;// CONCATENATED MODULE: ./src/qrs/transport.ts
@@ -37404,7 +38332,7 @@ class Transport {
             canHandleAuthentication: () => false,
             handleAuthentication: () => Promise.reject(new Error('no authentication handler'))
         };
-        this.http = new lib/* HttpClient */.Qq(options.userAgent, [useOurAgent], {
+        this.http = new lib_HttpClient(options.userAgent, [useOurAgent], {
             keepAlive: true,
             allowRedirects: false,
             maxSockets: options.maxSockets,
@@ -37446,7 +38374,7 @@ class Transport {
         catch (error) {
             if (signal?.aborted)
                 throw signal.reason;
-            if (error instanceof errors/* ConnectionError */.Rc)
+            if (error instanceof ConnectionError)
                 throw error;
             throw describeConnectionError(error, this.base);
         }
@@ -37473,7 +38401,7 @@ async function readText(message, status) {
             // Not read to its end: this connection cannot carry another request.
             message.destroy();
             if (ok)
-                throw new errors/* ConnectionError */.Rc(`The server's answer is larger than ${limit / 1024 / 1024} MiB: refused.`);
+                throw new ConnectionError(`The server's answer is larger than ${limit / 1024 / 1024} MiB: refused.`);
             return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
         }
     }
@@ -37483,8 +38411,44 @@ function isRedirect(status) {
     return status >= 300 && status < 400;
 }
 
-// EXTERNAL MODULE: ./src/qrs/retry.ts
-var retry = __nccwpck_require__(1530);
+;// CONCATENATED MODULE: ./src/qrs/retry.ts
+
+/** A GET outside the wait is retried this many times on transient trouble before its error is the step's. */
+const MAX_RETRIES = 5;
+const BACKOFF_BASE_MS = 500;
+/** Capped: a node restart takes minutes, and the wait must notice the server's return soon after it. */
+const BACKOFF_CAP_MS = 15_000;
+const RETRY_AFTER_CAP_MS = 60_000;
+/**
+ * The one classification of "worth another try": no answer for a reason that passes (reset,
+ * refused, timeout, DNS not answering) or an answer that says "later" (5xx, 429). TLS, DNS names,
+ * 4xx and wrong answers are not: trying again would only repeat them.
+ */
+function isTransient(error) {
+    if (error instanceof ConnectionError)
+        return error.transient;
+    return error instanceof QrsError && (error.status === 429 || error.status >= 500);
+}
+/**
+ * How long to wait before attempt `attempt + 1` (0-based): the server's Retry-After when it sent one
+ * (capped at a minute), else capped exponential backoff with full jitter (parallel jobs must not
+ * come back in lockstep). `attempt` grows without bound during an outage; the cap holds.
+ */
+function retryDelay(error, attempt, random = Math.random) {
+    if (error instanceof QrsError && error.retryAfterMs !== undefined)
+        return Math.min(error.retryAfterMs, RETRY_AFTER_CAP_MS);
+    return Math.round(random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt, 30)));
+}
+/** Seconds or an HTTP date, as Retry-After allows. */
+function parseRetryAfter(value, now = Date.now()) {
+    if (!value)
+        return undefined;
+    if (/^\d+$/.test(value.trim()))
+        return Number(value.trim()) * 1000;
+    const date = Date.parse(value);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
 ;// CONCATENATED MODULE: ./src/auth/login.ts
 
 
@@ -37506,14 +38470,14 @@ function loginError(response, type, site) {
     const module = loginModule(response);
     const { url, userAgent } = site;
     if (module === 'forms') {
-        return new errors/* AuthError */.lR(`The proxy sent the request to its forms login page (internal_forms_authentication) instead of Windows authentication. ` +
+        return new AuthError(`The proxy sent the request to its forms login page (internal_forms_authentication) instead of Windows authentication. ` +
             `Either the user agent '${userAgent}' lacks the virtual proxy's Windows authentication pattern (set user-agent to contain it; the default pattern is 'Windows'), ` +
             `or url is missing the virtual proxy prefix (e.g. ${url.origin}/ntlm).`);
     }
     if (module === 'windows') {
-        return new errors/* AuthError */.lR(`The proxy wants Windows authentication, but auth-type is '${type}': url probably lacks the virtual proxy prefix of the ${type} virtual proxy (e.g. ${url.origin}/${type === 'jwt' ? 'jwt' : 'hdr'}).`);
+        return new AuthError(`The proxy wants Windows authentication, but auth-type is '${type}': url probably lacks the virtual proxy prefix of the ${type} virtual proxy (e.g. ${url.origin}/${type === 'jwt' ? 'jwt' : 'hdr'}).`);
     }
-    return new errors/* AuthError */.lR(`Signing in failed: the proxy answered ${response.status}${response.headers.location ? ` redirecting to ${withoutQuery(response.headers.location)}` : ''}.`);
+    return new AuthError(`Signing in failed: the proxy answered ${response.status}${response.headers.location ? ` redirecting to ${withoutQuery(response.headers.location)}` : ''}.`);
 }
 /** A redirect to a login module, explained; other redirects are the client's to report. */
 function loginRedirectError(response, type, site) {
@@ -37523,7 +38487,7 @@ function loginRedirectError(response, type, site) {
 function sameOrigin(location, site) {
     const url = new URL(location, site.url);
     if (url.origin !== site.url.origin) {
-        throw new errors/* AuthError */.lR(`The proxy redirected to ${url.origin}, not ${site.url.origin}: set url to the host name the proxy uses (and tls-server-name if needed).`);
+        throw new AuthError(`The proxy redirected to ${url.origin}, not ${site.url.origin}: set url to the host name the proxy uses (and tls-server-name if needed).`);
     }
     return url;
 }
@@ -37535,8 +38499,8 @@ const PROXY_HTML_HINT = `Expected JSON but got an HTML page, probably a login fo
 function throwIfBusy(response, url) {
     if (response.status !== 429 && response.status < 500)
         return;
-    const retryAfter = (0,retry/* parseRetryAfter */.mu)(String(response.headers['retry-after'] ?? '') || undefined);
-    throw new errors/* QrsError */.Ds('GET', url.pathname, response.status, response.body, 'The virtual proxy could not sign in just now.', retryAfter);
+    const retryAfter = parseRetryAfter(String(response.headers['retry-after'] ?? '') || undefined);
+    throw new QrsError('GET', url.pathname, response.status, response.body, 'The virtual proxy could not sign in just now.', retryAfter);
 }
 
 ;// CONCATENATED MODULE: ./src/auth/session.ts
@@ -37594,7 +38558,26 @@ function credentialsAuthenticator(strategy, site) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/qrs/user.ts
+/**
+ * Reads `DIRECTORY\userId` (how an execution session's `user` reads) or the `X-Qlik-User` form
+ * `UserDirectory=INTERNAL; UserId=sa_api` (parts in any order and case, spaces optional).
+ */
+function parseUser(text) {
+    const part = (key) => new RegExp(`(?:^|;)\\s*${key}\\s*=\\s*([^;]*)`, 'i').exec(text)?.[1]?.trim();
+    const userId = part('UserId');
+    if (userId !== undefined)
+        return { directory: part('UserDirectory') ?? '', userId };
+    const slash = text.lastIndexOf('\\');
+    return { directory: text.slice(0, Math.max(0, slash)).trim(), userId: text.slice(slash + 1).trim() };
+}
+/** `DIRECTORY\userId`; `\userId` when the directory is not known. */
+function formatUser({ directory, userId }) {
+    return `${directory}\\${userId}`;
+}
+
 ;// CONCATENATED MODULE: ./src/auth/certificate.ts
+
 
 
 
@@ -37602,7 +38585,9 @@ function credentialsAuthenticator(strategy, site) {
 /** auth-type: certificate (port 4242): client-cert, client-key, client-key-passphrase, qlik-user. */
 const certificateMethod = {
     read: inputs => ({ type: 'certificate', certificate: readClientCertificate(inputs), qlikUser: parseQlikUser(inputs.get('qlik-user')) }),
-    create: (settings, site) => certificateAuth(settings.certificate, settings.qlikUser, site)
+    create: (settings, site) => certificateAuth(settings.certificate, settings.qlikUser, site),
+    // `UserDirectory=INTERNAL; UserId=sa_api` as the QRS names the user: `INTERNAL\sa_api`.
+    user: settings => formatUser(parseUser(settings.qlikUser))
 };
 /**
  * Certificate auth on port 4242: mutual TLS with the site's client certificate, and the
@@ -37626,7 +38611,7 @@ function readClientCertificate({ get, secrets }) {
         secrets.push(passphrase);
     for (const name of ['client-cert', 'client-key']) {
         if (!get(name))
-            throw new errors/* InputError */.dz(name, "is required with auth-type 'certificate' (QMC export: client.pem, client_key.pem).");
+            throw new InputError(name, "is required with auth-type 'certificate' (QMC export: client.pem, client_key.pem).");
     }
     const key = readPem('client-key', get('client-key'));
     secrets.push(...secretLines(key));
@@ -37634,7 +38619,7 @@ function readClientCertificate({ get, secrets }) {
     const [leaf] = parseCertificates('client-cert', cert);
     const keyObject = parsePrivateKey('client-key', key, passphrase);
     if (!leaf.checkPrivateKey(keyObject)) {
-        throw new errors/* InputError */.dz('client-key', `does not belong to the certificate in 'client-cert' (${leaf.subject.replace(/\n/g, ', ')}).`);
+        throw new InputError('client-key', `does not belong to the certificate in 'client-cert' (${leaf.subject.replace(/\n/g, ', ')}).`);
     }
     return { cert, key, passphrase };
 }
@@ -37647,7 +38632,7 @@ function parseQlikUser(value) {
         .filter(Boolean);
     const keys = parts.map(p => /^(\w+)\s*=\s*\S.*$/.exec(p)?.[1]?.toLowerCase());
     if (parts.length !== 2 || !keys.includes('userdirectory') || !keys.includes('userid')) {
-        throw new errors/* InputError */.dz('qlik-user', `'${value}' is not of the form 'UserDirectory=INTERNAL; UserId=sa_api' (';' between the parts).`);
+        throw new InputError('qlik-user', `'${value}' is not of the form 'UserDirectory=INTERNAL; UserId=sa_api' (';' between the parts).`);
     }
     return value;
 }
@@ -37657,10 +38642,13 @@ function parseQlikUser(value) {
 
 
 
+
 /** auth-type: header (through a virtual proxy): header-name, header-value. */
 const headerMethod = {
     read: inputs => ({ type: 'header', ...readHeader(inputs) }),
-    create: (settings, site) => headerAuth(settings.name, settings.value, site)
+    create: (settings, site) => headerAuth(settings.name, settings.value, site),
+    // `DIRECTORY\user` with a dynamic user directory; a static one is the virtual proxy's, not known here.
+    user: settings => formatUser(parseUser(settings.value))
 };
 /**
  * Header auth through a virtual proxy: the proxy trusts a header that names the user. Sent until
@@ -37680,11 +38668,11 @@ function readHeader({ get, secrets }) {
     const name = get('header-name');
     const value = get('header-value');
     if (!name)
-        throw new errors/* InputError */.dz('header-name', "is required with auth-type 'header' (the virtual proxy's header name).");
+        throw new InputError('header-name', "is required with auth-type 'header' (the virtual proxy's header name).");
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
-        throw new errors/* InputError */.dz('header-name', `'${name}' is not a valid HTTP header name.`);
+        throw new InputError('header-name', `'${name}' is not a valid HTTP header name.`);
     if (!value)
-        throw new errors/* InputError */.dz('header-value', "is required with auth-type 'header' (the user id the proxy should sign in).");
+        throw new InputError('header-value', "is required with auth-type 'header' (the user id the proxy should sign in).");
     // A user id, not a password: a short one (`sa`) masked would blank ordinary words in the log.
     if (value.length >= MIN_MASKED_LENGTH)
         secrets.push(value);
@@ -37701,11 +38689,13 @@ var jsonwebtoken_default = /*#__PURE__*/__nccwpck_require__.n(jsonwebtoken);
 
 
 
+
 const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512'];
 /** auth-type: jwt (through a virtual proxy): jwt, or jwt-private-key and the claims to mint one. */
 const jwtMethod = {
     read: inputs => ({ type: 'jwt', source: readJwtSource(inputs) }),
-    create: (settings, site) => jwtAuth(settings.source, site)
+    create: (settings, site) => jwtAuth(settings.source, site),
+    user: ({ source }) => (source.kind === 'static' ? source.user : formatUser({ directory: source.userDirectory, userId: source.userId }))
 };
 /** Re-mint when less than this is left: a request must not arrive with a token about to expire. */
 const RENEW_BEFORE_S = 60;
@@ -37756,14 +38746,16 @@ function readJwtSource({ get, secrets }) {
     const token = get('jwt');
     const keyInput = get('jwt-private-key');
     if (token && keyInput)
-        throw new errors/* InputError */.dz('jwt', 'set either jwt or jwt-private-key, not both.');
+        throw new InputError('jwt', 'set either jwt or jwt-private-key, not both.');
     if (token) {
         secrets.push(token);
-        checkToken(token);
-        return { kind: 'static', token };
+        const claims = checkToken(token);
+        const claim = (name) => (typeof claims[get(name)] === 'string' ? claims[get(name)] : '');
+        const userId = claim('jwt-user-id-claim');
+        return { kind: 'static', token, user: userId ? formatUser({ directory: claim('jwt-user-directory-claim'), userId }) : '' };
     }
     if (!keyInput)
-        throw new errors/* InputError */.dz('jwt', "auth-type 'jwt' needs jwt (a signed token) or jwt-private-key with jwt-user-id and jwt-user-directory.");
+        throw new InputError('jwt', "auth-type 'jwt' needs jwt (a signed token) or jwt-private-key with jwt-user-id and jwt-user-directory.");
     const privateKey = readPem('jwt-private-key', keyInput);
     secrets.push(...secretLines(privateKey));
     let type;
@@ -37771,18 +38763,18 @@ function readJwtSource({ get, secrets }) {
         type = (0,external_node_crypto_.createPrivateKey)(privateKey).asymmetricKeyType;
     }
     catch {
-        throw new errors/* InputError */.dz('jwt-private-key', 'is not a private key Node.js can read (expected an unencrypted PEM RSA key).');
+        throw new InputError('jwt-private-key', 'is not a private key Node.js can read (expected an unencrypted PEM RSA key).');
     }
     if (type !== 'rsa')
-        throw new errors/* InputError */.dz('jwt-private-key', `is an ${String(type).toUpperCase()} key; Qlik's JWT virtual proxies verify RS256, RS384 or RS512, which need an RSA key.`);
+        throw new InputError('jwt-private-key', `is an ${String(type).toUpperCase()} key; Qlik's JWT virtual proxies verify RS256, RS384 or RS512, which need an RSA key.`);
     const algorithm = get('jwt-algorithm').toUpperCase();
     if (!JWT_ALGORITHMS.includes(algorithm)) {
-        throw new errors/* InputError */.dz('jwt-algorithm', `'${get('jwt-algorithm')}' is not one of ${JWT_ALGORITHMS.join(', ')} (the only algorithms Qlik's JWT virtual proxy accepts).`);
+        throw new InputError('jwt-algorithm', `'${get('jwt-algorithm')}' is not one of ${JWT_ALGORITHMS.join(', ')} (the only algorithms Qlik's JWT virtual proxy accepts).`);
     }
     // The claim names have defaults (userId, userDirectory); the values have none.
     for (const name of ['jwt-user-id', 'jwt-user-directory']) {
         if (!get(name))
-            throw new errors/* InputError */.dz(name, 'is required to mint a JWT with jwt-private-key.');
+            throw new InputError(name, 'is required to mint a JWT with jwt-private-key.');
     }
     return {
         kind: 'mint',
@@ -37796,7 +38788,7 @@ function readJwtSource({ get, secrets }) {
         lifetimeSeconds: MINTED_LIFETIME_S
     };
 }
-/** A given token must look like a signed JWT with an algorithm the proxy accepts, and not be expired. */
+/** A given token must look like a signed JWT with an algorithm the proxy accepts, and not be expired: its claims. */
 function checkToken(token) {
     const parts = token.split('.');
     const decode = (part) => {
@@ -37810,13 +38802,14 @@ function checkToken(token) {
     const header = parts.length === 3 ? decode(parts[0]) : undefined;
     const payload = parts.length === 3 ? decode(parts[1]) : undefined;
     if (!header || !payload || !parts[2])
-        throw new errors/* InputError */.dz('jwt', 'is not a signed JWT (expected three base64url parts: header.payload.signature).');
+        throw new InputError('jwt', 'is not a signed JWT (expected three base64url parts: header.payload.signature).');
     if (!JWT_ALGORITHMS.includes(String(header.alg))) {
-        throw new errors/* InputError */.dz('jwt', `is signed with ${String(header.alg)}; Qlik's JWT virtual proxy accepts only ${JWT_ALGORITHMS.join(', ')}.`);
+        throw new InputError('jwt', `is signed with ${String(header.alg)}; Qlik's JWT virtual proxy accepts only ${JWT_ALGORITHMS.join(', ')}.`);
     }
     if (typeof payload.exp === 'number' && payload.exp * 1000 <= Date.now()) {
-        throw new errors/* InputError */.dz('jwt', `expired at ${new Date(payload.exp * 1000).toISOString()}: issue a new token, or let the action mint one with jwt-private-key.`);
+        throw new InputError('jwt', `expired at ${new Date(payload.exp * 1000).toISOString()}: issue a new token, or let the action mint one with jwt-private-key.`);
     }
+    return payload;
 }
 
 // EXTERNAL MODULE: ./node_modules/httpntlm/ntlm.js
@@ -37832,9 +38825,56 @@ function newXrfkey() {
     return key;
 }
 
-// EXTERNAL MODULE: ./src/output/untrusted.ts
-var untrusted = __nccwpck_require__(7296);
+;// CONCATENATED MODULE: ./src/output/untrusted.ts
+
+/**
+ * Text from the server (script log lines, detail messages, task and app names, error bodies) is
+ * printed with the runner's command processing off: a load script that TRACEs `::add-mask::...`
+ * or `::set-output ...` must not issue runner commands. The runner takes a line as a command when
+ * it starts with `::` (after leading spaces) or holds `##[` anywhere (the old format); it splits
+ * lines at CR as well as LF.
+ */
+function mayBeCommand(text) {
+    return /[\r\n]/.test(text) || text.trimStart().startsWith('::') || text.includes('##[');
+}
+/**
+ * Runs `print` between `::stop-commands::<token>` and `::<token>::`. The token is random per
+ * block (never derived from the text), so server text cannot end the block early; a line that
+ * happens to contain it is printed without it.
+ */
+async function withCommandsStopped(log, print) {
+    const block = stopCommands(log);
+    try {
+        return await print(block.info);
+    }
+    finally {
+        block.resume();
+    }
+}
+/** Info lines that may hold server text: printed as they are when none can be a command, else with commands stopped. */
+function printUntrusted(log, ...lines) {
+    if (!lines.some(mayBeCommand)) {
+        for (const line of lines)
+            log.info(line);
+        return;
+    }
+    const block = stopCommands(log);
+    for (const line of lines)
+        block.info(line);
+    block.resume();
+}
+function stopCommands(log) {
+    const token = (0,external_node_crypto_.randomBytes)(16).toString('hex');
+    const hidden = new RegExp(token, 'gi');
+    log.info(`::stop-commands::${token}`);
+    return {
+        info: line => log.info(line.replace(hidden, '')),
+        resume: () => log.info(`::${token}::`)
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/auth/ntlm.ts
+
 
 
 
@@ -37847,7 +38887,9 @@ var untrusted = __nccwpck_require__(7296);
 /** auth-type: ntlm (Windows authentication through a virtual proxy): username, password. */
 const ntlmMethod = {
     read: inputs => ({ type: 'ntlm', credentials: readWindowsCredentials(inputs) }),
-    create: (settings, site) => ntlmAuth(settings.credentials, site)
+    create: (settings, site) => ntlmAuth(settings.credentials, site),
+    // The NetBIOS domain is the user directory; a UPN's or a bare user's directory is the server's to say.
+    user: ({ credentials: { domain, user } }) => formatUser({ directory: domain, userId: domain ? user : user.replace(/@.*$/, '') })
 };
 function readWindowsCredentials({ get, raw, secrets }) {
     const username = get('username');
@@ -37856,12 +38898,12 @@ function readWindowsCredentials({ get, raw, secrets }) {
     if (password)
         secrets.push(password);
     if (!username)
-        throw new errors/* InputError */.dz('username', "is required with auth-type 'ntlm' (DOMAIN\\user, user@domain or user).");
+        throw new InputError('username', "is required with auth-type 'ntlm' (DOMAIN\\user, user@domain or user).");
     if (!password)
-        throw new errors/* InputError */.dz('password', "is required with auth-type 'ntlm'.");
+        throw new InputError('password', "is required with auth-type 'ntlm'.");
     const { user, domain } = parseWindowsUser(username);
     if (!user || /[\\/\s]/.test(user) || /\s/.test(domain)) {
-        throw new errors/* InputError */.dz('username', `'${username}' is not DOMAIN\\user, user@domain or user (in YAML, quote it: 'CORP\\svc_reload').`);
+        throw new InputError('username', `'${username}' is not DOMAIN\\user, user@domain or user (in YAML, quote it: 'CORP\\svc_reload').`);
     }
     return { user, domain, password };
 }
@@ -37891,11 +38933,11 @@ function ntlmAuth(credentials, site) {
         const login = context.method === 'GET' ? context.answer : await context.get('/qrs/about');
         if (loginModule(login) !== 'windows')
             throw loginError(login, 'ntlm', site);
-        const forwardProxy = (0,lib/* getProxyUrl */.s_)(site.url.href);
+        const forwardProxy = lib_getProxyUrl(site.url.href);
         if (forwardProxy) {
             // NTLM authenticates one TCP connection; the proxy tunnel is not kept between its messages,
             // and a failed attempt can count against the account's lockout threshold.
-            throw new errors/* AuthError */.lR(`NTLM cannot go through the forward proxy ${new URL(forwardProxy).host} (from HTTPS_PROXY): NTLM authenticates one TCP connection and the tunnel is not kept between its messages. Put the Qlik host in NO_PROXY (NO_PROXY: ${site.url.hostname}), or use JWT or header auth through the proxy.`);
+            throw new AuthError(`NTLM cannot go through the forward proxy ${new URL(forwardProxy).host} (from HTTPS_PROXY): NTLM authenticates one TCP connection and the tunnel is not kept between its messages. Put the Qlik host in NO_PROXY (NO_PROXY: ${site.url.hostname}), or use JWT or header auth through the proxy.`);
         }
         if (signIns > 0)
             site.log.info('The Qlik proxy session expired: signing in again.');
@@ -37912,9 +38954,9 @@ function ntlmAuth(credentials, site) {
             ticket = { url, response };
         }
         if (!session.active) {
-            throw new errors/* AuthError */.lR(`The Windows sign-in succeeded but the proxy set no session cookie (it redirected to ${location ? withoutQuery(location) : 'nowhere'}).`);
+            throw new AuthError(`The Windows sign-in succeeded but the proxy set no session cookie (it redirected to ${location ? withoutQuery(location) : 'nowhere'}).`);
         }
-        (0,untrusted/* printUntrusted */.Q)(site.log, `Signed in through the proxy; session cookie ${session.names().join(', ')}.`);
+        printUntrusted(site.log, `Signed in through the proxy; session cookie ${session.names().join(', ')}.`);
         // Redeeming the ticket replays the GET that met the login redirect: its answer is that GET's answer.
         const replayed = ticket &&
             context.method === 'GET' &&
@@ -37954,17 +38996,17 @@ async function handshake(loginUrl, openConnection, credentials, who, site) {
         const offer = await leg(connection);
         const schemes = authenticateHeader(offer);
         if (offer.status !== 401 || !schemes.some(s => /^NTLM$/i.test(s))) {
-            throw new errors/* AuthError */.lR(`The proxy's Windows login answered ${offer.status} offering ${schemes.join(', ') || 'no authentication scheme'}, not NTLM: enable Windows authentication on the virtual proxy, or use another auth-type.`);
+            throw new AuthError(`The proxy's Windows login answered ${offer.status} offering ${schemes.join(', ') || 'no authentication scheme'}, not NTLM: enable Windows authentication on the virtual proxy, or use another auth-type.`);
         }
         const challenge = await leg(connection, ntlm.createType1Message({ domain: credentials.domain, workstation: '' }));
         const type2 = parseType2(challenge);
         const answer = await leg(connection, ntlm.createType3Message(type2, { username: credentials.user, password: credentials.password, domain: credentials.domain, workstation: '' }));
         if (answer.status === 401) {
             const moved = answer.socket !== challenge.socket ? ' The connection changed between the NTLM messages (a forward proxy in between? put the Qlik host in NO_PROXY).' : '';
-            throw new errors/* AuthError */.lR(`The proxy refused the Windows sign-in of ${who} (401 after the NTLM handshake). Check the password, that the account is enabled and not locked, and the domain: write DOMAIN\\user with the NetBIOS domain name.${moved}`);
+            throw new AuthError(`The proxy refused the Windows sign-in of ${who} (401 after the NTLM handshake). Check the password, that the account is enabled and not locked, and the domain: write DOMAIN\\user with the NetBIOS domain name.${moved}`);
         }
         if (!isRedirect(answer.status)) {
-            throw new errors/* AuthError */.lR(`The proxy answered the NTLM handshake with ${answer.status} instead of redirecting back with a ticket.`);
+            throw new AuthError(`The proxy answered the NTLM handshake with ${answer.status} instead of redirecting back with a ticket.`);
         }
         maskTicket(site.log, answer.headers.location);
         return answer;
@@ -37985,15 +39027,15 @@ function authenticateHeader(response) {
 function parseType2(response) {
     const header = authenticateHeader(response).find(value => /^NTLM \S+/i.test(value));
     if (response.status !== 401 || !header) {
-        throw new errors/* AuthError */.lR(`The proxy answered the NTLM Type1 message with ${response.status} and no NTLM challenge.`);
+        throw new AuthError(`The proxy answered the NTLM Type1 message with ${response.status} and no NTLM challenge.`);
     }
     let failure;
     const type2 = ntlm.parseType2Message(header, error => (failure = error));
     if (!type2)
-        throw new errors/* AuthError */.lR(`The proxy's NTLM challenge does not parse: ${failure?.message ?? 'unknown error'}.`);
+        throw new AuthError(`The proxy's NTLM challenge does not parse: ${failure?.message ?? 'unknown error'}.`);
     // httpntlm falls back to NTLMv1 without extended session security and target info: never send that.
     if (!(type2.negotiateFlags & NEGOTIATE_EXTENDED_SESSION_SECURITY) || !(type2.negotiateFlags & NEGOTIATE_TARGET_INFO) || !type2.targetInfo?.length) {
-        throw new errors/* AuthError */.lR('The server offers only NTLMv1 (its challenge has no extended session security or target info). NTLMv1 is refused: it is broken and hardened domains forbid it. Ask the Qlik admins to allow NTLMv2 (LmCompatibilityLevel 3 or higher).');
+        throw new AuthError('The server offers only NTLMv1 (its challenge has no extended session security or target info). NTLMv1 is refused: it is broken and hardened domains forbid it. Ask the Qlik admins to allow NTLMv2 (LmCompatibilityLevel 3 or higher).');
     }
     return type2;
 }
@@ -38017,16 +39059,49 @@ const AUTH_TYPES = Object.keys(METHODS);
 function readAuth(type, inputs) {
     return BY_TYPE[type].read(inputs);
 }
+/** The Qlik user the calls run as (see AuthMethod.user). */
+function authUser(settings) {
+    const method = BY_TYPE[settings.type];
+    return method.user(settings);
+}
 /** The sign-in strategy for these settings. */
 function createAuthenticator(settings, site) {
     const method = BY_TYPE[settings.type];
     return method.create(settings, site);
 }
 
-// EXTERNAL MODULE: ./src/qrs/filter.ts
-var qrs_filter = __nccwpck_require__(5388);
-// EXTERNAL MODULE: ./src/qrs/types.ts
-var types = __nccwpck_require__(3953);
+;// CONCATENATED MODULE: ./src/qrs/filter.ts
+/**
+ * QRS filter literals. Inside quotes the QRS escapes `'` as `\'` and `\` as `\\`;
+ * OData's doubled quote is rejected with "Cannot parse the expression".
+ * The whole filter is URL-encoded later by the client (a raw `&` or `#` would cut the query).
+ */
+function quote(value) {
+    return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+/** `field eq 'text'`. GUIDs go unquoted in QRS filters; use `eqGuid` for them. */
+function eqText(field, value) {
+    return `${field} eq ${quote(value)}`;
+}
+function eqGuid(field, guid) {
+    if (!/^[0-9a-f-]{36}$/i.test(guid))
+        throw new Error(`not a GUID: ${guid}`);
+    return `${field} eq ${guid}`;
+}
+
+;// CONCATENATED MODULE: ./src/qrs/types.ts
+/** The parts of QRS entities the action reads. Real answers carry many more fields: they are ignored. */
+const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
+/** QRS TaskType: 0 Reload, 1 ExternalProgram, 2 UserSync (only the first two are started here). */
+const TASK_TYPE = { reload: 0, externalProgram: 1 };
+function isExternalProgram(task) {
+    return task.taskType === TASK_TYPE.externalProgram;
+}
+/** The external program task list leaves taskType out on some versions: mark the tasks as such. */
+function asExternalPrograms(tasks) {
+    return tasks.map(task => ({ ...task, taskType: task.taskType ?? TASK_TYPE.externalProgram }));
+}
+
 ;// CONCATENATED MODULE: ./src/qrs/api.ts
 
 
@@ -38086,19 +39161,19 @@ class QrsApi {
     }
     /** One result per attempt of the execution; several when the task retried. */
     executionResults(executionId) {
-        return this.client.get('/qrs/executionresult/full', { filter: (0,qrs_filter/* eqGuid */.k8)('ExecutionId', executionId) });
+        return this.client.get('/qrs/executionresult/full', { filter: eqGuid('ExecutionId', executionId) });
     }
     /**
      * Executions of the task running now; NotKnown when the server (or a proxy rule) does not serve
      * the list (404, 400): then whether it runs is not known, which is not the same as "not running".
      */
     async taskExecutionSessions(task) {
-        const field = (0,types/* isExternalProgram */.G1)(task) ? 'externalProgramTask.id' : 'reloadTask.id';
+        const field = isExternalProgram(task) ? 'externalProgramTask.id' : 'reloadTask.id';
         try {
-            return await this.client.get('/qrs/executionsession/full', { filter: (0,qrs_filter/* eqGuid */.k8)(field, task.id) });
+            return await this.client.get('/qrs/executionsession/full', { filter: eqGuid(field, task.id) });
         }
         catch (error) {
-            if (error instanceof errors/* QrsError */.Ds && (error.status === 404 || error.status === 400)) {
+            if (error instanceof QrsError && (error.status === 404 || error.status === 400)) {
                 return { notKnown: `${error.method} ${error.path} answered ${error.status}` };
             }
             throw error;
@@ -38113,11 +39188,11 @@ class QrsApi {
      * durations are all a forecast needs (the filter still sees the full entity's TaskID).
      */
     recentRuns(taskId, sinceIso) {
-        const filter = `${(0,qrs_filter/* eqGuid */.k8)('TaskID', taskId)} and Status eq 7 and StartTime ge ${(0,qrs_filter/* quote */.hD)(sinceIso)}`;
+        const filter = `${eqGuid('TaskID', taskId)} and Status eq 7 and StartTime ge ${quote(sinceIso)}`;
         return this.client.get('/qrs/executionresult', { filter, orderby: 'StartTime desc' });
     }
     taskExecutionResults(taskId) {
-        return this.client.get('/qrs/executionresult/full', { filter: (0,qrs_filter/* eqGuid */.k8)('taskID', taskId) });
+        return this.client.get('/qrs/executionresult/full', { filter: eqGuid('taskID', taskId) });
     }
     /** Every task trigger (composite event); task chains are read from their rules. */
     compositeEvents() {
@@ -38128,17 +39203,17 @@ class QrsApi {
         return this.client.getIfExists(`/qrs/compositeevent/${id}`);
     }
     appExecutionSessions(appId) {
-        return this.optionalList(this.client.get('/qrs/executionsession/full', { filter: (0,qrs_filter/* eqGuid */.k8)('app.id', appId) }));
+        return this.optionalList(this.client.get('/qrs/executionsession/full', { filter: eqGuid('app.id', appId) }));
     }
     appExecutionResults(appId) {
-        return this.optionalList(this.client.get('/qrs/executionresult/full', { filter: (0,qrs_filter/* eqGuid */.k8)('appID', appId) }));
+        return this.optionalList(this.client.get('/qrs/executionresult/full', { filter: eqGuid('appID', appId) }));
     }
     /**
      * Asks the QRS to call `callbackUrl` when a result of this execution changes (Notification API:
      * the body is the URL as a JSON string; the answer a handle).
      */
     async subscribeToExecution(executionId, callbackUrl) {
-        const answer = await this.client.post('/qrs/notification', { name: 'ExecutionResult', filter: (0,qrs_filter/* eqGuid */.k8)('ExecutionId', executionId) }, callbackUrl);
+        const answer = await this.client.post('/qrs/notification', { name: 'ExecutionResult', filter: eqGuid('ExecutionId', executionId) }, callbackUrl);
         const handle = typeof answer.json === 'string' ? answer.json : answer.json?.value;
         if (!handle)
             throw new Error('the QRS answered the subscription without a handle');
@@ -38155,7 +39230,7 @@ class QrsApi {
     async scriptLogReference(taskId, result) {
         // A server without the newer route may answer it with anything (404, 400, 405, 500): fall back on any refusal.
         const current = await this.client.getIfExists(`/qrs/reloadtask/${taskId}/scriptlogfile`, { executionResultId: result.id }).catch((error) => {
-            if (!(error instanceof errors/* QrsError */.Ds))
+            if (!(error instanceof QrsError))
                 throw error;
             this.client.log.debug(`${error.method} ${error.path} answered ${error.status}: trying the older script log route.`);
             return undefined;
@@ -38180,7 +39255,7 @@ class QrsApi {
             return await request;
         }
         catch (error) {
-            if (error instanceof errors/* QrsError */.Ds && (error.status === 404 || error.status === 400)) {
+            if (error instanceof QrsError && (error.status === 404 || error.status === 400)) {
                 this.client.log.debug(`${error.method} ${error.path} answered ${error.status}: taken as an empty list.`);
                 return [];
             }
@@ -38189,8 +39264,62 @@ class QrsApi {
     }
 }
 
-// EXTERNAL MODULE: ./src/util/poll.ts
-var poll = __nccwpck_require__(6451);
+;// CONCATENATED MODULE: ./src/util/poll.ts
+/**
+ * The one loop of the action that looks at something again and again with sleeps in between: the
+ * client's retries, riding out an outage, the wait for an execution, stops, starts, the chain and the
+ * script log. Each caller gives what to read, when it is done, how long to wait before the next look,
+ * and the deadline; every gap is slept through the clock (tests pass a fake) and ends on a cancellation.
+ */
+async function poll(options) {
+    const { clock, signal, deadline = Infinity } = options;
+    const sleep = options.sleep ?? ((ms, abort) => clock.sleep(ms, abort));
+    const pause = (ms) => sleep(Math.max(0, Math.min(ms, deadline - clock.now())), signal);
+    if (options.firstGap !== undefined)
+        await pause(options.firstGap);
+    for (let attempt = 0;; attempt++) {
+        signal?.throwIfAborted();
+        let seen;
+        try {
+            const value = await options.read(attempt);
+            if (options.done?.(value, attempt) ?? true)
+                return { done: true, value, attempts: attempt + 1 };
+            seen = { value };
+        }
+        catch (error) {
+            if (signal?.aborted)
+                throw signal.reason;
+            if (!options.retry?.(error, attempt))
+                throw error;
+            seen = { error };
+        }
+        if (clock.now() >= deadline)
+            return { done: false, last: seen, attempts: attempt + 1, expired: true };
+        const gap = options.next(seen, attempt);
+        if (gap === undefined)
+            return { done: false, last: seen, attempts: attempt + 1, expired: false };
+        await pause(gap);
+    }
+}
+/**
+ * A poll that ends with the first answer (a retry loop): that answer. Failures are retried as `retry`
+ * says; when the deadline (or `next`) ends the retries, the last failure is thrown.
+ */
+async function untilAnswered(options) {
+    const outcome = await poll(options);
+    if (outcome.done)
+        return outcome.value;
+    throw failure(outcome.last);
+}
+/** The error the last look failed with, if it failed. */
+function failure(seen) {
+    return 'error' in seen ? seen.error : undefined;
+}
+/** The answer of the last look, if it answered. */
+function answer(seen) {
+    return 'value' in seen ? seen.value : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/qrs/hints.ts
 /** What a user can do about an answer the QRS (or something in front of it) gave. */
 function looksLikeHtml(contentType, body) {
@@ -38230,8 +39359,6 @@ const systemClock = {
     }
 };
 
-// EXTERNAL MODULE: ./src/util/text.ts
-var util_text = __nccwpck_require__(9997);
 ;// CONCATENATED MODULE: ./src/qrs/client.ts
 
 
@@ -38306,16 +39433,16 @@ class QrsClient {
      * server sends one). POSTs never are: a start whose answer was lost may still have started.
      */
     async send(method, path, query, accept = [], sink, body) {
-        const { signal, retries = retry/* MAX_RETRIES */.kd } = this.call;
-        return (0,poll/* untilAnswered */.Yv)({
+        const { signal, retries = MAX_RETRIES } = this.call;
+        return untilAnswered({
             clock: this.options.clock ?? systemClock,
             signal,
             read: () => this.sendOnce(method, path, query, accept, sink, body),
-            retry: (error, attempt) => method === 'GET' && attempt < retries && (0,retry/* isTransient */.dg)(error),
+            retry: (error, attempt) => method === 'GET' && attempt < retries && isTransient(error),
             next: (seen, attempt) => {
-                const error = (0,poll/* failure */.V2)(seen);
-                const delay = (0,retry/* retryDelay */.a2)(error, attempt, this.options.random);
-                (0,untrusted/* printUntrusted */.Q)(this.options.log, `${method} ${path}: ${(0,util_text/* firstLine */.T)((0,errors/* errorMessage */.gJ)(error))}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${retries}).`);
+                const error = failure(seen);
+                const delay = retryDelay(error, attempt, this.options.random);
+                printUntrusted(this.options.log, `${method} ${path}: ${firstLine(errorMessage(error))}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${retries}).`);
                 return delay;
             }
         });
@@ -38364,24 +39491,24 @@ class QrsClient {
             return { status };
         if (isRedirect(status)) {
             throw (this.options.auth.redirectError(response) ??
-                new errors/* QrsError */.Ds(method, path, status, `redirect to ${response.headers.location ? withoutQuery(response.headers.location) : '(no location)'}`, 'The QRS does not redirect: check url (port 4242 for certificates, the virtual proxy prefix otherwise).'));
+                new QrsError(method, path, status, `redirect to ${response.headers.location ? withoutQuery(response.headers.location) : '(no location)'}`, 'The QRS does not redirect: check url (port 4242 for certificates, the virtual proxy prefix otherwise).'));
         }
         if (status < 200 || status >= 300) {
-            const retryAfter = (0,retry/* parseRetryAfter */.mu)(String(response.headers['retry-after'] ?? '') || undefined);
+            const retryAfter = parseRetryAfter(String(response.headers['retry-after'] ?? '') || undefined);
             const refusal = status === 403 && this.shared.accepted ? SECURITY_RULE_HINT : this.options.auth.refusalHint(status, body);
-            throw new errors/* QrsError */.Ds(method, path, status, body, hintForStatus(status, body) ?? refusal, retryAfter);
+            throw new QrsError(method, path, status, body, hintForStatus(status, body) ?? refusal, retryAfter);
         }
         this.shared.accepted = true;
         if (!body.trim())
             return { status };
         if (looksLikeHtml(String(response.headers['content-type'] ?? ''), body)) {
-            throw new errors/* QrsError */.Ds(method, path, status, body, this.options.auth.htmlHint);
+            throw new QrsError(method, path, status, body, this.options.auth.htmlHint);
         }
         try {
             return { status, json: JSON.parse(body) };
         }
         catch {
-            throw new errors/* QrsError */.Ds(method, path, status, body, 'Expected JSON but the answer does not parse.');
+            throw new QrsError(method, path, status, body, 'Expected JSON but the answer does not parse.');
         }
     }
 }
@@ -38407,19 +39534,86 @@ function parseDuration(input, text) {
         return positive(input, Number(value) * 1000, hint);
     const parts = [...value.matchAll(/(\d+(?:\.\d+)?)\s*(ms|s|m|h)/g)];
     if (parts.length === 0 || parts.map(p => p[0]).join('') !== value.replace(/\s+/g, '')) {
-        throw new errors/* InputError */.dz(input, `'${text}' is not a duration: ${hint}.`);
+        throw new InputError(input, `'${text}' is not a duration: ${hint}.`);
     }
     const ms = parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]], 0);
     return positive(input, ms, hint);
 }
 function positive(input, ms, hint) {
     if (!Number.isFinite(ms) || ms <= 0)
-        throw new errors/* InputError */.dz(input, `must be greater than zero: ${hint}.`);
+        throw new InputError(input, `must be greater than zero: ${hint}.`);
     return Math.round(ms);
 }
 
-// EXTERNAL MODULE: ./src/inputs/parse-targets.ts
-var parse_targets = __nccwpck_require__(4653);
+;// CONCATENATED MODULE: ./src/inputs/parse-targets.ts
+
+const TARGET_INPUTS = ['task-id', 'task-name', 'app-id', 'app-name', 'task-tag', 'task-custom-property'];
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * The target inputs combine: the targets are their union. One per line (names may contain commas);
+ * the same line twice in one input is a mistake, the same task from two inputs is not.
+ */
+function parseTargetInputs(get) {
+    const given = TARGET_INPUTS.filter(name => get(name));
+    if (given.length === 0)
+        throw new InputError('task-id', `set at least one of ${TARGET_INPUTS.join(', ')}.`);
+    const targets = [];
+    const selectors = [];
+    for (const input of given) {
+        const seen = new Set();
+        for (const line of lines(get(input))) {
+            // Task and app names: the exact spelling wins when several match, so only the same spelling is a repeat.
+            const key = input === 'task-name' || input === 'app-name' ? line : line.toLowerCase();
+            if (seen.has(key))
+                throw new InputError(input, `lists '${line}' twice.`);
+            seen.add(key);
+            if (input === 'task-name')
+                targets.push({ kind: 'task-name', taskName: line });
+            else if (input === 'app-name')
+                targets.push({ kind: 'app-name', appName: line });
+            else if (input === 'task-tag')
+                selectors.push({ kind: 'task-tag', tag: line });
+            else if (input === 'task-custom-property')
+                selectors.push(parseProperty(line));
+            else {
+                if (!GUID.test(line))
+                    throw new InputError(input, `'${line}' is not a GUID (e.g. 0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60).`);
+                targets.push(input === 'app-id' ? { kind: 'app-id', appId: line.toLowerCase() } : { kind: 'task-id', taskId: line.toLowerCase() });
+            }
+        }
+    }
+    const stream = get('stream') || undefined;
+    if (stream && !get('app-name'))
+        throw new InputError('stream', 'only applies to app-name: set app-name too, or remove stream.');
+    if (stream?.includes('\n'))
+        throw new InputError('stream', 'takes one stream name.');
+    return { targets, selectors, stream, single: targets.length === 1 && selectors.length === 0 };
+}
+/** `Name=Value`; the name cannot contain `=`, the value may (split at the first one). */
+function parseProperty(line) {
+    const at = line.indexOf('=');
+    const name = at < 0 ? '' : line.slice(0, at).trim();
+    const value = at < 0 ? '' : line.slice(at + 1).trim();
+    if (!name || !value)
+        throw new InputError('task-custom-property', `'${line}' is not Name=Value (e.g. ReloadGroup=Finance).`);
+    return { kind: 'task-custom-property', name, value };
+}
+function lines(text) {
+    return text
+        .split(/\r?\n/)
+        .map(line => line.trim())
+        .filter(Boolean);
+}
+/** How a selector reads in messages: "task-tag 'Nightly Finance'". */
+function describeSelector(selector) {
+    return selector.kind === 'task-tag' ? `task-tag '${selector.tag}'` : `task-custom-property '${selector.name}=${selector.value}'`;
+}
+function parseMaxTargets(value) {
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 1000)
+        throw new InputError('max-targets', `'${value}' is not a whole number from 1 to 1000.`);
+    return Number(value);
+}
+
 ;// CONCATENATED MODULE: ./src/settings/settings.ts
 
 
@@ -38459,7 +39653,7 @@ function getSettings(read) {
     const secrets = [];
     const url = parseUrl(get('url'));
     const authType = parseAuthType(get('auth-type'));
-    const { targets, selectors, stream, single } = (0,parse_targets/* parseTargetInputs */.wl)(get);
+    const { targets, selectors, stream, single } = parseTargetInputs(get);
     const auth = readAuth(authType, { get, raw, secrets });
     const caCert = get('ca-cert') ? readPem('ca-cert', get('ca-cert')) : undefined;
     if (caCert)
@@ -38476,7 +39670,7 @@ function getSettings(read) {
         stream,
         singleTarget: single,
         dryRun: parseBoolean('dry-run', get('dry-run')),
-        maxTargets: (0,parse_targets/* parseMaxTargets */.CY)(get('max-targets')),
+        maxTargets: parseMaxTargets(get('max-targets')),
         maxParallel: parseCount('max-parallel', get('max-parallel')),
         failFast: parseBoolean('fail-fast', get('fail-fast')),
         waitForChain: parseBoolean('wait-for-chain', get('wait-for-chain')),
@@ -38495,32 +39689,32 @@ function getSettings(read) {
 }
 function parseUrl(value) {
     if (!value)
-        throw new errors/* InputError */.dz('url', 'is required (e.g. https://qliksrv01.corp.example:4242).');
+        throw new InputError('url', 'is required (e.g. https://qliksrv01.corp.example:4242).');
     let url;
     try {
         url = new URL(value);
     }
     catch {
         // Never echo credentials someone put into the URL.
-        throw new errors/* InputError */.dz('url', `'${value.replace(/\/\/[^/]*@/, '//***@')}' is not a URL (e.g. https://qliksrv01.corp.example:4242).`);
+        throw new InputError('url', `'${value.replace(/\/\/[^/]*@/, '//***@')}' is not a URL (e.g. https://qliksrv01.corp.example:4242).`);
     }
     if (url.protocol !== 'https:')
-        throw new errors/* InputError */.dz('url', `must start with https:// (got ${url.protocol}//).`);
+        throw new InputError('url', `must start with https:// (got ${url.protocol}//).`);
     if (url.username || url.password)
-        throw new errors/* InputError */.dz('url', 'must not contain credentials; use the auth inputs.');
+        throw new InputError('url', 'must not contain credentials; use the auth inputs.');
     if (url.search || url.hash)
-        throw new errors/* InputError */.dz('url', 'must not contain a query or fragment.');
+        throw new InputError('url', 'must not contain a query or fragment.');
     if (/\/qrs(\/|$)/i.test(url.pathname)) {
-        throw new errors/* InputError */.dz('url', `must end before /qrs (e.g. https://${url.host}${url.pathname.replace(/\/qrs.*$/i, '')}).`);
+        throw new InputError('url', `must end before /qrs (e.g. https://${url.host}${url.pathname.replace(/\/qrs.*$/i, '')}).`);
     }
     return url;
 }
 function parseAuthType(value) {
     if (!value)
-        throw new errors/* InputError */.dz('auth-type', `is required: one of ${AUTH_TYPES.join(', ')}.`);
+        throw new InputError('auth-type', `is required: one of ${AUTH_TYPES.join(', ')}.`);
     const type = value.toLowerCase();
     if (!AUTH_TYPES.includes(type)) {
-        throw new errors/* InputError */.dz('auth-type', `'${value}' is not one of ${AUTH_TYPES.join(', ')}.`);
+        throw new InputError('auth-type', `'${value}' is not one of ${AUTH_TYPES.join(', ')}.`);
     }
     return type;
 }
@@ -38528,3174 +39722,33 @@ function parseNotify(listen, url) {
     if (!listen && !url)
         return undefined;
     if (!listen)
-        throw new errors/* InputError */.dz('notify-listen', 'is required with notify-url (host:port to listen on, e.g. 0.0.0.0:8765).');
+        throw new InputError('notify-listen', 'is required with notify-url (host:port to listen on, e.g. 0.0.0.0:8765).');
     if (!url)
-        throw new errors/* InputError */.dz('notify-url', 'is required with notify-listen (the URL the Qlik server calls, e.g. http://runner01.corp.example:8765/qlik-notify).');
+        throw new InputError('notify-url', 'is required with notify-listen (the URL the Qlik server calls, e.g. http://runner01.corp.example:8765/qlik-notify).');
     const match = /^(.*):(\d{1,5})$/.exec(listen);
     const port = match ? Number(match[2]) : NaN;
     if (!match || port < 1 || port > 65535)
-        throw new errors/* InputError */.dz('notify-listen', `'${listen}' is not host:port (e.g. 0.0.0.0:8765 or :8765).`);
+        throw new InputError('notify-listen', `'${listen}' is not host:port (e.g. 0.0.0.0:8765 or :8765).`);
     let callback;
     try {
         callback = new URL(url);
     }
     catch {
-        throw new errors/* InputError */.dz('notify-url', `'${url}' is not a URL (e.g. http://runner01.corp.example:8765/qlik-notify).`);
+        throw new InputError('notify-url', `'${url}' is not a URL (e.g. http://runner01.corp.example:8765/qlik-notify).`);
     }
     // The listener speaks plain HTTP: an https:// URL would have the QRS fail every callback.
     if (callback.protocol !== 'http:')
-        throw new errors/* InputError */.dz('notify-url', `must be an http:// URL (got ${callback.protocol}//): the step's listener speaks plain HTTP.`);
+        throw new InputError('notify-url', `must be an http:// URL (got ${callback.protocol}//): the step's listener speaks plain HTTP.`);
     return { listen: { host: match[1].replace(/^\[|\]$/g, '') || '0.0.0.0', port }, url: callback };
 }
 function parseServerName(value) {
     if (!value)
         return undefined;
     if (!/^[A-Za-z0-9.-]+$/.test(value) && !/^[0-9a-f:]+$/i.test(value)) {
-        throw new errors/* InputError */.dz('tls-server-name', `'${value}' is not a host name (e.g. qliksrv01.corp.example).`);
+        throw new InputError('tls-server-name', `'${value}' is not a host name (e.g. qliksrv01.corp.example).`);
     }
     return value;
 }
-
-// EXTERNAL MODULE: ./src/toolkit/actions.ts + 18 modules
-var actions = __nccwpck_require__(6146);
-;// CONCATENATED MODULE: ./src/connect.ts
-
-
-
-
-
-
-const defaults = { toolkit: actions/* actionsToolkit */.u, clock: systemClock };
-/** The inputs, checked; every secret among them masked before anything can print it. Shared by main and post. */
-function readSettings(toolkit) {
-    const settings = getSettings((name, options) => toolkit.getInput(name, options));
-    for (const secret of settings.secrets)
-        toolkit.setSecret(secret);
-    return settings;
-}
-/** The site's API with the authenticator for auth-type; dispose the client when done. */
-function connect(settings, clock, log) {
-    const auth = createAuthenticator(settings.auth, { url: settings.url, userAgent: settings.userAgent, log });
-    const client = new QrsClient({
-        url: settings.url,
-        userAgent: settings.userAgent,
-        auth,
-        tls: { ca: settings.caCert, serverName: settings.tlsServerName, insecure: settings.insecureSkipTlsVerify },
-        requestTimeoutMs: settings.requestTimeoutMs,
-        clock,
-        log
-    });
-    return { api: new QrsApi(client), auth, client };
-}
-
-
-/***/ }),
-
-/***/ 9407:
-/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
-
-__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(164);
-/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
-/* harmony import */ var _run_state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4352);
-/* harmony import */ var _toolkit_actions_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6146);
-
-
-
-
-// One bundle for both steps: main saves isPost in the step state, which the runner hands to post.
-if ((0,_run_state_js__WEBPACK_IMPORTED_MODULE_2__/* .isPost */ .tl)(_toolkit_actions_js__WEBPACK_IMPORTED_MODULE_3__/* .actionsToolkit */ .u))
-    await (0,_post_js__WEBPACK_IMPORTED_MODULE_1__/* .post */ .b)();
-else
-    await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
-
-__webpack_async_result__();
-} catch(e) { __webpack_async_result__(e); } }, 1);
-
-/***/ }),
-
-/***/ 4653:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   CY: () => (/* binding */ parseMaxTargets),
-/* harmony export */   r5: () => (/* binding */ describeSelector),
-/* harmony export */   wl: () => (/* binding */ parseTargetInputs)
-/* harmony export */ });
-/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(17);
-
-const TARGET_INPUTS = ['task-id', 'task-name', 'app-id', 'app-name', 'task-tag', 'task-custom-property'];
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/**
- * The target inputs combine: the targets are their union. One per line (names may contain commas);
- * the same line twice in one input is a mistake, the same task from two inputs is not.
- */
-function parseTargetInputs(get) {
-    const given = TARGET_INPUTS.filter(name => get(name));
-    if (given.length === 0)
-        throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('task-id', `set at least one of ${TARGET_INPUTS.join(', ')}.`);
-    const targets = [];
-    const selectors = [];
-    for (const input of given) {
-        const seen = new Set();
-        for (const line of lines(get(input))) {
-            // Task and app names: the exact spelling wins when several match, so only the same spelling is a repeat.
-            const key = input === 'task-name' || input === 'app-name' ? line : line.toLowerCase();
-            if (seen.has(key))
-                throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, `lists '${line}' twice.`);
-            seen.add(key);
-            if (input === 'task-name')
-                targets.push({ kind: 'task-name', taskName: line });
-            else if (input === 'app-name')
-                targets.push({ kind: 'app-name', appName: line });
-            else if (input === 'task-tag')
-                selectors.push({ kind: 'task-tag', tag: line });
-            else if (input === 'task-custom-property')
-                selectors.push(parseProperty(line));
-            else {
-                if (!GUID.test(line))
-                    throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, `'${line}' is not a GUID (e.g. 0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60).`);
-                targets.push(input === 'app-id' ? { kind: 'app-id', appId: line.toLowerCase() } : { kind: 'task-id', taskId: line.toLowerCase() });
-            }
-        }
-    }
-    const stream = get('stream') || undefined;
-    if (stream && !get('app-name'))
-        throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('stream', 'only applies to app-name: set app-name too, or remove stream.');
-    if (stream?.includes('\n'))
-        throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('stream', 'takes one stream name.');
-    return { targets, selectors, stream, single: targets.length === 1 && selectors.length === 0 };
-}
-/** `Name=Value`; the name cannot contain `=`, the value may (split at the first one). */
-function parseProperty(line) {
-    const at = line.indexOf('=');
-    const name = at < 0 ? '' : line.slice(0, at).trim();
-    const value = at < 0 ? '' : line.slice(at + 1).trim();
-    if (!name || !value)
-        throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('task-custom-property', `'${line}' is not Name=Value (e.g. ReloadGroup=Finance).`);
-    return { kind: 'task-custom-property', name, value };
-}
-function lines(text) {
-    return text
-        .split(/\r?\n/)
-        .map(line => line.trim())
-        .filter(Boolean);
-}
-/** How a selector reads in messages: "task-tag 'Nightly Finance'". */
-function describeSelector(selector) {
-    return selector.kind === 'task-tag' ? `task-tag '${selector.tag}'` : `task-custom-property '${selector.name}=${selector.value}'`;
-}
-function parseMaxTargets(value) {
-    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 1000)
-        throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('max-targets', `'${value}' is not a whole number from 1 to 1000.`);
-    return Number(value);
-}
-
-
-/***/ }),
-
-/***/ 164:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  e: () => (/* binding */ run)
-});
-
-// EXTERNAL MODULE: ./src/connect.ts + 24 modules
-var connect = __nccwpck_require__(6006);
-// EXTERNAL MODULE: ./src/output/untrusted.ts
-var untrusted = __nccwpck_require__(7296);
-// EXTERNAL MODULE: ./src/qrs/filter.ts
-var qrs_filter = __nccwpck_require__(5388);
-// EXTERNAL MODULE: ./src/qrs/types.ts
-var types = __nccwpck_require__(3953);
-;// CONCATENATED MODULE: ./src/report/outputs.ts
-const known = (value) => value || null;
-/** The entry of one execution's report (the single-target `result` while it runs). */
-function reportEntry(report, target = report.taskName) {
-    return {
-        target,
-        'task-id': known(report.taskId),
-        'task-name': known(report.taskName),
-        'app-id': known(report.appId),
-        'app-name': known(report.appName),
-        stream: null,
-        status: known(report.status),
-        'status-code': report.statusCode,
-        'execution-id': known(report.executionId),
-        'execution-result-id': known(report.executionResultId),
-        'started-at': known(report.startedAt),
-        'stopped-at': known(report.stoppedAt),
-        'duration-ms': report.durationMs,
-        node: known(report.node),
-        attempts: report.attempts,
-        details: report.details,
-        success: false,
-        error: null,
-        'script-log-path': null,
-        'planned-action': null,
-        'may-start': null
-    };
-}
-/** The entry of a target, started or not: what its report says, else what its lookup found. */
-function resultEntry(run) {
-    const r = run.resolved;
-    const base = run.report
-        ? reportEntry(run.report, run.label)
-        : { ...reportEntry(emptyReport(), run.label), 'task-id': known(r?.taskId), 'task-name': known(r?.taskName), 'app-id': known(r?.appId), 'app-name': known(r?.appName) };
-    return {
-        ...base,
-        'app-name': base['app-name'] ?? known(r?.appName),
-        stream: r?.stream ?? null,
-        status: run.plan ? 'DryRun' : (base.status ?? (run.started ? null : 'NotStarted')),
-        success: run.success,
-        error: run.error ?? (run.plan && run.plan.reasons.length > 0 ? run.plan.reasons.join('; ') : null),
-        'script-log-path': known(run.scriptLogPath),
-        'planned-action': run.plan?.action ?? null,
-        'may-start': run.plan?.mayStart ?? null
-    };
-}
-function emptyReport() {
-    return {
-        taskId: '',
-        taskName: '',
-        appId: '',
-        appName: '',
-        executionId: '',
-        executionResultId: '',
-        status: '',
-        statusCode: null,
-        startedAt: '',
-        stoppedAt: '',
-        durationMs: null,
-        node: '',
-        attempts: 0,
-        details: []
-    };
-}
-/** Sets every output the action declares; values unknown yet are empty strings. */
-function setOutputs(toolkit, report) {
-    const outputs = {
-        status: report.status,
-        'status-code': report.statusCode === null ? '' : String(report.statusCode),
-        'task-id': report.taskId,
-        'task-name': report.taskName,
-        'app-id': report.appId,
-        'execution-id': report.executionId,
-        'execution-result-id': report.executionResultId,
-        'started-at': report.startedAt,
-        'stopped-at': report.stoppedAt,
-        'duration-ms': report.durationMs === null ? '' : String(report.durationMs),
-        node: report.node,
-        result: JSON.stringify(reportEntry(report))
-    };
-    for (const [name, value] of Object.entries(outputs))
-        toolkit.setOutput(name, value);
-}
-/** `result`: one object for a single named target, else an array with one entry per target. */
-function setResult(toolkit, single, runs) {
-    const entries = runs.map(resultEntry);
-    toolkit.setOutput('result', JSON.stringify(single && entries.length === 1 ? entries[0] : entries));
-}
-
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ./src/report/html.ts
-
-/**
- * The job summary's HTML, block by block, in the shapes GitHub's own summary builder writes (each block
- * on a line of its own). It only joins: every text put in must be escaped already (`escape`).
- */
-class Html {
-    html = '';
-    heading(text, level = 3) {
-        return this.raw(`<h${level}>${text}</h${level}>`);
-    }
-    /** A collapsed section. */
-    details(label, content) {
-        return this.raw(`<details><summary>${label}</summary>${content}</details>`);
-    }
-    code(text) {
-        return this.raw(`<pre><code>${text}</code></pre>`);
-    }
-    raw(html) {
-        this.html += `${html}${external_node_os_namespaceObject.EOL}`;
-        return this;
-    }
-    toString() {
-        return this.html;
-    }
-}
-/**
- * Server text as HTML text: task names and log lines are text, not HTML. Line breaks become character
- * references, so server text never puts a line break into the summary's Markdown: a blank line would
- * end the HTML block and turn the rest into Markdown (links, images).
- */
-function html_escape(text) {
-    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\r/g, '&#13;').replace(/\n/g, '&#10;');
-}
-
-// EXTERNAL MODULE: ./src/util/errors.ts
-var errors = __nccwpck_require__(17);
-// EXTERNAL MODULE: ./src/util/poll.ts
-var poll = __nccwpck_require__(6451);
-;// CONCATENATED MODULE: ./src/reload/app-reload.ts
-
-
-/** How long to look for the execution an app reload started before giving up. */
-const FIND_EXECUTION_TIMEOUT_MS = 60_000;
-const FIND_POLL_MS = 500;
-/**
- * QMC's "Reload now" (`POST /qrs/app/{id}/reload`) answers 204 with no handle. The execution it
- * started is found by comparing the app's executions before and after the call: exactly one new
- * one is ours; several new ones at once cannot be told apart, and the action says so.
- */
-async function startAppReload(api, appId, { clock, signal }) {
-    const app = await api.app(appId);
-    if (!app)
-        throw new errors/* ReloadError */.gK(`No app with id ${appId} is visible to this user: check the id (QMC > Apps) and the user's read rights.`);
-    const before = await appExecutions(api, appId);
-    await api.reloadApp(appId);
-    let seen;
-    const outcome = await (0,poll/* poll */.wt)({
-        clock,
-        signal,
-        deadline: clock.now() + FIND_EXECUTION_TIMEOUT_MS,
-        read: async () => {
-            const now = await appExecutions(api, appId);
-            const fresh = new Map([...now].filter(([id]) => !before.has(id)));
-            if (fresh.size > 1) {
-                throw new errors/* ReloadError */.gK(`App '${app.name}' has ${fresh.size} executions that started since the reload was requested (${[...fresh.keys()].join(', ')}): another user or a schedule reloaded it at the same time, and the server does not tell which one this step started. Not guessing: check the QMC, or reload through a task with task-id.`);
-            }
-            // Seen twice in a row: a concurrent start would have shown up by now.
-            const ours = fresh.size === 1 && seen?.size === 1 ? [...fresh][0] : undefined;
-            seen = fresh;
-            return ours;
-        },
-        done: ours => ours !== undefined,
-        next: () => FIND_POLL_MS
-    });
-    if (!outcome.done || !outcome.value) {
-        throw new errors/* ReloadError */.gK(`The reload of app '${app.name}' was requested, but no new execution appeared within ${FIND_EXECUTION_TIMEOUT_MS / 1000} s: the scheduler may be down, or the app's reload task was already running.`);
-    }
-    const [executionId, taskId] = outcome.value;
-    return { app, executionId, taskId };
-}
-/** Execution id → task id for every execution of the app the server knows: running ones and past results. */
-async function appExecutions(api, appId) {
-    // One after the other: two parallel calls could both meet an expired proxy session and both sign in.
-    const sessions = await api.appExecutionSessions(appId);
-    const results = await api.appExecutionResults(appId);
-    const executions = new Map();
-    for (const result of results)
-        if (result.executionID)
-            executions.set(result.executionID.toLowerCase(), result.taskID ?? '');
-    for (const session of sessions)
-        executions.set(session.id.toLowerCase(), session.reloadTask?.id ?? executions.get(session.id.toLowerCase()) ?? '');
-    return executions;
-}
-
-// EXTERNAL MODULE: ./src/reload/status.ts
-var reload_status = __nccwpck_require__(9795);
-// EXTERNAL MODULE: ./src/reload/schedule.ts
-var schedule = __nccwpck_require__(9452);
-;// CONCATENATED MODULE: ./src/reload/history.ts
-
-/**
- * Below this previous duration the lookup's last run is the whole forecast: a short reload's window is a
- * poll or two, and the read of the recent runs would cost more requests than its median saves.
- */
-const HISTORY_MIN_MS = 10_000;
-/**
- * The recent runs are those that started within this many of the last run's durations before it. A task
- * runs one execution at a time, so the span holds at most this many runs (plus retries): the answer stays
- * small (about 100 KB at most) however often the task runs (QRS lists have no `take`). A 20-minute reload
- * finds 33 hours of runs, a 2-hour one 8 days; a 12 s reload that runs hourly finds its last run only.
- */
-const HISTORY_SPAN_RUNS = 100;
-/**
- * The forecast for a task's next run: the lookup's last result (no request), and when that took
- * HISTORY_MIN_MS or more, the median and spread of its recent successful runs (one request).
- * A failed read keeps the last run's forecast: history only tunes the schedule.
- */
-async function taskForecast(api, task, log) {
-    const last = task.operational?.lastExecutionResult;
-    const single = (0,schedule/* forecastOf */.DH)(last);
-    const lastStart = Date.parse(last?.startTime ?? '');
-    if (!single || single.expectedMs < HISTORY_MIN_MS || !Number.isFinite(lastStart))
-        return single;
-    const since = new Date(lastStart - HISTORY_SPAN_RUNS * single.expectedMs).toISOString();
-    try {
-        return (0,schedule/* forecastFrom */.Yn)(await api.recentRuns(task.id, since)) ?? single;
-    }
-    catch (error) {
-        log.debug(`The task's recent runs could not be read (${error.message}): the last run is the forecast.`);
-        return single;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/reload/find-task.ts
-
-
-
-/**
- * Finds the task to start: reload tasks first, then external program tasks. Lists the user may
- * not see come back empty rather than refused, so "not found" also covers missing read rights.
- */
-async function findTask(api, target) {
-    const filter = 'taskId' in target ? (0,qrs_filter/* eqGuid */.k8)('id', target.taskId) : (0,qrs_filter/* eqText */.Si)('name', target.taskName);
-    let tasks = await api.reloadTasks(filter);
-    if (tasks.length === 0)
-        tasks = (0,types/* asExternalPrograms */.l9)(await api.externalProgramTasks(filter));
-    if ('taskId' in target) {
-        if (!tasks[0])
-            throw new errors/* ReloadError */.gK(`No task with id ${target.taskId} is visible to this user: check the id (QMC > Tasks) and the user's read rights on tasks.`);
-        return tasks[0];
-    }
-    // QRS compares strings case-insensitively: prefer the exact spelling when several match.
-    const exact = tasks.filter(task => task.name === target.taskName);
-    const candidates = exact.length > 0 ? exact : tasks;
-    if (candidates.length === 0) {
-        throw new errors/* ReloadError */.gK(`No task named '${target.taskName}' is visible to this user: check the name (QMC > Tasks) and the user's read rights on tasks.`);
-    }
-    if (candidates.length > 1) {
-        const ids = candidates.map(task => `${task.id} ('${task.name}')`).join(', ');
-        throw new errors/* ReloadError */.gK(`Several tasks are named '${target.taskName}': ${ids}. Use task-id instead.`);
-    }
-    return candidates[0];
-}
-
-// EXTERNAL MODULE: ./src/reload/wait.ts + 1 modules
-var wait = __nccwpck_require__(2766);
-;// CONCATENATED MODULE: ./src/reload/start.ts
-
-
-
-
-
-
-
-
-
-
-
-/** How long to look for an execution after a start whose answer was lost. */
-const RECONCILE_POLLS = 5;
-const RECONCILE_GAP_MS = 1_000;
-/** Starts sent at most, each after the server said the one before did not start (its answer was lost). */
-const START_ATTEMPTS = 3;
-/** A task looked up this recently (the target selection) is not looked up again before its start. */
-const FRESH_LOOKUP_MS = 2_000;
-/** Starts the target once (or attaches to its running execution) and says which execution is ours. */
-async function startReload(api, target, options, known) {
-    if (target.kind === 'app-id') {
-        const { app, executionId, taskId } = await startAppReload(api, target.appId, { clock: options.clock, signal: options.cancel });
-        const task = taskId ? await findTask(api, { taskId }) : await findTask(api, { taskName: `Manually triggered reload of ${app.name}` });
-        return { task, executionId, app, attached: false };
-    }
-    // The operational state must be current (running? last run?): a lookup older than a moment is repeated.
-    const fresh = known && performance.now() - known.at <= FRESH_LOOKUP_MS ? known.task : undefined;
-    const task = fresh ?? (await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName }));
-    let forecast = await taskForecast(api, task, options.log);
-    // Detect "running" from the server before starting, rather than assume what a start does then. The
-    // lookup's last result says "not running" for free when it is final (or NeverStarted); else ask.
-    const answer = mayBeRunning(task) ? await api.taskExecutionSessions(task) : [];
-    const running = 'notKnown' in answer ? notKnown(task, answer, options) : answer;
-    if (running.length > 0) {
-        const current = running[0].id;
-        if (options.ifRunning === 'fail') {
-            throw new errors/* ReloadError */.gK(`Task '${task.name}' is already running (execution ${current}) and if-running is 'fail'.`);
-        }
-        if (options.ifRunning === 'attach') {
-            (0,untrusted/* printUntrusted */.Q)(options.log, `Task '${task.name}' is already running: attaching to execution ${current} (if-running: attach).`);
-            return { task, executionId: current, attached: true };
-        }
-        // The run that was going is the freshest forecast of ours.
-        forecast = (0,schedule/* forecastOf */.DH)(await waitForRunning(api, task, current, options)) ?? forecast;
-    }
-    const before = new Set(running.map(session => session.id.toLowerCase()));
-    let executionId = await startTask(api, task, { ...options, before });
-    if (before.has(executionId.toLowerCase())) {
-        // The server answered with the execution that was already going, not a new one.
-        options.log.info(`The server answered the start with execution ${executionId}, which was already running: waiting for it, then starting again.`);
-        await waitForRunning(api, task, executionId, options);
-        executionId = await startTask(api, task, { ...options, before });
-        if (before.has(executionId.toLowerCase()))
-            throw new errors/* ReloadError */.gK(`Task '${task.name}' keeps answering starts with the running execution ${executionId}: no new execution could be started.`);
-    }
-    return { task, executionId, attached: false, forecast };
-}
-/**
- * The server does not serve the session list: whether the task runs is not known. if-running: fail
- * promises not to start beside a running execution, and the task's last result (not final, or
- * missing: that is why the list was asked) cannot rule one out, so it refuses; the other modes start,
- * as a server without the list would have them do anyway.
- */
-function notKnown(task, answer, options) {
-    const why = `Could not check whether task '${task.name}' is already running (${answer.notKnown})`;
-    if (options.ifRunning === 'fail')
-        throw new errors/* ReloadError */.gK(`${why}, and if-running is 'fail': not starting it. Allow the user to read execution sessions, or use if-running: wait.`);
-    options.log.warning(`${why}: starting it without that check.`);
-    return [];
-}
-/**
- * False when the task's last execution (operational.lastExecutionResult, in the lookup's answer)
- * ended or never started: no running check is needed. Missing or not final: it may run, ask.
- */
-function mayBeRunning(task) {
-    const status = task.operational?.lastExecutionResult?.status;
-    return status === undefined || (status !== 0 && !(0,reload_status/* isFinal */.dR)(status));
-}
-/** if-running: wait — the new data must not be missed by a reload that began before it landed. */
-async function waitForRunning(api, task, executionId, options) {
-    (0,untrusted/* printUntrusted */.Q)(options.log, `Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`);
-    const outcome = await (0,wait/* waitForExecution */.Li)(api.with({ retries: 0 }), executionId, {
-        // The outage lines quote the server's answer.
-        log: line => (0,untrusted/* printUntrusted */.Q)(options.log, line),
-        clock: options.clock,
-        timeoutMs: options.timeoutMs,
-        maxPollIntervalMs: options.maxPollIntervalMs,
-        signal: options.signal
-    });
-    if (outcome.kind === 'timeout') {
-        throw new errors/* ReloadError */.gK(`Task '${task.name}' was already running (execution ${executionId}) and did not end within the timeout; this step started nothing and stopped nothing.`);
-    }
-    options.log.info(`The earlier execution ended with ${(0,reload_status/* describeStatus */.Wn)(outcome.result.status)}.`);
-    return outcome.result;
-}
-/**
- * Starts the task and returns the execution session id. Never retried blindly: when the answer
- * is lost, the server is asked whether an execution started before anything else happens.
- */
-async function startTask(api, task, { log, clock, cancel, before = new Set() }) {
-    /** The last start's answer was lost (no answer, not a refusal). */
-    let lost = false;
-    return (0,poll/* untilAnswered */.Yv)({
-        clock,
-        signal: cancel,
-        read: async (attempt) => {
-            lost = false;
-            if (attempt > 0) {
-                const found = await findNewExecution(api, task, before, { clock, cancel });
-                if (found) {
-                    log.info(`It did: execution ${found}.`);
-                    return found;
-                }
-                // Not blind: the server has just said that no execution of the task appeared.
-                log.info('No execution of the task appeared: it did not start. Starting it once more.');
-            }
-            try {
-                return started(task, await api.startTask(task.id));
-            }
-            catch (error) {
-                lost = error instanceof errors/* ConnectionError */.Rc;
-                throw error;
-            }
-        },
-        retry: (_, attempt) => lost && attempt + 1 < START_ATTEMPTS,
-        next: seen => {
-            log.warning(`The answer to the start of '${task.name}' was lost (${(0,errors/* errorMessage */.gJ)((0,poll/* failure */.V2)(seen))}). Asking the server whether it started.`);
-            return 0;
-        }
-    });
-}
-/** The execution id the start answered, when it is one. */
-function started(task, executionId) {
-    if (!executionId || executionId === types/* EMPTY_GUID */.U2) {
-        const disabled = task.enabled === false ? ' The task is disabled: enable it in the QMC (Tasks > Edit > Enabled).' : '';
-        throw new errors/* ReloadError */.gK(`Task '${task.name}' (${task.id}) did not start: the server answered with an empty execution id.${disabled} Likely causes: the task is disabled, no scheduler service is running or reachable, or the app is unavailable (deleted, or locked by another reload).`);
-    }
-    return executionId;
-}
-/**
- * An execution of the task that was not there before the start: a new running session, or (for a
- * run that already ended) a last execution result other than the one the task showed before.
- */
-async function findNewExecution(api, task, before, { clock, cancel }) {
-    // operational.lastExecutionResult is condensed (no executionID): compare result ids, then look the new one up.
-    const lastBefore = task.operational?.lastExecutionResult?.id;
-    const outcome = await (0,poll/* poll */.wt)({
-        clock,
-        signal: cancel,
-        read: async () => {
-            const sessions = await api.taskExecutionSessions(task);
-            const fresh = 'notKnown' in sessions ? undefined : sessions.find(session => !before.has(session.id.toLowerCase()));
-            if (fresh)
-                return fresh.id;
-            const last = (await findTask(api, { taskId: task.id })).operational?.lastExecutionResult?.id;
-            if (!last || last === lastBefore)
-                return undefined;
-            const executionId = (await api.executionResult(last))?.executionID;
-            return executionId && !before.has(executionId.toLowerCase()) ? executionId : undefined;
-        },
-        done: found => found !== undefined,
-        next: (_, attempt) => (attempt + 1 < RECONCILE_POLLS ? RECONCILE_GAP_MS : undefined)
-    });
-    return outcome.done ? outcome.value : undefined;
-}
-
-;// CONCATENATED MODULE: ./src/report/dry-run.ts
-
-
-
-
-
-
-/**
- * Dry run: for each resolved target, whether it would start (enabled, not running or what if-running
- * does about it, the user's right to start it where the server tells), printed as one table in the log
- * and the job summary. Only reads: nothing is started or stopped.
- */
-async function dryRun(toolkit, api, settings, runs) {
-    await toolkit.group(`Dry run: check ${runs.length} target${runs.length === 1 ? '' : 's'}`, async () => {
-        for (const run of runs) {
-            run.plan = run.resolved?.taskId ? await planTask(toolkit, api, settings, run.resolved.taskId) : await planApp(api, run.resolved.appId);
-            run.success = run.plan.wouldStart;
-        }
-    });
-    const table = planRows(runs);
-    // Names come from the server: printed with runner commands off.
-    (0,untrusted/* printUntrusted */.Q)(toolkit, ...textTable(table).split('\n'));
-    setResult(toolkit, settings.singleTarget, runs);
-    const blocked = runs.filter(run => !run.plan.wouldStart);
-    const verdict = blocked.length === 0
-        ? `Dry run: all ${runs.length} target${runs.length === 1 ? '' : 's'} would start. Nothing was started.`
-        : `Dry run: ${blocked.length} of ${runs.length} target${runs.length === 1 ? '' : 's'} would not start. Nothing was started.\n${blocked.map(run => `- ${run.label}: ${run.plan.reasons.join('; ')}`).join('\n')}`;
-    if (blocked.length > 0) {
-        toolkit.error(verdict);
-        toolkit.fail();
-    }
-    else
-        (0,untrusted/* printUntrusted */.Q)(toolkit, verdict);
-    await writePlanSummary(toolkit, table, verdict, blocked.length === 0);
-}
-const update = (privileges) => (Array.isArray(privileges) ? privileges.some(p => p.toLowerCase() === 'update') : null);
-async function planTask(toolkit, api, settings, taskId) {
-    const filter = (0,qrs_filter/* eqGuid */.k8)('id', taskId);
-    let [task] = await api.reloadTasks(filter, true);
-    if (!task)
-        [task] = (0,types/* asExternalPrograms */.l9)(await api.externalProgramTasks(filter, true));
-    if (!task)
-        return { action: 'none', wouldStart: false, enabled: null, runningExecutionId: null, mayStart: null, reasons: ['the task is no longer visible to this user'] };
-    const reasons = [];
-    const enabled = task.enabled !== false;
-    if (!enabled)
-        reasons.push('the task is disabled (QMC > Tasks > Edit > Enabled)');
-    const mayStart = update(task.privileges);
-    if (mayStart === false)
-        reasons.push('the signed-in user may not start it (no update right on the task)');
-    const sessions = await api.taskExecutionSessions(task);
-    const running = 'notKnown' in sessions ? undefined : sessions[0];
-    if ('notKnown' in sessions) {
-        toolkit.warning(`Could not check whether task '${task.name}' is already running (${sessions.notKnown}).`);
-        // As the start would: if-running: fail does not start when a run cannot be ruled out.
-        if (settings.ifRunning === 'fail' && mayBeRunning(task))
-            reasons.push(`whether it is running could not be checked and if-running is 'fail'`);
-    }
-    let action = 'start';
-    if (running) {
-        if (settings.ifRunning === 'fail')
-            reasons.push(`it is already running (execution ${running.id}) and if-running is 'fail'`);
-        action =
-            settings.ifRunning === 'attach'
-                ? `attach to execution ${running.id} (if-running: attach)`
-                : settings.ifRunning === 'wait'
-                    ? `wait for execution ${running.id} to end, then start`
-                    : 'none';
-    }
-    return {
-        action: reasons.length > 0 ? 'none' : action,
-        wouldStart: reasons.length === 0,
-        enabled,
-        runningExecutionId: running?.id ?? null,
-        runningNotKnown: 'notKnown' in sessions,
-        mayStart,
-        reasons
-    };
-}
-/** An app reload runs QMC's "Reload now": the right to update the app, and no reload of it running. */
-async function planApp(api, appId) {
-    const app = await api.app(appId, true);
-    if (!app)
-        return { action: 'none', wouldStart: false, enabled: null, runningExecutionId: null, mayStart: null, reasons: ['the app is no longer visible to this user'] };
-    const reasons = [];
-    const mayStart = update(app.privileges);
-    if (mayStart === false)
-        reasons.push('the signed-in user may not reload it (no update right on the app)');
-    const [running] = await api.appExecutionSessions(appId);
-    if (running)
-        reasons.push(`a reload of the app is already running (execution ${running.id})`);
-    return {
-        action: reasons.length > 0 ? 'none' : 'reload the app (Reload now)',
-        wouldStart: reasons.length === 0,
-        enabled: null,
-        runningExecutionId: running?.id ?? null,
-        mayStart,
-        reasons
-    };
-}
-const HEADER = ['Target', 'Id', 'Stream', 'Selected by', 'Enabled', 'Running', 'May start', 'Plan'];
-function planRows(runs) {
-    const yesNo = (value) => (value === null ? 'not known' : value ? 'yes' : 'no');
-    return runs.map(run => {
-        const { resolved: r, plan: p } = run;
-        const name = r.taskName ?? `app '${r.appName}'`;
-        const id = r.taskId ?? r.appId ?? '';
-        const stream = r.taskId ? '—' : (r.stream ?? 'not published');
-        const enabled = p.enabled === null ? '—' : yesNo(p.enabled);
-        const plan = p.wouldStart ? p.action : `would not start: ${p.reasons.join('; ')}`;
-        return [name, id, stream, r.from, enabled, p.runningExecutionId ?? (p.runningNotKnown ? 'not known' : 'no'), yesNo(p.mayStart), plan];
-    });
-}
-/** A plain-text table for the log: columns padded to their widest cell. */
-function textTable(rows) {
-    const all = [HEADER, ...rows];
-    const widths = HEADER.map((_, i) => Math.max(...all.map(row => row[i].length)));
-    const line = (row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ');
-    return [line(HEADER), widths.map(w => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-async function writePlanSummary(toolkit, rows, verdict, ok) {
-    const summary = new Html();
-    const [headline, ...why] = verdict.split('\n');
-    summary.heading(`${ok ? '✅' : '❌'} ${html_escape(headline)}`, 3);
-    const cells = (row, tag) => `<tr>${row.map(cell => `<${tag} align="left">${html_escape(cell)}</${tag}>`).join('')}</tr>`;
-    summary.raw(`<table>${cells(HEADER, 'th')}${rows.map(row => cells(row, 'td')).join('')}</table>`);
-    if (why.length > 0)
-        summary.raw(`<ul>${why.map(line => `<li>${html_escape(line.replace(/^- /, ''))}</li>`).join('')}</ul>`);
-    await toolkit.writeSummary(summary.toString());
-}
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: ./src/scriptlog/lines.ts
-
-/** A line longer than this is cut: a log line that never ends must not fill the memory. */
-const MAX_LINE_CHARS = 4_000;
-/**
- * The lines of a file from byte `start`, CRLF or LF, each cut to `maxChars` (with `…`). Memory stays
- * bounded by the chunk size and `maxChars` whatever the file holds, a single line of 500 MB included.
- */
-async function* boundedLines(path, start = 0, maxChars = MAX_LINE_CHARS) {
-    let line = '';
-    let cut = false;
-    for await (const chunk of (0,external_node_fs_.createReadStream)(path, { encoding: 'utf8', start, highWaterMark: 64 * 1024 })) {
-        const text = chunk;
-        let from = 0;
-        for (let at = text.indexOf('\n');; at = text.indexOf('\n', from)) {
-            const piece = text.slice(from, at < 0 ? text.length : at);
-            if (!cut) {
-                line += piece.slice(0, maxChars + 1 - line.length);
-                if (line.length > maxChars) {
-                    line = `${line.slice(0, maxChars)}…`;
-                    cut = true;
-                }
-            }
-            if (at < 0)
-                break;
-            yield cut ? line : line.replace(/\r$/, '');
-            line = '';
-            cut = false;
-            from = at + 1;
-        }
-    }
-    if (line)
-        yield cut ? line : line.replace(/\r$/, '');
-}
-
-;// CONCATENATED MODULE: ./src/util/format.ts
-/** Numbers as messages show them: durations and sizes. */
-/** `90000` → `1m30s`. */
-function formatDuration(ms) {
-    if (ms < 1000)
-        return `${ms}ms`;
-    let s = Math.round(ms / 1000);
-    const h = Math.floor(s / 3600);
-    s -= h * 3600;
-    const m = Math.floor(s / 60);
-    s -= m * 60;
-    return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].join('');
-}
-/** `1536` → `1.5 KiB`. */
-function formatBytes(bytes) {
-    if (bytes < 1024)
-        return `${bytes} B`;
-    if (bytes < 1024 * 1024)
-        return `${(bytes / 1024).toFixed(1)} KiB`;
-    return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
-
-;// CONCATENATED MODULE: ./src/scriptlog/print.ts
-
-
-
-/** Logs larger than this are shown as their head and tail; the whole file is in script-log-path. */
-const MAX_PRINTED_BYTES = 1024 * 1024;
-const HEAD_LINES = 100;
-/**
- * Prints a saved log into the step log, bounded, inside a collapsed group. The lines are the load
- * script's (TRACE writes anything): they are printed with runner commands stopped.
- */
-async function printScriptLog(toolkit, path, bytes) {
-    await toolkit.group(`Script log (${formatBytes(bytes)})`, async () => {
-        await (0,untrusted/* withCommandsStopped */.c)(toolkit, async (info) => {
-            if (bytes <= MAX_PRINTED_BYTES) {
-                await printLines(info, path, 0);
-                return;
-            }
-            await printLines(info, path, 0, HEAD_LINES);
-            info(`… ${formatBytes(bytes - MAX_PRINTED_BYTES)} not shown here: the whole log is at ${path} (output script-log-path; upload it with actions/upload-artifact) …`);
-            await printLines(info, path, bytes - MAX_PRINTED_BYTES, Infinity, true);
-        });
-    });
-}
-async function printLines(info, path, start, max = Infinity, skipFirst = false) {
-    let count = 0;
-    for await (const line of boundedLines(path, start)) {
-        // Starting mid-file: the first line is a fragment.
-        if (skipFirst && count++ === 0)
-            continue;
-        if (!skipFirst && count++ >= max)
-            break;
-        info(line);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report/annotation.ts
-/**
- * The text of the failure annotation: the status, the scheduler's error details, and from the
- * script log the error lines and the last lines. Bounded: annotations are cut by GitHub.
- */
-function failureAnnotation(report, excerpt, logNote) {
-    const parts = [failureSentence(report)];
-    const errors = report.details.filter(detail => detail.type === 'error').map(detail => detail.message);
-    if (errors.length > 0)
-        parts.push(`Scheduler:\n${indent(errors)}`);
-    if (excerpt?.errorLines.length)
-        parts.push(`Script errors:\n${indent(excerpt.errorLines)}`);
-    if (excerpt?.tail.length)
-        parts.push(`Last lines of the script log:\n${indent(excerpt.tail.slice(-10))}`);
-    if (logNote)
-        parts.push(logNote);
-    const text = parts.join('\n');
-    return text.length > 4000 ? `${text.slice(0, 4000)}…` : text;
-}
-/** Why the step failed, in one sentence: the annotation's first line and the summary's. */
-function failureSentence(report) {
-    return `Reload task '${report.taskName}' ended with ${report.status} (${report.statusCode}), not FinishedSuccess.`;
-}
-function indent(lines) {
-    return lines.map(line => `  ${line}`).join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/report/log.ts
-
-
-/** The execution as log lines: one line per fact, then the scheduler's details in time order. Names and messages are the server's. */
-function logReport(toolkit, report) {
-    const lines = [];
-    const info = (line) => lines.push(line);
-    info(`Status:    ${report.status} (${report.statusCode})`);
-    info(`Task:      ${report.taskName} (${report.taskId})`);
-    if (report.appId)
-        info(`App:       ${report.appName || '?'} (${report.appId})`);
-    info(`Execution: ${report.executionId}${report.attempts > 1 ? ` (${report.attempts} attempts)` : ''}`);
-    if (report.startedAt)
-        info(`Started:   ${report.startedAt}`);
-    if (report.stoppedAt)
-        info(`Stopped:   ${report.stoppedAt}`);
-    if (report.durationMs !== null)
-        info(`Duration:  ${formatDuration(report.durationMs)}`);
-    if (report.node)
-        info(`Node:      ${report.node}`);
-    if (report.details.length > 0) {
-        info('Scheduler details:');
-        for (const detail of report.details)
-            info(`  ${detail.time} [${detail.type}] ${detail.message}`);
-    }
-    (0,untrusted/* printUntrusted */.Q)(toolkit, ...lines);
-}
-
-// EXTERNAL MODULE: ./src/util/text.ts
-var util_text = __nccwpck_require__(9997);
-;// CONCATENATED MODULE: ./src/report/summary.ts
-
-
-
-/** The job summary: what ran, how it ended, and on failure the lines that explain it. */
-function renderSummary({ report, failure, success, excerpt, scriptLogNote, chain }) {
-    const summary = new Html();
-    const name = report?.taskName || report?.appName || 'Qlik Sense reload';
-    summary.heading(`${success ? '✅' : '❌'} ${html_escape(name)}: ${html_escape(report?.status || (success ? 'started' : 'failed'))}`, 3);
-    if (failure)
-        summary.raw(`<p><strong>${html_escape((0,util_text/* firstLine */.T)(failure))}</strong></p>`);
-    if (report) {
-        const rows = [
-            ['Status', report.statusCode === null ? html_escape(report.status || '—') : `${html_escape(report.status)} (${report.statusCode})`],
-            ['Task', `${html_escape(report.taskName)} <code>${html_escape(report.taskId)}</code>`],
-            ...(report.appId ? [['App', `${html_escape(report.appName || '')} <code>${html_escape(report.appId)}</code>`]] : []),
-            ['Execution', `<code>${html_escape(report.executionId)}</code>`],
-            ['Started', html_escape(report.startedAt || '—')],
-            ['Stopped', html_escape(report.stoppedAt || '—')],
-            ['Duration', report.durationMs === null ? '—' : formatDuration(report.durationMs)],
-            ['Node', html_escape(report.node || '—')],
-            ['Attempts', String(Math.max(report.attempts, report.executionResultId ? 1 : 0))]
-        ];
-        summary.raw(`<table>${rows.map(([key, value]) => `<tr><th align="left">${key}</th><td>${value}</td></tr>`).join('')}</table>`);
-        if (report.details.length > 0) {
-            const items = report.details.map(d => `${d.type === 'error' ? '🔴 ' : d.type === 'warning' ? '🟠 ' : ''}${html_escape(d.message)}${d.time ? ` <sub>${html_escape(d.time)}</sub>` : ''}`);
-            summary.details('Scheduler details', `<ul>${items.map(item => `<li>${item}</li>`).join('')}</ul>`);
-        }
-    }
-    if (!success && excerpt && (excerpt.errorLines.length > 0 || excerpt.tail.length > 0)) {
-        if (excerpt.errorLines.length > 0)
-            summary.raw('<p>Script errors:</p>').code(html_escape(excerpt.errorLines.join('\n')));
-        summary.details(`Last ${excerpt.tail.length} lines of the script log (${excerpt.lines} lines)`, `<pre>${html_escape(excerpt.tail.join('\n'))}</pre>`);
-    }
-    if (chain)
-        summary.raw(`<p><strong>Task chain</strong></p>${chainTree(chain)}`);
-    if (scriptLogNote)
-        summary.raw(`<p><sub>${html_escape(scriptLogNote)}</sub></p>`);
-    return summary.toString();
-}
-/** The chain as nested lists: each task with its status, duration and the trigger that started it. */
-function chainTree(nodes) {
-    if (nodes.length === 0)
-        return '<p><sub>No task trigger fires on this outcome.</sub></p>';
-    const item = (node) => {
-        const mark = node.failed ? '❌' : node.warning ? '⚠️' : node.status === 'FinishedSuccess' ? '✅' : '⚪';
-        const facts = [node.status ? `${html_escape(node.status)}` : '', node.durationMs ? formatDuration(node.durationMs) : '', node.note ? `<em>${html_escape(node.note)}</em>` : '']
-            .filter(Boolean)
-            .join(' · ');
-        const children = node.children.length > 0 ? `<ul>${node.children.map(item).join('')}</ul>` : '';
-        return `<li>${mark} <strong>${html_escape(node.taskName)}</strong> <sub>via ${html_escape(node.eventName)}</sub>${facts ? ` — ${facts}` : ''}${children}</li>`;
-    };
-    return `<ul>${nodes.map(item).join('')}</ul>`;
-}
-/** Writes the summary; a run without GITHUB_STEP_SUMMARY (by hand) just skips it. */
-async function writeSummary(toolkit, input) {
-    await toolkit.writeSummary(renderSummary(input));
-}
-/** Several targets: one row each, then what explains each failure. */
-async function writeTargetsSummary(toolkit, runs, failure) {
-    await toolkit.writeSummary(renderTargetsSummary(runs, failure));
-}
-function renderTargetsSummary(runs, failure) {
-    const failed = runs.filter(run => !run.success);
-    const summary = new Html();
-    summary.heading(failed.length === 0 ? `✅ ${runs.length} Qlik Sense reloads finished` : `❌ ${failed.length} of ${runs.length} Qlik Sense reloads failed`, 3);
-    // A selection that failed as a whole (nothing started): why, above the rows.
-    if (failure)
-        summary.raw(`<p><strong>${html_escape((0,util_text/* firstLine */.T)(failure))}</strong></p>`);
-    const header = ['Target', 'Status', 'Started', 'Duration', 'Node', 'Execution'].map(h => `<th align="left">${h}</th>`).join('');
-    const rows = runs.map(run => {
-        const r = run.report;
-        const status = r?.status ? `${run.success ? '✅' : '❌'} ${html_escape(r.status)}` : `❌ ${run.started ? html_escape(run.error ? 'failed' : '—') : 'NotStarted'}`;
-        const cells = [
-            html_escape(run.label),
-            status,
-            html_escape(r?.startedAt || '—'),
-            r?.durationMs == null ? '—' : formatDuration(r.durationMs),
-            html_escape(r?.node || '—'),
-            r?.executionId ? `<code>${html_escape(r.executionId)}</code>` : '—'
-        ];
-        return `<tr>${cells.map(c => `<td>${c}</td>`).join('')}</tr>`;
-    });
-    summary.raw(`<table><tr>${header}</tr>${rows.join('')}</table>`);
-    for (const run of runs.filter(r => r.chain))
-        summary.details(`Task chain after ${html_escape(run.label)}`, chainTree(run.chain));
-    for (const run of failed) {
-        const lines = [run.error, ...(run.report?.details ?? []).filter(d => d.type === 'error').map(d => d.message), ...(run.excerpt?.errorLines ?? [])].filter(Boolean);
-        if (lines.length > 0)
-            summary.details(`${html_escape(run.label)}: why it failed`, `<pre>${html_escape(lines.join('\n'))}</pre>`);
-    }
-    return summary.toString();
-}
-
-// EXTERNAL MODULE: ./src/reload/dates.ts
-var dates = __nccwpck_require__(9332);
-;// CONCATENATED MODULE: ./src/chain/follow.ts
-
-
-
-
-
-
-/** A trigger fires at once when its rules are met; if the downstream run does not appear within this, it did not fire. */
-const FIRE_WINDOW_MS = 60_000;
-const LOOK_GAP_MS = 1_000;
-/** Server clocks are the reference; creation stamps may precede the upstream stop by a hair. */
-const CLOCK_TOLERANCE_MS = 1_000;
-/** ruleState of QRS composite rules: 1 TaskSuccessful, 2 TaskFail. */
-function ruleStateOf(status) {
-    if ((0,reload_status/* isSuccess */.oJ)(status))
-        return 1;
-    return (0,reload_status/* isFailed */.Ix)(status) ? 2 : undefined;
-}
-function ruleTask(rule) {
-    return rule.reloadTask ?? rule.externalProgramTask ?? undefined;
-}
-function windowMs(event) {
-    const t = event.timeConstraint ?? {};
-    return ((((t.days ?? 0) * 24 + (t.hours ?? 0)) * 60 + (t.minutes ?? 0)) * 60 + (t.seconds ?? 0)) * 1000;
-}
-/**
- * Follows the composite events an ended execution triggers (protocol doc section 10): nothing tells
- * the caller that a chain fired, so for each event whose rules this outcome satisfies, the action
- * looks for a run of the downstream task created after the upstream stop, waits for it, and goes on
- * from there. A rule that also needs other tasks fires only if they met it within the event's window.
- */
-async function followChain(api, upstream, context) {
-    const state = ruleStateOf(upstream.result.status);
-    if (state === undefined)
-        return [];
-    context.events ??= await api.compositeEvents();
-    context.visited.add(upstream.task.id.toLowerCase());
-    const triggered = context.events.filter(event => event.enabled !== false && (event.compositeRules ?? []).some(rule => ruleTask(rule)?.id.toLowerCase() === upstream.task.id.toLowerCase() && rule.ruleState === state));
-    return Promise.all(triggered.map(event => followEvent(api, event, upstream, context)));
-}
-async function followEvent(api, event, upstream, context) {
-    const downstream = event.reloadTask ?? event.externalProgramTask;
-    const node = { taskId: downstream?.id ?? '', taskName: downstream?.name ?? '(unknown task)', eventName: event.name, failed: false, children: [] };
-    if (!downstream)
-        return { ...node, note: 'the trigger names no task' };
-    if (context.visited.has(downstream.id.toLowerCase()))
-        return { ...node, note: 'already in this chain (a cycle): not followed again' };
-    context.visited.add(downstream.id.toLowerCase());
-    const upstreamStop = Date.parse(upstream.result.stopTime ?? '');
-    const others = (event.compositeRules ?? []).filter(rule => ruleTask(rule)?.id.toLowerCase() !== upstream.task.id.toLowerCase());
-    const missing = await unmetRules(api, event, others, upstreamStop, windowMs(event));
-    if (missing.length > 0) {
-        const upstreamName = upstream.task.name || upstream.task.id;
-        context.log.warning(`Trigger '${event.name}' will not start '${node.taskName}' now: it fires only when ${missing.join(' and ')} too (within ${Math.round(windowMs(event) / 60_000)} min), not on '${upstreamName}' alone. The chain is not waited for past '${upstreamName}'.`, { title: `Qlik task chain: trigger '${event.name}' will not fire` });
-        return {
-            ...node,
-            warning: true,
-            note: `fires only when ${missing.join(' and ')} too, within ${Math.round(windowMs(event) / 60_000)} min: it may never fire, so the chain is not waited for here`
-        };
-    }
-    const executionId = await findDownstreamRun(api, downstream.id, upstreamStop, context, Math.min(FIRE_WINDOW_MS, windowMs(event) || FIRE_WINDOW_MS));
-    if (!executionId)
-        return { ...node, note: 'no run of it started after the trigger (disabled trigger or task?)' };
-    (0,untrusted/* printUntrusted */.Q)(context.log, `Chain: '${event.name}' started '${downstream.name}' (execution ${executionId}).`);
-    // The wait rides out outages itself (two lines each): reads that do not retry on their own.
-    const outcome = await (0,wait/* waitForExecution */.Li)(api.with({ retries: 0 }), executionId, {
-        log: line => (0,untrusted/* printUntrusted */.Q)(context.log, line),
-        clock: context.clock,
-        signal: context.signal,
-        timeoutMs: Math.max(0, context.deadline - context.clock.now()),
-        maxPollIntervalMs: context.maxPollIntervalMs
-    });
-    if (outcome.kind === 'timeout') {
-        const status = outcome.lastStatus;
-        return { ...node, executionId, status: status === undefined ? undefined : (0,reload_status/* statusName */.Er)(status), statusCode: status, failed: true, note: 'still running when the timeout passed' };
-    }
-    const { result } = outcome;
-    const done = {
-        ...node,
-        executionId,
-        status: (0,reload_status/* statusName */.Er)(result.status),
-        statusCode: result.status,
-        durationMs: typeof result.duration === 'number' && result.duration > 0 ? result.duration : null,
-        failed: !(0,reload_status/* isSuccess */.oJ)(result.status)
-    };
-    const task = { id: downstream.id, name: downstream.name ?? '' };
-    done.children = await followChain(api, { task, result }, context);
-    return done;
-}
-/**
- * The other rules of a multi-rule event that are not met within the window. The server's own record
- * of each rule (operational.currentState and timeStamp, read fresh) decides where it has one; a rule
- * it has not recorded (currentState 0, or an older server) is judged by its task's last run.
- */
-async function unmetRules(api, event, rules, upstreamStop, window) {
-    if (rules.length === 0)
-        return [];
-    const fresh = await api.compositeEvent(event.id);
-    const inWindow = (stamp) => !(0,dates/* isUnset */.K)(stamp) && (window === 0 || Math.abs(upstreamStop - Date.parse(stamp ?? '')) <= window);
-    const missing = [];
-    for (const rule of rules) {
-        const task = ruleTask(rule);
-        if (!task)
-            continue;
-        const recorded = fresh?.compositeRules?.find(r => ruleTask(r)?.id.toLowerCase() === task.id.toLowerCase() && r.ruleState === rule.ruleState)?.operational;
-        let met;
-        if (recorded?.currentState === 1 || recorded?.currentState === 2) {
-            met = recorded.currentState === rule.ruleState && inWindow(recorded.timeStamp);
-        }
-        else {
-            const [full] = await api.reloadTasks((0,qrs_filter/* eqGuid */.k8)('id', task.id));
-            const last = full?.operational?.lastExecutionResult;
-            met = last?.status !== undefined && ruleStateOf(last.status) === rule.ruleState && inWindow(last.stopTime);
-        }
-        if (!met)
-            missing.push(`'${task.name ?? task.id}' ${rule.ruleState === 1 ? 'succeeds' : 'fails'}`);
-    }
-    return missing;
-}
-/** A run of the task created after the upstream stop and not claimed by another node. */
-async function findDownstreamRun(api, taskId, upstreamStop, context, fireWindow) {
-    const { clock, signal } = context;
-    const outcome = await (0,poll/* poll */.wt)({
-        clock,
-        signal,
-        deadline: Math.min(context.deadline, clock.now() + fireWindow),
-        read: async () => {
-            const results = await api.taskExecutionResults(taskId);
-            const [first] = results
-                .filter(result => result.executionID && !context.claimed.has(result.executionID.toLowerCase()))
-                .filter(result => Date.parse(result.createdDate ?? result.startTime ?? '') >= upstreamStop - CLOCK_TOLERANCE_MS)
-                .sort((a, b) => Date.parse(a.createdDate ?? a.startTime ?? '') - Date.parse(b.createdDate ?? b.startTime ?? ''));
-            // Claimed at once, before another event's look (they run side by side) can take the same run.
-            if (first?.executionID)
-                context.claimed.add(first.executionID.toLowerCase());
-            return first?.executionID;
-        },
-        done: executionId => executionId !== undefined,
-        next: () => LOOK_GAP_MS
-    });
-    return outcome.done ? outcome.value : undefined;
-}
-/** Every node, depth first. */
-function chainNodes(nodes) {
-    return nodes.flatMap(node => [node, ...chainNodes(node.children)]);
-}
-/** The chain as indented lines: "└ Reload B (via 'After A'): FinishedSuccess (7), 2s". */
-function chainLines(nodes, depth = 0) {
-    return nodes.flatMap(node => {
-        const status = node.status ? `${node.status}${node.statusCode !== undefined ? ` (${node.statusCode})` : ''}` : '';
-        const parts = [status, node.durationMs ? `${Math.round(node.durationMs / 100) / 10}s` : '', node.note ?? ''].filter(Boolean);
-        return [`${'  '.repeat(depth)}└ ${node.taskName} (via '${node.eventName}'): ${parts.join(', ')}`, ...chainLines(node.children, depth + 1)];
-    });
-}
-
-;// CONCATENATED MODULE: ./src/report/finish.ts
-
-
-
-
-
-
-
-
-
-/** Outputs, step log, annotations, job summary and the verdict, once every target has ended. */
-async function reportRuns(toolkit, settings, runs) {
-    if (runs.length === 1)
-        await reportOne(toolkit, settings, runs[0]);
-    else
-        await reportMany(toolkit, settings, runs);
-    setResult(toolkit, settings.singleTarget, runs);
-}
-async function reportOne(toolkit, settings, run) {
-    const { report } = run;
-    if (report)
-        setOutputs(toolkit, report);
-    if (run.scriptLogPath)
-        toolkit.setOutput('script-log-path', run.scriptLogPath);
-    if (run.error || !report) {
-        const message = run.error ?? `${run.label}: no result.`;
-        toolkit.error(message);
-        toolkit.fail();
-        await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: false, failure: message }));
-        return;
-    }
-    if (!run.result) {
-        // wait: false
-        await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: true }));
-        return;
-    }
-    await toolkit.group(`Result: ${report.status}`, async () => logReport(toolkit, report));
-    await printLog(toolkit, settings, run);
-    const reloadOk = (0,reload_status/* isSuccess */.oJ)(run.result.status);
-    if (reloadOk)
-        (0,untrusted/* printUntrusted */.Q)(toolkit, `Reload task '${report.taskName}' finished successfully.`);
-    else
-        annotate(toolkit, run);
-    const chainProblem = reportChain(toolkit, settings, run);
-    const failure = !reloadOk ? failureSentence(report) : run.success ? undefined : chainProblem;
-    await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, chain: run.chain }));
-}
-/** A failed task in the chain: an error (chain-failure: fail) or a warning (warn). Returns the text. */
-function reportChain(toolkit, settings, run) {
-    if (!run.chainFailed || !run.chain)
-        return undefined;
-    const failed = chainNodes(run.chain).filter(node => node.failed);
-    const text = `The task chain after '${run.label}' did not finish well: ${failed.map(node => `'${node.taskName}' ${node.status ?? ''}${node.note ? ` (${node.note})` : ''}`.trim()).join(', ')}.`;
-    const title = `Qlik task chain failed after ${run.label}`;
-    if (settings.chainFailure === 'fail') {
-        toolkit.error(text, { title });
-        toolkit.fail();
-    }
-    else {
-        toolkit.warning(text, { title });
-    }
-    return text;
-}
-async function reportMany(toolkit, settings, runs) {
-    for (const run of runs) {
-        await toolkit.group(`Result: ${run.label}: ${run.report?.status || 'failed'}`, async () => {
-            if (run.report?.executionResultId)
-                logReport(toolkit, run.report);
-            if (run.error)
-                (0,untrusted/* printUntrusted */.Q)(toolkit, run.error);
-        });
-        await printLog(toolkit, settings, run);
-    }
-    for (const run of runs) {
-        if (run.error)
-            toolkit.error(run.error, { title: `Qlik reload failed: ${run.label}` });
-        else if (run.result && !(0,reload_status/* isSuccess */.oJ)(run.result.status))
-            annotate(toolkit, run);
-        reportChain(toolkit, settings, run);
-    }
-    const failed = runs.filter(run => !run.success);
-    if (failed.length > 0) {
-        toolkit.fail();
-    }
-    else {
-        toolkit.info(`All ${runs.length} reloads finished successfully.`);
-    }
-    await bestEffort(toolkit, 'write the job summary', () => writeTargetsSummary(toolkit, runs));
-}
-async function printLog(toolkit, settings, run) {
-    if (run.scriptLogPath && (settings.scriptLog === 'always' || (settings.scriptLog === 'on-failure' && !run.success))) {
-        await bestEffort(toolkit, 'print the script log', () => printScriptLog(toolkit, run.scriptLogPath, run.scriptLogBytes ?? 0));
-    }
-}
-/** The step failed before its targets could be reported (or was cancelled): the error, the verdict and the summary. */
-async function reportFailure(toolkit, message, runs) {
-    toolkit.error(message);
-    toolkit.fail();
-    await writeSummary(toolkit, { report: runs[0]?.report, success: false, failure: message }).catch(e => toolkit.debug(`summary: ${(0,errors/* errorMessage */.gJ)(e)}`));
-}
-/** Showing the result must not turn a good reload into a failed step: a summary or log print that fails is a warning. */
-async function bestEffort(toolkit, what, work) {
-    try {
-        await work();
-    }
-    catch (error) {
-        toolkit.warning(`Could not ${what}: ${error.message}`);
-    }
-}
-/** One annotation per failed reload: status, scheduler errors, script error lines and log tail. */
-function annotate(toolkit, run) {
-    const note = run.scriptLogNote?.startsWith('No script log') ? run.scriptLogNote : undefined;
-    toolkit.error(failureAnnotation(run.report, run.excerpt, note), { title: `Qlik reload failed: ${run.report.taskName} (${run.report.status})` });
-    toolkit.fail();
-}
-
-;// CONCATENATED MODULE: ./src/report/not-started.ts
-
-
-/** The selection failed as a whole: nothing started; every target gets its entry and its row, the step one error. */
-async function reportNotStarted(toolkit, settings, runs, failure) {
-    setResult(toolkit, settings.singleTarget, runs);
-    toolkit.error(failure);
-    toolkit.fail();
-    if (settings.singleTarget)
-        await writeSummary(toolkit, { success: false, failure });
-    else
-        await writeTargetsSummary(toolkit, runs, failure);
-}
-
-;// CONCATENATED MODULE: ./src/util/pool.ts
-/** Runs `work` over `items` with at most `limit` at once, in order of the list. */
-async function pool(items, limit, work) {
-    let next = 0;
-    const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-        while (next < items.length)
-            await work(items[next++]);
-    });
-    await Promise.all(lanes);
-}
-
-;// CONCATENATED MODULE: ./src/report/report.ts
-
-
-
-const DETAIL_TYPES = ['error', 'warning', 'info'];
-function buildReport(task, executionId, result, attempts = 0, app = task.app) {
-    const startedAt = (0,dates/* realTime */.M)(result?.startTime);
-    const stoppedAt = (0,dates/* realTime */.M)(result?.stopTime);
-    const appId = app?.id ?? (result?.appID && result.appID !== types/* EMPTY_GUID */.U2 ? result.appID : '');
-    return {
-        taskId: task.id,
-        taskName: task.name,
-        appId,
-        appName: app?.name ?? '',
-        executionId,
-        executionResultId: result?.id ?? '',
-        status: result ? (0,reload_status/* statusName */.Er)(result.status) : '',
-        statusCode: result ? result.status : null,
-        startedAt,
-        stoppedAt,
-        durationMs: durationOf(result, startedAt, stoppedAt),
-        node: result?.executingNodeName ?? '',
-        attempts,
-        details: sortedDetails(result)
-    };
-}
-function durationOf(result, startedAt, stoppedAt) {
-    if (!result || !stoppedAt)
-        return null;
-    if (typeof result.duration === 'number' && result.duration > 0)
-        return result.duration;
-    return startedAt ? Date.parse(stoppedAt) - Date.parse(startedAt) : null;
-}
-/** The QRS does not sort details: order them by time so the log reads as it happened. */
-function sortedDetails(result) {
-    return (result?.details ?? [])
-        .map(detail => ({
-        type: DETAIL_TYPES[detail.detailsType ?? 2] ?? 'info',
-        message: (detail.message ?? '').trim(),
-        time: (0,dates/* isUnset */.K)(detail.detailCreatedDate) ? '' : (0,dates/* realTime */.M)(detail.detailCreatedDate)
-    }))
-        .filter(detail => detail.message)
-        .sort((a, b) => a.time.localeCompare(b.time));
-}
-
-;// CONCATENATED MODULE: ./src/scriptlog/excerpt.ts
-
-// "Error:", "General Script Error", "Execution Failed", "Syntax error"; not "ErrorMode" or "0 errors".
-const ERROR_LINE = /^.*\b(?:error\b(?!s)|failed\b).*$/gim;
-const MAX_LINE = 400;
-/** A line still open after this many characters is cut: a log line that never ends stays bounded. */
-const MAX_OPEN_LINE = 64 * 1024;
-/**
- * Scans a saved log chunk by chunk: only error lines and the last chunk become strings of their
- * own, so a log of hundreds of MB leaves little garbage behind (no string per line).
- */
-async function scanLog(path, limits = { errorLines: 15, tail: 25 }) {
-    const errorLines = [];
-    let lines = 0;
-    let carry = '';
-    // The last two chunks: enough for the tail even when the final one is short.
-    let previous = '';
-    let last = '';
-    // Skipping the rest of a line that was cut.
-    let overlong = false;
-    for await (const chunk of (0,external_node_fs_.createReadStream)(path, { encoding: 'utf8', highWaterMark: 256 * 1024 })) {
-        let next = chunk;
-        if (overlong) {
-            const end = next.indexOf('\n');
-            if (end < 0)
-                continue;
-            next = next.slice(end);
-            overlong = false;
-        }
-        const text = carry + next;
-        const end = text.lastIndexOf('\n');
-        const whole = end >= 0 ? text.slice(0, end + 1) : '';
-        carry = end >= 0 ? text.slice(end + 1) : text;
-        for (let at = whole.indexOf('\n'); at >= 0; at = whole.indexOf('\n', at + 1))
-            lines++;
-        for (const match of whole.matchAll(ERROR_LINE))
-            keepLast(errorLines, clip(match[0]), limits.errorLines);
-        if (whole) {
-            previous = last;
-            last = whole;
-        }
-        if (carry.length > MAX_OPEN_LINE) {
-            carry = carry.slice(0, MAX_LINE + 1);
-            overlong = true;
-        }
-    }
-    if (carry) {
-        lines++;
-        for (const match of carry.matchAll(ERROR_LINE))
-            keepLast(errorLines, clip(match[0]), limits.errorLines);
-    }
-    const tail = (previous + last + carry)
-        .split(/\r?\n/)
-        .filter((line, i, all) => line || i < all.length - 1)
-        .slice(-limits.tail)
-        .map(clip);
-    return { errorLines, tail, lines };
-}
-function clip(line) {
-    const text = line.replace(/\r$/, '');
-    return text.length > MAX_LINE ? `${text.slice(0, MAX_LINE)}…` : text;
-}
-function keepLast(list, line, max) {
-    list.push(line);
-    if (list.length > max)
-        list.shift();
-}
-
-;// CONCATENATED MODULE: ./src/run/context.ts
-
-function targetContext(run, step) {
-    const info = (line) => (0,untrusted/* printUntrusted */.Q)(step.toolkit, step.multi ? `[${run.label}] ${line}` : line);
-    return {
-        ...step,
-        run,
-        startedAt: step.clock.now(),
-        info,
-        group: (title, fn) => (step.multi ? (info(title), fn()) : step.toolkit.group(title, fn))
-    };
-}
-
-// EXTERNAL MODULE: ./src/run/stop.ts
-var run_stop = __nccwpck_require__(6941);
-;// CONCATENATED MODULE: ./src/run/target.ts
-
-
-
-
-
-
-
-
-
-
-const STOP_WAIT_ON_TIMEOUT_MS = 15_000;
-const STOP_WAIT_ON_FAIL_FAST_MS = 4_000;
-/**
- * One target's steps: start it once (or attach), follow that execution, stop it on timeout or fail-fast,
- * fetch what explains a failure, follow its chain. The runner does each step its way; this decides which.
- * Never throws for the target's own trouble: it lands in `run.error`. A cancellation is rethrown.
- */
-async function runTarget(runner, run, step) {
-    const context = targetContext(run, step);
-    const { settings, toolkit, info, group } = context;
-    try {
-        const started = (run.started = await group('Start the reload', async () => {
-            const reload = await runner.start(context);
-            // Tracked at once: if the job is killed from here on, the post step stops this execution.
-            context.tracker.started({
-                taskId: reload.task.id,
-                taskName: reload.task.name,
-                executionId: reload.executionId,
-                attached: reload.attached,
-                stop: waitMs => runner.stop(reload, { waitMs, afterCancel: true, context })
-            });
-            const app = reload.app ?? reload.task.app;
-            info(`Task '${reload.task.name}' (${reload.task.id})${app ? ` of app '${app.name ?? ''}'` : ''}: execution ${reload.executionId}`);
-            return reload;
-        }));
-        run.label = started.task.name;
-        run.report = buildReport(started.task, started.executionId, undefined, 0, started.app);
-        if (!context.multi)
-            setOutputs(toolkit, run.report);
-        if (!settings.wait) {
-            run.report = buildReport(started.task, started.executionId, (await runner.status(started)) ?? { id: '', status: 1 }, 0, started.app);
-            context.tracker.ended(started.executionId);
-            run.success = true;
-            info(`wait is false: not waiting for the reload (now ${run.report.status}).`);
-            return;
-        }
-        const result = await follow(runner, started, context);
-        if (!result)
-            return;
-        context.tracker.ended(started.executionId);
-        run.result = result.result;
-        run.report = buildReport(started.task, started.executionId, result.result, result.attempts, started.app);
-        run.success = (0,reload_status/* isSuccess */.oJ)(result.result.status);
-        await explain(runner, started, result.result, context);
-        if (settings.waitForChain)
-            await followTheChain(started, result.result, context);
-    }
-    catch (error) {
-        if (context.cancel.aborted)
-            throw error;
-        if (context.signal.aborted && run.started) {
-            await stopForFailFast(runner, run.started, context);
-            return;
-        }
-        run.error = (0,errors/* errorMessage */.gJ)(error);
-    }
-}
-/** Follows our execution to its end; on timeout stops it (stop-on-timeout) and records why. Undefined when it timed out. */
-async function follow(runner, started, context) {
-    const { run, settings, tracker } = context;
-    const { task, executionId, app } = started;
-    const outcome = await runner.follow(started, context);
-    if (outcome.kind === 'finished')
-        return outcome;
-    const last = `${outcome.lastStatus === undefined ? 'no status seen yet' : `last status ${(0,reload_status/* describeStatus */.Wn)(outcome.lastStatus)}`}${outcome.unanswered ? `; ${outcome.unanswered}` : ''}`;
-    const raise = "Raise 'timeout' if reloads of this app take longer.";
-    run.report = buildReport(task, executionId, outcome.result, outcome.attempts, app);
-    if (!run.report.status && outcome.lastStatus !== undefined) {
-        run.report.status = (0,reload_status/* statusName */.Er)(outcome.lastStatus);
-        run.report.statusCode = outcome.lastStatus;
-    }
-    if (started.attached || !settings.stopOnTimeout) {
-        tracker.ended(executionId);
-        const why = started.attached ? 'it was started by someone else (if-running: attach)' : 'stop-on-timeout is false';
-        run.error = `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task '${task.name}' (execution ${executionId}, ${last}). The reload keeps running in Qlik Sense: ${why}. ${raise}`;
-        return undefined;
-    }
-    const stop = await (0,run_stop/* stopAndExplain */.p)(() => runner.stop(started, { waitMs: STOP_WAIT_ON_TIMEOUT_MS, afterCancel: false, context }), {
-        why: `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task '${task.name}' (${last})`,
-        task: `task '${task.name}'`,
-        executionId,
-        afterFailure: 'Stop it in the QMC if it still runs.'
-    });
-    if (stop.kind === 'failed') {
-        // The timeout is the news; the failed stop is added to it (the post step will try again).
-        tracker.stopFailed(executionId);
-        run.error = stop.message;
-        return undefined;
-    }
-    tracker.ended(executionId);
-    run.report = buildReport(task, executionId, stop.result ?? outcome.result, outcome.attempts, app);
-    run.error = `${stop.message} ${raise}`;
-    return undefined;
-}
-/** fail-fast: another target failed, so this one is stopped (with stop-on-cancel) or left running. */
-async function stopForFailFast(runner, started, context) {
-    const { run, settings, tracker } = context;
-    const { task, executionId } = started;
-    if (started.attached || !settings.stopOnCancel) {
-        tracker.ended(executionId);
-        run.error = `Another target failed (fail-fast): stopped waiting; execution ${executionId} keeps running${started.attached ? ' (someone else started it)' : ' (stop-on-cancel is false)'}.`;
-        return;
-    }
-    const stop = await (0,run_stop/* stopAndExplain */.p)(() => runner.stop(started, { waitMs: STOP_WAIT_ON_FAIL_FAST_MS, afterCancel: false, context }), {
-        why: 'Another target failed (fail-fast)',
-        task: `task '${task.name}'`,
-        executionId,
-        afterFailure: 'The post step will try again.'
-    });
-    run.error = stop.message;
-    if (stop.kind === 'failed') {
-        tracker.stopFailed(executionId);
-        return;
-    }
-    tracker.ended(executionId);
-    run.report = buildReport(task, executionId, stop.result ?? run.result, 0, started.app);
-}
-/** The script log, fetched when it will be shown or explains a failure; external programs have none. */
-async function explain(runner, started, result, context) {
-    const { run, settings, toolkit, info } = context;
-    if ((run.success && settings.scriptLog !== 'always') || (0,types/* isExternalProgram */.G1)(started.task))
-        return;
-    try {
-        const log = await runner.scriptLog(started, result, context);
-        if (log.kind === 'saved') {
-            run.scriptLogPath = log.path;
-            run.scriptLogBytes = log.bytes;
-            // script-log: never: no line of the log reaches the step log, the annotation or the summary.
-            if (!run.success && settings.scriptLog !== 'never')
-                run.excerpt = await scanLog(log.path);
-            run.scriptLogNote = `Script log: ${formatBytes(log.bytes)} at ${log.path}`;
-        }
-        else {
-            run.scriptLogNote = `No script log: ${log.reason}.`;
-            info(run.scriptLogNote);
-        }
-    }
-    catch (error) {
-        run.scriptLogNote = `The script log could not be fetched: ${(0,errors/* errorMessage */.gJ)(error)}`;
-        toolkit.warning(run.scriptLogNote);
-    }
-}
-/** wait-for-chain: the tasks the outcome triggers, waited for within the target's timeout. */
-async function followTheChain(started, result, context) {
-    const { run, settings, api, clock, signal, toolkit, info, group } = context;
-    run.chain = await group('Task chain', async () => {
-        const chain = await followChain(api, { task: started.task, result }, { clock, log: toolkit, signal, deadline: context.startedAt + settings.timeoutMs, maxPollIntervalMs: settings.maxPollIntervalMs, visited: new Set(), claimed: new Set() });
-        for (const line of chain.length > 0 ? chainLines(chain) : ['No task trigger fires on this outcome.'])
-            info(line);
-        return chain;
-    });
-    run.chainFailed = chainNodes(run.chain).some(node => node.failed);
-    if (run.chainFailed && settings.chainFailure === 'fail')
-        run.success = false;
-}
-
-;// CONCATENATED MODULE: ./src/run/all-targets.ts
-
-
-
-/** At most max-parallel targets at once; with fail-fast, the first failure stops the rest. */
-async function runAll(runner, runs, step) {
-    const { settings, toolkit, cancel } = step;
-    const failFast = new AbortController();
-    const context = { ...step, signal: AbortSignal.any([cancel, failFast.signal]), multi: runs.length > 1 };
-    await pool(runs, settings.maxParallel, async (run) => {
-        if (cancel.aborted)
-            return;
-        if (failFast.signal.aborted) {
-            run.error = 'Not started: another target failed (fail-fast).';
-            return;
-        }
-        await runTarget(runner, run, context);
-        if (!run.success && settings.failFast && !failFast.signal.aborted) {
-            (0,untrusted/* printUntrusted */.Q)(toolkit, `${run.label} failed: stopping the other targets (fail-fast).`);
-            failFast.abort(new Error('fail-fast'));
-        }
-    });
-}
-
-;// CONCATENATED MODULE: ./src/run/cancel.ts
-
-
-
-/** On cancel the runner kills us 10 s after SIGINT: a short wait for Aborted. */
-const STOP_WAIT_ON_CANCEL_MS = 4_000;
-/**
- * The job was cancelled: stop our executions that have not ended, unless they were someone else's
- * (attach) or the user said not to (stop-on-cancel: false); a reload that already finished is left as it
- * is. What could not be stopped is left to the post step. The step fails, saying what happened to each.
- */
-async function reportCancelled(progress, toolkit) {
-    const { settings, runs, running } = progress;
-    const messages = [];
-    if (!settings || runs.every(run => !run.started))
-        messages.push('The job was cancelled before a reload was started.');
-    for (const run of runs) {
-        if (run.started && !running.has(run.started.executionId)) {
-            messages.push(`The job was cancelled after the reload of '${run.started.task.name}' had ended (${run.report?.status || 'ended'}); nothing to stop.`);
-        }
-    }
-    for (const r of [...running.values()]) {
-        if (r.attached) {
-            messages.push(`The job was cancelled; execution ${r.executionId} was started by someone else (if-running: attach) and keeps running.`);
-        }
-        else if (settings?.stopOnCancel === false) {
-            messages.push(`The job was cancelled; task '${r.taskName}' (execution ${r.executionId}) keeps running in Qlik Sense because stop-on-cancel is false.`);
-        }
-        else {
-            const stop = await (0,run_stop/* stopAndExplain */.p)(() => r.stop(STOP_WAIT_ON_CANCEL_MS), {
-                why: 'The job was cancelled',
-                task: `task '${r.taskName}'`,
-                executionId: r.executionId,
-                afterFailure: 'The post step will try again.'
-            });
-            messages.push(stop.message);
-            if (stop.kind === 'failed') {
-                progress.stopFailed(r.executionId);
-                continue;
-            }
-        }
-        running.delete(r.executionId);
-    }
-    // What is left is for the post step.
-    progress.save();
-    if (settings)
-        setResult(toolkit, settings.singleTarget, runs);
-    await reportFailure(toolkit, messages.join('\n'), runs);
-}
-
-// EXTERNAL MODULE: ./src/run/state.ts
-var state = __nccwpck_require__(4352);
-;// CONCATENATED MODULE: ./src/run/progress.ts
-
-/**
- * What the main step knows so far, kept as it goes: a cancellation needs it to clean up, and the post
- * step finds in the step's state which of our executions may still run (saved the moment that changes).
- */
-class Progress {
-    store;
-    settings;
-    runs = [];
-    /** Our executions that have not ended, by execution id. */
-    running = new Map();
-    /** Of those, the ones main meant to stop and could not: the post step tries again. */
-    stopPending = new Set();
-    constructor(store) {
-        this.store = store;
-    }
-    started(running) {
-        this.running.set(running.executionId, running);
-        this.save();
-    }
-    ended(executionId) {
-        this.running.delete(executionId);
-        this.save();
-    }
-    stopFailed(executionId) {
-        this.stopPending.add(executionId);
-    }
-    /** Rewrites the state's list of ours that may still run (not someone else's we attached to). */
-    save() {
-        (0,state/* saveRunning */.LW)(this.ours(), this.store);
-    }
-    /** Main's last word (a kill never gets here): only what main could not stop is left to the post step. */
-    end() {
-        (0,state/* markMainEnded */.$U)(this.ours().filter(r => this.stopPending.has(r.executionId)), this.store);
-    }
-    ours() {
-        return [...this.running.values()].filter(r => !r.attached).map(r => ({ taskId: r.taskId, executionId: r.executionId }));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/run/signals.ts
-
-/**
- * Listens for the runner's cancellation: SIGINT, then SIGTERM 7.5 s later (then SIGKILL); a Windows runner
- * sends Ctrl+C, then Ctrl+Break (SIGBREAK, which ends Node at once unless listened to). `also`: another
- * signal that cancels the job (in-process tests use it).
- */
-function listenForCancel(toolkit, also) {
-    const cancel = new AbortController();
-    const onSignal = (signal) => {
-        if (!cancel.signal.aborted)
-            toolkit.info(`Received ${signal}: the job is being cancelled.`);
-        cancel.abort(new errors/* CancelledError */.cc(signal));
-    };
-    const onAlso = () => onSignal('SIGTERM');
-    const signals = ['SIGINT', 'SIGTERM', 'SIGBREAK'];
-    for (const signal of signals)
-        process.on(signal, onSignal);
-    also?.addEventListener('abort', onAlso);
-    return {
-        signal: cancel.signal,
-        dispose: () => {
-            for (const signal of signals)
-                process.off(signal, onSignal);
-            also?.removeEventListener('abort', onAlso);
-        }
-    };
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-// EXTERNAL MODULE: external "node:perf_hooks"
-var external_node_perf_hooks_ = __nccwpck_require__(643);
-;// CONCATENATED MODULE: ./src/notify/listener.ts
-
-
-
-/** Wake-ups that end a sleep are at least this far apart: each costs QRS reads, and anyone who can reach the port can post. */
-const MIN_WAKE_GAP_MS = 1_000;
-/** The QRS sends a small JSON list per callback. */
-const MAX_CALLBACK_BYTES = 64 * 1024;
-const MAX_CONNECTIONS = 32;
-const HEADERS_TIMEOUT_MS = 3_000;
-const REQUEST_TIMEOUT_MS = 5_000;
-const servers = new Map();
-/**
- * Receives the QRS's change notifications for one execution, on a path of its own that ends in an
- * unguessable token. A callback is only a wake-up: its body is never read as the truth; the wait
- * re-reads the state over the API. `sleep` ends early when a callback arrives, at most once per
- * MIN_WAKE_GAP_MS. Any other path is answered 404 and wakes nothing.
- */
-class WakeUpListener {
-    shared;
-    key;
-    path;
-    token;
-    log;
-    wake;
-    pending = false;
-    lastWake = -Infinity;
-    wakeUps = 0;
-    constructor(shared, key, 
-    /** The path the QRS must call: the notify-url path and the token. */
-    path, token, log) {
-        this.shared = shared;
-        this.key = key;
-        this.path = path;
-        this.token = token;
-        this.log = log;
-    }
-    get port() {
-        return this.shared.port;
-    }
-    static async start(address, basePath, log) {
-        const key = `${address.host}:${address.port}`;
-        let pending = servers.get(key);
-        if (!pending) {
-            pending = listen(address);
-            servers.set(key, pending);
-            pending.catch(() => servers.delete(key));
-        }
-        const shared = await pending;
-        const token = (0,external_node_crypto_.randomBytes)(18).toString('base64url');
-        // Known only to the QRS (and whoever can read its notification list): masked in the job log.
-        log.setSecret(token);
-        const path = `${basePath.replace(/\/+$/, '')}/${token}`;
-        const listener = new WakeUpListener(shared, key, path, token, log);
-        shared.routes.set(path, listener);
-        return listener;
-    }
-    /** A callback arrived on this listener's path. */
-    notify() {
-        this.wakeUps++;
-        this.log.debug('Qlik notification received: checking the execution soon.');
-        this.pending = true;
-        this.wake?.();
-    }
-    /** Waits `ms`, or less if a callback arrives (also one that arrived since the last wait). True when woken. */
-    sleep(ms, signal) {
-        return new Promise((resolve, reject) => {
-            const started = external_node_perf_hooks_.performance.now();
-            let timer;
-            const finish = () => {
-                cleanup();
-                // A callback that came during the sleep counts, even when the sleep ran out first.
-                const woken = this.pending;
-                if (woken)
-                    this.lastWake = external_node_perf_hooks_.performance.now();
-                this.pending = false;
-                resolve(woken);
-            };
-            const aborted = () => {
-                cleanup();
-                // The signal's reason is what the caller aborted with (an AbortError by default): passed on as it is.
-                // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-                reject(signal.reason);
-            };
-            const cleanup = () => {
-                clearTimeout(timer);
-                signal?.removeEventListener('abort', aborted);
-                this.wake = undefined;
-            };
-            // The sleep ends at its end, or when a callback is pending and the gap since the last wake-up has passed.
-            const arm = () => {
-                clearTimeout(timer);
-                const now = external_node_perf_hooks_.performance.now();
-                const end = started + ms;
-                const wakeAt = this.pending ? Math.max(now, this.lastWake + MIN_WAKE_GAP_MS) : Infinity;
-                timer = setTimeout(finish, Math.max(0, Math.min(end, wakeAt) - now));
-            };
-            if (signal?.aborted)
-                return aborted();
-            signal?.addEventListener('abort', aborted, { once: true });
-            this.wake = arm;
-            arm();
-        });
-    }
-    /** Removes this path; the server closes with its last user. */
-    async close() {
-        const { routes, server } = this.shared;
-        routes.delete(this.path);
-        if (routes.size > 0)
-            return;
-        servers.delete(this.key);
-        server.closeAllConnections();
-        await new Promise(resolve => server.close(() => resolve()));
-    }
-}
-async function listen(address) {
-    const routes = new Map();
-    const server = (0,external_node_http_.createServer)({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, (request, response) => handle(routes, request, response));
-    server.maxConnections = MAX_CONNECTIONS;
-    server.keepAliveTimeout = 2_000;
-    server.maxHeadersCount = 50;
-    await new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(address.port, address.host, () => {
-            server.off('error', reject);
-            resolve();
-        });
-    });
-    // A client error (bad request, timeout) closes that connection only.
-    server.on('clientError', (_error, socket) => socket.destroy());
-    return { server, port: server.address().port, routes };
-}
-function handle(routes, request, response) {
-    const listener = request.method === 'POST' ? routes.get((request.url ?? '').split('?')[0]) : undefined;
-    const declared = Number(request.headers['content-length'] ?? 0);
-    if (!listener || declared > MAX_CALLBACK_BYTES) {
-        refuse(request, response, listener ? 413 : 404);
-        return;
-    }
-    let bytes = 0;
-    // The body is not needed (a callback only says "look again"), only bounded.
-    request.on('data', (chunk) => {
-        bytes += chunk.length;
-        if (bytes > MAX_CALLBACK_BYTES && !response.headersSent)
-            refuse(request, response, 413);
-    });
-    request.on('end', () => {
-        if (response.headersSent)
-            return;
-        response.writeHead(200).end();
-        listener.notify();
-    });
-    request.on('error', () => undefined);
-}
-/** Answers and closes the connection without reading the rest of the request. */
-function refuse(request, response, status) {
-    response.on('error', () => undefined);
-    response.writeHead(status, { Connection: 'close' }).end(() => request.destroy());
-}
-
-;// CONCATENATED MODULE: ./src/notify/subscription.ts
-
-/**
- * Listens on `listen` and subscribes the QRS to changes of this execution's results, calling `url`.
- * Push is an optimisation: if it cannot be set up, the step warns and polls as usual.
- */
-async function subscribe(api, notify, executionId, log) {
-    let listener;
-    try {
-        listener = await WakeUpListener.start(notify.listen, notify.url.pathname, log);
-    }
-    catch (error) {
-        log.warning(`Push wake-ups off: cannot listen on ${notify.listen.host}:${notify.listen.port} (${error.message}); polling instead.`);
-        return undefined;
-    }
-    // The QRS calls a path of this execution's own, with a token nobody else knows.
-    const callback = new URL(notify.url.href);
-    callback.pathname = listener.path;
-    let handle;
-    try {
-        handle = await api.subscribeToExecution(executionId, callback.href);
-    }
-    catch (error) {
-        await listener.close();
-        log.warning(`Push wake-ups off: the QRS refused the notification subscription (${error.message.split('\n')[0]}); polling instead.`);
-        return undefined;
-    }
-    log.info(`Push wake-ups on: the QRS calls ${callback.href.replace(listener.token, '<token>')} when execution ${executionId} changes (listening on ${notify.listen.host}:${listener.port}).`);
-    return {
-        listener,
-        close: async () => {
-            // Always removed, also after a failure or a cancellation: a forgotten subscription keeps
-            // the QRS calling a runner that is gone.
-            await api
-                .detached()
-                .unsubscribe(handle)
-                .catch(error => log.warning(`Could not remove the notification subscription ${handle}: ${error.message}`));
-            await listener.close();
-            log.info(`Removed the notification subscription (${listener.wakeUps} wake-up${listener.wakeUps === 1 ? '' : 's'} received).`);
-        }
-    };
-}
-
-// EXTERNAL MODULE: ./src/reload/stop.ts
-var stop = __nccwpck_require__(4545);
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
-;// CONCATENATED MODULE: ./src/scriptlog/fetch.ts
-
-
-
-
-
-/**
- * Right after a run the download can answer 404 for a while (Butler waits 500 ms, then retries
- * 2 s apart): bounded waits, about 15 s in all.
- */
-const DOWNLOAD_RETRY_DELAYS_MS = [500, 2_000, 2_000, 2_000, 4_000, 4_000];
-async function saveScriptLog(api, taskId, result, { dir, clock, signal }) {
-    if (result.scriptLogAvailable === false && (!result.fileReferenceID || result.fileReferenceID === types/* EMPTY_GUID */.U2)) {
-        return { kind: 'none', reason: 'the scheduler recorded no script log for this execution (empty file reference)' };
-    }
-    // The id names the file: anything but a GUID (a `../` in it) is refused before any request.
-    if (!GUID.test(result.id ?? ''))
-        return { kind: 'none', reason: `the execution result id '${String(result.id).slice(0, 60)}' is not a GUID, so it cannot name the log file` };
-    const path = insideDir(dir, `qlik-script-log-${result.id.toLowerCase()}.log`);
-    const reference = await api.scriptLogReference(taskId, result);
-    if (!reference)
-        return { kind: 'none', reason: 'the server has no script log for this execution' };
-    const outcome = await (0,poll/* poll */.wt)({
-        clock,
-        signal,
-        read: () => api.downloadScriptLog(reference, () => [stripBom(), (0,external_node_fs_.createWriteStream)(path)]),
-        done: answer => answer.status === 200,
-        next: (_, attempt) => DOWNLOAD_RETRY_DELAYS_MS[attempt]
-    });
-    if (outcome.done)
-        return { kind: 'saved', path, bytes: outcome.value.bytes };
-    return { kind: 'none', reason: `the log download still answered 404 after ${outcome.attempts} tries` };
-}
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** `name` resolved inside `dir`; throws when it would land anywhere else. */
-function insideDir(dir, name) {
-    const base = (0,external_node_path_namespaceObject.resolve)(dir);
-    const path = (0,external_node_path_namespaceObject.resolve)(base, name);
-    const rest = (0,external_node_path_namespaceObject.relative)(base, path);
-    if (!rest || rest.startsWith('..') || (0,external_node_path_namespaceObject.isAbsolute)(rest))
-        throw new Error(`Refusing to write the script log outside ${base}.`);
-    return path;
-}
-/** Drops a UTF-8 byte order mark at the very start of the stream. */
-function stripBom() {
-    let first = true;
-    return new external_node_stream_.Transform({
-        transform(chunk, _encoding, done) {
-            if (first) {
-                first = false;
-                if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf)
-                    chunk = chunk.subarray(3);
-            }
-            done(null, chunk);
-        }
-    });
-}
-
-;// CONCATENATED MODULE: ./src/run/task-runner.ts
-
-
-
-
-
-
-
-
-/** The QRS task scheduler runs the target: a reload task (or an app's manual reload task) started over the QRS. */
-function taskRunner(api) {
-    return {
-        start: ({ run, settings, clock, signal, cancel, toolkit }) => {
-            const known = run.resolved?.task && run.resolved.lookedUpAt !== undefined ? { task: run.resolved.task, at: run.resolved.lookedUpAt } : undefined;
-            return startReload(api, run.target, { ...settings, clock, signal, cancel, log: toolkit }, known);
-        },
-        status: async (started) => (0,wait/* latestAttempt */.N7)(await api.executionResults(started.executionId)),
-        follow: async ({ executionId, forecast }, { settings, clock, signal, toolkit, info, group }) => {
-            const since = clock.now();
-            const previous = forecastLine(forecast);
-            return group(`Wait for execution ${executionId} (timeout ${formatDuration(settings.timeoutMs)})`, async () => {
-                const push = settings.notify ? await subscribe(api, settings.notify, executionId, toolkit) : undefined;
-                if (previous && !push)
-                    info(`The task's ${previous}: checks gather around that.`);
-                try {
-                    // Reads that do not retry on their own: the wait rides out outages up to the timeout, telling each in two lines.
-                    return await (0,wait/* waitForExecution */.Li)(api.with({ retries: 0 }), executionId, {
-                        clock,
-                        signal,
-                        log: info,
-                        timeoutMs: settings.timeoutMs,
-                        maxPollIntervalMs: settings.maxPollIntervalMs,
-                        forecast,
-                        wakeUps: push && { sleep: (ms, abort) => push.listener.sleep(ms, abort), safetyPollMs: settings.maxPollIntervalMs },
-                        onStatus: status => info(`+${formatDuration(clock.now() - since)} ${(0,reload_status/* describeStatus */.Wn)(status)}`),
-                        onHeartbeat: beat => info(heartbeatLine(beat, previous))
-                    });
-                }
-                finally {
-                    await push?.close();
-                }
-            });
-        },
-        stop: ({ task, executionId }, { waitMs, afterCancel, context }) => (0,stop/* stopExecution */.V)(afterCancel ? api.detached() : api, task.id, executionId, { clock: context.clock, log: context.toolkit, waitMs }),
-        scriptLog: ({ task }, result, { clock, cancel }) => saveScriptLog(api, task.id, result, { dir: process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), clock, signal: cancel })
-    };
-}
-/** C0 and C1 control characters: a line break or escape in server text could start a runner command. */
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
-/** "+25m still Started on qliksrv02 (previous run took 1h52m)" */
-function heartbeatLine(beat, previous) {
-    const status = beat.status === undefined ? 'running' : (0,reload_status/* statusName */.Er)(beat.status);
-    // The node's name is the server's text: one short line, no control characters (no runner commands).
-    const node = beat.node?.replace(CONTROL_CHARACTERS, ' ').trim().slice(0, 80);
-    return `+${formatDuration(beat.elapsedMs)} still ${status}${node ? ` on ${node}` : ''}${previous ? ` (${previous})` : ''}`;
-}
-/** "previous run took 1h52m", or of several runs "last 5 runs took 1h48m–1h57m, median 1h52m". */
-function forecastLine(forecast) {
-    if (!forecast)
-        return '';
-    if (forecast.runs === 1)
-        return `previous run took ${formatDuration(forecast.expectedMs)}`;
-    return `last ${forecast.runs} runs took ${formatDuration(forecast.lowMs)}–${formatDuration(forecast.highMs)}, median ${formatDuration(forecast.expectedMs)}`;
-}
-
-// EXTERNAL MODULE: ./src/inputs/parse-targets.ts
-var parse_targets = __nccwpck_require__(4653);
-;// CONCATENATED MODULE: ./src/targets/find-app.ts
-
-
-/**
- * The one app with this name (and, with `stream`, published to that stream). App names are not
- * unique: the same name in two streams, or copies in work areas, is refused with every match listed,
- * never guessed.
- */
-async function findApp(api, name, stream) {
-    const same = (a, b) => (a ?? '').toLowerCase() === b.toLowerCase();
-    // The QRS compares case-insensitively; the exact spelling wins when it is among them.
-    const named = (await api.apps((0,qrs_filter/* eqText */.Si)('name', name))).filter(app => same(app.name, name));
-    const exact = named.filter(app => app.name === name);
-    const all = exact.length > 0 ? exact : named;
-    if (all.length === 0)
-        throw new errors/* ReloadError */.gK(`No app named '${name}' is visible to this user: check the name (QMC > Apps) and the user's read rights.`);
-    const candidates = stream ? all.filter(app => app.published && same(app.stream?.name, stream)) : all;
-    if (candidates.length === 1)
-        return candidates[0];
-    if (candidates.length === 0) {
-        throw new errors/* ReloadError */.gK(`No app named '${name}' is published to the stream '${stream}'. The name matches ${list(all)}. Check stream, or use app-id.`);
-    }
-    const where = stream ? ` in the stream '${stream}'` : '';
-    throw new errors/* ReloadError */.gK(`The app name '${name}' matches ${candidates.length} apps${where}: ${list(candidates)}. Set stream to pick the published one, or use app-id.`);
-}
-/** "<id> (stream 'Finance', owner INTERNAL\sa_repository)" per app. */
-function list(apps) {
-    return apps
-        .map(app => {
-        const owner = app.owner ? `${app.owner.userDirectory}\\${app.owner.userId}` : 'owner not known';
-        const place = app.published && app.stream ? `stream '${app.stream.name}'` : 'not published (a work area)';
-        return `${app.id} (${place}, owner ${owner})`;
-    })
-        .join('; ');
-}
-
-;// CONCATENATED MODULE: ./src/targets/select.ts
-
-
-
-
-
-
-
-/**
- * Resolves every target before anything starts: named ones in the order given, then each selector's
- * matches by name. Each task (and app) once. A lookup that fails, a selector that matches nothing and a
- * selection above max-targets fail the whole selection. Server trouble is thrown.
- */
-async function selectTargets(api, settings, log) {
-    const runs = [];
-    const problems = [];
-    const seen = new Set();
-    const counts = [];
-    const add = (resolved) => {
-        const key = resolved.taskId ? `task:${resolved.taskId.toLowerCase()}` : `app:${resolved.appId.toLowerCase()}`;
-        if (seen.has(key))
-            return;
-        seen.add(key);
-        runs.push(newRun(resolved));
-    };
-    for (const target of settings.targets) {
-        try {
-            add(await resolveNamed(api, target, settings.stream));
-        }
-        catch (error) {
-            if (!(error instanceof errors/* ReloadError */.gK))
-                throw error;
-            problems.push(error.message);
-            runs.push({ ...newRun(unresolved(target)), error: error.message });
-        }
-    }
-    if (settings.targets.length > 0)
-        counts.push(`${settings.targets.length} named (${namedInputs(settings.targets)})`);
-    for (const selector of settings.selectors) {
-        const tasks = await selectTasks(api, selector);
-        counts.push(`${(0,parse_targets/* describeSelector */.r5)(selector)} matched ${tasks.length}`);
-        if (tasks.length === 0)
-            problems.push(await nothingMatched(api, selector));
-        for (const task of tasks)
-            add(fromTask(task, (0,parse_targets/* describeSelector */.r5)(selector)));
-    }
-    for (const run of runs)
-        (0,untrusted/* printUntrusted */.Q)(log, `${run.label}${run.resolved?.taskId && run.resolved.taskName ? ` (${run.resolved.taskId})` : ''}: ${run.error ?? `selected by ${run.resolved?.from}`}`);
-    if (problems.length > 0)
-        return { runs, failure: problems.join('\n') };
-    if (runs.length > settings.maxTargets) {
-        const failure = `The selection has ${runs.length} targets, more than max-targets (${settings.maxTargets}): ${counts.join(', ')}. Nothing was started: check the tags and custom properties, or raise max-targets.`;
-        return { runs, failure };
-    }
-    return { runs };
-}
-function newRun(resolved) {
-    const target = resolved.taskId ? { kind: 'task-id', taskId: resolved.taskId } : { kind: 'app-id', appId: resolved.appId };
-    return { target, label: labelOf(resolved), resolved, success: false };
-}
-function labelOf(resolved) {
-    if (resolved.taskName)
-        return resolved.taskName;
-    if (resolved.appName)
-        return `app '${resolved.appName}'`;
-    return resolved.taskId ? `task ${resolved.taskId}` : `app ${resolved.appId}`;
-}
-async function resolveNamed(api, target, stream) {
-    if (target.kind === 'task-id' || target.kind === 'task-name') {
-        const task = await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName });
-        return fromTask(task, target.kind);
-    }
-    if (target.kind === 'app-id') {
-        const app = await api.app(target.appId);
-        if (!app)
-            throw new errors/* ReloadError */.gK(`No app with id ${target.appId} is visible to this user: check the id (QMC > Apps) and the user's read rights.`);
-        return fromApp(app, 'app-id');
-    }
-    return fromApp(await findApp(api, target.appName, stream), 'app-name');
-}
-/** What is known of a target whose lookup failed: what it was given. */
-function unresolved(target) {
-    if (target.kind === 'task-id')
-        return { taskId: target.taskId, from: 'task-id' };
-    if (target.kind === 'task-name')
-        return { taskName: target.taskName, from: 'task-name' };
-    if (target.kind === 'app-id')
-        return { appId: target.appId, from: 'app-id' };
-    return { appName: target.appName, from: 'app-name' };
-}
-function fromTask(task, from) {
-    return { taskId: task.id, taskName: task.name, appId: task.app?.id, appName: task.app?.name, from, task, lookedUpAt: performance.now() };
-}
-function fromApp(app, from) {
-    return { appId: app.id, appName: app.name, stream: app.published && app.stream ? app.stream.name : null, from, app };
-}
-function namedInputs(targets) {
-    return [...new Set(targets.map(target => target.kind))].join(', ');
-}
-/**
- * Tasks of both kinds the selector matches. The QRS evaluates each condition on a collection on its
- * own (`customProperties.definition.name eq 'A' and customProperties.value eq 'B'` also matches a task
- * whose 'B' belongs to another property), so the answer is checked again here, value by value.
- */
-async function selectTasks(api, selector) {
-    const filter = selector.kind === 'task-tag'
-        ? (0,qrs_filter/* eqText */.Si)('tags.name', selector.tag)
-        : `${(0,qrs_filter/* eqText */.Si)('customProperties.definition.name', selector.name)} and ${(0,qrs_filter/* eqText */.Si)('customProperties.value', selector.value)}`;
-    const reload = await api.reloadTasks(filter);
-    const program = (0,types/* asExternalPrograms */.l9)(await api.externalProgramTasks(filter));
-    const same = (a, b) => (a ?? '').toLowerCase() === b.toLowerCase();
-    const matches = (task) => selector.kind === 'task-tag'
-        ? (task.tags ?? []).some(tag => same(tag.name, selector.tag))
-        : (task.customProperties ?? []).some(cp => same(cp.definition?.name, selector.name) && same(cp.value, selector.value));
-    return [...reload, ...program].filter(matches).sort(byName);
-}
-function byName(a, b) {
-    return a.name.localeCompare(b.name, 'en', { sensitivity: 'base' }) || a.name.localeCompare(b.name, 'en') || a.id.localeCompare(b.id);
-}
-/** "No task has the tag 'X'", and whether the tag (or property) exists at all: a typo reads differently from an empty tag. */
-async function nothingMatched(api, selector) {
-    if (selector.kind === 'task-tag') {
-        const exists = (await api.tags((0,qrs_filter/* eqText */.Si)('name', selector.tag))).length > 0;
-        const why = exists ? 'the tag exists, but no reload or external program task this user can see carries it' : 'no tag of that name exists: check the spelling (QMC > Tags)';
-        return `No task has the tag '${selector.tag}' (${why}).`;
-    }
-    const exists = (await api.customPropertyDefinitions((0,qrs_filter/* eqText */.Si)('name', selector.name))).length > 0;
-    const why = exists
-        ? `no reload or external program task this user can see has '${selector.name}' set to '${selector.value}'`
-        : 'no custom property of that name exists: check the spelling (QMC > Custom properties)';
-    return `No task has the custom property '${selector.name}' = '${selector.value}' (${why}).`;
-}
-
-;// CONCATENATED MODULE: ./src/main.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** The step: read inputs, connect, select the targets, run each once, report. */
-async function run(deps = connect/* defaults */.NT) {
-    const { toolkit, clock } = deps;
-    (0,state/* markMainStarted */.UM)(toolkit);
-    const cancellation = listenForCancel(toolkit, deps.cancel);
-    const cancel = cancellation.signal;
-    const progress = new Progress(toolkit);
-    let client;
-    try {
-        const settings = (progress.settings = (0,connect/* readSettings */.sb)(toolkit));
-        if (settings.insecureSkipTlsVerify) {
-            toolkit.warning('insecure-skip-tls-verify is on: the server certificate is NOT verified, so anyone between the runner and Qlik Sense can read the credentials and answers. Set ca-cert (and tls-server-name) instead.');
-        }
-        const connection = (0,connect/* connect */.Ng)(settings, clock, toolkit);
-        client = connection.client;
-        // The run's calls stop when the job is cancelled (retry sleeps and requests in flight); the stops after it are not cut.
-        const api = connection.api.with({ signal: cancel });
-        // No separate probe (GET /qrs/about): the target lookup is the first request and signs in; a wrong url,
-        // virtual proxy or credential fails it with the same explanation. One request fewer per run.
-        const selection = await toolkit.group(`Connect to ${settings.url.host}, targets`, async () => {
-            (0,untrusted/* printUntrusted */.Q)(toolkit, `Signing in with ${connection.auth.description}; the target lookup is the first request.`);
-            return selectTargets(api, settings, toolkit);
-        });
-        progress.runs = selection.runs;
-        cancel.throwIfAborted();
-        if (selection.failure)
-            return await reportNotStarted(toolkit, settings, progress.runs, selection.failure);
-        if (settings.dryRun)
-            return await dryRun(toolkit, api, settings, progress.runs);
-        await runAll(taskRunner(api), progress.runs, { settings, api, toolkit, clock, cancel, tracker: progress });
-        cancel.throwIfAborted();
-        await reportRuns(toolkit, settings, progress.runs);
-    }
-    catch (error) {
-        if (cancel.aborted)
-            await reportCancelled(progress, toolkit);
-        else
-            await reportFailure(toolkit, (0,errors/* errorMessage */.gJ)(error), progress.runs);
-    }
-    finally {
-        cancellation.dispose();
-        client?.dispose();
-        // Reached on every exit but a kill: what main left running is no longer the post step's to stop.
-        progress.end();
-    }
-}
-
-
-/***/ }),
-
-/***/ 7296:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Q: () => (/* binding */ printUntrusted),
-/* harmony export */   c: () => (/* binding */ withCommandsStopped)
-/* harmony export */ });
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-
-/**
- * Text from the server (script log lines, detail messages, task and app names, error bodies) is
- * printed with the runner's command processing off: a load script that TRACEs `::add-mask::...`
- * or `::set-output ...` must not issue runner commands. The runner takes a line as a command when
- * it starts with `::` (after leading spaces) or holds `##[` anywhere (the old format); it splits
- * lines at CR as well as LF.
- */
-function mayBeCommand(text) {
-    return /[\r\n]/.test(text) || text.trimStart().startsWith('::') || text.includes('##[');
-}
-/**
- * Runs `print` between `::stop-commands::<token>` and `::<token>::`. The token is random per
- * block (never derived from the text), so server text cannot end the block early; a line that
- * happens to contain it is printed without it.
- */
-async function withCommandsStopped(log, print) {
-    const block = stopCommands(log);
-    try {
-        return await print(block.info);
-    }
-    finally {
-        block.resume();
-    }
-}
-/** Info lines that may hold server text: printed as they are when none can be a command, else with commands stopped. */
-function printUntrusted(log, ...lines) {
-    if (!lines.some(mayBeCommand)) {
-        for (const line of lines)
-            log.info(line);
-        return;
-    }
-    const block = stopCommands(log);
-    for (const line of lines)
-        block.info(line);
-    block.resume();
-}
-function stopCommands(log) {
-    const token = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(16).toString('hex');
-    const hidden = new RegExp(token, 'gi');
-    log.info(`::stop-commands::${token}`);
-    return {
-        info: line => log.info(line.replace(hidden, '')),
-        resume: () => log.info(`::${token}::`)
-    };
-}
-
-
-/***/ }),
-
-/***/ 6661:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   b: () => (/* binding */ post)
-/* harmony export */ });
-/* harmony import */ var _connect_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6006);
-/* harmony import */ var _reload_stop_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4545);
-/* harmony import */ var _run_state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4352);
-/* harmony import */ var _run_stop_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6941);
-/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(17);
-
-
-
-
-
-/** The post step has little time: a short wait for Aborted. */
-const STOP_WAIT_MS = 4_000;
-/**
- * The post step (runs.post, always): if main was killed before it could stop its executions
- * (SIGKILL after a cancellation, a runner timeout), or tried and could not, stop them now. Each is
- * read again first: runs that ended are left alone, and so is any run of main that reached its end.
- */
-async function post(deps = _connect_js__WEBPACK_IMPORTED_MODULE_0__/* .defaults */ .NT) {
-    const { toolkit, clock } = deps;
-    const running = (0,_run_state_js__WEBPACK_IMPORTED_MODULE_2__/* .leftToStop */ .Dn)(toolkit);
-    if (running.length === 0)
-        return;
-    const why = toolkit.getState(_run_state_js__WEBPACK_IMPORTED_MODULE_2__/* .STATE */ .c4.mainEnded) === 'true' ? 'The main step could not stop it' : 'The main step did not finish (cancelled or killed)';
-    let client;
-    try {
-        const settings = (0,_connect_js__WEBPACK_IMPORTED_MODULE_0__/* .readSettings */ .sb)(toolkit);
-        if (!settings.stopOnCancel) {
-            for (const { taskId, executionId } of running)
-                toolkit.warning(`The main step did not finish; execution ${executionId} of task ${taskId} may still run (stop-on-cancel is false).`);
-            return;
-        }
-        const connection = (0,_connect_js__WEBPACK_IMPORTED_MODULE_0__/* .connect */ .Ng)(settings, clock, toolkit);
-        client = connection.client;
-        for (const { taskId, executionId } of running) {
-            const stop = await (0,_run_stop_js__WEBPACK_IMPORTED_MODULE_3__/* .stopAndExplain */ .p)(() => (0,_reload_stop_js__WEBPACK_IMPORTED_MODULE_1__/* .stopExecution */ .V)(connection.api, taskId, executionId, { clock, log: toolkit, waitMs: STOP_WAIT_MS }), {
-                why,
-                task: `task ${taskId}`,
-                executionId,
-                afterFailure: 'Stop it in the QMC.'
-            });
-            // Left alone because it had ended: nothing to warn about.
-            if (stop.kind === 'already-ended')
-                toolkit.info(stop.message);
-            else
-                toolkit.warning(stop.message);
-        }
-    }
-    catch (error) {
-        toolkit.warning(`The main step did not finish, and its executions could not be stopped: ${(0,_util_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(error)}. Stop them in the QMC.`);
-    }
-    finally {
-        client?.dispose();
-    }
-}
-
-
-/***/ }),
-
-/***/ 5388:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Si: () => (/* binding */ eqText),
-/* harmony export */   hD: () => (/* binding */ quote),
-/* harmony export */   k8: () => (/* binding */ eqGuid)
-/* harmony export */ });
-/**
- * QRS filter literals. Inside quotes the QRS escapes `'` as `\'` and `\` as `\\`;
- * OData's doubled quote is rejected with "Cannot parse the expression".
- * The whole filter is URL-encoded later by the client (a raw `&` or `#` would cut the query).
- */
-function quote(value) {
-    return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-/** `field eq 'text'`. GUIDs go unquoted in QRS filters; use `eqGuid` for them. */
-function eqText(field, value) {
-    return `${field} eq ${quote(value)}`;
-}
-function eqGuid(field, guid) {
-    if (!/^[0-9a-f-]{36}$/i.test(guid))
-        throw new Error(`not a GUID: ${guid}`);
-    return `${field} eq ${guid}`;
-}
-
-
-/***/ }),
-
-/***/ 1530:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   a2: () => (/* binding */ retryDelay),
-/* harmony export */   dg: () => (/* binding */ isTransient),
-/* harmony export */   kd: () => (/* binding */ MAX_RETRIES),
-/* harmony export */   mu: () => (/* binding */ parseRetryAfter)
-/* harmony export */ });
-/* unused harmony export BACKOFF_CAP_MS */
-/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(17);
-
-/** A GET outside the wait is retried this many times on transient trouble before its error is the step's. */
-const MAX_RETRIES = 5;
-const BACKOFF_BASE_MS = 500;
-/** Capped: a node restart takes minutes, and the wait must notice the server's return soon after it. */
-const BACKOFF_CAP_MS = 15_000;
-const RETRY_AFTER_CAP_MS = 60_000;
-/**
- * The one classification of "worth another try": no answer for a reason that passes (reset,
- * refused, timeout, DNS not answering) or an answer that says "later" (5xx, 429). TLS, DNS names,
- * 4xx and wrong answers are not: trying again would only repeat them.
- */
-function isTransient(error) {
-    if (error instanceof _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConnectionError */ .Rc)
-        return error.transient;
-    return error instanceof _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .QrsError */ .Ds && (error.status === 429 || error.status >= 500);
-}
-/**
- * How long to wait before attempt `attempt + 1` (0-based): the server's Retry-After when it sent one
- * (capped at a minute), else capped exponential backoff with full jitter (parallel jobs must not
- * come back in lockstep). `attempt` grows without bound during an outage; the cap holds.
- */
-function retryDelay(error, attempt, random = Math.random) {
-    if (error instanceof _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .QrsError */ .Ds && error.retryAfterMs !== undefined)
-        return Math.min(error.retryAfterMs, RETRY_AFTER_CAP_MS);
-    return Math.round(random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt, 30)));
-}
-/** Seconds or an HTTP date, as Retry-After allows. */
-function parseRetryAfter(value, now = Date.now()) {
-    if (!value)
-        return undefined;
-    if (/^\d+$/.test(value.trim()))
-        return Number(value.trim()) * 1000;
-    const date = Date.parse(value);
-    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-
-/***/ }),
-
-/***/ 3953:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   G1: () => (/* binding */ isExternalProgram),
-/* harmony export */   U2: () => (/* binding */ EMPTY_GUID),
-/* harmony export */   l9: () => (/* binding */ asExternalPrograms)
-/* harmony export */ });
-/** The parts of QRS entities the action reads. Real answers carry many more fields: they are ignored. */
-const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
-/** QRS TaskType: 0 Reload, 1 ExternalProgram, 2 UserSync (only the first two are started here). */
-const TASK_TYPE = { reload: 0, externalProgram: 1 };
-function isExternalProgram(task) {
-    return task.taskType === TASK_TYPE.externalProgram;
-}
-/** The external program task list leaves taskType out on some versions: mark the tasks as such. */
-function asExternalPrograms(tasks) {
-    return tasks.map(task => ({ ...task, taskType: task.taskType ?? TASK_TYPE.externalProgram }));
-}
-
-
-/***/ }),
-
-/***/ 9332:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   K: () => (/* binding */ isUnset),
-/* harmony export */   M: () => (/* binding */ realTime)
-/* harmony export */ });
-/** The QRS writes unset dates as 1753-01-01T00:00:00.000Z (SQL Server's minimum). */
-function isUnset(value) {
-    if (!value)
-        return true;
-    const time = Date.parse(value);
-    return Number.isNaN(time) || new Date(time).getUTCFullYear() <= 1753;
-}
-/** An ISO 8601 time, or '' when the QRS left it unset. */
-function realTime(value) {
-    return isUnset(value) ? '' : new Date(Date.parse(value)).toISOString();
-}
-
-
-/***/ }),
-
-/***/ 9452:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   AN: () => (/* binding */ nextGap),
-/* harmony export */   DH: () => (/* binding */ forecastOf),
-/* harmony export */   Yn: () => (/* binding */ forecastFrom),
-/* harmony export */   et: () => (/* binding */ jittered),
-/* harmony export */   mK: () => (/* binding */ pollGap)
-/* harmony export */ });
-/* unused harmony exports DENSE_POLL_MS, denseWindow, expectedDuration */
-/**
- * When to look again: a pure function of the reload's age, the forecast from the task's history
- * (when the server tells it) and the settings. wait.ts sleeps what it returns; tests and the bench
- * call it with any clock.
- */
-/** No history: the first gaps (and the shortest). */
-const MIN_POLL_MS = 500;
-/** With history: the shortest gap, near the expected end. */
-const DENSE_POLL_MS = 300;
-/** Gaps are jittered by ±20 %: parallel jobs must not poll in lockstep. */
-const JITTER = 0.2;
-/** The forecast takes the median of at most this many recent successful runs. */
-const HISTORY_RUNS = 5;
-/**
- * With history: the first poll comes at this share of the expected duration (a failure that early is noticed
- * then). max-poll-interval caps it: it matters for reloads shorter than a few times the cap only.
- */
-const FIRST_SHARE = 1 / 2;
-/** Before the window no gap is shorter than this. */
-const SPARSE_MIN_MS = 2_000;
-/** Before the window the gap is the age: each poll twice as late as the last (a run far shorter than its history is noticed within its own duration). */
-const SPARSE_SHARE = 1;
-/** One run, or two: the window is the expected end ± this share of it (runs of one task vary by about 10 %). */
-const WINDOW_SHARE = 0.1;
-/** Three runs or more: the window spans their shortest and longest, widened by this share of the forecast on each side... */
-const SPREAD_MARGIN = 0.02;
-/** ...and at least this share either side (two identical runs do not promise a third to the millisecond). */
-const SPREAD_MIN = 0.02;
-/** In the window, before the expected end, the gap is this share of the distance to it: densest at it. */
-const ZOOM_SHARE = 0.35;
-/** After the expected end the gap is this share of the overrun: an overrun grows cheaper to watch as it grows. */
-const OVERRUN_ZOOM = 0.5;
-/** Past the window (the reload overruns) the gap grows as a share of the age: with +20 % jitter, lag at most 10 %. */
-const OVERRUN_SHARE = 0.08;
-/** The dense window [start, end] around the expected end: from the runs' spread when there are enough of them. */
-function denseWindow(forecast) {
-    const E = forecast.expectedMs;
-    if (forecast.runs < 3)
-        return { startMs: E * (1 - WINDOW_SHARE), endMs: E * (1 + WINDOW_SHARE) };
-    const below = Math.max(E - forecast.lowMs + SPREAD_MARGIN * E, SPREAD_MIN * E);
-    const above = Math.max(forecast.highMs - E + SPREAD_MARGIN * E, SPREAD_MIN * E);
-    return { startMs: E - below, endMs: E + above };
-}
-/**
- * The gap (ms, before jitter) to wait at `elapsedMs` into the reload.
- * - No history: a tenth of the age, at least MIN_POLL_MS (short reloads are noticed within half a second).
- * - History, expected duration E: the first poll at E/2, then sparse (the age, at least 2 s) up to the
- *   dense window (E ± 10 %, or the recent runs' spread); in it 0.35 of the distance to E, down to
- *   DENSE_POLL_MS, then half the overrun; past the window that, up to 8 % of the age.
- * Every gap is capped by max-poll-interval.
- */
-function pollGap(elapsedMs, forecast, settings) {
-    return plannedGap(elapsedMs, forecast, settings).gapMs;
-}
-/**
- * The gap with its jitter: ±JITTER of the gap, except for a gap that aims at the dense window or lies in
- * it, whose jitter is ±JITTER of DENSE_POLL_MS (±20 % of a 10 s landing would put the poll 2 s off the
- * point it aims at). Jobs with different forecasts still poll at different moments; the sparse gaps
- * before the window keep their full jitter.
- */
-function nextGap(elapsedMs, forecast, settings, random) {
-    const { gapMs, aimed } = plannedGap(elapsedMs, forecast, settings);
-    return aimed ? Math.max(DENSE_POLL_MS / 2, Math.round(gapMs + DENSE_POLL_MS * JITTER * (2 * random() - 1))) : jittered(gapMs, random);
-}
-function plannedGap(elapsedMs, forecast, settings) {
-    const cap = Math.max(settings.maxPollIntervalMs, MIN_POLL_MS);
-    const t = Math.max(0, elapsedMs);
-    const f = typeof forecast === 'number' ? singleRun(forecast) : forecast;
-    if (!f || !(f.expectedMs > 0))
-        return { gapMs: Math.min(Math.max(t / 10, MIN_POLL_MS), cap), aimed: false };
-    const E = f.expectedMs;
-    const { startMs, endMs } = denseWindow(f);
-    // A window narrower than a few dense gaps (a short reload) is entered at E itself: one poll may do.
-    const enter = endMs - startMs < 3 * DENSE_POLL_MS ? E : startMs;
-    let gap;
-    let aimed = true;
-    if (t < enter) {
-        const first = FIRST_SHARE * E;
-        const sparse = t < first ? Math.max(first - t, SPARSE_MIN_MS) : Math.max(SPARSE_SHARE * t, SPARSE_MIN_MS);
-        // Land on the window's start rather than jump into it (or poll just before it).
-        aimed = enter - t - sparse < DENSE_POLL_MS;
-        gap = aimed ? enter - t : sparse;
-    }
-    else if (t < E) {
-        gap = ZOOM_SHARE * (E - t);
-    }
-    else if (t < endMs) {
-        gap = OVERRUN_ZOOM * (t - E);
-    }
-    else {
-        aimed = false;
-        gap = Math.min(Math.max(OVERRUN_ZOOM * (t - E), DENSE_POLL_MS), OVERRUN_SHARE * t);
-    }
-    const gapMs = Math.min(Math.max(gap, DENSE_POLL_MS), cap);
-    // A gap cut by the cap aims at nothing.
-    return { gapMs, aimed: aimed && gapMs < cap };
-}
-/** The gap with ±JITTER; `random` in [0, 1). */
-function jittered(gapMs, random) {
-    return Math.round(gapMs * (1 - JITTER + 2 * JITTER * random()));
-}
-function singleRun(expectedMs) {
-    return { expectedMs, lowMs: expectedMs, highMs: expectedMs, runs: 1 };
-}
-/** The run's duration when it is a useful forecast: a run that finished successfully, with a duration. */
-function expectedDuration(last) {
-    if (!last || last.status !== 7)
-        return undefined;
-    if (typeof last.duration === 'number' && last.duration > 0)
-        return last.duration;
-    const span = Date.parse(last.stopTime ?? '') - Date.parse(last.startTime ?? '');
-    return Number.isFinite(span) && span > 0 && !last.stopTime?.startsWith('1753-') ? span : undefined;
-}
-/**
- * The forecast from the task's recent results (any order): the HISTORY_RUNS latest successful runs,
- * their median and spread. Failed or aborted runs stopped early and say little about a full one.
- */
-function forecastFrom(results) {
-    const durations = results
-        .map(run => ({ at: Date.parse(run.startTime ?? ''), ms: expectedDuration(run) }))
-        .filter((run) => run.ms !== undefined)
-        .sort((a, b) => (b.at || 0) - (a.at || 0))
-        .slice(0, HISTORY_RUNS)
-        .map(run => run.ms)
-        .sort((a, b) => a - b);
-    if (durations.length === 0)
-        return undefined;
-    const mid = durations.length >> 1;
-    const expectedMs = durations.length % 2 ? durations[mid] : (durations[mid - 1] + durations[mid]) / 2;
-    return { expectedMs, lowMs: durations[0], highMs: durations.at(-1), runs: durations.length };
-}
-/** A forecast of one run (the lookup's last result), when it is one. */
-function forecastOf(last) {
-    const ms = expectedDuration(last);
-    return ms === undefined ? undefined : singleRun(ms);
-}
-
-
-/***/ }),
-
-/***/ 9795:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Er: () => (/* binding */ statusName),
-/* harmony export */   Ix: () => (/* binding */ isFailed),
-/* harmony export */   Wn: () => (/* binding */ describeStatus),
-/* harmony export */   dR: () => (/* binding */ isFinal),
-/* harmony export */   oJ: () => (/* binding */ isSuccess)
-/* harmony export */ });
-/* unused harmony export STATUS_NAMES */
-/** QRS TaskExecutionStatus, complete (GET /qrs/about/api/enums lists the same). */
-const STATUS_NAMES = [
-    'NeverStarted', // 0
-    'Triggered', // 1
-    'Started', // 2
-    'Queued', // 3: waits for a free reload slot on the node
-    'AbortInitiated', // 4
-    'Aborting', // 5
-    'Aborted', // 6
-    'FinishedSuccess', // 7
-    'FinishedFail', // 8
-    'Skipped', // 9
-    'Retry', // 10: another attempt follows
-    'Error', // 11
-    'Reset', // 12
-    'DistributionQueue', // 13
-    'DistributionRunning' // 14
-];
-const SUCCESS = 7;
-/** Final statuses that count as a failure: 6 Aborted, 8 FinishedFail, 11 Error, 12 Reset. */
-const FAILED = new Set([6, 8, 11, 12]);
-/** Statuses that end an execution: the failures, 7 FinishedSuccess and 9 Skipped. */
-const FINAL = new Set([...FAILED, SUCCESS, 9]);
-function statusName(code) {
-    return STATUS_NAMES[code] ?? `Unknown(${code})`;
-}
-function isFinal(code) {
-    return FINAL.has(code);
-}
-function isSuccess(code) {
-    return code === SUCCESS;
-}
-/** Ended without success and not skipped: what fires a "TaskFail" trigger. */
-function isFailed(code) {
-    return FAILED.has(code);
-}
-/** "FinishedFail (8)" */
-function describeStatus(code) {
-    return `${statusName(code)} (${code})`;
-}
-
-
-/***/ }),
-
-/***/ 4545:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   V: () => (/* binding */ stopExecution)
-/* harmony export */ });
-/* harmony import */ var _qrs_retry_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1530);
-/* harmony import */ var _status_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9795);
-/* harmony import */ var _wait_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2766);
-/* harmony import */ var _output_untrusted_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7296);
-/* harmony import */ var _util_text_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(9997);
-/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(17);
-/* harmony import */ var _util_poll_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6451);
-
-
-
-
-
-
-
-/** 4 AbortInitiated, 5 Aborting: a stop already reached it. */
-const STOPPING = new Set([4, 5]);
-/** Once the stop is sent, ours is read this often until it ends. */
-const STOP_POLL_MS = 250;
-/**
- * Stops OUR execution: reads it again first and, if it has ended, sends nothing. Else stops the
- * task and waits up to `waitMs` for ours to reach a final status (Aborted, or whatever it managed
- * to finish with).
- *
- * The window between that read and the stop cannot be closed fully: `POST /qrs/task/{id}/stop`
- * addresses the task, not an execution (the QRS has no "stop execution X"), so a run of the same
- * task that someone starts in the moment between our read and our stop would be the one aborted.
- * That moment is one request long; nothing else is done in between.
- */
-async function stopExecution(api, taskId, executionId, { clock, log, waitMs }) {
-    const deadline = clock.now() + waitMs;
-    const before = await readOurs(api, executionId);
-    if (before.ended)
-        return { alreadyEnded: true, result: before.result };
-    await sendStop(api, taskId, executionId, clock, log, deadline);
-    log.info(`Sent stop for task ${taskId}; waiting up to ${Math.round(waitMs / 1000)} s for execution ${executionId} to end.`);
-    // No signal: a stop goes on after a cancellation (that is when it is sent), bounded by waitMs.
-    const outcome = await (0,_util_poll_js__WEBPACK_IMPORTED_MODULE_5__/* .poll */ .wt)({
-        clock,
-        deadline,
-        read: () => readOurs(api, executionId),
-        retry: _qrs_retry_js__WEBPACK_IMPORTED_MODULE_0__/* .isTransient */ .dg,
-        done: now => now.ended && now.result !== undefined && (0,_status_js__WEBPACK_IMPORTED_MODULE_1__/* .isFinal */ .dR)(now.result.status),
-        next: () => STOP_POLL_MS
-    });
-    return { alreadyEnded: false, result: outcome.done ? outcome.value.result : ((0,_util_poll_js__WEBPACK_IMPORTED_MODULE_5__/* .answer */ .ZF)(outcome.last)?.result ?? before.result) };
-}
-/**
- * The stop, never re-sent blindly: when it fails for a transient reason (its answer lost, the server
- * busy), ours is read again, and the stop goes out once more only while ours still runs untouched.
- */
-async function sendStop(api, taskId, executionId, clock, log, deadline) {
-    let stopError;
-    const outcome = await (0,_util_poll_js__WEBPACK_IMPORTED_MODULE_5__/* .poll */ .wt)({
-        clock,
-        deadline,
-        read: async (attempt) => {
-            if (attempt > 0) {
-                // A read that fails for good reports the stop's own failure.
-                const ours = await readOurs(api, executionId).catch((reading) => {
-                    throw (0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_0__/* .isTransient */ .dg)(reading) ? reading : stopError;
-                });
-                if (ours.ended || ours.stopping)
-                    return;
-            }
-            await api.stopTask(taskId).catch((error) => {
-                stopError = error;
-                throw error;
-            });
-        },
-        retry: _qrs_retry_js__WEBPACK_IMPORTED_MODULE_0__/* .isTransient */ .dg,
-        next: (seen, attempt) => {
-            const error = (0,_util_poll_js__WEBPACK_IMPORTED_MODULE_5__/* .failure */ .V2)(seen);
-            // The error may quote the server's answer: printed with runner commands off.
-            if (error === stopError)
-                (0,_output_untrusted_js__WEBPACK_IMPORTED_MODULE_3__/* .printUntrusted */ .Q)(log, `The stop of task ${taskId} got no answer (${(0,_util_text_js__WEBPACK_IMPORTED_MODULE_6__/* .firstLine */ .T)((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(error))}); reading execution ${executionId} again before another.`);
-            return (0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_0__/* .retryDelay */ .a2)(error, attempt);
-        }
-    });
-    if (!outcome.done)
-        throw stopError;
-}
-/** Our execution as the server has it now: ended (session gone, or its result final), being stopped, or running. */
-async function readOurs(api, executionId) {
-    const session = await api.executionSession(executionId);
-    const status = session?.executionResult?.status;
-    if (session && (status === undefined || !(0,_status_js__WEBPACK_IMPORTED_MODULE_1__/* .isFinal */ .dR)(status)))
-        return { ended: false, stopping: status !== undefined && STOPPING.has(status) };
-    const result = (0,_wait_js__WEBPACK_IMPORTED_MODULE_2__/* .latestAttempt */ .N7)(await api.executionResults(executionId));
-    // Session gone but the result not final yet (the server is writing it): ended for a stop, the wait reads the rest.
-    return { ended: true, stopping: false, result };
-}
-
-
-/***/ }),
-
-/***/ 2766:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  N7: () => (/* binding */ latestAttempt),
-  Li: () => (/* binding */ waitForExecution)
-});
-
-// UNUSED EXPORTS: pollInterval
-
-// EXTERNAL MODULE: ./src/util/text.ts
-var util_text = __nccwpck_require__(9997);
-// EXTERNAL MODULE: ./src/qrs/retry.ts
-var retry = __nccwpck_require__(1530);
-// EXTERNAL MODULE: ./src/util/poll.ts
-var poll = __nccwpck_require__(6451);
-// EXTERNAL MODULE: ./src/util/errors.ts
-var errors = __nccwpck_require__(17);
-;// CONCATENATED MODULE: ./src/reload/outage.ts
-
-
-
-
-/**
- * Tells one outage in two lines: when the server stops answering, and when it answers again
- * (with how long it was gone). The retries in between are silent: a node restart of minutes
- * would otherwise fill the log.
- */
-class Outage {
-    clock;
-    log;
-    doing;
-    since;
-    constructor(clock, log, 
-    /** What the step keeps doing meanwhile: "still waiting for execution <id>". */
-    doing) {
-        this.clock = clock;
-        this.log = log;
-        this.doing = doing;
-    }
-    get ongoing() {
-        return this.since !== undefined;
-    }
-    /** A request failed for a transient reason; `untilMs` is how long the step keeps trying. */
-    failed(error, untilMs) {
-        if (this.since !== undefined)
-            return;
-        this.since = this.clock.now();
-        this.log(`QRS is not answering (${(0,util_text/* firstLine */.T)(error.message)}); trying again for up to ${Math.ceil(untilMs / 1000)} s (the timeout), ${this.doing}.`);
-    }
-    /** A request got an answer. */
-    answered() {
-        if (this.since === undefined)
-            return;
-        const gone = this.clock.now() - this.since;
-        this.since = undefined;
-        this.log(`QRS did not answer for ${Math.round(gone / 1000)} s; ${this.doing}.`);
-    }
-}
-/**
- * A read that must not fail for an outage: transient failures are retried with capped backoff
- * (or the server's Retry-After) until the deadline, then StillDown. Anything else is thrown at once;
- * a cancellation cuts the sleep.
- */
-async function rideOut(read, { clock, deadline, outage, signal, random }) {
-    const outcome = await (0,poll/* poll */.wt)({
-        clock,
-        deadline,
-        signal,
-        read,
-        retry: retry/* isTransient */.dg,
-        next: (seen, attempt) => {
-            const error = (0,poll/* failure */.V2)(seen);
-            outage.failed(error, deadline - clock.now());
-            return (0,retry/* retryDelay */.a2)(error, attempt, random);
-        }
-    });
-    if (!outcome.done)
-        throw new errors/* StillDown */.Dj((0,poll/* failure */.V2)(outcome.last));
-    outage.answered();
-    return outcome.value;
-}
-
-// EXTERNAL MODULE: ./src/reload/status.ts
-var reload_status = __nccwpck_require__(9795);
-// EXTERNAL MODULE: ./src/reload/dates.ts
-var dates = __nccwpck_require__(9332);
-// EXTERNAL MODULE: ./src/reload/schedule.ts
-var schedule = __nccwpck_require__(9452);
-;// CONCATENATED MODULE: ./src/reload/wait.ts
-
-
-
-
-
-
-/** Without history (see schedule.ts): short gaps while the reload is young, growing to a tenth of its age, capped. */
-function pollInterval(elapsedMs, maxMs, random) {
-    return (0,schedule/* jittered */.et)((0,schedule/* pollGap */.mK)(elapsedMs, undefined, { maxPollIntervalMs: maxMs }), random);
-}
-const HEARTBEAT_MS = 5 * 60_000;
-/**
- * Qlik's documented wait: poll the execution session until it is gone (404), then read the
- * results of that execution. One result per attempt; the latest attempt decides. Results of
- * earlier runs never match: they belong to other execution ids. An outage (5xx, 429, timeouts,
- * resets, refused connections) is ridden out up to the timeout: the execution runs on without us.
- */
-async function waitForExecution(reader, executionId, options) {
-    const { clock, timeoutMs, maxPollIntervalMs } = options;
-    const random = options.random ?? Math.random;
-    const started = clock.now();
-    let sessionEnded = false;
-    let lastStatus;
-    let latest;
-    let attempts = 0;
-    let woken = false;
-    let node;
-    let quietSince = started;
-    const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
-    const outage = new Outage(clock, options.log ?? (() => { }), `still waiting for execution ${executionId}`);
-    const read = (request) => rideOut(request, { clock, deadline: started + timeoutMs, outage, signal: options.signal, random });
-    const observe = (status) => {
-        if (status === undefined || status === lastStatus)
-            return;
-        lastStatus = status;
-        quietSince = clock.now();
-        options.onStatus?.(status);
-    };
-    const forecast = options.forecast ?? options.expectedMs;
-    const { wakeUps } = options;
-    let outcome;
-    try {
-        outcome = await (0,poll/* poll */.wt)({
-            clock,
-            signal: options.signal,
-            deadline: started + timeoutMs,
-            // With a forecast the first check is the schedule's rather than one at once: the start has just
-            // answered, and a check now says nothing the forecast does not (one request fewer per run).
-            firstGap: forecast !== undefined && !wakeUps ? (0,schedule/* nextGap */.AN)(0, forecast, { maxPollIntervalMs }, random) : undefined,
-            // Push: a sleep that a QRS callback can end early.
-            sleep: wakeUps && (async (ms, abort) => void (woken = await wakeUps.sleep(ms, abort))),
-            read: async () => {
-                if (!sessionEnded) {
-                    const session = await read(() => reader.executionSession(executionId));
-                    if (session) {
-                        observe(session.executionResult?.status);
-                        node = session.executionResult?.executingNodeName || node;
-                        if (options.onHeartbeat && clock.now() - quietSince >= heartbeatMs) {
-                            quietSince = clock.now();
-                            options.onHeartbeat({ elapsedMs: clock.now() - started, status: lastStatus, node });
-                        }
-                    }
-                    else
-                        sessionEnded = true;
-                }
-                // After a callback the result may be final while the session is still being removed: look at once.
-                if (!sessionEnded && !woken)
-                    return undefined;
-                // The session can vanish a moment before the last result shows its final status.
-                const results = await read(() => reader.executionResults(executionId));
-                attempts = results.length;
-                latest = latestAttempt(results);
-                observe(latest?.status);
-                return latest && (0,reload_status/* isFinal */.dR)(latest.status) ? latest : undefined;
-            },
-            done: result => result !== undefined,
-            // Session gone, result not final yet: a moment later. Push: the safety poll. Else the schedule.
-            next: () => sessionEnded ? pollInterval(0, maxPollIntervalMs, random) * 2 : wakeUps ? wakeUps.safetyPollMs : (0,schedule/* nextGap */.AN)(clock.now() - started, forecast, { maxPollIntervalMs }, random)
-        });
-    }
-    catch (error) {
-        if (!(error instanceof errors/* StillDown */.Dj))
-            throw error;
-        return { kind: 'timeout', elapsedMs: clock.now() - started, sessionEnded, lastStatus, result: latest, attempts, unanswered: error.message };
-    }
-    if (outcome.done && outcome.value)
-        return { kind: 'finished', result: outcome.value, attempts };
-    return { kind: 'timeout', elapsedMs: clock.now() - started, sessionEnded, lastStatus, result: latest, attempts };
-}
-/** The latest attempt: by start time (an attempt not started yet is the newest), then stop time. */
-function latestAttempt(results) {
-    const time = (value) => ((0,dates/* isUnset */.K)(value) ? Infinity : Date.parse(value));
-    return results
-        .map((result, index) => ({ result, index }))
-        .sort((a, b) => time(a.result.startTime) - time(b.result.startTime) || time(a.result.stopTime) - time(b.result.stopTime) || a.index - b.index)
-        .at(-1)?.result;
-}
-
-
-/***/ }),
-
-/***/ 4352:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $U: () => (/* binding */ markMainEnded),
-/* harmony export */   Dn: () => (/* binding */ leftToStop),
-/* harmony export */   LW: () => (/* binding */ saveRunning),
-/* harmony export */   UM: () => (/* binding */ markMainStarted),
-/* harmony export */   c4: () => (/* binding */ STATE),
-/* harmony export */   tl: () => (/* binding */ isPost)
-/* harmony export */ });
-/**
- * What the post step needs if main dies (cancelled, killed, timed out by the runner): saved the
- * moment it is known. `executions` lists ours that may still run; `done` means none does.
- * A main step that ends normally (success, failure, cancellation handled) says so (`main-ended`):
- * an execution it left running is healthy (an outage ended the step, attach, stop-on-cancel: false)
- * and is not stopped by the post step, except those main tried to stop and could not.
- */
-const STATE = {
-    isPost: 'isPost',
-    taskId: 'task-id',
-    executionId: 'execution-id',
-    executions: 'executions',
-    done: 'done',
-    /** Main reached its end (any exit but a kill): its executions are no longer the post step's to stop. */
-    mainEnded: 'main-ended',
-    /** Executions main meant to stop (cancel, timeout) and could not: the post step tries again. */
-    stopPending: 'stop-pending'
-};
-function markMainStarted(store) {
-    store.saveState(STATE.isPost, 'true');
-}
-/** Rewrites the list of our executions that have not ended (the runner keeps the last value). */
-function saveRunning(running, store) {
-    if (running[0]) {
-        // The first one also under its own keys: one target is the common case.
-        store.saveState(STATE.taskId, running[0].taskId);
-        store.saveState(STATE.executionId, running[0].executionId);
-    }
-    store.saveState(STATE.executions, JSON.stringify(running));
-    store.saveState(STATE.done, running.length === 0 ? 'true' : 'false');
-}
-function savedRunning(store) {
-    if (store.getState(STATE.done) === 'true')
-        return [];
-    try {
-        const list = JSON.parse(store.getState(STATE.executions) || '[]');
-        if (list.length > 0)
-            return list;
-    }
-    catch {
-        // fall through to the single keys
-    }
-    const executionId = store.getState(STATE.executionId);
-    return executionId ? [{ taskId: store.getState(STATE.taskId), executionId }] : [];
-}
-function isPost(store) {
-    return store.getState(STATE.isPost) === 'true';
-}
-/** Main's last word, in its finally (a kill never gets here): which of ours the post step must still stop. */
-function markMainEnded(stopPending, store) {
-    store.saveState(STATE.stopPending, JSON.stringify(stopPending));
-    store.saveState(STATE.mainEnded, 'true');
-}
-/** What the post step stops: all of ours that may run when main never reached its end, else what main could not stop. */
-function leftToStop(store) {
-    if (store.getState(STATE.mainEnded) !== 'true')
-        return savedRunning(store);
-    try {
-        return JSON.parse(store.getState(STATE.stopPending) || '[]');
-    }
-    catch {
-        return [];
-    }
-}
-
-
-/***/ }),
-
-/***/ 6941:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   p: () => (/* binding */ stopAndExplain)
-/* harmony export */ });
-/* harmony import */ var _reload_status_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9795);
-/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(17);
-/* harmony import */ var _util_text_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9997);
-
-
-
-/**
- * Stops one of our executions and says what happened in one sentence, the same way for each reason to
- * stop (the job cancelled, the post step, the timeout, fail-fast): stopped, left alone because it had
- * already ended (another run of the task may be going), or the stop failed.
- */
-async function stopAndExplain(stop, { why, task, executionId, afterFailure }) {
-    let outcome;
-    try {
-        outcome = await stop();
-    }
-    catch (error) {
-        return { kind: 'failed', message: `${why}, and stopping ${task} (execution ${executionId}) failed: ${(0,_util_text_js__WEBPACK_IMPORTED_MODULE_2__/* .firstLine */ .T)((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error))}. ${afterFailure}` };
-    }
-    const { alreadyEnded, result } = outcome;
-    const now = result ? `, now ${(0,_reload_status_js__WEBPACK_IMPORTED_MODULE_0__/* .describeStatus */ .Wn)(result.status)}` : '';
-    return alreadyEnded
-        ? { kind: 'already-ended', result, message: `${why}; execution ${executionId} had already ended${now}: not stopping ${task} (another run of it may be going).` }
-        : { kind: 'stopped', result, message: `${why}: stopped ${task} (execution ${executionId})${now}.` };
-}
-
-
-/***/ }),
-
-/***/ 6146:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  u: () => (/* binding */ actionsToolkit)
-});
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -41868,10 +39921,8 @@ function file_command_prepareKeyValueMessage(key, value) {
 //# sourceMappingURL=file-command.js.map
 ;// CONCATENATED MODULE: external "path"
 const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
-// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
-var lib = __nccwpck_require__(4942);
 ;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
         function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
@@ -41896,7 +39947,7 @@ class BasicCredentialHandler {
         return false;
     }
     handleAuthentication() {
-        return __awaiter(this, void 0, void 0, function* () {
+        return auth_awaiter(this, void 0, void 0, function* () {
             throw new Error('not implemented');
         });
     }
@@ -41918,7 +39969,7 @@ class auth_BearerCredentialHandler {
         return false;
     }
     handleAuthentication() {
-        return __awaiter(this, void 0, void 0, function* () {
+        return auth_awaiter(this, void 0, void 0, function* () {
             throw new Error('not implemented');
         });
     }
@@ -41940,7 +39991,7 @@ class PersonalAccessTokenCredentialHandler {
         return false;
     }
     handleAuthentication() {
-        return __awaiter(this, void 0, void 0, function* () {
+        return auth_awaiter(this, void 0, void 0, function* () {
             throw new Error('not implemented');
         });
     }
@@ -43874,219 +41925,2865 @@ const actionsToolkit = {
     }
 };
 
+;// CONCATENATED MODULE: ./src/connect.ts
 
-/***/ }),
 
-/***/ 17:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Dj: () => (/* binding */ StillDown),
-/* harmony export */   Ds: () => (/* binding */ QrsError),
-/* harmony export */   Rc: () => (/* binding */ ConnectionError),
-/* harmony export */   cc: () => (/* binding */ CancelledError),
-/* harmony export */   dz: () => (/* binding */ InputError),
-/* harmony export */   gJ: () => (/* binding */ errorMessage),
-/* harmony export */   gK: () => (/* binding */ ReloadError),
-/* harmony export */   lR: () => (/* binding */ AuthError)
-/* harmony export */ });
-/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9997);
+
+
+
+const defaults = { toolkit: actionsToolkit, clock: systemClock };
+/** The inputs, checked; every secret among them masked before anything can print it. Shared by main and post. */
+function readSettings(toolkit) {
+    const settings = getSettings((name, options) => toolkit.getInput(name, options));
+    for (const secret of settings.secrets)
+        toolkit.setSecret(secret);
+    return settings;
+}
+/** The site's API with the authenticator for auth-type; dispose the client when done. */
+function connect(settings, clock, log) {
+    const auth = createAuthenticator(settings.auth, { url: settings.url, userAgent: settings.userAgent, log });
+    const client = new QrsClient({
+        url: settings.url,
+        userAgent: settings.userAgent,
+        auth,
+        tls: { ca: settings.caCert, serverName: settings.tlsServerName, insecure: settings.insecureSkipTlsVerify },
+        requestTimeoutMs: settings.requestTimeoutMs,
+        clock,
+        log
+    });
+    return { api: new QrsApi(client), auth, client };
+}
+
+;// CONCATENATED MODULE: ./src/report/outputs.ts
+const known = (value) => value || null;
+/** The entry of one execution's report (the single-target `result` while it runs). */
+function reportEntry(report, target = report.taskName) {
+    return {
+        target,
+        'task-id': known(report.taskId),
+        'task-name': known(report.taskName),
+        'app-id': known(report.appId),
+        'app-name': known(report.appName),
+        stream: null,
+        status: known(report.status),
+        'status-code': report.statusCode,
+        'execution-id': known(report.executionId),
+        'execution-result-id': known(report.executionResultId),
+        'started-at': known(report.startedAt),
+        'stopped-at': known(report.stoppedAt),
+        'duration-ms': report.durationMs,
+        node: known(report.node),
+        attempts: report.attempts,
+        details: report.details,
+        success: false,
+        error: null,
+        'script-log-path': null,
+        'planned-action': null,
+        'may-start': null
+    };
+}
+/** The entry of a target, started or not: what its report says, else what its lookup found. */
+function resultEntry(run) {
+    const r = run.resolved;
+    const base = run.report
+        ? reportEntry(run.report, run.label)
+        : { ...reportEntry(emptyReport(), run.label), 'task-id': known(r?.taskId), 'task-name': known(r?.taskName), 'app-id': known(r?.appId), 'app-name': known(r?.appName) };
+    return {
+        ...base,
+        'app-name': base['app-name'] ?? known(r?.appName),
+        stream: r?.stream ?? null,
+        status: run.plan ? 'DryRun' : (base.status ?? (run.started ? null : 'NotStarted')),
+        success: run.success,
+        error: run.error ?? (run.plan && run.plan.reasons.length > 0 ? run.plan.reasons.join('; ') : null),
+        'script-log-path': known(run.scriptLogPath),
+        'planned-action': run.plan?.action ?? null,
+        'may-start': run.plan?.mayStart ?? null
+    };
+}
+function emptyReport() {
+    return {
+        taskId: '',
+        taskName: '',
+        appId: '',
+        appName: '',
+        executionId: '',
+        executionResultId: '',
+        status: '',
+        statusCode: null,
+        startedAt: '',
+        stoppedAt: '',
+        durationMs: null,
+        node: '',
+        attempts: 0,
+        details: []
+    };
+}
+/** Sets every output the action declares; values unknown yet are empty strings. */
+function setOutputs(toolkit, report) {
+    const outputs = {
+        status: report.status,
+        'status-code': report.statusCode === null ? '' : String(report.statusCode),
+        'task-id': report.taskId,
+        'task-name': report.taskName,
+        'app-id': report.appId,
+        'execution-id': report.executionId,
+        'execution-result-id': report.executionResultId,
+        'started-at': report.startedAt,
+        'stopped-at': report.stoppedAt,
+        'duration-ms': report.durationMs === null ? '' : String(report.durationMs),
+        node: report.node,
+        result: JSON.stringify(reportEntry(report))
+    };
+    for (const [name, value] of Object.entries(outputs))
+        toolkit.setOutput(name, value);
+}
+/** `result`: one object for a single named target, else an array with one entry per target. */
+function setResult(toolkit, single, runs) {
+    const entries = runs.map(resultEntry);
+    toolkit.setOutput('result', JSON.stringify(single && entries.length === 1 ? entries[0] : entries));
+}
+
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/report/html.ts
 
 /**
- * Every error the action throws on purpose, in one place. Each says what went wrong in words a user can
- * act on; the catch sites tell them apart by class (see src/ARCHITECTURE.md, "Errors").
+ * The job summary's HTML, block by block, in the shapes GitHub's own summary builder writes (each block
+ * on a line of its own). It only joins: every text put in must be escaped already (`escape`).
  */
-/** A problem with an input: reported before any request is made, naming the input. */
-class InputError extends Error {
-    input;
-    name = 'InputError';
-    constructor(input, problem) {
-        super(`Input '${input}': ${problem}`);
-        this.input = input;
+class Html {
+    html = '';
+    heading(text, level = 3) {
+        return this.raw(`<h${level}>${text}</h${level}>`);
+    }
+    /** A collapsed section. */
+    details(label, content) {
+        return this.raw(`<details><summary>${label}</summary>${content}</details>`);
+    }
+    code(text) {
+        return this.raw(`<pre><code>${text}</code></pre>`);
+    }
+    raw(html) {
+        this.html += `${html}${external_node_os_namespaceObject.EOL}`;
+        return this;
+    }
+    toString() {
+        return this.html;
     }
 }
-/** Signing in failed; the message says what the server answered and what to check. */
-class AuthError extends Error {
-    name = 'AuthError';
-}
-/** The QRS answered, but not with what the call needed. Error bodies are text or HTML, never JSON. */
-class QrsError extends Error {
-    method;
-    path;
-    status;
-    body;
-    retryAfterMs;
-    name = 'QrsError';
-    constructor(method, path, status, body, hint, 
-    /** From a Retry-After header (429, 503). */
-    retryAfterMs) {
-        super(`${method} ${path} answered ${status}${(0,_text_js__WEBPACK_IMPORTED_MODULE_0__/* .excerpt */ .K)(body) ? `: ${(0,_text_js__WEBPACK_IMPORTED_MODULE_0__/* .excerpt */ .K)(body)}` : ''}${hint ? `\n${hint}` : ''}`);
-        this.method = method;
-        this.path = path;
-        this.status = status;
-        this.body = body;
-        this.retryAfterMs = retryAfterMs;
-    }
-}
-/** The request never got an answer: DNS, TCP, TLS or a timeout. */
-class ConnectionError extends Error {
-    transient;
-    name = 'ConnectionError';
-    constructor(message, 
-    /** Worth another try (reset, timeout, refused); TLS and DNS problems are not. */
-    transient = false) {
-        super(message);
-        this.transient = transient;
-    }
-}
-/** A reload-level failure the user must act on (task not found, did not start, timed out). */
-class ReloadError extends Error {
-    name = 'ReloadError';
-}
-/** The deadline passed while the server was not answering: the wait times out with this as the cause. */
-class StillDown extends Error {
-    name = 'StillDown';
-    constructor(cause) {
-        super(`the QRS was not answering at the timeout (${(0,_text_js__WEBPACK_IMPORTED_MODULE_0__/* .firstLine */ .T)(errorMessage(cause))})`, { cause });
-    }
-}
-/** The runner cancelled the job (SIGINT, then SIGTERM 7.5 s later, then SIGKILL). */
-class CancelledError extends Error {
-    signal;
-    name = 'CancelledError';
-    constructor(signal) {
-        super(`The job was cancelled (${signal}).`);
-        this.signal = signal;
-    }
-}
-/** The message of anything thrown: an Error's message, anything else as text. */
-function errorMessage(error) {
-    return error instanceof Error ? error.message : String(error);
-}
-
-
-/***/ }),
-
-/***/ 6451:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   V2: () => (/* binding */ failure),
-/* harmony export */   Yv: () => (/* binding */ untilAnswered),
-/* harmony export */   ZF: () => (/* binding */ answer),
-/* harmony export */   wt: () => (/* binding */ poll)
-/* harmony export */ });
 /**
- * The one loop of the action that looks at something again and again with sleeps in between: the
- * client's retries, riding out an outage, the wait for an execution, stops, starts, the chain and the
- * script log. Each caller gives what to read, when it is done, how long to wait before the next look,
- * and the deadline; every gap is slept through the clock (tests pass a fake) and ends on a cancellation.
+ * Server text as HTML text: task names and log lines are text, not HTML. Line breaks become character
+ * references, so server text never puts a line break into the summary's Markdown: a blank line would
+ * end the HTML block and turn the rest into Markdown (links, images).
  */
-async function poll(options) {
-    const { clock, signal, deadline = Infinity } = options;
-    const sleep = options.sleep ?? ((ms, abort) => clock.sleep(ms, abort));
-    const pause = (ms) => sleep(Math.max(0, Math.min(ms, deadline - clock.now())), signal);
-    if (options.firstGap !== undefined)
-        await pause(options.firstGap);
-    for (let attempt = 0;; attempt++) {
-        signal?.throwIfAborted();
-        let seen;
-        try {
-            const value = await options.read(attempt);
-            if (options.done?.(value, attempt) ?? true)
-                return { done: true, value, attempts: attempt + 1 };
-            seen = { value };
+function html_escape(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\r/g, '&#13;').replace(/\n/g, '&#10;');
+}
+
+;// CONCATENATED MODULE: ./src/reload/refused.ts
+
+/**
+ * Whether a start (or an app reload request) failed in a way that says it started nothing: the server
+ * answered with an error status (the QRS refuses a start it does not run: 4xx, and 5xx or 429 too), the
+ * sign-in failed before the request reached it, or the answer said it did not start. Anything else (no
+ * answer, a timeout, a body cut or unreadable) leaves the outcome unknown: it may have started.
+ */
+function refused(error) {
+    if (error instanceof QrsError)
+        return error.status < 200 || error.status >= 300;
+    return error instanceof AuthError || error instanceof ReloadError;
+}
+
+;// CONCATENATED MODULE: ./src/util/format.ts
+/** Numbers as messages show them: durations and sizes. */
+/** `90000` → `1m30s`. */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${ms}ms`;
+    let s = Math.round(ms / 1000);
+    const h = Math.floor(s / 3600);
+    s -= h * 3600;
+    const m = Math.floor(s / 60);
+    s -= m * 60;
+    return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].join('');
+}
+/** `1536` → `1.5 KiB`. */
+function formatBytes(bytes) {
+    if (bytes < 1024)
+        return `${bytes} B`;
+    if (bytes < 1024 * 1024)
+        return `${(bytes / 1024).toFixed(1)} KiB`;
+    return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+;// CONCATENATED MODULE: ./src/reload/find-task.ts
+
+
+
+/**
+ * Finds the task to start: reload tasks first, then external program tasks. Lists the user may
+ * not see come back empty rather than refused, so "not found" also covers missing read rights.
+ */
+async function findTask(api, target) {
+    const filter = 'taskId' in target ? eqGuid('id', target.taskId) : eqText('name', target.taskName);
+    let tasks = await api.reloadTasks(filter);
+    if (tasks.length === 0)
+        tasks = asExternalPrograms(await api.externalProgramTasks(filter));
+    if ('taskId' in target) {
+        if (!tasks[0])
+            throw new ReloadError(`No task with id ${target.taskId} is visible to this user: check the id (QMC > Tasks) and the user's read rights on tasks.`);
+        return tasks[0];
+    }
+    // QRS compares strings case-insensitively: prefer the exact spelling when several match.
+    const exact = tasks.filter(task => task.name === target.taskName);
+    const candidates = exact.length > 0 ? exact : tasks;
+    if (candidates.length === 0) {
+        throw new ReloadError(`No task named '${target.taskName}' is visible to this user: check the name (QMC > Tasks) and the user's read rights on tasks.`);
+    }
+    if (candidates.length > 1) {
+        const ids = candidates.map(task => `${task.id} ('${task.name}')`).join(', ');
+        throw new ReloadError(`Several tasks are named '${target.taskName}': ${ids}. Use task-id instead.`);
+    }
+    return candidates[0];
+}
+
+;// CONCATENATED MODULE: ./src/reload/started.ts
+
+
+
+/** "task 'Reload Sales'" or "app 'Budget'": what a message names. */
+function startedWhat(record) {
+    return record.appId ? `app '${record.name}'` : `task '${record.name}'`;
+}
+/** Our user as a message names it. */
+function userName(record) {
+    if (!record.user)
+        return 'any user (the inputs do not name one)';
+    return record.user.startsWith('\\') ? record.user.slice(1) : record.user;
+}
+/** The executions of the record's task (or app) running now that were not running before it, run by our user. */
+async function startedSince(api, record) {
+    const before = new Set(record.before.map(id => id.toLowerCase()));
+    return (await runningSessions(api, record))
+        .filter(session => !before.has(session.id.toLowerCase()) && runsAs(session.user, record.user))
+        .map(session => ({ executionId: session.id, taskId: record.taskId ?? session.reloadTask?.id ?? session.externalProgramTask?.id ?? '' }))
+        .filter(found => found.taskId !== '');
+}
+/** The sessions of the record's task (or app); none when the server does not serve the list (nothing can be told). */
+async function runningSessions(api, record) {
+    if (record.appId)
+        return api.appExecutionSessions(record.appId);
+    const sessions = await api.taskExecutionSessions({ id: record.taskId ?? '', name: record.name, taskType: record.external ? 1 : 0 });
+    return 'notKnown' in sessions ? [] : sessions;
+}
+/** Looks at most `lookMs` for what the start started (a start just sent may take a moment to show): none, one, or several. */
+async function lookForStarted(api, record, { clock, lookMs }) {
+    const outcome = await poll({
+        clock,
+        deadline: clock.now() + lookMs,
+        read: () => startedSince(api, record),
+        retry: isTransient,
+        done: found => found.length > 0,
+        next: () => LOOK_GAP_MS
+    });
+    return outcome.done ? outcome.value : [];
+}
+const LOOK_GAP_MS = 500;
+/**
+ * Whether a session's `user` is our user. The QRS writes it as one string, `DIRECTORY\userId` (the
+ * `UserDirectory=...; UserId=...` form is read too); names compare case-insensitively, as Qlik's do.
+ * A directory either side does not know is not compared; a session without a user is nobody's we know.
+ */
+function runsAs(sessionUser, ours) {
+    if (!ours)
+        return true;
+    const them = parseUser(sessionUser ?? '');
+    const us = parseUser(ours);
+    if (!them.userId)
+        return false;
+    const same = (a, b) => a.toLowerCase() === b.toLowerCase();
+    return same(them.userId, us.userId) && (!them.directory || !us.directory || same(them.directory, us.directory));
+}
+
+;// CONCATENATED MODULE: ./src/reload/reconcile.ts
+
+
+
+
+
+
+
+/** The first looks come soon (a start is usually visible at once), then further apart: a busy scheduler can take minutes. */
+const FIRST_GAP_MS = 500;
+const MAX_GAP_MS = 5_000;
+/**
+ * The start was sent and its outcome is not known (no answer, a cut or unreadable one): the execution it
+ * started, if any, is found, never by sending it again (one start per target per run). Looks until the
+ * deadline, for a session of the task that was not running before and runs as our user, or a last result
+ * of the task that is new (a run that ended between two looks; results name no user, so one whose
+ * session was seen running as another user is not taken). Several new ones of our user: not guessing.
+ */
+async function findLostStart(api, task, record, lost, options) {
+    const { clock, cancel, deadline, log } = options;
+    const since = clock.now();
+    log.warning(`The answer to the start of task '${task.name}' was lost (${firstLine(errorMessage(lost))}): it may have started. The start is not sent again; looking for the execution it started (by ${userName(record)}) for up to ${formatDuration(Math.max(0, deadline - since))}, the rest of the timeout.`);
+    const before = new Set(record.before.map(id => id.toLowerCase()));
+    /** New sessions of the task seen running as another user: not ours, whatever their results say later. */
+    const theirs = new Set();
+    const look = async () => {
+        const sessions = await api.taskExecutionSessions(task);
+        const fresh = 'notKnown' in sessions ? [] : sessions.filter(session => !before.has(session.id.toLowerCase()));
+        for (const session of fresh)
+            if (!runsAs(session.user, record.user))
+                theirs.add(session.id.toLowerCase());
+        const ours = fresh.filter(session => !theirs.has(session.id.toLowerCase()));
+        if (ours.length > 1) {
+            throw new ReloadError(`${ours.length} executions of task '${task.name}' by ${userName(record)} started since the start was sent (${ours.map(s => s.id).join(', ')}), and the server does not tell which one this step started. Not guessing: check the QMC.`);
         }
-        catch (error) {
-            if (signal?.aborted)
-                throw signal.reason;
-            if (!options.retry?.(error, attempt))
-                throw error;
-            seen = { error };
-        }
-        if (clock.now() >= deadline)
-            return { done: false, last: seen, attempts: attempt + 1, expired: true };
-        const gap = options.next(seen, attempt);
-        if (gap === undefined)
-            return { done: false, last: seen, attempts: attempt + 1, expired: false };
-        await pause(gap);
-    }
-}
-/**
- * A poll that ends with the first answer (a retry loop): that answer. Failures are retried as `retry`
- * says; when the deadline (or `next`) ends the retries, the last failure is thrown.
- */
-async function untilAnswered(options) {
-    const outcome = await poll(options);
-    if (outcome.done)
+        if (ours[0])
+            return ours[0].id;
+        const last = (await findTask(api, { taskId: task.id })).operational?.lastExecutionResult?.id;
+        if (!last || last === options.lastResultBefore)
+            return undefined;
+        const executionId = (await api.executionResult(last))?.executionID;
+        return executionId && !before.has(executionId.toLowerCase()) && !theirs.has(executionId.toLowerCase()) ? executionId : undefined;
+    };
+    const outcome = await poll({
+        clock,
+        signal: cancel,
+        deadline,
+        read: look,
+        // A look the server could not answer now is not the end of the looking.
+        retry: isTransient,
+        done: found => found !== undefined,
+        next: (_, attempt) => Math.min(MAX_GAP_MS, Math.round(FIRST_GAP_MS * 1.5 ** attempt))
+    });
+    if (outcome.done && outcome.value) {
+        log.info(`Found the execution the start started: ${outcome.value}.`);
         return outcome.value;
-    throw failure(outcome.last);
-}
-/** The error the last look failed with, if it failed. */
-function failure(seen) {
-    return 'error' in seen ? seen.error : undefined;
-}
-/** The answer of the last look, if it answered. */
-function answer(seen) {
-    return 'value' in seen ? seen.value : undefined;
+    }
+    const unanswered = outcome.done ? undefined : failure(outcome.last);
+    throw new ReloadError(`The start of task '${task.name}' was sent once (${record.at}) and its answer was lost (${firstLine(errorMessage(lost))}); no execution of the task by ${userName(record)} appeared in ${formatDuration(clock.now() - since)} of looking, until the timeout${unanswered ? `, the last look failing (${firstLine(errorMessage(unanswered))})` : ''}. It was not sent again, so that the task cannot run twice: check the QMC, then run the step again.`);
 }
 
+;// CONCATENATED MODULE: ./src/reload/app-reload.ts
 
-/***/ }),
 
-/***/ 9997:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   K: () => (/* binding */ excerpt),
-/* harmony export */   T: () => (/* binding */ firstLine)
-/* harmony export */ });
-/** The first line of a message: for one-line log lines and headings. */
-function firstLine(text) {
-    return text.split('\n')[0];
-}
-/** The first part of an error body, HTML tags stripped, on one line. */
-function excerpt(body, max = 300) {
-    const text = stripTags(body, max + 1)
-        .replace(/\s+/g, ' ')
-        .trim();
-    return text.length > max ? `${text.slice(0, max)}…` : text;
+
+
+const FIND_POLL_MS = 500;
+const app_reload_MAX_GAP_MS = 5_000;
+/**
+ * QMC's "Reload now" (`POST /qrs/app/{id}/reload`) answers 204 with no handle. The execution it
+ * started is found by comparing the app's executions before and after the call: exactly one new
+ * one is ours; several new ones at once cannot be told apart, and the action says so. The request is
+ * sent once: when its answer is lost, the looking is the same (its outcome is not known either way).
+ */
+async function startAppReload(api, appId, { clock, signal, deadline, user, onSend, log }) {
+    const app = await api.app(appId);
+    if (!app)
+        throw new ReloadError(`No app with id ${appId} is visible to this user: check the id (QMC > Apps) and the user's read rights.`);
+    const before = await appExecutions(api, appId);
+    onSend?.({ appId, name: app.name, at: new Date().toISOString(), user, before: before.running });
+    const since = clock.now();
+    try {
+        await api.reloadApp(appId);
+    }
+    catch (error) {
+        if (signal?.aborted || refused(error))
+            throw error;
+        log.warning(`The answer to the reload of app '${app.name}' was lost (${firstLine(errorMessage(error))}): it may have started. It is not requested again; looking for the execution it started for up to ${formatDuration(Math.max(0, deadline - since))}, the rest of the timeout.`);
+    }
+    let seen;
+    const outcome = await poll({
+        clock,
+        signal,
+        deadline,
+        read: async () => {
+            const now = (await appExecutions(api, appId)).all;
+            const fresh = new Map([...now].filter(([id]) => !before.all.has(id)));
+            if (fresh.size > 1) {
+                throw new ReloadError(`App '${app.name}' has ${fresh.size} executions that started since the reload was requested (${[...fresh.keys()].join(', ')}): another user or a schedule reloaded it at the same time, and the server does not tell which one this step started. Not guessing: check the QMC, or reload through a task with task-id.`);
+            }
+            // Seen twice in a row: a concurrent start would have shown up by now.
+            const ours = fresh.size === 1 && seen?.size === 1 ? [...fresh][0] : undefined;
+            seen = fresh;
+            return ours;
+        },
+        done: ours => ours !== undefined,
+        // Soon while one new execution waits to be seen again; further apart while none has shown (a busy scheduler).
+        next: (_, attempt) => (seen?.size === 1 ? FIND_POLL_MS : Math.min(app_reload_MAX_GAP_MS, Math.round(FIND_POLL_MS * 1.5 ** attempt)))
+    });
+    if (!outcome.done || !outcome.value) {
+        throw new ReloadError(`The reload of app '${app.name}' was requested once, but no new execution appeared in ${formatDuration(clock.now() - since)}, until the timeout: the scheduler may be down, or the app's reload task was already running. It was not requested again.`);
+    }
+    const [executionId, taskId] = outcome.value;
+    return { app, executionId, taskId };
 }
 /**
- * The text of an HTML body (tags, scripts and styles removed), up to about `want` characters. One
- * pass: each `<` is looked at once and an unclosed tag or `<script` ends the text, so a hostile
- * body of many unclosed tags costs linear time (a regex made it quadratic: 1 MB took 80 s).
+ * The app's executions the server knows: execution id → task id for running ones and past results, and
+ * the ids of those running now (a record lists those: the results of every past run would not fit).
  */
-function stripTags(body, want = Infinity) {
-    let text = '';
-    let at = 0;
-    // Whitespace collapses later: keep a generous margin over `want`.
-    while (at < body.length && text.length <= want * 4 + 1024) {
-        const open = body.indexOf('<', at);
-        if (open < 0) {
-            text += body.slice(at);
-            break;
+async function appExecutions(api, appId) {
+    // One after the other: two parallel calls could both meet an expired proxy session and both sign in.
+    const sessions = await api.appExecutionSessions(appId);
+    const results = await api.appExecutionResults(appId);
+    const all = new Map();
+    for (const result of results)
+        if (result.executionID)
+            all.set(result.executionID.toLowerCase(), result.taskID ?? '');
+    for (const session of sessions)
+        all.set(session.id.toLowerCase(), session.reloadTask?.id ?? all.get(session.id.toLowerCase()) ?? '');
+    return { all, running: sessions.map(session => session.id.toLowerCase()) };
+}
+
+;// CONCATENATED MODULE: ./src/reload/status.ts
+/** QRS TaskExecutionStatus, complete (GET /qrs/about/api/enums lists the same). */
+const STATUS_NAMES = [
+    'NeverStarted', // 0
+    'Triggered', // 1
+    'Started', // 2
+    'Queued', // 3: waits for a free reload slot on the node
+    'AbortInitiated', // 4
+    'Aborting', // 5
+    'Aborted', // 6
+    'FinishedSuccess', // 7
+    'FinishedFail', // 8
+    'Skipped', // 9
+    'Retry', // 10: another attempt follows
+    'Error', // 11
+    'Reset', // 12
+    'DistributionQueue', // 13
+    'DistributionRunning' // 14
+];
+const SUCCESS = 7;
+/** Final statuses that count as a failure: 6 Aborted, 8 FinishedFail, 11 Error, 12 Reset. */
+const FAILED = new Set([6, 8, 11, 12]);
+/** Statuses that end an execution: the failures, 7 FinishedSuccess and 9 Skipped. */
+const FINAL = new Set([...FAILED, SUCCESS, 9]);
+function statusName(code) {
+    return STATUS_NAMES[code] ?? `Unknown(${code})`;
+}
+function isFinal(code) {
+    return FINAL.has(code);
+}
+function isSuccess(code) {
+    return code === SUCCESS;
+}
+/** Ended without success and not skipped: what fires a "TaskFail" trigger. */
+function isFailed(code) {
+    return FAILED.has(code);
+}
+/** "FinishedFail (8)" */
+function describeStatus(code) {
+    return `${statusName(code)} (${code})`;
+}
+
+;// CONCATENATED MODULE: ./src/reload/schedule.ts
+/**
+ * When to look again: a pure function of the reload's age, the forecast from the task's history
+ * (when the server tells it) and the settings. wait.ts sleeps what it returns; tests and the bench
+ * call it with any clock.
+ */
+/** No history: the first gaps (and the shortest). */
+const MIN_POLL_MS = 500;
+/** With history: the shortest gap, near the expected end. */
+const DENSE_POLL_MS = 300;
+/** Gaps are jittered by ±20 %: parallel jobs must not poll in lockstep. */
+const JITTER = 0.2;
+/** The forecast takes the median of at most this many recent successful runs. */
+const HISTORY_RUNS = 5;
+/**
+ * With history: the first poll comes at this share of the expected duration (a failure that early is noticed
+ * then). max-poll-interval caps it: it matters for reloads shorter than a few times the cap only.
+ */
+const FIRST_SHARE = 1 / 2;
+/** Before the window no gap is shorter than this. */
+const SPARSE_MIN_MS = 2_000;
+/** Before the window the gap is the age: each poll twice as late as the last (a run far shorter than its history is noticed within its own duration). */
+const SPARSE_SHARE = 1;
+/** One run, or two: the window is the expected end ± this share of it (runs of one task vary by about 10 %). */
+const WINDOW_SHARE = 0.1;
+/** Three runs or more: the window spans their shortest and longest, widened by this share of the forecast on each side... */
+const SPREAD_MARGIN = 0.02;
+/** ...and at least this share either side (two identical runs do not promise a third to the millisecond). */
+const SPREAD_MIN = 0.02;
+/** In the window, before the expected end, the gap is this share of the distance to it: densest at it. */
+const ZOOM_SHARE = 0.35;
+/** After the expected end the gap is this share of the overrun: an overrun grows cheaper to watch as it grows. */
+const OVERRUN_ZOOM = 0.5;
+/** Past the window (the reload overruns) the gap grows as a share of the age: with +20 % jitter, lag at most 10 %. */
+const OVERRUN_SHARE = 0.08;
+/** The dense window [start, end] around the expected end: from the runs' spread when there are enough of them. */
+function denseWindow(forecast) {
+    const E = forecast.expectedMs;
+    if (forecast.runs < 3)
+        return { startMs: E * (1 - WINDOW_SHARE), endMs: E * (1 + WINDOW_SHARE) };
+    const below = Math.max(E - forecast.lowMs + SPREAD_MARGIN * E, SPREAD_MIN * E);
+    const above = Math.max(forecast.highMs - E + SPREAD_MARGIN * E, SPREAD_MIN * E);
+    return { startMs: E - below, endMs: E + above };
+}
+/**
+ * The gap (ms, before jitter) to wait at `elapsedMs` into the reload.
+ * - No history: a tenth of the age, at least MIN_POLL_MS (short reloads are noticed within half a second).
+ * - History, expected duration E: the first poll at E/2, then sparse (the age, at least 2 s) up to the
+ *   dense window (E ± 10 %, or the recent runs' spread); in it 0.35 of the distance to E, down to
+ *   DENSE_POLL_MS, then half the overrun; past the window that, up to 8 % of the age.
+ * Every gap is capped by max-poll-interval.
+ */
+function pollGap(elapsedMs, forecast, settings) {
+    return plannedGap(elapsedMs, forecast, settings).gapMs;
+}
+/**
+ * The gap with its jitter: ±JITTER of the gap, except for a gap that aims at the dense window or lies in
+ * it, whose jitter is ±JITTER of DENSE_POLL_MS (±20 % of a 10 s landing would put the poll 2 s off the
+ * point it aims at). Jobs with different forecasts still poll at different moments; the sparse gaps
+ * before the window keep their full jitter.
+ */
+function nextGap(elapsedMs, forecast, settings, random) {
+    const { gapMs, aimed } = plannedGap(elapsedMs, forecast, settings);
+    return aimed ? Math.max(DENSE_POLL_MS / 2, Math.round(gapMs + DENSE_POLL_MS * JITTER * (2 * random() - 1))) : jittered(gapMs, random);
+}
+function plannedGap(elapsedMs, forecast, settings) {
+    const cap = Math.max(settings.maxPollIntervalMs, MIN_POLL_MS);
+    const t = Math.max(0, elapsedMs);
+    const f = typeof forecast === 'number' ? singleRun(forecast) : forecast;
+    if (!f || !(f.expectedMs > 0))
+        return { gapMs: Math.min(Math.max(t / 10, MIN_POLL_MS), cap), aimed: false };
+    const E = f.expectedMs;
+    const { startMs, endMs } = denseWindow(f);
+    // A window narrower than a few dense gaps (a short reload) is entered at E itself: one poll may do.
+    const enter = endMs - startMs < 3 * DENSE_POLL_MS ? E : startMs;
+    let gap;
+    let aimed = true;
+    if (t < enter) {
+        const first = FIRST_SHARE * E;
+        const sparse = t < first ? Math.max(first - t, SPARSE_MIN_MS) : Math.max(SPARSE_SHARE * t, SPARSE_MIN_MS);
+        // Land on the window's start rather than jump into it (or poll just before it).
+        aimed = enter - t - sparse < DENSE_POLL_MS;
+        gap = aimed ? enter - t : sparse;
+    }
+    else if (t < E) {
+        gap = ZOOM_SHARE * (E - t);
+    }
+    else if (t < endMs) {
+        gap = OVERRUN_ZOOM * (t - E);
+    }
+    else {
+        aimed = false;
+        gap = Math.min(Math.max(OVERRUN_ZOOM * (t - E), DENSE_POLL_MS), OVERRUN_SHARE * t);
+    }
+    const gapMs = Math.min(Math.max(gap, DENSE_POLL_MS), cap);
+    // A gap cut by the cap aims at nothing.
+    return { gapMs, aimed: aimed && gapMs < cap };
+}
+/** The gap with ±JITTER; `random` in [0, 1). */
+function jittered(gapMs, random) {
+    return Math.round(gapMs * (1 - JITTER + 2 * JITTER * random()));
+}
+function singleRun(expectedMs) {
+    return { expectedMs, lowMs: expectedMs, highMs: expectedMs, runs: 1 };
+}
+/** The run's duration when it is a useful forecast: a run that finished successfully, with a duration. */
+function expectedDuration(last) {
+    if (!last || last.status !== 7)
+        return undefined;
+    if (typeof last.duration === 'number' && last.duration > 0)
+        return last.duration;
+    const span = Date.parse(last.stopTime ?? '') - Date.parse(last.startTime ?? '');
+    return Number.isFinite(span) && span > 0 && !last.stopTime?.startsWith('1753-') ? span : undefined;
+}
+/**
+ * The forecast from the task's recent results (any order): the HISTORY_RUNS latest successful runs,
+ * their median and spread. Failed or aborted runs stopped early and say little about a full one.
+ */
+function forecastFrom(results) {
+    const durations = results
+        .map(run => ({ at: Date.parse(run.startTime ?? ''), ms: expectedDuration(run) }))
+        .filter((run) => run.ms !== undefined)
+        .sort((a, b) => (b.at || 0) - (a.at || 0))
+        .slice(0, HISTORY_RUNS)
+        .map(run => run.ms)
+        .sort((a, b) => a - b);
+    if (durations.length === 0)
+        return undefined;
+    const mid = durations.length >> 1;
+    const expectedMs = durations.length % 2 ? durations[mid] : (durations[mid - 1] + durations[mid]) / 2;
+    return { expectedMs, lowMs: durations[0], highMs: durations.at(-1), runs: durations.length };
+}
+/** A forecast of one run (the lookup's last result), when it is one. */
+function forecastOf(last) {
+    const ms = expectedDuration(last);
+    return ms === undefined ? undefined : singleRun(ms);
+}
+
+;// CONCATENATED MODULE: ./src/reload/history.ts
+
+/**
+ * Below this previous duration the lookup's last run is the whole forecast: a short reload's window is a
+ * poll or two, and the read of the recent runs would cost more requests than its median saves.
+ */
+const HISTORY_MIN_MS = 10_000;
+/**
+ * The recent runs are those that started within this many of the last run's durations before it. A task
+ * runs one execution at a time, so the span holds at most this many runs (plus retries): the answer stays
+ * small (about 100 KB at most) however often the task runs (QRS lists have no `take`). A 20-minute reload
+ * finds 33 hours of runs, a 2-hour one 8 days; a 12 s reload that runs hourly finds its last run only.
+ */
+const HISTORY_SPAN_RUNS = 100;
+/**
+ * The forecast for a task's next run: the lookup's last result (no request), and when that took
+ * HISTORY_MIN_MS or more, the median and spread of its recent successful runs (one request).
+ * A failed read keeps the last run's forecast: history only tunes the schedule.
+ */
+async function taskForecast(api, task, log) {
+    const last = task.operational?.lastExecutionResult;
+    const single = forecastOf(last);
+    const lastStart = Date.parse(last?.startTime ?? '');
+    if (!single || single.expectedMs < HISTORY_MIN_MS || !Number.isFinite(lastStart))
+        return single;
+    const since = new Date(lastStart - HISTORY_SPAN_RUNS * single.expectedMs).toISOString();
+    try {
+        return forecastFrom(await api.recentRuns(task.id, since)) ?? single;
+    }
+    catch (error) {
+        log.debug(`The task's recent runs could not be read (${error.message}): the last run is the forecast.`);
+        return single;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/reload/outage.ts
+
+
+
+
+/**
+ * Tells one outage in two lines: when the server stops answering, and when it answers again
+ * (with how long it was gone). The retries in between are silent: a node restart of minutes
+ * would otherwise fill the log.
+ */
+class Outage {
+    clock;
+    log;
+    doing;
+    since;
+    constructor(clock, log, 
+    /** What the step keeps doing meanwhile: "still waiting for execution <id>". */
+    doing) {
+        this.clock = clock;
+        this.log = log;
+        this.doing = doing;
+    }
+    get ongoing() {
+        return this.since !== undefined;
+    }
+    /** A request failed for a transient reason; `untilMs` is how long the step keeps trying. */
+    failed(error, untilMs) {
+        if (this.since !== undefined)
+            return;
+        this.since = this.clock.now();
+        this.log(`QRS is not answering (${firstLine(error.message)}); trying again for up to ${Math.ceil(untilMs / 1000)} s (the timeout), ${this.doing}.`);
+    }
+    /** A request got an answer. */
+    answered() {
+        if (this.since === undefined)
+            return;
+        const gone = this.clock.now() - this.since;
+        this.since = undefined;
+        this.log(`QRS did not answer for ${Math.round(gone / 1000)} s; ${this.doing}.`);
+    }
+}
+/**
+ * A read that must not fail for an outage: transient failures are retried with capped backoff
+ * (or the server's Retry-After) until the deadline, then StillDown. Anything else is thrown at once;
+ * a cancellation cuts the sleep.
+ */
+async function rideOut(read, { clock, deadline, outage, signal, random }) {
+    const outcome = await poll({
+        clock,
+        deadline,
+        signal,
+        read,
+        retry: isTransient,
+        next: (seen, attempt) => {
+            const error = failure(seen);
+            outage.failed(error, deadline - clock.now());
+            return retryDelay(error, attempt, random);
         }
-        text += body.slice(at, open);
-        const raw = /^<(script|style)\b/i.exec(body.slice(open, open + 8))?.[1];
-        const close = raw ? indexOfCaseless(body, raw.toLowerCase() === 'script' ? SCRIPT_END : STYLE_END, open) : body.indexOf('>', open);
-        if (close < 0)
+    });
+    if (!outcome.done)
+        throw new StillDown(failure(outcome.last));
+    outage.answered();
+    return outcome.value;
+}
+
+;// CONCATENATED MODULE: ./src/reload/dates.ts
+/** The QRS writes unset dates as 1753-01-01T00:00:00.000Z (SQL Server's minimum). */
+function isUnset(value) {
+    if (!value)
+        return true;
+    const time = Date.parse(value);
+    return Number.isNaN(time) || new Date(time).getUTCFullYear() <= 1753;
+}
+/** An ISO 8601 time, or '' when the QRS left it unset. */
+function realTime(value) {
+    return isUnset(value) ? '' : new Date(Date.parse(value)).toISOString();
+}
+
+;// CONCATENATED MODULE: ./src/reload/wait.ts
+
+
+
+
+
+
+/** Without history (see schedule.ts): short gaps while the reload is young, growing to a tenth of its age, capped. */
+function pollInterval(elapsedMs, maxMs, random) {
+    return jittered(pollGap(elapsedMs, undefined, { maxPollIntervalMs: maxMs }), random);
+}
+const HEARTBEAT_MS = 5 * 60_000;
+/**
+ * Qlik's documented wait: poll the execution session until it is gone (404), then read the
+ * results of that execution. One result per attempt; the latest attempt decides. Results of
+ * earlier runs never match: they belong to other execution ids. An outage (5xx, 429, timeouts,
+ * resets, refused connections) is ridden out up to the timeout: the execution runs on without us.
+ */
+async function waitForExecution(reader, executionId, options) {
+    const { clock, timeoutMs, maxPollIntervalMs } = options;
+    const random = options.random ?? Math.random;
+    const started = clock.now();
+    let sessionEnded = false;
+    let lastStatus;
+    let latest;
+    let attempts = 0;
+    let woken = false;
+    let node;
+    let quietSince = started;
+    const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
+    const outage = new Outage(clock, options.log ?? (() => { }), `still waiting for execution ${executionId}`);
+    const read = (request) => rideOut(request, { clock, deadline: started + timeoutMs, outage, signal: options.signal, random });
+    const observe = (status) => {
+        if (status === undefined || status === lastStatus)
+            return;
+        lastStatus = status;
+        quietSince = clock.now();
+        options.onStatus?.(status);
+    };
+    const forecast = options.forecast ?? options.expectedMs;
+    const { wakeUps } = options;
+    let outcome;
+    try {
+        outcome = await poll({
+            clock,
+            signal: options.signal,
+            deadline: started + timeoutMs,
+            // With a forecast the first check is the schedule's rather than one at once: the start has just
+            // answered, and a check now says nothing the forecast does not (one request fewer per run).
+            firstGap: forecast !== undefined && !wakeUps ? nextGap(0, forecast, { maxPollIntervalMs }, random) : undefined,
+            // Push: a sleep that a QRS callback can end early.
+            sleep: wakeUps && (async (ms, abort) => void (woken = await wakeUps.sleep(ms, abort))),
+            read: async () => {
+                if (!sessionEnded) {
+                    const session = await read(() => reader.executionSession(executionId));
+                    if (session) {
+                        observe(session.executionResult?.status);
+                        node = session.executionResult?.executingNodeName || node;
+                        if (options.onHeartbeat && clock.now() - quietSince >= heartbeatMs) {
+                            quietSince = clock.now();
+                            options.onHeartbeat({ elapsedMs: clock.now() - started, status: lastStatus, node });
+                        }
+                    }
+                    else
+                        sessionEnded = true;
+                }
+                // After a callback the result may be final while the session is still being removed: look at once.
+                if (!sessionEnded && !woken)
+                    return undefined;
+                // The session can vanish a moment before the last result shows its final status.
+                const results = await read(() => reader.executionResults(executionId));
+                attempts = results.length;
+                latest = latestAttempt(results);
+                observe(latest?.status);
+                return latest && isFinal(latest.status) ? latest : undefined;
+            },
+            done: result => result !== undefined,
+            // Session gone, result not final yet: a moment later. Push: the safety poll. Else the schedule.
+            next: () => sessionEnded ? pollInterval(0, maxPollIntervalMs, random) * 2 : wakeUps ? wakeUps.safetyPollMs : nextGap(clock.now() - started, forecast, { maxPollIntervalMs }, random)
+        });
+    }
+    catch (error) {
+        if (!(error instanceof StillDown))
+            throw error;
+        return { kind: 'timeout', elapsedMs: clock.now() - started, sessionEnded, lastStatus, result: latest, attempts, unanswered: error.message };
+    }
+    if (outcome.done && outcome.value)
+        return { kind: 'finished', result: outcome.value, attempts };
+    return { kind: 'timeout', elapsedMs: clock.now() - started, sessionEnded, lastStatus, result: latest, attempts };
+}
+/** The latest attempt: by start time (an attempt not started yet is the newest), then stop time. */
+function latestAttempt(results) {
+    const time = (value) => (isUnset(value) ? Infinity : Date.parse(value));
+    return results
+        .map((result, index) => ({ result, index }))
+        .sort((a, b) => time(a.result.startTime) - time(b.result.startTime) || time(a.result.stopTime) - time(b.result.stopTime) || a.index - b.index)
+        .at(-1)?.result;
+}
+
+;// CONCATENATED MODULE: ./src/reload/start.ts
+
+
+
+
+
+
+
+
+
+
+
+
+/** A task looked up this recently (the target selection) is not looked up again before its start. */
+const FRESH_LOOKUP_MS = 2_000;
+/** Starts the target once (or attaches to its running execution) and says which execution is ours. */
+async function startReload(api, target, options, known) {
+    if (target.kind === 'app-id') {
+        const { app, executionId, taskId } = await startAppReload(api, target.appId, { ...options, signal: options.cancel });
+        const task = taskId ? await findTask(api, { taskId }) : await findTask(api, { taskName: `Manually triggered reload of ${app.name}` });
+        return { task, executionId, app, attached: false };
+    }
+    // The operational state must be current (running? last run?): a lookup older than a moment is repeated.
+    const fresh = known && performance.now() - known.at <= FRESH_LOOKUP_MS ? known.task : undefined;
+    const task = fresh ?? (await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName }));
+    let forecast = await taskForecast(api, task, options.log);
+    // Detect "running" from the server before starting, rather than assume what a start does then. The
+    // lookup's last result says "not running" for free when it is final (or NeverStarted); else ask.
+    const answer = mayBeRunning(task) ? await api.taskExecutionSessions(task) : [];
+    const running = 'notKnown' in answer ? notKnown(task, answer, options) : answer;
+    if (running.length > 0) {
+        const current = running[0].id;
+        if (options.ifRunning === 'fail') {
+            throw new ReloadError(`Task '${task.name}' is already running (execution ${current}) and if-running is 'fail'.`);
+        }
+        if (options.ifRunning === 'attach') {
+            printUntrusted(options.log, `Task '${task.name}' is already running: attaching to execution ${current} (if-running: attach).`);
+            return { task, executionId: current, attached: true };
+        }
+        // The run that was going is the freshest forecast of ours.
+        forecast = forecastOf(await waitForRunning(api, task, current, options)) ?? forecast;
+    }
+    const before = new Set(running.map(session => session.id.toLowerCase()));
+    let executionId = await startTask(api, task, { ...options, before });
+    if (before.has(executionId.toLowerCase())) {
+        // The server answered with the execution that was already going, not a new one.
+        options.log.info(`The server answered the start with execution ${executionId}, which was already running: waiting for it, then starting again.`);
+        await waitForRunning(api, task, executionId, options);
+        executionId = await startTask(api, task, { ...options, before });
+        if (before.has(executionId.toLowerCase()))
+            throw new ReloadError(`Task '${task.name}' keeps answering starts with the running execution ${executionId}: no new execution could be started.`);
+    }
+    return { task, executionId, attached: false, forecast };
+}
+/**
+ * The server does not serve the session list: whether the task runs is not known. if-running: fail
+ * promises not to start beside a running execution, and the task's last result (not final, or
+ * missing: that is why the list was asked) cannot rule one out, so it refuses; the other modes start,
+ * as a server without the list would have them do anyway.
+ */
+function notKnown(task, answer, options) {
+    const why = `Could not check whether task '${task.name}' is already running (${answer.notKnown})`;
+    if (options.ifRunning === 'fail')
+        throw new ReloadError(`${why}, and if-running is 'fail': not starting it. Allow the user to read execution sessions, or use if-running: wait.`);
+    options.log.warning(`${why}: starting it without that check.`);
+    return [];
+}
+/**
+ * False when the task's last execution (operational.lastExecutionResult, in the lookup's answer)
+ * ended or never started: no running check is needed. Missing or not final: it may run, ask.
+ */
+function mayBeRunning(task) {
+    const status = task.operational?.lastExecutionResult?.status;
+    return status === undefined || (status !== 0 && !isFinal(status));
+}
+/** if-running: wait — the new data must not be missed by a reload that began before it landed. */
+async function waitForRunning(api, task, executionId, options) {
+    printUntrusted(options.log, `Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`);
+    const outcome = await waitForExecution(api.with({ retries: 0 }), executionId, {
+        // The outage lines quote the server's answer.
+        log: line => printUntrusted(options.log, line),
+        clock: options.clock,
+        timeoutMs: options.timeoutMs,
+        maxPollIntervalMs: options.maxPollIntervalMs,
+        signal: options.signal
+    });
+    if (outcome.kind === 'timeout') {
+        throw new ReloadError(`Task '${task.name}' was already running (execution ${executionId}) and did not end within the timeout; this step started nothing and stopped nothing.`);
+    }
+    options.log.info(`The earlier execution ended with ${describeStatus(outcome.result.status)}.`);
+    return outcome.result;
+}
+/** An execution id as the QRS writes one. */
+const start_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * Starts the task, once, and returns the execution session id. The start is recorded (onSend) before it
+ * goes out. A refusal (the server answered with an error status) started nothing; any other failure to
+ * get its answer (no answer, a timeout, a body cut or unreadable, an answer that is not an execution id)
+ * leaves its outcome unknown: the execution it started is then looked for, never by starting again.
+ */
+async function startTask(api, task, options) {
+    const { cancel, before = new Set() } = options;
+    const record = {
+        taskId: task.id,
+        ...(isExternalProgram(task) ? { external: true } : {}),
+        name: task.name,
+        at: new Date().toISOString(),
+        user: options.user,
+        before: [...before]
+    };
+    options.onSend?.(record);
+    let answer;
+    try {
+        answer = await api.startTask(task.id);
+    }
+    catch (error) {
+        // A cancellation cut it: the cancellation finds what it started, from the record.
+        if (cancel?.aborted || refused(error))
+            throw error;
+        return findLostStart(api, task, record, error, { ...options, lastResultBefore: task.operational?.lastExecutionResult?.id });
+    }
+    if (answer === '' || answer === EMPTY_GUID) {
+        const disabled = task.enabled === false ? ' The task is disabled: enable it in the QMC (Tasks > Edit > Enabled).' : '';
+        throw new ReloadError(`Task '${task.name}' (${task.id}) did not start: the server answered with an empty execution id.${disabled} Likely causes: the task is disabled, no scheduler service is running or reachable, or the app is unavailable (deleted, or locked by another reload).`);
+    }
+    if (typeof answer === 'string' && start_GUID.test(answer))
+        return answer;
+    const unreadable = new Error(`the server answered something that is not an execution id: ${JSON.stringify(answer)?.slice(0, 80) ?? 'nothing'}`);
+    return findLostStart(api, task, record, unreadable, { ...options, lastResultBefore: task.operational?.lastExecutionResult?.id });
+}
+
+;// CONCATENATED MODULE: ./src/report/dry-run.ts
+
+
+
+
+
+
+/**
+ * Dry run: for each resolved target, whether it would start (enabled, not running or what if-running
+ * does about it, the user's right to start it where the server tells), printed as one table in the log
+ * and the job summary. Only reads: nothing is started or stopped.
+ */
+async function dryRun(toolkit, api, settings, runs) {
+    await toolkit.group(`Dry run: check ${runs.length} target${runs.length === 1 ? '' : 's'}`, async () => {
+        for (const run of runs) {
+            run.plan = run.resolved?.taskId ? await planTask(toolkit, api, settings, run.resolved.taskId) : await planApp(api, run.resolved.appId);
+            run.success = run.plan.wouldStart;
+        }
+    });
+    const table = planRows(runs);
+    // Names come from the server: printed with runner commands off.
+    printUntrusted(toolkit, ...textTable(table).split('\n'));
+    setResult(toolkit, settings.singleTarget, runs);
+    const blocked = runs.filter(run => !run.plan.wouldStart);
+    const verdict = blocked.length === 0
+        ? `Dry run: all ${runs.length} target${runs.length === 1 ? '' : 's'} would start. Nothing was started.`
+        : `Dry run: ${blocked.length} of ${runs.length} target${runs.length === 1 ? '' : 's'} would not start. Nothing was started.\n${blocked.map(run => `- ${run.label}: ${run.plan.reasons.join('; ')}`).join('\n')}`;
+    if (blocked.length > 0) {
+        toolkit.error(verdict);
+        toolkit.fail();
+    }
+    else
+        printUntrusted(toolkit, verdict);
+    await writePlanSummary(toolkit, table, verdict, blocked.length === 0);
+}
+const update = (privileges) => (Array.isArray(privileges) ? privileges.some(p => p.toLowerCase() === 'update') : null);
+async function planTask(toolkit, api, settings, taskId) {
+    const filter = eqGuid('id', taskId);
+    let [task] = await api.reloadTasks(filter, true);
+    if (!task)
+        [task] = asExternalPrograms(await api.externalProgramTasks(filter, true));
+    if (!task)
+        return { action: 'none', wouldStart: false, enabled: null, runningExecutionId: null, mayStart: null, reasons: ['the task is no longer visible to this user'] };
+    const reasons = [];
+    const enabled = task.enabled !== false;
+    if (!enabled)
+        reasons.push('the task is disabled (QMC > Tasks > Edit > Enabled)');
+    const mayStart = update(task.privileges);
+    if (mayStart === false)
+        reasons.push('the signed-in user may not start it (no update right on the task)');
+    const sessions = await api.taskExecutionSessions(task);
+    const running = 'notKnown' in sessions ? undefined : sessions[0];
+    if ('notKnown' in sessions) {
+        toolkit.warning(`Could not check whether task '${task.name}' is already running (${sessions.notKnown}).`);
+        // As the start would: if-running: fail does not start when a run cannot be ruled out.
+        if (settings.ifRunning === 'fail' && mayBeRunning(task))
+            reasons.push(`whether it is running could not be checked and if-running is 'fail'`);
+    }
+    let action = 'start';
+    if (running) {
+        if (settings.ifRunning === 'fail')
+            reasons.push(`it is already running (execution ${running.id}) and if-running is 'fail'`);
+        action =
+            settings.ifRunning === 'attach'
+                ? `attach to execution ${running.id} (if-running: attach)`
+                : settings.ifRunning === 'wait'
+                    ? `wait for execution ${running.id} to end, then start`
+                    : 'none';
+    }
+    return {
+        action: reasons.length > 0 ? 'none' : action,
+        wouldStart: reasons.length === 0,
+        enabled,
+        runningExecutionId: running?.id ?? null,
+        runningNotKnown: 'notKnown' in sessions,
+        mayStart,
+        reasons
+    };
+}
+/** An app reload runs QMC's "Reload now": the right to update the app, and no reload of it running. */
+async function planApp(api, appId) {
+    const app = await api.app(appId, true);
+    if (!app)
+        return { action: 'none', wouldStart: false, enabled: null, runningExecutionId: null, mayStart: null, reasons: ['the app is no longer visible to this user'] };
+    const reasons = [];
+    const mayStart = update(app.privileges);
+    if (mayStart === false)
+        reasons.push('the signed-in user may not reload it (no update right on the app)');
+    const [running] = await api.appExecutionSessions(appId);
+    if (running)
+        reasons.push(`a reload of the app is already running (execution ${running.id})`);
+    return {
+        action: reasons.length > 0 ? 'none' : 'reload the app (Reload now)',
+        wouldStart: reasons.length === 0,
+        enabled: null,
+        runningExecutionId: running?.id ?? null,
+        mayStart,
+        reasons
+    };
+}
+const HEADER = ['Target', 'Id', 'Stream', 'Selected by', 'Enabled', 'Running', 'May start', 'Plan'];
+function planRows(runs) {
+    const yesNo = (value) => (value === null ? 'not known' : value ? 'yes' : 'no');
+    return runs.map(run => {
+        const { resolved: r, plan: p } = run;
+        const name = r.taskName ?? `app '${r.appName}'`;
+        const id = r.taskId ?? r.appId ?? '';
+        const stream = r.taskId ? '—' : (r.stream ?? 'not published');
+        const enabled = p.enabled === null ? '—' : yesNo(p.enabled);
+        const plan = p.wouldStart ? p.action : `would not start: ${p.reasons.join('; ')}`;
+        return [name, id, stream, r.from, enabled, p.runningExecutionId ?? (p.runningNotKnown ? 'not known' : 'no'), yesNo(p.mayStart), plan];
+    });
+}
+/** A plain-text table for the log: columns padded to their widest cell. */
+function textTable(rows) {
+    const all = [HEADER, ...rows];
+    const widths = HEADER.map((_, i) => Math.max(...all.map(row => row[i].length)));
+    const line = (row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ');
+    return [line(HEADER), widths.map(w => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+async function writePlanSummary(toolkit, rows, verdict, ok) {
+    const summary = new Html();
+    const [headline, ...why] = verdict.split('\n');
+    summary.heading(`${ok ? '✅' : '❌'} ${html_escape(headline)}`, 3);
+    const cells = (row, tag) => `<tr>${row.map(cell => `<${tag} align="left">${html_escape(cell)}</${tag}>`).join('')}</tr>`;
+    summary.raw(`<table>${cells(HEADER, 'th')}${rows.map(row => cells(row, 'td')).join('')}</table>`);
+    if (why.length > 0)
+        summary.raw(`<ul>${why.map(line => `<li>${html_escape(line.replace(/^- /, ''))}</li>`).join('')}</ul>`);
+    await toolkit.writeSummary(summary.toString());
+}
+
+;// CONCATENATED MODULE: ./src/scriptlog/lines.ts
+
+/** A line longer than this is cut: a log line that never ends must not fill the memory. */
+const MAX_LINE_CHARS = 4_000;
+/**
+ * The lines of a file from byte `start`, CRLF or LF, each cut to `maxChars` (with `…`). Memory stays
+ * bounded by the chunk size and `maxChars` whatever the file holds, a single line of 500 MB included.
+ */
+async function* boundedLines(path, start = 0, maxChars = MAX_LINE_CHARS) {
+    let line = '';
+    let cut = false;
+    for await (const chunk of (0,external_node_fs_namespaceObject.createReadStream)(path, { encoding: 'utf8', start, highWaterMark: 64 * 1024 })) {
+        const text = chunk;
+        let from = 0;
+        for (let at = text.indexOf('\n');; at = text.indexOf('\n', from)) {
+            const piece = text.slice(from, at < 0 ? text.length : at);
+            if (!cut) {
+                line += piece.slice(0, maxChars + 1 - line.length);
+                if (line.length > maxChars) {
+                    line = `${line.slice(0, maxChars)}…`;
+                    cut = true;
+                }
+            }
+            if (at < 0)
+                break;
+            yield cut ? line : line.replace(/\r$/, '');
+            line = '';
+            cut = false;
+            from = at + 1;
+        }
+    }
+    if (line)
+        yield cut ? line : line.replace(/\r$/, '');
+}
+
+;// CONCATENATED MODULE: ./src/scriptlog/print.ts
+
+
+
+/** Logs larger than this are shown as their head and tail; the whole file is in script-log-path. */
+const MAX_PRINTED_BYTES = 1024 * 1024;
+const HEAD_LINES = 100;
+/**
+ * Prints a saved log into the step log, bounded, inside a collapsed group. The lines are the load
+ * script's (TRACE writes anything): they are printed with runner commands stopped.
+ */
+async function printScriptLog(toolkit, path, bytes) {
+    await toolkit.group(`Script log (${formatBytes(bytes)})`, async () => {
+        await withCommandsStopped(toolkit, async (info) => {
+            if (bytes <= MAX_PRINTED_BYTES) {
+                await printLines(info, path, 0);
+                return;
+            }
+            await printLines(info, path, 0, HEAD_LINES);
+            info(`… ${formatBytes(bytes - MAX_PRINTED_BYTES)} not shown here: the whole log is at ${path} (output script-log-path; upload it with actions/upload-artifact) …`);
+            await printLines(info, path, bytes - MAX_PRINTED_BYTES, Infinity, true);
+        });
+    });
+}
+async function printLines(info, path, start, max = Infinity, skipFirst = false) {
+    let count = 0;
+    for await (const line of boundedLines(path, start)) {
+        // Starting mid-file: the first line is a fragment.
+        if (skipFirst && count++ === 0)
+            continue;
+        if (!skipFirst && count++ >= max)
             break;
-        const end = raw ? body.indexOf('>', close) : close;
-        if (end < 0)
-            break;
-        if (!text.endsWith(' '))
-            text += ' ';
-        at = end + 1;
+        info(line);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/annotation.ts
+/**
+ * The text of the failure annotation: the status, the scheduler's error details, and from the
+ * script log the error lines and the last lines. Bounded: annotations are cut by GitHub.
+ */
+function failureAnnotation(report, excerpt, logNote) {
+    const parts = [failureSentence(report)];
+    const errors = report.details.filter(detail => detail.type === 'error').map(detail => detail.message);
+    if (errors.length > 0)
+        parts.push(`Scheduler:\n${indent(errors)}`);
+    if (excerpt?.errorLines.length)
+        parts.push(`Script errors:\n${indent(excerpt.errorLines)}`);
+    if (excerpt?.tail.length)
+        parts.push(`Last lines of the script log:\n${indent(excerpt.tail.slice(-10))}`);
+    if (logNote)
+        parts.push(logNote);
+    const text = parts.join('\n');
+    return text.length > 4000 ? `${text.slice(0, 4000)}…` : text;
+}
+/** Why the step failed, in one sentence: the annotation's first line and the summary's. */
+function failureSentence(report) {
+    return `Reload task '${report.taskName}' ended with ${report.status} (${report.statusCode}), not FinishedSuccess.`;
+}
+function indent(lines) {
+    return lines.map(line => `  ${line}`).join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/report/log.ts
+
+
+/** The execution as log lines: one line per fact, then the scheduler's details in time order. Names and messages are the server's. */
+function logReport(toolkit, report) {
+    const lines = [];
+    const info = (line) => lines.push(line);
+    info(`Status:    ${report.status} (${report.statusCode})`);
+    info(`Task:      ${report.taskName} (${report.taskId})`);
+    if (report.appId)
+        info(`App:       ${report.appName || '?'} (${report.appId})`);
+    info(`Execution: ${report.executionId}${report.attempts > 1 ? ` (${report.attempts} attempts)` : ''}`);
+    if (report.startedAt)
+        info(`Started:   ${report.startedAt}`);
+    if (report.stoppedAt)
+        info(`Stopped:   ${report.stoppedAt}`);
+    if (report.durationMs !== null)
+        info(`Duration:  ${formatDuration(report.durationMs)}`);
+    if (report.node)
+        info(`Node:      ${report.node}`);
+    if (report.details.length > 0) {
+        info('Scheduler details:');
+        for (const detail of report.details)
+            info(`  ${detail.time} [${detail.type}] ${detail.message}`);
+    }
+    printUntrusted(toolkit, ...lines);
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+
+
+
+/** The job summary: what ran, how it ended, and on failure the lines that explain it. */
+function renderSummary({ report, failure, success, excerpt, scriptLogNote, chain }) {
+    const summary = new Html();
+    const name = report?.taskName || report?.appName || 'Qlik Sense reload';
+    summary.heading(`${success ? '✅' : '❌'} ${html_escape(name)}: ${html_escape(report?.status || (success ? 'started' : 'failed'))}`, 3);
+    if (failure)
+        summary.raw(`<p><strong>${html_escape(firstLine(failure))}</strong></p>`);
+    if (report) {
+        const rows = [
+            ['Status', report.statusCode === null ? html_escape(report.status || '—') : `${html_escape(report.status)} (${report.statusCode})`],
+            ['Task', `${html_escape(report.taskName)} <code>${html_escape(report.taskId)}</code>`],
+            ...(report.appId ? [['App', `${html_escape(report.appName || '')} <code>${html_escape(report.appId)}</code>`]] : []),
+            ['Execution', `<code>${html_escape(report.executionId)}</code>`],
+            ['Started', html_escape(report.startedAt || '—')],
+            ['Stopped', html_escape(report.stoppedAt || '—')],
+            ['Duration', report.durationMs === null ? '—' : formatDuration(report.durationMs)],
+            ['Node', html_escape(report.node || '—')],
+            ['Attempts', String(Math.max(report.attempts, report.executionResultId ? 1 : 0))]
+        ];
+        summary.raw(`<table>${rows.map(([key, value]) => `<tr><th align="left">${key}</th><td>${value}</td></tr>`).join('')}</table>`);
+        if (report.details.length > 0) {
+            const items = report.details.map(d => `${d.type === 'error' ? '🔴 ' : d.type === 'warning' ? '🟠 ' : ''}${html_escape(d.message)}${d.time ? ` <sub>${html_escape(d.time)}</sub>` : ''}`);
+            summary.details('Scheduler details', `<ul>${items.map(item => `<li>${item}</li>`).join('')}</ul>`);
+        }
+    }
+    if (!success && excerpt && (excerpt.errorLines.length > 0 || excerpt.tail.length > 0)) {
+        if (excerpt.errorLines.length > 0)
+            summary.raw('<p>Script errors:</p>').code(html_escape(excerpt.errorLines.join('\n')));
+        summary.details(`Last ${excerpt.tail.length} lines of the script log (${excerpt.lines} lines)`, `<pre>${html_escape(excerpt.tail.join('\n'))}</pre>`);
+    }
+    if (chain)
+        summary.raw(`<p><strong>Task chain</strong></p>${chainTree(chain)}`);
+    if (scriptLogNote)
+        summary.raw(`<p><sub>${html_escape(scriptLogNote)}</sub></p>`);
+    return summary.toString();
+}
+/** The chain as nested lists: each task with its status, duration and the trigger that started it. */
+function chainTree(nodes) {
+    if (nodes.length === 0)
+        return '<p><sub>No task trigger fires on this outcome.</sub></p>';
+    const item = (node) => {
+        const mark = node.failed ? '❌' : node.warning ? '⚠️' : node.status === 'FinishedSuccess' ? '✅' : '⚪';
+        const facts = [node.status ? `${html_escape(node.status)}` : '', node.durationMs ? formatDuration(node.durationMs) : '', node.note ? `<em>${html_escape(node.note)}</em>` : '']
+            .filter(Boolean)
+            .join(' · ');
+        const children = node.children.length > 0 ? `<ul>${node.children.map(item).join('')}</ul>` : '';
+        return `<li>${mark} <strong>${html_escape(node.taskName)}</strong> <sub>via ${html_escape(node.eventName)}</sub>${facts ? ` — ${facts}` : ''}${children}</li>`;
+    };
+    return `<ul>${nodes.map(item).join('')}</ul>`;
+}
+/** Writes the summary; a run without GITHUB_STEP_SUMMARY (by hand) just skips it. */
+async function writeSummary(toolkit, input) {
+    await toolkit.writeSummary(renderSummary(input));
+}
+/** Several targets: one row each, then what explains each failure. */
+async function writeTargetsSummary(toolkit, runs, failure) {
+    await toolkit.writeSummary(renderTargetsSummary(runs, failure));
+}
+function renderTargetsSummary(runs, failure) {
+    const failed = runs.filter(run => !run.success);
+    const summary = new Html();
+    summary.heading(failed.length === 0 ? `✅ ${runs.length} Qlik Sense reloads finished` : `❌ ${failed.length} of ${runs.length} Qlik Sense reloads failed`, 3);
+    // A selection that failed as a whole (nothing started): why, above the rows.
+    if (failure)
+        summary.raw(`<p><strong>${html_escape(firstLine(failure))}</strong></p>`);
+    const header = ['Target', 'Status', 'Started', 'Duration', 'Node', 'Execution'].map(h => `<th align="left">${h}</th>`).join('');
+    const rows = runs.map(run => {
+        const r = run.report;
+        const status = r?.status ? `${run.success ? '✅' : '❌'} ${html_escape(r.status)}` : `❌ ${run.started ? html_escape(run.error ? 'failed' : '—') : 'NotStarted'}`;
+        const cells = [
+            html_escape(run.label),
+            status,
+            html_escape(r?.startedAt || '—'),
+            r?.durationMs == null ? '—' : formatDuration(r.durationMs),
+            html_escape(r?.node || '—'),
+            r?.executionId ? `<code>${html_escape(r.executionId)}</code>` : '—'
+        ];
+        return `<tr>${cells.map(c => `<td>${c}</td>`).join('')}</tr>`;
+    });
+    summary.raw(`<table><tr>${header}</tr>${rows.join('')}</table>`);
+    for (const run of runs.filter(r => r.chain))
+        summary.details(`Task chain after ${html_escape(run.label)}`, chainTree(run.chain));
+    for (const run of failed) {
+        const lines = [run.error, ...(run.report?.details ?? []).filter(d => d.type === 'error').map(d => d.message), ...(run.excerpt?.errorLines ?? [])].filter(Boolean);
+        if (lines.length > 0)
+            summary.details(`${html_escape(run.label)}: why it failed`, `<pre>${html_escape(lines.join('\n'))}</pre>`);
+    }
+    return summary.toString();
+}
+
+;// CONCATENATED MODULE: ./src/chain/follow.ts
+
+
+
+
+
+
+/** A trigger fires at once when its rules are met; if the downstream run does not appear within this, it did not fire. */
+const FIRE_WINDOW_MS = 60_000;
+const follow_LOOK_GAP_MS = 1_000;
+/** Server clocks are the reference; creation stamps may precede the upstream stop by a hair. */
+const CLOCK_TOLERANCE_MS = 1_000;
+/** ruleState of QRS composite rules: 1 TaskSuccessful, 2 TaskFail. */
+function ruleStateOf(status) {
+    if (isSuccess(status))
+        return 1;
+    return isFailed(status) ? 2 : undefined;
+}
+function ruleTask(rule) {
+    return rule.reloadTask ?? rule.externalProgramTask ?? undefined;
+}
+function windowMs(event) {
+    const t = event.timeConstraint ?? {};
+    return ((((t.days ?? 0) * 24 + (t.hours ?? 0)) * 60 + (t.minutes ?? 0)) * 60 + (t.seconds ?? 0)) * 1000;
+}
+/**
+ * Follows the composite events an ended execution triggers (protocol doc section 10): nothing tells
+ * the caller that a chain fired, so for each event whose rules this outcome satisfies, the action
+ * looks for a run of the downstream task created after the upstream stop, waits for it, and goes on
+ * from there. A rule that also needs other tasks fires only if they met it within the event's window.
+ */
+async function followChain(api, upstream, context) {
+    const state = ruleStateOf(upstream.result.status);
+    if (state === undefined)
+        return [];
+    context.events ??= await api.compositeEvents();
+    context.visited.add(upstream.task.id.toLowerCase());
+    const triggered = context.events.filter(event => event.enabled !== false && (event.compositeRules ?? []).some(rule => ruleTask(rule)?.id.toLowerCase() === upstream.task.id.toLowerCase() && rule.ruleState === state));
+    return Promise.all(triggered.map(event => followEvent(api, event, upstream, context)));
+}
+async function followEvent(api, event, upstream, context) {
+    const downstream = event.reloadTask ?? event.externalProgramTask;
+    const node = { taskId: downstream?.id ?? '', taskName: downstream?.name ?? '(unknown task)', eventName: event.name, failed: false, children: [] };
+    if (!downstream)
+        return { ...node, note: 'the trigger names no task' };
+    if (context.visited.has(downstream.id.toLowerCase()))
+        return { ...node, note: 'already in this chain (a cycle): not followed again' };
+    context.visited.add(downstream.id.toLowerCase());
+    const upstreamStop = Date.parse(upstream.result.stopTime ?? '');
+    const others = (event.compositeRules ?? []).filter(rule => ruleTask(rule)?.id.toLowerCase() !== upstream.task.id.toLowerCase());
+    const missing = await unmetRules(api, event, others, upstreamStop, windowMs(event));
+    if (missing.length > 0) {
+        const upstreamName = upstream.task.name || upstream.task.id;
+        context.log.warning(`Trigger '${event.name}' will not start '${node.taskName}' now: it fires only when ${missing.join(' and ')} too (within ${Math.round(windowMs(event) / 60_000)} min), not on '${upstreamName}' alone. The chain is not waited for past '${upstreamName}'.`, { title: `Qlik task chain: trigger '${event.name}' will not fire` });
+        return {
+            ...node,
+            warning: true,
+            note: `fires only when ${missing.join(' and ')} too, within ${Math.round(windowMs(event) / 60_000)} min: it may never fire, so the chain is not waited for here`
+        };
+    }
+    const executionId = await findDownstreamRun(api, downstream.id, upstreamStop, context, Math.min(FIRE_WINDOW_MS, windowMs(event) || FIRE_WINDOW_MS));
+    if (!executionId)
+        return { ...node, note: 'no run of it started after the trigger (disabled trigger or task?)' };
+    printUntrusted(context.log, `Chain: '${event.name}' started '${downstream.name}' (execution ${executionId}).`);
+    // The wait rides out outages itself (two lines each): reads that do not retry on their own.
+    const outcome = await waitForExecution(api.with({ retries: 0 }), executionId, {
+        log: line => printUntrusted(context.log, line),
+        clock: context.clock,
+        signal: context.signal,
+        timeoutMs: Math.max(0, context.deadline - context.clock.now()),
+        maxPollIntervalMs: context.maxPollIntervalMs
+    });
+    if (outcome.kind === 'timeout') {
+        const status = outcome.lastStatus;
+        return { ...node, executionId, status: status === undefined ? undefined : statusName(status), statusCode: status, failed: true, note: 'still running when the timeout passed' };
+    }
+    const { result } = outcome;
+    const done = {
+        ...node,
+        executionId,
+        status: statusName(result.status),
+        statusCode: result.status,
+        durationMs: typeof result.duration === 'number' && result.duration > 0 ? result.duration : null,
+        failed: !isSuccess(result.status)
+    };
+    const task = { id: downstream.id, name: downstream.name ?? '' };
+    done.children = await followChain(api, { task, result }, context);
+    return done;
+}
+/**
+ * The other rules of a multi-rule event that are not met within the window. The server's own record
+ * of each rule (operational.currentState and timeStamp, read fresh) decides where it has one; a rule
+ * it has not recorded (currentState 0, or an older server) is judged by its task's last run.
+ */
+async function unmetRules(api, event, rules, upstreamStop, window) {
+    if (rules.length === 0)
+        return [];
+    const fresh = await api.compositeEvent(event.id);
+    const inWindow = (stamp) => !isUnset(stamp) && (window === 0 || Math.abs(upstreamStop - Date.parse(stamp ?? '')) <= window);
+    const missing = [];
+    for (const rule of rules) {
+        const task = ruleTask(rule);
+        if (!task)
+            continue;
+        const recorded = fresh?.compositeRules?.find(r => ruleTask(r)?.id.toLowerCase() === task.id.toLowerCase() && r.ruleState === rule.ruleState)?.operational;
+        let met;
+        if (recorded?.currentState === 1 || recorded?.currentState === 2) {
+            met = recorded.currentState === rule.ruleState && inWindow(recorded.timeStamp);
+        }
+        else {
+            const [full] = await api.reloadTasks(eqGuid('id', task.id));
+            const last = full?.operational?.lastExecutionResult;
+            met = last?.status !== undefined && ruleStateOf(last.status) === rule.ruleState && inWindow(last.stopTime);
+        }
+        if (!met)
+            missing.push(`'${task.name ?? task.id}' ${rule.ruleState === 1 ? 'succeeds' : 'fails'}`);
+    }
+    return missing;
+}
+/** A run of the task created after the upstream stop and not claimed by another node. */
+async function findDownstreamRun(api, taskId, upstreamStop, context, fireWindow) {
+    const { clock, signal } = context;
+    const outcome = await poll({
+        clock,
+        signal,
+        deadline: Math.min(context.deadline, clock.now() + fireWindow),
+        read: async () => {
+            const results = await api.taskExecutionResults(taskId);
+            const [first] = results
+                .filter(result => result.executionID && !context.claimed.has(result.executionID.toLowerCase()))
+                .filter(result => Date.parse(result.createdDate ?? result.startTime ?? '') >= upstreamStop - CLOCK_TOLERANCE_MS)
+                .sort((a, b) => Date.parse(a.createdDate ?? a.startTime ?? '') - Date.parse(b.createdDate ?? b.startTime ?? ''));
+            // Claimed at once, before another event's look (they run side by side) can take the same run.
+            if (first?.executionID)
+                context.claimed.add(first.executionID.toLowerCase());
+            return first?.executionID;
+        },
+        done: executionId => executionId !== undefined,
+        next: () => follow_LOOK_GAP_MS
+    });
+    return outcome.done ? outcome.value : undefined;
+}
+/** Every node, depth first. */
+function chainNodes(nodes) {
+    return nodes.flatMap(node => [node, ...chainNodes(node.children)]);
+}
+/** The chain as indented lines: "└ Reload B (via 'After A'): FinishedSuccess (7), 2s". */
+function chainLines(nodes, depth = 0) {
+    return nodes.flatMap(node => {
+        const status = node.status ? `${node.status}${node.statusCode !== undefined ? ` (${node.statusCode})` : ''}` : '';
+        const parts = [status, node.durationMs ? `${Math.round(node.durationMs / 100) / 10}s` : '', node.note ?? ''].filter(Boolean);
+        return [`${'  '.repeat(depth)}└ ${node.taskName} (via '${node.eventName}'): ${parts.join(', ')}`, ...chainLines(node.children, depth + 1)];
+    });
+}
+
+;// CONCATENATED MODULE: ./src/report/finish.ts
+
+
+
+
+
+
+
+
+
+/** Outputs, step log, annotations, job summary and the verdict, once every target has ended. */
+async function reportRuns(toolkit, settings, runs) {
+    if (runs.length === 1)
+        await reportOne(toolkit, settings, runs[0]);
+    else
+        await reportMany(toolkit, settings, runs);
+    setResult(toolkit, settings.singleTarget, runs);
+}
+async function reportOne(toolkit, settings, run) {
+    const { report } = run;
+    if (report)
+        setOutputs(toolkit, report);
+    if (run.scriptLogPath)
+        toolkit.setOutput('script-log-path', run.scriptLogPath);
+    if (run.error || !report) {
+        const message = run.error ?? `${run.label}: no result.`;
+        toolkit.error(message);
+        toolkit.fail();
+        await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: false, failure: message }));
+        return;
+    }
+    if (!run.result) {
+        // wait: false
+        await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: true }));
+        return;
+    }
+    await toolkit.group(`Result: ${report.status}`, async () => logReport(toolkit, report));
+    await printLog(toolkit, settings, run);
+    const reloadOk = isSuccess(run.result.status);
+    if (reloadOk)
+        printUntrusted(toolkit, `Reload task '${report.taskName}' finished successfully.`);
+    else
+        annotate(toolkit, run);
+    const chainProblem = reportChain(toolkit, settings, run);
+    const failure = !reloadOk ? failureSentence(report) : run.success ? undefined : chainProblem;
+    await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, chain: run.chain }));
+}
+/** A failed task in the chain: an error (chain-failure: fail) or a warning (warn). Returns the text. */
+function reportChain(toolkit, settings, run) {
+    if (!run.chainFailed || !run.chain)
+        return undefined;
+    const failed = chainNodes(run.chain).filter(node => node.failed);
+    const text = `The task chain after '${run.label}' did not finish well: ${failed.map(node => `'${node.taskName}' ${node.status ?? ''}${node.note ? ` (${node.note})` : ''}`.trim()).join(', ')}.`;
+    const title = `Qlik task chain failed after ${run.label}`;
+    if (settings.chainFailure === 'fail') {
+        toolkit.error(text, { title });
+        toolkit.fail();
+    }
+    else {
+        toolkit.warning(text, { title });
     }
     return text;
 }
-const SCRIPT_END = /<\/script/gi;
-const STYLE_END = /<\/style/gi;
-/** Searches from `from` without copying the text. */
-function indexOfCaseless(text, pattern, from) {
-    pattern.lastIndex = from;
-    return pattern.exec(text)?.index ?? -1;
+async function reportMany(toolkit, settings, runs) {
+    for (const run of runs) {
+        await toolkit.group(`Result: ${run.label}: ${run.report?.status || 'failed'}`, async () => {
+            if (run.report?.executionResultId)
+                logReport(toolkit, run.report);
+            if (run.error)
+                printUntrusted(toolkit, run.error);
+        });
+        await printLog(toolkit, settings, run);
+    }
+    for (const run of runs) {
+        if (run.error)
+            toolkit.error(run.error, { title: `Qlik reload failed: ${run.label}` });
+        else if (run.result && !isSuccess(run.result.status))
+            annotate(toolkit, run);
+        reportChain(toolkit, settings, run);
+    }
+    const failed = runs.filter(run => !run.success);
+    if (failed.length > 0) {
+        toolkit.fail();
+    }
+    else {
+        toolkit.info(`All ${runs.length} reloads finished successfully.`);
+    }
+    await bestEffort(toolkit, 'write the job summary', () => writeTargetsSummary(toolkit, runs));
+}
+async function printLog(toolkit, settings, run) {
+    if (run.scriptLogPath && (settings.scriptLog === 'always' || (settings.scriptLog === 'on-failure' && !run.success))) {
+        await bestEffort(toolkit, 'print the script log', () => printScriptLog(toolkit, run.scriptLogPath, run.scriptLogBytes ?? 0));
+    }
+}
+/** The step failed before its targets could be reported (or was cancelled): the error, the verdict and the summary. */
+async function reportFailure(toolkit, message, runs) {
+    toolkit.error(message);
+    toolkit.fail();
+    await writeSummary(toolkit, { report: runs[0]?.report, success: false, failure: message }).catch(e => toolkit.debug(`summary: ${errorMessage(e)}`));
+}
+/** Showing the result must not turn a good reload into a failed step: a summary or log print that fails is a warning. */
+async function bestEffort(toolkit, what, work) {
+    try {
+        await work();
+    }
+    catch (error) {
+        toolkit.warning(`Could not ${what}: ${error.message}`);
+    }
+}
+/** One annotation per failed reload: status, scheduler errors, script error lines and log tail. */
+function annotate(toolkit, run) {
+    const note = run.scriptLogNote?.startsWith('No script log') ? run.scriptLogNote : undefined;
+    toolkit.error(failureAnnotation(run.report, run.excerpt, note), { title: `Qlik reload failed: ${run.report.taskName} (${run.report.status})` });
+    toolkit.fail();
+}
+
+;// CONCATENATED MODULE: ./src/report/not-started.ts
+
+
+/** The selection failed as a whole: nothing started; every target gets its entry and its row, the step one error. */
+async function reportNotStarted(toolkit, settings, runs, failure) {
+    setResult(toolkit, settings.singleTarget, runs);
+    toolkit.error(failure);
+    toolkit.fail();
+    if (settings.singleTarget)
+        await writeSummary(toolkit, { success: false, failure });
+    else
+        await writeTargetsSummary(toolkit, runs, failure);
+}
+
+;// CONCATENATED MODULE: ./src/util/pool.ts
+/** Runs `work` over `items` with at most `limit` at once, in order of the list. */
+async function pool(items, limit, work) {
+    let next = 0;
+    const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+        while (next < items.length)
+            await work(items[next++]);
+    });
+    await Promise.all(lanes);
+}
+
+;// CONCATENATED MODULE: ./src/report/report.ts
+
+
+
+const DETAIL_TYPES = ['error', 'warning', 'info'];
+function buildReport(task, executionId, result, attempts = 0, app = task.app) {
+    const startedAt = realTime(result?.startTime);
+    const stoppedAt = realTime(result?.stopTime);
+    const appId = app?.id ?? (result?.appID && result.appID !== EMPTY_GUID ? result.appID : '');
+    return {
+        taskId: task.id,
+        taskName: task.name,
+        appId,
+        appName: app?.name ?? '',
+        executionId,
+        executionResultId: result?.id ?? '',
+        status: result ? statusName(result.status) : '',
+        statusCode: result ? result.status : null,
+        startedAt,
+        stoppedAt,
+        durationMs: durationOf(result, startedAt, stoppedAt),
+        node: result?.executingNodeName ?? '',
+        attempts,
+        details: sortedDetails(result)
+    };
+}
+function durationOf(result, startedAt, stoppedAt) {
+    if (!result || !stoppedAt)
+        return null;
+    if (typeof result.duration === 'number' && result.duration > 0)
+        return result.duration;
+    return startedAt ? Date.parse(stoppedAt) - Date.parse(startedAt) : null;
+}
+/** The QRS does not sort details: order them by time so the log reads as it happened. */
+function sortedDetails(result) {
+    return (result?.details ?? [])
+        .map(detail => ({
+        type: DETAIL_TYPES[detail.detailsType ?? 2] ?? 'info',
+        message: (detail.message ?? '').trim(),
+        time: isUnset(detail.detailCreatedDate) ? '' : realTime(detail.detailCreatedDate)
+    }))
+        .filter(detail => detail.message)
+        .sort((a, b) => a.time.localeCompare(b.time));
+}
+
+;// CONCATENATED MODULE: ./src/scriptlog/excerpt.ts
+
+// "Error:", "General Script Error", "Execution Failed", "Syntax error"; not "ErrorMode" or "0 errors".
+const ERROR_LINE = /^.*\b(?:error\b(?!s)|failed\b).*$/gim;
+const MAX_LINE = 400;
+/** A line still open after this many characters is cut: a log line that never ends stays bounded. */
+const MAX_OPEN_LINE = 64 * 1024;
+/**
+ * Scans a saved log chunk by chunk: only error lines and the last chunk become strings of their
+ * own, so a log of hundreds of MB leaves little garbage behind (no string per line).
+ */
+async function scanLog(path, limits = { errorLines: 15, tail: 25 }) {
+    const errorLines = [];
+    let lines = 0;
+    let carry = '';
+    // The last two chunks: enough for the tail even when the final one is short.
+    let previous = '';
+    let last = '';
+    // Skipping the rest of a line that was cut.
+    let overlong = false;
+    for await (const chunk of (0,external_node_fs_namespaceObject.createReadStream)(path, { encoding: 'utf8', highWaterMark: 256 * 1024 })) {
+        let next = chunk;
+        if (overlong) {
+            const end = next.indexOf('\n');
+            if (end < 0)
+                continue;
+            next = next.slice(end);
+            overlong = false;
+        }
+        const text = carry + next;
+        const end = text.lastIndexOf('\n');
+        const whole = end >= 0 ? text.slice(0, end + 1) : '';
+        carry = end >= 0 ? text.slice(end + 1) : text;
+        for (let at = whole.indexOf('\n'); at >= 0; at = whole.indexOf('\n', at + 1))
+            lines++;
+        for (const match of whole.matchAll(ERROR_LINE))
+            keepLast(errorLines, clip(match[0]), limits.errorLines);
+        if (whole) {
+            previous = last;
+            last = whole;
+        }
+        if (carry.length > MAX_OPEN_LINE) {
+            carry = carry.slice(0, MAX_LINE + 1);
+            overlong = true;
+        }
+    }
+    if (carry) {
+        lines++;
+        for (const match of carry.matchAll(ERROR_LINE))
+            keepLast(errorLines, clip(match[0]), limits.errorLines);
+    }
+    const tail = (previous + last + carry)
+        .split(/\r?\n/)
+        .filter((line, i, all) => line || i < all.length - 1)
+        .slice(-limits.tail)
+        .map(clip);
+    return { errorLines, tail, lines };
+}
+function clip(line) {
+    const text = line.replace(/\r$/, '');
+    return text.length > MAX_LINE ? `${text.slice(0, MAX_LINE)}…` : text;
+}
+function keepLast(list, line, max) {
+    list.push(line);
+    if (list.length > max)
+        list.shift();
+}
+
+;// CONCATENATED MODULE: ./src/run/context.ts
+
+function targetContext(run, step) {
+    const info = (line) => printUntrusted(step.toolkit, step.multi ? `[${run.label}] ${line}` : line);
+    return {
+        ...step,
+        run,
+        startedAt: step.clock.now(),
+        info,
+        group: (title, fn) => (step.multi ? (info(title), fn()) : step.toolkit.group(title, fn))
+    };
+}
+
+;// CONCATENATED MODULE: ./src/run/stop.ts
+
+
+
+/**
+ * Stops one of our executions and says what happened in one sentence, the same way for each reason to
+ * stop (the job cancelled, the post step, the timeout, fail-fast): stopped, left alone because it had
+ * already ended (another run of the task may be going), or the stop failed.
+ */
+async function stopAndExplain(stop, { why, task, executionId, afterFailure }) {
+    let outcome;
+    try {
+        outcome = await stop();
+    }
+    catch (error) {
+        return { kind: 'failed', message: `${why}, and stopping ${task} (execution ${executionId}) failed: ${firstLine(errorMessage(error))}. ${afterFailure}` };
+    }
+    const { alreadyEnded, result } = outcome;
+    const now = result ? `, now ${describeStatus(result.status)}` : '';
+    return alreadyEnded
+        ? { kind: 'already-ended', result, message: `${why}; execution ${executionId} had already ended${now}: not stopping ${task} (another run of it may be going).` }
+        : { kind: 'stopped', result, message: `${why}: stopped ${task} (execution ${executionId})${now}.` };
+}
+
+;// CONCATENATED MODULE: ./src/run/target.ts
+
+
+
+
+
+
+
+
+
+
+const STOP_WAIT_ON_TIMEOUT_MS = 15_000;
+const STOP_WAIT_ON_FAIL_FAST_MS = 4_000;
+/**
+ * One target's steps: start it once (or attach), follow that execution, stop it on timeout or fail-fast,
+ * fetch what explains a failure, follow its chain. The runner does each step its way; this decides which.
+ * Never throws for the target's own trouble: it lands in `run.error`. A cancellation is rethrown.
+ */
+async function runTarget(runner, run, step) {
+    const context = targetContext(run, step);
+    const { settings, toolkit, info, group } = context;
+    try {
+        const started = (run.started = await group('Start the reload', async () => {
+            const reload = await runner.start(context);
+            // Tracked at once: if the job is killed from here on, the post step stops this execution.
+            context.tracker.started({
+                taskId: reload.task.id,
+                taskName: reload.task.name,
+                executionId: reload.executionId,
+                attached: reload.attached,
+                stop: waitMs => runner.stop(reload, { waitMs, afterCancel: true, context })
+            });
+            // The start is over: its execution is known (a start sent again, after a server's answer of the execution that was going, is recorded again).
+            context.tracker.settled(run);
+            const app = reload.app ?? reload.task.app;
+            info(`Task '${reload.task.name}' (${reload.task.id})${app ? ` of app '${app.name ?? ''}'` : ''}: execution ${reload.executionId}`);
+            return reload;
+        }));
+        run.label = started.task.name;
+        run.report = buildReport(started.task, started.executionId, undefined, 0, started.app);
+        if (!context.multi)
+            setOutputs(toolkit, run.report);
+        if (!settings.wait) {
+            run.report = buildReport(started.task, started.executionId, (await runner.status(started)) ?? { id: '', status: 1 }, 0, started.app);
+            context.tracker.ended(started.executionId);
+            run.success = true;
+            info(`wait is false: not waiting for the reload (now ${run.report.status}).`);
+            return;
+        }
+        const result = await follow(runner, started, context);
+        if (!result)
+            return;
+        context.tracker.ended(started.executionId);
+        run.result = result.result;
+        run.report = buildReport(started.task, started.executionId, result.result, result.attempts, started.app);
+        run.success = isSuccess(result.result.status);
+        await explain(runner, started, result.result, context);
+        if (settings.waitForChain)
+            await followTheChain(started, result.result, context);
+    }
+    catch (error) {
+        // A start in flight stays recorded for the cancellation, which finds what it started.
+        if (context.cancel.aborted)
+            throw error;
+        context.tracker.settled(run);
+        if (context.signal.aborted && run.started) {
+            await stopForFailFast(runner, run.started, context);
+            return;
+        }
+        run.error = errorMessage(error);
+    }
+}
+/** Follows our execution to its end; on timeout stops it (stop-on-timeout) and records why. Undefined when it timed out. */
+async function follow(runner, started, context) {
+    const { run, settings, tracker } = context;
+    const { task, executionId, app } = started;
+    const outcome = await runner.follow(started, context);
+    if (outcome.kind === 'finished')
+        return outcome;
+    const last = `${outcome.lastStatus === undefined ? 'no status seen yet' : `last status ${describeStatus(outcome.lastStatus)}`}${outcome.unanswered ? `; ${outcome.unanswered}` : ''}`;
+    const raise = "Raise 'timeout' if reloads of this app take longer.";
+    run.report = buildReport(task, executionId, outcome.result, outcome.attempts, app);
+    if (!run.report.status && outcome.lastStatus !== undefined) {
+        run.report.status = statusName(outcome.lastStatus);
+        run.report.statusCode = outcome.lastStatus;
+    }
+    if (started.attached || !settings.stopOnTimeout) {
+        tracker.ended(executionId);
+        const why = started.attached ? 'it was started by someone else (if-running: attach)' : 'stop-on-timeout is false';
+        run.error = `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task '${task.name}' (execution ${executionId}, ${last}). The reload keeps running in Qlik Sense: ${why}. ${raise}`;
+        return undefined;
+    }
+    const stop = await stopAndExplain(() => runner.stop(started, { waitMs: STOP_WAIT_ON_TIMEOUT_MS, afterCancel: false, context }), {
+        why: `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task '${task.name}' (${last})`,
+        task: `task '${task.name}'`,
+        executionId,
+        afterFailure: 'Stop it in the QMC if it still runs.'
+    });
+    if (stop.kind === 'failed') {
+        // The timeout is the news; the failed stop is added to it (the post step will try again).
+        tracker.stopFailed(executionId);
+        run.error = stop.message;
+        return undefined;
+    }
+    tracker.ended(executionId);
+    run.report = buildReport(task, executionId, stop.result ?? outcome.result, outcome.attempts, app);
+    run.error = `${stop.message} ${raise}`;
+    return undefined;
+}
+/** fail-fast: another target failed, so this one is stopped (with stop-on-cancel) or left running. */
+async function stopForFailFast(runner, started, context) {
+    const { run, settings, tracker } = context;
+    const { task, executionId } = started;
+    if (started.attached || !settings.stopOnCancel) {
+        tracker.ended(executionId);
+        run.error = `Another target failed (fail-fast): stopped waiting; execution ${executionId} keeps running${started.attached ? ' (someone else started it)' : ' (stop-on-cancel is false)'}.`;
+        return;
+    }
+    const stop = await stopAndExplain(() => runner.stop(started, { waitMs: STOP_WAIT_ON_FAIL_FAST_MS, afterCancel: false, context }), {
+        why: 'Another target failed (fail-fast)',
+        task: `task '${task.name}'`,
+        executionId,
+        afterFailure: 'The post step will try again.'
+    });
+    run.error = stop.message;
+    if (stop.kind === 'failed') {
+        tracker.stopFailed(executionId);
+        return;
+    }
+    tracker.ended(executionId);
+    run.report = buildReport(task, executionId, stop.result ?? run.result, 0, started.app);
+}
+/** The script log, fetched when it will be shown or explains a failure; external programs have none. */
+async function explain(runner, started, result, context) {
+    const { run, settings, toolkit, info } = context;
+    if ((run.success && settings.scriptLog !== 'always') || isExternalProgram(started.task))
+        return;
+    try {
+        const log = await runner.scriptLog(started, result, context);
+        if (log.kind === 'saved') {
+            run.scriptLogPath = log.path;
+            run.scriptLogBytes = log.bytes;
+            // script-log: never: no line of the log reaches the step log, the annotation or the summary.
+            if (!run.success && settings.scriptLog !== 'never')
+                run.excerpt = await scanLog(log.path);
+            run.scriptLogNote = `Script log: ${formatBytes(log.bytes)} at ${log.path}`;
+        }
+        else {
+            run.scriptLogNote = `No script log: ${log.reason}.`;
+            info(run.scriptLogNote);
+        }
+    }
+    catch (error) {
+        run.scriptLogNote = `The script log could not be fetched: ${errorMessage(error)}`;
+        toolkit.warning(run.scriptLogNote);
+    }
+}
+/** wait-for-chain: the tasks the outcome triggers, waited for within the target's timeout. */
+async function followTheChain(started, result, context) {
+    const { run, settings, api, clock, signal, toolkit, info, group } = context;
+    run.chain = await group('Task chain', async () => {
+        const chain = await followChain(api, { task: started.task, result }, { clock, log: toolkit, signal, deadline: context.startedAt + settings.timeoutMs, maxPollIntervalMs: settings.maxPollIntervalMs, visited: new Set(), claimed: new Set() });
+        for (const line of chain.length > 0 ? chainLines(chain) : ['No task trigger fires on this outcome.'])
+            info(line);
+        return chain;
+    });
+    run.chainFailed = chainNodes(run.chain).some(node => node.failed);
+    if (run.chainFailed && settings.chainFailure === 'fail')
+        run.success = false;
+}
+
+;// CONCATENATED MODULE: ./src/run/all-targets.ts
+
+
+
+/** At most max-parallel targets at once; with fail-fast, the first failure stops the rest. */
+async function runAll(runner, runs, step) {
+    const { settings, toolkit, cancel } = step;
+    const failFast = new AbortController();
+    const context = { ...step, signal: AbortSignal.any([cancel, failFast.signal]), multi: runs.length > 1 };
+    await pool(runs, settings.maxParallel, async (run) => {
+        if (cancel.aborted)
+            return;
+        if (failFast.signal.aborted) {
+            run.error = 'Not started: another target failed (fail-fast).';
+            return;
+        }
+        await runTarget(runner, run, context);
+        if (!run.success && settings.failFast && !failFast.signal.aborted) {
+            printUntrusted(toolkit, `${run.label} failed: stopping the other targets (fail-fast).`);
+            failFast.abort(new Error('fail-fast'));
+        }
+    });
+}
+
+;// CONCATENATED MODULE: ./src/run/cancel.ts
+
+
+
+
+/** On cancel the runner kills us 10 s after SIGINT: a short wait for Aborted. */
+const STOP_WAIT_ON_CANCEL_MS = 4_000;
+/** How long a cancellation looks for what a start in flight started (the rest is the post step's). */
+const LOOK_ON_CANCEL_MS = 2_500;
+/**
+ * The job was cancelled: stop our executions that have not ended, unless they were someone else's
+ * (attach) or the user said not to (stop-on-cancel: false); a reload that already finished is left as it
+ * is. A start in flight is settled: what it started is found and stopped. What could not be stopped or
+ * found is left to the post step. The step fails, saying what happened to each.
+ */
+async function reportCancelled(progress, toolkit) {
+    const { settings, runs, running, pending } = progress;
+    const messages = [];
+    if (!settings || (runs.every(run => !run.started) && pending.size === 0))
+        messages.push('The job was cancelled before a reload was started.');
+    for (const run of runs) {
+        if (run.started && !running.has(run.started.executionId)) {
+            messages.push(`The job was cancelled after the reload of '${run.started.task.name}' had ended (${run.report?.status || 'ended'}); nothing to stop.`);
+        }
+    }
+    for (const r of [...running.values()]) {
+        if (r.attached) {
+            messages.push(`The job was cancelled; execution ${r.executionId} was started by someone else (if-running: attach) and keeps running.`);
+        }
+        else if (settings?.stopOnCancel === false) {
+            messages.push(`The job was cancelled; task '${r.taskName}' (execution ${r.executionId}) keeps running in Qlik Sense because stop-on-cancel is false.`);
+        }
+        else {
+            const stop = await stopAndExplain(() => r.stop(STOP_WAIT_ON_CANCEL_MS), {
+                why: 'The job was cancelled',
+                task: `task '${r.taskName}'`,
+                executionId: r.executionId,
+                afterFailure: 'The post step will try again.'
+            });
+            messages.push(stop.message);
+            if (stop.kind === 'failed') {
+                progress.stopFailed(r.executionId);
+                continue;
+            }
+        }
+        running.delete(r.executionId);
+    }
+    for (const [run, start] of [...pending]) {
+        if (settings?.stopOnCancel === false) {
+            messages.push(`The job was cancelled during the start of ${startedWhat(start.record)}; what it started keeps running in Qlik Sense because stop-on-cancel is false.`);
+            pending.delete(run);
+            continue;
+        }
+        const settled = await start.settle({ why: 'The job was cancelled', lookMs: LOOK_ON_CANCEL_MS, waitMs: STOP_WAIT_ON_CANCEL_MS, afterward: 'The post step looks again.' });
+        messages.push(settled.message);
+        // Nothing found yet, or its stop failed: the post step looks again, under the same rule.
+        if (settled.kind === 'none' || settled.kind === 'failed')
+            progress.pendingLeft.add(run);
+        else
+            pending.delete(run);
+    }
+    // What is left is for the post step.
+    progress.save();
+    if (settings)
+        setResult(toolkit, settings.singleTarget, runs);
+    await reportFailure(toolkit, messages.join('\n'), runs);
+}
+
+;// CONCATENATED MODULE: ./src/run/state.ts
+/**
+ * What the post step needs if main dies (cancelled, killed, timed out by the runner): saved the
+ * moment it is known. `executions` lists ours that may still run; `starting` the starts sent whose
+ * execution is not known yet (saved before each goes out); `done` means neither has any.
+ * A main step that ends normally (success, failure, cancellation handled) says so (`main-ended`):
+ * an execution it left running is healthy (an outage ended the step, attach, stop-on-cancel: false)
+ * and is not stopped by the post step, except those main tried to stop and could not, and the starts
+ * whose execution a cancellation could not find yet.
+ */
+const STATE = {
+    taskId: 'task-id',
+    executionId: 'execution-id',
+    executions: 'executions',
+    starting: 'starting',
+    done: 'done',
+    /** Main reached its end (any exit but a kill): its executions are no longer the post step's to stop. */
+    mainEnded: 'main-ended',
+    /** Executions main meant to stop (cancel, timeout) and could not: the post step tries again. */
+    stopPending: 'stop-pending',
+    /** Starts a cancellation cut whose execution main could not find (or not stop): the post step looks again. */
+    startPending: 'start-pending'
+};
+/** Rewrites the lists of ours that may run: executions, and starts not answered yet (the runner keeps the last value). */
+function saveRunning({ executions, starts }, store) {
+    if (executions[0]) {
+        // The first one also under its own keys: one target is the common case.
+        store.saveState(STATE.taskId, executions[0].taskId);
+        store.saveState(STATE.executionId, executions[0].executionId);
+    }
+    store.saveState(STATE.executions, JSON.stringify(executions));
+    store.saveState(STATE.starting, JSON.stringify(starts));
+    store.saveState(STATE.done, executions.length === 0 && starts.length === 0 ? 'true' : 'false');
+}
+/** Main's last word, in its finally (a kill never gets here): what the post step must still stop. */
+function markMainEnded({ executions, starts }, store) {
+    store.saveState(STATE.stopPending, JSON.stringify(executions));
+    store.saveState(STATE.startPending, JSON.stringify(starts));
+    store.saveState(STATE.mainEnded, 'true');
+}
+/** What the post step stops: all of ours that may run when main never reached its end, else what main left to it. */
+function leftToStop(store) {
+    const read = (key, keep) => list(store.getState(key), keep) ?? [];
+    if (store.getState(STATE.mainEnded) === 'true')
+        return { executions: read(STATE.stopPending, isExecution), starts: read(STATE.startPending, isStartRecord) };
+    if (store.getState(STATE.done) === 'true')
+        return { executions: [], starts: [] };
+    const executionId = store.getState(STATE.executionId);
+    // A state without the list, or with a broken one: the single keys.
+    const executions = list(store.getState(STATE.executions), isExecution) ?? (executionId ? [{ taskId: store.getState(STATE.taskId), executionId }] : []);
+    return { executions, starts: read(STATE.starting, isStartRecord) };
+}
+/** A JSON list from the state, only the entries of the expected shape; undefined when it is missing or not a list. */
+function list(text, keep) {
+    try {
+        const value = JSON.parse(text);
+        return Array.isArray(value) ? value.filter(keep) : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+const isObject = (value) => typeof value === 'object' && value !== null;
+function isExecution(value) {
+    return isObject(value) && typeof value.taskId === 'string' && typeof value.executionId === 'string';
+}
+function isStartRecord(value) {
+    return (isObject(value) &&
+        (typeof value.taskId === 'string' || typeof value.appId === 'string') &&
+        typeof value.name === 'string' &&
+        typeof value.at === 'string' &&
+        typeof value.user === 'string' &&
+        Array.isArray(value.before) &&
+        value.before.every(id => typeof id === 'string'));
+}
+
+;// CONCATENATED MODULE: ./src/run/progress.ts
+
+/**
+ * What the main step knows so far, kept as it goes: a cancellation needs it to clean up, and the post
+ * step finds in the step's state which of our executions may still run, and which starts were sent
+ * without an answer yet (saved the moment that changes, a start before it goes out).
+ */
+class Progress {
+    store;
+    settings;
+    runs = [];
+    /** Our executions that have not ended, by execution id. */
+    running = new Map();
+    /** Of those, the ones main meant to stop and could not: the post step tries again. */
+    stopPending = new Set();
+    /** Starts sent whose execution is not known yet, by target. */
+    pending = new Map();
+    /** Of those, the ones a cancellation could not settle (nothing found yet, or its stop failed): the post step looks again. */
+    pendingLeft = new Set();
+    constructor(store) {
+        this.store = store;
+    }
+    starting(run, start) {
+        this.pending.set(run, start);
+        this.save();
+    }
+    settled(run) {
+        if (this.pending.delete(run))
+            this.save();
+    }
+    started(running) {
+        this.running.set(running.executionId, running);
+        this.save();
+    }
+    ended(executionId) {
+        this.running.delete(executionId);
+        this.save();
+    }
+    stopFailed(executionId) {
+        this.stopPending.add(executionId);
+    }
+    /** Rewrites the state's lists of ours that may still run (not someone else's we attached to) and of starts in flight. */
+    save() {
+        saveRunning({ executions: this.ours(), starts: [...this.pending.values()].map(start => start.record) }, this.store);
+    }
+    /** Main's last word (a kill never gets here): only what main could not stop or settle is left to the post step. */
+    end() {
+        markMainEnded({
+            executions: this.ours().filter(r => this.stopPending.has(r.executionId)),
+            starts: [...this.pending].filter(([run]) => this.pendingLeft.has(run)).map(([, start]) => start.record)
+        }, this.store);
+    }
+    ours() {
+        return [...this.running.values()].filter(r => !r.attached).map(r => ({ taskId: r.taskId, executionId: r.executionId }));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/run/signals.ts
+
+/**
+ * Listens for the runner's cancellation: SIGINT, then SIGTERM 7.5 s later (then SIGKILL); a Windows runner
+ * sends Ctrl+C, then Ctrl+Break (SIGBREAK, which ends Node at once unless listened to). `also`: another
+ * signal that cancels the job (in-process tests use it).
+ */
+function listenForCancel(toolkit, also) {
+    const cancel = new AbortController();
+    const onSignal = (signal) => {
+        if (!cancel.signal.aborted)
+            toolkit.info(`Received ${signal}: the job is being cancelled.`);
+        cancel.abort(new CancelledError(signal));
+    };
+    const onAlso = () => onSignal('SIGTERM');
+    const signals = ['SIGINT', 'SIGTERM', 'SIGBREAK'];
+    for (const signal of signals)
+        process.on(signal, onSignal);
+    also?.addEventListener('abort', onAlso);
+    return {
+        signal: cancel.signal,
+        dispose: () => {
+            for (const signal of signals)
+                process.off(signal, onSignal);
+            also?.removeEventListener('abort', onAlso);
+        }
+    };
+}
+
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+// EXTERNAL MODULE: external "node:perf_hooks"
+var external_node_perf_hooks_ = __nccwpck_require__(643);
+;// CONCATENATED MODULE: ./src/notify/listener.ts
+
+
+
+/** Wake-ups that end a sleep are at least this far apart: each costs QRS reads, and anyone who can reach the port can post. */
+const MIN_WAKE_GAP_MS = 1_000;
+/** The QRS sends a small JSON list per callback. */
+const MAX_CALLBACK_BYTES = 64 * 1024;
+const MAX_CONNECTIONS = 32;
+const HEADERS_TIMEOUT_MS = 3_000;
+const REQUEST_TIMEOUT_MS = 5_000;
+const servers = new Map();
+/**
+ * Receives the QRS's change notifications for one execution, on a path of its own that ends in an
+ * unguessable token. A callback is only a wake-up: its body is never read as the truth; the wait
+ * re-reads the state over the API. `sleep` ends early when a callback arrives, at most once per
+ * MIN_WAKE_GAP_MS. Any other path is answered 404 and wakes nothing.
+ */
+class WakeUpListener {
+    shared;
+    key;
+    path;
+    token;
+    log;
+    wake;
+    pending = false;
+    lastWake = -Infinity;
+    wakeUps = 0;
+    constructor(shared, key, 
+    /** The path the QRS must call: the notify-url path and the token. */
+    path, token, log) {
+        this.shared = shared;
+        this.key = key;
+        this.path = path;
+        this.token = token;
+        this.log = log;
+    }
+    get port() {
+        return this.shared.port;
+    }
+    static async start(address, basePath, log) {
+        const key = `${address.host}:${address.port}`;
+        let pending = servers.get(key);
+        if (!pending) {
+            pending = listen(address);
+            servers.set(key, pending);
+            pending.catch(() => servers.delete(key));
+        }
+        const shared = await pending;
+        const token = (0,external_node_crypto_.randomBytes)(18).toString('base64url');
+        // Known only to the QRS (and whoever can read its notification list): masked in the job log.
+        log.setSecret(token);
+        const path = `${basePath.replace(/\/+$/, '')}/${token}`;
+        const listener = new WakeUpListener(shared, key, path, token, log);
+        shared.routes.set(path, listener);
+        return listener;
+    }
+    /** A callback arrived on this listener's path. */
+    notify() {
+        this.wakeUps++;
+        this.log.debug('Qlik notification received: checking the execution soon.');
+        this.pending = true;
+        this.wake?.();
+    }
+    /** Waits `ms`, or less if a callback arrives (also one that arrived since the last wait). True when woken. */
+    sleep(ms, signal) {
+        return new Promise((resolve, reject) => {
+            const started = external_node_perf_hooks_.performance.now();
+            let timer;
+            const finish = () => {
+                cleanup();
+                // A callback that came during the sleep counts, even when the sleep ran out first.
+                const woken = this.pending;
+                if (woken)
+                    this.lastWake = external_node_perf_hooks_.performance.now();
+                this.pending = false;
+                resolve(woken);
+            };
+            const aborted = () => {
+                cleanup();
+                // The signal's reason is what the caller aborted with (an AbortError by default): passed on as it is.
+                // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+                reject(signal.reason);
+            };
+            const cleanup = () => {
+                clearTimeout(timer);
+                signal?.removeEventListener('abort', aborted);
+                this.wake = undefined;
+            };
+            // The sleep ends at its end, or when a callback is pending and the gap since the last wake-up has passed.
+            const arm = () => {
+                clearTimeout(timer);
+                const now = external_node_perf_hooks_.performance.now();
+                const end = started + ms;
+                const wakeAt = this.pending ? Math.max(now, this.lastWake + MIN_WAKE_GAP_MS) : Infinity;
+                timer = setTimeout(finish, Math.max(0, Math.min(end, wakeAt) - now));
+            };
+            if (signal?.aborted)
+                return aborted();
+            signal?.addEventListener('abort', aborted, { once: true });
+            this.wake = arm;
+            arm();
+        });
+    }
+    /** Removes this path; the server closes with its last user. */
+    async close() {
+        const { routes, server } = this.shared;
+        routes.delete(this.path);
+        if (routes.size > 0)
+            return;
+        servers.delete(this.key);
+        server.closeAllConnections();
+        await new Promise(resolve => server.close(() => resolve()));
+    }
+}
+async function listen(address) {
+    const routes = new Map();
+    const server = (0,external_node_http_.createServer)({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, (request, response) => handle(routes, request, response));
+    server.maxConnections = MAX_CONNECTIONS;
+    server.keepAliveTimeout = 2_000;
+    server.maxHeadersCount = 50;
+    await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(address.port, address.host, () => {
+            server.off('error', reject);
+            resolve();
+        });
+    });
+    // A client error (bad request, timeout) closes that connection only.
+    server.on('clientError', (_error, socket) => socket.destroy());
+    return { server, port: server.address().port, routes };
+}
+function handle(routes, request, response) {
+    const listener = request.method === 'POST' ? routes.get((request.url ?? '').split('?')[0]) : undefined;
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (!listener || declared > MAX_CALLBACK_BYTES) {
+        refuse(request, response, listener ? 413 : 404);
+        return;
+    }
+    let bytes = 0;
+    // The body is not needed (a callback only says "look again"), only bounded.
+    request.on('data', (chunk) => {
+        bytes += chunk.length;
+        if (bytes > MAX_CALLBACK_BYTES && !response.headersSent)
+            refuse(request, response, 413);
+    });
+    request.on('end', () => {
+        if (response.headersSent)
+            return;
+        response.writeHead(200).end();
+        listener.notify();
+    });
+    request.on('error', () => undefined);
+}
+/** Answers and closes the connection without reading the rest of the request. */
+function refuse(request, response, status) {
+    response.on('error', () => undefined);
+    response.writeHead(status, { Connection: 'close' }).end(() => request.destroy());
+}
+
+;// CONCATENATED MODULE: ./src/notify/subscription.ts
+
+/**
+ * Listens on `listen` and subscribes the QRS to changes of this execution's results, calling `url`.
+ * Push is an optimisation: if it cannot be set up, the step warns and polls as usual.
+ */
+async function subscribe(api, notify, executionId, log) {
+    let listener;
+    try {
+        listener = await WakeUpListener.start(notify.listen, notify.url.pathname, log);
+    }
+    catch (error) {
+        log.warning(`Push wake-ups off: cannot listen on ${notify.listen.host}:${notify.listen.port} (${error.message}); polling instead.`);
+        return undefined;
+    }
+    // The QRS calls a path of this execution's own, with a token nobody else knows.
+    const callback = new URL(notify.url.href);
+    callback.pathname = listener.path;
+    let handle;
+    try {
+        handle = await api.subscribeToExecution(executionId, callback.href);
+    }
+    catch (error) {
+        await listener.close();
+        log.warning(`Push wake-ups off: the QRS refused the notification subscription (${error.message.split('\n')[0]}); polling instead.`);
+        return undefined;
+    }
+    log.info(`Push wake-ups on: the QRS calls ${callback.href.replace(listener.token, '<token>')} when execution ${executionId} changes (listening on ${notify.listen.host}:${listener.port}).`);
+    return {
+        listener,
+        close: async () => {
+            // Always removed, also after a failure or a cancellation: a forgotten subscription keeps
+            // the QRS calling a runner that is gone.
+            await api
+                .detached()
+                .unsubscribe(handle)
+                .catch(error => log.warning(`Could not remove the notification subscription ${handle}: ${error.message}`));
+            await listener.close();
+            log.info(`Removed the notification subscription (${listener.wakeUps} wake-up${listener.wakeUps === 1 ? '' : 's'} received).`);
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/reload/stop.ts
+
+
+
+
+
+
+
+/** 4 AbortInitiated, 5 Aborting: a stop already reached it. */
+const STOPPING = new Set([4, 5]);
+/** Once the stop is sent, ours is read this often until it ends. */
+const STOP_POLL_MS = 250;
+/**
+ * Stops OUR execution: reads it again first and, if it has ended, sends nothing. Else stops the
+ * task and waits up to `waitMs` for ours to reach a final status (Aborted, or whatever it managed
+ * to finish with).
+ *
+ * The window between that read and the stop cannot be closed fully: `POST /qrs/task/{id}/stop`
+ * addresses the task, not an execution (the QRS has no "stop execution X"), so a run of the same
+ * task that someone starts in the moment between our read and our stop would be the one aborted.
+ * That moment is one request long; nothing else is done in between.
+ */
+async function stopExecution(api, taskId, executionId, { clock, log, waitMs }) {
+    const deadline = clock.now() + waitMs;
+    const before = await readOurs(api, executionId);
+    if (before.ended)
+        return { alreadyEnded: true, result: before.result };
+    await sendStop(api, taskId, executionId, clock, log, deadline);
+    log.info(`Sent stop for task ${taskId}; waiting up to ${Math.round(waitMs / 1000)} s for execution ${executionId} to end.`);
+    // No signal: a stop goes on after a cancellation (that is when it is sent), bounded by waitMs.
+    const outcome = await poll({
+        clock,
+        deadline,
+        read: () => readOurs(api, executionId),
+        retry: isTransient,
+        done: now => now.ended && now.result !== undefined && isFinal(now.result.status),
+        next: () => STOP_POLL_MS
+    });
+    return { alreadyEnded: false, result: outcome.done ? outcome.value.result : (answer(outcome.last)?.result ?? before.result) };
+}
+/**
+ * The stop, never re-sent blindly: when it fails for a transient reason (its answer lost, the server
+ * busy), ours is read again, and the stop goes out once more only while ours still runs untouched.
+ */
+async function sendStop(api, taskId, executionId, clock, log, deadline) {
+    let stopError;
+    const outcome = await poll({
+        clock,
+        deadline,
+        read: async (attempt) => {
+            if (attempt > 0) {
+                // A read that fails for good reports the stop's own failure.
+                const ours = await readOurs(api, executionId).catch((reading) => {
+                    throw isTransient(reading) ? reading : stopError;
+                });
+                if (ours.ended || ours.stopping)
+                    return;
+            }
+            await api.stopTask(taskId).catch((error) => {
+                stopError = error;
+                throw error;
+            });
+        },
+        retry: isTransient,
+        next: (seen, attempt) => {
+            const error = failure(seen);
+            // The error may quote the server's answer: printed with runner commands off.
+            if (error === stopError)
+                printUntrusted(log, `The stop of task ${taskId} got no answer (${firstLine(errorMessage(error))}); reading execution ${executionId} again before another.`);
+            return retryDelay(error, attempt);
+        }
+    });
+    if (!outcome.done)
+        throw stopError;
+}
+/** Our execution as the server has it now: ended (session gone, or its result final), being stopped, or running. */
+async function readOurs(api, executionId) {
+    const session = await api.executionSession(executionId);
+    const status = session?.executionResult?.status;
+    if (session && (status === undefined || !isFinal(status)))
+        return { ended: false, stopping: status !== undefined && STOPPING.has(status) };
+    const result = latestAttempt(await api.executionResults(executionId));
+    // Session gone but the result not final yet (the server is writing it): ended for a stop, the wait reads the rest.
+    return { ended: true, stopping: false, result };
+}
+
+;// CONCATENATED MODULE: ./src/run/pending-start.ts
+
+
+
+
+
+
+/**
+ * What a start in flight started: the running execution of its task (or app) that was not running
+ * before it and runs as our user. One: stopped, after reading that it still runs (as every stop).
+ * None within `lookMs`: said, and left to `afterward`. Several: not told apart, so none is stopped.
+ */
+async function settleStart(api, record, story) {
+    const { why, lookMs, waitMs, afterward, clock, log } = story;
+    const what = `${startedWhat(record)} (sent at ${record.at})`;
+    let found;
+    try {
+        found = await lookForStarted(api, record, { clock, lookMs });
+    }
+    catch (error) {
+        return { kind: 'failed', message: `${why} during the start of ${what}, and looking for what it started failed: ${firstLine(errorMessage(error))}. ${afterward}` };
+    }
+    if (found.length === 0) {
+        return {
+            kind: 'none',
+            message: `${why} during the start of ${what}; no running execution of it by ${userName(record)} had appeared ${formatDuration(lookMs)} later. ${afterward}`
+        };
+    }
+    if (found.length > 1) {
+        const ids = found.map(f => f.executionId).join(', ');
+        return {
+            kind: 'several',
+            message: `${why} during the start of ${what}; ${found.length} executions of it by ${userName(record)} started since (${ids}) and the server does not tell which one this start made: none is stopped. Stop the right one in the QMC.`
+        };
+    }
+    const [{ executionId, taskId }] = found;
+    const stop = await stopAndExplain(() => stopExecution(api, taskId, executionId, { clock, log, waitMs }), {
+        why: `${why} during the start of ${what}`,
+        task: record.appId ? `the reload of ${startedWhat(record)} (task ${taskId})` : startedWhat(record),
+        executionId,
+        afterFailure: afterward
+    });
+    return { kind: stop.kind, executionId, message: stop.message };
+}
+
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: ./src/scriptlog/fetch.ts
+
+
+
+
+
+/**
+ * Right after a run the download can answer 404 for a while (Butler waits 500 ms, then retries
+ * 2 s apart): bounded waits, about 15 s in all.
+ */
+const DOWNLOAD_RETRY_DELAYS_MS = [500, 2_000, 2_000, 2_000, 4_000, 4_000];
+async function saveScriptLog(api, taskId, result, { dir, clock, signal }) {
+    if (result.scriptLogAvailable === false && (!result.fileReferenceID || result.fileReferenceID === EMPTY_GUID)) {
+        return { kind: 'none', reason: 'the scheduler recorded no script log for this execution (empty file reference)' };
+    }
+    // The id names the file: anything but a GUID (a `../` in it) is refused before any request.
+    if (!fetch_GUID.test(result.id ?? ''))
+        return { kind: 'none', reason: `the execution result id '${String(result.id).slice(0, 60)}' is not a GUID, so it cannot name the log file` };
+    const path = insideDir(dir, `qlik-script-log-${result.id.toLowerCase()}.log`);
+    const reference = await api.scriptLogReference(taskId, result);
+    if (!reference)
+        return { kind: 'none', reason: 'the server has no script log for this execution' };
+    const outcome = await poll({
+        clock,
+        signal,
+        read: () => api.downloadScriptLog(reference, () => [stripBom(), (0,external_node_fs_namespaceObject.createWriteStream)(path)]),
+        done: answer => answer.status === 200,
+        next: (_, attempt) => DOWNLOAD_RETRY_DELAYS_MS[attempt]
+    });
+    if (outcome.done)
+        return { kind: 'saved', path, bytes: outcome.value.bytes };
+    return { kind: 'none', reason: `the log download still answered 404 after ${outcome.attempts} tries` };
+}
+const fetch_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** `name` resolved inside `dir`; throws when it would land anywhere else. */
+function insideDir(dir, name) {
+    const base = (0,external_node_path_namespaceObject.resolve)(dir);
+    const path = (0,external_node_path_namespaceObject.resolve)(base, name);
+    const rest = (0,external_node_path_namespaceObject.relative)(base, path);
+    if (!rest || rest.startsWith('..') || (0,external_node_path_namespaceObject.isAbsolute)(rest))
+        throw new Error(`Refusing to write the script log outside ${base}.`);
+    return path;
+}
+/** Drops a UTF-8 byte order mark at the very start of the stream. */
+function stripBom() {
+    let first = true;
+    return new external_node_stream_.Transform({
+        transform(chunk, _encoding, done) {
+            if (first) {
+                first = false;
+                if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf)
+                    chunk = chunk.subarray(3);
+            }
+            done(null, chunk);
+        }
+    });
+}
+
+;// CONCATENATED MODULE: ./src/run/task-runner.ts
+
+
+
+
+
+
+
+
+
+
+/** The QRS task scheduler runs the target: a reload task (or an app's manual reload task) started over the QRS. */
+function taskRunner(api) {
+    return {
+        start: ({ run, settings, clock, signal, cancel, toolkit, tracker, startedAt }) => {
+            const known = run.resolved?.task && run.resolved.lookedUpAt !== undefined ? { task: run.resolved.task, at: run.resolved.lookedUpAt } : undefined;
+            // Each start is recorded before it is sent: a cancellation (or the post step) finds what it started from the record.
+            const onSend = (record) => tracker.starting(run, {
+                record,
+                settle: story => settleStart(api.detached(), record, { ...story, clock, log: toolkit })
+            });
+            const deadline = startedAt + settings.timeoutMs;
+            return startReload(api, run.target, { ...settings, clock, signal, cancel, log: toolkit, deadline, user: authUser(settings.auth), onSend }, known);
+        },
+        status: async (started) => latestAttempt(await api.executionResults(started.executionId)),
+        follow: async ({ executionId, forecast }, { settings, clock, signal, toolkit, info, group }) => {
+            const since = clock.now();
+            const previous = forecastLine(forecast);
+            return group(`Wait for execution ${executionId} (timeout ${formatDuration(settings.timeoutMs)})`, async () => {
+                const push = settings.notify ? await subscribe(api, settings.notify, executionId, toolkit) : undefined;
+                if (previous && !push)
+                    info(`The task's ${previous}: checks gather around that.`);
+                try {
+                    // Reads that do not retry on their own: the wait rides out outages up to the timeout, telling each in two lines.
+                    return await waitForExecution(api.with({ retries: 0 }), executionId, {
+                        clock,
+                        signal,
+                        log: info,
+                        timeoutMs: settings.timeoutMs,
+                        maxPollIntervalMs: settings.maxPollIntervalMs,
+                        forecast,
+                        wakeUps: push && { sleep: (ms, abort) => push.listener.sleep(ms, abort), safetyPollMs: settings.maxPollIntervalMs },
+                        onStatus: status => info(`+${formatDuration(clock.now() - since)} ${describeStatus(status)}`),
+                        onHeartbeat: beat => info(heartbeatLine(beat, previous))
+                    });
+                }
+                finally {
+                    await push?.close();
+                }
+            });
+        },
+        stop: ({ task, executionId }, { waitMs, afterCancel, context }) => stopExecution(afterCancel ? api.detached() : api, task.id, executionId, { clock: context.clock, log: context.toolkit, waitMs }),
+        scriptLog: ({ task }, result, { clock, cancel }) => saveScriptLog(api, task.id, result, { dir: process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), clock, signal: cancel })
+    };
+}
+/** C0 and C1 control characters: a line break or escape in server text could start a runner command. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
+/** "+25m still Started on qliksrv02 (previous run took 1h52m)" */
+function heartbeatLine(beat, previous) {
+    const status = beat.status === undefined ? 'running' : statusName(beat.status);
+    // The node's name is the server's text: one short line, no control characters (no runner commands).
+    const node = beat.node?.replace(CONTROL_CHARACTERS, ' ').trim().slice(0, 80);
+    return `+${formatDuration(beat.elapsedMs)} still ${status}${node ? ` on ${node}` : ''}${previous ? ` (${previous})` : ''}`;
+}
+/** "previous run took 1h52m", or of several runs "last 5 runs took 1h48m–1h57m, median 1h52m". */
+function forecastLine(forecast) {
+    if (!forecast)
+        return '';
+    if (forecast.runs === 1)
+        return `previous run took ${formatDuration(forecast.expectedMs)}`;
+    return `last ${forecast.runs} runs took ${formatDuration(forecast.lowMs)}–${formatDuration(forecast.highMs)}, median ${formatDuration(forecast.expectedMs)}`;
+}
+
+;// CONCATENATED MODULE: ./src/targets/find-app.ts
+
+
+/**
+ * The one app with this name (and, with `stream`, published to that stream). App names are not
+ * unique: the same name in two streams, or copies in work areas, is refused with every match listed,
+ * never guessed.
+ */
+async function findApp(api, name, stream) {
+    const same = (a, b) => (a ?? '').toLowerCase() === b.toLowerCase();
+    // The QRS compares case-insensitively; the exact spelling wins when it is among them.
+    const named = (await api.apps(eqText('name', name))).filter(app => same(app.name, name));
+    const exact = named.filter(app => app.name === name);
+    const all = exact.length > 0 ? exact : named;
+    if (all.length === 0)
+        throw new ReloadError(`No app named '${name}' is visible to this user: check the name (QMC > Apps) and the user's read rights.`);
+    const candidates = stream ? all.filter(app => app.published && same(app.stream?.name, stream)) : all;
+    if (candidates.length === 1)
+        return candidates[0];
+    if (candidates.length === 0) {
+        throw new ReloadError(`No app named '${name}' is published to the stream '${stream}'. The name matches ${find_app_list(all)}. Check stream, or use app-id.`);
+    }
+    const where = stream ? ` in the stream '${stream}'` : '';
+    throw new ReloadError(`The app name '${name}' matches ${candidates.length} apps${where}: ${find_app_list(candidates)}. Set stream to pick the published one, or use app-id.`);
+}
+/** "<id> (stream 'Finance', owner INTERNAL\sa_repository)" per app. */
+function find_app_list(apps) {
+    return apps
+        .map(app => {
+        const owner = app.owner ? `${app.owner.userDirectory}\\${app.owner.userId}` : 'owner not known';
+        const place = app.published && app.stream ? `stream '${app.stream.name}'` : 'not published (a work area)';
+        return `${app.id} (${place}, owner ${owner})`;
+    })
+        .join('; ');
+}
+
+;// CONCATENATED MODULE: ./src/targets/select.ts
+
+
+
+
+
+
+
+/**
+ * Resolves every target before anything starts: named ones in the order given, then each selector's
+ * matches by name. Each task (and app) once. A lookup that fails, a selector that matches nothing and a
+ * selection above max-targets fail the whole selection. Server trouble is thrown.
+ */
+async function selectTargets(api, settings, log) {
+    const runs = [];
+    const problems = [];
+    const seen = new Set();
+    const counts = [];
+    const add = (resolved) => {
+        const key = resolved.taskId ? `task:${resolved.taskId.toLowerCase()}` : `app:${resolved.appId.toLowerCase()}`;
+        if (seen.has(key))
+            return;
+        seen.add(key);
+        runs.push(newRun(resolved));
+    };
+    for (const target of settings.targets) {
+        try {
+            add(await resolveNamed(api, target, settings.stream));
+        }
+        catch (error) {
+            if (!(error instanceof ReloadError))
+                throw error;
+            problems.push(error.message);
+            runs.push({ ...newRun(unresolved(target)), error: error.message });
+        }
+    }
+    if (settings.targets.length > 0)
+        counts.push(`${settings.targets.length} named (${namedInputs(settings.targets)})`);
+    for (const selector of settings.selectors) {
+        const tasks = await selectTasks(api, selector);
+        counts.push(`${describeSelector(selector)} matched ${tasks.length}`);
+        if (tasks.length === 0)
+            problems.push(await nothingMatched(api, selector));
+        for (const task of tasks)
+            add(fromTask(task, describeSelector(selector)));
+    }
+    for (const run of runs)
+        printUntrusted(log, `${run.label}${run.resolved?.taskId && run.resolved.taskName ? ` (${run.resolved.taskId})` : ''}: ${run.error ?? `selected by ${run.resolved?.from}`}`);
+    if (problems.length > 0)
+        return { runs, failure: problems.join('\n') };
+    if (runs.length > settings.maxTargets) {
+        const failure = `The selection has ${runs.length} targets, more than max-targets (${settings.maxTargets}): ${counts.join(', ')}. Nothing was started: check the tags and custom properties, or raise max-targets.`;
+        return { runs, failure };
+    }
+    return { runs };
+}
+function newRun(resolved) {
+    const target = resolved.taskId ? { kind: 'task-id', taskId: resolved.taskId } : { kind: 'app-id', appId: resolved.appId };
+    return { target, label: labelOf(resolved), resolved, success: false };
+}
+function labelOf(resolved) {
+    if (resolved.taskName)
+        return resolved.taskName;
+    if (resolved.appName)
+        return `app '${resolved.appName}'`;
+    return resolved.taskId ? `task ${resolved.taskId}` : `app ${resolved.appId}`;
+}
+async function resolveNamed(api, target, stream) {
+    if (target.kind === 'task-id' || target.kind === 'task-name') {
+        const task = await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName });
+        return fromTask(task, target.kind);
+    }
+    if (target.kind === 'app-id') {
+        const app = await api.app(target.appId);
+        if (!app)
+            throw new ReloadError(`No app with id ${target.appId} is visible to this user: check the id (QMC > Apps) and the user's read rights.`);
+        return fromApp(app, 'app-id');
+    }
+    return fromApp(await findApp(api, target.appName, stream), 'app-name');
+}
+/** What is known of a target whose lookup failed: what it was given. */
+function unresolved(target) {
+    if (target.kind === 'task-id')
+        return { taskId: target.taskId, from: 'task-id' };
+    if (target.kind === 'task-name')
+        return { taskName: target.taskName, from: 'task-name' };
+    if (target.kind === 'app-id')
+        return { appId: target.appId, from: 'app-id' };
+    return { appName: target.appName, from: 'app-name' };
+}
+function fromTask(task, from) {
+    return { taskId: task.id, taskName: task.name, appId: task.app?.id, appName: task.app?.name, from, task, lookedUpAt: performance.now() };
+}
+function fromApp(app, from) {
+    return { appId: app.id, appName: app.name, stream: app.published && app.stream ? app.stream.name : null, from, app };
+}
+function namedInputs(targets) {
+    return [...new Set(targets.map(target => target.kind))].join(', ');
+}
+/**
+ * Tasks of both kinds the selector matches. The QRS evaluates each condition on a collection on its
+ * own (`customProperties.definition.name eq 'A' and customProperties.value eq 'B'` also matches a task
+ * whose 'B' belongs to another property), so the answer is checked again here, value by value.
+ */
+async function selectTasks(api, selector) {
+    const filter = selector.kind === 'task-tag'
+        ? eqText('tags.name', selector.tag)
+        : `${eqText('customProperties.definition.name', selector.name)} and ${eqText('customProperties.value', selector.value)}`;
+    const reload = await api.reloadTasks(filter);
+    const program = asExternalPrograms(await api.externalProgramTasks(filter));
+    const same = (a, b) => (a ?? '').toLowerCase() === b.toLowerCase();
+    const matches = (task) => selector.kind === 'task-tag'
+        ? (task.tags ?? []).some(tag => same(tag.name, selector.tag))
+        : (task.customProperties ?? []).some(cp => same(cp.definition?.name, selector.name) && same(cp.value, selector.value));
+    return [...reload, ...program].filter(matches).sort(byName);
+}
+function byName(a, b) {
+    return a.name.localeCompare(b.name, 'en', { sensitivity: 'base' }) || a.name.localeCompare(b.name, 'en') || a.id.localeCompare(b.id);
+}
+/** "No task has the tag 'X'", and whether the tag (or property) exists at all: a typo reads differently from an empty tag. */
+async function nothingMatched(api, selector) {
+    if (selector.kind === 'task-tag') {
+        const exists = (await api.tags(eqText('name', selector.tag))).length > 0;
+        const why = exists ? 'the tag exists, but no reload or external program task this user can see carries it' : 'no tag of that name exists: check the spelling (QMC > Tags)';
+        return `No task has the tag '${selector.tag}' (${why}).`;
+    }
+    const exists = (await api.customPropertyDefinitions(eqText('name', selector.name))).length > 0;
+    const why = exists
+        ? `no reload or external program task this user can see has '${selector.name}' set to '${selector.value}'`
+        : 'no custom property of that name exists: check the spelling (QMC > Custom properties)';
+    return `No task has the custom property '${selector.name}' = '${selector.value}' (${why}).`;
+}
+
+;// CONCATENATED MODULE: ./src/main.ts
+
+
+
+
+
+
+
+
+
+
+
+
+/** The step: read inputs, connect, select the targets, run each once, report. */
+async function run(deps = defaults) {
+    const { toolkit, clock } = deps;
+    const cancellation = listenForCancel(toolkit, deps.cancel);
+    const cancel = cancellation.signal;
+    const progress = new Progress(toolkit);
+    let client;
+    try {
+        const settings = (progress.settings = readSettings(toolkit));
+        if (settings.insecureSkipTlsVerify) {
+            toolkit.warning('insecure-skip-tls-verify is on: the server certificate is NOT verified, so anyone between the runner and Qlik Sense can read the credentials and answers. Set ca-cert (and tls-server-name) instead.');
+        }
+        const connection = connect(settings, clock, toolkit);
+        client = connection.client;
+        // The run's calls stop when the job is cancelled (retry sleeps and requests in flight); the stops after it are not cut.
+        const api = connection.api.with({ signal: cancel });
+        // No separate probe (GET /qrs/about): the target lookup is the first request and signs in; a wrong url,
+        // virtual proxy or credential fails it with the same explanation. One request fewer per run.
+        const selection = await toolkit.group(`Connect to ${settings.url.host}, targets`, async () => {
+            printUntrusted(toolkit, `Signing in with ${connection.auth.description}; the target lookup is the first request.`);
+            return selectTargets(api, settings, toolkit);
+        });
+        progress.runs = selection.runs;
+        cancel.throwIfAborted();
+        if (selection.failure)
+            return await reportNotStarted(toolkit, settings, progress.runs, selection.failure);
+        if (settings.dryRun)
+            return await dryRun(toolkit, api, settings, progress.runs);
+        await runAll(taskRunner(api), progress.runs, { settings, api, toolkit, clock, cancel, tracker: progress });
+        cancel.throwIfAborted();
+        await reportRuns(toolkit, settings, progress.runs);
+    }
+    catch (error) {
+        if (cancel.aborted)
+            await reportCancelled(progress, toolkit);
+        else
+            await reportFailure(toolkit, errorMessage(error), progress.runs);
+    }
+    finally {
+        cancellation.dispose();
+        client?.dispose();
+        // Reached on every exit but a kill: what main left running is no longer the post step's to stop.
+        progress.end();
+    }
 }
 
 
@@ -44194,13 +44891,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
-
-/***/ }),
-
-/***/ 3024:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 
 /***/ }),
 
@@ -44313,819 +45003,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
-
-/***/ }),
-
-/***/ 4942:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Qq: () => (/* binding */ HttpClient),
-  s_: () => (/* binding */ lib_getProxyUrl)
-});
-
-// UNUSED EXPORTS: Headers, HttpClientError, HttpClientResponse, HttpCodes, MediaTypes, isHttps
-
-// EXTERNAL MODULE: external "http"
-var external_http_ = __nccwpck_require__(8611);
-var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
-// EXTERNAL MODULE: external "https"
-var external_https_ = __nccwpck_require__(5692);
-var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
-function getProxyUrl(reqUrl) {
-    const usingSsl = reqUrl.protocol === 'https:';
-    if (checkBypass(reqUrl)) {
-        return undefined;
-    }
-    const proxyVar = (() => {
-        if (usingSsl) {
-            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
-        }
-        else {
-            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
-        }
-    })();
-    if (proxyVar) {
-        try {
-            return new DecodedURL(proxyVar);
-        }
-        catch (_a) {
-            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
-                return new DecodedURL(`http://${proxyVar}`);
-        }
-    }
-    else {
-        return undefined;
-    }
-}
-function checkBypass(reqUrl) {
-    if (!reqUrl.hostname) {
-        return false;
-    }
-    const reqHost = reqUrl.hostname;
-    if (isLoopbackAddress(reqHost)) {
-        return true;
-    }
-    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
-    if (!noProxy) {
-        return false;
-    }
-    // Determine the request port
-    let reqPort;
-    if (reqUrl.port) {
-        reqPort = Number(reqUrl.port);
-    }
-    else if (reqUrl.protocol === 'http:') {
-        reqPort = 80;
-    }
-    else if (reqUrl.protocol === 'https:') {
-        reqPort = 443;
-    }
-    // Format the request hostname and hostname with port
-    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-    if (typeof reqPort === 'number') {
-        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-    }
-    // Compare request host against noproxy
-    for (const upperNoProxyItem of noProxy
-        .split(',')
-        .map(x => x.trim().toUpperCase())
-        .filter(x => x)) {
-        if (upperNoProxyItem === '*' ||
-            upperReqHosts.some(x => x === upperNoProxyItem ||
-                x.endsWith(`.${upperNoProxyItem}`) ||
-                (upperNoProxyItem.startsWith('.') &&
-                    x.endsWith(`${upperNoProxyItem}`)))) {
-            return true;
-        }
-    }
-    return false;
-}
-function isLoopbackAddress(host) {
-    const hostLower = host.toLowerCase();
-    return (hostLower === 'localhost' ||
-        hostLower.startsWith('127.') ||
-        hostLower.startsWith('[::1]') ||
-        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
-}
-class DecodedURL extends URL {
-    constructor(url, base) {
-        super(url, base);
-        this._decodedUsername = decodeURIComponent(super.username);
-        this._decodedPassword = decodeURIComponent(super.password);
-    }
-    get username() {
-        return this._decodedUsername;
-    }
-    get password() {
-        return this._decodedPassword;
-    }
-}
-//# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
-/* eslint-disable @typescript-eslint/no-explicit-any */
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-var HttpCodes;
-(function (HttpCodes) {
-    HttpCodes[HttpCodes["OK"] = 200] = "OK";
-    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
-    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
-    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
-    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
-    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
-    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
-    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
-    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
-    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
-    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
-    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
-    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
-    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
-    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
-    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
-    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
-    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
-    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
-    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
-    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
-    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
-    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
-    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
-    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
-    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
-    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
-})(HttpCodes || (HttpCodes = {}));
-var Headers;
-(function (Headers) {
-    Headers["Accept"] = "accept";
-    Headers["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
-var MediaTypes;
-(function (MediaTypes) {
-    MediaTypes["ApplicationJson"] = "application/json";
-})(MediaTypes || (MediaTypes = {}));
-/**
- * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
- * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
- */
-function lib_getProxyUrl(serverUrl) {
-    const proxyUrl = getProxyUrl(new URL(serverUrl));
-    return proxyUrl ? proxyUrl.href : '';
-}
-const HttpRedirectCodes = [
-    HttpCodes.MovedPermanently,
-    HttpCodes.ResourceMoved,
-    HttpCodes.SeeOther,
-    HttpCodes.TemporaryRedirect,
-    HttpCodes.PermanentRedirect
-];
-const HttpResponseRetryCodes = [
-    HttpCodes.BadGateway,
-    HttpCodes.ServiceUnavailable,
-    HttpCodes.GatewayTimeout
-];
-const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
-const ExponentialBackoffCeiling = 10;
-const ExponentialBackoffTimeSlice = 5;
-class HttpClientError extends Error {
-    constructor(message, statusCode) {
-        super(message);
-        this.name = 'HttpClientError';
-        this.statusCode = statusCode;
-        Object.setPrototypeOf(this, HttpClientError.prototype);
-    }
-}
-class HttpClientResponse {
-    constructor(message) {
-        this.message = message;
-    }
-    readBody() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                let output = Buffer.alloc(0);
-                this.message.on('data', (chunk) => {
-                    output = Buffer.concat([output, chunk]);
-                });
-                this.message.on('end', () => {
-                    resolve(output.toString());
-                });
-            }));
-        });
-    }
-    readBodyBuffer() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                const chunks = [];
-                this.message.on('data', (chunk) => {
-                    chunks.push(chunk);
-                });
-                this.message.on('end', () => {
-                    resolve(Buffer.concat(chunks));
-                });
-            }));
-        });
-    }
-}
-function isHttps(requestUrl) {
-    const parsedUrl = new URL(requestUrl);
-    return parsedUrl.protocol === 'https:';
-}
-class HttpClient {
-    constructor(userAgent, handlers, requestOptions) {
-        this._ignoreSslError = false;
-        this._allowRedirects = true;
-        this._allowRedirectDowngrade = false;
-        this._maxRedirects = 50;
-        this._allowRetries = false;
-        this._maxRetries = 1;
-        this._keepAlive = false;
-        this._disposed = false;
-        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
-        this.handlers = handlers || [];
-        this.requestOptions = requestOptions;
-        if (requestOptions) {
-            if (requestOptions.ignoreSslError != null) {
-                this._ignoreSslError = requestOptions.ignoreSslError;
-            }
-            this._socketTimeout = requestOptions.socketTimeout;
-            if (requestOptions.allowRedirects != null) {
-                this._allowRedirects = requestOptions.allowRedirects;
-            }
-            if (requestOptions.allowRedirectDowngrade != null) {
-                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
-            }
-            if (requestOptions.maxRedirects != null) {
-                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
-            }
-            if (requestOptions.keepAlive != null) {
-                this._keepAlive = requestOptions.keepAlive;
-            }
-            if (requestOptions.allowRetries != null) {
-                this._allowRetries = requestOptions.allowRetries;
-            }
-            if (requestOptions.maxRetries != null) {
-                this._maxRetries = requestOptions.maxRetries;
-            }
-        }
-    }
-    options(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    get(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('GET', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    del(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    post(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('POST', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    patch(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    put(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PUT', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    head(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    sendStream(verb, requestUrl, stream, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request(verb, requestUrl, stream, additionalHeaders);
-        });
-    }
-    /**
-     * Gets a typed object from an endpoint
-     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
-     */
-    getJson(requestUrl_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            const res = yield this.get(requestUrl, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    postJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.post(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    putJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.put(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    patchJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.patch(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    /**
-     * Makes a raw http request.
-     * All other methods such as get, post, patch, and request ultimately call this.
-     * Prefer get, del, post and patch
-     */
-    request(verb, requestUrl, data, headers) {
-        return __awaiter(this, void 0, void 0, function* () {
-            if (this._disposed) {
-                throw new Error('Client has already been disposed.');
-            }
-            const parsedUrl = new URL(requestUrl);
-            let info = this._prepareRequest(verb, parsedUrl, headers);
-            // Only perform retries on reads since writes may not be idempotent.
-            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
-                ? this._maxRetries + 1
-                : 1;
-            let numTries = 0;
-            let response;
-            do {
-                response = yield this.requestRaw(info, data);
-                // Check if it's an authentication challenge
-                if (response &&
-                    response.message &&
-                    response.message.statusCode === HttpCodes.Unauthorized) {
-                    let authenticationHandler;
-                    for (const handler of this.handlers) {
-                        if (handler.canHandleAuthentication(response)) {
-                            authenticationHandler = handler;
-                            break;
-                        }
-                    }
-                    if (authenticationHandler) {
-                        return authenticationHandler.handleAuthentication(this, info, data);
-                    }
-                    else {
-                        // We have received an unauthorized response but have no handlers to handle it.
-                        // Let the response return to the caller.
-                        return response;
-                    }
-                }
-                let redirectsRemaining = this._maxRedirects;
-                while (response.message.statusCode &&
-                    HttpRedirectCodes.includes(response.message.statusCode) &&
-                    this._allowRedirects &&
-                    redirectsRemaining > 0) {
-                    const redirectUrl = response.message.headers['location'];
-                    if (!redirectUrl) {
-                        // if there's no location to redirect to, we won't
-                        break;
-                    }
-                    const parsedRedirectUrl = new URL(redirectUrl);
-                    if (parsedUrl.protocol === 'https:' &&
-                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
-                        !this._allowRedirectDowngrade) {
-                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
-                    }
-                    // we need to finish reading the response before reassigning response
-                    // which will leak the open socket.
-                    yield response.readBody();
-                    // strip authorization header if redirected to a different hostname
-                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
-                        for (const header in headers) {
-                            // header names are case insensitive
-                            if (header.toLowerCase() === 'authorization') {
-                                delete headers[header];
-                            }
-                        }
-                    }
-                    // let's make the request with the new redirectUrl
-                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
-                    response = yield this.requestRaw(info, data);
-                    redirectsRemaining--;
-                }
-                if (!response.message.statusCode ||
-                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
-                    // If not a retry code, return immediately instead of retrying
-                    return response;
-                }
-                numTries += 1;
-                if (numTries < maxTries) {
-                    yield response.readBody();
-                    yield this._performExponentialBackoff(numTries);
-                }
-            } while (numTries < maxTries);
-            return response;
-        });
-    }
-    /**
-     * Needs to be called if keepAlive is set to true in request options.
-     */
-    dispose() {
-        if (this._agent) {
-            this._agent.destroy();
-        }
-        this._disposed = true;
-    }
-    /**
-     * Raw request.
-     * @param info
-     * @param data
-     */
-    requestRaw(info, data) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => {
-                function callbackForResult(err, res) {
-                    if (err) {
-                        reject(err);
-                    }
-                    else if (!res) {
-                        // If `err` is not passed, then `res` must be passed.
-                        reject(new Error('Unknown error'));
-                    }
-                    else {
-                        resolve(res);
-                    }
-                }
-                this.requestRawWithCallback(info, data, callbackForResult);
-            });
-        });
-    }
-    /**
-     * Raw request with callback.
-     * @param info
-     * @param data
-     * @param onResult
-     */
-    requestRawWithCallback(info, data, onResult) {
-        if (typeof data === 'string') {
-            if (!info.options.headers) {
-                info.options.headers = {};
-            }
-            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
-        }
-        let callbackCalled = false;
-        function handleResult(err, res) {
-            if (!callbackCalled) {
-                callbackCalled = true;
-                onResult(err, res);
-            }
-        }
-        const req = info.httpModule.request(info.options, (msg) => {
-            const res = new HttpClientResponse(msg);
-            handleResult(undefined, res);
-        });
-        let socket;
-        req.on('socket', sock => {
-            socket = sock;
-        });
-        // If we ever get disconnected, we want the socket to timeout eventually
-        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
-            if (socket) {
-                socket.end();
-            }
-            handleResult(new Error(`Request timeout: ${info.options.path}`));
-        });
-        req.on('error', function (err) {
-            // err has statusCode property
-            // res should have headers
-            handleResult(err);
-        });
-        if (data && typeof data === 'string') {
-            req.write(data, 'utf8');
-        }
-        if (data && typeof data !== 'string') {
-            data.on('close', function () {
-                req.end();
-            });
-            data.pipe(req);
-        }
-        else {
-            req.end();
-        }
-    }
-    /**
-     * Gets an http agent. This function is useful when you need an http agent that handles
-     * routing through a proxy server - depending upon the url and proxy environment variables.
-     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
-     */
-    getAgent(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        return this._getAgent(parsedUrl);
-    }
-    getAgentDispatcher(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        const proxyUrl = getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (!useProxy) {
-            return;
-        }
-        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
-    }
-    _prepareRequest(method, requestUrl, headers) {
-        const info = {};
-        info.parsedUrl = requestUrl;
-        const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
-        const defaultPort = usingSsl ? 443 : 80;
-        info.options = {};
-        info.options.host = info.parsedUrl.hostname;
-        info.options.port = info.parsedUrl.port
-            ? parseInt(info.parsedUrl.port)
-            : defaultPort;
-        info.options.path =
-            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
-        info.options.method = method;
-        info.options.headers = this._mergeHeaders(headers);
-        if (this.userAgent != null) {
-            info.options.headers['user-agent'] = this.userAgent;
-        }
-        info.options.agent = this._getAgent(info.parsedUrl);
-        // gives handlers an opportunity to participate
-        if (this.handlers) {
-            for (const handler of this.handlers) {
-                handler.prepareRequest(info.options);
-            }
-        }
-        return info;
-    }
-    _mergeHeaders(headers) {
-        if (this.requestOptions && this.requestOptions.headers) {
-            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
-        }
-        return lowercaseKeys(headers || {});
-    }
-    /**
-     * Gets an existing header value or returns a default.
-     * Handles converting number header values to strings since HTTP headers must be strings.
-     * Note: This returns string | string[] since some headers can have multiple values.
-     * For headers that must always be a single string (like Content-Type), use the
-     * specialized _getExistingOrDefaultContentTypeHeader method instead.
-     */
-    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
-            if (headerValue) {
-                clientHeader =
-                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
-            }
-        }
-        const additionalValue = additionalHeaders[header];
-        if (additionalValue !== undefined) {
-            return typeof additionalValue === 'number'
-                ? additionalValue.toString()
-                : additionalValue;
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    /**
-     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
-     * Always returns a single string (not an array) since Content-Type should be a single value.
-     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
-     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
-     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
-     */
-    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
-            if (headerValue) {
-                if (typeof headerValue === 'number') {
-                    clientHeader = String(headerValue);
-                }
-                else if (Array.isArray(headerValue)) {
-                    clientHeader = headerValue.join(', ');
-                }
-                else {
-                    clientHeader = headerValue;
-                }
-            }
-        }
-        const additionalValue = additionalHeaders[Headers.ContentType];
-        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
-        if (additionalValue !== undefined) {
-            if (typeof additionalValue === 'number') {
-                return String(additionalValue);
-            }
-            else if (Array.isArray(additionalValue)) {
-                return additionalValue.join(', ');
-            }
-            else {
-                return additionalValue;
-            }
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    _getAgent(parsedUrl) {
-        let agent;
-        const proxyUrl = getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (this._keepAlive && useProxy) {
-            agent = this._proxyAgent;
-        }
-        if (!useProxy) {
-            agent = this._agent;
-        }
-        // if agent is already assigned use that agent.
-        if (agent) {
-            return agent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        let maxSockets = 100;
-        if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
-        }
-        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
-        if (proxyUrl && proxyUrl.hostname) {
-            const agentOptions = {
-                maxSockets,
-                keepAlive: this._keepAlive,
-                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
-                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
-                })), { host: proxyUrl.hostname, port: proxyUrl.port })
-            };
-            let tunnelAgent;
-            const overHttps = proxyUrl.protocol === 'https:';
-            if (usingSsl) {
-                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
-            }
-            else {
-                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
-            }
-            agent = tunnelAgent(agentOptions);
-            this._proxyAgent = agent;
-        }
-        // if tunneling agent isn't assigned create a new agent
-        if (!agent) {
-            const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
-            this._agent = agent;
-        }
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            agent.options = Object.assign(agent.options || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return agent;
-    }
-    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
-        let proxyAgent;
-        if (this._keepAlive) {
-            proxyAgent = this._proxyAgentDispatcher;
-        }
-        // if agent is already assigned use that agent.
-        if (proxyAgent) {
-            return proxyAgent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new undici/* ProxyAgent */.kT(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
-            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
-        })));
-        this._proxyAgentDispatcher = proxyAgent;
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return proxyAgent;
-    }
-    _getUserAgentWithOrchestrationId(userAgent) {
-        const baseUserAgent = userAgent || 'actions/http-client';
-        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
-        if (orchId) {
-            // Sanitize the orchestration ID to ensure it contains only valid characters
-            // Valid characters: 0-9, a-z, _, -, .
-            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
-            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
-        }
-        return baseUserAgent;
-    }
-    _performExponentialBackoff(retryNumber) {
-        return __awaiter(this, void 0, void 0, function* () {
-            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
-            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-            return new Promise(resolve => setTimeout(() => resolve(), ms));
-        });
-    }
-    _processResponse(res, options) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
-                const statusCode = res.message.statusCode || 0;
-                const response = {
-                    statusCode,
-                    result: null,
-                    headers: {}
-                };
-                // not found leads to null obj returned
-                if (statusCode === HttpCodes.NotFound) {
-                    resolve(response);
-                }
-                // get the result from the body
-                function dateTimeDeserializer(key, value) {
-                    if (typeof value === 'string') {
-                        const a = new Date(value);
-                        if (!isNaN(a.valueOf())) {
-                            return a;
-                        }
-                    }
-                    return value;
-                }
-                let obj;
-                let contents;
-                try {
-                    contents = yield res.readBody();
-                    if (contents && contents.length > 0) {
-                        if (options && options.deserializeDates) {
-                            obj = JSON.parse(contents, dateTimeDeserializer);
-                        }
-                        else {
-                            obj = JSON.parse(contents);
-                        }
-                        response.result = obj;
-                    }
-                    response.headers = res.message.headers;
-                }
-                catch (err) {
-                    // Invalid resource (contents not json);  leaving result obj null
-                }
-                // note that 3xx redirects are handled by the http layer.
-                if (statusCode > 299) {
-                    let msg;
-                    // if exception/error in body, attempt to get better error
-                    if (obj && obj.message) {
-                        msg = obj.message;
-                    }
-                    else if (contents && contents.length > 0) {
-                        // it may be the case that the exception is in the body message as string
-                        msg = contents;
-                    }
-                    else {
-                        msg = `Failed request: (${statusCode})`;
-                    }
-                    const err = new HttpClientError(msg, statusCode);
-                    err.result = response.result;
-                    reject(err);
-                }
-                else {
-                    resolve(response);
-                }
-            }));
-        });
-    }
-}
-const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
-//# sourceMappingURL=index.js.map
 
 /***/ })
 

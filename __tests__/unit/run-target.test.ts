@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { QrsApi } from '../../src/qrs/api.js'
+import type { TargetRun } from '../../src/report/target-run.js'
 import { runAll } from '../../src/run/all-targets.js'
 import { targetContext } from '../../src/run/context.js'
 import { stopAndExplain } from '../../src/run/stop.js'
@@ -222,6 +223,35 @@ describe('runTarget: one target’s steps through its runner', () => {
     expect(run.started).toBeUndefined()
   })
 
+  it('a start in flight stays recorded through a cancellation (for it to settle), and is forgotten once the start is over', async () => {
+    const pending = (run: TargetRun, step: ReturnType<typeof stepContext>) =>
+      step.tracker.starting(run, { record: { taskId: 't', name: run.label, at: '', user: '', before: [] }, settle: async () => ({ kind: 'none', message: '' }) })
+    const cancel = new AbortController()
+    const cancelled = stepContext({}, { cancel: cancel.signal, signal: cancel.signal })
+    const reason = new Error('The job was cancelled (SIGINT).')
+    const cut = targetRun('Cut')
+    const cutting = fakeRunner({
+      start: async run => {
+        pending(run, cancelled)
+        cancel.abort(reason)
+        throw reason
+      }
+    })
+    await expect(runTarget(cutting, cut, cancelled)).rejects.toBe(reason)
+    expect(cancelled.tracker.calls).toEqual(['starting Cut'])
+    expect(cancelled.tracker.pending.has(cut)).toBe(true)
+
+    const step = stepContext()
+    const answered = targetRun('Sales')
+    await runTarget(fakeRunner({ start: async run => (pending(run, step), startedReload('Sales')) }), answered, step)
+    // Tracked as started first: there is no moment when neither is saved.
+    expect(step.tracker.calls.slice(0, 3)).toEqual(['starting Sales', 'started exec-Sales', 'settled Sales'])
+    const failed = targetRun('Failed')
+    await runTarget(fakeRunner({ start: async run => (pending(run, step), Promise.reject(new Error('no execution appeared'))) }), failed, step)
+    expect(step.tracker.calls.slice(-2)).toEqual(['starting Failed', 'settled Failed'])
+    expect(failed.error).toBe('no execution appeared')
+  })
+
   it('wait-for-chain: the chain of the outcome followed and printed', async () => {
     const api = { compositeEvents: async () => [] } as unknown as QrsApi
     const step = stepContext({ waitForChain: true }, { api })
@@ -347,6 +377,27 @@ describe('taskRunner: the QRS task scheduler behind the steps', () => {
     expect(await runner.stop(startedReload('A'), { waitMs: 1_000, afterCancel: true, context })).toEqual({ alreadyEnded: true, result: result(7) })
     await runner.stop(startedReload('A'), { waitMs: 1_000, afterCancel: false, context })
     expect(views).toEqual(['detached', 'run'])
+  })
+
+  it('starts with the target’s deadline and our user, each start recorded before it is sent, settled on calls a cancellation does not cut', async () => {
+    const sent: string[] = []
+    const sessions = (view: string) => async () => (sent.push(`sessions (${view})`), [])
+    const api = {
+      reloadTasks: async () => [{ id: 'a1000000-0000-4000-8000-000000000001', name: 'Sales', operational: { lastExecutionResult: { status: 7 } } }],
+      recentRuns: async () => [],
+      startTask: async () => (sent.push('start'), Promise.reject(new Error('aborted'))),
+      taskExecutionSessions: sessions('run'),
+      detached: () => ({ taskExecutionSessions: sessions('detached') })
+    } as unknown as QrsApi
+    const step = stepContext({ timeoutMs: 3_000 }, { api })
+    step.tracker.starting = (_run, start) => {
+      sent.push(`recorded ${start.record.user}`)
+      void start.settle({ why: 'The job was cancelled', lookMs: 0, waitMs: 0, afterward: '' })
+    }
+    const run = { ...targetRun('Sales'), target: { kind: 'task-id' as const, taskId: 'a1000000-0000-4000-8000-000000000001' } }
+    const context = targetContext(run, step)
+    await expect(taskRunner(api).start(context)).rejects.toThrow(/no execution of the task by svc_reload appeared in 3s of looking/)
+    expect(sent.slice(0, 3)).toEqual(['recorded \\svc_reload', 'sessions (detached)', 'start'])
   })
 
   it('reads the status without waiting: the latest attempt', async () => {

@@ -64,7 +64,7 @@ export async function settleStart(api: QrsApi, record: StartRecord, story: Settl
   const [{ executionId, taskId }] = found
   const stop = await stopAndExplain(() => stopExecution(api, taskId, executionId, { clock, log, waitMs }), {
     why: `${why} during the start of ${what}`,
-    task: record.appId ? `the reload of ${startedWhat(record)} (task ${taskId})` : startedWhat(record),
+    task: record.appId ? `the reload task ${taskId} of ${startedWhat(record)}` : startedWhat(record),
     executionId,
     afterFailure: afterward
   })
