@@ -6,6 +6,7 @@ import { settleStart } from './run/pending-start.js'
 import { STATE, leftToStop } from './run/state.js'
 import { stopAndExplain } from './run/stop.js'
 import { errorMessage } from './util/errors.js'
+import { printUntrusted } from './output/untrusted.js'
 
 /** The post step has little time: a short wait for Aborted. */
 const STOP_WAIT_MS = 4_000
@@ -56,8 +57,9 @@ export async function post(deps: Dependencies = defaults): Promise<void> {
         clock,
         log: toolkit
       })
+      // The message names the task or app (server text): an info line goes through the gate.
       if (settled.kind === 'stopped' || settled.kind === 'several' || settled.kind === 'failed') toolkit.warning(settled.message)
-      else toolkit.info(settled.message)
+      else printUntrusted(toolkit, settled.message)
     }
   } catch (error) {
     toolkit.warning(`The main step did not finish, and its executions could not be stopped: ${errorMessage(error)}. Stop them in the QMC.`)

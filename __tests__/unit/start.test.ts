@@ -305,13 +305,13 @@ describe('startAppReload: QMC’s "Reload now" and the execution it started', ()
   }
 
   it('takes the one new execution once it is seen twice in a row; the request recorded before it is sent', async () => {
-    const { api, reloads } = appSite([['running-before'], [], [NEW], [NEW]])
+    const { api, reloads } = appSite([[THEIRS], [], [NEW], [NEW]])
     const records: StartRecord[] = []
     const opts = appOptions({ onSend: record => void records.push({ ...record, before: [...record.before, `reloads: ${reloads.length}`] }) })
     expect(await startAppReload(api, APP, opts)).toMatchObject({ executionId: NEW.toLowerCase(), taskId: TASK, app: { name: 'Forecast' } })
     expect(reloads).toEqual([APP])
     expect(opts.clock.sleeps).toEqual([500, 500])
-    expect(records).toEqual([{ appId: APP, name: 'Forecast', at: expect.any(String), user: 'INTERNAL\\sa_api', before: ['running-before', 'reloads: 0'] }])
+    expect(records).toEqual([{ appId: APP, name: 'Forecast', at: expect.any(String), user: 'INTERNAL\\sa_api', before: [THEIRS.toLowerCase(), 'reloads: 0'] }])
   })
 
   it('refuses to guess between two new executions, and an app nobody can see', async () => {

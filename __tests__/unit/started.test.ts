@@ -93,10 +93,12 @@ describe('startedSince: what a start started', () => {
     expect(calls).toEqual([`task ${TASK} 0`, `task ${TASK} 1`])
   })
 
-  it('an app reload: the app’s sessions, each with the task it runs; none when the server does not list them', async () => {
+  it('an app reload: the app’s sessions, each with the task it runs; none when the server does not list them; ids that are not GUIDs are nobody’s', async () => {
     const { api, calls } = site(() => [
       { id: OURS, user: 'INTERNAL\\sa_api', reloadTask: { id: TASK } },
-      { id: THEIRS, user: 'INTERNAL\\sa_api' }
+      { id: THEIRS, user: 'INTERNAL\\sa_api' },
+      { id: BEFORE.replace('e2', 'e4'), user: 'INTERNAL\\sa_api', reloadTask: { id: '../../app/x/reload' } },
+      { id: '../../task/x', user: 'INTERNAL\\sa_api', reloadTask: { id: TASK } }
     ])
     expect(await startedSince(api, { ...RECORD, taskId: undefined, appId: APP })).toEqual([{ executionId: OURS, taskId: TASK }])
     expect(calls).toEqual([`app ${APP}`])

@@ -1,5 +1,5 @@
 import type { QrsApi } from '../qrs/api.js'
-import type { App } from '../qrs/types.js'
+import { isGuid, type App } from '../qrs/types.js'
 import type { Log } from '../toolkit/toolkit.js'
 import type { Clock } from '../util/clock.js'
 import { errorMessage, ReloadError } from '../util/errors.js'
@@ -91,8 +91,12 @@ async function appExecutions(api: QrsApi, appId: string): Promise<{ all: Map<str
   // One after the other: two parallel calls could both meet an expired proxy session and both sign in.
   const sessions = await api.appExecutionSessions(appId)
   const results = await api.appExecutionResults(appId)
+  // Ids go into request paths and the log: those that are not GUIDs are nobody's.
   const all = new Map<string, string>()
-  for (const result of results) if (result.executionID) all.set(result.executionID.toLowerCase(), result.taskID ?? '')
-  for (const session of sessions) all.set(session.id.toLowerCase(), session.reloadTask?.id ?? all.get(session.id.toLowerCase()) ?? '')
-  return { all, running: sessions.map(session => session.id.toLowerCase()) }
+  for (const result of results) if (isGuid(result.executionID)) all.set(result.executionID.toLowerCase(), isGuid(result.taskID) ? result.taskID : '')
+  for (const session of sessions.filter(s => isGuid(s.id))) {
+    const taskId = session.reloadTask?.id
+    all.set(session.id.toLowerCase(), isGuid(taskId) ? taskId : (all.get(session.id.toLowerCase()) ?? ''))
+  }
+  return { all, running: sessions.filter(s => isGuid(s.id)).map(session => session.id.toLowerCase()) }
 }

@@ -1,6 +1,6 @@
 import type { QrsApi } from '../qrs/api.js'
 import { isTransient } from '../qrs/retry.js'
-import type { ReloadTask } from '../qrs/types.js'
+import { isGuid, type ReloadTask } from '../qrs/types.js'
 import type { Clock } from '../util/clock.js'
 import { ReloadError, errorMessage } from '../util/errors.js'
 import { formatDuration } from '../util/format.js'
@@ -44,7 +44,8 @@ export async function findLostStart(api: QrsApi, task: ReloadTask, record: Start
   const theirs = new Set<string>()
   const look = async (): Promise<string | undefined> => {
     const sessions = await api.taskExecutionSessions(task)
-    const fresh = 'notKnown' in sessions ? [] : sessions.filter(session => !before.has(session.id.toLowerCase()))
+    // Ids that are not GUIDs are nobody's: they are neither followed nor printed.
+    const fresh = 'notKnown' in sessions ? [] : sessions.filter(session => isGuid(session.id) && !before.has(session.id.toLowerCase()))
     for (const session of fresh) if (!runsAs(session.user, record.user)) theirs.add(session.id.toLowerCase())
     const ours = fresh.filter(session => !theirs.has(session.id.toLowerCase()))
     if (ours.length > 1) {
@@ -56,7 +57,7 @@ export async function findLostStart(api: QrsApi, task: ReloadTask, record: Start
     const last = (await findTask(api, { taskId: task.id })).operational?.lastExecutionResult?.id
     if (!last || last === options.lastResultBefore) return undefined
     const executionId = (await api.executionResult(last))?.executionID
-    return executionId && !before.has(executionId.toLowerCase()) && !theirs.has(executionId.toLowerCase()) ? executionId : undefined
+    return isGuid(executionId) && !before.has(executionId.toLowerCase()) && !theirs.has(executionId.toLowerCase()) ? executionId : undefined
   }
   const outcome = await poll({
     clock,

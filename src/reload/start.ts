@@ -3,7 +3,7 @@ import type { StartTarget } from '../inputs/parse-targets.js'
 import type { NotKnown, QrsApi } from '../qrs/api.js'
 import { ReloadError } from '../util/errors.js'
 import { refused } from './refused.js'
-import { EMPTY_GUID, isExternalProgram, type AppRef, type ExecutionResult, type ExecutionSession, type ReloadTask } from '../qrs/types.js'
+import { EMPTY_GUID, isExternalProgram, isGuid, type AppRef, type ExecutionResult, type ExecutionSession, type ReloadTask } from '../qrs/types.js'
 import { findLostStart } from './reconcile.js'
 import type { StartRecord } from './started.js'
 import { startAppReload } from './app-reload.js'
@@ -139,9 +139,6 @@ export interface StartTaskOptions extends Pick<StartOptions, 'log' | 'clock' | '
   before?: Set<string>
 }
 
-/** An execution id as the QRS writes one. */
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
 /**
  * Starts the task, once, and returns the execution session id. The start is recorded (onSend) before it
  * goes out. A refusal (the server answered with an error status) started nothing; any other failure to
@@ -173,7 +170,7 @@ export async function startTask(api: QrsApi, task: ReloadTask, options: StartTas
       `Task '${task.name}' (${task.id}) did not start: the server answered with an empty execution id.${disabled} Likely causes: the task is disabled, no scheduler service is running or reachable, or the app is unavailable (deleted, or locked by another reload).`
     )
   }
-  if (typeof answer === 'string' && GUID.test(answer)) return answer
+  if (isGuid(answer)) return answer
   const unreadable = new Error(`the server answered something that is not an execution id: ${JSON.stringify(answer)?.slice(0, 80) ?? 'nothing'}`)
   return findLostStart(api, task, record, unreadable, { ...options, lastResultBefore: task.operational?.lastExecutionResult?.id })
 }

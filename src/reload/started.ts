@@ -1,5 +1,5 @@
 import type { QrsApi } from '../qrs/api.js'
-import type { ExecutionSession } from '../qrs/types.js'
+import { isGuid, type ExecutionSession } from '../qrs/types.js'
 import type { Clock } from '../util/clock.js'
 import { poll } from '../util/poll.js'
 import { isTransient } from '../qrs/retry.js'
@@ -47,10 +47,13 @@ export function userName(record: StartRecord): string {
 /** The executions of the record's task (or app) running now that were not running before it, run by our user. */
 export async function startedSince(api: QrsApi, record: StartRecord): Promise<StartedExecution[]> {
   const before = new Set(record.before.map(id => id.toLowerCase()))
-  return (await runningSessions(api, record))
-    .filter(session => !before.has(session.id.toLowerCase()) && runsAs(session.user, record.user))
-    .map(session => ({ executionId: session.id, taskId: record.taskId ?? session.reloadTask?.id ?? session.externalProgramTask?.id ?? '' }))
-    .filter(found => found.taskId !== '')
+  return (
+    (await runningSessions(api, record))
+      .filter(session => isGuid(session.id) && !before.has(session.id.toLowerCase()) && runsAs(session.user, record.user))
+      .map(session => ({ executionId: session.id, taskId: record.taskId ?? session.reloadTask?.id ?? session.externalProgramTask?.id ?? '' }))
+      // Both go into request paths: GUIDs only.
+      .filter(found => isGuid(found.taskId))
+  )
 }
 
 /** The sessions of the record's task (or app); none when the server does not serve the list (nothing can be told). */
