@@ -205,12 +205,19 @@ describe('startTask: sent once, never again', () => {
   })
 
   it('an answer that is not an execution id (cut, unreadable, another type): its outcome is unknown, so it is looked for', async () => {
-    for (const answer of [undefined, 42, 'not a guid']) {
-      const { api, task } = scheduler({ starts: [answer as unknown as string] })
+    for (const [answer, said] of [
+      [undefined, 'nothing'],
+      [42, 'a number'],
+      [{ nested: {} }, 'an object'],
+      ['not a guid', "'not a guid'"]
+    ] as const) {
+      const { api, task } = scheduler()
       ;(api as unknown as { startTask: () => Promise<unknown> }).startTask = async () => answer
       const opts = taskOptions()
       await expect(startTask(api, task, opts)).rejects.toThrow(/no execution of the task by INTERNAL\\sa_api appeared/)
-      expect(opts.log.annotations[0].message).toMatch(/^The answer to the start of task 'Reload Sales' was lost \(the server answered something that is not an execution id: /)
+      expect(opts.log.annotations[0].message).toMatch(
+        `The answer to the start of task 'Reload Sales' was lost (the server answered something that is not an execution id: ${said})`
+      )
     }
   })
 

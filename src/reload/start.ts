@@ -171,6 +171,9 @@ export async function startTask(api: QrsApi, task: ReloadTask, options: StartTas
     )
   }
   if (isGuid(answer)) return answer
-  const unreadable = new Error(`the server answered something that is not an execution id: ${JSON.stringify(answer)?.slice(0, 80) ?? 'nothing'}`)
+  const value: unknown = answer
+  const type = value === null ? 'null' : typeof value
+  const what = typeof value === 'string' ? `'${value.slice(0, 80)}'` : value === undefined ? 'nothing' : `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`
+  const unreadable = new Error(`the server answered something that is not an execution id: ${what}`)
   return findLostStart(api, task, record, unreadable, { ...options, lastResultBefore: task.operational?.lastExecutionResult?.id })
 }
