@@ -39092,6 +39092,10 @@ function eqGuid(field, guid) {
 ;// CONCATENATED MODULE: ./src/qrs/types.ts
 /** The parts of QRS entities the action reads. Real answers carry many more fields: they are ignored. */
 const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
+/** An id as the QRS writes one (a GUID): ids the server sends are checked before they are used or printed. */
+function isGuid(value) {
+    return typeof value === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
 /** QRS TaskType: 0 Reload, 1 ExternalProgram, 2 UserSync (only the first two are started here). */
 const TASK_TYPE = { reload: 0, externalProgram: 1 };
 function isExternalProgram(task) {
@@ -39520,28 +39524,64 @@ function encodeQuery(query) {
         .join('&');
 }
 
+;// CONCATENATED MODULE: ./src/util/format.ts
+/** Numbers as messages show them: durations and sizes. */
+/** `90000` → `1m30s`. */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${ms}ms`;
+    let s = Math.round(ms / 1000);
+    const h = Math.floor(s / 3600);
+    s -= h * 3600;
+    const m = Math.floor(s / 60);
+    s -= m * 60;
+    return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].join('');
+}
+/** `1536` → `1.5 KiB`. */
+function formatBytes(bytes) {
+    if (bytes < 1024)
+        return `${bytes} B`;
+    if (bytes < 1024 * 1024)
+        return `${(bytes / 1024).toFixed(1)} KiB`;
+    return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
 ;// CONCATENATED MODULE: ./src/inputs/duration.ts
 
+
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** Node's timers take at most 2^31−1 ms (about 24.8 days); a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const HOUR = 3_600_000;
+/** `timeout`: from a second to 24 days (576h). */
+const TIMEOUT_BOUNDS = { min: 1_000, max: 24 * 24 * HOUR };
+/** `request-timeout`, `max-poll-interval`: from a second to an hour. */
+const GAP_BOUNDS = { min: 1_000, max: HOUR };
 /**
- * Parses `90s`, `15m`, `2h`, `1h30m`, `500ms` or plain seconds (`120`) into milliseconds.
+ * Parses `90s`, `15m`, `2h`, `1h30m`, `500ms` or plain seconds (`120`) into milliseconds, within
+ * `bounds` (checked on the value as written, before it is rounded to whole milliseconds).
  * Plain numbers are seconds because that is what the QMC and most CI tools use.
  */
-function parseDuration(input, text) {
+function parseDuration(input, text, bounds) {
     const value = text.trim().toLowerCase();
     const hint = 'use a number of seconds or a duration such as 90s, 15m, 2h or 1h30m';
     if (/^\d+(\.\d+)?$/.test(value))
-        return positive(input, Number(value) * 1000, hint);
+        return within(input, text, Number(value) * 1000, bounds);
     const parts = [...value.matchAll(/(\d+(?:\.\d+)?)\s*(ms|s|m|h)/g)];
     if (parts.length === 0 || parts.map(p => p[0]).join('') !== value.replace(/\s+/g, '')) {
         throw new InputError(input, `'${text}' is not a duration: ${hint}.`);
     }
     const ms = parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]], 0);
-    return positive(input, ms, hint);
+    return within(input, text, ms, bounds);
 }
-function positive(input, ms, hint) {
-    if (!Number.isFinite(ms) || ms <= 0)
-        throw new InputError(input, `must be greater than zero: ${hint}.`);
+function within(input, text, ms, bounds) {
+    const min = bounds.min;
+    const max = Math.min(bounds.max, MAX_TIMER_MS);
+    const range = `from ${formatDuration(min)} to ${formatDuration(max)}`;
+    if (!(ms >= min))
+        throw new InputError(input, `'${text.trim()}' is shorter than ${formatDuration(min)}: use a duration ${range}.`);
+    if (ms > max)
+        throw new InputError(input, `'${text.trim()}' is longer than ${formatDuration(max)}: use a duration ${range}.`);
     return Math.round(ms);
 }
 
@@ -39676,9 +39716,9 @@ function getSettings(read) {
         waitForChain: parseBoolean('wait-for-chain', get('wait-for-chain')),
         chainFailure: parseChoice('chain-failure', get('chain-failure'), ['fail', 'warn']),
         wait: parseBoolean('wait', get('wait')),
-        timeoutMs: parseDuration('timeout', get('timeout')),
-        maxPollIntervalMs: parseDuration('max-poll-interval', get('max-poll-interval')),
-        requestTimeoutMs: parseDuration('request-timeout', get('request-timeout')),
+        timeoutMs: parseDuration('timeout', get('timeout'), TIMEOUT_BOUNDS),
+        maxPollIntervalMs: parseDuration('max-poll-interval', get('max-poll-interval'), GAP_BOUNDS),
+        requestTimeoutMs: parseDuration('request-timeout', get('request-timeout'), GAP_BOUNDS),
         scriptLog: parseChoice('script-log', get('script-log'), SCRIPT_LOG_MODES),
         ifRunning: parseChoice('if-running', get('if-running'), IF_RUNNING_MODES),
         stopOnTimeout: parseBoolean('stop-on-timeout', get('stop-on-timeout')),
@@ -39690,18 +39730,19 @@ function getSettings(read) {
 function parseUrl(value) {
     if (!value)
         throw new InputError('url', 'is required (e.g. https://qliksrv01.corp.example:4242).');
+    // Credentials in the URL (`https://user:password@host`): refused before parsing, and never echoed. A
+    // password may hold any character, `/`, `?`, `#` and `@` too, so nothing before the last `@` can be shown.
+    if (value.includes('@'))
+        throw new InputError('url', 'must not contain a user name or password (it holds an @): leave them out and use the auth inputs.');
     let url;
     try {
         url = new URL(value);
     }
     catch {
-        // Never echo credentials someone put into the URL.
-        throw new InputError('url', `'${value.replace(/\/\/[^/]*@/, '//***@')}' is not a URL (e.g. https://qliksrv01.corp.example:4242).`);
+        throw new InputError('url', `'${value}' is not a URL (e.g. https://qliksrv01.corp.example:4242).`);
     }
     if (url.protocol !== 'https:')
         throw new InputError('url', `must start with https:// (got ${url.protocol}//).`);
-    if (url.username || url.password)
-        throw new InputError('url', 'must not contain credentials; use the auth inputs.');
     if (url.search || url.hash)
         throw new InputError('url', 'must not contain a query or fragment.');
     if (/\/qrs(\/|$)/i.test(url.pathname)) {
@@ -42095,28 +42136,6 @@ function refused(error) {
     return error instanceof AuthError || error instanceof ReloadError;
 }
 
-;// CONCATENATED MODULE: ./src/util/format.ts
-/** Numbers as messages show them: durations and sizes. */
-/** `90000` → `1m30s`. */
-function formatDuration(ms) {
-    if (ms < 1000)
-        return `${ms}ms`;
-    let s = Math.round(ms / 1000);
-    const h = Math.floor(s / 3600);
-    s -= h * 3600;
-    const m = Math.floor(s / 60);
-    s -= m * 60;
-    return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].join('');
-}
-/** `1536` → `1.5 KiB`. */
-function formatBytes(bytes) {
-    if (bytes < 1024)
-        return `${bytes} B`;
-    if (bytes < 1024 * 1024)
-        return `${(bytes / 1024).toFixed(1)} KiB`;
-    return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
-
 ;// CONCATENATED MODULE: ./src/reload/find-task.ts
 
 
@@ -42152,6 +42171,7 @@ async function findTask(api, target) {
 
 
 
+
 /** "task 'Reload Sales'" or "app 'Budget'": what a message names. */
 function startedWhat(record) {
     return record.appId ? `app '${record.name}'` : `task '${record.name}'`;
@@ -42165,10 +42185,11 @@ function userName(record) {
 /** The executions of the record's task (or app) running now that were not running before it, run by our user. */
 async function startedSince(api, record) {
     const before = new Set(record.before.map(id => id.toLowerCase()));
-    return (await runningSessions(api, record))
-        .filter(session => !before.has(session.id.toLowerCase()) && runsAs(session.user, record.user))
+    return ((await runningSessions(api, record))
+        .filter(session => isGuid(session.id) && !before.has(session.id.toLowerCase()) && runsAs(session.user, record.user))
         .map(session => ({ executionId: session.id, taskId: record.taskId ?? session.reloadTask?.id ?? session.externalProgramTask?.id ?? '' }))
-        .filter(found => found.taskId !== '');
+        // Both go into request paths: GUIDs only.
+        .filter(found => isGuid(found.taskId)));
 }
 /** The sessions of the record's task (or app); none when the server does not serve the list (nothing can be told). */
 async function runningSessions(api, record) {
@@ -42214,6 +42235,7 @@ function runsAs(sessionUser, ours) {
 
 
 
+
 /** The first looks come soon (a start is usually visible at once), then further apart: a busy scheduler can take minutes. */
 const FIRST_GAP_MS = 500;
 const MAX_GAP_MS = 5_000;
@@ -42233,7 +42255,8 @@ async function findLostStart(api, task, record, lost, options) {
     const theirs = new Set();
     const look = async () => {
         const sessions = await api.taskExecutionSessions(task);
-        const fresh = 'notKnown' in sessions ? [] : sessions.filter(session => !before.has(session.id.toLowerCase()));
+        // Ids that are not GUIDs are nobody's: they are neither followed nor printed.
+        const fresh = 'notKnown' in sessions ? [] : sessions.filter(session => isGuid(session.id) && !before.has(session.id.toLowerCase()));
         for (const session of fresh)
             if (!runsAs(session.user, record.user))
                 theirs.add(session.id.toLowerCase());
@@ -42247,7 +42270,7 @@ async function findLostStart(api, task, record, lost, options) {
         if (!last || last === options.lastResultBefore)
             return undefined;
         const executionId = (await api.executionResult(last))?.executionID;
-        return executionId && !before.has(executionId.toLowerCase()) && !theirs.has(executionId.toLowerCase()) ? executionId : undefined;
+        return isGuid(executionId) && !before.has(executionId.toLowerCase()) && !theirs.has(executionId.toLowerCase()) ? executionId : undefined;
     };
     const outcome = await poll({
         clock,
@@ -42268,6 +42291,7 @@ async function findLostStart(api, task, record, lost, options) {
 }
 
 ;// CONCATENATED MODULE: ./src/reload/app-reload.ts
+
 
 
 
@@ -42330,13 +42354,16 @@ async function appExecutions(api, appId) {
     // One after the other: two parallel calls could both meet an expired proxy session and both sign in.
     const sessions = await api.appExecutionSessions(appId);
     const results = await api.appExecutionResults(appId);
+    // Ids go into request paths and the log: those that are not GUIDs are nobody's.
     const all = new Map();
     for (const result of results)
-        if (result.executionID)
-            all.set(result.executionID.toLowerCase(), result.taskID ?? '');
-    for (const session of sessions)
-        all.set(session.id.toLowerCase(), session.reloadTask?.id ?? all.get(session.id.toLowerCase()) ?? '');
-    return { all, running: sessions.map(session => session.id.toLowerCase()) };
+        if (isGuid(result.executionID))
+            all.set(result.executionID.toLowerCase(), isGuid(result.taskID) ? result.taskID : '');
+    for (const session of sessions.filter(s => isGuid(s.id))) {
+        const taskId = session.reloadTask?.id;
+        all.set(session.id.toLowerCase(), isGuid(taskId) ? taskId : (all.get(session.id.toLowerCase()) ?? ''));
+    }
+    return { all, running: sessions.filter(s => isGuid(s.id)).map(session => session.id.toLowerCase()) };
 }
 
 ;// CONCATENATED MODULE: ./src/reload/status.ts
@@ -42823,8 +42850,6 @@ async function waitForRunning(api, task, executionId, options) {
     options.log.info(`The earlier execution ended with ${describeStatus(outcome.result.status)}.`);
     return outcome.result;
 }
-/** An execution id as the QRS writes one. */
-const start_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * Starts the task, once, and returns the execution session id. The start is recorded (onSend) before it
  * goes out. A refusal (the server answered with an error status) started nothing; any other failure to
@@ -42856,9 +42881,12 @@ async function startTask(api, task, options) {
         const disabled = task.enabled === false ? ' The task is disabled: enable it in the QMC (Tasks > Edit > Enabled).' : '';
         throw new ReloadError(`Task '${task.name}' (${task.id}) did not start: the server answered with an empty execution id.${disabled} Likely causes: the task is disabled, no scheduler service is running or reachable, or the app is unavailable (deleted, or locked by another reload).`);
     }
-    if (typeof answer === 'string' && start_GUID.test(answer))
+    if (isGuid(answer))
         return answer;
-    const unreadable = new Error(`the server answered something that is not an execution id: ${JSON.stringify(answer)?.slice(0, 80) ?? 'nothing'}`);
+    const value = answer;
+    const type = value === null ? 'null' : typeof value;
+    const what = typeof value === 'string' ? `'${value.slice(0, 80)}'` : value === undefined ? 'nothing' : `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
+    const unreadable = new Error(`the server answered something that is not an execution id: ${what}`);
     return findLostStart(api, task, record, unreadable, { ...options, lastResultBefore: task.operational?.lastExecutionResult?.id });
 }
 
@@ -44415,7 +44443,7 @@ async function settleStart(api, record, story) {
     const [{ executionId, taskId }] = found;
     const stop = await stopAndExplain(() => stopExecution(api, taskId, executionId, { clock, log, waitMs }), {
         why: `${why} during the start of ${what}`,
-        task: record.appId ? `the reload of ${startedWhat(record)} (task ${taskId})` : startedWhat(record),
+        task: record.appId ? `the reload task ${taskId} of ${startedWhat(record)}` : startedWhat(record),
         executionId,
         afterFailure: afterward
     });

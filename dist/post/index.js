@@ -39092,6 +39092,10 @@ function eqGuid(field, guid) {
 ;// CONCATENATED MODULE: ./src/qrs/types.ts
 /** The parts of QRS entities the action reads. Real answers carry many more fields: they are ignored. */
 const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
+/** An id as the QRS writes one (a GUID): ids the server sends are checked before they are used or printed. */
+function isGuid(value) {
+    return typeof value === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
 /** QRS TaskType: 0 Reload, 1 ExternalProgram, 2 UserSync (only the first two are started here). */
 const TASK_TYPE = { reload: 0, externalProgram: 1 };
 function isExternalProgram(task) {
@@ -39520,28 +39524,64 @@ function encodeQuery(query) {
         .join('&');
 }
 
+;// CONCATENATED MODULE: ./src/util/format.ts
+/** Numbers as messages show them: durations and sizes. */
+/** `90000` → `1m30s`. */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${ms}ms`;
+    let s = Math.round(ms / 1000);
+    const h = Math.floor(s / 3600);
+    s -= h * 3600;
+    const m = Math.floor(s / 60);
+    s -= m * 60;
+    return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].join('');
+}
+/** `1536` → `1.5 KiB`. */
+function formatBytes(bytes) {
+    if (bytes < 1024)
+        return `${bytes} B`;
+    if (bytes < 1024 * 1024)
+        return `${(bytes / 1024).toFixed(1)} KiB`;
+    return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
 ;// CONCATENATED MODULE: ./src/inputs/duration.ts
 
+
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** Node's timers take at most 2^31−1 ms (about 24.8 days); a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const HOUR = 3_600_000;
+/** `timeout`: from a second to 24 days (576h). */
+const TIMEOUT_BOUNDS = { min: 1_000, max: 24 * 24 * HOUR };
+/** `request-timeout`, `max-poll-interval`: from a second to an hour. */
+const GAP_BOUNDS = { min: 1_000, max: HOUR };
 /**
- * Parses `90s`, `15m`, `2h`, `1h30m`, `500ms` or plain seconds (`120`) into milliseconds.
+ * Parses `90s`, `15m`, `2h`, `1h30m`, `500ms` or plain seconds (`120`) into milliseconds, within
+ * `bounds` (checked on the value as written, before it is rounded to whole milliseconds).
  * Plain numbers are seconds because that is what the QMC and most CI tools use.
  */
-function parseDuration(input, text) {
+function parseDuration(input, text, bounds) {
     const value = text.trim().toLowerCase();
     const hint = 'use a number of seconds or a duration such as 90s, 15m, 2h or 1h30m';
     if (/^\d+(\.\d+)?$/.test(value))
-        return positive(input, Number(value) * 1000, hint);
+        return within(input, text, Number(value) * 1000, bounds);
     const parts = [...value.matchAll(/(\d+(?:\.\d+)?)\s*(ms|s|m|h)/g)];
     if (parts.length === 0 || parts.map(p => p[0]).join('') !== value.replace(/\s+/g, '')) {
         throw new InputError(input, `'${text}' is not a duration: ${hint}.`);
     }
     const ms = parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]], 0);
-    return positive(input, ms, hint);
+    return within(input, text, ms, bounds);
 }
-function positive(input, ms, hint) {
-    if (!Number.isFinite(ms) || ms <= 0)
-        throw new InputError(input, `must be greater than zero: ${hint}.`);
+function within(input, text, ms, bounds) {
+    const min = bounds.min;
+    const max = Math.min(bounds.max, MAX_TIMER_MS);
+    const range = `from ${formatDuration(min)} to ${formatDuration(max)}`;
+    if (!(ms >= min))
+        throw new InputError(input, `'${text.trim()}' is shorter than ${formatDuration(min)}: use a duration ${range}.`);
+    if (ms > max)
+        throw new InputError(input, `'${text.trim()}' is longer than ${formatDuration(max)}: use a duration ${range}.`);
     return Math.round(ms);
 }
 
@@ -39676,9 +39716,9 @@ function getSettings(read) {
         waitForChain: parseBoolean('wait-for-chain', get('wait-for-chain')),
         chainFailure: parseChoice('chain-failure', get('chain-failure'), ['fail', 'warn']),
         wait: parseBoolean('wait', get('wait')),
-        timeoutMs: parseDuration('timeout', get('timeout')),
-        maxPollIntervalMs: parseDuration('max-poll-interval', get('max-poll-interval')),
-        requestTimeoutMs: parseDuration('request-timeout', get('request-timeout')),
+        timeoutMs: parseDuration('timeout', get('timeout'), TIMEOUT_BOUNDS),
+        maxPollIntervalMs: parseDuration('max-poll-interval', get('max-poll-interval'), GAP_BOUNDS),
+        requestTimeoutMs: parseDuration('request-timeout', get('request-timeout'), GAP_BOUNDS),
         scriptLog: parseChoice('script-log', get('script-log'), SCRIPT_LOG_MODES),
         ifRunning: parseChoice('if-running', get('if-running'), IF_RUNNING_MODES),
         stopOnTimeout: parseBoolean('stop-on-timeout', get('stop-on-timeout')),
@@ -39690,18 +39730,19 @@ function getSettings(read) {
 function parseUrl(value) {
     if (!value)
         throw new InputError('url', 'is required (e.g. https://qliksrv01.corp.example:4242).');
+    // Credentials in the URL (`https://user:password@host`): refused before parsing, and never echoed. A
+    // password may hold any character, `/`, `?`, `#` and `@` too, so nothing before the last `@` can be shown.
+    if (value.includes('@'))
+        throw new InputError('url', 'must not contain a user name or password (it holds an @): leave them out and use the auth inputs.');
     let url;
     try {
         url = new URL(value);
     }
     catch {
-        // Never echo credentials someone put into the URL.
-        throw new InputError('url', `'${value.replace(/\/\/[^/]*@/, '//***@')}' is not a URL (e.g. https://qliksrv01.corp.example:4242).`);
+        throw new InputError('url', `'${value}' is not a URL (e.g. https://qliksrv01.corp.example:4242).`);
     }
     if (url.protocol !== 'https:')
         throw new InputError('url', `must start with https:// (got ${url.protocol}//).`);
-    if (url.username || url.password)
-        throw new InputError('url', 'must not contain credentials; use the auth inputs.');
     if (url.search || url.hash)
         throw new InputError('url', 'must not contain a query or fragment.');
     if (/\/qrs(\/|$)/i.test(url.pathname)) {
@@ -42264,6 +42305,7 @@ async function readOurs(api, executionId) {
 
 
 
+
 /** "task 'Reload Sales'" or "app 'Budget'": what a message names. */
 function startedWhat(record) {
     return record.appId ? `app '${record.name}'` : `task '${record.name}'`;
@@ -42277,10 +42319,11 @@ function userName(record) {
 /** The executions of the record's task (or app) running now that were not running before it, run by our user. */
 async function startedSince(api, record) {
     const before = new Set(record.before.map(id => id.toLowerCase()));
-    return (await runningSessions(api, record))
-        .filter(session => !before.has(session.id.toLowerCase()) && runsAs(session.user, record.user))
+    return ((await runningSessions(api, record))
+        .filter(session => isGuid(session.id) && !before.has(session.id.toLowerCase()) && runsAs(session.user, record.user))
         .map(session => ({ executionId: session.id, taskId: record.taskId ?? session.reloadTask?.id ?? session.externalProgramTask?.id ?? '' }))
-        .filter(found => found.taskId !== '');
+        // Both go into request paths: GUIDs only.
+        .filter(found => isGuid(found.taskId)));
 }
 /** The sessions of the record's task (or app); none when the server does not serve the list (nothing can be told). */
 async function runningSessions(api, record) {
@@ -42316,28 +42359,6 @@ function runsAs(sessionUser, ours) {
         return false;
     const same = (a, b) => a.toLowerCase() === b.toLowerCase();
     return same(them.userId, us.userId) && (!them.directory || !us.directory || same(them.directory, us.directory));
-}
-
-;// CONCATENATED MODULE: ./src/util/format.ts
-/** Numbers as messages show them: durations and sizes. */
-/** `90000` → `1m30s`. */
-function formatDuration(ms) {
-    if (ms < 1000)
-        return `${ms}ms`;
-    let s = Math.round(ms / 1000);
-    const h = Math.floor(s / 3600);
-    s -= h * 3600;
-    const m = Math.floor(s / 60);
-    s -= m * 60;
-    return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].join('');
-}
-/** `1536` → `1.5 KiB`. */
-function formatBytes(bytes) {
-    if (bytes < 1024)
-        return `${bytes} B`;
-    if (bytes < 1024 * 1024)
-        return `${(bytes / 1024).toFixed(1)} KiB`;
-    return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 ;// CONCATENATED MODULE: ./src/run/stop.ts
@@ -42402,7 +42423,7 @@ async function settleStart(api, record, story) {
     const [{ executionId, taskId }] = found;
     const stop = await stopAndExplain(() => stopExecution(api, taskId, executionId, { clock, log, waitMs }), {
         why: `${why} during the start of ${what}`,
-        task: record.appId ? `the reload of ${startedWhat(record)} (task ${taskId})` : startedWhat(record),
+        task: record.appId ? `the reload task ${taskId} of ${startedWhat(record)}` : startedWhat(record),
         executionId,
         afterFailure: afterward
     });
@@ -42493,6 +42514,7 @@ function isStartRecord(value) {
 
 
 
+
 /** The post step has little time: a short wait for Aborted. */
 const STOP_WAIT_MS = 4_000;
 /** How long the post step looks for what a start in flight started (a busy scheduler can be slow to show it). */
@@ -42545,10 +42567,11 @@ async function post(deps = defaults) {
                 clock,
                 log: toolkit
             });
+            // The message names the task or app (server text): an info line goes through the gate.
             if (settled.kind === 'stopped' || settled.kind === 'several' || settled.kind === 'failed')
                 toolkit.warning(settled.message);
             else
-                toolkit.info(settled.message);
+                printUntrusted(toolkit, settled.message);
         }
     }
     catch (error) {
