@@ -42223,23 +42223,197 @@ function socketOnError() {
 
 /***/ }),
 
-/***/ 6969:
+/***/ 9407:
+/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9390);
+
+// The main step's entry (action.yml runs.main). The post step has an entry of its own, post-entry.ts:
+// nothing here can run as the post step, whatever the step state says.
+await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
+
+__webpack_async_result__();
+} catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 9390:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  Ng: () => (/* binding */ connect),
-  NT: () => (/* binding */ defaults),
-  sb: () => (/* binding */ readSettings)
+  e: () => (/* binding */ run)
 });
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./src/util/errors.ts
-var errors = __nccwpck_require__(17);
+;// CONCATENATED MODULE: ./src/util/text.ts
+/** A line of server text longer than this is cut: a log line that never ends must not fill the memory. */
+const MAX_LINE_CHARS = 4_000;
+/** The first line of a message: for one-line log lines and headings. */
+function firstLine(text) {
+    return text.split('\n')[0];
+}
+/** The first part of an error body, HTML tags stripped, on one line. */
+function excerpt(body, max = 300) {
+    const text = stripTags(body, max + 1)
+        .replace(/\s+/g, ' ')
+        .trim();
+    return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+/**
+ * The text of an HTML body (tags, scripts and styles removed), up to about `want` characters. One
+ * pass: each `<` is looked at once and an unclosed tag or `<script` ends the text, so a hostile
+ * body of many unclosed tags costs linear time (a regex made it quadratic: 1 MB took 80 s).
+ */
+function stripTags(body, want = Infinity) {
+    let text = '';
+    let at = 0;
+    // Whitespace collapses later: keep a generous margin over `want`.
+    while (at < body.length && text.length <= want * 4 + 1024) {
+        const open = body.indexOf('<', at);
+        if (open < 0) {
+            text += body.slice(at);
+            break;
+        }
+        text += body.slice(at, open);
+        const raw = /^<(script|style)\b/i.exec(body.slice(open, open + 8))?.[1];
+        const close = raw ? indexOfCaseless(body, raw.toLowerCase() === 'script' ? SCRIPT_END : STYLE_END, open) : body.indexOf('>', open);
+        if (close < 0)
+            break;
+        const end = raw ? body.indexOf('>', close) : close;
+        if (end < 0)
+            break;
+        if (!text.endsWith(' '))
+            text += ' ';
+        at = end + 1;
+    }
+    return text;
+}
+const SCRIPT_END = /<\/script/gi;
+const STYLE_END = /<\/style/gi;
+/** Searches from `from` without copying the text. */
+function indexOfCaseless(text, pattern, from) {
+    pattern.lastIndex = from;
+    return pattern.exec(text)?.index ?? -1;
+}
+
+;// CONCATENATED MODULE: ./src/util/errors.ts
+
+/**
+ * Every error the action throws on purpose, in one place. Each says what went wrong in words a user can
+ * act on; the catch sites tell them apart by class (see src/ARCHITECTURE.md, "Errors").
+ */
+/** A problem with an input: reported before any request is made, naming the input. */
+class InputError extends Error {
+    input;
+    name = 'InputError';
+    constructor(input, problem) {
+        super(`Input '${input}': ${problem}`);
+        this.input = input;
+    }
+}
+/** Signing in failed; the message says what the server answered and what to check. */
+class AuthError extends Error {
+    name = 'AuthError';
+}
+/** The QRS answered, but not with what the call needed. Error bodies are text or HTML, never JSON. */
+class QrsError extends Error {
+    method;
+    path;
+    status;
+    body;
+    retryAfterMs;
+    name = 'QrsError';
+    constructor(method, path, status, body, hint, 
+    /** From a Retry-After header (429, 503). */
+    retryAfterMs) {
+        super(`${method} ${path} answered ${status}${excerpt(body) ? `: ${excerpt(body)}` : ''}${hint ? `\n${hint}` : ''}`);
+        this.method = method;
+        this.path = path;
+        this.status = status;
+        this.body = body;
+        this.retryAfterMs = retryAfterMs;
+    }
+}
+/**
+ * The QRS (or something in front of it) answered what the call cannot use: an HTML page or text that does
+ * not parse where JSON was expected, or JSON whose fields the action reads have the wrong type.
+ */
+class UnexpectedAnswer extends QrsError {
+    name = 'UnexpectedAnswer';
+    constructor(method, path, status, problem, hint) {
+        super(method, path, status, problem, hint);
+        this.message = `${method} ${path} answered something unexpected: ${problem}${hint ? `\n${hint}` : ''}`;
+    }
+}
+/** The request never got an answer, or not all of it: DNS, TCP, TLS, a timeout, a connection closed mid-answer. */
+class ConnectionError extends Error {
+    transient;
+    code;
+    name = 'ConnectionError';
+    constructor(message, 
+    /** Worth another try (reset, timeout, refused); TLS and DNS problems are not. */
+    transient = false, 
+    /** Node's error code, when it tells more than `transient` (ENOTFOUND: a name that does not resolve, maybe only for now). */
+    code) {
+        super(message);
+        this.transient = transient;
+        this.code = code;
+    }
+}
+/**
+ * The engine (QIX) refused the session or answered a call with an error. `code` is the engine's
+ * LocalizedErrorCode (5 access denied, 1009 app open in another mode, ...) when it sent one.
+ */
+class EngineError extends Error {
+    code;
+    name = 'EngineError';
+    constructor(message, code) {
+        super(message);
+        this.code = code;
+    }
+}
+/**
+ * The engine answered a call, but not with what the action reads (a name that is an object, a row count
+ * that is a string, a Doc that is none): the session itself still works.
+ */
+class UnexpectedEngineAnswer extends EngineError {
+    name = 'UnexpectedEngineAnswer';
+    constructor(method, app, problem) {
+        super(`The engine answered ${method} of app ${app} with something unexpected: ${problem}.`);
+    }
+}
+/** A reload-level failure the user must act on (task not found, did not start, timed out). */
+class ReloadError extends Error {
+    name = 'ReloadError';
+}
+/** The deadline passed while the server was not answering: the wait times out with this as the cause. */
+class StillDown extends Error {
+    name = 'StillDown';
+    constructor(cause) {
+        const what = cause instanceof UnexpectedAnswer ? 'answering something unexpected' : 'not answering';
+        super(`the QRS was ${what} at the timeout (${firstLine(errorMessage(cause))})`, { cause });
+    }
+}
+/** The runner cancelled the job (SIGINT, then SIGTERM 7.5 s later, then SIGKILL). */
+class CancelledError extends Error {
+    signal;
+    name = 'CancelledError';
+    constructor(signal) {
+        super(`The job was cancelled (${signal}).`);
+        this.signal = signal;
+    }
+}
+/** The message of anything thrown: an Error's message, anything else as text. */
+function errorMessage(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
 ;// CONCATENATED MODULE: ./src/inputs/pem.ts
 
 
@@ -42253,7 +42427,7 @@ function readPem(input, value) {
     const text = value.includes('-----BEGIN') ? value : readPemFile(input, value);
     const pem = !text.includes('\n') && text.includes('\\n') ? text.replace(/(?:\\r)?\\n/g, '\n') : text;
     if (!/-----BEGIN [A-Z0-9 ]+-----[\s\S]+?-----END [A-Z0-9 ]+-----/.test(pem)) {
-        throw new errors/* InputError */.dz(input, 'is not PEM: expected a -----BEGIN ...----- block or the path of a PEM file.');
+        throw new InputError(input, 'is not PEM: expected a -----BEGIN ...----- block or the path of a PEM file.');
     }
     return pem.replace(/\r\n/g, '\n').trim() + '\n';
 }
@@ -42264,12 +42438,12 @@ function secretLines(pem) {
 function readPemFile(input, path) {
     // Windows Explorer's "Copy as path" puts the path in double quotes.
     const file = path.trim().replace(/^"(.+)"$/, '$1');
-    if (!(0,external_node_fs_.existsSync)(file) || !(0,external_node_fs_.statSync)(file).isFile()) {
-        throw new errors/* InputError */.dz(input, 'is neither PEM text nor the path of a readable file.');
+    if (!(0,external_node_fs_namespaceObject.existsSync)(file) || !(0,external_node_fs_namespaceObject.statSync)(file).isFile()) {
+        throw new InputError(input, 'is neither PEM text nor the path of a readable file.');
     }
-    const text = decodeText((0,external_node_fs_.readFileSync)(file));
+    const text = decodeText((0,external_node_fs_namespaceObject.readFileSync)(file));
     if (!text.includes('-----BEGIN'))
-        throw new errors/* InputError */.dz(input, `the file ${file} holds no PEM block.`);
+        throw new InputError(input, `the file ${file} holds no PEM block.`);
     return text;
 }
 /**
@@ -42289,13 +42463,13 @@ function decodeText(bytes) {
 function parseCertificates(input, pem) {
     const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
     if (!blocks)
-        throw new errors/* InputError */.dz(input, 'holds no -----BEGIN CERTIFICATE----- block.');
+        throw new InputError(input, 'holds no -----BEGIN CERTIFICATE----- block.');
     return blocks.map(block => {
         try {
             return new external_node_crypto_.X509Certificate(block);
         }
         catch (e) {
-            throw new errors/* InputError */.dz(input, `holds a certificate that does not parse (${e.message}).`);
+            throw new InputError(input, `holds a certificate that does not parse (${e.message}).`);
         }
     });
 }
@@ -42303,15 +42477,15 @@ function parseCertificates(input, pem) {
 function parsePrivateKey(input, pem, passphrase) {
     const encrypted = /ENCRYPTED/.test(pem);
     if (encrypted && !passphrase) {
-        throw new errors/* InputError */.dz(input, "is encrypted: set 'client-key-passphrase' to the password chosen when exporting it.");
+        throw new InputError(input, "is encrypted: set 'client-key-passphrase' to the password chosen when exporting it.");
     }
     try {
         return (0,external_node_crypto_.createPrivateKey)({ key: pem, format: 'pem', passphrase });
     }
     catch {
         if (encrypted)
-            throw new errors/* InputError */.dz('client-key-passphrase', `does not open the key in '${input}' (wrong password?).`);
-        throw new errors/* InputError */.dz(input, 'is not a private key Node.js can read (expected PEM, PKCS#1 or PKCS#8).');
+            throw new InputError('client-key-passphrase', `does not open the key in '${input}' (wrong password?).`);
+        throw new InputError(input, 'is not a private key Node.js can read (expected PEM, PKCS#1 or PKCS#8).');
     }
 }
 
@@ -42320,18 +42494,18 @@ function parsePrivateKey(input, pem, passphrase) {
 /** Node refuses header values with line breaks or characters outside Latin-1: say which input, before any request. */
 function headerValue(input, value) {
     if (/[^\t\x20-\x7e\x80-\xff]/.test(value))
-        throw new errors/* InputError */.dz(input, 'contains a line break or a character that cannot go into an HTTP header.');
+        throw new InputError(input, 'contains a line break or a character that cannot go into an HTTP header.');
     return value;
 }
 function parseCount(input, value) {
     if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 64)
-        throw new errors/* InputError */.dz(input, `'${value}' is not a whole number from 1 to 64.`);
+        throw new InputError(input, `'${value}' is not a whole number from 1 to 64.`);
     return Number(value);
 }
 function parseChoice(input, value, choices) {
     const choice = value.toLowerCase();
     if (!choices.includes(choice))
-        throw new errors/* InputError */.dz(input, `'${value}' is not one of ${choices.join(', ')}.`);
+        throw new InputError(input, `'${value}' is not one of ${choices.join(', ')}.`);
     return choice;
 }
 const TRUE = ['true', 'True', 'TRUE', 'yes', 'on'];
@@ -42341,7 +42515,7 @@ function parseBoolean(input, value) {
         return true;
     if (FALSE.includes(value))
         return false;
-    throw new errors/* InputError */.dz(input, `'${value}' is not a boolean: use true or false.`);
+    throw new InputError(input, `'${value}' is not a boolean: use true or false.`);
 }
 
 ;// CONCATENATED MODULE: ./src/output/mask.ts
@@ -42455,16 +42629,810 @@ class CookieJar {
     }
 }
 
-// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
-var lib = __nccwpck_require__(4942);
-// EXTERNAL MODULE: external "node:stream/promises"
-var promises_ = __nccwpck_require__(6466);
+// EXTERNAL MODULE: external "http"
+var external_http_ = __nccwpck_require__(8611);
+var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
+// EXTERNAL MODULE: external "https"
+var external_https_ = __nccwpck_require__(5692);
+var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+function getProxyUrl(reqUrl) {
+    const usingSsl = reqUrl.protocol === 'https:';
+    if (checkBypass(reqUrl)) {
+        return undefined;
+    }
+    const proxyVar = (() => {
+        if (usingSsl) {
+            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
+        }
+        else {
+            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+        }
+    })();
+    if (proxyVar) {
+        try {
+            return new DecodedURL(proxyVar);
+        }
+        catch (_a) {
+            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+                return new DecodedURL(`http://${proxyVar}`);
+        }
+    }
+    else {
+        return undefined;
+    }
+}
+function checkBypass(reqUrl) {
+    if (!reqUrl.hostname) {
+        return false;
+    }
+    const reqHost = reqUrl.hostname;
+    if (isLoopbackAddress(reqHost)) {
+        return true;
+    }
+    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+    if (!noProxy) {
+        return false;
+    }
+    // Determine the request port
+    let reqPort;
+    if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+    }
+    else if (reqUrl.protocol === 'http:') {
+        reqPort = 80;
+    }
+    else if (reqUrl.protocol === 'https:') {
+        reqPort = 443;
+    }
+    // Format the request hostname and hostname with port
+    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+    if (typeof reqPort === 'number') {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+    }
+    // Compare request host against noproxy
+    for (const upperNoProxyItem of noProxy
+        .split(',')
+        .map(x => x.trim().toUpperCase())
+        .filter(x => x)) {
+        if (upperNoProxyItem === '*' ||
+            upperReqHosts.some(x => x === upperNoProxyItem ||
+                x.endsWith(`.${upperNoProxyItem}`) ||
+                (upperNoProxyItem.startsWith('.') &&
+                    x.endsWith(`${upperNoProxyItem}`)))) {
+            return true;
+        }
+    }
+    return false;
+}
+function isLoopbackAddress(host) {
+    const hostLower = host.toLowerCase();
+    return (hostLower === 'localhost' ||
+        hostLower.startsWith('127.') ||
+        hostLower.startsWith('[::1]') ||
+        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+}
+class DecodedURL extends URL {
+    constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+    }
+    get username() {
+        return this._decodedUsername;
+    }
+    get password() {
+        return this._decodedPassword;
+    }
+}
+//# sourceMappingURL=proxy.js.map
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var tunnel = __nccwpck_require__(770);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+/* eslint-disable @typescript-eslint/no-explicit-any */
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+var HttpCodes;
+(function (HttpCodes) {
+    HttpCodes[HttpCodes["OK"] = 200] = "OK";
+    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
+    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
+    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
+    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
+    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
+    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
+    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
+    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
+    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
+    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
+    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
+    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
+    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
+    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
+    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
+    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
+    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
+    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
+    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
+    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
+    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
+    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
+})(HttpCodes || (HttpCodes = {}));
+var Headers;
+(function (Headers) {
+    Headers["Accept"] = "accept";
+    Headers["ContentType"] = "content-type";
+})(Headers || (Headers = {}));
+var MediaTypes;
+(function (MediaTypes) {
+    MediaTypes["ApplicationJson"] = "application/json";
+})(MediaTypes || (MediaTypes = {}));
+/**
+ * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
+ * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+ */
+function lib_getProxyUrl(serverUrl) {
+    const proxyUrl = getProxyUrl(new URL(serverUrl));
+    return proxyUrl ? proxyUrl.href : '';
+}
+const HttpRedirectCodes = [
+    HttpCodes.MovedPermanently,
+    HttpCodes.ResourceMoved,
+    HttpCodes.SeeOther,
+    HttpCodes.TemporaryRedirect,
+    HttpCodes.PermanentRedirect
+];
+const HttpResponseRetryCodes = [
+    HttpCodes.BadGateway,
+    HttpCodes.ServiceUnavailable,
+    HttpCodes.GatewayTimeout
+];
+const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
+const ExponentialBackoffCeiling = 10;
+const ExponentialBackoffTimeSlice = 5;
+class HttpClientError extends Error {
+    constructor(message, statusCode) {
+        super(message);
+        this.name = 'HttpClientError';
+        this.statusCode = statusCode;
+        Object.setPrototypeOf(this, HttpClientError.prototype);
+    }
+}
+class HttpClientResponse {
+    constructor(message) {
+        this.message = message;
+    }
+    readBody() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                let output = Buffer.alloc(0);
+                this.message.on('data', (chunk) => {
+                    output = Buffer.concat([output, chunk]);
+                });
+                this.message.on('end', () => {
+                    resolve(output.toString());
+                });
+            }));
+        });
+    }
+    readBodyBuffer() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                const chunks = [];
+                this.message.on('data', (chunk) => {
+                    chunks.push(chunk);
+                });
+                this.message.on('end', () => {
+                    resolve(Buffer.concat(chunks));
+                });
+            }));
+        });
+    }
+}
+function isHttps(requestUrl) {
+    const parsedUrl = new URL(requestUrl);
+    return parsedUrl.protocol === 'https:';
+}
+class lib_HttpClient {
+    constructor(userAgent, handlers, requestOptions) {
+        this._ignoreSslError = false;
+        this._allowRedirects = true;
+        this._allowRedirectDowngrade = false;
+        this._maxRedirects = 50;
+        this._allowRetries = false;
+        this._maxRetries = 1;
+        this._keepAlive = false;
+        this._disposed = false;
+        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
+        this.handlers = handlers || [];
+        this.requestOptions = requestOptions;
+        if (requestOptions) {
+            if (requestOptions.ignoreSslError != null) {
+                this._ignoreSslError = requestOptions.ignoreSslError;
+            }
+            this._socketTimeout = requestOptions.socketTimeout;
+            if (requestOptions.allowRedirects != null) {
+                this._allowRedirects = requestOptions.allowRedirects;
+            }
+            if (requestOptions.allowRedirectDowngrade != null) {
+                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
+            }
+            if (requestOptions.maxRedirects != null) {
+                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
+            }
+            if (requestOptions.keepAlive != null) {
+                this._keepAlive = requestOptions.keepAlive;
+            }
+            if (requestOptions.allowRetries != null) {
+                this._allowRetries = requestOptions.allowRetries;
+            }
+            if (requestOptions.maxRetries != null) {
+                this._maxRetries = requestOptions.maxRetries;
+            }
+        }
+    }
+    options(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    get(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('GET', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    del(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    post(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('POST', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    patch(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    put(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PUT', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    head(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    sendStream(verb, requestUrl, stream, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request(verb, requestUrl, stream, additionalHeaders);
+        });
+    }
+    /**
+     * Gets a typed object from an endpoint
+     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+     */
+    getJson(requestUrl_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            const res = yield this.get(requestUrl, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    postJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.post(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    putJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.put(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    patchJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.patch(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    /**
+     * Makes a raw http request.
+     * All other methods such as get, post, patch, and request ultimately call this.
+     * Prefer get, del, post and patch
+     */
+    request(verb, requestUrl, data, headers) {
+        return __awaiter(this, void 0, void 0, function* () {
+            if (this._disposed) {
+                throw new Error('Client has already been disposed.');
+            }
+            const parsedUrl = new URL(requestUrl);
+            let info = this._prepareRequest(verb, parsedUrl, headers);
+            // Only perform retries on reads since writes may not be idempotent.
+            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
+                ? this._maxRetries + 1
+                : 1;
+            let numTries = 0;
+            let response;
+            do {
+                response = yield this.requestRaw(info, data);
+                // Check if it's an authentication challenge
+                if (response &&
+                    response.message &&
+                    response.message.statusCode === HttpCodes.Unauthorized) {
+                    let authenticationHandler;
+                    for (const handler of this.handlers) {
+                        if (handler.canHandleAuthentication(response)) {
+                            authenticationHandler = handler;
+                            break;
+                        }
+                    }
+                    if (authenticationHandler) {
+                        return authenticationHandler.handleAuthentication(this, info, data);
+                    }
+                    else {
+                        // We have received an unauthorized response but have no handlers to handle it.
+                        // Let the response return to the caller.
+                        return response;
+                    }
+                }
+                let redirectsRemaining = this._maxRedirects;
+                while (response.message.statusCode &&
+                    HttpRedirectCodes.includes(response.message.statusCode) &&
+                    this._allowRedirects &&
+                    redirectsRemaining > 0) {
+                    const redirectUrl = response.message.headers['location'];
+                    if (!redirectUrl) {
+                        // if there's no location to redirect to, we won't
+                        break;
+                    }
+                    const parsedRedirectUrl = new URL(redirectUrl);
+                    if (parsedUrl.protocol === 'https:' &&
+                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
+                        !this._allowRedirectDowngrade) {
+                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
+                    }
+                    // we need to finish reading the response before reassigning response
+                    // which will leak the open socket.
+                    yield response.readBody();
+                    // strip authorization header if redirected to a different hostname
+                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
+                        for (const header in headers) {
+                            // header names are case insensitive
+                            if (header.toLowerCase() === 'authorization') {
+                                delete headers[header];
+                            }
+                        }
+                    }
+                    // let's make the request with the new redirectUrl
+                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
+                    response = yield this.requestRaw(info, data);
+                    redirectsRemaining--;
+                }
+                if (!response.message.statusCode ||
+                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
+                    // If not a retry code, return immediately instead of retrying
+                    return response;
+                }
+                numTries += 1;
+                if (numTries < maxTries) {
+                    yield response.readBody();
+                    yield this._performExponentialBackoff(numTries);
+                }
+            } while (numTries < maxTries);
+            return response;
+        });
+    }
+    /**
+     * Needs to be called if keepAlive is set to true in request options.
+     */
+    dispose() {
+        if (this._agent) {
+            this._agent.destroy();
+        }
+        this._disposed = true;
+    }
+    /**
+     * Raw request.
+     * @param info
+     * @param data
+     */
+    requestRaw(info, data) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => {
+                function callbackForResult(err, res) {
+                    if (err) {
+                        reject(err);
+                    }
+                    else if (!res) {
+                        // If `err` is not passed, then `res` must be passed.
+                        reject(new Error('Unknown error'));
+                    }
+                    else {
+                        resolve(res);
+                    }
+                }
+                this.requestRawWithCallback(info, data, callbackForResult);
+            });
+        });
+    }
+    /**
+     * Raw request with callback.
+     * @param info
+     * @param data
+     * @param onResult
+     */
+    requestRawWithCallback(info, data, onResult) {
+        if (typeof data === 'string') {
+            if (!info.options.headers) {
+                info.options.headers = {};
+            }
+            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
+        }
+        let callbackCalled = false;
+        function handleResult(err, res) {
+            if (!callbackCalled) {
+                callbackCalled = true;
+                onResult(err, res);
+            }
+        }
+        const req = info.httpModule.request(info.options, (msg) => {
+            const res = new HttpClientResponse(msg);
+            handleResult(undefined, res);
+        });
+        let socket;
+        req.on('socket', sock => {
+            socket = sock;
+        });
+        // If we ever get disconnected, we want the socket to timeout eventually
+        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
+            if (socket) {
+                socket.end();
+            }
+            handleResult(new Error(`Request timeout: ${info.options.path}`));
+        });
+        req.on('error', function (err) {
+            // err has statusCode property
+            // res should have headers
+            handleResult(err);
+        });
+        if (data && typeof data === 'string') {
+            req.write(data, 'utf8');
+        }
+        if (data && typeof data !== 'string') {
+            data.on('close', function () {
+                req.end();
+            });
+            data.pipe(req);
+        }
+        else {
+            req.end();
+        }
+    }
+    /**
+     * Gets an http agent. This function is useful when you need an http agent that handles
+     * routing through a proxy server - depending upon the url and proxy environment variables.
+     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+     */
+    getAgent(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        return this._getAgent(parsedUrl);
+    }
+    getAgentDispatcher(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (!useProxy) {
+            return;
+        }
+        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+    }
+    _prepareRequest(method, requestUrl, headers) {
+        const info = {};
+        info.parsedUrl = requestUrl;
+        const usingSsl = info.parsedUrl.protocol === 'https:';
+        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
+        const defaultPort = usingSsl ? 443 : 80;
+        info.options = {};
+        info.options.host = info.parsedUrl.hostname;
+        info.options.port = info.parsedUrl.port
+            ? parseInt(info.parsedUrl.port)
+            : defaultPort;
+        info.options.path =
+            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
+        info.options.method = method;
+        info.options.headers = this._mergeHeaders(headers);
+        if (this.userAgent != null) {
+            info.options.headers['user-agent'] = this.userAgent;
+        }
+        info.options.agent = this._getAgent(info.parsedUrl);
+        // gives handlers an opportunity to participate
+        if (this.handlers) {
+            for (const handler of this.handlers) {
+                handler.prepareRequest(info.options);
+            }
+        }
+        return info;
+    }
+    _mergeHeaders(headers) {
+        if (this.requestOptions && this.requestOptions.headers) {
+            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
+        }
+        return lowercaseKeys(headers || {});
+    }
+    /**
+     * Gets an existing header value or returns a default.
+     * Handles converting number header values to strings since HTTP headers must be strings.
+     * Note: This returns string | string[] since some headers can have multiple values.
+     * For headers that must always be a single string (like Content-Type), use the
+     * specialized _getExistingOrDefaultContentTypeHeader method instead.
+     */
+    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
+            if (headerValue) {
+                clientHeader =
+                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
+            }
+        }
+        const additionalValue = additionalHeaders[header];
+        if (additionalValue !== undefined) {
+            return typeof additionalValue === 'number'
+                ? additionalValue.toString()
+                : additionalValue;
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    /**
+     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+     * Always returns a single string (not an array) since Content-Type should be a single value.
+     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+     */
+    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+            if (headerValue) {
+                if (typeof headerValue === 'number') {
+                    clientHeader = String(headerValue);
+                }
+                else if (Array.isArray(headerValue)) {
+                    clientHeader = headerValue.join(', ');
+                }
+                else {
+                    clientHeader = headerValue;
+                }
+            }
+        }
+        const additionalValue = additionalHeaders[Headers.ContentType];
+        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
+        if (additionalValue !== undefined) {
+            if (typeof additionalValue === 'number') {
+                return String(additionalValue);
+            }
+            else if (Array.isArray(additionalValue)) {
+                return additionalValue.join(', ');
+            }
+            else {
+                return additionalValue;
+            }
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    _getAgent(parsedUrl) {
+        let agent;
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (this._keepAlive && useProxy) {
+            agent = this._proxyAgent;
+        }
+        if (!useProxy) {
+            agent = this._agent;
+        }
+        // if agent is already assigned use that agent.
+        if (agent) {
+            return agent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        let maxSockets = 100;
+        if (this.requestOptions) {
+            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
+        }
+        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
+        if (proxyUrl && proxyUrl.hostname) {
+            const agentOptions = {
+                maxSockets,
+                keepAlive: this._keepAlive,
+                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
+                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+                })), { host: proxyUrl.hostname, port: proxyUrl.port })
+            };
+            let tunnelAgent;
+            const overHttps = proxyUrl.protocol === 'https:';
+            if (usingSsl) {
+                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+            }
+            else {
+                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
+            }
+            agent = tunnelAgent(agentOptions);
+            this._proxyAgent = agent;
+        }
+        // if tunneling agent isn't assigned create a new agent
+        if (!agent) {
+            const options = { keepAlive: this._keepAlive, maxSockets };
+            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
+            this._agent = agent;
+        }
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            agent.options = Object.assign(agent.options || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return agent;
+    }
+    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+        let proxyAgent;
+        if (this._keepAlive) {
+            proxyAgent = this._proxyAgentDispatcher;
+        }
+        // if agent is already assigned use that agent.
+        if (proxyAgent) {
+            return proxyAgent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        proxyAgent = new undici/* ProxyAgent */.kT(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
+        })));
+        this._proxyAgentDispatcher = proxyAgent;
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return proxyAgent;
+    }
+    _getUserAgentWithOrchestrationId(userAgent) {
+        const baseUserAgent = userAgent || 'actions/http-client';
+        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
+        if (orchId) {
+            // Sanitize the orchestration ID to ensure it contains only valid characters
+            // Valid characters: 0-9, a-z, _, -, .
+            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+        }
+        return baseUserAgent;
+    }
+    _performExponentialBackoff(retryNumber) {
+        return __awaiter(this, void 0, void 0, function* () {
+            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+            return new Promise(resolve => setTimeout(() => resolve(), ms));
+        });
+    }
+    _processResponse(res, options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
+                const statusCode = res.message.statusCode || 0;
+                const response = {
+                    statusCode,
+                    result: null,
+                    headers: {}
+                };
+                // not found leads to null obj returned
+                if (statusCode === HttpCodes.NotFound) {
+                    resolve(response);
+                }
+                // get the result from the body
+                function dateTimeDeserializer(key, value) {
+                    if (typeof value === 'string') {
+                        const a = new Date(value);
+                        if (!isNaN(a.valueOf())) {
+                            return a;
+                        }
+                    }
+                    return value;
+                }
+                let obj;
+                let contents;
+                try {
+                    contents = yield res.readBody();
+                    if (contents && contents.length > 0) {
+                        if (options && options.deserializeDates) {
+                            obj = JSON.parse(contents, dateTimeDeserializer);
+                        }
+                        else {
+                            obj = JSON.parse(contents);
+                        }
+                        response.result = obj;
+                    }
+                    response.headers = res.message.headers;
+                }
+                catch (err) {
+                    // Invalid resource (contents not json);  leaving result obj null
+                }
+                // note that 3xx redirects are handled by the http layer.
+                if (statusCode > 299) {
+                    let msg;
+                    // if exception/error in body, attempt to get better error
+                    if (obj && obj.message) {
+                        msg = obj.message;
+                    }
+                    else if (contents && contents.length > 0) {
+                        // it may be the case that the exception is in the body message as string
+                        msg = contents;
+                    }
+                    else {
+                        msg = `Failed request: (${statusCode})`;
+                    }
+                    const err = new HttpClientError(msg, statusCode);
+                    err.result = response.result;
+                    reject(err);
+                }
+                else {
+                    resolve(response);
+                }
+            }));
+        });
+    }
+}
+const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: external "node:stream/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 ;// CONCATENATED MODULE: external "node:https"
 const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
 // EXTERNAL MODULE: external "node:tls"
 var external_node_tls_ = __nccwpck_require__(1692);
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var tunnel = __nccwpck_require__(770);
 ;// CONCATENATED MODULE: ./src/qrs/agent.ts
 
 
@@ -42483,7 +43451,7 @@ function createAgent(base, serverTls, clientTls, maxSockets = Infinity) {
         ...(serverTls.serverName ? { checkServerIdentity: (_host, cert) => (0,external_node_tls_.checkServerIdentity)(serverTls.serverName, cert) } : {}),
         ...(serverTls.insecure ? { rejectUnauthorized: false } : {})
     };
-    const proxyUrl = (0,lib/* getProxyUrl */.s_)(base.href);
+    const proxyUrl = lib_getProxyUrl(base.href);
     if (!proxyUrl)
         return new external_node_https_namespaceObject.Agent({ keepAlive: true, maxSockets, ...tls });
     const proxy = new URL(proxyUrl);
@@ -42511,33 +43479,33 @@ function describeConnectionError(error, url) {
     const code = e.code ?? '';
     const where = url.host;
     if (UNKNOWN_CA.has(code)) {
-        return new errors/* ConnectionError */.Rc(`TLS: the certificate of ${where} is not trusted (${code}). Set 'ca-cert' to the site's root certificate (root.pem from the QMC certificate export) or add it to the runner's trust store.`);
+        return new ConnectionError(`TLS: the certificate of ${where} is not trusted (${code}). Set 'ca-cert' to the site's root certificate (root.pem from the QMC certificate export) or add it to the runner's trust store.`);
     }
     if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
         const names = e.cert?.subjectaltname ?? (e.cert?.subject?.CN ? `CN=${e.cert.subject.CN}` : 'unknown names');
         const first = /DNS:([^,\s]+)/.exec(names)?.[1] ?? e.cert?.subject?.CN;
-        return new errors/* ConnectionError */.Rc(`TLS: the certificate of ${where} is issued to ${names}, not to '${url.hostname}'. Qlik issues it to the machine name the node was installed with: connect by that name, or set 'tls-server-name: ${first ?? '<machine name>'}'.`);
+        return new ConnectionError(`TLS: the certificate of ${where} is issued to ${names}, not to '${url.hostname}'. Qlik issues it to the machine name the node was installed with: connect by that name, or set 'tls-server-name: ${first ?? '<machine name>'}'.`);
     }
     if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
-        return new errors/* ConnectionError */.Rc(`TLS: the certificate of ${where} is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not valid yet'}${e.cert?.valid_to ? ` (valid to ${e.cert.valid_to})` : ''}. Renew the Qlik certificates on the server, or check the runner's clock.`);
+        return new ConnectionError(`TLS: the certificate of ${where} is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not valid yet'}${e.cert?.valid_to ? ` (valid to ${e.cert.valid_to})` : ''}. Renew the Qlik certificates on the server, or check the runner's clock.`);
     }
     if (CLIENT_CERT_REFUSED.test(code) || CLIENT_CERT_REFUSED.test(e.message)) {
-        return new errors/* ConnectionError */.Rc(`TLS: ${where} refused the client certificate (${code || e.message}). Use client.pem and client_key.pem exported from this site's QMC.`);
+        return new ConnectionError(`TLS: ${where} refused the client certificate (${code || e.message}). Use client.pem and client_key.pem exported from this site's QMC.`);
     }
     if (code === 'ECONNREFUSED')
-        return new errors/* ConnectionError */.Rc(`Nothing accepts connections at ${where} (ECONNREFUSED): check the host and port (4242 for certificates, 443 for the proxy) and the firewall.`, true);
+        return new ConnectionError(`Nothing accepts connections at ${where} (ECONNREFUSED): check the host and port (4242 for certificates, 443 for the proxy) and the firewall.`, true);
     if (code === 'ENOTFOUND')
-        return new errors/* ConnectionError */.Rc(`Cannot resolve ${url.hostname} (${code}): check the host name and the runner's DNS.`, false, code);
+        return new ConnectionError(`Cannot resolve ${url.hostname} (${code}): check the host name and the runner's DNS.`, false, code);
     if (code === 'EAI_AGAIN')
-        return new errors/* ConnectionError */.Rc(`Cannot resolve ${url.hostname} right now (${code}): the runner's DNS did not answer.`, true);
+        return new ConnectionError(`Cannot resolve ${url.hostname} right now (${code}): the runner's DNS did not answer.`, true);
     if (code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH')
-        return new errors/* ConnectionError */.Rc(`Cannot reach ${where} (${code}): the runner must be inside the network that reaches Qlik Sense.`, true);
+        return new ConnectionError(`Cannot reach ${where} (${code}): the runner must be inside the network that reaches Qlik Sense.`, true);
     if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(e.message)) {
-        return new errors/* ConnectionError */.Rc(`${where} closed the connection without answering (${code || e.message}). If this happens at once every time, the server may be refusing the client certificate or the TLS version.`, true);
+        return new ConnectionError(`${where} closed the connection without answering (${code || e.message}). If this happens at once every time, the server may be refusing the client certificate or the TLS version.`, true);
     }
     if (/^Request timeout/.test(e.message))
-        return new errors/* ConnectionError */.Rc(`${where} did not answer in time (${withoutQuery(e.message)}).`, true);
-    return new errors/* ConnectionError */.Rc(`Request to ${where} failed: ${withoutQuery(e.message)}${code ? ` (${code})` : ''}`);
+        return new ConnectionError(`${where} did not answer in time (${withoutQuery(e.message)}).`, true);
+    return new ConnectionError(`Request to ${where} failed: ${withoutQuery(e.message)}${code ? ` (${code})` : ''}`);
 }
 
 ;// CONCATENATED MODULE: ./src/qrs/transport.ts
@@ -42572,7 +43540,7 @@ class Transport {
             canHandleAuthentication: () => false,
             handleAuthentication: () => Promise.reject(new Error('no authentication handler'))
         };
-        this.http = new lib/* HttpClient */.Qq(options.userAgent, [useOurAgent], {
+        this.http = new lib_HttpClient(options.userAgent, [useOurAgent], {
             keepAlive: true,
             allowRedirects: false,
             maxSockets: options.maxSockets,
@@ -42641,9 +43609,9 @@ class Transport {
                     return limits.signal.reason;
                 if (timer.signal.aborted) {
                     const { pathname, search } = new URL(url);
-                    return new errors/* ConnectionError */.Rc(`${this.base.host} did not answer in time (Request timeout: ${withoutQuery(pathname + search)}).`, true);
+                    return new ConnectionError(`${this.base.host} did not answer in time (Request timeout: ${withoutQuery(pathname + search)}).`, true);
                 }
-                if (error instanceof errors/* ConnectionError */.Rc)
+                if (error instanceof ConnectionError)
                     return error;
                 return describeConnectionError(error, this.base);
             }
@@ -42672,22 +43640,22 @@ async function readBody(message, status, base) {
                 // Not read to its end: this connection cannot carry another request.
                 message.destroy();
                 if (ok)
-                    throw new errors/* ConnectionError */.Rc(`The server's answer is larger than ${limit / 1024 / 1024} MiB: refused.`);
+                    throw new ConnectionError(`The server's answer is larger than ${limit / 1024 / 1024} MiB: refused.`);
                 return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
             }
         }
     }
     catch (error) {
-        throw error instanceof errors/* ConnectionError */.Rc ? error : bodyError(error, base);
+        throw error instanceof ConnectionError ? error : bodyError(error, base);
     }
     return Buffer.concat(chunks).toString('utf8');
 }
 /** An answer that broke off in the middle is a connection error like any other: worth another try. */
 function bodyError(error, base) {
-    if (error instanceof errors/* ConnectionError */.Rc)
+    if (error instanceof ConnectionError)
         return error;
     const e = error;
-    return new errors/* ConnectionError */.Rc(`${base.host} closed the connection in the middle of its answer (${e.code || e.message || 'no reason given'}).`, true);
+    return new ConnectionError(`${base.host} closed the connection in the middle of its answer (${e.code || e.message || 'no reason given'}).`, true);
 }
 /** Pipes the body into the stages; after `bodyMs` it stops reading and ends them as a whole body would. */
 async function stream(message, stages, bodyMs, signal) {
@@ -42729,7 +43697,7 @@ async function stream(message, stages, bodyMs, signal) {
         stage.on('error', fail);
     message.pipe(first);
     try {
-        await (0,promises_.finished)(last);
+        await (0,promises_namespaceObject.finished)(last);
     }
     finally {
         clearTimeout(timer);
@@ -42741,8 +43709,63 @@ function isRedirect(status) {
     return status >= 300 && status < 400;
 }
 
-// EXTERNAL MODULE: ./src/qrs/retry.ts
-var retry = __nccwpck_require__(1530);
+;// CONCATENATED MODULE: ./src/qrs/retry.ts
+
+/** A GET outside the wait is retried this many times on transient trouble before its error is the step's. */
+const MAX_RETRIES = 5;
+/** No retry comes sooner than this after the last try, whatever the server says: at most two a second per read. */
+const MIN_RETRY_GAP_MS = 500;
+const BACKOFF_BASE_MS = 500;
+/** Capped: a node restart takes minutes, and the wait must notice the server's return soon after it. */
+const BACKOFF_CAP_MS = 15_000;
+const RETRY_AFTER_CAP_MS = 60_000;
+/**
+ * The one classification of "worth another try": no answer for a reason that passes (reset,
+ * refused, timeout, DNS not answering) or an answer that says "later" (5xx, 429). TLS, DNS names,
+ * 4xx and wrong answers are not: trying again would only repeat them.
+ */
+function isTransient(error) {
+    if (error instanceof ConnectionError)
+        return error.transient;
+    return error instanceof QrsError && (error.status === 429 || error.status >= 500);
+}
+/**
+ * How long to wait before attempt `attempt + 1` (0-based): capped exponential backoff with jitter between
+ * its floor (half the ceiling, at least MIN_RETRY_GAP_MS) and its ceiling, so parallel jobs do not come
+ * back in lockstep and no gap is ever near zero. The server's Retry-After wins when it asks for longer
+ * (capped at a minute); one that asks for less (0, a date in the past) gets the floor: no retry storm.
+ * `attempt` grows without bound during an outage; the cap holds.
+ */
+function retryDelay(error, attempt, random = Math.random) {
+    const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt, 30));
+    const floor = Math.max(MIN_RETRY_GAP_MS, ceiling / 2);
+    if (error instanceof QrsError && error.retryAfterMs !== undefined)
+        return Math.min(Math.max(error.retryAfterMs, floor), RETRY_AFTER_CAP_MS);
+    return Math.round(floor + random() * Math.max(0, ceiling - floor));
+}
+/** Seconds or an HTTP date, as Retry-After allows. */
+function parseRetryAfter(value, now = Date.now()) {
+    if (!value)
+        return undefined;
+    if (/^\d+$/.test(value.trim()))
+        return Number(value.trim()) * 1000;
+    const date = Date.parse(value);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+/**
+ * What a wait rides out while the reload runs (up to its timeout), beyond the transient: an answer it
+ * cannot use (an HTML maintenance page, a wrong type), a name that does not resolve for a while (a DNS
+ * failure), and a 401 that signing in again did not cure yet (a proxy that lost its sessions). The
+ * reload runs on without us; none of these says it ended.
+ */
+function isOutage(error) {
+    if (isTransient(error) || error instanceof UnexpectedAnswer)
+        return true;
+    if (error instanceof ConnectionError)
+        return error.code === 'ENOTFOUND';
+    return error instanceof QrsError && error.status === 401;
+}
+
 ;// CONCATENATED MODULE: ./src/auth/login.ts
 
 
@@ -42764,14 +43787,14 @@ function loginError(response, type, site) {
     const module = loginModule(response);
     const { url, userAgent } = site;
     if (module === 'forms') {
-        return new errors/* AuthError */.lR(`The proxy sent the request to its forms login page (internal_forms_authentication) instead of Windows authentication. ` +
+        return new AuthError(`The proxy sent the request to its forms login page (internal_forms_authentication) instead of Windows authentication. ` +
             `Either the user agent '${userAgent}' lacks the virtual proxy's Windows authentication pattern (set user-agent to contain it; the default pattern is 'Windows'), ` +
             `or url is missing the virtual proxy prefix (e.g. ${url.origin}/ntlm).`);
     }
     if (module === 'windows') {
-        return new errors/* AuthError */.lR(`The proxy wants Windows authentication, but auth-type is '${type}': url probably lacks the virtual proxy prefix of the ${type} virtual proxy (e.g. ${url.origin}/${type === 'jwt' ? 'jwt' : 'hdr'}).`);
+        return new AuthError(`The proxy wants Windows authentication, but auth-type is '${type}': url probably lacks the virtual proxy prefix of the ${type} virtual proxy (e.g. ${url.origin}/${type === 'jwt' ? 'jwt' : 'hdr'}).`);
     }
-    return new errors/* AuthError */.lR(`Signing in failed: the proxy answered ${response.status}${response.headers.location ? ` redirecting to ${withoutQuery(response.headers.location)}` : ''}.`);
+    return new AuthError(`Signing in failed: the proxy answered ${response.status}${response.headers.location ? ` redirecting to ${withoutQuery(response.headers.location)}` : ''}.`);
 }
 /** A redirect to a login module, explained; other redirects are the client's to report. */
 function loginRedirectError(response, type, site) {
@@ -42781,7 +43804,7 @@ function loginRedirectError(response, type, site) {
 function sameOrigin(location, site) {
     const url = new URL(location, site.url);
     if (url.origin !== site.url.origin) {
-        throw new errors/* AuthError */.lR(`The proxy redirected to ${url.origin}, not ${site.url.origin}: set url to the host name the proxy uses (and tls-server-name if needed).`);
+        throw new AuthError(`The proxy redirected to ${url.origin}, not ${site.url.origin}: set url to the host name the proxy uses (and tls-server-name if needed).`);
     }
     return url;
 }
@@ -42793,8 +43816,8 @@ const PROXY_HTML_HINT = `Expected JSON but got an HTML page, probably a login fo
 function throwIfBusy(response, url) {
     if (response.status !== 429 && response.status < 500)
         return;
-    const retryAfter = (0,retry/* parseRetryAfter */.mu)(String(response.headers['retry-after'] ?? '') || undefined);
-    throw new errors/* QrsError */.Ds('GET', url.pathname, response.status, response.body, 'The virtual proxy could not sign in just now.', retryAfter);
+    const retryAfter = parseRetryAfter(String(response.headers['retry-after'] ?? '') || undefined);
+    throw new QrsError('GET', url.pathname, response.status, response.body, 'The virtual proxy could not sign in just now.', retryAfter);
 }
 
 ;// CONCATENATED MODULE: ./src/auth/session.ts
@@ -42852,7 +43875,26 @@ function credentialsAuthenticator(strategy, site) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/qrs/user.ts
+/**
+ * Reads `DIRECTORY\userId` (how an execution session's `user` reads) or the `X-Qlik-User` form
+ * `UserDirectory=INTERNAL; UserId=sa_api` (parts in any order and case, spaces optional).
+ */
+function parseUser(text) {
+    const part = (key) => new RegExp(`(?:^|;)\\s*${key}\\s*=\\s*([^;]*)`, 'i').exec(text)?.[1]?.trim();
+    const userId = part('UserId');
+    if (userId !== undefined)
+        return { directory: part('UserDirectory') ?? '', userId };
+    const slash = text.lastIndexOf('\\');
+    return { directory: text.slice(0, Math.max(0, slash)).trim(), userId: text.slice(slash + 1).trim() };
+}
+/** `DIRECTORY\userId`; `\userId` when the directory is not known. */
+function formatUser({ directory, userId }) {
+    return `${directory}\\${userId}`;
+}
+
 ;// CONCATENATED MODULE: ./src/auth/certificate.ts
+
 
 
 
@@ -42860,7 +43902,9 @@ function credentialsAuthenticator(strategy, site) {
 /** auth-type: certificate (port 4242): client-cert, client-key, client-key-passphrase, qlik-user. */
 const certificateMethod = {
     read: inputs => ({ type: 'certificate', certificate: readClientCertificate(inputs), qlikUser: parseQlikUser(inputs.get('qlik-user')) }),
-    create: (settings, site) => certificateAuth(settings.certificate, settings.qlikUser, site)
+    create: (settings, site) => certificateAuth(settings.certificate, settings.qlikUser, site),
+    // `UserDirectory=INTERNAL; UserId=sa_api` as the QRS names the user: `INTERNAL\sa_api`.
+    user: settings => formatUser(parseUser(settings.qlikUser))
 };
 /**
  * Certificate auth on port 4242: mutual TLS with the site's client certificate, and the
@@ -42884,7 +43928,7 @@ function readClientCertificate({ get, secrets }) {
         secrets.push(passphrase);
     for (const name of ['client-cert', 'client-key']) {
         if (!get(name))
-            throw new errors/* InputError */.dz(name, "is required with auth-type 'certificate' (QMC export: client.pem, client_key.pem).");
+            throw new InputError(name, "is required with auth-type 'certificate' (QMC export: client.pem, client_key.pem).");
     }
     const key = readPem('client-key', get('client-key'));
     secrets.push(...secretLines(key));
@@ -42892,7 +43936,7 @@ function readClientCertificate({ get, secrets }) {
     const [leaf] = parseCertificates('client-cert', cert);
     const keyObject = parsePrivateKey('client-key', key, passphrase);
     if (!leaf.checkPrivateKey(keyObject)) {
-        throw new errors/* InputError */.dz('client-key', `does not belong to the certificate in 'client-cert' (${leaf.subject.replace(/\n/g, ', ')}).`);
+        throw new InputError('client-key', `does not belong to the certificate in 'client-cert' (${leaf.subject.replace(/\n/g, ', ')}).`);
     }
     return { cert, key, passphrase };
 }
@@ -42905,7 +43949,7 @@ function parseQlikUser(value) {
         .filter(Boolean);
     const keys = parts.map(p => /^(\w+)\s*=\s*\S.*$/.exec(p)?.[1]?.toLowerCase());
     if (parts.length !== 2 || !keys.includes('userdirectory') || !keys.includes('userid')) {
-        throw new errors/* InputError */.dz('qlik-user', `'${value}' is not of the form 'UserDirectory=INTERNAL; UserId=sa_api' (';' between the parts).`);
+        throw new InputError('qlik-user', `'${value}' is not of the form 'UserDirectory=INTERNAL; UserId=sa_api' (';' between the parts).`);
     }
     return value;
 }
@@ -42915,10 +43959,13 @@ function parseQlikUser(value) {
 
 
 
+
 /** auth-type: header (through a virtual proxy): header-name, header-value. */
 const headerMethod = {
     read: inputs => ({ type: 'header', ...readHeader(inputs) }),
-    create: (settings, site) => headerAuth(settings.name, settings.value, site)
+    create: (settings, site) => headerAuth(settings.name, settings.value, site),
+    // `DIRECTORY\user` with a dynamic user directory; a static one is the virtual proxy's, not known here.
+    user: settings => formatUser(parseUser(settings.value))
 };
 /**
  * Header auth through a virtual proxy: the proxy trusts a header that names the user. Sent until
@@ -42938,11 +43985,11 @@ function readHeader({ get, secrets }) {
     const name = get('header-name');
     const value = get('header-value');
     if (!name)
-        throw new errors/* InputError */.dz('header-name', "is required with auth-type 'header' (the virtual proxy's header name).");
+        throw new InputError('header-name', "is required with auth-type 'header' (the virtual proxy's header name).");
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
-        throw new errors/* InputError */.dz('header-name', `'${name}' is not a valid HTTP header name.`);
+        throw new InputError('header-name', `'${name}' is not a valid HTTP header name.`);
     if (!value)
-        throw new errors/* InputError */.dz('header-value', "is required with auth-type 'header' (the user id the proxy should sign in).");
+        throw new InputError('header-value', "is required with auth-type 'header' (the user id the proxy should sign in).");
     // A user id, not a password: a short one (`sa`) masked would blank ordinary words in the log.
     if (value.length >= MIN_MASKED_LENGTH)
         secrets.push(value);
@@ -42959,11 +44006,13 @@ var jsonwebtoken_default = /*#__PURE__*/__nccwpck_require__.n(jsonwebtoken);
 
 
 
+
 const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512'];
 /** auth-type: jwt (through a virtual proxy): jwt, or jwt-private-key and the claims to mint one. */
 const jwtMethod = {
     read: inputs => ({ type: 'jwt', source: readJwtSource(inputs) }),
-    create: (settings, site) => jwtAuth(settings.source, site)
+    create: (settings, site) => jwtAuth(settings.source, site),
+    user: ({ source }) => (source.kind === 'static' ? source.user : formatUser({ directory: source.userDirectory, userId: source.userId }))
 };
 /** Re-mint when less than this is left: a request must not arrive with a token about to expire. */
 const RENEW_BEFORE_S = 60;
@@ -43014,14 +44063,16 @@ function readJwtSource({ get, secrets }) {
     const token = get('jwt');
     const keyInput = get('jwt-private-key');
     if (token && keyInput)
-        throw new errors/* InputError */.dz('jwt', 'set either jwt or jwt-private-key, not both.');
+        throw new InputError('jwt', 'set either jwt or jwt-private-key, not both.');
     if (token) {
         secrets.push(token);
-        checkToken(token);
-        return { kind: 'static', token };
+        const claims = checkToken(token);
+        const claim = (name) => (typeof claims[get(name)] === 'string' ? claims[get(name)] : '');
+        const userId = claim('jwt-user-id-claim');
+        return { kind: 'static', token, user: userId ? formatUser({ directory: claim('jwt-user-directory-claim'), userId }) : '' };
     }
     if (!keyInput)
-        throw new errors/* InputError */.dz('jwt', "auth-type 'jwt' needs jwt (a signed token) or jwt-private-key with jwt-user-id and jwt-user-directory.");
+        throw new InputError('jwt', "auth-type 'jwt' needs jwt (a signed token) or jwt-private-key with jwt-user-id and jwt-user-directory.");
     const privateKey = readPem('jwt-private-key', keyInput);
     secrets.push(...secretLines(privateKey));
     let type;
@@ -43029,18 +44080,18 @@ function readJwtSource({ get, secrets }) {
         type = (0,external_node_crypto_.createPrivateKey)(privateKey).asymmetricKeyType;
     }
     catch {
-        throw new errors/* InputError */.dz('jwt-private-key', 'is not a private key Node.js can read (expected an unencrypted PEM RSA key).');
+        throw new InputError('jwt-private-key', 'is not a private key Node.js can read (expected an unencrypted PEM RSA key).');
     }
     if (type !== 'rsa')
-        throw new errors/* InputError */.dz('jwt-private-key', `is an ${String(type).toUpperCase()} key; Qlik's JWT virtual proxies verify RS256, RS384 or RS512, which need an RSA key.`);
+        throw new InputError('jwt-private-key', `is an ${String(type).toUpperCase()} key; Qlik's JWT virtual proxies verify RS256, RS384 or RS512, which need an RSA key.`);
     const algorithm = get('jwt-algorithm').toUpperCase();
     if (!JWT_ALGORITHMS.includes(algorithm)) {
-        throw new errors/* InputError */.dz('jwt-algorithm', `'${get('jwt-algorithm')}' is not one of ${JWT_ALGORITHMS.join(', ')} (the only algorithms Qlik's JWT virtual proxy accepts).`);
+        throw new InputError('jwt-algorithm', `'${get('jwt-algorithm')}' is not one of ${JWT_ALGORITHMS.join(', ')} (the only algorithms Qlik's JWT virtual proxy accepts).`);
     }
     // The claim names have defaults (userId, userDirectory); the values have none.
     for (const name of ['jwt-user-id', 'jwt-user-directory']) {
         if (!get(name))
-            throw new errors/* InputError */.dz(name, 'is required to mint a JWT with jwt-private-key.');
+            throw new InputError(name, 'is required to mint a JWT with jwt-private-key.');
     }
     return {
         kind: 'mint',
@@ -43054,7 +44105,7 @@ function readJwtSource({ get, secrets }) {
         lifetimeSeconds: MINTED_LIFETIME_S
     };
 }
-/** A given token must look like a signed JWT with an algorithm the proxy accepts, and not be expired. */
+/** A given token must look like a signed JWT with an algorithm the proxy accepts, and not be expired: its claims. */
 function checkToken(token) {
     const parts = token.split('.');
     const decode = (part) => {
@@ -43068,13 +44119,14 @@ function checkToken(token) {
     const header = parts.length === 3 ? decode(parts[0]) : undefined;
     const payload = parts.length === 3 ? decode(parts[1]) : undefined;
     if (!header || !payload || !parts[2])
-        throw new errors/* InputError */.dz('jwt', 'is not a signed JWT (expected three base64url parts: header.payload.signature).');
+        throw new InputError('jwt', 'is not a signed JWT (expected three base64url parts: header.payload.signature).');
     if (!JWT_ALGORITHMS.includes(String(header.alg))) {
-        throw new errors/* InputError */.dz('jwt', `is signed with ${String(header.alg)}; Qlik's JWT virtual proxy accepts only ${JWT_ALGORITHMS.join(', ')}.`);
+        throw new InputError('jwt', `is signed with ${String(header.alg)}; Qlik's JWT virtual proxy accepts only ${JWT_ALGORITHMS.join(', ')}.`);
     }
     if (typeof payload.exp === 'number' && payload.exp * 1000 <= Date.now()) {
-        throw new errors/* InputError */.dz('jwt', `expired at ${new Date(payload.exp * 1000).toISOString()}: issue a new token, or let the action mint one with jwt-private-key.`);
+        throw new InputError('jwt', `expired at ${new Date(payload.exp * 1000).toISOString()}: issue a new token, or let the action mint one with jwt-private-key.`);
     }
+    return payload;
 }
 
 // EXTERNAL MODULE: ./node_modules/httpntlm/ntlm.js
@@ -43090,9 +44142,160 @@ function newXrfkey() {
     return key;
 }
 
-// EXTERNAL MODULE: ./src/output/untrusted.ts + 1 modules
-var untrusted = __nccwpck_require__(4593);
+;// CONCATENATED MODULE: ./src/output/commands.ts
+/**
+ * When the runner takes a line of stdout for a workflow command (actions/runner, ActionCommand.cs):
+ * - a line ends at CR, LF or CRLF (StreamReader.ReadLine), nothing else;
+ * - the new format: the line, after .NET's `String.TrimStart()`, starts with `::`. TrimStart strips every
+ *   `char.IsWhiteSpace` character: U+0009–U+000D, U+0020, U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028,
+ *   U+2029, U+202F, U+205F, U+3000 (JavaScript's trimStart() misses U+0085);
+ * - the old format: `##[` anywhere in the line.
+ * Both `StartsWith("::")` and `IndexOf("##[")` compare culture-sensitively, so characters ICU gives no
+ * weight (format and control characters, and others) may sit between the marks: `:\u00AD:` is `::`.
+ * The check below skips more than the runner does (every separator, mark, format and control character,
+ * and whatever the collator ignores): it may call a harmless line a command, never the other way round.
+ */
+/** A line of server text as the runner will read it: split at CR, LF and CRLF. */
+function runnerLines(text) {
+    return text.split(/\r\n|\r|\n/);
+}
+/** Whether the runner could take this line (one line, no CR or LF) for a command. */
+function mayBeCommand(line) {
+    return startsWithColons(line) || holdsOldPrefix(line);
+}
+function startsWithColons(line) {
+    const first = skip(line, 0);
+    return line[first] === ':' && line[skip(line, first + 1)] === ':';
+}
+function holdsOldPrefix(line) {
+    for (let at = line.indexOf('#'); at >= 0; at = line.indexOf('#', at + 1)) {
+        const second = skip(line, at + 1);
+        if (line[second] === '#' && line[skip(line, second + 1)] === '[')
+            return true;
+    }
+    return false;
+}
+/** The index of the first character at or after `at` that a culture-sensitive comparison would not skip. */
+function skip(line, at) {
+    while (at < line.length) {
+        const code = line.codePointAt(at);
+        if (!skippable(code))
+            break;
+        at += code > 0xffff ? 2 : 1;
+    }
+    return at;
+}
+/** Separators (all .NET whitespace among them), marks, control, format, surrogate, private and unassigned code points. */
+const SKIPPED_CATEGORIES = /^[\p{Z}\p{M}\p{C}]$/u;
+const collator = new Intl.Collator('und');
+/** Bounded: a hostile text could hold every code point once. */
+const ignorable = new Map();
+const MAX_REMEMBERED = 4096;
+function skippable(code) {
+    // Printable ASCII always weighs; the rest of ASCII below 0x20, and DEL, are controls.
+    if (code < 0x80)
+        return code <= 0x20 || code === 0x7f;
+    let known = ignorable.get(code);
+    if (known === undefined) {
+        const ch = String.fromCodePoint(code);
+        known = SKIPPED_CATEGORIES.test(ch) || collator.compare(`a${ch}b`, 'ab') === 0;
+        if (ignorable.size >= MAX_REMEMBERED)
+            ignorable.clear();
+        ignorable.set(code, known);
+    }
+    return known;
+}
+/**
+ * Text that goes out inside a runner command (an annotation's message, a group's name, a debug line), where
+ * stop-commands cannot help. The toolkit escapes its line breaks, and the runner turns them back: it writes
+ * the first line after a tag of its own (`##[error]`, `##[group]`), and every further line into the step
+ * log as a line of its own, where `##[group]`, `##[error]` and the like are markers. Each such line that
+ * could be a command or a marker gets a mark in front and its `#` made full-width. (An annotation's title
+ * never becomes a log line.)
+ */
+function neutralise(text) {
+    const [first, ...rest] = runnerLines(text);
+    if (rest.length === 0)
+        return text;
+    return [first, ...rest.map(line => (mayBeCommand(line) ? `› ${line.replace(/#/g, '＃')}` : line))].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/output/untrusted.ts
+
+
+/**
+ * The raw `info` of each gated toolkit (see `gate`): the stop-commands lines of a block go out through it,
+ * not through the gate, which would take them for server text and wrap them in a block of their own.
+ */
+const rawInfo = new WeakMap();
+const printerOf = (log) => rawInfo.get(log) ?? (line => log.info(line));
+/**
+ * Runs `print` between `::stop-commands::<token>` and `::<token>::`. The token is random per
+ * block (never derived from the text), so server text cannot end the block early; a line that
+ * happens to contain it is printed without it.
+ */
+async function withCommandsStopped(log, print) {
+    const block = stopCommands(printerOf(log));
+    try {
+        return await print(block.info);
+    }
+    finally {
+        block.resume();
+    }
+}
+/**
+ * Text from the server (task, app, stream and node names, detail messages, script log lines, error
+ * bodies), alone or within our own lines: printed as it is when no line of it can be a runner command
+ * (commands.ts says when the runner takes a line for one), else all of it with commands stopped.
+ */
+function printUntrusted(log, ...lines) {
+    const info = printerOf(log);
+    if (!lines.some(line => runnerLines(line).some(mayBeCommand))) {
+        for (const line of lines)
+            info(line);
+        return;
+    }
+    const block = stopCommands(info);
+    for (const line of lines)
+        block.info(line);
+    block.resume();
+}
+function stopCommands(info) {
+    const token = (0,external_node_crypto_.randomBytes)(16).toString('hex');
+    const hidden = new RegExp(token, 'gi');
+    info(`::stop-commands::${token}`);
+    return {
+        info: line => info(withoutToken(line, hidden)),
+        resume: () => info(`::${token}::`)
+    };
+}
+/** Until none is left: taking one out must not join the pieces around it into another. */
+function withoutToken(line, token) {
+    for (let previous = ''; previous !== line;)
+        [previous, line] = [line, line.replace(token, '')];
+    return line;
+}
+/**
+ * The one way out for everything the steps say: every log line passes `printUntrusted`, and the texts that
+ * travel inside a runner command (annotations, group names, debug lines), where commands cannot be
+ * stopped, are neutralised line by line (commands.ts). Whatever a caller prints, and whatever server text
+ * it holds, no line of it can be a command. The steps wrap their toolkit in it first.
+ */
+function gate(toolkit) {
+    const gated = {
+        ...toolkit,
+        info: message => printUntrusted(toolkit, message),
+        debug: message => toolkit.debug(neutralise(message)),
+        warning: (message, properties) => toolkit.warning(neutralise(message), properties),
+        error: (message, properties) => toolkit.error(neutralise(message), properties),
+        group: (title, fn) => toolkit.group(neutralise(title), fn)
+    };
+    rawInfo.set(gated, line => toolkit.info(line));
+    return gated;
+}
+
 ;// CONCATENATED MODULE: ./src/auth/ntlm.ts
+
 
 
 
@@ -43105,7 +44308,9 @@ var untrusted = __nccwpck_require__(4593);
 /** auth-type: ntlm (Windows authentication through a virtual proxy): username, password. */
 const ntlmMethod = {
     read: inputs => ({ type: 'ntlm', credentials: readWindowsCredentials(inputs) }),
-    create: (settings, site) => ntlmAuth(settings.credentials, site)
+    create: (settings, site) => ntlmAuth(settings.credentials, site),
+    // The NetBIOS domain is the user directory; a UPN's or a bare user's directory is the server's to say.
+    user: ({ credentials: { domain, user } }) => formatUser({ directory: domain, userId: domain ? user : user.replace(/@.*$/, '') })
 };
 function readWindowsCredentials({ get, raw, secrets }) {
     const username = get('username');
@@ -43114,12 +44319,12 @@ function readWindowsCredentials({ get, raw, secrets }) {
     if (password)
         secrets.push(password);
     if (!username)
-        throw new errors/* InputError */.dz('username', "is required with auth-type 'ntlm' (DOMAIN\\user, user@domain or user).");
+        throw new InputError('username', "is required with auth-type 'ntlm' (DOMAIN\\user, user@domain or user).");
     if (!password)
-        throw new errors/* InputError */.dz('password', "is required with auth-type 'ntlm'.");
+        throw new InputError('password', "is required with auth-type 'ntlm'.");
     const { user, domain } = parseWindowsUser(username);
     if (!user || /[\\/\s]/.test(user) || /\s/.test(domain)) {
-        throw new errors/* InputError */.dz('username', `'${username}' is not DOMAIN\\user, user@domain or user (in YAML, quote it: 'CORP\\svc_reload').`);
+        throw new InputError('username', `'${username}' is not DOMAIN\\user, user@domain or user (in YAML, quote it: 'CORP\\svc_reload').`);
     }
     return { user, domain, password };
 }
@@ -43149,11 +44354,11 @@ function ntlmAuth(credentials, site) {
         const login = context.method === 'GET' ? context.answer : await context.get('/qrs/about');
         if (loginModule(login) !== 'windows')
             throw loginError(login, 'ntlm', site);
-        const forwardProxy = (0,lib/* getProxyUrl */.s_)(site.url.href);
+        const forwardProxy = lib_getProxyUrl(site.url.href);
         if (forwardProxy) {
             // NTLM authenticates one TCP connection; the proxy tunnel is not kept between its messages,
             // and a failed attempt can count against the account's lockout threshold.
-            throw new errors/* AuthError */.lR(`NTLM cannot go through the forward proxy ${new URL(forwardProxy).host} (from HTTPS_PROXY): NTLM authenticates one TCP connection and the tunnel is not kept between its messages. Put the Qlik host in NO_PROXY (NO_PROXY: ${site.url.hostname}), or use JWT or header auth through the proxy.`);
+            throw new AuthError(`NTLM cannot go through the forward proxy ${new URL(forwardProxy).host} (from HTTPS_PROXY): NTLM authenticates one TCP connection and the tunnel is not kept between its messages. Put the Qlik host in NO_PROXY (NO_PROXY: ${site.url.hostname}), or use JWT or header auth through the proxy.`);
         }
         if (signIns > 0)
             site.log.info('The Qlik proxy session expired: signing in again.');
@@ -43170,9 +44375,9 @@ function ntlmAuth(credentials, site) {
             ticket = { url, response };
         }
         if (!session.active) {
-            throw new errors/* AuthError */.lR(`The Windows sign-in succeeded but the proxy set no session cookie (it redirected to ${location ? withoutQuery(location) : 'nowhere'}).`);
+            throw new AuthError(`The Windows sign-in succeeded but the proxy set no session cookie (it redirected to ${location ? withoutQuery(location) : 'nowhere'}).`);
         }
-        (0,untrusted/* printUntrusted */.Qi)(site.log, `Signed in through the proxy; session cookie ${session.names().join(', ')}.`);
+        printUntrusted(site.log, `Signed in through the proxy; session cookie ${session.names().join(', ')}.`);
         // Redeeming the ticket replays the GET that met the login redirect: its answer is that GET's answer.
         const replayed = ticket &&
             context.method === 'GET' &&
@@ -43212,17 +44417,17 @@ async function handshake(loginUrl, openConnection, credentials, who, site) {
         const offer = await leg(connection);
         const schemes = authenticateHeader(offer);
         if (offer.status !== 401 || !schemes.some(s => /^NTLM$/i.test(s))) {
-            throw new errors/* AuthError */.lR(`The proxy's Windows login answered ${offer.status} offering ${schemes.join(', ') || 'no authentication scheme'}, not NTLM: enable Windows authentication on the virtual proxy, or use another auth-type.`);
+            throw new AuthError(`The proxy's Windows login answered ${offer.status} offering ${schemes.join(', ') || 'no authentication scheme'}, not NTLM: enable Windows authentication on the virtual proxy, or use another auth-type.`);
         }
         const challenge = await leg(connection, ntlm.createType1Message({ domain: credentials.domain, workstation: '' }));
         const type2 = parseType2(challenge);
         const answer = await leg(connection, ntlm.createType3Message(type2, { username: credentials.user, password: credentials.password, domain: credentials.domain, workstation: '' }));
         if (answer.status === 401) {
             const moved = answer.socket !== challenge.socket ? ' The connection changed between the NTLM messages (a forward proxy in between? put the Qlik host in NO_PROXY).' : '';
-            throw new errors/* AuthError */.lR(`The proxy refused the Windows sign-in of ${who} (401 after the NTLM handshake). Check the password, that the account is enabled and not locked, and the domain: write DOMAIN\\user with the NetBIOS domain name.${moved}`);
+            throw new AuthError(`The proxy refused the Windows sign-in of ${who} (401 after the NTLM handshake). Check the password, that the account is enabled and not locked, and the domain: write DOMAIN\\user with the NetBIOS domain name.${moved}`);
         }
         if (!isRedirect(answer.status)) {
-            throw new errors/* AuthError */.lR(`The proxy answered the NTLM handshake with ${answer.status} instead of redirecting back with a ticket.`);
+            throw new AuthError(`The proxy answered the NTLM handshake with ${answer.status} instead of redirecting back with a ticket.`);
         }
         maskTicket(site.log, answer.headers.location);
         return answer;
@@ -43243,15 +44448,15 @@ function authenticateHeader(response) {
 function parseType2(response) {
     const header = authenticateHeader(response).find(value => /^NTLM \S+/i.test(value));
     if (response.status !== 401 || !header) {
-        throw new errors/* AuthError */.lR(`The proxy answered the NTLM Type1 message with ${response.status} and no NTLM challenge.`);
+        throw new AuthError(`The proxy answered the NTLM Type1 message with ${response.status} and no NTLM challenge.`);
     }
     let failure;
     const type2 = ntlm.parseType2Message(header, error => (failure = error));
     if (!type2)
-        throw new errors/* AuthError */.lR(`The proxy's NTLM challenge does not parse: ${failure?.message ?? 'unknown error'}.`);
+        throw new AuthError(`The proxy's NTLM challenge does not parse: ${failure?.message ?? 'unknown error'}.`);
     // httpntlm falls back to NTLMv1 without extended session security and target info: never send that.
     if (!(type2.negotiateFlags & NEGOTIATE_EXTENDED_SESSION_SECURITY) || !(type2.negotiateFlags & NEGOTIATE_TARGET_INFO) || !type2.targetInfo?.length) {
-        throw new errors/* AuthError */.lR('The server offers only NTLMv1 (its challenge has no extended session security or target info). NTLMv1 is refused: it is broken and hardened domains forbid it. Ask the Qlik admins to allow NTLMv2 (LmCompatibilityLevel 3 or higher).');
+        throw new AuthError('The server offers only NTLMv1 (its challenge has no extended session security or target info). NTLMv1 is refused: it is broken and hardened domains forbid it. Ask the Qlik admins to allow NTLMv2 (LmCompatibilityLevel 3 or higher).');
     }
     return type2;
 }
@@ -43275,14 +44480,17 @@ const AUTH_TYPES = Object.keys(METHODS);
 function readAuth(type, inputs) {
     return BY_TYPE[type].read(inputs);
 }
+/** The Qlik user the calls run as (see AuthMethod.user). */
+function authUser(settings) {
+    const method = BY_TYPE[settings.type];
+    return method.user(settings);
+}
 /** The sign-in strategy for these settings. */
 function createAuthenticator(settings, site) {
     const method = BY_TYPE[settings.type];
     return method.create(settings, site);
 }
 
-// EXTERNAL MODULE: ./src/util/text.ts
-var util_text = __nccwpck_require__(9997);
 ;// CONCATENATED MODULE: ./src/engine/errors.ts
 
 
@@ -43304,15 +44512,15 @@ function engineErrorText(error) {
     const message = typeof e?.message === 'string' ? e.message : String(error);
     const parameter = typeof e?.parameter === 'string' && e.parameter !== message ? e.parameter : '';
     const words = code === undefined ? '' : (CODES[code] ?? 'error');
-    const said = (0,util_text/* excerpt */.Kb)([message, parameter].filter(Boolean).join(': '), 200);
+    const said = excerpt([message, parameter].filter(Boolean).join(': '), 200);
     return { code, text: `${said}${code === undefined ? '' : ` (${words}, code ${code})`}` };
 }
 /** An engine error for `method` on app `app`, with what to check when the code says. */
 function engineError(method, app, error) {
-    if (error instanceof errors/* EngineError */.NJ)
+    if (error instanceof EngineError)
         return error;
     const { code, text } = engineErrorText(error);
-    return new errors/* EngineError */.NJ(`The engine answered ${method} of app ${app} with ${text}.${hint(method, code)}`, code);
+    return new EngineError(`The engine answered ${method} of app ${app} with ${text}.${hint(method, code)}`, code);
 }
 function hint(method, code) {
     if (code === 5 && method === 'OpenDoc')
@@ -43333,8 +44541,76 @@ var enigma_min = __nccwpck_require__(8591);
 var enigma_min_default = /*#__PURE__*/__nccwpck_require__.n(enigma_min);
 ;// CONCATENATED MODULE: ./node_modules/enigma.js/schemas/12.170.2.json
 const _12_170_2_namespaceObject = /*#__PURE__*/JSON.parse('{"structs":{"Field":{"GetCardinal":{"In":[],"Out":[]},"GetAndMode":{"In":[],"Out":[]},"SelectValues":{"In":[{"Name":"qFieldValues","DefaultValue":[{"qText":"","qIsNumeric":false,"qNumber":0}]},{"Name":"qToggleMode","DefaultValue":false,"Optional":true},{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[]},"Select":{"In":[{"Name":"qMatch","DefaultValue":""},{"Name":"qSoftLock","DefaultValue":false,"Optional":true},{"Name":"qExcludedValuesMode","DefaultValue":0,"Optional":true}],"Out":[]},"ToggleSelect":{"In":[{"Name":"qMatch","DefaultValue":""},{"Name":"qSoftLock","DefaultValue":false,"Optional":true},{"Name":"qExcludedValuesMode","DefaultValue":0,"Optional":true}],"Out":[]},"ClearAllButThis":{"In":[{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[]},"SelectPossible":{"In":[{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[]},"SelectExcluded":{"In":[{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[]},"SelectAll":{"In":[{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[]},"Lock":{"In":[],"Out":[]},"Unlock":{"In":[],"Out":[]},"GetNxProperties":{"In":[],"Out":[{"Name":"qProperties"}]},"SetNxProperties":{"In":[{"Name":"qProperties","DefaultValue":{"qOneAndOnlyOne":false}}],"Out":[]},"SetAndMode":{"In":[{"Name":"qAndMode","DefaultValue":false}],"Out":[]},"SelectAlternative":{"In":[{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[]},"LowLevelSelect":{"In":[{"Name":"qValues","DefaultValue":[0]},{"Name":"qToggleMode","DefaultValue":false},{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[]},"Clear":{"In":[],"Out":[]}},"Variable":{"GetContent":{"In":[],"Out":[{"Name":"qContent"}]},"GetRawContent":{"In":[],"Out":[]},"SetContent":{"In":[{"Name":"qContent","DefaultValue":""},{"Name":"qUpdateMRU","DefaultValue":false}],"Out":[]},"ForceContent":{"In":[{"Name":"qs","DefaultValue":""},{"Name":"qd","DefaultValue":0}],"Out":[]},"GetNxProperties":{"In":[],"Out":[{"Name":"qProperties"}]},"SetNxProperties":{"In":[{"Name":"qProperties","DefaultValue":{"qName":"","qNumberPresentation":{"qType":0,"qnDec":0,"qUseThou":0,"qFmt":"","qDec":"","qThou":""},"qIncludeInBookmark":false,"qUsePredefListedValues":false,"qPreDefinedList":[""]}}],"Out":[]}},"GenericObject":{"GetLayout":{"In":[],"Out":[{"Name":"qLayout"}]},"GetListObjectData":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qPages","DefaultValue":[{"qLeft":0,"qTop":0,"qWidth":0,"qHeight":0}]}],"Out":[{"Name":"qDataPages"}]},"GetHyperCubeData":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qPages","DefaultValue":[{"qLeft":0,"qTop":0,"qWidth":0,"qHeight":0}]}],"Out":[{"Name":"qDataPages"}]},"GetHyperCubeReducedData":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qPages","DefaultValue":[{"qLeft":0,"qTop":0,"qWidth":0,"qHeight":0}]},{"Name":"qZoomFactor","DefaultValue":0},{"Name":"qReductionMode","DefaultValue":0}],"Out":[{"Name":"qDataPages"}]},"GetHyperCubePivotData":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qPages","DefaultValue":[{"qLeft":0,"qTop":0,"qWidth":0,"qHeight":0}]}],"Out":[{"Name":"qDataPages"}]},"GetHyperCubeStackData":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qPages","DefaultValue":[{"qLeft":0,"qTop":0,"qWidth":0,"qHeight":0}]},{"Name":"qMaxNbrCells","DefaultValue":0,"Optional":true}],"Out":[{"Name":"qDataPages"}]},"GetHyperCubeContinuousData":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qOptions","DefaultValue":{"qStart":0,"qEnd":0,"qNbrPoints":0,"qMaxNbrTicks":0,"qMaxNumberLines":0}},{"Name":"qReverseSort","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qDataPages"},{"Name":"qAxisData"}]},"GetHyperCubeTreeData":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qNodeOptions","DefaultValue":{"qMaxNbrOfNodes":0,"qTreeNodes":[{"qArea":{"qLeft":0,"qTop":0,"qWidth":0,"qHeight":0},"qAllValues":false}],"qTreeLevels":{"qLeft":0,"qDepth":0}},"Optional":true}],"Out":[{"Name":"qNodes"}]},"GetHyperCubeBinnedData":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qPages","DefaultValue":[{"qLeft":0,"qTop":0,"qWidth":0,"qHeight":0}]},{"Name":"qViewport","DefaultValue":{"qWidth":0,"qHeight":0,"qZoomLevel":0}},{"Name":"qDataRanges","DefaultValue":[{"qLeft":0,"qTop":0,"qWidth":0,"qHeight":0}]},{"Name":"qMaxNbrCells","DefaultValue":0},{"Name":"qQueryLevel","DefaultValue":0},{"Name":"qBinningMethod","DefaultValue":0}],"Out":[{"Name":"qDataPages"}]},"ApplyPatches":{"In":[{"Name":"qPatches","DefaultValue":[{"qOp":0,"qPath":"","qValue":""}]},{"Name":"qSoftPatch","DefaultValue":false,"Optional":true}],"Out":[]},"ClearSoftPatches":{"In":[],"Out":[]},"SetProperties":{"In":[{"Name":"qProp","DefaultValue":{"qInfo":{"qId":"","qType":""},"qExtendsId":"","qMetaDef":{}}}],"Out":[]},"GetProperties":{"In":[],"Out":[{"Name":"qProp"}]},"GetEffectiveProperties":{"In":[],"Out":[{"Name":"qProp"}]},"SetFullPropertyTree":{"In":[{"Name":"qPropEntry","DefaultValue":{"qProperty":{"qInfo":{"qId":"","qType":""},"qExtendsId":"","qMetaDef":{}},"qChildren":[],"qEmbeddedSnapshotRef":null}}],"Out":[]},"GetFullPropertyTree":{"In":[],"Out":[{"Name":"qPropEntry"}]},"GetInfo":{"In":[],"Out":[{"Name":"qInfo"}]},"ClearSelections":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qColIndices","DefaultValue":[0],"Optional":true}],"Out":[]},"ExportData":{"In":[{"Name":"qFileType","DefaultValue":0},{"Name":"qPath","DefaultValue":"","Optional":true},{"Name":"qFileName","DefaultValue":"","Optional":true},{"Name":"qExportState","DefaultValue":0,"Optional":true}],"Out":[{"Name":"qUrl"},{"Name":"qWarnings"}]},"SelectListObjectValues":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qValues","DefaultValue":[0]},{"Name":"qToggleMode","DefaultValue":false},{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qSuccess"}]},"SelectListObjectPossible":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qSuccess"}]},"SelectListObjectExcluded":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qSuccess"}]},"SelectListObjectAlternative":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qSuccess"}]},"SelectListObjectAll":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qSuccess"}]},"SelectListObjectContinuousRange":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qRanges","DefaultValue":[{"qMin":0,"qMax":0,"qMinInclEq":false,"qMaxInclEq":false}]},{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qSuccess"}]},"SearchListObjectFor":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qMatch","DefaultValue":""}],"Out":[{"Name":"qSuccess"}]},"AbortListObjectSearch":{"In":[{"Name":"qPath","DefaultValue":""}],"Out":[]},"AcceptListObjectSearch":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qToggleMode","DefaultValue":false},{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[]},"ExpandLeft":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qRow","DefaultValue":0},{"Name":"qCol","DefaultValue":0},{"Name":"qAll","DefaultValue":false}],"Out":[]},"ExpandTop":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qRow","DefaultValue":0},{"Name":"qCol","DefaultValue":0},{"Name":"qAll","DefaultValue":false}],"Out":[]},"CollapseLeft":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qRow","DefaultValue":0},{"Name":"qCol","DefaultValue":0},{"Name":"qAll","DefaultValue":false}],"Out":[]},"CollapseTop":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qRow","DefaultValue":0},{"Name":"qCol","DefaultValue":0},{"Name":"qAll","DefaultValue":false}],"Out":[]},"DrillUp":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qDimNo","DefaultValue":0},{"Name":"qNbrSteps","DefaultValue":0}],"Out":[]},"Lock":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qColIndices","DefaultValue":[0],"Optional":true}],"Out":[]},"Unlock":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qColIndices","DefaultValue":[0],"Optional":true}],"Out":[]},"SelectHyperCubeValues":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qDimNo","DefaultValue":0},{"Name":"qValues","DefaultValue":[0]},{"Name":"qToggleMode","DefaultValue":false}],"Out":[{"Name":"qSuccess"}]},"SelectHyperCubeCells":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qRowIndices","DefaultValue":[0]},{"Name":"qColIndices","DefaultValue":[0]},{"Name":"qSoftLock","DefaultValue":false,"Optional":true},{"Name":"qDeselectOnlyOneSelected","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qSuccess"}]},"SelectPivotCells":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qSelections","DefaultValue":[{"qType":0,"qCol":0,"qRow":0}]},{"Name":"qSoftLock","DefaultValue":false,"Optional":true},{"Name":"qDeselectOnlyOneSelected","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qSuccess"}]},"RangeSelectHyperCubeValues":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qRanges","DefaultValue":[{"qRange":{"qMin":0,"qMax":0,"qMinInclEq":false,"qMaxInclEq":false},"qMeasureIx":0}]},{"Name":"qColumnsToSelect","DefaultValue":[0],"Optional":true},{"Name":"qOrMode","DefaultValue":false,"Optional":true},{"Name":"qDeselectOnlyOneSelected","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qSuccess"}]},"MultiRangeSelectHyperCubeValues":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qRanges","DefaultValue":[{"qRanges":[{"qRange":{"qMin":0,"qMax":0,"qMinInclEq":false,"qMaxInclEq":false},"qMeasureIx":0}],"qColumnsToSelect":[0]}]},{"Name":"qOrMode","DefaultValue":false,"Optional":true},{"Name":"qDeselectOnlyOneSelected","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qSuccess"}]},"MultiRangeSelectTreeDataValues":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qRanges","DefaultValue":[{"qRanges":[{"qRange":{"qMin":0,"qMax":0,"qMinInclEq":false,"qMaxInclEq":false},"qMeasureIx":0,"qDimensionIx":0}]}]},{"Name":"qOrMode","DefaultValue":false,"Optional":true},{"Name":"qDeselectOnlyOneSelected","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qSuccess"}]},"SelectHyperCubeContinuousRange":{"In":[{"Name":"qPath","DefaultValue":""},{"Name":"qRanges","DefaultValue":[{"qRange":{"qMin":0,"qMax":0,"qMinInclEq":false,"qMaxInclEq":false},"qDimIx":0}]},{"Name":"qSoftLock","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qSuccess"}]},"GetChild":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[]},"GetChildInfos":{"In":[],"Out":[{"Name":"qInfos"}]},"CreateChild":{"In":[{"Name":"qProp","DefaultValue":{"qInfo":{"qId":"","qType":""},"qExtendsId":"","qMetaDef":{}}},{"Name":"qPropForThis","DefaultValue":null,"Optional":true}],"Out":[{"Name":"qInfo"}]},"DestroyChild":{"In":[{"Name":"qId","DefaultValue":""},{"Name":"qPropForThis","DefaultValue":null,"Optional":true}],"Out":[{"Name":"qSuccess"}]},"DestroyAllChildren":{"In":[{"Name":"qPropForThis","DefaultValue":null,"Optional":true}],"Out":[]},"SetChildArrayOrder":{"In":[{"Name":"qIds","DefaultValue":[""]}],"Out":[]},"GetLinkedObjects":{"In":[],"Out":[{"Name":"qItems"}]},"CopyFrom":{"In":[{"Name":"qFromId","DefaultValue":""}],"Out":[]},"BeginSelections":{"In":[{"Name":"qPaths","DefaultValue":[""]}],"Out":[]},"EndSelections":{"In":[{"Name":"qAccept","DefaultValue":false}],"Out":[]},"ResetMadeSelections":{"In":[],"Out":[]},"EmbedSnapshotObject":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[]},"GetSnapshotObject":{"In":[],"Out":[]},"Publish":{"In":[],"Out":[]},"UnPublish":{"In":[],"Out":[]},"Approve":{"In":[],"Out":[]},"UnApprove":{"In":[],"Out":[]}},"GenericDimension":{"GetLayout":{"In":[],"Out":[{"Name":"qLayout"}]},"ApplyPatches":{"In":[{"Name":"qPatches","DefaultValue":[{"qOp":0,"qPath":"","qValue":""}]}],"Out":[]},"SetProperties":{"In":[{"Name":"qProp","DefaultValue":{"qInfo":{"qId":"","qType":""},"qDim":{"qGrouping":0,"qFieldDefs":[""],"qFieldLabels":[""],"qLabelExpression":""},"qMetaDef":{}}}],"Out":[]},"GetProperties":{"In":[],"Out":[{"Name":"qProp"}]},"GetInfo":{"In":[],"Out":[{"Name":"qInfo"}]},"GetDimension":{"In":[],"Out":[{"Name":"qDim"}]},"GetLinkedObjects":{"In":[],"Out":[{"Name":"qItems"}]},"Publish":{"In":[],"Out":[]},"UnPublish":{"In":[],"Out":[]},"Approve":{"In":[],"Out":[]},"UnApprove":{"In":[],"Out":[]}},"GenericBookmark":{"GetFieldValues":{"In":[{"Name":"qField","DefaultValue":""},{"Name":"qGetExcludedValues","DefaultValue":false},{"Name":"qDataPage","DefaultValue":{"qStartIndex":0,"qEndIndex":0}}],"Out":[{"Name":"qFieldValues"}]},"GetLayout":{"In":[],"Out":[{"Name":"qLayout"}]},"ApplyPatches":{"In":[{"Name":"qPatches","DefaultValue":[{"qOp":0,"qPath":"","qValue":""}]}],"Out":[]},"SetProperties":{"In":[{"Name":"qProp","DefaultValue":{"qInfo":{"qId":"","qType":""},"qMetaDef":{}}}],"Out":[]},"GetProperties":{"In":[],"Out":[{"Name":"qProp"}]},"GetInfo":{"In":[],"Out":[{"Name":"qInfo"}]},"Apply":{"In":[],"Out":[{"Name":"qSuccess"}]},"Publish":{"In":[],"Out":[]},"UnPublish":{"In":[],"Out":[]},"Approve":{"In":[],"Out":[]},"UnApprove":{"In":[],"Out":[]}},"GenericVariable":{"GetLayout":{"In":[],"Out":[{"Name":"qLayout"}]},"ApplyPatches":{"In":[{"Name":"qPatches","DefaultValue":[{"qOp":0,"qPath":"","qValue":""}]}],"Out":[]},"SetProperties":{"In":[{"Name":"qProp","DefaultValue":{"qInfo":{"qId":"","qType":""},"qMetaDef":{},"qName":"","qComment":"","qNumberPresentation":{"qType":0,"qnDec":0,"qUseThou":0,"qFmt":"","qDec":"","qThou":""},"qIncludeInBookmark":false,"qDefinition":""}}],"Out":[]},"GetProperties":{"In":[],"Out":[{"Name":"qProp"}]},"GetInfo":{"In":[],"Out":[{"Name":"qInfo"}]},"SetStringValue":{"In":[{"Name":"qVal","DefaultValue":""}],"Out":[]},"SetNumValue":{"In":[{"Name":"qVal","DefaultValue":0}],"Out":[]},"SetDualValue":{"In":[{"Name":"qText","DefaultValue":""},{"Name":"qNum","DefaultValue":0}],"Out":[]}},"GenericMeasure":{"GetLayout":{"In":[],"Out":[{"Name":"qLayout"}]},"ApplyPatches":{"In":[{"Name":"qPatches","DefaultValue":[{"qOp":0,"qPath":"","qValue":""}]}],"Out":[]},"SetProperties":{"In":[{"Name":"qProp","DefaultValue":{"qInfo":{"qId":"","qType":""},"qMeasure":{"qLabel":"","qDef":"","qGrouping":0,"qExpressions":[""],"qActiveExpression":0,"qLabelExpression":""},"qMetaDef":{}}}],"Out":[]},"GetProperties":{"In":[],"Out":[{"Name":"qProp"}]},"GetInfo":{"In":[],"Out":[{"Name":"qInfo"}]},"GetMeasure":{"In":[],"Out":[{"Name":"qMeasure"}]},"GetLinkedObjects":{"In":[],"Out":[{"Name":"qItems"}]},"Publish":{"In":[],"Out":[]},"UnPublish":{"In":[],"Out":[]},"Approve":{"In":[],"Out":[]},"UnApprove":{"In":[],"Out":[]}},"Doc":{"GetField":{"In":[{"Name":"qFieldName","DefaultValue":""},{"Name":"qStateName","DefaultValue":"","Optional":true}],"Out":[]},"GetFieldDescription":{"In":[{"Name":"qFieldName","DefaultValue":""}],"Out":[]},"GetVariable":{"In":[{"Name":"qName","DefaultValue":""}],"Out":[]},"GetLooselyCoupledVector":{"In":[],"Out":[{"Name":"qv"}]},"SetLooselyCoupledVector":{"In":[{"Name":"qv","DefaultValue":[0]}],"Out":[]},"Evaluate":{"In":[{"Name":"qExpression","DefaultValue":""}],"Out":[]},"EvaluateEx":{"In":[{"Name":"qExpression","DefaultValue":""}],"Out":[{"Name":"qValue"}]},"ClearAll":{"In":[{"Name":"qLockedAlso","DefaultValue":false,"Optional":true},{"Name":"qStateName","DefaultValue":"","Optional":true}],"Out":[]},"LockAll":{"In":[{"Name":"qStateName","DefaultValue":"","Optional":true}],"Out":[]},"UnlockAll":{"In":[{"Name":"qStateName","DefaultValue":"","Optional":true}],"Out":[]},"Back":{"In":[],"Out":[]},"Forward":{"In":[],"Out":[]},"CreateVariable":{"In":[{"Name":"qName","DefaultValue":""}],"Out":[]},"RemoveVariable":{"In":[{"Name":"qName","DefaultValue":""}],"Out":[]},"GetLocaleInfo":{"In":[],"Out":[]},"GetTablesAndKeys":{"In":[{"Name":"qWindowSize","DefaultValue":{"qcx":0,"qcy":0}},{"Name":"qNullSize","DefaultValue":{"qcx":0,"qcy":0}},{"Name":"qCellHeight","DefaultValue":0},{"Name":"qSyntheticMode","DefaultValue":false},{"Name":"qIncludeSysVars","DefaultValue":false}],"Out":[{"Name":"qtr"},{"Name":"qk"}]},"GetViewDlgSaveInfo":{"In":[],"Out":[]},"SetViewDlgSaveInfo":{"In":[{"Name":"qInfo","DefaultValue":{"qPos":{"qLeft":0,"qTop":0,"qWidth":0,"qHeight":0},"qCtlInfo":{"qInternalView":{"qTables":[{"qPos":{"qLeft":0,"qTop":0,"qWidth":0,"qHeight":0},"qCaption":""}],"qBroomPoints":[{"qPos":{"qx":0,"qy":0},"qTable":"","qFields":[""]}],"qConnectionPoints":[{"qPos":{"qx":0,"qy":0},"qFields":[""]}],"qZoomFactor":0},"qSourceView":{"qTables":[{"qPos":{"qLeft":0,"qTop":0,"qWidth":0,"qHeight":0},"qCaption":""}],"qBroomPoints":[{"qPos":{"qx":0,"qy":0},"qTable":"","qFields":[""]}],"qConnectionPoints":[{"qPos":{"qx":0,"qy":0},"qFields":[""]}],"qZoomFactor":0}},"qMode":0}}],"Out":[]},"GetEmptyScript":{"In":[{"Name":"qLocalizedMainSection","DefaultValue":"","Optional":true}],"Out":[]},"DoReload":{"In":[{"Name":"qMode","DefaultValue":0,"Optional":true},{"Name":"qPartial","DefaultValue":false,"Optional":true},{"Name":"qDebug","DefaultValue":false,"Optional":true}],"Out":[]},"GetScriptBreakpoints":{"In":[],"Out":[{"Name":"qBreakpoints"}]},"SetScriptBreakpoints":{"In":[{"Name":"qBreakpoints","DefaultValue":[{"qbufferName":"","qlineIx":0,"qEnabled":false}]}],"Out":[]},"GetScript":{"In":[],"Out":[{"Name":"qScript"}]},"GetTextMacros":{"In":[],"Out":[{"Name":"qMacros"}]},"SetFetchLimit":{"In":[{"Name":"qLimit","DefaultValue":0}],"Out":[]},"DoSave":{"In":[{"Name":"qFileName","DefaultValue":"","Optional":true}],"Out":[]},"GetTableData":{"In":[{"Name":"qOffset","DefaultValue":0},{"Name":"qRows","DefaultValue":0},{"Name":"qSyntheticMode","DefaultValue":false},{"Name":"qTableName","DefaultValue":""}],"Out":[{"Name":"qData"}]},"GetAppLayout":{"In":[],"Out":[{"Name":"qLayout"}]},"SetAppProperties":{"In":[{"Name":"qProp","DefaultValue":{"qTitle":"","qLastReloadTime":"","qMigrationHash":"","qSavedInProductVersion":"","qThumbnail":{"qUrl":""}}}],"Out":[]},"GetAppProperties":{"In":[],"Out":[{"Name":"qProp"}]},"GetLineage":{"In":[],"Out":[{"Name":"qLineage"}]},"CreateSessionObject":{"In":[{"Name":"qProp","DefaultValue":{"qInfo":{"qId":"","qType":""},"qExtendsId":"","qMetaDef":{}}}],"Out":[]},"DestroySessionObject":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[{"Name":"qSuccess"}]},"CreateObject":{"In":[{"Name":"qProp","DefaultValue":{"qInfo":{"qId":"","qType":""},"qExtendsId":"","qMetaDef":{}}}],"Out":[{"Name":"qInfo"}]},"DestroyObject":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[{"Name":"qSuccess"}]},"GetObject":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[]},"GetObjects":{"In":[{"Name":"qOptions","DefaultValue":{"qTypes":[""],"qIncludeSessionObjects":false,"qData":{}}}],"Out":[{"Name":"qList"}]},"GetBookmarks":{"In":[{"Name":"qOptions","DefaultValue":{"qTypes":[""],"qData":{}}}],"Out":[{"Name":"qList"}]},"CloneObject":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[{"Name":"qCloneId"}]},"CreateDraft":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[{"Name":"qDraftId"}]},"CommitDraft":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[]},"DestroyDraft":{"In":[{"Name":"qId","DefaultValue":""},{"Name":"qSourceId","DefaultValue":""}],"Out":[{"Name":"qSuccess"}]},"Undo":{"In":[],"Out":[{"Name":"qSuccess"}]},"Redo":{"In":[],"Out":[{"Name":"qSuccess"}]},"ClearUndoBuffer":{"In":[],"Out":[]},"CreateDimension":{"In":[{"Name":"qProp","DefaultValue":{"qInfo":{"qId":"","qType":""},"qDim":{"qGrouping":0,"qFieldDefs":[""],"qFieldLabels":[""],"qLabelExpression":""},"qMetaDef":{}}}],"Out":[{"Name":"qInfo"}]},"DestroyDimension":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[{"Name":"qSuccess"}]},"GetDimension":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[]},"CloneDimension":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[{"Name":"qCloneId"}]},"CreateMeasure":{"In":[{"Name":"qProp","DefaultValue":{"qInfo":{"qId":"","qType":""},"qMeasure":{"qLabel":"","qDef":"","qGrouping":0,"qExpressions":[""],"qActiveExpression":0,"qLabelExpression":""},"qMetaDef":{}}}],"Out":[{"Name":"qInfo"}]},"DestroyMeasure":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[{"Name":"qSuccess"}]},"GetMeasure":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[]},"CloneMeasure":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[{"Name":"qCloneId"}]},"CreateSessionVariable":{"In":[{"Name":"qProp","DefaultValue":{"qInfo":{"qId":"","qType":""},"qMetaDef":{},"qName":"","qComment":"","qNumberPresentation":{"qType":0,"qnDec":0,"qUseThou":0,"qFmt":"","qDec":"","qThou":""},"qIncludeInBookmark":false,"qDefinition":""}}],"Out":[]},"DestroySessionVariable":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[{"Name":"qSuccess"}]},"CreateVariableEx":{"In":[{"Name":"qProp","DefaultValue":{"qInfo":{"qId":"","qType":""},"qMetaDef":{},"qName":"","qComment":"","qNumberPresentation":{"qType":0,"qnDec":0,"qUseThou":0,"qFmt":"","qDec":"","qThou":""},"qIncludeInBookmark":false,"qDefinition":""}}],"Out":[{"Name":"qInfo"}]},"DestroyVariableById":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[{"Name":"qSuccess"}]},"DestroyVariableByName":{"In":[{"Name":"qName","DefaultValue":""}],"Out":[{"Name":"qSuccess"}]},"GetVariableById":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[]},"GetVariableByName":{"In":[{"Name":"qName","DefaultValue":""}],"Out":[]},"MigrateVariables":{"In":[],"Out":[]},"MigrateDerivedFields":{"In":[],"Out":[]},"CheckExpression":{"In":[{"Name":"qExpr","DefaultValue":""},{"Name":"qLabels","DefaultValue":[""],"Optional":true}],"Out":[{"Name":"qErrorMsg"},{"Name":"qBadFieldNames"},{"Name":"qDangerousFieldNames"}]},"CheckNumberOrExpression":{"In":[{"Name":"qExpr","DefaultValue":""}],"Out":[{"Name":"qErrorMsg"},{"Name":"qBadFieldNames"}]},"AddAlternateState":{"In":[{"Name":"qStateName","DefaultValue":""}],"Out":[]},"RemoveAlternateState":{"In":[{"Name":"qStateName","DefaultValue":""}],"Out":[]},"CreateBookmark":{"In":[{"Name":"qProp","DefaultValue":{"qInfo":{"qId":"","qType":""},"qMetaDef":{}}}],"Out":[{"Name":"qInfo"}]},"DestroyBookmark":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[{"Name":"qSuccess"}]},"GetBookmark":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[]},"ApplyBookmark":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[{"Name":"qSuccess"}]},"CloneBookmark":{"In":[{"Name":"qId","DefaultValue":""}],"Out":[{"Name":"qCloneId"}]},"AddFieldFromExpression":{"In":[{"Name":"qName","DefaultValue":""},{"Name":"qExpr","DefaultValue":""}],"Out":[{"Name":"qSuccess"}]},"GetFieldOnTheFlyByName":{"In":[{"Name":"qReadableName","DefaultValue":""}],"Out":[{"Name":"qName"}]},"GetAllInfos":{"In":[],"Out":[{"Name":"qInfos"}]},"Resume":{"In":[],"Out":[]},"AbortModal":{"In":[{"Name":"qAccept","DefaultValue":false}],"Out":[]},"Publish":{"In":[{"Name":"qStreamId","DefaultValue":""},{"Name":"qName","DefaultValue":"","Optional":true}],"Out":[]},"UnPublish":{"In":[],"Out":[]},"GetMatchingFields":{"In":[{"Name":"qTags","DefaultValue":[""]},{"Name":"qMatchingFieldMode","DefaultValue":0,"Optional":true}],"Out":[{"Name":"qFieldNames"}]},"FindMatchingFields":{"In":[{"Name":"qFieldName","DefaultValue":""},{"Name":"qTags","DefaultValue":[""]}],"Out":[{"Name":"qFieldNames"}]},"Scramble":{"In":[{"Name":"qFieldName","DefaultValue":""}],"Out":[]},"SaveObjects":{"In":[],"Out":[]},"GetAssociationScores":{"In":[{"Name":"qTable1","DefaultValue":""},{"Name":"qTable2","DefaultValue":""}],"Out":[{"Name":"qScore"}]},"GetMediaList":{"In":[],"Out":[{"Name":"qList"}]},"GetContentLibraries":{"In":[],"Out":[{"Name":"qList"}]},"GetLibraryContent":{"In":[{"Name":"qName","DefaultValue":""}],"Out":[{"Name":"qList"}]},"DoReloadEx":{"In":[{"Name":"qParams","DefaultValue":{"qMode":0,"qPartial":false,"qDebug":false},"Optional":true}],"Out":[{"Name":"qResult"}]},"BackCount":{"In":[],"Out":[]},"ForwardCount":{"In":[],"Out":[]},"ExportReducedData":{"In":[{"Name":"qOptions","DefaultValue":{"qBookmarkId":"","qExpires":0},"Optional":true}],"Out":[{"Name":"qDownloadInfo"}]},"SetScript":{"In":[{"Name":"qScript","DefaultValue":""}],"Out":[]},"CheckScriptSyntax":{"In":[],"Out":[{"Name":"qErrors"}]},"GetFavoriteVariables":{"In":[],"Out":[{"Name":"qNames"}]},"SetFavoriteVariables":{"In":[{"Name":"qNames","DefaultValue":[""]}],"Out":[]},"GetIncludeFileContent":{"In":[{"Name":"qPath","DefaultValue":""}],"Out":[{"Name":"qContent"}]},"CreateConnection":{"In":[{"Name":"qConnection","DefaultValue":{"qId":"","qName":"","qConnectionString":"","qType":"","qUserName":"","qPassword":"","qModifiedDate":"","qMeta":{"qName":""},"qLogOn":0}}],"Out":[{"Name":"qConnectionId"}]},"ModifyConnection":{"In":[{"Name":"qConnectionId","DefaultValue":""},{"Name":"qConnection","DefaultValue":{"qId":"","qName":"","qConnectionString":"","qType":"","qUserName":"","qPassword":"","qModifiedDate":"","qMeta":{"qName":""},"qLogOn":0}},{"Name":"qOverrideCredentials","DefaultValue":false,"Optional":true}],"Out":[]},"DeleteConnection":{"In":[{"Name":"qConnectionId","DefaultValue":""}],"Out":[]},"GetConnection":{"In":[{"Name":"qConnectionId","DefaultValue":""}],"Out":[{"Name":"qConnection"}]},"GetConnections":{"In":[],"Out":[{"Name":"qConnections"}]},"GetDatabaseInfo":{"In":[{"Name":"qConnectionId","DefaultValue":""}],"Out":[{"Name":"qInfo"}]},"GetDatabases":{"In":[{"Name":"qConnectionId","DefaultValue":""}],"Out":[{"Name":"qDatabases"}]},"GetDatabaseOwners":{"In":[{"Name":"qConnectionId","DefaultValue":""},{"Name":"qDatabase","DefaultValue":"","Optional":true}],"Out":[{"Name":"qOwners"}]},"GetDatabaseTables":{"In":[{"Name":"qConnectionId","DefaultValue":""},{"Name":"qDatabase","DefaultValue":"","Optional":true},{"Name":"qOwner","DefaultValue":"","Optional":true}],"Out":[{"Name":"qTables"}]},"GetDatabaseTableFields":{"In":[{"Name":"qConnectionId","DefaultValue":""},{"Name":"qDatabase","DefaultValue":"","Optional":true},{"Name":"qOwner","DefaultValue":"","Optional":true},{"Name":"qTable","DefaultValue":""}],"Out":[{"Name":"qFields"}]},"GetDatabaseTablePreview":{"In":[{"Name":"qConnectionId","DefaultValue":""},{"Name":"qDatabase","DefaultValue":"","Optional":true},{"Name":"qOwner","DefaultValue":"","Optional":true},{"Name":"qTable","DefaultValue":""},{"Name":"qConditions","DefaultValue":{"qType":0,"qWherePredicate":""},"Optional":true}],"Out":[{"Name":"qPreview"},{"Name":"qRowCount"}]},"GetFolderItemsForConnection":{"In":[{"Name":"qConnectionId","DefaultValue":""},{"Name":"qRelativePath","DefaultValue":"","Optional":true}],"Out":[{"Name":"qFolderItems"}]},"GuessFileType":{"In":[{"Name":"qConnectionId","DefaultValue":""},{"Name":"qRelativePath","DefaultValue":"","Optional":true}],"Out":[{"Name":"qDataFormat"}]},"GetFileTables":{"In":[{"Name":"qConnectionId","DefaultValue":""},{"Name":"qRelativePath","DefaultValue":"","Optional":true},{"Name":"qDataFormat","DefaultValue":{"qType":0,"qLabel":"","qQuote":"","qComment":"","qDelimiter":{"qName":"","qScriptCode":"","qNumber":0,"qIsMultiple":false},"qCodePage":0,"qHeaderSize":0,"qRecordSize":0,"qTabSize":0,"qIgnoreEOF":false,"qFixedWidthDelimiters":""}}],"Out":[{"Name":"qTables"}]},"GetFileTableFields":{"In":[{"Name":"qConnectionId","DefaultValue":""},{"Name":"qRelativePath","DefaultValue":"","Optional":true},{"Name":"qDataFormat","DefaultValue":{"qType":0,"qLabel":"","qQuote":"","qComment":"","qDelimiter":{"qName":"","qScriptCode":"","qNumber":0,"qIsMultiple":false},"qCodePage":0,"qHeaderSize":0,"qRecordSize":0,"qTabSize":0,"qIgnoreEOF":false,"qFixedWidthDelimiters":""}},{"Name":"qTable","DefaultValue":""}],"Out":[{"Name":"qFields"},{"Name":"qFormatSpec"}]},"GetFileTablePreview":{"In":[{"Name":"qConnectionId","DefaultValue":""},{"Name":"qRelativePath","DefaultValue":"","Optional":true},{"Name":"qDataFormat","DefaultValue":{"qType":0,"qLabel":"","qQuote":"","qComment":"","qDelimiter":{"qName":"","qScriptCode":"","qNumber":0,"qIsMultiple":false},"qCodePage":0,"qHeaderSize":0,"qRecordSize":0,"qTabSize":0,"qIgnoreEOF":false,"qFixedWidthDelimiters":""}},{"Name":"qTable","DefaultValue":""}],"Out":[{"Name":"qPreview"},{"Name":"qFormatSpec"}]},"GetFileTablesEx":{"In":[{"Name":"qConnectionId","DefaultValue":""},{"Name":"qRelativePath","DefaultValue":"","Optional":true},{"Name":"qDataFormat","DefaultValue":{"qType":0,"qLabel":"","qQuote":"","qComment":"","qDelimiter":{"qName":"","qScriptCode":"","qNumber":0,"qIsMultiple":false},"qCodePage":0,"qHeaderSize":0,"qRecordSize":0,"qTabSize":0,"qIgnoreEOF":false,"qFixedWidthDelimiters":""}}],"Out":[{"Name":"qTables"}]},"SendGenericCommandToCustomConnector":{"In":[{"Name":"qProvider","DefaultValue":""},{"Name":"qCommand","DefaultValue":""},{"Name":"qMethod","DefaultValue":""},{"Name":"qParameters","DefaultValue":[""]},{"Name":"qAppendConnection","DefaultValue":""}],"Out":[{"Name":"qResult"}]},"SearchSuggest":{"In":[{"Name":"qOptions","DefaultValue":{"qSearchFields":[""],"qContext":0,"qCharEncoding":0,"qAttributes":[""]}},{"Name":"qTerms","DefaultValue":[""]}],"Out":[{"Name":"qResult"}]},"SearchAssociations":{"In":[{"Name":"qOptions","DefaultValue":{"qSearchFields":[""],"qContext":0,"qCharEncoding":0,"qAttributes":[""]}},{"Name":"qTerms","DefaultValue":[""]},{"Name":"qPage","DefaultValue":{"qOffset":0,"qCount":0,"qMaxNbrFieldMatches":0,"qGroupOptions":[{"qGroupType":0,"qOffset":0,"qCount":0}],"qGroupItemOptions":[{"qGroupItemType":0,"qOffset":0,"qCount":0}]}}],"Out":[{"Name":"qResults"}]},"SelectAssociations":{"In":[{"Name":"qOptions","DefaultValue":{"qSearchFields":[""],"qContext":0,"qCharEncoding":0,"qAttributes":[""]}},{"Name":"qTerms","DefaultValue":[""]},{"Name":"qMatchIx","DefaultValue":0},{"Name":"qSoftLock","DefaultValue":null,"Optional":true}],"Out":[]},"SearchResults":{"In":[{"Name":"qOptions","DefaultValue":{"qSearchFields":[""],"qContext":0,"qCharEncoding":0,"qAttributes":[""]}},{"Name":"qTerms","DefaultValue":[""]},{"Name":"qPage","DefaultValue":{"qOffset":0,"qCount":0,"qMaxNbrFieldMatches":0,"qGroupOptions":[{"qGroupType":0,"qOffset":0,"qCount":0}],"qGroupItemOptions":[{"qGroupItemType":0,"qOffset":0,"qCount":0}]}}],"Out":[{"Name":"qResult"}]},"SearchObjects":{"In":[{"Name":"qOptions","DefaultValue":{"qAttributes":[""],"qCharEncoding":0}},{"Name":"qTerms","DefaultValue":[""]},{"Name":"qPage","DefaultValue":{"qOffset":0,"qCount":0,"qMaxNbrFieldMatches":0,"qGroupOptions":[{"qGroupType":0,"qOffset":0,"qCount":0}],"qGroupItemOptions":[{"qGroupItemType":0,"qOffset":0,"qCount":0}]}}],"Out":[{"Name":"qResult"}]},"GetScriptEx":{"In":[],"Out":[{"Name":"qScript"}]}},"Global":{"AbortRequest":{"In":[{"Name":"qRequestId","DefaultValue":0}],"Out":[]},"AbortAll":{"In":[],"Out":[]},"GetProgress":{"In":[{"Name":"qRequestId","DefaultValue":0}],"Out":[{"Name":"qProgressData"}]},"QvVersion":{"In":[],"Out":[]},"OSVersion":{"In":[],"Out":[]},"OSName":{"In":[],"Out":[]},"QTProduct":{"In":[],"Out":[]},"GetDocList":{"In":[],"Out":[{"Name":"qDocList"}]},"GetInteract":{"In":[{"Name":"qRequestId","DefaultValue":0}],"Out":[{"Name":"qDef"}]},"InteractDone":{"In":[{"Name":"qRequestId","DefaultValue":0},{"Name":"qDef","DefaultValue":{"qType":0,"qTitle":"","qMsg":"","qButtons":0,"qLine":"","qOldLineNr":0,"qNewLineNr":0,"qPath":"","qHidden":false,"qResult":0,"qInput":""}}],"Out":[]},"GetAuthenticatedUser":{"In":[],"Out":[]},"CreateDocEx":{"In":[{"Name":"qDocName","DefaultValue":""},{"Name":"qUserName","DefaultValue":"","Optional":true},{"Name":"qPassword","DefaultValue":"","Optional":true},{"Name":"qSerial","DefaultValue":"","Optional":true},{"Name":"qLocalizedScriptMainSection","DefaultValue":"","Optional":true}],"Out":[{"Name":"qDocId"}]},"GetActiveDoc":{"In":[],"Out":[]},"AllowCreateApp":{"In":[],"Out":[]},"CreateApp":{"In":[{"Name":"qAppName","DefaultValue":""},{"Name":"qLocalizedScriptMainSection","DefaultValue":"","Optional":true}],"Out":[{"Name":"qSuccess"},{"Name":"qAppId"}]},"DeleteApp":{"In":[{"Name":"qAppId","DefaultValue":""}],"Out":[{"Name":"qSuccess"}]},"IsDesktopMode":{"In":[],"Out":[]},"GetConfiguration":{"In":[],"Out":[{"Name":"qConfig"}]},"CancelRequest":{"In":[{"Name":"qRequestId","DefaultValue":0}],"Out":[]},"ShutdownProcess":{"In":[],"Out":[]},"ReloadExtensionList":{"In":[],"Out":[]},"ReplaceAppFromID":{"In":[{"Name":"qTargetAppId","DefaultValue":""},{"Name":"qSrcAppID","DefaultValue":""},{"Name":"qIds","DefaultValue":[""]}],"Out":[{"Name":"qSuccess"}]},"ReplaceAppFromPath":{"In":[{"Name":"qTargetAppId","DefaultValue":""},{"Name":"qSrcPath","DefaultValue":""},{"Name":"qIds","DefaultValue":[""]},{"Name":"qNoData","DefaultValue":false}],"Out":[]},"CopyApp":{"In":[{"Name":"qTargetAppId","DefaultValue":""},{"Name":"qSrcAppId","DefaultValue":""},{"Name":"qIds","DefaultValue":[""]}],"Out":[{"Name":"qSuccess"}]},"ImportApp":{"In":[{"Name":"qAppId","DefaultValue":""},{"Name":"qSrcPath","DefaultValue":""},{"Name":"qIds","DefaultValue":[""]}],"Out":[{"Name":"qSuccess"}]},"ImportAppEx":{"In":[{"Name":"qAppId","DefaultValue":""},{"Name":"qSrcPath","DefaultValue":""},{"Name":"qIds","DefaultValue":[""]},{"Name":"qExcludeConnections","DefaultValue":false}],"Out":[]},"ExportApp":{"In":[{"Name":"qTargetPath","DefaultValue":""},{"Name":"qSrcAppId","DefaultValue":""},{"Name":"qIds","DefaultValue":[""]},{"Name":"qNoData","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qSuccess"}]},"PublishApp":{"In":[{"Name":"qAppId","DefaultValue":""},{"Name":"qName","DefaultValue":""},{"Name":"qStreamId","DefaultValue":""}],"Out":[]},"IsPersonalMode":{"In":[],"Out":[]},"GetUniqueID":{"In":[],"Out":[{"Name":"qUniqueID"}]},"OpenDoc":{"In":[{"Name":"qDocName","DefaultValue":""},{"Name":"qUserName","DefaultValue":"","Optional":true},{"Name":"qPassword","DefaultValue":"","Optional":true},{"Name":"qSerial","DefaultValue":"","Optional":true},{"Name":"qNoData","DefaultValue":false,"Optional":true}],"Out":[]},"CreateSessionApp":{"In":[],"Out":[{"Name":"qSessionAppId"}]},"CreateSessionAppFromApp":{"In":[{"Name":"qSrcAppId","DefaultValue":""}],"Out":[{"Name":"qSessionAppId"}]},"ProductVersion":{"In":[],"Out":[]},"GetAppEntry":{"In":[{"Name":"qAppID","DefaultValue":""}],"Out":[{"Name":"qEntry"}]},"ConfigureReload":{"In":[{"Name":"qCancelOnScriptError","DefaultValue":false},{"Name":"qUseErrorData","DefaultValue":false},{"Name":"qInteractOnError","DefaultValue":false}],"Out":[]},"CancelReload":{"In":[],"Out":[]},"GetBNF":{"In":[{"Name":"qBnfType","DefaultValue":0}],"Out":[{"Name":"qBnfDefs"}]},"GetFunctions":{"In":[{"Name":"qGroup","DefaultValue":0,"Optional":true}],"Out":[{"Name":"qFunctions"}]},"GetOdbcDsns":{"In":[],"Out":[{"Name":"qOdbcDsns"}]},"GetOleDbProviders":{"In":[],"Out":[{"Name":"qOleDbProviders"}]},"GetDatabasesFromConnectionString":{"In":[{"Name":"qConnection","DefaultValue":{"qId":"","qName":"","qConnectionString":"","qType":"","qUserName":"","qPassword":"","qModifiedDate":"","qMeta":{"qName":""},"qLogOn":0}}],"Out":[{"Name":"qDatabases"}]},"IsValidConnectionString":{"In":[{"Name":"qConnection","DefaultValue":{"qId":"","qName":"","qConnectionString":"","qType":"","qUserName":"","qPassword":"","qModifiedDate":"","qMeta":{"qName":""},"qLogOn":0}}],"Out":[]},"GetDefaultAppFolder":{"In":[],"Out":[{"Name":"qPath"}]},"GetMyDocumentsFolder":{"In":[],"Out":[{"Name":"qFolder"}]},"GetLogicalDriveStrings":{"In":[],"Out":[{"Name":"qDrives"}]},"GetFolderItemsForPath":{"In":[{"Name":"qPath","DefaultValue":""}],"Out":[{"Name":"qFolderItems"}]},"GetSupportedCodePages":{"In":[],"Out":[{"Name":"qCodePages"}]},"GetCustomConnectors":{"In":[{"Name":"qReloadList","DefaultValue":false,"Optional":true}],"Out":[{"Name":"qConnectors"}]},"GetStreamList":{"In":[],"Out":[{"Name":"qStreamList"}]},"EngineVersion":{"In":[],"Out":[{"Name":"qVersion"}]},"GetBaseBNF":{"In":[{"Name":"qBnfType","DefaultValue":0}],"Out":[{"Name":"qBnfDefs"},{"Name":"qBnfHash"}]},"GetBaseBNFHash":{"In":[{"Name":"qBnfType","DefaultValue":0}],"Out":[{"Name":"qBnfHash"}]},"GetBaseBNFString":{"In":[{"Name":"qBnfType","DefaultValue":0}],"Out":[{"Name":"qBnfStr"},{"Name":"qBnfHash"}]}}},"enums":{"LocalizedMessageCode":{"LOCMSG_SCRIPTEDITOR_EMPTY_MESSAGE":0,"LOCMSG_SCRIPTEDITOR_PROGRESS_SAVING_STARTED":1,"LOCMSG_SCRIPTEDITOR_PROGRESS_BYTES_LEFT":2,"LOCMSG_SCRIPTEDITOR_PROGRESS_STORING_TABLES":3,"LOCMSG_SCRIPTEDITOR_PROGRESS_QVD_ROWS_SO_FAR":4,"LOCMSG_SCRIPTEDITOR_PROGRESS_CONNECTED":5,"LOCMSG_SCRIPTEDITOR_PROGRESS_CONNECTING_TO":6,"LOCMSG_SCRIPTEDITOR_PROGRESS_CONNECT_FAILED":7,"LOCMSG_SCRIPTEDITOR_PROGRESS_QVD_ROWISH":8,"LOCMSG_SCRIPTEDITOR_PROGRESS_QVD_COLUMNAR":9,"LOCMSG_SCRIPTEDITOR_ERROR":10,"LOCMSG_SCRIPTEDITOR_DONE":11,"LOCMSG_SCRIPTEDITOR_LOAD_EXTERNAL_DATA":12,"LOCMSG_SCRIPTEDITOR_PROGRESS_OLD_QVD_ISLOADING":13,"LOCMSG_SCRIPTEDITOR_PROGRESS_QVC_LOADING":14,"LOCMSG_SCRIPTEDITOR_PROGRESS_QVD_BUFFERED":15,"LOCMSG_SCRIPTEDITOR_PROGRESS_QVC_PREPARING":16,"LOCMSG_SCRIPTEDITOR_PROGRESS_QVC_APPENDING":17,"LOCMSG_SCRIPTEDITOR_REMOVE_SYNTHETIC":18,"LOCMSG_SCRIPTEDITOR_PENDING_LINKEDTABLE_FETCHING":19,"LOCMSG_SCRIPTEDITOR_RELOAD":20,"LOCMSG_SCRIPTEDITOR_LINES_FETCHED":21,"LOCMSG_SCRIPTEDITOR_SEARCHINDEX_START":22,"LOCMSG_SCRIPTEDITOR_SEARCHINDEX_FIELD":23,"LOCMSG_SCRIPTEDITOR_SEARCHINDEX_SUCCESS":24,"LOCMSG_SCRIPTEDITOR_SEARCHINDEX_FAILURE":25,"LOCMSG_SCRIPTEDITOR_SEARCHINDEX_STARTABORT":26,"LOCMSG_SCRIPTEDITOR_SEARCHINDEX_ENDABORT":27,"LOCMSG_SCRIPTEDITOR_SEARCHINDEX_TIMEOUT":28,"LOCMSG_SCRIPTEDITOR_SEARCHINDEX_OUTOFMEMORY":29},"LocalizedErrorCode":{"LOCERR_INTERNAL_ERROR":-128,"LOCERR_GENERIC_UNKNOWN":-1,"LOCERR_GENERIC_OK":0,"LOCERR_GENERIC_NOT_SET":1,"LOCERR_GENERIC_NOT_FOUND":2,"LOCERR_GENERIC_ALREADY_EXISTS":3,"LOCERR_GENERIC_INVALID_PATH":4,"LOCERR_GENERIC_ACCESS_DENIED":5,"LOCERR_GENERIC_OUT_OF_MEMORY":6,"LOCERR_GENERIC_NOT_INITIALIZED":7,"LOCERR_GENERIC_INVALID_PARAMETERS":8,"LOCERR_GENERIC_EMPTY_PARAMETERS":9,"LOCERR_GENERIC_INTERNAL_ERROR":10,"LOCERR_GENERIC_CORRUPT_DATA":11,"LOCERR_GENERIC_MEMORY_INCONSISTENCY":12,"LOCERR_GENERIC_INVISIBLE_OWNER_ABORT":13,"LOCERR_GENERIC_PROHIBIT_VALIDATE":14,"LOCERR_GENERIC_ABORTED":15,"LOCERR_GENERIC_CONNECTION_LOST":16,"LOCERR_GENERIC_UNSUPPORTED_IN_PRODUCT_VERSION":17,"LOCERR_GENERIC_REST_CONNECTION_FAILURE":18,"LOCERR_GENERIC_MEMORY_LIMIT_REACHED":19,"LOCERR_HTTP_400":400,"LOCERR_HTTP_401":401,"LOCERR_HTTP_402":402,"LOCERR_HTTP_403":403,"LOCERR_HTTP_404":404,"LOCERR_HTTP_405":405,"LOCERR_HTTP_406":406,"LOCERR_HTTP_407":407,"LOCERR_HTTP_408":408,"LOCERR_HTTP_409":409,"LOCERR_HTTP_410":410,"LOCERR_HTTP_411":411,"LOCERR_HTTP_412":412,"LOCERR_HTTP_413":413,"LOCERR_HTTP_414":414,"LOCERR_HTTP_415":415,"LOCERR_HTTP_416":416,"LOCERR_HTTP_417":417,"LOCERR_HTTP_422":422,"LOCERR_HTTP_429":429,"LOCERR_HTTP_500":500,"LOCERR_HTTP_501":501,"LOCERR_HTTP_502":502,"LOCERR_HTTP_503":503,"LOCERR_HTTP_504":504,"LOCERR_HTTP_505":505,"LOCERR_HTTP_509":509,"LOCERR_HTTP_COULD_NOT_RESOLVE_HOST":700,"LOCERR_APP_ALREADY_EXISTS":1000,"LOCERR_APP_INVALID_NAME":1001,"LOCERR_APP_ALREADY_OPEN":1002,"LOCERR_APP_NOT_FOUND":1003,"LOCERR_APP_IMPORT_FAILED":1004,"LOCERR_APP_SAVE_FAILED":1005,"LOCERR_APP_CREATE_FAILED":1006,"LOCERR_APP_INVALID":1007,"LOCERR_APP_CONNECT_FAILED":1008,"LOCERR_APP_ALREADY_OPEN_IN_DIFFERENT_MODE":1009,"LOCERR_APP_MIGRATION_COULD_NOT_CONTACT_MIGRATION_SERVICE":1010,"LOCERR_APP_MIGRATION_COULD_NOT_START_MIGRATION":1011,"LOCERR_APP_MIGRATION_FAILURE":1012,"LOCERR_APP_SCRIPT_MISSING":1013,"LOCERR_APP_EXPORT_FAILED":1014,"LOCERR_CONNECTION_ALREADY_EXISTS":2000,"LOCERR_CONNECTION_NOT_FOUND":2001,"LOCERR_CONNECTION_FAILED_TO_LOAD":2002,"LOCERR_CONNECTION_FAILED_TO_IMPORT":2003,"LOCERR_CONNECTION_NAME_IS_INVALID":2004,"LOCERR_CONNECTOR_NO_FILE_STREAMING_SUPPORT":2300,"LOCERR_CONNECTOR_FILESIZE_EXCEEDED_BUFFER_SIZE":2301,"LOCERR_FILE_ACCESS_DENIED":3000,"LOCERR_FILE_NAME_INVALID":3001,"LOCERR_FILE_CORRUPT":3002,"LOCERR_FILE_NOT_FOUND":3003,"LOCERR_FILE_FORMAT_UNSUPPORTED":3004,"LOCERR_FILE_OPENED_IN_UNSUPPORTED_MODE":3005,"LOCERR_FILE_TABLE_NOT_FOUND":3006,"LOCERR_USER_ACCESS_DENIED":4000,"LOCERR_USER_IMPERSONATION_FAILED":4001,"LOCERR_SERVER_OUT_OF_SESSION_AND_USER_CALS":5000,"LOCERR_SERVER_OUT_OF_SESSION_CALS":5001,"LOCERR_SERVER_OUT_OF_USAGE_CALS":5002,"LOCERR_SERVER_OUT_OF_CALS":5003,"LOCERR_SERVER_OUT_OF_NAMED_CALS":5004,"LOCERR_SERVER_OFF_DUTY":5005,"LOCERR_SERVER_BUSY":5006,"LOCERR_SERVER_LICENSE_EXPIRED":5007,"LOCERR_SERVER_AJAX_DISABLED":5008,"LOCERR_HC_INVALID_OBJECT":6000,"LOCERR_HC_RESULT_TOO_LARGE":6001,"LOCERR_HC_INVALID_OBJECT_STATE":6002,"LOCERR_HC_MODAL_OBJECT_ERROR":6003,"LOCERR_CALC_INVALID_DEF":7000,"LOCERR_CALC_NOT_IN_LIB":7001,"LOCERR_CALC_HEAP_ERROR":7002,"LOCERR_CALC_TOO_LARGE":7003,"LOCERR_CALC_TIMEOUT":7004,"LOCERR_CALC_EVAL_CONDITION_FAILED":7005,"LOCERR_CALC_MIXED_LINKED_AGGREGATION":7006,"LOCERR_CALC_MISSING_LINKED":7007,"LOCERR_CALC_INVALID_COL_SORT":7008,"LOCERR_CALC_PAGES_TOO_LARGE":7009,"LOCERR_CALC_SEMANTIC_FIELD_NOT_ALLOWED":7010,"LOCERR_CALC_VALIDATION_STATE_INVALID":7011,"LOCERR_CALC_PIVOT_DIMENSIONS_ALREADY_EXISTS":7012,"LOCERR_CALC_MISSING_LINKED_FIELD":7013,"LOCERR_CALC_NOT_CALCULATED":7014,"LOCERR_LAYOUT_EXTENDS_INVALID_ID":8000,"LOCERR_LAYOUT_LINKED_OBJECT_NOT_FOUND":8001,"LOCERR_LAYOUT_LINKED_OBJECT_INVALID":8002,"LOCERR_PERSISTENCE_WRITE_FAILED":9000,"LOCERR_PERSISTENCE_READ_FAILED":9001,"LOCERR_PERSISTENCE_DELETE_FAILED":9002,"LOCERR_PERSISTENCE_NOT_FOUND":9003,"LOCERR_PERSISTENCE_UNSUPPORTED_VERSION":9004,"LOCERR_PERSISTENCE_MIGRATION_FAILED_READ_ONLY":9005,"LOCERR_PERSISTENCE_MIGRATION_CANCELLED":9006,"LOCERR_PERSISTENCE_MIGRATION_BACKUP_FAILED":9007,"LOCERR_PERSISTENCE_DISK_FULL":9008,"LOCERR_PERSISTENCE_NOT_SUPPORTED_FOR_SESSION_APP":9009,"LOCERR_PERSISTENCE_SYNC_SET_CHUNK_INVALID_PARAMETERS":9510,"LOCERR_PERSISTENCE_SYNC_GET_CHUNK_INVALID_PARAMETERS":9511,"LOCERR_SCRIPT_DATASOURCE_ACCESS_DENIED":10000,"LOCERR_RELOAD_IN_PROGRESS":11000,"LOCERR_RELOAD_TABLE_X_NOT_FOUND":11001,"LOCERR_RELOAD_UNKNOWN_STATEMENT":11002,"LOCERR_RELOAD_EXPECTED_SOMETHING_FOUND_UNKNOWN":11003,"LOCERR_RELOAD_EXPECTED_NOTHING_FOUND_UNKNOWN":11004,"LOCERR_RELOAD_EXPECTED_ONE_OF_1_TOKENS_FOUND_UNKNOWN":11005,"LOCERR_RELOAD_EXPECTED_ONE_OF_2_TOKENS_FOUND_UNKNOWN":11006,"LOCERR_RELOAD_EXPECTED_ONE_OF_3_TOKENS_FOUND_UNKNOWN":11007,"LOCERR_RELOAD_EXPECTED_ONE_OF_4_TOKENS_FOUND_UNKNOWN":11008,"LOCERR_RELOAD_EXPECTED_ONE_OF_5_TOKENS_FOUND_UNKNOWN":11009,"LOCERR_RELOAD_EXPECTED_ONE_OF_6_TOKENS_FOUND_UNKNOWN":11010,"LOCERR_RELOAD_EXPECTED_ONE_OF_7_TOKENS_FOUND_UNKNOWN":11011,"LOCERR_RELOAD_EXPECTED_ONE_OF_8_OR_MORE_TOKENS_FOUND_UNKNOWN":11012,"LOCERR_RELOAD_FIELD_X_NOT_FOUND":11013,"LOCERR_RELOAD_MAPPING_TABLE_X_NOT_FOUND":11014,"LOCERR_RELOAD_LIB_CONNECTION_X_NOT_FOUND":11015,"LOCERR_RELOAD_NAME_ALREADY_TAKEN":11016,"LOCERR_RELOAD_WRONG_FILE_FORMAT_DIF":11017,"LOCERR_RELOAD_WRONG_FILE_FORMAT_BIFF":11018,"LOCERR_RELOAD_WRONG_FILE_FORMAT_ENCRYPTED":11019,"LOCERR_RELOAD_OPEN_FILE_ERROR":11020,"LOCERR_RELOAD_AUTO_GENERATE_COUNT":11021,"LOCERR_RELOAD_PE_ILLEGAL_PREFIX_COMB":11022,"LOCERR_RELOAD_MATCHING_CONTROL_STATEMENT_ERROR":11023,"LOCERR_RELOAD_MATCHING_LIBPATH_X_NOT_FOUND":11024,"LOCERR_RELOAD_MATCHING_LIBPATH_X_INVALID":11025,"LOCERR_RELOAD_MATCHING_LIBPATH_X_OUTSIDE":11026,"LOCERR_RELOAD_NO_QUALIFIED_PATH_FOR_FILE":11027,"LOCERR_RELOAD_MODE_STATEMENT_ONLY_FOR_LIB_PATHS":11028,"LOCERR_RELOAD_INCONSISTENT_USE_OF_SEMANTIC_FIELDS":11029,"LOCERR_RELOAD_NO_OPEN_DATABASE":11030,"LOCERR_RELOAD_AGGREGATION_REQUIRED_BY_GROUP_BY":11031,"LOCERR_RELOAD_CONNECT_MUST_USE_LIB_PREFIX_IN_THIS_MODE":11032,"LOCERR_RELOAD_ODBC_CONNECT_FAILED":11033,"LOCERR_RELOAD_OLEDB_CONNECT_FAILED":11034,"LOCERR_RELOAD_CUSTOM_CONNECT_FAILED":11035,"LOCERR_RELOAD_ODBC_READ_FAILED":11036,"LOCERR_RELOAD_OLEDB_READ_FAILED":11037,"LOCERR_RELOAD_CUSTOM_READ_FAILED":11038,"LOCERR_RELOAD_BINARY_LOAD_PROHIBITED":11039,"LOCERR_RELOAD_CONNECTOR_START_FAILED":11040,"LOCERR_RELOAD_CONNECTOR_NOT_RESPONDING":11041,"LOCERR_RELOAD_CONNECTOR_REPLY_ERROR":11042,"LOCERR_RELOAD_CONNECTOR_CONNECT_ERROR":11043,"LOCERR_RELOAD_CONNECTOR_NOT_FOUND_ERROR":11044,"LOCERR_RELOAD_INPUT_FIELD_WITH_DUPLICATE_KEYS":11045,"LOCERR_RELOAD_CONCATENATE_LOAD_NO_PREVIOUS_TABLE":11046,"LOCERR_PERSONAL_NEW_VERSION_AVAILABLE":12000,"LOCERR_PERSONAL_VERSION_EXPIRED":12001,"LOCERR_PERSONAL_SECTION_ACCESS_DETECTED":12002,"LOCERR_PERSONAL_APP_DELETION_FAILED":12003,"LOCERR_USER_AUTHENTICATION_FAILURE":12004,"LOCERR_EXPORT_OUT_OF_MEMORY":13000,"LOCERR_EXPORT_NO_DATA":13001,"LOCERR_SYNC_INVALID_OFFSET":14000,"LOCERR_SEARCH_TIMEOUT":15000,"LOCERR_DIRECT_DISCOVERY_LINKED_EXPRESSION_FAIL":16000,"LOCERR_DIRECT_DISCOVERY_ROWCOUNT_OVERFLOW":16001,"LOCERR_DIRECT_DISCOVERY_EMPTY_RESULT":16002,"LOCERR_DIRECT_DISCOVERY_DB_CONNECTION_FAILED":16003,"LOCERR_DIRECT_DISCOVERY_MEASURE_NOT_ALLOWED":16004,"LOCERR_DIRECT_DISCOVERY_DETAIL_NOT_ALLOWED":16005,"LOCERR_DIRECT_DISCOVERY_NOT_SYNTH_CIRCULAR_ALLOWED":16006,"LOCERR_DIRECT_DISCOVERY_ONLY_ONE_DD_TABLE_ALLOWED":16007,"LOCERR_DIRECT_DISCOVERY_DB_AUTHORIZATION_FAILED":16008,"LOCERR_SMART_LOAD_TABLE_NOT_FOUND":17000,"LOCERR_SMART_LOAD_TABLE_DUPLICATED":17001,"LOCERR_VARIABLE_NO_NAME":18000,"LOCERR_VARIABLE_DUPLICATE_NAME":18001,"LOCERR_VARIABLE_INCONSISTENCY":18002,"LOCERR_MEDIA_LIBRARY_LIST_FAILED":19000,"LOCERR_MEDIA_LIBRARY_CONTENT_FAILED":19001,"LOCERR_MEDIA_BUNDLING_FAILED":19002,"LOCERR_MEDIA_UNBUNDLING_FAILED":19003,"LOCERR_MEDIA_LIBRARY_NOT_FOUND":19004,"LOCERR_FEATURE_DISABLED":20000,"LOCERR_JSON_RPC_INVALID_REQUEST":-32600,"LOCERR_JSON_RPC_METHOD_NOT_FOUND":-32601,"LOCERR_JSON_RPC_INVALID_PARAMETERS":-32602,"LOCERR_JSON_RPC_INTERNAL_ERROR":-32603,"LOCERR_JSON_RPC_PARSE_ERROR":-32700,"LOCERR_MQ_SOCKET_CONNECT_FAILURE":33000,"LOCERR_MQ_SOCKET_OPEN_FAILURE":33001,"LOCERR_MQ_PROTOCOL_NO_RESPONE":33002,"LOCERR_MQ_PROTOCOL_LIBRARY_EXCEPTION":33003,"LOCERR_MQ_PROTOCOL_CONNECTION_CLOSED":33004,"LOCERR_MQ_PROTOCOL_CHANNEL_CLOSED":33005,"LOCERR_MQ_PROTOCOL_UNKNOWN_ERROR":33006,"LOCERR_MQ_PROTOCOL_INVALID_STATUS":33007,"LOCERR_EXTENGINE_GRPC_STATUS_OK":22000,"LOCERR_EXTENGINE_GRPC_STATUS_CANCELLED":22001,"LOCERR_EXTENGINE_GRPC_STATUS_UNKNOWN":22002,"LOCERR_EXTENGINE_GRPC_STATUS_INVALID_ARGUMENT":22003,"LOCERR_EXTENGINE_GRPC_STATUS_DEADLINE_EXCEEDED":22004,"LOCERR_EXTENGINE_GRPC_STATUS_NOT_FOUND":22005,"LOCERR_EXTENGINE_GRPC_STATUS_ALREADY_EXISTS":22006,"LOCERR_EXTENGINE_GRPC_STATUS_PERMISSION_DENIED":22007,"LOCERR_EXTENGINE_GRPC_STATUS_RESOURCE_EXHAUSTED":22008,"LOCERR_EXTENGINE_GRPC_STATUS_FAILED_PRECONDITION":22009,"LOCERR_EXTENGINE_GRPC_STATUS_ABORTED":22010,"LOCERR_EXTENGINE_GRPC_STATUS_OUT_OF_RANGE":22011,"LOCERR_EXTENGINE_GRPC_STATUS_UNIMPLEMENTED":22012,"LOCERR_EXTENGINE_GRPC_STATUS_INTERNAL":22013,"LOCERR_EXTENGINE_GRPC_STATUS_UNAVAILABLE":22014,"LOCERR_EXTENGINE_GRPC_STATUS_DATA_LOSS":22015,"LOCERR_EXTENGINE_GRPC_STATUS_UNAUTHENTICATED":22016,"LOCERR_LXW_INVALID_OBJ":23001,"LOCERR_LXW_INVALID_FILE":23002,"LOCERR_LXW_INVALID_SHEET":23003,"LOCERR_LXW_INVALID_EXPORT_RANGE":23004,"LOCERR_LXW_ERROR":23005,"LOCERR_LXW_ERROR_MEMORY_MALLOC_FAILED":23006,"LOCERR_LXW_ERROR_CREATING_XLSX_FILE":23007,"LOCERR_LXW_ERROR_CREATING_TMPFILE":23008,"LOCERR_LXW_ERROR_ZIP_FILE_OPERATION":23009,"LOCERR_LXW_ERROR_ZIP_FILE_ADD":23010,"LOCERR_LXW_ERROR_ZIP_CLOSE":23011,"LOCERR_LXW_ERROR_NULL_PARAMETER_IGNORED":23012,"LOCERR_LXW_ERROR_MAX_STRING_LENGTH_EXCEEDED":23013,"LOCERR_LXW_ERROR_255_STRING_LENGTH_EXCEEDED":23014,"LOCERR_LXW_ERROR_SHARED_STRING_INDEX_NOT_FOUND":23015,"LOCERR_LXW_ERROR_WORKSHEET_INDEX_OUT_OF_RANGE":23016,"LOCERR_LXW_ERROR_WORKSHEET_MAX_NUMBER_URLS_EXCEEDED":23017,"LOCERR_CURL_UNSUPPORTED_PROTOCOL":30000,"LOCERR_CURL_COULDNT_RESOLVE_PROXY":30001,"LOCERR_CURL_COULDNT_CONNECT":30002,"LOCERR_CURL_REMOTE_ACCESS_DENIED":30003,"LOCERR_CURL_FTP_ACCEPT_FAILED":30004,"LOCERR_CURL_FTP_ACCEPT_TIMEOUT":30005,"LOCERR_CURL_FTP_CANT_GET_HOST":30006,"LOCERR_CURL_PARTIAL_FILE":30007,"LOCERR_CURL_QUOTE_ERROR":30008,"LOCERR_CURL_WRITE_ERROR":30009,"LOCERR_CURL_UPLOAD_FAILED":30010,"LOCERR_CURL_OUT_OF_MEMORY":30011,"LOCERR_CURL_OPERATION_TIMEDOUT":30012,"LOCERR_CURL_FTP_COULDNT_USE_REST":30013,"LOCERR_CURL_HTTP_POST_ERROR":30014,"LOCERR_CURL_SSL_CONNECT_ERROR":30015,"LOCERR_CURL_FILE_COULDNT_READ_FILE":30016,"LOCERR_CURL_LDAP_CANNOT_BIND":30017,"LOCERR_CURL_LDAP_SEARCH_FAILED":30018,"LOCERR_CURL_TOO_MANY_REDIRECTS":30019,"LOCERR_CURL_PEER_FAILED_VERIFICATION":30020,"LOCERR_CURL_GOT_NOTHING":30021,"LOCERR_CURL_SSL_ENGINE_NOTFOUND":30022,"LOCERR_CURL_SSL_ENGINE_SETFAILED":30023,"LOCERR_CURL_SSL_CERTPROBLEM":30024,"LOCERR_CURL_SSL_CIPHER":30025,"LOCERR_CURL_SSL_CACERT":30026,"LOCERR_CURL_BAD_CONTENT_ENCODING":30027,"LOCERR_CURL_LDAP_INVALID_URL":30028,"LOCERR_CURL_USE_SSL_FAILED":30029,"LOCERR_CURL_SSL_ENGINE_INITFAILED":30030,"LOCERR_CURL_LOGIN_DENIED":30031,"LOCERR_CURL_TFTP_NOTFOUND":30032,"LOCERR_CURL_TFTP_ILLEGAL":30033,"LOCERR_CURL_SSH":30034},"LocalizedWarningCode":{"LOCWARN_PERSONAL_RELOAD_REQUIRED":0,"LOCWARN_PERSONAL_VERSION_EXPIRES_SOON":1,"LOCWARN_EXPORT_DATA_TRUNCATED":1000,"LOCWARN_COULD_NOT_OPEN_ALL_OBJECTS":2000},"GrpType":{"GRP_NX_NONE":0,"GRP_NX_HIEARCHY":1,"GRP_NX_COLLECTION":2},"ExportFileType":{"EXPORT_CSV_C":0,"EXPORT_CSV_T":1,"EXPORT_OOXML":2},"ExportState":{"EXPORT_POSSIBLE":0,"EXPORT_ALL":1},"DimCellType":{"NX_DIM_CELL_VALUE":0,"NX_DIM_CELL_EMPTY":1,"NX_DIM_CELL_NORMAL":2,"NX_DIM_CELL_TOTAL":3,"NX_DIM_CELL_OTHER":4,"NX_DIM_CELL_AGGR":5,"NX_DIM_CELL_PSEUDO":6,"NX_DIM_CELL_ROOT":7,"NX_DIM_CELL_NULL":8,"NX_DIM_CELL_GENERATED":9},"StackElemType":{"NX_STACK_CELL_NORMAL":0,"NX_STACK_CELL_TOTAL":1,"NX_STACK_CELL_OTHER":2,"NX_STACK_CELL_SUM":3,"NX_STACK_CELL_VALUE":4,"NX_STACK_CELL_PSEUDO":5},"SortIndicatorType":{"NX_SORT_INDICATE_NONE":0,"NX_SORT_INDICATE_ASC":1,"NX_SORT_INDICATE_DESC":2},"DimensionType":{"NX_DIMENSION_TYPE_DISCRETE":0,"NX_DIMENSION_TYPE_NUMERIC":1,"NX_DIMENSION_TYPE_TIME":2},"FieldSelectionMode":{"SELECTION_MODE_NORMAL":0,"SELECTION_MODE_AND":1,"SELECTION_MODE_NOT":2},"FrequencyMode":{"NX_FREQUENCY_NONE":0,"NX_FREQUENCY_VALUE":1,"NX_FREQUENCY_PERCENT":2,"NX_FREQUENCY_RELATIVE":3},"DataReductionMode":{"DATA_REDUCTION_NONE":0,"DATA_REDUCTION_ONEDIM":1,"DATA_REDUCTION_SCATTERED":2,"DATA_REDUCTION_CLUSTERED":3,"DATA_REDUCTION_STACKED":4},"HypercubeMode":{"DATA_MODE_STRAIGHT":0,"DATA_MODE_PIVOT":1,"DATA_MODE_PIVOT_STACK":2,"DATA_MODE_TREE":3},"PatchOperationType":{"Add":0,"Remove":1,"Replace":2},"SelectionCellType":{"NX_CELL_DATA":0,"NX_CELL_TOP":1,"NX_CELL_LEFT":2},"MatchingFieldMode":{"MATCHINGFIELDMODE_MATCH_ALL":0,"MATCHINGFIELDMODE_MATCH_ONE":1},"SessionState":{"SESSION_CREATED":0,"SESSION_ATTACHED":1,"SESSION_ERROR_NO_LICENSE":2,"SESSION_ERROR_LICENSE_RENEW":3},"ReloadState":{"RELOAD_PAUSED":0,"RELOAD_STARTED":1,"RELOAD_ABORTED":2},"QrsChangeType":{"QRS_CHANGE_UNDEFINED":0,"QRS_CHANGE_ADD":1,"QRS_CHANGE_UPDATE":2,"QRS_CHANGE_DELETE":3},"ExtEngineDataType":{"NX_EXT_DATATYPE_STRING":0,"NX_EXT_DATATYPE_DOUBLE":1,"NX_EXT_DATATYPE_BOTH":2},"ExtEngineFunctionType":{"NX_EXT_FUNCTIONTYPE_SCALAR":0,"NX_EXT_FUNCTIONTYPE_AGGR":1,"NX_EXT_FUNCTIONTYPE_TENSOR":2},"ExtEngineMsgType":{"NX_EXT_MSGTYPE_FUNCTION_CALL":1,"NX_EXT_MSGTYPE_SCRIPT_CALL":2,"NX_EXT_MSGTYPE_RETURN_VALUE":3,"NX_EXT_MSGTYPE_RETURN_MULTIPLE":4,"NX_EXT_MSGTYPE_RETURN_ERROR":5}},"version":"12.170.2"}');
-// EXTERNAL MODULE: ./src/qrs/shape.ts
-var qrs_shape = __nccwpck_require__(5797);
+;// CONCATENATED MODULE: ./src/qrs/shape.ts
+/** Where an answer does not have the shape the action reads; the client turns it into an UnexpectedAnswer. */
+class WrongShape extends Error {
+    name = 'WrongShape';
+}
+function kind(value) {
+    if (value === null)
+        return 'null';
+    if (Array.isArray(value))
+        return 'a list';
+    if (typeof value === 'object')
+        return 'an object';
+    if (typeof value === 'number' && !Number.isFinite(value))
+        return 'not a finite number';
+    return `a ${typeof value}`;
+}
+function wrong(at, value, wanted) {
+    const where = at || 'the answer';
+    throw new WrongShape(value === undefined ? `${where} is missing (${wanted} expected)` : `${where} is ${kind(value)}, not ${wanted}`);
+}
+const shape_text = (value, at) => (typeof value === 'string' ? value : wrong(at, value, 'a string'));
+const whole = (value, at) => (Number.isSafeInteger(value) ? value : wrong(at, value, 'a whole number'));
+/** A duration or another measure: any finite number. */
+const amount = (value, at) => (typeof value === 'number' && Number.isFinite(value) ? value : wrong(at, value, 'a number'));
+const flag = (value, at) => (typeof value === 'boolean' ? value : wrong(at, value, 'true or false'));
+/** A string that matches `pattern`, said as `wanted` when it does not. */
+function matching(pattern, wanted) {
+    return (value, at) => (typeof value === 'string' && pattern.test(value) ? value : wrong(at, value, wanted));
+}
+/** Every QRS id is a GUID; ids go into paths and filters, so nothing else is taken. */
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const guid = matching(GUID, 'a GUID');
+/** Absent, null (or, with `emptyToo`, an empty string): undefined. */
+function optional(shape, emptyToo = false) {
+    return (value, at) => (value === undefined || value === null || (emptyToo && value === '') ? undefined : shape(value, at));
+}
+function list(item) {
+    return (value, at) => (Array.isArray(value) ? value.map((element, i) => item(element, `${at}[${i}]`)) : wrong(at, value, 'a list'));
+}
+/** An object with these fields (each checked; absent optional ones left out), nothing else. */
+function record(fields) {
+    return (value, at) => {
+        if (typeof value !== 'object' || value === null || Array.isArray(value))
+            wrong(at, value, 'an object');
+        const source = value;
+        const checked = {};
+        for (const [name, shape] of Object.entries(fields)) {
+            const field = shape(Object.hasOwn(source, name) ? source[name] : undefined, at ? `${at}.${name}` : name);
+            if (field !== undefined)
+                checked[name] = field;
+        }
+        return checked;
+    };
+}
+/** The first shape that fits. */
+function either(first, second, wanted) {
+    return (value, at) => {
+        for (const shape of [first, second]) {
+            try {
+                return shape(value, at);
+            }
+            catch (error) {
+                if (!(error instanceof WrongShape))
+                    throw error;
+            }
+        }
+        return wrong(at, value, wanted);
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/engine/answers.ts
 
 /**
@@ -43345,29 +44621,29 @@ var qrs_shape = __nccwpck_require__(5797);
  */
 /** A table's row count: a whole number, not below 0. */
 const rowCount = (value, at) => {
-    const rows = (0,qrs_shape/* whole */.WQ)(value, at);
+    const rows = whole(value, at);
     if (rows < 0)
-        throw new qrs_shape/* WrongShape */.zq(`${at} is below 0, not a row count`);
+        throw new WrongShape(`${at} is below 0, not a row count`);
     return rows;
 };
-const reloadResult = (0,qrs_shape/* record */.g1)({
-    qSuccess: (0,qrs_shape/* optional */.lq)(qrs_shape/* flag */.Jt),
-    qScriptLogFile: (0,qrs_shape/* optional */.lq)(qrs_shape/* text */.Qq),
-    qEndedWithMemoryConstraint: (0,qrs_shape/* optional */.lq)(qrs_shape/* flag */.Jt)
+const reloadResult = record({
+    qSuccess: optional(flag),
+    qScriptLogFile: optional(shape_text),
+    qEndedWithMemoryConstraint: optional(flag)
 });
-const progressData = (0,qrs_shape/* record */.g1)({
-    qStarted: (0,qrs_shape/* optional */.lq)(qrs_shape/* flag */.Jt),
-    qFinished: (0,qrs_shape/* optional */.lq)(qrs_shape/* flag */.Jt),
-    qPersistentProgress: (0,qrs_shape/* optional */.lq)(qrs_shape/* text */.Qq),
-    qTransientProgress: (0,qrs_shape/* optional */.lq)(qrs_shape/* text */.Qq),
-    qErrorData: (0,qrs_shape/* optional */.lq)((0,qrs_shape/* list */.p_)((0,qrs_shape/* record */.g1)({ qErrorString: (0,qrs_shape/* optional */.lq)(qrs_shape/* text */.Qq), qLine: (0,qrs_shape/* optional */.lq)(qrs_shape/* text */.Qq) })))
+const progressData = record({
+    qStarted: optional(flag),
+    qFinished: optional(flag),
+    qPersistentProgress: optional(shape_text),
+    qTransientProgress: optional(shape_text),
+    qErrorData: optional(list(record({ qErrorString: optional(shape_text), qLine: optional(shape_text) })))
 });
 /** GetTablesAndKeys's answer (its two out parameters): of `qtr` each table's name and rows. */
-const tablesAndKeys = (0,qrs_shape/* record */.g1)({
-    qtr: (0,qrs_shape/* optional */.lq)((0,qrs_shape/* list */.p_)((0,qrs_shape/* record */.g1)({ qName: qrs_shape/* text */.Qq, qNoOfRows: (0,qrs_shape/* optional */.lq)(rowCount) })))
+const tablesAndKeys = record({
+    qtr: optional(list(record({ qName: shape_text, qNoOfRows: optional(rowCount) })))
 });
 /** GetAppLayout's qLayout: whether the user may save the app. */
-const appLayout = (0,qrs_shape/* record */.g1)({ qReadOnly: (0,qrs_shape/* optional */.lq)(qrs_shape/* flag */.Jt) });
+const appLayout = record({ qReadOnly: optional(flag) });
 /**
  * OpenDoc's answer as enigma.js hands it on: the app's object when the engine answered a Doc handle
  * (`qReturn: {qType: "Doc", qHandle}`), else whatever `qReturn` held.
@@ -43376,7 +44652,7 @@ function openedDoc(value, at) {
     const doc = value;
     if (typeof doc === 'object' && doc !== null && doc.type === 'Doc' && Number.isSafeInteger(doc.handle))
         return value;
-    throw new qrs_shape/* WrongShape */.zq(`${at} is not a Doc handle`);
+    throw new WrongShape(`${at} is not a Doc handle`);
 }
 
 ;// CONCATENATED MODULE: ./src/engine/rpc-socket.ts
@@ -43435,7 +44711,7 @@ function notRpc(text) {
         message = JSON.parse(text);
     }
     catch {
-        return `a message that is not JSON (${(0,util_text/* excerpt */.Kb)(text, 100)})`;
+        return `a message that is not JSON (${excerpt(text, 100)})`;
     }
     if (typeof message !== 'object' || message === null || Array.isArray(message))
         return 'a message that is no JSON-RPC object';
@@ -43525,7 +44801,7 @@ class EngineSession {
     /** Every table of the data model with its row count. */
     async tables() {
         const answer = await this.call('GetTablesAndKeys', () => this.doc.getTablesAndKeys(NO_SIZE, NO_SIZE, 0, true, false), tablesAndKeys, '');
-        return (answer.qtr ?? []).map(table => ({ name: table.qName.slice(0, util_text/* MAX_LINE_CHARS */.yL), rows: table.qNoOfRows ?? 0 }));
+        return (answer.qtr ?? []).map(table => ({ name: table.qName.slice(0, MAX_LINE_CHARS), rows: table.qNoOfRows ?? 0 }));
     }
     /** Whether the user may save the app (qReadOnly: no update right), for a dry run. */
     async readOnly() {
@@ -43607,7 +44883,7 @@ async function bounded(method, app, send, shape, at, bounds) {
     let timer;
     const late = new Promise((_, reject) => {
         timer = setTimeout(() => {
-            reject(new errors/* EngineError */.NJ(`The engine did not answer ${method} of app ${app} within ${Math.round(timeoutMs / 1000)} s: the session was closed.`));
+            reject(new EngineError(`The engine did not answer ${method} of app ${app} within ${Math.round(timeoutMs / 1000)} s: the session was closed.`));
             void close();
         }, timeoutMs);
     });
@@ -43629,8 +44905,8 @@ function checked(method, app, shape, answer, at) {
         return shape(answer, at);
     }
     catch (error) {
-        if (error instanceof qrs_shape/* WrongShape */.zq)
-            throw new errors/* UnexpectedEngineAnswer */.ki(method, app, error.message);
+        if (error instanceof WrongShape)
+            throw new UnexpectedEngineAnswer(method, app, error.message);
         throw error;
     }
 }
@@ -43639,13 +44915,13 @@ function checked(method, app, shape, answer, at) {
  * session is lost), else the engine's error in words.
  */
 function failure(method, app, error, rpc) {
-    if (rpc?.unexpected && !(error instanceof errors/* EngineError */.NJ)) {
-        return new errors/* EngineError */.NJ(`The engine sent something unexpected on the session of app ${app} while ${method} waited: ${rpc.unexpected}; the session was closed.`, LOST);
+    if (rpc?.unexpected && !(error instanceof EngineError)) {
+        return new EngineError(`The engine sent something unexpected on the session of app ${app} while ${method} waited: ${rpc.unexpected}; the session was closed.`, LOST);
     }
     return engineError(method, app, error);
 }
 function cut(line) {
-    return line.length > util_text/* MAX_LINE_CHARS */.yL ? `${line.slice(0, util_text/* MAX_LINE_CHARS */.yL)}…` : line;
+    return line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line;
 }
 /** Server JSON read as text: a string as it is, anything else (an object where text was expected) as nothing. */
 function session_text(value) {
@@ -43792,11 +45068,11 @@ class EngineConnector {
                 if (options.signal?.aborted)
                     throw options.signal.reason;
                 if (late && !upgrade.refusal) {
-                    throw new errors/* ConnectionError */.Rc(`The engine at ${url.host} did not complete the WebSocket upgrade for app ${name} within ${Math.round(this.site.requestTimeoutMs / 1000)} s (request-timeout).`, true);
+                    throw new ConnectionError(`The engine at ${url.host} did not complete the WebSocket upgrade for app ${name} within ${Math.round(this.site.requestTimeoutMs / 1000)} s (request-timeout).`, true);
                 }
                 if (upgrade.refusal && attempt === 0 && auth.expired(upgrade.refusal, sent.session)) {
                     // The session cookie expired (or there was none yet): one QRS call signs in again, then one more try.
-                    (0,untrusted/* printUntrusted */.Qi)(log, `The engine refused the proxy session (${upgrade.refusal.status}): signing in again through the QRS.`);
+                    printUntrusted(log, `The engine refused the proxy session (${upgrade.refusal.status}): signing in again through the QRS.`);
                     await this.site.refresh();
                     continue;
                 }
@@ -43817,11 +45093,11 @@ class EngineConnector {
     explain(error, refusal, state, name, url) {
         const { auth } = this.site;
         if (state && state !== 'SESSION_CREATED' && state !== 'SESSION_ATTACHED') {
-            return new errors/* EngineError */.NJ(`The engine refused the session for app ${name}: ${(0,util_text/* excerpt */.Kb)(state, 80)}${/LICENSE/i.test(state) ? ' (the user has no license to use apps: QMC > License management)' : ''}.`);
+            return new EngineError(`The engine refused the session for app ${name}: ${excerpt(state, 80)}${/LICENSE/i.test(state) ? ' (the user has no license to use apps: QMC > License management)' : ''}.`);
         }
         if (refusal) {
             const where = `${url.host}${url.pathname.replace(/\/app\/.*$/, '')}`;
-            const said = (0,util_text/* excerpt */.Kb)(refusal.body, 200);
+            const said = excerpt(refusal.body, 200);
             if (refusal.status >= 300 && refusal.status < 400) {
                 const explained = auth.redirectError(refusal);
                 if (explained)
@@ -43830,16 +45106,16 @@ class EngineConnector {
             const hint = refusal.status === 404
                 ? ' Nothing serves /app/<id> there: engine-url must be the engine (wss://host:4747) or a virtual proxy (wss://host/prefix).'
                 : (auth.refusalHint(refusal.status, refusal.body) ?? '');
-            return new errors/* EngineError */.NJ(`The engine at ${where} refused the WebSocket for app ${name}: ${refusal.status}${said ? ` ${said}` : ''}.${hint ? ` ${hint.trim()}` : ''}`);
+            return new EngineError(`The engine at ${where} refused the WebSocket for app ${name}: ${refusal.status}${said ? ` ${said}` : ''}.${hint ? ` ${hint.trim()}` : ''}`);
         }
-        if (error instanceof errors/* EngineError */.NJ || error instanceof errors/* ConnectionError */.Rc)
+        if (error instanceof EngineError || error instanceof ConnectionError)
             return error;
         // ws's error event carries the socket's error (enigma.js rejects the open with the event).
         const cause = error?.error;
         if (typeof cause?.message === 'string') {
             const described = describeConnectionError(cause, url);
             if (cause.code === 'ECONNREFUSED') {
-                return new errors/* ConnectionError */.Rc(`Nothing accepts connections at ${url.host} (ECONNREFUSED): the engine port is closed to the runner (a firewall), or engine-url is wrong. Open the port, or reach the engine through a virtual proxy (engine-url: wss://host/prefix).`, true);
+                return new ConnectionError(`Nothing accepts connections at ${url.host} (ECONNREFUSED): the engine port is closed to the runner (a firewall), or engine-url is wrong. Open the port, or reach the engine through a virtual proxy (engine-url: wss://host/prefix).`, true);
             }
             return described;
         }
@@ -43847,10 +45123,402 @@ class EngineConnector {
     }
 }
 
-// EXTERNAL MODULE: ./src/qrs/api.ts + 1 modules
-var qrs_api = __nccwpck_require__(6185);
-// EXTERNAL MODULE: ./src/util/poll.ts
-var poll = __nccwpck_require__(6451);
+;// CONCATENATED MODULE: ./src/qrs/filter.ts
+/**
+ * QRS filter literals. Inside quotes the QRS escapes `'` as `\'` and `\` as `\\`;
+ * OData's doubled quote is rejected with "Cannot parse the expression".
+ * The whole filter is URL-encoded later by the client (a raw `&` or `#` would cut the query).
+ */
+function quote(value) {
+    return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+/** `field eq 'text'`. GUIDs go unquoted in QRS filters; use `eqGuid` for them. */
+function eqText(field, value) {
+    return `${field} eq ${quote(value)}`;
+}
+function eqGuid(field, guid) {
+    if (!/^[0-9a-f-]{36}$/i.test(guid))
+        throw new Error(`not a GUID: ${guid}`);
+    return `${field} eq ${guid}`;
+}
+
+;// CONCATENATED MODULE: ./src/qrs/answers.ts
+
+/**
+ * What each QRS answer must look like, for the fields the action reads (types.ts); the client checks every
+ * answer against its shape where it enters, so nothing below ever meets a status that is a string or a
+ * name that is an object.
+ */
+/** An id the answer may leave out (absent, null or empty). */
+const someId = optional(guid, true);
+const named = record({ id: guid, name: optional(shape_text) });
+const appRef = named;
+const privileges = optional(list(shape_text));
+const lastExecutionResult = record({
+    id: someId,
+    status: optional(whole),
+    startTime: optional(shape_text),
+    stopTime: optional(shape_text),
+    duration: optional(amount)
+});
+const reloadTask = record({
+    id: guid,
+    name: shape_text,
+    enabled: optional(flag),
+    taskType: optional(whole),
+    maxRetries: optional(whole),
+    app: optional(appRef),
+    tags: optional(list(record({ id: someId, name: shape_text }))),
+    customProperties: optional(list(record({
+        value: shape_text,
+        definition: optional(record({ id: someId, name: shape_text }))
+    }))),
+    privileges,
+    operational: optional(record({ lastExecutionResult: optional(lastExecutionResult) }))
+});
+const executionResult = record({
+    id: guid,
+    taskID: someId,
+    executionID: someId,
+    appID: someId,
+    executingNodeName: optional(shape_text),
+    status: whole,
+    createdDate: optional(shape_text),
+    startTime: optional(shape_text),
+    stopTime: optional(shape_text),
+    duration: optional(amount),
+    fileReferenceID: someId,
+    scriptLogAvailable: optional(flag),
+    details: optional(list(record({
+        detailsType: optional(whole),
+        message: optional(shape_text),
+        detailCreatedDate: optional(shape_text)
+    })))
+});
+const executionSession = record({
+    id: guid,
+    executingNode: optional(record({ id: someId })),
+    user: optional(shape_text),
+    retries: optional(whole),
+    executionResult: optional(record({ id: someId, status: optional(whole), executingNodeName: optional(shape_text) })),
+    app: optional(appRef),
+    reloadTask: optional(named),
+    externalProgramTask: optional(named)
+});
+const app = record({
+    id: guid,
+    name: shape_text,
+    published: optional(flag),
+    stream: optional(record({ id: guid, name: shape_text })),
+    owner: optional(record({ userId: shape_text, userDirectory: shape_text, name: optional(shape_text) })),
+    privileges
+});
+/** A tag or a custom property definition: only whether any exists is read. */
+const namedThing = record({ id: guid, name: shape_text });
+const about = record({ buildVersion: optional(shape_text), nodeType: optional(whole) });
+const compositeEvent = record({
+    id: guid,
+    name: shape_text,
+    enabled: optional(flag),
+    timeConstraint: optional(record({ days: optional(amount), hours: optional(amount), minutes: optional(amount), seconds: optional(amount) })),
+    compositeRules: list(record({
+        ruleState: whole,
+        reloadTask: optional(named),
+        externalProgramTask: optional(named),
+        operational: optional(record({ timeStamp: optional(shape_text), currentState: optional(whole) }))
+    })),
+    operational: optional(record({ timesTriggered: optional(whole) })),
+    reloadTask: optional(named),
+    externalProgramTask: optional(named)
+});
+/** `{"value": "<GUID>"}`: what a start answers (the empty GUID when nothing started). */
+/** A start's execution id: a GUID, or empty when nothing started (reload/refused.ts tells the two apart; absent or null: not said). */
+const startAnswer = record({ value: optional(either(guid, matching(/^$/, 'empty'), 'a GUID')) });
+/** A script log's download reference goes into the download's path: one segment of plain characters, never `..`. */
+const reference = matching(/^[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,199}$/, 'a download reference');
+const referenceAnswer = record({ value: optional(reference, true) });
+/** A notification handle: the QRS answers it as a JSON string (or, on some versions, as `{"value": ...}`). */
+const handleAnswer = either(shape_text, record({ value: optional(shape_text) }), 'a handle');
+
+;// CONCATENATED MODULE: ./src/qrs/types.ts
+/** The parts of QRS entities the action reads. Real answers carry many more fields: they are ignored. */
+
+const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
+/** An id as the QRS writes one (a GUID): ids the server sends are checked before they are used or printed. */
+function isGuid(value) {
+    return typeof value === 'string' && GUID.test(value);
+}
+/** QRS TaskType: 0 Reload, 1 ExternalProgram, 2 UserSync (only the first two are started here). */
+const TASK_TYPE = { reload: 0, externalProgram: 1 };
+function isExternalProgram(task) {
+    return task.taskType === TASK_TYPE.externalProgram;
+}
+/** The external program task list leaves taskType out on some versions: mark the tasks as such. */
+function asExternalPrograms(tasks) {
+    return tasks.map(task => ({ ...task, taskType: task.taskType ?? TASK_TYPE.externalProgram }));
+}
+
+;// CONCATENATED MODULE: ./src/qrs/api.ts
+
+
+
+
+
+const tasks = list(reloadTask);
+const results = list(executionResult);
+const sessions = list(executionSession);
+/** Ids as the QRS compares them: case-insensitively. */
+const same = (a, b) => a !== undefined && a.toLowerCase() === b.toLowerCase();
+/**
+ * The QRS calls the action makes, by name. Everything else goes through the client. Every answer is
+ * checked against its shape (answers.ts) where it enters, and no identity the server echoes is trusted:
+ * a lookup by id keeps only what has that id, a list filtered by a task, app or execution only what
+ * belongs to it (a proxy that drops `filter` answers everything).
+ */
+class QrsApi {
+    client;
+    constructor(client) {
+        this.client = client;
+    }
+    /** The same API whose calls use `call` (see QrsClient.with): the run's calls are cut by a cancellation. */
+    with(call) {
+        return new QrsApi(this.client.with(call));
+    }
+    /** The same API with no abort signal: for clean-up that must go out after a cancellation too (an unsubscribe). */
+    detached() {
+        return new QrsApi(this.client.with({ signal: undefined }));
+    }
+    about() {
+        return this.client.get('/qrs/about', about);
+    }
+    /** `privileges`: ask for what the signed-in user may do with each (`?privileges=true`). */
+    reloadTasks(filter, privileges = false) {
+        return this.client.get('/qrs/reloadtask/full', tasks, { filter, ...(privileges ? { privileges: 'true' } : {}) });
+    }
+    externalProgramTasks(filter, privileges = false) {
+        return this.optionalList(this.client.get('/qrs/externalprogramtask/full', tasks, { filter, ...(privileges ? { privileges: 'true' } : {}) }));
+    }
+    async app(id, privileges = false) {
+        const path = `/qrs/app/${id}`;
+        return this.itself('GET', path, id, await this.client.getIfExists(path, app, privileges ? { privileges: 'true' } : {}));
+    }
+    apps(filter) {
+        return this.client.get('/qrs/app/full', list(app), { filter });
+    }
+    /** Condensed tags / custom property definitions: only to tell "does not exist" from "nothing carries it". */
+    tags(filter) {
+        return this.optionalList(this.client.get('/qrs/tag', list(namedThing), { filter }));
+    }
+    customPropertyDefinitions(filter) {
+        return this.optionalList(this.client.get('/qrs/custompropertydefinition', list(namedThing), { filter }));
+    }
+    /**
+     * POST /qrs/task/{id}/start/synchronous: answers once the task has started, with the execution session id.
+     * An answer of the wrong shape is an UnexpectedAnswer: whether the task started is then not known.
+     */
+    async startTask(taskId) {
+        const answer = await this.client.post(`/qrs/task/${taskId}/start/synchronous`, { shape: optional(startAnswer) });
+        return answer.json?.value;
+    }
+    /** QMC's "Reload now": 204 and no handle; the execution must be found afterwards. */
+    async reloadApp(appId) {
+        await this.client.post(`/qrs/app/${appId}/reload`);
+    }
+    /** The running execution, or undefined once it has ended (the QRS deletes the session: 404). */
+    async executionSession(id) {
+        const path = `/qrs/executionsession/${id}`;
+        return this.itself('GET', path, id, await this.client.getIfExists(path, executionSession));
+    }
+    async executionResult(id) {
+        const path = `/qrs/executionresult/${id}`;
+        return this.itself('GET', path, id, await this.client.getIfExists(path, executionResult));
+    }
+    /** One result per attempt of the execution; several when the task retried. */
+    async executionResults(executionId) {
+        const found = await this.client.get('/qrs/executionresult/full', results, { filter: eqGuid('ExecutionId', executionId) });
+        return found.filter(result => same(result.executionID, executionId));
+    }
+    /**
+     * Executions of the task running now; NotKnown when the server (or a proxy rule) does not serve
+     * the list (404, 400): then whether it runs is not known, which is not the same as "not running".
+     */
+    async taskExecutionSessions(task) {
+        const external = isExternalProgram(task);
+        const found = await this.runningSessions(eqGuid(external ? 'externalProgramTask.id' : 'reloadTask.id', task.id));
+        return 'notKnown' in found ? found : found.filter(session => same((external ? session.externalProgramTask : session.reloadTask)?.id, task.id));
+    }
+    /** The executions of any task of the app running now (an engine reload must not run beside one); NotKnown as above. */
+    async appRunningSessions(appId) {
+        const found = await this.runningSessions(eqGuid('app.id', appId));
+        return 'notKnown' in found ? found : found.filter(session => same(session.app?.id, appId));
+    }
+    async runningSessions(filter) {
+        try {
+            return await this.client.get('/qrs/executionsession/full', sessions, { filter });
+        }
+        catch (error) {
+            if (error instanceof QrsError && (error.status === 404 || error.status === 400)) {
+                return { notKnown: `${error.method} ${error.path} answered ${error.status}` };
+            }
+            throw error;
+        }
+    }
+    /** Stops asynchronously: the execution goes AbortInitiated, Aborting, Aborted. */
+    async stopTask(taskId) {
+        await this.client.post(`/qrs/task/${taskId}/stop`);
+    }
+    /**
+     * The task's successful runs that started at or after `sinceIso`, newest first. Condensed: the times and
+     * durations are all a forecast needs (the filter still sees the full entity's TaskID).
+     */
+    recentRuns(taskId, sinceIso) {
+        const filter = `${eqGuid('TaskID', taskId)} and Status eq 7 and StartTime ge ${quote(sinceIso)}`;
+        // Condensed results do not name their task: only the forecast rests on them.
+        return this.client.get('/qrs/executionresult', results, { filter, orderby: 'StartTime desc' });
+    }
+    async taskExecutionResults(taskId) {
+        const found = await this.client.get('/qrs/executionresult/full', results, { filter: eqGuid('taskID', taskId) });
+        return found.filter(result => same(result.taskID, taskId));
+    }
+    /** Every task trigger (composite event); task chains are read from their rules. */
+    compositeEvents() {
+        return this.client.get('/qrs/compositeevent/full', list(compositeEvent));
+    }
+    /** One trigger, read again for its rules' current state; undefined when it is gone. */
+    async compositeEvent(id) {
+        const path = `/qrs/compositeevent/${id}`;
+        return this.itself('GET', path, id, await this.client.getIfExists(path, compositeEvent));
+    }
+    async appExecutionSessions(appId) {
+        const found = await this.optionalList(this.client.get('/qrs/executionsession/full', sessions, { filter: eqGuid('app.id', appId) }));
+        return found.filter(session => same(session.app?.id, appId));
+    }
+    async appExecutionResults(appId) {
+        const found = await this.optionalList(this.client.get('/qrs/executionresult/full', results, { filter: eqGuid('appID', appId) }));
+        return found.filter(result => same(result.appID, appId));
+    }
+    /**
+     * Asks the QRS to call `callbackUrl` when a result of this execution changes (Notification API:
+     * the body is the URL as a JSON string; the answer a handle).
+     */
+    async subscribeToExecution(executionId, callbackUrl) {
+        const answer = await this.client.post('/qrs/notification', {
+            query: { name: 'ExecutionResult', filter: eqGuid('ExecutionId', executionId) },
+            body: callbackUrl,
+            shape: optional(handleAnswer)
+        });
+        const handle = typeof answer.json === 'string' ? answer.json : answer.json?.value;
+        if (!handle)
+            throw new Error('the QRS answered the subscription without a handle');
+        return handle;
+    }
+    unsubscribe(handle) {
+        return this.client.delete('/qrs/notification', { handle });
+    }
+    /**
+     * A download reference for a result's script log: the newer route first (November 2022 release,
+     * marked experimental), then the older one (deprecated, still on most sites). Undefined when
+     * neither has a log for it.
+     */
+    async scriptLogReference(taskId, result) {
+        // A server without the newer route may answer it with anything (404, 400, 405, 500): fall back on any refusal.
+        const current = await this.client.getIfExists(`/qrs/reloadtask/${taskId}/scriptlogfile`, referenceAnswer, { executionResultId: result.id }).catch((error) => {
+            if (!(error instanceof QrsError))
+                throw error;
+            this.client.log.debug(`${error.method} ${error.path} answered ${error.status}: trying the older script log route.`);
+            return undefined;
+        });
+        if (current?.value)
+            return current.value;
+        if (!result.fileReferenceID)
+            return undefined;
+        const legacy = await this.client.getIfExists(`/qrs/reloadtask/${taskId}/scriptlog`, referenceAnswer, { fileReferenceId: result.fileReferenceID });
+        return legacy?.value || undefined;
+    }
+    /** Streams a script log; 404 right after a run means "not there yet". */
+    downloadScriptLog(reference, sink) {
+        return this.client.download(`/qrs/download/reloadtask/${encodeURIComponent(reference)}/scriptlog.txt`, sink);
+    }
+    /** An entity read by its id must be that one: a proxy or a server that answers another is answering something unexpected. */
+    itself(method, path, id, found) {
+        if (found && !same(found.id, id))
+            throw new UnexpectedAnswer(method, path, 200, `id is ${found.id}, not the ${id} asked for`);
+        return found;
+    }
+    /**
+     * Lists the action can do without: a server (or proxy rule) that does not serve the route or the
+     * filter (404, 400) is taken as "none", so a missing extra never stops a reload.
+     */
+    async optionalList(request) {
+        try {
+            return await request;
+        }
+        catch (error) {
+            if (error instanceof QrsError && (error.status === 404 || error.status === 400)) {
+                this.client.log.debug(`${error.method} ${error.path} answered ${error.status}: taken as an empty list.`);
+                return [];
+            }
+            throw error;
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/util/poll.ts
+/**
+ * The one loop of the action that looks at something again and again with sleeps in between: the
+ * client's retries, riding out an outage, the wait for an execution, stops, starts, the chain and the
+ * script log. Each caller gives what to read, when it is done, how long to wait before the next look,
+ * and the deadline; every gap is slept through the clock (tests pass a fake) and ends on a cancellation.
+ */
+async function poll(options) {
+    const { clock, signal, deadline = Infinity } = options;
+    const sleep = options.sleep ?? ((ms, abort) => clock.sleep(ms, abort));
+    const pause = (ms) => sleep(Math.max(0, Math.min(ms, deadline - clock.now())), signal);
+    if (options.firstGap !== undefined)
+        await pause(options.firstGap);
+    for (let attempt = 0;; attempt++) {
+        signal?.throwIfAborted();
+        let seen;
+        try {
+            const value = await options.read(attempt);
+            if (options.done?.(value, attempt) ?? true)
+                return { done: true, value, attempts: attempt + 1 };
+            seen = { value };
+        }
+        catch (error) {
+            if (signal?.aborted)
+                throw signal.reason;
+            if (!options.retry?.(error, attempt))
+                throw error;
+            seen = { error };
+        }
+        if (clock.now() >= deadline)
+            return { done: false, last: seen, attempts: attempt + 1, expired: true };
+        const gap = options.next(seen, attempt);
+        if (gap === undefined)
+            return { done: false, last: seen, attempts: attempt + 1, expired: false };
+        await pause(gap);
+    }
+}
+/**
+ * A poll that ends with the first answer (a retry loop): that answer. Failures are retried as `retry`
+ * says; when the deadline (or `next`) ends the retries, the last failure is thrown.
+ */
+async function untilAnswered(options) {
+    const outcome = await poll(options);
+    if (outcome.done)
+        return outcome.value;
+    throw poll_failure(outcome.last);
+}
+/** The error the last look failed with, if it failed. */
+function poll_failure(seen) {
+    return 'error' in seen ? seen.error : undefined;
+}
+/** The answer of the last look, if it answered. */
+function answer(seen) {
+    return 'value' in seen ? seen.value : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/qrs/hints.ts
 /** What a user can do about an answer the QRS (or something in front of it) gave. */
 function looksLikeHtml(contentType, body) {
@@ -44020,18 +45688,18 @@ class QrsClient {
      * one, never below the backoff's floor). POSTs never are: a start whose answer was lost may still have started.
      */
     async send(request) {
-        const { signal, retries = retry/* MAX_RETRIES */.kd, deadline } = this.call;
+        const { signal, retries = MAX_RETRIES, deadline } = this.call;
         const { method, path } = request;
-        return (0,poll/* untilAnswered */.Yv)({
+        return untilAnswered({
             clock: this.clock,
             signal,
             deadline,
             read: () => this.sendOnce(request),
-            retry: (error, attempt) => method === 'GET' && attempt < retries && (0,retry/* isTransient */.dg)(error),
+            retry: (error, attempt) => method === 'GET' && attempt < retries && isTransient(error),
             next: (seen, attempt) => {
-                const error = (0,poll/* failure */.V2)(seen);
-                const delay = (0,retry/* retryDelay */.a2)(error, attempt, this.options.random);
-                (0,untrusted/* printUntrusted */.Qi)(this.options.log, `${method} ${path}: ${(0,util_text/* firstLine */.TM)((0,errors/* errorMessage */.gJ)(error))}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${retries}).`);
+                const error = poll_failure(seen);
+                const delay = retryDelay(error, attempt, this.options.random);
+                printUntrusted(this.options.log, `${method} ${path}: ${firstLine(errorMessage(error))}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${retries}).`);
                 return delay;
             }
         });
@@ -44088,33 +45756,33 @@ class QrsClient {
             return { status };
         if (isRedirect(status)) {
             throw (this.options.auth.redirectError(response) ??
-                new errors/* QrsError */.Ds(method, path, status, `redirect to ${response.headers.location ? withoutQuery(response.headers.location) : '(no location)'}`, 'The QRS does not redirect: check url (port 4242 for certificates, the virtual proxy prefix otherwise).'));
+                new QrsError(method, path, status, `redirect to ${response.headers.location ? withoutQuery(response.headers.location) : '(no location)'}`, 'The QRS does not redirect: check url (port 4242 for certificates, the virtual proxy prefix otherwise).'));
         }
         if (status < 200 || status >= 300) {
-            const retryAfter = (0,retry/* parseRetryAfter */.mu)(String(response.headers['retry-after'] ?? '') || undefined);
+            const retryAfter = parseRetryAfter(String(response.headers['retry-after'] ?? '') || undefined);
             const refusal = status === 403 && this.shared.accepted ? SECURITY_RULE_HINT : this.options.auth.refusalHint(status, body);
-            throw new errors/* QrsError */.Ds(method, path, status, body, hintForStatus(status, body) ?? refusal, retryAfter);
+            throw new QrsError(method, path, status, body, hintForStatus(status, body) ?? refusal, retryAfter);
         }
         this.shared.accepted = true;
         // A call that reads no answer (a stop, a reload request) takes whatever came.
         if (!shape)
             return { status };
         if (body.trim() && looksLikeHtml(String(response.headers['content-type'] ?? ''), body)) {
-            throw new errors/* UnexpectedAnswer */.M7(method, path, status, `an HTML page (${(0,util_text/* excerpt */.Kb)(body, 100)})`, this.options.auth.htmlHint);
+            throw new UnexpectedAnswer(method, path, status, `an HTML page (${excerpt(body, 100)})`, this.options.auth.htmlHint);
         }
         let json;
         try {
             json = body.trim() ? JSON.parse(body) : undefined;
         }
         catch {
-            throw new errors/* UnexpectedAnswer */.M7(method, path, status, `text that is not JSON (${(0,util_text/* excerpt */.Kb)(body, 100)})`);
+            throw new UnexpectedAnswer(method, path, status, `text that is not JSON (${excerpt(body, 100)})`);
         }
         try {
             return { status, json: shape(json, '') };
         }
         catch (error) {
-            if (error instanceof qrs_shape/* WrongShape */.zq)
-                throw new errors/* UnexpectedAnswer */.M7(method, path, status, error.message);
+            if (error instanceof WrongShape)
+                throw new UnexpectedAnswer(method, path, status, error.message);
             throw error;
         }
     }
@@ -44127,28 +45795,64 @@ function encodeQuery(query) {
         .join('&');
 }
 
+;// CONCATENATED MODULE: ./src/util/format.ts
+/** Numbers as messages show them: durations and sizes. */
+/** `90000` → `1m30s`. */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${ms}ms`;
+    let s = Math.round(ms / 1000);
+    const h = Math.floor(s / 3600);
+    s -= h * 3600;
+    const m = Math.floor(s / 60);
+    s -= m * 60;
+    return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].join('');
+}
+/** `1536` → `1.5 KiB`. */
+function formatBytes(bytes) {
+    if (bytes < 1024)
+        return `${bytes} B`;
+    if (bytes < 1024 * 1024)
+        return `${(bytes / 1024).toFixed(1)} KiB`;
+    return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
 ;// CONCATENATED MODULE: ./src/inputs/duration.ts
 
+
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** Node's timers take at most 2^31−1 ms (about 24.8 days); a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const HOUR = 3_600_000;
+/** `timeout`: from a second to 24 days (576h). */
+const TIMEOUT_BOUNDS = { min: 1_000, max: 24 * 24 * HOUR };
+/** `request-timeout`, `max-poll-interval`: from a second to an hour. */
+const GAP_BOUNDS = { min: 1_000, max: HOUR };
 /**
- * Parses `90s`, `15m`, `2h`, `1h30m`, `500ms` or plain seconds (`120`) into milliseconds.
+ * Parses `90s`, `15m`, `2h`, `1h30m`, `500ms` or plain seconds (`120`) into milliseconds, within
+ * `bounds` (checked on the value as written, before it is rounded to whole milliseconds).
  * Plain numbers are seconds because that is what the QMC and most CI tools use.
  */
-function parseDuration(input, text) {
+function parseDuration(input, text, bounds) {
     const value = text.trim().toLowerCase();
     const hint = 'use a number of seconds or a duration such as 90s, 15m, 2h or 1h30m';
     if (/^\d+(\.\d+)?$/.test(value))
-        return positive(input, Number(value) * 1000, hint);
+        return within(input, text, Number(value) * 1000, bounds);
     const parts = [...value.matchAll(/(\d+(?:\.\d+)?)\s*(ms|s|m|h)/g)];
     if (parts.length === 0 || parts.map(p => p[0]).join('') !== value.replace(/\s+/g, '')) {
-        throw new errors/* InputError */.dz(input, `'${text}' is not a duration: ${hint}.`);
+        throw new InputError(input, `'${text}' is not a duration: ${hint}.`);
     }
     const ms = parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]], 0);
-    return positive(input, ms, hint);
+    return within(input, text, ms, bounds);
 }
-function positive(input, ms, hint) {
-    if (!Number.isFinite(ms) || ms <= 0)
-        throw new errors/* InputError */.dz(input, `must be greater than zero: ${hint}.`);
+function within(input, text, ms, bounds) {
+    const min = bounds.min;
+    const max = Math.min(bounds.max, MAX_TIMER_MS);
+    const range = `from ${formatDuration(min)} to ${formatDuration(max)}`;
+    if (!(ms >= min))
+        throw new InputError(input, `'${text.trim()}' is shorter than ${formatDuration(min)}: use a duration ${range}.`);
+    if (ms > max)
+        throw new InputError(input, `'${text.trim()}' is longer than ${formatDuration(max)}: use a duration ${range}.`);
     return Math.round(ms);
 }
 
@@ -44160,10 +45864,10 @@ function parseSize(input, text, { min, max }) {
     const match = /^(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)$/i.exec(text.trim());
     const hint = 'use a size such as 500KB, 100MB or 1GB';
     if (!match)
-        throw new errors/* InputError */.dz(input, `'${text}' is not a size: ${hint}.`);
+        throw new InputError(input, `'${text}' is not a size: ${hint}.`);
     const bytes = Math.floor(Number(match[1]) * UNIT_BYTES[match[2].toLowerCase()]);
     if (bytes < min || bytes > max)
-        throw new errors/* InputError */.dz(input, `'${text}' is outside ${describe(min)} to ${describe(max)}: ${hint}.`);
+        throw new InputError(input, `'${text}' is outside ${describe(min)} to ${describe(max)}: ${hint}.`);
     return bytes;
 }
 function describe(bytes) {
@@ -44177,8 +45881,75 @@ function describe(bytes) {
     return `${bytes} B`;
 }
 
-// EXTERNAL MODULE: ./src/inputs/parse-targets.ts
-var parse_targets = __nccwpck_require__(4653);
+;// CONCATENATED MODULE: ./src/inputs/parse-targets.ts
+
+const TARGET_INPUTS = ['task-id', 'task-name', 'app-id', 'app-name', 'task-tag', 'task-custom-property'];
+const parse_targets_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * The target inputs combine: the targets are their union. One per line (names may contain commas);
+ * the same line twice in one input is a mistake, the same task from two inputs is not.
+ */
+function parseTargetInputs(get) {
+    const given = TARGET_INPUTS.filter(name => get(name));
+    if (given.length === 0)
+        throw new InputError('task-id', `set at least one of ${TARGET_INPUTS.join(', ')}.`);
+    const targets = [];
+    const selectors = [];
+    for (const input of given) {
+        const seen = new Set();
+        for (const line of lines(get(input))) {
+            // Task and app names: the exact spelling wins when several match, so only the same spelling is a repeat.
+            const key = input === 'task-name' || input === 'app-name' ? line : line.toLowerCase();
+            if (seen.has(key))
+                throw new InputError(input, `lists '${line}' twice.`);
+            seen.add(key);
+            if (input === 'task-name')
+                targets.push({ kind: 'task-name', taskName: line });
+            else if (input === 'app-name')
+                targets.push({ kind: 'app-name', appName: line });
+            else if (input === 'task-tag')
+                selectors.push({ kind: 'task-tag', tag: line });
+            else if (input === 'task-custom-property')
+                selectors.push(parseProperty(line));
+            else {
+                if (!parse_targets_GUID.test(line))
+                    throw new InputError(input, `'${line}' is not a GUID (e.g. 0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60).`);
+                targets.push(input === 'app-id' ? { kind: 'app-id', appId: line.toLowerCase() } : { kind: 'task-id', taskId: line.toLowerCase() });
+            }
+        }
+    }
+    const stream = get('stream') || undefined;
+    if (stream && !get('app-name'))
+        throw new InputError('stream', 'only applies to app-name: set app-name too, or remove stream.');
+    if (stream?.includes('\n'))
+        throw new InputError('stream', 'takes one stream name.');
+    return { targets, selectors, stream, single: targets.length === 1 && selectors.length === 0 };
+}
+/** `Name=Value`; the name cannot contain `=`, the value may (split at the first one). */
+function parseProperty(line) {
+    const at = line.indexOf('=');
+    const name = at < 0 ? '' : line.slice(0, at).trim();
+    const value = at < 0 ? '' : line.slice(at + 1).trim();
+    if (!name || !value)
+        throw new InputError('task-custom-property', `'${line}' is not Name=Value (e.g. ReloadGroup=Finance).`);
+    return { kind: 'task-custom-property', name, value };
+}
+function lines(text) {
+    return text
+        .split(/\r?\n/)
+        .map(line => line.trim())
+        .filter(Boolean);
+}
+/** How a selector reads in messages: "task-tag 'Nightly Finance'". */
+function describeSelector(selector) {
+    return selector.kind === 'task-tag' ? `task-tag '${selector.tag}'` : `task-custom-property '${selector.name}=${selector.value}'`;
+}
+function parseMaxTargets(value) {
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 1000)
+        throw new InputError('max-targets', `'${value}' is not a whole number from 1 to 1000.`);
+    return Number(value);
+}
+
 ;// CONCATENATED MODULE: ./src/inputs/expect-rows.ts
 
 const OPERATORS = ['>=', '<=', '>', '<', '='];
@@ -44194,16 +45965,16 @@ function parseExpectRows(value) {
         .filter(Boolean)) {
         const match = LINE.exec(line);
         if (!match)
-            throw new errors/* InputError */.dz('expect-rows', `'${line}' is not '<table> <op> <count>' (op one of ${OPERATORS.join(' ')}; e.g. 'Orders >= 1', '* > 0').`);
+            throw new InputError('expect-rows', `'${line}' is not '<table> <op> <count>' (op one of ${OPERATORS.join(' ')}; e.g. 'Orders >= 1', '* > 0').`);
         const quoted = match[1] ?? match[2];
         const table = (quoted ?? match[3]).trim();
         const count = Number(match[5]);
         if (!Number.isSafeInteger(count))
-            throw new errors/* InputError */.dz('expect-rows', `'${line}': ${match[5]} is too large a count.`);
+            throw new InputError('expect-rows', `'${line}': ${match[5]} is too large a count.`);
         const check = { table, every: quoted === undefined && table === '*', op: match[4], count, line };
         const key = `${check.every ? '*' : `[${table}]`} ${check.op} ${count}`;
         if (seen.has(key))
-            throw new errors/* InputError */.dz('expect-rows', `lists '${line}' twice.`);
+            throw new InputError('expect-rows', `lists '${line}' twice.`);
         seen.add(key);
         checks.push(check);
     }
@@ -44227,14 +45998,14 @@ function readEngineSettings(get, context) {
     const expectRows = parseExpectRows(get('expect-rows'));
     const engine = reloadMode === 'engine';
     if (partial && !engine) {
-        throw new errors/* InputError */.dz('partial', "needs reload-mode: engine (a task started over the QRS always reloads fully); reload-mode is 'task'.");
+        throw new InputError('partial', "needs reload-mode: engine (a task started over the QRS always reloads fully); reload-mode is 'task'.");
     }
     if (engine)
         refuseWithEngine(context);
     if (expectRows.length > 0 && !context.wait)
-        throw new errors/* InputError */.dz('expect-rows', 'needs wait: true: the checks run once the reload has ended.');
+        throw new InputError('expect-rows', 'needs wait: true: the checks run once the reload has ended.');
     if (get('engine-url') && !engine && expectRows.length === 0) {
-        throw new errors/* InputError */.dz('engine-url', 'only applies with reload-mode: engine or expect-rows; remove it, or set one of them.');
+        throw new InputError('engine-url', 'only applies with reload-mode: engine or expect-rows; remove it, or set one of them.');
     }
     return { reloadMode, partial, engineUrl: parseEngineUrl(get('engine-url'), context), expectRows };
 }
@@ -44242,19 +46013,19 @@ function readEngineSettings(get, context) {
 function refuseWithEngine(context) {
     const task = context.targets.find(target => target.kind === 'task-id' || target.kind === 'task-name')?.kind ?? context.selectors[0]?.kind;
     if (task)
-        throw new errors/* InputError */.dz(task, 'names tasks, but reload-mode: engine reloads apps: use app-id or app-name, or reload-mode: task.');
+        throw new InputError(task, 'names tasks, but reload-mode: engine reloads apps: use app-id or app-name, or reload-mode: task.');
     if (!context.wait)
-        throw new errors/* InputError */.dz('wait', "must be true with reload-mode: engine: the engine reload runs in this step's session and ends with it.");
+        throw new InputError('wait', "must be true with reload-mode: engine: the engine reload runs in this step's session and ends with it.");
     if (context.waitForChain)
-        throw new errors/* InputError */.dz('wait-for-chain', 'does not apply with reload-mode: engine: task triggers follow tasks, and an engine reload is no task.');
+        throw new InputError('wait-for-chain', 'does not apply with reload-mode: engine: task triggers follow tasks, and an engine reload is no task.');
     if (context.ifRunning === 'attach')
-        throw new errors/* InputError */.dz('if-running', "'attach' does not apply with reload-mode: engine (the action runs the reload itself): use wait or fail.");
+        throw new InputError('if-running', "'attach' does not apply with reload-mode: engine (the action runs the reload itself): use wait or fail.");
     for (const [name, value] of [
         ['stop-on-timeout', context.stopOnTimeout],
         ['stop-on-cancel', context.stopOnCancel]
     ]) {
         if (!value)
-            throw new errors/* InputError */.dz(name, "must be true with reload-mode: engine: the engine reload cannot outlive this step's session, so it is cancelled and never saved.");
+            throw new InputError(name, "must be true with reload-mode: engine: the engine reload cannot outlive this step's session, so it is cancelled and never saved.");
     }
 }
 /**
@@ -44272,18 +46043,18 @@ function parseEngineUrl(value, { url, certificateAuth }) {
         engine = new URL(value);
     }
     catch {
-        throw new errors/* InputError */.dz('engine-url', `'${value.replace(/\/\/[^/]*@/, '//***@')}' is not a URL (e.g. wss://qliksrv01.corp.example:4747).`);
+        throw new InputError('engine-url', `'${value.replace(/\/\/[^/]*@/, '//***@')}' is not a URL (e.g. wss://qliksrv01.corp.example:4747).`);
     }
     if (engine.protocol === 'https:')
         engine.protocol = 'wss:';
     if (engine.protocol !== 'wss:')
-        throw new errors/* InputError */.dz('engine-url', `must start with wss:// or https:// (got ${engine.protocol}//): the engine is reached over TLS.`);
+        throw new InputError('engine-url', `must start with wss:// or https:// (got ${engine.protocol}//): the engine is reached over TLS.`);
     if (engine.username || engine.password)
-        throw new errors/* InputError */.dz('engine-url', 'must not contain credentials; use the auth inputs.');
+        throw new InputError('engine-url', 'must not contain credentials; use the auth inputs.');
     if (engine.search || engine.hash)
-        throw new errors/* InputError */.dz('engine-url', 'must not contain a query or fragment.');
+        throw new InputError('engine-url', 'must not contain a query or fragment.');
     if (/\/app(\/|$)/i.test(engine.pathname))
-        throw new errors/* InputError */.dz('engine-url', `must end before /app (e.g. wss://${engine.host}${engine.pathname.replace(/\/app(\/.*)?$/i, '')}): the app is added per target.`);
+        throw new InputError('engine-url', `must end before /app (e.g. wss://${engine.host}${engine.pathname.replace(/\/app(\/.*)?$/i, '')}): the app is added per target.`);
     return withoutTrailingSlash(engine);
 }
 function withoutTrailingSlash(url) {
@@ -44337,7 +46108,7 @@ function getSettings(read) {
     const secrets = [];
     const url = parseUrl(get('url'));
     const authType = parseAuthType(get('auth-type'));
-    const { targets, selectors, stream, single } = (0,parse_targets/* parseTargetInputs */.wl)(get);
+    const { targets, selectors, stream, single } = parseTargetInputs(get);
     const auth = readAuth(authType, { get, raw, secrets });
     const caCert = get('ca-cert') ? readPem('ca-cert', get('ca-cert')) : undefined;
     if (caCert)
@@ -44361,15 +46132,15 @@ function getSettings(read) {
         stream,
         singleTarget: single,
         dryRun: parseBoolean('dry-run', get('dry-run')),
-        maxTargets: (0,parse_targets/* parseMaxTargets */.CY)(get('max-targets')),
+        maxTargets: parseMaxTargets(get('max-targets')),
         maxParallel: parseCount('max-parallel', get('max-parallel')),
         failFast: parseBoolean('fail-fast', get('fail-fast')),
         waitForChain,
         chainFailure: parseChoice('chain-failure', get('chain-failure'), ['fail', 'warn']),
         wait,
-        timeoutMs: parseDuration('timeout', get('timeout')),
-        maxPollIntervalMs: parseDuration('max-poll-interval', get('max-poll-interval')),
-        requestTimeoutMs: parseDuration('request-timeout', get('request-timeout')),
+        timeoutMs: parseDuration('timeout', get('timeout'), TIMEOUT_BOUNDS),
+        maxPollIntervalMs: parseDuration('max-poll-interval', get('max-poll-interval'), GAP_BOUNDS),
+        requestTimeoutMs: parseDuration('request-timeout', get('request-timeout'), GAP_BOUNDS),
         scriptLog: parseChoice('script-log', get('script-log'), SCRIPT_LOG_MODES),
         scriptLogMaxBytes: parseSize('script-log-max-size', get('script-log-max-size'), SCRIPT_LOG_SIZE),
         ifRunning,
@@ -44381,32 +46152,33 @@ function getSettings(read) {
 }
 function parseUrl(value) {
     if (!value)
-        throw new errors/* InputError */.dz('url', 'is required (e.g. https://qliksrv01.corp.example:4242).');
+        throw new InputError('url', 'is required (e.g. https://qliksrv01.corp.example:4242).');
+    // Credentials in the URL (`https://user:password@host`): refused before parsing, and never echoed. A
+    // password may hold any character, `/`, `?`, `#` and `@` too, so nothing before the last `@` can be shown.
+    if (value.includes('@'))
+        throw new InputError('url', 'must not contain a user name or password (it holds an @): leave them out and use the auth inputs.');
     let url;
     try {
         url = new URL(value);
     }
     catch {
-        // Never echo credentials someone put into the URL.
-        throw new errors/* InputError */.dz('url', `'${value.replace(/\/\/[^/]*@/, '//***@')}' is not a URL (e.g. https://qliksrv01.corp.example:4242).`);
+        throw new InputError('url', `'${value}' is not a URL (e.g. https://qliksrv01.corp.example:4242).`);
     }
     if (url.protocol !== 'https:')
-        throw new errors/* InputError */.dz('url', `must start with https:// (got ${url.protocol}//).`);
-    if (url.username || url.password)
-        throw new errors/* InputError */.dz('url', 'must not contain credentials; use the auth inputs.');
+        throw new InputError('url', `must start with https:// (got ${url.protocol}//).`);
     if (url.search || url.hash)
-        throw new errors/* InputError */.dz('url', 'must not contain a query or fragment.');
+        throw new InputError('url', 'must not contain a query or fragment.');
     if (/\/qrs(\/|$)/i.test(url.pathname)) {
-        throw new errors/* InputError */.dz('url', `must end before /qrs (e.g. https://${url.host}${url.pathname.replace(/\/qrs.*$/i, '')}).`);
+        throw new InputError('url', `must end before /qrs (e.g. https://${url.host}${url.pathname.replace(/\/qrs.*$/i, '')}).`);
     }
     return url;
 }
 function parseAuthType(value) {
     if (!value)
-        throw new errors/* InputError */.dz('auth-type', `is required: one of ${AUTH_TYPES.join(', ')}.`);
+        throw new InputError('auth-type', `is required: one of ${AUTH_TYPES.join(', ')}.`);
     const type = value.toLowerCase();
     if (!AUTH_TYPES.includes(type)) {
-        throw new errors/* InputError */.dz('auth-type', `'${value}' is not one of ${AUTH_TYPES.join(', ')}.`);
+        throw new InputError('auth-type', `'${value}' is not one of ${AUTH_TYPES.join(', ')}.`);
     }
     return type;
 }
@@ -44414,4629 +46186,33 @@ function parseNotify(listen, url) {
     if (!listen && !url)
         return undefined;
     if (!listen)
-        throw new errors/* InputError */.dz('notify-listen', 'is required with notify-url (host:port to listen on, e.g. 0.0.0.0:8765).');
+        throw new InputError('notify-listen', 'is required with notify-url (host:port to listen on, e.g. 0.0.0.0:8765).');
     if (!url)
-        throw new errors/* InputError */.dz('notify-url', 'is required with notify-listen (the URL the Qlik server calls, e.g. http://runner01.corp.example:8765/qlik-notify).');
+        throw new InputError('notify-url', 'is required with notify-listen (the URL the Qlik server calls, e.g. http://runner01.corp.example:8765/qlik-notify).');
     const match = /^(.*):(\d{1,5})$/.exec(listen);
     const port = match ? Number(match[2]) : NaN;
     if (!match || port < 1 || port > 65535)
-        throw new errors/* InputError */.dz('notify-listen', `'${listen}' is not host:port (e.g. 0.0.0.0:8765 or :8765).`);
+        throw new InputError('notify-listen', `'${listen}' is not host:port (e.g. 0.0.0.0:8765 or :8765).`);
     let callback;
     try {
         callback = new URL(url);
     }
     catch {
-        throw new errors/* InputError */.dz('notify-url', `'${url}' is not a URL (e.g. http://runner01.corp.example:8765/qlik-notify).`);
+        throw new InputError('notify-url', `'${url}' is not a URL (e.g. http://runner01.corp.example:8765/qlik-notify).`);
     }
     // The listener speaks plain HTTP: an https:// URL would have the QRS fail every callback.
     if (callback.protocol !== 'http:')
-        throw new errors/* InputError */.dz('notify-url', `must be an http:// URL (got ${callback.protocol}//): the step's listener speaks plain HTTP.`);
+        throw new InputError('notify-url', `must be an http:// URL (got ${callback.protocol}//): the step's listener speaks plain HTTP.`);
     return { listen: { host: match[1].replace(/^\[|\]$/g, '') || '0.0.0.0', port }, url: callback };
 }
 function parseServerName(value) {
     if (!value)
         return undefined;
     if (!/^[A-Za-z0-9.-]+$/.test(value) && !/^[0-9a-f:]+$/i.test(value)) {
-        throw new errors/* InputError */.dz('tls-server-name', `'${value}' is not a host name (e.g. qliksrv01.corp.example).`);
+        throw new InputError('tls-server-name', `'${value}' is not a host name (e.g. qliksrv01.corp.example).`);
     }
     return value;
 }
-
-// EXTERNAL MODULE: ./src/toolkit/actions.ts + 18 modules
-var actions = __nccwpck_require__(6146);
-;// CONCATENATED MODULE: ./src/connect.ts
-
-
-
-
-
-
-
-const defaults = { toolkit: actions/* actionsToolkit */.u, clock: systemClock };
-/** The inputs, checked; every secret among them masked before anything can print it. Shared by main and post. */
-function readSettings(toolkit) {
-    const settings = getSettings((name, options) => toolkit.getInput(name, options));
-    for (const secret of settings.secrets)
-        toolkit.setSecret(secret);
-    return settings;
-}
-/** The site's API with the authenticator for auth-type, and the engine signed in with the same; dispose the client and the engine when done. */
-function connect(settings, clock, log) {
-    const auth = createAuthenticator(settings.auth, { url: settings.url, userAgent: settings.userAgent, log });
-    const client = new QrsClient({
-        url: settings.url,
-        userAgent: settings.userAgent,
-        auth,
-        tls: { ca: settings.caCert, serverName: settings.tlsServerName, insecure: settings.insecureSkipTlsVerify },
-        requestTimeoutMs: settings.requestTimeoutMs,
-        clock,
-        log
-    });
-    const api = new qrs_api/* QrsApi */.r(client);
-    const engine = new EngineConnector({
-        url: settings.engineUrl,
-        auth,
-        tls: { ca: settings.caCert, serverName: settings.tlsServerName, insecure: settings.insecureSkipTlsVerify },
-        userAgent: settings.userAgent,
-        requestTimeoutMs: settings.requestTimeoutMs,
-        log,
-        // The cheapest QRS call: through the client, it signs in again when the proxy session expired.
-        refresh: () => api.about()
-    });
-    return { api, auth, client, engine };
-}
-
-
-/***/ }),
-
-/***/ 9407:
-/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
-
-__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3481);
-/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
-/* harmony import */ var _run_state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4352);
-/* harmony import */ var _toolkit_actions_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6146);
-
-
-
-
-// One bundle for both steps: main saves isPost in the step state, which the runner hands to post.
-if ((0,_run_state_js__WEBPACK_IMPORTED_MODULE_2__/* .isPost */ .tl)(_toolkit_actions_js__WEBPACK_IMPORTED_MODULE_3__/* .actionsToolkit */ .u))
-    await (0,_post_js__WEBPACK_IMPORTED_MODULE_1__/* .post */ .b)();
-else
-    await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
-
-__webpack_async_result__();
-} catch(e) { __webpack_async_result__(e); } }, 1);
-
-/***/ }),
-
-/***/ 4653:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   CY: () => (/* binding */ parseMaxTargets),
-/* harmony export */   r5: () => (/* binding */ describeSelector),
-/* harmony export */   wl: () => (/* binding */ parseTargetInputs)
-/* harmony export */ });
-/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(17);
-
-const TARGET_INPUTS = ['task-id', 'task-name', 'app-id', 'app-name', 'task-tag', 'task-custom-property'];
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/**
- * The target inputs combine: the targets are their union. One per line (names may contain commas);
- * the same line twice in one input is a mistake, the same task from two inputs is not.
- */
-function parseTargetInputs(get) {
-    const given = TARGET_INPUTS.filter(name => get(name));
-    if (given.length === 0)
-        throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('task-id', `set at least one of ${TARGET_INPUTS.join(', ')}.`);
-    const targets = [];
-    const selectors = [];
-    for (const input of given) {
-        const seen = new Set();
-        for (const line of lines(get(input))) {
-            // Task and app names: the exact spelling wins when several match, so only the same spelling is a repeat.
-            const key = input === 'task-name' || input === 'app-name' ? line : line.toLowerCase();
-            if (seen.has(key))
-                throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, `lists '${line}' twice.`);
-            seen.add(key);
-            if (input === 'task-name')
-                targets.push({ kind: 'task-name', taskName: line });
-            else if (input === 'app-name')
-                targets.push({ kind: 'app-name', appName: line });
-            else if (input === 'task-tag')
-                selectors.push({ kind: 'task-tag', tag: line });
-            else if (input === 'task-custom-property')
-                selectors.push(parseProperty(line));
-            else {
-                if (!GUID.test(line))
-                    throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, `'${line}' is not a GUID (e.g. 0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60).`);
-                targets.push(input === 'app-id' ? { kind: 'app-id', appId: line.toLowerCase() } : { kind: 'task-id', taskId: line.toLowerCase() });
-            }
-        }
-    }
-    const stream = get('stream') || undefined;
-    if (stream && !get('app-name'))
-        throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('stream', 'only applies to app-name: set app-name too, or remove stream.');
-    if (stream?.includes('\n'))
-        throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('stream', 'takes one stream name.');
-    return { targets, selectors, stream, single: targets.length === 1 && selectors.length === 0 };
-}
-/** `Name=Value`; the name cannot contain `=`, the value may (split at the first one). */
-function parseProperty(line) {
-    const at = line.indexOf('=');
-    const name = at < 0 ? '' : line.slice(0, at).trim();
-    const value = at < 0 ? '' : line.slice(at + 1).trim();
-    if (!name || !value)
-        throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('task-custom-property', `'${line}' is not Name=Value (e.g. ReloadGroup=Finance).`);
-    return { kind: 'task-custom-property', name, value };
-}
-function lines(text) {
-    return text
-        .split(/\r?\n/)
-        .map(line => line.trim())
-        .filter(Boolean);
-}
-/** How a selector reads in messages: "task-tag 'Nightly Finance'". */
-function describeSelector(selector) {
-    return selector.kind === 'task-tag' ? `task-tag '${selector.tag}'` : `task-custom-property '${selector.name}=${selector.value}'`;
-}
-function parseMaxTargets(value) {
-    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 1000)
-        throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('max-targets', `'${value}' is not a whole number from 1 to 1000.`);
-    return Number(value);
-}
-
-
-/***/ }),
-
-/***/ 3481:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  e: () => (/* binding */ run)
-});
-
-// EXTERNAL MODULE: ./src/connect.ts + 34 modules
-var connect = __nccwpck_require__(6969);
-// EXTERNAL MODULE: ./src/output/untrusted.ts + 1 modules
-var untrusted = __nccwpck_require__(4593);
-;// CONCATENATED MODULE: ./src/report/outputs.ts
-const known = (value) => value || null;
-/** The entry of one execution's report (the single-target `result` while it runs). */
-function reportEntry(report, target = report.taskName) {
-    return {
-        target,
-        'task-id': known(report.taskId),
-        'task-name': known(report.taskName),
-        'app-id': known(report.appId),
-        'app-name': known(report.appName),
-        stream: null,
-        status: known(report.status),
-        'status-code': report.statusCode,
-        'execution-id': known(report.executionId),
-        'execution-result-id': known(report.executionResultId),
-        'started-at': known(report.startedAt),
-        'stopped-at': known(report.stoppedAt),
-        'duration-ms': report.durationMs,
-        node: known(report.node),
-        attempts: report.attempts,
-        details: report.details,
-        success: false,
-        error: null,
-        'script-log-path': null,
-        'planned-action': null,
-        'may-start': null,
-        'reload-mode': report.reloadMode,
-        partial: report.partial,
-        tables: null
-    };
-}
-/** The entry of a target, started or not: what its report says, else what its lookup found. */
-function resultEntry(run, settings) {
-    const r = run.resolved;
-    const base = run.report
-        ? reportEntry(run.report, run.label)
-        : { ...reportEntry(emptyReport(settings), run.label), 'task-id': known(r?.taskId), 'task-name': known(r?.taskName), 'app-id': known(r?.appId), 'app-name': known(r?.appName) };
-    return {
-        ...base,
-        'app-name': base['app-name'] ?? known(r?.appName),
-        stream: r?.stream ?? null,
-        status: run.plan ? 'DryRun' : (base.status ?? (run.started ? null : 'NotStarted')),
-        success: run.success,
-        error: run.error ?? (run.plan && run.plan.reasons.length > 0 ? run.plan.reasons.join('; ') : null),
-        'script-log-path': known(run.scriptLogPath),
-        'planned-action': run.plan?.action ?? null,
-        'may-start': run.plan?.mayStart ?? null,
-        tables: run.data?.after ?? run.data?.before ?? null
-    };
-}
-function emptyReport(settings) {
-    return {
-        taskId: '',
-        taskName: '',
-        appId: '',
-        appName: '',
-        executionId: '',
-        executionResultId: '',
-        status: '',
-        statusCode: null,
-        startedAt: '',
-        stoppedAt: '',
-        durationMs: null,
-        node: '',
-        attempts: 0,
-        details: [],
-        reloadMode: settings.reloadMode,
-        partial: settings.partial
-    };
-}
-/** Sets every output the action declares; values unknown yet are empty strings. */
-function setOutputs(toolkit, report) {
-    const outputs = {
-        status: report.status,
-        'status-code': report.statusCode === null ? '' : String(report.statusCode),
-        'task-id': report.taskId,
-        'task-name': report.taskName,
-        'app-id': report.appId,
-        'app-name': report.appName,
-        'execution-id': report.executionId,
-        'execution-result-id': report.executionResultId,
-        'started-at': report.startedAt,
-        'stopped-at': report.stoppedAt,
-        'duration-ms': report.durationMs === null ? '' : String(report.durationMs),
-        node: report.node,
-        result: JSON.stringify(reportEntry(report))
-    };
-    for (const [name, value] of Object.entries(outputs))
-        toolkit.setOutput(name, value);
-}
-/** `result`: one object for a single named target, else an array with one entry per target. */
-function setResult(toolkit, settings, runs) {
-    const entries = runs.map(run => resultEntry(run, settings));
-    toolkit.setOutput('result', JSON.stringify(settings.singleTarget && entries.length === 1 ? entries[0] : entries));
-}
-
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ./src/report/html.ts
-
-/**
- * The job summary's HTML, block by block, in the shapes GitHub's own summary builder writes (each block
- * on a line of its own). It only joins: every text put in must be escaped already (`escape`).
- */
-class Html {
-    html = '';
-    heading(text, level = 3) {
-        return this.raw(`<h${level}>${text}</h${level}>`);
-    }
-    /** A collapsed section. */
-    details(label, content) {
-        return this.raw(`<details><summary>${label}</summary>${content}</details>`);
-    }
-    code(text) {
-        return this.raw(`<pre><code>${text}</code></pre>`);
-    }
-    raw(html) {
-        this.html += `${html}${external_node_os_namespaceObject.EOL}`;
-        return this;
-    }
-    toString() {
-        return this.html;
-    }
-}
-/**
- * Server text as HTML text: task names and log lines are text, not HTML. Line breaks become character
- * references, so server text never puts a line break into the summary's Markdown: a blank line would
- * end the HTML block and turn the rest into Markdown (links, images).
- */
-function html_escape(text) {
-    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\r/g, '&#13;').replace(/\n/g, '&#10;');
-}
-
-// EXTERNAL MODULE: ./src/util/errors.ts
-var errors = __nccwpck_require__(17);
-// EXTERNAL MODULE: ./src/qrs/retry.ts
-var retry = __nccwpck_require__(1530);
-// EXTERNAL MODULE: ./src/util/poll.ts
-var poll = __nccwpck_require__(6451);
-// EXTERNAL MODULE: ./src/qrs/types.ts
-var types = __nccwpck_require__(3953);
-;// CONCATENATED MODULE: ./src/reload/app-reload.ts
-
-
-/** How long to look for the execution an app reload started before giving up. */
-const FIND_EXECUTION_TIMEOUT_MS = 60_000;
-const FIND_POLL_MS = 500;
-/**
- * QMC's "Reload now" (`POST /qrs/app/{id}/reload`) answers 204 with no handle. The execution it
- * started is found by comparing the app's executions before and after the call: exactly one new
- * one is ours; several new ones at once cannot be told apart, and the action says so.
- */
-async function startAppReload(api, appId, { clock, signal }) {
-    const app = await api.app(appId);
-    if (!app)
-        throw new errors/* ReloadError */.gK(`No app with id ${appId} is visible to this user: check the id (QMC > Apps) and the user's read rights.`);
-    const before = await appExecutions(api, appId);
-    await api.reloadApp(appId);
-    let seen;
-    const outcome = await (0,poll/* poll */.wt)({
-        clock,
-        signal,
-        deadline: clock.now() + FIND_EXECUTION_TIMEOUT_MS,
-        read: async () => {
-            const now = await appExecutions(api, appId);
-            const fresh = new Map([...now].filter(([id]) => !before.has(id)));
-            if (fresh.size > 1) {
-                throw new errors/* ReloadError */.gK(`App '${app.name}' has ${fresh.size} executions that started since the reload was requested (${[...fresh.keys()].join(', ')}): another user or a schedule reloaded it at the same time, and the server does not tell which one this step started. Not guessing: check the QMC, or reload through a task with task-id.`);
-            }
-            // Seen twice in a row: a concurrent start would have shown up by now.
-            const ours = fresh.size === 1 && seen?.size === 1 ? [...fresh][0] : undefined;
-            seen = fresh;
-            return ours;
-        },
-        done: ours => ours !== undefined,
-        next: () => FIND_POLL_MS
-    });
-    if (!outcome.done || !outcome.value) {
-        throw new errors/* ReloadError */.gK(`The reload of app '${app.name}' was requested, but no new execution appeared within ${FIND_EXECUTION_TIMEOUT_MS / 1000} s: the scheduler may be down, or the app's reload task was already running.`);
-    }
-    const [executionId, taskId] = outcome.value;
-    return { app, executionId, taskId };
-}
-/** Execution id → task id for every execution of the app the server knows: running ones and past results. */
-async function appExecutions(api, appId) {
-    // One after the other: two parallel calls could both meet an expired proxy session and both sign in.
-    const sessions = await api.appExecutionSessions(appId);
-    const results = await api.appExecutionResults(appId);
-    const executions = new Map();
-    for (const result of results)
-        if (result.executionID)
-            executions.set(result.executionID.toLowerCase(), result.taskID ?? '');
-    for (const session of sessions)
-        executions.set(session.id.toLowerCase(), session.reloadTask?.id ?? executions.get(session.id.toLowerCase()) ?? '');
-    return executions;
-}
-
-// EXTERNAL MODULE: ./src/reload/status.ts
-var reload_status = __nccwpck_require__(9795);
-// EXTERNAL MODULE: ./src/reload/schedule.ts
-var schedule = __nccwpck_require__(9452);
-;// CONCATENATED MODULE: ./src/reload/history.ts
-
-/**
- * Below this previous duration the lookup's last run is the whole forecast: a short reload's window is a
- * poll or two, and the read of the recent runs would cost more requests than its median saves.
- */
-const HISTORY_MIN_MS = 10_000;
-/**
- * The recent runs are those that started within this many of the last run's durations before it. A task
- * runs one execution at a time, so the span holds at most this many runs (plus retries): the answer stays
- * small (about 100 KB at most) however often the task runs (QRS lists have no `take`). A 20-minute reload
- * finds 33 hours of runs, a 2-hour one 8 days; a 12 s reload that runs hourly finds its last run only.
- */
-const HISTORY_SPAN_RUNS = 100;
-/**
- * The forecast for a task's next run: the lookup's last result (no request), and when that took
- * HISTORY_MIN_MS or more, the median and spread of its recent successful runs (one request).
- * A failed read keeps the last run's forecast: history only tunes the schedule.
- */
-async function taskForecast(api, task, log) {
-    const last = task.operational?.lastExecutionResult;
-    const single = (0,schedule/* forecastOf */.DH)(last);
-    const lastStart = Date.parse(last?.startTime ?? '');
-    if (!single || single.expectedMs < HISTORY_MIN_MS || !Number.isFinite(lastStart))
-        return single;
-    const since = new Date(lastStart - HISTORY_SPAN_RUNS * single.expectedMs).toISOString();
-    try {
-        return (0,schedule/* forecastFrom */.Yn)(await api.recentRuns(task.id, since)) ?? single;
-    }
-    catch (error) {
-        log.debug(`The task's recent runs could not be read (${error.message}): the last run is the forecast.`);
-        return single;
-    }
-}
-
-// EXTERNAL MODULE: ./src/qrs/api.ts + 1 modules
-var qrs_api = __nccwpck_require__(6185);
-// EXTERNAL MODULE: ./src/qrs/filter.ts
-var qrs_filter = __nccwpck_require__(5388);
-;// CONCATENATED MODULE: ./src/reload/find-task.ts
-
-
-
-
-/**
- * Finds the task to start: reload tasks first, then external program tasks. Lists the user may
- * not see come back empty rather than refused, so "not found" also covers missing read rights.
- * What the server answers is checked again here: a task found by id has that id, one found by name that
- * name (a proxy that drops `filter` answers every task, and none of the others may be started).
- */
-async function findTask(api, target) {
-    if ('taskId' in target) {
-        const task = await taskById(api, target.taskId);
-        if (!task)
-            throw new errors/* ReloadError */.gK(`No task with id ${target.taskId} is visible to this user: check the id (QMC > Tasks) and the user's read rights on tasks.`);
-        return task;
-    }
-    const filter = (0,qrs_filter/* eqText */.Si)('name', target.taskName);
-    // QRS compares strings case-insensitively.
-    const named = (tasks) => tasks.filter(task => task.name.toLowerCase() === target.taskName.toLowerCase());
-    let tasks = named(await api.reloadTasks(filter));
-    if (tasks.length === 0)
-        tasks = named((0,types/* asExternalPrograms */.l9)(await api.externalProgramTasks(filter)));
-    // Prefer the exact spelling when several match.
-    const exact = tasks.filter(task => task.name === target.taskName);
-    const candidates = exact.length > 0 ? exact : tasks;
-    if (candidates.length === 0) {
-        throw new errors/* ReloadError */.gK(`No task named '${target.taskName}' is visible to this user: check the name (QMC > Tasks) and the user's read rights on tasks.`);
-    }
-    if (candidates.length > 1) {
-        const ids = candidates.map(task => `${task.id} ('${task.name}')`).join(', ');
-        throw new errors/* ReloadError */.gK(`Several tasks are named '${target.taskName}': ${ids}. Use task-id instead.`);
-    }
-    return candidates[0];
-}
-/** The task with this id, a reload task or else an external program task: only one that has that id. */
-async function taskById(api, id, privileges = false) {
-    const filter = (0,qrs_filter/* eqGuid */.k8)('id', id);
-    const ours = (found) => found.find(task => (0,qrs_api/* same */.F)(task.id, id));
-    return ours(await api.reloadTasks(filter, privileges)) ?? ours((0,types/* asExternalPrograms */.l9)(await api.externalProgramTasks(filter, privileges)));
-}
-
-// EXTERNAL MODULE: ./src/reload/wait.ts + 1 modules
-var wait = __nccwpck_require__(2766);
-;// CONCATENATED MODULE: ./src/reload/start.ts
-
-
-
-
-
-
-
-
-
-
-
-
-/** How long to look for an execution after a start whose answer was lost. */
-const RECONCILE_POLLS = 5;
-const RECONCILE_GAP_MS = 1_000;
-/** Starts sent at most, each after the server said the one before did not start (its answer was lost). */
-const START_ATTEMPTS = 3;
-/** A task looked up this recently (the target selection) is not looked up again before its start. */
-const FRESH_LOOKUP_MS = 2_000;
-/** Starts the target once (or attaches to its running execution) and says which execution is ours. */
-async function startReload(api, target, options, known) {
-    if (target.kind === 'app-id') {
-        const { app, executionId, taskId } = await startAppReload(api, target.appId, { clock: options.clock, signal: options.cancel });
-        const task = taskId ? await findTask(api, { taskId }) : await findTask(api, { taskName: `Manually triggered reload of ${app.name}` });
-        return { task, executionId, app, attached: false };
-    }
-    // The operational state must be current (running? last run?): a lookup older than a moment is repeated.
-    const fresh = known && performance.now() - known.at <= FRESH_LOOKUP_MS ? known.task : undefined;
-    const task = fresh ?? (await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName }));
-    let forecast = await taskForecast(api, task, options.log);
-    // Detect "running" from the server before starting, rather than assume what a start does then. The
-    // lookup's last result says "not running" for free when it is final (or NeverStarted); else ask.
-    const answer = mayBeRunning(task) ? await api.taskExecutionSessions(task) : [];
-    const running = 'notKnown' in answer ? notKnown(task, answer, options) : answer;
-    if (running.length > 0) {
-        const current = running[0].id;
-        if (options.ifRunning === 'fail') {
-            throw new errors/* ReloadError */.gK(`Task '${task.name}' is already running (execution ${current}) and if-running is 'fail'.`);
-        }
-        if (options.ifRunning === 'attach') {
-            (0,untrusted/* printUntrusted */.Qi)(options.log, `Task '${task.name}' is already running: attaching to execution ${current} (if-running: attach).`);
-            return { task, executionId: current, attached: true };
-        }
-        // The run that was going is the freshest forecast of ours.
-        forecast = (0,schedule/* forecastOf */.DH)(await waitForRunning(api, task, current, options)) ?? forecast;
-    }
-    const before = new Set(running.map(session => session.id.toLowerCase()));
-    let executionId = await startTask(api, task, { ...options, before });
-    if (before.has(executionId.toLowerCase())) {
-        // The server answered with the execution that was already going, not a new one.
-        options.log.info(`The server answered the start with execution ${executionId}, which was already running: waiting for it, then starting again.`);
-        await waitForRunning(api, task, executionId, options);
-        executionId = await startTask(api, task, { ...options, before });
-        if (before.has(executionId.toLowerCase()))
-            throw new errors/* ReloadError */.gK(`Task '${task.name}' keeps answering starts with the running execution ${executionId}: no new execution could be started.`);
-    }
-    return { task, executionId, attached: false, forecast };
-}
-/**
- * The server does not serve the session list: whether the task runs is not known. if-running: fail
- * promises not to start beside a running execution, and the task's last result (not final, or
- * missing: that is why the list was asked) cannot rule one out, so it refuses; the other modes start,
- * as a server without the list would have them do anyway.
- */
-function notKnown(task, answer, options) {
-    const why = `Could not check whether task '${task.name}' is already running (${answer.notKnown})`;
-    if (options.ifRunning === 'fail')
-        throw new errors/* ReloadError */.gK(`${why}, and if-running is 'fail': not starting it. Allow the user to read execution sessions, or use if-running: wait.`);
-    options.log.warning(`${why}: starting it without that check.`);
-    return [];
-}
-/**
- * False when the task's last execution (operational.lastExecutionResult, in the lookup's answer)
- * ended or never started: no running check is needed. Missing or not final: it may run, ask.
- */
-function mayBeRunning(task) {
-    const status = task.operational?.lastExecutionResult?.status;
-    return status === undefined || (status !== 0 && !(0,reload_status/* isFinal */.dR)(status));
-}
-/** if-running: wait — the new data must not be missed by a reload that began before it landed. */
-async function waitForRunning(api, task, executionId, options) {
-    (0,untrusted/* printUntrusted */.Qi)(options.log, `Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`);
-    const outcome = await (0,wait/* waitForExecution */.Li)(api.with({ retries: 0, deadline: options.clock.now() + options.timeoutMs }), executionId, {
-        // The outage lines quote the server's answer.
-        log: line => (0,untrusted/* printUntrusted */.Qi)(options.log, line),
-        clock: options.clock,
-        timeoutMs: options.timeoutMs,
-        maxPollIntervalMs: options.maxPollIntervalMs,
-        signal: options.signal
-    });
-    if (outcome.kind === 'timeout') {
-        throw new errors/* ReloadError */.gK(`Task '${task.name}' was already running (execution ${executionId}) and did not end within the timeout; this step started nothing and stopped nothing.`);
-    }
-    options.log.info(`The earlier execution ended with ${(0,reload_status/* describeStatus */.Wn)(outcome.result.status)}.`);
-    return outcome.result;
-}
-/**
- * Starts the task and returns the execution session id. Never retried blindly: when the answer
- * is lost, the server is asked whether an execution started before anything else happens.
- */
-async function startTask(api, task, { log, clock, cancel, before = new Set() }) {
-    /** The last start's answer was lost (no answer, not a refusal). */
-    let lost = false;
-    return (0,poll/* untilAnswered */.Yv)({
-        clock,
-        signal: cancel,
-        read: async (attempt) => {
-            lost = false;
-            if (attempt > 0) {
-                const found = await findNewExecution(api, task, before, { clock, cancel });
-                if (found) {
-                    log.info(`It did: execution ${found}.`);
-                    return found;
-                }
-                // Not blind: the server has just said that no execution of the task appeared.
-                log.info('No execution of the task appeared: it did not start. Starting it once more.');
-            }
-            try {
-                return started(task, await api.startTask(task.id));
-            }
-            catch (error) {
-                lost = (0,retry/* outcomeUnknown */.Hu)(error);
-                throw error;
-            }
-        },
-        retry: (_, attempt) => lost && attempt + 1 < START_ATTEMPTS,
-        next: seen => {
-            log.warning(`The answer to the start of '${task.name}' was lost (${(0,errors/* errorMessage */.gJ)((0,poll/* failure */.V2)(seen))}). Asking the server whether it started.`);
-            return 0;
-        }
-    });
-}
-/** The execution id the start answered, when it is one. */
-function started(task, executionId) {
-    if (!executionId || executionId === types/* EMPTY_GUID */.U2) {
-        const disabled = task.enabled === false ? ' The task is disabled: enable it in the QMC (Tasks > Edit > Enabled).' : '';
-        throw new errors/* ReloadError */.gK(`Task '${task.name}' (${task.id}) did not start: the server answered with an empty execution id.${disabled} Likely causes: the task is disabled, no scheduler service is running or reachable, or the app is unavailable (deleted, or locked by another reload).`);
-    }
-    return executionId;
-}
-/**
- * An execution of the task that was not there before the start: a new running session, or (for a
- * run that already ended) a last execution result other than the one the task showed before.
- */
-async function findNewExecution(api, task, before, { clock, cancel }) {
-    // operational.lastExecutionResult is condensed (no executionID): compare result ids, then look the new one up.
-    const lastBefore = task.operational?.lastExecutionResult?.id;
-    const outcome = await (0,poll/* poll */.wt)({
-        clock,
-        signal: cancel,
-        read: async () => {
-            const sessions = await api.taskExecutionSessions(task);
-            const fresh = 'notKnown' in sessions ? undefined : sessions.find(session => !before.has(session.id.toLowerCase()));
-            if (fresh)
-                return fresh.id;
-            const last = (await findTask(api, { taskId: task.id })).operational?.lastExecutionResult?.id;
-            if (!last || last === lastBefore)
-                return undefined;
-            const executionId = (await api.executionResult(last))?.executionID;
-            return executionId && !before.has(executionId.toLowerCase()) ? executionId : undefined;
-        },
-        done: found => found !== undefined,
-        next: (_, attempt) => (attempt + 1 < RECONCILE_POLLS ? RECONCILE_GAP_MS : undefined)
-    });
-    return outcome.done ? outcome.value : undefined;
-}
-
-;// CONCATENATED MODULE: ./src/report/engine-plan.ts
-
-/** The engine's code for an app open with data in one session and asked without in another (or the reverse). */
-const OPEN_IN_OTHER_MODE = 1009;
-/**
- * Dry run in engine mode: would the action reload this app? No task of it runs (or what if-running does
- * about one), and the engine opens it without its data (qNoData: proves the session and the right to
- * read it, and says whether the user may save it). Nothing is reloaded, nothing saved.
- */
-async function planEngineApp(api, engine, settings, app, log) {
-    const reasons = [];
-    let action = `reload in the engine${settings.partial ? ' (partial)' : ''}, then save${settings.expectRows.length > 0 ? ' if the checks hold' : ''}`;
-    const sessions = await api.appRunningSessions(app.id);
-    const running = 'notKnown' in sessions ? undefined : sessions[0];
-    if ('notKnown' in sessions) {
-        log.warning(`Could not check whether a task of app '${app.name ?? app.id}' is running (${sessions.notKnown}).`);
-        if (settings.ifRunning === 'fail')
-            reasons.push("whether a task of it is running could not be checked and if-running is 'fail'");
-    }
-    if (running) {
-        if (settings.ifRunning === 'fail')
-            reasons.push(`a task of it is running (execution ${running.id}) and if-running is 'fail'`);
-        else
-            action = `wait for execution ${running.id} to end, then ${action}`;
-    }
-    let mayStart = null;
-    try {
-        const readOnly = await probe(engine, app, settings.requestTimeoutMs);
-        mayStart = !readOnly;
-        if (readOnly)
-            reasons.push('the signed-in user may open the app but not save it (no update right): an engine reload could not be saved');
-    }
-    catch (error) {
-        reasons.push(`the engine did not open it: ${(0,errors/* errorMessage */.gJ)(error)}`);
-    }
-    return {
-        action: reasons.length > 0 ? 'none' : action,
-        wouldStart: reasons.length === 0,
-        enabled: null,
-        runningExecutionId: running?.id ?? null,
-        runningNotKnown: 'notKnown' in sessions,
-        mayStart,
-        reasons
-    };
-}
-/** Opens the app without data and asks GetAppLayout whether it is read-only; open with data elsewhere, it is opened with data (cheap then: the model is in memory). */
-async function probe(engine, app, openTimeoutMs) {
-    let session;
-    try {
-        session = await engine.open(app, { noData: true, openTimeoutMs });
-    }
-    catch (error) {
-        if (!(error instanceof errors/* EngineError */.NJ && error.code === OPEN_IN_OTHER_MODE))
-            throw error;
-        session = await engine.open(app, { noData: false, openTimeoutMs });
-    }
-    try {
-        return await session.readOnly();
-    }
-    finally {
-        await session.close();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report/dry-run.ts
-
-
-
-
-
-
-/**
- * Dry run: for each resolved target, whether it would start (enabled, not running or what if-running
- * does about it, the user's right to start it where the server tells), printed as one table in the log
- * and the job summary. Only reads: nothing is started or stopped.
- */
-async function dryRun(toolkit, api, settings, runs, engine) {
-    await toolkit.group(`Dry run: check ${runs.length} target${runs.length === 1 ? '' : 's'}`, async () => {
-        for (const run of runs) {
-            const { taskId, appId, appName } = run.resolved;
-            if (taskId)
-                run.plan = await planTask(toolkit, api, settings, taskId);
-            else if (settings.reloadMode === 'engine')
-                run.plan = await planEngineApp(api, engine, settings, { id: appId, name: appName }, toolkit);
-            else
-                run.plan = await planApp(api, appId);
-            run.success = run.plan.wouldStart;
-        }
-    });
-    const table = planRows(runs);
-    // Names come from the server: printed with runner commands off.
-    (0,untrusted/* printUntrusted */.Qi)(toolkit, ...textTable(table).split('\n'));
-    setResult(toolkit, settings, runs);
-    const blocked = runs.filter(run => !run.plan.wouldStart);
-    const verdict = blocked.length === 0
-        ? `Dry run: all ${runs.length} target${runs.length === 1 ? '' : 's'} would start. Nothing was started.`
-        : `Dry run: ${blocked.length} of ${runs.length} target${runs.length === 1 ? '' : 's'} would not start. Nothing was started.\n${blocked.map(run => `- ${run.label}: ${run.plan.reasons.join('; ')}`).join('\n')}`;
-    if (blocked.length > 0) {
-        toolkit.error(verdict);
-        toolkit.fail();
-    }
-    else
-        (0,untrusted/* printUntrusted */.Qi)(toolkit, verdict);
-    await writePlanSummary(toolkit, table, verdict, blocked.length === 0);
-}
-const update = (privileges) => (Array.isArray(privileges) ? privileges.some(p => p.toLowerCase() === 'update') : null);
-async function planTask(toolkit, api, settings, taskId) {
-    const task = await taskById(api, taskId, true);
-    if (!task)
-        return { action: 'none', wouldStart: false, enabled: null, runningExecutionId: null, mayStart: null, reasons: ['the task is no longer visible to this user'] };
-    const reasons = [];
-    const enabled = task.enabled !== false;
-    if (!enabled)
-        reasons.push('the task is disabled (QMC > Tasks > Edit > Enabled)');
-    const mayStart = update(task.privileges);
-    if (mayStart === false)
-        reasons.push('the signed-in user may not start it (no update right on the task)');
-    const sessions = await api.taskExecutionSessions(task);
-    const running = 'notKnown' in sessions ? undefined : sessions[0];
-    if ('notKnown' in sessions) {
-        toolkit.warning(`Could not check whether task '${task.name}' is already running (${sessions.notKnown}).`);
-        // As the start would: if-running: fail does not start when a run cannot be ruled out.
-        if (settings.ifRunning === 'fail' && mayBeRunning(task))
-            reasons.push(`whether it is running could not be checked and if-running is 'fail'`);
-    }
-    let action = 'start';
-    if (running) {
-        if (settings.ifRunning === 'fail')
-            reasons.push(`it is already running (execution ${running.id}) and if-running is 'fail'`);
-        action =
-            settings.ifRunning === 'attach'
-                ? `attach to execution ${running.id} (if-running: attach)`
-                : settings.ifRunning === 'wait'
-                    ? `wait for execution ${running.id} to end, then start`
-                    : 'none';
-    }
-    return {
-        action: reasons.length > 0 ? 'none' : action,
-        wouldStart: reasons.length === 0,
-        enabled,
-        runningExecutionId: running?.id ?? null,
-        runningNotKnown: 'notKnown' in sessions,
-        mayStart,
-        reasons
-    };
-}
-/** An app reload runs QMC's "Reload now": the right to update the app, and no reload of it running. */
-async function planApp(api, appId) {
-    const app = await api.app(appId, true);
-    if (!app)
-        return { action: 'none', wouldStart: false, enabled: null, runningExecutionId: null, mayStart: null, reasons: ['the app is no longer visible to this user'] };
-    const reasons = [];
-    const mayStart = update(app.privileges);
-    if (mayStart === false)
-        reasons.push('the signed-in user may not reload it (no update right on the app)');
-    const [running] = await api.appExecutionSessions(appId);
-    if (running)
-        reasons.push(`a reload of the app is already running (execution ${running.id})`);
-    return {
-        action: reasons.length > 0 ? 'none' : 'reload the app (Reload now)',
-        wouldStart: reasons.length === 0,
-        enabled: null,
-        runningExecutionId: running?.id ?? null,
-        mayStart,
-        reasons
-    };
-}
-const HEADER = ['Target', 'Id', 'Stream', 'Selected by', 'Enabled', 'Running', 'May start', 'Plan'];
-function planRows(runs) {
-    const yesNo = (value) => (value === null ? 'not known' : value ? 'yes' : 'no');
-    return runs.map(run => {
-        const { resolved: r, plan: p } = run;
-        const name = r.taskName ?? `app '${r.appName}'`;
-        const id = r.taskId ?? r.appId ?? '';
-        const stream = r.taskId ? '—' : (r.stream ?? 'not published');
-        const enabled = p.enabled === null ? '—' : yesNo(p.enabled);
-        const plan = p.wouldStart ? p.action : `would not start: ${p.reasons.join('; ')}`;
-        return [name, id, stream, r.from, enabled, p.runningExecutionId ?? (p.runningNotKnown ? 'not known' : 'no'), yesNo(p.mayStart), plan];
-    });
-}
-/** A plain-text table for the log: columns padded to their widest cell. */
-function textTable(rows) {
-    const all = [HEADER, ...rows];
-    const widths = HEADER.map((_, i) => Math.max(...all.map(row => row[i].length)));
-    const line = (row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ');
-    return [line(HEADER), widths.map(w => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-async function writePlanSummary(toolkit, rows, verdict, ok) {
-    const summary = new Html();
-    const [headline, ...why] = verdict.split('\n');
-    summary.heading(`${ok ? '✅' : '❌'} ${html_escape(headline)}`, 3);
-    const cells = (row, tag) => `<tr>${row.map(cell => `<${tag} align="left">${html_escape(cell)}</${tag}>`).join('')}</tr>`;
-    summary.raw(`<table>${cells(HEADER, 'th')}${rows.map(row => cells(row, 'td')).join('')}</table>`);
-    if (why.length > 0)
-        summary.raw(`<ul>${why.map(line => `<li>${html_escape(line.replace(/^- /, ''))}</li>`).join('')}</ul>`);
-    await toolkit.writeSummary(summary.toString());
-}
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: ./src/util/text.ts
-var util_text = __nccwpck_require__(9997);
-;// CONCATENATED MODULE: ./src/scriptlog/lines.ts
-
-
-/**
- * The lines of a file from byte `start`, CRLF or LF, each cut to `maxChars` (with `…`). Memory stays
- * bounded by the chunk size and `maxChars` whatever the file holds, a single line of 500 MB included.
- */
-async function* boundedLines(path, start = 0, maxChars = util_text/* MAX_LINE_CHARS */.yL) {
-    let line = '';
-    let cut = false;
-    for await (const chunk of (0,external_node_fs_.createReadStream)(path, { encoding: 'utf8', start, highWaterMark: 64 * 1024 })) {
-        const text = chunk;
-        let from = 0;
-        for (let at = text.indexOf('\n');; at = text.indexOf('\n', from)) {
-            const piece = text.slice(from, at < 0 ? text.length : at);
-            if (!cut) {
-                line += piece.slice(0, maxChars + 1 - line.length);
-                if (line.length > maxChars) {
-                    line = `${line.slice(0, maxChars)}…`;
-                    cut = true;
-                }
-            }
-            if (at < 0)
-                break;
-            yield cut ? line : line.replace(/\r$/, '');
-            line = '';
-            cut = false;
-            from = at + 1;
-        }
-    }
-    if (line)
-        yield cut ? line : line.replace(/\r$/, '');
-}
-
-;// CONCATENATED MODULE: ./src/util/format.ts
-/** Numbers as messages show them: durations and sizes. */
-/** `90000` → `1m30s`. */
-function formatDuration(ms) {
-    if (ms < 1000)
-        return `${ms}ms`;
-    let s = Math.round(ms / 1000);
-    const h = Math.floor(s / 3600);
-    s -= h * 3600;
-    const m = Math.floor(s / 60);
-    s -= m * 60;
-    return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].join('');
-}
-/** `1536` → `1.5 KiB`. */
-function formatBytes(bytes) {
-    if (bytes < 1024)
-        return `${bytes} B`;
-    if (bytes < 1024 * 1024)
-        return `${(bytes / 1024).toFixed(1)} KiB`;
-    return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
-
-;// CONCATENATED MODULE: ./src/scriptlog/print.ts
-
-
-
-/** Logs larger than this are shown as their head and tail; the whole file is in script-log-path. */
-const MAX_PRINTED_BYTES = 1024 * 1024;
-const HEAD_LINES = 100;
-/**
- * Prints a saved log into the step log, bounded, inside a collapsed group. The lines are the load
- * script's (TRACE writes anything): they are printed with runner commands stopped.
- */
-async function printScriptLog(toolkit, path, bytes) {
-    await toolkit.group(`Script log (${formatBytes(bytes)})`, async () => {
-        await (0,untrusted/* withCommandsStopped */.c7)(toolkit, async (info) => {
-            if (bytes <= MAX_PRINTED_BYTES) {
-                await printLines(info, path, 0);
-                return;
-            }
-            await printLines(info, path, 0, HEAD_LINES);
-            info(`… ${formatBytes(bytes - MAX_PRINTED_BYTES)} not shown here: the saved log is at ${path} (output script-log-path; upload it with actions/upload-artifact) …`);
-            await printLines(info, path, bytes - MAX_PRINTED_BYTES, Infinity, true);
-        });
-    });
-}
-async function printLines(info, path, start, max = Infinity, skipFirst = false) {
-    let count = 0;
-    for await (const line of boundedLines(path, start)) {
-        // Starting mid-file: the first line is a fragment.
-        if (skipFirst && count++ === 0)
-            continue;
-        if (!skipFirst && count++ >= max)
-            break;
-        info(line);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report/annotation.ts
-/**
- * The text of the failure annotation: the status, the scheduler's error details, and from the
- * script log the error lines and the last lines. Bounded: annotations are cut by GitHub.
- */
-function failureAnnotation(report, excerpt, logNote) {
-    const parts = [failureSentence(report)];
-    const errors = report.details.filter(detail => detail.type === 'error').map(detail => detail.message);
-    if (errors.length > 0)
-        parts.push(`Scheduler:\n${indent(errors)}`);
-    if (excerpt?.errorLines.length)
-        parts.push(`Script errors:\n${indent(excerpt.errorLines)}`);
-    if (excerpt?.tail.length)
-        parts.push(`Last lines of the ${report.reloadMode === 'engine' ? "reload's progress" : 'script log'}:\n${indent(excerpt.tail.slice(-10))}`);
-    if (logNote)
-        parts.push(logNote);
-    const text = parts.join('\n');
-    return text.length > 4000 ? `${text.slice(0, 4000)}…` : text;
-}
-/** Why the step failed, in one sentence: the annotation's first line and the summary's. */
-function failureSentence(report) {
-    return `${reloadSubject(report)} ended with ${report.status} (${report.statusCode}), not FinishedSuccess.`;
-}
-/** "Reload task 'Reload Sales'", or "Engine reload of app 'Sales'" (partial). */
-function reloadSubject(report) {
-    if (report.reloadMode === 'task')
-        return `Reload task '${report.taskName}'`;
-    return `${report.partial ? 'Partial engine' : 'Engine'} reload of app '${report.appName || report.appId}'`;
-}
-function indent(lines) {
-    return lines.map(line => `  ${line}`).join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/report/log.ts
-
-
-/** The execution as log lines: one line per fact, then the scheduler's details in time order. Names and messages are the server's. */
-function logReport(toolkit, report) {
-    const lines = [];
-    const info = (line) => lines.push(line);
-    info(`Status:    ${report.status} (${report.statusCode})`);
-    if (report.taskId)
-        info(`Task:      ${report.taskName} (${report.taskId})`);
-    if (report.appId)
-        info(`App:       ${report.appName || '?'} (${report.appId})`);
-    if (report.reloadMode === 'engine')
-        info(`Reload:    in the engine${report.partial ? ', partial' : ''}`);
-    if (report.executionId)
-        info(`Execution: ${report.executionId}${report.attempts > 1 ? ` (${report.attempts} attempts)` : ''}`);
-    if (report.startedAt)
-        info(`Started:   ${report.startedAt}`);
-    if (report.stoppedAt)
-        info(`Stopped:   ${report.stoppedAt}`);
-    if (report.durationMs !== null)
-        info(`Duration:  ${formatDuration(report.durationMs)}`);
-    if (report.node)
-        info(`Node:      ${report.node}`);
-    if (report.details.length > 0) {
-        info('Scheduler details:');
-        for (const detail of report.details)
-            info(`  ${detail.time} [${detail.type}] ${detail.message}`);
-    }
-    (0,untrusted/* printUntrusted */.Qi)(toolkit, ...lines);
-}
-
-;// CONCATENATED MODULE: ./src/report/tables.ts
-
-const count = (n) => n.toLocaleString('en-US');
-function rowsOf(data) {
-    const after = data.after ?? [];
-    const names = [...after.map(t => t.name), ...(data.before ?? []).map(t => t.name).filter(n => !after.some(t => t.name === n))];
-    // A check on a table that does not exist gets a row of its own.
-    for (const outcome of data.checks)
-        if (outcome.table !== '*' && !names.includes(outcome.table))
-            names.push(outcome.table);
-    const find = (list, name) => list?.find(t => t.name === name)?.rows;
-    const rows = names.map(name => ({
-        name,
-        before: find(data.before, name),
-        after: find(data.after, name),
-        beforeKnown: data.before !== undefined,
-        checks: data.checks.filter(outcome => outcome.table === name)
-    }));
-    const noTables = data.checks.filter(outcome => outcome.table === '*');
-    return noTables.length > 0 ? [...rows, { name: '*', beforeKnown: false, checks: noTables }] : rows;
-}
-function change(row) {
-    if (!row.beforeKnown || !data(row))
-        return '';
-    if (row.before === undefined)
-        return 'new';
-    if (row.after === undefined)
-        return 'gone';
-    const delta = row.after - row.before;
-    return delta === 0 ? '±0' : `${delta > 0 ? '+' : '−'}${count(Math.abs(delta))}`;
-}
-const data = (row) => row.before !== undefined || row.after !== undefined;
-function checkText(outcome) {
-    const { op, count: expected } = outcome.check;
-    return `${outcome.held ? '✅' : '❌'} ${html_escape(op)} ${count(expected)}`;
-}
-/** The tables for the step log: "Orders: 126,500 (+1,500) expect >= 1 held". */
-function tableLines(dataReport, app) {
-    const rows = rowsOf(dataReport);
-    if (rows.length === 0)
-        return [`Tables of app '${app}': none`];
-    return [
-        `Tables of app '${app}'${dataReport.after ? ' after the reload' : ''}:`,
-        ...rows.map(row => {
-            const rows = row.after !== undefined ? count(row.after) : row.name === '*' ? 'no tables' : row.before !== undefined && dataReport.after ? 'gone' : 'no such table';
-            const delta = change(row);
-            const checks = row.checks.map(o => `${o.check.line}: ${o.held ? 'held' : 'FAILED'}`).join('; ');
-            return `  ${row.name}: ${rows}${delta && delta !== 'gone' ? ` (${delta}${row.before !== undefined ? ` from ${count(row.before)}` : ''})` : ''}${checks ? `  [${checks}]` : ''}`;
-        })
-    ];
-}
-/** The tables for the job summary: rows before → after, the change, and each check with ✅ or ❌. Server text escaped. */
-function tablesHtml(dataReport) {
-    const rows = rowsOf(dataReport);
-    if (rows.length === 0)
-        return '<p><sub>The app has no tables.</sub></p>';
-    const withBefore = dataReport.before !== undefined && dataReport.after !== undefined;
-    const header = ['Table', ...(withBefore ? ['Rows before', 'Rows after', 'Change'] : ['Rows']), 'Check'].map(h => `<th align="left">${h}</th>`).join('');
-    const body = rows.map(row => {
-        const after = row.after !== undefined ? count(row.after) : row.name === '*' ? 'no tables' : '—';
-        const cells = [
-            row.name === '*' ? '* (every table)' : html_escape(row.name),
-            ...(withBefore ? [row.before !== undefined ? count(row.before) : '—', after, change(row)] : [dataReport.after ? after : row.before !== undefined ? count(row.before) : '—']),
-            row.checks.map(checkText).join(' ')
-        ];
-        return `<tr>${cells.map(cell => `<td>${cell}</td>`).join('')}</tr>`;
-    });
-    return `<table><tr>${header}</tr>${body.join('')}</table>`;
-}
-
-;// CONCATENATED MODULE: ./src/report/summary.ts
-
-
-
-
-/** The job summary: what ran, how it ended, and on failure the lines that explain it. */
-function renderSummary({ report, failure, success, excerpt, scriptLogNote, chain, data }) {
-    const summary = new Html();
-    const name = report?.taskName || report?.appName || 'Qlik Sense reload';
-    summary.heading(`${success ? '✅' : '❌'} ${html_escape(name)}: ${html_escape(report?.status || (success ? 'started' : 'failed'))}`, 3);
-    if (failure)
-        summary.raw(`<p><strong>${html_escape((0,util_text/* firstLine */.TM)(failure))}</strong></p>`);
-    if (report) {
-        // Every cell escaped, numbers too: nothing in a cell is trusted to be what its type says.
-        const when = (yes, row) => (yes ? [row] : []);
-        const rows = [
-            ['Status', html_escape(report.statusCode === null ? report.status || '—' : `${report.status} (${report.statusCode})`)],
-            ...when(report.taskId, ['Task', `${html_escape(report.taskName)} <code>${html_escape(report.taskId)}</code>`]),
-            ...when(report.appId, ['App', `${html_escape(report.appName || '')} <code>${html_escape(report.appId)}</code>`]),
-            ...when(report.reloadMode === 'engine', ['Reload', `in the engine${report.partial ? ', partial' : ''}`]),
-            ...when(report.executionId, ['Execution', `<code>${html_escape(report.executionId)}</code>`]),
-            ['Started', html_escape(report.startedAt || '—')],
-            ['Stopped', html_escape(report.stoppedAt || '—')],
-            ['Duration', html_escape(report.durationMs === null ? '—' : formatDuration(report.durationMs))],
-            ['Node', html_escape(report.node || '—')],
-            ['Attempts', html_escape(String(Math.max(report.attempts, report.executionResultId ? 1 : 0)))]
-        ];
-        summary.raw(`<table>${rows.map(([key, value]) => `<tr><th align="left">${key}</th><td>${value}</td></tr>`).join('')}</table>`);
-        if (report.details.length > 0) {
-            const items = report.details.map(d => `${d.type === 'error' ? '🔴 ' : d.type === 'warning' ? '🟠 ' : ''}${html_escape(d.message)}${d.time ? ` <sub>${html_escape(d.time)}</sub>` : ''}`);
-            summary.details('Scheduler details', `<ul>${items.map(item => `<li>${item}</li>`).join('')}</ul>`);
-        }
-    }
-    if (!success && excerpt && (excerpt.errorLines.length > 0 || excerpt.tail.length > 0)) {
-        if (excerpt.errorLines.length > 0)
-            summary.raw('<p>Script errors:</p>').code(html_escape(excerpt.errorLines.join('\n')));
-        summary.details(`Last ${excerpt.tail.length} lines of the script log (${excerpt.lines} lines)`, `<pre>${html_escape(excerpt.tail.join('\n'))}</pre>`);
-    }
-    if (data)
-        summary.raw(`<p><strong>Tables</strong></p>${tablesHtml(data)}`);
-    if (chain)
-        summary.raw(`<p><strong>Task chain</strong></p>${chainTree(chain)}`);
-    if (scriptLogNote)
-        summary.raw(`<p><sub>${html_escape(scriptLogNote)}</sub></p>`);
-    return summary.toString();
-}
-/** The chain as nested lists: each task with its status, duration and the trigger that started it. */
-function chainTree(nodes) {
-    if (nodes.length === 0)
-        return '<p><sub>No task trigger fires on this outcome.</sub></p>';
-    const item = (node) => {
-        const mark = node.failed ? '❌' : node.warning ? '⚠️' : node.status === 'FinishedSuccess' ? '✅' : '⚪';
-        const facts = [node.status ? html_escape(node.status) : '', node.durationMs ? html_escape(formatDuration(node.durationMs)) : '', node.note ? `<em>${html_escape(node.note)}</em>` : '']
-            .filter(Boolean)
-            .join(' · ');
-        const children = node.children.length > 0 ? `<ul>${node.children.map(item).join('')}</ul>` : '';
-        return `<li>${mark} <strong>${html_escape(node.taskName)}</strong> <sub>via ${html_escape(node.eventName)}</sub>${facts ? ` — ${facts}` : ''}${children}</li>`;
-    };
-    return `<ul>${nodes.map(item).join('')}</ul>`;
-}
-/** Writes the summary; a run without GITHUB_STEP_SUMMARY (by hand) just skips it. */
-async function writeSummary(toolkit, input) {
-    await toolkit.writeSummary(renderSummary(input));
-}
-/** Several targets: one row each, then what explains each failure. */
-async function writeTargetsSummary(toolkit, runs, failure) {
-    await toolkit.writeSummary(renderTargetsSummary(runs, failure));
-}
-function renderTargetsSummary(runs, failure) {
-    const failed = runs.filter(run => !run.success);
-    const summary = new Html();
-    summary.heading(failed.length === 0 ? `✅ ${runs.length} Qlik Sense reloads finished` : `❌ ${failed.length} of ${runs.length} Qlik Sense reloads failed`, 3);
-    // A selection that failed as a whole (nothing started): why, above the rows.
-    if (failure)
-        summary.raw(`<p><strong>${html_escape((0,util_text/* firstLine */.TM)(failure))}</strong></p>`);
-    const header = ['Target', 'Status', 'Started', 'Duration', 'Node', 'Execution'].map(h => `<th align="left">${h}</th>`).join('');
-    const rows = runs.map(run => {
-        const r = run.report;
-        const status = r?.status ? `${run.success ? '✅' : '❌'} ${html_escape(r.status)}` : `❌ ${run.started ? html_escape(run.error ? 'failed' : '—') : 'NotStarted'}`;
-        const cells = [
-            html_escape(run.label),
-            status,
-            html_escape(r?.startedAt || '—'),
-            html_escape(r?.durationMs == null ? '—' : formatDuration(r.durationMs)),
-            html_escape(r?.node || '—'),
-            r?.executionId ? `<code>${html_escape(r.executionId)}</code>` : '—'
-        ];
-        return `<tr>${cells.map(c => `<td>${c}</td>`).join('')}</tr>`;
-    });
-    summary.raw(`<table><tr>${header}</tr>${rows.join('')}</table>`);
-    for (const run of runs.filter(r => r.data))
-        summary.details(`Tables of ${html_escape(run.label)}${run.data.checks.some(c => !c.held) ? ' ❌' : ''}`, tablesHtml(run.data));
-    for (const run of runs.filter(r => r.chain))
-        summary.details(`Task chain after ${html_escape(run.label)}`, chainTree(run.chain));
-    for (const run of failed) {
-        const lines = [run.error, ...(run.report?.details ?? []).filter(d => d.type === 'error').map(d => d.message), ...(run.excerpt?.errorLines ?? [])].filter(Boolean);
-        if (lines.length > 0)
-            summary.details(`${html_escape(run.label)}: why it failed`, `<pre>${html_escape(lines.join('\n'))}</pre>`);
-    }
-    return summary.toString();
-}
-
-// EXTERNAL MODULE: ./src/reload/dates.ts
-var dates = __nccwpck_require__(9332);
-;// CONCATENATED MODULE: ./src/chain/follow.ts
-
-
-
-
-
-
-/** A trigger fires at once when its rules are met; if the downstream run does not appear within this, it did not fire. */
-const FIRE_WINDOW_MS = 60_000;
-const LOOK_GAP_MS = 1_000;
-/** Server clocks are the reference; creation stamps may precede the upstream stop by a hair. */
-const CLOCK_TOLERANCE_MS = 1_000;
-/** ruleState of QRS composite rules: 1 TaskSuccessful, 2 TaskFail. */
-function ruleStateOf(status) {
-    if ((0,reload_status/* isSuccess */.oJ)(status))
-        return 1;
-    return (0,reload_status/* isFailed */.Ix)(status) ? 2 : undefined;
-}
-function ruleTask(rule) {
-    return rule.reloadTask ?? rule.externalProgramTask ?? undefined;
-}
-function windowMs(event) {
-    const t = event.timeConstraint ?? {};
-    return ((((t.days ?? 0) * 24 + (t.hours ?? 0)) * 60 + (t.minutes ?? 0)) * 60 + (t.seconds ?? 0)) * 1000;
-}
-/**
- * Follows the composite events an ended execution triggers (protocol doc section 10): nothing tells
- * the caller that a chain fired, so for each event whose rules this outcome satisfies, the action
- * looks for a run of the downstream task created after the upstream stop, waits for it, and goes on
- * from there. A rule that also needs other tasks fires only if they met it within the event's window.
- */
-async function followChain(api, upstream, context) {
-    const state = ruleStateOf(upstream.result.status);
-    if (state === undefined)
-        return [];
-    context.events ??= await api.compositeEvents();
-    context.visited.add(upstream.task.id.toLowerCase());
-    const triggered = context.events.filter(event => event.enabled !== false && (event.compositeRules ?? []).some(rule => ruleTask(rule)?.id.toLowerCase() === upstream.task.id.toLowerCase() && rule.ruleState === state));
-    return Promise.all(triggered.map(event => followEvent(api, event, upstream, context)));
-}
-async function followEvent(api, event, upstream, context) {
-    const downstream = event.reloadTask ?? event.externalProgramTask;
-    const node = { taskId: downstream?.id ?? '', taskName: downstream?.name ?? '(unknown task)', eventName: event.name, failed: false, children: [] };
-    if (!downstream)
-        return { ...node, note: 'the trigger names no task' };
-    if (context.visited.has(downstream.id.toLowerCase()))
-        return { ...node, note: 'already in this chain (a cycle): not followed again' };
-    context.visited.add(downstream.id.toLowerCase());
-    const upstreamStop = Date.parse(upstream.result.stopTime ?? '');
-    const others = (event.compositeRules ?? []).filter(rule => ruleTask(rule)?.id.toLowerCase() !== upstream.task.id.toLowerCase());
-    const missing = await unmetRules(api, event, others, upstreamStop, windowMs(event));
-    if (missing.length > 0) {
-        const upstreamName = upstream.task.name || upstream.task.id;
-        context.log.warning(`Trigger '${event.name}' will not start '${node.taskName}' now: it fires only when ${missing.join(' and ')} too (within ${Math.round(windowMs(event) / 60_000)} min), not on '${upstreamName}' alone. The chain is not waited for past '${upstreamName}'.`, { title: `Qlik task chain: trigger '${event.name}' will not fire` });
-        return {
-            ...node,
-            warning: true,
-            note: `fires only when ${missing.join(' and ')} too, within ${Math.round(windowMs(event) / 60_000)} min: it may never fire, so the chain is not waited for here`
-        };
-    }
-    const executionId = await findDownstreamRun(api, downstream.id, upstreamStop, context, Math.min(FIRE_WINDOW_MS, windowMs(event) || FIRE_WINDOW_MS));
-    if (!executionId)
-        return { ...node, note: 'no run of it started after the trigger (disabled trigger or task?)' };
-    (0,untrusted/* printUntrusted */.Qi)(context.log, `Chain: '${event.name}' started '${downstream.name}' (execution ${executionId}).`);
-    // The wait rides out outages itself (two lines each): reads that do not retry on their own.
-    const outcome = await (0,wait/* waitForExecution */.Li)(api.with({ retries: 0 }), executionId, {
-        log: line => (0,untrusted/* printUntrusted */.Qi)(context.log, line),
-        clock: context.clock,
-        signal: context.signal,
-        timeoutMs: Math.max(0, context.deadline - context.clock.now()),
-        maxPollIntervalMs: context.maxPollIntervalMs
-    });
-    if (outcome.kind === 'timeout') {
-        const status = outcome.lastStatus;
-        return { ...node, executionId, status: status === undefined ? undefined : (0,reload_status/* statusName */.Er)(status), statusCode: status, failed: true, note: 'still running when the timeout passed' };
-    }
-    const { result } = outcome;
-    const done = {
-        ...node,
-        executionId,
-        status: (0,reload_status/* statusName */.Er)(result.status),
-        statusCode: result.status,
-        durationMs: typeof result.duration === 'number' && result.duration > 0 ? result.duration : null,
-        failed: !(0,reload_status/* isSuccess */.oJ)(result.status)
-    };
-    const task = { id: downstream.id, name: downstream.name ?? '' };
-    done.children = await followChain(api, { task, result }, context);
-    return done;
-}
-/**
- * The other rules of a multi-rule event that are not met within the window. The server's own record
- * of each rule (operational.currentState and timeStamp, read fresh) decides where it has one; a rule
- * it has not recorded (currentState 0, or an older server) is judged by its task's last run.
- */
-async function unmetRules(api, event, rules, upstreamStop, window) {
-    if (rules.length === 0)
-        return [];
-    const fresh = await api.compositeEvent(event.id);
-    const inWindow = (stamp) => !(0,dates/* isUnset */.K)(stamp) && (window === 0 || Math.abs(upstreamStop - Date.parse(stamp ?? '')) <= window);
-    const missing = [];
-    for (const rule of rules) {
-        const task = ruleTask(rule);
-        if (!task)
-            continue;
-        const recorded = fresh?.compositeRules?.find(r => ruleTask(r)?.id.toLowerCase() === task.id.toLowerCase() && r.ruleState === rule.ruleState)?.operational;
-        let met;
-        if (recorded?.currentState === 1 || recorded?.currentState === 2) {
-            met = recorded.currentState === rule.ruleState && inWindow(recorded.timeStamp);
-        }
-        else {
-            const last = (await taskById(api, task.id))?.operational?.lastExecutionResult;
-            met = last?.status !== undefined && ruleStateOf(last.status) === rule.ruleState && inWindow(last.stopTime);
-        }
-        if (!met)
-            missing.push(`'${task.name ?? task.id}' ${rule.ruleState === 1 ? 'succeeds' : 'fails'}`);
-    }
-    return missing;
-}
-/** A run of the task created after the upstream stop and not claimed by another node. */
-async function findDownstreamRun(api, taskId, upstreamStop, context, fireWindow) {
-    const { clock, signal } = context;
-    const outcome = await (0,poll/* poll */.wt)({
-        clock,
-        signal,
-        deadline: Math.min(context.deadline, clock.now() + fireWindow),
-        read: async () => {
-            const results = await api.taskExecutionResults(taskId);
-            const [first] = results
-                .filter(result => result.executionID && !context.claimed.has(result.executionID.toLowerCase()))
-                .filter(result => Date.parse(result.createdDate ?? result.startTime ?? '') >= upstreamStop - CLOCK_TOLERANCE_MS)
-                .sort((a, b) => Date.parse(a.createdDate ?? a.startTime ?? '') - Date.parse(b.createdDate ?? b.startTime ?? ''));
-            // Claimed at once, before another event's look (they run side by side) can take the same run.
-            if (first?.executionID)
-                context.claimed.add(first.executionID.toLowerCase());
-            return first?.executionID;
-        },
-        done: executionId => executionId !== undefined,
-        next: () => LOOK_GAP_MS
-    });
-    return outcome.done ? outcome.value : undefined;
-}
-/** Every node, depth first. */
-function chainNodes(nodes) {
-    return nodes.flatMap(node => [node, ...chainNodes(node.children)]);
-}
-/** The chain as indented lines: "└ Reload B (via 'After A'): FinishedSuccess (7), 2s". */
-function chainLines(nodes, depth = 0) {
-    return nodes.flatMap(node => {
-        const status = node.status ? `${node.status}${node.statusCode !== undefined ? ` (${node.statusCode})` : ''}` : '';
-        const parts = [status, node.durationMs ? `${Math.round(node.durationMs / 100) / 10}s` : '', node.note ?? ''].filter(Boolean);
-        return [`${'  '.repeat(depth)}└ ${node.taskName} (via '${node.eventName}'): ${parts.join(', ')}`, ...chainLines(node.children, depth + 1)];
-    });
-}
-
-;// CONCATENATED MODULE: ./src/report/finish.ts
-
-
-
-
-
-
-
-
-
-/** Outputs, step log, annotations, job summary and the verdict, once every target has ended. */
-async function reportRuns(toolkit, settings, runs) {
-    if (runs.length === 1)
-        await reportOne(toolkit, settings, runs[0]);
-    else
-        await reportMany(toolkit, settings, runs);
-    setResult(toolkit, settings, runs);
-}
-async function reportOne(toolkit, settings, run) {
-    const { report } = run;
-    if (report)
-        setOutputs(toolkit, report);
-    if (run.scriptLogPath)
-        toolkit.setOutput('script-log-path', run.scriptLogPath);
-    if (run.error || !report) {
-        const message = run.error ?? `${run.label}: no result.`;
-        // A reload that ended (and then failed its checks or its save) is shown like any other.
-        if (report && run.result)
-            await toolkit.group(`Result: ${report.status}`, async () => logReport(toolkit, report));
-        await printLog(toolkit, settings, run);
-        toolkit.error(message, checkFailed(run) ? { title: `Qlik data check failed: ${run.label}` } : undefined);
-        toolkit.fail();
-        await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: false, failure: message, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, data: run.data }));
-        return;
-    }
-    if (!run.result) {
-        // wait: false
-        await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: true }));
-        return;
-    }
-    await toolkit.group(`Result: ${report.status}`, async () => logReport(toolkit, report));
-    await printLog(toolkit, settings, run);
-    const reloadOk = (0,reload_status/* isSuccess */.oJ)(run.result.status);
-    if (reloadOk)
-        (0,untrusted/* printUntrusted */.Qi)(toolkit, `${reloadSubject(report)} finished successfully${report.reloadMode === 'engine' ? ' and was saved' : ''}.`);
-    else
-        annotate(toolkit, run);
-    const chainProblem = reportChain(toolkit, settings, run);
-    const failure = !reloadOk ? failureSentence(report) : run.success ? undefined : chainProblem;
-    await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, chain: run.chain, data: run.data }));
-}
-/** A failed task in the chain: an error (chain-failure: fail) or a warning (warn). Returns the text. */
-function reportChain(toolkit, settings, run) {
-    if (!run.chainFailed || !run.chain)
-        return undefined;
-    const failed = chainNodes(run.chain).filter(node => node.failed);
-    const text = `The task chain after '${run.label}' did not finish well: ${failed.map(node => `'${node.taskName}' ${node.status ?? ''}${node.note ? ` (${node.note})` : ''}`.trim()).join(', ')}.`;
-    const title = `Qlik task chain failed after ${run.label}`;
-    if (settings.chainFailure === 'fail') {
-        toolkit.error(text, { title });
-        toolkit.fail();
-    }
-    else {
-        toolkit.warning(text, { title });
-    }
-    return text;
-}
-async function reportMany(toolkit, settings, runs) {
-    for (const run of runs) {
-        await toolkit.group(`Result: ${run.label}: ${run.report?.status || 'failed'}`, async () => {
-            if (run.report && run.result)
-                logReport(toolkit, run.report);
-            if (run.error)
-                (0,untrusted/* printUntrusted */.Qi)(toolkit, run.error);
-        });
-        await printLog(toolkit, settings, run);
-    }
-    for (const run of runs) {
-        if (run.error)
-            toolkit.error(run.error, { title: `${checkFailed(run) ? 'Qlik data check failed' : 'Qlik reload failed'}: ${run.label}` });
-        else if (run.result && !(0,reload_status/* isSuccess */.oJ)(run.result.status))
-            annotate(toolkit, run);
-        reportChain(toolkit, settings, run);
-    }
-    const failed = runs.filter(run => !run.success);
-    if (failed.length > 0) {
-        toolkit.fail();
-    }
-    else {
-        toolkit.info(`All ${runs.length} reloads finished successfully.`);
-    }
-    await bestEffort(toolkit, 'write the job summary', () => writeTargetsSummary(toolkit, runs));
-}
-async function printLog(toolkit, settings, run) {
-    if (run.scriptLogPath && !run.scriptLogPrinted && (settings.scriptLog === 'always' || (settings.scriptLog === 'on-failure' && !run.success))) {
-        await bestEffort(toolkit, 'print the script log', () => printScriptLog(toolkit, run.scriptLogPath, run.scriptLogBytes ?? 0));
-    }
-}
-/** The step failed before its targets could be reported (or was cancelled): the error, the verdict and the summary. */
-async function reportFailure(toolkit, message, runs) {
-    toolkit.error(message);
-    toolkit.fail();
-    await writeSummary(toolkit, { report: runs[0]?.report, success: false, failure: message }).catch(e => toolkit.debug(`summary: ${(0,errors/* errorMessage */.gJ)(e)}`));
-}
-/** Showing the result must not turn a good reload into a failed step: a summary or log print that fails is a warning. */
-async function bestEffort(toolkit, what, work) {
-    try {
-        await work();
-    }
-    catch (error) {
-        toolkit.warning(`Could not ${what}: ${error.message}`);
-    }
-}
-const checkFailed = (run) => run.data?.checks.some(check => !check.held) ?? false;
-/** One annotation per failed reload: status, scheduler errors, script error lines and log tail. */
-function annotate(toolkit, run) {
-    const note = run.scriptLogNote?.startsWith('No script log') ? run.scriptLogNote : undefined;
-    toolkit.error(failureAnnotation(run.report, run.excerpt, note), { title: `Qlik reload failed: ${run.label} (${run.report.status})` });
-    toolkit.fail();
-}
-
-;// CONCATENATED MODULE: ./src/report/not-started.ts
-
-
-/** The selection failed as a whole: nothing started; every target gets its entry and its row, the step one error. */
-async function reportNotStarted(toolkit, settings, runs, failure) {
-    setResult(toolkit, settings, runs);
-    toolkit.error(failure);
-    toolkit.fail();
-    if (settings.singleTarget)
-        await writeSummary(toolkit, { success: false, failure });
-    else
-        await writeTargetsSummary(toolkit, runs, failure);
-}
-
-;// CONCATENATED MODULE: ./src/util/pool.ts
-/** Runs `work` over `items` with at most `limit` at once, in order of the list. */
-async function pool(items, limit, work) {
-    let next = 0;
-    const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-        while (next < items.length)
-            await work(items[next++]);
-    });
-    await Promise.all(lanes);
-}
-
-;// CONCATENATED MODULE: ./src/engine/checks.ts
-const COMPARE = {
-    '>=': (a, c) => a >= c,
-    '>': (a, c) => a > c,
-    '=': (a, c) => a === c,
-    '<=': (a, c) => a <= c,
-    '<': (a, c) => a < c
-};
-/** Runs every check against the tables read after the reload. A named table that is missing fails its check; `*` of an app without tables too. */
-function runChecks(checks, tables) {
-    return checks.flatMap((check) => {
-        if (check.every) {
-            if (tables.length === 0)
-                return [{ check, table: '*', held: false }];
-            return tables.map(table => ({ check, table: table.name, actual: table.rows, held: COMPARE[check.op](table.rows, check.count) }));
-        }
-        const table = tables.find(t => t.name === check.table);
-        return [{ check, table: check.table, actual: table?.rows, held: table !== undefined && COMPARE[check.op](table.rows, check.count) }];
-    });
-}
-/** A failed check in one sentence: the table, the expected and the actual count. */
-function describeFailure(outcome, tables) {
-    const { check, table, actual } = outcome;
-    const expected = `expected ${check.op} ${check.count.toLocaleString('en-US')}`;
-    if (table === '*' && actual === undefined)
-        return `the app has no tables (${check.line}: ${expected} in every table)`;
-    if (actual !== undefined)
-        return `table '${table}' has ${actual.toLocaleString('en-US')} rows, ${expected}`;
-    const near = tables.find(t => t.name.toLowerCase() === table.toLowerCase());
-    const listed = tables.slice(0, 20).map(t => `'${t.name}'`);
-    const known = tables.length === 0 ? 'the app has no tables' : `the app has ${listed.join(', ')}${tables.length > 20 ? ` and ${tables.length - 20} more` : ''}`;
-    return `table '${table}' does not exist (${expected}; ${near ? `did you mean '${near.name}'? ` : ''}${known})`;
-}
-
-;// CONCATENATED MODULE: ./src/report/report.ts
-
-
-
-const DETAIL_TYPES = ['error', 'warning', 'info'];
-/** The report of a started reload with what is known of its outcome so far. */
-function buildReport(started, result, attempts = 0) {
-    const { task } = started;
-    const app = started.app ?? task?.app;
-    const startedAt = (0,dates/* realTime */.M)(result?.startTime);
-    const stoppedAt = (0,dates/* realTime */.M)(result?.stopTime);
-    const appId = app?.id ?? (result?.appID && result.appID !== types/* EMPTY_GUID */.U2 ? result.appID : '');
-    return {
-        taskId: task?.id ?? '',
-        taskName: task?.name ?? '',
-        appId,
-        appName: app?.name ?? '',
-        executionId: started.executionId,
-        executionResultId: result?.id ?? '',
-        status: result ? (0,reload_status/* statusName */.Er)(result.status) : '',
-        statusCode: result ? result.status : null,
-        startedAt,
-        stoppedAt,
-        durationMs: durationOf(result, startedAt, stoppedAt),
-        node: result?.executingNodeName ?? '',
-        attempts,
-        details: sortedDetails(result),
-        reloadMode: started.mode,
-        partial: started.partial
-    };
-}
-function durationOf(result, startedAt, stoppedAt) {
-    if (!result || !stoppedAt)
-        return null;
-    if (typeof result.duration === 'number' && result.duration > 0)
-        return result.duration;
-    return startedAt ? Date.parse(stoppedAt) - Date.parse(startedAt) : null;
-}
-/** The QRS does not sort details: order them by time so the log reads as it happened. */
-function sortedDetails(result) {
-    return (result?.details ?? [])
-        .map(detail => ({
-        type: DETAIL_TYPES[detail.detailsType ?? 2] ?? 'info',
-        message: (detail.message ?? '').trim(),
-        time: (0,dates/* isUnset */.K)(detail.detailCreatedDate) ? '' : (0,dates/* realTime */.M)(detail.detailCreatedDate)
-    }))
-        .filter(detail => detail.message)
-        .sort((a, b) => a.time.localeCompare(b.time));
-}
-
-;// CONCATENATED MODULE: ./src/scriptlog/excerpt.ts
-
-// "Error:", "General Script Error", "Execution Failed", "Syntax error"; not "ErrorMode" or "0 errors".
-const ERROR_LINE = /^.*\b(?:error\b(?!s)|failed\b).*$/gim;
-const MAX_LINE = 400;
-/** A line still open after this many characters is cut: a log line that never ends stays bounded. */
-const MAX_OPEN_LINE = 64 * 1024;
-/**
- * Scans a saved log chunk by chunk: only error lines and the last chunk become strings of their
- * own, so a log of hundreds of MB leaves little garbage behind (no string per line).
- */
-async function scanLog(path, limits = { errorLines: 15, tail: 25 }) {
-    const errorLines = [];
-    let lines = 0;
-    let carry = '';
-    // The last two chunks: enough for the tail even when the final one is short.
-    let previous = '';
-    let last = '';
-    // Skipping the rest of a line that was cut.
-    let overlong = false;
-    for await (const chunk of (0,external_node_fs_.createReadStream)(path, { encoding: 'utf8', highWaterMark: 256 * 1024 })) {
-        let next = chunk;
-        if (overlong) {
-            const end = next.indexOf('\n');
-            if (end < 0)
-                continue;
-            next = next.slice(end);
-            overlong = false;
-        }
-        const text = carry + next;
-        const end = text.lastIndexOf('\n');
-        const whole = end >= 0 ? text.slice(0, end + 1) : '';
-        carry = end >= 0 ? text.slice(end + 1) : text;
-        for (let at = whole.indexOf('\n'); at >= 0; at = whole.indexOf('\n', at + 1))
-            lines++;
-        for (const match of whole.matchAll(ERROR_LINE))
-            keepLast(errorLines, clip(match[0]), limits.errorLines);
-        if (whole) {
-            previous = last;
-            last = whole;
-        }
-        if (carry.length > MAX_OPEN_LINE) {
-            carry = carry.slice(0, MAX_LINE + 1);
-            overlong = true;
-        }
-    }
-    if (carry) {
-        lines++;
-        for (const match of carry.matchAll(ERROR_LINE))
-            keepLast(errorLines, clip(match[0]), limits.errorLines);
-    }
-    const tail = (previous + last + carry)
-        .split(/\r?\n/)
-        .filter((line, i, all) => line || i < all.length - 1)
-        .slice(-limits.tail)
-        .map(clip);
-    return { errorLines, tail, lines };
-}
-function clip(line) {
-    const text = line.replace(/\r$/, '');
-    return text.length > MAX_LINE ? `${text.slice(0, MAX_LINE)}…` : text;
-}
-function keepLast(list, line, max) {
-    list.push(line);
-    if (list.length > max)
-        list.shift();
-}
-
-;// CONCATENATED MODULE: ./src/run/context.ts
-
-function targetContext(run, step) {
-    const info = (line) => (0,untrusted/* printUntrusted */.Qi)(step.toolkit, step.multi ? `[${run.label}] ${line}` : line);
-    return {
-        ...step,
-        run,
-        startedAt: step.clock.now(),
-        info,
-        group: (title, fn) => (step.multi ? (info(title), fn()) : step.toolkit.group(title, fn))
-    };
-}
-
-// EXTERNAL MODULE: ./src/run/stop.ts
-var run_stop = __nccwpck_require__(6941);
-;// CONCATENATED MODULE: ./src/run/target.ts
-
-
-
-
-
-
-
-
-
-
-
-const STOP_WAIT_ON_TIMEOUT_MS = 15_000;
-const STOP_WAIT_ON_FAIL_FAST_MS = 4_000;
-/**
- * One target's steps: start it once (or attach), follow that reload, stop it on timeout or fail-fast,
- * check its data, make it last, fetch what explains a failure, follow its chain. The runner does each
- * step its way; this decides which. Never throws for the target's own trouble: it lands in `run.error`.
- * A cancellation is rethrown.
- */
-async function runTarget(runner, run, step) {
-    const context = targetContext(run, step);
-    const { settings, toolkit, info, group } = context;
-    try {
-        const started = (run.started = await group('Start the reload', async () => {
-            const reload = await runner.start(context);
-            // Tracked at once: if the job is killed from here on, the post step finds it.
-            context.tracker.started({
-                key: reload.key,
-                names: reload.names,
-                attached: reload.attached,
-                saved: reload.saved,
-                stop: waitMs => runner.stop(reload, { waitMs, afterCancel: true, context })
-            });
-            info(startedLine(reload));
-            return reload;
-        }));
-        run.label = started.task?.name ?? run.label;
-        if (started.tablesBefore)
-            run.data = { before: started.tablesBefore, checks: [] };
-        run.report = buildReport(started);
-        if (!context.multi)
-            setOutputs(toolkit, run.report);
-        if (!settings.wait) {
-            run.report = buildReport(started, (await runner.status(started)) ?? { id: '', status: 1 });
-            context.tracker.ended(started.key);
-            run.success = true;
-            info(`wait is false: not waiting for the reload (now ${run.report.status}).`);
-            return;
-        }
-        const result = await follow(runner, started, context);
-        if (!result)
-            return;
-        context.tracker.ended(started.key);
-        run.result = result.result;
-        run.report = buildReport(started, result.result, result.attempts);
-        run.success = (0,reload_status/* isSuccess */.oJ)(result.result.status);
-        if (run.success)
-            await checkData(runner, started, context);
-        if (run.success)
-            await save(runner, started, context);
-        await explain(runner, started, result.result, context);
-        if (settings.waitForChain && started.task)
-            await followTheChain(started.task, result.result, context);
-    }
-    catch (error) {
-        if (context.cancel.aborted)
-            throw error;
-        if (context.signal.aborted && run.started) {
-            await stopForFailFast(runner, run.started, context);
-            return;
-        }
-        run.error = (0,errors/* errorMessage */.gJ)(error);
-    }
-    finally {
-        if (run.started)
-            await runner.release(run.started).catch((error) => toolkit.debug(`release: ${(0,errors/* errorMessage */.gJ)(error)}`));
-    }
-}
-/** "Task 'Reload Sales' (…) of app 'Sales': execution …", or "App 'Sales' (…): engine reload (partial) started". */
-function startedLine(reload) {
-    const app = reload.app ?? reload.task?.app;
-    if (reload.task)
-        return `Task '${reload.task.name}' (${reload.task.id})${app ? ` of app '${app.name ?? ''}'` : ''}: execution ${reload.executionId}`;
-    return `App '${app?.name ?? ''}' (${app?.id ?? ''}): ${reload.partial ? 'partial ' : ''}engine reload started`;
-}
-/** Follows our reload to its end; on timeout stops it (stop-on-timeout) and records why. Undefined when it timed out. */
-async function follow(runner, started, context) {
-    const { run, settings, tracker } = context;
-    const { names } = started;
-    const outcome = await runner.follow(started, context);
-    if (outcome.kind === 'finished')
-        return outcome;
-    const last = `${outcome.lastStatus === undefined ? 'no status seen yet' : `last status ${(0,reload_status/* describeStatus */.Wn)(outcome.lastStatus)}`}${outcome.unanswered ? `; ${outcome.unanswered}` : ''}`;
-    const raise = "Raise 'timeout' if reloads of this app take longer.";
-    run.report = buildReport(started, outcome.result, outcome.attempts);
-    if (!run.report.status && outcome.lastStatus !== undefined) {
-        run.report.status = (0,reload_status/* statusName */.Er)(outcome.lastStatus);
-        run.report.statusCode = outcome.lastStatus;
-    }
-    if (started.attached || !settings.stopOnTimeout) {
-        tracker.ended(started.key);
-        const why = started.attached ? 'it was started by someone else (if-running: attach)' : 'stop-on-timeout is false';
-        run.error = `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for ${names.what} (${names.ended}, ${last}). The reload keeps running in Qlik Sense: ${why}. ${raise}`;
-        return undefined;
-    }
-    const stop = await (0,run_stop/* stopAndExplain */.p)(() => runner.stop(started, { waitMs: STOP_WAIT_ON_TIMEOUT_MS, afterCancel: false, context }), {
-        why: `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for ${names.what} (${last})`,
-        names,
-        afterFailure: 'Stop it in the QMC if it still runs.'
-    });
-    if (stop.kind === 'failed') {
-        // The timeout is the news; the failed stop is added to it (the post step will try again).
-        tracker.stopFailed(started.key);
-        run.error = stop.message;
-        return undefined;
-    }
-    tracker.ended(started.key);
-    run.report = buildReport(started, stop.result ?? outcome.result, outcome.attempts);
-    run.error = `${stop.message} ${raise}`;
-    return undefined;
-}
-/** fail-fast: another target failed, so this one is stopped (with stop-on-cancel) or left running. */
-async function stopForFailFast(runner, started, context) {
-    const { run, settings, tracker } = context;
-    if (started.attached || !settings.stopOnCancel) {
-        tracker.ended(started.key);
-        run.error = `Another target failed (fail-fast): stopped waiting; ${started.names.ended} keeps running${started.attached ? ' (someone else started it)' : ' (stop-on-cancel is false)'}.`;
-        return;
-    }
-    const stop = await (0,run_stop/* stopAndExplain */.p)(() => runner.stop(started, { waitMs: STOP_WAIT_ON_FAIL_FAST_MS, afterCancel: false, context }), {
-        why: 'Another target failed (fail-fast)',
-        names: started.names,
-        afterFailure: 'The post step will try again.'
-    });
-    run.error = stop.message;
-    if (stop.kind === 'failed') {
-        tracker.stopFailed(started.key);
-        return;
-    }
-    tracker.ended(started.key);
-    run.report = buildReport(started, stop.result ?? run.result);
-}
-/**
- * The app's tables after a successful reload (where the runner reads them), and the expect-rows checks
- * on them: a check that fails fails the target, naming the table, the expected and the actual count.
- */
-async function checkData(runner, started, context) {
-    const { run, settings, info } = context;
-    const after = await runner.tablesAfter(started, context);
-    if (!after)
-        return;
-    const checks = runChecks(settings.expectRows, after);
-    run.data = { ...run.data, after, checks };
-    const app = started.app?.name ?? started.task?.app?.name ?? started.app?.id ?? '';
-    for (const line of tableLines(run.data, app))
-        info(line);
-    const failed = checks.filter(outcome => !outcome.held);
-    if (failed.length === 0)
-        return;
-    run.success = false;
-    const unsaved = started.mode === 'engine' ? ' The app was not saved: it keeps the data it had.' : ' The task reloaded and saved the app: it holds this data now.';
-    run.error = `Data check failed for app '${app}' (expect-rows): ${failed.map(outcome => describeFailure(outcome, after)).join('; ')}.${unsaved}`;
-}
-/** A successful reload whose checks held is made to last (the engine saves the app); a failed save fails the target. */
-async function save(runner, started, context) {
-    try {
-        await runner.save(started, context);
-    }
-    catch (error) {
-        context.run.success = false;
-        context.run.error = `The reload succeeded, but saving the app failed: ${(0,errors/* errorMessage */.gJ)(error)}`;
-    }
-}
-/** The script log, fetched when it will be shown or explains a failure; some reloads have none (external programs). */
-async function explain(runner, started, result, context) {
-    const { run, settings, toolkit, info } = context;
-    if (run.success && settings.scriptLog !== 'always')
-        return;
-    try {
-        const log = await runner.scriptLog(started, result, context);
-        if (!log)
-            return;
-        if (log.kind === 'saved') {
-            run.scriptLogPath = log.path;
-            run.scriptLogBytes = log.bytes;
-            run.scriptLogPrinted = log.printed;
-            // script-log: never: no line of the log reaches the step log, the annotation or the summary.
-            if (!run.success && settings.scriptLog !== 'never') {
-                const excerpt = await scanLog(log.path);
-                run.excerpt = log.errorLines?.length ? { ...excerpt, errorLines: log.errorLines } : excerpt;
-            }
-            run.scriptLogNote = `Script log: ${formatBytes(log.bytes)} at ${log.path}${cutNote(log, settings.scriptLogMaxBytes)}`;
-            // A log that was cut says so in the step log too, not only in the summary.
-            if (log.cut > 0 || log.cutShort)
-                info(run.scriptLogNote);
-        }
-        else {
-            run.scriptLogNote = `No script log: ${log.reason}.`;
-            info(run.scriptLogNote);
-        }
-    }
-    catch (error) {
-        run.scriptLogNote = `The script log could not be fetched: ${(0,errors/* errorMessage */.gJ)(error)}`;
-        toolkit.warning(run.scriptLogNote);
-    }
-}
-/** What was left out of a saved log: its middle (script-log-max-size), its end (the timeout). */
-function cutNote(log, maxBytes) {
-    const notes = [];
-    if (log.cut > 0)
-        notes.push(`cut: ${formatBytes(log.cut)} of its ${formatBytes(log.received)} left out in the middle to keep within script-log-max-size (${formatBytes(maxBytes)})`);
-    if (log.cutShort)
-        notes.push(`cut short: the download was still running at the timeout, so the log ends where it stopped`);
-    return notes.length > 0 ? ` (${notes.join('; ')})` : '';
-}
-/** wait-for-chain: the tasks the outcome triggers, waited for within the target's timeout. */
-async function followTheChain(task, result, context) {
-    const { run, settings, api, clock, signal, toolkit, info, group } = context;
-    const deadline = context.startedAt + settings.timeoutMs;
-    run.chain = await group('Task chain', async () => {
-        // No request of the chain outlives the timeout either.
-        const chain = await followChain(api.with({ deadline }), { task, result }, { clock, log: toolkit, signal, deadline, maxPollIntervalMs: settings.maxPollIntervalMs, visited: new Set(), claimed: new Set() });
-        for (const line of chain.length > 0 ? chainLines(chain) : ['No task trigger fires on this outcome.'])
-            info(line);
-        return chain;
-    });
-    run.chainFailed = chainNodes(run.chain).some(node => node.failed);
-    if (run.chainFailed && settings.chainFailure === 'fail')
-        run.success = false;
-}
-
-;// CONCATENATED MODULE: ./src/run/all-targets.ts
-
-
-
-/** At most max-parallel targets at once; with fail-fast, the first failure stops the rest. */
-async function runAll(runner, runs, step) {
-    const { settings, toolkit, cancel } = step;
-    const failFast = new AbortController();
-    const context = { ...step, signal: AbortSignal.any([cancel, failFast.signal]), multi: runs.length > 1 };
-    await pool(runs, settings.maxParallel, async (run) => {
-        if (cancel.aborted)
-            return;
-        if (failFast.signal.aborted) {
-            run.error = 'Not started: another target failed (fail-fast).';
-            return;
-        }
-        await runTarget(runner, run, context);
-        if (!run.success && settings.failFast && !failFast.signal.aborted) {
-            (0,untrusted/* printUntrusted */.Qi)(toolkit, `${run.label} failed: stopping the other targets (fail-fast).`);
-            failFast.abort(new Error('fail-fast'));
-        }
-    });
-}
-
-;// CONCATENATED MODULE: ./src/run/cancel.ts
-
-
-
-/** On cancel the runner kills us 10 s after SIGINT: a short wait for Aborted. */
-const STOP_WAIT_ON_CANCEL_MS = 4_000;
-/**
- * The job was cancelled: stop our executions that have not ended, unless they were someone else's
- * (attach) or the user said not to (stop-on-cancel: false); a reload that already finished is left as it
- * is. What could not be stopped is left to the post step. The step fails, saying what happened to each.
- */
-async function reportCancelled(progress, toolkit) {
-    const { settings, runs, running } = progress;
-    const messages = [];
-    if (!settings || runs.every(run => !run.started))
-        messages.push('The job was cancelled before a reload was started.');
-    for (const run of runs) {
-        if (run.started && !running.has(run.started.key)) {
-            messages.push(`The job was cancelled after the reload of '${run.label}' had ended (${run.report?.status || 'ended'}); nothing to stop.`);
-        }
-    }
-    for (const r of [...running.values()]) {
-        if (r.attached) {
-            messages.push(`The job was cancelled; ${r.names.ended} was started by someone else (if-running: attach) and keeps running.`);
-        }
-        else if (settings?.stopOnCancel === false) {
-            messages.push(`The job was cancelled; ${r.names.subject} keeps running in Qlik Sense because stop-on-cancel is false.`);
-        }
-        else {
-            const stop = await (0,run_stop/* stopAndExplain */.p)(() => r.stop(STOP_WAIT_ON_CANCEL_MS), { why: 'The job was cancelled', names: r.names, afterFailure: 'The post step will try again.' });
-            messages.push(stop.message);
-            if (stop.kind === 'failed') {
-                progress.stopFailed(r.key);
-                continue;
-            }
-        }
-        running.delete(r.key);
-    }
-    // What is left is for the post step.
-    progress.save();
-    if (settings)
-        setResult(toolkit, settings, runs);
-    await reportFailure(toolkit, messages.join('\n'), runs);
-}
-
-// EXTERNAL MODULE: ./src/run/state.ts
-var state = __nccwpck_require__(4352);
-;// CONCATENATED MODULE: ./src/run/progress.ts
-
-/**
- * What the main step knows so far, kept as it goes: a cancellation needs it to clean up, and the post
- * step finds in the step's state which of our executions may still run (saved the moment that changes).
- */
-class Progress {
-    store;
-    settings;
-    runs = [];
-    /** Our reloads that have not ended, by key. */
-    running = new Map();
-    /** Of those, the ones main meant to stop and could not: the post step tries again. */
-    stopPending = new Set();
-    constructor(store) {
-        this.store = store;
-    }
-    started(running) {
-        this.running.set(running.key, running);
-        this.save();
-    }
-    ended(key) {
-        this.running.delete(key);
-        this.save();
-    }
-    stopFailed(key) {
-        this.stopPending.add(key);
-    }
-    /** Rewrites the state's list of ours that may still run (not someone else's we attached to). */
-    save() {
-        (0,state/* saveRunning */.LW)(this.ours(), this.store);
-    }
-    /** Main's last word (a kill never gets here): only what main could not stop is left to the post step. */
-    end() {
-        (0,state/* markMainEnded */.$U)([...this.running.values()].filter(r => !r.attached && this.stopPending.has(r.key)).map(r => r.saved), this.store);
-    }
-    ours() {
-        return [...this.running.values()].filter(r => !r.attached).map(r => r.saved);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/run/signals.ts
-
-/**
- * Listens for the runner's cancellation: SIGINT, then SIGTERM 7.5 s later (then SIGKILL); a Windows runner
- * sends Ctrl+C, then Ctrl+Break (SIGBREAK, which ends Node at once unless listened to). `also`: another
- * signal that cancels the job (in-process tests use it).
- */
-function listenForCancel(toolkit, also) {
-    const cancel = new AbortController();
-    const onSignal = (signal) => {
-        if (!cancel.signal.aborted)
-            toolkit.info(`Received ${signal}: the job is being cancelled.`);
-        cancel.abort(new errors/* CancelledError */.cc(signal));
-    };
-    const onAlso = () => onSignal('SIGTERM');
-    const signals = ['SIGINT', 'SIGTERM', 'SIGBREAK'];
-    for (const signal of signals)
-        process.on(signal, onSignal);
-    also?.addEventListener('abort', onAlso);
-    return {
-        signal: cancel.signal,
-        dispose: () => {
-            for (const signal of signals)
-                process.off(signal, onSignal);
-            also?.removeEventListener('abort', onAlso);
-        }
-    };
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/reload/app-busy.ts
-
-
-
-
-/** A chain can start another task of the app the moment one ends: the check is made again, this many times at most. */
-const MAX_ROUNDS = 10;
-/**
- * Before the action reloads an app in the engine itself: is a task of that app running on the scheduler
- * (the QRS's execution sessions)? `wait` waits for it to end (then looks again), `fail` refuses. Whether
- * one runs is not known when the server does not serve the list: `fail` refuses then too, `wait` warns.
- * Engine reloads of others are not in that list: the engine runs those one after the other itself.
- */
-async function untilAppIdle(qrs, app, options) {
-    const name = `'${app.name ?? app.id}'`;
-    const { deadline, clock } = options;
-    const api = qrs.with({ deadline });
-    for (let round = 0; round < MAX_ROUNDS; round++) {
-        const sessions = await api.appRunningSessions(app.id);
-        if ('notKnown' in sessions) {
-            const why = `Could not check whether a task of app ${name} is running (${sessions.notKnown})`;
-            if (options.ifRunning === 'fail')
-                throw new errors/* ReloadError */.gK(`${why}, and if-running is 'fail': not reloading it. Allow the user to read execution sessions, or use if-running: wait.`);
-            options.log.warning(`${why}: reloading it without that check.`);
-            return;
-        }
-        const [running] = sessions;
-        if (!running)
-            return;
-        const task = running.reloadTask?.name ? `task '${running.reloadTask.name}'` : 'a task';
-        if (options.ifRunning === 'fail') {
-            throw new errors/* ReloadError */.gK(`App ${name} is being reloaded by ${task} (execution ${running.id}) and if-running is 'fail': not reloading it in the engine beside that run.`);
-        }
-        (0,untrusted/* printUntrusted */.Qi)(options.log, `App ${name} is being reloaded by ${task} (execution ${running.id}): waiting for it to end before the engine reload (if-running: wait).`);
-        // Reads that do not retry on their own (the wait rides out outages), none outliving the deadline.
-        const outcome = await (0,wait/* waitForExecution */.Li)(api.with({ retries: 0 }), running.id, {
-            log: line => (0,untrusted/* printUntrusted */.Qi)(options.log, line),
-            clock,
-            timeoutMs: Math.max(0, deadline - clock.now()),
-            maxPollIntervalMs: options.maxPollIntervalMs,
-            signal: options.signal
-        });
-        if (outcome.kind === 'timeout') {
-            throw new errors/* ReloadError */.gK(`App ${name} was being reloaded by ${task} (execution ${running.id}), which did not end within the timeout; this step reloaded nothing.`);
-        }
-        options.log.info(`That run ended with ${(0,reload_status/* describeStatus */.Wn)(outcome.result.status)}.`);
-    }
-    throw new errors/* ReloadError */.gK(`Tasks of app ${name} kept running for ${MAX_ROUNDS} runs in a row; this step reloaded nothing.`);
-}
-
-// EXTERNAL MODULE: ./src/report/started.ts
-var report_started = __nccwpck_require__(4439);
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-// EXTERNAL MODULE: external "node:stream/promises"
-var promises_ = __nccwpck_require__(6466);
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
-;// CONCATENATED MODULE: ./src/scriptlog/capped-file.ts
-
-
-
-/** Copies go in pieces of this size: memory stays flat however large the cap. */
-const COPY_BYTES = 1024 * 1024;
-/**
- * A file that keeps at most about `maxBytes` of what is written to it: the first half as it comes, and of
- * the rest only the last half, in a ring file beside it (`<path>.tail`, written in place, so disk and
- * memory stay bounded whatever the server sends). When it ends, the tail is appended after a line that
- * says how much was cut between them, and the ring file is removed.
- */
-class CappedFile extends external_node_stream_.Writable {
-    path;
-    maxBytes;
-    file;
-    ring;
-    headMax;
-    tailMax;
-    /** Bytes in the head, at the start of the file. */
-    head = 0;
-    /** Bytes that came after the head; the ring holds the last tailMax of them. */
-    rest = 0;
-    constructor(path, maxBytes) {
-        super();
-        this.path = path;
-        this.maxBytes = maxBytes;
-        this.headMax = Math.floor(maxBytes / 2);
-        this.tailMax = maxBytes - this.headMax;
-    }
-    /** Every byte written. */
-    get received() {
-        return this.head + this.rest;
-    }
-    /** Bytes left out between the head and the tail. */
-    get cut() {
-        return Math.max(0, this.rest - this.tailMax);
-    }
-    _construct(done) {
-        (0,promises_namespaceObject.open)(this.path, 'w').then(file => {
-            this.file = file;
-            done();
-        }, done);
-    }
-    _write(chunk, _encoding, done) {
-        this.take(chunk).then(() => done(), done);
-    }
-    _final(done) {
-        this.finish().then(() => done(), done);
-    }
-    _destroy(error, done) {
-        this.close().then(() => done(error), () => done(error));
-    }
-    async take(chunk) {
-        const room = this.headMax - this.head;
-        if (room > 0) {
-            const piece = chunk.subarray(0, room);
-            await this.file.write(piece, 0, piece.length, this.head);
-            this.head += piece.length;
-            chunk = chunk.subarray(piece.length);
-        }
-        if (chunk.length === 0)
-            return;
-        this.ring ??= await (0,promises_namespaceObject.open)(`${this.path}.tail`, 'w+');
-        // Only the last tailMax bytes of a chunk can stay.
-        if (chunk.length > this.tailMax) {
-            this.rest += chunk.length - this.tailMax;
-            chunk = chunk.subarray(chunk.length - this.tailMax);
-        }
-        while (chunk.length > 0) {
-            const at = this.rest % this.tailMax;
-            const piece = chunk.subarray(0, this.tailMax - at);
-            await this.ring.write(piece, 0, piece.length, at);
-            this.rest += piece.length;
-            chunk = chunk.subarray(piece.length);
-        }
-    }
-    /** The tail after the head (and, when something was cut, a line saying so); the ring file goes. */
-    async finish() {
-        if (this.ring) {
-            let at = this.head;
-            if (this.cut > 0) {
-                const line = Buffer.from(`\r\n… ${formatBytes(this.cut)} of the script log cut here (script-log-max-size ${formatBytes(this.maxBytes)}): its first ${formatBytes(this.head)} and its last ${formatBytes(this.tailMax)} are kept …\r\n`);
-                await this.file.write(line, 0, line.length, at);
-                at += line.length;
-            }
-            // The ring's oldest byte sits where the next one would be written, once it has wrapped.
-            const kept = Math.min(this.rest, this.tailMax);
-            const start = this.rest > this.tailMax ? this.rest % this.tailMax : 0;
-            at = await this.copy(start, kept, at);
-            await this.copy(0, start, at);
-        }
-        await this.close();
-    }
-    /** Copies ring bytes [from, to) to the file at `at`; answers where the next bytes go. */
-    async copy(from, to, at) {
-        const buffer = Buffer.alloc(Math.min(COPY_BYTES, Math.max(1, to - from)));
-        for (let offset = from; offset < to;) {
-            const { bytesRead } = await this.ring.read(buffer, 0, Math.min(buffer.length, to - offset), offset);
-            if (bytesRead === 0)
-                break;
-            await this.file.write(buffer, 0, bytesRead, at);
-            at += bytesRead;
-            offset += bytesRead;
-        }
-        return at;
-    }
-    async close() {
-        const [file, ring] = [this.file, this.ring];
-        this.file = this.ring = undefined;
-        await file?.close();
-        if (ring) {
-            await ring.close();
-            await (0,promises_namespaceObject.rm)(`${this.path}.tail`, { force: true });
-        }
-    }
-}
-
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-;// CONCATENATED MODULE: ./src/scriptlog/fetch.ts
-
-
-
-
-
-
-/**
- * Right after a run the download can answer 404 for a while (Butler waits 500 ms, then retries
- * 2 s apart): bounded waits, about 15 s in all.
- */
-const DOWNLOAD_RETRY_DELAYS_MS = [500, 2_000, 2_000, 2_000, 4_000, 4_000];
-/**
- * Streams the script log of `result` to a file under `dir`; memory stays flat whatever its size, and the
- * file stays within `maxBytes`. The file keeps Qlik's CRLF line endings; a leading BOM is dropped. The
- * api's deadline (the target's timeout) ends a download that runs on, keeping what came.
- */
-async function saveScriptLog(api, taskId, result, { dir, clock, signal, maxBytes }) {
-    if (result.scriptLogAvailable === false && (!result.fileReferenceID || result.fileReferenceID === types/* EMPTY_GUID */.U2)) {
-        return { kind: 'none', reason: 'the scheduler recorded no script log for this execution (empty file reference)' };
-    }
-    // The id names the file: anything but a GUID (a `../` in it) is refused before any request.
-    if (!GUID.test(result.id ?? ''))
-        return { kind: 'none', reason: `the execution result id '${String(result.id).slice(0, 60)}' is not a GUID, so it cannot name the log file` };
-    const path = insideDir(dir, `qlik-script-log-${result.id.toLowerCase()}.log`);
-    const reference = await api.scriptLogReference(taskId, result);
-    if (!reference)
-        return { kind: 'none', reason: 'the server has no script log for this execution' };
-    let file;
-    const outcome = await (0,poll/* poll */.wt)({
-        clock,
-        signal,
-        read: () => api.downloadScriptLog(reference, () => [stripBom(), (file = new CappedFile(path, maxBytes))]),
-        done: answer => answer.status === 200,
-        next: (_, attempt) => DOWNLOAD_RETRY_DELAYS_MS[attempt]
-    });
-    if (outcome.done && file) {
-        const { received, cut } = file;
-        return { kind: 'saved', path, bytes: (await (0,promises_namespaceObject.stat)(path)).size, received, cut, cutShort: outcome.value.cutShort };
-    }
-    return { kind: 'none', reason: `the log download still answered 404 after ${outcome.attempts} tries` };
-}
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** `name` resolved inside `dir`; throws when it would land anywhere else. */
-function insideDir(dir, name) {
-    const base = (0,external_node_path_namespaceObject.resolve)(dir);
-    const path = (0,external_node_path_namespaceObject.resolve)(base, name);
-    const rest = (0,external_node_path_namespaceObject.relative)(base, path);
-    if (!rest || rest.startsWith('..') || (0,external_node_path_namespaceObject.isAbsolute)(rest))
-        throw new Error(`Refusing to write the script log outside ${base}.`);
-    return path;
-}
-/** Drops a UTF-8 byte order mark at the very start of the stream. */
-function stripBom() {
-    let first = true;
-    return new external_node_stream_.Transform({
-        transform(chunk, _encoding, done) {
-            if (first) {
-                first = false;
-                if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf)
-                    chunk = chunk.subarray(3);
-            }
-            done(null, chunk);
-        }
-    });
-}
-
-;// CONCATENATED MODULE: ./src/scriptlog/progress-file.ts
-
-
-
-
-/**
- * The progress lines of an engine reload, written to a file under `dir` as they come (CRLF, like Qlik's
- * script logs). The file is capped as a downloaded script log is (script-log-max-size, `maxBytes`): a
- * reload that prints without end keeps its first and last half of that, with a line saying how much was
- * cut between them. `name` must be a plain file name: it is resolved inside `dir` or refused.
- */
-class ProgressFile {
-    path;
-    file;
-    /** A write that failed (a full disk): close() reports it; the reload goes on. */
-    failure;
-    closing;
-    size = 0;
-    constructor(dir, name, maxBytes) {
-        this.path = insideDir(dir, name);
-        this.file = new CappedFile(this.path, maxBytes);
-        this.file.on('error', error => (this.failure ??= error));
-    }
-    /** Bytes in the file, once closed. */
-    get bytes() {
-        return this.size;
-    }
-    /** Every byte written. */
-    get received() {
-        return this.file.received;
-    }
-    /** Bytes left out between the head and the tail. */
-    get cut() {
-        return this.file.cut;
-    }
-    write(lines) {
-        if (this.failure || this.file.writableEnded)
-            return;
-        for (const line of lines)
-            this.file.write(`${line}\r\n`);
-    }
-    /** Puts the tail after the head and closes the file (an empty log is written too: the path always names a file). */
-    close() {
-        this.closing ??= this.finish();
-        return this.closing;
-    }
-    async finish() {
-        if (!this.file.writableEnded)
-            this.file.end();
-        await (0,promises_.finished)(this.file).catch((error) => (this.failure ??= error));
-        if (this.failure)
-            throw this.failure;
-        this.size = (await (0,promises_namespaceObject.stat)(this.path)).size;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/run/engine-tables.ts
-/** What is left of the target's timeout, but at least one request's time: what opening an app may take. */
-function openBudget({ settings, clock, startedAt }) {
-    return Math.max(settings.requestTimeoutMs, startedAt + settings.timeoutMs - clock.now());
-}
-/** Opens the app in the engine with its data, reads its tables, closes the session. */
-async function readTables(engine, app, context) {
-    const session = await engine.open(app, { noData: false, openTimeoutMs: openBudget(context) });
-    try {
-        return await session.tables();
-    }
-    finally {
-        await session.close();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/run/engine-runner.ts
-
-
-
-
-
-
-
-
-
-/** GetProgress once a second: the lines arrive within a second, at a rate that does not load the engine (corectl#256). */
-const PROGRESS_POLL_MS = 1_000;
-/** The transient line ("Orders << Orders 40,000 Lines fetched") at most this often. */
-const TRANSIENT_EVERY_MS = 5_000;
-/** A line at least this often while nothing else is printed. */
-const HEARTBEAT_MS = 5 * 60_000;
-/** enigma.js's code for a call whose socket closed before the answer (NOT_CONNECTED). */
-const LOST = -1;
-const engine_runner_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/**
- * The action reloads each app itself in the engine: after the QRS says no task of the app runs, it
- * opens the app (one session per app), reads its tables, runs DoReloadEx (partial with qPartial), prints
- * the progress while it runs, and, once target.ts has checked the tables, saves the app (DoSave).
- */
-function engineRunner(api, engine) {
-    return {
-        start: async (context) => {
-            const { run, settings, clock, signal, toolkit } = context;
-            const resolved = run.resolved?.app;
-            const app = resolved ? { id: resolved.id, name: resolved.name } : { id: run.target.kind === 'app-id' ? run.target.appId : '' };
-            // The input check refuses if-running: attach in engine mode.
-            const ifRunning = settings.ifRunning === 'fail' ? 'fail' : 'wait';
-            await untilAppIdle(api, app, { ifRunning, deadline: clock.now() + settings.timeoutMs, maxPollIntervalMs: settings.maxPollIntervalMs, clock, signal, log: toolkit });
-            const session = await engine.open(app, { noData: false, openTimeoutMs: openBudget(context), signal });
-            try {
-                const before = await session.tables();
-                signal.throwIfAborted();
-                const key = (0,external_node_crypto_.randomUUID)();
-                const name = `qlik-engine-log-${engine_runner_GUID.test(app.id) ? app.id.toLowerCase() : 'app'}-${key.slice(0, 8)}.log`;
-                // Capped as a downloaded script log is: the same input, the same head and tail.
-                const log = new ProgressFile(process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), name, settings.scriptLogMaxBytes);
-                const reload = session.reload(settings.partial);
-                return {
-                    key,
-                    names: (0,report_started/* engineNames */.R)(app),
-                    mode: 'engine',
-                    partial: settings.partial,
-                    app,
-                    executionId: '',
-                    attached: false,
-                    saved: { engine: true, appId: app.id, appName: app.name ?? '' },
-                    tablesBefore: before,
-                    session,
-                    reload,
-                    log,
-                    sentAt: Date.now(),
-                    cancelled: false,
-                    errors: []
-                };
-            }
-            catch (error) {
-                await session.close();
-                throw error;
-            }
-        },
-        status: async (started) => (started.reload.answer ? resultOf(started) : undefined),
-        follow: async (started, context) => {
-            const { settings, clock, signal, group } = context;
-            const title = `Reload app '${started.app.name ?? started.app.id}' in the engine${started.partial ? ' (partial)' : ''} (timeout ${formatDuration(settings.timeoutMs)})`;
-            return group(title, async () => {
-                const since = clock.now();
-                const show = printer(started, context, since);
-                const surprise = surprises(context.info);
-                const ended = () => started.reload.answer !== undefined || started.reload.failure !== undefined;
-                /** The last read began after DoReloadEx answered: it has every line. */
-                let complete = false;
-                const outcome = await (0,poll/* poll */.wt)({
-                    clock,
-                    signal,
-                    deadline: since + settings.timeoutMs,
-                    // A gap ends early when DoReloadEx answers: the last lines are read at once.
-                    sleep: (ms, abort) => sleepUntil(clock, ms, abort, started.reload.done),
-                    read: async () => {
-                        complete = started.reload.answer !== undefined;
-                        const progress = await readProgress(started).catch((error) => (surprise.ridden(error) ? undefined : lostOr(started, error)));
-                        if (!progress)
-                            return;
-                        surprise.over();
-                        show(progress);
-                    },
-                    done: ended,
-                    next: () => PROGRESS_POLL_MS
-                });
-                if (!outcome.done)
-                    return { kind: 'timeout', elapsedMs: clock.now() - since, sessionEnded: false, lastStatus: 2, attempts: 0 };
-                // The answer came while the last read was under way: what came between (else that read came after it).
-                // Best effort: the outcome is known, a session that broke just now does not change it.
-                const last = started.reload.answer && !complete ? await readProgress(started).catch(() => undefined) : undefined;
-                if (last)
-                    show(last);
-                if (started.reload.failure instanceof errors/* UnexpectedEngineAnswer */.ki) {
-                    throw new errors/* EngineError */.NJ(`${started.reload.failure.message} Whether the reload succeeded is not known; the app was not saved.`);
-                }
-                if (started.reload.failure)
-                    lostOr(started, started.reload.failure);
-                return { kind: 'finished', result: resultOf(started), attempts: 1 };
-            });
-        },
-        stop: async (started, { waitMs, context }) => {
-            if (started.reload.answer || started.reload.failure)
-                return { alreadyEnded: true, result: started.reload.answer && resultOf(started) };
-            started.cancelled = true;
-            await started.session.cancel();
-            await sleepUntil(context.clock, waitMs, undefined, started.reload.done);
-            const result = started.reload.answer ? resultOf(started) : undefined;
-            // Best effort: the lines up to the cancel ("Abort requested by user") into the log, then the session ends.
-            if (started.session.open)
-                await readProgress(started).catch(() => undefined);
-            await closeAll(started);
-            return { alreadyEnded: false, result };
-        },
-        tablesAfter: started => started.session.tables(),
-        save: async (started, context) => {
-            await started.session.save(openBudget(context));
-            context.info(`App '${started.app.name ?? started.app.id}' saved (DoSave).`);
-        },
-        scriptLog: async (started) => {
-            const { log } = started;
-            await log.close();
-            return { kind: 'saved', path: log.path, bytes: log.bytes, received: log.received, cut: log.cut, cutShort: false, errorLines: started.errors.map(errorLine), printed: true };
-        },
-        // A reload still running is left to stop() (the job cancelled): closing its session first would be no cancel.
-        // One whose session is gone (an engine that stopped answering) has nothing left to stop: its log is closed too.
-        release: async (started) => {
-            if (started.reload.answer || started.reload.failure || !started.session.open)
-                await closeAll(started);
-        }
-    };
-}
-/** GetProgress of our reload; its lines go to the progress log as they come, its errors are kept. */
-async function readProgress(started) {
-    const progress = await started.session.progress(started.reload.requestId);
-    started.log.write(progress.lines);
-    if (progress.errors.length > 0)
-        started.errors = progress.errors;
-    return progress;
-}
-/**
- * Prints the progress as it comes: every persistent line, the transient one at most every few seconds
- * when it changed, a heartbeat when all is quiet. Server text: through the gate (context.info). With
- * script-log: never, no line of the script's reaches the step log, only that it runs.
- */
-function printer(started, { settings, clock, info }, since) {
-    const quiet = settings.scriptLog === 'never';
-    let lastPrint = since;
-    let lastTransient = '';
-    let transientAt = -Infinity;
-    return progress => {
-        const now = clock.now();
-        const elapsed = `+${formatDuration(now - since)}`;
-        if (!quiet)
-            for (const line of progress.lines)
-                info(line);
-        if (!quiet && progress.lines.length > 0)
-            lastPrint = now;
-        if (progress.transient && progress.transient !== lastTransient && now - transientAt >= TRANSIENT_EVERY_MS) {
-            info(`${elapsed} ${quiet ? 'reloading' : progress.transient}`);
-            lastTransient = progress.transient;
-            transientAt = lastPrint = now;
-        }
-        else if (now - lastPrint >= HEARTBEAT_MS) {
-            info(`${elapsed} still reloading ${started.names.what.replace(/^the engine reload of /, '')}`);
-            lastPrint = now;
-        }
-    };
-}
-/**
- * A GetProgress answer the action cannot read (a field of the wrong type) is ridden out, as the task
- * mode's wait rides out a surprise: the reload's outcome is DoReloadEx's answer, not its progress. One
- * line when such answers start, one when the progress reads again.
- */
-function surprises(info) {
-    let ongoing = false;
-    return {
-        ridden: error => {
-            if (!(error instanceof errors/* UnexpectedEngineAnswer */.ki))
-                return false;
-            if (!ongoing)
-                info(`${error.message} Its progress is not shown while it answers so; still waiting for the reload.`);
-            ongoing = true;
-            return true;
-        },
-        over: () => {
-            if (ongoing)
-                info('The engine answers GetProgress as expected again.');
-            ongoing = false;
-        }
-    };
-}
-/** The outcome in the QRS's terms, as the outputs report it: FinishedSuccess (7), FinishedFail (8), or Aborted (6) when cancelled. */
-function resultOf(started) {
-    const { answer, answeredAt = Date.now() } = started.reload;
-    const status = answer?.success ? 7 : started.cancelled ? 6 : 8;
-    return {
-        id: '',
-        status,
-        startTime: new Date(started.sentAt).toISOString(),
-        stopTime: new Date(answeredAt).toISOString(),
-        duration: answeredAt - started.sentAt,
-        appID: started.app.id
-    };
-}
-function errorLine(error) {
-    return error.statement ? `${error.message} (in: ${error.statement})` : error.message;
-}
-/**
- * A call failed during the reload. Refused by the engine (no reload right, a parameter): its answer,
- * as it is. The session broke (the socket closed, an engine that stopped answering): the reload is lost,
- * its end is not ours to see.
- */
-function lostOr(started, error) {
-    const code = error instanceof errors/* EngineError */.NJ ? error.code : undefined;
-    if (code !== undefined && code !== LOST)
-        throw error;
-    throw new errors/* EngineError */.NJ(`${started.names.what[0].toUpperCase()}${started.names.what.slice(1)} was lost: ${(0,errors/* errorMessage */.gJ)(error)} Without its session Qlik stops the reload or runs it to its end unsaved (not confirmed which); nothing was saved.`, code);
-}
-async function closeAll(started) {
-    await started.log.close().catch(() => undefined);
-    await started.session.close();
-}
-/** Sleeps `ms` on the clock, or less when `until` settles first (never longer: the timer is dropped). */
-async function sleepUntil(clock, ms, abort, until) {
-    const done = new AbortController();
-    const signal = abort ? AbortSignal.any([abort, done.signal]) : done.signal;
-    const settled = until.then(() => done.abort(), () => done.abort());
-    try {
-        await clock.sleep(ms, signal);
-    }
-    catch (error) {
-        if (abort?.aborted)
-            throw error;
-    }
-    finally {
-        done.abort();
-        void settled;
-    }
-}
-
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-// EXTERNAL MODULE: external "node:perf_hooks"
-var external_node_perf_hooks_ = __nccwpck_require__(643);
-;// CONCATENATED MODULE: ./src/notify/listener.ts
-
-
-
-/** Wake-ups that end a sleep are at least this far apart: each costs QRS reads, and anyone who can reach the port can post. */
-const MIN_WAKE_GAP_MS = 1_000;
-/** The QRS sends a small JSON list per callback. */
-const MAX_CALLBACK_BYTES = 64 * 1024;
-const MAX_CONNECTIONS = 32;
-const HEADERS_TIMEOUT_MS = 3_000;
-const REQUEST_TIMEOUT_MS = 5_000;
-const servers = new Map();
-/**
- * Receives the QRS's change notifications for one execution, on a path of its own that ends in an
- * unguessable token. A callback is only a wake-up: its body is never read as the truth; the wait
- * re-reads the state over the API. `sleep` ends early when a callback arrives, at most once per
- * MIN_WAKE_GAP_MS. Any other path is answered 404 and wakes nothing.
- */
-class WakeUpListener {
-    shared;
-    key;
-    path;
-    token;
-    log;
-    wake;
-    pending = false;
-    lastWake = -Infinity;
-    wakeUps = 0;
-    constructor(shared, key, 
-    /** The path the QRS must call: the notify-url path and the token. */
-    path, token, log) {
-        this.shared = shared;
-        this.key = key;
-        this.path = path;
-        this.token = token;
-        this.log = log;
-    }
-    get port() {
-        return this.shared.port;
-    }
-    static async start(address, basePath, log) {
-        const key = `${address.host}:${address.port}`;
-        let pending = servers.get(key);
-        if (!pending) {
-            pending = listen(address);
-            servers.set(key, pending);
-            pending.catch(() => servers.delete(key));
-        }
-        const shared = await pending;
-        const token = (0,external_node_crypto_.randomBytes)(18).toString('base64url');
-        // Known only to the QRS (and whoever can read its notification list): masked in the job log.
-        log.setSecret(token);
-        const path = `${basePath.replace(/\/+$/, '')}/${token}`;
-        const listener = new WakeUpListener(shared, key, path, token, log);
-        shared.routes.set(path, listener);
-        return listener;
-    }
-    /** A callback arrived on this listener's path. */
-    notify() {
-        this.wakeUps++;
-        this.log.debug('Qlik notification received: checking the execution soon.');
-        this.pending = true;
-        this.wake?.();
-    }
-    /** Waits `ms`, or less if a callback arrives (also one that arrived since the last wait). True when woken. */
-    sleep(ms, signal) {
-        return new Promise((resolve, reject) => {
-            const started = external_node_perf_hooks_.performance.now();
-            let timer;
-            const finish = () => {
-                cleanup();
-                // A callback that came during the sleep counts, even when the sleep ran out first.
-                const woken = this.pending;
-                if (woken)
-                    this.lastWake = external_node_perf_hooks_.performance.now();
-                this.pending = false;
-                resolve(woken);
-            };
-            const aborted = () => {
-                cleanup();
-                // The signal's reason is what the caller aborted with (an AbortError by default): passed on as it is.
-                // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-                reject(signal.reason);
-            };
-            const cleanup = () => {
-                clearTimeout(timer);
-                signal?.removeEventListener('abort', aborted);
-                this.wake = undefined;
-            };
-            // The sleep ends at its end, or when a callback is pending and the gap since the last wake-up has passed.
-            const arm = () => {
-                clearTimeout(timer);
-                const now = external_node_perf_hooks_.performance.now();
-                const end = started + ms;
-                const wakeAt = this.pending ? Math.max(now, this.lastWake + MIN_WAKE_GAP_MS) : Infinity;
-                timer = setTimeout(finish, Math.max(0, Math.min(end, wakeAt) - now));
-            };
-            if (signal?.aborted)
-                return aborted();
-            signal?.addEventListener('abort', aborted, { once: true });
-            this.wake = arm;
-            arm();
-        });
-    }
-    /** Removes this path; the server closes with its last user. */
-    async close() {
-        const { routes, server } = this.shared;
-        routes.delete(this.path);
-        if (routes.size > 0)
-            return;
-        servers.delete(this.key);
-        server.closeAllConnections();
-        await new Promise(resolve => server.close(() => resolve()));
-    }
-}
-async function listen(address) {
-    const routes = new Map();
-    const server = (0,external_node_http_.createServer)({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, (request, response) => handle(routes, request, response));
-    server.maxConnections = MAX_CONNECTIONS;
-    server.keepAliveTimeout = 2_000;
-    server.maxHeadersCount = 50;
-    await new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(address.port, address.host, () => {
-            server.off('error', reject);
-            resolve();
-        });
-    });
-    // A client error (bad request, timeout) closes that connection only.
-    server.on('clientError', (_error, socket) => socket.destroy());
-    return { server, port: server.address().port, routes };
-}
-function handle(routes, request, response) {
-    const listener = request.method === 'POST' ? routes.get((request.url ?? '').split('?')[0]) : undefined;
-    const declared = Number(request.headers['content-length'] ?? 0);
-    if (!listener || declared > MAX_CALLBACK_BYTES) {
-        refuse(request, response, listener ? 413 : 404);
-        return;
-    }
-    let bytes = 0;
-    // The body is not needed (a callback only says "look again"), only bounded.
-    request.on('data', (chunk) => {
-        bytes += chunk.length;
-        if (bytes > MAX_CALLBACK_BYTES && !response.headersSent)
-            refuse(request, response, 413);
-    });
-    request.on('end', () => {
-        if (response.headersSent)
-            return;
-        response.writeHead(200).end();
-        listener.notify();
-    });
-    request.on('error', () => undefined);
-}
-/** Answers and closes the connection without reading the rest of the request. */
-function refuse(request, response, status) {
-    response.on('error', () => undefined);
-    response.writeHead(status, { Connection: 'close' }).end(() => request.destroy());
-}
-
-;// CONCATENATED MODULE: ./src/notify/subscription.ts
-
-
-
-
-/**
- * Listens on `listen` and subscribes the QRS to changes of this execution's results, calling `url`.
- * Push is an optimisation: if it cannot be set up, the step warns and polls as usual.
- */
-async function subscribe(api, notify, executionId, log) {
-    let listener;
-    try {
-        listener = await WakeUpListener.start(notify.listen, notify.url.pathname, log);
-    }
-    catch (error) {
-        log.warning(`Push wake-ups off: cannot listen on ${notify.listen.host}:${notify.listen.port} (${error.message}); polling instead.`);
-        return undefined;
-    }
-    // The QRS calls a path of this execution's own, with a token nobody else knows.
-    const callback = new URL(notify.url.href);
-    callback.pathname = listener.path;
-    let handle;
-    try {
-        handle = await api.subscribeToExecution(executionId, callback.href);
-    }
-    catch (error) {
-        await listener.close();
-        log.warning(subscriptionFailed(error, executionId));
-        return undefined;
-    }
-    log.info(`Push wake-ups on: the QRS calls ${callback.href.replace(listener.token, '<token>')} when execution ${executionId} changes (listening on ${notify.listen.host}:${listener.port}).`);
-    return {
-        listener,
-        close: async () => {
-            // Always removed, also after a failure or a cancellation: a forgotten subscription keeps
-            // the QRS calling a runner that is gone.
-            await api
-                .detached()
-                .unsubscribe(handle)
-                .catch(error => log.warning(`Could not remove the notification subscription ${handle}: ${error.message}`));
-            await listener.close();
-            log.info(`Removed the notification subscription (${listener.wakeUps} wake-up${listener.wakeUps === 1 ? '' : 's'} received).`);
-        }
-    };
-}
-/**
- * Why push is off. A refusal made nothing; a lost answer may have made a subscription whose handle
- * never came, which cannot be removed (the QRS lists no subscriptions to find it in). It only ever fires
- * for this execution, so it falls silent once that has ended, and its calls meet a closed listener.
- */
-function subscriptionFailed(error, executionId) {
-    const why = (0,util_text/* firstLine */.TM)((0,errors/* errorMessage */.gJ)(error));
-    if (!(0,retry/* outcomeUnknown */.Hu)(error))
-        return `Push wake-ups off: the QRS refused the notification subscription (${why}); polling instead.`;
-    return `Push wake-ups off: the answer to the notification subscription was lost (${why}); polling instead. If the QRS made it, it stays there (its handle never came, and the QRS lists none to remove it by), but it fires only for execution ${executionId} and falls silent once that has ended.`;
-}
-
-// EXTERNAL MODULE: ./src/reload/stop.ts
-var stop = __nccwpck_require__(4545);
-;// CONCATENATED MODULE: ./src/run/task-runner.ts
-
-
-
-
-
-
-
-
-
-
-
-
-/** The task's run as every step knows it. */
-function taskReload(start) {
-    const { task, executionId } = start;
-    return { ...start, key: executionId, names: (0,report_started/* taskNames */.u)(`task '${task.name}'`, executionId), mode: 'task', partial: false, saved: { taskId: task.id, executionId } };
-}
-/**
- * The QRS task scheduler runs the target: a reload task (or an app's manual reload task) started over the
- * QRS. The scheduler saves the app itself; the engine is only asked for the tables when expect-rows checks them.
- */
-function taskRunner(api, engine) {
-    return {
-        start: async ({ run, settings, clock, signal, cancel, toolkit }) => {
-            const known = run.resolved?.task && run.resolved.lookedUpAt !== undefined ? { task: run.resolved.task, at: run.resolved.lookedUpAt } : undefined;
-            return taskReload(await startReload(api, run.target, { ...settings, clock, signal, cancel, log: toolkit }, known));
-        },
-        status: async (started) => (0,wait/* latestAttempt */.N7)(await api.executionResults(started.executionId)),
-        follow: async ({ executionId, forecast }, { settings, clock, signal, toolkit, info, group }) => {
-            const since = clock.now();
-            const previous = forecastLine(forecast);
-            return group(`Wait for execution ${executionId} (timeout ${formatDuration(settings.timeoutMs)})`, async () => {
-                const push = settings.notify ? await subscribe(api, settings.notify, executionId, toolkit) : undefined;
-                if (previous && !push)
-                    info(`The task's ${previous}: checks gather around that.`);
-                try {
-                    // Reads that do not retry on their own (the wait rides out outages, telling each in two lines), none outliving the timeout.
-                    const reader = api.with({ retries: 0, deadline: clock.now() + settings.timeoutMs });
-                    return await (0,wait/* waitForExecution */.Li)(reader, executionId, {
-                        clock,
-                        signal,
-                        log: info,
-                        timeoutMs: settings.timeoutMs,
-                        maxPollIntervalMs: settings.maxPollIntervalMs,
-                        forecast,
-                        wakeUps: push && { sleep: (ms, abort) => push.listener.sleep(ms, abort), safetyPollMs: settings.maxPollIntervalMs },
-                        onStatus: status => info(`+${formatDuration(clock.now() - since)} ${(0,reload_status/* describeStatus */.Wn)(status)}`),
-                        onHeartbeat: beat => info(heartbeatLine(beat, previous))
-                    });
-                }
-                finally {
-                    await push?.close();
-                }
-            });
-        },
-        stop: ({ task, executionId }, { waitMs, afterCancel, context }) => (0,stop/* stopExecution */.V)(afterCancel ? api.detached() : api, task.id, executionId, { clock: context.clock, log: context.toolkit, waitMs }),
-        // The tables only for expect-rows: opening an app costs the engine its data model.
-        tablesAfter: async (started, context) => {
-            if (context.settings.expectRows.length === 0)
-                return undefined;
-            const app = started.app ?? started.task.app;
-            if (!app?.id)
-                throw new errors/* ReloadError */.gK(`expect-rows cannot check ${started.names.what}: it reloads no app (an external program task), so it has no tables.`);
-            return readTables(engine, app, context);
-        },
-        // The scheduler saved the app at the end of the task's reload.
-        save: async () => { },
-        // Within the target's timeout, like the wait: a log that never ends is cut there.
-        scriptLog: ({ task }, result, { clock, cancel, startedAt, settings }) => (0,types/* isExternalProgram */.G1)(task)
-            ? Promise.resolve(undefined)
-            : saveScriptLog(api.with({ deadline: startedAt + settings.timeoutMs }), task.id, result, {
-                dir: process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(),
-                clock,
-                signal: cancel,
-                maxBytes: settings.scriptLogMaxBytes
-            }),
-        release: async () => { }
-    };
-}
-/** C0 and C1 control characters: a line break or escape in server text could start a runner command. */
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
-/** "+25m still Started on qliksrv02 (previous run took 1h52m)" */
-function heartbeatLine(beat, previous) {
-    const status = beat.status === undefined ? 'running' : (0,reload_status/* statusName */.Er)(beat.status);
-    // The node's name is the server's text: one short line, no control characters (no runner commands).
-    const node = beat.node?.replace(CONTROL_CHARACTERS, ' ').trim().slice(0, 80);
-    return `+${formatDuration(beat.elapsedMs)} still ${status}${node ? ` on ${node}` : ''}${previous ? ` (${previous})` : ''}`;
-}
-/** "previous run took 1h52m", or of several runs "last 5 runs took 1h48m–1h57m, median 1h52m". */
-function forecastLine(forecast) {
-    if (!forecast)
-        return '';
-    if (forecast.runs === 1)
-        return `previous run took ${formatDuration(forecast.expectedMs)}`;
-    return `last ${forecast.runs} runs took ${formatDuration(forecast.lowMs)}–${formatDuration(forecast.highMs)}, median ${formatDuration(forecast.expectedMs)}`;
-}
-
-// EXTERNAL MODULE: ./src/inputs/parse-targets.ts
-var parse_targets = __nccwpck_require__(4653);
-;// CONCATENATED MODULE: ./src/targets/find-app.ts
-
-
-/**
- * The one app with this name (and, with `stream`, published to that stream). App names are not
- * unique: the same name in two streams, or copies in work areas, is refused with every match listed,
- * never guessed.
- */
-async function findApp(api, name, stream) {
-    const same = (a, b) => (a ?? '').toLowerCase() === b.toLowerCase();
-    // The QRS compares case-insensitively; the exact spelling wins when it is among them.
-    const named = (await api.apps((0,qrs_filter/* eqText */.Si)('name', name))).filter(app => same(app.name, name));
-    const exact = named.filter(app => app.name === name);
-    const all = exact.length > 0 ? exact : named;
-    if (all.length === 0)
-        throw new errors/* ReloadError */.gK(`No app named '${name}' is visible to this user: check the name (QMC > Apps) and the user's read rights.`);
-    const candidates = stream ? all.filter(app => app.published && same(app.stream?.name, stream)) : all;
-    if (candidates.length === 1)
-        return candidates[0];
-    if (candidates.length === 0) {
-        throw new errors/* ReloadError */.gK(`No app named '${name}' is published to the stream '${stream}'. The name matches ${list(all)}. Check stream, or use app-id.`);
-    }
-    const where = stream ? ` in the stream '${stream}'` : '';
-    throw new errors/* ReloadError */.gK(`The app name '${name}' matches ${candidates.length} apps${where}: ${list(candidates)}. Set stream to pick the published one, or use app-id.`);
-}
-/** "<id> (stream 'Finance', owner INTERNAL\sa_repository)" per app. */
-function list(apps) {
-    return apps
-        .map(app => {
-        const owner = app.owner ? `${app.owner.userDirectory}\\${app.owner.userId}` : 'owner not known';
-        const place = app.published && app.stream ? `stream '${app.stream.name}'` : 'not published (a work area)';
-        return `${app.id} (${place}, owner ${owner})`;
-    })
-        .join('; ');
-}
-
-;// CONCATENATED MODULE: ./src/targets/select.ts
-
-
-
-
-
-
-
-/**
- * Resolves every target before anything starts: named ones in the order given, then each selector's
- * matches by name. Each task (and app) once. A lookup that fails, a selector that matches nothing and a
- * selection above max-targets fail the whole selection. Server trouble is thrown.
- */
-async function selectTargets(api, settings, log) {
-    const runs = [];
-    const problems = [];
-    const seen = new Set();
-    const counts = [];
-    const add = (resolved) => {
-        const key = resolved.taskId ? `task:${resolved.taskId.toLowerCase()}` : `app:${resolved.appId.toLowerCase()}`;
-        if (seen.has(key))
-            return;
-        seen.add(key);
-        runs.push(newRun(resolved));
-    };
-    for (const target of settings.targets) {
-        try {
-            add(await resolveNamed(api, target, settings.stream));
-        }
-        catch (error) {
-            if (!(error instanceof errors/* ReloadError */.gK))
-                throw error;
-            problems.push(error.message);
-            runs.push({ ...newRun(unresolved(target)), error: error.message });
-        }
-    }
-    if (settings.targets.length > 0)
-        counts.push(`${settings.targets.length} named (${namedInputs(settings.targets)})`);
-    for (const selector of settings.selectors) {
-        const tasks = await selectTasks(api, selector);
-        counts.push(`${(0,parse_targets/* describeSelector */.r5)(selector)} matched ${tasks.length}`);
-        if (tasks.length === 0)
-            problems.push(await nothingMatched(api, selector));
-        for (const task of tasks)
-            add(fromTask(task, (0,parse_targets/* describeSelector */.r5)(selector)));
-    }
-    for (const run of runs)
-        (0,untrusted/* printUntrusted */.Qi)(log, `${run.label}${run.resolved?.taskId && run.resolved.taskName ? ` (${run.resolved.taskId})` : ''}: ${run.error ?? `selected by ${run.resolved?.from}`}`);
-    if (problems.length > 0)
-        return { runs, failure: problems.join('\n') };
-    if (runs.length > settings.maxTargets) {
-        const failure = `The selection has ${runs.length} targets, more than max-targets (${settings.maxTargets}): ${counts.join(', ')}. Nothing was started: check the tags and custom properties, or raise max-targets.`;
-        return { runs, failure };
-    }
-    return { runs };
-}
-function newRun(resolved) {
-    const target = resolved.taskId ? { kind: 'task-id', taskId: resolved.taskId } : { kind: 'app-id', appId: resolved.appId };
-    return { target, label: labelOf(resolved), resolved, success: false };
-}
-function labelOf(resolved) {
-    if (resolved.taskName)
-        return resolved.taskName;
-    if (resolved.appName)
-        return `app '${resolved.appName}'`;
-    return resolved.taskId ? `task ${resolved.taskId}` : `app ${resolved.appId}`;
-}
-async function resolveNamed(api, target, stream) {
-    if (target.kind === 'task-id' || target.kind === 'task-name') {
-        const task = await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName });
-        return fromTask(task, target.kind);
-    }
-    if (target.kind === 'app-id') {
-        const app = await api.app(target.appId);
-        if (!app)
-            throw new errors/* ReloadError */.gK(`No app with id ${target.appId} is visible to this user: check the id (QMC > Apps) and the user's read rights.`);
-        return fromApp(app, 'app-id');
-    }
-    return fromApp(await findApp(api, target.appName, stream), 'app-name');
-}
-/** What is known of a target whose lookup failed: what it was given. */
-function unresolved(target) {
-    if (target.kind === 'task-id')
-        return { taskId: target.taskId, from: 'task-id' };
-    if (target.kind === 'task-name')
-        return { taskName: target.taskName, from: 'task-name' };
-    if (target.kind === 'app-id')
-        return { appId: target.appId, from: 'app-id' };
-    return { appName: target.appName, from: 'app-name' };
-}
-function fromTask(task, from) {
-    return { taskId: task.id, taskName: task.name, appId: task.app?.id, appName: task.app?.name, from, task, lookedUpAt: performance.now() };
-}
-function fromApp(app, from) {
-    return { appId: app.id, appName: app.name, stream: app.published && app.stream ? app.stream.name : null, from, app };
-}
-function namedInputs(targets) {
-    return [...new Set(targets.map(target => target.kind))].join(', ');
-}
-/**
- * Tasks of both kinds the selector matches. The QRS evaluates each condition on a collection on its
- * own (`customProperties.definition.name eq 'A' and customProperties.value eq 'B'` also matches a task
- * whose 'B' belongs to another property), so the answer is checked again here, value by value.
- */
-async function selectTasks(api, selector) {
-    const filter = selector.kind === 'task-tag'
-        ? (0,qrs_filter/* eqText */.Si)('tags.name', selector.tag)
-        : `${(0,qrs_filter/* eqText */.Si)('customProperties.definition.name', selector.name)} and ${(0,qrs_filter/* eqText */.Si)('customProperties.value', selector.value)}`;
-    const reload = await api.reloadTasks(filter);
-    const program = (0,types/* asExternalPrograms */.l9)(await api.externalProgramTasks(filter));
-    const same = (a, b) => (a ?? '').toLowerCase() === b.toLowerCase();
-    const matches = (task) => selector.kind === 'task-tag'
-        ? (task.tags ?? []).some(tag => same(tag.name, selector.tag))
-        : (task.customProperties ?? []).some(cp => same(cp.definition?.name, selector.name) && same(cp.value, selector.value));
-    return [...reload, ...program].filter(matches).sort(byName);
-}
-function byName(a, b) {
-    return a.name.localeCompare(b.name, 'en', { sensitivity: 'base' }) || a.name.localeCompare(b.name, 'en') || a.id.localeCompare(b.id);
-}
-/** "No task has the tag 'X'", and whether the tag (or property) exists at all: a typo reads differently from an empty tag. */
-async function nothingMatched(api, selector) {
-    if (selector.kind === 'task-tag') {
-        const exists = (await api.tags((0,qrs_filter/* eqText */.Si)('name', selector.tag))).length > 0;
-        const why = exists ? 'the tag exists, but no reload or external program task this user can see carries it' : 'no tag of that name exists: check the spelling (QMC > Tags)';
-        return `No task has the tag '${selector.tag}' (${why}).`;
-    }
-    const exists = (await api.customPropertyDefinitions((0,qrs_filter/* eqText */.Si)('name', selector.name))).length > 0;
-    const why = exists
-        ? `no reload or external program task this user can see has '${selector.name}' set to '${selector.value}'`
-        : 'no custom property of that name exists: check the spelling (QMC > Custom properties)';
-    return `No task has the custom property '${selector.name}' = '${selector.value}' (${why}).`;
-}
-
-;// CONCATENATED MODULE: ./src/main.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** The step: read inputs, connect, select the targets, run each once, report. */
-async function run(deps = connect/* defaults */.NT) {
-    // Every line and annotation from here on passes the gate: none can be a runner command.
-    const toolkit = (0,untrusted/* gate */.Gj)(deps.toolkit);
-    const { clock } = deps;
-    (0,state/* markMainStarted */.UM)(toolkit);
-    const cancellation = listenForCancel(toolkit, deps.cancel);
-    const cancel = cancellation.signal;
-    const progress = new Progress(toolkit);
-    let client;
-    let engine;
-    try {
-        const settings = (progress.settings = (0,connect/* readSettings */.sb)(toolkit));
-        if (settings.insecureSkipTlsVerify) {
-            toolkit.warning('insecure-skip-tls-verify is on: the server certificate is NOT verified, so anyone between the runner and Qlik Sense can read the credentials and answers. Set ca-cert (and tls-server-name) instead.');
-        }
-        const connection = (0,connect/* connect */.Ng)(settings, clock, toolkit);
-        client = connection.client;
-        engine = connection.engine;
-        // The run's calls stop when the job is cancelled (retry sleeps and requests in flight); the stops after it are not cut.
-        const api = connection.api.with({ signal: cancel });
-        // No separate probe (GET /qrs/about): the target lookup is the first request and signs in; a wrong url,
-        // virtual proxy or credential fails it with the same explanation. One request fewer per run.
-        const selection = await toolkit.group(`Connect to ${settings.url.host}, targets`, async () => {
-            (0,untrusted/* printUntrusted */.Qi)(toolkit, `Signing in with ${connection.auth.description}; the target lookup is the first request.`);
-            return selectTargets(api, settings, toolkit);
-        });
-        progress.runs = selection.runs;
-        cancel.throwIfAborted();
-        if (selection.failure)
-            return await reportNotStarted(toolkit, settings, progress.runs, selection.failure);
-        if (settings.dryRun)
-            return await dryRun(toolkit, api, settings, progress.runs, engine);
-        const runner = settings.reloadMode === 'engine' ? engineRunner(api, engine) : taskRunner(api, engine);
-        await runAll(runner, progress.runs, { settings, api, toolkit, clock, cancel, tracker: progress });
-        cancel.throwIfAborted();
-        await reportRuns(toolkit, settings, progress.runs);
-    }
-    catch (error) {
-        if (cancel.aborted)
-            await reportCancelled(progress, toolkit);
-        else
-            await reportFailure(toolkit, (0,errors/* errorMessage */.gJ)(error), progress.runs);
-    }
-    finally {
-        cancellation.dispose();
-        client?.dispose();
-        await engine?.dispose();
-        // Reached on every exit but a kill: what main left running is no longer the post step's to stop.
-        progress.end();
-    }
-}
-
-
-/***/ }),
-
-/***/ 4593:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Gj: () => (/* binding */ gate),
-  Qi: () => (/* binding */ printUntrusted),
-  c7: () => (/* binding */ withCommandsStopped)
-});
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/output/commands.ts
-/**
- * When the runner takes a line of stdout for a workflow command (actions/runner, ActionCommand.cs):
- * - a line ends at CR, LF or CRLF (StreamReader.ReadLine), nothing else;
- * - the new format: the line, after .NET's `String.TrimStart()`, starts with `::`. TrimStart strips every
- *   `char.IsWhiteSpace` character: U+0009–U+000D, U+0020, U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028,
- *   U+2029, U+202F, U+205F, U+3000 (JavaScript's trimStart() misses U+0085);
- * - the old format: `##[` anywhere in the line.
- * Both `StartsWith("::")` and `IndexOf("##[")` compare culture-sensitively, so characters ICU gives no
- * weight (format and control characters, and others) may sit between the marks: `:\u00AD:` is `::`.
- * The check below skips more than the runner does (every separator, mark, format and control character,
- * and whatever the collator ignores): it may call a harmless line a command, never the other way round.
- */
-/** A line of server text as the runner will read it: split at CR, LF and CRLF. */
-function runnerLines(text) {
-    return text.split(/\r\n|\r|\n/);
-}
-/** Whether the runner could take this line (one line, no CR or LF) for a command. */
-function mayBeCommand(line) {
-    return startsWithColons(line) || holdsOldPrefix(line);
-}
-function startsWithColons(line) {
-    const first = skip(line, 0);
-    return line[first] === ':' && line[skip(line, first + 1)] === ':';
-}
-function holdsOldPrefix(line) {
-    for (let at = line.indexOf('#'); at >= 0; at = line.indexOf('#', at + 1)) {
-        const second = skip(line, at + 1);
-        if (line[second] === '#' && line[skip(line, second + 1)] === '[')
-            return true;
-    }
-    return false;
-}
-/** The index of the first character at or after `at` that a culture-sensitive comparison would not skip. */
-function skip(line, at) {
-    while (at < line.length) {
-        const code = line.codePointAt(at);
-        if (!skippable(code))
-            break;
-        at += code > 0xffff ? 2 : 1;
-    }
-    return at;
-}
-/** Separators (all .NET whitespace among them), marks, control, format, surrogate, private and unassigned code points. */
-const SKIPPED_CATEGORIES = /^[\p{Z}\p{M}\p{C}]$/u;
-const collator = new Intl.Collator('und');
-/** Bounded: a hostile text could hold every code point once. */
-const ignorable = new Map();
-const MAX_REMEMBERED = 4096;
-function skippable(code) {
-    // Printable ASCII always weighs; the rest of ASCII below 0x20, and DEL, are controls.
-    if (code < 0x80)
-        return code <= 0x20 || code === 0x7f;
-    let known = ignorable.get(code);
-    if (known === undefined) {
-        const ch = String.fromCodePoint(code);
-        known = SKIPPED_CATEGORIES.test(ch) || collator.compare(`a${ch}b`, 'ab') === 0;
-        if (ignorable.size >= MAX_REMEMBERED)
-            ignorable.clear();
-        ignorable.set(code, known);
-    }
-    return known;
-}
-/**
- * Text that goes out inside a runner command (an annotation's message, a group's name, a debug line), where
- * stop-commands cannot help. The toolkit escapes its line breaks, and the runner turns them back: it writes
- * the first line after a tag of its own (`##[error]`, `##[group]`), and every further line into the step
- * log as a line of its own, where `##[group]`, `##[error]` and the like are markers. Each such line that
- * could be a command or a marker gets a mark in front and its `#` made full-width. (An annotation's title
- * never becomes a log line.)
- */
-function neutralise(text) {
-    const [first, ...rest] = runnerLines(text);
-    if (rest.length === 0)
-        return text;
-    return [first, ...rest.map(line => (mayBeCommand(line) ? `› ${line.replace(/#/g, '＃')}` : line))].join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/output/untrusted.ts
-
-
-/**
- * The raw `info` of each gated toolkit (see `gate`): the stop-commands lines of a block go out through it,
- * not through the gate, which would take them for server text and wrap them in a block of their own.
- */
-const rawInfo = new WeakMap();
-const printerOf = (log) => rawInfo.get(log) ?? (line => log.info(line));
-/**
- * Runs `print` between `::stop-commands::<token>` and `::<token>::`. The token is random per
- * block (never derived from the text), so server text cannot end the block early; a line that
- * happens to contain it is printed without it.
- */
-async function withCommandsStopped(log, print) {
-    const block = stopCommands(printerOf(log));
-    try {
-        return await print(block.info);
-    }
-    finally {
-        block.resume();
-    }
-}
-/**
- * Text from the server (task, app, stream and node names, detail messages, script log lines, error
- * bodies), alone or within our own lines: printed as it is when no line of it can be a runner command
- * (commands.ts says when the runner takes a line for one), else all of it with commands stopped.
- */
-function printUntrusted(log, ...lines) {
-    const info = printerOf(log);
-    if (!lines.some(line => runnerLines(line).some(mayBeCommand))) {
-        for (const line of lines)
-            info(line);
-        return;
-    }
-    const block = stopCommands(info);
-    for (const line of lines)
-        block.info(line);
-    block.resume();
-}
-function stopCommands(info) {
-    const token = (0,external_node_crypto_.randomBytes)(16).toString('hex');
-    const hidden = new RegExp(token, 'gi');
-    info(`::stop-commands::${token}`);
-    return {
-        info: line => info(withoutToken(line, hidden)),
-        resume: () => info(`::${token}::`)
-    };
-}
-/** Until none is left: taking one out must not join the pieces around it into another. */
-function withoutToken(line, token) {
-    for (let previous = ''; previous !== line;)
-        [previous, line] = [line, line.replace(token, '')];
-    return line;
-}
-/**
- * The one way out for everything the steps say: every log line passes `printUntrusted`, and the texts that
- * travel inside a runner command (annotations, group names, debug lines), where commands cannot be
- * stopped, are neutralised line by line (commands.ts). Whatever a caller prints, and whatever server text
- * it holds, no line of it can be a command. The steps wrap their toolkit in it first.
- */
-function gate(toolkit) {
-    const gated = {
-        ...toolkit,
-        info: message => printUntrusted(toolkit, message),
-        debug: message => toolkit.debug(neutralise(message)),
-        warning: (message, properties) => toolkit.warning(neutralise(message), properties),
-        error: (message, properties) => toolkit.error(neutralise(message), properties),
-        group: (title, fn) => toolkit.group(neutralise(title), fn)
-    };
-    rawInfo.set(gated, line => toolkit.info(line));
-    return gated;
-}
-
-
-/***/ }),
-
-/***/ 6661:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   b: () => (/* binding */ post)
-/* harmony export */ });
-/* harmony import */ var _connect_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6969);
-/* harmony import */ var _output_untrusted_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4593);
-/* harmony import */ var _reload_stop_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4545);
-/* harmony import */ var _report_started_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4439);
-/* harmony import */ var _run_state_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4352);
-/* harmony import */ var _run_stop_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6941);
-/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(17);
-
-
-
-
-
-
-
-/** The post step has little time: a short wait for Aborted. */
-const STOP_WAIT_MS = 4_000;
-/**
- * The post step (runs.post, always): if main was killed before it could stop its executions
- * (SIGKILL after a cancellation, a runner timeout), or tried and could not, stop them now. Each is
- * read again first: runs that ended are left alone, and so is any run of main that reached its end.
- * An engine reload cannot be reached any more (its session died with main): the step says what became of it.
- */
-async function post(deps = _connect_js__WEBPACK_IMPORTED_MODULE_0__/* .defaults */ .NT) {
-    const toolkit = (0,_output_untrusted_js__WEBPACK_IMPORTED_MODULE_1__/* .gate */ .Gj)(deps.toolkit);
-    const { clock } = deps;
-    const left = (0,_run_state_js__WEBPACK_IMPORTED_MODULE_3__/* .leftToStop */ .Dn)(toolkit);
-    for (const reload of left)
-        if ('engine' in reload)
-            toolkit.warning(lostWithMain(reload));
-    const running = left.filter((reload) => 'taskId' in reload);
-    if (running.length === 0)
-        return;
-    const why = toolkit.getState(_run_state_js__WEBPACK_IMPORTED_MODULE_3__/* .STATE */ .c4.mainEnded) === 'true' ? 'The main step could not stop it' : 'The main step did not finish (cancelled or killed)';
-    let client;
-    try {
-        const settings = (0,_connect_js__WEBPACK_IMPORTED_MODULE_0__/* .readSettings */ .sb)(toolkit);
-        if (!settings.stopOnCancel) {
-            for (const { taskId, executionId } of running)
-                toolkit.warning(`The main step did not finish; execution ${executionId} of task ${taskId} may still run (stop-on-cancel is false).`);
-            return;
-        }
-        const connection = (0,_connect_js__WEBPACK_IMPORTED_MODULE_0__/* .connect */ .Ng)(settings, clock, toolkit);
-        client = connection.client;
-        for (const { taskId, executionId } of running) {
-            const stop = await (0,_run_stop_js__WEBPACK_IMPORTED_MODULE_4__/* .stopAndExplain */ .p)(() => (0,_reload_stop_js__WEBPACK_IMPORTED_MODULE_2__/* .stopExecution */ .V)(connection.api, taskId, executionId, { clock, log: toolkit, waitMs: STOP_WAIT_MS }), {
-                why,
-                names: (0,_report_started_js__WEBPACK_IMPORTED_MODULE_6__/* .taskNames */ .u)(`task ${taskId}`, executionId),
-                afterFailure: 'Stop it in the QMC.'
-            });
-            // Left alone because it had ended: nothing to warn about.
-            if (stop.kind === 'already-ended')
-                toolkit.info(stop.message);
-            else
-                toolkit.warning(stop.message);
-        }
-    }
-    catch (error) {
-        toolkit.warning(`The main step did not finish, and its executions could not be stopped: ${(0,_util_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .errorMessage */ .gJ)(error)}. Stop them in the QMC.`);
-    }
-    finally {
-        client?.dispose();
-    }
-}
-/** What became of an engine reload whose main step was killed: nothing the post step can reach, so it says so. */
-function lostWithMain({ appId, appName }) {
-    return `The main step did not finish (cancelled or killed) during the engine reload of app '${appName || appId}' (${appId}): its engine session ended with the process. Qlik then stops the reload or runs it to its end (not confirmed which); either way nothing saves it, so the app keeps the data it had saved before.`;
-}
-
-
-/***/ }),
-
-/***/ 6185:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  r: () => (/* binding */ QrsApi),
-  F: () => (/* binding */ same)
-});
-
-// EXTERNAL MODULE: ./src/util/errors.ts
-var errors = __nccwpck_require__(17);
-// EXTERNAL MODULE: ./src/qrs/filter.ts
-var qrs_filter = __nccwpck_require__(5388);
-// EXTERNAL MODULE: ./src/qrs/shape.ts
-var shape = __nccwpck_require__(5797);
-;// CONCATENATED MODULE: ./src/qrs/answers.ts
-
-/**
- * What each QRS answer must look like, for the fields the action reads (types.ts); the client checks every
- * answer against its shape where it enters, so nothing below ever meets a status that is a string or a
- * name that is an object.
- */
-/** An id the answer may leave out (absent, null or empty). */
-const someId = (0,shape/* optional */.lq)(shape/* guid */.Os, true);
-const named = (0,shape/* record */.g1)({ id: shape/* guid */.Os, name: (0,shape/* optional */.lq)(shape/* text */.Qq) });
-const appRef = named;
-const privileges = (0,shape/* optional */.lq)((0,shape/* list */.p_)(shape/* text */.Qq));
-const lastExecutionResult = (0,shape/* record */.g1)({
-    id: someId,
-    status: (0,shape/* optional */.lq)(shape/* whole */.WQ),
-    startTime: (0,shape/* optional */.lq)(shape/* text */.Qq),
-    stopTime: (0,shape/* optional */.lq)(shape/* text */.Qq),
-    duration: (0,shape/* optional */.lq)(shape/* amount */.vj)
-});
-const reloadTask = (0,shape/* record */.g1)({
-    id: shape/* guid */.Os,
-    name: shape/* text */.Qq,
-    enabled: (0,shape/* optional */.lq)(shape/* flag */.Jt),
-    taskType: (0,shape/* optional */.lq)(shape/* whole */.WQ),
-    maxRetries: (0,shape/* optional */.lq)(shape/* whole */.WQ),
-    app: (0,shape/* optional */.lq)(appRef),
-    tags: (0,shape/* optional */.lq)((0,shape/* list */.p_)((0,shape/* record */.g1)({ id: someId, name: shape/* text */.Qq }))),
-    customProperties: (0,shape/* optional */.lq)((0,shape/* list */.p_)((0,shape/* record */.g1)({
-        value: shape/* text */.Qq,
-        definition: (0,shape/* optional */.lq)((0,shape/* record */.g1)({ id: someId, name: shape/* text */.Qq }))
-    }))),
-    privileges,
-    operational: (0,shape/* optional */.lq)((0,shape/* record */.g1)({ lastExecutionResult: (0,shape/* optional */.lq)(lastExecutionResult) }))
-});
-const executionResult = (0,shape/* record */.g1)({
-    id: shape/* guid */.Os,
-    taskID: someId,
-    executionID: someId,
-    appID: someId,
-    executingNodeName: (0,shape/* optional */.lq)(shape/* text */.Qq),
-    status: shape/* whole */.WQ,
-    createdDate: (0,shape/* optional */.lq)(shape/* text */.Qq),
-    startTime: (0,shape/* optional */.lq)(shape/* text */.Qq),
-    stopTime: (0,shape/* optional */.lq)(shape/* text */.Qq),
-    duration: (0,shape/* optional */.lq)(shape/* amount */.vj),
-    fileReferenceID: someId,
-    scriptLogAvailable: (0,shape/* optional */.lq)(shape/* flag */.Jt),
-    details: (0,shape/* optional */.lq)((0,shape/* list */.p_)((0,shape/* record */.g1)({
-        detailsType: (0,shape/* optional */.lq)(shape/* whole */.WQ),
-        message: (0,shape/* optional */.lq)(shape/* text */.Qq),
-        detailCreatedDate: (0,shape/* optional */.lq)(shape/* text */.Qq)
-    })))
-});
-const executionSession = (0,shape/* record */.g1)({
-    id: shape/* guid */.Os,
-    executingNode: (0,shape/* optional */.lq)((0,shape/* record */.g1)({ id: someId })),
-    user: (0,shape/* optional */.lq)(shape/* text */.Qq),
-    retries: (0,shape/* optional */.lq)(shape/* whole */.WQ),
-    executionResult: (0,shape/* optional */.lq)((0,shape/* record */.g1)({ id: someId, status: (0,shape/* optional */.lq)(shape/* whole */.WQ), executingNodeName: (0,shape/* optional */.lq)(shape/* text */.Qq) })),
-    app: (0,shape/* optional */.lq)(appRef),
-    reloadTask: (0,shape/* optional */.lq)(named),
-    externalProgramTask: (0,shape/* optional */.lq)(named)
-});
-const app = (0,shape/* record */.g1)({
-    id: shape/* guid */.Os,
-    name: shape/* text */.Qq,
-    published: (0,shape/* optional */.lq)(shape/* flag */.Jt),
-    stream: (0,shape/* optional */.lq)((0,shape/* record */.g1)({ id: shape/* guid */.Os, name: shape/* text */.Qq })),
-    owner: (0,shape/* optional */.lq)((0,shape/* record */.g1)({ userId: shape/* text */.Qq, userDirectory: shape/* text */.Qq, name: (0,shape/* optional */.lq)(shape/* text */.Qq) })),
-    privileges
-});
-/** A tag or a custom property definition: only whether any exists is read. */
-const namedThing = (0,shape/* record */.g1)({ id: shape/* guid */.Os, name: shape/* text */.Qq });
-const about = (0,shape/* record */.g1)({ buildVersion: (0,shape/* optional */.lq)(shape/* text */.Qq), nodeType: (0,shape/* optional */.lq)(shape/* whole */.WQ) });
-const compositeEvent = (0,shape/* record */.g1)({
-    id: shape/* guid */.Os,
-    name: shape/* text */.Qq,
-    enabled: (0,shape/* optional */.lq)(shape/* flag */.Jt),
-    timeConstraint: (0,shape/* optional */.lq)((0,shape/* record */.g1)({ days: (0,shape/* optional */.lq)(shape/* amount */.vj), hours: (0,shape/* optional */.lq)(shape/* amount */.vj), minutes: (0,shape/* optional */.lq)(shape/* amount */.vj), seconds: (0,shape/* optional */.lq)(shape/* amount */.vj) })),
-    compositeRules: (0,shape/* list */.p_)((0,shape/* record */.g1)({
-        ruleState: shape/* whole */.WQ,
-        reloadTask: (0,shape/* optional */.lq)(named),
-        externalProgramTask: (0,shape/* optional */.lq)(named),
-        operational: (0,shape/* optional */.lq)((0,shape/* record */.g1)({ timeStamp: (0,shape/* optional */.lq)(shape/* text */.Qq), currentState: (0,shape/* optional */.lq)(shape/* whole */.WQ) }))
-    })),
-    operational: (0,shape/* optional */.lq)((0,shape/* record */.g1)({ timesTriggered: (0,shape/* optional */.lq)(shape/* whole */.WQ) })),
-    reloadTask: (0,shape/* optional */.lq)(named),
-    externalProgramTask: (0,shape/* optional */.lq)(named)
-});
-/** `{"value": "<GUID>"}`: what a start answers (the empty GUID when nothing started). */
-const startAnswer = (0,shape/* record */.g1)({ value: someId });
-/** A script log's download reference goes into the download's path: one segment of plain characters, never `..`. */
-const reference = (0,shape/* matching */.wC)(/^[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,199}$/, 'a download reference');
-const referenceAnswer = (0,shape/* record */.g1)({ value: (0,shape/* optional */.lq)(reference, true) });
-/** A notification handle: the QRS answers it as a JSON string (or, on some versions, as `{"value": ...}`). */
-const handleAnswer = (0,shape/* either */.gP)(shape/* text */.Qq, (0,shape/* record */.g1)({ value: (0,shape/* optional */.lq)(shape/* text */.Qq) }), 'a handle');
-
-// EXTERNAL MODULE: ./src/qrs/types.ts
-var types = __nccwpck_require__(3953);
-;// CONCATENATED MODULE: ./src/qrs/api.ts
-
-
-
-
-
-const tasks = (0,shape/* list */.p_)(reloadTask);
-const results = (0,shape/* list */.p_)(executionResult);
-const sessions = (0,shape/* list */.p_)(executionSession);
-/** Ids as the QRS compares them: case-insensitively. */
-const same = (a, b) => a !== undefined && a.toLowerCase() === b.toLowerCase();
-/**
- * The QRS calls the action makes, by name. Everything else goes through the client. Every answer is
- * checked against its shape (answers.ts) where it enters, and no identity the server echoes is trusted:
- * a lookup by id keeps only what has that id, a list filtered by a task, app or execution only what
- * belongs to it (a proxy that drops `filter` answers everything).
- */
-class QrsApi {
-    client;
-    constructor(client) {
-        this.client = client;
-    }
-    /** The same API whose calls use `call` (see QrsClient.with): the run's calls are cut by a cancellation. */
-    with(call) {
-        return new QrsApi(this.client.with(call));
-    }
-    /** The same API with no abort signal: for clean-up that must go out after a cancellation too (an unsubscribe). */
-    detached() {
-        return new QrsApi(this.client.with({ signal: undefined }));
-    }
-    about() {
-        return this.client.get('/qrs/about', about);
-    }
-    /** `privileges`: ask for what the signed-in user may do with each (`?privileges=true`). */
-    reloadTasks(filter, privileges = false) {
-        return this.client.get('/qrs/reloadtask/full', tasks, { filter, ...(privileges ? { privileges: 'true' } : {}) });
-    }
-    externalProgramTasks(filter, privileges = false) {
-        return this.optionalList(this.client.get('/qrs/externalprogramtask/full', tasks, { filter, ...(privileges ? { privileges: 'true' } : {}) }));
-    }
-    async app(id, privileges = false) {
-        const path = `/qrs/app/${id}`;
-        return this.itself('GET', path, id, await this.client.getIfExists(path, app, privileges ? { privileges: 'true' } : {}));
-    }
-    apps(filter) {
-        return this.client.get('/qrs/app/full', (0,shape/* list */.p_)(app), { filter });
-    }
-    /** Condensed tags / custom property definitions: only to tell "does not exist" from "nothing carries it". */
-    tags(filter) {
-        return this.optionalList(this.client.get('/qrs/tag', (0,shape/* list */.p_)(namedThing), { filter }));
-    }
-    customPropertyDefinitions(filter) {
-        return this.optionalList(this.client.get('/qrs/custompropertydefinition', (0,shape/* list */.p_)(namedThing), { filter }));
-    }
-    /**
-     * POST /qrs/task/{id}/start/synchronous: answers once the task has started, with the execution session id.
-     * An answer of the wrong shape is an UnexpectedAnswer: whether the task started is then not known.
-     */
-    async startTask(taskId) {
-        const answer = await this.client.post(`/qrs/task/${taskId}/start/synchronous`, { shape: (0,shape/* optional */.lq)(startAnswer) });
-        return answer.json?.value;
-    }
-    /** QMC's "Reload now": 204 and no handle; the execution must be found afterwards. */
-    async reloadApp(appId) {
-        await this.client.post(`/qrs/app/${appId}/reload`);
-    }
-    /** The running execution, or undefined once it has ended (the QRS deletes the session: 404). */
-    async executionSession(id) {
-        const path = `/qrs/executionsession/${id}`;
-        return this.itself('GET', path, id, await this.client.getIfExists(path, executionSession));
-    }
-    async executionResult(id) {
-        const path = `/qrs/executionresult/${id}`;
-        return this.itself('GET', path, id, await this.client.getIfExists(path, executionResult));
-    }
-    /** One result per attempt of the execution; several when the task retried. */
-    async executionResults(executionId) {
-        const found = await this.client.get('/qrs/executionresult/full', results, { filter: (0,qrs_filter/* eqGuid */.k8)('ExecutionId', executionId) });
-        return found.filter(result => same(result.executionID, executionId));
-    }
-    /**
-     * Executions of the task running now; NotKnown when the server (or a proxy rule) does not serve
-     * the list (404, 400): then whether it runs is not known, which is not the same as "not running".
-     */
-    async taskExecutionSessions(task) {
-        const external = (0,types/* isExternalProgram */.G1)(task);
-        const found = await this.runningSessions((0,qrs_filter/* eqGuid */.k8)(external ? 'externalProgramTask.id' : 'reloadTask.id', task.id));
-        return 'notKnown' in found ? found : found.filter(session => same((external ? session.externalProgramTask : session.reloadTask)?.id, task.id));
-    }
-    /** The executions of any task of the app running now (an engine reload must not run beside one); NotKnown as above. */
-    async appRunningSessions(appId) {
-        const found = await this.runningSessions((0,qrs_filter/* eqGuid */.k8)('app.id', appId));
-        return 'notKnown' in found ? found : found.filter(session => same(session.app?.id, appId));
-    }
-    async runningSessions(filter) {
-        try {
-            return await this.client.get('/qrs/executionsession/full', sessions, { filter });
-        }
-        catch (error) {
-            if (error instanceof errors/* QrsError */.Ds && (error.status === 404 || error.status === 400)) {
-                return { notKnown: `${error.method} ${error.path} answered ${error.status}` };
-            }
-            throw error;
-        }
-    }
-    /** Stops asynchronously: the execution goes AbortInitiated, Aborting, Aborted. */
-    async stopTask(taskId) {
-        await this.client.post(`/qrs/task/${taskId}/stop`);
-    }
-    /**
-     * The task's successful runs that started at or after `sinceIso`, newest first. Condensed: the times and
-     * durations are all a forecast needs (the filter still sees the full entity's TaskID).
-     */
-    recentRuns(taskId, sinceIso) {
-        const filter = `${(0,qrs_filter/* eqGuid */.k8)('TaskID', taskId)} and Status eq 7 and StartTime ge ${(0,qrs_filter/* quote */.hD)(sinceIso)}`;
-        // Condensed results do not name their task: only the forecast rests on them.
-        return this.client.get('/qrs/executionresult', results, { filter, orderby: 'StartTime desc' });
-    }
-    async taskExecutionResults(taskId) {
-        const found = await this.client.get('/qrs/executionresult/full', results, { filter: (0,qrs_filter/* eqGuid */.k8)('taskID', taskId) });
-        return found.filter(result => same(result.taskID, taskId));
-    }
-    /** Every task trigger (composite event); task chains are read from their rules. */
-    compositeEvents() {
-        return this.client.get('/qrs/compositeevent/full', (0,shape/* list */.p_)(compositeEvent));
-    }
-    /** One trigger, read again for its rules' current state; undefined when it is gone. */
-    async compositeEvent(id) {
-        const path = `/qrs/compositeevent/${id}`;
-        return this.itself('GET', path, id, await this.client.getIfExists(path, compositeEvent));
-    }
-    async appExecutionSessions(appId) {
-        const found = await this.optionalList(this.client.get('/qrs/executionsession/full', sessions, { filter: (0,qrs_filter/* eqGuid */.k8)('app.id', appId) }));
-        return found.filter(session => same(session.app?.id, appId));
-    }
-    async appExecutionResults(appId) {
-        const found = await this.optionalList(this.client.get('/qrs/executionresult/full', results, { filter: (0,qrs_filter/* eqGuid */.k8)('appID', appId) }));
-        return found.filter(result => same(result.appID, appId));
-    }
-    /**
-     * Asks the QRS to call `callbackUrl` when a result of this execution changes (Notification API:
-     * the body is the URL as a JSON string; the answer a handle).
-     */
-    async subscribeToExecution(executionId, callbackUrl) {
-        const answer = await this.client.post('/qrs/notification', {
-            query: { name: 'ExecutionResult', filter: (0,qrs_filter/* eqGuid */.k8)('ExecutionId', executionId) },
-            body: callbackUrl,
-            shape: (0,shape/* optional */.lq)(handleAnswer)
-        });
-        const handle = typeof answer.json === 'string' ? answer.json : answer.json?.value;
-        if (!handle)
-            throw new Error('the QRS answered the subscription without a handle');
-        return handle;
-    }
-    unsubscribe(handle) {
-        return this.client.delete('/qrs/notification', { handle });
-    }
-    /**
-     * A download reference for a result's script log: the newer route first (November 2022 release,
-     * marked experimental), then the older one (deprecated, still on most sites). Undefined when
-     * neither has a log for it.
-     */
-    async scriptLogReference(taskId, result) {
-        // A server without the newer route may answer it with anything (404, 400, 405, 500): fall back on any refusal.
-        const current = await this.client.getIfExists(`/qrs/reloadtask/${taskId}/scriptlogfile`, referenceAnswer, { executionResultId: result.id }).catch((error) => {
-            if (!(error instanceof errors/* QrsError */.Ds))
-                throw error;
-            this.client.log.debug(`${error.method} ${error.path} answered ${error.status}: trying the older script log route.`);
-            return undefined;
-        });
-        if (current?.value)
-            return current.value;
-        if (!result.fileReferenceID)
-            return undefined;
-        const legacy = await this.client.getIfExists(`/qrs/reloadtask/${taskId}/scriptlog`, referenceAnswer, { fileReferenceId: result.fileReferenceID });
-        return legacy?.value || undefined;
-    }
-    /** Streams a script log; 404 right after a run means "not there yet". */
-    downloadScriptLog(reference, sink) {
-        return this.client.download(`/qrs/download/reloadtask/${encodeURIComponent(reference)}/scriptlog.txt`, sink);
-    }
-    /** An entity read by its id must be that one: a proxy or a server that answers another is answering something unexpected. */
-    itself(method, path, id, found) {
-        if (found && !same(found.id, id))
-            throw new errors/* UnexpectedAnswer */.M7(method, path, 200, `id is ${found.id}, not the ${id} asked for`);
-        return found;
-    }
-    /**
-     * Lists the action can do without: a server (or proxy rule) that does not serve the route or the
-     * filter (404, 400) is taken as "none", so a missing extra never stops a reload.
-     */
-    async optionalList(request) {
-        try {
-            return await request;
-        }
-        catch (error) {
-            if (error instanceof errors/* QrsError */.Ds && (error.status === 404 || error.status === 400)) {
-                this.client.log.debug(`${error.method} ${error.path} answered ${error.status}: taken as an empty list.`);
-                return [];
-            }
-            throw error;
-        }
-    }
-}
-
-
-/***/ }),
-
-/***/ 5388:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Si: () => (/* binding */ eqText),
-/* harmony export */   hD: () => (/* binding */ quote),
-/* harmony export */   k8: () => (/* binding */ eqGuid)
-/* harmony export */ });
-/**
- * QRS filter literals. Inside quotes the QRS escapes `'` as `\'` and `\` as `\\`;
- * OData's doubled quote is rejected with "Cannot parse the expression".
- * The whole filter is URL-encoded later by the client (a raw `&` or `#` would cut the query).
- */
-function quote(value) {
-    return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-/** `field eq 'text'`. GUIDs go unquoted in QRS filters; use `eqGuid` for them. */
-function eqText(field, value) {
-    return `${field} eq ${quote(value)}`;
-}
-function eqGuid(field, guid) {
-    if (!/^[0-9a-f-]{36}$/i.test(guid))
-        throw new Error(`not a GUID: ${guid}`);
-    return `${field} eq ${guid}`;
-}
-
-
-/***/ }),
-
-/***/ 1530:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Hu: () => (/* binding */ outcomeUnknown),
-/* harmony export */   a2: () => (/* binding */ retryDelay),
-/* harmony export */   dg: () => (/* binding */ isTransient),
-/* harmony export */   kd: () => (/* binding */ MAX_RETRIES),
-/* harmony export */   mu: () => (/* binding */ parseRetryAfter),
-/* harmony export */   uD: () => (/* binding */ isOutage)
-/* harmony export */ });
-/* unused harmony exports MIN_RETRY_GAP_MS, BACKOFF_CAP_MS */
-/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(17);
-
-/** A GET outside the wait is retried this many times on transient trouble before its error is the step's. */
-const MAX_RETRIES = 5;
-/** No retry comes sooner than this after the last try, whatever the server says: at most two a second per read. */
-const MIN_RETRY_GAP_MS = 500;
-const BACKOFF_BASE_MS = 500;
-/** Capped: a node restart takes minutes, and the wait must notice the server's return soon after it. */
-const BACKOFF_CAP_MS = 15_000;
-const RETRY_AFTER_CAP_MS = 60_000;
-/**
- * The one classification of "worth another try": no answer for a reason that passes (reset,
- * refused, timeout, DNS not answering) or an answer that says "later" (5xx, 429). TLS, DNS names,
- * 4xx and wrong answers are not: trying again would only repeat them.
- */
-function isTransient(error) {
-    if (error instanceof _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConnectionError */ .Rc)
-        return error.transient;
-    return error instanceof _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .QrsError */ .Ds && (error.status === 429 || error.status >= 500);
-}
-/**
- * How long to wait before attempt `attempt + 1` (0-based): capped exponential backoff with jitter between
- * its floor (half the ceiling, at least MIN_RETRY_GAP_MS) and its ceiling, so parallel jobs do not come
- * back in lockstep and no gap is ever near zero. The server's Retry-After wins when it asks for longer
- * (capped at a minute); one that asks for less (0, a date in the past) gets the floor: no retry storm.
- * `attempt` grows without bound during an outage; the cap holds.
- */
-function retryDelay(error, attempt, random = Math.random) {
-    const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt, 30));
-    const floor = Math.max(MIN_RETRY_GAP_MS, ceiling / 2);
-    if (error instanceof _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .QrsError */ .Ds && error.retryAfterMs !== undefined)
-        return Math.min(Math.max(error.retryAfterMs, floor), RETRY_AFTER_CAP_MS);
-    return Math.round(floor + random() * Math.max(0, ceiling - floor));
-}
-/** Seconds or an HTTP date, as Retry-After allows. */
-function parseRetryAfter(value, now = Date.now()) {
-    if (!value)
-        return undefined;
-    if (/^\d+$/.test(value.trim()))
-        return Number(value.trim()) * 1000;
-    const date = Date.parse(value);
-    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-/**
- * What a wait rides out while the reload runs (up to its timeout), beyond the transient: an answer it
- * cannot use (an HTML maintenance page, a wrong type), a name that does not resolve for a while (a DNS
- * failure), and a 401 that signing in again did not cure yet (a proxy that lost its sessions). The
- * reload runs on without us; none of these says it ended.
- */
-function isOutage(error) {
-    if (isTransient(error) || error instanceof _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UnexpectedAnswer */ .M7)
-        return true;
-    if (error instanceof _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConnectionError */ .Rc)
-        return error.code === 'ENOTFOUND';
-    return error instanceof _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .QrsError */ .Ds && error.status === 401;
-}
-/**
- * A start that failed this way may have started: its answer was lost (no answer, or not all of it) or
- * could not be read. Whether an execution began is then asked of the server, never by starting again.
- */
-function outcomeUnknown(error) {
-    return error instanceof _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConnectionError */ .Rc || error instanceof _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UnexpectedAnswer */ .M7;
-}
-
-
-/***/ }),
-
-/***/ 5797:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Jt: () => (/* binding */ flag),
-/* harmony export */   Os: () => (/* binding */ guid),
-/* harmony export */   Qq: () => (/* binding */ text),
-/* harmony export */   WQ: () => (/* binding */ whole),
-/* harmony export */   g1: () => (/* binding */ record),
-/* harmony export */   gP: () => (/* binding */ either),
-/* harmony export */   lq: () => (/* binding */ optional),
-/* harmony export */   p_: () => (/* binding */ list),
-/* harmony export */   vj: () => (/* binding */ amount),
-/* harmony export */   wC: () => (/* binding */ matching),
-/* harmony export */   zq: () => (/* binding */ WrongShape)
-/* harmony export */ });
-/** Where an answer does not have the shape the action reads; the client turns it into an UnexpectedAnswer. */
-class WrongShape extends Error {
-    name = 'WrongShape';
-}
-function kind(value) {
-    if (value === null)
-        return 'null';
-    if (Array.isArray(value))
-        return 'a list';
-    if (typeof value === 'object')
-        return 'an object';
-    if (typeof value === 'number' && !Number.isFinite(value))
-        return 'not a finite number';
-    return `a ${typeof value}`;
-}
-function wrong(at, value, wanted) {
-    const where = at || 'the answer';
-    throw new WrongShape(value === undefined ? `${where} is missing (${wanted} expected)` : `${where} is ${kind(value)}, not ${wanted}`);
-}
-const text = (value, at) => (typeof value === 'string' ? value : wrong(at, value, 'a string'));
-const whole = (value, at) => (Number.isSafeInteger(value) ? value : wrong(at, value, 'a whole number'));
-/** A duration or another measure: any finite number. */
-const amount = (value, at) => (typeof value === 'number' && Number.isFinite(value) ? value : wrong(at, value, 'a number'));
-const flag = (value, at) => (typeof value === 'boolean' ? value : wrong(at, value, 'true or false'));
-/** A string that matches `pattern`, said as `wanted` when it does not. */
-function matching(pattern, wanted) {
-    return (value, at) => (typeof value === 'string' && pattern.test(value) ? value : wrong(at, value, wanted));
-}
-/** Every QRS id is a GUID; ids go into paths and filters, so nothing else is taken. */
-const guid = matching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'a GUID');
-/** Absent, null (or, with `emptyToo`, an empty string): undefined. */
-function optional(shape, emptyToo = false) {
-    return (value, at) => (value === undefined || value === null || (emptyToo && value === '') ? undefined : shape(value, at));
-}
-function list(item) {
-    return (value, at) => (Array.isArray(value) ? value.map((element, i) => item(element, `${at}[${i}]`)) : wrong(at, value, 'a list'));
-}
-/** An object with these fields (each checked; absent optional ones left out), nothing else. */
-function record(fields) {
-    return (value, at) => {
-        if (typeof value !== 'object' || value === null || Array.isArray(value))
-            wrong(at, value, 'an object');
-        const source = value;
-        const checked = {};
-        for (const [name, shape] of Object.entries(fields)) {
-            const field = shape(Object.hasOwn(source, name) ? source[name] : undefined, at ? `${at}.${name}` : name);
-            if (field !== undefined)
-                checked[name] = field;
-        }
-        return checked;
-    };
-}
-/** The first shape that fits. */
-function either(first, second, wanted) {
-    return (value, at) => {
-        for (const shape of [first, second]) {
-            try {
-                return shape(value, at);
-            }
-            catch (error) {
-                if (!(error instanceof WrongShape))
-                    throw error;
-            }
-        }
-        return wrong(at, value, wanted);
-    };
-}
-
-
-/***/ }),
-
-/***/ 3953:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   G1: () => (/* binding */ isExternalProgram),
-/* harmony export */   U2: () => (/* binding */ EMPTY_GUID),
-/* harmony export */   l9: () => (/* binding */ asExternalPrograms)
-/* harmony export */ });
-/** The parts of QRS entities the action reads. Real answers carry many more fields: they are ignored. */
-const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
-/** QRS TaskType: 0 Reload, 1 ExternalProgram, 2 UserSync (only the first two are started here). */
-const TASK_TYPE = { reload: 0, externalProgram: 1 };
-function isExternalProgram(task) {
-    return task.taskType === TASK_TYPE.externalProgram;
-}
-/** The external program task list leaves taskType out on some versions: mark the tasks as such. */
-function asExternalPrograms(tasks) {
-    return tasks.map(task => ({ ...task, taskType: task.taskType ?? TASK_TYPE.externalProgram }));
-}
-
-
-/***/ }),
-
-/***/ 9332:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   K: () => (/* binding */ isUnset),
-/* harmony export */   M: () => (/* binding */ realTime)
-/* harmony export */ });
-/** The QRS writes unset dates as 1753-01-01T00:00:00.000Z (SQL Server's minimum). */
-function isUnset(value) {
-    if (!value)
-        return true;
-    const time = Date.parse(value);
-    return Number.isNaN(time) || new Date(time).getUTCFullYear() <= 1753;
-}
-/** An ISO 8601 time, or '' when the QRS left it unset. */
-function realTime(value) {
-    return isUnset(value) ? '' : new Date(Date.parse(value)).toISOString();
-}
-
-
-/***/ }),
-
-/***/ 9452:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   AN: () => (/* binding */ nextGap),
-/* harmony export */   DH: () => (/* binding */ forecastOf),
-/* harmony export */   Yn: () => (/* binding */ forecastFrom),
-/* harmony export */   et: () => (/* binding */ jittered),
-/* harmony export */   mK: () => (/* binding */ pollGap)
-/* harmony export */ });
-/* unused harmony exports DENSE_POLL_MS, denseWindow, expectedDuration */
-/**
- * When to look again: a pure function of the reload's age, the forecast from the task's history
- * (when the server tells it) and the settings. wait.ts sleeps what it returns; tests and the bench
- * call it with any clock.
- */
-/** No history: the first gaps (and the shortest). */
-const MIN_POLL_MS = 500;
-/** With history: the shortest gap, near the expected end. */
-const DENSE_POLL_MS = 300;
-/** Gaps are jittered by ±20 %: parallel jobs must not poll in lockstep. */
-const JITTER = 0.2;
-/** The forecast takes the median of at most this many recent successful runs. */
-const HISTORY_RUNS = 5;
-/**
- * With history: the first poll comes at this share of the expected duration (a failure that early is noticed
- * then). max-poll-interval caps it: it matters for reloads shorter than a few times the cap only.
- */
-const FIRST_SHARE = 1 / 2;
-/** Before the window no gap is shorter than this. */
-const SPARSE_MIN_MS = 2_000;
-/** Before the window the gap is the age: each poll twice as late as the last (a run far shorter than its history is noticed within its own duration). */
-const SPARSE_SHARE = 1;
-/** One run, or two: the window is the expected end ± this share of it (runs of one task vary by about 10 %). */
-const WINDOW_SHARE = 0.1;
-/** Three runs or more: the window spans their shortest and longest, widened by this share of the forecast on each side... */
-const SPREAD_MARGIN = 0.02;
-/** ...and at least this share either side (two identical runs do not promise a third to the millisecond). */
-const SPREAD_MIN = 0.02;
-/** In the window, before the expected end, the gap is this share of the distance to it: densest at it. */
-const ZOOM_SHARE = 0.35;
-/** After the expected end the gap is this share of the overrun: an overrun grows cheaper to watch as it grows. */
-const OVERRUN_ZOOM = 0.5;
-/** Past the window (the reload overruns) the gap grows as a share of the age: with +20 % jitter, lag at most 10 %. */
-const OVERRUN_SHARE = 0.08;
-/** The dense window [start, end] around the expected end: from the runs' spread when there are enough of them. */
-function denseWindow(forecast) {
-    const E = forecast.expectedMs;
-    if (forecast.runs < 3)
-        return { startMs: E * (1 - WINDOW_SHARE), endMs: E * (1 + WINDOW_SHARE) };
-    const below = Math.max(E - forecast.lowMs + SPREAD_MARGIN * E, SPREAD_MIN * E);
-    const above = Math.max(forecast.highMs - E + SPREAD_MARGIN * E, SPREAD_MIN * E);
-    return { startMs: E - below, endMs: E + above };
-}
-/**
- * The gap (ms, before jitter) to wait at `elapsedMs` into the reload.
- * - No history: a tenth of the age, at least MIN_POLL_MS (short reloads are noticed within half a second).
- * - History, expected duration E: the first poll at E/2, then sparse (the age, at least 2 s) up to the
- *   dense window (E ± 10 %, or the recent runs' spread); in it 0.35 of the distance to E, down to
- *   DENSE_POLL_MS, then half the overrun; past the window that, up to 8 % of the age.
- * Every gap is capped by max-poll-interval.
- */
-function pollGap(elapsedMs, forecast, settings) {
-    return plannedGap(elapsedMs, forecast, settings).gapMs;
-}
-/**
- * The gap with its jitter: ±JITTER of the gap, except for a gap that aims at the dense window or lies in
- * it, whose jitter is ±JITTER of DENSE_POLL_MS (±20 % of a 10 s landing would put the poll 2 s off the
- * point it aims at). Jobs with different forecasts still poll at different moments; the sparse gaps
- * before the window keep their full jitter.
- */
-function nextGap(elapsedMs, forecast, settings, random) {
-    const { gapMs, aimed } = plannedGap(elapsedMs, forecast, settings);
-    return aimed ? Math.max(DENSE_POLL_MS / 2, Math.round(gapMs + DENSE_POLL_MS * JITTER * (2 * random() - 1))) : jittered(gapMs, random);
-}
-function plannedGap(elapsedMs, forecast, settings) {
-    const cap = Math.max(settings.maxPollIntervalMs, MIN_POLL_MS);
-    const t = Math.max(0, elapsedMs);
-    const f = typeof forecast === 'number' ? singleRun(forecast) : forecast;
-    if (!f || !(f.expectedMs > 0))
-        return { gapMs: Math.min(Math.max(t / 10, MIN_POLL_MS), cap), aimed: false };
-    const E = f.expectedMs;
-    const { startMs, endMs } = denseWindow(f);
-    // A window narrower than a few dense gaps (a short reload) is entered at E itself: one poll may do.
-    const enter = endMs - startMs < 3 * DENSE_POLL_MS ? E : startMs;
-    let gap;
-    let aimed = true;
-    if (t < enter) {
-        const first = FIRST_SHARE * E;
-        const sparse = t < first ? Math.max(first - t, SPARSE_MIN_MS) : Math.max(SPARSE_SHARE * t, SPARSE_MIN_MS);
-        // Land on the window's start rather than jump into it (or poll just before it).
-        aimed = enter - t - sparse < DENSE_POLL_MS;
-        gap = aimed ? enter - t : sparse;
-    }
-    else if (t < E) {
-        gap = ZOOM_SHARE * (E - t);
-    }
-    else if (t < endMs) {
-        gap = OVERRUN_ZOOM * (t - E);
-    }
-    else {
-        aimed = false;
-        gap = Math.min(Math.max(OVERRUN_ZOOM * (t - E), DENSE_POLL_MS), OVERRUN_SHARE * t);
-    }
-    const gapMs = Math.min(Math.max(gap, DENSE_POLL_MS), cap);
-    // A gap cut by the cap aims at nothing.
-    return { gapMs, aimed: aimed && gapMs < cap };
-}
-/** The gap with ±JITTER; `random` in [0, 1). */
-function jittered(gapMs, random) {
-    return Math.round(gapMs * (1 - JITTER + 2 * JITTER * random()));
-}
-function singleRun(expectedMs) {
-    return { expectedMs, lowMs: expectedMs, highMs: expectedMs, runs: 1 };
-}
-/** The run's duration when it is a useful forecast: a run that finished successfully, with a duration. */
-function expectedDuration(last) {
-    if (!last || last.status !== 7)
-        return undefined;
-    if (typeof last.duration === 'number' && last.duration > 0)
-        return last.duration;
-    const span = Date.parse(last.stopTime ?? '') - Date.parse(last.startTime ?? '');
-    return Number.isFinite(span) && span > 0 && !last.stopTime?.startsWith('1753-') ? span : undefined;
-}
-/**
- * The forecast from the task's recent results (any order): the HISTORY_RUNS latest successful runs,
- * their median and spread. Failed or aborted runs stopped early and say little about a full one.
- */
-function forecastFrom(results) {
-    const durations = results
-        .map(run => ({ at: Date.parse(run.startTime ?? ''), ms: expectedDuration(run) }))
-        .filter((run) => run.ms !== undefined)
-        .sort((a, b) => (b.at || 0) - (a.at || 0))
-        .slice(0, HISTORY_RUNS)
-        .map(run => run.ms)
-        .sort((a, b) => a - b);
-    if (durations.length === 0)
-        return undefined;
-    const mid = durations.length >> 1;
-    const expectedMs = durations.length % 2 ? durations[mid] : (durations[mid - 1] + durations[mid]) / 2;
-    return { expectedMs, lowMs: durations[0], highMs: durations.at(-1), runs: durations.length };
-}
-/** A forecast of one run (the lookup's last result), when it is one. */
-function forecastOf(last) {
-    const ms = expectedDuration(last);
-    return ms === undefined ? undefined : singleRun(ms);
-}
-
-
-/***/ }),
-
-/***/ 9795:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Er: () => (/* binding */ statusName),
-/* harmony export */   Ix: () => (/* binding */ isFailed),
-/* harmony export */   Wn: () => (/* binding */ describeStatus),
-/* harmony export */   dR: () => (/* binding */ isFinal),
-/* harmony export */   oJ: () => (/* binding */ isSuccess)
-/* harmony export */ });
-/* unused harmony export STATUS_NAMES */
-/** QRS TaskExecutionStatus, complete (GET /qrs/about/api/enums lists the same). */
-const STATUS_NAMES = [
-    'NeverStarted', // 0
-    'Triggered', // 1
-    'Started', // 2
-    'Queued', // 3: waits for a free reload slot on the node
-    'AbortInitiated', // 4
-    'Aborting', // 5
-    'Aborted', // 6
-    'FinishedSuccess', // 7
-    'FinishedFail', // 8
-    'Skipped', // 9
-    'Retry', // 10: another attempt follows
-    'Error', // 11
-    'Reset', // 12
-    'DistributionQueue', // 13
-    'DistributionRunning' // 14
-];
-const SUCCESS = 7;
-/** Final statuses that count as a failure: 6 Aborted, 8 FinishedFail, 11 Error, 12 Reset. */
-const FAILED = new Set([6, 8, 11, 12]);
-/** Statuses that end an execution: the failures, 7 FinishedSuccess and 9 Skipped. */
-const FINAL = new Set([...FAILED, SUCCESS, 9]);
-function statusName(code) {
-    return STATUS_NAMES[code] ?? `Unknown(${code})`;
-}
-function isFinal(code) {
-    return FINAL.has(code);
-}
-function isSuccess(code) {
-    return code === SUCCESS;
-}
-/** Ended without success and not skipped: what fires a "TaskFail" trigger. */
-function isFailed(code) {
-    return FAILED.has(code);
-}
-/** "FinishedFail (8)" */
-function describeStatus(code) {
-    return `${statusName(code)} (${code})`;
-}
-
-
-/***/ }),
-
-/***/ 4545:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   V: () => (/* binding */ stopExecution)
-/* harmony export */ });
-/* harmony import */ var _qrs_retry_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1530);
-/* harmony import */ var _status_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9795);
-/* harmony import */ var _wait_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2766);
-/* harmony import */ var _output_untrusted_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4593);
-/* harmony import */ var _util_text_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(9997);
-/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(17);
-/* harmony import */ var _util_poll_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6451);
-
-
-
-
-
-
-
-/** 4 AbortInitiated, 5 Aborting: a stop already reached it. */
-const STOPPING = new Set([4, 5]);
-/** Once the stop is sent, ours is read this often until it ends. */
-const STOP_POLL_MS = 250;
-/** Each request of a stop gets at most this share of its budget: one that hangs leaves time to read another way and to stop. */
-const REQUESTS_PER_BUDGET = 3;
-const MIN_REQUEST_MS = 1_000;
-/**
- * Stops OUR execution: reads it again first and, if it has ended, sends nothing. Else stops the
- * task and waits up to `waitMs` for ours to reach a final status (Aborted, or whatever it managed
- * to finish with).
- *
- * The window between that read and the stop cannot be closed fully: `POST /qrs/task/{id}/stop`
- * addresses the task, not an execution (the QRS has no "stop execution X"), so a run of the same
- * task that someone starts in the moment between our read and our stop would be the one aborted.
- * That moment is one request long; nothing else is done in between.
- */
-async function stopExecution(qrs, taskId, executionId, { clock, log, waitMs }) {
-    const deadline = clock.now() + waitMs;
-    // The stop has its own budget, and no request of it outlives that.
-    const api = qrs.with({ deadline, timeoutMs: Math.max(MIN_REQUEST_MS, waitMs / REQUESTS_PER_BUDGET) });
-    const before = await readOurs(api, executionId);
-    if (before.ended)
-        return { alreadyEnded: true, result: before.result };
-    await sendStop(api, taskId, executionId, clock, log, deadline);
-    log.info(`Sent stop for task ${taskId}; waiting up to ${Math.round(waitMs / 1000)} s for execution ${executionId} to end.`);
-    // No signal: a stop goes on after a cancellation (that is when it is sent), bounded by waitMs.
-    const outcome = await (0,_util_poll_js__WEBPACK_IMPORTED_MODULE_5__/* .poll */ .wt)({
-        clock,
-        deadline,
-        read: () => readOurs(api, executionId),
-        retry: _qrs_retry_js__WEBPACK_IMPORTED_MODULE_0__/* .isTransient */ .dg,
-        done: now => now.ended && now.result !== undefined && (0,_status_js__WEBPACK_IMPORTED_MODULE_1__/* .isFinal */ .dR)(now.result.status),
-        next: () => STOP_POLL_MS
-    });
-    return { alreadyEnded: false, result: outcome.done ? outcome.value.result : ((0,_util_poll_js__WEBPACK_IMPORTED_MODULE_5__/* .answer */ .ZF)(outcome.last)?.result ?? before.result) };
-}
-/**
- * The stop, never re-sent blindly: when it fails for a transient reason (its answer lost, the server
- * busy), ours is read again, and the stop goes out once more only while ours still runs untouched.
- */
-async function sendStop(api, taskId, executionId, clock, log, deadline) {
-    let stopError;
-    const outcome = await (0,_util_poll_js__WEBPACK_IMPORTED_MODULE_5__/* .poll */ .wt)({
-        clock,
-        deadline,
-        read: async (attempt) => {
-            if (attempt > 0) {
-                // A read that fails for good reports the stop's own failure.
-                const ours = await readOurs(api, executionId).catch((reading) => {
-                    throw (0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_0__/* .isTransient */ .dg)(reading) ? reading : stopError;
-                });
-                if (ours.ended || ours.stopping)
-                    return;
-            }
-            await api.stopTask(taskId).catch((error) => {
-                stopError = error;
-                throw error;
-            });
-        },
-        retry: _qrs_retry_js__WEBPACK_IMPORTED_MODULE_0__/* .isTransient */ .dg,
-        next: (seen, attempt) => {
-            const error = (0,_util_poll_js__WEBPACK_IMPORTED_MODULE_5__/* .failure */ .V2)(seen);
-            // The error may quote the server's answer: printed with runner commands off.
-            if (error === stopError)
-                (0,_output_untrusted_js__WEBPACK_IMPORTED_MODULE_3__/* .printUntrusted */ .Qi)(log, `The stop of task ${taskId} got no answer (${(0,_util_text_js__WEBPACK_IMPORTED_MODULE_6__/* .firstLine */ .TM)((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(error))}); reading execution ${executionId} again before another.`);
-            return (0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_0__/* .retryDelay */ .a2)(error, attempt);
-        }
-    });
-    if (!outcome.done)
-        throw stopError;
-}
-/**
- * Our execution as the server has it now: ended (session gone, or its result final), being stopped, or
- * running. When its session cannot be read (an outage, a wrong answer), its results tell: running
- * until one is final.
- */
-async function readOurs(api, executionId) {
-    let session;
-    try {
-        session = await api.executionSession(executionId);
-    }
-    catch (error) {
-        if (!(0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_0__/* .isOutage */ .uD)(error))
-            throw error;
-        const result = (0,_wait_js__WEBPACK_IMPORTED_MODULE_2__/* .latestAttempt */ .N7)(await api.executionResults(executionId));
-        return { ended: result !== undefined && (0,_status_js__WEBPACK_IMPORTED_MODULE_1__/* .isFinal */ .dR)(result.status), stopping: result !== undefined && STOPPING.has(result.status), result };
-    }
-    const status = session?.executionResult?.status;
-    if (session && (status === undefined || !(0,_status_js__WEBPACK_IMPORTED_MODULE_1__/* .isFinal */ .dR)(status)))
-        return { ended: false, stopping: status !== undefined && STOPPING.has(status) };
-    // Session gone: ours has ended, whatever its result says (a result that cannot be read is not a reason to stop).
-    const results = await api.executionResults(executionId).catch((error) => {
-        if ((0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_0__/* .isOutage */ .uD)(error))
-            return [];
-        throw error;
-    });
-    // The result may not be final yet (the server is writing it): ended for a stop, the wait reads the rest.
-    return { ended: true, stopping: false, result: (0,_wait_js__WEBPACK_IMPORTED_MODULE_2__/* .latestAttempt */ .N7)(results) };
-}
-
-
-/***/ }),
-
-/***/ 2766:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  N7: () => (/* binding */ latestAttempt),
-  Li: () => (/* binding */ waitForExecution)
-});
-
-// UNUSED EXPORTS: pollInterval
-
-// EXTERNAL MODULE: ./src/util/text.ts
-var util_text = __nccwpck_require__(9997);
-// EXTERNAL MODULE: ./src/qrs/retry.ts
-var retry = __nccwpck_require__(1530);
-// EXTERNAL MODULE: ./src/util/poll.ts
-var poll = __nccwpck_require__(6451);
-// EXTERNAL MODULE: ./src/util/errors.ts
-var errors = __nccwpck_require__(17);
-;// CONCATENATED MODULE: ./src/reload/outage.ts
-
-
-
-
-/**
- * Tells one outage in two lines: when the server stops answering, and when it answers again
- * (with how long it was gone). The retries in between are silent: a node restart of minutes
- * would otherwise fill the log.
- */
-class Outage {
-    clock;
-    log;
-    doing;
-    since;
-    constructor(clock, log, 
-    /** What the step keeps doing meanwhile: "still waiting for execution <id>". */
-    doing) {
-        this.clock = clock;
-        this.log = log;
-        this.doing = doing;
-    }
-    get ongoing() {
-        return this.since !== undefined;
-    }
-    /** A request failed for a transient reason; `untilMs` is how long the step keeps trying. */
-    failed(error, untilMs) {
-        if (this.since !== undefined)
-            return;
-        this.since = this.clock.now();
-        this.log(`QRS is not answering (${(0,util_text/* firstLine */.TM)(error.message)}); trying again for up to ${Math.ceil(untilMs / 1000)} s (the timeout), ${this.doing}.`);
-    }
-    /** A request got an answer. */
-    answered() {
-        if (this.since === undefined)
-            return;
-        const gone = this.clock.now() - this.since;
-        this.since = undefined;
-        this.log(`QRS did not answer for ${Math.round(gone / 1000)} s; ${this.doing}.`);
-    }
-}
-/**
- * A read that must not fail for an outage: transient failures, and the surprises of isOutage (an HTML
- * page, a wrong answer, a DNS failure, a 401 after signing in again), are retried with capped backoff (or
- * the server's Retry-After) until the deadline, then StillDown. Anything else is thrown at once; a
- * cancellation cuts the sleep.
- */
-async function rideOut(read, { clock, deadline, outage, signal, random }) {
-    const outcome = await (0,poll/* poll */.wt)({
-        clock,
-        deadline,
-        signal,
-        read,
-        retry: retry/* isOutage */.uD,
-        next: (seen, attempt) => {
-            const error = (0,poll/* failure */.V2)(seen);
-            outage.failed(error, deadline - clock.now());
-            return (0,retry/* retryDelay */.a2)(error, attempt, random);
-        }
-    });
-    if (!outcome.done)
-        throw new errors/* StillDown */.Dj((0,poll/* failure */.V2)(outcome.last));
-    outage.answered();
-    return outcome.value;
-}
-
-// EXTERNAL MODULE: ./src/reload/status.ts
-var reload_status = __nccwpck_require__(9795);
-// EXTERNAL MODULE: ./src/reload/dates.ts
-var dates = __nccwpck_require__(9332);
-// EXTERNAL MODULE: ./src/reload/schedule.ts
-var schedule = __nccwpck_require__(9452);
-;// CONCATENATED MODULE: ./src/reload/wait.ts
-
-
-
-
-
-
-/** Without history (see schedule.ts): short gaps while the reload is young, growing to a tenth of its age, capped. */
-function pollInterval(elapsedMs, maxMs, random) {
-    return (0,schedule/* jittered */.et)((0,schedule/* pollGap */.mK)(elapsedMs, undefined, { maxPollIntervalMs: maxMs }), random);
-}
-const HEARTBEAT_MS = 5 * 60_000;
-/**
- * Qlik's documented wait: poll the execution session until it is gone (404), then read the
- * results of that execution. One result per attempt; the latest attempt decides. Results of
- * earlier runs never match: they belong to other execution ids. An outage (5xx, 429, timeouts,
- * resets, refused connections) is ridden out up to the timeout: the execution runs on without us.
- */
-async function waitForExecution(reader, executionId, options) {
-    const { clock, timeoutMs, maxPollIntervalMs } = options;
-    const random = options.random ?? Math.random;
-    const started = clock.now();
-    let sessionEnded = false;
-    let lastStatus;
-    let latest;
-    let attempts = 0;
-    let woken = false;
-    let node;
-    let quietSince = started;
-    const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
-    const outage = new Outage(clock, options.log ?? (() => { }), `still waiting for execution ${executionId}`);
-    const read = (request) => rideOut(request, { clock, deadline: started + timeoutMs, outage, signal: options.signal, random });
-    const observe = (status) => {
-        if (status === undefined || status === lastStatus)
-            return;
-        lastStatus = status;
-        quietSince = clock.now();
-        options.onStatus?.(status);
-    };
-    const forecast = options.forecast ?? options.expectedMs;
-    const { wakeUps } = options;
-    let outcome;
-    try {
-        outcome = await (0,poll/* poll */.wt)({
-            clock,
-            signal: options.signal,
-            deadline: started + timeoutMs,
-            // With a forecast the first check is the schedule's rather than one at once: the start has just
-            // answered, and a check now says nothing the forecast does not (one request fewer per run).
-            firstGap: forecast !== undefined && !wakeUps ? (0,schedule/* nextGap */.AN)(0, forecast, { maxPollIntervalMs }, random) : undefined,
-            // Push: a sleep that a QRS callback can end early.
-            sleep: wakeUps && (async (ms, abort) => void (woken = await wakeUps.sleep(ms, abort))),
-            read: async () => {
-                if (!sessionEnded) {
-                    const session = await read(() => reader.executionSession(executionId));
-                    if (session) {
-                        observe(session.executionResult?.status);
-                        node = session.executionResult?.executingNodeName || node;
-                        if (options.onHeartbeat && clock.now() - quietSince >= heartbeatMs) {
-                            quietSince = clock.now();
-                            options.onHeartbeat({ elapsedMs: clock.now() - started, status: lastStatus, node });
-                        }
-                    }
-                    else
-                        sessionEnded = true;
-                }
-                // After a callback the result may be final while the session is still being removed: look at once.
-                if (!sessionEnded && !woken)
-                    return undefined;
-                // The session can vanish a moment before the last result shows its final status.
-                const results = await read(() => reader.executionResults(executionId));
-                attempts = results.length;
-                latest = latestAttempt(results);
-                observe(latest?.status);
-                return latest && (0,reload_status/* isFinal */.dR)(latest.status) ? latest : undefined;
-            },
-            done: result => result !== undefined,
-            // Session gone, result not final yet: a moment later. Push: the safety poll. Else the schedule.
-            next: () => sessionEnded ? pollInterval(0, maxPollIntervalMs, random) * 2 : wakeUps ? wakeUps.safetyPollMs : (0,schedule/* nextGap */.AN)(clock.now() - started, forecast, { maxPollIntervalMs }, random)
-        });
-    }
-    catch (error) {
-        if (!(error instanceof errors/* StillDown */.Dj))
-            throw error;
-        return { kind: 'timeout', elapsedMs: clock.now() - started, sessionEnded, lastStatus, result: latest, attempts, unanswered: error.message };
-    }
-    if (outcome.done && outcome.value)
-        return { kind: 'finished', result: outcome.value, attempts };
-    return { kind: 'timeout', elapsedMs: clock.now() - started, sessionEnded, lastStatus, result: latest, attempts };
-}
-/** The latest attempt: by start time (an attempt not started yet is the newest), then stop time. */
-function latestAttempt(results) {
-    const time = (value) => ((0,dates/* isUnset */.K)(value) ? Infinity : Date.parse(value));
-    return results
-        .map((result, index) => ({ result, index }))
-        .sort((a, b) => time(a.result.startTime) - time(b.result.startTime) || time(a.result.stopTime) - time(b.result.stopTime) || a.index - b.index)
-        .at(-1)?.result;
-}
-
-
-/***/ }),
-
-/***/ 4439:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   R: () => (/* binding */ engineNames),
-/* harmony export */   u: () => (/* binding */ taskNames)
-/* harmony export */ });
-/** The names of a task's run: `task` as "task 'Reload Sales'" (or "task <id>" where only that is known). */
-function taskNames(task, executionId) {
-    return { what: task, subject: `${task} (execution ${executionId})`, ended: `execution ${executionId}`, notSent: `not stopping ${task} (another run of it may be going)` };
-}
-/** The names of an engine reload of an app. */
-function engineNames(app) {
-    const what = `the engine reload of app '${app.name ?? app.id}'`;
-    return { what, subject: what, ended: what, notSent: 'nothing to cancel, and it was not saved' };
-}
-
-
-/***/ }),
-
-/***/ 4352:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $U: () => (/* binding */ markMainEnded),
-/* harmony export */   Dn: () => (/* binding */ leftToStop),
-/* harmony export */   LW: () => (/* binding */ saveRunning),
-/* harmony export */   UM: () => (/* binding */ markMainStarted),
-/* harmony export */   c4: () => (/* binding */ STATE),
-/* harmony export */   tl: () => (/* binding */ isPost)
-/* harmony export */ });
-/**
- * What the post step needs if main dies (cancelled, killed, timed out by the runner): saved the
- * moment it is known. `executions` lists ours that may still run; `done` means none does.
- * A main step that ends normally (success, failure, cancellation handled) says so (`main-ended`):
- * an execution it left running is healthy (an outage ended the step, attach, stop-on-cancel: false)
- * and is not stopped by the post step, except those main tried to stop and could not.
- */
-const STATE = {
-    isPost: 'isPost',
-    taskId: 'task-id',
-    executionId: 'execution-id',
-    executions: 'executions',
-    done: 'done',
-    /** Main reached its end (any exit but a kill): its executions are no longer the post step's to stop. */
-    mainEnded: 'main-ended',
-    /** Executions main meant to stop (cancel, timeout) and could not: the post step tries again. */
-    stopPending: 'stop-pending'
-};
-function markMainStarted(store) {
-    store.saveState(STATE.isPost, 'true');
-}
-/** Rewrites the list of our reloads that have not ended (the runner keeps the last value). */
-function saveRunning(running, store) {
-    const [first] = running;
-    if (first && 'taskId' in first) {
-        // The first one also under its own keys: one target is the common case.
-        store.saveState(STATE.taskId, first.taskId);
-        store.saveState(STATE.executionId, first.executionId);
-    }
-    store.saveState(STATE.executions, JSON.stringify(running));
-    store.saveState(STATE.done, running.length === 0 ? 'true' : 'false');
-}
-function savedRunning(store) {
-    if (store.getState(STATE.done) === 'true')
-        return [];
-    try {
-        const list = JSON.parse(store.getState(STATE.executions) || '[]');
-        if (list.length > 0)
-            return list;
-    }
-    catch {
-        // fall through to the single keys
-    }
-    const executionId = store.getState(STATE.executionId);
-    return executionId ? [{ taskId: store.getState(STATE.taskId), executionId }] : [];
-}
-function isPost(store) {
-    return store.getState(STATE.isPost) === 'true';
-}
-/** Main's last word, in its finally (a kill never gets here): which of ours the post step must still stop. */
-function markMainEnded(stopPending, store) {
-    store.saveState(STATE.stopPending, JSON.stringify(stopPending));
-    store.saveState(STATE.mainEnded, 'true');
-}
-/** What the post step stops: all of ours that may run when main never reached its end, else what main could not stop. */
-function leftToStop(store) {
-    if (store.getState(STATE.mainEnded) !== 'true')
-        return savedRunning(store);
-    try {
-        return JSON.parse(store.getState(STATE.stopPending) || '[]');
-    }
-    catch {
-        return [];
-    }
-}
-
-
-/***/ }),
-
-/***/ 6941:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   p: () => (/* binding */ stopAndExplain)
-/* harmony export */ });
-/* harmony import */ var _reload_status_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9795);
-/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(17);
-/* harmony import */ var _util_text_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9997);
-
-
-
-/**
- * Stops one of our executions and says what happened in one sentence, the same way for each reason to
- * stop (the job cancelled, the post step, the timeout, fail-fast): stopped, left alone because it had
- * already ended (another run of the task may be going), or the stop failed.
- */
-async function stopAndExplain(stop, { why, names, afterFailure }) {
-    let outcome;
-    try {
-        outcome = await stop();
-    }
-    catch (error) {
-        return { kind: 'failed', message: `${why}, and stopping ${names.subject} failed: ${(0,_util_text_js__WEBPACK_IMPORTED_MODULE_2__/* .firstLine */ .TM)((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error))}. ${afterFailure}` };
-    }
-    const { alreadyEnded, result } = outcome;
-    const now = result ? `, now ${(0,_reload_status_js__WEBPACK_IMPORTED_MODULE_0__/* .describeStatus */ .Wn)(result.status)}` : '';
-    return alreadyEnded
-        ? { kind: 'already-ended', result, message: `${why}; ${names.ended} had already ended${now}: ${names.notSent}.` }
-        : { kind: 'stopped', result, message: `${why}: stopped ${names.subject}${now}.` };
-}
-
-
-/***/ }),
-
-/***/ 6146:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  u: () => (/* binding */ actionsToolkit)
-});
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -49209,10 +46385,8 @@ function file_command_prepareKeyValueMessage(key, value) {
 //# sourceMappingURL=file-command.js.map
 ;// CONCATENATED MODULE: external "path"
 const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
-// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
-var lib = __nccwpck_require__(4942);
 ;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
         function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
@@ -49237,7 +46411,7 @@ class BasicCredentialHandler {
         return false;
     }
     handleAuthentication() {
-        return __awaiter(this, void 0, void 0, function* () {
+        return auth_awaiter(this, void 0, void 0, function* () {
             throw new Error('not implemented');
         });
     }
@@ -49259,7 +46433,7 @@ class auth_BearerCredentialHandler {
         return false;
     }
     handleAuthentication() {
-        return __awaiter(this, void 0, void 0, function* () {
+        return auth_awaiter(this, void 0, void 0, function* () {
             throw new Error('not implemented');
         });
     }
@@ -49281,7 +46455,7 @@ class PersonalAccessTokenCredentialHandler {
         return false;
     }
     handleAuthentication() {
-        return __awaiter(this, void 0, void 0, function* () {
+        return auth_awaiter(this, void 0, void 0, function* () {
             throw new Error('not implemented');
         });
     }
@@ -51215,263 +48389,3773 @@ const actionsToolkit = {
     }
 };
 
+;// CONCATENATED MODULE: ./src/connect.ts
 
-/***/ }),
 
-/***/ 17:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Dj: () => (/* binding */ StillDown),
-/* harmony export */   Ds: () => (/* binding */ QrsError),
-/* harmony export */   M7: () => (/* binding */ UnexpectedAnswer),
-/* harmony export */   NJ: () => (/* binding */ EngineError),
-/* harmony export */   Rc: () => (/* binding */ ConnectionError),
-/* harmony export */   cc: () => (/* binding */ CancelledError),
-/* harmony export */   dz: () => (/* binding */ InputError),
-/* harmony export */   gJ: () => (/* binding */ errorMessage),
-/* harmony export */   gK: () => (/* binding */ ReloadError),
-/* harmony export */   ki: () => (/* binding */ UnexpectedEngineAnswer),
-/* harmony export */   lR: () => (/* binding */ AuthError)
-/* harmony export */ });
-/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9997);
+
+
+
+
+const defaults = { toolkit: actionsToolkit, clock: systemClock };
+/** The inputs, checked; every secret among them masked before anything can print it. Shared by main and post. */
+function readSettings(toolkit) {
+    const settings = getSettings((name, options) => toolkit.getInput(name, options));
+    for (const secret of settings.secrets)
+        toolkit.setSecret(secret);
+    return settings;
+}
+/** The site's API with the authenticator for auth-type, and the engine signed in with the same; dispose the client and the engine when done. */
+function connect(settings, clock, log) {
+    const auth = createAuthenticator(settings.auth, { url: settings.url, userAgent: settings.userAgent, log });
+    const client = new QrsClient({
+        url: settings.url,
+        userAgent: settings.userAgent,
+        auth,
+        tls: { ca: settings.caCert, serverName: settings.tlsServerName, insecure: settings.insecureSkipTlsVerify },
+        requestTimeoutMs: settings.requestTimeoutMs,
+        clock,
+        log
+    });
+    const api = new QrsApi(client);
+    const engine = new EngineConnector({
+        url: settings.engineUrl,
+        auth,
+        tls: { ca: settings.caCert, serverName: settings.tlsServerName, insecure: settings.insecureSkipTlsVerify },
+        userAgent: settings.userAgent,
+        requestTimeoutMs: settings.requestTimeoutMs,
+        log,
+        // The cheapest QRS call: through the client, it signs in again when the proxy session expired.
+        refresh: () => api.about()
+    });
+    return { api, auth, client, engine };
+}
+
+;// CONCATENATED MODULE: ./src/report/outputs.ts
+const known = (value) => value || null;
+/** The entry of one execution's report (the single-target `result` while it runs). */
+function reportEntry(report, target = report.taskName) {
+    return {
+        target,
+        'task-id': known(report.taskId),
+        'task-name': known(report.taskName),
+        'app-id': known(report.appId),
+        'app-name': known(report.appName),
+        stream: null,
+        status: known(report.status),
+        'status-code': report.statusCode,
+        'execution-id': known(report.executionId),
+        'execution-result-id': known(report.executionResultId),
+        'started-at': known(report.startedAt),
+        'stopped-at': known(report.stoppedAt),
+        'duration-ms': report.durationMs,
+        node: known(report.node),
+        attempts: report.attempts,
+        details: report.details,
+        success: false,
+        error: null,
+        'script-log-path': null,
+        'planned-action': null,
+        'may-start': null,
+        'reload-mode': report.reloadMode,
+        partial: report.partial,
+        tables: null
+    };
+}
+/** The entry of a target, started or not: what its report says, else what its lookup found. */
+function resultEntry(run, settings) {
+    const r = run.resolved;
+    const base = run.report
+        ? reportEntry(run.report, run.label)
+        : { ...reportEntry(emptyReport(settings), run.label), 'task-id': known(r?.taskId), 'task-name': known(r?.taskName), 'app-id': known(r?.appId), 'app-name': known(r?.appName) };
+    return {
+        ...base,
+        'app-name': base['app-name'] ?? known(r?.appName),
+        stream: r?.stream ?? null,
+        status: run.plan ? 'DryRun' : (base.status ?? (run.started ? null : 'NotStarted')),
+        success: run.success,
+        error: run.error ?? (run.plan && run.plan.reasons.length > 0 ? run.plan.reasons.join('; ') : null),
+        'script-log-path': known(run.scriptLogPath),
+        'planned-action': run.plan?.action ?? null,
+        'may-start': run.plan?.mayStart ?? null,
+        tables: run.data?.after ?? run.data?.before ?? null
+    };
+}
+function emptyReport(settings) {
+    return {
+        taskId: '',
+        taskName: '',
+        appId: '',
+        appName: '',
+        executionId: '',
+        executionResultId: '',
+        status: '',
+        statusCode: null,
+        startedAt: '',
+        stoppedAt: '',
+        durationMs: null,
+        node: '',
+        attempts: 0,
+        details: [],
+        reloadMode: settings.reloadMode,
+        partial: settings.partial
+    };
+}
+/** Sets every output the action declares; values unknown yet are empty strings. */
+function setOutputs(toolkit, report) {
+    const outputs = {
+        status: report.status,
+        'status-code': report.statusCode === null ? '' : String(report.statusCode),
+        'task-id': report.taskId,
+        'task-name': report.taskName,
+        'app-id': report.appId,
+        'app-name': report.appName,
+        'execution-id': report.executionId,
+        'execution-result-id': report.executionResultId,
+        'started-at': report.startedAt,
+        'stopped-at': report.stoppedAt,
+        'duration-ms': report.durationMs === null ? '' : String(report.durationMs),
+        node: report.node,
+        result: JSON.stringify(reportEntry(report))
+    };
+    for (const [name, value] of Object.entries(outputs))
+        toolkit.setOutput(name, value);
+}
+/** `result`: one object for a single named target, else an array with one entry per target. */
+function setResult(toolkit, settings, runs) {
+    const entries = runs.map(run => resultEntry(run, settings));
+    toolkit.setOutput('result', JSON.stringify(settings.singleTarget && entries.length === 1 ? entries[0] : entries));
+}
+
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/report/html.ts
 
 /**
- * Every error the action throws on purpose, in one place. Each says what went wrong in words a user can
- * act on; the catch sites tell them apart by class (see src/ARCHITECTURE.md, "Errors").
+ * The job summary's HTML, block by block, in the shapes GitHub's own summary builder writes (each block
+ * on a line of its own). It only joins: every text put in must be escaped already (`escape`).
  */
-/** A problem with an input: reported before any request is made, naming the input. */
-class InputError extends Error {
-    input;
-    name = 'InputError';
-    constructor(input, problem) {
-        super(`Input '${input}': ${problem}`);
-        this.input = input;
+class Html {
+    html = '';
+    heading(text, level = 3) {
+        return this.raw(`<h${level}>${text}</h${level}>`);
     }
-}
-/** Signing in failed; the message says what the server answered and what to check. */
-class AuthError extends Error {
-    name = 'AuthError';
-}
-/** The QRS answered, but not with what the call needed. Error bodies are text or HTML, never JSON. */
-class QrsError extends Error {
-    method;
-    path;
-    status;
-    body;
-    retryAfterMs;
-    name = 'QrsError';
-    constructor(method, path, status, body, hint, 
-    /** From a Retry-After header (429, 503). */
-    retryAfterMs) {
-        super(`${method} ${path} answered ${status}${(0,_text_js__WEBPACK_IMPORTED_MODULE_0__/* .excerpt */ .Kb)(body) ? `: ${(0,_text_js__WEBPACK_IMPORTED_MODULE_0__/* .excerpt */ .Kb)(body)}` : ''}${hint ? `\n${hint}` : ''}`);
-        this.method = method;
-        this.path = path;
-        this.status = status;
-        this.body = body;
-        this.retryAfterMs = retryAfterMs;
+    /** A collapsed section. */
+    details(label, content) {
+        return this.raw(`<details><summary>${label}</summary>${content}</details>`);
+    }
+    code(text) {
+        return this.raw(`<pre><code>${text}</code></pre>`);
+    }
+    raw(html) {
+        this.html += `${html}${external_node_os_namespaceObject.EOL}`;
+        return this;
+    }
+    toString() {
+        return this.html;
     }
 }
 /**
- * The QRS (or something in front of it) answered what the call cannot use: an HTML page or text that does
- * not parse where JSON was expected, or JSON whose fields the action reads have the wrong type.
+ * Server text as HTML text: task names and log lines are text, not HTML. Line breaks become character
+ * references, so server text never puts a line break into the summary's Markdown: a blank line would
+ * end the HTML block and turn the rest into Markdown (links, images).
  */
-class UnexpectedAnswer extends QrsError {
-    name = 'UnexpectedAnswer';
-    constructor(method, path, status, problem, hint) {
-        super(method, path, status, problem, hint);
-        this.message = `${method} ${path} answered something unexpected: ${problem}${hint ? `\n${hint}` : ''}`;
-    }
+function html_escape(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\r/g, '&#13;').replace(/\n/g, '&#10;');
 }
-/** The request never got an answer, or not all of it: DNS, TCP, TLS, a timeout, a connection closed mid-answer. */
-class ConnectionError extends Error {
-    transient;
-    code;
-    name = 'ConnectionError';
-    constructor(message, 
-    /** Worth another try (reset, timeout, refused); TLS and DNS problems are not. */
-    transient = false, 
-    /** Node's error code, when it tells more than `transient` (ENOTFOUND: a name that does not resolve, maybe only for now). */
-    code) {
-        super(message);
-        this.transient = transient;
-        this.code = code;
-    }
+
+;// CONCATENATED MODULE: ./src/reload/refused.ts
+
+
+/*
+ * The one rule for a request that may start something (a task's start, an app's reload, a push
+ * subscription): did it refuse, so that nothing started, or is its outcome unknown, so that what it may
+ * have started is looked for (never by sending it again)?
+ *
+ * Refused: the server answered with an error status (a QrsError that is not an UnexpectedAnswer: the QRS
+ * refuses a start it does not run with 4xx, and with 5xx or 429 too), the sign-in failed before the
+ * request reached it (AuthError), or a start's answer said that nothing started (an empty execution id).
+ * Unknown: anything else. No answer, a timeout, a body cut (ConnectionError); an answer that could not be
+ * read, whatever its status (UnexpectedAnswer: a page, text, a field of the wrong type); a 2xx without an
+ * execution id; a cancellation.
+ */
+/** The request failed in a way that says it started nothing. */
+function refused(error) {
+    if (error instanceof UnexpectedAnswer)
+        return false;
+    if (error instanceof QrsError)
+        return error.status < 200 || error.status >= 300;
+    return error instanceof AuthError;
 }
+/** A start's answer that says it started nothing: an empty execution id ('' or the empty GUID). No id at all says nothing either way. */
+function noneStarted(executionId) {
+    return executionId === '' || executionId === EMPTY_GUID;
+}
+
+;// CONCATENATED MODULE: ./src/reload/find-task.ts
+
+
+
+
 /**
- * The engine (QIX) refused the session or answered a call with an error. `code` is the engine's
- * LocalizedErrorCode (5 access denied, 1009 app open in another mode, ...) when it sent one.
+ * Finds the task to start: reload tasks first, then external program tasks. Lists the user may
+ * not see come back empty rather than refused, so "not found" also covers missing read rights.
+ * What the server answers is checked again here: a task found by id has that id, one found by name that
+ * name (a proxy that drops `filter` answers every task, and none of the others may be started).
  */
-class EngineError extends Error {
-    code;
-    name = 'EngineError';
-    constructor(message, code) {
-        super(message);
-        this.code = code;
+async function findTask(api, target) {
+    if ('taskId' in target) {
+        const task = await taskById(api, target.taskId);
+        if (!task)
+            throw new ReloadError(`No task with id ${target.taskId} is visible to this user: check the id (QMC > Tasks) and the user's read rights on tasks.`);
+        return task;
     }
+    const filter = eqText('name', target.taskName);
+    // QRS compares strings case-insensitively.
+    const named = (tasks) => tasks.filter(task => task.name.toLowerCase() === target.taskName.toLowerCase());
+    let tasks = named(await api.reloadTasks(filter));
+    if (tasks.length === 0)
+        tasks = named(asExternalPrograms(await api.externalProgramTasks(filter)));
+    // Prefer the exact spelling when several match.
+    const exact = tasks.filter(task => task.name === target.taskName);
+    const candidates = exact.length > 0 ? exact : tasks;
+    if (candidates.length === 0) {
+        throw new ReloadError(`No task named '${target.taskName}' is visible to this user: check the name (QMC > Tasks) and the user's read rights on tasks.`);
+    }
+    if (candidates.length > 1) {
+        const ids = candidates.map(task => `${task.id} ('${task.name}')`).join(', ');
+        throw new ReloadError(`Several tasks are named '${target.taskName}': ${ids}. Use task-id instead.`);
+    }
+    return candidates[0];
 }
+/** The task with this id, a reload task or else an external program task: only one that has that id. */
+async function taskById(api, id, privileges = false) {
+    const filter = eqGuid('id', id);
+    const ours = (found) => found.find(task => same(task.id, id));
+    return ours(await api.reloadTasks(filter, privileges)) ?? ours(asExternalPrograms(await api.externalProgramTasks(filter, privileges)));
+}
+
+;// CONCATENATED MODULE: ./src/reload/start-record.ts
+
+
+
+
+/** "task 'Reload Sales'" or "app 'Budget'": what a message names. */
+function startedWhat(record) {
+    if (record.engine)
+        return `the engine reload of app '${record.name}'`;
+    return record.appId ? `app '${record.name}'` : `task '${record.name}'`;
+}
+/** Our user as a message names it. */
+function userName(record) {
+    if (!record.user)
+        return 'any user (the inputs do not name one)';
+    return record.user.startsWith('\\') ? record.user.slice(1) : record.user;
+}
+/** The executions of the record's task (or app) running now that were not running before it, run by our user. */
+async function startedSince(api, record) {
+    const before = new Set(record.before.map(id => id.toLowerCase()));
+    return ((await runningSessions(api, record))
+        .filter(session => isGuid(session.id) && !before.has(session.id.toLowerCase()) && runsAs(session.user, record.user))
+        .map(session => ({ executionId: session.id, taskId: record.taskId ?? session.reloadTask?.id ?? session.externalProgramTask?.id ?? '' }))
+        // Both go into request paths: GUIDs only.
+        .filter(found => isGuid(found.taskId)));
+}
+/** The sessions of the record's task (or app); none when the server does not serve the list (nothing can be told). */
+async function runningSessions(api, record) {
+    if (record.appId)
+        return api.appExecutionSessions(record.appId);
+    const sessions = await api.taskExecutionSessions({ id: record.taskId ?? '', name: record.name, taskType: record.external ? 1 : 0 });
+    return 'notKnown' in sessions ? [] : sessions;
+}
+/** Looks at most `lookMs` for what the start started (a start just sent may take a moment to show): none, one, or several. */
+async function lookForStarted(api, record, { clock, lookMs }) {
+    const outcome = await poll({
+        clock,
+        deadline: clock.now() + lookMs,
+        read: () => startedSince(api, record),
+        retry: isTransient,
+        done: found => found.length > 0,
+        next: () => LOOK_GAP_MS
+    });
+    return outcome.done ? outcome.value : [];
+}
+const LOOK_GAP_MS = 500;
 /**
- * The engine answered a call, but not with what the action reads (a name that is an object, a row count
- * that is a string, a Doc that is none): the session itself still works.
+ * Whether a session's `user` is our user. The QRS writes it as one string, `DIRECTORY\userId` (the
+ * `UserDirectory=...; UserId=...` form is read too); names compare case-insensitively, as Qlik's do.
+ * A directory either side does not know is not compared; a session without a user is nobody's we know.
  */
-class UnexpectedEngineAnswer extends EngineError {
-    name = 'UnexpectedEngineAnswer';
-    constructor(method, app, problem) {
-        super(`The engine answered ${method} of app ${app} with something unexpected: ${problem}.`);
-    }
-}
-/** A reload-level failure the user must act on (task not found, did not start, timed out). */
-class ReloadError extends Error {
-    name = 'ReloadError';
-}
-/** The deadline passed while the server was not answering: the wait times out with this as the cause. */
-class StillDown extends Error {
-    name = 'StillDown';
-    constructor(cause) {
-        const what = cause instanceof UnexpectedAnswer ? 'answering something unexpected' : 'not answering';
-        super(`the QRS was ${what} at the timeout (${(0,_text_js__WEBPACK_IMPORTED_MODULE_0__/* .firstLine */ .TM)(errorMessage(cause))})`, { cause });
-    }
-}
-/** The runner cancelled the job (SIGINT, then SIGTERM 7.5 s later, then SIGKILL). */
-class CancelledError extends Error {
-    signal;
-    name = 'CancelledError';
-    constructor(signal) {
-        super(`The job was cancelled (${signal}).`);
-        this.signal = signal;
-    }
-}
-/** The message of anything thrown: an Error's message, anything else as text. */
-function errorMessage(error) {
-    return error instanceof Error ? error.message : String(error);
+function runsAs(sessionUser, ours) {
+    if (!ours)
+        return true;
+    const them = parseUser(sessionUser ?? '');
+    const us = parseUser(ours);
+    if (!them.userId)
+        return false;
+    const same = (a, b) => a.toLowerCase() === b.toLowerCase();
+    return same(them.userId, us.userId) && (!them.directory || !us.directory || same(them.directory, us.directory));
 }
 
+;// CONCATENATED MODULE: ./src/reload/reconcile.ts
 
-/***/ }),
 
-/***/ 6451:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   V2: () => (/* binding */ failure),
-/* harmony export */   Yv: () => (/* binding */ untilAnswered),
-/* harmony export */   ZF: () => (/* binding */ answer),
-/* harmony export */   wt: () => (/* binding */ poll)
-/* harmony export */ });
+
+
+
+
+
+/** The first looks come soon (a start is usually visible at once), then further apart: a busy scheduler can take minutes. */
+const FIRST_GAP_MS = 500;
+const MAX_GAP_MS = 5_000;
 /**
- * The one loop of the action that looks at something again and again with sleeps in between: the
- * client's retries, riding out an outage, the wait for an execution, stops, starts, the chain and the
- * script log. Each caller gives what to read, when it is done, how long to wait before the next look,
- * and the deadline; every gap is slept through the clock (tests pass a fake) and ends on a cancellation.
+ * The start was sent and its outcome is not known (no answer, a cut or unreadable one): the execution it
+ * started, if any, is found, never by sending it again (one start per target per run). Looks until the
+ * deadline, for a session of the task that was not running before and runs as our user, or a last result
+ * of the task that is new (a run that ended between two looks; results name no user, so one whose
+ * session was seen running as another user is not taken). Several new ones of our user: not guessing.
  */
-async function poll(options) {
-    const { clock, signal, deadline = Infinity } = options;
-    const sleep = options.sleep ?? ((ms, abort) => clock.sleep(ms, abort));
-    const pause = (ms) => sleep(Math.max(0, Math.min(ms, deadline - clock.now())), signal);
-    if (options.firstGap !== undefined)
-        await pause(options.firstGap);
-    for (let attempt = 0;; attempt++) {
-        signal?.throwIfAborted();
-        let seen;
-        try {
-            const value = await options.read(attempt);
-            if (options.done?.(value, attempt) ?? true)
-                return { done: true, value, attempts: attempt + 1 };
-            seen = { value };
+async function findLostStart(api, task, record, lost, options) {
+    const { clock, cancel, deadline, log } = options;
+    const since = clock.now();
+    log.warning(`The answer to the start of task '${task.name}' was lost (${firstLine(errorMessage(lost))}): it may have started. The start is not sent again; looking for the execution it started (by ${userName(record)}) for up to ${formatDuration(Math.max(0, deadline - since))}, the rest of the timeout.`);
+    const before = new Set(record.before.map(id => id.toLowerCase()));
+    /** New sessions of the task seen running as another user: not ours, whatever their results say later. */
+    const theirs = new Set();
+    const look = async () => {
+        const sessions = await api.taskExecutionSessions(task);
+        // Ids that are not GUIDs are nobody's: they are neither followed nor printed.
+        const fresh = 'notKnown' in sessions ? [] : sessions.filter(session => isGuid(session.id) && !before.has(session.id.toLowerCase()));
+        for (const session of fresh)
+            if (!runsAs(session.user, record.user))
+                theirs.add(session.id.toLowerCase());
+        const ours = fresh.filter(session => !theirs.has(session.id.toLowerCase()));
+        if (ours.length > 1) {
+            throw new ReloadError(`${ours.length} executions of task '${task.name}' by ${userName(record)} started since the start was sent (${ours.map(s => s.id).join(', ')}), and the server does not tell which one this step started. Not guessing: check the QMC.`);
         }
-        catch (error) {
-            if (signal?.aborted)
-                throw signal.reason;
-            if (!options.retry?.(error, attempt))
-                throw error;
-            seen = { error };
-        }
-        if (clock.now() >= deadline)
-            return { done: false, last: seen, attempts: attempt + 1, expired: true };
-        const gap = options.next(seen, attempt);
-        if (gap === undefined)
-            return { done: false, last: seen, attempts: attempt + 1, expired: false };
-        await pause(gap);
-    }
-}
-/**
- * A poll that ends with the first answer (a retry loop): that answer. Failures are retried as `retry`
- * says; when the deadline (or `next`) ends the retries, the last failure is thrown.
- */
-async function untilAnswered(options) {
-    const outcome = await poll(options);
-    if (outcome.done)
+        if (ours[0])
+            return ours[0].id;
+        const last = (await findTask(api, { taskId: task.id })).operational?.lastExecutionResult?.id;
+        if (!last || last === options.lastResultBefore)
+            return undefined;
+        const executionId = (await api.executionResult(last))?.executionID;
+        return isGuid(executionId) && !before.has(executionId.toLowerCase()) && !theirs.has(executionId.toLowerCase()) ? executionId : undefined;
+    };
+    const outcome = await poll({
+        clock,
+        signal: cancel,
+        deadline,
+        read: look,
+        // A look the server could not answer now is not the end of the looking.
+        retry: isTransient,
+        done: found => found !== undefined,
+        next: (_, attempt) => Math.min(MAX_GAP_MS, Math.round(FIRST_GAP_MS * 1.5 ** attempt))
+    });
+    if (outcome.done && outcome.value) {
+        log.info(`Found the execution the start started: ${outcome.value}.`);
         return outcome.value;
-    throw failure(outcome.last);
-}
-/** The error the last look failed with, if it failed. */
-function failure(seen) {
-    return 'error' in seen ? seen.error : undefined;
-}
-/** The answer of the last look, if it answered. */
-function answer(seen) {
-    return 'value' in seen ? seen.value : undefined;
+    }
+    const unanswered = outcome.done ? undefined : poll_failure(outcome.last);
+    throw new ReloadError(`The start of task '${task.name}' was sent once (${record.at}) and its answer was lost (${firstLine(errorMessage(lost))}); no execution of the task by ${userName(record)} appeared in ${formatDuration(clock.now() - since)} of looking, until the timeout${unanswered ? `, the last look failing (${firstLine(errorMessage(unanswered))})` : ''}. It was not sent again, so that the task cannot run twice: check the QMC, then run the step again.`);
 }
 
+;// CONCATENATED MODULE: ./src/reload/app-reload.ts
 
-/***/ }),
 
-/***/ 9997:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Kb: () => (/* binding */ excerpt),
-/* harmony export */   TM: () => (/* binding */ firstLine),
-/* harmony export */   yL: () => (/* binding */ MAX_LINE_CHARS)
-/* harmony export */ });
-/** A line of server text longer than this is cut: a log line that never ends must not fill the memory. */
-const MAX_LINE_CHARS = 4_000;
-/** The first line of a message: for one-line log lines and headings. */
-function firstLine(text) {
-    return text.split('\n')[0];
-}
-/** The first part of an error body, HTML tags stripped, on one line. */
-function excerpt(body, max = 300) {
-    const text = stripTags(body, max + 1)
-        .replace(/\s+/g, ' ')
-        .trim();
-    return text.length > max ? `${text.slice(0, max)}…` : text;
+
+
+
+const FIND_POLL_MS = 500;
+const app_reload_MAX_GAP_MS = 5_000;
+/**
+ * QMC's "Reload now" (`POST /qrs/app/{id}/reload`) answers 204 with no handle. The execution it
+ * started is found by comparing the app's executions before and after the call: exactly one new
+ * one is ours; several new ones at once cannot be told apart, and the action says so. The request is
+ * sent once: when its answer is lost, the looking is the same (its outcome is not known either way).
+ */
+async function startAppReload(api, appId, { clock, signal, deadline, user, onSend, log }) {
+    const app = await api.app(appId);
+    if (!app)
+        throw new ReloadError(`No app with id ${appId} is visible to this user: check the id (QMC > Apps) and the user's read rights.`);
+    const before = await appExecutions(api, appId);
+    onSend?.({ appId, name: app.name, at: new Date().toISOString(), user, before: before.running });
+    const since = clock.now();
+    try {
+        await api.reloadApp(appId);
+    }
+    catch (error) {
+        if (signal?.aborted || refused(error))
+            throw error;
+        log.warning(`The answer to the reload of app '${app.name}' was lost (${firstLine(errorMessage(error))}): it may have started. It is not requested again; looking for the execution it started for up to ${formatDuration(Math.max(0, deadline - since))}, the rest of the timeout.`);
+    }
+    let seen;
+    const outcome = await poll({
+        clock,
+        signal,
+        deadline,
+        read: async () => {
+            const now = (await appExecutions(api, appId)).all;
+            const fresh = new Map([...now].filter(([id]) => !before.all.has(id)));
+            if (fresh.size > 1) {
+                throw new ReloadError(`App '${app.name}' has ${fresh.size} executions that started since the reload was requested (${[...fresh.keys()].join(', ')}): another user or a schedule reloaded it at the same time, and the server does not tell which one this step started. Not guessing: check the QMC, or reload through a task with task-id.`);
+            }
+            // Seen twice in a row: a concurrent start would have shown up by now.
+            const ours = fresh.size === 1 && seen?.size === 1 ? [...fresh][0] : undefined;
+            seen = fresh;
+            return ours;
+        },
+        done: ours => ours !== undefined,
+        // Soon while one new execution waits to be seen again; further apart while none has shown (a busy scheduler).
+        next: (_, attempt) => (seen?.size === 1 ? FIND_POLL_MS : Math.min(app_reload_MAX_GAP_MS, Math.round(FIND_POLL_MS * 1.5 ** attempt)))
+    });
+    if (!outcome.done || !outcome.value) {
+        throw new ReloadError(`The reload of app '${app.name}' was requested once, but no new execution appeared in ${formatDuration(clock.now() - since)}, until the timeout: the scheduler may be down, or the app's reload task was already running. It was not requested again.`);
+    }
+    const [executionId, taskId] = outcome.value;
+    return { app, executionId, taskId };
 }
 /**
- * The text of an HTML body (tags, scripts and styles removed), up to about `want` characters. One
- * pass: each `<` is looked at once and an unclosed tag or `<script` ends the text, so a hostile
- * body of many unclosed tags costs linear time (a regex made it quadratic: 1 MB took 80 s).
+ * The app's executions the server knows: execution id → task id for running ones and past results, and
+ * the ids of those running now (a record lists those: the results of every past run would not fit).
  */
-function stripTags(body, want = Infinity) {
-    let text = '';
-    let at = 0;
-    // Whitespace collapses later: keep a generous margin over `want`.
-    while (at < body.length && text.length <= want * 4 + 1024) {
-        const open = body.indexOf('<', at);
-        if (open < 0) {
-            text += body.slice(at);
-            break;
+async function appExecutions(api, appId) {
+    // One after the other: two parallel calls could both meet an expired proxy session and both sign in.
+    const sessions = await api.appExecutionSessions(appId);
+    const results = await api.appExecutionResults(appId);
+    // Ids go into request paths and the log: those that are not GUIDs are nobody's.
+    const all = new Map();
+    for (const result of results)
+        if (isGuid(result.executionID))
+            all.set(result.executionID.toLowerCase(), isGuid(result.taskID) ? result.taskID : '');
+    for (const session of sessions.filter(s => isGuid(s.id))) {
+        const taskId = session.reloadTask?.id;
+        all.set(session.id.toLowerCase(), isGuid(taskId) ? taskId : (all.get(session.id.toLowerCase()) ?? ''));
+    }
+    return { all, running: sessions.filter(s => isGuid(s.id)).map(session => session.id.toLowerCase()) };
+}
+
+;// CONCATENATED MODULE: ./src/reload/status.ts
+/** QRS TaskExecutionStatus, complete (GET /qrs/about/api/enums lists the same). */
+const STATUS_NAMES = [
+    'NeverStarted', // 0
+    'Triggered', // 1
+    'Started', // 2
+    'Queued', // 3: waits for a free reload slot on the node
+    'AbortInitiated', // 4
+    'Aborting', // 5
+    'Aborted', // 6
+    'FinishedSuccess', // 7
+    'FinishedFail', // 8
+    'Skipped', // 9
+    'Retry', // 10: another attempt follows
+    'Error', // 11
+    'Reset', // 12
+    'DistributionQueue', // 13
+    'DistributionRunning' // 14
+];
+const SUCCESS = 7;
+/** Final statuses that count as a failure: 6 Aborted, 8 FinishedFail, 11 Error, 12 Reset. */
+const FAILED = new Set([6, 8, 11, 12]);
+/** Statuses that end an execution: the failures, 7 FinishedSuccess and 9 Skipped. */
+const FINAL = new Set([...FAILED, SUCCESS, 9]);
+function statusName(code) {
+    return STATUS_NAMES[code] ?? `Unknown(${code})`;
+}
+function isFinal(code) {
+    return FINAL.has(code);
+}
+function isSuccess(code) {
+    return code === SUCCESS;
+}
+/** Ended without success and not skipped: what fires a "TaskFail" trigger. */
+function isFailed(code) {
+    return FAILED.has(code);
+}
+/** "FinishedFail (8)" */
+function describeStatus(code) {
+    return `${statusName(code)} (${code})`;
+}
+
+;// CONCATENATED MODULE: ./src/reload/schedule.ts
+/**
+ * When to look again: a pure function of the reload's age, the forecast from the task's history
+ * (when the server tells it) and the settings. wait.ts sleeps what it returns; tests and the bench
+ * call it with any clock.
+ */
+/** No history: the first gaps (and the shortest). */
+const MIN_POLL_MS = 500;
+/** With history: the shortest gap, near the expected end. */
+const DENSE_POLL_MS = 300;
+/** Gaps are jittered by ±20 %: parallel jobs must not poll in lockstep. */
+const JITTER = 0.2;
+/** The forecast takes the median of at most this many recent successful runs. */
+const HISTORY_RUNS = 5;
+/**
+ * With history: the first poll comes at this share of the expected duration (a failure that early is noticed
+ * then). max-poll-interval caps it: it matters for reloads shorter than a few times the cap only.
+ */
+const FIRST_SHARE = 1 / 2;
+/** Before the window no gap is shorter than this. */
+const SPARSE_MIN_MS = 2_000;
+/** Before the window the gap is the age: each poll twice as late as the last (a run far shorter than its history is noticed within its own duration). */
+const SPARSE_SHARE = 1;
+/** One run, or two: the window is the expected end ± this share of it (runs of one task vary by about 10 %). */
+const WINDOW_SHARE = 0.1;
+/** Three runs or more: the window spans their shortest and longest, widened by this share of the forecast on each side... */
+const SPREAD_MARGIN = 0.02;
+/** ...and at least this share either side (two identical runs do not promise a third to the millisecond). */
+const SPREAD_MIN = 0.02;
+/** In the window, before the expected end, the gap is this share of the distance to it: densest at it. */
+const ZOOM_SHARE = 0.35;
+/** After the expected end the gap is this share of the overrun: an overrun grows cheaper to watch as it grows. */
+const OVERRUN_ZOOM = 0.5;
+/** Past the window (the reload overruns) the gap grows as a share of the age: with +20 % jitter, lag at most 10 %. */
+const OVERRUN_SHARE = 0.08;
+/** The dense window [start, end] around the expected end: from the runs' spread when there are enough of them. */
+function denseWindow(forecast) {
+    const E = forecast.expectedMs;
+    if (forecast.runs < 3)
+        return { startMs: E * (1 - WINDOW_SHARE), endMs: E * (1 + WINDOW_SHARE) };
+    const below = Math.max(E - forecast.lowMs + SPREAD_MARGIN * E, SPREAD_MIN * E);
+    const above = Math.max(forecast.highMs - E + SPREAD_MARGIN * E, SPREAD_MIN * E);
+    return { startMs: E - below, endMs: E + above };
+}
+/**
+ * The gap (ms, before jitter) to wait at `elapsedMs` into the reload.
+ * - No history: a tenth of the age, at least MIN_POLL_MS (short reloads are noticed within half a second).
+ * - History, expected duration E: the first poll at E/2, then sparse (the age, at least 2 s) up to the
+ *   dense window (E ± 10 %, or the recent runs' spread); in it 0.35 of the distance to E, down to
+ *   DENSE_POLL_MS, then half the overrun; past the window that, up to 8 % of the age.
+ * Every gap is capped by max-poll-interval.
+ */
+function pollGap(elapsedMs, forecast, settings) {
+    return plannedGap(elapsedMs, forecast, settings).gapMs;
+}
+/**
+ * The gap with its jitter: ±JITTER of the gap, except for a gap that aims at the dense window or lies in
+ * it, whose jitter is ±JITTER of DENSE_POLL_MS (±20 % of a 10 s landing would put the poll 2 s off the
+ * point it aims at). Jobs with different forecasts still poll at different moments; the sparse gaps
+ * before the window keep their full jitter.
+ */
+function nextGap(elapsedMs, forecast, settings, random) {
+    const { gapMs, aimed } = plannedGap(elapsedMs, forecast, settings);
+    return aimed ? Math.max(DENSE_POLL_MS / 2, Math.round(gapMs + DENSE_POLL_MS * JITTER * (2 * random() - 1))) : jittered(gapMs, random);
+}
+function plannedGap(elapsedMs, forecast, settings) {
+    const cap = Math.max(settings.maxPollIntervalMs, MIN_POLL_MS);
+    const t = Math.max(0, elapsedMs);
+    const f = typeof forecast === 'number' ? singleRun(forecast) : forecast;
+    if (!f || !(f.expectedMs > 0))
+        return { gapMs: Math.min(Math.max(t / 10, MIN_POLL_MS), cap), aimed: false };
+    const E = f.expectedMs;
+    const { startMs, endMs } = denseWindow(f);
+    // A window narrower than a few dense gaps (a short reload) is entered at E itself: one poll may do.
+    const enter = endMs - startMs < 3 * DENSE_POLL_MS ? E : startMs;
+    let gap;
+    let aimed = true;
+    if (t < enter) {
+        const first = FIRST_SHARE * E;
+        const sparse = t < first ? Math.max(first - t, SPARSE_MIN_MS) : Math.max(SPARSE_SHARE * t, SPARSE_MIN_MS);
+        // Land on the window's start rather than jump into it (or poll just before it).
+        aimed = enter - t - sparse < DENSE_POLL_MS;
+        gap = aimed ? enter - t : sparse;
+    }
+    else if (t < E) {
+        gap = ZOOM_SHARE * (E - t);
+    }
+    else if (t < endMs) {
+        gap = OVERRUN_ZOOM * (t - E);
+    }
+    else {
+        aimed = false;
+        gap = Math.min(Math.max(OVERRUN_ZOOM * (t - E), DENSE_POLL_MS), OVERRUN_SHARE * t);
+    }
+    const gapMs = Math.min(Math.max(gap, DENSE_POLL_MS), cap);
+    // A gap cut by the cap aims at nothing.
+    return { gapMs, aimed: aimed && gapMs < cap };
+}
+/** The gap with ±JITTER; `random` in [0, 1). */
+function jittered(gapMs, random) {
+    return Math.round(gapMs * (1 - JITTER + 2 * JITTER * random()));
+}
+function singleRun(expectedMs) {
+    return { expectedMs, lowMs: expectedMs, highMs: expectedMs, runs: 1 };
+}
+/** The run's duration when it is a useful forecast: a run that finished successfully, with a duration. */
+function expectedDuration(last) {
+    if (!last || last.status !== 7)
+        return undefined;
+    if (typeof last.duration === 'number' && last.duration > 0)
+        return last.duration;
+    const span = Date.parse(last.stopTime ?? '') - Date.parse(last.startTime ?? '');
+    return Number.isFinite(span) && span > 0 && !last.stopTime?.startsWith('1753-') ? span : undefined;
+}
+/**
+ * The forecast from the task's recent results (any order): the HISTORY_RUNS latest successful runs,
+ * their median and spread. Failed or aborted runs stopped early and say little about a full one.
+ */
+function forecastFrom(results) {
+    const durations = results
+        .map(run => ({ at: Date.parse(run.startTime ?? ''), ms: expectedDuration(run) }))
+        .filter((run) => run.ms !== undefined)
+        .sort((a, b) => (b.at || 0) - (a.at || 0))
+        .slice(0, HISTORY_RUNS)
+        .map(run => run.ms)
+        .sort((a, b) => a - b);
+    if (durations.length === 0)
+        return undefined;
+    const mid = durations.length >> 1;
+    const expectedMs = durations.length % 2 ? durations[mid] : (durations[mid - 1] + durations[mid]) / 2;
+    return { expectedMs, lowMs: durations[0], highMs: durations.at(-1), runs: durations.length };
+}
+/** A forecast of one run (the lookup's last result), when it is one. */
+function forecastOf(last) {
+    const ms = expectedDuration(last);
+    return ms === undefined ? undefined : singleRun(ms);
+}
+
+;// CONCATENATED MODULE: ./src/reload/history.ts
+
+/**
+ * Below this previous duration the lookup's last run is the whole forecast: a short reload's window is a
+ * poll or two, and the read of the recent runs would cost more requests than its median saves.
+ */
+const HISTORY_MIN_MS = 10_000;
+/**
+ * The recent runs are those that started within this many of the last run's durations before it. A task
+ * runs one execution at a time, so the span holds at most this many runs (plus retries): the answer stays
+ * small (about 100 KB at most) however often the task runs (QRS lists have no `take`). A 20-minute reload
+ * finds 33 hours of runs, a 2-hour one 8 days; a 12 s reload that runs hourly finds its last run only.
+ */
+const HISTORY_SPAN_RUNS = 100;
+/**
+ * The forecast for a task's next run: the lookup's last result (no request), and when that took
+ * HISTORY_MIN_MS or more, the median and spread of its recent successful runs (one request).
+ * A failed read keeps the last run's forecast: history only tunes the schedule.
+ */
+async function taskForecast(api, task, log) {
+    const last = task.operational?.lastExecutionResult;
+    const single = forecastOf(last);
+    const lastStart = Date.parse(last?.startTime ?? '');
+    if (!single || single.expectedMs < HISTORY_MIN_MS || !Number.isFinite(lastStart))
+        return single;
+    const since = new Date(lastStart - HISTORY_SPAN_RUNS * single.expectedMs).toISOString();
+    try {
+        return forecastFrom(await api.recentRuns(task.id, since)) ?? single;
+    }
+    catch (error) {
+        log.debug(`The task's recent runs could not be read (${error.message}): the last run is the forecast.`);
+        return single;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/reload/outage.ts
+
+
+
+
+/**
+ * Tells one outage in two lines: when the server stops answering, and when it answers again
+ * (with how long it was gone). The retries in between are silent: a node restart of minutes
+ * would otherwise fill the log.
+ */
+class Outage {
+    clock;
+    log;
+    doing;
+    since;
+    constructor(clock, log, 
+    /** What the step keeps doing meanwhile: "still waiting for execution <id>". */
+    doing) {
+        this.clock = clock;
+        this.log = log;
+        this.doing = doing;
+    }
+    get ongoing() {
+        return this.since !== undefined;
+    }
+    /** A request failed for a transient reason; `untilMs` is how long the step keeps trying. */
+    failed(error, untilMs) {
+        if (this.since !== undefined)
+            return;
+        this.since = this.clock.now();
+        this.log(`QRS is not answering (${firstLine(error.message)}); trying again for up to ${Math.ceil(untilMs / 1000)} s (the timeout), ${this.doing}.`);
+    }
+    /** A request got an answer. */
+    answered() {
+        if (this.since === undefined)
+            return;
+        const gone = this.clock.now() - this.since;
+        this.since = undefined;
+        this.log(`QRS did not answer for ${Math.round(gone / 1000)} s; ${this.doing}.`);
+    }
+}
+/**
+ * A read that must not fail for an outage: transient failures, and the surprises of isOutage (an HTML
+ * page, a wrong answer, a DNS failure, a 401 after signing in again), are retried with capped backoff (or
+ * the server's Retry-After) until the deadline, then StillDown. Anything else is thrown at once; a
+ * cancellation cuts the sleep.
+ */
+async function rideOut(read, { clock, deadline, outage, signal, random }) {
+    const outcome = await poll({
+        clock,
+        deadline,
+        signal,
+        read,
+        retry: isOutage,
+        next: (seen, attempt) => {
+            const error = poll_failure(seen);
+            outage.failed(error, deadline - clock.now());
+            return retryDelay(error, attempt, random);
         }
-        text += body.slice(at, open);
-        const raw = /^<(script|style)\b/i.exec(body.slice(open, open + 8))?.[1];
-        const close = raw ? indexOfCaseless(body, raw.toLowerCase() === 'script' ? SCRIPT_END : STYLE_END, open) : body.indexOf('>', open);
-        if (close < 0)
+    });
+    if (!outcome.done)
+        throw new StillDown(poll_failure(outcome.last));
+    outage.answered();
+    return outcome.value;
+}
+
+;// CONCATENATED MODULE: ./src/reload/dates.ts
+/** The QRS writes unset dates as 1753-01-01T00:00:00.000Z (SQL Server's minimum). */
+function isUnset(value) {
+    if (!value)
+        return true;
+    const time = Date.parse(value);
+    return Number.isNaN(time) || new Date(time).getUTCFullYear() <= 1753;
+}
+/** An ISO 8601 time, or '' when the QRS left it unset. */
+function realTime(value) {
+    return isUnset(value) ? '' : new Date(Date.parse(value)).toISOString();
+}
+
+;// CONCATENATED MODULE: ./src/reload/wait.ts
+
+
+
+
+
+
+/** Without history (see schedule.ts): short gaps while the reload is young, growing to a tenth of its age, capped. */
+function pollInterval(elapsedMs, maxMs, random) {
+    return jittered(pollGap(elapsedMs, undefined, { maxPollIntervalMs: maxMs }), random);
+}
+const HEARTBEAT_MS = 5 * 60_000;
+/**
+ * Qlik's documented wait: poll the execution session until it is gone (404), then read the
+ * results of that execution. One result per attempt; the latest attempt decides. Results of
+ * earlier runs never match: they belong to other execution ids. An outage (5xx, 429, timeouts,
+ * resets, refused connections) is ridden out up to the timeout: the execution runs on without us.
+ */
+async function waitForExecution(reader, executionId, options) {
+    const { clock, timeoutMs, maxPollIntervalMs } = options;
+    const random = options.random ?? Math.random;
+    const started = clock.now();
+    let sessionEnded = false;
+    let lastStatus;
+    let latest;
+    let attempts = 0;
+    let woken = false;
+    let node;
+    let quietSince = started;
+    const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
+    const outage = new Outage(clock, options.log ?? (() => { }), `still waiting for execution ${executionId}`);
+    const read = (request) => rideOut(request, { clock, deadline: started + timeoutMs, outage, signal: options.signal, random });
+    const observe = (status) => {
+        if (status === undefined || status === lastStatus)
+            return;
+        lastStatus = status;
+        quietSince = clock.now();
+        options.onStatus?.(status);
+    };
+    const forecast = options.forecast ?? options.expectedMs;
+    const { wakeUps } = options;
+    let outcome;
+    try {
+        outcome = await poll({
+            clock,
+            signal: options.signal,
+            deadline: started + timeoutMs,
+            // With a forecast the first check is the schedule's rather than one at once: the start has just
+            // answered, and a check now says nothing the forecast does not (one request fewer per run).
+            firstGap: forecast !== undefined && !wakeUps ? nextGap(0, forecast, { maxPollIntervalMs }, random) : undefined,
+            // Push: a sleep that a QRS callback can end early.
+            sleep: wakeUps && (async (ms, abort) => void (woken = await wakeUps.sleep(ms, abort))),
+            read: async () => {
+                if (!sessionEnded) {
+                    const session = await read(() => reader.executionSession(executionId));
+                    if (session) {
+                        observe(session.executionResult?.status);
+                        node = session.executionResult?.executingNodeName || node;
+                        if (options.onHeartbeat && clock.now() - quietSince >= heartbeatMs) {
+                            quietSince = clock.now();
+                            options.onHeartbeat({ elapsedMs: clock.now() - started, status: lastStatus, node });
+                        }
+                    }
+                    else
+                        sessionEnded = true;
+                }
+                // After a callback the result may be final while the session is still being removed: look at once.
+                if (!sessionEnded && !woken)
+                    return undefined;
+                // The session can vanish a moment before the last result shows its final status.
+                const results = await read(() => reader.executionResults(executionId));
+                attempts = results.length;
+                latest = latestAttempt(results);
+                observe(latest?.status);
+                return latest && isFinal(latest.status) ? latest : undefined;
+            },
+            done: result => result !== undefined,
+            // Session gone, result not final yet: a moment later. Push: the safety poll. Else the schedule.
+            next: () => sessionEnded ? pollInterval(0, maxPollIntervalMs, random) * 2 : wakeUps ? wakeUps.safetyPollMs : nextGap(clock.now() - started, forecast, { maxPollIntervalMs }, random)
+        });
+    }
+    catch (error) {
+        if (!(error instanceof StillDown))
+            throw error;
+        return { kind: 'timeout', elapsedMs: clock.now() - started, sessionEnded, lastStatus, result: latest, attempts, unanswered: error.message };
+    }
+    if (outcome.done && outcome.value)
+        return { kind: 'finished', result: outcome.value, attempts };
+    return { kind: 'timeout', elapsedMs: clock.now() - started, sessionEnded, lastStatus, result: latest, attempts };
+}
+/** The latest attempt: by start time (an attempt not started yet is the newest), then stop time. */
+function latestAttempt(results) {
+    const time = (value) => (isUnset(value) ? Infinity : Date.parse(value));
+    return results
+        .map((result, index) => ({ result, index }))
+        .sort((a, b) => time(a.result.startTime) - time(b.result.startTime) || time(a.result.stopTime) - time(b.result.stopTime) || a.index - b.index)
+        .at(-1)?.result;
+}
+
+;// CONCATENATED MODULE: ./src/reload/start.ts
+
+
+
+
+
+
+
+
+
+
+
+
+/** A task looked up this recently (the target selection) is not looked up again before its start. */
+const FRESH_LOOKUP_MS = 2_000;
+/** Starts the target once (or attaches to its running execution) and says which execution is ours. */
+async function startReload(api, target, options, known) {
+    if (target.kind === 'app-id') {
+        const { app, executionId, taskId } = await startAppReload(api, target.appId, { ...options, signal: options.cancel });
+        const task = taskId ? await findTask(api, { taskId }) : await findTask(api, { taskName: `Manually triggered reload of ${app.name}` });
+        return { task, executionId, app, attached: false };
+    }
+    // The operational state must be current (running? last run?): a lookup older than a moment is repeated.
+    const fresh = known && performance.now() - known.at <= FRESH_LOOKUP_MS ? known.task : undefined;
+    const task = fresh ?? (await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName }));
+    let forecast = await taskForecast(api, task, options.log);
+    // Detect "running" from the server before starting, rather than assume what a start does then. The
+    // lookup's last result says "not running" for free when it is final (or NeverStarted); else ask.
+    const answer = mayBeRunning(task) ? await api.taskExecutionSessions(task) : [];
+    const running = 'notKnown' in answer ? notKnown(task, answer, options) : answer;
+    if (running.length > 0) {
+        const current = running[0].id;
+        if (options.ifRunning === 'fail') {
+            throw new ReloadError(`Task '${task.name}' is already running (execution ${current}) and if-running is 'fail'.`);
+        }
+        if (options.ifRunning === 'attach') {
+            printUntrusted(options.log, `Task '${task.name}' is already running: attaching to execution ${current} (if-running: attach).`);
+            return { task, executionId: current, attached: true };
+        }
+        // The run that was going is the freshest forecast of ours.
+        forecast = forecastOf(await waitForRunning(api, task, current, options)) ?? forecast;
+    }
+    const before = new Set(running.map(session => session.id.toLowerCase()));
+    let executionId = await startTask(api, task, { ...options, before });
+    if (before.has(executionId.toLowerCase())) {
+        // The server answered with the execution that was already going, not a new one.
+        options.log.info(`The server answered the start with execution ${executionId}, which was already running: waiting for it, then starting again.`);
+        await waitForRunning(api, task, executionId, options);
+        executionId = await startTask(api, task, { ...options, before });
+        if (before.has(executionId.toLowerCase()))
+            throw new ReloadError(`Task '${task.name}' keeps answering starts with the running execution ${executionId}: no new execution could be started.`);
+    }
+    return { task, executionId, attached: false, forecast };
+}
+/**
+ * The server does not serve the session list: whether the task runs is not known. if-running: fail
+ * promises not to start beside a running execution, and the task's last result (not final, or
+ * missing: that is why the list was asked) cannot rule one out, so it refuses; the other modes start,
+ * as a server without the list would have them do anyway.
+ */
+function notKnown(task, answer, options) {
+    const why = `Could not check whether task '${task.name}' is already running (${answer.notKnown})`;
+    if (options.ifRunning === 'fail')
+        throw new ReloadError(`${why}, and if-running is 'fail': not starting it. Allow the user to read execution sessions, or use if-running: wait.`);
+    options.log.warning(`${why}: starting it without that check.`);
+    return [];
+}
+/**
+ * False when the task's last execution (operational.lastExecutionResult, in the lookup's answer)
+ * ended or never started: no running check is needed. Missing or not final: it may run, ask.
+ */
+function mayBeRunning(task) {
+    const status = task.operational?.lastExecutionResult?.status;
+    return status === undefined || (status !== 0 && !isFinal(status));
+}
+/** if-running: wait — the new data must not be missed by a reload that began before it landed. */
+async function waitForRunning(api, task, executionId, options) {
+    printUntrusted(options.log, `Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`);
+    const outcome = await waitForExecution(api.with({ retries: 0, deadline: options.clock.now() + options.timeoutMs }), executionId, {
+        // The outage lines quote the server's answer.
+        log: line => printUntrusted(options.log, line),
+        clock: options.clock,
+        timeoutMs: options.timeoutMs,
+        maxPollIntervalMs: options.maxPollIntervalMs,
+        signal: options.signal
+    });
+    if (outcome.kind === 'timeout') {
+        throw new ReloadError(`Task '${task.name}' was already running (execution ${executionId}) and did not end within the timeout; this step started nothing and stopped nothing.`);
+    }
+    options.log.info(`The earlier execution ended with ${describeStatus(outcome.result.status)}.`);
+    return outcome.result;
+}
+/**
+ * Starts the task, once, and returns the execution session id. The start is recorded (onSend) before it
+ * goes out. A refusal (refused.ts: an error status, a failed sign-in, an empty execution id) started
+ * nothing; any other outcome (no answer, a timeout, a body cut or unreadable, a 2xx without an id) is
+ * unknown: the execution it started is then looked for, never by starting again.
+ */
+async function startTask(api, task, options) {
+    const { cancel, before = new Set() } = options;
+    const record = {
+        taskId: task.id,
+        ...(isExternalProgram(task) ? { external: true } : {}),
+        name: task.name,
+        at: new Date().toISOString(),
+        user: options.user,
+        before: [...before]
+    };
+    options.onSend?.(record);
+    let answer;
+    try {
+        answer = await api.startTask(task.id);
+    }
+    catch (error) {
+        // A cancellation cut it: the cancellation finds what it started, from the record.
+        if (cancel?.aborted || refused(error))
+            throw error;
+        return findLostStart(api, task, record, error, { ...options, lastResultBefore: task.operational?.lastExecutionResult?.id });
+    }
+    if (noneStarted(answer)) {
+        const disabled = task.enabled === false ? ' The task is disabled: enable it in the QMC (Tasks > Edit > Enabled).' : '';
+        throw new ReloadError(`Task '${task.name}' (${task.id}) did not start: the server answered with an empty execution id.${disabled} Likely causes: the task is disabled, no scheduler service is running or reachable, or the app is unavailable (deleted, or locked by another reload).`);
+    }
+    // The door (api.startTask) lets through a GUID, '' or nothing: a 2xx without an id leaves the outcome unknown.
+    if (answer)
+        return answer;
+    const unsaid = new Error('the server answered without an execution id');
+    return findLostStart(api, task, record, unsaid, { ...options, lastResultBefore: task.operational?.lastExecutionResult?.id });
+}
+
+;// CONCATENATED MODULE: ./src/report/engine-plan.ts
+
+/** The engine's code for an app open with data in one session and asked without in another (or the reverse). */
+const OPEN_IN_OTHER_MODE = 1009;
+/**
+ * Dry run in engine mode: would the action reload this app? No task of it runs (or what if-running does
+ * about one), and the engine opens it without its data (qNoData: proves the session and the right to
+ * read it, and says whether the user may save it). Nothing is reloaded, nothing saved.
+ */
+async function planEngineApp(api, engine, settings, app, log) {
+    const reasons = [];
+    let action = `reload in the engine${settings.partial ? ' (partial)' : ''}, then save${settings.expectRows.length > 0 ? ' if the checks hold' : ''}`;
+    const sessions = await api.appRunningSessions(app.id);
+    const running = 'notKnown' in sessions ? undefined : sessions[0];
+    if ('notKnown' in sessions) {
+        log.warning(`Could not check whether a task of app '${app.name ?? app.id}' is running (${sessions.notKnown}).`);
+        if (settings.ifRunning === 'fail')
+            reasons.push("whether a task of it is running could not be checked and if-running is 'fail'");
+    }
+    if (running) {
+        if (settings.ifRunning === 'fail')
+            reasons.push(`a task of it is running (execution ${running.id}) and if-running is 'fail'`);
+        else
+            action = `wait for execution ${running.id} to end, then ${action}`;
+    }
+    let mayStart = null;
+    try {
+        const readOnly = await probe(engine, app, settings.requestTimeoutMs);
+        mayStart = !readOnly;
+        if (readOnly)
+            reasons.push('the signed-in user may open the app but not save it (no update right): an engine reload could not be saved');
+    }
+    catch (error) {
+        reasons.push(`the engine did not open it: ${errorMessage(error)}`);
+    }
+    return {
+        action: reasons.length > 0 ? 'none' : action,
+        wouldStart: reasons.length === 0,
+        enabled: null,
+        runningExecutionId: running?.id ?? null,
+        runningNotKnown: 'notKnown' in sessions,
+        mayStart,
+        reasons
+    };
+}
+/** Opens the app without data and asks GetAppLayout whether it is read-only; open with data elsewhere, it is opened with data (cheap then: the model is in memory). */
+async function probe(engine, app, openTimeoutMs) {
+    let session;
+    try {
+        session = await engine.open(app, { noData: true, openTimeoutMs });
+    }
+    catch (error) {
+        if (!(error instanceof EngineError && error.code === OPEN_IN_OTHER_MODE))
+            throw error;
+        session = await engine.open(app, { noData: false, openTimeoutMs });
+    }
+    try {
+        return await session.readOnly();
+    }
+    finally {
+        await session.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/dry-run.ts
+
+
+
+
+
+
+/**
+ * Dry run: for each resolved target, whether it would start (enabled, not running or what if-running
+ * does about it, the user's right to start it where the server tells), printed as one table in the log
+ * and the job summary. Only reads: nothing is started or stopped.
+ */
+async function dryRun(toolkit, api, settings, runs, engine) {
+    await toolkit.group(`Dry run: check ${runs.length} target${runs.length === 1 ? '' : 's'}`, async () => {
+        for (const run of runs) {
+            const { taskId, appId, appName } = run.resolved;
+            if (taskId)
+                run.plan = await planTask(toolkit, api, settings, taskId);
+            else if (settings.reloadMode === 'engine')
+                run.plan = await planEngineApp(api, engine, settings, { id: appId, name: appName }, toolkit);
+            else
+                run.plan = await planApp(api, appId);
+            run.success = run.plan.wouldStart;
+        }
+    });
+    const table = planRows(runs);
+    // Names come from the server: printed with runner commands off.
+    printUntrusted(toolkit, ...textTable(table).split('\n'));
+    setResult(toolkit, settings, runs);
+    const blocked = runs.filter(run => !run.plan.wouldStart);
+    const verdict = blocked.length === 0
+        ? `Dry run: all ${runs.length} target${runs.length === 1 ? '' : 's'} would start. Nothing was started.`
+        : `Dry run: ${blocked.length} of ${runs.length} target${runs.length === 1 ? '' : 's'} would not start. Nothing was started.\n${blocked.map(run => `- ${run.label}: ${run.plan.reasons.join('; ')}`).join('\n')}`;
+    if (blocked.length > 0) {
+        toolkit.error(verdict);
+        toolkit.fail();
+    }
+    else
+        printUntrusted(toolkit, verdict);
+    await writePlanSummary(toolkit, table, verdict, blocked.length === 0);
+}
+const update = (privileges) => (Array.isArray(privileges) ? privileges.some(p => p.toLowerCase() === 'update') : null);
+async function planTask(toolkit, api, settings, taskId) {
+    const task = await taskById(api, taskId, true);
+    if (!task)
+        return { action: 'none', wouldStart: false, enabled: null, runningExecutionId: null, mayStart: null, reasons: ['the task is no longer visible to this user'] };
+    const reasons = [];
+    const enabled = task.enabled !== false;
+    if (!enabled)
+        reasons.push('the task is disabled (QMC > Tasks > Edit > Enabled)');
+    const mayStart = update(task.privileges);
+    if (mayStart === false)
+        reasons.push('the signed-in user may not start it (no update right on the task)');
+    const sessions = await api.taskExecutionSessions(task);
+    const running = 'notKnown' in sessions ? undefined : sessions[0];
+    if ('notKnown' in sessions) {
+        toolkit.warning(`Could not check whether task '${task.name}' is already running (${sessions.notKnown}).`);
+        // As the start would: if-running: fail does not start when a run cannot be ruled out.
+        if (settings.ifRunning === 'fail' && mayBeRunning(task))
+            reasons.push(`whether it is running could not be checked and if-running is 'fail'`);
+    }
+    let action = 'start';
+    if (running) {
+        if (settings.ifRunning === 'fail')
+            reasons.push(`it is already running (execution ${running.id}) and if-running is 'fail'`);
+        action =
+            settings.ifRunning === 'attach'
+                ? `attach to execution ${running.id} (if-running: attach)`
+                : settings.ifRunning === 'wait'
+                    ? `wait for execution ${running.id} to end, then start`
+                    : 'none';
+    }
+    return {
+        action: reasons.length > 0 ? 'none' : action,
+        wouldStart: reasons.length === 0,
+        enabled,
+        runningExecutionId: running?.id ?? null,
+        runningNotKnown: 'notKnown' in sessions,
+        mayStart,
+        reasons
+    };
+}
+/** An app reload runs QMC's "Reload now": the right to update the app, and no reload of it running. */
+async function planApp(api, appId) {
+    const app = await api.app(appId, true);
+    if (!app)
+        return { action: 'none', wouldStart: false, enabled: null, runningExecutionId: null, mayStart: null, reasons: ['the app is no longer visible to this user'] };
+    const reasons = [];
+    const mayStart = update(app.privileges);
+    if (mayStart === false)
+        reasons.push('the signed-in user may not reload it (no update right on the app)');
+    const [running] = await api.appExecutionSessions(appId);
+    if (running)
+        reasons.push(`a reload of the app is already running (execution ${running.id})`);
+    return {
+        action: reasons.length > 0 ? 'none' : 'reload the app (Reload now)',
+        wouldStart: reasons.length === 0,
+        enabled: null,
+        runningExecutionId: running?.id ?? null,
+        mayStart,
+        reasons
+    };
+}
+const HEADER = ['Target', 'Id', 'Stream', 'Selected by', 'Enabled', 'Running', 'May start', 'Plan'];
+function planRows(runs) {
+    const yesNo = (value) => (value === null ? 'not known' : value ? 'yes' : 'no');
+    return runs.map(run => {
+        const { resolved: r, plan: p } = run;
+        const name = r.taskName ?? `app '${r.appName}'`;
+        const id = r.taskId ?? r.appId ?? '';
+        const stream = r.taskId ? '—' : (r.stream ?? 'not published');
+        const enabled = p.enabled === null ? '—' : yesNo(p.enabled);
+        const plan = p.wouldStart ? p.action : `would not start: ${p.reasons.join('; ')}`;
+        return [name, id, stream, r.from, enabled, p.runningExecutionId ?? (p.runningNotKnown ? 'not known' : 'no'), yesNo(p.mayStart), plan];
+    });
+}
+/** A plain-text table for the log: columns padded to their widest cell. */
+function textTable(rows) {
+    const all = [HEADER, ...rows];
+    const widths = HEADER.map((_, i) => Math.max(...all.map(row => row[i].length)));
+    const line = (row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ');
+    return [line(HEADER), widths.map(w => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+async function writePlanSummary(toolkit, rows, verdict, ok) {
+    const summary = new Html();
+    const [headline, ...why] = verdict.split('\n');
+    summary.heading(`${ok ? '✅' : '❌'} ${html_escape(headline)}`, 3);
+    const cells = (row, tag) => `<tr>${row.map(cell => `<${tag} align="left">${html_escape(cell)}</${tag}>`).join('')}</tr>`;
+    summary.raw(`<table>${cells(HEADER, 'th')}${rows.map(row => cells(row, 'td')).join('')}</table>`);
+    if (why.length > 0)
+        summary.raw(`<ul>${why.map(line => `<li>${html_escape(line.replace(/^- /, ''))}</li>`).join('')}</ul>`);
+    await toolkit.writeSummary(summary.toString());
+}
+
+;// CONCATENATED MODULE: ./src/scriptlog/lines.ts
+
+
+/**
+ * The lines of a file from byte `start`, CRLF or LF, each cut to `maxChars` (with `…`). Memory stays
+ * bounded by the chunk size and `maxChars` whatever the file holds, a single line of 500 MB included.
+ */
+async function* boundedLines(path, start = 0, maxChars = MAX_LINE_CHARS) {
+    let line = '';
+    let cut = false;
+    for await (const chunk of (0,external_node_fs_namespaceObject.createReadStream)(path, { encoding: 'utf8', start, highWaterMark: 64 * 1024 })) {
+        const text = chunk;
+        let from = 0;
+        for (let at = text.indexOf('\n');; at = text.indexOf('\n', from)) {
+            const piece = text.slice(from, at < 0 ? text.length : at);
+            if (!cut) {
+                line += piece.slice(0, maxChars + 1 - line.length);
+                if (line.length > maxChars) {
+                    line = `${line.slice(0, maxChars)}…`;
+                    cut = true;
+                }
+            }
+            if (at < 0)
+                break;
+            yield cut ? line : line.replace(/\r$/, '');
+            line = '';
+            cut = false;
+            from = at + 1;
+        }
+    }
+    if (line)
+        yield cut ? line : line.replace(/\r$/, '');
+}
+
+;// CONCATENATED MODULE: ./src/scriptlog/print.ts
+
+
+
+/** Logs larger than this are shown as their head and tail; the whole file is in script-log-path. */
+const MAX_PRINTED_BYTES = 1024 * 1024;
+const HEAD_LINES = 100;
+/**
+ * Prints a saved log into the step log, bounded, inside a collapsed group. The lines are the load
+ * script's (TRACE writes anything): they are printed with runner commands stopped.
+ */
+async function printScriptLog(toolkit, path, bytes) {
+    await toolkit.group(`Script log (${formatBytes(bytes)})`, async () => {
+        await withCommandsStopped(toolkit, async (info) => {
+            if (bytes <= MAX_PRINTED_BYTES) {
+                await printLines(info, path, 0);
+                return;
+            }
+            await printLines(info, path, 0, HEAD_LINES);
+            info(`… ${formatBytes(bytes - MAX_PRINTED_BYTES)} not shown here: the saved log is at ${path} (output script-log-path; upload it with actions/upload-artifact) …`);
+            await printLines(info, path, bytes - MAX_PRINTED_BYTES, Infinity, true);
+        });
+    });
+}
+async function printLines(info, path, start, max = Infinity, skipFirst = false) {
+    let count = 0;
+    for await (const line of boundedLines(path, start)) {
+        // Starting mid-file: the first line is a fragment.
+        if (skipFirst && count++ === 0)
+            continue;
+        if (!skipFirst && count++ >= max)
             break;
-        const end = raw ? body.indexOf('>', close) : close;
-        if (end < 0)
-            break;
-        if (!text.endsWith(' '))
-            text += ' ';
-        at = end + 1;
+        info(line);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/annotation.ts
+/**
+ * The text of the failure annotation: the status, the scheduler's error details, and from the
+ * script log the error lines and the last lines. Bounded: annotations are cut by GitHub.
+ */
+function failureAnnotation(report, excerpt, logNote) {
+    const parts = [failureSentence(report)];
+    const errors = report.details.filter(detail => detail.type === 'error').map(detail => detail.message);
+    if (errors.length > 0)
+        parts.push(`Scheduler:\n${indent(errors)}`);
+    if (excerpt?.errorLines.length)
+        parts.push(`Script errors:\n${indent(excerpt.errorLines)}`);
+    if (excerpt?.tail.length)
+        parts.push(`Last lines of the ${report.reloadMode === 'engine' ? "reload's progress" : 'script log'}:\n${indent(excerpt.tail.slice(-10))}`);
+    if (logNote)
+        parts.push(logNote);
+    const text = parts.join('\n');
+    return text.length > 4000 ? `${text.slice(0, 4000)}…` : text;
+}
+/** Why the step failed, in one sentence: the annotation's first line and the summary's. */
+function failureSentence(report) {
+    return `${reloadSubject(report)} ended with ${report.status} (${report.statusCode}), not FinishedSuccess.`;
+}
+/** "Reload task 'Reload Sales'", or "Engine reload of app 'Sales'" (partial). */
+function reloadSubject(report) {
+    if (report.reloadMode === 'task')
+        return `Reload task '${report.taskName}'`;
+    return `${report.partial ? 'Partial engine' : 'Engine'} reload of app '${report.appName || report.appId}'`;
+}
+function indent(lines) {
+    return lines.map(line => `  ${line}`).join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/report/log.ts
+
+
+/** The execution as log lines: one line per fact, then the scheduler's details in time order. Names and messages are the server's. */
+function logReport(toolkit, report) {
+    const lines = [];
+    const info = (line) => lines.push(line);
+    info(`Status:    ${report.status} (${report.statusCode})`);
+    if (report.taskId)
+        info(`Task:      ${report.taskName} (${report.taskId})`);
+    if (report.appId)
+        info(`App:       ${report.appName || '?'} (${report.appId})`);
+    if (report.reloadMode === 'engine')
+        info(`Reload:    in the engine${report.partial ? ', partial' : ''}`);
+    if (report.executionId)
+        info(`Execution: ${report.executionId}${report.attempts > 1 ? ` (${report.attempts} attempts)` : ''}`);
+    if (report.startedAt)
+        info(`Started:   ${report.startedAt}`);
+    if (report.stoppedAt)
+        info(`Stopped:   ${report.stoppedAt}`);
+    if (report.durationMs !== null)
+        info(`Duration:  ${formatDuration(report.durationMs)}`);
+    if (report.node)
+        info(`Node:      ${report.node}`);
+    if (report.details.length > 0) {
+        info('Scheduler details:');
+        for (const detail of report.details)
+            info(`  ${detail.time} [${detail.type}] ${detail.message}`);
+    }
+    printUntrusted(toolkit, ...lines);
+}
+
+;// CONCATENATED MODULE: ./src/report/tables.ts
+
+const count = (n) => n.toLocaleString('en-US');
+function rowsOf(data) {
+    const after = data.after ?? [];
+    const names = [...after.map(t => t.name), ...(data.before ?? []).map(t => t.name).filter(n => !after.some(t => t.name === n))];
+    // A check on a table that does not exist gets a row of its own.
+    for (const outcome of data.checks)
+        if (outcome.table !== '*' && !names.includes(outcome.table))
+            names.push(outcome.table);
+    const find = (list, name) => list?.find(t => t.name === name)?.rows;
+    const rows = names.map(name => ({
+        name,
+        before: find(data.before, name),
+        after: find(data.after, name),
+        beforeKnown: data.before !== undefined,
+        checks: data.checks.filter(outcome => outcome.table === name)
+    }));
+    const noTables = data.checks.filter(outcome => outcome.table === '*');
+    return noTables.length > 0 ? [...rows, { name: '*', beforeKnown: false, checks: noTables }] : rows;
+}
+function change(row) {
+    if (!row.beforeKnown || !data(row))
+        return '';
+    if (row.before === undefined)
+        return 'new';
+    if (row.after === undefined)
+        return 'gone';
+    const delta = row.after - row.before;
+    return delta === 0 ? '±0' : `${delta > 0 ? '+' : '−'}${count(Math.abs(delta))}`;
+}
+const data = (row) => row.before !== undefined || row.after !== undefined;
+function checkText(outcome) {
+    const { op, count: expected } = outcome.check;
+    return `${outcome.held ? '✅' : '❌'} ${html_escape(op)} ${count(expected)}`;
+}
+/** The tables for the step log: "Orders: 126,500 (+1,500) expect >= 1 held". */
+function tableLines(dataReport, app) {
+    const rows = rowsOf(dataReport);
+    if (rows.length === 0)
+        return [`Tables of app '${app}': none`];
+    return [
+        `Tables of app '${app}'${dataReport.after ? ' after the reload' : ''}:`,
+        ...rows.map(row => {
+            const rows = row.after !== undefined ? count(row.after) : row.name === '*' ? 'no tables' : row.before !== undefined && dataReport.after ? 'gone' : 'no such table';
+            const delta = change(row);
+            const checks = row.checks.map(o => `${o.check.line}: ${o.held ? 'held' : 'FAILED'}`).join('; ');
+            return `  ${row.name}: ${rows}${delta && delta !== 'gone' ? ` (${delta}${row.before !== undefined ? ` from ${count(row.before)}` : ''})` : ''}${checks ? `  [${checks}]` : ''}`;
+        })
+    ];
+}
+/** The tables for the job summary: rows before → after, the change, and each check with ✅ or ❌. Server text escaped. */
+function tablesHtml(dataReport) {
+    const rows = rowsOf(dataReport);
+    if (rows.length === 0)
+        return '<p><sub>The app has no tables.</sub></p>';
+    const withBefore = dataReport.before !== undefined && dataReport.after !== undefined;
+    const header = ['Table', ...(withBefore ? ['Rows before', 'Rows after', 'Change'] : ['Rows']), 'Check'].map(h => `<th align="left">${h}</th>`).join('');
+    const body = rows.map(row => {
+        const after = row.after !== undefined ? count(row.after) : row.name === '*' ? 'no tables' : '—';
+        const cells = [
+            row.name === '*' ? '* (every table)' : html_escape(row.name),
+            ...(withBefore ? [row.before !== undefined ? count(row.before) : '—', after, change(row)] : [dataReport.after ? after : row.before !== undefined ? count(row.before) : '—']),
+            row.checks.map(checkText).join(' ')
+        ];
+        return `<tr>${cells.map(cell => `<td>${cell}</td>`).join('')}</tr>`;
+    });
+    return `<table><tr>${header}</tr>${body.join('')}</table>`;
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+
+
+
+
+/** The job summary: what ran, how it ended, and on failure the lines that explain it. */
+function renderSummary({ report, failure, success, excerpt, scriptLogNote, chain, data }) {
+    const summary = new Html();
+    const name = report?.taskName || report?.appName || 'Qlik Sense reload';
+    summary.heading(`${success ? '✅' : '❌'} ${html_escape(name)}: ${html_escape(report?.status || (success ? 'started' : 'failed'))}`, 3);
+    if (failure)
+        summary.raw(`<p><strong>${html_escape(firstLine(failure))}</strong></p>`);
+    if (report) {
+        // Every cell escaped, numbers too: nothing in a cell is trusted to be what its type says.
+        const when = (yes, row) => (yes ? [row] : []);
+        const rows = [
+            ['Status', html_escape(report.statusCode === null ? report.status || '—' : `${report.status} (${report.statusCode})`)],
+            ...when(report.taskId, ['Task', `${html_escape(report.taskName)} <code>${html_escape(report.taskId)}</code>`]),
+            ...when(report.appId, ['App', `${html_escape(report.appName || '')} <code>${html_escape(report.appId)}</code>`]),
+            ...when(report.reloadMode === 'engine', ['Reload', `in the engine${report.partial ? ', partial' : ''}`]),
+            ...when(report.executionId, ['Execution', `<code>${html_escape(report.executionId)}</code>`]),
+            ['Started', html_escape(report.startedAt || '—')],
+            ['Stopped', html_escape(report.stoppedAt || '—')],
+            ['Duration', html_escape(report.durationMs === null ? '—' : formatDuration(report.durationMs))],
+            ['Node', html_escape(report.node || '—')],
+            ['Attempts', html_escape(String(Math.max(report.attempts, report.executionResultId ? 1 : 0)))]
+        ];
+        summary.raw(`<table>${rows.map(([key, value]) => `<tr><th align="left">${key}</th><td>${value}</td></tr>`).join('')}</table>`);
+        if (report.details.length > 0) {
+            const items = report.details.map(d => `${d.type === 'error' ? '🔴 ' : d.type === 'warning' ? '🟠 ' : ''}${html_escape(d.message)}${d.time ? ` <sub>${html_escape(d.time)}</sub>` : ''}`);
+            summary.details('Scheduler details', `<ul>${items.map(item => `<li>${item}</li>`).join('')}</ul>`);
+        }
+    }
+    if (!success && excerpt && (excerpt.errorLines.length > 0 || excerpt.tail.length > 0)) {
+        if (excerpt.errorLines.length > 0)
+            summary.raw('<p>Script errors:</p>').code(html_escape(excerpt.errorLines.join('\n')));
+        summary.details(`Last ${excerpt.tail.length} lines of the script log (${excerpt.lines} lines)`, `<pre>${html_escape(excerpt.tail.join('\n'))}</pre>`);
+    }
+    if (data)
+        summary.raw(`<p><strong>Tables</strong></p>${tablesHtml(data)}`);
+    if (chain)
+        summary.raw(`<p><strong>Task chain</strong></p>${chainTree(chain)}`);
+    if (scriptLogNote)
+        summary.raw(`<p><sub>${html_escape(scriptLogNote)}</sub></p>`);
+    return summary.toString();
+}
+/** The chain as nested lists: each task with its status, duration and the trigger that started it. */
+function chainTree(nodes) {
+    if (nodes.length === 0)
+        return '<p><sub>No task trigger fires on this outcome.</sub></p>';
+    const item = (node) => {
+        const mark = node.failed ? '❌' : node.warning ? '⚠️' : node.status === 'FinishedSuccess' ? '✅' : '⚪';
+        const facts = [node.status ? html_escape(node.status) : '', node.durationMs ? html_escape(formatDuration(node.durationMs)) : '', node.note ? `<em>${html_escape(node.note)}</em>` : '']
+            .filter(Boolean)
+            .join(' · ');
+        const children = node.children.length > 0 ? `<ul>${node.children.map(item).join('')}</ul>` : '';
+        return `<li>${mark} <strong>${html_escape(node.taskName)}</strong> <sub>via ${html_escape(node.eventName)}</sub>${facts ? ` — ${facts}` : ''}${children}</li>`;
+    };
+    return `<ul>${nodes.map(item).join('')}</ul>`;
+}
+/** Writes the summary; a run without GITHUB_STEP_SUMMARY (by hand) just skips it. */
+async function writeSummary(toolkit, input) {
+    await toolkit.writeSummary(renderSummary(input));
+}
+/** Several targets: one row each, then what explains each failure. */
+async function writeTargetsSummary(toolkit, runs, failure) {
+    await toolkit.writeSummary(renderTargetsSummary(runs, failure));
+}
+function renderTargetsSummary(runs, failure) {
+    const failed = runs.filter(run => !run.success);
+    const summary = new Html();
+    summary.heading(failed.length === 0 ? `✅ ${runs.length} Qlik Sense reloads finished` : `❌ ${failed.length} of ${runs.length} Qlik Sense reloads failed`, 3);
+    // A selection that failed as a whole (nothing started): why, above the rows.
+    if (failure)
+        summary.raw(`<p><strong>${html_escape(firstLine(failure))}</strong></p>`);
+    const header = ['Target', 'Status', 'Started', 'Duration', 'Node', 'Execution'].map(h => `<th align="left">${h}</th>`).join('');
+    const rows = runs.map(run => {
+        const r = run.report;
+        const status = r?.status ? `${run.success ? '✅' : '❌'} ${html_escape(r.status)}` : `❌ ${run.started ? html_escape(run.error ? 'failed' : '—') : 'NotStarted'}`;
+        const cells = [
+            html_escape(run.label),
+            status,
+            html_escape(r?.startedAt || '—'),
+            html_escape(r?.durationMs == null ? '—' : formatDuration(r.durationMs)),
+            html_escape(r?.node || '—'),
+            r?.executionId ? `<code>${html_escape(r.executionId)}</code>` : '—'
+        ];
+        return `<tr>${cells.map(c => `<td>${c}</td>`).join('')}</tr>`;
+    });
+    summary.raw(`<table><tr>${header}</tr>${rows.join('')}</table>`);
+    for (const run of runs.filter(r => r.data))
+        summary.details(`Tables of ${html_escape(run.label)}${run.data.checks.some(c => !c.held) ? ' ❌' : ''}`, tablesHtml(run.data));
+    for (const run of runs.filter(r => r.chain))
+        summary.details(`Task chain after ${html_escape(run.label)}`, chainTree(run.chain));
+    for (const run of failed) {
+        const lines = [run.error, ...(run.report?.details ?? []).filter(d => d.type === 'error').map(d => d.message), ...(run.excerpt?.errorLines ?? [])].filter(Boolean);
+        if (lines.length > 0)
+            summary.details(`${html_escape(run.label)}: why it failed`, `<pre>${html_escape(lines.join('\n'))}</pre>`);
+    }
+    return summary.toString();
+}
+
+;// CONCATENATED MODULE: ./src/chain/follow.ts
+
+
+
+
+
+
+/** A trigger fires at once when its rules are met; if the downstream run does not appear within this, it did not fire. */
+const FIRE_WINDOW_MS = 60_000;
+const follow_LOOK_GAP_MS = 1_000;
+/** Server clocks are the reference; creation stamps may precede the upstream stop by a hair. */
+const CLOCK_TOLERANCE_MS = 1_000;
+/** ruleState of QRS composite rules: 1 TaskSuccessful, 2 TaskFail. */
+function ruleStateOf(status) {
+    if (isSuccess(status))
+        return 1;
+    return isFailed(status) ? 2 : undefined;
+}
+function ruleTask(rule) {
+    return rule.reloadTask ?? rule.externalProgramTask ?? undefined;
+}
+function windowMs(event) {
+    const t = event.timeConstraint ?? {};
+    return ((((t.days ?? 0) * 24 + (t.hours ?? 0)) * 60 + (t.minutes ?? 0)) * 60 + (t.seconds ?? 0)) * 1000;
+}
+/**
+ * Follows the composite events an ended execution triggers (protocol doc section 10): nothing tells
+ * the caller that a chain fired, so for each event whose rules this outcome satisfies, the action
+ * looks for a run of the downstream task created after the upstream stop, waits for it, and goes on
+ * from there. A rule that also needs other tasks fires only if they met it within the event's window.
+ */
+async function followChain(api, upstream, context) {
+    const state = ruleStateOf(upstream.result.status);
+    if (state === undefined)
+        return [];
+    context.events ??= await api.compositeEvents();
+    context.visited.add(upstream.task.id.toLowerCase());
+    const triggered = context.events.filter(event => event.enabled !== false && (event.compositeRules ?? []).some(rule => ruleTask(rule)?.id.toLowerCase() === upstream.task.id.toLowerCase() && rule.ruleState === state));
+    return Promise.all(triggered.map(event => followEvent(api, event, upstream, context)));
+}
+async function followEvent(api, event, upstream, context) {
+    const downstream = event.reloadTask ?? event.externalProgramTask;
+    const node = { taskId: downstream?.id ?? '', taskName: downstream?.name ?? '(unknown task)', eventName: event.name, failed: false, children: [] };
+    if (!downstream)
+        return { ...node, note: 'the trigger names no task' };
+    if (context.visited.has(downstream.id.toLowerCase()))
+        return { ...node, note: 'already in this chain (a cycle): not followed again' };
+    context.visited.add(downstream.id.toLowerCase());
+    const upstreamStop = Date.parse(upstream.result.stopTime ?? '');
+    const others = (event.compositeRules ?? []).filter(rule => ruleTask(rule)?.id.toLowerCase() !== upstream.task.id.toLowerCase());
+    const missing = await unmetRules(api, event, others, upstreamStop, windowMs(event));
+    if (missing.length > 0) {
+        const upstreamName = upstream.task.name || upstream.task.id;
+        context.log.warning(`Trigger '${event.name}' will not start '${node.taskName}' now: it fires only when ${missing.join(' and ')} too (within ${Math.round(windowMs(event) / 60_000)} min), not on '${upstreamName}' alone. The chain is not waited for past '${upstreamName}'.`, { title: `Qlik task chain: trigger '${event.name}' will not fire` });
+        return {
+            ...node,
+            warning: true,
+            note: `fires only when ${missing.join(' and ')} too, within ${Math.round(windowMs(event) / 60_000)} min: it may never fire, so the chain is not waited for here`
+        };
+    }
+    const executionId = await findDownstreamRun(api, downstream.id, upstreamStop, context, Math.min(FIRE_WINDOW_MS, windowMs(event) || FIRE_WINDOW_MS));
+    if (!executionId)
+        return { ...node, note: 'no run of it started after the trigger (disabled trigger or task?)' };
+    printUntrusted(context.log, `Chain: '${event.name}' started '${downstream.name}' (execution ${executionId}).`);
+    // The wait rides out outages itself (two lines each): reads that do not retry on their own.
+    const outcome = await waitForExecution(api.with({ retries: 0 }), executionId, {
+        log: line => printUntrusted(context.log, line),
+        clock: context.clock,
+        signal: context.signal,
+        timeoutMs: Math.max(0, context.deadline - context.clock.now()),
+        maxPollIntervalMs: context.maxPollIntervalMs
+    });
+    if (outcome.kind === 'timeout') {
+        const status = outcome.lastStatus;
+        return { ...node, executionId, status: status === undefined ? undefined : statusName(status), statusCode: status, failed: true, note: 'still running when the timeout passed' };
+    }
+    const { result } = outcome;
+    const done = {
+        ...node,
+        executionId,
+        status: statusName(result.status),
+        statusCode: result.status,
+        durationMs: typeof result.duration === 'number' && result.duration > 0 ? result.duration : null,
+        failed: !isSuccess(result.status)
+    };
+    const task = { id: downstream.id, name: downstream.name ?? '' };
+    done.children = await followChain(api, { task, result }, context);
+    return done;
+}
+/**
+ * The other rules of a multi-rule event that are not met within the window. The server's own record
+ * of each rule (operational.currentState and timeStamp, read fresh) decides where it has one; a rule
+ * it has not recorded (currentState 0, or an older server) is judged by its task's last run.
+ */
+async function unmetRules(api, event, rules, upstreamStop, window) {
+    if (rules.length === 0)
+        return [];
+    const fresh = await api.compositeEvent(event.id);
+    const inWindow = (stamp) => !isUnset(stamp) && (window === 0 || Math.abs(upstreamStop - Date.parse(stamp ?? '')) <= window);
+    const missing = [];
+    for (const rule of rules) {
+        const task = ruleTask(rule);
+        if (!task)
+            continue;
+        const recorded = fresh?.compositeRules?.find(r => ruleTask(r)?.id.toLowerCase() === task.id.toLowerCase() && r.ruleState === rule.ruleState)?.operational;
+        let met;
+        if (recorded?.currentState === 1 || recorded?.currentState === 2) {
+            met = recorded.currentState === rule.ruleState && inWindow(recorded.timeStamp);
+        }
+        else {
+            const last = (await taskById(api, task.id))?.operational?.lastExecutionResult;
+            met = last?.status !== undefined && ruleStateOf(last.status) === rule.ruleState && inWindow(last.stopTime);
+        }
+        if (!met)
+            missing.push(`'${task.name ?? task.id}' ${rule.ruleState === 1 ? 'succeeds' : 'fails'}`);
+    }
+    return missing;
+}
+/** A run of the task created after the upstream stop and not claimed by another node. */
+async function findDownstreamRun(api, taskId, upstreamStop, context, fireWindow) {
+    const { clock, signal } = context;
+    const outcome = await poll({
+        clock,
+        signal,
+        deadline: Math.min(context.deadline, clock.now() + fireWindow),
+        read: async () => {
+            const results = await api.taskExecutionResults(taskId);
+            const [first] = results
+                .filter(result => result.executionID && !context.claimed.has(result.executionID.toLowerCase()))
+                .filter(result => Date.parse(result.createdDate ?? result.startTime ?? '') >= upstreamStop - CLOCK_TOLERANCE_MS)
+                .sort((a, b) => Date.parse(a.createdDate ?? a.startTime ?? '') - Date.parse(b.createdDate ?? b.startTime ?? ''));
+            // Claimed at once, before another event's look (they run side by side) can take the same run.
+            if (first?.executionID)
+                context.claimed.add(first.executionID.toLowerCase());
+            return first?.executionID;
+        },
+        done: executionId => executionId !== undefined,
+        next: () => follow_LOOK_GAP_MS
+    });
+    return outcome.done ? outcome.value : undefined;
+}
+/** Every node, depth first. */
+function chainNodes(nodes) {
+    return nodes.flatMap(node => [node, ...chainNodes(node.children)]);
+}
+/** The chain as indented lines: "└ Reload B (via 'After A'): FinishedSuccess (7), 2s". */
+function chainLines(nodes, depth = 0) {
+    return nodes.flatMap(node => {
+        const status = node.status ? `${node.status}${node.statusCode !== undefined ? ` (${node.statusCode})` : ''}` : '';
+        const parts = [status, node.durationMs ? `${Math.round(node.durationMs / 100) / 10}s` : '', node.note ?? ''].filter(Boolean);
+        return [`${'  '.repeat(depth)}└ ${node.taskName} (via '${node.eventName}'): ${parts.join(', ')}`, ...chainLines(node.children, depth + 1)];
+    });
+}
+
+;// CONCATENATED MODULE: ./src/report/finish.ts
+
+
+
+
+
+
+
+
+
+/** Outputs, step log, annotations, job summary and the verdict, once every target has ended. */
+async function reportRuns(toolkit, settings, runs) {
+    if (runs.length === 1)
+        await reportOne(toolkit, settings, runs[0]);
+    else
+        await reportMany(toolkit, settings, runs);
+    setResult(toolkit, settings, runs);
+}
+async function reportOne(toolkit, settings, run) {
+    const { report } = run;
+    if (report)
+        setOutputs(toolkit, report);
+    if (run.scriptLogPath)
+        toolkit.setOutput('script-log-path', run.scriptLogPath);
+    if (run.error || !report) {
+        const message = run.error ?? `${run.label}: no result.`;
+        // A reload that ended (and then failed its checks or its save) is shown like any other.
+        if (report && run.result)
+            await toolkit.group(`Result: ${report.status}`, async () => logReport(toolkit, report));
+        await printLog(toolkit, settings, run);
+        toolkit.error(message, checkFailed(run) ? { title: `Qlik data check failed: ${run.label}` } : undefined);
+        toolkit.fail();
+        await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: false, failure: message, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, data: run.data }));
+        return;
+    }
+    if (!run.result) {
+        // wait: false
+        await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: true }));
+        return;
+    }
+    await toolkit.group(`Result: ${report.status}`, async () => logReport(toolkit, report));
+    await printLog(toolkit, settings, run);
+    const reloadOk = isSuccess(run.result.status);
+    if (reloadOk)
+        printUntrusted(toolkit, `${reloadSubject(report)} finished successfully${report.reloadMode === 'engine' ? ' and was saved' : ''}.`);
+    else
+        annotate(toolkit, run);
+    const chainProblem = reportChain(toolkit, settings, run);
+    const failure = !reloadOk ? failureSentence(report) : run.success ? undefined : chainProblem;
+    await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, chain: run.chain, data: run.data }));
+}
+/** A failed task in the chain: an error (chain-failure: fail) or a warning (warn). Returns the text. */
+function reportChain(toolkit, settings, run) {
+    if (!run.chainFailed || !run.chain)
+        return undefined;
+    const failed = chainNodes(run.chain).filter(node => node.failed);
+    const text = `The task chain after '${run.label}' did not finish well: ${failed.map(node => `'${node.taskName}' ${node.status ?? ''}${node.note ? ` (${node.note})` : ''}`.trim()).join(', ')}.`;
+    const title = `Qlik task chain failed after ${run.label}`;
+    if (settings.chainFailure === 'fail') {
+        toolkit.error(text, { title });
+        toolkit.fail();
+    }
+    else {
+        toolkit.warning(text, { title });
     }
     return text;
 }
-const SCRIPT_END = /<\/script/gi;
-const STYLE_END = /<\/style/gi;
-/** Searches from `from` without copying the text. */
-function indexOfCaseless(text, pattern, from) {
-    pattern.lastIndex = from;
-    return pattern.exec(text)?.index ?? -1;
+async function reportMany(toolkit, settings, runs) {
+    for (const run of runs) {
+        await toolkit.group(`Result: ${run.label}: ${run.report?.status || 'failed'}`, async () => {
+            if (run.report && run.result)
+                logReport(toolkit, run.report);
+            if (run.error)
+                printUntrusted(toolkit, run.error);
+        });
+        await printLog(toolkit, settings, run);
+    }
+    for (const run of runs) {
+        if (run.error)
+            toolkit.error(run.error, { title: `${checkFailed(run) ? 'Qlik data check failed' : 'Qlik reload failed'}: ${run.label}` });
+        else if (run.result && !isSuccess(run.result.status))
+            annotate(toolkit, run);
+        reportChain(toolkit, settings, run);
+    }
+    const failed = runs.filter(run => !run.success);
+    if (failed.length > 0) {
+        toolkit.fail();
+    }
+    else {
+        toolkit.info(`All ${runs.length} reloads finished successfully.`);
+    }
+    await bestEffort(toolkit, 'write the job summary', () => writeTargetsSummary(toolkit, runs));
+}
+async function printLog(toolkit, settings, run) {
+    if (run.scriptLogPath && !run.scriptLogPrinted && (settings.scriptLog === 'always' || (settings.scriptLog === 'on-failure' && !run.success))) {
+        await bestEffort(toolkit, 'print the script log', () => printScriptLog(toolkit, run.scriptLogPath, run.scriptLogBytes ?? 0));
+    }
+}
+/** The step failed before its targets could be reported (or was cancelled): the error, the verdict and the summary. */
+async function reportFailure(toolkit, message, runs) {
+    toolkit.error(message);
+    toolkit.fail();
+    await writeSummary(toolkit, { report: runs[0]?.report, success: false, failure: message }).catch(e => toolkit.debug(`summary: ${errorMessage(e)}`));
+}
+/** Showing the result must not turn a good reload into a failed step: a summary or log print that fails is a warning. */
+async function bestEffort(toolkit, what, work) {
+    try {
+        await work();
+    }
+    catch (error) {
+        toolkit.warning(`Could not ${what}: ${error.message}`);
+    }
+}
+const checkFailed = (run) => run.data?.checks.some(check => !check.held) ?? false;
+/** One annotation per failed reload: status, scheduler errors, script error lines and log tail. */
+function annotate(toolkit, run) {
+    const note = run.scriptLogNote?.startsWith('No script log') ? run.scriptLogNote : undefined;
+    toolkit.error(failureAnnotation(run.report, run.excerpt, note), { title: `Qlik reload failed: ${run.label} (${run.report.status})` });
+    toolkit.fail();
+}
+
+;// CONCATENATED MODULE: ./src/report/not-started.ts
+
+
+/** The selection failed as a whole: nothing started; every target gets its entry and its row, the step one error. */
+async function reportNotStarted(toolkit, settings, runs, failure) {
+    setResult(toolkit, settings, runs);
+    toolkit.error(failure);
+    toolkit.fail();
+    if (settings.singleTarget)
+        await writeSummary(toolkit, { success: false, failure });
+    else
+        await writeTargetsSummary(toolkit, runs, failure);
+}
+
+;// CONCATENATED MODULE: ./src/util/pool.ts
+/** Runs `work` over `items` with at most `limit` at once, in order of the list. */
+async function pool(items, limit, work) {
+    let next = 0;
+    const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+        while (next < items.length)
+            await work(items[next++]);
+    });
+    await Promise.all(lanes);
+}
+
+;// CONCATENATED MODULE: ./src/engine/checks.ts
+const COMPARE = {
+    '>=': (a, c) => a >= c,
+    '>': (a, c) => a > c,
+    '=': (a, c) => a === c,
+    '<=': (a, c) => a <= c,
+    '<': (a, c) => a < c
+};
+/** Runs every check against the tables read after the reload. A named table that is missing fails its check; `*` of an app without tables too. */
+function runChecks(checks, tables) {
+    return checks.flatMap((check) => {
+        if (check.every) {
+            if (tables.length === 0)
+                return [{ check, table: '*', held: false }];
+            return tables.map(table => ({ check, table: table.name, actual: table.rows, held: COMPARE[check.op](table.rows, check.count) }));
+        }
+        const table = tables.find(t => t.name === check.table);
+        return [{ check, table: check.table, actual: table?.rows, held: table !== undefined && COMPARE[check.op](table.rows, check.count) }];
+    });
+}
+/** A failed check in one sentence: the table, the expected and the actual count. */
+function describeFailure(outcome, tables) {
+    const { check, table, actual } = outcome;
+    const expected = `expected ${check.op} ${check.count.toLocaleString('en-US')}`;
+    if (table === '*' && actual === undefined)
+        return `the app has no tables (${check.line}: ${expected} in every table)`;
+    if (actual !== undefined)
+        return `table '${table}' has ${actual.toLocaleString('en-US')} rows, ${expected}`;
+    const near = tables.find(t => t.name.toLowerCase() === table.toLowerCase());
+    const listed = tables.slice(0, 20).map(t => `'${t.name}'`);
+    const known = tables.length === 0 ? 'the app has no tables' : `the app has ${listed.join(', ')}${tables.length > 20 ? ` and ${tables.length - 20} more` : ''}`;
+    return `table '${table}' does not exist (${expected}; ${near ? `did you mean '${near.name}'? ` : ''}${known})`;
+}
+
+;// CONCATENATED MODULE: ./src/report/report.ts
+
+
+
+const DETAIL_TYPES = ['error', 'warning', 'info'];
+/** The report of a started reload with what is known of its outcome so far. */
+function buildReport(started, result, attempts = 0) {
+    const { task } = started;
+    const app = started.app ?? task?.app;
+    const startedAt = realTime(result?.startTime);
+    const stoppedAt = realTime(result?.stopTime);
+    const appId = app?.id ?? (result?.appID && result.appID !== EMPTY_GUID ? result.appID : '');
+    return {
+        taskId: task?.id ?? '',
+        taskName: task?.name ?? '',
+        appId,
+        appName: app?.name ?? '',
+        executionId: started.executionId,
+        executionResultId: result?.id ?? '',
+        status: result ? statusName(result.status) : '',
+        statusCode: result ? result.status : null,
+        startedAt,
+        stoppedAt,
+        durationMs: durationOf(result, startedAt, stoppedAt),
+        node: result?.executingNodeName ?? '',
+        attempts,
+        details: sortedDetails(result),
+        reloadMode: started.mode,
+        partial: started.partial
+    };
+}
+function durationOf(result, startedAt, stoppedAt) {
+    if (!result || !stoppedAt)
+        return null;
+    if (typeof result.duration === 'number' && result.duration > 0)
+        return result.duration;
+    return startedAt ? Date.parse(stoppedAt) - Date.parse(startedAt) : null;
+}
+/** The QRS does not sort details: order them by time so the log reads as it happened. */
+function sortedDetails(result) {
+    return (result?.details ?? [])
+        .map(detail => ({
+        type: DETAIL_TYPES[detail.detailsType ?? 2] ?? 'info',
+        message: (detail.message ?? '').trim(),
+        time: isUnset(detail.detailCreatedDate) ? '' : realTime(detail.detailCreatedDate)
+    }))
+        .filter(detail => detail.message)
+        .sort((a, b) => a.time.localeCompare(b.time));
+}
+
+;// CONCATENATED MODULE: ./src/scriptlog/excerpt.ts
+
+// "Error:", "General Script Error", "Execution Failed", "Syntax error"; not "ErrorMode" or "0 errors".
+const ERROR_LINE = /^.*\b(?:error\b(?!s)|failed\b).*$/gim;
+const MAX_LINE = 400;
+/** A line still open after this many characters is cut: a log line that never ends stays bounded. */
+const MAX_OPEN_LINE = 64 * 1024;
+/**
+ * Scans a saved log chunk by chunk: only error lines and the last chunk become strings of their
+ * own, so a log of hundreds of MB leaves little garbage behind (no string per line).
+ */
+async function scanLog(path, limits = { errorLines: 15, tail: 25 }) {
+    const errorLines = [];
+    let lines = 0;
+    let carry = '';
+    // The last two chunks: enough for the tail even when the final one is short.
+    let previous = '';
+    let last = '';
+    // Skipping the rest of a line that was cut.
+    let overlong = false;
+    for await (const chunk of (0,external_node_fs_namespaceObject.createReadStream)(path, { encoding: 'utf8', highWaterMark: 256 * 1024 })) {
+        let next = chunk;
+        if (overlong) {
+            const end = next.indexOf('\n');
+            if (end < 0)
+                continue;
+            next = next.slice(end);
+            overlong = false;
+        }
+        const text = carry + next;
+        const end = text.lastIndexOf('\n');
+        const whole = end >= 0 ? text.slice(0, end + 1) : '';
+        carry = end >= 0 ? text.slice(end + 1) : text;
+        for (let at = whole.indexOf('\n'); at >= 0; at = whole.indexOf('\n', at + 1))
+            lines++;
+        for (const match of whole.matchAll(ERROR_LINE))
+            keepLast(errorLines, clip(match[0]), limits.errorLines);
+        if (whole) {
+            previous = last;
+            last = whole;
+        }
+        if (carry.length > MAX_OPEN_LINE) {
+            carry = carry.slice(0, MAX_LINE + 1);
+            overlong = true;
+        }
+    }
+    if (carry) {
+        lines++;
+        for (const match of carry.matchAll(ERROR_LINE))
+            keepLast(errorLines, clip(match[0]), limits.errorLines);
+    }
+    const tail = (previous + last + carry)
+        .split(/\r?\n/)
+        .filter((line, i, all) => line || i < all.length - 1)
+        .slice(-limits.tail)
+        .map(clip);
+    return { errorLines, tail, lines };
+}
+function clip(line) {
+    const text = line.replace(/\r$/, '');
+    return text.length > MAX_LINE ? `${text.slice(0, MAX_LINE)}…` : text;
+}
+function keepLast(list, line, max) {
+    list.push(line);
+    if (list.length > max)
+        list.shift();
+}
+
+;// CONCATENATED MODULE: ./src/run/context.ts
+
+function targetContext(run, step) {
+    const info = (line) => printUntrusted(step.toolkit, step.multi ? `[${run.label}] ${line}` : line);
+    return {
+        ...step,
+        run,
+        startedAt: step.clock.now(),
+        info,
+        group: (title, fn) => (step.multi ? (info(title), fn()) : step.toolkit.group(title, fn))
+    };
+}
+
+;// CONCATENATED MODULE: ./src/run/stop.ts
+
+
+
+/**
+ * Stops one of our executions and says what happened in one sentence, the same way for each reason to
+ * stop (the job cancelled, the post step, the timeout, fail-fast): stopped, left alone because it had
+ * already ended (another run of the task may be going), or the stop failed.
+ */
+async function stopAndExplain(stop, { why, names, afterFailure }) {
+    let outcome;
+    try {
+        outcome = await stop();
+    }
+    catch (error) {
+        return { kind: 'failed', message: `${why}, and stopping ${names.subject} failed: ${firstLine(errorMessage(error))}. ${afterFailure}` };
+    }
+    const { alreadyEnded, result } = outcome;
+    const now = result ? `, now ${describeStatus(result.status)}` : '';
+    return alreadyEnded
+        ? { kind: 'already-ended', result, message: `${why}; ${names.ended} had already ended${now}: ${names.notSent}.` }
+        : { kind: 'stopped', result, message: `${why}: stopped ${names.subject}${now}.` };
+}
+
+;// CONCATENATED MODULE: ./src/run/target.ts
+
+
+
+
+
+
+
+
+
+
+
+const STOP_WAIT_ON_TIMEOUT_MS = 15_000;
+const STOP_WAIT_ON_FAIL_FAST_MS = 4_000;
+/**
+ * One target's steps: start it once (or attach), follow that reload, stop it on timeout or fail-fast,
+ * check its data, make it last, fetch what explains a failure, follow its chain. The runner does each
+ * step its way; this decides which. Never throws for the target's own trouble: it lands in `run.error`.
+ * A cancellation is rethrown.
+ */
+async function runTarget(runner, run, step) {
+    const context = targetContext(run, step);
+    const { settings, toolkit, info, group } = context;
+    try {
+        const started = (run.started = await group('Start the reload', async () => {
+            const reload = await runner.start(context);
+            // Tracked at once: if the job is killed from here on, the post step finds it.
+            context.tracker.started({
+                key: reload.key,
+                names: reload.names,
+                attached: reload.attached,
+                saved: reload.saved,
+                stop: waitMs => runner.stop(reload, { waitMs, afterCancel: true, context })
+            });
+            // The start is over: what it started is tracked by its key now.
+            context.tracker.settled(run);
+            info(startedLine(reload));
+            return reload;
+        }));
+        run.label = started.task?.name ?? run.label;
+        if (started.tablesBefore)
+            run.data = { before: started.tablesBefore, checks: [] };
+        run.report = buildReport(started);
+        if (!context.multi)
+            setOutputs(toolkit, run.report);
+        if (!settings.wait) {
+            run.report = buildReport(started, (await runner.status(started)) ?? { id: '', status: 1 });
+            context.tracker.ended(started.key);
+            run.success = true;
+            info(`wait is false: not waiting for the reload (now ${run.report.status}).`);
+            return;
+        }
+        const result = await follow(runner, started, context);
+        if (!result)
+            return;
+        context.tracker.ended(started.key);
+        run.result = result.result;
+        run.report = buildReport(started, result.result, result.attempts);
+        run.success = isSuccess(result.result.status);
+        if (run.success)
+            await checkData(runner, started, context);
+        if (run.success)
+            await save(runner, started, context);
+        await explain(runner, started, result.result, context);
+        if (settings.waitForChain && started.task)
+            await followTheChain(started.task, result.result, context);
+    }
+    catch (error) {
+        // A start in flight stays recorded for the cancellation, which finds what it started.
+        if (context.cancel.aborted)
+            throw error;
+        context.tracker.settled(run);
+        if (context.signal.aborted && run.started) {
+            await stopForFailFast(runner, run.started, context);
+            return;
+        }
+        run.error = errorMessage(error);
+    }
+    finally {
+        if (run.started)
+            await runner.release(run.started).catch((error) => toolkit.debug(`release: ${errorMessage(error)}`));
+    }
+}
+/** "Task 'Reload Sales' (…) of app 'Sales': execution …", or "App 'Sales' (…): engine reload (partial) started". */
+function startedLine(reload) {
+    const app = reload.app ?? reload.task?.app;
+    if (reload.task)
+        return `Task '${reload.task.name}' (${reload.task.id})${app ? ` of app '${app.name ?? ''}'` : ''}: execution ${reload.executionId}`;
+    return `App '${app?.name ?? ''}' (${app?.id ?? ''}): ${reload.partial ? 'partial ' : ''}engine reload started`;
+}
+/** Follows our reload to its end; on timeout stops it (stop-on-timeout) and records why. Undefined when it timed out. */
+async function follow(runner, started, context) {
+    const { run, settings, tracker } = context;
+    const { names } = started;
+    const outcome = await runner.follow(started, context);
+    if (outcome.kind === 'finished')
+        return outcome;
+    const last = `${outcome.lastStatus === undefined ? 'no status seen yet' : `last status ${describeStatus(outcome.lastStatus)}`}${outcome.unanswered ? `; ${outcome.unanswered}` : ''}`;
+    const raise = "Raise 'timeout' if reloads of this app take longer.";
+    run.report = buildReport(started, outcome.result, outcome.attempts);
+    if (!run.report.status && outcome.lastStatus !== undefined) {
+        run.report.status = statusName(outcome.lastStatus);
+        run.report.statusCode = outcome.lastStatus;
+    }
+    if (started.attached || !settings.stopOnTimeout) {
+        tracker.ended(started.key);
+        const why = started.attached ? 'it was started by someone else (if-running: attach)' : 'stop-on-timeout is false';
+        run.error = `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for ${names.what} (${names.ended}, ${last}). The reload keeps running in Qlik Sense: ${why}. ${raise}`;
+        return undefined;
+    }
+    const stop = await stopAndExplain(() => runner.stop(started, { waitMs: STOP_WAIT_ON_TIMEOUT_MS, afterCancel: false, context }), {
+        why: `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for ${names.what} (${last})`,
+        names,
+        afterFailure: 'Stop it in the QMC if it still runs.'
+    });
+    if (stop.kind === 'failed') {
+        // The timeout is the news; the failed stop is added to it (the post step will try again).
+        tracker.stopFailed(started.key);
+        run.error = stop.message;
+        return undefined;
+    }
+    tracker.ended(started.key);
+    run.report = buildReport(started, stop.result ?? outcome.result, outcome.attempts);
+    run.error = `${stop.message} ${raise}`;
+    return undefined;
+}
+/** fail-fast: another target failed, so this one is stopped (with stop-on-cancel) or left running. */
+async function stopForFailFast(runner, started, context) {
+    const { run, settings, tracker } = context;
+    if (started.attached || !settings.stopOnCancel) {
+        tracker.ended(started.key);
+        run.error = `Another target failed (fail-fast): stopped waiting; ${started.names.ended} keeps running${started.attached ? ' (someone else started it)' : ' (stop-on-cancel is false)'}.`;
+        return;
+    }
+    const stop = await stopAndExplain(() => runner.stop(started, { waitMs: STOP_WAIT_ON_FAIL_FAST_MS, afterCancel: false, context }), {
+        why: 'Another target failed (fail-fast)',
+        names: started.names,
+        afterFailure: 'The post step will try again.'
+    });
+    run.error = stop.message;
+    if (stop.kind === 'failed') {
+        tracker.stopFailed(started.key);
+        return;
+    }
+    tracker.ended(started.key);
+    run.report = buildReport(started, stop.result ?? run.result);
+}
+/**
+ * The app's tables after a successful reload (where the runner reads them), and the expect-rows checks
+ * on them: a check that fails fails the target, naming the table, the expected and the actual count.
+ */
+async function checkData(runner, started, context) {
+    const { run, settings, info } = context;
+    const after = await runner.tablesAfter(started, context);
+    if (!after)
+        return;
+    const checks = runChecks(settings.expectRows, after);
+    run.data = { ...run.data, after, checks };
+    const app = started.app?.name ?? started.task?.app?.name ?? started.app?.id ?? '';
+    for (const line of tableLines(run.data, app))
+        info(line);
+    const failed = checks.filter(outcome => !outcome.held);
+    if (failed.length === 0)
+        return;
+    run.success = false;
+    const unsaved = started.mode === 'engine' ? ' The app was not saved: it keeps the data it had.' : ' The task reloaded and saved the app: it holds this data now.';
+    run.error = `Data check failed for app '${app}' (expect-rows): ${failed.map(outcome => describeFailure(outcome, after)).join('; ')}.${unsaved}`;
+}
+/** A successful reload whose checks held is made to last (the engine saves the app); a failed save fails the target. */
+async function save(runner, started, context) {
+    try {
+        await runner.save(started, context);
+    }
+    catch (error) {
+        context.run.success = false;
+        context.run.error = `The reload succeeded, but saving the app failed: ${errorMessage(error)}`;
+    }
+}
+/** The script log, fetched when it will be shown or explains a failure; some reloads have none (external programs). */
+async function explain(runner, started, result, context) {
+    const { run, settings, toolkit, info } = context;
+    if (run.success && settings.scriptLog !== 'always')
+        return;
+    try {
+        const log = await runner.scriptLog(started, result, context);
+        if (!log)
+            return;
+        if (log.kind === 'saved') {
+            run.scriptLogPath = log.path;
+            run.scriptLogBytes = log.bytes;
+            run.scriptLogPrinted = log.printed;
+            // script-log: never: no line of the log reaches the step log, the annotation or the summary.
+            if (!run.success && settings.scriptLog !== 'never') {
+                const excerpt = await scanLog(log.path);
+                run.excerpt = log.errorLines?.length ? { ...excerpt, errorLines: log.errorLines } : excerpt;
+            }
+            run.scriptLogNote = `Script log: ${formatBytes(log.bytes)} at ${log.path}${cutNote(log, settings.scriptLogMaxBytes)}`;
+            // A log that was cut says so in the step log too, not only in the summary.
+            if (log.cut > 0 || log.cutShort)
+                info(run.scriptLogNote);
+        }
+        else {
+            run.scriptLogNote = `No script log: ${log.reason}.`;
+            info(run.scriptLogNote);
+        }
+    }
+    catch (error) {
+        run.scriptLogNote = `The script log could not be fetched: ${errorMessage(error)}`;
+        toolkit.warning(run.scriptLogNote);
+    }
+}
+/** What was left out of a saved log: its middle (script-log-max-size), its end (the timeout). */
+function cutNote(log, maxBytes) {
+    const notes = [];
+    if (log.cut > 0)
+        notes.push(`cut: ${formatBytes(log.cut)} of its ${formatBytes(log.received)} left out in the middle to keep within script-log-max-size (${formatBytes(maxBytes)})`);
+    if (log.cutShort)
+        notes.push(`cut short: the download was still running at the timeout, so the log ends where it stopped`);
+    return notes.length > 0 ? ` (${notes.join('; ')})` : '';
+}
+/** wait-for-chain: the tasks the outcome triggers, waited for within the target's timeout. */
+async function followTheChain(task, result, context) {
+    const { run, settings, api, clock, signal, toolkit, info, group } = context;
+    const deadline = context.startedAt + settings.timeoutMs;
+    run.chain = await group('Task chain', async () => {
+        // No request of the chain outlives the timeout either.
+        const chain = await followChain(api.with({ deadline }), { task, result }, { clock, log: toolkit, signal, deadline, maxPollIntervalMs: settings.maxPollIntervalMs, visited: new Set(), claimed: new Set() });
+        for (const line of chain.length > 0 ? chainLines(chain) : ['No task trigger fires on this outcome.'])
+            info(line);
+        return chain;
+    });
+    run.chainFailed = chainNodes(run.chain).some(node => node.failed);
+    if (run.chainFailed && settings.chainFailure === 'fail')
+        run.success = false;
+}
+
+;// CONCATENATED MODULE: ./src/run/all-targets.ts
+
+
+
+/** At most max-parallel targets at once; with fail-fast, the first failure stops the rest. */
+async function runAll(runner, runs, step) {
+    const { settings, toolkit, cancel } = step;
+    const failFast = new AbortController();
+    const context = { ...step, signal: AbortSignal.any([cancel, failFast.signal]), multi: runs.length > 1 };
+    await pool(runs, settings.maxParallel, async (run) => {
+        if (cancel.aborted)
+            return;
+        if (failFast.signal.aborted) {
+            run.error = 'Not started: another target failed (fail-fast).';
+            return;
+        }
+        await runTarget(runner, run, context);
+        if (!run.success && settings.failFast && !failFast.signal.aborted) {
+            printUntrusted(toolkit, `${run.label} failed: stopping the other targets (fail-fast).`);
+            failFast.abort(new Error('fail-fast'));
+        }
+    });
+}
+
+;// CONCATENATED MODULE: ./src/run/cancel.ts
+
+
+
+
+/** On cancel the runner kills us 10 s after SIGINT: a short wait for Aborted. */
+const STOP_WAIT_ON_CANCEL_MS = 4_000;
+/** How long a cancellation looks for what a start in flight started (the rest is the post step's). */
+const LOOK_ON_CANCEL_MS = 2_500;
+/**
+ * The job was cancelled: stop our executions that have not ended, unless they were someone else's
+ * (attach) or the user said not to (stop-on-cancel: false); a reload that already finished is left as it
+ * is. A start in flight is settled: what it started is found and stopped. What could not be stopped or
+ * found is left to the post step. The step fails, saying what happened to each.
+ */
+async function reportCancelled(progress, toolkit) {
+    const { settings, runs, running, pending } = progress;
+    const messages = [];
+    if (!settings || (runs.every(run => !run.started) && pending.size === 0))
+        messages.push('The job was cancelled before a reload was started.');
+    for (const run of runs) {
+        if (run.started && !running.has(run.started.key)) {
+            messages.push(`The job was cancelled after the reload of '${run.label}' had ended (${run.report?.status || 'ended'}); nothing to stop.`);
+        }
+    }
+    for (const r of [...running.values()]) {
+        if (r.attached) {
+            messages.push(`The job was cancelled; ${r.names.ended} was started by someone else (if-running: attach) and keeps running.`);
+        }
+        else if (settings?.stopOnCancel === false) {
+            messages.push(`The job was cancelled; ${r.names.subject} keeps running in Qlik Sense because stop-on-cancel is false.`);
+        }
+        else {
+            const stop = await stopAndExplain(() => r.stop(STOP_WAIT_ON_CANCEL_MS), { why: 'The job was cancelled', names: r.names, afterFailure: 'The post step will try again.' });
+            messages.push(stop.message);
+            if (stop.kind === 'failed') {
+                progress.stopFailed(r.key);
+                continue;
+            }
+        }
+        running.delete(r.key);
+    }
+    for (const [run, start] of [...pending]) {
+        if (settings?.stopOnCancel === false) {
+            messages.push(`The job was cancelled during the start of ${startedWhat(start.record)}; what it started keeps running in Qlik Sense because stop-on-cancel is false.`);
+            pending.delete(run);
+            continue;
+        }
+        const settled = await start.settle({ why: 'The job was cancelled', lookMs: LOOK_ON_CANCEL_MS, waitMs: STOP_WAIT_ON_CANCEL_MS, afterward: 'The post step looks again.' });
+        messages.push(settled.message);
+        // Nothing found yet, or its stop failed: the post step looks again, under the same rule.
+        if (settled.kind === 'none' || settled.kind === 'failed')
+            progress.pendingLeft.add(run);
+        else
+            pending.delete(run);
+    }
+    // What is left is for the post step.
+    progress.save();
+    if (settings)
+        setResult(toolkit, settings, runs);
+    await reportFailure(toolkit, messages.join('\n'), runs);
+}
+
+;// CONCATENATED MODULE: ./src/run/state.ts
+/**
+ * What the post step needs if main dies (cancelled, killed, timed out by the runner): saved the
+ * moment it is known. `executions` lists ours that may still run (a task's execution, or an engine
+ * reload); `starting` the starts sent whose execution is not known yet (saved before each goes out);
+ * `done` means neither has any.
+ * A main step that ends normally (success, failure, cancellation handled) says so (`main-ended`):
+ * an execution it left running is healthy (an outage ended the step, attach, stop-on-cancel: false)
+ * and is not stopped by the post step, except those main tried to stop and could not, and the starts
+ * whose execution a cancellation could not find yet.
+ */
+const STATE = {
+    taskId: 'task-id',
+    executionId: 'execution-id',
+    executions: 'executions',
+    starting: 'starting',
+    done: 'done',
+    /** Main reached its end (any exit but a kill): its executions are no longer the post step's to stop. */
+    mainEnded: 'main-ended',
+    /** Executions main meant to stop (cancel, timeout) and could not: the post step tries again. */
+    stopPending: 'stop-pending',
+    /** Starts a cancellation cut whose execution main could not find (or not stop): the post step looks again. */
+    startPending: 'start-pending'
+};
+/** Rewrites the lists of ours that may run: reloads, and starts not answered yet (the runner keeps the last value). */
+function saveRunning({ executions, starts }, store) {
+    const [first] = executions;
+    if (first && 'taskId' in first) {
+        // The first one also under its own keys: one target is the common case.
+        store.saveState(STATE.taskId, first.taskId);
+        store.saveState(STATE.executionId, first.executionId);
+    }
+    store.saveState(STATE.executions, JSON.stringify(executions));
+    store.saveState(STATE.starting, JSON.stringify(starts));
+    store.saveState(STATE.done, executions.length === 0 && starts.length === 0 ? 'true' : 'false');
+}
+/** Main's last word, in its finally (a kill never gets here): what the post step must still stop. */
+function markMainEnded({ executions, starts }, store) {
+    store.saveState(STATE.stopPending, JSON.stringify(executions));
+    store.saveState(STATE.startPending, JSON.stringify(starts));
+    store.saveState(STATE.mainEnded, 'true');
+}
+/** What the post step stops: all of ours that may run when main never reached its end, else what main left to it. */
+function leftToStop(store) {
+    const read = (key, keep) => state_list(store.getState(key), keep) ?? [];
+    if (store.getState(STATE.mainEnded) === 'true')
+        return { executions: read(STATE.stopPending, isSavedReload), starts: read(STATE.startPending, isStartRecord) };
+    if (store.getState(STATE.done) === 'true')
+        return { executions: [], starts: [] };
+    const executionId = store.getState(STATE.executionId);
+    // A state without the list, or with a broken one: the single keys.
+    const executions = state_list(store.getState(STATE.executions), isSavedReload) ?? (executionId ? [{ taskId: store.getState(STATE.taskId), executionId }] : []);
+    return { executions, starts: read(STATE.starting, isStartRecord) };
+}
+/** A JSON list from the state, only the entries of the expected shape; undefined when it is missing or not a list. */
+function state_list(text, keep) {
+    try {
+        const value = JSON.parse(text);
+        return Array.isArray(value) ? value.filter(keep) : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+const isObject = (value) => typeof value === 'object' && value !== null;
+function isSavedReload(value) {
+    if (!isObject(value))
+        return false;
+    if (value.engine === true)
+        return typeof value.appId === 'string' && typeof value.appName === 'string';
+    return typeof value.taskId === 'string' && typeof value.executionId === 'string';
+}
+function isStartRecord(value) {
+    return (isObject(value) &&
+        (typeof value.taskId === 'string' || typeof value.appId === 'string') &&
+        (value.engine === undefined || value.engine === true) &&
+        typeof value.name === 'string' &&
+        typeof value.at === 'string' &&
+        typeof value.user === 'string' &&
+        Array.isArray(value.before) &&
+        value.before.every(id => typeof id === 'string'));
+}
+
+;// CONCATENATED MODULE: ./src/run/progress.ts
+
+/**
+ * What the main step knows so far, kept as it goes: a cancellation needs it to clean up, and the post
+ * step finds in the step's state which of our reloads may still run, and which starts were sent
+ * without an answer yet (saved the moment that changes, a start before it goes out).
+ */
+class Progress {
+    store;
+    settings;
+    runs = [];
+    /** Our reloads that have not ended, by key. */
+    running = new Map();
+    /** Of those, the ones main meant to stop and could not: the post step tries again. */
+    stopPending = new Set();
+    /** Starts sent whose execution is not known yet, by target. */
+    pending = new Map();
+    /** Of those, the ones a cancellation could not settle (nothing found yet, or its stop failed): the post step looks again. */
+    pendingLeft = new Set();
+    constructor(store) {
+        this.store = store;
+    }
+    starting(run, start) {
+        this.pending.set(run, start);
+        this.save();
+    }
+    settled(run) {
+        if (this.pending.delete(run))
+            this.save();
+    }
+    started(running) {
+        this.running.set(running.key, running);
+        this.save();
+    }
+    ended(key) {
+        this.running.delete(key);
+        this.save();
+    }
+    stopFailed(key) {
+        this.stopPending.add(key);
+    }
+    /** Rewrites the state's lists of ours that may still run (not someone else's we attached to) and of starts in flight. */
+    save() {
+        saveRunning({ executions: this.ours().map(r => r.saved), starts: [...this.pending.values()].map(start => start.record) }, this.store);
+    }
+    /** Main's last word (a kill never gets here): only what main could not stop or settle is left to the post step. */
+    end() {
+        markMainEnded({
+            executions: this.ours()
+                .filter(r => this.stopPending.has(r.key))
+                .map((r) => r.saved),
+            starts: [...this.pending].filter(([run]) => this.pendingLeft.has(run)).map(([, start]) => start.record)
+        }, this.store);
+    }
+    ours() {
+        return [...this.running.values()].filter(r => !r.attached);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/run/signals.ts
+
+/**
+ * Listens for the runner's cancellation: SIGINT, then SIGTERM 7.5 s later (then SIGKILL); a Windows runner
+ * sends Ctrl+C, then Ctrl+Break (SIGBREAK, which ends Node at once unless listened to). `also`: another
+ * signal that cancels the job (in-process tests use it).
+ */
+function listenForCancel(toolkit, also) {
+    const cancel = new AbortController();
+    const onSignal = (signal) => {
+        if (!cancel.signal.aborted)
+            toolkit.info(`Received ${signal}: the job is being cancelled.`);
+        cancel.abort(new CancelledError(signal));
+    };
+    const onAlso = () => onSignal('SIGTERM');
+    const signals = ['SIGINT', 'SIGTERM', 'SIGBREAK'];
+    for (const signal of signals)
+        process.on(signal, onSignal);
+    also?.addEventListener('abort', onAlso);
+    return {
+        signal: cancel.signal,
+        dispose: () => {
+            for (const signal of signals)
+                process.off(signal, onSignal);
+            also?.removeEventListener('abort', onAlso);
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/reload/app-busy.ts
+
+
+
+
+/** A chain can start another task of the app the moment one ends: the check is made again, this many times at most. */
+const MAX_ROUNDS = 10;
+/**
+ * Before the action reloads an app in the engine itself: is a task of that app running on the scheduler
+ * (the QRS's execution sessions)? `wait` waits for it to end (then looks again), `fail` refuses. Whether
+ * one runs is not known when the server does not serve the list: `fail` refuses then too, `wait` warns.
+ * Engine reloads of others are not in that list: the engine runs those one after the other itself.
+ */
+async function untilAppIdle(qrs, app, options) {
+    const name = `'${app.name ?? app.id}'`;
+    const { deadline, clock } = options;
+    const api = qrs.with({ deadline });
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+        const sessions = await api.appRunningSessions(app.id);
+        if ('notKnown' in sessions) {
+            const why = `Could not check whether a task of app ${name} is running (${sessions.notKnown})`;
+            if (options.ifRunning === 'fail')
+                throw new ReloadError(`${why}, and if-running is 'fail': not reloading it. Allow the user to read execution sessions, or use if-running: wait.`);
+            options.log.warning(`${why}: reloading it without that check.`);
+            return;
+        }
+        const [running] = sessions;
+        if (!running)
+            return;
+        const task = running.reloadTask?.name ? `task '${running.reloadTask.name}'` : 'a task';
+        if (options.ifRunning === 'fail') {
+            throw new ReloadError(`App ${name} is being reloaded by ${task} (execution ${running.id}) and if-running is 'fail': not reloading it in the engine beside that run.`);
+        }
+        printUntrusted(options.log, `App ${name} is being reloaded by ${task} (execution ${running.id}): waiting for it to end before the engine reload (if-running: wait).`);
+        // Reads that do not retry on their own (the wait rides out outages), none outliving the deadline.
+        const outcome = await waitForExecution(api.with({ retries: 0 }), running.id, {
+            log: line => printUntrusted(options.log, line),
+            clock,
+            timeoutMs: Math.max(0, deadline - clock.now()),
+            maxPollIntervalMs: options.maxPollIntervalMs,
+            signal: options.signal
+        });
+        if (outcome.kind === 'timeout') {
+            throw new ReloadError(`App ${name} was being reloaded by ${task} (execution ${running.id}), which did not end within the timeout; this step reloaded nothing.`);
+        }
+        options.log.info(`That run ended with ${describeStatus(outcome.result.status)}.`);
+    }
+    throw new ReloadError(`Tasks of app ${name} kept running for ${MAX_ROUNDS} runs in a row; this step reloaded nothing.`);
+}
+
+;// CONCATENATED MODULE: ./src/report/started.ts
+/** The names of a task's run: `task` as "task 'Reload Sales'" (or "task <id>" where only that is known). */
+function taskNames(task, executionId) {
+    return { what: task, subject: `${task} (execution ${executionId})`, ended: `execution ${executionId}`, notSent: `not stopping ${task} (another run of it may be going)` };
+}
+/** The names of an engine reload of an app. */
+function engineNames(app) {
+    const what = `the engine reload of app '${app.name ?? app.id}'`;
+    return { what, subject: what, ended: what, notSent: 'nothing to cancel, and it was not saved' };
+}
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const external_node_fs_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: ./src/scriptlog/capped-file.ts
+
+
+
+/** Copies go in pieces of this size: memory stays flat however large the cap. */
+const COPY_BYTES = 1024 * 1024;
+/**
+ * A file that keeps at most about `maxBytes` of what is written to it: the first half as it comes, and of
+ * the rest only the last half, in a ring file beside it (`<path>.tail`, written in place, so disk and
+ * memory stay bounded whatever the server sends). When it ends, the tail is appended after a line that
+ * says how much was cut between them, and the ring file is removed.
+ */
+class CappedFile extends external_node_stream_.Writable {
+    path;
+    maxBytes;
+    file;
+    ring;
+    headMax;
+    tailMax;
+    /** Bytes in the head, at the start of the file. */
+    head = 0;
+    /** Bytes that came after the head; the ring holds the last tailMax of them. */
+    rest = 0;
+    constructor(path, maxBytes) {
+        super();
+        this.path = path;
+        this.maxBytes = maxBytes;
+        this.headMax = Math.floor(maxBytes / 2);
+        this.tailMax = maxBytes - this.headMax;
+    }
+    /** Every byte written. */
+    get received() {
+        return this.head + this.rest;
+    }
+    /** Bytes left out between the head and the tail. */
+    get cut() {
+        return Math.max(0, this.rest - this.tailMax);
+    }
+    _construct(done) {
+        (0,external_node_fs_promises_namespaceObject.open)(this.path, 'w').then(file => {
+            this.file = file;
+            done();
+        }, done);
+    }
+    _write(chunk, _encoding, done) {
+        this.take(chunk).then(() => done(), done);
+    }
+    _final(done) {
+        this.finish().then(() => done(), done);
+    }
+    _destroy(error, done) {
+        this.close().then(() => done(error), () => done(error));
+    }
+    async take(chunk) {
+        const room = this.headMax - this.head;
+        if (room > 0) {
+            const piece = chunk.subarray(0, room);
+            await this.file.write(piece, 0, piece.length, this.head);
+            this.head += piece.length;
+            chunk = chunk.subarray(piece.length);
+        }
+        if (chunk.length === 0)
+            return;
+        this.ring ??= await (0,external_node_fs_promises_namespaceObject.open)(`${this.path}.tail`, 'w+');
+        // Only the last tailMax bytes of a chunk can stay.
+        if (chunk.length > this.tailMax) {
+            this.rest += chunk.length - this.tailMax;
+            chunk = chunk.subarray(chunk.length - this.tailMax);
+        }
+        while (chunk.length > 0) {
+            const at = this.rest % this.tailMax;
+            const piece = chunk.subarray(0, this.tailMax - at);
+            await this.ring.write(piece, 0, piece.length, at);
+            this.rest += piece.length;
+            chunk = chunk.subarray(piece.length);
+        }
+    }
+    /** The tail after the head (and, when something was cut, a line saying so); the ring file goes. */
+    async finish() {
+        if (this.ring) {
+            let at = this.head;
+            if (this.cut > 0) {
+                const line = Buffer.from(`\r\n… ${formatBytes(this.cut)} of the script log cut here (script-log-max-size ${formatBytes(this.maxBytes)}): its first ${formatBytes(this.head)} and its last ${formatBytes(this.tailMax)} are kept …\r\n`);
+                await this.file.write(line, 0, line.length, at);
+                at += line.length;
+            }
+            // The ring's oldest byte sits where the next one would be written, once it has wrapped.
+            const kept = Math.min(this.rest, this.tailMax);
+            const start = this.rest > this.tailMax ? this.rest % this.tailMax : 0;
+            at = await this.copy(start, kept, at);
+            await this.copy(0, start, at);
+        }
+        await this.close();
+    }
+    /** Copies ring bytes [from, to) to the file at `at`; answers where the next bytes go. */
+    async copy(from, to, at) {
+        const buffer = Buffer.alloc(Math.min(COPY_BYTES, Math.max(1, to - from)));
+        for (let offset = from; offset < to;) {
+            const { bytesRead } = await this.ring.read(buffer, 0, Math.min(buffer.length, to - offset), offset);
+            if (bytesRead === 0)
+                break;
+            await this.file.write(buffer, 0, bytesRead, at);
+            at += bytesRead;
+            offset += bytesRead;
+        }
+        return at;
+    }
+    async close() {
+        const [file, ring] = [this.file, this.ring];
+        this.file = this.ring = undefined;
+        await file?.close();
+        if (ring) {
+            await ring.close();
+            await (0,external_node_fs_promises_namespaceObject.rm)(`${this.path}.tail`, { force: true });
+        }
+    }
+}
+
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./src/scriptlog/fetch.ts
+
+
+
+
+
+
+/**
+ * Right after a run the download can answer 404 for a while (Butler waits 500 ms, then retries
+ * 2 s apart): bounded waits, about 15 s in all.
+ */
+const DOWNLOAD_RETRY_DELAYS_MS = [500, 2_000, 2_000, 2_000, 4_000, 4_000];
+/**
+ * Streams the script log of `result` to a file under `dir`; memory stays flat whatever its size, and the
+ * file stays within `maxBytes`. The file keeps Qlik's CRLF line endings; a leading BOM is dropped. The
+ * api's deadline (the target's timeout) ends a download that runs on, keeping what came.
+ */
+async function saveScriptLog(api, taskId, result, { dir, clock, signal, maxBytes }) {
+    if (result.scriptLogAvailable === false && (!result.fileReferenceID || result.fileReferenceID === EMPTY_GUID)) {
+        return { kind: 'none', reason: 'the scheduler recorded no script log for this execution (empty file reference)' };
+    }
+    // The id names the file: anything but a GUID (a `../` in it) is refused before any request.
+    if (!fetch_GUID.test(result.id ?? ''))
+        return { kind: 'none', reason: `the execution result id '${String(result.id).slice(0, 60)}' is not a GUID, so it cannot name the log file` };
+    const path = insideDir(dir, `qlik-script-log-${result.id.toLowerCase()}.log`);
+    const reference = await api.scriptLogReference(taskId, result);
+    if (!reference)
+        return { kind: 'none', reason: 'the server has no script log for this execution' };
+    let file;
+    const outcome = await poll({
+        clock,
+        signal,
+        read: () => api.downloadScriptLog(reference, () => [stripBom(), (file = new CappedFile(path, maxBytes))]),
+        done: answer => answer.status === 200,
+        next: (_, attempt) => DOWNLOAD_RETRY_DELAYS_MS[attempt]
+    });
+    if (outcome.done && file) {
+        const { received, cut } = file;
+        return { kind: 'saved', path, bytes: (await (0,external_node_fs_promises_namespaceObject.stat)(path)).size, received, cut, cutShort: outcome.value.cutShort };
+    }
+    return { kind: 'none', reason: `the log download still answered 404 after ${outcome.attempts} tries` };
+}
+const fetch_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** `name` resolved inside `dir`; throws when it would land anywhere else. */
+function insideDir(dir, name) {
+    const base = (0,external_node_path_namespaceObject.resolve)(dir);
+    const path = (0,external_node_path_namespaceObject.resolve)(base, name);
+    const rest = (0,external_node_path_namespaceObject.relative)(base, path);
+    if (!rest || rest.startsWith('..') || (0,external_node_path_namespaceObject.isAbsolute)(rest))
+        throw new Error(`Refusing to write the script log outside ${base}.`);
+    return path;
+}
+/** Drops a UTF-8 byte order mark at the very start of the stream. */
+function stripBom() {
+    let first = true;
+    return new external_node_stream_.Transform({
+        transform(chunk, _encoding, done) {
+            if (first) {
+                first = false;
+                if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf)
+                    chunk = chunk.subarray(3);
+            }
+            done(null, chunk);
+        }
+    });
+}
+
+;// CONCATENATED MODULE: ./src/scriptlog/progress-file.ts
+
+
+
+
+/**
+ * The progress lines of an engine reload, written to a file under `dir` as they come (CRLF, like Qlik's
+ * script logs). The file is capped as a downloaded script log is (script-log-max-size, `maxBytes`): a
+ * reload that prints without end keeps its first and last half of that, with a line saying how much was
+ * cut between them. `name` must be a plain file name: it is resolved inside `dir` or refused.
+ */
+class ProgressFile {
+    path;
+    file;
+    /** A write that failed (a full disk): close() reports it; the reload goes on. */
+    failure;
+    closing;
+    size = 0;
+    constructor(dir, name, maxBytes) {
+        this.path = insideDir(dir, name);
+        this.file = new CappedFile(this.path, maxBytes);
+        this.file.on('error', error => (this.failure ??= error));
+    }
+    /** Bytes in the file, once closed. */
+    get bytes() {
+        return this.size;
+    }
+    /** Every byte written. */
+    get received() {
+        return this.file.received;
+    }
+    /** Bytes left out between the head and the tail. */
+    get cut() {
+        return this.file.cut;
+    }
+    write(lines) {
+        if (this.failure || this.file.writableEnded)
+            return;
+        for (const line of lines)
+            this.file.write(`${line}\r\n`);
+    }
+    /** Puts the tail after the head and closes the file (an empty log is written too: the path always names a file). */
+    close() {
+        this.closing ??= this.finish();
+        return this.closing;
+    }
+    async finish() {
+        if (!this.file.writableEnded)
+            this.file.end();
+        await (0,promises_namespaceObject.finished)(this.file).catch((error) => (this.failure ??= error));
+        if (this.failure)
+            throw this.failure;
+        this.size = (await (0,external_node_fs_promises_namespaceObject.stat)(this.path)).size;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/run/engine-tables.ts
+/** What is left of the target's timeout, but at least one request's time: what opening an app may take. */
+function openBudget({ settings, clock, startedAt }) {
+    return Math.max(settings.requestTimeoutMs, startedAt + settings.timeoutMs - clock.now());
+}
+/** Opens the app in the engine with its data, reads its tables, closes the session. */
+async function readTables(engine, app, context) {
+    const session = await engine.open(app, { noData: false, openTimeoutMs: openBudget(context) });
+    try {
+        return await session.tables();
+    }
+    finally {
+        await session.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/run/engine-runner.ts
+
+
+
+
+
+
+
+
+
+
+
+/** GetProgress once a second: the lines arrive within a second, at a rate that does not load the engine (corectl#256). */
+const PROGRESS_POLL_MS = 1_000;
+/** The transient line ("Orders << Orders 40,000 Lines fetched") at most this often. */
+const TRANSIENT_EVERY_MS = 5_000;
+/** A line at least this often while nothing else is printed. */
+const engine_runner_HEARTBEAT_MS = 5 * 60_000;
+/** enigma.js's code for a call whose socket closed before the answer (NOT_CONNECTED). */
+const engine_runner_LOST = -1;
+const engine_runner_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * The action reloads each app itself in the engine: after the QRS says no task of the app runs, it
+ * opens the app (one session per app), reads its tables, runs DoReloadEx (partial with qPartial), prints
+ * the progress while it runs, and, once target.ts has checked the tables, saves the app (DoSave).
+ */
+function engineRunner(api, engine) {
+    return {
+        start: async (context) => {
+            const { run, settings, clock, signal, toolkit } = context;
+            const resolved = run.resolved?.app;
+            const app = resolved ? { id: resolved.id, name: resolved.name } : { id: run.target.kind === 'app-id' ? run.target.appId : '' };
+            // The input check refuses if-running: attach in engine mode.
+            const ifRunning = settings.ifRunning === 'fail' ? 'fail' : 'wait';
+            await untilAppIdle(api, app, { ifRunning, deadline: clock.now() + settings.timeoutMs, maxPollIntervalMs: settings.maxPollIntervalMs, clock, signal, log: toolkit });
+            const session = await engine.open(app, { noData: false, openTimeoutMs: openBudget(context), signal });
+            try {
+                const before = await session.tables();
+                signal.throwIfAborted();
+                const key = (0,external_node_crypto_.randomUUID)();
+                const name = `qlik-engine-log-${engine_runner_GUID.test(app.id) ? app.id.toLowerCase() : 'app'}-${key.slice(0, 8)}.log`;
+                // Capped as a downloaded script log is: the same input, the same head and tail.
+                const log = new ProgressFile(process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), name, settings.scriptLogMaxBytes);
+                // Recorded before DoReloadEx goes out, as a task's start is: a main killed from here on leaves the post
+                // step a record of it (nothing to find over the QRS: it can only say what became of the reload).
+                const record = { engine: true, appId: app.id, name: app.name ?? app.id, at: new Date().toISOString(), user: authUser(settings.auth), before: [] };
+                context.tracker.starting(run, { record, settle: story => cancelSent(session, record, story.why) });
+                const reload = session.reload(settings.partial);
+                return {
+                    key,
+                    names: engineNames(app),
+                    mode: 'engine',
+                    partial: settings.partial,
+                    app,
+                    executionId: '',
+                    attached: false,
+                    saved: { engine: true, appId: app.id, appName: app.name ?? '' },
+                    tablesBefore: before,
+                    session,
+                    reload,
+                    log,
+                    sentAt: Date.now(),
+                    cancelled: false,
+                    errors: []
+                };
+            }
+            catch (error) {
+                await session.close();
+                throw error;
+            }
+        },
+        status: async (started) => (started.reload.answer ? resultOf(started) : undefined),
+        follow: async (started, context) => {
+            const { settings, clock, signal, group } = context;
+            const title = `Reload app '${started.app.name ?? started.app.id}' in the engine${started.partial ? ' (partial)' : ''} (timeout ${formatDuration(settings.timeoutMs)})`;
+            return group(title, async () => {
+                const since = clock.now();
+                const show = printer(started, context, since);
+                const surprise = surprises(context.info);
+                const ended = () => started.reload.answer !== undefined || started.reload.failure !== undefined;
+                /** The last read began after DoReloadEx answered: it has every line. */
+                let complete = false;
+                const outcome = await poll({
+                    clock,
+                    signal,
+                    deadline: since + settings.timeoutMs,
+                    // A gap ends early when DoReloadEx answers: the last lines are read at once.
+                    sleep: (ms, abort) => sleepUntil(clock, ms, abort, started.reload.done),
+                    read: async () => {
+                        complete = started.reload.answer !== undefined;
+                        const progress = await readProgress(started).catch((error) => (surprise.ridden(error) ? undefined : lostOr(started, error)));
+                        if (!progress)
+                            return;
+                        surprise.over();
+                        show(progress);
+                    },
+                    done: ended,
+                    next: () => PROGRESS_POLL_MS
+                });
+                if (!outcome.done)
+                    return { kind: 'timeout', elapsedMs: clock.now() - since, sessionEnded: false, lastStatus: 2, attempts: 0 };
+                // The answer came while the last read was under way: what came between (else that read came after it).
+                // Best effort: the outcome is known, a session that broke just now does not change it.
+                const last = started.reload.answer && !complete ? await readProgress(started).catch(() => undefined) : undefined;
+                if (last)
+                    show(last);
+                if (started.reload.failure instanceof UnexpectedEngineAnswer) {
+                    throw new EngineError(`${started.reload.failure.message} Whether the reload succeeded is not known; the app was not saved.`);
+                }
+                if (started.reload.failure)
+                    lostOr(started, started.reload.failure);
+                return { kind: 'finished', result: resultOf(started), attempts: 1 };
+            });
+        },
+        stop: async (started, { waitMs, context }) => {
+            if (started.reload.answer || started.reload.failure)
+                return { alreadyEnded: true, result: started.reload.answer && resultOf(started) };
+            started.cancelled = true;
+            await started.session.cancel();
+            await sleepUntil(context.clock, waitMs, undefined, started.reload.done);
+            const result = started.reload.answer ? resultOf(started) : undefined;
+            // Best effort: the lines up to the cancel ("Abort requested by user") into the log, then the session ends.
+            if (started.session.open)
+                await readProgress(started).catch(() => undefined);
+            await closeAll(started);
+            return { alreadyEnded: false, result };
+        },
+        tablesAfter: started => started.session.tables(),
+        save: async (started, context) => {
+            await started.session.save(openBudget(context));
+            context.info(`App '${started.app.name ?? started.app.id}' saved (DoSave).`);
+        },
+        scriptLog: async (started) => {
+            const { log } = started;
+            await log.close();
+            return { kind: 'saved', path: log.path, bytes: log.bytes, received: log.received, cut: log.cut, cutShort: false, errorLines: started.errors.map(errorLine), printed: true };
+        },
+        // A reload still running is left to stop() (the job cancelled): closing its session first would be no cancel.
+        // One whose session is gone (an engine that stopped answering) has nothing left to stop: its log is closed too.
+        release: async (started) => {
+            if (started.reload.answer || started.reload.failure || !started.session.open)
+                await closeAll(started);
+        }
+    };
+}
+/**
+ * A cancellation between the record and the end of the start (target.ts tracks the reload as soon as
+ * start() returns, in the same turn as DoReloadEx goes out): CancelReload on its session, which cancels
+ * the reload if it was sent and does nothing if not. Nothing was saved either way.
+ */
+async function cancelSent(session, record, why) {
+    const what = startedWhat(record);
+    try {
+        await session.cancel();
+    }
+    catch (error) {
+        return { kind: 'failed', message: `${why} during the start of ${what}, and cancelling it failed: ${errorMessage(error)} Its session ends with this step; nothing saves it.` };
+    }
+    return { kind: 'stopped', message: `${why} during the start of ${what}: cancelled it (CancelReload); nothing was saved.` };
+}
+/** GetProgress of our reload; its lines go to the progress log as they come, its errors are kept. */
+async function readProgress(started) {
+    const progress = await started.session.progress(started.reload.requestId);
+    started.log.write(progress.lines);
+    if (progress.errors.length > 0)
+        started.errors = progress.errors;
+    return progress;
+}
+/**
+ * Prints the progress as it comes: every persistent line, the transient one at most every few seconds
+ * when it changed, a heartbeat when all is quiet. Server text: through the gate (context.info). With
+ * script-log: never, no line of the script's reaches the step log, only that it runs.
+ */
+function printer(started, { settings, clock, info }, since) {
+    const quiet = settings.scriptLog === 'never';
+    let lastPrint = since;
+    let lastTransient = '';
+    let transientAt = -Infinity;
+    return progress => {
+        const now = clock.now();
+        const elapsed = `+${formatDuration(now - since)}`;
+        if (!quiet)
+            for (const line of progress.lines)
+                info(line);
+        if (!quiet && progress.lines.length > 0)
+            lastPrint = now;
+        if (progress.transient && progress.transient !== lastTransient && now - transientAt >= TRANSIENT_EVERY_MS) {
+            info(`${elapsed} ${quiet ? 'reloading' : progress.transient}`);
+            lastTransient = progress.transient;
+            transientAt = lastPrint = now;
+        }
+        else if (now - lastPrint >= engine_runner_HEARTBEAT_MS) {
+            info(`${elapsed} still reloading ${started.names.what.replace(/^the engine reload of /, '')}`);
+            lastPrint = now;
+        }
+    };
+}
+/**
+ * A GetProgress answer the action cannot read (a field of the wrong type) is ridden out, as the task
+ * mode's wait rides out a surprise: the reload's outcome is DoReloadEx's answer, not its progress. One
+ * line when such answers start, one when the progress reads again.
+ */
+function surprises(info) {
+    let ongoing = false;
+    return {
+        ridden: error => {
+            if (!(error instanceof UnexpectedEngineAnswer))
+                return false;
+            if (!ongoing)
+                info(`${error.message} Its progress is not shown while it answers so; still waiting for the reload.`);
+            ongoing = true;
+            return true;
+        },
+        over: () => {
+            if (ongoing)
+                info('The engine answers GetProgress as expected again.');
+            ongoing = false;
+        }
+    };
+}
+/** The outcome in the QRS's terms, as the outputs report it: FinishedSuccess (7), FinishedFail (8), or Aborted (6) when cancelled. */
+function resultOf(started) {
+    const { answer, answeredAt = Date.now() } = started.reload;
+    const status = answer?.success ? 7 : started.cancelled ? 6 : 8;
+    return {
+        id: '',
+        status,
+        startTime: new Date(started.sentAt).toISOString(),
+        stopTime: new Date(answeredAt).toISOString(),
+        duration: answeredAt - started.sentAt,
+        appID: started.app.id
+    };
+}
+function errorLine(error) {
+    return error.statement ? `${error.message} (in: ${error.statement})` : error.message;
+}
+/**
+ * A call failed during the reload. Refused by the engine (no reload right, a parameter): its answer,
+ * as it is. The session broke (the socket closed, an engine that stopped answering): the reload is lost,
+ * its end is not ours to see.
+ */
+function lostOr(started, error) {
+    const code = error instanceof EngineError ? error.code : undefined;
+    if (code !== undefined && code !== engine_runner_LOST)
+        throw error;
+    throw new EngineError(`${started.names.what[0].toUpperCase()}${started.names.what.slice(1)} was lost: ${errorMessage(error)} Without its session Qlik stops the reload or runs it to its end unsaved (not confirmed which); nothing was saved.`, code);
+}
+async function closeAll(started) {
+    await started.log.close().catch(() => undefined);
+    await started.session.close();
+}
+/** Sleeps `ms` on the clock, or less when `until` settles first (never longer: the timer is dropped). */
+async function sleepUntil(clock, ms, abort, until) {
+    const done = new AbortController();
+    const signal = abort ? AbortSignal.any([abort, done.signal]) : done.signal;
+    const settled = until.then(() => done.abort(), () => done.abort());
+    try {
+        await clock.sleep(ms, signal);
+    }
+    catch (error) {
+        if (abort?.aborted)
+            throw error;
+    }
+    finally {
+        done.abort();
+        void settled;
+    }
+}
+
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+// EXTERNAL MODULE: external "node:perf_hooks"
+var external_node_perf_hooks_ = __nccwpck_require__(643);
+;// CONCATENATED MODULE: ./src/notify/listener.ts
+
+
+
+/** Wake-ups that end a sleep are at least this far apart: each costs QRS reads, and anyone who can reach the port can post. */
+const MIN_WAKE_GAP_MS = 1_000;
+/** The QRS sends a small JSON list per callback. */
+const MAX_CALLBACK_BYTES = 64 * 1024;
+const MAX_CONNECTIONS = 32;
+const HEADERS_TIMEOUT_MS = 3_000;
+const REQUEST_TIMEOUT_MS = 5_000;
+const servers = new Map();
+/**
+ * Receives the QRS's change notifications for one execution, on a path of its own that ends in an
+ * unguessable token. A callback is only a wake-up: its body is never read as the truth; the wait
+ * re-reads the state over the API. `sleep` ends early when a callback arrives, at most once per
+ * MIN_WAKE_GAP_MS. Any other path is answered 404 and wakes nothing.
+ */
+class WakeUpListener {
+    shared;
+    key;
+    path;
+    token;
+    log;
+    wake;
+    pending = false;
+    lastWake = -Infinity;
+    wakeUps = 0;
+    constructor(shared, key, 
+    /** The path the QRS must call: the notify-url path and the token. */
+    path, token, log) {
+        this.shared = shared;
+        this.key = key;
+        this.path = path;
+        this.token = token;
+        this.log = log;
+    }
+    get port() {
+        return this.shared.port;
+    }
+    static async start(address, basePath, log) {
+        const key = `${address.host}:${address.port}`;
+        let pending = servers.get(key);
+        if (!pending) {
+            pending = listen(address);
+            servers.set(key, pending);
+            pending.catch(() => servers.delete(key));
+        }
+        const shared = await pending;
+        const token = (0,external_node_crypto_.randomBytes)(18).toString('base64url');
+        // Known only to the QRS (and whoever can read its notification list): masked in the job log.
+        log.setSecret(token);
+        const path = `${basePath.replace(/\/+$/, '')}/${token}`;
+        const listener = new WakeUpListener(shared, key, path, token, log);
+        shared.routes.set(path, listener);
+        return listener;
+    }
+    /** A callback arrived on this listener's path. */
+    notify() {
+        this.wakeUps++;
+        this.log.debug('Qlik notification received: checking the execution soon.');
+        this.pending = true;
+        this.wake?.();
+    }
+    /** Waits `ms`, or less if a callback arrives (also one that arrived since the last wait). True when woken. */
+    sleep(ms, signal) {
+        return new Promise((resolve, reject) => {
+            const started = external_node_perf_hooks_.performance.now();
+            let timer;
+            const finish = () => {
+                cleanup();
+                // A callback that came during the sleep counts, even when the sleep ran out first.
+                const woken = this.pending;
+                if (woken)
+                    this.lastWake = external_node_perf_hooks_.performance.now();
+                this.pending = false;
+                resolve(woken);
+            };
+            const aborted = () => {
+                cleanup();
+                // The signal's reason is what the caller aborted with (an AbortError by default): passed on as it is.
+                // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+                reject(signal.reason);
+            };
+            const cleanup = () => {
+                clearTimeout(timer);
+                signal?.removeEventListener('abort', aborted);
+                this.wake = undefined;
+            };
+            // The sleep ends at its end, or when a callback is pending and the gap since the last wake-up has passed.
+            const arm = () => {
+                clearTimeout(timer);
+                const now = external_node_perf_hooks_.performance.now();
+                const end = started + ms;
+                const wakeAt = this.pending ? Math.max(now, this.lastWake + MIN_WAKE_GAP_MS) : Infinity;
+                timer = setTimeout(finish, Math.max(0, Math.min(end, wakeAt) - now));
+            };
+            if (signal?.aborted)
+                return aborted();
+            signal?.addEventListener('abort', aborted, { once: true });
+            this.wake = arm;
+            arm();
+        });
+    }
+    /** Removes this path; the server closes with its last user. */
+    async close() {
+        const { routes, server } = this.shared;
+        routes.delete(this.path);
+        if (routes.size > 0)
+            return;
+        servers.delete(this.key);
+        server.closeAllConnections();
+        await new Promise(resolve => server.close(() => resolve()));
+    }
+}
+async function listen(address) {
+    const routes = new Map();
+    const server = (0,external_node_http_.createServer)({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, (request, response) => handle(routes, request, response));
+    server.maxConnections = MAX_CONNECTIONS;
+    server.keepAliveTimeout = 2_000;
+    server.maxHeadersCount = 50;
+    await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(address.port, address.host, () => {
+            server.off('error', reject);
+            resolve();
+        });
+    });
+    // A client error (bad request, timeout) closes that connection only.
+    server.on('clientError', (_error, socket) => socket.destroy());
+    return { server, port: server.address().port, routes };
+}
+function handle(routes, request, response) {
+    const listener = request.method === 'POST' ? routes.get((request.url ?? '').split('?')[0]) : undefined;
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (!listener || declared > MAX_CALLBACK_BYTES) {
+        refuse(request, response, listener ? 413 : 404);
+        return;
+    }
+    let bytes = 0;
+    // The body is not needed (a callback only says "look again"), only bounded.
+    request.on('data', (chunk) => {
+        bytes += chunk.length;
+        if (bytes > MAX_CALLBACK_BYTES && !response.headersSent)
+            refuse(request, response, 413);
+    });
+    request.on('end', () => {
+        if (response.headersSent)
+            return;
+        response.writeHead(200).end();
+        listener.notify();
+    });
+    request.on('error', () => undefined);
+}
+/** Answers and closes the connection without reading the rest of the request. */
+function refuse(request, response, status) {
+    response.on('error', () => undefined);
+    response.writeHead(status, { Connection: 'close' }).end(() => request.destroy());
+}
+
+;// CONCATENATED MODULE: ./src/notify/subscription.ts
+
+
+
+
+/**
+ * Listens on `listen` and subscribes the QRS to changes of this execution's results, calling `url`.
+ * Push is an optimisation: if it cannot be set up, the step warns and polls as usual.
+ */
+async function subscribe(api, notify, executionId, log) {
+    let listener;
+    try {
+        listener = await WakeUpListener.start(notify.listen, notify.url.pathname, log);
+    }
+    catch (error) {
+        log.warning(`Push wake-ups off: cannot listen on ${notify.listen.host}:${notify.listen.port} (${error.message}); polling instead.`);
+        return undefined;
+    }
+    // The QRS calls a path of this execution's own, with a token nobody else knows.
+    const callback = new URL(notify.url.href);
+    callback.pathname = listener.path;
+    let handle;
+    try {
+        handle = await api.subscribeToExecution(executionId, callback.href);
+    }
+    catch (error) {
+        await listener.close();
+        log.warning(subscriptionFailed(error, executionId));
+        return undefined;
+    }
+    log.info(`Push wake-ups on: the QRS calls ${callback.href.replace(listener.token, '<token>')} when execution ${executionId} changes (listening on ${notify.listen.host}:${listener.port}).`);
+    return {
+        listener,
+        close: async () => {
+            // Always removed, also after a failure or a cancellation: a forgotten subscription keeps
+            // the QRS calling a runner that is gone.
+            await api
+                .detached()
+                .unsubscribe(handle)
+                .catch(error => log.warning(`Could not remove the notification subscription ${handle}: ${error.message}`));
+            await listener.close();
+            log.info(`Removed the notification subscription (${listener.wakeUps} wake-up${listener.wakeUps === 1 ? '' : 's'} received).`);
+        }
+    };
+}
+/**
+ * Why push is off. A refusal made nothing; a lost answer may have made a subscription whose handle
+ * never came, which cannot be removed (the QRS lists no subscriptions to find it in). It only ever fires
+ * for this execution, so it falls silent once that has ended, and its calls meet a closed listener.
+ */
+function subscriptionFailed(error, executionId) {
+    const why = firstLine(errorMessage(error));
+    if (refused(error))
+        return `Push wake-ups off: the QRS refused the notification subscription (${why}); polling instead.`;
+    return `Push wake-ups off: the answer to the notification subscription was lost (${why}); polling instead. If the QRS made it, it stays there (its handle never came, and the QRS lists none to remove it by), but it fires only for execution ${executionId} and falls silent once that has ended.`;
+}
+
+;// CONCATENATED MODULE: ./src/reload/stop.ts
+
+
+
+
+
+
+
+/** 4 AbortInitiated, 5 Aborting: a stop already reached it. */
+const STOPPING = new Set([4, 5]);
+/** Once the stop is sent, ours is read this often until it ends. */
+const STOP_POLL_MS = 250;
+/** Each request of a stop gets at most this share of its budget: one that hangs leaves time to read another way and to stop. */
+const REQUESTS_PER_BUDGET = 3;
+const MIN_REQUEST_MS = 1_000;
+/**
+ * Stops OUR execution: reads it again first and, if it has ended, sends nothing. Else stops the
+ * task and waits up to `waitMs` for ours to reach a final status (Aborted, or whatever it managed
+ * to finish with).
+ *
+ * The window between that read and the stop cannot be closed fully: `POST /qrs/task/{id}/stop`
+ * addresses the task, not an execution (the QRS has no "stop execution X"), so a run of the same
+ * task that someone starts in the moment between our read and our stop would be the one aborted.
+ * That moment is one request long; nothing else is done in between.
+ */
+async function stopExecution(qrs, taskId, executionId, { clock, log, waitMs }) {
+    const deadline = clock.now() + waitMs;
+    // The stop has its own budget, and no request of it outlives that.
+    const api = qrs.with({ deadline, timeoutMs: Math.max(MIN_REQUEST_MS, waitMs / REQUESTS_PER_BUDGET) });
+    const before = await readOurs(api, executionId);
+    if (before.ended)
+        return { alreadyEnded: true, result: before.result };
+    await sendStop(api, taskId, executionId, clock, log, deadline);
+    log.info(`Sent stop for task ${taskId}; waiting up to ${Math.round(waitMs / 1000)} s for execution ${executionId} to end.`);
+    // No signal: a stop goes on after a cancellation (that is when it is sent), bounded by waitMs.
+    const outcome = await poll({
+        clock,
+        deadline,
+        read: () => readOurs(api, executionId),
+        retry: isTransient,
+        done: now => now.ended && now.result !== undefined && isFinal(now.result.status),
+        next: () => STOP_POLL_MS
+    });
+    return { alreadyEnded: false, result: outcome.done ? outcome.value.result : (answer(outcome.last)?.result ?? before.result) };
+}
+/**
+ * The stop, never re-sent blindly: when it fails for a transient reason (its answer lost, the server
+ * busy), ours is read again, and the stop goes out once more only while ours still runs untouched.
+ */
+async function sendStop(api, taskId, executionId, clock, log, deadline) {
+    let stopError;
+    const outcome = await poll({
+        clock,
+        deadline,
+        read: async (attempt) => {
+            if (attempt > 0) {
+                // A read that fails for good reports the stop's own failure.
+                const ours = await readOurs(api, executionId).catch((reading) => {
+                    throw isTransient(reading) ? reading : stopError;
+                });
+                if (ours.ended || ours.stopping)
+                    return;
+            }
+            await api.stopTask(taskId).catch((error) => {
+                stopError = error;
+                throw error;
+            });
+        },
+        retry: isTransient,
+        next: (seen, attempt) => {
+            const error = poll_failure(seen);
+            // The error may quote the server's answer: printed with runner commands off.
+            if (error === stopError)
+                printUntrusted(log, `The stop of task ${taskId} got no answer (${firstLine(errorMessage(error))}); reading execution ${executionId} again before another.`);
+            return retryDelay(error, attempt);
+        }
+    });
+    if (!outcome.done)
+        throw stopError;
+}
+/**
+ * Our execution as the server has it now: ended (session gone, or its result final), being stopped, or
+ * running. When its session cannot be read (an outage, a wrong answer), its results tell: running
+ * until one is final.
+ */
+async function readOurs(api, executionId) {
+    let session;
+    try {
+        session = await api.executionSession(executionId);
+    }
+    catch (error) {
+        if (!isOutage(error))
+            throw error;
+        const result = latestAttempt(await api.executionResults(executionId));
+        return { ended: result !== undefined && isFinal(result.status), stopping: result !== undefined && STOPPING.has(result.status), result };
+    }
+    const status = session?.executionResult?.status;
+    if (session && (status === undefined || !isFinal(status)))
+        return { ended: false, stopping: status !== undefined && STOPPING.has(status) };
+    // Session gone: ours has ended, whatever its result says (a result that cannot be read is not a reason to stop).
+    const results = await api.executionResults(executionId).catch((error) => {
+        if (isOutage(error))
+            return [];
+        throw error;
+    });
+    // The result may not be final yet (the server is writing it): ended for a stop, the wait reads the rest.
+    return { ended: true, stopping: false, result: latestAttempt(results) };
+}
+
+;// CONCATENATED MODULE: ./src/run/pending-start.ts
+
+
+
+
+
+
+
+/**
+ * What a start in flight started: the running execution of its task (or app) that was not running
+ * before it and runs as our user. One: stopped, after reading that it still runs (as every stop).
+ * None within `lookMs`: said, and left to `afterward`. Several: not told apart, so none is stopped.
+ */
+async function settleStart(api, record, story) {
+    const { why, lookMs, waitMs, afterward, clock, log } = story;
+    const what = `${startedWhat(record)} (sent at ${record.at})`;
+    let found;
+    try {
+        found = await lookForStarted(api, record, { clock, lookMs });
+    }
+    catch (error) {
+        return { kind: 'failed', message: `${why} during the start of ${what}, and looking for what it started failed: ${firstLine(errorMessage(error))}. ${afterward}` };
+    }
+    if (found.length === 0) {
+        return {
+            kind: 'none',
+            message: `${why} during the start of ${what}; no running execution of it by ${userName(record)} had appeared ${formatDuration(lookMs)} later. ${afterward}`
+        };
+    }
+    if (found.length > 1) {
+        const ids = found.map(f => f.executionId).join(', ');
+        return {
+            kind: 'several',
+            message: `${why} during the start of ${what}; ${found.length} executions of it by ${userName(record)} started since (${ids}) and the server does not tell which one this start made: none is stopped. Stop the right one in the QMC.`
+        };
+    }
+    const [{ executionId, taskId }] = found;
+    const stop = await stopAndExplain(() => stopExecution(api, taskId, executionId, { clock, log, waitMs }), {
+        why: `${why} during the start of ${what}`,
+        names: taskNames(record.appId ? `the reload task ${taskId} of ${startedWhat(record)}` : startedWhat(record), executionId),
+        afterFailure: afterward
+    });
+    return { kind: stop.kind, executionId, message: stop.message };
+}
+
+;// CONCATENATED MODULE: ./src/run/task-runner.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** The task's run as every step knows it. */
+function taskReload(start) {
+    const { task, executionId } = start;
+    return { ...start, key: executionId, names: taskNames(`task '${task.name}'`, executionId), mode: 'task', partial: false, saved: { taskId: task.id, executionId } };
+}
+/**
+ * The QRS task scheduler runs the target: a reload task (or an app's manual reload task) started over the
+ * QRS. The scheduler saves the app itself; the engine is only asked for the tables when expect-rows checks them.
+ */
+function taskRunner(api, engine) {
+    return {
+        start: async ({ run, settings, clock, signal, cancel, toolkit, tracker, startedAt }) => {
+            const known = run.resolved?.task && run.resolved.lookedUpAt !== undefined ? { task: run.resolved.task, at: run.resolved.lookedUpAt } : undefined;
+            // Each start is recorded before it is sent: a cancellation (or the post step) finds what it started from the record.
+            const onSend = (record) => tracker.starting(run, {
+                record,
+                settle: story => settleStart(api.detached(), record, { ...story, clock, log: toolkit })
+            });
+            const deadline = startedAt + settings.timeoutMs;
+            const start = await startReload(api, run.target, { ...settings, clock, signal, cancel, log: toolkit, deadline, user: authUser(settings.auth), onSend }, known);
+            return taskReload(start);
+        },
+        status: async (started) => latestAttempt(await api.executionResults(started.executionId)),
+        follow: async ({ executionId, forecast }, { settings, clock, signal, toolkit, info, group }) => {
+            const since = clock.now();
+            const previous = forecastLine(forecast);
+            return group(`Wait for execution ${executionId} (timeout ${formatDuration(settings.timeoutMs)})`, async () => {
+                const push = settings.notify ? await subscribe(api, settings.notify, executionId, toolkit) : undefined;
+                if (previous && !push)
+                    info(`The task's ${previous}: checks gather around that.`);
+                try {
+                    // Reads that do not retry on their own (the wait rides out outages, telling each in two lines), none outliving the timeout.
+                    const reader = api.with({ retries: 0, deadline: clock.now() + settings.timeoutMs });
+                    return await waitForExecution(reader, executionId, {
+                        clock,
+                        signal,
+                        log: info,
+                        timeoutMs: settings.timeoutMs,
+                        maxPollIntervalMs: settings.maxPollIntervalMs,
+                        forecast,
+                        wakeUps: push && { sleep: (ms, abort) => push.listener.sleep(ms, abort), safetyPollMs: settings.maxPollIntervalMs },
+                        onStatus: status => info(`+${formatDuration(clock.now() - since)} ${describeStatus(status)}`),
+                        onHeartbeat: beat => info(heartbeatLine(beat, previous))
+                    });
+                }
+                finally {
+                    await push?.close();
+                }
+            });
+        },
+        stop: ({ task, executionId }, { waitMs, afterCancel, context }) => stopExecution(afterCancel ? api.detached() : api, task.id, executionId, { clock: context.clock, log: context.toolkit, waitMs }),
+        // The tables only for expect-rows: opening an app costs the engine its data model.
+        tablesAfter: async (started, context) => {
+            if (context.settings.expectRows.length === 0)
+                return undefined;
+            const app = started.app ?? started.task.app;
+            if (!app?.id)
+                throw new ReloadError(`expect-rows cannot check ${started.names.what}: it reloads no app (an external program task), so it has no tables.`);
+            return readTables(engine, app, context);
+        },
+        // The scheduler saved the app at the end of the task's reload.
+        save: async () => { },
+        // Within the target's timeout, like the wait: a log that never ends is cut there.
+        scriptLog: ({ task }, result, { clock, cancel, startedAt, settings }) => isExternalProgram(task)
+            ? Promise.resolve(undefined)
+            : saveScriptLog(api.with({ deadline: startedAt + settings.timeoutMs }), task.id, result, {
+                dir: process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(),
+                clock,
+                signal: cancel,
+                maxBytes: settings.scriptLogMaxBytes
+            }),
+        release: async () => { }
+    };
+}
+/** C0 and C1 control characters: a line break or escape in server text could start a runner command. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
+/** "+25m still Started on qliksrv02 (previous run took 1h52m)" */
+function heartbeatLine(beat, previous) {
+    const status = beat.status === undefined ? 'running' : statusName(beat.status);
+    // The node's name is the server's text: one short line, no control characters (no runner commands).
+    const node = beat.node?.replace(CONTROL_CHARACTERS, ' ').trim().slice(0, 80);
+    return `+${formatDuration(beat.elapsedMs)} still ${status}${node ? ` on ${node}` : ''}${previous ? ` (${previous})` : ''}`;
+}
+/** "previous run took 1h52m", or of several runs "last 5 runs took 1h48m–1h57m, median 1h52m". */
+function forecastLine(forecast) {
+    if (!forecast)
+        return '';
+    if (forecast.runs === 1)
+        return `previous run took ${formatDuration(forecast.expectedMs)}`;
+    return `last ${forecast.runs} runs took ${formatDuration(forecast.lowMs)}–${formatDuration(forecast.highMs)}, median ${formatDuration(forecast.expectedMs)}`;
+}
+
+;// CONCATENATED MODULE: ./src/targets/find-app.ts
+
+
+/**
+ * The one app with this name (and, with `stream`, published to that stream). App names are not
+ * unique: the same name in two streams, or copies in work areas, is refused with every match listed,
+ * never guessed.
+ */
+async function findApp(api, name, stream) {
+    const same = (a, b) => (a ?? '').toLowerCase() === b.toLowerCase();
+    // The QRS compares case-insensitively; the exact spelling wins when it is among them.
+    const named = (await api.apps(eqText('name', name))).filter(app => same(app.name, name));
+    const exact = named.filter(app => app.name === name);
+    const all = exact.length > 0 ? exact : named;
+    if (all.length === 0)
+        throw new ReloadError(`No app named '${name}' is visible to this user: check the name (QMC > Apps) and the user's read rights.`);
+    const candidates = stream ? all.filter(app => app.published && same(app.stream?.name, stream)) : all;
+    if (candidates.length === 1)
+        return candidates[0];
+    if (candidates.length === 0) {
+        throw new ReloadError(`No app named '${name}' is published to the stream '${stream}'. The name matches ${find_app_list(all)}. Check stream, or use app-id.`);
+    }
+    const where = stream ? ` in the stream '${stream}'` : '';
+    throw new ReloadError(`The app name '${name}' matches ${candidates.length} apps${where}: ${find_app_list(candidates)}. Set stream to pick the published one, or use app-id.`);
+}
+/** "<id> (stream 'Finance', owner INTERNAL\sa_repository)" per app. */
+function find_app_list(apps) {
+    return apps
+        .map(app => {
+        const owner = app.owner ? `${app.owner.userDirectory}\\${app.owner.userId}` : 'owner not known';
+        const place = app.published && app.stream ? `stream '${app.stream.name}'` : 'not published (a work area)';
+        return `${app.id} (${place}, owner ${owner})`;
+    })
+        .join('; ');
+}
+
+;// CONCATENATED MODULE: ./src/targets/select.ts
+
+
+
+
+
+
+
+/**
+ * Resolves every target before anything starts: named ones in the order given, then each selector's
+ * matches by name. Each task (and app) once. A lookup that fails, a selector that matches nothing and a
+ * selection above max-targets fail the whole selection. Server trouble is thrown.
+ */
+async function selectTargets(api, settings, log) {
+    const runs = [];
+    const problems = [];
+    const seen = new Set();
+    const counts = [];
+    const add = (resolved) => {
+        const key = resolved.taskId ? `task:${resolved.taskId.toLowerCase()}` : `app:${resolved.appId.toLowerCase()}`;
+        if (seen.has(key))
+            return;
+        seen.add(key);
+        runs.push(newRun(resolved));
+    };
+    for (const target of settings.targets) {
+        try {
+            add(await resolveNamed(api, target, settings.stream));
+        }
+        catch (error) {
+            if (!(error instanceof ReloadError))
+                throw error;
+            problems.push(error.message);
+            runs.push({ ...newRun(unresolved(target)), error: error.message });
+        }
+    }
+    if (settings.targets.length > 0)
+        counts.push(`${settings.targets.length} named (${namedInputs(settings.targets)})`);
+    for (const selector of settings.selectors) {
+        const tasks = await selectTasks(api, selector);
+        counts.push(`${describeSelector(selector)} matched ${tasks.length}`);
+        if (tasks.length === 0)
+            problems.push(await nothingMatched(api, selector));
+        for (const task of tasks)
+            add(fromTask(task, describeSelector(selector)));
+    }
+    for (const run of runs)
+        printUntrusted(log, `${run.label}${run.resolved?.taskId && run.resolved.taskName ? ` (${run.resolved.taskId})` : ''}: ${run.error ?? `selected by ${run.resolved?.from}`}`);
+    if (problems.length > 0)
+        return { runs, failure: problems.join('\n') };
+    if (runs.length > settings.maxTargets) {
+        const failure = `The selection has ${runs.length} targets, more than max-targets (${settings.maxTargets}): ${counts.join(', ')}. Nothing was started: check the tags and custom properties, or raise max-targets.`;
+        return { runs, failure };
+    }
+    return { runs };
+}
+function newRun(resolved) {
+    const target = resolved.taskId ? { kind: 'task-id', taskId: resolved.taskId } : { kind: 'app-id', appId: resolved.appId };
+    return { target, label: labelOf(resolved), resolved, success: false };
+}
+function labelOf(resolved) {
+    if (resolved.taskName)
+        return resolved.taskName;
+    if (resolved.appName)
+        return `app '${resolved.appName}'`;
+    return resolved.taskId ? `task ${resolved.taskId}` : `app ${resolved.appId}`;
+}
+async function resolveNamed(api, target, stream) {
+    if (target.kind === 'task-id' || target.kind === 'task-name') {
+        const task = await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName });
+        return fromTask(task, target.kind);
+    }
+    if (target.kind === 'app-id') {
+        const app = await api.app(target.appId);
+        if (!app)
+            throw new ReloadError(`No app with id ${target.appId} is visible to this user: check the id (QMC > Apps) and the user's read rights.`);
+        return fromApp(app, 'app-id');
+    }
+    return fromApp(await findApp(api, target.appName, stream), 'app-name');
+}
+/** What is known of a target whose lookup failed: what it was given. */
+function unresolved(target) {
+    if (target.kind === 'task-id')
+        return { taskId: target.taskId, from: 'task-id' };
+    if (target.kind === 'task-name')
+        return { taskName: target.taskName, from: 'task-name' };
+    if (target.kind === 'app-id')
+        return { appId: target.appId, from: 'app-id' };
+    return { appName: target.appName, from: 'app-name' };
+}
+function fromTask(task, from) {
+    return { taskId: task.id, taskName: task.name, appId: task.app?.id, appName: task.app?.name, from, task, lookedUpAt: performance.now() };
+}
+function fromApp(app, from) {
+    return { appId: app.id, appName: app.name, stream: app.published && app.stream ? app.stream.name : null, from, app };
+}
+function namedInputs(targets) {
+    return [...new Set(targets.map(target => target.kind))].join(', ');
+}
+/**
+ * Tasks of both kinds the selector matches. The QRS evaluates each condition on a collection on its
+ * own (`customProperties.definition.name eq 'A' and customProperties.value eq 'B'` also matches a task
+ * whose 'B' belongs to another property), so the answer is checked again here, value by value.
+ */
+async function selectTasks(api, selector) {
+    const filter = selector.kind === 'task-tag'
+        ? eqText('tags.name', selector.tag)
+        : `${eqText('customProperties.definition.name', selector.name)} and ${eqText('customProperties.value', selector.value)}`;
+    const reload = await api.reloadTasks(filter);
+    const program = asExternalPrograms(await api.externalProgramTasks(filter));
+    const same = (a, b) => (a ?? '').toLowerCase() === b.toLowerCase();
+    const matches = (task) => selector.kind === 'task-tag'
+        ? (task.tags ?? []).some(tag => same(tag.name, selector.tag))
+        : (task.customProperties ?? []).some(cp => same(cp.definition?.name, selector.name) && same(cp.value, selector.value));
+    return [...reload, ...program].filter(matches).sort(byName);
+}
+function byName(a, b) {
+    return a.name.localeCompare(b.name, 'en', { sensitivity: 'base' }) || a.name.localeCompare(b.name, 'en') || a.id.localeCompare(b.id);
+}
+/** "No task has the tag 'X'", and whether the tag (or property) exists at all: a typo reads differently from an empty tag. */
+async function nothingMatched(api, selector) {
+    if (selector.kind === 'task-tag') {
+        const exists = (await api.tags(eqText('name', selector.tag))).length > 0;
+        const why = exists ? 'the tag exists, but no reload or external program task this user can see carries it' : 'no tag of that name exists: check the spelling (QMC > Tags)';
+        return `No task has the tag '${selector.tag}' (${why}).`;
+    }
+    const exists = (await api.customPropertyDefinitions(eqText('name', selector.name))).length > 0;
+    const why = exists
+        ? `no reload or external program task this user can see has '${selector.name}' set to '${selector.value}'`
+        : 'no custom property of that name exists: check the spelling (QMC > Custom properties)';
+    return `No task has the custom property '${selector.name}' = '${selector.value}' (${why}).`;
+}
+
+;// CONCATENATED MODULE: ./src/main.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** The step: read inputs, connect, select the targets, run each once, report. */
+async function run(deps = defaults) {
+    // Every line and annotation from here on passes the gate: none can be a runner command.
+    const toolkit = gate(deps.toolkit);
+    const { clock } = deps;
+    const cancellation = listenForCancel(toolkit, deps.cancel);
+    const cancel = cancellation.signal;
+    const progress = new Progress(toolkit);
+    let client;
+    let engine;
+    try {
+        const settings = (progress.settings = readSettings(toolkit));
+        if (settings.insecureSkipTlsVerify) {
+            toolkit.warning('insecure-skip-tls-verify is on: the server certificate is NOT verified, so anyone between the runner and Qlik Sense can read the credentials and answers. Set ca-cert (and tls-server-name) instead.');
+        }
+        const connection = connect(settings, clock, toolkit);
+        client = connection.client;
+        engine = connection.engine;
+        // The run's calls stop when the job is cancelled (retry sleeps and requests in flight); the stops after it are not cut.
+        const api = connection.api.with({ signal: cancel });
+        // No separate probe (GET /qrs/about): the target lookup is the first request and signs in; a wrong url,
+        // virtual proxy or credential fails it with the same explanation. One request fewer per run.
+        const selection = await toolkit.group(`Connect to ${settings.url.host}, targets`, async () => {
+            printUntrusted(toolkit, `Signing in with ${connection.auth.description}; the target lookup is the first request.`);
+            return selectTargets(api, settings, toolkit);
+        });
+        progress.runs = selection.runs;
+        cancel.throwIfAborted();
+        if (selection.failure)
+            return await reportNotStarted(toolkit, settings, progress.runs, selection.failure);
+        if (settings.dryRun)
+            return await dryRun(toolkit, api, settings, progress.runs, engine);
+        const runner = settings.reloadMode === 'engine' ? engineRunner(api, engine) : taskRunner(api, engine);
+        await runAll(runner, progress.runs, { settings, api, toolkit, clock, cancel, tracker: progress });
+        cancel.throwIfAborted();
+        await reportRuns(toolkit, settings, progress.runs);
+    }
+    catch (error) {
+        if (cancel.aborted)
+            await reportCancelled(progress, toolkit);
+        else
+            await reportFailure(toolkit, errorMessage(error), progress.runs);
+    }
+    finally {
+        cancellation.dispose();
+        client?.dispose();
+        await engine?.dispose();
+        // Reached on every exit but a kill: what main left running is no longer the post step's to stop.
+        progress.end();
+    }
 }
 
 
@@ -51598,13 +52282,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events"
 
 /***/ }),
 
-/***/ 3024:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-
-/***/ }),
-
 /***/ 7067:
 /***/ ((module) => {
 
@@ -51644,13 +52321,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:queryst
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
-
-/***/ }),
-
-/***/ 6466:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 
 /***/ }),
 
@@ -51742,819 +52412,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
-
-/***/ }),
-
-/***/ 4942:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Qq: () => (/* binding */ HttpClient),
-  s_: () => (/* binding */ lib_getProxyUrl)
-});
-
-// UNUSED EXPORTS: Headers, HttpClientError, HttpClientResponse, HttpCodes, MediaTypes, isHttps
-
-// EXTERNAL MODULE: external "http"
-var external_http_ = __nccwpck_require__(8611);
-var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
-// EXTERNAL MODULE: external "https"
-var external_https_ = __nccwpck_require__(5692);
-var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
-function getProxyUrl(reqUrl) {
-    const usingSsl = reqUrl.protocol === 'https:';
-    if (checkBypass(reqUrl)) {
-        return undefined;
-    }
-    const proxyVar = (() => {
-        if (usingSsl) {
-            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
-        }
-        else {
-            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
-        }
-    })();
-    if (proxyVar) {
-        try {
-            return new DecodedURL(proxyVar);
-        }
-        catch (_a) {
-            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
-                return new DecodedURL(`http://${proxyVar}`);
-        }
-    }
-    else {
-        return undefined;
-    }
-}
-function checkBypass(reqUrl) {
-    if (!reqUrl.hostname) {
-        return false;
-    }
-    const reqHost = reqUrl.hostname;
-    if (isLoopbackAddress(reqHost)) {
-        return true;
-    }
-    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
-    if (!noProxy) {
-        return false;
-    }
-    // Determine the request port
-    let reqPort;
-    if (reqUrl.port) {
-        reqPort = Number(reqUrl.port);
-    }
-    else if (reqUrl.protocol === 'http:') {
-        reqPort = 80;
-    }
-    else if (reqUrl.protocol === 'https:') {
-        reqPort = 443;
-    }
-    // Format the request hostname and hostname with port
-    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-    if (typeof reqPort === 'number') {
-        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-    }
-    // Compare request host against noproxy
-    for (const upperNoProxyItem of noProxy
-        .split(',')
-        .map(x => x.trim().toUpperCase())
-        .filter(x => x)) {
-        if (upperNoProxyItem === '*' ||
-            upperReqHosts.some(x => x === upperNoProxyItem ||
-                x.endsWith(`.${upperNoProxyItem}`) ||
-                (upperNoProxyItem.startsWith('.') &&
-                    x.endsWith(`${upperNoProxyItem}`)))) {
-            return true;
-        }
-    }
-    return false;
-}
-function isLoopbackAddress(host) {
-    const hostLower = host.toLowerCase();
-    return (hostLower === 'localhost' ||
-        hostLower.startsWith('127.') ||
-        hostLower.startsWith('[::1]') ||
-        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
-}
-class DecodedURL extends URL {
-    constructor(url, base) {
-        super(url, base);
-        this._decodedUsername = decodeURIComponent(super.username);
-        this._decodedPassword = decodeURIComponent(super.password);
-    }
-    get username() {
-        return this._decodedUsername;
-    }
-    get password() {
-        return this._decodedPassword;
-    }
-}
-//# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
-/* eslint-disable @typescript-eslint/no-explicit-any */
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-var HttpCodes;
-(function (HttpCodes) {
-    HttpCodes[HttpCodes["OK"] = 200] = "OK";
-    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
-    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
-    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
-    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
-    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
-    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
-    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
-    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
-    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
-    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
-    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
-    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
-    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
-    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
-    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
-    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
-    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
-    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
-    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
-    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
-    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
-    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
-    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
-    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
-    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
-    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
-})(HttpCodes || (HttpCodes = {}));
-var Headers;
-(function (Headers) {
-    Headers["Accept"] = "accept";
-    Headers["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
-var MediaTypes;
-(function (MediaTypes) {
-    MediaTypes["ApplicationJson"] = "application/json";
-})(MediaTypes || (MediaTypes = {}));
-/**
- * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
- * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
- */
-function lib_getProxyUrl(serverUrl) {
-    const proxyUrl = getProxyUrl(new URL(serverUrl));
-    return proxyUrl ? proxyUrl.href : '';
-}
-const HttpRedirectCodes = [
-    HttpCodes.MovedPermanently,
-    HttpCodes.ResourceMoved,
-    HttpCodes.SeeOther,
-    HttpCodes.TemporaryRedirect,
-    HttpCodes.PermanentRedirect
-];
-const HttpResponseRetryCodes = [
-    HttpCodes.BadGateway,
-    HttpCodes.ServiceUnavailable,
-    HttpCodes.GatewayTimeout
-];
-const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
-const ExponentialBackoffCeiling = 10;
-const ExponentialBackoffTimeSlice = 5;
-class HttpClientError extends Error {
-    constructor(message, statusCode) {
-        super(message);
-        this.name = 'HttpClientError';
-        this.statusCode = statusCode;
-        Object.setPrototypeOf(this, HttpClientError.prototype);
-    }
-}
-class HttpClientResponse {
-    constructor(message) {
-        this.message = message;
-    }
-    readBody() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                let output = Buffer.alloc(0);
-                this.message.on('data', (chunk) => {
-                    output = Buffer.concat([output, chunk]);
-                });
-                this.message.on('end', () => {
-                    resolve(output.toString());
-                });
-            }));
-        });
-    }
-    readBodyBuffer() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                const chunks = [];
-                this.message.on('data', (chunk) => {
-                    chunks.push(chunk);
-                });
-                this.message.on('end', () => {
-                    resolve(Buffer.concat(chunks));
-                });
-            }));
-        });
-    }
-}
-function isHttps(requestUrl) {
-    const parsedUrl = new URL(requestUrl);
-    return parsedUrl.protocol === 'https:';
-}
-class HttpClient {
-    constructor(userAgent, handlers, requestOptions) {
-        this._ignoreSslError = false;
-        this._allowRedirects = true;
-        this._allowRedirectDowngrade = false;
-        this._maxRedirects = 50;
-        this._allowRetries = false;
-        this._maxRetries = 1;
-        this._keepAlive = false;
-        this._disposed = false;
-        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
-        this.handlers = handlers || [];
-        this.requestOptions = requestOptions;
-        if (requestOptions) {
-            if (requestOptions.ignoreSslError != null) {
-                this._ignoreSslError = requestOptions.ignoreSslError;
-            }
-            this._socketTimeout = requestOptions.socketTimeout;
-            if (requestOptions.allowRedirects != null) {
-                this._allowRedirects = requestOptions.allowRedirects;
-            }
-            if (requestOptions.allowRedirectDowngrade != null) {
-                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
-            }
-            if (requestOptions.maxRedirects != null) {
-                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
-            }
-            if (requestOptions.keepAlive != null) {
-                this._keepAlive = requestOptions.keepAlive;
-            }
-            if (requestOptions.allowRetries != null) {
-                this._allowRetries = requestOptions.allowRetries;
-            }
-            if (requestOptions.maxRetries != null) {
-                this._maxRetries = requestOptions.maxRetries;
-            }
-        }
-    }
-    options(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    get(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('GET', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    del(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    post(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('POST', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    patch(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    put(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PUT', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    head(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    sendStream(verb, requestUrl, stream, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request(verb, requestUrl, stream, additionalHeaders);
-        });
-    }
-    /**
-     * Gets a typed object from an endpoint
-     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
-     */
-    getJson(requestUrl_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            const res = yield this.get(requestUrl, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    postJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.post(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    putJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.put(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    patchJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.patch(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    /**
-     * Makes a raw http request.
-     * All other methods such as get, post, patch, and request ultimately call this.
-     * Prefer get, del, post and patch
-     */
-    request(verb, requestUrl, data, headers) {
-        return __awaiter(this, void 0, void 0, function* () {
-            if (this._disposed) {
-                throw new Error('Client has already been disposed.');
-            }
-            const parsedUrl = new URL(requestUrl);
-            let info = this._prepareRequest(verb, parsedUrl, headers);
-            // Only perform retries on reads since writes may not be idempotent.
-            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
-                ? this._maxRetries + 1
-                : 1;
-            let numTries = 0;
-            let response;
-            do {
-                response = yield this.requestRaw(info, data);
-                // Check if it's an authentication challenge
-                if (response &&
-                    response.message &&
-                    response.message.statusCode === HttpCodes.Unauthorized) {
-                    let authenticationHandler;
-                    for (const handler of this.handlers) {
-                        if (handler.canHandleAuthentication(response)) {
-                            authenticationHandler = handler;
-                            break;
-                        }
-                    }
-                    if (authenticationHandler) {
-                        return authenticationHandler.handleAuthentication(this, info, data);
-                    }
-                    else {
-                        // We have received an unauthorized response but have no handlers to handle it.
-                        // Let the response return to the caller.
-                        return response;
-                    }
-                }
-                let redirectsRemaining = this._maxRedirects;
-                while (response.message.statusCode &&
-                    HttpRedirectCodes.includes(response.message.statusCode) &&
-                    this._allowRedirects &&
-                    redirectsRemaining > 0) {
-                    const redirectUrl = response.message.headers['location'];
-                    if (!redirectUrl) {
-                        // if there's no location to redirect to, we won't
-                        break;
-                    }
-                    const parsedRedirectUrl = new URL(redirectUrl);
-                    if (parsedUrl.protocol === 'https:' &&
-                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
-                        !this._allowRedirectDowngrade) {
-                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
-                    }
-                    // we need to finish reading the response before reassigning response
-                    // which will leak the open socket.
-                    yield response.readBody();
-                    // strip authorization header if redirected to a different hostname
-                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
-                        for (const header in headers) {
-                            // header names are case insensitive
-                            if (header.toLowerCase() === 'authorization') {
-                                delete headers[header];
-                            }
-                        }
-                    }
-                    // let's make the request with the new redirectUrl
-                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
-                    response = yield this.requestRaw(info, data);
-                    redirectsRemaining--;
-                }
-                if (!response.message.statusCode ||
-                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
-                    // If not a retry code, return immediately instead of retrying
-                    return response;
-                }
-                numTries += 1;
-                if (numTries < maxTries) {
-                    yield response.readBody();
-                    yield this._performExponentialBackoff(numTries);
-                }
-            } while (numTries < maxTries);
-            return response;
-        });
-    }
-    /**
-     * Needs to be called if keepAlive is set to true in request options.
-     */
-    dispose() {
-        if (this._agent) {
-            this._agent.destroy();
-        }
-        this._disposed = true;
-    }
-    /**
-     * Raw request.
-     * @param info
-     * @param data
-     */
-    requestRaw(info, data) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => {
-                function callbackForResult(err, res) {
-                    if (err) {
-                        reject(err);
-                    }
-                    else if (!res) {
-                        // If `err` is not passed, then `res` must be passed.
-                        reject(new Error('Unknown error'));
-                    }
-                    else {
-                        resolve(res);
-                    }
-                }
-                this.requestRawWithCallback(info, data, callbackForResult);
-            });
-        });
-    }
-    /**
-     * Raw request with callback.
-     * @param info
-     * @param data
-     * @param onResult
-     */
-    requestRawWithCallback(info, data, onResult) {
-        if (typeof data === 'string') {
-            if (!info.options.headers) {
-                info.options.headers = {};
-            }
-            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
-        }
-        let callbackCalled = false;
-        function handleResult(err, res) {
-            if (!callbackCalled) {
-                callbackCalled = true;
-                onResult(err, res);
-            }
-        }
-        const req = info.httpModule.request(info.options, (msg) => {
-            const res = new HttpClientResponse(msg);
-            handleResult(undefined, res);
-        });
-        let socket;
-        req.on('socket', sock => {
-            socket = sock;
-        });
-        // If we ever get disconnected, we want the socket to timeout eventually
-        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
-            if (socket) {
-                socket.end();
-            }
-            handleResult(new Error(`Request timeout: ${info.options.path}`));
-        });
-        req.on('error', function (err) {
-            // err has statusCode property
-            // res should have headers
-            handleResult(err);
-        });
-        if (data && typeof data === 'string') {
-            req.write(data, 'utf8');
-        }
-        if (data && typeof data !== 'string') {
-            data.on('close', function () {
-                req.end();
-            });
-            data.pipe(req);
-        }
-        else {
-            req.end();
-        }
-    }
-    /**
-     * Gets an http agent. This function is useful when you need an http agent that handles
-     * routing through a proxy server - depending upon the url and proxy environment variables.
-     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
-     */
-    getAgent(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        return this._getAgent(parsedUrl);
-    }
-    getAgentDispatcher(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        const proxyUrl = getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (!useProxy) {
-            return;
-        }
-        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
-    }
-    _prepareRequest(method, requestUrl, headers) {
-        const info = {};
-        info.parsedUrl = requestUrl;
-        const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
-        const defaultPort = usingSsl ? 443 : 80;
-        info.options = {};
-        info.options.host = info.parsedUrl.hostname;
-        info.options.port = info.parsedUrl.port
-            ? parseInt(info.parsedUrl.port)
-            : defaultPort;
-        info.options.path =
-            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
-        info.options.method = method;
-        info.options.headers = this._mergeHeaders(headers);
-        if (this.userAgent != null) {
-            info.options.headers['user-agent'] = this.userAgent;
-        }
-        info.options.agent = this._getAgent(info.parsedUrl);
-        // gives handlers an opportunity to participate
-        if (this.handlers) {
-            for (const handler of this.handlers) {
-                handler.prepareRequest(info.options);
-            }
-        }
-        return info;
-    }
-    _mergeHeaders(headers) {
-        if (this.requestOptions && this.requestOptions.headers) {
-            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
-        }
-        return lowercaseKeys(headers || {});
-    }
-    /**
-     * Gets an existing header value or returns a default.
-     * Handles converting number header values to strings since HTTP headers must be strings.
-     * Note: This returns string | string[] since some headers can have multiple values.
-     * For headers that must always be a single string (like Content-Type), use the
-     * specialized _getExistingOrDefaultContentTypeHeader method instead.
-     */
-    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
-            if (headerValue) {
-                clientHeader =
-                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
-            }
-        }
-        const additionalValue = additionalHeaders[header];
-        if (additionalValue !== undefined) {
-            return typeof additionalValue === 'number'
-                ? additionalValue.toString()
-                : additionalValue;
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    /**
-     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
-     * Always returns a single string (not an array) since Content-Type should be a single value.
-     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
-     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
-     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
-     */
-    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
-            if (headerValue) {
-                if (typeof headerValue === 'number') {
-                    clientHeader = String(headerValue);
-                }
-                else if (Array.isArray(headerValue)) {
-                    clientHeader = headerValue.join(', ');
-                }
-                else {
-                    clientHeader = headerValue;
-                }
-            }
-        }
-        const additionalValue = additionalHeaders[Headers.ContentType];
-        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
-        if (additionalValue !== undefined) {
-            if (typeof additionalValue === 'number') {
-                return String(additionalValue);
-            }
-            else if (Array.isArray(additionalValue)) {
-                return additionalValue.join(', ');
-            }
-            else {
-                return additionalValue;
-            }
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    _getAgent(parsedUrl) {
-        let agent;
-        const proxyUrl = getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (this._keepAlive && useProxy) {
-            agent = this._proxyAgent;
-        }
-        if (!useProxy) {
-            agent = this._agent;
-        }
-        // if agent is already assigned use that agent.
-        if (agent) {
-            return agent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        let maxSockets = 100;
-        if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
-        }
-        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
-        if (proxyUrl && proxyUrl.hostname) {
-            const agentOptions = {
-                maxSockets,
-                keepAlive: this._keepAlive,
-                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
-                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
-                })), { host: proxyUrl.hostname, port: proxyUrl.port })
-            };
-            let tunnelAgent;
-            const overHttps = proxyUrl.protocol === 'https:';
-            if (usingSsl) {
-                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
-            }
-            else {
-                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
-            }
-            agent = tunnelAgent(agentOptions);
-            this._proxyAgent = agent;
-        }
-        // if tunneling agent isn't assigned create a new agent
-        if (!agent) {
-            const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
-            this._agent = agent;
-        }
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            agent.options = Object.assign(agent.options || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return agent;
-    }
-    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
-        let proxyAgent;
-        if (this._keepAlive) {
-            proxyAgent = this._proxyAgentDispatcher;
-        }
-        // if agent is already assigned use that agent.
-        if (proxyAgent) {
-            return proxyAgent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new undici/* ProxyAgent */.kT(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
-            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
-        })));
-        this._proxyAgentDispatcher = proxyAgent;
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return proxyAgent;
-    }
-    _getUserAgentWithOrchestrationId(userAgent) {
-        const baseUserAgent = userAgent || 'actions/http-client';
-        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
-        if (orchId) {
-            // Sanitize the orchestration ID to ensure it contains only valid characters
-            // Valid characters: 0-9, a-z, _, -, .
-            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
-            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
-        }
-        return baseUserAgent;
-    }
-    _performExponentialBackoff(retryNumber) {
-        return __awaiter(this, void 0, void 0, function* () {
-            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
-            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-            return new Promise(resolve => setTimeout(() => resolve(), ms));
-        });
-    }
-    _processResponse(res, options) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
-                const statusCode = res.message.statusCode || 0;
-                const response = {
-                    statusCode,
-                    result: null,
-                    headers: {}
-                };
-                // not found leads to null obj returned
-                if (statusCode === HttpCodes.NotFound) {
-                    resolve(response);
-                }
-                // get the result from the body
-                function dateTimeDeserializer(key, value) {
-                    if (typeof value === 'string') {
-                        const a = new Date(value);
-                        if (!isNaN(a.valueOf())) {
-                            return a;
-                        }
-                    }
-                    return value;
-                }
-                let obj;
-                let contents;
-                try {
-                    contents = yield res.readBody();
-                    if (contents && contents.length > 0) {
-                        if (options && options.deserializeDates) {
-                            obj = JSON.parse(contents, dateTimeDeserializer);
-                        }
-                        else {
-                            obj = JSON.parse(contents);
-                        }
-                        response.result = obj;
-                    }
-                    response.headers = res.message.headers;
-                }
-                catch (err) {
-                    // Invalid resource (contents not json);  leaving result obj null
-                }
-                // note that 3xx redirects are handled by the http layer.
-                if (statusCode > 299) {
-                    let msg;
-                    // if exception/error in body, attempt to get better error
-                    if (obj && obj.message) {
-                        msg = obj.message;
-                    }
-                    else if (contents && contents.length > 0) {
-                        // it may be the case that the exception is in the body message as string
-                        msg = contents;
-                    }
-                    else {
-                        msg = `Failed request: (${statusCode})`;
-                    }
-                    const err = new HttpClientError(msg, statusCode);
-                    err.result = response.result;
-                    reject(err);
-                }
-                else {
-                    resolve(response);
-                }
-            }));
-        });
-    }
-}
-const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
-//# sourceMappingURL=index.js.map
 
 /***/ })
 

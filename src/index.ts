@@ -1,8 +1,5 @@
 import { run } from './main.js'
-import { post } from './post.js'
-import { isPost } from './run/state.js'
-import { actionsToolkit } from './toolkit/actions.js'
 
-// One bundle for both steps: main saves isPost in the step state, which the runner hands to post.
-if (isPost(actionsToolkit)) await post()
-else await run()
+// The main step's entry (action.yml runs.main). The post step has an entry of its own, post-entry.ts:
+// nothing here can run as the post step, whatever the step state says.
+await run()

@@ -9,7 +9,6 @@ import { runAll } from './run/all-targets.js'
 import { reportCancelled } from './run/cancel.js'
 import { Progress } from './run/progress.js'
 import { listenForCancel } from './run/signals.js'
-import { markMainStarted } from './run/state.js'
 import { engineRunner } from './run/engine-runner.js'
 import { taskRunner } from './run/task-runner.js'
 import { selectTargets } from './targets/select.js'
@@ -20,7 +19,6 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
   // Every line and annotation from here on passes the gate: none can be a runner command.
   const toolkit = gate(deps.toolkit)
   const { clock } = deps
-  markMainStarted(toolkit)
   const cancellation = listenForCancel(toolkit, deps.cancel)
   const cancel = cancellation.signal
   const progress = new Progress(toolkit)

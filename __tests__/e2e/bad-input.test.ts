@@ -116,15 +116,16 @@ const cases: Case[] = [
     base: 'certificate',
     change: () => ({ url: sim.url.replace('https://', 'https://sa_api:Secret-In-Url-7@') }),
     input: 'url',
-    message: /^must not contain credentials/
+    message: /^must not contain a user name or password \(it holds an @\): leave them out and use the auth inputs\.$/
   },
   {
     name: 'malformed url with credentials (not echoed)',
     base: 'certificate',
     change: () => ({ url: 'https://sa:Secret-77@qlik srv:4242' }),
     input: 'url',
-    message: /^'https:\/\/\*\*\*@qlik srv:4242' is not a URL/
+    message: /^must not contain a user name or password/
   },
+  { name: 'malformed url', base: 'certificate', change: () => ({ url: 'https://qlik srv:4242' }), input: 'url', message: /^'https:\/\/qlik srv:4242' is not a URL/ },
   {
     name: 'user-agent with a line break',
     base: 'ntlm',
@@ -205,12 +206,20 @@ const cases: Case[] = [
     message: /^'soon' is not a duration: use a number of seconds or a duration such as 90s/
   },
   { name: "timeout '-5'", base: 'certificate', change: () => ({ timeout: '-5' }), input: 'timeout', message: /^'-5' is not a duration/ },
-  { name: "timeout '0'", base: 'certificate', change: () => ({ timeout: '0' }), input: 'timeout', message: /^must be greater than zero/ },
+  { name: "timeout '0'", base: 'certificate', change: () => ({ timeout: '0' }), input: 'timeout', message: /^'0' is shorter than 1s: use a duration from 1s to 576h\.$/ },
   { name: "timeout '10 minutes'", base: 'certificate', change: () => ({ timeout: '10 minutes' }), input: 'timeout', message: /^'10 minutes' is not a duration/ },
   { name: "max-poll-interval 'often'", base: 'certificate', change: () => ({ 'max-poll-interval': 'often' }), input: 'max-poll-interval', message: /^'often' is not a duration/ },
-  { name: "max-poll-interval '0s'", base: 'certificate', change: () => ({ 'max-poll-interval': '0s' }), input: 'max-poll-interval', message: /^must be greater than zero/ },
+  {
+    name: "max-poll-interval '0s'",
+    base: 'certificate',
+    change: () => ({ 'max-poll-interval': '0s' }),
+    input: 'max-poll-interval',
+    message: /^'0s' is shorter than 1s: use a duration from 1s to 1h\.$/
+  },
   { name: "request-timeout 'forever'", base: 'certificate', change: () => ({ 'request-timeout': 'forever' }), input: 'request-timeout', message: /^'forever' is not a duration/ },
-  { name: "request-timeout '0ms'", base: 'certificate', change: () => ({ 'request-timeout': '0ms' }), input: 'request-timeout', message: /^must be greater than zero/ },
+  { name: "request-timeout '0ms'", base: 'certificate', change: () => ({ 'request-timeout': '0ms' }), input: 'request-timeout', message: /^'0ms' is shorter than 1s/ },
+  { name: "timeout '600h'", base: 'certificate', change: () => ({ timeout: '600h' }), input: 'timeout', message: /^'600h' is longer than 576h: use a duration from 1s to 576h\.$/ },
+  { name: "max-poll-interval '2h'", base: 'certificate', change: () => ({ 'max-poll-interval': '2h' }), input: 'max-poll-interval', message: /^'2h' is longer than 1h/ },
   { name: "wait 'maybe'", base: 'certificate', change: () => ({ wait: 'maybe' }), input: 'wait', message: /^'maybe' is not a boolean: use true or false/ },
   {
     name: "insecure-skip-tls-verify 'sure'",

@@ -64,6 +64,28 @@ describe('cancellation', () => {
     expect(stopsOf(IDS.slow, since)).toHaveLength(1)
   })
 
+  it('has the post step stop what a start started when main was killed (SIGKILL) while its answer was on the way', async () => {
+    sim.faults.add({ method: 'POST', path: `/qrs/task/${IDS.slow}/start/synchronous`, action: { kind: 'delay', ms: 5_000 } })
+    const known = new Set(sim.state.sessions.map(s => s.id))
+    const step = startAction(inputs())
+    // The start went out (its execution exists on the server); its answer is 5 s away.
+    for (let i = 0; i < 300 && !sim.state.sessions.some(s => !known.has(s.id) && s.taskId === IDS.slow); i++) await new Promise(done => setTimeout(done, 20))
+    step.child.kill('SIGKILL')
+    const main = await step.done
+    sim.faults.clear()
+    const [execution] = sim.state.sessions.filter(s => !known.has(s.id) && s.taskId === IDS.slow)
+    // The start was saved before it was sent; its execution was not known yet.
+    expect(JSON.parse(main.state.starting)).toEqual([expect.objectContaining({ taskId: IDS.slow, user: 'INTERNAL\\sa_api', before: [] })])
+    expect(main.state['execution-id']).toBeUndefined()
+    const since = Date.now()
+    const post = await runAction(inputs(), { state: main.state })
+    expect(post.code).toBe(0)
+    expect(post.stdout).toContain(
+      `::warning::The main step did not finish (cancelled or killed) during the start of task 'Reload Everything' (sent at ${JSON.parse(main.state.starting)[0].at}): stopped task 'Reload Everything' (execution ${execution.id}), now Aborted (6).`
+    )
+    expect(stopsOf(IDS.slow, since)).toEqual([expect.objectContaining({ aborted: true, executionIds: [execution.id] })])
+  })
+
   it('never stops a reload that already ended: a killed main leaves a finished success as it is', async () => {
     const step = startAction(inputs({ 'task-id': IDS.ok }))
     await waiting(step)

@@ -7,6 +7,7 @@ import type { StopOutcome } from '../../src/reload/stop.js'
 import type { WaitOutcome } from '../../src/reload/wait.js'
 import type { TargetRun } from '../../src/report/target-run.js'
 import type { Running, StepContext, Tracker } from '../../src/run/context.js'
+import type { PendingStart } from '../../src/run/pending-start.js'
 import type { TargetRunner } from '../../src/run/runner.js'
 import type { ScriptLog } from '../../src/scriptlog/fetch.js'
 import type { TableRows } from '../../src/engine/types.js'
@@ -65,13 +66,20 @@ export function fakeRunner(script: Script = {}): TargetRunner & { stops: { execu
   }
 }
 
-/** A tracker that records the calls. */
-export function fakeTracker(): Tracker & { calls: string[]; running: Running[] } {
+/** A tracker that records the calls (`settled` only of a run whose start it was told of, as Progress saves only then). */
+export function fakeTracker(): Tracker & { calls: string[]; running: Running[]; pending: Map<TargetRun, PendingStart> } {
   const calls: string[] = []
   const running: Running[] = []
+  const pending = new Map<TargetRun, PendingStart>()
   return {
     calls,
     running,
+    pending,
+    starting: (run, start) => {
+      pending.set(run, start)
+      calls.push(`starting ${run.label}`)
+    },
+    settled: run => void (pending.delete(run) && calls.push(`settled ${run.label}`)),
     started: r => {
       running.push(r)
       calls.push(`started ${r.key}`)

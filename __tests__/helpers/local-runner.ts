@@ -92,9 +92,9 @@ function startNode(entry: string, env: Record<string, string>, options: RunOptio
 }
 
 /**
- * The bundle the runner starts for the post step: action.yml's `runs.post`, a path under dist/, taken
- * from the folder BUNDLE is in (the tests' fresh bundle mirrors dist/). Today's action.yml names
- * dist/index.js for both steps, so this is BUNDLE itself.
+ * The bundle the runner starts for the post step: action.yml's `runs.post` (dist/post/index.js, the post
+ * step's own entry), a path under dist/, taken from the folder BUNDLE is in (the tests' fresh bundle
+ * mirrors dist/).
  */
 export function postBundle(): string {
   const action = parse(readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), '../../action.yml'), 'utf8')) as { runs: { main: string; post?: string } }

@@ -309,7 +309,7 @@ describe('expect-rows in task mode, in-process', () => {
 describe('post step: an engine reload main left behind', () => {
   it('warns what became of it; a task left behind is still stopped', async () => {
     const toolkit = new FakeToolkit(engineInputs({ 'app-id': APPS.orders }))
-    Object.assign(toolkit.state, { isPost: 'true', executions: JSON.stringify([{ engine: true, appId: APPS.orders, appName: 'Orders' }]), done: 'false' })
+    Object.assign(toolkit.state, { executions: JSON.stringify([{ engine: true, appId: APPS.orders, appName: 'Orders' }]), done: 'false' })
     await post({ toolkit, clock: systemClock })
     expect(toolkit.annotations).toEqual([
       expect.objectContaining({
@@ -317,6 +317,18 @@ describe('post step: an engine reload main left behind', () => {
         message: expect.stringMatching(/during the engine reload of app 'Orders' .*nothing saves it, so the app keeps the data it had saved before\./)
       })
     ])
+  })
+
+  it('one recorded as its DoReloadEx went out (main killed then): the same words, and no request', async () => {
+    const toolkit = new FakeToolkit(engineInputs({ 'app-id': APPS.orders }))
+    const record = { engine: true, appId: APPS.orders, name: 'Orders', at: '2026-03-01T10:00:00.000Z', user: '\\svc_reload', before: [] }
+    Object.assign(toolkit.state, { executions: '[]', starting: JSON.stringify([record]), done: 'false' })
+    const from = sim.requests.length
+    await post({ toolkit, clock: systemClock })
+    expect(toolkit.annotations).toEqual([
+      expect.objectContaining({ level: 'warning', message: expect.stringMatching(/during the engine reload of app 'Orders' \(.+\): its engine session ended with the process/) })
+    ])
+    expect(sim.requests.slice(from)).toEqual([])
   })
 })
 

@@ -64,7 +64,7 @@ describe('QrsApi against the simulator', () => {
     const api = client()
     const task = await findTask(api, { taskId: IDS.ok })
     const before = sim.startCount(IDS.ok)
-    const executionId = await startTask(api, task, { log: new FakeToolkit(), clock: systemClock })
+    const executionId = await startTask(api, task, { log: new FakeToolkit(), clock: systemClock, deadline: systemClock.now() + 20_000, user: 'INTERNAL\\sa_api' })
     const outcome = await waitForExecution(api, executionId, { clock: systemClock, timeoutMs: 20_000, maxPollIntervalMs: 500 })
     expect(outcome.kind).toBe('finished')
     expect(outcome.result?.status).toBe(7)

@@ -75,7 +75,7 @@ function client(user = 'UserDirectory=INTERNAL; UserId=sa_api'): QrsApi {
 
 async function reload(api: QrsApi, taskId: string) {
   const task = await findTask(api, { taskId })
-  const executionId = await startTask(api, task, { log: new FakeToolkit(), clock: systemClock })
+  const executionId = await startTask(api, task, { log: new FakeToolkit(), clock: systemClock, deadline: systemClock.now() + 20_000, user: 'INTERNAL\\sa_api' })
   const outcome = await waitForExecution(api, executionId, { clock: systemClock, timeoutMs: 20_000, maxPollIntervalMs: 200 })
   if (outcome.kind !== 'finished') throw new Error(`no end: ${outcome.kind}`)
   return { task, result: outcome.result }
@@ -123,7 +123,7 @@ describe('security rules', () => {
   it('a task the user may read but not start: the 403 names the security rules, not the certificate', async () => {
     const api = client(LIMITED)
     const task = await findTask(api, { taskId: IDS.quote })
-    const error = await startTask(api, task, { log: new FakeToolkit(), clock: systemClock }).catch((e: Error) => e)
+    const error = await startTask(api, task, { log: new FakeToolkit(), clock: systemClock, deadline: systemClock.now() + 20_000, user: 'INTERNAL\\sa_api' }).catch((e: Error) => e)
     expect(String(error)).toMatch(/answered 403/)
     expect(String(error)).toMatch(/security rules do not allow this one/)
     expect(String(error)).not.toMatch(/client certificate must be exported/)

@@ -69,13 +69,18 @@ describe('a task that is already running', () => {
 })
 
 describe('a start whose answer is lost', () => {
-  it('reset before the server handled it: asks the server, then starts once', async () => {
+  it('reset before the server handled it: looks for its execution until the timeout, never sends it again, fails saying so', async () => {
     sim.faults.add({ method: 'POST', path: START, times: 1, action: { kind: 'reset' } })
     const starts = sim.startCount(IDS.ok)
-    const toolkit = await main({ 'task-id': IDS.ok })
-    expect(toolkit.errors()).toEqual([])
-    expect(toolkit.outputs.status).toBe('FinishedSuccess')
-    expect(sim.startCount(IDS.ok)).toBe(starts + 1)
+    const since = Date.now()
+    const toolkit = await main({ 'task-id': IDS.ok, timeout: '3s' })
+    expect(toolkit.errors().map(e => e.message)).toEqual([
+      expect.stringMatching(/^The start of task 'Reload Sales' was sent once .* no execution of the task by INTERNAL\\sa_api appeared/)
+    ])
+    expect(sim.startCount(IDS.ok)).toBe(starts)
+    expect(sim.requests.filter(r => r.time >= since && r.path === START)).toHaveLength(1)
+    // The main step reached its end: the post step has nothing left to look for.
+    expect(toolkit.state).toMatchObject({ 'main-ended': 'true', 'start-pending': '[]' })
   }, 30_000)
 
   it('reset after the server started it: finds that execution and never starts twice', async () => {

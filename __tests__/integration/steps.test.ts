@@ -40,7 +40,7 @@ describe('run() in-process', () => {
     expect(toolkit.log).toContain("Reload task 'Reload Sales' finished successfully.")
     expect(toolkit.groups).toEqual(expect.arrayContaining([expect.stringMatching(/^Connect to /), 'Start the reload', 'Result: FinishedSuccess']))
     expect(toolkit.summary).toMatch(/✅ Reload Sales: FinishedSuccess/)
-    expect(toolkit.state).toMatchObject({ isPost: 'true', done: 'true', executions: '[]' })
+    expect(toolkit.state).toMatchObject({ done: 'true', executions: '[]', starting: '[]', 'main-ended': 'true' })
   })
 
   it('a script failure: one error annotation with its title and the script error, failed, summary says why', async () => {
@@ -122,7 +122,7 @@ describe('post() in-process', () => {
   it('stops an execution main saved but did not end', async () => {
     const executionId = sim.startTask(IDS.slow)
     const toolkit = new FakeToolkit(inputs({ 'task-id': IDS.slow }))
-    Object.assign(toolkit.state, { isPost: 'true', done: 'false', executions: JSON.stringify([{ taskId: IDS.slow, executionId }]) })
+    Object.assign(toolkit.state, { done: 'false', executions: JSON.stringify([{ taskId: IDS.slow, executionId }]) })
     const since = Date.now()
     await post({ toolkit, clock: systemClock })
     expect(toolkit.failed).toBe(false)
@@ -150,7 +150,6 @@ describe('post() in-process', () => {
     const healthy = sim.startTask(IDS.slow)
     const toolkit = new FakeToolkit(inputs({ 'task-id': IDS.slow }))
     Object.assign(toolkit.state, {
-      isPost: 'true',
       done: 'false',
       executions: JSON.stringify([{ taskId: IDS.slow, executionId: healthy }]),
       'main-ended': 'true',
@@ -162,11 +161,41 @@ describe('post() in-process', () => {
     expect(sim.stops.filter(stop => stop.time >= since)).toHaveLength(0)
 
     const pending = new FakeToolkit(inputs({ 'task-id': IDS.slow }))
-    Object.assign(pending.state, { isPost: 'true', 'main-ended': 'true', 'stop-pending': JSON.stringify([{ taskId: IDS.slow, executionId: healthy }]) })
+    Object.assign(pending.state, { 'main-ended': 'true', 'stop-pending': JSON.stringify([{ taskId: IDS.slow, executionId: healthy }]) })
     await post({ toolkit: pending, clock: systemClock })
     expect(pending.annotations.map(a => a.message)).toEqual([`The main step could not stop it: stopped task ${IDS.slow} (execution ${healthy}), now Aborted (6).`])
     expect(sim.stops.filter(stop => stop.time >= since).map(stop => stop.executionIds)).toEqual([[healthy]])
   })
+
+  it('a start main sent without knowing what it started: the execution of that task that appeared since, run by our user, is stopped', async () => {
+    const ours = sim.startTask(IDS.slow, { userDirectory: 'INTERNAL', userId: 'sa_api' })
+    const toolkit = new FakeToolkit(inputs({ 'task-id': IDS.slow }))
+    const record = { taskId: IDS.slow, name: 'Reload Everything', at: '2026-03-01T10:00:00.000Z', user: 'INTERNAL\\sa_api', before: [] }
+    Object.assign(toolkit.state, { done: 'false', executions: '[]', starting: JSON.stringify([record]) })
+    const since = Date.now()
+    await post({ toolkit, clock: systemClock })
+    expect(toolkit.annotations.map(a => a.message)).toEqual([
+      `The main step did not finish (cancelled or killed) during the start of task 'Reload Everything' (sent at 2026-03-01T10:00:00.000Z): stopped task 'Reload Everything' (execution ${ours}), now Aborted (6).`
+    ])
+    expect(sim.stops.filter(stop => stop.time >= since).map(stop => stop.executionIds)).toEqual([[ours]])
+  })
+
+  it('a start main sent that started nothing of ours: looks, says so, stops nothing (what ran before it, another user’s run); an app reload the same way', async () => {
+    const before = sim.startTask(IDS.slow, { userDirectory: 'INTERNAL', userId: 'sa_api' })
+    const theirs = sim.startTask(IDS.slow)
+    const toolkit = new FakeToolkit(inputs({ 'task-id': IDS.slow }))
+    const record = { taskId: IDS.slow, name: 'Reload Everything', at: '2026-03-01T10:00:00.000Z', user: 'INTERNAL\\sa_api', before: [before] }
+    Object.assign(toolkit.state, { 'main-ended': 'true', 'start-pending': JSON.stringify([record, { ...record, taskId: undefined, appId: IDS.appSales, name: 'Sales' }]) })
+    const since = Date.now()
+    await post({ toolkit, clock: systemClock })
+    expect(toolkit.log.filter(line => line.startsWith('The main step'))).toEqual([
+      "The main step was cancelled during the start of task 'Reload Everything' (sent at 2026-03-01T10:00:00.000Z); no running execution of it by INTERNAL\\sa_api had appeared 15s later. If one runs, stop it in the QMC.",
+      "The main step was cancelled during the start of app 'Sales' (sent at 2026-03-01T10:00:00.000Z); no running execution of it by INTERNAL\\sa_api had appeared 15s later. If one runs, stop it in the QMC."
+    ])
+    expect(toolkit.annotations).toEqual([])
+    expect(sim.stops.filter(stop => stop.time >= since)).toEqual([])
+    expect(sim.state.sessions.filter(s => s.active).map(s => s.id)).toEqual(expect.arrayContaining([before, theirs]))
+  }, 60_000)
 
   it('does nothing when main said it was done', async () => {
     const toolkit = new FakeToolkit({})

@@ -71,6 +71,10 @@ describe('the answers the action reads', () => {
     expect(problem(() => executionSession({ id: '../../qrs/task/x/stop' }, ''))).toBe('id is a string, not a GUID')
     expect(startAnswer({ value: ID }, '')).toEqual({ value: ID })
     expect(problem(() => startAnswer({ value: 42 }, ''))).toBe('value is a number, not a GUID')
+    expect(problem(() => startAnswer({ value: 'not a guid' }, ''))).toBe('value is a string, not a GUID')
+    // An empty id (nothing started) stays what it is; no id at all is not said (reload/refused.ts tells them apart).
+    expect(startAnswer({ value: '' }, '')).toEqual({ value: '' })
+    expect(startAnswer({ value: null }, '')).toEqual({})
     expect(referenceAnswer({ value: 'abc-123.txt' }, '')).toEqual({ value: 'abc-123.txt' })
     for (const value of ['..', '../x', 'a/b', 'a?b', '%2e%2e']) expect(problem(() => referenceAnswer({ value }, ''))).toBe('value is a string, not a download reference')
   })

@@ -56,7 +56,7 @@ describe('header authenticator', () => {
 
 describe('JWT authenticator', () => {
   it('sends the given token until a session exists', () => {
-    const auth = jwtAuth({ kind: 'static', token: 'a.b.c' }, site)
+    const auth = jwtAuth({ kind: 'static', token: 'a.b.c', user: '' }, site)
     expect(auth.description).toBe('JWT (given token)')
     expect(auth.prepare().headers).toEqual({ Authorization: 'Bearer a.b.c' })
     auth.receive(cookie('j1'))

@@ -4,63 +4,59 @@ import { reportCancelled } from '../../src/run/cancel.js'
 import type { Running } from '../../src/run/context.js'
 import { Progress } from '../../src/run/progress.js'
 import { listenForCancel } from '../../src/run/signals.js'
-import { isPost, leftToStop, markMainEnded, markMainStarted, saveRunning, STATE } from '../../src/run/state.js'
+import type { StartRecord } from '../../src/reload/start-record.js'
+import type { PendingStart, SettleStory } from '../../src/run/pending-start.js'
+import { leftToStop, markMainEnded, saveRunning, STATE } from '../../src/run/state.js'
 import { CancelledError } from '../../src/util/errors.js'
 import { result, startedReload, targetRun, taskReport } from '../helpers/fake-runner.js'
 import { FakeToolkit } from '../helpers/fake-toolkit.js'
 import { testSettings } from '../helpers/settings.js'
 
-describe('the step state the post step reads', () => {
-  it('main marks its start (so the one bundle runs post next time) and its end', () => {
-    const store = new FakeToolkit()
-    expect(isPost(store)).toBe(false)
-    markMainStarted(store)
-    expect(isPost(store)).toBe(true)
-  })
+const RECORD: StartRecord = { taskId: 't3', name: 'Reload Sales', at: '2026-03-01T10:00:00.000Z', user: 'INTERNAL\\sa_api', before: ['e0'] }
+const none = { executions: [], starts: [] }
 
-  it('keeps the list of ours that may run; the first also under its own keys', () => {
+describe('the step state the post step reads', () => {
+  it('keeps the lists of ours that may run and of starts in flight; the first execution also under its own keys', () => {
     const store = new FakeToolkit()
-    saveRunning(
-      [
-        { taskId: 't1', executionId: 'e1' },
-        { taskId: 't2', executionId: 'e2' }
-      ],
-      store
-    )
+    const executions = [
+      { taskId: 't1', executionId: 'e1' },
+      { taskId: 't2', executionId: 'e2' }
+    ]
+    saveRunning({ executions, starts: [RECORD] }, store)
     expect(store.state).toEqual({
       'task-id': 't1',
       'execution-id': 'e1',
-      executions: JSON.stringify([
-        { taskId: 't1', executionId: 'e1' },
-        { taskId: 't2', executionId: 'e2' }
-      ]),
+      executions: JSON.stringify(executions),
+      starting: JSON.stringify([RECORD]),
       done: 'false'
     })
-    expect(leftToStop(store)).toEqual([
-      { taskId: 't1', executionId: 'e1' },
-      { taskId: 't2', executionId: 'e2' }
-    ])
-    saveRunning([], store)
+    expect(leftToStop(store)).toEqual({ executions, starts: [RECORD] })
+    // A start in flight alone keeps the post step's work: the single keys of an execution that ended do not come back.
+    saveRunning({ executions: [], starts: [RECORD] }, store)
+    expect(store.state.done).toBe('false')
+    expect(leftToStop(store)).toEqual({ executions: [], starts: [RECORD] })
+    saveRunning(none, store)
     expect(store.state.done).toBe('true')
-    expect(leftToStop(store)).toEqual([])
+    expect(leftToStop(store)).toEqual(none)
   })
 
-  it('a main killed before its end: everything of ours; one that ended: only what it could not stop', () => {
+  it('a main killed before its end: everything of ours; one that ended: only what it could not stop or settle', () => {
     const store = new FakeToolkit()
-    saveRunning([{ taskId: 't1', executionId: 'e1' }], store)
-    markMainEnded([], store)
-    expect(leftToStop(store)).toEqual([])
-    markMainEnded([{ taskId: 't1', executionId: 'e1' }], store)
-    expect(leftToStop(store)).toEqual([{ taskId: 't1', executionId: 'e1' }])
+    saveRunning({ executions: [{ taskId: 't1', executionId: 'e1' }], starts: [RECORD] }, store)
+    markMainEnded(none, store)
+    expect(leftToStop(store)).toEqual(none)
+    markMainEnded({ executions: [{ taskId: 't1', executionId: 'e1' }], starts: [RECORD] }, store)
+    expect(leftToStop(store)).toEqual({ executions: [{ taskId: 't1', executionId: 'e1' }], starts: [RECORD] })
     store.state[STATE.stopPending] = '{not json'
-    expect(leftToStop(store)).toEqual([])
+    store.state[STATE.startPending] = JSON.stringify([{ taskId: 't3' }, RECORD, null])
+    expect(leftToStop(store)).toEqual({ executions: [], starts: [RECORD] })
   })
 
   it('reads the single keys when the list is missing or broken (a state written by an older main)', () => {
     const store = new FakeToolkit()
     Object.assign(store.state, { 'task-id': 't1', 'execution-id': 'e1', executions: 'broken' })
-    expect(leftToStop(store)).toEqual([{ taskId: 't1', executionId: 'e1' }])
-    expect(leftToStop(new FakeToolkit())).toEqual([])
+    expect(leftToStop(store)).toEqual({ executions: [{ taskId: 't1', executionId: 'e1' }], starts: [] })
+    expect(leftToStop(new FakeToolkit())).toEqual(none)
   })
 })
 
@@ -94,7 +90,83 @@ describe('Progress: what main knows, saved as it changes', () => {
   })
 })
 
+/** A start in flight whose settling does what `settle` says, recording the story it was told. */
+function pendingStart(name: string, settle: (story: SettleStory) => Awaited<ReturnType<PendingStart['settle']>>): PendingStart & { stories: SettleStory[] } {
+  const stories: SettleStory[] = []
+  return { record: { ...RECORD, name }, stories, settle: async story => (stories.push(story), settle(story)) }
+}
+
+describe('Progress: starts in flight', () => {
+  it('saves a start before it goes out, forgets it once settled, and leaves only what a cancellation left to the post step', () => {
+    const store = new FakeToolkit()
+    const progress = new Progress(store)
+    const [a, b] = [targetRun('A'), targetRun('B')]
+    progress.starting(
+      a,
+      pendingStart('A', () => ({ kind: 'none', message: '' }))
+    )
+    expect(JSON.parse(store.state.starting)).toEqual([{ ...RECORD, name: 'A' }])
+    expect(store.state.done).toBe('false')
+    progress.starting(
+      b,
+      pendingStart('B', () => ({ kind: 'none', message: '' }))
+    )
+    progress.settled(a)
+    expect(JSON.parse(store.state.starting)).toEqual([{ ...RECORD, name: 'B' }])
+    // Settled twice (a start that failed after its execution was known): nothing more is saved.
+    store.state.starting = 'untouched'
+    progress.settled(a)
+    expect(store.state.starting).toBe('untouched')
+    progress.end()
+    expect(JSON.parse(store.state[STATE.startPending])).toEqual([])
+    progress.pendingLeft.add(b)
+    progress.end()
+    expect(JSON.parse(store.state[STATE.startPending])).toEqual([{ ...RECORD, name: 'B' }])
+  })
+})
+
 describe('reportCancelled: what a cancellation did to each of ours', () => {
+  it('settles each start in flight: what it started stopped, or left to the post step when nothing showed or the stop failed', async () => {
+    const toolkit = new FakeToolkit()
+    const progress = new Progress(toolkit)
+    progress.settings = testSettings({ singleTarget: false })
+    const runs = ['Found', 'Nothing yet', 'Stop failed', 'Several'].map(name => targetRun(name))
+    progress.runs = runs
+    const kinds = ['stopped', 'none', 'failed', 'several'] as const
+    const starts = runs.map((run, i) => pendingStart(run.label, story => ({ kind: kinds[i], message: `${story.why}: ${kinds[i]} (${run.label})` })))
+    runs.forEach((run, i) => progress.starting(run, starts[i]))
+    await reportCancelled(progress, toolkit)
+    expect(toolkit.errors().map(e => e.message.split('\n'))).toEqual([
+      [
+        'The job was cancelled: stopped (Found)',
+        'The job was cancelled: none (Nothing yet)',
+        'The job was cancelled: failed (Stop failed)',
+        'The job was cancelled: several (Several)'
+      ]
+    ])
+    expect(starts[0].stories).toEqual([{ why: 'The job was cancelled', lookMs: 2_500, waitMs: 4_000, afterward: 'The post step looks again.' }])
+    // Still in flight for a kill from here on, and left to the post step at main's end: nothing found yet, and the failed stop.
+    expect((JSON.parse(toolkit.state.starting) as StartRecord[]).map(r => r.name)).toEqual(['Nothing yet', 'Stop failed'])
+    progress.end()
+    expect((JSON.parse(toolkit.state[STATE.startPending]) as StartRecord[]).map(r => r.name)).toEqual(['Nothing yet', 'Stop failed'])
+  })
+
+  it('a start in flight with stop-on-cancel: false is left alone, said so', async () => {
+    const toolkit = new FakeToolkit()
+    const progress = new Progress(toolkit)
+    progress.settings = testSettings({ stopOnCancel: false })
+    const run = targetRun('A')
+    progress.runs = [run]
+    const start = pendingStart('Reload Sales', () => ({ kind: 'stopped', message: 'never' }))
+    progress.starting(run, start)
+    await reportCancelled(progress, toolkit)
+    expect(toolkit.errors()[0].message).toBe(
+      "The job was cancelled during the start of task 'Reload Sales'; what it started keeps running in Qlik Sense because stop-on-cancel is false."
+    )
+    expect(start.stories).toEqual([])
+    expect(toolkit.state.done).toBe('true')
+  })
+
   it('stops ours, leaves someone else’s and what the user said to keep, and fails the step saying each', async () => {
     const toolkit = new FakeToolkit()
     const progress = new Progress(toolkit)

@@ -3,11 +3,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { QrsApi } from '../../src/qrs/api.js'
+import type { TargetRun } from '../../src/report/target-run.js'
 import { runAll } from '../../src/run/all-targets.js'
 import { targetContext } from '../../src/run/context.js'
 import { stopAndExplain } from '../../src/run/stop.js'
 import { runTarget } from '../../src/run/target.js'
 import { taskReload, taskRunner } from '../../src/run/task-runner.js'
+import { engineRunner } from '../../src/run/engine-runner.js'
 import { taskNames } from '../../src/report/started.js'
 import type { EngineConnector } from '../../src/engine/connector.js'
 import { ConnectionError } from '../../src/util/errors.js'
@@ -255,6 +257,35 @@ describe('runTarget: one target’s steps through its runner', () => {
     expect(run.started).toBeUndefined()
   })
 
+  it('a start in flight stays recorded through a cancellation (for it to settle), and is forgotten once the start is over', async () => {
+    const pending = (run: TargetRun, step: ReturnType<typeof stepContext>) =>
+      step.tracker.starting(run, { record: { taskId: 't', name: run.label, at: '', user: '', before: [] }, settle: async () => ({ kind: 'none', message: '' }) })
+    const cancel = new AbortController()
+    const cancelled = stepContext({}, { cancel: cancel.signal, signal: cancel.signal })
+    const reason = new Error('The job was cancelled (SIGINT).')
+    const cut = targetRun('Cut')
+    const cutting = fakeRunner({
+      start: async run => {
+        pending(run, cancelled)
+        cancel.abort(reason)
+        throw reason
+      }
+    })
+    await expect(runTarget(cutting, cut, cancelled)).rejects.toBe(reason)
+    expect(cancelled.tracker.calls).toEqual(['starting Cut'])
+    expect(cancelled.tracker.pending.has(cut)).toBe(true)
+
+    const step = stepContext()
+    const answered = targetRun('Sales')
+    await runTarget(fakeRunner({ start: async run => (pending(run, step), startedReload('Sales')) }), answered, step)
+    // Tracked as started first: there is no moment when neither is saved.
+    expect(step.tracker.calls.slice(0, 3)).toEqual(['starting Sales', 'started exec-Sales', 'settled Sales'])
+    const failed = targetRun('Failed')
+    await runTarget(fakeRunner({ start: async run => (pending(run, step), Promise.reject(new Error('no execution appeared'))) }), failed, step)
+    expect(step.tracker.calls.slice(-2)).toEqual(['starting Failed', 'settled Failed'])
+    expect(failed.error).toBe('no execution appeared')
+  })
+
   it('wait-for-chain: the chain of the outcome followed and printed', async () => {
     const api = { compositeEvents: async () => [], with: () => api } as unknown as QrsApi
     const step = stepContext({ waitForChain: true }, { api })
@@ -392,8 +423,85 @@ describe('taskRunner: the QRS task scheduler behind the steps', () => {
     expect(views).toEqual(['detached', 'run'])
   })
 
+  it('starts with the target’s deadline and our user, each start recorded before it is sent, settled on calls a cancellation does not cut', async () => {
+    const sent: string[] = []
+    const sessions = (view: string) => async () => (sent.push(`sessions (${view})`), [])
+    const api = {
+      reloadTasks: async () => [{ id: 'a1000000-0000-4000-8000-000000000001', name: 'Sales', operational: { lastExecutionResult: { status: 7 } } }],
+      recentRuns: async () => [],
+      startTask: async () => (sent.push('start'), Promise.reject(new Error('aborted'))),
+      taskExecutionSessions: sessions('run'),
+      detached: () => ({ taskExecutionSessions: sessions('detached') })
+    } as unknown as QrsApi
+    const step = stepContext({ timeoutMs: 3_000 }, { api })
+    step.tracker.starting = (_run, start) => {
+      sent.push(`recorded ${start.record.user}`)
+      void start.settle({ why: 'The job was cancelled', lookMs: 0, waitMs: 0, afterward: '' })
+    }
+    const run = { ...targetRun('Sales'), target: { kind: 'task-id' as const, taskId: 'a1000000-0000-4000-8000-000000000001' } }
+    const context = targetContext(run, step)
+    await expect(taskRunner(api, NO_ENGINE).start(context)).rejects.toThrow(/no execution of the task by svc_reload appeared in 3s of looking/)
+    expect(sent.slice(0, 3)).toEqual(['recorded \\svc_reload', 'sessions (detached)', 'start'])
+  })
+
   it('reads the status without waiting: the latest attempt', async () => {
     const api = { executionResults: async () => [result(10, { startTime: '2026-03-01T10:00:00.000Z' }), result(2, { startTime: '2026-03-01T10:05:00.000Z' })] } as unknown as QrsApi
     expect((await taskRunner(api, NO_ENGINE).status(taskReload({ task: { id: 'task-A', name: 'A' }, executionId: 'exec-A', attached: false })))?.status).toBe(2)
+  })
+})
+
+describe('engineRunner: an engine reload recorded before DoReloadEx goes out', () => {
+  const APP = 'b1000000-0000-4000-8000-000000000001'
+  function engineSite(cancel: () => Promise<void> = async () => undefined) {
+    const calls: string[] = []
+    const step = stepContext({ reloadMode: 'engine', scriptLogMaxBytes: 1024 * 1024 })
+    const session = {
+      tables: async () => [],
+      reload: () => {
+        // What the step state holds at the moment the reload is sent.
+        calls.push(`DoReloadEx (recorded: ${[...step.tracker.pending.values()].map(start => JSON.stringify(start.record)).join()})`)
+        return { requestId: 7, done: new Promise(() => {}) }
+      },
+      cancel: async () => (calls.push('CancelReload'), cancel()),
+      close: async () => void calls.push('close'),
+      open: true
+    }
+    const engine = { open: async () => (calls.push('OpenDoc'), session) } as unknown as EngineConnector
+    const api = { appRunningSessions: async () => [], with: () => api } as unknown as QrsApi
+    const run = { ...targetRun('Budget'), target: { kind: 'app-id' as const, appId: APP }, resolved: { app: { id: APP, name: 'Budget' } } } as TargetRun
+    return { calls, step, run, context: targetContext(run, step), runner: engineRunner(api, engine) }
+  }
+
+  it('the record (the app, our user, no execution to find) is in the state before DoReloadEx is sent', async () => {
+    process.env.RUNNER_TEMP = mkdtempSync(join(tmpdir(), 'engine-record-'))
+    const { calls, step, context, runner } = engineSite()
+    const started = await runner.start(context)
+    expect(calls[0]).toBe('OpenDoc')
+    const sent = /^DoReloadEx \(recorded: (.*)\)$/.exec(calls[1])
+    expect(JSON.parse(sent?.[1] ?? 'null')).toMatchObject({ engine: true, appId: APP, name: 'Budget', user: '\\svc_reload', before: [] })
+    expect(step.tracker.calls).toEqual(['starting Budget'])
+    expect(started.saved).toEqual({ engine: true, appId: APP, appName: 'Budget' })
+    await runner.release(started)
+  })
+
+  it('a cancellation between the record and the end of the start cancels through the session; a cancel that fails says so', async () => {
+    process.env.RUNNER_TEMP = mkdtempSync(join(tmpdir(), 'engine-record-'))
+    const ok = engineSite()
+    const started = await ok.runner.start(ok.context)
+    const [pending] = ok.step.tracker.pending.values()
+    expect(await pending.settle({ why: 'The job was cancelled', lookMs: 0, waitMs: 0, afterward: '' })).toEqual({
+      kind: 'stopped',
+      message: "The job was cancelled during the start of the engine reload of app 'Budget': cancelled it (CancelReload); nothing was saved."
+    })
+    expect(ok.calls).toContain('CancelReload')
+    await ok.runner.release(started)
+    const broken = engineSite(() => Promise.reject(new Error('The engine session closed.')))
+    await broken.runner.start(broken.context)
+    const [cut] = broken.step.tracker.pending.values()
+    expect(await cut.settle({ why: 'The job was cancelled', lookMs: 0, waitMs: 0, afterward: '' })).toEqual({
+      kind: 'failed',
+      message:
+        "The job was cancelled during the start of the engine reload of app 'Budget', and cancelling it failed: The engine session closed. Its session ends with this step; nothing saves it."
+    })
   })
 })

@@ -197,8 +197,11 @@ describe('getSettings', () => {
     expect(settings.secrets).toContain(rsaKey.split('\n')[1])
     const signed = token('RS512')
     const given = getSettings(reader({ ...proxy('jwt'), jwt: signed }))
-    expect(given.auth).toEqual({ type: 'jwt', source: { kind: 'static', token: signed } })
+    // The user its claims name (userId, no userDirectory claim): a session of ours runs as that user id.
+    expect(given.auth).toEqual({ type: 'jwt', source: { kind: 'static', token: signed, user: '\\u' } })
     expect(given.secrets).toContain(signed)
+    const named = getSettings(reader({ ...proxy('jwt'), jwt: signed, 'jwt-user-id-claim': 'sub' }))
+    expect(named.auth).toMatchObject({ source: { user: '' } })
   })
 
   it('reads header auth and masks the header value', () => {

@@ -65,7 +65,7 @@ describe('the auth registry: one method per auth-type', () => {
     expect(header.prepare().headers).toEqual({ 'X-H': 'svc' })
     const ntlm = createAuthenticator({ type: 'ntlm', credentials: { domain: 'CORP', user: 'svc', password: 'p' } }, site)
     expect(ntlm.description).toBe('Windows/NTLM (CORP\\svc)')
-    const jwt = createAuthenticator({ type: 'jwt', source: { kind: 'static', token: 'a.b.c' } }, site)
+    const jwt = createAuthenticator({ type: 'jwt', source: { kind: 'static', token: 'a.b.c', user: '' } }, site)
     expect(jwt.prepare().headers).toEqual({ Authorization: 'Bearer a.b.c' })
     const certificate = createAuthenticator({ type: 'certificate', certificate: { cert: 'C', key: 'K' }, qlikUser: 'UserDirectory=X; UserId=y' }, site)
     expect(certificate.clientTls).toEqual({ cert: 'C', key: 'K', passphrase: undefined })

@@ -4,6 +4,7 @@ import { headerValue } from '../inputs/values.js'
 import { InputError } from '../util/errors.js'
 import type { AuthInputs, AuthMethod } from './method.js'
 import { credentialsAuthenticator } from './session.js'
+import { formatUser, parseUser } from '../qrs/user.js'
 
 /** Client certificate material (QMC's client.pem / client_key.pem). */
 export interface ClientCertificate {
@@ -22,7 +23,9 @@ export interface CertificateSettings {
 /** auth-type: certificate (port 4242): client-cert, client-key, client-key-passphrase, qlik-user. */
 export const certificateMethod: AuthMethod<CertificateSettings> = {
   read: inputs => ({ type: 'certificate', certificate: readClientCertificate(inputs), qlikUser: parseQlikUser(inputs.get('qlik-user')) }),
-  create: (settings, site) => certificateAuth(settings.certificate, settings.qlikUser, site)
+  create: (settings, site) => certificateAuth(settings.certificate, settings.qlikUser, site),
+  // `UserDirectory=INTERNAL; UserId=sa_api` as the QRS names the user: `INTERNAL\sa_api`.
+  user: settings => formatUser(parseUser(settings.qlikUser))
 }
 
 /**

@@ -4,6 +4,7 @@ import { MIN_MASKED_LENGTH } from '../output/mask.js'
 import { InputError } from '../util/errors.js'
 import type { AuthInputs, AuthMethod } from './method.js'
 import { credentialsAuthenticator } from './session.js'
+import { formatUser, parseUser } from '../qrs/user.js'
 
 export interface HeaderSettings {
   type: 'header'
@@ -15,7 +16,9 @@ export interface HeaderSettings {
 /** auth-type: header (through a virtual proxy): header-name, header-value. */
 export const headerMethod: AuthMethod<HeaderSettings> = {
   read: inputs => ({ type: 'header', ...readHeader(inputs) }),
-  create: (settings, site) => headerAuth(settings.name, settings.value, site)
+  create: (settings, site) => headerAuth(settings.name, settings.value, site),
+  // `DIRECTORY\user` with a dynamic user directory; a static one is the virtual proxy's, not known here.
+  user: settings => formatUser(parseUser(settings.value))
 }
 
 /**

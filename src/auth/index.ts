@@ -28,6 +28,12 @@ export function readAuth(type: AuthType, inputs: AuthInputs): AuthSettings {
   return BY_TYPE[type].read(inputs)
 }
 
+/** The Qlik user the calls run as (see AuthMethod.user). */
+export function authUser<K extends AuthType>(settings: SettingsOf<K>): string {
+  const method: AuthMethod<SettingsOf<K>> = BY_TYPE[settings.type]
+  return method.user(settings)
+}
+
 /** The sign-in strategy for these settings. */
 export function createAuthenticator<K extends AuthType>(settings: SettingsOf<K>, site: Site): Authenticator {
   const method: AuthMethod<SettingsOf<K>> = BY_TYPE[settings.type]

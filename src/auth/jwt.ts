@@ -5,13 +5,19 @@ import type { Authenticator, Site } from '../qrs/authenticator.js'
 import { InputError } from '../util/errors.js'
 import type { AuthInputs, AuthMethod } from './method.js'
 import { credentialsAuthenticator } from './session.js'
+import { formatUser } from '../qrs/user.js'
 
 const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512'] as const
 type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number]
 
 /** A token given as is, or what is needed to mint one on the runner. */
 export type JwtSource =
-  | { kind: 'static'; token: string }
+  | {
+      kind: 'static'
+      token: string
+      /** The user its claims name (with jwt-user-id-claim and jwt-user-directory-claim), `DIRECTORY\userId`; '' if they do not. */
+      user: string
+    }
   | {
       kind: 'mint'
       privateKey: string
@@ -33,7 +39,8 @@ export interface JwtSettings {
 /** auth-type: jwt (through a virtual proxy): jwt, or jwt-private-key and the claims to mint one. */
 export const jwtMethod: AuthMethod<JwtSettings> = {
   read: inputs => ({ type: 'jwt', source: readJwtSource(inputs) }),
-  create: (settings, site) => jwtAuth(settings.source, site)
+  create: (settings, site) => jwtAuth(settings.source, site),
+  user: ({ source }) => (source.kind === 'static' ? source.user : formatUser({ directory: source.userDirectory, userId: source.userId }))
 }
 
 /** Re-mint when less than this is left: a request must not arrive with a token about to expire. */
@@ -92,8 +99,10 @@ function readJwtSource({ get, secrets }: AuthInputs): JwtSource {
   if (token && keyInput) throw new InputError('jwt', 'set either jwt or jwt-private-key, not both.')
   if (token) {
     secrets.push(token)
-    checkToken(token)
-    return { kind: 'static', token }
+    const claims = checkToken(token)
+    const claim = (name: string): string => (typeof claims[get(name)] === 'string' ? (claims[get(name)] as string) : '')
+    const userId = claim('jwt-user-id-claim')
+    return { kind: 'static', token, user: userId ? formatUser({ directory: claim('jwt-user-directory-claim'), userId }) : '' }
   }
   if (!keyInput) throw new InputError('jwt', "auth-type 'jwt' needs jwt (a signed token) or jwt-private-key with jwt-user-id and jwt-user-directory.")
   const privateKey = readPem('jwt-private-key', keyInput)
@@ -127,8 +136,8 @@ function readJwtSource({ get, secrets }: AuthInputs): JwtSource {
   }
 }
 
-/** A given token must look like a signed JWT with an algorithm the proxy accepts, and not be expired. */
-function checkToken(token: string): void {
+/** A given token must look like a signed JWT with an algorithm the proxy accepts, and not be expired: its claims. */
+function checkToken(token: string): Record<string, unknown> {
   const parts = token.split('.')
   const decode = (part: string): Record<string, unknown> | undefined => {
     try {
@@ -146,4 +155,5 @@ function checkToken(token: string): void {
   if (typeof payload.exp === 'number' && payload.exp * 1000 <= Date.now()) {
     throw new InputError('jwt', `expired at ${new Date(payload.exp * 1000).toISOString()}: issue a new token, or let the action mint one with jwt-private-key.`)
   }
+  return payload
 }

@@ -18,4 +18,10 @@ export interface AuthInputs {
 export interface AuthMethod<S extends { type: string }> {
   read(inputs: AuthInputs): S
   create(settings: S, site: Site): Authenticator
+  /**
+   * The Qlik user the calls run as, as far as the settings tell: `DIRECTORY\userId`, `\userId` when the
+   * directory is the proxy's to choose, '' when not even the user id is known. An execution is ours only
+   * if it runs as this user (see reload/start-record.ts).
+   */
+  user(settings: S): string
 }

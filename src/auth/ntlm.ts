@@ -9,6 +9,7 @@ import { printUntrusted } from '../output/untrusted.js'
 import { loginError, loginModule, loginRedirectError, PROXY_HTML_HINT, sameOrigin, throwIfBusy } from './login.js'
 import { lostAfterFailover, ProxySession } from './session.js'
 import type { AuthInputs, AuthMethod } from './method.js'
+import { formatUser } from '../qrs/user.js'
 
 export interface WindowsCredentials {
   /** As NTLM carries it: `svc_reload`, or a UPN `svc_reload@corp.example` with an empty domain. */
@@ -26,7 +27,9 @@ export interface NtlmSettings {
 /** auth-type: ntlm (Windows authentication through a virtual proxy): username, password. */
 export const ntlmMethod: AuthMethod<NtlmSettings> = {
   read: inputs => ({ type: 'ntlm', credentials: readWindowsCredentials(inputs) }),
-  create: (settings, site) => ntlmAuth(settings.credentials, site)
+  create: (settings, site) => ntlmAuth(settings.credentials, site),
+  // The NetBIOS domain is the user directory; a UPN's or a bare user's directory is the server's to say.
+  user: ({ credentials: { domain, user } }) => formatUser({ directory: domain, userId: domain ? user : user.replace(/@.*$/, '') })
 }
 
 function readWindowsCredentials({ get, raw, secrets }: AuthInputs): WindowsCredentials {

@@ -2,7 +2,7 @@ import type { QrsApi } from '../qrs/api.js'
 import type { ListenAddress } from '../settings/settings.js'
 import type { Log } from '../toolkit/toolkit.js'
 import { WakeUpListener } from './listener.js'
-import { outcomeUnknown } from '../qrs/retry.js'
+import { refused } from '../reload/refused.js'
 import { errorMessage } from '../util/errors.js'
 import { firstLine } from '../util/text.js'
 
@@ -60,6 +60,6 @@ export async function subscribe(api: QrsApi, notify: { listen: ListenAddress; ur
  */
 function subscriptionFailed(error: unknown, executionId: string): string {
   const why = firstLine(errorMessage(error))
-  if (!outcomeUnknown(error)) return `Push wake-ups off: the QRS refused the notification subscription (${why}); polling instead.`
+  if (refused(error)) return `Push wake-ups off: the QRS refused the notification subscription (${why}); polling instead.`
   return `Push wake-ups off: the answer to the notification subscription was lost (${why}); polling instead. If the QRS made it, it stays there (its handle never came, and the QRS lists none to remove it by), but it fires only for execution ${executionId} and falls silent once that has ended.`
 }

@@ -114,7 +114,8 @@ export const compositeEvent: Shape<CompositeEvent> = record<CompositeEvent>({
 })
 
 /** `{"value": "<GUID>"}`: what a start answers (the empty GUID when nothing started). */
-export const startAnswer = record<{ value?: string }>({ value: someId })
+/** A start's execution id: a GUID, or empty when nothing started (reload/refused.ts tells the two apart; absent or null: not said). */
+export const startAnswer = record<{ value?: string }>({ value: optional(either(guid, matching(/^$/, 'empty'), 'a GUID')) })
 
 /** A script log's download reference goes into the download's path: one segment of plain characters, never `..`. */
 const reference = matching(/^[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,199}$/, 'a download reference')

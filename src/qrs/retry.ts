@@ -52,11 +52,3 @@ export function isOutage(error: unknown): boolean {
   if (error instanceof ConnectionError) return error.code === 'ENOTFOUND'
   return error instanceof QrsError && error.status === 401
 }
-
-/**
- * A start that failed this way may have started: its answer was lost (no answer, or not all of it) or
- * could not be read. Whether an execution began is then asked of the server, never by starting again.
- */
-export function outcomeUnknown(error: unknown): boolean {
-  return error instanceof ConnectionError || error instanceof UnexpectedAnswer
-}

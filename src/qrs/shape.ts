@@ -39,7 +39,8 @@ export function matching(pattern: RegExp, wanted: string): Shape<string> {
 }
 
 /** Every QRS id is a GUID; ids go into paths and filters, so nothing else is taken. */
-export const guid = matching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'a GUID')
+export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+export const guid = matching(GUID, 'a GUID')
 
 /** Absent, null (or, with `emptyToo`, an empty string): undefined. */
 export function optional<T>(shape: Shape<T>, emptyToo = false): Shape<T | undefined> {

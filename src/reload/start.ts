@@ -1,10 +1,11 @@
 import type { IfRunning } from '../settings/settings.js'
 import type { StartTarget } from '../inputs/parse-targets.js'
 import type { NotKnown, QrsApi } from '../qrs/api.js'
-import { errorMessage, ReloadError } from '../util/errors.js'
-import { outcomeUnknown } from '../qrs/retry.js'
-import { failure, poll, untilAnswered } from '../util/poll.js'
-import { EMPTY_GUID, type AppRef, type ExecutionResult, type ExecutionSession, type ReloadTask } from '../qrs/types.js'
+import { ReloadError } from '../util/errors.js'
+import { noneStarted, refused } from './refused.js'
+import { isExternalProgram, type AppRef, type ExecutionResult, type ExecutionSession, type ReloadTask } from '../qrs/types.js'
+import { findLostStart } from './reconcile.js'
+import type { StartRecord } from './start-record.js'
 import { startAppReload } from './app-reload.js'
 import type { Clock } from '../util/clock.js'
 import { describeStatus } from './status.js'
@@ -32,6 +33,12 @@ export interface StartOptions {
   ifRunning: IfRunning
   /** Budget for waiting on a run that was already going (if-running: wait). */
   timeoutMs: number
+  /** clock.now() when the target's timeout passes: the looks for what a start with a lost answer started end there. */
+  deadline: number
+  /** The user the calls run as (auth/ AuthMethod.user): an execution is the start's only if it runs as this user. */
+  user: string
+  /** Called right before a start is sent, with its record: saved first, so that a cancellation or the post step can find what it started. */
+  onSend?: (record: StartRecord) => void
   maxPollIntervalMs: number
   clock: Clock
   /** Ends the wait for a run that was already going (if-running: wait): the job is cancelled, or fail-fast. */
@@ -45,20 +52,13 @@ export interface StartOptions {
   log: Log
 }
 
-/** How long to look for an execution after a start whose answer was lost. */
-const RECONCILE_POLLS = 5
-const RECONCILE_GAP_MS = 1_000
-
-/** Starts sent at most, each after the server said the one before did not start (its answer was lost). */
-const START_ATTEMPTS = 3
-
 /** A task looked up this recently (the target selection) is not looked up again before its start. */
 const FRESH_LOOKUP_MS = 2_000
 
 /** Starts the target once (or attaches to its running execution) and says which execution is ours. */
 export async function startReload(api: QrsApi, target: StartTarget, options: StartOptions, known?: { task: ReloadTask; at: number }): Promise<TaskStart> {
   if (target.kind === 'app-id') {
-    const { app, executionId, taskId } = await startAppReload(api, target.appId, { clock: options.clock, signal: options.cancel })
+    const { app, executionId, taskId } = await startAppReload(api, target.appId, { ...options, signal: options.cancel })
     const task = taskId ? await findTask(api, { taskId }) : await findTask(api, { taskName: `Manually triggered reload of ${app.name}` })
     return { task, executionId, app, attached: false }
   }
@@ -135,83 +135,44 @@ async function waitForRunning(api: QrsApi, task: ReloadTask, executionId: string
   return outcome.result
 }
 
-export interface StartTaskOptions {
-  log: Log
-  clock: Clock
-  /** The job is cancelled: no more looks for what a lost start started. */
-  cancel?: AbortSignal
+export interface StartTaskOptions extends Pick<StartOptions, 'log' | 'clock' | 'cancel' | 'deadline' | 'user' | 'onSend'> {
   /** The executions of the task that ran before the start: none of them is ours. */
   before?: Set<string>
 }
 
 /**
- * Starts the task and returns the execution session id. Never retried blindly: when the answer
- * is lost, the server is asked whether an execution started before anything else happens.
+ * Starts the task, once, and returns the execution session id. The start is recorded (onSend) before it
+ * goes out. A refusal (refused.ts: an error status, a failed sign-in, an empty execution id) started
+ * nothing; any other outcome (no answer, a timeout, a body cut or unreadable, a 2xx without an id) is
+ * unknown: the execution it started is then looked for, never by starting again.
  */
-export async function startTask(api: QrsApi, task: ReloadTask, { log, clock, cancel, before = new Set() }: StartTaskOptions): Promise<string> {
-  /** The last start's answer was lost (no answer, not a refusal). */
-  let lost = false
-  return untilAnswered({
-    clock,
-    signal: cancel,
-    read: async attempt => {
-      lost = false
-      if (attempt > 0) {
-        const found = await findNewExecution(api, task, before, { clock, cancel })
-        if (found) {
-          log.info(`It did: execution ${found}.`)
-          return found
-        }
-        // Not blind: the server has just said that no execution of the task appeared.
-        log.info('No execution of the task appeared: it did not start. Starting it once more.')
-      }
-      try {
-        return started(task, await api.startTask(task.id))
-      } catch (error) {
-        lost = outcomeUnknown(error)
-        throw error
-      }
-    },
-    retry: (_, attempt) => lost && attempt + 1 < START_ATTEMPTS,
-    next: seen => {
-      log.warning(`The answer to the start of '${task.name}' was lost (${errorMessage(failure(seen))}). Asking the server whether it started.`)
-      return 0
-    }
-  })
-}
-
-/** The execution id the start answered, when it is one. */
-function started(task: ReloadTask, executionId: string | undefined): string {
-  if (!executionId || executionId === EMPTY_GUID) {
+export async function startTask(api: QrsApi, task: ReloadTask, options: StartTaskOptions): Promise<string> {
+  const { cancel, before = new Set<string>() } = options
+  const record: StartRecord = {
+    taskId: task.id,
+    ...(isExternalProgram(task) ? { external: true } : {}),
+    name: task.name,
+    at: new Date().toISOString(),
+    user: options.user,
+    before: [...before]
+  }
+  options.onSend?.(record)
+  let answer: string | undefined
+  try {
+    answer = await api.startTask(task.id)
+  } catch (error) {
+    // A cancellation cut it: the cancellation finds what it started, from the record.
+    if (cancel?.aborted || refused(error)) throw error
+    return findLostStart(api, task, record, error, { ...options, lastResultBefore: task.operational?.lastExecutionResult?.id })
+  }
+  if (noneStarted(answer)) {
     const disabled = task.enabled === false ? ' The task is disabled: enable it in the QMC (Tasks > Edit > Enabled).' : ''
     throw new ReloadError(
       `Task '${task.name}' (${task.id}) did not start: the server answered with an empty execution id.${disabled} Likely causes: the task is disabled, no scheduler service is running or reachable, or the app is unavailable (deleted, or locked by another reload).`
     )
   }
-  return executionId
-}
-
-/**
- * An execution of the task that was not there before the start: a new running session, or (for a
- * run that already ended) a last execution result other than the one the task showed before.
- */
-async function findNewExecution(api: QrsApi, task: ReloadTask, before: Set<string>, { clock, cancel }: { clock: Clock; cancel?: AbortSignal }): Promise<string | undefined> {
-  // operational.lastExecutionResult is condensed (no executionID): compare result ids, then look the new one up.
-  const lastBefore = task.operational?.lastExecutionResult?.id
-  const outcome = await poll({
-    clock,
-    signal: cancel,
-    read: async () => {
-      const sessions = await api.taskExecutionSessions(task)
-      const fresh = 'notKnown' in sessions ? undefined : sessions.find(session => !before.has(session.id.toLowerCase()))
-      if (fresh) return fresh.id
-      const last = (await findTask(api, { taskId: task.id })).operational?.lastExecutionResult?.id
-      if (!last || last === lastBefore) return undefined
-      const executionId = (await api.executionResult(last))?.executionID
-      return executionId && !before.has(executionId.toLowerCase()) ? executionId : undefined
-    },
-    done: found => found !== undefined,
-    next: (_, attempt) => (attempt + 1 < RECONCILE_POLLS ? RECONCILE_GAP_MS : undefined)
-  })
-  return outcome.done ? outcome.value : undefined
+  // The door (api.startTask) lets through a GUID, '' or nothing: a 2xx without an id leaves the outcome unknown.
+  if (answer) return answer
+  const unsaid = new Error('the server answered without an execution id')
+  return findLostStart(api, task, record, unsaid, { ...options, lastResultBefore: task.operational?.lastExecutionResult?.id })
 }

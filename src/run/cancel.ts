@@ -1,21 +1,25 @@
 import { reportFailure } from '../report/finish.js'
 import { setResult } from '../report/outputs.js'
+import { startedWhat } from '../reload/start-record.js'
 import type { Toolkit } from '../toolkit/toolkit.js'
 import type { Progress } from './progress.js'
 import { stopAndExplain } from './stop.js'
 
 /** On cancel the runner kills us 10 s after SIGINT: a short wait for Aborted. */
 const STOP_WAIT_ON_CANCEL_MS = 4_000
+/** How long a cancellation looks for what a start in flight started (the rest is the post step's). */
+const LOOK_ON_CANCEL_MS = 2_500
 
 /**
  * The job was cancelled: stop our executions that have not ended, unless they were someone else's
  * (attach) or the user said not to (stop-on-cancel: false); a reload that already finished is left as it
- * is. What could not be stopped is left to the post step. The step fails, saying what happened to each.
+ * is. A start in flight is settled: what it started is found and stopped. What could not be stopped or
+ * found is left to the post step. The step fails, saying what happened to each.
  */
 export async function reportCancelled(progress: Progress, toolkit: Toolkit): Promise<void> {
-  const { settings, runs, running } = progress
+  const { settings, runs, running, pending } = progress
   const messages: string[] = []
-  if (!settings || runs.every(run => !run.started)) messages.push('The job was cancelled before a reload was started.')
+  if (!settings || (runs.every(run => !run.started) && pending.size === 0)) messages.push('The job was cancelled before a reload was started.')
   for (const run of runs) {
     if (run.started && !running.has(run.started.key)) {
       messages.push(`The job was cancelled after the reload of '${run.label}' had ended (${run.report?.status || 'ended'}); nothing to stop.`)
@@ -35,6 +39,18 @@ export async function reportCancelled(progress: Progress, toolkit: Toolkit): Pro
       }
     }
     running.delete(r.key)
+  }
+  for (const [run, start] of [...pending]) {
+    if (settings?.stopOnCancel === false) {
+      messages.push(`The job was cancelled during the start of ${startedWhat(start.record)}; what it started keeps running in Qlik Sense because stop-on-cancel is false.`)
+      pending.delete(run)
+      continue
+    }
+    const settled = await start.settle({ why: 'The job was cancelled', lookMs: LOOK_ON_CANCEL_MS, waitMs: STOP_WAIT_ON_CANCEL_MS, afterward: 'The post step looks again.' })
+    messages.push(settled.message)
+    // Nothing found yet, or its stop failed: the post step looks again, under the same rule.
+    if (settled.kind === 'none' || settled.kind === 'failed') progress.pendingLeft.add(run)
+    else pending.delete(run)
   }
   // What is left is for the post step.
   progress.save()

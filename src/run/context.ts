@@ -6,6 +6,7 @@ import type { Settings } from '../settings/settings.js'
 import type { Toolkit } from '../toolkit/toolkit.js'
 import type { Clock } from '../util/clock.js'
 import { printUntrusted } from '../output/untrusted.js'
+import type { PendingStart } from './pending-start.js'
 
 /** One of our reloads that may still run: the cancel handler stops these, and the post step reads `saved`. */
 export interface Running {
@@ -21,6 +22,10 @@ export interface Running {
 
 /** Where a target's reloads are tracked, by key: the state the post step reads is kept from it. */
 export interface Tracker {
+  /** A start of the target is about to be sent: recorded (and saved) first; `started` or `settled` ends it. */
+  starting(run: TargetRun, start: PendingStart): void
+  /** The target's start is over: its execution is known (`started` came first), or it failed. */
+  settled(run: TargetRun): void
   started(running: Running): void
   ended(key: string): void
   /** A stop main decided on failed: the post step tries again. */

@@ -5,7 +5,9 @@ import type { EngineSession, RunningReload } from '../engine/session.js'
 import type { Progress, ScriptError } from '../engine/types.js'
 import type { QrsApi } from '../qrs/api.js'
 import type { AppRef, ExecutionResult } from '../qrs/types.js'
+import { authUser } from '../auth/index.js'
 import { untilAppIdle } from '../reload/app-busy.js'
+import { startedWhat, type StartRecord } from '../reload/start-record.js'
 import { engineNames, type StartedReload } from '../report/started.js'
 import { ProgressFile } from '../scriptlog/progress-file.js'
 import type { Clock } from '../util/clock.js'
@@ -15,6 +17,7 @@ import { poll } from '../util/poll.js'
 import type { TargetContext } from './context.js'
 import { openBudget } from './engine-tables.js'
 import type { TargetRunner } from './runner.js'
+import type { Settled } from './pending-start.js'
 
 /** An engine reload under way: its session, its DoReloadEx, the progress log it writes. */
 export interface EngineReload extends StartedReload {
@@ -64,6 +67,10 @@ export function engineRunner(api: QrsApi, engine: EngineConnector): TargetRunner
         const name = `qlik-engine-log-${GUID.test(app.id) ? app.id.toLowerCase() : 'app'}-${key.slice(0, 8)}.log`
         // Capped as a downloaded script log is: the same input, the same head and tail.
         const log = new ProgressFile(process.env.RUNNER_TEMP || tmpdir(), name, settings.scriptLogMaxBytes)
+        // Recorded before DoReloadEx goes out, as a task's start is: a main killed from here on leaves the post
+        // step a record of it (nothing to find over the QRS: it can only say what became of the reload).
+        const record: StartRecord = { engine: true, appId: app.id, name: app.name ?? app.id, at: new Date().toISOString(), user: authUser(settings.auth), before: [] }
+        context.tracker.starting(run, { record, settle: story => cancelSent(session, record, story.why) })
         const reload = session.reload(settings.partial)
         return {
           key,
@@ -160,6 +167,21 @@ export function engineRunner(api: QrsApi, engine: EngineConnector): TargetRunner
       if (started.reload.answer || started.reload.failure || !started.session.open) await closeAll(started)
     }
   }
+}
+
+/**
+ * A cancellation between the record and the end of the start (target.ts tracks the reload as soon as
+ * start() returns, in the same turn as DoReloadEx goes out): CancelReload on its session, which cancels
+ * the reload if it was sent and does nothing if not. Nothing was saved either way.
+ */
+async function cancelSent(session: EngineSession, record: StartRecord, why: string): Promise<Settled> {
+  const what = startedWhat(record)
+  try {
+    await session.cancel()
+  } catch (error) {
+    return { kind: 'failed', message: `${why} during the start of ${what}, and cancelling it failed: ${errorMessage(error)} Its session ends with this step; nothing saves it.` }
+  }
+  return { kind: 'stopped', message: `${why} during the start of ${what}: cancelled it (CancelReload); nothing was saved.` }
 }
 
 /** GetProgress of our reload; its lines go to the progress log as they come, its errors are kept. */

@@ -37,6 +37,8 @@ export async function runTarget(runner: TargetRunner, run: TargetRun, step: Step
         saved: reload.saved,
         stop: waitMs => runner.stop(reload, { waitMs, afterCancel: true, context })
       })
+      // The start is over: what it started is tracked by its key now.
+      context.tracker.settled(run)
       info(startedLine(reload))
       return reload
     }))
@@ -63,7 +65,9 @@ export async function runTarget(runner: TargetRunner, run: TargetRun, step: Step
     await explain(runner, started, result.result, context)
     if (settings.waitForChain && started.task) await followTheChain(started.task, result.result, context)
   } catch (error) {
+    // A start in flight stays recorded for the cancellation, which finds what it started.
     if (context.cancel.aborted) throw error
+    context.tracker.settled(run)
     if (context.signal.aborted && run.started) {
       await stopForFailFast(runner, run.started, context)
       return

@@ -5,6 +5,9 @@ import type { QrsApi } from '../qrs/api.js'
 import { isExternalProgram, type ReloadTask } from '../qrs/types.js'
 import type { Forecast } from '../reload/schedule.js'
 import { startReload, type TaskStart } from '../reload/start.js'
+import type { StartRecord } from '../reload/start-record.js'
+import { authUser } from '../auth/index.js'
+import { settleStart } from './pending-start.js'
 import { describeStatus, statusName } from '../reload/status.js'
 import { stopExecution } from '../reload/stop.js'
 import { latestAttempt, waitForExecution, type Heartbeat } from '../reload/wait.js'
@@ -33,9 +36,17 @@ export function taskReload(start: TaskStart): TaskReload {
  */
 export function taskRunner(api: QrsApi, engine: EngineConnector): TargetRunner<TaskReload> {
   return {
-    start: async ({ run, settings, clock, signal, cancel, toolkit }) => {
+    start: async ({ run, settings, clock, signal, cancel, toolkit, tracker, startedAt }) => {
       const known = run.resolved?.task && run.resolved.lookedUpAt !== undefined ? { task: run.resolved.task, at: run.resolved.lookedUpAt } : undefined
-      return taskReload(await startReload(api, run.target, { ...settings, clock, signal, cancel, log: toolkit }, known))
+      // Each start is recorded before it is sent: a cancellation (or the post step) finds what it started from the record.
+      const onSend = (record: StartRecord): void =>
+        tracker.starting(run, {
+          record,
+          settle: story => settleStart(api.detached(), record, { ...story, clock, log: toolkit })
+        })
+      const deadline = startedAt + settings.timeoutMs
+      const start = await startReload(api, run.target, { ...settings, clock, signal, cancel, log: toolkit, deadline, user: authUser(settings.auth), onSend }, known)
+      return taskReload(start)
     },
 
     status: async started => latestAttempt(await api.executionResults(started.executionId)),

@@ -1,5 +1,5 @@
 import { AUTH_TYPES, readAuth, type AuthSettings, type AuthType } from '../auth/index.js'
-import { parseDuration } from '../inputs/duration.js'
+import { GAP_BOUNDS, parseDuration, TIMEOUT_BOUNDS } from '../inputs/duration.js'
 import { parseSize } from '../inputs/size.js'
 import { parseMaxTargets, parseTargetInputs, type Selector, type Target } from '../inputs/parse-targets.js'
 import { parseCertificates, readPem } from '../inputs/pem.js'
@@ -151,9 +151,9 @@ export function getSettings(read: InputReader): Settings {
     waitForChain,
     chainFailure: parseChoice('chain-failure', get('chain-failure'), ['fail', 'warn'] as const),
     wait,
-    timeoutMs: parseDuration('timeout', get('timeout')),
-    maxPollIntervalMs: parseDuration('max-poll-interval', get('max-poll-interval')),
-    requestTimeoutMs: parseDuration('request-timeout', get('request-timeout')),
+    timeoutMs: parseDuration('timeout', get('timeout'), TIMEOUT_BOUNDS),
+    maxPollIntervalMs: parseDuration('max-poll-interval', get('max-poll-interval'), GAP_BOUNDS),
+    requestTimeoutMs: parseDuration('request-timeout', get('request-timeout'), GAP_BOUNDS),
     scriptLog: parseChoice('script-log', get('script-log'), SCRIPT_LOG_MODES),
     scriptLogMaxBytes: parseSize('script-log-max-size', get('script-log-max-size'), SCRIPT_LOG_SIZE),
     ifRunning,
@@ -166,15 +166,16 @@ export function getSettings(read: InputReader): Settings {
 
 function parseUrl(value: string): URL {
   if (!value) throw new InputError('url', 'is required (e.g. https://qliksrv01.corp.example:4242).')
+  // Credentials in the URL (`https://user:password@host`): refused before parsing, and never echoed. A
+  // password may hold any character, `/`, `?`, `#` and `@` too, so nothing before the last `@` can be shown.
+  if (value.includes('@')) throw new InputError('url', 'must not contain a user name or password (it holds an @): leave them out and use the auth inputs.')
   let url: URL
   try {
     url = new URL(value)
   } catch {
-    // Never echo credentials someone put into the URL.
-    throw new InputError('url', `'${value.replace(/\/\/[^/]*@/, '//***@')}' is not a URL (e.g. https://qliksrv01.corp.example:4242).`)
+    throw new InputError('url', `'${value}' is not a URL (e.g. https://qliksrv01.corp.example:4242).`)
   }
   if (url.protocol !== 'https:') throw new InputError('url', `must start with https:// (got ${url.protocol}//).`)
-  if (url.username || url.password) throw new InputError('url', 'must not contain credentials; use the auth inputs.')
   if (url.search || url.hash) throw new InputError('url', 'must not contain a query or fragment.')
   if (/\/qrs(\/|$)/i.test(url.pathname)) {
     throw new InputError('url', `must end before /qrs (e.g. https://${url.host}${url.pathname.replace(/\/qrs.*$/i, '')}).`)
