@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream'
 import { QrsError } from '../util/errors.js'
 import type { CallOptions, QrsClient } from './client.js'
-import { eqGuid, quote } from './filter.js'
+import { chunks, eqGuid, quote } from './filter.js'
 import { isExternalProgram, type About, type App, type CompositeEvent, type ExecutionResult, type ExecutionSession, type ReloadTask } from './types.js'
 
 /** A check the server could not answer (it does not serve the route): why, for a warning. */
@@ -79,6 +79,34 @@ export class QrsApi {
   }
 
   /**
+   * The sessions of these executions that still run (an ended one is missing: the QRS deletes it), in
+   * as few requests as the URL budget allows (`id eq a or id eq b ...`, docs/qrs-protocol.md section 4).
+   */
+  executionSessionsOf(ids: string[]): Promise<ExecutionSession[]> {
+    return this.chunked(
+      ids,
+      id => eqGuid('id', id),
+      filter => this.client.get<ExecutionSession[]>('/qrs/executionsession/full', { filter })
+    )
+  }
+
+  /** Every attempt's result of these executions, read like executionSessionsOf. */
+  executionResultsOf(ids: string[]): Promise<ExecutionResult[]> {
+    return this.chunked(
+      ids,
+      id => eqGuid('ExecutionId', id),
+      filter => this.client.get<ExecutionResult[]>('/qrs/executionresult/full', { filter })
+    )
+  }
+
+  /** The items' terms or-ed in chunks under the URL budget, one request each. */
+  private async chunked<S, T>(items: S[], term: (item: S) => string, list: (filter: string) => Promise<T[]>): Promise<T[]> {
+    const all: T[] = []
+    for (const chunk of chunks(items, term)) all.push(...(await list(chunk.filter)))
+    return all
+  }
+
+  /**
    * Executions of the task running now; NotKnown when the server (or a proxy rule) does not serve
    * the list (404, 400): then whether it runs is not known, which is not the same as "not running".
    */
@@ -108,6 +136,32 @@ export class QrsApi {
     return this.client.get<ExecutionResult[]>('/qrs/executionresult', { filter, orderby: 'StartTime desc' })
   }
 
+  /**
+   * `recentRuns` of several tasks, each from its own start time, in as few requests as the URL budget
+   * allows. Several need the full entities: the condensed ones do not name their task. A server that
+   * refuses the batched filter (400, 404) or leaves the task out gets one read per task.
+   */
+  async recentRunsOf(spans: { taskId: string; sinceIso: string }[]): Promise<ExecutionResult[]> {
+    const each = async (): Promise<ExecutionResult[]> => {
+      const all: ExecutionResult[] = []
+      for (const { taskId, sinceIso } of spans) all.push(...(await this.recentRuns(taskId, sinceIso)).map(result => ({ ...result, taskID: result.taskID ?? taskId })))
+      return all
+    }
+    if (spans.length < 2) return each()
+    let all: ExecutionResult[]
+    try {
+      all = await this.chunked(
+        spans,
+        ({ taskId, sinceIso }) => `(${eqGuid('TaskID', taskId)} and StartTime ge ${quote(sinceIso)})`,
+        filter => this.client.get<ExecutionResult[]>('/qrs/executionresult/full', { filter: `Status eq 7 and (${filter})`, orderby: 'StartTime desc' })
+      )
+    } catch (error) {
+      if (!(error instanceof QrsError && (error.status === 400 || error.status === 404))) throw error
+      return each()
+    }
+    return all.every(result => result.taskID) ? all : each()
+  }
+
   taskExecutionResults(taskId: string): Promise<ExecutionResult[]> {
     return this.client.get<ExecutionResult[]>('/qrs/executionresult/full', { filter: eqGuid('taskID', taskId) })
   }
@@ -131,11 +185,13 @@ export class QrsApi {
   }
 
   /**
-   * Asks the QRS to call `callbackUrl` when a result of this execution changes (Notification API:
-   * the body is the URL as a JSON string; the answer a handle).
+   * Asks the QRS to call `callbackUrl` when the status of a result that `filter` matches changes
+   * (Notification API: Updates of `status` only, not the log reference or other fields; the body is the
+   * URL as a JSON string, the answer a handle).
    */
-  async subscribeToExecution(executionId: string, callbackUrl: string): Promise<string> {
-    const answer = await this.client.post<string | { value?: string }>('/qrs/notification', { name: 'ExecutionResult', filter: eqGuid('ExecutionId', executionId) }, callbackUrl)
+  async subscribeToResults(filter: string, callbackUrl: string): Promise<string> {
+    const query = { name: 'ExecutionResult', filter, changetype: '2', propertyname: 'status' }
+    const answer = await this.client.post<string | { value?: string }>('/qrs/notification', query, callbackUrl)
     const handle = typeof answer.json === 'string' ? answer.json : answer.json?.value
     if (!handle) throw new Error('the QRS answered the subscription without a handle')
     return handle
