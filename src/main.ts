@@ -42,7 +42,7 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
     cancel.throwIfAborted()
     if (selection.failure) return await reportNotStarted(toolkit, settings, progress.runs, selection.failure)
     if (settings.dryRun) return await dryRun(toolkit, api, settings, progress.runs)
-    await runAll(taskRunner(api), progress.runs, { settings, api, toolkit, clock, cancel, tracker: progress })
+    await runAll(taskRunner(api, progress.runs), progress.runs, { settings, api, toolkit, clock, cancel, tracker: progress })
     cancel.throwIfAborted()
     await reportRuns(toolkit, settings, progress.runs)
   } catch (error) {

@@ -109,8 +109,8 @@ describe('taskForecast: the lookup last run, and for long reloads the recent run
     return {
       calls,
       api: {
-        recentRuns: async (taskId: string, since: string) => {
-          calls.push({ taskId, since })
+        recentRunsOf: async (spans: { taskId: string; sinceIso: string }[]) => {
+          calls.push(...spans.map(({ taskId, sinceIso }) => ({ taskId, since: sinceIso })))
           return answer()
         }
       } as unknown as QrsApi
@@ -141,7 +141,7 @@ describe('taskForecast: the lookup last run, and for long reloads the recent run
     const log = new FakeToolkit()
     expect(await taskForecast(failing.api, task(last), log)).toMatchObject({ expectedMs: 30_000, runs: 1 })
     expect(log.log).toEqual([
-      expect.stringMatching(/^debug: The task's recent runs could not be read \(GET \/qrs\/executionresult answered 403.*\): the last run is the forecast\.$/)
+      expect.stringMatching(/^debug: The tasks' recent runs could not be read \(GET \/qrs\/executionresult answered 403.*\): the last runs are the forecasts\.$/)
     ])
     expect(await taskForecast(history(async () => []).api, task(last), new FakeToolkit())).toMatchObject({ expectedMs: 30_000, runs: 1 })
   })

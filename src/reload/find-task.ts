@@ -1,29 +1,64 @@
 import type { QrsApi } from '../qrs/api.js'
-import { eqGuid, eqText } from '../qrs/filter.js'
+import { chunks, eqGuid, eqText } from '../qrs/filter.js'
 import { asExternalPrograms, type ReloadTask } from '../qrs/types.js'
 import { ReloadError } from '../util/errors.js'
+
+export type TaskTarget = { taskId: string } | { taskName: string }
 
 /**
  * Finds the task to start: reload tasks first, then external program tasks. Lists the user may
  * not see come back empty rather than refused, so "not found" also covers missing read rights.
  */
-export async function findTask(api: QrsApi, target: { taskId: string } | { taskName: string }): Promise<ReloadTask> {
-  const filter = 'taskId' in target ? eqGuid('id', target.taskId) : eqText('name', target.taskName)
-  let tasks = await api.reloadTasks(filter)
-  if (tasks.length === 0) tasks = asExternalPrograms(await api.externalProgramTasks(filter))
-  if ('taskId' in target) {
-    if (!tasks[0]) throw new ReloadError(`No task with id ${target.taskId} is visible to this user: check the id (QMC > Tasks) and the user's read rights on tasks.`)
-    return tasks[0]
+export async function findTask(api: QrsApi, target: TaskTarget): Promise<ReloadTask> {
+  const [found] = await findTasks(api, [target])
+  if (found instanceof ReloadError) throw found
+  return found
+}
+
+/**
+ * findTask for several targets at once: one lookup for all of them (`id eq a or name eq 'b' ...`, split by
+ * the URL budget), then one for those not found among the external program tasks. Each target gets its
+ * task, or the ReloadError findTask would throw; server trouble is thrown.
+ */
+export async function findTasks(api: QrsApi, targets: TaskTarget[]): Promise<(ReloadTask | ReloadError)[]> {
+  // A lookup for one target answers for it alone: what the server matched is its (as a lookup of its own was).
+  const matching = (target: TaskTarget, tasks: ReloadTask[], askedFor: TaskTarget[]): ReloadTask[] => {
+    if (askedFor.length === 1) return tasks
+    return 'taskId' in target ? tasks.filter(task => task.id.toLowerCase() === target.taskId.toLowerCase()) : tasks.filter(task => sameName(task.name, target.taskName))
   }
-  // QRS compares strings case-insensitively: prefer the exact spelling when several match.
+  const reload = await lookUp(targets, filter => api.reloadTasks(filter))
+  const missing = targets.filter(target => matching(target, reload, targets).length === 0)
+  const programs = missing.length > 0 ? asExternalPrograms(await lookUp(missing, filter => api.externalProgramTasks(filter))) : []
+  return targets.map(target => {
+    const inReload = matching(target, reload, targets)
+    return pick(target, inReload.length > 0 ? inReload : missing.includes(target) ? matching(target, programs, missing) : [])
+  })
+}
+
+async function lookUp(targets: TaskTarget[], list: (filter: string) => Promise<ReloadTask[]>): Promise<ReloadTask[]> {
+  const found: ReloadTask[] = []
+  for (const chunk of chunks(targets, target => ('taskId' in target ? eqGuid('id', target.taskId) : eqText('name', target.taskName)))) found.push(...(await list(chunk.filter)))
+  return found
+}
+
+/** QRS compares strings case-insensitively. */
+function sameName(a: string | undefined, b: string): boolean {
+  return (a ?? '').toLowerCase() === b.toLowerCase()
+}
+
+function pick(target: TaskTarget, tasks: ReloadTask[]): ReloadTask | ReloadError {
+  if ('taskId' in target) {
+    return tasks[0] ?? new ReloadError(`No task with id ${target.taskId} is visible to this user: check the id (QMC > Tasks) and the user's read rights on tasks.`)
+  }
+  // Prefer the exact spelling when several match.
   const exact = tasks.filter(task => task.name === target.taskName)
   const candidates = exact.length > 0 ? exact : tasks
   if (candidates.length === 0) {
-    throw new ReloadError(`No task named '${target.taskName}' is visible to this user: check the name (QMC > Tasks) and the user's read rights on tasks.`)
+    return new ReloadError(`No task named '${target.taskName}' is visible to this user: check the name (QMC > Tasks) and the user's read rights on tasks.`)
   }
   if (candidates.length > 1) {
     const ids = candidates.map(task => `${task.id} ('${task.name}')`).join(', ')
-    throw new ReloadError(`Several tasks are named '${target.taskName}': ${ids}. Use task-id instead.`)
+    return new ReloadError(`Several tasks are named '${target.taskName}': ${ids}. Use task-id instead.`)
   }
   return candidates[0]
 }

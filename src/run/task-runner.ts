@@ -1,17 +1,38 @@
 import { tmpdir } from 'node:os'
-import { subscribe } from '../notify/subscription.js'
+import { StepPush } from '../notify/subscription.js'
 import type { QrsApi } from '../qrs/api.js'
+import type { ReloadTask } from '../qrs/types.js'
+import { taskForecasts } from '../reload/history.js'
+import { ExecutionPoller } from '../reload/poller.js'
 import type { Forecast } from '../reload/schedule.js'
 import { startReload } from '../reload/start.js'
 import { describeStatus, statusName } from '../reload/status.js'
 import { stopExecution } from '../reload/stop.js'
-import { latestAttempt, waitForExecution, type Heartbeat } from '../reload/wait.js'
+import { latestAttempt, type Heartbeat } from '../reload/wait.js'
+import type { TargetRun } from '../report/target-run.js'
 import { saveScriptLog } from '../scriptlog/fetch.js'
+import type { StepContext } from './context.js'
 import { formatDuration } from '../util/format.js'
 import type { TargetRunner } from './runner.js'
 
-/** The QRS task scheduler runs the target: a reload task (or an app's manual reload task) started over the QRS. */
-export function taskRunner(api: QrsApi): TargetRunner {
+/**
+ * The QRS task scheduler runs the target: a reload task (or an app's manual reload task) started over the
+ * QRS. The targets of the step share what can be shared: one poller for all their executions (one read
+ * per tick for all of them), one read of their tasks' recent runs, one push subscription.
+ */
+export function taskRunner(api: QrsApi, runs: TargetRun[] = []): TargetRunner {
+  let poller: ExecutionPoller | undefined
+  let push: StepPush | undefined
+  let history: Promise<Map<string, Forecast>> | undefined
+  const tasks = (): ReloadTask[] => runs.flatMap(run => run.started?.task ?? run.resolved?.task ?? [])
+  const shared = ({ clock, settings, toolkit }: Pick<StepContext, 'clock' | 'settings' | 'toolkit'>) => {
+    // Reads that do not retry on their own: the poller rides out outages up to each timeout, telling each in two lines.
+    poller ??= new ExecutionPoller(api.with({ retries: 0 }), clock)
+    const wake = poller.wake.bind(poller)
+    if (settings.notify) push ??= new StepPush(api, { notify: settings.notify, tasks: () => tasks().map(task => task.id), onWake: wake, log: toolkit })
+    return { poller, push }
+  }
+
   return {
     start: ({ run, settings, clock, signal, cancel, toolkit }) => {
       const known = run.resolved?.task && run.resolved.lookedUpAt !== undefined ? { task: run.resolved.task, at: run.resolved.lookedUpAt } : undefined
@@ -20,27 +41,32 @@ export function taskRunner(api: QrsApi): TargetRunner {
 
     status: async started => latestAttempt(await api.executionResults(started.executionId)),
 
-    follow: async ({ executionId, forecast }, { settings, clock, signal, toolkit, info, group }) => {
+    follow: async (started, context) => {
+      const { executionId, task, attached } = started
+      const { settings, clock, signal, toolkit, info, group } = context
       const since = clock.now()
-      const previous = forecastLine(forecast)
       return group(`Wait for execution ${executionId} (timeout ${formatDuration(settings.timeoutMs)})`, async () => {
-        const push = settings.notify ? await subscribe(api, settings.notify, executionId, toolkit) : undefined
-        if (previous && !push) info(`The task's ${previous}: checks gather around that.`)
+        const { poller, push } = shared(context)
+        // The recent runs of every task of the step in one read, made once the first of them has started.
+        history ??= taskForecasts(api, uniqueTasks([...tasks(), task]), toolkit)
+        // Someone else's run began before our wait: no forecast of ours fits it.
+        const forecast = attached ? undefined : ((await history).get(task.id.toLowerCase()) ?? started.forecast)
+        const lease = await push?.join(task.id)
+        const previous = forecastLine(forecast)
+        if (previous && !lease) info(`The task's ${previous}: checks gather around that.`)
         try {
-          // Reads that do not retry on their own: the wait rides out outages up to the timeout, telling each in two lines.
-          return await waitForExecution(api.with({ retries: 0 }), executionId, {
-            clock,
+          return await poller.wait(executionId, {
             signal,
             log: info,
             timeoutMs: settings.timeoutMs,
             maxPollIntervalMs: settings.maxPollIntervalMs,
             forecast,
-            wakeUps: push && { sleep: (ms, abort) => push.listener.sleep(ms, abort), safetyPollMs: settings.maxPollIntervalMs },
+            push: lease && { safetyPollMs: settings.maxPollIntervalMs },
             onStatus: status => info(`+${formatDuration(clock.now() - since)} ${describeStatus(status)}`),
             onHeartbeat: beat => info(heartbeatLine(beat, previous))
           })
         } finally {
-          await push?.close()
+          await lease?.release()
         }
       })
     },
@@ -50,6 +76,12 @@ export function taskRunner(api: QrsApi): TargetRunner {
 
     scriptLog: ({ task }, result, { clock, cancel }) => saveScriptLog(api, task.id, result, { dir: process.env.RUNNER_TEMP || tmpdir(), clock, signal: cancel })
   }
+}
+
+/** Each task once. */
+function uniqueTasks(tasks: ReloadTask[]): ReloadTask[] {
+  const seen = new Set<string>()
+  return tasks.filter(task => !seen.has(task.id.toLowerCase()) && seen.add(task.id.toLowerCase()))
 }
 
 /** C0 and C1 control characters: a line break or escape in server text could start a runner command. */
