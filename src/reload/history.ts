@@ -22,6 +22,13 @@ const HISTORY_SPAN_RUNS = 100
  * successful runs, all read at once (one request for every task of the step, split by the URL budget).
  * A failed read keeps the last runs' forecasts: history only tunes the schedule.
  */
+/** Whether the forecast of this task's next run comes from its recent runs (a read), not its last run alone. */
+export function readsHistory(task: ReloadTask): boolean {
+  const last = task.operational?.lastExecutionResult
+  const single = forecastOf(last)
+  return single !== undefined && single.expectedMs >= HISTORY_MIN_MS && Number.isFinite(Date.parse(last?.startTime ?? ''))
+}
+
 export async function taskForecasts(api: QrsApi, tasks: ReloadTask[], log: Pick<Log, 'debug'>): Promise<Map<string, Forecast>> {
   const forecasts = new Map<string, Forecast>()
   const spans: { taskId: string; sinceIso: string }[] = []
@@ -30,9 +37,8 @@ export async function taskForecasts(api: QrsApi, tasks: ReloadTask[], log: Pick<
     const single = forecastOf(last)
     if (!single) continue
     forecasts.set(task.id.toLowerCase(), single)
-    const lastStart = Date.parse(last?.startTime ?? '')
-    if (single.expectedMs >= HISTORY_MIN_MS && Number.isFinite(lastStart)) {
-      spans.push({ taskId: task.id, sinceIso: new Date(lastStart - HISTORY_SPAN_RUNS * single.expectedMs).toISOString() })
+    if (readsHistory(task)) {
+      spans.push({ taskId: task.id, sinceIso: new Date(Date.parse(last!.startTime!) - HISTORY_SPAN_RUNS * single.expectedMs).toISOString() })
     }
   }
   if (spans.length === 0) return forecasts

@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os'
 import { StepPush } from '../notify/subscription.js'
 import type { QrsApi } from '../qrs/api.js'
 import type { ReloadTask } from '../qrs/types.js'
-import { taskForecasts } from '../reload/history.js'
+import { readsHistory, taskForecasts } from '../reload/history.js'
 import { ExecutionPoller } from '../reload/poller.js'
 import type { Forecast } from '../reload/schedule.js'
 import { startReload } from '../reload/start.js'
@@ -47,25 +47,35 @@ export function taskRunner(api: QrsApi, runs: TargetRun[] = []): TargetRunner {
       const since = clock.now()
       return group(`Wait for execution ${executionId} (timeout ${formatDuration(settings.timeoutMs)})`, async () => {
         const { poller, push } = shared(context)
-        // The recent runs of every task of the step in one read, made once the first of them has started.
-        history ??= taskForecasts(api, uniqueTasks([...tasks(), task]), toolkit)
-        // Someone else's run began before our wait: no forecast of ours fits it.
-        const forecast = attached ? undefined : ((await history).get(task.id.toLowerCase()) ?? started.forecast)
+        // Someone else's run began before our wait: no forecast of ours fits it. Else the last run, and
+        // for long reloads the recent runs of every task of the step, read once, a moment after the first
+        // start: out of the second in which the starts land, and long before a first check (half a run).
+        const initial = attached ? undefined : started.forecast
+        const later = attached || !readsHistory(task) ? undefined : (history ??= readLater(context, () => taskForecasts(api, uniqueTasks([...tasks(), task]), toolkit)))
         const lease = await push?.join(task.id)
-        const previous = forecastLine(forecast)
-        if (previous && !lease) info(`The task's ${previous}: checks gather around that.`)
+        let waiting = true
+        let previous = ''
+        const tell = (forecast: Forecast | undefined): void => {
+          previous = forecastLine(forecast)
+          if (previous && !lease && waiting) info(`The task's ${previous}: checks gather around that.`)
+        }
+        const forecastLater = later?.then(map => map.get(task.id.toLowerCase()) ?? initial)
+        if (forecastLater) void forecastLater.then(tell)
+        else tell(initial)
         try {
           return await poller.wait(executionId, {
             signal,
             log: info,
             timeoutMs: settings.timeoutMs,
             maxPollIntervalMs: settings.maxPollIntervalMs,
-            forecast,
+            forecast: initial,
+            forecastLater,
             push: lease && { safetyPollMs: settings.maxPollIntervalMs },
             onStatus: status => info(`+${formatDuration(clock.now() - since)} ${describeStatus(status)}`),
             onHeartbeat: beat => info(heartbeatLine(beat, previous))
           })
         } finally {
+          waiting = false
           await lease?.release()
         }
       })
@@ -76,6 +86,19 @@ export function taskRunner(api: QrsApi, runs: TargetRun[] = []): TargetRunner {
 
     scriptLog: ({ task }, result, { clock, cancel }) => saveScriptLog(api, task.id, result, { dir: process.env.RUNNER_TEMP || tmpdir(), clock, signal: cancel })
   }
+}
+
+/** The history read waits this long (plus up to as much again, jitter) after the first wait began. */
+const HISTORY_DELAY_MS = 1_000
+
+/** `read` after HISTORY_DELAY_MS; nothing (the last runs stay the forecasts) when the step is cancelled first. */
+async function readLater<T>({ clock, signal }: Pick<StepContext, 'clock' | 'signal'>, read: () => Promise<Map<string, T>>): Promise<Map<string, T>> {
+  try {
+    await clock.sleep(HISTORY_DELAY_MS * (1 + Math.random()), signal)
+  } catch {
+    return new Map()
+  }
+  return read()
 }
 
 /** Each task once. */
