@@ -25,8 +25,8 @@ export function readSettings(toolkit: Toolkit): Settings {
 }
 
 /** The site's API with the authenticator for auth-type; dispose the client when done. */
-export function connect(settings: Settings, clock: Clock, log: Log): { api: QrsApi; auth: Authenticator; client: QrsClient } {
-  const auth = createAuthenticator(settings.auth, { url: settings.url, userAgent: settings.userAgent, log })
+export async function connect(settings: Settings, clock: Clock, log: Log): Promise<{ api: QrsApi; auth: Authenticator; client: QrsClient }> {
+  const auth = await createAuthenticator(settings.auth, { url: settings.url, userAgent: settings.userAgent, log })
   const client = new QrsClient({
     url: settings.url,
     userAgent: settings.userAgent,

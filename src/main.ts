@@ -28,7 +28,7 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
         'insecure-skip-tls-verify is on: the server certificate is NOT verified, so anyone between the runner and Qlik Sense can read the credentials and answers. Set ca-cert (and tls-server-name) instead.'
       )
     }
-    const connection = connect(settings, clock, toolkit)
+    const connection = await connect(settings, clock, toolkit)
     client = connection.client
     // The run's calls stop when the job is cancelled (retry sleeps and requests in flight); the stops after it are not cut.
     const api = connection.api.with({ signal: cancel })

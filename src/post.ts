@@ -26,7 +26,7 @@ export async function post(deps: Dependencies = defaults): Promise<void> {
         toolkit.warning(`The main step did not finish; execution ${executionId} of task ${taskId} may still run (stop-on-cancel is false).`)
       return
     }
-    const connection = connect(settings, clock, toolkit)
+    const connection = await connect(settings, clock, toolkit)
     client = connection.client
     for (const { taskId, executionId } of running) {
       const stop = await stopAndExplain(() => stopExecution(connection.api, taskId, executionId, { clock, log: toolkit, waitMs: STOP_WAIT_MS }), {

@@ -17,5 +17,6 @@ export interface AuthInputs {
  */
 export interface AuthMethod<S extends { type: string }> {
   read(inputs: AuthInputs): S
-  create(settings: S, site: Site): Authenticator
+  /** May load the method's library first (it is loaded only for its auth-type: nothing heavy at start-up). */
+  create(settings: S, site: Site): Authenticator | Promise<Authenticator>
 }

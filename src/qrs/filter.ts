@@ -22,17 +22,13 @@ export function eqGuid(field: string, guid: string): string {
  * passes (docs/qrs-protocol.md section 4): a batched filter keeps to this, the path and the other
  * parameters taking the rest.
  */
-export const FILTER_BUDGET_BYTES = 1_536
+const FILTER_BUDGET_BYTES = 1_536
 
 /**
- * `a or b or c ...`, split into as few filters as keep each under `budget` bytes once URL-encoded: one
- * request per filter. A single term over the budget goes alone (the server then says what it thinks).
+ * `a or b or c ...` of the items' terms, split into as few filters as keep each under `budget` bytes once
+ * URL-encoded (one request per filter), each with the items it covers. A single term over the budget goes
+ * alone (the server then says what it thinks of it).
  */
-export function anyOf(terms: string[], budget = FILTER_BUDGET_BYTES): string[] {
-  return chunks(terms, term => term, budget).map(chunk => chunk.filter)
-}
-
-/** The same for items that become terms: each filter with the items it covers. */
 export function chunks<T>(items: T[], term: (item: T) => string, budget = FILTER_BUDGET_BYTES): { filter: string; items: T[] }[] {
   const out: { filter: string; items: T[] }[] = []
   const joiner = encodeURIComponent(' or ').length
