@@ -1,5 +1,5 @@
 import { tmpdir } from 'node:os'
-import { StepPush } from '../notify/subscription.js'
+import { StepPush, type PushLease } from '../notify/subscription.js'
 import type { QrsApi } from '../qrs/api.js'
 import type { ReloadTask } from '../qrs/types.js'
 import { readsHistory, taskForecasts } from '../reload/history.js'
@@ -23,7 +23,9 @@ import type { TargetRunner } from './runner.js'
 export function taskRunner(api: QrsApi, runs: TargetRun[] = []): TargetRunner {
   let poller: ExecutionPoller | undefined
   let push: StepPush | undefined
-  let history: Promise<Map<string, Forecast>> | undefined
+  let history: Later<Map<string, Forecast>> | undefined
+  /** Waits under way: the history read is dropped when none is left before it went out. */
+  let following = 0
   const tasks = (): ReloadTask[] => runs.flatMap(run => run.started?.task ?? run.resolved?.task ?? [])
   const shared = ({ clock, settings, toolkit }: Pick<StepContext, 'clock' | 'settings' | 'toolkit'>) => {
     // Reads that do not retry on their own: the poller rides out outages up to each timeout, telling each in two lines.
@@ -51,18 +53,20 @@ export function taskRunner(api: QrsApi, runs: TargetRun[] = []): TargetRunner {
         // for long reloads the recent runs of every task of the step, read once, a moment after the first
         // start: out of the second in which the starts land, and long before a first check (half a run).
         const initial = attached ? undefined : started.forecast
-        const later = attached || !readsHistory(task) ? undefined : (history ??= readLater(context, () => taskForecasts(api, uniqueTasks([...tasks(), task]), toolkit)))
-        const lease = await push?.join(task.id)
+        following++
+        let lease: PushLease | undefined
         let waiting = true
-        let previous = ''
-        const tell = (forecast: Forecast | undefined): void => {
-          previous = forecastLine(forecast)
-          if (previous && !lease && waiting) info(`The task's ${previous}: checks gather around that.`)
-        }
-        const forecastLater = later?.then(map => map.get(task.id.toLowerCase()) ?? initial)
-        if (forecastLater) void forecastLater.then(tell)
-        else tell(initial)
         try {
+          const later = attached || !readsHistory(task) ? undefined : (history ??= readLater(context, () => taskForecasts(api, uniqueTasks([...tasks(), task]), toolkit))).result
+          lease = await push?.join(task.id)
+          let previous = ''
+          const tell = (forecast: Forecast | undefined): void => {
+            previous = forecastLine(forecast)
+            if (previous && !lease && waiting) info(`The task's ${previous}: checks gather around that.`)
+          }
+          const forecastLater = later?.then(map => map.get(task.id.toLowerCase()) ?? initial)
+          if (forecastLater) void forecastLater.then(tell)
+          else tell(initial)
           return await poller.wait(executionId, {
             signal,
             log: info,
@@ -76,6 +80,8 @@ export function taskRunner(api: QrsApi, runs: TargetRun[] = []): TargetRunner {
           })
         } finally {
           waiting = false
+          // Nobody waits for the history any more: a process that is done does not stay for it.
+          if (--following === 0 && history?.drop()) history = undefined
           await lease?.release()
         }
       })
@@ -91,14 +97,33 @@ export function taskRunner(api: QrsApi, runs: TargetRun[] = []): TargetRunner {
 /** The history read waits this long (plus up to as much again, jitter) after the first wait began. */
 const HISTORY_DELAY_MS = 1_000
 
-/** `read` after HISTORY_DELAY_MS; nothing (the last runs stay the forecasts) when the step is cancelled first. */
-async function readLater<T>({ clock, signal }: Pick<StepContext, 'clock' | 'signal'>, read: () => Promise<Map<string, T>>): Promise<Map<string, T>> {
-  try {
-    await clock.sleep(HISTORY_DELAY_MS * (1 + Math.random()), signal)
-  } catch {
-    return new Map()
+/** A read made a moment later; `drop()` before it went out cancels it (and says so). */
+interface Later<T> {
+  result: Promise<T>
+  drop(): boolean
+}
+
+/** `read` after HISTORY_DELAY_MS; nothing (the last runs stay the forecasts) when dropped or the step is cancelled first. */
+function readLater<T>({ clock, signal }: Pick<StepContext, 'clock' | 'signal'>, read: () => Promise<Map<string, T>>): Later<Map<string, T>> {
+  const dropped = new AbortController()
+  let sent = false
+  const result = (async () => {
+    try {
+      await clock.sleep(HISTORY_DELAY_MS * (1 + Math.random()), AbortSignal.any([signal, dropped.signal]))
+    } catch {
+      return new Map<string, T>()
+    }
+    sent = true
+    return read()
+  })()
+  return {
+    result,
+    drop: () => {
+      if (sent) return false
+      dropped.abort()
+      return true
+    }
   }
-  return read()
 }
 
 /** Each task once. */
