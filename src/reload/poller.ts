@@ -182,11 +182,13 @@ export class ExecutionPoller {
     }
     const after = this.clock.now()
     const attempt = failures.size > 0 ? this.failures++ : (this.failures = 0)
+    const jitter = this.random()
+    const shared = batch.length > 1 ? () => jitter : undefined
     for (const watch of batch) {
       if (!this.watches.has(watch)) continue
       if (failures.has(watch)) this.failed(watch, failures.get(watch), after, attempt)
       else if (after >= watch.deadline) watch.settle(this.timeout(watch, after))
-      else this.plan(watch, after)
+      else this.plan(watch, after, shared)
     }
   }
 
@@ -288,14 +290,23 @@ export class ExecutionPoller {
     watch.options.onStatus?.(status)
   }
 
-  /** The next look: session gone but result not final, a moment later; push, the safety poll; else the schedule. */
-  private plan(watch: Watch, now: number): void {
+  /**
+   * The next look: session gone but result not final, a moment later; push, the safety poll; else the
+   * schedule. Without history, an execution read with others is looked at as if it were half as old (half
+   * the gap, one jitter for the tick): a look in a shared read costs a share of a request, and the ends
+   * of executions waited for together fall between the same two ticks, so their lags go together; half
+   * the gap halves that shared lag for at most twice one execution's requests.
+   */
+  private plan(watch: Watch, now: number, shared?: () => number): void {
     const { maxPollIntervalMs, push } = watch.options
+    const age = now - watch.started
     const gap = watch.sessionEnded
       ? pollInterval(0, maxPollIntervalMs, this.random) * 2
       : push
         ? push.safetyPollMs
-        : nextGap(now - watch.started, watch.forecast, { maxPollIntervalMs }, this.random)
+        : shared && watch.forecast === undefined
+          ? pollInterval(age / 2, maxPollIntervalMs, shared)
+          : nextGap(age, watch.forecast, { maxPollIntervalMs }, this.random)
     watch.gap = gap
     // A wake-up that came during the look asks for another one now.
     watch.due = Math.min(watch.wakePending ? now : now + gap, watch.deadline)
