@@ -281,7 +281,7 @@ __webpack_unused_export__ = debug; // for test
 
 /***/ }),
 
-/***/ 9850:
+/***/ 3688:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -496,40 +496,8 @@ class CookieJar {
 var lib = __nccwpck_require__(1750);
 ;// CONCATENATED MODULE: external "node:stream/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-;// CONCATENATED MODULE: external "node:https"
-const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
-;// CONCATENATED MODULE: external "node:tls"
-const external_node_tls_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var tunnel = __nccwpck_require__(770);
-;// CONCATENATED MODULE: ./src/qrs/agent.ts
-
-
-
-
-/**
- * Our own keep-alive agent with the site's TLS settings, handed to http-client through its
- * request handler hook (it has no CA or client-certificate options). Through a forward proxy
- * (HTTPS_PROXY, NO_PROXY as http-client reads them) it is the same tunnel agent http-client
- * would build, with the TLS settings given up front: the tunnel ignores per-request TLS options.
- */
-function createAgent(base, serverTls, clientTls, maxSockets = Infinity) {
-    const tls = {
-        ...clientTls,
-        ...(serverTls.ca ? { ca: serverTls.ca } : {}),
-        ...(serverTls.serverName ? { checkServerIdentity: (_host, cert) => (0,external_node_tls_namespaceObject.checkServerIdentity)(serverTls.serverName, cert) } : {}),
-        ...(serverTls.insecure ? { rejectUnauthorized: false } : {})
-    };
-    const proxyUrl = (0,lib/* getProxyUrl */.s_)(base.href);
-    if (!proxyUrl)
-        return new external_node_https_namespaceObject.Agent({ keepAlive: true, maxSockets, ...tls });
-    const proxy = new URL(proxyUrl);
-    // URL keeps the credentials percent-encoded; the proxy wants them as written (http-client decodes them too).
-    const proxyAuth = proxy.username || proxy.password ? { proxyAuth: `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}` } : {};
-    const over = proxy.protocol === 'https:' ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
-    return over({ keepAlive: true, maxSockets, ...tls, proxy: { host: proxy.hostname, port: proxy.port, ...proxyAuth } });
-}
-
+// EXTERNAL MODULE: ./src/qrs/agent.ts + 2 modules
+var qrs_agent = __nccwpck_require__(755);
 ;// CONCATENATED MODULE: ./src/qrs/connection-errors.ts
 
 
@@ -592,7 +560,7 @@ class Transport {
     nextSignal;
     constructor(base, options) {
         this.base = base;
-        const agent = (this.agent = createAgent(base, options.serverTls, options.clientTls, options.maxSockets));
+        const agent = (this.agent = (0,qrs_agent/* createAgent */.S)(base, options.serverTls, options.clientTls, options.maxSockets));
         // http-client's documented hook: each request goes out on our agent, with our TLS settings.
         const useOurAgent = {
             prepareRequest: (request) => {
@@ -1226,6 +1194,118 @@ async function createAuthenticator(settings, site) {
     return method.create(settings, site);
 }
 
+// EXTERNAL MODULE: ./src/util/text.ts
+var util_text = __nccwpck_require__(9997);
+// EXTERNAL MODULE: ./src/engine/errors.ts
+var engine_errors = __nccwpck_require__(7679);
+;// CONCATENATED MODULE: ./src/engine/connector.ts
+
+
+
+
+
+/**
+ * Opens apps in the engine, one session (one WebSocket) per app, signed in as the QRS calls are: the
+ * proxy's session cookie (NTLM: the cookie of the run's one handshake), the JWT bearer or the header
+ * until a cookie exists, or the client certificate with X-Qlik-User on the engine port.
+ */
+class EngineConnector {
+    site;
+    sessions = new Set();
+    constructor(site) {
+        this.site = site;
+    }
+    /** The app's URL: `<engine-url>/app/<appId>`. */
+    appUrl(appId) {
+        return new URL(`${this.site.url.href.replace(/\/+$/, '')}/app/${encodeURIComponent(appId)}`);
+    }
+    async open(app, options) {
+        const { auth, log } = this.site;
+        const name = `'${app.name ?? app.id}'`;
+        const url = this.appUrl(app.id);
+        // enigma.js with its schema and ws load only when an app is opened (engine mode, expect-rows): not at every start.
+        const [{ EngineSession }, { openSocket }] = await Promise.all([Promise.all(/* import() */[__nccwpck_require__.e(100), __nccwpck_require__.e(910)]).then(__nccwpck_require__.bind(__nccwpck_require__, 910)), Promise.all(/* import() */[__nccwpck_require__.e(977), __nccwpck_require__.e(901)]).then(__nccwpck_require__.bind(__nccwpck_require__, 5901))]);
+        for (let attempt = 0;; attempt++) {
+            options.signal?.throwIfAborted();
+            const upgrade = {};
+            const sent = auth.prepare();
+            let state = '';
+            let socket;
+            const cut = () => socket?.terminate();
+            options.signal?.addEventListener('abort', cut);
+            try {
+                const session = await EngineSession.open({
+                    url: url.href,
+                    appId: app.id,
+                    app: name,
+                    noData: options.noData,
+                    createSocket: () => (socket = openSocket(url, { serverTls: this.site.tls, clientTls: auth.clientTls, headers: { 'User-Agent': this.site.userAgent, ...sent.headers }, timeoutMs: this.site.requestTimeoutMs }, upgrade)),
+                    openTimeoutMs: options.openTimeoutMs,
+                    limits: { requestTimeoutMs: this.site.requestTimeoutMs },
+                    log,
+                    onConnected: value => (state = value),
+                    // The 101 of a JWT or header upgrade may carry a new proxy session's cookie: kept (and masked) like an HTTP answer's.
+                    opened: () => upgrade.answer && auth.receive(upgrade.answer)
+                });
+                this.sessions.add(session);
+                log.debug(`engine session open on ${url.host} for app ${app.id}${options.noData ? ' (no data)' : ''}`);
+                return session;
+            }
+            catch (error) {
+                if (options.signal?.aborted)
+                    throw options.signal.reason;
+                if (upgrade.refusal && attempt === 0 && auth.expired(upgrade.refusal, sent.session)) {
+                    // The session cookie expired (or there was none yet): one QRS call signs in again, then one more try.
+                    (0,untrusted/* printUntrusted */.Q)(log, `The engine refused the proxy session (${upgrade.refusal.status}): signing in again through the QRS.`);
+                    await this.site.refresh();
+                    continue;
+                }
+                throw this.explain(error, upgrade.refusal, state, name, url);
+            }
+            finally {
+                options.signal?.removeEventListener('abort', cut);
+            }
+        }
+    }
+    /** Closes every session still open (the step's end). */
+    async dispose() {
+        await Promise.all([...this.sessions].map(session => session.close()));
+        this.sessions.clear();
+    }
+    /** Why the app did not open, in words a user can act on. */
+    explain(error, refusal, state, name, url) {
+        const { auth } = this.site;
+        if (state && state !== 'SESSION_CREATED' && state !== 'SESSION_ATTACHED') {
+            return new errors/* EngineError */.NJ(`The engine refused the session for app ${name}: ${(0,util_text/* excerpt */.Kb)(state, 80)}${/LICENSE/i.test(state) ? ' (the user has no license to use apps: QMC > License management)' : ''}.`);
+        }
+        if (refusal) {
+            const where = `${url.host}${url.pathname.replace(/\/app\/.*$/, '')}`;
+            const said = (0,util_text/* excerpt */.Kb)(refusal.body, 200);
+            if (refusal.status >= 300 && refusal.status < 400) {
+                const explained = auth.redirectError(refusal);
+                if (explained)
+                    return explained;
+            }
+            const hint = refusal.status === 404
+                ? ' Nothing serves /app/<id> there: engine-url must be the engine (wss://host:4747) or a virtual proxy (wss://host/prefix).'
+                : (auth.refusalHint(refusal.status, refusal.body) ?? '');
+            return new errors/* EngineError */.NJ(`The engine at ${where} refused the WebSocket for app ${name}: ${refusal.status}${said ? ` ${said}` : ''}.${hint ? ` ${hint.trim()}` : ''}`);
+        }
+        if (error instanceof errors/* EngineError */.NJ || error instanceof errors/* ConnectionError */.Rc)
+            return error;
+        // ws's error event carries the socket's error (enigma.js rejects the open with the event).
+        const cause = error?.error;
+        if (typeof cause?.message === 'string') {
+            const described = describeConnectionError(cause, url);
+            if (cause.code === 'ECONNREFUSED') {
+                return new errors/* ConnectionError */.Rc(`Nothing accepts connections at ${url.host} (ECONNREFUSED): the engine port is closed to the runner (a firewall), or engine-url is wrong. Open the port, or reach the engine through a virtual proxy (engine-url: wss://host/prefix).`, true);
+            }
+            return described;
+        }
+        return (0,engine_errors/* engineError */.v)('the WebSocket', name, error);
+    }
+}
+
 // EXTERNAL MODULE: ./src/qrs/filter.ts
 var qrs_filter = __nccwpck_require__(5388);
 // EXTERNAL MODULE: ./src/qrs/types.ts
@@ -1314,9 +1394,15 @@ class QrsApi {
      * the list (404, 400): then whether it runs is not known, which is not the same as "not running".
      */
     async taskExecutionSessions(task) {
-        const field = (0,types/* isExternalProgram */.G1)(task) ? 'externalProgramTask.id' : 'reloadTask.id';
+        return this.runningSessions((0,qrs_filter/* eqGuid */.k8)((0,types/* isExternalProgram */.G1)(task) ? 'externalProgramTask.id' : 'reloadTask.id', task.id));
+    }
+    /** The executions of any task of the app running now (an engine reload must not run beside one); NotKnown as above. */
+    appRunningSessions(appId) {
+        return this.runningSessions((0,qrs_filter/* eqGuid */.k8)('app.id', appId));
+    }
+    async runningSessions(filter) {
         try {
-            return await this.client.get('/qrs/executionsession/full', { filter: (0,qrs_filter/* eqGuid */.k8)(field, task.id) });
+            return await this.client.get('/qrs/executionsession/full', { filter });
         }
         catch (error) {
             if (error instanceof errors/* QrsError */.Ds && (error.status === 404 || error.status === 400)) {
@@ -1478,8 +1564,6 @@ const systemClock = {
     }
 };
 
-// EXTERNAL MODULE: ./src/util/text.ts
-var util_text = __nccwpck_require__(9997);
 ;// CONCATENATED MODULE: ./src/qrs/client.ts
 
 
@@ -1563,7 +1647,7 @@ class QrsClient {
             next: (seen, attempt) => {
                 const error = (0,poll/* failure */.V2)(seen);
                 const delay = (0,retry/* retryDelay */.a2)(error, attempt, this.options.random);
-                (0,untrusted/* printUntrusted */.Q)(this.options.log, `${method} ${path}: ${(0,util_text/* firstLine */.T)((0,errors/* errorMessage */.gJ)(error))}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${retries}).`);
+                (0,untrusted/* printUntrusted */.Q)(this.options.log, `${method} ${path}: ${(0,util_text/* firstLine */.TM)((0,errors/* errorMessage */.gJ)(error))}; trying again in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${retries}).`);
                 return delay;
             }
         });
@@ -1668,7 +1752,120 @@ function positive(input, ms, hint) {
 
 // EXTERNAL MODULE: ./src/inputs/parse-targets.ts
 var parse_targets = __nccwpck_require__(4653);
+;// CONCATENATED MODULE: ./src/inputs/expect-rows.ts
+
+const OPERATORS = ['>=', '<=', '>', '<', '='];
+// `<table> <op> <count>`; a name with <, > or = in it is quoted ("a>b" or [a>b]), as in a load script.
+const LINE = /^(?:"([^"]+)"|\[([^\]]+)\]|([^<>="[][^<>=]*?))\s*(>=|<=|>|<|=)\s*(\d+)$/;
+/** expect-rows: one check per line; a bad line names itself. */
+function parseExpectRows(value) {
+    const checks = [];
+    const seen = new Set();
+    for (const line of value
+        .split(/\r?\n/)
+        .map(l => l.trim())
+        .filter(Boolean)) {
+        const match = LINE.exec(line);
+        if (!match)
+            throw new errors/* InputError */.dz('expect-rows', `'${line}' is not '<table> <op> <count>' (op one of ${OPERATORS.join(' ')}; e.g. 'Orders >= 1', '* > 0').`);
+        const quoted = match[1] ?? match[2];
+        const table = (quoted ?? match[3]).trim();
+        const count = Number(match[5]);
+        if (!Number.isSafeInteger(count))
+            throw new errors/* InputError */.dz('expect-rows', `'${line}': ${match[5]} is too large a count.`);
+        const check = { table, every: quoted === undefined && table === '*', op: match[4], count, line };
+        const key = `${check.every ? '*' : `[${table}]`} ${check.op} ${count}`;
+        if (seen.has(key))
+            throw new errors/* InputError */.dz('expect-rows', `lists '${line}' twice.`);
+        seen.add(key);
+        checks.push(check);
+    }
+    return checks;
+}
+
+;// CONCATENATED MODULE: ./src/settings/engine.ts
+
+
+
+const RELOAD_MODES = ['task', 'engine'];
+/** The engine's port on a node, where certificate auth reaches it (mutual TLS, X-Qlik-User). */
+const ENGINE_PORT = 4747;
+/**
+ * reload-mode, partial, engine-url and expect-rows, and what they cannot be combined with: each
+ * combination that cannot work fails here, naming both inputs, before any request.
+ */
+function readEngineSettings(get, context) {
+    const reloadMode = parseChoice('reload-mode', get('reload-mode'), RELOAD_MODES);
+    const partial = parseBoolean('partial', get('partial'));
+    const expectRows = parseExpectRows(get('expect-rows'));
+    const engine = reloadMode === 'engine';
+    if (partial && !engine) {
+        throw new errors/* InputError */.dz('partial', "needs reload-mode: engine (a task started over the QRS always reloads fully); reload-mode is 'task'.");
+    }
+    if (engine)
+        refuseWithEngine(context);
+    if (expectRows.length > 0 && !context.wait)
+        throw new errors/* InputError */.dz('expect-rows', 'needs wait: true: the checks run once the reload has ended.');
+    if (get('engine-url') && !engine && expectRows.length === 0) {
+        throw new errors/* InputError */.dz('engine-url', 'only applies with reload-mode: engine or expect-rows; remove it, or set one of them.');
+    }
+    return { reloadMode, partial, engineUrl: parseEngineUrl(get('engine-url'), context), expectRows };
+}
+/** The inputs an engine reload cannot honour: it reloads apps, in this step's own session. */
+function refuseWithEngine(context) {
+    const task = context.targets.find(target => target.kind === 'task-id' || target.kind === 'task-name')?.kind ?? context.selectors[0]?.kind;
+    if (task)
+        throw new errors/* InputError */.dz(task, 'names tasks, but reload-mode: engine reloads apps: use app-id or app-name, or reload-mode: task.');
+    if (!context.wait)
+        throw new errors/* InputError */.dz('wait', "must be true with reload-mode: engine: the engine reload runs in this step's session and ends with it.");
+    if (context.waitForChain)
+        throw new errors/* InputError */.dz('wait-for-chain', 'does not apply with reload-mode: engine: task triggers follow tasks, and an engine reload is no task.');
+    if (context.ifRunning === 'attach')
+        throw new errors/* InputError */.dz('if-running', "'attach' does not apply with reload-mode: engine (the action runs the reload itself): use wait or fail.");
+    for (const [name, value] of [
+        ['stop-on-timeout', context.stopOnTimeout],
+        ['stop-on-cancel', context.stopOnCancel]
+    ]) {
+        if (!value)
+            throw new errors/* InputError */.dz(name, "must be true with reload-mode: engine: the engine reload cannot outlive this step's session, so it is cancelled and never saved.");
+    }
+}
+/**
+ * `wss://host:port[/prefix]` (`https://` read as `wss://`). Default: certificate auth reaches the engine
+ * on the node's port 4747; the other auth types through the virtual proxy of `url`, which serves it too.
+ */
+function parseEngineUrl(value, { url, certificateAuth }) {
+    if (!value) {
+        const engine = new URL(certificateAuth ? `https://${url.hostname}:${ENGINE_PORT}` : url.href);
+        engine.protocol = 'wss:';
+        return withoutTrailingSlash(engine);
+    }
+    let engine;
+    try {
+        engine = new URL(value);
+    }
+    catch {
+        throw new errors/* InputError */.dz('engine-url', `'${value.replace(/\/\/[^/]*@/, '//***@')}' is not a URL (e.g. wss://qliksrv01.corp.example:4747).`);
+    }
+    if (engine.protocol === 'https:')
+        engine.protocol = 'wss:';
+    if (engine.protocol !== 'wss:')
+        throw new errors/* InputError */.dz('engine-url', `must start with wss:// or https:// (got ${engine.protocol}//): the engine is reached over TLS.`);
+    if (engine.username || engine.password)
+        throw new errors/* InputError */.dz('engine-url', 'must not contain credentials; use the auth inputs.');
+    if (engine.search || engine.hash)
+        throw new errors/* InputError */.dz('engine-url', 'must not contain a query or fragment.');
+    if (/\/app(\/|$)/i.test(engine.pathname))
+        throw new errors/* InputError */.dz('engine-url', `must end before /app (e.g. wss://${engine.host}${engine.pathname.replace(/\/app(\/.*)?$/i, '')}): the app is added per target.`);
+    return withoutTrailingSlash(engine);
+}
+function withoutTrailingSlash(url) {
+    url.pathname = url.pathname.replace(/\/+$/, '');
+    return url;
+}
+
 ;// CONCATENATED MODULE: ./src/settings/settings.ts
+
 
 
 
@@ -1698,7 +1895,9 @@ const DEFAULTS = {
     'stop-on-cancel': 'true',
     'jwt-algorithm': 'RS256',
     'jwt-user-id-claim': 'userId',
-    'jwt-user-directory-claim': 'userDirectory'
+    'jwt-user-directory-claim': 'userDirectory',
+    'reload-mode': 'task',
+    partial: 'false'
 };
 function getSettings(read) {
     const get = (name) => (read(name) ?? '').trim() || DEFAULTS[name] || '';
@@ -1712,7 +1911,14 @@ function getSettings(read) {
     const caCert = get('ca-cert') ? readPem('ca-cert', get('ca-cert')) : undefined;
     if (caCert)
         parseCertificates('ca-cert', caCert);
+    const wait = parseBoolean('wait', get('wait'));
+    const waitForChain = parseBoolean('wait-for-chain', get('wait-for-chain'));
+    const ifRunning = parseChoice('if-running', get('if-running'), IF_RUNNING_MODES);
+    const stopOnTimeout = parseBoolean('stop-on-timeout', get('stop-on-timeout'));
+    const stopOnCancel = parseBoolean('stop-on-cancel', get('stop-on-cancel'));
+    const engine = readEngineSettings(get, { url, certificateAuth: authType === 'certificate', targets, selectors, wait, waitForChain, ifRunning, stopOnTimeout, stopOnCancel });
     return {
+        ...engine,
         url,
         auth,
         caCert,
@@ -1727,16 +1933,16 @@ function getSettings(read) {
         maxTargets: (0,parse_targets/* parseMaxTargets */.CY)(get('max-targets')),
         maxParallel: parseCount('max-parallel', get('max-parallel')),
         failFast: parseBoolean('fail-fast', get('fail-fast')),
-        waitForChain: parseBoolean('wait-for-chain', get('wait-for-chain')),
+        waitForChain,
         chainFailure: parseChoice('chain-failure', get('chain-failure'), ['fail', 'warn']),
-        wait: parseBoolean('wait', get('wait')),
+        wait,
         timeoutMs: parseDuration('timeout', get('timeout')),
         maxPollIntervalMs: parseDuration('max-poll-interval', get('max-poll-interval')),
         requestTimeoutMs: parseDuration('request-timeout', get('request-timeout')),
         scriptLog: parseChoice('script-log', get('script-log'), SCRIPT_LOG_MODES),
-        ifRunning: parseChoice('if-running', get('if-running'), IF_RUNNING_MODES),
-        stopOnTimeout: parseBoolean('stop-on-timeout', get('stop-on-timeout')),
-        stopOnCancel: parseBoolean('stop-on-cancel', get('stop-on-cancel')),
+        ifRunning,
+        stopOnTimeout,
+        stopOnCancel,
         notify: parseNotify(get('notify-listen'), get('notify-url')),
         secrets
     };
@@ -1813,6 +2019,7 @@ var actions = __nccwpck_require__(2554);
 
 
 
+
 const defaults = { toolkit: actions/* actionsToolkit */.u, clock: systemClock };
 /** The inputs, checked; every secret among them masked before anything can print it. Shared by main and post. */
 function readSettings(toolkit) {
@@ -1821,7 +2028,7 @@ function readSettings(toolkit) {
         toolkit.setSecret(secret);
     return settings;
 }
-/** The site's API with the authenticator for auth-type; dispose the client when done. */
+/** The site's API with the authenticator for auth-type, and the engine signed in with the same; dispose the client and the engine when done. */
 async function connect(settings, clock, log) {
     const auth = await createAuthenticator(settings.auth, { url: settings.url, userAgent: settings.userAgent, log });
     const client = new QrsClient({
@@ -1833,7 +2040,74 @@ async function connect(settings, clock, log) {
         clock,
         log
     });
-    return { api: new QrsApi(client), auth, client };
+    const api = new QrsApi(client);
+    const engine = new EngineConnector({
+        url: settings.engineUrl,
+        auth,
+        tls: { ca: settings.caCert, serverName: settings.tlsServerName, insecure: settings.insecureSkipTlsVerify },
+        userAgent: settings.userAgent,
+        requestTimeoutMs: settings.requestTimeoutMs,
+        log,
+        // The cheapest QRS call: through the client, it signs in again when the proxy session expired.
+        refresh: () => api.about()
+    });
+    return { api, auth, client, engine };
+}
+
+
+/***/ }),
+
+/***/ 7679:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   v: () => (/* binding */ engineError)
+/* harmony export */ });
+/* unused harmony export engineErrorText */
+/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(17);
+/* harmony import */ var _util_text_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9997);
+
+
+/** The engine's LocalizedErrorCode values a reload meets, in words (enigma.js's schema, enum LocalizedErrorCode). */
+const CODES = {
+    [-1]: 'the connection closed',
+    2: 'not found',
+    5: 'access denied',
+    11: 'the request was aborted',
+    15: 'aborted',
+    1002: 'app already open',
+    1003: 'app not found',
+    1009: 'app already open in a different mode'
+};
+/** What an answer's error says, bounded (the engine's text is untrusted and shown on one line). */
+function engineErrorText(error) {
+    const e = error;
+    const code = typeof e?.code === 'number' ? e.code : undefined;
+    const message = typeof e?.message === 'string' ? e.message : String(error);
+    const parameter = typeof e?.parameter === 'string' && e.parameter !== message ? e.parameter : '';
+    const words = code === undefined ? '' : (CODES[code] ?? 'error');
+    const said = (0,_util_text_js__WEBPACK_IMPORTED_MODULE_1__/* .excerpt */ .Kb)([message, parameter].filter(Boolean).join(': '), 200);
+    return { code, text: `${said}${code === undefined ? '' : ` (${words}, code ${code})`}` };
+}
+/** An engine error for `method` on app `app`, with what to check when the code says. */
+function engineError(method, app, error) {
+    if (error instanceof _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .EngineError */ .NJ)
+        return error;
+    const { code, text } = engineErrorText(error);
+    return new _util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .EngineError */ .NJ(`The engine answered ${method} of app ${app} with ${text}.${hint(method, code)}`, code);
+}
+function hint(method, code) {
+    if (code === 5 && method === 'OpenDoc')
+        return ' The user needs read access to the app (QMC > Security rules).';
+    if (code === 5 && method === 'DoReloadEx')
+        return ' The user may open the app but not reload it: engine reloads need the reload right (update on the app, QMC > Security rules).';
+    if (code === 5 && method === 'DoSave')
+        return ' The user may reload the app but not save it (update right on the app): the reload was not saved.';
+    if (code === 1009)
+        return ' Another session has the app open with data while this one asks without (or the reverse): a dry run beside a running reload, or the other way round. Try again when that session has closed.';
+    if (code === 2 || code === 1003)
+        return ' Check the app id (QMC > Apps) and that engine-url reaches the engine that serves it.';
+    return '';
 }
 
 
@@ -1843,7 +2117,7 @@ async function connect(settings, clock, log) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(203);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(895);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
 /* harmony import */ var _run_state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4352);
 /* harmony import */ var _toolkit_actions_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2554);
@@ -1942,7 +2216,7 @@ function parseMaxTargets(value) {
 
 /***/ }),
 
-/***/ 203:
+/***/ 895:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -1952,7 +2226,7 @@ __nccwpck_require__.d(__webpack_exports__, {
 });
 
 // EXTERNAL MODULE: ./src/connect.ts + 25 modules
-var connect = __nccwpck_require__(9850);
+var connect = __nccwpck_require__(3688);
 // EXTERNAL MODULE: ./src/output/untrusted.ts
 var untrusted = __nccwpck_require__(4915);
 // EXTERNAL MODULE: ./src/qrs/filter.ts
@@ -1984,15 +2258,18 @@ function reportEntry(report, target = report.taskName) {
         error: null,
         'script-log-path': null,
         'planned-action': null,
-        'may-start': null
+        'may-start': null,
+        'reload-mode': report.reloadMode,
+        partial: report.partial,
+        tables: null
     };
 }
 /** The entry of a target, started or not: what its report says, else what its lookup found. */
-function resultEntry(run) {
+function resultEntry(run, settings) {
     const r = run.resolved;
     const base = run.report
         ? reportEntry(run.report, run.label)
-        : { ...reportEntry(emptyReport(), run.label), 'task-id': known(r?.taskId), 'task-name': known(r?.taskName), 'app-id': known(r?.appId), 'app-name': known(r?.appName) };
+        : { ...reportEntry(emptyReport(settings), run.label), 'task-id': known(r?.taskId), 'task-name': known(r?.taskName), 'app-id': known(r?.appId), 'app-name': known(r?.appName) };
     return {
         ...base,
         'app-name': base['app-name'] ?? known(r?.appName),
@@ -2002,10 +2279,11 @@ function resultEntry(run) {
         error: run.error ?? (run.plan && run.plan.reasons.length > 0 ? run.plan.reasons.join('; ') : null),
         'script-log-path': known(run.scriptLogPath),
         'planned-action': run.plan?.action ?? null,
-        'may-start': run.plan?.mayStart ?? null
+        'may-start': run.plan?.mayStart ?? null,
+        tables: run.data?.after ?? run.data?.before ?? null
     };
 }
-function emptyReport() {
+function emptyReport(settings) {
     return {
         taskId: '',
         taskName: '',
@@ -2020,7 +2298,9 @@ function emptyReport() {
         durationMs: null,
         node: '',
         attempts: 0,
-        details: []
+        details: [],
+        reloadMode: settings.reloadMode,
+        partial: settings.partial
     };
 }
 /** Sets every output the action declares; values unknown yet are empty strings. */
@@ -2031,6 +2311,7 @@ function setOutputs(toolkit, report) {
         'task-id': report.taskId,
         'task-name': report.taskName,
         'app-id': report.appId,
+        'app-name': report.appName,
         'execution-id': report.executionId,
         'execution-result-id': report.executionResultId,
         'started-at': report.startedAt,
@@ -2043,9 +2324,9 @@ function setOutputs(toolkit, report) {
         toolkit.setOutput(name, value);
 }
 /** `result`: one object for a single named target, else an array with one entry per target. */
-function setResult(toolkit, single, runs) {
-    const entries = runs.map(resultEntry);
-    toolkit.setOutput('result', JSON.stringify(single && entries.length === 1 ? entries[0] : entries));
+function setResult(toolkit, settings, runs) {
+    const entries = runs.map(run => resultEntry(run, settings));
+    toolkit.setOutput('result', JSON.stringify(settings.singleTarget && entries.length === 1 ? entries[0] : entries));
 }
 
 ;// CONCATENATED MODULE: external "node:os"
@@ -2379,7 +2660,72 @@ async function findNewExecution(api, task, before, { clock, cancel }) {
     return outcome.done ? outcome.value : undefined;
 }
 
+;// CONCATENATED MODULE: ./src/report/engine-plan.ts
+
+/** The engine's code for an app open with data in one session and asked without in another (or the reverse). */
+const OPEN_IN_OTHER_MODE = 1009;
+/**
+ * Dry run in engine mode: would the action reload this app? No task of it runs (or what if-running does
+ * about one), and the engine opens it without its data (qNoData: proves the session and the right to
+ * read it, and says whether the user may save it). Nothing is reloaded, nothing saved.
+ */
+async function planEngineApp(api, engine, settings, app, log) {
+    const reasons = [];
+    let action = `reload in the engine${settings.partial ? ' (partial)' : ''}, then save${settings.expectRows.length > 0 ? ' if the checks hold' : ''}`;
+    const sessions = await api.appRunningSessions(app.id);
+    const running = 'notKnown' in sessions ? undefined : sessions[0];
+    if ('notKnown' in sessions) {
+        log.warning(`Could not check whether a task of app '${app.name ?? app.id}' is running (${sessions.notKnown}).`);
+        if (settings.ifRunning === 'fail')
+            reasons.push("whether a task of it is running could not be checked and if-running is 'fail'");
+    }
+    if (running) {
+        if (settings.ifRunning === 'fail')
+            reasons.push(`a task of it is running (execution ${running.id}) and if-running is 'fail'`);
+        else
+            action = `wait for execution ${running.id} to end, then ${action}`;
+    }
+    let mayStart = null;
+    try {
+        const readOnly = await probe(engine, app, settings.requestTimeoutMs);
+        mayStart = !readOnly;
+        if (readOnly)
+            reasons.push('the signed-in user may open the app but not save it (no update right): an engine reload could not be saved');
+    }
+    catch (error) {
+        reasons.push(`the engine did not open it: ${(0,errors/* errorMessage */.gJ)(error)}`);
+    }
+    return {
+        action: reasons.length > 0 ? 'none' : action,
+        wouldStart: reasons.length === 0,
+        enabled: null,
+        runningExecutionId: running?.id ?? null,
+        runningNotKnown: 'notKnown' in sessions,
+        mayStart,
+        reasons
+    };
+}
+/** Opens the app without data and asks GetAppLayout whether it is read-only; open with data elsewhere, it is opened with data (cheap then: the model is in memory). */
+async function probe(engine, app, openTimeoutMs) {
+    let session;
+    try {
+        session = await engine.open(app, { noData: true, openTimeoutMs });
+    }
+    catch (error) {
+        if (!(error instanceof errors/* EngineError */.NJ && error.code === OPEN_IN_OTHER_MODE))
+            throw error;
+        session = await engine.open(app, { noData: false, openTimeoutMs });
+    }
+    try {
+        return await session.readOnly();
+    }
+    finally {
+        await session.close();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/report/dry-run.ts
+
 
 
 
@@ -2391,17 +2737,23 @@ async function findNewExecution(api, task, before, { clock, cancel }) {
  * does about it, the user's right to start it where the server tells), printed as one table in the log
  * and the job summary. Only reads: nothing is started or stopped.
  */
-async function dryRun(toolkit, api, settings, runs) {
+async function dryRun(toolkit, api, settings, runs, engine) {
     await toolkit.group(`Dry run: check ${runs.length} target${runs.length === 1 ? '' : 's'}`, async () => {
         for (const run of runs) {
-            run.plan = run.resolved?.taskId ? await planTask(toolkit, api, settings, run.resolved.taskId) : await planApp(api, run.resolved.appId);
+            const { taskId, appId, appName } = run.resolved;
+            if (taskId)
+                run.plan = await planTask(toolkit, api, settings, taskId);
+            else if (settings.reloadMode === 'engine')
+                run.plan = await planEngineApp(api, engine, settings, { id: appId, name: appName }, toolkit);
+            else
+                run.plan = await planApp(api, appId);
             run.success = run.plan.wouldStart;
         }
     });
     const table = planRows(runs);
     // Names come from the server: printed with runner commands off.
     (0,untrusted/* printUntrusted */.Q)(toolkit, ...textTable(table).split('\n'));
-    setResult(toolkit, settings.singleTarget, runs);
+    setResult(toolkit, settings, runs);
     const blocked = runs.filter(run => !run.plan.wouldStart);
     const verdict = blocked.length === 0
         ? `Dry run: all ${runs.length} target${runs.length === 1 ? '' : 's'} would start. Nothing was started.`
@@ -2512,15 +2864,16 @@ async function writePlanSummary(toolkit, rows, verdict, ok) {
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: ./src/util/text.ts
+var util_text = __nccwpck_require__(9997);
 ;// CONCATENATED MODULE: ./src/scriptlog/lines.ts
 
-/** A line longer than this is cut: a log line that never ends must not fill the memory. */
-const MAX_LINE_CHARS = 4_000;
+
 /**
  * The lines of a file from byte `start`, CRLF or LF, each cut to `maxChars` (with `…`). Memory stays
  * bounded by the chunk size and `maxChars` whatever the file holds, a single line of 500 MB included.
  */
-async function* boundedLines(path, start = 0, maxChars = MAX_LINE_CHARS) {
+async function* boundedLines(path, start = 0, maxChars = util_text/* MAX_LINE_CHARS */.yL) {
     let line = '';
     let cut = false;
     for await (const chunk of (0,external_node_fs_.createReadStream)(path, { encoding: 'utf8', start, highWaterMark: 64 * 1024 })) {
@@ -2618,7 +2971,7 @@ function failureAnnotation(report, excerpt, logNote) {
     if (excerpt?.errorLines.length)
         parts.push(`Script errors:\n${indent(excerpt.errorLines)}`);
     if (excerpt?.tail.length)
-        parts.push(`Last lines of the script log:\n${indent(excerpt.tail.slice(-10))}`);
+        parts.push(`Last lines of the ${report.reloadMode === 'engine' ? "reload's progress" : 'script log'}:\n${indent(excerpt.tail.slice(-10))}`);
     if (logNote)
         parts.push(logNote);
     const text = parts.join('\n');
@@ -2626,7 +2979,13 @@ function failureAnnotation(report, excerpt, logNote) {
 }
 /** Why the step failed, in one sentence: the annotation's first line and the summary's. */
 function failureSentence(report) {
-    return `Reload task '${report.taskName}' ended with ${report.status} (${report.statusCode}), not FinishedSuccess.`;
+    return `${reloadSubject(report)} ended with ${report.status} (${report.statusCode}), not FinishedSuccess.`;
+}
+/** "Reload task 'Reload Sales'", or "Engine reload of app 'Sales'" (partial). */
+function reloadSubject(report) {
+    if (report.reloadMode === 'task')
+        return `Reload task '${report.taskName}'`;
+    return `${report.partial ? 'Partial engine' : 'Engine'} reload of app '${report.appName || report.appId}'`;
 }
 function indent(lines) {
     return lines.map(line => `  ${line}`).join('\n');
@@ -2640,10 +2999,14 @@ function logReport(toolkit, report) {
     const lines = [];
     const info = (line) => lines.push(line);
     info(`Status:    ${report.status} (${report.statusCode})`);
-    info(`Task:      ${report.taskName} (${report.taskId})`);
+    if (report.taskId)
+        info(`Task:      ${report.taskName} (${report.taskId})`);
     if (report.appId)
         info(`App:       ${report.appName || '?'} (${report.appId})`);
-    info(`Execution: ${report.executionId}${report.attempts > 1 ? ` (${report.attempts} attempts)` : ''}`);
+    if (report.reloadMode === 'engine')
+        info(`Reload:    in the engine${report.partial ? ', partial' : ''}`);
+    if (report.executionId)
+        info(`Execution: ${report.executionId}${report.attempts > 1 ? ` (${report.attempts} attempts)` : ''}`);
     if (report.startedAt)
         info(`Started:   ${report.startedAt}`);
     if (report.stoppedAt)
@@ -2660,25 +3023,96 @@ function logReport(toolkit, report) {
     (0,untrusted/* printUntrusted */.Q)(toolkit, ...lines);
 }
 
-// EXTERNAL MODULE: ./src/util/text.ts
-var util_text = __nccwpck_require__(9997);
+;// CONCATENATED MODULE: ./src/report/tables.ts
+
+const count = (n) => n.toLocaleString('en-US');
+function rowsOf(data) {
+    const after = data.after ?? [];
+    const names = [...after.map(t => t.name), ...(data.before ?? []).map(t => t.name).filter(n => !after.some(t => t.name === n))];
+    // A check on a table that does not exist gets a row of its own.
+    for (const outcome of data.checks)
+        if (outcome.table !== '*' && !names.includes(outcome.table))
+            names.push(outcome.table);
+    const find = (list, name) => list?.find(t => t.name === name)?.rows;
+    const rows = names.map(name => ({
+        name,
+        before: find(data.before, name),
+        after: find(data.after, name),
+        beforeKnown: data.before !== undefined,
+        checks: data.checks.filter(outcome => outcome.table === name)
+    }));
+    const noTables = data.checks.filter(outcome => outcome.table === '*');
+    return noTables.length > 0 ? [...rows, { name: '*', beforeKnown: false, checks: noTables }] : rows;
+}
+function change(row) {
+    if (!row.beforeKnown || !data(row))
+        return '';
+    if (row.before === undefined)
+        return 'new';
+    if (row.after === undefined)
+        return 'gone';
+    const delta = row.after - row.before;
+    return delta === 0 ? '±0' : `${delta > 0 ? '+' : '−'}${count(Math.abs(delta))}`;
+}
+const data = (row) => row.before !== undefined || row.after !== undefined;
+function checkText(outcome) {
+    const { op, count: expected } = outcome.check;
+    return `${outcome.held ? '✅' : '❌'} ${html_escape(op)} ${count(expected)}`;
+}
+/** The tables for the step log: "Orders: 126,500 (+1,500) expect >= 1 held". */
+function tableLines(dataReport, app) {
+    const rows = rowsOf(dataReport);
+    if (rows.length === 0)
+        return [`Tables of app '${app}': none`];
+    return [
+        `Tables of app '${app}'${dataReport.after ? ' after the reload' : ''}:`,
+        ...rows.map(row => {
+            const rows = row.after !== undefined ? count(row.after) : row.name === '*' ? 'no tables' : row.before !== undefined && dataReport.after ? 'gone' : 'no such table';
+            const delta = change(row);
+            const checks = row.checks.map(o => `${o.check.line}: ${o.held ? 'held' : 'FAILED'}`).join('; ');
+            return `  ${row.name}: ${rows}${delta && delta !== 'gone' ? ` (${delta}${row.before !== undefined ? ` from ${count(row.before)}` : ''})` : ''}${checks ? `  [${checks}]` : ''}`;
+        })
+    ];
+}
+/** The tables for the job summary: rows before → after, the change, and each check with ✅ or ❌. Server text escaped. */
+function tablesHtml(dataReport) {
+    const rows = rowsOf(dataReport);
+    if (rows.length === 0)
+        return '<p><sub>The app has no tables.</sub></p>';
+    const withBefore = dataReport.before !== undefined && dataReport.after !== undefined;
+    const header = ['Table', ...(withBefore ? ['Rows before', 'Rows after', 'Change'] : ['Rows']), 'Check'].map(h => `<th align="left">${h}</th>`).join('');
+    const body = rows.map(row => {
+        const after = row.after !== undefined ? count(row.after) : row.name === '*' ? 'no tables' : '—';
+        const cells = [
+            row.name === '*' ? '* (every table)' : html_escape(row.name),
+            ...(withBefore ? [row.before !== undefined ? count(row.before) : '—', after, change(row)] : [dataReport.after ? after : row.before !== undefined ? count(row.before) : '—']),
+            row.checks.map(checkText).join(' ')
+        ];
+        return `<tr>${cells.map(cell => `<td>${cell}</td>`).join('')}</tr>`;
+    });
+    return `<table><tr>${header}</tr>${body.join('')}</table>`;
+}
+
 ;// CONCATENATED MODULE: ./src/report/summary.ts
 
 
 
+
 /** The job summary: what ran, how it ended, and on failure the lines that explain it. */
-function renderSummary({ report, failure, success, excerpt, scriptLogNote, chain }) {
+function renderSummary({ report, failure, success, excerpt, scriptLogNote, chain, data }) {
     const summary = new Html();
     const name = report?.taskName || report?.appName || 'Qlik Sense reload';
     summary.heading(`${success ? '✅' : '❌'} ${html_escape(name)}: ${html_escape(report?.status || (success ? 'started' : 'failed'))}`, 3);
     if (failure)
-        summary.raw(`<p><strong>${html_escape((0,util_text/* firstLine */.T)(failure))}</strong></p>`);
+        summary.raw(`<p><strong>${html_escape((0,util_text/* firstLine */.TM)(failure))}</strong></p>`);
     if (report) {
+        const when = (yes, row) => (yes ? [row] : []);
         const rows = [
             ['Status', report.statusCode === null ? html_escape(report.status || '—') : `${html_escape(report.status)} (${report.statusCode})`],
-            ['Task', `${html_escape(report.taskName)} <code>${html_escape(report.taskId)}</code>`],
-            ...(report.appId ? [['App', `${html_escape(report.appName || '')} <code>${html_escape(report.appId)}</code>`]] : []),
-            ['Execution', `<code>${html_escape(report.executionId)}</code>`],
+            ...when(report.taskId, ['Task', `${html_escape(report.taskName)} <code>${html_escape(report.taskId)}</code>`]),
+            ...when(report.appId, ['App', `${html_escape(report.appName || '')} <code>${html_escape(report.appId)}</code>`]),
+            ...when(report.reloadMode === 'engine', ['Reload', `in the engine${report.partial ? ', partial' : ''}`]),
+            ...when(report.executionId, ['Execution', `<code>${html_escape(report.executionId)}</code>`]),
             ['Started', html_escape(report.startedAt || '—')],
             ['Stopped', html_escape(report.stoppedAt || '—')],
             ['Duration', report.durationMs === null ? '—' : formatDuration(report.durationMs)],
@@ -2696,6 +3130,8 @@ function renderSummary({ report, failure, success, excerpt, scriptLogNote, chain
             summary.raw('<p>Script errors:</p>').code(html_escape(excerpt.errorLines.join('\n')));
         summary.details(`Last ${excerpt.tail.length} lines of the script log (${excerpt.lines} lines)`, `<pre>${html_escape(excerpt.tail.join('\n'))}</pre>`);
     }
+    if (data)
+        summary.raw(`<p><strong>Tables</strong></p>${tablesHtml(data)}`);
     if (chain)
         summary.raw(`<p><strong>Task chain</strong></p>${chainTree(chain)}`);
     if (scriptLogNote)
@@ -2730,7 +3166,7 @@ function renderTargetsSummary(runs, failure) {
     summary.heading(failed.length === 0 ? `✅ ${runs.length} Qlik Sense reloads finished` : `❌ ${failed.length} of ${runs.length} Qlik Sense reloads failed`, 3);
     // A selection that failed as a whole (nothing started): why, above the rows.
     if (failure)
-        summary.raw(`<p><strong>${html_escape((0,util_text/* firstLine */.T)(failure))}</strong></p>`);
+        summary.raw(`<p><strong>${html_escape((0,util_text/* firstLine */.TM)(failure))}</strong></p>`);
     const header = ['Target', 'Status', 'Started', 'Duration', 'Node', 'Execution'].map(h => `<th align="left">${h}</th>`).join('');
     const rows = runs.map(run => {
         const r = run.report;
@@ -2746,6 +3182,8 @@ function renderTargetsSummary(runs, failure) {
         return `<tr>${cells.map(c => `<td>${c}</td>`).join('')}</tr>`;
     });
     summary.raw(`<table><tr>${header}</tr>${rows.join('')}</table>`);
+    for (const run of runs.filter(r => r.data))
+        summary.details(`Tables of ${html_escape(run.label)}${run.data.checks.some(c => !c.held) ? ' ❌' : ''}`, tablesHtml(run.data));
     for (const run of runs.filter(r => r.chain))
         summary.details(`Task chain after ${html_escape(run.label)}`, chainTree(run.chain));
     for (const run of failed) {
@@ -2929,7 +3367,7 @@ async function reportRuns(toolkit, settings, runs) {
         await reportOne(toolkit, settings, runs[0]);
     else
         await reportMany(toolkit, settings, runs);
-    setResult(toolkit, settings.singleTarget, runs);
+    setResult(toolkit, settings, runs);
 }
 async function reportOne(toolkit, settings, run) {
     const { report } = run;
@@ -2939,9 +3377,13 @@ async function reportOne(toolkit, settings, run) {
         toolkit.setOutput('script-log-path', run.scriptLogPath);
     if (run.error || !report) {
         const message = run.error ?? `${run.label}: no result.`;
-        toolkit.error(message);
+        // A reload that ended (and then failed its checks or its save) is shown like any other.
+        if (report && run.result)
+            await toolkit.group(`Result: ${report.status}`, async () => logReport(toolkit, report));
+        await printLog(toolkit, settings, run);
+        toolkit.error(message, checkFailed(run) ? { title: `Qlik data check failed: ${run.label}` } : undefined);
         toolkit.fail();
-        await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: false, failure: message }));
+        await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: false, failure: message, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, data: run.data }));
         return;
     }
     if (!run.result) {
@@ -2953,12 +3395,12 @@ async function reportOne(toolkit, settings, run) {
     await printLog(toolkit, settings, run);
     const reloadOk = (0,reload_status/* isSuccess */.oJ)(run.result.status);
     if (reloadOk)
-        (0,untrusted/* printUntrusted */.Q)(toolkit, `Reload task '${report.taskName}' finished successfully.`);
+        (0,untrusted/* printUntrusted */.Q)(toolkit, `${reloadSubject(report)} finished successfully${report.reloadMode === 'engine' ? ' and was saved' : ''}.`);
     else
         annotate(toolkit, run);
     const chainProblem = reportChain(toolkit, settings, run);
     const failure = !reloadOk ? failureSentence(report) : run.success ? undefined : chainProblem;
-    await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, chain: run.chain }));
+    await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, chain: run.chain, data: run.data }));
 }
 /** A failed task in the chain: an error (chain-failure: fail) or a warning (warn). Returns the text. */
 function reportChain(toolkit, settings, run) {
@@ -2979,7 +3421,7 @@ function reportChain(toolkit, settings, run) {
 async function reportMany(toolkit, settings, runs) {
     for (const run of runs) {
         await toolkit.group(`Result: ${run.label}: ${run.report?.status || 'failed'}`, async () => {
-            if (run.report?.executionResultId)
+            if (run.report && run.result)
                 logReport(toolkit, run.report);
             if (run.error)
                 (0,untrusted/* printUntrusted */.Q)(toolkit, run.error);
@@ -2988,7 +3430,7 @@ async function reportMany(toolkit, settings, runs) {
     }
     for (const run of runs) {
         if (run.error)
-            toolkit.error(run.error, { title: `Qlik reload failed: ${run.label}` });
+            toolkit.error(run.error, { title: `${checkFailed(run) ? 'Qlik data check failed' : 'Qlik reload failed'}: ${run.label}` });
         else if (run.result && !(0,reload_status/* isSuccess */.oJ)(run.result.status))
             annotate(toolkit, run);
         reportChain(toolkit, settings, run);
@@ -3003,7 +3445,7 @@ async function reportMany(toolkit, settings, runs) {
     await bestEffort(toolkit, 'write the job summary', () => writeTargetsSummary(toolkit, runs));
 }
 async function printLog(toolkit, settings, run) {
-    if (run.scriptLogPath && (settings.scriptLog === 'always' || (settings.scriptLog === 'on-failure' && !run.success))) {
+    if (run.scriptLogPath && !run.scriptLogPrinted && (settings.scriptLog === 'always' || (settings.scriptLog === 'on-failure' && !run.success))) {
         await bestEffort(toolkit, 'print the script log', () => printScriptLog(toolkit, run.scriptLogPath, run.scriptLogBytes ?? 0));
     }
 }
@@ -3022,10 +3464,11 @@ async function bestEffort(toolkit, what, work) {
         toolkit.warning(`Could not ${what}: ${error.message}`);
     }
 }
+const checkFailed = (run) => run.data?.checks.some(check => !check.held) ?? false;
 /** One annotation per failed reload: status, scheduler errors, script error lines and log tail. */
 function annotate(toolkit, run) {
     const note = run.scriptLogNote?.startsWith('No script log') ? run.scriptLogNote : undefined;
-    toolkit.error(failureAnnotation(run.report, run.excerpt, note), { title: `Qlik reload failed: ${run.report.taskName} (${run.report.status})` });
+    toolkit.error(failureAnnotation(run.report, run.excerpt, note), { title: `Qlik reload failed: ${run.label} (${run.report.status})` });
     toolkit.fail();
 }
 
@@ -3034,7 +3477,7 @@ function annotate(toolkit, run) {
 
 /** The selection failed as a whole: nothing started; every target gets its entry and its row, the step one error. */
 async function reportNotStarted(toolkit, settings, runs, failure) {
-    setResult(toolkit, settings.singleTarget, runs);
+    setResult(toolkit, settings, runs);
     toolkit.error(failure);
     toolkit.fail();
     if (settings.singleTarget)
@@ -3054,21 +3497,58 @@ async function pool(items, limit, work) {
     await Promise.all(lanes);
 }
 
+;// CONCATENATED MODULE: ./src/engine/checks.ts
+const COMPARE = {
+    '>=': (a, c) => a >= c,
+    '>': (a, c) => a > c,
+    '=': (a, c) => a === c,
+    '<=': (a, c) => a <= c,
+    '<': (a, c) => a < c
+};
+/** Runs every check against the tables read after the reload. A named table that is missing fails its check; `*` of an app without tables too. */
+function runChecks(checks, tables) {
+    return checks.flatMap((check) => {
+        if (check.every) {
+            if (tables.length === 0)
+                return [{ check, table: '*', held: false }];
+            return tables.map(table => ({ check, table: table.name, actual: table.rows, held: COMPARE[check.op](table.rows, check.count) }));
+        }
+        const table = tables.find(t => t.name === check.table);
+        return [{ check, table: check.table, actual: table?.rows, held: table !== undefined && COMPARE[check.op](table.rows, check.count) }];
+    });
+}
+/** A failed check in one sentence: the table, the expected and the actual count. */
+function describeFailure(outcome, tables) {
+    const { check, table, actual } = outcome;
+    const expected = `expected ${check.op} ${check.count.toLocaleString('en-US')}`;
+    if (table === '*' && actual === undefined)
+        return `the app has no tables (${check.line}: ${expected} in every table)`;
+    if (actual !== undefined)
+        return `table '${table}' has ${actual.toLocaleString('en-US')} rows, ${expected}`;
+    const near = tables.find(t => t.name.toLowerCase() === table.toLowerCase());
+    const listed = tables.slice(0, 20).map(t => `'${t.name}'`);
+    const known = tables.length === 0 ? 'the app has no tables' : `the app has ${listed.join(', ')}${tables.length > 20 ? ` and ${tables.length - 20} more` : ''}`;
+    return `table '${table}' does not exist (${expected}; ${near ? `did you mean '${near.name}'? ` : ''}${known})`;
+}
+
 ;// CONCATENATED MODULE: ./src/report/report.ts
 
 
 
 const DETAIL_TYPES = ['error', 'warning', 'info'];
-function buildReport(task, executionId, result, attempts = 0, app = task.app) {
+/** The report of a started reload with what is known of its outcome so far. */
+function buildReport(started, result, attempts = 0) {
+    const { task } = started;
+    const app = started.app ?? task?.app;
     const startedAt = (0,dates/* realTime */.M)(result?.startTime);
     const stoppedAt = (0,dates/* realTime */.M)(result?.stopTime);
     const appId = app?.id ?? (result?.appID && result.appID !== types/* EMPTY_GUID */.U2 ? result.appID : '');
     return {
-        taskId: task.id,
-        taskName: task.name,
+        taskId: task?.id ?? '',
+        taskName: task?.name ?? '',
         appId,
         appName: app?.name ?? '',
-        executionId,
+        executionId: started.executionId,
         executionResultId: result?.id ?? '',
         status: result ? (0,reload_status/* statusName */.Er)(result.status) : '',
         statusCode: result ? result.status : null,
@@ -3077,7 +3557,9 @@ function buildReport(task, executionId, result, attempts = 0, app = task.app) {
         durationMs: durationOf(result, startedAt, stoppedAt),
         node: result?.executingNodeName ?? '',
         attempts,
-        details: sortedDetails(result)
+        details: sortedDetails(result),
+        reloadMode: started.mode,
+        partial: started.partial
     };
 }
 function durationOf(result, startedAt, stoppedAt) {
@@ -3238,12 +3720,14 @@ var run_stop = __nccwpck_require__(6941);
 
 
 
+
 const STOP_WAIT_ON_TIMEOUT_MS = 15_000;
 const STOP_WAIT_ON_FAIL_FAST_MS = 4_000;
 /**
- * One target's steps: start it once (or attach), follow that execution, stop it on timeout or fail-fast,
- * fetch what explains a failure, follow its chain. The runner does each step its way; this decides which.
- * Never throws for the target's own trouble: it lands in `run.error`. A cancellation is rethrown.
+ * One target's steps: start it once (or attach), follow that reload, stop it on timeout or fail-fast,
+ * check its data, make it last, fetch what explains a failure, follow its chain. The runner does each
+ * step its way; this decides which. Never throws for the target's own trouble: it lands in `run.error`.
+ * A cancellation is rethrown.
  */
 async function runTarget(runner, run, step) {
     const context = targetContext(run, step);
@@ -3251,25 +3735,26 @@ async function runTarget(runner, run, step) {
     try {
         const started = (run.started = await group('Start the reload', async () => {
             const reload = await runner.start(context);
-            // Tracked at once: if the job is killed from here on, the post step stops this execution.
+            // Tracked at once: if the job is killed from here on, the post step finds it.
             context.tracker.started({
-                taskId: reload.task.id,
-                taskName: reload.task.name,
-                executionId: reload.executionId,
+                key: reload.key,
+                names: reload.names,
                 attached: reload.attached,
+                saved: reload.saved,
                 stop: waitMs => runner.stop(reload, { waitMs, afterCancel: true, context })
             });
-            const app = reload.app ?? reload.task.app;
-            info(`Task '${reload.task.name}' (${reload.task.id})${app ? ` of app '${app.name ?? ''}'` : ''}: execution ${reload.executionId}`);
+            info(startedLine(reload));
             return reload;
         }));
-        run.label = started.task.name;
-        run.report = buildReport(started.task, started.executionId, undefined, 0, started.app);
+        run.label = started.task?.name ?? run.label;
+        if (started.tablesBefore)
+            run.data = { before: started.tablesBefore, checks: [] };
+        run.report = buildReport(started);
         if (!context.multi)
             setOutputs(toolkit, run.report);
         if (!settings.wait) {
-            run.report = buildReport(started.task, started.executionId, (await runner.status(started)) ?? { id: '', status: 1 }, 0, started.app);
-            context.tracker.ended(started.executionId);
+            run.report = buildReport(started, (await runner.status(started)) ?? { id: '', status: 1 });
+            context.tracker.ended(started.key);
             run.success = true;
             info(`wait is false: not waiting for the reload (now ${run.report.status}).`);
             return;
@@ -3277,13 +3762,17 @@ async function runTarget(runner, run, step) {
         const result = await follow(runner, started, context);
         if (!result)
             return;
-        context.tracker.ended(started.executionId);
+        context.tracker.ended(started.key);
         run.result = result.result;
-        run.report = buildReport(started.task, started.executionId, result.result, result.attempts, started.app);
+        run.report = buildReport(started, result.result, result.attempts);
         run.success = (0,reload_status/* isSuccess */.oJ)(result.result.status);
+        if (run.success)
+            await checkData(runner, started, context);
+        if (run.success)
+            await save(runner, started, context);
         await explain(runner, started, result.result, context);
-        if (settings.waitForChain)
-            await followTheChain(started, result.result, context);
+        if (settings.waitForChain && started.task)
+            await followTheChain(started.task, result.result, context);
     }
     catch (error) {
         if (context.cancel.aborted)
@@ -3294,80 +3783,124 @@ async function runTarget(runner, run, step) {
         }
         run.error = (0,errors/* errorMessage */.gJ)(error);
     }
+    finally {
+        if (run.started)
+            await runner.release(run.started).catch((error) => toolkit.debug(`release: ${(0,errors/* errorMessage */.gJ)(error)}`));
+    }
 }
-/** Follows our execution to its end; on timeout stops it (stop-on-timeout) and records why. Undefined when it timed out. */
+/** "Task 'Reload Sales' (…) of app 'Sales': execution …", or "App 'Sales' (…): engine reload (partial) started". */
+function startedLine(reload) {
+    const app = reload.app ?? reload.task?.app;
+    if (reload.task)
+        return `Task '${reload.task.name}' (${reload.task.id})${app ? ` of app '${app.name ?? ''}'` : ''}: execution ${reload.executionId}`;
+    return `App '${app?.name ?? ''}' (${app?.id ?? ''}): ${reload.partial ? 'partial ' : ''}engine reload started`;
+}
+/** Follows our reload to its end; on timeout stops it (stop-on-timeout) and records why. Undefined when it timed out. */
 async function follow(runner, started, context) {
     const { run, settings, tracker } = context;
-    const { task, executionId, app } = started;
+    const { names } = started;
     const outcome = await runner.follow(started, context);
     if (outcome.kind === 'finished')
         return outcome;
     const last = `${outcome.lastStatus === undefined ? 'no status seen yet' : `last status ${(0,reload_status/* describeStatus */.Wn)(outcome.lastStatus)}`}${outcome.unanswered ? `; ${outcome.unanswered}` : ''}`;
     const raise = "Raise 'timeout' if reloads of this app take longer.";
-    run.report = buildReport(task, executionId, outcome.result, outcome.attempts, app);
+    run.report = buildReport(started, outcome.result, outcome.attempts);
     if (!run.report.status && outcome.lastStatus !== undefined) {
         run.report.status = (0,reload_status/* statusName */.Er)(outcome.lastStatus);
         run.report.statusCode = outcome.lastStatus;
     }
     if (started.attached || !settings.stopOnTimeout) {
-        tracker.ended(executionId);
+        tracker.ended(started.key);
         const why = started.attached ? 'it was started by someone else (if-running: attach)' : 'stop-on-timeout is false';
-        run.error = `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task '${task.name}' (execution ${executionId}, ${last}). The reload keeps running in Qlik Sense: ${why}. ${raise}`;
+        run.error = `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for ${names.what} (${names.ended}, ${last}). The reload keeps running in Qlik Sense: ${why}. ${raise}`;
         return undefined;
     }
     const stop = await (0,run_stop/* stopAndExplain */.p)(() => runner.stop(started, { waitMs: STOP_WAIT_ON_TIMEOUT_MS, afterCancel: false, context }), {
-        why: `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for task '${task.name}' (${last})`,
-        task: `task '${task.name}'`,
-        executionId,
+        why: `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for ${names.what} (${last})`,
+        names,
         afterFailure: 'Stop it in the QMC if it still runs.'
     });
     if (stop.kind === 'failed') {
         // The timeout is the news; the failed stop is added to it (the post step will try again).
-        tracker.stopFailed(executionId);
+        tracker.stopFailed(started.key);
         run.error = stop.message;
         return undefined;
     }
-    tracker.ended(executionId);
-    run.report = buildReport(task, executionId, stop.result ?? outcome.result, outcome.attempts, app);
+    tracker.ended(started.key);
+    run.report = buildReport(started, stop.result ?? outcome.result, outcome.attempts);
     run.error = `${stop.message} ${raise}`;
     return undefined;
 }
 /** fail-fast: another target failed, so this one is stopped (with stop-on-cancel) or left running. */
 async function stopForFailFast(runner, started, context) {
     const { run, settings, tracker } = context;
-    const { task, executionId } = started;
     if (started.attached || !settings.stopOnCancel) {
-        tracker.ended(executionId);
-        run.error = `Another target failed (fail-fast): stopped waiting; execution ${executionId} keeps running${started.attached ? ' (someone else started it)' : ' (stop-on-cancel is false)'}.`;
+        tracker.ended(started.key);
+        run.error = `Another target failed (fail-fast): stopped waiting; ${started.names.ended} keeps running${started.attached ? ' (someone else started it)' : ' (stop-on-cancel is false)'}.`;
         return;
     }
     const stop = await (0,run_stop/* stopAndExplain */.p)(() => runner.stop(started, { waitMs: STOP_WAIT_ON_FAIL_FAST_MS, afterCancel: false, context }), {
         why: 'Another target failed (fail-fast)',
-        task: `task '${task.name}'`,
-        executionId,
+        names: started.names,
         afterFailure: 'The post step will try again.'
     });
     run.error = stop.message;
     if (stop.kind === 'failed') {
-        tracker.stopFailed(executionId);
+        tracker.stopFailed(started.key);
         return;
     }
-    tracker.ended(executionId);
-    run.report = buildReport(task, executionId, stop.result ?? run.result, 0, started.app);
+    tracker.ended(started.key);
+    run.report = buildReport(started, stop.result ?? run.result);
 }
-/** The script log, fetched when it will be shown or explains a failure; external programs have none. */
+/**
+ * The app's tables after a successful reload (where the runner reads them), and the expect-rows checks
+ * on them: a check that fails fails the target, naming the table, the expected and the actual count.
+ */
+async function checkData(runner, started, context) {
+    const { run, settings, info } = context;
+    const after = await runner.tablesAfter(started, context);
+    if (!after)
+        return;
+    const checks = runChecks(settings.expectRows, after);
+    run.data = { ...run.data, after, checks };
+    const app = started.app?.name ?? started.task?.app?.name ?? started.app?.id ?? '';
+    for (const line of tableLines(run.data, app))
+        info(line);
+    const failed = checks.filter(outcome => !outcome.held);
+    if (failed.length === 0)
+        return;
+    run.success = false;
+    const unsaved = started.mode === 'engine' ? ' The app was not saved: it keeps the data it had.' : ' The task reloaded and saved the app: it holds this data now.';
+    run.error = `Data check failed for app '${app}' (expect-rows): ${failed.map(outcome => describeFailure(outcome, after)).join('; ')}.${unsaved}`;
+}
+/** A successful reload whose checks held is made to last (the engine saves the app); a failed save fails the target. */
+async function save(runner, started, context) {
+    try {
+        await runner.save(started, context);
+    }
+    catch (error) {
+        context.run.success = false;
+        context.run.error = `The reload succeeded, but saving the app failed: ${(0,errors/* errorMessage */.gJ)(error)}`;
+    }
+}
+/** The script log, fetched when it will be shown or explains a failure; some reloads have none (external programs). */
 async function explain(runner, started, result, context) {
     const { run, settings, toolkit, info } = context;
-    if ((run.success && settings.scriptLog !== 'always') || (0,types/* isExternalProgram */.G1)(started.task))
+    if (run.success && settings.scriptLog !== 'always')
         return;
     try {
         const log = await runner.scriptLog(started, result, context);
+        if (!log)
+            return;
         if (log.kind === 'saved') {
             run.scriptLogPath = log.path;
             run.scriptLogBytes = log.bytes;
+            run.scriptLogPrinted = log.printed;
             // script-log: never: no line of the log reaches the step log, the annotation or the summary.
-            if (!run.success && settings.scriptLog !== 'never')
-                run.excerpt = await scanLog(log.path);
+            if (!run.success && settings.scriptLog !== 'never') {
+                const excerpt = await scanLog(log.path);
+                run.excerpt = log.errorLines?.length ? { ...excerpt, errorLines: log.errorLines } : excerpt;
+            }
             run.scriptLogNote = `Script log: ${formatBytes(log.bytes)} at ${log.path}`;
         }
         else {
@@ -3381,10 +3914,10 @@ async function explain(runner, started, result, context) {
     }
 }
 /** wait-for-chain: the tasks the outcome triggers, waited for within the target's timeout. */
-async function followTheChain(started, result, context) {
+async function followTheChain(task, result, context) {
     const { run, settings, api, clock, signal, toolkit, info, group } = context;
     run.chain = await group('Task chain', async () => {
-        const chain = await followChain(api, { task: started.task, result }, { clock, log: toolkit, signal, deadline: context.startedAt + settings.timeoutMs, maxPollIntervalMs: settings.maxPollIntervalMs, visited: new Set(), claimed: new Set() });
+        const chain = await followChain(api, { task, result }, { clock, log: toolkit, signal, deadline: context.startedAt + settings.timeoutMs, maxPollIntervalMs: settings.maxPollIntervalMs, visited: new Set(), claimed: new Set() });
         for (const line of chain.length > 0 ? chainLines(chain) : ['No task trigger fires on this outcome.'])
             info(line);
         return chain;
@@ -3435,36 +3968,31 @@ async function reportCancelled(progress, toolkit) {
     if (!settings || runs.every(run => !run.started))
         messages.push('The job was cancelled before a reload was started.');
     for (const run of runs) {
-        if (run.started && !running.has(run.started.executionId)) {
-            messages.push(`The job was cancelled after the reload of '${run.started.task.name}' had ended (${run.report?.status || 'ended'}); nothing to stop.`);
+        if (run.started && !running.has(run.started.key)) {
+            messages.push(`The job was cancelled after the reload of '${run.label}' had ended (${run.report?.status || 'ended'}); nothing to stop.`);
         }
     }
     for (const r of [...running.values()]) {
         if (r.attached) {
-            messages.push(`The job was cancelled; execution ${r.executionId} was started by someone else (if-running: attach) and keeps running.`);
+            messages.push(`The job was cancelled; ${r.names.ended} was started by someone else (if-running: attach) and keeps running.`);
         }
         else if (settings?.stopOnCancel === false) {
-            messages.push(`The job was cancelled; task '${r.taskName}' (execution ${r.executionId}) keeps running in Qlik Sense because stop-on-cancel is false.`);
+            messages.push(`The job was cancelled; ${r.names.subject} keeps running in Qlik Sense because stop-on-cancel is false.`);
         }
         else {
-            const stop = await (0,run_stop/* stopAndExplain */.p)(() => r.stop(STOP_WAIT_ON_CANCEL_MS), {
-                why: 'The job was cancelled',
-                task: `task '${r.taskName}'`,
-                executionId: r.executionId,
-                afterFailure: 'The post step will try again.'
-            });
+            const stop = await (0,run_stop/* stopAndExplain */.p)(() => r.stop(STOP_WAIT_ON_CANCEL_MS), { why: 'The job was cancelled', names: r.names, afterFailure: 'The post step will try again.' });
             messages.push(stop.message);
             if (stop.kind === 'failed') {
-                progress.stopFailed(r.executionId);
+                progress.stopFailed(r.key);
                 continue;
             }
         }
-        running.delete(r.executionId);
+        running.delete(r.key);
     }
     // What is left is for the post step.
     progress.save();
     if (settings)
-        setResult(toolkit, settings.singleTarget, runs);
+        setResult(toolkit, settings, runs);
     await reportFailure(toolkit, messages.join('\n'), runs);
 }
 
@@ -3480,7 +4008,7 @@ class Progress {
     store;
     settings;
     runs = [];
-    /** Our executions that have not ended, by execution id. */
+    /** Our reloads that have not ended, by key. */
     running = new Map();
     /** Of those, the ones main meant to stop and could not: the post step tries again. */
     stopPending = new Set();
@@ -3488,15 +4016,15 @@ class Progress {
         this.store = store;
     }
     started(running) {
-        this.running.set(running.executionId, running);
+        this.running.set(running.key, running);
         this.save();
     }
-    ended(executionId) {
-        this.running.delete(executionId);
+    ended(key) {
+        this.running.delete(key);
         this.save();
     }
-    stopFailed(executionId) {
-        this.stopPending.add(executionId);
+    stopFailed(key) {
+        this.stopPending.add(key);
     }
     /** Rewrites the state's list of ours that may still run (not someone else's we attached to). */
     save() {
@@ -3504,10 +4032,10 @@ class Progress {
     }
     /** Main's last word (a kill never gets here): only what main could not stop is left to the post step. */
     end() {
-        (0,state/* markMainEnded */.$U)(this.ours().filter(r => this.stopPending.has(r.executionId)), this.store);
+        (0,state/* markMainEnded */.$U)([...this.running.values()].filter(r => !r.attached && this.stopPending.has(r.key)).map(r => r.saved), this.store);
     }
     ours() {
-        return [...this.running.values()].filter(r => !r.attached).map(r => ({ taskId: r.taskId, executionId: r.executionId }));
+        return [...this.running.values()].filter(r => !r.attached).map(r => r.saved);
     }
 }
 
@@ -3542,6 +4070,405 @@ function listenForCancel(toolkit, also) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/reload/app-busy.ts
+
+
+
+
+/** A chain can start another task of the app the moment one ends: the check is made again, this many times at most. */
+const MAX_ROUNDS = 10;
+/**
+ * Before the action reloads an app in the engine itself: is a task of that app running on the scheduler
+ * (the QRS's execution sessions)? `wait` waits for it to end (then looks again), `fail` refuses. Whether
+ * one runs is not known when the server does not serve the list: `fail` refuses then too, `wait` warns.
+ * Engine reloads of others are not in that list: the engine runs those one after the other itself.
+ */
+async function untilAppIdle(api, app, options) {
+    const name = `'${app.name ?? app.id}'`;
+    const deadline = options.clock.now() + options.timeoutMs;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+        const sessions = await api.appRunningSessions(app.id);
+        if ('notKnown' in sessions) {
+            const why = `Could not check whether a task of app ${name} is running (${sessions.notKnown})`;
+            if (options.ifRunning === 'fail')
+                throw new errors/* ReloadError */.gK(`${why}, and if-running is 'fail': not reloading it. Allow the user to read execution sessions, or use if-running: wait.`);
+            options.log.warning(`${why}: reloading it without that check.`);
+            return;
+        }
+        const [running] = sessions;
+        if (!running)
+            return;
+        const task = running.reloadTask?.name ? `task '${running.reloadTask.name}'` : 'a task';
+        if (options.ifRunning === 'fail') {
+            throw new errors/* ReloadError */.gK(`App ${name} is being reloaded by ${task} (execution ${running.id}) and if-running is 'fail': not reloading it in the engine beside that run.`);
+        }
+        (0,untrusted/* printUntrusted */.Q)(options.log, `App ${name} is being reloaded by ${task} (execution ${running.id}): waiting for it to end before the engine reload (if-running: wait).`);
+        const outcome = await (0,wait/* waitForExecution */.Li)(api.with({ retries: 0 }), running.id, {
+            log: line => (0,untrusted/* printUntrusted */.Q)(options.log, line),
+            clock: options.clock,
+            timeoutMs: Math.max(0, deadline - options.clock.now()),
+            maxPollIntervalMs: options.maxPollIntervalMs,
+            signal: options.signal
+        });
+        if (outcome.kind === 'timeout') {
+            throw new errors/* ReloadError */.gK(`App ${name} was being reloaded by ${task} (execution ${running.id}), which did not end within the timeout; this step reloaded nothing.`);
+        }
+        options.log.info(`That run ended with ${(0,reload_status/* describeStatus */.Wn)(outcome.result.status)}.`);
+    }
+    throw new errors/* ReloadError */.gK(`Tasks of app ${name} kept running for ${MAX_ROUNDS} runs in a row; this step reloaded nothing.`);
+}
+
+// EXTERNAL MODULE: ./src/report/started.ts
+var report_started = __nccwpck_require__(4439);
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: external "node:stream"
+const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+;// CONCATENATED MODULE: ./src/scriptlog/fetch.ts
+
+
+
+
+
+/**
+ * Right after a run the download can answer 404 for a while (Butler waits 500 ms, then retries
+ * 2 s apart): bounded waits, about 15 s in all.
+ */
+const DOWNLOAD_RETRY_DELAYS_MS = [500, 2_000, 2_000, 2_000, 4_000, 4_000];
+async function saveScriptLog(api, taskId, result, { dir, clock, signal }) {
+    if (result.scriptLogAvailable === false && (!result.fileReferenceID || result.fileReferenceID === types/* EMPTY_GUID */.U2)) {
+        return { kind: 'none', reason: 'the scheduler recorded no script log for this execution (empty file reference)' };
+    }
+    // The id names the file: anything but a GUID (a `../` in it) is refused before any request.
+    if (!GUID.test(result.id ?? ''))
+        return { kind: 'none', reason: `the execution result id '${String(result.id).slice(0, 60)}' is not a GUID, so it cannot name the log file` };
+    const path = insideDir(dir, `qlik-script-log-${result.id.toLowerCase()}.log`);
+    const reference = await api.scriptLogReference(taskId, result);
+    if (!reference)
+        return { kind: 'none', reason: 'the server has no script log for this execution' };
+    const outcome = await (0,poll/* poll */.wt)({
+        clock,
+        signal,
+        read: () => api.downloadScriptLog(reference, () => [stripBom(), (0,external_node_fs_.createWriteStream)(path)]),
+        done: answer => answer.status === 200,
+        next: (_, attempt) => DOWNLOAD_RETRY_DELAYS_MS[attempt]
+    });
+    if (outcome.done)
+        return { kind: 'saved', path, bytes: outcome.value.bytes };
+    return { kind: 'none', reason: `the log download still answered 404 after ${outcome.attempts} tries` };
+}
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** `name` resolved inside `dir`; throws when it would land anywhere else. */
+function insideDir(dir, name) {
+    const base = (0,external_node_path_namespaceObject.resolve)(dir);
+    const path = (0,external_node_path_namespaceObject.resolve)(base, name);
+    const rest = (0,external_node_path_namespaceObject.relative)(base, path);
+    if (!rest || rest.startsWith('..') || (0,external_node_path_namespaceObject.isAbsolute)(rest))
+        throw new Error(`Refusing to write the script log outside ${base}.`);
+    return path;
+}
+/** Drops a UTF-8 byte order mark at the very start of the stream. */
+function stripBom() {
+    let first = true;
+    return new external_node_stream_namespaceObject.Transform({
+        transform(chunk, _encoding, done) {
+            if (first) {
+                first = false;
+                if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf)
+                    chunk = chunk.subarray(3);
+            }
+            done(null, chunk);
+        }
+    });
+}
+
+;// CONCATENATED MODULE: ./src/scriptlog/progress-file.ts
+
+
+/** An engine reload's log file stops growing here: a reload that prints without end costs bounded disk. */
+const MAX_PROGRESS_LOG_BYTES = 16 * 1024 * 1024;
+/**
+ * The progress lines of an engine reload, written to a file under `dir` as they come (CRLF, like Qlik's
+ * script logs), up to MAX_PROGRESS_LOG_BYTES; then one line says the rest was cut. `name` must be a
+ * plain file name: it is resolved inside `dir` or refused.
+ */
+class ProgressFile {
+    path;
+    stream;
+    written = 0;
+    full = false;
+    /** A write that failed (a full disk): close() reports it; the reload goes on. */
+    failure;
+    constructor(dir, name) {
+        this.path = insideDir(dir, name);
+    }
+    get bytes() {
+        return this.written;
+    }
+    write(lines) {
+        for (const line of lines) {
+            if (this.full)
+                return;
+            const text = `${line}\r\n`;
+            const size = Buffer.byteLength(text);
+            if (this.written + size > MAX_PROGRESS_LOG_BYTES) {
+                this.full = true;
+                this.append(`… the log was cut at ${MAX_PROGRESS_LOG_BYTES / 1024 / 1024} MiB; the rest is in the script log on the Qlik server.\r\n`);
+                return;
+            }
+            this.append(text);
+        }
+    }
+    /** Flushes and closes the file (an empty log is written too: the path always names a file). */
+    async close() {
+        const stream = this.open();
+        if (!stream.writableEnded)
+            await new Promise(resolve => stream.end(resolve));
+        if (this.failure)
+            throw this.failure;
+    }
+    append(text) {
+        this.open().write(text);
+        this.written += Buffer.byteLength(text);
+    }
+    open() {
+        if (!this.stream) {
+            this.stream = (0,external_node_fs_.createWriteStream)(this.path);
+            this.stream.on('error', error => (this.failure ??= error));
+        }
+        return this.stream;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/run/engine-tables.ts
+/** What is left of the target's timeout, but at least one request's time: what opening an app may take. */
+function openBudget({ settings, clock, startedAt }) {
+    return Math.max(settings.requestTimeoutMs, startedAt + settings.timeoutMs - clock.now());
+}
+/** Opens the app in the engine with its data, reads its tables, closes the session. */
+async function readTables(engine, app, context) {
+    const session = await engine.open(app, { noData: false, openTimeoutMs: openBudget(context) });
+    try {
+        return await session.tables();
+    }
+    finally {
+        await session.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/run/engine-runner.ts
+
+
+
+
+
+
+
+
+
+/** GetProgress once a second: the lines arrive within a second, at a rate that does not load the engine (corectl#256). */
+const PROGRESS_POLL_MS = 1_000;
+/** The transient line ("Orders << Orders 40,000 Lines fetched") at most this often. */
+const TRANSIENT_EVERY_MS = 5_000;
+/** A line at least this often while nothing else is printed. */
+const HEARTBEAT_MS = 5 * 60_000;
+/** enigma.js's code for a call whose socket closed before the answer (NOT_CONNECTED). */
+const LOST = -1;
+const engine_runner_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * The action reloads each app itself in the engine: after the QRS says no task of the app runs, it
+ * opens the app (one session per app), reads its tables, runs DoReloadEx (partial with qPartial), prints
+ * the progress while it runs, and, once target.ts has checked the tables, saves the app (DoSave).
+ */
+function engineRunner(api, engine) {
+    return {
+        start: async (context) => {
+            const { run, settings, clock, signal, toolkit } = context;
+            const resolved = run.resolved?.app;
+            const app = resolved ? { id: resolved.id, name: resolved.name } : { id: run.target.kind === 'app-id' ? run.target.appId : '' };
+            // The input check refuses if-running: attach in engine mode.
+            const ifRunning = settings.ifRunning === 'fail' ? 'fail' : 'wait';
+            await untilAppIdle(api, app, { ifRunning, timeoutMs: settings.timeoutMs, maxPollIntervalMs: settings.maxPollIntervalMs, clock, signal, log: toolkit });
+            const session = await engine.open(app, { noData: false, openTimeoutMs: openBudget(context), signal });
+            try {
+                const before = await session.tables();
+                signal.throwIfAborted();
+                const key = (0,external_node_crypto_.randomUUID)();
+                const log = new ProgressFile(process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), `qlik-engine-log-${engine_runner_GUID.test(app.id) ? app.id.toLowerCase() : 'app'}-${key.slice(0, 8)}.log`);
+                const reload = session.reload(settings.partial);
+                return {
+                    key,
+                    names: (0,report_started/* engineNames */.R)(app),
+                    mode: 'engine',
+                    partial: settings.partial,
+                    app,
+                    executionId: '',
+                    attached: false,
+                    saved: { engine: true, appId: app.id, appName: app.name ?? '' },
+                    tablesBefore: before,
+                    session,
+                    reload,
+                    log,
+                    sentAt: Date.now(),
+                    cancelled: false,
+                    errors: []
+                };
+            }
+            catch (error) {
+                await session.close();
+                throw error;
+            }
+        },
+        status: async (started) => (started.reload.answer ? resultOf(started) : undefined),
+        follow: async (started, context) => {
+            const { settings, clock, signal, group } = context;
+            const title = `Reload app '${started.app.name ?? started.app.id}' in the engine${started.partial ? ' (partial)' : ''} (timeout ${formatDuration(settings.timeoutMs)})`;
+            return group(title, async () => {
+                const since = clock.now();
+                const show = printer(started, context, since);
+                const ended = () => started.reload.answer !== undefined || started.reload.failure !== undefined;
+                /** The last read began after DoReloadEx answered: it has every line. */
+                let complete = false;
+                const outcome = await (0,poll/* poll */.wt)({
+                    clock,
+                    signal,
+                    deadline: since + settings.timeoutMs,
+                    // A gap ends early when DoReloadEx answers: the last lines are read at once.
+                    sleep: (ms, abort) => sleepUntil(clock, ms, abort, started.reload.done),
+                    read: async () => {
+                        complete = started.reload.answer !== undefined;
+                        show(await readProgress(started).catch((error) => lostOr(started, error)));
+                    },
+                    done: ended,
+                    next: () => PROGRESS_POLL_MS
+                });
+                if (!outcome.done)
+                    return { kind: 'timeout', elapsedMs: clock.now() - since, sessionEnded: false, lastStatus: 2, attempts: 0 };
+                // The answer came while the last read was under way: what came between (else that read came after it).
+                // Best effort: the outcome is known, a session that broke just now does not change it.
+                const last = started.reload.answer && !complete ? await readProgress(started).catch(() => undefined) : undefined;
+                if (last)
+                    show(last);
+                if (started.reload.failure)
+                    lostOr(started, started.reload.failure);
+                return { kind: 'finished', result: resultOf(started), attempts: 1 };
+            });
+        },
+        stop: async (started, { waitMs, context }) => {
+            if (started.reload.answer || started.reload.failure)
+                return { alreadyEnded: true, result: started.reload.answer && resultOf(started) };
+            started.cancelled = true;
+            await started.session.cancel();
+            await sleepUntil(context.clock, waitMs, undefined, started.reload.done);
+            const result = started.reload.answer ? resultOf(started) : undefined;
+            // Best effort: the lines up to the cancel ("Abort requested by user") into the log, then the session ends.
+            if (started.session.open)
+                await readProgress(started).catch(() => undefined);
+            await closeAll(started);
+            return { alreadyEnded: false, result };
+        },
+        tablesAfter: started => started.session.tables(),
+        save: async (started, context) => {
+            await started.session.save(openBudget(context));
+            context.info(`App '${started.app.name ?? started.app.id}' saved (DoSave).`);
+        },
+        scriptLog: async (started) => {
+            await started.log.close();
+            return { kind: 'saved', path: started.log.path, bytes: started.log.bytes, errorLines: started.errors.map(errorLine), printed: true };
+        },
+        // A reload still running is left to stop() (the job cancelled): closing its session first would be no cancel.
+        release: async (started) => {
+            if (started.reload.answer || started.reload.failure)
+                await closeAll(started);
+        }
+    };
+}
+/** GetProgress of our reload; its lines go to the progress log as they come, its errors are kept. */
+async function readProgress(started) {
+    const progress = await started.session.progress(started.reload.requestId);
+    started.log.write(progress.lines);
+    if (progress.errors.length > 0)
+        started.errors = progress.errors;
+    return progress;
+}
+/**
+ * Prints the progress as it comes: every persistent line, the transient one at most every few seconds
+ * when it changed, a heartbeat when all is quiet. Server text: through the gate (context.info). With
+ * script-log: never, no line of the script's reaches the step log, only that it runs.
+ */
+function printer(started, { settings, clock, info }, since) {
+    const quiet = settings.scriptLog === 'never';
+    let lastPrint = since;
+    let lastTransient = '';
+    let transientAt = -Infinity;
+    return progress => {
+        const now = clock.now();
+        const elapsed = `+${formatDuration(now - since)}`;
+        if (!quiet)
+            for (const line of progress.lines)
+                info(line);
+        if (!quiet && progress.lines.length > 0)
+            lastPrint = now;
+        if (progress.transient && progress.transient !== lastTransient && now - transientAt >= TRANSIENT_EVERY_MS) {
+            info(`${elapsed} ${quiet ? 'reloading' : progress.transient}`);
+            lastTransient = progress.transient;
+            transientAt = lastPrint = now;
+        }
+        else if (now - lastPrint >= HEARTBEAT_MS) {
+            info(`${elapsed} still reloading ${started.names.what.replace(/^the engine reload of /, '')}`);
+            lastPrint = now;
+        }
+    };
+}
+/** The outcome in the QRS's terms, as the outputs report it: FinishedSuccess (7), FinishedFail (8), or Aborted (6) when cancelled. */
+function resultOf(started) {
+    const { answer, answeredAt = Date.now() } = started.reload;
+    const status = answer?.success ? 7 : started.cancelled ? 6 : 8;
+    return {
+        id: '',
+        status,
+        startTime: new Date(started.sentAt).toISOString(),
+        stopTime: new Date(answeredAt).toISOString(),
+        duration: answeredAt - started.sentAt,
+        appID: started.app.id
+    };
+}
+function errorLine(error) {
+    return error.statement ? `${error.message} (in: ${error.statement})` : error.message;
+}
+/**
+ * A call failed during the reload. Refused by the engine (no reload right, a parameter): its answer,
+ * as it is. The session broke (the socket closed, an engine that stopped answering): the reload is lost,
+ * its end is not ours to see.
+ */
+function lostOr(started, error) {
+    const code = error instanceof errors/* EngineError */.NJ ? error.code : undefined;
+    if (code !== undefined && code !== LOST)
+        throw error;
+    throw new errors/* EngineError */.NJ(`${started.names.what[0].toUpperCase()}${started.names.what.slice(1)} was lost: ${(0,errors/* errorMessage */.gJ)(error)} Without its session Qlik stops the reload or runs it to its end unsaved (not confirmed which); nothing was saved.`, code);
+}
+async function closeAll(started) {
+    await started.log.close().catch(() => undefined);
+    await started.session.close();
+}
+/** Sleeps `ms` on the clock, or less when `until` settles first (never longer: the timer is dropped). */
+async function sleepUntil(clock, ms, abort, until) {
+    const done = new AbortController();
+    const signal = abort ? AbortSignal.any([abort, done.signal]) : done.signal;
+    const settled = until.then(() => done.abort(), () => done.abort());
+    try {
+        await clock.sleep(ms, signal);
+    }
+    catch (error) {
+        if (abort?.aborted)
+            throw error;
+    }
+    finally {
+        done.abort();
+        void settled;
+    }
+}
+
 ;// CONCATENATED MODULE: external "node:http"
 const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
 ;// CONCATENATED MODULE: external "node:perf_hooks"
@@ -3875,68 +4802,6 @@ async function taskForecast(api, task, log) {
 var reload_poller = __nccwpck_require__(1709);
 // EXTERNAL MODULE: ./src/reload/stop.ts
 var stop = __nccwpck_require__(4545);
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-;// CONCATENATED MODULE: external "node:stream"
-const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
-;// CONCATENATED MODULE: ./src/scriptlog/fetch.ts
-
-
-
-
-
-/**
- * Right after a run the download can answer 404 for a while (Butler waits 500 ms, then retries
- * 2 s apart): bounded waits, about 15 s in all.
- */
-const DOWNLOAD_RETRY_DELAYS_MS = [500, 2_000, 2_000, 2_000, 4_000, 4_000];
-async function saveScriptLog(api, taskId, result, { dir, clock, signal }) {
-    if (result.scriptLogAvailable === false && (!result.fileReferenceID || result.fileReferenceID === types/* EMPTY_GUID */.U2)) {
-        return { kind: 'none', reason: 'the scheduler recorded no script log for this execution (empty file reference)' };
-    }
-    // The id names the file: anything but a GUID (a `../` in it) is refused before any request.
-    if (!GUID.test(result.id ?? ''))
-        return { kind: 'none', reason: `the execution result id '${String(result.id).slice(0, 60)}' is not a GUID, so it cannot name the log file` };
-    const path = insideDir(dir, `qlik-script-log-${result.id.toLowerCase()}.log`);
-    const reference = await api.scriptLogReference(taskId, result);
-    if (!reference)
-        return { kind: 'none', reason: 'the server has no script log for this execution' };
-    const outcome = await (0,poll/* poll */.wt)({
-        clock,
-        signal,
-        read: () => api.downloadScriptLog(reference, () => [stripBom(), (0,external_node_fs_.createWriteStream)(path)]),
-        done: answer => answer.status === 200,
-        next: (_, attempt) => DOWNLOAD_RETRY_DELAYS_MS[attempt]
-    });
-    if (outcome.done)
-        return { kind: 'saved', path, bytes: outcome.value.bytes };
-    return { kind: 'none', reason: `the log download still answered 404 after ${outcome.attempts} tries` };
-}
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** `name` resolved inside `dir`; throws when it would land anywhere else. */
-function insideDir(dir, name) {
-    const base = (0,external_node_path_namespaceObject.resolve)(dir);
-    const path = (0,external_node_path_namespaceObject.resolve)(base, name);
-    const rest = (0,external_node_path_namespaceObject.relative)(base, path);
-    if (!rest || rest.startsWith('..') || (0,external_node_path_namespaceObject.isAbsolute)(rest))
-        throw new Error(`Refusing to write the script log outside ${base}.`);
-    return path;
-}
-/** Drops a UTF-8 byte order mark at the very start of the stream. */
-function stripBom() {
-    let first = true;
-    return new external_node_stream_namespaceObject.Transform({
-        transform(chunk, _encoding, done) {
-            if (first) {
-                first = false;
-                if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf)
-                    chunk = chunk.subarray(3);
-            }
-            done(null, chunk);
-        }
-    });
-}
-
 ;// CONCATENATED MODULE: ./src/run/task-runner.ts
 
 
@@ -3948,12 +4813,22 @@ function stripBom() {
 
 
 
+
+
+
+
+/** The task's run as every step knows it. */
+function taskReload(start) {
+    const { task, executionId } = start;
+    return { ...start, key: executionId, names: (0,report_started/* taskNames */.u)(`task '${task.name}'`, executionId), mode: 'task', partial: false, saved: { taskId: task.id, executionId } };
+}
 /**
  * The QRS task scheduler runs the target: a reload task (or an app's manual reload task) started over the
- * QRS. The targets of the step share what can be shared: one poller for all their executions (one read
+ * QRS. The scheduler saves the app itself; the engine is only asked for the tables when expect-rows checks
+ * them. The targets of the step share what can be shared: one poller for all their executions (one read
  * per tick for all of them), one read of their tasks' recent runs, one push subscription.
  */
-function taskRunner(api, runs = []) {
+function taskRunner(api, engine, runs = []) {
     let poller;
     let push;
     let history;
@@ -3969,9 +4844,9 @@ function taskRunner(api, runs = []) {
         return { poller, push };
     };
     return {
-        start: ({ run, settings, clock, signal, cancel, toolkit }) => {
+        start: async ({ run, settings, clock, signal, cancel, toolkit }) => {
             const known = run.resolved?.task && run.resolved.lookedUpAt !== undefined ? { task: run.resolved.task, at: run.resolved.lookedUpAt } : undefined;
-            return startReload(api, run.target, { ...settings, clock, signal, cancel, log: toolkit }, known);
+            return taskReload(await startReload(api, run.target, { ...settings, clock, signal, cancel, log: toolkit }, known));
         },
         status: async (started) => (0,wait/* latestAttempt */.N7)(await api.executionResults(started.executionId)),
         follow: async (started, context) => {
@@ -4023,7 +4898,19 @@ function taskRunner(api, runs = []) {
             });
         },
         stop: ({ task, executionId }, { waitMs, afterCancel, context }) => (0,stop/* stopExecution */.V)(afterCancel ? api.detached() : api, task.id, executionId, { clock: context.clock, log: context.toolkit, waitMs }),
-        scriptLog: ({ task }, result, { clock, cancel }) => saveScriptLog(api, task.id, result, { dir: process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), clock, signal: cancel })
+        // The tables only for expect-rows: opening an app costs the engine its data model.
+        tablesAfter: async (started, context) => {
+            if (context.settings.expectRows.length === 0)
+                return undefined;
+            const app = started.app ?? started.task.app;
+            if (!app?.id)
+                throw new errors/* ReloadError */.gK(`expect-rows cannot check ${started.names.what}: it reloads no app (an external program task), so it has no tables.`);
+            return readTables(engine, app, context);
+        },
+        // The scheduler saved the app at the end of the task's reload.
+        save: async () => { },
+        scriptLog: ({ task }, result, { clock, cancel }) => (0,types/* isExternalProgram */.G1)(task) ? Promise.resolve(undefined) : saveScriptLog(api, task.id, result, { dir: process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), clock, signal: cancel }),
+        release: async () => { }
     };
 }
 /** The history read waits this long (plus up to as much again, jitter) after the first wait began. */
@@ -4269,6 +5156,7 @@ async function nothingMatched(api, selector) {
 
 
 
+
 /** The step: read inputs, connect, select the targets, run each once, report. */
 async function run(deps = connect/* defaults */.NT) {
     const { toolkit, clock } = deps;
@@ -4277,6 +5165,7 @@ async function run(deps = connect/* defaults */.NT) {
     const cancel = cancellation.signal;
     const progress = new Progress(toolkit);
     let client;
+    let engine;
     try {
         const settings = (progress.settings = (0,connect/* readSettings */.sb)(toolkit));
         if (settings.insecureSkipTlsVerify) {
@@ -4284,6 +5173,7 @@ async function run(deps = connect/* defaults */.NT) {
         }
         const connection = await (0,connect/* connect */.Ng)(settings, clock, toolkit);
         client = connection.client;
+        engine = connection.engine;
         // The run's calls stop when the job is cancelled (retry sleeps and requests in flight); the stops after it are not cut.
         const api = connection.api.with({ signal: cancel });
         // No separate probe (GET /qrs/about): the target lookup is the first request and signs in; a wrong url,
@@ -4297,8 +5187,9 @@ async function run(deps = connect/* defaults */.NT) {
         if (selection.failure)
             return await reportNotStarted(toolkit, settings, progress.runs, selection.failure);
         if (settings.dryRun)
-            return await dryRun(toolkit, api, settings, progress.runs);
-        await runAll(taskRunner(api, progress.runs), progress.runs, { settings, api, toolkit, clock, cancel, tracker: progress });
+            return await dryRun(toolkit, api, settings, progress.runs, engine);
+        const runner = settings.reloadMode === 'engine' ? engineRunner(api, engine) : taskRunner(api, engine, progress.runs);
+        await runAll(runner, progress.runs, { settings, api, toolkit, clock, cancel, tracker: progress });
         cancel.throwIfAborted();
         await reportRuns(toolkit, settings, progress.runs);
     }
@@ -4311,6 +5202,7 @@ async function run(deps = connect/* defaults */.NT) {
     finally {
         cancellation.dispose();
         client?.dispose();
+        await engine?.dispose();
         // Reached on every exit but a kill: what main left running is no longer the post step's to stop.
         progress.end();
     }
@@ -4384,11 +5276,13 @@ function stopCommands(log) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   b: () => (/* binding */ post)
 /* harmony export */ });
-/* harmony import */ var _connect_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9850);
+/* harmony import */ var _connect_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3688);
 /* harmony import */ var _reload_stop_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4545);
+/* harmony import */ var _report_started_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4439);
 /* harmony import */ var _run_state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4352);
 /* harmony import */ var _run_stop_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6941);
 /* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(17);
+
 
 
 
@@ -4400,10 +5294,15 @@ const STOP_WAIT_MS = 4_000;
  * The post step (runs.post, always): if main was killed before it could stop its executions
  * (SIGKILL after a cancellation, a runner timeout), or tried and could not, stop them now. Each is
  * read again first: runs that ended are left alone, and so is any run of main that reached its end.
+ * An engine reload cannot be reached any more (its session died with main): the step says what became of it.
  */
 async function post(deps = _connect_js__WEBPACK_IMPORTED_MODULE_0__/* .defaults */ .NT) {
     const { toolkit, clock } = deps;
-    const running = (0,_run_state_js__WEBPACK_IMPORTED_MODULE_2__/* .leftToStop */ .Dn)(toolkit);
+    const left = (0,_run_state_js__WEBPACK_IMPORTED_MODULE_2__/* .leftToStop */ .Dn)(toolkit);
+    for (const reload of left)
+        if ('engine' in reload)
+            toolkit.warning(lostWithMain(reload));
+    const running = left.filter((reload) => 'taskId' in reload);
     if (running.length === 0)
         return;
     const why = toolkit.getState(_run_state_js__WEBPACK_IMPORTED_MODULE_2__/* .STATE */ .c4.mainEnded) === 'true' ? 'The main step could not stop it' : 'The main step did not finish (cancelled or killed)';
@@ -4420,8 +5319,7 @@ async function post(deps = _connect_js__WEBPACK_IMPORTED_MODULE_0__/* .defaults 
         for (const { taskId, executionId } of running) {
             const stop = await (0,_run_stop_js__WEBPACK_IMPORTED_MODULE_3__/* .stopAndExplain */ .p)(() => (0,_reload_stop_js__WEBPACK_IMPORTED_MODULE_1__/* .stopExecution */ .V)(connection.api, taskId, executionId, { clock, log: toolkit, waitMs: STOP_WAIT_MS }), {
                 why,
-                task: `task ${taskId}`,
-                executionId,
+                names: (0,_report_started_js__WEBPACK_IMPORTED_MODULE_5__/* .taskNames */ .u)(`task ${taskId}`, executionId),
                 afterFailure: 'Stop it in the QMC.'
             });
             // Left alone because it had ended: nothing to warn about.
@@ -4437,6 +5335,58 @@ async function post(deps = _connect_js__WEBPACK_IMPORTED_MODULE_0__/* .defaults 
     finally {
         client?.dispose();
     }
+}
+/** What became of an engine reload whose main step was killed: nothing the post step can reach, so it says so. */
+function lostWithMain({ appId, appName }) {
+    return `The main step did not finish (cancelled or killed) during the engine reload of app '${appName || appId}' (${appId}): its engine session ended with the process. Qlik then stops the reload or runs it to its end (not confirmed which); either way nothing saves it, so the app keeps the data it had saved before.`;
+}
+
+
+/***/ }),
+
+/***/ 755:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  S: () => (/* binding */ createAgent)
+});
+
+// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 2 modules
+var lib = __nccwpck_require__(1750);
+;// CONCATENATED MODULE: external "node:https"
+const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+;// CONCATENATED MODULE: external "node:tls"
+const external_node_tls_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var tunnel = __nccwpck_require__(770);
+;// CONCATENATED MODULE: ./src/qrs/agent.ts
+
+
+
+
+/**
+ * Our own keep-alive agent with the site's TLS settings, handed to http-client through its
+ * request handler hook (it has no CA or client-certificate options). Through a forward proxy
+ * (HTTPS_PROXY, NO_PROXY as http-client reads them) it is the same tunnel agent http-client
+ * would build, with the TLS settings given up front: the tunnel ignores per-request TLS options.
+ */
+function createAgent(base, serverTls, clientTls, maxSockets = Infinity) {
+    const tls = {
+        ...clientTls,
+        ...(serverTls.ca ? { ca: serverTls.ca } : {}),
+        ...(serverTls.serverName ? { checkServerIdentity: (_host, cert) => (0,external_node_tls_namespaceObject.checkServerIdentity)(serverTls.serverName, cert) } : {}),
+        ...(serverTls.insecure ? { rejectUnauthorized: false } : {})
+    };
+    const proxyUrl = (0,lib/* getProxyUrl */.s_)(base.href);
+    if (!proxyUrl)
+        return new external_node_https_namespaceObject.Agent({ keepAlive: true, maxSockets, ...tls });
+    const proxy = new URL(proxyUrl);
+    // URL keeps the credentials percent-encoded; the proxy wants them as written (http-client decodes them too).
+    const proxyAuth = proxy.username || proxy.password ? { proxyAuth: `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}` } : {};
+    const over = proxy.protocol === 'https:' ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+    return over({ keepAlive: true, maxSockets, ...tls, proxy: { host: proxy.hostname, port: proxy.port, ...proxyAuth } });
 }
 
 
@@ -4646,7 +5596,7 @@ class Outage {
         if (this.since !== undefined)
             return;
         this.since = this.clock.now();
-        this.log(`QRS is not answering (${(0,util_text/* firstLine */.T)(error.message)}); trying again for up to ${Math.ceil(untilMs / 1000)} s (the timeout), ${this.doing}.`);
+        this.log(`QRS is not answering (${(0,util_text/* firstLine */.TM)(error.message)}); trying again for up to ${Math.ceil(untilMs / 1000)} s (the timeout), ${this.doing}.`);
     }
     /** A request got an answer. */
     answered() {
@@ -4821,6 +5771,8 @@ class ExecutionPoller {
         }
         const after = this.clock.now();
         const attempt = failures.size > 0 ? this.failures++ : (this.failures = 0);
+        const jitter = this.random();
+        const shared = batch.length > 1 ? () => jitter : undefined;
         for (const watch of batch) {
             if (!this.watches.has(watch))
                 continue;
@@ -4829,7 +5781,7 @@ class ExecutionPoller {
             else if (after >= watch.deadline)
                 watch.settle(this.timeout(watch, after));
             else
-                this.plan(watch, after);
+                this.plan(watch, after, shared);
         }
     }
     /** The sessions of those that were running, then the results of those that ended (or were woken). */
@@ -4918,14 +5870,23 @@ class ExecutionPoller {
         watch.quietSince = this.clock.now();
         watch.options.onStatus?.(status);
     }
-    /** The next look: session gone but result not final, a moment later; push, the safety poll; else the schedule. */
-    plan(watch, now) {
+    /**
+     * The next look: session gone but result not final, a moment later; push, the safety poll; else the
+     * schedule. Without history, an execution read with others is looked at as if it were half as old (half
+     * the gap, one jitter for the tick): a look in a shared read costs a share of a request, and the ends
+     * of executions waited for together fall between the same two ticks, so their lags go together; half
+     * the gap halves that shared lag for at most twice one execution's requests.
+     */
+    plan(watch, now, shared) {
         const { maxPollIntervalMs, push } = watch.options;
+        const age = now - watch.started;
         const gap = watch.sessionEnded
             ? (0,reload_watch/* pollInterval */.d)(0, maxPollIntervalMs, this.random) * 2
             : push
                 ? push.safetyPollMs
-                : (0,schedule/* nextGap */.AN)(now - watch.started, watch.forecast, { maxPollIntervalMs }, this.random);
+                : shared && watch.forecast === undefined
+                    ? (0,reload_watch/* pollInterval */.d)(age / 2, maxPollIntervalMs, shared)
+                    : (0,schedule/* nextGap */.AN)(age, watch.forecast, { maxPollIntervalMs }, this.random);
         watch.gap = gap;
         // A wake-up that came during the look asks for another one now.
         watch.due = Math.min(watch.wakePending ? now : now + gap, watch.deadline);
@@ -5249,7 +6210,7 @@ async function sendStop(api, taskId, executionId, clock, log, deadline) {
             const error = (0,_util_poll_js__WEBPACK_IMPORTED_MODULE_5__/* .failure */ .V2)(seen);
             // The error may quote the server's answer: printed with runner commands off.
             if (error === stopError)
-                (0,_output_untrusted_js__WEBPACK_IMPORTED_MODULE_3__/* .printUntrusted */ .Q)(log, `The stop of task ${taskId} got no answer (${(0,_util_text_js__WEBPACK_IMPORTED_MODULE_6__/* .firstLine */ .T)((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(error))}); reading execution ${executionId} again before another.`);
+                (0,_output_untrusted_js__WEBPACK_IMPORTED_MODULE_3__/* .printUntrusted */ .Q)(log, `The stop of task ${taskId} got no answer (${(0,_util_text_js__WEBPACK_IMPORTED_MODULE_6__/* .firstLine */ .TM)((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(error))}); reading execution ${executionId} again before another.`);
             return (0,_qrs_retry_js__WEBPACK_IMPORTED_MODULE_0__/* .retryDelay */ .a2)(error, attempt);
         }
     });
@@ -5321,6 +6282,26 @@ function latestAttempt(results) {
 
 /***/ }),
 
+/***/ 4439:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   R: () => (/* binding */ engineNames),
+/* harmony export */   u: () => (/* binding */ taskNames)
+/* harmony export */ });
+/** The names of a task's run: `task` as "task 'Reload Sales'" (or "task <id>" where only that is known). */
+function taskNames(task, executionId) {
+    return { what: task, subject: `${task} (execution ${executionId})`, ended: `execution ${executionId}`, notSent: `not stopping ${task} (another run of it may be going)` };
+}
+/** The names of an engine reload of an app. */
+function engineNames(app) {
+    const what = `the engine reload of app '${app.name ?? app.id}'`;
+    return { what, subject: what, ended: what, notSent: 'nothing to cancel, and it was not saved' };
+}
+
+
+/***/ }),
+
 /***/ 4352:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -5353,12 +6334,13 @@ const STATE = {
 function markMainStarted(store) {
     store.saveState(STATE.isPost, 'true');
 }
-/** Rewrites the list of our executions that have not ended (the runner keeps the last value). */
+/** Rewrites the list of our reloads that have not ended (the runner keeps the last value). */
 function saveRunning(running, store) {
-    if (running[0]) {
+    const [first] = running;
+    if (first && 'taskId' in first) {
         // The first one also under its own keys: one target is the common case.
-        store.saveState(STATE.taskId, running[0].taskId);
-        store.saveState(STATE.executionId, running[0].executionId);
+        store.saveState(STATE.taskId, first.taskId);
+        store.saveState(STATE.executionId, first.executionId);
     }
     store.saveState(STATE.executions, JSON.stringify(running));
     store.saveState(STATE.done, running.length === 0 ? 'true' : 'false');
@@ -5417,19 +6399,19 @@ function leftToStop(store) {
  * stop (the job cancelled, the post step, the timeout, fail-fast): stopped, left alone because it had
  * already ended (another run of the task may be going), or the stop failed.
  */
-async function stopAndExplain(stop, { why, task, executionId, afterFailure }) {
+async function stopAndExplain(stop, { why, names, afterFailure }) {
     let outcome;
     try {
         outcome = await stop();
     }
     catch (error) {
-        return { kind: 'failed', message: `${why}, and stopping ${task} (execution ${executionId}) failed: ${(0,_util_text_js__WEBPACK_IMPORTED_MODULE_2__/* .firstLine */ .T)((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error))}. ${afterFailure}` };
+        return { kind: 'failed', message: `${why}, and stopping ${names.subject} failed: ${(0,_util_text_js__WEBPACK_IMPORTED_MODULE_2__/* .firstLine */ .TM)((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error))}. ${afterFailure}` };
     }
     const { alreadyEnded, result } = outcome;
     const now = result ? `, now ${(0,_reload_status_js__WEBPACK_IMPORTED_MODULE_0__/* .describeStatus */ .Wn)(result.status)}` : '';
     return alreadyEnded
-        ? { kind: 'already-ended', result, message: `${why}; execution ${executionId} had already ended${now}: not stopping ${task} (another run of it may be going).` }
-        : { kind: 'stopped', result, message: `${why}: stopped ${task} (execution ${executionId})${now}.` };
+        ? { kind: 'already-ended', result, message: `${why}; ${names.ended} had already ended${now}: ${names.notSent}.` }
+        : { kind: 'stopped', result, message: `${why}: stopped ${names.subject}${now}.` };
 }
 
 
@@ -7630,6 +8612,7 @@ const actionsToolkit = {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Dj: () => (/* binding */ StillDown),
 /* harmony export */   Ds: () => (/* binding */ QrsError),
+/* harmony export */   NJ: () => (/* binding */ EngineError),
 /* harmony export */   Rc: () => (/* binding */ ConnectionError),
 /* harmony export */   cc: () => (/* binding */ CancelledError),
 /* harmony export */   dz: () => (/* binding */ InputError),
@@ -7667,7 +8650,7 @@ class QrsError extends Error {
     constructor(method, path, status, body, hint, 
     /** From a Retry-After header (429, 503). */
     retryAfterMs) {
-        super(`${method} ${path} answered ${status}${(0,_text_js__WEBPACK_IMPORTED_MODULE_0__/* .excerpt */ .K)(body) ? `: ${(0,_text_js__WEBPACK_IMPORTED_MODULE_0__/* .excerpt */ .K)(body)}` : ''}${hint ? `\n${hint}` : ''}`);
+        super(`${method} ${path} answered ${status}${(0,_text_js__WEBPACK_IMPORTED_MODULE_0__/* .excerpt */ .Kb)(body) ? `: ${(0,_text_js__WEBPACK_IMPORTED_MODULE_0__/* .excerpt */ .Kb)(body)}` : ''}${hint ? `\n${hint}` : ''}`);
         this.method = method;
         this.path = path;
         this.status = status;
@@ -7686,6 +8669,18 @@ class ConnectionError extends Error {
         this.transient = transient;
     }
 }
+/**
+ * The engine (QIX) refused the session or answered a call with an error. `code` is the engine's
+ * LocalizedErrorCode (5 access denied, 1009 app open in another mode, ...) when it sent one.
+ */
+class EngineError extends Error {
+    code;
+    name = 'EngineError';
+    constructor(message, code) {
+        super(message);
+        this.code = code;
+    }
+}
 /** A reload-level failure the user must act on (task not found, did not start, timed out). */
 class ReloadError extends Error {
     name = 'ReloadError';
@@ -7694,7 +8689,7 @@ class ReloadError extends Error {
 class StillDown extends Error {
     name = 'StillDown';
     constructor(cause) {
-        super(`the QRS was not answering at the timeout (${(0,_text_js__WEBPACK_IMPORTED_MODULE_0__/* .firstLine */ .T)(errorMessage(cause))})`, { cause });
+        super(`the QRS was not answering at the timeout (${(0,_text_js__WEBPACK_IMPORTED_MODULE_0__/* .firstLine */ .TM)(errorMessage(cause))})`, { cause });
     }
 }
 /** The runner cancelled the job (SIGINT, then SIGTERM 7.5 s later, then SIGKILL). */
@@ -7785,9 +8780,12 @@ function answer(seen) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   K: () => (/* binding */ excerpt),
-/* harmony export */   T: () => (/* binding */ firstLine)
+/* harmony export */   Kb: () => (/* binding */ excerpt),
+/* harmony export */   TM: () => (/* binding */ firstLine),
+/* harmony export */   yL: () => (/* binding */ MAX_LINE_CHARS)
 /* harmony export */ });
+/** A line of server text longer than this is cut: a log line that never ends must not fill the memory. */
+const MAX_LINE_CHARS = 4_000;
 /** The first line of a message: for one-line log lines and headings. */
 function firstLine(text) {
     return text.split('\n')[0];
@@ -7902,6 +8900,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 
 /***/ }),
 
+/***/ 3480:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("querystring");
+
+/***/ }),
+
 /***/ 2203:
 /***/ ((module) => {
 
@@ -7916,10 +8921,24 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
 
 /***/ }),
 
+/***/ 7016:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("url");
+
+/***/ }),
+
 /***/ 9023:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
+
+/***/ }),
+
+/***/ 3106:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 /***/ }),
 
@@ -8770,7 +9789,7 @@ const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCa
 /******/ 	// Execute the module function
 /******/ 	var threw = true;
 /******/ 	try {
-/******/ 		__webpack_modules__[moduleId](module, module.exports, __nccwpck_require__);
+/******/ 		__webpack_modules__[moduleId].call(module.exports, module, module.exports, __nccwpck_require__);
 /******/ 		threw = false;
 /******/ 	} finally {
 /******/ 		if(threw) delete __webpack_module_cache__[moduleId];

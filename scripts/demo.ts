@@ -2,6 +2,7 @@
  * `npm run demo`: starts the QRS simulator with the sample site, then runs the bundled action
  * exactly as a runner would (node dist/index.js, INPUT_* variables, GITHUB_* files) for a
  * reload that succeeds and one that fails over certificate auth, then once per proxy auth type,
+ * then in the engine: a reload with its progress, a partial reload, and a data check that fails,
  * and shows the step logs and outputs.
  */
 import { resolve } from 'node:path'
@@ -40,6 +41,26 @@ const steps: { title: string; inputs: Record<string, string> }[] = [
   {
     title: 'Header auth through the /hdr virtual proxy',
     inputs: { url: `${sim.proxyUrl}/hdr`, 'auth-type': 'header', 'header-name': 'X-Qlik-HeaderAuth', 'header-value': 'svc_reload', 'task-name': 'Reload Sales' }
+  },
+  {
+    title: 'In the engine: the action reloads app Sales itself, its progress as it comes, checks the tables, saves',
+    inputs: { ...certificate, 'engine-url': sim.engineUrl, 'reload-mode': 'engine', 'app-name': 'Sales', 'expect-rows': 'Orders >= 100000\n* > 0' }
+  },
+  {
+    title: 'In the engine, a partial reload (only the Add, Replace and Merge loads run), through the /ntlm virtual proxy',
+    inputs: {
+      url: `${sim.proxyUrl}/ntlm`,
+      'auth-type': 'ntlm',
+      username: `${account.domain}\\${account.user}`,
+      password: account.password,
+      'reload-mode': 'engine',
+      partial: 'true',
+      'app-name': 'Sales'
+    }
+  },
+  {
+    title: 'In the engine, a data check that fails: table Budget came back empty, so app Finance is not saved',
+    inputs: { ...certificate, 'engine-url': sim.engineUrl, 'reload-mode': 'engine', 'app-name': 'Finance', 'expect-rows': 'Ledger > 0\nBudget >= 1' }
   }
 ]
 

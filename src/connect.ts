@@ -1,4 +1,5 @@
 import { createAuthenticator } from './auth/index.js'
+import { EngineConnector } from './engine/connector.js'
 import { QrsApi } from './qrs/api.js'
 import type { Authenticator } from './qrs/authenticator.js'
 import { QrsClient } from './qrs/client.js'
@@ -24,8 +25,16 @@ export function readSettings(toolkit: Toolkit): Settings {
   return settings
 }
 
-/** The site's API with the authenticator for auth-type; dispose the client when done. */
-export async function connect(settings: Settings, clock: Clock, log: Log): Promise<{ api: QrsApi; auth: Authenticator; client: QrsClient }> {
+/** What connect() gives: the QRS calls and the engine, signed in the same way; dispose both when done. */
+export interface Connection {
+  api: QrsApi
+  auth: Authenticator
+  client: QrsClient
+  engine: EngineConnector
+}
+
+/** The site's API with the authenticator for auth-type, and the engine signed in with the same; dispose the client and the engine when done. */
+export async function connect(settings: Settings, clock: Clock, log: Log): Promise<Connection> {
   const auth = await createAuthenticator(settings.auth, { url: settings.url, userAgent: settings.userAgent, log })
   const client = new QrsClient({
     url: settings.url,
@@ -36,5 +45,16 @@ export async function connect(settings: Settings, clock: Clock, log: Log): Promi
     clock,
     log
   })
-  return { api: new QrsApi(client), auth, client }
+  const api = new QrsApi(client)
+  const engine = new EngineConnector({
+    url: settings.engineUrl,
+    auth,
+    tls: { ca: settings.caCert, serverName: settings.tlsServerName, insecure: settings.insecureSkipTlsVerify },
+    userAgent: settings.userAgent,
+    requestTimeoutMs: settings.requestTimeoutMs,
+    log,
+    // The cheapest QRS call: through the client, it signs in again when the proxy session expired.
+    refresh: () => api.about()
+  })
+  return { api, auth, client, engine }
 }

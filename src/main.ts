@@ -1,5 +1,6 @@
 import { connect, defaults, readSettings, type Dependencies } from './connect.js'
 import { printUntrusted } from './output/untrusted.js'
+import type { EngineConnector } from './engine/connector.js'
 import type { QrsClient } from './qrs/client.js'
 import { dryRun } from './report/dry-run.js'
 import { reportFailure, reportRuns } from './report/finish.js'
@@ -9,6 +10,7 @@ import { reportCancelled } from './run/cancel.js'
 import { Progress } from './run/progress.js'
 import { listenForCancel } from './run/signals.js'
 import { markMainStarted } from './run/state.js'
+import { engineRunner } from './run/engine-runner.js'
 import { taskRunner } from './run/task-runner.js'
 import { selectTargets } from './targets/select.js'
 import { errorMessage } from './util/errors.js'
@@ -21,6 +23,7 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
   const cancel = cancellation.signal
   const progress = new Progress(toolkit)
   let client: QrsClient | undefined
+  let engine: EngineConnector | undefined
   try {
     const settings = (progress.settings = readSettings(toolkit))
     if (settings.insecureSkipTlsVerify) {
@@ -30,6 +33,7 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
     }
     const connection = await connect(settings, clock, toolkit)
     client = connection.client
+    engine = connection.engine
     // The run's calls stop when the job is cancelled (retry sleeps and requests in flight); the stops after it are not cut.
     const api = connection.api.with({ signal: cancel })
     // No separate probe (GET /qrs/about): the target lookup is the first request and signs in; a wrong url,
@@ -41,8 +45,9 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
     progress.runs = selection.runs
     cancel.throwIfAborted()
     if (selection.failure) return await reportNotStarted(toolkit, settings, progress.runs, selection.failure)
-    if (settings.dryRun) return await dryRun(toolkit, api, settings, progress.runs)
-    await runAll(taskRunner(api, progress.runs), progress.runs, { settings, api, toolkit, clock, cancel, tracker: progress })
+    if (settings.dryRun) return await dryRun(toolkit, api, settings, progress.runs, engine)
+    const runner = settings.reloadMode === 'engine' ? engineRunner(api, engine) : taskRunner(api, engine, progress.runs)
+    await runAll(runner, progress.runs, { settings, api, toolkit, clock, cancel, tracker: progress })
     cancel.throwIfAborted()
     await reportRuns(toolkit, settings, progress.runs)
   } catch (error) {
@@ -51,6 +56,7 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
   } finally {
     cancellation.dispose()
     client?.dispose()
+    await engine?.dispose()
     // Reached on every exit but a kill: what main left running is no longer the post step's to stop.
     progress.end()
   }

@@ -107,6 +107,47 @@ describe('TLS failures are explained', () => {
     expect(sim.proxy.ntlmHandshakes.ntlm + sim.proxy.ntlmFailures.ntlm).toBe(handshakes)
   })
 
+  it('engine mode, certificate auth: the engine port through the tunnel too, client certificate and CA included', async () => {
+    const before = proxy.connects().length
+    const run = await through({
+      url: `https://${host}:${sim.port}`,
+      'auth-type': 'certificate',
+      'client-cert': sim.certs.clientCert,
+      'client-key': sim.certs.clientKey,
+      'task-id': '',
+      'app-id': IDS.appFinance,
+      'reload-mode': 'engine',
+      'engine-url': `wss://${host}:${sim.enginePort}`
+    })
+    expect(run.stdout).not.toMatch(/::error/)
+    expect(run.outputs.status).toBe('FinishedSuccess')
+    expect(connectsTo(sim.enginePort, before).length).toBe(1)
+    expect(sim.engine.calls.filter(c => c.method === 'DoSave').length).toBeGreaterThan(0)
+  })
+
+  it('engine mode, JWT: the engine socket goes through the proxy to the virtual proxy; NO_PROXY keeps it off', async () => {
+    const jwt = {
+      'auth-type': 'jwt',
+      'jwt-private-key': sim.certs.jwtKey,
+      'jwt-user-id': 'svc_reload',
+      'jwt-user-directory': 'CORP',
+      'task-id': '',
+      'app-id': IDS.appFinance,
+      'reload-mode': 'engine'
+    }
+    const before = proxy.connects().length
+    const run = await through({ url: `https://${host}:${sim.proxyPort}/jwt`, ...jwt })
+    expect(run.stdout).not.toMatch(/::error/)
+    expect(run.outputs.status).toBe('FinishedSuccess')
+    const upgrades = sim.requests.filter(r => r.path === `/jwt/app/${IDS.appFinance}` && r.status === 101)
+    expect(upgrades.length).toBeGreaterThan(0)
+    expect(connectsTo(sim.proxyPort, before).length).toBeGreaterThan(0)
+    const direct = proxy.connects().length
+    const off = await through({ url: `https://${host}:${sim.proxyPort}/jwt`, ...jwt }, { HTTPS_PROXY: proxy.url, NO_PROXY: host })
+    expect(off.outputs.status).toBe('FinishedSuccess')
+    expect(connectsTo(sim.proxyPort, direct)).toHaveLength(0)
+  })
+
   it('NTLM with the Qlik host in NO_PROXY works', async () => {
     const run = await through(
       { url: `https://${host}:${sim.proxyPort}/ntlm`, 'auth-type': 'ntlm', username: `${WINDOWS.domain}\\${WINDOWS.user}`, password: WINDOWS.password },

@@ -20,12 +20,15 @@ const EXTRA = {
   nowait: 'd4000000-0000-4000-8000-000000000002',
   /** Long tasks of their own for the cancellation scenarios. */
   cancelled: 'd4000000-0000-4000-8000-000000000003',
-  killed: 'd4000000-0000-4000-8000-000000000004'
+  killed: 'd4000000-0000-4000-8000-000000000004',
+  /** An app no task reloads: the engine cancel scenario, with nothing of the scheduler in its way. */
+  engineApp: 'd4000000-0000-4000-8000-000000000005'
 }
 
 function site(): Scenario {
   const scenario = testSite()
   scenario.apps!.push({ id: EXTRA.appForecast, name: 'Forecast', reloadRuns: [{ attempts: [{ outcome: 8, durationMs: 300, details: [SCRIPT_ERROR] }] }] })
+  scenario.apps!.push({ id: EXTRA.engineApp, name: 'Engine only' })
   for (const [id, name] of [
     [EXTRA.nowait, 'Reload Later'],
     [EXTRA.cancelled, 'Reload Cancelled'],
@@ -284,6 +287,69 @@ describe('no secret leaks in debug mode', () => {
     expect(post.code).toBe(0)
     expect(post.stdout).toMatch(/::warning::The main step did not finish \(cancelled or killed\): stopped task/)
     checkLeaks({ run: post, inputs, since: postSince })
+  })
+
+  describe('engine mode: the engine session signs in as the QRS calls do', () => {
+    const engineNtlm = (extra: Record<string, string> = {}) => ntlm({ 'reload-mode': 'engine', 'app-id': IDS.appFinance, 'expect-rows': '* > 0', ...extra })
+
+    it('NTLM: the upgrade carries the session cookie; nothing of it, the ticket or the password shows', async () => {
+      const checked = await debugRun(engineNtlm())
+      expect(errorLine(checked.run)).toBe('')
+      expect(checked.run.outputs.status).toBe('FinishedSuccess')
+      const upgrade = sim.requests.find(r => r.time >= checked.since && r.path === `/ntlm/app/${IDS.appFinance}`)
+      expect(upgrade?.status).toBe(101)
+      const cookies = cookieValues(sim, checked.since)
+      expect(cookies.length).toBeGreaterThan(0)
+      expect(checkLeaks(checked)).toEqual(expect.arrayContaining([WINDOWS.password, ...cookies, ...ticketValues(sim, checked.since)]))
+    })
+
+    it('JWT: a given token, then the cookie on the engine socket', async () => {
+      const token = sign(readFileSync(sim.certs.jwtKey, 'utf8'))
+      const checked = await debugRun({ url: `${sim.proxyUrl}/jwt`, 'auth-type': 'jwt', jwt: token, 'reload-mode': 'engine', 'app-id': IDS.appFinance })
+      expect(errorLine(checked.run)).toBe('')
+      expect(checkLeaks(checked)).toContain(token)
+    })
+
+    it('header auth and a failed data check (the error path prints the tables)', async () => {
+      const checked = await debugRun({
+        url: `${sim.proxyUrl}/hdr`,
+        'auth-type': 'header',
+        'header-name': 'X-Qlik-HeaderAuth',
+        'header-value': 'svc_hdr_reload',
+        'reload-mode': 'engine',
+        'app-id': IDS.appFinance,
+        'expect-rows': 'Data > 1000000'
+      })
+      expect(errorLine(checked.run)).toMatch(/Data check failed/)
+      expect(checkLeaks(checked)).toContain('svc_hdr_reload')
+    })
+
+    it('certificate auth on the engine port, encrypted key; cancelled (SIGINT) mid-reload, then the post step', async () => {
+      sim.faults.add({ method: 'DoReloadEx', path: `/app/${EXTRA.engineApp}`, times: 1, action: { kind: 'hang' } })
+      try {
+        const inputs = certificate({
+          'reload-mode': 'engine',
+          'engine-url': sim.engineUrl,
+          'app-id': EXTRA.engineApp,
+          'client-key': sim.certs.clientKeyEncrypted,
+          'client-key-passphrase': sim.certs.clientKeyPassphrase
+        })
+        const all = { 'ca-cert': sim.certs.ca, 'max-poll-interval': '1s', ...inputs }
+        const since = Date.now()
+        const step = startAction(all, { env: DEBUG })
+        for (let i = 0; i < 200 && !sim.engine.calls.some(c => c.time >= since && c.method === 'DoReloadEx'); i++) await new Promise(done => setTimeout(done, 25))
+        expect(sim.engine.calls.some(c => c.time >= since && c.method === 'DoReloadEx')).toBe(true)
+        step.child.kill('SIGINT')
+        const main = await step.done
+        expect(errorLine(main)).toMatch(/The job was cancelled: stopped the engine reload of app 'Engine only'/)
+        expect(checkLeaks({ run: main, inputs: all, since })).toContain(sim.certs.clientKeyPassphrase)
+        const post = await runAction(all, { env: DEBUG, state: main.state })
+        expect(post.code).toBe(0)
+        expectNoLeaks(post, all)
+      } finally {
+        sim.faults.clear()
+      }
+    })
   })
 })
 

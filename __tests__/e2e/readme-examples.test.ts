@@ -32,6 +32,8 @@ interface Site {
 const ADDRESSES: Record<string, (site: Site) => string> = {
   // The QRS port by the node's name: the simulator's certificate names localhost too.
   'qliksrv01.corp.example:4242': ({ sim }) => `localhost:${sim.port}`,
+  // The engine port (4747) of the node: engine-url.
+  'qliksrv01.corp.example:4747': ({ sim }) => `localhost:${sim.enginePort}`,
   // The QRS port by IP: 127.0.0.1 is not in the simulator's certificate, as 10.20.30.40 would not be in Qlik's.
   '10.20.30.40:4242': ({ sim }) => `127.0.0.1:${sim.port}`,
   // The proxy (QPS) on 443; the path keeps the virtual proxy prefix (/ntlm, /jwt, /hdr).
@@ -76,7 +78,23 @@ const README_STREAMS = [
 const README_TARGETS: { apps: ScenarioApp[]; tasks: ScenarioTask[]; compositeEvents: ScenarioCompositeEvent[] } = {
   apps: [
     // "Reload an app by id": no task yet, the first Reload now creates "Manually triggered reload of Sales dashboard".
-    { id: '9b1c3f0e-6a52-4d39-8f62-1d2e3f4a5b6c', name: 'Sales dashboard', reloadRuns: ok(400) },
+    // "Reload in the engine": the tables its expect-rows checks.
+    {
+      id: '9b1c3f0e-6a52-4d39-8f62-1d2e3f4a5b6c',
+      name: 'Sales dashboard',
+      reloadRuns: ok(400),
+      engine: {
+        tables: [
+          { name: 'Orders', rows: 126_000 },
+          { name: 'Customers', rows: 4_200 }
+        ],
+        tablesAfterFull: [
+          { name: 'Orders', rows: 126_500 },
+          { name: 'Customers', rows: 4_215 }
+        ],
+        reloads: [{ durationMs: 1_200 }]
+      }
+    },
     // "Choosing targets ... app name": one name in two streams, so `stream` is needed.
     { id: README_ID(211), name: 'Budget', streamId: README_STREAMS[0].id, reloadRuns: ok(400) },
     { id: README_ID(212), name: 'Budget', streamId: README_STREAMS[1].id, reloadRuns: ok(400) }
@@ -240,7 +258,7 @@ function mapValue(where: string, name: string, value: string, s: Site): string {
     if (!make) throw new Error(`${where}: input '${name}' names ${hostPort}, which this test does not map: add it to ADDRESSES`)
     return make(s)
   }
-  if (name === 'url' || name === 'notify-url') {
+  if (name === 'url' || name === 'notify-url' || name === 'engine-url') {
     const url = new URL(value)
     return value.replace(`//${url.host}`, `//${address(url.host)}`)
   }
@@ -338,7 +356,14 @@ describe('README examples', () => {
     // The single-target outputs: one named target and no selector.
     if (targets.length === 1 && selectors === 0 && inputs['dry-run'] !== 'true') {
       const [{ name, value }] = targets
-      if (name === 'app-id') {
+      if (name === 'app-id' && inputs['reload-mode'] === 'engine') {
+        // Reloaded, checked and saved by the action itself: no task, no execution.
+        const app = site.apps!.find(a => a.id === value)!
+        expect(result.outputs).toMatchObject({ 'app-id': value, 'app-name': app.name, 'task-name': '', 'execution-id': '' })
+        expect(JSON.parse(result.outputs.result)).toMatchObject({ 'reload-mode': 'engine', partial: inputs.partial === 'true' })
+        expect(result.stdout).toMatch(/App 'Sales dashboard' saved \(DoSave\)\./)
+        for (const check of lines(inputs['expect-rows'])) expect(result.stdout).toContain(`${check}: held`)
+      } else if (name === 'app-id') {
         const app = site.apps!.find(a => a.id === value)!
         expect(result.outputs).toMatchObject({ 'app-id': value, 'task-name': `Manually triggered reload of ${app.name}` })
       } else {

@@ -38,7 +38,10 @@ const KEYS = [
   'error',
   'script-log-path',
   'planned-action',
-  'may-start'
+  'may-start',
+  'reload-mode',
+  'partial',
+  'tables'
 ]
 
 describe('targets by tag and custom property', () => {

@@ -1,3 +1,6 @@
+import { taskReload } from '../../src/run/task-runner.js'
+import type { EngineConnector } from '../../src/engine/connector.js'
+import { taskReport } from '../helpers/fake-runner.js'
 import { describe, expect, it } from '@jest/globals'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -7,7 +10,6 @@ import type { App, ExecutionSession, ReloadTask } from '../../src/qrs/types.js'
 import { dryRun } from '../../src/report/dry-run.js'
 import { reportFailure, reportRuns } from '../../src/report/finish.js'
 import { reportNotStarted } from '../../src/report/not-started.js'
-import { buildReport } from '../../src/report/report.js'
 import type { TargetRun } from '../../src/report/target-run.js'
 import { QrsError } from '../../src/util/errors.js'
 import { FakeToolkit } from '../helpers/fake-toolkit.js'
@@ -24,8 +26,8 @@ function ended(name: string, status: number, extra: Partial<TargetRun> = {}): Ta
   return {
     target: { kind: 'task-id', taskId: t.id },
     label: name,
-    started: { task: t, executionId: `e-${name}`, attached: false },
-    report: buildReport(t, `e-${name}`, result, 1),
+    started: taskReload({ task: t, executionId: `e-${name}`, attached: false }),
+    report: taskReport(t, `e-${name}`, result, 1),
     result,
     success: status === 7,
     ...extra
@@ -37,6 +39,9 @@ function logFile(lines: string[]): string {
   writeFileSync(path, lines.join('\r\n'))
   return path
 }
+
+/** Task mode: the dry run never opens an app in the engine. */
+const NO_ENGINE = {} as EngineConnector
 
 describe('reportRuns: one target', () => {
   it('a success: the result in a group, a line, the outputs and a green summary; the step passes', async () => {
@@ -201,7 +206,7 @@ describe('dryRun: what would happen, nothing started', () => {
     const { api, calls } = server([task(T(1), 'Sales', { privileges: ['read', 'update'] })], {}, [{ id: 'a1', name: 'Forecast', privileges: ['update'] }])
     const toolkit = new FakeToolkit()
     const runs = [named(T(1), 'Sales'), app('a1', 'Forecast')]
-    await dryRun(toolkit, api, testSettings({ singleTarget: false }), runs)
+    await dryRun(toolkit, api, testSettings({ singleTarget: false }), runs, NO_ENGINE)
     expect(calls).toEqual(['reloadTasks true', 'app true'])
     expect(runs.map(r => [r.success, r.plan?.action, r.plan?.mayStart])).toEqual([
       [true, 'start', true],
@@ -234,7 +239,7 @@ describe('dryRun: what would happen, nothing started', () => {
       app('a1', 'Busy'),
       app('a2', 'Lost')
     ]
-    await dryRun(toolkit, api, testSettings({ ifRunning: 'fail', singleTarget: false }), runs)
+    await dryRun(toolkit, api, testSettings({ ifRunning: 'fail', singleTarget: false }), runs, NO_ENGINE)
     expect(runs.map(r => r.plan?.reasons)).toEqual([
       ['the task is disabled (QMC > Tasks > Edit > Enabled)'],
       ['the signed-in user may not start it (no update right on the task)'],
@@ -257,7 +262,7 @@ describe('dryRun: what would happen, nothing started', () => {
     expect(toolkit.summary).toContain('<li>Locked: the signed-in user may not start it (no update right on the task)</li>')
     for (const mode of ['attach', 'wait'] as const) {
       const again = [named(T(3), 'Running')]
-      await dryRun(new FakeToolkit(), api, testSettings({ ifRunning: mode }), again)
+      await dryRun(new FakeToolkit(), api, testSettings({ ifRunning: mode }), again, NO_ENGINE)
       expect(again[0].plan?.action).toBe(mode === 'attach' ? 'attach to execution running-1 (if-running: attach)' : 'wait for execution running-1 to end, then start')
     }
   })
@@ -268,6 +273,6 @@ describe('dryRun: what would happen, nothing started', () => {
         throw new QrsError('GET', '/qrs/reloadtask/full', 500, 'boom')
       }
     } as unknown as QrsApi
-    await expect(dryRun(new FakeToolkit(), api, testSettings(), [named(T(1), 'Sales')])).rejects.toThrow(/answered 500/)
+    await expect(dryRun(new FakeToolkit(), api, testSettings(), [named(T(1), 'Sales')], NO_ENGINE)).rejects.toThrow(/answered 500/)
   })
 })

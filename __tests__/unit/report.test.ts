@@ -1,3 +1,4 @@
+import { taskReport } from '../helpers/fake-runner.js'
 import { describe, expect, it } from '@jest/globals'
 import { EOL } from 'node:os'
 import type { ExecutionResult, ReloadTask } from '../../src/qrs/types.js'
@@ -5,7 +6,6 @@ import { failureAnnotation, failureSentence } from '../../src/report/annotation.
 import { escape, Html } from '../../src/report/html.js'
 import { logReport } from '../../src/report/log.js'
 import { setOutputs, setResult } from '../../src/report/outputs.js'
-import { buildReport } from '../../src/report/report.js'
 import { writeSummary, writeTargetsSummary } from '../../src/report/summary.js'
 import type { TargetRun } from '../../src/report/target-run.js'
 import { FakeToolkit } from '../helpers/fake-toolkit.js'
@@ -33,7 +33,7 @@ function failed(overrides: Partial<ExecutionResult> = {}): ExecutionResult {
 
 describe('buildReport: one execution as the step reports it', () => {
   it('names the status, the times, the node, and the details in time order (blank ones dropped)', () => {
-    const report = buildReport(TASK, EXEC, failed(), 2)
+    const report = taskReport(TASK, EXEC, failed(), 2)
     expect(report).toEqual({
       taskId: TASK.id,
       taskName: 'Reload Finance',
@@ -47,6 +47,8 @@ describe('buildReport: one execution as the step reports it', () => {
       stoppedAt: '2026-03-01T10:00:09.500Z',
       durationMs: 9_500,
       node: 'qliksrv02',
+      reloadMode: 'task',
+      partial: false,
       attempts: 2,
       details: [
         { type: 'warning', message: 'Slow source', time: '' },
@@ -57,18 +59,18 @@ describe('buildReport: one execution as the step reports it', () => {
   })
 
   it('before a result: empty fields; the duration from the times when the server gave none; the app from the result', () => {
-    expect(buildReport(TASK, EXEC)).toMatchObject({ status: '', statusCode: null, startedAt: '', durationMs: null, executionResultId: '', details: [] })
-    const noDuration = buildReport({ id: TASK.id, name: TASK.name }, EXEC, failed({ duration: 0, appID: 'b2000000-0000-4000-8000-000000000002' }))
+    expect(taskReport(TASK, EXEC)).toMatchObject({ status: '', statusCode: null, startedAt: '', durationMs: null, executionResultId: '', details: [] })
+    const noDuration = taskReport({ id: TASK.id, name: TASK.name }, EXEC, failed({ duration: 0, appID: 'b2000000-0000-4000-8000-000000000002' }))
     expect(noDuration).toMatchObject({ durationMs: 9_500, appId: 'b2000000-0000-4000-8000-000000000002', appName: '' })
     // Not stopped yet (1753 is the QRS's "unset"): no duration; the empty GUID is no app.
-    const running = buildReport({ id: TASK.id, name: TASK.name }, EXEC, failed({ status: 2, stopTime: '1753-01-01T00:00:00.000Z', appID: '00000000-0000-0000-0000-000000000000' }))
+    const running = taskReport({ id: TASK.id, name: TASK.name }, EXEC, failed({ status: 2, stopTime: '1753-01-01T00:00:00.000Z', appID: '00000000-0000-0000-0000-000000000000' }))
     expect(running).toMatchObject({ status: 'Started', stoppedAt: '', durationMs: null, appId: '' })
   })
 })
 
 describe('failureAnnotation', () => {
   it('says the status, then the scheduler errors, the script errors, the last lines and the log note', () => {
-    const report = buildReport(TASK, EXEC, failed())
+    const report = taskReport(TASK, EXEC, failed())
     const text = failureAnnotation(report, { errorLines: ['Error: Field not found'], tail: Array.from({ length: 12 }, (_, i) => `line ${i}`), lines: 40 }, 'No script log: gone.')
     expect(text.split('\n')).toEqual([
       "Reload task 'Reload Finance' ended with FinishedFail (8), not FinishedSuccess.",
@@ -84,7 +86,7 @@ describe('failureAnnotation', () => {
   })
 
   it('is cut at 4000 characters (GitHub cuts annotations)', () => {
-    const report = buildReport(TASK, EXEC, failed({ details: [{ detailsType: 0, message: 'x'.repeat(5_000) }] }))
+    const report = taskReport(TASK, EXEC, failed({ details: [{ detailsType: 0, message: 'x'.repeat(5_000) }] }))
     const text = failureAnnotation(report)
     expect(text).toHaveLength(4_001)
     expect(text.endsWith('…')).toBe(true)
@@ -105,7 +107,7 @@ describe('Html and escape: the job summary as GitHub renders it', () => {
 describe('logReport', () => {
   it('prints one line per fact and the details', () => {
     const toolkit = new FakeToolkit()
-    logReport(toolkit, buildReport(TASK, EXEC, failed(), 2))
+    logReport(toolkit, taskReport(TASK, EXEC, failed(), 2))
     expect(toolkit.log).toEqual([
       'Status:    FinishedFail (8)',
       `Task:      Reload Finance (${TASK.id})`,
@@ -125,7 +127,7 @@ describe('logReport', () => {
   it('prints server text that could be a runner command with commands stopped', () => {
     const toolkit = new FakeToolkit()
     // A line break in a task name would start a line of its own: a command, unless commands are stopped.
-    logReport(toolkit, buildReport({ id: TASK.id, name: 'x\n::add-mask::y' }, EXEC))
+    logReport(toolkit, taskReport({ id: TASK.id, name: 'x\n::add-mask::y' }, EXEC))
     expect(toolkit.log[0]).toMatch(/^::stop-commands::[0-9a-f]{32}$/)
     expect(toolkit.log).toContain('Task:      x\n::add-mask::y (a1000000-0000-4000-8000-000000000002)')
     expect(toolkit.log.at(-1)).toBe(`::${toolkit.log[0].slice('::stop-commands::'.length)}::`)
@@ -135,14 +137,28 @@ describe('logReport', () => {
 describe('outputs', () => {
   it('sets every output of one execution, unknown values as empty strings', () => {
     const toolkit = new FakeToolkit()
-    setOutputs(toolkit, buildReport(TASK, EXEC))
+    setOutputs(toolkit, taskReport(TASK, EXEC))
     expect(Object.keys(toolkit.outputs).sort()).toEqual(
-      ['status', 'status-code', 'task-id', 'task-name', 'app-id', 'execution-id', 'execution-result-id', 'started-at', 'stopped-at', 'duration-ms', 'node', 'result'].sort()
+      [
+        'status',
+        'status-code',
+        'task-id',
+        'task-name',
+        'app-id',
+        'app-name',
+        'execution-id',
+        'execution-result-id',
+        'started-at',
+        'stopped-at',
+        'duration-ms',
+        'node',
+        'result'
+      ].sort()
     )
     expect(toolkit.outputs['status-code']).toBe('')
     expect(toolkit.outputs['duration-ms']).toBe('')
     expect(JSON.parse(toolkit.outputs.result)).toMatchObject({ target: 'Reload Finance', 'task-id': TASK.id, status: null, success: false })
-    setOutputs(toolkit, buildReport(TASK, EXEC, failed()))
+    setOutputs(toolkit, taskReport(TASK, EXEC, failed()))
     expect(toolkit.outputs).toMatchObject({ status: 'FinishedFail', 'status-code': '8', 'duration-ms': '9500', node: 'qliksrv02' })
   })
 
@@ -150,7 +166,7 @@ describe('outputs', () => {
     const done: TargetRun = {
       target: { kind: 'task-id', taskId: TASK.id },
       label: 'Reload Finance',
-      report: buildReport(TASK, EXEC, failed()),
+      report: taskReport(TASK, EXEC, failed()),
       success: false,
       scriptLogPath: '/tmp/log'
     }
@@ -169,12 +185,13 @@ describe('outputs', () => {
       success: false
     }
     const one = new FakeToolkit()
-    setResult(one, true, [done])
+    setResult(one, { singleTarget: true, reloadMode: 'task', partial: false }, [done])
     expect(JSON.parse(one.outputs.result)).toMatchObject({ target: 'Reload Finance', status: 'FinishedFail', 'script-log-path': '/tmp/log', details: expect.any(Array) })
     const many = new FakeToolkit()
-    setResult(many, false, [done, notStarted, planned])
+    setResult(many, { singleTarget: false, reloadMode: 'task', partial: false }, [done, notStarted, planned])
     const entries = JSON.parse(many.outputs.result) as Record<string, unknown>[]
-    expect(entries.map(e => Object.keys(e).length)).toEqual([21, 21, 21])
+    expect(entries.map(e => Object.keys(e).length)).toEqual([24, 24, 24])
+    expect(entries[0]).toMatchObject({ 'reload-mode': 'task', partial: false, tables: null })
     expect(entries[1]).toMatchObject({ target: "app 'Sales'", status: 'NotStarted', 'app-id': 'b9', 'app-name': 'Sales', stream: 'Finance', error: 'No app', 'task-id': null })
     expect(entries[2]).toMatchObject({ status: 'DryRun', 'planned-action': 'none', error: 'disabled; locked', 'may-start': null, 'task-name': 'Nightly' })
   })
@@ -183,7 +200,7 @@ describe('outputs', () => {
 describe('the job summary', () => {
   it('one target: the heading, the facts, the details, the script lines and the chain, all escaped', async () => {
     const toolkit = new FakeToolkit()
-    const report = buildReport({ ...TASK, name: 'Reload <b>Finance</b>' }, EXEC, failed())
+    const report = taskReport({ ...TASK, name: 'Reload <b>Finance</b>' }, EXEC, failed())
     await writeSummary(toolkit, {
       report,
       success: false,
@@ -210,7 +227,7 @@ describe('the job summary', () => {
     await writeSummary(failedEarly, { success: false, failure: 'Input url is required' })
     expect(failedEarly.summary).toBe(['<h3>❌ Qlik Sense reload: failed</h3>', '<p><strong>Input url is required</strong></p>', ''].join(EOL))
     const started = new FakeToolkit()
-    await writeSummary(started, { success: true, report: buildReport(TASK, EXEC), chain: [] })
+    await writeSummary(started, { success: true, report: taskReport(TASK, EXEC), chain: [] })
     expect(started.summary).toContain('<h3>✅ Reload Finance: started</h3>')
     expect(started.summary).toContain('No task trigger fires on this outcome.')
   })
@@ -220,14 +237,14 @@ describe('the job summary', () => {
     const ok: TargetRun = {
       target: { kind: 'task-id', taskId: 't1' },
       label: 'Sales',
-      report: buildReport({ id: 't1', name: 'Sales' }, 'e1', { ...failed(), status: 7, details: [] }),
+      report: taskReport({ id: 't1', name: 'Sales' }, 'e1', { ...failed(), status: 7, details: [] }),
       success: true,
       chain: [{ taskId: 't9', taskName: 'After sales', eventName: 'E', failed: false, warning: true, note: 'may never fire', children: [] }]
     }
     const bad: TargetRun = {
       target: { kind: 'task-id', taskId: 't2' },
       label: 'Finance <2>',
-      report: buildReport(TASK, EXEC, failed()),
+      report: taskReport(TASK, EXEC, failed()),
       success: false,
       excerpt: { errorLines: ['Error: x'], tail: [], lines: 1 }
     }

@@ -1,12 +1,12 @@
+import { taskNames } from '../../src/report/started.js'
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { reportCancelled } from '../../src/run/cancel.js'
 import type { Running } from '../../src/run/context.js'
 import { Progress } from '../../src/run/progress.js'
-import { buildReport } from '../../src/report/report.js'
 import { listenForCancel } from '../../src/run/signals.js'
 import { isPost, leftToStop, markMainEnded, markMainStarted, saveRunning, STATE } from '../../src/run/state.js'
 import { CancelledError } from '../../src/util/errors.js'
-import { result, startedReload, targetRun } from '../helpers/fake-runner.js'
+import { result, startedReload, targetRun, taskReport } from '../helpers/fake-runner.js'
 import { FakeToolkit } from '../helpers/fake-toolkit.js'
 import { testSettings } from '../helpers/settings.js'
 
@@ -66,7 +66,14 @@ describe('the step state the post step reads', () => {
 
 /** One of ours, whose stop does what `stop` says. */
 function running(name: string, stop: Running['stop'], extra: Partial<Running> = {}): Running {
-  return { taskId: `task-${name}`, taskName: name, executionId: `exec-${name}`, attached: false, stop, ...extra }
+  return {
+    key: `exec-${name}`,
+    names: taskNames(`task '${name}'`, `exec-${name}`),
+    saved: { taskId: `task-${name}`, executionId: `exec-${name}` },
+    attached: false,
+    stop,
+    ...extra
+  }
 }
 
 describe('Progress: what main knows, saved as it changes', () => {
@@ -92,7 +99,7 @@ describe('reportCancelled: what a cancellation did to each of ours', () => {
     const toolkit = new FakeToolkit()
     const progress = new Progress(toolkit)
     progress.settings = testSettings({ singleTarget: false })
-    const done = { ...targetRun('Done'), started: startedReload('Done'), report: buildReport(startedReload('Done').task, 'exec-Done', result(7)) }
+    const done = { ...targetRun('Done'), started: startedReload('Done'), report: taskReport(startedReload('Done').task!, 'exec-Done', result(7)) }
     const stopped = { ...targetRun('A'), started: startedReload('A') }
     progress.runs = [done, stopped]
     progress.started(running('A', async waitMs => ({ alreadyEnded: false, result: result(6, { id: String(waitMs) }) })))

@@ -7,8 +7,9 @@ import { runAll } from '../../src/run/all-targets.js'
 import { targetContext } from '../../src/run/context.js'
 import { stopAndExplain } from '../../src/run/stop.js'
 import { runTarget } from '../../src/run/target.js'
-import { taskRunner } from '../../src/run/task-runner.js'
-import type { StartedReload } from '../../src/reload/start.js'
+import { taskReload, taskRunner, type TaskReload } from '../../src/run/task-runner.js'
+import { taskNames } from '../../src/report/started.js'
+import type { EngineConnector } from '../../src/engine/connector.js'
 import type { Clock } from '../../src/util/clock.js'
 import { ConnectionError } from '../../src/util/errors.js'
 import { fakeRunner, result, startedReload, stepContext, targetRun } from '../helpers/fake-runner.js'
@@ -86,13 +87,20 @@ describe('runTarget: one target’s steps through its runner', () => {
     )
     expect(run.scriptLogPath).toBe(path)
     expect(run.excerpt).toBeUndefined()
+    // The runner has none to fetch (the task runner for an external program): nothing is said.
     const program = targetRun('Program')
-    const runner = fakeRunner({
-      start: async () => ({ ...startedReload('Program'), task: { id: 't', name: 'Program', taskType: 1 } }),
-      follow: async () => ({ kind: 'finished', result: result(8), attempts: 1 })
-    })
+    const runner = fakeRunner({ follow: async () => ({ kind: 'finished', result: result(8), attempts: 1 }) })
+    runner.scriptLog = async () => undefined
     await runTarget(runner, program, stepContext())
     expect(program.scriptLogNote).toBeUndefined()
+    const api = {} as QrsApi
+    expect(
+      await taskRunner(api, NO_ENGINE).scriptLog(
+        taskReload({ task: { id: 't', name: 'Program', taskType: 1 }, executionId: 'e', attached: false }),
+        result(8),
+        targetContext(program, stepContext())
+      )
+    ).toBeUndefined()
   })
 
   it('wait: false: the status right after the start, and success', async () => {
@@ -311,7 +319,7 @@ describe('runAll: max-parallel, fail-fast', () => {
 })
 
 describe('stopAndExplain: one sentence for every reason to stop', () => {
-  const story = { why: 'The job was cancelled', task: "task 'Sales'", executionId: 'e1', afterFailure: 'The post step will try again.' }
+  const story = { why: 'The job was cancelled', names: taskNames("task 'Sales'", 'e1'), afterFailure: 'The post step will try again.' }
   it('stopped, with the status it reached', async () => {
     expect(await stopAndExplain(async () => ({ alreadyEnded: false, result: result(6) }), story)).toEqual({
       kind: 'stopped',
@@ -336,6 +344,9 @@ describe('stopAndExplain: one sentence for every reason to stop', () => {
   })
 })
 
+/** Task mode without expect-rows: the engine is never asked. */
+const NO_ENGINE = {} as EngineConnector
+
 describe('taskRunner: the QRS task scheduler behind the steps', () => {
   it('stops after a cancellation on calls the cancellation does not cut, else on the run’s own', async () => {
     const views: string[] = []
@@ -344,16 +355,19 @@ describe('taskRunner: the QRS task scheduler behind the steps', () => {
       executionResults: async () => [result(7)]
     })
     const api = { ...(reader('run') as object), detached: () => reader('detached') } as unknown as QrsApi
-    const runner = taskRunner(api)
+    const runner = taskRunner(api, NO_ENGINE)
     const context = { toolkit: new FakeToolkit(), clock: fakeClock() }
-    expect(await runner.stop(startedReload('A'), { waitMs: 1_000, afterCancel: true, context })).toEqual({ alreadyEnded: true, result: result(7) })
-    await runner.stop(startedReload('A'), { waitMs: 1_000, afterCancel: false, context })
+    expect(await runner.stop(taskReload({ task: { id: 'task-A', name: 'A' }, executionId: 'exec-A', attached: false }), { waitMs: 1_000, afterCancel: true, context })).toEqual({
+      alreadyEnded: true,
+      result: result(7)
+    })
+    await runner.stop(taskReload({ task: { id: 'task-A', name: 'A' }, executionId: 'exec-A', attached: false }), { waitMs: 1_000, afterCancel: false, context })
     expect(views).toEqual(['detached', 'run'])
   })
 
   it('reads the status without waiting: the latest attempt', async () => {
     const api = { executionResults: async () => [result(10, { startTime: '2026-03-01T10:00:00.000Z' }), result(2, { startTime: '2026-03-01T10:05:00.000Z' })] } as unknown as QrsApi
-    expect((await taskRunner(api).status(startedReload('A')))?.status).toBe(2)
+    expect((await taskRunner(api, NO_ENGINE).status(taskReload({ task: { id: 'task-A', name: 'A' }, executionId: 'exec-A', attached: false })))?.status).toBe(2)
   })
 
   /** A QRS where each execution of `ends` (ms on the clock) ends then; the recent runs of each task are 18-22 s. */
@@ -375,10 +389,9 @@ describe('taskRunner: the QRS task scheduler behind the steps', () => {
     return { api, calls }
   }
   const lastRun = { status: 7, startTime: '2026-03-04T10:00:00.000Z', stopTime: '2026-03-04T10:00:20.000Z', duration: 20_000 }
-  const withHistory = (name: string): StartedReload => {
-    const started = startedReload(name)
-    started.task.operational = { lastExecutionResult: lastRun }
-    return { ...started, forecast: { expectedMs: 20_000, lowMs: 20_000, highMs: 20_000, runs: 1 } }
+  const withHistory = (name: string): TaskReload => {
+    const task = { id: `task-${name}`, name, operational: { lastExecutionResult: lastRun } }
+    return { ...taskReload({ task, executionId: `exec-${name}`, attached: false }), forecast: { expectedMs: 20_000, lowMs: 20_000, highMs: 20_000, runs: 1 } }
   }
 
   it("the targets of a step share one poller and one read of their tasks' recent runs, made after the starts", async () => {
@@ -386,7 +399,7 @@ describe('taskRunner: the QRS task scheduler behind the steps', () => {
     const { api, calls } = site(step.clock, { 'exec-A': step.clock.now() + 21_000, 'exec-B': step.clock.now() + 19_000 })
     const [a, b] = [withHistory('A'), withHistory('B')]
     const runs = [targetRun('A'), targetRun('B')].map((run, i) => ({ ...run, started: [a, b][i] }))
-    const runner = taskRunner(api, runs)
+    const runner = taskRunner(api, NO_ENGINE, runs)
     const outcomes = await Promise.all([runner.follow(a, targetContext(runs[0], step)), runner.follow(b, targetContext(runs[1], step))])
     expect(outcomes.map(o => o.kind)).toEqual(['finished', 'finished'])
     expect(calls.filter(c => c.startsWith('history'))).toEqual(['history task-A,task-B'])
@@ -416,7 +429,7 @@ describe('taskRunner: the QRS task scheduler behind the steps', () => {
     const { api, calls } = site(clock, { 'exec-A': clock.now() + 3_000 })
     const a = withHistory('A')
     const run = { ...targetRun('A'), started: a }
-    expect(await taskRunner(api, [run]).follow(a, targetContext(run, step))).toMatchObject({ kind: 'finished' })
+    expect(await taskRunner(api, NO_ENGINE, [run]).follow(a, targetContext(run, step))).toMatchObject({ kind: 'finished' })
     expect(calls.filter(c => c.startsWith('history'))).toEqual([])
     // Its delay was cut: no timer left to keep the process.
     expect(released).toBe(true)

@@ -12,7 +12,8 @@ import { MAX_BODY_BYTES, MAX_ERROR_BODY_BYTES, Transport } from '../../src/qrs/t
 import type { QrsApi } from '../../src/qrs/api.js'
 import { insideDir, saveScriptLog } from '../../src/scriptlog/fetch.js'
 import { scanLog } from '../../src/scriptlog/excerpt.js'
-import { boundedLines, MAX_LINE_CHARS } from '../../src/scriptlog/lines.js'
+import { boundedLines } from '../../src/scriptlog/lines.js'
+import { MAX_LINE_CHARS } from '../../src/util/text.js'
 import { systemClock } from '../../src/util/clock.js'
 import { actionsToolkit } from '../../src/toolkit/actions.js'
 

@@ -111,9 +111,17 @@ export class QrsApi {
    * the list (404, 400): then whether it runs is not known, which is not the same as "not running".
    */
   async taskExecutionSessions(task: ReloadTask): Promise<ExecutionSession[] | NotKnown> {
-    const field = isExternalProgram(task) ? 'externalProgramTask.id' : 'reloadTask.id'
+    return this.runningSessions(eqGuid(isExternalProgram(task) ? 'externalProgramTask.id' : 'reloadTask.id', task.id))
+  }
+
+  /** The executions of any task of the app running now (an engine reload must not run beside one); NotKnown as above. */
+  appRunningSessions(appId: string): Promise<ExecutionSession[] | NotKnown> {
+    return this.runningSessions(eqGuid('app.id', appId))
+  }
+
+  private async runningSessions(filter: string): Promise<ExecutionSession[] | NotKnown> {
     try {
-      return await this.client.get<ExecutionSession[]>('/qrs/executionsession/full', { filter: eqGuid(field, task.id) })
+      return await this.client.get<ExecutionSession[]>('/qrs/executionsession/full', { filter })
     } catch (error) {
       if (error instanceof QrsError && (error.status === 404 || error.status === 400)) {
         return { notKnown: `${error.method} ${error.path} answered ${error.status}` }

@@ -14,7 +14,8 @@ import { waitForExecution } from './wait.js'
 import { printUntrusted } from '../output/untrusted.js'
 import type { Log } from '../toolkit/toolkit.js'
 
-export interface StartedReload {
+/** A task's run this step started (or attached to): run/task-runner.ts makes it a StartedReload. */
+export interface TaskStart {
   task: ReloadTask
   executionId: string
   /** The app, when the target was an app (the task may not name it). */
@@ -53,7 +54,7 @@ const START_ATTEMPTS = 3
 const FRESH_LOOKUP_MS = 2_000
 
 /** Starts the target once (or attaches to its running execution) and says which execution is ours. */
-export async function startReload(api: QrsApi, target: StartTarget, options: StartOptions, known?: { task: ReloadTask; at: number }): Promise<StartedReload> {
+export async function startReload(api: QrsApi, target: StartTarget, options: StartOptions, known?: { task: ReloadTask; at: number }): Promise<TaskStart> {
   if (target.kind === 'app-id') {
     const { app, executionId, taskId } = await startAppReload(api, target.appId, { clock: options.clock, signal: options.cancel })
     const task = taskId ? await findTask(api, { taskId }) : await findTask(api, { taskName: `Manually triggered reload of ${app.name}` })

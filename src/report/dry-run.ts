@@ -8,23 +8,28 @@ import { escape, Html } from './html.js'
 import { printUntrusted } from '../output/untrusted.js'
 import type { Toolkit } from '../toolkit/toolkit.js'
 import { mayBeRunning } from '../reload/start.js'
+import type { EngineConnector } from '../engine/connector.js'
+import { planEngineApp } from './engine-plan.js'
 
 /**
  * Dry run: for each resolved target, whether it would start (enabled, not running or what if-running
  * does about it, the user's right to start it where the server tells), printed as one table in the log
  * and the job summary. Only reads: nothing is started or stopped.
  */
-export async function dryRun(toolkit: Toolkit, api: QrsApi, settings: Settings, runs: TargetRun[]): Promise<void> {
+export async function dryRun(toolkit: Toolkit, api: QrsApi, settings: Settings, runs: TargetRun[], engine: EngineConnector): Promise<void> {
   await toolkit.group(`Dry run: check ${runs.length} target${runs.length === 1 ? '' : 's'}`, async () => {
     for (const run of runs) {
-      run.plan = run.resolved?.taskId ? await planTask(toolkit, api, settings, run.resolved.taskId) : await planApp(api, run.resolved!.appId!)
+      const { taskId, appId, appName } = run.resolved!
+      if (taskId) run.plan = await planTask(toolkit, api, settings, taskId)
+      else if (settings.reloadMode === 'engine') run.plan = await planEngineApp(api, engine, settings, { id: appId!, name: appName }, toolkit)
+      else run.plan = await planApp(api, appId!)
       run.success = run.plan.wouldStart
     }
   })
   const table = planRows(runs)
   // Names come from the server: printed with runner commands off.
   printUntrusted(toolkit, ...textTable(table).split('\n'))
-  setResult(toolkit, settings.singleTarget, runs)
+  setResult(toolkit, settings, runs)
   const blocked = runs.filter(run => !run.plan!.wouldStart)
   const verdict =
     blocked.length === 0

@@ -2,7 +2,7 @@ import type { Settings } from '../settings/settings.js'
 import type { TargetRun } from './target-run.js'
 import type { Toolkit } from '../toolkit/toolkit.js'
 import { printScriptLog } from '../scriptlog/print.js'
-import { failureAnnotation, failureSentence } from './annotation.js'
+import { failureAnnotation, failureSentence, reloadSubject } from './annotation.js'
 import { logReport } from './log.js'
 import { setOutputs, setResult } from './outputs.js'
 import { writeSummary, writeTargetsSummary } from './summary.js'
@@ -15,7 +15,7 @@ import { errorMessage } from '../util/errors.js'
 export async function reportRuns(toolkit: Toolkit, settings: Settings, runs: TargetRun[]): Promise<void> {
   if (runs.length === 1) await reportOne(toolkit, settings, runs[0])
   else await reportMany(toolkit, settings, runs)
-  setResult(toolkit, settings.singleTarget, runs)
+  setResult(toolkit, settings, runs)
 }
 
 async function reportOne(toolkit: Toolkit, settings: Settings, run: TargetRun): Promise<void> {
@@ -24,9 +24,14 @@ async function reportOne(toolkit: Toolkit, settings: Settings, run: TargetRun): 
   if (run.scriptLogPath) toolkit.setOutput('script-log-path', run.scriptLogPath)
   if (run.error || !report) {
     const message = run.error ?? `${run.label}: no result.`
-    toolkit.error(message)
+    // A reload that ended (and then failed its checks or its save) is shown like any other.
+    if (report && run.result) await toolkit.group(`Result: ${report.status}`, async () => logReport(toolkit, report))
+    await printLog(toolkit, settings, run)
+    toolkit.error(message, checkFailed(run) ? { title: `Qlik data check failed: ${run.label}` } : undefined)
     toolkit.fail()
-    await bestEffort(toolkit, 'write the job summary', () => writeSummary(toolkit, { report, success: false, failure: message }))
+    await bestEffort(toolkit, 'write the job summary', () =>
+      writeSummary(toolkit, { report, success: false, failure: message, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, data: run.data })
+    )
     return
   }
   if (!run.result) {
@@ -37,12 +42,12 @@ async function reportOne(toolkit: Toolkit, settings: Settings, run: TargetRun): 
   await toolkit.group(`Result: ${report.status}`, async () => logReport(toolkit, report))
   await printLog(toolkit, settings, run)
   const reloadOk = isSuccess(run.result.status)
-  if (reloadOk) printUntrusted(toolkit, `Reload task '${report.taskName}' finished successfully.`)
+  if (reloadOk) printUntrusted(toolkit, `${reloadSubject(report)} finished successfully${report.reloadMode === 'engine' ? ' and was saved' : ''}.`)
   else annotate(toolkit, run)
   const chainProblem = reportChain(toolkit, settings, run)
   const failure = !reloadOk ? failureSentence(report) : run.success ? undefined : chainProblem
   await bestEffort(toolkit, 'write the job summary', () =>
-    writeSummary(toolkit, { report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, chain: run.chain })
+    writeSummary(toolkit, { report, success: run.success, failure, excerpt: run.excerpt, scriptLogNote: run.scriptLogNote, chain: run.chain, data: run.data })
   )
 }
 
@@ -64,13 +69,13 @@ function reportChain(toolkit: Toolkit, settings: Settings, run: TargetRun): stri
 async function reportMany(toolkit: Toolkit, settings: Settings, runs: TargetRun[]): Promise<void> {
   for (const run of runs) {
     await toolkit.group(`Result: ${run.label}: ${run.report?.status || 'failed'}`, async () => {
-      if (run.report?.executionResultId) logReport(toolkit, run.report)
+      if (run.report && run.result) logReport(toolkit, run.report)
       if (run.error) printUntrusted(toolkit, run.error)
     })
     await printLog(toolkit, settings, run)
   }
   for (const run of runs) {
-    if (run.error) toolkit.error(run.error, { title: `Qlik reload failed: ${run.label}` })
+    if (run.error) toolkit.error(run.error, { title: `${checkFailed(run) ? 'Qlik data check failed' : 'Qlik reload failed'}: ${run.label}` })
     else if (run.result && !isSuccess(run.result.status)) annotate(toolkit, run)
     reportChain(toolkit, settings, run)
   }
@@ -84,7 +89,7 @@ async function reportMany(toolkit: Toolkit, settings: Settings, runs: TargetRun[
 }
 
 async function printLog(toolkit: Toolkit, settings: Settings, run: TargetRun): Promise<void> {
-  if (run.scriptLogPath && (settings.scriptLog === 'always' || (settings.scriptLog === 'on-failure' && !run.success))) {
+  if (run.scriptLogPath && !run.scriptLogPrinted && (settings.scriptLog === 'always' || (settings.scriptLog === 'on-failure' && !run.success))) {
     await bestEffort(toolkit, 'print the script log', () => printScriptLog(toolkit, run.scriptLogPath!, run.scriptLogBytes ?? 0))
   }
 }
@@ -105,9 +110,11 @@ async function bestEffort(toolkit: Toolkit, what: string, work: () => Promise<vo
   }
 }
 
+const checkFailed = (run: TargetRun): boolean => run.data?.checks.some(check => !check.held) ?? false
+
 /** One annotation per failed reload: status, scheduler errors, script error lines and log tail. */
 function annotate(toolkit: Toolkit, run: TargetRun): void {
   const note = run.scriptLogNote?.startsWith('No script log') ? run.scriptLogNote : undefined
-  toolkit.error(failureAnnotation(run.report!, run.excerpt, note), { title: `Qlik reload failed: ${run.report!.taskName} (${run.report!.status})` })
+  toolkit.error(failureAnnotation(run.report!, run.excerpt, note), { title: `Qlik reload failed: ${run.label} (${run.report!.status})` })
   toolkit.fail()
 }

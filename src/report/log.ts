@@ -8,9 +8,10 @@ export function logReport(toolkit: Pick<Toolkit, 'info'>, report: ReloadReport):
   const lines: string[] = []
   const info = (line: string): number => lines.push(line)
   info(`Status:    ${report.status} (${report.statusCode})`)
-  info(`Task:      ${report.taskName} (${report.taskId})`)
+  if (report.taskId) info(`Task:      ${report.taskName} (${report.taskId})`)
   if (report.appId) info(`App:       ${report.appName || '?'} (${report.appId})`)
-  info(`Execution: ${report.executionId}${report.attempts > 1 ? ` (${report.attempts} attempts)` : ''}`)
+  if (report.reloadMode === 'engine') info(`Reload:    in the engine${report.partial ? ', partial' : ''}`)
+  if (report.executionId) info(`Execution: ${report.executionId}${report.attempts > 1 ? ` (${report.attempts} attempts)` : ''}`)
   if (report.startedAt) info(`Started:   ${report.startedAt}`)
   if (report.stoppedAt) info(`Stopped:   ${report.stoppedAt}`)
   if (report.durationMs !== null) info(`Duration:  ${formatDuration(report.durationMs)}`)

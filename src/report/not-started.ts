@@ -6,7 +6,7 @@ import type { Toolkit } from '../toolkit/toolkit.js'
 
 /** The selection failed as a whole: nothing started; every target gets its entry and its row, the step one error. */
 export async function reportNotStarted(toolkit: Toolkit, settings: Settings, runs: TargetRun[], failure: string): Promise<void> {
-  setResult(toolkit, settings.singleTarget, runs)
+  setResult(toolkit, settings, runs)
   toolkit.error(failure)
   toolkit.fail()
   if (settings.singleTarget) await writeSummary(toolkit, { success: false, failure })

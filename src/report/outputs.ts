@@ -1,3 +1,5 @@
+import type { TableRows } from '../engine/types.js'
+import type { Settings } from '../settings/settings.js'
 import type { Toolkit } from '../toolkit/toolkit.js'
 import type { ReloadReport } from './report.js'
 import type { DetailLine } from './report.js'
@@ -32,6 +34,10 @@ interface ResultEntry {
   'planned-action': string | null
   /** Dry run: whether the user may start it (`?privileges=true`); null: not known. */
   'may-start': boolean | null
+  'reload-mode': string
+  partial: boolean
+  /** The app's tables as last read (after the reload, else before it); null when they were not read. */
+  tables: TableRows[] | null
 }
 
 const known = (value: string | undefined | null): string | null => value || null
@@ -59,16 +65,19 @@ function reportEntry(report: ReloadReport, target = report.taskName): ResultEntr
     error: null,
     'script-log-path': null,
     'planned-action': null,
-    'may-start': null
+    'may-start': null,
+    'reload-mode': report.reloadMode,
+    partial: report.partial,
+    tables: null
   }
 }
 
 /** The entry of a target, started or not: what its report says, else what its lookup found. */
-function resultEntry(run: TargetRun): ResultEntry {
+function resultEntry(run: TargetRun, settings: Pick<Settings, 'reloadMode' | 'partial'>): ResultEntry {
   const r = run.resolved
   const base: ResultEntry = run.report
     ? reportEntry(run.report, run.label)
-    : { ...reportEntry(emptyReport(), run.label), 'task-id': known(r?.taskId), 'task-name': known(r?.taskName), 'app-id': known(r?.appId), 'app-name': known(r?.appName) }
+    : { ...reportEntry(emptyReport(settings), run.label), 'task-id': known(r?.taskId), 'task-name': known(r?.taskName), 'app-id': known(r?.appId), 'app-name': known(r?.appName) }
   return {
     ...base,
     'app-name': base['app-name'] ?? known(r?.appName),
@@ -78,11 +87,12 @@ function resultEntry(run: TargetRun): ResultEntry {
     error: run.error ?? (run.plan && run.plan.reasons.length > 0 ? run.plan.reasons.join('; ') : null),
     'script-log-path': known(run.scriptLogPath),
     'planned-action': run.plan?.action ?? null,
-    'may-start': run.plan?.mayStart ?? null
+    'may-start': run.plan?.mayStart ?? null,
+    tables: run.data?.after ?? run.data?.before ?? null
   }
 }
 
-function emptyReport(): ReloadReport {
+function emptyReport(settings: Pick<Settings, 'reloadMode' | 'partial'>): ReloadReport {
   return {
     taskId: '',
     taskName: '',
@@ -97,7 +107,9 @@ function emptyReport(): ReloadReport {
     durationMs: null,
     node: '',
     attempts: 0,
-    details: []
+    details: [],
+    reloadMode: settings.reloadMode,
+    partial: settings.partial
   }
 }
 
@@ -109,6 +121,7 @@ export function setOutputs(toolkit: Toolkit, report: ReloadReport): void {
     'task-id': report.taskId,
     'task-name': report.taskName,
     'app-id': report.appId,
+    'app-name': report.appName,
     'execution-id': report.executionId,
     'execution-result-id': report.executionResultId,
     'started-at': report.startedAt,
@@ -121,7 +134,7 @@ export function setOutputs(toolkit: Toolkit, report: ReloadReport): void {
 }
 
 /** `result`: one object for a single named target, else an array with one entry per target. */
-export function setResult(toolkit: Toolkit, single: boolean, runs: TargetRun[]): void {
-  const entries = runs.map(resultEntry)
-  toolkit.setOutput('result', JSON.stringify(single && entries.length === 1 ? entries[0] : entries))
+export function setResult(toolkit: Toolkit, settings: Pick<Settings, 'singleTarget' | 'reloadMode' | 'partial'>, runs: TargetRun[]): void {
+  const entries = runs.map(run => resultEntry(run, settings))
+  toolkit.setOutput('result', JSON.stringify(settings.singleTarget && entries.length === 1 ? entries[0] : entries))
 }

@@ -1,6 +1,8 @@
-import { EMPTY_GUID, type AppRef, type ExecutionResult, type ReloadTask } from '../qrs/types.js'
+import { EMPTY_GUID, type ExecutionResult } from '../qrs/types.js'
 import { isUnset, realTime } from '../reload/dates.js'
 import { statusName } from '../reload/status.js'
+import type { ReloadMode } from '../settings/engine.js'
+import type { StartedReload } from './started.js'
 
 export interface DetailLine {
   type: 'error' | 'warning' | 'info'
@@ -25,20 +27,25 @@ export interface ReloadReport {
   /** Attempts recorded for this execution (more than one when the task retried). */
   attempts: number
   details: DetailLine[]
+  reloadMode: ReloadMode
+  partial: boolean
 }
 
 const DETAIL_TYPES: DetailLine['type'][] = ['error', 'warning', 'info']
 
-export function buildReport(task: ReloadTask, executionId: string, result?: ExecutionResult, attempts = 0, app: AppRef | undefined = task.app): ReloadReport {
+/** The report of a started reload with what is known of its outcome so far. */
+export function buildReport(started: Pick<StartedReload, 'task' | 'app' | 'executionId' | 'mode' | 'partial'>, result?: ExecutionResult, attempts = 0): ReloadReport {
+  const { task } = started
+  const app = started.app ?? task?.app
   const startedAt = realTime(result?.startTime)
   const stoppedAt = realTime(result?.stopTime)
   const appId = app?.id ?? (result?.appID && result.appID !== EMPTY_GUID ? result.appID : '')
   return {
-    taskId: task.id,
-    taskName: task.name,
+    taskId: task?.id ?? '',
+    taskName: task?.name ?? '',
     appId,
     appName: app?.name ?? '',
-    executionId,
+    executionId: started.executionId,
     executionResultId: result?.id ?? '',
     status: result ? statusName(result.status) : '',
     statusCode: result ? result.status : null,
@@ -47,7 +54,9 @@ export function buildReport(task: ReloadTask, executionId: string, result?: Exec
     durationMs: durationOf(result, startedAt, stoppedAt),
     node: result?.executingNodeName ?? '',
     attempts,
-    details: sortedDetails(result)
+    details: sortedDetails(result),
+    reloadMode: started.mode,
+    partial: started.partial
   }
 }
 

@@ -6,6 +6,8 @@ import type { Toolkit } from '../toolkit/toolkit.js'
 import type { ReloadReport } from './report.js'
 import { firstLine } from '../util/text.js'
 import { escape, Html } from './html.js'
+import { tablesHtml } from './tables.js'
+import type { DataReport } from './target-run.js'
 
 export interface SummaryInput {
   report?: ReloadReport
@@ -15,20 +17,24 @@ export interface SummaryInput {
   excerpt?: LogExcerpt
   scriptLogNote?: string
   chain?: ChainNode[]
+  /** The app's tables, when they were read, and the checks on them. */
+  data?: DataReport
 }
 
 /** The job summary: what ran, how it ended, and on failure the lines that explain it. */
-function renderSummary({ report, failure, success, excerpt, scriptLogNote, chain }: SummaryInput): string {
+function renderSummary({ report, failure, success, excerpt, scriptLogNote, chain, data }: SummaryInput): string {
   const summary = new Html()
   const name = report?.taskName || report?.appName || 'Qlik Sense reload'
   summary.heading(`${success ? '✅' : '❌'} ${escape(name)}: ${escape(report?.status || (success ? 'started' : 'failed'))}`, 3)
   if (failure) summary.raw(`<p><strong>${escape(firstLine(failure))}</strong></p>`)
   if (report) {
+    const when = (yes: unknown, row: [string, string]): [string, string][] => (yes ? [row] : [])
     const rows: [string, string][] = [
       ['Status', report.statusCode === null ? escape(report.status || '—') : `${escape(report.status)} (${report.statusCode})`],
-      ['Task', `${escape(report.taskName)} <code>${escape(report.taskId)}</code>`],
-      ...(report.appId ? ([['App', `${escape(report.appName || '')} <code>${escape(report.appId)}</code>`]] as [string, string][]) : []),
-      ['Execution', `<code>${escape(report.executionId)}</code>`],
+      ...when(report.taskId, ['Task', `${escape(report.taskName)} <code>${escape(report.taskId)}</code>`]),
+      ...when(report.appId, ['App', `${escape(report.appName || '')} <code>${escape(report.appId)}</code>`]),
+      ...when(report.reloadMode === 'engine', ['Reload', `in the engine${report.partial ? ', partial' : ''}`]),
+      ...when(report.executionId, ['Execution', `<code>${escape(report.executionId)}</code>`]),
       ['Started', escape(report.startedAt || '—')],
       ['Stopped', escape(report.stoppedAt || '—')],
       ['Duration', report.durationMs === null ? '—' : formatDuration(report.durationMs)],
@@ -45,6 +51,7 @@ function renderSummary({ report, failure, success, excerpt, scriptLogNote, chain
     if (excerpt.errorLines.length > 0) summary.raw('<p>Script errors:</p>').code(escape(excerpt.errorLines.join('\n')))
     summary.details(`Last ${excerpt.tail.length} lines of the script log (${excerpt.lines} lines)`, `<pre>${escape(excerpt.tail.join('\n'))}</pre>`)
   }
+  if (data) summary.raw(`<p><strong>Tables</strong></p>${tablesHtml(data)}`)
   if (chain) summary.raw(`<p><strong>Task chain</strong></p>${chainTree(chain)}`)
   if (scriptLogNote) summary.raw(`<p><sub>${escape(scriptLogNote)}</sub></p>`)
   return summary.toString()
@@ -95,6 +102,7 @@ function renderTargetsSummary(runs: TargetRun[], failure?: string): string {
     return `<tr>${cells.map(c => `<td>${c}</td>`).join('')}</tr>`
   })
   summary.raw(`<table><tr>${header}</tr>${rows.join('')}</table>`)
+  for (const run of runs.filter(r => r.data)) summary.details(`Tables of ${escape(run.label)}${run.data!.checks.some(c => !c.held) ? ' ❌' : ''}`, tablesHtml(run.data!))
   for (const run of runs.filter(r => r.chain)) summary.details(`Task chain after ${escape(run.label)}`, chainTree(run.chain!))
   for (const run of failed) {
     const lines = [run.error, ...(run.report?.details ?? []).filter(d => d.type === 'error').map(d => d.message), ...(run.excerpt?.errorLines ?? [])].filter(Boolean) as string[]

@@ -3,7 +3,9 @@ import type { App, ExecutionResult, ReloadTask } from '../qrs/types.js'
 import type { ReloadReport } from './report.js'
 import type { LogExcerpt } from '../scriptlog/excerpt.js'
 import type { ChainNode } from '../chain/follow.js'
-import type { StartedReload } from '../reload/start.js'
+import type { StartedReload } from './started.js'
+import type { TableRows } from '../engine/types.js'
+import type { CheckOutcome } from '../engine/checks.js'
 
 /** What a target resolved to before anything started (what is known of it when the lookup failed). */
 export interface Resolved {
@@ -37,6 +39,15 @@ export interface Plan {
   reasons: string[]
 }
 
+/** The app's tables as the step read them, and the expect-rows checks run on them. */
+export interface DataReport {
+  /** Before the reload (engine mode). */
+  before?: TableRows[]
+  /** After a successful reload. */
+  after?: TableRows[]
+  checks: CheckOutcome[]
+}
+
 /** Everything one target's run produced, for the outputs, the log, the annotation and the summary. */
 export interface TargetRun {
   target: StartTarget
@@ -56,7 +67,11 @@ export interface TargetRun {
   scriptLogPath?: string
   scriptLogBytes?: number
   scriptLogNote?: string
+  /** The log's lines are in the step log already (an engine reload's progress): not printed again. */
+  scriptLogPrinted?: boolean
   chain?: ChainNode[]
   /** A task in the chain failed or was still running at the timeout. */
   chainFailed?: boolean
+  /** The tables read and the checks run on them, whenever the tables were read. */
+  data?: DataReport
 }

@@ -17,32 +17,27 @@ export async function reportCancelled(progress: Progress, toolkit: Toolkit): Pro
   const messages: string[] = []
   if (!settings || runs.every(run => !run.started)) messages.push('The job was cancelled before a reload was started.')
   for (const run of runs) {
-    if (run.started && !running.has(run.started.executionId)) {
-      messages.push(`The job was cancelled after the reload of '${run.started.task.name}' had ended (${run.report?.status || 'ended'}); nothing to stop.`)
+    if (run.started && !running.has(run.started.key)) {
+      messages.push(`The job was cancelled after the reload of '${run.label}' had ended (${run.report?.status || 'ended'}); nothing to stop.`)
     }
   }
   for (const r of [...running.values()]) {
     if (r.attached) {
-      messages.push(`The job was cancelled; execution ${r.executionId} was started by someone else (if-running: attach) and keeps running.`)
+      messages.push(`The job was cancelled; ${r.names.ended} was started by someone else (if-running: attach) and keeps running.`)
     } else if (settings?.stopOnCancel === false) {
-      messages.push(`The job was cancelled; task '${r.taskName}' (execution ${r.executionId}) keeps running in Qlik Sense because stop-on-cancel is false.`)
+      messages.push(`The job was cancelled; ${r.names.subject} keeps running in Qlik Sense because stop-on-cancel is false.`)
     } else {
-      const stop = await stopAndExplain(() => r.stop(STOP_WAIT_ON_CANCEL_MS), {
-        why: 'The job was cancelled',
-        task: `task '${r.taskName}'`,
-        executionId: r.executionId,
-        afterFailure: 'The post step will try again.'
-      })
+      const stop = await stopAndExplain(() => r.stop(STOP_WAIT_ON_CANCEL_MS), { why: 'The job was cancelled', names: r.names, afterFailure: 'The post step will try again.' })
       messages.push(stop.message)
       if (stop.kind === 'failed') {
-        progress.stopFailed(r.executionId)
+        progress.stopFailed(r.key)
         continue
       }
     }
-    running.delete(r.executionId)
+    running.delete(r.key)
   }
   // What is left is for the post step.
   progress.save()
-  if (settings) setResult(toolkit, settings.singleTarget, runs)
+  if (settings) setResult(toolkit, settings, runs)
   await reportFailure(toolkit, messages.join('\n'), runs)
 }

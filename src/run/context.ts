@@ -1,28 +1,30 @@
 import type { QrsApi } from '../qrs/api.js'
 import type { StopOutcome } from '../reload/stop.js'
+import type { ReloadNames, SavedReload } from '../report/started.js'
 import type { TargetRun } from '../report/target-run.js'
 import type { Settings } from '../settings/settings.js'
 import type { Toolkit } from '../toolkit/toolkit.js'
 import type { Clock } from '../util/clock.js'
 import { printUntrusted } from '../output/untrusted.js'
 
-/** One of our executions that may still run: the cancel handler and the post step stop these. */
+/** One of our reloads that may still run: the cancel handler stops these, and the post step reads `saved`. */
 export interface Running {
-  taskId: string
-  taskName: string
-  executionId: string
+  /** The StartedReload's key. */
+  key: string
+  names: ReloadNames
   /** Someone else started it (if-running: attach): reported, never stopped. */
   attached: boolean
+  saved: SavedReload
   /** Stops it after the job was cancelled (on connections the cancellation does not cut). */
   stop(waitMs: number): Promise<StopOutcome>
 }
 
-/** Where a target's executions are tracked: the state the post step reads is kept from it. */
+/** Where a target's reloads are tracked, by key: the state the post step reads is kept from it. */
 export interface Tracker {
   started(running: Running): void
-  ended(executionId: string): void
+  ended(key: string): void
   /** A stop main decided on failed: the post step tries again. */
-  stopFailed(executionId: string): void
+  stopFailed(key: string): void
 }
 
 /** What every target of the step shares. */

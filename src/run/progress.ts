@@ -1,7 +1,8 @@
 import type { TargetRun } from '../report/target-run.js'
 import type { Settings } from '../settings/settings.js'
 import type { Running, Tracker } from './context.js'
-import { markMainEnded, saveRunning, type SavedExecution, type StateStore } from './state.js'
+import type { SavedReload } from '../report/started.js'
+import { markMainEnded, saveRunning, type StateStore } from './state.js'
 
 /**
  * What the main step knows so far, kept as it goes: a cancellation needs it to clean up, and the post
@@ -10,7 +11,7 @@ import { markMainEnded, saveRunning, type SavedExecution, type StateStore } from
 export class Progress implements Tracker {
   settings?: Settings
   runs: TargetRun[] = []
-  /** Our executions that have not ended, by execution id. */
+  /** Our reloads that have not ended, by key. */
   readonly running = new Map<string, Running>()
   /** Of those, the ones main meant to stop and could not: the post step tries again. */
   readonly stopPending = new Set<string>()
@@ -18,17 +19,17 @@ export class Progress implements Tracker {
   constructor(private readonly store: StateStore) {}
 
   started(running: Running): void {
-    this.running.set(running.executionId, running)
+    this.running.set(running.key, running)
     this.save()
   }
 
-  ended(executionId: string): void {
-    this.running.delete(executionId)
+  ended(key: string): void {
+    this.running.delete(key)
     this.save()
   }
 
-  stopFailed(executionId: string): void {
-    this.stopPending.add(executionId)
+  stopFailed(key: string): void {
+    this.stopPending.add(key)
   }
 
   /** Rewrites the state's list of ours that may still run (not someone else's we attached to). */
@@ -39,12 +40,12 @@ export class Progress implements Tracker {
   /** Main's last word (a kill never gets here): only what main could not stop is left to the post step. */
   end(): void {
     markMainEnded(
-      this.ours().filter(r => this.stopPending.has(r.executionId)),
+      [...this.running.values()].filter(r => !r.attached && this.stopPending.has(r.key)).map(r => r.saved),
       this.store
     )
   }
 
-  private ours(): SavedExecution[] {
-    return [...this.running.values()].filter(r => !r.attached).map(r => ({ taskId: r.taskId, executionId: r.executionId }))
+  private ours(): SavedReload[] {
+    return [...this.running.values()].filter(r => !r.attached).map(r => r.saved)
   }
 }

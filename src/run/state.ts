@@ -1,3 +1,4 @@
+import type { SavedReload } from '../report/started.js'
 import type { Toolkit } from '../toolkit/toolkit.js'
 
 /** Where state is kept: the runner's, or a test's fake. */
@@ -22,30 +23,26 @@ export const STATE = {
   stopPending: 'stop-pending'
 } as const
 
-export interface SavedExecution {
-  taskId: string
-  executionId: string
-}
-
 export function markMainStarted(store: StateStore): void {
   store.saveState(STATE.isPost, 'true')
 }
 
-/** Rewrites the list of our executions that have not ended (the runner keeps the last value). */
-export function saveRunning(running: SavedExecution[], store: StateStore): void {
-  if (running[0]) {
+/** Rewrites the list of our reloads that have not ended (the runner keeps the last value). */
+export function saveRunning(running: SavedReload[], store: StateStore): void {
+  const [first] = running
+  if (first && 'taskId' in first) {
     // The first one also under its own keys: one target is the common case.
-    store.saveState(STATE.taskId, running[0].taskId)
-    store.saveState(STATE.executionId, running[0].executionId)
+    store.saveState(STATE.taskId, first.taskId)
+    store.saveState(STATE.executionId, first.executionId)
   }
   store.saveState(STATE.executions, JSON.stringify(running))
   store.saveState(STATE.done, running.length === 0 ? 'true' : 'false')
 }
 
-function savedRunning(store: StateStore): SavedExecution[] {
+function savedRunning(store: StateStore): SavedReload[] {
   if (store.getState(STATE.done) === 'true') return []
   try {
-    const list = JSON.parse(store.getState(STATE.executions) || '[]') as SavedExecution[]
+    const list = JSON.parse(store.getState(STATE.executions) || '[]') as SavedReload[]
     if (list.length > 0) return list
   } catch {
     // fall through to the single keys
@@ -59,16 +56,16 @@ export function isPost(store: StateStore): boolean {
 }
 
 /** Main's last word, in its finally (a kill never gets here): which of ours the post step must still stop. */
-export function markMainEnded(stopPending: SavedExecution[], store: StateStore): void {
+export function markMainEnded(stopPending: SavedReload[], store: StateStore): void {
   store.saveState(STATE.stopPending, JSON.stringify(stopPending))
   store.saveState(STATE.mainEnded, 'true')
 }
 
 /** What the post step stops: all of ours that may run when main never reached its end, else what main could not stop. */
-export function leftToStop(store: StateStore): SavedExecution[] {
+export function leftToStop(store: StateStore): SavedReload[] {
   if (store.getState(STATE.mainEnded) !== 'true') return savedRunning(store)
   try {
-    return JSON.parse(store.getState(STATE.stopPending) || '[]') as SavedExecution[]
+    return JSON.parse(store.getState(STATE.stopPending) || '[]') as SavedReload[]
   } catch {
     return []
   }

@@ -1,26 +1,43 @@
 import { tmpdir } from 'node:os'
+import type { EngineConnector } from '../engine/connector.js'
 import { StepPush, type PushLease } from '../notify/subscription.js'
 import type { QrsApi } from '../qrs/api.js'
-import type { ReloadTask } from '../qrs/types.js'
+import { isExternalProgram, type ReloadTask } from '../qrs/types.js'
 import { readsHistory, taskForecasts } from '../reload/history.js'
 import { ExecutionPoller } from '../reload/poller.js'
 import type { Forecast } from '../reload/schedule.js'
-import { startReload } from '../reload/start.js'
+import { startReload, type TaskStart } from '../reload/start.js'
 import { describeStatus, statusName } from '../reload/status.js'
 import { stopExecution } from '../reload/stop.js'
 import { latestAttempt, type Heartbeat } from '../reload/wait.js'
+import { taskNames, type StartedReload } from '../report/started.js'
 import type { TargetRun } from '../report/target-run.js'
 import { saveScriptLog } from '../scriptlog/fetch.js'
-import type { StepContext } from './context.js'
+import { ReloadError } from '../util/errors.js'
 import { formatDuration } from '../util/format.js'
+import type { StepContext } from './context.js'
+import { readTables } from './engine-tables.js'
 import type { TargetRunner } from './runner.js'
+
+/** A task's run: the task, and what its recent runs took. */
+export interface TaskReload extends StartedReload {
+  task: ReloadTask
+  forecast?: Forecast
+}
+
+/** The task's run as every step knows it. */
+export function taskReload(start: TaskStart): TaskReload {
+  const { task, executionId } = start
+  return { ...start, key: executionId, names: taskNames(`task '${task.name}'`, executionId), mode: 'task', partial: false, saved: { taskId: task.id, executionId } }
+}
 
 /**
  * The QRS task scheduler runs the target: a reload task (or an app's manual reload task) started over the
- * QRS. The targets of the step share what can be shared: one poller for all their executions (one read
+ * QRS. The scheduler saves the app itself; the engine is only asked for the tables when expect-rows checks
+ * them. The targets of the step share what can be shared: one poller for all their executions (one read
  * per tick for all of them), one read of their tasks' recent runs, one push subscription.
  */
-export function taskRunner(api: QrsApi, runs: TargetRun[] = []): TargetRunner {
+export function taskRunner(api: QrsApi, engine: EngineConnector, runs: TargetRun[] = []): TargetRunner<TaskReload> {
   let poller: ExecutionPoller | undefined
   let push: StepPush | undefined
   let history: Later<Map<string, Forecast>> | undefined
@@ -36,9 +53,9 @@ export function taskRunner(api: QrsApi, runs: TargetRun[] = []): TargetRunner {
   }
 
   return {
-    start: ({ run, settings, clock, signal, cancel, toolkit }) => {
+    start: async ({ run, settings, clock, signal, cancel, toolkit }) => {
       const known = run.resolved?.task && run.resolved.lookedUpAt !== undefined ? { task: run.resolved.task, at: run.resolved.lookedUpAt } : undefined
-      return startReload(api, run.target, { ...settings, clock, signal, cancel, log: toolkit }, known)
+      return taskReload(await startReload(api, run.target, { ...settings, clock, signal, cancel, log: toolkit }, known))
     },
 
     status: async started => latestAttempt(await api.executionResults(started.executionId)),
@@ -90,7 +107,21 @@ export function taskRunner(api: QrsApi, runs: TargetRun[] = []): TargetRunner {
     stop: ({ task, executionId }, { waitMs, afterCancel, context }) =>
       stopExecution(afterCancel ? api.detached() : api, task.id, executionId, { clock: context.clock, log: context.toolkit, waitMs }),
 
-    scriptLog: ({ task }, result, { clock, cancel }) => saveScriptLog(api, task.id, result, { dir: process.env.RUNNER_TEMP || tmpdir(), clock, signal: cancel })
+    // The tables only for expect-rows: opening an app costs the engine its data model.
+    tablesAfter: async (started, context) => {
+      if (context.settings.expectRows.length === 0) return undefined
+      const app = started.app ?? started.task.app
+      if (!app?.id) throw new ReloadError(`expect-rows cannot check ${started.names.what}: it reloads no app (an external program task), so it has no tables.`)
+      return readTables(engine, app, context)
+    },
+
+    // The scheduler saved the app at the end of the task's reload.
+    save: async () => {},
+
+    scriptLog: ({ task }, result, { clock, cancel }) =>
+      isExternalProgram(task) ? Promise.resolve(undefined) : saveScriptLog(api, task.id, result, { dir: process.env.RUNNER_TEMP || tmpdir(), clock, signal: cancel }),
+
+    release: async () => {}
   }
 }
 

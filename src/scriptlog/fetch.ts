@@ -6,7 +6,12 @@ import { EMPTY_GUID, type ExecutionResult } from '../qrs/types.js'
 import type { Clock } from '../util/clock.js'
 import { poll } from '../util/poll.js'
 
-export type ScriptLog = { kind: 'saved'; path: string; bytes: number } | { kind: 'none'; reason: string }
+/**
+ * A saved log, or why there is none. `errorLines`: the script's errors as the server told them (the
+ * engine's qErrorData), in place of the lines a scan of the file finds; `printed`: its lines are in the
+ * step log already (an engine reload's progress, printed as it came).
+ */
+export type ScriptLog = { kind: 'saved'; path: string; bytes: number; errorLines?: string[]; printed?: boolean } | { kind: 'none'; reason: string }
 
 /**
  * Right after a run the download can answer 404 for a while (Butler waits 500 ms, then retries

@@ -1,7 +1,5 @@
 import { createReadStream } from 'node:fs'
-
-/** A line longer than this is cut: a log line that never ends must not fill the memory. */
-export const MAX_LINE_CHARS = 4_000
+import { MAX_LINE_CHARS } from '../util/text.js'
 
 /**
  * The lines of a file from byte `start`, CRLF or LF, each cut to `maxChars` (with `…`). Memory stays

@@ -4,6 +4,7 @@ import { parseMaxTargets, parseTargetInputs, type Selector, type Target } from '
 import { parseCertificates, readPem } from '../inputs/pem.js'
 import { headerValue, parseBoolean, parseChoice, parseCount } from '../inputs/values.js'
 import { InputError } from '../util/errors.js'
+import { readEngineSettings, type EngineSettings } from './engine.js'
 
 /** Reads one input by its action.yml name; `core.getInput` in production, a map in tests. */
 export type InputReader = (name: string, options?: { trim: boolean }) => string
@@ -23,7 +24,7 @@ export interface ListenAddress {
 }
 
 /** Everything the action needs, checked and typed, before the first request. */
-export interface Settings {
+export interface Settings extends EngineSettings {
   /** QRS base: `https://host:4242` for certificates, the proxy URL with the virtual proxy prefix otherwise. */
   url: URL
   /** auth-type and what it signs in with (auth/<type>.ts reads each type's inputs). */
@@ -99,7 +100,9 @@ export const DEFAULTS = {
   'stop-on-cancel': 'true',
   'jwt-algorithm': 'RS256',
   'jwt-user-id-claim': 'userId',
-  'jwt-user-directory-claim': 'userDirectory'
+  'jwt-user-directory-claim': 'userDirectory',
+  'reload-mode': 'task',
+  partial: 'false'
 } as const
 
 export function getSettings(read: InputReader): Settings {
@@ -115,7 +118,15 @@ export function getSettings(read: InputReader): Settings {
   const caCert = get('ca-cert') ? readPem('ca-cert', get('ca-cert')) : undefined
   if (caCert) parseCertificates('ca-cert', caCert)
 
+  const wait = parseBoolean('wait', get('wait'))
+  const waitForChain = parseBoolean('wait-for-chain', get('wait-for-chain'))
+  const ifRunning = parseChoice('if-running', get('if-running'), IF_RUNNING_MODES)
+  const stopOnTimeout = parseBoolean('stop-on-timeout', get('stop-on-timeout'))
+  const stopOnCancel = parseBoolean('stop-on-cancel', get('stop-on-cancel'))
+  const engine = readEngineSettings(get, { url, certificateAuth: authType === 'certificate', targets, selectors, wait, waitForChain, ifRunning, stopOnTimeout, stopOnCancel })
+
   return {
+    ...engine,
     url,
     auth,
     caCert,
@@ -130,16 +141,16 @@ export function getSettings(read: InputReader): Settings {
     maxTargets: parseMaxTargets(get('max-targets')),
     maxParallel: parseCount('max-parallel', get('max-parallel')),
     failFast: parseBoolean('fail-fast', get('fail-fast')),
-    waitForChain: parseBoolean('wait-for-chain', get('wait-for-chain')),
+    waitForChain,
     chainFailure: parseChoice('chain-failure', get('chain-failure'), ['fail', 'warn'] as const),
-    wait: parseBoolean('wait', get('wait')),
+    wait,
     timeoutMs: parseDuration('timeout', get('timeout')),
     maxPollIntervalMs: parseDuration('max-poll-interval', get('max-poll-interval')),
     requestTimeoutMs: parseDuration('request-timeout', get('request-timeout')),
     scriptLog: parseChoice('script-log', get('script-log'), SCRIPT_LOG_MODES),
-    ifRunning: parseChoice('if-running', get('if-running'), IF_RUNNING_MODES),
-    stopOnTimeout: parseBoolean('stop-on-timeout', get('stop-on-timeout')),
-    stopOnCancel: parseBoolean('stop-on-cancel', get('stop-on-cancel')),
+    ifRunning,
+    stopOnTimeout,
+    stopOnCancel,
     notify: parseNotify(get('notify-listen'), get('notify-url')),
     secrets
   }

@@ -52,6 +52,21 @@ export class ConnectionError extends Error {
   }
 }
 
+/**
+ * The engine (QIX) refused the session or answered a call with an error. `code` is the engine's
+ * LocalizedErrorCode (5 access denied, 1009 app open in another mode, ...) when it sent one.
+ */
+export class EngineError extends Error {
+  override name = 'EngineError'
+
+  constructor(
+    message: string,
+    readonly code?: number
+  ) {
+    super(message)
+  }
+}
+
 /** A reload-level failure the user must act on (task not found, did not start, timed out). */
 export class ReloadError extends Error {
   override name = 'ReloadError'

@@ -1,3 +1,6 @@
+/** A line of server text longer than this is cut: a log line that never ends must not fill the memory. */
+export const MAX_LINE_CHARS = 4_000
+
 /** The first line of a message: for one-line log lines and headings. */
 export function firstLine(text: string): string {
   return text.split('\n')[0]
