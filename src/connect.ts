@@ -34,8 +34,8 @@ export interface Connection {
 }
 
 /** The site's API with the authenticator for auth-type, and the engine signed in with the same; dispose the client and the engine when done. */
-export function connect(settings: Settings, clock: Clock, log: Log): Connection {
-  const auth = createAuthenticator(settings.auth, { url: settings.url, userAgent: settings.userAgent, log })
+export async function connect(settings: Settings, clock: Clock, log: Log): Promise<Connection> {
+  const auth = await createAuthenticator(settings.auth, { url: settings.url, userAgent: settings.userAgent, log })
   const client = new QrsClient({
     url: settings.url,
     userAgent: settings.userAgent,

@@ -31,7 +31,7 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
         'insecure-skip-tls-verify is on: the server certificate is NOT verified, so anyone between the runner and Qlik Sense can read the credentials and answers. Set ca-cert (and tls-server-name) instead.'
       )
     }
-    const connection = connect(settings, clock, toolkit)
+    const connection = await connect(settings, clock, toolkit)
     client = connection.client
     engine = connection.engine
     // The run's calls stop when the job is cancelled (retry sleeps and requests in flight); the stops after it are not cut.
@@ -46,7 +46,7 @@ export async function run(deps: Dependencies = defaults): Promise<void> {
     cancel.throwIfAborted()
     if (selection.failure) return await reportNotStarted(toolkit, settings, progress.runs, selection.failure)
     if (settings.dryRun) return await dryRun(toolkit, api, settings, progress.runs, engine)
-    const runner = settings.reloadMode === 'engine' ? engineRunner(api, engine) : taskRunner(api, engine)
+    const runner = settings.reloadMode === 'engine' ? engineRunner(api, engine) : taskRunner(api, engine, progress.runs)
     await runAll(runner, progress.runs, { settings, api, toolkit, clock, cancel, tracker: progress })
     cancel.throwIfAborted()
     await reportRuns(toolkit, settings, progress.runs)

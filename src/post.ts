@@ -46,7 +46,7 @@ export async function post(deps: Dependencies = defaults): Promise<void> {
       for (const record of starts) toolkit.warning(`The main step did not finish; what its start of ${startedWhat(record)} started may still run (stop-on-cancel is false).`)
       return
     }
-    const connection = connect(settings, clock, toolkit)
+    const connection = await connect(settings, clock, toolkit)
     client = connection.client
     for (const { taskId, executionId } of executions) {
       const stop = await stopAndExplain(() => stopExecution(connection.api, taskId, executionId, { clock, log: toolkit, waitMs: STOP_WAIT_MS }), {

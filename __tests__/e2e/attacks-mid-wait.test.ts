@@ -12,9 +12,10 @@
  *   in the jar is updated, a new one past the bound is dropped (a debug line says so), so the session
  *   cookie, set first, stays.
  * - A notification subscription whose answer was lost cannot be removed: the QRS has no list to find
- *   its handle in. It only ever fires for this execution, so it falls silent once the execution has
- *   ended; the step says so in a warning ("... the answer to the notification subscription was lost: if
- *   the QRS made it, it stays ...") instead of calling it refused.
+ *   its handle in. The step's one subscription is for the status of its tasks' runs (issue 21), so it
+ *   does not fall silent: later runs of those tasks call its address, where nothing answers once the
+ *   step has ended. The step says so in a warning ("... the answer to the notification subscription was
+ *   lost ... If the QRS made it, it stays there ...", naming the tasks) instead of calling it refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -98,18 +99,30 @@ describe('item 11: mid-wait surprises do not end a running reload', () => {
     expect(Math.max(...cookieBytes)).toBeLessThanOrEqual(8 * 1024)
   })
 
-  it('a subscription whose answer was lost: the step says it may stay, and it falls silent when the execution ends', async () => {
+  it('a subscription whose answer was lost: the step says it may stay, for which tasks, and that nothing answers it after the step', async () => {
     sim.faults.clear()
     sim.faults.add({ method: 'POST', path: '/qrs/notification', action: { kind: 'reset-after-handling' } })
     const before = sim.notifications.active().length
     const port = await freePort()
     const run = await runAction(certificateInputs(sim, { 'task-id': IDS.long, 'notify-listen': `127.0.0.1:${port}`, 'notify-url': `http://127.0.0.1:${port}/qlik-notify` }))
     expect([run.code, run.outputs.status]).toEqual([0, 'FinishedSuccess'])
-    // The QRS made it and nobody can remove it: it is for our execution only, which has ended.
+    // The QRS made it and nobody can remove it: it is for the status of the task's runs.
     const left = sim.notifications.active().slice(before)
     expect(left).toHaveLength(1)
-    expect(left[0].filter).toContain(run.outputs['execution-id'])
+    expect(left[0]).toMatchObject({ filter: `TaskID eq ${IDS.long}`, changeType: 'Update', propertyName: 'status' })
     const warnings = run.stdout.split('\n').filter(line => line.startsWith('::warning'))
-    expect(warnings).toEqual([expect.stringMatching(/subscription[^\n]*lost[^\n]*(stays|remain)/i)])
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `subscription was lost .*If the QRS made it, it stays there .*a run of task ${IDS.long} changes, later runs too, and nothing answers there once this step has ended\\.$`
+        )
+      )
+    ])
+    // A later run of the task: the QRS calls that address, and nothing answers.
+    sim.faults.clear()
+    sim.startTask(IDS.long)
+    const deliveries = () => sim.notifications.deliveries().filter(d => d.handle === left[0].handle)
+    for (let i = 0; i < 100 && deliveries().length === 0; i++) await sleep(100)
+    expect(deliveries()[0]).toMatchObject({ status: 'error' })
   })
 })

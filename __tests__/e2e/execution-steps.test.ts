@@ -45,27 +45,53 @@ describe('a site whose executions pass through every step', () => {
     expect(run.summary).toContain(SCRIPT_ERROR)
   })
 
-  it('push: a callback for each step, and the step ends on the final one', async () => {
+  /** A push run of IDS.ok: the callbacks to the step's path, and when the step read the result after the end. */
+  async function pushRun() {
     const port = await freePort()
     const notifyUrl = `http://127.0.0.1:${port}/qlik-notify`
+    const from = sim.requests.length
     const run = await runAction(certificateInputs(sim, { 'task-id': IDS.ok, 'max-poll-interval': '30s', 'notify-listen': `127.0.0.1:${port}`, 'notify-url': notifyUrl }))
+    const requests = sim.requests.slice(from)
+    const deliveries = sim.notifications.deliveries().filter(d => d.url.startsWith(`${notifyUrl}/`))
+    const props = deliveries.map(d => (JSON.parse(d.body) as { changedProperties: string[] }[])[0].changedProperties.join())
+    const result = sim.state.results.find(r => r.executionID === run.outputs['execution-id'])!
+    const stop = Date.parse(result.stopTime)
+    const decision = requests.find(r => r.time >= stop && r.path.startsWith('/qrs/executionresult'))
+    expect(sim.notifications.active().filter(a => a.url.startsWith(`${notifyUrl}/`))).toHaveLength(0)
+    return { run, requests, props, lagMs: decision ? decision.time - stop : Infinity }
+  }
+
+  it('push: subscribed to status changes only, the step reads the end at once (no wake-up used up by the log reference)', async () => {
+    const { run, requests, props, lagMs } = await pushRun()
     expect(run.code).toBe(0)
     expect(run.outputs.status).toBe('FinishedSuccess')
     expect(run.stdout).toMatch(/Push wake-ups on/)
-    const deliveries = sim.notifications.deliveries().filter(d => d.url.startsWith(`${notifyUrl}/`))
-    const props = deliveries.map(d => (JSON.parse(d.body) as { changedProperties: string[] }[])[0].changedProperties.join())
-    // Subscribed after the start: Queued, Started, the log reference, the end.
-    expect(props).toEqual([
-      'status,modifiedDate',
-      'status,startTime,modifiedDate',
-      'fileReferenceID,scriptLogAvailable,scriptLogLocation,scriptLogSize,modifiedDate',
-      'status,stopTime,duration,modifiedDate'
-    ])
-    // Woken, not polled every 30 s: the step saw the end well within the safety poll.
-    const result = sim.state.results.find(r => r.executionID === run.outputs['execution-id'])!
-    const lastRead = sim.requests.filter(r => r.path.startsWith('/qrs/executionresult')).at(-1)!
-    expect(lastRead.time - Date.parse(result.stopTime)).toBeLessThan(5_000)
-    expect(sim.notifications.active().filter(a => a.url.startsWith(`${notifyUrl}/`))).toHaveLength(0)
+    const subscribe = requests.find(r => r.method === 'POST' && r.path === '/qrs/notification')!
+    expect(Object.fromEntries(new URLSearchParams(subscribe.query))).toMatchObject({ name: 'ExecutionResult', changetype: '2', propertyname: 'status' })
+    // Subscribed after the start: Queued, Started, the end; not the log reference 100 ms before the end.
+    expect(props).toEqual(['status,modifiedDate', 'status,startTime,modifiedDate', 'status,stopTime,duration,modifiedDate'])
+    // The cascade of issue 21 read the end about 900 ms late; the bench's goal is 100 ms on an idle machine.
+    expect(lagMs).toBeLessThan(600)
+    // Lookup, start, subscribe, one look at once, a read per wake-up, the unsubscribe.
+    expect(requests.length).toBeLessThanOrEqual(9)
+  })
+
+  it('push on a server that ignores propertyName: every change is a callback, and the end is still read at once', async () => {
+    sim.switches.notificationPropertyName = 'ignored'
+    try {
+      const { run, props, lagMs } = await pushRun()
+      expect(run.code).toBe(0)
+      expect(props).toEqual([
+        'status,modifiedDate',
+        'status,startTime,modifiedDate',
+        'fileReferenceID,scriptLogAvailable,scriptLogLocation,scriptLogSize,modifiedDate',
+        'status,stopTime,duration,modifiedDate'
+      ])
+      // The log reference's wake-up and the end's come 100 ms apart: the burst lets both through.
+      expect(lagMs).toBeLessThan(600)
+    } finally {
+      sim.switches.notificationPropertyName = 'honoured'
+    }
   })
 })
 

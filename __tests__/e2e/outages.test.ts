@@ -179,6 +179,9 @@ describe('stops', () => {
     const startedAt = Date.now()
     const ours = sessionOf(s, taskId)!.id
     s.faults.add({ method: 'GET', path: `/qrs/executionsession/${ours}`, times: Infinity, action: { kind: 'status', status: 503 } })
+    // With several targets the step reads their sessions in one list: a server without that list has each
+    // read on its own (issue 21), so that ours can be the one whose reads fail while the others go on.
+    s.faults.add({ method: 'GET', path: '/qrs/executionsession/full', times: Infinity, action: { kind: 'status', status: 404 } })
     await until(() => resultOf(s, ours)?.status === 7)
     const since = Date.now()
     const other = s.startTask(taskId)

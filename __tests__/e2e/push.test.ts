@@ -148,18 +148,23 @@ describe('push wake-ups (notify-listen, notify-url)', () => {
     expect(sim.requests.filter(r => r.time >= from)).toHaveLength(0)
   })
 
-  it('several targets share one listener: each gets its own path and push wake-ups, none falls back to polling', async () => {
+  it('several targets share one subscription and one path: one wake-up reads all of them, none falls back to polling', async () => {
     const inputs = await pushInputs({ 'task-id': `${IDS.ok}\n${IDS.quote}` })
+    const from = sim.requests.length
     const run = await runAction(inputs)
     expect(run.code).toBe(0)
     expect(run.stdout).not.toMatch(/Push wake-ups off/)
-    expect(run.stdout.match(/Push wake-ups on/g)).toHaveLength(2)
-    const urls = new Set(
-      sim.notifications
-        .deliveries()
-        .filter(d => d.url.startsWith(`${inputs['notify-url']}/`))
-        .map(d => d.url)
-    )
-    expect(urls.size).toBe(2)
+    expect(run.stdout.match(/Push wake-ups on/g)).toHaveLength(1)
+    expect(run.stdout).toMatch(/when the status of a run of any of 2 tasks changes/)
+    const subscribes = sim.requests.slice(from).filter(r => r.method === 'POST' && r.path === '/qrs/notification')
+    expect(subscribes).toHaveLength(1)
+    expect(new URLSearchParams(subscribes[0].query).get('filter')).toBe(`TaskID eq ${IDS.ok} or TaskID eq ${IDS.quote}`)
+    const deliveries = sim.notifications.deliveries().filter(d => d.url.startsWith(`${inputs['notify-url']}/`))
+    expect(new Set(deliveries.map(d => d.url)).size).toBe(1)
+    // Callbacks for both executions' results, on the one path.
+    const results = new Set(deliveries.map(d => (JSON.parse(d.body) as { objectID: string }[])[0].objectID))
+    expect(results.size).toBeGreaterThanOrEqual(2)
+    expect(sim.requests.slice(from).filter(r => r.method === 'DELETE' && r.path === '/qrs/notification')).toHaveLength(1)
+    expect(sim.notifications.active().filter(a => a.url.startsWith(`${inputs['notify-url']}/`))).toHaveLength(0)
   })
 })

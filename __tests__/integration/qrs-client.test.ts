@@ -114,6 +114,40 @@ describe('QrsApi against the simulator', () => {
     }
   })
 
+  it("reads several executions, and several tasks' recent runs, in one request each (or-chains), and falls back to one each on a refusal", async () => {
+    const api = client()
+    const tasks = [IDS.ok, IDS.quote]
+    const ids: string[] = []
+    for (const id of tasks)
+      ids.push(
+        await startTask(api, await findTask(api, { taskId: id }), { log: new FakeToolkit(), clock: systemClock, deadline: systemClock.now() + 20_000, user: 'INTERNAL\\sa_api' })
+      )
+    const from = sim.requests.length
+    const running = await api.executionSessionsOf(ids)
+    expect(running.map(s => s.id.toLowerCase()).sort()).toEqual(ids.map(id => id.toLowerCase()).sort())
+    for (const id of ids) await waitForExecution(api, id, { clock: systemClock, timeoutMs: 20_000, maxPollIntervalMs: 300 })
+    const from2 = sim.requests.length
+    expect(await api.executionSessionsOf(ids)).toEqual([])
+    const results = await api.executionResultsOf(ids)
+    expect(new Set(results.map(r => r.executionID?.toLowerCase()))).toEqual(new Set(ids.map(id => id.toLowerCase())))
+    const since = '2000-01-01T00:00:00.000Z'
+    const recent = await api.recentRunsOf(tasks.map(taskId => ({ taskId, sinceIso: since })))
+    expect(new Set(recent.map(r => r.taskID?.toLowerCase()))).toEqual(new Set(tasks))
+    expect(recent.every(r => r.status === 7)).toBe(true)
+    const batched = sim.requests.slice(from2).map(r => `${r.path} ${new URLSearchParams(r.query).get('filter')}`)
+    expect(batched).toEqual([
+      `/qrs/executionsession/full id eq ${ids[0]} or id eq ${ids[1]}`,
+      `/qrs/executionresult/full ExecutionId eq ${ids[0]} or ExecutionId eq ${ids[1]}`,
+      `/qrs/executionresult/full Status eq 7 and ((TaskID eq ${tasks[0]} and StartTime ge '${since}') or (TaskID eq ${tasks[1]} and StartTime ge '${since}'))`
+    ])
+    expect(sim.requests[from].path).toBe('/qrs/executionsession/full')
+    // A server that refuses the batched filter: one read per task (condensed), each still naming its task.
+    sim.faults.add({ method: 'GET', path: '/qrs/executionresult/full', times: 1, action: { kind: 'status', status: 400, body: 'Cannot parse the expression' } })
+    const again = await api.recentRunsOf(tasks.map(taskId => ({ taskId, sinceIso: since })))
+    expect(new Set(again.map(r => r.taskID?.toLowerCase()))).toEqual(new Set(tasks))
+    expect(sim.requests.slice(-2).map(r => r.path)).toEqual(['/qrs/executionresult', '/qrs/executionresult'])
+  })
+
   it('treats an ended execution session (404) as "gone", not as an error', async () => {
     expect(await client().executionSession('00000000-0000-4000-8000-00000000abcd')).toBeUndefined()
   })

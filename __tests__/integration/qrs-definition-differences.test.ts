@@ -159,8 +159,8 @@ describe('notifications', () => {
       sim.switches.notificationHandle = shape
       try {
         const api = client()
-        const handle = await api.subscribeToExecution('00000000-0000-4000-8000-000000000001', 'http://127.0.0.1:9/notify')
-        expect(sim.notifications.active().map(a => a.handle)).toContain(handle)
+        const handle = await api.subscribeToResults('TaskID eq 00000000-0000-4000-8000-000000000001', 'http://127.0.0.1:9/notify')
+        expect(sim.notifications.active().find(a => a.handle === handle)).toMatchObject({ name: 'ExecutionResult', changeType: 'Update', propertyName: 'status' })
         await api.unsubscribe(handle)
         expect(sim.notifications.active().map(a => a.handle)).not.toContain(handle)
       } finally {

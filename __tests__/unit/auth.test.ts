@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import jwt from 'jsonwebtoken'
 import { generateKeyPairSync } from 'node:crypto'
-import { jwtAuth, type JwtSource } from '../../src/auth/jwt.js'
+import { jwtAuth, jwtSigner, type JwtSource } from '../../src/auth/jwt.js'
 import { parseWindowsUser } from '../../src/auth/ntlm.js'
 import { CookieJar } from '../../src/qrs/cookies.js'
 import { answer, renewContext, site } from '../helpers/auth.js'
@@ -46,7 +46,7 @@ describe('jwtAuth', () => {
 
   it('mints a short-lived token with the configured claim names, and only until a session exists', async () => {
     let now = Date.parse('2026-11-28T10:00:00Z')
-    const auth = jwtAuth(source, site, () => now)
+    const auth = jwtAuth(source, site, await jwtSigner(), () => now)
     const first = auth.prepare().headers.Authorization.replace('Bearer ', '')
     const claims = jwt.verify(first, publicKey, { algorithms: ['RS384'], audience: 'qlik.corp.example', clockTimestamp: now / 1000 }) as Record<string, unknown>
     expect(claims).toMatchObject({ uid: 'svc_reload', dir: 'CORP' })

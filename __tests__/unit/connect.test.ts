@@ -26,9 +26,9 @@ describe('connect.ts: what both steps do first', () => {
     expect(toolkit.secrets).toEqual([])
   })
 
-  it("connects with the auth-type's strategy, logging through the step's toolkit", () => {
+  it("connects with the auth-type's strategy, logging through the step's toolkit", async () => {
     const toolkit = new FakeToolkit(inputs)
-    const { api, auth, client } = connect(readSettings(toolkit), fakeClock(), toolkit)
+    const { api, auth, client } = await connect(readSettings(toolkit), fakeClock(), toolkit)
     try {
       expect(auth.description).toBe('header X-Qlik-HeaderAuth')
       expect(client.log).toBe(toolkit)

@@ -37,4 +37,32 @@ describe('scanLog', () => {
     expect(excerpt.tail).toEqual(['Error: number 39', 'last line'])
     expect(excerpt.lines).toBe(41)
   })
+
+  it('reads lines across its chunks: an error word split by a chunk boundary, UTF-8 split by one, each line decoded whole', async () => {
+    // 64 KB chunks: pad so that the error line and a multi-byte character straddle the first boundary.
+    const pad = 'x'.repeat(64 * 1024 - 10)
+    const file = join(mkdtempSync(join(tmpdir(), 'qsr-scan-')), 'log.txt')
+    writeFileSync(file, `${pad}\r\nError: Feld 'Umsätze' fehlt\r\nÄrger ohne Fehlerwort\r\nok\r\n`)
+    const excerpt = await scanLog(file)
+    expect(excerpt.errorLines).toEqual(["Error: Feld 'Umsätze' fehlt"])
+    expect(excerpt.tail.slice(-3)).toEqual(["Error: Feld 'Umsätze' fehlt", 'Ärger ohne Fehlerwort', 'ok'])
+    expect(excerpt.lines).toBe(4)
+  })
+
+  it('judges an overlong line by its first part, skips the rest, and goes on with the next lines', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'qsr-scan-')), 'log.txt')
+    const overlong = `Error: huge ${'y'.repeat(500_000)}`
+    writeFileSync(file, `first\n${overlong}\nExecution Failed\n${'z'.repeat(300_000)}`)
+    const excerpt = await scanLog(file)
+    expect(excerpt.errorLines).toEqual([`Error: huge ${'y'.repeat(400 - 'Error: huge '.length)}…`, 'Execution Failed'])
+    // The last line never ends: it is counted once, cut in the tail.
+    expect(excerpt.lines).toBe(4)
+    expect(excerpt.tail.at(-1)).toBe(`${'z'.repeat(400)}…`)
+  })
+
+  it('an empty log: nothing', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'qsr-scan-')), 'log.txt')
+    writeFileSync(file, '')
+    expect(await scanLog(file)).toEqual({ errorLines: [], tail: [], lines: 0 })
+  })
 })

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { connect } from 'node:net'
 import { request } from 'node:http'
-import { MAX_CALLBACK_BYTES, MIN_WAKE_GAP_MS, WakeUpListener } from '../../src/notify/listener.js'
+import { MAX_CALLBACK_BYTES, WAKE_BURST, WAKE_REFILL_MS, WakeUpListener } from '../../src/notify/listener.js'
 import { FakeToolkit } from '../helpers/fake-toolkit.js'
 
 const address = { host: '127.0.0.1', port: 0 }
@@ -32,31 +32,66 @@ function post(port: number, path: string, body = '[]'): Promise<number> {
 }
 
 describe('WakeUpListener', () => {
+  /** The times (ms since `from`) at which the listener woke its handler. */
+  function wakes(listener: WakeUpListener, from = performance.now()): number[] {
+    const at: number[] = []
+    listener.onWake = () => at.push(performance.now() - from)
+    return at
+  }
+
   it('answers 404 on any path but its own token path, and those wake nothing', async () => {
     const listener = await start()
+    const woke = wakes(listener)
     expect(listener.path).toMatch(/^\/qlik-notify\/[A-Za-z0-9_-]{24}$/)
     for (const path of ['/qlik-notify', '/qlik-notify/', '/', `/qlik-notify/${listener.token.slice(1)}`, `${listener.path}/x`]) {
       expect(await post(listener.port, path)).toBe(404)
     }
     expect(listener.wakeUps).toBe(0)
-    expect(await listener.sleep(200)).toBe(false)
+    expect(woke).toHaveLength(0)
     expect(await post(listener.port, listener.path)).toBe(200)
-    expect(await listener.sleep(5_000)).toBe(true)
+    expect(listener.wakeUps).toBe(1)
+    expect(woke).toHaveLength(1)
   })
 
-  it('ends sleeps on callbacks at most once per second, however many arrive', async () => {
+  it('lets a burst through at once (status changes come close together), then one wake-up per refill', async () => {
+    const listener = await start()
+    const woke = wakes(listener)
+    for (let i = 0; i < WAKE_BURST; i++) expect(await post(listener.port, listener.path)).toBe(200)
+    // The burst: each callback woke the handler at once, none waited for the one before.
+    expect(woke).toHaveLength(WAKE_BURST)
+    expect(Math.max(...woke)).toBeLessThan(200)
+    // The next callbacks join one wake-up that waits for the refill.
+    for (let i = 0; i < 5; i++) await post(listener.port, listener.path)
+    expect(woke).toHaveLength(WAKE_BURST)
+    await new Promise(done => setTimeout(done, WAKE_REFILL_MS + 100))
+    expect(woke).toHaveLength(WAKE_BURST + 1)
+    expect(woke.at(-1)).toBeGreaterThanOrEqual(WAKE_REFILL_MS * 0.9)
+    expect(listener.wakeUps).toBe(WAKE_BURST + 5)
+  })
+
+  it('wakes its handler at most a burst and once per refill, however many callbacks arrive', async () => {
     const listener = await start()
     const started = performance.now()
-    let wakes = 0
+    const woke = wakes(listener, started)
     const flood = setInterval(() => void post(listener.port, listener.path), 5)
     try {
-      while (performance.now() - started < 3_100) if (await listener.sleep(10_000)) wakes++
+      await new Promise(done => setTimeout(done, 3_100))
     } finally {
       clearInterval(flood)
     }
     expect(listener.wakeUps).toBeGreaterThan(50)
-    expect(wakes).toBeGreaterThanOrEqual(3)
-    expect(wakes).toBeLessThanOrEqual(Math.ceil(3_100 / MIN_WAKE_GAP_MS) + 1)
+    expect(woke.length).toBeGreaterThanOrEqual(WAKE_BURST + 2)
+    expect(woke.length).toBeLessThanOrEqual(WAKE_BURST + Math.ceil(3_100 / WAKE_REFILL_MS))
+  })
+
+  it('a wake-up waiting for its token is dropped when the listener closes', async () => {
+    const listener = await start()
+    const woke = wakes(listener)
+    for (let i = 0; i < WAKE_BURST + 1; i++) await post(listener.port, listener.path)
+    await listener.close()
+    opened = opened.filter(l => l !== listener)
+    await new Promise(done => setTimeout(done, WAKE_REFILL_MS + 100))
+    expect(woke).toHaveLength(WAKE_BURST)
   })
 
   it('refuses a body over the cap with 413 and does not wake', async () => {

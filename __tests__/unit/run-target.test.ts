@@ -8,10 +8,11 @@ import { runAll } from '../../src/run/all-targets.js'
 import { targetContext } from '../../src/run/context.js'
 import { stopAndExplain } from '../../src/run/stop.js'
 import { runTarget } from '../../src/run/target.js'
-import { taskReload, taskRunner } from '../../src/run/task-runner.js'
+import { taskReload, taskRunner, type TaskReload } from '../../src/run/task-runner.js'
 import { engineRunner } from '../../src/run/engine-runner.js'
 import { taskNames } from '../../src/report/started.js'
 import type { EngineConnector } from '../../src/engine/connector.js'
+import type { Clock } from '../../src/util/clock.js'
 import { ConnectionError } from '../../src/util/errors.js'
 import { fakeRunner, result, startedReload, stepContext, targetRun } from '../helpers/fake-runner.js'
 import { FakeToolkit } from '../helpers/fake-toolkit.js'
@@ -447,6 +448,73 @@ describe('taskRunner: the QRS task scheduler behind the steps', () => {
   it('reads the status without waiting: the latest attempt', async () => {
     const api = { executionResults: async () => [result(10, { startTime: '2026-03-01T10:00:00.000Z' }), result(2, { startTime: '2026-03-01T10:05:00.000Z' })] } as unknown as QrsApi
     expect((await taskRunner(api, NO_ENGINE).status(taskReload({ task: { id: 'task-A', name: 'A' }, executionId: 'exec-A', attached: false })))?.status).toBe(2)
+  })
+
+  /** A QRS where each execution of `ends` (ms on the clock) ends then; the recent runs of each task are 18-22 s. */
+  function site(clock: { now(): number }, ends: Record<string, number>) {
+    const calls: string[] = []
+    const session = (id: string) => (clock.now() < ends[id] ? { id, executionResult: { id: `r-${id}`, status: 2 } } : undefined)
+    const final = (id: string) => [result(7, { executionID: id })]
+    const runs = (taskId: string) =>
+      [18, 20, 22].map((s, i) => ({ ...result(7, { startTime: `2026-03-0${i + 1}T10:00:00.000Z`, stopTime: `2026-03-0${i + 1}T10:00:${s}.000Z` }), taskID: taskId }))
+    const api = {
+      with: () => api,
+      detached: () => api,
+      executionSession: async (id: string) => (calls.push(`session ${id}`), session(id)),
+      executionResults: async (id: string) => (calls.push(`results ${id}`), final(id)),
+      executionSessionsOf: async (ids: string[]) => (calls.push(`sessions ${ids.join(',')}`), ids.flatMap(id => session(id) ?? [])),
+      executionResultsOf: async (ids: string[]) => (calls.push(`results ${ids.join(',')}`), ids.flatMap(final)),
+      recentRunsOf: async (spans: { taskId: string }[]) => (calls.push(`history ${spans.map(s => s.taskId).join(',')}`), spans.flatMap(s => runs(s.taskId)))
+    } as unknown as QrsApi
+    return { api, calls }
+  }
+  const lastRun = { status: 7, startTime: '2026-03-04T10:00:00.000Z', stopTime: '2026-03-04T10:00:20.000Z', duration: 20_000 }
+  const withHistory = (name: string): TaskReload => {
+    const task = { id: `task-${name}`, name, operational: { lastExecutionResult: lastRun } }
+    return { ...taskReload({ task, executionId: `exec-${name}`, attached: false }), forecast: { expectedMs: 20_000, lowMs: 20_000, highMs: 20_000, runs: 1 } }
+  }
+
+  it("the targets of a step share one poller and one read of their tasks' recent runs, made after the starts", async () => {
+    const step = stepContext({}, { multi: true })
+    const { api, calls } = site(step.clock, { 'exec-A': step.clock.now() + 21_000, 'exec-B': step.clock.now() + 19_000 })
+    const [a, b] = [withHistory('A'), withHistory('B')]
+    const runs = [targetRun('A'), targetRun('B')].map((run, i) => ({ ...run, started: [a, b][i] }))
+    const runner = taskRunner(api, NO_ENGINE, runs)
+    const outcomes = await Promise.all([runner.follow(a, targetContext(runs[0], step)), runner.follow(b, targetContext(runs[1], step))])
+    expect(outcomes.map(o => o.kind)).toEqual(['finished', 'finished'])
+    expect(calls.filter(c => c.startsWith('history'))).toEqual(['history task-A,task-B'])
+    // Both sessions in one read a tick while both run (B ends first: A is read alone after it).
+    expect(calls.filter(c => c === 'session exec-B')).toEqual([])
+    expect(calls.some(c => c === 'sessions exec-A,exec-B')).toBe(true)
+    // The forecast the wait tells is the recent runs'.
+    expect(step.toolkit.log.filter(l => l.includes('checks gather'))).toEqual([
+      "[A] The task's last 3 runs took 18s–22s, median 20s: checks gather around that.",
+      "[B] The task's last 3 runs took 18s–22s, median 20s: checks gather around that."
+    ])
+  })
+
+  it('a history read that has not gone out when the last wait ends is dropped: nothing keeps the step', async () => {
+    const clock = fakeClock()
+    // The history's delay (1-2 s) never passes on its own; every other sleep does at once.
+    let released = false
+    const hold = (signal?: AbortSignal) =>
+      new Promise<void>((_, reject) =>
+        signal?.addEventListener('abort', () => {
+          released = true
+          reject(signal.reason as Error)
+        })
+      )
+    const held: Clock = { now: clock.now, sleep: (ms, signal) => (ms >= 1_000 && ms < 2_000 ? hold(signal) : clock.sleep(ms, signal)) }
+    const step = stepContext({}, { clock: held })
+    const { api, calls } = site(clock, { 'exec-A': clock.now() + 3_000 })
+    const a = withHistory('A')
+    const run = { ...targetRun('A'), started: a }
+    expect(await taskRunner(api, NO_ENGINE, [run]).follow(a, targetContext(run, step))).toMatchObject({ kind: 'finished' })
+    expect(calls.filter(c => c.startsWith('history'))).toEqual([])
+    // Its delay was cut: no timer left to keep the process.
+    expect(released).toBe(true)
+    // Over before the history came: no forecast line, only the end.
+    expect(step.toolkit.log).toEqual([expect.stringMatching(/^\+\d+s FinishedSuccess \(7\)$/)])
   })
 })
 

@@ -59,15 +59,15 @@ describe('the auth registry: one method per auth-type', () => {
     expect(() => readAuth('certificate', inputs({ 'client-cert': 'x' }))).toThrow(/^Input 'client-key': is required with auth-type 'certificate'/)
   })
 
-  it('creates the strategy of the settings’ type', () => {
-    const header = createAuthenticator({ type: 'header', name: 'X-H', value: 'svc' }, site)
+  it('creates the strategy of the settings’ type', async () => {
+    const header = await createAuthenticator({ type: 'header', name: 'X-H', value: 'svc' }, site)
     expect(header.description).toBe('header X-H')
     expect(header.prepare().headers).toEqual({ 'X-H': 'svc' })
-    const ntlm = createAuthenticator({ type: 'ntlm', credentials: { domain: 'CORP', user: 'svc', password: 'p' } }, site)
+    const ntlm = await createAuthenticator({ type: 'ntlm', credentials: { domain: 'CORP', user: 'svc', password: 'p' } }, site)
     expect(ntlm.description).toBe('Windows/NTLM (CORP\\svc)')
-    const jwt = createAuthenticator({ type: 'jwt', source: { kind: 'static', token: 'a.b.c', user: '' } }, site)
+    const jwt = await createAuthenticator({ type: 'jwt', source: { kind: 'static', token: 'a.b.c', user: '' } }, site)
     expect(jwt.prepare().headers).toEqual({ Authorization: 'Bearer a.b.c' })
-    const certificate = createAuthenticator({ type: 'certificate', certificate: { cert: 'C', key: 'K' }, qlikUser: 'UserDirectory=X; UserId=y' }, site)
+    const certificate = await createAuthenticator({ type: 'certificate', certificate: { cert: 'C', key: 'K' }, qlikUser: 'UserDirectory=X; UserId=y' }, site)
     expect(certificate.clientTls).toEqual({ cert: 'C', key: 'K', passphrase: undefined })
   })
 })

@@ -3,7 +3,7 @@ import type { QrsApi } from '../../src/qrs/api.js'
 import { ConnectionError, QrsError, UnexpectedAnswer } from '../../src/util/errors.js'
 import type { ExecutionResult, ExecutionSession, ReloadTask } from '../../src/qrs/types.js'
 import { stopExecution } from '../../src/reload/stop.js'
-import { taskForecast } from '../../src/reload/history.js'
+import { taskForecast, taskForecasts } from '../../src/reload/history.js'
 import { fakeClock } from '../helpers/fake-clock.js'
 import { FakeToolkit } from '../helpers/fake-toolkit.js'
 
@@ -138,8 +138,8 @@ describe('taskForecast: the lookup last run, and for long reloads the recent run
     return {
       calls,
       api: {
-        recentRuns: async (taskId: string, since: string) => {
-          calls.push({ taskId, since })
+        recentRunsOf: async (spans: { taskId: string; sinceIso: string }[]) => {
+          calls.push(...spans.map(({ taskId, sinceIso }) => ({ taskId, since: sinceIso })))
           return answer()
         }
       } as unknown as QrsApi
@@ -170,7 +170,7 @@ describe('taskForecast: the lookup last run, and for long reloads the recent run
     const log = new FakeToolkit()
     expect(await taskForecast(failing.api, task(last), log)).toMatchObject({ expectedMs: 30_000, runs: 1 })
     expect(log.log).toEqual([
-      expect.stringMatching(/^debug: The task's recent runs could not be read \(GET \/qrs\/executionresult answered 403.*\): the last run is the forecast\.$/)
+      expect.stringMatching(/^debug: The tasks' recent runs could not be read \(GET \/qrs\/executionresult answered 403.*\): the last runs are the forecasts\.$/)
     ])
     expect(await taskForecast(history(async () => []).api, task(last), new FakeToolkit())).toMatchObject({ expectedMs: 30_000, runs: 1 })
   })
@@ -179,5 +179,30 @@ describe('taskForecast: the lookup last run, and for long reloads the recent run
     const reader = history(async () => [])
     expect(await taskForecast(reader.api, { id: TASK, name: 'New' }, new FakeToolkit())).toBeUndefined()
     expect(reader.calls).toHaveLength(0)
+  })
+
+  it('reads the recent runs of all long reloads of a step at once, each task its own forecast', async () => {
+    const OTHER = 'b1000000-0000-4000-8000-00000000000b'
+    const SHORT = 'b1000000-0000-4000-8000-00000000000c'
+    const last = run('2026-01-01T10:00:00.000Z', 20)
+    const answer = [
+      { ...run('2026-01-01T09:00:00.000Z', 22), taskID: TASK },
+      { ...run('2026-01-01T08:00:00.000Z', 18), taskID: TASK },
+      { ...last, taskID: TASK },
+      { ...run('2026-01-01T09:30:00.000Z', 40), taskID: OTHER.toUpperCase() }
+    ]
+    const reader = history(async () => answer)
+    const tasks: ReloadTask[] = [
+      { id: TASK, name: 'A', operational: { lastExecutionResult: last } },
+      { id: OTHER, name: 'B', operational: { lastExecutionResult: run('2026-01-01T09:30:00.000Z', 40) } },
+      { id: SHORT, name: 'C', operational: { lastExecutionResult: run('2026-01-01T09:30:00.000Z', 3) } },
+      { id: 'b1000000-0000-4000-8000-00000000000d', name: 'Never' }
+    ]
+    const forecasts = await taskForecasts(reader.api, tasks, new FakeToolkit())
+    expect(reader.calls.map(c => c.taskId)).toEqual([TASK, OTHER])
+    expect(forecasts.get(TASK)).toEqual({ expectedMs: 20_000, lowMs: 18_000, highMs: 22_000, runs: 3 })
+    expect(forecasts.get(OTHER)).toEqual({ expectedMs: 40_000, lowMs: 40_000, highMs: 40_000, runs: 1 })
+    expect(forecasts.get(SHORT)).toMatchObject({ expectedMs: 3_000, runs: 1 })
+    expect(forecasts.size).toBe(3)
   })
 })

@@ -13,14 +13,18 @@ const task = (n: number, name: string, extra: Partial<ReloadTask> = {}): ReloadT
 /** A site whose lists answer by filter; unknown filters answer an empty list. */
 function site(answers: { tasks?: ReloadTask[]; programs?: ReloadTask[]; apps?: App[]; tags?: string[]; properties?: string[] } = {}) {
   const filters: string[] = []
-  const byFilter = (list: ReloadTask[], filter: string): ReloadTask[] => {
-    filters.push(filter)
+  const byTerm = (list: ReloadTask[], filter: string): ReloadTask[] => {
     const name = /^name eq '(.*)'$/.exec(filter)?.[1]
     const guid = /^id eq (\S+)$/.exec(filter)?.[1]
     // The QRS compares names case-insensitively; the selector filters are answered loosely (the action re-checks).
     if (name !== undefined) return list.filter(t => t.name.toLowerCase() === name.replace(/\\'/g, "'").toLowerCase())
     if (guid !== undefined) return list.filter(t => t.id === guid)
     return list.filter(t => t.tags?.length || t.customProperties?.length)
+  }
+  // The named targets are looked up together: `id eq a or name eq 'b' ...`.
+  const byFilter = (list: ReloadTask[], filter: string): ReloadTask[] => {
+    filters.push(filter)
+    return [...new Set(filter.split(/ or (?=(?:id|name) eq )/).flatMap(term => byTerm(list, term)))]
   }
   const api = {
     reloadTasks: async (filter: string) => byFilter(answers.tasks ?? [], filter),

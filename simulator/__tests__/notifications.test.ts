@@ -277,6 +277,21 @@ describe('id, changeType and propertyName', () => {
     expect(at('/deletes-any')).toHaveLength(0) // results are never deleted
   })
 
+  it("notificationPropertyName 'ignored': a subscription with propertyName gets every Update, as a server that does not filter by it", async () => {
+    sim = await start(certs)
+    const s = sim
+    s.switches.notificationPropertyName = 'ignored'
+    const sessionId = await startSync(s, ids.long)
+    const resultId = await resultOf(s, sessionId)
+    await subscribe(s, `name=ExecutionResult&id=${resultId}&changeType=2&propertyName=stopTime`, `${receiverUrl}/ignored`)
+    await call(s, 'POST', `/qrs/task/${ids.long}/stop`)
+    await waitForFinal(s, '/ignored', resultId)
+    // AbortInitiated and Aborting change no stopTime: sent all the same.
+    const props = at('/ignored').map((c) => c.body[0].changedProperties)
+    expect(props.filter((p) => !p.includes('stopTime')).length).toBeGreaterThanOrEqual(2)
+    expect(props.at(-1)).toContain('stopTime')
+  })
+
   it('bad changeType, filter, name or body: 400 text', async () => {
     sim = await start(certs)
     const s = sim

@@ -105,6 +105,8 @@ export interface HubOptions {
   delayMs: () => number
   /** Read at each change: deliver every callback twice (deliveries may repeat). */
   repeat?: () => boolean
+  /** Read at each change: an Update reaches a subscription with propertyName only when that property changed (default true). */
+  propertyNameHonoured?: () => boolean
   engineID: string
   originatorNodeID: string
   originatorHostName: string
@@ -236,7 +238,13 @@ export class NotificationHub implements Notifications {
         if (sub.name !== change.objectType) continue
         if (sub.id !== undefined && sub.id.toLowerCase() !== change.objectID.toLowerCase()) continue
         if (sub.changeType !== undefined && changeTypeNumber[sub.changeType] !== change.changeType) continue
-        if (sub.propertyName !== undefined && change.changeType === 2 && !change.changedProperties.some((p) => p.toLowerCase() === sub.propertyName?.toLowerCase())) continue
+        if (
+          sub.propertyName !== undefined &&
+          change.changeType === 2 &&
+          (this.opts.propertyNameHonoured?.() ?? true) &&
+          !change.changedProperties.some((p) => p.toLowerCase() === sub.propertyName?.toLowerCase())
+        )
+          continue
         // Qlik's help: the filter is not applied to deletions; every deletion of the type is sent.
         if (filter && change.changeType !== 3) {
           if (!entityRead) {

@@ -27,6 +27,12 @@ export interface Switches extends EngineSwitches {
   scriptLogBom: boolean
   /** Notification API: ms each delivery to a callback URL waits before it is sent. */
   notificationDelayMs: number
+  /**
+   * Notification API: "honoured" sends an Update to a subscription with `propertyName` only when that
+   * property is among the changed ones (the help's "target a specific property"); "ignored" sends every
+   * Update, as a server that does not filter by it would.
+   */
+  notificationPropertyName: 'honoured' | 'ignored'
   /** Notification API: status of a successful POST /qrs/notification (201 or 200; the body is the handle either way). */
   notificationCreateStatus: 200 | 201
   /** Notification API: the handle as live servers send it, `{"value": "<guid>"}`, or as the definition types it, a bare JSON string. */
@@ -83,6 +89,7 @@ export const defaultSwitches: Switches = {
   notificationCreateStatus: 201,
   notificationHandle: 'value',
   notificationRepeat: false,
+  notificationPropertyName: 'honoured',
   scriptLogAvailableFalse: false,
   scriptLogFileMissingStatus: 404,
   nullTags: false,
@@ -328,6 +335,8 @@ export function checkScenario(scenario: Scenario, source = 'scenario'): void {
   if (sw !== undefined && !['both', 'legacy', 'current'].includes(sw)) fail('switches.scriptLogRoutes must be both, legacy or current')
   const delay = scenario.switches?.notificationDelayMs
   if (delay !== undefined && !(typeof delay === 'number' && delay >= 0)) fail('switches.notificationDelayMs must be a number >= 0')
+  const propertyName = scenario.switches?.notificationPropertyName
+  if (propertyName !== undefined && propertyName !== 'honoured' && propertyName !== 'ignored') fail('switches.notificationPropertyName must be honoured or ignored')
   const handle = scenario.switches?.notificationHandle
   if (handle !== undefined && handle !== 'value' && handle !== 'string') fail('switches.notificationHandle must be value or string')
   const missing = scenario.switches?.scriptLogFileMissingStatus

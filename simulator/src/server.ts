@@ -171,6 +171,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     },
     delayMs: () => switches.notificationDelayMs,
     repeat: () => switches.notificationRepeat,
+    propertyNameHonoured: () => switches.notificationPropertyName === 'honoured',
     engineID: randomUUID(),
     originatorNodeID: state.nodeId,
     originatorHostName: state.machineName

@@ -35,7 +35,7 @@ export function authUser<K extends AuthType>(settings: SettingsOf<K>): string {
 }
 
 /** The sign-in strategy for these settings. */
-export function createAuthenticator<K extends AuthType>(settings: SettingsOf<K>, site: Site): Authenticator {
+export async function createAuthenticator<K extends AuthType>(settings: SettingsOf<K>, site: Site): Promise<Authenticator> {
   const method: AuthMethod<SettingsOf<K>> = BY_TYPE[settings.type]
   return method.create(settings, site)
 }

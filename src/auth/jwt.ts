@@ -1,5 +1,4 @@
 import { createPrivateKey } from 'node:crypto'
-import jwt from 'jsonwebtoken'
 import { readPem, secretLines } from '../inputs/pem.js'
 import type { Authenticator, Site } from '../qrs/authenticator.js'
 import { InputError } from '../util/errors.js'
@@ -39,8 +38,17 @@ export interface JwtSettings {
 /** auth-type: jwt (through a virtual proxy): jwt, or jwt-private-key and the claims to mint one. */
 export const jwtMethod: AuthMethod<JwtSettings> = {
   read: inputs => ({ type: 'jwt', source: readJwtSource(inputs) }),
-  create: (settings, site) => jwtAuth(settings.source, site),
+  create: async (settings, site) => jwtAuth(settings.source, site, settings.source.kind === 'mint' ? await jwtSigner() : undefined),
   user: ({ source }) => (source.kind === 'static' ? source.user : formatUser({ directory: source.userDirectory, userId: source.userId }))
+}
+
+/** Signs a token's claims (jsonwebtoken's sign). */
+export type JwtSign = (claims: Record<string, unknown>, key: string, options: { algorithm: JwtAlgorithm; expiresIn: number; audience?: string }) => string
+
+/** jsonwebtoken, loaded only when a token is minted here (it is not small). */
+export async function jwtSigner(): Promise<JwtSign> {
+  const { default: jwt } = await import('jsonwebtoken')
+  return (claims, key, options) => jwt.sign(claims, key, options)
 }
 
 /** Re-mint when less than this is left: a request must not arrive with a token about to expire. */
@@ -50,15 +58,16 @@ const RENEW_BEFORE_S = 60
  * JWT auth through a virtual proxy: `Authorization: Bearer` until the proxy has set its session
  * cookie, then the cookie alone (every request without it would open another proxy session).
  */
-export function jwtAuth(source: JwtSource, site: Site, now: () => number = Date.now): Authenticator {
+export function jwtAuth(source: JwtSource, site: Site, sign?: JwtSign, now: () => number = Date.now): Authenticator {
   let token = source.kind === 'static' ? source.token : ''
   let expiresAt = 0
   const current = (): string => {
     if (source.kind === 'static') return token
     const seconds = Math.floor(now() / 1000)
     if (!token || expiresAt - seconds < RENEW_BEFORE_S) {
+      if (!sign) throw new Error('jwtAuth: minting needs the signer (jwtSigner())')
       const claims = { [source.userIdClaim]: source.userId, [source.userDirectoryClaim]: source.userDirectory, iat: seconds }
-      token = jwt.sign(claims, source.privateKey, {
+      token = sign(claims, source.privateKey, {
         algorithm: source.algorithm,
         expiresIn: source.lifetimeSeconds,
         ...(source.audience ? { audience: source.audience } : {})

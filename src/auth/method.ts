@@ -17,7 +17,8 @@ export interface AuthInputs {
  */
 export interface AuthMethod<S extends { type: string }> {
   read(inputs: AuthInputs): S
-  create(settings: S, site: Site): Authenticator
+  /** May load the method's library first (it is loaded only for its auth-type: nothing heavy at start-up). */
+  create(settings: S, site: Site): Authenticator | Promise<Authenticator>
   /**
    * The Qlik user the calls run as, as far as the settings tell: `DIRECTORY\userId`, `\userId` when the
    * directory is the proxy's to choose, '' when not even the user id is known. An execution is ours only

@@ -1,5 +1,5 @@
 import { getProxyUrl } from '@actions/http-client'
-import ntlm, { type Type2Message } from 'httpntlm/ntlm.js'
+import type { Type2Message } from 'httpntlm/ntlm.js'
 import { newXrfkey } from '../qrs/xrfkey.js'
 import { isRedirect, type RawResponse, type Transport } from '../qrs/transport.js'
 import type { Authenticator, RenewContext, Site } from '../qrs/authenticator.js'
@@ -135,6 +135,8 @@ async function handshake(loginUrl: URL, openConnection: () => Transport, credent
     throwIfBusy(response, url)
     return response
   }
+  // httpntlm's message layer, loaded only for a Windows sign-in.
+  const { default: ntlm } = await import('httpntlm/ntlm.js')
   const connection = openConnection()
   try {
     const offer = await leg(connection)
@@ -145,7 +147,7 @@ async function handshake(loginUrl: URL, openConnection: () => Transport, credent
       )
     }
     const challenge = await leg(connection, ntlm.createType1Message({ domain: credentials.domain, workstation: '' }))
-    const type2 = parseType2(challenge)
+    const type2 = parseType2(challenge, (header, onError) => ntlm.parseType2Message(header, onError))
     const answer = await leg(
       connection,
       ntlm.createType3Message(type2, { username: credentials.user, password: credentials.password, domain: credentials.domain, workstation: '' })
@@ -176,13 +178,13 @@ function authenticateHeader(response: RawResponse): string[] {
 }
 
 /** The Type2 challenge; refused when answering it would take NTLMv1. */
-function parseType2(response: RawResponse): Type2Message {
+function parseType2(response: RawResponse, parse: (header: string, onError: (error: Error) => void) => Type2Message | null): Type2Message {
   const header = authenticateHeader(response).find(value => /^NTLM \S+/i.test(value))
   if (response.status !== 401 || !header) {
     throw new AuthError(`The proxy answered the NTLM Type1 message with ${response.status} and no NTLM challenge.`)
   }
   let failure: Error | undefined
-  const type2 = ntlm.parseType2Message(header, error => (failure = error))
+  const type2 = parse(header, error => (failure = error))
   if (!type2) throw new AuthError(`The proxy's NTLM challenge does not parse: ${failure?.message ?? 'unknown error'}.`)
   // httpntlm falls back to NTLMv1 without extended session security and target info: never send that.
   if (!(type2.negotiateFlags & NEGOTIATE_EXTENDED_SESSION_SECURITY) || !(type2.negotiateFlags & NEGOTIATE_TARGET_INFO) || !type2.targetInfo?.length) {

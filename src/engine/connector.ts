@@ -8,8 +8,8 @@ import type { Log } from '../toolkit/toolkit.js'
 import { ConnectionError, EngineError } from '../util/errors.js'
 import { excerpt } from '../util/text.js'
 import { engineError } from './errors.js'
-import { EngineSession } from './session.js'
-import { openSocket, type Upgrade } from './socket.js'
+import type { EngineSession } from './session.js'
+import type { Upgrade } from './socket.js'
 
 /** Where the engine is and how the run signs in: the same authenticator as the QRS calls. */
 export interface EngineSite {
@@ -61,6 +61,8 @@ export class EngineConnector {
     const { auth, log } = this.site
     const name = `'${app.name ?? app.id}'`
     const url = this.appUrl(app.id)
+    // enigma.js with its schema and ws load only when an app is opened (engine mode, expect-rows): not at every start.
+    const [{ EngineSession }, { openSocket }] = await Promise.all([import('./session.js'), import('./socket.js')])
     for (let attempt = 0; ; attempt++) {
       options.signal?.throwIfAborted()
       const upgrade: Upgrade = {}

@@ -4,8 +4,13 @@ import { performance } from 'node:perf_hooks'
 import type { ListenAddress } from '../settings/settings.js'
 import type { Log } from '../toolkit/toolkit.js'
 
-/** Wake-ups that end a sleep are at least this far apart: each costs QRS reads, and anyone who can reach the port can post. */
-export const MIN_WAKE_GAP_MS = 1_000
+/**
+ * Wake-ups are a token bucket: a burst of this many at once (a reload's status changes come close
+ * together: Queued, Started, the end)...
+ */
+export const WAKE_BURST = 2
+/** ...then one more each this many ms: each costs QRS reads, and anyone who can reach the port can post. */
+export const WAKE_REFILL_MS = 1_000
 /** The QRS sends a small JSON list per callback. */
 export const MAX_CALLBACK_BYTES = 64 * 1024
 const MAX_CONNECTIONS = 32
@@ -22,16 +27,20 @@ interface Shared {
 const servers = new Map<string, Promise<Shared>>()
 
 /**
- * Receives the QRS's change notifications for one execution, on a path of its own that ends in an
- * unguessable token. A callback is only a wake-up: its body is never read as the truth; the wait
- * re-reads the state over the API. `sleep` ends early when a callback arrives, at most once per
- * MIN_WAKE_GAP_MS. Any other path is answered 404 and wakes nothing.
+ * Receives the QRS's change notifications on a path of its own that ends in an unguessable token. A
+ * callback is only a wake-up: its body is never read as the truth; the wait re-reads the state over the
+ * API. Wake-ups reach `onWake` as the bucket allows (WAKE_BURST, then one per WAKE_REFILL_MS); callbacks
+ * beyond that join the next one. Any other path is answered 404 and wakes nothing.
  */
 export class WakeUpListener {
-  private wake?: () => void
-  private pending = false
-  private lastWake = -Infinity
+  /** Callbacks received on the path. */
   wakeUps = 0
+  /** Called on a wake-up. */
+  onWake?: () => void
+  private tokens = WAKE_BURST
+  private counted = performance.now()
+  /** A wake-up waiting for its token: later callbacks join it. */
+  private pending?: NodeJS.Timeout
 
   private constructor(
     private readonly shared: Shared,
@@ -68,51 +77,36 @@ export class WakeUpListener {
   notify(): void {
     this.wakeUps++
     this.log.debug('Qlik notification received: checking the execution soon.')
-    this.pending = true
-    this.wake?.()
+    if (this.pending) return
+    this.refill()
+    if (this.tokens >= 1) return this.wake()
+    this.pending = setTimeout(
+      () => {
+        this.pending = undefined
+        this.refill()
+        this.wake()
+      },
+      Math.ceil((1 - this.tokens) * WAKE_REFILL_MS)
+    )
+    this.pending.unref()
   }
 
-  /** Waits `ms`, or less if a callback arrives (also one that arrived since the last wait). True when woken. */
-  sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-    return new Promise<boolean>((resolve, reject) => {
-      const started = performance.now()
-      let timer: NodeJS.Timeout | undefined
-      const finish = (): void => {
-        cleanup()
-        // A callback that came during the sleep counts, even when the sleep ran out first.
-        const woken = this.pending
-        if (woken) this.lastWake = performance.now()
-        this.pending = false
-        resolve(woken)
-      }
-      const aborted = (): void => {
-        cleanup()
-        // The signal's reason is what the caller aborted with (an AbortError by default): passed on as it is.
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-        reject(signal!.reason)
-      }
-      const cleanup = (): void => {
-        clearTimeout(timer)
-        signal?.removeEventListener('abort', aborted)
-        this.wake = undefined
-      }
-      // The sleep ends at its end, or when a callback is pending and the gap since the last wake-up has passed.
-      const arm = (): void => {
-        clearTimeout(timer)
-        const now = performance.now()
-        const end = started + ms
-        const wakeAt = this.pending ? Math.max(now, this.lastWake + MIN_WAKE_GAP_MS) : Infinity
-        timer = setTimeout(finish, Math.max(0, Math.min(end, wakeAt) - now))
-      }
-      if (signal?.aborted) return aborted()
-      signal?.addEventListener('abort', aborted, { once: true })
-      this.wake = arm
-      arm()
-    })
+  private refill(): void {
+    const now = performance.now()
+    this.tokens = Math.min(WAKE_BURST, this.tokens + (now - this.counted) / WAKE_REFILL_MS)
+    this.counted = now
+  }
+
+  private wake(): void {
+    this.tokens = Math.max(0, this.tokens - 1)
+    this.onWake?.()
   }
 
   /** Removes this path; the server closes with its last user. */
   async close(): Promise<void> {
+    clearTimeout(this.pending)
+    this.pending = undefined
+    this.onWake = undefined
     const { routes, server } = this.shared
     routes.delete(this.path)
     if (routes.size > 0) return

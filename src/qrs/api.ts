@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream'
 import { QrsError, UnexpectedAnswer } from '../util/errors.js'
 import type { CallOptions, Download, QrsClient } from './client.js'
-import { eqGuid, quote } from './filter.js'
+import { chunks, eqGuid, quote } from './filter.js'
 import { about, app, compositeEvent, executionResult, executionSession, handleAnswer, namedThing, referenceAnswer, reloadTask, startAnswer } from './answers.js'
 import { list, optional } from './shape.js'
 import { isExternalProgram, type About, type App, type CompositeEvent, type ExecutionResult, type ExecutionSession, type ReloadTask } from './types.js'
@@ -30,6 +30,11 @@ export class QrsApi {
   /** The same API whose calls use `call` (see QrsClient.with): the run's calls are cut by a cancellation. */
   with(call: CallOptions): QrsApi {
     return new QrsApi(this.client.with(call))
+  }
+
+  /** The same API whose requests end by `deadline` (clock.now() terms): a wait's reads (reload/watch.ts ExecutionReader). */
+  until(deadline: number): QrsApi {
+    return this.with({ deadline })
   }
 
   /** The same API with no abort signal: for clean-up that must go out after a cancellation too (an unsubscribe). */
@@ -100,6 +105,37 @@ export class QrsApi {
   }
 
   /**
+   * The sessions of these executions that still run (an ended one is missing: the QRS deletes it), in
+   * as few requests as the URL budget allows (`id eq a or id eq b ...`, docs/qrs-protocol.md section 4).
+   * Only the sessions of the executions asked for are taken: one the server adds is nobody's.
+   */
+  async executionSessionsOf(ids: string[]): Promise<ExecutionSession[]> {
+    const found = await this.chunked(
+      ids,
+      id => eqGuid('id', id),
+      filter => this.client.get('/qrs/executionsession/full', sessions, { filter })
+    )
+    return found.filter(session => ids.some(id => same(session.id, id)))
+  }
+
+  /** Every attempt's result of these executions, read like executionSessionsOf: only results of those asked for. */
+  async executionResultsOf(ids: string[]): Promise<ExecutionResult[]> {
+    const found = await this.chunked(
+      ids,
+      id => eqGuid('ExecutionId', id),
+      filter => this.client.get('/qrs/executionresult/full', results, { filter })
+    )
+    return found.filter(result => ids.some(id => same(result.executionID, id)))
+  }
+
+  /** The items' terms or-ed in chunks under the URL budget, one request each. */
+  private async chunked<S, T>(items: S[], term: (item: S) => string, list: (filter: string) => Promise<T[]>): Promise<T[]> {
+    const all: T[] = []
+    for (const chunk of chunks(items, term)) all.push(...(await list(chunk.filter)))
+    return all
+  }
+
+  /**
    * Executions of the task running now; NotKnown when the server (or a proxy rule) does not serve
    * the list (404, 400): then whether it runs is not known, which is not the same as "not running".
    */
@@ -141,6 +177,38 @@ export class QrsApi {
     return this.client.get('/qrs/executionresult', results, { filter, orderby: 'StartTime desc' })
   }
 
+  /**
+   * `recentRuns` of several tasks, each from its own start time, in as few requests as the URL budget
+   * allows. Several need the full entities: the condensed ones do not name their task, and only results
+   * of the tasks asked for are taken. A server that refuses the batched filter (400, 404) or leaves the
+   * task out gets one read per task.
+   */
+  async recentRunsOf(spans: { taskId: string; sinceIso: string }[]): Promise<ExecutionResult[]> {
+    const each = async (): Promise<ExecutionResult[]> => {
+      const all: ExecutionResult[] = []
+      for (const { taskId, sinceIso } of spans) {
+        // A condensed result that names a task must name this one.
+        const runs = (await this.recentRuns(taskId, sinceIso)).filter(result => result.taskID === undefined || same(result.taskID, taskId))
+        all.push(...runs.map(result => ({ ...result, taskID: taskId })))
+      }
+      return all
+    }
+    if (spans.length < 2) return each()
+    let all: ExecutionResult[]
+    try {
+      all = await this.chunked(
+        spans,
+        ({ taskId, sinceIso }) => `(${eqGuid('TaskID', taskId)} and StartTime ge ${quote(sinceIso)})`,
+        filter => this.client.get('/qrs/executionresult/full', results, { filter: `Status eq 7 and (${filter})`, orderby: 'StartTime desc' })
+      )
+    } catch (error) {
+      if (!(error instanceof QrsError && (error.status === 400 || error.status === 404))) throw error
+      return each()
+    }
+    if (!all.every(result => result.taskID)) return each()
+    return all.filter(result => spans.some(({ taskId }) => same(result.taskID, taskId)))
+  }
+
   async taskExecutionResults(taskId: string): Promise<ExecutionResult[]> {
     const found = await this.client.get('/qrs/executionresult/full', results, { filter: eqGuid('taskID', taskId) })
     return found.filter(result => same(result.taskID, taskId))
@@ -168,12 +236,13 @@ export class QrsApi {
   }
 
   /**
-   * Asks the QRS to call `callbackUrl` when a result of this execution changes (Notification API:
-   * the body is the URL as a JSON string; the answer a handle).
+   * Asks the QRS to call `callbackUrl` when the status of a result that `filter` matches changes
+   * (Notification API: Updates of `status` only, not the log reference or other fields; the body is the
+   * URL as a JSON string, the answer a handle).
    */
-  async subscribeToExecution(executionId: string, callbackUrl: string): Promise<string> {
+  async subscribeToResults(filter: string, callbackUrl: string): Promise<string> {
     const answer = await this.client.post('/qrs/notification', {
-      query: { name: 'ExecutionResult', filter: eqGuid('ExecutionId', executionId) },
+      query: { name: 'ExecutionResult', filter, changetype: '2', propertyname: 'status' },
       body: callbackUrl,
       shape: optional(handleAnswer)
     })

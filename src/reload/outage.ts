@@ -1,8 +1,5 @@
 import type { Clock } from '../util/clock.js'
 import { firstLine } from '../util/text.js'
-import { isOutage, retryDelay } from '../qrs/retry.js'
-import { failure, poll } from '../util/poll.js'
-import { StillDown } from '../util/errors.js'
 
 /**
  * Tells one outage in two lines: when the server stops answering, and when it answers again
@@ -37,37 +34,4 @@ export class Outage {
     this.since = undefined
     this.log(`QRS did not answer for ${Math.round(gone / 1000)} s; ${this.doing}.`)
   }
-}
-
-export interface RideOutOptions {
-  clock: Clock
-  /** clock.now() after which a failure is no longer retried (the target's timeout). */
-  deadline: number
-  outage: Outage
-  signal?: AbortSignal
-  random?: () => number
-}
-
-/**
- * A read that must not fail for an outage: transient failures, and the surprises of isOutage (an HTML
- * page, a wrong answer, a DNS failure, a 401 after signing in again), are retried with capped backoff (or
- * the server's Retry-After) until the deadline, then StillDown. Anything else is thrown at once; a
- * cancellation cuts the sleep.
- */
-export async function rideOut<T>(read: () => Promise<T>, { clock, deadline, outage, signal, random }: RideOutOptions): Promise<T> {
-  const outcome = await poll({
-    clock,
-    deadline,
-    signal,
-    read,
-    retry: isOutage,
-    next: (seen, attempt) => {
-      const error = failure(seen)
-      outage.failed(error, deadline - clock.now())
-      return retryDelay(error, attempt, random)
-    }
-  })
-  if (!outcome.done) throw new StillDown(failure(outcome.last))
-  outage.answered()
-  return outcome.value
 }

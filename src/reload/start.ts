@@ -9,7 +9,6 @@ import type { StartRecord } from './start-record.js'
 import { startAppReload } from './app-reload.js'
 import type { Clock } from '../util/clock.js'
 import { describeStatus } from './status.js'
-import { taskForecast } from './history.js'
 import { forecastOf, type Forecast } from './schedule.js'
 import { isFinal } from './status.js'
 import { findTask } from './find-task.js'
@@ -25,7 +24,7 @@ export interface TaskStart {
   app?: AppRef
   /** An execution someone else started (if-running: attach): reported, never stopped. */
   attached: boolean
-  /** What the task's recent successful runs took (history.ts): the wait polls around the expected end. */
+  /** What the task's last run took (or the run that was going before ours): the wait polls around the expected end. */
   forecast?: Forecast
 }
 
@@ -65,7 +64,8 @@ export async function startReload(api: QrsApi, target: StartTarget, options: Sta
   // The operational state must be current (running? last run?): a lookup older than a moment is repeated.
   const fresh = known && performance.now() - known.at <= FRESH_LOOKUP_MS ? known.task : undefined
   const task = fresh ?? (await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName }))
-  let forecast = await taskForecast(api, task, options.log)
+  // The lookup's last run; the runner reads the recent runs of all its tasks at once, after the starts.
+  let forecast = forecastOf(task.operational?.lastExecutionResult)
   // Detect "running" from the server before starting, rather than assume what a start does then. The
   // lookup's last result says "not running" for free when it is final (or NeverStarted); else ask.
   const answer = mayBeRunning(task) ? await api.taskExecutionSessions(task) : []

@@ -1,8 +1,10 @@
 import { tmpdir } from 'node:os'
 import type { EngineConnector } from '../engine/connector.js'
-import { subscribe } from '../notify/subscription.js'
+import { StepPush, type PushLease } from '../notify/subscription.js'
 import type { QrsApi } from '../qrs/api.js'
 import { isExternalProgram, type ReloadTask } from '../qrs/types.js'
+import { readsHistory, taskForecasts } from '../reload/history.js'
+import { ExecutionPoller } from '../reload/poller.js'
 import type { Forecast } from '../reload/schedule.js'
 import { startReload, type TaskStart } from '../reload/start.js'
 import type { StartRecord } from '../reload/start-record.js'
@@ -10,11 +12,13 @@ import { authUser } from '../auth/index.js'
 import { settleStart } from './pending-start.js'
 import { describeStatus, statusName } from '../reload/status.js'
 import { stopExecution } from '../reload/stop.js'
-import { latestAttempt, waitForExecution, type Heartbeat } from '../reload/wait.js'
+import { latestAttempt, type Heartbeat } from '../reload/wait.js'
 import { taskNames, type StartedReload } from '../report/started.js'
+import type { TargetRun } from '../report/target-run.js'
 import { saveScriptLog } from '../scriptlog/fetch.js'
 import { ReloadError } from '../util/errors.js'
 import { formatDuration } from '../util/format.js'
+import type { StepContext } from './context.js'
 import { readTables } from './engine-tables.js'
 import type { TargetRunner } from './runner.js'
 
@@ -32,9 +36,26 @@ export function taskReload(start: TaskStart): TaskReload {
 
 /**
  * The QRS task scheduler runs the target: a reload task (or an app's manual reload task) started over the
- * QRS. The scheduler saves the app itself; the engine is only asked for the tables when expect-rows checks them.
+ * QRS. The scheduler saves the app itself; the engine is only asked for the tables when expect-rows checks
+ * them. The targets of the step share what can be shared: one poller for all their executions (one read
+ * per tick for all of them), one read of their tasks' recent runs, one push subscription.
  */
-export function taskRunner(api: QrsApi, engine: EngineConnector): TargetRunner<TaskReload> {
+export function taskRunner(api: QrsApi, engine: EngineConnector, runs: TargetRun[] = []): TargetRunner<TaskReload> {
+  let poller: ExecutionPoller | undefined
+  let push: StepPush | undefined
+  let history: Later<Map<string, Forecast>> | undefined
+  /** Waits under way: the history read is dropped when none is left before it went out. */
+  let following = 0
+  const tasks = (): ReloadTask[] => runs.flatMap(run => run.started?.task ?? run.resolved?.task ?? [])
+  const shared = ({ clock, settings, toolkit }: Pick<StepContext, 'clock' | 'settings' | 'toolkit'>) => {
+    // Reads that do not retry on their own: the poller rides out outages up to each timeout, telling each in
+    // two lines; each read is cut at the timeout of the executions it is for (ExecutionReader.until).
+    poller ??= new ExecutionPoller(api.with({ retries: 0 }), clock)
+    const wake = poller.wake.bind(poller)
+    if (settings.notify) push ??= new StepPush(api, { notify: settings.notify, tasks: () => tasks().map(task => task.id), onWake: wake, log: toolkit })
+    return { poller, push }
+  }
+
   return {
     start: async ({ run, settings, clock, signal, cancel, toolkit, tracker, startedAt }) => {
       const known = run.resolved?.task && run.resolved.lookedUpAt !== undefined ? { task: run.resolved.task, at: run.resolved.lookedUpAt } : undefined
@@ -51,28 +72,49 @@ export function taskRunner(api: QrsApi, engine: EngineConnector): TargetRunner<T
 
     status: async started => latestAttempt(await api.executionResults(started.executionId)),
 
-    follow: async ({ executionId, forecast }, { settings, clock, signal, toolkit, info, group }) => {
+    follow: async (started, context) => {
+      const { executionId, task, attached } = started
+      const { settings, clock, signal, toolkit, info, group } = context
       const since = clock.now()
-      const previous = forecastLine(forecast)
       return group(`Wait for execution ${executionId} (timeout ${formatDuration(settings.timeoutMs)})`, async () => {
-        const push = settings.notify ? await subscribe(api, settings.notify, executionId, toolkit) : undefined
-        if (previous && !push) info(`The task's ${previous}: checks gather around that.`)
+        const { poller, push } = shared(context)
+        // Someone else's run began before our wait: no forecast of ours fits it. Else the last run, and
+        // for long reloads the recent runs of every task of the step, read once, a moment after the first
+        // start: out of the second in which the starts land, and long before a first check (half a run).
+        const initial = attached ? undefined : started.forecast
+        following++
+        let lease: PushLease | undefined
+        let waiting = true
         try {
-          // Reads that do not retry on their own (the wait rides out outages, telling each in two lines), none outliving the timeout.
-          const reader = api.with({ retries: 0, deadline: clock.now() + settings.timeoutMs })
-          return await waitForExecution(reader, executionId, {
-            clock,
+          const later =
+            attached || !readsHistory(task)
+              ? undefined
+              : (history ??= readLater(context, read => taskForecasts(api.with({ signal: read }), uniqueTasks([...tasks(), task]), toolkit))).result
+          lease = await push?.join(task.id)
+          let previous = ''
+          const tell = (forecast: Forecast | undefined): void => {
+            previous = forecastLine(forecast)
+            if (previous && !lease && waiting) info(`The task's ${previous}: checks gather around that.`)
+          }
+          const forecastLater = later?.then(map => map.get(task.id.toLowerCase()) ?? initial)
+          if (forecastLater) void forecastLater.then(tell)
+          else tell(initial)
+          return await poller.wait(executionId, {
             signal,
             log: info,
             timeoutMs: settings.timeoutMs,
             maxPollIntervalMs: settings.maxPollIntervalMs,
-            forecast,
-            wakeUps: push && { sleep: (ms, abort) => push.listener.sleep(ms, abort), safetyPollMs: settings.maxPollIntervalMs },
+            forecast: initial,
+            forecastLater,
+            push: lease && { safetyPollMs: settings.maxPollIntervalMs },
             onStatus: status => info(`+${formatDuration(clock.now() - since)} ${describeStatus(status)}`),
             onHeartbeat: beat => info(heartbeatLine(beat, previous))
           })
         } finally {
-          await push?.close()
+          waiting = false
+          // Nobody waits for the history any more: a process that is done does not stay for it.
+          if (--following === 0 && history?.drop()) history = undefined
+          await lease?.release()
         }
       })
     },
@@ -104,6 +146,50 @@ export function taskRunner(api: QrsApi, engine: EngineConnector): TargetRunner<T
 
     release: async () => {}
   }
+}
+
+/** The history read waits this long (plus up to as much again, jitter) after the first wait began. */
+const HISTORY_DELAY_MS = 1_000
+
+/** A read made a moment later; `drop()` ends it unless it has come (and says whether it did). */
+interface Later<T> {
+  result: Promise<T>
+  drop(): boolean
+}
+
+/**
+ * `read` after HISTORY_DELAY_MS; nothing (the last runs stay the forecasts) when dropped or the step is
+ * cancelled first. A read under way when it is dropped is cut: nothing waits for it any more, and it must
+ * not keep the process past the waits (nor past their timeouts).
+ */
+function readLater<T>({ clock, signal }: Pick<StepContext, 'clock' | 'signal'>, read: (signal: AbortSignal) => Promise<Map<string, T>>): Later<Map<string, T>> {
+  const dropped = new AbortController()
+  const cut = AbortSignal.any([signal, dropped.signal])
+  let came = false
+  const result = (async () => {
+    try {
+      await clock.sleep(HISTORY_DELAY_MS * (1 + Math.random()), cut)
+    } catch {
+      return new Map<string, T>()
+    }
+    const map = await read(cut)
+    came = true
+    return map
+  })()
+  return {
+    result,
+    drop: () => {
+      if (came) return false
+      dropped.abort()
+      return true
+    }
+  }
+}
+
+/** Each task once. */
+function uniqueTasks(tasks: ReloadTask[]): ReloadTask[] {
+  const seen = new Set<string>()
+  return tasks.filter(task => !seen.has(task.id.toLowerCase()) && seen.add(task.id.toLowerCase()))
 }
 
 /** C0 and C1 control characters: a line break or escape in server text could start a runner command. */

@@ -4,7 +4,7 @@ import type { QrsApi } from '../qrs/api.js'
 import { eqText } from '../qrs/filter.js'
 import { asExternalPrograms, type App, type ReloadTask } from '../qrs/types.js'
 import { ReloadError } from '../util/errors.js'
-import { findTask } from '../reload/find-task.js'
+import { findTasks, type TaskTarget } from '../reload/find-task.js'
 import type { Resolved, TargetRun } from '../report/target-run.js'
 import { printUntrusted } from '../output/untrusted.js'
 import type { Log } from '../toolkit/toolkit.js'
@@ -32,9 +32,19 @@ export async function selectTargets(api: QrsApi, settings: Settings, log: Pick<L
     seen.add(key)
     runs.push(newRun(resolved))
   }
+  // The named tasks in one lookup (or a few, by the URL budget), not one each: a step of 25 targets asks once.
+  const named = settings.targets.flatMap((target): TaskTarget[] =>
+    target.kind === 'task-id' ? [{ taskId: target.taskId }] : target.kind === 'task-name' ? [{ taskName: target.taskName }] : []
+  )
+  const found = named.length > 0 ? await findTasks(api, named) : []
+  let next = 0
   for (const target of settings.targets) {
     try {
-      add(await resolveNamed(api, target, settings.stream))
+      if (target.kind === 'task-id' || target.kind === 'task-name') {
+        const task = found[next++]
+        if (task instanceof ReloadError) throw task
+        add(fromTask(task, target.kind))
+      } else add(await resolveApp(api, target, settings.stream))
     } catch (error) {
       if (!(error instanceof ReloadError)) throw error
       problems.push(error.message)
@@ -69,11 +79,8 @@ function labelOf(resolved: Resolved): string {
   return resolved.taskId ? `task ${resolved.taskId}` : `app ${resolved.appId}`
 }
 
-async function resolveNamed(api: QrsApi, target: Target, stream?: string): Promise<Resolved> {
-  if (target.kind === 'task-id' || target.kind === 'task-name') {
-    const task = await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName })
-    return fromTask(task, target.kind)
-  }
+/** An app target (the named tasks are looked up together, above). */
+async function resolveApp(api: QrsApi, target: Extract<Target, { kind: 'app-id' | 'app-name' }>, stream?: string): Promise<Resolved> {
   if (target.kind === 'app-id') {
     const app = await api.app(target.appId)
     if (!app) throw new ReloadError(`No app with id ${target.appId} is visible to this user: check the id (QMC > Apps) and the user's read rights.`)
