@@ -8,7 +8,7 @@ import { QrsClient } from '../../src/qrs/client.js'
 import { ConnectionError, QrsError, UnexpectedAnswer } from '../../src/util/errors.js'
 import { systemClock } from '../../src/util/clock.js'
 import { startTask } from '../../src/reload/start.js'
-import { findTask } from '../../src/reload/find-task.js'
+import { findTask, findTasks } from '../../src/reload/find-task.js'
 import { waitForExecution } from '../../src/reload/wait.js'
 import { startSimulator, type Simulator } from '../../simulator/src/index.js'
 import { testCertificates } from '../helpers/certs.js'
@@ -146,6 +146,44 @@ describe('QrsApi against the simulator', () => {
     const again = await api.recentRunsOf(tasks.map(taskId => ({ taskId, sinceIso: since })))
     expect(new Set(again.map(r => r.taskID?.toLowerCase()))).toEqual(new Set(tasks))
     expect(sim.requests.slice(-2).map(r => r.path)).toEqual(['/qrs/executionresult', '/qrs/executionresult'])
+  })
+
+  it('the batched reads and the lookup of several tasks take only what was asked for, and check its shape', async () => {
+    const api = client()
+    const log = new FakeToolkit()
+    const start = async (taskId: string) =>
+      startTask(api, await findTask(api, { taskId }), { log, clock: systemClock, deadline: systemClock.now() + 20_000, user: 'INTERNAL\\sa_api' })
+    const ours = [await start(IDS.ok), await start(IDS.quote)]
+    // Another execution runs beside them: a proxy that drops `filter` answers it too.
+    await start(IDS.slow)
+    const lower = (ids: (string | undefined)[]) => ids.map(id => id?.toLowerCase()).sort()
+    const dropFilter = (path: string) => sim.faults.add({ method: 'GET', path, times: 1, action: { kind: 'drop-query', params: ['filter'] } })
+    try {
+      dropFilter('/qrs/executionsession/full')
+      expect(lower((await api.executionSessionsOf(ours)).map(s => s.id))).toEqual(lower(ours))
+      for (const id of ours) await waitForExecution(api, id, { clock: systemClock, timeoutMs: 20_000, maxPollIntervalMs: 300 })
+      dropFilter('/qrs/executionresult/full')
+      const results = await api.executionResultsOf(ours)
+      expect(new Set(lower(results.map(r => r.executionID)))).toEqual(new Set(lower(ours)))
+      dropFilter('/qrs/executionresult/full')
+      const since = '2000-01-01T00:00:00.000Z'
+      const recent = await api.recentRunsOf([IDS.ok, IDS.quote].map(taskId => ({ taskId, sinceIso: since })))
+      expect(recent.length).toBeGreaterThan(0)
+      expect(new Set(lower(recent.map(r => r.taskID)))).toEqual(new Set([IDS.ok, IDS.quote]))
+      // The named tasks: each target takes only its own, one alone too.
+      dropFilter('/qrs/reloadtask/full')
+      const found = await findTasks(api, [{ taskId: IDS.quote }, { taskName: 'Reload Finance' }])
+      expect(found.map(task => (task instanceof Error ? task.message : task.id))).toEqual([IDS.quote, IDS.fail])
+      dropFilter('/qrs/reloadtask/full')
+      expect((await findTask(api, { taskName: 'reload sales' })).id).toBe(IDS.ok)
+      // A field of the wrong type in a batched answer: the server answered something unexpected.
+      sim.faults.add({ method: 'GET', path: '/qrs/executionresult/full', times: 1, action: { kind: 'rewrite', set: { status: 'FinishedSuccess' } } })
+      const error = await api.executionResultsOf(ours).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(UnexpectedAnswer)
+      expect((error as Error).message).toBe('GET /qrs/executionresult/full answered something unexpected: [0].status is a string, not a whole number')
+    } finally {
+      sim.faults.clear()
+    }
   })
 
   it('treats an ended execution session (404) as "gone", not as an error', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import type { ExecutionResult, ExecutionSession } from '../../src/qrs/types.js'
 import { ExecutionPoller } from '../../src/reload/poller.js'
 import { waitForExecution, type ExecutionReader, type WaitOutcome } from '../../src/reload/wait.js'
-import { ConnectionError, QrsError } from '../../src/util/errors.js'
+import { ConnectionError, QrsError, UnexpectedAnswer } from '../../src/util/errors.js'
 import { fakeClock } from '../helpers/fake-clock.js'
 
 const START = 1_000_000
@@ -127,6 +127,79 @@ describe('ExecutionPoller: one loop for the executions of a step', () => {
     // Two lines for the one that rode it out (gone, back), one for the one that timed out in it.
     expect(lines.filter(l => l.startsWith('0:'))).toEqual([expect.stringMatching(/^0: QRS is not answering/), expect.stringMatching(/^0: QRS did not answer for 3\d s/)])
     expect(lines.filter(l => l.startsWith('1:'))).toEqual([expect.stringMatching(/^1: QRS is not answering/)])
+  })
+
+  it('rides out the surprises of a wait in a batched read too (an HTML page, a DNS failure, a 401 after signing in again), per execution', async () => {
+    const clock = fakeClock(START)
+    const lines: string[] = []
+    const surprises = [
+      new UnexpectedAnswer('GET', '/qrs/executionsession/full', 200, 'an HTML page (<html>Maintenance</html>)'),
+      new ConnectionError('getaddrinfo ENOTFOUND qliksrv01.corp.example', false, 'ENOTFOUND'),
+      new QrsError('GET', '/qrs/executionsession/full', 401, 'Unauthorized')
+    ]
+    let failed = 0
+    const { reader, reads } = site(clock, [30_000, 30_000], { fail: (at, ids) => (at >= 3_000 && at < 20_000 && ids.length > 1 ? surprises[failed++ % 3] : undefined) })
+    const poller = new ExecutionPoller(reader, clock, () => 0.5)
+    const outcomes = await Promise.all([0, 1].map(i => poller.wait(EXEC(i), { ...options, log: line => lines.push(`${i}: ${line}`) })))
+    expect(outcomes.map(o => o.kind)).toEqual(['finished', 'finished'])
+    expect(failed).toBeGreaterThanOrEqual(3)
+    // Still one read for both, and each execution told the outage in its two lines.
+    expect(reads.filter(r => r.what === 'session')).toEqual([])
+    for (const i of [0, 1]) {
+      expect(lines.filter(l => l.startsWith(`${i}:`))).toEqual([
+        expect.stringMatching(new RegExp(`^${i}: QRS is not answering \\(.*HTML page`)),
+        expect.stringMatching(/QRS did not answer for \d+ s/)
+      ])
+    }
+  })
+
+  it('no read outlives the timeout of an execution it is for: a batched read ends by the earliest, a read of one by its own', async () => {
+    const clock = fakeClock(START)
+    const cuts: { ids: string[]; until: number }[] = []
+    const { reader } = site(clock, [6_000, 6_000, 6_000])
+    let until = Infinity
+    const bounded: ExecutionReader = {
+      executionSession: id => (cuts.push({ ids: [id], until: until - START }), reader.executionSession(id)),
+      executionResults: id => (cuts.push({ ids: [id], until: until - START }), reader.executionResults(id)),
+      executionSessionsOf: ids => (cuts.push({ ids, until: until - START }), reader.executionSessionsOf!(ids)),
+      executionResultsOf: ids => (cuts.push({ ids, until: until - START }), reader.executionResultsOf!(ids)),
+      until: deadline => ((until = deadline), bounded)
+    }
+    const poller = new ExecutionPoller(bounded, clock, () => 0.5)
+    await Promise.all([4_000, 9_000, 20_000].map((timeoutMs, i) => poller.wait(EXEC(i), { ...options, timeoutMs })))
+    expect(cuts[0]).toEqual({ ids: [EXEC(0), EXEC(1), EXEC(2)], until: 4_000 })
+    // Once the first has timed out, the others' reads end by the second's timeout.
+    expect(cuts.filter(c => c.ids.length > 1 && !c.ids.includes(EXEC(0))).every(c => c.until === 9_000)).toBe(true)
+    expect(cuts.every(c => c.until <= Math.min(...c.ids.map(id => [4_000, 9_000, 20_000][Number(id.slice(-1))])))).toBe(true)
+  })
+
+  it('a read cut at one execution’s timeout: that one times out there, the others are read again at once, no outage told', async () => {
+    const clock = fakeClock(START)
+    const lines: string[] = []
+    const { reader } = site(clock, [8_000, 8_000])
+    let until = Infinity
+    let hung = false
+    const bounded: ExecutionReader = {
+      ...reader,
+      // The first batched read hangs: the transport cuts it at its deadline.
+      executionSessionsOf: async ids => {
+        if (!hung) {
+          hung = true
+          await clock.sleep(until - clock.now())
+          throw new ConnectionError('qliksrv01:4242 did not answer in time', true)
+        }
+        return reader.executionSessionsOf!(ids)
+      },
+      until: deadline => ((until = deadline), bounded)
+    }
+    const poller = new ExecutionPoller(bounded, clock, () => 0.5)
+    const [short, long] = await Promise.all([
+      poller.wait(EXEC(0), { ...options, timeoutMs: 2_000, log: line => lines.push(`0: ${line}`) }),
+      poller.wait(EXEC(1), { ...options, log: line => lines.push(`1: ${line}`) })
+    ])
+    expect(short).toMatchObject({ kind: 'timeout', elapsedMs: 2_000, unanswered: expect.stringMatching(/did not answer in time/) })
+    expect(long).toMatchObject({ kind: 'finished' })
+    expect(lines.filter(l => l.startsWith('1:'))).toEqual([])
   })
 
   it('a failure that does not pass ends the waits of that read, and only those', async () => {

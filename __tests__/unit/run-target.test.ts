@@ -516,6 +516,30 @@ describe('taskRunner: the QRS task scheduler behind the steps', () => {
     // Over before the history came: no forecast line, only the end.
     expect(step.toolkit.log).toEqual([expect.stringMatching(/^\+\d+s FinishedSuccess \(7\)$/)])
   })
+
+  it('a history read still under way when the last wait ends is cut: it keeps neither the step nor its timeout', async () => {
+    const clock = fakeClock()
+    const step = stepContext({}, { clock })
+    const { api: base } = site(clock, { 'exec-A': clock.now() + 3_000 })
+    let cut: unknown
+    // The read of the recent runs never answers; its calls carry the signal that ends it.
+    const hanging = (signal: AbortSignal) => ({
+      ...base,
+      recentRunsOf: () =>
+        new Promise((_, reject) =>
+          signal.addEventListener('abort', () => {
+            cut = signal.reason
+            reject(signal.reason as Error)
+          })
+        )
+    })
+    const api = { ...base, with: (call: { signal?: AbortSignal }) => (call.signal ? hanging(call.signal) : api) } as unknown as QrsApi
+    const a = withHistory('A')
+    const run = { ...targetRun('A'), started: a }
+    expect(await taskRunner(api, NO_ENGINE, [run]).follow(a, targetContext(run, step))).toMatchObject({ kind: 'finished' })
+    expect(cut).toBeDefined()
+    expect(step.toolkit.log.filter(l => l.includes('checks gather'))).toEqual([])
+  })
 })
 
 describe('engineRunner: an engine reload recorded before DoReloadEx goes out', () => {
