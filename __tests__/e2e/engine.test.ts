@@ -234,7 +234,11 @@ describe('engine mode: a main step killed mid-reload (the session dies with it)'
       try {
         const inputs = certificateInputs(other, { 'reload-mode': 'engine', 'engine-url': other.engineUrl, 'app-id': APPS.budget })
         const step = startAction(inputs)
-        for (let i = 0; i < 300 && !/engine reload started/.test(step.stdout()); i++) await new Promise(done => setTimeout(done, 20))
+        // Killed once the engine holds the reload: the step logs its start as DoReload leaves, and a kill
+        // in the next instant can take the unsent message with it (then there is no reload to look at).
+        for (let i = 0; i < 500 && !(/engine reload started/.test(step.stdout()) && other.engine.reloads.length > 0); i++) {
+          await new Promise(done => setTimeout(done, 20))
+        }
         step.child.kill('SIGKILL')
         const main = await step.done
         const post = await runAction(inputs, { state: main.state })
@@ -243,9 +247,10 @@ describe('engine mode: a main step killed mid-reload (the session dies with it)'
           /::warning::The main step did not finish \(cancelled or killed\) during the engine reload of app 'Budget' .*its engine session ended with the process/
         )
         // Whatever the engine did with it, nobody saved it.
-        await new Promise(done => setTimeout(done, 600))
+        const final = variant === 'abort' ? 'aborted' : 'success'
+        for (let i = 0; i < 250 && other.engine.reloads[0]?.outcome !== final; i++) await new Promise(done => setTimeout(done, 20))
         const [reload] = other.engine.reloads
-        expect(reload).toMatchObject({ sessionClosed: true, outcome: variant === 'abort' ? 'aborted' : 'success' })
+        expect(reload).toMatchObject({ sessionClosed: true, outcome: final })
         expect(other.engine.saveCount(APPS.budget)).toBe(0)
         expect(other.engine.savedTables(APPS.budget)).toEqual([
           { name: 'Budget', rows: 1200 },
