@@ -36,6 +36,9 @@ describe('cancellation', () => {
     expect(stops[0].time - cancelledAt).toBeLessThan(3_000)
     expect(run.code).toBe(1)
     expect(run.stdout).toMatch(/::error::The job was cancelled: stopped task 'Reload Everything' \(execution [0-9a-f-]{36}\), now Aborted \(6\)/)
+    // The outputs report the stopped execution, as after a timeout.
+    expect(run.outputs).toMatchObject({ status: 'Aborted', 'status-code': '6', 'task-name': 'Reload Everything', 'execution-id': main(run) })
+    expect(run.outputs['stopped-at']).toMatch(/^\d{4}-\d\d-\d\dT/)
     expect(run.state.done).toBe('true')
   })
 

@@ -60,6 +60,8 @@ describe('engine mode: certificate auth on the engine port', () => {
     expect(log).toMatch(/Orders: 1,200 \(\+200 from 1,000\)/)
     expect(log).toMatch(/App 'Orders' saved \(DoSave\)\./)
     expect(log).toMatch(/Engine reload of app 'Orders' finished successfully and was saved\./)
+    // The progress log is kept on success too (script-log: on-failure does not print it again).
+    expect(readFileSync(run.outputs['script-log-path'], 'utf8')).toContain('Orders << Orders')
     // One session, on the engine port, as the certificate's user; reloaded and saved once.
     const calls = callsOf(APPS.orders, since)
     expect(new Set(calls.map(c => c.sessionId)).size).toBe(1)
@@ -205,7 +207,15 @@ describe('engine mode: cancel and timeout', () => {
     step.child.kill('SIGINT')
     const run = await step.done
     expect(run.code).toBe(1)
-    expect(errorLine(run)).toMatch(/The job was cancelled: stopped the engine reload of app 'Slow', now Aborted \(6\)\./)
+    expect(errorLine(run)).toMatch(/The job was cancelled: stopped the engine reload of app 'Slow', now Aborted \(6\)\. The app was not saved/)
+    // The outputs and the summary say what became of it, as after a timeout.
+    expect(run.outputs).toMatchObject({ status: 'Aborted', 'status-code': '6', 'app-name': 'Slow' })
+    expect(run.outputs['started-at']).toMatch(/^\d{4}-\d\d-\d\dT/)
+    expect(run.outputs['stopped-at']).toMatch(/^\d{4}-\d\d-\d\dT/)
+    expect(Number(run.outputs['duration-ms'])).toBeGreaterThan(0)
+    expect(existsSync(run.outputs['script-log-path'])).toBe(true)
+    expect(result(run)).toMatchObject({ status: 'Aborted', 'reload-mode': 'engine', success: false })
+    expect(run.summary).toContain('Aborted')
     expect(callsOf(APPS.slow, since, 'CancelReload')).toHaveLength(1)
     expect(sim.engine.reloads.filter(r => r.appId === APPS.slow && r.queuedAt >= since).map(r => r.outcome)).toEqual(['aborted'])
     expect(savesOf(APPS.slow, since)).toHaveLength(0)
@@ -220,8 +230,9 @@ describe('engine mode: cancel and timeout', () => {
     expect(run.code).toBe(1)
     expect(run.outputs).toMatchObject({ status: 'Aborted', 'status-code': '6' })
     expect(errorLine(run)).toMatch(
-      /Timed out after 2s waiting for the engine reload of app 'Slow' \(last status Started \(2\)\): stopped the engine reload of app 'Slow', now Aborted \(6\)\. Raise 'timeout'/
+      /Timed out after 2s waiting for the engine reload of app 'Slow' \(last status Started \(2\)\): stopped the engine reload of app 'Slow', now Aborted \(6\)\. The app was not saved: it keeps the data it had\. Raise 'timeout'/
     )
+    expect(existsSync(run.outputs['script-log-path'])).toBe(true)
     expect(callsOf(APPS.slow, since, 'CancelReload')).toHaveLength(1)
     expect(savesOf(APPS.slow, since)).toHaveLength(0)
   })

@@ -87,7 +87,7 @@ describe('engine mode in-process', () => {
     for (let i = 0; i < 200 && !sim.engine.calls.some(c => c.time >= since && c.method === 'DoReloadEx'); i++) await new Promise(done => setTimeout(done, 20))
     cancel.abort()
     const toolkit = await pending
-    expect(error(toolkit)).toBe("The job was cancelled: stopped the engine reload of app 'Slow', now Aborted (6).")
+    expect(error(toolkit)).toBe("The job was cancelled: stopped the engine reload of app 'Slow', now Aborted (6). The app was not saved: it keeps the data it had.")
     expect(JSON.parse(toolkit.outputs.result)).toMatchObject({ 'reload-mode': 'engine', tables: [{ name: 'Data', rows: 1000 }] })
     const after = new FakeToolkit(engineInputs({ 'app-id': APPS.slow }))
     Object.assign(after.state, toolkit.state)

@@ -195,6 +195,29 @@ describe('reportCancelled: what a cancellation did to each of ours', () => {
     expect(JSON.parse(toolkit.state[STATE.stopPending])).toEqual([{ taskId: 'task-Broken', executionId: 'exec-Broken' }])
     expect((JSON.parse(toolkit.outputs.result) as unknown[]).length).toBe(2)
     expect(toolkit.summary).toContain('<strong>The job was cancelled after the reload of')
+    // The one stopped reports its final status in the result; several targets leave the single outputs empty.
+    expect(stopped.report?.status).toBe('Aborted')
+    expect((JSON.parse(toolkit.outputs.result) as { status: string }[]).map(entry => entry.status)).toEqual(['FinishedSuccess', 'Aborted'])
+    expect(toolkit.outputs.status).toBeUndefined()
+  })
+
+  it('a single target stopped: its outputs, result and summary say Aborted, and script-log-path names the progress log', async () => {
+    const toolkit = new FakeToolkit()
+    const progress = new Progress(toolkit)
+    progress.settings = testSettings()
+    const run = { ...targetRun('A'), started: startedReload('A', { logPath: '/runner/temp/qlik-engine-log-a.log' }) }
+    progress.runs = [run]
+    progress.started(running('A', async () => ({ alreadyEnded: false, result: result(6) })))
+    await reportCancelled(progress, toolkit)
+    expect(toolkit.outputs).toMatchObject({
+      status: 'Aborted',
+      'status-code': '6',
+      'execution-id': 'exec-A',
+      'stopped-at': '2026-03-01T10:00:03.000Z',
+      'script-log-path': '/runner/temp/qlik-engine-log-a.log'
+    })
+    expect(JSON.parse(toolkit.outputs.result)).toMatchObject({ status: 'Aborted', success: false })
+    expect(toolkit.summary).toContain('Aborted')
   })
 
   it('stop-on-cancel: false leaves ours running; before any start it says so', async () => {

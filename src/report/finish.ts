@@ -4,7 +4,7 @@ import type { Toolkit } from '../toolkit/toolkit.js'
 import { printScriptLog } from '../scriptlog/print.js'
 import { failureAnnotation, failureSentence, reloadSubject } from './annotation.js'
 import { logReport } from './log.js'
-import { setOutputs, setResult } from './outputs.js'
+import { setResult, setRunOutputs } from './outputs.js'
 import { writeSummary, writeTargetsSummary } from './summary.js'
 import { isSuccess } from '../reload/status.js'
 import { chainNodes } from '../chain/follow.js'
@@ -20,8 +20,7 @@ export async function reportRuns(toolkit: Toolkit, settings: Settings, runs: Tar
 
 async function reportOne(toolkit: Toolkit, settings: Settings, run: TargetRun): Promise<void> {
   const { report } = run
-  if (report) setOutputs(toolkit, report)
-  if (run.scriptLogPath) toolkit.setOutput('script-log-path', run.scriptLogPath)
+  setRunOutputs(toolkit, run)
   if (run.error || !report) {
     const message = run.error ?? `${run.label}: no result.`
     // A reload that ended (and then failed its checks or its save) is shown like any other.

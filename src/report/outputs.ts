@@ -133,6 +133,13 @@ export function setOutputs(toolkit: Toolkit, report: ReloadReport): void {
   for (const [name, value] of Object.entries(outputs)) toolkit.setOutput(name, value)
 }
 
+/** A single target's outputs: its report (when there is one) and script-log-path (a fetched log, or engine mode's progress log). */
+export function setRunOutputs(toolkit: Toolkit, run: Pick<TargetRun, 'report' | 'scriptLogPath' | 'started'>): void {
+  if (run.report) setOutputs(toolkit, run.report)
+  const logPath = run.scriptLogPath ?? run.started?.logPath
+  if (logPath) toolkit.setOutput('script-log-path', logPath)
+}
+
 /** `result`: one object for a single named target, else an array with one entry per target. */
 export function setResult(toolkit: Toolkit, settings: Pick<Settings, 'singleTarget' | 'reloadMode' | 'partial'>, runs: TargetRun[]): void {
   const entries = runs.map(run => resultEntry(run, settings))

@@ -12,6 +12,8 @@ export interface ReloadNames {
   ended: string
   /** Why nothing is sent then: "not stopping task 'Reload Sales' (another run of it may be going)". */
   notSent: string
+  /** What a stop leaves behind, said after it: the engine never saves a reload it stopped. */
+  afterStop?: string
 }
 
 /**
@@ -40,6 +42,8 @@ export interface StartedReload {
   /** Someone else started it (if-running: attach): reported, never stopped. */
   attached: boolean
   saved: SavedReload
+  /** The progress log written as the reload runs (engine mode): script-log-path, whatever the outcome. */
+  logPath?: string
   /** The app's tables before the reload, when they were read (engine mode). */
   tablesBefore?: TableRows[]
 }
@@ -52,5 +56,5 @@ export function taskNames(task: string, executionId: string): ReloadNames {
 /** The names of an engine reload of an app. */
 export function engineNames(app: AppRef): ReloadNames {
   const what = `the engine reload of app '${app.name ?? app.id}'`
-  return { what, subject: what, ended: what, notSent: 'nothing to cancel, and it was not saved' }
+  return { what, subject: what, ended: what, notSent: 'nothing to cancel, and it was not saved', afterStop: 'The app was not saved: it keeps the data it had.' }
 }

@@ -1,5 +1,6 @@
 import { reportFailure } from '../report/finish.js'
-import { setResult } from '../report/outputs.js'
+import { setResult, setRunOutputs } from '../report/outputs.js'
+import { buildReport } from '../report/report.js'
 import { startedWhat } from '../reload/start-record.js'
 import type { Toolkit } from '../toolkit/toolkit.js'
 import type { Progress } from './progress.js'
@@ -37,6 +38,9 @@ export async function reportCancelled(progress: Progress, toolkit: Toolkit): Pro
         progress.stopFailed(r.key)
         continue
       }
+      // Its final status is the outcome the outputs and the summary report (Aborted), as after a timeout.
+      const run = runs.find(candidate => candidate.started?.key === r.key)
+      if (run?.started && stop.result) run.report = buildReport(run.started, stop.result)
     }
     running.delete(r.key)
   }
@@ -54,6 +58,7 @@ export async function reportCancelled(progress: Progress, toolkit: Toolkit): Pro
   }
   // What is left is for the post step.
   progress.save()
+  if (runs.length === 1) setRunOutputs(toolkit, runs[0])
   if (settings) setResult(toolkit, settings, runs)
   await reportFailure(toolkit, messages.join('\n'), runs)
 }

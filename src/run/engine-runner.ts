@@ -82,6 +82,7 @@ export function engineRunner(api: QrsApi, engine: EngineConnector): TargetRunner
           attached: false,
           saved: { engine: true, appId: app.id, appName: app.name ?? '' },
           tablesBefore: before,
+          logPath: log.path,
           session,
           reload,
           log,

@@ -33,5 +33,5 @@ export async function stopAndExplain(stop: () => Promise<StopOutcome>, { why, na
   const now = result ? `, now ${describeStatus(result.status)}` : ''
   return alreadyEnded
     ? { kind: 'already-ended', result, message: `${why}; ${names.ended} had already ended${now}: ${names.notSent}.` }
-    : { kind: 'stopped', result, message: `${why}: stopped ${names.subject}${now}.` }
+    : { kind: 'stopped', result, message: `${why}: stopped ${names.subject}${now}.${names.afterStop ? ` ${names.afterStop}` : ''}` }
 }
