@@ -5234,6 +5234,14 @@ function setOutputs(toolkit, report) {
     for (const [name, value] of Object.entries(outputs))
         toolkit.setOutput(name, value);
 }
+/** A single target's outputs: its report (when there is one) and script-log-path (a fetched log, or engine mode's progress log). */
+function setRunOutputs(toolkit, run) {
+    if (run.report)
+        setOutputs(toolkit, run.report);
+    const logPath = run.scriptLogPath ?? run.started?.logPath;
+    if (logPath)
+        toolkit.setOutput('script-log-path', logPath);
+}
 /** `result`: one object for a single named target, else an array with one entry per target. */
 function setResult(toolkit, settings, runs) {
     const entries = runs.map(run => resultEntry(run, settings));
@@ -6973,10 +6981,7 @@ async function reportRuns(toolkit, settings, runs) {
 }
 async function reportOne(toolkit, settings, run) {
     const { report } = run;
-    if (report)
-        setOutputs(toolkit, report);
-    if (run.scriptLogPath)
-        toolkit.setOutput('script-log-path', run.scriptLogPath);
+    setRunOutputs(toolkit, run);
     if (run.error || !report) {
         const message = run.error ?? `${run.label}: no result.`;
         // A reload that ended (and then failed its checks or its save) is shown like any other.
@@ -7330,7 +7335,7 @@ async function stopAndExplain(stop, { why, names, afterFailure }) {
     const now = result ? `, now ${describeStatus(result.status)}` : '';
     return alreadyEnded
         ? { kind: 'already-ended', result, message: `${why}; ${names.ended} had already ended${now}: ${names.notSent}.` }
-        : { kind: 'stopped', result, message: `${why}: stopped ${names.subject}${now}.` };
+        : { kind: 'stopped', result, message: `${why}: stopped ${names.subject}${now}.${names.afterStop ? ` ${names.afterStop}` : ''}` };
 }
 
 ;// CONCATENATED MODULE: ./src/run/target.ts
@@ -7598,6 +7603,7 @@ async function runAll(runner, runs, step) {
 
 
 
+
 /** On cancel the runner kills us 10 s after SIGINT: a short wait for Aborted. */
 const STOP_WAIT_ON_CANCEL_MS = 4_000;
 /** How long a cancellation looks for what a start in flight started (the rest is the post step's). */
@@ -7632,6 +7638,10 @@ async function reportCancelled(progress, toolkit) {
                 progress.stopFailed(r.key);
                 continue;
             }
+            // Its final status is the outcome the outputs and the summary report (Aborted), as after a timeout.
+            const run = runs.find(candidate => candidate.started?.key === r.key);
+            if (run?.started && stop.result)
+                run.report = buildReport(run.started, stop.result);
         }
         running.delete(r.key);
     }
@@ -7651,6 +7661,8 @@ async function reportCancelled(progress, toolkit) {
     }
     // What is left is for the post step.
     progress.save();
+    if (runs.length === 1)
+        setRunOutputs(toolkit, runs[0]);
     if (settings)
         setResult(toolkit, settings, runs);
     await reportFailure(toolkit, messages.join('\n'), runs);
@@ -7885,7 +7897,7 @@ function taskNames(task, executionId) {
 /** The names of an engine reload of an app. */
 function engineNames(app) {
     const what = `the engine reload of app '${app.name ?? app.id}'`;
-    return { what, subject: what, ended: what, notSent: 'nothing to cancel, and it was not saved' };
+    return { what, subject: what, ended: what, notSent: 'nothing to cancel, and it was not saved', afterStop: 'The app was not saved: it keeps the data it had.' };
 }
 
 ;// CONCATENATED MODULE: external "node:stream"
@@ -8207,6 +8219,7 @@ function engineRunner(api, engine) {
                     attached: false,
                     saved: { engine: true, appId: app.id, appName: app.name ?? '' },
                     tablesBefore: before,
+                    logPath: log.path,
                     session,
                     reload,
                     log,

@@ -5738,7 +5738,7 @@ function taskNames(task, executionId) {
 /** The names of an engine reload of an app. */
 function engineNames(app) {
     const what = `the engine reload of app '${app.name ?? app.id}'`;
-    return { what, subject: what, ended: what, notSent: 'nothing to cancel, and it was not saved' };
+    return { what, subject: what, ended: what, notSent: 'nothing to cancel, and it was not saved', afterStop: 'The app was not saved: it keeps the data it had.' };
 }
 
 ;// CONCATENATED MODULE: ./src/run/stop.ts
@@ -5762,7 +5762,7 @@ async function stopAndExplain(stop, { why, names, afterFailure }) {
     const now = result ? `, now ${describeStatus(result.status)}` : '';
     return alreadyEnded
         ? { kind: 'already-ended', result, message: `${why}; ${names.ended} had already ended${now}: ${names.notSent}.` }
-        : { kind: 'stopped', result, message: `${why}: stopped ${names.subject}${now}.` };
+        : { kind: 'stopped', result, message: `${why}: stopped ${names.subject}${now}.${names.afterStop ? ` ${names.afterStop}` : ''}` };
 }
 
 ;// CONCATENATED MODULE: ./src/run/pending-start.ts
