@@ -343,7 +343,7 @@ describe('engine answers checked at the door (issue 20, item 9)', () => {
     rewrite('GetTablesAndKeys', { 'qtr.qName': { a: 1 } })
     try {
       const toolkit = await main(engineInputs({ 'app-id': APPS.orders }))
-      expect(error(toolkit)).toBe("The engine answered GetTablesAndKeys of app 'Orders' with something unexpected: qtr[0].qName is an object, not a string.")
+      expect(error(toolkit)).toBe("The engine answered something unexpected to GetTablesAndKeys of app 'Orders': qtr[0].qName is an object, not a string.")
       expect(calls(from, 'DoReloadEx')).toEqual([])
     } finally {
       sim.faults.clear()
@@ -356,7 +356,7 @@ describe('engine answers checked at the door (issue 20, item 9)', () => {
     rewrite('GetTablesAndKeys', { 'qtr.qNoOfRows': '1200' }, { after: 1 })
     try {
       const toolkit = await main(engineInputs({ 'app-id': APPS.orders, 'expect-rows': 'Orders > 0' }))
-      expect(error(toolkit)).toBe("The engine answered GetTablesAndKeys of app 'Orders' with something unexpected: qtr[0].qNoOfRows is a string, not a whole number.")
+      expect(error(toolkit)).toBe("The engine answered something unexpected to GetTablesAndKeys of app 'Orders': qtr[0].qNoOfRows is a string, not a whole number.")
       expect(calls(from, 'DoSave')).toEqual([])
     } finally {
       sim.faults.clear()
@@ -370,9 +370,9 @@ describe('engine answers checked at the door (issue 20, item 9)', () => {
       const toolkit = await main(engineInputs({ 'app-id': APPS.orders }))
       expect(error(toolkit)).toBe('')
       expect(toolkit.outputs.status).toBe('FinishedSuccess')
-      const said = toolkit.log.filter(line => line.includes('with something unexpected'))
+      const said = toolkit.log.filter(line => line.includes('answered something unexpected to'))
       expect(said).toEqual([
-        "The engine answered GetProgress of app 'Orders' with something unexpected: qProgressData.qPersistentProgress is an object, not a string. Its progress is not shown while it answers so; still waiting for the reload."
+        "The engine answered something unexpected to GetProgress of app 'Orders': qProgressData.qPersistentProgress is an object, not a string. Its progress is not shown while it answers so; still waiting for the reload."
       ])
       expect(toolkit.log).toContain('The engine answers GetProgress as expected again.')
       expect(calls(from, 'DoSave')).toHaveLength(1)
@@ -387,7 +387,7 @@ describe('engine answers checked at the door (issue 20, item 9)', () => {
     try {
       const toolkit = await main(engineInputs({ 'app-id': APPS.orders }))
       expect(error(toolkit)).toBe(
-        "The engine answered DoReloadEx of app 'Orders' with something unexpected: qResult.qSuccess is a string, not true or false. Whether the reload succeeded is not known; the app was not saved."
+        "The engine answered something unexpected to DoReloadEx of app 'Orders': qResult.qSuccess is a string, not true or false. Whether the reload succeeded is not known; the app was not saved."
       )
       expect(calls(from, 'DoSave')).toEqual([])
     } finally {
@@ -400,7 +400,7 @@ describe('engine answers checked at the door (issue 20, item 9)', () => {
     rewrite('OpenDoc', { qReturn: 'an app' })
     try {
       const toolkit = await main(engineInputs({ 'app-id': APPS.orders }))
-      expect(error(toolkit)).toBe("The engine answered OpenDoc of app 'Orders' with something unexpected: qReturn is not a Doc handle.")
+      expect(error(toolkit)).toBe("The engine answered something unexpected to OpenDoc of app 'Orders': qReturn is not a Doc handle.")
     } finally {
       sim.faults.clear()
     }
@@ -426,7 +426,7 @@ describe('engine answers checked at the door (issue 20, item 9)', () => {
     sim.faults.add({ method: 'GetTablesAndKeys', path: /^\/app\//, times: Infinity, action: { kind: 'rewrite', set: { 'qtr.qNoOfRows': '<img src=x>' } } })
     try {
       const toolkit = await main(certificateInputs(sim, { 'engine-url': sim.engineUrl, 'task-id': ENGINE_TASKS.orders, 'expect-rows': '* > 0' }))
-      expect(error(toolkit)).toBe("The engine answered GetTablesAndKeys of app 'Orders' with something unexpected: qtr[0].qNoOfRows is a string, not a whole number.")
+      expect(error(toolkit)).toBe("The engine answered something unexpected to GetTablesAndKeys of app 'Orders': qtr[0].qNoOfRows is a string, not a whole number.")
       expect(toolkit.summary).not.toContain('<img')
     } finally {
       sim.faults.clear()

@@ -92,6 +92,11 @@ describe('QrsApi against the simulator', () => {
       const elapsed = await took(() => bounded.executionSession(id))
       expect(elapsed).toBeGreaterThan(1_900)
       expect(elapsed).toBeLessThan(4_000)
+      // A read that keeps timing out is tried three times, not six: each try costs a whole request-timeout.
+      const before = sim.requests.filter(r => session.test(r.path)).length
+      const slow = await took(() => client(sim.url, { requestTimeoutMs: 600 }).executionSession(id))
+      expect(sim.requests.filter(r => session.test(r.path)).length - before).toBe(3)
+      expect(slow).toBeLessThan(3 * 600 + 1_000 + 2_000 + 1_500)
     } finally {
       sim.faults.clear()
     }
@@ -102,13 +107,13 @@ describe('QrsApi against the simulator', () => {
     sim.faults.add({ method: 'GET', path: '/qrs/reloadtask/full', action: { kind: 'rewrite', set: { enabled: 'yes' } } })
     try {
       await expect(client().app(APP)).rejects.toThrow(
-        new RegExp(`^GET /qrs/app/${APP} answered something unexpected: id is a1000000-0000-4000-8000-000000000001, not the ${APP} asked for`)
+        new RegExp(`^The server answered something unexpected to GET /qrs/app/${APP}: id is a1000000-0000-4000-8000-000000000001, not the ${APP} asked for`)
       )
       const error = (await client()
         .reloadTasks("name eq 'Reload Sales'")
         .catch((e: unknown) => e)) as UnexpectedAnswer
       expect(error).toBeInstanceOf(UnexpectedAnswer)
-      expect(error.message).toBe('GET /qrs/reloadtask/full answered something unexpected: [0].enabled is a string, not true or false')
+      expect(error.message).toBe('The server answered something unexpected to GET /qrs/reloadtask/full: [0].enabled is a string, not true or false')
     } finally {
       sim.faults.clear()
     }
@@ -180,7 +185,7 @@ describe('QrsApi against the simulator', () => {
       sim.faults.add({ method: 'GET', path: '/qrs/executionresult/full', times: 1, action: { kind: 'rewrite', set: { status: 'FinishedSuccess' } } })
       const error = await api.executionResultsOf(ours).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(UnexpectedAnswer)
-      expect((error as Error).message).toBe('GET /qrs/executionresult/full answered something unexpected: [0].status is a string, not a whole number')
+      expect((error as Error).message).toBe('The server answered something unexpected to GET /qrs/executionresult/full: [0].status is a string, not a whole number')
     } finally {
       sim.faults.clear()
     }
@@ -255,7 +260,7 @@ describe('QrsClient against a server that is not the QRS', () => {
       .about()
       .catch(e => e)) as QrsError
     expect(error).toBeInstanceOf(QrsError)
-    expect(error.message).toMatch(/answered something unexpected: an HTML page \(Log in\)\nExpected JSON but got an HTML page/)
+    expect(error.message).toMatch(/answered something unexpected to GET \/qrs\/about: an HTML page \(Log in\)\nExpected JSON but got an HTML page/)
   })
 
   it('shows the status and the text of an error body', async () => {

@@ -30,22 +30,27 @@ describe('CappedFile: the saved script log keeps its head and its tail', () => {
     expect(await capped(text, 1024, chunk)).toMatchObject({ saved: text, received: 1000, cut: 0 })
   })
 
-  it.each([1, 7, 100, 513, 5000])('a longer log: the first and the last half of the cap, a line saying what was cut (chunks of %i)', async chunk => {
+  it.each([1, 7, 100, 513, 5000])('a longer log: its first and its last bytes, a line saying what was cut, all within the cap (chunks of %i)', async chunk => {
     const text = log(10_000)
     const { saved, received, cut, path } = await capped(text, 1024, chunk)
-    expect({ received, cut }).toEqual({ received: 10_000, cut: 10_000 - 1024 })
+    expect({ received, cut }).toEqual({ received: 10_000, cut: 10_000 - 2 * 384 })
+    expect(Buffer.byteLength(saved)).toBeLessThanOrEqual(1024)
     const [head, tail] = saved.split(/\r\n… .* …\r\n/)
-    expect(head).toBe(text.slice(0, 512))
-    expect(tail).toBe(text.slice(-512))
-    expect(saved).toMatch(/… 8\.8 KiB of the script log cut here \(script-log-max-size 1\.0 KiB\): its first 512 B and its last 512 B are kept …/)
+    expect(head).toBe(text.slice(0, 384))
+    expect(tail).toBe(text.slice(-384))
+    expect(saved).toMatch(/… 9\.0 KiB of the script log cut here \(script-log-max-size 1\.0 KiB\): its first 384 B and its last 384 B are kept …/)
     expect(existsSync(`${path}.tail`)).toBe(false)
   })
 
   it('exactly the cap, and a tail that wrapped to its start: nothing lost, nothing doubled', async () => {
     expect((await capped(log(1024), 1024, 100)).saved).toBe(log(1024))
-    const text = log(512 + 1024)
-    const { saved } = await capped(text, 1024, 64)
-    expect(saved.split(/\r\n… .* …\r\n/)).toEqual([text.slice(0, 512), text.slice(-512)])
+    expect((await capped(log(1025), 1024, 100)).saved.split(/\r\n… .* …\r\n/)).toEqual([log(1025).slice(0, 384), log(1025).slice(-384)])
+    for (const length of [384 + 640 + 1, 384 + 640 + 300, 384 + 2 * 640 + 17]) {
+      const text = log(length)
+      const { saved } = await capped(text, 1024, 64)
+      expect(saved.split(/\r\n… .* …\r\n/)).toEqual([text.slice(0, 384), text.slice(-384)])
+      expect(Buffer.byteLength(saved)).toBeLessThanOrEqual(1024)
+    }
   })
 
   it('a download that breaks off removes the ring file', async () => {
@@ -69,10 +74,16 @@ describe('parseSize: script-log-max-size', () => {
     expect(parseSize('s', '500 kb', bounds)).toBe(500 * 1024)
     expect(parseSize('s', '1.5GiB', bounds)).toBe(1.5 * 1024 ** 3)
     expect(parseSize('s', '65536b', bounds)).toBe(65536)
+    // A plain number is bytes; K, M and G are read as KB, MB and GB.
+    expect(parseSize('s', '1048576', bounds)).toBe(1024 ** 2)
+    expect(parseSize('s', '10M', bounds)).toBe(10 * 1024 ** 2)
+    expect(parseSize('s', '100k', bounds)).toBe(100 * 1024)
+    expect(parseSize('s', '2G', bounds)).toBe(2 * 1024 ** 3)
   })
 
   it('refuses what is no size, and sizes out of bounds, naming the input', () => {
-    expect(() => parseSize('script-log-max-size', '100', bounds)).toThrow(/^Input 'script-log-max-size': '100' is not a size/)
+    expect(() => parseSize('script-log-max-size', '100 apples', bounds)).toThrow(/^Input 'script-log-max-size': '100 apples' is not a size/)
+    expect(() => parseSize('script-log-max-size', '-5MB', bounds)).toThrow(/is not a size/)
     expect(() => parseSize('script-log-max-size', 'lots', bounds)).toThrow(/is not a size: use a size such as 500KB/)
     expect(() => parseSize('script-log-max-size', '1KB', bounds)).toThrow(/'1KB' is outside 64KB to 64GB/)
     expect(() => parseSize('script-log-max-size', '65GB', bounds)).toThrow(/is outside 64KB to 64GB/)

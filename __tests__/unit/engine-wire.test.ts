@@ -113,7 +113,7 @@ describe('engine messages enigma.js cannot take: the session closes, the process
   it('a well-formed answer of the wrong shape: unexpected, not a TypeError', async () => {
     const engine = await engineAnswering(id => JSON.stringify({ jsonrpc: '2.0', id, result: { qReturn: { qType: 'GenericObject', qHandle: 3 } } }))
     try {
-      await expect(open(engine.url)).rejects.toThrow("The engine answered OpenDoc of app 'X' with something unexpected: qReturn is not a Doc handle.")
+      await expect(open(engine.url)).rejects.toThrow("The engine answered something unexpected to OpenDoc of app 'X': qReturn is not a Doc handle.")
     } finally {
       await engine.close()
     }

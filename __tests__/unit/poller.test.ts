@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import type { ExecutionResult, ExecutionSession } from '../../src/qrs/types.js'
 import { ExecutionPoller } from '../../src/reload/poller.js'
 import { waitForExecution, type ExecutionReader, type WaitOutcome } from '../../src/reload/wait.js'
-import { ConnectionError, QrsError, UnexpectedAnswer } from '../../src/util/errors.js'
+import { ConnectionError, QrsError, UnexpectedAnswer, WrongFieldsAnswer } from '../../src/util/errors.js'
 import { fakeClock } from '../helpers/fake-clock.js'
 
 const START = 1_000_000
@@ -151,6 +151,23 @@ describe('ExecutionPoller: one loop for the executions of a step', () => {
         expect.stringMatching(/QRS did not answer for \d+ s/)
       ])
     }
+  })
+
+  it('answers with wrong fields: a glitch is ridden out; answers that keep coming so end the wait after 20 s, saying so, long before the timeout', async () => {
+    const clock = fakeClock(START)
+    const wrong = () => new WrongFieldsAnswer('GET', '/qrs/executionresult/full', 200, '[0].status is a string, not a whole number')
+    // A glitch of 10 s (wrong, then right, then wrong again): each run of them counts from its own start.
+    const glitch = site(clock, [40_000], { fail: at => ((at >= 2_000 && at < 12_000) || (at >= 14_000 && at < 32_000) ? wrong() : undefined) })
+    expect(await new ExecutionPoller(glitch.reader, clock, () => 0.5).wait(EXEC(0), options)).toMatchObject({ kind: 'finished' })
+    const since = clock.now()
+    const stuck = site(clock, [0], { fail: () => wrong() })
+    const error = (await new ExecutionPoller(stuck.reader, clock, () => 0.5).wait(EXEC(0), options).catch((e: unknown) => e)) as Error
+    expect(error).toBeInstanceOf(WrongFieldsAnswer)
+    expect(error.message).toMatch(
+      /^The server answered something unexpected to GET \/qrs\/executionresult\/full: \[0\]\.status is a string, not a whole number\nIt answered so for 2\d s while the step waited for execution e0+-0000-4000-8000-0+, which may still be running/
+    )
+    expect(clock.now() - since).toBeGreaterThanOrEqual(20_000)
+    expect(clock.now() - since).toBeLessThan(40_000)
   })
 
   it('no read outlives the timeout of an execution it is for: a batched read ends by the earliest, a read of one by its own', async () => {

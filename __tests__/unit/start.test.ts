@@ -243,8 +243,8 @@ describe('startTask: sent once, never again', () => {
     const path = `/qrs/task/${TASK}/start/synchronous`
     for (const [answer, said] of [
       [undefined, 'the server answered without an execution id'],
-      [new UnexpectedAnswer('POST', path, 201, 'value is a number, not a GUID'), `POST ${path} answered something unexpected: value is a number, not a GUID`],
-      [new UnexpectedAnswer('POST', path, 200, 'an HTML page (<html>)'), `POST ${path} answered something unexpected: an HTML page (<html>)`]
+      [new UnexpectedAnswer('POST', path, 201, 'value is a number, not a GUID'), `The server answered something unexpected to POST ${path}: value is a number, not a GUID`],
+      [new UnexpectedAnswer('POST', path, 200, 'an HTML page (<html>)'), `The server answered something unexpected to POST ${path}: an HTML page (<html>)`]
     ] as const) {
       const { api, task, calls } = scheduler()
       ;(api as unknown as { startTask: () => Promise<unknown> }).startTask = async () => {

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream'
-import { QrsError, UnexpectedAnswer } from '../util/errors.js'
+import { QrsError, WrongFieldsAnswer } from '../util/errors.js'
 import type { CallOptions, Download, QrsClient } from './client.js'
 import { chunks, eqGuid, quote } from './filter.js'
 import { about, app, compositeEvent, executionResult, executionSession, handleAnswer, namedThing, referenceAnswer, reloadTask, startAnswer } from './answers.js'
@@ -280,7 +280,7 @@ export class QrsApi {
 
   /** An entity read by its id must be that one: a proxy or a server that answers another is answering something unexpected. */
   private itself<T extends { id: string }>(method: string, path: string, id: string, found: T | undefined): T | undefined {
-    if (found && !same(found.id, id)) throw new UnexpectedAnswer(method, path, 200, `id is ${found.id}, not the ${id} asked for`)
+    if (found && !same(found.id, id)) throw new WrongFieldsAnswer(method, path, 200, `id is ${found.id}, not the ${id} asked for`)
     return found
   }
 

@@ -1,9 +1,9 @@
 import type { Authenticator } from './authenticator.js'
-import { errorMessage, QrsError, UnexpectedAnswer } from '../util/errors.js'
+import { errorMessage, QrsError, UnexpectedAnswer, WrongFieldsAnswer } from '../util/errors.js'
 import { failure, untilAnswered } from '../util/poll.js'
 import { hintForStatus, looksLikeHtml } from './hints.js'
 import { systemClock, type Clock } from '../util/clock.js'
-import { MAX_RETRIES, isTransient, parseRetryAfter, retryDelay } from './retry.js'
+import { MAX_RETRIES, MAX_TIMEOUT_RETRIES, isTimeout, isTransient, parseRetryAfter, retryDelay } from './retry.js'
 import { isRedirect, Transport, type RawResponse, type RequestLimits, type ServerTls } from './transport.js'
 import { newXrfkey } from './xrfkey.js'
 import { excerpt, firstLine } from '../util/text.js'
@@ -161,12 +161,13 @@ export class QrsClient {
   private async send<T>(request: Request<T>): Promise<Answer<T>> {
     const { signal, retries = MAX_RETRIES, deadline } = this.call
     const { method, path } = request
+    let timeouts = 0
     return untilAnswered({
       clock: this.clock,
       signal,
       deadline,
       read: () => this.sendOnce(request),
-      retry: (error, attempt) => method === 'GET' && attempt < retries && isTransient(error),
+      retry: (error, attempt) => method === 'GET' && attempt < retries && isTransient(error) && (!isTimeout(error) || ++timeouts <= MAX_TIMEOUT_RETRIES),
       next: (seen, attempt) => {
         const error = failure(seen)
         const delay = retryDelay(error, attempt, this.options.random)
@@ -258,7 +259,7 @@ export class QrsClient {
     try {
       return { status, json: shape(json, '') }
     } catch (error) {
-      if (error instanceof WrongShape) throw new UnexpectedAnswer(method, path, status, error.message)
+      if (error instanceof WrongShape) throw new WrongFieldsAnswer(method, path, status, error.message)
       throw error
     }
   }

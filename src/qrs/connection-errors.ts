@@ -55,6 +55,6 @@ export function describeConnectionError(error: unknown, url: URL): ConnectionErr
       true
     )
   }
-  if (/^Request timeout/.test(e.message)) return new ConnectionError(`${where} did not answer in time (${withoutQuery(e.message)}).`, true)
+  if (/^Request timeout/.test(e.message)) return new ConnectionError(`${where} did not answer in time (${withoutQuery(e.message)}).`, true, 'ETIMEDOUT')
   return new ConnectionError(`Request to ${where} failed: ${withoutQuery(e.message)}${code ? ` (${code})` : ''}`)
 }

@@ -2,6 +2,11 @@ import { ConnectionError, QrsError, UnexpectedAnswer } from '../util/errors.js'
 
 /** A GET outside the wait is retried this many times on transient trouble before its error is the step's. */
 export const MAX_RETRIES = 5
+/**
+ * Of those, this many after answers that did not come within request-timeout: a server that slow (or a
+ * body that drips) is not flapping, and each try costs a whole request-timeout.
+ */
+export const MAX_TIMEOUT_RETRIES = 2
 /** No retry comes sooner than this after the last try, whatever the server says: at most two a second per read. */
 export const MIN_RETRY_GAP_MS = 500
 const BACKOFF_BASE_MS = 500
@@ -17,6 +22,11 @@ const RETRY_AFTER_CAP_MS = 60_000
 export function isTransient(error: unknown): boolean {
   if (error instanceof ConnectionError) return error.transient
   return error instanceof QrsError && (error.status === 429 || error.status >= 500)
+}
+
+/** No whole answer within request-timeout (or no connection within the system's). */
+export function isTimeout(error: unknown): boolean {
+  return error instanceof ConnectionError && error.code === 'ETIMEDOUT'
 }
 
 /**
@@ -43,7 +53,7 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
 
 /**
  * What a wait rides out while the reload runs (up to its timeout), beyond the transient: an answer it
- * cannot use (an HTML maintenance page, a wrong type), a name that does not resolve for a while (a DNS
+ * cannot use (an HTML maintenance page, a wrong type: for 20 s, see poller.ts), a name that does not resolve for a while (a DNS
  * failure), and a 401 that signing in again did not cure yet (a proxy that lost its sessions). The
  * reload runs on without us; none of these says it ended.
  */

@@ -135,7 +135,7 @@ export class Transport {
         if (limits.signal?.aborted) return limits.signal.reason as unknown
         if (timer.signal.aborted) {
           const { pathname, search } = new URL(url)
-          return new ConnectionError(`${this.base.host} did not answer in time (Request timeout: ${withoutQuery(pathname + search)}).`, true)
+          return new ConnectionError(`${this.base.host} did not answer in time (Request timeout: ${withoutQuery(pathname + search)}).`, true, 'ETIMEDOUT')
         }
         if (error instanceof ConnectionError) return error
         return describeConnectionError(error, this.base)

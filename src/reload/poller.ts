@@ -1,7 +1,7 @@
 import type { ExecutionResult, ExecutionSession } from '../qrs/types.js'
 import { isOutage, retryDelay } from '../qrs/retry.js'
 import type { Clock } from '../util/clock.js'
-import { QrsError, StillDown } from '../util/errors.js'
+import { QrsError, StillDown, WrongFieldsAnswer } from '../util/errors.js'
 import { poll } from '../util/poll.js'
 import { Outage } from './outage.js'
 import { nextGap, type Forecast } from './schedule.js'
@@ -17,6 +17,11 @@ export type WatchOptions = Omit<WaitOptions, 'clock' | 'random'>
  */
 const COALESCE_SHARE = 0.5
 const HEARTBEAT_MS = 5 * 60_000
+/**
+ * How long a wait rides out the QRS's own answers with wrong fields: a glitch passes, but an answer that
+ * keeps coming so is the server's, and the step says so well before a long timeout.
+ */
+const WRONG_FIELDS_FOR_MS = 20_000
 
 /** One execution being waited for. */
 interface Watch {
@@ -39,6 +44,8 @@ interface Watch {
   attempts: number
   node?: string
   quietSince: number
+  /** Since when every look was answered with wrong fields (WrongFieldsAnswer), if the last one was. */
+  wrongSince?: number
   outage: Outage
   settle: (outcome: WaitOutcome | { error: unknown }) => void
 }
@@ -49,8 +56,8 @@ interface Watch {
  * that run, `id eq a or id eq b ...`), then the results of those that ended in one more. The next tick
  * is the earliest any of them needs. Qlik's documented wait per execution: its session until it is gone,
  * then its results, the latest attempt deciding. An outage (5xx, 429, timeouts, resets, refused
- * connections, and the surprises of isOutage: an HTML page, a wrong answer, a DNS failure, a 401 after
- * signing in again) is ridden out up to each one's timeout, told in two lines per execution: the
+ * connections, and the surprises of isOutage: an HTML page, a wrong answer (for WRONG_FIELDS_FOR_MS), a
+ * DNS failure, a 401 after signing in again) is ridden out up to each one's timeout, told in two lines per execution: the
  * executions run on without us. No read outlives the timeout of an execution it is for (reader.until).
  * With one execution it makes the requests a wait of its own made.
  */
@@ -211,7 +218,7 @@ export class ExecutionPoller {
       { failures, cut }
     )
     for (const watch of running.filter(open)) {
-      watch.outage.answered()
+      this.answered(watch)
       const session = sessions.get(watch.id.toLowerCase())?.[0]
       if (session) this.sawSession(watch, session)
       else watch.sessionEnded = true
@@ -228,7 +235,7 @@ export class ExecutionPoller {
       { failures, cut }
     )
     for (const watch of ended.filter(open)) {
-      watch.outage.answered()
+      this.answered(watch)
       const attempts = results.get(watch.id.toLowerCase()) ?? []
       watch.attempts = attempts.length
       watch.latest = latestAttempt(attempts)
@@ -344,11 +351,26 @@ export class ExecutionPoller {
    */
   private failed(watch: Watch, error: unknown, now: number, attempt: number): void {
     if (!isOutage(error)) return watch.settle({ error })
+    if (error instanceof WrongFieldsAnswer) {
+      watch.wrongSince ??= now
+      const seconds = Math.round((now - watch.wrongSince) / 1000)
+      if (now - watch.wrongSince >= WRONG_FIELDS_FOR_MS) {
+        const line = `It answered so for ${seconds} s while the step waited for execution ${watch.id}, which may still be running: see the task in the QMC.`
+        return watch.settle({ error: error.seenFor(line) })
+      }
+    } else {
+      watch.wrongSince = undefined
+    }
     watch.wakePending ||= watch.woken
     if (now >= watch.deadline) return watch.settle(this.timeout(watch, now, new StillDown(error).message))
     watch.outage.failed(error, watch.deadline - now)
     watch.due = Math.min(now + retryDelay(error, attempt, this.random), watch.deadline)
     watch.gap = 0
+  }
+
+  private answered(watch: Watch): void {
+    watch.outage.answered()
+    watch.wrongSince = undefined
   }
 
   private timeout(watch: Watch, now: number, unanswered?: string): WaitOutcome {

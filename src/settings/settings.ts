@@ -19,7 +19,7 @@ const SCRIPT_LOG_MODES = ['on-failure', 'always', 'never'] as const
 type ScriptLogMode = (typeof SCRIPT_LOG_MODES)[number]
 
 /** script-log-max-size: room for a useful head and tail, at most what a runner's disk takes. */
-const SCRIPT_LOG_SIZE = { min: 64 * 1024, max: 64 * 1024 ** 3 }
+const SCRIPT_LOG_SIZE = { min: 1024, max: 64 * 1024 ** 3 }
 
 /** Where to listen for the QRS's callbacks: `notify-listen` (host:port). */
 export interface ListenAddress {

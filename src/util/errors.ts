@@ -48,7 +48,18 @@ export class UnexpectedAnswer extends QrsError {
 
   constructor(method: string, path: string, status: number, problem: string, hint?: string) {
     super(method, path, status, problem, hint)
-    this.message = `${method} ${path} answered something unexpected: ${problem}${hint ? `\n${hint}` : ''}`
+    this.message = `The server answered something unexpected to ${method} ${path}: ${problem}${hint ? `\n${hint}` : ''}`
+  }
+}
+
+/**
+ * JSON whose fields the action reads have the wrong type, or another entity than the one asked for. A page
+ * in front of the QRS (a maintenance page) passes; this is the QRS's own answer, which a retry repeats.
+ */
+export class WrongFieldsAnswer extends UnexpectedAnswer {
+  /** The same answer, with a line on how long the wait saw it. */
+  seenFor(line: string): WrongFieldsAnswer {
+    return new WrongFieldsAnswer(this.method, this.path, this.status, this.body, line)
   }
 }
 
@@ -90,7 +101,7 @@ export class UnexpectedEngineAnswer extends EngineError {
   override name = 'UnexpectedEngineAnswer'
 
   constructor(method: string, app: string, problem: string) {
-    super(`The engine answered ${method} of app ${app} with something unexpected: ${problem}.`)
+    super(`The engine answered something unexpected to ${method} of app ${app}: ${problem}.`)
   }
 }
 
