@@ -631,7 +631,7 @@ function describeConnectionError(error, url) {
         return new errors/* ConnectionError */.Rc(`${where} closed the connection without answering (${code || e.message}). If this happens at once every time, the server may be refusing the client certificate or the TLS version.`, true);
     }
     if (/^Request timeout/.test(e.message))
-        return new errors/* ConnectionError */.Rc(`${where} did not answer in time (${withoutQuery(e.message)}).`, true);
+        return new errors/* ConnectionError */.Rc(`${where} did not answer in time (${withoutQuery(e.message)}).`, true, 'ETIMEDOUT');
     return new errors/* ConnectionError */.Rc(`Request to ${where} failed: ${withoutQuery(e.message)}${code ? ` (${code})` : ''}`);
 }
 
@@ -736,7 +736,7 @@ class Transport {
                     return limits.signal.reason;
                 if (timer.signal.aborted) {
                     const { pathname, search } = new URL(url);
-                    return new errors/* ConnectionError */.Rc(`${this.base.host} did not answer in time (Request timeout: ${withoutQuery(pathname + search)}).`, true);
+                    return new errors/* ConnectionError */.Rc(`${this.base.host} did not answer in time (Request timeout: ${withoutQuery(pathname + search)}).`, true, 'ETIMEDOUT');
                 }
                 if (error instanceof errors/* ConnectionError */.Rc)
                     return error;
@@ -840,6 +840,11 @@ function isRedirect(status) {
 
 /** A GET outside the wait is retried this many times on transient trouble before its error is the step's. */
 const MAX_RETRIES = 5;
+/**
+ * Of those, this many after answers that did not come within request-timeout: a server that slow (or a
+ * body that drips) is not flapping, and each try costs a whole request-timeout.
+ */
+const MAX_TIMEOUT_RETRIES = 2;
 /** No retry comes sooner than this after the last try, whatever the server says: at most two a second per read. */
 const MIN_RETRY_GAP_MS = 500;
 const BACKOFF_BASE_MS = 500;
@@ -855,6 +860,10 @@ function isTransient(error) {
     if (error instanceof errors/* ConnectionError */.Rc)
         return error.transient;
     return error instanceof errors/* QrsError */.Ds && (error.status === 429 || error.status >= 500);
+}
+/** No whole answer within request-timeout (or no connection within the system's). */
+function isTimeout(error) {
+    return error instanceof errors/* ConnectionError */.Rc && error.code === 'ETIMEDOUT';
 }
 /**
  * How long to wait before attempt `attempt + 1` (0-based): capped exponential backoff with jitter between
@@ -881,7 +890,7 @@ function parseRetryAfter(value, now = Date.now()) {
 }
 /**
  * What a wait rides out while the reload runs (up to its timeout), beyond the transient: an answer it
- * cannot use (an HTML maintenance page, a wrong type), a name that does not resolve for a while (a DNS
+ * cannot use (an HTML maintenance page, a wrong type: for 20 s, see poller.ts), a name that does not resolve for a while (a DNS
  * failure), and a 401 that signing in again did not cure yet (a proxy that lost its sessions). The
  * reload runs on without us; none of these says it ended.
  */
@@ -2155,7 +2164,7 @@ class QrsApi {
     /** An entity read by its id must be that one: a proxy or a server that answers another is answering something unexpected. */
     itself(method, path, id, found) {
         if (found && !same(found.id, id))
-            throw new errors/* UnexpectedAnswer */.M7(method, path, 200, `id is ${found.id}, not the ${id} asked for`);
+            throw new errors/* WrongFieldsAnswer */.RE(method, path, 200, `id is ${found.id}, not the ${id} asked for`);
         return found;
     }
     /**
@@ -2403,12 +2412,13 @@ class QrsClient {
     async send(request) {
         const { signal, retries = MAX_RETRIES, deadline } = this.call;
         const { method, path } = request;
+        let timeouts = 0;
         return untilAnswered({
             clock: this.clock,
             signal,
             deadline,
             read: () => this.sendOnce(request),
-            retry: (error, attempt) => method === 'GET' && attempt < retries && isTransient(error),
+            retry: (error, attempt) => method === 'GET' && attempt < retries && isTransient(error) && (!isTimeout(error) || ++timeouts <= MAX_TIMEOUT_RETRIES),
             next: (seen, attempt) => {
                 const error = failure(seen);
                 const delay = retryDelay(error, attempt, this.options.random);
@@ -2495,7 +2505,7 @@ class QrsClient {
         }
         catch (error) {
             if (error instanceof qrs_shape/* WrongShape */.zq)
-                throw new errors/* UnexpectedAnswer */.M7(method, path, status, error.message);
+                throw new errors/* WrongFieldsAnswer */.RE(method, path, status, error.message);
             throw error;
         }
     }
@@ -2571,14 +2581,15 @@ function within(input, text, ms, bounds) {
 
 ;// CONCATENATED MODULE: ./src/inputs/size.ts
 
-const UNIT_BYTES = { b: 1, kb: 1024, kib: 1024, mb: 1024 ** 2, mib: 1024 ** 2, gb: 1024 ** 3, gib: 1024 ** 3 };
-/** A size of `min` to `max` bytes: `500KB`, `100MB`, `1.5GB` (1 KB = 1024 bytes; KiB, MiB, GiB too). */
+const KB = 1024;
+const UNIT_BYTES = { '': 1, b: 1, k: KB, kb: KB, kib: KB, m: KB ** 2, mb: KB ** 2, mib: KB ** 2, g: KB ** 3, gb: KB ** 3, gib: KB ** 3 };
+/** A size of `min` to `max` bytes: `500KB`, `100MB`, `1.5GB` (1 KB = 1024 bytes; K, KiB, M, MiB, G, GiB too), or a number of bytes. */
 function parseSize(input, text, { min, max }) {
-    const match = /^(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)$/i.exec(text.trim());
+    const match = /^(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?$/i.exec(text.trim());
     const hint = 'use a size such as 500KB, 100MB or 1GB';
     if (!match)
         throw new errors/* InputError */.dz(input, `'${text}' is not a size: ${hint}.`);
-    const bytes = Math.floor(Number(match[1]) * UNIT_BYTES[match[2].toLowerCase()]);
+    const bytes = Math.floor(Number(match[1]) * UNIT_BYTES[(match[2] ?? '').toLowerCase()]);
     if (bytes < min || bytes > max)
         throw new errors/* InputError */.dz(input, `'${text}' is outside ${describe(min)} to ${describe(max)}: ${hint}.`);
     return bytes;
@@ -2787,7 +2798,7 @@ function withoutTrailingSlash(url) {
 const IF_RUNNING_MODES = ['wait', 'attach', 'fail'];
 const SCRIPT_LOG_MODES = ['on-failure', 'always', 'never'];
 /** script-log-max-size: room for a useful head and tail, at most what a runner's disk takes. */
-const SCRIPT_LOG_SIZE = { min: 64 * 1024, max: 64 * 1024 ** 3 };
+const SCRIPT_LOG_SIZE = { min: 1024, max: 64 * 1024 ** 3 };
 /** Defaults, the same as action.yml's: a hand-made `node dist/index.js` run gets no defaults from the runner. */
 const DEFAULTS = {
     'qlik-user': 'UserDirectory=INTERNAL; UserId=sa_api',
@@ -5843,13 +5854,18 @@ function latestAttempt(results) {
 const COALESCE_SHARE = 0.5;
 const HEARTBEAT_MS = 5 * 60_000;
 /**
+ * How long a wait rides out the QRS's own answers with wrong fields: a glitch passes, but an answer that
+ * keeps coming so is the server's, and the step says so well before a long timeout.
+ */
+const WRONG_FIELDS_FOR_MS = 20_000;
+/**
  * Waits for any number of executions with one loop: each keeps its own schedule (schedule.ts; the safety
  * poll with push), and each tick reads every execution due then in one request (the sessions of those
  * that run, `id eq a or id eq b ...`), then the results of those that ended in one more. The next tick
  * is the earliest any of them needs. Qlik's documented wait per execution: its session until it is gone,
  * then its results, the latest attempt deciding. An outage (5xx, 429, timeouts, resets, refused
- * connections, and the surprises of isOutage: an HTML page, a wrong answer, a DNS failure, a 401 after
- * signing in again) is ridden out up to each one's timeout, told in two lines per execution: the
+ * connections, and the surprises of isOutage: an HTML page, a wrong answer (for WRONG_FIELDS_FOR_MS), a
+ * DNS failure, a 401 after signing in again) is ridden out up to each one's timeout, told in two lines per execution: the
  * executions run on without us. No read outlives the timeout of an execution it is for (reader.until).
  * With one execution it makes the requests a wait of its own made.
  */
@@ -6012,7 +6028,7 @@ class ExecutionPoller {
             return session ? [session] : [];
         }, session => session.id, { failures, cut });
         for (const watch of running.filter(open)) {
-            watch.outage.answered();
+            this.answered(watch);
             const session = sessions.get(watch.id.toLowerCase())?.[0];
             if (session)
                 this.sawSession(watch, session);
@@ -6026,7 +6042,7 @@ class ExecutionPoller {
         // Read one by one, a result need not name its execution: it is that id's.
         async (reader, id) => (await reader.executionResults(id)).map(result => ({ ...result, executionID: result.executionID ?? id })), result => result.executionID, { failures, cut });
         for (const watch of ended.filter(open)) {
-            watch.outage.answered();
+            this.answered(watch);
             const attempts = results.get(watch.id.toLowerCase()) ?? [];
             watch.attempts = attempts.length;
             watch.latest = latestAttempt(attempts);
@@ -6136,12 +6152,27 @@ class ExecutionPoller {
     failed(watch, error, now, attempt) {
         if (!isOutage(error))
             return watch.settle({ error });
+        if (error instanceof errors/* WrongFieldsAnswer */.RE) {
+            watch.wrongSince ??= now;
+            const seconds = Math.round((now - watch.wrongSince) / 1000);
+            if (now - watch.wrongSince >= WRONG_FIELDS_FOR_MS) {
+                const line = `It answered so for ${seconds} s while the step waited for execution ${watch.id}, which may still be running: see the task in the QMC.`;
+                return watch.settle({ error: error.seenFor(line) });
+            }
+        }
+        else {
+            watch.wrongSince = undefined;
+        }
         watch.wakePending ||= watch.woken;
         if (now >= watch.deadline)
             return watch.settle(this.timeout(watch, now, new errors/* StillDown */.Dj(error).message));
         watch.outage.failed(error, watch.deadline - now);
         watch.due = Math.min(now + retryDelay(error, attempt, this.random), watch.deadline);
         watch.gap = 0;
+    }
+    answered(watch) {
+        watch.outage.answered();
+        watch.wrongSince = undefined;
     }
     timeout(watch, now, unanswered) {
         const { sessionEnded, lastStatus, latest, attempts } = watch;
@@ -7908,11 +7939,14 @@ const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(im
 
 /** Copies go in pieces of this size: memory stays flat however large the cap. */
 const COPY_BYTES = 1024 * 1024;
+/** Room for the line that says what was cut: with it the file stays within the cap. */
+const NOTE_ROOM = 256;
 /**
- * A file that keeps at most about `maxBytes` of what is written to it: the first half as it comes, and of
- * the rest only the last half, in a ring file beside it (`<path>.tail`, written in place, so disk and
- * memory stay bounded whatever the server sends). When it ends, the tail is appended after a line that
- * says how much was cut between them, and the ring file is removed.
+ * A file that keeps at most `maxBytes` of what is written to it: all of it when that fits; else the first
+ * half as it came, a line that says how much was cut, and the last bytes, together within `maxBytes`. The
+ * head is written as it comes; what follows goes to a ring file beside it (`<path>.tail`, written in
+ * place, so disk and memory stay bounded whatever the server sends), appended when the file ends. The
+ * ring file is then removed.
  */
 class CappedFile extends external_node_stream_namespaceObject.Writable {
     path;
@@ -7920,17 +7954,21 @@ class CappedFile extends external_node_stream_namespaceObject.Writable {
     file;
     ring;
     headMax;
+    /** The ring's size: all that may follow the head when nothing is cut. */
+    ringMax;
+    /** What of the ring is kept when something was cut: the note about it takes the rest. */
     tailMax;
     /** Bytes in the head, at the start of the file. */
     head = 0;
-    /** Bytes that came after the head; the ring holds the last tailMax of them. */
+    /** Bytes that came after the head; the ring holds the last ringMax of them. */
     rest = 0;
     constructor(path, maxBytes) {
         super();
         this.path = path;
         this.maxBytes = maxBytes;
-        this.headMax = Math.floor(maxBytes / 2);
-        this.tailMax = maxBytes - this.headMax;
+        this.headMax = Math.max(1, Math.floor((maxBytes - NOTE_ROOM) / 2));
+        this.ringMax = Math.max(1, maxBytes - this.headMax);
+        this.tailMax = Math.max(0, this.ringMax - NOTE_ROOM);
     }
     /** Every byte written. */
     get received() {
@@ -7938,7 +7976,7 @@ class CappedFile extends external_node_stream_namespaceObject.Writable {
     }
     /** Bytes left out between the head and the tail. */
     get cut() {
-        return Math.max(0, this.rest - this.tailMax);
+        return this.rest > this.ringMax ? this.rest - this.tailMax : 0;
     }
     _construct(done) {
         (0,external_node_fs_promises_namespaceObject.open)(this.path, 'w').then(file => {
@@ -7966,33 +8004,32 @@ class CappedFile extends external_node_stream_namespaceObject.Writable {
         if (chunk.length === 0)
             return;
         this.ring ??= await (0,external_node_fs_promises_namespaceObject.open)(`${this.path}.tail`, 'w+');
-        // Only the last tailMax bytes of a chunk can stay.
-        if (chunk.length > this.tailMax) {
-            this.rest += chunk.length - this.tailMax;
-            chunk = chunk.subarray(chunk.length - this.tailMax);
+        // Only the last ringMax bytes of a chunk can stay.
+        if (chunk.length > this.ringMax) {
+            this.rest += chunk.length - this.ringMax;
+            chunk = chunk.subarray(chunk.length - this.ringMax);
         }
         while (chunk.length > 0) {
-            const at = this.rest % this.tailMax;
-            const piece = chunk.subarray(0, this.tailMax - at);
+            const at = this.rest % this.ringMax;
+            const piece = chunk.subarray(0, this.ringMax - at);
             await this.ring.write(piece, 0, piece.length, at);
             this.rest += piece.length;
             chunk = chunk.subarray(piece.length);
         }
     }
-    /** The tail after the head (and, when something was cut, a line saying so); the ring file goes. */
+    /** The tail after the head (and, when something was cut, a line saying so first); the ring file goes. */
     async finish() {
-        if (this.ring) {
-            let at = this.head;
-            if (this.cut > 0) {
-                const line = Buffer.from(`\r\n… ${formatBytes(this.cut)} of the script log cut here (script-log-max-size ${formatBytes(this.maxBytes)}): its first ${formatBytes(this.head)} and its last ${formatBytes(this.tailMax)} are kept …\r\n`);
-                await this.file.write(line, 0, line.length, at);
-                at += line.length;
-            }
-            // The ring's oldest byte sits where the next one would be written, once it has wrapped.
-            const kept = Math.min(this.rest, this.tailMax);
-            const start = this.rest > this.tailMax ? this.rest % this.tailMax : 0;
-            at = await this.copy(start, kept, at);
-            await this.copy(0, start, at);
+        if (this.ring && this.rest <= this.ringMax) {
+            await this.copy(0, this.rest, this.head);
+        }
+        else if (this.ring) {
+            const line = Buffer.from(`\r\n… ${formatBytes(this.cut)} of the script log cut here (script-log-max-size ${formatBytes(this.maxBytes)}): its first ${formatBytes(this.head)} and its last ${formatBytes(this.tailMax)} are kept …\r\n`).subarray(0, NOTE_ROOM);
+            await this.file.write(line, 0, line.length, this.head);
+            // The ring's oldest byte sits where the next one would be written; the tail is its newest tailMax.
+            const newest = (this.rest % this.ringMax) + (this.ringMax - this.tailMax);
+            const from = newest % this.ringMax;
+            const at = await this.copy(from, Math.min(this.ringMax, from + this.tailMax), this.head + line.length);
+            await this.copy(0, Math.max(0, from + this.tailMax - this.ringMax), at);
         }
         await this.close();
     }
@@ -9510,6 +9547,7 @@ function either(first, second, wanted) {
 /* harmony export */   Ds: () => (/* binding */ QrsError),
 /* harmony export */   M7: () => (/* binding */ UnexpectedAnswer),
 /* harmony export */   NJ: () => (/* binding */ EngineError),
+/* harmony export */   RE: () => (/* binding */ WrongFieldsAnswer),
 /* harmony export */   Rc: () => (/* binding */ ConnectionError),
 /* harmony export */   cc: () => (/* binding */ CancelledError),
 /* harmony export */   dz: () => (/* binding */ InputError),
@@ -9564,7 +9602,17 @@ class UnexpectedAnswer extends QrsError {
     name = 'UnexpectedAnswer';
     constructor(method, path, status, problem, hint) {
         super(method, path, status, problem, hint);
-        this.message = `${method} ${path} answered something unexpected: ${problem}${hint ? `\n${hint}` : ''}`;
+        this.message = `The server answered something unexpected to ${method} ${path}: ${problem}${hint ? `\n${hint}` : ''}`;
+    }
+}
+/**
+ * JSON whose fields the action reads have the wrong type, or another entity than the one asked for. A page
+ * in front of the QRS (a maintenance page) passes; this is the QRS's own answer, which a retry repeats.
+ */
+class WrongFieldsAnswer extends UnexpectedAnswer {
+    /** The same answer, with a line on how long the wait saw it. */
+    seenFor(line) {
+        return new WrongFieldsAnswer(this.method, this.path, this.status, this.body, line);
     }
 }
 /** The request never got an answer, or not all of it: DNS, TCP, TLS, a timeout, a connection closed mid-answer. */
@@ -9601,7 +9649,7 @@ class EngineError extends Error {
 class UnexpectedEngineAnswer extends EngineError {
     name = 'UnexpectedEngineAnswer';
     constructor(method, app, problem) {
-        super(`The engine answered ${method} of app ${app} with something unexpected: ${problem}.`);
+        super(`The engine answered something unexpected to ${method} of app ${app}: ${problem}.`);
     }
 }
 /** A reload-level failure the user must act on (task not found, did not start, timed out). */

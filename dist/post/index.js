@@ -631,7 +631,7 @@ function describeConnectionError(error, url) {
         return new errors/* ConnectionError */.Rc(`${where} closed the connection without answering (${code || e.message}). If this happens at once every time, the server may be refusing the client certificate or the TLS version.`, true);
     }
     if (/^Request timeout/.test(e.message))
-        return new errors/* ConnectionError */.Rc(`${where} did not answer in time (${withoutQuery(e.message)}).`, true);
+        return new errors/* ConnectionError */.Rc(`${where} did not answer in time (${withoutQuery(e.message)}).`, true, 'ETIMEDOUT');
     return new errors/* ConnectionError */.Rc(`Request to ${where} failed: ${withoutQuery(e.message)}${code ? ` (${code})` : ''}`);
 }
 
@@ -736,7 +736,7 @@ class Transport {
                     return limits.signal.reason;
                 if (timer.signal.aborted) {
                     const { pathname, search } = new URL(url);
-                    return new errors/* ConnectionError */.Rc(`${this.base.host} did not answer in time (Request timeout: ${withoutQuery(pathname + search)}).`, true);
+                    return new errors/* ConnectionError */.Rc(`${this.base.host} did not answer in time (Request timeout: ${withoutQuery(pathname + search)}).`, true, 'ETIMEDOUT');
                 }
                 if (error instanceof errors/* ConnectionError */.Rc)
                     return error;
@@ -840,6 +840,11 @@ function isRedirect(status) {
 
 /** A GET outside the wait is retried this many times on transient trouble before its error is the step's. */
 const MAX_RETRIES = 5;
+/**
+ * Of those, this many after answers that did not come within request-timeout: a server that slow (or a
+ * body that drips) is not flapping, and each try costs a whole request-timeout.
+ */
+const MAX_TIMEOUT_RETRIES = 2;
 /** No retry comes sooner than this after the last try, whatever the server says: at most two a second per read. */
 const MIN_RETRY_GAP_MS = 500;
 const BACKOFF_BASE_MS = 500;
@@ -855,6 +860,10 @@ function isTransient(error) {
     if (error instanceof errors/* ConnectionError */.Rc)
         return error.transient;
     return error instanceof errors/* QrsError */.Ds && (error.status === 429 || error.status >= 500);
+}
+/** No whole answer within request-timeout (or no connection within the system's). */
+function isTimeout(error) {
+    return error instanceof errors/* ConnectionError */.Rc && error.code === 'ETIMEDOUT';
 }
 /**
  * How long to wait before attempt `attempt + 1` (0-based): capped exponential backoff with jitter between
@@ -881,7 +890,7 @@ function parseRetryAfter(value, now = Date.now()) {
 }
 /**
  * What a wait rides out while the reload runs (up to its timeout), beyond the transient: an answer it
- * cannot use (an HTML maintenance page, a wrong type), a name that does not resolve for a while (a DNS
+ * cannot use (an HTML maintenance page, a wrong type: for 20 s, see poller.ts), a name that does not resolve for a while (a DNS
  * failure), and a 401 that signing in again did not cure yet (a proxy that lost its sessions). The
  * reload runs on without us; none of these says it ended.
  */
@@ -2155,7 +2164,7 @@ class QrsApi {
     /** An entity read by its id must be that one: a proxy or a server that answers another is answering something unexpected. */
     itself(method, path, id, found) {
         if (found && !same(found.id, id))
-            throw new errors/* UnexpectedAnswer */.M7(method, path, 200, `id is ${found.id}, not the ${id} asked for`);
+            throw new errors/* WrongFieldsAnswer */.RE(method, path, 200, `id is ${found.id}, not the ${id} asked for`);
         return found;
     }
     /**
@@ -2403,12 +2412,13 @@ class QrsClient {
     async send(request) {
         const { signal, retries = MAX_RETRIES, deadline } = this.call;
         const { method, path } = request;
+        let timeouts = 0;
         return untilAnswered({
             clock: this.clock,
             signal,
             deadline,
             read: () => this.sendOnce(request),
-            retry: (error, attempt) => method === 'GET' && attempt < retries && isTransient(error),
+            retry: (error, attempt) => method === 'GET' && attempt < retries && isTransient(error) && (!isTimeout(error) || ++timeouts <= MAX_TIMEOUT_RETRIES),
             next: (seen, attempt) => {
                 const error = failure(seen);
                 const delay = retry_retryDelay(error, attempt, this.options.random);
@@ -2495,7 +2505,7 @@ class QrsClient {
         }
         catch (error) {
             if (error instanceof qrs_shape/* WrongShape */.zq)
-                throw new errors/* UnexpectedAnswer */.M7(method, path, status, error.message);
+                throw new errors/* WrongFieldsAnswer */.RE(method, path, status, error.message);
             throw error;
         }
     }
@@ -2571,14 +2581,15 @@ function within(input, text, ms, bounds) {
 
 ;// CONCATENATED MODULE: ./src/inputs/size.ts
 
-const UNIT_BYTES = { b: 1, kb: 1024, kib: 1024, mb: 1024 ** 2, mib: 1024 ** 2, gb: 1024 ** 3, gib: 1024 ** 3 };
-/** A size of `min` to `max` bytes: `500KB`, `100MB`, `1.5GB` (1 KB = 1024 bytes; KiB, MiB, GiB too). */
+const KB = 1024;
+const UNIT_BYTES = { '': 1, b: 1, k: KB, kb: KB, kib: KB, m: KB ** 2, mb: KB ** 2, mib: KB ** 2, g: KB ** 3, gb: KB ** 3, gib: KB ** 3 };
+/** A size of `min` to `max` bytes: `500KB`, `100MB`, `1.5GB` (1 KB = 1024 bytes; K, KiB, M, MiB, G, GiB too), or a number of bytes. */
 function parseSize(input, text, { min, max }) {
-    const match = /^(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)$/i.exec(text.trim());
+    const match = /^(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?$/i.exec(text.trim());
     const hint = 'use a size such as 500KB, 100MB or 1GB';
     if (!match)
         throw new errors/* InputError */.dz(input, `'${text}' is not a size: ${hint}.`);
-    const bytes = Math.floor(Number(match[1]) * UNIT_BYTES[match[2].toLowerCase()]);
+    const bytes = Math.floor(Number(match[1]) * UNIT_BYTES[(match[2] ?? '').toLowerCase()]);
     if (bytes < min || bytes > max)
         throw new errors/* InputError */.dz(input, `'${text}' is outside ${describe(min)} to ${describe(max)}: ${hint}.`);
     return bytes;
@@ -2787,7 +2798,7 @@ function withoutTrailingSlash(url) {
 const IF_RUNNING_MODES = ['wait', 'attach', 'fail'];
 const SCRIPT_LOG_MODES = ['on-failure', 'always', 'never'];
 /** script-log-max-size: room for a useful head and tail, at most what a runner's disk takes. */
-const SCRIPT_LOG_SIZE = { min: 64 * 1024, max: 64 * 1024 ** 3 };
+const SCRIPT_LOG_SIZE = { min: 1024, max: 64 * 1024 ** 3 };
 /** Defaults, the same as action.yml's: a hand-made `node dist/index.js` run gets no defaults from the runner. */
 const DEFAULTS = {
     'qlik-user': 'UserDirectory=INTERNAL; UserId=sa_api',
@@ -5263,13 +5274,18 @@ function describeStatus(code) {
 const COALESCE_SHARE = 0.5;
 const HEARTBEAT_MS = (/* unused pure expression or super */ null && (5 * 60_000));
 /**
+ * How long a wait rides out the QRS's own answers with wrong fields: a glitch passes, but an answer that
+ * keeps coming so is the server's, and the step says so well before a long timeout.
+ */
+const WRONG_FIELDS_FOR_MS = 20_000;
+/**
  * Waits for any number of executions with one loop: each keeps its own schedule (schedule.ts; the safety
  * poll with push), and each tick reads every execution due then in one request (the sessions of those
  * that run, `id eq a or id eq b ...`), then the results of those that ended in one more. The next tick
  * is the earliest any of them needs. Qlik's documented wait per execution: its session until it is gone,
  * then its results, the latest attempt deciding. An outage (5xx, 429, timeouts, resets, refused
- * connections, and the surprises of isOutage: an HTML page, a wrong answer, a DNS failure, a 401 after
- * signing in again) is ridden out up to each one's timeout, told in two lines per execution: the
+ * connections, and the surprises of isOutage: an HTML page, a wrong answer (for WRONG_FIELDS_FOR_MS), a
+ * DNS failure, a 401 after signing in again) is ridden out up to each one's timeout, told in two lines per execution: the
  * executions run on without us. No read outlives the timeout of an execution it is for (reader.until).
  * With one execution it makes the requests a wait of its own made.
  */
@@ -5432,7 +5448,7 @@ class poller_ExecutionPoller {
             return session ? [session] : [];
         }, session => session.id, { failures, cut });
         for (const watch of running.filter(open)) {
-            watch.outage.answered();
+            this.answered(watch);
             const session = sessions.get(watch.id.toLowerCase())?.[0];
             if (session)
                 this.sawSession(watch, session);
@@ -5446,7 +5462,7 @@ class poller_ExecutionPoller {
         // Read one by one, a result need not name its execution: it is that id's.
         async (reader, id) => (await reader.executionResults(id)).map(result => ({ ...result, executionID: result.executionID ?? id })), result => result.executionID, { failures, cut });
         for (const watch of ended.filter(open)) {
-            watch.outage.answered();
+            this.answered(watch);
             const attempts = results.get(watch.id.toLowerCase()) ?? [];
             watch.attempts = attempts.length;
             watch.latest = latestAttempt(attempts);
@@ -5556,12 +5572,27 @@ class poller_ExecutionPoller {
     failed(watch, error, now, attempt) {
         if (!isOutage(error))
             return watch.settle({ error });
+        if (error instanceof WrongFieldsAnswer) {
+            watch.wrongSince ??= now;
+            const seconds = Math.round((now - watch.wrongSince) / 1000);
+            if (now - watch.wrongSince >= WRONG_FIELDS_FOR_MS) {
+                const line = `It answered so for ${seconds} s while the step waited for execution ${watch.id}, which may still be running: see the task in the QMC.`;
+                return watch.settle({ error: error.seenFor(line) });
+            }
+        }
+        else {
+            watch.wrongSince = undefined;
+        }
         watch.wakePending ||= watch.woken;
         if (now >= watch.deadline)
             return watch.settle(this.timeout(watch, now, new StillDown(error).message));
         watch.outage.failed(error, watch.deadline - now);
         watch.due = Math.min(now + retryDelay(error, attempt, this.random), watch.deadline);
         watch.gap = 0;
+    }
+    answered(watch) {
+        watch.outage.answered();
+        watch.wrongSince = undefined;
     }
     timeout(watch, now, unanswered) {
         const { sessionEnded, lastStatus, latest, attempts } = watch;
@@ -6131,6 +6162,7 @@ function either(first, second, wanted) {
 /* harmony export */   Ds: () => (/* binding */ QrsError),
 /* harmony export */   M7: () => (/* binding */ UnexpectedAnswer),
 /* harmony export */   NJ: () => (/* binding */ EngineError),
+/* harmony export */   RE: () => (/* binding */ WrongFieldsAnswer),
 /* harmony export */   Rc: () => (/* binding */ ConnectionError),
 /* harmony export */   dz: () => (/* binding */ InputError),
 /* harmony export */   gJ: () => (/* binding */ errorMessage),
@@ -6184,7 +6216,17 @@ class UnexpectedAnswer extends QrsError {
     name = 'UnexpectedAnswer';
     constructor(method, path, status, problem, hint) {
         super(method, path, status, problem, hint);
-        this.message = `${method} ${path} answered something unexpected: ${problem}${hint ? `\n${hint}` : ''}`;
+        this.message = `The server answered something unexpected to ${method} ${path}: ${problem}${hint ? `\n${hint}` : ''}`;
+    }
+}
+/**
+ * JSON whose fields the action reads have the wrong type, or another entity than the one asked for. A page
+ * in front of the QRS (a maintenance page) passes; this is the QRS's own answer, which a retry repeats.
+ */
+class WrongFieldsAnswer extends UnexpectedAnswer {
+    /** The same answer, with a line on how long the wait saw it. */
+    seenFor(line) {
+        return new WrongFieldsAnswer(this.method, this.path, this.status, this.body, line);
     }
 }
 /** The request never got an answer, or not all of it: DNS, TCP, TLS, a timeout, a connection closed mid-answer. */
@@ -6221,7 +6263,7 @@ class EngineError extends Error {
 class UnexpectedEngineAnswer extends EngineError {
     name = 'UnexpectedEngineAnswer';
     constructor(method, app, problem) {
-        super(`The engine answered ${method} of app ${app} with something unexpected: ${problem}.`);
+        super(`The engine answered something unexpected to ${method} of app ${app}: ${problem}.`);
     }
 }
 /** A reload-level failure the user must act on (task not found, did not start, timed out). */
