@@ -63,6 +63,7 @@ describe('reload by app id', () => {
   const ctx = withSimulator()
 
   it("reloads an app that has no task yet, like QMC's Reload now, and reports the task that ran", async () => {
+    const since = Date.now()
     const run = await ctx.run({ 'app-id': APPS.budget })
     expect(annotation(run)).toBe('')
     expect(run.code).toBe(0)
@@ -70,6 +71,8 @@ describe('reload by app id', () => {
     expect(run.outputs['task-id']).toMatch(/^[0-9a-f-]{36}$/)
     expect(run.outputs['task-id']).not.toBe(TASKS.budgetTask)
     expect(ctx.sim.requests.filter(r => r.method === 'POST' && r.path === `/qrs/app/${APPS.budget}/reload`)).toHaveLength(1)
+    // The app is read once: the start takes it from the target's lookup.
+    expect(ctx.sim.requests.filter(r => r.time >= since && r.method === 'GET' && r.path === `/qrs/app/${APPS.budget}`)).toHaveLength(1)
   })
 
   it('waits for the execution the call started, not an earlier one of the same app', async () => {

@@ -34,6 +34,21 @@ describe('if-running', () => {
     expect(Date.parse(result.outputs['started-at'])).toBeGreaterThanOrEqual(Date.parse(theirs.stopTime))
   }, 30_000)
 
+  it('wait: the timeout counts from the target start, the wait for the running execution included', async () => {
+    // Theirs takes about 4 s, ours 4 s more: a 6 s timeout passes during ours, about 6 s after the step began.
+    const other = await runningElsewhere()
+    const started = Date.now()
+    const result = await run({ timeout: '6s' })
+    const took = Date.now() - started
+    expect(result.code).toBe(1)
+    expect(result.outputs['execution-id']).not.toBe(other.executionId)
+    expect(result.outputs.status).toBe('Aborted')
+    expect(result.stdout).toMatch(/::error::Timed out after 6s waiting for task 'Reload Long'/)
+    expect(took).toBeLessThan(6_000 + 5_000)
+    // Theirs ran to its end; only ours was stopped.
+    expect(sim.state.results.filter(r => r.executionID === other.executionId).at(-1)?.status).toBe(7)
+  }, 30_000)
+
   it('attach: waits for the running execution and reports it, starting nothing', async () => {
     const other = await runningElsewhere()
     const starts = sim.startCount(IDS.long)

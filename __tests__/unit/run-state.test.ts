@@ -201,6 +201,24 @@ describe('reportCancelled: what a cancellation did to each of ours', () => {
     expect(toolkit.outputs.status).toBeUndefined()
   })
 
+  it('stops all of ours at once (the runner kills the step seconds after the cancel), saying each in order', async () => {
+    const toolkit = new FakeToolkit()
+    const progress = new Progress(toolkit)
+    progress.settings = testSettings({ singleTarget: false })
+    const names = ['A', 'B', 'C', 'D']
+    progress.runs = names.map(name => ({ ...targetRun(name), started: startedReload(name) }))
+    const slowStop = (delayMs: number) => async () => {
+      await new Promise(done => setTimeout(done, delayMs))
+      return { alreadyEnded: false, result: result(6) }
+    }
+    names.forEach((name, i) => progress.started(running(name, slowStop(400 - i * 50))))
+    const began = performance.now()
+    await reportCancelled(progress, toolkit)
+    expect(performance.now() - began).toBeLessThan(1_000)
+    expect(toolkit.errors()[0].message.split('\n')).toEqual(names.map(name => `The job was cancelled: stopped task '${name}' (execution exec-${name}), now Aborted (6).`))
+    expect(progress.running.size).toBe(0)
+  })
+
   it('a single target stopped: its outputs, result and summary say Aborted, and script-log-path names the progress log', async () => {
     const toolkit = new FakeToolkit()
     const progress = new Progress(toolkit)

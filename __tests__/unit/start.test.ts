@@ -69,7 +69,6 @@ function options(extra: Partial<StartOptions> = {}): StartOptions & { log: FakeT
   const clock = extra.clock ?? fakeClock()
   return {
     ifRunning: 'wait',
-    timeoutMs: 60_000,
     maxPollIntervalMs: 1_000,
     clock,
     deadline: clock.now() + 60_000,

@@ -1,4 +1,5 @@
 import { InputError } from '../util/errors.js'
+import { GUID } from '../util/ids.js'
 
 /** One thing to reload, named explicitly; an input may list several, one per line. */
 export type Target = { kind: 'task-id'; taskId: string } | { kind: 'task-name'; taskName: string } | { kind: 'app-id'; appId: string } | { kind: 'app-name'; appName: string }
@@ -20,8 +21,6 @@ export interface TargetInputs {
 }
 
 const TARGET_INPUTS = ['task-id', 'task-name', 'app-id', 'app-name', 'task-tag', 'task-custom-property'] as const
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /**
  * The target inputs combine: the targets are their union. One per line (names may contain commas);

@@ -5,6 +5,7 @@ import { chunks, eqGuid, quote } from './filter.js'
 import { about, app, compositeEvent, executionResult, executionSession, handleAnswer, namedThing, referenceAnswer, reloadTask, startAnswer } from './answers.js'
 import { list, optional } from './shape.js'
 import { isExternalProgram, type About, type App, type CompositeEvent, type ExecutionResult, type ExecutionSession, type ReloadTask } from './types.js'
+import { sameText } from '../util/ids.js'
 
 /** A check the server could not answer (it does not serve the route): why, for a warning. */
 export interface NotKnown {
@@ -16,7 +17,6 @@ const results = list(executionResult)
 const sessions = list(executionSession)
 
 /** Ids as the QRS compares them: case-insensitively. */
-export const same = (a: string | undefined, b: string): boolean => a !== undefined && a.toLowerCase() === b.toLowerCase()
 
 /**
  * The QRS calls the action makes, by name. Everything else goes through the client. Every answer is
@@ -101,7 +101,7 @@ export class QrsApi {
   /** One result per attempt of the execution; several when the task retried. */
   async executionResults(executionId: string): Promise<ExecutionResult[]> {
     const found = await this.client.get('/qrs/executionresult/full', results, { filter: eqGuid('ExecutionId', executionId) })
-    return found.filter(result => same(result.executionID, executionId))
+    return found.filter(result => sameText(result.executionID, executionId))
   }
 
   /**
@@ -115,7 +115,7 @@ export class QrsApi {
       id => eqGuid('id', id),
       filter => this.client.get('/qrs/executionsession/full', sessions, { filter })
     )
-    return found.filter(session => ids.some(id => same(session.id, id)))
+    return found.filter(session => ids.some(id => sameText(session.id, id)))
   }
 
   /** Every attempt's result of these executions, read like executionSessionsOf: only results of those asked for. */
@@ -125,7 +125,7 @@ export class QrsApi {
       id => eqGuid('ExecutionId', id),
       filter => this.client.get('/qrs/executionresult/full', results, { filter })
     )
-    return found.filter(result => ids.some(id => same(result.executionID, id)))
+    return found.filter(result => ids.some(id => sameText(result.executionID, id)))
   }
 
   /** The items' terms or-ed in chunks under the URL budget, one request each. */
@@ -142,13 +142,13 @@ export class QrsApi {
   async taskExecutionSessions(task: ReloadTask): Promise<ExecutionSession[] | NotKnown> {
     const external = isExternalProgram(task)
     const found = await this.runningSessions(eqGuid(external ? 'externalProgramTask.id' : 'reloadTask.id', task.id))
-    return 'notKnown' in found ? found : found.filter(session => same((external ? session.externalProgramTask : session.reloadTask)?.id, task.id))
+    return 'notKnown' in found ? found : found.filter(session => sameText((external ? session.externalProgramTask : session.reloadTask)?.id, task.id))
   }
 
   /** The executions of any task of the app running now (an engine reload must not run beside one); NotKnown as above. */
   async appRunningSessions(appId: string): Promise<ExecutionSession[] | NotKnown> {
     const found = await this.runningSessions(eqGuid('app.id', appId))
-    return 'notKnown' in found ? found : found.filter(session => same(session.app?.id, appId))
+    return 'notKnown' in found ? found : found.filter(session => sameText(session.app?.id, appId))
   }
 
   private async runningSessions(filter: string): Promise<ExecutionSession[] | NotKnown> {
@@ -188,7 +188,7 @@ export class QrsApi {
       const all: ExecutionResult[] = []
       for (const { taskId, sinceIso } of spans) {
         // A condensed result that names a task must name this one.
-        const runs = (await this.recentRuns(taskId, sinceIso)).filter(result => result.taskID === undefined || same(result.taskID, taskId))
+        const runs = (await this.recentRuns(taskId, sinceIso)).filter(result => result.taskID === undefined || sameText(result.taskID, taskId))
         all.push(...runs.map(result => ({ ...result, taskID: taskId })))
       }
       return all
@@ -206,12 +206,12 @@ export class QrsApi {
       return each()
     }
     if (!all.every(result => result.taskID)) return each()
-    return all.filter(result => spans.some(({ taskId }) => same(result.taskID, taskId)))
+    return all.filter(result => spans.some(({ taskId }) => sameText(result.taskID, taskId)))
   }
 
   async taskExecutionResults(taskId: string): Promise<ExecutionResult[]> {
     const found = await this.client.get('/qrs/executionresult/full', results, { filter: eqGuid('taskID', taskId) })
-    return found.filter(result => same(result.taskID, taskId))
+    return found.filter(result => sameText(result.taskID, taskId))
   }
 
   /** Every task trigger (composite event); task chains are read from their rules. */
@@ -227,12 +227,12 @@ export class QrsApi {
 
   async appExecutionSessions(appId: string): Promise<ExecutionSession[]> {
     const found = await this.optionalList(this.client.get('/qrs/executionsession/full', sessions, { filter: eqGuid('app.id', appId) }))
-    return found.filter(session => same(session.app?.id, appId))
+    return found.filter(session => sameText(session.app?.id, appId))
   }
 
   async appExecutionResults(appId: string): Promise<ExecutionResult[]> {
     const found = await this.optionalList(this.client.get('/qrs/executionresult/full', results, { filter: eqGuid('appID', appId) }))
-    return found.filter(result => same(result.appID, appId))
+    return found.filter(result => sameText(result.appID, appId))
   }
 
   /**
@@ -280,7 +280,7 @@ export class QrsApi {
 
   /** An entity read by its id must be that one: a proxy or a server that answers another is answering something unexpected. */
   private itself<T extends { id: string }>(method: string, path: string, id: string, found: T | undefined): T | undefined {
-    if (found && !same(found.id, id)) throw new WrongFieldsAnswer(method, path, 200, `id is ${found.id}, not the ${id} asked for`)
+    if (found && !sameText(found.id, id)) throw new WrongFieldsAnswer(method, path, 200, `id is ${found.id}, not the ${id} asked for`)
     return found
   }
 

@@ -1,3 +1,5 @@
+import { GUID } from '../util/ids.js'
+
 /**
  * Small typed checks of what the QRS answers, one per kind of value. A check gives the value back typed
  * (an object with only the fields it names: everything else the server sent is dropped) or throws a
@@ -38,8 +40,6 @@ export function matching(pattern: RegExp, wanted: string): Shape<string> {
   return (value, at) => (typeof value === 'string' && pattern.test(value) ? value : wrong(at, value, wanted))
 }
 
-/** Every QRS id is a GUID; ids go into paths and filters, so nothing else is taken. */
-export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 export const guid = matching(GUID, 'a GUID')
 
 /** Absent, null (or, with `emptyToo`, an empty string): undefined. */

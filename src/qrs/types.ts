@@ -1,13 +1,6 @@
 /** The parts of QRS entities the action reads. Real answers carry many more fields: they are ignored. */
 
-import { GUID } from './shape.js'
-
 export const EMPTY_GUID = '00000000-0000-0000-0000-000000000000'
-
-/** An id as the QRS writes one (a GUID): ids the server sends are checked before they are used or printed. */
-export function isGuid(value: unknown): value is string {
-  return typeof value === 'string' && GUID.test(value)
-}
 
 /** QRS TaskType: 0 Reload, 1 ExternalProgram, 2 UserSync (only the first two are started here). */
 const TASK_TYPE = { reload: 0, externalProgram: 1 } as const

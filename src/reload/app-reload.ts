@@ -1,5 +1,6 @@
 import type { QrsApi } from '../qrs/api.js'
-import { isGuid, type App } from '../qrs/types.js'
+import type { App } from '../qrs/types.js'
+import { isGuid } from '../util/ids.js'
 import type { Log } from '../toolkit/toolkit.js'
 import type { Clock } from '../util/clock.js'
 import { errorMessage, ReloadError } from '../util/errors.js'
@@ -30,6 +31,8 @@ export interface AppReloadOptions {
   /** Called right before the reload is requested, with its record (see StartOptions.onSend). */
   onSend?: (record: StartRecord) => void
   log: Log
+  /** The app as the target's lookup found it: not read again. */
+  app?: App
 }
 
 /**
@@ -38,8 +41,8 @@ export interface AppReloadOptions {
  * one is ours; several new ones at once cannot be told apart, and the action says so. The request is
  * sent once: when its answer is lost, the looking is the same (its outcome is not known either way).
  */
-export async function startAppReload(api: QrsApi, appId: string, { clock, signal, deadline, user, onSend, log }: AppReloadOptions): Promise<AppReloadStart> {
-  const app = await api.app(appId)
+export async function startAppReload(api: QrsApi, appId: string, { clock, signal, deadline, user, onSend, log, app: known }: AppReloadOptions): Promise<AppReloadStart> {
+  const app = known ?? (await api.app(appId))
   if (!app) throw new ReloadError(`No app with id ${appId} is visible to this user: check the id (QMC > Apps) and the user's read rights.`)
   const before = await appExecutions(api, appId)
   onSend?.({ appId, name: app.name, at: new Date().toISOString(), user, before: before.running })

@@ -1,4 +1,5 @@
-import { same, type QrsApi } from '../qrs/api.js'
+import type { QrsApi } from '../qrs/api.js'
+import { sameText } from '../util/ids.js'
 import { chunks, eqGuid, eqText } from '../qrs/filter.js'
 import { asExternalPrograms, type ReloadTask } from '../qrs/types.js'
 import { ReloadError } from '../util/errors.js'
@@ -25,7 +26,7 @@ export async function findTask(api: QrsApi, target: TaskTarget): Promise<ReloadT
 export async function findTasks(api: QrsApi, targets: TaskTarget[]): Promise<(ReloadTask | ReloadError)[]> {
   // Each target takes only what matches it, whatever the server matched (also for a lookup of one target).
   const matching = (target: TaskTarget, tasks: ReloadTask[]): ReloadTask[] =>
-    'taskId' in target ? tasks.filter(task => same(task.id, target.taskId)) : tasks.filter(task => sameName(task.name, target.taskName))
+    'taskId' in target ? tasks.filter(task => sameText(task.id, target.taskId)) : tasks.filter(task => sameText(task.name, target.taskName))
   const reload = await lookUp(targets, filter => api.reloadTasks(filter))
   const missing = targets.filter(target => matching(target, reload).length === 0)
   const programs = missing.length > 0 ? asExternalPrograms(await lookUp(missing, filter => api.externalProgramTasks(filter))) : []
@@ -39,11 +40,6 @@ async function lookUp(targets: TaskTarget[], list: (filter: string) => Promise<R
   const found: ReloadTask[] = []
   for (const chunk of chunks(targets, target => ('taskId' in target ? eqGuid('id', target.taskId) : eqText('name', target.taskName)))) found.push(...(await list(chunk.filter)))
   return found
-}
-
-/** QRS compares strings case-insensitively. */
-function sameName(a: string | undefined, b: string): boolean {
-  return (a ?? '').toLowerCase() === b.toLowerCase()
 }
 
 function pick(target: TaskTarget, tasks: ReloadTask[]): ReloadTask | ReloadError {
@@ -66,6 +62,6 @@ function pick(target: TaskTarget, tasks: ReloadTask[]): ReloadTask | ReloadError
 /** The task with this id, a reload task or else an external program task: only one that has that id. */
 export async function taskById(api: QrsApi, id: string, privileges = false): Promise<ReloadTask | undefined> {
   const filter = eqGuid('id', id)
-  const ours = (found: ReloadTask[]): ReloadTask | undefined => found.find(task => same(task.id, id))
+  const ours = (found: ReloadTask[]): ReloadTask | undefined => found.find(task => sameText(task.id, id))
   return ours(await api.reloadTasks(filter, privileges)) ?? ours(asExternalPrograms(await api.externalProgramTasks(filter, privileges)))
 }

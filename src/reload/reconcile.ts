@@ -1,6 +1,7 @@
 import type { QrsApi } from '../qrs/api.js'
 import { isTransient } from '../qrs/retry.js'
-import { isGuid, type ReloadTask } from '../qrs/types.js'
+import type { ReloadTask } from '../qrs/types.js'
+import { isGuid } from '../util/ids.js'
 import type { Clock } from '../util/clock.js'
 import { ReloadError, errorMessage } from '../util/errors.js'
 import { formatDuration } from '../util/format.js'

@@ -1,5 +1,6 @@
 import type { QrsApi } from '../qrs/api.js'
-import { isGuid, type ExecutionSession } from '../qrs/types.js'
+import type { ExecutionSession } from '../qrs/types.js'
+import { isGuid, sameText } from '../util/ids.js'
 import type { Clock } from '../util/clock.js'
 import { poll } from '../util/poll.js'
 import { isTransient } from '../qrs/retry.js'
@@ -93,6 +94,5 @@ export function runsAs(sessionUser: string | null | undefined, ours: string): bo
   const them = parseUser(sessionUser ?? '')
   const us = parseUser(ours)
   if (!them.userId) return false
-  const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase()
-  return same(them.userId, us.userId) && (!them.directory || !us.directory || same(them.directory, us.directory))
+  return sameText(them.userId, us.userId) && (!them.directory || !us.directory || sameText(them.directory, us.directory))
 }

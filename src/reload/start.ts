@@ -3,7 +3,7 @@ import type { StartTarget } from '../inputs/parse-targets.js'
 import type { NotKnown, QrsApi } from '../qrs/api.js'
 import { ReloadError } from '../util/errors.js'
 import { noneStarted, refused } from './refused.js'
-import { isExternalProgram, type AppRef, type ExecutionResult, type ExecutionSession, type ReloadTask } from '../qrs/types.js'
+import { isExternalProgram, type App, type AppRef, type ExecutionResult, type ExecutionSession, type ReloadTask } from '../qrs/types.js'
 import { findLostStart } from './reconcile.js'
 import type { StartRecord } from './start-record.js'
 import { startAppReload } from './app-reload.js'
@@ -28,11 +28,16 @@ export interface TaskStart {
   forecast?: Forecast
 }
 
+/** What the target's lookup found: the task (with performance.now() of its lookup), or the app. */
+export interface Known {
+  task?: ReloadTask
+  at?: number
+  app?: App
+}
+
 export interface StartOptions {
   ifRunning: IfRunning
-  /** Budget for waiting on a run that was already going (if-running: wait). */
-  timeoutMs: number
-  /** clock.now() when the target's timeout passes: the looks for what a start with a lost answer started end there. */
+  /** clock.now() when the target's timeout passes: the wait for a run already going (if-running: wait) and the looks for what a start with a lost answer started end there. */
   deadline: number
   /** The user the calls run as (auth/ AuthMethod.user): an execution is the start's only if it runs as this user. */
   user: string
@@ -55,14 +60,14 @@ export interface StartOptions {
 const FRESH_LOOKUP_MS = 2_000
 
 /** Starts the target once (or attaches to its running execution) and says which execution is ours. */
-export async function startReload(api: QrsApi, target: StartTarget, options: StartOptions, known?: { task: ReloadTask; at: number }): Promise<TaskStart> {
+export async function startReload(api: QrsApi, target: StartTarget, options: StartOptions, known?: Known): Promise<TaskStart> {
   if (target.kind === 'app-id') {
-    const { app, executionId, taskId } = await startAppReload(api, target.appId, { ...options, signal: options.cancel })
+    const { app, executionId, taskId } = await startAppReload(api, target.appId, { ...options, signal: options.cancel, app: known?.app })
     const task = taskId ? await findTask(api, { taskId }) : await findTask(api, { taskName: `Manually triggered reload of ${app.name}` })
     return { task, executionId, app, attached: false }
   }
   // The operational state must be current (running? last run?): a lookup older than a moment is repeated.
-  const fresh = known && performance.now() - known.at <= FRESH_LOOKUP_MS ? known.task : undefined
+  const fresh = known?.task && known.at !== undefined && performance.now() - known.at <= FRESH_LOOKUP_MS ? known.task : undefined
   const task = fresh ?? (await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName }))
   // The lookup's last run; the runner reads the recent runs of all its tasks at once, after the starts.
   let forecast = forecastOf(task.operational?.lastExecutionResult)
@@ -120,11 +125,11 @@ export function mayBeRunning(task: ReloadTask): boolean {
 /** if-running: wait — the new data must not be missed by a reload that began before it landed. */
 async function waitForRunning(api: QrsApi, task: ReloadTask, executionId: string, options: StartOptions): Promise<ExecutionResult> {
   printUntrusted(options.log, `Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`)
-  const outcome = await waitForExecution(api.with({ retries: 0, deadline: options.clock.now() + options.timeoutMs }), executionId, {
+  const outcome = await waitForExecution(api.with({ retries: 0, deadline: options.deadline }), executionId, {
     // The outage lines quote the server's answer.
     log: line => printUntrusted(options.log, line),
     clock: options.clock,
-    timeoutMs: options.timeoutMs,
+    timeoutMs: Math.max(0, options.deadline - options.clock.now()),
     maxPollIntervalMs: options.maxPollIntervalMs,
     signal: options.signal
   })

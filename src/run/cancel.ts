@@ -26,36 +26,39 @@ export async function reportCancelled(progress: Progress, toolkit: Toolkit): Pro
       messages.push(`The job was cancelled after the reload of '${run.label}' had ended (${run.report?.status || 'ended'}); nothing to stop.`)
     }
   }
-  for (const r of [...running.values()]) {
+  // All at once: the runner kills the step seconds after the cancel, and each stop may wait for its Aborted.
+  const stopped = [...running.values()].map(async (r): Promise<string> => {
     if (r.attached) {
-      messages.push(`The job was cancelled; ${r.names.ended} was started by someone else (if-running: attach) and keeps running.`)
-    } else if (settings?.stopOnCancel === false) {
-      messages.push(`The job was cancelled; ${r.names.subject} keeps running in Qlik Sense because stop-on-cancel is false.`)
-    } else {
-      const stop = await stopAndExplain(() => r.stop(STOP_WAIT_ON_CANCEL_MS), { why: 'The job was cancelled', names: r.names, afterFailure: 'The post step will try again.' })
-      messages.push(stop.message)
-      if (stop.kind === 'failed') {
-        progress.stopFailed(r.key)
-        continue
-      }
-      // Its final status is the outcome the outputs and the summary report (Aborted), as after a timeout.
-      const run = runs.find(candidate => candidate.started?.key === r.key)
-      if (run?.started && stop.result) run.report = buildReport(run.started, stop.result)
+      running.delete(r.key)
+      return `The job was cancelled; ${r.names.ended} was started by someone else (if-running: attach) and keeps running.`
     }
-    running.delete(r.key)
-  }
-  for (const [run, start] of [...pending]) {
     if (settings?.stopOnCancel === false) {
-      messages.push(`The job was cancelled during the start of ${startedWhat(start.record)}; what it started keeps running in Qlik Sense because stop-on-cancel is false.`)
-      pending.delete(run)
-      continue
+      running.delete(r.key)
+      return `The job was cancelled; ${r.names.subject} keeps running in Qlik Sense because stop-on-cancel is false.`
     }
-    const settled = await start.settle({ why: 'The job was cancelled', lookMs: LOOK_ON_CANCEL_MS, waitMs: STOP_WAIT_ON_CANCEL_MS, afterward: 'The post step looks again.' })
-    messages.push(settled.message)
+    const stop = await stopAndExplain(() => r.stop(STOP_WAIT_ON_CANCEL_MS), { why: 'The job was cancelled', names: r.names, afterFailure: 'The post step will try again.' })
+    if (stop.kind === 'failed') {
+      progress.stopFailed(r.key)
+      return stop.message
+    }
+    // Its final status is the outcome the outputs and the summary report (Aborted), as after a timeout.
+    const run = runs.find(candidate => candidate.started?.key === r.key)
+    if (run?.started && stop.result) run.report = buildReport(run.started, stop.result)
+    running.delete(r.key)
+    return stop.message
+  })
+  const settled = [...pending].map(async ([run, start]): Promise<string> => {
+    if (settings?.stopOnCancel === false) {
+      pending.delete(run)
+      return `The job was cancelled during the start of ${startedWhat(start.record)}; what it started keeps running in Qlik Sense because stop-on-cancel is false.`
+    }
+    const outcome = await start.settle({ why: 'The job was cancelled', lookMs: LOOK_ON_CANCEL_MS, waitMs: STOP_WAIT_ON_CANCEL_MS, afterward: 'The post step looks again.' })
     // Nothing found yet, or its stop failed: the post step looks again, under the same rule.
-    if (settled.kind === 'none' || settled.kind === 'failed') progress.pendingLeft.add(run)
+    if (outcome.kind === 'none' || outcome.kind === 'failed') progress.pendingLeft.add(run)
     else pending.delete(run)
-  }
+    return outcome.message
+  })
+  messages.push(...(await Promise.all([...stopped, ...settled])))
   // What is left is for the post step.
   progress.save()
   if (runs.length === 1) setRunOutputs(toolkit, runs[0])

@@ -59,6 +59,16 @@ export interface TargetContext extends StepContext {
   group: <T>(title: string, fn: () => Promise<T>) => Promise<T>
 }
 
+/** clock.now() when the target's timeout passes: every wait, read and download of the target ends by then. */
+export function deadlineOf({ startedAt, settings }: Pick<TargetContext, 'startedAt' | 'settings'>): number {
+  return startedAt + settings.timeoutMs
+}
+
+/** What is left of the target's timeout (never below 0). */
+export function timeLeft(context: Pick<TargetContext, 'startedAt' | 'settings' | 'clock'>): number {
+  return Math.max(0, deadlineOf(context) - context.clock.now())
+}
+
 export function targetContext(run: TargetRun, step: StepContext): TargetContext {
   const info = (line: string): void => printUntrusted(step.toolkit, step.multi ? `[${run.label}] ${line}` : line)
   return {

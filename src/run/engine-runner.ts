@@ -14,10 +14,11 @@ import type { Clock } from '../util/clock.js'
 import { EngineError, errorMessage, UnexpectedEngineAnswer } from '../util/errors.js'
 import { formatDuration } from '../util/format.js'
 import { poll } from '../util/poll.js'
-import type { TargetContext } from './context.js'
+import { deadlineOf, type TargetContext } from './context.js'
 import { openBudget } from './engine-tables.js'
 import type { TargetRunner } from './runner.js'
 import type { Settled } from './pending-start.js'
+import { isGuid } from '../util/ids.js'
 
 /** An engine reload under way: its session, its DoReloadEx, the progress log it writes. */
 export interface EngineReload extends StartedReload {
@@ -43,8 +44,6 @@ const HEARTBEAT_MS = 5 * 60_000
 /** enigma.js's code for a call whose socket closed before the answer (NOT_CONNECTED). */
 const LOST = -1
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
 /**
  * The action reloads each app itself in the engine: after the QRS says no task of the app runs, it
  * opens the app (one session per app), reads its tables, runs DoReloadEx (partial with qPartial), prints
@@ -58,13 +57,13 @@ export function engineRunner(api: QrsApi, engine: EngineConnector): TargetRunner
       const app: AppRef = resolved ? { id: resolved.id, name: resolved.name } : { id: run.target.kind === 'app-id' ? run.target.appId : '' }
       // The input check refuses if-running: attach in engine mode.
       const ifRunning = settings.ifRunning === 'fail' ? 'fail' : 'wait'
-      await untilAppIdle(api, app, { ifRunning, deadline: clock.now() + settings.timeoutMs, maxPollIntervalMs: settings.maxPollIntervalMs, clock, signal, log: toolkit })
+      await untilAppIdle(api, app, { ifRunning, deadline: deadlineOf(context), maxPollIntervalMs: settings.maxPollIntervalMs, clock, signal, log: toolkit })
       const session = await engine.open(app, { noData: false, openTimeoutMs: openBudget(context), signal })
       try {
         const before = await session.tables()
         signal.throwIfAborted()
         const key = randomUUID()
-        const name = `qlik-engine-log-${GUID.test(app.id) ? app.id.toLowerCase() : 'app'}-${key.slice(0, 8)}.log`
+        const name = `qlik-engine-log-${isGuid(app.id) ? app.id.toLowerCase() : 'app'}-${key.slice(0, 8)}.log`
         // Capped as a downloaded script log is: the same input, the same head and tail.
         const log = new ProgressFile(process.env.RUNNER_TEMP || tmpdir(), name, settings.scriptLogMaxBytes)
         // Recorded before DoReloadEx goes out, as a task's start is: a main killed from here on leaves the post
@@ -111,7 +110,8 @@ export function engineRunner(api: QrsApi, engine: EngineConnector): TargetRunner
         const outcome = await poll({
           clock,
           signal,
-          deadline: since + settings.timeoutMs,
+          // The target's timeout counts from its start: a wait for a running task of the app took its share.
+          deadline: deadlineOf(context),
           // A gap ends early when DoReloadEx answers: the last lines are read at once.
           sleep: (ms, abort) => sleepUntil(clock, ms, abort, started.reload.done),
           read: async () => {

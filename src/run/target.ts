@@ -10,7 +10,7 @@ import type { TargetRun } from '../report/target-run.js'
 import { scanLog } from '../scriptlog/excerpt.js'
 import { errorMessage } from '../util/errors.js'
 import { formatBytes, formatDuration } from '../util/format.js'
-import { targetContext, type StepContext, type TargetContext } from './context.js'
+import { deadlineOf, targetContext, type StepContext, type TargetContext } from './context.js'
 import type { TargetRunner } from './runner.js'
 import { stopAndExplain } from './stop.js'
 
@@ -93,6 +93,8 @@ async function follow(runner: TargetRunner, started: StartedReload, context: Tar
   if (outcome.kind === 'finished') return outcome
   const last = `${outcome.lastStatus === undefined ? 'no status seen yet' : `last status ${describeStatus(outcome.lastStatus)}`}${outcome.unanswered ? `; ${outcome.unanswered}` : ''}`
   const raise = "Raise 'timeout' if reloads of this app take longer."
+  // The timeout counts from the target's start, a wait for a run already going included.
+  const elapsed = formatDuration(Math.max(outcome.elapsedMs, context.clock.now() - context.startedAt))
   run.report = buildReport(started, outcome.result, outcome.attempts)
   if (!run.report.status && outcome.lastStatus !== undefined) {
     run.report.status = statusName(outcome.lastStatus)
@@ -101,11 +103,11 @@ async function follow(runner: TargetRunner, started: StartedReload, context: Tar
   if (started.attached || !settings.stopOnTimeout) {
     tracker.ended(started.key)
     const why = started.attached ? 'it was started by someone else (if-running: attach)' : 'stop-on-timeout is false'
-    run.error = `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for ${names.what} (${names.ended}, ${last}). The reload keeps running in Qlik Sense: ${why}. ${raise}`
+    run.error = `Timed out after ${elapsed} waiting for ${names.what} (${names.ended}, ${last}). The reload keeps running in Qlik Sense: ${why}. ${raise}`
     return undefined
   }
   const stop = await stopAndExplain(() => runner.stop(started, { waitMs: STOP_WAIT_ON_TIMEOUT_MS, afterCancel: false, context }), {
-    why: `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for ${names.what} (${last})`,
+    why: `Timed out after ${elapsed} waiting for ${names.what} (${last})`,
     names,
     afterFailure: 'Stop it in the QMC if it still runs.'
   })
@@ -213,7 +215,7 @@ function cutNote(log: { received: number; cut: number; cutShort: boolean }, maxB
 /** wait-for-chain: the tasks the outcome triggers, waited for within the target's timeout. */
 async function followTheChain(task: ReloadTask, result: ExecutionResult, context: TargetContext): Promise<void> {
   const { run, settings, api, clock, signal, toolkit, info, group } = context
-  const deadline = context.startedAt + settings.timeoutMs
+  const deadline = deadlineOf(context)
   run.chain = await group('Task chain', async () => {
     // No request of the chain outlives the timeout either.
     const chain = await followChain(

@@ -18,7 +18,7 @@ import type { TargetRun } from '../report/target-run.js'
 import { saveScriptLog } from '../scriptlog/fetch.js'
 import { ReloadError } from '../util/errors.js'
 import { formatDuration } from '../util/format.js'
-import type { StepContext } from './context.js'
+import { deadlineOf, timeLeft, type StepContext } from './context.js'
 import { readTables } from './engine-tables.js'
 import type { TargetRunner } from './runner.js'
 
@@ -57,16 +57,21 @@ export function taskRunner(api: QrsApi, engine: EngineConnector, runs: TargetRun
   }
 
   return {
-    start: async ({ run, settings, clock, signal, cancel, toolkit, tracker, startedAt }) => {
-      const known = run.resolved?.task && run.resolved.lookedUpAt !== undefined ? { task: run.resolved.task, at: run.resolved.lookedUpAt } : undefined
+    start: async context => {
+      const { run, settings, clock, signal, cancel, toolkit, tracker } = context
+      const known = { task: run.resolved?.task, at: run.resolved?.lookedUpAt, app: run.resolved?.app }
       // Each start is recorded before it is sent: a cancellation (or the post step) finds what it started from the record.
       const onSend = (record: StartRecord): void =>
         tracker.starting(run, {
           record,
           settle: story => settleStart(api.detached(), record, { ...story, clock, log: toolkit })
         })
-      const deadline = startedAt + settings.timeoutMs
-      const start = await startReload(api, run.target, { ...settings, clock, signal, cancel, log: toolkit, deadline, user: authUser(settings.auth), onSend }, known)
+      const start = await startReload(
+        api,
+        run.target,
+        { ...settings, clock, signal, cancel, log: toolkit, deadline: deadlineOf(context), user: authUser(settings.auth), onSend },
+        known
+      )
       return taskReload(start)
     },
 
@@ -102,7 +107,8 @@ export function taskRunner(api: QrsApi, engine: EngineConnector, runs: TargetRun
           return await poller.wait(executionId, {
             signal,
             log: info,
-            timeoutMs: settings.timeoutMs,
+            // The target's timeout counts from its start: a wait for a run already going (if-running) took its share.
+            timeoutMs: timeLeft(context),
             maxPollIntervalMs: settings.maxPollIntervalMs,
             forecast: initial,
             forecastLater,
@@ -134,15 +140,17 @@ export function taskRunner(api: QrsApi, engine: EngineConnector, runs: TargetRun
     save: async () => {},
 
     // Within the target's timeout, like the wait: a log that never ends is cut there.
-    scriptLog: ({ task }, result, { clock, cancel, startedAt, settings }) =>
-      isExternalProgram(task)
+    scriptLog: ({ task }, result, context) => {
+      const { clock, cancel, settings } = context
+      return isExternalProgram(task)
         ? Promise.resolve(undefined)
-        : saveScriptLog(api.with({ deadline: startedAt + settings.timeoutMs }), task.id, result, {
+        : saveScriptLog(api.with({ deadline: deadlineOf(context) }), task.id, result, {
             dir: process.env.RUNNER_TEMP || tmpdir(),
             clock,
             signal: cancel,
             maxBytes: settings.scriptLogMaxBytes
-          }),
+          })
+    },
 
     release: async () => {}
   }

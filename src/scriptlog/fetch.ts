@@ -6,6 +6,7 @@ import { EMPTY_GUID, type ExecutionResult } from '../qrs/types.js'
 import type { Clock } from '../util/clock.js'
 import { poll } from '../util/poll.js'
 import { CappedFile } from './capped-file.js'
+import { isGuid } from '../util/ids.js'
 
 /**
  * A saved log, or why there is none. `bytes` in the file; `received` the bytes that came, `cut` how many of
@@ -43,7 +44,7 @@ export async function saveScriptLog(api: QrsApi, taskId: string, result: Executi
     return { kind: 'none', reason: 'the scheduler recorded no script log for this execution (empty file reference)' }
   }
   // The id names the file: anything but a GUID (a `../` in it) is refused before any request.
-  if (!GUID.test(result.id ?? '')) return { kind: 'none', reason: `the execution result id '${String(result.id).slice(0, 60)}' is not a GUID, so it cannot name the log file` }
+  if (!isGuid(result.id)) return { kind: 'none', reason: `the execution result id '${String(result.id).slice(0, 60)}' is not a GUID, so it cannot name the log file` }
   const path = insideDir(dir, `qlik-script-log-${result.id.toLowerCase()}.log`)
   const reference = await api.scriptLogReference(taskId, result)
   if (!reference) return { kind: 'none', reason: 'the server has no script log for this execution' }
@@ -61,8 +62,6 @@ export async function saveScriptLog(api: QrsApi, taskId: string, result: Executi
   }
   return { kind: 'none', reason: `the log download still answered 404 after ${outcome.attempts} tries` }
 }
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** `name` resolved inside `dir`; throws when it would land anywhere else. */
 export function insideDir(dir: string, name: string): string {

@@ -2,6 +2,7 @@ import type { QrsApi } from '../qrs/api.js'
 import { eqText } from '../qrs/filter.js'
 import type { App } from '../qrs/types.js'
 import { ReloadError } from '../util/errors.js'
+import { sameText } from '../util/ids.js'
 
 /**
  * The one app with this name (and, with `stream`, published to that stream). App names are not
@@ -9,13 +10,12 @@ import { ReloadError } from '../util/errors.js'
  * never guessed.
  */
 export async function findApp(api: QrsApi, name: string, stream?: string): Promise<App> {
-  const same = (a: string | undefined, b: string): boolean => (a ?? '').toLowerCase() === b.toLowerCase()
   // The QRS compares case-insensitively; the exact spelling wins when it is among them.
-  const named = (await api.apps(eqText('name', name))).filter(app => same(app.name, name))
+  const named = (await api.apps(eqText('name', name))).filter(app => sameText(app.name, name))
   const exact = named.filter(app => app.name === name)
   const all = exact.length > 0 ? exact : named
   if (all.length === 0) throw new ReloadError(`No app named '${name}' is visible to this user: check the name (QMC > Apps) and the user's read rights.`)
-  const candidates = stream ? all.filter(app => app.published && same(app.stream?.name, stream)) : all
+  const candidates = stream ? all.filter(app => app.published && sameText(app.stream?.name, stream)) : all
   if (candidates.length === 1) return candidates[0]
   if (candidates.length === 0) {
     throw new ReloadError(`No app named '${name}' is published to the stream '${stream}'. The name matches ${list(all)}. Check stream, or use app-id.`)

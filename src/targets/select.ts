@@ -9,6 +9,7 @@ import type { Resolved, TargetRun } from '../report/target-run.js'
 import { printUntrusted } from '../output/untrusted.js'
 import type { Log } from '../toolkit/toolkit.js'
 import { findApp } from './find-app.js'
+import { sameText } from '../util/ids.js'
 
 /** The targets, resolved and checked; `failure` says why none may start (then nothing starts). */
 export interface Selection {
@@ -121,11 +122,10 @@ async function selectTasks(api: QrsApi, selector: Selector): Promise<ReloadTask[
       : `${eqText('customProperties.definition.name', selector.name)} and ${eqText('customProperties.value', selector.value)}`
   const reload = await api.reloadTasks(filter)
   const program = asExternalPrograms(await api.externalProgramTasks(filter))
-  const same = (a: string | undefined, b: string): boolean => (a ?? '').toLowerCase() === b.toLowerCase()
   const matches = (task: ReloadTask): boolean =>
     selector.kind === 'task-tag'
-      ? (task.tags ?? []).some(tag => same(tag.name, selector.tag))
-      : (task.customProperties ?? []).some(cp => same(cp.definition?.name, selector.name) && same(cp.value, selector.value))
+      ? (task.tags ?? []).some(tag => sameText(tag.name, selector.tag))
+      : (task.customProperties ?? []).some(cp => sameText(cp.definition?.name, selector.name) && sameText(cp.value, selector.value))
   return [...reload, ...program].filter(matches).sort(byName)
 }
 
