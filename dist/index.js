@@ -1907,12 +1907,7 @@ const handleAnswer = (0,qrs_shape/* either */.gP)(qrs_shape/* text */.Qq, (0,qrs
 
 ;// CONCATENATED MODULE: ./src/qrs/types.ts
 /** The parts of QRS entities the action reads. Real answers carry many more fields: they are ignored. */
-
 const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
-/** An id as the QRS writes one (a GUID): ids the server sends are checked before they are used or printed. */
-function isGuid(value) {
-    return typeof value === 'string' && qrs_shape/* GUID */.Sm.test(value);
-}
 /** QRS TaskType: 0 Reload, 1 ExternalProgram, 2 UserSync (only the first two are started here). */
 const TASK_TYPE = { reload: 0, externalProgram: 1 };
 function isExternalProgram(task) {
@@ -1923,7 +1918,10 @@ function asExternalPrograms(tasks) {
     return tasks.map(task => ({ ...task, taskType: task.taskType ?? TASK_TYPE.externalProgram }));
 }
 
+// EXTERNAL MODULE: ./src/util/ids.ts
+var util_ids = __nccwpck_require__(4598);
 ;// CONCATENATED MODULE: ./src/qrs/api.ts
+
 
 
 
@@ -1933,7 +1931,6 @@ const tasks = (0,qrs_shape/* list */.p_)(reloadTask);
 const results = (0,qrs_shape/* list */.p_)(executionResult);
 const sessions = (0,qrs_shape/* list */.p_)(executionSession);
 /** Ids as the QRS compares them: case-insensitively. */
-const same = (a, b) => a !== undefined && a.toLowerCase() === b.toLowerCase();
 /**
  * The QRS calls the action makes, by name. Everything else goes through the client. Every answer is
  * checked against its shape (answers.ts) where it enters, and no identity the server echoes is trusted:
@@ -2005,7 +2002,7 @@ class QrsApi {
     /** One result per attempt of the execution; several when the task retried. */
     async executionResults(executionId) {
         const found = await this.client.get('/qrs/executionresult/full', results, { filter: eqGuid('ExecutionId', executionId) });
-        return found.filter(result => same(result.executionID, executionId));
+        return found.filter(result => (0,util_ids/* sameText */.QV)(result.executionID, executionId));
     }
     /**
      * The sessions of these executions that still run (an ended one is missing: the QRS deletes it), in
@@ -2014,12 +2011,12 @@ class QrsApi {
      */
     async executionSessionsOf(ids) {
         const found = await this.chunked(ids, id => eqGuid('id', id), filter => this.client.get('/qrs/executionsession/full', sessions, { filter }));
-        return found.filter(session => ids.some(id => same(session.id, id)));
+        return found.filter(session => ids.some(id => (0,util_ids/* sameText */.QV)(session.id, id)));
     }
     /** Every attempt's result of these executions, read like executionSessionsOf: only results of those asked for. */
     async executionResultsOf(ids) {
         const found = await this.chunked(ids, id => eqGuid('ExecutionId', id), filter => this.client.get('/qrs/executionresult/full', results, { filter }));
-        return found.filter(result => ids.some(id => same(result.executionID, id)));
+        return found.filter(result => ids.some(id => (0,util_ids/* sameText */.QV)(result.executionID, id)));
     }
     /** The items' terms or-ed in chunks under the URL budget, one request each. */
     async chunked(items, term, list) {
@@ -2035,12 +2032,12 @@ class QrsApi {
     async taskExecutionSessions(task) {
         const external = isExternalProgram(task);
         const found = await this.runningSessions(eqGuid(external ? 'externalProgramTask.id' : 'reloadTask.id', task.id));
-        return 'notKnown' in found ? found : found.filter(session => same((external ? session.externalProgramTask : session.reloadTask)?.id, task.id));
+        return 'notKnown' in found ? found : found.filter(session => (0,util_ids/* sameText */.QV)((external ? session.externalProgramTask : session.reloadTask)?.id, task.id));
     }
     /** The executions of any task of the app running now (an engine reload must not run beside one); NotKnown as above. */
     async appRunningSessions(appId) {
         const found = await this.runningSessions(eqGuid('app.id', appId));
-        return 'notKnown' in found ? found : found.filter(session => same(session.app?.id, appId));
+        return 'notKnown' in found ? found : found.filter(session => (0,util_ids/* sameText */.QV)(session.app?.id, appId));
     }
     async runningSessions(filter) {
         try {
@@ -2077,7 +2074,7 @@ class QrsApi {
             const all = [];
             for (const { taskId, sinceIso } of spans) {
                 // A condensed result that names a task must name this one.
-                const runs = (await this.recentRuns(taskId, sinceIso)).filter(result => result.taskID === undefined || same(result.taskID, taskId));
+                const runs = (await this.recentRuns(taskId, sinceIso)).filter(result => result.taskID === undefined || (0,util_ids/* sameText */.QV)(result.taskID, taskId));
                 all.push(...runs.map(result => ({ ...result, taskID: taskId })));
             }
             return all;
@@ -2095,11 +2092,11 @@ class QrsApi {
         }
         if (!all.every(result => result.taskID))
             return each();
-        return all.filter(result => spans.some(({ taskId }) => same(result.taskID, taskId)));
+        return all.filter(result => spans.some(({ taskId }) => (0,util_ids/* sameText */.QV)(result.taskID, taskId)));
     }
     async taskExecutionResults(taskId) {
         const found = await this.client.get('/qrs/executionresult/full', results, { filter: eqGuid('taskID', taskId) });
-        return found.filter(result => same(result.taskID, taskId));
+        return found.filter(result => (0,util_ids/* sameText */.QV)(result.taskID, taskId));
     }
     /** Every task trigger (composite event); task chains are read from their rules. */
     compositeEvents() {
@@ -2112,11 +2109,11 @@ class QrsApi {
     }
     async appExecutionSessions(appId) {
         const found = await this.optionalList(this.client.get('/qrs/executionsession/full', sessions, { filter: eqGuid('app.id', appId) }));
-        return found.filter(session => same(session.app?.id, appId));
+        return found.filter(session => (0,util_ids/* sameText */.QV)(session.app?.id, appId));
     }
     async appExecutionResults(appId) {
         const found = await this.optionalList(this.client.get('/qrs/executionresult/full', results, { filter: eqGuid('appID', appId) }));
-        return found.filter(result => same(result.appID, appId));
+        return found.filter(result => (0,util_ids/* sameText */.QV)(result.appID, appId));
     }
     /**
      * Asks the QRS to call `callbackUrl` when the status of a result that `filter` matches changes
@@ -2163,7 +2160,7 @@ class QrsApi {
     }
     /** An entity read by its id must be that one: a proxy or a server that answers another is answering something unexpected. */
     itself(method, path, id, found) {
-        if (found && !same(found.id, id))
+        if (found && !(0,util_ids/* sameText */.QV)(found.id, id))
             throw new errors/* WrongFieldsAnswer */.RE(method, path, 200, `id is ${found.id}, not the ${id} asked for`);
         return found;
     }
@@ -2607,8 +2604,8 @@ function describe(bytes) {
 
 ;// CONCATENATED MODULE: ./src/inputs/parse-targets.ts
 
+
 const TARGET_INPUTS = ['task-id', 'task-name', 'app-id', 'app-name', 'task-tag', 'task-custom-property'];
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * The target inputs combine: the targets are their union. One per line (names may contain commas);
  * the same line twice in one input is a mistake, the same task from two inputs is not.
@@ -2636,7 +2633,7 @@ function parseTargetInputs(get) {
             else if (input === 'task-custom-property')
                 selectors.push(parseProperty(line));
             else {
-                if (!GUID.test(line))
+                if (!util_ids/* GUID */.Sm.test(line))
                     throw new errors/* InputError */.dz(input, `'${line}' is not a GUID (e.g. 0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60).`);
                 targets.push(input === 'app-id' ? { kind: 'app-id', appId: line.toLowerCase() } : { kind: 'task-id', taskId: line.toLowerCase() });
             }
@@ -5348,7 +5345,7 @@ async function findTask(api, target) {
  */
 async function findTasks(api, targets) {
     // Each target takes only what matches it, whatever the server matched (also for a lookup of one target).
-    const matching = (target, tasks) => 'taskId' in target ? tasks.filter(task => same(task.id, target.taskId)) : tasks.filter(task => sameName(task.name, target.taskName));
+    const matching = (target, tasks) => 'taskId' in target ? tasks.filter(task => (0,util_ids/* sameText */.QV)(task.id, target.taskId)) : tasks.filter(task => (0,util_ids/* sameText */.QV)(task.name, target.taskName));
     const reload = await lookUp(targets, filter => api.reloadTasks(filter));
     const missing = targets.filter(target => matching(target, reload).length === 0);
     const programs = missing.length > 0 ? asExternalPrograms(await lookUp(missing, filter => api.externalProgramTasks(filter))) : [];
@@ -5362,10 +5359,6 @@ async function lookUp(targets, list) {
     for (const chunk of chunks(targets, target => ('taskId' in target ? eqGuid('id', target.taskId) : eqText('name', target.taskName))))
         found.push(...(await list(chunk.filter)));
     return found;
-}
-/** QRS compares strings case-insensitively. */
-function sameName(a, b) {
-    return (a ?? '').toLowerCase() === b.toLowerCase();
 }
 function pick(target, tasks) {
     if ('taskId' in target) {
@@ -5386,7 +5379,7 @@ function pick(target, tasks) {
 /** The task with this id, a reload task or else an external program task: only one that has that id. */
 async function taskById(api, id, privileges = false) {
     const filter = eqGuid('id', id);
-    const ours = (found) => found.find(task => same(task.id, id));
+    const ours = (found) => found.find(task => (0,util_ids/* sameText */.QV)(task.id, id));
     return ours(await api.reloadTasks(filter, privileges)) ?? ours(asExternalPrograms(await api.externalProgramTasks(filter, privileges)));
 }
 
@@ -5411,10 +5404,10 @@ function userName(record) {
 async function startedSince(api, record) {
     const before = new Set(record.before.map(id => id.toLowerCase()));
     return ((await runningSessions(api, record))
-        .filter(session => isGuid(session.id) && !before.has(session.id.toLowerCase()) && runsAs(session.user, record.user))
+        .filter(session => (0,util_ids/* isGuid */.W_)(session.id) && !before.has(session.id.toLowerCase()) && runsAs(session.user, record.user))
         .map(session => ({ executionId: session.id, taskId: record.taskId ?? session.reloadTask?.id ?? session.externalProgramTask?.id ?? '' }))
         // Both go into request paths: GUIDs only.
-        .filter(found => isGuid(found.taskId)));
+        .filter(found => (0,util_ids/* isGuid */.W_)(found.taskId)));
 }
 /** The sessions of the record's task (or app); none when the server does not serve the list (nothing can be told). */
 async function runningSessions(api, record) {
@@ -5448,8 +5441,7 @@ function runsAs(sessionUser, ours) {
     const us = parseUser(ours);
     if (!them.userId)
         return false;
-    const same = (a, b) => a.toLowerCase() === b.toLowerCase();
-    return same(them.userId, us.userId) && (!them.directory || !us.directory || same(them.directory, us.directory));
+    return (0,util_ids/* sameText */.QV)(them.userId, us.userId) && (!them.directory || !us.directory || (0,util_ids/* sameText */.QV)(them.directory, us.directory));
 }
 
 ;// CONCATENATED MODULE: ./src/reload/reconcile.ts
@@ -5481,7 +5473,7 @@ async function findLostStart(api, task, record, lost, options) {
     const look = async () => {
         const sessions = await api.taskExecutionSessions(task);
         // Ids that are not GUIDs are nobody's: they are neither followed nor printed.
-        const fresh = 'notKnown' in sessions ? [] : sessions.filter(session => isGuid(session.id) && !before.has(session.id.toLowerCase()));
+        const fresh = 'notKnown' in sessions ? [] : sessions.filter(session => (0,util_ids/* isGuid */.W_)(session.id) && !before.has(session.id.toLowerCase()));
         for (const session of fresh)
             if (!runsAs(session.user, record.user))
                 theirs.add(session.id.toLowerCase());
@@ -5495,7 +5487,7 @@ async function findLostStart(api, task, record, lost, options) {
         if (!last || last === options.lastResultBefore)
             return undefined;
         const executionId = (await api.executionResult(last))?.executionID;
-        return isGuid(executionId) && !before.has(executionId.toLowerCase()) && !theirs.has(executionId.toLowerCase()) ? executionId : undefined;
+        return (0,util_ids/* isGuid */.W_)(executionId) && !before.has(executionId.toLowerCase()) && !theirs.has(executionId.toLowerCase()) ? executionId : undefined;
     };
     const outcome = await poll({
         clock,
@@ -5530,8 +5522,8 @@ const app_reload_MAX_GAP_MS = 5_000;
  * one is ours; several new ones at once cannot be told apart, and the action says so. The request is
  * sent once: when its answer is lost, the looking is the same (its outcome is not known either way).
  */
-async function startAppReload(api, appId, { clock, signal, deadline, user, onSend, log }) {
-    const app = await api.app(appId);
+async function startAppReload(api, appId, { clock, signal, deadline, user, onSend, log, app: known }) {
+    const app = known ?? (await api.app(appId));
     if (!app)
         throw new errors/* ReloadError */.gK(`No app with id ${appId} is visible to this user: check the id (QMC > Apps) and the user's read rights.`);
     const before = await appExecutions(api, appId);
@@ -5582,13 +5574,13 @@ async function appExecutions(api, appId) {
     // Ids go into request paths and the log: those that are not GUIDs are nobody's.
     const all = new Map();
     for (const result of results)
-        if (isGuid(result.executionID))
-            all.set(result.executionID.toLowerCase(), isGuid(result.taskID) ? result.taskID : '');
-    for (const session of sessions.filter(s => isGuid(s.id))) {
+        if ((0,util_ids/* isGuid */.W_)(result.executionID))
+            all.set(result.executionID.toLowerCase(), (0,util_ids/* isGuid */.W_)(result.taskID) ? result.taskID : '');
+    for (const session of sessions.filter(s => (0,util_ids/* isGuid */.W_)(s.id))) {
         const taskId = session.reloadTask?.id;
-        all.set(session.id.toLowerCase(), isGuid(taskId) ? taskId : (all.get(session.id.toLowerCase()) ?? ''));
+        all.set(session.id.toLowerCase(), (0,util_ids/* isGuid */.W_)(taskId) ? taskId : (all.get(session.id.toLowerCase()) ?? ''));
     }
-    return { all, running: sessions.filter(s => isGuid(s.id)).map(session => session.id.toLowerCase()) };
+    return { all, running: sessions.filter(s => (0,util_ids/* isGuid */.W_)(s.id)).map(session => session.id.toLowerCase()) };
 }
 
 ;// CONCATENATED MODULE: ./src/reload/status.ts
@@ -6220,12 +6212,12 @@ const FRESH_LOOKUP_MS = 2_000;
 /** Starts the target once (or attaches to its running execution) and says which execution is ours. */
 async function startReload(api, target, options, known) {
     if (target.kind === 'app-id') {
-        const { app, executionId, taskId } = await startAppReload(api, target.appId, { ...options, signal: options.cancel });
+        const { app, executionId, taskId } = await startAppReload(api, target.appId, { ...options, signal: options.cancel, app: known?.app });
         const task = taskId ? await findTask(api, { taskId }) : await findTask(api, { taskName: `Manually triggered reload of ${app.name}` });
         return { task, executionId, app, attached: false };
     }
     // The operational state must be current (running? last run?): a lookup older than a moment is repeated.
-    const fresh = known && performance.now() - known.at <= FRESH_LOOKUP_MS ? known.task : undefined;
+    const fresh = known?.task && known.at !== undefined && performance.now() - known.at <= FRESH_LOOKUP_MS ? known.task : undefined;
     const task = fresh ?? (await findTask(api, target.kind === 'task-id' ? { taskId: target.taskId } : { taskName: target.taskName }));
     // The lookup's last run; the runner reads the recent runs of all its tasks at once, after the starts.
     let forecast = forecastOf(task.operational?.lastExecutionResult);
@@ -6281,11 +6273,11 @@ function mayBeRunning(task) {
 /** if-running: wait — the new data must not be missed by a reload that began before it landed. */
 async function waitForRunning(api, task, executionId, options) {
     printUntrusted(options.log, `Task '${task.name}' is already running (execution ${executionId}): waiting for it to end, then starting a fresh reload (if-running: wait).`);
-    const outcome = await waitForExecution(api.with({ retries: 0, deadline: options.clock.now() + options.timeoutMs }), executionId, {
+    const outcome = await waitForExecution(api.with({ retries: 0, deadline: options.deadline }), executionId, {
         // The outage lines quote the server's answer.
         log: line => printUntrusted(options.log, line),
         clock: options.clock,
-        timeoutMs: options.timeoutMs,
+        timeoutMs: Math.max(0, options.deadline - options.clock.now()),
         maxPollIntervalMs: options.maxPollIntervalMs,
         signal: options.signal
     });
@@ -7334,6 +7326,14 @@ function keepLast(list, line, max) {
 
 ;// CONCATENATED MODULE: ./src/run/context.ts
 
+/** clock.now() when the target's timeout passes: every wait, read and download of the target ends by then. */
+function deadlineOf({ startedAt, settings }) {
+    return startedAt + settings.timeoutMs;
+}
+/** What is left of the target's timeout (never below 0). */
+function timeLeft(context) {
+    return Math.max(0, deadlineOf(context) - context.clock.now());
+}
 function targetContext(run, step) {
     const info = (line) => printUntrusted(step.toolkit, step.multi ? `[${run.label}] ${line}` : line);
     return {
@@ -7468,6 +7468,8 @@ async function follow(runner, started, context) {
         return outcome;
     const last = `${outcome.lastStatus === undefined ? 'no status seen yet' : `last status ${describeStatus(outcome.lastStatus)}`}${outcome.unanswered ? `; ${outcome.unanswered}` : ''}`;
     const raise = "Raise 'timeout' if reloads of this app take longer.";
+    // The timeout counts from the target's start, a wait for a run already going included.
+    const elapsed = formatDuration(Math.max(outcome.elapsedMs, context.clock.now() - context.startedAt));
     run.report = buildReport(started, outcome.result, outcome.attempts);
     if (!run.report.status && outcome.lastStatus !== undefined) {
         run.report.status = statusName(outcome.lastStatus);
@@ -7476,11 +7478,11 @@ async function follow(runner, started, context) {
     if (started.attached || !settings.stopOnTimeout) {
         tracker.ended(started.key);
         const why = started.attached ? 'it was started by someone else (if-running: attach)' : 'stop-on-timeout is false';
-        run.error = `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for ${names.what} (${names.ended}, ${last}). The reload keeps running in Qlik Sense: ${why}. ${raise}`;
+        run.error = `Timed out after ${elapsed} waiting for ${names.what} (${names.ended}, ${last}). The reload keeps running in Qlik Sense: ${why}. ${raise}`;
         return undefined;
     }
     const stop = await stopAndExplain(() => runner.stop(started, { waitMs: STOP_WAIT_ON_TIMEOUT_MS, afterCancel: false, context }), {
-        why: `Timed out after ${formatDuration(outcome.elapsedMs)} waiting for ${names.what} (${last})`,
+        why: `Timed out after ${elapsed} waiting for ${names.what} (${last})`,
         names,
         afterFailure: 'Stop it in the QMC if it still runs.'
     });
@@ -7592,7 +7594,7 @@ function cutNote(log, maxBytes) {
 /** wait-for-chain: the tasks the outcome triggers, waited for within the target's timeout. */
 async function followTheChain(task, result, context) {
     const { run, settings, api, clock, signal, toolkit, info, group } = context;
-    const deadline = context.startedAt + settings.timeoutMs;
+    const deadline = deadlineOf(context);
     run.chain = await group('Task chain', async () => {
         // No request of the chain outlives the timeout either.
         const chain = await followChain(api.with({ deadline }), { task, result }, { clock, log: toolkit, signal, deadline, maxPollIntervalMs: settings.maxPollIntervalMs, visited: new Set(), claimed: new Set() });
@@ -7655,41 +7657,42 @@ async function reportCancelled(progress, toolkit) {
             messages.push(`The job was cancelled after the reload of '${run.label}' had ended (${run.report?.status || 'ended'}); nothing to stop.`);
         }
     }
-    for (const r of [...running.values()]) {
+    // All at once: the runner kills the step seconds after the cancel, and each stop may wait for its Aborted.
+    const stopped = [...running.values()].map(async (r) => {
         if (r.attached) {
-            messages.push(`The job was cancelled; ${r.names.ended} was started by someone else (if-running: attach) and keeps running.`);
+            running.delete(r.key);
+            return `The job was cancelled; ${r.names.ended} was started by someone else (if-running: attach) and keeps running.`;
         }
-        else if (settings?.stopOnCancel === false) {
-            messages.push(`The job was cancelled; ${r.names.subject} keeps running in Qlik Sense because stop-on-cancel is false.`);
-        }
-        else {
-            const stop = await stopAndExplain(() => r.stop(STOP_WAIT_ON_CANCEL_MS), { why: 'The job was cancelled', names: r.names, afterFailure: 'The post step will try again.' });
-            messages.push(stop.message);
-            if (stop.kind === 'failed') {
-                progress.stopFailed(r.key);
-                continue;
-            }
-            // Its final status is the outcome the outputs and the summary report (Aborted), as after a timeout.
-            const run = runs.find(candidate => candidate.started?.key === r.key);
-            if (run?.started && stop.result)
-                run.report = buildReport(run.started, stop.result);
-        }
-        running.delete(r.key);
-    }
-    for (const [run, start] of [...pending]) {
         if (settings?.stopOnCancel === false) {
-            messages.push(`The job was cancelled during the start of ${startedWhat(start.record)}; what it started keeps running in Qlik Sense because stop-on-cancel is false.`);
-            pending.delete(run);
-            continue;
+            running.delete(r.key);
+            return `The job was cancelled; ${r.names.subject} keeps running in Qlik Sense because stop-on-cancel is false.`;
         }
-        const settled = await start.settle({ why: 'The job was cancelled', lookMs: LOOK_ON_CANCEL_MS, waitMs: STOP_WAIT_ON_CANCEL_MS, afterward: 'The post step looks again.' });
-        messages.push(settled.message);
+        const stop = await stopAndExplain(() => r.stop(STOP_WAIT_ON_CANCEL_MS), { why: 'The job was cancelled', names: r.names, afterFailure: 'The post step will try again.' });
+        if (stop.kind === 'failed') {
+            progress.stopFailed(r.key);
+            return stop.message;
+        }
+        // Its final status is the outcome the outputs and the summary report (Aborted), as after a timeout.
+        const run = runs.find(candidate => candidate.started?.key === r.key);
+        if (run?.started && stop.result)
+            run.report = buildReport(run.started, stop.result);
+        running.delete(r.key);
+        return stop.message;
+    });
+    const settled = [...pending].map(async ([run, start]) => {
+        if (settings?.stopOnCancel === false) {
+            pending.delete(run);
+            return `The job was cancelled during the start of ${startedWhat(start.record)}; what it started keeps running in Qlik Sense because stop-on-cancel is false.`;
+        }
+        const outcome = await start.settle({ why: 'The job was cancelled', lookMs: LOOK_ON_CANCEL_MS, waitMs: STOP_WAIT_ON_CANCEL_MS, afterward: 'The post step looks again.' });
         // Nothing found yet, or its stop failed: the post step looks again, under the same rule.
-        if (settled.kind === 'none' || settled.kind === 'failed')
+        if (outcome.kind === 'none' || outcome.kind === 'failed')
             progress.pendingLeft.add(run);
         else
             pending.delete(run);
-    }
+        return outcome.message;
+    });
+    messages.push(...(await Promise.all([...stopped, ...settled])));
     // What is left is for the post step.
     progress.save();
     if (runs.length === 1)
@@ -8066,6 +8069,7 @@ const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impo
 
 
 
+
 /**
  * Right after a run the download can answer 404 for a while (Butler waits 500 ms, then retries
  * 2 s apart): bounded waits, about 15 s in all.
@@ -8081,7 +8085,7 @@ async function saveScriptLog(api, taskId, result, { dir, clock, signal, maxBytes
         return { kind: 'none', reason: 'the scheduler recorded no script log for this execution (empty file reference)' };
     }
     // The id names the file: anything but a GUID (a `../` in it) is refused before any request.
-    if (!fetch_GUID.test(result.id ?? ''))
+    if (!(0,util_ids/* isGuid */.W_)(result.id))
         return { kind: 'none', reason: `the execution result id '${String(result.id).slice(0, 60)}' is not a GUID, so it cannot name the log file` };
     const path = insideDir(dir, `qlik-script-log-${result.id.toLowerCase()}.log`);
     const reference = await api.scriptLogReference(taskId, result);
@@ -8101,7 +8105,6 @@ async function saveScriptLog(api, taskId, result, { dir, clock, signal, maxBytes
     }
     return { kind: 'none', reason: `the log download still answered 404 after ${outcome.attempts} tries` };
 }
-const fetch_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** `name` resolved inside `dir`; throws when it would land anywhere else. */
 function insideDir(dir, name) {
     const base = (0,external_node_path_namespaceObject.resolve)(dir);
@@ -8183,9 +8186,10 @@ class ProgressFile {
 }
 
 ;// CONCATENATED MODULE: ./src/run/engine-tables.ts
+
 /** What is left of the target's timeout, but at least one request's time: what opening an app may take. */
 function openBudget({ settings, clock, startedAt }) {
-    return Math.max(settings.requestTimeoutMs, startedAt + settings.timeoutMs - clock.now());
+    return Math.max(settings.requestTimeoutMs, timeLeft({ startedAt, settings, clock }));
 }
 /** Opens the app in the engine with its data, reads its tables, closes the session. */
 async function readTables(engine, app, context) {
@@ -8210,6 +8214,8 @@ async function readTables(engine, app, context) {
 
 
 
+
+
 /** GetProgress once a second: the lines arrive within a second, at a rate that does not load the engine (corectl#256). */
 const PROGRESS_POLL_MS = 1_000;
 /** The transient line ("Orders << Orders 40,000 Lines fetched") at most this often. */
@@ -8218,7 +8224,6 @@ const TRANSIENT_EVERY_MS = 5_000;
 const engine_runner_HEARTBEAT_MS = 5 * 60_000;
 /** enigma.js's code for a call whose socket closed before the answer (NOT_CONNECTED). */
 const LOST = -1;
-const engine_runner_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * The action reloads each app itself in the engine: after the QRS says no task of the app runs, it
  * opens the app (one session per app), reads its tables, runs DoReloadEx (partial with qPartial), prints
@@ -8232,13 +8237,13 @@ function engineRunner(api, engine) {
             const app = resolved ? { id: resolved.id, name: resolved.name } : { id: run.target.kind === 'app-id' ? run.target.appId : '' };
             // The input check refuses if-running: attach in engine mode.
             const ifRunning = settings.ifRunning === 'fail' ? 'fail' : 'wait';
-            await untilAppIdle(api, app, { ifRunning, deadline: clock.now() + settings.timeoutMs, maxPollIntervalMs: settings.maxPollIntervalMs, clock, signal, log: toolkit });
+            await untilAppIdle(api, app, { ifRunning, deadline: deadlineOf(context), maxPollIntervalMs: settings.maxPollIntervalMs, clock, signal, log: toolkit });
             const session = await engine.open(app, { noData: false, openTimeoutMs: openBudget(context), signal });
             try {
                 const before = await session.tables();
                 signal.throwIfAborted();
                 const key = (0,external_node_crypto_namespaceObject.randomUUID)();
-                const name = `qlik-engine-log-${engine_runner_GUID.test(app.id) ? app.id.toLowerCase() : 'app'}-${key.slice(0, 8)}.log`;
+                const name = `qlik-engine-log-${(0,util_ids/* isGuid */.W_)(app.id) ? app.id.toLowerCase() : 'app'}-${key.slice(0, 8)}.log`;
                 // Capped as a downloaded script log is: the same input, the same head and tail.
                 const log = new ProgressFile(process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), name, settings.scriptLogMaxBytes);
                 // Recorded before DoReloadEx goes out, as a task's start is: a main killed from here on leaves the post
@@ -8284,7 +8289,8 @@ function engineRunner(api, engine) {
                 const outcome = await poll({
                     clock,
                     signal,
-                    deadline: since + settings.timeoutMs,
+                    // The target's timeout counts from its start: a wait for a running task of the app took its share.
+                    deadline: deadlineOf(context),
                     // A gap ends early when DoReloadEx answers: the last lines are read at once.
                     sleep: (ms, abort) => sleepUntil(clock, ms, abort, started.reload.done),
                     read: async () => {
@@ -8986,6 +8992,7 @@ async function settleStart(api, record, story) {
 
 
 
+
 /** The task's run as every step knows it. */
 function taskReload(start) {
     const { task, executionId } = start;
@@ -9014,15 +9021,15 @@ function taskRunner(api, engine, runs = []) {
         return { poller, push };
     };
     return {
-        start: async ({ run, settings, clock, signal, cancel, toolkit, tracker, startedAt }) => {
-            const known = run.resolved?.task && run.resolved.lookedUpAt !== undefined ? { task: run.resolved.task, at: run.resolved.lookedUpAt } : undefined;
+        start: async (context) => {
+            const { run, settings, clock, signal, cancel, toolkit, tracker } = context;
+            const known = { task: run.resolved?.task, at: run.resolved?.lookedUpAt, app: run.resolved?.app };
             // Each start is recorded before it is sent: a cancellation (or the post step) finds what it started from the record.
             const onSend = (record) => tracker.starting(run, {
                 record,
                 settle: story => settleStart(api.detached(), record, { ...story, clock, log: toolkit })
             });
-            const deadline = startedAt + settings.timeoutMs;
-            const start = await startReload(api, run.target, { ...settings, clock, signal, cancel, log: toolkit, deadline, user: authUser(settings.auth), onSend }, known);
+            const start = await startReload(api, run.target, { ...settings, clock, signal, cancel, log: toolkit, deadline: deadlineOf(context), user: authUser(settings.auth), onSend }, known);
             return taskReload(start);
         },
         status: async (started) => latestAttempt(await api.executionResults(started.executionId)),
@@ -9058,7 +9065,8 @@ function taskRunner(api, engine, runs = []) {
                     return await poller.wait(executionId, {
                         signal,
                         log: info,
-                        timeoutMs: settings.timeoutMs,
+                        // The target's timeout counts from its start: a wait for a run already going (if-running) took its share.
+                        timeoutMs: timeLeft(context),
                         maxPollIntervalMs: settings.maxPollIntervalMs,
                         forecast: initial,
                         forecastLater,
@@ -9089,14 +9097,17 @@ function taskRunner(api, engine, runs = []) {
         // The scheduler saved the app at the end of the task's reload.
         save: async () => { },
         // Within the target's timeout, like the wait: a log that never ends is cut there.
-        scriptLog: ({ task }, result, { clock, cancel, startedAt, settings }) => isExternalProgram(task)
-            ? Promise.resolve(undefined)
-            : saveScriptLog(api.with({ deadline: startedAt + settings.timeoutMs }), task.id, result, {
-                dir: process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(),
-                clock,
-                signal: cancel,
-                maxBytes: settings.scriptLogMaxBytes
-            }),
+        scriptLog: ({ task }, result, context) => {
+            const { clock, cancel, settings } = context;
+            return isExternalProgram(task)
+                ? Promise.resolve(undefined)
+                : saveScriptLog(api.with({ deadline: deadlineOf(context) }), task.id, result, {
+                    dir: process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(),
+                    clock,
+                    signal: cancel,
+                    maxBytes: settings.scriptLogMaxBytes
+                });
+        },
         release: async () => { }
     };
 }
@@ -9159,20 +9170,20 @@ function forecastLine(forecast) {
 ;// CONCATENATED MODULE: ./src/targets/find-app.ts
 
 
+
 /**
  * The one app with this name (and, with `stream`, published to that stream). App names are not
  * unique: the same name in two streams, or copies in work areas, is refused with every match listed,
  * never guessed.
  */
 async function findApp(api, name, stream) {
-    const same = (a, b) => (a ?? '').toLowerCase() === b.toLowerCase();
     // The QRS compares case-insensitively; the exact spelling wins when it is among them.
-    const named = (await api.apps(eqText('name', name))).filter(app => same(app.name, name));
+    const named = (await api.apps(eqText('name', name))).filter(app => (0,util_ids/* sameText */.QV)(app.name, name));
     const exact = named.filter(app => app.name === name);
     const all = exact.length > 0 ? exact : named;
     if (all.length === 0)
         throw new errors/* ReloadError */.gK(`No app named '${name}' is visible to this user: check the name (QMC > Apps) and the user's read rights.`);
-    const candidates = stream ? all.filter(app => app.published && same(app.stream?.name, stream)) : all;
+    const candidates = stream ? all.filter(app => app.published && (0,util_ids/* sameText */.QV)(app.stream?.name, stream)) : all;
     if (candidates.length === 1)
         return candidates[0];
     if (candidates.length === 0) {
@@ -9193,6 +9204,7 @@ function find_app_list(apps) {
 }
 
 ;// CONCATENATED MODULE: ./src/targets/select.ts
+
 
 
 
@@ -9310,10 +9322,9 @@ async function selectTasks(api, selector) {
         : `${eqText('customProperties.definition.name', selector.name)} and ${eqText('customProperties.value', selector.value)}`;
     const reload = await api.reloadTasks(filter);
     const program = asExternalPrograms(await api.externalProgramTasks(filter));
-    const same = (a, b) => (a ?? '').toLowerCase() === b.toLowerCase();
     const matches = (task) => selector.kind === 'task-tag'
-        ? (task.tags ?? []).some(tag => same(tag.name, selector.tag))
-        : (task.customProperties ?? []).some(cp => same(cp.definition?.name, selector.name) && same(cp.value, selector.value));
+        ? (task.tags ?? []).some(tag => (0,util_ids/* sameText */.QV)(tag.name, selector.tag))
+        : (task.customProperties ?? []).some(cp => (0,util_ids/* sameText */.QV)(cp.definition?.name, selector.name) && (0,util_ids/* sameText */.QV)(cp.value, selector.value));
     return [...reload, ...program].filter(matches).sort(byName);
 }
 function byName(a, b) {
@@ -9457,7 +9468,6 @@ function createAgent(base, serverTls, clientTls, maxSockets = Infinity) {
 /* harmony export */   Jt: () => (/* binding */ flag),
 /* harmony export */   Os: () => (/* binding */ guid),
 /* harmony export */   Qq: () => (/* binding */ text),
-/* harmony export */   Sm: () => (/* binding */ GUID),
 /* harmony export */   WQ: () => (/* binding */ whole),
 /* harmony export */   g1: () => (/* binding */ record),
 /* harmony export */   gP: () => (/* binding */ either),
@@ -9467,6 +9477,8 @@ function createAgent(base, serverTls, clientTls, maxSockets = Infinity) {
 /* harmony export */   wC: () => (/* binding */ matching),
 /* harmony export */   zq: () => (/* binding */ WrongShape)
 /* harmony export */ });
+/* harmony import */ var _util_ids_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4598);
+
 /** Where an answer does not have the shape the action reads; the client turns it into an UnexpectedAnswer. */
 class WrongShape extends Error {
     name = 'WrongShape';
@@ -9495,9 +9507,7 @@ const flag = (value, at) => (typeof value === 'boolean' ? value : wrong(at, valu
 function matching(pattern, wanted) {
     return (value, at) => (typeof value === 'string' && pattern.test(value) ? value : wrong(at, value, wanted));
 }
-/** Every QRS id is a GUID; ids go into paths and filters, so nothing else is taken. */
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const guid = matching(GUID, 'a GUID');
+const guid = matching(_util_ids_js__WEBPACK_IMPORTED_MODULE_0__/* .GUID */ .Sm, 'a GUID');
 /** Absent, null (or, with `emptyToo`, an empty string): undefined. */
 function optional(shape, emptyToo = false) {
     return (value, at) => (value === undefined || value === null || (emptyToo && value === '') ? undefined : shape(value, at));
@@ -9676,6 +9686,28 @@ class CancelledError extends Error {
 /** The message of anything thrown: an Error's message, anything else as text. */
 function errorMessage(error) {
     return error instanceof Error ? error.message : String(error);
+}
+
+
+/***/ }),
+
+/***/ 4598:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   QV: () => (/* binding */ sameText),
+/* harmony export */   Sm: () => (/* binding */ GUID),
+/* harmony export */   W_: () => (/* binding */ isGuid)
+/* harmony export */ });
+/** Qlik's ids are GUIDs; an id goes into paths, filters and file names, so nothing else is taken for one. */
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** An id as Qlik writes one (a GUID): ids the server sends are checked before they are used or printed. */
+function isGuid(value) {
+    return typeof value === 'string' && GUID.test(value);
+}
+/** The same id or name as Qlik compares them: without regard to case. Absent is never the same. */
+function sameText(a, b) {
+    return typeof a === 'string' && a.toLowerCase() === b.toLowerCase();
 }
 
 

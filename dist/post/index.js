@@ -1907,12 +1907,7 @@ const handleAnswer = (0,qrs_shape/* either */.gP)(qrs_shape/* text */.Qq, (0,qrs
 
 ;// CONCATENATED MODULE: ./src/qrs/types.ts
 /** The parts of QRS entities the action reads. Real answers carry many more fields: they are ignored. */
-
 const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
-/** An id as the QRS writes one (a GUID): ids the server sends are checked before they are used or printed. */
-function isGuid(value) {
-    return typeof value === 'string' && qrs_shape/* GUID */.Sm.test(value);
-}
 /** QRS TaskType: 0 Reload, 1 ExternalProgram, 2 UserSync (only the first two are started here). */
 const TASK_TYPE = { reload: 0, externalProgram: 1 };
 function isExternalProgram(task) {
@@ -1923,7 +1918,10 @@ function asExternalPrograms(tasks) {
     return tasks.map(task => ({ ...task, taskType: task.taskType ?? TASK_TYPE.externalProgram }));
 }
 
+// EXTERNAL MODULE: ./src/util/ids.ts
+var util_ids = __nccwpck_require__(4598);
 ;// CONCATENATED MODULE: ./src/qrs/api.ts
+
 
 
 
@@ -1933,7 +1931,6 @@ const tasks = (0,qrs_shape/* list */.p_)(reloadTask);
 const results = (0,qrs_shape/* list */.p_)(executionResult);
 const sessions = (0,qrs_shape/* list */.p_)(executionSession);
 /** Ids as the QRS compares them: case-insensitively. */
-const same = (a, b) => a !== undefined && a.toLowerCase() === b.toLowerCase();
 /**
  * The QRS calls the action makes, by name. Everything else goes through the client. Every answer is
  * checked against its shape (answers.ts) where it enters, and no identity the server echoes is trusted:
@@ -2005,7 +2002,7 @@ class QrsApi {
     /** One result per attempt of the execution; several when the task retried. */
     async executionResults(executionId) {
         const found = await this.client.get('/qrs/executionresult/full', results, { filter: eqGuid('ExecutionId', executionId) });
-        return found.filter(result => same(result.executionID, executionId));
+        return found.filter(result => (0,util_ids/* sameText */.QV)(result.executionID, executionId));
     }
     /**
      * The sessions of these executions that still run (an ended one is missing: the QRS deletes it), in
@@ -2014,12 +2011,12 @@ class QrsApi {
      */
     async executionSessionsOf(ids) {
         const found = await this.chunked(ids, id => eqGuid('id', id), filter => this.client.get('/qrs/executionsession/full', sessions, { filter }));
-        return found.filter(session => ids.some(id => same(session.id, id)));
+        return found.filter(session => ids.some(id => (0,util_ids/* sameText */.QV)(session.id, id)));
     }
     /** Every attempt's result of these executions, read like executionSessionsOf: only results of those asked for. */
     async executionResultsOf(ids) {
         const found = await this.chunked(ids, id => eqGuid('ExecutionId', id), filter => this.client.get('/qrs/executionresult/full', results, { filter }));
-        return found.filter(result => ids.some(id => same(result.executionID, id)));
+        return found.filter(result => ids.some(id => (0,util_ids/* sameText */.QV)(result.executionID, id)));
     }
     /** The items' terms or-ed in chunks under the URL budget, one request each. */
     async chunked(items, term, list) {
@@ -2035,12 +2032,12 @@ class QrsApi {
     async taskExecutionSessions(task) {
         const external = isExternalProgram(task);
         const found = await this.runningSessions(eqGuid(external ? 'externalProgramTask.id' : 'reloadTask.id', task.id));
-        return 'notKnown' in found ? found : found.filter(session => same((external ? session.externalProgramTask : session.reloadTask)?.id, task.id));
+        return 'notKnown' in found ? found : found.filter(session => (0,util_ids/* sameText */.QV)((external ? session.externalProgramTask : session.reloadTask)?.id, task.id));
     }
     /** The executions of any task of the app running now (an engine reload must not run beside one); NotKnown as above. */
     async appRunningSessions(appId) {
         const found = await this.runningSessions(eqGuid('app.id', appId));
-        return 'notKnown' in found ? found : found.filter(session => same(session.app?.id, appId));
+        return 'notKnown' in found ? found : found.filter(session => (0,util_ids/* sameText */.QV)(session.app?.id, appId));
     }
     async runningSessions(filter) {
         try {
@@ -2077,7 +2074,7 @@ class QrsApi {
             const all = [];
             for (const { taskId, sinceIso } of spans) {
                 // A condensed result that names a task must name this one.
-                const runs = (await this.recentRuns(taskId, sinceIso)).filter(result => result.taskID === undefined || same(result.taskID, taskId));
+                const runs = (await this.recentRuns(taskId, sinceIso)).filter(result => result.taskID === undefined || (0,util_ids/* sameText */.QV)(result.taskID, taskId));
                 all.push(...runs.map(result => ({ ...result, taskID: taskId })));
             }
             return all;
@@ -2095,11 +2092,11 @@ class QrsApi {
         }
         if (!all.every(result => result.taskID))
             return each();
-        return all.filter(result => spans.some(({ taskId }) => same(result.taskID, taskId)));
+        return all.filter(result => spans.some(({ taskId }) => (0,util_ids/* sameText */.QV)(result.taskID, taskId)));
     }
     async taskExecutionResults(taskId) {
         const found = await this.client.get('/qrs/executionresult/full', results, { filter: eqGuid('taskID', taskId) });
-        return found.filter(result => same(result.taskID, taskId));
+        return found.filter(result => (0,util_ids/* sameText */.QV)(result.taskID, taskId));
     }
     /** Every task trigger (composite event); task chains are read from their rules. */
     compositeEvents() {
@@ -2112,11 +2109,11 @@ class QrsApi {
     }
     async appExecutionSessions(appId) {
         const found = await this.optionalList(this.client.get('/qrs/executionsession/full', sessions, { filter: eqGuid('app.id', appId) }));
-        return found.filter(session => same(session.app?.id, appId));
+        return found.filter(session => (0,util_ids/* sameText */.QV)(session.app?.id, appId));
     }
     async appExecutionResults(appId) {
         const found = await this.optionalList(this.client.get('/qrs/executionresult/full', results, { filter: eqGuid('appID', appId) }));
-        return found.filter(result => same(result.appID, appId));
+        return found.filter(result => (0,util_ids/* sameText */.QV)(result.appID, appId));
     }
     /**
      * Asks the QRS to call `callbackUrl` when the status of a result that `filter` matches changes
@@ -2163,7 +2160,7 @@ class QrsApi {
     }
     /** An entity read by its id must be that one: a proxy or a server that answers another is answering something unexpected. */
     itself(method, path, id, found) {
-        if (found && !same(found.id, id))
+        if (found && !(0,util_ids/* sameText */.QV)(found.id, id))
             throw new errors/* WrongFieldsAnswer */.RE(method, path, 200, `id is ${found.id}, not the ${id} asked for`);
         return found;
     }
@@ -2607,8 +2604,8 @@ function describe(bytes) {
 
 ;// CONCATENATED MODULE: ./src/inputs/parse-targets.ts
 
+
 const TARGET_INPUTS = ['task-id', 'task-name', 'app-id', 'app-name', 'task-tag', 'task-custom-property'];
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * The target inputs combine: the targets are their union. One per line (names may contain commas);
  * the same line twice in one input is a mistake, the same task from two inputs is not.
@@ -2636,7 +2633,7 @@ function parseTargetInputs(get) {
             else if (input === 'task-custom-property')
                 selectors.push(parseProperty(line));
             else {
-                if (!GUID.test(line))
+                if (!util_ids/* GUID */.Sm.test(line))
                     throw new errors/* InputError */.dz(input, `'${line}' is not a GUID (e.g. 0d815a2b-4d6c-4f7e-9a6b-1b2c3d4e5f60).`);
                 targets.push(input === 'app-id' ? { kind: 'app-id', appId: line.toLowerCase() } : { kind: 'task-id', taskId: line.toLowerCase() });
             }
@@ -5176,10 +5173,10 @@ function userName(record) {
 async function startedSince(api, record) {
     const before = new Set(record.before.map(id => id.toLowerCase()));
     return ((await runningSessions(api, record))
-        .filter(session => isGuid(session.id) && !before.has(session.id.toLowerCase()) && runsAs(session.user, record.user))
+        .filter(session => (0,util_ids/* isGuid */.W_)(session.id) && !before.has(session.id.toLowerCase()) && runsAs(session.user, record.user))
         .map(session => ({ executionId: session.id, taskId: record.taskId ?? session.reloadTask?.id ?? session.externalProgramTask?.id ?? '' }))
         // Both go into request paths: GUIDs only.
-        .filter(found => isGuid(found.taskId)));
+        .filter(found => (0,util_ids/* isGuid */.W_)(found.taskId)));
 }
 /** The sessions of the record's task (or app); none when the server does not serve the list (nothing can be told). */
 async function runningSessions(api, record) {
@@ -5213,8 +5210,7 @@ function runsAs(sessionUser, ours) {
     const us = parseUser(ours);
     if (!them.userId)
         return false;
-    const same = (a, b) => a.toLowerCase() === b.toLowerCase();
-    return same(them.userId, us.userId) && (!them.directory || !us.directory || same(them.directory, us.directory));
+    return (0,util_ids/* sameText */.QV)(them.userId, us.userId) && (!them.directory || !us.directory || (0,util_ids/* sameText */.QV)(them.directory, us.directory));
 }
 
 ;// CONCATENATED MODULE: ./src/reload/status.ts
@@ -6073,7 +6069,6 @@ function createAgent(base, serverTls, clientTls, maxSockets = Infinity) {
 /* harmony export */   Jt: () => (/* binding */ flag),
 /* harmony export */   Os: () => (/* binding */ guid),
 /* harmony export */   Qq: () => (/* binding */ text),
-/* harmony export */   Sm: () => (/* binding */ GUID),
 /* harmony export */   WQ: () => (/* binding */ whole),
 /* harmony export */   g1: () => (/* binding */ record),
 /* harmony export */   gP: () => (/* binding */ either),
@@ -6083,6 +6078,8 @@ function createAgent(base, serverTls, clientTls, maxSockets = Infinity) {
 /* harmony export */   wC: () => (/* binding */ matching),
 /* harmony export */   zq: () => (/* binding */ WrongShape)
 /* harmony export */ });
+/* harmony import */ var _util_ids_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4598);
+
 /** Where an answer does not have the shape the action reads; the client turns it into an UnexpectedAnswer. */
 class WrongShape extends Error {
     name = 'WrongShape';
@@ -6111,9 +6108,7 @@ const flag = (value, at) => (typeof value === 'boolean' ? value : wrong(at, valu
 function matching(pattern, wanted) {
     return (value, at) => (typeof value === 'string' && pattern.test(value) ? value : wrong(at, value, wanted));
 }
-/** Every QRS id is a GUID; ids go into paths and filters, so nothing else is taken. */
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const guid = matching(GUID, 'a GUID');
+const guid = matching(_util_ids_js__WEBPACK_IMPORTED_MODULE_0__/* .GUID */ .Sm, 'a GUID');
 /** Absent, null (or, with `emptyToo`, an empty string): undefined. */
 function optional(shape, emptyToo = false) {
     return (value, at) => (value === undefined || value === null || (emptyToo && value === '') ? undefined : shape(value, at));
@@ -6290,6 +6285,28 @@ class CancelledError extends Error {
 /** The message of anything thrown: an Error's message, anything else as text. */
 function errorMessage(error) {
     return error instanceof Error ? error.message : String(error);
+}
+
+
+/***/ }),
+
+/***/ 4598:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   QV: () => (/* binding */ sameText),
+/* harmony export */   Sm: () => (/* binding */ GUID),
+/* harmony export */   W_: () => (/* binding */ isGuid)
+/* harmony export */ });
+/** Qlik's ids are GUIDs; an id goes into paths, filters and file names, so nothing else is taken for one. */
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** An id as Qlik writes one (a GUID): ids the server sends are checked before they are used or printed. */
+function isGuid(value) {
+    return typeof value === 'string' && GUID.test(value);
+}
+/** The same id or name as Qlik compares them: without regard to case. Absent is never the same. */
+function sameText(a, b) {
+    return typeof a === 'string' && a.toLowerCase() === b.toLowerCase();
 }
 
 
